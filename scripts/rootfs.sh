@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# scripts/rootfs.sh — build Ghost's default root filesystem from the riscv64
+# busybox-static package (unpacked by scripts/debs.sh into build/debs/):
+#
+#   build/rootfs/       the tree: /bin/busybox, one symlink per applet at its
+#                       proper place (bin, sbin, usr/bin, usr/sbin), /etc files
+#                       for busybox init and a root shell, empty mount points
+#   build/rootfs.cpio   the same tree as a newc cpio archive, owned by root, for
+#                       use as an initramfs
+#   build/rootfs.stamp  what it was built from
+#
+# Cached: nothing is done unless the busybox binary or this script changed, or an
+# output is missing (then it prints one line). Option --force rebuilds anyway. All files get one fixed mtime (SOURCE_DATE_EPOCH, else the busybox
+# binary's) so that the archive is reproducible.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${GHOST_BUILD_DIR:-$ROOT/build}
+SELF=$ROOT/scripts/rootfs.sh
+BBPKG=$BUILD/debs/busybox-static
+OUT=$BUILD/rootfs
+CPIO=$BUILD/rootfs.cpio
+STAMP=$BUILD/rootfs.stamp
+
+die() { echo "rootfs.sh: error: $*" >&2; exit 1; }
+FORCE=0
+for a in "$@"; do
+  case $a in
+    -f|--force) FORCE=1 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; exit 0 ;;
+    *) die "unknown argument $a" ;;
+  esac
+done
+say() { echo "rootfs.sh: $*" >&2; }
+
+# sid ships busybox in /usr/bin (merged /usr); older packages in /bin.
+BB=
+for c in "$BBPKG/usr/bin/busybox" "$BBPKG/bin/busybox"; do
+  [[ -f $c ]] && { BB=$c; break; }
+done
+[[ -n $BB ]] || die "no busybox in $BBPKG (run: scripts/debs.sh busybox-static)"
+
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.rootfs.lock"
+flock 9 || die "cannot lock $BUILD/.rootfs.lock"
+
+bb_sum=$(sha256sum "$BB" | cut -d' ' -f1)
+self_sum=$(sha256sum "$SELF" | cut -d' ' -f1)
+key="busybox=$bb_sum script=$self_sum epoch=${SOURCE_DATE_EPOCH:-}"
+if ((!FORCE)) && [[ -f $STAMP && $(<"$STAMP") == "$key" && -x $OUT/bin/busybox && -s $CPIO ]]; then
+  exit 0
+fi
+
+command -v qemu-riscv64 >/dev/null 2>&1 || die "qemu-riscv64 not found (run scripts/setup.sh)"
+command -v cpio >/dev/null 2>&1 || die "cpio not found (run scripts/setup.sh)"
+
+STAGE=$BUILD/rootfs.new
+rm -rf "$STAGE" "$CPIO.new"
+trap 'rm -rf "$STAGE" "$CPIO.new"' EXIT
+mkdir -p "$STAGE"
+
+# ------------------------------------------------------------------ busybox
+install -D -m 0755 "$BB" "$STAGE/bin/busybox"
+version=$(qemu-riscv64 "$BB" 2>/dev/null | head -n1 || true)
+[[ $version == BusyBox* ]] || die "qemu-riscv64 could not run $BB"
+version=${version% multi-call binary.}
+
+applets=$(qemu-riscv64 "$BB" --list-full 2>/dev/null) ||
+  applets=$(qemu-riscv64 "$BB" --list 2>/dev/null | sed 's|^|bin/|') ||
+  die "busybox --list-full and --list both failed"
+count=0
+while IFS= read -r path; do
+  [[ -n $path ]] || continue
+  [[ $path =~ ^[A-Za-z0-9_./[-]+$ && $path != *..* && $path != /* ]] || die "odd applet path '$path'"
+  [[ $path == bin/busybox ]] && continue
+  dir=$(dirname "$path")
+  mkdir -p "$STAGE/$dir"
+  # Relative link to bin/busybox, so it resolves inside the tree from the host too.
+  case $dir in
+    bin) target=busybox ;;
+    .) target=bin/busybox ;;
+    *) up=; IFS=/ read -ra parts <<<"$dir"
+       for _ in "${parts[@]}"; do up+=../; done
+       target=${up}bin/busybox ;;
+  esac
+  ln -sfn "$target" "$STAGE/$path"
+  count=$((count + 1))
+done <<<"$applets"
+((count > 100)) || die "only $count applets listed by busybox"
+
+# ------------------------------------------------------------------ /etc
+mkdir -p "$STAGE/etc"
+cat >"$STAGE/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >"$STAGE/etc/group" <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+# Empty root password, so busybox login/su work without prompting for one.
+cat >"$STAGE/etc/shadow" <<'EOF'
+root::0:0:99999:7:::
+nobody:*:0:0:99999:7:::
+EOF
+chmod 0600 "$STAGE/etc/shadow"
+cat >"$STAGE/etc/hosts" <<'EOF'
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+127.0.1.1	ghost
+EOF
+echo ghost >"$STAGE/etc/hostname"
+cat >"$STAGE/etc/shells" <<'EOF'
+/bin/sh
+/bin/ash
+EOF
+cat >"$STAGE/etc/profile" <<'EOF'
+# /etc/profile: read by login shells (sh -l).
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=${HOME:-/root}
+export TERM=${TERM:-linux}
+if [ "$(id -u)" -eq 0 ]; then
+  PS1='\u@\h:\w# '
+else
+  PS1='\u@\h:\w$ '
+fi
+export PS1
+umask 022
+EOF
+cat >"$STAGE/etc/inittab" <<'EOF'
+# /etc/inittab for busybox init: <id>::<action>:<command>
+::sysinit:/bin/mount -t proc proc /proc
+::sysinit:/bin/mount -t sysfs sysfs /sys
+::sysinit:/bin/mkdir -p /dev/pts
+::sysinit:/bin/mount -t devpts devpts /dev/pts
+::sysinit:/bin/mount -t tmpfs tmpfs /tmp
+::sysinit:/bin/hostname -F /etc/hostname
+
+# A root shell on the console, no login. /dev/console cannot be a controlling
+# terminal, so cttyhack reopens the real terminal behind it and the shell gets
+# job control. Respawned when it exits.
+::respawn:/bin/cttyhack /bin/sh -l
+
+::ctrlaltdel:/sbin/reboot
+::restart:/sbin/init
+::shutdown:/bin/umount -a -r
+EOF
+cat >"$STAGE/etc/fstab" <<'EOF'
+# <file system> <mount point> <type> <options> <dump> <pass>
+proc	/proc	proc	defaults	0 0
+sysfs	/sys	sysfs	defaults	0 0
+devpts	/dev/pts	devpts	defaults	0 0
+tmpfs	/tmp	tmpfs	defaults	0 0
+EOF
+
+# Every program that inittab names must be in the tree.
+while read -r prog; do
+  [[ -e $STAGE$prog || -L $STAGE$prog ]] || die "inittab runs $prog, which is not in the tree"
+done < <(awk -F: '!/^#/ && NF >= 4 { split($4, w, " "); sub(/^-/, "", w[1]); print w[1] }' \
+           "$STAGE/etc/inittab" | sort -u)
+
+# ------------------------------------------------------------------ dirs
+for d in proc sys dev dev/pts tmp root home mnt var run usr/lib lib; do
+  mkdir -p "$STAGE/$d"
+done
+chmod 1777 "$STAGE/tmp"
+chmod 0700 "$STAGE/root"
+chmod 0755 "$STAGE"
+
+# Fixed mtimes, so the archive depends only on its inputs.
+epoch=${SOURCE_DATE_EPOCH:-$(stat -c %Y "$BB")}
+find "$STAGE" -exec touch -h -d "@$epoch" {} +
+
+# ------------------------------------------------------------------ cpio
+(cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort |
+  cpio -o -H newc -R 0:0 --reproducible --quiet) >"$CPIO.new" ||
+  die "cpio failed"
+
+rm -rf "$OUT"
+mv "$STAGE" "$OUT"
+mv "$CPIO.new" "$CPIO"
+echo "$key" >"$STAMP"
+trap - EXIT
+nfiles=$(cd "$OUT" && find . -mindepth 1 | wc -l)
+say "built ${OUT#"$ROOT"/} ($version, $count applets, $nfiles entries) and ${CPIO#"$ROOT"/} ($(stat -c %s "$CPIO") bytes)"

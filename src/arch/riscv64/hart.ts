@@ -1,0 +1,97 @@
+// The hart as the kernel sees it: the WebAssembly interpreter, guest RAM, and
+// the register file of whichever task is running. Guest physical address p is
+// at byte RAM_BASE + p of the wasm memory.
+
+import { readFileSync } from "node:fs";
+import * as L from "./layout.js";
+
+interface HartExports {
+  run(budget: number): number;
+  setAsid(asid: number): void;
+  tlbFlushAll(): void;
+  tlbFlushAsid(asid: number): void;
+  tlbFlushPage(va: number): void;
+  translateForKernel(va: number, acc: number): number;
+}
+
+let wasmModule: WebAssembly.Module | undefined;
+
+function hartModule(): WebAssembly.Module {
+  if (!wasmModule) {
+    const bytes = readFileSync(new URL("../../../hart.wasm", import.meta.url));
+    wasmModule = new WebAssembly.Module(bytes);
+  }
+  return wasmModule;
+}
+
+const TWO32 = 0x100000000;
+
+export class Hart {
+  readonly memory: WebAssembly.Memory;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  readonly ramSize: number;
+  private readonly x: Int32Array; // x registers as (lo, hi) pairs
+  private readonly wasm: HartExports;
+  // The address space whose table the MMU walks now (owned by mm/).
+  currentMm: object | undefined;
+
+  constructor(ramBytes: number) {
+    const pages = Math.ceil((L.RAM_BASE + ramBytes) / 65536);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const inst = new WebAssembly.Instance(hartModule(), { env: { memory: this.memory } });
+    this.wasm = inst.exports as unknown as HartExports;
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.dv = new DataView(this.memory.buffer);
+    this.x = new Int32Array(this.memory.buffer, L.X_REGS, 64);
+    this.ramSize = ramBytes;
+    this.dv.setUint32(L.RAM_SIZE, ramBytes, true);
+    this.wasm.tlbFlushAll();
+    // time CSR: 10 MHz, as Linux's riscv timebase on common boards.
+    this.setTimeBase(0n, 0n, 0.01);
+  }
+
+  run(budget: number): number { return this.wasm.run(budget); }
+  get trapCause(): number { return this.dv.getUint32(L.TRAP_CAUSE, true); }
+  get trapValue(): number { return Number(this.dv.getBigUint64(L.TRAP_TVAL, true)); }
+
+  // Register access. Values are numbers, exact while |v| < 2^53 (addresses, sizes, counts).
+  reg(i: number): number { return this.x[2 * i + 1] * TWO32 + (this.x[2 * i] >>> 0); }
+  regU(i: number): number { return (this.x[2 * i + 1] >>> 0) * TWO32 + (this.x[2 * i] >>> 0); }
+  reg32(i: number): number { return this.x[2 * i]; }
+  regBig(i: number): bigint { return this.dv.getBigInt64(L.X_REGS + 8 * i, true); }
+  setReg(i: number, v: number): void {
+    if (i === 0) return;
+    const lo = v % TWO32;
+    this.x[2 * i] = lo;
+    this.x[2 * i + 1] = Math.floor(v / TWO32);
+  }
+  setRegBig(i: number, v: bigint): void { if (i !== 0) this.dv.setBigInt64(L.X_REGS + 8 * i, v, true); }
+
+  get pc(): number { return Number(this.dv.getBigUint64(L.PC, true)); }
+  set pc(v: number) { this.dv.setBigUint64(L.PC, BigInt(v), true); }
+
+  get instret(): bigint { return this.dv.getBigUint64(L.INSTRET, true); }
+
+  // Saves / restores the running task's architectural state.
+  saveState(into: Uint8Array): void { into.set(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
+  loadState(from: Uint8Array): void { this.u8.set(from, L.X_REGS); }
+
+  // Address space switch: root table (guest physical) and ASID.
+  setAddressSpace(rootPa: number, asid: number): void {
+    this.dv.setBigUint64(L.SATP_ROOT, BigInt(rootPa), true);
+    this.wasm.setAsid(asid);
+  }
+  tlbFlushAll(): void { this.wasm.tlbFlushAll(); }
+  tlbFlushAsid(asid: number): void { this.wasm.tlbFlushAsid(asid); }
+  tlbFlushPage(va: number): void { this.wasm.tlbFlushPage(va); }
+  // Guest physical address of va in the current address space, or -1.
+  translate(va: number, acc: number): number { return this.wasm.translateForKernel(va, acc); }
+
+  // `time` = base + (instret - baseInstret) * ticksPerInsn.
+  setTimeBase(time: bigint, instret: bigint, ticksPerInsn: number): void {
+    this.dv.setBigUint64(L.TIME_BASE, time, true);
+    this.dv.setBigUint64(L.TIME_BASE_INSTRET, instret, true);
+    this.dv.setBigUint64(L.TIME_PER_INSN_Q32, BigInt(Math.round(ticksPerInsn * TWO32)), true);
+  }
+}

@@ -1,0 +1,48 @@
+// The hart's linear-memory layout, mirrored from wasm/layout.ts (the
+// AssemblyScript side). Keep the two files equal.
+
+export const HART = 0x1000;
+export const X_REGS = HART + 0;
+export const F_REGS = HART + 256;
+export const PC = HART + 512;
+export const FCSR = HART + 520;
+export const TASK_STATE_SIZE = 528;
+export const TRAP_CAUSE = HART + 528;
+export const TRAP_TVAL = HART + 536;
+export const RES_ADDR = HART + 544;
+export const RES_VALID = HART + 552;
+export const INSTRET = HART + 560;
+export const SATP_ROOT = HART + 568;
+export const ASID = HART + 576;
+export const TIME_BASE = HART + 584;
+export const TIME_BASE_INSTRET = HART + 592;
+export const TIME_PER_INSN_Q32 = HART + 600;
+export const RAM_SIZE = HART + 608;
+
+export const RAM_BASE = 0x100000;
+
+export const CAUSE_INSN_MISALIGNED = 0;
+export const CAUSE_INSN_ACCESS = 1;
+export const CAUSE_ILLEGAL = 2;
+export const CAUSE_BREAKPOINT = 3;
+export const CAUSE_LOAD_MISALIGNED = 4;
+export const CAUSE_LOAD_ACCESS = 5;
+export const CAUSE_STORE_MISALIGNED = 6;
+export const CAUSE_STORE_ACCESS = 7;
+export const CAUSE_ECALL_U = 8;
+export const CAUSE_INSN_PAGE_FAULT = 12;
+export const CAUSE_LOAD_PAGE_FAULT = 13;
+export const CAUSE_STORE_PAGE_FAULT = 15;
+export const CAUSE_BUDGET = 0x100;
+
+export const ACC_R = 0;
+export const ACC_W = 1;
+export const ACC_X = 2;
+
+// Register numbers of the riscv64 calling convention used by the kernel.
+export const REG_RA = 1;
+export const REG_SP = 2;
+export const REG_GP = 3;
+export const REG_TP = 4;
+export const REG_A0 = 10;
+export const REG_A7 = 17;

@@ -1,0 +1,455 @@
+// The hart: an RV64IMAFDC interpreter for user mode. run() executes guest
+// instructions until a trap or until the instruction budget is spent, and
+// returns the cause; the kernel handles it and calls run() again.
+//
+// Registers live in linear memory (layout.ts). A trap leaves PC at the
+// instruction that trapped (for ecall too: the kernel steps over it), and
+// nothing of a faulting instruction is committed.
+
+import {
+  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_ADDR, RES_VALID, INSTRET,
+  TIME_BASE, TIME_BASE_INSTRET, TIME_PER_INSN_Q32, TLB_R, TLB_W, TLB_MASK,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
+  CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
+} from "./layout";
+import {
+  ACC_R, ACC_W, ACC_X, asidTag, faultCause, translate, translateSlow, loadBytes, storeBytes, crossFault,
+} from "./mmu";
+import { expandCompressed } from "./rvc";
+import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
+import { execFp } from "./fp";
+
+export { setAsid, tlbFlushAll, tlbFlushAsid, tlbFlushPage, translateForKernel } from "./mmu";
+
+@inline function xr(i: u32): u64 { return load<u64>(X_REGS + (i << 3)); }
+@inline function xw(i: u32, v: u64): void { store<u64>(X_REGS + (i << 3), v); }
+
+let runBudget: i32 = 0;
+
+// Leaves run(): `left` instructions of the budget were not executed.
+@inline function leave(pc: u64, cause: u32, left: i32): u32 {
+  store<u64>(PC, pc);
+  store<u32>(TRAP_CAUSE, cause);
+  store<u64>(INSTRET, load<u64>(INSTRET) + <u64>(runBudget - left));
+  return cause;
+}
+
+// Host address for a load of `size` bytes at va: > 1 on a TLB hit or a
+// successful walk, 1 if the access crosses a page, 0 on a fault.
+@inline function loadHost(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  if (off > 4096 - size) return 1;
+  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
+  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return translateSlow(va, ACC_R);
+}
+
+@inline function storeHost(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  if (off > 4096 - size) return 1;
+  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
+  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return translateSlow(va, ACC_W);
+}
+
+function csrRead(csr: u32, left: i32): i64 {
+  switch (csr) {
+    case 0x001: return <i64>(load<u32>(FCSR) & 0x1f);
+    case 0x002: return <i64>((load<u32>(FCSR) >>> 5) & 7);
+    case 0x003: return <i64>(load<u32>(FCSR) & 0xff);
+    case 0xc00: // cycle: one cycle an instruction
+    case 0xc02: // instret
+      return <i64>(load<u64>(INSTRET) + <u64>(runBudget - left));
+    case 0xc01: { // time
+      const n = load<u64>(INSTRET) + <u64>(runBudget - left) - load<u64>(TIME_BASE_INSTRET);
+      const q = load<u64>(TIME_PER_INSN_Q32);
+      const t = (n >>> 32) * q + (((n & 0xffffffff) * q) >>> 32);
+      return <i64>(load<u64>(TIME_BASE) + t);
+    }
+    default: return -1;
+  }
+}
+
+// Returns false when the CSR does not exist or is read-only.
+function csrWrite(csr: u32, v: u64): bool {
+  const fcsr = load<u32>(FCSR);
+  switch (csr) {
+    case 0x001: store<u32>(FCSR, (fcsr & ~0x1f) | (<u32>v & 0x1f)); return true;
+    case 0x002: store<u32>(FCSR, (fcsr & 0x1f) | ((<u32>v & 7) << 5)); return true;
+    case 0x003: store<u32>(FCSR, <u32>v & 0xff); return true;
+    default: return false;
+  }
+}
+
+function amo(f5: u32, old: u64, src: u64, word: bool): u64 {
+  switch (f5) {
+    case 0x01: return src; // amoswap
+    case 0x00: return old + src; // amoadd
+    case 0x04: return old ^ src; // amoxor
+    case 0x0c: return old & src; // amoand
+    case 0x08: return old | src; // amoor
+    case 0x10: // amomin
+      if (word) return <i32>old < <i32>src ? old : src;
+      return <i64>old < <i64>src ? old : src;
+    case 0x14: // amomax
+      if (word) return <i32>old > <i32>src ? old : src;
+      return <i64>old > <i64>src ? old : src;
+    case 0x18: // amominu
+      if (word) return <u32>old < <u32>src ? old : src;
+      return old < src ? old : src;
+    default: // 0x1c amomaxu
+      if (word) return <u32>old > <u32>src ? old : src;
+      return old > src ? old : src;
+  }
+}
+
+@inline function extendLoad(v: u64, f3: u32): u64 {
+  switch (f3) {
+    case 0: return <u64><i64><i8>v;
+    case 1: return <u64><i64><i16>v;
+    case 2: return <u64><i64><i32>v;
+    case 4: return v & 0xff;
+    case 5: return v & 0xffff;
+    case 6: return v & 0xffffffff;
+    default: return v;
+  }
+}
+
+export function run(budget: i32): u32 {
+  runBudget = budget;
+  store<u32>(RES_VALID, 0);
+  let pc = load<u64>(PC);
+  let left = budget;
+  let fetchVpn: u64 = 0xffffffffffffffff;
+  let fetchPage: u32 = 0;
+  while (left > 0) {
+    left--;
+    // Fetch.
+    const vpn = pc >>> 12;
+    let host: u32;
+    if (vpn == fetchVpn) {
+      host = fetchPage + (<u32>pc & 0xfff);
+    } else {
+      host = translate(pc, ACC_X);
+      if (host == 0) return leave(pc, CAUSE_INSN_PAGE_FAULT, left + 1);
+      fetchVpn = vpn;
+      fetchPage = host & ~0xfff;
+    }
+    let insn: u32 = <u32>load<u16>(host);
+    let npc: u64;
+    if ((insn & 3) != 3) {
+      const raw = insn;
+      insn = expandCompressed(raw);
+      if (insn == 0) { store<u64>(TRAP_TVAL, <u64>raw); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+      npc = pc + 2;
+    } else {
+      if ((<u32>pc & 0xfff) <= 0xffc) {
+        insn = load<u32>(host);
+      } else {
+        const h2 = translate(pc + 2, ACC_X);
+        if (h2 == 0) return leave(pc, CAUSE_INSN_PAGE_FAULT, left + 1);
+        insn |= (<u32>load<u16>(h2)) << 16;
+      }
+      npc = pc + 4;
+    }
+    const rd = (insn >>> 7) & 31;
+    const rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    const f3 = (insn >>> 12) & 7;
+    switch (insn & 0x7f) {
+      case 0x13: { // OP-IMM
+        const a = xr(rs1);
+        const imm = <u64><i64>(<i32>insn >> 20);
+        let v: u64;
+        switch (f3) {
+          case 0: v = a + imm; break;
+          case 1:
+            if ((insn >>> 26) != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+            v = a << (imm & 63); break;
+          case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
+          case 3: v = a < imm ? 1 : 0; break;
+          case 4: v = a ^ imm; break;
+          case 5: {
+            const top = insn >>> 26;
+            if (top == 0) v = a >>> (imm & 63);
+            else if (top == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
+            else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+            break;
+          }
+          case 6: v = a | imm; break;
+          default: v = a & imm; break;
+        }
+        xw(rd, v);
+        break;
+      }
+      case 0x33: { // OP
+        const a = xr(rs1), b = xr(rs2);
+        const f7 = insn >>> 25;
+        let v: u64;
+        if (f7 == 0) {
+          switch (f3) {
+            case 0: v = a + b; break;
+            case 1: v = a << (b & 63); break;
+            case 2: v = <i64>a < <i64>b ? 1 : 0; break;
+            case 3: v = a < b ? 1 : 0; break;
+            case 4: v = a ^ b; break;
+            case 5: v = a >>> (b & 63); break;
+            case 6: v = a | b; break;
+            default: v = a & b; break;
+          }
+        } else if (f7 == 1) {
+          switch (f3) {
+            case 0: v = a * b; break;
+            case 1: v = mulh(a, b); break;
+            case 2: v = mulhsu(a, b); break;
+            case 3: v = mulhu(a, b); break;
+            case 4: v = div(a, b); break;
+            case 5: v = divu(a, b); break;
+            case 6: v = rem(a, b); break;
+            default: v = remu(a, b); break;
+          }
+        } else if (f7 == 0x20 && f3 == 0) {
+          v = a - b;
+        } else if (f7 == 0x20 && f3 == 5) {
+          v = <u64>(<i64>a >> <i64>(b & 63));
+        } else {
+          store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        xw(rd, v);
+        break;
+      }
+      case 0x03: { // LOAD
+        if (f3 == 7) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
+        const size: u32 = 1 << (f3 & 3);
+        const h = loadHost(va, size);
+        let v: u64;
+        if (h > 1) {
+          switch (f3) {
+            case 0: v = <u64><i64>load<i8>(h); break;
+            case 1: v = <u64><i64>load<i16>(h); break;
+            case 2: v = <u64><i64>load<i32>(h); break;
+            case 3: v = load<u64>(h); break;
+            case 4: v = <u64>load<u8>(h); break;
+            case 5: v = <u64>load<u16>(h); break;
+            default: v = <u64>load<u32>(h); break;
+          }
+        } else {
+          if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          v = loadBytes(va, size);
+          if (crossFault) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          v = extendLoad(v, f3);
+        }
+        xw(rd, v);
+        break;
+      }
+      case 0x23: { // STORE
+        if (f3 > 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const imm = <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
+        const va = xr(rs1) + imm;
+        const v = xr(rs2);
+        const size: u32 = 1 << f3;
+        const h = storeHost(va, size);
+        if (h > 1) {
+          switch (f3) {
+            case 0: store<u8>(h, <u8>v); break;
+            case 1: store<u16>(h, <u16>v); break;
+            case 2: store<u32>(h, <u32>v); break;
+            default: store<u64>(h, v); break;
+          }
+        } else {
+          if (h == 0 || !storeBytes(va, size, v)) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
+        }
+        break;
+      }
+      case 0x63: { // BRANCH
+        const a = xr(rs1), b = xr(rs2);
+        let taken: bool;
+        switch (f3) {
+          case 0: taken = a == b; break;
+          case 1: taken = a != b; break;
+          case 4: taken = <i64>a < <i64>b; break;
+          case 5: taken = <i64>a >= <i64>b; break;
+          case 6: taken = a < b; break;
+          case 7: taken = a >= b; break;
+          default: store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        if (taken) {
+          const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
+            <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
+          npc = pc + <u64><i64>imm;
+        }
+        break;
+      }
+      case 0x37: xw(rd, <u64><i64><i32>(insn & 0xfffff000)); break; // LUI
+      case 0x17: xw(rd, pc + <u64><i64><i32>(insn & 0xfffff000)); break; // AUIPC
+      case 0x6f: { // JAL
+        const imm = ((<i32>insn >> 31) << 20) | <i32>(insn & 0xff000) | <i32>(((insn >>> 20) & 1) << 11) |
+          <i32>(((insn >>> 21) & 0x3ff) << 1);
+        xw(rd, npc);
+        npc = pc + <u64><i64>imm;
+        break;
+      }
+      case 0x67: { // JALR
+        if (f3 != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const target = (xr(rs1) + <u64><i64>(<i32>insn >> 20)) & ~(<u64>1);
+        xw(rd, npc);
+        npc = target;
+        break;
+      }
+      case 0x1b: { // OP-IMM-32
+        const a = xr(rs1);
+        const imm = <i32>insn >> 20;
+        let v: u64;
+        if (f3 == 0) v = sext32(a + <u64><i64>imm);
+        else if (f3 == 1 && (insn >>> 25) == 0) v = sext32(<u64>(<u32>a << (imm & 31)));
+        else if (f3 == 5 && (insn >>> 25) == 0) v = sext32(<u64>(<u32>a >>> (imm & 31)));
+        else if (f3 == 5 && (insn >>> 25) == 0x20) v = <u64><i64>(<i32>a >> (imm & 31));
+        else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        xw(rd, v);
+        break;
+      }
+      case 0x3b: { // OP-32
+        const a = xr(rs1), b = xr(rs2);
+        const f7 = insn >>> 25;
+        let v: u64;
+        if (f7 == 0 && f3 == 0) v = sext32(a + b);
+        else if (f7 == 0x20 && f3 == 0) v = sext32(a - b);
+        else if (f7 == 0 && f3 == 1) v = sext32(<u64>(<u32>a << (<u32>b & 31)));
+        else if (f7 == 0 && f3 == 5) v = sext32(<u64>(<u32>a >>> (<u32>b & 31)));
+        else if (f7 == 0x20 && f3 == 5) v = <u64><i64>(<i32>a >> (<i32>b & 31));
+        else if (f7 == 1) {
+          switch (f3) {
+            case 0: v = sext32(a * b); break;
+            case 4: v = divw(a, b); break;
+            case 5: v = divuw(a, b); break;
+            case 6: v = remw(a, b); break;
+            case 7: v = remuw(a, b); break;
+            default: store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+          }
+        } else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        xw(rd, v);
+        break;
+      }
+      case 0x2f: { // AMO
+        if (f3 != 2 && f3 != 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const word = f3 == 2;
+        const size: u64 = word ? 4 : 8;
+        const f5 = insn >>> 27;
+        const va = xr(rs1);
+        if (f5 == 0x02) { // lr
+          if (rs2 != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+          if ((va & (size - 1)) != 0) { store<u64>(TRAP_TVAL, va); return leave(pc, CAUSE_LOAD_MISALIGNED, left + 1); }
+          const h = translate(va, ACC_R);
+          if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          xw(rd, word ? <u64><i64>load<i32>(h) : load<u64>(h));
+          store<u64>(RES_ADDR, va);
+          store<u32>(RES_VALID, 1);
+          break;
+        }
+        if ((va & (size - 1)) != 0) { store<u64>(TRAP_TVAL, va); return leave(pc, CAUSE_STORE_MISALIGNED, left + 1); }
+        if (f5 == 0x03) { // sc
+          if (load<u32>(RES_VALID) != 0 && load<u64>(RES_ADDR) == va) {
+            const h = translate(va, ACC_W);
+            if (h == 0) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
+            if (word) store<u32>(h, <u32>xr(rs2)); else store<u64>(h, xr(rs2));
+            store<u32>(RES_VALID, 0);
+            xw(rd, 0);
+          } else {
+            store<u32>(RES_VALID, 0);
+            xw(rd, 1);
+          }
+          break;
+        }
+        if (f5 != 0x01 && f5 != 0x00 && f5 != 0x04 && f5 != 0x0c && f5 != 0x08 &&
+            f5 != 0x10 && f5 != 0x14 && f5 != 0x18 && f5 != 0x1c) {
+          store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        const h = translate(va, ACC_W);
+        if (h == 0) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
+        const src = xr(rs2);
+        if (word) {
+          const old = <u64><i64>load<i32>(h);
+          store<u32>(h, <u32>amo(f5, old, src, true));
+          xw(rd, old);
+        } else {
+          const old = load<u64>(h);
+          store<u64>(h, amo(f5, old, src, false));
+          xw(rd, old);
+        }
+        break;
+      }
+      case 0x07: { // LOAD-FP
+        if (f3 != 2 && f3 != 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
+        const size: u32 = f3 == 2 ? 4 : 8;
+        const h = loadHost(va, size);
+        let v: u64;
+        if (h > 1) {
+          v = f3 == 2 ? <u64>load<u32>(h) : load<u64>(h);
+        } else {
+          if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          v = loadBytes(va, size);
+          if (crossFault) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+        }
+        if (f3 == 2) v |= 0xffffffff00000000;
+        store<u64>(F_REGS + (rd << 3), v);
+        break;
+      }
+      case 0x27: { // STORE-FP
+        if (f3 != 2 && f3 != 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const imm = <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
+        const va = xr(rs1) + imm;
+        const v = load<u64>(F_REGS + (rs2 << 3));
+        const size: u32 = f3 == 2 ? 4 : 8;
+        const h = storeHost(va, size);
+        if (h > 1) {
+          if (f3 == 2) store<u32>(h, <u32>v); else store<u64>(h, v);
+        } else {
+          if (h == 0 || !storeBytes(va, size, v)) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
+        }
+        break;
+      }
+      case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: { // F and D arithmetic
+        if (execFp(insn) != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        break;
+      }
+      case 0x0f: { // MISC-MEM
+        if (f3 == 0) break; // fence: one hart, in order
+        if (f3 == 1) break; // fence.i: nothing is cached across a store (decoding reads memory)
+        store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+      }
+      case 0x73: { // SYSTEM
+        if (f3 == 0) {
+          if (insn == 0x00000073) return leave(pc, CAUSE_ECALL_U, left);
+          if (insn == 0x00100073) { store<u64>(TRAP_TVAL, pc); return leave(pc, CAUSE_BREAKPOINT, left + 1); }
+          store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        if (f3 == 4) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const csr = insn >>> 20;
+        const src: u64 = f3 >= 5 ? <u64>rs1 : xr(rs1);
+        const kind = f3 & 3; // 1 write, 2 set, 3 clear
+        const writes = kind == 1 || rs1 != 0;
+        const old = csrRead(csr, left);
+        if (old < 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        if (writes) {
+          const v: u64 = kind == 1 ? src : kind == 2 ? (<u64>old | src) : (<u64>old & ~src);
+          if (!csrWrite(csr, v)) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        }
+        xw(rd, <u64>old);
+        break;
+      }
+      default:
+        store<u64>(TRAP_TVAL, insn);
+        return leave(pc, CAUSE_ILLEGAL, left + 1);
+    }
+    store<u64>(X_REGS, 0);
+    pc = npc;
+  }
+  return leave(pc, CAUSE_BUDGET, 0);
+}
+
+// The fault cause of the last failed kernel translation (for diagnostics).
+export function lastFaultCause(): u32 { return faultCause; }

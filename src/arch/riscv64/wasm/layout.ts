@@ -1,0 +1,59 @@
+// Layout of the hart's WebAssembly linear memory (AssemblyScript side).
+// The TypeScript kernel mirrors these numbers in ../layout.ts; keep them equal.
+//
+//   0x0000_1000  hart state: the running task's registers and trap report
+//   0x0001_0000  software TLBs (read, write, fetch), ASID-tagged
+//   0x0010_0000  guest physical RAM (guest physical address 0 is here)
+
+export const HART: u32 = 0x1000;
+// Saved per task on a context switch: X_REGS .. FCSR inclusive (TASK_STATE_SIZE bytes).
+export const X_REGS: u32 = HART + 0; // x0..x31, i64 each
+export const F_REGS: u32 = HART + 256; // f0..f31, raw 64-bit patterns (singles NaN-boxed)
+export const PC: u32 = HART + 512; // u64
+export const FCSR: u32 = HART + 520; // u32: frm in bits 7:5, fflags in bits 4:0
+export const TASK_STATE_SIZE: u32 = 528;
+
+export const TRAP_CAUSE: u32 = HART + 528; // u32, the cause run() returned
+export const TRAP_TVAL: u32 = HART + 536; // u64: faulting address or instruction bits
+export const RES_ADDR: u32 = HART + 544; // u64: LR reservation address
+export const RES_VALID: u32 = HART + 552; // u32: 1 while a reservation is held
+export const INSTRET: u32 = HART + 560; // u64: retired instructions (all tasks)
+export const SATP_ROOT: u32 = HART + 568; // u64: guest physical address of the Sv48 root table
+export const ASID: u32 = HART + 576; // u32: current address space id (12 bits)
+export const TIME_BASE: u32 = HART + 584; // u64: `time` CSR value when INSTRET == TIME_BASE_INSTRET
+export const TIME_BASE_INSTRET: u32 = HART + 592; // u64
+export const TIME_PER_INSN_Q32: u32 = HART + 600; // u64: time ticks per instruction, 32.32 fixed point
+export const RAM_SIZE: u32 = HART + 608; // u32: bytes of guest physical RAM
+export const CYCLE_BASE: u32 = HART + 616; // u64: reserved
+
+export const TLB_ENTRIES: u32 = 4096; // per TLB; 16 bytes an entry: tag u64, host page u32, pad
+export const TLB_MASK: u32 = TLB_ENTRIES - 1;
+export const TLB_R: u32 = 0x10000;
+export const TLB_W: u32 = TLB_R + TLB_ENTRIES * 16;
+export const TLB_X: u32 = TLB_W + TLB_ENTRIES * 16;
+export const TLB_END: u32 = TLB_X + TLB_ENTRIES * 16;
+
+export const RAM_BASE: u32 = 0x100000;
+
+// Trap causes run() returns (RISC-V mcause numbers, plus Ghost's own above 0x100).
+export const CAUSE_INSN_MISALIGNED: u32 = 0;
+export const CAUSE_INSN_ACCESS: u32 = 1;
+export const CAUSE_ILLEGAL: u32 = 2;
+export const CAUSE_BREAKPOINT: u32 = 3;
+export const CAUSE_LOAD_MISALIGNED: u32 = 4;
+export const CAUSE_LOAD_ACCESS: u32 = 5;
+export const CAUSE_STORE_MISALIGNED: u32 = 6;
+export const CAUSE_STORE_ACCESS: u32 = 7;
+export const CAUSE_ECALL_U: u32 = 8;
+export const CAUSE_INSN_PAGE_FAULT: u32 = 12;
+export const CAUSE_LOAD_PAGE_FAULT: u32 = 13;
+export const CAUSE_STORE_PAGE_FAULT: u32 = 15;
+export const CAUSE_BUDGET: u32 = 0x100; // instruction budget spent: the tick
+export const CAUSE_FENCE_I: u32 = 0x101; // reserved
+
+// fcsr bits
+export const FFLAG_NX: u32 = 1;
+export const FFLAG_UF: u32 = 2;
+export const FFLAG_OF: u32 = 4;
+export const FFLAG_DZ: u32 = 8;
+export const FFLAG_NV: u32 = 16;

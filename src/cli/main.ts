@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// The `ghost` command.
+
+import * as nodefs from "node:fs";
+import { resolve } from "node:path";
+import { bootProgram, type HostMount } from "../boot/boot.js";
+import { table, syscallCounts } from "../syscalls/table.js";
+import type { ClockMode } from "../kernel/time/clock.js";
+
+const USAGE = `usage:
+  ghost run [options] [--] PROGRAM [ARGS...]   run a riscv64 Linux program
+      -v HOST:GUEST[:ro]   mount a host directory (repeatable)
+      --env NAME=VALUE     add to the environment (repeatable)
+      --clear-env          start from an empty environment
+      --mem=SIZE           guest memory (e.g. 512M, 1G; default 512M)
+      --clock=host|virtual time source (default host)
+      --root=DIR           root filesystem directory (default build/rootfs)
+      --stats=FILE         write {"instret", "wallMs"} as JSON when done
+  ghost syscalls [--all]  the syscall table with each entry's status
+`;
+
+function parseSize(s: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(s);
+  if (!m) throw new Error(`bad size: ${s}`);
+  return Number(m[1]) * ({ "": 1, K: 1024, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[m[2].toUpperCase()];
+}
+
+async function run(args: string[]): Promise<number> {
+  const mounts: HostMount[] = [];
+  const extraEnv: string[] = [];
+  let clearEnv = false;
+  let mem = 512 << 20;
+  let clock: ClockMode = "host";
+  let root: string | undefined;
+  let stats: string | undefined;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") { i++; break; }
+    if (!a.startsWith("-")) break;
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const val = () => inline ?? args[++i];
+    switch (flag) {
+      case "-v": case "--volume": {
+        const [h, g, ro] = val().split(":");
+        mounts.push({ host: resolve(h), guest: g ?? resolve(h), readOnly: ro === "ro" });
+        break;
+      }
+      case "--env": extraEnv.push(val()); break;
+      case "--clear-env": clearEnv = true; break;
+      case "--mem": mem = parseSize(val()); break;
+      case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
+      case "--root": root = resolve(val()); break;
+      case "--stats": stats = val(); break;
+      default: throw new Error(`unknown option ${a}`);
+    }
+  }
+  const argv = args.slice(i);
+  if (!argv.length) { process.stderr.write(USAGE); return 2; }
+  const env = clearEnv ? [] : Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  for (const e of extraEnv) {
+    const name = e.split("=")[0];
+    const at = env.findIndex((x) => x.split("=")[0] === name);
+    if (at >= 0) env[at] = e; else env.push(e);
+  }
+  const start = performance.now();
+  let k;
+  try {
+    k = bootProgram({ argv, env, cwd: process.cwd(), mounts, memoryBytes: mem, clock, rootfs: root });
+  } catch (e) {
+    const errno = (e as { errno?: number }).errno;
+    process.stderr.write(`ghost: ${argv[0]}: ${errno ? `cannot execute (errno ${errno})` : (e as Error).message}\n`);
+    return errno === 2 ? 127 : 126;
+  }
+  const status = await k.run();
+  if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: Number(k.hart.instret), wallMs: performance.now() - start }));
+  return status;
+}
+
+function syscalls(args: string[]): number {
+  const all = args.includes("--all");
+  const rows = table.filter((e) => e && (all || e.status !== "enosys"));
+  for (const e of rows) process.stdout.write(`${String(e.nr).padStart(3)}  ${e.name.padEnd(24)} ${e.status.padEnd(11)} ${e.note}\n`);
+  const c = syscallCounts();
+  process.stdout.write(`\n${c.implemented} implemented, ${c.partial} partial, ${c.enosys} ENOSYS (of ${c.implemented + c.partial + c.enosys})\n`);
+  return 0;
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  let code: number;
+  try {
+    if (cmd === "run") code = await run(rest);
+    else if (cmd === "syscalls") { await import("../syscalls/all.js"); code = syscalls(rest); }
+    else { process.stderr.write(USAGE); code = cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2; }
+  } catch (e) {
+    process.stderr.write(`ghost: ${(e as Error).message}\n`);
+    code = 2;
+  }
+  process.exit(code);
+}
+
+main();

@@ -1,0 +1,92 @@
+// Dentries and mounts: the name tree above inodes. A Path is a (mount,
+// dentry) pair, as Linux's struct path; `..` at a mount's root climbs to the
+// mountpoint in the parent mount.
+
+import type { Inode, SuperBlock } from "./inode.js";
+
+export class Dentry {
+  readonly children = new Map<string, Dentry>();
+  // Mounts whose mountpoint is this dentry, keyed by the parent mount.
+  mountedHere = 0;
+  constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
+
+  child(name: string): Dentry | null {
+    const cached = this.children.get(name);
+    if (cached) return cached;
+    const inode = this.inode.lookup(name);
+    if (!inode) return null;
+    const d = new Dentry(name, this, inode);
+    this.children.set(name, d);
+    return d;
+  }
+
+  // Forgets a name (after unlink, rmdir or rename).
+  drop(name: string): void { this.children.delete(name); }
+}
+
+export const MNT_RDONLY = 1;
+export const MNT_NOSUID = 2;
+export const MNT_NODEV = 4;
+export const MNT_NOEXEC = 8;
+
+let nextMountId = 1;
+export class Mount {
+  readonly id = nextMountId++;
+  readonly children = new Map<Dentry, Mount>();
+  constructor(
+    readonly sb: SuperBlock,
+    readonly root: Dentry,
+    public parent: Mount | null,
+    public mountpoint: Dentry | null,
+    public flags: number,
+    readonly source: string,
+    readonly fsType: string,
+  ) {}
+}
+
+export interface Path { mnt: Mount; dentry: Dentry }
+
+// The mount stacked on (mnt, dentry), if any, followed to the top of the stack.
+export function followMounts(p: Path): Path {
+  let cur = p;
+  for (;;) {
+    const m = cur.mnt.children.get(cur.dentry);
+    if (!m) return cur;
+    cur = { mnt: m, dentry: m.root };
+  }
+}
+
+export function attachMount(parent: Path, child: Mount): void {
+  child.parent = parent.mnt;
+  child.mountpoint = parent.dentry;
+  parent.mnt.children.set(parent.dentry, child);
+  parent.dentry.mountedHere++;
+}
+
+export function detachMount(m: Mount): void {
+  if (m.parent && m.mountpoint) {
+    m.parent.children.delete(m.mountpoint);
+    m.mountpoint.mountedHere--;
+  }
+  m.parent = null;
+  m.mountpoint = null;
+}
+
+// The absolute path of p as seen from root (for getcwd, /proc, maps).
+export function pathName(p: Path, root: Path): string {
+  const parts: string[] = [];
+  let mnt = p.mnt, d = p.dentry;
+  for (let guard = 0; guard < 4096; guard++) {
+    if (mnt === root.mnt && d === root.dentry) break;
+    if (d === mnt.root) {
+      if (!mnt.parent || !mnt.mountpoint) break;
+      d = mnt.mountpoint;
+      mnt = mnt.parent;
+      continue;
+    }
+    parts.push(d.name);
+    if (!d.parent) break;
+    d = d.parent;
+  }
+  return "/" + parts.reverse().join("/");
+}

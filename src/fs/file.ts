@@ -1,0 +1,122 @@
+// Open file descriptions (Linux's struct file) and per-process fd tables.
+// A File is shared by dup() and fork(); its offset and status flags with it.
+
+import { kerr } from "../kernel/errors.js";
+import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR } from "../abi/errno.js";
+import type { WaitQueue } from "../kernel/wait.js";
+import type { Path } from "./dentry.js";
+import { isDir, type Inode } from "./inode.js";
+
+import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH } from "../abi/fcntl.js";
+// Status flags F_SETFL may change (as Linux: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME).
+export const SETFL_MASK = O_APPEND | O_NONBLOCK | 0o20000 | 0o40000 | 0o1000000;
+
+export interface IoctlContext {
+  copyIn(va: number, len: number): Uint8Array;
+  copyOut(va: number, data: Uint8Array): void;
+}
+
+export interface FileOps {
+  // Reads into dst at pos (ignored by streams); returns bytes read. A stream
+  // with nothing to read yet throws KernelError(EAGAIN) and offers waitQueue().
+  read?(f: File, dst: Uint8Array, pos: number): number;
+  write?(f: File, src: Uint8Array, pos: number): number;
+  // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
+  stream?: boolean;
+  // Readiness mask (POLLIN, POLLOUT, …) and the queue woken when it changes.
+  poll?(f: File): number;
+  waitQueue?(f: File): WaitQueue | null;
+  ioctl?(f: File, cmd: number, arg: number, ctx: IoctlContext): number;
+  release?(f: File): void;
+}
+
+export class File {
+  pos = 0;
+  refs = 1;
+  // Directory stream position: index into the entry list snapshot.
+  dirEntries: { name: string; ino: number; type: number }[] | null = null;
+  constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {}
+
+  get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
+  get writable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_RDONLY; }
+  get nonblock(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
+
+  get(): File { this.refs++; return this; }
+  put(): void { if (--this.refs === 0 && this.ops.release) this.ops.release(this); }
+}
+
+// File operations of regular files and directories, through the inode.
+export const inodeFileOps: FileOps = {
+  read(f, dst, pos) {
+    if (isDir(f.inode.mode)) kerr(EISDIR);
+    return f.inode.read(pos, dst);
+  },
+  write(f, src, pos) {
+    if (f.flags & O_APPEND) pos = f.inode.size;
+    const n = f.inode.write(pos, src);
+    return n;
+  },
+};
+
+export function fileOpsFor(inode: Inode, f: File): FileOps {
+  return inode.openOps(f) ?? inodeFileOps;
+}
+
+export interface FdEntry { file: File; cloexec: boolean }
+
+export class FdTable {
+  private fds: (FdEntry | undefined)[] = [];
+  refs = 1; // tasks sharing this table (CLONE_FILES)
+
+  get(fd: number): File {
+    const e = fd >= 0 ? this.fds[fd] : undefined;
+    if (!e) kerr(EBADF);
+    return e.file;
+  }
+  entry(fd: number): FdEntry | undefined { return fd >= 0 ? this.fds[fd] : undefined; }
+
+  // Lowest free descriptor at or above min, below limit.
+  alloc(file: File, cloexec: boolean, limit: number, min = 0): number {
+    if (min >= limit) kerr(EINVAL);
+    for (let fd = min; fd < limit; fd++) {
+      if (!this.fds[fd]) { this.fds[fd] = { file, cloexec }; return fd; }
+    }
+    return kerr(EMFILE);
+  }
+
+  // Installs at a given number, closing what was there.
+  install(fd: number, file: File, cloexec: boolean): void {
+    const old = this.fds[fd];
+    this.fds[fd] = { file, cloexec };
+    if (old) old.file.put();
+  }
+
+  close(fd: number): void {
+    const e = fd >= 0 ? this.fds[fd] : undefined;
+    if (!e) kerr(EBADF);
+    this.fds[fd] = undefined;
+    e.file.put();
+  }
+
+  closeOnExec(): void {
+    this.fds.forEach((e, fd) => { if (e?.cloexec) this.close(fd); });
+  }
+
+  closeAll(): void {
+    this.fds.forEach((e, fd) => { if (e) this.close(fd); });
+  }
+
+  clone(): FdTable {
+    const t = new FdTable();
+    t.fds = this.fds.map((e) => (e ? { file: e.file.get(), cloexec: e.cloexec } : undefined));
+    return t;
+  }
+
+  *entries(): Generator<[number, FdEntry]> {
+    for (let fd = 0; fd < this.fds.length; fd++) { const e = this.fds[fd]; if (e) yield [fd, e]; }
+  }
+
+  get count(): number { return this.fds.filter(Boolean).length; }
+}
+
+export function checkSeekable(f: File): void { if (f.ops.stream) kerr(ESPIPE); }

@@ -1,0 +1,119 @@
+// Inodes and superblocks: the objects every filesystem provides. An inode's
+// operations throw KernelError with Linux's errno when they do not apply
+// (ENOTDIR for directory operations on a file, EINVAL, EPERM…).
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, ENOTDIR, EPERM, EISDIR, EROFS } from "../abi/errno.js";
+import type { File, FileOps } from "./file.js";
+
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+
+export const isDir = (mode: number) => (mode & S_IFMT) === S_IFDIR;
+export const isReg = (mode: number) => (mode & S_IFMT) === S_IFREG;
+export const isLnk = (mode: number) => (mode & S_IFMT) === S_IFLNK;
+
+// d_type values for getdents64
+export function dtype(mode: number): number { return (mode & S_IFMT) >>> 12; }
+
+export interface Timespec { sec: number; nsec: number }
+
+// The clock inodes stamp their times with; the kernel installs its realtime clock.
+export let currentTime: () => Timespec = () => {
+  const ms = Date.now();
+  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
+};
+export function setTimeSource(fn: () => Timespec): void { currentTime = fn; }
+
+export interface Cred { uid: number; gid: number; fsuid: number; fsgid: number; groups: number[] }
+
+export interface DirEntry { name: string; ino: number; type: number }
+
+let nextDev = 1;
+export class SuperBlock {
+  readonly dev: number;
+  constructor(readonly fsType: string, readonly magic: number, public readonly readOnly = false,
+    dev?: number) {
+    this.dev = dev ?? (nextDev++);
+  }
+  blockSize = 4096;
+  // statfs figures; filesystems with real limits override.
+  statfs(): { blocks: number; bfree: number; files: number; ffree: number; namelen: number } {
+    return { blocks: 0, bfree: 0, files: 0, ffree: 0, namelen: 255 };
+  }
+}
+
+export abstract class Inode {
+  abstract readonly sb: SuperBlock;
+  abstract ino: number;
+  mode = 0;
+  uid = 0;
+  gid = 0;
+  nlink = 1;
+  rdev = 0;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  btime: Timespec;
+
+  constructor() {
+    const t = currentTime();
+    this.atime = t; this.mtime = t; this.ctime = t; this.btime = t;
+  }
+
+  get size(): number { return 0; }
+  get blocks(): number { return Math.ceil(this.size / 512); }
+
+  // Directory operations.
+  lookup(_name: string): Inode | null { return kerr(ENOTDIR); }
+  create(_name: string, _mode: number, _cred: Cred): Inode { return kerr(ENOTDIR); }
+  mkdir(_name: string, _mode: number, _cred: Cred): Inode { return kerr(ENOTDIR); }
+  mknod(_name: string, _mode: number, _rdev: number, _cred: Cred): Inode { return kerr(ENOTDIR); }
+  symlink(_name: string, _target: string, _cred: Cred): Inode { return kerr(ENOTDIR); }
+  link(_name: string, _target: Inode): void { kerr(ENOTDIR); }
+  unlink(_name: string): void { kerr(ENOTDIR); }
+  rmdir(_name: string): void { kerr(ENOTDIR); }
+  rename(_oldName: string, _newDir: Inode, _newName: string, _flags: number): void { kerr(ENOTDIR); }
+  readdir(): DirEntry[] { return kerr(ENOTDIR); }
+
+  readlink(): string { return kerr(EINVAL); }
+
+  // Regular file data.
+  read(_off: number, _dst: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
+  write(_off: number, _src: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
+  truncate(_size: number): void { kerr(isDir(this.mode) ? EISDIR : EINVAL); }
+
+  // Special files (devices, FIFOs, sockets) supply their own file operations.
+  openOps(_file: File): FileOps | null { return null; }
+
+  // Attribute changes; filesystems that store attributes elsewhere override.
+  setMode(mode: number): void { this.checkWritable(); this.mode = (this.mode & S_IFMT) | (mode & 0o7777); this.touchCtime(); }
+  setOwner(uid: number, gid: number): void {
+    this.checkWritable();
+    if (uid >= 0) this.uid = uid;
+    if (gid >= 0) this.gid = gid;
+    this.touchCtime();
+  }
+  setTimes(atime: Timespec | null, mtime: Timespec | null): void {
+    this.checkWritable();
+    if (atime) this.atime = atime;
+    if (mtime) this.mtime = mtime;
+    this.touchCtime();
+  }
+
+  checkWritable(): void { if (this.sb.readOnly) kerr(EROFS); }
+  touchCtime(): void { this.ctime = currentTime(); }
+  touchMtime(): void { const t = currentTime(); this.mtime = t; this.ctime = t; }
+
+  // Extended attributes: none unless a filesystem stores them.
+  getxattr(_name: string): Uint8Array | null { return null; }
+  setxattr(_name: string, _value: Uint8Array, _flags: number): void { kerr(EPERM); }
+  listxattr(): string[] { return []; }
+  removexattr(_name: string): void { kerr(EPERM); }
+}

@@ -1,0 +1,136 @@
+// Path walk (Linux's namei): from a starting point, component by component,
+// across mounts and through symlinks, with Linux's errors.
+
+import { kerr } from "../kernel/errors.js";
+import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from "../abi/errno.js";
+import { followMounts, type Path } from "./dentry.js";
+import { isDir, isLnk, type Cred, type Inode } from "./inode.js";
+
+export const PATH_MAX = 4096;
+export const NAME_MAX = 255;
+const MAXSYMLINKS = 40;
+
+export interface FsContext { root: Path; cwd: Path; umask: number }
+
+export const MAY_EXEC = 1;
+export const MAY_WRITE = 2;
+export const MAY_READ = 4;
+
+// Unix permission bits, with root's override (CAP_DAC_OVERRIDE): root may do
+// anything except execute a file with no execute bit at all.
+export function permission(inode: Inode, mask: number, cred: Cred): boolean {
+  if (cred.fsuid === 0) {
+    if ((mask & MAY_EXEC) && !isDir(inode.mode) && (inode.mode & 0o111) === 0) return false;
+    return true;
+  }
+  let bits: number;
+  if (inode.uid === cred.fsuid) bits = inode.mode >> 6;
+  else if (inode.gid === cred.fsgid || cred.groups.includes(inode.gid)) bits = inode.mode >> 3;
+  else bits = inode.mode;
+  return (bits & mask & 7) === (mask & 7);
+}
+
+function up(p: Path, root: Path): Path {
+  let cur = p;
+  for (;;) {
+    if (cur.mnt === root.mnt && cur.dentry === root.dentry) return cur;
+    if (cur.dentry === cur.mnt.root) {
+      if (!cur.mnt.parent || !cur.mnt.mountpoint) return cur;
+      cur = { mnt: cur.mnt.parent, dentry: cur.mnt.mountpoint };
+      continue;
+    }
+    return followMounts({ mnt: cur.mnt, dentry: cur.dentry.parent ?? cur.dentry });
+  }
+}
+
+function checkLength(path: string): void {
+  if (path.length >= PATH_MAX) kerr(ENAMETOOLONG);
+}
+
+export interface WalkResult { path: Path; }
+
+export class Walker {
+  private links = 0;
+  constructor(private readonly fs: FsContext, private readonly cred: Cred) {}
+
+  // Resolves every component of `path`; the last symlink is followed when `follow`.
+  resolve(start: Path, path: string, follow: boolean): Path {
+    checkLength(path);
+    if (path === "") kerr(ENOENT);
+    const trailing = path.endsWith("/");
+    const { parent, name } = this.walkParent(start, path);
+    if (name === null) return parent;
+    const p = this.step(parent, name);
+    return this.finish(parent, p, follow || trailing, trailing);
+  }
+
+  // Walks all but the last component. name is null when the path names a
+  // directory itself ("/", ".", "..", "a/..").
+  walkParent(start: Path, path: string): { parent: Path; name: string | null } {
+    checkLength(path);
+    if (path === "") kerr(ENOENT);
+    let cur = path.startsWith("/") ? this.fs.root : start;
+    const parts = path.split("/").filter((c) => c.length > 0);
+    for (const c of parts) if (c.length > NAME_MAX) kerr(ENAMETOOLONG);
+    for (let i = 0; i < parts.length - 1; i++) {
+      cur = this.component(cur, parts[i]);
+    }
+    const last = parts.length ? parts[parts.length - 1] : null;
+    if (last === null) return { parent: cur, name: null };
+    this.requireSearch(cur);
+    if (last === ".") return { parent: cur, name: null };
+    if (last === "..") return { parent: up(cur, this.fs.root), name: null };
+    return { parent: cur, name: last };
+  }
+
+  private requireSearch(dir: Path): void {
+    if (!isDir(dir.dentry.inode.mode)) kerr(ENOTDIR);
+    if (!permission(dir.dentry.inode, MAY_EXEC, this.cred)) kerr(EACCES);
+  }
+
+  // One intermediate component: must end at a directory.
+  private component(cur: Path, name: string): Path {
+    this.requireSearch(cur);
+    if (name === ".") return cur;
+    if (name === "..") return up(cur, this.fs.root);
+    const next = this.step(cur, name);
+    if (!next) kerr(ENOENT);
+    const r = this.finish(cur, next, true, true);
+    if (!r) kerr(ENOENT);
+    return r;
+  }
+
+  // Looks a name up in a directory; null when it does not exist.
+  step(dir: Path, name: string): Path | null {
+    const d = dir.dentry.child(name);
+    if (!d) return null;
+    return followMounts({ mnt: dir.mnt, dentry: d });
+  }
+
+  // Follows a symlink at p when asked; checks the directory requirement.
+  private finish(dir: Path, p: Path | null, follow: boolean, mustBeDir: boolean): Path {
+    if (!p) kerr(ENOENT);
+    let cur = p;
+    let base = dir;
+    while (follow && isLnk(cur.dentry.inode.mode)) {
+      if (++this.links > MAXSYMLINKS) kerr(ELOOP);
+      const target = cur.dentry.inode.readlink();
+      if (target === "") kerr(ENOENT);
+      const { parent, name } = this.walkParent(base, target);
+      if (name === null) { cur = parent; break; }
+      const next = this.step(parent, name);
+      if (!next) kerr(ENOENT);
+      base = parent;
+      cur = next;
+    }
+    if (mustBeDir && !isDir(cur.dentry.inode.mode)) kerr(ENOTDIR);
+    return cur;
+  }
+
+  // Resolves the last component if present, following links as asked; null if absent.
+  lookupLast(parent: Path, name: string, follow: boolean, mustBeDir: boolean): Path | null {
+    const p = this.step(parent, name);
+    if (!p) return null;
+    return this.finish(parent, p, follow, mustBeDir);
+  }
+}

@@ -1,0 +1,127 @@
+// VFS operations on behalf of a task: where a path starts (dirfd), open with
+// all its flags, and stat encoding. Syscall handlers call these.
+
+import { kerr } from "../kernel/errors.js";
+import {
+  EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS,
+} from "../abi/errno.js";
+import {
+  AT_FDCWD, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_ACCMODE, O_RDONLY, O_WRONLY,
+  O_CLOEXEC, O_TMPFILE_MASK, __O_TMPFILE,
+} from "../abi/fcntl.js";
+import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID } from "../abi/stat.js";
+import type { Task } from "../kernel/task.js";
+import { File, fileOpsFor } from "./file.js";
+import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
+import { Walker, permission, MAY_READ, MAY_WRITE } from "./namei.js";
+import { isDir, isLnk, isReg, S_IFREG, type Inode } from "./inode.js";
+import { major, minor } from "../drivers/chrdev.js";
+
+export function walker(t: Task): Walker { return new Walker(t.fs, t.cred); }
+
+// The directory a relative path starts from: cwd, or the directory open at dirfd.
+export function startPath(t: Task, dirfd: number, path: string): Path {
+  if (path.startsWith("/")) return t.fs.root;
+  if (dirfd === AT_FDCWD) return t.fs.cwd;
+  const f = t.files.get(dirfd);
+  if (!f.path) kerr(EBADF);
+  if (path !== "" && !isDir(f.inode.mode)) kerr(ENOTDIR);
+  return f.path;
+}
+
+// Resolves (dirfd, path) for the *at() family, honouring AT_EMPTY_PATH.
+export function resolveAt(t: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): Path {
+  if (path === "") {
+    if (!emptyPath) kerr(ENOENT);
+    if (dirfd === AT_FDCWD) return t.fs.cwd;
+    const f = t.files.get(dirfd);
+    if (!f.path) kerr(EBADF);
+    return f.path;
+  }
+  return walker(t).resolve(startPath(t, dirfd, path), path, follow);
+}
+
+export function isReadOnly(p: Path): boolean { return (p.mnt.flags & MNT_RDONLY) !== 0 || p.dentry.inode.sb.readOnly; }
+
+export function openAt(t: Task, dirfd: number, path: string, flags: number, mode: number): File {
+  if ((flags & O_TMPFILE_MASK) === __O_TMPFILE) kerr(EINVAL);
+  const w = walker(t);
+  const start = startPath(t, dirfd, path);
+  let p: Path;
+  let created = false;
+  if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+  const follow = (flags & O_NOFOLLOW) === 0;
+  if (flags & O_CREAT) {
+    if (flags & O_DIRECTORY && !(flags & __O_TMPFILE)) kerr(EINVAL);
+    const { parent, name } = w.walkParent(start, path);
+    if (name === null || path.endsWith("/")) kerr(EISDIR);
+    const existing = w.lookupLast(parent, name, follow && !(flags & O_EXCL), false);
+    if (existing) {
+      if (flags & O_EXCL) kerr(EEXIST);
+      p = existing;
+      if (isDir(p.dentry.inode.mode)) kerr(EISDIR);
+    } else {
+      if (isReadOnly(parent)) kerr(EROFS);
+      if (!permission(parent.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
+      const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
+      parent.dentry.drop(name);
+      void inode;
+      const d = parent.dentry.child(name);
+      if (!d) kerr(ENOENT);
+      p = followMounts({ mnt: parent.mnt, dentry: d });
+      created = true;
+    }
+  } else {
+    p = w.resolve(start, path, follow);
+  }
+  const inode = p.dentry.inode;
+  if (isLnk(inode.mode) && !(flags & O_PATH)) kerr(ELOOP);
+  if ((flags & O_DIRECTORY) && !isDir(inode.mode)) kerr(ENOTDIR);
+  const acc = flags & O_ACCMODE;
+  if (!(flags & O_PATH)) {
+    if (isDir(inode.mode) && (acc !== O_RDONLY || (flags & O_TRUNC))) kerr(EISDIR);
+    if (!created) {
+      const want = (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0) | ((flags & O_TRUNC) ? MAY_WRITE : 0);
+      if (!permission(inode, want, t.cred)) kerr(EACCES);
+    }
+    if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
+    if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.truncate(0);
+    else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.truncate(0);
+  }
+  const file = new File(p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
+  if (!(flags & O_PATH)) file.ops = fileOpsFor(inode, file);
+  return file;
+}
+
+export function encodeStat(inode: Inode): Uint8Array {
+  const b = new Uint8Array(statStruct.size);
+  const dv = new DataView(b.buffer);
+  statStruct.write(dv, 0, {
+    st_dev: inode.sb.dev, st_ino: inode.ino, st_mode: inode.mode, st_nlink: inode.nlink,
+    st_uid: inode.uid, st_gid: inode.gid, st_rdev: inode.rdev, st_size: inode.size,
+    st_blksize: inode.sb.blockSize, st_blocks: inode.blocks,
+    st_atime: inode.atime.sec, st_atime_nsec: inode.atime.nsec,
+    st_mtime: inode.mtime.sec, st_mtime_nsec: inode.mtime.nsec,
+    st_ctime: inode.ctime.sec, st_ctime_nsec: inode.ctime.nsec,
+  });
+  return b;
+}
+
+export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
+  const b = new Uint8Array(statxStruct.size);
+  const dv = new DataView(b.buffer);
+  statxStruct.write(dv, 0, {
+    stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID, stx_blksize: inode.sb.blockSize,
+    stx_nlink: inode.nlink, stx_uid: inode.uid, stx_gid: inode.gid, stx_mode: inode.mode & 0xffff,
+    stx_ino: inode.ino, stx_size: inode.size, stx_blocks: inode.blocks,
+    stx_atime_sec: inode.atime.sec, stx_atime_nsec: inode.atime.nsec,
+    stx_btime_sec: inode.btime.sec, stx_btime_nsec: inode.btime.nsec,
+    stx_ctime_sec: inode.ctime.sec, stx_ctime_nsec: inode.ctime.nsec,
+    stx_mtime_sec: inode.mtime.sec, stx_mtime_nsec: inode.mtime.nsec,
+    stx_rdev_major: major(inode.rdev), stx_rdev_minor: minor(inode.rdev),
+    stx_dev_major: major(inode.sb.dev), stx_dev_minor: minor(inode.sb.dev), stx_mnt_id: mntId,
+  });
+  return b;
+}
+
+export function requireNotReadOnly(p: Path): void { if (isReadOnly(p)) kerr(EROFS); }

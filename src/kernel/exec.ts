@@ -1,0 +1,231 @@
+// execve: replace a task's program. ELF executables (static, static-pie, and
+// dynamic through PT_INTERP) and `#!` scripts; the initial stack as Linux's
+// create_elf_tables builds it.
+
+import { kerr } from "./errors.js";
+import { EACCES, ENOEXEC, ELOOP, E2BIG, ENOENT } from "../abi/errno.js";
+import { ET_DYN, PT_LOAD, PT_PHDR, PF_R, PF_W, PF_X } from "../abi/elf.js";
+import * as AT from "../abi/auxv.js";
+import { HWCAP_RV64GC } from "../abi/auxv.js";
+import { SIG_DFL, SIG_IGN } from "../abi/signal.js";
+import { X_REGS, F_REGS, PC, FCSR, REG_SP } from "../arch/riscv64/layout.js";
+import { AddressSpace, STACK_TOP, pageDown, pageUp } from "../mm/mm.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
+import { UserMemory } from "../mm/uaccess.js";
+import { PAGE_SIZE } from "../mm/phys.js";
+import { parseElf, type ElfImage } from "./elf.js";
+import { isReg, type Inode } from "../fs/inode.js";
+import { MAY_EXEC, permission, Walker } from "../fs/namei.js";
+import { pathName, MNT_NOEXEC, type Path } from "../fs/dentry.js";
+import { fillRandom } from "../drivers/chrdev.js";
+import type { Task } from "./task.js";
+
+export const ELF_ET_DYN_BASE = 0x2aaaaaa000;
+const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
+const MAX_INTERP_DEPTH = 4;
+const INITIAL_STACK = 128 * 1024;
+
+export function inodeSource(inode: Inode, path: string): MapSource {
+  return { id: path, path, dev: inode.sb.dev, ino: inode.ino, readAt: (off, dst) => inode.read(off, dst) };
+}
+
+function openExecutable(t: Task, start: Path, path: string, follow = true): { p: Path; name: string } {
+  const w = new Walker(t.fs, t.cred);
+  const p = w.resolve(start, path, follow);
+  const inode = p.dentry.inode;
+  if (!isReg(inode.mode)) kerr(EACCES);
+  if (p.mnt.flags & MNT_NOEXEC) kerr(EACCES);
+  if (!permission(inode, MAY_EXEC, t.cred)) kerr(EACCES);
+  return { p, name: pathName(p, t.fs.root) };
+}
+
+function readAt(inode: Inode, off: number, len: number): Uint8Array {
+  const b = new Uint8Array(len);
+  const n = inode.read(off, b);
+  return b.subarray(0, n);
+}
+
+interface Loaded { bias: number; entry: number; phdrAddr: number; end: number; }
+
+function loadImage(mm: AddressSpace, inode: Inode, path: string, elf: ElfImage, isInterp: boolean): Loaded {
+  const loads = elf.phdrs.filter((p) => p.type === PT_LOAD);
+  const minVa = pageDown(Math.min(...loads.map((p) => p.vaddr)));
+  const maxVa = pageUp(Math.max(...loads.map((p) => p.vaddr + p.memsz)));
+  let bias = 0;
+  if (elf.type === ET_DYN) {
+    if (isInterp) {
+      bias = mm.mmap(0, maxVa - minVa, 0, {}) - minVa;
+      mm.unmap(bias + minVa, maxVa - minVa);
+    } else {
+      bias = ELF_ET_DYN_BASE - minVa;
+    }
+  }
+  const src = inodeSource(inode, path);
+  let end = 0;
+  for (const ph of loads) {
+    const prot = (ph.flags & PF_R ? PROT_READ : 0) | (ph.flags & PF_W ? PROT_WRITE : 0) | (ph.flags & PF_X ? PROT_EXEC : 0);
+    const start = pageDown(ph.vaddr + bias);
+    const fileEndVa = ph.vaddr + bias + ph.filesz;
+    const fileMapEnd = pageUp(fileEndVa);
+    const memEnd = pageUp(ph.vaddr + bias + ph.memsz);
+    if (ph.filesz > 0) {
+      mm.mmap(start, fileMapEnd - start, prot, {
+        fixed: true, source: src, offset: pageDown(ph.offset), fileEnd: fileEndVa, name: path,
+      });
+    }
+    const bssStart = ph.filesz > 0 ? fileMapEnd : start;
+    if (memEnd > bssStart) mm.mmap(bssStart, memEnd - bssStart, prot, { fixed: true });
+    end = Math.max(end, ph.vaddr + bias + ph.memsz);
+  }
+  let phdrAddr = 0;
+  const pt = elf.phdrs.find((p) => p.type === PT_PHDR);
+  if (pt) phdrAddr = pt.vaddr + bias;
+  else {
+    const seg = loads.find((p) => elf.phoff >= p.offset && elf.phoff + elf.phnum * elf.phentsize <= p.offset + p.filesz);
+    if (seg) phdrAddr = seg.vaddr + (elf.phoff - seg.offset) + bias;
+  }
+  return { bias, entry: elf.entry + bias, phdrAddr, end };
+}
+
+// The sigreturn trampoline (Linux keeps it in the vDSO): li a7, 139; ecall.
+const TRAMPOLINE = new Uint8Array([0x93, 0x08, 0xb0, 0x08, 0x73, 0x00, 0x00, 0x00]);
+
+function mapTrampoline(mm: AddressSpace): number {
+  const va = mm.mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, { name: "[vdso]" });
+  new UserMemory(mm).write(va, TRAMPOLINE);
+  mm.mprotect(va, PAGE_SIZE, PROT_READ | PROT_EXEC);
+  return va;
+}
+
+function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], execfn: string, aux: [number, number][]): number {
+  const um = new UserMemory(mm);
+  let p = STACK_TOP - 8;
+  const put = (b: Uint8Array): number => { p -= b.length + 1; const z = new Uint8Array(b.length + 1); z.set(b); um.write(p, z); return p; };
+  const execfnAddr = put(Buffer.from(execfn));
+  const envAddrs = envp.map((e) => e).reverse().map(put).reverse();
+  const argAddrs = argv.map((a) => a).reverse().map(put).reverse();
+  p = Math.floor(p / 16) * 16;
+  p -= 16;
+  const random = new Uint8Array(16);
+  fillRandom(random);
+  um.write(p, random);
+  const randomAddr = p;
+  const auxv: [number, number][] = [...aux, [AT.AT_RANDOM, randomAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_NULL, 0]];
+  const words = 1 + argAddrs.length + 1 + envAddrs.length + 1 + auxv.length * 2;
+  let sp = p - words * 8;
+  sp = Math.floor(sp / 16) * 16;
+  const buf = new Uint8Array(words * 8);
+  const dv = new DataView(buf.buffer);
+  let o = 0;
+  const w = (v: number) => { dv.setBigUint64(o, BigInt(v), true); o += 8; };
+  w(argv.length);
+  for (const a of argAddrs) w(a);
+  w(0);
+  for (const e of envAddrs) w(e);
+  w(0);
+  for (const [k, v] of auxv) { w(k); w(v); }
+  um.write(sp, buf);
+  return sp;
+}
+
+export interface ExecArgs { argv: Uint8Array[]; envp: Uint8Array[] }
+
+// Replaces t's program. Throws KernelError before the point of no return.
+export function execve(t: Task, start: Path, path: string, args: ExecArgs, follow = true): void {
+  let { argv } = args;
+  const { envp } = args;
+  let total = 0;
+  for (const s of [...argv, ...envp]) {
+    if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
+    total += s.length + 1 + 8;
+  }
+  if (total > 2 * 1024 * 1024) kerr(E2BIG);
+  let file = openExecutable(t, start, path, follow);
+  const execfn = path;
+  // #! scripts: the interpreter runs with the script's path as an argument.
+  for (let depth = 0; ; depth++) {
+    const head = readAt(file.p.dentry.inode, 0, 256);
+    if (head[0] !== 0x23 || head[1] !== 0x21) break;
+    if (depth >= MAX_INTERP_DEPTH) kerr(ELOOP);
+    let nl = head.indexOf(0x0a);
+    if (nl < 0) nl = head.length;
+    const line = Buffer.from(head.subarray(2, nl)).toString("latin1").replace(/^[ \t]+/, "").replace(/[ \t]+$/, "");
+    if (!line) kerr(ENOEXEC);
+    const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line)!;
+    const interp = m[1];
+    const newArgv = [Buffer.from(interp)];
+    if (m[2]) newArgv.push(Buffer.from(m[2]));
+    newArgv.push(Buffer.from(path));
+    argv = [...newArgv, ...argv.slice(1)];
+    path = interp;
+    file = openExecutable(t, start, interp);
+  }
+  const inode = file.p.dentry.inode;
+  const elf = parseElf((off, len) => readAt(inode, off, len), inode.size);
+  let interpInode: Inode | null = null;
+  let interpElf: ElfImage | null = null;
+  let interpName = "";
+  if (elf.interp) {
+    try {
+      const ip = openExecutable(t, t.fs.root, elf.interp);
+      interpInode = ip.p.dentry.inode;
+      interpName = ip.name;
+    } catch (e) {
+      if ((e as { errno?: number }).errno === ENOENT) kerr(ENOENT);
+      throw e;
+    }
+    const ii = interpInode;
+    interpElf = parseElf((off, len) => readAt(ii, off, len), ii.size);
+    if (interpElf.interp) kerr(ENOEXEC);
+  }
+
+  const k = t.k;
+  const mm = new AddressSpace(k.hart, k.phys);
+  try {
+    const main = loadImage(mm, inode, file.name, elf, false);
+    let entry = main.entry;
+    let base = 0;
+    if (interpInode && interpElf) {
+      const li = loadImage(mm, interpInode, interpName, interpElf, true);
+      entry = li.entry;
+      base = li.bias;
+    }
+    mm.brkStart = mm.brk = pageUp(main.end);
+    mm.stackLimit = Math.max(t.tg.rlimits[3][0] < 0 ? 8 << 20 : t.tg.rlimits[3][0], INITIAL_STACK);
+    mm.mmap(STACK_TOP - INITIAL_STACK, INITIAL_STACK, PROT_READ | PROT_WRITE | (elf.execStack ? PROT_EXEC : 0),
+      { fixed: true, growsDown: true, name: "[stack]" });
+    mm.sigreturnTrampoline = mapTrampoline(mm);
+    const c = t.cred;
+    const aux: [number, number][] = [
+      [AT.AT_HWCAP, HWCAP_RV64GC], [AT.AT_PAGESZ, PAGE_SIZE], [AT.AT_CLKTCK, 100],
+      [AT.AT_PHDR, main.phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum],
+      [AT.AT_BASE, base], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, main.entry],
+      [AT.AT_UID, c.uid], [AT.AT_EUID, c.euid], [AT.AT_GID, c.gid], [AT.AT_EGID, c.egid],
+      [AT.AT_SECURE, 0], [AT.AT_MINSIGSTKSZ, 2048],
+    ];
+    const sp = buildStack(mm, argv, envp, execfn, aux);
+
+    // Point of no return.
+    for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
+    const old = t.mm;
+    t.mm = mm;
+    if (k.current === t) mm.activate();
+    if (--old.users === 0) old.destroy();
+    t.files.closeOnExec();
+    if (t.sighand.refs > 1) { t.sighand.refs--; t.sighand = t.sighand.clone(); }
+    for (const a of t.sighand.actions) if (a.handler !== SIG_IGN) { a.handler = SIG_DFL; a.flags = 0; a.mask = 0n; }
+    t.altstack = { sp: 0, flags: 2, size: 0 };
+    t.clearChildTid = 0;
+    t.comm = file.name.split("/").pop()!.slice(0, 15);
+    const regs = k.current === t ? k.hart.u8.subarray(X_REGS, X_REGS + 528) : t.regs;
+    regs.fill(0);
+    const dv = new DataView(regs.buffer, regs.byteOffset, regs.byteLength);
+    dv.setBigUint64(PC - X_REGS, BigInt(entry), true);
+    dv.setBigUint64(REG_SP * 8, BigInt(sp), true);
+    dv.setUint32(FCSR - X_REGS, 0, true);
+    void F_REGS;
+  } catch (e) {
+    mm.destroy();
+    throw e;
+  }
+}

@@ -1,0 +1,308 @@
+// The kernel instance: the hart, memory, tasks, the scheduler loop, and the
+// exit paths. One instance is single-threaded; it hands control back to the
+// host event loop often enough for host I/O and timers to be served.
+
+import { Hart } from "../arch/riscv64/hart.js";
+import { PhysAllocator } from "../mm/phys.js";
+import { Clock, type ClockMode } from "./time/clock.js";
+import { TimerQueue } from "./time/timers.js";
+import { FifoRunQueue, type RunQueue } from "./sched/rr.js";
+import {
+  Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE,
+} from "./task.js";
+import { handleTrap } from "./trap.js";
+import { deliverSignals, hasDeliverable, sendSignal } from "./signal.js";
+import { SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED } from "../abi/signal.js";
+import type { FsContext } from "../fs/namei.js";
+import type { FdTable } from "../fs/file.js";
+import type { AddressSpace } from "../mm/mm.js";
+import { UserMemory } from "../mm/uaccess.js";
+import type { Mount } from "../fs/dentry.js";
+import { futexWake } from "./futex.js";
+
+export interface KernelConfig {
+  memoryBytes: number;
+  clock: ClockMode;
+  // Instructions a run() call may execute before returning to the kernel (the tick).
+  tickBudget?: number;
+}
+
+export interface KernelTrace {
+  syscall?(t: Task, nr: number, args: number[], result: number): void;
+}
+
+let yieldToHost: () => Promise<void> = () => new Promise((r) => setImmediate(r));
+
+export class Kernel {
+  readonly hart: Hart;
+  readonly phys: PhysAllocator;
+  readonly clock: Clock;
+  readonly timers = new TimerQueue();
+  readonly rq: RunQueue = new FifoRunQueue();
+  readonly tasks = new Map<number, Task>();
+  readonly groups = new Map<number, ThreadGroup>();
+  readonly tickBudget: number;
+  current: Task | null = null;
+  rootMount: Mount | null = null;
+  // pid 1 when Ghost runs a single program: a kernel-side reaper with no threads.
+  initStub: ThreadGroup | null = null;
+  // The thread group whose exit ends the kernel (ghost run's program, or init).
+  mainGroup: ThreadGroup | null = null;
+  exitStatus: number | null = null;
+  halted = false;
+  needResched = false;
+  trace: KernelTrace = {};
+  bootTime = Date.now();
+  hostname = "ghost";
+  domainname = "(none)";
+  private nextPid = 1;
+  private idleWake: (() => void) | null = null;
+  private lastTimeSync = 0;
+
+  constructor(readonly config: KernelConfig) {
+    this.hart = new Hart(config.memoryBytes);
+    this.phys = new PhysAllocator(this.hart);
+    this.clock = new Clock(config.clock);
+    this.tickBudget = config.tickBudget ?? 100_000;
+  }
+
+  allocPid(): number {
+    for (;;) {
+      const pid = this.nextPid++;
+      if (this.nextPid > 4194304) this.nextPid = 2;
+      if (!this.tasks.has(pid) && !this.groups.has(pid)) return pid;
+    }
+  }
+
+  // A new thread group with its first task.
+  newProcess(parent: ThreadGroup | null, mm: AddressSpace, files: FdTable, fs: FsContext, cred: Task["cred"], sighand: SigHand): Task {
+    const pid = this.allocPid();
+    const tg = new ThreadGroup(pid);
+    tg.parent = parent;
+    tg.startTime = this.clock.monotonic();
+    if (parent) { parent.children.add(tg); tg.pgid = parent.pgid; tg.sid = parent.sid; }
+    const t = new Task(this, pid, tg, mm, files, fs, cred, sighand);
+    tg.threads.add(t);
+    this.tasks.set(pid, t);
+    this.groups.set(pid, tg);
+    return t;
+  }
+
+  // Makes a task runnable.
+  wakeTask(t: Task): void {
+    if (t.state === TASK_DEAD || t.state === TASK_STOPPED) return;
+    t.clearWaits();
+    if (t.state !== TASK_RUNNING) {
+      t.state = TASK_RUNNING;
+      this.rq.enqueue(t, true);
+    }
+    if (this.idleWake) { const w = this.idleWake; this.idleWake = null; w(); }
+  }
+
+  // Wakes the idle loop (host I/O arrived).
+  kick(): void { if (this.idleWake) { const w = this.idleWake; this.idleWake = null; w(); } }
+
+  start(t: Task): void {
+    t.state = TASK_RUNNING;
+    this.rq.enqueue(t, false);
+  }
+
+  private switchTo(t: Task): void {
+    if (this.current === t) return;
+    this.hart.loadState(t.regs);
+    t.mm.activate();
+    this.current = t;
+  }
+
+  private saveCurrent(): void {
+    const t = this.current;
+    if (t && t.state !== TASK_DEAD) this.hart.saveState(t.regs);
+  }
+
+  // The time CSR follows the kernel's monotonic clock at 10 MHz.
+  private syncTimeCsr(): void {
+    const ns = this.clock.monotonic();
+    this.hart.setTimeBase(BigInt(Math.floor(ns / 100)), this.hart.instret, this.clock.nsPerInsn / 100);
+  }
+
+  async run(): Promise<number> {
+    let lastYield = performance.now();
+    while (!this.halted) {
+      this.timers.expire(this.clock.monotonic());
+      const t = this.rq.pickNext();
+      if (!t) { await this.idle(); continue; }
+      this.runSlice(t);
+      const now = performance.now();
+      if (now - lastYield > 15) { await yieldToHost(); lastYield = performance.now(); }
+    }
+    return this.exitStatus ?? 0;
+  }
+
+  private async idle(): Promise<void> {
+    const next = this.timers.next();
+    if (next === Infinity && this.rq.nrRunning === 0 && !this.hasHostWaiters()) {
+      // Nothing can ever wake a task: every task sleeps forever.
+      if (this.mainGroup && !this.mainGroup.zombie) {
+        await new Promise<void>((r) => { this.idleWake = r; setTimeout(r, 1000); });
+        return;
+      }
+    }
+    if (this.clock.mode === "virtual" && next !== Infinity && !this.hasHostWaiters()) {
+      this.clock.skipTo(next);
+      return;
+    }
+    const delayMs = next === Infinity ? 1000 : Math.max(0, (next - this.clock.monotonic()) / 1e6);
+    await new Promise<void>((r) => {
+      const timer = setTimeout(() => { this.idleWake = null; r(); }, Math.min(delayMs, 1000));
+      this.idleWake = () => { clearTimeout(timer); r(); };
+    });
+    if (this.clock.mode === "virtual" && next !== Infinity) this.clock.skipTo(Math.min(next, this.clock.monotonic()));
+  }
+
+  hostWaiters = 0;
+  private hasHostWaiters(): boolean { return this.hostWaiters > 0; }
+
+  private runSlice(t: Task): void {
+    this.switchTo(t);
+    const hart = this.hart;
+    if (this.clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = this.clock.monotonic(); }
+    for (;;) {
+      if (hasDeliverable(t)) {
+        deliverSignals(t);
+        if (t.state !== TASK_RUNNING || this.current !== t) break;
+      }
+      const before = Number(hart.instret);
+      const hostStart = this.clock.mode === "host" ? performance.now() : 0;
+      const cause = hart.run(this.tickBudget);
+      const ran = Number(hart.instret) - before;
+      this.clock.setInstret(Number(hart.instret));
+      const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
+      t.utime += ns;
+      handleTrap(this, t, cause);
+      if (this.current !== t || t.state !== TASK_RUNNING) break;
+      this.timers.expire(this.clock.monotonic());
+      if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; break; }
+      if (this.halted) break;
+    }
+    this.saveCurrent();
+  }
+
+  // Ends one thread. Last thread out makes the group a zombie.
+  exitTask(t: Task, code: number): void {
+    if (t.state === TASK_DEAD) return;
+    t.clearWaits();
+    this.rq.dequeue(t);
+    t.state = TASK_DEAD;
+    t.exitCode = code;
+    if (t.clearChildTid) {
+      try {
+        new UserMemory(t.mm).setU32(t.clearChildTid, 0);
+        futexWake(this, t.mm, t.clearChildTid, 1, 0xffffffff);
+      } catch { /* the address went away: nothing to clear */ }
+    }
+    if (--t.mm.users === 0) t.mm.destroy();
+    if (--t.files.refs === 0) t.files.closeAll();
+    const tg = t.tg;
+    tg.threads.delete(t);
+    tg.deadUtime += t.utime;
+    tg.deadStime += t.stime;
+    this.tasks.delete(t.tid);
+    if (this.current === t) this.current = null;
+    if (tg.threads.size === 0) this.groupDied(tg);
+  }
+
+  // Kills every thread of a group: exit_group(code) or death by signal.
+  exitGroup(tg: ThreadGroup, sigOrCode: number, how: "exit" | "signal" | "core"): void {
+    if (tg.exiting) return;
+    tg.exiting = true;
+    tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (how === "core" ? 0x80 : 0);
+    for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);
+  }
+
+  private groupDied(tg: ThreadGroup): void {
+    tg.zombie = true;
+    const reaper = this.findReaper(tg);
+    for (const c of [...tg.children]) {
+      tg.children.delete(c);
+      c.parent = reaper;
+      if (reaper) {
+        reaper.children.add(c);
+        if (c.zombie) this.notifyParent(c);
+      }
+    }
+    if (tg === this.mainGroup) {
+      const s = tg.exitStatus;
+      this.exitStatus = (s & 0x7f) ? 128 + (s & 0x7f) : (s >> 8) & 0xff;
+      this.halted = true;
+    }
+    this.notifyParent(tg);
+  }
+
+  private findReaper(tg: ThreadGroup): ThreadGroup | null {
+    for (let p = tg.parent; p; p = p.parent) if (p.subreaper && !p.zombie) return p;
+    return this.groups.get(1) ?? null;
+  }
+
+  // SIGCHLD and wait-queue wake for a dead child; auto-reap where the parent asked.
+  private notifyParent(tg: ThreadGroup): void {
+    const parent = tg.parent;
+    if (!parent) { this.release(tg); return; }
+    const s = tg.exitStatus;
+    const code = (s & 0x7f) ? ((s & 0x80) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+    const status = (s & 0x7f) ? (s & 0x7f) : (s >> 8) & 0xff;
+    const leader = [...parent.threads][0];
+    const act = leader?.sighand.actions[SIGCHLD];
+    const autoReap = parent === this.initStub || (act && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT)));
+    if (tg.exitSignal && leader) {
+      sendSignal(parent, { signo: tg.exitSignal, code, pid: tg.pid, uid: 0, status, utime: Math.floor(tg.deadUtime / 1e7), stime: Math.floor(tg.deadStime / 1e7) }, false);
+    }
+    parent.childWait.wakeAll();
+    if (autoReap) this.release(tg);
+  }
+
+  // Removes a reaped zombie from the tables.
+  release(tg: ThreadGroup): void {
+    tg.parent?.children.delete(tg);
+    if (tg.parent) { tg.parent.childUtime += tg.deadUtime + tg.childUtime; tg.parent.childStime += tg.deadStime + tg.childStime; }
+    this.groups.delete(tg.pid);
+  }
+
+  stopGroup(tg: ThreadGroup, sig: number): void {
+    if (tg.stopped) return;
+    tg.stopped = true;
+    tg.exitStatus = (sig << 8) | 0x7f;
+    for (const th of tg.threads) {
+      if (th.state === TASK_DEAD) continue;
+      th.clearWaits();
+      this.rq.dequeue(th);
+      th.state = TASK_STOPPED;
+    }
+    (tg as ThreadGroup & { stopReport?: number }).stopReport = sig;
+    const parent = tg.parent;
+    if (parent) {
+      parent.childWait.wakeAll();
+      sendSignal(parent, { signo: SIGCHLD, code: CLD_STOPPED, pid: tg.pid, uid: 0, status: sig }, false);
+    }
+  }
+
+  continueGroup(tg: ThreadGroup): void {
+    if (!tg.stopped) return;
+    tg.stopped = false;
+    (tg as ThreadGroup & { contReport?: boolean }).contReport = true;
+    for (const th of tg.threads) {
+      if (th.state === TASK_STOPPED) { th.state = TASK_INTERRUPTIBLE; this.wakeTask(th); }
+    }
+    const parent = tg.parent;
+    if (parent) {
+      parent.childWait.wakeAll();
+      sendSignal(parent, { signo: SIGCHLD, code: CLD_CONTINUED, pid: tg.pid, uid: 0, status: SIGCONT }, false);
+    }
+  }
+
+  // Ends the whole kernel (reboot(2), or the host asked).
+  halt(status: number): void {
+    this.exitStatus = status;
+    this.halted = true;
+    for (const tg of [...this.groups.values()]) if (!tg.zombie) this.exitGroup(tg, SIGKILL, "signal");
+  }
+}

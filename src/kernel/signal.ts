@@ -1,0 +1,217 @@
+// Signals: generation (to a thread or a thread group), delivery on the way
+// back to user mode, the riscv64 rt_sigframe, and rt_sigreturn.
+
+import {
+  SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
+  SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SIGTSTP, SIGTTIN, SIGTTOU,
+  defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
+} from "../abi/signal.js";
+import { EINTR, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
+import { X_REGS, F_REGS, PC, FCSR, REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
+import { UserMemory } from "../mm/uaccess.js";
+import { KernelError } from "./errors.js";
+import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from "./task.js";
+
+export const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);
+
+function isIgnored(t: Task, sig: number): boolean {
+  const h = t.sighand.actions[sig].handler;
+  if (h === SIG_IGN) return true;
+  return h === SIG_DFL && defaultAction(sig) === "ign";
+}
+
+// Queues a signal for one thread (tkill, faults) or the whole group (kill).
+export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread: boolean): void {
+  const sig = info.signo;
+  const task = forThread ? (target as Task) : undefined;
+  const tg = forThread ? (target as Task).tg : (target as ThreadGroup);
+  if (tg.zombie || tg.exiting) return;
+  const anyThread = task ?? [...tg.threads][0];
+  if (!anyThread) return;
+  if (sig === SIGKILL) {
+    anyThread.k.exitGroup(tg, sig, "signal");
+    return;
+  }
+  if (sig === SIGCONT) {
+    // Continuing discards pending stop signals, as Linux does.
+    const stops = sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | sigmask(SIGTTOU);
+    tg.shared.mask &= ~stops;
+    for (const t of tg.threads) t.pending.mask &= ~stops;
+    if (tg.stopped) anyThread.k.continueGroup(tg);
+  }
+  // An ignored signal that is not blocked is dropped at generation.
+  const blocked = task ? (task.sigmask & sigmask(sig)) !== 0n : false;
+  if (isIgnored(anyThread, sig) && !blocked) return;
+  const pending = task ? task.pending : tg.shared;
+  const bit = sigmask(sig);
+  if (sig < 32 && (pending.mask & bit)) return; // legacy signals do not queue
+  pending.mask |= bit;
+  pending.queue.push(info);
+  // Wake a thread that can take it.
+  const candidates = task ? [task] : [...tg.threads];
+  for (const t of candidates) {
+    if ((t.sigmask & bit) === 0n) { signalWake(t); break; }
+  }
+}
+
+// Interrupts an interruptible sleep so the signal can be handled.
+export function signalWake(t: Task): void {
+  if (t.state === TASK_INTERRUPTIBLE) t.wake();
+}
+
+export function hasDeliverable(t: Task): boolean {
+  return ((t.pending.mask | t.tg.shared.mask) & ~t.sigmask) !== 0n;
+}
+
+function dequeue(t: Task): SigInfo | null {
+  const avail = (t.pending.mask | t.tg.shared.mask) & ~t.sigmask;
+  if (avail === 0n) return null;
+  // Synchronous faults first, then the lowest number.
+  let sig = 0;
+  const sync = avail & SYNCHRONOUS_MASK;
+  const pick = sync !== 0n ? sync : avail;
+  for (let s = 1; s <= 64; s++) if (pick & sigmask(s)) { sig = s; break; }
+  const bit = sigmask(sig);
+  const src = (t.pending.mask & bit) ? t.pending : t.tg.shared;
+  const i = src.queue.findIndex((q) => q.signo === sig);
+  const info = i >= 0 ? src.queue.splice(i, 1)[0] : { signo: sig, code: SI_KERNEL };
+  if (!src.queue.some((q) => q.signo === sig)) src.mask &= ~bit;
+  return info;
+}
+
+export function writeSiginfo(dv: DataView, base: number, info: SigInfo): void {
+  siginfo.zero(dv, base);
+  siginfo.set(dv, base, "si_signo", info.signo);
+  siginfo.set(dv, base, "si_errno", info.errno ?? 0);
+  siginfo.set(dv, base, "si_code", info.code);
+  if (info.addr !== undefined) siginfo.set(dv, base, "si_addr", info.addr);
+  if (info.pid !== undefined) { siginfo.set(dv, base, "si_pid", info.pid); siginfo.set(dv, base, "si_uid", info.uid ?? 0); }
+  if (info.status !== undefined) siginfo.set(dv, base, "si_status", info.status);
+  if (info.value !== undefined) siginfo.set(dv, base, "si_value", info.value);
+  if (info.utime !== undefined) siginfo.set(dv, base, "si_utime", info.utime);
+  if (info.stime !== undefined) siginfo.set(dv, base, "si_stime", info.stime);
+  if (info.timerid !== undefined) { siginfo.set(dv, base, "si_tid", info.timerid); siginfo.set(dv, base, "si_overrun", info.overrun ?? 0); }
+  if (info.band !== undefined) { siginfo.set(dv, base, "si_band", info.band); siginfo.set(dv, base, "si_fd", info.fd ?? 0); }
+}
+
+// Called with the task loaded on the hart, before it returns to user mode.
+// `syscallResult` is set when the task is leaving a syscall that was
+// interrupted (a -ERESTART* code), so the restart rules can apply.
+export function deliverSignals(t: Task): void {
+  for (;;) {
+    const info = dequeue(t);
+    if (!info) return;
+    const sig = info.signo;
+    const act = t.sighand.actions[sig];
+    if (act.handler === SIG_IGN) continue;
+    if (act.handler === SIG_DFL) {
+      const a = defaultAction(sig);
+      if (a === "ign" || a === "cont") continue;
+      if (a === "stop") { t.k.stopGroup(t.tg, sig); return; }
+      t.k.exitGroup(t.tg, sig, a === "core" ? "core" : "signal");
+      return;
+    }
+    if (t.inSyscall) { restartOrIntr(t, t.restartCode, act.flags); t.inSyscall = false; t.restart = null; }
+    setupFrame(t, sig, info, act.flags, act.mask, act.handler);
+    if (act.flags & SA_RESETHAND) t.sighand.actions[sig] = { handler: SIG_DFL, flags: 0, mask: 0n };
+    return;
+  }
+}
+
+// Fixes up a syscall that was interrupted by a signal about to be handled:
+// restart it (pc back on the ecall) or make it return EINTR.
+export function restartOrIntr(t: Task, code: number, handlerFlags: number | null): void {
+  const hart = t.k.hart;
+  const restart = code === ERESTARTNOINTR || (handlerFlags === null && (code === ERESTARTSYS || code === ERESTARTNOHAND || code === ERESTART_RESTARTBLOCK)) ||
+    (handlerFlags !== null && code === ERESTARTSYS && (handlerFlags & SA_RESTART) !== 0);
+  if (restart) return; // pc still points at the ecall: it runs again
+  if (t.pendingRemaining) {
+    const left = Math.max(0, t.pendingRemaining.deadline - t.k.clock.monotonic());
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    dv.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
+    dv.setBigInt64(8, BigInt(left % 1e9), true);
+    try { new UserMemory(t.mm).write(t.pendingRemaining.va, b); } catch { /* EFAULT is lost, as in Linux */ }
+    t.pendingRemaining = null;
+  }
+  hart.setReg(REG_A0, -EINTR);
+  hart.pc = hart.pc + 4;
+}
+
+function onAltStack(t: Task, sp: number): boolean {
+  return t.altstack.flags !== SS_DISABLE && sp > t.altstack.sp && sp - t.altstack.sp <= t.altstack.size;
+}
+
+function setupFrame(t: Task, sig: number, info: SigInfo, flags: number, mask: bigint, handler: number): void {
+  const hart = t.k.hart;
+  const dv = hart.dv;
+  let sp = hart.reg(REG_SP);
+  const oldAlt = { ...t.altstack };
+  const onStack = onAltStack(t, sp);
+  if ((flags & SA_ONSTACK) && t.altstack.flags !== SS_DISABLE && !onStack) {
+    sp = t.altstack.sp + t.altstack.size;
+    if (t.altstack.flags & SS_AUTODISARM) t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
+  }
+  sp = Math.floor((sp - rt_sigframe.size) / 16) * 16;
+  const frame = new Uint8Array(rt_sigframe.size);
+  const fdv = new DataView(frame.buffer);
+  if (flags & SA_SIGINFO) writeSiginfo(fdv, 0, info);
+  const uc = rt_sigframe.offsetOf("uc");
+  ucontext.set(fdv, uc, "uc_flags", 0);
+  ucontext.set(fdv, uc, "uc_link", 0);
+  const st = uc + ucontext.offsetOf("uc_stack");
+  stack_t.set(fdv, st, "ss_sp", oldAlt.sp);
+  stack_t.set(fdv, st, "ss_flags", oldAlt.flags === SS_DISABLE ? SS_DISABLE : (onAltStack({ altstack: oldAlt } as Task, hart.reg(REG_SP)) ? SS_ONSTACK : 0) | (oldAlt.flags & SS_AUTODISARM));
+  stack_t.set(fdv, st, "ss_size", oldAlt.size);
+  ucontext.set(fdv, uc, "uc_sigmask", t.sigmask);
+  const mc = uc + ucontext.offsetOf("uc_mcontext");
+  // sc_regs: pc, then x1..x31.
+  frame.set(hart.u8.subarray(PC, PC + 8), mc);
+  frame.set(hart.u8.subarray(X_REGS + 8, X_REGS + 256), mc + 8);
+  frame.set(hart.u8.subarray(F_REGS, F_REGS + 256), mc + sigcontext.offsetOf("sc_fpregs_d_f"));
+  sigcontext.set(fdv, mc, "sc_fpregs_d_fcsr", dv.getUint32(FCSR, true));
+  try {
+    new UserMemory(t.mm).write(sp, frame);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    // No room for the frame: the task dies of SIGSEGV, as Linux's force_sigsegv.
+    t.k.exitGroup(t.tg, SIGSEGV, "core");
+    return;
+  }
+  hart.setReg(REG_SP, sp);
+  hart.setReg(REG_RA, t.mm.sigreturnTrampoline);
+  hart.setReg(REG_A0, sig);
+  hart.setReg(REG_A0 + 1, sp + rt_sigframe.offsetOf("info"));
+  hart.setReg(REG_A0 + 2, sp + uc);
+  hart.pc = handler;
+  t.sigmask |= mask;
+  if (!(flags & SA_NODEFER)) t.sigmask |= sigmask(sig);
+  t.sigmask &= ~UNBLOCKABLE;
+}
+
+// rt_sigreturn: restores what setupFrame saved. Returns false if the frame is unreadable.
+export function sigreturn(t: Task): boolean {
+  const hart = t.k.hart;
+  const sp = hart.reg(REG_SP);
+  let frame: Uint8Array;
+  try { frame = new UserMemory(t.mm).read(sp, rt_sigframe.size); } catch { return false; }
+  const fdv = new DataView(frame.buffer);
+  const uc = rt_sigframe.offsetOf("uc");
+  const mc = uc + ucontext.offsetOf("uc_mcontext");
+  hart.u8.set(frame.subarray(mc, mc + 8), PC);
+  hart.u8.set(frame.subarray(mc + 8, mc + 256), X_REGS + 8);
+  const fo = mc + sigcontext.offsetOf("sc_fpregs_d_f");
+  hart.u8.set(frame.subarray(fo, fo + 256), F_REGS);
+  hart.dv.setUint32(FCSR, sigcontext.get(fdv, mc, "sc_fpregs_d_fcsr") & 0xff, true);
+  t.sigmask = ucontext.getBig(fdv, uc, "uc_sigmask") & ~UNBLOCKABLE;
+  const st = uc + ucontext.offsetOf("uc_stack");
+  // restore_altstack: as sigaltstack would, ignoring errors.
+  const ssFlags = stack_t.get(fdv, st, "ss_flags");
+  if (!onAltStack(t, sp)) {
+    if (ssFlags & SS_DISABLE) t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
+    else t.altstack = { sp: Number(stack_t.getBig(fdv, st, "ss_sp")), flags: ssFlags & SS_AUTODISARM, size: Number(stack_t.getBig(fdv, st, "ss_size")) };
+  }
+  return true;
+}
+
+export { SIGCHLD };

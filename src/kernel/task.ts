@@ -1,0 +1,158 @@
+// Tasks (threads) and thread groups (processes), in Linux's terms: a Task is
+// a task_struct; a ThreadGroup holds what its threads share (signal_struct,
+// pid, parent, children, rlimits, exit status).
+
+import { TASK_STATE_SIZE } from "../arch/riscv64/layout.js";
+import type { AddressSpace } from "../mm/mm.js";
+import type { FdTable } from "../fs/file.js";
+import type { FsContext } from "../fs/namei.js";
+import type { Cred } from "../fs/inode.js";
+import { WaitQueue, type Waiter } from "./wait.js";
+import type { Kernel } from "./kernel.js";
+
+export const TASK_RUNNING = 0;
+export const TASK_INTERRUPTIBLE = 1;
+export const TASK_UNINTERRUPTIBLE = 2;
+export const TASK_STOPPED = 4;
+export const TASK_DEAD = 64;
+
+export interface SigAction { handler: number; flags: number; mask: bigint }
+
+export class SigHand {
+  actions: SigAction[] = Array.from({ length: 65 }, () => ({ handler: 0, flags: 0, mask: 0n }));
+  refs = 1;
+  clone(): SigHand {
+    const s = new SigHand();
+    s.actions = this.actions.map((a) => ({ ...a }));
+    return s;
+  }
+}
+
+export interface SigInfo {
+  signo: number; code: number; errno?: number;
+  pid?: number; uid?: number; status?: number; addr?: number; value?: bigint;
+  utime?: number; stime?: number; timerid?: number; overrun?: number; band?: number; fd?: number;
+}
+
+export class SigPending {
+  mask = 0n;
+  queue: SigInfo[] = [];
+}
+
+export const RLIM_INFINITY = -1; // stored as -1: the all-ones u64 in the ABI
+
+export const RLIMIT_DEFAULTS: [number, number][] = [
+  [-1, -1], // CPU
+  [-1, -1], // FSIZE
+  [-1, -1], // DATA
+  [8 << 20, -1], // STACK
+  [0, -1], // CORE
+  [-1, -1], // RSS
+  [4096, 4096], // NPROC
+  [1024, 4096], // NOFILE
+  [8 << 20, 8 << 20], // MEMLOCK
+  [-1, -1], // AS
+  [-1, -1], // LOCKS
+  [4096, 4096], // SIGPENDING
+  [819200, 819200], // MSGQUEUE
+  [0, 0], // NICE
+  [0, 0], // RTPRIO
+  [-1, -1], // RTTIME
+];
+
+export class ThreadGroup {
+  readonly threads = new Set<Task>();
+  readonly children = new Set<ThreadGroup>();
+  parent: ThreadGroup | null = null;
+  pgid: number;
+  sid: number;
+  exitStatus = 0; // wait status word
+  zombie = false;
+  exiting = false;
+  groupExitCode = 0;
+  readonly shared = new SigPending();
+  readonly childWait = new WaitQueue(); // parents sleeping in wait4
+  rlimits: [number, number][] = RLIMIT_DEFAULTS.map(([a, b]) => [a, b]);
+  exitSignal = 17; // SIGCHLD
+  subreaper = false;
+  // CPU time of exited threads, in ns.
+  deadUtime = 0;
+  deadStime = 0;
+  childUtime = 0;
+  childStime = 0;
+  startTime = 0;
+  stopped = false;
+  constructor(readonly pid: number) {
+    this.pgid = pid;
+    this.sid = pid;
+  }
+  get leader(): Task | undefined {
+    for (const t of this.threads) if (t.tid === this.pid) return t;
+    return undefined;
+  }
+}
+
+export class Task implements Waiter {
+  readonly regs = new Uint8Array(TASK_STATE_SIZE);
+  state = TASK_RUNNING;
+  comm = "";
+  sigmask = 0n;
+  readonly pending = new SigPending();
+  altstack = { sp: 0, flags: 2 /* SS_DISABLE */, size: 0 };
+  clearChildTid = 0;
+  robustList = 0;
+  robustListLen = 0;
+  // Queues this task sleeps on, and its wake-up timer.
+  waits: WaitQueue[] = [];
+  wakeTimer: { cancel(): void } | null = null;
+  // Set while the task is parked inside a syscall that will be retried.
+  inSyscall = false;
+  // Per-syscall state kept across restarts (a sleep's deadline, …); cleared when the syscall completes.
+  restart: unknown = null;
+  // How an interrupted syscall resumes (ERESTARTSYS, ERESTARTNOHAND, …).
+  restartCode = 512;
+  timedOut = false;
+  // A sleep interrupted by a handled signal writes the time left here.
+  pendingRemaining: { va: number; deadline: number } | null = null;
+  // CPU time in ns.
+  utime = 0;
+  stime = 0;
+  exitCode = 0;
+  pdeathSignal = 0;
+  // Scheduler entity data (the scheduler owns its meaning).
+  se: unknown = null;
+  nice = 0;
+  policy = 0;
+  rtPriority = 0;
+
+  constructor(
+    readonly k: Kernel,
+    readonly tid: number,
+    public tg: ThreadGroup,
+    public mm: AddressSpace,
+    public files: FdTable,
+    public fs: FsContext,
+    public cred: Cred & { euid: number; egid: number; suid: number; sgid: number },
+    public sighand: SigHand,
+  ) {}
+
+  get pid(): number { return this.tg.pid; }
+
+  wake(): void { this.k.wakeTask(this); }
+
+  // Parks the task on queues (and an optional deadline in ns on the
+  // monotonic clock); the syscall returns BLOCK and is retried when woken.
+  sleepOn(queues: WaitQueue[], deadline?: number): void {
+    for (const q of queues) { q.add(this); this.waits.push(q); }
+    if (deadline !== undefined) {
+      this.wakeTimer = this.k.timers.add(deadline, () => { this.timedOut = true; this.wake(); });
+    }
+    this.state = TASK_INTERRUPTIBLE;
+  }
+
+  clearWaits(): void {
+    for (const q of this.waits) q.remove(this);
+    this.waits = [];
+    if (this.wakeTimer) { this.wakeTimer.cancel(); this.wakeTimer = null; }
+  }
+}

@@ -1,0 +1,369 @@
+// An address space (Linux's mm_struct): its page table, its VMAs, brk, and
+// the page-fault handler that fills pages on demand.
+
+import type { Hart } from "../arch/riscv64/hart.js";
+import { ACC_R, ACC_W, ACC_X } from "../arch/riscv64/layout.js";
+import { kerr } from "../kernel/errors.js";
+import { EEXIST, EINVAL, ENOMEM } from "../abi/errno.js";
+import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
+import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, type MapSource } from "./vma.js";
+
+// Linux riscv64 keeps user mappings below 2^38 unless asked for more (Sv39 compatible).
+export const STACK_TOP = 0x4000000000;
+export const TASK_SIZE = 0x800000000000;
+export const STACK_GUARD_GAP = 256 * PAGE_SIZE;
+export const MMAP_MIN_ADDR = 0x10000;
+
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+
+export function pageDown(a: number): number { return a - (a % PAGE_SIZE); }
+export function pageUp(a: number): number { return Math.ceil(a / PAGE_SIZE) * PAGE_SIZE; }
+
+function protToPte(prot: number): number {
+  let f = 0;
+  if (prot & PROT_READ) f |= PTE_R;
+  if (prot & PROT_WRITE) f |= PTE_R | PTE_W; // W without R is reserved in RISC-V
+  if (prot & PROT_EXEC) f |= PTE_X;
+  return f;
+}
+
+// ASIDs: 12 bits. When they run out, every TLB entry is dropped and numbering restarts.
+let nextAsid = 1;
+function allocAsid(hart: Hart): number {
+  if (nextAsid >= 4096) { nextAsid = 1; hart.tlbFlushAll(); }
+  return nextAsid++;
+}
+
+export class AddressSpace {
+  readonly pt: PageTable;
+  vmas: Vma[] = [];
+  asid: number;
+  brkStart = 0;
+  brk = 0;
+  mmapBase = STACK_TOP - 8 * 1024 * 1024 - STACK_GUARD_GAP;
+  stackLimit = 8 * 1024 * 1024; // RLIMIT_STACK as the stack VMA may grow
+  rssPages = 0;
+  private tlbStale = false;
+  users = 1; // tasks sharing this mm (CLONE_VM)
+  sigreturnTrampoline = 0;
+
+  constructor(readonly hart: Hart, readonly phys: PhysAllocator) {
+    this.pt = new PageTable(phys, hart);
+    this.asid = allocAsid(hart);
+  }
+
+  get isCurrent(): boolean { return this.hart.currentMm === this; }
+
+  activate(): void {
+    this.hart.setAddressSpace(this.pt.root, this.asid);
+    this.hart.currentMm = this;
+    if (this.tlbStale) { this.hart.tlbFlushAsid(this.asid); this.tlbStale = false; }
+  }
+
+  private invalidate(va: number): void {
+    if (this.isCurrent) this.hart.tlbFlushPage(va);
+    else this.tlbStale = true;
+  }
+
+  private invalidateRange(start: number, end: number): void {
+    if (!this.isCurrent) { this.tlbStale = true; return; }
+    if (end - start > 64 * PAGE_SIZE) this.hart.tlbFlushAsid(this.asid);
+    else for (let va = start; va < end; va += PAGE_SIZE) this.hart.tlbFlushPage(va);
+  }
+
+  findVma(va: number): Vma | undefined {
+    let lo = 0, hi = this.vmas.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.vmas[mid];
+      if (va < v.start) hi = mid - 1;
+      else if (va >= v.end) lo = mid + 1;
+      else return v;
+    }
+    return undefined;
+  }
+
+  // Index of the first VMA ending above va.
+  private indexAfter(va: number): number {
+    let lo = 0, hi = this.vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.vmas[mid].end <= va) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  private overlaps(start: number, end: number): boolean {
+    const i = this.indexAfter(start);
+    return i < this.vmas.length && this.vmas[i].start < end;
+  }
+
+  private insert(vma: Vma): void {
+    const i = this.indexAfter(vma.start);
+    this.vmas.splice(i, 0, vma);
+    this.mergeAround(i);
+  }
+
+  private mergeAround(i: number): void {
+    if (i + 1 < this.vmas.length && this.vmas[i].canMerge(this.vmas[i + 1])) {
+      this.vmas[i].end = this.vmas[i + 1].end;
+      this.vmas.splice(i + 1, 1);
+    }
+    if (i > 0 && this.vmas[i - 1].canMerge(this.vmas[i])) {
+      this.vmas[i - 1].end = this.vmas[i].end;
+      this.vmas.splice(i, 1);
+    }
+  }
+
+  // Splits VMAs so that none straddles start or end; returns the index range inside.
+  private carve(start: number, end: number): [number, number] {
+    let i = this.indexAfter(start);
+    if (i < this.vmas.length && this.vmas[i].start < start) {
+      this.vmas.splice(i + 1, 0, this.vmas[i].splitAt(start));
+      i++;
+    }
+    let j = i;
+    while (j < this.vmas.length && this.vmas[j].start < end) {
+      if (this.vmas[j].end > end) this.vmas.splice(j + 1, 0, this.vmas[j].splitAt(end));
+      j++;
+    }
+    return [i, j];
+  }
+
+  // Finds a free range of len bytes, top-down below mmapBase (as Linux's default layout).
+  private unmappedArea(len: number, hint: number): number {
+    if (hint) {
+      const h = pageDown(hint);
+      if (h >= MMAP_MIN_ADDR && h + len <= TASK_SIZE && !this.overlaps(h, h + len)) return h;
+    }
+    let top = this.mmapBase;
+    for (let i = this.indexAfter(top) - 1; i >= -1; i--) {
+      const below = i >= 0 ? this.vmas[i].end + (this.vmas[i].growsDown ? 0 : 0) : MMAP_MIN_ADDR;
+      if (i + 1 < this.vmas.length && this.vmas[i + 1].start < top) top = this.vmas[i + 1].start;
+      const gapTop = Math.min(top, this.mmapBase);
+      if (gapTop - len >= below) return gapTop - len;
+      if (i >= 0) top = this.vmas[i].start;
+    }
+    kerr(ENOMEM);
+  }
+
+  mmap(addr: number, len: number, prot: number, opts: {
+    fixed?: boolean; noReplace?: boolean; shared?: boolean; source?: MapSource | null; offset?: number;
+    growsDown?: boolean; name?: string; fileEnd?: number;
+  }): number {
+    if (len <= 0) kerr(EINVAL);
+    len = pageUp(len);
+    if (len > TASK_SIZE) kerr(ENOMEM);
+    let start: number;
+    if (opts.fixed || opts.noReplace) {
+      if (addr % PAGE_SIZE) kerr(EINVAL);
+      if (addr + len > TASK_SIZE || addr < MMAP_MIN_ADDR) kerr(opts.noReplace ? EEXIST : ENOMEM);
+      if (opts.noReplace && this.overlaps(addr, addr + len)) kerr(EEXIST);
+      this.unmap(addr, len);
+      start = addr;
+    } else {
+      start = this.unmappedArea(len, addr);
+    }
+    const source = opts.source ?? null;
+    const vma = new Vma(start, start + len, prot, !!opts.shared, source, opts.offset ?? 0,
+      opts.fileEnd ?? Infinity, opts.name ?? "", !!opts.growsDown);
+    if (opts.shared && !source) { vma.sharedAnon = new SharedAnon(); vma.sharedAnon.refs = 1; }
+    this.insert(vma);
+    return start;
+  }
+
+  // Drops the pages of [start, end) and the VMAs there.
+  unmap(start: number, len: number): void {
+    if (start % PAGE_SIZE) kerr(EINVAL);
+    const end = start + pageUp(len);
+    if (!this.overlaps(start, end)) return;
+    const [i, j] = this.carve(start, end);
+    this.zap(start, end);
+    for (const v of this.vmas.slice(i, j)) this.releaseVma(v);
+    this.vmas.splice(i, j - i);
+  }
+
+  private releaseVma(v: Vma): void {
+    const s = v.sharedAnon;
+    if (s && --s.refs === 0) {
+      for (const pa of s.pages.values()) this.phys.put(pa);
+      s.pages.clear();
+    }
+  }
+
+  // MADV_DONTNEED: the pages go; private ones refault as zero (or file) pages.
+  dropPages(start: number, len: number): void {
+    if (start % PAGE_SIZE) kerr(EINVAL);
+    this.zap(start, start + pageUp(len));
+  }
+
+  // Clears the PTEs of [start, end), releasing their frames.
+  private zap(start: number, end: number): void {
+    const dv = this.hart.dv;
+    this.pt.forEach(start, end, (_va, off, pte) => {
+      dv.setUint32(off, 0, true);
+      this.phys.put(ptePa(pte));
+      this.rssPages--;
+    });
+    this.invalidateRange(start, end);
+  }
+
+  mprotect(start: number, len: number, prot: number): void {
+    if (start % PAGE_SIZE) kerr(EINVAL);
+    const end = start + pageUp(len);
+    // Every page of the range must be mapped.
+    let at = start;
+    for (let i = this.indexAfter(start); at < end; i++) {
+      const v = this.vmas[i];
+      if (!v || v.start > at) kerr(ENOMEM);
+      at = v.end;
+    }
+    const [i, j] = this.carve(start, end);
+    for (let k = i; k < j; k++) this.vmas[k].prot = prot;
+    const flags = protToPte(prot);
+    const dv = this.hart.dv;
+    this.pt.forEach(start, end, (_va, off, pte) => {
+      let f = flags;
+      if (pte & PTE_COW) f &= ~PTE_W;
+      const keep = pte & ~(PTE_R | PTE_W | PTE_X);
+      dv.setUint32(off, (keep | f) >>> 0, true);
+    });
+    this.invalidateRange(start, end);
+    for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
+  }
+
+  setBrk(newBrk: number): number {
+    if (newBrk < this.brkStart) return this.brk;
+    const oldTop = pageUp(this.brk), newTop = pageUp(newBrk);
+    if (newTop > oldTop) {
+      if (this.overlaps(oldTop, newTop + STACK_GUARD_GAP * 0)) return this.brk;
+      const vma = new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, false, null, 0, Infinity, "[heap]");
+      this.insert(vma);
+    } else if (newTop < oldTop) {
+      this.unmap(newTop, oldTop - newTop);
+    }
+    this.brk = newBrk;
+    return newBrk;
+  }
+
+  // Resolves a fault at va for an access kind. Returns 0 when the access may
+  // now proceed, or the SIGSEGV si_code (SEGV_MAPERR, SEGV_ACCERR).
+  handleFault(va: number, acc: number): number {
+    let vma = this.findVma(va);
+    if (!vma) {
+      vma = this.growStack(va);
+      if (!vma) return SEGV_MAPERR;
+    }
+    const need = acc === ACC_R ? PROT_READ : acc === ACC_W ? PROT_WRITE : PROT_EXEC;
+    if ((vma.prot & need) === 0) return SEGV_ACCERR;
+    const page = pageDown(va);
+    const pte = this.pt.get(page);
+    if (pte & PTE_V) {
+      if (acc === ACC_W && (pte & PTE_COW)) { this.breakCow(page, pte, vma); return 0; }
+      // Permissions lag the VMA (or the TLB was stale): rewrite the PTE from the VMA.
+      let f = protToPte(vma.prot);
+      if (pte & PTE_COW) f &= ~PTE_W;
+      this.pt.set(page, ((pte & ~(PTE_R | PTE_W | PTE_X)) | f) >>> 0);
+      this.invalidate(page);
+      return 0;
+    }
+    this.fillPage(vma, page);
+    return 0;
+  }
+
+  private growStack(va: number): Vma | undefined {
+    const i = this.indexAfter(va);
+    const v = this.vmas[i];
+    if (!v || !v.growsDown || va >= v.start) return undefined;
+    const newStart = pageDown(va);
+    if (v.end - newStart > this.stackLimit) return undefined;
+    const prev = this.vmas[i - 1];
+    if (prev && prev.end + STACK_GUARD_GAP > newStart) return undefined;
+    v.start = newStart;
+    v.offset = 0;
+    return v;
+  }
+
+  private fillPage(vma: Vma, page: number): void {
+    let pa: number;
+    const shared = vma.sharedAnon;
+    const index = (vma.offset + (page - vma.start)) / PAGE_SIZE;
+    if (shared) {
+      const have = shared.pages.get(index);
+      if (have !== undefined) { pa = have; this.phys.get(pa); }
+      else { pa = this.phys.alloc(); this.phys.get(pa); shared.pages.set(index, pa); }
+    } else {
+      pa = this.phys.alloc();
+      if (vma.source && page < vma.fileEnd) {
+        const bytes = this.phys.view(pa);
+        const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
+        vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
+      }
+    }
+    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | protToPte(vma.prot)));
+    this.rssPages++;
+    this.invalidate(page);
+  }
+
+  private breakCow(page: number, pte: number, vma: Vma): void {
+    const old = ptePa(pte);
+    let pa = old;
+    if (this.phys.refCount(old) > 1) {
+      pa = this.phys.alloc(false);
+      this.phys.view(pa).set(this.phys.view(old));
+      this.phys.put(old);
+    }
+    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | protToPte(vma.prot)));
+    this.invalidate(page);
+  }
+
+  // A copy for fork: private pages become copy-on-write in both.
+  fork(): AddressSpace {
+    const child = new AddressSpace(this.hart, this.phys);
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    child.mmapBase = this.mmapBase;
+    child.stackLimit = this.stackLimit;
+    child.sigreturnTrampoline = this.sigreturnTrampoline;
+    const dv = this.hart.dv;
+    for (const v of this.vmas) {
+      const c = v.clone();
+      if (c.sharedAnon) c.sharedAnon.refs++;
+      child.vmas.push(c);
+      this.pt.forEach(v.start, v.end, (va, off, pte) => {
+        let p = pte;
+        if (!v.shared) {
+          p = ((p & ~PTE_W) | PTE_COW) >>> 0;
+          dv.setUint32(off, p, true);
+        }
+        this.phys.get(ptePa(p));
+        child.pt.set(va, p);
+        child.rssPages++;
+      });
+    }
+    this.invalidateRange(0, TASK_SIZE);
+    return child;
+  }
+
+  // Frees every page and table.
+  destroy(): void {
+    for (const v of this.vmas) {
+      this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));
+      this.releaseVma(v);
+    }
+    this.vmas = [];
+    this.pt.destroy();
+    this.hart.tlbFlushAsid(this.asid);
+    if (this.hart.currentMm === this) this.hart.currentMm = undefined;
+  }
+
+  get totalVmPages(): number {
+    let n = 0;
+    for (const v of this.vmas) n += (v.end - v.start) / PAGE_SIZE;
+    return n;
+  }
+}
+
+export { ACC_R, ACC_W, ACC_X, PTE_U };

@@ -1,0 +1,59 @@
+// The physical page allocator: guest RAM in 4 KiB frames, each with a
+// reference count (a frame shared copy-on-write or through the page cache
+// is freed when its last user lets go).
+
+import type { Hart } from "../arch/riscv64/hart.js";
+import { RAM_BASE } from "../arch/riscv64/layout.js";
+
+export const PAGE_SIZE = 4096;
+export const PAGE_SHIFT = 12;
+
+export class OutOfMemory extends Error {
+  constructor() { super("out of guest physical memory"); }
+}
+
+export class PhysAllocator {
+  readonly frames: number;
+  private readonly refs: Uint32Array;
+  private readonly free: Int32Array;
+  private nfree = 0;
+  // Called when memory runs out; may free frames (the OOM killer). Returns true if it did.
+  onOutOfMemory: (() => boolean) | undefined;
+
+  constructor(private readonly hart: Hart) {
+    this.frames = Math.floor(hart.ramSize / PAGE_SIZE);
+    this.refs = new Uint32Array(this.frames);
+    this.free = new Int32Array(this.frames);
+    // Frame 0 stays reserved so that physical address 0 is never handed out.
+    for (let f = this.frames - 1; f >= 1; f--) this.free[this.nfree++] = f;
+  }
+
+  get freeFrames(): number { return this.nfree; }
+  get usedFrames(): number { return this.frames - 1 - this.nfree; }
+
+  // A zeroed frame; returns its guest physical address.
+  alloc(zero = true): number {
+    if (this.nfree === 0) {
+      if (!this.onOutOfMemory || !this.onOutOfMemory() || this.nfree === 0) throw new OutOfMemory();
+    }
+    const f = this.free[--this.nfree];
+    this.refs[f] = 1;
+    const pa = f * PAGE_SIZE;
+    if (zero) this.hart.u8.fill(0, RAM_BASE + pa, RAM_BASE + pa + PAGE_SIZE);
+    return pa;
+  }
+
+  get(pa: number): void { this.refs[pa / PAGE_SIZE]++; }
+  refCount(pa: number): number { return this.refs[pa / PAGE_SIZE]; }
+
+  put(pa: number): void {
+    const f = pa / PAGE_SIZE;
+    if (this.refs[f] === 0) throw new Error(`double free of frame ${f}`);
+    if (--this.refs[f] === 0) this.free[this.nfree++] = f;
+  }
+
+  // The bytes of a frame, as a view into guest RAM.
+  view(pa: number): Uint8Array {
+    return this.hart.u8.subarray(RAM_BASE + pa, RAM_BASE + pa + PAGE_SIZE);
+  }
+}

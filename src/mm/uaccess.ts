@@ -1,0 +1,105 @@
+// The only way the kernel touches user memory: copy in, copy out, strings.
+// Each page is found through the address space's page table; a page not yet
+// present is faulted in as the hart would; anything else is EFAULT.
+
+import { RAM_BASE, ACC_R, ACC_W } from "../arch/riscv64/layout.js";
+import { kerr } from "../kernel/errors.js";
+import { EFAULT, ENAMETOOLONG } from "../abi/errno.js";
+import { PAGE_SIZE } from "./phys.js";
+import { PTE_R, PTE_V, PTE_W, ptePa } from "./pagetable.js";
+import { TASK_SIZE, type AddressSpace } from "./mm.js";
+
+// Wasm address of the byte at va, faulting the page in if the access is allowed.
+function hostAddr(mm: AddressSpace, va: number, write: boolean): number {
+  if (!(va >= 0 && va < TASK_SIZE)) kerr(EFAULT);
+  const need = write ? PTE_W : PTE_R;
+  let pte = mm.pt.get(va - (va % PAGE_SIZE));
+  if ((pte & PTE_V) === 0 || (pte & need) === 0) {
+    if (mm.handleFault(va, write ? ACC_W : ACC_R) !== 0) kerr(EFAULT);
+    pte = mm.pt.get(va - (va % PAGE_SIZE));
+    if ((pte & PTE_V) === 0 || (pte & need) === 0) kerr(EFAULT);
+  }
+  return RAM_BASE + ptePa(pte) + (va % PAGE_SIZE);
+}
+
+export class UserMemory {
+  constructor(readonly mm: AddressSpace) {}
+
+  private get u8(): Uint8Array { return this.mm.hart.u8; }
+
+  // Copies len bytes at va into dst (or a new array).
+  read(va: number, len: number, dst?: Uint8Array): Uint8Array {
+    const out = dst ?? new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = va + done;
+      const chunk = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const h = hostAddr(this.mm, a, false);
+      out.set(this.u8.subarray(h, h + chunk), done);
+      done += chunk;
+    }
+    return out;
+  }
+
+  write(va: number, src: Uint8Array): void {
+    // Check every page first, so a fault part-way leaves no partial write.
+    const len = src.length;
+    for (let a = va; a < va + len; a += PAGE_SIZE - (a % PAGE_SIZE)) hostAddr(this.mm, a, true);
+    let done = 0;
+    while (done < len) {
+      const a = va + done;
+      const chunk = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const h = hostAddr(this.mm, a, true);
+      this.u8.set(src.subarray(done, done + chunk), h);
+      done += chunk;
+    }
+  }
+
+  // A NUL-terminated string of at most max bytes (ENAMETOOLONG past it).
+  readCString(va: number, max = 4096): string {
+    const bytes: number[] = [];
+    let a = va;
+    for (;;) {
+      const h = hostAddr(this.mm, a, false);
+      const end = h + (PAGE_SIZE - (a % PAGE_SIZE));
+      const u8 = this.u8;
+      for (let p = h; p < end; p++) {
+        const c = u8[p];
+        if (c === 0) return Buffer.from(bytes).toString("utf8");
+        if (bytes.length >= max) kerr(ENAMETOOLONG);
+        bytes.push(c);
+      }
+      a += end - h;
+    }
+  }
+
+  // Raw bytes of a NUL-terminated string (argv/envp: not necessarily UTF-8).
+  readCBytes(va: number, max: number): Uint8Array {
+    const bytes: number[] = [];
+    let a = va;
+    for (;;) {
+      const h = hostAddr(this.mm, a, false);
+      const end = h + (PAGE_SIZE - (a % PAGE_SIZE));
+      for (let p = h; p < end; p++) {
+        const c = this.u8[p];
+        if (c === 0) return Uint8Array.from(bytes);
+        if (bytes.length >= max) kerr(7); // E2BIG
+        bytes.push(c);
+      }
+      a += end - h;
+    }
+  }
+
+  u32(va: number): number { const b = this.read(va, 4); return (b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24) >>> 0; }
+  i32(va: number): number { return this.u32(va) | 0; }
+  u64(va: number): number { const b = this.read(va, 8); return new DataView(b.buffer).getUint32(0, true) + new DataView(b.buffer).getUint32(4, true) * 0x100000000; }
+  i64(va: number): number { const dv = new DataView(this.read(va, 8).buffer); return dv.getInt32(4, true) * 0x100000000 + dv.getUint32(0, true); }
+  big64(va: number): bigint { return new DataView(this.read(va, 8).buffer).getBigUint64(0, true); }
+  setU32(va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b); }
+  setI32(va: number, v: number): void { this.setU32(va, v); }
+  setU64(va: number, v: number | bigint): void {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, BigInt(v)), true);
+    this.write(va, b);
+  }
+}

@@ -1,0 +1,58 @@
+// Virtual memory areas: the address space as an ordered list of mappings,
+// each with its protection, its backing (anonymous, a file, shared memory)
+// and its flags. Mirrors Linux's vm_area_struct in what Ghost needs.
+
+export { PROT_READ, PROT_WRITE, PROT_EXEC } from "../abi/mman.js";
+
+// Backing of a file mapping: reads bytes at an offset of the file.
+export interface MapSource {
+  readonly id: string; // for /proc/[pid]/maps: "dev:ino path" is built by the owner
+  readAt(offset: number, dst: Uint8Array): number;
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+// Pages of a MAP_SHARED anonymous mapping, shared by every VMA that maps it.
+export class SharedAnon {
+  readonly pages = new Map<number, number>(); // page index → physical address
+  refs = 0;
+}
+
+export class Vma {
+  constructor(
+    public start: number,
+    public end: number,
+    public prot: number,
+    public shared: boolean,
+    public source: MapSource | null = null,
+    public offset = 0, // file offset of `start`
+    public fileEnd = Infinity, // va past which file content ends (bss tail is zero)
+    public name = "",
+    public growsDown = false,
+    public sharedAnon: SharedAnon | null = null,
+  ) {}
+
+  clone(): Vma {
+    return new Vma(this.start, this.end, this.prot, this.shared, this.source, this.offset,
+      this.fileEnd, this.name, this.growsDown, this.sharedAnon);
+  }
+
+  // The VMA's part from `at` on; this one keeps [start, at).
+  splitAt(at: number): Vma {
+    const tail = this.clone();
+    tail.start = at;
+    tail.offset = this.offset + (at - this.start);
+    if (this.sharedAnon) this.sharedAnon.refs++;
+    this.end = at;
+    return tail;
+  }
+
+  // Whether `next`, which starts where this ends, continues it seamlessly.
+  canMerge(next: Vma): boolean {
+    return this.end === next.start && this.prot === next.prot && this.shared === next.shared &&
+      this.source === next.source && this.name === next.name && this.growsDown === next.growsDown &&
+      this.sharedAnon === next.sharedAnon && this.fileEnd === next.fileEnd &&
+      (this.source === null || this.offset + (this.end - this.start) === next.offset);
+  }
+}

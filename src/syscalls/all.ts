@@ -1,0 +1,8 @@
+// Loads every syscall family so the table is complete.
+import "./sys_file.js";
+import "./sys_fs.js";
+import "./sys_mm.js";
+import "./sys_info.js";
+import "./sys_time.js";
+import "./sys_signal.js";
+import "./sys_proc.js";

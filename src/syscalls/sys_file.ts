@@ -1,0 +1,231 @@
+// File I/O syscalls: open/close, read/write and their vector and positional
+// forms, lseek, getdents64, dup, fcntl, ioctl.
+
+import { kerr, KernelError } from "../kernel/errors.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW } from "../abi/errno.js";
+import {
+  O_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
+  SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK,
+} from "../abi/fcntl.js";
+import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
+import { SIGPIPE } from "../abi/signal.js";
+import { iovec } from "../abi/socket.js";
+import { defineSyscalls } from "./table.js";
+import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
+import { openAt } from "../fs/vfs.js";
+import { SETFL_MASK, type File } from "../fs/file.js";
+import { isDir } from "../fs/inode.js";
+import { sendSignal } from "../kernel/signal.js";
+import type { Task } from "../kernel/task.js";
+
+const IOV_MAX = 1024;
+const MAX_RW = 0x7ffff000;
+
+function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
+
+function checkRead(f: File): void { if (!f.readable || !f.ops.read) kerr(EBADF); }
+function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF); }
+
+// One read into user memory at va; pos null means the file's own offset.
+function doRead(t: Task, f: File, va: number, len: number, pos: number | null): number {
+  checkRead(f);
+  if (isDir(f.inode.mode)) kerr(EISDIR);
+  if (len < 0) kerr(EINVAL);
+  len = Math.min(len, MAX_RW);
+  const buf = new Uint8Array(len);
+  return blockingIo(t, f, () => {
+    const at = pos ?? f.pos;
+    const n = f.ops.read!(f, buf, at);
+    if (n > 0) um(t).write(va, buf.subarray(0, n));
+    if (pos === null && !f.ops.stream) f.pos = at + n;
+    return n;
+  });
+}
+
+function doWrite(t: Task, f: File, data: Uint8Array, pos: number | null): number {
+  checkWrite(f);
+  return blockingIo(t, f, () => {
+    const at = pos ?? f.pos;
+    let n: number;
+    try {
+      n = f.ops.write!(f, data, at);
+    } catch (e) {
+      if (e instanceof KernelError && e.errno === EPIPE) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
+      throw e;
+    }
+    if (pos === null && !f.ops.stream) f.pos = (f.flags & 0o2000 ? f.inode.size - n : at) + n;
+    return n;
+  });
+}
+
+function readIov(t: Task, iov: number, cnt: number): { base: number; len: number }[] {
+  if (cnt < 0 || cnt > IOV_MAX) kerr(EINVAL);
+  if (cnt === 0) return [];
+  const raw = um(t).read(iov, cnt * iovec.size);
+  const dv = new DataView(raw.buffer);
+  const out = [];
+  let total = 0;
+  for (let i = 0; i < cnt; i++) {
+    const base = iovec.get(dv, i * 16, "iov_base");
+    const len = Number(iovec.getBig(dv, i * 16, "iov_len"));
+    if (len < 0 || len > Number.MAX_SAFE_INTEGER) kerr(EINVAL);
+    total += len;
+    if (total > 0x7fffffff) kerr(EINVAL);
+    out.push({ base, len });
+  }
+  return out;
+}
+
+function doReadv(t: Task, f: File, iov: number, cnt: number, pos: number | null): number {
+  const vec = readIov(t, iov, cnt);
+  checkRead(f);
+  const total = vec.reduce((n, v) => n + v.len, 0);
+  const buf = new Uint8Array(total);
+  return blockingIo(t, f, () => {
+    const at = pos ?? f.pos;
+    const n = f.ops.read!(f, buf, at);
+    let off = 0;
+    const m = um(t);
+    for (const v of vec) {
+      if (off >= n) break;
+      const c = Math.min(v.len, n - off);
+      m.write(v.base, buf.subarray(off, off + c));
+      off += c;
+    }
+    if (pos === null && !f.ops.stream) f.pos = at + n;
+    return n;
+  });
+}
+
+function gatherIov(t: Task, iov: number, cnt: number): Uint8Array {
+  const vec = readIov(t, iov, cnt);
+  const total = vec.reduce((n, v) => n + v.len, 0);
+  const buf = new Uint8Array(total);
+  const m = um(t);
+  let off = 0;
+  for (const v of vec) { m.read(v.base, v.len, buf.subarray(off, off + v.len)); off += v.len; }
+  return buf;
+}
+
+function posArg(pos: number): number { if (pos < 0) kerr(EINVAL); return pos; }
+
+function seekable(f: File): void { if (f.ops.stream) kerr(ESPIPE); }
+
+export function lseek(f: File, off: number, whence: number): number {
+  seekable(f);
+  let base: number;
+  switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = f.pos; break;
+    case SEEK_END: base = f.inode.size; break;
+    case SEEK_DATA: if (off >= f.inode.size) kerr(6); return (f.pos = off);
+    case SEEK_HOLE: if (off >= f.inode.size) kerr(6); return (f.pos = f.inode.size);
+    default: return kerr(EINVAL);
+  }
+  const n = base + off;
+  if (n < 0) kerr(EINVAL);
+  if (n > Number.MAX_SAFE_INTEGER) kerr(EOVERFLOW);
+  if (isDir(f.inode.mode) && n === 0) f.dirEntries = null;
+  f.pos = n;
+  return n;
+}
+
+function getdents64(t: Task, fd: number, va: number, count: number): number {
+  const f = t.files.get(fd);
+  if (!f.path) kerr(EBADF);
+  if (!isDir(f.inode.mode)) kerr(ENOTDIR);
+  if (f.dirEntries === null || f.pos === 0) f.dirEntries = f.inode.readdir();
+  const out: Uint8Array[] = [];
+  let used = 0;
+  while (f.pos < f.dirEntries.length) {
+    const e = f.dirEntries[f.pos];
+    const name = Buffer.from(e.name);
+    const reclen = Math.ceil((19 + name.length + 1) / 8) * 8;
+    if (used + reclen > count) {
+      if (used === 0) kerr(EINVAL);
+      break;
+    }
+    const rec = new Uint8Array(reclen);
+    const dv = new DataView(rec.buffer);
+    dv.setBigUint64(0, BigInt(e.ino), true);
+    dv.setBigInt64(8, BigInt(f.pos + 1), true);
+    dv.setUint16(16, reclen, true);
+    rec[18] = e.type;
+    rec.set(name, 19);
+    out.push(rec);
+    used += reclen;
+    f.pos++;
+  }
+  const buf = new Uint8Array(used);
+  let o = 0;
+  for (const r of out) { buf.set(r, o); o += r.length; }
+  if (used) um(t).write(va, buf);
+  return used;
+}
+
+function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
+  const f = t.files.get(fd);
+  const e = t.files.entry(fd)!;
+  switch (cmd) {
+    case F_DUPFD: case F_DUPFD_CLOEXEC:
+      if (arg < 0 || arg >= nofile(t)) kerr(EINVAL);
+      return t.files.alloc(f.get(), cmd === F_DUPFD_CLOEXEC, nofile(t), arg);
+    case F_GETFD: return e.cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD: e.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
+    case F_GETFL: return f.flags | O_LARGEFILE;
+    case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
+    default: return kerr(EINVAL);
+  }
+}
+
+defineSyscalls({
+  openat: (t, dirfd, path, flags, mode) => {
+    const f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
+    return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t));
+  },
+  close: (t, fd) => { t.files.close(fd | 0); return 0; },
+  read: (t, fd, va, len) => doRead(t, t.files.get(fd | 0), va, len, null),
+  write: (t, fd, va, len) => {
+    const f = t.files.get(fd | 0);
+    checkWrite(f);
+    if (len < 0) kerr(EINVAL);
+    return doWrite(t, f, um(t).read(va, Math.min(len, MAX_RW)), null);
+  },
+  pread64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doRead(t, f, va, len, posArg(pos)); },
+  pwrite64: (t, fd, va, len, pos) => {
+    const f = t.files.get(fd | 0); seekable(f); checkWrite(f);
+    return doWrite(t, f, um(t).read(va, Math.min(len, MAX_RW)), posArg(pos));
+  },
+  readv: (t, fd, iov, cnt) => doReadv(t, t.files.get(fd | 0), iov, cnt, null),
+  writev: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkWrite(f); return doWrite(t, f, gatherIov(t, iov, cnt), null); },
+  preadv: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); return doReadv(t, f, iov, cnt, posArg(pos)); },
+  pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkWrite(f); return doWrite(t, f, gatherIov(t, iov, cnt), posArg(pos)); },
+  lseek: (t, fd, off, whence) => lseek(t.files.get(fd | 0), off, whence | 0),
+  getdents64: (t, fd, va, count) => getdents64(t, fd | 0, va, count >>> 0),
+  dup: (t, fd) => t.files.alloc(t.files.get(fd | 0).get(), false, nofile(t)),
+  dup3: (t, oldfd, newfd, flags) => {
+    if ((flags & ~O_CLOEXEC) !== 0 || oldfd === newfd) kerr(EINVAL);
+    const f = t.files.get(oldfd | 0);
+    if (newfd < 0 || newfd >= nofile(t)) kerr(EBADF);
+    t.files.install(newfd | 0, f.get(), (flags & O_CLOEXEC) !== 0);
+    return newfd;
+  },
+  fcntl: (t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg),
+  ioctl: (t, fd, cmd, arg) => {
+    const f = t.files.get(fd | 0);
+    const e = t.files.entry(fd | 0)!;
+    switch (cmd >>> 0) {
+      case FIOCLEX: e.cloexec = true; return 0;
+      case FIONCLEX: e.cloexec = false; return 0;
+      case FIONBIO: {
+        const on = um(t).i32(arg) !== 0;
+        f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
+        return 0;
+      }
+    }
+    if (!f.ops.ioctl) kerr(ENOTTY);
+    return f.ops.ioctl(f, cmd >>> 0, arg, ioctlContext(t));
+  },
+});
+
+export { EFAULT };

@@ -1,0 +1,149 @@
+// Path syscalls: stat family, access, readlink, cwd, umask, directory and
+// link creation and removal.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM } from "../abi/errno.js";
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
+import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";
+import { defineSyscalls } from "./table.js";
+import { um, pathArg } from "./util.js";
+import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly } from "../fs/vfs.js";
+import { isDir, isLnk, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
+import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
+import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import type { Task } from "../kernel/task.js";
+
+function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
+  const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
+  return resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+}
+
+function encodeStatfs(p: Path): Uint8Array {
+  const sb = p.dentry.inode.sb;
+  const s = sb.statfs();
+  const b = new Uint8Array(statfsStruct.size);
+  const dv = new DataView(b.buffer);
+  const m = p.mnt.flags;
+  const flags = 0x20 /* ST_VALID */ | (m & MNT_RDONLY || sb.readOnly ? ST_RDONLY : 0) | (m & MNT_NOSUID ? ST_NOSUID : 0) |
+    (m & MNT_NODEV ? ST_NODEV : 0) | (m & MNT_NOEXEC ? ST_NOEXEC : 0);
+  statfsStruct.write(dv, 0, {
+    f_type: sb.magic, f_bsize: sb.blockSize, f_blocks: s.blocks, f_bfree: s.bfree, f_bavail: s.bfree,
+    f_files: s.files, f_ffree: s.ffree, f_fsid0: sb.dev, f_fsid1: 0, f_namelen: s.namelen, f_frsize: sb.blockSize, f_flags: flags,
+  });
+  return b;
+}
+
+function access(t: Task, dirfd: number, pathVa: number, mode: number, flags: number): number {
+  if (mode & ~7) kerr(EINVAL);
+  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
+  const p = statPath(t, dirfd, pathVa, flags);
+  if (mode === F_OK) return 0;
+  // Without AT_EACCESS the check uses the real ids, as access(2).
+  const c = t.cred;
+  const cred = flags & AT_EACCESS ? c : { ...c, fsuid: c.uid, fsgid: c.gid };
+  if (!permission(p.dentry.inode, mode, cred)) kerr(EACCES);
+  if ((mode & MAY_WRITE) && (p.mnt.flags & MNT_RDONLY || p.dentry.inode.sb.readOnly) && !isLnk(p.dentry.inode.mode)) kerr(30);
+  return 0;
+}
+
+function parentFor(t: Task, dirfd: number, path: string): { parent: Path; name: string } {
+  const { parent, name } = walker(t).walkParent(startPath(t, dirfd, path), path);
+  if (name === null) kerr(EEXIST);
+  return { parent, name };
+}
+
+function mayModify(t: Task, dir: Inode): void {
+  if (!permission(dir, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
+}
+
+export function getcwd(t: Task): string { return pathName(t.fs.cwd, t.fs.root); }
+
+defineSyscalls({
+  fstat: (t, fd, va) => { um(t).write(va, encodeStat(t.files.get(fd | 0).inode)); return 0; },
+  newfstatat: (t, dirfd, pathVa, va, flags) => {
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800)) kerr(EINVAL);
+    um(t).write(va, encodeStat(statPath(t, dirfd, pathVa, flags).dentry.inode));
+    return 0;
+  },
+  statx: (t, dirfd, pathVa, flags, _mask, va) => {
+    if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800 | 0x6000)) kerr(EINVAL);
+    if ((flags & 0x6000) === 0x6000) kerr(EINVAL);
+    const p = statPath(t, dirfd, pathVa, flags);
+    um(t).write(va, encodeStatx(p.dentry.inode, p.mnt.id));
+    return 0;
+  },
+  statfs: (t, pathVa, va) => { um(t).write(va, encodeStatfs(resolveAt(t, -100, pathArg(t, pathVa), true))); return 0; },
+  fstatfs: (t, fd, va) => {
+    const f = t.files.get(fd | 0);
+    if (!f.path) kerr(EINVAL);
+    um(t).write(va, encodeStatfs(f.path));
+    return 0;
+  },
+  faccessat: (t, dirfd, pathVa, mode) => access(t, dirfd, pathVa, mode, 0),
+  faccessat2: (t, dirfd, pathVa, mode, flags) => access(t, dirfd, pathVa, mode, flags),
+  readlinkat: (t, dirfd, pathVa, buf, size) => {
+    if (size <= 0) kerr(EINVAL);
+    const p = statPath(t, dirfd, pathVa, AT_SYMLINK_NOFOLLOW | (pathVa === 0 ? 0 : 0));
+    if (!isLnk(p.dentry.inode.mode)) kerr(EINVAL);
+    const target = Buffer.from(p.dentry.inode.readlink());
+    const n = Math.min(size, target.length);
+    um(t).write(buf, target.subarray(0, n));
+    return n;
+  },
+  getcwd: (t, buf, size) => {
+    const s = Buffer.from(getcwd(t) + "\0");
+    if (size < s.length) kerr(ERANGE);
+    um(t).write(buf, s);
+    return s.length;
+  },
+  chdir: (t, pathVa) => {
+    const p = resolveAt(t, -100, pathArg(t, pathVa), true);
+    if (!isDir(p.dentry.inode.mode)) kerr(ENOTDIR);
+    if (!permission(p.dentry.inode, MAY_EXEC, t.cred)) kerr(EACCES);
+    t.fs.cwd = p;
+    return 0;
+  },
+  fchdir: (t, fd) => {
+    const f = t.files.get(fd | 0);
+    if (!f.path || !isDir(f.inode.mode)) kerr(ENOTDIR);
+    t.fs.cwd = f.path;
+    return 0;
+  },
+  umask: (t, mask) => { const old = t.fs.umask; t.fs.umask = mask & 0o777; return old; },
+  mkdirat: (t, dirfd, pathVa, mode) => {
+    const path = pathArg(t, pathVa);
+    const { parent, name } = parentFor(t, dirfd, path);
+    if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
+    requireNotReadOnly(parent);
+    mayModify(t, parent.dentry.inode);
+    parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
+    parent.dentry.drop(name);
+    return 0;
+  },
+  unlinkat: (t, dirfd, pathVa, flags) => {
+    if (flags & ~AT_REMOVEDIR) kerr(EINVAL);
+    const path = pathArg(t, pathVa);
+    const w = walker(t);
+    const { parent, name } = w.walkParent(startPath(t, dirfd, path), path);
+    if (name === null) kerr(flags & AT_REMOVEDIR ? (path.endsWith(".") ? EINVAL : EBUSY) : EISDIR);
+    const victim = w.lookupLast(parent, name, false, false);
+    if (!victim) kerr(ENOENT);
+    requireNotReadOnly(parent);
+    mayModify(t, parent.dentry.inode);
+    const dir = parent.dentry.inode;
+    // Sticky directories: only the owner of the file or the directory (or root) may remove.
+    if ((dir.mode & 0o1000) && t.cred.fsuid !== 0 && t.cred.fsuid !== dir.uid && t.cred.fsuid !== victim.dentry.inode.uid) kerr(EPERM);
+    if (victim.dentry.mountedHere || victim.mnt.root === victim.dentry) kerr(EBUSY);
+    if (flags & AT_REMOVEDIR) {
+      if (!isDir(victim.dentry.inode.mode)) kerr(ENOTDIR);
+      dir.rmdir(name);
+    } else {
+      if ((victim.dentry.inode.mode & S_IFMT) === S_IFDIR) kerr(EISDIR);
+      dir.unlink(name);
+    }
+    parent.dentry.drop(name);
+    return 0;
+  },
+});
+
+export { ENOTEMPTY };

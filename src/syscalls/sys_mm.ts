@@ -1,0 +1,79 @@
+// Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM } from "../abi/errno.js";
+import {
+  PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
+  MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
+  MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
+  MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT,
+} from "../abi/mman.js";
+import { defineSyscalls } from "./table.js";
+import { PAGE_SIZE } from "../mm/phys.js";
+import { pageUp, TASK_SIZE } from "../mm/mm.js";
+import { inodeSource } from "../kernel/exec.js";
+import { isReg, isDir } from "../fs/inode.js";
+import { pathName } from "../fs/dentry.js";
+
+const KNOWN_MAP = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | 0x800 | 0x1000 | 0x2000 | 0x4000 |
+  MAP_POPULATE | 0x10000 | 0x20000 | 0x40000 | 0x80000 | MAP_FIXED_NOREPLACE | (0x3f << 26);
+
+defineSyscalls({
+  brk: (t, addr) => t.mm.setBrk(addr),
+  mmap: [(t, addr, len, prot, flags, fd, off) => {
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) kerr(EINVAL);
+    if (type === MAP_SHARED_VALIDATE && (flags & ~KNOWN_MAP)) kerr(95); // EOPNOTSUPP
+    if (len <= 0 || pageUp(len) > TASK_SIZE) kerr(len === 0 ? EINVAL : ENOMEM);
+    if (off < 0 || off % PAGE_SIZE) kerr(EINVAL);
+    const shared = type !== MAP_PRIVATE;
+    const opts = {
+      fixed: (flags & MAP_FIXED) !== 0, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0 && !(flags & MAP_FIXED),
+      shared, growsDown: (flags & MAP_GROWSDOWN) !== 0, offset: 0, source: null as ReturnType<typeof inodeSource> | null, name: "",
+    };
+    const p = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+    if (!(flags & MAP_ANONYMOUS)) {
+      const f = t.files.get(fd | 0);
+      if (!f.path) kerr(EBADF);
+      if (isDir(f.inode.mode)) kerr(ENODEV);
+      if (!f.readable) kerr(EACCES);
+      if (shared && (p & PROT_WRITE) && !f.writable) kerr(EACCES);
+      if (isReg(f.inode.mode)) {
+        opts.source = inodeSource(f.inode, pathName(f.path, t.fs.root));
+        opts.offset = off;
+        opts.name = opts.source.path;
+      } else if (f.inode.rdev !== ((1 << 8) | 5)) {
+        kerr(ENODEV); // only /dev/zero among devices can be mapped
+      }
+    }
+    return t.mm.mmap(addr, len, p, opts);
+  }, "partial", "MAP_SHARED file mappings behave as private (no write-back) until the page cache lands"],
+  munmap: (t, addr, len) => {
+    if (addr % PAGE_SIZE || len <= 0 || addr < 0 || addr + len > TASK_SIZE) kerr(EINVAL);
+    t.mm.unmap(addr, len);
+    return 0;
+  },
+  mprotect: (t, addr, len, prot) => {
+    if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
+    if (len === 0) return 0;
+    t.mm.mprotect(addr, len, prot & 7);
+    return 0;
+  },
+  madvise: (t, addr, len, advice) => {
+    if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
+    switch (advice) {
+      case MADV_DONTNEED: case MADV_FREE:
+        t.mm.dropPages(addr, len);
+        return 0;
+      case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_DONTFORK:
+      case MADV_DOFORK: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+      case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
+        return 0; // hints: nothing to do in Ghost's memory model
+      default: return kerr(EINVAL);
+    }
+  },
+  // The hart decodes from memory on every fetch: nothing stale to flush.
+  riscv_flush_icache: (_t, _start, _end, flags) => { if (flags & ~1) kerr(EINVAL); return 0; },
+});

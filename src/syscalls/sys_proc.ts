@@ -1,0 +1,55 @@
+// Process lifetime syscalls: exit, exit_group, execve.
+
+import { kerr } from "../kernel/errors.js";
+import { EFAULT, E2BIG } from "../abi/errno.js";
+import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
+import { defineSyscalls, NORETURN } from "./table.js";
+import { um, pathArg } from "./util.js";
+import { execve } from "../kernel/exec.js";
+import { startPath } from "../fs/vfs.js";
+import type { Task } from "../kernel/task.js";
+
+const MAX_ARGS = 0x7fffffff;
+
+function readStrings(t: Task, va: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  if (va === 0) return out;
+  const m = um(t);
+  for (let i = 0; ; i++) {
+    if (i >= MAX_ARGS) kerr(E2BIG);
+    const p = m.u64(va + 8 * i);
+    if (p === 0) break;
+    out.push(m.readCBytes(p, 32 * 4096));
+  }
+  return out;
+}
+
+function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa: number, flags: number): number {
+  if (pathVa === 0) kerr(EFAULT);
+  let path = um(t).readCString(pathVa, 4096);
+  const argv = readStrings(t, argvVa);
+  const envp = readStrings(t, envpVa);
+  let start = startPath(t, dirfd, path);
+  if (path === "" && (flags & AT_EMPTY_PATH)) {
+    const f = t.files.get(dirfd);
+    if (!f.path) kerr(EFAULT);
+    start = f.path;
+    path = ".";
+  }
+  execve(t, start, path, { argv, envp }, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  return NORETURN;
+}
+
+defineSyscalls({
+  exit: (t, code) => {
+    // The last thread's exit code is the process's exit status.
+    if (t.tg.threads.size === 1) t.tg.exitStatus = (code & 0xff) << 8;
+    t.k.exitTask(t, code & 0xff);
+    return NORETURN;
+  },
+  exit_group: (t, code) => { t.k.exitGroup(t.tg, code & 0xff, "exit"); return NORETURN; },
+  execve: (t, path, argv, envp) => doExecve(t, -100, path, argv, envp, 0),
+  execveat: (t, dirfd, path, argv, envp, flags) => doExecve(t, dirfd | 0, path, argv, envp, flags),
+});
+
+void pathArg;

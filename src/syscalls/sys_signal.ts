@@ -1,0 +1,164 @@
+// Signal syscalls: sigaction, masks, alternate stacks, sending, waiting,
+// and rt_sigreturn.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, ESRCH, EPERM, EFAULT, ENOMEM } from "../abi/errno.js";
+import {
+  sigaction as sigactionStruct, stack_t, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, SIG_IGN, SIG_DFL,
+  SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, MINSIGSTKSZ, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction,
+} from "../abi/signal.js";
+import { REG_SP } from "../arch/riscv64/layout.js";
+import { defineSyscalls, NORETURN } from "./table.js";
+import { um } from "./util.js";
+import { sendSignal, sigreturn, UNBLOCKABLE } from "../kernel/signal.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
+
+function validSig(sig: number): void { if (sig < 1 || sig > 64) kerr(EINVAL); }
+function sigsetSize(n: number): void { if (n !== 8) kerr(EINVAL); }
+
+function rtSigaction(t: Task, sig: number, actVa: number, oldVa: number, size: number): number {
+  sigsetSize(size);
+  validSig(sig);
+  const cur = t.sighand.actions[sig];
+  if (oldVa) {
+    const b = new Uint8Array(sigactionStruct.size);
+    const dv = new DataView(b.buffer);
+    sigactionStruct.write(dv, 0, { sa_handler: cur.handler, sa_flags: cur.flags >>> 0, sa_mask: cur.mask });
+    um(t).write(oldVa, b);
+  }
+  if (actVa) {
+    if (sig === SIGKILL || sig === SIGSTOP) kerr(EINVAL);
+    const dv = new DataView(um(t).read(actVa, sigactionStruct.size).buffer);
+    const handler = Number(sigactionStruct.getBig(dv, 0, "sa_handler"));
+    const flags = Number(sigactionStruct.getBig(dv, 0, "sa_flags") & 0xffffffffn) & UAPI_SA_FLAGS;
+    const mask = sigactionStruct.getBig(dv, 0, "sa_mask") & ~UNBLOCKABLE;
+    t.sighand.actions[sig] = { handler, flags, mask };
+    // Setting a signal to be ignored discards it where pending (POSIX).
+    if (handler === SIG_IGN || (handler === SIG_DFL && defaultAction(sig) === "ign")) {
+      const bit = sigmask(sig);
+      const drop = (p: { mask: bigint; queue: { signo: number }[] }) => { p.mask &= ~bit; p.queue = p.queue.filter((q) => q.signo !== sig); };
+      drop(t.tg.shared);
+      for (const th of t.tg.threads) drop(th.pending);
+    }
+  }
+  return 0;
+}
+
+function sigprocmask(t: Task, how: number, setVa: number, oldVa: number, size: number): number {
+  sigsetSize(size);
+  let next: bigint | null = null;
+  if (setVa) {
+    const set = um(t).big64(setVa);
+    switch (how) {
+      case SIG_BLOCK: next = t.sigmask | set; break;
+      case SIG_UNBLOCK: next = t.sigmask & ~set; break;
+      case SIG_SETMASK: next = set; break;
+      default: kerr(EINVAL);
+    }
+  }
+  if (oldVa) um(t).setU64(oldVa, t.sigmask);
+  if (next !== null) t.sigmask = next & ~UNBLOCKABLE;
+  return 0;
+}
+
+function sigaltstack(t: Task, ssVa: number, oldVa: number): number {
+  const sp = t.k.hart.reg(REG_SP);
+  const a = t.altstack;
+  const onStack = a.flags !== SS_DISABLE && sp > a.sp && sp - a.sp <= a.size;
+  if (oldVa) {
+    const b = new Uint8Array(stack_t.size);
+    const dv = new DataView(b.buffer);
+    stack_t.write(dv, 0, { ss_sp: a.sp, ss_flags: onStack ? SS_ONSTACK : (a.flags === SS_DISABLE ? SS_DISABLE : a.flags), ss_size: a.size });
+    um(t).write(oldVa, b);
+  }
+  if (ssVa) {
+    const dv = new DataView(um(t).read(ssVa, stack_t.size).buffer);
+    const ssp = Number(stack_t.getBig(dv, 0, "ss_sp"));
+    const flags = stack_t.get(dv, 0, "ss_flags");
+    const size = Number(stack_t.getBig(dv, 0, "ss_size"));
+    if (onStack) kerr(EPERM);
+    const mode = flags & ~SS_AUTODISARM;
+    if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) kerr(EINVAL);
+    if (mode === SS_DISABLE) t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
+    else {
+      if (size < MINSIGSTKSZ) kerr(ENOMEM);
+      t.altstack = { sp: ssp, flags: flags & SS_AUTODISARM, size };
+    }
+  }
+  return 0;
+}
+
+// Permission to signal: root, or a matching real/effective uid.
+function maySignal(t: Task, target: ThreadGroup): boolean {
+  const lead = [...target.threads][0];
+  if (!lead || t.cred.euid === 0) return true;
+  const c = lead.cred;
+  return t.cred.euid === c.uid || t.cred.euid === c.suid || t.cred.uid === c.uid || t.cred.uid === c.suid;
+}
+
+function kill(t: Task, pid: number, sig: number): number {
+  if (sig < 0 || sig > 64) kerr(EINVAL);
+  const info = { signo: sig, code: SI_USER, pid: t.pid, uid: t.cred.uid };
+  const k = t.k;
+  let targets: ThreadGroup[];
+  if (pid > 0) {
+    const g = k.groups.get(pid);
+    if (!g || g.zombie) { if (g) return 0; kerr(ESRCH); }
+    targets = [g];
+  } else {
+    const pgid = pid === 0 ? t.tg.pgid : pid < -1 ? -pid : 0;
+    targets = [...k.groups.values()].filter((g) => !g.zombie && (pid === -1 ? g.pid !== 1 && g !== t.tg : g.pgid === pgid));
+    if (!targets.length) kerr(ESRCH);
+  }
+  let ok = 0;
+  for (const g of targets) {
+    if (!maySignal(t, g)) continue;
+    ok++;
+    if (sig !== 0) sendSignal(g, info, false);
+  }
+  if (!ok) kerr(EPERM);
+  return 0;
+}
+
+function tgkill(t: Task, tgid: number, tid: number, sig: number): number {
+  if (sig < 0 || sig > 64 || tid <= 0) kerr(EINVAL);
+  const o = t.k.tasks.get(tid);
+  if (!o || (tgid > 0 && o.tg.pid !== tgid)) kerr(ESRCH);
+  if (!maySignal(t, o.tg)) kerr(EPERM);
+  if (sig) sendSignal(o, { signo: sig, code: SI_TKILL, pid: t.pid, uid: t.cred.uid }, true);
+  return 0;
+}
+
+defineSyscalls({
+  rt_sigaction: (t, sig, act, old, size) => rtSigaction(t, sig | 0, act, old, size),
+  rt_sigprocmask: (t, how, set, old, size) => sigprocmask(t, how | 0, set, old, size),
+  sigaltstack: (t, ss, old) => sigaltstack(t, ss, old),
+  rt_sigreturn: (t) => {
+    if (!sigreturn(t)) { sendSignal(t, { signo: 11, code: 0x80 }, true); }
+    return NORETURN;
+  },
+  rt_sigpending: (t, va, size) => {
+    if (size > 8) kerr(EINVAL);
+    const set = (t.pending.mask | t.tg.shared.mask) & t.sigmask;
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, set, true);
+    um(t).write(va, b.subarray(0, size));
+    return 0;
+  },
+  kill: (t, pid, sig) => kill(t, pid | 0, sig | 0),
+  tkill: (t, tid, sig) => tgkill(t, -1, tid | 0, sig | 0),
+  tgkill: (t, tgid, tid, sig) => tgkill(t, tgid | 0, tid | 0, sig | 0),
+  rt_sigqueueinfo: (t, pid, sig, infoVa) => {
+    const raw = um(t).read(infoVa, 128);
+    const dv = new DataView(raw.buffer);
+    const code = dv.getInt32(8, true);
+    if ((code >= 0 || code === SI_TKILL) && t.cred.euid !== 0 && pid !== t.pid) kerr(EPERM);
+    const g = t.k.groups.get(pid | 0);
+    if (!g) kerr(ESRCH);
+    validSig(sig);
+    sendSignal(g, { signo: sig, code, pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigUint64(24, true) }, false);
+    return 0;
+  },
+});
+
+export { EFAULT, SI_QUEUE };
