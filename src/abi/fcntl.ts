@@ -160,7 +160,7 @@ export const AT_STATX_DONT_SYNC = 0x4000;
 export const AT_RECURSIVE = 0x8000;
 /** execveat: only check whether the file could be executed (Linux 6.14). */
 export const AT_EXECVE_CHECK = 0x10000;
-// Per-syscall flags in the low byte (Linux 6.12/6.13).
+// Per-syscall flags in the low byte (named in the uapi header after 6.1).
 export const AT_RENAME_NOREPLACE = 0x0001;
 export const AT_RENAME_EXCHANGE = 0x0002;
 export const AT_RENAME_WHITEOUT = 0x0004;

@@ -81,7 +81,7 @@ export const PR_GET_SHADOW_STACK_STATUS = 74;
 export const PR_SET_SHADOW_STACK_STATUS = 75;
 export const PR_LOCK_SHADOW_STACK_STATUS = 76;
 export const PR_TIMER_CREATE_RESTORE_IDS = 77;
-/** Copy the auxiliary vector to user space (Linux 6.1). */
+/** Copy the auxiliary vector to user space (added after 6.1). */
 export const PR_GET_AUXV = 0x4155_5856;
 /** Name anonymous memory (arg2 = PR_SET_VMA_ANON_NAME). */
 export const PR_SET_VMA = 0x5356_4d41;

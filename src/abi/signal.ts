@@ -180,7 +180,8 @@ export const TRAP_HWBKPT = 4;
 export const TRAP_UNK = 5;
 export const TRAP_PERF = 6;
 export const NSIGTRAP = 6;
-export const TRAP_PERF_FLAG_ASYNC = 0x8000_0000;
+/** si_perf_flags bit: the perf event was asynchronous. */
+export const TRAP_PERF_FLAG_ASYNC = 1 << 0;
 
 // SIGCHLD
 export const CLD_EXITED = 1;

@@ -119,14 +119,15 @@ export class HostStdioInode extends Inode {
   override openOps(_f: File): FileOps {
     const isFile = (this.mode & 0o170000) === S_IFREG;
     const self = this;
+    // A host file behind stdio is read and written at the host fd's own
+    // offset (shared with whoever else holds it), so Ghost does not seek it.
     return {
-      stream: !isFile,
-      read(_f, dst, pos) {
-        if (isFile) { try { return fs.readSync(self.hostFd, dst, 0, dst.length, pos); } catch { kerr(EIO); } }
+      stream: true,
+      read(_f, dst) {
+        if (isFile) { try { return fs.readSync(self.hostFd, dst, 0, dst.length, null); } catch { kerr(EIO); } }
         return self.input().read(dst);
       },
-      write(_f, src, pos) {
-        if (isFile) { try { return fs.writeSync(self.hostFd, src, 0, src.length, pos); } catch { kerr(EIO); } }
+      write(_f, src) {
         return writeAll(self.hostFd, src);
       },
       poll() {

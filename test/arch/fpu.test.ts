@@ -596,7 +596,7 @@ test("fast paths agree with the soft path", async (t) => {
   const w = await wasmP;
   const ops = buildOps();
   const targets = ops.filter((o) =>
-    ["arith", "sqrt", "fma", "toint", "fromint", "cvtff"].includes(o.cat));
+    ["arith", "sqrt", "fma", "toint", "fromint", "cvtff", "cmp", "minmax"].includes(o.cat));
   const n = Math.max(1000, Math.round(100000 * SCALE));
   const failures: string[] = [];
   let total = 0;

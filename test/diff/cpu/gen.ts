@@ -425,6 +425,28 @@ class SeqGen {
   fr(): number {
     return this.r.below(32);
   }
+  /**
+   * Static guess of each f register's format (0 = single, 1 = double), so that
+   * operands mostly match the operation's format: a double read by a .s
+   * operation is (usually) not NaN-boxed and a boxed single read as a double
+   * is a NaN, either way the result would be a NaN most of the time.
+   */
+  private fmt: number[] = new Array<number>(32).fill(1);
+  /** Source f register for an operation of format d (0 = .s, 1 = .d). */
+  src(d: number): number {
+    if (this.r.chance(0.85)) {
+      const cands: number[] = [];
+      for (let i = 0; i < 32; i++) if (this.fmt[i] === d) cands.push(i);
+      if (cands.length) return this.r.pick(cands);
+    }
+    return this.fr();
+  }
+  /** Destination f register written with format d. */
+  dst(d: number): number {
+    const f = this.fr();
+    this.fmt[f] = d;
+    return f;
+  }
   rm(): number {
     return this.r.weighted([[3, 7], [2, 0], [1, 1], [1, 2], [1, 3], [1, 4]]);
   }
@@ -576,9 +598,9 @@ class SeqGen {
     const size = d ? 8 : 4;
     const a = this.addr(size, 0.03);
     const m = this.base12(a);
-    const f = this.fr();
-    if (this.r.chance(0.5)) return { ins: [...m.pre, I_.fload(d ? "fld" : "flw", d ? 3 : 2, f, m.base, m.imm)] };
-    return { ins: [...m.pre, I_.fstore(d ? "fsd" : "fsw", d ? 3 : 2, f, m.base, m.imm)] };
+    const f = this.r.chance(0.5) ? this.dst(size >> 3) : -1;
+    if (f >= 0) return { ins: [...m.pre, I_.fload(d ? "fld" : "flw", d ? 3 : 2, f, m.base, m.imm)] };
+    return { ins: [...m.pre, I_.fstore(d ? "fsd" : "fsw", d ? 3 : 2, this.src(size >> 3), m.base, m.imm)] };
   }
 
   branch(): Block {
@@ -680,7 +702,7 @@ class SeqGen {
   fpArith(): Block {
     const d = this.r.below(2);
     const s = d ? "d" : "s";
-    const rd = this.fr(), rs1 = this.fr(), rs2 = this.fr(), rm = this.rm();
+    const rs1 = this.src(d), rs2 = this.src(d), rd = this.dst(d), rm = this.rm();
     const k = this.r.weighted([[4, 0], [3, 1], [5, 2], [4, 3], [3, 4]]);
     if (k === 4) {
       return { ins: [P4(enc.r(0x2c | d, 0, rs1, rm, rd, OPFP), `fsqrt.${s}\t${F(rd)},${F(rs1)}${rmSuffix(rm)}`)] };
@@ -695,7 +717,7 @@ class SeqGen {
     const d = this.r.below(2);
     const k = this.r.below(4);
     const name = ["fmadd", "fmsub", "fnmsub", "fnmadd"][k]!;
-    const rd = this.fr(), rs1 = this.fr(), rs2 = this.fr(), rs3 = this.fr(), rm = this.rm();
+    const rs1 = this.src(d), rs2 = this.src(d), rs3 = this.src(d), rd = this.dst(d), rm = this.rm();
     return {
       ins: [P4(enc.r4(rs3, d, rs2, rs1, rm, rd, 0x43 + 4 * k),
         `${name}.${d ? "d" : "s"}\t${F(rd)},${F(rs1)},${F(rs2)},${F(rs3)}${rmSuffix(rm)}`)],
@@ -708,22 +730,22 @@ class SeqGen {
     const k = this.r.weighted([[3, "sgnj"], [3, "minmax"], [3, "cmp"], [2, "class"]] as const);
     if (k === "sgnj") {
       const f3 = this.r.below(3);
-      const rd = this.fr(), rs1 = this.fr(), rs2 = this.r.chance(0.25) ? rs1 : this.fr();
+      const rs1 = this.src(d), rs2 = this.r.chance(0.25) ? rs1 : this.src(d), rd = this.dst(d);
       return {
         ins: [P4(enc.r(0x10 | d, rs2, rs1, f3, rd, OPFP), `${["fsgnj", "fsgnjn", "fsgnjx"][f3]}.${s}\t${F(rd)},${F(rs1)},${F(rs2)}`)],
       };
     }
     if (k === "minmax") {
       const f3 = this.r.below(2);
-      const rd = this.fr(), rs1 = this.fr(), rs2 = this.fr();
+      const rs1 = this.src(d), rs2 = this.src(d), rd = this.dst(d);
       return { ins: [P4(enc.r(0x14 | d, rs2, rs1, f3, rd, OPFP), `${f3 ? "fmax" : "fmin"}.${s}\t${F(rd)},${F(rs1)},${F(rs2)}`)] };
     }
     if (k === "cmp") {
       const f3 = this.r.range(0, 2);
-      const rd = this.rd(), rs1 = this.fr(), rs2 = this.r.chance(0.2) ? rs1 : this.fr();
+      const rd = this.rd(), rs1 = this.src(d), rs2 = this.r.chance(0.2) ? rs1 : this.src(d);
       return { ins: [P4(enc.r(0x50 | d, rs2, rs1, f3, rd, OPFP), `${["fle", "flt", "feq"][f3]}.${s}\t${X(rd)},${F(rs1)},${F(rs2)}`)] };
     }
-    const rd = this.rd(), rs1 = this.fr();
+    const rd = this.rd(), rs1 = this.src(d);
     return { ins: [P4(enc.r(0x70 | d, 0, rs1, 1, rd, OPFP), `fclass.${s}\t${X(rd)},${F(rs1)}`)] };
   }
 
@@ -735,19 +757,19 @@ class SeqGen {
     const rm = this.rm();
     if (k === "f2i") {
       const t = this.r.below(4);
-      const rd = this.rd(), rs1 = this.fr();
+      const rd = this.rd(), rs1 = this.src(d);
       return { ins: [P4(enc.r(0x60 | d, t, rs1, rm, rd, OPFP), `fcvt.${ints[t]}.${s}\t${X(rd)},${F(rs1)}${rmSuffix(rm)}`)] };
     }
     if (k === "i2f") {
       const t = this.r.below(4);
-      const rd = this.fr(), rs1 = this.rs();
+      const rd = this.dst(d), rs1 = this.rs();
       const pre = rs1 !== 0 && rs1 !== 2 && this.r.chance(0.35) ? this.edge(rs1) : [];
       // fcvt.d.w / fcvt.d.wu are exact: objdump prints no rounding mode (and rejects rm != rne)
       const exact = d === 1 && t < 2;
       const txt = exact ? (rm === 0 ? "" : "?") : rmSuffix(rm);
       return { ins: [...pre, P4(enc.r(0x68 | d, t, rs1, rm, rd, OPFP), `fcvt.${s}.${ints[t]}\t${F(rd)},${X(rs1)}${txt}`)] };
     }
-    const rd = this.fr(), rs1 = this.fr();
+    const rs1 = this.src(d ^ 1), rd = this.dst(d);
     if (d) {
       // fcvt.d.s is exact; the rm field is still decoded (any legal value)
       const rm2 = this.r.chance(0.7) ? 0 : rm;
@@ -759,10 +781,10 @@ class SeqGen {
   fpMove(): Block {
     const d = this.r.below(2);
     if (this.r.chance(0.5)) {
-      const rd = this.rd(), rs1 = this.fr();
+      const rd = this.rd(), rs1 = this.src(d);
       return { ins: [P4(enc.r(0x70 | d, 0, rs1, 0, rd, OPFP), `fmv.x.${d ? "d" : "w"}\t${X(rd)},${F(rs1)}`)] };
     }
-    const rd = this.fr(), rs1 = this.rs();
+    const rd = this.dst(d), rs1 = this.rs();
     const pre = rs1 !== 0 && rs1 !== 2 && this.r.chance(0.2) ? this.edge(rs1) : [];
     return { ins: [...pre, P4(enc.r(0x78 | d, 0, rs1, 0, rd, OPFP), `fmv.${d ? "d" : "w"}.x\t${F(rd)},${X(rs1)}`)] };
   }
@@ -879,9 +901,9 @@ class SeqGen {
     const base = this.cr();
     const pre = kk > 0 && kk <= 1020 && kk % 4 === 0 && r.chance(0.6) ? C_.addi4spn(base, kk) : I_.addi(base, 2, kk);
     const reg = this.cr();
+    if (isF && !isStore) this.fmt[reg] = 1;
     const txt = isF ? F(reg) : X(reg);
     const p = w === 4 ? C_.clsW(f3, name, txt, reg, base, off) : C_.clsD(f3, name, txt, reg, base, off);
-    void isStore;
     return { ins: [pre, p] };
   }
 
@@ -901,10 +923,10 @@ class SeqGen {
       switch (k) {
         case 0: ins.push(C_.lwsp(this.nonSp(), 4 * r.below(64))); break;
         case 1: { const rd = this.nonSp(); ins.push(C_.ldsp(3, "c.ldsp", X(rd), rd, 8 * r.below(64))); break; }
-        case 2: { const f = this.fr(); ins.push(C_.ldsp(1, "c.fldsp", F(f), f, 8 * r.below(64))); break; }
+        case 2: { const f = this.dst(1); ins.push(C_.ldsp(1, "c.fldsp", F(f), f, 8 * r.below(64))); break; }
         case 3: ins.push(C_.swsp(this.rs(), 4 * r.below(64))); break;
         case 4: { const s = this.rs(); ins.push(C_.sdsp(7, "c.sdsp", X(s), s, 8 * r.below(64))); break; }
-        case 5: { const f = this.fr(); ins.push(C_.sdsp(5, "c.fsdsp", F(f), f, 8 * r.below(64))); break; }
+        case 5: { const f = this.src(1); ins.push(C_.sdsp(5, "c.fsdsp", F(f), f, 8 * r.below(64))); break; }
         case 6: { // plain load relative to the adjusted sp
           const [name, f3, size] = r.pick(INT_LOADS);
           const lo = Math.max(0, adj), hi = Math.min(SCRATCH_BYTES - size, SP_OFF + adj + 2047);
@@ -972,6 +994,7 @@ class SeqGen {
     }
     for (let i = 0; i < 32; i++) f.push(fpValue(this.r));
     for (let i = 0; i < 2; i++) f[this.fr()] = f[this.fr()]!;
+    for (let i = 0; i < 32; i++) this.fmt[i] = f[i]! >> 32n === 0xffffffffn ? 0 : 1;
     const fcsr = (this.r.below(5) << 5) | (this.r.chance(0.6) ? 0 : this.r.below(32));
     return { x, f, fcsr };
   }

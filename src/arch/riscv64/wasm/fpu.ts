@@ -485,6 +485,15 @@ export function execFp(insn: u32): u32 {
     // fmin, fmax
     case 0x14: case 0x15: {
       if (f3 > 1) return CAUSE_ILLEGAL;
+      if (f7 == 0x15 && fastOn) {
+        // Neither NaN and not equal (so not +-0 against each other): a plain comparison.
+        const a = rdF(rs1), b = rdF(rs2);
+        const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+        if (a << 1 <= EXP_D << 1 && b << 1 <= EXP_D << 1 && x != y) {
+          wrF(rd, (x < y) != (f3 == 1) ? a : b);
+          return 0;
+        }
+      }
       sfClear();
       if (f7 & 1) wrF(rd, sfMinMax(rdF(rs1), rdF(rs2), true, f3 == 1));
       else wrS(rd, sfMinMax(rdS(rs1), rdS(rs2), false, f3 == 1));
@@ -503,6 +512,14 @@ export function execFp(insn: u32): u32 {
     // fle, flt, feq
     case 0x50: case 0x51: {
       if (f3 > 2) return CAUSE_ILLEGAL;
+      if (f7 == 0x51 && fastOn) {
+        const a = rdF(rs1), b = rdF(rs2);
+        if (a << 1 <= EXP_D << 1 && b << 1 <= EXP_D << 1) { // no NaN: no flags
+          const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+          wrX(rd, <u64>(f3 == 2 ? x == y : f3 == 1 ? x < y : x <= y));
+          return 0;
+        }
+      }
       sfClear();
       const r = (f7 & 1) ? sfCompare(rdF(rs1), rdF(rs2), true, f3) : sfCompare(rdS(rs1), rdS(rs2), false, f3);
       wrX(rd, r);
