@@ -36,8 +36,8 @@ export const O_TMPFILE_MASK = __O_TMPFILE | O_DIRECTORY | O_CREAT;
 
 /** The only flags that make sense together with O_PATH. */
 export const O_PATH_FLAGS = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
-/** Flags fcntl(F_SETFL) may change. */
-export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | O_NOATIME;
+/** Flags fcntl(F_SETFL) stores; FASYNC is also accepted, through the file's fasync hook. */
+export const SETFL_MASK = O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME;
 
 // fcntl commands
 export const F_DUPFD = 0;

@@ -12,7 +12,7 @@ import {
   RISCV_HWPROBE_KEY_MISALIGNED_VECTOR_PERF, RISCV_HWPROBE_WHICH_CPUS, RISCV_HWPROBE_BASE_BEHAVIOR_IMA,
   RISCV_HWPROBE_IMA_FD, RISCV_HWPROBE_IMA_C, RISCV_HWPROBE_MISALIGNED_SCALAR_FAST, RISCV_HWPROBE_MISALIGNED_VECTOR_UNSUPPORTED,
 } from "../abi/hwprobe.js";
-import { defineSyscalls } from "./table.js";
+import { defineSyscalls, declareEnosys } from "./table.js";
 import { um } from "./util.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import type { Task } from "../kernel/task.js";
@@ -179,3 +179,5 @@ defineSyscalls({
 });
 
 export { EFAULT };
+
+declareEnosys("rseq", "restartable sequences are not supported; glibc falls back when rseq is ENOSYS");

@@ -84,8 +84,8 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
   futex: newer(["FUTEX2_SIZE_U8", "FUTEX2_SIZE_U16", "FUTEX2_SIZE_U32", "FUTEX2_SIZE_U64", "FUTEX2_NUMA",
     "FUTEX2_PRIVATE", "FUTEX2_SIZE_MASK"], "6.7"),
   prctl: {
-    ...newer(["PR_GET_AUXV"], "6.2"),
-    ...newer(["PR_SET_MDWE", "PR_GET_MDWE", "PR_MDWE_REFUSE_EXEC_GAIN", "PR_MDWE_NO_INHERIT"], "6.3/6.6"),
+    ...newer(["PR_GET_AUXV"], "after 6.1"),
+    ...newer(["PR_SET_MDWE", "PR_GET_MDWE", "PR_MDWE_REFUSE_EXEC_GAIN", "PR_MDWE_NO_INHERIT"], "6.3; NO_INHERIT 6.6"),
     ...newer(["PR_SET_MEMORY_MERGE", "PR_GET_MEMORY_MERGE"], "6.4"),
     ...newer(["PR_RISCV_V_SET_CONTROL", "PR_RISCV_V_GET_CONTROL", "PR_RISCV_V_VSTATE_CTRL_DEFAULT",
       "PR_RISCV_V_VSTATE_CTRL_OFF", "PR_RISCV_V_VSTATE_CTRL_ON", "PR_RISCV_V_VSTATE_CTRL_INHERIT",
