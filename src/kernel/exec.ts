@@ -206,6 +206,8 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     const sp = buildStack(mm, argv, envp, execfn, aux);
 
     // Point of no return.
+    k.releaseVfork(t);
+    t.tg.execed = true;
     for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
     const old = t.mm;
     t.mm = mm;

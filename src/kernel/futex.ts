@@ -72,3 +72,52 @@ export function futexRequeue(k: Kernel, from: string, to: string, nWake: number,
 }
 
 export { WaitQueue };
+
+// Robust futexes at thread exit: every lock the dead thread held gets
+// FUTEX_OWNER_DIED and one waiter is woken (Linux's exit_robust_list).
+export function exitRobustList(k: Kernel, t: Task): void {
+  const head = t.robustList;
+  if (!head) return;
+  t.robustList = 0;
+  const um = new UserMemory(t.mm);
+  const handle = (entry: number, offset: number, pending: boolean) => {
+    const uaddr = entry + offset;
+    try {
+      const word = um.u32(uaddr);
+      if ((word & FUTEX_TID_MASK) !== t.tid) return;
+      const next = ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
+      um.setU32(uaddr, next);
+      if (!pending || (word & FUTEX_WAITERS)) futexWakeKey(k, futexKeyFor(t.mm, uaddr, false), 1, 0xffffffff);
+    } catch { /* unreadable entry: skip, as Linux does */ }
+  };
+  try {
+    let entry = um.u64(head);
+    const offset = um.i64(head + 8);
+    const pending = um.u64(head + 16);
+    for (let n = 0; entry !== head && n < ROBUST_LIST_LIMIT; n++) {
+      const next = um.u64(entry);
+      const e = entry & ~1;
+      if (e !== pending) handle(e, offset, false);
+      entry = next;
+    }
+    if (pending) handle(pending & ~1, offset, true);
+  } catch { /* the list head is gone */ }
+}
+
+// The key of a futex word: (address space, address) for private futexes and
+// private mappings; the physical address for shared mappings, so processes
+// mapping the same page meet on it.
+export function futexKeyFor(mm: AddressSpace, va: number, priv: boolean): string {
+  if (!priv) {
+    const vma = mm.findVma(va);
+    if (vma && vma.shared) {
+      const pte = mm.pt.get(va - (va % 4096));
+      if (pte & 1) return `p:${ptePa(pte) + (va % 4096)}`;
+    }
+  }
+  return futexKey(mm, va);
+}
+
+import { UserMemory } from "../mm/uaccess.js";
+import { ptePa } from "../mm/pagetable.js";
+import { FUTEX_TID_MASK, FUTEX_WAITERS, FUTEX_OWNER_DIED, ROBUST_LIST_LIMIT } from "../abi/futex.js";

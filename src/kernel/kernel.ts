@@ -18,7 +18,7 @@ import type { FdTable } from "../fs/file.js";
 import type { AddressSpace } from "../mm/mm.js";
 import { UserMemory } from "../mm/uaccess.js";
 import type { Mount } from "../fs/dentry.js";
-import { futexWake } from "./futex.js";
+import { futexWake, exitRobustList } from "./futex.js";
 
 export interface KernelConfig {
   memoryBytes: number;
@@ -191,6 +191,9 @@ export class Kernel {
   exitTask(t: Task, code: number): void {
     if (t.state === TASK_DEAD) return;
     t.clearWaits();
+    this.dropRestart(t);
+    this.releaseVfork(t);
+    exitRobustList(this, t);
     this.rq.dequeue(t);
     t.state = TASK_DEAD;
     t.exitCode = code;
@@ -219,8 +222,25 @@ export class Kernel {
     for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);
   }
 
+  // Forgets a parked syscall's state (and undoes what it queued).
+  dropRestart(t: Task): void {
+    if (t.onRestartDrop) { const f = t.onRestartDrop; t.onRestartDrop = null; f(); }
+    t.restart = null;
+    t.pendingRemaining = null;
+    t.inSyscall = false;
+  }
+
+  // A vfork child that execs or exits lets its parent go on.
+  releaseVfork(t: Task): void {
+    if (!t.vforkParent) return;
+    t.vforkReleased = true;
+    t.vforkParent = null;
+    t.vforkDone?.wakeAll();
+  }
+
   private groupDied(tg: ThreadGroup): void {
     tg.zombie = true;
+    tg.exitWait.wakeAll();
     const reaper = this.findReaper(tg);
     for (const c of [...tg.children]) {
       tg.children.delete(c);
@@ -277,7 +297,7 @@ export class Kernel {
       this.rq.dequeue(th);
       th.state = TASK_STOPPED;
     }
-    (tg as ThreadGroup & { stopReport?: number }).stopReport = sig;
+    tg.stopReport = sig;
     const parent = tg.parent;
     if (parent) {
       parent.childWait.wakeAll();
@@ -288,7 +308,7 @@ export class Kernel {
   continueGroup(tg: ThreadGroup): void {
     if (!tg.stopped) return;
     tg.stopped = false;
-    (tg as ThreadGroup & { contReport?: boolean }).contReport = true;
+    tg.contReport = true;
     for (const th of tg.threads) {
       if (th.state === TASK_STOPPED) { th.state = TASK_INTERRUPTIBLE; this.wakeTask(th); }
     }

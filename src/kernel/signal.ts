@@ -111,7 +111,10 @@ export function deliverSignals(t: Task): void {
       t.k.exitGroup(t.tg, sig, a === "core" ? "core" : "signal");
       return;
     }
-    if (t.inSyscall) { restartOrIntr(t, t.restartCode, act.flags); t.inSyscall = false; t.restart = null; }
+    if (t.inSyscall) {
+      restartOrIntr(t, t.restartCode, act.flags);
+      t.k.dropRestart(t);
+    }
     setupFrame(t, sig, info, act.flags, act.mask, act.handler);
     if (act.flags & SA_RESETHAND) t.sighand.actions[sig] = { handler: SIG_DFL, flags: 0, mask: 0n };
     return;

@@ -82,6 +82,16 @@ export class ThreadGroup {
   childStime = 0;
   startTime = 0;
   stopped = false;
+  // Controlling terminal of the session (a tty object of drivers/tty).
+  ctty: unknown = null;
+  // Stop/continue events not yet reported to a waiting parent.
+  stopReport = 0;
+  contReport = false;
+  dumpable = 1;
+  thpDisable = false;
+  execed = false; // has called execve since fork (setpgid on a child then is EACCES)
+  // Woken when the group exits (pidfd poll).
+  readonly exitWait = new WaitQueue();
   constructor(readonly pid: number) {
     this.pgid = pid;
     this.sid = pid;
@@ -125,9 +135,19 @@ export class Task implements Waiter {
   policy = 0;
   rtPriority = 0;
 
+  // vfork: the parent waiting for this child to exec or exit, and the queue it waits on.
+  vforkParent: Task | null = null;
+  vforkDone: WaitQueue | null = null;
+  vforkReleased = false;
+  // Dropped restart state may need undoing (a futex waiter to dequeue).
+  onRestartDrop: (() => void) | null = null;
+  keepCaps = false;
+  noNewPrivs = false;
+  timerSlack = 50000;
+
   constructor(
     readonly k: Kernel,
-    readonly tid: number,
+    public tid: number,
     public tg: ThreadGroup,
     public mm: AddressSpace,
     public files: FdTable,

@@ -35,9 +35,7 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
         if (t.state !== TASK_RUNNING && hasDeliverable(t)) k.wakeTask(t);
         return;
       }
-      t.inSyscall = false;
-      t.restart = null;
-      t.pendingRemaining = null;
+      k.dropRestart(t);
       t.restartCode = ERESTARTSYS;
       if (k.current === t) {
         hart.setReg(C.REG_A0, r);

@@ -6,3 +6,5 @@ import "./sys_info.js";
 import "./sys_time.js";
 import "./sys_signal.js";
 import "./sys_proc.js";
+import "./sys_clone.js";
+import "./sys_cred.js";

@@ -14,6 +14,17 @@ const newer = (names: string[], since: string): Reasons =>
 const ours = (names: string[]): Reasons => Object.fromEntries(names.map((n) => [n, "src/abi helper, not a Linux name"]));
 
 export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
+  // Syscall numbers above 450, from scripts/syscall.tbl (all "common").
+  syscalls: {
+    ...newer(["riscv_hwprobe"], "6.4"),
+    ...newer(["cachestat"], "6.5"),
+    ...newer(["fchmodat2", "map_shadow_stack"], "6.6"),
+    ...newer(["futex_wake", "futex_wait", "futex_requeue"], "6.7"),
+    ...newer(["statmount", "listmount", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules"], "6.8"),
+    ...newer(["mseal"], "6.10"),
+    ...newer(["setxattrat", "getxattrat", "listxattrat", "removexattrat"], "6.13"),
+    ...newer(["open_tree_attr"], "6.15"),
+  },
   errno: {
     ...internal(["ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD", "ERESTART_RESTARTBLOCK"], "include/linux/errno.h"),
     ...internal(["MAX_ERRNO"], "include/linux/err.h"),

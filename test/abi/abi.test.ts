@@ -47,7 +47,7 @@ type Ns = Record<string, unknown>;
 /** A translation unit: the headers one part of the probe includes. */
 interface Unit {
   readonly id: string;
-  /** Lines before the includes (feature macros); glibc units say so. */
+  /** A glibc unit (compiled with _GNU_SOURCE); kernel-only units include no libc header. */
   readonly glibc: boolean;
   readonly headers: readonly string[];
   /** Extra C statements printing "X key value" lines. */
@@ -71,6 +71,8 @@ interface ModuleCheck {
   readonly units: readonly string[];
   /** TS name → C name. */
   readonly cName?: (ts: string) => string;
+  /** Which exported numbers are Linux constants (default: names starting with A–Z or _). */
+  readonly isConstant?: (ts: string) => boolean;
   /** Names that are C enum members (no #ifdef). */
   readonly enums?: readonly string[];
   readonly structs?: readonly StructCheck[];
@@ -145,6 +147,7 @@ const MODULES: readonly ModuleCheck[] = [
   {
     name: "syscalls", ns: { ...syscalls.SYS, NR_SYSCALLS: syscalls.NR_SYSCALLS, NR_ARCH_SPECIFIC_SYSCALL: syscalls.NR_ARCH_SPECIFIC_SYSCALL },
     units: ["unistd"],
+    isConstant: () => true,
     cName: (n) => (n === "NR_SYSCALLS" ? "__NR_syscalls" : n === "NR_ARCH_SPECIFIC_SYSCALL" ? "__NR_arch_specific_syscall" : `__NR_${n}`),
   },
   { name: "errno", ns: errno, units: ["errno_k", "errno_g"] },
@@ -318,10 +321,11 @@ const MODULES: readonly ModuleCheck[] = [
   },
 ];
 
-/** Exported integer constants of a module namespace, by TS name. */
-function constantsOf(ns: Ns): [string, number | bigint][] {
-  return Object.entries(ns).filter(
-    (e): e is [string, number | bigint] => /^[A-Z_]/.test(e[0]) && (typeof e[1] === "number" || typeof e[1] === "bigint"),
+/** Exported integer constants of a module, by TS name. */
+function constantsOf(m: ModuleCheck): [string, number | bigint][] {
+  const isConstant = m.isConstant ?? ((n: string) => /^[A-Z_]/.test(n));
+  return Object.entries(m.ns).filter(
+    (e): e is [string, number | bigint] => isConstant(e[0]) && (typeof e[1] === "number" || typeof e[1] === "bigint"),
   );
 }
 
@@ -332,7 +336,7 @@ function generate(): { files: string[]; keys: Map<string, { mod: string; ts: str
   const keys = new Map<string, { mod: string; ts: string; unit: string }>();
   for (const m of MODULES) {
     const enums = new Set(m.enums ?? []);
-    for (const [ts] of constantsOf(m.ns)) {
+    for (const [ts] of constantsOf(m)) {
       const c = m.cName ? m.cName(ts) : ts;
       for (const u of m.units) {
         const key = `${m.name}:${ts}@${u}`;
@@ -439,7 +443,7 @@ for (const m of MODULES) {
     const unknown: string[] = [];
     const notIn61 = NOT_IN_6_1[m.name] ?? {};
     const changed = CHANGED_SINCE_6_1[m.name] ?? {};
-    for (const [ts, v] of constantsOf(m.ns)) {
+    for (const [ts, v] of constantsOf(m)) {
       // The first unit that defines the name is the authority (kernel headers before glibc).
       const unit = m.units.find((u) => p.values.has(`${m.name}:${ts}@${u}`));
       if (unit === undefined) {
@@ -469,8 +473,9 @@ for (const m of MODULES) {
           if (c !== BigInt(sc.s.size)) bad.push(`sizeof(${sc.s.name}): ts ${sc.s.size} vs C ${c}`);
         }
         for (const f of sc.s.fieldNames) {
+          const member = sc.fields && f in sc.fields ? sc.fields[f] : f;
+          if (member === null) continue;
           const c = p.values.get(`off:${sc.s.name}.${f}`);
-          if (c === undefined) continue;
           if (c !== BigInt(sc.s.fields[f].offset)) bad.push(`${sc.s.name}.${f}: ts ${sc.s.fields[f].offset} vs C ${c}`);
         }
       }

@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   Batch, bodyBytes, GEN_VERSION, GenOptions, generateBatch, RECORD_BYTES, REGDUMP_BYTES, SCRATCH_BYTES, scratchInit, Sequence, xName,
@@ -435,7 +435,9 @@ export async function runDiff(opts: DiffOptions): Promise<DiffResult> {
       } else {
         q = await runQemu();
       }
-      other = await run(opts.ghost[0]!, [...opts.ghost.slice(1), built.elf], { timeoutMs: opts.timeoutMs });
+      // run from the program's directory with a relative path: Ghost mounts its cwd from the host
+      other = await run(opts.ghost[0]!, [...opts.ghost.slice(1), `./${basename(built.elf)}`],
+        { cwd: built.dir, timeoutMs: opts.timeoutMs });
       names = ["qemu", "ghost"];
     }
     if (okRun(q) && !existsSync(qemuOut)) writeAtomic(qemuOut, q.stdout);

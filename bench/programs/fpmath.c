@@ -1,0 +1,137 @@
+/*
+ * fpmath.c - CPU benchmark: double-precision n-body simulation plus
+ * sqrt- and division-heavy loops.
+ *
+ *   fpmath [STEPS]     (default 350000 n-body steps)
+ *
+ * Only +, -, *, / and sqrt are used (all correctly rounded in IEEE 754), and
+ * the benchmark runner compiles with -ffp-contract=off, so every platform
+ * must print bit-identical results.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PI 3.141592653589793
+#define SOLAR_MASS (4 * PI * PI)
+#define DAYS_PER_YEAR 365.24
+#define NBODIES 5
+
+struct body {
+    double x, y, z, vx, vy, vz, mass;
+};
+
+static struct body bodies[NBODIES] = {
+    /* sun */
+    {0, 0, 0, 0, 0, 0, SOLAR_MASS},
+    /* jupiter */
+    {4.84143144246472090e+00, -1.16032004402742839e+00, -1.03622044471123109e-01, 1.66007664274403694e-03 * DAYS_PER_YEAR,
+     7.69901118419740425e-03 * DAYS_PER_YEAR, -6.90460016972063023e-05 * DAYS_PER_YEAR,
+     9.54791938424326609e-04 * SOLAR_MASS},
+    /* saturn */
+    {8.34336671824457987e+00, 4.12479856412430479e+00, -4.03523417114321381e-01, -2.76742510726862411e-03 * DAYS_PER_YEAR,
+     4.99852801234917238e-03 * DAYS_PER_YEAR, 2.30417297573763929e-05 * DAYS_PER_YEAR,
+     2.85885980666130812e-04 * SOLAR_MASS},
+    /* uranus */
+    {1.28943695621391310e+01, -1.51111514016986312e+01, -2.23307578892655734e-01, 2.96460137564761618e-03 * DAYS_PER_YEAR,
+     2.37847173959480950e-03 * DAYS_PER_YEAR, -2.96589568540237556e-05 * DAYS_PER_YEAR,
+     4.36624404335156298e-05 * SOLAR_MASS},
+    /* neptune */
+    {1.53796971148509165e+01, -2.59193146099879641e+01, 1.79258772950371181e-01, 2.68067772490389322e-03 * DAYS_PER_YEAR,
+     1.62824170038242295e-03 * DAYS_PER_YEAR, -9.51592254519715870e-05 * DAYS_PER_YEAR,
+     5.15138902046611451e-05 * SOLAR_MASS},
+};
+
+static void offset_momentum(void)
+{
+    double px = 0, py = 0, pz = 0;
+    for (int i = 0; i < NBODIES; i++) {
+        px += bodies[i].vx * bodies[i].mass;
+        py += bodies[i].vy * bodies[i].mass;
+        pz += bodies[i].vz * bodies[i].mass;
+    }
+    bodies[0].vx = -px / SOLAR_MASS;
+    bodies[0].vy = -py / SOLAR_MASS;
+    bodies[0].vz = -pz / SOLAR_MASS;
+}
+
+static double energy(void)
+{
+    double e = 0;
+    for (int i = 0; i < NBODIES; i++) {
+        struct body *b = &bodies[i];
+        e += 0.5 * b->mass * (b->vx * b->vx + b->vy * b->vy + b->vz * b->vz);
+        for (int j = i + 1; j < NBODIES; j++) {
+            struct body *c = &bodies[j];
+            double dx = b->x - c->x, dy = b->y - c->y, dz = b->z - c->z;
+            e -= b->mass * c->mass / sqrt(dx * dx + dy * dy + dz * dz);
+        }
+    }
+    return e;
+}
+
+static void advance(double dt)
+{
+    for (int i = 0; i < NBODIES; i++) {
+        struct body *b = &bodies[i];
+        for (int j = i + 1; j < NBODIES; j++) {
+            struct body *c = &bodies[j];
+            double dx = b->x - c->x, dy = b->y - c->y, dz = b->z - c->z;
+            double d2 = dx * dx + dy * dy + dz * dz;
+            double mag = dt / (d2 * sqrt(d2));
+            b->vx -= dx * c->mass * mag;
+            b->vy -= dy * c->mass * mag;
+            b->vz -= dz * c->mass * mag;
+            c->vx += dx * b->mass * mag;
+            c->vy += dy * b->mass * mag;
+            c->vz += dz * b->mass * mag;
+        }
+    }
+    for (int i = 0; i < NBODIES; i++) {
+        bodies[i].x += dt * bodies[i].vx;
+        bodies[i].y += dt * bodies[i].vy;
+        bodies[i].z += dt * bodies[i].vz;
+    }
+}
+
+/* Newton iterations for square roots and a harmonic-style series: sqrt/div heavy. */
+static double sqrt_div_loop(long n)
+{
+    double acc = 0;
+    for (long i = 1; i <= n; i++) {
+        double x = (double)i;
+        double r = sqrt(x);
+        double g = 1.5 * r + 1; /* Newton's method from a rough guess */
+        for (int k = 0; k < 4; k++)
+            g = 0.5 * (g + x / g);
+        acc += g / (1.0 + r) + 1.0 / (x * r);
+    }
+    return acc;
+}
+
+static uint64_t bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+int main(int argc, char **argv)
+{
+    long steps = argc > 1 ? atol(argv[1]) : 350000;
+    if (steps <= 0) {
+        fprintf(stderr, "usage: fpmath [STEPS]\n");
+        return 2;
+    }
+    offset_momentum();
+    double e0 = energy();
+    for (long i = 0; i < steps; i++)
+        advance(0.01);
+    double e1 = energy();
+    double s = sqrt_div_loop(steps * 4);
+    printf("fpmath steps=%ld energy0=%.9f energy1=%.9f sqrtdiv=%.12e bits=%016llx/%016llx\n", steps, e0, e1, s,
+           (unsigned long long)bits(e1), (unsigned long long)bits(s));
+    return 0;
+}

@@ -1,0 +1,128 @@
+// clone, fork, vfork: a new task sharing or copying each part of its parent
+// as the flags say (Linux's copy_process).
+
+import { kerr } from "./errors.js";
+import { EINVAL, EAGAIN, EPERM } from "../abi/errno.js";
+import {
+  CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD,
+  CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
+  CLONE_INTO_CGROUP, CLONE_SYSVSEM, CLONE_DETACHED, CLONE_UNTRACED, CLONE_PTRACE, CLONE_IO, CLONE_NEWTIME,
+} from "../abi/clone.js";
+import { SIG_IGN, SIG_DFL } from "../abi/signal.js";
+import { PC, X_REGS, REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
+import { UserMemory } from "../mm/uaccess.js";
+import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
+import { WaitQueue } from "./wait.js";
+import { openPidfd } from "./pidfd.js";
+
+export interface CloneArgs {
+  flags: bigint;
+  exitSignal: number;
+  stack: number;
+  stackSize: number;
+  parentTid: number;
+  childTid: number;
+  tls: number;
+  pidfd: number; // where to store the pidfd (CLONE_PIDFD)
+}
+
+const KNOWN = BigInt(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PIDFD | CLONE_PTRACE |
+  CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+  CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO) |
+  BigInt(CLONE_NS_FLAGS) | BigInt(CLONE_CLEAR_SIGHAND) | BigInt(CLONE_INTO_CGROUP);
+
+// Processes a user owns (for RLIMIT_NPROC).
+function processesOf(t: Task, uid: number): number {
+  let n = 0;
+  for (const g of t.k.groups.values()) {
+    if (g.zombie) continue;
+    const lead = [...g.threads][0];
+    if (lead && lead.cred.uid === uid) n++;
+  }
+  return n;
+}
+
+export function vforkWaitQueue(t: Task): WaitQueue { return (t.vforkDone ??= new WaitQueue()); }
+
+// Creates the child; returns it. The caller returns its tid to the parent.
+export function copyProcess(t: Task, a: CloneArgs): Task {
+  const f = a.flags;
+  const has = (bit: number) => (f & BigInt(bit)) !== 0n;
+  if ((f & ~KNOWN) !== 0n) kerr(EINVAL);
+  if (has(CLONE_THREAD) && !has(CLONE_SIGHAND)) kerr(EINVAL);
+  if (has(CLONE_SIGHAND) && !has(CLONE_VM)) kerr(EINVAL);
+  if (has(CLONE_CLEAR_SIGHAND) && has(CLONE_SIGHAND)) kerr(EINVAL);
+  if (has(CLONE_PARENT) && t.tg.pid === 1) kerr(EINVAL);
+  if ((f & BigInt(CLONE_NS_FLAGS & ~CLONE_NEWTIME)) !== 0n) kerr(EINVAL); // namespaces: not in Ghost
+  if (has(CLONE_INTO_CGROUP)) kerr(EINVAL);
+  const k = t.k;
+  const uid = t.cred.uid;
+  if (!has(CLONE_THREAD)) {
+    const lim = t.tg.rlimits[6][0];
+    // Root is exempt, as in Linux (CAP_SYS_RESOURCE / CAP_SYS_ADMIN).
+    if (lim >= 0 && uid !== 0 && processesOf(t, uid) >= lim) kerr(EAGAIN);
+  }
+  if (k.tasks.size >= 32768) kerr(EAGAIN);
+
+  const mm = has(CLONE_VM) ? t.mm : t.mm.fork();
+  if (has(CLONE_VM)) mm.users++;
+  const files = has(CLONE_FILES) ? t.files : t.files.clone();
+  if (has(CLONE_FILES)) files.refs++;
+  const fs = has(CLONE_FS) ? t.fs : { ...t.fs };
+  let sighand: SigHand;
+  if (has(CLONE_SIGHAND)) { sighand = t.sighand; sighand.refs++; }
+  else {
+    sighand = t.sighand.clone();
+    if (has(CLONE_CLEAR_SIGHAND)) for (const act of sighand.actions) if (act.handler !== SIG_IGN) { act.handler = SIG_DFL; act.flags = 0; act.mask = 0n; }
+  }
+  const cred = { ...t.cred, groups: [...t.cred.groups] };
+
+  let child: Task;
+  if (has(CLONE_THREAD)) {
+    const tid = k.allocPid();
+    child = new Task(k, tid, t.tg, mm, files, fs, cred, sighand);
+    t.tg.threads.add(child);
+    k.tasks.set(tid, child);
+  } else {
+    const parent = has(CLONE_PARENT) ? t.tg.parent : t.tg;
+    child = k.newProcess(parent, mm, files, fs, cred, sighand);
+    const g: ThreadGroup = child.tg;
+    g.exitSignal = a.exitSignal;
+    g.pgid = t.tg.pgid;
+    g.sid = t.tg.sid;
+    g.rlimits = t.tg.rlimits.map(([c, m]) => [c, m]);
+    g.ctty = t.tg.ctty;
+  }
+  child.comm = t.comm;
+  child.sigmask = t.sigmask;
+  child.nice = t.nice;
+  child.policy = t.policy;
+  child.rtPriority = t.rtPriority;
+  child.pdeathSignal = 0;
+  // A child sharing the parent's memory must not share its signal stack (Linux clears it).
+  child.altstack = has(CLONE_VM) && !has(CLONE_VFORK) ? { sp: 0, flags: 2, size: 0 } : { ...t.altstack };
+
+  // Registers: the parent's, returning 0 from the ecall, on the new stack and TLS.
+  k.hart.saveState(child.regs);
+  const dv = new DataView(child.regs.buffer);
+  dv.setBigUint64(PC - X_REGS, BigInt(k.hart.pc + 4), true);
+  dv.setBigUint64(REG_A0 * 8, 0n, true);
+  if (a.stack) dv.setBigUint64(REG_SP * 8, BigInt(a.stack + a.stackSize), true);
+  if (has(CLONE_SETTLS)) dv.setBigUint64(REG_TP * 8, BigInt.asUintN(64, BigInt(a.tls)), true);
+
+  if (has(CLONE_PARENT_SETTID) && a.parentTid) new UserMemory(t.mm).setU32(a.parentTid, child.tid);
+  if (has(CLONE_CHILD_SETTID) && a.childTid) {
+    try { new UserMemory(mm).setU32(a.childTid, child.tid); } catch { /* Linux ignores a bad pointer here */ }
+  }
+  if (has(CLONE_CHILD_CLEARTID)) child.clearChildTid = a.childTid;
+  if (has(CLONE_PIDFD)) {
+    const fd = openPidfd(t, child.tg, has(CLONE_THREAD));
+    new UserMemory(t.mm).setU32(a.pidfd, fd);
+  }
+  if (has(CLONE_VFORK)) child.vforkParent = t;
+  child.state = TASK_RUNNING;
+  k.rq.enqueue(child, false);
+  return child;
+}
+
+export { EPERM };

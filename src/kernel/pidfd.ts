@@ -1,0 +1,34 @@
+// pidfds: file descriptors that refer to a process. Readable (POLLIN) once
+// the process has exited; waitid(P_PIDFD) and pidfd_send_signal use them.
+
+import { File } from "../fs/file.js";
+import { Inode, SuperBlock } from "../fs/inode.js";
+import { O_RDWR, O_CLOEXEC } from "../abi/fcntl.js";
+import { POLLIN } from "../abi/poll.js";
+import type { Task, ThreadGroup } from "./task.js";
+
+const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
+
+export class PidfdInode extends Inode {
+  readonly sb = anonSb;
+  readonly ino = 1;
+  constructor(readonly tg: ThreadGroup, readonly thread: boolean) { super(); this.mode = 0o600; }
+}
+
+export function pidfdFile(tg: ThreadGroup, thread: boolean, flags: number): File {
+  const inode = new PidfdInode(tg, thread);
+  return new File(null, inode, O_RDWR | (flags & ~O_CLOEXEC), {
+    stream: true,
+    poll: () => (tg.zombie ? POLLIN : 0),
+    waitQueue: () => tg.exitWait,
+  });
+}
+
+export function openPidfd(t: Task, tg: ThreadGroup, thread: boolean): number {
+  const l = t.tg.rlimits[7][0];
+  return t.files.alloc(pidfdFile(tg, thread, 0), true, l < 0 ? 1 << 20 : l);
+}
+
+export function pidfdTarget(f: File): ThreadGroup | null {
+  return f.inode instanceof PidfdInode ? f.inode.tg : null;
+}

@@ -1,0 +1,212 @@
+// Process creation and reaping: clone, clone3, wait4, waitid, pidfds.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM } from "../abi/errno.js";
+import { clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0 } from "../abi/clone.js";
+import {
+  WNOHANG, WUNTRACED, WEXITED, WCONTINUED, WNOWAIT, __WNOTHREAD, __WALL, __WCLONE, P_ALL, P_PID, P_PGID, P_PIDFD,
+  wContinued, wStopped,
+} from "../abi/wait.js";
+import { rusage } from "../abi/resource.js";
+import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SI_USER } from "../abi/signal.js";
+import { O_CLOEXEC, O_NONBLOCK } from "../abi/fcntl.js";
+import { defineSyscalls, BLOCK } from "./table.js";
+import { um } from "./util.js";
+import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
+import { pidfdFile, pidfdTarget } from "../kernel/pidfd.js";
+import { sendSignal, writeSiginfo } from "../kernel/signal.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
+
+function doClone(t: Task, a: CloneArgs): number {
+  // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
+  const waiting = t.restart as { vforkChild: Task } | null;
+  if (waiting?.vforkChild) {
+    if (waiting.vforkChild.vforkReleased) return waiting.vforkChild.tid;
+    t.sleepOn([vforkWaitQueue(waiting.vforkChild)]);
+    return BLOCK;
+  }
+  const child = copyProcess(t, a);
+  if ((a.flags & BigInt(CLONE_VFORK)) !== 0n) {
+    t.restart = { vforkChild: child };
+    t.restartCode = 513; // ERESTARTNOINTR: a signal never cuts a vfork short
+    if (child.vforkReleased) return child.tid;
+    t.sleepOn([vforkWaitQueue(child)]);
+    return BLOCK;
+  }
+  return child.tid;
+}
+
+function clone3(t: Task, va: number, size: number): number {
+  if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) kerr(EINVAL);
+  const raw = um(t).read(va, size);
+  if (size > clone_args.size && raw.subarray(clone_args.size).some((b) => b !== 0)) kerr(E2BIG);
+  const buf = new Uint8Array(clone_args.size);
+  buf.set(raw.subarray(0, Math.min(size, clone_args.size)));
+  const dv = new DataView(buf.buffer);
+  const g = (f: Parameters<typeof clone_args.getBig>[2]) => clone_args.getBig(dv, 0, f);
+  const flags = g("flags");
+  const exitSignal = Number(g("exit_signal"));
+  if (exitSignal > 64 || (flags & BigInt(CSIGNAL)) !== 0n) kerr(EINVAL);
+  if (g("set_tid") !== 0n || g("set_tid_size") !== 0n) kerr(EPERM);
+  const stack = Number(g("stack")), stackSize = Number(g("stack_size"));
+  if ((stack === 0) !== (stackSize === 0)) kerr(EINVAL);
+  return doClone(t, {
+    flags, exitSignal: (flags & BigInt(CLONE_THREAD)) ? 0 : exitSignal, stack, stackSize,
+    parentTid: Number(g("parent_tid")), childTid: Number(g("child_tid")), tls: Number(g("tls")), pidfd: Number(g("pidfd")),
+  });
+}
+
+interface Report { tg: ThreadGroup; kind: "exit" | "stop" | "cont"; status: number }
+
+// Children the waiter may collect, as wait4/waitid select them.
+function candidates(t: Task, which: number, id: number, options: number): ThreadGroup[] {
+  const out: ThreadGroup[] = [];
+  const parents = options & __WNOTHREAD ? [t.tg] : [t.tg];
+  for (const p of parents) {
+    for (const c of p.children) {
+      if (which === P_PID && c.pid !== id) continue;
+      if (which === P_PGID && c.pgid !== id) continue;
+      const cloneChild = c.exitSignal !== SIGCHLD;
+      if (!(options & __WALL) && cloneChild !== ((options & __WCLONE) !== 0)) continue;
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+function ready(c: ThreadGroup, options: number): Report | null {
+  if (c.zombie && c.threads.size === 0) {
+    if (!(options & WEXITED)) return null;
+    return { tg: c, kind: "exit", status: c.exitStatus };
+  }
+  if ((options & WUNTRACED) && c.stopped && c.stopReport) return { tg: c, kind: "stop", status: wStopped(c.stopReport) };
+  if ((options & WCONTINUED) && c.contReport) return { tg: c, kind: "cont", status: wContinued() };
+  return null;
+}
+
+function consume(t: Task, r: Report, options: number): void {
+  if (options & WNOWAIT) return;
+  if (r.kind === "exit") t.k.release(r.tg);
+  else if (r.kind === "stop") r.tg.stopReport = 0;
+  else r.tg.contReport = false;
+}
+
+function writeRusage(t: Task, va: number, g: ThreadGroup | null): void {
+  if (!va) return;
+  const b = new Uint8Array(rusage.size);
+  const dv = new DataView(b.buffer);
+  const ut = g ? g.deadUtime + g.childUtime : 0, st = g ? g.deadStime + g.childStime : 0;
+  rusage.write(dv, 0, {
+    ru_utime_sec: Math.floor(ut / 1e9), ru_utime_usec: Math.floor((ut % 1e9) / 1e3),
+    ru_stime_sec: Math.floor(st / 1e9), ru_stime_usec: Math.floor((st % 1e9) / 1e3),
+  });
+  um(t).write(va, b);
+}
+
+function doWait(t: Task, which: number, id: number, options: number): Report | null | "block" {
+  const list = candidates(t, which, id, options);
+  if (!list.length) kerr(ECHILD);
+  for (const c of list) {
+    const r = ready(c, options);
+    if (r) return r;
+  }
+  if (options & WNOHANG) return null;
+  t.sleepOn([t.tg.childWait]);
+  return "block";
+}
+
+function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: number): number {
+  if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) kerr(EINVAL);
+  let which = P_ALL, id = 0;
+  if (pid > 0) { which = P_PID; id = pid; }
+  else if (pid === 0) { which = P_PGID; id = t.tg.pgid; }
+  else if (pid < -1) { which = P_PGID; id = -pid; }
+  const r = doWait(t, which, id, options | WEXITED);
+  if (r === "block") return BLOCK;
+  if (r === null) return 0;
+  if (statusVa) um(t).setI32(statusVa, r.status);
+  writeRusage(t, ruVa, r.kind === "exit" ? r.tg : null);
+  consume(t, r, options);
+  return r.tg.pid;
+}
+
+function waitid(t: Task, idtype: number, id: number, infoVa: number, options: number, ruVa: number): number {
+  if (options & ~(WNOHANG | WEXITED | WSTOPPED_ | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) kerr(EINVAL);
+  if (!(options & (WEXITED | WSTOPPED_ | WCONTINUED))) kerr(EINVAL);
+  let which = idtype;
+  switch (idtype) {
+    case P_ALL: id = 0; break;
+    case P_PID: if (id <= 0) kerr(EINVAL); break;
+    case P_PGID: if (id < 0) kerr(EINVAL); if (id === 0) id = t.tg.pgid; break;
+    case P_PIDFD: {
+      const f = t.files.entry(id)?.file;
+      if (!f) kerr(EBADF);
+      const g = pidfdTarget(f);
+      if (!g) kerr(EINVAL);
+      which = P_PID; id = g.pid;
+      if (g.parent !== t.tg) kerr(ECHILD);
+      if (f.nonblock) options |= WNOHANG;
+      break;
+    }
+    default: kerr(EINVAL);
+  }
+  const r = doWait(t, which, id, options);
+  if (r === "block") return BLOCK;
+  if (infoVa) {
+    const b = new Uint8Array(128);
+    if (r) {
+      const s = r.status;
+      let code: number, status: number;
+      if (r.kind === "exit") {
+        code = s & 0x7f ? (s & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+        status = s & 0x7f ? s & 0x7f : (s >> 8) & 0xff;
+      } else if (r.kind === "stop") { code = CLD_STOPPED; status = (s >> 8) & 0xff; }
+      else { code = CLD_CONTINUED; status = 18; }
+      writeSiginfo(new DataView(b.buffer), 0, {
+        signo: SIGCHLD, code, pid: r.tg.pid, uid: [...r.tg.threads][0]?.cred.uid ?? 0, status,
+        utime: Math.floor(r.tg.deadUtime / 1e7), stime: Math.floor(r.tg.deadStime / 1e7),
+      });
+    }
+    um(t).write(infoVa, b);
+  }
+  if (r) { writeRusage(t, ruVa, r.kind === "exit" ? r.tg : null); consume(t, r, options); }
+  return 0;
+}
+const WSTOPPED_ = WUNTRACED;
+
+defineSyscalls({
+  clone: (t, flags, newsp, parentTid, tls, childTid) => {
+    const f = BigInt.asUintN(64, BigInt(flags));
+    // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.
+    if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_PARENT_SETTID))) kerr(EINVAL);
+    if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_THREAD))) kerr(EINVAL);
+    const lo = Number(f & 0xffffffffn);
+    return doClone(t, {
+      flags: f & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
+      parentTid, childTid, tls, pidfd: parentTid,
+    });
+  },
+  clone3: (t, va, size) => clone3(t, va, size),
+  wait4: (t, pid, status, options, ru) => wait4(t, pid | 0, status, options >>> 0, ru),
+  waitid: (t, idtype, id, info, options, ru) => waitid(t, idtype | 0, id | 0, info, options >>> 0, ru),
+  pidfd_open: (t, pid, flags) => {
+    if (flags & ~(O_NONBLOCK | 8 /* PIDFD_THREAD */)) kerr(EINVAL);
+    if (pid <= 0) kerr(EINVAL);
+    const g = t.k.groups.get(pid);
+    if (!g) kerr(ESRCH);
+    const l = t.tg.rlimits[7][0];
+    return t.files.alloc(pidfdFile(g, false, flags & O_NONBLOCK), true, l < 0 ? 1 << 20 : l);
+  },
+  pidfd_send_signal: (t, fd, sig, infoVa, flags) => {
+    if (flags) kerr(EINVAL);
+    const g = pidfdTarget(t.files.get(fd | 0));
+    if (!g) kerr(EBADF);
+    if (g.zombie) kerr(ESRCH);
+    if (sig < 0 || sig > 64) kerr(EINVAL);
+    if (infoVa) kerr(EINVAL);
+    if (sig) sendSignal(g, { signo: sig, code: SI_USER, pid: t.pid, uid: t.cred.uid }, false);
+    return 0;
+  },
+});
+
+export { EFAULT, O_CLOEXEC };

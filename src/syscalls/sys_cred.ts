@@ -1,0 +1,279 @@
+// Credentials, process groups and sessions, prctl, resource usage.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, EPERM, ESRCH, EACCES, EFAULT } from "../abi/errno.js";
+import {
+  PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,
+  PR_GET_NAME, PR_GET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
+  PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, PR_SET_THP_DISABLE,
+  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, user_cap_header, user_cap_data,
+} from "../abi/prctl.js";
+import { rusage, tms, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD } from "../abi/resource.js";
+import { defineSyscalls } from "./table.js";
+import { um } from "./util.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
+
+type Cred = Task["cred"];
+const NGROUPS_MAX = 65536;
+
+function isRoot(c: Cred): boolean { return c.euid === 0; }
+
+// Each credential change applies to every thread of the process (as glibc's setxid broadcast makes it).
+function setCred(t: Task, change: (c: Cred) => void): number {
+  for (const th of t.tg.threads) change(th.cred);
+  return 0;
+}
+
+const keep = (v: number) => v === -1 || v === 0xffffffff;
+
+function setresuid(t: Task, r: number, e: number, s: number): number {
+  const c = t.cred;
+  const ok = (v: number) => keep(v) || isRoot(c) || v === c.uid || v === c.euid || v === c.suid;
+  if (!ok(r) || !ok(e) || !ok(s)) kerr(EPERM);
+  return setCred(t, (x) => {
+    if (!keep(r)) x.uid = r;
+    if (!keep(e)) x.euid = e;
+    if (!keep(s)) x.suid = s;
+    x.fsuid = x.euid;
+  });
+}
+
+function setresgid(t: Task, r: number, e: number, s: number): number {
+  const c = t.cred;
+  const ok = (v: number) => keep(v) || isRoot(c) || v === c.gid || v === c.egid || v === c.sgid;
+  if (!ok(r) || !ok(e) || !ok(s)) kerr(EPERM);
+  return setCred(t, (x) => {
+    if (!keep(r)) x.gid = r;
+    if (!keep(e)) x.egid = e;
+    if (!keep(s)) x.sgid = s;
+    x.fsgid = x.egid;
+  });
+}
+
+function getres(t: Task, a: number, b: number, c: number, vals: [number, number, number]): number {
+  const m = um(t);
+  m.setU32(a, vals[0]); m.setU32(b, vals[1]); m.setU32(c, vals[2]);
+  return 0;
+}
+
+function group(t: Task, pid: number): ThreadGroup {
+  if (pid === 0) return t.tg;
+  const g = t.k.groups.get(pid);
+  if (!g || g.zombie) kerr(ESRCH);
+  return g;
+}
+
+function setpgid(t: Task, pid: number, pgid: number): number {
+  if (pgid < 0) kerr(EINVAL);
+  const g = group(t, pid);
+  if (g !== t.tg && g.parent !== t.tg) kerr(ESRCH);
+  if (g.sid !== t.tg.sid) kerr(EPERM);
+  if (g.pid === g.sid) kerr(EPERM); // a session leader keeps its group
+  const target = pgid === 0 ? g.pid : pgid;
+  if (target !== g.pid) {
+    const exists = [...t.k.groups.values()].some((x) => x.pgid === target && x.sid === t.tg.sid && !x.zombie);
+    if (!exists) kerr(EPERM);
+  }
+  if (g !== t.tg && g.execed) kerr(EACCES);
+  g.pgid = target;
+  return 0;
+}
+
+function setsid(t: Task): number {
+  const g = t.tg;
+  if (g.pgid === g.pid || [...t.k.groups.values()].some((x) => x !== g && x.pgid === g.pid && !x.zombie)) kerr(EPERM);
+  g.sid = g.pid;
+  g.pgid = g.pid;
+  g.ctty = null;
+  return g.pid;
+}
+
+function writeRusage(t: Task, va: number, who: number): number {
+  let ut: number, st: number;
+  const g = t.tg;
+  switch (who) {
+    case RUSAGE_SELF: {
+      ut = g.deadUtime; st = g.deadStime;
+      for (const th of g.threads) { ut += th.utime; st += th.stime; }
+      break;
+    }
+    case RUSAGE_CHILDREN: ut = g.childUtime; st = g.childStime; break;
+    case RUSAGE_THREAD: ut = t.utime; st = t.stime; break;
+    default: return kerr(EINVAL);
+  }
+  const b = new Uint8Array(rusage.size);
+  const dv = new DataView(b.buffer);
+  rusage.write(dv, 0, {
+    ru_utime_sec: Math.floor(ut / 1e9), ru_utime_usec: Math.floor((ut % 1e9) / 1e3),
+    ru_stime_sec: Math.floor(st / 1e9), ru_stime_usec: Math.floor((st % 1e9) / 1e3),
+    ru_maxrss: who === RUSAGE_CHILDREN ? 0 : t.mm.rssPages * 4,
+  });
+  um(t).write(va, b);
+  return 0;
+}
+
+function prctl(t: Task, op: number, a2: number, _a3: number, _a4: number, _a5: number): number {
+  switch (op) {
+    case PR_SET_PDEATHSIG: if (a2 < 0 || a2 > 64) kerr(EINVAL); t.pdeathSignal = a2; return 0;
+    case PR_GET_PDEATHSIG: um(t).setI32(a2, t.pdeathSignal); return 0;
+    case PR_SET_NAME: {
+      const raw = um(t).read(a2, 16);
+      const end = raw.indexOf(0);
+      t.comm = Buffer.from(raw.subarray(0, Math.min(end < 0 ? 15 : end, 15))).toString("latin1");
+      return 0;
+    }
+    case PR_GET_NAME: {
+      const b = new Uint8Array(16);
+      b.set(Buffer.from(t.comm, "latin1").subarray(0, 15));
+      um(t).write(a2, b);
+      return 0;
+    }
+    case PR_GET_DUMPABLE: return t.tg.dumpable;
+    case PR_SET_DUMPABLE: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.tg.dumpable = a2; return 0;
+    case PR_GET_KEEPCAPS: return t.keepCaps ? 1 : 0;
+    case PR_SET_KEEPCAPS: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.keepCaps = a2 === 1; return 0;
+    case PR_GET_SECCOMP: return 0;
+    case PR_CAPBSET_READ: if (a2 < 0 || a2 > 40) kerr(EINVAL); return 1;
+    case PR_SET_TIMERSLACK: t.timerSlack = a2 <= 0 ? 50000 : a2; return 0;
+    case PR_GET_TIMERSLACK: return t.timerSlack;
+    case PR_SET_CHILD_SUBREAPER: t.tg.subreaper = a2 !== 0; return 0;
+    case PR_GET_CHILD_SUBREAPER: um(t).setI32(a2, t.tg.subreaper ? 1 : 0); return 0;
+    case PR_SET_NO_NEW_PRIVS: if (a2 !== 1) kerr(EINVAL); t.noNewPrivs = true; return 0;
+    case PR_GET_NO_NEW_PRIVS: return t.noNewPrivs ? 1 : 0;
+    case PR_GET_TID_ADDRESS: um(t).setU64(a2, t.clearChildTid); return 0;
+    case PR_SET_THP_DISABLE: t.tg.thpDisable = a2 !== 0; return 0;
+    case PR_GET_THP_DISABLE: return t.tg.thpDisable ? 1 : 0;
+    case PR_CAP_AMBIENT: return a2 === 1 /* IS_SET */ ? 0 : kerr(EINVAL);
+    case PR_SET_VMA: return 0; // anonymous VMA names are only cosmetic
+    default: return kerr(EINVAL);
+  }
+}
+
+// Capabilities: root has all of them, others none (no file capabilities in Ghost).
+function capget(t: Task, hdrVa: number, dataVa: number): number {
+  const m = um(t);
+  const hb = m.read(hdrVa, user_cap_header.size);
+  const hdv = new DataView(hb.buffer);
+  const version = user_cap_header.get(hdv, 0, "version");
+  if (version !== 0x20080522 && version !== 0x20071026 && version !== 0x19980330) {
+    user_cap_header.set(hdv, 0, "version", 0x20080522);
+    m.write(hdrVa, hb);
+    if (dataVa) kerr(EINVAL);
+    return 0;
+  }
+  const pid = user_cap_header.get(hdv, 0, "pid");
+  const who = pid === 0 ? t : t.k.tasks.get(pid);
+  if (!who) kerr(ESRCH);
+  if (!dataVa) return 0;
+  const words = version === 0x19980330 ? 1 : 2;
+  const b = new Uint8Array(user_cap_data.size * words);
+  const dv = new DataView(b.buffer);
+  const full = who.cred.euid === 0;
+  for (let i = 0; i < words; i++) {
+    const v = full ? (i === 0 ? 0xffffffff : 0x1ff) : 0;
+    user_cap_data.write(dv, i * user_cap_data.size, { effective: v, permitted: v, inheritable: 0 });
+  }
+  m.write(dataVa, b);
+  return 0;
+}
+
+defineSyscalls({
+  setuid: (t, uid) => {
+    const c = t.cred;
+    if (isRoot(c)) return setCred(t, (x) => { x.uid = x.euid = x.suid = x.fsuid = uid >>> 0; });
+    if (uid !== c.uid && uid !== c.suid) kerr(EPERM);
+    return setCred(t, (x) => { x.euid = x.fsuid = uid >>> 0; });
+  },
+  setgid: (t, gid) => {
+    const c = t.cred;
+    if (isRoot(c)) return setCred(t, (x) => { x.gid = x.egid = x.sgid = x.fsgid = gid >>> 0; });
+    if (gid !== c.gid && gid !== c.sgid) kerr(EPERM);
+    return setCred(t, (x) => { x.egid = x.fsgid = gid >>> 0; });
+  },
+  setreuid: (t, r, e) => {
+    const c = t.cred;
+    if (!keep(r) && !isRoot(c) && r !== c.uid && r !== c.euid) kerr(EPERM);
+    if (!keep(e) && !isRoot(c) && e !== c.uid && e !== c.euid && e !== c.suid) kerr(EPERM);
+    const newE = keep(e) ? c.euid : e >>> 0;
+    const setSaved = !keep(r) || (!keep(e) && newE !== c.uid);
+    return setCred(t, (x) => {
+      if (!keep(r)) x.uid = r >>> 0;
+      x.euid = x.fsuid = newE;
+      if (setSaved) x.suid = newE;
+    });
+  },
+  setregid: (t, r, e) => {
+    const c = t.cred;
+    if (!keep(r) && !isRoot(c) && r !== c.gid && r !== c.egid) kerr(EPERM);
+    if (!keep(e) && !isRoot(c) && e !== c.gid && e !== c.egid && e !== c.sgid) kerr(EPERM);
+    const newE = keep(e) ? c.egid : e >>> 0;
+    const setSaved = !keep(r) || (!keep(e) && newE !== c.gid);
+    return setCred(t, (x) => {
+      if (!keep(r)) x.gid = r >>> 0;
+      x.egid = x.fsgid = newE;
+      if (setSaved) x.sgid = newE;
+    });
+  },
+  setresuid: (t, r, e, s) => setresuid(t, r >>> 0, e >>> 0, s >>> 0),
+  setresgid: (t, r, e, s) => setresgid(t, r >>> 0, e >>> 0, s >>> 0),
+  getresuid: (t, a, b, c) => getres(t, a, b, c, [t.cred.uid, t.cred.euid, t.cred.suid]),
+  getresgid: (t, a, b, c) => getres(t, a, b, c, [t.cred.gid, t.cred.egid, t.cred.sgid]),
+  setfsuid: (t, uid) => {
+    const c = t.cred, old = c.fsuid;
+    if (isRoot(c) || [c.uid, c.euid, c.suid, c.fsuid].includes(uid >>> 0)) setCred(t, (x) => { x.fsuid = uid >>> 0; });
+    return old;
+  },
+  setfsgid: (t, gid) => {
+    const c = t.cred, old = c.fsgid;
+    if (isRoot(c) || [c.gid, c.egid, c.sgid, c.fsgid].includes(gid >>> 0)) setCred(t, (x) => { x.fsgid = gid >>> 0; });
+    return old;
+  },
+  getgroups: (t, size, va) => {
+    const g = t.cred.groups;
+    if (size < 0) kerr(EINVAL);
+    if (size === 0) return g.length;
+    if (size < g.length) kerr(EINVAL);
+    const b = new Uint8Array(4 * g.length);
+    const dv = new DataView(b.buffer);
+    g.forEach((x, i) => dv.setUint32(4 * i, x, true));
+    if (g.length) um(t).write(va, b);
+    return g.length;
+  },
+  setgroups: (t, size, va) => {
+    if (!isRoot(t.cred)) kerr(EPERM);
+    if (size < 0 || size > NGROUPS_MAX) kerr(EINVAL);
+    const dv = new DataView(um(t).read(va, 4 * size).buffer);
+    const groups = Array.from({ length: size }, (_, i) => dv.getUint32(4 * i, true)).sort((a, b) => a - b);
+    return setCred(t, (x) => { x.groups = [...groups]; });
+  },
+  capget: (t, hdr, data) => capget(t, hdr, data),
+  capset: (t, hdr, data) => {
+    if (!data) kerr(EFAULT);
+    um(t).read(hdr, 8);
+    const dv = new DataView(um(t).read(data, 24).buffer);
+    const eff = dv.getUint32(0, true), perm = dv.getUint32(4, true);
+    // Dropping is allowed; raising beyond what the task has is not.
+    if (!isRoot(t.cred) && (eff | perm) !== 0) kerr(EPERM);
+    return 0;
+  },
+  setpgid: (t, pid, pgid) => setpgid(t, pid | 0, pgid | 0),
+  getpgid: (t, pid) => group(t, pid | 0).pgid,
+  setsid: (t) => setsid(t),
+  getsid: (t, pid) => group(t, pid | 0).sid,
+  prctl: [(t, op, a2, a3, a4, a5) => prctl(t, op | 0, a2, a3, a4, a5), "partial",
+    "PR_SET_NAME/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, TIMERSLACK, THP, CAPBSET_READ; other options EINVAL"],
+  getrusage: (t, who, va) => writeRusage(t, va, who | 0),
+  times: (t, va) => {
+    const g = t.tg;
+    let ut = g.deadUtime, st = g.deadStime;
+    for (const th of g.threads) { ut += th.utime; st += th.stime; }
+    if (va) {
+      const b = new Uint8Array(tms.size);
+      const dv = new DataView(b.buffer);
+      const ticks = (ns: number) => Math.floor(ns / 1e7);
+      tms.write(dv, 0, { tms_utime: ticks(ut), tms_stime: ticks(st), tms_cutime: ticks(g.childUtime), tms_cstime: ticks(g.childStime) });
+      um(t).write(va, b);
+    }
+    return Math.floor(t.k.clock.monotonic() / 1e7);
+  },
+});
