@@ -227,6 +227,7 @@ export class Kernel {
     if (t.onRestartDrop) { const f = t.onRestartDrop; t.onRestartDrop = null; f(); }
     t.restart = null;
     t.pendingRemaining = null;
+    t.partialResult = null;
     t.inSyscall = false;
   }
 

@@ -127,6 +127,12 @@ export function restartOrIntr(t: Task, code: number, handlerFlags: number | null
   const hart = t.k.hart;
   const restart = code === ERESTARTNOINTR || (handlerFlags === null && (code === ERESTARTSYS || code === ERESTARTNOHAND || code === ERESTART_RESTARTBLOCK)) ||
     (handlerFlags !== null && code === ERESTARTSYS && (handlerFlags & SA_RESTART) !== 0);
+  if (t.partialResult) {
+    // Part of the transfer happened: the syscall returns what it did.
+    hart.setReg(REG_A0, t.partialResult);
+    hart.pc = hart.pc + 4;
+    return;
+  }
   if (restart) return; // pc still points at the ecall: it runs again
   if (t.pendingRemaining) {
     const left = Math.max(0, t.pendingRemaining.deadline - t.k.clock.monotonic());

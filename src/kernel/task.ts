@@ -122,6 +122,8 @@ export class Task implements Waiter {
   // How an interrupted syscall resumes (ERESTARTSYS, ERESTARTNOHAND, …).
   restartCode = 512;
   timedOut = false;
+  // Bytes a parked syscall already transferred: returned instead of EINTR.
+  partialResult: number | null = null;
   // A sleep interrupted by a handled signal writes the time left here.
   pendingRemaining: { va: number; deadline: number } | null = null;
   // CPU time in ns.

@@ -2,17 +2,18 @@
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW } from "../abi/errno.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM } from "../abi/errno.js";
 import {
   O_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
-  SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK,
+  SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ,
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { iovec } from "../abi/socket.js";
-import { defineSyscalls } from "./table.js";
+import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
 import { openAt } from "../fs/vfs.js";
+import { makePipe, PipeInode, PIPE_MAX_SIZE } from "../fs/pipe.js";
 import { SETFL_MASK, type File } from "../fs/file.js";
 import { isDir } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
@@ -42,20 +43,32 @@ function doRead(t: Task, f: File, va: number, len: number, pos: number | null): 
   });
 }
 
+// Writes data; a blocking stream that takes only part of it (a full pipe)
+// parks the task and the retried syscall goes on from where it stopped, so
+// a blocking write completes whole, as Linux's pipe_write does.
 function doWrite(t: Task, f: File, data: Uint8Array, pos: number | null): number {
   checkWrite(f);
-  return blockingIo(t, f, () => {
+  const progress = t.restart as { written: number } | null;
+  let done = progress?.written ?? 0;
+  for (;;) {
     const at = pos ?? f.pos;
     let n: number;
     try {
-      n = f.ops.write!(f, data, at);
+      n = f.ops.write!(f, data.subarray(done), at);
     } catch (e) {
       if (e instanceof KernelError && e.errno === EPIPE) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
+      if (e instanceof KernelError && e.errno === EAGAIN) {
+        if (done > 0 && f.nonblock) return done;
+        const wq = !f.nonblock ? f.ops.waitQueue?.(f) : null;
+        if (wq) { t.restart = { written: done }; t.partialResult = done || null; t.sleepOn([wq]); return BLOCK; }
+      }
+      if (done > 0) return done;
       throw e;
     }
     if (pos === null && !f.ops.stream) f.pos = (f.flags & 0o2000 ? f.inode.size - n : at) + n;
-    return n;
-  });
+    done += n;
+    if (done >= data.length || !f.ops.stream || f.nonblock || n === 0) return done;
+  }
 }
 
 function readIov(t: Task, iov: number, cnt: number): { base: number; len: number }[] {
@@ -174,6 +187,12 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_SETFD: e.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
     case F_GETFL: return f.flags | O_LARGEFILE;
     case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
+    case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
+      if (!(f.inode instanceof PipeInode)) kerr(EBADF);
+      if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
+      if (arg > PIPE_MAX_SIZE && t.cred.euid !== 0) kerr(EPERM);
+      return f.inode.pipe.resize(Math.max(arg, 4096));
+    }
     default: return kerr(EINVAL);
   }
 }
@@ -229,3 +248,21 @@ defineSyscalls({
 });
 
 export { EFAULT };
+
+defineSyscalls({
+  pipe2: (t, va, flags) => {
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | 0o40000 /* O_DIRECT: packet mode */)) kerr(EINVAL);
+    const [r, w] = makePipe(flags);
+    const m = um(t);
+    const rfd = t.files.alloc(r, (flags & O_CLOEXEC) !== 0, nofile(t));
+    let wfd: number;
+    try { wfd = t.files.alloc(w, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { t.files.close(rfd); throw e; }
+    try {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setInt32(0, rfd, true);
+      new DataView(b.buffer).setInt32(4, wfd, true);
+      m.write(va, b);
+    } catch (e) { t.files.close(rfd); t.files.close(wfd); throw e; }
+    return 0;
+  },
+});

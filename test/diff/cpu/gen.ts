@@ -353,6 +353,8 @@ interface Fix {
 interface Block {
   ins: Piece[];
   fix?: Fix;
+  /** An intra-block forward branch whose text (absolute target) is only known after layout. */
+  local?: { index: number; enc(pc: number): Piece };
 }
 
 export interface InitState {
@@ -662,21 +664,19 @@ class SeqGen {
       return { ins: [...m.pre, sc(this.rd(), this.rs(), m.base)] };
     }
     const m = this.exactBase(a);
+    if (mode === "ok") return this.lrscRetry(m, lr, sc);
     const ins = [...m.pre];
     let lrd: number;
     do lrd = this.rd();
     while (lrd === m.base);
     ins.push(lr(lrd, m.base));
-    let scBase = m.base;
-    if (mode === "other") {
-      // SC to an address in a different 256-byte granule than the reservation
-      let b: number;
-      do b = this.addr(size);
-      while (Math.floor(b / 256) === Math.floor(a / 256));
-      const m2 = this.exactBase(b, [m.base]);
-      ins.push(...m2.pre);
-      scBase = m2.base;
-    }
+    // SC to an address in a different 256-byte granule than the reservation: must fail
+    let b: number;
+    do b = this.addr(size);
+    while (Math.floor(b / 256) === Math.floor(a / 256));
+    const m2 = this.exactBase(b, [m.base]);
+    ins.push(...m2.pre);
+    const scBase = m2.base;
     // a few register-only instructions between LR and SC (allowed in a constrained LR/SC loop)
     const n = this.r.below(3);
     for (let i = 0; i < n; i++) {
@@ -688,6 +688,52 @@ class SeqGen {
     }
     ins.push(sc(this.rd(), this.rs(), scBase));
     return { ins };
+  }
+
+  /**
+   * An LR/SC pair that should succeed. The architecture allows an SC to fail
+   * spuriously (e.g. when the reservation is dropped at a timer tick, as
+   * Linux does on every return to user mode), so the attempt is unrolled
+   * twice: "lr; alu*; sc; beqz status, done; lr; alu*; sc; done:". An attempt
+   * never writes a register it reads before writing (its live-ins), so a
+   * retry recomputes exactly the same values and the final state is the same
+   * whether the first or the second SC succeeds.
+   */
+  lrscRetry(m: { pre: Piece[]; base: number }, lr: (rd: number, base: number) => Piece,
+    sc: (rd: number, rs2: number, base: number) => Piece): Block {
+    const liveIn = new Set<number>([0, 2, m.base]);
+    const written = new Set<number>();
+    const use = (r: number): number => {
+      if (!written.has(r)) liveIn.add(r);
+      return r;
+    };
+    const def = (): number => {
+      let rd: number;
+      do rd = this.rd();
+      while (rd !== 0 && liveIn.has(rd));
+      written.add(rd);
+      return rd;
+    };
+    const attempt: Piece[] = [lr(def(), m.base)];
+    const n = this.r.below(3);
+    for (let i = 0; i < n; i++) {
+      const [name, f7, f3, op] = this.r.pick(ALU_R);
+      const rs1 = use(this.rs()), rs2 = use(this.rs());
+      attempt.push(I_.rtype(name, f7, f3, op, def(), rs1, rs2));
+    }
+    const rs2 = use(this.rs());
+    let status: number;
+    do status = def();
+    while (status === 0);
+    attempt.push(sc(status, rs2, m.base));
+    let size = 0;
+    for (const p of attempt) size += p.size;
+    const compressed = status >= 8 && status <= 15 && this.r.chance(0.5);
+    // displacement from the branch to the end of the block (after the second attempt)
+    const disp = (compressed ? 2 : 4) + size;
+    const mk = (pc: number): Piece =>
+      compressed ? C_.bz(false, status, disp, pc) : P4(enc.b(disp, 0, status, 0), `beq\t${X(status)},x0,${hex(pc + disp)}`);
+    return { ins: [...m.pre, ...attempt, mk(0), ...attempt], local: { index: m.pre.length + attempt.length, enc: mk } };
   }
 
   fence(): Block {
@@ -1023,6 +1069,7 @@ class SeqGen {
     };
     // resolve forward control transfers
     blocks.forEach((b, bi) => {
+      if (b.local) b.ins[b.local.index] = b.local.enc(pcOf(bi, b.local.index));
       const fix = b.fix;
       if (!fix) return;
       const from = pcOf(bi, fix.anchor);

@@ -1,0 +1,137 @@
+// Pipes and FIFOs (Linux's fs/pipe.c): a ring of bytes with Linux's default
+// capacity of 16 pages, atomic writes up to PIPE_BUF, EPIPE when no reader
+// is left (the caller raises SIGPIPE), EOF when no writer is left.
+
+import { kerr } from "../kernel/errors.js";
+import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR } from "../abi/errno.js";
+import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
+import { FIONREAD } from "../abi/ioctl.js";
+import { O_RDONLY, O_WRONLY, O_NONBLOCK } from "../abi/fcntl.js";
+import { WaitQueue } from "../kernel/wait.js";
+import { Inode, SuperBlock, S_IFIFO } from "./inode.js";
+import { File, type FileOps } from "./file.js";
+
+export const PIPE_BUF = 4096;
+export const PIPE_DEF_SIZE = 16 * 4096;
+export const PIPE_MAX_SIZE = 1048576; // /proc/sys/fs/pipe-max-size
+
+export class Pipe {
+  private buf: Uint8Array;
+  private head = 0; // read position
+  private len = 0;
+  readers = 0;
+  writers = 0;
+  // Opens of the FIFO so far, to let a blocked open wait for its peer.
+  readerOpens = 0;
+  writerOpens = 0;
+  readonly rwait = new WaitQueue(); // readers sleep here
+  readonly wwait = new WaitQueue(); // writers sleep here
+  readonly openWait = new WaitQueue();
+
+  constructor(size = PIPE_DEF_SIZE) { this.buf = new Uint8Array(size); }
+
+  get capacity(): number { return this.buf.length; }
+  get available(): number { return this.len; }
+
+  resize(size: number): number {
+    let cap = 4096;
+    while (cap < size) cap *= 2;
+    if (cap > PIPE_MAX_SIZE) kerr(EPERM);
+    if (cap < this.len) kerr(EBUSY);
+    const nb = new Uint8Array(cap);
+    for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length];
+    this.buf = nb;
+    this.head = 0;
+    return cap;
+  }
+
+  read(dst: Uint8Array): number {
+    if (this.len === 0) {
+      if (this.writers === 0) return 0;
+      kerr(EAGAIN);
+    }
+    const n = Math.min(dst.length, this.len);
+    const cap = this.buf.length;
+    const first = Math.min(n, cap - this.head);
+    dst.set(this.buf.subarray(this.head, this.head + first));
+    if (n > first) dst.set(this.buf.subarray(0, n - first), first);
+    this.head = (this.head + n) % cap;
+    this.len -= n;
+    if (this.len === 0) this.head = 0;
+    this.wwait.wakeAll();
+    return n;
+  }
+
+  // Writes what fits; a write of up to PIPE_BUF bytes goes in whole or not at all.
+  write(src: Uint8Array): number {
+    if (this.readers === 0) kerr(EPIPE);
+    const cap = this.buf.length;
+    const room = cap - this.len;
+    if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) kerr(EAGAIN);
+    const n = Math.min(room, src.length);
+    const tail = (this.head + this.len) % cap;
+    const first = Math.min(n, cap - tail);
+    this.buf.set(src.subarray(0, first), tail);
+    if (n > first) this.buf.set(src.subarray(first, n), 0);
+    this.len += n;
+    this.rwait.wakeAll();
+    return n;
+  }
+
+  poll(readable: boolean, writable: boolean): number {
+    let m = 0;
+    if (readable) {
+      if (this.len > 0) m |= POLLIN | POLLRDNORM;
+      if (this.writers === 0 && this.writerOpens > 0) m |= POLLHUP;
+    }
+    if (writable) {
+      if (this.buf.length - this.len >= PIPE_BUF || (this.len === 0)) m |= POLLOUT | POLLWRNORM;
+      if (this.readers === 0) m |= POLLERR;
+    }
+    return m;
+  }
+}
+
+// File operations for one end of a pipe. A partial write returns what was written; the
+// syscall layer retries the rest only for blocking files (Linux's pipe_write loops).
+export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean): FileOps {
+  if (readEnd) p.readers++;
+  if (writeEnd) p.writers++;
+  return {
+    stream: true,
+    read: readEnd ? (_f, dst) => p.read(dst) : undefined,
+    write: writeEnd ? (_f, src) => p.write(src) : undefined,
+    poll: () => p.poll(readEnd, writeEnd),
+    waitQueue: () => (readEnd && !writeEnd ? p.rwait : writeEnd && !readEnd ? p.wwait : p.rwait),
+    ioctl: (_f, cmd, arg, ctx) => {
+      if (cmd !== FIONREAD) kerr(25); // ENOTTY
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, p.available, true);
+      ctx.copyOut(arg, b);
+      return 0;
+    },
+    release: () => {
+      if (readEnd) { p.readers--; if (p.readers === 0) p.wwait.wakeAll(); }
+      if (writeEnd) { p.writers--; if (p.writers === 0) p.rwait.wakeAll(); }
+    },
+  };
+}
+
+const pipeSb = new SuperBlock("pipefs", 0x50495045);
+let pipeIno = 1;
+
+export class PipeInode extends Inode {
+  readonly sb = pipeSb;
+  readonly ino = pipeIno++;
+  readonly pipe = new Pipe();
+  constructor() { super(); this.mode = S_IFIFO | 0o600; }
+}
+
+export function makePipe(flags: number): [File, File] {
+  const inode = new PipeInode();
+  const r = new File(null, inode, O_RDONLY | (flags & O_NONBLOCK), pipeOps(inode.pipe, true, false));
+  const w = new File(null, inode, O_WRONLY | (flags & O_NONBLOCK), pipeOps(inode.pipe, false, true));
+  return [r, w];
+}
+
+export { EINTR };
