@@ -8,3 +8,4 @@ import "./sys_signal.js";
 import "./sys_proc.js";
 import "./sys_clone.js";
 import "./sys_cred.js";
+import "./sys_futex.js";

@@ -1,0 +1,118 @@
+// futex(2): wait/wake with bitsets and timeouts, requeue, wake-op; robust
+// list registration is in sys_info. PI futexes are not implemented.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, EAGAIN, ETIMEDOUT, ENOSYS, EFAULT, ERESTARTSYS } from "../abi/errno.js";
+import {
+  FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
+  FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME, FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_REQUEUE_PI,
+  FUTEX_CMP_REQUEUE_PI, FUTEX_LOCK_PI2, FUTEX_BITSET_MATCH_ANY, FUTEX_OP_SET, FUTEX_OP_ADD, FUTEX_OP_OR, FUTEX_OP_ANDN,
+  FUTEX_OP_XOR, FUTEX_OP_OPARG_SHIFT, FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_NE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_LE,
+  FUTEX_OP_CMP_GT, FUTEX_OP_CMP_GE,
+} from "../abi/futex.js";
+import { defineSyscalls, BLOCK } from "./table.js";
+import { um } from "./util.js";
+import { readTimespec } from "./sys_time.js";
+import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, type FutexWaiter } from "../kernel/futex.js";
+import type { Task } from "../kernel/task.js";
+
+interface WaitState { waiter: FutexWaiter; deadline: number | null }
+
+function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number, bitset: number, priv: boolean, absolute: boolean, realtime: boolean): number {
+  const st = t.restart as WaitState | null;
+  if (st) {
+    if (st.waiter.woken) return 0;
+    if (st.deadline !== null && t.k.clock.monotonic() >= st.deadline) { futexDequeue(t.k, st.waiter); return -ETIMEDOUT; }
+    t.sleepOn([], st.deadline ?? undefined);
+    return BLOCK;
+  }
+  if (uaddr % 4) kerr(EINVAL);
+  if (bitset === 0) kerr(EINVAL);
+  let deadline: number | null = null;
+  if (timeoutVa) {
+    const ns = readTimespec(t, timeoutVa);
+    const c = t.k.clock;
+    deadline = absolute ? ns - (realtime ? c.realtime() - c.monotonic() : 0) : c.monotonic() + ns;
+  }
+  const cur = um(t).u32(uaddr);
+  if (cur !== (val >>> 0)) kerr(EAGAIN);
+  if (deadline !== null && t.k.clock.monotonic() >= deadline) return -ETIMEDOUT;
+  const key = futexKeyFor(t.mm, uaddr, priv);
+  const waiter: FutexWaiter = { task: t, bitset: bitset >>> 0, key, woken: false };
+  futexEnqueue(t.k, key, waiter);
+  t.restart = { waiter, deadline } satisfies WaitState;
+  t.onRestartDrop = () => futexDequeue(t.k, waiter);
+  t.restartCode = ERESTARTSYS;
+  t.sleepOn([], deadline ?? undefined);
+  return BLOCK;
+}
+
+function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, op: number, priv: boolean): number {
+  const m = um(t);
+  const kind = (op >>> 28) & 7;
+  const cmp = (op >>> 24) & 15;
+  let oparg = (op << 8) >> 20; // sign-extended 12 bits
+  let cmparg = (op << 20) >> 20;
+  if ((op >>> 28) & FUTEX_OP_OPARG_SHIFT) { if (oparg < 0 || oparg > 31) oparg &= 31; oparg = 1 << oparg; }
+  const old = m.u32(uaddr2);
+  let next: number;
+  switch (kind) {
+    case FUTEX_OP_SET: next = oparg; break;
+    case FUTEX_OP_ADD: next = old + oparg; break;
+    case FUTEX_OP_OR: next = old | oparg; break;
+    case FUTEX_OP_ANDN: next = old & ~oparg; break;
+    case FUTEX_OP_XOR: next = old ^ oparg; break;
+    default: return kerr(ENOSYS);
+  }
+  m.setU32(uaddr2, next >>> 0);
+  const o = old | 0;
+  cmparg |= 0;
+  let cond: boolean;
+  switch (cmp) {
+    case FUTEX_OP_CMP_EQ: cond = o === cmparg; break;
+    case FUTEX_OP_CMP_NE: cond = o !== cmparg; break;
+    case FUTEX_OP_CMP_LT: cond = o < cmparg; break;
+    case FUTEX_OP_CMP_LE: cond = o <= cmparg; break;
+    case FUTEX_OP_CMP_GT: cond = o > cmparg; break;
+    case FUTEX_OP_CMP_GE: cond = o >= cmparg; break;
+    default: return kerr(ENOSYS);
+  }
+  let woken = futexWakeKey(t.k, futexKeyFor(t.mm, uaddr, priv), n, FUTEX_BITSET_MATCH_ANY);
+  if (cond) woken += futexWakeKey(t.k, futexKeyFor(t.mm, uaddr2, priv), n2, FUTEX_BITSET_MATCH_ANY);
+  return woken;
+}
+
+function futex(t: Task, uaddr: number, opFull: number, val: number, timeout: number, uaddr2: number, val3: number): number {
+  const priv = (opFull & FUTEX_PRIVATE_FLAG) !== 0;
+  const realtime = (opFull & FUTEX_CLOCK_REALTIME) !== 0;
+  const op = opFull & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+  if (realtime && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET && op !== FUTEX_LOCK_PI2) kerr(ENOSYS);
+  switch (op) {
+    case FUTEX_WAIT: return futexWait(t, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY, priv, false, false);
+    case FUTEX_WAIT_BITSET: return futexWait(t, uaddr, val, timeout, val3, priv, true, realtime);
+    case FUTEX_WAKE: case FUTEX_WAKE_BITSET: {
+      const bits = op === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3 >>> 0;
+      if (bits === 0) kerr(EINVAL);
+      if (uaddr % 4) kerr(EINVAL);
+      return futexWakeKey(t.k, futexKeyFor(t.mm, uaddr, priv), val >>> 0 > 0x7fffffff ? 0x7fffffff : val, bits);
+    }
+    case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: {
+      if (uaddr % 4 || uaddr2 % 4) kerr(EINVAL);
+      if ((val | 0) < 0 || (timeout | 0) < 0) kerr(EINVAL);
+      if (op === FUTEX_CMP_REQUEUE && um(t).u32(uaddr) !== (val3 >>> 0)) kerr(EAGAIN);
+      return futexRequeue(t.k, futexKeyFor(t.mm, uaddr, priv), futexKeyFor(t.mm, uaddr2, priv), val, timeout | 0);
+    }
+    case FUTEX_WAKE_OP: return wakeOp(t, uaddr, uaddr2, val, timeout | 0, val3 >>> 0, priv);
+    case FUTEX_LOCK_PI: case FUTEX_UNLOCK_PI: case FUTEX_TRYLOCK_PI: case FUTEX_WAIT_REQUEUE_PI:
+    case FUTEX_CMP_REQUEUE_PI: case FUTEX_LOCK_PI2:
+      return kerr(ENOSYS);
+    default: return kerr(ENOSYS);
+  }
+}
+
+defineSyscalls({
+  futex: [(t, uaddr, op, val, timeout, uaddr2, val3) => futex(t, uaddr, op | 0, val, timeout, uaddr2, val3),
+    "partial", "priority-inheritance operations (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, *_REQUEUE_PI, LOCK_PI2) return ENOSYS"],
+});
+
+export { EFAULT };
