@@ -208,6 +208,8 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     // Point of no return.
     k.releaseVfork(t);
     t.tg.execed = true;
+    for (const pt of t.tg.posixTimers.values()) pt.timer.disarm();
+    t.tg.posixTimers.clear();
     for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
     const old = t.mm;
     t.mm = mm;

@@ -178,6 +178,7 @@ export class Kernel {
       this.clock.setInstret(Number(hart.instret));
       const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
       t.utime += ns;
+      this.checkCpuTimers(t);
       handleTrap(this, t, cause);
       if (this.current !== t || t.state !== TASK_RUNNING) break;
       this.timers.expire(this.clock.monotonic());
@@ -185,6 +186,12 @@ export class Kernel {
       if (this.halted) break;
     }
     this.saveCurrent();
+  }
+
+  private checkCpuTimers(t: Task): void {
+    const it = t.tg.itimers;
+    if (it) { it.virt.checkCpu(); it.prof.checkCpu(); }
+    for (const pt of t.tg.posixTimers.values()) pt.timer.checkCpu();
   }
 
   // Ends one thread. Last thread out makes the group a zombie.
@@ -241,6 +248,9 @@ export class Kernel {
 
   private groupDied(tg: ThreadGroup): void {
     tg.zombie = true;
+    if (tg.itimers) { tg.itimers.real.disarm(); tg.itimers.virt.disarm(); tg.itimers.prof.disarm(); }
+    for (const pt of tg.posixTimers.values()) pt.timer.disarm();
+    tg.posixTimers.clear();
     tg.exitWait.wakeAll();
     const reaper = this.findReaper(tg);
     for (const c of [...tg.children]) {

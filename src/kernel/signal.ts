@@ -50,7 +50,7 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
   // Wake a thread that can take it.
   const candidates = task ? [task] : [...tg.threads];
   for (const t of candidates) {
-    if ((t.sigmask & bit) === 0n) { signalWake(t); break; }
+    if ((t.sigmask & bit) === 0n || (t.sigwaitSet & bit)) { signalWake(t); break; }
   }
 }
 
@@ -92,6 +92,20 @@ export function writeSiginfo(dv: DataView, base: number, info: SigInfo): void {
   if (info.stime !== undefined) siginfo.set(dv, base, "si_stime", info.stime);
   if (info.timerid !== undefined) { siginfo.set(dv, base, "si_tid", info.timerid); siginfo.set(dv, base, "si_overrun", info.overrun ?? 0); }
   if (info.band !== undefined) { siginfo.set(dv, base, "si_band", info.band); siginfo.set(dv, base, "si_fd", info.fd ?? 0); }
+}
+
+// Takes one pending signal of `set` (sigtimedwait, signalfd), or null.
+export function dequeueFrom(t: Task, set: bigint): SigInfo | null {
+  const pend = (t.pending.mask | t.tg.shared.mask) & set;
+  if (pend === 0n) return null;
+  let sig = 1;
+  while (!(pend & sigmask(sig))) sig++;
+  const bit = sigmask(sig);
+  const src = (t.pending.mask & bit) ? t.pending : t.tg.shared;
+  const i = src.queue.findIndex((q) => q.signo === sig);
+  const info = i >= 0 ? src.queue.splice(i, 1)[0] : { signo: sig, code: SI_KERNEL };
+  if (!src.queue.some((q) => q.signo === sig)) src.mask &= ~bit;
+  return info;
 }
 
 // Called with the task loaded on the hart, before it returns to user mode.
@@ -172,7 +186,9 @@ function setupFrame(t: Task, sig: number, info: SigInfo, flags: number, mask: bi
   stack_t.set(fdv, st, "ss_sp", oldAlt.sp);
   stack_t.set(fdv, st, "ss_flags", oldAlt.flags === SS_DISABLE ? SS_DISABLE : (onAltStack({ altstack: oldAlt } as Task, hart.reg(REG_SP)) ? SS_ONSTACK : 0) | (oldAlt.flags & SS_AUTODISARM));
   stack_t.set(fdv, st, "ss_size", oldAlt.size);
-  ucontext.set(fdv, uc, "uc_sigmask", t.sigmask);
+  // After sigsuspend the handler returns to the mask from before the call.
+  ucontext.set(fdv, uc, "uc_sigmask", t.savedSigmask ?? t.sigmask);
+  t.savedSigmask = null;
   const mc = uc + ucontext.offsetOf("uc_mcontext");
   // sc_regs: pc, then x1..x31.
   frame.set(hart.u8.subarray(PC, PC + 8), mc);

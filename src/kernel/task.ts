@@ -9,6 +9,7 @@ import type { FsContext } from "../fs/namei.js";
 import type { Cred } from "../fs/inode.js";
 import { WaitQueue, type Waiter } from "./wait.js";
 import type { Kernel } from "./kernel.js";
+import type { ITimers, PosixTimer } from "./time/posix-timers.js";
 
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
@@ -90,6 +91,8 @@ export class ThreadGroup {
   dumpable = 1;
   thpDisable = false;
   execed = false; // has called execve since fork (setpgid on a child then is EACCES)
+  itimers: ITimers | null = null;
+  readonly posixTimers = new Map<number, PosixTimer>();
   // Woken when the group exits (pidfd poll).
   readonly exitWait = new WaitQueue();
   constructor(readonly pid: number) {
@@ -143,6 +146,9 @@ export class Task implements Waiter {
   vforkReleased = false;
   // Dropped restart state may need undoing (a futex waiter to dequeue).
   onRestartDrop: (() => void) | null = null;
+  // sigsuspend: the mask to restore when the handler returns; sigtimedwait: the signals awaited.
+  savedSigmask: bigint | null = null;
+  sigwaitSet = 0n;
   keepCaps = false;
   noNewPrivs = false;
   timerSlack = 50000;

@@ -9,3 +9,4 @@ import "./sys_proc.js";
 import "./sys_clone.js";
 import "./sys_cred.js";
 import "./sys_futex.js";
+import "./sys_timer.js";

@@ -2,15 +2,16 @@
 // and rt_sigreturn.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, ESRCH, EPERM, EFAULT, ENOMEM } from "../abi/errno.js";
+import { EINVAL, ESRCH, EPERM, EFAULT, ENOMEM, EAGAIN, EINTR, ERESTARTNOHAND, ERESTARTSYS } from "../abi/errno.js";
 import {
   sigaction as sigactionStruct, stack_t, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, SIG_IGN, SIG_DFL,
   SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, MINSIGSTKSZ, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction,
 } from "../abi/signal.js";
 import { REG_SP } from "../arch/riscv64/layout.js";
-import { defineSyscalls, NORETURN } from "./table.js";
+import { defineSyscalls, NORETURN, BLOCK } from "./table.js";
+import { readTimespec } from "./sys_time.js";
 import { um } from "./util.js";
-import { sendSignal, sigreturn, UNBLOCKABLE } from "../kernel/signal.js";
+import { sendSignal, sigreturn, UNBLOCKABLE, dequeueFrom, writeSiginfo } from "../kernel/signal.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 
 function validSig(sig: number): void { if (sig < 1 || sig > 64) kerr(EINVAL); }
@@ -145,6 +146,52 @@ defineSyscalls({
     um(t).write(va, b.subarray(0, size));
     return 0;
   },
+  rt_sigsuspend: (t, maskVa, size) => {
+    sigsetSize(size);
+    if (t.restart === null) {
+      const mask = um(t).big64(maskVa) & ~UNBLOCKABLE;
+      t.restart = { suspended: true };
+      t.savedSigmask = t.sigmask;
+      t.sigmask = mask;
+      // If the task leaves without a handler running (killed), nothing is left to restore.
+    }
+    t.restartCode = ERESTARTNOHAND;
+    t.sleepOn([]);
+    return BLOCK;
+  },
+  rt_sigtimedwait: (t, setVa, infoVa, tsVa, size) => {
+    sigsetSize(size);
+    const want = um(t).big64(setVa) & ~UNBLOCKABLE;
+    const info = dequeueFrom(t, want);
+    if (info) {
+      t.sigwaitSet = 0n;
+      if (infoVa) { const b = new Uint8Array(128); writeSiginfo(new DataView(b.buffer), 0, info); um(t).write(infoVa, b); }
+      return info.signo;
+    }
+    let st = t.restart as { deadline: number | null } | null;
+    if (!st) {
+      st = { deadline: tsVa ? t.k.clock.monotonic() + readTimespec(t, tsVa) : null };
+      t.restart = st;
+      t.onRestartDrop = () => { t.sigwaitSet = 0n; };
+    }
+    if (st.deadline !== null && t.k.clock.monotonic() >= st.deadline) { t.sigwaitSet = 0n; kerr(EAGAIN); }
+    t.sigwaitSet = want;
+    t.restartCode = ERESTARTSYS;
+    t.sleepOn([], st.deadline ?? undefined);
+    return BLOCK;
+  },
+  rt_tgsigqueueinfo: (t, tgid, tid, sig, infoVa) => {
+    const dv = new DataView(um(t).read(infoVa, 128).buffer);
+    const code = dv.getInt32(8, true);
+    if ((code >= 0 || code === SI_TKILL) && t.cred.euid !== 0 && tgid !== t.pid) kerr(EPERM);
+    validSig(sig);
+    const o = t.k.tasks.get(tid | 0);
+    if (!o || o.tg.pid !== tgid) kerr(ESRCH);
+    sendSignal(o, { signo: sig, code, pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigUint64(24, true) }, true);
+    return 0;
+  },
+  // Ghost restarts interrupted sleeps in place, so user space never needs this: as Linux without a restart block.
+  restart_syscall: () => -EINTR,
   kill: (t, pid, sig) => kill(t, pid | 0, sig | 0),
   tkill: (t, tid, sig) => tgkill(t, -1, tid | 0, sig | 0),
   tgkill: (t, tgid, tid, sig) => tgkill(t, tgid | 0, tid | 0, sig | 0),
