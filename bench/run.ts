@@ -331,6 +331,8 @@ async function main(): Promise<number> {
         r.error = `output differs: ${JSON.stringify(r.output?.trim())} vs ${JSON.stringify(ref.output?.trim())}`;
       }
     }
+    // Keep one copy of the common output; keep a runner's own only if it differs.
+    for (const r of [row.native, row.qemu, row.ghost]) if (r?.ok) delete r.output;
     if (row.ghost?.ok && row.qemu?.ok) row.ghostOverQemu = row.ghost.ms! / row.qemu.ms!;
     if (row.ghost?.ok && row.native?.ok) row.ghostOverNative = row.ghost.ms! / row.native.ms!;
     if (row.qemu?.ok && row.native?.ok) row.qemuOverNative = row.qemu.ms! / row.native.ms!;

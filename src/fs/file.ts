@@ -49,11 +49,14 @@ export class File {
 export const inodeFileOps: FileOps = {
   read(f, dst, pos) {
     if (isDir(f.inode.mode)) kerr(EISDIR);
+    // Shared mappings of the file may hold newer bytes: write them back first.
+    f.inode.pageCache?.writeBack(f.inode);
     return f.inode.read(pos, dst);
   },
   write(f, src, pos) {
     if (f.flags & O_APPEND) pos = f.inode.size;
     const n = f.inode.write(pos, src);
+    f.inode.pageCache?.updateFromWrite(f.inode, pos, src.subarray(0, n));
     return n;
   },
 };

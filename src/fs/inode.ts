@@ -61,6 +61,8 @@ export abstract class Inode {
   mtime: Timespec;
   ctime: Timespec;
   btime: Timespec;
+  // Set while pages of this file are in a page cache (shared mappings).
+  pageCache: { writeBack(key: object): void; updateFromWrite(key: object, off: number, data: Uint8Array): void } | null = null;
 
   constructor() {
     const t = currentTime();

@@ -26,7 +26,10 @@ const MAX_INTERP_DEPTH = 4;
 const INITIAL_STACK = 128 * 1024;
 
 export function inodeSource(inode: Inode, path: string): MapSource {
-  return { id: path, path, dev: inode.sb.dev, ino: inode.ino, readAt: (off, dst) => inode.read(off, dst) };
+  return {
+    id: path, path, dev: inode.sb.dev, ino: inode.ino, key: inode,
+    readAt: (off, dst) => inode.read(off, dst), writeAt: (off, src) => inode.write(off, src), size: () => inode.size,
+  };
 }
 
 function openExecutable(t: Task, start: Path, path: string, follow = true): { p: Path; name: string } {

@@ -64,6 +64,25 @@ export class Kernel {
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
     this.tickBudget = config.tickBudget ?? 100_000;
+    // Under memory pressure, unused page-cache pages go first.
+    this.phys.onOutOfMemory = () => this.phys.cache.trimAll() > 0;
+  }
+
+  // The OOM killer: the process with the most resident memory dies (never pid 1
+  // while another candidate exists). Returns the victim, or null.
+  oomKill(): ThreadGroup | null {
+    let victim: ThreadGroup | null = null;
+    let most = -1;
+    for (const g of this.groups.values()) {
+      if (g.zombie || g.exiting || g.threads.size === 0) continue;
+      const rss = [...g.threads][0].mm.rssPages + (g.pid === 1 ? -1e12 : 0);
+      if (rss > most) { most = rss; victim = g; }
+    }
+    if (victim) {
+      process.stderr.write(`ghost: out of memory: killed process ${victim.pid} (${[...victim.threads][0]?.comm})\n`);
+      this.exitGroup(victim, SIGKILL, "signal");
+    }
+    return victim;
   }
 
   allocPid(): number {
@@ -179,7 +198,13 @@ export class Kernel {
       const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
       t.utime += ns;
       this.checkCpuTimers(t);
-      handleTrap(this, t, cause);
+      try {
+        handleTrap(this, t, cause);
+      } catch (e) {
+        // An oops: a kernel bug while serving this task. It dies; the kernel goes on.
+        process.stderr.write(`ghost: oops (pid ${t.pid}, trap ${cause}): ${(e as Error)?.stack ?? e}\n`);
+        this.exitGroup(t.tg, SIGKILL, "signal");
+      }
       if (this.current !== t || t.state !== TASK_RUNNING) break;
       this.timers.expire(this.clock.monotonic());
       if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; break; }

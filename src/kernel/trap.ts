@@ -2,7 +2,8 @@
 // breakpoints. A fault the address space cannot resolve becomes a signal.
 
 import * as C from "../arch/riscv64/layout.js";
-import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIG_DFL, SIG_IGN, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, sigmask } from "../abi/signal.js";
+import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGKILL, SIG_DFL, SIG_IGN, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, sigmask } from "../abi/signal.js";
+import { OutOfMemory } from "../mm/phys.js";
 import { ERESTARTSYS } from "../abi/errno.js";
 import { dispatchSyscall, BLOCK, NORETURN } from "../syscalls/table.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
@@ -48,7 +49,15 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
     case C.CAUSE_STORE_PAGE_FAULT: {
       const va = hart.trapValue;
       const acc = cause === C.CAUSE_LOAD_PAGE_FAULT ? C.ACC_R : cause === C.CAUSE_STORE_PAGE_FAULT ? C.ACC_W : C.ACC_X;
-      const code = t.mm.handleFault(va, acc);
+      let code: number;
+      try {
+        code = t.mm.handleFault(va, acc);
+      } catch (e) {
+        if (!(e instanceof OutOfMemory)) throw e;
+        // No page to give: the OOM killer frees some; the faulting instruction runs again.
+        if (!k.oomKill()) k.exitGroup(t.tg, SIGKILL, "signal");
+        return;
+      }
       if (code !== 0) forceSignal(t, { signo: SIGSEGV, code, addr: va });
       return;
     }

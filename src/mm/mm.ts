@@ -4,7 +4,7 @@
 import type { Hart } from "../arch/riscv64/hart.js";
 import { ACC_R, ACC_W, ACC_X } from "../arch/riscv64/layout.js";
 import { kerr } from "../kernel/errors.js";
-import { EEXIST, EINVAL, ENOMEM } from "../abi/errno.js";
+import { EEXIST, EINVAL, ENOMEM, EFAULT } from "../abi/errno.js";
 import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
 import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, type MapSource } from "./vma.js";
@@ -133,7 +133,7 @@ export class AddressSpace {
   }
 
   // Finds a free range of len bytes, top-down below mmapBase (as Linux's default layout).
-  private unmappedArea(len: number, hint: number): number {
+  unmappedArea(len: number, hint: number): number {
     if (hint) {
       const h = pageDown(hint);
       if (h >= MMAP_MIN_ADDR && h + len <= TASK_SIZE && !this.overlaps(h, h + len)) return h;
@@ -186,10 +186,92 @@ export class AddressSpace {
   }
 
   private releaseVma(v: Vma): void {
+    // Shared file pages stay cached (as Linux's page cache); memory pressure trims them.
+    if (v.shared && v.source) this.phys.cache.writeBack(v.source.key);
     const s = v.sharedAnon;
     if (s && --s.refs === 0) {
       for (const pa of s.pages.values()) this.phys.put(pa);
       s.pages.clear();
+    }
+  }
+
+  // mremap: resize a mapping in place, or move it (its pages move with it, not copied).
+  mremap(old: number, oldLen: number, newLen: number, mayMove: boolean, fixedAt: number | null): number {
+    if (old % PAGE_SIZE || newLen <= 0) kerr(EINVAL);
+    oldLen = pageUp(oldLen);
+    newLen = pageUp(newLen);
+    const vma = this.findVma(old);
+    if (!vma || oldLen === 0 || old + oldLen > vma.end) kerr(EFAULT);
+    if (fixedAt !== null) {
+      if (fixedAt % PAGE_SIZE || fixedAt + newLen > TASK_SIZE) kerr(EINVAL);
+      if (fixedAt < old + oldLen && old < fixedAt + newLen) kerr(EINVAL);
+      this.unmap(fixedAt, newLen);
+      if (newLen < oldLen) { this.unmap(old + newLen, oldLen - newLen); oldLen = newLen; }
+      this.move(old, oldLen, fixedAt, newLen);
+      return fixedAt;
+    }
+    if (newLen <= oldLen) {
+      if (newLen < oldLen) this.unmap(old + newLen, oldLen - newLen);
+      return old;
+    }
+    // Grow in place when the VMA ends here and the space after is free.
+    if (old + oldLen === vma.end && !this.overlaps(vma.end, old + newLen) && old + newLen <= TASK_SIZE) {
+      vma.end = old + newLen;
+      this.mergeAround(this.vmas.indexOf(vma));
+      return old;
+    }
+    if (!mayMove) kerr(ENOMEM);
+    const dest = this.unmappedArea(newLen, 0);
+    this.move(old, oldLen, dest, newLen);
+    return dest;
+  }
+
+  private move(old: number, oldLen: number, dest: number, newLen: number): void {
+    const [i, j] = this.carve(old, old + oldLen);
+    const src = this.vmas[i];
+    const moved = src.clone();
+    moved.start = dest;
+    moved.end = dest + newLen;
+    if (moved.fileEnd !== Infinity) moved.fileEnd += dest - old;
+    const dv = this.hart.dv;
+    const ptes: [number, number][] = [];
+    this.pt.forEach(old, old + oldLen, (va, off, pte) => { ptes.push([va, pte]); dv.setUint32(off, 0, true); });
+    for (const [va, pte] of ptes) this.pt.set(dest + (va - old), pte);
+    this.vmas.splice(i, j - i);
+    this.insert(moved);
+    this.invalidateRange(old, old + oldLen);
+    this.invalidateRange(dest, dest + newLen);
+  }
+
+  // msync: shared file pages of the range go back to their files. ENOMEM if part is unmapped.
+  msync(start: number, len: number): void {
+    const end = start + pageUp(len);
+    this.requireMapped(start, end);
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (!v.shared || !v.source) continue;
+      const first = (v.offset + (Math.max(start, v.start) - v.start)) / PAGE_SIZE;
+      const last = (v.offset + (Math.min(end, v.end) - v.start)) / PAGE_SIZE - 1;
+      this.phys.cache.writeBack(v.source.key, first, last);
+    }
+  }
+
+  // mincore: one byte per page, 1 when the page is resident.
+  residency(start: number, len: number): Uint8Array {
+    const end = start + pageUp(len);
+    this.requireMapped(start, end);
+    const out = new Uint8Array((end - start) / PAGE_SIZE);
+    this.pt.forEach(start, end, (va) => { out[(va - start) / PAGE_SIZE] = 1; });
+    return out;
+  }
+
+  // Every page of [start, end) must belong to some VMA (else ENOMEM).
+  requireMapped(start: number, end: number): void {
+    let at = start;
+    for (let i = this.indexAfter(start); at < end; i++) {
+      const v = this.vmas[i];
+      if (!v || v.start > at) kerr(ENOMEM);
+      at = v.end;
     }
   }
 
@@ -213,13 +295,7 @@ export class AddressSpace {
   mprotect(start: number, len: number, prot: number): void {
     if (start % PAGE_SIZE) kerr(EINVAL);
     const end = start + pageUp(len);
-    // Every page of the range must be mapped.
-    let at = start;
-    for (let i = this.indexAfter(start); at < end; i++) {
-      const v = this.vmas[i];
-      if (!v || v.start > at) kerr(ENOMEM);
-      at = v.end;
-    }
+    this.requireMapped(start, end);
     const [i, j] = this.carve(start, end);
     for (let k = i; k < j; k++) this.vmas[k].prot = prot;
     const flags = protToPte(prot);
@@ -294,6 +370,8 @@ export class AddressSpace {
       const have = shared.pages.get(index);
       if (have !== undefined) { pa = have; this.phys.get(pa); }
       else { pa = this.phys.alloc(); this.phys.get(pa); shared.pages.set(index, pa); }
+    } else if (vma.shared && vma.source) {
+      pa = this.phys.cache.getPage(vma.source.key, vma.source, index);
     } else {
       pa = this.phys.alloc();
       if (vma.source && page < vma.fileEnd) {

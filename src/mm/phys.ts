@@ -4,6 +4,7 @@
 
 import type { Hart } from "../arch/riscv64/hart.js";
 import { RAM_BASE } from "../arch/riscv64/layout.js";
+import { PageCache } from "./pagecache.js";
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -17,6 +18,8 @@ export class PhysAllocator {
   private readonly refs: Uint32Array;
   private readonly free: Int32Array;
   private nfree = 0;
+  // The page cache of shared file mappings (it holds references to frames of this allocator).
+  readonly cache: PageCache = new PageCache(this);
   // Called when memory runs out; may free frames (the OOM killer). Returns true if it did.
   onOutOfMemory: (() => boolean) | undefined;
 

@@ -4,10 +4,14 @@
 
 export { PROT_READ, PROT_WRITE, PROT_EXEC } from "../abi/mman.js";
 
-// Backing of a file mapping: reads bytes at an offset of the file.
+// Backing of a file mapping: the file's bytes, and the object that
+// identifies it in the page cache (its inode).
 export interface MapSource {
-  readonly id: string; // for /proc/[pid]/maps: "dev:ino path" is built by the owner
+  readonly id: string;
   readAt(offset: number, dst: Uint8Array): number;
+  writeAt(offset: number, src: Uint8Array): number;
+  size(): number;
+  readonly key: object;
   readonly path: string;
   readonly dev: number;
   readonly ino: number;

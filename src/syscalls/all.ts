@@ -10,3 +10,4 @@ import "./sys_clone.js";
 import "./sys_cred.js";
 import "./sys_futex.js";
 import "./sys_timer.js";
+import "./sys_fsmeta.js";

@@ -6,8 +6,10 @@ import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
   MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
-  MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT,
+  MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED,
+  MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
 } from "../abi/mman.js";
+import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
@@ -48,7 +50,7 @@ defineSyscalls({
       }
     }
     return t.mm.mmap(addr, len, p, opts);
-  }, "partial", "MAP_SHARED file mappings behave as private (no write-back) until the page cache lands"],
+  }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages; MAP_POPULATE/MAP_LOCKED fault lazily"],
   munmap: (t, addr, len) => {
     if (addr % PAGE_SIZE || len <= 0 || addr < 0 || addr + len > TASK_SIZE) kerr(EINVAL);
     t.mm.unmap(addr, len);
@@ -73,6 +75,24 @@ defineSyscalls({
         return 0; // hints: nothing to do in Ghost's memory model
       default: return kerr(EINVAL);
     }
+  },
+  mremap: (t, old, oldLen, newLen, flags, newAddr) => {
+    if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) kerr(EINVAL);
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) kerr(EINVAL);
+    if (flags & MREMAP_DONTUNMAP) kerr(EINVAL);
+    return t.mm.mremap(old, oldLen, newLen, (flags & MREMAP_MAYMOVE) !== 0, flags & MREMAP_FIXED ? newAddr : null);
+  },
+  msync: (t, addr, len, flags) => {
+    if (addr % PAGE_SIZE || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC))) kerr(EINVAL);
+    t.mm.msync(addr, len);
+    return 0;
+  },
+  mincore: (t, addr, len, vec) => {
+    if (addr % PAGE_SIZE) kerr(EINVAL);
+    if (addr + len > TASK_SIZE) kerr(ENOMEM);
+    if (len === 0) return 0;
+    um(t).write(vec, t.mm.residency(addr, len));
+    return 0;
   },
   // The hart decodes from memory on every fetch: nothing stale to flush.
   riscv_flush_icache: (_t, _start, _end, flags) => { if (flags & ~1) kerr(EINVAL); return 0; },

@@ -49,10 +49,10 @@ int main(void)
 
     /* symlinks are followed */
     const char *lnk = kt_path("link");
-    symlink("rw", lnk);
+    CHECK_EQ(symlink("rw", lnk), 0, "symlink");
     CHECK_EQ(raw_faccessat(AT_FDCWD, lnk, R_OK), 0, "faccessat follows symlinks");
     const char *dangling = kt_path("dangling");
-    symlink("nowhere", dangling);
+    CHECK_EQ(symlink("nowhere", dangling), 0, "dangling symlink");
     CHECK_ERR(raw_faccessat(AT_FDCWD, dangling, F_OK), ENOENT, "dangling symlink is ENOENT");
 
     /* libc access() agrees */

@@ -26,7 +26,7 @@ int main(void)
     snprintf(p, sizeof p, "%s/subdir", d1);
     mkdir(p, 0755);
     snprintf(p, sizeof p, "%s/symlink", d1);
-    symlink("regular", p);
+    CHECK_EQ(symlink("regular", p), 0, "symlink");
 
     DIR *dir = opendir(d1);
     CHECK(dir != NULL, "opendir");

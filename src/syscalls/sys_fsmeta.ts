@@ -1,0 +1,223 @@
+// Metadata and namespace changes: truncate, sync, rename, link, symlink,
+// mknod, chmod, chown, utimensat.
+
+import { kerr } from "../kernel/errors.js";
+import {
+  EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP,
+} from "../abi/errno.js";
+import {
+  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT, UTIME_NOW, UTIME_OMIT,
+} from "../abi/fcntl.js";
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../abi/mount.js";
+import { SIGXFSZ } from "../abi/signal.js";
+import { defineSyscalls } from "./table.js";
+import { um, pathArg } from "./util.js";
+import { resolveAt, startPath, walker, requireNotReadOnly } from "../fs/vfs.js";
+import { isDir, isReg, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
+import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import { sendSignal } from "../kernel/signal.js";
+import type { Path } from "../fs/dentry.js";
+import type { Task } from "../kernel/task.js";
+
+function owner(t: Task, inode: Inode): void {
+  if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid) kerr(EPERM);
+}
+
+function truncateInode(t: Task, inode: Inode, len: number): void {
+  if (len < 0) kerr(EINVAL);
+  if (isDir(inode.mode)) kerr(EISDIR);
+  if (!isReg(inode.mode)) kerr(EINVAL);
+  const lim = t.tg.rlimits[1][0];
+  if (lim >= 0 && len > lim) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
+  inode.pageCache?.writeBack(inode);
+  inode.truncate(len);
+}
+
+function parentAndName(t: Task, dirfd: number, path: string): { parent: Path; name: string } {
+  const { parent, name } = walker(t).walkParent(startPath(t, dirfd, path), path);
+  if (name === null) kerr(EEXIST);
+  return { parent, name };
+}
+
+function mayChangeDir(t: Task, dir: Path): void {
+  requireNotReadOnly(dir);
+  if (!permission(dir.dentry.inode, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
+}
+
+function isAncestor(a: Path, b: Path): boolean {
+  for (let d = b.dentry as typeof b.dentry | null; d; d = d.parent) if (d === a.dentry) return true;
+  return false;
+}
+
+function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: number, flags: number): number {
+  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) kerr(EINVAL);
+  if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))) kerr(EINVAL);
+  if (flags & RENAME_WHITEOUT) kerr(EINVAL);
+  const oldPath = pathArg(t, oldVa), newPath = pathArg(t, newVa);
+  const w = walker(t);
+  const o = w.walkParent(startPath(t, olddir, oldPath), oldPath);
+  const n = w.walkParent(startPath(t, newdir, newPath), newPath);
+  if (o.name === null || n.name === null) kerr(EBUSY);
+  const src = w.lookupLast(o.parent, o.name, false, false);
+  if (!src) kerr(ENOENT);
+  if (o.parent.mnt !== n.parent.mnt) kerr(EXDEV);
+  mayChangeDir(t, o.parent);
+  mayChangeDir(t, n.parent);
+  const dst = w.lookupLast(n.parent, n.name, false, false);
+  if ((oldPath.endsWith("/") || newPath.endsWith("/")) && !isDir(src.dentry.inode.mode)) kerr(ENOTDIR);
+  if (src.dentry.mountedHere || (dst && dst.dentry.mountedHere)) kerr(EBUSY);
+  if (isDir(src.dentry.inode.mode) && isAncestor(src, n.parent)) kerr(EINVAL);
+  if (dst && dst.dentry.inode === src.dentry.inode && !(flags & RENAME_EXCHANGE)) return 0;
+  if (dst && (flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode) && isAncestor(dst, o.parent)) kerr(EINVAL);
+  o.parent.dentry.inode.rename(o.name, n.parent.dentry.inode, n.name, flags);
+  o.parent.dentry.drop(o.name);
+  n.parent.dentry.drop(n.name);
+  return 0;
+}
+
+function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: number, flags: number): number {
+  if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
+  const oldPath = oldVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, oldVa);
+  const src = resolveAt(t, olddir, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0, (flags & AT_EMPTY_PATH) !== 0);
+  if (isDir(src.dentry.inode.mode)) kerr(EPERM);
+  const newPath = pathArg(t, newVa);
+  const { parent, name } = parentAndName(t, newdir, newPath);
+  if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
+  if (parent.mnt !== src.mnt) kerr(EXDEV);
+  mayChangeDir(t, parent);
+  parent.dentry.inode.link(name, src.dentry.inode);
+  parent.dentry.drop(name);
+  return 0;
+}
+
+function setTimes(t: Task, inode: Inode, va: number): void {
+  const now = { sec: Math.floor(t.k.clock.realtime() / 1e9), nsec: t.k.clock.realtime() % 1e9 };
+  if (va === 0) {
+    if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
+    inode.setTimes(now, now);
+    return;
+  }
+  const dv = new DataView(um(t).read(va, 32).buffer);
+  const parse = (o: number) => {
+    const nsec = Number(dv.getBigInt64(o + 8, true));
+    if (nsec === UTIME_OMIT) return null;
+    if (nsec === UTIME_NOW) return now;
+    if (nsec < 0 || nsec >= 1e9) kerr(EINVAL);
+    return { sec: Number(dv.getBigInt64(o, true)), nsec };
+  };
+  const a = parse(0), m = parse(16);
+  if (a === null && m === null) return;
+  const explicit = (a !== null && a !== now) || (m !== null && m !== now);
+  if (explicit) owner(t, inode);
+  else if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
+  inode.setTimes(a, m);
+}
+
+function chown(t: Task, inode: Inode, uid: number, gid: number): void {
+  const c = t.cred;
+  const u = uid === -1 || uid === 0xffffffff ? -1 : uid >>> 0;
+  const g = gid === -1 || gid === 0xffffffff ? -1 : gid >>> 0;
+  if (c.fsuid !== 0) {
+    if (u !== -1 && u !== inode.uid) kerr(EPERM);
+    if (g !== -1 && (c.fsuid !== inode.uid || (g !== c.fsgid && !c.groups.includes(g)))) kerr(EPERM);
+  }
+  inode.setOwner(u, g);
+  // A non-root chown clears the set-id bits of regular files.
+  if ((u !== -1 || g !== -1) && isReg(inode.mode) && (inode.mode & 0o6000)) inode.mode &= ~0o6000;
+}
+
+function chmod(t: Task, inode: Inode, mode: number): void {
+  owner(t, inode);
+  let m = mode & 0o7777;
+  if (t.cred.fsuid !== 0 && inode.gid !== t.cred.fsgid && !t.cred.groups.includes(inode.gid)) m &= ~0o2000;
+  inode.setMode(m);
+}
+
+defineSyscalls({
+  truncate: (t, pathVa, len) => {
+    const p = resolveAt(t, -100, pathArg(t, pathVa), true);
+    requireNotReadOnly(p);
+    if (!permission(p.dentry.inode, MAY_WRITE, t.cred)) kerr(EACCES);
+    truncateInode(t, p.dentry.inode, len);
+    return 0;
+  },
+  ftruncate: (t, fd, len) => {
+    const f = t.files.get(fd | 0);
+    if (!f.writable) kerr(f.path ? EINVAL : EBADF);
+    truncateInode(t, f.inode, len);
+    return 0;
+  },
+  fallocate: (t, fd, mode, off, len) => {
+    const f = t.files.get(fd | 0);
+    if (off < 0 || len <= 0) kerr(EINVAL);
+    if (!f.writable) kerr(EBADF);
+    if (!isReg(f.inode.mode)) kerr(isDir(f.inode.mode) ? EISDIR : ENODEV);
+    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) kerr(EOPNOTSUPP);
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EINVAL);
+      const end = Math.min(off + len, f.inode.size);
+      if (end > off) f.inode.write(off, new Uint8Array(end - off));
+      return 0;
+    }
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);
+    return 0;
+  },
+  fsync: (t, fd) => { const f = t.files.get(fd | 0); f.inode.pageCache?.writeBack(f.inode); return 0; },
+  fdatasync: (t, fd) => { const f = t.files.get(fd | 0); f.inode.pageCache?.writeBack(f.inode); return 0; },
+  sync: () => 0,
+  syncfs: (t, fd) => { t.files.get(fd | 0); return 0; },
+  renameat2: (t, od, ov, nd, nv, flags) => rename(t, od | 0, ov, nd | 0, nv, flags >>> 0),
+  linkat: (t, od, ov, nd, nv, flags) => linkat(t, od | 0, ov, nd | 0, nv, flags),
+  symlinkat: (t, targetVa, dirfd, pathVa) => {
+    const target = pathArg(t, targetVa);
+    const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
+    if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
+    mayChangeDir(t, parent);
+    parent.dentry.inode.symlink(name, target, t.cred);
+    parent.dentry.drop(name);
+    return 0;
+  },
+  mknodat: [(t, dirfd, pathVa, mode, dev) => {
+    const type = mode & S_IFMT;
+    if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) kerr(EINVAL);
+    if ((type === S_IFCHR || type === S_IFBLK) && t.cred.euid !== 0) kerr(EPERM);
+    const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
+    if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
+    mayChangeDir(t, parent);
+    parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), dev >>> 0, t.cred);
+    parent.dentry.drop(name);
+    return 0;
+  }, "partial", "device nodes and regular files; a FIFO can be created but not yet opened (ENXIO)"],
+  fchmod: (t, fd, mode) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },
+  fchmodat: (t, dirfd, pathVa, mode) => {
+    const p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), true);
+    requireNotReadOnly(p);
+    chmod(t, p.dentry.inode, mode);
+    return 0;
+  },
+  fchownat: (t, dirfd, pathVa, uid, gid, flags) => {
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
+    const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
+    const p = resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+    requireNotReadOnly(p);
+    chown(t, p.dentry.inode, uid, gid);
+    return 0;
+  },
+  fchown: (t, fd, uid, gid) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chown(t, f.inode, uid, gid); return 0; },
+  utimensat: (t, dirfd, pathVa, times, flags) => {
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
+    let p: Path;
+    if (pathVa === 0) {
+      const f = t.files.get(dirfd | 0);
+      if (!f.path) kerr(EBADF);
+      p = f.path;
+    } else {
+      p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+    }
+    requireNotReadOnly(p);
+    setTimes(t, p.dentry.inode, times);
+    return 0;
+  },
+});
+
+export { ENOTEMPTY };
