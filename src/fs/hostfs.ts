@@ -91,6 +91,8 @@ export class HostInode extends Inode {
     const p = this.child(name);
     try {
       const fd = fs.openSync(p, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW, mode & 0o7777);
+      // The guest's umask was applied already; the host's must not be.
+      fs.fchmodSync(fd, mode & 0o7777);
       fs.closeSync(fd);
       return this.make(p);
     } catch (e) { return hostErr(e); }
@@ -98,7 +100,7 @@ export class HostInode extends Inode {
   override mkdir(name: string, mode: number, _cred: Cred): Inode {
     this.writable();
     const p = this.child(name);
-    try { fs.mkdirSync(p, { mode: mode & 0o7777 }); return this.make(p); } catch (e) { return hostErr(e); }
+    try { fs.mkdirSync(p, { mode: mode & 0o7777 }); fs.chmodSync(p, mode & 0o7777); return this.make(p); } catch (e) { return hostErr(e); }
   }
   override symlink(name: string, target: string, _cred: Cred): Inode {
     this.writable();

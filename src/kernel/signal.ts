@@ -47,6 +47,7 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
   if (sig < 32 && (pending.mask & bit)) return; // legacy signals do not queue
   pending.mask |= bit;
   pending.queue.push(info);
+  tg.signalWait.wakeAll();
   // Wake a thread that can take it.
   const candidates = task ? [task] : [...tg.threads];
   for (const t of candidates) {

@@ -93,6 +93,8 @@ export class ThreadGroup {
   execed = false; // has called execve since fork (setpgid on a child then is EACCES)
   itimers: ITimers | null = null;
   readonly posixTimers = new Map<number, PosixTimer>();
+  // Woken whenever a signal is queued to the group or one of its threads (signalfd).
+  readonly signalWait = new WaitQueue();
   // Woken when the group exits (pidfd poll).
   readonly exitWait = new WaitQueue();
   constructor(readonly pid: number) {

@@ -11,3 +11,4 @@ import "./sys_cred.js";
 import "./sys_futex.js";
 import "./sys_timer.js";
 import "./sys_fsmeta.js";
+import "./sys_poll.js";

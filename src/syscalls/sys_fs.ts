@@ -65,8 +65,9 @@ defineSyscalls({
     um(t).write(va, encodeStat(statPath(t, dirfd, pathVa, flags).dentry.inode));
     return 0;
   },
-  statx: (t, dirfd, pathVa, flags, _mask, va) => {
+  statx: (t, dirfd, pathVa, flags, mask, va) => {
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800 | 0x6000)) kerr(EINVAL);
+    if (mask & 0x80000000) kerr(EINVAL); // STATX__RESERVED
     if ((flags & 0x6000) === 0x6000) kerr(EINVAL);
     const p = statPath(t, dirfd, pathVa, flags);
     um(t).write(va, encodeStatx(p.dentry.inode, p.mnt.id));

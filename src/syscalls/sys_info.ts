@@ -162,6 +162,7 @@ defineSyscalls({
   getrlimit: (t, res, va) => prlimit(t, 0, res, 0, va),
   setrlimit: (t, res, va) => prlimit(t, 0, res, va, 0),
   riscv_hwprobe: (t, pairs, count, size, cpus, flags) => hwprobe(t, pairs, count, size, cpus, flags >>> 0),
+  sched_yield: (t) => { t.k.needResched = true; t.k.rq.yield?.(t); return 0; },
   sched_getaffinity: (t, pid, len, va) => {
     findTask(t, pid);
     if (len < 8 || len % 8) kerr(EINVAL);

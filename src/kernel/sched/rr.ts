@@ -9,6 +9,8 @@ export interface RunQueue {
   pickNext(): Task | undefined;
   // Accounts `ns` of CPU time to t; true if t should be preempted.
   tick(t: Task, ns: number): boolean;
+  // sched_yield: t gives up the rest of its slice.
+  yield?(t: Task): void;
   readonly nrRunning: number;
 }
 

@@ -12,10 +12,17 @@
 //   same block). It is only ever written by paired c.addi16sp instructions
 //   inside one block. Every other register is fair game.
 //
-// Control flow is forward only: a block that transfers control is the last
-// instruction(s) of its block and targets a later block boundary (or the end
-// of the sequence), so no loops are possible and every instruction executes
-// at most once.
+// Control flow is forward only: a block that transfers control ends with the
+// transfer and targets a later block boundary (or the end of the sequence);
+// the only other branch is the one inside an LR/SC block (see lrscRetry). No
+// loops are possible and every instruction executes at most once.
+//
+// Nothing generated depends on timing or on implementation freedom: no
+// counters, no ecall/ebreak, AMOs and LR/SC only on naturally aligned scratch
+// addresses (plain loads/stores are sometimes misaligned, which Linux
+// supports in user space), frm only ever holds a valid rounding mode and reserved fcsr bits
+// are never set, and an SC expected to succeed is retried once (an SC may fail
+// spuriously, e.g. when the kernel drops the reservation at a timer tick).
 //
 // Output record written by the harness per sequence (RECORD_BYTES bytes):
 //   dword 0        fcsr

@@ -11,7 +11,7 @@
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -133,6 +133,13 @@ async function build(buildDir: string, seed: number, start: number, count: numbe
   if (useCache && existsSync(elf) && existsSync(symsPath)) {
     const syms = JSON.parse(readFileSync(symsPath, "utf8")) as Record<string, number>;
     return { batch, count, dir, elf, syms, cached: true, ms: Date.now() - t0 };
+  }
+  // drop programs of the same batch built by other generator versions
+  if (existsSync(buildDir)) {
+    const prefix = `s${seed}-${start}-${count}-`;
+    for (const d of readdirSync(buildDir)) {
+      if (d.startsWith(prefix) && join(buildDir, d) !== dir) rmSync(join(buildDir, d), { recursive: true, force: true });
+    }
   }
   mkdirSync(dir, { recursive: true });
   const src = join(dir, "prog.s");

@@ -1,0 +1,125 @@
+// epoll instances: an interest list of (fd, file) items, each watching its
+// file's wait queue. Level-triggered items report while ready; EPOLLET items
+// report once per wake of their file; EPOLLONESHOT items disarm after one report.
+
+import { kerr } from "../kernel/errors.js";
+import { EEXIST, ENOENT, EINVAL, ELOOP, EPERM } from "../abi/errno.js";
+import { EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLRDNORM } from "../abi/poll.js";
+import { WaitQueue, type Waiter } from "../kernel/wait.js";
+import { Inode, SuperBlock, isReg, isDir } from "./inode.js";
+import { File } from "./file.js";
+import { pollFile, fileWaitQueue } from "./poll.js";
+
+const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
+let epIno = 1;
+
+export class EpollItem implements Waiter {
+  fired = true; // for edge-triggered items: a wake since the last report
+  disabled = false; // EPOLLONESHOT after a report
+  private wq: WaitQueue | null;
+  constructor(readonly ep: EpollInode, readonly fd: number, readonly file: File, public events: number, public data: bigint) {
+    this.wq = fileWaitQueue(file);
+    this.wq?.watch(this);
+  }
+  wake(): void { this.fired = true; this.ep.wq.wakeAll(); }
+  detach(): void { this.wq?.unwatch(this); this.wq = null; }
+}
+
+export class EpollInode extends Inode {
+  readonly sb = anonSb;
+  readonly ino = epIno++;
+  readonly items = new Map<string, EpollItem>();
+  readonly wq = new WaitQueue();
+  constructor() { super(); this.mode = 0o600; }
+
+  private key(fd: number, f: File): string { return `${fd}:${fileId(f)}`; }
+
+  add(fd: number, f: File, events: number, data: bigint): void {
+    if (isReg(f.inode.mode) || isDir(f.inode.mode)) kerr(EPERM);
+    if (f.inode === this) kerr(EINVAL);
+    if (f.inode instanceof EpollInode && (events & EPOLLEXCLUSIVE)) kerr(EINVAL);
+    if (f.inode instanceof EpollInode && reaches(f.inode, this, 0)) kerr(ELOOP);
+    const k = this.key(fd, f);
+    if (this.items.has(k)) kerr(EEXIST);
+    this.items.set(k, new EpollItem(this, fd, f, events | EPOLLERR | EPOLLHUP, data));
+    this.wq.wakeAll();
+  }
+
+  modify(fd: number, f: File, events: number, data: bigint): void {
+    const it = this.items.get(this.key(fd, f));
+    if (!it) kerr(ENOENT);
+    if (it.events & EPOLLEXCLUSIVE) kerr(EINVAL);
+    it.events = events | EPOLLERR | EPOLLHUP;
+    it.data = data;
+    it.disabled = false;
+    it.fired = true;
+    this.wq.wakeAll();
+  }
+
+  remove(fd: number, f: File): void {
+    const k = this.key(fd, f);
+    const it = this.items.get(k);
+    if (!it) kerr(ENOENT);
+    it.detach();
+    this.items.delete(k);
+  }
+
+  // Items whose file closed go away, as Linux drops them with the last reference.
+  private prune(): void {
+    for (const [k, it] of this.items) if (it.file.refs <= 0) { it.detach(); this.items.delete(k); }
+  }
+
+  // Collects up to max ready events.
+  harvest(max: number): { events: number; data: bigint }[] {
+    this.prune();
+    const out: { events: number; data: bigint }[] = [];
+    for (const it of this.items.values()) {
+      if (out.length >= max) break;
+      if (it.disabled) continue;
+      if ((it.events & EPOLLET) && !it.fired) continue;
+      const ready = pollFile(it.file) & (it.events & ~(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP));
+      if (!ready) continue;
+      out.push({ events: ready >>> 0, data: it.data });
+      it.fired = false;
+      if (it.events & EPOLLONESHOT) it.disabled = true;
+    }
+    return out;
+  }
+
+  // Readiness of the epoll file itself (nested epoll, poll on an epoll fd).
+  readyMask(): number {
+    this.prune();
+    for (const it of this.items.values()) {
+      if (it.disabled || ((it.events & EPOLLET) && !it.fired)) continue;
+      if (pollFile(it.file) & it.events) return EPOLLIN | EPOLLRDNORM;
+    }
+    return 0;
+  }
+
+  release(): void { for (const it of this.items.values()) it.detach(); this.items.clear(); }
+}
+
+const ids = new WeakMap<File, number>();
+let nextId = 1;
+function fileId(f: File): number {
+  let id = ids.get(f);
+  if (!id) { id = nextId++; ids.set(f, id); }
+  return id;
+}
+
+function reaches(from: EpollInode, to: EpollInode, depth: number): boolean {
+  if (from === to) return true;
+  if (depth > 4) return true; // EP_MAX_NESTS
+  for (const it of from.items.values()) if (it.file.inode instanceof EpollInode && reaches(it.file.inode, to, depth + 1)) return true;
+  return false;
+}
+
+export function epollFile(flags: number): File {
+  const inode = new EpollInode();
+  return new File(null, inode, 2 | flags, {
+    stream: true,
+    poll: () => inode.readyMask(),
+    waitQueue: () => inode.wq,
+    release: () => inode.release(),
+  });
+}

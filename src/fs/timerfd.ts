@@ -1,0 +1,50 @@
+// timerfd: a timer whose expirations are read as a 64-bit count.
+
+import { kerr } from "../kernel/errors.js";
+import { EAGAIN, EINVAL, ECANCELED } from "../abi/errno.js";
+import { TFD_NONBLOCK } from "../abi/time.js";
+import { POLLIN, POLLRDNORM } from "../abi/poll.js";
+import { WaitQueue } from "../kernel/wait.js";
+import { SignalTimer, type TimerClock } from "../kernel/time/posix-timers.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { Inode, SuperBlock } from "./inode.js";
+import { File } from "./file.js";
+
+const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
+
+export class TimerfdInode extends Inode {
+  readonly sb = anonSb;
+  readonly ino = 1;
+  readonly wq = new WaitQueue();
+  ticks = 0n;
+  cancelOnSet = false;
+  canceled = false;
+  readonly timer: SignalTimer;
+  constructor(k: Kernel, readonly clockId: number, clock: TimerClock) {
+    super();
+    this.mode = 0o600;
+    this.timer = new SignalTimer(k, clock, (tm) => {
+      this.ticks += BigInt(1 + tm.overrun);
+      tm.overrun = 0;
+      this.wq.wakeAll();
+    });
+  }
+}
+
+export function timerfdFile(k: Kernel, clockId: number, clock: TimerClock, flags: number): File {
+  const inode = new TimerfdInode(k, clockId, clock);
+  return new File(null, inode, 0 | (flags & TFD_NONBLOCK), {
+    stream: true,
+    read(_f, dst) {
+      if (dst.length < 8) kerr(EINVAL);
+      if (inode.canceled) { inode.canceled = false; kerr(ECANCELED); }
+      if (inode.ticks === 0n) kerr(EAGAIN);
+      new DataView(dst.buffer, dst.byteOffset, 8).setBigUint64(0, inode.ticks, true);
+      inode.ticks = 0n;
+      return 8;
+    },
+    poll: () => (inode.ticks > 0n || inode.canceled ? POLLIN | POLLRDNORM : 0),
+    waitQueue: () => inode.wq,
+    release: () => inode.timer.disarm(),
+  });
+}

@@ -1,0 +1,3 @@
+module ghost.test/gotest
+
+go 1.19
