@@ -11,6 +11,7 @@
 #   xz-utils                                         .deb payloads (data.tar.xz)
 #   debian-archive-keyring                           verifies the sid lists fetched by debs.sh
 #   ca-certificates                                  https mirrors, should one be configured
+#   golang-go                                        cross-compiles userland/go/ (riscv64, no cgo)
 #
 # Extra packages can be named on the command line: scripts/setup.sh strace
 # Works as root (as CI runs); otherwise uses sudo when it exists.
@@ -26,6 +27,7 @@ PACKAGES=(
   xz-utils
   debian-archive-keyring
   ca-certificates
+  golang-go
   "$@"
 )
 

@@ -11,7 +11,8 @@ import { FdTable, File } from "../fs/file.js";
 import { makeTmpfs, TmpDir, TmpFile } from "../fs/tmpfs.js";
 import { makeHostfs } from "../fs/hostfs.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
-import { MNT_RDONLY } from "../fs/dentry.js";
+import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
+import { makeProcRoot } from "../fs/procfs/root.js";
 import { S_IFCHR, S_IFDIR, type Inode } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
@@ -75,6 +76,7 @@ export function bootProgram(cfg: RunConfig): Kernel {
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
   mountAt(fs, "/dev", makeDev(), 0, "devtmpfs", "devtmpfs");
   mountAt(fs, "/tmp", makeTmpfs(), 0, "tmpfs", "tmpfs");
+  mountAt(fs, "/proc", makeProcRoot(k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc", "proc");
   const mounts: HostMount[] = [{ host: cfg.cwd, guest: cfg.cwd, readOnly: false }, ...(cfg.mounts ?? [])];
   for (const m of mounts) mountAt(fs, m.guest, makeHostfs(m.host, m.readOnly), m.readOnly ? MNT_RDONLY : 0, m.host, "hostfs");
   fs.cwd = mkdirs(fs, cfg.cwd);

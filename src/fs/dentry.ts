@@ -11,12 +11,14 @@ export class Dentry {
   constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
 
   child(name: string): Dentry | null {
-    const cached = this.children.get(name);
+    // Filesystems whose names come and go on their own (procfs) are looked up afresh.
+    const cache = !this.inode.sb.volatileNames;
+    const cached = cache ? this.children.get(name) : undefined;
     if (cached) return cached;
     const inode = this.inode.lookup(name);
     if (!inode) return null;
     const d = new Dentry(name, this, inode);
-    this.children.set(name, d);
+    if (cache) this.children.set(name, d);
     return d;
   }
 

@@ -43,6 +43,8 @@ export class SuperBlock {
     this.dev = dev ?? (nextDev++);
   }
   blockSize = 4096;
+  // Names appear and vanish without the VFS seeing it (procfs): never cache lookups.
+  volatileNames = false;
   // statfs figures; filesystems with real limits override.
   statfs(): { blocks: number; bfree: number; files: number; ffree: number; namelen: number } {
     return { blocks: 0, bfree: 0, files: 0, ffree: 0, namelen: 255 };

@@ -114,6 +114,9 @@ export class Walker {
     let base = dir;
     while (follow && isLnk(cur.dentry.inode.mode)) {
       if (++this.links > MAXSYMLINKS) kerr(ELOOP);
+      // Magic links (/proc/[pid]/fd/N, exe, cwd) lead to the object itself.
+      const magic = (cur.dentry.inode as { magicLink?: () => Path | null }).magicLink?.();
+      if (magic) { cur = magic; continue; }
       const target = cur.dentry.inode.readlink();
       if (target === "") kerr(ENOENT);
       const { parent, name } = this.walkParent(base, target);

@@ -105,8 +105,11 @@ function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], ex
   let p = STACK_TOP - 8;
   const put = (b: Uint8Array): number => { p -= b.length + 1; const z = new Uint8Array(b.length + 1); z.set(b); um.write(p, z); return p; };
   const execfnAddr = put(Buffer.from(execfn));
+  const envEnd = p;
   const envAddrs = envp.map((e) => e).reverse().map(put).reverse();
+  const argEnd = p;
   const argAddrs = argv.map((a) => a).reverse().map(put).reverse();
+  mm.argStart = p; mm.argEnd = argEnd; mm.envStart = argEnd; mm.envEnd = envEnd;
   p = Math.floor(p / 16) * 16;
   p -= 16;
   const random = new Uint8Array(16);
@@ -117,6 +120,7 @@ function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], ex
   const words = 1 + argAddrs.length + 1 + envAddrs.length + 1 + auxv.length * 2;
   let sp = p - words * 8;
   sp = Math.floor(sp / 16) * 16;
+  mm.startStack = sp;
   const buf = new Uint8Array(words * 8);
   const dv = new DataView(buf.buffer);
   let o = 0;
@@ -186,6 +190,12 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
   const mm = new AddressSpace(k.hart, k.phys);
   try {
     const main = loadImage(mm, inode, file.name, elf, false);
+    mm.exePath = file.name;
+    mm.exePathRef = file.p;
+    const loads = elf.phdrs.filter((ph) => ph.type === PT_LOAD);
+    const text = loads.find((ph) => ph.flags & PF_X), data = loads.find((ph) => ph.flags & PF_W);
+    if (text) { mm.startCode = text.vaddr + main.bias; mm.endCode = text.vaddr + main.bias + text.filesz; }
+    if (data) { mm.startData = data.vaddr + main.bias; mm.endData = data.vaddr + main.bias + data.filesz; }
     let entry = main.entry;
     let base = 0;
     if (interpInode && interpElf) {

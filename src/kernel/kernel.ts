@@ -55,6 +55,12 @@ export class Kernel {
   bootTime = Date.now();
   hostname = "ghost";
   domainname = "(none)";
+  // Figures /proc reports.
+  contextSwitches = 0;
+  forks = 0;
+  readonly bootId = this.newUuid();
+  // Scheduler tunables under /proc/sys/kernel: [name, read, write?].
+  sysctls: [string, () => string, ((v: string) => void)?][] = [];
   private nextPid = 1;
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
@@ -85,6 +91,31 @@ export class Kernel {
     return victim;
   }
 
+  newUuid(): string {
+    const b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Buffer.from(b).toString("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  loadavgText(): string {
+    const running = [...this.tasks.values()].filter((t) => t.state === TASK_RUNNING).length;
+    return `0.00 0.00 0.00 ${running}/${this.tasks.size} ${this.nextPid - 1}\n`;
+  }
+
+  // /proc/[pid]/sched: what the scheduler knows of a task.
+  schedInfo(t: Task): string {
+    return `${t.comm} (${t.tid}, #threads: ${t.tg.threads.size})\n${"-".repeat(62)}\n` +
+      `se.sum_exec_runtime                          : ${(t.utime / 1e6).toFixed(6)}\n` +
+      `nr_switches                                  : ${t.nvcsw + t.nivcsw}\n` +
+      `nr_voluntary_switches                        : ${t.nvcsw}\n` +
+      `nr_involuntary_switches                      : ${t.nivcsw}\n` +
+      `policy                                       : ${t.policy}\n` +
+      `prio                                         : ${120 + t.nice}\n`;
+  }
+
   allocPid(): number {
     for (;;) {
       const pid = this.nextPid++;
@@ -101,6 +132,7 @@ export class Kernel {
     tg.startTime = this.clock.monotonic();
     if (parent) { parent.children.add(tg); tg.pgid = parent.pgid; tg.sid = parent.sid; }
     const t = new Task(this, pid, tg, mm, files, fs, cred, sighand);
+    this.forks++;
     tg.threads.add(t);
     this.tasks.set(pid, t);
     this.groups.set(pid, tg);
@@ -128,6 +160,7 @@ export class Kernel {
 
   private switchTo(t: Task): void {
     if (this.current === t) return;
+    this.contextSwitches++;
     this.hart.loadState(t.regs);
     t.mm.activate();
     this.current = t;
@@ -205,9 +238,9 @@ export class Kernel {
         process.stderr.write(`ghost: oops (pid ${t.pid}, trap ${cause}): ${(e as Error)?.stack ?? e}\n`);
         this.exitGroup(t.tg, SIGKILL, "signal");
       }
-      if (this.current !== t || t.state !== TASK_RUNNING) break;
+      if (this.current !== t || t.state !== TASK_RUNNING) { t.nvcsw++; break; }
       this.timers.expire(this.clock.monotonic());
-      if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; break; }
+      if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; t.nivcsw++; break; }
       if (this.halted) break;
     }
     this.saveCurrent();

@@ -89,6 +89,7 @@ export class ThreadGroup {
   stopReport = 0;
   contReport = false;
   dumpable = 1;
+  oomScoreAdj = 0;
   thpDisable = false;
   execed = false; // has called execve since fork (setpgid on a child then is EACCES)
   itimers: ITimers | null = null;
@@ -139,6 +140,8 @@ export class Task implements Waiter {
   // Scheduler entity data (the scheduler owns its meaning).
   se: unknown = null;
   nice = 0;
+  nvcsw = 0; // voluntary context switches (slept)
+  nivcsw = 0; // involuntary (preempted)
   policy = 0;
   rtPriority = 0;
 

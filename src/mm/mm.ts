@@ -48,6 +48,11 @@ export class AddressSpace {
   private tlbStale = false;
   users = 1; // tasks sharing this mm (CLONE_VM)
   sigreturnTrampoline = 0;
+  // What /proc shows: where argv and envp strings are, the executable's path, code and stack bounds.
+  argStart = 0; argEnd = 0; envStart = 0; envEnd = 0;
+  exePath = "";
+  exePathRef: unknown = null;
+  startCode = 0; endCode = 0; startData = 0; endData = 0; startStack = 0;
 
   constructor(readonly hart: Hart, readonly phys: PhysAllocator) {
     this.pt = new PageTable(phys, hart);
@@ -405,6 +410,10 @@ export class AddressSpace {
     child.mmapBase = this.mmapBase;
     child.stackLimit = this.stackLimit;
     child.sigreturnTrampoline = this.sigreturnTrampoline;
+    child.argStart = this.argStart; child.argEnd = this.argEnd; child.envStart = this.envStart; child.envEnd = this.envEnd;
+    child.exePath = this.exePath; child.exePathRef = this.exePathRef;
+    child.startCode = this.startCode; child.endCode = this.endCode; child.startData = this.startData;
+    child.endData = this.endData; child.startStack = this.startStack;
     const dv = this.hart.dv;
     for (const v of this.vmas) {
       const c = v.clone();

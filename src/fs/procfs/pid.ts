@@ -1,0 +1,211 @@
+// /proc/[pid] and /proc/[pid]/task/[tid]: what a process is, from the
+// kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
+
+import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
+import { pathName, type Path } from "../dentry.js";
+import { isDir } from "../inode.js";
+import { UserMemory } from "../../mm/uaccess.js";
+import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
+import { PAGE_SIZE } from "../../mm/phys.js";
+import { SIG_IGN, SIG_DFL } from "../../abi/signal.js";
+import type { Task, ThreadGroup } from "../../kernel/task.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import type { File } from "../file.js";
+import { PipeInode } from "../pipe.js";
+import { major, minor } from "../../drivers/chrdev.js";
+
+const hex = (v: bigint | number, w = 16) => v.toString(16).padStart(w, "0");
+const kb = (pages: number) => `${String(pages * 4).padStart(8)} kB`;
+
+export function taskState(t: Task): string {
+  if (t.tg.zombie) return "Z (zombie)";
+  if (t.tg.stopped) return "T (stopped)";
+  if (t.k.current === t) return "R (running)";
+  switch (t.state) {
+    case 0: return "R (running)";
+    case 1: return "S (sleeping)";
+    case 2: return "D (disk sleep)";
+    case 4: return "T (stopped)";
+    default: return "X (dead)";
+  }
+}
+
+function leaderOf(tg: ThreadGroup): Task | undefined { return tg.leader ?? [...tg.threads][0]; }
+
+// What a file descriptor's link shows.
+export function fdTarget(f: File, root: Path): string {
+  if (f.path) return pathName(f.path, root);
+  if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
+  const host = f.inode as { hostFd?: number; isTty?: boolean };
+  if (host.hostFd !== undefined) return host.isTty ? "/dev/console" : (f.inode.mode & 0o170000) === 0o010000 ? `pipe:[${f.inode.ino}]` : `/dev/fd/${host.hostFd}`;
+  const fs = f.inode.sb.fsType;
+  if (fs === "anon_inodefs") {
+    const name = f.inode.constructor.name.replace(/Inode$/, "").toLowerCase().replace("pidfd", "pidfd").replace("epoll", "eventpoll");
+    return `anon_inode:[${name}]`;
+  }
+  if (fs === "sockfs") return `socket:[${f.inode.ino}]`;
+  return `${fs}:[${f.inode.ino}]`;
+}
+
+function readUser(t: Task, start: number, end: number): Uint8Array {
+  if (!start || end <= start) return new Uint8Array(0);
+  try { return new UserMemory(t.mm).read(start, Math.min(end - start, 1 << 20)); } catch { return new Uint8Array(0); }
+}
+
+function sigMasks(t: Task): { ign: bigint; cgt: bigint } {
+  let ign = 0n, cgt = 0n;
+  t.sighand.actions.forEach((a, sig) => {
+    if (sig === 0) return;
+    const bit = 1n << BigInt(sig - 1);
+    if (a.handler === SIG_IGN) ign |= bit;
+    else if (a.handler !== SIG_DFL) cgt |= bit;
+  });
+  return { ign, cgt };
+}
+
+function vmStats(t: Task) {
+  const mm = t.mm;
+  let size = 0, stack = 0, data = 0, exe = 0;
+  for (const v of mm.vmas) {
+    const pages = (v.end - v.start) / PAGE_SIZE;
+    size += pages;
+    if (v.growsDown || v.name === "[stack]") stack += pages;
+    else if ((v.prot & PROT_WRITE) && !v.shared) data += pages;
+    if ((v.prot & PROT_EXEC) && v.source) exe += pages;
+  }
+  return { size, stack, data, exe, rss: mm.rssPages };
+}
+
+export function statLine(t: Task, k: Kernel): string {
+  const tg = t.tg;
+  const mm = t.mm;
+  const ticks = (ns: number) => Math.floor(ns / 1e7);
+  const vm = vmStats(t);
+  const { ign, cgt } = sigMasks(t);
+  const pending = t.pending.mask | tg.shared.mask;
+  const fields = [
+    t.tid, `(${t.comm})`, taskState(t)[0], tg.parent?.pid ?? 0, tg.pgid, tg.sid, 0, -1, 0x400000,
+    0, 0, 0, 0, ticks(t.utime), ticks(t.stime), ticks(tg.childUtime), ticks(tg.childStime),
+    20 + t.nice, t.nice, tg.threads.size, 0, ticks(tg.startTime), vm.size * PAGE_SIZE, vm.rss,
+    "18446744073709551615", mm.startCode, mm.endCode, mm.startStack, 0, 0,
+    (pending & 0x7fffffffn).toString(), (t.sigmask & 0x7fffffffn).toString(), (ign & 0x7fffffffn).toString(), (cgt & 0x7fffffffn).toString(),
+    0, 0, 0, tg.exitSignal, 0, t.rtPriority, t.policy, 0, 0, 0,
+    mm.startData, mm.endData, mm.brkStart, mm.argStart, mm.argEnd, mm.envStart, mm.envEnd, tg.zombie ? tg.exitStatus : 0,
+  ];
+  void k;
+  return fields.join(" ") + "\n";
+}
+
+function status(t: Task): string {
+  const tg = t.tg, c = t.cred;
+  const vm = vmStats(t);
+  const { ign, cgt } = sigMasks(t);
+  const cap = c.euid === 0 ? "000001ffffffffff" : "0000000000000000";
+  return [
+    `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${taskState(t)}`,
+    `Tgid:\t${tg.pid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${tg.parent?.pid ?? 0}`, `TracerPid:\t0`,
+    `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
+    `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, t.files.count))))}`, `Groups:\t${c.groups.join(" ")}${c.groups.length ? " " : ""}`,
+    `NStgid:\t${tg.pid}`, `NSpid:\t${t.tid}`, `NSpgid:\t${tg.pgid}`, `NSsid:\t${tg.sid}`,
+    `VmPeak:\t${kb(vm.size)}`, `VmSize:\t${kb(vm.size)}`, `VmLck:\t${kb(0)}`, `VmPin:\t${kb(0)}`,
+    `VmHWM:\t${kb(vm.rss)}`, `VmRSS:\t${kb(vm.rss)}`, `RssAnon:\t${kb(vm.rss)}`, `RssFile:\t${kb(0)}`, `RssShmem:\t${kb(0)}`,
+    `VmData:\t${kb(vm.data)}`, `VmStk:\t${kb(vm.stack)}`, `VmExe:\t${kb(vm.exe)}`, `VmLib:\t${kb(0)}`,
+    `VmPTE:\t${kb(t.mm.pt.tablePages)}`, `VmSwap:\t${kb(0)}`,
+    `Threads:\t${tg.threads.size}`, `SigQ:\t${tg.shared.queue.length}/${tg.rlimits[11][0]}`,
+    `SigPnd:\t${hex(t.pending.mask)}`, `ShdPnd:\t${hex(tg.shared.mask)}`, `SigBlk:\t${hex(t.sigmask)}`,
+    `SigIgn:\t${hex(ign)}`, `SigCgt:\t${hex(cgt)}`,
+    `CapInh:\t0000000000000000`, `CapPrm:\t${cap}`, `CapEff:\t${cap}`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t0000000000000000`,
+    `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t0`, `Seccomp_filters:\t0`,
+    `Cpus_allowed:\t1`, `Cpus_allowed_list:\t0`, `Mems_allowed:\t1`, `Mems_allowed_list:\t0`,
+    `voluntary_ctxt_switches:\t${t.nvcsw}`, `nonvoluntary_ctxt_switches:\t${t.nivcsw}`,
+  ].join("\n") + "\n";
+}
+
+function maps(t: Task): string {
+  const lines: string[] = [];
+  const mm = t.mm;
+  for (const v of mm.vmas) {
+    const perms = (v.prot & PROT_READ ? "r" : "-") + (v.prot & PROT_WRITE ? "w" : "-") + (v.prot & PROT_EXEC ? "x" : "-") + (v.shared ? "s" : "p");
+    const src = v.source;
+    const dev = src ? `${hex(major(src.dev), 2)}:${hex(minor(src.dev), 2)}` : "00:00";
+    const head = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms} ${hex(src ? v.offset : 0, 8)} ${dev} ${src ? src.ino : 0}`;
+    let name = src ? src.path : v.name;
+    if (!src && v.start <= mm.brk && v.end >= mm.brkStart && v.name === "[heap]") name = "[heap]";
+    lines.push(name ? head.padEnd(73) + name : head + " ");
+  }
+  return lines.map((l) => l.trimEnd() === l ? l : l).join("\n") + (lines.length ? "\n" : "");
+}
+
+function limits(tg: ThreadGroup): string {
+  const names: [string, string][] = [
+    ["Max cpu time", "seconds"], ["Max file size", "bytes"], ["Max data size", "bytes"], ["Max stack size", "bytes"],
+    ["Max core file size", "bytes"], ["Max resident set", "bytes"], ["Max processes", "processes"],
+    ["Max open files", "files"], ["Max locked memory", "bytes"], ["Max address space", "bytes"],
+    ["Max file locks", "locks"], ["Max pending signals", "signals"], ["Max msgqueue size", "bytes"],
+    ["Max nice priority", ""], ["Max realtime priority", ""], ["Max realtime timeout", "us"],
+  ];
+  const v = (n: number) => (n < 0 ? "unlimited" : String(n));
+  let out = `${"Limit".padEnd(26)}${"Soft Limit".padEnd(21)}${"Hard Limit".padEnd(21)}Units     \n`;
+  names.forEach(([name, unit], i) => {
+    const [cur, max] = tg.rlimits[i];
+    out += `${name.padEnd(26)}${v(cur).padEnd(21)}${v(max).padEnd(21)}${unit.padEnd(10)}\n`;
+  });
+  return out;
+}
+
+export function mountsText(k: Kernel, root: Path): string {
+  const out: string[] = [];
+  const walk = (m: NonNullable<Kernel["rootMount"]>) => {
+    const where = pathName({ mnt: m, dentry: m.root }, root);
+    const opts = [(m.flags & 1) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & 2 ? ["nosuid"] : []), ...(m.flags & 4 ? ["nodev"] : []), ...(m.flags & 8 ? ["noexec"] : []), "relatime"];
+    out.push(`${m.source} ${where} ${m.fsType} ${opts.join(",")} 0 0`);
+    for (const c of m.children.values()) walk(c);
+  };
+  if (k.rootMount) walk(k.rootMount);
+  return out.join("\n") + "\n";
+}
+
+function fdDir(t: Task, key: string, info: boolean): ProcDir {
+  const entries: Entries = () => [...t.files.entries()].map(([fd, e]) => [String(fd), () => info
+    ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? 0o2000000 : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n`)
+    : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path)]);
+  return new ProcDir(key, entries, 0o500);
+}
+
+// The entries of /proc/[pid] (tg given) or /proc/[pid]/task/[tid].
+export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): ProcDir {
+  const tg = t.tg;
+  const rootOf = () => t.fs.root;
+  const entries: Entries = () => {
+    const e: [string, () => import("../inode.js").Inode][] = [
+      ["stat", () => new ProcFile(`${key}/stat`, () => statLine(t, k))],
+      ["status", () => new ProcFile(`${key}/status`, () => status(t))],
+      ["statm", () => new ProcFile(`${key}/statm`, () => { const v = vmStats(t); return `${v.size} ${v.rss} 0 ${v.exe} 0 ${v.data + v.stack} 0\n`; })],
+      ["cmdline", () => new ProcFile(`${key}/cmdline`, () => readUser(t, t.mm.argStart, t.mm.argEnd))],
+      ["environ", () => new ProcFile(`${key}/environ`, () => readUser(t, t.mm.envStart, t.mm.envEnd), 0o400)],
+      ["comm", () => new ProcFile(`${key}/comm`, () => `${t.comm}\n`, 0o644, (d) => { t.comm = Buffer.from(d).toString("latin1").replace(/\n$/, "").slice(0, 15); })],
+      ["maps", () => new ProcFile(`${key}/maps`, () => maps(t))],
+      ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
+      ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
+      ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath, () => (t.mm.exePathRef as Path | null) ?? null)],
+      ["cwd", () => new ProcLink(`${key}/cwd`, () => pathName(t.fs.cwd, rootOf()), () => t.fs.cwd)],
+      ["root", () => new ProcLink(`${key}/root`, () => pathName(t.fs.root, rootOf()), () => t.fs.root)],
+      ["fd", () => fdDir(t, `${key}/fd`, false)],
+      ["fdinfo", () => fdDir(t, `${key}/fdinfo`, true)],
+      ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => { tg.oomScoreAdj = parseInt(Buffer.from(d).toString(), 10) || 0; })],
+      ["oom_score", () => new ProcFile(`${key}/oom_score`, () => `${Math.min(1000, Math.floor(t.mm.rssPages * 1000 / Math.max(1, k.phys.frames)))}\n`)],
+      ["wchan", () => new ProcFile(`${key}/wchan`, () => "0")],
+      ["sched", () => new ProcFile(`${key}/sched`, () => k.schedInfo(t))],
+    ];
+    if (isProcess) e.push(["task", () => new ProcDir(`${key}/task`, () => [...tg.threads].map((th) => [String(th.tid), () => taskDir(k, th, `${key}/task/${th.tid}`, false)]))]);
+    return e;
+  };
+  void isDir;
+  return new ProcDir(key, entries);
+}
+
+export function pidDir(k: Kernel, tg: ThreadGroup): ProcDir | null {
+  const t = leaderOf(tg);
+  if (!t) return null;
+  return taskDir(k, t, `/${tg.pid}`, true);
+}

@@ -1,0 +1,126 @@
+// The /proc root: one directory per process, self and thread-self, and the
+// system-wide files (meminfo, cpuinfo, stat, uptime, loadavg, version,
+// mounts, filesystems) and /proc/sys.
+
+import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
+import { pidDir, taskDir, mountsText } from "./pid.js";
+import { UTS_RELEASE, UTS_VERSION } from "../../syscalls/sys_info.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import type { Inode } from "../inode.js";
+
+function meminfo(k: Kernel): string {
+  const total = k.phys.frames * 4, free = k.phys.freeFrames * 4;
+  const rows: [string, number][] = [
+    ["MemTotal", total], ["MemFree", free], ["MemAvailable", free], ["Buffers", 0], ["Cached", 0], ["SwapCached", 0],
+    ["Active", total - free], ["Inactive", 0], ["Active(anon)", total - free], ["Inactive(anon)", 0], ["Active(file)", 0],
+    ["Inactive(file)", 0], ["Unevictable", 0], ["Mlocked", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", 0],
+    ["Writeback", 0], ["AnonPages", total - free], ["Mapped", 0], ["Shmem", 0], ["KReclaimable", 0], ["Slab", 0],
+    ["SReclaimable", 0], ["SUnreclaim", 0], ["KernelStack", 0], ["PageTables", 0], ["CommitLimit", total],
+    ["Committed_AS", total - free], ["VmallocTotal", 0], ["VmallocUsed", 0], ["VmallocChunk", 0],
+    ["HugePages_Total", 0], ["HugePages_Free", 0], ["HugePages_Rsvd", 0], ["HugePages_Surp", 0], ["Hugepagesize", 2048],
+  ];
+  return rows.map(([n, v]) => n.startsWith("HugePages_") ? `${(n + ":").padEnd(16)}${String(v).padStart(8)}` : `${(n + ":").padEnd(16)}${String(v).padStart(8)} kB`).join("\n") + "\n";
+}
+
+const ISA = "rv64imafdc_zicntr_zicsr_zifencei";
+
+function cpuinfo(): string {
+  return `processor\t: 0\nhart\t\t: 0\nisa\t\t: ${ISA}\nmmu\t\t: sv48\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\nhart isa\t: ${ISA}\n\n`;
+}
+
+function stat(k: Kernel): string {
+  let user = 0;
+  for (const t of k.tasks.values()) user += t.utime;
+  for (const g of k.groups.values()) user += g.deadUtime;
+  const ticks = Math.floor(user / 1e7);
+  const idle = Math.max(0, Math.floor(k.clock.monotonic() / 1e7) - ticks);
+  const cpu = `${ticks} 0 0 ${idle} 0 0 0 0 0 0`;
+  const running = [...k.tasks.values()].filter((t) => t.state === 0).length;
+  const blocked = [...k.tasks.values()].filter((t) => t.state === 2).length;
+  return `cpu  ${cpu}\ncpu0 ${cpu}\nintr 0\nctxt ${k.contextSwitches}\nbtime ${Math.floor((k.clock.realtime() - k.clock.monotonic()) / 1e9)}\n` +
+    `processes ${k.forks}\nprocs_running ${running}\nprocs_blocked ${blocked}\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n`;
+}
+
+function uptime(k: Kernel): string {
+  const up = k.clock.monotonic() / 1e9;
+  let busy = 0;
+  for (const t of k.tasks.values()) busy += t.utime;
+  return `${up.toFixed(2)} ${Math.max(0, up - busy / 1e9).toFixed(2)}\n`;
+}
+
+const FILESYSTEMS = ["nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevtmpfs", "nodev\tdevpts", "nodev\tpipefs",
+  "nodev\tanon_inodefs", "nodev\thostfs", "\text4"];
+
+// /proc/sys: kernel tunables as files. Writable ones store into the kernel.
+function sysDir(k: Kernel): ProcDir {
+  const file = (key: string, get: () => string, set?: (v: string) => void) =>
+    () => new ProcFile(`/sys/${key}`, () => get() + "\n", set ? 0o644 : 0o444, set ? (d) => set(Buffer.from(d).toString().trim()) : undefined);
+  const dir = (key: string, entries: [string, () => Inode][]) => () => new ProcDir(`/sys/${key}`, () => entries);
+  const kernel: [string, () => Inode][] = [
+    ["hostname", file("kernel/hostname", () => k.hostname, (v) => { k.hostname = v.slice(0, 64); })],
+    ["domainname", file("kernel/domainname", () => k.domainname, (v) => { k.domainname = v.slice(0, 64); })],
+    ["osrelease", file("kernel/osrelease", () => UTS_RELEASE)],
+    ["ostype", file("kernel/ostype", () => "Linux")],
+    ["version", file("kernel/version", () => UTS_VERSION)],
+    ["pid_max", file("kernel/pid_max", () => "4194304")],
+    ["threads-max", file("kernel/threads-max", () => "32768")],
+    ["ngroups_max", file("kernel/ngroups_max", () => "65536")],
+    ["cap_last_cap", file("kernel/cap_last_cap", () => "40")],
+    ["random", dir("kernel/random", [
+      ["boot_id", file("kernel/random/boot_id", () => k.bootId)],
+      ["uuid", file("kernel/random/uuid", () => k.newUuid())],
+      ["entropy_avail", file("kernel/random/entropy_avail", () => "256")],
+      ["poolsize", file("kernel/random/poolsize", () => "256")],
+    ])],
+    ...k.sysctls.map(([name, get, set]): [string, () => Inode] => [name, file(`kernel/${name}`, get, set)]),
+  ];
+  const vm: [string, () => Inode][] = [
+    ["overcommit_memory", file("vm/overcommit_memory", () => "0")],
+    ["max_map_count", file("vm/max_map_count", () => "65530")],
+    ["mmap_min_addr", file("vm/mmap_min_addr", () => "65536")],
+  ];
+  const fs: [string, () => Inode][] = [
+    ["pipe-max-size", file("fs/pipe-max-size", () => "1048576")],
+    ["nr_open", file("fs/nr_open", () => "1048576")],
+    ["file-max", file("fs/file-max", () => "9223372036854775807")],
+  ];
+  return new ProcDir("/sys", () => [["kernel", dir("kernel", kernel)], ["vm", dir("vm", vm)], ["fs", dir("fs", fs)]]);
+}
+
+export function makeProcRoot(k: Kernel): ProcDir {
+  const entries: Entries = () => {
+    const cur = k.current;
+    const e: [string, () => Inode][] = [];
+    if (cur) {
+      e.push(["self", () => new ProcLink("/self", () => String((k.current ?? cur).tg.pid))]);
+      e.push(["thread-self", () => new ProcLink("/thread-self", () => { const c = k.current ?? cur; return `${c.tg.pid}/task/${c.tid}`; })]);
+    }
+    e.push(
+      ["meminfo", () => new ProcFile("/meminfo", () => meminfo(k))],
+      ["cpuinfo", () => new ProcFile("/cpuinfo", cpuinfo)],
+      ["stat", () => new ProcFile("/stat", () => stat(k))],
+      ["uptime", () => new ProcFile("/uptime", () => uptime(k))],
+      ["loadavg", () => new ProcFile("/loadavg", () => k.loadavgText())],
+      ["version", () => new ProcFile("/version", () => `Linux version ${UTS_RELEASE} (ghost@ghost) (TypeScript) ${UTS_VERSION}\n`)],
+      ["filesystems", () => new ProcFile("/filesystems", () => FILESYSTEMS.join("\n") + "\n")],
+      ["mounts", () => new ProcLink("/mounts", () => "self/mounts")],
+      ["cmdline", () => new ProcFile("/cmdline", () => "console=hvc0 root=/dev/root\n")],
+      ["sys", () => sysDir(k)],
+    );
+    for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
+      if (g.threads.size === 0) continue;
+      e.push([String(g.pid), () => pidDir(k, g)!]);
+    }
+    return e;
+  };
+  const root = new ProcDir("/", entries);
+  // Thread ids are reachable as /proc/[tid] though not listed.
+  root.lookupExtra = (name: string) => {
+    const tid = Number(name);
+    const t = Number.isInteger(tid) ? k.tasks.get(tid) : undefined;
+    return t ? taskDir(k, t, `/${tid}`, false) : null;
+  };
+  return root;
+}
+
+export { mountsText };
