@@ -13,6 +13,8 @@ import { makeHostfs } from "../fs/hostfs.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
 import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
+import { makeDevTree } from "../fs/devtmpfs.js";
+import { makeSysfs } from "../fs/sysfs.js";
 import { S_IFCHR, S_IFDIR, type Inode } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
@@ -52,19 +54,6 @@ export function populate(dir: TmpDir, host: string): void {
   }
 }
 
-function makeDev(): TmpDir {
-  const dev = makeTmpfs(Infinity, 0o755);
-  const node = (name: string, maj: number, min: number, mode = 0o666) => dev.mknod(name, S_IFCHR | mode, makedev(maj, min), ROOT_CRED);
-  node("null", 1, 3); node("zero", 1, 5); node("full", 1, 7); node("random", 1, 8); node("urandom", 1, 9);
-  dev.mkdir("pts", S_IFDIR | 0o755, ROOT_CRED);
-  dev.mkdir("shm", S_IFDIR | 0o1777, ROOT_CRED);
-  dev.symlink("fd", "/proc/self/fd", ROOT_CRED);
-  dev.symlink("stdin", "/proc/self/fd/0", ROOT_CRED);
-  dev.symlink("stdout", "/proc/self/fd/1", ROOT_CRED);
-  dev.symlink("stderr", "/proc/self/fd/2", ROOT_CRED);
-  return dev;
-}
-
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
 export function bootProgram(cfg: RunConfig): Kernel {
   const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget });
@@ -74,7 +63,8 @@ export function bootProgram(cfg: RunConfig): Kernel {
   const rootMount = makeRootMount(root, "rootfs", "tmpfs");
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
-  mountAt(fs, "/dev", makeDev(), 0, "devtmpfs", "devtmpfs");
+  mountAt(fs, "/dev", makeDevTree(), 0, "devtmpfs", "devtmpfs");
+  mountAt(fs, "/sys", makeSysfs(k.phys.frames * 4096), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs", "sysfs");
   mountAt(fs, "/tmp", makeTmpfs(), 0, "tmpfs", "tmpfs");
   mountAt(fs, "/proc", makeProcRoot(k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc", "proc");
   const mounts: HostMount[] = [{ host: cfg.cwd, guest: cfg.cwd, readOnly: false }, ...(cfg.mounts ?? [])];

@@ -38,10 +38,12 @@ export interface DirEntry { name: string; ino: number; type: number }
 let nextDev = 1;
 export class SuperBlock {
   readonly dev: number;
-  constructor(readonly fsType: string, readonly magic: number, public readonly readOnly = false,
-    dev?: number) {
+  private ro: boolean;
+  constructor(readonly fsType: string, readonly magic: number, readOnly = false, dev?: number) {
     this.dev = dev ?? (nextDev++);
+    this.ro = readOnly;
   }
+  get readOnly(): boolean { return this.ro; }
   blockSize = 4096;
   // Names appear and vanish without the VFS seeing it (procfs): never cache lookups.
   volatileNames = false;

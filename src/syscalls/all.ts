@@ -12,3 +12,4 @@ import "./sys_futex.js";
 import "./sys_timer.js";
 import "./sys_fsmeta.js";
 import "./sys_poll.js";
+import "./sys_mount.js";

@@ -1,0 +1,27 @@
+// devtmpfs: /dev as the kernel populates it — the memory devices, and the
+// directories and links every system expects. Drivers add their nodes here.
+
+import { makeTmpfs, type TmpDir } from "./tmpfs.js";
+import { S_IFCHR, S_IFDIR } from "./inode.js";
+import { ROOT_CRED } from "./mount.js";
+import { makedev } from "../drivers/chrdev.js";
+
+// Extra nodes registered by drivers: [name, major, minor, mode].
+const extraNodes: [string, number, number, number][] = [];
+export function registerDevNode(name: string, major: number, minor: number, mode = 0o666): void {
+  extraNodes.push([name, major, minor, mode]);
+}
+
+export function makeDevTree(): TmpDir {
+  const dev = makeTmpfs(Infinity, 0o755);
+  const node = (name: string, maj: number, min: number, mode = 0o666) => dev.mknod(name, S_IFCHR | mode, makedev(maj, min), ROOT_CRED);
+  node("null", 1, 3); node("zero", 1, 5); node("full", 1, 7); node("random", 1, 8); node("urandom", 1, 9);
+  for (const [name, maj, min, mode] of extraNodes) node(name, maj, min, mode);
+  dev.mkdir("pts", S_IFDIR | 0o755, ROOT_CRED);
+  dev.mkdir("shm", S_IFDIR | 0o1777, ROOT_CRED);
+  dev.symlink("fd", "/proc/self/fd", ROOT_CRED);
+  dev.symlink("stdin", "/proc/self/fd/0", ROOT_CRED);
+  dev.symlink("stdout", "/proc/self/fd/1", ROOT_CRED);
+  dev.symlink("stderr", "/proc/self/fd/2", ROOT_CRED);
+  return dev;
+}

@@ -1,0 +1,49 @@
+// sysfs: the parts of /sys that libcs and runtimes read — the CPU topology
+// (glibc's sysconf(_SC_NPROCESSORS_*), Go's runtime), memory-management
+// knobs, and the kernel's identity — as a read-only tree built at mount.
+
+import { makeTmpfs, TmpDir, TmpFile } from "./tmpfs.js";
+import { S_IFDIR } from "./inode.js";
+import { ROOT_CRED } from "./mount.js";
+
+export const SYSFS_MAGIC = 0x62656572;
+
+function file(dir: TmpDir, name: string, text: string, mode = 0o444): void {
+  const f = dir.create(name, mode, ROOT_CRED) as TmpFile;
+  f.setContents(new Uint8Array(Buffer.from(text)));
+}
+
+function mkdir(dir: TmpDir, name: string): TmpDir {
+  return dir.mkdir(name, S_IFDIR | 0o755, ROOT_CRED) as TmpDir;
+}
+
+export function makeSysfs(totalRamBytes: number): TmpDir {
+  const root = makeTmpfs(Infinity, 0o555);
+  const devices = mkdir(root, "devices");
+  const system = mkdir(devices, "system");
+  const cpu = mkdir(system, "cpu");
+  for (const n of ["online", "possible", "present"]) file(cpu, n, "0\n");
+  file(cpu, "kernel_max", "0\n");
+  file(cpu, "offline", "\n");
+  const cpu0 = mkdir(cpu, "cpu0");
+  file(cpu0, "online", "1\n");
+  const topo = mkdir(cpu0, "topology");
+  for (const [n, v] of [["core_id", "0"], ["physical_package_id", "0"], ["core_siblings_list", "0"], ["thread_siblings_list", "0"], ["core_cpus_list", "0"], ["package_cpus_list", "0"]]) file(topo, n, v + "\n");
+  const node = mkdir(system, "node");
+  const node0 = mkdir(node, "node0");
+  file(node0, "cpulist", "0\n");
+  file(node0, "meminfo", `Node 0 MemTotal:       ${Math.floor(totalRamBytes / 1024)} kB\n`);
+  file(node, "online", "0\n");
+  file(node, "possible", "0\n");
+  const kernel = mkdir(root, "kernel");
+  const mm = mkdir(kernel, "mm");
+  const thp = mkdir(mm, "transparent_hugepage");
+  file(thp, "enabled", "always madvise [never]\n");
+  file(thp, "defrag", "always defer defer+madvise madvise [never]\n");
+  file(thp, "hpage_pmd_size", "2097152\n");
+  for (const d of ["class", "bus", "block", "dev", "firmware", "fs", "module", "power"]) mkdir(root, d);
+  const fs = root.lookup("fs") as TmpDir;
+  mkdir(fs, "cgroup");
+  root.sb.readOnlyAfterBuild();
+  return root;
+}
