@@ -97,6 +97,12 @@ export class HostInode extends Inode {
       return this.make(p);
     } catch (e) { return hostErr(e); }
   }
+  // Host files only: Node cannot make host FIFOs or device nodes, so those are EPERM.
+  override mknod(name: string, mode: number, _rdev: number, cred: Cred): Inode {
+    if ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0) return this.create(name, mode, cred);
+    this.writable();
+    return kerr(1);
+  }
   override mkdir(name: string, mode: number, _cred: Cred): Inode {
     this.writable();
     const p = this.child(name);

@@ -3,7 +3,7 @@
 // is left (the caller raises SIGPIPE), EOF when no writer is left.
 
 import { kerr } from "../kernel/errors.js";
-import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR } from "../abi/errno.js";
+import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDONLY, O_WRONLY, O_NONBLOCK } from "../abi/fcntl.js";
@@ -94,9 +94,9 @@ export class Pipe {
 
 // File operations for one end of a pipe. A partial write returns what was written; the
 // syscall layer retries the rest only for blocking files (Linux's pipe_write loops).
-export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean): FileOps {
-  if (readEnd) p.readers++;
-  if (writeEnd) p.writers++;
+export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = false): FileOps {
+  if (!counted && readEnd) p.readers++;
+  if (!counted && writeEnd) p.writers++;
   return {
     stream: true,
     read: readEnd ? (_f, dst) => p.read(dst) : undefined,
@@ -135,3 +135,57 @@ export function makePipe(flags: number): [File, File] {
 }
 
 export { EINTR };
+
+// FIFOs (named pipes): the pipe lives with the inode while it is open. A
+// blocking open waits for the other end, as Linux's fifo_open: the opener is
+// counted at once, then waits until the partner's open counter moves.
+const fifoPipes = new WeakMap<object, Pipe & { rCounter?: number; wCounter?: number }>();
+
+export class FifoBlock extends Error {
+  constructor(readonly wq: import("../kernel/wait.js").WaitQueue) { super("fifo open waits for its partner"); }
+}
+
+interface FifoWaitState { fifo: object; role: "r" | "w"; seen: number }
+
+export function openFifo(t: import("../kernel/task.js").Task, inode: object, flags: number): FileOps {
+  let p = fifoPipes.get(inode);
+  if (!p) { p = Object.assign(new Pipe(), { rCounter: 0, wCounter: 0 }); fifoPipes.set(inode, p); }
+  const pipe = p;
+  const acc = flags & 3;
+  const nonblock = (flags & O_NONBLOCK) !== 0;
+  const st = t.restart as FifoWaitState | null;
+  if (st && st.fifo === inode) {
+    // A retried blocking open: already counted; done once the partner came.
+    const now = st.role === "r" ? pipe.wCounter! : pipe.rCounter!;
+    if (now !== st.seen) { t.onRestartDrop = null; return pipeOps(pipe, st.role === "r", st.role === "w", true); }
+    t.sleepOn([pipe.openWait]);
+    throw new FifoBlock(pipe.openWait);
+  }
+  if (acc === 2) {
+    pipe.rCounter!++; pipe.wCounter!++;
+    pipe.openWait.wakeAll();
+    return pipeOps(pipe, true, true);
+  }
+  if (acc === O_RDONLY) {
+    pipe.rCounter!++;
+    pipe.openWait.wakeAll();
+    if (nonblock || pipe.writers > 0) return pipeOps(pipe, true, false);
+    pipe.readers++;
+    t.restart = { fifo: inode, role: "r", seen: pipe.wCounter! } satisfies FifoWaitState;
+    t.onRestartDrop = () => { pipe.readers--; };
+    t.sleepOn([pipe.openWait]);
+    throw new FifoBlock(pipe.openWait);
+  }
+  if (acc === O_WRONLY) {
+    if (pipe.readers === 0 && nonblock) kerr(ENXIO);
+    pipe.wCounter!++;
+    pipe.openWait.wakeAll();
+    if (pipe.readers > 0) return pipeOps(pipe, false, true);
+    pipe.writers++;
+    t.restart = { fifo: inode, role: "w", seen: pipe.rCounter! } satisfies FifoWaitState;
+    t.onRestartDrop = () => { pipe.writers--; };
+    t.sleepOn([pipe.openWait]);
+    throw new FifoBlock(pipe.openWait);
+  }
+  return kerr(EINVAL);
+}

@@ -14,7 +14,8 @@ import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
 import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
 import { Walker, permission, MAY_READ, MAY_WRITE } from "./namei.js";
-import { isDir, isLnk, isReg, S_IFREG, type Inode } from "./inode.js";
+import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./inode.js";
+import { openFifo } from "./pipe.js";
 import { major, minor } from "../drivers/chrdev.js";
 
 export function walker(t: Task): Walker { return new Walker(t.fs, t.cred); }
@@ -89,7 +90,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.truncate(0);
   }
   const file = new File(p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
-  if (!(flags & O_PATH)) file.ops = fileOpsFor(inode, file);
+  if (!(flags & O_PATH)) file.ops = (inode.mode & S_IFMT) === S_IFIFO ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
   return file;
 }
 

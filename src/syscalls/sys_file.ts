@@ -13,8 +13,8 @@ import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
 import { openAt } from "../fs/vfs.js";
-import { makePipe, PipeInode, PIPE_MAX_SIZE } from "../fs/pipe.js";
-import { SETFL_MASK, type File } from "../fs/file.js";
+import { makePipe, PipeInode, PIPE_MAX_SIZE, FifoBlock } from "../fs/pipe.js";
+import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import type { Task } from "../kernel/task.js";
@@ -199,8 +199,14 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
 
 defineSyscalls({
   openat: (t, dirfd, path, flags, mode) => {
-    const f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
-    return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t));
+    let f: File;
+    try {
+      f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
+    } catch (e) {
+      if (e instanceof FifoBlock) return BLOCK; // waiting for the FIFO's other end
+      throw e;
+    }
+    try { return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { f.put(); throw e; }
   },
   close: (t, fd) => { t.files.close(fd | 0); return 0; },
   read: (t, fd, va, len) => doRead(t, t.files.get(fd | 0), va, len, null),

@@ -187,7 +187,7 @@ defineSyscalls({
     parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), dev >>> 0, t.cred);
     parent.dentry.drop(name);
     return 0;
-  }, "partial", "device nodes and regular files; a FIFO can be created but not yet opened (ENXIO)"],
+  }, "partial", "regular files, FIFOs and device nodes; sockets nodes are created but cannot be connected to yet"],
   fchmod: (t, fd, mode) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },
   fchmodat: (t, dirfd, pathVa, mode) => {
     const p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), true);
