@@ -82,7 +82,7 @@ if ((!FORCE)) && [[ -f $STAMP && $(<"$STAMP") == "$KEY" && -L $OUT/lib && -d $OU
   exit 0
 fi
 
-say "building ${OUT#"$ROOT"/} from build/rootfs and ${#CLOSURE[@]} packages (closure of ${PKGS[*]})"
+say "building ${OUT#"$ROOT"/} from ${BUILD#"$ROOT"/}/rootfs and ${#CLOSURE[@]} packages (closure of ${PKGS[*]})"
 start=$(date +%s%N)
 rm -rf "$STAGE"
 trap 'rm -rf "$STAGE"' EXIT

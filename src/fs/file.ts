@@ -4,6 +4,7 @@
 import { kerr } from "../kernel/errors.js";
 import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR } from "../abi/errno.js";
 import type { WaitQueue } from "../kernel/wait.js";
+import { flockRelease, releaseOwner } from "./locks.js";
 import type { Path } from "./dentry.js";
 import { isDir, type Inode } from "./inode.js";
 
@@ -35,6 +36,10 @@ export class File {
   refs = 1;
   // Directory stream position: index into the entry list snapshot.
   dirEntries: { name: string; ino: number; type: number }[] | null = null;
+  // O_TMPFILE with O_EXCL: may never be linked into the filesystem.
+  tmpfileNoLink = false;
+  // memfd: the name /proc shows for it.
+  memfdName = "";
   constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {}
 
   get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
@@ -42,7 +47,13 @@ export class File {
   get nonblock(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
 
   get(): File { this.refs++; return this; }
-  put(): void { if (--this.refs === 0 && this.ops.release) this.ops.release(this); }
+  put(): void {
+    if (--this.refs !== 0) return;
+    // The last reference: flock and OFD locks go with the open file description.
+    flockRelease(this.inode, this);
+    releaseOwner(this.inode, this);
+    if (this.ops.release) this.ops.release(this);
+  }
 }
 
 // File operations of regular files and directories, through the inode.
@@ -91,13 +102,15 @@ export class FdTable {
   install(fd: number, file: File, cloexec: boolean): void {
     const old = this.fds[fd];
     this.fds[fd] = { file, cloexec };
-    if (old) old.file.put();
+    if (old) { releaseOwner(old.file.inode, this); old.file.put(); }
   }
 
   close(fd: number): void {
     const e = fd >= 0 ? this.fds[fd] : undefined;
     if (!e) kerr(EBADF);
     this.fds[fd] = undefined;
+    // POSIX record locks belong to the fd table and go on any close of the file.
+    releaseOwner(e.file.inode, this);
     e.file.put();
   }
 

@@ -2,7 +2,7 @@
 // across mounts and through symlinks, with Linux's errors.
 
 import { kerr } from "../kernel/errors.js";
-import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from "../abi/errno.js";
+import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV } from "../abi/errno.js";
 import { followMounts, type Path } from "./dentry.js";
 import { isDir, isLnk, type Cred, type Inode } from "./inode.js";
 
@@ -49,9 +49,26 @@ function checkLength(path: string): void {
 
 export interface WalkResult { path: Path; }
 
+// openat2's RESOLVE_* restrictions, relative to the starting directory `base`.
+export interface ResolveOpts { noXdev?: boolean; noMagic?: boolean; noSymlinks?: boolean; beneath?: boolean; inRoot?: boolean; base?: Path }
+
 export class Walker {
   private links = 0;
-  constructor(private readonly fs: FsContext, private readonly cred: Cred) {}
+  private readonly fs: FsContext;
+  constructor(fs: FsContext, private readonly cred: Cred, private readonly opts: ResolveOpts = {}) {
+    // RESOLVE_IN_ROOT: the starting directory acts as the root for the whole walk.
+    this.fs = opts.inRoot && opts.base ? { ...fs, root: opts.base } : fs;
+  }
+
+  private checkAbsolute(path: string): void {
+    if (this.opts.beneath && path.startsWith("/")) kerr(EXDEV);
+  }
+
+  private checkUp(from: Path, to: Path): void {
+    const b = this.opts.base;
+    if (this.opts.beneath && b && from.mnt === b.mnt && from.dentry === b.dentry) kerr(EXDEV);
+    if (this.opts.noXdev && from.mnt !== to.mnt) kerr(EXDEV);
+  }
 
   // Resolves every component of `path`; the last symlink is followed when `follow`.
   resolve(start: Path, path: string, follow: boolean): Path {
@@ -69,6 +86,7 @@ export class Walker {
   walkParent(start: Path, path: string): { parent: Path; name: string | null } {
     checkLength(path);
     if (path === "") kerr(ENOENT);
+    this.checkAbsolute(path);
     let cur = path.startsWith("/") ? this.fs.root : start;
     const parts = path.split("/").filter((c) => c.length > 0);
     for (const c of parts) if (c.length > NAME_MAX) kerr(ENAMETOOLONG);
@@ -79,7 +97,7 @@ export class Walker {
     if (last === null) return { parent: cur, name: null };
     this.requireSearch(cur);
     if (last === ".") return { parent: cur, name: null };
-    if (last === "..") return { parent: up(cur, this.fs.root), name: null };
+    if (last === "..") { const u = up(cur, this.fs.root); this.checkUp(cur, u); return { parent: u, name: null }; }
     return { parent: cur, name: last };
   }
 
@@ -92,7 +110,7 @@ export class Walker {
   private component(cur: Path, name: string): Path {
     this.requireSearch(cur);
     if (name === ".") return cur;
-    if (name === "..") return up(cur, this.fs.root);
+    if (name === "..") { const u = up(cur, this.fs.root); this.checkUp(cur, u); return u; }
     const next = this.step(cur, name);
     if (!next) kerr(ENOENT);
     const r = this.finish(cur, next, true, true);
@@ -104,7 +122,9 @@ export class Walker {
   step(dir: Path, name: string): Path | null {
     const d = dir.dentry.child(name);
     if (!d) return null;
-    return followMounts({ mnt: dir.mnt, dentry: d });
+    const p = followMounts({ mnt: dir.mnt, dentry: d });
+    if (this.opts.noXdev && p.mnt !== dir.mnt) kerr(EXDEV);
+    return p;
   }
 
   // Follows a symlink at p when asked; checks the directory requirement.
@@ -113,10 +133,14 @@ export class Walker {
     let cur = p;
     let base = dir;
     while (follow && isLnk(cur.dentry.inode.mode)) {
-      if (++this.links > MAXSYMLINKS) kerr(ELOOP);
+      if (++this.links > MAXSYMLINKS || this.opts.noSymlinks) kerr(ELOOP);
       // Magic links (/proc/[pid]/fd/N, exe, cwd) lead to the object itself.
       const magic = (cur.dentry.inode as { magicLink?: () => Path | null }).magicLink?.();
-      if (magic) { cur = magic; continue; }
+      if (magic) {
+        if (this.opts.noMagic || this.opts.beneath || this.opts.inRoot) kerr(ELOOP);
+        cur = magic;
+        continue;
+      }
       const target = cur.dentry.inode.readlink();
       if (target === "") kerr(ENOENT);
       const { parent, name } = this.walkParent(base, target);

@@ -21,9 +21,7 @@ export class Pipe {
   private len = 0;
   readers = 0;
   writers = 0;
-  // Opens of the FIFO so far, to let a blocked open wait for its peer.
-  readerOpens = 0;
-  writerOpens = 0;
+  hadWriter = false;
   readonly rwait = new WaitQueue(); // readers sleep here
   readonly wwait = new WaitQueue(); // writers sleep here
   readonly openWait = new WaitQueue();
@@ -62,6 +60,14 @@ export class Pipe {
     return n;
   }
 
+  // Copies up to n buffered bytes without consuming them (tee).
+  peek(n: number): Uint8Array {
+    const m = Math.min(n, this.len);
+    const out = new Uint8Array(m);
+    for (let i = 0; i < m; i++) out[i] = this.buf[(this.head + i) % this.buf.length];
+    return out;
+  }
+
   // Writes what fits; a write of up to PIPE_BUF bytes goes in whole or not at all.
   write(src: Uint8Array): number {
     if (this.readers === 0) kerr(EPIPE);
@@ -82,7 +88,8 @@ export class Pipe {
     let m = 0;
     if (readable) {
       if (this.len > 0) m |= POLLIN | POLLRDNORM;
-      if (this.writers === 0 && this.writerOpens > 0) m |= POLLHUP;
+      // Hang-up once every writer is gone (a FIFO only after some writer has opened it).
+      if (this.writers === 0 && this.hadWriter) m |= POLLHUP;
     }
     if (writable) {
       if (this.buf.length - this.len >= PIPE_BUF || (this.len === 0)) m |= POLLOUT | POLLWRNORM;
@@ -97,6 +104,7 @@ export class Pipe {
 export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = false): FileOps {
   if (!counted && readEnd) p.readers++;
   if (!counted && writeEnd) p.writers++;
+  if (writeEnd) p.hadWriter = true;
   return {
     stream: true,
     read: readEnd ? (_f, dst) => p.read(dst) : undefined,

@@ -13,12 +13,12 @@ import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIM
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
 import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
-import { Walker, permission, MAY_READ, MAY_WRITE } from "./namei.js";
+import { Walker, permission, MAY_READ, MAY_WRITE, type ResolveOpts } from "./namei.js";
 import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { major, minor } from "../drivers/chrdev.js";
 
-export function walker(t: Task): Walker { return new Walker(t.fs, t.cred); }
+export function walker(t: Task, opts?: ResolveOpts): Walker { return new Walker(t.fs, t.cred, opts); }
 
 // The directory a relative path starts from: cwd, or the directory open at dirfd.
 export function startPath(t: Task, dirfd: number, path: string): Path {
@@ -44,10 +44,11 @@ export function resolveAt(t: Task, dirfd: number, path: string, follow: boolean,
 
 export function isReadOnly(p: Path): boolean { return (p.mnt.flags & MNT_RDONLY) !== 0 || p.dentry.inode.sb.readOnly; }
 
-export function openAt(t: Task, dirfd: number, path: string, flags: number, mode: number): File {
+export function openAt(t: Task, dirfd: number, path: string, flags: number, mode: number, resolve?: ResolveOpts): File {
   if ((flags & O_TMPFILE_MASK) === __O_TMPFILE) kerr(EINVAL);
-  const w = walker(t);
-  const start = startPath(t, dirfd, path);
+  const start = resolve?.inRoot && path.startsWith("/") ? startPath(t, dirfd, ".") : startPath(t, dirfd, path);
+  const w = walker(t, resolve ? { ...resolve, base: resolve.inRoot || resolve.beneath ? startPath(t, dirfd, ".") : undefined } : undefined);
+  if (flags & O_TMPFILE_MASK && (flags & O_TMPFILE_MASK) === (O_TMPFILE_MASK & ~O_CREAT)) return openTmpfile(t, w, start, path, flags, mode);
   let p: Path;
   let created = false;
   if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -126,3 +127,25 @@ export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
 }
 
 export function requireNotReadOnly(p: Path): void { if (isReadOnly(p)) kerr(EROFS); }
+
+// O_TMPFILE: an unnamed regular file in a directory; linkat(AT_EMPTY_PATH) can give it a name.
+function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: number, mode: number): File {
+  const dir = w.resolve(start, path, true);
+  if (!isDir(dir.dentry.inode.mode)) kerr(ENOTDIR);
+  if ((flags & O_ACCMODE) === O_RDONLY) kerr(EINVAL);
+  requireNotReadOnly(dir);
+  if (!permission(dir.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
+  // Created under a hidden name and unlinked at once: the inode lives while the file is open.
+  const name = `.#tmpfile-${Math.random().toString(36).slice(2)}`;
+  const inode = dir.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
+  const d = dir.dentry.child(name)!;
+  const file = new File({ mnt: dir.mnt, dentry: d }, d.inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_TMPFILE_MASK) | O_ACCMODE_KEEP(flags), {});
+  file.ops = fileOpsFor(d.inode, file);
+  if (flags & O_EXCL) file.tmpfileNoLink = true;
+  dir.dentry.inode.unlink(name);
+  dir.dentry.drop(name);
+  void inode;
+  return file;
+}
+
+function O_ACCMODE_KEEP(flags: number): number { return flags & O_ACCMODE; }

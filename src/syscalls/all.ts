@@ -13,3 +13,4 @@ import "./sys_timer.js";
 import "./sys_fsmeta.js";
 import "./sys_poll.js";
 import "./sys_mount.js";
+import "./sys_fsextra.js";

@@ -2,10 +2,11 @@
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM } from "../abi/errno.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK } from "../abi/errno.js";
 import {
   O_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
-  SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ,
+  SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
+  F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE } from "../abi/signal.js";
@@ -13,6 +14,8 @@ import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
 import { openAt } from "../fs/vfs.js";
+import { memfdSeals } from "./sys_fsextra.js";
+import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode, PIPE_MAX_SIZE, FifoBlock } from "../fs/pipe.js";
 import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir } from "../fs/inode.js";
@@ -176,6 +179,47 @@ function getdents64(t: Task, fd: number, va: number, count: number): number {
   return used;
 }
 
+// fcntl record locks: POSIX (owned by the fd table) and OFD (owned by the open file).
+function recordLock(t: Task, f: File, cmd: number, arg: number): number {
+  const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
+  const dv = new DataView(um(t).read(arg, flockStruct.size).buffer);
+  const type = flockStruct.get(dv, 0, "l_type");
+  const whence = flockStruct.get(dv, 0, "l_whence");
+  const start0 = flockStruct.get(dv, 0, "l_start");
+  const len = flockStruct.get(dv, 0, "l_len");
+  if (ofd && flockStruct.get(dv, 0, "l_pid") !== 0) kerr(EINVAL);
+  checkType(type);
+  const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? f.pos : whence === SEEK_END ? f.inode.size : kerr(EINVAL);
+  let start = base + start0, end = len === 0 ? Infinity : start + len - 1;
+  if (len < 0) { end = start - 1; start = start + len; }
+  if (start < 0) kerr(EINVAL);
+  const owner: object = ofd ? f : t.files;
+  const want: RecordLock = { owner, pid: ofd ? -1 : t.pid, type, start, end };
+  if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
+    const c = recordTest(f.inode, want);
+    if (!c) flockStruct.set(dv, 0, "l_type", F_UNLCK);
+    else {
+      flockStruct.set(dv, 0, "l_type", c.type);
+      flockStruct.set(dv, 0, "l_whence", SEEK_SET);
+      flockStruct.set(dv, 0, "l_start", c.start);
+      flockStruct.set(dv, 0, "l_len", c.end === Infinity ? 0 : c.end - c.start + 1);
+      flockStruct.set(dv, 0, "l_pid", c.pid);
+    }
+    um(t).write(arg, new Uint8Array(dv.buffer));
+    return 0;
+  }
+  if (type === F_RDLCK && !f.readable) kerr(EBADF);
+  if (type === F_WRLCK && !f.writable) kerr(EBADF);
+  if (recordSet(f.inode, want)) { noteWaiting(owner, null); return 0; }
+  if (cmd === F_SETLK || cmd === F_OFD_SETLK) kerr(EAGAIN);
+  const blocker = recordTest(f.inode, want)!;
+  if (!ofd && wouldDeadlock(owner, blocker.owner)) kerr(EDEADLK);
+  noteWaiting(owner, blocker.owner);
+  t.onRestartDrop = () => noteWaiting(owner, null);
+  t.sleepOn([lockWaitQueue(f.inode)]);
+  return BLOCK;
+}
+
 function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
   const f = t.files.get(fd);
   const e = t.files.entry(fd)!;
@@ -187,6 +231,10 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_SETFD: e.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
     case F_GETFL: return f.flags | O_LARGEFILE;
     case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+      return recordLock(t, f, cmd, arg);
+    case F_ADD_SEALS: return memfdSeals(f, arg >>> 0);
+    case F_GET_SEALS: return memfdSeals(f, null);
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
       if (!(f.inode instanceof PipeInode)) kerr(EBADF);
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
@@ -270,5 +318,19 @@ defineSyscalls({
       m.write(va, b);
     } catch (e) { t.files.close(rfd); t.files.close(wfd); throw e; }
     return 0;
+  },
+});
+
+defineSyscalls({
+  flock: (t, fd, op) => {
+    const f = t.files.get(fd | 0);
+    const kind = op & ~LOCK_NB;
+    if (kind === LOCK_UN) { flockRelease(f.inode, f); return 0; }
+    if (kind !== LOCK_SH && kind !== LOCK_EX) kerr(EINVAL);
+    if (f.flags & 0o10000000) kerr(EBADF); // O_PATH
+    if (flockTry(f.inode, f, kind === LOCK_EX)) return 0;
+    if (op & LOCK_NB) kerr(EWOULDBLOCK);
+    t.sleepOn([lockWaitQueue(f.inode)]);
+    return BLOCK;
   },
 });

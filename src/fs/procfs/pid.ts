@@ -34,6 +34,7 @@ function leaderOf(tg: ThreadGroup): Task | undefined { return tg.leader ?? [...t
 
 // What a file descriptor's link shows.
 export function fdTarget(f: File, root: Path): string {
+  if (f.memfdName) return f.memfdName;
   if (f.path) return pathName(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
