@@ -5,6 +5,7 @@ import { kerr } from "../kernel/errors.js";
 import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR } from "../abi/errno.js";
 import type { WaitQueue } from "../kernel/wait.js";
 import { flockRelease, releaseOwner } from "./locks.js";
+import { fsnotify, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from "./notify.js";
 import type { Path } from "./dentry.js";
 import { isDir, type Inode } from "./inode.js";
 
@@ -52,6 +53,7 @@ export class File {
     // The last reference: flock and OFD locks go with the open file description.
     flockRelease(this.inode, this);
     releaseOwner(this.inode, this);
+    if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
   }
 }

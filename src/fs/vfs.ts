@@ -16,6 +16,7 @@ import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
 import { Walker, permission, MAY_READ, MAY_WRITE, type ResolveOpts } from "./namei.js";
 import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
+import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
 import { major, minor } from "../drivers/chrdev.js";
 
 export function walker(t: Task, opts?: ResolveOpts): Walker { return new Walker(t.fs, t.cred, opts); }
@@ -67,7 +68,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
       if (!permission(parent.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
       const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
       parent.dentry.drop(name);
-      void inode;
+      fsnotifyDir(parent.dentry.inode, IN_CREATE, name, inode);
       const d = parent.dentry.child(name);
       if (!d) kerr(ENOENT);
       p = followMounts({ mnt: parent.mnt, dentry: d });
@@ -91,7 +92,10 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.truncate(0);
   }
   const file = new File(p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
-  if (!(flags & O_PATH)) file.ops = (inode.mode & S_IFMT) === S_IFIFO ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
+  if (!(flags & O_PATH)) {
+    file.ops = (inode.mode & S_IFMT) === S_IFIFO ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
+    fsnotify(p, inode, IN_OPEN);
+  }
   return file;
 }
 

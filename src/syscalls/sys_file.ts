@@ -15,6 +15,7 @@ import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
 import { openAt } from "../fs/vfs.js";
 import { memfdSeals } from "./sys_fsextra.js";
+import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode, PIPE_MAX_SIZE, FifoBlock } from "../fs/pipe.js";
 import { SETFL_MASK, File } from "../fs/file.js";
@@ -42,6 +43,7 @@ function doRead(t: Task, f: File, va: number, len: number, pos: number | null): 
     const n = f.ops.read!(f, buf, at);
     if (n > 0) um(t).write(va, buf.subarray(0, n));
     if (pos === null && !f.ops.stream) f.pos = at + n;
+    if (n > 0 && f.path) fsnotify(f.path, f.inode, IN_ACCESS);
     return n;
   });
 }
@@ -69,6 +71,7 @@ function doWrite(t: Task, f: File, data: Uint8Array, pos: number | null): number
       throw e;
     }
     if (pos === null && !f.ops.stream) f.pos = (f.flags & 0o2000 ? f.inode.size - n : at) + n;
+    if (n > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY);
     done += n;
     if (done >= data.length || !f.ops.stream || f.nonblock || n === 0) return done;
   }

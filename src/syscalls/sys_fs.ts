@@ -11,6 +11,7 @@ import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOn
 import { isDir, isLnk, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import { fsnotifyDir, fsnotifyDeleted, IN_CREATE, IN_DELETE } from "../fs/notify.js";
 import type { Task } from "../kernel/task.js";
 
 function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
@@ -117,8 +118,9 @@ defineSyscalls({
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     requireNotReadOnly(parent);
     mayModify(t, parent.dentry.inode);
-    parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
+    const made = parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
     parent.dentry.drop(name);
+    fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;
   },
   unlinkat: (t, dirfd, pathVa, flags) => {
@@ -143,6 +145,8 @@ defineSyscalls({
       dir.unlink(name);
     }
     parent.dentry.drop(name);
+    fsnotifyDir(dir, IN_DELETE, name, victim.dentry.inode);
+    fsnotifyDeleted(victim.dentry.inode);
     return 0;
   },
 });

@@ -2,7 +2,7 @@
 // close_range, and the in-kernel copies (sendfile, copy_file_range, splice, tee).
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP } from "../abi/errno.js";
+import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP, ENOTDIR, EACCES, EEXIST } from "../abi/errno.js";
 import {
   open_how, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT,
   RESOLVE_CACHED, VALID_RESOLVE_FLAGS, O_CLOEXEC, O_CREAT, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, O_RDWR,
@@ -18,6 +18,9 @@ import { FifoBlock, PipeInode } from "../fs/pipe.js";
 import { TmpFile, TmpSuperBlock } from "../fs/tmpfs.js";
 import { isDir, isReg, type Inode } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
+import { inotifyFile, InotifyInode } from "../fs/notify.js";
+import { IN_CLOEXEC, IN_NONBLOCK, IN_ALL_EVENTS, IN_MASK_ADD, IN_MASK_CREATE, IN_DONT_FOLLOW, IN_ONLYDIR, IN_ONESHOT, IN_EXCL_UNLINK } from "../abi/misc.js";
+import { permission, MAY_READ } from "../fs/namei.js";
 
 function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
@@ -241,3 +244,28 @@ defineSyscalls({
 });
 
 export { EXDEV, EFAULT, EOPNOTSUPP, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, requireNotReadOnly };
+
+defineSyscalls({
+  inotify_init1: (t, flags) => {
+    if (flags & ~(IN_CLOEXEC | IN_NONBLOCK)) kerr(EINVAL);
+    return t.files.alloc(inotifyFile(flags), (flags & IN_CLOEXEC) !== 0, nofile(t));
+  },
+  inotify_add_watch: (t, fd, pathVa, mask) => {
+    const f = t.files.get(fd | 0);
+    if (!(f.inode instanceof InotifyInode)) kerr(EINVAL);
+    const m = mask >>> 0;
+    if (!(m & IN_ALL_EVENTS)) kerr(EINVAL);
+    if ((m & IN_MASK_ADD) && (m & IN_MASK_CREATE)) kerr(EINVAL);
+    const p = resolveAt(t, -100, pathArg(t, pathVa), (m & IN_DONT_FOLLOW) === 0);
+    if ((m & IN_ONLYDIR) && !isDir(p.dentry.inode.mode)) kerr(ENOTDIR);
+    if (!permission(p.dentry.inode, MAY_READ, t.cred)) kerr(EACCES);
+    if ((m & IN_MASK_CREATE) && f.inode.hasWatch(p.dentry.inode)) kerr(EEXIST);
+    return f.inode.addWatch(p.dentry.inode, m & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK), (m & IN_MASK_ADD) !== 0);
+  },
+  inotify_rm_watch: (t, fd, wd) => {
+    const f = t.files.get(fd | 0);
+    if (!(f.inode instanceof InotifyInode)) kerr(EINVAL);
+    f.inode.removeWatch(wd | 0);
+    return 0;
+  },
+});

@@ -16,6 +16,7 @@ import { resolveAt, startPath, walker, requireNotReadOnly } from "../fs/vfs.js";
 import { isDir, isReg, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
+import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
 import type { Path } from "../fs/dentry.js";
 import type { Task } from "../kernel/task.js";
 
@@ -31,6 +32,7 @@ function truncateInode(t: Task, inode: Inode, len: number): void {
   if (lim >= 0 && len > lim) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
   inode.pageCache?.writeBack(inode);
   inode.truncate(len);
+  fsnotify(null, inode, IN_MODIFY);
 }
 
 function parentAndName(t: Task, dirfd: number, path: string): { parent: Path; name: string } {
@@ -72,6 +74,11 @@ function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   o.parent.dentry.inode.rename(o.name, n.parent.dentry.inode, n.name, flags);
   o.parent.dentry.drop(o.name);
   n.parent.dentry.drop(n.name);
+  const cookie = moveCookie();
+  fsnotifyDir(o.parent.dentry.inode, IN_MOVED_FROM, o.name, src.dentry.inode, cookie);
+  fsnotifyDir(n.parent.dentry.inode, IN_MOVED_TO, n.name, src.dentry.inode, cookie);
+  fsnotify(null, src.dentry.inode, IN_MOVE_SELF);
+  if (dst && !(flags & RENAME_EXCHANGE)) fsnotifyDeleted(dst.dentry.inode);
   return 0;
 }
 
@@ -87,6 +94,8 @@ function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   mayChangeDir(t, parent);
   parent.dentry.inode.link(name, src.dentry.inode);
   parent.dentry.drop(name);
+  fsnotifyDir(parent.dentry.inode, IN_CREATE, name, src.dentry.inode);
+  fsnotify(null, src.dentry.inode, IN_ATTRIB);
   return 0;
 }
 
@@ -111,6 +120,7 @@ function setTimes(t: Task, inode: Inode, va: number): void {
   if (explicit) owner(t, inode);
   else if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
   inode.setTimes(a, m);
+  fsnotify(null, inode, IN_ATTRIB);
 }
 
 function chown(t: Task, inode: Inode, uid: number, gid: number): void {
@@ -122,6 +132,7 @@ function chown(t: Task, inode: Inode, uid: number, gid: number): void {
     if (g !== -1 && (c.fsuid !== inode.uid || (g !== c.fsgid && !c.groups.includes(g)))) kerr(EPERM);
   }
   inode.setOwner(u, g);
+  fsnotify(null, inode, IN_ATTRIB);
   // A non-root chown clears the set-id bits of regular files.
   if ((u !== -1 || g !== -1) && isReg(inode.mode) && (inode.mode & 0o6000)) inode.mode &= ~0o6000;
 }
@@ -131,6 +142,7 @@ function chmod(t: Task, inode: Inode, mode: number): void {
   let m = mode & 0o7777;
   if (t.cred.fsuid !== 0 && inode.gid !== t.cred.fsgid && !t.cred.groups.includes(inode.gid)) m &= ~0o2000;
   inode.setMode(m);
+  fsnotify(null, inode, IN_ATTRIB);
 }
 
 defineSyscalls({
@@ -173,8 +185,9 @@ defineSyscalls({
     const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     mayChangeDir(t, parent);
-    parent.dentry.inode.symlink(name, target, t.cred);
+    const made = parent.dentry.inode.symlink(name, target, t.cred);
     parent.dentry.drop(name);
+    fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;
   },
   mknodat: [(t, dirfd, pathVa, mode, dev) => {
@@ -184,8 +197,9 @@ defineSyscalls({
     const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     mayChangeDir(t, parent);
-    parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), dev >>> 0, t.cred);
+    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), dev >>> 0, t.cred);
     parent.dentry.drop(name);
+    fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;
   }, "partial", "regular files, FIFOs and device nodes; sockets nodes are created but cannot be connected to yet"],
   fchmod: (t, fd, mode) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },

@@ -1,0 +1,151 @@
+// inotify: watches on inodes and a queue of events per inotify instance.
+// The VFS calls fsnotify() after each change; events on a directory's
+// children also reach watches on the directory, with the child's name.
+
+import { kerr } from "../kernel/errors.js";
+import { EAGAIN, EINVAL } from "../abi/errno.js";
+import {
+  IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE,
+  IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR, IN_ONESHOT, IN_EXCL_UNLINK, IN_NONBLOCK,
+} from "../abi/misc.js";
+import { POLLIN, POLLRDNORM } from "../abi/poll.js";
+import { WaitQueue } from "../kernel/wait.js";
+import { Inode, SuperBlock, isDir } from "./inode.js";
+import { File } from "./file.js";
+import type { Path } from "./dentry.js";
+
+const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
+const MAX_EVENTS = 16384;
+
+export const CHILD_EVENTS = IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_OPEN;
+
+interface Watch { wd: number; mask: number; inode: Inode; group: InotifyInode }
+interface Event { wd: number; mask: number; cookie: number; name: string }
+
+const watches = new WeakMap<Inode, Set<Watch>>();
+let nextCookie = 1;
+export function moveCookie(): number { return nextCookie++; }
+
+export class InotifyInode extends Inode {
+  readonly sb = anonSb;
+  readonly ino = 1;
+  readonly wq = new WaitQueue();
+  readonly events: Event[] = [];
+  readonly byWd = new Map<number, Watch>();
+  private nextWd = 1;
+  constructor() { super(); this.mode = 0o600; }
+
+  addWatch(inode: Inode, mask: number, add: boolean): number {
+    for (const w of this.byWd.values()) {
+      if (w.inode === inode) {
+        w.mask = add ? w.mask | mask : mask;
+        return w.wd;
+      }
+    }
+    const w: Watch = { wd: this.nextWd++, mask, inode, group: this };
+    this.byWd.set(w.wd, w);
+    let set = watches.get(inode);
+    if (!set) { set = new Set(); watches.set(inode, set); }
+    set.add(w);
+    return w.wd;
+  }
+
+  hasWatch(inode: Inode): boolean { for (const w of this.byWd.values()) if (w.inode === inode) return true; return false; }
+
+  removeWatch(wd: number): void {
+    const w = this.byWd.get(wd);
+    if (!w) kerr(EINVAL);
+    this.drop(w);
+  }
+
+  drop(w: Watch): void {
+    this.byWd.delete(w.wd);
+    watches.get(w.inode)?.delete(w);
+    this.queue({ wd: w.wd, mask: IN_IGNORED, cookie: 0, name: "" });
+  }
+
+  queue(e: Event): void {
+    const last = this.events[this.events.length - 1];
+    if (last && last.wd === e.wd && last.mask === e.mask && last.cookie === e.cookie && last.name === e.name) return;
+    if (this.events.length >= MAX_EVENTS) {
+      if (last?.mask !== IN_Q_OVERFLOW) this.events.push({ wd: -1, mask: IN_Q_OVERFLOW, cookie: 0, name: "" });
+    } else this.events.push(e);
+    this.wq.wakeAll();
+  }
+
+  readEvents(dst: Uint8Array): number {
+    if (!this.events.length) kerr(EAGAIN);
+    let off = 0;
+    while (this.events.length) {
+      const e = this.events[0];
+      const name = Buffer.from(e.name);
+      const len = e.name ? Math.ceil((name.length + 1) / 16) * 16 : 0;
+      const size = 16 + len;
+      if (off + size > dst.length) { if (off === 0) kerr(EINVAL); break; }
+      const dv = new DataView(dst.buffer, dst.byteOffset + off, size);
+      dv.setInt32(0, e.wd, true);
+      dv.setUint32(4, e.mask >>> 0, true);
+      dv.setUint32(8, e.cookie, true);
+      dv.setUint32(12, len, true);
+      dst.fill(0, off + 16, off + size);
+      dst.set(name, off + 16);
+      off += size;
+      this.events.shift();
+    }
+    return off;
+  }
+
+  release(): void { for (const w of [...this.byWd.values()]) { this.byWd.delete(w.wd); watches.get(w.inode)?.delete(w); } }
+}
+
+function deliver(inode: Inode, mask: number, name: string, cookie: number): void {
+  const set = watches.get(inode);
+  if (!set || !set.size) return;
+  for (const w of [...set]) {
+    if (!(w.mask & mask & ~IN_ISDIR)) continue;
+    if (name && (w.mask & IN_EXCL_UNLINK) && inode.nlink === 0) continue;
+    w.group.queue({ wd: w.wd, mask: mask & (w.mask | IN_ISDIR), cookie, name });
+    if (w.mask & IN_ONESHOT) w.group.drop(w);
+  }
+}
+
+// An event on the object at `p`: its own watches, and its parent directory's with its name.
+export function fsnotify(p: Path | null, inode: Inode, mask: number, cookie = 0): void {
+  const dirBit = isDir(inode.mode) ? IN_ISDIR : 0;
+  deliver(inode, mask | dirBit, "", cookie);
+  if (p && (mask & CHILD_EVENTS) && p.dentry.parent) deliver(p.dentry.parent.inode, mask | dirBit, p.dentry.name, cookie);
+}
+
+// A name event in a directory (create, delete, moved from/to).
+export function fsnotifyDir(dir: Inode, mask: number, name: string, child: Inode | null, cookie = 0): void {
+  deliver(dir, mask | (child && isDir(child.mode) ? IN_ISDIR : 0), name, cookie);
+}
+
+// The inode's last link went: IN_DELETE_SELF, then its watches end (IN_IGNORED).
+export function fsnotifyDeleted(inode: Inode): void {
+  if (inode.nlink > (isDir(inode.mode) ? 1 : 0)) return;
+  deliver(inode, IN_DELETE_SELF, "", 0);
+  for (const w of [...(watches.get(inode) ?? [])]) w.group.drop(w);
+}
+
+export function inotifyFile(flags: number): File {
+  const inode = new InotifyInode();
+  return new File(null, inode, 0 | (flags & IN_NONBLOCK), {
+    stream: true,
+    read: (_f, dst) => inode.readEvents(dst),
+    poll: () => (inode.events.length ? POLLIN | POLLRDNORM : 0),
+    waitQueue: () => inode.wq,
+    ioctl: (_f, cmd, arg, ctx) => {
+      if (cmd !== 0x541b) kerr(25);
+      let n = 0;
+      for (const e of inode.events) n += 16 + (e.name ? Math.ceil((Buffer.byteLength(e.name) + 1) / 16) * 16 : 0);
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, n, true);
+      ctx.copyOut(arg, b);
+      return 0;
+    },
+    release: () => inode.release(),
+  });
+}
+
+export { IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE, IN_DELETE, IN_MOVE_SELF, IN_MODIFY, IN_ATTRIB, IN_OPEN, IN_ACCESS, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE };
