@@ -15,6 +15,7 @@ import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
 import { makeDevTree } from "../fs/devtmpfs.js";
 import { makeSysfs } from "../fs/sysfs.js";
+import { unpackCpio } from "../fs/initramfs.js";
 import { S_IFCHR, S_IFDIR, type Inode } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
@@ -59,7 +60,13 @@ export function bootProgram(cfg: RunConfig): Kernel {
   const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget });
   const root = makeTmpfs(Infinity, 0o755);
   const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
-  if (nodefs.existsSync(rootfs)) populate(root, rootfs);
+  if (nodefs.existsSync(rootfs)) {
+    // A directory is copied in; a file is an initramfs (cpio newc) unpacked.
+    if (nodefs.statSync(rootfs).isDirectory()) populate(root, rootfs);
+    else unpackCpio(root, new Uint8Array(nodefs.readFileSync(rootfs)));
+  } else if (cfg.rootfs) {
+    throw new Error(`root filesystem ${cfg.rootfs} not found`);
+  }
   const rootMount = makeRootMount(root, "rootfs", "tmpfs");
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };

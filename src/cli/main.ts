@@ -14,7 +14,7 @@ const USAGE = `usage:
       --clear-env          start from an empty environment
       --mem=SIZE           guest memory (e.g. 512M, 1G; default 512M)
       --clock=host|virtual time source (default host)
-      --root=DIR           root filesystem directory (default build/rootfs)
+      --root=DIR|CPIO      root filesystem: a directory, or a newc cpio archive (default build/rootfs)
       --stats=FILE         write {"instret", "wallMs"} as JSON when done
   ghost syscalls [--all]  the syscall table with each entry's status
 `;
