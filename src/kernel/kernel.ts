@@ -312,6 +312,8 @@ export class Kernel {
     tg.exitWait.wakeAll();
     const reaper = this.findReaper(tg);
     for (const c of [...tg.children]) {
+      // PR_SET_PDEATHSIG: the child learns its parent died.
+      for (const th of c.threads) if (th.pdeathSignal) sendSignal(th, { signo: th.pdeathSignal, code: 0, pid: tg.pid, uid: 0 }, true);
       tg.children.delete(c);
       c.parent = reaper;
       if (reaper) {
