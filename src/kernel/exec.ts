@@ -16,7 +16,7 @@ import { PAGE_SIZE } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./elf.js";
 import { isReg, type Inode } from "../fs/inode.js";
 import { MAY_EXEC, permission, Walker } from "../fs/namei.js";
-import { pathName, MNT_NOEXEC, type Path } from "../fs/dentry.js";
+import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "../fs/dentry.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import type { Task } from "./task.js";
 
@@ -208,19 +208,27 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     mm.mmap(STACK_TOP - INITIAL_STACK, INITIAL_STACK, PROT_READ | PROT_WRITE | (elf.execStack ? PROT_EXEC : 0),
       { fixed: true, growsDown: true, name: "[stack]" });
     mm.sigreturnTrampoline = mapTrampoline(mm);
-    const c = t.cred;
+    // Set-id bits give the program its file's owner (not on nosuid mounts or under no_new_privs).
+    const c = { ...t.cred };
+    if (!(file.p.mnt.flags & MNT_NOSUID) && !t.noNewPrivs) {
+      if (inode.mode & 0o4000) c.euid = inode.uid;
+      if ((inode.mode & 0o2010) === 0o2010) c.egid = inode.gid;
+    }
+    c.suid = c.euid; c.sgid = c.egid; c.fsuid = c.euid; c.fsgid = c.egid;
+    const secure = c.euid !== c.uid || c.egid !== c.gid;
     const aux: [number, number][] = [
       [AT.AT_HWCAP, HWCAP_RV64GC], [AT.AT_PAGESZ, PAGE_SIZE], [AT.AT_CLKTCK, 100],
       [AT.AT_PHDR, main.phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum],
       [AT.AT_BASE, base], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, main.entry],
       [AT.AT_UID, c.uid], [AT.AT_EUID, c.euid], [AT.AT_GID, c.gid], [AT.AT_EGID, c.egid],
-      [AT.AT_SECURE, 0], [AT.AT_MINSIGSTKSZ, 2048],
+      [AT.AT_SECURE, secure ? 1 : 0], [AT.AT_MINSIGSTKSZ, 2048],
     ];
     const sp = buildStack(mm, argv, envp, execfn, aux);
 
     // Point of no return.
     k.releaseVfork(t);
     t.tg.execed = true;
+    if (secure || c.euid !== t.cred.euid) { for (const th of t.tg.threads) Object.assign(th.cred, c); t.tg.dumpable = secure ? 0 : 1; }
     for (const pt of t.tg.posixTimers.values()) pt.timer.disarm();
     t.tg.posixTimers.clear();
     for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);

@@ -2,14 +2,14 @@
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK } from "../abi/errno.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG } from "../abi/errno.js";
 import {
   O_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
-import { SIGPIPE } from "../abi/signal.js";
+import { SIGPIPE, SIGXFSZ } from "../abi/signal.js";
 import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
@@ -19,7 +19,7 @@ import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode, PIPE_MAX_SIZE, FifoBlock } from "../fs/pipe.js";
 import { SETFL_MASK, File } from "../fs/file.js";
-import { isDir } from "../fs/inode.js";
+import { isDir, isReg } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import type { Task } from "../kernel/task.js";
 
@@ -53,6 +53,15 @@ function doRead(t: Task, f: File, va: number, len: number, pos: number | null): 
 // a blocking write completes whole, as Linux's pipe_write does.
 function doWrite(t: Task, f: File, data: Uint8Array, pos: number | null): number {
   checkWrite(f);
+  // RLIMIT_FSIZE: a regular file may not grow past the limit (SIGXFSZ, then EFBIG).
+  const fsize = t.tg.rlimits[1][0];
+  if (fsize >= 0 && isReg(f.inode.mode)) {
+    const at = f.flags & 0o2000 ? f.inode.size : pos ?? f.pos;
+    if (at + data.length > fsize) {
+      if (at >= fsize) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
+      data = data.subarray(0, fsize - at);
+    }
+  }
   const progress = t.restart as { written: number } | null;
   let done = progress?.written ?? 0;
   for (;;) {

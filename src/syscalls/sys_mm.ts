@@ -14,14 +14,29 @@ import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
 import { inodeSource } from "../kernel/exec.js";
+import type { Task } from "../kernel/task.js";
 import { isReg, isDir } from "../fs/inode.js";
 import { pathName } from "../fs/dentry.js";
 
 const KNOWN_MAP = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | 0x800 | 0x1000 | 0x2000 | 0x4000 |
   MAP_POPULATE | 0x10000 | 0x20000 | 0x40000 | 0x80000 | MAP_FIXED_NOREPLACE | (0x3f << 26);
 
+// RLIMIT_AS: the address space may not grow past the soft limit.
+function checkAs(t: Task, grow: number): void {
+  const lim = t.tg.rlimits[9][0];
+  if (lim >= 0 && t.mm.totalVmPages * PAGE_SIZE + grow > lim) kerr(ENOMEM);
+}
+
 defineSyscalls({
-  brk: (t, addr) => t.mm.setBrk(addr),
+  brk: (t, addr) => {
+    const grow = pageUp(addr) - pageUp(t.mm.brk);
+    if (addr > t.mm.brk && grow > 0) {
+      const lim = t.tg.rlimits[9][0], data = t.tg.rlimits[2][0];
+      if (lim >= 0 && t.mm.totalVmPages * PAGE_SIZE + grow > lim) return t.mm.brk;
+      if (data >= 0 && addr - t.mm.brkStart > data) return t.mm.brk;
+    }
+    return t.mm.setBrk(addr);
+  },
   mmap: [(t, addr, len, prot, flags, fd, off) => {
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
     const type = flags & MAP_TYPE;
@@ -35,6 +50,7 @@ defineSyscalls({
       shared, growsDown: (flags & MAP_GROWSDOWN) !== 0, offset: 0, source: null as ReturnType<typeof inodeSource> | null, name: "",
     };
     const p = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+    checkAs(t, pageUp(len));
     if (!(flags & MAP_ANONYMOUS)) {
       const f = t.files.get(fd | 0);
       if (!f.path) kerr(EBADF);
@@ -80,6 +96,7 @@ defineSyscalls({
     if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) kerr(EINVAL);
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) kerr(EINVAL);
     if (flags & MREMAP_DONTUNMAP) kerr(EINVAL);
+    if (newLen > oldLen) checkAs(t, pageUp(newLen) - pageUp(oldLen));
     return t.mm.mremap(old, oldLen, newLen, (flags & MREMAP_MAYMOVE) !== 0, flags & MREMAP_FIXED ? newAddr : null);
   },
   msync: (t, addr, len, flags) => {
