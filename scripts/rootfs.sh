@@ -136,15 +136,37 @@ cat >"$STAGE/etc/inittab" <<'EOF'
 ::sysinit:/bin/mount -t tmpfs tmpfs /tmp
 ::sysinit:/bin/hostname -F /etc/hostname
 
-# A root shell on the console, no login. /dev/console cannot be a controlling
-# terminal, so cttyhack reopens the real terminal behind it and the shell gets
-# job control. Respawned when it exits.
-::respawn:/bin/cttyhack /bin/sh -l
+# The console session (/etc/init.d/console): a root shell with job control and
+# no login, or the one command of `ghost boot -c`. Started once, with the
+# console as its controlling terminal (the leading '-'); when it ends the
+# machine powers off, so `exit` in the shell shuts Ghost down.
+::once:-/etc/init.d/console
 
 ::ctrlaltdel:/sbin/reboot
 ::restart:/sbin/init
 ::shutdown:/bin/umount -a -r
 EOF
+mkdir -p "$STAGE/etc/init.d"
+cat >"$STAGE/etc/init.d/console" <<'EOF'
+#!/bin/sh
+# The console session, started once by init (/etc/inittab) as a session
+# leader whose controlling terminal is the console. Interactive: a login
+# shell for root, with job control; when it exits the machine powers off.
+# With GHOST_CMD set (ghost boot -c CMD): that command, whose exit status
+# becomes Ghost's (/proc/sys/kernel/ghost_exit_status), then power-off.
+export HOME=/root
+cd "$HOME" 2>/dev/null || cd /
+if [ -n "${GHOST_CMD+set}" ]; then
+  cmd=$GHOST_CMD
+  unset GHOST_CMD
+  /bin/sh -c "$cmd"
+  echo $? >/proc/sys/kernel/ghost_exit_status
+  exec /sbin/poweroff -f
+fi
+/bin/sh -l
+exec /sbin/poweroff
+EOF
+chmod 0755 "$STAGE/etc/init.d/console"
 cat >"$STAGE/etc/fstab" <<'EOF'
 # <file system> <mount point> <type> <options> <dump> <pass>
 proc	/proc	proc	defaults	0 0

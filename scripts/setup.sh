@@ -12,6 +12,8 @@
 #   debian-archive-keyring                           verifies the sid lists fetched by debs.sh
 #   ca-certificates                                  https mirrors, should one be configured
 #   golang-go                                        cross-compiles userland/go/ (riscv64, no cgo)
+#   tmux                                             terminal tests (test/tty/): a real terminal to type into
+#   bsdutils                                         script(1): the boot benchmark's pseudo-terminal
 #
 # Extra packages can be named on the command line: scripts/setup.sh strace
 # Works as root (as CI runs); otherwise uses sudo when it exists.
@@ -28,6 +30,8 @@ PACKAGES=(
   debian-archive-keyring
   ca-certificates
   golang-go
+  tmux
+  bsdutils
   "$@"
 )
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Boots Ghost into its default root filesystem: a busybox shell.
+# Boots Ghost's default system: busybox init, then a root shell with job
+# control on the console (this terminal). `exit` or `poweroff` shuts it down.
+#   npm start                   the shell
+#   npm start -- -c 'CMD'       run CMD in the booted system, exit with its status
+# More options: node dist/src/cli/main.js help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/prepare.sh >&2
-if [ "$#" -gt 0 ]; then
-  exec node dist/src/cli/main.js run -- /bin/sh "$@"
-fi
-exec node dist/src/cli/main.js run -- /bin/sh
+exec node dist/src/cli/main.js boot "$@"

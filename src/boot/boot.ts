@@ -19,9 +19,14 @@ import { unpackCpio } from "../fs/initramfs.js";
 import { S_IFCHR, S_IFDIR, type Inode } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
-import { makedev } from "../drivers/chrdev.js";
+import { makedev, setRandomSource } from "../drivers/chrdev.js";
+import { seededRandom, VIRTUAL_RANDOM_SEED } from "../kernel/time/virtual.js";
 import { execve } from "../kernel/exec.js";
-import { O_RDONLY, O_WRONLY } from "../abi/fcntl.js";
+import { O_RDONLY, O_WRONLY, O_RDWR, AT_FDCWD } from "../abi/fcntl.js";
+import { makeDevpts } from "../fs/devpts.js";
+import { openAt } from "../fs/vfs.js";
+import { installTty, HostTerminal, type ConsoleBackend } from "../drivers/tty/index.js";
+import { rebootState } from "../syscalls/sys_system.js";
 import "../syscalls/all.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -57,7 +62,8 @@ export function populate(dir: TmpDir, host: string): void {
 
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
 export function bootProgram(cfg: RunConfig): Kernel {
-  const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget });
+  if (cfg.clock === "virtual") setRandomSource(seededRandom(VIRTUAL_RANDOM_SEED)); // reproducible runs
+  const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget, sched: cfg.sched });
   const root = makeTmpfs(Infinity, 0o755);
   const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
   if (nodefs.existsSync(rootfs)) {
@@ -74,6 +80,8 @@ export function bootProgram(cfg: RunConfig): Kernel {
   mountAt(fs, "/sys", makeSysfs(k.phys.frames * 4096), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs", "sysfs");
   mountAt(fs, "/tmp", makeTmpfs(), 0, "tmpfs", "tmpfs");
   mountAt(fs, "/proc", makeProcRoot(k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc", "proc");
+  mountAt(fs, "/dev/pts", makeDevpts(k), MNT_NOSUID | MNT_NOEXEC, "devpts", "devpts");
+  installTty(k);
   const mounts: HostMount[] = [{ host: cfg.cwd, guest: cfg.cwd, readOnly: false }, ...(cfg.mounts ?? [])];
   for (const m of mounts) mountAt(fs, m.guest, makeHostfs(m.host, m.readOnly), m.readOnly ? MNT_RDONLY : 0, m.host, "hostfs");
   fs.cwd = mkdirs(fs, cfg.cwd);
@@ -95,6 +103,8 @@ export function bootProgram(cfg: RunConfig): Kernel {
   files.install(2, stdio(2, O_WRONLY), false);
   const mm = new AddressSpace(k.hart, k.phys);
   const t = k.newProcess(init, mm, files, { ...fs }, { ...ROOT_CRED }, new SigHand());
+  // As a shell's job: its own process group, in init's session (so the group is not orphaned).
+  t.tg.pgid = t.tg.pid;
   k.mainGroup = t.tg;
   const argv = cfg.argv.map((a) => Buffer.from(a));
   const envp = cfg.env.map((e) => Buffer.from(e));
@@ -119,4 +129,68 @@ function findInPath(k: Kernel, fs: FsContext, name: string, env: string[]): stri
   }
   void k;
   return null;
+}
+
+export interface SystemConfig extends Partial<KernelConfig> {
+  rootfs?: string; // directory copied into the tmpfs root, or a cpio archive
+  init?: string; // default /sbin/init
+  // ghost boot -c: the console session runs this one command, then the machine
+  // powers off and the host process exits with its status.
+  command?: string;
+  env?: string[]; // more of init's environment
+  // The console: default the host's terminal (or its streams when not one).
+  console?: ConsoleBackend;
+}
+
+// A kernel booting a whole system, as Linux does: the root filesystem,
+// devtmpfs on /dev, the console, and init as pid 1 with /dev/console as its
+// stdin, stdout and stderr. Init mounts the rest (/proc, /sys, /dev/pts,
+// /tmp: /etc/inittab) and starts the console session (/etc/init.d/console).
+export function bootSystem(cfg: SystemConfig = {}): Kernel {
+  if (cfg.clock === "virtual") setRandomSource(seededRandom(VIRTUAL_RANDOM_SEED)); // reproducible runs
+  const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget, sched: cfg.sched });
+  const root = makeTmpfs(Infinity, 0o755);
+  const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
+  if (!nodefs.existsSync(rootfs)) throw new Error(`root filesystem ${rootfs} not found`);
+  if (nodefs.statSync(rootfs).isDirectory()) populate(root, rootfs);
+  else unpackCpio(root, new Uint8Array(nodefs.readFileSync(rootfs)));
+  const rootMount = makeRootMount(root, "rootfs", "tmpfs");
+  k.rootMount = rootMount;
+  const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
+  mountAt(fs, "/dev", makeDevTree(), MNT_NOSUID, "devtmpfs", "devtmpfs");
+  const console = cfg.console ?? new HostTerminal();
+  const tty = installTty(k, { console });
+  // The status `ghost boot -c` exits with, set by the console session before it powers off.
+  const reboot = rebootState(k);
+  k.sysctls.push(["ghost_exit_status", () => String(reboot.exitStatus), (v) => {
+    const n = Number(v);
+    if (Number.isInteger(n)) reboot.exitStatus = n & 0xff;
+  }]);
+
+  // pid 1 begins where the kernel's first task is: session 0, process group 0.
+  const files = new FdTable();
+  const mm = new AddressSpace(k.hart, k.phys);
+  const t = k.newProcess(null, mm, files, { ...fs }, { ...ROOT_CRED }, new SigHand());
+  t.tg.pgid = 0;
+  t.tg.sid = 0;
+  k.mainGroup = t.tg;
+  if (tty.console) {
+    const f = openAt(t, AT_FDCWD, "/dev/console", O_RDWR, 0);
+    files.install(0, f, false);
+    files.install(1, f.get(), false);
+    files.install(2, f.get(), false);
+  } else if (tty.hostStdio) {
+    tty.hostStdio.forEach((inode, fd) => {
+      const f = new File(null, inode, fd === 0 ? O_RDONLY : O_WRONLY, {});
+      f.ops = inode.openOps(f)!;
+      files.install(fd, f, false);
+    });
+  }
+  const term = console.isTty ? (process.env.TERM || "linux") : "linux";
+  const env = ["HOME=/", `TERM=${term}`, ...(cfg.command !== undefined ? [`GHOST_CMD=${cfg.command}`] : []), ...(cfg.env ?? [])];
+  const init = cfg.init ?? "/sbin/init";
+  execve(t, fs.cwd, init, { argv: [Buffer.from(init)], envp: env.map((e) => Buffer.from(e)) });
+  t.comm = init.split("/").pop()!.slice(0, 15);
+  k.start(t);
+  return k;
 }

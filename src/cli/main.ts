@@ -4,8 +4,11 @@
 import * as nodefs from "node:fs";
 import { resolve } from "node:path";
 import { bootProgram, type HostMount } from "../boot/boot.js";
+import { bootCommand, BOOT_USAGE } from "./boot.js";
 import { table, syscallCounts } from "../syscalls/table.js";
 import type { ClockMode } from "../kernel/time/clock.js";
+import type { SchedPolicyName } from "../kernel/sched/core.js";
+import { ChromeTracer } from "../kernel/trace.js";
 
 const USAGE = `usage:
   ghost run [options] [--] PROGRAM [ARGS...]   run a riscv64 Linux program
@@ -16,8 +19,11 @@ const USAGE = `usage:
       --clock=host|virtual time source (default host)
       --root=DIR|CPIO      root filesystem: a directory, or a newc cpio archive (default build/rootfs)
       --stats=FILE         write {"instret", "wallMs"} as JSON when done
+      --sched=bore|eevdf   fair scheduler: EEVDF with BORE (default) or plain EEVDF
+      --trace=FILE         write a Chrome trace-event JSON of context switches,
+                           wake-ups, syscalls and page faults (Perfetto opens it)
   ghost syscalls [--all]  the syscall table with each entry's status
-`;
+${BOOT_USAGE}`;
 
 function parseSize(s: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(s);
@@ -33,6 +39,8 @@ async function run(args: string[]): Promise<number> {
   let clock: ClockMode = "host";
   let root: string | undefined;
   let stats: string | undefined;
+  let sched: SchedPolicyName = "bore";
+  let trace: string | undefined;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
@@ -52,6 +60,8 @@ async function run(args: string[]): Promise<number> {
       case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
       case "--root": root = resolve(val()); break;
       case "--stats": stats = val(); break;
+      case "--sched": sched = val() as SchedPolicyName; if (sched !== "bore" && sched !== "eevdf") throw new Error("--sched is bore or eevdf"); break;
+      case "--trace": trace = val(); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -66,13 +76,22 @@ async function run(args: string[]): Promise<number> {
   const start = performance.now();
   let k;
   try {
-    k = bootProgram({ argv, env, cwd: process.cwd(), mounts, memoryBytes: mem, clock, rootfs: root });
+    k = bootProgram({ argv, env, cwd: process.cwd(), mounts, memoryBytes: mem, clock, rootfs: root, sched });
   } catch (e) {
     const errno = (e as { errno?: number }).errno;
     process.stderr.write(`ghost: ${argv[0]}: ${errno ? `cannot execute (errno ${errno})` : (e as Error).message}\n`);
     return errno === 2 ? 127 : 126;
   }
+  const tracer = trace ? ChromeTracer.attach(k) : null;
+  if (process.env.GHOST_STRACE) {
+    // strace-style log of every syscall to stderr (GHOST_STRACE=1).
+    const { table } = await import("../syscalls/table.js");
+    k.trace.syscall = (t, nr, args, r) => {
+      process.stderr.write(`[${t.tid}] ${table[nr]?.name ?? `syscall_${nr}`}(${args.map((a) => (Math.abs(a) > 0xffff ? "0x" + a.toString(16) : String(a))).join(", ")}) = ${r}\n`);
+    };
+  }
   const status = await k.run();
+  if (tracer && trace) tracer.write(trace);
   if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: Number(k.hart.instret), wallMs: performance.now() - start }));
   return status;
 }
@@ -91,6 +110,7 @@ async function main(): Promise<void> {
   let code: number;
   try {
     if (cmd === "run") code = await run(rest);
+    else if (cmd === "boot") code = await bootCommand(rest);
     else if (cmd === "syscalls") { await import("../syscalls/all.js"); code = syscalls(rest); }
     else { process.stderr.write(USAGE); code = cmd === undefined || cmd === "help" || cmd === "--help" ? 0 : 2; }
   } catch (e) {

@@ -38,8 +38,9 @@ export let fillRandom: (dst: Uint8Array) => void = (dst) => {
 };
 export function setRandomSource(fn: (dst: Uint8Array) => void): void { fillRandom = fn; }
 
-const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, poll: () => 0x5 };
-const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5 };
+// lseek on the memory devices always lands at 0 (Linux's null_lseek).
+const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, poll: () => 0x5, seek: () => 0 };
+const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5, seek: () => 0 };
 const fullOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: () => kerr(ENOSPC), poll: () => 0x5 };
 const randomOps: FileOps = { read: (_f, dst) => { fillRandom(dst); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5 };
 

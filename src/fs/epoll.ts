@@ -30,6 +30,7 @@ export class EpollInode extends Inode {
   readonly ino = epIno++;
   readonly items = new Map<string, EpollItem>();
   readonly wq = new WaitQueue();
+  private rotor = 0;
   constructor() { super(); this.mode = 0o600; }
 
   private key(fd: number, f: File): string { return `${fd}:${fileId(f)}`; }
@@ -73,13 +74,18 @@ export class EpollInode extends Inode {
   harvest(max: number): { events: number; data: bigint }[] {
     this.prune();
     const out: { events: number; data: bigint }[] = [];
-    for (const it of this.items.values()) {
+    // Start after the last item reported, so ready items take turns (Linux requeues them at the tail).
+    const all = [...this.items.values()];
+    const startAt = all.length ? this.rotor % all.length : 0;
+    const order = [...all.slice(startAt), ...all.slice(0, startAt)];
+    for (const it of order) {
       if (out.length >= max) break;
       if (it.disabled) continue;
       if ((it.events & EPOLLET) && !it.fired) continue;
       const ready = pollFile(it.file) & (it.events & ~(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE | EPOLLWAKEUP));
       if (!ready) continue;
       out.push({ events: ready >>> 0, data: it.data });
+      this.rotor = all.indexOf(it) + 1;
       it.fired = false;
       if (it.events & EPOLLONESHOT) it.disabled = true;
     }

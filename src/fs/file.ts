@@ -29,6 +29,8 @@ export interface FileOps {
   poll?(f: File): number;
   waitQueue?(f: File): WaitQueue | null;
   ioctl?(f: File, cmd: number, arg: number, ctx: IoctlContext): number;
+  // A device's own lseek (the new position); default: the usual SEEK_SET/CUR/END arithmetic.
+  seek?(f: File, off: number, whence: number): number;
   release?(f: File): void;
 }
 
@@ -84,7 +86,15 @@ export class FdTable {
   private fds: (FdEntry | undefined)[] = [];
   refs = 1; // tasks sharing this table (CLONE_FILES)
 
+  // The file at fd for an operation on the file itself: an O_PATH descriptor is EBADF (Linux's fdget).
   get(fd: number): File {
+    const e = fd >= 0 ? this.fds[fd] : undefined;
+    if (!e || (e.file.flags & O_PATH)) kerr(EBADF);
+    return e.file;
+  }
+
+  // The file at fd where O_PATH descriptors are fine too: *at() dirfds, fstat, fchdir, dup, fcntl (fdget_raw).
+  getRaw(fd: number): File {
     const e = fd >= 0 ? this.fds[fd] : undefined;
     if (!e) kerr(EBADF);
     return e.file;

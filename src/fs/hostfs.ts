@@ -61,7 +61,7 @@ export class HostInode extends Inode {
   }
 
   // Re-reads attributes from the host (another process may have changed the file).
-  revalidate(): void {
+  override revalidate(): void {
     try { this.refresh(fs.lstatSync(this.hostPath, { bigint: true })); } catch { /* gone: keep last view */ }
   }
 

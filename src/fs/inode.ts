@@ -33,6 +33,15 @@ export function setTimeSource(fn: () => Timespec): void { currentTime = fn; }
 
 export interface Cred { uid: number; gid: number; fsuid: number; fsgid: number; groups: number[] }
 
+// A task's credentials: the four uid and gid pairs and the capability sets (bit n = capability n).
+export interface TaskCred extends Cred {
+  euid: number; egid: number; suid: number; sgid: number;
+  capEff: bigint; capPrm: bigint; capInh: bigint;
+}
+
+// Every capability Linux 6.15 knows (0..40).
+export const CAP_FULL = (1n << 41n) - 1n;
+
 export interface DirEntry { name: string; ino: number; type: number }
 
 let nextDev = 1;
@@ -74,6 +83,8 @@ export abstract class Inode {
   }
 
   get size(): number { return 0; }
+  // Re-reads attributes kept elsewhere (a host file another process may change).
+  revalidate(): void { /* attributes live here */ }
   get blocks(): number { return Math.ceil(this.size / 512); }
 
   // Directory operations.

@@ -2,12 +2,12 @@
 // directories of it (created as needed by the boot code).
 
 import { Dentry, Mount, attachMount, type Path } from "./dentry.js";
-import type { Inode, Cred } from "./inode.js";
+import { CAP_FULL, type Inode, type TaskCred } from "./inode.js";
 import { Walker, type FsContext } from "./namei.js";
 import { S_IFDIR } from "./inode.js";
 
-export const ROOT_CRED: Cred & { uid: number; gid: number; euid: number; egid: number; suid: number; sgid: number } =
-  { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, fsuid: 0, fsgid: 0, groups: [] };
+export const ROOT_CRED: TaskCred =
+  { uid: 0, gid: 0, euid: 0, egid: 0, suid: 0, sgid: 0, fsuid: 0, fsgid: 0, groups: [], capEff: CAP_FULL, capPrm: CAP_FULL, capInh: 0n };
 
 export function makeRootMount(root: Inode, source: string, fsType: string): Mount {
   return new Mount(root.sb, new Dentry("/", null, root), null, null, 0, source, fsType);

@@ -2,7 +2,7 @@
 // and /dev (with device nodes) are tmpfs instances.
 
 import { kerr } from "../kernel/errors.js";
-import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA } from "../abi/errno.js";
+import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP } from "../abi/errno.js";
 import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
 } from "./inode.js";
@@ -41,9 +41,13 @@ abstract class TmpInode extends Inode {
   override setxattr(name: string, value: Uint8Array, flags: number): void {
     this.checkWritable();
     const have = this.xattrs?.has(name) ?? false;
-    if (flags === 1 && have) kerr(EEXIST); // XATTR_CREATE
-    if (flags === 2 && !have) kerr(ENODATA); // XATTR_REPLACE
-    if (!name.startsWith("user.") && !name.startsWith("trusted.") && !name.startsWith("security.")) kerr(EPERM);
+    const ns = ["user.", "trusted.", "security.", "system."].find((p) => name.startsWith(p));
+    if (!ns) kerr(EOPNOTSUPP);
+    if (name.length === ns.length) kerr(EINVAL);
+    // user.* attributes exist on regular files and directories only (as Linux).
+    if (ns === "user." && (this.mode & 0o170000) !== 0o100000 && (this.mode & 0o170000) !== 0o040000) kerr(EPERM);
+    if ((flags & 2) && !have) kerr(ENODATA); // XATTR_REPLACE
+    if ((flags & 1) && have) kerr(EEXIST); // XATTR_CREATE
     (this.xattrs ??= new Map()).set(name, value.slice());
     this.touchCtime();
   }
@@ -223,6 +227,7 @@ export class TmpDir extends TmpInode {
     this.touchMtime(); newDir.touchMtime();
   }
   override readdir(): DirEntry[] {
+    if (this.nlink === 0) kerr(ENOENT); // removed while open
     const out: DirEntry[] = [
       { name: ".", ino: this.ino, type: dtype(this.mode) },
       { name: "..", ino: this.parent.ino, type: dtype(this.parent.mode) },

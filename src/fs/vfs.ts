@@ -25,7 +25,7 @@ export function walker(t: Task, opts?: ResolveOpts): Walker { return new Walker(
 export function startPath(t: Task, dirfd: number, path: string): Path {
   if (path.startsWith("/")) return t.fs.root;
   if (dirfd === AT_FDCWD) return t.fs.cwd;
-  const f = t.files.get(dirfd);
+  const f = t.files.getRaw(dirfd);
   if (!f.path) kerr(EBADF);
   if (path !== "" && !isDir(f.inode.mode)) kerr(ENOTDIR);
   return f.path;
@@ -36,7 +36,7 @@ export function resolveAt(t: Task, dirfd: number, path: string, follow: boolean,
   if (path === "") {
     if (!emptyPath) kerr(ENOENT);
     if (dirfd === AT_FDCWD) return t.fs.cwd;
-    const f = t.files.get(dirfd);
+    const f = t.files.getRaw(dirfd);
     if (!f.path) kerr(EBADF);
     return f.path;
   }

@@ -14,7 +14,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./elf.js";
-import { isReg, type Inode } from "../fs/inode.js";
+import { isReg, CAP_FULL, type Inode } from "../fs/inode.js";
 import { MAY_EXEC, permission, Walker } from "../fs/namei.js";
 import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "../fs/dentry.js";
 import { fillRandom } from "../drivers/chrdev.js";
@@ -215,6 +215,9 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       if ((inode.mode & 0o2010) === 0o2010) c.egid = inode.gid;
     }
     c.suid = c.euid; c.sgid = c.egid; c.fsuid = c.euid; c.fsgid = c.egid;
+    // Without file capabilities: root (real or effective) gets them all, others none (Linux's root emulation).
+    if (c.euid === 0 || c.uid === 0) { c.capPrm = c.capPrm | (t.noNewPrivs ? 0n : CAP_FULL); c.capEff = c.euid === 0 ? c.capPrm : 0n; }
+    else { c.capPrm = 0n; c.capEff = 0n; }
     const secure = c.euid !== c.uid || c.egid !== c.gid;
     const aux: [number, number][] = [
       [AT.AT_HWCAP, HWCAP_RV64GC], [AT.AT_PAGESZ, PAGE_SIZE], [AT.AT_CLKTCK, 100],
@@ -227,11 +230,18 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
 
     // Point of no return.
     k.releaseVfork(t);
+    for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
+    if (t.tid !== t.tg.pid) {
+      // The exec'ing thread becomes the leader and takes the process's id (Linux's de_thread).
+      k.tasks.delete(t.tid);
+      t.tid = t.tg.pid;
+      k.tasks.set(t.tid, t);
+    }
     t.tg.execed = true;
-    if (secure || c.euid !== t.cred.euid) { for (const th of t.tg.threads) Object.assign(th.cred, c); t.tg.dumpable = secure ? 0 : 1; }
+    for (const th of t.tg.threads) Object.assign(th.cred, c);
+    t.tg.dumpable = secure ? 0 : 1;
     for (const pt of t.tg.posixTimers.values()) pt.timer.disarm();
     t.tg.posixTimers.clear();
-    for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
     const old = t.mm;
     t.mm = mm;
     if (k.current === t) mm.activate();

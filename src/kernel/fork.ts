@@ -121,6 +121,8 @@ export function copyProcess(t: Task, a: CloneArgs): Task {
   }
   if (has(CLONE_VFORK)) child.vforkParent = t;
   child.state = TASK_RUNNING;
+  // sched_fork and BORE's burst inheritance, then wake_up_new_task.
+  k.rq.fork(t, child, Number(f & 0xffffffffn));
   k.rq.enqueue(child, false);
   return child;
 }

@@ -96,11 +96,11 @@ export function exitRobustList(k: Kernel, t: Task): void {
     const pending = um.u64(head + 16);
     for (let n = 0; entry !== head && n < ROBUST_LIST_LIMIT; n++) {
       const next = um.u64(entry);
-      const e = entry & ~1;
+      const e = entry - (entry % 2); // bit 0 marks a PI futex; addresses exceed 32 bits, so no bitwise ops
       if (e !== pending) handle(e, offset, false);
       entry = next;
     }
-    if (pending) handle(pending & ~1, offset, true);
+    if (pending) handle(pending - (pending % 2), offset, true);
   } catch { /* the list head is gone */ }
 }
 
@@ -114,6 +114,8 @@ export function futexKeyFor(mm: AddressSpace, va: number, priv: boolean): string
       const pte = mm.pt.get(va - (va % 4096));
       if (pte & 1) return `p:${ptePa(pte) + (va % 4096)}`;
     }
+    // A shared futex on private memory is keyed apart from a private futex at the same address (as Linux's FUT_OFF_MMSHARED).
+    return `s${futexKey(mm, va)}`;
   }
   return futexKey(mm, va);
 }

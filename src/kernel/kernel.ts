@@ -6,29 +6,34 @@ import { Hart } from "../arch/riscv64/hart.js";
 import { PhysAllocator } from "../mm/phys.js";
 import { Clock, type ClockMode } from "./time/clock.js";
 import { TimerQueue } from "./time/timers.js";
-import { FifoRunQueue, type RunQueue } from "./sched/rr.js";
+import { Rq, type SchedPolicyName } from "./sched/core.js";
 import {
   Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE,
 } from "./task.js";
 import { handleTrap } from "./trap.js";
+import { processCpuTime } from "./time/posix-timers.js";
 import { deliverSignals, hasDeliverable, sendSignal } from "./signal.js";
-import { SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED } from "../abi/signal.js";
+import { SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU } from "../abi/signal.js";
 import type { FsContext } from "../fs/namei.js";
 import type { FdTable } from "../fs/file.js";
 import type { AddressSpace } from "../mm/mm.js";
 import { UserMemory } from "../mm/uaccess.js";
 import type { Mount } from "../fs/dentry.js";
-import { futexWake, exitRobustList } from "./futex.js";
+import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
+import { fillRandom } from "../drivers/chrdev.js";
 
 export interface KernelConfig {
   memoryBytes: number;
   clock: ClockMode;
   // Instructions a run() call may execute before returning to the kernel (the tick).
   tickBudget?: number;
+  // The fair class: EEVDF with BORE (default) or plain EEVDF.
+  sched?: SchedPolicyName;
 }
 
 export interface KernelTrace {
   syscall?(t: Task, nr: number, args: number[], result: number): void;
+  trap?(t: Task, cause: number, tval: number): void;
 }
 
 let yieldToHost: () => Promise<void> = () => new Promise((r) => setImmediate(r));
@@ -38,7 +43,7 @@ export class Kernel {
   readonly phys: PhysAllocator;
   readonly clock: Clock;
   readonly timers = new TimerQueue();
-  readonly rq: RunQueue = new FifoRunQueue();
+  readonly rq: Rq;
   readonly tasks = new Map<number, Task>();
   readonly groups = new Map<number, ThreadGroup>();
   readonly tickBudget: number;
@@ -61,6 +66,8 @@ export class Kernel {
   readonly bootId = this.newUuid();
   // Scheduler tunables under /proc/sys/kernel: [name, read, write?].
   sysctls: [string, () => string, ((v: string) => void)?][] = [];
+  // Called when a process has exited, before its children are reparented (tty hangup, orphaned groups).
+  readonly exitHooks: ((tg: ThreadGroup) => void)[] = [];
   private nextPid = 1;
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
@@ -70,6 +77,10 @@ export class Kernel {
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
     this.tickBudget = config.tickBudget ?? 100_000;
+    this.timers.attach(this.clock);
+    this.rq = new Rq({ policy: config.sched ?? "bore", monotonic: () => this.clock.monotonic(), tasks: () => this.tasks.values() });
+    this.timers.startTick(() => this.rq.schedulerTick());
+    this.sysctls.push(...this.rq.sysctls());
     // Under memory pressure, unused page-cache pages go first.
     this.phys.onOutOfMemory = () => this.phys.cache.trimAll() > 0;
   }
@@ -93,7 +104,7 @@ export class Kernel {
 
   newUuid(): string {
     const b = new Uint8Array(16);
-    crypto.getRandomValues(b);
+    fillRandom(b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     const h = Buffer.from(b).toString("hex");
@@ -101,20 +112,11 @@ export class Kernel {
   }
 
   loadavgText(): string {
-    const running = [...this.tasks.values()].filter((t) => t.state === TASK_RUNNING).length;
-    return `0.00 0.00 0.00 ${running}/${this.tasks.size} ${this.nextPid - 1}\n`;
+    return `${this.rq.loadavg.formatted().join(" ")} ${this.rq.nrRunning}/${this.tasks.size} ${this.nextPid - 1}\n`;
   }
 
   // /proc/[pid]/sched: what the scheduler knows of a task.
-  schedInfo(t: Task): string {
-    return `${t.comm} (${t.tid}, #threads: ${t.tg.threads.size})\n${"-".repeat(62)}\n` +
-      `se.sum_exec_runtime                          : ${(t.utime / 1e6).toFixed(6)}\n` +
-      `nr_switches                                  : ${t.nvcsw + t.nivcsw}\n` +
-      `nr_voluntary_switches                        : ${t.nvcsw}\n` +
-      `nr_involuntary_switches                      : ${t.nivcsw}\n` +
-      `policy                                       : ${t.policy}\n` +
-      `prio                                         : ${120 + t.nice}\n`;
-  }
+  schedInfo(t: Task): string { return this.rq.schedInfo(t); }
 
   allocPid(): number {
     for (;;) {
@@ -204,11 +206,13 @@ export class Kernel {
       return;
     }
     const delayMs = next === Infinity ? 1000 : Math.max(0, (next - this.clock.monotonic()) / 1e6);
+    let timedOut = false;
     await new Promise<void>((r) => {
-      const timer = setTimeout(() => { this.idleWake = null; r(); }, Math.min(delayMs, 1000));
+      const timer = setTimeout(() => { this.idleWake = null; timedOut = true; r(); }, Math.min(delayMs, 1000));
       this.idleWake = () => { clearTimeout(timer); r(); };
     });
-    if (this.clock.mode === "virtual" && next !== Infinity) this.clock.skipTo(Math.min(next, this.clock.monotonic()));
+    // Virtual time: a wait that ran out (no host event came) jumps to the timer.
+    if (this.clock.mode === "virtual" && next !== Infinity && timedOut) this.clock.skipTo(next);
   }
 
   hostWaiters = 0;
@@ -218,19 +222,28 @@ export class Kernel {
     this.switchTo(t);
     const hart = this.hart;
     if (this.clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = this.clock.monotonic(); }
+    // A task woken inside a syscall retries it before its signals are
+    // delivered: a wait that can now complete returns its result (the handler
+    // runs after); one that must sleep again is interrupted then.
+    let retry = t.inSyscall;
     for (;;) {
-      if (hasDeliverable(t)) {
+      if (!retry && hasDeliverable(t)) {
         deliverSignals(t);
         if (t.state !== TASK_RUNNING || this.current !== t) break;
       }
+      retry = false;
       const before = Number(hart.instret);
       const hostStart = this.clock.mode === "host" ? performance.now() : 0;
-      const cause = hart.run(this.tickBudget);
+      const cause = hart.run(this.timers.budget(this.tickBudget, this.clock.nsPerInsn));
       const ran = Number(hart.instret) - before;
       this.clock.setInstret(Number(hart.instret));
       const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
       t.utime += ns;
+      // The scheduler's clock counts retired instructions at the nominal rate in
+      // both clock modes: host stalls and JIT compiles are steal time to it.
+      this.rq.advance(ran * this.clock.nsPerInsn);
       this.checkCpuTimers(t);
+      if (this.trace.trap) this.trace.trap(t, cause, hart.trapValue);
       try {
         handleTrap(this, t, cause);
       } catch (e) {
@@ -247,6 +260,16 @@ export class Kernel {
   }
 
   private checkCpuTimers(t: Task): void {
+    // RLIMIT_CPU: SIGXCPU at the soft limit and every second past it; SIGKILL at the hard limit.
+    const [soft, hard] = t.tg.rlimits[0];
+    if (soft >= 0 || hard >= 0) {
+      const cpu = processCpuTime(t.tg) / 1e9;
+      if (hard >= 0 && cpu >= hard) this.exitGroup(t.tg, SIGKILL, "signal");
+      else if (soft >= 0 && cpu >= soft && cpu >= (t.tg.nextXcpu ?? soft)) {
+        t.tg.nextXcpu = Math.floor(cpu) + 1;
+        sendSignal(t.tg, { signo: SIGXCPU, code: 0x80 }, false);
+      }
+    }
     const it = t.tg.itimers;
     if (it) { it.virt.checkCpu(); it.prof.checkCpu(); }
     for (const pt of t.tg.posixTimers.values()) pt.timer.checkCpu();
@@ -265,7 +288,8 @@ export class Kernel {
     if (t.clearChildTid) {
       try {
         new UserMemory(t.mm).setU32(t.clearChildTid, 0);
-        futexWake(this, t.mm, t.clearChildTid, 1, 0xffffffff);
+        // A shared wake, as Linux's mm_release: glibc waits on the tid with a shared futex.
+        futexWakeKey(this, futexKeyFor(t.mm, t.clearChildTid, false), 1, 0xffffffff);
       } catch { /* the address went away: nothing to clear */ }
     }
     if (--t.mm.users === 0) t.mm.destroy();
@@ -283,7 +307,9 @@ export class Kernel {
   exitGroup(tg: ThreadGroup, sigOrCode: number, how: "exit" | "signal" | "core"): void {
     if (tg.exiting) return;
     tg.exiting = true;
-    tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (how === "core" ? 0x80 : 0);
+    // The core flag is reported when a dump would be made: RLIMIT_CORE 0 (the default) means none.
+    const dumps = how === "core" && tg.rlimits[4][0] !== 0 && tg.dumpable !== 0;
+    tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (dumps ? 0x80 : 0);
     for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);
   }
 
@@ -310,6 +336,7 @@ export class Kernel {
     for (const pt of tg.posixTimers.values()) pt.timer.disarm();
     tg.posixTimers.clear();
     tg.exitWait.wakeAll();
+    for (const h of this.exitHooks) h(tg);
     const reaper = this.findReaper(tg);
     for (const c of [...tg.children]) {
       // PR_SET_PDEATHSIG: the child learns its parent died.
@@ -372,7 +399,7 @@ export class Kernel {
     const parent = tg.parent;
     if (parent) {
       parent.childWait.wakeAll();
-      sendSignal(parent, { signo: SIGCHLD, code: CLD_STOPPED, pid: tg.pid, uid: 0, status: sig }, false);
+      if (!this.noCldStop(parent)) sendSignal(parent, { signo: SIGCHLD, code: CLD_STOPPED, pid: tg.pid, uid: 0, status: sig }, false);
     }
   }
 
@@ -386,8 +413,14 @@ export class Kernel {
     const parent = tg.parent;
     if (parent) {
       parent.childWait.wakeAll();
-      sendSignal(parent, { signo: SIGCHLD, code: CLD_CONTINUED, pid: tg.pid, uid: 0, status: SIGCONT }, false);
+      if (!this.noCldStop(parent)) sendSignal(parent, { signo: SIGCHLD, code: CLD_CONTINUED, pid: tg.pid, uid: 0, status: SIGCONT }, false);
     }
+  }
+
+  // SA_NOCLDSTOP on the parent's SIGCHLD: no signal for a child's stop or continue.
+  private noCldStop(parent: ThreadGroup): boolean {
+    const lead = [...parent.threads][0];
+    return !!lead && (lead.sighand.actions[SIGCHLD].flags & SA_NOCLDSTOP) !== 0;
   }
 
   // Ends the whole kernel (reboot(2), or the host asked).

@@ -14,6 +14,16 @@ import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from ".
 
 export const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);
 
+// A process group is orphaned when no member has a parent in another group of the same session.
+export function isOrphanedPgrp(k: Task["k"], pgid: number): boolean {
+  for (const g of k.groups.values()) {
+    if (g.pgid !== pgid || g.zombie) continue;
+    const p = g.parent;
+    if (p && !p.zombie && p.pgid !== pgid && p.sid === g.sid) return false;
+  }
+  return true;
+}
+
 function isIgnored(t: Task, sig: number): boolean {
   const h = t.sighand.actions[sig].handler;
   if (h === SIG_IGN) return true;
@@ -40,7 +50,7 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
     if (tg.stopped) anyThread.k.continueGroup(tg);
   }
   // An ignored signal that is not blocked is dropped at generation.
-  const blocked = task ? (task.sigmask & sigmask(sig)) !== 0n : false;
+  const blocked = ((task ?? tg.leader ?? anyThread).sigmask & sigmask(sig)) !== 0n;
   if (isIgnored(anyThread, sig) && !blocked) return;
   const pending = task ? task.pending : tg.shared;
   const bit = sigmask(sig);
@@ -122,7 +132,12 @@ export function deliverSignals(t: Task): void {
     if (act.handler === SIG_DFL) {
       const a = defaultAction(sig);
       if (a === "ign" || a === "cont") continue;
-      if (a === "stop") { t.k.stopGroup(t.tg, sig); return; }
+      if (a === "stop") {
+        // Job-control stops do not stop an orphaned process group (POSIX; Linux's is_orphaned_pgrp).
+        if (sig !== SIGSTOP && isOrphanedPgrp(t.k, t.tg.pgid)) continue;
+        t.k.stopGroup(t.tg, sig);
+        return;
+      }
       t.k.exitGroup(t.tg, sig, a === "core" ? "core" : "signal");
       return;
     }

@@ -6,7 +6,7 @@ import { TASK_STATE_SIZE } from "../arch/riscv64/layout.js";
 import type { AddressSpace } from "../mm/mm.js";
 import type { FdTable } from "../fs/file.js";
 import type { FsContext } from "../fs/namei.js";
-import type { Cred } from "../fs/inode.js";
+import type { TaskCred } from "../fs/inode.js";
 import { WaitQueue, type Waiter } from "./wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
@@ -89,6 +89,7 @@ export class ThreadGroup {
   stopReport = 0;
   contReport = false;
   dumpable = 1;
+  nextXcpu: number | undefined; // next CPU second at which RLIMIT_CPU sends SIGXCPU
   oomScoreAdj = 0;
   thpDisable = false;
   execed = false; // has called execve since fork (setpgid on a child then is EACCES)
@@ -165,7 +166,7 @@ export class Task implements Waiter {
     public mm: AddressSpace,
     public files: FdTable,
     public fs: FsContext,
-    public cred: Cred & { euid: number; egid: number; suid: number; sgid: number },
+    public cred: TaskCred,
     public sighand: SigHand,
   ) {}
 
@@ -178,7 +179,8 @@ export class Task implements Waiter {
   sleepOn(queues: WaitQueue[], deadline?: number): void {
     for (const q of queues) { q.add(this); this.waits.push(q); }
     if (deadline !== undefined) {
-      this.wakeTimer = this.k.timers.add(deadline, () => { this.timedOut = true; this.wake(); });
+      // A coarse timeout: the timer wheel (exact sleeps arm an hrtimer themselves).
+      this.wakeTimer = this.k.timers.addCoarse(deadline, () => { this.timedOut = true; this.wake(); });
     }
     this.state = TASK_INTERRUPTIBLE;
   }

@@ -2,8 +2,9 @@
 // breakpoints. A fault the address space cannot resolve becomes a signal.
 
 import * as C from "../arch/riscv64/layout.js";
-import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGKILL, SIG_DFL, SIG_IGN, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, sigmask } from "../abi/signal.js";
+import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGKILL, SIG_DFL, SIG_IGN, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, BUS_ADRERR, sigmask } from "../abi/signal.js";
 import { OutOfMemory } from "../mm/phys.js";
+import { SIGBUS_ADRERR } from "../mm/mm.js";
 import { ERESTARTSYS } from "../abi/errno.js";
 import { dispatchSyscall, BLOCK, NORETURN } from "../syscalls/table.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
@@ -58,7 +59,8 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
         if (!k.oomKill()) k.exitGroup(t.tg, SIGKILL, "signal");
         return;
       }
-      if (code !== 0) forceSignal(t, { signo: SIGSEGV, code, addr: va });
+      if (code === SIGBUS_ADRERR) forceSignal(t, { signo: SIGBUS, code: BUS_ADRERR, addr: va });
+      else if (code !== 0) forceSignal(t, { signo: SIGSEGV, code, addr: va });
       return;
     }
     case C.CAUSE_ILLEGAL:

@@ -17,6 +17,8 @@ export const MMAP_MIN_ADDR = 0x10000;
 
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
+// handleFault's answer for an access past the end of a mapped file: SIGBUS with BUS_ADRERR.
+export const SIGBUS_ADRERR = -2;
 
 export function pageDown(a: number): number { return a - (a % PAGE_SIZE); }
 export function pageUp(a: number): number { return Math.ceil(a / PAGE_SIZE) * PAGE_SIZE; }
@@ -280,6 +282,15 @@ export class AddressSpace {
     }
   }
 
+  // MADV_DONTFORK / DOFORK / WIPEONFORK / KEEPONFORK on a range.
+  setForkFlags(start: number, len: number, change: (v: Vma) => void): void {
+    const end = start + pageUp(len);
+    this.requireMapped(start, end);
+    const [i, j] = this.carve(start, end);
+    for (let k = i; k < j; k++) change(this.vmas[k]);
+    for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
+  }
+
   // MADV_DONTNEED: the pages go; private ones refault as zero (or file) pages.
   dropPages(start: number, len: number): void {
     if (start % PAGE_SIZE) kerr(EINVAL);
@@ -350,8 +361,7 @@ export class AddressSpace {
       this.invalidate(page);
       return 0;
     }
-    this.fillPage(vma, page);
-    return 0;
+    return this.fillPage(vma, page) ? 0 : SIGBUS_ADRERR;
   }
 
   private growStack(va: number): Vma | undefined {
@@ -367,7 +377,8 @@ export class AddressSpace {
     return v;
   }
 
-  private fillPage(vma: Vma, page: number): void {
+  // Fills a page on demand; false when a file mapping's page lies wholly past the file's end (SIGBUS).
+  private fillPage(vma: Vma, page: number): boolean {
     let pa: number;
     const shared = vma.sharedAnon;
     const index = (vma.offset + (page - vma.start)) / PAGE_SIZE;
@@ -376,8 +387,10 @@ export class AddressSpace {
       if (have !== undefined) { pa = have; this.phys.get(pa); }
       else { pa = this.phys.alloc(); this.phys.get(pa); shared.pages.set(index, pa); }
     } else if (vma.shared && vma.source) {
+      if (index * PAGE_SIZE >= pageUp(vma.source.size())) return false;
       pa = this.phys.cache.getPage(vma.source.key, vma.source, index);
     } else {
+      if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.alloc();
       if (vma.source && page < vma.fileEnd) {
         const bytes = this.phys.view(pa);
@@ -388,6 +401,7 @@ export class AddressSpace {
     this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | protToPte(vma.prot)));
     this.rssPages++;
     this.invalidate(page);
+    return true;
   }
 
   private breakCow(page: number, pte: number, vma: Vma): void {
@@ -416,9 +430,11 @@ export class AddressSpace {
     child.endData = this.endData; child.startStack = this.startStack;
     const dv = this.hart.dv;
     for (const v of this.vmas) {
+      if (v.dontFork) continue;
       const c = v.clone();
       if (c.sharedAnon) c.sharedAnon.refs++;
       child.vmas.push(c);
+      if (v.wipeOnFork && !v.shared) continue; // the child faults in zero pages
       this.pt.forEach(v.start, v.end, (va, off, pte) => {
         let p = pte;
         if (!v.shared) {

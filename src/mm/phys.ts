@@ -42,6 +42,7 @@ export class PhysAllocator {
     const f = this.free[--this.nfree];
     this.refs[f] = 1;
     const pa = f * PAGE_SIZE;
+    this.hart.jitFrameAlloc(pa); // translated code of the frame's old contents is stale
     if (zero) this.hart.u8.fill(0, RAM_BASE + pa, RAM_BASE + pa + PAGE_SIZE);
     return pa;
   }

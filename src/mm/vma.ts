@@ -35,11 +35,13 @@ export class Vma {
     public name = "",
     public growsDown = false,
     public sharedAnon: SharedAnon | null = null,
+    public dontFork = false, // MADV_DONTFORK: the child does not get this range
+    public wipeOnFork = false, // MADV_WIPEONFORK: the child gets zero pages here
   ) {}
 
   clone(): Vma {
     return new Vma(this.start, this.end, this.prot, this.shared, this.source, this.offset,
-      this.fileEnd, this.name, this.growsDown, this.sharedAnon);
+      this.fileEnd, this.name, this.growsDown, this.sharedAnon, this.dontFork, this.wipeOnFork);
   }
 
   // The VMA's part from `at` on; this one keeps [start, at).
@@ -57,6 +59,7 @@ export class Vma {
     return this.end === next.start && this.prot === next.prot && this.shared === next.shared &&
       this.source === next.source && this.name === next.name && this.growsDown === next.growsDown &&
       this.sharedAnon === next.sharedAnon && this.fileEnd === next.fileEnd &&
+      this.dontFork === next.dontFork && this.wipeOnFork === next.wipeOnFork &&
       (this.source === null || this.offset + (this.end - this.start) === next.offset);
   }
 }

@@ -14,13 +14,33 @@ import { um } from "./util.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 
 type Cred = Task["cred"];
+import { CAP_FULL } from "../fs/inode.js";
 const NGROUPS_MAX = 65536;
 
-function isRoot(c: Cred): boolean { return c.euid === 0; }
+const CAP_SETGID = 6n, CAP_SETUID = 7n;
+function capable(c: Cred, cap: bigint): boolean { return (c.capEff & (1n << cap)) !== 0n; }
+function isRoot(c: Cred): boolean { return capable(c, CAP_SETUID); }
+function isRootGid(c: Cred): boolean { return capable(c, CAP_SETGID); }
+
+// Capabilities follow uid changes as Linux's cap_emulate_setxuid: losing every
+// zero uid drops them (permitted kept with keepcaps); euid 0 -> n drops the
+// effective set; n -> 0 raises it to the permitted set.
+function fixCaps(t: Task, before: { uid: number; euid: number; suid: number }): void {
+  for (const th of t.tg.threads) {
+    const c = th.cred;
+    const hadZero = before.uid === 0 || before.euid === 0 || before.suid === 0;
+    const hasZero = c.uid === 0 || c.euid === 0 || c.suid === 0;
+    if (hadZero && !hasZero) { if (!t.keepCaps) c.capPrm = 0n; c.capEff = 0n; }
+    if (before.euid === 0 && c.euid !== 0) c.capEff = 0n;
+    if (before.euid !== 0 && c.euid === 0) c.capEff = c.capPrm;
+  }
+}
 
 // Each credential change applies to every thread of the process (as glibc's setxid broadcast makes it).
 function setCred(t: Task, change: (c: Cred) => void): number {
+  const before = { uid: t.cred.uid, euid: t.cred.euid, suid: t.cred.suid };
   for (const th of t.tg.threads) change(th.cred);
+  fixCaps(t, before);
   return 0;
 }
 
@@ -40,7 +60,7 @@ function setresuid(t: Task, r: number, e: number, s: number): number {
 
 function setresgid(t: Task, r: number, e: number, s: number): number {
   const c = t.cred;
-  const ok = (v: number) => keep(v) || isRoot(c) || v === c.gid || v === c.egid || v === c.sgid;
+  const ok = (v: number) => keep(v) || isRootGid(c) || v === c.gid || v === c.egid || v === c.sgid;
   if (!ok(r) || !ok(e) || !ok(s)) kerr(EPERM);
   return setCred(t, (x) => {
     if (!keep(r)) x.gid = r;
@@ -168,10 +188,10 @@ function capget(t: Task, hdrVa: number, dataVa: number): number {
   const words = version === 0x19980330 ? 1 : 2;
   const b = new Uint8Array(user_cap_data.size * words);
   const dv = new DataView(b.buffer);
-  const full = who.cred.euid === 0;
+  const part = (v: bigint, i: number) => Number((v >> BigInt(32 * i)) & 0xffffffffn);
+  const c = who.cred;
   for (let i = 0; i < words; i++) {
-    const v = full ? (i === 0 ? 0xffffffff : 0x1ff) : 0;
-    user_cap_data.write(dv, i * user_cap_data.size, { effective: v, permitted: v, inheritable: 0 });
+    user_cap_data.write(dv, i * user_cap_data.size, { effective: part(c.capEff, i), permitted: part(c.capPrm, i), inheritable: part(c.capInh, i) });
   }
   m.write(dataVa, b);
   return 0;
@@ -180,13 +200,15 @@ function capget(t: Task, hdrVa: number, dataVa: number): number {
 defineSyscalls({
   setuid: (t, uid) => {
     const c = t.cred;
+    if ((uid >>> 0) === 0xffffffff) kerr(EINVAL);
     if (isRoot(c)) return setCred(t, (x) => { x.uid = x.euid = x.suid = x.fsuid = uid >>> 0; });
     if (uid !== c.uid && uid !== c.suid) kerr(EPERM);
     return setCred(t, (x) => { x.euid = x.fsuid = uid >>> 0; });
   },
   setgid: (t, gid) => {
     const c = t.cred;
-    if (isRoot(c)) return setCred(t, (x) => { x.gid = x.egid = x.sgid = x.fsgid = gid >>> 0; });
+    if ((gid >>> 0) === 0xffffffff) kerr(EINVAL);
+    if (isRootGid(c)) return setCred(t, (x) => { x.gid = x.egid = x.sgid = x.fsgid = gid >>> 0; });
     if (gid !== c.gid && gid !== c.sgid) kerr(EPERM);
     return setCred(t, (x) => { x.egid = x.fsgid = gid >>> 0; });
   },
@@ -204,8 +226,8 @@ defineSyscalls({
   },
   setregid: (t, r, e) => {
     const c = t.cred;
-    if (!keep(r) && !isRoot(c) && r !== c.gid && r !== c.egid) kerr(EPERM);
-    if (!keep(e) && !isRoot(c) && e !== c.gid && e !== c.egid && e !== c.sgid) kerr(EPERM);
+    if (!keep(r) && !isRootGid(c) && r !== c.gid && r !== c.egid) kerr(EPERM);
+    if (!keep(e) && !isRootGid(c) && e !== c.gid && e !== c.egid && e !== c.sgid) kerr(EPERM);
     const newE = keep(e) ? c.egid : e >>> 0;
     const setSaved = !keep(r) || (!keep(e) && newE !== c.gid);
     return setCred(t, (x) => {
@@ -225,7 +247,7 @@ defineSyscalls({
   },
   setfsgid: (t, gid) => {
     const c = t.cred, old = c.fsgid;
-    if (isRoot(c) || [c.gid, c.egid, c.sgid, c.fsgid].includes(gid >>> 0)) setCred(t, (x) => { x.fsgid = gid >>> 0; });
+    if (isRootGid(c) || [c.gid, c.egid, c.sgid, c.fsgid].includes(gid >>> 0)) setCred(t, (x) => { x.fsgid = gid >>> 0; });
     return old;
   },
   getgroups: (t, size, va) => {
@@ -240,7 +262,7 @@ defineSyscalls({
     return g.length;
   },
   setgroups: (t, size, va) => {
-    if (!isRoot(t.cred)) kerr(EPERM);
+    if (!isRootGid(t.cred)) kerr(EPERM);
     if (size < 0 || size > NGROUPS_MAX) kerr(EINVAL);
     const dv = new DataView(um(t).read(va, 4 * size).buffer);
     const groups = Array.from({ length: size }, (_, i) => dv.getUint32(4 * i, true)).sort((a, b) => a - b);
@@ -249,11 +271,22 @@ defineSyscalls({
   capget: (t, hdr, data) => capget(t, hdr, data),
   capset: (t, hdr, data) => {
     if (!data) kerr(EFAULT);
-    um(t).read(hdr, 8);
-    const dv = new DataView(um(t).read(data, 24).buffer);
-    const eff = dv.getUint32(0, true), perm = dv.getUint32(4, true);
-    // Dropping is allowed; raising beyond what the task has is not.
-    if (!isRoot(t.cred) && (eff | perm) !== 0) kerr(EPERM);
+    const hdv = new DataView(um(t).read(hdr, 8).buffer);
+    const version = hdv.getUint32(0, true), pid = hdv.getInt32(4, true);
+    if (version !== 0x20080522 && version !== 0x20071026 && version !== 0x19980330) kerr(EINVAL);
+    if (pid !== 0 && pid !== t.tid) kerr(EPERM);
+    const words = version === 0x19980330 ? 1 : 2;
+    const dv = new DataView(um(t).read(data, 12 * words).buffer);
+    const get = (field: number) => {
+      let v = 0n;
+      for (let i = 0; i < words; i++) v |= BigInt(dv.getUint32(12 * i + field, true)) << BigInt(32 * i);
+      return v & CAP_FULL;
+    };
+    const eff = get(0), prm = get(4), inh = get(8);
+    const c = t.cred;
+    // Permitted may only shrink; effective must lie in the new permitted; inheritable within old inheritable|permitted.
+    if ((prm & ~c.capPrm) !== 0n || (eff & ~prm) !== 0n || (inh & ~(c.capInh | c.capPrm)) !== 0n) kerr(EPERM);
+    c.capEff = eff; c.capPrm = prm; c.capInh = inh;
     return 0;
   },
   setpgid: (t, pid, pgid) => setpgid(t, pid | 0, pgid | 0),

@@ -10,6 +10,7 @@ import {
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ } from "../abi/signal.js";
+const O_PATH_FLAG = 0o10000000;
 import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
@@ -141,6 +142,7 @@ function seekable(f: File): void { if (f.ops.stream) kerr(ESPIPE); }
 
 export function lseek(f: File, off: number, whence: number): number {
   seekable(f);
+  if (f.ops.seek) { if (whence < 0 || whence > 4) kerr(EINVAL); return (f.pos = f.ops.seek(f, off, whence)); }
   let base: number;
   switch (whence) {
     case SEEK_SET: base = 0; break;
@@ -233,7 +235,8 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
 }
 
 function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
-  const f = t.files.get(fd);
+  const f = t.files.getRaw(fd);
+  if ((f.flags & O_PATH_FLAG) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL) kerr(EBADF);
   const e = t.files.entry(fd)!;
   switch (cmd) {
     case F_DUPFD: case F_DUPFD_CLOEXEC:
@@ -250,6 +253,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
       if (!(f.inode instanceof PipeInode)) kerr(EBADF);
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
+      if ((arg >>> 0) > 0x7fffffff) kerr(EINVAL);
       if (arg > PIPE_MAX_SIZE && t.cred.euid !== 0) kerr(EPERM);
       return f.inode.pipe.resize(Math.max(arg, 4096));
     }
@@ -269,7 +273,11 @@ defineSyscalls({
     try { return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { f.put(); throw e; }
   },
   close: (t, fd) => { t.files.close(fd | 0); return 0; },
-  read: (t, fd, va, len) => doRead(t, t.files.get(fd | 0), va, len, null),
+  read: (t, fd, va, len) => {
+    const f = t.files.get(fd | 0);
+    if (len === 0) { checkRead(f); return 0; } // a zero-byte read never blocks
+    return doRead(t, f, va, len, null);
+  },
   write: (t, fd, va, len) => {
     const f = t.files.get(fd | 0);
     checkWrite(f);
@@ -287,10 +295,10 @@ defineSyscalls({
   pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkWrite(f); return doWrite(t, f, gatherIov(t, iov, cnt), posArg(pos)); },
   lseek: (t, fd, off, whence) => lseek(t.files.get(fd | 0), off, whence | 0),
   getdents64: (t, fd, va, count) => getdents64(t, fd | 0, va, count >>> 0),
-  dup: (t, fd) => t.files.alloc(t.files.get(fd | 0).get(), false, nofile(t)),
+  dup: (t, fd) => t.files.alloc(t.files.getRaw(fd | 0).get(), false, nofile(t)),
   dup3: (t, oldfd, newfd, flags) => {
     if ((flags & ~O_CLOEXEC) !== 0 || oldfd === newfd) kerr(EINVAL);
-    const f = t.files.get(oldfd | 0);
+    const f = t.files.getRaw(oldfd | 0);
     if (newfd < 0 || newfd >= nofile(t)) kerr(EBADF);
     t.files.install(newfd | 0, f.get(), (flags & O_CLOEXEC) !== 0);
     return newfd;

@@ -19,6 +19,21 @@ function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
   return resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
 }
 
+// The inode a stat call names; with AT_EMPTY_PATH and an empty path, the open
+// file at dirfd itself, which need not have a path (a pipe, a socket, stdio).
+function statTarget(t: Task, dirfd: number, pathVa: number, flags: number): { inode: Inode; mntId: number } {
+  if (flags & AT_EMPTY_PATH) {
+    const path = pathVa === 0 ? "" : pathArg(t, pathVa);
+    if (path === "" && (dirfd | 0) !== -100) {
+      const f = t.files.getRaw(dirfd | 0);
+      f.inode.revalidate();
+      return { inode: f.inode, mntId: f.path?.mnt.id ?? 0 };
+    }
+  }
+  const p = statPath(t, dirfd, pathVa, flags);
+  return { inode: p.dentry.inode, mntId: p.mnt.id };
+}
+
 function encodeStatfs(p: Path): Uint8Array {
   const sb = p.dentry.inode.sb;
   const s = sb.statfs();
@@ -60,23 +75,23 @@ function mayModify(t: Task, dir: Inode): void {
 export function getcwd(t: Task): string { return pathName(t.fs.cwd, t.fs.root); }
 
 defineSyscalls({
-  fstat: (t, fd, va) => { um(t).write(va, encodeStat(t.files.get(fd | 0).inode)); return 0; },
+  fstat: (t, fd, va) => { const i = t.files.getRaw(fd | 0).inode; i.revalidate(); um(t).write(va, encodeStat(i)); return 0; },
   newfstatat: (t, dirfd, pathVa, va, flags) => {
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800)) kerr(EINVAL);
-    um(t).write(va, encodeStat(statPath(t, dirfd, pathVa, flags).dentry.inode));
+    um(t).write(va, encodeStat(statTarget(t, dirfd, pathVa, flags).inode));
     return 0;
   },
   statx: (t, dirfd, pathVa, flags, mask, va) => {
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800 | 0x6000)) kerr(EINVAL);
     if (mask & 0x80000000) kerr(EINVAL); // STATX__RESERVED
     if ((flags & 0x6000) === 0x6000) kerr(EINVAL);
-    const p = statPath(t, dirfd, pathVa, flags);
-    um(t).write(va, encodeStatx(p.dentry.inode, p.mnt.id));
+    const s = statTarget(t, dirfd, pathVa, flags);
+    um(t).write(va, encodeStatx(s.inode, s.mntId));
     return 0;
   },
   statfs: (t, pathVa, va) => { um(t).write(va, encodeStatfs(resolveAt(t, -100, pathArg(t, pathVa), true))); return 0; },
   fstatfs: (t, fd, va) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.getRaw(fd | 0);
     if (!f.path) kerr(EINVAL);
     um(t).write(va, encodeStatfs(f.path));
     return 0;
@@ -85,7 +100,9 @@ defineSyscalls({
   faccessat2: (t, dirfd, pathVa, mode, flags) => access(t, dirfd, pathVa, mode, flags),
   readlinkat: (t, dirfd, pathVa, buf, size) => {
     if (size <= 0) kerr(EINVAL);
-    const p = statPath(t, dirfd, pathVa, AT_SYMLINK_NOFOLLOW | (pathVa === 0 ? 0 : 0));
+    // An empty path reads the link an O_PATH|O_NOFOLLOW descriptor refers to.
+    const empty = pathVa !== 0 && um(t).readCString(pathVa, 4096) === "";
+    const p = statPath(t, dirfd, pathVa, AT_SYMLINK_NOFOLLOW | (empty ? AT_EMPTY_PATH : 0));
     if (!isLnk(p.dentry.inode.mode)) kerr(EINVAL);
     const target = Buffer.from(p.dentry.inode.readlink());
     const n = Math.min(size, target.length);
@@ -106,7 +123,7 @@ defineSyscalls({
     return 0;
   },
   fchdir: (t, fd) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.getRaw(fd | 0);
     if (!f.path || !isDir(f.inode.mode)) kerr(ENOTDIR);
     t.fs.cwd = f.path;
     return 0;
@@ -128,7 +145,11 @@ defineSyscalls({
     const path = pathArg(t, pathVa);
     const w = walker(t);
     const { parent, name } = w.walkParent(startPath(t, dirfd, path), path);
-    if (name === null) kerr(flags & AT_REMOVEDIR ? (path.endsWith(".") ? EINVAL : EBUSY) : EISDIR);
+    if (name === null) {
+      if (!(flags & AT_REMOVEDIR)) kerr(EISDIR);
+      // rmdir "d/.." names a non-empty directory; "d/." is EINVAL; "/" is busy.
+      kerr(/(^|\/)\.\.\/*$/.test(path) ? ENOTEMPTY : /(^|\/)\.\/*$/.test(path) ? EINVAL : EBUSY);
+    }
     const victim = w.lookupLast(parent, name, false, false);
     if (!victim) kerr(ENOENT);
     requireNotReadOnly(parent);
@@ -141,6 +162,7 @@ defineSyscalls({
       if (!isDir(victim.dentry.inode.mode)) kerr(ENOTDIR);
       dir.rmdir(name);
     } else {
+      if (path.endsWith("/")) kerr(isDir(victim.dentry.inode.mode) ? EISDIR : ENOTDIR);
       if ((victim.dentry.inode.mode & S_IFMT) === S_IFDIR) kerr(EISDIR);
       dir.unlink(name);
     }

@@ -20,7 +20,7 @@ import { isDir, isReg, type Inode } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { inotifyFile, InotifyInode } from "../fs/notify.js";
 import { IN_CLOEXEC, IN_NONBLOCK, IN_ALL_EVENTS, IN_MASK_ADD, IN_MASK_CREATE, IN_DONT_FOLLOW, IN_ONLYDIR, IN_ONESHOT, IN_EXCL_UNLINK } from "../abi/misc.js";
-import { permission, MAY_READ } from "../fs/namei.js";
+import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
 
 function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
@@ -62,7 +62,8 @@ function xattrTarget(t: Task, kind: "path" | "lpath" | "fd", arg: number): { ino
 }
 
 function xattrName(t: Task, va: number): string {
-  const name = um(t).readCString(va, 256);
+  let name: string;
+  try { name = um(t).readCString(va, 256); } catch (e) { if ((e as KernelError).errno === 36) kerr(ERANGE); throw e; }
   if (name.length === 0 || name.length > XATTR_NAME_MAX) kerr(ERANGE);
   return name;
 }
@@ -83,7 +84,8 @@ function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
   const { inode, ro } = xattrTarget(t, kind, arg);
   if (ro) kerr(30);
   const name = xattrName(t, nameVa);
-  if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid) kerr(EPERM);
+  if (name.startsWith("user.") && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
+  if (name.startsWith("trusted.") && t.cred.euid !== 0) kerr(EPERM);
   inode.setxattr(name, size ? um(t).read(valVa, size) : new Uint8Array(0), flags);
   return 0;
 }
@@ -110,7 +112,7 @@ function removexattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa
 const memfdSb = new TmpSuperBlock();
 export class MemfdInode extends TmpFile {
   seals = F_SEAL_SEAL;
-  constructor(readonly name: string) { super(memfdSb, 0o777, null); }
+  constructor(readonly name: string) { super(memfdSb, 0o777, null); this.nlink = 0; }
   override write(off: number, src: Uint8Array): number {
     if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) kerr(EPERM);
     if ((this.seals & F_SEAL_GROW) && off + src.length > this.size) kerr(EPERM);
@@ -126,7 +128,8 @@ export class MemfdInode extends TmpFile {
 function memfdCreate(t: Task, nameVa: number, flags: number): number {
   if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC | (0x3f << 26))) kerr(EINVAL);
   if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) kerr(EINVAL);
-  const name = um(t).readCString(nameVa, 249);
+  let name: string;
+  try { name = um(t).readCString(nameVa, 249); } catch (e) { if ((e as KernelError).errno === 36) kerr(EINVAL); throw e; }
   const inode = new MemfdInode(name);
   if (flags & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)) inode.seals = 0;
   if (flags & MFD_NOEXEC_SEAL) { inode.mode &= ~0o111; inode.seals |= F_SEAL_EXEC; }
@@ -198,6 +201,11 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
     if ((inPipe && inOffVa) || (outPipe && outOffVa)) kerr(ESPIPE);
   }
   if (kind === "sendfile" && inF.ops.stream && !(inF.inode instanceof PipeInode)) kerr(EINVAL);
+  if (kind === "sendfile" && (outF.flags & 0o2000)) kerr(EINVAL);
+  if (kind === "copy" && inF.inode === outF.inode) {
+    const ip = inOffVa ? um(t).i64(inOffVa) : inF.pos, op = outOffVa ? um(t).i64(outOffVa) : outF.pos;
+    if (ip < op + len && op < ip + len) kerr(EINVAL);
+  }
   if (len === 0) return 0;
   const r = transfer(t, inF, readOff(t, inOffVa), outF, kind === "sendfile" ? null : readOff(t, outOffVa), len, (flags & SPLICE_F_NONBLOCK) !== 0);
   if (r.n < 0) return BLOCK;

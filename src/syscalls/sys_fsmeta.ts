@@ -85,6 +85,7 @@ function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
 function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
   const oldPath = oldVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, oldVa);
+  if (oldPath === "" && (flags & AT_EMPTY_PATH) && t.files.getRaw(olddir).tmpfileNoLink) kerr(ENOENT);
   const src = resolveAt(t, olddir, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0, (flags & AT_EMPTY_PATH) !== 0);
   if (isDir(src.dentry.inode.mode)) kerr(EPERM);
   const newPath = pathArg(t, newVa);
@@ -137,12 +138,12 @@ function chown(t: Task, inode: Inode, uid: number, gid: number): void {
   if ((u !== -1 || g !== -1) && isReg(inode.mode) && (inode.mode & 0o6000)) inode.mode &= ~0o6000;
 }
 
-function chmod(t: Task, inode: Inode, mode: number): void {
+function chmod(t: Task, inode: Inode, mode: number, p: Path | null = null): void {
   owner(t, inode);
   let m = mode & 0o7777;
   if (t.cred.fsuid !== 0 && inode.gid !== t.cred.fsgid && !t.cred.groups.includes(inode.gid)) m &= ~0o2000;
   inode.setMode(m);
-  fsnotify(null, inode, IN_ATTRIB);
+  fsnotify(p, inode, IN_ATTRIB);
 }
 
 defineSyscalls({
@@ -174,8 +175,8 @@ defineSyscalls({
     if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);
     return 0;
   },
-  fsync: (t, fd) => { const f = t.files.get(fd | 0); f.inode.pageCache?.writeBack(f.inode); return 0; },
-  fdatasync: (t, fd) => { const f = t.files.get(fd | 0); f.inode.pageCache?.writeBack(f.inode); return 0; },
+  fsync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); f.inode.pageCache?.writeBack(f.inode); return 0; },
+  fdatasync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); f.inode.pageCache?.writeBack(f.inode); return 0; },
   sync: () => 0,
   syncfs: (t, fd) => { t.files.get(fd | 0); return 0; },
   renameat2: (t, od, ov, nd, nv, flags) => rename(t, od | 0, ov, nd | 0, nv, flags >>> 0),
@@ -206,7 +207,7 @@ defineSyscalls({
   fchmodat: (t, dirfd, pathVa, mode) => {
     const p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), true);
     requireNotReadOnly(p);
-    chmod(t, p.dentry.inode, mode);
+    chmod(t, p.dentry.inode, mode, p);
     return 0;
   },
   fchownat: (t, dirfd, pathVa, uid, gid, flags) => {

@@ -86,7 +86,7 @@ function futex(t: Task, uaddr: number, opFull: number, val: number, timeout: num
   const priv = (opFull & FUTEX_PRIVATE_FLAG) !== 0;
   const realtime = (opFull & FUTEX_CLOCK_REALTIME) !== 0;
   const op = opFull & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-  if (realtime && op !== FUTEX_WAIT && op !== FUTEX_WAIT_BITSET && op !== FUTEX_LOCK_PI2) kerr(ENOSYS);
+  if (realtime && op !== FUTEX_WAIT_BITSET && op !== FUTEX_WAIT_REQUEUE_PI && op !== FUTEX_LOCK_PI2) kerr(ENOSYS);
   switch (op) {
     case FUTEX_WAIT: return futexWait(t, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY, priv, false, false);
     case FUTEX_WAIT_BITSET: return futexWait(t, uaddr, val, timeout, val3, priv, true, realtime);

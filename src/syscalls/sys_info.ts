@@ -142,7 +142,7 @@ defineSyscalls({
     const dv = new DataView(b.buffer);
     const k = t.k;
     sysinfoStruct.write(dv, 0, {
-      uptime: Math.floor(k.clock.monotonic() / 1e9), loads0: 0, loads1: 0, loads2: 0,
+      uptime: Math.floor(k.clock.monotonic() / 1e9), loads0: k.rq.loadavg.sysinfoLoads()[0], loads1: k.rq.loadavg.sysinfoLoads()[1], loads2: k.rq.loadavg.sysinfoLoads()[2],
       totalram: k.phys.frames * 4096, freeram: k.phys.freeFrames * 4096, sharedram: 0, bufferram: 0,
       totalswap: 0, freeswap: 0, procs: k.tasks.size, totalhigh: 0, freehigh: 0, mem_unit: 1,
     });
@@ -162,21 +162,6 @@ defineSyscalls({
   getrlimit: (t, res, va) => prlimit(t, 0, res, 0, va),
   setrlimit: (t, res, va) => prlimit(t, 0, res, va, 0),
   riscv_hwprobe: (t, pairs, count, size, cpus, flags) => hwprobe(t, pairs, count, size, cpus, flags >>> 0),
-  sched_yield: (t) => { t.k.needResched = true; t.k.rq.yield?.(t); return 0; },
-  sched_getaffinity: (t, pid, len, va) => {
-    findTask(t, pid);
-    if (len < 8 || len % 8) kerr(EINVAL);
-    const b = new Uint8Array(8);
-    b[0] = 1;
-    um(t).write(va, b);
-    return 8;
-  },
-  sched_setaffinity: (t, pid, len, va) => {
-    findTask(t, pid);
-    const set = um(t).read(va, Math.min(len, 128));
-    if (!(set[0] & 1)) kerr(EINVAL); // no CPU Ghost has
-    return 0;
-  },
 });
 
 export { EFAULT };

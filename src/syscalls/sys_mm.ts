@@ -6,7 +6,7 @@ import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
   MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
-  MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED,
+  MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
   MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
 } from "../abi/mman.js";
 import { um } from "./util.js";
@@ -53,12 +53,11 @@ defineSyscalls({
     checkAs(t, pageUp(len));
     if (!(flags & MAP_ANONYMOUS)) {
       const f = t.files.get(fd | 0);
-      if (!f.path) kerr(EBADF);
       if (isDir(f.inode.mode)) kerr(ENODEV);
       if (!f.readable) kerr(EACCES);
       if (shared && (p & PROT_WRITE) && !f.writable) kerr(EACCES);
       if (isReg(f.inode.mode)) {
-        opts.source = inodeSource(f.inode, pathName(f.path, t.fs.root));
+        opts.source = inodeSource(f.inode, f.path ? pathName(f.path, t.fs.root) : f.memfdName || "anon_inode");
         opts.offset = off;
         opts.name = opts.source.path;
       } else if (f.inode.rdev !== ((1 << 8) | 5)) {
@@ -85,8 +84,11 @@ defineSyscalls({
       case MADV_DONTNEED: case MADV_FREE:
         t.mm.dropPages(addr, len);
         return 0;
-      case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_DONTFORK:
-      case MADV_DOFORK: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+      case MADV_DONTFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
+      case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
+      case MADV_WIPEONFORK: t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
+      case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
+      case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
       case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
         return 0; // hints: nothing to do in Ghost's memory model
       default: return kerr(EINVAL);

@@ -238,7 +238,6 @@ defineSyscalls({
       deadline = Math.max(deadline, 1);
     }
     tf.timer.arm(deadline, interval);
-    if (deadline && deadline <= c.monotonic()) tf.timer.expire();
     return 0;
   },
   timerfd_gettime: (t, fd, va) => {

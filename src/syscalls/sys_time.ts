@@ -1,51 +1,75 @@
-// Clocks and sleeps: clock_gettime/getres, gettimeofday, nanosleep,
-// clock_nanosleep. CPU-time clocks read the task's accounted runtime.
+// Clocks and sleeps: clock_gettime/getres/settime, gettimeofday,
+// settimeofday, nanosleep, clock_nanosleep. CPU-time clocks read the
+// task's accounted runtime. Sleeps are exact hrtimers; an absolute
+// CLOCK_REALTIME sleep sits on the REALTIME base and follows clock changes.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, EFAULT, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../abi/errno.js";
+import { EINVAL, EFAULT, EPERM, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../abi/errno.js";
 import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM,
-  TIMER_ABSTIME, timespec, timeval, CPUCLOCK_PERTHREAD_MASK, CPUCLOCK_CLOCK_MASK,
+  TIMER_ABSTIME, timespec, timeval, timezone, CPUCLOCK_PERTHREAD_MASK, CPUCLOCK_CLOCK_MASK, CPUCLOCK_SCHED,
 } from "../abi/time.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
-import type { Task } from "../kernel/task.js";
+import { TICK_NSEC } from "../kernel/time/clock.js";
+import type { ClockBaseId } from "../kernel/time/timers.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
 
 const NS = 1_000_000_000;
+// KTIME_SEC_MAX less 30 years of uptime: the latest wall time that may be set.
+const SETTOD_SEC_MAX = 9_223_372_036 - 30 * 365 * 24 * 3600;
 
-function processCpu(t: Task): number {
-  let n = t.tg.deadUtime + t.tg.deadStime;
-  for (const th of t.tg.threads) n += th.utime + th.stime;
+function groupCpu(g: ThreadGroup): number {
+  let n = g.deadUtime + g.deadStime;
+  for (const th of g.threads) n += th.utime + th.stime;
   return n;
+}
+
+// The task or process a CPU-time clock id names (~pid << 3 | flags), as
+// Linux's lookup_task: a thread clock must be of the caller's own process.
+function cpuClockTarget(t: Task, clock: number): { thread: Task | null; group: ThreadGroup } {
+  if ((clock & CPUCLOCK_CLOCK_MASK) === 3) kerr(EINVAL);
+  const id = ~(clock >> 3);
+  if (clock & CPUCLOCK_PERTHREAD_MASK) {
+    const o = id === 0 ? t : t.k.tasks.get(id);
+    if (!o || o.tg !== t.tg) kerr(EINVAL);
+    return { thread: o, group: o.tg };
+  }
+  if (id === 0) return { thread: null, group: t.tg };
+  const g = t.k.tasks.get(id)?.tg ?? t.k.groups.get(id);
+  if (!g) kerr(EINVAL);
+  return { thread: null, group: g };
 }
 
 // A clock's current value in ns; EINVAL for clocks that do not exist.
 export function clockNow(t: Task, clock: number): number {
   const c = t.k.clock;
   if (clock < 0) {
-    // CPU clocks of another process or thread: ~pid << 3 | flags.
-    const id = ~(clock >> 3);
-    if ((clock & CPUCLOCK_CLOCK_MASK) === 3) kerr(EINVAL);
-    if (clock & CPUCLOCK_PERTHREAD_MASK) {
-      const o = id === 0 ? t : t.k.tasks.get(id);
-      if (!o || (id !== 0 && o.tg !== t.tg)) kerr(EINVAL);
-      return o.utime + o.stime;
-    }
-    const g = id === 0 ? t.tg : t.k.groups.get(id);
-    if (!g) kerr(EINVAL);
-    const lead = [...g.threads][0];
-    return lead ? processCpu(lead) : g.deadUtime + g.deadStime;
+    const { thread, group } = cpuClockTarget(t, clock);
+    return thread ? thread.utime + thread.stime : groupCpu(group);
   }
   switch (clock) {
-    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM: return c.realtime();
-    case CLOCK_TAI: return c.realtime() + 37 * NS;
-    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
-    case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM: return c.monotonic();
-    case CLOCK_PROCESS_CPUTIME_ID: return processCpu(t);
+    case CLOCK_REALTIME: case CLOCK_REALTIME_ALARM: return c.realtime();
+    case CLOCK_REALTIME_COARSE: return c.realtimeCoarse();
+    case CLOCK_TAI: return c.realtime() + c.taiOffset;
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM: return c.monotonic();
+    case CLOCK_MONOTONIC_COARSE: return c.monotonicCoarse();
+    case CLOCK_PROCESS_CPUTIME_ID: return groupCpu(t.tg);
     case CLOCK_THREAD_CPUTIME_ID: return t.utime + t.stime;
     default: return kerr(EINVAL);
   }
+}
+
+// clock_getres: 1 ns for the high-resolution clocks and the scheduler's CPU
+// clocks, a tick for the coarse ones and the PROF/VIRT CPU clocks.
+function clockRes(t: Task, clock: number): number {
+  if (clock < 0) {
+    cpuClockTarget(t, clock);
+    return (clock & CPUCLOCK_CLOCK_MASK) === CPUCLOCK_SCHED ? 1 : TICK_NSEC;
+  }
+  clockNow(t, clock);
+  return clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? TICK_NSEC : 1;
 }
 
 export function writeTimespec(t: Task, va: number, ns: number): void {
@@ -65,39 +89,62 @@ export function readTimespec(t: Task, va: number, allowNegative = false): number
   return s * NS + Number(nsec);
 }
 
-// Sleeps until an absolute monotonic deadline; kept across restarts.
-function sleepUntil(t: Task, deadline: number, remVa: number): number {
-  const now = t.k.clock.monotonic();
-  if (now >= deadline) return 0;
-  t.restart = deadline;
+// A parked sleep: which clock base its hrtimer is on, and when it expires
+// in that clock's time.
+interface SleepState { base: ClockBaseId; expires: number }
+
+function baseNow(t: Task, base: ClockBaseId): number {
+  const c = t.k.clock;
+  return base === "realtime" ? c.realtime() : base === "tai" ? c.realtime() + c.taiOffset : c.monotonic();
+}
+
+// Sleeps until the state's expiry; kept across restarts.
+function sleepUntil(t: Task, st: SleepState, remVa: number): number {
+  if (baseNow(t, st.base) >= st.expires) return 0;
+  t.restart = st;
   t.restartCode = remVa ? ERESTART_RESTARTBLOCK : ERESTARTNOHAND;
-  if (remVa) t.pendingRemaining = { va: remVa, deadline };
-  t.sleepOn([], deadline);
+  if (remVa) t.pendingRemaining = { va: remVa, deadline: st.expires };
+  t.sleepOn([]);
+  t.wakeTimer = t.k.timers.addHr(st.base, st.expires, () => { t.timedOut = true; t.wake(); });
   return BLOCK;
 }
 
 function nanosleep(t: Task, clock: number, flags: number, reqVa: number, remVa: number): number {
-  let deadline = t.restart as number | null;
-  if (deadline === null) {
+  let st = t.restart as SleepState | null;
+  if (st === null) {
     const req = readTimespec(t, reqVa);
-    const c = t.k.clock;
     if (flags & TIMER_ABSTIME) {
-      // Absolute: convert the clock's deadline into monotonic time.
-      const offset = clock === CLOCK_REALTIME || clock === CLOCK_TAI ? c.realtime() - c.monotonic() + (clock === CLOCK_TAI ? 37 * NS : 0) : 0;
-      deadline = req - offset;
+      // Absolute: on the clock's own base (a relative sleep always counts monotonic time).
+      const base: ClockBaseId = clock === CLOCK_REALTIME ? "realtime" : clock === CLOCK_TAI ? "tai" : clock === CLOCK_BOOTTIME ? "boottime" : "monotonic";
+      st = { base, expires: req };
       remVa = 0;
     } else {
-      deadline = c.monotonic() + req;
+      st = { base: "monotonic", expires: t.k.clock.monotonic() + req };
     }
   }
-  return sleepUntil(t, deadline, remVa);
+  return sleepUntil(t, st, remVa);
 }
+
+function isRoot(t: Task): boolean { return t.cred.euid === 0; }
 
 defineSyscalls({
   clock_gettime: (t, clock, va) => { writeTimespec(t, va, clockNow(t, clock | 0)); return 0; },
   clock_getres: (t, clock, va) => {
-    clockNow(t, clock | 0);
-    if (va) writeTimespec(t, va, clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000 : 1);
+    const res = clockRes(t, clock | 0);
+    if (va) writeTimespec(t, va, res);
+    return 0;
+  },
+  clock_settime: (t, clock, va) => {
+    const c = clock | 0;
+    // Only CLOCK_REALTIME can be set; a CPU clock never (EPERM), the others do not exist for this (EINVAL).
+    const cpu = c < 0 || c === CLOCK_PROCESS_CPUTIME_ID || c === CLOCK_THREAD_CPUTIME_ID;
+    if (c !== CLOCK_REALTIME && !cpu) kerr(EINVAL);
+    if (cpu) { um(t).read(va, timespec.size); if (c < 0) cpuClockTarget(t, c); kerr(EPERM); }
+    const dv = new DataView(um(t).read(va, timespec.size).buffer);
+    const sec = timespec.getBig(dv, 0, "tv_sec"), nsec = timespec.getBig(dv, 0, "tv_nsec");
+    if (sec < 0n || nsec < 0n || nsec >= BigInt(NS) || sec >= BigInt(SETTOD_SEC_MAX)) kerr(EINVAL);
+    if (!isRoot(t)) kerr(EPERM);
+    t.k.clock.setRealtime(Number(sec) * NS + Number(nsec));
     return 0;
   },
   gettimeofday: (t, tv, tz) => {
@@ -107,7 +154,34 @@ defineSyscalls({
       timeval.write(new DataView(b.buffer), 0, { tv_sec: Math.floor(ns / NS), tv_usec: Math.floor((ns % NS) / 1000) });
       um(t).write(tv, b);
     }
-    if (tz) um(t).write(tz, new Uint8Array(8));
+    if (tz) {
+      const b = new Uint8Array(timezone.size);
+      timezone.write(new DataView(b.buffer), 0, { tz_minuteswest: t.k.clock.tzMinutesWest, tz_dsttime: t.k.clock.tzDstTime });
+      um(t).write(tz, b);
+    }
+    return 0;
+  },
+  settimeofday: (t, tv, tz) => {
+    let ns: number | null = null;
+    if (tv) {
+      const dv = new DataView(um(t).read(tv, timeval.size).buffer);
+      const sec = timeval.getBig(dv, 0, "tv_sec"), usec = timeval.getBig(dv, 0, "tv_usec");
+      if (usec > 1_000_000n || usec < 0n) kerr(EINVAL);
+      if (sec < 0n || usec === 1_000_000n || sec >= BigInt(SETTOD_SEC_MAX)) kerr(EINVAL);
+      ns = Number(sec) * NS + Number(usec) * 1000;
+    }
+    let zone: { west: number; dst: number } | null = null;
+    if (tz) {
+      const dv = new DataView(um(t).read(tz, timezone.size).buffer);
+      zone = { west: timezone.get(dv, 0, "tz_minuteswest"), dst: timezone.get(dv, 0, "tz_dsttime") };
+    }
+    if (!isRoot(t)) kerr(EPERM);
+    if (zone) {
+      if (zone.west > 15 * 60 || zone.west < -15 * 60) kerr(EINVAL);
+      t.k.clock.tzMinutesWest = zone.west;
+      t.k.clock.tzDstTime = zone.dst;
+    }
+    if (ns !== null) t.k.clock.setRealtime(ns);
     return 0;
   },
   nanosleep: (t, req, rem) => nanosleep(t, CLOCK_MONOTONIC, 0, req, rem),

@@ -138,7 +138,9 @@ defineSyscalls({
       } else deadline = tm.timer.now() + value;
     }
     tm.timer.arm(deadline, interval);
-    if (deadline && deadline <= tm.timer.now()) tm.timer.expire();
+    tm.resetOverrun();
+    // CPU-clock timers already due fire at once; wall-clock ones fire from the timer queue.
+    if (deadline && deadline <= tm.timer.now() && tm.timer.clock !== "mono" && tm.timer.clock !== "real") tm.timer.expire();
     return 0;
   },
   timer_gettime: (t, id, va) => {
@@ -146,7 +148,7 @@ defineSyscalls({
     writeItimerspec(t, va, tm.timer.remaining(), tm.timer.interval);
     return 0;
   },
-  timer_getoverrun: (t, id) => Math.min(getTimer(t, id | 0).timer.overrunReported, 0x7fffffff),
+  timer_getoverrun: (t, id) => Math.min(getTimer(t, id | 0).lastOverrun, 0x7fffffff),
   timer_delete: (t, id) => {
     const tm = getTimer(t, id | 0);
     tm.timer.disarm();

@@ -176,7 +176,8 @@ test("/etc files and mount points for busybox init", () => {
                    "mount -t devpts devpts /dev/pts", "mount -t tmpfs tmpfs /tmp"]) {
     assert.match(inittab, new RegExp(`^::sysinit:/bin/${m}$`, "m"), m);
   }
-  assert.match(inittab, /^::respawn:\/bin\/cttyhack \/bin\/sh -l$/m);
+  assert.match(inittab, /^::once:-\/etc\/init\.d\/console$/m);
+  assert.equal(statSync(join(rootfs, "etc/init.d/console")).mode & 0o111, 0o111, "/etc/init.d/console is executable");
   assert.match(inittab, /^::shutdown:/m);
   for (const d of ["proc", "sys", "dev", "dev/pts", "tmp", "root", "home", "mnt", "var", "run", "usr/lib", "lib"]) {
     assert.ok(lstatSync(join(rootfs, d)).isDirectory(), `/${d} is a directory`);

@@ -3,44 +3,12 @@
  *
  * The program re-executes itself with a mode word in argv[1]. Under
  * qemu-user (GHOST_TEST_QEMU=1) a riscv64 program cannot execve another
- * riscv64 program directly (no binfmt_misc), so exec_prog() goes through the
+ * riscv64 program directly (no binfmt_misc), so kt_exec() goes through the
  * host's qemu-riscv64 instead; #! scripts cannot be tested there. */
 #include "ptest.h"
 #include <pthread.h>
 
 extern char **environ;
-
-static char rootdir[PATH_MAX]; /* repository root (kt_self is <root>/build/userland3/exec) */
-
-/* The busybox binary: /bin/busybox in Ghost's root, build/rootfs/bin/busybox for qemu. */
-static const char *busybox(void)
-{
-    static char path[PATH_MAX + 32];
-    if (!kt_qemu())
-        return "/bin/busybox";
-    snprintf(path, sizeof path, "%s/build/rootfs/bin/busybox", rootdir);
-    return path;
-}
-
-/* execve a riscv64 program (under qemu: through the host's qemu-riscv64). */
-static int exec_prog(const char *path, char *const argv[], char *const envp[])
-{
-    if (!kt_qemu())
-        return execve(path, argv, envp);
-    const char *qemu = getenv("KT_QEMU_BIN");
-    if (!qemu)
-        qemu = "/usr/bin/qemu-riscv64";
-    char *qargv[64];
-    int n = 0;
-    qargv[n++] = (char *)"qemu-riscv64";
-    qargv[n++] = (char *)"-0";
-    qargv[n++] = argv[0];
-    qargv[n++] = (char *)path;
-    for (int i = 1; argv[i] && n < 63; i++)
-        qargv[n++] = argv[i];
-    qargv[n] = NULL;
-    return execve(qemu, qargv, envp);
-}
 
 /* ---------------- modes run in the re-executed image ---------------- */
 
@@ -127,7 +95,7 @@ static void vfork_exec(void)
     if (c == 0) {
         vflag = 1; /* shared with the parent until exec (real vfork) */
         kt_msleep(30);
-        exec_prog(busybox(), bargv, environ);
+        kt_exec(kt_busybox(), bargv, environ);
         _exit(127);
     }
     long long dt = kt_now_ms() - t0;
@@ -144,7 +112,7 @@ static void vfork_exec(void)
     char *fargv[] = {(char *)"false", NULL};
     c = vfork();
     if (c == 0) {
-        exec_prog(busybox(), fargv, environ);
+        kt_exec(kt_busybox(), fargv, environ);
         _exit(127);
     }
     kt_check_exit(c, 1, "vfork + execve(/bin/busybox false) exits 1");
@@ -154,7 +122,7 @@ static void vfork_exec(void)
     char *senv[] = {(char *)"KT_EXEC_VAR=v=1", (char *)(kt_qemu() ? "GHOST_TEST_QEMU=1" : "X=1"), NULL};
     c = vfork();
     if (c == 0) {
-        exec_prog(kt_self, sargv, senv);
+        kt_exec(kt_self, sargv, senv);
         _exit(127);
     }
     kt_check_exit(c, 0, "vfork + execve of itself sees exactly the new argv and envp");
@@ -175,7 +143,7 @@ static void vfork_exec(void)
     char *iargv[] = {kt_self, (char *)"ids", fdstr, NULL};
     c = fork();
     if (c == 0) {
-        exec_prog(kt_self, iargv, environ);
+        kt_exec(kt_self, iargv, environ);
         _exit(127);
     }
     close(p[1]);
@@ -192,7 +160,7 @@ static const char *exec_thread_path;
 static void *exec_thread(void *arg)
 {
     char **a = arg;
-    exec_prog(exec_thread_path, a, environ);
+    kt_exec(exec_thread_path, a, environ);
     return NULL;
 }
 
@@ -248,7 +216,7 @@ static void cloexec(void)
     argv[9] = NULL;
     pid_t pid = fork();
     if (pid == 0) {
-        exec_prog(kt_self, argv, environ);
+        kt_exec(kt_self, argv, environ);
         _exit(255);
     }
     int st;
@@ -286,7 +254,7 @@ static void signals_across_exec(void)
         sigprocmask(SIG_BLOCK, &m, NULL);
         raise(SIGINT); /* stays pending */
         char *argv[] = {kt_self, (char *)"sigs", NULL};
-        exec_prog(kt_self, argv, environ);
+        kt_exec(kt_self, argv, environ);
         _exit(255);
     }
     int st;
@@ -381,12 +349,6 @@ int main(int argc, char **argv)
         return mode_main(argc, argv);
     kt_init(argc, argv);
     kt_watchdog(60);
-    snprintf(rootdir, sizeof rootdir, "%s", kt_self);
-    for (int i = 0; i < 3; i++) {
-        char *slash = strrchr(rootdir, '/');
-        if (slash)
-            *slash = 0;
-    }
     vfork_exec();
     exec_from_thread();
     cloexec();

@@ -21,12 +21,56 @@
 
 /* Absolute path of the running program (for re-executing itself). */
 static char kt_self[PATH_MAX];
+/* The repository root (kt_self is <root>/build/userland3/<name>). */
+static char kt_root[PATH_MAX];
 
 static __attribute__((unused)) void kt_init(int argc, char **argv)
 {
     (void)argc;
     if (!realpath(argv[0], kt_self))
         snprintf(kt_self, sizeof kt_self, "%s", argv[0]);
+    snprintf(kt_root, sizeof kt_root, "%s", kt_self);
+    for (int i = 0; i < 3; i++) {
+        char *slash = strrchr(kt_root, '/');
+        if (slash)
+            *slash = 0;
+    }
+}
+
+/*
+ * execve a riscv64 program. Under qemu-user (no binfmt_misc on the host) a
+ * guest cannot execve another riscv64 binary directly, so this goes through
+ * the host's qemu-riscv64 (KT_QEMU_BIN, default /usr/bin/qemu-riscv64),
+ * keeping argv[0]. The pid, open fds, signal mask and ignored signals carry
+ * over exactly as with a direct execve.
+ */
+static __attribute__((unused)) int kt_exec(const char *path, char *const argv[], char *const envp[])
+{
+    if (!kt_qemu())
+        return execve(path, argv, envp);
+    const char *qemu = getenv("KT_QEMU_BIN");
+    if (!qemu)
+        qemu = "/usr/bin/qemu-riscv64";
+    char *qargv[64];
+    int n = 0;
+    qargv[n++] = (char *)"qemu-riscv64";
+    qargv[n++] = (char *)"-0";
+    qargv[n++] = argv[0];
+    qargv[n++] = (char *)path;
+    for (int i = 1; argv[i] && n < 63; i++)
+        qargv[n++] = argv[i];
+    qargv[n] = NULL;
+    return execve(qemu, qargv, envp);
+}
+
+/* The busybox binary: /bin/busybox in Ghost's root, build/rootfs/bin/busybox for qemu. */
+static __attribute__((unused)) const char *kt_busybox(void)
+{
+    static char path[PATH_MAX + 32];
+    if (!kt_qemu())
+        return "/bin/busybox";
+    snprintf(path, sizeof path, "%s/build/rootfs/bin/busybox", kt_root);
+    return path;
 }
 
 /*

@@ -5,13 +5,16 @@
 #include <pthread.h>
 #include <sched.h>
 #include <linux/futex.h>
+#include <stdatomic.h>
 
 #define NTHREADS 64
 #define NITER 2000
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
-static volatile int start_flag;
+static int start_flag;
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static pid_t tids[NTHREADS];
 static pid_t pids[NTHREADS];
 static __thread int tls_var = 7;
@@ -22,8 +25,10 @@ static void *contend(void *arg)
     tids[i] = gettid();
     pids[i] = getpid();
     tls_var = 1000 + i;
+    pthread_mutex_lock(&gate_mu); /* wait (blocked, not spinning) until all 64 exist */
     while (!start_flag)
-        sched_yield();
+        pthread_cond_wait(&gate_cv, &gate_mu);
+    pthread_mutex_unlock(&gate_mu);
     for (int k = 0; k < NITER; k++) {
         pthread_mutex_lock(&mu);
         long v = counter;
@@ -43,7 +48,10 @@ static void mutex_contention(void)
         if (pthread_create(&th[i], NULL, contend, (void *)(intptr_t)i) == 0)
             created++;
     CHECK_EQ(created, NTHREADS, "64 threads created");
+    pthread_mutex_lock(&gate_mu);
     start_flag = 1;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
     int joins_ok = 1;
     for (int i = 0; i < created; i++) {
         void *ret = NULL;
@@ -69,6 +77,42 @@ static void mutex_contention(void)
     CHECK(distinct, "gettid is distinct in every thread and differs from the pid");
     CHECK(same_pid, "getpid is the same in every thread");
     CHECK_EQ(gettid(), me, "the main thread's tid is the pid");
+}
+
+/* ---- threads spinning on sched_yield must not starve the others ---- */
+static atomic_int yield_go;
+static void *yield_spin(void *arg)
+{
+    while (!atomic_load(&yield_go))
+        sched_yield();
+    return arg;
+}
+
+static void yield_spinners(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        pthread_t t[8];
+        for (int i = 0; i < 8; i++)
+            pthread_create(&t[i], NULL, yield_spin, NULL);
+        kt_msleep(20);
+        atomic_store(&yield_go, 1);
+        for (int i = 0; i < 8; i++)
+            pthread_join(t[i], NULL);
+        _exit(0);
+    }
+    long long t0 = kt_now_ms();
+    int st = 0;
+    pid_t w;
+    while ((w = waitpid(c, &st, WNOHANG)) == 0 && kt_now_ms() - t0 < 10000)
+        kt_msleep(5);
+    if (w == 0) {
+        kill(c, SIGKILL);
+        kt_waitpid(c, NULL, 0);
+    }
+    kt_check(w == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+             "8 threads spinning on sched_yield do not starve the thread that will stop them",
+             "not done after %lld ms", kt_now_ms() - t0);
 }
 
 /* ---- condition variables ---- */
@@ -207,6 +251,8 @@ static void raw_clone(void)
     CHECK_EQ(clone_ran, 1, "the cloned thread ran to completion");
     CHECK_EQ(clone_seen_ctid, tid, "CLONE_CHILD_SETTID stored the tid in the child's word");
     CHECK_EQ(ctid_word, 0, "CLONE_CHILD_CLEARTID zeroes the word (and futex-wakes) when the thread exits");
+    /* the word is cleared a little before the thread is completely gone */
+    KT_WAIT_FOR(syscall(SYS_tgkill, getpid(), tid, 0) != 0, 2000);
     CHECK_ERR(syscall(SYS_tgkill, getpid(), tid, 0), ESRCH, "the exited thread is gone (tgkill 0 is ESRCH)");
 }
 
@@ -303,6 +349,12 @@ static void robust(void)
     pthread_mutex_unlock(&rmu);
 
     /* process-shared robust mutex; the owner process dies */
+    void *head;
+    size_t len;
+    if (kt_qemu() && syscall(SYS_get_robust_list, 0, &head, &len) != 0 && errno == ENOSYS) {
+        kt_skip("robust mutexes across process death", "qemu-user 7.2 has no set_robust_list");
+        goto unrecoverable;
+    }
     pthread_mutex_t *sm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
     pthread_mutex_init(sm, &a);
@@ -312,8 +364,19 @@ static void robust(void)
         _exit(0);
     }
     kt_check_exit(c, 0, "child locked the shared robust mutex and exited");
-    CHECK_EQ(pthread_mutex_lock(sm), EOWNERDEAD, "shared robust mutex whose owner process died gives EOWNERDEAD");
-    pthread_mutex_consistent(sm);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2; /* a timed lock, so that a missing owner-died wakeup fails instead of hanging */
+    int r = pthread_mutex_timedlock(sm, &ts);
+    CHECK_EQ(r, EOWNERDEAD, "shared robust mutex whose owner process died gives EOWNERDEAD");
+    if (r == ETIMEDOUT) {
+        kt_fail("a blocked locker gets EOWNERDEAD when the owner process dies holding the lock",
+                "not tried: the mutex is still held by the dead process");
+        munmap(sm, 4096);
+        goto unrecoverable;
+    }
+    if (r == EOWNERDEAD)
+        pthread_mutex_consistent(sm);
     pthread_mutex_unlock(sm);
 
     /* a waiter blocked in the kernel is woken when the owner dies */
@@ -325,21 +388,24 @@ static void robust(void)
     }
     kt_msleep(10);
     long long t0 = kt_now_ms();
-    int r = pthread_mutex_lock(sm);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 2;
+    r = pthread_mutex_timedlock(sm, &ts);
     CHECK_EQ(r, EOWNERDEAD, "a blocked locker gets EOWNERDEAD when the owner process dies holding the lock");
     kt_check(kt_now_ms() - t0 < 3000, "the blocked locker was woken promptly", "%lld ms", kt_now_ms() - t0);
     if (r == EOWNERDEAD)
         pthread_mutex_consistent(sm);
     pthread_mutex_unlock(sm);
     kt_waitpid(c, NULL, 0);
+    munmap(sm, 4096);
 
+unrecoverable:
     /* without consistent, unlock makes it unrecoverable */
     pthread_create(&t, NULL, lock_and_die, &rmu);
     pthread_join(t, NULL);
     CHECK_EQ(pthread_mutex_lock(&rmu), EOWNERDEAD, "EOWNERDEAD again");
     pthread_mutex_unlock(&rmu);
     CHECK_EQ(pthread_mutex_lock(&rmu), ENOTRECOVERABLE, "unlocking without consistent makes it ENOTRECOVERABLE");
-    munmap(sm, 4096);
 }
 
 /* ---- pthread_kill targets one thread ---- */
@@ -400,6 +466,7 @@ int main(int argc, char **argv)
     kt_init(argc, argv);
     kt_watchdog(60);
     mutex_contention();
+    yield_spinners();
     condvars();
     raw_clone();
     exits();

@@ -4,8 +4,9 @@
 
 import { readFileSync } from "node:fs";
 import * as L from "./layout.js";
+import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
 
-interface HartExports {
+interface HartExports extends JitHartExports {
   run(budget: number): number;
   setAsid(asid: number): void;
   tlbFlushAll(): void;
@@ -26,6 +27,22 @@ function hartModule(): WebAssembly.Module {
 
 const TWO32 = 0x100000000;
 
+// GHOST_JIT=0 turns the JIT off; GHOST_JIT_THRESHOLD, GHOST_JIT_BATCH and
+// GHOST_JIT_WARMUP tune it (see JitOptions; 1, 1 and 0 translate every block
+// before it first runs: the tests use that); GHOST_JIT_STATS=1 prints its
+// figures to stderr at exit.
+function jitOptions(): JitOptions | undefined {
+  const env = process.env;
+  if (env["GHOST_JIT"] === "0") return undefined;
+  const num = (v: string | undefined, d: number, min: number): number =>
+    (v !== undefined && v !== "" && Number(v) >= min ? Math.floor(Number(v)) : d);
+  return {
+    threshold: num(env["GHOST_JIT_THRESHOLD"], 50, 1),
+    batch: num(env["GHOST_JIT_BATCH"], 8, 1),
+    warmup: num(env["GHOST_JIT_WARMUP"], 3_000_000, 0),
+  };
+}
+
 export class Hart {
   readonly memory: WebAssembly.Memory;
   readonly u8: Uint8Array;
@@ -33,13 +50,16 @@ export class Hart {
   readonly ramSize: number;
   private readonly x: Int32Array; // x registers as (lo, hi) pairs
   private readonly wasm: HartExports;
+  // The translator of hot guest code to WebAssembly (jit/jit.ts), unless turned off.
+  readonly jit: Jit | undefined;
   // The address space whose table the MMU walks now (owned by mm/).
   currentMm: object | undefined;
 
-  constructor(ramBytes: number) {
+  constructor(ramBytes: number, jit = jitOptions()) {
     const pages = Math.ceil((L.RAM_BASE + ramBytes) / 65536);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const inst = new WebAssembly.Instance(hartModule(), { env: { memory: this.memory } });
+    const table = new WebAssembly.Table({ initial: 256, element: "anyfunc" });
+    const inst = new WebAssembly.Instance(hartModule(), { env: { memory: this.memory, table } });
     this.wasm = inst.exports as unknown as HartExports;
     this.u8 = new Uint8Array(this.memory.buffer);
     this.dv = new DataView(this.memory.buffer);
@@ -49,9 +69,24 @@ export class Hart {
     this.wasm.tlbFlushAll();
     // time CSR: 10 MHz, as Linux's riscv timebase on common boards.
     this.setTimeBase(0n, 0n, 0.01);
+    if (jit) {
+      this.jit = new Jit(this.memory, table, this.wasm, jit);
+      if (process.env["GHOST_JIT_STATS"] === "1") {
+        const j = this.jit;
+        process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify(j.stats)}\n`));
+      }
+    }
   }
 
-  run(budget: number): number { return this.wasm.run(budget); }
+  // Runs the current task until a trap or until about `budget` instructions
+  // retired (the JIT may overshoot by one translated block); returns the cause.
+  run(budget: number): number { return this.jit ? this.jit.run(budget) : this.wasm.run(budget); }
+
+  // fence.i for the whole machine (the riscv_flush_icache syscall): translated
+  // code is re-checked against memory before it runs again.
+  jitFlush(): void { this.jit?.flush(); }
+  // PhysAllocator.alloc hands out frame `pa` anew: translations of it are stale.
+  jitFrameAlloc(pa: number): void { this.jit?.frameAlloc(pa); }
   get trapCause(): number { return this.dv.getUint32(L.TRAP_CAUSE, true); }
   get trapValue(): number { return Number(this.dv.getBigUint64(L.TRAP_TVAL, true)); }
 

@@ -18,6 +18,20 @@ export const TIME_BASE = HART + 584;
 export const TIME_BASE_INSTRET = HART + 592;
 export const TIME_PER_INSN_Q32 = HART + 600;
 export const RAM_SIZE = HART + 608;
+export const JIT_EXIT = HART + 768;
+export const JIT_DIRTY = HART + 772;
+export const JIT_LEFT = HART + 776;
+export const JIT_IBASE = HART + 784;
+export const JIT_HOT_PC = HART + 792;
+export const JIT_DIRTY_LIST = HART + 832;
+export const JIT_DIRTY_MAX = 32;
+export const JIT_MAP = 0x40000;
+export const JIT_MAP_ENTRIES = 4096;
+export const JIT_COUNTERS = 0x50000;
+export const JIT_COUNTER_MASK = 0x7fff;
+export const JIT_CODE_BITS = 0x70000;
+export const TLB_R = 0x10000;
+export const TLB_W = TLB_R + 4096 * 16;
 
 export const RAM_BASE = 0x100000;
 
@@ -34,6 +48,11 @@ export const CAUSE_INSN_PAGE_FAULT = 12;
 export const CAUSE_LOAD_PAGE_FAULT = 13;
 export const CAUSE_STORE_PAGE_FAULT = 15;
 export const CAUSE_BUDGET = 0x100;
+export const CAUSE_FENCE_I = 0x101;
+export const CAUSE_JIT_HOT = 0x180;
+export const CAUSE_JIT_DIRTY = 0x181;
+export const CAUSE_JIT_MISS = 0x182;
+export const JIT_CODE_WRITTEN = 0xffff;
 
 export const ACC_R = 0;
 export const ACC_W = 1;

@@ -90,10 +90,10 @@ export class ProcFile extends Inode {
 export class ProcLink extends Inode {
   readonly sb = procSb;
   readonly ino: number;
-  constructor(readonly key: string, private readonly target: () => string, private readonly magic?: () => Path | null) {
+  constructor(readonly key: string, private readonly target: () => string, private readonly magic?: () => Path | null, perm = 0o777) {
     super();
     this.ino = procIno(key);
-    this.mode = S_IFLNK | 0o777;
+    this.mode = S_IFLNK | perm;
   }
   override readlink(): string { return this.target(); }
   override get size(): number { return Buffer.byteLength(this.target()); }

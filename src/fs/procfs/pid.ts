@@ -38,7 +38,7 @@ export function fdTarget(f: File, root: Path): string {
   if (f.path) return pathName(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
-  if (host.hostFd !== undefined) return host.isTty ? "/dev/console" : (f.inode.mode & 0o170000) === 0o010000 ? `pipe:[${f.inode.ino}]` : `/dev/fd/${host.hostFd}`;
+  if (host.hostFd !== undefined) return host.isTty ? "/dev/console" : (f.inode.mode & 0o170000) === 0o010000 ? `pipe:[${f.inode.ino}]` : `host:[fd${host.hostFd}]`;
   const fs = f.inode.sb.fsType;
   if (fs === "anon_inodefs") {
     const name = f.inode.constructor.name.replace(/Inode$/, "").toLowerCase().replace("pidfd", "pidfd").replace("epoll", "eventpoll");
@@ -85,9 +85,10 @@ export function statLine(t: Task, k: Kernel): string {
   const { ign, cgt } = sigMasks(t);
   const pending = t.pending.mask | tg.shared.mask;
   const fields = [
-    t.tid, `(${t.comm})`, taskState(t)[0], tg.parent?.pid ?? 0, tg.pgid, tg.sid, 0, -1, 0x400000,
+    t.tid, `(${t.comm})`, taskState(t)[0], tg.parent?.pid ?? 0, tg.pgid, tg.sid,
+    (tg.ctty as { rdev?: number } | null)?.rdev ?? 0, (tg.ctty as { pgrp?: number } | null)?.pgrp || -1, 0x400000,
     0, 0, 0, 0, ticks(t.utime), ticks(t.stime), ticks(tg.childUtime), ticks(tg.childStime),
-    20 + t.nice, t.nice, tg.threads.size, 0, ticks(tg.startTime), vm.size * PAGE_SIZE, vm.rss,
+    t.policy === 1 || t.policy === 2 ? -1 - t.rtPriority : 20 + t.nice, t.nice, tg.threads.size, 0, ticks(tg.startTime), vm.size * PAGE_SIZE, vm.rss,
     "18446744073709551615", mm.startCode, mm.endCode, mm.startStack, 0, 0,
     (pending & 0x7fffffffn).toString(), (t.sigmask & 0x7fffffffn).toString(), (ign & 0x7fffffffn).toString(), (cgt & 0x7fffffffn).toString(),
     0, 0, 0, tg.exitSignal, 0, t.rtPriority, t.policy, 0, 0, 0,
@@ -169,7 +170,7 @@ export function mountsText(k: Kernel, root: Path): string {
 function fdDir(t: Task, key: string, info: boolean): ProcDir {
   const entries: Entries = () => [...t.files.entries()].map(([fd, e]) => [String(fd), () => info
     ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? 0o2000000 : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n`)
-    : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path)]);
+    : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path, 0o700)]);
   return new ProcDir(key, entries, 0o500);
 }
 

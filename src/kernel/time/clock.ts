@@ -5,10 +5,21 @@
 export type ClockMode = "host" | "virtual";
 
 export const NSEC_PER_SEC = 1_000_000_000;
+// The tick period at HZ=1000: the resolution of the coarse clocks and jiffies.
+export const TICK_NSEC = 1_000_000;
+// Wall-clock start of a virtual-clock run: fixed, so runs are reproducible.
+export const VIRTUAL_BOOT_REALTIME = 1_700_000_000 * NSEC_PER_SEC;
 
 export class Clock {
   // Offset added to monotonic time to get CLOCK_REALTIME.
   realtimeOffset: number;
+  // CLOCK_TAI - CLOCK_REALTIME.
+  taiOffset = 37 * NSEC_PER_SEC;
+  // The kernel's timezone (settimeofday/gettimeofday).
+  tzMinutesWest = 0;
+  tzDstTime = 0;
+  // Called after CLOCK_REALTIME was set (absolute realtime timers move with it).
+  onClockWasSet: (() => void) | null = null;
   private readonly hostStart = performance.now();
   private idleSkipped = 0;
   private instret = 0;
@@ -17,7 +28,7 @@ export class Clock {
 
   constructor(readonly mode: ClockMode, virtualHz = 100_000_000, bootRealtimeNs?: number) {
     this.virtualHz = virtualHz;
-    const realNow = bootRealtimeNs ?? (mode === "virtual" ? 1_700_000_000 * NSEC_PER_SEC : Date.now() * 1e6);
+    const realNow = bootRealtimeNs ?? (mode === "virtual" ? VIRTUAL_BOOT_REALTIME : Date.now() * 1e6);
     this.realtimeOffset = realNow;
   }
 
@@ -31,6 +42,19 @@ export class Clock {
   }
 
   realtime(): number { return this.monotonic() + this.realtimeOffset; }
+
+  // The COARSE clocks: the time at the last tick.
+  monotonicCoarse(): number { return Math.floor(this.monotonic() / TICK_NSEC) * TICK_NSEC; }
+  realtimeCoarse(): number { return this.monotonicCoarse() + this.realtimeOffset; }
+
+  // Jiffies since boot (HZ=1000).
+  jiffies(): number { return Math.floor(this.monotonic() / TICK_NSEC); }
+
+  // clock_settime(CLOCK_REALTIME) / settimeofday: monotonic time is untouched.
+  setRealtime(ns: number): void {
+    this.realtimeOffset = ns - this.monotonic();
+    this.onClockWasSet?.();
+  }
 
   // Virtual mode: idle time passes at once.
   skipTo(mono: number): void {

@@ -5,7 +5,7 @@
 import { SIGALRM, SIGVTALRM, SIGPROF, SI_TIMER, SI_KERNEL, sigmask } from "../../abi/signal.js";
 import { sendSignal } from "../signal.js";
 import type { TimerHandle } from "./timers.js";
-import type { Task, ThreadGroup } from "../task.js";
+import type { Task, ThreadGroup, SigInfo } from "../task.js";
 import type { Kernel } from "../kernel.js";
 
 export type TimerClock = "mono" | "real" | "process-cpu" | "thread-cpu";
@@ -104,16 +104,31 @@ export class PosixTimer {
     this.timer = new SignalTimer(k, clock, () => this.deliver(), cpuOf);
   }
 
+  // The last signal this timer queued; while it is still pending, further
+  // expirations only add to its si_overrun (Linux counts them when it is taken).
+  private queued: SigInfo | null = null;
+
+  private isQueued(): boolean {
+    const q = this.queued;
+    if (!q) return false;
+    const { tg, thread } = this.target;
+    return tg.shared.queue.includes(q) || (thread?.pending.queue.includes(q) ?? false);
+  }
+
   private deliver(): void {
     if (this.notify === "none") return;
-    const { tg, thread } = this.target;
-    const pendingMask = (thread ? thread.pending.mask : 0n) | tg.shared.mask;
-    const queued = [...tg.shared.queue, ...(thread?.pending.queue ?? [])].some((q) => q.timerid === this.id);
-    if (this.pending && queued && (pendingMask & sigmask(this.signo))) { this.timer.overrun++; return; }
-    this.pending = true;
-    const info = { signo: this.signo, code: SI_TIMER, timerid: this.id, overrun: this.timer.overrun, value: this.value };
-    this.timer.overrunReported = this.timer.overrun;
+    const missed = this.timer.overrun;
     this.timer.overrun = 0;
+    if (this.isQueued()) { this.queued!.overrun = (this.queued!.overrun ?? 0) + 1 + missed; return; }
+    const { tg, thread } = this.target;
+    const info: SigInfo = { signo: this.signo, code: SI_TIMER, timerid: this.id, overrun: missed, value: this.value };
+    this.queued = info;
     if (thread) sendSignal(thread, info, true); else sendSignal(tg, info, false);
+    // An ignored signal is never queued: nothing to count overruns against.
+    if (!this.isQueued()) this.queued = null;
   }
+
+  // timer_getoverrun: the overrun count of the last signal (0 after timer_settime).
+  get lastOverrun(): number { return this.queued?.overrun ?? 0; }
+  resetOverrun(): void { if (!this.isQueued()) this.queued = null; else this.queued!.overrun = 0; }
 }

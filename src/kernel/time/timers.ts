@@ -1,70 +1,141 @@
-// The kernel's timer queue: callbacks ordered by their monotonic deadline in
-// a binary heap (an hrtimer base). The earliest deadline tells the idle loop
-// how long it may sleep.
+// The timer subsystem of one CPU: the hrtimer clock bases, the timer wheel
+// for coarse timeouts, and the periodic tick (HZ=1000), itself an hrtimer.
+//
+// - add(deadline, fn): an exact hrtimer on CLOCK_MONOTONIC (deadline in
+//   monotonic ns). nanosleep, clock_nanosleep, timerfd and POSIX timers.
+// - addHr(base, expires, fn): an hrtimer on another clock base, expiry in
+//   that clock's time (absolute CLOCK_REALTIME sleeps follow clock_settime).
+// - addCoarse(deadline, fn): a timer-wheel timeout, rounded up to a jiffy
+//   and to its wheel level's granularity. poll/epoll/futex/… timeouts.
+//
+// The tick runs only while the CPU is busy (NO_HZ idle): next() — what the
+// idle loop sleeps until — leaves it out; nextEvent() — how far the hart may
+// run before the kernel must look at the timers again — includes it.
 
-export interface TimerHandle { cancel(): void; readonly deadline: number }
+import { Hrtimer, HrtimerBase, type ClockBaseId, type TimerHandle } from "./hrtimer.js";
+import { TimerWheel } from "./wheel.js";
+import type { Clock } from "./clock.js";
 
-interface Entry { deadline: number; seq: number; fn: () => void; live: boolean }
+export type { TimerHandle, ClockBaseId };
+
+export const HZ = 1000;
+export const TICK_NSEC = 1_000_000_000 / HZ;
+
+export function jiffiesOf(monoNs: number): number { return Math.floor(monoNs / TICK_NSEC); }
 
 export class TimerQueue {
-  private heap: Entry[] = [];
+  readonly bases: Record<ClockBaseId, HrtimerBase>;
+  readonly wheel = new TimerWheel();
   private seq = 0;
+  private clock: Clock | null = null;
+  private tick: Hrtimer | null = null;
+  // The tick lives on a base of its own so the idle loop can leave it out.
+  private readonly tickBase = new HrtimerBase("monotonic", () => 0);
+  private readonly all: HrtimerBase[];
+  private tickFn: (() => void) | null = null;
+  // Count of expirations of the tick (for tests and /proc).
+  ticks = 0;
 
-  add(deadline: number, fn: () => void): TimerHandle {
-    const e: Entry = { deadline, seq: this.seq++, fn, live: true };
-    this.push(e);
-    return { cancel: () => { e.live = false; }, deadline };
+  constructor(clock?: Clock) {
+    const realOffset = () => (this.clock ? this.clock.realtimeOffset : 0);
+    this.bases = {
+      monotonic: new HrtimerBase("monotonic", () => 0),
+      boottime: new HrtimerBase("boottime", () => 0),
+      realtime: new HrtimerBase("realtime", realOffset),
+      tai: new HrtimerBase("tai", () => realOffset() + (this.clock ? this.clock.taiOffset : 0)),
+    };
+    this.all = [...Object.values(this.bases), this.tickBase];
+    if (clock) this.attach(clock);
   }
 
-  // Earliest live deadline, or Infinity.
+  attach(clock: Clock): void { this.clock = clock; }
+
+  private now(): number { return this.clock ? this.clock.monotonic() : 0; }
+
+  // An exact timer at a CLOCK_MONOTONIC deadline.
+  add(deadline: number, fn: () => void): TimerHandle { return this.addHr("monotonic", deadline, fn); }
+
+  addHr(base: ClockBaseId, expires: number, fn: () => void): Hrtimer {
+    const b = this.bases[base];
+    const t = new Hrtimer(b, expires, fn, this.seq++);
+    b.add(t);
+    return t;
+  }
+
+  // A coarse timeout on the timer wheel; `deadline` is monotonic ns.
+  addCoarse(deadline: number, fn: () => void): TimerHandle {
+    const expires = Math.ceil(deadline / TICK_NSEC);
+    const w = this.wheel.add(expires, fn, jiffiesOf(this.now()));
+    return { cancel: () => w.cancel(), get deadline() { return w.bucketExpiry * TICK_NSEC; } };
+  }
+
+  // Starts the periodic tick; `fn` runs at every jiffy boundary while armed.
+  startTick(fn: () => void): void {
+    this.tickFn = fn;
+    if (!this.tick) this.armTick();
+  }
+
+  private armTick(): void {
+    // hrtimer_forward: the next period boundary after now (missed ones are skipped).
+    this.tick = new Hrtimer(this.tickBase, (jiffiesOf(this.now()) + 1) * TICK_NSEC, () => this.onTick(), this.seq++);
+    this.tickBase.add(this.tick);
+  }
+
+  private onTick(): void {
+    this.ticks++;
+    this.armTick();
+    this.tickFn?.();
+  }
+
+  // The earliest hrtimer, in monotonic ns, optionally leaving out the tick.
+  private nextHr(skipTick: boolean): number {
+    let m = Infinity;
+    for (const b of this.all) {
+      if (b === this.tickBase) continue;
+      const f = b.first();
+      if (f && f.deadline < m) m = f.deadline;
+    }
+    if (!skipTick && this.tick && this.tick.deadline < m) m = this.tick.deadline;
+    return m;
+  }
+
+  // When the idle CPU must wake: the earliest timer other than the tick.
   next(): number {
-    while (this.heap.length && !this.heap[0].live) this.pop();
-    return this.heap.length ? this.heap[0].deadline : Infinity;
+    const w = this.wheel.nextExpiry();
+    return Math.min(this.nextHr(true), w === Infinity ? Infinity : w * TICK_NSEC);
   }
 
-  // Runs every timer due at `now`, in deadline order.
+  // The next event the running CPU must stop for (the tick included).
+  nextEvent(): number {
+    const w = this.wheel.nextExpiry();
+    return Math.min(this.nextHr(false), w === Infinity ? Infinity : w * TICK_NSEC);
+  }
+
+  // Instructions the hart may retire before the next event, at `nsPerInsn`,
+  // at least 1 and at most `max`.
+  budget(max: number, nsPerInsn: number): number {
+    const next = this.nextEvent();
+    if (next === Infinity) return max;
+    const n = Math.ceil((next - this.now()) / nsPerInsn);
+    return Math.max(1, Math.min(max, n));
+  }
+
+  // Runs every timer due at `now` (monotonic ns): hrtimers in expiry order,
+  // then the wheel up to the current jiffy.
   expire(now: number): number {
     let n = 0;
-    while (this.heap.length && this.heap[0].deadline <= now) {
-      const e = this.pop();
-      if (e.live) { e.live = false; e.fn(); n++; }
-    }
-    return n;
-  }
-
-  private less(a: Entry, b: Entry): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
-  }
-
-  private push(e: Entry): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
-  }
-
-  private pop(): Entry {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l], h[m])) m = l;
-        if (r < h.length && this.less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
+    for (;;) {
+      let best: Hrtimer | null = null;
+      for (const b of this.all) {
+        const f = b.first();
+        if (f && f.deadline <= now && (!best || f.deadline < best.deadline || (f.deadline === best.deadline && f.seq < best.seq))) best = f;
       }
+      if (!best) break;
+      best.base.remove(best);
+      best.fn();
+      n++;
     }
-    return top;
+    n += this.wheel.run(jiffiesOf(now));
+    return n;
   }
 }

@@ -5,12 +5,16 @@
 // Registers live in linear memory (layout.ts). A trap leaves PC at the
 // instruction that trapped (for ecall too: the kernel steps over it), and
 // nothing of a faulting instruction is committed.
+//
+// With the JIT (src/arch/riscv64/jit/), jitRun() below is the entry instead:
+// it runs translated code where there is some and this interpreter elsewhere.
 
 import {
-  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_ADDR, RES_VALID, INSTRET,
-  TIME_BASE, TIME_BASE_INSTRET, TIME_PER_INSN_Q32, TLB_R, TLB_W, TLB_MASK,
+  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_VALID, INSTRET, TLB_R, TLB_W, TLB_MASK,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
-  CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_MISALIGNED,
+  CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_FENCE_I, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT,
+  CAUSE_JIT_DIRTY, CAUSE_JIT_MISS, ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS,
+  JIT_COUNTER_MASK, JIT_HOT_PC,
 } from "./layout";
 import {
   ACC_R, ACC_W, ACC_X, asidTag, faultCause, translate, translateSlow, loadBytes, storeBytes, crossFault,
@@ -18,19 +22,34 @@ import {
 import { expandCompressed } from "./rvc";
 import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
 import { execFp } from "./fp";
+import { execAmo } from "./amo";
+import { execCsr } from "./csr";
+import { mapSlot } from "./jitmap";
 
 export { setAsid, tlbFlushAll, tlbFlushAsid, tlbFlushPage, translateForKernel } from "./mmu";
+export { jitDropWritable } from "./jitmap";
+export { expandCompressed } from "./rvc";
+export {
+  jitLoad, jitStore, jitAmo, jitCsr, jitFp, mulh, mulhsu, mulhu, div, divu, rem, remu, divw, divuw, remw, remuw,
+} from "./jithelpers";
 
 @inline function xr(i: u32): u64 { return load<u64>(X_REGS + (i << 3)); }
 @inline function xw(i: u32, v: u64): void { store<u64>(X_REGS + (i << 3), v); }
 
 let runBudget: i32 = 0;
+// Instructions of the budget that the last exec() left unexecuted.
+let execLeft: i32 = 0;
+// Set while the JIT's dispatcher drives the interpreter: exec() then stops after
+// every taken jump or branch (so the dispatcher can look for a translation of
+// the target) and reports fence.i (so the JIT can drop stale translations).
+let blockMode: bool = false;
 
-// Leaves run(): `left` instructions of the budget were not executed.
+// Leaves exec(): `left` instructions of the budget were not executed.
 @inline function leave(pc: u64, cause: u32, left: i32): u32 {
   store<u64>(PC, pc);
   store<u32>(TRAP_CAUSE, cause);
   store<u64>(INSTRET, load<u64>(INSTRET) + <u64>(runBudget - left));
+  execLeft = left;
   return cause;
 }
 
@@ -54,57 +73,6 @@ let runBudget: i32 = 0;
   return translateSlow(va, ACC_W);
 }
 
-function csrRead(csr: u32, left: i32): i64 {
-  switch (csr) {
-    case 0x001: return <i64>(load<u32>(FCSR) & 0x1f);
-    case 0x002: return <i64>((load<u32>(FCSR) >>> 5) & 7);
-    case 0x003: return <i64>(load<u32>(FCSR) & 0xff);
-    case 0xc00: // cycle: one cycle an instruction
-    case 0xc02: // instret
-      return <i64>(load<u64>(INSTRET) + <u64>(runBudget - left));
-    case 0xc01: { // time
-      const n = load<u64>(INSTRET) + <u64>(runBudget - left) - load<u64>(TIME_BASE_INSTRET);
-      const q = load<u64>(TIME_PER_INSN_Q32);
-      const t = (n >>> 32) * q + (((n & 0xffffffff) * q) >>> 32);
-      return <i64>(load<u64>(TIME_BASE) + t);
-    }
-    default: return -1;
-  }
-}
-
-// Returns false when the CSR does not exist or is read-only.
-function csrWrite(csr: u32, v: u64): bool {
-  const fcsr = load<u32>(FCSR);
-  switch (csr) {
-    case 0x001: store<u32>(FCSR, (fcsr & ~0x1f) | (<u32>v & 0x1f)); return true;
-    case 0x002: store<u32>(FCSR, (fcsr & 0x1f) | ((<u32>v & 7) << 5)); return true;
-    case 0x003: store<u32>(FCSR, <u32>v & 0xff); return true;
-    default: return false;
-  }
-}
-
-function amo(f5: u32, old: u64, src: u64, word: bool): u64 {
-  switch (f5) {
-    case 0x01: return src; // amoswap
-    case 0x00: return old + src; // amoadd
-    case 0x04: return old ^ src; // amoxor
-    case 0x0c: return old & src; // amoand
-    case 0x08: return old | src; // amoor
-    case 0x10: // amomin
-      if (word) return <i32>old < <i32>src ? old : src;
-      return <i64>old < <i64>src ? old : src;
-    case 0x14: // amomax
-      if (word) return <i32>old > <i32>src ? old : src;
-      return <i64>old > <i64>src ? old : src;
-    case 0x18: // amominu
-      if (word) return <u32>old < <u32>src ? old : src;
-      return old < src ? old : src;
-    default: // 0x1c amomaxu
-      if (word) return <u32>old > <u32>src ? old : src;
-      return old > src ? old : src;
-  }
-}
-
 @inline function extendLoad(v: u64, f3: u32): u64 {
   switch (f3) {
     case 0: return <u64><i64><i8>v;
@@ -117,9 +85,15 @@ function amo(f5: u32, old: u64, src: u64, word: bool): u64 {
   }
 }
 
+// The interpreter without the JIT: runs until a trap or the budget is spent.
 export function run(budget: i32): u32 {
-  runBudget = budget;
   store<u32>(RES_VALID, 0);
+  blockMode = false;
+  return exec(budget);
+}
+
+function exec(budget: i32): u32 {
+  runBudget = budget;
   let pc = load<u64>(PC);
   let left = budget;
   let fetchVpn: u64 = 0xffffffffffffffff;
@@ -280,6 +254,7 @@ export function run(budget: i32): u32 {
           const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
             <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
           npc = pc + <u64><i64>imm;
+          if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left);
         }
         break;
       }
@@ -290,6 +265,7 @@ export function run(budget: i32): u32 {
           <i32>(((insn >>> 21) & 0x3ff) << 1);
         xw(rd, npc);
         npc = pc + <u64><i64>imm;
+        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
         break;
       }
       case 0x67: { // JALR
@@ -297,6 +273,7 @@ export function run(budget: i32): u32 {
         const target = (xr(rs1) + <u64><i64>(<i32>insn >> 20)) & ~(<u64>1);
         xw(rd, npc);
         npc = target;
+        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
         break;
       }
       case 0x1b: { // OP-IMM-32
@@ -334,51 +311,8 @@ export function run(budget: i32): u32 {
         break;
       }
       case 0x2f: { // AMO
-        if (f3 != 2 && f3 != 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-        const word = f3 == 2;
-        const size: u64 = word ? 4 : 8;
-        const f5 = insn >>> 27;
-        const va = xr(rs1);
-        if (f5 == 0x02) { // lr
-          if (rs2 != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-          if ((va & (size - 1)) != 0) { store<u64>(TRAP_TVAL, va); return leave(pc, CAUSE_LOAD_MISALIGNED, left + 1); }
-          const h = translate(va, ACC_R);
-          if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
-          xw(rd, word ? <u64><i64>load<i32>(h) : load<u64>(h));
-          store<u64>(RES_ADDR, va);
-          store<u32>(RES_VALID, 1);
-          break;
-        }
-        if ((va & (size - 1)) != 0) { store<u64>(TRAP_TVAL, va); return leave(pc, CAUSE_STORE_MISALIGNED, left + 1); }
-        if (f5 == 0x03) { // sc
-          if (load<u32>(RES_VALID) != 0 && load<u64>(RES_ADDR) == va) {
-            const h = translate(va, ACC_W);
-            if (h == 0) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
-            if (word) store<u32>(h, <u32>xr(rs2)); else store<u64>(h, xr(rs2));
-            store<u32>(RES_VALID, 0);
-            xw(rd, 0);
-          } else {
-            store<u32>(RES_VALID, 0);
-            xw(rd, 1);
-          }
-          break;
-        }
-        if (f5 != 0x01 && f5 != 0x00 && f5 != 0x04 && f5 != 0x0c && f5 != 0x08 &&
-            f5 != 0x10 && f5 != 0x14 && f5 != 0x18 && f5 != 0x1c) {
-          store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
-        }
-        const h = translate(va, ACC_W);
-        if (h == 0) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
-        const src = xr(rs2);
-        if (word) {
-          const old = <u64><i64>load<i32>(h);
-          store<u32>(h, <u32>amo(f5, old, src, true));
-          xw(rd, old);
-        } else {
-          const old = load<u64>(h);
-          store<u64>(h, amo(f5, old, src, false));
-          xw(rd, old);
-        }
+        const c = execAmo(insn);
+        if (c != 0) return leave(pc, c, left + 1);
         break;
       }
       case 0x07: { // LOAD-FP
@@ -418,7 +352,10 @@ export function run(budget: i32): u32 {
       }
       case 0x0f: { // MISC-MEM
         if (f3 == 0) break; // fence: one hart, in order
-        if (f3 == 1) break; // fence.i: nothing is cached across a store (decoding reads memory)
+        if (f3 == 1) { // fence.i: the interpreter caches nothing, but translations may be stale
+          if (blockMode) return leave(npc, CAUSE_FENCE_I, left);
+          break;
+        }
         store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
       }
       case 0x73: { // SYSTEM
@@ -428,17 +365,8 @@ export function run(budget: i32): u32 {
           store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
         }
         if (f3 == 4) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-        const csr = insn >>> 20;
-        const src: u64 = f3 >= 5 ? <u64>rs1 : xr(rs1);
-        const kind = f3 & 3; // 1 write, 2 set, 3 clear
-        const writes = kind == 1 || rs1 != 0;
-        const old = csrRead(csr, left);
-        if (old < 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-        if (writes) {
-          const v: u64 = kind == 1 ? src : kind == 2 ? (<u64>old | src) : (<u64>old & ~src);
-          if (!csrWrite(csr, v)) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-        }
-        xw(rd, <u64>old);
+        const c = execCsr(insn, load<u64>(INSTRET) + <u64>(runBudget - left));
+        if (c != 0) return leave(pc, c, left + 1);
         break;
       }
       default:
@@ -449,6 +377,66 @@ export function run(budget: i32): u32 {
     pc = npc;
   }
   return leave(pc, CAUSE_BUDGET, 0);
+}
+
+// ---- The JIT's dispatcher -------------------------------------------------------------------
+//
+// jitRun() runs translated code where the dispatch map has it and interprets
+// the rest one block at a time, counting how often each cold block starts.
+// It returns to Hart.run() (TypeScript) for traps and the budget, as run()
+// does, and for the JIT's own events (CAUSE_JIT_HOT, CAUSE_JIT_DIRTY,
+// CAUSE_FENCE_I), after which Hart.run() calls it again. JIT_LEFT reports the
+// budget left (negative when the last translated block overshot it).
+
+let hotThreshold: i32 = 50;
+export function jitSetThreshold(n: i32): void { hotThreshold = n; }
+
+@inline function jitLeave(cause: u32, left: i32): u32 {
+  store<u32>(TRAP_CAUSE, cause);
+  store<i32>(JIT_LEFT, left);
+  blockMode = false;
+  return cause;
+}
+
+export function jitRun(budget: i32): u32 {
+  let left = budget;
+  blockMode = true;
+  while (left > 0) {
+    const pc = load<u64>(PC);
+    const vpage = pc >>> 12;
+    const e = mapSlot(vpage, load<u32>(ASID));
+    if (load<u64>(e) == vpage && load<u32>(e, 8) == load<u32>(ASID)) {
+      // Translated code: a function of the shared table, (left) -> left.
+      store<u64>(JIT_IBASE, load<u64>(INSTRET) + <u64><i64>left);
+      const after = call_indirect<i32>(load<u32>(e, 12), left);
+      store<u64>(INSTRET, load<u64>(INSTRET) + <u64><i64>(left - after));
+      left = after;
+      const x = load<u32>(JIT_EXIT);
+      if (x == 0) {
+        if (load<u32>(JIT_DIRTY) != 0) return jitLeave(CAUSE_JIT_DIRTY, left);
+        continue;
+      }
+      store<u32>(JIT_EXIT, 0);
+      if (x != CAUSE_JIT_MISS) return jitLeave(x, left); // a trap, ecall or fence.i
+      // The translation has no entry at PC: interpret (if any budget is left).
+      if (left <= 0) break;
+    }
+    // Interpret first, then report a block start that got hot: each report
+    // follows progress, so translating nothing (or a block the interpreter
+    // must run) cannot livelock.
+    const c = JIT_COUNTERS + (((<u32>pc >>> 1) & JIT_COUNTER_MASK) << 2);
+    const n = load<i32>(c) + 1;
+    store<i32>(c, n);
+    const cause = exec(left);
+    left = execLeft;
+    if (cause != CAUSE_JIT_BLOCK) {
+      if (cause == CAUSE_BUDGET) break;
+      return jitLeave(cause, left);
+    }
+    if (load<u32>(JIT_DIRTY) != 0) return jitLeave(CAUSE_JIT_DIRTY, left);
+    if (n == hotThreshold) { store<u64>(JIT_HOT_PC, pc); return jitLeave(CAUSE_JIT_HOT, left); }
+  }
+  return jitLeave(CAUSE_BUDGET, left);
 }
 
 // The fault cause of the last failed kernel translation (for diagnostics).

@@ -3,6 +3,7 @@
 //
 //   0x0000_1000  hart state: the running task's registers and trap report
 //   0x0001_0000  software TLBs (read, write, fetch), ASID-tagged
+//   0x0004_0000  JIT dispatch map, hotness counters, code-frame bits
 //   0x0010_0000  guest physical RAM (guest physical address 0 is here)
 
 export const HART: u32 = 0x1000;
@@ -25,6 +26,26 @@ export const TIME_BASE_INSTRET: u32 = HART + 592; // u64
 export const TIME_PER_INSN_Q32: u32 = HART + 600; // u64: time ticks per instruction, 32.32 fixed point
 export const RAM_SIZE: u32 = HART + 608; // u32: bytes of guest physical RAM
 export const CYCLE_BASE: u32 = HART + 616; // u64: reserved
+
+// JIT state (see src/arch/riscv64/jit/jit.ts). Translated code and the dispatcher share these.
+export const JIT_EXIT: u32 = HART + 768; // u32: why translated code returned (0: went on to PC)
+export const JIT_DIRTY: u32 = HART + 772; // u32: count of code frames written since the kernel last looked
+export const JIT_LEFT: u32 = HART + 776; // i32: budget left when jitRun() returned
+export const JIT_IBASE: u32 = HART + 784; // u64: INSTRET + budget left when translated code was entered
+export const JIT_HOT_PC: u32 = HART + 792; // u64: the block start CAUSE_JIT_HOT reports
+export const JIT_DIRTY_LIST: u32 = HART + 832; // u32[JIT_DIRTY_MAX]: the frames written
+export const JIT_DIRTY_MAX: u32 = 32;
+// Dispatch map: (virtual page, ASID) -> function-table index of the page's translation.
+// 16 bytes an entry: vpage u64 (all ones when empty), asid u32, table index u32.
+export const JIT_MAP: u32 = 0x40000;
+export const JIT_MAP_ENTRIES: u32 = 4096;
+// Hotness counters (i32), indexed by a hash of the PC.
+export const JIT_COUNTERS: u32 = 0x50000;
+export const JIT_COUNTER_MASK: u32 = 0x7fff;
+// One bit per physical frame: set while the frame holds translated code; a store to it
+// (which then always takes the TLB slow path) clears the bit and reports the frame.
+export const JIT_CODE_BITS: u32 = 0x70000; // 128 KiB: enough for 4 GiB of RAM
+export const JIT_END: u32 = 0x90000;
 
 export const TLB_ENTRIES: u32 = 4096; // per TLB; 16 bytes an entry: tag u64, host page u32, pad
 export const TLB_MASK: u32 = TLB_ENTRIES - 1;
@@ -49,7 +70,12 @@ export const CAUSE_INSN_PAGE_FAULT: u32 = 12;
 export const CAUSE_LOAD_PAGE_FAULT: u32 = 13;
 export const CAUSE_STORE_PAGE_FAULT: u32 = 15;
 export const CAUSE_BUDGET: u32 = 0x100; // instruction budget spent: the tick
-export const CAUSE_FENCE_I: u32 = 0x101; // reserved
+export const CAUSE_FENCE_I: u32 = 0x101; // fence.i retired (JIT mode only; Hart.run handles it)
+export const CAUSE_JIT_HOT: u32 = 0x180; // cold code at PC got hot: Hart.run translates it
+export const CAUSE_JIT_DIRTY: u32 = 0x181; // a store hit translated code: Hart.run invalidates
+export const CAUSE_JIT_MISS: u32 = 0x182; // translated code does not cover PC: interpret
+export const CAUSE_JIT_BLOCK: u32 = 0x183; // the interpreter finished a block (taken jump)
+export const JIT_CODE_WRITTEN: u32 = 0xffff; // helper result: done, but a code frame was written
 
 // fcsr bits
 export const FFLAG_NX: u32 = 1;

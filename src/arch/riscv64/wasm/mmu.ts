@@ -9,6 +9,7 @@ import {
   TLB_R, TLB_W, TLB_X, TLB_MASK, TLB_ENTRIES, RAM_BASE, RAM_SIZE, SATP_ROOT, ASID,
   TRAP_TVAL, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_INSN_PAGE_FAULT,
 } from "./layout";
+import { jitMapFlushAll, jitMapFlushAsid, jitMapFlushPage, noteWrite } from "./jitmap";
 
 export const ACC_R: u32 = 0;
 export const ACC_W: u32 = 1;
@@ -28,7 +29,7 @@ export let asidTag: u64 = 0;
 export let faultCause: u32 = 0;
 
 export function setAsid(asid: u32): void {
-  store<u32>(ASID, asid);
+  store<u32>(ASID, asid & 0xfff);
   asidTag = (<u64>(asid & 0xfff)) << 52;
 }
 
@@ -36,8 +37,10 @@ export function setAsid(asid: u32): void {
   return acc == ACC_R ? TLB_R : acc == ACC_W ? TLB_W : TLB_X;
 }
 
+// Each flush also drops the JIT's dispatch entries for the same pages (jitmap.ts).
 export function tlbFlushAll(): void {
   memory.fill(TLB_R, 0xff, TLB_ENTRIES * 16 * 3);
+  jitMapFlushAll();
 }
 
 // Drops every entry of one ASID (the kernel reuses an ASID for a new address space).
@@ -51,6 +54,7 @@ export function tlbFlushAsid(asid: u32): void {
       if (tag != 0xffffffffffffffff && (tag & 0xfff0000000000000) == want) store<u64>(e, 0xffffffffffffffff);
     }
   }
+  jitMapFlushAsid(asid & 0xfff);
 }
 
 // Drops the entries for one virtual page in the current ASID (va as f64: no BigInt for the kernel).
@@ -61,6 +65,7 @@ export function tlbFlushPage(vaf: f64): void {
   if (load<u64>(TLB_R + idx) == tag) store<u64>(TLB_R + idx, 0xffffffffffffffff);
   if (load<u64>(TLB_W + idx) == tag) store<u64>(TLB_W + idx, 0xffffffffffffffff);
   if (load<u64>(TLB_X + idx) == tag) store<u64>(TLB_X + idx, 0xffffffffffffffff);
+  jitMapFlushPage(vpn);
 }
 
 // Walks the page tables for va. Returns the guest physical address, or -1 on a
@@ -104,6 +109,7 @@ export function translateSlow(va: u64, acc: u32): u32 {
   const vpn = va >>> 12;
   const e = tlbBase(acc) + ((<u32>vpn & TLB_MASK) << 4);
   const page = RAM_BASE + (<u32>pa & ~0xfff);
+  if (acc == ACC_W) noteWrite(<u32>(pa >>> 12));
   store<u64>(e, vpn | asidTag);
   store<u32>(e, page, 8);
   return page + (<u32>va & 0xfff);

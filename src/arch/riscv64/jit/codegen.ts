@@ -1,0 +1,252 @@
+// Code generation for one region (region.ts): a wasm function (left) -> left
+// that runs the page's code from PC until it leaves the region, traps, or
+// spends the budget.
+//
+//   prologue: load the guest registers the region uses into locals
+//   block $exit
+//     loop $L                      ; every backward branch comes back here
+//       block $miss
+//         block $b[m-1] ... block $b[0]
+//           br_table on (PC & 0xfff) >> 1 -> $b[j] where block j starts, else $miss
+//         end  code of block 0
+//         ...
+//         end  code of block m-1
+//       end  PC not a block start: JIT_EXIT = MISS (the dispatcher interprets)
+//     end
+//   end
+//   epilogue: store the registers the region writes; return left
+//
+// Block j's code follows the end of $b[j], so a forward branch is a plain
+// `br $b[j]` and a backward one sets the index and goes through the loop.
+// Every block checks the budget and subtracts its length on entry, so the
+// budget may be overshot by one block at most; an instruction that traps
+// gives back its own count and that of the instructions after it.
+
+import { Code, I32, I64, ModuleBuilder, Op, FuncDef } from "./wasm-encoder.js";
+import { Insn, Kind, writesX, xRegsUsed } from "./decode.js";
+import { Region } from "./region.js";
+import { emitInsn } from "./emit-insn.js";
+import * as L from "../layout.js";
+
+// Local indices: 0 is the `left` parameter, 1..31 the x registers.
+export const LEFT = 0;
+export const VA = 32; // i64: effective address
+export const T64 = 33; // i64: scratch (vpn, jump target)
+export const ASIDTAG = 34; // i64: the current ASID in TLB-tag position
+export const E = 35; // i32: TLB entry offset
+export const IDX = 36; // i32: entry offset / 2 for the br_table
+export const R = 37; // i32: helper result
+const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32]];
+
+// Helpers imported from the hart module (wasm/jithelpers.ts); order = index.
+export const HELPERS: [string, number[], number[]][] = [
+  ["jitLoad", [I64, I32], [I64]],
+  ["jitStore", [I64, I64, I32], [I32]],
+  ["jitAmo", [I32], [I32]],
+  ["jitCsr", [I32, I64], [I32]],
+  ["jitFp", [I32], [I32]],
+  ["mulh", [I64, I64], [I64]], ["mulhsu", [I64, I64], [I64]], ["mulhu", [I64, I64], [I64]],
+  ["div", [I64, I64], [I64]], ["divu", [I64, I64], [I64]], ["rem", [I64, I64], [I64]], ["remu", [I64, I64], [I64]],
+  ["divw", [I64, I64], [I64]], ["divuw", [I64, I64], [I64]], ["remw", [I64, I64], [I64]], ["remuw", [I64, I64], [I64]],
+];
+export const enum H { load, store, amo, csr, fp, mulh, mulhsu, mulhu, div, divu, rem, remu, divw, divuw, remw, remuw }
+
+export function newModule(): ModuleBuilder {
+  const m = new ModuleBuilder();
+  for (const [name, params, results] of HELPERS) m.importFunc({ module: "hart", name, params, results });
+  return m;
+}
+
+// State while generating one function; emit-insn.ts writes instruction bodies through it.
+export class FnGen {
+  readonly c = new Code();
+  readonly exitLabel: number;
+  readonly loopLabel: number;
+  private readonly m: number; // block count
+  blockIndex = 0; // block being generated
+  blockLen = 0; // its instruction count
+  insnIndex = 0; // index of the instruction being generated in its block
+
+  constructor(readonly region: Region, readonly vbase: number) {
+    const c = this.c;
+    this.m = region.blocks.length;
+    this.exitLabel = c.block();
+    this.loopLabel = c.loop();
+  }
+
+  // The guest address of byte `off` of the page.
+  pcAt(off: number): number { return this.vbase + off; }
+
+  xget(r: number): void { if (r === 0) this.c.i64(0); else this.c.get(r); }
+  xset(r: number): void { if (r === 0) this.c.op(Op.drop); else this.c.set(r); }
+
+  storePc(pc: number): void { this.c.i32(0); this.c.i64(pc); this.c.mem(Op.i64_store, L.PC, 3); }
+  setExit(cause: number): void { this.c.i32(0); this.c.i32(cause); this.c.mem(Op.i32_store, L.JIT_EXIT, 2); }
+
+  // left += n: instructions of the current block not retired.
+  giveBack(n: number): void {
+    if (n === 0) return;
+    const c = this.c;
+    c.get(LEFT); c.i32(n); c.op(Op.i32_add); c.set(LEFT);
+  }
+
+  // Leaves with PC at the current instruction, which did not retire (JIT_EXIT set by the caller or helper).
+  trapExit(ins: Insn): void {
+    this.storePc(this.pcAt(ins.off));
+    this.giveBack(this.blockLen - this.insnIndex);
+    this.c.br(this.exitLabel);
+  }
+
+  // Leaves after the current instruction retired, going on at `pc`.
+  exitAfter(pc: number): void {
+    this.storePc(pc);
+    this.giveBack(this.blockLen - this.insnIndex - 1);
+    this.c.br(this.exitLabel);
+  }
+
+  // Transfers control to guest address `target` (after the current instruction retired).
+  jumpTo(target: number, fallthroughOk: boolean): void {
+    const off = target - this.vbase;
+    const j = off >= 0 && off < 4096 ? this.region.byStart.get(off) : undefined;
+    if (j === undefined) { this.exitAfter(target); return; }
+    const i = this.blockIndex;
+    if (j === i + 1 && fallthroughOk) return;
+    if (j > i) { this.c.br(3 + this.m - j); return; } // $b[j]'s label
+    this.c.i32(off >> 1); this.c.set(IDX); this.c.br(this.loopLabel);
+  }
+
+  // The exact instret value at the current instruction (counting it), for CSR reads.
+  instretNow(): void {
+    const c = this.c;
+    c.i32(0); c.mem(Op.i64_load, L.JIT_IBASE, 3);
+    c.get(LEFT); c.i32(this.blockLen - this.insnIndex - 1); c.op(Op.i32_add);
+    c.op(Op.i64_extend_i32_s); c.op(Op.i64_sub);
+  }
+}
+
+// Emits a region as a function of module `mod`, exported as `name`.
+export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, name: string): void {
+  const g = new FnGen(region, vbase);
+  const c = g.c;
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const b of region.blocks) {
+    for (const ins of b.insns) {
+      xRegsUsed(ins, used);
+      if ((writesX(ins) || ins.kind === Kind.Jal || ins.kind === Kind.Jalr) && ins.rd !== 0) written.add(ins.rd);
+    }
+  }
+  // Prologue (emitted into a separate Code: it goes before the outer block).
+  const pro = new Code();
+  pro.i32(0); pro.mem(Op.i32_load, L.ASID, 2); pro.op(Op.i64_extend_i32_u); pro.i64(52); pro.op(Op.i64_shl);
+  pro.set(ASIDTAG);
+  for (const r of [...used].sort((a, b) => a - b)) { pro.i32(0); pro.mem(Op.i64_load, L.X_REGS + 8 * r, 3); pro.set(r); }
+  pro.i32(0); pro.mem(Op.i32_load, L.PC, 2); pro.i32(0xfff); pro.op(Op.i32_and); pro.i32(1); pro.op(Op.i32_shr_u);
+  pro.set(IDX);
+  // The entry switch covers the halfwords from the first block start to the last.
+  const lo = region.blocks[0].start >> 1, hi = region.blocks[region.blocks.length - 1].start >> 1;
+
+  const m = region.blocks.length;
+  const missLabel = c.block();
+  for (let j = m - 1; j >= 0; j--) c.block();
+  // The entry switch (an index below lo wraps around to a large one: $miss too).
+  c.get(IDX);
+  if (lo) { c.i32(lo); c.op(Op.i32_sub); }
+  c.op(Op.br_table);
+  c.u32(hi - lo + 1);
+  for (let h = lo; h <= hi; h++) {
+    const j = region.byStart.get(h * 2);
+    c.u32(j === undefined ? m : j);
+  }
+  c.u32(m);
+  for (let i = 0; i < m; i++) {
+    c.end(); // $b[i]
+    g.blockIndex = i;
+    genBlock(g, i);
+  }
+  c.end(); // $miss
+  if (c.depth !== missLabel - 1) throw new Error("jit: unbalanced blocks");
+  g.setExit(L.CAUSE_JIT_MISS);
+  c.i32(0); c.get(IDX); c.i32(1); c.op(Op.i32_shl); c.op(Op.i64_extend_i32_u); c.i64(vbase); c.op(Op.i64_or);
+  c.mem(Op.i64_store, L.PC, 3);
+  c.end(); // $L
+  c.end(); // $exit
+  for (const r of [...written].sort((a, b) => a - b)) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
+  c.get(LEFT);
+
+  const body = new Code();
+  body.bytes(pro.view());
+  body.bytes(c.view());
+  const def: FuncDef = { params: [I32], results: [I32], locals: LOCALS, body, exportName: name };
+  mod.addFunc(def);
+}
+
+function genBlock(g: FnGen, i: number): void {
+  const c = g.c;
+  const b = g.region.blocks[i];
+  const n = b.insns.length;
+  g.blockLen = n;
+  g.insnIndex = 0;
+  if (n === 0) { // the first instruction is the interpreter's
+    g.storePc(g.pcAt(b.start)); g.setExit(L.CAUSE_JIT_MISS); c.br(g.exitLabel);
+    return;
+  }
+  // Budget: stop before the block when it is spent; else charge the whole block.
+  c.get(0); c.i32(0); c.op(Op.i32_le_s);
+  c.if_(); g.storePc(g.pcAt(b.start)); c.br(g.exitLabel); c.end();
+  c.get(0); c.i32(n); c.op(Op.i32_sub); c.set(0);
+  for (let k = 0; k < n; k++) {
+    const ins = b.insns[k];
+    g.insnIndex = k;
+    const pc = g.pcAt(ins.off);
+    const next = pc + ins.len;
+    switch (ins.kind) {
+      case Kind.Plain: emitInsn(g, ins); break;
+      case Kind.Branch: {
+        g.xget(ins.rs1); g.xget(ins.rs2);
+        c.op([Op.i64_eq, Op.i64_ne, 0, 0, Op.i64_lt_s, Op.i64_ge_s, Op.i64_lt_u, Op.i64_ge_u][ins.f3]);
+        c.if_(); g.jumpTo(pc + ins.imm, false); c.end();
+        g.jumpTo(next, true);
+        return;
+      }
+      case Kind.Jal:
+        if (ins.rd !== 0) { c.i64(next); c.set(ins.rd); }
+        g.jumpTo(pc + ins.imm, true);
+        return;
+      case Kind.Jalr: {
+        g.xget(ins.rs1); c.i64(ins.imm); c.op(Op.i64_add); c.i64(-2); c.op(Op.i64_and); c.set(T64);
+        if (ins.rd !== 0) { c.i64(next); c.set(ins.rd); }
+        // Inside the page: through the entry switch; else back to the dispatcher.
+        c.get(T64); c.i64(12); c.op(Op.i64_shr_u); c.i64(Math.floor(g.vbase / 4096)); c.op(Op.i64_eq);
+        c.if_();
+        c.get(T64); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(1); c.op(Op.i32_shr_u); c.set(IDX);
+        c.br(g.loopLabel);
+        c.end();
+        c.i32(0); c.get(T64); c.mem(Op.i64_store, L.PC, 3);
+        g.giveBack(n - k - 1);
+        c.br(g.exitLabel);
+        return;
+      }
+      case Kind.Ecall: // retires; the kernel steps over it
+        g.setExit(L.CAUSE_ECALL_U);
+        g.storePc(pc); g.giveBack(n - k - 1); c.br(g.exitLabel);
+        return;
+      case Kind.Ebreak:
+        c.i32(0); c.i64(pc); c.mem(Op.i64_store, L.TRAP_TVAL, 3);
+        g.setExit(L.CAUSE_BREAKPOINT);
+        g.trapExit(ins);
+        return;
+      case Kind.FenceI:
+        g.setExit(L.CAUSE_FENCE_I);
+        g.exitAfter(next);
+        return;
+      default: throw new Error("jit: unsupported instruction in a block");
+    }
+  }
+  // The block ran into a leader, the page end, or an instruction left to the interpreter.
+  const last = b.insns[n - 1];
+  g.insnIndex = n - 1;
+  const after = g.pcAt(last.off + last.len);
+  if (b.stop) { g.setExit(L.CAUSE_JIT_MISS); g.exitAfter(after); return; }
+  g.jumpTo(after, true);
+}

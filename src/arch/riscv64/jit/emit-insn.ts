@@ -1,0 +1,220 @@
+// WebAssembly for one non-control-transfer instruction (Kind.Plain), with the
+// interpreter's exact semantics (wasm/hart.ts): the guest registers are i64
+// locals, x0 reads as 0 and writes to it are dropped.
+//
+// Loads and stores inline the software TLB's hit path (wasm/mmu.ts: the tag
+// is (va >>> 12) | asid << 52 at TLB + ((vpn & 4095) << 4), the host page at
+// +8) and call the hart's slow path on a miss or a page-crossing access. A
+// frame holding translated code never has a write-TLB entry (jitmap.ts), so
+// stores to code always reach the slow path, which reports them.
+
+import { Op } from "./wasm-encoder.js";
+import { Insn } from "./decode.js";
+import { FnGen, H, VA, T64, ASIDTAG, E, R } from "./codegen.js";
+import * as L from "../layout.js";
+
+const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
+const STORE_OPS = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store];
+const NAN_BOX = -0x100000000; // 0xffffffff00000000
+
+export function emitInsn(g: FnGen, ins: Insn): void {
+  const c = g.c;
+  const { rd, rs1, rs2, f3, f7, imm } = ins;
+  switch (ins.op) {
+    case 0x13: { // OP-IMM
+      if (rd === 0) return; // a hint or nop: no effect
+      g.xget(rs1);
+      switch (f3) {
+        case 0: c.i64(imm); c.op(Op.i64_add); break;
+        case 1: c.i64(imm & 63); c.op(Op.i64_shl); break;
+        case 2: c.i64(imm); c.op(Op.i64_lt_s); c.op(Op.i64_extend_i32_u); break;
+        case 3: c.i64(imm); c.op(Op.i64_lt_u); c.op(Op.i64_extend_i32_u); break;
+        case 4: c.i64(imm); c.op(Op.i64_xor); break;
+        case 5: c.i64(imm & 63); c.op((ins.raw >>> 26) === 0 ? Op.i64_shr_u : Op.i64_shr_s); break;
+        case 6: c.i64(imm); c.op(Op.i64_or); break;
+        default: c.i64(imm); c.op(Op.i64_and); break;
+      }
+      g.xset(rd);
+      return;
+    }
+    case 0x33: { // OP
+      if (rd === 0) return;
+      if (f7 === 1 && f3 !== 0) { // mulh*, div*, rem*: the hart's alu.ts
+        g.xget(rs1); g.xget(rs2);
+        c.call([0, H.mulh, H.mulhsu, H.mulhu, H.div, H.divu, H.rem, H.remu][f3]);
+        g.xset(rd);
+        return;
+      }
+      g.xget(rs1); g.xget(rs2);
+      if (f7 === 1) c.op(Op.i64_mul);
+      else if (f7 === 0x20) c.op(f3 === 0 ? Op.i64_sub : Op.i64_shr_s);
+      else {
+        switch (f3) {
+          case 0: c.op(Op.i64_add); break;
+          case 1: c.op(Op.i64_shl); break;
+          case 2: c.op(Op.i64_lt_s); c.op(Op.i64_extend_i32_u); break;
+          case 3: c.op(Op.i64_lt_u); c.op(Op.i64_extend_i32_u); break;
+          case 4: c.op(Op.i64_xor); break;
+          case 5: c.op(Op.i64_shr_u); break;
+          case 6: c.op(Op.i64_or); break;
+          default: c.op(Op.i64_and); break;
+        }
+      }
+      g.xset(rd);
+      return;
+    }
+    case 0x37: if (rd !== 0) { c.i64(imm); g.xset(rd); } return; // LUI
+    case 0x17: if (rd !== 0) { c.i64(g.pcAt(ins.off) + imm); g.xset(rd); } return; // AUIPC
+    case 0x1b: { // OP-IMM-32
+      if (rd === 0) return;
+      g.xget(rs1);
+      if (f3 === 0) {
+        if (imm !== 0) { c.op(Op.i32_wrap_i64); c.i32(imm); c.op(Op.i32_add); c.op(Op.i64_extend_i32_s); }
+        else c.op(Op.i64_extend32_s); // sext.w
+      } else {
+        c.op(Op.i32_wrap_i64); c.i32(imm & 31);
+        c.op(f3 === 1 ? Op.i32_shl : f7 === 0 ? Op.i32_shr_u : Op.i32_shr_s);
+        c.op(Op.i64_extend_i32_s);
+      }
+      g.xset(rd);
+      return;
+    }
+    case 0x3b: { // OP-32
+      if (rd === 0) return;
+      if (f7 === 1 && f3 !== 0) {
+        g.xget(rs1); g.xget(rs2);
+        c.call(f3 === 4 ? H.divw : f3 === 5 ? H.divuw : f3 === 6 ? H.remw : H.remuw);
+        g.xset(rd);
+        return;
+      }
+      g.xget(rs1); c.op(Op.i32_wrap_i64); g.xget(rs2); c.op(Op.i32_wrap_i64);
+      if (f7 === 1) c.op(Op.i32_mul);
+      else if (f3 === 0) c.op(f7 === 0 ? Op.i32_add : Op.i32_sub);
+      else if (f3 === 1) c.op(Op.i32_shl);
+      else c.op(f7 === 0 ? Op.i32_shr_u : Op.i32_shr_s);
+      c.op(Op.i64_extend_i32_s);
+      g.xset(rd);
+      return;
+    }
+    case 0x03: { // LOAD
+      emitLoad(g, ins, f3, () => g.xset(rd));
+      return;
+    }
+    case 0x07: { // LOAD-FP: into F_REGS in memory, singles NaN-boxed
+      c.i32(0);
+      emitLoad(g, ins, f3 === 2 ? 6 : 3, () => {
+        if (f3 === 2) { c.i64(NAN_BOX); c.op(Op.i64_or); }
+        c.mem(Op.i64_store, L.F_REGS + 8 * rd, 3);
+      });
+      return;
+    }
+    case 0x23: emitStore(g, ins, f3, () => g.xget(rs2)); return; // STORE
+    case 0x27: // STORE-FP
+      emitStore(g, ins, f3, () => { c.i32(0); c.mem(Op.i64_load, L.F_REGS + 8 * rs2, 3); });
+      return;
+    case 0x2f: // AMO, LR, SC: run by the hart on the in-memory registers
+      spill(g, rs1); spill(g, rs2); spill(g, rd);
+      c.i32(ins.raw | 0); c.call(H.amo);
+      helperResult(g, ins, rd);
+      return;
+    case 0x43: case 0x47: case 0x4b: case 0x4f: // fused multiply-add: F registers only
+      c.i32(ins.raw | 0); c.call(H.fp);
+      helperResult(g, ins, 0);
+      return;
+    case 0x53: // OP-FP: some read x[rs1] (fcvt, fmv) or write x[rd] (compares, fcvt, fmv, fclass)
+      spill(g, rs1); spill(g, rd);
+      c.i32(ins.raw | 0); c.call(H.fp);
+      helperResult(g, ins, rd);
+      return;
+    case 0x73: // CSR access
+      spill(g, rs1); spill(g, rd);
+      c.i32(ins.raw | 0); g.instretNow(); c.call(H.csr);
+      helperResult(g, ins, rd);
+      return;
+    case 0x0f: return; // fence: one hart, in order
+    default: throw new Error(`jit: no emitter for opcode ${ins.op.toString(16)}`);
+  }
+}
+
+// Writes a register local back to X_REGS for a helper that reads or writes it there.
+function spill(g: FnGen, r: number): void {
+  if (r === 0) return;
+  g.c.i32(0); g.c.get(r); g.c.mem(Op.i64_store, L.X_REGS + 8 * r, 3);
+}
+
+// After a helper returned in R's place: reload rd, then leave on a trap or a code write.
+function helperResult(g: FnGen, ins: Insn, rd: number): void {
+  const c = g.c;
+  c.set(R);
+  if (rd !== 0) { c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * rd, 3); c.set(rd); }
+  c.get(R);
+  c.if_();
+  c.get(R); c.i32(L.JIT_CODE_WRITTEN); c.op(Op.i32_eq);
+  c.if_(); g.exitAfter(g.pcAt(ins.off) + ins.len); c.end();
+  g.trapExit(ins);
+  c.end();
+}
+
+// va = x[rs1] + imm into VA.
+function effectiveAddress(g: FnGen, ins: Insn): void {
+  g.xget(ins.rs1);
+  if (ins.imm !== 0) { g.c.i64(ins.imm); g.c.op(Op.i64_add); }
+  g.c.set(VA);
+}
+
+// Leaves an i32 on the stack: 1 if the TLB at `tlb` holds VA's page and the
+// access of `size` bytes stays in it (E = the entry's offset).
+function tlbHit(g: FnGen, tlb: number, size: number): void {
+  const c = g.c;
+  c.get(VA); c.i64(12); c.op(Op.i64_shr_u); c.tee(T64);
+  c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(4); c.op(Op.i32_shl); c.tee(E);
+  c.mem(Op.i64_load, tlb, 3);
+  c.get(T64); c.get(ASIDTAG); c.op(Op.i64_or); c.op(Op.i64_eq);
+  if (size > 1) {
+    c.get(VA); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(4096 - size); c.op(Op.i32_le_u);
+    c.op(Op.i32_and);
+  }
+}
+
+// The host address of VA after a hit.
+function hostAddress(g: FnGen, tlb: number): void {
+  const c = g.c;
+  c.get(E); c.mem(Op.i32_load, tlb + 8, 2);
+  c.get(VA); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.op(Op.i32_add);
+}
+
+// A load of kind f3 (LOAD's funct3); `use` consumes the i64 value.
+function emitLoad(g: FnGen, ins: Insn, f3: number, use: () => void): void {
+  const c = g.c;
+  effectiveAddress(g, ins);
+  tlbHit(g, L.TLB_R, 1 << (f3 & 3));
+  c.if_(0x7e);
+  hostAddress(g, L.TLB_R);
+  c.mem(LOAD_OPS[f3], 0, 0);
+  c.else_();
+  c.get(VA); c.i32(f3); c.call(H.load);
+  c.i32(0); c.mem(Op.i32_load, L.JIT_EXIT, 2);
+  c.if_(); g.trapExit(ins); c.end();
+  c.end();
+  use();
+}
+
+// A store of 1 << f3 bytes; `value` pushes the i64 to store.
+function emitStore(g: FnGen, ins: Insn, f3: number, value: () => void): void {
+  const c = g.c;
+  effectiveAddress(g, ins);
+  tlbHit(g, L.TLB_W, 1 << f3);
+  c.if_();
+  hostAddress(g, L.TLB_W);
+  value();
+  c.mem(STORE_OPS[f3], 0, 0);
+  c.else_();
+  c.get(VA); value(); c.i32(f3); c.call(H.store);
+  c.tee(R);
+  c.if_();
+  c.get(R); c.i32(L.JIT_CODE_WRITTEN); c.op(Op.i32_eq);
+  c.if_(); g.exitAfter(g.pcAt(ins.off) + ins.len); c.end();
+  g.trapExit(ins);
+  c.end();
+  c.end();
+}

@@ -1,0 +1,324 @@
+// The JIT: guest code translated to WebAssembly, one region per virtual page,
+// with the interpreter for everything else. Hart.run() calls Jit.run().
+//
+// Execution. The hart's dispatcher (jitRun in wasm/hart.ts) looks PC's
+// (virtual page, ASID) up in the dispatch map (wasm memory, JIT_MAP). On a hit
+// it calls the page's translation through the shared function table; the
+// translation runs until control leaves the page, a trap, or the budget, and
+// returns. On a miss (or when the translation has no block starting at PC) it
+// interprets one block, counting how often each block start is interpreted.
+// When a count reaches the threshold it returns CAUSE_JIT_HOT and we translate
+// (or re-translate, with the new entry) the code of that page reachable from
+// its known entries (region.ts, codegen.ts, emit-insn.ts), batching several
+// pages into one WebAssembly.Module (wasm-encoder.ts). Until the machine has
+// run `warmup` instructions, Hart.run() uses the plain interpreter: most short
+// programs end before translation would pay for itself.
+//
+// Caching and coherence. A translation depends on the code bytes and on the
+// virtual address (auipc, jal, branch targets), so it is keyed by (physical
+// frame, virtual page) and keeps a copy of the bytes it was made from. It is
+// reachable only through the dispatch map, whose entries are keyed by
+// (virtual page, ASID) and are installed only after checking that the page
+// maps the frame executable in the current address space and that the bytes
+// still equal the copy. Entries are dropped:
+//   - when the mapping may change: every TLB flush the kernel asks for (page,
+//     ASID, all) drops the same dispatch entries (wasm/jitmap.ts). A new
+//     address space (exec, fork) has a new ASID and starts with none.
+//   - on fence.i and the riscv_flush_icache syscall (Hart.jitFlush): all of them.
+//   - when a guest store hits a frame holding installed code: such frames have
+//     a code bit and never a write-TLB entry, so the store takes the slow path,
+//     which clears the bit and reports the frame; translated code stops right
+//     after such a store. We drop the frame's entries (CAUSE_JIT_DIRTY).
+// Re-installing (after the page gets hot again) re-checks the bytes, so a
+// translation survives writes to data sharing its page, and a translation of
+// a shared frame (page cache, fork) serves every process mapping it at the
+// same address; changed bytes mean a new translation. When the kernel
+// reallocates a frame (PhysAllocator.alloc -> Hart.jitFrameAlloc) its
+// translations are discarded. A frame whose code keeps being written is left
+// to the interpreter. Kernel writes (e.g. read() into a code page) are not
+// seen until the next fence.i or mapping change, as on hardware.
+
+import {
+  CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
+  JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
+} from "../layout.js";
+import { discover, Region } from "./region.js";
+import { genRegion, newModule } from "./codegen.js";
+
+export interface JitHartExports {
+  run(budget: number): number;
+  jitRun(budget: number): number;
+  jitSetThreshold(n: number): void;
+  jitDropWritable(hostPage: number): void;
+  expandCompressed(half: number): number;
+  translateForKernel(va: number, acc: number): number;
+  [name: string]: unknown;
+}
+
+export interface JitOptions {
+  threshold: number; // interpretations of a block start before it is translated
+  batch: number; // pages translated together (the rest wait for the end of run())
+  // Instructions the machine runs on the plain interpreter before the JIT starts:
+  // short programs finish before translating (and warming the translator up) would pay off.
+  warmup: number;
+}
+
+export interface JitStats {
+  modules: number;
+  regions: number;
+  insns: number;
+  wasmBytes: number;
+  genMs: number; // discovery and code generation
+  compileMs: number; // new WebAssembly.Module + Instance
+  invalidations: number;
+}
+
+// A translated page.
+interface Translation {
+  frame: number;
+  vpage: number;
+  slot: number; // function-table index
+  entries: Set<number>; // byte offsets it was discovered from
+  region: Region;
+  code: Uint8Array; // the page as translated
+}
+
+// A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
+const PINGPONG_LIMIT = 64;
+const PINGPONG_MS = 1000;
+
+export class Jit {
+  readonly stats: JitStats = { modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0 };
+  private readonly u8: Uint8Array;
+  private readonly dv: DataView;
+  private readonly byFrame = new Map<number, Map<number, Translation>>();
+  private readonly slots: (Translation | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly pending = new Map<string, { frame: number; vpage: number; entries: Set<number> }>();
+  // frame -> code writes since `since` (ms): many in a short time mean code and hot data share it
+  private readonly writes = new Map<number, { n: number; since: number }>();
+  private readonly noJit = new Set<number>(); // frames left to the interpreter
+  private readonly expand: (h: number) => number;
+  private warned = false;
+  private cold = true; // still warming up (on the plain interpreter)
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    private readonly table: WebAssembly.Table,
+    private readonly hart: JitHartExports,
+    private readonly opts: JitOptions,
+  ) {
+    this.u8 = new Uint8Array(memory.buffer);
+    this.dv = new DataView(memory.buffer);
+    this.expand = (h) => hart.expandCompressed(h);
+    hart.jitSetThreshold(opts.threshold);
+    this.u8.fill(0xff, JIT_MAP, JIT_MAP + JIT_MAP_ENTRIES * 16);
+    this.slots.push(undefined); // table index 0 stays null
+  }
+
+  // Hart.run() with the JIT: same contract.
+  run(budget: number): number {
+    if (this.cold) {
+      if (this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true) < this.opts.warmup) {
+        return this.hart.run(budget);
+      }
+      this.cold = false;
+    }
+    this.dv.setUint32(RES_VALID, 0, true);
+    let left = budget;
+    for (;;) {
+      const cause = this.hart.jitRun(left);
+      left = this.dv.getInt32(JIT_LEFT, true);
+      if (cause === CAUSE_JIT_HOT) this.hot();
+      else if (cause === CAUSE_JIT_DIRTY) this.dirty();
+      else if (cause === CAUSE_FENCE_I) this.flush();
+      else {
+        if (this.pending.size) this.compilePending();
+        return cause;
+      }
+    }
+  }
+
+  // fence.i, riscv_flush_icache: nothing installed survives unchecked.
+  flush(): void {
+    this.u8.fill(0xff, JIT_MAP, JIT_MAP + JIT_MAP_ENTRIES * 16);
+  }
+
+  // The kernel hands out physical frame `pa` anew: forget what it held.
+  frameAlloc(pa: number): void {
+    const frame = Math.floor(pa / 4096);
+    const m = this.byFrame.get(frame);
+    if (m) for (const t of [...m.values()]) this.drop(t);
+    if (this.writes.size && this.writes.delete(frame)) this.noJit.delete(frame);
+    if (this.pending.size) for (const [k, p] of this.pending) if (p.frame === frame) this.pending.delete(k);
+  }
+
+  private hotPc(): number {
+    return this.dv.getUint32(JIT_HOT_PC + 4, true) * 0x100000000 + this.dv.getUint32(JIT_HOT_PC, true);
+  }
+
+  private counter(pc: number): number {
+    return JIT_COUNTERS + (((pc >>> 1) & JIT_COUNTER_MASK) << 2);
+  }
+
+  // A block start got hot (it was interpreted `threshold` times).
+  private hot(): void {
+    const pc = this.hotPc();
+    if (pc >= 2 ** 47) return;
+    const pa = this.hart.translateForKernel(pc, ACC_X);
+    if (pa < 0) { this.dv.setInt32(this.counter(pc), 0, true); return; } // unmapped since: try again later
+    const frame = Math.floor(pa / 4096), vpage = Math.floor(pc / 4096), off = pc % 4096;
+    if (this.noJit.has(frame)) return; // its counter stays past the threshold
+    let t = this.byFrame.get(frame)?.get(vpage);
+    if (t && !this.unchanged(t)) { this.drop(t); t = undefined; }
+    if (t) {
+      this.install(t);
+      const j = t.region.byStart.get(off);
+      if (j !== undefined) {
+        // Count again, unless the block is the interpreter's anyway.
+        if (t.region.blocks[j].insns.length) this.dv.setInt32(this.counter(pc), 0, true);
+        return;
+      }
+    }
+    const key = `${frame}:${vpage}`;
+    let p = this.pending.get(key);
+    if (!p) { p = { frame, vpage, entries: new Set(t ? t.entries : []) }; this.pending.set(key, p); }
+    p.entries.add(off);
+    if (this.pending.size >= this.opts.batch) this.compilePending();
+  }
+
+  // Stores reached frames holding installed code.
+  private dirty(): void {
+    const n = this.dv.getUint32(JIT_DIRTY, true);
+    this.dv.setUint32(JIT_DIRTY, 0, true);
+    this.stats.invalidations += n;
+    if (n > JIT_DIRTY_MAX) { this.flush(); return; }
+    for (let i = 0; i < n; i++) {
+      const frame = this.dv.getUint32(JIT_DIRTY_LIST + 4 * i, true);
+      const m = this.byFrame.get(frame);
+      if (!m) continue;
+      const now = performance.now();
+      let w = this.writes.get(frame);
+      if (!w || now - w.since > PINGPONG_MS) { w = { n: 0, since: now }; this.writes.set(frame, w); }
+      if (++w.n > PINGPONG_LIMIT) {
+        this.noJit.add(frame);
+        for (const t of [...m.values()]) this.drop(t);
+      } else {
+        for (const t of m.values()) this.uninstall(t);
+      }
+    }
+  }
+
+  private unchanged(t: Translation): boolean {
+    const base = RAM_BASE + t.frame * 4096;
+    const u8 = this.u8, code = t.code;
+    for (const [s, e] of t.region.ranges) {
+      for (let i = s; i < e; i++) if (u8[base + i] !== code[i]) return false;
+    }
+    return true;
+  }
+
+  private mapEntry(vpage: number, asid: number): number {
+    return JIT_MAP + ((((vpage >>> 0) ^ (asid << 5)) & (JIT_MAP_ENTRIES - 1)) << 4);
+  }
+
+  // Makes t reachable for the current address space (which maps t's page to t's frame).
+  private install(t: Translation): void {
+    const asid = this.dv.getUint32(ASID, true);
+    const e = this.mapEntry(t.vpage, asid);
+    this.dv.setUint32(e, t.vpage >>> 0, true);
+    this.dv.setUint32(e + 4, Math.floor(t.vpage / 0x100000000), true);
+    this.dv.setUint32(e + 8, asid, true);
+    this.dv.setUint32(e + 12, t.slot, true);
+    const b = JIT_CODE_BITS + (t.frame >>> 3), bit = 1 << (t.frame & 7);
+    if (!(this.u8[b] & bit)) {
+      this.u8[b] |= bit;
+      this.hart.jitDropWritable(RAM_BASE + t.frame * 4096);
+    }
+  }
+
+  private uninstall(t: Translation): void {
+    const dv = this.dv;
+    for (let e = JIT_MAP; e < JIT_MAP + JIT_MAP_ENTRIES * 16; e += 16) {
+      if (dv.getUint32(e + 12, true) === t.slot && dv.getUint32(e, true) === (t.vpage >>> 0)) {
+        dv.setUint32(e, 0xffffffff, true);
+        dv.setUint32(e + 4, 0xffffffff, true);
+      }
+    }
+  }
+
+  private drop(t: Translation): void {
+    this.uninstall(t);
+    const m = this.byFrame.get(t.frame)!;
+    m.delete(t.vpage);
+    if (m.size === 0) {
+      this.byFrame.delete(t.frame);
+      this.u8[JIT_CODE_BITS + (t.frame >>> 3)] &= ~(1 << (t.frame & 7));
+    }
+    this.table.set(t.slot, null);
+    this.slots[t.slot] = undefined;
+    this.freeSlots.push(t.slot);
+  }
+
+  private allocSlot(): number {
+    const s = this.freeSlots.pop();
+    if (s !== undefined) return s;
+    const i = this.slots.length;
+    if (i >= this.table.length) this.table.grow(Math.max(64, this.table.length));
+    this.slots.push(undefined);
+    return i;
+  }
+
+  // Translates the pending pages into one module and installs what the current address space maps.
+  private compilePending(): void {
+    const items = [...this.pending.values()];
+    this.pending.clear();
+    const t0 = performance.now();
+    const mod = newModule();
+    const built: { frame: number; vpage: number; entries: Set<number>; region: Region; code: Uint8Array }[] = [];
+    for (const p of items) {
+      if (this.noJit.has(p.frame)) continue;
+      const base = RAM_BASE + p.frame * 4096;
+      const code = this.u8.slice(base, base + 4096);
+      const region = discover(code, p.entries, this.expand);
+      if (region.insnCount === 0) continue; // nothing translatable there: counters stay past the threshold
+      genRegion(mod, region, p.vpage * 4096, `f${built.length}`);
+      built.push({ ...p, region, code });
+      this.stats.insns += region.insnCount;
+    }
+    if (built.length === 0) return;
+    const bytes = mod.encode();
+    const t1 = performance.now();
+    let inst: WebAssembly.Instance;
+    try {
+      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+        env: { memory: this.memory }, hart: this.hart as unknown as WebAssembly.ModuleImports,
+      });
+    } catch (e) {
+      // A translator bug or an engine limit: the guest must not notice. Leave these pages to the interpreter.
+      if (!this.warned) { this.warned = true; process.stderr.write(`ghost: jit: ${(e as Error).message}\n`); }
+      for (const b of built) this.noJit.add(b.frame);
+      return;
+    }
+    const t2 = performance.now();
+    this.stats.genMs += t1 - t0;
+    this.stats.compileMs += t2 - t1;
+    this.stats.modules++;
+    this.stats.regions += built.length;
+    this.stats.wasmBytes += bytes.length;
+    for (let i = 0; i < built.length; i++) {
+      const b = built[i];
+      const old = this.byFrame.get(b.frame)?.get(b.vpage);
+      if (old) this.drop(old);
+      const slot = this.allocSlot();
+      this.table.set(slot, inst.exports[`f${i}`] as WebAssembly.ExportValue as never);
+      const t: Translation = { frame: b.frame, vpage: b.vpage, slot, entries: b.entries, region: b.region, code: b.code };
+      this.slots[slot] = t;
+      let m = this.byFrame.get(b.frame);
+      if (!m) { m = new Map(); this.byFrame.set(b.frame, m); }
+      m.set(b.vpage, t);
+      for (const off of b.entries) this.dv.setInt32(this.counter(b.vpage * 4096 + off), 0, true);
+      if (this.hart.translateForKernel(b.vpage * 4096, ACC_X) === b.frame * 4096) this.install(t);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// Region discovery: the code of one 4 KiB virtual page reachable from a set
+// of entry points by direct control flow that stays inside the page, split
+// into basic blocks. One region becomes one wasm function; its blocks are
+// the targets of the function's internal branches and its possible entries.
+//
+// Leaders are the entries, the in-page targets of branches and jal, the
+// instruction after a conditional branch, and "return sites": the instruction
+// after a call (jal/jalr with rd != 0) or an ecall, where execution comes back
+// through the dispatcher. A block ends at a control transfer, before the next
+// leader, before an instruction left to the interpreter, or at the page end.
+
+import { decodeAt, Expander, Insn, Kind } from "./decode.js";
+
+export interface Block {
+  start: number; // byte offset in the page
+  insns: Insn[]; // may be empty: the first instruction is left to the interpreter
+  // Where control goes after the last instruction when it does not transfer:
+  // the next byte offset (4096: the next page), or -1 if the block ends in a
+  // transfer or a trap, or stops before an unsupported instruction (`stop`).
+  next: number;
+  stop: boolean; // ends in front of an instruction the interpreter must run
+}
+
+export interface Region {
+  blocks: Block[]; // sorted by start
+  byStart: Map<number, number>; // byte offset -> block index
+  ranges: [number, number][]; // byte ranges the translation depends on
+  insnCount: number;
+}
+
+// Caps the work per region (a page holds at most 2048 instructions, but
+// overlapping decodings of the same bytes could produce more).
+const MAX_INSNS = 2400;
+const MAX_BLOCKS = 1024;
+
+export function discover(page: Uint8Array, entries: Iterable<number>, expand: Expander): Region {
+  const decoded = new Map<number, Insn>();
+  const decode = (off: number): Insn => {
+    let d = decoded.get(off);
+    if (!d) { d = decodeAt(page, off, expand); decoded.set(off, d); }
+    return d;
+  };
+  const leaders = new Set<number>();
+  const work: number[] = [];
+  const addLeader = (off: number): void => {
+    if (off < 0 || off >= 4096 || (off & 1) || leaders.has(off)) return;
+    if (leaders.size >= MAX_BLOCKS) return;
+    leaders.add(off);
+    work.push(off);
+  };
+  for (const e of entries) addLeader(e);
+  // Walk forward from each leader, finding more leaders. Walks may overlap
+  // (one falls into another's leader); blocks are cut at leaders afterwards.
+  const walked = new Set<number>();
+  let budget = MAX_INSNS;
+  while (work.length && budget > 0) {
+    let off = work.pop()!;
+    while (off < 4096 && budget-- > 0) {
+      if (walked.has(off)) break;
+      walked.add(off);
+      const ins = decode(off);
+      const next = off + ins.len;
+      if (ins.kind === Kind.Unsupported) break;
+      if (ins.kind === Kind.Branch) { addLeader(off + ins.imm); addLeader(next); break; }
+      if (ins.kind === Kind.Jal) { addLeader(off + ins.imm); if (ins.rd !== 0) addLeader(next); break; }
+      if (ins.kind === Kind.Jalr) { if (ins.rd !== 0) addLeader(next); break; }
+      if (ins.kind === Kind.Ecall || ins.kind === Kind.FenceI) { addLeader(next); break; }
+      if (ins.kind === Kind.Ebreak) break;
+      off = next;
+    }
+  }
+  const starts = [...leaders].sort((a, b) => a - b);
+  const blocks: Block[] = [];
+  const byStart = new Map<number, number>();
+  let insnCount = 0;
+  for (const start of starts) {
+    const b: Block = { start, insns: [], next: -1, stop: false };
+    let off = start;
+    for (;;) {
+      if (off >= 4096) { b.next = 4096; break; }
+      if (off !== start && leaders.has(off)) { b.next = off; break; }
+      const ins = decode(off);
+      if (ins.kind === Kind.Unsupported) { b.stop = true; b.next = off; break; }
+      b.insns.push(ins);
+      insnCount++;
+      if (ins.kind !== Kind.Plain) break;
+      off += ins.len;
+    }
+    byStart.set(start, blocks.length);
+    blocks.push(b);
+  }
+  return { blocks, byStart, ranges: byteRanges(blocks), insnCount };
+}
+
+// The merged byte ranges covered by the blocks' instructions.
+function byteRanges(blocks: Block[]): [number, number][] {
+  const spans: [number, number][] = [];
+  for (const b of blocks) {
+    if (b.insns.length === 0) { spans.push([b.start, Math.min(4096, b.start + 2)]); continue; }
+    const last = b.insns[b.insns.length - 1];
+    spans.push([b.start, last.off + last.len]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const s of spans) {
+    const top = out[out.length - 1];
+    if (top && s[0] <= top[1]) top[1] = Math.max(top[1], s[1]);
+    else out.push([s[0], s[1]]);
+  }
+  return out;
+}
