@@ -113,6 +113,6 @@ defineSyscalls({
     um(t).write(vec, t.mm.residency(addr, len));
     return 0;
   },
-  // The hart decodes from memory on every fetch: nothing stale to flush.
-  riscv_flush_icache: (_t, _start, _end, flags) => { if (flags & ~1) kerr(EINVAL); return 0; },
+  // Translated code may be stale after the guest rewrote it: drop the JIT's translations.
+  riscv_flush_icache: (t, _start, _end, flags) => { if (flags & ~1) kerr(EINVAL); t.k.hart.jitFlush(); return 0; },
 });
