@@ -19,14 +19,18 @@
 # environment on both):
 #   Ghost  `ghost run --root=build/rootfs /bin/sh -c 'cd .../testsuite && ./runtest -v'`
 #          with cwd build/busybox-testsuite/ghost (that is $bindir: busybox, .config).
-#   qemu   in a private user+mount namespace (unshare -U -m; nothing outside it
-#          changes): a private binfmt_misc instance registers qemu-riscv64-static
-#          (from Debian's qemu-user-static of the installed qemu-user's version,
-#          unpacked under build/) as the interpreter of riscv64 ELF files, and
-#          runtest runs with chroot into a copy of build/rootfs with /proc, /sys,
-#          /dev and a tmpfs /tmp, the run directory bind-mounted at its own
-#          path, and (in a UTS namespace) Ghost's host name, /etc/hostname. So every exec of a riscv64 program, /bin/sh of a #! script or
-#          busybox's re-exec of /proc/self/exe included, runs under qemu.
+#   qemu   in a private user, mount and UTS namespace (unshare -U -m -u;
+#          nothing outside it changes): a private binfmt_misc instance
+#          registers qemu-riscv64-static (Debian's qemu-user-static of the
+#          installed qemu-user's version, unpacked under build/) as the
+#          interpreter of riscv64 ELF files, and runtest runs chrooted into a
+#          copy of build/rootfs with /proc, /sys, /dev, a tmpfs /tmp, the run
+#          directory bind-mounted at its own path, and Ghost's host name (the
+#          tree's /etc/hostname). So every exec of a riscv64 program, the
+#          /bin/sh of a #! script and busybox's re-exec of /proc/self/exe
+#          included, runs under qemu, as under a kernel with qemu-user-binfmt.
+#          Needs a kernel that gives a user namespace its own binfmt_misc
+#          (Linux 6.7 or later) and user namespaces allowed (root is enough).
 #
 # Tests too slow to run under an interpreter are skipped on both sides (the
 # build copy of testing.sh prints "SKIPPED: name" for them): see SLOW_TESTS.

@@ -59,7 +59,17 @@ async function run(cmd: string, ms = 20_000): Promise<string> {
   const mark = `done-${++marks}`;
   line(`clear; ${cmd}; echo ${mark}`);
   const s = await waitFor(new RegExp(`^${mark}$`, "m"), `'${cmd}'`, ms);
+  await settle();
   return s.slice(0, s.search(new RegExp(`^${mark}$`, "m")));
+}
+
+// Waits for the shell's next prompt and lets the terminal answer what the
+// shell asked it: busybox's line editor sends a cursor position query (ESC[6n)
+// after each prompt, and a reply that comes in after the next command line
+// was typed goes to that command instead (as on any terminal).
+async function settle(): Promise<void> {
+  await waitFor(PROMPT, "the prompt");
+  await sleep(300);
 }
 
 describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
@@ -73,6 +83,7 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
     const cmd = `${process.execPath} ${ghost} boot --root ${rootfs}; echo "[ghost exited $?]"; sleep 600`;
     tmux("new-session", "-d", "-s", "g", "-x", "100", "-y", "30", "-e", "TERM=xterm", cmd);
     await waitFor(PROMPT, "the shell's prompt", 60_000);
+    await settle();
   });
 
   after(() => { try { tmux("kill-server"); } catch { /* already gone */ } });
@@ -94,6 +105,7 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
   test("job control: jobs, fg, ^Z, bg, kill %1", async () => {
     line("clear; sleep 200 &");
     await waitFor(PROMPT, "the prompt after starting a background job");
+    await sleep(300); // see settle()
     assert.match(await run("jobs"), /\[1\]\+\s+Running\s+sleep 200/);
     line("clear; fg");
     await waitFor(/^sleep 200$/m, "fg to show the job");
@@ -101,6 +113,7 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
     keys("C-z");
     await waitFor(/Stopped\s+sleep 200/, "^Z to stop the job");
     await waitFor(PROMPT, "the prompt after ^Z");
+    await sleep(300); // see settle()
     assert.match(await run("jobs"), /\[1\]\+\s+Stopped\s+sleep 200/);
     await run("bg");
     assert.match(await run("jobs"), /\[1\]\+\s+Running\s+sleep 200/);
@@ -123,6 +136,7 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
     keys("-l", ":wq");
     keys("Enter");
     await waitFor(PROMPT, "the prompt after :wq");
+    await sleep(300); // see settle()
     assert.match(await run("cat /tmp/note"), /^written in vi$/m);
   });
 
@@ -132,6 +146,7 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
     assert.match(s, /^Mem: /m);
     keys("q");
     await waitFor(PROMPT, "the prompt after q");
+    await sleep(300); // see settle()
     assert.match(await run("echo back"), /^back$/m);
   });
 
