@@ -14,7 +14,8 @@ export class Dentry {
     // Filesystems whose names come and go on their own (procfs) are looked up afresh.
     const cache = !this.inode.sb.volatileNames;
     const cached = cache ? this.children.get(name) : undefined;
-    if (cached) return cached;
+    if (cached && (cached.mountedHere || this.inode.sb.nameValid(this.inode, name, cached.inode))) return cached;
+    if (cached) this.children.delete(name);
     const inode = this.inode.lookup(name);
     if (!inode) return null;
     const d = new Dentry(name, this, inode);

@@ -43,7 +43,9 @@ export class File {
   tmpfileNoLink = false;
   // memfd: the name /proc shows for it.
   memfdName = "";
-  constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {}
+  constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {
+    inode.openFiles++;
+  }
 
   get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
   get writable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_RDONLY; }
@@ -57,6 +59,7 @@ export class File {
     releaseOwner(this.inode, this);
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
+    if (--this.inode.openFiles === 0) this.inode.lastClose();
   }
 }
 

@@ -3,17 +3,36 @@
 // (never `..`, never a host symlink followed: links are shown to the guest as
 // links and resolved in the guest's namespace), so nothing outside the
 // mounted directory can be reached. A read-only mount refuses writes (EROFS).
+//
+// One HostInode per host inode (the superblock keeps them by host inode
+// number while anything holds them), so hard links share one inode, an open
+// FIFO is one pipe, and nlink stays true. An inode's host path is computed from
+// its parent and name, which rename updates: a renamed directory's cached
+// descendants follow it. A cached name is checked against the host on each
+// walk (another host process may have changed the directory). A file that
+// loses its last name while open (unlink, rename over it, O_TMPFILE) is moved
+// to a hidden name in the mount's root (as NFS's "silly rename"), so that it
+// stays readable, writable and linkable, and removed at its last close (or
+// when Ghost exits); the guest never sees hidden names. What the host
+// cannot express through Node is refused as a filesystem without the feature
+// would: device nodes and sockets (EPERM), xattrs (EOPNOTSUPP),
+// RENAME_EXCHANGE/RENAME_WHITEOUT (EINVAL); timestamps are set to about a
+// microsecond (Node passes them as a double).
 
 import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { KernelError, kerr } from "../kernel/errors.js";
-import { EIO, EROFS, EINVAL } from "../abi/errno.js";
-import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
+import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, EOPNOTSUPP } from "../abi/errno.js";
+import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
+import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { openDevice } from "../drivers/chrdev.js";
 
 // Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
 export const HOSTFS_MAGIC = 0x01021997;
+// Names of open files that lost their last name, in the mount's root.
+const HIDDEN_PREFIX = ".ghost-unlinked-";
 
 function hostErr(e: unknown): never {
   if (e instanceof KernelError) throw e;
@@ -27,6 +46,11 @@ function ts(ns: bigint): Timespec {
 }
 
 export class HostSuperBlock extends SuperBlock {
+  root: HostInode | null = null;
+  // Live inodes by host inode number.
+  private readonly inodes = new Map<number, WeakRef<HostInode>>();
+  // Closes the host descriptor of an inode nothing references any more.
+  private readonly closer = new FinalizationRegistry<{ fd: number }>((h) => { if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ } });
   constructor(readonly hostRoot: string, readOnly: boolean) { super("hostfs", HOSTFS_MAGIC, readOnly); }
   override statfs() {
     try {
@@ -34,26 +58,94 @@ export class HostSuperBlock extends SuperBlock {
       return { blocks: s.blocks * s.bsize / 4096, bfree: s.bavail * s.bsize / 4096, files: s.files, ffree: s.ffree, namelen: 255 };
     } catch { return super.statfs(); }
   }
+
+  // Host paths of hidden files, removed when Ghost exits if still there.
+  readonly hidden = new Set<string>();
+  private hiddenSeq = 0;
+  hiddenName(): string { return `${HIDDEN_PREFIX}${process.pid}-${++this.hiddenSeq}`; }
+  private static exitHook = false;
+  static readonly all = new Set<WeakRef<HostSuperBlock>>();
+  registerCleanup(): void {
+    HostSuperBlock.all.add(new WeakRef(this));
+    if (HostSuperBlock.exitHook) return;
+    HostSuperBlock.exitHook = true;
+    process.on("exit", () => {
+      for (const r of HostSuperBlock.all) for (const p of r.deref()?.hidden ?? []) try { fs.unlinkSync(p); } catch { /* gone */ }
+    });
+  }
+
+  cached(ino: number): HostInode | undefined {
+    const i = this.inodes.get(ino)?.deref();
+    if (!i) this.inodes.delete(ino);
+    return i;
+  }
+
+  // The inode for host file `name` in `parent` (null: the root) with status st.
+  inode(parent: HostInode | null, name: string, st: fs.BigIntStats): HostInode {
+    const ino = Number(st.ino);
+    let i = this.cached(ino);
+    // A cached inode of another type is a host inode number reused after its file went away.
+    if (i && (i.mode & S_IFMT) !== (Number(st.mode) & S_IFMT)) { this.forget(i); i = undefined; }
+    if (i) {
+      i.parent = parent;
+      i.name = name;
+      i.refresh(st);
+      return i;
+    }
+    i = new HostInode(this, parent, name, st);
+    this.inodes.set(ino, new WeakRef(i));
+    this.closer.register(i, i.handle);
+    return i;
+  }
+
+  forget(i: HostInode): void {
+    if (this.inodes.get(i.ino)?.deref() === i) this.inodes.delete(i.ino);
+  }
+
+  // A cached name still names the same host file: Dentry.child asks before using it.
+  override nameValid(dir: Inode, name: string, cached: Inode): boolean {
+    if (!(dir instanceof HostInode) || !(cached instanceof HostInode)) return true;
+    try {
+      const st = fs.lstatSync(join(dir.hostPath, name), { bigint: true });
+      if (Number(st.ino) !== cached.ino || (Number(st.mode) & S_IFMT) !== (cached.mode & S_IFMT)) return false;
+      cached.parent = dir;
+      cached.name = name;
+      cached.refresh(st);
+      return true;
+    } catch { return false; }
+  }
 }
 
 export class HostInode extends Inode {
   ino = 0;
   private sizeBytes = 0;
-  private fd = -1;
-  private fdWritable = false;
-  constructor(readonly sb: HostSuperBlock, readonly hostPath: string, st: fs.BigIntStats) {
+  private blocks512 = 0;
+  // The host descriptor reads and writes go through (opened on first use, and
+  // before the last known name goes, so that open files outlive unlink).
+  readonly handle = { fd: -1, writable: false };
+  // Has no name left in the guest's view: lives under a hidden name in the root.
+  hidden = false;
+  constructor(readonly sb: HostSuperBlock, public parent: HostInode | null, public name: string, st: fs.BigIntStats) {
     super();
     this.refresh(st);
   }
 
-  private refresh(st: fs.BigIntStats): void {
+  // The host path: the mount's directory for the root, else the parent's path
+  // and the name; ENOENT once every name the inode was known by is gone.
+  get hostPath(): string {
+    if (this.parent) return join(this.parent.hostPath, this.name);
+    return this === this.sb.root ? this.sb.hostRoot : kerr(ENOENT);
+  }
+
+  refresh(st: fs.BigIntStats): void {
     this.ino = Number(st.ino);
     this.mode = Number(st.mode);
     this.uid = Number(st.uid);
     this.gid = Number(st.gid);
-    this.nlink = Number(st.nlink);
+    this.nlink = Math.max(0, Number(st.nlink) - (this.hidden ? 1 : 0));
     this.rdev = Number(st.rdev);
     this.sizeBytes = Number(st.size);
+    this.blocks512 = Number(st.blocks);
     this.atime = ts(st.atimeNs);
     this.mtime = ts(st.mtimeNs);
     this.ctime = ts(st.ctimeNs);
@@ -62,23 +154,28 @@ export class HostInode extends Inode {
 
   // Re-reads attributes from the host (another process may have changed the file).
   override revalidate(): void {
-    try { this.refresh(fs.lstatSync(this.hostPath, { bigint: true })); } catch { /* gone: keep last view */ }
+    try {
+      this.refresh(this.handle.fd >= 0 ? fs.fstatSync(this.handle.fd, { bigint: true }) : fs.lstatSync(this.hostPath, { bigint: true }));
+    } catch { /* gone: keep the last view */ }
   }
 
   override get size(): number { return this.sizeBytes; }
+  override get blocks(): number { return this.blocks512; }
 
   private child(name: string): string {
     if (name.includes("/") || name === "." || name === ".." || name.includes("\0")) kerr(EINVAL);
     return join(this.hostPath, name);
   }
 
-  private make(path: string): HostInode {
-    return new HostInode(this.sb, path, fs.lstatSync(path, { bigint: true }));
+  // The inode of child `name`, which exists on the host.
+  private make(name: string): HostInode {
+    return this.sb.inode(this, name, fs.lstatSync(this.child(name), { bigint: true }));
   }
 
   override lookup(name: string): Inode | null {
     if ((this.mode & S_IFMT) !== S_IFDIR) return super.lookup(name);
-    try { return this.make(this.child(name)); } catch (e) {
+    if (this === this.sb.root && name.startsWith(HIDDEN_PREFIX)) return null;
+    try { return this.make(name); } catch (e) {
       if ((e as { code?: string }).code === "ENOENT") return null;
       return hostErr(e);
     }
@@ -94,52 +191,166 @@ export class HostInode extends Inode {
       // The guest's umask was applied already; the host's must not be.
       fs.fchmodSync(fd, mode & 0o7777);
       fs.closeSync(fd);
-      return this.make(p);
+      return this.make(name);
     } catch (e) { return hostErr(e); }
   }
-  // Host files only: Node cannot make host FIFOs or device nodes, so those are EPERM.
+  // Regular files and FIFOs (made by the host's mkfifo(1): Node has no
+  // mkfifo); device nodes and sockets are refused, as on a nodev share.
   override mknod(name: string, mode: number, _rdev: number, cred: Cred): Inode {
-    if ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0) return this.create(name, mode, cred);
+    const type = mode & S_IFMT;
+    if (type === S_IFREG || type === 0) return this.create(name, mode, cred);
     this.writable();
-    return kerr(1);
+    if (type !== S_IFIFO) return kerr(EPERM);
+    const p = this.child(name);
+    if (fs.existsSync(p) || isSymlink(p)) kerr(EEXIST);
+    const r = spawnSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", p], { encoding: "utf8" });
+    if (r.status !== 0) return kerr(r.error ? EPERM : fs.existsSync(p) ? EEXIST : EPERM);
+    try { return this.make(name); } catch (e) { return hostErr(e); }
   }
   override mkdir(name: string, mode: number, _cred: Cred): Inode {
     this.writable();
     const p = this.child(name);
-    try { fs.mkdirSync(p, { mode: mode & 0o7777 }); fs.chmodSync(p, mode & 0o7777); return this.make(p); } catch (e) { return hostErr(e); }
+    try { fs.mkdirSync(p, { mode: mode & 0o7777 }); fs.chmodSync(p, mode & 0o7777); return this.make(name); } catch (e) { return hostErr(e); }
   }
   override symlink(name: string, target: string, _cred: Cred): Inode {
     this.writable();
     const p = this.child(name);
-    try { fs.symlinkSync(target, p); return this.make(p); } catch (e) { return hostErr(e); }
+    try { fs.symlinkSync(target, p); return this.make(name); } catch (e) { return hostErr(e); }
   }
   override link(name: string, target: Inode): void {
     this.writable();
-    if (!(target instanceof HostInode)) kerr(EINVAL);
-    try { fs.linkSync(target.hostPath, this.child(name)); } catch (e) { hostErr(e); }
+    if (!(target instanceof HostInode) || target.sb !== this.sb) kerr(EINVAL);
+    const p = this.child(name);
+    try {
+      if (target.hidden) {
+        // Linking a file with no name (O_TMPFILE, or open and unlinked) gives its hidden name back.
+        if (fs.existsSync(p) || isSymlink(p)) kerr(EEXIST);
+        const from = target.hostPath;
+        fs.renameSync(from, p);
+        this.sb.hidden.delete(from);
+        target.hidden = false;
+        target.parent = this;
+        target.name = name;
+      } else {
+        fs.linkSync(target.hostPath, p);
+      }
+      target.revalidate();
+    } catch (e) { hostErr(e); }
   }
+
+  // Child `name` is about to go (unlink, or rename over it): if it is the last
+  // name of a file that is open, the file moves to a hidden name instead and
+  // true is returned (the name is gone then). Returns the live inode, if any.
+  private detach(name: string): { inode?: HostInode; moved: boolean } {
+    let st: fs.BigIntStats;
+    try { st = fs.lstatSync(this.child(name), { bigint: true }); } catch { return { moved: false }; }
+    const i = this.sb.cached(Number(st.ino));
+    if (!i || i.openFiles === 0 || (i.mode & S_IFMT) !== S_IFREG || Number(st.nlink) !== 1 || !this.sb.root) return { inode: i, moved: false };
+    const hiddenPath = join(this.sb.hostRoot, this.sb.hiddenName());
+    try {
+      fs.renameSync(this.child(name), hiddenPath);
+    } catch {
+      i.keepOpen(); // another host filesystem under the mount: the descriptor has to do
+      return { inode: i, moved: false };
+    }
+    this.sb.hidden.add(hiddenPath);
+    i.hidden = true;
+    i.parent = this.sb.root;
+    i.name = hiddenPath.slice(this.sb.hostRoot.length + 1);
+    i.revalidate();
+    return { inode: i, moved: true };
+  }
+  // After a name went: the inode's link count, and its path if that was the name.
+  private lost(i: HostInode | undefined, name: string): void {
+    if (!i) return;
+    i.nlink = Math.max(0, i.nlink - 1);
+    i.revalidate();
+    if (i.nlink === 0) this.sb.forget(i);
+    if (i.parent === this && i.name === name) i.parent = null, i.name = "";
+  }
+
+  override lastClose(): void {
+    if (!this.hidden) return;
+    try {
+      const p = this.hostPath;
+      fs.unlinkSync(p);
+      this.sb.hidden.delete(p);
+    } catch { /* gone already */ }
+    this.hidden = false;
+    this.parent = null;
+    this.name = "";
+    this.nlink = 0;
+    this.sb.forget(this);
+  }
+
   override unlink(name: string): void {
     this.writable();
-    try {
-      const p = this.child(name);
-      if (fs.lstatSync(p).isDirectory()) kerr(21); // EISDIR
-      fs.unlinkSync(p);
-    } catch (e) { hostErr(e); }
+    const p = this.child(name);
+    try { if (fs.lstatSync(p).isDirectory()) kerr(EISDIR); } catch (e) { hostErr(e); }
+    const d = this.detach(name);
+    if (d.moved) return;
+    try { fs.unlinkSync(p); } catch (e) { hostErr(e); }
+    this.lost(d.inode, name);
   }
   override rmdir(name: string): void {
     this.writable();
+    let i: HostInode | undefined;
+    try { i = this.sb.cached(Number(fs.lstatSync(this.child(name), { bigint: true }).ino)); } catch { /* rmdir says */ }
     try { fs.rmdirSync(this.child(name)); } catch (e) { hostErr(e); }
+    if (i) { i.nlink = 0; this.sb.forget(i); i.parent = null; i.name = ""; }
   }
   override rename(oldName: string, newDir: Inode, newName: string, flags: number): void {
     this.writable();
-    if (!(newDir instanceof HostInode) || newDir.sb !== this.sb || flags !== 0) kerr(EINVAL);
-    try { fs.renameSync(this.child(oldName), newDir.child(newName)); } catch (e) { hostErr(e); }
+    if (!(newDir instanceof HostInode) || newDir.sb !== this.sb) kerr(EINVAL);
+    if (flags === RENAME_EXCHANGE) return this.exchange(oldName, newDir, newName);
+    if (flags & ~RENAME_NOREPLACE) kerr(EINVAL); // RENAME_WHITEOUT: not on this filesystem
+    const from = this.child(oldName), to = newDir.child(newName);
+    let st: fs.BigIntStats;
+    try { st = fs.lstatSync(from, { bigint: true }); } catch (e) { return hostErr(e); }
+    if (flags & RENAME_NOREPLACE && (fs.existsSync(to) || isSymlink(to))) kerr(EEXIST);
+    const moving = this.sb.cached(Number(st.ino));
+    let replaced: HostInode | undefined;
+    if (from !== to) {
+      let dst: fs.BigIntStats | undefined;
+      try { dst = fs.lstatSync(to, { bigint: true }); } catch { /* no target */ }
+      // Only a file replacing another may detach it first: the host checks the rest.
+      if (dst && dst.ino !== st.ino && !dst.isDirectory() && !st.isDirectory()) {
+        const d = newDir.detach(newName);
+        if (!d.moved) replaced = d.inode;
+      }
+    }
+    try { fs.renameSync(from, to); } catch (e) { hostErr(e); }
+    if (replaced && replaced !== moving) newDir.lost(replaced, newName);
+    if (moving) { moving.parent = newDir; moving.name = newName; moving.revalidate(); }
   }
+  // RENAME_EXCHANGE as three host renames through a hidden name in the root:
+  // atomic for the guest (the kernel runs one syscall at a time), not for
+  // host processes looking at the directory meanwhile.
+  private exchange(aName: string, bDir: HostInode, bName: string): void {
+    const a = this.child(aName), b = bDir.child(bName);
+    let sa: fs.BigIntStats, sb: fs.BigIntStats;
+    try { sa = fs.lstatSync(a, { bigint: true }); sb = fs.lstatSync(b, { bigint: true }); } catch (e) { return hostErr(e); }
+    if (a === b) return;
+    const ia = this.sb.cached(Number(sa.ino)), ib = this.sb.cached(Number(sb.ino));
+    const tmp = join(this.sb.hostRoot, this.sb.hiddenName());
+    try { fs.renameSync(a, tmp); } catch (e) { hostErr(e); }
+    try { fs.renameSync(b, a); } catch (e) { fs.renameSync(tmp, a); hostErr(e); }
+    try { fs.renameSync(tmp, b); } catch (e) { fs.renameSync(a, b); fs.renameSync(tmp, a); hostErr(e); }
+    if (ia) { ia.parent = bDir; ia.name = bName; ia.revalidate(); }
+    if (ib) { ib.parent = this; ib.name = aName; ib.revalidate(); }
+  }
+
+  // Not expressible through Node: a filesystem without xattr support.
+  override getxattr(_name: string): Uint8Array | null { return kerr(EOPNOTSUPP); }
+  override setxattr(_name: string, _value: Uint8Array, _flags: number): void { kerr(EOPNOTSUPP); }
+  override listxattr(): string[] { return kerr(EOPNOTSUPP); }
+  override removexattr(_name: string): void { kerr(EOPNOTSUPP); }
   override readdir(): DirEntry[] {
     try {
       const self = fs.lstatSync(this.hostPath, { bigint: true });
       const out: DirEntry[] = [{ name: ".", ino: Number(self.ino), type: dtype(S_IFDIR) }, { name: "..", ino: Number(self.ino), type: dtype(S_IFDIR) }];
       for (const name of fs.readdirSync(this.hostPath)) {
+        if (this === this.sb.root && name.startsWith(HIDDEN_PREFIX)) continue;
         try {
           const st = fs.lstatSync(join(this.hostPath, name), { bigint: true });
           out.push({ name, ino: Number(st.ino), type: dtype(Number(st.mode)) });
@@ -154,12 +365,19 @@ export class HostInode extends Inode {
   }
 
   private hostFd(write: boolean): number {
-    if (this.fd >= 0 && (this.fdWritable || !write)) return this.fd;
-    if (this.fd >= 0) fs.closeSync(this.fd);
+    const h = this.handle;
+    if (h.fd >= 0 && (h.writable || !write)) return h.fd;
     const flags = (write ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | fs.constants.O_NOFOLLOW;
-    this.fd = fs.openSync(this.hostPath, flags);
-    this.fdWritable = write;
-    return this.fd;
+    const fd = fs.openSync(this.hostPath, flags);
+    if (h.fd >= 0) fs.closeSync(h.fd);
+    h.fd = fd;
+    h.writable = write;
+    return fd;
+  }
+
+  // Opens the host descriptor now, read-write if the host allows, else read-only.
+  keepOpen(): void {
+    try { this.hostFd(true); } catch { try { this.hostFd(false); } catch { /* unreadable: nothing to keep */ } }
   }
 
   override read(off: number, dst: Uint8Array): number {
@@ -183,6 +401,10 @@ export class HostInode extends Inode {
     this.writable();
     try { fs.chmodSync(this.hostPath, mode & 0o7777); this.revalidate(); } catch (e) { hostErr(e); }
   }
+  override setOwner(uid: number, gid: number): void {
+    this.writable();
+    try { fs.lchownSync(this.hostPath, uid, gid); this.revalidate(); } catch (e) { hostErr(e); }
+  }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void {
     this.writable();
     try {
@@ -198,9 +420,16 @@ export class HostInode extends Inode {
   }
 }
 
+function isSymlink(p: string): boolean {
+  try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
+}
+
 export function makeHostfs(hostDir: string, readOnly: boolean): HostInode {
   const sb = new HostSuperBlock(hostDir, readOnly);
   const st = fs.statSync(hostDir, { bigint: true });
   if (!st.isDirectory()) throw new Error(`hostfs: ${hostDir} is not a directory`);
-  return new HostInode(sb, hostDir, st);
+  const root = sb.inode(null, "", st);
+  sb.root = root;
+  if (!readOnly) sb.registerCleanup();
+  return root;
 }

@@ -56,6 +56,9 @@ export class SuperBlock {
   blockSize = 4096;
   // Names appear and vanish without the VFS seeing it (procfs): never cache lookups.
   volatileNames = false;
+  // Whether a cached name still names the inode it did (filesystems whose
+  // directories change behind the VFS's back, like a host directory, check).
+  nameValid(_dir: Inode, _name: string, _cached: Inode): boolean { return true; }
   // statfs figures; filesystems with real limits override.
   statfs(): { blocks: number; bfree: number; files: number; ffree: number; namelen: number } {
     return { blocks: 0, bfree: 0, files: 0, ffree: 0, namelen: 255 };
@@ -74,6 +77,8 @@ export abstract class Inode {
   mtime: Timespec;
   ctime: Timespec;
   btime: Timespec;
+  // Open file descriptions of this inode; lastClose runs when the last goes.
+  openFiles = 0;
   // Set while pages of this file are in a page cache (shared mappings).
   pageCache: { writeBack(key: object): void; updateFromWrite(key: object, off: number, data: Uint8Array): void } | null = null;
 
@@ -83,6 +88,7 @@ export abstract class Inode {
   }
 
   get size(): number { return 0; }
+  lastClose(): void { /* nothing kept for open files */ }
   // Re-reads attributes kept elsewhere (a host file another process may change).
   revalidate(): void { /* attributes live here */ }
   get blocks(): number { return Math.ceil(this.size / 512); }

@@ -21,6 +21,7 @@ import { UserMemory } from "../mm/uaccess.js";
 import type { Mount } from "../fs/dentry.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { fillRandom } from "../drivers/chrdev.js";
+import { KernelLog } from "./printk.js";
 
 export interface KernelConfig {
   memoryBytes: number;
@@ -42,6 +43,7 @@ export class Kernel {
   readonly hart: Hart;
   readonly phys: PhysAllocator;
   readonly clock: Clock;
+  readonly log: KernelLog;
   readonly timers = new TimerQueue();
   readonly rq: Rq;
   readonly tasks = new Map<number, Task>();
@@ -76,6 +78,7 @@ export class Kernel {
     this.hart = new Hart(config.memoryBytes);
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
+    this.log = new KernelLog(() => this.clock.monotonic());
     this.tickBudget = config.tickBudget ?? 100_000;
     this.timers.attach(this.clock);
     this.rq = new Rq({ policy: config.sched ?? "bore", monotonic: () => this.clock.monotonic(), tasks: () => this.tasks.values() });
@@ -96,7 +99,9 @@ export class Kernel {
       if (rss > most) { most = rss; victim = g; }
     }
     if (victim) {
-      process.stderr.write(`ghost: out of memory: killed process ${victim.pid} (${[...victim.threads][0]?.comm})\n`);
+      const comm = [...victim.threads][0]?.comm;
+      process.stderr.write(`ghost: out of memory: killed process ${victim.pid} (${comm})\n`);
+      this.log.log(3, `Out of memory: Killed process ${victim.pid} (${comm}) anon-rss:${most * 4}kB`);
       this.exitGroup(victim, SIGKILL, "signal");
     }
     return victim;
@@ -249,6 +254,7 @@ export class Kernel {
       } catch (e) {
         // An oops: a kernel bug while serving this task. It dies; the kernel goes on.
         process.stderr.write(`ghost: oops (pid ${t.pid}, trap ${cause}): ${(e as Error)?.stack ?? e}\n`);
+        this.log.log(1, `Oops: pid ${t.pid} (${t.comm}) trap ${cause}: ${(e as Error)?.message ?? e}`);
         this.exitGroup(t.tg, SIGKILL, "signal");
       }
       if (this.current !== t || t.state !== TASK_RUNNING) { t.nvcsw++; break; }

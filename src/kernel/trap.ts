@@ -15,11 +15,30 @@ import type { Kernel } from "./kernel.js";
 export function forceSignal(t: Task, info: SigInfo): void {
   const act = t.sighand.actions[info.signo];
   const blocked = (t.sigmask & sigmask(info.signo)) !== 0n;
+  if (blocked || act.handler === SIG_IGN || act.handler === SIG_DFL) logUnhandled(t, info);
   if (blocked || act.handler === SIG_IGN) {
     t.sighand.actions[info.signo] = { handler: SIG_DFL, flags: 0, mask: 0n };
     t.sigmask &= ~sigmask(info.signo);
   }
   sendSignal(t, info, true);
+}
+
+const hex = (v: number) => "0x" + BigInt.asUintN(64, BigInt(Math.trunc(v))).toString(16).padStart(16, "0");
+
+// Linux's show_unhandled_signals: a fault signal that will kill the task goes
+// to the kernel log, with where it happened and the registers that say why.
+function logUnhandled(t: Task, info: SigInfo): void {
+  const hart = t.k.hart;
+  const pc = hart.pc;
+  const vma = t.mm.findVma(pc);
+  const where = vma ? ` in ${vma.name.split("/").pop() || "anon"}[${vma.start.toString(16)}+${(vma.end - vma.start).toString(16)}]` : "";
+  const r = (n: number) => hex(hart.reg(n));
+  t.k.log.log(6, `${t.comm}[${t.pid}]: unhandled signal ${info.signo} code 0x${info.code.toString(16)} at ${hex(info.addr ?? 0)}${where}\n` +
+    `epc : ${hex(pc)} ra : ${r(1)} sp : ${r(2)}\n` +
+    ` gp : ${r(3)} tp : ${r(4)} t0 : ${r(5)}\n` +
+    ` a0 : ${r(10)} a1 : ${r(11)} a2 : ${r(12)}\n` +
+    ` a3 : ${r(13)} a4 : ${r(14)} a5 : ${r(15)}\n` +
+    ` s0 : ${r(8)} s1 : ${r(9)} a7 : ${r(17)}`);
 }
 
 export function handleTrap(k: Kernel, t: Task, cause: number): void {

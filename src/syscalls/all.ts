@@ -15,4 +15,5 @@ import "./sys_poll.js";
 import "./sys_mount.js";
 import "./sys_fsextra.js";
 import "./sys_system.js";
+import "./sys_syslog.js";
 import "./sys_sched.js";

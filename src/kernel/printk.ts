@@ -1,0 +1,72 @@
+// The kernel log: printk into a ring of records, read by syslog(2) (dmesg)
+// as Linux's "<level>[seconds.micros] text" lines. GHOST_KLOG=1 also copies
+// every record to the host's stderr as it is logged (what a serial console
+// shows), for watching a run from outside.
+
+import { LOG_BUF_LEN, LOGLEVEL_DEBUG } from "../abi/syslog.js";
+import { WaitQueue } from "./wait.js";
+
+interface LogRecord { seq: number; level: number; ns: number; text: string; bytes: number }
+
+export class KernelLog {
+  private readonly records: LogRecord[] = [];
+  private bytes = 0; // formatted size of the records held
+  private nextSeq = 0;
+  // syslog(SYSLOG_ACTION_READ) reads from here on; CLEAR moves clearSeq.
+  readSeq = 0;
+  clearSeq = 0;
+  consoleLevel = LOGLEVEL_DEBUG; // console_loglevel: records below it reach the console
+  consoleOn = true;
+  readonly wq = new WaitQueue();
+  private readonly echo = process.env.GHOST_KLOG === "1";
+
+  constructor(private readonly now: () => number) {}
+
+  log(level: number, text: string): void {
+    for (const line of text.replace(/\n$/, "").split("\n")) {
+      const r: LogRecord = { seq: this.nextSeq++, level, ns: this.now(), text: line, bytes: 0 };
+      r.bytes = Buffer.byteLength(format(r));
+      this.records.push(r);
+      this.bytes += r.bytes;
+      while (this.bytes > LOG_BUF_LEN && this.records.length > 1) this.bytes -= this.records.shift()!.bytes;
+      if (this.echo && this.consoleOn && level < this.consoleLevel) process.stderr.write(`[ghost] ${format(r)}`);
+    }
+    this.wq.wakeAll();
+  }
+
+  private first(): number { return this.records.length ? this.records[0].seq : this.nextSeq; }
+
+  // The records from seq on, formatted, at most max bytes of whole records (the oldest first).
+  text(fromSeq: number, max: number): { text: string; next: number } {
+    let out = "", n = 0, next = Math.max(fromSeq, this.first());
+    for (const r of this.records) {
+      if (r.seq < next) continue;
+      if (n + r.bytes > max) break;
+      out += format(r);
+      n += r.bytes;
+      next = r.seq + 1;
+    }
+    return { text: out, next };
+  }
+
+  // READ_ALL: the newest records that fit in max bytes, from clearSeq on.
+  tail(max: number): string {
+    const from = Math.max(this.clearSeq, this.first());
+    let n = 0, start = this.records.length;
+    while (start > 0 && this.records[start - 1].seq >= from && n + this.records[start - 1].bytes <= max) n += this.records[--start].bytes;
+    return this.records.slice(start).map(format).join("");
+  }
+
+  unreadBytes(): number {
+    let n = 0;
+    for (const r of this.records) if (r.seq >= this.readSeq) n += r.bytes;
+    return n;
+  }
+  get end(): number { return this.nextSeq; }
+}
+
+function format(r: LogRecord): string {
+  const us = Math.floor(r.ns / 1000);
+  const sec = Math.floor(us / 1e6).toString().padStart(5, " ");
+  return `<${r.level}>[${sec}.${(us % 1e6).toString().padStart(6, "0")}] ${r.text}\n`;
+}
