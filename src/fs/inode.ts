@@ -80,7 +80,11 @@ export abstract class Inode {
   // Open file descriptions of this inode; lastClose runs when the last goes.
   openFiles = 0;
   // Set while pages of this file are in a page cache (shared mappings).
-  pageCache: { writeBack(key: object): void; updateFromWrite(key: object, off: number, data: Uint8Array): void } | null = null;
+  pageCache: {
+    writeBack(key: object): void;
+    updateFromWrite(key: object, off: number, data: Uint8Array): void;
+    truncated(key: object, size: number): void;
+  } | null = null;
 
   constructor() {
     const t = currentTime();
@@ -111,6 +115,11 @@ export abstract class Inode {
   read(_off: number, _dst: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
   write(_off: number, _src: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
   truncate(_size: number): void { kerr(isDir(this.mode) ? EISDIR : EINVAL); }
+  // truncate() and what the page cache holds of the file with it.
+  setSize(size: number): void {
+    this.truncate(size);
+    this.pageCache?.truncated(this, size);
+  }
 
   // Special files (devices, FIFOs, sockets) supply their own file operations.
   openOps(_file: File): FileOps | null { return null; }

@@ -88,8 +88,8 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
       if (!permission(inode, want, t.cred)) kerr(EACCES);
     }
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
-    if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.truncate(0);
-    else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.truncate(0);
+    if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);
+    else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.setSize(0);
   }
   const file = new File(p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
   if (!(flags & O_PATH)) {

@@ -361,7 +361,7 @@ export class AddressSpace {
       this.invalidate(page);
       return 0;
     }
-    return this.fillPage(vma, page) ? 0 : SIGBUS_ADRERR;
+    return this.fillPage(vma, page, acc) ? 0 : SIGBUS_ADRERR;
   }
 
   private growStack(va: number): Vma | undefined {
@@ -378,8 +378,9 @@ export class AddressSpace {
   }
 
   // Fills a page on demand; false when a file mapping's page lies wholly past the file's end (SIGBUS).
-  private fillPage(vma: Vma, page: number): boolean {
+  private fillPage(vma: Vma, page: number, acc: number): boolean {
     let pa: number;
+    let cow = 0;
     const shared = vma.sharedAnon;
     const index = (vma.offset + (page - vma.start)) / PAGE_SIZE;
     if (shared) {
@@ -388,7 +389,14 @@ export class AddressSpace {
       else { pa = this.phys.alloc(); this.phys.get(pa); shared.pages.set(index, pa); }
     } else if (vma.shared && vma.source) {
       if (index * PAGE_SIZE >= pageUp(vma.source.size())) return false;
-      pa = this.phys.cache.getPage(vma.source.key, vma.source, index);
+      pa = this.phys.cache.getPage(vma.source.key, vma.source, index, true);
+    } else if (vma.source && acc !== ACC_W && page + PAGE_SIZE <= vma.fileEnd) {
+      // A private page wholly from the file: the page cache's own frame, copied
+      // on the first write (so the text of a program is one set of frames, and
+      // one set of JIT translations, for every process running it).
+      if (vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
+      pa = this.phys.cache.getPage(vma.source.key, vma.source, index, false);
+      cow = PTE_COW;
     } else {
       if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.alloc();
@@ -398,7 +406,7 @@ export class AddressSpace {
         vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
       }
     }
-    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | protToPte(vma.prot)));
+    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | cow | (protToPte(vma.prot) & ~(cow ? PTE_W : 0))));
     this.rssPages++;
     this.invalidate(page);
     return true;

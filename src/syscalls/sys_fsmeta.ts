@@ -31,7 +31,7 @@ function truncateInode(t: Task, inode: Inode, len: number): void {
   const lim = t.tg.rlimits[1][0];
   if (lim >= 0 && len > lim) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
   inode.pageCache?.writeBack(inode);
-  inode.truncate(len);
+  inode.setSize(len);
   fsnotify(null, inode, IN_MODIFY);
 }
 
