@@ -16,7 +16,7 @@ function table(k: Kernel): Map<string, FutexWaiter[]> {
   return m;
 }
 
-export function futexKey(mm: AddressSpace, va: number): string { return `${mm.asid}:${va}`; }
+export function futexKey(mm: AddressSpace, va: number): string { return `${mm.id}:${va}`; }
 
 export function futexEnqueue(k: Kernel, key: string, w: FutexWaiter): void {
   const m = table(k);

@@ -31,17 +31,28 @@ function protToPte(prot: number): number {
   return f;
 }
 
-// ASIDs: 12 bits. When they run out, every TLB entry is dropped and numbering restarts.
-let nextAsid = 1;
-function allocAsid(hart: Hart): number {
-  if (nextAsid >= 4096) { nextAsid = 1; hart.tlbFlushAll(); }
-  return nextAsid++;
+// ASIDs: 12 bits, handed out by generation (as Linux's RISC-V and arm64
+// allocators): when they run out, a new generation starts with every TLB
+// entry dropped, the running address space takes a fresh ASID at once, and
+// every other one takes a fresh ASID when it is next activated. So no two live
+// address spaces ever run under the same ASID.
+const ASID_LIMIT = 4096;
+interface AsidState { gen: number; next: number }
+const asidStates = new WeakMap<Hart, AsidState>();
+function asidState(hart: Hart): AsidState {
+  let s = asidStates.get(hart);
+  if (!s) { s = { gen: 1, next: 1 }; asidStates.set(hart, s); }
+  return s;
 }
+let nextMmId = 1;
 
 export class AddressSpace {
   readonly pt: PageTable;
   vmas: Vma[] = [];
-  asid: number;
+  asid = 0;
+  private asidGen = 0;
+  // Stable identity (private futex keys): the ASID may change.
+  readonly id = nextMmId++;
   brkStart = 0;
   brk = 0;
   mmapBase = STACK_TOP - 8 * 1024 * 1024 - STACK_GUARD_GAP;
@@ -58,12 +69,30 @@ export class AddressSpace {
 
   constructor(readonly hart: Hart, readonly phys: PhysAllocator) {
     this.pt = new PageTable(phys, hart);
-    this.asid = allocAsid(hart);
+    this.newAsid();
+  }
+
+  private newAsid(): void {
+    const s = asidState(this.hart);
+    if (s.next >= ASID_LIMIT) {
+      s.gen++;
+      s.next = 1;
+      this.hart.tlbFlushAll();
+      const cur = this.hart.currentMm as AddressSpace | undefined;
+      if (cur && cur !== this) {
+        cur.asid = s.next++;
+        cur.asidGen = s.gen;
+        this.hart.setAddressSpace(cur.pt.root, cur.asid);
+      }
+    }
+    this.asid = s.next++;
+    this.asidGen = s.gen;
   }
 
   get isCurrent(): boolean { return this.hart.currentMm === this; }
 
   activate(): void {
+    if (this.asidGen !== asidState(this.hart).gen) { this.newAsid(); this.tlbStale = false; }
     this.hart.setAddressSpace(this.pt.root, this.asid);
     this.hart.currentMm = this;
     if (this.tlbStale) { this.hart.tlbFlushAsid(this.asid); this.tlbStale = false; }

@@ -212,6 +212,41 @@ static void madvise_fork(void)
     munmap(w, 2 * 4096);
 }
 
+/* More forks than there are ASIDs (4096): each child writes its copy of a
+ * page and waits while the parent reads the page, then checks its own copy.
+ * Two live address spaces under one ASID would let one see the other's. */
+static volatile int asid_probe = 1;
+static void more_forks_than_asids(void)
+{
+    int bad = 0, i;
+    for (i = 0; i < 9000 && !bad; i++) {
+        int up[2], down[2];
+        char c1 = 0;
+        if (pipe(up) || pipe(down))
+            break;
+        pid_t c = fork();
+        if (c < 0)
+            break;
+        if (c == 0) {
+            asid_probe = 2;
+            if (write(up[1], "x", 1) != 1 || read(down[0], &c1, 1) != 1)
+                _exit(2);
+            _exit(asid_probe == 2 ? 0 : 1);
+        }
+        if (read(up[0], &c1, 1) != 1 || asid_probe != 1)
+            bad = 1;
+        if (write(down[1], "x", 1) != 1)
+            bad = 1;
+        int st = 0;
+        waitpid(c, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || asid_probe != 1)
+            bad = 1;
+        close(up[0]), close(up[1]), close(down[0]), close(down[1]);
+    }
+    kt_check(i == 9000 && !bad, "9000 forks (past the 4096 ASIDs): each side keeps seeing its own page",
+             "stopped at fork %d: parent sees %d", i, asid_probe);
+}
+
 int main(int argc, char **argv)
 {
     kt_init(argc, argv);
@@ -220,5 +255,6 @@ int main(int argc, char **argv)
     shared_anon();
     big_buffer();
     madvise_fork();
+    more_forks_than_asids();
     return kt_done();
 }
