@@ -41,6 +41,13 @@
 #                      when both sides have results)
 #   --timeout=SECS     wall-clock limit of each side's run (default 1800); a side
 #                      cut short counts every test it did not reach as not passed
+#   --qemu=MODE        where qemu's side comes from: "run" runs it; "baseline"
+#                      takes the recorded results (test/fs/busybox-testsuite.qemu.txt,
+#                      made by --record on a machine that can run it) and fails
+#                      if they are for another busybox or testsuite; "auto"
+#                      (default): the cached run, else the baseline when it
+#                      matches, else a run
+#   --record           after a qemu run, write its results as the baseline
 #   -q, --quiet        print nothing but errors (the summary is still written)
 #   -h, --help
 #
@@ -86,10 +93,13 @@ die() { echo "busybox-testsuite.sh: error: $*" >&2; exit 1; }
 QUIET=0
 say() { ((QUIET)) || echo "busybox-testsuite.sh: $*" >&2; }
 
-FORCE=0 ONLY= TIMEOUT=1800
+FORCE=0 ONLY= TIMEOUT=1800 QEMU_MODE=auto RECORD=0
+BASELINE=${GHOST_BB_BASELINE:-$ROOT/test/fs/busybox-testsuite.qemu.txt}
 while (($#)); do
   case $1 in
     -f|--force) FORCE=1 ;;
+    --qemu=*) QEMU_MODE=${1#--qemu=} ;;
+    --record) RECORD=1 ;;
     --only=*) ONLY=${1#--only=} ;;
     --timeout=*) TIMEOUT=${1#--timeout=} ;;
     -q|--quiet) QUIET=1 ;;
@@ -99,6 +109,8 @@ while (($#)); do
   shift
 done
 [[ -z $ONLY || $ONLY == ghost || $ONLY == qemu ]] || die "--only takes ghost or qemu"
+[[ $QEMU_MODE == auto || $QEMU_MODE == run || $QEMU_MODE == baseline ]] || die "--qemu takes auto, run or baseline"
+((RECORD)) && QEMU_MODE=run
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
 
 for tool in apt-get apt-cache dpkg-deb dpkg unshare chroot timeout flock node sha256sum; do
@@ -246,7 +258,8 @@ GOTVER=$(sed -n 's/^got [^ ]* //p' "$src_stamp")
 # ----------------------------------------------------- qemu-user-static (cached)
 QEMU_VER=$(dpkg-query -W -f='${Version}' qemu-user 2>/dev/null || true)
 QEMU=$QSDIR/usr/bin/qemu-riscv64-static
-if [[ $ONLY != ghost && ( ! -x $QEMU || ! -f $QSDIR/.version || $(<"$QSDIR/.version") != "$QEMU_VER" ) ]]; then
+fetch_qemu_static() {
+if [[ ! -x $QEMU || ! -f $QSDIR/.version || $(<"$QSDIR/.version") != "$QEMU_VER" ]]; then
   say "fetching qemu-user-static ${QEMU_VER:-(any version)}"
   dl=$(mktemp -d "$OUT/qemu-dl.XXXXXX")
   fetch_qs() {
@@ -263,6 +276,7 @@ if [[ $ONLY != ghost && ( ! -x $QEMU || ! -f $QSDIR/.version || $(<"$QSDIR/.vers
   [[ -x $QEMU ]] || die "no qemu-riscv64-static in qemu-user-static"
   echo "$QEMU_VER" >"$QSDIR/.version"
 fi
+}
 
 # ------------------------------------------------------------------- keys
 sum() { sha256sum | cut -d' ' -f1; }
@@ -270,6 +284,32 @@ common_key="busybox=$(sha256sum <"$BB" | cut -d' ' -f1) source=$SRCPKG/$GOTVER s
 ghost_key="$common_key ghost=$(cd "$ROOT" && find dist/src -type f -print0 | LC_ALL=C sort -z |
   xargs -0 sha256sum | sum) rootfs=$(cat "$BUILD/rootfs.stamp" 2>/dev/null | sum) timeout=$TIMEOUT"
 qemu_key="$common_key qemu=$QEMU_VER timeout=$TIMEOUT"
+# What the recorded qemu results depend on: the binary, the testsuite, the
+# tests skipped as slow and the environment (not qemu's version or this script).
+baseline_key="busybox=$(sum <"$BB") source=$SRCPKG/$GOTVER slow=$(printf '%s\n' "${SLOW_TESTS[@]}" | sum) env=$(printf '%s\n' "${TEST_ENV[@]}" | sum)"
+
+# The baseline file: "# key: ...", "# status: RC SECONDS", "# qemu-user: VERSION",
+# "# recorded: DATE", then runtest's result lines.
+baseline_ok() { [[ -f $BASELINE && $(sed -n 's/^# key: //p' "$BASELINE") == "$baseline_key" ]]; }
+use_baseline() {
+  grep -v '^#' "$BASELINE" >"$OUT/qemu.txt"
+  sed -n 's/^# status: //p' "$BASELINE" >"$OUT/qemu.status"
+  printf 'qemu-riscv64 was not run: results recorded %s with qemu-user %s (%s)\n' \
+    "$(sed -n 's/^# recorded: //p' "$BASELINE")" "$(sed -n 's/^# qemu-user: //p' "$BASELINE")" "${BASELINE#"$ROOT"/}" >"$OUT/qemu.log"
+  echo "baseline $baseline_key" >"$OUT/qemu.key"
+  QEMU_FROM="recorded $(sed -n 's/^# recorded: //p' "$BASELINE"), qemu-user $(sed -n 's/^# qemu-user: //p' "$BASELINE")"
+}
+record_baseline() {
+  { echo "# busybox testsuite results under qemu-riscv64: written by scripts/busybox-testsuite.sh --record"
+    echo "# key: $baseline_key"
+    echo "# status: $(<"$OUT/qemu.status")"
+    echo "# qemu-user: $QEMU_VER"
+    echo "# recorded: $(date -u +%Y-%m-%d)"
+    cat "$OUT/qemu.txt"; } >"$BASELINE.new"
+  mv "$BASELINE.new" "$BASELINE"
+  say "recorded the qemu side in ${BASELINE#"$ROOT"/}"
+}
+QEMU_FROM=run
 
 fresh() {  # $1=side $2=key
   ((!FORCE)) && [[ -f $OUT/$1.key && $(<"$OUT/$1.key") == "$2" && -f $OUT/$1.txt && -f $OUT/$1.log ]]
@@ -370,7 +410,16 @@ if [[ $ONLY != qemu ]] && ! fresh ghost "$ghost_key"; then
   say "running the testsuite under Ghost (log: ${OUT#"$ROOT"/}/ghost.log)"
   run_ghost & pids+=($!) sides+=(ghost)
 fi
-if [[ $ONLY != ghost ]] && ! fresh qemu "$qemu_key"; then
+if [[ $ONLY != ghost && $QEMU_MODE != run ]] && { [[ $QEMU_MODE == baseline ]] || ! fresh qemu "$qemu_key"; }; then
+  if baseline_ok; then
+    say "qemu side: the recorded results (${BASELINE#"$ROOT"/})"
+    use_baseline
+  elif [[ $QEMU_MODE == baseline ]]; then
+    die "${BASELINE#"$ROOT"/} is not for this busybox and testsuite ($baseline_key): record it with --record"
+  fi
+fi
+if [[ $ONLY != ghost && $QEMU_FROM == run ]] && ! fresh qemu "$qemu_key"; then
+  fetch_qemu_static
   # Can this machine give us a private binfmt_misc? (user namespaces, kernel >= 6.7)
   unshare -U -r -m sh -c 'mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc' 2>/dev/null ||
     die "cannot mount a private binfmt_misc in a user namespace (needs Linux >= 6.7 and user namespaces)"
@@ -382,10 +431,11 @@ for i in "${!pids[@]}"; do
   s=${sides[$i]}
   if [[ $s == ghost ]]; then finish ghost "$ghost_key"; else finish qemu "$qemu_key"; fi
 done
+((RECORD)) && [[ -f $OUT/qemu.txt && -f $OUT/qemu.key && $(<"$OUT/qemu.key") == "$qemu_key" ]] && record_baseline
 
 # ------------------------------------------------------------------ summary
 [[ -f $OUT/qemu.txt && -f $OUT/ghost.txt ]] || { say "one side only: no summary"; exit 0; }
-OUT=$OUT BINVER=$BINVER SRCVER="$SRCPKG $GOTVER" WANTVER=$WANTVER QEMU_VER=$QEMU_VER \
+OUT=$OUT BINVER=$BINVER SRCVER="$SRCPKG $GOTVER" WANTVER=$WANTVER QEMU_VER=$QEMU_VER QEMU_FROM=$QEMU_FROM \
 SLOW="$(printf '%s\n' "${SLOW_TESTS[@]}")" QUIET=$QUIET node --input-type=module -e '
 import { readFileSync, writeFileSync } from "node:fs";
 const env = process.env, out = env.OUT;
@@ -408,7 +458,7 @@ const lost = qpass.filter((n) => g.res.get(n) !== "PASS").map((n) => ({ name: n,
 const gained = [...g.res].filter(([n, r]) => r === "PASS" && q.res.get(n) !== "PASS").map(([n]) => n);
 const summary = {
   busyboxBinary: env.BINVER, testsuiteSource: env.SRCVER, sourceVersionWanted: env.WANTVER,
-  qemuUser: env.QEMU_VER, skippedAsSlow: env.SLOW.split("\n").filter(Boolean),
+  qemuUser: env.QEMU_VER, qemuSide: env.QEMU_FROM, skippedAsSlow: env.SLOW.split("\n").filter(Boolean),
   qemu: q.info, ghost: g.info,
   qemuPass: qpass.length, ghostPassOfQemuPass: both.length,
   ratio: qpass.length ? both.length / qpass.length : 0,
@@ -419,7 +469,7 @@ const line = (s, i) => `${s}: ${i.pass} passed, ${i.fail} failed, ${i.skipped} s
   ` (exit ${i.exitStatus}${i.timedOut ? ", TIMED OUT" : ""}, ${i.seconds} s)`;
 const text = [
   `busybox testsuite: busybox-static ${env.BINVER}, testsuite from source ${env.SRCVER}`,
-  line("qemu-riscv64", q.info), line("ghost", g.info),
+  line(env.QEMU_FROM === "run" ? "qemu-riscv64" : `qemu-riscv64 (${env.QEMU_FROM})`, q.info), line("ghost", g.info),
   `of the ${qpass.length} tests passing under qemu, ${both.length} pass under Ghost` +
     ` (${(100 * summary.ratio).toFixed(1)}%)`,
   ...(lost.length ? ["pass under qemu, not under Ghost:", ...lost.map((l) => `  ${l.ghost}: ${l.name}`)] : []),

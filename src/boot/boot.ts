@@ -5,11 +5,12 @@ import * as nodefs from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Kernel, type KernelConfig } from "../kernel/kernel.js";
-import { ThreadGroup, SigHand } from "../kernel/task.js";
+import { SigHand, TASK_INTERRUPTIBLE } from "../kernel/task.js";
 import { AddressSpace } from "../mm/mm.js";
 import { FdTable, File } from "../fs/file.js";
 import { makeTmpfs, TmpDir, TmpFile } from "../fs/tmpfs.js";
 import { makeHostfs } from "../fs/hostfs.js";
+import { fromHost } from "../kernel/kstr.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
 import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
@@ -42,19 +43,22 @@ export interface RunConfig extends Partial<KernelConfig> {
   rootfs?: string; // a directory to copy into the tmpfs root
 }
 
-// Copies a host directory tree into a tmpfs directory (the root filesystem image).
-export function populate(dir: TmpDir, host: string): void {
-  for (const ent of nodefs.readdirSync(host, { withFileTypes: true })) {
-    const p = join(host, ent.name);
+// Copies a host directory tree into a tmpfs directory (the root filesystem
+// image). Names go over as their bytes (kernel/kstr.ts).
+export function populate(dir: TmpDir, host: string | Buffer): void {
+  const base = typeof host === "string" ? Buffer.from(host) : host;
+  for (const ent of nodefs.readdirSync(base, { withFileTypes: true, encoding: "buffer" })) {
+    const name = ent.name.toString("latin1");
+    const p = Buffer.concat([base, Buffer.from("/"), ent.name]);
     const st = nodefs.lstatSync(p);
     if (ent.isDirectory()) {
-      const d = dir.mkdir(ent.name, S_IFDIR | (st.mode & 0o7777), ROOT_CRED) as TmpDir;
+      const d = dir.mkdir(name, S_IFDIR | (st.mode & 0o7777), ROOT_CRED) as TmpDir;
       populate(d, p);
       d.mode = S_IFDIR | (st.mode & 0o7777);
     } else if (ent.isSymbolicLink()) {
-      dir.symlink(ent.name, nodefs.readlinkSync(p), ROOT_CRED);
+      dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
     } else if (ent.isFile()) {
-      const f = dir.create(ent.name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
+      const f = dir.create(name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
       f.setContents(new Uint8Array(nodefs.readFileSync(p)));
     }
   }
@@ -83,12 +87,18 @@ export function bootProgram(cfg: RunConfig): Kernel {
   mountAt(fs, "/dev/pts", makeDevpts(k), MNT_NOSUID | MNT_NOEXEC, "devpts", "devpts");
   installTty(k);
   const mounts: HostMount[] = [{ host: cfg.cwd, guest: cfg.cwd, readOnly: false }, ...(cfg.mounts ?? [])];
-  for (const m of mounts) mountAt(fs, m.guest, makeHostfs(m.host, m.readOnly), m.readOnly ? MNT_RDONLY : 0, m.host, "hostfs");
-  fs.cwd = mkdirs(fs, cfg.cwd);
+  for (const m of mounts) mountAt(fs, fromHost(m.guest), makeHostfs(m.host, m.readOnly), m.readOnly ? MNT_RDONLY : 0, fromHost(m.host), "hostfs");
+  fs.cwd = mkdirs(fs, fromHost(cfg.cwd));
 
-  // pid 1: the kernel's own reaper.
-  const init = new ThreadGroup(k.allocPid());
-  k.groups.set(init.pid, init);
+  // pid 1: the kernel's own reaper, a kernel thread that sleeps for good (its
+  // children are reaped as they die). It shows in /proc as "init" and takes
+  // no signals (it has no handlers, and init is unkillable).
+  const initTask = k.newProcess(null, new AddressSpace(k.hart, k.phys), new FdTable(), { ...fs }, { ...ROOT_CRED }, new SigHand());
+  initTask.kthread = true;
+  initTask.state = TASK_INTERRUPTIBLE;
+  initTask.comm = "init";
+  const init = initTask.tg;
+  init.pgid = init.sid = init.pid;
   k.initStub = init;
 
   const files = new FdTable();
@@ -108,8 +118,8 @@ export function bootProgram(cfg: RunConfig): Kernel {
   k.mainGroup = t.tg;
   const argv = cfg.argv.map((a) => Buffer.from(a));
   const envp = cfg.env.map((e) => Buffer.from(e));
-  let path = cfg.argv[0];
-  if (!path.includes("/")) path = findInPath(k, fs, path, cfg.env) ?? path;
+  let path = fromHost(cfg.argv[0]);
+  if (!path.includes("/")) path = findInPath(k, fs, path, cfg.env.map(fromHost)) ?? path;
   execve(t, fs.cwd, path, { argv, envp });
   t.comm = path.split("/").pop()!.slice(0, 15);
   k.start(t);
@@ -188,8 +198,8 @@ export function bootSystem(cfg: SystemConfig = {}): Kernel {
   }
   const term = console.isTty ? (process.env.TERM || "linux") : "linux";
   const env = ["HOME=/", `TERM=${term}`, ...(cfg.command !== undefined ? [`GHOST_CMD=${cfg.command}`] : []), ...(cfg.env ?? [])];
-  const init = cfg.init ?? "/sbin/init";
-  execve(t, fs.cwd, init, { argv: [Buffer.from(init)], envp: env.map((e) => Buffer.from(e)) });
+  const init = fromHost(cfg.init ?? "/sbin/init");
+  execve(t, fs.cwd, init, { argv: [Buffer.from(init, "latin1")], envp: env.map((e) => Buffer.from(e)) });
   t.comm = init.split("/").pop()!.slice(0, 15);
   k.start(t);
   return k;

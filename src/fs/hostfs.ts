@@ -17,11 +17,12 @@
 // cannot express through Node is refused as a filesystem without the feature
 // would: device nodes and sockets (EPERM), xattrs (EOPNOTSUPP),
 // RENAME_EXCHANGE/RENAME_WHITEOUT (EINVAL); timestamps are set to about a
-// microsecond (Node passes them as a double).
+// microsecond (Node passes them as a double). Names are the kernel's byte
+// strings (one char per byte) and go to the host as those bytes, so a name
+// that is not UTF-8 survives the round trip.
 
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { KernelError, kerr } from "../kernel/errors.js";
 import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, EOPNOTSUPP } from "../abi/errno.js";
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
@@ -33,6 +34,10 @@ import { openDevice } from "../drivers/chrdev.js";
 export const HOSTFS_MAGIC = 0x01021997;
 // Names of open files that lost their last name, in the mount's root.
 const HIDDEN_PREFIX = ".ghost-unlinked-";
+const SLASH = Buffer.from("/");
+
+// A host path: a directory's path and a name (a kernel byte string).
+function pathJoin(dir: Buffer, name: string): Buffer { return Buffer.concat([dir, SLASH, Buffer.from(name, "latin1")]); }
 
 function hostErr(e: unknown): never {
   if (e instanceof KernelError) throw e;
@@ -51,7 +56,11 @@ export class HostSuperBlock extends SuperBlock {
   private readonly inodes = new Map<number, WeakRef<HostInode>>();
   // Closes the host descriptor of an inode nothing references any more.
   private readonly closer = new FinalizationRegistry<{ fd: number }>((h) => { if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ } });
-  constructor(readonly hostRoot: string, readOnly: boolean) { super("hostfs", HOSTFS_MAGIC, readOnly); }
+  readonly rootPath: Buffer;
+  constructor(readonly hostRoot: string, readOnly: boolean) {
+    super("hostfs", HOSTFS_MAGIC, readOnly);
+    this.rootPath = Buffer.from(hostRoot);
+  }
   override statfs() {
     try {
       const s = fs.statfsSync(this.hostRoot);
@@ -59,7 +68,7 @@ export class HostSuperBlock extends SuperBlock {
     } catch { return super.statfs(); }
   }
 
-  // Host paths of hidden files, removed when Ghost exits if still there.
+  // Names (in the root) of hidden files, removed when Ghost exits if still there.
   readonly hidden = new Set<string>();
   private hiddenSeq = 0;
   hiddenName(): string { return `${HIDDEN_PREFIX}${process.pid}-${++this.hiddenSeq}`; }
@@ -70,7 +79,10 @@ export class HostSuperBlock extends SuperBlock {
     if (HostSuperBlock.exitHook) return;
     HostSuperBlock.exitHook = true;
     process.on("exit", () => {
-      for (const r of HostSuperBlock.all) for (const p of r.deref()?.hidden ?? []) try { fs.unlinkSync(p); } catch { /* gone */ }
+      for (const r of HostSuperBlock.all) {
+        const sb = r.deref();
+        for (const n of sb?.hidden ?? []) try { fs.unlinkSync(pathJoin(sb!.rootPath, n)); } catch { /* gone */ }
+      }
     });
   }
 
@@ -106,7 +118,7 @@ export class HostSuperBlock extends SuperBlock {
   override nameValid(dir: Inode, name: string, cached: Inode): boolean {
     if (!(dir instanceof HostInode) || !(cached instanceof HostInode)) return true;
     try {
-      const st = fs.lstatSync(join(dir.hostPath, name), { bigint: true });
+      const st = fs.lstatSync(pathJoin(dir.hostPath, name), { bigint: true });
       if (Number(st.ino) !== cached.ino || (Number(st.mode) & S_IFMT) !== (cached.mode & S_IFMT)) return false;
       cached.parent = dir;
       cached.name = name;
@@ -132,9 +144,9 @@ export class HostInode extends Inode {
 
   // The host path: the mount's directory for the root, else the parent's path
   // and the name; ENOENT once every name the inode was known by is gone.
-  get hostPath(): string {
-    if (this.parent) return join(this.parent.hostPath, this.name);
-    return this === this.sb.root ? this.sb.hostRoot : kerr(ENOENT);
+  get hostPath(): Buffer {
+    if (this.parent) return pathJoin(this.parent.hostPath, this.name);
+    return this === this.sb.root ? this.sb.rootPath : kerr(ENOENT);
   }
 
   refresh(st: fs.BigIntStats): void {
@@ -162,9 +174,9 @@ export class HostInode extends Inode {
   override get size(): number { return this.sizeBytes; }
   override get blocks(): number { return this.blocks512; }
 
-  private child(name: string): string {
+  private child(name: string): Buffer {
     if (name.includes("/") || name === "." || name === ".." || name.includes("\0")) kerr(EINVAL);
-    return join(this.hostPath, name);
+    return pathJoin(this.hostPath, name);
   }
 
   // The inode of child `name`, which exists on the host.
@@ -203,8 +215,14 @@ export class HostInode extends Inode {
     if (type !== S_IFIFO) return kerr(EPERM);
     const p = this.child(name);
     if (fs.existsSync(p) || isSymlink(p)) kerr(EEXIST);
-    const r = spawnSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", p], { encoding: "utf8" });
-    if (r.status !== 0) return kerr(r.error ? EPERM : fs.existsSync(p) ? EEXIST : EPERM);
+    // mkfifo(1) takes a string path: made under an ASCII name in the root, then moved.
+    const tmp = this.sb.hiddenName();
+    const r = spawnSync("mkfifo", ["-m", (mode & 0o7777).toString(8), "--", `${this.sb.hostRoot}/${tmp}`], { encoding: "utf8" });
+    if (r.status !== 0) return kerr(EPERM);
+    try { fs.renameSync(pathJoin(this.sb.rootPath, tmp), p); } catch (e) {
+      try { fs.unlinkSync(pathJoin(this.sb.rootPath, tmp)); } catch { /* gone */ }
+      return hostErr(e);
+    }
     try { return this.make(name); } catch (e) { return hostErr(e); }
   }
   override mkdir(name: string, mode: number, _cred: Cred): Inode {
@@ -215,7 +233,7 @@ export class HostInode extends Inode {
   override symlink(name: string, target: string, _cred: Cred): Inode {
     this.writable();
     const p = this.child(name);
-    try { fs.symlinkSync(target, p); return this.make(name); } catch (e) { return hostErr(e); }
+    try { fs.symlinkSync(Buffer.from(target, "latin1"), p); return this.make(name); } catch (e) { return hostErr(e); }
   }
   override link(name: string, target: Inode): void {
     this.writable();
@@ -225,9 +243,8 @@ export class HostInode extends Inode {
       if (target.hidden) {
         // Linking a file with no name (O_TMPFILE, or open and unlinked) gives its hidden name back.
         if (fs.existsSync(p) || isSymlink(p)) kerr(EEXIST);
-        const from = target.hostPath;
-        fs.renameSync(from, p);
-        this.sb.hidden.delete(from);
+        fs.renameSync(target.hostPath, p);
+        this.sb.hidden.delete(target.name);
         target.hidden = false;
         target.parent = this;
         target.name = name;
@@ -246,17 +263,17 @@ export class HostInode extends Inode {
     try { st = fs.lstatSync(this.child(name), { bigint: true }); } catch { return { moved: false }; }
     const i = this.sb.cached(Number(st.ino));
     if (!i || i.openFiles === 0 || (i.mode & S_IFMT) !== S_IFREG || Number(st.nlink) !== 1 || !this.sb.root) return { inode: i, moved: false };
-    const hiddenPath = join(this.sb.hostRoot, this.sb.hiddenName());
+    const hiddenName = this.sb.hiddenName();
     try {
-      fs.renameSync(this.child(name), hiddenPath);
+      fs.renameSync(this.child(name), pathJoin(this.sb.rootPath, hiddenName));
     } catch {
       i.keepOpen(); // another host filesystem under the mount: the descriptor has to do
       return { inode: i, moved: false };
     }
-    this.sb.hidden.add(hiddenPath);
+    this.sb.hidden.add(hiddenName);
     i.hidden = true;
     i.parent = this.sb.root;
-    i.name = hiddenPath.slice(this.sb.hostRoot.length + 1);
+    i.name = hiddenName;
     i.revalidate();
     return { inode: i, moved: true };
   }
@@ -272,9 +289,8 @@ export class HostInode extends Inode {
   override lastClose(): void {
     if (!this.hidden) return;
     try {
-      const p = this.hostPath;
-      fs.unlinkSync(p);
-      this.sb.hidden.delete(p);
+      fs.unlinkSync(this.hostPath);
+      this.sb.hidden.delete(this.name);
     } catch { /* gone already */ }
     this.hidden = false;
     this.parent = null;
@@ -310,7 +326,7 @@ export class HostInode extends Inode {
     if (flags & RENAME_NOREPLACE && (fs.existsSync(to) || isSymlink(to))) kerr(EEXIST);
     const moving = this.sb.cached(Number(st.ino));
     let replaced: HostInode | undefined;
-    if (from !== to) {
+    if (!from.equals(to)) {
       let dst: fs.BigIntStats | undefined;
       try { dst = fs.lstatSync(to, { bigint: true }); } catch { /* no target */ }
       // Only a file replacing another may detach it first: the host checks the rest.
@@ -330,9 +346,9 @@ export class HostInode extends Inode {
     const a = this.child(aName), b = bDir.child(bName);
     let sa: fs.BigIntStats, sb: fs.BigIntStats;
     try { sa = fs.lstatSync(a, { bigint: true }); sb = fs.lstatSync(b, { bigint: true }); } catch (e) { return hostErr(e); }
-    if (a === b) return;
+    if (a.equals(b)) return;
     const ia = this.sb.cached(Number(sa.ino)), ib = this.sb.cached(Number(sb.ino));
-    const tmp = join(this.sb.hostRoot, this.sb.hiddenName());
+    const tmp = pathJoin(this.sb.rootPath, this.sb.hiddenName());
     try { fs.renameSync(a, tmp); } catch (e) { hostErr(e); }
     try { fs.renameSync(b, a); } catch (e) { fs.renameSync(tmp, a); hostErr(e); }
     try { fs.renameSync(tmp, b); } catch (e) { fs.renameSync(a, b); fs.renameSync(tmp, a); hostErr(e); }
@@ -349,10 +365,11 @@ export class HostInode extends Inode {
     try {
       const self = fs.lstatSync(this.hostPath, { bigint: true });
       const out: DirEntry[] = [{ name: ".", ino: Number(self.ino), type: dtype(S_IFDIR) }, { name: "..", ino: Number(self.ino), type: dtype(S_IFDIR) }];
-      for (const name of fs.readdirSync(this.hostPath)) {
+      for (const raw of fs.readdirSync(this.hostPath, { encoding: "buffer" })) {
+        const name = raw.toString("latin1");
         if (this === this.sb.root && name.startsWith(HIDDEN_PREFIX)) continue;
         try {
-          const st = fs.lstatSync(join(this.hostPath, name), { bigint: true });
+          const st = fs.lstatSync(pathJoin(this.hostPath, name), { bigint: true });
           out.push({ name, ino: Number(st.ino), type: dtype(Number(st.mode)) });
         } catch { /* vanished meanwhile */ }
       }
@@ -361,7 +378,7 @@ export class HostInode extends Inode {
   }
   override readlink(): string {
     if ((this.mode & S_IFMT) !== S_IFLNK) kerr(EINVAL);
-    try { return fs.readlinkSync(this.hostPath); } catch (e) { return hostErr(e); }
+    try { return fs.readlinkSync(this.hostPath, { encoding: "buffer" }).toString("latin1"); } catch (e) { return hostErr(e); }
   }
 
   private hostFd(write: boolean): number {
@@ -420,7 +437,7 @@ export class HostInode extends Inode {
   }
 }
 
-function isSymlink(p: string): boolean {
+function isSymlink(p: Buffer): boolean {
   try { return fs.lstatSync(p).isSymbolicLink(); } catch { return false; }
 }
 

@@ -34,7 +34,7 @@ export function unpackCpio(root: TmpDir, archive: Uint8Array): number {
     const namesize = hex(archive, off + 94);
     const nameEnd = off + HEADER + namesize;
     if (nameEnd > archive.length || namesize < 1) throw new CpioError("truncated name");
-    const name = Buffer.from(archive.subarray(off + HEADER, nameEnd - 1)).toString("utf8");
+    const name = Buffer.from(archive.subarray(off + HEADER, nameEnd - 1)).toString("latin1");
     const dataOff = align4(nameEnd);
     if (dataOff + size > archive.length) throw new CpioError(`truncated data for ${name}`);
     const data = archive.subarray(dataOff, dataOff + size);
@@ -53,7 +53,7 @@ export function unpackCpio(root: TmpDir, archive: Uint8Array): number {
     const key = `${devmaj}:${devmin}:${ino}`;
     switch (mode & S_IFMT) {
       case S_IFDIR: made = dir.lookup(leaf) ?? dir.mkdir(leaf, mode, ROOT_CRED); break;
-      case S_IFLNK: made = dir.symlink(leaf, Buffer.from(data).toString("utf8"), ROOT_CRED); break;
+      case S_IFLNK: made = dir.symlink(leaf, Buffer.from(data).toString("latin1"), ROOT_CRED); break;
       case S_IFREG: {
         const prior = nlink > 1 ? links.get(key) : undefined;
         if (prior) { dir.link(leaf, prior); made = prior; }

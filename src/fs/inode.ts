@@ -48,12 +48,15 @@ let nextDev = 1;
 export class SuperBlock {
   readonly dev: number;
   private ro: boolean;
-  constructor(readonly fsType: string, readonly magic: number, readOnly = false, dev?: number) {
+  constructor(public fsType: string, public magic: number, readOnly = false, dev?: number) {
     this.dev = dev ?? (nextDev++);
     this.ro = readOnly;
   }
   get readOnly(): boolean { return this.ro; }
   blockSize = 4096;
+  // A tree the kernel built (sysfs, as kernfs): no names come or go (EPERM)
+  // and no file is opened for writing (EACCES), root included.
+  sealed = false;
   // Names appear and vanish without the VFS seeing it (procfs): never cache lookups.
   volatileNames = false;
   // Whether a cached name still names the inode it did (filesystems whose
@@ -77,6 +80,8 @@ export abstract class Inode {
   mtime: Timespec;
   ctime: Timespec;
   btime: Timespec;
+  // A directory that was removed (rmdir, or renamed over): nothing may be created in it.
+  dead = false;
   // Open file descriptions of this inode; lastClose runs when the last goes.
   openFiles = 0;
   // Set while pages of this file are in a page cache (shared mappings).
@@ -139,7 +144,10 @@ export abstract class Inode {
     this.touchCtime();
   }
 
-  checkWritable(): void { if (this.sb.readOnly) kerr(EROFS); }
+  checkWritable(): void {
+    if (this.sb.readOnly) kerr(EROFS);
+    if (this.sb.sealed) kerr(EPERM);
+  }
   touchCtime(): void { this.ctime = currentTime(); }
   touchMtime(): void { const t = currentTime(); this.mtime = t; this.ctime = t; }
 

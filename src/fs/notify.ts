@@ -78,7 +78,7 @@ export class InotifyInode extends Inode {
     let off = 0;
     while (this.events.length) {
       const e = this.events[0];
-      const name = Buffer.from(e.name);
+      const name = Buffer.from(e.name, "latin1");
       const len = e.name ? Math.ceil((name.length + 1) / 16) * 16 : 0;
       const size = 16 + len;
       if (off + size > dst.length) { if (off === 0) kerr(EINVAL); break; }

@@ -10,7 +10,7 @@ export const SYSFS_MAGIC = 0x62656572;
 
 function file(dir: TmpDir, name: string, text: string, mode = 0o444): void {
   const f = dir.create(name, mode, ROOT_CRED) as TmpFile;
-  f.setContents(new Uint8Array(Buffer.from(text)));
+  f.setContents(new Uint8Array(Buffer.from(text, "latin1")));
 }
 
 function mkdir(dir: TmpDir, name: string): TmpDir {
@@ -44,6 +44,8 @@ export function makeSysfs(totalRamBytes: number): TmpDir {
   for (const d of ["class", "bus", "block", "dev", "firmware", "fs", "module", "power"]) mkdir(root, d);
   const fs = root.lookup("fs") as TmpDir;
   mkdir(fs, "cgroup");
-  root.sb.readOnlyAfterBuild();
+  root.sb.fsType = "sysfs";
+  root.sb.magic = SYSFS_MAGIC;
+  root.sb.sealed = true;
   return root;
 }

@@ -14,10 +14,6 @@ const MAX_FILE = 2 ** 40;
 
 export class TmpSuperBlock extends SuperBlock {
   nextIno = 1;
-  private frozen = false;
-  // A tree built by the kernel and then closed to writes (sysfs).
-  readOnlyAfterBuild(): void { this.frozen = true; }
-  override get readOnly(): boolean { return this.frozen; }
   bytesUsed = 0;
   inodes = 0;
   constructor(readonly maxBytes = Infinity, readOnly = false) { super("tmpfs", TMPFS_MAGIC, readOnly); }

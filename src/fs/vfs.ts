@@ -65,6 +65,8 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
       if (isDir(p.dentry.inode.mode)) kerr(EISDIR);
     } else {
       if (isReadOnly(parent)) kerr(EROFS);
+      requireLiveDir(parent);
+      if (parent.dentry.inode.sb.sealed) kerr(EACCES); // no create operation (vfs_create)
       if (!permission(parent.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
       const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
       parent.dentry.drop(name);
@@ -88,6 +90,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
       if (!permission(inode, want, t.cred)) kerr(EACCES);
     }
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
+    if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && inode.sb.sealed) kerr(EACCES);
     if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);
     else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.setSize(0);
   }
@@ -131,6 +134,8 @@ export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
 }
 
 export function requireNotReadOnly(p: Path): void { if (isReadOnly(p)) kerr(EROFS); }
+// Creating in a directory that was removed is ENOENT (Linux's IS_DEADDIR).
+export function requireLiveDir(p: Path): void { if (p.dentry.inode.dead) kerr(ENOENT); }
 
 // O_TMPFILE: an unnamed regular file in a directory; linkat(AT_EMPTY_PATH) can give it a name.
 function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: number, mode: number): File {
@@ -138,6 +143,7 @@ function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: numbe
   if (!isDir(dir.dentry.inode.mode)) kerr(ENOTDIR);
   if ((flags & O_ACCMODE) === O_RDONLY) kerr(EINVAL);
   requireNotReadOnly(dir);
+  requireLiveDir(dir);
   if (!permission(dir.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
   // Created under a hidden name and unlinked at once: the inode lives while the file is open.
   const name = `.#tmpfile-${Math.random().toString(36).slice(2)}`;

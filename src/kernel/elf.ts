@@ -76,7 +76,7 @@ function parse(read: (off: number, len: number) => Uint8Array, fileSize: number)
       if (interp !== null || ph.filesz < 2 || ph.filesz > 4096 || ph.offset + ph.filesz > fileSize) kerr(ENOEXEC);
       const s = read(ph.offset, ph.filesz);
       if (s[s.length - 1] !== 0) kerr(ENOEXEC);
-      interp = Buffer.from(s.subarray(0, s.length - 1)).toString("utf8");
+      interp = Buffer.from(s.subarray(0, s.length - 1)).toString("latin1");
     }
     if (ph.type === PT_GNU_STACK) execStack = (ph.flags & 1) !== 0;
     phdrs.push(ph);

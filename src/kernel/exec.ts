@@ -104,7 +104,7 @@ function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], ex
   const um = new UserMemory(mm);
   let p = STACK_TOP - 8;
   const put = (b: Uint8Array): number => { p -= b.length + 1; const z = new Uint8Array(b.length + 1); z.set(b); um.write(p, z); return p; };
-  const execfnAddr = put(Buffer.from(execfn));
+  const execfnAddr = put(Buffer.from(execfn, "latin1"));
   const envEnd = p;
   const envAddrs = envp.map((e) => e).reverse().map(put).reverse();
   const argEnd = p;
@@ -160,9 +160,9 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     if (!line) kerr(ENOEXEC);
     const m = /^(\S+)(?:[ \t]+(.*))?$/.exec(line)!;
     const interp = m[1];
-    const newArgv = [Buffer.from(interp)];
-    if (m[2]) newArgv.push(Buffer.from(m[2]));
-    newArgv.push(Buffer.from(path));
+    const newArgv = [Buffer.from(interp, "latin1")];
+    if (m[2]) newArgv.push(Buffer.from(m[2], "latin1"));
+    newArgv.push(Buffer.from(path, "latin1"));
     argv = [...newArgv, ...argv.slice(1)];
     path = interp;
     file = openExecutable(t, start, interp);
@@ -251,7 +251,10 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     for (const a of t.sighand.actions) if (a.handler !== SIG_IGN) { a.handler = SIG_DFL; a.flags = 0; a.mask = 0n; }
     t.altstack = { sp: 0, flags: 2, size: 0 };
     t.clearChildTid = 0;
-    t.comm = file.name.split("/").pop()!.slice(0, 15);
+    // The name execve was given, not the interpreter's (a script shows as
+    // itself, as Linux's kbasename(bprm->filename)); fd-based execs, the file's.
+    const named = execfn !== "" && !/^\/dev\/fd\/\d+$/.test(execfn) ? execfn : file.name;
+    t.comm = named.split("/").pop()!.slice(0, 15);
     const regs = k.current === t ? k.hart.u8.subarray(X_REGS, X_REGS + 528) : t.regs;
     regs.fill(0);
     const dv = new DataView(regs.buffer, regs.byteOffset, regs.byteLength);

@@ -148,7 +148,7 @@ export class Kernel {
 
   // Makes a task runnable.
   wakeTask(t: Task): void {
-    if (t.state === TASK_DEAD || t.state === TASK_STOPPED) return;
+    if (t.state === TASK_DEAD || t.state === TASK_STOPPED || t.kthread) return;
     t.clearWaits();
     if (t.state !== TASK_RUNNING) {
       t.state = TASK_RUNNING;

@@ -31,13 +31,16 @@ function isIgnored(t: Task, sig: number): boolean {
 }
 
 // Queues a signal for one thread (tkill, faults) or the whole group (kill).
-export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread: boolean): void {
+// force: a fault the task cannot go on from (force_sig_fault), which even init takes.
+export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread: boolean, force = false): void {
   const sig = info.signo;
   const task = forThread ? (target as Task) : undefined;
   const tg = forThread ? (target as Task).tg : (target as ThreadGroup);
   if (tg.zombie || tg.exiting) return;
   const anyThread = task ?? [...tg.threads][0];
   if (!anyThread) return;
+  // Nothing sends SIGKILL or SIGSTOP to init (Linux's is_global_init check).
+  if (tg.pid === 1 && !force && (sig === SIGKILL || sig === SIGSTOP)) return;
   if (sig === SIGKILL) {
     anyThread.k.exitGroup(tg, sig, "signal");
     return;
@@ -51,6 +54,10 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
   }
   // An ignored signal that is not blocked is dropped at generation.
   const blocked = ((task ?? tg.leader ?? anyThread).sigmask & sigmask(sig)) !== 0n;
+  // init is unkillable (Linux's SIGNAL_UNKILLABLE): a signal it has no handler
+  // for is dropped, unless blocked (sigtimedwait may take it) or a fault.
+  if (tg.pid === 1 && !force && !blocked && anyThread.sighand.actions[sig].handler === SIG_DFL) return;
+  if (force) info.forced = true;
   if (isIgnored(anyThread, sig) && !blocked) return;
   const pending = task ? task.pending : tg.shared;
   const bit = sigmask(sig);
@@ -130,6 +137,7 @@ export function deliverSignals(t: Task): void {
     const act = t.sighand.actions[sig];
     if (act.handler === SIG_IGN) continue;
     if (act.handler === SIG_DFL) {
+      if (t.tg.pid === 1 && !info.forced) continue; // init takes no default actions but a fault's
       const a = defaultAction(sig);
       if (a === "ign" || a === "cont") continue;
       if (a === "stop") {

@@ -33,6 +33,7 @@ export interface SigInfo {
   signo: number; code: number; errno?: number;
   pid?: number; uid?: number; status?: number; addr?: number; value?: bigint;
   utime?: number; stime?: number; timerid?: number; overrun?: number; band?: number; fd?: number;
+  forced?: boolean; // a fault (force_sig_fault): kills even init
 }
 
 export class SigPending {
@@ -124,6 +125,8 @@ export class Task implements Waiter {
   wakeTimer: { cancel(): void } | null = null;
   // Set while the task is parked inside a syscall that will be retried.
   inSyscall = false;
+  // A kernel thread: never runs guest code and is never woken (ghost run's pid 1).
+  kthread = false;
   // Per-syscall state kept across restarts (a sleep's deadline, …); cleared when the syscall completes.
   restart: unknown = null;
   // How an interrupted syscall resumes (ERESTARTSYS, ERESTARTNOHAND, …).

@@ -20,7 +20,7 @@ export function forceSignal(t: Task, info: SigInfo): void {
     t.sighand.actions[info.signo] = { handler: SIG_DFL, flags: 0, mask: 0n };
     t.sigmask &= ~sigmask(info.signo);
   }
-  sendSignal(t, info, true);
+  sendSignal(t, info, true, true);
 }
 
 const hex = (v: number) => "0x" + BigInt.asUintN(64, BigInt(Math.trunc(v))).toString(16).padStart(16, "0");

@@ -65,7 +65,7 @@ export class UserMemory {
       const u8 = this.u8;
       for (let p = h; p < end; p++) {
         const c = u8[p];
-        if (c === 0) return Buffer.from(bytes).toString("utf8");
+        if (c === 0) return Buffer.from(bytes).toString("latin1"); // a byte string (kernel/kstr.ts)
         if (bytes.length >= max) kerr(ENAMETOOLONG);
         bytes.push(c);
       }

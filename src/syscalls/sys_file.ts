@@ -169,7 +169,7 @@ function getdents64(t: Task, fd: number, va: number, count: number): number {
   let used = 0;
   while (f.pos < f.dirEntries.length) {
     const e = f.dirEntries[f.pos];
-    const name = Buffer.from(e.name);
+    const name = Buffer.from(e.name, "latin1");
     const reclen = Math.ceil((19 + name.length + 1) / 8) * 8;
     if (used + reclen > count) {
       if (used === 0) kerr(EINVAL);

@@ -7,7 +7,7 @@ import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } fr
 import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
-import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly } from "../fs/vfs.js";
+import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { isDir, isLnk, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
@@ -104,13 +104,14 @@ defineSyscalls({
     const empty = pathVa !== 0 && um(t).readCString(pathVa, 4096) === "";
     const p = statPath(t, dirfd, pathVa, AT_SYMLINK_NOFOLLOW | (empty ? AT_EMPTY_PATH : 0));
     if (!isLnk(p.dentry.inode.mode)) kerr(EINVAL);
-    const target = Buffer.from(p.dentry.inode.readlink());
+    const target = Buffer.from(p.dentry.inode.readlink(), "latin1");
     const n = Math.min(size, target.length);
     um(t).write(buf, target.subarray(0, n));
     return n;
   },
   getcwd: (t, buf, size) => {
-    const s = Buffer.from(getcwd(t) + "\0");
+    if (t.fs.cwd.dentry.inode.dead) kerr(ENOENT);
+    const s = Buffer.from(getcwd(t) + "\0", "latin1");
     if (size < s.length) kerr(ERANGE);
     um(t).write(buf, s);
     return s.length;
@@ -134,6 +135,7 @@ defineSyscalls({
     const { parent, name } = parentFor(t, dirfd, path);
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     requireNotReadOnly(parent);
+    requireLiveDir(parent);
     mayModify(t, parent.dentry.inode);
     const made = parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
     parent.dentry.drop(name);
@@ -161,6 +163,7 @@ defineSyscalls({
     if (flags & AT_REMOVEDIR) {
       if (!isDir(victim.dentry.inode.mode)) kerr(ENOTDIR);
       dir.rmdir(name);
+      victim.dentry.inode.dead = true;
     } else {
       if (path.endsWith("/")) kerr(isDir(victim.dentry.inode.mode) ? EISDIR : ENOTDIR);
       if ((victim.dentry.inode.mode & S_IFMT) === S_IFDIR) kerr(EISDIR);

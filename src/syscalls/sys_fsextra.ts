@@ -93,7 +93,7 @@ function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
 function listxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, listVa: number, size: number): number {
   const { inode } = xattrTarget(t, kind, arg);
   const names = inode.listxattr().filter((n) => t.cred.euid === 0 || !n.startsWith("trusted."));
-  const buf = Buffer.from(names.map((n) => n + "\0").join(""));
+  const buf = Buffer.from(names.map((n) => n + "\0").join(""), "latin1");
   if (size === 0) return buf.length;
   if (size < buf.length) kerr(ERANGE);
   um(t).write(listVa, buf);

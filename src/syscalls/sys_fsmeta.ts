@@ -12,7 +12,7 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../abi/mount.js";
 import { SIGXFSZ } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
-import { resolveAt, startPath, walker, requireNotReadOnly } from "../fs/vfs.js";
+import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { isDir, isReg, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
@@ -43,6 +43,7 @@ function parentAndName(t: Task, dirfd: number, path: string): { parent: Path; na
 
 function mayChangeDir(t: Task, dir: Path): void {
   requireNotReadOnly(dir);
+  requireLiveDir(dir);
   if (!permission(dir.dentry.inode, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
 }
 
@@ -72,6 +73,7 @@ function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   if (dst && dst.dentry.inode === src.dentry.inode && !(flags & RENAME_EXCHANGE)) return 0;
   if (dst && (flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode) && isAncestor(dst, o.parent)) kerr(EINVAL);
   o.parent.dentry.inode.rename(o.name, n.parent.dentry.inode, n.name, flags);
+  if (dst && !(flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode)) dst.dentry.inode.dead = true;
   o.parent.dentry.drop(o.name);
   n.parent.dentry.drop(n.name);
   const cookie = moveCookie();
@@ -167,9 +169,13 @@ defineSyscalls({
     if (!isReg(f.inode.mode)) kerr(isDir(f.inode.mode) ? EISDIR : ENODEV);
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) kerr(EOPNOTSUPP);
     if (mode & FALLOC_FL_PUNCH_HOLE) {
-      if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EINVAL);
+      if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EOPNOTSUPP); // as vfs_fallocate
       const end = Math.min(off + len, f.inode.size);
-      if (end > off) f.inode.write(off, new Uint8Array(end - off));
+      if (end > off) {
+        const zeros = new Uint8Array(end - off);
+        f.inode.write(off, zeros);
+        f.inode.pageCache?.updateFromWrite(f.inode, off, zeros);
+      }
       return 0;
     }
     if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);

@@ -129,7 +129,7 @@ defineSyscalls({
   uname: (t, va) => {
     const b = new Uint8Array(utsname.size);
     const dv = new DataView(b.buffer);
-    const s = (x: string) => Buffer.from(x);
+    const s = (x: string) => Buffer.from(x, "latin1");
     utsname.write(dv, 0, {
       sysname: s("Linux"), nodename: s(t.k.hostname), release: s(UTS_RELEASE), version: s(UTS_VERSION),
       machine: s("riscv64"), domainname: s(t.k.domainname),

@@ -65,7 +65,7 @@ export class ProcFile extends Inode {
   override openOps(_f: File): FileOps {
     let snapshot: Uint8Array | null = null;
     const bytes = () => {
-      if (!snapshot) { const g = this.generate(); snapshot = typeof g === "string" ? Buffer.from(g) : g; }
+      if (!snapshot) { const g = this.generate(); snapshot = typeof g === "string" ? Buffer.from(g, "latin1") : g; }
       return snapshot;
     };
     return {

@@ -13,6 +13,8 @@ import type { Kernel } from "../../kernel/kernel.js";
 import type { File } from "../file.js";
 import { PipeInode } from "../pipe.js";
 import { major, minor } from "../../drivers/chrdev.js";
+import { kerr } from "../../kernel/errors.js";
+import { ENOENT } from "../../abi/errno.js";
 
 const hex = (v: bigint | number, w = 16) => v.toString(16).padStart(w, "0");
 const kb = (pages: number) => `${String(pages * 4).padStart(8)} kB`;
@@ -189,7 +191,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["maps", () => new ProcFile(`${key}/maps`, () => maps(t))],
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
-      ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath, () => (t.mm.exePathRef as Path | null) ?? null)],
+      ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
       ["cwd", () => new ProcLink(`${key}/cwd`, () => pathName(t.fs.cwd, rootOf()), () => t.fs.cwd)],
       ["root", () => new ProcLink(`${key}/root`, () => pathName(t.fs.root, rootOf()), () => t.fs.root)],
       ["fd", () => fdDir(t, `${key}/fd`, false)],

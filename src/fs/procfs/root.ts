@@ -54,7 +54,7 @@ const FILESYSTEMS = ["nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevt
 // /proc/sys: kernel tunables as files. Writable ones store into the kernel.
 function sysDir(k: Kernel): ProcDir {
   const file = (key: string, get: () => string, set?: (v: string) => void) =>
-    () => new ProcFile(`/sys/${key}`, () => get() + "\n", set ? 0o644 : 0o444, set ? (d) => set(Buffer.from(d).toString().trim()) : undefined);
+    () => new ProcFile(`/sys/${key}`, () => get() + "\n", set ? 0o644 : 0o444, set ? (d) => set(Buffer.from(d).toString("latin1").trim()) : undefined);
   const dir = (key: string, entries: [string, () => Inode][]) => () => new ProcDir(`/sys/${key}`, () => entries);
   const kernel: [string, () => Inode][] = [
     ["hostname", file("kernel/hostname", () => k.hostname, (v) => { k.hostname = v.slice(0, 64); })],
