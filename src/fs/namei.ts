@@ -2,7 +2,7 @@
 // across mounts and through symlinks, with Linux's errors.
 
 import { kerr } from "../kernel/errors.js";
-import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV } from "../abi/errno.js";
+import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV, EISDIR } from "../abi/errno.js";
 import { followMounts, type Path } from "./dentry.js";
 import { isDir, isLnk, type Cred, type Inode } from "./inode.js";
 
@@ -155,6 +155,31 @@ export class Walker {
   }
 
   // Resolves the last component if present, following links as asked; null if absent.
+  // open(O_CREAT)'s last component: what it names, following symlinks when
+  // asked; where a dangling link ends, the directory and name to create (as
+  // Linux, O_CREAT through a dangling symlink creates its target).
+  lookupCreate(parent: Path, name: string, follow: boolean): { path: Path | null; parent: Path; name: string } {
+    let base = parent, last = name;
+    let cur = this.step(parent, name);
+    while (cur && follow && isLnk(cur.dentry.inode.mode)) {
+      if (++this.links > MAXSYMLINKS || this.opts.noSymlinks) kerr(ELOOP);
+      const magic = (cur.dentry.inode as { magicLink?: () => Path | null }).magicLink?.();
+      if (magic) {
+        if (this.opts.noMagic || this.opts.beneath || this.opts.inRoot) kerr(ELOOP);
+        return { path: magic, parent: base, name: last };
+      }
+      const target = cur.dentry.inode.readlink();
+      if (target === "") kerr(ENOENT);
+      const w = this.walkParent(base, target);
+      if (w.name === null) return { path: w.parent, parent: base, name: last };
+      if (target.endsWith("/")) kerr(EISDIR);
+      base = w.parent;
+      last = w.name;
+      cur = this.step(base, last);
+    }
+    return { path: cur, parent: base, name: last };
+  }
+
   lookupLast(parent: Path, name: string, follow: boolean, mustBeDir: boolean): Path | null {
     const p = this.step(parent, name);
     if (!p) return null;

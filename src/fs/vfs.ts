@@ -56,9 +56,9 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
   const follow = (flags & O_NOFOLLOW) === 0;
   if (flags & O_CREAT) {
     if (flags & O_DIRECTORY && !(flags & __O_TMPFILE)) kerr(EINVAL);
-    const { parent, name } = w.walkParent(start, path);
-    if (name === null || path.endsWith("/")) kerr(EISDIR);
-    const existing = w.lookupLast(parent, name, follow && !(flags & O_EXCL), false);
+    const named = w.walkParent(start, path);
+    if (named.name === null || path.endsWith("/")) kerr(EISDIR);
+    const { path: existing, parent, name } = w.lookupCreate(named.parent, named.name, follow && !(flags & O_EXCL));
     if (existing) {
       if (flags & O_EXCL) kerr(EEXIST);
       p = existing;

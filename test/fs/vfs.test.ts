@@ -113,7 +113,6 @@ const KNOWN_GHOST_GAPS: RegExp[] = [
   /hostdir: atime exact to the ns|hostdir: mtime exact to the ns|hostdir: UTIME_OMIT left atime alone/, // Node's utimes has no ns
   /shrinking frees its blocks|unlinking frees everything/, // tmpfs block accounting
   /nr_inodes|uid=\/gid= set the root|remount ro with a file open for writing|access\(X_OK\) on a noexec mount/,
-  /O_CREAT through a dangling symlink creates its target/,
   /hostdir: O_TMPFILE|hostdir: write to the O_TMPFILE|hostdir: linkat\(tmpfd|hostdir: the linked name reads|linkat via \/proc\/self\/fd|O_TMPFILE on a file is ENOTDIR/,
   /O_DIRECT pipe|\.\.\. and discards the rest of it/, // packet-mode pipes
   /an exited, unreaped child's state is Z|its ppid is us/, // /proc/[pid] of zombies
