@@ -8,6 +8,9 @@ export class Dentry {
   readonly children = new Map<string, Dentry>();
   // Mounts whose mountpoint is this dentry, keyed by the parent mount.
   mountedHere = 0;
+  // A stand-in for a file that has no path (a pipe, a memfd) reached through
+  // a magic link (/proc/PID/fd/N): opening it opens that file's inode again.
+  pseudo: { memfdName: string } | null = null;
   constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
 
   child(name: string): Dentry | null {

@@ -120,6 +120,9 @@ export abstract class Inode {
   read(_off: number, _dst: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
   write(_off: number, _src: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
   truncate(_size: number): void { kerr(isDir(this.mode) ? EISDIR : EINVAL); }
+  // The page cache writing back what shared mappings stored (not a write(2):
+  // a memfd's write seals, checked when the mapping was made, do not apply).
+  writeFromCache(off: number, src: Uint8Array): number { return this.write(off, src); }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

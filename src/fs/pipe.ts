@@ -1,12 +1,15 @@
 // Pipes and FIFOs (Linux's fs/pipe.c): a ring of bytes with Linux's default
 // capacity of 16 pages, atomic writes up to PIPE_BUF, EPIPE when no reader
-// is left (the caller raises SIGPIPE), EOF when no writer is left.
+// is left (the caller raises SIGPIPE), EOF when no writer is left. Packet
+// mode (O_DIRECT on the writing file, pipe(7)): each write is one packet per
+// PIPE_BUF bytes, and a read returns at most one packet, dropping what of it
+// did not fit.
 
 import { kerr } from "../kernel/errors.js";
 import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
-import { O_RDONLY, O_WRONLY, O_NONBLOCK } from "../abi/fcntl.js";
+import { O_RDONLY, O_WRONLY, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
 import { WaitQueue } from "../kernel/wait.js";
 import { Inode, SuperBlock, S_IFIFO } from "./inode.js";
 import { File, type FileOps } from "./file.js";
@@ -25,6 +28,8 @@ export class Pipe {
   readonly rwait = new WaitQueue(); // readers sleep here
   readonly wwait = new WaitQueue(); // writers sleep here
   readonly openWait = new WaitQueue();
+  // The buffered bytes as segments, once a packet was written (empty: one stream).
+  private segs: { len: number; packet: boolean }[] = [];
 
   constructor(size = PIPE_DEF_SIZE) { this.buf = new Uint8Array(size); }
 
@@ -48,16 +53,38 @@ export class Pipe {
       if (this.writers === 0) return 0;
       kerr(EAGAIN);
     }
-    const n = Math.min(dst.length, this.len);
-    const cap = this.buf.length;
-    const first = Math.min(n, cap - this.head);
-    dst.set(this.buf.subarray(this.head, this.head + first));
-    if (n > first) dst.set(this.buf.subarray(0, n - first), first);
-    this.head = (this.head + n) % cap;
-    this.len -= n;
+    let n: number;
+    if (this.segs.length === 0) {
+      n = Math.min(dst.length, this.len);
+      this.take(dst, n);
+    } else {
+      n = 0;
+      while (this.segs.length && n < dst.length) {
+        const s = this.segs[0];
+        const k = Math.min(s.len, dst.length - n);
+        this.take(dst.subarray(n), k);
+        n += k;
+        s.len -= k;
+        if (s.packet) { this.take(null, s.len); s.len = 0; } // the rest of the packet goes
+        if (s.len === 0) this.segs.shift();
+        if (s.packet) break;
+      }
+    }
     if (this.len === 0) this.head = 0;
     this.wwait.wakeAll();
     return n;
+  }
+
+  // Moves k bytes from the head into dst (or drops them).
+  private take(dst: Uint8Array | null, k: number): void {
+    const cap = this.buf.length;
+    const first = Math.min(k, cap - this.head);
+    if (dst) {
+      dst.set(this.buf.subarray(this.head, this.head + first));
+      if (k > first) dst.set(this.buf.subarray(0, k - first), first);
+    }
+    this.head = (this.head + k) % cap;
+    this.len -= k;
   }
 
   // Copies up to n buffered bytes without consuming them (tee).
@@ -69,7 +96,7 @@ export class Pipe {
   }
 
   // Writes what fits; a write of up to PIPE_BUF bytes goes in whole or not at all.
-  write(src: Uint8Array): number {
+  write(src: Uint8Array, packet = false): number {
     if (this.readers === 0) kerr(EPIPE);
     const cap = this.buf.length;
     const room = cap - this.len;
@@ -80,6 +107,13 @@ export class Pipe {
     this.buf.set(src.subarray(0, first), tail);
     if (n > first) this.buf.set(src.subarray(first, n), 0);
     this.len += n;
+    if (packet) {
+      if (this.segs.length === 0 && this.len > n) this.segs.push({ len: this.len - n, packet: false });
+      for (let off = 0; off < n; off += PIPE_BUF) this.segs.push({ len: Math.min(PIPE_BUF, n - off), packet: true });
+    } else if (this.segs.length) {
+      const last = this.segs[this.segs.length - 1];
+      if (!last.packet) last.len += n; else this.segs.push({ len: n, packet: false });
+    }
     this.rwait.wakeAll();
     return n;
   }
@@ -108,7 +142,7 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
   return {
     stream: true,
     read: readEnd ? (_f, dst) => p.read(dst) : undefined,
-    write: writeEnd ? (_f, src) => p.write(src) : undefined,
+    write: writeEnd ? (f, src) => p.write(src, (f.flags & O_DIRECT) !== 0) : undefined,
     poll: () => p.poll(readEnd, writeEnd),
     waitQueue: () => (readEnd && !writeEnd ? p.rwait : writeEnd && !readEnd ? p.wwait : p.rwait),
     ioctl: (_f, cmd, arg, ctx) => {
@@ -137,8 +171,9 @@ export class PipeInode extends Inode {
 
 export function makePipe(flags: number): [File, File] {
   const inode = new PipeInode();
-  const r = new File(null, inode, O_RDONLY | (flags & O_NONBLOCK), pipeOps(inode.pipe, true, false));
-  const w = new File(null, inode, O_WRONLY | (flags & O_NONBLOCK), pipeOps(inode.pipe, false, true));
+  const keep = flags & (O_NONBLOCK | O_DIRECT);
+  const r = new File(null, inode, O_RDONLY | keep, pipeOps(inode.pipe, true, false));
+  const w = new File(null, inode, O_WRONLY | keep, pipeOps(inode.pipe, false, true));
   return [r, w];
 }
 
@@ -156,8 +191,11 @@ export class FifoBlock extends Error {
 interface FifoWaitState { fifo: object; role: "r" | "w"; seen: number }
 
 export function openFifo(t: import("../kernel/task.js").Task, inode: object, flags: number): FileOps {
-  let p = fifoPipes.get(inode);
+  // A pipe reopened through /proc/PID/fd/N is its own pipe; a FIFO's is made at its first open.
+  let p: (Pipe & { rCounter?: number; wCounter?: number }) | undefined = inode instanceof PipeInode ? inode.pipe : fifoPipes.get(inode);
   if (!p) { p = Object.assign(new Pipe(), { rCounter: 0, wCounter: 0 }); fifoPipes.set(inode, p); }
+  p.rCounter ??= 0;
+  p.wCounter ??= 0;
   const pipe = p;
   const acc = flags & 3;
   const nonblock = (flags & O_NONBLOCK) !== 0;

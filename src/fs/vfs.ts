@@ -94,7 +94,9 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);
     else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.setSize(0);
   }
-  const file = new File(p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
+  const pseudo = p.dentry.pseudo;
+  const file = new File(pseudo ? null : p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
+  if (pseudo) file.memfdName = pseudo.memfdName;
   if (!(flags & O_PATH)) {
     file.ops = (inode.mode & S_IFMT) === S_IFIFO ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
     fsnotify(p, inode, IN_OPEN);

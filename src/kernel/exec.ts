@@ -28,7 +28,7 @@ const INITIAL_STACK = 128 * 1024;
 export function inodeSource(inode: Inode, path: string): MapSource {
   return {
     id: path, path, dev: inode.sb.dev, ino: inode.ino, key: inode,
-    readAt: (off, dst) => inode.read(off, dst), writeAt: (off, src) => inode.write(off, src), size: () => inode.size,
+    readAt: (off, dst) => inode.read(off, dst), writeAt: (off, src) => inode.writeFromCache(off, src), size: () => inode.size,
   };
 }
 

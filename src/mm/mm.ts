@@ -4,7 +4,7 @@
 import type { Hart } from "../arch/riscv64/hart.js";
 import { ACC_R, ACC_W, ACC_X } from "../arch/riscv64/layout.js";
 import { kerr } from "../kernel/errors.js";
-import { EEXIST, EINVAL, ENOMEM, EFAULT } from "../abi/errno.js";
+import { EEXIST, EINVAL, ENOMEM, EFAULT, EACCES } from "../abi/errno.js";
 import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
 import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, type MapSource } from "./vma.js";
@@ -341,6 +341,11 @@ export class AddressSpace {
     if (start % PAGE_SIZE) kerr(EINVAL);
     const end = start + pageUp(len);
     this.requireMapped(start, end);
+    if (prot & PROT_WRITE) {
+      for (const v of this.vmas) {
+        if (v.end > start && v.start < end && v.shared && v.source?.mayWrite === false) kerr(EACCES);
+      }
+    }
     const [i, j] = this.carve(start, end);
     for (let k = i; k < j; k++) this.vmas[k].prot = prot;
     const flags = protToPte(prot);

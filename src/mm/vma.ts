@@ -15,6 +15,9 @@ export interface MapSource {
   readonly path: string;
   readonly dev: number;
   readonly ino: number;
+  // false: a shared mapping of it may never become writable (the file was
+  // opened read-only, or is a memfd sealed against writes): Linux's VM_MAYWRITE.
+  mayWrite?: boolean;
 }
 
 // Pages of a MAP_SHARED anonymous mapping, shared by every VMA that maps it.

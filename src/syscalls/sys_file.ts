@@ -248,8 +248,8 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
       return recordLock(t, f, cmd, arg);
-    case F_ADD_SEALS: return memfdSeals(f, arg >>> 0);
-    case F_GET_SEALS: return memfdSeals(f, null);
+    case F_ADD_SEALS: return memfdSeals(t, f, arg >>> 0);
+    case F_GET_SEALS: return memfdSeals(t, f, null);
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
       if (!(f.inode instanceof PipeInode)) kerr(EBADF);
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
@@ -327,6 +327,8 @@ defineSyscalls({
   pipe2: (t, va, flags) => {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK | 0o40000 /* O_DIRECT: packet mode */)) kerr(EINVAL);
     const [r, w] = makePipe(flags);
+    r.inode.uid = t.cred.fsuid;
+    r.inode.gid = t.cred.fsgid;
     const m = um(t);
     const rfd = t.files.alloc(r, (flags & O_CLOEXEC) !== 0, nofile(t));
     let wfd: number;

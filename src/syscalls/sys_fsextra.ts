@@ -2,7 +2,7 @@
 // close_range, and the in-kernel copies (sendfile, copy_file_range, splice, tee).
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP, ENOTDIR, EACCES, EEXIST } from "../abi/errno.js";
+import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP, ENOTDIR, EACCES, EEXIST, EBUSY } from "../abi/errno.js";
 import {
   open_how, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT,
   RESOLVE_CACHED, VALID_RESOLVE_FLAGS, O_CLOEXEC, O_CREAT, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, O_RDWR,
@@ -21,6 +21,7 @@ import type { Task } from "../kernel/task.js";
 import { inotifyFile, InotifyInode } from "../fs/notify.js";
 import { IN_CLOEXEC, IN_NONBLOCK, IN_ALL_EVENTS, IN_MASK_ADD, IN_MASK_CREATE, IN_DONT_FOLLOW, IN_ONLYDIR, IN_ONESHOT, IN_EXCL_UNLINK } from "../abi/misc.js";
 import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
+import { PROT_WRITE } from "../mm/vma.js";
 
 function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
@@ -118,6 +119,7 @@ export class MemfdInode extends TmpFile {
     if ((this.seals & F_SEAL_GROW) && off + src.length > this.size) kerr(EPERM);
     return super.write(off, src);
   }
+  override writeFromCache(off: number, src: Uint8Array): number { return super.write(off, src); }
   override truncate(size: number): void {
     if ((this.seals & F_SEAL_SHRINK) && size < this.size) kerr(EPERM);
     if ((this.seals & F_SEAL_GROW) && size > this.size) kerr(EPERM);
@@ -138,13 +140,25 @@ function memfdCreate(t: Task, nameVa: number, flags: number): number {
   return t.files.alloc(f, (flags & MFD_CLOEXEC) !== 0, nofile(t));
 }
 
-export function memfdSeals(f: File, add: number | null): number {
+// Whether some address space maps the inode shared and writable.
+function mappedWritable(t: Task, inode: object): boolean {
+  const seen = new Set<object>();
+  for (const task of t.k.tasks.values()) {
+    if (seen.has(task.mm)) continue;
+    seen.add(task.mm);
+    if (task.mm.vmas.some((v) => v.shared && v.source?.key === inode && (v.prot & PROT_WRITE))) return true;
+  }
+  return false;
+}
+
+export function memfdSeals(t: Task, f: File, add: number | null): number {
   if (!(f.inode instanceof MemfdInode)) kerr(EINVAL);
   const m = f.inode;
   if (add === null) return m.seals;
   if (add & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)) kerr(EINVAL);
   if (!f.writable) kerr(EPERM);
   if (m.seals & F_SEAL_SEAL) kerr(EPERM);
+  if ((add & F_SEAL_WRITE) && !(m.seals & F_SEAL_WRITE) && mappedWritable(t, m)) kerr(EBUSY);
   m.seals |= add;
   return 0;
 }

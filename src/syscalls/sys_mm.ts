@@ -1,7 +1,9 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM } from "../abi/errno.js";
+import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM } from "../abi/errno.js";
+import { MemfdInode } from "./sys_fsextra.js";
+import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
   MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
@@ -58,6 +60,11 @@ defineSyscalls({
       if (shared && (p & PROT_WRITE) && !f.writable) kerr(EACCES);
       if (isReg(f.inode.mode)) {
         opts.source = inodeSource(f.inode, f.path ? pathName(f.path, t.fs.root) : f.memfdName || "anon_inode");
+        if (shared) {
+          const sealed = f.inode instanceof MemfdInode && (f.inode.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) !== 0;
+          if (sealed && (p & PROT_WRITE)) kerr(EPERM);
+          opts.source.mayWrite = f.writable && !sealed;
+        }
         opts.offset = off;
         opts.name = opts.source.path;
       } else if (f.inode.rdev !== ((1 << 8) | 5)) {

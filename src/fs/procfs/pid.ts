@@ -2,7 +2,7 @@
 // kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
-import { pathName, type Path } from "../dentry.js";
+import { pathName, Dentry, Mount, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -48,6 +48,18 @@ export function fdTarget(f: File, root: Path): string {
   }
   if (fs === "sockfs") return `socket:[${f.inode.ino}]`;
   return `${fs}:[${f.inode.ino}]`;
+}
+
+// What a magic link to a file without a path leads to: pipes and memfds can
+// be opened again through it (Linux reopens their inodes); others cannot.
+const pseudoMounts = new WeakMap<object, Mount>();
+function pathlessPath(f: File): Path | null {
+  if (!(f.inode instanceof PipeInode) && !f.memfdName) return null;
+  let mnt = pseudoMounts.get(f.inode.sb);
+  const d = new Dentry(fdTarget(f, f.path ?? ({} as Path)), null, f.inode);
+  if (!mnt) { mnt = new Mount(f.inode.sb, d, null, null, 0, f.inode.sb.fsType, f.inode.sb.fsType); pseudoMounts.set(f.inode.sb, mnt); }
+  d.pseudo = { memfdName: f.memfdName };
+  return { mnt, dentry: d };
 }
 
 function readUser(t: Task, start: number, end: number): Uint8Array {
@@ -172,7 +184,7 @@ export function mountsText(k: Kernel, root: Path): string {
 function fdDir(t: Task, key: string, info: boolean): ProcDir {
   const entries: Entries = () => [...t.files.entries()].map(([fd, e]) => [String(fd), () => info
     ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? 0o2000000 : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n`)
-    : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path, 0o700)]);
+    : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path ?? pathlessPath(e.file), 0o700)]);
   return new ProcDir(key, entries, 0o500);
 }
 
