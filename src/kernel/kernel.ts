@@ -302,6 +302,7 @@ export class Kernel {
     if (--t.files.refs === 0) t.files.closeAll();
     const tg = t.tg;
     tg.threads.delete(t);
+    if (tg.threads.size === 0) tg.lastThread = t;
     tg.deadUtime += t.utime;
     tg.deadStime += t.stime;
     this.tasks.delete(t.tid);
@@ -389,6 +390,7 @@ export class Kernel {
     tg.parent?.children.delete(tg);
     if (tg.parent) { tg.parent.childUtime += tg.deadUtime + tg.childUtime; tg.parent.childStime += tg.deadStime + tg.childStime; }
     this.groups.delete(tg.pid);
+    tg.lastThread = null;
   }
 
   stopGroup(tg: ThreadGroup, sig: number): void {

@@ -104,6 +104,8 @@ export class ThreadGroup {
     this.pgid = pid;
     this.sid = pid;
   }
+  // The last thread that exited: what /proc shows of a zombie until it is reaped.
+  lastThread: Task | null = null;
   get leader(): Task | undefined {
     for (const t of this.threads) if (t.tid === this.pid) return t;
     return undefined;

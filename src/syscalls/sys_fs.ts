@@ -8,7 +8,7 @@ import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } fro
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
-import { isDir, isLnk, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
+import { isDir, isLnk, isReg, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
 import { fsnotifyDir, fsnotifyDeleted, IN_CREATE, IN_DELETE } from "../fs/notify.js";
@@ -54,6 +54,8 @@ function access(t: Task, dirfd: number, pathVa: number, mode: number, flags: num
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
   const p = statPath(t, dirfd, pathVa, flags);
   if (mode === F_OK) return 0;
+  // A regular file on a noexec mount is not executable, whatever its mode.
+  if ((mode & 1) && isReg(p.dentry.inode.mode) && (p.mnt.flags & MNT_NOEXEC)) kerr(EACCES);
   // Without AT_EACCESS the check uses the real ids, as access(2).
   const c = t.cred;
   const cred = flags & AT_EACCESS ? c : { ...c, fsuid: c.uid, fsgid: c.gid };

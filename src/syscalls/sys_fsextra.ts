@@ -69,9 +69,15 @@ function xattrName(t: Task, va: number): string {
   return name;
 }
 
+// CAP_SYS_ADMIN: trusted.* attributes are visible to it alone (Linux's xattr_permission).
+const sysAdmin = (t: Task) => (t.cred.capEff & (1n << 21n)) !== 0n;
+
 function getxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number, valVa: number, size: number): number {
   const { inode } = xattrTarget(t, kind, arg);
-  const v = inode.getxattr(xattrName(t, nameVa));
+  const name = xattrName(t, nameVa);
+  if (name.startsWith("trusted.") && !sysAdmin(t)) kerr(ENODATA);
+  if (name.startsWith("user.") && !permission(inode, MAY_READ, t.cred)) kerr(EACCES);
+  const v = inode.getxattr(name);
   if (!v) kerr(ENODATA);
   if (size === 0) return v.length;
   if (size < v.length) kerr(ERANGE);
@@ -86,14 +92,14 @@ function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
   if (ro) kerr(30);
   const name = xattrName(t, nameVa);
   if (name.startsWith("user.") && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
-  if (name.startsWith("trusted.") && t.cred.euid !== 0) kerr(EPERM);
+  if (name.startsWith("trusted.") && !sysAdmin(t)) kerr(EPERM);
   inode.setxattr(name, size ? um(t).read(valVa, size) : new Uint8Array(0), flags);
   return 0;
 }
 
 function listxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, listVa: number, size: number): number {
   const { inode } = xattrTarget(t, kind, arg);
-  const names = inode.listxattr().filter((n) => t.cred.euid === 0 || !n.startsWith("trusted."));
+  const names = inode.listxattr().filter((n) => sysAdmin(t) || !n.startsWith("trusted."));
   const buf = Buffer.from(names.map((n) => n + "\0").join(""), "latin1");
   if (size === 0) return buf.length;
   if (size < buf.length) kerr(ERANGE);

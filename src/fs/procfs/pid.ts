@@ -32,7 +32,7 @@ export function taskState(t: Task): string {
   }
 }
 
-function leaderOf(tg: ThreadGroup): Task | undefined { return tg.leader ?? [...tg.threads][0]; }
+function leaderOf(tg: ThreadGroup): Task | undefined { return tg.leader ?? [...tg.threads][0] ?? (tg.zombie ? tg.lastThread ?? undefined : undefined); }
 
 // What a file descriptor's link shows.
 export function fdTarget(f: File, root: Path): string {

@@ -108,7 +108,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["sys", () => sysDir(k)],
     );
     for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
-      if (g.threads.size === 0) continue;
+      if (g.threads.size === 0 && !(g.zombie && g.lastThread)) continue;
       e.push([String(g.pid), () => pidDir(k, g)!]);
     }
     return e;
