@@ -426,7 +426,18 @@ export class HostInode extends Inode {
     this.writable();
     try {
       const a = atime ?? this.atime, m = mtime ?? this.mtime;
-      fs.lutimesSync(this.hostPath, a.sec + a.nsec / 1e9, m.sec + m.nsec / 1e9);
+      const p = this.hostPath;
+      fs.lutimesSync(p, a.sec + a.nsec / 1e9, m.sec + m.nsec / 1e9);
+      // Node passes times as a double of seconds, which keeps microseconds:
+      // the host's touch(1) sets the nanoseconds when there are any.
+      if (a.nsec % 1000 || m.nsec % 1000) {
+        const path = p.toString("utf8");
+        if (Buffer.from(path, "utf8").equals(p)) {
+          for (const [flag, v] of [["-a", a], ["-m", m]] as const) {
+            if (v.nsec % 1000 && v.sec >= 0) spawnSync("touch", ["-h", "-c", flag, "-d", `@${v.sec}.${String(v.nsec).padStart(9, "0")}`, "--", path]);
+          }
+        }
+      }
       this.revalidate();
     } catch (e) { hostErr(e); }
   }

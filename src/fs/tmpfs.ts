@@ -12,22 +12,30 @@ import { openDevice } from "../drivers/chrdev.js";
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;
 
+// Accounting (as shmem): bytesUsed is the pages files' data covers, charged
+// against size= (ENOSPC); inodes count against nr_inodes= (ENOSPC). Both are
+// given back when a file's data shrinks or the file is gone (no name, no
+// open file).
 export class TmpSuperBlock extends SuperBlock {
   nextIno = 1;
   bytesUsed = 0;
   inodes = 0;
+  maxInodes = Infinity;
   constructor(readonly maxBytes = Infinity, readOnly = false) { super("tmpfs", TMPFS_MAGIC, readOnly); }
   override statfs() {
     const total = this.maxBytes === Infinity ? 1 << 20 : Math.ceil(this.maxBytes / 4096);
-    return { blocks: total, bfree: Math.max(0, total - Math.ceil(this.bytesUsed / 4096)), files: 1 << 20, ffree: (1 << 20) - this.inodes, namelen: 255 };
+    const files = this.maxInodes === Infinity ? 1 << 20 : this.maxInodes;
+    return { blocks: total, bfree: Math.max(0, total - Math.ceil(this.bytesUsed / 4096)), files, ffree: Math.max(0, files - this.inodes), namelen: 255 };
   }
 }
 
 abstract class TmpInode extends Inode {
   readonly ino: number;
   xattrs: Map<string, Uint8Array> | null = null;
+  private freed = false;
   constructor(readonly sb: TmpSuperBlock, mode: number, cred: Cred | null) {
     super();
+    if (sb.inodes >= sb.maxInodes) kerr(ENOSPC);
     this.ino = sb.nextIno++;
     sb.inodes++;
     this.mode = mode;
@@ -48,6 +56,15 @@ abstract class TmpInode extends Inode {
     this.touchCtime();
   }
   override listxattr(): string[] { return [...(this.xattrs?.keys() ?? [])]; }
+  // Gone for good once it has no name and no open file: its inode and data are given back.
+  maybeFree(): void {
+    if (this.freed || this.nlink > 0 || this.openFiles > 0) return;
+    this.freed = true;
+    this.sb.inodes--;
+    this.release();
+  }
+  protected release(): void { /* data, for files */ }
+  override lastClose(): void { this.maybeFree(); }
   override removexattr(name: string): void {
     if (!this.xattrs?.delete(name)) kerr(ENODATA);
     this.touchCtime();
@@ -57,20 +74,33 @@ abstract class TmpInode extends Inode {
 export class TmpFile extends TmpInode {
   private data: Uint8Array = new Uint8Array(0);
   private length = 0;
+  private charged = 0; // bytes charged to the filesystem: the pages [0, length) covers
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
   override get size(): number { return this.length; }
-  override get blocks(): number { return Math.ceil(this.data.length / 4096) * 8; }
+  override get blocks(): number { return this.charged / 512; }
 
+  // Charges the pages up to n bytes (ENOSPC past size=) and makes room for them.
   private reserve(n: number): void {
-    if (n <= this.data.length) return;
     if (n > MAX_FILE) kerr(EFBIG);
+    this.charge(n);
+    if (n <= this.data.length) return;
     const cap = Math.max(n, Math.min(this.data.length * 2, n + (64 << 20)), 4096);
-    const grow = Math.ceil(cap / 4096) * 4096 - this.data.length;
-    if (this.sb.bytesUsed + grow > this.sb.maxBytes) kerr(ENOSPC);
-    this.sb.bytesUsed += grow;
-    const d = new Uint8Array(this.data.length + grow);
+    const d = new Uint8Array(Math.ceil(cap / 4096) * 4096);
     d.set(this.data.subarray(0, this.length));
     this.data = d;
+  }
+  private charge(n: number): void {
+    const want = Math.ceil(n / 4096) * 4096;
+    if (want <= this.charged) return;
+    if (this.sb.bytesUsed + want - this.charged > this.sb.maxBytes) kerr(ENOSPC);
+    this.sb.bytesUsed += want - this.charged;
+    this.charged = want;
+  }
+  // The charge goes back; the bytes stay for a mapping that may still read
+  // them (the garbage collector frees them with the last reference).
+  protected override release(): void {
+    this.sb.bytesUsed -= this.charged;
+    this.charged = 0;
   }
 
   override read(off: number, dst: Uint8Array): number {
@@ -95,14 +125,22 @@ export class TmpFile extends TmpInode {
     this.checkWritable();
     if (size < 0) kerr(EINVAL);
     if (size > this.length) { this.reserve(size); this.data.fill(0, this.length, size); }
-    else this.data.fill(0, size, this.length);
+    else {
+      this.data.fill(0, size, this.length);
+      // Shrinking gives the pages past the new end back.
+      const keep = Math.ceil(size / 4096) * 4096;
+      if (keep < this.charged) { this.sb.bytesUsed -= this.charged - keep; this.charged = keep; }
+      if (keep < this.data.length / 2) this.data = this.data.slice(0, keep);
+    }
     this.length = size;
     this.touchMtime();
   }
 
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
-    this.sb.bytesUsed += bytes.length - this.data.length;
+    this.sb.bytesUsed -= this.charged;
+    this.charged = 0;
+    this.charge(bytes.length);
     this.data = bytes;
     this.length = bytes.length;
   }
@@ -174,6 +212,7 @@ export class TmpDir extends TmpInode {
     i.nlink--;
     i.touchCtime();
     this.touchMtime();
+    if (i instanceof TmpInode) i.maybeFree();
   }
   override rmdir(name: string): void {
     this.checkWritable();
@@ -185,6 +224,7 @@ export class TmpDir extends TmpInode {
     i.nlink = 0;
     this.nlink--;
     this.touchMtime();
+    i.maybeFree();
   }
   override rename(oldName: string, newDir: Inode, newName: string, flags: number): void {
     this.checkWritable();
@@ -215,12 +255,14 @@ export class TmpDir extends TmpInode {
         newDir.nlink--;
       } else if (isDir(dst.mode)) kerr(EISDIR);
       dst.nlink--;
+      if (isDir(dst.mode)) dst.nlink = 0;
     }
     this.entries.delete(oldName);
     newDir.entries.set(newName, src);
     if (src instanceof TmpDir) { src.parent = newDir; this.nlink--; newDir.nlink++; }
     src.touchCtime();
     this.touchMtime(); newDir.touchMtime();
+    if (dst instanceof TmpInode) dst.maybeFree();
   }
   override readdir(): DirEntry[] {
     if (this.nlink === 0) kerr(ENOENT); // removed while open
@@ -233,7 +275,11 @@ export class TmpDir extends TmpInode {
   }
 }
 
-export function makeTmpfs(maxBytes = Infinity, mode = 0o1777): TmpDir {
+export function makeTmpfs(maxBytes = Infinity, mode = 0o1777, opts: { maxInodes?: number; uid?: number; gid?: number } = {}): TmpDir {
   const sb = new TmpSuperBlock(maxBytes);
-  return new TmpDir(sb, mode, null);
+  sb.maxInodes = opts.maxInodes ?? Infinity;
+  const root = new TmpDir(sb, mode, null);
+  root.uid = opts.uid ?? 0;
+  root.gid = opts.gid ?? 0;
+  return root;
 }

@@ -12,7 +12,7 @@ import { um, pathArg } from "./util.js";
 import { resolveAt } from "../fs/vfs.js";
 import { Dentry, Mount, attachMount, detachMount, followMounts, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { filesystemType, parseOptions, parseSize, registerFilesystem } from "../fs/filesystems.js";
-import { isDir } from "../fs/inode.js";
+import { isDir, isReg } from "../fs/inode.js";
 import { makeTmpfs } from "../fs/tmpfs.js";
 import { makeSysfs } from "../fs/sysfs.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
@@ -23,7 +23,14 @@ registerFilesystem("tmpfs", (k, _src, o) => {
   const size = o.has("size") ? parseSize(o.get("size")!, k.phys.frames * 4096) : Infinity;
   if (Number.isNaN(size)) kerr(EINVAL);
   const mode = o.has("mode") ? parseInt(o.get("mode")!, 8) : 0o1777;
-  return makeTmpfs(size, mode);
+  const num = (name: string) => {
+    if (!o.has(name)) return undefined;
+    const v = name === "nr_inodes" ? parseSize(o.get(name)!, 0) : /^\d+$/.test(o.get(name)!) ? Number(o.get(name)) : NaN;
+    if (Number.isNaN(v)) kerr(EINVAL);
+    return v;
+  };
+  const nrInodes = num("nr_inodes");
+  return makeTmpfs(size, mode, { maxInodes: nrInodes === 0 ? Infinity : nrInodes, uid: num("uid"), gid: num("gid") });
 });
 registerFilesystem("proc", (k) => makeProcRoot(k));
 registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096));
@@ -36,6 +43,17 @@ function mntFlags(ms: number): number {
 function requireRoot(t: Task): void { if (t.cred.euid !== 0) kerr(EPERM); }
 
 function isMountRoot(p: Path): boolean { return p.dentry === p.mnt.root; }
+
+// Whether any process has a file on mount m open for writing.
+function openForWriting(t: Task, m: Mount): boolean {
+  const seen = new Set<object>();
+  for (const task of t.k.tasks.values()) {
+    if (seen.has(task.files)) continue;
+    seen.add(task.files);
+    for (const [, e] of task.files.entries()) if (e.file.writable && e.file.path?.mnt === m && isReg(e.file.inode.mode)) return true;
+  }
+  return false;
+}
 
 // Every mount below m (m included).
 function subtree(m: Mount): Mount[] {
@@ -65,6 +83,8 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
   }
   if (flags & MS_REMOUNT) {
     if (!isMountRoot(target)) kerr(EINVAL);
+    // Read-only while a file is open for writing on the mount is EBUSY (sb_prepare_remount_readonly).
+    if ((flags & MS_RDONLY) && !(target.mnt.flags & MNT_RDONLY) && openForWriting(t, target.mnt)) kerr(EBUSY);
     const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
     target.mnt.flags = keep | mntFlags(flags);
     return 0;

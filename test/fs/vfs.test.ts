@@ -100,16 +100,10 @@ function tail(s: string, lines: number): string {
   return s.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-// Checks Ghost is known to fail today, each an open item of issue #4 (listed
-// in its note). They are reported as diagnostics, not failures; every other
-// check must pass. Remove an entry when Ghost gets it right.
-const KNOWN_GHOST_GAPS: RegExp[] = [
-  /hostdir: .*xattr|hostdir: setxattr|hostdir: getxattr round trip|hostdir: listxattr/, // no host xattrs through Node
-  /hostdir: atime exact to the ns|hostdir: mtime exact to the ns|hostdir: UTIME_OMIT left atime alone/, // Node's utimes has no ns
-  /shrinking frees its blocks|unlinking frees everything/, // tmpfs block accounting
-  /nr_inodes|uid=\/gid= set the root|remount ro with a file open for writing/,
-  /MONOTONIC TFD_TIMER_ABSTIME interval/,
-];
+// Checks Ghost is known to fail today, each an open item of an issue (listed
+// in its note), reported as diagnostics, not failures; every other check must
+// pass. Empty now: every check passes. Remove an entry when Ghost gets it right.
+const KNOWN_GHOST_GAPS: RegExp[] = [];
 
 /** Problems with a self-checking run (empty = pass). */
 function judge(r: RunResult, ghost = false): string[] {
