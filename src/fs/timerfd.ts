@@ -17,8 +17,16 @@ export class TimerfdInode extends Inode {
   readonly ino = 1;
   readonly wq = new WaitQueue();
   ticks = 0n;
+  // TFD_TIMER_CANCEL_ON_SET with an absolute CLOCK_REALTIME time: setting the
+  // clock cancels it (one tick, then reads are ECANCELED until it is set again).
   cancelOnSet = false;
   canceled = false;
+  readonly onClockSet = () => {
+    if (!this.cancelOnSet || this.canceled) return;
+    this.canceled = true;
+    this.ticks++;
+    this.wq.wakeAll();
+  };
   readonly timer: SignalTimer;
   constructor(k: Kernel, readonly clockId: number, clock: TimerClock) {
     super();
@@ -37,14 +45,14 @@ export function timerfdFile(k: Kernel, clockId: number, clock: TimerClock, flags
     stream: true,
     read(_f, dst) {
       if (dst.length < 8) kerr(EINVAL);
-      if (inode.canceled) { inode.canceled = false; kerr(ECANCELED); }
       if (inode.ticks === 0n) kerr(EAGAIN);
+      if (inode.canceled) { inode.ticks = 0n; kerr(ECANCELED); }
       new DataView(dst.buffer, dst.byteOffset, 8).setBigUint64(0, inode.ticks, true);
       inode.ticks = 0n;
       return 8;
     },
-    poll: () => (inode.ticks > 0n || inode.canceled ? POLLIN | POLLRDNORM : 0),
+    poll: () => (inode.ticks > 0n ? POLLIN | POLLRDNORM : 0),
     waitQueue: () => inode.wq,
-    release: () => inode.timer.disarm(),
+    release: () => { inode.timer.disarm(); k.clockSetWatchers.delete(inode.onClockSet); },
   });
 }

@@ -44,6 +44,10 @@ export class Kernel {
   readonly phys: PhysAllocator;
   readonly clock: Clock;
   readonly log: KernelLog;
+  // Timers armed at an absolute CLOCK_REALTIME time, and what else wants to
+  // know when the clock is set (timerfds with TFD_TIMER_CANCEL_ON_SET).
+  readonly absRealTimers = new Set<import("./time/posix-timers.js").SignalTimer>();
+  readonly clockSetWatchers = new Set<() => void>();
   readonly timers = new TimerQueue();
   readonly rq: Rq;
   readonly tasks = new Map<number, Task>();
@@ -79,6 +83,10 @@ export class Kernel {
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
     this.log = new KernelLog(() => this.clock.monotonic());
+    this.clock.onClockWasSet = (delta) => {
+      for (const tm of [...this.absRealTimers]) tm.clockWasSet(delta);
+      for (const w of [...this.clockSetWatchers]) w();
+    };
     this.tickBudget = config.tickBudget ?? 100_000;
     this.timers.attach(this.clock);
     this.rq = new Rq({ policy: config.sched ?? "bore", monotonic: () => this.clock.monotonic(), tasks: () => this.tasks.values() });

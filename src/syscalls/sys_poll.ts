@@ -229,7 +229,10 @@ defineSyscalls({
     const value = g("it_value_sec") * 1e9 + vns, interval = g("it_interval_sec") * 1e9 + ins;
     if (oldVa) writeItimerspec(t, oldVa, tf.timer.remaining(), tf.timer.interval);
     tf.ticks = 0n;
-    tf.cancelOnSet = (flags & TFD_TIMER_CANCEL_ON_SET) !== 0 && (flags & TFD_TIMER_ABSTIME) !== 0;
+    tf.canceled = false;
+    tf.cancelOnSet = (flags & TFD_TIMER_CANCEL_ON_SET) !== 0 && (flags & TFD_TIMER_ABSTIME) !== 0 && tf.timer.clock === "real";
+    if (tf.cancelOnSet) t.k.clockSetWatchers.add(tf.onClockSet);
+    else t.k.clockSetWatchers.delete(tf.onClockSet);
     const c = t.k.clock;
     let deadline = 0;
     if (value > 0) {
@@ -237,7 +240,7 @@ defineSyscalls({
       else deadline = c.monotonic() + value;
       deadline = Math.max(deadline, 1);
     }
-    tf.timer.arm(deadline, interval);
+    tf.timer.arm(deadline, interval, (flags & TFD_TIMER_ABSTIME) !== 0);
     return 0;
   },
   timerfd_gettime: (t, fd, va) => {

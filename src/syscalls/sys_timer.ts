@@ -137,7 +137,7 @@ defineSyscalls({
         if (deadline <= tm.timer.now()) deadline = tm.timer.now() || 1;
       } else deadline = tm.timer.now() + value;
     }
-    tm.timer.arm(deadline, interval);
+    tm.timer.arm(deadline, interval, (flags & TIMER_ABSTIME) !== 0);
     tm.resetOverrun();
     // CPU-clock timers already due fire at once; wall-clock ones fire from the timer queue.
     if (deadline && deadline <= tm.timer.now() && tm.timer.clock !== "mono" && tm.timer.clock !== "real") tm.timer.expire();

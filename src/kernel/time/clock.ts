@@ -19,7 +19,8 @@ export class Clock {
   tzMinutesWest = 0;
   tzDstTime = 0;
   // Called after CLOCK_REALTIME was set (absolute realtime timers move with it).
-  onClockWasSet: (() => void) | null = null;
+  // Called with how far CLOCK_REALTIME moved against CLOCK_MONOTONIC (ns).
+  onClockWasSet: ((delta: number) => void) | null = null;
   private readonly hostStart = performance.now();
   private idleSkipped = 0;
   private instret = 0;
@@ -52,8 +53,9 @@ export class Clock {
 
   // clock_settime(CLOCK_REALTIME) / settimeofday: monotonic time is untouched.
   setRealtime(ns: number): void {
+    const old = this.realtimeOffset;
     this.realtimeOffset = ns - this.monotonic();
-    this.onClockWasSet?.();
+    this.onClockWasSet?.(this.realtimeOffset - old);
   }
 
   // Virtual mode: idle time passes at once.

@@ -34,17 +34,30 @@ export class SignalTimer {
     this.armed = false;
     this.handle?.cancel();
     this.handle = null;
+    this.k.absRealTimers.delete(this);
   }
 
   // Arms at an absolute deadline on the timer's own clock (0 disarms).
-  arm(deadline: number, interval: number): void {
+  // absReal: the deadline is a CLOCK_REALTIME time (TIMER_ABSTIME), kept as
+  // such when the clock is set.
+  arm(deadline: number, interval: number, absReal = false): void {
     this.disarm();
     this.interval = interval;
     if (deadline <= 0) return;
     this.deadline = deadline;
     this.armed = true;
     this.overrun = 0;
+    if (absReal && this.clock === "real") this.k.absRealTimers.add(this);
     if (this.clock === "mono" || this.clock === "real") this.schedule();
+  }
+
+  // CLOCK_REALTIME moved by delta: an absolute realtime deadline moves the
+  // other way on the monotonic clock timers run on (Linux's clock_was_set).
+  clockWasSet(delta: number): void {
+    if (!this.armed) return;
+    this.deadline = Math.max(1, this.deadline - delta);
+    this.handle?.cancel();
+    this.schedule();
   }
 
   private schedule(): void {

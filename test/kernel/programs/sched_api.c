@@ -11,7 +11,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <signal.h>
 #include <time.h>
 
 struct attr {
@@ -407,6 +410,58 @@ static void clocks(void)
     CHECK_ERR(clock_gettime(((~(clockid_t)1) << 3) | 6, &a), EINVAL, "a thread clock of another process's thread (pid 1) is EINVAL");
 }
 
+/* Setting the clock: an absolute REALTIME timerfd with TFD_TIMER_CANCEL_ON_SET
+ * is canceled (ECANCELED once, then nothing until set again); an absolute
+ * REALTIME POSIX timer follows the wall clock, a relative one does not. */
+static volatile sig_atomic_t timer_fired;
+static void on_timer(int sig) { (void)sig; timer_fired = 1; }
+static void clock_set_events(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+    struct itimerspec far = {{0, 0}, {now.tv_sec + 100, 0}};
+    CHECK_OK(timerfd_settime(tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL), "arm a CANCEL_ON_SET timerfd 100 s ahead");
+    int plain = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+    CHECK_OK(timerfd_settime(plain, TFD_TIMER_ABSTIME, &far, NULL), "and one without CANCEL_ON_SET");
+    uint64_t n;
+    CHECK_ERR(read(tfd, &n, 8), EAGAIN, "nothing to read before the clock is set");
+
+    signal(SIGALRM, on_timer);
+    timer_t tid;
+    struct sigevent ev = {0};
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGALRM;
+    CHECK_OK(timer_create(CLOCK_REALTIME, &ev, &tid), "timer_create REALTIME");
+    struct itimerspec at = {{0, 0}, {now.tv_sec + 50, 0}};
+    CHECK_OK(timer_settime(tid, TIMER_ABSTIME, &at, NULL), "arm an absolute REALTIME POSIX timer 50 s ahead");
+    timer_t rel;
+    CHECK_OK(timer_create(CLOCK_REALTIME, &ev, &rel), "timer_create REALTIME (relative)");
+    struct itimerspec in50 = {{0, 0}, {50, 0}};
+    timer_settime(rel, 0, &in50, NULL);
+
+    struct timespec later = {now.tv_sec + 60, now.tv_nsec};
+    CHECK_OK(clock_settime(CLOCK_REALTIME, &later), "set the clock 60 s ahead");
+    struct pollfd p = {tfd, POLLIN, 0};
+    CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLIN), "the CANCEL_ON_SET timerfd is readable at once");
+    CHECK_ERR(read(tfd, &n, 8), ECANCELED, "... and its read is ECANCELED");
+    CHECK_ERR(read(tfd, &n, 8), EAGAIN, "... once");
+    CHECK_ERR(read(plain, &n, 8), EAGAIN, "the other timerfd is not canceled (its time is still ahead)");
+    struct timespec nap = {0, 20000000};
+    for (int i = 0; i < 50 && !timer_fired; i++)
+        nanosleep(&nap, NULL);
+    CHECK(timer_fired, "the absolute POSIX timer fired: its wall time passed");
+    struct itimerspec left;
+    timer_gettime(rel, &left);
+    CHECK(left.it_value.tv_sec >= 45, "the relative one still has its ~50 s to go");
+    timer_delete(tid);
+    timer_delete(rel);
+    CHECK_OK(timerfd_settime(tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL), "re-arming the timerfd");
+    CHECK_ERR(read(tfd, &n, 8), EAGAIN, "clears the cancel");
+    close(tfd);
+    close(plain);
+}
+
 int main(int argc, char **argv)
 {
     bore = argc > 1 && strcmp(argv[1], "bore") == 0;
@@ -416,5 +471,6 @@ int main(int argc, char **argv)
     affinity();
     procfiles();
     clocks();
+    clock_set_events();
     return kt_done();
 }
