@@ -6,14 +6,8 @@ import { kerr } from "../kernel/errors.js";
 import { EINVAL, ENOTDIR, EPERM, EISDIR, EROFS } from "../abi/errno.js";
 import type { File, FileOps } from "./file.js";
 
-export const S_IFMT = 0o170000;
-export const S_IFSOCK = 0o140000;
-export const S_IFLNK = 0o120000;
-export const S_IFREG = 0o100000;
-export const S_IFBLK = 0o060000;
-export const S_IFDIR = 0o040000;
-export const S_IFCHR = 0o020000;
-export const S_IFIFO = 0o010000;
+import { S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO } from "../abi/fcntl.js";
+export { S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO };
 
 export const isDir = (mode: number) => (mode & S_IFMT) === S_IFDIR;
 export const isReg = (mode: number) => (mode & S_IFMT) === S_IFREG;

@@ -132,6 +132,7 @@ function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], ex
   w(0);
   for (const [k, v] of auxv) { w(k); w(v); }
   um.write(sp, buf);
+  mm.auxv = buf.slice(o - auxv.length * 16, o); // /proc/PID/auxv, NT_AUXV
   return sp;
 }
 

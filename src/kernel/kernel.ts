@@ -22,6 +22,7 @@ import type { Mount } from "../fs/dentry.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import { KernelLog } from "./printk.js";
+import { coreSettings, writeCore } from "./coredump.js";
 
 export interface KernelConfig {
   memoryBytes: number;
@@ -83,6 +84,7 @@ export class Kernel {
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
     this.log = new KernelLog(() => this.clock.monotonic());
+    coreSettings(this); // /proc/sys/kernel/core_pattern, core_uses_pid
     this.clock.onClockWasSet = (delta) => {
       for (const tm of [...this.absRealTimers]) tm.clockWasSet(delta);
       for (const w of [...this.clockSetWatchers]) w();
@@ -319,11 +321,12 @@ export class Kernel {
   }
 
   // Kills every thread of a group: exit_group(code) or death by signal.
-  exitGroup(tg: ThreadGroup, sigOrCode: number, how: "exit" | "signal" | "core"): void {
+  exitGroup(tg: ThreadGroup, sigOrCode: number, how: "exit" | "signal" | "core", info?: { code: number; addr?: number }): void {
     if (tg.exiting) return;
     tg.exiting = true;
-    // The core flag is reported when a dump would be made: RLIMIT_CORE 0 (the default) means none.
-    const dumps = how === "core" && tg.rlimits[4][0] !== 0 && tg.dumpable !== 0;
+    // The core flag is reported when a dump was written: RLIMIT_CORE 0 (the default) means none.
+    const dumps = how === "core" && tg.rlimits[4][0] !== 0 && tg.dumpable !== 0 &&
+      writeCore(this, tg, sigOrCode, { code: info?.code ?? 0, addr: info?.addr ?? 0 });
     tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (dumps ? 0x80 : 0);
     for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);
   }

@@ -146,7 +146,7 @@ export function deliverSignals(t: Task): void {
         t.k.stopGroup(t.tg, sig);
         return;
       }
-      t.k.exitGroup(t.tg, sig, a === "core" ? "core" : "signal");
+      t.k.exitGroup(t.tg, sig, a === "core" ? "core" : "signal", info);
       return;
     }
     if (t.inSyscall) {

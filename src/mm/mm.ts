@@ -64,6 +64,7 @@ export class AddressSpace {
   // What /proc shows: where argv and envp strings are, the executable's path, code and stack bounds.
   argStart = 0; argEnd = 0; envStart = 0; envEnd = 0;
   exePath = "";
+  auxv: Uint8Array = new Uint8Array(0); // the auxiliary vector exec gave the program
   exePathRef: unknown = null;
   startCode = 0; endCode = 0; startData = 0; endData = 0; startStack = 0;
 
@@ -467,7 +468,7 @@ export class AddressSpace {
     child.stackLimit = this.stackLimit;
     child.sigreturnTrampoline = this.sigreturnTrampoline;
     child.argStart = this.argStart; child.argEnd = this.argEnd; child.envStart = this.envStart; child.envEnd = this.envEnd;
-    child.exePath = this.exePath; child.exePathRef = this.exePathRef;
+    child.exePath = this.exePath; child.exePathRef = this.exePathRef; child.auxv = this.auxv;
     child.startCode = this.startCode; child.endCode = this.endCode; child.startData = this.startData;
     child.endData = this.endData; child.startStack = this.startStack;
     const dv = this.hart.dv;

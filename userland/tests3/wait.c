@@ -3,6 +3,10 @@
  * SA_NOCLDSTOP, SA_NOCLDWAIT and SIGCHLD=SIG_IGN auto-reaping. */
 #include "ptest.h"
 #include <sys/resource.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <stdint.h>
 
 #pragma GCC diagnostic ignored "-Warray-bounds" /* deliberate stores to KT_BAD_PTR */
 
@@ -94,6 +98,94 @@ static void basics(void)
     CHECK_ERR(waitpid(a, &st, 0), ECHILD, "a reaped child cannot be waited again");
 }
 
+
+/* The core file the last child (pid, SIGABRT) left in dir: an ELF core for
+ * RISC-V whose first NT_PRSTATUS names that thread and SIGABRT, and whose
+ * PT_LOAD segments hold the process's memory (core_marker). */
+static char core_marker[32] = "core marker: 8f3a6c1e";
+static unsigned char core_buf[1 << 22];
+static void core_file(const char *dir, pid_t pid)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/core", dir);
+    int fd = open(path, O_RDONLY);
+    CHECK(fd >= 0, "the core file is in the working directory, named core");
+    if (fd < 0)
+        return;
+    struct stat st;
+    fstat(fd, &st);
+    CHECK((st.st_mode & 07777) == 0600 && st.st_uid == getuid(), "it is mode 0600, owned by the process's user");
+    ssize_t n = kt_read_full(fd, core_buf, sizeof core_buf);
+    close(fd);
+    unsigned char *b = core_buf;
+    CHECK(n > 64 && memcmp(b, "\177ELF\2\1\1", 7) == 0, "an ELF64 little-endian file");
+    uint16_t type, machine, phnum;
+    uint64_t phoff;
+    memcpy(&type, b + 16, 2);
+    memcpy(&machine, b + 18, 2);
+    memcpy(&phoff, b + 32, 8);
+    memcpy(&phnum, b + 56, 2);
+    CHECK(type == 4 && machine == 243, "ET_CORE for EM_RISCV");
+    int got_status = 0, got_marker = 0, loads = 0;
+    for (int i = 0; i < phnum && phoff + (i + 1) * 56 <= (uint64_t)n; i++) {
+        uint32_t pt;
+        uint64_t off, va, filesz;
+        memcpy(&pt, b + phoff + i * 56, 4);
+        memcpy(&off, b + phoff + i * 56 + 8, 8);
+        memcpy(&va, b + phoff + i * 56 + 16, 8);
+        memcpy(&filesz, b + phoff + i * 56 + 32, 8);
+        if (pt == 4 && off + filesz <= (uint64_t)n) {
+            uint32_t namesz, descsz, ntype;
+            memcpy(&namesz, b + off, 4);
+            memcpy(&descsz, b + off + 4, 4);
+            memcpy(&ntype, b + off + 8, 4);
+            const unsigned char *desc = b + off + 12 + ((namesz + 3) & ~3u);
+            int16_t cursig;
+            int32_t prpid;
+            memcpy(&cursig, desc + 12, 2);
+            memcpy(&prpid, desc + 32, 4);
+            got_status = ntype == 1 && memcmp(b + off + 12, "CORE", 5) == 0 && cursig == SIGABRT && prpid == pid;
+        }
+        if (pt == 1) {
+            loads++;
+            uintptr_t m = (uintptr_t)core_marker;
+            if (m >= va && m + sizeof core_marker <= va + filesz && off + (m - va) + sizeof core_marker <= (uint64_t)n)
+                got_marker = memcmp(b + off + (m - va), core_marker, strlen(core_marker)) == 0;
+        }
+    }
+    CHECK(got_status, "the first note is NT_PRSTATUS of the dumping thread, with SIGABRT");
+    CHECK(loads > 3 && got_marker, "PT_LOAD segments hold the process's memory");
+}
+
+/* core_pattern names the file (%e, %p); RLIMIT_CORE caps its size. */
+static void core_pattern_and_limit(const char *dir)
+{
+    char pat[PATH_MAX], path[PATH_MAX + 64];
+    int fd = open("/proc/sys/kernel/core_pattern", O_RDWR);
+    char old[256] = {0};
+    CHECK(fd >= 0 && read(fd, old, sizeof old - 1) > 0 && strcmp(old, "core\n") == 0, "core_pattern is \"core\"");
+    snprintf(pat, sizeof pat, "%s/dump.%%e.%%p", dir);
+    CHECK(fd >= 0 && pwrite(fd, pat, strlen(pat), 0) == (ssize_t)strlen(pat), "set core_pattern to DIR/dump.%e.%p");
+    pid_t c = fork();
+    if (c == 0) {
+        struct rlimit rl = {8192, 8192};
+        setrlimit(RLIMIT_CORE, &rl);
+        prctl(PR_SET_NAME, "dumper");
+        abort();
+    }
+    int st;
+    waitpid(c, &st, 0);
+    CHECK(WIFSIGNALED(st) && WCOREDUMP(st), "a dump with RLIMIT_CORE 8192 sets the core flag");
+    snprintf(path, sizeof path, "%s/dump.dumper.%d", dir, (int)c);
+    struct stat sb;
+    kt_check(stat(path, &sb) == 0 && sb.st_size == 8192, "the file is named by the pattern and cut at 8192 bytes",
+             "stat %s: %s, size %lld", path, strerror(errno), (long long)sb.st_size);
+    if (fd >= 0) {
+        pwrite(fd, "core", 4, 0);
+        close(fd);
+    }
+}
+
 static void signal_deaths(void)
 {
     int st;
@@ -164,6 +256,8 @@ static void signal_deaths(void)
                                     : "SIGABRT default action with a core limit: WCOREDUMP set",
                  "%s", kt_wstr(st));
     }
+    core_file(dir, c);
+    core_pattern_and_limit(dir);
     kt_cleanup();
 }
 

@@ -199,6 +199,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["statm", () => new ProcFile(`${key}/statm`, () => { const v = vmStats(t); return `${v.size} ${v.rss} 0 ${v.exe} 0 ${v.data + v.stack} 0\n`; })],
       ["cmdline", () => new ProcFile(`${key}/cmdline`, () => readUser(t, t.mm.argStart, t.mm.argEnd))],
       ["environ", () => new ProcFile(`${key}/environ`, () => readUser(t, t.mm.envStart, t.mm.envEnd), 0o400)],
+      ["auxv", () => new ProcFile(`${key}/auxv`, () => t.mm.auxv.slice(), 0o400)],
       ["comm", () => new ProcFile(`${key}/comm`, () => `${t.comm}\n`, 0o644, (d) => { t.comm = Buffer.from(d).toString("latin1").replace(/\n$/, "").slice(0, 15); })],
       ["maps", () => new ProcFile(`${key}/maps`, () => maps(t))],
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
