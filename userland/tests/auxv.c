@@ -1,6 +1,7 @@
 /* auxv.c - the initial process stack: argc/argv/envp/auxv layout and the
  * auxiliary vector entries Linux provides. */
 #include "ktest.h"
+#include <fcntl.h>
 #include <elf.h>
 #include <link.h>
 #include <sys/auxv.h>
@@ -88,5 +89,26 @@ int main(int argc, char **argv, char **envp)
     errno = 0;
     CHECK(getauxval(0x7ff) == 0 && errno == ENOENT, "getauxval of an absent type returns 0 with ENOENT");
 
+    /* ---- /proc/self/auxv: the same vector, as (type, value) pairs ending in AT_NULL ---- */
+    {
+        unsigned long v[256];
+        int fd = open("/proc/self/auxv", O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, v, sizeof v) : -1;
+        if (fd >= 0)
+            close(fd);
+        int pagesz = 0, random = 0, ended = 0;
+        for (ssize_t i = 0; i + 1 < n / 8; i += 2) {
+            if (v[i] == AT_PAGESZ)
+                pagesz = v[i + 1] == getauxval(AT_PAGESZ);
+            if (v[i] == AT_RANDOM)
+                random = v[i + 1] == getauxval(AT_RANDOM);
+            if (v[i] == AT_NULL) {
+                ended = (i + 2) * 8 == n;
+                break;
+            }
+        }
+        kt_check(n > 0 && pagesz && random && ended, "/proc/self/auxv holds the auxiliary vector getauxval reads",
+                 "read %zd bytes, AT_PAGESZ %d, AT_RANDOM %d, AT_NULL last %d", n, pagesz, random, ended);
+    }
     return kt_done();
 }
