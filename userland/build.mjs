@@ -1,23 +1,22 @@
 #!/usr/bin/env node
 // Cross-compiles every userland/tests/*.c into build/userland/<name> as a
-// static riscv64 Linux executable.
+// static riscv64 Linux executable; and, through userlandSet(), the other
+// sets of test programs (userland/tests3/build.mjs, userland/tests4/build.mjs).
 //
 //   node userland/build.mjs [--force] [-j N] [NAME...]
 //
-// Outputs newer than their source (and than the shared headers in
-// userland/tests/) are skipped unless --force is given. Compiles run in
-// parallel (2 at a time by default). Exits non-zero if any compile fails.
+// Outputs newer than their source (and than the shared headers of their set)
+// are skipped unless --force is given. Compiles run in parallel (2 at a time
+// by default). Exits non-zero if any compile fails.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const srcDir = join(root, "userland", "tests");
-const outDir = join(root, "build", "userland");
 
 export const CC = process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc";
-export const CFLAGS = ["-O2", "-static", "-Wall"];
+const BASE_CFLAGS = ["-O2", "-static", "-Wall"];
 
 function mtime(path) {
   try {
@@ -27,95 +26,118 @@ function mtime(path) {
   }
 }
 
-/** Names (without .c) of every test program. */
-export function listPrograms() {
-  return readdirSync(srcDir)
-    .filter((f) => f.endsWith(".c"))
-    .map((f) => basename(f, ".c"))
-    .sort();
-}
-
-function compile(name) {
-  return new Promise((resolve) => {
-    const src = join(srcDir, `${name}.c`);
-    const out = join(outDir, name);
-    const args = [...CFLAGS, "-o", out, src];
-    const child = spawn(CC, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.on("error", (err) => resolve({ name, ok: false, output: `${CC}: ${err.message}\n` }));
-    child.on("close", (code) => resolve({ name, ok: code === 0, output }));
-  });
+/** True when the module at `url` (an import.meta.url) is the script node was started with. */
+export function isMain(url) {
+  return Boolean(process.argv[1]) && fileURLToPath(url) === process.argv[1];
 }
 
 /**
- * Builds the given programs (default: all). Resolves to the list of failures
- * ({name, output}); logs progress to stderr unless quiet.
+ * One set of test programs: userland/<src>/*.c, built into build/<out>/ with
+ * the base flags plus `cflags`. Every header in `headerDirs` (folders under
+ * userland/; default just <src>) is a dependency of every program.
+ * Returns { CC, CFLAGS, listPrograms, buildUserland, main }.
  */
-export async function buildUserland({ names, force = false, jobs = 2, quiet = false } = {}) {
-  mkdirSync(outDir, { recursive: true });
-  const all = listPrograms();
-  const wanted = names && names.length > 0 ? names : all;
-  for (const n of wanted) {
-    if (!all.includes(n)) throw new Error(`no such test program: userland/tests/${n}.c`);
+export function userlandSet({ src, out, cflags = [], headerDirs = [src] }) {
+  const srcDir = join(root, "userland", src);
+  const outDir = join(root, "build", out);
+  const CFLAGS = [...BASE_CFLAGS, ...cflags];
+
+  /** Names (without .c) of every test program. */
+  function listPrograms() {
+    return readdirSync(srcDir)
+      .filter((f) => f.endsWith(".c"))
+      .map((f) => basename(f, ".c"))
+      .sort();
   }
-  // Any header in userland/tests/ is a dependency of every program.
-  const headerTime = Math.max(
-    -1,
-    ...readdirSync(srcDir)
-      .filter((f) => f.endsWith(".h"))
-      .map((f) => mtime(join(srcDir, f))),
-  );
-  const todo = wanted.filter((n) => {
-    if (force) return true;
-    const out = mtime(join(outDir, n));
-    return out < 0 || out < mtime(join(srcDir, `${n}.c`)) || out < headerTime;
-  });
-  const failures = [];
-  let next = 0;
-  async function worker() {
-    while (next < todo.length) {
-      const name = todo[next++];
-      const r = await compile(name);
-      if (!quiet || !r.ok) {
-        process.stderr.write(`${r.ok ? "built" : "FAILED"} build/userland/${name}\n${r.output}`);
-      }
-      if (!r.ok) failures.push(r);
+
+  function compile(name) {
+    return new Promise((resolve) => {
+      const args = [...CFLAGS, "-o", join(outDir, name), join(srcDir, `${name}.c`)];
+      const child = spawn(CC, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout.on("data", (d) => (output += d));
+      child.stderr.on("data", (d) => (output += d));
+      child.on("error", (err) => resolve({ name, ok: false, output: `${CC}: ${err.message}\n` }));
+      child.on("close", (code) => resolve({ name, ok: code === 0, output }));
+    });
+  }
+
+  /**
+   * Builds the given programs (default: all). Resolves to the list of failures
+   * ({name, output}); logs progress to stderr unless quiet.
+   */
+  async function buildUserland({ names, force = false, jobs = 2, quiet = false } = {}) {
+    mkdirSync(outDir, { recursive: true });
+    const all = listPrograms();
+    const wanted = names && names.length > 0 ? names : all;
+    for (const n of wanted) {
+      if (!all.includes(n)) throw new Error(`no such test program: userland/${src}/${n}.c`);
     }
+    const headerTime = Math.max(
+      -1,
+      ...headerDirs.flatMap((d) => {
+        const dir = join(root, "userland", d);
+        return readdirSync(dir)
+          .filter((f) => f.endsWith(".h"))
+          .map((f) => mtime(join(dir, f)));
+      }),
+    );
+    const todo = wanted.filter((n) => {
+      if (force) return true;
+      const built = mtime(join(outDir, n));
+      return built < 0 || built < mtime(join(srcDir, `${n}.c`)) || built < headerTime;
+    });
+    const failures = [];
+    let next = 0;
+    async function worker() {
+      while (next < todo.length) {
+        const name = todo[next++];
+        const r = await compile(name);
+        if (!quiet || !r.ok) {
+          process.stderr.write(`${r.ok ? "built" : "FAILED"} build/${out}/${name}\n${r.output}`);
+        }
+        if (!r.ok) failures.push(r);
+      }
+    }
+    await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+    if (!quiet) {
+      process.stderr.write(`${out}: ${todo.length} compiled, ${wanted.length - todo.length} up to date, ${failures.length} failed\n`);
+    }
+    return failures;
   }
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
-  if (!quiet) {
-    process.stderr.write(`userland: ${todo.length} compiled, ${wanted.length - todo.length} up to date, ${failures.length} failed\n`);
+
+  /** The command line: [--force|-f] [-j N] [NAME...]; exits the process when done. */
+  function main(argv) {
+    let force = false;
+    let jobs = 2;
+    const names = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i];
+      if (a === "--force" || a === "-f") force = true;
+      else if (a === "-j") jobs = Number(argv[++i]);
+      else if (a.startsWith("-j")) jobs = Number(a.slice(2));
+      else names.push(a.replace(/\.c$/, "").replace(/^.*\//, ""));
+    }
+    if (!Number.isInteger(jobs) || jobs < 1) {
+      console.error("build.mjs: -j needs a positive integer");
+      process.exit(2);
+    }
+    if (!existsSync(srcDir)) {
+      console.error(`build.mjs: ${srcDir} not found`);
+      process.exit(2);
+    }
+    buildUserland({ names, force, jobs })
+      .then((failures) => process.exit(failures.length ? 1 : 0))
+      .catch((err) => {
+        console.error(`build.mjs: ${err.message}`);
+        process.exit(2);
+      });
   }
-  return failures;
+
+  return { CC, CFLAGS, listPrograms, buildUserland, main };
 }
 
-const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
-if (isMain) {
-  const argv = process.argv.slice(2);
-  let force = false;
-  let jobs = 2;
-  const names = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--force" || a === "-f") force = true;
-    else if (a === "-j") jobs = Number(argv[++i]);
-    else if (a.startsWith("-j")) jobs = Number(a.slice(2));
-    else names.push(a.replace(/\.c$/, "").replace(/^.*\//, ""));
-  }
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error("build.mjs: -j needs a positive integer");
-    process.exit(2);
-  }
-  if (!existsSync(srcDir)) {
-    console.error(`build.mjs: ${srcDir} not found`);
-    process.exit(2);
-  }
-  buildUserland({ names, force, jobs })
-    .then((failures) => process.exit(failures.length ? 1 : 0))
-    .catch((err) => {
-      console.error(`build.mjs: ${err.message}`);
-      process.exit(2);
-    });
-}
+const tests = userlandSet({ src: "tests", out: "userland" });
+export const { CFLAGS, listPrograms, buildUserland } = tests;
+
+if (isMain(import.meta.url)) tests.main(process.argv.slice(2));

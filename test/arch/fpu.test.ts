@@ -12,21 +12,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { findRoot } from "../helpers/root.js";
 
 // ---- locations ------------------------------------------------------------------------------
 
-function findRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(d, "package.json")) && existsSync(join(d, "src", "arch"))) return d;
-    const up = dirname(d);
-    if (up === d) throw new Error("repository root not found above " + fileURLToPath(import.meta.url));
-    d = up;
-  }
-}
-const ROOT = findRoot();
+const ROOT = findRoot("src/arch");
 const BUILD = join(ROOT, "build", "test");
 const SEED = Number(process.env.FPU_TEST_SEED ?? "1") >>> 0;
 const SCALE = Number(process.env.FPU_TEST_SCALE ?? "1");

@@ -8,20 +8,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { defaultGhostCommand, defaultOptions, runDiff } from "../diff/cpu/run.js";
+import { findRoot } from "../helpers/root.js";
 
-function findRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(d, "package.json")) && existsSync(join(d, "src", "arch"))) return d;
-    const up = dirname(d);
-    if (up === d) throw new Error("repository root not found");
-    d = up;
-  }
-}
-const ROOT = findRoot();
+const ROOT = findRoot("src/arch");
 const DIR = join(ROOT, "build", "test", "jit");
 const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 const CC = "riscv64-linux-gnu-gcc";

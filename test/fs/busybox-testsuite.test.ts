@@ -17,22 +17,12 @@
 //   BUSYBOX_TS_QEMU=auto           the script's --qemu (run: rerun qemu's side)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { findRoot } from "../helpers/root.js";
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "scripts", "busybox-testsuite.sh"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root above " + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
-const root = findRoot();
+const root = findRoot("scripts/busybox-testsuite.sh");
 const build = process.env.GHOST_BUILD_DIR ?? join(root, "build");
 const minRatio = Number(process.env.BUSYBOX_TS_MIN_RATIO ?? 0.9);
 const sideTimeout = Number(process.env.BUSYBOX_TS_TIMEOUT ?? 1200);

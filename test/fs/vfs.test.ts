@@ -20,139 +20,33 @@
 // the few checks where qemu-user differs from Linux) and KT_QEMU_BIN, the
 // host qemu-riscv64 they go through to execve riscv64 programs.
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import { constants } from "node:os";
-import { basename, delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (fs.existsSync(join(dir, "package.json")) && fs.existsSync(join(dir, "userland", "tests4"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root above " + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
-const root = findRoot();
-const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
-const timeoutMs = Number(process.env.USERLAND_TIMEOUT_MS ?? 120_000);
-const runners = (process.env.USERLAND_RUNNERS ?? "qemu,ghost").split(",").map((s) => s.trim());
-const only = process.env.USERLAND4_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
-const wanted = (name: string) => !only || only.includes(name);
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && fs.existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
-const qemuBin = onPath("qemu-riscv64");
-
-interface RunResult {
-  status: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  error?: Error;
-}
-
-function run(cmd: string, args: string[], env: Record<string, string>, timeout = timeoutMs, cwd = root): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const fullEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    // Only qemu runs may skip qemu-specific checks.
-    if (!("GHOST_TEST_QEMU" in env)) delete fullEnv.GHOST_TEST_QEMU;
-    const child = spawn(cmd, args, { cwd, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    let stderr = "";
-    let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => out.push(d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeout);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      resolve({ status: null, signal: null, stdout: Buffer.concat(out).toString("utf8"), stderr, timedOut, error });
-    });
-    child.on("close", (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout: Buffer.concat(out).toString("utf8"), stderr, timedOut });
-    });
-  });
-}
-
-/** The status a shell would report: exit code, or 128+N when killed by signal N. */
-function exitStatus(r: RunResult): number | null {
-  if (r.status !== null) return r.status;
-  if (r.signal !== null) return 128 + (constants.signals[r.signal] ?? 0);
-  return null;
-}
-
-function tail(s: string, lines: number): string {
-  return s.trimEnd().split("\n").slice(-lines).join("\n");
-}
+import { envList, exitStatus, judge, listPrograms, onPath, ProgramSuite, report, tail } from "../helpers/programs.js";
+import { findRoot } from "../helpers/root.js";
 
 // Checks Ghost is known to fail today, each an open item of an issue (listed
 // in its note), reported as diagnostics, not failures; every other check must
 // pass. Empty now: every check passes. Remove an entry when Ghost gets it right.
 const KNOWN_GHOST_GAPS: RegExp[] = [];
 
-/** Problems with a self-checking run (empty = pass). */
-function judge(r: RunResult, ghost = false): string[] {
-  if (r.error) return [`could not start: ${r.error.message}`];
-  const problems: string[] = [];
-  if (r.timedOut) problems.push(`timed out after ${timeoutMs} ms`);
-  const got = exitStatus(r);
-  if (got !== 0) {
-    let why = `exit status ${got}${r.signal ? ` (${r.signal})` : ""}, want 0`;
-    if (got === 128 + constants.signals.SIGALRM) why += " (the program's watchdog fired: it hung)";
-    problems.push(why);
-  }
-  const lines = r.stdout.split("\n");
-  let failing = lines.filter((l) => /^not ok\b/.test(l));
-  const passing = lines.filter((l) => /^ok\b/.test(l));
-  if (ghost) {
-    const known = failing.filter((l) => KNOWN_GHOST_GAPS.some((re) => re.test(l)));
-    for (const l of known) process.stdout.write(`# known gap: ${l}\n`);
-    failing = failing.filter((l) => !known.includes(l));
-    // A program whose only failures are known gaps exits 1: that is not a new problem.
-    if (known.length && !failing.length && exitStatus(r) !== null && exitStatus(r)! < 128) {
-      const i = problems.findIndex((p) => p.startsWith("exit status"));
-      if (i >= 0) problems.splice(i, 1);
-    }
-  }
-  if (failing.length > 0) problems.push(`${failing.length} failing check(s):\n    ${failing.join("\n    ")}`);
-  if (passing.length === 0 && failing.length === 0) problems.push("no ok/not ok lines in the output");
-  return problems;
-}
-
-function report(runner: string, name: string, r: RunResult, problems: string[]): string {
-  let msg = `${runner}: ${name}: ${problems.join("; ")}`;
-  if (r.stderr.trim()) msg += `\n  stderr (tail):\n    ${tail(r.stderr, 20).split("\n").join("\n    ")}`;
-  // A wrong status with no failing check (a crash or a hang): show where it stopped.
-  if (exitStatus(r) !== 0 && !/^not ok\b/m.test(r.stdout) && r.stdout.trim()) {
-    msg += `\n  stdout (tail):\n    ${tail(r.stdout, 8).split("\n").join("\n    ")}`;
-  }
-  return msg;
-}
+const root = findRoot("userland/tests4");
+const suite = new ProgramSuite({
+  root,
+  timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 120_000),
+  exportQemuBin: true,
+  knownGhostGaps: KNOWN_GHOST_GAPS,
+});
+const { ghostCli, runners, timeoutMs } = suite;
+const only = envList("USERLAND4_ONLY");
+const wanted = (name: string) => !only || only.includes(name);
 
 // hostesc needs a prepared host directory and -v mounts: it has its own test.
-const programs = fs
-  .readdirSync(join(root, "userland", "tests4"))
-  .filter((f) => f.endsWith(".c"))
-  .map((f) => basename(f, ".c"))
-  .sort();
+const programs = listPrograms(root, "tests4");
 const plain = programs.filter((n) => n !== "hostesc" && wanted(n));
-
-let buildError: string | undefined;
 
 // ---------------------------------------------------------------------------
 // The shell pipeline: deterministic ~10 MB of lines drawn (skewed) from a
@@ -283,11 +177,7 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
 
   before(() => {
     const names = programs.filter((n) => wanted(n) || n === "hostesc");
-    const r = spawnSync(process.execPath, [join(root, "userland", "tests4", "build.mjs"), "-j", "2", ...names], {
-      cwd: root,
-      encoding: "utf8",
-    });
-    if (r.status !== 0) buildError = `userland4 build failed:\n${r.stderr}${r.stdout}`;
+    suite.build("userland/tests4/build.mjs", ["-j", "2", ...names], "userland4");
     if (wanted("pipeline")) {
       pipelineData = generateData();
       fs.mkdirSync(pipelineDir, { recursive: true });
@@ -306,7 +196,7 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
         const host = spawnSync("sh", ["-c", PIPELINE], { cwd: root, encoding: "utf8", env: { ...process.env, LC_ALL: "C" } });
         if (host.status === 0) assert.equal(host.stdout, want, "the host's pipeline disagrees with the computed expectation");
       }
-      const r = await run(process.execPath, [ghostCli, "run", "--", "/bin/sh", "-c", PIPELINE], {}, Math.max(timeoutMs, 300_000));
+      const r = await suite.run(process.execPath, [ghostCli, "run", "--", "/bin/sh", "-c", PIPELINE], {}, { timeoutMs: Math.max(timeoutMs, 300_000) });
       assert.ok(!r.error, `could not start: ${r.error?.message}`);
       assert.ok(!r.timedOut, "the pipeline timed out");
       assert.equal(exitStatus(r), 0, `exit status ${exitStatus(r)}; stderr: ${tail(r.stderr, 10)}`);
@@ -316,32 +206,13 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
     test("ghost: 10 MB through tr and a pipe into md5sum", async () => {
       assert.ok(pipelineData);
       const want = createHash("md5").update(Buffer.from(pipelineData.toString("latin1").toUpperCase(), "latin1")).digest("hex");
-      const r = await run(process.execPath, [ghostCli, "run", "--", "/bin/sh", "-c", `tr a-z A-Z < ${dataRel} | md5sum`], {});
+      const r = await suite.run(process.execPath, [ghostCli, "run", "--", "/bin/sh", "-c", `tr a-z A-Z < ${dataRel} | md5sum`]);
       assert.equal(exitStatus(r), 0, `exit status ${exitStatus(r)}; stderr: ${tail(r.stderr, 10)}`);
       assert.equal(r.stdout.split(/\s+/)[0], want, "md5 of the uppercased data");
     });
   }
 
-  for (const name of plain) {
-    const binary = `build/userland4/${name}`;
-    if (runners.includes("qemu")) {
-      test(`qemu-riscv64: ${name}`, { skip: qemuBin ? false : "qemu-riscv64 not installed" }, async () => {
-        if (buildError) assert.fail(buildError);
-        const r = await run(qemuBin!, [binary], { GHOST_TEST_QEMU: "1", KT_QEMU_BIN: qemuBin! });
-        const problems = judge(r);
-        if (problems.length) assert.fail(report("qemu-riscv64", name, r, problems));
-      });
-    }
-    if (runners.includes("ghost")) {
-      test(`ghost: ${name}`, async () => {
-        if (buildError) assert.fail(buildError);
-        if (!fs.existsSync(ghostCli)) assert.fail(`ghost: ${name}: Ghost CLI not built (${ghostCli} missing)`);
-        const r = await run(process.execPath, [ghostCli, "run", "--", binary], {});
-        const problems = judge(r, true);
-        if (problems.length) assert.fail(report("ghost", name, r, problems));
-      });
-    }
-  }
+  for (const name of plain) suite.define(name, `build/userland4/${name}`);
 
   if (runners.includes("ghost") && wanted("hostesc")) {
     let fixture: EscapeFixture | undefined;
@@ -349,15 +220,15 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
       if (fixture) fs.rmSync(fixture.base, { recursive: true, force: true });
     });
     test("ghost: hostesc (no way out of a -v host mount; :ro refuses writes)", async () => {
-      if (buildError) assert.fail(buildError);
+      if (suite.buildError) assert.fail(suite.buildError);
       fixture = makeEscapeFixture();
       const H = fixture.dir;
       const roBefore = snapshot(join(H, "ro"));
       const bin = join(root, "build", "userland4");
       const args = [ghostCli, "run", "-v", `${H}/mnt:/mnt/h`, "-v", `${H}/ro:/mnt/ro:ro`, "-v", `${bin}:/vt:ro`, "--", "/vt/hostesc", H];
       if (fixture.nodes) args.push("nodes");
-      const r = await run(process.execPath, args, {}, timeoutMs, fixture.cwd);
-      const problems = judge(r, true);
+      const r = await suite.run(process.execPath, args, {}, { cwd: fixture.cwd });
+      const problems = judge(r, {}, KNOWN_GHOST_GAPS);
       // What the host sees afterwards.
       if (fs.readFileSync(join(H, "secret.txt"), "utf8") !== "HOST-SECRET") problems.push("the host's secret.txt was modified");
       const created = join(H, "mnt", "created.txt");

@@ -6,21 +6,10 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { dirname, join, posix } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, posix } from "node:path";
+import { findRoot } from "../helpers/root.js";
 
-// The repository root: the nearest ancestor of this (compiled) file with scripts/ensure.sh.
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "scripts", "ensure.sh")) && existsSync(join(dir, "package.json"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("repository root (with scripts/ensure.sh) not found");
-    dir = up;
-  }
-}
-
-const root = findRoot();
+const root = findRoot("scripts/ensure.sh");
 const build = process.env.GHOST_BUILD_DIR ?? join(root, "build");
 const rootfs = join(build, "rootfs");
 const cpioPath = join(build, "rootfs.cpio");

@@ -10,21 +10,11 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { findRoot } from "../helpers/root.js";
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "test", "tty", "progs"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root");
-    dir = up;
-  }
-}
-
-const root = findRoot();
+const root = findRoot("test/tty/progs");
 const src = join(root, "test", "tty", "progs");
 const out = join(root, "build", "tty");
 const ghost = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");

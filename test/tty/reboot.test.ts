@@ -5,22 +5,12 @@
 //   npx tsc -p tsconfig.json && node --test dist/test/tty/reboot.test.js
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { findRoot } from "../helpers/root.js";
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "test", "tty"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root");
-    dir = up;
-  }
-}
-
-const root = findRoot();
+const root = findRoot("test/tty");
 const out = join(root, "build", "tty");
 const ghost = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
 const CC = process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc";

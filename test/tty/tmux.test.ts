@@ -11,21 +11,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { findRoot } from "../helpers/root.js";
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "test", "tty"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root");
-    dir = up;
-  }
-}
-
-const root = findRoot();
+const root = findRoot("test/tty");
 const ghost = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
 const noTmux = spawnSync("tmux", ["-V"]).status === 0 ? false : "tmux is not installed (scripts/setup.sh installs it)";
 const sock = `ghost-test-${process.pid}`;

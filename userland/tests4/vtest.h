@@ -1,6 +1,6 @@
 /*
  * vtest.h - helpers shared by the VFS / filesystem / pipe / event I/O test
- * programs in userland/tests4/ (on top of ../tests/ktest.h).
+ * programs in userland/tests4/ (on top of ../tests/kproc.h and ktest.h).
  *
  * Conventions: only the main test process prints ok/not ok lines (children
  * report through their exit status or a pipe); every program arms a watchdog
@@ -13,68 +13,25 @@
 #ifndef VTEST_H
 #define VTEST_H
 
-#include "../tests/ktest.h"
-#include <limits.h>
+#include "../tests/kproc.h"
 #include <poll.h>
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/time.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 
-/* Absolute path of the running program (for re-executing itself). */
-static char vt_self[PATH_MAX];
+/* This set's names for the shared helpers of ../tests/kproc.h. */
+#define vt_self kt_self
+#define vt_alarm kt_watchdog /* re-arm the watchdog (a child that must not outlive a hang) */
+#define vt_exec kt_exec
+#define vt_waitpid kt_waitpid
+#define vt_msleep kt_msleep
+#define vt_now_ms kt_now_ms
+#define vt_read_full kt_read_full
 
+/* Record argv[0]'s absolute path and arm the watchdog. */
 static __attribute__((unused)) void vt_init(int argc, char **argv, int watchdog_secs)
 {
     (void)argc;
-    if (!realpath(argv[0], vt_self))
-        snprintf(vt_self, sizeof vt_self, "%s", argv[0]);
-    struct itimerval it = {{0, 0}, {watchdog_secs, 0}};
-    signal(SIGALRM, SIG_DFL);
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/* Re-arm the watchdog (a child that must not outlive a hang). */
-static __attribute__((unused)) void vt_alarm(int secs)
-{
-    struct itimerval it = {{0, 0}, {secs, 0}};
-    signal(SIGALRM, SIG_DFL);
-    setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/*
- * execve a riscv64 program; under qemu-user (no binfmt_misc) this goes
- * through the host's qemu-riscv64, keeping argv[0], pid and open fds.
- */
-static __attribute__((unused)) int vt_exec(const char *path, char *const argv[], char *const envp[])
-{
-    if (!kt_qemu())
-        return execve(path, argv, envp);
-    const char *qemu = getenv("KT_QEMU_BIN");
-    if (!qemu)
-        qemu = "/usr/bin/qemu-riscv64";
-    char *qargv[64];
-    int n = 0;
-    qargv[n++] = (char *)"qemu-riscv64";
-    qargv[n++] = (char *)"-0";
-    qargv[n++] = argv[0];
-    qargv[n++] = (char *)path;
-    for (int i = 1; argv[i] && n < 63; i++)
-        qargv[n++] = argv[i];
-    qargv[n] = NULL;
-    return execve(qemu, qargv, envp);
-}
-
-/* waitpid that retries on EINTR. */
-static __attribute__((unused)) pid_t vt_waitpid(pid_t pid, int *st, int flags)
-{
-    pid_t r;
-    do
-        r = waitpid(pid, st, flags);
-    while (r < 0 && errno == EINTR);
-    return r;
+    kt_set_self(argv[0]);
+    kt_watchdog(watchdog_secs);
 }
 
 /* Reap `pid`; returns its exit code, or 1000+signal, or -1. */
@@ -88,35 +45,6 @@ static __attribute__((unused)) int vt_reap(pid_t pid)
     if (WIFSIGNALED(st))
         return 1000 + WTERMSIG(st);
     return -1;
-}
-
-static __attribute__((unused)) void vt_msleep(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static __attribute__((unused)) long long vt_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Read exactly n bytes (fewer only at EOF or on error). */
-static __attribute__((unused)) ssize_t vt_read_full(int fd, void *buf, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, (char *)buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
-    return (ssize_t)got;
 }
 
 static __attribute__((unused)) ssize_t vt_write_full(int fd, const void *buf, size_t n)

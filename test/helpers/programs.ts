@@ -1,0 +1,264 @@
+// Runs the self-checking riscv64 test programs of userland/tests*/ under
+// qemu-riscv64 (which validates the programs themselves) and under Ghost, and
+// judges their output; shared by test/userland/ and test/fs/vfs.test.ts.
+//
+// Each program prints `ok - ...` / `not ok - ...` lines (userland/tests/ktest.h)
+// and exits 0 only if every check passed. Under qemu the programs see
+// GHOST_TEST_QEMU=1, which skips the few checks where qemu-user itself
+// differs from Linux; Ghost runs never inherit it.
+//
+// Environment read here:
+//   USERLAND_RUNNERS=qemu,ghost   which halves to run (default: both)
+//   GHOST_CLI=path/to/main.js     Ghost's CLI (default dist/src/cli/main.js)
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { constants } from "node:os";
+import { basename, delimiter, join } from "node:path";
+import { test } from "node:test";
+
+/** A comma-separated list from the environment, or undefined when unset. */
+export function envList(name: string): string[] | undefined {
+  return process.env[name]?.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** The full path of a command found on $PATH, if any. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** Names (without .c) of the programs in userland/<set>/, sorted. */
+export function listPrograms(root: string, set: string): string[] {
+  return readdirSync(join(root, "userland", set))
+    .filter((f) => f.endsWith(".c"))
+    .map((f) => basename(f, ".c"))
+    .sort();
+}
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** The timeout the run was given. */
+  timeoutMs: number;
+  error?: Error;
+}
+
+export interface RunOptions {
+  cwd: string;
+  timeoutMs: number;
+  /**
+   * Start the program in a process group of its own, so that a timeout (or
+   * a stray grandchild still holding stdout after the program exited) can be
+   * killed as a whole.
+   */
+  ownGroup?: boolean;
+}
+
+/** Runs a command to completion, collecting its output. */
+export function run(cmd: string, args: string[], env: Record<string, string>, opts: RunOptions): Promise<RunResult> {
+  const { cwd, timeoutMs, ownGroup = false } = opts;
+  return new Promise((resolve) => {
+    const fullEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    // Only qemu runs may skip qemu-specific checks.
+    if (!("GHOST_TEST_QEMU" in env)) delete fullEnv.GHOST_TEST_QEMU;
+    const child = spawn(cmd, args, { cwd, env: fullEnv, stdio: ["ignore", "pipe", "pipe"], detached: ownGroup });
+    const out: Buffer[] = [];
+    let stderr = "";
+    let timedOut = false;
+    let done = false;
+    let exitInfo: { status: number | null; signal: NodeJS.Signals | null } | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    };
+    const finish = (r: Omit<RunResult, "stdout" | "stderr" | "timedOut" | "timeoutMs">) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(drainTimer);
+      resolve({ ...r, stdout: Buffer.concat(out).toString("utf8"), stderr, timedOut, timeoutMs });
+    };
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (ownGroup) killGroup();
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (error) => finish({ status: null, signal: null, error }));
+    child.on("exit", (status, signal) => {
+      exitInfo = { status, signal };
+      if (!ownGroup) return;
+      // The output pipes close when every holder is gone; leftover descendants are killed after a grace period.
+      drainTimer = setTimeout(() => {
+        killGroup();
+        stderr += "\n[test runner: descendants still held the output open after the program exited; killed them]\n";
+      }, 3000);
+    });
+    child.on("close", (status, signal) => finish(exitInfo ?? { status, signal }));
+  });
+}
+
+/** The status a shell would report: exit code, or 128+N when killed by signal N. */
+export function exitStatus(r: RunResult): number | null {
+  if (r.status !== null) return r.status;
+  if (r.signal !== null) return 128 + (constants.signals[r.signal] ?? 0);
+  return null;
+}
+
+/** The last `lines` lines of s. */
+export function tail(s: string, lines = 20): string {
+  return s.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+/** What a run must look like. */
+export interface Expect {
+  /** Expected exit status (128+N for death by signal N). Default 0. */
+  status?: number;
+  /** Whether the output holds ok/not ok lines to check. Default true. */
+  selfCheck?: boolean;
+  /** Exact expected stdout, if any. */
+  stdout?: string;
+}
+
+/**
+ * Checks a run against what it must look like; returns a list of problems
+ * (empty = pass). `not ok` lines matching one of `knownGaps` are reported as
+ * diagnostics, not failures.
+ */
+export function judge(r: RunResult, want: Expect = {}, knownGaps: RegExp[] = []): string[] {
+  if (r.error) return [`could not start: ${r.error.message}`];
+  const problems: string[] = [];
+  if (r.timedOut) problems.push(`timed out after ${r.timeoutMs} ms`);
+  const status = want.status ?? 0;
+  const got = exitStatus(r);
+  if (got !== status) {
+    let why = `exit status ${got}${r.signal ? ` (${r.signal})` : ""}, want ${status}`;
+    if (got === 128 + constants.signals.SIGALRM) why += " (the program's watchdog fired: it hung)";
+    problems.push(why);
+  }
+  if (want.selfCheck ?? true) {
+    const lines = r.stdout.split("\n");
+    let failing = lines.filter((l) => /^not ok\b/.test(l));
+    const passing = lines.filter((l) => /^ok\b/.test(l));
+    const known = failing.filter((l) => knownGaps.some((re) => re.test(l)));
+    if (known.length > 0) {
+      for (const l of known) process.stdout.write(`# known gap: ${l}\n`);
+      failing = failing.filter((l) => !known.includes(l));
+      // A program whose only failures are known gaps exits 1: that is not a new problem.
+      if (!failing.length && got !== null && got < 128) {
+        const i = problems.findIndex((p) => p.startsWith("exit status"));
+        if (i >= 0) problems.splice(i, 1);
+      }
+    }
+    if (failing.length > 0) problems.push(`${failing.length} failing check(s):\n    ${failing.join("\n    ")}`);
+    if (passing.length === 0 && failing.length === 0) problems.push("no ok/not ok lines in the output");
+  }
+  if (want.stdout !== undefined && r.stdout !== want.stdout) {
+    problems.push(`stdout ${JSON.stringify(r.stdout.slice(0, 500))}, want ${JSON.stringify(want.stdout)}`);
+  }
+  return problems;
+}
+
+/** An argument as a shell would need it written. */
+export function quote(arg: string): string {
+  return /^[\w.=\/-]+$/.test(arg) ? arg : JSON.stringify(arg);
+}
+
+/** A failure message: the problems, stderr's tail, and stdout's tail when the run stopped short. */
+export function report(runner: string, what: string, r: RunResult, problems: string[], want: Expect = {}): string {
+  let msg = `${runner}: ${what}: ${problems.join("; ")}`;
+  if (r.stderr.trim()) msg += `\n  stderr (tail):\n    ${tail(r.stderr, 20).split("\n").join("\n    ")}`;
+  // A wrong status with no failing check (a crash or a hang): show where it stopped.
+  const anyFailing = /^not ok\b/m.test(r.stdout);
+  if (exitStatus(r) !== (want.status ?? 0) && !anyFailing && r.stdout.trim() && (want.selfCheck ?? true)) {
+    msg += `\n  stdout (tail):\n    ${tail(r.stdout, 8).split("\n").join("\n    ")}`;
+  }
+  return msg;
+}
+
+/** One invocation of a program and what its run must look like. */
+export interface ProgramCase extends Expect {
+  label?: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export interface SuiteOptions {
+  root: string;
+  /** Per-run timeout. */
+  timeoutMs: number;
+  /** Run each program in a process group of its own (see RunOptions.ownGroup). */
+  ownGroup?: boolean;
+  /**
+   * Tell qemu runs where the host's qemu-riscv64 is (KT_QEMU_BIN), for
+   * programs that execve riscv64 programs (userland/tests/kproc.h).
+   */
+  exportQemuBin?: boolean;
+  /** `not ok` lines Ghost is known to fail today: diagnostics, not failures. */
+  knownGhostGaps?: RegExp[];
+}
+
+/** The tests of one set of programs, each run under qemu-riscv64 and under Ghost. */
+export class ProgramSuite {
+  readonly root: string;
+  readonly timeoutMs: number;
+  readonly ghostCli: string;
+  readonly runners: string[];
+  readonly qemuBin = onPath("qemu-riscv64");
+  /** Set by build() when the programs could not be built: every test then fails with it. */
+  buildError: string | undefined;
+
+  constructor(readonly opts: SuiteOptions) {
+    this.root = opts.root;
+    this.timeoutMs = opts.timeoutMs;
+    this.ghostCli = process.env.GHOST_CLI ?? join(opts.root, "dist", "src", "cli", "main.js");
+    this.runners = (process.env.USERLAND_RUNNERS ?? "qemu,ghost").split(",").map((s) => s.trim());
+  }
+
+  /** Runs a userland build script (path from the root) with `args`; `what` names the set in the error. */
+  build(script: string, args: string[], what: string): void {
+    const r = spawnSync(process.execPath, [join(this.root, script), ...args], { cwd: this.root, encoding: "utf8" });
+    if (r.status !== 0) this.buildError = `${what} build failed:\n${r.stderr}${r.stdout}`;
+  }
+
+  /** Runs a command from the root (or `cwd`) with the suite's timeout unless given another. */
+  run(cmd: string, args: string[], env: Record<string, string> = {}, opts: Partial<RunOptions> = {}): Promise<RunResult> {
+    return run(cmd, args, env, { cwd: this.root, timeoutMs: this.timeoutMs, ownGroup: this.opts.ownGroup, ...opts });
+  }
+
+  /** Defines `qemu-riscv64: <label>` and `ghost: <label>` for one run of `binary` (path from the root). */
+  define(name: string, binary: string, c: ProgramCase = {}, label = name): void {
+    const args = c.args ?? [];
+    const what = [name, ...args.map(quote)].join(" ");
+    if (this.runners.includes("qemu")) {
+      const qemuBin = this.qemuBin;
+      test(`qemu-riscv64: ${label}`, { skip: qemuBin ? false : "qemu-riscv64 not installed" }, async () => {
+        if (this.buildError) assert.fail(this.buildError);
+        const env = { ...c.env, GHOST_TEST_QEMU: "1", ...(this.opts.exportQemuBin ? { KT_QEMU_BIN: qemuBin! } : {}) };
+        const r = await this.run(qemuBin!, [binary, ...args], env);
+        const problems = judge(r, c);
+        if (problems.length) assert.fail(report("qemu-riscv64", what, r, problems, c));
+      });
+    }
+    if (this.runners.includes("ghost")) {
+      test(`ghost: ${label}`, async () => {
+        if (this.buildError) assert.fail(this.buildError);
+        if (!existsSync(this.ghostCli)) assert.fail(`ghost: ${name}: Ghost CLI not built (${this.ghostCli} missing)`);
+        const r = await this.run(process.execPath, [this.ghostCli, "run", "--", binary, ...args], { ...c.env });
+        const problems = judge(r, c, this.opts.knownGhostGaps);
+        if (problems.length) assert.fail(report("ghost", what, r, problems, c));
+      });
+    }
+  }
+}
