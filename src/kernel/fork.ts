@@ -94,6 +94,8 @@ export function copyProcess(t: Task, a: CloneArgs): Task {
     g.ctty = t.tg.ctty;
   }
   child.comm = t.comm;
+  child.ioprio = t.ioprio;
+  child.personality = t.personality;
   child.sigmask = t.sigmask;
   child.nice = t.nice;
   child.policy = t.policy;

@@ -146,6 +146,8 @@ export class Task implements Waiter {
   // Scheduler entity data (the scheduler owns its meaning).
   se: unknown = null;
   nice = 0;
+  ioprio = 0; // ioprio_set: class << 13 | level (0: none set, derived from nice)
+  personality = 0; // personality(2): PER_LINUX and its flags
   nvcsw = 0; // voluntary context switches (slept)
   nivcsw = 0; // involuntary (preempted)
   policy = 0;

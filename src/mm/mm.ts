@@ -207,6 +207,7 @@ export class AddressSpace {
     const vma = new Vma(start, start + len, prot, !!opts.shared, source, opts.offset ?? 0,
       opts.fileEnd ?? Infinity, opts.name ?? "", !!opts.growsDown);
     if (opts.shared && !source) { vma.sharedAnon = new SharedAnon(); vma.sharedAnon.refs = 1; }
+    if (this.lockFuture) vma.locked = true;
     this.insert(vma);
     return start;
   }
@@ -338,6 +339,29 @@ export class AddressSpace {
     this.invalidateRange(start, end);
   }
 
+  // mlock/munlock: marks [start, end) locked or not; locking faults every
+  // readable page in now (writable private pages get their own copy), unless
+  // onFault. ENOMEM when part of the range is unmapped.
+  setLocked(start: number, end: number, on: boolean, onFault = false): void {
+    this.requireMapped(start, end);
+    const [i, j] = this.carve(start, end);
+    for (let k = i; k < j; k++) {
+      const v = this.vmas[k];
+      v.locked = on;
+      if (!on || onFault || !(v.prot & PROT_READ)) continue;
+      const acc = (v.prot & PROT_WRITE) && !v.shared ? ACC_W : ACC_R;
+      for (let a = v.start; a < v.end; a += PAGE_SIZE) {
+        if (!(this.pt.get(a) & PTE_V) || acc === ACC_W) this.handleFault(a, acc);
+      }
+    }
+    for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
+  }
+
+  // Bytes in locked VMAs (VmLck).
+  get lockedBytes(): number { return this.vmas.reduce((n, v) => n + (v.locked ? v.end - v.start : 0), 0); }
+  // mlockall(MCL_FUTURE): new mappings are locked too.
+  lockFuture = false;
+
   mprotect(start: number, len: number, prot: number): void {
     if (start % PAGE_SIZE) kerr(EINVAL);
     const end = start + pageUp(len);
@@ -367,6 +391,7 @@ export class AddressSpace {
     if (newTop > oldTop) {
       if (this.overlaps(oldTop, newTop + STACK_GUARD_GAP * 0)) return this.brk;
       const vma = new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, false, null, 0, Infinity, "[heap]");
+      vma.locked = this.lockFuture;
       this.insert(vma);
     } else if (newTop < oldTop) {
       this.unmap(newTop, oldTop - newTop);
@@ -475,6 +500,7 @@ export class AddressSpace {
     for (const v of this.vmas) {
       if (v.dontFork) continue;
       const c = v.clone();
+      c.locked = false; // memory locks are not inherited (fork(2))
       if (c.sharedAnon) c.sharedAnon.refs++;
       child.vmas.push(c);
       if (v.wipeOnFork && !v.shared) continue; // the child faults in zero pages

@@ -42,9 +42,14 @@ export class Vma {
     public wipeOnFork = false, // MADV_WIPEONFORK: the child gets zero pages here
   ) {}
 
+  // mlock: the pages stay resident (VM_LOCKED); Ghost never swaps, so this is what /proc reports.
+  locked = false;
+
   clone(): Vma {
-    return new Vma(this.start, this.end, this.prot, this.shared, this.source, this.offset,
+    const v = new Vma(this.start, this.end, this.prot, this.shared, this.source, this.offset,
       this.fileEnd, this.name, this.growsDown, this.sharedAnon, this.dontFork, this.wipeOnFork);
+    v.locked = this.locked;
+    return v;
   }
 
   // The VMA's part from `at` on; this one keeps [start, at).
@@ -62,7 +67,7 @@ export class Vma {
     return this.end === next.start && this.prot === next.prot && this.shared === next.shared &&
       this.source === next.source && this.name === next.name && this.growsDown === next.growsDown &&
       this.sharedAnon === next.sharedAnon && this.fileEnd === next.fileEnd &&
-      this.dontFork === next.dontFork && this.wipeOnFork === next.wipeOnFork &&
+      this.dontFork === next.dontFork && this.wipeOnFork === next.wipeOnFork && this.locked === next.locked &&
       (this.source === null || this.offset + (this.end - this.start) === next.offset);
   }
 }

@@ -16,4 +16,5 @@ import "./sys_mount.js";
 import "./sys_fsextra.js";
 import "./sys_system.js";
 import "./sys_syslog.js";
+import "./sys_misc.js";
 import "./sys_sched.js";

@@ -2,7 +2,10 @@
 
 import { kerr } from "../kernel/errors.js";
 import { EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM } from "../abi/errno.js";
-import { clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0 } from "../abi/clone.js";
+import {
+  clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0,
+  CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_VM, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NS_FLAGS,
+} from "../abi/clone.js";
 import {
   WNOHANG, WUNTRACED, WEXITED, WCONTINUED, WNOWAIT, __WNOTHREAD, __WALL, __WCLONE, P_ALL, P_PID, P_PGID, P_PIDFD,
   wContinued, wStopped,
@@ -174,7 +177,31 @@ function waitid(t: Task, idtype: number, id: number, infoVa: number, options: nu
 }
 const WSTOPPED_ = WUNTRACED;
 
+// unshare: the fd table and the fs context (root, cwd, umask) become the
+// task's own. Unsharing what a single-threaded process does not share is a
+// no-op; namespaces do not exist in Ghost (EPERM without CAP_SYS_ADMIN, else
+// EINVAL). No SysV semaphores exist, so CLONE_SYSVSEM has nothing to undo.
+function unshare(t: Task, flags: number): number {
+  const known = (CLONE_THREAD | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VM | CLONE_SYSVSEM | CLONE_NS_FLAGS) >>> 0;
+  if (flags & ~known) kerr(EINVAL);
+  if ((flags & CLONE_THREAD) && t.tg.threads.size > 1) kerr(EINVAL);
+  if ((flags & CLONE_SIGHAND) && t.sighand.refs > 1) kerr(EINVAL);
+  if ((flags & CLONE_VM) && t.mm.users > 1) kerr(EINVAL);
+  if (flags & CLONE_NS_FLAGS) {
+    if (!(flags & CLONE_NEWUSER) && !(t.cred.capEff & (1n << 21n))) kerr(EPERM);
+    kerr(EINVAL);
+  }
+  if (flags & (CLONE_FS | CLONE_NEWNS)) t.fs = { ...t.fs };
+  if ((flags & CLONE_FILES) && t.files.refs > 1) {
+    const own = t.files.clone();
+    t.files.refs--;
+    t.files = own;
+  }
+  return 0;
+}
+
 defineSyscalls({
+  unshare: [(t, flags) => unshare(t, flags >>> 0), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared); namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
   clone: (t, flags, newsp, parentTid, tls, childTid) => {
     const f = BigInt.asUintN(64, BigInt(flags));
     // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.

@@ -9,7 +9,7 @@ import {
   MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
   MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
-  MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
+  MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT,
 } from "../abi/mman.js";
 import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
@@ -122,4 +122,51 @@ defineSyscalls({
   },
   // Translated code may be stale after the guest rewrote it: drop the JIT's translations.
   riscv_flush_icache: (t, _start, _end, flags) => { if (flags & ~1) kerr(EINVAL); t.k.hart.jitFlush(); return 0; },
+});
+
+// mlock family. Ghost never swaps, so locking means: the pages are faulted in
+// now (unless ONFAULT), the VMAs carry VM_LOCKED (VmLck in /proc/PID/status),
+// and RLIMIT_MEMLOCK bounds it without CAP_IPC_LOCK, as Linux's do_mlock.
+const CAP_IPC_LOCK = 14n;
+function mayLock(t: Task, more: number): void {
+  const lim = t.tg.rlimits[8][0];
+  const capable = (t.cred.capEff & (1n << CAP_IPC_LOCK)) !== 0n;
+  if (lim === 0 && !capable) kerr(EPERM);
+  if (!capable && lim >= 0 && t.mm.lockedBytes + more > lim) kerr(ENOMEM);
+}
+function lockRange(t: Task, addr: number, len: number, on: boolean, onFault: boolean): number {
+  if (len < 0 || addr < 0) kerr(EINVAL);
+  const start = addr - (addr % PAGE_SIZE);
+  const end = pageUp(addr + len);
+  if (end > TASK_SIZE) kerr(ENOMEM);
+  if (end === start) return 0;
+  if (on) mayLock(t, end - start);
+  t.mm.setLocked(start, end, on, onFault);
+  return 0;
+}
+
+defineSyscalls({
+  mlock: (t, addr, len) => lockRange(t, addr, len, true, false),
+  mlock2: (t, addr, len, flags) => {
+    if (flags & ~MLOCK_ONFAULT) kerr(EINVAL);
+    return lockRange(t, addr, len, true, (flags & MLOCK_ONFAULT) !== 0);
+  },
+  munlock: (t, addr, len) => lockRange(t, addr, len, false, false),
+  mlockall: (t, flags) => {
+    if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags === MCL_ONFAULT) kerr(EINVAL);
+    const mm = t.mm;
+    if (flags & MCL_CURRENT) {
+      const total = mm.vmas.reduce((n, v) => n + (v.end - v.start), 0);
+      mayLock(t, total - mm.lockedBytes);
+      for (const v of [...mm.vmas]) if (!v.locked) mm.setLocked(v.start, v.end, true, (flags & MCL_ONFAULT) !== 0);
+    }
+    mm.lockFuture = (flags & MCL_FUTURE) !== 0;
+    return 0;
+  },
+  munlockall: (t) => {
+    const mm = t.mm;
+    for (const v of [...mm.vmas]) if (v.locked) mm.setLocked(v.start, v.end, false);
+    mm.lockFuture = false;
+    return 0;
+  },
 });

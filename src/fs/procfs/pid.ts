@@ -116,21 +116,21 @@ function status(t: Task): string {
   const tg = t.tg, c = t.cred;
   const vm = vmStats(t);
   const { ign, cgt } = sigMasks(t);
-  const cap = c.euid === 0 ? "000001ffffffffff" : "0000000000000000";
+  const cap = (v: bigint) => v.toString(16).padStart(16, "0");
   return [
     `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${taskState(t)}`,
     `Tgid:\t${tg.pid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${tg.parent?.pid ?? 0}`, `TracerPid:\t0`,
     `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
     `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, t.files.count))))}`, `Groups:\t${c.groups.join(" ")}${c.groups.length ? " " : ""}`,
     `NStgid:\t${tg.pid}`, `NSpid:\t${t.tid}`, `NSpgid:\t${tg.pgid}`, `NSsid:\t${tg.sid}`,
-    `VmPeak:\t${kb(vm.size)}`, `VmSize:\t${kb(vm.size)}`, `VmLck:\t${kb(0)}`, `VmPin:\t${kb(0)}`,
+    `VmPeak:\t${kb(vm.size)}`, `VmSize:\t${kb(vm.size)}`, `VmLck:\t${kb(t.mm.lockedBytes / PAGE_SIZE)}`, `VmPin:\t${kb(0)}`,
     `VmHWM:\t${kb(vm.rss)}`, `VmRSS:\t${kb(vm.rss)}`, `RssAnon:\t${kb(vm.rss)}`, `RssFile:\t${kb(0)}`, `RssShmem:\t${kb(0)}`,
     `VmData:\t${kb(vm.data)}`, `VmStk:\t${kb(vm.stack)}`, `VmExe:\t${kb(vm.exe)}`, `VmLib:\t${kb(0)}`,
     `VmPTE:\t${kb(t.mm.pt.tablePages)}`, `VmSwap:\t${kb(0)}`,
     `Threads:\t${tg.threads.size}`, `SigQ:\t${tg.shared.queue.length}/${tg.rlimits[11][0]}`,
     `SigPnd:\t${hex(t.pending.mask)}`, `ShdPnd:\t${hex(tg.shared.mask)}`, `SigBlk:\t${hex(t.sigmask)}`,
     `SigIgn:\t${hex(ign)}`, `SigCgt:\t${hex(cgt)}`,
-    `CapInh:\t0000000000000000`, `CapPrm:\t${cap}`, `CapEff:\t${cap}`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t0000000000000000`,
+    `CapInh:\t${cap(c.capInh)}`, `CapPrm:\t${cap(c.capPrm)}`, `CapEff:\t${cap(c.capEff)}`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t0000000000000000`,
     `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t0`, `Seccomp_filters:\t0`,
     `Cpus_allowed:\t1`, `Cpus_allowed_list:\t0`, `Mems_allowed:\t1`, `Mems_allowed_list:\t0`,
     `voluntary_ctxt_switches:\t${t.nvcsw}`, `nonvoluntary_ctxt_switches:\t${t.nivcsw}`,
