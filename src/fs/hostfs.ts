@@ -35,6 +35,11 @@ export const HOSTFS_MAGIC = 0x01021997;
 // Names of open files that lost their last name, in the mount's root.
 const HIDDEN_PREFIX = ".ghost-unlinked-";
 const SLASH = Buffer.from("/");
+const MAX_HOST_FDS = 256;
+
+// A host descriptor of an inode; pinned: the only way left to the file (its
+// names are gone and it could not be moved aside), never closed early.
+interface HostHandle { fd: number; writable: boolean; pinned: boolean }
 
 // A host path: a directory's path and a name (a kernel byte string).
 function pathJoin(dir: Buffer, name: string): Buffer { return Buffer.concat([dir, SLASH, Buffer.from(name, "latin1")]); }
@@ -54,8 +59,28 @@ export class HostSuperBlock extends SuperBlock {
   root: HostInode | null = null;
   // Live inodes by host inode number.
   private readonly inodes = new Map<number, WeakRef<HostInode>>();
+  // Host descriptors held for reads and writes, least recently used first;
+  // past MAX_HOST_FDS the oldest is closed (reopened by path when needed).
+  private readonly handles = new Map<HostHandle, true>();
   // Closes the host descriptor of an inode nothing references any more.
-  private readonly closer = new FinalizationRegistry<{ fd: number }>((h) => { if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ } });
+  private readonly closer = new FinalizationRegistry<HostHandle>((h) => {
+    this.handles.delete(h);
+    if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ }
+  });
+
+  // h was just used: it becomes the most recent; the oldest unpinned ones close past the limit.
+  touchHandle(h: HostHandle): void {
+    this.handles.delete(h);
+    this.handles.set(h, true);
+    if (this.handles.size <= MAX_HOST_FDS) return;
+    for (const old of this.handles.keys()) {
+      if (this.handles.size <= MAX_HOST_FDS) break;
+      if (old.pinned || old === h) continue;
+      this.handles.delete(old);
+      if (old.fd >= 0) try { fs.closeSync(old.fd); } catch { /* gone */ }
+      old.fd = -1;
+    }
+  }
   readonly rootPath: Buffer;
   constructor(readonly hostRoot: string, readOnly: boolean) {
     super("hostfs", HOSTFS_MAGIC, readOnly);
@@ -134,7 +159,7 @@ export class HostInode extends Inode {
   private blocks512 = 0;
   // The host descriptor reads and writes go through (opened on first use, and
   // before the last known name goes, so that open files outlive unlink).
-  readonly handle = { fd: -1, writable: false };
+  readonly handle: HostHandle = { fd: -1, writable: false, pinned: false };
   // Has no name left in the guest's view: lives under a hidden name in the root.
   hidden = false;
   constructor(readonly sb: HostSuperBlock, public parent: HostInode | null, public name: string, st: fs.BigIntStats) {
@@ -268,6 +293,7 @@ export class HostInode extends Inode {
       fs.renameSync(this.child(name), pathJoin(this.sb.rootPath, hiddenName));
     } catch {
       i.keepOpen(); // another host filesystem under the mount: the descriptor has to do
+      i.handle.pinned = i.handle.fd >= 0;
       return { inode: i, moved: false };
     }
     this.sb.hidden.add(hiddenName);
@@ -383,12 +409,13 @@ export class HostInode extends Inode {
 
   private hostFd(write: boolean): number {
     const h = this.handle;
-    if (h.fd >= 0 && (h.writable || !write)) return h.fd;
+    if (h.fd >= 0 && (h.writable || !write)) { this.sb.touchHandle(h); return h.fd; }
     const flags = (write ? fs.constants.O_RDWR : fs.constants.O_RDONLY) | fs.constants.O_NOFOLLOW;
     const fd = fs.openSync(this.hostPath, flags);
     if (h.fd >= 0) fs.closeSync(h.fd);
     h.fd = fd;
     h.writable = write;
+    this.sb.touchHandle(h);
     return fd;
   }
 
