@@ -22,6 +22,7 @@ import type { Mount } from "../fs/dentry.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import { KernelLog } from "./printk.js";
+import { UTS_RELEASE, UTS_VERSION } from "../syscalls/sys_info.js";
 import { coreSettings, writeCore } from "./coredump.js";
 
 export interface KernelConfig {
@@ -85,6 +86,9 @@ export class Kernel {
     this.clock = new Clock(config.clock);
     this.log = new KernelLog(() => this.clock.monotonic());
     coreSettings(this); // /proc/sys/kernel/core_pattern, core_uses_pid
+    this.log.log(5, `Linux version ${UTS_RELEASE} (ghost@ghost) (TypeScript) ${UTS_VERSION}`);
+    this.log.log(6, `Machine model: Ghost RV64GC (1 hart, Sv48)`);
+    this.log.log(6, `Memory: ${Math.floor(this.phys.frames * 4)}K available`);
     this.clock.onClockWasSet = (delta) => {
       for (const tm of [...this.absRealTimers]) tm.clockWasSet(delta);
       for (const w of [...this.clockSetWatchers]) w();
@@ -94,6 +98,7 @@ export class Kernel {
     this.rq = new Rq({ policy: config.sched ?? "bore", monotonic: () => this.clock.monotonic(), tasks: () => this.tasks.values() });
     this.timers.startTick(() => this.rq.schedulerTick());
     this.sysctls.push(...this.rq.sysctls());
+    this.log.log(6, `sched: ${this.rq.policyName === "bore" ? "EEVDF with BORE" : "EEVDF"}, 1000 Hz tick, ${config.clock ?? "host"} clock`);
     // Under memory pressure, unused page-cache pages go first.
     this.phys.onOutOfMemory = () => this.phys.cache.trimAll() > 0;
   }
