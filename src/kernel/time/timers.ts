@@ -13,7 +13,7 @@
 // run before the kernel must look at the timers again — includes it.
 
 import { Hrtimer, HrtimerBase, type ClockBaseId, type TimerHandle } from "./hrtimer.js";
-import { TimerWheel } from "./wheel.js";
+import { TimerWheel, runTimerFn } from "./wheel.js";
 import type { Clock } from "./clock.js";
 
 export type { TimerHandle, ClockBaseId };
@@ -132,10 +132,11 @@ export class TimerQueue {
       }
       if (!best) break;
       best.base.remove(best);
-      best.fn();
+      runTimerFn(best.fn);
       n++;
     }
     n += this.wheel.run(jiffiesOf(now));
     return n;
   }
 }
+

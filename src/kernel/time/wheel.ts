@@ -128,12 +128,20 @@ export class TimerWheel {
           if (t.bucket < 0) continue;
           t.bucket = -1;
           this.count--;
-          t.fn();
+          runTimerFn(t.fn);
           fired++;
         }
       }
     }
     if (jnow >= this.clk) this.forward(jnow);
     return fired;
+  }
+}
+
+// A timer's callback: a kernel bug in it is an oops reported on stderr, not
+// the end of the kernel (the timer is gone, everything else goes on).
+export function runTimerFn(fn: () => void): void {
+  try { fn(); } catch (e) {
+    process.stderr.write(`ghost: oops in a timer callback: ${(e as Error)?.stack ?? e}\n`);
   }
 }
