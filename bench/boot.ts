@@ -9,21 +9,12 @@
 // writes build/bench/boot.json. Exits 1 if the median is over --budget ms
 // (default 1000).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { findRoot } from "../test/helpers/root.js";
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "src", "cli"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root");
-    dir = up;
-  }
-}
 
-const root = findRoot();
+const root = findRoot("src/cli");
 const cli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };

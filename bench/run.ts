@@ -17,22 +17,13 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { basename, dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join, relative } from "node:path";
+import { findRoot } from "../test/helpers/root.js";
 
 // ---------------------------------------------------------------- setup
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "bench", "programs"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the repository root above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
 
-const root = findRoot();
+const root = findRoot("bench/programs");
 const programsDir = join(root, "bench", "programs");
 const outDir = join(root, "build", "bench");
 

@@ -15,20 +15,11 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { findRoot } from "../../test/helpers/root.js";
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "bench", "sched"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error("cannot find the repository root");
-    dir = up;
-  }
-}
 
-const root = findRoot();
+const root = findRoot("bench/sched");
 const srcDir = join(root, "bench", "sched");
 const outDir = join(root, "build", "bench-sched");
 const CC = process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc";
