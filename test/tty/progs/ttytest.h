@@ -64,10 +64,20 @@ static double now_ms(void)
 /* Lets the pty deliver what was written (Linux moves it through a work queue). */
 static void settle(void) { usleep(30000); }
 
+/* Waits until fd is readable, at most ms (a loaded machine delays Linux's
+ * pty work queue past a fixed pause), then lets the rest arrive. */
+static void settle_for(int fd, int ms)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, ms) == 1)
+        settle();
+}
+
 /* Reads whatever fd has (non-blocking), after letting the pty settle. */
 static ssize_t drain(int fd, char *buf, size_t len)
 {
     settle();
+    settle_for(fd, 500);
     int fl = fcntl(fd, F_GETFL);
     fcntl(fd, F_SETFL, fl | O_NONBLOCK);
     ssize_t got = 0;

@@ -1,0 +1,334 @@
+// AF_UNIX sockets (Linux's net/unix/af_unix.c, reimplemented): stream,
+// datagram and seqpacket sockets within one kernel. A connection-oriented
+// pair is two sockets pointing at each other; each holds a receive queue of
+// messages ("skbs") its peer wrote. A stream read runs across messages, a
+// datagram or seqpacket read takes one message and drops what did not fit.
+// Names are filesystem socket inodes (keyed by device and inode number) or
+// abstract names (a leading NUL byte), both in one kernel table.
+
+import { kerr } from "../kernel/errors.js";
+import {
+  EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, ECONNREFUSED, EPROTOTYPE, EADDRINUSE, EMSGSIZE, EPERM,
+  EOPNOTSUPP, ECONNRESET, ENOTTY,
+} from "../abi/errno.js";
+import {
+  AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK, SOMAXCONN, SHUT_RD, SHUT_WR, SHUT_RDWR,
+} from "../abi/socket.js";
+import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from "../abi/poll.js";
+import { SOCKFS_MAGIC } from "../abi/stat.js";
+import { FIONREAD } from "../abi/ioctl.js";
+import { O_RDWR, O_NONBLOCK } from "../abi/fcntl.js";
+import { WaitQueue } from "../kernel/wait.js";
+import { Inode, SuperBlock, S_IFSOCK } from "../fs/inode.js";
+import { File, type FileOps } from "../fs/file.js";
+
+// net.core.wmem_default: what one socket may have queued at its peer.
+export const UNIX_SNDBUF = 212992;
+
+// sk_shutdown bits: no more receiving, no more sending.
+export const RCV_SHUTDOWN = 1;
+export const SEND_SHUTDOWN = 2;
+const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
+
+export interface Ucred { pid: number; uid: number; gid: number }
+
+// One queued message: its bytes (off: how much of a stream message was read),
+// the files it carries (SCM_RIGHTS), the sender's credentials and address.
+interface Skb { data: Uint8Array; off: number; fds: File[] | null; cred: Ucred; from: Uint8Array | null }
+
+export interface RecvResult {
+  n: number; // bytes copied
+  msgLen: number; // length of the (first) message, for MSG_TRUNC
+  truncated: boolean;
+  from: Uint8Array | null;
+  fds: File[] | null;
+  cred: Ucred | null;
+}
+
+const sockSb = new SuperBlock("sockfs", SOCKFS_MAGIC);
+let nextIno = 10000;
+
+export class SockInode extends Inode {
+  readonly sb = sockSb;
+  readonly ino = nextIno++;
+  constructor(readonly sock: UnixSocket) { super(); this.mode = S_IFSOCK | 0o777; }
+}
+
+// Bound names: "p:DEV:INO" for a socket inode, "a:NAME" for an abstract name.
+const bound = new Map<string, UnixSocket>();
+let autobindSeq = 0;
+
+export type SockState = "unconnected" | "listening" | "connected";
+
+export class UnixSocket {
+  state: SockState = "unconnected";
+  peer: UnixSocket | null = null;
+  addr: Uint8Array | null = null; // the sockaddr_un bytes, as long as its addrlen
+  key: string | null = null;
+  readonly backlog: UnixSocket[] = [];
+  maxBacklog = 0;
+  readonly queue: Skb[] = [];
+  queued = 0; // bytes in queue not yet read
+  shut = 0;
+  dead = false;
+  passcred = false;
+  sndbuf = UNIX_SNDBUF;
+  rcvbuf = UNIX_SNDBUF;
+  err = 0;
+  peerCred: Ucred | null = null;
+  readonly opts = new Map<number, number>(); // options kept only to be read back
+  readonly wq = new WaitQueue();
+  readonly inode: SockInode;
+  // Where the last send that would block was going (its queue wakes the sender).
+  blockedOn: UnixSocket | null = null;
+
+  constructor(readonly type: number, public cred: Ucred) { this.inode = new SockInode(this); }
+
+  get connectionOriented(): boolean { return this.type !== SOCK_DGRAM; }
+
+  private wakePeers(): void { this.wq.wakeAll(); this.peer?.wq.wakeAll(); }
+
+  // bind(2): a filesystem key or an abstract name. A filesystem key names an
+  // inode the caller just made, so a socket still holding it was bound to a
+  // path since unlinked whose inode number was reused: the new socket wins.
+  bind(addr: Uint8Array, key: string, fresh = false): void {
+    if (this.addr) kerr(EINVAL);
+    if (bound.has(key) && !fresh) kerr(EADDRINUSE);
+    this.addr = addr;
+    this.key = key;
+    bound.set(key, this);
+  }
+
+  // Binds to a fresh abstract name: NUL and five hex digits (as Linux's autobind).
+  autobind(): void {
+    if (this.addr) return;
+    for (;;) {
+      const name = (autobindSeq++ & 0xfffff).toString(16).padStart(5, "0");
+      const key = "a:\0" + name;
+      if (bound.has(key)) continue;
+      const a = new Uint8Array(8);
+      a[0] = AF_UNIX;
+      a.set(Buffer.from(name, "latin1"), 3);
+      this.bind(a, key);
+      return;
+    }
+  }
+
+  listen(backlog: number): void {
+    if (this.type === SOCK_DGRAM) kerr(EOPNOTSUPP);
+    if (this.state === "connected" || !this.addr) kerr(EINVAL);
+    this.maxBacklog = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
+    this.state = "listening";
+    this.wq.wakeAll();
+  }
+
+  // connect(2) of a stream or seqpacket socket: queues a new server-side socket
+  // at the listener at once (no handshake wait); EAGAIN while the backlog is full.
+  connectTo(target: UnixSocket, cred: Ucred): void {
+    if (this.state === "connected") kerr(EISCONN);
+    if (this.state === "listening") kerr(EINVAL);
+    if (target.type !== this.type) kerr(EPROTOTYPE);
+    if (target.state !== "listening" || target.dead) kerr(ECONNREFUSED);
+    if (target.backlog.length > target.maxBacklog) { this.blockedOn = target; kerr(EAGAIN); }
+    if (this.passcred) this.autobind();
+    const server = new UnixSocket(this.type, target.cred);
+    server.addr = target.addr;
+    server.state = "connected";
+    server.peer = this;
+    server.peerCred = cred;
+    server.passcred = target.passcred;
+    this.peer = server;
+    this.peerCred = target.cred;
+    this.state = "connected";
+    target.backlog.push(server);
+    target.wq.wakeAll();
+    this.wq.wakeAll();
+  }
+
+  // connect(2) of a datagram socket: sets the default destination.
+  connectDgram(target: UnixSocket | null): void {
+    if (!target) { this.peer = null; this.peerCred = null; this.state = "unconnected"; return; }
+    if (target.type !== this.type) kerr(EPROTOTYPE);
+    if (this.passcred) this.autobind();
+    this.peer = target;
+    this.peerCred = target.cred;
+    this.state = "connected";
+  }
+
+  accept(): UnixSocket {
+    if (this.type === SOCK_DGRAM) kerr(EOPNOTSUPP);
+    if (this.state !== "listening") kerr(EINVAL);
+    const s = this.backlog.shift();
+    if (!s) kerr(EAGAIN);
+    this.wq.wakeAll(); // room for a waiting connect
+    return s;
+  }
+
+  // Queues data for the peer (or, for a datagram, the given target). Returns
+  // bytes taken; EAGAIN when there is no room yet (blockedOn says where).
+  send(data: Uint8Array, fds: File[] | null, target: UnixSocket | null, cred: Ucred): number {
+    this.blockedOn = null;
+    if (this.type === SOCK_STREAM) {
+      if (target) kerr(this.state === "connected" ? EISCONN : EOPNOTSUPP);
+      return this.sendStream(data, fds, cred);
+    }
+    let dst: UnixSocket;
+    if (this.type === SOCK_SEQPACKET) {
+      // As Linux: a seqpacket socket ignores a destination address.
+      if (this.state !== "connected") kerr(ENOTCONN);
+      if (this.shut & SEND_SHUTDOWN) kerr(EPIPE);
+      dst = this.peer!;
+      if (dst.dead || (dst.shut & RCV_SHUTDOWN)) kerr(EPIPE);
+    } else {
+      const to = target ?? this.peer;
+      if (!to) kerr(ENOTCONN);
+      if (this.shut & SEND_SHUTDOWN) kerr(EPIPE);
+      if (to.dead) kerr(ECONNREFUSED);
+      if (to.peer && to.peer !== this) kerr(EPERM);
+      if (to.shut & RCV_SHUTDOWN) kerr(EPIPE);
+      if (this.passcred || to.passcred) this.autobind();
+      dst = to;
+    }
+    if (data.length > this.sndbuf) kerr(EMSGSIZE);
+    if (dst.queue.length > 0 && dst.queued + data.length > this.sndbuf) { this.blockedOn = dst; kerr(EAGAIN); }
+    dst.queue.push({ data: data.slice(), off: 0, fds, cred, from: this.addr });
+    dst.queued += data.length;
+    dst.wq.wakeAll();
+    return data.length;
+  }
+
+  private sendStream(data: Uint8Array, fds: File[] | null, cred: Ucred): number {
+    if (this.state !== "connected") kerr(ENOTCONN);
+    const dst = this.peer!;
+    if ((this.shut & SEND_SHUTDOWN) || dst.dead || (dst.shut & RCV_SHUTDOWN)) kerr(EPIPE);
+    if (data.length === 0) return 0;
+    const room = this.sndbuf - dst.queued;
+    if (room <= 0) { this.blockedOn = dst; kerr(EAGAIN); }
+    const n = Math.min(room, data.length);
+    dst.queue.push({ data: data.slice(0, n), off: 0, fds, cred, from: this.addr });
+    dst.queued += n;
+    dst.wq.wakeAll();
+    return n;
+  }
+
+  // Receives into dst. An empty queue is EOF (0) once receiving is shut down
+  // or the peer is gone, else EAGAIN. withCred: stop a stream read where the
+  // sender's credentials change (SO_PASSCRED).
+  recv(dst: Uint8Array, flags: number): RecvResult {
+    const peek = (flags & MSG_PEEK) !== 0;
+    const res: RecvResult = { n: 0, msgLen: 0, truncated: false, from: null, fds: null, cred: null };
+    if (this.state === "listening") kerr(EINVAL);
+    if (this.queue.length === 0) {
+      if (this.err) { const e = this.err; this.err = 0; kerr(e); }
+      if (this.shut & RCV_SHUTDOWN) return res;
+      if (this.type === SOCK_SEQPACKET && this.state !== "connected") kerr(ENOTCONN);
+      if (this.type === SOCK_STREAM && this.state !== "connected") kerr(EINVAL);
+      kerr(EAGAIN);
+    }
+    if (this.type !== SOCK_STREAM) {
+      const skb = this.queue[0];
+      const n = Math.min(dst.length, skb.data.length);
+      dst.set(skb.data.subarray(0, n));
+      Object.assign(res, { n, msgLen: skb.data.length, truncated: n < skb.data.length, from: skb.from, cred: skb.cred });
+      res.fds = skb.fds ? (peek ? skb.fds.map((f) => f.get()) : skb.fds) : null;
+      if (!peek) { this.queue.shift(); this.queued -= skb.data.length; this.wakePeers(); }
+      return res;
+    }
+    let i = 0;
+    while (i < this.queue.length && res.n < dst.length) {
+      const skb = this.queue[i];
+      if (res.n > 0 && (skb.fds || (this.passcred && !sameCred(skb.cred, res.cred!)))) break;
+      if (res.n === 0) { res.from = skb.from; res.cred = skb.cred; }
+      const k = Math.min(skb.data.length - skb.off, dst.length - res.n);
+      dst.set(skb.data.subarray(skb.off, skb.off + k), res.n);
+      res.n += k;
+      const hadFds = skb.fds;
+      if (hadFds) { res.fds = peek ? hadFds.map((f) => f.get()) : hadFds; if (!peek) skb.fds = null; }
+      if (peek) i++;
+      else {
+        skb.off += k;
+        this.queued -= k;
+        if (skb.off === skb.data.length) this.queue.shift();
+      }
+      if (hadFds) break;
+    }
+    res.msgLen = res.n;
+    if (!peek) this.wakePeers();
+    return res;
+  }
+
+  shutdown(how: number): void {
+    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) kerr(EINVAL);
+    const mask = how + 1; // SHUT_RD → RCV_SHUTDOWN, SHUT_WR → SEND_SHUTDOWN, both
+    this.shut |= mask;
+    const p = this.peer;
+    // As Linux: for connection-oriented sockets our send side is the peer's receive side.
+    if (p && this.connectionOriented) {
+      p.shut |= ((mask & RCV_SHUTDOWN) ? SEND_SHUTDOWN : 0) | ((mask & SEND_SHUTDOWN) ? RCV_SHUTDOWN : 0);
+      p.wq.wakeAll();
+    }
+    this.wq.wakeAll();
+  }
+
+  // Readiness, as Linux's unix_poll and unix_dgram_poll.
+  poll(): number {
+    let m = 0;
+    if (this.err) m |= POLLERR;
+    if (this.shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
+    if (this.shut === SHUTDOWN_MASK) m |= POLLHUP;
+    if (this.state === "listening") return m | (this.backlog.length ? POLLIN | POLLRDNORM : 0);
+    if (this.queue.length) m |= POLLIN | POLLRDNORM;
+    if (this.connectionOriented && this.state !== "connected") m |= POLLHUP;
+    const writable = POLLOUT | POLLWRNORM | POLLWRBAND;
+    const p = this.peer;
+    if (this.connectionOriented) {
+      if (this.state === "connected" && (!p || p.dead || p.shut & RCV_SHUTDOWN || p.queued < this.sndbuf)) m |= writable;
+    } else if (!p || p.dead || p.queue.length === 0 || p.queued < this.sndbuf) m |= writable;
+    return m;
+  }
+
+  // The last close: unbind, tell the peer, and drop what was queued.
+  release(embryo = false): void {
+    this.dead = true;
+    if (this.key && bound.get(this.key) === this) bound.delete(this.key);
+    for (const s of this.backlog.splice(0)) s.release(true);
+    const p = this.peer;
+    if (p && this.connectionOriented) {
+      p.shut = SHUTDOWN_MASK;
+      // As Linux: closing with unread data, or never accepted, resets the peer.
+      if (this.queue.length || embryo) p.err = ECONNRESET;
+      p.wq.wakeAll();
+    }
+    for (const skb of this.queue.splice(0)) skb.fds?.forEach((f) => f.put());
+    this.queued = 0;
+    this.wq.wakeAll();
+  }
+}
+
+function sameCred(a: Ucred, b: Ucred): boolean { return a.pid === b.pid && a.uid === b.uid && a.gid === b.gid; }
+
+export function lookupBound(key: string): UnixSocket | null { return bound.get(key) ?? null; }
+
+// The file for a socket: read/write are recv/send without flags (a write's
+// credentials, seen only with SO_PASSCRED, are the socket owner's).
+export function socketFile(sock: UnixSocket, nonblock: boolean): File {
+  const ops: FileOps = {
+    stream: true,
+    read: (_f, dst) => sock.recv(dst, 0).n,
+    write: (_f, src) => sock.send(src, null, null, sock.cred),
+    poll: () => sock.poll(),
+    waitQueue: () => sock.wq,
+    ioctl: (_f, cmd, arg, ctx) => {
+      if (cmd !== FIONREAD) kerr(ENOTTY);
+      const b = new Uint8Array(4);
+      const n = sock.type === SOCK_STREAM ? sock.queued : sock.queue[0]?.data.length ?? 0;
+      new DataView(b.buffer).setInt32(0, n, true);
+      ctx.copyOut(arg, b);
+      return 0;
+    },
+    release: () => sock.release(),
+  };
+  return new File(null, sock.inode, O_RDWR | (nonblock ? O_NONBLOCK : 0), ops);
+}
+
+export function isUnixType(type: number): boolean { return type === SOCK_STREAM || type === SOCK_DGRAM || type === SOCK_SEQPACKET; }

@@ -1,0 +1,485 @@
+// Socket syscalls: decode arguments, find the socket and its peers, and call
+// into net/unix.ts. Only AF_UNIX exists; other families are EAFNOSUPPORT.
+
+import { kerr, KernelError } from "../kernel/errors.js";
+import {
+  EAFNOSUPPORT, EINVAL, ENOTSOCK, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EAGAIN, EPIPE, ECONNREFUSED, EADDRINUSE,
+  EEXIST, EACCES, ENOTCONN, ENOPROTOOPT, EOPNOTSUPP, EISCONN, EMFILE, EPERM, EMSGSIZE,
+} from "../abi/errno.js";
+import {
+  AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET,
+  SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL,
+  SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY,
+  SO_REUSEPORT, SO_BROADCAST, SO_RCVLOWAT, SO_SNDLOWAT, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD, MSG_DONTWAIT,
+  MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC, msghdr, cmsghdr, ucred, iovec,
+  CMSG_DATA_OFFSET, CMSG_ALIGN, CMSG_LEN, CMSG_SPACE, UIO_MAXIOV, sockaddr_un,
+} from "../abi/socket.js";
+import { AT_FDCWD } from "../abi/fcntl.js";
+import { SIGPIPE } from "../abi/signal.js";
+import { defineSyscalls, BLOCK } from "./table.js";
+import { um } from "./util.js";
+import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
+import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
+import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
+import type { File } from "../fs/file.js";
+import { sendSignal } from "../kernel/signal.js";
+import { UnixSocket, SockInode, socketFile, lookupBound, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
+import type { Task } from "../kernel/task.js";
+
+const SOCK_MIN_SNDBUF = 4608;
+const SOCK_MIN_RCVBUF = 2304;
+const WMEM_MAX = 212992; // net.core.wmem_max and rmem_max
+const MAX_RW = 0x7ffff000;
+const OVERFLOW_ID = 65534;
+
+function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
+function credOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.uid, gid: t.cred.gid }; }
+function peerCredOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.euid, gid: t.cred.egid }; }
+
+function sockOf(t: Task, fd: number): { f: File; s: UnixSocket } {
+  const f = t.files.get(fd | 0);
+  if (!(f.inode instanceof SockInode)) kerr(ENOTSOCK);
+  return { f, s: f.inode.sock };
+}
+
+function install(t: Task, f: File, cloexec: boolean): number {
+  try { return t.files.alloc(f, cloexec, nofile(t)); } catch (e) { f.put(); throw e; }
+}
+
+function checkFamilyType(domain: number, type: number, protocol: number): { base: number; flags: number } {
+  if (domain !== AF_UNIX) kerr(EAFNOSUPPORT);
+  const flags = type & ~SOCK_TYPE_MASK;
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
+  let base = type & SOCK_TYPE_MASK;
+  if (protocol !== 0 && protocol !== AF_UNIX) kerr(EPROTONOSUPPORT);
+  if (base === SOCK_RAW) base = SOCK_DGRAM; // as Linux: a unix raw socket is a datagram socket
+  if (!isUnixType(base)) kerr(ESOCKTNOSUPPORT);
+  return { base, flags };
+}
+
+// A sockaddr_un from user space, exactly addrlen bytes.
+function readAddr(t: Task, va: number, len: number): Uint8Array {
+  if (len < 2 || len > sockaddr_un.size) kerr(EINVAL);
+  return um(t).read(va, len);
+}
+function family(a: Uint8Array): number { return a[0] | (a[1] << 8); }
+
+// A filesystem name: sun_path up to its first NUL.
+function pathOf(a: Uint8Array): string {
+  const p = a.subarray(2);
+  const end = p.indexOf(0);
+  return Buffer.from(end < 0 ? p : p.subarray(0, end)).toString("latin1");
+}
+
+// The socket an address names: ENOENT from the path walk, ECONNREFUSED when nothing is bound.
+function lookupAddr(t: Task, a: Uint8Array): UnixSocket {
+  if (family(a) !== AF_UNIX) kerr(EINVAL);
+  if (a.length === 2) kerr(EINVAL);
+  if (a[2] === 0) return lookupBound("a:" + Buffer.from(a.subarray(2)).toString("latin1")) ?? kerr(ECONNREFUSED);
+  const p = resolveAt(t, AT_FDCWD, pathOf(a), true);
+  const inode = p.dentry.inode;
+  if (!permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
+  if ((inode.mode & S_IFMT) !== S_IFSOCK) kerr(ECONNREFUSED);
+  return lookupBound(`p:${inode.sb.dev}:${inode.ino}`) ?? kerr(ECONNREFUSED);
+}
+
+function bind(t: Task, s: UnixSocket, a: Uint8Array): void {
+  if (family(a) !== AF_UNIX) kerr(EINVAL);
+  if (a.length === 2) { if (s.addr) kerr(EINVAL); s.autobind(); return; }
+  if (a[2] === 0) { s.bind(a.slice(), "a:" + Buffer.from(a.subarray(2)).toString("latin1")); return; }
+  const path = pathOf(a);
+  // The stored address is the path with its NUL, as getsockname reports it.
+  const stored = new Uint8Array(2 + Buffer.byteLength(path, "latin1") + 1);
+  stored.set(a.subarray(0, stored.length - 1));
+  const { parent, name } = walker(t).walkParent(startPath(t, AT_FDCWD, path), path);
+  if (name === null) kerr(EADDRINUSE);
+  if (walker(t).lookupLast(parent, name, false, false)) kerr(EADDRINUSE);
+  if (s.addr) kerr(EINVAL); // as Linux: an existing path is reported first
+  requireNotReadOnly(parent);
+  requireLiveDir(parent);
+  if (!permission(parent.dentry.inode, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
+  let made;
+  try {
+    made = parent.dentry.inode.mknod(name, S_IFSOCK | (0o777 & ~t.fs.umask), 0, t.cred);
+  } catch (e) {
+    if (e instanceof KernelError && e.errno === EEXIST) kerr(EADDRINUSE);
+    throw e;
+  }
+  parent.dentry.drop(name);
+  fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
+  s.bind(stored, `p:${made.sb.dev}:${made.ino}`, true);
+}
+
+// Writes an address and its length to (va, lenVa) the way Linux's move_addr_to_user does.
+function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
+  if (va === 0 || lenVa === 0) return;
+  const m = um(t);
+  const len = new DataView(m.read(lenVa, 4).buffer).getInt32(0, true);
+  if (len < 0) kerr(EINVAL);
+  if (len > 0) m.write(va, a.subarray(0, Math.min(len, a.length)));
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, a.length, true);
+  m.write(lenVa, b);
+}
+const UNNAMED = new Uint8Array([AF_UNIX, 0]);
+
+function accept(t: Task, fd: number, addrVa: number, lenVa: number, flags: number): number {
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
+  const { f, s } = sockOf(t, fd);
+  let server: UnixSocket;
+  try { server = s.accept(); } catch (e) {
+    if (e instanceof KernelError && e.errno === EAGAIN && !f.nonblock) { t.sleepOn([s.wq]); return BLOCK; }
+    throw e;
+  }
+  const nf = socketFile(server, (flags & SOCK_NONBLOCK) !== 0);
+  putAddr(t, addrVa, lenVa, server.peer?.addr ?? UNNAMED);
+  return install(t, nf, (flags & SOCK_CLOEXEC) !== 0);
+}
+
+function connect(t: Task, fd: number, va: number, len: number): number {
+  const { f, s } = sockOf(t, fd);
+  const a = readAddr(t, va, len);
+  if (s.type === SOCK_DGRAM) {
+    s.connectDgram(family(a) === AF_UNSPEC ? null : lookupAddr(t, a));
+    return 0;
+  }
+  if (s.state === "connected") kerr(EISCONN);
+  const target = lookupAddr(t, a);
+  try { s.connectTo(target, peerCredOf(t)); } catch (e) {
+    if (e instanceof KernelError && e.errno === EAGAIN && !f.nonblock) { t.sleepOn([target.wq]); return BLOCK; }
+    throw e;
+  }
+  return 0;
+}
+
+// Files named by SCM_RIGHTS and credentials given by SCM_CREDENTIALS in a control buffer.
+function readControl(t: Task, va: number, len: number): { fds: File[] | null; cred: Ucred | null } {
+  const out: { fds: File[] | null; cred: Ucred | null } = { fds: null, cred: null };
+  if (va === 0 || len < cmsghdr.size) return out;
+  const raw = um(t).read(va, Math.min(len, 1 << 16));
+  const dv = new DataView(raw.buffer);
+  try {
+    for (let off = 0; off + cmsghdr.size <= raw.length;) {
+      const clen = Number(cmsghdr.getBig(dv, off, "cmsg_len"));
+      if (clen < cmsghdr.size || off + clen > raw.length) kerr(EINVAL);
+      const level = cmsghdr.get(dv, off, "cmsg_level");
+      const type = cmsghdr.get(dv, off, "cmsg_type");
+      const data = off + CMSG_DATA_OFFSET;
+      if (level === SOL_SOCKET && type === SCM_RIGHTS) {
+        const n = (clen - CMSG_DATA_OFFSET) >> 2;
+        if (n > SCM_MAX_FD || (out.fds?.length ?? 0) + n > SCM_MAX_FD) kerr(EINVAL);
+        for (let i = 0; i < n; i++) (out.fds ??= []).push(t.files.get(dv.getInt32(data + 4 * i, true)).get());
+      } else if (level === SOL_SOCKET && type === SCM_CREDENTIALS) {
+        if (clen !== CMSG_LEN(ucred.size)) kerr(EINVAL);
+        const c = { pid: ucred.get(dv, data, "pid"), uid: ucred.get(dv, data, "uid"), gid: ucred.get(dv, data, "gid") };
+        // As Linux: only privileged senders may claim other ids.
+        const own = t.cred;
+        if (own.euid !== 0 && (c.pid !== t.pid || ![own.uid, own.euid, own.suid].includes(c.uid) || ![own.gid, own.egid, own.sgid].includes(c.gid))) kerr(EPERM);
+        out.cred = c;
+      } else if (level === SOL_SOCKET) kerr(EINVAL);
+      off += CMSG_ALIGN(clen);
+    }
+  } catch (e) { out.fds?.forEach((x) => x.put()); throw e; }
+  return out;
+}
+
+interface SendProgress { sent: number }
+
+function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number, toLen: number, ctrlVa: number, ctrlLen: number): number {
+  const { f, s } = sockOf(t, fd);
+  let target: UnixSocket | null = null;
+  if (toVa !== 0 && toLen !== 0 && s.type !== SOCK_SEQPACKET) {
+    if (s.type !== SOCK_DGRAM) kerr(s.state === "connected" ? EISCONN : EOPNOTSUPP);
+    target = lookupAddr(t, readAddr(t, toVa, toLen));
+  }
+  const ctrl = readControl(t, ctrlVa, ctrlLen);
+  let fds = ctrl.fds;
+  const cred = ctrl.cred ?? credOf(t);
+  const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const progress = t.restart as SendProgress | null;
+  let done = progress?.sent ?? 0;
+  if (done > 0) { fds?.forEach((x) => x.put()); fds = null; } // they went with the first part
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = s.send(data.subarray(done), fds, target, cred);
+        fds = null;
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        if (e.errno === EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
+        if (e.errno === EAGAIN && !nonblock) {
+          t.restart = { sent: done } satisfies SendProgress;
+          t.partialResult = done || null;
+          t.sleepOn(s.blockedOn && s.blockedOn !== s ? [s.wq, s.blockedOn.wq] : [s.wq]);
+          return BLOCK;
+        }
+        if (done > 0) return done;
+        throw e;
+      }
+      done += n;
+      if (done >= data.length || s.type !== SOCK_STREAM || nonblock) return done;
+    }
+  } finally { fds?.forEach((x) => x.put()); }
+}
+
+interface Iov { base: number; len: number }
+
+function readIov(t: Task, va: number, cnt: number): Iov[] {
+  if (cnt < 0 || cnt > UIO_MAXIOV) kerr(EMSGSIZE);
+  if (cnt === 0) return [];
+  const raw = um(t).read(va, cnt * iovec.size);
+  const dv = new DataView(raw.buffer);
+  const out: Iov[] = [];
+  let total = 0;
+  for (let i = 0; i < cnt; i++) {
+    const len = Number(iovec.getBig(dv, i * iovec.size, "iov_len"));
+    if (len < 0 || len > MAX_RW) kerr(EINVAL);
+    total += len;
+    if (total > MAX_RW) kerr(EINVAL);
+    out.push({ base: iovec.get(dv, i * iovec.size, "iov_base"), len });
+  }
+  return out;
+}
+
+function gather(t: Task, iov: Iov[]): Uint8Array {
+  const buf = new Uint8Array(iov.reduce((n, v) => n + v.len, 0));
+  let off = 0;
+  for (const v of iov) { if (v.len) um(t).read(v.base, v.len, buf.subarray(off, off + v.len)); off += v.len; }
+  return buf;
+}
+
+function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
+  let skip = at, off = 0;
+  for (const v of iov) {
+    if (off >= src.length) break;
+    if (skip >= v.len) { skip -= v.len; continue; }
+    const k = Math.min(v.len - skip, src.length - off);
+    um(t).write(v.base + skip, src.subarray(off, off + k));
+    off += k;
+    skip = 0;
+  }
+}
+
+interface RecvOut { ret: number; res: RecvResult; msgFlags: number }
+interface RecvProgress { got: number }
+
+// Receives into iov; null when the task now sleeps (the syscall is retried,
+// and MSG_WAITALL goes on from the bytes it already has).
+function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvOut | null {
+  const total = iov.reduce((n, v) => n + v.len, 0);
+  const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
+  let got = (t.restart as RecvProgress | null)?.got ?? 0;
+  let first: RecvResult | null = null;
+  for (;;) {
+    const buf = new Uint8Array(total - got);
+    let res: RecvResult;
+    try { res = s.recv(buf, flags); } catch (e) {
+      if (e instanceof KernelError && e.errno === EAGAIN && !nonblock) {
+        t.restart = { got } satisfies RecvProgress;
+        t.partialResult = got || null;
+        t.sleepOn([s.wq]);
+        return null;
+      }
+      if (got > 0) break;
+      throw e;
+    }
+    scatter(t, iov, got, buf.subarray(0, res.n));
+    got += res.n;
+    if (!first) first = res;
+    else if (res.fds) first.fds = [...(first.fds ?? []), ...res.fds];
+    if (!waitall || res.n === 0 || got >= total || res.fds) break;
+  }
+  const res = first ?? { n: 0, msgLen: 0, truncated: false, from: null, fds: null, cred: null };
+  const dgram = s.type !== SOCK_STREAM;
+  // As Linux: MSG_TRUNC asks a datagram socket for the real length of the message.
+  return { ret: dgram && (flags & MSG_TRUNC) ? res.msgLen : got, res, msgFlags: dgram && res.truncated ? MSG_TRUNC : 0 };
+}
+
+// Delivers control messages; returns bytes of control buffer used and flags to add.
+function putControl(t: Task, s: UnixSocket, res: RecvResult, va: number, len: number, flags: number): { used: number; flags: number } {
+  let used = 0, mflags = 0;
+  const m = um(t);
+  const put = (type: number, data: Uint8Array): void => {
+    const room = len - used;
+    const clen = CMSG_LEN(data.length);
+    const b = new Uint8Array(clen);
+    const dv = new DataView(b.buffer);
+    cmsghdr.write(dv, 0, { cmsg_len: clen, cmsg_level: SOL_SOCKET, cmsg_type: type });
+    b.set(data, CMSG_DATA_OFFSET);
+    m.write(va + used, b);
+    used += Math.min(CMSG_SPACE(data.length), room);
+  };
+  if (s.passcred && res.cred) {
+    if (va === 0 || len - used < CMSG_LEN(ucred.size)) mflags |= MSG_CTRUNC;
+    else {
+      const b = new Uint8Array(ucred.size);
+      ucred.write(new DataView(b.buffer), 0, { pid: res.cred.pid, uid: res.cred.uid, gid: res.cred.gid });
+      put(SCM_CREDENTIALS, b);
+    }
+  }
+  if (res.fds) {
+    const room = va === 0 ? 0 : len - used;
+    const fit = room < CMSG_LEN(4) ? 0 : Math.min(res.fds.length, (room - CMSG_DATA_OFFSET) >> 2);
+    if (fit < res.fds.length) mflags |= MSG_CTRUNC;
+    const b = new Uint8Array(4 * fit);
+    const dv = new DataView(b.buffer);
+    let i = 0;
+    try {
+      for (; i < fit; i++) dv.setInt32(4 * i, t.files.alloc(res.fds[i], (flags & MSG_CMSG_CLOEXEC) !== 0, nofile(t)), true);
+    } catch (e) {
+      if (!(e instanceof KernelError && e.errno === EMFILE)) throw e;
+      mflags |= MSG_CTRUNC;
+    }
+    for (let j = i; j < res.fds.length; j++) res.fds[j].put();
+    if (i > 0) put(SCM_RIGHTS, b.subarray(0, 4 * i));
+  }
+  return { used, flags: mflags };
+}
+
+function getsockopt(t: Task, fd: number, level: number, name: number, va: number, lenVa: number): number {
+  const { s } = sockOf(t, fd);
+  if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
+  const m = um(t);
+  const len = new DataView(m.read(lenVa, 4).buffer).getInt32(0, true);
+  if (len < 0) kerr(EINVAL);
+  let out: Uint8Array;
+  if (name === SO_PEERCRED) {
+    const c = s.peerCred ?? { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID };
+    out = new Uint8Array(ucred.size);
+    ucred.write(new DataView(out.buffer), 0, { pid: c.pid, uid: c.uid, gid: c.gid });
+  } else {
+    let v: number;
+    switch (name) {
+      case SO_TYPE: v = s.type; break;
+      case SO_ERROR: v = s.err; s.err = 0; break;
+      case SO_SNDBUF: v = s.sndbuf; break;
+      case SO_RCVBUF: v = s.rcvbuf; break;
+      case SO_PASSCRED: v = s.passcred ? 1 : 0; break;
+      case SO_REUSEADDR: v = s.opts.get(SO_REUSEADDR) ?? 0; break;
+      case SO_DOMAIN: v = AF_UNIX; break;
+      case SO_PROTOCOL: v = 0; break;
+      case SO_ACCEPTCONN: v = s.state === "listening" ? 1 : 0; break;
+      case SO_KEEPALIVE: case SO_PRIORITY: case SO_REUSEPORT: case SO_BROADCAST: v = s.opts.get(name) ?? 0; break;
+      case SO_RCVLOWAT: case SO_SNDLOWAT: v = 1; break;
+      default: return kerr(ENOPROTOOPT);
+    }
+    out = new Uint8Array(4);
+    new DataView(out.buffer).setInt32(0, v, true);
+  }
+  const n = Math.min(len, out.length);
+  m.write(va, out.subarray(0, n));
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setInt32(0, n, true);
+  m.write(lenVa, b);
+  return 0;
+}
+
+function setsockopt(t: Task, fd: number, level: number, name: number, va: number, len: number): number {
+  const { s } = sockOf(t, fd);
+  if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
+  if (name === SO_LINGER || name === SO_RCVTIMEO || name === SO_SNDTIMEO) { um(t).read(va, len); return 0; }
+  if (len < 4) kerr(EINVAL);
+  const v = new DataView(um(t).read(va, 4).buffer).getInt32(0, true);
+  switch (name) {
+    case SO_SNDBUF: case SO_SNDBUFFORCE: s.sndbuf = Math.max(Math.min(v >>> 0, WMEM_MAX) * 2, SOCK_MIN_SNDBUF); break;
+    case SO_RCVBUF: case SO_RCVBUFFORCE: s.rcvbuf = Math.max(Math.min(v >>> 0, WMEM_MAX) * 2, SOCK_MIN_RCVBUF); break;
+    case SO_PASSCRED: s.passcred = v !== 0; break;
+    case SO_REUSEADDR: case SO_KEEPALIVE: case SO_PRIORITY: case SO_REUSEPORT: case SO_BROADCAST: s.opts.set(name, v ? 1 : 0); break;
+    case SO_RCVLOWAT: case SO_SNDLOWAT: break;
+    default: kerr(ENOPROTOOPT);
+  }
+  return 0;
+}
+
+interface Msg { name: number; namelen: number; iov: Iov[]; control: number; controllen: number }
+
+function readMsg(t: Task, va: number): Msg {
+  const dv = new DataView(um(t).read(va, msghdr.size).buffer);
+  return {
+    name: msghdr.get(dv, 0, "msg_name"),
+    namelen: msghdr.get(dv, 0, "msg_namelen"),
+    iov: readIov(t, msghdr.get(dv, 0, "msg_iov"), Number(msghdr.getBig(dv, 0, "msg_iovlen"))),
+    control: msghdr.get(dv, 0, "msg_control"),
+    controllen: Number(msghdr.getBig(dv, 0, "msg_controllen")),
+  };
+}
+
+function setU32(t: Task, va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); um(t).write(va, b); }
+function setU64(t: Task, va: number, v: number): void { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); um(t).write(va, b); }
+
+defineSyscalls({
+  socket: [(t, domain, type, protocol) => {
+    const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
+    const s = new UnixSocket(base, peerCredOf(t));
+    return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
+  }, "partial", "AF_UNIX only; other families are EAFNOSUPPORT"],
+  socketpair: [(t, domain, type, protocol, sv) => {
+    const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
+    const c = peerCredOf(t);
+    const a = new UnixSocket(base, c), b = new UnixSocket(base, c);
+    a.peer = b; b.peer = a;
+    a.state = b.state = "connected";
+    a.peerCred = c; b.peerCred = c;
+    const fa = install(t, socketFile(a, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
+    let fb: number;
+    try { fb = install(t, socketFile(b, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0); } catch (e) { t.files.close(fa); throw e; }
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setInt32(0, fa, true);
+    new DataView(out.buffer).setInt32(4, fb, true);
+    try { um(t).write(sv, out); } catch (e) { t.files.close(fa); t.files.close(fb); throw e; }
+    return 0;
+  }, "partial", "AF_UNIX only"],
+  bind: [(t, fd, va, len) => { const { s } = sockOf(t, fd); bind(t, s, readAddr(t, va, len)); return 0; },
+    "partial", "AF_UNIX only: filesystem paths (a socket inode) and abstract names"],
+  listen: [(t, fd, backlog) => { sockOf(t, fd).s.listen(backlog | 0); return 0; }, "partial", "AF_UNIX only"],
+  accept: [(t, fd, va, lenVa) => accept(t, fd, va, lenVa, 0), "partial", "AF_UNIX only"],
+  accept4: [(t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, flags | 0), "partial", "AF_UNIX only"],
+  connect: [(t, fd, va, len) => connect(t, fd, va, len | 0), "partial", "AF_UNIX only; connects at once while the backlog has room"],
+  getsockname: [(t, fd, va, lenVa) => { const { s } = sockOf(t, fd); putAddr(t, va, lenVa, s.addr ?? UNNAMED); return 0; }, "partial", "AF_UNIX only"],
+  getpeername: [(t, fd, va, lenVa) => {
+    const { s } = sockOf(t, fd);
+    if (s.state !== "connected" || !s.peer) kerr(ENOTCONN);
+    putAddr(t, va, lenVa, s.peer.addr ?? UNNAMED);
+    return 0;
+  }, "partial", "AF_UNIX only"],
+  sendto: [(t, fd, buf, len, flags, to, tolen) => {
+    if ((len | 0) < 0) kerr(EINVAL);
+    const data = len ? um(t).read(buf, Math.min(len, MAX_RW)) : new Uint8Array(0);
+    return send(t, fd, data, flags | 0, to, tolen | 0, 0, 0);
+  }, "partial", "AF_UNIX only"],
+  recvfrom: [(t, fd, buf, len, flags, from, fromLenVa) => {
+    const { f, s } = sockOf(t, fd);
+    const out = recv(t, f, s, [{ base: buf, len: Math.min(len, MAX_RW) }], flags | 0);
+    if (!out) return BLOCK;
+    if (out.res.fds) out.res.fds.forEach((x) => x.put());
+    if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
+    return out.ret;
+  }, "partial", "AF_UNIX only"],
+  sendmsg: [(t, fd, va, flags) => {
+    const msg = readMsg(t, va);
+    return send(t, fd, gather(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
+  }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
+  recvmsg: [(t, fd, va, flags) => {
+    const { f, s } = sockOf(t, fd);
+    const msg = readMsg(t, va);
+    const out = recv(t, f, s, msg.iov, flags | 0);
+    if (!out) return BLOCK;
+    const ctl = putControl(t, s, out.res, msg.control, msg.controllen, flags | 0);
+    if (msg.name) {
+      const a = out.res.from ?? new Uint8Array(0);
+      if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
+      setU32(t, va + msghdr.offsetOf("msg_namelen"), a.length);
+    }
+    setU64(t, va + msghdr.offsetOf("msg_controllen"), ctl.used);
+    setU32(t, va + msghdr.offsetOf("msg_flags"), out.msgFlags | ctl.flags | (flags & MSG_CMSG_CLOEXEC));
+    return out.ret;
+  }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
+  shutdown: [(t, fd, how) => { sockOf(t, fd).s.shutdown(how | 0); return 0; }, "partial", "AF_UNIX only"],
+  setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, level | 0, name | 0, va, len | 0),
+    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED; SO_REUSEADDR, SO_KEEPALIVE, timeouts, linger accepted and ignored"],
+  getsockopt: [(t, fd, level, name, va, lenVa) => getsockopt(t, fd, level | 0, name | 0, va, lenVa),
+    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR"],
+});
