@@ -11,6 +11,7 @@
 // to a program ("|...") is not supported: no dump.
 
 import { KernelError } from "./errors.js";
+import { EM_RISCV, ET_CORE, PT_LOAD, PT_NOTE, NT_PRSTATUS, NT_PRFPREG, NT_PRPSINFO, NT_AUXV, NT_SIGINFO, NT_FILE } from "../abi/elf.js";
 import { X_REGS, F_REGS, PC, FCSR } from "../arch/riscv64/layout.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
 import { PAGE_SIZE } from "../mm/phys.js";
@@ -22,16 +23,6 @@ import { isReg } from "../fs/inode.js";
 import type { Kernel } from "./kernel.js";
 import type { Task, ThreadGroup } from "./task.js";
 
-const EM_RISCV = 243;
-const ET_CORE = 4;
-const PT_LOAD = 1;
-const PT_NOTE = 4;
-const NT_PRSTATUS = 1;
-const NT_PRFPREG = 2;
-const NT_PRPSINFO = 3;
-const NT_AUXV = 6;
-const NT_SIGINFO = 0x53494749;
-const NT_FILE = 0x46494c45;
 const PRSTATUS_SIZE = 376; // struct elf_prstatus on riscv64
 const PRPSINFO_SIZE = 136; // struct elf_prpsinfo
 const FPREGS_SIZE = 264; // struct __riscv_d_ext_state (33 u64)
