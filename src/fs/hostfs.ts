@@ -15,9 +15,11 @@
 // stays readable, writable and linkable, and removed at its last close (or
 // when Ghost exits); the guest never sees hidden names. What the host
 // cannot express through Node is refused as a filesystem without the feature
-// would: device nodes and sockets (EPERM), xattrs (EOPNOTSUPP),
-// RENAME_EXCHANGE/RENAME_WHITEOUT (EINVAL); timestamps are set to about a
-// microsecond (Node passes them as a double). Names are the kernel's byte
+// would: device nodes (EPERM), xattrs (EOPNOTSUPP), RENAME_WHITEOUT
+// (EINVAL). RENAME_EXCHANGE is three host renames; timestamps with
+// nanoseconds go through the host's touch(1) (Node passes a double, about a
+// microsecond); FIFOs and sockets are made by mkfifo(1) and a short-lived
+// host listener. Names are the kernel's byte
 // strings (one char per byte) and go to the host as those bytes, so a name
 // that is not UTF-8 survives the round trip.
 
@@ -232,8 +234,8 @@ export class HostInode extends Inode {
       return this.make(name);
     } catch (e) { return hostErr(e); }
   }
-  // Regular files and FIFOs (made by the host's mkfifo(1): Node has no
-  // mkfifo); device nodes and sockets are refused, as on a nodev share.
+  // Regular files, FIFOs (made by the host's mkfifo(1): Node has no mkfifo)
+  // and sockets; device nodes are refused (EPERM), as on a nodev share.
   override mknod(name: string, mode: number, _rdev: number, cred: Cred): Inode {
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) return this.create(name, mode, cred);
@@ -300,8 +302,8 @@ export class HostInode extends Inode {
   }
 
   // Child `name` is about to go (unlink, or rename over it): if it is the last
-  // name of a file that is open, the file moves to a hidden name instead and
-  // true is returned (the name is gone then). Returns the live inode, if any.
+  // name of a file that is open, the file moves to a hidden name instead
+  // (moved: the name is gone then). inode: the live inode, if any.
   private detach(name: string): { inode?: HostInode; moved: boolean } {
     let st: fs.BigIntStats;
     try { st = fs.lstatSync(this.child(name), { bigint: true }); } catch { return { moved: false }; }
