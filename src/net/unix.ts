@@ -74,6 +74,9 @@ export class UnixSocket {
   passcred = false;
   sndbuf = UNIX_SNDBUF;
   rcvbuf = UNIX_SNDBUF;
+  // SO_RCVTIMEO/SO_SNDTIMEO in ns: null waits for good; 0 does not wait.
+  rcvtimeo: number | null = null;
+  sndtimeo: number | null = null;
   err = 0;
   peerCred: Ucred | null = null;
   readonly opts = new Map<number, number>(); // options kept only to be read back

@@ -10,11 +10,12 @@ import {
   AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET,
   SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL,
   SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY,
-  SO_REUSEPORT, SO_BROADCAST, SO_RCVLOWAT, SO_SNDLOWAT, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD, MSG_DONTWAIT,
+  SO_REUSEPORT, SO_BROADCAST, SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD, MSG_DONTWAIT,
   MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC, msghdr, cmsghdr, ucred, iovec,
   CMSG_DATA_OFFSET, CMSG_ALIGN, CMSG_LEN, CMSG_SPACE, UIO_MAXIOV, sockaddr_un,
 } from "../abi/socket.js";
 import { AT_FDCWD } from "../abi/fcntl.js";
+import { EDOM, EINTR } from "../abi/errno.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
@@ -129,7 +130,10 @@ function accept(t: Task, fd: number, addrVa: number, lenVa: number, flags: numbe
   const { f, s } = sockOf(t, fd);
   let server: UnixSocket;
   try { server = s.accept(); } catch (e) {
-    if (e instanceof KernelError && e.errno === EAGAIN && !f.nonblock) { t.sleepOn([s.wq]); return BLOCK; }
+    // accept waits as long as SO_RCVTIMEO allows, as Linux's.
+    const prev = t.restart as { deadline: number | null } | null;
+    const until = e instanceof KernelError && e.errno === EAGAIN && !f.nonblock ? waitUntil(t, s.rcvtimeo, prev) : false;
+    if (until !== false) { t.restart = { deadline: until }; t.sleepOn([s.wq], until ?? undefined); return BLOCK; }
     throw e;
   }
   const nf = socketFile(server, (flags & SOCK_NONBLOCK) !== 0);
@@ -184,7 +188,22 @@ function readControl(t: Task, va: number, len: number): { fds: File[] | null; cr
   return out;
 }
 
-interface SendProgress { sent: number }
+interface SendProgress { sent: number; deadline: number | null }
+
+// A blocking socket call that would wait: false when it must not (a zero
+// timeout, or its SO_*TIMEO deadline passed), else the deadline to sleep to
+// (null: none), fixed at the first wait of this call.
+function waitUntil(t: Task, timeo: number | null, prev: { deadline: number | null } | null): number | null | false {
+  if (timeo === 0) return false;
+  if (prev && prev.deadline !== null) {
+    if (t.k.clock.monotonic() >= prev.deadline) return false;
+    t.restartCode = EINTR;
+    return prev.deadline;
+  }
+  // With a timeout, a signal ends the call with EINTR, never a restart (signal(7)).
+  if (timeo !== null) t.restartCode = EINTR;
+  return timeo === null ? null : t.k.clock.monotonic() + timeo;
+}
 
 function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number, toLen: number, ctrlVa: number, ctrlLen: number): number {
   const { f, s } = sockOf(t, fd);
@@ -209,10 +228,11 @@ function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;
         if (e.errno === EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
-        if (e.errno === EAGAIN && !nonblock) {
-          t.restart = { sent: done } satisfies SendProgress;
+        const until = e.errno === EAGAIN && !nonblock ? waitUntil(t, s.sndtimeo, progress) : false;
+        if (until !== false) {
+          t.restart = { sent: done, deadline: until } satisfies SendProgress;
           t.partialResult = done || null;
-          t.sleepOn(s.blockedOn && s.blockedOn !== s ? [s.wq, s.blockedOn.wq] : [s.wq]);
+          t.sleepOn(s.blockedOn && s.blockedOn !== s ? [s.wq, s.blockedOn.wq] : [s.wq], until ?? undefined);
           return BLOCK;
         }
         if (done > 0) return done;
@@ -263,7 +283,7 @@ function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
 }
 
 interface RecvOut { ret: number; res: RecvResult; msgFlags: number }
-interface RecvProgress { got: number }
+interface RecvProgress { got: number; deadline: number | null }
 
 // Receives into iov; null when the task now sleeps (the syscall is retried,
 // and MSG_WAITALL goes on from the bytes it already has).
@@ -271,16 +291,18 @@ function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvO
   const total = iov.reduce((n, v) => n + v.len, 0);
   const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
   const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
-  let got = (t.restart as RecvProgress | null)?.got ?? 0;
+  const progress = t.restart as RecvProgress | null;
+  let got = progress?.got ?? 0;
   let first: RecvResult | null = null;
   for (;;) {
     const buf = new Uint8Array(total - got);
     let res: RecvResult;
     try { res = s.recv(buf, flags); } catch (e) {
-      if (e instanceof KernelError && e.errno === EAGAIN && !nonblock) {
-        t.restart = { got } satisfies RecvProgress;
+      const until = e instanceof KernelError && e.errno === EAGAIN && !nonblock ? waitUntil(t, s.rcvtimeo, progress) : false;
+      if (until !== false) {
+        t.restart = { got, deadline: until } satisfies RecvProgress;
         t.partialResult = got || null;
-        t.sleepOn([s.wq]);
+        t.sleepOn([s.wq], until ?? undefined);
         return null;
       }
       if (got > 0) break;
@@ -346,7 +368,13 @@ function getsockopt(t: Task, fd: number, level: number, name: number, va: number
   const len = new DataView(m.read(lenVa, 4).buffer).getInt32(0, true);
   if (len < 0) kerr(EINVAL);
   let out: Uint8Array;
-  if (name === SO_PEERCRED) {
+  if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
+    const ns = (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW ? s.rcvtimeo : s.sndtimeo) ?? 0;
+    out = new Uint8Array(16);
+    const dv = new DataView(out.buffer);
+    dv.setBigInt64(0, BigInt(Math.floor(ns / 1e9)), true);
+    dv.setBigInt64(8, BigInt(Math.floor((ns % 1e9) / 1000)), true);
+  } else if (name === SO_PEERCRED) {
     const c = s.peerCred ?? { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID };
     out = new Uint8Array(ucred.size);
     ucred.write(new DataView(out.buffer), 0, { pid: c.pid, uid: c.uid, gid: c.gid });
@@ -380,7 +408,17 @@ function getsockopt(t: Task, fd: number, level: number, name: number, va: number
 function setsockopt(t: Task, fd: number, level: number, name: number, va: number, len: number): number {
   const { s } = sockOf(t, fd);
   if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
-  if (name === SO_LINGER || name === SO_RCVTIMEO || name === SO_SNDTIMEO) { um(t).read(va, len); return 0; }
+  if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
+    // struct timeval: {0, 0} waits for good; a negative time does not wait (Linux's sock_set_timeout).
+    if (len < 16) kerr(EINVAL);
+    const dv = new DataView(um(t).read(va, 16).buffer);
+    const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
+    if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
+    const ns = sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
+    if (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW) s.rcvtimeo = ns; else s.sndtimeo = ns;
+    return 0;
+  }
+  if (name === SO_LINGER) { um(t).read(va, len); return 0; }
   if (len < 4) kerr(EINVAL);
   const v = new DataView(um(t).read(va, 4).buffer).getInt32(0, true);
   switch (name) {
@@ -479,7 +517,7 @@ defineSyscalls({
   }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
   shutdown: [(t, fd, how) => { sockOf(t, fd).s.shutdown(how | 0); return 0; }, "partial", "AF_UNIX only"],
   setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, level | 0, name | 0, va, len | 0),
-    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED; SO_REUSEADDR, SO_KEEPALIVE, timeouts, linger accepted and ignored"],
+    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them)"],
   getsockopt: [(t, fd, level, name, va, lenVa) => getsockopt(t, fd, level | 0, name | 0, va, lenVa),
-    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR"],
+    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_RCVTIMEO, SO_SNDTIMEO, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR"],
 });

@@ -1,6 +1,7 @@
 /* unix.c - AF_UNIX sockets: socketpair, bind/listen/accept/connect, names,
  * message boundaries, shutdown, SIGPIPE, SCM_RIGHTS, options, poll. */
 #include "ktest.h"
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -8,7 +9,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static volatile int sigpipes;
 static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
@@ -579,6 +582,76 @@ static void test_errors(void)
     close(s);
 }
 
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static volatile sig_atomic_t alarmed;
+static void on_alarm(int sig) { (void)sig; alarmed = 1; }
+
+/* SO_RCVTIMEO / SO_SNDTIMEO: a blocking call gives up with EAGAIN after the
+ * timeout; the value reads back; a signal with SA_RESTART still ends it with
+ * EINTR (socket calls with a timeout are never restarted). */
+static void test_timeouts(void)
+{
+    int sv[2];
+    CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair for timeouts");
+    struct timeval tv = {0, 150000}, got = {0, 0};
+    socklen_t len = sizeof got;
+    CHECK_OK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), "set SO_RCVTIMEO 150 ms");
+    CHECK(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &len) == 0 && len == sizeof got && got.tv_sec == 0 &&
+              got.tv_usec >= 148000 && got.tv_usec <= 152000,
+          "SO_RCVTIMEO reads back (to a tick)");
+    char b[8];
+    long long t0 = mono_ms();
+    ssize_t n = recv(sv[0], b, sizeof b, 0);
+    int e = errno;
+    long long took = mono_ms() - t0;
+    kt_check(n == -1 && e == EAGAIN && took >= 140 && took < 5000, "a recv with nothing to read gives up with EAGAIN after the timeout",
+             "got %zd errno %d after %lld ms", n, e, took);
+    struct timeval bad = {0, 1000000};
+    CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &bad, sizeof bad), EDOM, "tv_usec of a million is EDOM");
+    CHECK_ERR(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, 8), EINVAL, "a short timeval is EINVAL");
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    struct timeval longer = {5, 0};
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &longer, sizeof longer);
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    t0 = mono_ms();
+    n = recv(sv[0], b, sizeof b, 0);
+    e = errno;
+    took = mono_ms() - t0;
+    kt_check(n == -1 && e == EINTR && alarmed && took < 4000, "a signal ends a recv with a timeout with EINTR despite SA_RESTART",
+             "got %zd errno %d after %lld ms", n, e, took);
+    signal(SIGALRM, SIG_DFL);
+
+    /* fill the sender's buffer, then a send with SO_SNDTIMEO times out */
+    int small = 4096;
+    setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    fcntl(sv[1], F_SETFL, O_NONBLOCK);
+    static char fill[65536];
+    while (send(sv[1], fill, sizeof fill, 0) > 0)
+        ;
+    fcntl(sv[1], F_SETFL, 0);
+    CHECK_OK(setsockopt(sv[1], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), "set SO_SNDTIMEO 150 ms");
+    t0 = mono_ms();
+    n = send(sv[1], fill, sizeof fill, 0);
+    e = errno;
+    took = mono_ms() - t0;
+    kt_check(n == -1 && e == EAGAIN && took >= 140 && took < 5000, "a send into a full buffer gives up with EAGAIN after the timeout",
+             "got %zd errno %d after %lld ms", n, e, took);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     const char *dir = kt_mktemp("unix");
@@ -591,6 +664,7 @@ int main(void)
     test_abstract();
     test_rights();
     test_errors();
+    test_timeouts();
     kt_cleanup();
     return kt_done();
 }
