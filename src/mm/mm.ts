@@ -146,12 +146,19 @@ export class AddressSpace {
   private mergeAround(i: number): void {
     if (i + 1 < this.vmas.length && this.vmas[i].canMerge(this.vmas[i + 1])) {
       this.vmas[i].end = this.vmas[i + 1].end;
-      this.vmas.splice(i + 1, 1);
+      this.dropMerged(this.vmas.splice(i + 1, 1)[0]);
     }
     if (i > 0 && this.vmas[i - 1].canMerge(this.vmas[i])) {
       this.vmas[i - 1].end = this.vmas[i].end;
-      this.vmas.splice(i, 1);
+      this.dropMerged(this.vmas.splice(i, 1)[0]);
     }
+  }
+
+  // A VMA merged into its neighbour: its hold on shared anonymous pages goes
+  // (the neighbour holds them), as Linux closes the vma it merged away.
+  private dropMerged(v: Vma): void {
+    const s = v.sharedAnon;
+    if (s) { s.refs--; s.onUnref?.(); }
   }
 
   // Splits VMAs so that none straddles start or end; returns the index range inside.
@@ -188,7 +195,7 @@ export class AddressSpace {
 
   mmap(addr: number, len: number, prot: number, opts: {
     fixed?: boolean; noReplace?: boolean; shared?: boolean; source?: MapSource | null; offset?: number;
-    growsDown?: boolean; name?: string; fileEnd?: number;
+    growsDown?: boolean; name?: string; fileEnd?: number; sharedAnon?: SharedAnon;
   }): number {
     if (len <= 0) kerr(EINVAL);
     len = pageUp(len);
@@ -206,7 +213,10 @@ export class AddressSpace {
     const source = opts.source ?? null;
     const vma = new Vma(start, start + len, prot, !!opts.shared, source, opts.offset ?? 0,
       opts.fileEnd ?? Infinity, opts.name ?? "", !!opts.growsDown);
-    if (opts.shared && !source) { vma.sharedAnon = new SharedAnon(); vma.sharedAnon.refs = 1; }
+    if (opts.shared && !source) {
+      vma.sharedAnon = opts.sharedAnon ?? new SharedAnon();
+      vma.sharedAnon.refs++;
+    }
     if (this.lockFuture) vma.locked = true;
     this.insert(vma);
     return start;
@@ -227,10 +237,14 @@ export class AddressSpace {
     // Shared file pages stay cached (as Linux's page cache); memory pressure trims them.
     if (v.shared && v.source) this.phys.cache.writeBack(v.source.key);
     const s = v.sharedAnon;
-    if (s && --s.refs === 0) {
-      for (const pa of s.pages.values()) this.phys.put(pa);
-      s.pages.clear();
-    }
+    if (s && --s.refs === 0) this.freeShared(s);
+    s?.onUnref?.();
+  }
+
+  // Gives back the pages of shared anonymous memory nothing maps or holds.
+  freeShared(s: SharedAnon): void {
+    for (const pa of s.pages.values()) this.phys.put(pa);
+    s.pages.clear();
   }
 
   // mremap: resize a mapping in place, or move it (its pages move with it, not copied).

@@ -24,6 +24,10 @@ export interface MapSource {
 export class SharedAnon {
   readonly pages = new Map<number, number>(); // page index → physical address
   refs = 0;
+  // Called when a mapping of it goes (System V shm counts its attaches so).
+  onUnref: (() => void) | null = null;
+  // A System V shm segment's, for shmdt and /proc: its id.
+  shmid = -1;
 }
 
 export class Vma {
@@ -68,6 +72,7 @@ export class Vma {
       this.source === next.source && this.name === next.name && this.growsDown === next.growsDown &&
       this.sharedAnon === next.sharedAnon && this.fileEnd === next.fileEnd &&
       this.dontFork === next.dontFork && this.wipeOnFork === next.wipeOnFork && this.locked === next.locked &&
-      (this.source === null || this.offset + (this.end - this.start) === next.offset);
+      // File and shared anonymous pages are found by offset: it must run on.
+      ((this.source === null && this.sharedAnon === null) || this.offset + (this.end - this.start) === next.offset);
   }
 }

@@ -17,5 +17,6 @@ import "./sys_fsextra.js";
 import "./sys_system.js";
 import "./sys_syslog.js";
 import "./sys_misc.js";
+import "./sys_ipc.js";
 import "./sys_sched.js";
 import "./sys_socket.js";

@@ -1,0 +1,246 @@
+// System V shared memory: shmget, shmat, shmdt, shmctl (IPC_STAT, IPC_SET,
+// IPC_RMID, IPC_INFO, SHM_INFO, SHM_STAT, SHM_LOCK/UNLOCK). A segment is
+// shared anonymous memory (the pages MAP_SHARED|MAP_ANONYMOUS uses); every
+// mapping of it is an attach (as Linux counts them: fork and splits too). A
+// segment marked for removal goes when its last attach does. Semaphores and
+// message queues are not implemented (ENOSYS).
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
+import { KernelError } from "../kernel/errors.js";
+import {
+  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
+  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMNI, SHMMAX, SHMALL,
+  ipc64_perm, shmid64_ds,
+} from "../abi/ipc.js";
+import { PROT_READ, PROT_WRITE, PROT_EXEC, SharedAnon } from "../mm/vma.js";
+import { PAGE_SIZE } from "../mm/phys.js";
+import { pageUp, TASK_SIZE } from "../mm/mm.js";
+import { defineSyscalls, declareEnosys } from "./table.js";
+import { um } from "./util.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { Task } from "../kernel/task.js";
+
+const SEQ_MULTIPLIER = 32768; // ids are seq * SEQ_MULTIPLIER + index, as Linux's
+const CAP_IPC_OWNER = 15n, CAP_SYS_ADMIN = 21n, CAP_IPC_LOCK = 14n;
+const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
+
+interface Segment {
+  id: number; index: number; key: number; size: number; anon: SharedAnon;
+  uid: number; gid: number; cuid: number; cgid: number; mode: number; seq: number;
+  atime: number; dtime: number; ctime: number; cpid: number; lpid: number;
+  removed: boolean; // IPC_RMID: goes with its last attach
+}
+
+class ShmSpace {
+  readonly byIndex = new Map<number, Segment>();
+  private seq = 0;
+  constructor(readonly k: Kernel) {}
+
+  find(id: number): Segment {
+    if (id < 0) kerr(EINVAL);
+    const s = this.byIndex.get(id % SEQ_MULTIPLIER);
+    if (!s || s.id !== id) kerr(EINVAL);
+    return s;
+  }
+  byKey(key: number): Segment | undefined {
+    for (const s of this.byIndex.values()) if (s.key === key && !s.removed) return s;
+    return undefined;
+  }
+  create(t: Task, key: number, size: number, mode: number): Segment {
+    let index = 0;
+    while (this.byIndex.has(index)) index++;
+    if (index >= SHMMNI) kerr(ENOSPC);
+    const seq = this.seq++ % 0x10000;
+    const now = Math.floor(this.k.clock.realtime() / 1e9);
+    const anon = new SharedAnon();
+    anon.refs = 1; // the segment's own hold
+    const s: Segment = {
+      id: seq * SEQ_MULTIPLIER + index, index, key, size, anon, seq,
+      uid: t.cred.euid, gid: t.cred.egid, cuid: t.cred.euid, cgid: t.cred.egid, mode: mode & 0o777,
+      atime: 0, dtime: 0, ctime: now, cpid: t.tg.pid, lpid: 0, removed: false,
+    };
+    anon.shmid = s.id;
+    anon.onUnref = () => {
+      s.dtime = Math.floor(this.k.clock.realtime() / 1e9);
+      if (s.removed && s.anon.refs === 1) this.destroy(s);
+    };
+    this.byIndex.set(index, s);
+    return s;
+  }
+  // The segment's own hold goes; its pages go with the last attach.
+  destroy(s: Segment): void {
+    this.byIndex.delete(s.index);
+    if (--s.anon.refs === 0) {
+      for (const pa of s.anon.pages.values()) this.k.phys.put(pa);
+      s.anon.pages.clear();
+    }
+  }
+}
+
+const spaces = new WeakMap<Kernel, ShmSpace>();
+function space(k: Kernel): ShmSpace {
+  let s = spaces.get(k);
+  if (!s) { s = new ShmSpace(k); spaces.set(k, s); }
+  return s;
+}
+
+// Attaches: every mapping holds the pages, and so does the segment itself.
+const nattch = (s: Segment) => s.anon.refs - 1;
+const lockedSegs = new WeakSet<Segment>(); // SHM_LOCK: reported; Ghost never swaps
+
+// Linux's ipcperms: the owner's, group's or others' bits, or CAP_IPC_OWNER.
+function allowed(t: Task, s: Segment, want: number): boolean {
+  if (capable(t, CAP_IPC_OWNER)) return true;
+  const c = t.cred;
+  let bits = s.mode;
+  if (c.euid === s.uid || c.euid === s.cuid) bits >>= 6;
+  else if (c.egid === s.gid || c.egid === s.cgid || c.groups.includes(s.gid)) bits >>= 3;
+  return (want & ~bits & 0o7) === 0;
+}
+
+function shmget(t: Task, key: number, size: number, flags: number): number {
+  const sp = space(t.k);
+  if (key !== IPC_PRIVATE) {
+    const s = sp.byKey(key);
+    if (s) {
+      if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
+      if (size > s.size) kerr(EINVAL);
+      if (!allowed(t, s, (flags >> 6) | (flags >> 3) | flags)) kerr(EACCES);
+      return s.id;
+    }
+    if (!(flags & IPC_CREAT)) kerr(ENOENT);
+  }
+  if (size < SHMMIN || size > SHMMAX) kerr(EINVAL);
+  if (pageUp(size) / PAGE_SIZE > SHMALL) kerr(ENOSPC);
+  return sp.create(t, key, size, flags).id;
+}
+
+function shmat(t: Task, id: number, addr: number, flags: number): number {
+  const s = space(t.k).find(id);
+  let at = addr;
+  if (at % PAGE_SIZE) {
+    if (!(flags & SHM_RND)) kerr(EINVAL);
+    at -= at % PAGE_SIZE; // SHMLBA is a page on riscv64
+  }
+  if ((flags & SHM_REMAP) && !at) kerr(EINVAL);
+  const ro = (flags & SHM_RDONLY) !== 0;
+  const prot = PROT_READ | (ro ? 0 : PROT_WRITE) | (flags & SHM_EXEC ? PROT_EXEC : 0);
+  if (!allowed(t, s, ro ? 4 : 6)) kerr(EACCES);
+  const len = pageUp(s.size);
+  if (at && at + len > TASK_SIZE) kerr(EINVAL);
+  let va: number;
+  try {
+    va = t.mm.mmap(at, len, prot, {
+      fixed: at !== 0 && (flags & SHM_REMAP) !== 0, noReplace: at !== 0 && !(flags & SHM_REMAP),
+      shared: true, sharedAnon: s.anon, name: `/SYSV${(s.key >>> 0).toString(16).padStart(8, "0")} (deleted)`,
+    });
+  } catch (e) {
+    if (e instanceof KernelError && e.errno === EEXIST) kerr(EINVAL); // the range is in use
+    throw e;
+  }
+  s.atime = Math.floor(t.k.clock.realtime() / 1e9);
+  s.lpid = t.tg.pid;
+  return va;
+}
+
+// shmdt: every mapping of the segment attached at addr, as far as the segment reaches.
+function shmdt(t: Task, addr: number): number {
+  if (addr % PAGE_SIZE) kerr(EINVAL);
+  const mm = t.mm;
+  const first = mm.vmas.find((v) => v.start === addr && v.sharedAnon && v.sharedAnon.shmid >= 0 && v.offset === 0);
+  if (!first) kerr(EINVAL);
+  const anon = first.sharedAnon!;
+  const s = space(t.k).byIndex.get(anon.shmid % SEQ_MULTIPLIER);
+  const end = addr + pageUp(s?.size ?? first.end - first.start);
+  if (s) s.lpid = t.tg.pid;
+  for (const v of [...mm.vmas]) {
+    if (v.sharedAnon === anon && v.start >= addr && v.start < end && v.offset === v.start - addr) mm.unmap(v.start, v.end - v.start);
+  }
+  return 0;
+}
+
+function writeStat(t: Task, va: number, s: Segment): void {
+  const b = new Uint8Array(shmid64_ds.size);
+  const dv = new DataView(b.buffer);
+  ipc64_perm.write(dv, 0, {
+    key: s.key, uid: s.uid, gid: s.gid, cuid: s.cuid, cgid: s.cgid,
+    mode: s.mode | (s.removed ? SHM_DEST : 0) | (lockedSegs.has(s) ? SHM_LOCKED : 0), seq: s.seq,
+  });
+  shmid64_ds.write(dv, 0, {
+    shm_segsz: s.size, shm_atime: s.atime, shm_dtime: s.dtime, shm_ctime: s.ctime,
+    shm_cpid: s.cpid, shm_lpid: s.lpid, shm_nattch: Math.max(0, nattch(s)),
+  });
+  um(t).write(va, b);
+}
+
+
+function shmctl(t: Task, id: number, cmd: number, va: number): number {
+  const sp = space(t.k);
+  switch (cmd) {
+    case IPC_INFO: case SHM_INFO: {
+      // struct shminfo64 / shm_info: the limits, or what is in use.
+      const b = new Uint8Array(cmd === IPC_INFO ? 80 : 48);
+      const dv = new DataView(b.buffer);
+      if (cmd === IPC_INFO) {
+        dv.setBigUint64(0, BigInt(SHMMAX), true); dv.setBigUint64(8, BigInt(SHMMIN), true);
+        dv.setBigUint64(16, BigInt(SHMMNI), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, BigInt(SHMALL), true);
+      } else {
+        let pages = 0, rss = 0;
+        for (const s of sp.byIndex.values()) { pages += pageUp(s.size) / PAGE_SIZE; rss += s.anon.pages.size; }
+        dv.setInt32(0, sp.byIndex.size, true);
+        dv.setBigUint64(8, BigInt(pages), true);
+        dv.setBigUint64(16, BigInt(rss), true);
+      }
+      um(t).write(va, b);
+      return Math.max(-1, ...[...sp.byIndex.keys()]);
+    }
+    case SHM_STAT: case SHM_STAT_ANY: {
+      const s = sp.byIndex.get(id);
+      if (!s) kerr(EINVAL);
+      if (cmd === SHM_STAT && !allowed(t, s, 4)) kerr(EACCES);
+      writeStat(t, va, s);
+      return s.id;
+    }
+  }
+  const s = sp.find(id);
+  switch (cmd) {
+    case IPC_STAT:
+      if (!allowed(t, s, 4)) kerr(EACCES);
+      writeStat(t, va, s);
+      return 0;
+    case IPC_SET: case IPC_RMID: {
+      // The owner, the creator, or CAP_SYS_ADMIN.
+      if (t.cred.euid !== s.uid && t.cred.euid !== s.cuid && !capable(t, CAP_SYS_ADMIN)) kerr(EPERM);
+      if (cmd === IPC_SET) {
+        const dv = new DataView(um(t).read(va, shmid64_ds.size).buffer);
+        s.uid = ipc64_perm.get(dv, 0, "uid");
+        s.gid = ipc64_perm.get(dv, 0, "gid");
+        s.mode = (s.mode & ~0o777) | (ipc64_perm.get(dv, 0, "mode") & 0o777);
+        s.ctime = Math.floor(t.k.clock.realtime() / 1e9);
+        return 0;
+      }
+      s.removed = true;
+      s.key = IPC_PRIVATE; // a removed segment's key is free again
+      if (s.anon.refs === 1) sp.destroy(s);
+      return 0;
+    }
+    case SHM_LOCK: case SHM_UNLOCK:
+      if (!capable(t, CAP_IPC_LOCK) && t.cred.euid !== s.uid && t.cred.euid !== s.cuid) kerr(EPERM);
+      if (cmd === SHM_LOCK) lockedSegs.add(s); else lockedSegs.delete(s);
+      return 0;
+    default:
+      return kerr(EINVAL);
+  }
+}
+
+defineSyscalls({
+  shmget: (t, key, size, flags) => shmget(t, key | 0, size, flags | 0),
+  shmat: (t, id, addr, flags) => shmat(t, id | 0, addr, flags | 0),
+  shmdt: (t, addr) => shmdt(t, addr),
+  shmctl: (t, id, cmd, va) => shmctl(t, id | 0, cmd | 0, va),
+});
+
+for (const name of ["semget", "semctl", "semop", "semtimedop", "msgget", "msgctl", "msgsnd", "msgrcv"]) {
+  declareEnosys(name, "System V semaphores and message queues are not implemented");
+}
