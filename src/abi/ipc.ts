@@ -39,3 +39,66 @@ export const shmid64_ds = struct("struct shmid64_ds", 112, {
   shm_segsz: [48, "u64"], shm_atime: [56, "i64"], shm_dtime: [64, "i64"], shm_ctime: [72, "i64"],
   shm_cpid: [80, "i32"], shm_lpid: [84, "i32"], shm_nattch: [88, "u64"],
 });
+
+// Semaphores (include/uapi/linux/sem.h).
+export const SEM_UNDO = 0x1000;
+export const GETPID = 11;
+export const GETVAL = 12;
+export const GETALL = 13;
+export const GETNCNT = 14;
+export const GETZCNT = 15;
+export const SETVAL = 16;
+export const SETALL = 17;
+export const SEM_STAT = 18;
+export const SEM_INFO = 19;
+export const SEM_STAT_ANY = 20;
+export const SEMMNI = 32000;
+export const SEMMSL = 32000;
+export const SEMMNS = SEMMNI * SEMMSL;
+export const SEMOPM = 500;
+export const SEMVMX = 32767;
+export const SEMAEM = SEMVMX;
+export const SEMUME = SEMOPM;
+export const SEMMNU = SEMMNS;
+export const SEMMAP = SEMMNS;
+
+/** struct sembuf. */
+export const sembuf = struct("struct sembuf", 6, { sem_num: [0, "u16"], sem_op: [2, "i16"], sem_flg: [4, "i16"] }, 2);
+
+/** struct semid64_ds (64-bit); sem_perm is an ipc64_perm at 0. */
+export const semid64_ds = struct("struct semid64_ds", 88, {
+  sem_otime: [48, "i64"], sem_ctime: [56, "i64"], sem_nsems: [64, "u64"],
+});
+
+// Message queues (include/uapi/linux/msg.h; asm-generic msgbuf.h, 64-bit).
+export const MSG_STAT = 11;
+export const MSG_INFO = 12;
+export const MSG_STAT_ANY = 13;
+export const MSG_NOERROR = 0o10000; // msgrcv: truncate a message longer than the buffer
+export const MSG_EXCEPT = 0o20000; // msgrcv: the first message not of the given type
+export const MSG_COPY = 0o40000; // msgrcv: copy the message at an index, leave it queued
+export const MSGMNI = 32000; // queues
+export const MSGMAX = 8192; // bytes in one message
+export const MSGMNB = 16384; // default bytes a queue holds (msg_qbytes)
+export const MSGSSZ = 16;
+export const MSGPOOL = (MSGMNI * MSGMNB) / 1024; // kbytes
+export const MSGTQL = MSGMNB;
+export const MSGMAP = MSGMNB;
+export const MSGSEG = Math.min((MSGPOOL * 1024) / MSGSSZ, 0xffff);
+
+/** struct msgbuf: a long mtype, then mtext[] (flexible) at MSGBUF_MTEXT. */
+export const msgbuf = struct("struct msgbuf", 8, { mtype: [0, "i64"] });
+export const MSGBUF_MTEXT = 8;
+
+/** struct msqid64_ds (64-bit: no _high time words); msg_perm is an ipc64_perm at 0. */
+export const msqid64_ds = struct("struct msqid64_ds", 120, {
+  msg_stime: [48, "i64"], msg_rtime: [56, "i64"], msg_ctime: [64, "i64"],
+  msg_cbytes: [72, "u64"], msg_qnum: [80, "u64"], msg_qbytes: [88, "u64"],
+  msg_lspid: [96, "i32"], msg_lrpid: [100, "i32"],
+});
+
+/** struct msginfo (msgctl IPC_INFO / MSG_INFO). */
+export const msginfo = struct("struct msginfo", 32, {
+  msgpool: [0, "i32"], msgmap: [4, "i32"], msgmax: [8, "i32"], msgmnb: [12, "i32"],
+  msgmni: [16, "i32"], msgssz: [20, "i32"], msgtql: [24, "i32"], msgseg: [28, "u16"],
+}, 4);

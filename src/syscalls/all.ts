@@ -18,5 +18,7 @@ import "./sys_system.js";
 import "./sys_syslog.js";
 import "./sys_misc.js";
 import "./sys_ipc.js";
+import "./sys_sem.js";
 import "./sys_sched.js";
 import "./sys_socket.js";
+import "./sys_msg.js";

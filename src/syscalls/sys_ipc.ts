@@ -2,8 +2,9 @@
 // IPC_RMID, IPC_INFO, SHM_INFO, SHM_STAT, SHM_LOCK/UNLOCK). A segment is
 // shared anonymous memory (the pages MAP_SHARED|MAP_ANONYMOUS uses); every
 // mapping of it is an attach (as Linux counts them: fork and splits too). A
-// segment marked for removal goes when its last attach does. Semaphores and
-// message queues are not implemented (ENOSYS).
+// segment marked for removal goes when its last attach does. Semaphores are
+// in sys_sem.ts, message queues in sys_msg.ts; this file also has what all
+// three share (the permission check).
 
 import { kerr } from "../kernel/errors.js";
 import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
@@ -16,7 +17,7 @@ import {
 import { PROT_READ, PROT_WRITE, PROT_EXEC, SharedAnon } from "../mm/vma.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
-import { defineSyscalls, declareEnosys } from "./table.js";
+import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
@@ -89,14 +90,18 @@ function space(k: Kernel): ShmSpace {
 const nattch = (s: Segment) => s.anon.refs - 1;
 const lockedSegs = new WeakSet<Segment>(); // SHM_LOCK: reported; Ghost never swaps
 
+// The owner and mode of any System V IPC object.
+export interface IpcPerm { uid: number; gid: number; cuid: number; cgid: number; mode: number }
+
 // Linux's ipcperms: the owner's, group's or others' bits, or CAP_IPC_OWNER.
-function allowed(t: Task, s: Segment, want: number): boolean {
-  if (capable(t, CAP_IPC_OWNER)) return true;
+// flags: the access wanted as mode bits (any of the three triples).
+export function allowed(t: Task, s: IpcPerm, flags: number): boolean {
+  const want = (flags >> 6) | (flags >> 3) | flags;
   const c = t.cred;
   let bits = s.mode;
   if (c.euid === s.uid || c.euid === s.cuid) bits >>= 6;
-  else if (c.egid === s.gid || c.egid === s.cgid || c.groups.includes(s.gid)) bits >>= 3;
-  return (want & ~bits & 0o7) === 0;
+  else if (c.egid === s.gid || c.egid === s.cgid || c.groups.includes(s.gid) || c.groups.includes(s.cgid)) bits >>= 3;
+  return (want & ~bits & 0o7) === 0 || capable(t, CAP_IPC_OWNER);
 }
 
 function shmget(t: Task, key: number, size: number, flags: number): number {
@@ -106,7 +111,7 @@ function shmget(t: Task, key: number, size: number, flags: number): number {
     if (s) {
       if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
       if (size > s.size) kerr(EINVAL);
-      if (!allowed(t, s, (flags >> 6) | (flags >> 3) | flags)) kerr(EACCES);
+      if (!allowed(t, s, flags)) kerr(EACCES);
       return s.id;
     }
     if (!(flags & IPC_CREAT)) kerr(ENOENT);
@@ -240,7 +245,3 @@ defineSyscalls({
   shmdt: (t, addr) => shmdt(t, addr),
   shmctl: (t, id, cmd, va) => shmctl(t, id | 0, cmd | 0, va),
 });
-
-for (const name of ["semget", "semctl", "semop", "semtimedop", "msgget", "msgctl", "msgsnd", "msgrcv"]) {
-  declareEnosys(name, "System V semaphores and message queues are not implemented");
-}

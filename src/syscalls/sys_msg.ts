@@ -1,0 +1,292 @@
+// System V message queues: msgget, msgsnd, msgrcv, msgctl (IPC_STAT, IPC_SET,
+// IPC_RMID, IPC_INFO, MSG_INFO, MSG_STAT, MSG_STAT_ANY). The queues live per
+// kernel, ids are seq * 32768 + index as Linux builds them. A full queue parks
+// senders and an empty one receivers on the queue's wait queues; they retry
+// from the start when woken, so a message a sender hands over is simply
+// queued and the woken receiver takes it (Linux's pipelined send, without
+// the direct hand-off).
+
+import { kerr } from "../kernel/errors.js";
+import { WaitQueue } from "../kernel/wait.js";
+import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC, EAGAIN, ENOMSG, E2BIG, EIDRM, ERESTARTNOHAND } from "../abi/errno.js";
+import {
+  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO,
+  MSG_STAT, MSG_INFO, MSG_STAT_ANY, MSG_NOERROR, MSG_EXCEPT, MSG_COPY,
+  MSGMNI, MSGMAX, MSGMNB, MSGSSZ, MSGPOOL, MSGTQL, MSGMAP, MSGSEG,
+  ipc64_perm, msgbuf, MSGBUF_MTEXT, msqid64_ds, msginfo,
+} from "../abi/ipc.js";
+import { defineSyscalls, BLOCK } from "./table.js";
+import { um } from "./util.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { Task } from "../kernel/task.js";
+import { allowed } from "./sys_ipc.js";
+
+const SEQ_MULTIPLIER = 32768; // ids are seq * SEQ_MULTIPLIER + index, as Linux's
+const CAP_SYS_ADMIN = 21n, CAP_SYS_RESOURCE = 24n;
+const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
+const S_IRUGO = 0o444, S_IWUGO = 0o222;
+const LONG_MAX = (1n << 63n) - 1n;
+const INT_MAX = 0x7fff_ffff;
+const INVALID_ID = 0xffff_ffff; // (uid_t)-1: no valid kuid/kgid
+
+interface Message { type: bigint; text: Uint8Array }
+
+interface MsgQueue {
+  id: number; index: number; key: number; seq: number;
+  uid: number; gid: number; cuid: number; cgid: number; mode: number;
+  stime: number; rtime: number; ctime: number; lspid: number; lrpid: number;
+  messages: Message[]; cbytes: number; qbytes: number;
+  removed: boolean;
+  senders: WaitQueue; // parked on a full queue
+  receivers: WaitQueue; // parked waiting for a matching message
+}
+
+// A parked msgsnd/msgrcv remembers its queue, so that its retry after
+// IPC_RMID fails with EIDRM rather than the EINVAL of an unknown id.
+class MsgWait {
+  constructor(readonly q: MsgQueue) {}
+}
+
+class MsgSpace {
+  readonly byIndex = new Map<number, MsgQueue>();
+  private seq = 0;
+  constructor(readonly k: Kernel) {}
+
+  now(): number { return Math.floor(this.k.clock.realtime() / 1e9); }
+
+  find(id: number): MsgQueue {
+    if (id < 0) kerr(EINVAL);
+    const q = this.byIndex.get(id % SEQ_MULTIPLIER);
+    if (!q || q.id !== id) kerr(EINVAL);
+    return q;
+  }
+  byKey(key: number): MsgQueue | undefined {
+    for (const q of this.byIndex.values()) if (q.key === key) return q;
+    return undefined;
+  }
+  create(t: Task, key: number, flags: number): MsgQueue {
+    let index = 0;
+    while (this.byIndex.has(index)) index++;
+    if (index >= MSGMNI) kerr(ENOSPC);
+    const seq = this.seq++ % 0x10000;
+    const q: MsgQueue = {
+      id: seq * SEQ_MULTIPLIER + index, index, key, seq,
+      uid: t.cred.euid, gid: t.cred.egid, cuid: t.cred.euid, cgid: t.cred.egid, mode: flags & 0o777,
+      stime: 0, rtime: 0, ctime: this.now(), lspid: 0, lrpid: 0,
+      messages: [], cbytes: 0, qbytes: MSGMNB, removed: false,
+      senders: new WaitQueue(), receivers: new WaitQueue(),
+    };
+    this.byIndex.set(index, q);
+    return q;
+  }
+  // IPC_RMID: the messages go, and every parked sender and receiver wakes to EIDRM.
+  destroy(q: MsgQueue): void {
+    this.byIndex.delete(q.index);
+    q.removed = true;
+    q.messages = [];
+    q.cbytes = 0;
+    q.senders.wakeAll();
+    q.receivers.wakeAll();
+  }
+}
+
+const spaces = new WeakMap<Kernel, MsgSpace>();
+function space(k: Kernel): MsgSpace {
+  let s = spaces.get(k);
+  if (!s) { s = new MsgSpace(k); spaces.set(k, s); }
+  return s;
+}
+
+
+// The retry of a parked msgsnd/msgrcv whose queue went meanwhile.
+function checkRemovedWhileParked(t: Task): void {
+  if (t.restart instanceof MsgWait && t.restart.q.removed) kerr(EIDRM);
+}
+
+// Parks on one of the queue's wait queues; signals end the wait with EINTR
+// after a handler and restart it otherwise, as Linux's ERESTARTNOHAND.
+function park(t: Task, q: MsgQueue, wq: WaitQueue): number {
+  t.restart = new MsgWait(q);
+  t.restartCode = ERESTARTNOHAND;
+  t.sleepOn([wq]);
+  return BLOCK;
+}
+
+function msgget(t: Task, key: number, flags: number): number {
+  const sp = space(t.k);
+  if (key !== IPC_PRIVATE) {
+    const q = sp.byKey(key);
+    if (q) {
+      if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
+      if (!allowed(t, q, flags)) kerr(EACCES);
+      return q.id;
+    }
+    if (!(flags & IPC_CREAT)) kerr(ENOENT);
+  }
+  return sp.create(t, key, flags).id;
+}
+
+function msgsnd(t: Task, id: number, va: number, size: number, flags: number): number {
+  const m = um(t);
+  const type = m.big64(va + msgbuf.offsetOf("mtype"));
+  if (size > MSGMAX || size < 0 || id < 0) kerr(EINVAL);
+  if (BigInt.asIntN(64, type) < 1n) kerr(EINVAL);
+  const text = m.read(va + MSGBUF_MTEXT, size);
+  checkRemovedWhileParked(t);
+  const q = space(t.k).find(id);
+  if (!allowed(t, q, S_IWUGO)) kerr(EACCES);
+  // It fits while both the bytes and the message count stay within msg_qbytes.
+  if (q.cbytes + size > q.qbytes || q.messages.length + 1 > q.qbytes) {
+    if (flags & IPC_NOWAIT) kerr(EAGAIN);
+    return park(t, q, q.senders);
+  }
+  q.messages.push({ type: BigInt.asIntN(64, type), text });
+  q.cbytes += size;
+  q.lspid = t.tg.pid;
+  q.stime = space(t.k).now();
+  q.receivers.wakeAll();
+  return 0;
+}
+
+type Search = "any" | "equal" | "notEqual" | "lessEqual" | "number";
+
+// Linux's find_msg: the first message that matches; for "lessEqual" the
+// first of the lowest type not above the bound; for "number" (MSG_COPY) the
+// message at that index.
+function findMessage(q: MsgQueue, typ: bigint, how: Search): number {
+  let found = -1, bound = typ;
+  for (let i = 0; i < q.messages.length; i++) {
+    const mt = q.messages[i].type;
+    switch (how) {
+      case "any": return i;
+      case "equal": if (mt === typ) return i; break;
+      case "notEqual": if (mt !== typ) return i; break;
+      case "number": if (BigInt(i) === typ) return i; break;
+      case "lessEqual":
+        if (mt <= bound) {
+          if (mt === 1n) return i;
+          found = i;
+          bound = mt - 1n;
+        }
+        break;
+    }
+  }
+  return found;
+}
+
+function msgrcv(t: Task, id: number, va: number, size: number, typArg: number, flags: number): number {
+  if (id < 0 || size < 0) kerr(EINVAL);
+  const copy = (flags & MSG_COPY) !== 0;
+  if (copy && ((flags & MSG_EXCEPT) || !(flags & IPC_NOWAIT))) kerr(EINVAL);
+  // msgtyp is a long; numbers beyond 2^53 are not exact (a corner no program uses).
+  let typ = BigInt(typArg);
+  let how: Search;
+  if (copy) how = "number";
+  else if (typ === 0n) how = "any";
+  else if (typ < 0n) { typ = typ === -(1n << 63n) ? LONG_MAX : -typ; how = "lessEqual"; }
+  else how = flags & MSG_EXCEPT ? "notEqual" : "equal";
+  checkRemovedWhileParked(t);
+  const sp = space(t.k);
+  const q = sp.find(id);
+  if (!allowed(t, q, S_IRUGO)) kerr(EACCES);
+  const i = findMessage(q, typ, how);
+  if (i < 0) {
+    if (flags & IPC_NOWAIT) kerr(ENOMSG);
+    return park(t, q, q.receivers);
+  }
+  const msg = q.messages[i];
+  if (size < msg.text.length && !(flags & MSG_NOERROR)) kerr(E2BIG);
+  // As Linux: MSG_COPY copies into a buffer of min(msgsz, msgmax) and a longer message does not fit.
+  if (copy && msg.text.length > Math.min(size, MSGMAX)) kerr(EINVAL);
+  const n = Math.min(size, msg.text.length);
+  const out = new Uint8Array(MSGBUF_MTEXT + n);
+  msgbuf.set(new DataView(out.buffer), 0, "mtype", msg.type);
+  out.set(msg.text.subarray(0, n), MSGBUF_MTEXT);
+  um(t).write(va, out);
+  if (!copy) {
+    q.messages.splice(i, 1);
+    q.cbytes -= msg.text.length;
+    q.lrpid = t.tg.pid;
+    q.rtime = sp.now();
+    q.senders.wakeAll();
+  }
+  return n;
+}
+
+function writeStat(t: Task, va: number, q: MsgQueue): void {
+  const b = new Uint8Array(msqid64_ds.size);
+  const dv = new DataView(b.buffer);
+  ipc64_perm.write(dv, 0, { key: q.key, uid: q.uid, gid: q.gid, cuid: q.cuid, cgid: q.cgid, mode: q.mode, seq: q.seq });
+  msqid64_ds.write(dv, 0, {
+    msg_stime: q.stime, msg_rtime: q.rtime, msg_ctime: q.ctime,
+    msg_cbytes: q.cbytes, msg_qnum: q.messages.length, msg_qbytes: q.qbytes,
+    msg_lspid: q.lspid, msg_lrpid: q.lrpid,
+  });
+  um(t).write(va, b);
+}
+
+function msgctl(t: Task, id: number, cmd: number, va: number): number {
+  if (id < 0 || cmd < 0) kerr(EINVAL);
+  const sp = space(t.k);
+  switch (cmd) {
+    case IPC_INFO: case MSG_INFO: {
+      // The limits, or (MSG_INFO) queues, messages and bytes in use in their place.
+      const b = new Uint8Array(msginfo.size);
+      const dv = new DataView(b.buffer);
+      let msgs = 0, bytes = 0;
+      for (const q of sp.byIndex.values()) { msgs += q.messages.length; bytes += q.cbytes; }
+      const info = cmd === MSG_INFO;
+      msginfo.write(dv, 0, {
+        msgpool: info ? sp.byIndex.size : MSGPOOL, msgmap: info ? Math.min(msgs, INT_MAX) : MSGMAP,
+        msgtql: info ? Math.min(bytes, INT_MAX) : MSGTQL,
+        msgmax: MSGMAX, msgmnb: MSGMNB, msgmni: MSGMNI, msgssz: MSGSSZ, msgseg: MSGSEG,
+      });
+      um(t).write(va, b);
+      return Math.max(0, ...sp.byIndex.keys());
+    }
+    case MSG_STAT: case MSG_STAT_ANY: {
+      // By index, not id; returns the id.
+      const q = sp.byIndex.get(id);
+      if (!q) kerr(EINVAL);
+      if (cmd === MSG_STAT && !allowed(t, q, S_IRUGO)) kerr(EACCES);
+      writeStat(t, va, q);
+      return q.id;
+    }
+    case IPC_STAT: {
+      const q = sp.find(id);
+      if (!allowed(t, q, S_IRUGO)) kerr(EACCES);
+      writeStat(t, va, q);
+      return 0;
+    }
+    case IPC_SET: case IPC_RMID: {
+      // As Linux, IPC_SET reads its argument before it looks at the queue.
+      const dv = cmd === IPC_SET ? new DataView(um(t).read(va, msqid64_ds.size).buffer) : null;
+      const q = sp.find(id);
+      // The owner, the creator, or CAP_SYS_ADMIN.
+      if (t.cred.euid !== q.uid && t.cred.euid !== q.cuid && !capable(t, CAP_SYS_ADMIN)) kerr(EPERM);
+      if (!dv) { sp.destroy(q); return 0; }
+      const qbytes = msqid64_ds.getBig(dv, 0, "msg_qbytes");
+      if (qbytes > BigInt(MSGMNB) && !capable(t, CAP_SYS_RESOURCE)) kerr(EPERM);
+      const uid = ipc64_perm.get(dv, 0, "uid"), gid = ipc64_perm.get(dv, 0, "gid");
+      if (uid === INVALID_ID || gid === INVALID_ID) kerr(EINVAL);
+      q.uid = uid;
+      q.gid = gid;
+      q.mode = (q.mode & ~0o777) | (ipc64_perm.get(dv, 0, "mode") & 0o777);
+      q.qbytes = Number(qbytes > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : qbytes);
+      q.ctime = sp.now();
+      // Room or permissions may have changed: parked senders and receivers look again.
+      q.senders.wakeAll();
+      q.receivers.wakeAll();
+      return 0;
+    }
+    default:
+      return kerr(EINVAL);
+  }
+}
+
+defineSyscalls({
+  msgget: (t, key, flags) => msgget(t, key | 0, flags | 0),
+  msgsnd: (t, id, va, size, flags) => msgsnd(t, id | 0, va, size, flags | 0),
+  msgrcv: (t, id, va, size, typ, flags) => msgrcv(t, id | 0, va, size, typ, flags | 0),
+  msgctl: (t, id, cmd, va) => msgctl(t, id | 0, cmd | 0, va),
+});

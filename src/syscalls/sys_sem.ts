@@ -1,0 +1,283 @@
+// System V semaphores: semget, semop, semtimedop, semctl. A semop applies
+// all its operations at once or none: when one would block (a decrement
+// below zero, a wait for zero) the task sleeps on the set and tries the
+// whole list again when the set changes. SEM_UNDO adjustments are kept per
+// process and applied when it exits. With a signal, semop fails with EINTR
+// (never restarted), as on Linux.
+
+import { kerr } from "../kernel/errors.js";
+import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
+import {
+  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
+  GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMMNI, SEMMSL, SEMMNS, SEMOPM, SEMVMX,
+  SEMAEM, SEMUME, SEMMNU, SEMMAP, ipc64_perm, sembuf, semid64_ds,
+} from "../abi/ipc.js";
+import { timespec } from "../abi/time.js";
+import { WaitQueue } from "../kernel/wait.js";
+import { defineSyscalls, BLOCK } from "./table.js";
+import { um } from "./util.js";
+import { allowed, type IpcPerm } from "./sys_ipc.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
+
+const SEQ_MULTIPLIER = 32768;
+const CAP_SYS_ADMIN = 21n;
+
+interface SemSet extends IpcPerm {
+  id: number; index: number; key: number; seq: number;
+  vals: number[]; pids: number[];
+  otime: number; ctime: number;
+  readonly wq: WaitQueue;
+  // Tasks asleep in semop, with the operation each waits on (semncnt, semzcnt).
+  readonly waiting: Map<Task, { num: number; zero: boolean }>;
+  removed: boolean;
+}
+
+class SemSpace {
+  readonly byIndex = new Map<number, SemSet>();
+  // SEM_UNDO adjustments: process → set id → per-semaphore adjustment.
+  readonly undo = new WeakMap<ThreadGroup, Map<number, number[]>>();
+  private seq = 0;
+  constructor(readonly k: Kernel) {
+    // A process's adjustments are applied when it is gone.
+    k.exitHooks.push((tg) => this.exitUndo(tg));
+  }
+  now(): number { return Math.floor(this.k.clock.realtime() / 1e9); }
+  find(id: number): SemSet {
+    if (id < 0) kerr(EINVAL);
+    const s = this.byIndex.get(id % SEQ_MULTIPLIER);
+    if (!s || s.id !== id) kerr(EINVAL);
+    return s;
+  }
+  byKey(key: number): SemSet | undefined {
+    for (const s of this.byIndex.values()) if (s.key === key) return s;
+    return undefined;
+  }
+  create(t: Task, key: number, nsems: number, mode: number): SemSet {
+    let index = 0;
+    while (this.byIndex.has(index)) index++;
+    if (index >= SEMMNI) kerr(ENOSPC);
+    const seq = this.seq++ % 0x10000;
+    const s: SemSet = {
+      id: seq * SEQ_MULTIPLIER + index, index, key, seq,
+      uid: t.cred.euid, gid: t.cred.egid, cuid: t.cred.euid, cgid: t.cred.egid, mode: mode & 0o777,
+      vals: new Array<number>(nsems).fill(0), pids: new Array<number>(nsems).fill(0),
+      otime: 0, ctime: this.now(), wq: new WaitQueue(), waiting: new Map(), removed: false,
+    };
+    this.byIndex.set(index, s);
+    return s;
+  }
+  remove(s: SemSet): void {
+    s.removed = true;
+    this.byIndex.delete(s.index);
+    s.wq.wakeAll(); // sleepers see EIDRM
+  }
+  // Undo entries of a set: changing a value with SETVAL/SETALL clears them.
+  clearUndo(s: SemSet, num: number | null): void {
+    for (const g of this.k.groups.values()) {
+      const adj = this.undo.get(g)?.get(s.id);
+      if (adj) { if (num === null) adj.fill(0); else adj[num] = 0; }
+    }
+  }
+  private exitUndo(tg: ThreadGroup): void {
+    const m = this.undo.get(tg);
+    if (!m) return;
+    this.undo.delete(tg);
+    for (const [id, adj] of m) {
+      const s = this.byIndex.get(id % SEQ_MULTIPLIER);
+      if (!s || s.id !== id) continue;
+      adj.forEach((a, i) => { if (a) { s.vals[i] = Math.min(SEMVMX, Math.max(0, s.vals[i] + a)); s.pids[i] = tg.pid; } });
+      s.wq.wakeAll();
+    }
+  }
+}
+
+const spaces = new WeakMap<Kernel, SemSpace>();
+function space(k: Kernel): SemSpace {
+  let s = spaces.get(k);
+  if (!s) { s = new SemSpace(k); spaces.set(k, s); }
+  return s;
+}
+
+function semget(t: Task, key: number, nsems: number, flags: number): number {
+  const sp = space(t.k);
+  if (nsems < 0 || nsems > SEMMSL) kerr(EINVAL);
+  if (key !== IPC_PRIVATE) {
+    const s = sp.byKey(key);
+    if (s) {
+      if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
+      if (!allowed(t, s, flags)) kerr(EACCES);
+      if (nsems > s.vals.length) kerr(EINVAL);
+      return s.id;
+    }
+    if (!(flags & IPC_CREAT)) kerr(ENOENT);
+  }
+  if (nsems === 0) kerr(EINVAL);
+  return sp.create(t, key, nsems, flags).id;
+}
+
+// The state a semop that sleeps keeps across its retries: its deadline.
+interface SemopWait { semid: number; deadline: number | null }
+
+function semop(t: Task, semid: number, sopsVa: number, nsops: number, timeoutVa: number): number {
+  const sp = space(t.k);
+  if (nsops < 1 || semid < 0) kerr(EINVAL);
+  if (nsops > SEMOPM) kerr(E2BIG);
+  const dv = new DataView(um(t).read(sopsVa, nsops * sembuf.size).buffer);
+  const ops = Array.from({ length: nsops }, (_, i) => ({
+    num: sembuf.get(dv, i * sembuf.size, "sem_num"), op: sembuf.get(dv, i * sembuf.size, "sem_op"), flg: sembuf.get(dv, i * sembuf.size, "sem_flg"),
+  }));
+  const prev = t.restart as SemopWait | null;
+  let s: SemSet;
+  try { s = sp.find(semid); } catch (e) {
+    if (prev) kerr(EIDRM); // removed while we slept
+    throw e;
+  }
+  s.waiting.delete(t);
+  if (ops.some((o) => o.num >= s.vals.length)) kerr(EFBIG);
+  if (!allowed(t, s, ops.some((o) => o.op !== 0) ? 2 : 4)) kerr(EACCES);
+  let deadline: number | null = prev?.deadline ?? null;
+  if (!prev && timeoutVa) {
+    const tv = new DataView(um(t).read(timeoutVa, timespec.size).buffer);
+    const sec = timespec.get(tv, 0, "tv_sec"), nsec = timespec.get(tv, 0, "tv_nsec");
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) kerr(EINVAL);
+    deadline = t.k.clock.monotonic() + sec * 1e9 + nsec;
+  }
+
+  // Try the whole list on a copy; the first operation that cannot go on blocks it.
+  const vals = s.vals.slice();
+  let blocker: { num: number; zero: boolean; nowait: boolean } | null = null;
+  for (const o of ops) {
+    const v = vals[o.num];
+    if (o.op > 0) {
+      if (v + o.op > SEMVMX) kerr(ERANGE);
+      vals[o.num] = v + o.op;
+    } else if (o.op < 0) {
+      if (v + o.op < 0) { blocker = { num: o.num, zero: false, nowait: (o.flg & IPC_NOWAIT) !== 0 }; break; }
+      vals[o.num] = v + o.op;
+    } else if (v !== 0) { blocker = { num: o.num, zero: true, nowait: (o.flg & IPC_NOWAIT) !== 0 }; break; }
+  }
+  if (blocker) {
+    if (blocker.nowait) kerr(EAGAIN);
+    if (deadline !== null && t.k.clock.monotonic() >= deadline) kerr(EAGAIN);
+    s.waiting.set(t, { num: blocker.num, zero: blocker.zero });
+    t.restart = { semid, deadline } satisfies SemopWait;
+    t.onRestartDrop = () => { s.waiting.delete(t); };
+    t.restartCode = EINTR;
+    t.sleepOn([s.wq], deadline ?? undefined);
+    return BLOCK;
+  }
+  // Every operation goes through: apply them, with their undo entries.
+  for (const o of ops) {
+    if (o.op !== 0 && (o.flg & SEM_UNDO)) {
+      let m = sp.undo.get(t.tg);
+      if (!m) { m = new Map(); sp.undo.set(t.tg, m); }
+      let adj = m.get(s.id);
+      if (!adj) { adj = new Array<number>(s.vals.length).fill(0); m.set(s.id, adj); }
+      if (Math.abs(adj[o.num] - o.op) > SEMAEM) kerr(ERANGE);
+      adj[o.num] -= o.op;
+    }
+  }
+  s.vals = vals;
+  for (const o of ops) s.pids[o.num] = t.tg.pid;
+  s.otime = sp.now();
+  t.onRestartDrop = null;
+  s.wq.wakeAll();
+  return 0;
+}
+
+function writeStat(t: Task, va: number, s: SemSet): void {
+  const b = new Uint8Array(semid64_ds.size);
+  const dv = new DataView(b.buffer);
+  ipc64_perm.write(dv, 0, { key: s.key, uid: s.uid, gid: s.gid, cuid: s.cuid, cgid: s.cgid, mode: s.mode, seq: s.seq });
+  semid64_ds.write(dv, 0, { sem_otime: s.otime, sem_ctime: s.ctime, sem_nsems: s.vals.length });
+  um(t).write(va, b);
+}
+
+function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): number {
+  const sp = space(t.k);
+  if (cmd === IPC_INFO || cmd === SEM_INFO) {
+    // struct seminfo: ten ints.
+    const b = new Uint8Array(40);
+    const dv = new DataView(b.buffer);
+    const inUse = [...sp.byIndex.values()];
+    const f = [SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, 16, SEMVMX, SEMAEM];
+    if (cmd === SEM_INFO) { f[3] = inUse.length; f[7] = inUse.reduce((n, s) => n + s.vals.length, 0); }
+    f.forEach((v, i) => dv.setInt32(i * 4, Math.min(v, 0x7fffffff), true));
+    um(t).write(arg, b);
+    return Math.max(0, ...sp.byIndex.keys());
+  }
+  if (cmd === SEM_STAT || cmd === SEM_STAT_ANY) {
+    const s = sp.byIndex.get(semid);
+    if (!s) kerr(EINVAL);
+    if (cmd === SEM_STAT && !allowed(t, s, 4)) kerr(EACCES);
+    writeStat(t, arg, s);
+    return s.id;
+  }
+  const s = sp.find(semid);
+  const semnum = () => { if (num < 0 || num >= s.vals.length) kerr(EINVAL); return num; };
+  const read = () => { if (!allowed(t, s, 4)) kerr(EACCES); };
+  const alter = () => { if (!allowed(t, s, 2)) kerr(EACCES); };
+  switch (cmd) {
+    case IPC_STAT: read(); writeStat(t, arg, s); return 0;
+    case IPC_SET: case IPC_RMID: {
+      if (t.cred.euid !== s.uid && t.cred.euid !== s.cuid && !(t.cred.capEff & (1n << CAP_SYS_ADMIN))) kerr(EPERM);
+      if (cmd === IPC_RMID) { sp.remove(s); return 0; }
+      const dv = new DataView(um(t).read(arg, semid64_ds.size).buffer);
+      s.uid = ipc64_perm.get(dv, 0, "uid");
+      s.gid = ipc64_perm.get(dv, 0, "gid");
+      s.mode = ipc64_perm.get(dv, 0, "mode") & 0o777;
+      s.ctime = sp.now();
+      return 0;
+    }
+    case GETVAL: read(); return s.vals[semnum()];
+    case GETPID: read(); return s.pids[semnum()];
+    case GETNCNT: case GETZCNT: {
+      read();
+      const n = semnum();
+      let c = 0;
+      for (const w of s.waiting.values()) if (w.num === n && w.zero === (cmd === GETZCNT)) c++;
+      return c;
+    }
+    case GETALL: {
+      read();
+      const b = new Uint8Array(s.vals.length * 2);
+      const dv = new DataView(b.buffer);
+      s.vals.forEach((v, i) => dv.setUint16(i * 2, v, true));
+      um(t).write(arg, b);
+      return 0;
+    }
+    case SETVAL: {
+      alter();
+      const n = semnum();
+      const v = arg | 0; // semun.val: an int in the argument register
+      if (v < 0 || v > SEMVMX) kerr(ERANGE);
+      s.vals[n] = v;
+      s.pids[n] = t.tg.pid;
+      sp.clearUndo(s, n);
+      s.ctime = sp.now();
+      s.wq.wakeAll();
+      return 0;
+    }
+    case SETALL: {
+      alter();
+      const dv = new DataView(um(t).read(arg, s.vals.length * 2).buffer);
+      const vals = s.vals.map((_, i) => dv.getUint16(i * 2, true));
+      if (vals.some((v) => v > SEMVMX)) kerr(ERANGE);
+      s.vals = vals;
+      s.pids.fill(t.tg.pid);
+      sp.clearUndo(s, null);
+      s.ctime = sp.now();
+      s.wq.wakeAll();
+      return 0;
+    }
+    default: return kerr(EINVAL);
+  }
+}
+
+defineSyscalls({
+  semget: (t, key, nsems, flags) => semget(t, key | 0, nsems | 0, flags | 0),
+  semop: (t, id, sops, nsops) => semop(t, id | 0, sops, nsops | 0, 0),
+  semtimedop: (t, id, sops, nsops, timeout) => semop(t, id | 0, sops, nsops | 0, timeout),
+  semctl: (t, id, num, cmd, arg) => semctl(t, id | 0, num | 0, cmd & ~0x100 /* IPC_64 */, arg),
+});
