@@ -3,14 +3,14 @@
 // shared anonymous memory (the pages MAP_SHARED|MAP_ANONYMOUS uses); every
 // mapping of it is an attach (as Linux counts them: fork and splits too). A
 // segment marked for removal goes when its last attach does. Semaphores are
-// in sys_sem.ts, message queues in sys_msg.ts; this file also has what all
-// three share (the permission check).
+// in sys_sem.ts, message queues in sys_msg.ts, what all three share in
+// kernel/ipc.ts.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
+import { EINVAL, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
 import { KernelError } from "../kernel/errors.js";
 import {
-  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
+  IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
   SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMNI, SHMMAX, SHMALL,
   ipc64_perm, shmid64_ds,
 } from "../abi/ipc.js";
@@ -19,59 +19,38 @@ import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
+import { IpcIds, perKernel, allowed, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 
-const SEQ_MULTIPLIER = 32768; // ids are seq * SEQ_MULTIPLIER + index, as Linux's
-const CAP_IPC_OWNER = 15n, CAP_SYS_ADMIN = 21n, CAP_IPC_LOCK = 14n;
+const CAP_SYS_ADMIN = 21n, CAP_IPC_LOCK = 14n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 
-interface Segment {
-  id: number; index: number; key: number; size: number; anon: SharedAnon;
-  uid: number; gid: number; cuid: number; cgid: number; mode: number; seq: number;
+interface Segment extends IpcObject {
+  size: number; anon: SharedAnon;
   atime: number; dtime: number; ctime: number; cpid: number; lpid: number;
   removed: boolean; // IPC_RMID: goes with its last attach
 }
 
-class ShmSpace {
-  readonly byIndex = new Map<number, Segment>();
-  private seq = 0;
-  constructor(readonly k: Kernel) {}
+class ShmSpace extends IpcIds<Segment> {
+  constructor(k: Kernel) { super(k, SHMMNI); }
 
-  find(id: number): Segment {
-    if (id < 0) kerr(EINVAL);
-    const s = this.byIndex.get(id % SEQ_MULTIPLIER);
-    if (!s || s.id !== id) kerr(EINVAL);
-    return s;
-  }
-  byKey(key: number): Segment | undefined {
-    for (const s of this.byIndex.values()) if (s.key === key && !s.removed) return s;
-    return undefined;
-  }
   create(t: Task, key: number, size: number, mode: number): Segment {
-    let index = 0;
-    while (this.byIndex.has(index)) index++;
-    if (index >= SHMMNI) kerr(ENOSPC);
-    const seq = this.seq++ % 0x10000;
-    const now = Math.floor(this.k.clock.realtime() / 1e9);
     const anon = new SharedAnon();
     anon.refs = 1; // the segment's own hold
     const s: Segment = {
-      id: seq * SEQ_MULTIPLIER + index, index, key, size, anon, seq,
-      uid: t.cred.euid, gid: t.cred.egid, cuid: t.cred.euid, cgid: t.cred.egid, mode: mode & 0o777,
-      atime: 0, dtime: 0, ctime: now, cpid: t.tg.pid, lpid: 0, removed: false,
+      ...this.fresh(t, key, mode), size, anon, atime: 0, dtime: 0, ctime: this.now(), cpid: t.tg.pid, lpid: 0, removed: false,
     };
     anon.shmid = s.id;
     anon.onUnref = () => {
-      s.dtime = Math.floor(this.k.clock.realtime() / 1e9);
+      s.dtime = this.now();
       if (s.removed && s.anon.refs === 1) this.destroy(s);
     };
-    this.byIndex.set(index, s);
-    return s;
+    return this.add(s);
   }
   // The segment's own hold goes; its pages go with the last attach.
   destroy(s: Segment): void {
-    this.byIndex.delete(s.index);
+    this.remove(s);
     if (--s.anon.refs === 0) {
       for (const pa of s.anon.pages.values()) this.k.phys.put(pa);
       s.anon.pages.clear();
@@ -79,46 +58,19 @@ class ShmSpace {
   }
 }
 
-const spaces = new WeakMap<Kernel, ShmSpace>();
-function space(k: Kernel): ShmSpace {
-  let s = spaces.get(k);
-  if (!s) { s = new ShmSpace(k); spaces.set(k, s); }
-  return s;
-}
+const space = perKernel((k) => new ShmSpace(k));
 
 // Attaches: every mapping holds the pages, and so does the segment itself.
 const nattch = (s: Segment) => s.anon.refs - 1;
 const lockedSegs = new WeakSet<Segment>(); // SHM_LOCK: reported; Ghost never swaps
 
-// The owner and mode of any System V IPC object.
-export interface IpcPerm { uid: number; gid: number; cuid: number; cgid: number; mode: number }
-
-// Linux's ipcperms: the owner's, group's or others' bits, or CAP_IPC_OWNER.
-// flags: the access wanted as mode bits (any of the three triples).
-export function allowed(t: Task, s: IpcPerm, flags: number): boolean {
-  const want = (flags >> 6) | (flags >> 3) | flags;
-  const c = t.cred;
-  let bits = s.mode;
-  if (c.euid === s.uid || c.euid === s.cuid) bits >>= 6;
-  else if (c.egid === s.gid || c.egid === s.cgid || c.groups.includes(s.gid) || c.groups.includes(s.cgid)) bits >>= 3;
-  return (want & ~bits & 0o7) === 0 || capable(t, CAP_IPC_OWNER);
-}
-
 function shmget(t: Task, key: number, size: number, flags: number): number {
   const sp = space(t.k);
-  if (key !== IPC_PRIVATE) {
-    const s = sp.byKey(key);
-    if (s) {
-      if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
-      if (size > s.size) kerr(EINVAL);
-      if (!allowed(t, s, flags)) kerr(EACCES);
-      return s.id;
-    }
-    if (!(flags & IPC_CREAT)) kerr(ENOENT);
-  }
-  if (size < SHMMIN || size > SHMMAX) kerr(EINVAL);
-  if (pageUp(size) / PAGE_SIZE > SHMALL) kerr(ENOSPC);
-  return sp.create(t, key, size, flags).id;
+  return sp.get(t, key, flags, (s) => { if (size > s.size) kerr(EINVAL); }, () => {
+    if (size < SHMMIN || size > SHMMAX) kerr(EINVAL);
+    if (pageUp(size) / PAGE_SIZE > SHMALL) kerr(ENOSPC);
+    return sp.create(t, key, size, flags);
+  });
 }
 
 function shmat(t: Task, id: number, addr: number, flags: number): number {
@@ -144,7 +96,7 @@ function shmat(t: Task, id: number, addr: number, flags: number): number {
     if (e instanceof KernelError && e.errno === EEXIST) kerr(EINVAL); // the range is in use
     throw e;
   }
-  s.atime = Math.floor(t.k.clock.realtime() / 1e9);
+  s.atime = space(t.k).now();
   s.lpid = t.tg.pid;
   return va;
 }
@@ -156,7 +108,7 @@ function shmdt(t: Task, addr: number): number {
   const first = mm.vmas.find((v) => v.start === addr && v.sharedAnon && v.sharedAnon.shmid >= 0 && v.offset === 0);
   if (!first) kerr(EINVAL);
   const anon = first.sharedAnon!;
-  const s = space(t.k).byIndex.get(anon.shmid % SEQ_MULTIPLIER);
+  const s = space(t.k).byIndex.get(anon.shmid % 32768);
   const end = addr + pageUp(s?.size ?? first.end - first.start);
   if (s) s.lpid = t.tg.pid;
   for (const v of [...mm.vmas]) {
@@ -222,7 +174,7 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
         s.uid = ipc64_perm.get(dv, 0, "uid");
         s.gid = ipc64_perm.get(dv, 0, "gid");
         s.mode = (s.mode & ~0o777) | (ipc64_perm.get(dv, 0, "mode") & 0o777);
-        s.ctime = Math.floor(t.k.clock.realtime() / 1e9);
+        s.ctime = sp.now();
         return 0;
       }
       s.removed = true;

@@ -8,9 +8,9 @@
 
 import { kerr } from "../kernel/errors.js";
 import { WaitQueue } from "../kernel/wait.js";
-import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC, EAGAIN, ENOMSG, E2BIG, EIDRM, ERESTARTNOHAND } from "../abi/errno.js";
+import { EINVAL, EACCES, EPERM, EAGAIN, ENOMSG, E2BIG, EIDRM, ERESTARTNOHAND } from "../abi/errno.js";
 import {
-  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO,
+  IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO,
   MSG_STAT, MSG_INFO, MSG_STAT_ANY, MSG_NOERROR, MSG_EXCEPT, MSG_COPY,
   MSGMNI, MSGMAX, MSGMNB, MSGSSZ, MSGPOOL, MSGTQL, MSGMAP, MSGSEG,
   ipc64_perm, msgbuf, MSGBUF_MTEXT, msqid64_ds, msginfo,
@@ -19,9 +19,8 @@ import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { allowed } from "./sys_ipc.js";
+import { IpcIds, perKernel, allowed, type IpcObject } from "../kernel/ipc.js";
 
-const SEQ_MULTIPLIER = 32768; // ids are seq * SEQ_MULTIPLIER + index, as Linux's
 const CAP_SYS_ADMIN = 21n, CAP_SYS_RESOURCE = 24n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 const S_IRUGO = 0o444, S_IWUGO = 0o222;
@@ -31,9 +30,7 @@ const INVALID_ID = 0xffff_ffff; // (uid_t)-1: no valid kuid/kgid
 
 interface Message { type: bigint; text: Uint8Array }
 
-interface MsgQueue {
-  id: number; index: number; key: number; seq: number;
-  uid: number; gid: number; cuid: number; cgid: number; mode: number;
+interface MsgQueue extends IpcObject {
   stime: number; rtime: number; ctime: number; lspid: number; lrpid: number;
   messages: Message[]; cbytes: number; qbytes: number;
   removed: boolean;
@@ -47,41 +44,20 @@ class MsgWait {
   constructor(readonly q: MsgQueue) {}
 }
 
-class MsgSpace {
-  readonly byIndex = new Map<number, MsgQueue>();
-  private seq = 0;
-  constructor(readonly k: Kernel) {}
+class MsgSpace extends IpcIds<MsgQueue> {
+  constructor(k: Kernel) { super(k, MSGMNI); }
 
-  now(): number { return Math.floor(this.k.clock.realtime() / 1e9); }
-
-  find(id: number): MsgQueue {
-    if (id < 0) kerr(EINVAL);
-    const q = this.byIndex.get(id % SEQ_MULTIPLIER);
-    if (!q || q.id !== id) kerr(EINVAL);
-    return q;
-  }
-  byKey(key: number): MsgQueue | undefined {
-    for (const q of this.byIndex.values()) if (q.key === key) return q;
-    return undefined;
-  }
   create(t: Task, key: number, flags: number): MsgQueue {
-    let index = 0;
-    while (this.byIndex.has(index)) index++;
-    if (index >= MSGMNI) kerr(ENOSPC);
-    const seq = this.seq++ % 0x10000;
-    const q: MsgQueue = {
-      id: seq * SEQ_MULTIPLIER + index, index, key, seq,
-      uid: t.cred.euid, gid: t.cred.egid, cuid: t.cred.euid, cgid: t.cred.egid, mode: flags & 0o777,
+    return this.add({
+      ...this.fresh(t, key, flags),
       stime: 0, rtime: 0, ctime: this.now(), lspid: 0, lrpid: 0,
       messages: [], cbytes: 0, qbytes: MSGMNB, removed: false,
       senders: new WaitQueue(), receivers: new WaitQueue(),
-    };
-    this.byIndex.set(index, q);
-    return q;
+    });
   }
   // IPC_RMID: the messages go, and every parked sender and receiver wakes to EIDRM.
   destroy(q: MsgQueue): void {
-    this.byIndex.delete(q.index);
+    this.remove(q);
     q.removed = true;
     q.messages = [];
     q.cbytes = 0;
@@ -90,13 +66,7 @@ class MsgSpace {
   }
 }
 
-const spaces = new WeakMap<Kernel, MsgSpace>();
-function space(k: Kernel): MsgSpace {
-  let s = spaces.get(k);
-  if (!s) { s = new MsgSpace(k); spaces.set(k, s); }
-  return s;
-}
-
+const space = perKernel((k) => new MsgSpace(k));
 
 // The retry of a parked msgsnd/msgrcv whose queue went meanwhile.
 function checkRemovedWhileParked(t: Task): void {
@@ -114,16 +84,7 @@ function park(t: Task, q: MsgQueue, wq: WaitQueue): number {
 
 function msgget(t: Task, key: number, flags: number): number {
   const sp = space(t.k);
-  if (key !== IPC_PRIVATE) {
-    const q = sp.byKey(key);
-    if (q) {
-      if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
-      if (!allowed(t, q, flags)) kerr(EACCES);
-      return q.id;
-    }
-    if (!(flags & IPC_CREAT)) kerr(ENOENT);
-  }
-  return sp.create(t, key, flags).id;
+  return sp.get(t, key, flags, () => {}, () => sp.create(t, key, flags));
 }
 
 function msgsnd(t: Task, id: number, va: number, size: number, flags: number): number {

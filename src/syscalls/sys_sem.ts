@@ -6,9 +6,9 @@
 // (never restarted), as on Linux.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, ENOENT, EEXIST, EACCES, EPERM, ENOSPC, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
+import { EINVAL, EACCES, EPERM, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
 import {
-  IPC_PRIVATE, IPC_CREAT, IPC_EXCL, IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
+  IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
   GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMMNI, SEMMSL, SEMMNS, SEMOPM, SEMVMX,
   SEMAEM, SEMUME, SEMMNU, SEMMAP, ipc64_perm, sembuf, semid64_ds,
 } from "../abi/ipc.js";
@@ -16,15 +16,13 @@ import { timespec } from "../abi/time.js";
 import { WaitQueue } from "../kernel/wait.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
-import { allowed, type IpcPerm } from "./sys_ipc.js";
+import { IpcIds, perKernel, allowed, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 
-const SEQ_MULTIPLIER = 32768;
 const CAP_SYS_ADMIN = 21n;
 
-interface SemSet extends IpcPerm {
-  id: number; index: number; key: number; seq: number;
+interface SemSet extends IpcObject {
   vals: number[]; pids: number[];
   otime: number; ctime: number;
   readonly wq: WaitQueue;
@@ -33,43 +31,24 @@ interface SemSet extends IpcPerm {
   removed: boolean;
 }
 
-class SemSpace {
-  readonly byIndex = new Map<number, SemSet>();
+class SemSpace extends IpcIds<SemSet> {
   // SEM_UNDO adjustments: process → set id → per-semaphore adjustment.
   readonly undo = new WeakMap<ThreadGroup, Map<number, number[]>>();
-  private seq = 0;
-  constructor(readonly k: Kernel) {
+  constructor(k: Kernel) {
+    super(k, SEMMNI);
     // A process's adjustments are applied when it is gone.
     k.exitHooks.push((tg) => this.exitUndo(tg));
   }
-  now(): number { return Math.floor(this.k.clock.realtime() / 1e9); }
-  find(id: number): SemSet {
-    if (id < 0) kerr(EINVAL);
-    const s = this.byIndex.get(id % SEQ_MULTIPLIER);
-    if (!s || s.id !== id) kerr(EINVAL);
-    return s;
-  }
-  byKey(key: number): SemSet | undefined {
-    for (const s of this.byIndex.values()) if (s.key === key) return s;
-    return undefined;
-  }
   create(t: Task, key: number, nsems: number, mode: number): SemSet {
-    let index = 0;
-    while (this.byIndex.has(index)) index++;
-    if (index >= SEMMNI) kerr(ENOSPC);
-    const seq = this.seq++ % 0x10000;
-    const s: SemSet = {
-      id: seq * SEQ_MULTIPLIER + index, index, key, seq,
-      uid: t.cred.euid, gid: t.cred.egid, cuid: t.cred.euid, cgid: t.cred.egid, mode: mode & 0o777,
+    return this.add({
+      ...this.fresh(t, key, mode),
       vals: new Array<number>(nsems).fill(0), pids: new Array<number>(nsems).fill(0),
       otime: 0, ctime: this.now(), wq: new WaitQueue(), waiting: new Map(), removed: false,
-    };
-    this.byIndex.set(index, s);
-    return s;
+    });
   }
-  remove(s: SemSet): void {
+  destroy(s: SemSet): void {
     s.removed = true;
-    this.byIndex.delete(s.index);
+    this.remove(s);
     s.wq.wakeAll(); // sleepers see EIDRM
   }
   // Undo entries of a set: changing a value with SETVAL/SETALL clears them.
@@ -84,36 +63,23 @@ class SemSpace {
     if (!m) return;
     this.undo.delete(tg);
     for (const [id, adj] of m) {
-      const s = this.byIndex.get(id % SEQ_MULTIPLIER);
-      if (!s || s.id !== id) continue;
+      let s: SemSet;
+      try { s = this.find(id); } catch { continue; } // removed meanwhile
       adj.forEach((a, i) => { if (a) { s.vals[i] = Math.min(SEMVMX, Math.max(0, s.vals[i] + a)); s.pids[i] = tg.pid; } });
       s.wq.wakeAll();
     }
   }
 }
 
-const spaces = new WeakMap<Kernel, SemSpace>();
-function space(k: Kernel): SemSpace {
-  let s = spaces.get(k);
-  if (!s) { s = new SemSpace(k); spaces.set(k, s); }
-  return s;
-}
+const space = perKernel((k) => new SemSpace(k));
 
 function semget(t: Task, key: number, nsems: number, flags: number): number {
   const sp = space(t.k);
   if (nsems < 0 || nsems > SEMMSL) kerr(EINVAL);
-  if (key !== IPC_PRIVATE) {
-    const s = sp.byKey(key);
-    if (s) {
-      if ((flags & IPC_CREAT) && (flags & IPC_EXCL)) kerr(EEXIST);
-      if (!allowed(t, s, flags)) kerr(EACCES);
-      if (nsems > s.vals.length) kerr(EINVAL);
-      return s.id;
-    }
-    if (!(flags & IPC_CREAT)) kerr(ENOENT);
-  }
-  if (nsems === 0) kerr(EINVAL);
-  return sp.create(t, key, nsems, flags).id;
+  return sp.get(t, key, flags, (s) => { if (nsems > s.vals.length) kerr(EINVAL); }, () => {
+    if (nsems === 0) kerr(EINVAL);
+    return sp.create(t, key, nsems, flags);
+  });
 }
 
 // The state a semop that sleeps keeps across its retries: its deadline.
@@ -222,7 +188,7 @@ function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): 
     case IPC_STAT: read(); writeStat(t, arg, s); return 0;
     case IPC_SET: case IPC_RMID: {
       if (t.cred.euid !== s.uid && t.cred.euid !== s.cuid && !(t.cred.capEff & (1n << CAP_SYS_ADMIN))) kerr(EPERM);
-      if (cmd === IPC_RMID) { sp.remove(s); return 0; }
+      if (cmd === IPC_RMID) { sp.destroy(s); return 0; }
       const dv = new DataView(um(t).read(arg, semid64_ds.size).buffer);
       s.uid = ipc64_perm.get(dv, 0, "uid");
       s.gid = ipc64_perm.get(dv, 0, "gid");
