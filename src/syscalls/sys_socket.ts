@@ -12,7 +12,7 @@ import {
   SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY,
   SO_REUSEPORT, SO_BROADCAST, SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD, MSG_DONTWAIT,
   MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC, msghdr, cmsghdr, ucred, iovec,
-  CMSG_DATA_OFFSET, CMSG_ALIGN, CMSG_LEN, CMSG_SPACE, UIO_MAXIOV, sockaddr_un,
+  CMSG_DATA_OFFSET, CMSG_ALIGN, CMSG_LEN, CMSG_SPACE, UIO_MAXIOV, sockaddr_un, mmsghdr, MSG_WAITFORONE,
 } from "../abi/socket.js";
 import { AT_FDCWD } from "../abi/fcntl.js";
 import { EDOM, EINTR } from "../abi/errno.js";
@@ -448,6 +448,87 @@ function readMsg(t: Task, va: number): Msg {
 function setU32(t: Task, va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); um(t).write(va, b); }
 function setU64(t: Task, va: number, v: number): void { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); um(t).write(va, b); }
 
+function recvmsg(t: Task, fd: number, va: number, flags: number): number {
+  const { f, s } = sockOf(t, fd);
+  const msg = readMsg(t, va);
+  const out = recv(t, f, s, msg.iov, flags);
+  if (!out) return BLOCK;
+  const ctl = putControl(t, s, out.res, msg.control, msg.controllen, flags);
+  if (msg.name) {
+    const a = out.res.from ?? new Uint8Array(0);
+    if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
+    setU32(t, va + msghdr.offsetOf("msg_namelen"), a.length);
+  }
+  setU64(t, va + msghdr.offsetOf("msg_controllen"), ctl.used);
+  setU32(t, va + msghdr.offsetOf("msg_flags"), out.msgFlags | ctl.flags | (flags & MSG_CMSG_CLOEXEC));
+  return out.ret;
+}
+
+// sendmmsg/recvmmsg: one sendmsg/recvmsg per mmsghdr, msg_len set for each.
+// A call that sleeps partway keeps how many went (and the one in progress's
+// own state) across its retries; a signal then ends it with that count.
+interface MmsgProgress { mmsg: number; deadline: number | null; inner: unknown }
+
+function mmsgStart(t: Task): { done: number; deadline: number | null } {
+  const p = t.restart as MmsgProgress | null;
+  t.restart = (p?.inner ?? null) as typeof t.restart;
+  return { done: p?.mmsg ?? 0, deadline: p?.deadline ?? null };
+}
+function mmsgPark(t: Task, done: number, deadline: number | null): number {
+  t.restart = { mmsg: done, deadline, inner: t.restart } satisfies MmsgProgress as unknown as typeof t.restart;
+  t.partialResult = done || null;
+  return BLOCK;
+}
+
+function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number): number {
+  sockOf(t, fd);
+  const n = Math.min(vlen, UIO_MAXIOV);
+  let { done } = mmsgStart(t);
+  for (; done < n; done++) {
+    const va = vec + done * mmsghdr.size;
+    let r: number;
+    try {
+      const msg = readMsg(t, va);
+      r = send(t, fd, gather(t, msg.iov), flags, msg.name, msg.namelen, msg.control, msg.controllen);
+    } catch (e) {
+      if (done > 0 && e instanceof KernelError) return done; // what went is reported; the error is lost, as Linux
+      throw e;
+    }
+    if (r === BLOCK) return mmsgPark(t, done, null);
+    setU32(t, va + mmsghdr.offsetOf("msg_len"), r);
+    t.restart = null;
+  }
+  return done;
+}
+
+// recvmmsg: MSG_WAITFORONE makes every receive after the first non-blocking;
+// the timeout is looked at after each datagram (Linux's documented behaviour).
+function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number, timeoutVa: number): number {
+  sockOf(t, fd);
+  const n = Math.min(vlen, UIO_MAXIOV);
+  let { done, deadline } = mmsgStart(t);
+  if (done === 0 && deadline === null && timeoutVa) {
+    const dv = new DataView(um(t).read(timeoutVa, 16).buffer);
+    const sec = Number(dv.getBigInt64(0, true)), nsec = Number(dv.getBigInt64(8, true));
+    if (sec < 0 || nsec < 0 || nsec >= 1e9) kerr(EINVAL);
+    deadline = t.k.clock.monotonic() + sec * 1e9 + nsec;
+  }
+  for (; done < n; done++) {
+    const va = vec + done * mmsghdr.size;
+    const f = done > 0 && (flags & MSG_WAITFORONE) ? flags | MSG_DONTWAIT : flags;
+    let r: number;
+    try { r = recvmsg(t, fd, va, f & ~MSG_WAITFORONE); } catch (e) {
+      if (done > 0 && e instanceof KernelError) return done;
+      throw e;
+    }
+    if (r === BLOCK) return mmsgPark(t, done, deadline);
+    setU32(t, va + mmsghdr.offsetOf("msg_len"), r);
+    t.restart = null;
+    if (deadline !== null && t.k.clock.monotonic() >= deadline) return done + 1;
+  }
+  return done;
+}
+
 defineSyscalls({
   socket: [(t, domain, type, protocol) => {
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
@@ -500,21 +581,9 @@ defineSyscalls({
     const msg = readMsg(t, va);
     return send(t, fd, gather(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
   }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
-  recvmsg: [(t, fd, va, flags) => {
-    const { f, s } = sockOf(t, fd);
-    const msg = readMsg(t, va);
-    const out = recv(t, f, s, msg.iov, flags | 0);
-    if (!out) return BLOCK;
-    const ctl = putControl(t, s, out.res, msg.control, msg.controllen, flags | 0);
-    if (msg.name) {
-      const a = out.res.from ?? new Uint8Array(0);
-      if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
-      setU32(t, va + msghdr.offsetOf("msg_namelen"), a.length);
-    }
-    setU64(t, va + msghdr.offsetOf("msg_controllen"), ctl.used);
-    setU32(t, va + msghdr.offsetOf("msg_flags"), out.msgFlags | ctl.flags | (flags & MSG_CMSG_CLOEXEC));
-    return out.ret;
-  }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
+  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
+  sendmmsg: [(t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0), "partial", "AF_UNIX only"],
+  recvmmsg: [(t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, vlen >>> 0, flags | 0, timeout), "partial", "AF_UNIX only"],
   shutdown: [(t, fd, how) => { sockOf(t, fd).s.shutdown(how | 0); return 0; }, "partial", "AF_UNIX only"],
   setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, level | 0, name | 0, va, len | 0),
     "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them)"],

@@ -652,6 +652,39 @@ static void test_timeouts(void)
     close(sv[1]);
 }
 
+/* sendmmsg/recvmmsg: several datagrams in one call, msg_len for each. */
+static void test_mmsg(void)
+{
+    int sv[2];
+    CHECK_OK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), "socketpair for sendmmsg");
+    char a[] = "one", b[] = "three", c[] = "fifteen";
+    struct iovec iov[3] = {{a, 3}, {b, 5}, {c, 7}};
+    struct mmsghdr out[3];
+    memset(out, 0, sizeof out);
+    for (int i = 0; i < 3; i++) {
+        out[i].msg_hdr.msg_iov = &iov[i];
+        out[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK_EQ(sendmmsg(sv[0], out, 3, 0), 3, "sendmmsg sends 3 datagrams");
+    CHECK(out[0].msg_len == 3 && out[1].msg_len == 5 && out[2].msg_len == 7, "msg_len of each");
+    char buf[5][16];
+    struct iovec riov[5];
+    struct mmsghdr in[5];
+    memset(in, 0, sizeof in);
+    for (int i = 0; i < 5; i++) {
+        riov[i].iov_base = buf[i];
+        riov[i].iov_len = sizeof buf[i];
+        in[i].msg_hdr.msg_iov = &riov[i];
+        in[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK_EQ(recvmmsg(sv[1], in, 5, MSG_WAITFORONE, NULL), 3, "recvmmsg MSG_WAITFORONE takes the 3 there are");
+    CHECK(in[0].msg_len == 3 && in[1].msg_len == 5 && in[2].msg_len == 7 && memcmp(buf[2], "fifteen", 7) == 0,
+          "each with its length and bytes");
+    CHECK_ERR(recvmmsg(sv[1], in, 5, MSG_DONTWAIT, NULL), EAGAIN, "recvmmsg of nothing, MSG_DONTWAIT: EAGAIN");
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     const char *dir = kt_mktemp("unix");
@@ -665,6 +698,7 @@ int main(void)
     test_rights();
     test_errors();
     test_timeouts();
+    test_mmsg();
     kt_cleanup();
     return kt_done();
 }
