@@ -52,6 +52,15 @@ export function futexWakeKey(k: Kernel, key: string, n: number, bitset: number):
   return woken;
 }
 
+// The first waiter of a key, taken off the queue (PI unlock hands it the lock); and whether more wait.
+export function futexTakeFirst(k: Kernel, key: string): { waiter: FutexWaiter | undefined; more: boolean } {
+  const m = table(k);
+  const l = m.get(key);
+  const waiter = l?.shift();
+  if (l && !l.length) m.delete(key);
+  return { waiter, more: (l?.length ?? 0) > 0 };
+}
+
 export function futexWake(k: Kernel, mm: AddressSpace, va: number, n: number, bitset: number): number {
   return futexWakeKey(k, futexKey(mm, va), n, bitset);
 }

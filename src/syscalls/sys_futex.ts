@@ -1,5 +1,5 @@
 // futex(2): wait/wake with bitsets and timeouts, requeue, wake-op; robust
-// list registration is in sys_info. PI futexes are not implemented.
+// list registration is in sys_info; the PI operations in sys_futex_pi.
 
 import { kerr } from "../kernel/errors.js";
 import { EINVAL, EAGAIN, ETIMEDOUT, ENOSYS, EFAULT, ERESTARTSYS } from "../abi/errno.js";
@@ -14,6 +14,7 @@ import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
 import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, type FutexWaiter } from "../kernel/futex.js";
+import { futexLockPi, futexUnlockPi } from "./sys_futex_pi.js";
 import type { Task } from "../kernel/task.js";
 
 interface WaitState { waiter: FutexWaiter; deadline: number | null }
@@ -103,8 +104,11 @@ function futex(t: Task, uaddr: number, opFull: number, val: number, timeout: num
       return futexRequeue(t.k, futexKeyFor(t.mm, uaddr, priv), futexKeyFor(t.mm, uaddr2, priv), val, timeout | 0);
     }
     case FUTEX_WAKE_OP: return wakeOp(t, uaddr, uaddr2, val, timeout | 0, val3 >>> 0, priv);
-    case FUTEX_LOCK_PI: case FUTEX_UNLOCK_PI: case FUTEX_TRYLOCK_PI: case FUTEX_WAIT_REQUEUE_PI:
-    case FUTEX_CMP_REQUEUE_PI: case FUTEX_LOCK_PI2:
+    case FUTEX_LOCK_PI: return futexLockPi(t, uaddr, timeout, priv, true, false);
+    case FUTEX_LOCK_PI2: return futexLockPi(t, uaddr, timeout, priv, realtime, false);
+    case FUTEX_TRYLOCK_PI: return futexLockPi(t, uaddr, 0, priv, false, true);
+    case FUTEX_UNLOCK_PI: return futexUnlockPi(t, uaddr, priv);
+    case FUTEX_WAIT_REQUEUE_PI: case FUTEX_CMP_REQUEUE_PI:
       return kerr(ENOSYS);
     default: return kerr(ENOSYS);
   }
@@ -112,7 +116,7 @@ function futex(t: Task, uaddr: number, opFull: number, val: number, timeout: num
 
 defineSyscalls({
   futex: [(t, uaddr, op, val, timeout, uaddr2, val3) => futex(t, uaddr, op | 0, val, timeout, uaddr2, val3),
-    "partial", "priority-inheritance operations (LOCK_PI, UNLOCK_PI, TRYLOCK_PI, *_REQUEUE_PI, LOCK_PI2) return ENOSYS"],
+    "partial", "LOCK_PI/LOCK_PI2/TRYLOCK_PI/UNLOCK_PI without priority boosting (waiters in arrival order); WAIT_REQUEUE_PI and CMP_REQUEUE_PI return ENOSYS"],
 });
 
 export { EFAULT };
