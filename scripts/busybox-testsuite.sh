@@ -58,6 +58,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/scripts/lib/private-apt.sh"
 SELF=$ROOT/scripts/busybox-testsuite.sh
 BUILD=${GHOST_BUILD_DIR:-$ROOT/build}
 MIRROR=${GHOST_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -142,41 +143,9 @@ APT_OPTS=()
 setup_apt() {
   ((${#APT_OPTS[@]})) && return 0
   [[ -r $KEYRING ]] || die "$KEYRING missing (apt-get install debian-archive-keyring)"
-  local etc=$APTDIR/etc state=$APTDIR/state cache=$APTDIR/cache
-  mkdir -p "$etc/apt.conf.d" "$etc/sources.list.d" "$etc/preferences.d" "$etc/trusted.gpg.d" \
-           "$state/lists/partial" "$cache/archives/partial" "$APTDIR/log" "$APTDIR/pool"
-  : >>"$state/status"
-  local sources="deb-src [signed-by=$KEYRING] $MIRROR sid main"
-  if [[ ! -f $etc/sources.list || $(<"$etc/sources.list") != "$sources" ]]; then
-    echo "$sources" >"$etc/sources.list"
-    rm -f "$state/lists/.updated"
-  fi
-  {  # as scripts/debs.sh: the host's apt.conf is off, its Acquire:: settings kept
-    echo 'Dir::Etc::Main "/dev/null";'
-    echo "Dir::Etc::Parts \"$etc/apt.conf.d\";"
-    env -u APT_CONFIG apt-config dump 2>/dev/null |
-      grep -E '^Acquire::' | grep -vE '^Acquire::(IndexTargets|Languages|cdrom)' || true
-  } >"$etc/apt.conf"
-  export APT_CONFIG=$etc/apt.conf
-  APT_OPTS=(
-    -o "Dir::Etc::SourceList=$etc/sources.list"
-    -o "Dir::Etc::SourceParts=$etc/sources.list.d"
-    -o "Dir::Etc::Preferences=/dev/null"
-    -o "Dir::Etc::PreferencesParts=$etc/preferences.d"
-    -o "Dir::Etc::Trusted=/dev/null"
-    -o "Dir::Etc::TrustedParts=$etc/trusted.gpg.d"
-    -o "Dir::State=$state"
-    -o "Dir::State::Lists=$state/lists"
-    -o "Dir::State::status=$state/status"
-    -o "Dir::State::extended_states=$state/extended_states"
-    -o "Dir::Cache=$cache"
-    -o "Dir::Cache::archives=$cache/archives"
-    -o "Dir::Cache::pkgcache=$cache/pkgcache.bin"
-    -o "Dir::Cache::srcpkgcache=$cache/srcpkgcache.bin"
-    -o "Dir::Log=$APTDIR/log"
-    -o "Acquire::Languages=none"
-    -o "APT::Sandbox::User=root"
-  )
+  private_apt "$APTDIR" "deb-src [signed-by=$KEYRING] $MIRROR sid main"
+  mkdir -p "$APTDIR/pool"
+  local state=$APTDIR/state
   local stamp=$state/lists/.updated age
   if [[ -f $stamp ]]; then
     age=$(($(date +%s) - $(stat -c %Y "$stamp")))

@@ -24,6 +24,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/scripts/lib/private-apt.sh"
 BUILD=${GHOST_BUILD_DIR:-$ROOT/build}
 MIRROR=${GHOST_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=${GHOST_DEBIAN_SUITE:-sid}
@@ -74,49 +75,11 @@ APT_OPTS=()
 setup_apt() {
   ((APT_READY)) && return 0
   [[ -r $KEYRING ]] || die "$KEYRING missing (run scripts/setup.sh: debian-archive-keyring)"
-  local etc=$APTDIR/etc state=$APTDIR/state cache=$APTDIR/cache
-  mkdir -p "$etc/sources.list.d" "$etc/apt.conf.d" "$etc/preferences.d" "$etc/trusted.gpg.d" \
-           "$state/lists/partial" "$cache/archives/partial" "$APTDIR/log"
-  : >>"$state/status"    # empty: apt must believe nothing is installed
-
-  local sources="deb [arch=$ARCH signed-by=$KEYRING] $MIRROR $SUITE main"
-  if [[ ! -f $etc/sources.list || $(<"$etc/sources.list") != "$sources" ]]; then
-    echo "$sources" >"$etc/sources.list"
-    rm -f "$state/lists/.updated"      # mirror or suite changed: lists are stale
-  fi
-
-  # APT_CONFIG is read before anything else, so it is where the host's
-  # /etc/apt/apt.conf{,.d} can be switched off. Only the host's Acquire::
-  # settings (proxies, Check-Valid-Until, ...) are carried over.
-  {
-    echo 'Dir::Etc::Main "/dev/null";'
-    echo "Dir::Etc::Parts \"$etc/apt.conf.d\";"
-    env -u APT_CONFIG apt-config dump 2>/dev/null |
-      grep -E '^Acquire::' | grep -vE '^Acquire::(IndexTargets|Languages|cdrom)' || true
-  } >"$etc/apt.conf"
-  export APT_CONFIG=$etc/apt.conf
-
-  APT_OPTS=(
+  private_apt "$APTDIR" "deb [arch=$ARCH signed-by=$KEYRING] $MIRROR $SUITE main"
+  APT_OPTS+=(
     -o "APT::Architecture=$ARCH"
     -o "APT::Architectures=$ARCH"
-    -o "Dir::Etc::SourceList=$etc/sources.list"
-    -o "Dir::Etc::SourceParts=$etc/sources.list.d"
-    -o "Dir::Etc::Preferences=/dev/null"
-    -o "Dir::Etc::PreferencesParts=$etc/preferences.d"
-    -o "Dir::Etc::Trusted=/dev/null"
-    -o "Dir::Etc::TrustedParts=$etc/trusted.gpg.d"
-    -o "Dir::State=$state"
-    -o "Dir::State::Lists=$state/lists"
-    -o "Dir::State::status=$state/status"
-    -o "Dir::State::extended_states=$state/extended_states"
-    -o "Dir::Cache=$cache"
-    -o "Dir::Cache::archives=$cache/archives"
-    -o "Dir::Cache::pkgcache=$cache/pkgcache.bin"
-    -o "Dir::Cache::srcpkgcache=$cache/srcpkgcache.bin"
-    -o "Dir::Log=$APTDIR/log"
-    -o "Acquire::Languages=none"
     -o "APT::Install-Recommends=false"
-    -o "APT::Sandbox::User=root"
   )
   APT_READY=1
 }
