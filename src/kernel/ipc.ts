@@ -5,13 +5,13 @@
 // IPC_EXCL rules.
 
 import { kerr } from "./errors.js";
-import { EINVAL, ENOENT, EEXIST, EACCES, ENOSPC } from "../abi/errno.js";
+import { EINVAL, ENOENT, EEXIST, EACCES, ENOSPC, EPERM } from "../abi/errno.js";
 import { IPC_PRIVATE, IPC_CREAT, IPC_EXCL } from "../abi/ipc.js";
 import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 
 const SEQ_MULTIPLIER = 32768;
-const CAP_IPC_OWNER = 15n;
+const CAP_IPC_OWNER = 15n, CAP_SYS_ADMIN = 21n;
 
 // The owner and mode of any System V IPC object.
 export interface IpcPerm { uid: number; gid: number; cuid: number; cgid: number; mode: number }
@@ -26,6 +26,11 @@ export function allowed(t: Task, s: IpcPerm, flags: number): boolean {
   if (c.euid === s.uid || c.euid === s.cuid) bits >>= 6;
   else if (c.egid === s.gid || c.egid === s.cgid || c.groups.includes(s.gid) || c.groups.includes(s.cgid)) bits >>= 3;
   return (want & ~bits & 0o7) === 0 || (t.cred.capEff & (1n << CAP_IPC_OWNER)) !== 0n;
+}
+
+// IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN (EPERM otherwise).
+export function mayChange(t: Task, o: IpcPerm): void {
+  if (t.cred.euid !== o.uid && t.cred.euid !== o.cuid && (t.cred.capEff & (1n << CAP_SYS_ADMIN)) === 0n) kerr(EPERM);
 }
 
 export class IpcIds<T extends IpcObject> {

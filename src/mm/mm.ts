@@ -237,14 +237,8 @@ export class AddressSpace {
     // Shared file pages stay cached (as Linux's page cache); memory pressure trims them.
     if (v.shared && v.source) this.phys.cache.writeBack(v.source.key);
     const s = v.sharedAnon;
-    if (s && --s.refs === 0) this.freeShared(s);
+    if (s && --s.refs === 0) s.freePages(this.phys);
     s?.onUnref?.();
-  }
-
-  // Gives back the pages of shared anonymous memory nothing maps or holds.
-  freeShared(s: SharedAnon): void {
-    for (const pa of s.pages.values()) this.phys.put(pa);
-    s.pages.clear();
   }
 
   // mremap: resize a mapping in place, or move it (its pages move with it, not copied).

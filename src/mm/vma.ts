@@ -28,6 +28,12 @@ export class SharedAnon {
   onUnref: (() => void) | null = null;
   // A System V shm segment's, for shmdt and /proc: its id.
   shmid = -1;
+
+  // Gives its pages back (nothing maps or holds it any more).
+  freePages(phys: { put(pa: number): void }): void {
+    for (const pa of this.pages.values()) phys.put(pa);
+    this.pages.clear();
+  }
 }
 
 export class Vma {

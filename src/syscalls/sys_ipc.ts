@@ -19,11 +19,11 @@ import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 
-const CAP_SYS_ADMIN = 21n, CAP_IPC_LOCK = 14n;
+const CAP_IPC_LOCK = 14n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 
 interface Segment extends IpcObject {
@@ -51,10 +51,7 @@ class ShmSpace extends IpcIds<Segment> {
   // The segment's own hold goes; its pages go with the last attach.
   destroy(s: Segment): void {
     this.remove(s);
-    if (--s.anon.refs === 0) {
-      for (const pa of s.anon.pages.values()) this.k.phys.put(pa);
-      s.anon.pages.clear();
-    }
+    if (--s.anon.refs === 0) s.anon.freePages(this.k.phys);
   }
 }
 
@@ -167,8 +164,7 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
       writeStat(t, va, s);
       return 0;
     case IPC_SET: case IPC_RMID: {
-      // The owner, the creator, or CAP_SYS_ADMIN.
-      if (t.cred.euid !== s.uid && t.cred.euid !== s.cuid && !capable(t, CAP_SYS_ADMIN)) kerr(EPERM);
+      mayChange(t, s);
       if (cmd === IPC_SET) {
         const dv = new DataView(um(t).read(va, shmid64_ds.size).buffer);
         s.uid = ipc64_perm.get(dv, 0, "uid");

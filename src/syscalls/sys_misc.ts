@@ -90,11 +90,10 @@ defineSyscalls({
   },
   ioprio_set: (t, which, who, ioprio) => ioprioSet(t, which | 0, who | 0, ioprio | 0),
   ioprio_get: (t, which, who) => ioprioGet(t, which | 0, who | 0),
-  fadvise64: (t, fd, off, len, advice) => {
+  fadvise64: (t, fd, _off, len, advice) => {
     const f = hintFile(t, fd | 0);
     if (len < 0 || advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) kerr(EINVAL);
     if (advice === POSIX_FADV_DONTNEED) f.inode.pageCache?.writeBack(f.inode);
-    void off;
     return 0;
   },
   readahead: (t, fd, _off, _count) => {

@@ -19,9 +19,9 @@ import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { IpcIds, perKernel, allowed, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, type IpcObject } from "../kernel/ipc.js";
 
-const CAP_SYS_ADMIN = 21n, CAP_SYS_RESOURCE = 24n;
+const CAP_SYS_RESOURCE = 24n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 const S_IRUGO = 0o444, S_IWUGO = 0o222;
 const LONG_MAX = (1n << 63n) - 1n;
@@ -224,7 +224,7 @@ function msgctl(t: Task, id: number, cmd: number, va: number): number {
       const dv = cmd === IPC_SET ? new DataView(um(t).read(va, msqid64_ds.size).buffer) : null;
       const q = sp.find(id);
       // The owner, the creator, or CAP_SYS_ADMIN.
-      if (t.cred.euid !== q.uid && t.cred.euid !== q.cuid && !capable(t, CAP_SYS_ADMIN)) kerr(EPERM);
+      mayChange(t, q);
       if (!dv) { sp.destroy(q); return 0; }
       const qbytes = msqid64_ds.getBig(dv, 0, "msg_qbytes");
       if (qbytes > BigInt(MSGMNB) && !capable(t, CAP_SYS_RESOURCE)) kerr(EPERM);

@@ -6,7 +6,7 @@
 // (never restarted), as on Linux.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, EACCES, EPERM, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
+import { EINVAL, EACCES, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
 import {
   IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
   GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMMNI, SEMMSL, SEMMNS, SEMOPM, SEMVMX,
@@ -16,11 +16,10 @@ import { timespec } from "../abi/time.js";
 import { WaitQueue } from "../kernel/wait.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 
-const CAP_SYS_ADMIN = 21n;
 
 interface SemSet extends IpcObject {
   vals: number[]; pids: number[];
@@ -187,7 +186,7 @@ function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): 
   switch (cmd) {
     case IPC_STAT: read(); writeStat(t, arg, s); return 0;
     case IPC_SET: case IPC_RMID: {
-      if (t.cred.euid !== s.uid && t.cred.euid !== s.cuid && !(t.cred.capEff & (1n << CAP_SYS_ADMIN))) kerr(EPERM);
+      mayChange(t, s);
       if (cmd === IPC_RMID) { sp.destroy(s); return 0; }
       const dv = new DataView(um(t).read(arg, semid64_ds.size).buffer);
       s.uid = ipc64_perm.get(dv, 0, "uid");

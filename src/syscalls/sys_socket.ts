@@ -116,12 +116,10 @@ function bind(t: Task, s: UnixSocket, a: Uint8Array): void {
 function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
   if (va === 0 || lenVa === 0) return;
   const m = um(t);
-  const len = new DataView(m.read(lenVa, 4).buffer).getInt32(0, true);
+  const len = m.i32(lenVa);
   if (len < 0) kerr(EINVAL);
   if (len > 0) m.write(va, a.subarray(0, Math.min(len, a.length)));
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, a.length, true);
-  m.write(lenVa, b);
+  m.setU32(lenVa, a.length);
 }
 const UNNAMED = new Uint8Array([AF_UNIX, 0]);
 
@@ -365,7 +363,7 @@ function getsockopt(t: Task, fd: number, level: number, name: number, va: number
   const { s } = sockOf(t, fd);
   if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
   const m = um(t);
-  const len = new DataView(m.read(lenVa, 4).buffer).getInt32(0, true);
+  const len = m.i32(lenVa);
   if (len < 0) kerr(EINVAL);
   let out: Uint8Array;
   if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
@@ -399,9 +397,7 @@ function getsockopt(t: Task, fd: number, level: number, name: number, va: number
   }
   const n = Math.min(len, out.length);
   m.write(va, out.subarray(0, n));
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setInt32(0, n, true);
-  m.write(lenVa, b);
+  m.setU32(lenVa, n);
   return 0;
 }
 
@@ -445,8 +441,6 @@ function readMsg(t: Task, va: number): Msg {
   };
 }
 
-function setU32(t: Task, va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); um(t).write(va, b); }
-function setU64(t: Task, va: number, v: number): void { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), true); um(t).write(va, b); }
 
 function recvmsg(t: Task, fd: number, va: number, flags: number): number {
   const { f, s } = sockOf(t, fd);
@@ -457,10 +451,10 @@ function recvmsg(t: Task, fd: number, va: number, flags: number): number {
   if (msg.name) {
     const a = out.res.from ?? new Uint8Array(0);
     if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
-    setU32(t, va + msghdr.offsetOf("msg_namelen"), a.length);
+    um(t).setU32(va + msghdr.offsetOf("msg_namelen"), a.length);
   }
-  setU64(t, va + msghdr.offsetOf("msg_controllen"), ctl.used);
-  setU32(t, va + msghdr.offsetOf("msg_flags"), out.msgFlags | ctl.flags | (flags & MSG_CMSG_CLOEXEC));
+  um(t).setU64(va + msghdr.offsetOf("msg_controllen"), ctl.used);
+  um(t).setU32(va + msghdr.offsetOf("msg_flags"), out.msgFlags | ctl.flags | (flags & MSG_CMSG_CLOEXEC));
   return out.ret;
 }
 
@@ -495,7 +489,7 @@ function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number)
       throw e;
     }
     if (r === BLOCK) return mmsgPark(t, done, null);
-    setU32(t, va + mmsghdr.offsetOf("msg_len"), r);
+    um(t).setU32(va + mmsghdr.offsetOf("msg_len"), r);
     t.restart = null;
   }
   return done;
@@ -522,7 +516,7 @@ function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number,
       throw e;
     }
     if (r === BLOCK) return mmsgPark(t, done, deadline);
-    setU32(t, va + mmsghdr.offsetOf("msg_len"), r);
+    um(t).setU32(va + mmsghdr.offsetOf("msg_len"), r);
     t.restart = null;
     if (deadline !== null && t.k.clock.monotonic() >= deadline) return done + 1;
   }
