@@ -52,6 +52,8 @@ export const SIGRTMAX = 64;
 export const _NSIG = 64;
 export const _NSIG_BPW = 64;
 export const _NSIG_WORDS = 1;
+/** Linux's valid_signal(): 0 (no signal, as kill's probe) through _NSIG. */
+export function validSignal(sig: number): boolean { return Number.isInteger(sig) && sig >= 0 && sig <= _NSIG; }
 /** sizeof(sigset_t) the kernel accepts as `sigsetsize` in rt_sig* calls. */
 export const SIGSET_SIZE = 8;
 

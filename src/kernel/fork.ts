@@ -87,7 +87,10 @@ export function copyProcess(t: Task, a: CloneArgs): Task {
     const parent = has(CLONE_PARENT) ? t.tg.parent : t.tg;
     child = k.newProcess(parent, mm, files, fs, cred, sighand);
     const g: ThreadGroup = child.tg;
-    g.exitSignal = a.exitSignal;
+    // As Linux's copy_process: a CLONE_PARENT child is its parent's sibling
+    // and reports to that parent with the caller's own exit signal, not the
+    // one in the flags.
+    g.exitSignal = has(CLONE_PARENT) ? t.tg.exitSignal : a.exitSignal;
     g.pgid = t.tg.pgid;
     g.sid = t.tg.sid;
     g.rlimits = t.tg.rlimits.map(([c, m]) => [c, m]);

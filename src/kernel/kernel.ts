@@ -13,7 +13,7 @@ import {
 import { handleTrap } from "./trap.js";
 import { processCpuTime } from "./time/posix-timers.js";
 import { deliverSignals, hasDeliverable, sendSignal } from "./signal.js";
-import { SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU } from "../abi/signal.js";
+import { validSignal, SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU } from "../abi/signal.js";
 import type { FsContext } from "../fs/namei.js";
 import type { FdTable } from "../fs/file.js";
 import type { AddressSpace } from "../mm/mm.js";
@@ -393,9 +393,15 @@ export class Kernel {
     const status = (s & 0x7f) ? (s & 0x7f) : (s >> 8) & 0xff;
     const leader = [...parent.threads][0];
     const act = leader?.sighand.actions[SIGCHLD];
-    const autoReap = parent === this.initStub || (act && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT)));
-    if (tg.exitSignal && leader) {
-      sendSignal(parent, { signo: tg.exitSignal, code, pid: tg.pid, uid: 0, status, utime: Math.floor(tg.deadUtime / 1e7), stime: Math.floor(tg.deadStime / 1e7) }, false);
+    // As Linux's do_notify_parent: a parent ignoring SIGCHLD (or with
+    // SA_NOCLDWAIT) reaps automatically only children whose exit signal is
+    // SIGCHLD; an exit signal that is no valid signal (legacy clone() takes
+    // any value in CSIGNAL) is sent to nobody, but the parent is still woken.
+    const sig = tg.exitSignal;
+    const ignored = act !== undefined && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT) !== 0);
+    const autoReap = parent === this.initStub || (sig === SIGCHLD && ignored);
+    if (validSignal(sig) && sig !== 0 && leader && !(sig === SIGCHLD && act?.handler === SIG_IGN)) {
+      sendSignal(parent, { signo: sig, code, pid: tg.pid, uid: 0, status, utime: Math.floor(tg.deadUtime / 1e7), stime: Math.floor(tg.deadStime / 1e7) }, false);
     }
     parent.childWait.wakeAll();
     if (autoReap) this.release(tg);

@@ -2,7 +2,7 @@
 // back to user mode, the riscv64 rt_sigframe, and rt_sigreturn.
 
 import {
-  SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
+  _NSIG, SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
   SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SIGTSTP, SIGTTIN, SIGTTOU,
   defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
 } from "../abi/signal.js";
@@ -34,6 +34,8 @@ function isIgnored(t: Task, sig: number): boolean {
 // force: a fault the task cannot go on from (force_sig_fault), which even init takes.
 export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread: boolean, force = false): void {
   const sig = info.signo;
+  // Callers validate what a guest asks for; a number that is no signal never reaches the tables.
+  if (!Number.isInteger(sig) || sig < 1 || sig > _NSIG) return;
   const task = forThread ? (target as Task) : undefined;
   const tg = forThread ? (target as Task).tg : (target as ThreadGroup);
   if (tg.zombie || tg.exiting) return;

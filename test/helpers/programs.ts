@@ -12,7 +12,7 @@
 //   GHOST_CLI=path/to/main.js     Ghost's CLI (default dist/src/cli/main.js)
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { constants } from "node:os";
 import { basename, delimiter, join } from "node:path";
 import { test } from "node:test";
@@ -260,5 +260,24 @@ export class ProgramSuite {
         if (problems.length) assert.fail(report("ghost", what, r, problems, c));
       });
     }
+  }
+
+  /**
+   * Defines `native: <label>`: the program's C source compiled for the host
+   * (x86-64 Linux) and run there. For programs whose subject qemu-user gets
+   * wrong (they skip those checks under qemu), so that the real Linux still
+   * validates every check Ghost is held to.
+   */
+  defineNative(name: string, source: string, label = name): void {
+    const cc = onPath("gcc") ?? onPath("cc");
+    test(`native: ${label}`, { skip: cc ? false : "no host C compiler" }, async () => {
+      const out = join(this.root, "build", "native", name);
+      mkdirSync(join(this.root, "build", "native"), { recursive: true });
+      const b = spawnSync(cc!, ["-O2", "-Wall", "-o", out, join(this.root, source)], { cwd: this.root, encoding: "utf8" });
+      if (b.status !== 0) assert.fail(`native: ${name}: build failed:\n${b.stderr}`);
+      const r = await this.run(out, []);
+      const problems = judge(r);
+      if (problems.length) assert.fail(report("native", name, r, problems));
+    });
   }
 }
