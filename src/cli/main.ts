@@ -9,6 +9,11 @@ import { table, syscallCounts } from "../syscalls/table.js";
 import type { ClockMode } from "../kernel/time/clock.js";
 import type { SchedPolicyName } from "../kernel/sched/core.js";
 import { ChromeTracer } from "../kernel/trace.js";
+import { signalFromHost } from "../kernel/signal.js";
+import { constants } from "node:os";
+
+// Host signals `ghost run` passes on to the guest.
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2"];
 
 const USAGE = `usage:
   ghost run [options] [--] PROGRAM [ARGS...]   run a riscv64 Linux program
@@ -90,7 +95,20 @@ async function run(args: string[]): Promise<number> {
       process.stderr.write(`[${t.tid}] ${table[nr]?.name ?? `syscall_${nr}`}(${args.map((a) => (Math.abs(a) > 0xffff ? "0x" + a.toString(16) : String(a))).join(", ")}) = ${r}\n`);
     };
   }
-  const status = await k.run();
+  // Signals sent to Ghost reach the guest (qemu-user does the same), so its
+  // handlers and SIG_IGN are honoured and Ghost exits only when the guest does.
+  const forward = new Map<NodeJS.Signals, () => void>();
+  for (const name of FORWARDED_SIGNALS) {
+    const h = () => signalFromHost(k, constants.signals[name]);
+    forward.set(name, h);
+    process.on(name, h);
+  }
+  let status: number;
+  try {
+    status = await k.run();
+  } finally {
+    for (const [name, h] of forward) process.off(name, h);
+  }
   if (tracer && trace) tracer.write(trace);
   if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: Number(k.hart.instret), wallMs: performance.now() - start }));
   return status;

@@ -40,6 +40,8 @@ export interface KernelTrace {
 }
 
 let yieldToHost: () => Promise<void> = () => new Promise((r) => setImmediate(r));
+// Host time a slice may take before the host event loop gets a turn.
+const HOST_SLICE_MS = 10;
 
 export class Kernel {
   readonly hart: Hart;
@@ -199,15 +201,25 @@ export class Kernel {
     this.hart.setTimeBase(BigInt(Math.floor(ns / 100)), this.hart.instret, this.clock.nsPerInsn / 100);
   }
 
+  // The run loop. The host (stdin, signals to Node, host timers, sockets) is
+  // served between slices, at least every HOST_SLICE_MS of host time: a task
+  // that runs alone never sees the scheduler preempt it, so runSlice also
+  // stops on host time. Such a stop is not a scheduling decision: the same
+  // task resumes after the host had its turn, unless something (a host event,
+  // a timer) asked for a reschedule meanwhile. So the order in which tasks run
+  // does not depend on host time, and virtual-clock runs stay reproducible.
   async run(): Promise<number> {
     let lastYield = performance.now();
+    let resume: Task | null = null;
     while (!this.halted) {
       this.timers.expire(this.clock.monotonic());
-      const t = this.rq.pickNext();
+      const keep: boolean = resume !== null && resume === this.current && resume.state === TASK_RUNNING && !this.needResched && !this.rq.needResched;
+      const t: Task | undefined = keep ? resume! : this.rq.pickNext();
+      resume = null;
       if (!t) { await this.idle(); continue; }
-      this.runSlice(t);
-      const now = performance.now();
-      if (now - lastYield > 15) { await yieldToHost(); lastYield = performance.now(); }
+      const hostTurn = this.runSlice(t, keep);
+      if (hostTurn) resume = t;
+      if (hostTurn || performance.now() - lastYield > HOST_SLICE_MS) { await yieldToHost(); lastYield = performance.now(); }
     }
     return this.exitStatus ?? 0;
   }
@@ -238,14 +250,20 @@ export class Kernel {
   hostWaiters = 0;
   private hasHostWaiters(): boolean { return this.hostWaiters > 0; }
 
-  private runSlice(t: Task): void {
+  // Runs t until it sleeps, is preempted or exits (returns false), or until
+  // HOST_SLICE_MS of host time went by (returns true: the host's turn; the
+  // caller resumes t with resumed set, which carries on exactly where the
+  // loop stopped).
+  private runSlice(t: Task, resumed: boolean): boolean {
     this.switchTo(t);
     const hart = this.hart;
-    if (this.clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = this.clock.monotonic(); }
+    const hostDeadline = performance.now() + HOST_SLICE_MS;
+    let hostTurn = false;
+    if (!resumed && this.clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = this.clock.monotonic(); }
     // A task woken inside a syscall retries it before its signals are
     // delivered: a wait that can now complete returns its result (the handler
     // runs after); one that must sleep again is interrupted then.
-    let retry = t.inSyscall;
+    let retry = !resumed && t.inSyscall;
     for (;;) {
       if (!retry && hasDeliverable(t)) {
         deliverSignals(t);
@@ -276,8 +294,10 @@ export class Kernel {
       this.timers.expire(this.clock.monotonic());
       if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; t.nivcsw++; break; }
       if (this.halted) break;
+      if (performance.now() >= hostDeadline) { hostTurn = true; break; }
     }
     this.saveCurrent();
+    return hostTurn;
   }
 
   private checkCpuTimers(t: Task): void {

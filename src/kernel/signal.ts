@@ -2,8 +2,8 @@
 // back to user mode, the riscv64 rt_sigframe, and rt_sigreturn.
 
 import {
-  _NSIG, SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
-  SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SIGTSTP, SIGTTIN, SIGTTOU,
+  _NSIG, SIGINT, SIGQUIT, SIGWINCH, SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
+  SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SI_USER, SIGTSTP, SIGTTIN, SIGTTOU,
   defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
 } from "../abi/signal.js";
 import { EINTR, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
@@ -266,3 +266,20 @@ export function sigreturn(t: Task): boolean {
 }
 
 export { SIGCHLD };
+
+// A signal sent to Ghost's own host process (`ghost run`), passed on to the
+// guest as qemu-user does, where each guest process is a host process: the
+// ones a terminal generates (SIGINT, SIGQUIT, SIGWINCH) reach every process
+// of the main program's process group, as the terminal's foreground group
+// would; the others (SIGTERM, SIGHUP, SIGUSR1, SIGUSR2) the main program.
+export function signalFromHost(k: { mainGroup: ThreadGroup | null; groups: Map<number, ThreadGroup> }, sig: number): void {
+  const main = k.mainGroup;
+  if (!main || main.zombie) return;
+  if (sig === SIGINT || sig === SIGQUIT || sig === SIGWINCH) {
+    // From the terminal: si_code SI_KERNEL, as Linux's tty layer sends them.
+    for (const g of [...k.groups.values()]) if (g.pgid === main.pgid && !g.zombie) sendSignal(g, { signo: sig, code: SI_KERNEL }, false);
+  } else {
+    // From a process outside the guest: SI_USER with no pid the guest knows.
+    sendSignal(main, { signo: sig, code: SI_USER, pid: 0, uid: 0 }, false);
+  }
+}

@@ -92,6 +92,18 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
     await waitFor(/^alive 130$/m, "the shell, with sleep's status 130 (SIGINT)");
   });
 
+  test("^C interrupts a loop that never sleeps (the only runnable task)", async () => {
+    await settle();
+    line("clear; echo spinning; while :; do :; done");
+    await waitFor(/^spinning$/m, "the loop to start");
+    await sleep(500);
+    keys("C-c");
+    await waitFor(/\^C/, "the ^C echo");
+    await settle();
+    line("echo alive");
+    await waitFor(/^alive$/m, "the shell after ^C");
+  });
+
   test("job control: jobs, fg, ^Z, bg, kill %1", async () => {
     line("clear; sleep 200 &");
     await waitFor(PROMPT, "the prompt after starting a background job");

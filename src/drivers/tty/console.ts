@@ -9,7 +9,7 @@
 // process: normal exit, a fatal signal, an uncaught exception.
 
 import * as nodefs from "node:fs";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as nodetty from "node:tty";
 import { kerr } from "../../kernel/errors.js";
 import { EIO } from "../../abi/errno.js";
@@ -94,6 +94,7 @@ export class HostTerminal implements ConsoleBackend {
     if (this.isTty) {
       installExitHooks();
       restorers.add(this.restore);
+      this.startGuardian();
       stdin.setRawMode(true);
       // libuv's raw mode keeps output processing (ONLCR); the guest does its own.
       // (Asynchronous: the first output is far later than stty takes.)
@@ -118,7 +119,26 @@ export class HostTerminal implements ConsoleBackend {
     if (this.onResize) process.stdout.off("resize", this.onResize);
     // Back to the settings the terminal had before raw mode (output processing included).
     if (this.isTty) { try { stdin.setRawMode(false); } catch { /* the terminal is gone */ } }
+    this.guardian?.kill();
+    this.guardian = null;
     stdin.pause();
+  }
+
+  // A way out no handler sees (SIGKILL, an abort in Node itself) would leave
+  // the terminal raw. So a small host shell holds the read end of a pipe from
+  // Ghost and the terminal as fd 3; when the pipe ends without Ghost having
+  // given the terminal back (Ghost died), it restores the saved settings.
+  private guardian: ChildProcess | null = null;
+  private startGuardian(): void {
+    const saved = spawnSync("stty", ["-g"], { stdio: [this.inFd, "pipe", "ignore"] }).stdout?.toString().trim() ?? "";
+    if (!/^[0-9a-fA-F:]+$/.test(saved)) return; // no stty, or not a terminal it knows
+    try {
+      const g = spawn("sh", ["-c", 'read _ ; stty "$0" <&3', saved], { stdio: ["pipe", "ignore", "ignore", this.inFd] });
+      g.on("error", () => { /* no sh: nothing guards */ });
+      g.unref();
+      (g.stdin as unknown as { unref?(): void } | null)?.unref?.();
+      this.guardian = g;
+    } catch { /* nothing guards */ }
   }
 }
 
