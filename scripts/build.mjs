@@ -1,23 +1,73 @@
-// Builds Ghost: the hart (AssemblyScript → WebAssembly) and the kernel (TypeScript → JavaScript).
+// Builds Ghost: the hart (AssemblyScript → WebAssembly) and the kernel
+// (TypeScript → JavaScript). Each step runs only when one of its inputs
+// (sources, folders — a deleted file changes its folder — and configuration)
+// is newer than what it built last time, so that `npm start` with nothing
+// changed starts at once. `--force` rebuilds everything.
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
+const force = process.argv.includes("--force");
 mkdirSync(join(root, "dist"), { recursive: true });
 
-execFileSync(bin("asc"), [
-  "src/arch/riscv64/wasm/hart.ts",
-  "--outFile", "dist/hart.wasm",
-  "--textFile", "dist/hart.wat",
-  "-O3", "--noAssert", "--runtime", "stub",
-  "--importMemory", "--initialMemory", "16", "--maximumMemory", "65536",
-  // The function table is the JIT's: translated code is called through it (jit/jit.ts).
-  "--importTable",
-  // Static data above the hart's fixed tables (wasm/layout.ts ends them at 0x90000).
-  "--memoryBase", "786432",
-], { cwd: root, stdio: "inherit" });
+// The newest modification time under the given files and folders.
+function newest(paths) {
+  let t = 0;
+  const visit = (p) => {
+    let st;
+    try { st = statSync(p); } catch { return; }
+    t = Math.max(t, st.mtimeMs);
+    if (!st.isDirectory()) return;
+    for (const e of readdirSync(p)) if (e !== "node_modules" && e !== "dist") visit(join(p, e));
+  };
+  for (const p of paths) visit(join(root, p));
+  return t;
+}
 
-execFileSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+// Runs build() unless `stamp` is newer than every input.
+function step(stamp, inputs, build) {
+  const stampPath = join(root, "dist", stamp);
+  const built = existsSync(stampPath) ? statSync(stampPath).mtimeMs : -1;
+  if (!force && built >= newest(inputs)) return;
+  build();
+  writeFileSync(stampPath, new Date().toISOString() + "\n");
+}
+
+const self = "scripts/build.mjs";
+
+step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => {
+  execFileSync(bin("asc"), [
+    "src/arch/riscv64/wasm/hart.ts",
+    "--outFile", "dist/hart.wasm",
+    "--textFile", "dist/hart.wat",
+    "-O3", "--noAssert", "--runtime", "stub",
+    "--importMemory", "--initialMemory", "16", "--maximumMemory", "65536",
+    // The function table is the JIT's: translated code is called through it (jit/jit.ts).
+    "--importTable",
+    // Static data above the hart's fixed tables (wasm/layout.ts ends them at 0x90000).
+    "--memoryBase", "786432",
+  ], { cwd: root, stdio: "inherit" });
+});
+
+step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json", self], () => {
+  execFileSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  removeOrphans();
+});
+
+// Output whose TypeScript source is gone (moved or deleted) goes too: a test
+// file left behind in dist/ would still be run by scripts/test.sh.
+function removeOrphans() {
+  const visit = (rel) => {
+    const dir = join(root, "dist", rel);
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const r = join(rel, e.name);
+      if (e.isDirectory()) { visit(r); continue; }
+      const m = /^(.*)\.js(\.map)?$/.exec(r);
+      if (m && !existsSync(join(root, m[1] + ".ts"))) rmSync(join(dir, e.name));
+    }
+  };
+  for (const top of ["src", "test", "bench"]) if (existsSync(join(root, "dist", top))) visit(top);
+}
