@@ -9,7 +9,7 @@ import { kerr } from "../kernel/errors.js";
 import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
-import { O_RDONLY, O_WRONLY, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
+import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
 import { WaitQueue } from "../kernel/wait.js";
 import { Inode, SuperBlock, S_IFIFO } from "./inode.js";
 import { File, type FileOps } from "./file.js";
@@ -199,6 +199,14 @@ export function openFifo(t: import("../kernel/task.js").Task, inode: object, fla
   const pipe = p;
   const acc = flags & 3;
   const nonblock = (flags & O_NONBLOCK) !== 0;
+  if (inode instanceof PipeInode) {
+    // As Linux's fifo_open for a pipefs inode: reopening a pipe never waits
+    // for a partner and never fails with ENXIO (its other end may be gone).
+    if (acc === O_RDONLY) { pipe.rCounter!++; return pipeOps(pipe, true, false); }
+    if (acc === O_WRONLY) { pipe.wCounter!++; return pipeOps(pipe, false, true); }
+    if (acc === O_RDWR) { pipe.rCounter!++; pipe.wCounter!++; return pipeOps(pipe, true, true); }
+    return kerr(EINVAL);
+  }
   const st = t.restart as FifoWaitState | null;
   if (st && st.fifo === inode) {
     // A retried blocking open: already counted; done once the partner came.
