@@ -156,7 +156,8 @@ export function deliverSignals(t: Task): void {
       t.k.dropRestart(t);
     }
     setupFrame(t, sig, info, act.flags, act.mask, act.handler);
-    if (act.flags & SA_RESETHAND) t.sighand.actions[sig] = { handler: SIG_DFL, flags: 0, mask: 0n };
+    // As Linux's signal_delivered: SA_RESETHAND resets only the handler; sa_flags and sa_mask stay.
+    if (act.flags & SA_RESETHAND) t.sighand.actions[sig] = { ...act, handler: SIG_DFL };
     return;
   }
 }

@@ -2,7 +2,7 @@
 // eventfd2, timerfd, signalfd4.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, EBADF, EFAULT } from "../abi/errno.js";
+import { EINVAL, EBADF, EFAULT, EINTR, ERESTARTNOHAND } from "../abi/errno.js";
 import { pollfd, POLLNVAL, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, POLLRDNORM, POLLWRNORM, POLLRDBAND, POLLWRBAND, POLLRDHUP, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, epoll_event, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLET, EPOLLWAKEUP } from "../abi/poll.js";
 import {
   EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
@@ -89,6 +89,8 @@ function ppoll(t: Task, fdsVa: number, nfds: number, tmoVa: number, maskVa: numb
     writeRemaining(t, tmoVa, st);
     return ready;
   }
+  // As Linux's do_sys_poll: -ERESTARTNOHAND, so a handled signal ends the wait with EINTR.
+  t.restartCode = ERESTARTNOHAND;
   return park(t, queues, st);
 }
 
@@ -127,6 +129,7 @@ function pselect(t: Task, nfds: number, rVa: number, wVa: number, eVa: number, t
     writeRemaining(t, tmoVa, st);
     return ready;
   }
+  t.restartCode = ERESTARTNOHAND; // as Linux's core_sys_select
   return park(t, queues, st);
 }
 
@@ -152,6 +155,7 @@ function epollWait(t: Task, epfd: number, evVa: number, max: number, deadlineNs:
     }
     return got.length;
   }
+  t.restartCode = EINTR; // as Linux's ep_poll: a signal ends the wait, never restarted
   return park(t, [ep.wq], st);
 }
 

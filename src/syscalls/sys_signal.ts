@@ -12,7 +12,7 @@ import { defineSyscalls, NORETURN, BLOCK } from "./table.js";
 import { readTimespec } from "./sys_time.js";
 import { um } from "./util.js";
 import { sendSignal, sigreturn, UNBLOCKABLE, dequeueFrom, writeSiginfo } from "../kernel/signal.js";
-import type { Task, ThreadGroup } from "../kernel/task.js";
+import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
 
 function validSig(sig: number): void { if (sig < 1 || sig > 64) kerr(EINVAL); }
 function sigsetSize(n: number): void { if (n !== 8) kerr(EINVAL); }
@@ -130,6 +130,25 @@ function tgkill(t: Task, tgid: number, tid: number, sig: number): number {
   return 0;
 }
 
+// The siginfo of rt_sigqueueinfo/rt_tgsigqueueinfo. As Linux: a process may
+// forge a kernel (si_code >= 0) or tkill code only towards itself; root has
+// no exemption (since 2.6.39).
+function readQueuedInfo(t: Task, infoVa: number, sig: number, toSelf: boolean): SigInfo {
+  const dv = new DataView(um(t).read(infoVa, 128).buffer);
+  const code = dv.getInt32(8, true);
+  if ((code >= 0 || code === SI_TKILL) && !toSelf) kerr(EPERM);
+  return { signo: sig, code, pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigUint64(24, true) };
+}
+
+// Sends a queued siginfo after the checks of Linux's check_kill_permission:
+// the signal number (0 only probes), then the credentials.
+function queueSignal(t: Task, any: Task | undefined, g: ThreadGroup, sig: number, info: SigInfo, forThread: boolean): number {
+  if (sig < 0 || sig > 64) kerr(EINVAL);
+  if (!maySignal(t, g)) kerr(EPERM);
+  if (sig !== 0 && any && !g.zombie) sendSignal(forThread ? any : g, info, forThread);
+  return 0;
+}
+
 defineSyscalls({
   rt_sigaction: (t, sig, act, old, size) => rtSigaction(t, sig | 0, act, old, size),
   rt_sigprocmask: (t, how, set, old, size) => sigprocmask(t, how | 0, set, old, size),
@@ -176,19 +195,18 @@ defineSyscalls({
     }
     if (st.deadline !== null && t.k.clock.monotonic() >= st.deadline) { t.sigwaitSet = 0n; kerr(EAGAIN); }
     t.sigwaitSet = want;
-    t.restartCode = ERESTARTSYS;
+    // As Linux's do_sigtimedwait: a handled signal ends the wait with EINTR,
+    // never a restart, whatever SA_RESTART says.
+    t.restartCode = EINTR;
     t.sleepOn([], st.deadline ?? undefined);
     return BLOCK;
   },
   rt_tgsigqueueinfo: (t, tgid, tid, sig, infoVa) => {
-    const dv = new DataView(um(t).read(infoVa, 128).buffer);
-    const code = dv.getInt32(8, true);
-    if ((code >= 0 || code === SI_TKILL) && t.cred.euid !== 0 && tgid !== t.pid) kerr(EPERM);
-    validSig(sig);
+    if ((tgid | 0) <= 0 || (tid | 0) <= 0) kerr(EINVAL);
+    const info = readQueuedInfo(t, infoVa, sig, (tid | 0) === t.tid);
     const o = t.k.tasks.get(tid | 0);
-    if (!o || o.tg.pid !== tgid) kerr(ESRCH);
-    sendSignal(o, { signo: sig, code, pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigUint64(24, true) }, true);
-    return 0;
+    if (!o || o.tg.pid !== (tgid | 0)) kerr(ESRCH);
+    return queueSignal(t, o, o.tg, sig, info, true);
   },
   // Ghost restarts interrupted sleeps in place, so user space never needs this: as Linux without a restart block.
   restart_syscall: () => -EINTR,
@@ -196,15 +214,10 @@ defineSyscalls({
   tkill: (t, tid, sig) => tgkill(t, -1, tid | 0, sig | 0),
   tgkill: (t, tgid, tid, sig) => tgkill(t, tgid | 0, tid | 0, sig | 0),
   rt_sigqueueinfo: (t, pid, sig, infoVa) => {
-    const raw = um(t).read(infoVa, 128);
-    const dv = new DataView(raw.buffer);
-    const code = dv.getInt32(8, true);
-    if ((code >= 0 || code === SI_TKILL) && t.cred.euid !== 0 && pid !== t.pid) kerr(EPERM);
+    const info = readQueuedInfo(t, infoVa, sig, (pid | 0) === t.pid);
     const g = t.k.groups.get(pid | 0);
     if (!g) kerr(ESRCH);
-    validSig(sig);
-    sendSignal(g, { signo: sig, code, pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigUint64(24, true) }, false);
-    return 0;
+    return queueSignal(t, [...g.threads][0], g, sig, info, false);
   },
 });
 
