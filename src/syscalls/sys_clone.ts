@@ -11,14 +11,16 @@ import {
   wContinued, wStopped,
 } from "../abi/wait.js";
 import { rusage } from "../abi/resource.js";
-import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SI_USER } from "../abi/signal.js";
+import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SI_USER, SI_TKILL } from "../abi/signal.js";
 import { O_CLOEXEC, O_NONBLOCK } from "../abi/fcntl.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
 import { pidfdFile, pidfdTarget } from "../kernel/pidfd.js";
+import { procPidTarget } from "../fs/procfs/pid.js";
+import { PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GROUP } from "../abi/misc.js";
 import { sendSignal, writeSiginfo } from "../kernel/signal.js";
-import type { Task, ThreadGroup } from "../kernel/task.js";
+import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
 
 function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
@@ -200,6 +202,35 @@ function unshare(t: Task, flags: number): number {
   return 0;
 }
 
+// As Linux's pidfd_send_signal: a pidfd or an open /proc/[pid] directory;
+// an optional siginfo whose si_signo must be the signal, forging a kernel
+// or tkill si_code only towards the caller's own process; ESRCH once reaped.
+function pidfdSendSignal(t: Task, fd: number, sig: number, infoVa: number, flags: number): number {
+  const scopes = PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP;
+  if ((flags & ~scopes) || (flags & (flags - 1))) kerr(EINVAL); // at most one scope
+  const f = t.files.get(fd);
+  const g = pidfdTarget(f) ?? procPidTarget(f);
+  if (!g) kerr(EBADF);
+  if (sig < 0 || sig > 64) kerr(EINVAL);
+  let info: SigInfo = { signo: sig, code: SI_USER, pid: t.pid, uid: t.cred.uid };
+  if (infoVa) {
+    const dv = new DataView(um(t).read(infoVa, 128).buffer);
+    if (dv.getInt32(0, true) !== sig) kerr(EINVAL);
+    const code = dv.getInt32(8, true);
+    if (g !== t.tg && (code >= 0 || code === SI_TKILL)) kerr(EPERM);
+    info = { signo: sig, code, pid: dv.getInt32(16, true), uid: dv.getUint32(20, true), value: dv.getBigUint64(24, true) };
+  }
+  if (t.k.groups.get(g.pid) !== g) kerr(ESRCH);
+  const lead = [...g.threads][0];
+  if (lead && t.cred.euid !== 0 && t.cred.euid !== lead.cred.uid && t.cred.euid !== lead.cred.suid &&
+    t.cred.uid !== lead.cred.uid && t.cred.uid !== lead.cred.suid) kerr(EPERM);
+  if (!sig || g.zombie) return 0;
+  if (flags === PIDFD_SIGNAL_THREAD) { if (lead) sendSignal(g.leader ?? lead, info, true); }
+  else if (flags === PIDFD_SIGNAL_PROCESS_GROUP) { for (const o of [...t.k.groups.values()]) if (o.pgid === g.pgid && !o.zombie) sendSignal(o, { ...info }, false); }
+  else sendSignal(g, info, false);
+  return 0;
+}
+
 defineSyscalls({
   unshare: [(t, flags) => unshare(t, flags >>> 0), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared); namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
   clone: (t, flags, newsp, parentTid, tls, childTid) => {
@@ -224,16 +255,7 @@ defineSyscalls({
     const l = t.tg.rlimits[7][0];
     return t.files.alloc(pidfdFile(g, false, flags & O_NONBLOCK), true, l < 0 ? 1 << 20 : l);
   },
-  pidfd_send_signal: (t, fd, sig, infoVa, flags) => {
-    if (flags) kerr(EINVAL);
-    const g = pidfdTarget(t.files.get(fd | 0));
-    if (!g) kerr(EBADF);
-    if (g.zombie) kerr(ESRCH);
-    if (sig < 0 || sig > 64) kerr(EINVAL);
-    if (infoVa) kerr(EINVAL);
-    if (sig) sendSignal(g, { signo: sig, code: SI_USER, pid: t.pid, uid: t.cred.uid }, false);
-    return 0;
-  },
+  pidfd_send_signal: (t, fd, sig, infoVa, flags) => pidfdSendSignal(t, fd | 0, sig | 0, infoVa, flags >>> 0),
 });
 
 export { EFAULT, O_CLOEXEC };

@@ -264,6 +264,27 @@ static void pidfds(void)
     int fd = open("/", O_RDONLY);
     CHECK_ERR(syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0), EBADF, "pidfd_send_signal on a non-pidfd is EBADF");
     close(fd);
+    /* an open /proc/[pid] directory is a pidfd to pidfd_send_signal (Linux's pidfd_to_pid) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_q;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR2, &sa, NULL);
+    q_value = 0;
+    fd = open("/proc/self", O_DIRECTORY | O_CLOEXEC);
+    memset(&si, 0, sizeof si);
+    si.si_signo = SIGUSR2;
+    si.si_code = SI_QUEUE;
+    si.si_pid = getpid();
+    si.si_value.sival_int = 99;
+    CHECK_OK(syscall(SYS_pidfd_send_signal, fd, SIGUSR2, &si, 0), "pidfd_send_signal through an open /proc/self with a SI_QUEUE siginfo");
+    CHECK_EQ(q_value, 99, "the handler sees the siginfo's si_value");
+    si.si_signo = SIGUSR1;
+    CHECK_ERR(syscall(SYS_pidfd_send_signal, fd, SIGUSR2, &si, 0), EINVAL, "a siginfo whose si_signo is not the signal is EINVAL");
+    close(fd);
+    fd = open("/proc/self/task", O_DIRECTORY | O_CLOEXEC);
+    CHECK_ERR(syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0), EBADF, "pidfd_send_signal through /proc/self/task is EBADF");
+    close(fd);
     CHECK_ERR(waitpid(-99999, NULL, WNOHANG), ECHILD, "waitpid(-pgid) of a group with no child in it is ECHILD");
 }
 

@@ -221,8 +221,15 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
   return new ProcDir(key, entries);
 }
 
+// The process an open /proc/[pid] directory stands for: as Linux's
+// pidfd_to_pid, pidfd_send_signal takes such a file as a pidfd.
+const pidDirs = new WeakMap<object, ThreadGroup>();
+export function procPidTarget(f: File): ThreadGroup | null { return pidDirs.get(f.inode) ?? null; }
+
 export function pidDir(k: Kernel, tg: ThreadGroup): ProcDir | null {
   const t = leaderOf(tg);
   if (!t) return null;
-  return taskDir(k, t, `/${tg.pid}`, true);
+  const d = taskDir(k, t, `/${tg.pid}`, true);
+  pidDirs.set(d, tg);
+  return d;
 }
