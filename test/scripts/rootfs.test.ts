@@ -153,6 +153,11 @@ test("/etc/passwd and /etc/group parse", () => {
   const groups = readFileSync(join(rootfs, "etc/group"), "utf8").split("\n").filter(Boolean);
   for (const line of groups) assert.equal(line.split(":").length, 4, `group line has 4 fields: ${line}`);
   assert.ok(groups.some((l) => l.startsWith("root:x:0:")));
+  // Debian's standard users and groups, which programs look up by name.
+  for (const [name, uid] of [["daemon", "1"], ["bin", "2"], ["sys", "3"], ["www-data", "33"]]) assert.equal(users.get(name)?.[2], uid, `user ${name}`);
+  for (const g of ["daemon:x:1:", "bin:x:2:", "adm:x:4:", "tty:x:5:", "disk:x:6:", "users:x:100:", "nogroup:x:65534:"]) {
+    assert.ok(groups.includes(g), `group ${g}`);
+  }
 });
 
 test("/etc files and mount points for busybox init", () => {
