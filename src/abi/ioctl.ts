@@ -358,3 +358,12 @@ export const INIT_C_IFLAG = ICRNL | IXON;
 export const INIT_C_OFLAG = OPOST | ONLCR;
 export const INIT_C_CFLAG = B38400 | CS8 | CREAD | HUPCL;
 export const INIT_C_LFLAG = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN;
+
+// The random device's ioctls (linux/random.h).
+export const RNDGETENTCNT = 0x80045200;
+export const RNDADDTOENTCNT = 0x40045201;
+export const RNDGETPOOL = 0x80085202;
+export const RNDADDENTROPY = 0x40085203;
+export const RNDZAPENTCNT = 0x5204;
+export const RNDCLEARPOOL = 0x5206;
+export const RNDRESEEDCRNG = 0x5207;

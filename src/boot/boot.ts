@@ -14,6 +14,7 @@ import { fromHost } from "../kernel/kstr.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
 import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
+import { configText, BOOT_CONFIG_NAME } from "../fs/procfs/config.js";
 import { makeDevTree } from "../fs/devtmpfs.js";
 import { makeSysfs } from "../fs/sysfs.js";
 import { unpackCpio } from "../fs/initramfs.js";
@@ -64,6 +65,14 @@ export function populate(dir: TmpDir, host: string | Buffer): void {
   }
 }
 
+// /boot/config-<release> in the root, as distributions install it.
+function installBootConfig(root: TmpDir): void {
+  const boot = (root.lookup("boot") as TmpDir | null) ?? (root.mkdir("boot", S_IFDIR | 0o755, ROOT_CRED) as TmpDir);
+  if (boot instanceof TmpDir && !boot.lookup(BOOT_CONFIG_NAME)) {
+    (boot.create(BOOT_CONFIG_NAME, 0o644, ROOT_CRED) as TmpFile).setContents(new Uint8Array(Buffer.from(configText(), "latin1")));
+  }
+}
+
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
 export function bootProgram(cfg: RunConfig): Kernel {
   if (cfg.clock === "virtual") setRandomSource(seededRandom(VIRTUAL_RANDOM_SEED)); // reproducible runs
@@ -77,6 +86,7 @@ export function bootProgram(cfg: RunConfig): Kernel {
   } else if (cfg.rootfs) {
     throw new Error(`root filesystem ${cfg.rootfs} not found`);
   }
+  installBootConfig(root);
   const rootMount = makeRootMount(root, "rootfs", "tmpfs");
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
@@ -164,6 +174,7 @@ export function bootSystem(cfg: SystemConfig = {}): Kernel {
   if (!nodefs.existsSync(rootfs)) throw new Error(`root filesystem ${rootfs} not found`);
   if (nodefs.statSync(rootfs).isDirectory()) populate(root, rootfs);
   else unpackCpio(root, new Uint8Array(nodefs.readFileSync(rootfs)));
+  installBootConfig(root);
   const rootMount = makeRootMount(root, "rootfs", "tmpfs");
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };

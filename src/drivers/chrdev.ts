@@ -2,9 +2,12 @@
 // Linux's drivers/char/mem.c: null, zero, full, random, urandom.
 
 import { kerr } from "../kernel/errors.js";
-import { ENXIO, ENOSPC } from "../abi/errno.js";
+import { ENXIO, ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
+import { RNDGETENTCNT, RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL, RNDRESEEDCRNG } from "../abi/ioctl.js";
 import { S_IFCHR, S_IFMT, type Inode } from "../fs/inode.js";
-import type { File, FileOps } from "../fs/file.js";
+import type { File, FileOps, IoctlContext } from "../fs/file.js";
+
+const CAP_SYS_ADMIN = 21;
 
 export const makedev = (major: number, minor: number) => ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
 export const major = (dev: number) => (dev >>> 8) & 0xfff;
@@ -42,7 +45,71 @@ export function setRandomSource(fn: (dst: Uint8Array) => void): void { fillRando
 const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, poll: () => 0x5, seek: () => 0 };
 const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5, seek: () => 0 };
 const fullOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: () => kerr(ENOSPC), poll: () => 0x5 };
-const randomOps: FileOps = { read: (_f, dst) => { fillRandom(dst); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5 };
+// As Linux's random_ioctl: the entropy count reads as a full pool (Ghost's
+// source never runs dry); crediting, zapping and reseeding need
+// CAP_SYS_ADMIN and change nothing; any other request is EINVAL.
+const POOL_BITS = 256;
+function randomIoctl(cmd: number, arg: number, ctx: IoctlContext): number {
+  const admin = () => { if (!ctx.capable?.(CAP_SYS_ADMIN)) kerr(EPERM); };
+  switch (cmd) {
+    case RNDGETENTCNT: {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, POOL_BITS, true);
+      ctx.copyOut(arg, b);
+      return 0;
+    }
+    case RNDADDTOENTCNT: admin(); ctx.copyIn(arg, 4); return 0;
+    case RNDADDENTROPY: {
+      admin();
+      const size = new DataView(ctx.copyIn(arg, 8).buffer).getInt32(4, true);
+      if (size < 0) kerr(EINVAL);
+      ctx.copyIn(arg + 8, size);
+      return 0;
+    }
+    case RNDZAPENTCNT: case RNDCLEARPOOL: case RNDRESEEDCRNG: admin(); return 0;
+    default: return kerr(EINVAL);
+  }
+}
+const randomOps: FileOps = {
+  read: (_f, dst) => { fillRandom(dst); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5,
+  ioctl: (_f, cmd, arg, ctx) => randomIoctl(cmd, arg, ctx),
+};
+
+// /dev/cpu_dma_latency (misc 10:259, Linux's PM QoS): each open file is a
+// latency request, 2000 s (PM_QOS_CPU_LATENCY_DEFAULT_VALUE) until written; a
+// read gives the strictest request in force as an s32; a write takes an s32,
+// or a hexadecimal string when it is not 4 bytes long. Ghost has no idle
+// states for it to govern.
+export const CPU_DMA_LATENCY_MINOR = 259;
+const LATENCY_DEFAULT = 2000000000;
+const latencyRequests = new Map<File, number>();
+function cpuLatencyOps(f: File): FileOps {
+  latencyRequests.set(f, LATENCY_DEFAULT);
+  return {
+    read: (_f, dst, pos) => {
+      const b = new Uint8Array(4);
+      new DataView(b.buffer).setInt32(0, Math.min(...latencyRequests.values()), true);
+      if (pos >= 4) return 0;
+      const n = Math.min(dst.length, 4 - pos);
+      dst.set(b.subarray(pos, pos + n));
+      return n;
+    },
+    write: (_f, src) => {
+      let v: number;
+      if (src.length === 4) v = new DataView(src.buffer, src.byteOffset, 4).getInt32(0, true);
+      else {
+        const text = Buffer.from(src).toString("latin1").trim();
+        if (!/^(0x)?[0-9a-fA-F]+$/.test(text)) kerr(EINVAL);
+        v = parseInt(text, 16);
+        if (v > 0x7fffffff) kerr(ERANGE);
+      }
+      latencyRequests.set(f, v);
+      return src.length;
+    },
+    release: () => { latencyRequests.delete(f); },
+  };
+}
+registerChrdev(makedev(10, CPU_DMA_LATENCY_MINOR), (_i, f) => cpuLatencyOps(f));
 
 registerChrdev(makedev(1, 3), () => nullOps);
 registerChrdev(makedev(1, 5), () => zeroOps);

@@ -4,7 +4,7 @@
 import { makeTmpfs, type TmpDir } from "./tmpfs.js";
 import { S_IFCHR, S_IFDIR } from "./inode.js";
 import { ROOT_CRED } from "./mount.js";
-import { makedev } from "../drivers/chrdev.js";
+import { makedev, CPU_DMA_LATENCY_MINOR } from "../drivers/chrdev.js";
 
 // Extra nodes registered by drivers: [name, major, minor, mode].
 const extraNodes: [string, number, number, number][] = [];
@@ -16,6 +16,7 @@ export function makeDevTree(): TmpDir {
   const dev = makeTmpfs(Infinity, 0o755);
   const node = (name: string, maj: number, min: number, mode = 0o666) => dev.mknod(name, S_IFCHR | mode, makedev(maj, min), ROOT_CRED);
   node("null", 1, 3); node("zero", 1, 5); node("full", 1, 7); node("random", 1, 8); node("urandom", 1, 9);
+  node("cpu_dma_latency", 10, CPU_DMA_LATENCY_MINOR, 0o600);
   for (const [name, maj, min, mode] of extraNodes) node(name, maj, min, mode);
   dev.mkdir("pts", S_IFDIR | 0o755, ROOT_CRED);
   dev.mkdir("shm", S_IFDIR | 0o1777, ROOT_CRED);

@@ -16,6 +16,8 @@ export const SETFL_MASK = O_APPEND | O_NONBLOCK | 0o20000 | 0o40000 | 0o1000000;
 export interface IoctlContext {
   copyIn(va: number, len: number): Uint8Array;
   copyOut(va: number, data: Uint8Array): void;
+  // Whether the calling task has a capability (CAP_SYS_ADMIN, …) in effect.
+  capable?(cap: number): boolean;
 }
 
 export interface FileOps {

@@ -15,7 +15,7 @@ import { File } from "./file.js";
 import type { Path } from "./dentry.js";
 
 const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
-const MAX_EVENTS = 16384;
+export const INOTIFY_MAX_EVENTS = 16384; // /proc/sys/fs/inotify/max_queued_events
 
 export const CHILD_EVENTS = IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_OPEN;
 
@@ -67,7 +67,7 @@ export class InotifyInode extends Inode {
   queue(e: Event): void {
     const last = this.events[this.events.length - 1];
     if (last && last.wd === e.wd && last.mask === e.mask && last.cookie === e.cookie && last.name === e.name) return;
-    if (this.events.length >= MAX_EVENTS) {
+    if (this.events.length >= INOTIFY_MAX_EVENTS) {
       if (last?.mask !== IN_Q_OVERFLOW) this.events.push({ wd: -1, mask: IN_Q_OVERFLOW, cookie: 0, name: "" });
     } else this.events.push(e);
     this.wq.wakeAll();

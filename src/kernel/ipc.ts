@@ -89,3 +89,13 @@ export function perKernel<S>(make: (k: Kernel) => S): (k: Kernel) => S {
     return s;
   };
 }
+
+// /proc/sysvipc/{shm,sem,msg}: each kind registers its listing (a header
+// line, then one row per object, in index order, as Linux's sysvipc_proc).
+export const sysvipcListings = new Map<string, { header: string; rows: (k: Kernel) => string[] }>();
+
+// A row's columns: [value, width, gap before]; numbers right-aligned.
+export function ipcRow(cols: [number | string, number, number][]): string {
+  return cols.map(([v, w, gap]) => " ".repeat(gap) + String(v).padStart(w)).join("");
+}
+

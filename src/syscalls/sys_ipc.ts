@@ -19,7 +19,7 @@ import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, mayChange, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 
@@ -56,6 +56,15 @@ class ShmSpace extends IpcIds<Segment> {
 }
 
 const space = perKernel((k) => new ShmSpace(k));
+
+sysvipcListings.set("shm", {
+  header: "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap",
+  rows: (k) => [...space(k).byIndex.values()].sort((a, b) => a.index - b.index).map((s) => ipcRow([
+    [s.key | 0, 10, 0], [s.id, 10, 1], [(s.mode & 0o777).toString(8), 4, 2], [s.size, 21, 1], [s.cpid, 5, 1], [s.lpid, 5, 1],
+    [Math.max(0, s.anon.refs - 1), 5, 2], [s.uid, 5, 1], [s.gid, 5, 1], [s.cuid, 5, 1], [s.cgid, 5, 1],
+    [s.atime, 10, 1], [s.dtime, 10, 1], [s.ctime, 10, 1], [s.anon.pages.size * 4096, 21, 1], [0, 21, 1],
+  ])),
+});
 
 // Attaches: every mapping holds the pages, and so does the segment itself.
 const nattch = (s: Segment) => s.anon.refs - 1;

@@ -19,7 +19,7 @@ import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { IpcIds, perKernel, allowed, mayChange, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
 
 const CAP_SYS_RESOURCE = 24n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
@@ -67,6 +67,15 @@ class MsgSpace extends IpcIds<MsgQueue> {
 }
 
 const space = perKernel((k) => new MsgSpace(k));
+
+sysvipcListings.set("msg", {
+  header: "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime",
+  rows: (k) => [...space(k).byIndex.values()].sort((a, b) => a.index - b.index).map((q) => ipcRow([
+    [q.key | 0, 10, 0], [q.id, 10, 1], [(q.mode & 0o777).toString(8), 4, 2], [q.cbytes, 10, 2], [q.messages.length, 10, 1],
+    [q.lspid, 5, 1], [q.lrpid, 5, 1], [q.uid, 5, 1], [q.gid, 5, 1], [q.cuid, 5, 1], [q.cgid, 5, 1],
+    [q.stime, 10, 1], [q.rtime, 10, 1], [q.ctime, 10, 1],
+  ])),
+});
 
 // The retry of a parked msgsnd/msgrcv whose queue went meanwhile.
 function checkRemovedWhileParked(t: Task): void {

@@ -16,7 +16,7 @@ import { timespec } from "../abi/time.js";
 import { WaitQueue } from "../kernel/wait.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, mayChange, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 
@@ -71,6 +71,14 @@ class SemSpace extends IpcIds<SemSet> {
 }
 
 const space = perKernel((k) => new SemSpace(k));
+
+sysvipcListings.set("sem", {
+  header: "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime",
+  rows: (k) => [...space(k).byIndex.values()].sort((a, b) => a.index - b.index).map((s) => ipcRow([
+    [s.key | 0, 10, 0], [s.id, 10, 1], [(s.mode & 0o777).toString(8), 4, 2], [s.vals.length, 10, 1],
+    [s.uid, 5, 1], [s.gid, 5, 1], [s.cuid, 5, 1], [s.cgid, 5, 1], [s.otime, 10, 1], [s.ctime, 10, 1],
+  ])),
+});
 
 function semget(t: Task, key: number, nsems: number, flags: number): number {
   const sp = space(t.k);

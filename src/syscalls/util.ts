@@ -17,7 +17,10 @@ export function pathArg(t: Task, va: number): string {
 
 export function ioctlContext(t: Task): IoctlContext {
   const m = um(t);
-  return { copyIn: (va, len) => m.read(va, len), copyOut: (va, data) => m.write(va, data) };
+  return {
+    copyIn: (va, len) => m.read(va, len), copyOut: (va, data) => m.write(va, data),
+    capable: (cap) => (t.cred.capEff & (1n << BigInt(cap))) !== 0n,
+  };
 }
 
 // Runs a stream operation; if it would block and the file is blocking, parks

@@ -2,7 +2,7 @@
 // kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
-import { pathName, Dentry, Mount, type Path } from "../dentry.js";
+import { pathName, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -12,6 +12,11 @@ import type { Task, ThreadGroup } from "../../kernel/task.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { File } from "../file.js";
 import { PipeInode } from "../pipe.js";
+import { smaps, PagemapFile } from "./mmfiles.js";
+import { InotifyInode } from "../notify.js";
+import { EventfdInode } from "../eventfd.js";
+import { SignalfdInode } from "../signalfd.js";
+import { PidfdInode } from "../../kernel/pidfd.js";
 import { major, minor } from "../../drivers/chrdev.js";
 import { kerr } from "../../kernel/errors.js";
 import { ENOENT } from "../../abi/errno.js";
@@ -137,19 +142,20 @@ function status(t: Task): string {
   ].join("\n") + "\n";
 }
 
-function maps(t: Task): string {
-  const lines: string[] = [];
+// One /proc/[pid]/maps line (smaps starts each entry with it too).
+export function mapsLine(t: Task, v: Task["mm"]["vmas"][number]): string {
   const mm = t.mm;
-  for (const v of mm.vmas) {
-    const perms = (v.prot & PROT_READ ? "r" : "-") + (v.prot & PROT_WRITE ? "w" : "-") + (v.prot & PROT_EXEC ? "x" : "-") + (v.shared ? "s" : "p");
-    const src = v.source;
-    const dev = src ? `${hex(major(src.dev), 2)}:${hex(minor(src.dev), 2)}` : "00:00";
-    const head = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms} ${hex(src ? v.offset : 0, 8)} ${dev} ${src ? src.ino : 0}`;
-    let name = src ? src.path : v.name;
-    if (!src && v.start <= mm.brk && v.end >= mm.brkStart && v.name === "[heap]") name = "[heap]";
-    lines.push(name ? head.padEnd(73) + name : head + " ");
-  }
-  return lines.map((l) => l.trimEnd() === l ? l : l).join("\n") + (lines.length ? "\n" : "");
+  const perms = (v.prot & PROT_READ ? "r" : "-") + (v.prot & PROT_WRITE ? "w" : "-") + (v.prot & PROT_EXEC ? "x" : "-") + (v.shared ? "s" : "p");
+  const src = v.source;
+  const dev = src ? `${hex(major(src.dev), 2)}:${hex(minor(src.dev), 2)}` : "00:00";
+  const head = `${hex(v.start, 8)}-${hex(v.end, 8)} ${perms} ${hex(src ? v.offset : 0, 8)} ${dev} ${src ? src.ino : 0}`;
+  let name = src ? src.path : v.name;
+  if (!src && v.start <= mm.brk && v.end >= mm.brkStart && v.name === "[heap]") name = "[heap]";
+  return name ? head.padEnd(73) + name : head + " ";
+}
+
+function maps(t: Task): string {
+  return t.mm.vmas.map((v) => mapsLine(t, v) + "\n").join("");
 }
 
 function limits(tg: ThreadGroup): string {
@@ -169,21 +175,63 @@ function limits(tg: ThreadGroup): string {
   return out;
 }
 
-export function mountsText(k: Kernel, root: Path): string {
-  const out: string[] = [];
-  const walk = (m: NonNullable<Kernel["rootMount"]>) => {
-    const where = pathName({ mnt: m, dentry: m.root }, root);
-    const opts = [(m.flags & 1) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & 2 ? ["nosuid"] : []), ...(m.flags & 4 ? ["nodev"] : []), ...(m.flags & 8 ? ["noexec"] : []), "relatime"];
-    out.push(`${m.source} ${where} ${m.fsType} ${opts.join(",")} 0 0`);
-    for (const c of m.children.values()) walk(c);
-  };
+function mountOpts(m: Mount): string {
+  return [(m.flags & MNT_RDONLY) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & MNT_NOSUID ? ["nosuid"] : []),
+    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), "relatime"].join(",");
+}
+
+// Every mount, parents before children.
+function allMounts(k: Kernel): Mount[] {
+  const out: Mount[] = [];
+  const walk = (m: Mount) => { out.push(m); for (const c of m.children.values()) walk(c); };
   if (k.rootMount) walk(k.rootMount);
-  return out.join("\n") + "\n";
+  return out;
+}
+
+export function mountsText(k: Kernel, root: Path): string {
+  return allMounts(k).map((m) => `${m.source} ${pathName({ mnt: m, dentry: m.root }, root)} ${m.fsType} ${mountOpts(m)} 0 0\n`).join("");
+}
+
+// Where a mount's root lies inside its filesystem (a bind mount of a subtree).
+function rootInFs(m: Mount): string {
+  const parts: string[] = [];
+  for (let d: Dentry | null = m.root; d?.parent; d = d.parent) parts.push(d.name);
+  return "/" + parts.reverse().join("/");
+}
+
+// Octal escapes for the separators, as Linux's seq_path/show_mountinfo do.
+const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0"));
+
+// /proc/[pid]/mountinfo (proc(5)): id, parent id, st_dev, root, mount point,
+// per-mount options, no propagation fields, then type, source and the
+// superblock's options.
+export function mountinfoText(k: Kernel, root: Path): string {
+  return allMounts(k).map((m) => {
+    const dev = `${major(m.sb.dev)}:${minor(m.sb.dev)}`;
+    const where = pathName({ mnt: m, dentry: m.root }, root);
+    return `${m.id} ${m.parent?.id ?? m.id} ${dev} ${esc(rootInFs(m))} ${esc(where)} ${mountOpts(m)} - ${m.fsType} ${esc(m.source)} ${m.sb.readOnly ? "ro" : "rw"}\n`;
+  }).join("");
+}
+
+// The lines an fdinfo file adds for its kind of file, as Linux's show_fdinfo
+// methods: inotify's watches, an eventfd's count, a signalfd's mask, a pidfd's pid.
+function fdinfoExtra(k: Kernel, f: File): string {
+  const i = f.inode;
+  if (i instanceof InotifyInode) {
+    return [...i.byWd.values()].map((w) => {
+      const sdev = ((major(w.inode.sb.dev) << 20) | minor(w.inode.sb.dev)) >>> 0;
+      return `inotify wd:${w.wd.toString(16)} ino:${w.inode.ino.toString(16)} sdev:${sdev.toString(16)} mask:${(w.mask >>> 0).toString(16)} ignored_mask:0\n`;
+    }).join("");
+  }
+  if (i instanceof EventfdInode) return `eventfd-count: ${hex(i.count)}\neventfd-id: ${i.ino}\neventfd-semaphore: ${i.semaphore ? 1 : 0}\n`;
+  if (i instanceof SignalfdInode) return `sigmask:\t${hex(i.mask)}\n`;
+  if (i instanceof PidfdInode) { const pid = k.groups.get(i.tg.pid) === i.tg ? i.tg.pid : -1; return `Pid:\t${pid}\nNSpid:\t${pid}\n`; }
+  return "";
 }
 
 function fdDir(t: Task, key: string, info: boolean): ProcDir {
   const entries: Entries = () => [...t.files.entries()].map(([fd, e]) => [String(fd), () => info
-    ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? 0o2000000 : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n`)
+    ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? 0o2000000 : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n${fdinfoExtra(t.k, e.file)}`)
     : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path ?? pathlessPath(e.file), 0o700)]);
   return new ProcDir(key, entries, 0o500);
 }
@@ -202,7 +250,11 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["auxv", () => new ProcFile(`${key}/auxv`, () => t.mm.auxv.slice(), 0o400)],
       ["comm", () => new ProcFile(`${key}/comm`, () => `${t.comm}\n`, 0o644, (d) => { t.comm = Buffer.from(d).toString("latin1").replace(/\n$/, "").slice(0, 15); })],
       ["maps", () => new ProcFile(`${key}/maps`, () => maps(t))],
+      ["smaps", () => new ProcFile(`${key}/smaps`, () => smaps(t, false))],
+      ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
+      ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
+      ["mountinfo", () => new ProcFile(`${key}/mountinfo`, () => mountinfoText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
       ["cwd", () => new ProcLink(`${key}/cwd`, () => pathName(t.fs.cwd, rootOf()), () => t.fs.cwd)],

@@ -4,6 +4,12 @@
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
+import { configGz } from "./config.js";
+import { sysvipcListings } from "../../kernel/ipc.js";
+import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB, MSGMNI } from "../../abi/ipc.js";
+import { PIPE_MAX_SIZE } from "../pipe.js";
+import { INOTIFY_MAX_EVENTS } from "../notify.js";
+import { CPU_DMA_LATENCY_MINOR } from "../../drivers/chrdev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../syscalls/sys_info.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Inode } from "../inode.js";
@@ -48,6 +54,17 @@ function uptime(k: Kernel): string {
   return `${up.toFixed(2)} ${Math.max(0, up - busy / 1e9).toFixed(2)}\n`;
 }
 
+function sysvipcText(k: Kernel, kind: string): string {
+  const l = sysvipcListings.get(kind);
+  return l ? [l.header, ...l.rows(k)].join("\n") + "\n" : "";
+}
+
+// /proc/devices: the character device majors Ghost has drivers for.
+function devices(): string {
+  return "Character devices:\n  1 mem\n  4 /dev/vc/0\n  4 tty\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n" +
+    " 10 misc\n136 pts\n\nBlock devices:\n";
+}
+
 const FILESYSTEMS = ["nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevtmpfs", "nodev\tdevpts", "nodev\tpipefs",
   "nodev\tanon_inodefs", "nodev\thostfs", "\text4"];
 
@@ -66,6 +83,20 @@ function sysDir(k: Kernel): ProcDir {
     ["threads-max", file("kernel/threads-max", () => "32768")],
     ["ngroups_max", file("kernel/ngroups_max", () => "65536")],
     ["cap_last_cap", file("kernel/cap_last_cap", () => "40")],
+    // No modules and no proprietary code: nothing taints Ghost.
+    ["tainted", file("kernel/tainted", () => "0")],
+    ["panic", file("kernel/panic", () => "0")],
+    ["printk", file("kernel/printk", () => "4\t4\t1\t7")],
+    ["randomize_va_space", file("kernel/randomize_va_space", () => "0")],
+    ["overflowuid", file("kernel/overflowuid", () => "65534")],
+    ["overflowgid", file("kernel/overflowgid", () => "65534")],
+    ["shmmax", file("kernel/shmmax", () => String(SHMMAX))],
+    ["shmall", file("kernel/shmall", () => String(SHMALL))],
+    ["shmmni", file("kernel/shmmni", () => String(SHMMNI))],
+    ["sem", file("kernel/sem", () => `${SEMMSL}\t${SEMMNS}\t${SEMOPM}\t${SEMMNI}`)],
+    ["msgmax", file("kernel/msgmax", () => String(MSGMAX))],
+    ["msgmnb", file("kernel/msgmnb", () => String(MSGMNB))],
+    ["msgmni", file("kernel/msgmni", () => String(MSGMNI))],
     ["random", dir("kernel/random", [
       ["boot_id", file("kernel/random/boot_id", () => k.bootId)],
       ["uuid", file("kernel/random/uuid", () => k.newUuid())],
@@ -80,7 +111,28 @@ function sysDir(k: Kernel): ProcDir {
     ["mmap_min_addr", file("vm/mmap_min_addr", () => "65536")],
   ];
   const fs: [string, () => Inode][] = [
-    ["pipe-max-size", file("fs/pipe-max-size", () => "1048576")],
+    ["pipe-max-size", file("fs/pipe-max-size", () => String(PIPE_MAX_SIZE))],
+    // Linux's defaults; Ghost does not cut pipes down per user, so nothing is past them.
+    ["pipe-user-pages-soft", file("fs/pipe-user-pages-soft", () => "16384")],
+    ["pipe-user-pages-hard", file("fs/pipe-user-pages-hard", () => "0")],
+    ["inotify", dir("fs/inotify", [
+      ["max_queued_events", file("fs/inotify/max_queued_events", () => String(INOTIFY_MAX_EVENTS))],
+      ["max_user_instances", file("fs/inotify/max_user_instances", () => "128")],
+      ["max_user_watches", file("fs/inotify/max_user_watches", () => "8192")],
+    ])],
+    ["epoll", dir("fs/epoll", [["max_user_watches", file("fs/epoll/max_user_watches", () => "8192")]])],
+    ["overflowuid", file("fs/overflowuid", () => "65534")],
+    ["overflowgid", file("fs/overflowgid", () => "65534")],
+    ["protected_hardlinks", file("fs/protected_hardlinks", () => "0")],
+    ["protected_symlinks", file("fs/protected_symlinks", () => "0")],
+    ["protected_fifos", file("fs/protected_fifos", () => "0")],
+    ["protected_regular", file("fs/protected_regular", () => "0")],
+    ["suid_dumpable", file("fs/suid_dumpable", () => "0")],
+    ["leases-enable", file("fs/leases-enable", () => "1")],
+    ["lease-break-time", file("fs/lease-break-time", () => "45")],
+    ["mount-max", file("fs/mount-max", () => "100000")],
+    ["aio-max-nr", file("fs/aio-max-nr", () => "65536")],
+    ["aio-nr", file("fs/aio-nr", () => "0")],
     ["nr_open", file("fs/nr_open", () => "1048576")],
     ["file-max", file("fs/file-max", () => "9223372036854775807")],
   ];
@@ -106,6 +158,14 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["mounts", () => new ProcLink("/mounts", () => "self/mounts")],
       ["cmdline", () => new ProcFile("/cmdline", () => "console=hvc0 root=/dev/root\n")],
       ["sys", () => sysDir(k)],
+      ["config.gz", () => new ProcFile("/config.gz", configGz)],
+      ["sysvipc", () => new ProcDir("/sysvipc", () => ["shm", "sem", "msg"].map((kind): [string, () => Inode] =>
+        [kind, () => new ProcFile(`/sysvipc/${kind}`, () => sysvipcText(k, kind))]))],
+      ["swaps", () => new ProcFile("/swaps", () => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")],
+      ["partitions", () => new ProcFile("/partitions", () => "major minor  #blocks  name\n\n")],
+      ["modules", () => new ProcFile("/modules", () => "")],
+      ["devices", () => new ProcFile("/devices", devices)],
+      ["misc", () => new ProcFile("/misc", () => `${CPU_DMA_LATENCY_MINOR} cpu_dma_latency\n`)],
     );
     for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
       if (g.threads.size === 0 && !(g.zombie && g.lastThread)) continue;
