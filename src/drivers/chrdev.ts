@@ -41,10 +41,11 @@ export let fillRandom: (dst: Uint8Array) => void = (dst) => {
 };
 export function setRandomSource(fn: (dst: Uint8Array) => void): void { fillRandom = fn; }
 
-// lseek on the memory devices always lands at 0 (Linux's null_lseek).
-const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, poll: () => 0x5, seek: () => 0 };
-const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5, seek: () => 0 };
-const fullOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: () => kerr(ENOSPC), poll: () => 0x5 };
+// lseek on the memory devices always lands at 0 (Linux's null_lseek). They
+// have no poll method: poll() finds them always ready, epoll refuses them (EPERM).
+const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, seek: () => 0 };
+const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, seek: () => 0 };
+const fullOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: () => kerr(ENOSPC) };
 // As Linux's random_ioctl: the entropy count reads as a full pool (Ghost's
 // source never runs dry); crediting, zapping and reseeding need
 // CAP_SYS_ADMIN and change nothing; any other request is EINVAL.
@@ -71,7 +72,7 @@ function randomIoctl(cmd: number, arg: number, ctx: IoctlContext): number {
   }
 }
 const randomOps: FileOps = {
-  read: (_f, dst) => { fillRandom(dst); return dst.length; }, write: (_f, src) => src.length, poll: () => 0x5,
+  read: (_f, dst) => { fillRandom(dst); return dst.length; }, write: (_f, src) => src.length,
   ioctl: (_f, cmd, arg, ctx) => randomIoctl(cmd, arg, ctx),
 };
 
@@ -114,5 +115,6 @@ registerChrdev(makedev(10, CPU_DMA_LATENCY_MINOR), (_i, f) => cpuLatencyOps(f));
 registerChrdev(makedev(1, 3), () => nullOps);
 registerChrdev(makedev(1, 5), () => zeroOps);
 registerChrdev(makedev(1, 7), () => fullOps);
-registerChrdev(makedev(1, 8), () => randomOps);
+// /dev/random alone has a poll method (Linux's random_fops; urandom_fops has none).
+registerChrdev(makedev(1, 8), () => ({ ...randomOps, poll: () => 0x5 }));
 registerChrdev(makedev(1, 9), () => randomOps);

@@ -20,9 +20,14 @@ export class EpollItem implements Waiter {
   constructor(readonly ep: EpollInode, readonly fd: number, readonly file: File, public events: number, public data: bigint) {
     this.wq = fileWaitQueue(file);
     this.wq?.watch(this);
+    if (file.inode instanceof EpollInode) file.inode.parents.add(this);
   }
   wake(): void { this.fired = true; this.ep.wq.wakeAll(); }
-  detach(): void { this.wq?.unwatch(this); this.wq = null; }
+  detach(): void {
+    this.wq?.unwatch(this);
+    this.wq = null;
+    if (this.file.inode instanceof EpollInode) this.file.inode.parents.delete(this);
+  }
 }
 
 export class EpollInode extends Inode {
@@ -30,16 +35,22 @@ export class EpollInode extends Inode {
   readonly ino = epIno++;
   readonly items = new Map<string, EpollItem>();
   readonly wq = new WaitQueue();
+  // The items of other epoll instances that watch this one (nesting depth).
+  readonly parents = new Set<EpollItem>();
   private rotor = 0;
   constructor() { super(); this.mode = 0o600; }
 
   private key(fd: number, f: File): string { return `${fd}:${fileId(f)}`; }
 
   add(fd: number, f: File, events: number, data: bigint): void {
-    if (isReg(f.inode.mode) || isDir(f.inode.mode)) kerr(EPERM);
+    // As Linux's file_can_poll: a file without a poll method (a regular file,
+    // a directory, /dev/null, /dev/zero) cannot be watched.
+    if (isReg(f.inode.mode) || isDir(f.inode.mode) || (!f.ops.poll && !f.ops.stream)) kerr(EPERM);
     if (f.inode === this) kerr(EINVAL);
     if (f.inode instanceof EpollInode && (events & EPOLLEXCLUSIVE)) kerr(EINVAL);
-    if (f.inode instanceof EpollInode && reaches(f.inode, this, 0)) kerr(ELOOP);
+    // As Linux's ep_loop_check: no cycle, and no chain of nested instances
+    // longer than EP_MAX_NESTS through the new link.
+    if (f.inode instanceof EpollInode && (reaches(f.inode, this) || this.depthUp() + 1 + f.inode.depthDown() > EP_MAX_NESTS)) kerr(ELOOP);
     const k = this.key(fd, f);
     if (this.items.has(k)) kerr(EEXIST);
     this.items.set(k, new EpollItem(this, fd, f, events | EPOLLERR | EPOLLHUP, data));
@@ -103,7 +114,27 @@ export class EpollInode extends Inode {
   }
 
   release(): void { for (const it of this.items.values()) it.detach(); this.items.clear(); }
+
+  // The longest chain of epoll instances below this one (watched by it) and above it (watching it).
+  depthDown(seen = new Set<EpollInode>()): number {
+    if (seen.has(this)) return 0;
+    seen.add(this);
+    let d = 0;
+    for (const it of this.items.values()) if (it.file.inode instanceof EpollInode) d = Math.max(d, 1 + it.file.inode.depthDown(seen));
+    seen.delete(this);
+    return d;
+  }
+  depthUp(seen = new Set<EpollInode>()): number {
+    if (seen.has(this)) return 0;
+    seen.add(this);
+    let d = 0;
+    for (const it of this.parents) d = Math.max(d, 1 + it.ep.depthUp(seen));
+    seen.delete(this);
+    return d;
+  }
 }
+
+const EP_MAX_NESTS = 4;
 
 const ids = new WeakMap<File, number>();
 let nextId = 1;
@@ -113,10 +144,12 @@ function fileId(f: File): number {
   return id;
 }
 
-function reaches(from: EpollInode, to: EpollInode, depth: number): boolean {
+// Whether `to` is `from` or watched by it, directly or through nested instances.
+function reaches(from: EpollInode, to: EpollInode, seen = new Set<EpollInode>()): boolean {
   if (from === to) return true;
-  if (depth > 4) return true; // EP_MAX_NESTS
-  for (const it of from.items.values()) if (it.file.inode instanceof EpollInode && reaches(it.file.inode, to, depth + 1)) return true;
+  if (seen.has(from)) return false;
+  seen.add(from);
+  for (const it of from.items.values()) if (it.file.inode instanceof EpollInode && reaches(it.file.inode, to, seen)) return true;
   return false;
 }
 

@@ -45,8 +45,12 @@ export class File {
   tmpfileNoLink = false;
   // memfd: the name /proc shows for it.
   memfdName = "";
+  // Counted in inode.writers (fixed at open: F_SETFL cannot change the access mode).
+  private readonly countedWriter: boolean;
   constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {
     inode.openFiles++;
+    this.countedWriter = this.writable;
+    if (this.countedWriter) inode.writers++;
   }
 
   get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
@@ -61,6 +65,7 @@ export class File {
     releaseOwner(this.inode, this);
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
+    if (this.countedWriter) this.inode.writers--;
     if (--this.inode.openFiles === 0) this.inode.lastClose();
   }
 }

@@ -78,6 +78,8 @@ export abstract class Inode {
   dead = false;
   // Open file descriptions of this inode; lastClose runs when the last goes.
   openFiles = 0;
+  // Of those, the ones open for writing (Linux's i_writecount): execve refuses such a file (ETXTBSY).
+  writers = 0;
   // Set while pages of this file are in a page cache (shared mappings).
   pageCache: {
     writeBack(key: object): void;

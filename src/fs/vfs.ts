@@ -3,11 +3,11 @@
 
 import { kerr } from "../kernel/errors.js";
 import {
-  EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS,
+  EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS, EPERM,
 } from "../abi/errno.js";
 import {
   AT_FDCWD, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_ACCMODE, O_RDONLY, O_WRONLY,
-  O_CLOEXEC, O_TMPFILE_MASK, __O_TMPFILE,
+  O_CLOEXEC, O_TMPFILE_MASK, __O_TMPFILE, O_NOATIME,
 } from "../abi/fcntl.js";
 import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID } from "../abi/stat.js";
 import type { Task } from "../kernel/task.js";
@@ -89,6 +89,8 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
       const want = (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0) | ((flags & O_TRUNC) ? MAY_WRITE : 0);
       if (!permission(inode, want, t.cred)) kerr(EACCES);
     }
+    // As Linux's may_open: only the owner (or CAP_FOWNER) may skip atime updates.
+    if ((flags & O_NOATIME) && !ownerOrCapable(inode, t.cred)) kerr(EPERM);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && inode.sb.sealed) kerr(EACCES);
     if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);
@@ -102,6 +104,12 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     fsnotify(p, inode, IN_OPEN);
   }
   return file;
+}
+
+const CAP_FOWNER = 3n;
+// Linux's inode_owner_or_capable: the file's owner by fsuid, or CAP_FOWNER.
+export function ownerOrCapable(inode: Inode, cred: Task["cred"]): boolean {
+  return cred.fsuid === inode.uid || (cred.capEff & (1n << CAP_FOWNER)) !== 0n;
 }
 
 export function encodeStat(inode: Inode): Uint8Array {

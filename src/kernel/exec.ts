@@ -3,7 +3,7 @@
 // create_elf_tables builds it.
 
 import { kerr } from "./errors.js";
-import { EACCES, ENOEXEC, ELOOP, E2BIG, ENOENT } from "../abi/errno.js";
+import { EACCES, ENOEXEC, ELOOP, E2BIG, ENOENT, ETXTBSY } from "../abi/errno.js";
 import { ET_DYN, PT_LOAD, PT_PHDR, PF_R, PF_W, PF_X } from "../abi/elf.js";
 import * as AT from "../abi/auxv.js";
 import { HWCAP_RV64GC } from "../abi/auxv.js";
@@ -39,6 +39,8 @@ function openExecutable(t: Task, start: Path, path: string, follow = true): { p:
   if (!isReg(inode.mode)) kerr(EACCES);
   if (p.mnt.flags & MNT_NOEXEC) kerr(EACCES);
   if (!permission(inode, MAY_EXEC, t.cred)) kerr(EACCES);
+  // As Linux's deny_write_access: a file open for writing cannot be executed.
+  if (inode.writers > 0) kerr(ETXTBSY);
   return { p, name: pathName(p, t.fs.root) };
 }
 
@@ -142,6 +144,8 @@ export interface ExecArgs { argv: Uint8Array[]; envp: Uint8Array[] }
 export function execve(t: Task, start: Path, path: string, args: ExecArgs, follow = true): void {
   let { argv } = args;
   const { envp } = args;
+  // As Linux 5.18+: an empty argv becomes one empty string, so that argc is 1.
+  if (argv.length === 0) argv = [new Uint8Array(0)];
   let total = 0;
   for (const s of [...argv, ...envp]) {
     if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);

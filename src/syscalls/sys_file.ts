@@ -4,7 +4,7 @@
 import { kerr, KernelError } from "../kernel/errors.js";
 import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG } from "../abi/errno.js";
 import {
-  O_CLOEXEC, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
+  O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
 } from "../abi/fcntl.js";
@@ -14,7 +14,7 @@ const O_PATH_FLAG = 0o10000000;
 import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
-import { openAt } from "../fs/vfs.js";
+import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "./sys_fsextra.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
@@ -245,7 +245,11 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_GETFD: return e.cloexec ? FD_CLOEXEC : 0;
     case F_SETFD: e.cloexec = (arg & FD_CLOEXEC) !== 0; return 0;
     case F_GETFL: return f.flags | O_LARGEFILE;
-    case F_SETFL: f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK); return 0;
+    case F_SETFL:
+      // As Linux's setfl: turning O_NOATIME on takes the owner or CAP_FOWNER.
+      if ((arg & O_NOATIME) && !(f.flags & O_NOATIME) && !ownerOrCapable(f.inode, t.cred)) kerr(EPERM);
+      f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
+      return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
       return recordLock(t, f, cmd, arg);
     case F_ADD_SEALS: return memfdSeals(t, f, arg >>> 0);

@@ -9,7 +9,7 @@ import {
   F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE, F_SEAL_EXEC,
 } from "../abi/fcntl.js";
 import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX, CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC, SPLICE_F_NONBLOCK, SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT } from "../abi/mount.js";
-import { MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC } from "../abi/misc.js";
+import { MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC, MFD_HUGE_MASK, MFD_HUGE_SHIFT } from "../abi/misc.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { openAt, resolveAt, requireNotReadOnly } from "../fs/vfs.js";
@@ -134,7 +134,9 @@ export class MemfdInode extends TmpFile {
 }
 
 function memfdCreate(t: Task, nameVa: number, flags: number): number {
-  if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC | (0x3f << 26))) kerr(EINVAL);
+  // As Linux: a huge page size may be encoded in the flags only with MFD_HUGETLB.
+  const known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
+  if (flags & ~(known | ((flags & MFD_HUGETLB) ? (MFD_HUGE_MASK << MFD_HUGE_SHIFT) >>> 0 : 0))) kerr(EINVAL);
   if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) kerr(EINVAL);
   let name: string;
   try { name = um(t).readCString(nameVa, 249); } catch (e) { if ((e as KernelError).errno === 36) kerr(EINVAL); throw e; }
@@ -180,28 +182,48 @@ function closeRange(files: FdTable, first: number, last: number, flags: number):
   return 0;
 }
 
-// Moves up to len bytes from one file to another through the kernel.
+// Linux's MAX_RW_COUNT: the most one read, write or in-kernel copy moves.
+const MAX_RW_COUNT = 0x7ffff000;
+const COPY_CHUNK = 1 << 20;
+
+// Moves up to len bytes from one file to another through the kernel, a
+// chunk at a time, as Linux's do_splice_direct: until len is done, the input
+// ends, or the output takes less (a full pipe). Only a seekable input goes
+// past its first chunk, so that no byte read is ever lost to a failed write.
 function transfer(t: Task, inF: File, inPos: number | null, outF: File, outPos: number | null, len: number, nonblock: boolean): { n: number; inPos: number | null; outPos: number | null } {
   if (!inF.readable || !inF.ops.read) kerr(EBADF);
   if (!outF.writable || !outF.ops.write) kerr(EBADF);
   if (isDir(inF.inode.mode)) kerr(EISDIR);
-  const chunk = Math.min(len, 1 << 20);
-  const buf = new Uint8Array(chunk);
-  let n: number;
-  try {
-    n = inF.ops.read(inF, buf, inPos ?? inF.pos);
-  } catch (e) {
-    if (e instanceof KernelError && e.errno === EAGAIN && !nonblock && !inF.nonblock) {
-      const q = inF.ops.waitQueue?.(inF);
-      if (q) { t.sleepOn([q]); return { n: -1, inPos, outPos }; }
+  len = Math.min(len, MAX_RW_COUNT);
+  const buf = new Uint8Array(Math.min(len, COPY_CHUNK));
+  let done = 0;
+  while (done < len) {
+    const want = buf.subarray(0, Math.min(buf.length, len - done));
+    let n: number;
+    try {
+      n = inF.ops.read(inF, want, inPos ?? inF.pos);
+    } catch (e) {
+      if (done > 0) break;
+      if (e instanceof KernelError && e.errno === EAGAIN && !nonblock && !inF.nonblock) {
+        const q = inF.ops.waitQueue?.(inF);
+        if (q) { t.sleepOn([q]); return { n: -1, inPos, outPos }; }
+      }
+      throw e;
     }
-    throw e;
+    if (n <= 0) break;
+    let w: number;
+    try {
+      w = outF.ops.write(outF, want.subarray(0, n), outPos ?? (outF.flags & 0o2000 ? outF.inode.size : outF.pos));
+    } catch (e) {
+      if (done > 0) break; // what moved so far is the result
+      throw e;
+    }
+    if (inPos === null) { if (!inF.ops.stream) inF.pos += w; } else inPos += w;
+    if (outPos === null) { if (!outF.ops.stream) outF.pos += w; } else outPos += w;
+    done += w;
+    if (w < n || inF.ops.stream || n < want.length) break;
   }
-  if (n <= 0) return { n: 0, inPos, outPos };
-  const w = outF.ops.write(outF, buf.subarray(0, n), outPos ?? (outF.flags & 0o2000 ? outF.inode.size : outF.pos));
-  if (inPos === null) { if (!inF.ops.stream) inF.pos += w; } else inPos += w;
-  if (outPos === null) { if (!outF.ops.stream) outF.pos += w; } else outPos += w;
-  return { n: w, inPos, outPos };
+  return { n: done, inPos, outPos };
 }
 
 function readOff(t: Task, va: number): number | null { return va ? um(t).i64(va) : null; }
@@ -226,8 +248,11 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
     const ip = inOffVa ? um(t).i64(inOffVa) : inF.pos, op = outOffVa ? um(t).i64(outOffVa) : outF.pos;
     if (ip < op + len && op < ip + len) kerr(EINVAL);
   }
+  // As Linux's do_sendfile and copy_file_range: a negative offset is EINVAL.
+  const inOff = readOff(t, inOffVa), outOff = kind === "sendfile" ? null : readOff(t, outOffVa);
+  if ((inOff !== null && inOff < 0) || (outOff !== null && outOff < 0)) kerr(EINVAL);
   if (len === 0) return 0;
-  const r = transfer(t, inF, readOff(t, inOffVa), outF, kind === "sendfile" ? null : readOff(t, outOffVa), len, (flags & SPLICE_F_NONBLOCK) !== 0);
+  const r = transfer(t, inF, inOff, outF, outOff, len, (flags & SPLICE_F_NONBLOCK) !== 0);
   if (r.n < 0) return BLOCK;
   if (inOffVa && r.inPos !== null) um(t).setU64(inOffVa, r.inPos);
   if (outOffVa && r.outPos !== null && kind !== "sendfile") um(t).setU64(outOffVa, r.outPos);

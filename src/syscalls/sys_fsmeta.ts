@@ -3,7 +3,7 @@
 
 import { kerr } from "../kernel/errors.js";
 import {
-  EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP,
+  EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP, ESPIPE,
 } from "../abi/errno.js";
 import {
   AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT, UTIME_NOW, UTIME_OMIT,
@@ -148,6 +148,9 @@ function chmod(t: Task, inode: Inode, mode: number, p: Path | null = null): void
   fsnotify(p, inode, IN_ATTRIB);
 }
 
+// 2^63 - 1 bytes (a double rounds it to 2^63; an end at 2^63 is already past it).
+const MAX_LFS_FILESIZE = 2 ** 63 - 1;
+
 defineSyscalls({
   truncate: (t, pathVa, len) => {
     const p = resolveAt(t, -100, pathArg(t, pathVa), true);
@@ -166,7 +169,10 @@ defineSyscalls({
     const f = t.files.get(fd | 0);
     if (off < 0 || len <= 0) kerr(EINVAL);
     if (!f.writable) kerr(EBADF);
+    if ((f.inode.mode & S_IFMT) === S_IFIFO) kerr(ESPIPE);
     if (!isReg(f.inode.mode)) kerr(isDir(f.inode.mode) ? EISDIR : ENODEV);
+    // As vfs_fallocate: an end past the largest file size (MAX_LFS_FILESIZE) is EFBIG.
+    if (off + len >= MAX_LFS_FILESIZE) kerr(EFBIG);
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) kerr(EOPNOTSUPP);
     if (mode & FALLOC_FL_PUNCH_HOLE) {
       if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EOPNOTSUPP); // as vfs_fallocate
