@@ -22,7 +22,15 @@ export class EpollItem implements Waiter {
     this.wq?.watch(this);
     if (file.inode instanceof EpollInode) file.inode.parents.add(this);
   }
-  wake(): void { this.fired = true; this.ep.wq.wakeAll(); }
+  // EPOLLEXCLUSIVE: among the exclusive items of one file, a wake goes on to
+  // the next only while the instances it reached had no task waiting in them.
+  get exclusive(): boolean { return (this.events & EPOLLEXCLUSIVE) !== 0; }
+  wake(): boolean {
+    this.fired = true;
+    const waiting = this.ep.wq.size > 0;
+    this.ep.wq.wakeAll();
+    return waiting;
+  }
   detach(): void {
     this.wq?.unwatch(this);
     this.wq = null;

@@ -3,7 +3,9 @@
 // it retries its syscall from the start (restart semantics). Watchers (epoll
 // items) stay registered and are told of every wake.
 
-export interface Waiter { wake(): void }
+// An exclusive watcher's wake() says whether it woke somebody: a wake stops
+// at the first that did (Linux's WQ_FLAG_EXCLUSIVE, as EPOLLEXCLUSIVE uses).
+export interface Waiter { wake(): void | boolean; exclusive?: boolean }
 
 export class WaitQueue {
   private readonly waiters = new Set<Waiter>();
@@ -13,15 +15,22 @@ export class WaitQueue {
   watch(w: Waiter): void { this.watchers.add(w); }
   unwatch(w: Waiter): void { this.watchers.delete(w); }
   get size(): number { return this.waiters.size; }
+  private tellWatchers(): void {
+    let exclusiveDone = false;
+    for (const w of [...this.watchers]) {
+      if (!w.exclusive) w.wake();
+      else if (!exclusiveDone && w.wake() === true) exclusiveDone = true;
+    }
+  }
   wakeAll(): void {
-    if (this.watchers.size) for (const w of [...this.watchers]) w.wake();
+    if (this.watchers.size) this.tellWatchers();
     if (this.waiters.size === 0) return;
     const ws = [...this.waiters];
     this.waiters.clear();
     for (const w of ws) w.wake();
   }
   wakeOne(): boolean {
-    if (this.watchers.size) for (const w of [...this.watchers]) w.wake();
+    if (this.watchers.size) this.tellWatchers();
     for (const w of this.waiters) { this.waiters.delete(w); w.wake(); return true; }
     return false;
   }

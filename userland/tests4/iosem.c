@@ -7,6 +7,8 @@
 #include "vtest.h"
 #include <grp.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -160,6 +162,70 @@ static void epoll_checks(void)
         close(e[i]);
 }
 
+/* The state letter of a process, from /proc/PID/stat ('?' if unreadable). */
+static char proc_state(pid_t pid)
+{
+    char path[64], b[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (vt_get(path, b, sizeof b) <= 0)
+        return '?';
+    const char *p = strrchr(b, ')');
+    return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/* Two processes block in epoll_wait on their own epoll instances, each
+ * watching one eventfd with EPOLLEXCLUSIVE; one write wakes exactly one. The
+ * woken one reports and leaves the event unread (level-triggered), so a
+ * second wake would show. */
+static void epoll_exclusive(void)
+{
+    int efd = eventfd(0, EFD_CLOEXEC);
+    int ready[2], report[2];
+    pipe(ready);
+    pipe(report);
+    pid_t kids[2];
+    for (int i = 0; i < 2; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            alarm(60);
+            int ep = epoll_create1(EPOLL_CLOEXEC);
+            struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+            if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) != 0)
+                _exit(2);
+            write(ready[1], "r", 1);
+            struct epoll_event out;
+            if (epoll_wait(ep, &out, 1, -1) == 1)
+                write(report[1], "w", 1);
+            _exit(0);
+        }
+    }
+    close(ready[1]);
+    close(report[1]);
+    char c;
+    int n = 0;
+    while (n < 2 && read(ready[0], &c, 1) == 1)
+        n++;
+    /* both asleep in epoll_wait before the write */
+    for (int i = 0; i < 2; i++)
+        for (int tries = 0; tries < 2000 && proc_state(kids[i]) != 'S'; tries++)
+            vt_msleep(5);
+    uint64_t one = 1;
+    write(efd, &one, 8);
+    int woke = read(report[0], &c, 1) == 1;
+    /* A second (wrong) wake would come at once; give it ample time to show. */
+    struct pollfd pfd = {report[0], POLLIN, 0};
+    int more = poll(&pfd, 1, 500) == 1 && read(report[0], &c, 1) == 1;
+    CHECK(woke, "EPOLLEXCLUSIVE: a write to the eventfd wakes a waiter");
+    CHECK(!more, "EPOLLEXCLUSIVE: only one of the two exclusive waiters wakes");
+    for (int i = 0; i < 2; i++) {
+        kill(kids[i], SIGKILL);
+        vt_reap(kids[i]);
+    }
+    close(ready[0]);
+    close(report[0]);
+    close(efd);
+}
+
 static void memfd_flags(void)
 {
     unsigned bad[] = {0x20, 0x40, 0x100, 0x1000, 0x80000000U, MFD_NOEXEC_SEAL | MFD_EXEC, 21U << 26};
@@ -238,6 +304,7 @@ int main(int argc, char **argv)
     where = "tmpfs";
     unmapped();
     epoll_checks();
+    epoll_exclusive();
     memfd_flags();
     exec_checks(argv);
     vt_cleanup_shm();
