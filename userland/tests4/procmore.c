@@ -149,6 +149,20 @@ static void sysctls(void)
     CHECK(num("/proc/sys/kernel/shmmni") > 0 && num("/proc/sys/kernel/msgmax") > 0, "/proc/sys/kernel/shmmni and msgmax");
 }
 
+static void pid_files(void)
+{
+    char b[128];
+    CHECK(vt_get("/proc/self/personality", b, sizeof b) == 9 && strcmp(b, "00000000\n") == 0, "/proc/self/personality is 00000000");
+    CHECK(num("/proc/self/timerslack_ns") == 50000, "/proc/self/timerslack_ns is 50000");
+    CHECK(vt_put("/proc/self/oom_score_adj", "1000", 0) == 0 && num("/proc/self/oom_adj") == 15, "oom_adj follows oom_score_adj (1000 -> 15)");
+    vt_put("/proc/self/oom_score_adj", "0", 0);
+    CHECK(vt_get("/proc/self/coredump_filter", b, sizeof b) > 0 && strtol(b, NULL, 16) > 0, "/proc/self/coredump_filter");
+    CHECK(vt_get("/proc/self/loginuid", b, sizeof b) > 0, "/proc/self/loginuid reads");
+    CHECK(vt_get("/proc/self/schedstat", b, sizeof b) > 0, "/proc/self/schedstat reads");
+    CHECK(vt_get("/proc/vmstat", buf, sizeof buf) > 0 && vt_line(buf, "nr_free_pages "), "/proc/vmstat has nr_free_pages");
+    CHECK(vt_get("/proc/swaps", buf, sizeof buf) > 0 && vt_line(buf, "Filename"), "/proc/swaps has its header");
+}
+
 static void inotify_fdinfo(void)
 {
     const char *d = vt_mkshm("procmore");
@@ -221,6 +235,7 @@ int main(int argc, char **argv)
     pagemap();
     sysvipc();
     sysctls();
+    pid_files();
     inotify_fdinfo();
     cpu_dma_latency();
     random_ioctls();

@@ -254,7 +254,6 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
       ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
-      ["mountinfo", () => new ProcFile(`${key}/mountinfo`, () => mountinfoText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
       ["cwd", () => new ProcLink(`${key}/cwd`, () => pathName(t.fs.cwd, rootOf()), () => t.fs.cwd)],
@@ -264,6 +263,20 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => { tg.oomScoreAdj = parseInt(Buffer.from(d).toString(), 10) || 0; })],
       ["oom_score", () => new ProcFile(`${key}/oom_score`, () => `${Math.min(1000, Math.floor(t.mm.rssPages * 1000 / Math.max(1, k.phys.frames)))}\n`)],
       ["wchan", () => new ProcFile(`${key}/wchan`, () => "0")],
+      ["personality", () => new ProcFile(`${key}/personality`, () => `${hex(t.personality >>> 0, 8)}\n`, 0o400)],
+      ["timerslack_ns", () => new ProcFile(`${key}/timerslack_ns`, () => `${t.timerSlack}\n`, 0o666, (d) => {
+        const v = Number(Buffer.from(d).toString("latin1").trim());
+        if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? 50000 : v; // 0 restores the default, as Linux
+      })],
+      // Linux's default coredump_filter (anonymous private and shared, ELF headers, private huge pages).
+      ["coredump_filter", () => new ProcFile(`${key}/coredump_filter`, () => "00000033\n")],
+      // Legacy scale of oom_score_adj (-1000..1000 as -17..15), as Linux's oom_adj.
+      ["oom_adj", () => new ProcFile(`${key}/oom_adj`, () => `${tg.oomScoreAdj === 1000 ? 15 : Math.trunc(tg.oomScoreAdj * 17 / 1000)}\n`)],
+      // No audit subsystem: unset, as Linux shows (uid_t)-1 and an unset session.
+      ["loginuid", () => new ProcFile(`${key}/loginuid`, () => "4294967295")],
+      ["sessionid", () => new ProcFile(`${key}/sessionid`, () => "4294967295")],
+      ["schedstat", () => new ProcFile(`${key}/schedstat`, () => `${t.utime + t.stime} 0 ${t.nvcsw + t.nivcsw}\n`)],
+      ["mountinfo", () => new ProcFile(`${key}/mountinfo`, () => mountinfoText(k, rootOf()))],
       ["sched", () => new ProcFile(`${key}/sched`, () => k.schedInfo(t))],
     ];
     if (isProcess) e.push(["task", () => new ProcDir(`${key}/task`, () => [...tg.threads].map((th) => [String(th.tid), () => taskDir(k, th, `${key}/task/${th.tid}`, false)]))]);

@@ -164,6 +164,9 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["swaps", () => new ProcFile("/swaps", () => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")],
       ["partitions", () => new ProcFile("/partitions", () => "major minor  #blocks  name\n\n")],
       ["modules", () => new ProcFile("/modules", () => "")],
+      ["diskstats", () => new ProcFile("/diskstats", () => "")],
+      ["vmstat", () => new ProcFile("/vmstat", () => `nr_free_pages ${k.phys.freeFrames}\nnr_anon_pages ${k.phys.frames - k.phys.freeFrames}\n` +
+        "nr_mlock 0\nnr_dirty 0\nnr_writeback 0\npswpin 0\npswpout 0\n")],
       ["devices", () => new ProcFile("/devices", devices)],
       ["misc", () => new ProcFile("/misc", () => `${CPU_DMA_LATENCY_MINOR} cpu_dma_latency\n`)],
     );
