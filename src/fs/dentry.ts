@@ -10,7 +10,8 @@ export class Dentry {
   mountedHere = 0;
   // A stand-in for a file that has no path (a pipe, a memfd) reached through
   // a magic link (/proc/PID/fd/N): opening it opens that file's inode again.
-  pseudo: { memfdName: string } | null = null;
+  // ownOps: the inode opens itself (a host stdio pipe), not as a FIFO.
+  pseudo: { memfdName: string; ownOps?: boolean } | null = null;
   constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
 
   child(name: string): Dentry | null {

@@ -100,7 +100,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
   const file = new File(pseudo ? null : p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
   if (pseudo) file.memfdName = pseudo.memfdName;
   if (!(flags & O_PATH)) {
-    file.ops = (inode.mode & S_IFMT) === S_IFIFO ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
+    file.ops = (inode.mode & S_IFMT) === S_IFIFO && !pseudo?.ownOps ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
     fsnotify(p, inode, IN_OPEN);
   }
   return file;

@@ -20,7 +20,7 @@
 // the few checks where qemu-user differs from Linux) and KT_QEMU_BIN, the
 // host qemu-riscv64 they go through to execve riscv64 programs.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { join } from "node:path";
@@ -213,6 +213,26 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
   }
 
   for (const name of plain) suite.define(name, `build/userland4/${name}`);
+
+  // Ghost's stdin as a host pipe, reopened through /dev/stdin and /proc/self/fd/0
+  // (`echo x | cat /dev/stdin`): as Linux, the pipe itself, not a FIFO waiting for a writer.
+  if (runners.includes("ghost") && wanted("reopen")) {
+    test("ghost: a piped stdin reopens through /dev/stdin and /proc/self/fd/0", async () => {
+      const r = await new Promise<{ status: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [ghostCli, "run", "--", "/bin/sh", "-c", "cat /dev/stdin; cat /proc/self/fd/0; echo end"], {
+          cwd: root, stdio: ["pipe", "pipe", "pipe"],
+        });
+        let out = "", err = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        child.on("close", (status) => { clearTimeout(timer); resolve({ status, out, err }); });
+        child.stdin.end("piped\n");
+      });
+      assert.equal(r.status, 0, `exit status ${r.status}; stderr: ${tail(r.err, 10)}`);
+      assert.equal(r.out, "piped\nend\n");
+    });
+  }
 
   if (runners.includes("ghost") && wanted("hostesc")) {
     let fixture: EscapeFixture | undefined;

@@ -12,6 +12,7 @@ import type { Task, ThreadGroup } from "../../kernel/task.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { File } from "../file.js";
 import { PipeInode } from "../pipe.js";
+import { HostStdioInode } from "../../drivers/hoststdio.js";
 import { smaps, PagemapFile } from "./mmfiles.js";
 import { InotifyInode } from "../notify.js";
 import { EventfdInode } from "../eventfd.js";
@@ -59,11 +60,13 @@ export function fdTarget(f: File, root: Path): string {
 // be opened again through it (Linux reopens their inodes); others cannot.
 const pseudoMounts = new WeakMap<object, Mount>();
 function pathlessPath(f: File): Path | null {
-  if (!(f.inode instanceof PipeInode) && !f.memfdName) return null;
+  // The host's stdin or stdout as a pipe reopens as itself (`echo x | ghost run cat /dev/stdin`).
+  const hostPipe = f.inode instanceof HostStdioInode && !f.inode.isTty;
+  if (!(f.inode instanceof PipeInode) && !f.memfdName && !hostPipe) return null;
   let mnt = pseudoMounts.get(f.inode.sb);
   const d = new Dentry(fdTarget(f, f.path ?? ({} as Path)), null, f.inode);
   if (!mnt) { mnt = new Mount(f.inode.sb, d, null, null, 0, f.inode.sb.fsType, f.inode.sb.fsType); pseudoMounts.set(f.inode.sb, mnt); }
-  d.pseudo = { memfdName: f.memfdName };
+  d.pseudo = { memfdName: f.memfdName, ownOps: hostPipe };
   return { mnt, dentry: d };
 }
 
