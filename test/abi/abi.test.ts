@@ -116,7 +116,7 @@ const UNITS: readonly Unit[] = [
       if (pthread_getcpuclockid(pthread_self(), &c) == 0) X("thread_cpuclock", c); }`,
   },
   { id: "resource", glibc: false, headers: ["linux/resource.h", "linux/sysinfo.h", "linux/utsname.h", "linux/times.h"] },
-  { id: "ioctl", glibc: false, headers: ["asm/ioctl.h", "asm/termios.h", "linux/tty.h"] },
+  { id: "ioctl", glibc: false, headers: ["asm/ioctl.h", "asm/termios.h", "linux/tty.h", "linux/random.h"] },
   { id: "poll", glibc: false, headers: ["linux/poll.h", "linux/eventpoll.h", "linux/posix_types.h"] },
   { id: "poll_g", glibc: true, headers: ["sys/select.h"] },
   { id: "futex", glibc: false, headers: ["linux/futex.h"] },
