@@ -218,8 +218,11 @@ static void madvise_fork(void)
 static volatile int asid_probe = 1;
 static void more_forks_than_asids(void)
 {
+    /* The ASID wrap is Ghost's; under qemu-user (a host process per fork,
+     * slow under load) a few hundred forks validate the checks themselves. */
+    const int n = kt_qemu() ? 300 : 9000;
     int bad = 0, i;
-    for (i = 0; i < 9000 && !bad; i++) {
+    for (i = 0; i < n && !bad; i++) {
         int up[2], down[2];
         char c1 = 0;
         if (pipe(up) || pipe(down))
@@ -243,7 +246,7 @@ static void more_forks_than_asids(void)
             bad = 1;
         close(up[0]), close(up[1]), close(down[0]), close(down[1]);
     }
-    kt_check(i == 9000 && !bad, "9000 forks (past the 4096 ASIDs): each side keeps seeing its own page",
+    kt_check(i == n && !bad, "9000 forks (past the 4096 ASIDs; 300 under qemu): each side keeps seeing its own page",
              "stopped at fork %d: parent sees %d", i, asid_probe);
 }
 

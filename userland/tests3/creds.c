@@ -187,13 +187,19 @@ static void permissions(void)
     });
     /* a process with the same real uid as the target's saved uid may signal it */
     IN_CHILD("kill is allowed when the sender's real uid matches the target's real or saved uid", {
+        int sync[2];
+        if (pipe(sync))
+            _exit(8);
         pid_t g = fork();
         if (g == 0) {
             setresuid(1000, 1000, 1000);
+            if (write(sync[1], "u", 1) != 1)
+                _exit(1);
             for (;;)
                 pause();
         }
-        kt_msleep(10);
+        char u;
+        EXPECT(4, read(sync[0], &u, 1) == 1); /* the target has its uids now */
         setresuid(1000, 2000, 2000); /* real uid 1000 matches the target */
         EXPECT(1, kill(g, SIGTERM) == 0);
         int st;
