@@ -1,30 +1,32 @@
-// CPU benchmarks: runs each bench/programs/*.c natively (x86-64), under
-// qemu-riscv64 and under Ghost, checks that all three print the same output,
-// and reports median wall times, slowdowns and Ghost's MIPS.
+// CPU benchmarks: runs each program of bench/programs.ts (bench/programs/*.c
+// and CoreMark) natively (x86-64), under qemu-riscv64, under Ghost and under
+// Ghost without its JIT (GHOST_JIT=0), checks that all print the same output,
+// and reports wall times, ratios to qemu, Ghost's MIPS and, for CoreMark,
+// iterations/s.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/run.js [options] [PROGRAM...]
 //
 // Options:
-//   --reps N           runs per program and runner; the median is reported (default 3)
+//   --reps N           runs per program and runner; the median is reported (default 1)
 //   --json             print the results as JSON on stdout (progress goes to stderr)
 //   --arg NAME=VALUE   pass VALUE as the size argument to program NAME (repeatable)
-//   --no-native, --no-qemu, --no-ghost   skip a runner
+//   --no-native, --no-qemu, --no-ghost, --no-nojit   skip a runner
 //   --ghost PATH       Ghost CLI script (default dist/src/cli/main.js; or $GHOST_CLI)
 //   --timeout SECONDS  per-run timeout (default 600)
 //   --rebuild          recompile even if the binaries are up to date
 //
 // Results are also written to build/bench/results.json.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { basename, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
+import { programs as allPrograms, Program } from "./programs.js";
 
 // ---------------------------------------------------------------- setup
 
 
 const root = findRoot("bench/programs");
-const programsDir = join(root, "bench", "programs");
 const outDir = join(root, "build", "bench");
 
 const NATIVE_CC = process.env.CC ?? "gcc";
@@ -34,7 +36,7 @@ const RISCV_CC = process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc";
 // differ in the last bits between the native and riscv64 builds.
 const COMMON_FLAGS = ["-O2", "-Wall", "-ffp-contract=off"];
 
-type RunnerName = "native" | "qemu" | "ghost";
+type RunnerName = "native" | "qemu" | "ghost" | "nojit";
 
 interface Options {
   reps: number;
@@ -58,10 +60,10 @@ function usage(msg?: string): never {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    reps: 3,
+    reps: 1,
     json: false,
     args: new Map(),
-    runners: new Set<RunnerName>(["native", "qemu", "ghost"]),
+    runners: new Set<RunnerName>(["native", "qemu", "ghost", "nojit"]),
     ghostCli: process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js"),
     timeoutMs: 600_000,
     rebuild: false,
@@ -101,6 +103,9 @@ function parseArgs(argv: string[]): Options {
       case "--no-ghost":
         o.runners.delete("ghost");
         break;
+      case "--no-nojit":
+        o.runners.delete("nojit");
+        break;
       case "--ghost":
         o.ghostCli = value();
         break;
@@ -137,9 +142,9 @@ function mtime(path: string): number {
   }
 }
 
-function compile(cc: string, flags: string[], src: string, out: string): string | undefined {
-  if (!opts.rebuild && mtime(out) > mtime(src)) return undefined;
-  const args = [...COMMON_FLAGS, ...flags, "-o", out, src, "-lm"];
+function compile(cc: string, flags: string[], srcs: string[], out: string): string | undefined {
+  if (!opts.rebuild && srcs.every((src) => mtime(out) > mtime(src))) return undefined;
+  const args = [...COMMON_FLAGS, ...flags, "-o", out, ...srcs, "-lm"];
   const r = spawnSync(cc, args, { encoding: "utf8" });
   if (r.error) return `${cc}: ${r.error.message}`;
   if (r.status !== 0) return `${cc} ${args.join(" ")}\n${r.stderr}`;
@@ -157,11 +162,11 @@ interface RunOutcome {
   stats?: { instret?: number; wallMs?: number };
 }
 
-function runOnce(cmd: string, args: string[], statsFile?: string): Promise<RunOutcome> {
+function runOnce(cmd: string, args: string[], statsFile?: string, env?: NodeJS.ProcessEnv): Promise<RunOutcome> {
   return new Promise((resolve) => {
     if (statsFile) rmSync(statsFile, { force: true });
     const start = process.hrtime.bigint();
-    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -212,20 +217,28 @@ interface RunnerResult {
   instret?: number;
   internalMs?: number;
   mips?: number;
+  /** the program's own figure (CoreMark: iterations/s), from the median run */
+  rate?: number;
 }
 
-async function measure(name: string, cmd: string, args: string[], statsFile?: string): Promise<RunnerResult> {
+async function measure(
+  prog: Program, name: string, cmd: string, args: string[], statsFile?: string, env?: NodeJS.ProcessEnv,
+): Promise<RunnerResult> {
   const runs: number[] = [];
+  const rates: number[] = [];
   const internal: number[] = [];
   let output: string | undefined;
   let instret: number | undefined;
   for (let i = 0; i < opts.reps; i++) {
-    const r = await runOnce(cmd, args, statsFile);
+    const r = await runOnce(cmd, args, statsFile, env);
     if (!r.ok) return { ok: false, error: r.error, output: r.stdout };
-    if (output !== undefined && r.stdout !== output) {
-      return { ok: false, error: `output changed between repetitions`, output: r.stdout };
+    const cmp = prog.compared(r.stdout);
+    if (output !== undefined && cmp !== output) {
+      return { ok: false, error: `output changed between repetitions`, output: cmp };
     }
-    output = r.stdout;
+    output = cmp;
+    const rate = prog.rate?.(r.stdout);
+    if (rate !== undefined) rates.push(rate);
     runs.push(r.ms);
     if (statsFile) {
       if (typeof r.stats?.instret !== "number") return { ok: false, error: "stats file has no instret", output };
@@ -235,6 +248,7 @@ async function measure(name: string, cmd: string, args: string[], statsFile?: st
     log(`  ${name.padEnd(7)} run ${i + 1}/${opts.reps}: ${r.ms.toFixed(0)} ms`);
   }
   const result: RunnerResult = { ok: true, ms: median(runs), runsMs: runs, output };
+  if (rates.length) result.rate = median(rates);
   if (statsFile && instret !== undefined) {
     result.instret = instret;
     const secs = (internal.length ? median(internal) : median(runs)) / 1000;
@@ -252,21 +266,22 @@ interface Row {
   native?: RunnerResult;
   qemu?: RunnerResult;
   ghost?: RunnerResult;
+  nojit?: RunnerResult;
+  rateUnit?: string;
   outputsMatch: boolean;
   output?: string;
   ghostOverQemu?: number;
+  nojitOverQemu?: number;
+  ghostOverNojit?: number;
   ghostOverNative?: number;
   qemuOverNative?: number;
 }
 
 async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
-  const all = readdirSync(programsDir)
-    .filter((f) => f.endsWith(".c"))
-    .map((f) => basename(f, ".c"))
-    .sort();
-  for (const n of opts.only) if (!all.includes(n)) usage(`no such benchmark: bench/programs/${n}.c`);
-  const programs = opts.only.length ? all.filter((n) => opts.only.includes(n)) : all;
+  const all = allPrograms(root, (n) => opts.args.get(n));
+  for (const n of opts.only) if (!all.some((p) => p.name === n)) usage(`no such benchmark: ${n}`);
+  const programs = opts.only.length ? all.filter((p) => opts.only.includes(p.name)) : all;
 
   const qemuOk = opts.runners.has("qemu") && !spawnSync("qemu-riscv64", ["--version"]).error;
   const ghostOk = opts.runners.has("ghost") && existsSync(opts.ghostCli);
@@ -274,40 +289,47 @@ async function main(): Promise<number> {
   if (opts.runners.has("ghost") && !ghostOk) log(`bench: Ghost CLI ${opts.ghostCli} not found; ghost column will fail`);
 
   const rows: Row[] = [];
-  for (const name of programs) {
-    const src = join(programsDir, `${name}.c`);
-    const nativeBin = join(outDir, `${name}.native`);
-    const riscvBin = join(outDir, `${name}.riscv64`);
-    const args = opts.args.has(name) ? [opts.args.get(name)!] : [];
-    const row: Row = { program: name, args, outputsMatch: false };
+  for (const prog of programs) {
+    const name = prog.name;
+    const nativeBin = join(outDir, `${name}${prog.binTag}.native`);
+    const riscvBin = join(outDir, `${name}${prog.binTag}.riscv64`);
+    const args = prog.args;
+    const row: Row = { program: name, args, outputsMatch: false, rateUnit: prog.rateUnit };
     rows.push(row);
     log(`${name}${args.length ? " " + args.join(" ") : ""}:`);
 
     if (opts.runners.has("native")) {
-      const err = compile(NATIVE_CC, [], src, nativeBin);
-      row.native = err ? { ok: false, error: `build failed: ${err}` } : await measure("native", nativeBin, args);
+      const err = compile(NATIVE_CC, prog.flags, prog.sources, nativeBin);
+      row.native = err ? { ok: false, error: `build failed: ${err}` } : await measure(prog, "native", nativeBin, args);
     }
     let riscvErr: string | undefined;
-    if (opts.runners.has("qemu") || opts.runners.has("ghost")) riscvErr = compile(RISCV_CC, ["-static"], src, riscvBin);
+    if (opts.runners.has("qemu") || opts.runners.has("ghost") || opts.runners.has("nojit")) {
+      riscvErr = compile(RISCV_CC, ["-static", ...prog.flags], prog.sources, riscvBin);
+    }
     const riscvRel = relative(root, riscvBin);
     if (opts.runners.has("qemu")) {
       row.qemu = riscvErr
         ? { ok: false, error: `build failed: ${riscvErr}` }
         : !qemuOk
           ? { ok: false, error: "qemu-riscv64 not found" }
-          : await measure("qemu", "qemu-riscv64", [riscvRel, ...args]);
+          : await measure(prog, "qemu", "qemu-riscv64", [riscvRel, ...args]);
     }
-    if (opts.runners.has("ghost")) {
-      const statsFile = join(outDir, `ghost-stats-${name}.json`);
-      row.ghost = riscvErr
+    for (const runner of ["ghost", "nojit"] as const) {
+      if (!opts.runners.has(runner)) continue;
+      const statsFile = join(outDir, `${runner}-stats-${name}.json`);
+      // GHOST_JIT=0: the plain interpreter, the baseline the JIT must never lose to.
+      const env = runner === "nojit" ? { ...process.env, GHOST_JIT: "0" } : process.env;
+      row[runner] = riscvErr
         ? { ok: false, error: `build failed: ${riscvErr}` }
         : !ghostOk
           ? { ok: false, error: `Ghost CLI not found (${opts.ghostCli})` }
           : await measure(
-              "ghost",
+              prog,
+              runner,
               process.execPath,
               [opts.ghostCli, "run", `--stats=${statsFile}`, "--", riscvRel, ...args],
               statsFile,
+              env,
             );
     }
 
@@ -315,7 +337,7 @@ async function main(): Promise<number> {
     const ref = row.native?.ok ? row.native : row.qemu?.ok ? row.qemu : undefined;
     row.output = ref?.output?.trim();
     row.outputsMatch = true;
-    for (const r of [row.native, row.qemu, row.ghost]) {
+    for (const r of [row.native, row.qemu, row.ghost, row.nojit]) {
       if (r?.ok && ref && r.output !== ref.output) {
         row.outputsMatch = false;
         r.ok = false;
@@ -323,8 +345,10 @@ async function main(): Promise<number> {
       }
     }
     // Keep one copy of the common output; keep a runner's own only if it differs.
-    for (const r of [row.native, row.qemu, row.ghost]) if (r?.ok) delete r.output;
+    for (const r of [row.native, row.qemu, row.ghost, row.nojit]) if (r?.ok) delete r.output;
     if (row.ghost?.ok && row.qemu?.ok) row.ghostOverQemu = row.ghost.ms! / row.qemu.ms!;
+    if (row.nojit?.ok && row.qemu?.ok) row.nojitOverQemu = row.nojit.ms! / row.qemu.ms!;
+    if (row.ghost?.ok && row.nojit?.ok) row.ghostOverNojit = row.ghost.ms! / row.nojit.ms!;
     if (row.ghost?.ok && row.native?.ok) row.ghostOverNative = row.ghost.ms! / row.native.ms!;
     if (row.qemu?.ok && row.native?.ok) row.qemuOverNative = row.qemu.ms! / row.native.ms!;
   }
@@ -343,21 +367,27 @@ async function main(): Promise<number> {
   else process.stdout.write(table(rows));
   log(`results written to ${relative(root, join(outDir, "results.json"))}`);
 
-  const anyFailed = rows.some((r) => [r.native, r.qemu, r.ghost].some((x) => x && !x.ok));
+  const anyFailed = rows.some((r) => [r.native, r.qemu, r.ghost, r.nojit].some((x) => x && !x.ok));
   return anyFailed ? 1 : 0;
 }
 
+// Times in ms; ratios are Ghost's time over qemu's (below 1.0: Ghost is faster) and
+// the JIT's over the interpreter's (below 1.0: the JIT pays).
 function table(rows: Row[]): string {
   const fmtMs = (r?: RunnerResult) => (!r ? "-" : r.ok ? r.ms!.toFixed(0) : "FAILED");
-  const fmtX = (x?: number) => (x === undefined ? "-" : x.toFixed(1) + "x");
-  const header = ["program", "native ms", "qemu ms", "ghost ms", "ghost/qemu", "ghost/native", "ghost MIPS"];
+  const fmtX = (x?: number) => (x === undefined ? "-" : x.toFixed(2));
+  const header = [
+    "program", "native ms", "qemu ms", "ghost ms", "nojit ms", "ghost/qemu", "nojit/qemu", "ghost/nojit", "ghost MIPS",
+  ];
   const body = rows.map((r) => [
     r.program + (r.args.length ? ` ${r.args.join(" ")}` : ""),
     fmtMs(r.native),
     fmtMs(r.qemu),
     fmtMs(r.ghost),
+    fmtMs(r.nojit),
     fmtX(r.ghostOverQemu),
-    fmtX(r.ghostOverNative),
+    fmtX(r.nojitOverQemu),
+    fmtX(r.ghostOverNojit),
     r.ghost?.ok && r.ghost.mips !== undefined ? r.ghost.mips.toFixed(1) : r.ghost ? (r.ghost.ok ? "-" : "FAILED") : "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -365,12 +395,19 @@ function table(rows: Row[]): string {
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ") + "\n";
   let out = line(header) + line(widths.map((w) => "-".repeat(w)));
   for (const b of body) out += line(b);
+  for (const r of rows) {
+    if (!r.rateUnit) continue;
+    const f = (x?: RunnerResult) => (x?.ok && x.rate !== undefined ? x.rate.toFixed(1) : "-");
+    out += `\n${r.program} ${r.rateUnit}: native ${f(r.native)}, qemu ${f(r.qemu)}, ghost ${f(r.ghost)}, ` +
+      `ghost without JIT ${f(r.nojit)}\n`;
+  }
   const notes: string[] = [];
   for (const r of rows) {
     for (const [k, v] of [
       ["native", r.native],
       ["qemu", r.qemu],
       ["ghost", r.ghost],
+      ["nojit", r.nojit],
     ] as const) {
       if (v && !v.ok) notes.push(`${r.program} ${k}: ${v.error}`);
     }

@@ -1,0 +1,58 @@
+// The CPU benchmarks bench/run.ts knows: every bench/programs/*.c (one file,
+// its whole output compared across runners), and CoreMark (bench/coremark/,
+// EEMBC's sources vendored unchanged with their license, built with the
+// POSIX port), whose output carries its own timing: only the lines that
+// check its work are compared, and its Iterations/Sec is reported.
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
+
+export interface Program {
+  name: string;
+  sources: string[];
+  flags: string[]; // compiler flags on top of run.ts's common ones
+  args: string[];
+  binTag: string; // distinguishes builds with different flags (part of the binary's name)
+  // The part of the output every runner must print identically.
+  compared(out: string): string;
+  // The program's own figure of merit, if it prints one (CoreMark: iterations/s).
+  rate?(out: string): number | undefined;
+  rateUnit?: string;
+}
+
+// CoreMark's iteration count is fixed at build time (so every runner does the
+// same work): about 15 s under qemu-riscv64 on the 2-core CI machine.
+export const COREMARK_ITERATIONS = 80000;
+
+export function programs(root: string, argOf: (name: string) => string | undefined): Program[] {
+  const dir = join(root, "bench", "programs");
+  const out: Program[] = readdirSync(dir)
+    .filter((f) => f.endsWith(".c"))
+    .sort()
+    .map((f) => {
+      const name = basename(f, ".c");
+      const a = argOf(name);
+      return { name, sources: [join(dir, f)], flags: [], args: a ? [a] : [], binTag: "", compared: (s) => s };
+    });
+  const cm = join(root, "bench", "coremark");
+  const iterations = Number(argOf("coremark") ?? COREMARK_ITERATIONS);
+  out.push({
+    name: "coremark",
+    sources: ["core_list_join.c", "core_main.c", "core_matrix.c", "core_state.c", "core_util.c", "core_portme.c"]
+      .map((f) => join(cm, f)),
+    flags: [
+      `-I${cm}`, "-DPERFORMANCE_RUN=1", "-DSEED_METHOD=SEED_VOLATILE", `-DITERATIONS=${iterations}`,
+      `-DFLAGS_STR="-O2"`,
+    ],
+    args: [],
+    binTag: `-${iterations}`,
+    // The seeds and the CRCs of the list, matrix and state work; not the timing
+    // lines, nor the verdict, which a run shorter than 10 s turns into an error.
+    compared: (s) => s.split("\n").filter((l) => /crc|^CoreMark Size|^Iterations  /.test(l)).join("\n"),
+    rate: (s) => {
+      const m = /^Iterations\/Sec\s*:\s*([0-9.]+)/m.exec(s);
+      return m ? Number(m[1]) : undefined;
+    },
+    rateUnit: "iterations/s",
+  });
+  return out;
+}
