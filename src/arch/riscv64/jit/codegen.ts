@@ -1,6 +1,12 @@
-// Code generation for one region (region.ts): a wasm function (left) -> left
-// that runs the page's code from PC until it leaves the region, traps, or
-// spends the budget.
+// Code generation. A translated page is a small page function (genPage) that
+// dispatches on PC to the functions of the page's components (region.ts),
+// each a wasm function (left) -> left that runs its code from PC until it
+// leaves the component, traps, or spends the budget. The page function calls
+// components through the shared table, so a component, once compiled, serves
+// every later version of its page's translation: new hot code in the page
+// compiles only the new components and a new page function.
+//
+// A component function:
 //
 //   prologue: load the guest registers the region uses into locals
 //   block $exit
@@ -11,7 +17,7 @@
 //         end  code of block 0
 //         ...
 //         end  code of block m-1
-//       end  PC not a block start: JIT_EXIT = MISS (the dispatcher interprets)
+//       end  PC not a block start: leave (the page function dispatches again)
 //     end
 //   end
 //   epilogue: store the registers the region writes; return left
@@ -53,8 +59,62 @@ export const enum H { load, store, amo, csr, fp, mulh, mulhsu, mulhu, div, divu,
 
 export function newModule(): ModuleBuilder {
   const m = new ModuleBuilder();
+  m.importTable = true;
   for (const [name, params, results] of HELPERS) m.importFunc({ module: "hart", name, params, results });
   return m;
+}
+
+// The page function of the page at `vbase`: while PC is in the page, calls
+// the component function (table slot) that has a block starting at PC, and
+// returns when one leaves with an exit cause, spends the budget, or writes
+// translated code (the dispatcher checks JIT_DIRTY), or when PC leaves the
+// page; JIT_EXIT = MISS when no component starts at PC (the dispatcher
+// interprets).
+export function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, number>, name: string): void {
+  const c = new Code();
+  const PLEFT = 0, PIDX = 1, PPC = 2;
+  const slots = [...new Set(starts.values())];
+  const caseOf = new Map(slots.map((s, k) => [s, k]));
+  const offs = [...starts.keys()].sort((a, b) => a - b);
+  const lo = offs[0] >> 1, hi = offs[offs.length - 1] >> 1;
+  const K = slots.length;
+  const type = mod.typeOf([I32], [I32]);
+  const ret = c.block();
+  const loop = c.loop();
+  // PC still in this page?
+  c.i32(0); c.mem(Op.i64_load, L.PC, 3); c.set(PPC);
+  c.get(PPC); c.i64(12); c.op(Op.i64_shr_u); c.i64(Math.floor(vbase / 4096)); c.op(Op.i64_ne);
+  c.brIf(ret);
+  c.get(PPC); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(1); c.op(Op.i32_shr_u); c.set(PIDX);
+  const check = c.block();
+  c.block(); // $miss
+  for (let k = K - 1; k >= 0; k--) c.block();
+  c.get(PIDX);
+  if (lo) { c.i32(lo); c.op(Op.i32_sub); }
+  c.op(Op.br_table);
+  c.u32(hi - lo + 1);
+  for (let h = lo; h <= hi; h++) {
+    const s = starts.get(h * 2);
+    c.u32(s === undefined ? K : caseOf.get(s)!);
+  }
+  c.u32(K);
+  for (let k = 0; k < K; k++) {
+    c.end();
+    c.get(PLEFT); c.i32(slots[k]); c.callIndirect(type); c.set(PLEFT);
+    c.br(check);
+  }
+  c.end(); // $miss
+  c.i32(0); c.i32(L.CAUSE_JIT_MISS); c.mem(Op.i32_store, L.JIT_EXIT, 2);
+  c.br(ret);
+  c.end(); // $check: go on in the page unless something must be handled outside
+  c.i32(0); c.mem(Op.i32_load, L.JIT_EXIT, 2); c.brIf(ret);
+  c.i32(0); c.mem(Op.i32_load, L.JIT_DIRTY, 2); c.brIf(ret);
+  c.get(PLEFT); c.i32(0); c.op(Op.i32_gt_s); c.brIf(loop);
+  c.end(); // $L
+  c.end(); // $ret
+  if (c.depth !== 0) throw new Error("jit: unbalanced page function");
+  c.get(PLEFT);
+  mod.addFunc({ params: [I32], results: [I32], locals: [[1, I32], [1, I64]], body: c, exportName: name });
 }
 
 // State while generating one function; emit-insn.ts writes instruction bodies through it.
@@ -166,7 +226,6 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   }
   c.end(); // $miss
   if (c.depth !== missLabel - 1) throw new Error("jit: unbalanced blocks");
-  g.setExit(L.CAUSE_JIT_MISS);
   c.i32(0); c.get(IDX); c.i32(1); c.op(Op.i32_shl); c.op(Op.i64_extend_i32_u); c.i64(vbase); c.op(Op.i64_or);
   c.mem(Op.i64_store, L.PC, 3);
   c.end(); // $L

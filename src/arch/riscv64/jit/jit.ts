@@ -8,9 +8,14 @@
 // returns. On a miss (or when the translation has no block starting at PC) it
 // interprets one block, counting how often each block start is interpreted.
 // When a count reaches the threshold it returns CAUSE_JIT_HOT and we translate
-// (or re-translate, with the new entry) the code of that page reachable from
-// its known entries (region.ts, codegen.ts, emit-insn.ts), batching several
-// pages into one WebAssembly.Module (wasm-encoder.ts). Until the machine has
+// the code of that page reachable from the new entry (region.ts, codegen.ts,
+// emit-insn.ts), batching several pages into one WebAssembly.Module
+// (wasm-encoder.ts). A page's translation grows by components (one function
+// each, compiled once) behind a page function that dispatches among them:
+// new hot code in a page costs the compilation of that code only, and each
+// wasm function stays small, which keeps V8's optimizing tier (whose register
+// allocation grows much faster than linearly with a function's blocks) cheap
+// and its code good. Until the machine has
 // run `warmup` instructions, Hart.run() uses the plain interpreter: most short
 // programs end before translation would pay for itself.
 //
@@ -42,8 +47,8 @@ import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
-import { discover, Region } from "./region.js";
-import { genRegion, newModule } from "./codegen.js";
+import { components, discover, Region, subRegion } from "./region.js";
+import { genPage, genRegion, newModule } from "./codegen.js";
 
 export interface JitHartExports {
   run(budget: number): number;
@@ -77,9 +82,11 @@ export interface JitStats {
 interface Translation {
   frame: number;
   vpage: number;
-  slot: number; // function-table index
-  entries: Set<number>; // byte offsets it was discovered from
-  region: Region;
+  slot: number; // function-table index of the page function (what the dispatch map holds)
+  compSlots: number[]; // function-table indices of its components
+  starts: Map<number, number>; // block start (byte offset) -> its component's slot
+  interpStarts: Set<number>; // block starts whose first instruction is the interpreter's
+  ranges: [number, number][]; // byte ranges the translation depends on
   code: Uint8Array; // the page as translated
 }
 
@@ -173,16 +180,15 @@ export class Jit {
     if (t && !this.unchanged(t)) { this.drop(t); t = undefined; }
     if (t) {
       this.install(t);
-      const j = t.region.byStart.get(off);
-      if (j !== undefined) {
+      if (t.starts.has(off)) {
         // Count again, unless the block is the interpreter's anyway.
-        if (t.region.blocks[j].insns.length) this.dv.setInt32(this.counter(pc), 0, true);
+        if (!t.interpStarts.has(off)) this.dv.setInt32(this.counter(pc), 0, true);
         return;
       }
     }
     const key = `${frame}:${vpage}`;
     let p = this.pending.get(key);
-    if (!p) { p = { frame, vpage, entries: new Set(t ? t.entries : []) }; this.pending.set(key, p); }
+    if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
     p.entries.add(off);
     if (this.pending.size >= this.opts.batch) this.compilePending();
   }
@@ -212,7 +218,7 @@ export class Jit {
   private unchanged(t: Translation): boolean {
     const base = RAM_BASE + t.frame * 4096;
     const u8 = this.u8, code = t.code;
-    for (const [s, e] of t.region.ranges) {
+    for (const [s, e] of t.ranges) {
       for (let i = s; i < e; i++) if (u8[base + i] !== code[i]) return false;
     }
     return true;
@@ -255,9 +261,13 @@ export class Jit {
       this.byFrame.delete(t.frame);
       this.u8[JIT_CODE_BITS + (t.frame >>> 3)] &= ~(1 << (t.frame & 7));
     }
-    this.table.set(t.slot, null);
-    this.slots[t.slot] = undefined;
-    this.freeSlots.push(t.slot);
+    for (const s of [t.slot, ...t.compSlots]) this.freeSlot(s);
+  }
+
+  private freeSlot(s: number): void {
+    this.table.set(s, null);
+    this.slots[s] = undefined;
+    this.freeSlots.push(s);
   }
 
   private allocSlot(): number {
@@ -269,35 +279,63 @@ export class Jit {
     return i;
   }
 
-  // Translates the pending pages into one module and installs what the current address space maps.
+  // Translates the new code of the pending pages into one module (their new
+  // components and new page functions) and installs what the current address
+  // space maps.
   private compilePending(): void {
     const items = [...this.pending.values()];
     this.pending.clear();
     const t0 = performance.now();
     const mod = newModule();
-    const built: { frame: number; vpage: number; entries: Set<number>; region: Region; code: Uint8Array }[] = [];
+    interface Built {
+      frame: number; vpage: number; code: Uint8Array; old: Translation | undefined; pageSlot: number;
+      comps: { slot: number; region: Region }[]; starts: Map<number, number>; interp: Set<number>;
+    }
+    const built: Built[] = [];
+    const taken: number[] = [];
+    const slot = (): number => { const s = this.allocSlot(); this.slots[s] = PLACEHOLDER; taken.push(s); return s; };
     for (const p of items) {
       if (this.noJit.has(p.frame)) continue;
       const base = RAM_BASE + p.frame * 4096;
       const code = this.u8.slice(base, base + 4096);
-      const region = discover(code, p.entries, this.expand);
+      let old = this.byFrame.get(p.frame)?.get(p.vpage);
+      if (old && !this.unchanged(old)) { this.drop(old); old = undefined; }
+      const known = new Set(old ? old.starts.keys() : []);
+      const entries = [...p.entries].filter((e) => !known.has(e));
+      if (entries.length === 0) continue;
+      const region = discover(code, entries, this.expand, known);
       if (region.insnCount === 0) continue; // nothing translatable there: counters stay past the threshold
-      genRegion(mod, region, p.vpage * 4096, `f${built.length}`);
-      built.push({ ...p, region, code });
+      const b: Built = {
+        frame: p.frame, vpage: p.vpage, code, old, pageSlot: old ? old.slot : slot(), comps: [],
+        starts: new Map(old ? old.starts : []), interp: new Set(old ? old.interpStarts : []),
+      };
+      for (const blocks of components(region)) {
+        const sub = subRegion(region, blocks);
+        const s = slot();
+        genRegion(mod, sub, p.vpage * 4096, `c${s}`);
+        b.comps.push({ slot: s, region: sub });
+        for (const blk of sub.blocks) {
+          b.starts.set(blk.start, s);
+          if (blk.insns.length === 0) b.interp.add(blk.start);
+        }
+      }
+      built.push(b);
       this.stats.insns += region.insnCount;
     }
-    if (built.length === 0) return;
+    if (built.length === 0) { for (const s of taken) this.freeSlot(s); return; }
+    for (const b of built) genPage(mod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
     const bytes = mod.encode();
     const t1 = performance.now();
     let inst: WebAssembly.Instance;
     try {
       inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-        env: { memory: this.memory }, hart: this.hart as unknown as WebAssembly.ModuleImports,
+        env: { memory: this.memory, table: this.table }, hart: this.hart as unknown as WebAssembly.ModuleImports,
       });
     } catch (e) {
       // A translator bug or an engine limit: the guest must not notice. Leave these pages to the interpreter.
       if (!this.warned) { this.warned = true; process.stderr.write(`ghost: jit: ${(e as Error).message}\n`); }
-      for (const b of built) this.noJit.add(b.frame);
+      for (const s of taken) this.freeSlot(s);
+      for (const b of built) { this.noJit.add(b.frame); if (b.old) this.drop(b.old); }
       return;
     }
     const t2 = performance.now();
@@ -306,19 +344,48 @@ export class Jit {
     this.stats.modules++;
     this.stats.regions += built.length;
     this.stats.wasmBytes += bytes.length;
-    for (let i = 0; i < built.length; i++) {
-      const b = built[i];
-      const old = this.byFrame.get(b.frame)?.get(b.vpage);
-      if (old) this.drop(old);
-      const slot = this.allocSlot();
-      this.table.set(slot, inst.exports[`f${i}`] as WebAssembly.ExportValue as never);
-      const t: Translation = { frame: b.frame, vpage: b.vpage, slot, entries: b.entries, region: b.region, code: b.code };
-      this.slots[slot] = t;
-      let m = this.byFrame.get(b.frame);
-      if (!m) { m = new Map(); this.byFrame.set(b.frame, m); }
-      m.set(b.vpage, t);
-      for (const off of b.entries) this.dv.setInt32(this.counter(b.vpage * 4096 + off), 0, true);
+    for (const b of built) {
+      const fn = (name: string) => inst.exports[name] as WebAssembly.ExportValue as never;
+      for (const c of b.comps) this.table.set(c.slot, fn(`c${c.slot}`));
+      this.table.set(b.pageSlot, fn(`p${b.pageSlot}`));
+      let t = b.old;
+      const ranges = mergeRanges([...(t ? t.ranges : []), ...b.comps.flatMap((c) => c.region.ranges)]);
+      if (t) {
+        t.compSlots.push(...b.comps.map((c) => c.slot));
+        t.starts = b.starts;
+        t.interpStarts = b.interp;
+        t.ranges = ranges;
+        t.code = b.code;
+      } else {
+        t = {
+          frame: b.frame, vpage: b.vpage, slot: b.pageSlot, compSlots: b.comps.map((c) => c.slot),
+          starts: b.starts, interpStarts: b.interp, ranges, code: b.code,
+        };
+        let m = this.byFrame.get(b.frame);
+        if (!m) { m = new Map(); this.byFrame.set(b.frame, m); }
+        m.set(b.vpage, t);
+      }
+      for (const s of [t.slot, ...t.compSlots]) this.slots[s] = t;
+      for (const c of b.comps) {
+        for (const blk of c.region.blocks) {
+          if (blk.insns.length) this.dv.setInt32(this.counter(b.vpage * 4096 + blk.start), 0, true);
+        }
+      }
       if (this.hart.translateForKernel(b.vpage * 4096, ACC_X) === b.frame * 4096) this.install(t);
     }
   }
+}
+
+// A slot handed out for a function still being compiled.
+const PLACEHOLDER = {} as Translation;
+
+function mergeRanges(spans: [number, number][]): [number, number][] {
+  spans.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const s of spans) {
+    const top = out[out.length - 1];
+    if (top && s[0] <= top[1]) top[1] = Math.max(top[1], s[1]);
+    else out.push([s[0], s[1]]);
+  }
+  return out;
 }

@@ -1,7 +1,14 @@
 // Region discovery: the code of one 4 KiB virtual page reachable from a set
 // of entry points by direct control flow that stays inside the page, split
-// into basic blocks. One region becomes one wasm function; its blocks are
-// the targets of the function's internal branches and its possible entries.
+// into basic blocks, and those blocks split into components (components()):
+// the blocks joined by branches, jumps and fall-through, and a call joined to
+// its return site. A component is roughly one guest function's hot part and
+// becomes one wasm function; its blocks are the targets of the function's
+// internal branches and its possible entries.
+//
+// Discovery is incremental: code already translated for the page (`known`
+// block starts) is not walked again; a new block that runs into a known start
+// ends there and hands over to that start's component.
 //
 // Leaders are the entries, the in-page targets of branches and jal, the
 // instruction after a conditional branch, and "return sites": the instruction
@@ -33,7 +40,9 @@ export interface Region {
 const MAX_INSNS = 2400;
 const MAX_BLOCKS = 1024;
 
-export function discover(page: Uint8Array, entries: Iterable<number>, expand: Expander): Region {
+export function discover(
+  page: Uint8Array, entries: Iterable<number>, expand: Expander, known: ReadonlySet<number> = new Set(),
+): Region {
   const decoded = new Map<number, Insn>();
   const decode = (off: number): Insn => {
     let d = decoded.get(off);
@@ -43,7 +52,7 @@ export function discover(page: Uint8Array, entries: Iterable<number>, expand: Ex
   const leaders = new Set<number>();
   const work: number[] = [];
   const addLeader = (off: number): void => {
-    if (off < 0 || off >= 4096 || (off & 1) || leaders.has(off)) return;
+    if (off < 0 || off >= 4096 || (off & 1) || leaders.has(off) || known.has(off)) return;
     if (leaders.size >= MAX_BLOCKS) return;
     leaders.add(off);
     work.push(off);
@@ -56,7 +65,7 @@ export function discover(page: Uint8Array, entries: Iterable<number>, expand: Ex
   while (work.length && budget > 0) {
     let off = work.pop()!;
     while (off < 4096 && budget-- > 0) {
-      if (walked.has(off)) break;
+      if (walked.has(off) || (known.has(off) && !leaders.has(off))) break;
       walked.add(off);
       const ins = decode(off);
       const next = off + ins.len;
@@ -78,7 +87,7 @@ export function discover(page: Uint8Array, entries: Iterable<number>, expand: Ex
     let off = start;
     for (;;) {
       if (off >= 4096) { b.next = 4096; break; }
-      if (off !== start && leaders.has(off)) { b.next = off; break; }
+      if (off !== start && (leaders.has(off) || known.has(off))) { b.next = off; break; }
       const ins = decode(off);
       if (ins.kind === Kind.Unsupported) { b.stop = true; b.next = off; break; }
       b.insns.push(ins);
@@ -108,4 +117,47 @@ function byteRanges(blocks: Block[]): [number, number][] {
     else out.push([s[0], s[1]]);
   }
   return out;
+}
+
+// The blocks (indices) of each component, each list sorted by start.
+export function components(r: Region): number[][] {
+  const n = r.blocks.length;
+  const parent = Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => { while (parent[i] !== i) i = parent[i] = parent[parent[i]]; return i; };
+  const join = (i: number, off: number): void => {
+    const j = r.byStart.get(off);
+    if (j !== undefined) parent[find(i)] = find(j);
+  };
+  for (let i = 0; i < n; i++) {
+    const b = r.blocks[i];
+    if (b.next >= 0) join(i, b.next);
+    const last = b.insns[b.insns.length - 1];
+    if (!last) continue;
+    const next = last.off + last.len;
+    switch (last.kind) {
+      case Kind.Branch: join(i, last.off + last.imm); join(i, next); break;
+      case Kind.Jal: if (last.rd === 0) join(i, last.off + last.imm); else join(i, next); break;
+      case Kind.Jalr: if (last.rd !== 0) join(i, next); break;
+      case Kind.Ecall: case Kind.FenceI: join(i, next); break;
+      default: break;
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const g = find(i);
+    let l = groups.get(g);
+    if (!l) { l = []; groups.set(g, l); }
+    l.push(i);
+  }
+  return [...groups.values()];
+}
+
+// The region restricted to some of its blocks (one component).
+export function subRegion(r: Region, blocks: number[]): Region {
+  const bs = blocks.map((i) => r.blocks[i]);
+  const byStart = new Map<number, number>();
+  bs.forEach((b, i) => byStart.set(b.start, i));
+  let insnCount = 0;
+  for (const b of bs) insnCount += b.insns.length;
+  return { blocks: bs, byStart, ranges: byteRanges(bs), insnCount };
 }

@@ -94,6 +94,8 @@ export class Code extends Bytes {
   // A memory access at a constant offset from the address on the stack.
   mem(o: Op, offset: number, align = 0): void { this.byte(o); this.u32(align); this.u32(offset); }
   call(f: number): void { this.byte(Op.call); this.u32(f); }
+  // call_indirect through table 0 with the signature of type index `type`.
+  callIndirect(type: number): void { this.byte(0x11); this.u32(type); this.byte(0x00); }
 
   block(type = VOID): number { this.byte(Op.block); this.byte(type); return ++this.depth; }
   loop(type = VOID): number { this.byte(Op.loop); this.byte(type); return ++this.depth; }
@@ -113,8 +115,10 @@ export class ModuleBuilder {
   private typeSigs: { params: number[]; results: number[] }[] = [];
   private imports: { imp: FuncImport; type: number }[] = [];
   private funcs: { def: FuncDef; type: number }[] = [];
+  // Imports env.table (the hart's function table) for call_indirect.
+  importTable = false;
 
-  private typeOf(params: number[], results: number[]): number {
+  typeOf(params: number[], results: number[]): number {
     const key = params.join(",") + ">" + results.join(",");
     let i = this.types.indexOf(key);
     if (i < 0) { i = this.types.length; this.types.push(key); this.typeSigs.push({ params, results }); }
@@ -151,8 +155,9 @@ export class ModuleBuilder {
       }
     });
     section(2, (b) => { // imports: memory, then functions
-      b.u32(this.imports.length + 1);
+      b.u32(this.imports.length + 1 + (this.importTable ? 1 : 0));
       b.str("env"); b.str("memory"); b.byte(0x02); b.byte(0x00); b.u32(0);
+      if (this.importTable) { b.str("env"); b.str("table"); b.byte(0x01); b.byte(0x70); b.byte(0x00); b.u32(0); }
       for (const { imp, type } of this.imports) { b.str(imp.module); b.str(imp.name); b.byte(0x00); b.u32(type); }
     });
     section(3, (b) => { b.u32(this.funcs.length); for (const f of this.funcs) b.u32(f.type); });
