@@ -1127,6 +1127,10 @@ const BLOCK_TABLE: readonly (readonly [number, (g: SeqGen) => Block])[] = [
 export interface GenOptions {
   minLen?: number;
   maxLen?: number;
+  // Runs each sequence this many times from the same initial state (only the
+  // last run is dumped, so the output is the same): code that runs more than
+  // once is what a JIT with a hotness threshold above 1 translates.
+  repeat?: number;
 }
 
 export function generateSequence(seed: number, index: number, opts: GenOptions = {}): Sequence {
@@ -1215,6 +1219,13 @@ export function generateBatch(seed: number, start: number, count: number, opts: 
     const i = s.index;
     e(`# ---- sequence ${i}`);
     e(`s${i}:`);
+    const rep = opts.repeat ?? 1;
+    if (rep > 1) {
+      e(`\tli\tt0, ${rep}`);
+      e(`\tlla\tt1, h_rep`);
+      e(`\tsd\tt0, 0(t1)`);
+      e(`s${i}_again:`);
+    }
     e(`\tcall\th_reset`);
     e(`\tlla\tt0, init_${i}`);
     e(`\tld\tt1, 0(t0)`);
@@ -1234,6 +1245,13 @@ export function generateBatch(seed: number, start: number, count: number, opts: 
     for (let f = 0; f < 32; f++) e(`\tfsd\tf${f}, ${8 * (32 + f) - REGDUMP_BYTES}(sp)`);
     e(`\tfrcsr\tt0`);
     e(`\tsd\tt0, ${-REGDUMP_BYTES}(sp)`);
+    if (rep > 1) {
+      e(`\tlla\tt0, h_rep`);
+      e(`\tld\tt1, 0(t0)`);
+      e(`\taddi\tt1, t1, -1`);
+      e(`\tsd\tt1, 0(t0)`);
+      e(`\tbnez\tt1, s${i}_again`);
+    }
     e(`\tcall\th_dump`);
   }
   e(`\tli\ta0, 0`);
@@ -1308,6 +1326,8 @@ export function generateBatch(seed: number, start: number, count: number, opts: 
   e(`\t.balign 64`);
   e(`h_dummy:`);
   e(`\t.skip 64`);
+  e(`h_rep:`);
+  e(`\t.skip 8`);
   e(``);
   return { seed, start, seqs, asm: L.join("\n") };
 }

@@ -125,7 +125,8 @@ async function build(buildDir: string, seed: number, start: number, count: numbe
   const t0 = Date.now();
   let memo: Batch | undefined;
   const batch = (): Batch => (memo ??= generateBatch(seed, start, count, genOpts));
-  const key = [GEN_VERSION, generatorHash(), CFLAGS.join(" "), seed, start, count, genOpts.minLen ?? "", genOpts.maxLen ?? ""];
+  const key = [GEN_VERSION, generatorHash(), CFLAGS.join(" "), seed, start, count, genOpts.minLen ?? "", genOpts.maxLen ?? "",
+    genOpts.repeat ?? 1];
   const hash = createHash("sha256").update(key.join("\n")).digest("hex").slice(0, 16);
   const dir = join(buildDir, `s${seed}-${start}-${count}-${hash}`);
   const elf = join(dir, "prog.elf");
@@ -276,7 +277,8 @@ async function compareOutputs(built: Built, opts: DiffOptions, names: [string, s
   const reproduce = (i: number): string =>
     `node dist/test/diff/cpu/run.js --seed ${opts.seed} --start ${i} --count 1` +
     (opts.minLen !== undefined ? ` --min-len ${opts.minLen}` : "") + (opts.maxLen !== undefined ? ` --max-len ${opts.maxLen}` : "") +
-    (names[1] === "ghost" ? "" : " --qemu-only");
+    (opts.repeat !== undefined && opts.repeat > 1 ? ` --repeat ${opts.repeat}` : "") +
+    (names[1] === "ghost" ? "" : ` --qemu-only`) + (opts.ghost.length && opts.ghost[0] === "env" ? ` --ghost "${opts.ghost.join(" ")}"` : "");
   const header = async (seq: Sequence, what: string): Promise<string> =>
     `=== ${what}: seed ${opts.seed}, sequence ${seq.index} (program ${built.elf})\n` +
     `reproduce: ${reproduce(seq.index)}\n` +
@@ -381,6 +383,7 @@ export interface DiffOptions {
   buildDir?: string;
   minLen?: number;
   maxLen?: number;
+  repeat?: number; // runs of each sequence (gen.ts GenOptions.repeat)
   log: (line: string) => void;
 }
 
@@ -416,7 +419,7 @@ export async function runDiff(opts: DiffOptions): Promise<DiffResult> {
   for (let s = opts.start; s < opts.start + opts.count; s += opts.batch) {
     batches.push({ start: s, count: Math.min(opts.batch, opts.start + opts.count - s) });
   }
-  const genOpts = { minLen: opts.minLen, maxLen: opts.maxLen };
+  const genOpts = { minLen: opts.minLen, maxLen: opts.maxLen, repeat: opts.repeat };
   const failures: Failure[] = [];
   const errors: string[] = [];
   let done = 0;
@@ -494,6 +497,8 @@ function usage(): never {
   --max-report N    detailed reports to print (default 3)
   --timeout S       per-program timeout in seconds (default 300)
   --min-len N / --max-len N   instructions per sequence (default 20..60)
+  --repeat N        run each sequence N times, dumping the last (for a JIT's
+                    hotness threshold: GHOST_JIT_THRESHOLD=2 with --repeat 3)
   --no-cache        rebuild programs and rerun qemu
   --build-dir DIR   where programs and qemu outputs are cached (default build/test/cpu)
   --quiet           no progress lines
@@ -528,6 +533,7 @@ async function main(argv: string[]): Promise<number> {
       case "--timeout": o.timeoutMs = 1000 * num(argv[++i]); break;
       case "--min-len": o.minLen = num(argv[++i]); break;
       case "--max-len": o.maxLen = num(argv[++i]); break;
+      case "--repeat": o.repeat = Math.max(1, num(argv[++i])); break;
       case "--no-cache": o.cache = false; break;
       case "--build-dir": o.buildDir = argv[++i] ?? usage(); break;
       case "--quiet": o.log = () => {}; break;
