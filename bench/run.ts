@@ -12,7 +12,7 @@
 //   --arg NAME=VALUE   pass VALUE as the size argument to program NAME (repeatable)
 //   --no-native, --no-qemu, --no-ghost, --no-nojit   skip a runner
 //   --ghost PATH       Ghost CLI script (default dist/src/cli/main.js; or $GHOST_CLI)
-//   --timeout SECONDS  per-run timeout (default 600)
+//   --timeout SECONDS  per-run timeout (default 1200)
 //   --rebuild          recompile even if the binaries are up to date
 //
 // Results are also written to build/bench/results.json.
@@ -65,7 +65,7 @@ function parseArgs(argv: string[]): Options {
     args: new Map(),
     runners: new Set<RunnerName>(["native", "qemu", "ghost", "nojit"]),
     ghostCli: process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js"),
-    timeoutMs: 600_000,
+    timeoutMs: 1_200_000,
     rebuild: false,
     only: [],
   };

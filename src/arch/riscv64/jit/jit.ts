@@ -1,5 +1,5 @@
-// The JIT: guest code translated to WebAssembly, one region per virtual page,
-// with the interpreter for everything else. Hart.run() calls Jit.run().
+// The JIT: guest code translated to WebAssembly, one translation per virtual
+// page, with the interpreter for everything else. Hart.run() calls Jit.run().
 //
 // Execution. The hart's dispatcher (jitRun in wasm/hart.ts) looks PC's
 // (virtual page, ASID) up in the dispatch map (wasm memory, JIT_MAP). On a hit
@@ -10,14 +10,18 @@
 // When a count reaches the threshold it returns CAUSE_JIT_HOT and we translate
 // the code of that page reachable from the new entry (region.ts, codegen.ts,
 // emit-insn.ts), batching several pages into one WebAssembly.Module
-// (wasm-encoder.ts). A page's translation grows by components (one function
-// each, compiled once) behind a page function that dispatches among them:
-// new hot code in a page costs the compilation of that code only, and each
-// wasm function stays small, which keeps V8's optimizing tier (whose register
-// allocation grows much faster than linearly with a function's blocks) cheap
-// and its code good. Until the machine has
-// run `warmup` instructions, Hart.run() uses the plain interpreter: most short
-// programs end before translation would pay for itself.
+// (wasm-encoder.ts).
+//
+// A page's translation grows by components: each is one wasm function,
+// compiled once, for the blocks joined by branches and jumps (about one guest
+// function's hot part), and a small page function dispatches among them while
+// PC stays in the page. New hot code in a translated page costs the
+// compilation of that code only, not of the whole page again; and every wasm
+// function stays small, which keeps V8's optimizing tier cheap (its register
+// allocation grows much faster than linearly with the blocks of a function
+// whose blocks all meet at one dispatch loop) and its code good. Until the
+// machine has run `warmup` instructions, Hart.run() uses the plain
+// interpreter: most short programs end before translation would pay for itself.
 //
 // Caching and coherence. A translation depends on the code bytes and on the
 // virtual address (auipc, jal, branch targets), so it is keyed by (physical
