@@ -67,9 +67,13 @@ export function newModule(): ModuleBuilder {
 // The page function of the page at `vbase`: while PC is in the page, calls
 // the component function (table slot) that has a block starting at PC, and
 // returns when one leaves with an exit cause, spends the budget, or writes
-// translated code (the dispatcher checks JIT_DIRTY), or when PC leaves the
-// page; JIT_EXIT = MISS when no component starts at PC (the dispatcher
-// interprets).
+// translated code (the dispatcher checks JIT_DIRTY); JIT_EXIT = MISS when no
+// component starts at PC (the dispatcher interprets). When PC leaves the
+// page, it chains to the translation of PC's page by a tail call if the
+// dispatch map has one for (page, ASID): as in the dispatcher, that entry
+// exists only while the page maps, executable, the frame the translation was
+// made from in this address space (jit.ts, wasm/jitmap.ts). Otherwise it
+// returns to the dispatcher.
 export function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, number>, name: string): void {
   const c = new Code();
   const PLEFT = 0, PIDX = 1, PPC = 2;
@@ -81,10 +85,22 @@ export function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, n
   const type = mod.typeOf([I32], [I32]);
   const ret = c.block();
   const loop = c.loop();
-  // PC still in this page?
+  // PC still in this page? Else chain to its page's translation, or return.
+  c.i32(0); c.mem(Op.i64_load, L.PC, 3); c.i64(12); c.op(Op.i64_shr_u); c.set(PPC);
+  c.get(PPC); c.i64(Math.floor(vbase / 4096)); c.op(Op.i64_ne);
+  c.if_();
+  c.get(PPC); c.op(Op.i32_wrap_i64);
+  c.i32(0); c.mem(Op.i32_load, L.ASID, 2); c.i32(5); c.op(Op.i32_shl); c.op(Op.i32_xor);
+  c.i32(L.JIT_MAP_ENTRIES - 1); c.op(Op.i32_and); c.i32(4); c.op(Op.i32_shl); c.set(PIDX);
+  c.get(PIDX); c.mem(Op.i64_load, L.JIT_MAP, 3); c.get(PPC); c.op(Op.i64_eq);
+  c.get(PIDX); c.mem(Op.i32_load, L.JIT_MAP + 8, 2); c.i32(0); c.mem(Op.i32_load, L.ASID, 2); c.op(Op.i32_eq);
+  c.op(Op.i32_and);
+  c.if_();
+  c.get(PLEFT); c.get(PIDX); c.mem(Op.i32_load, L.JIT_MAP + 12, 2); c.returnCallIndirect(type);
+  c.end();
+  c.br(ret);
+  c.end();
   c.i32(0); c.mem(Op.i64_load, L.PC, 3); c.set(PPC);
-  c.get(PPC); c.i64(12); c.op(Op.i64_shr_u); c.i64(Math.floor(vbase / 4096)); c.op(Op.i64_ne);
-  c.brIf(ret);
   c.get(PPC); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(1); c.op(Op.i32_shr_u); c.set(PIDX);
   const check = c.block();
   c.block(); // $miss

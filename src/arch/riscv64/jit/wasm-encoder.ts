@@ -96,6 +96,8 @@ export class Code extends Bytes {
   call(f: number): void { this.byte(Op.call); this.u32(f); }
   // call_indirect through table 0 with the signature of type index `type`.
   callIndirect(type: number): void { this.byte(0x11); this.u32(type); this.byte(0x00); }
+  // The same as a tail call (the tail-call proposal, in V8 since 11.2).
+  returnCallIndirect(type: number): void { this.byte(0x13); this.u32(type); this.byte(0x00); }
 
   block(type = VOID): number { this.byte(Op.block); this.byte(type); return ++this.depth; }
   loop(type = VOID): number { this.byte(Op.loop); this.byte(type); return ++this.depth; }
