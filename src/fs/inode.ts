@@ -82,7 +82,8 @@ export abstract class Inode {
   writers = 0;
   // Set while pages of this file are in a page cache (shared mappings).
   pageCache: {
-    writeBack(key: object): void;
+    writeBack(key: object): number;
+    sync(key: object): number; // writeBack, and a writeback error not yet reported (fsync)
     updateFromWrite(key: object, off: number, data: Uint8Array): void;
     truncated(key: object, size: number): void;
   } | null = null;

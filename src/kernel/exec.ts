@@ -268,7 +268,8 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     dv.setUint32(FCSR - X_REGS, 0, true);
     void F_REGS;
   } catch (e) {
-    mm.destroy();
+    // Past the point of no return the new image is the task's: never free it under it.
+    if (t.mm !== mm) mm.destroy();
     throw e;
   }
 }

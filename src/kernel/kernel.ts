@@ -22,6 +22,7 @@ import type { Mount } from "../fs/dentry.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import { KernelLog } from "./printk.js";
+import { LOGLEVEL_ERR } from "../abi/syslog.js";
 import { UTS_RELEASE, UTS_VERSION } from "../syscalls/sys_info.js";
 import { coreSettings, writeCore } from "./coredump.js";
 
@@ -103,6 +104,9 @@ export class Kernel {
     this.log.log(6, `sched: ${this.rq.policyName === "bore" ? "EEVDF with BORE" : "EEVDF"}, 1000 Hz tick, ${config.clock ?? "host"} clock`);
     // Under memory pressure, unused page-cache pages go first.
     this.phys.onOutOfMemory = () => this.phys.cache.trimAll() > 0;
+    // A shared mapping's page that could not go back to its file (Linux logs a lost page write).
+    this.phys.cache.onWritebackError = (path, off, errno) =>
+      this.log.log(LOGLEVEL_ERR, `writeback error on ${path} at offset ${off}: errno ${errno}, page write lost`);
   }
 
   // The OOM killer: the process with the most resident memory dies (never pid 1

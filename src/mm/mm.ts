@@ -8,6 +8,7 @@ import { EEXIST, EINVAL, ENOMEM, EFAULT, EACCES } from "../abi/errno.js";
 import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
 import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, type MapSource } from "./vma.js";
+import type { CacheMapper } from "./pagecache.js";
 
 // Linux riscv64 keeps user mappings below 2^38 unless asked for more (Sv39 compatible).
 export const STACK_TOP = 0x4000000000;
@@ -46,7 +47,11 @@ function asidState(hart: Hart): AsidState {
 }
 let nextMmId = 1;
 
-export class AddressSpace {
+// A MAP_SHARED file mapping: its pages are the page cache's, written back when dirty.
+function isSharedFile(v: Vma): v is Vma & { source: MapSource } { return v.shared && v.source !== null; }
+function fileIndex(v: Vma, page: number): number { return (v.offset + (page - v.start)) / PAGE_SIZE; }
+
+export class AddressSpace implements CacheMapper {
   readonly pt: PageTable;
   vmas: Vma[] = [];
   asid = 0;
@@ -229,16 +234,38 @@ export class AddressSpace {
     if (!this.overlaps(start, end)) return;
     const [i, j] = this.carve(start, end);
     this.zap(start, end);
-    for (const v of this.vmas.slice(i, j)) this.releaseVma(v);
-    this.vmas.splice(i, j - i);
+    for (const v of this.vmas.splice(i, j - i)) this.releaseVma(v);
   }
 
+  // A VMA has left the address space (already out of this.vmas).
   private releaseVma(v: Vma): void {
-    // Shared file pages stay cached (as Linux's page cache); memory pressure trims them.
-    if (v.shared && v.source) this.phys.cache.writeBack(v.source.key);
+    if (isSharedFile(v)) {
+      // Its dirty pages go back to the file (Ghost has no flusher thread to do
+      // it later); the pages stay cached (as Linux's page cache) until memory
+      // pressure trims them. A failure is logged by the cache, never thrown:
+      // munmap, exit and exec always complete, as on Linux.
+      const key = v.source.key;
+      this.phys.cache.writeBack(key);
+      if (!this.vmas.some((o) => isSharedFile(o) && o.source.key === key)) this.phys.cache.dropMapper(key, this);
+    }
     const s = v.sharedAnon;
     if (s && --s.refs === 0) s.freePages(this.phys);
     s?.onUnref?.();
+  }
+
+  // Writeback made a page clean: its PTEs here lose write permission so
+  // the next store faults and dirties it again (Linux's page_mkclean).
+  writeProtectFilePage(key: object, index: number, pa: number): void {
+    const off = index * PAGE_SIZE;
+    for (const v of this.vmas) {
+      if (!isSharedFile(v) || v.source.key !== key) continue;
+      if (off < v.offset || off >= v.offset + (v.end - v.start)) continue;
+      const va = v.start + (off - v.offset);
+      const pte = this.pt.get(va);
+      if (!(pte & PTE_V) || ptePa(pte) !== pa || !(pte & PTE_W)) continue;
+      this.pt.set(va, (pte & ~(PTE_W | PTE_D)) >>> 0);
+      this.invalidate(va);
+    }
   }
 
   // mremap: resize a mapping in place, or move it (its pages move with it, not copied).
@@ -289,17 +316,22 @@ export class AddressSpace {
     this.invalidateRange(dest, dest + newLen);
   }
 
-  // msync: shared file pages of the range go back to their files. ENOMEM if part is unmapped.
-  msync(start: number, len: number): void {
+  // msync: dirty shared file pages of the range go back to their files.
+  // ENOMEM if part is unmapped. With sync (MS_SYNC), returns the errno of a
+  // failed writeback, as Linux's msync reports the file's writeback errors.
+  msync(start: number, len: number, sync: boolean): number {
     const end = start + pageUp(len);
     this.requireMapped(start, end);
+    let err = 0;
     for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
       const v = this.vmas[i];
-      if (!v.shared || !v.source) continue;
-      const first = (v.offset + (Math.max(start, v.start) - v.start)) / PAGE_SIZE;
-      const last = (v.offset + (Math.min(end, v.end) - v.start)) / PAGE_SIZE - 1;
-      this.phys.cache.writeBack(v.source.key, first, last);
+      if (!isSharedFile(v)) continue;
+      const first = fileIndex(v, Math.max(start, v.start));
+      const last = fileIndex(v, Math.min(end, v.end)) - 1;
+      const r = sync ? this.phys.cache.sync(v.source.key, first, last) : this.phys.cache.writeBack(v.source.key, first, last);
+      if (r && !err) err = r;
     }
+    return err;
   }
 
   // mincore: one byte per page, 1 when the page is resident.
@@ -381,13 +413,10 @@ export class AddressSpace {
     }
     const [i, j] = this.carve(start, end);
     for (let k = i; k < j; k++) this.vmas[k].prot = prot;
-    const flags = protToPte(prot);
     const dv = this.hart.dv;
-    this.pt.forEach(start, end, (_va, off, pte) => {
-      let f = flags;
-      if (pte & PTE_COW) f &= ~PTE_W;
+    this.pt.forEach(start, end, (va, off, pte) => {
       const keep = pte & ~(PTE_R | PTE_W | PTE_X);
-      dv.setUint32(off, (keep | f) >>> 0, true);
+      dv.setUint32(off, (keep | this.pagePerms(this.findVma(va)!, va, pte)) >>> 0, true);
     });
     this.invalidateRange(start, end);
     for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
@@ -422,14 +451,24 @@ export class AddressSpace {
     const pte = this.pt.get(page);
     if (pte & PTE_V) {
       if (acc === ACC_W && (pte & PTE_COW)) { this.breakCow(page, pte, vma); return 0; }
+      // The first store to a clean shared file page dirties it (Linux's do_wp_page → page_mkwrite).
+      if (acc === ACC_W && isSharedFile(vma)) this.phys.cache.markDirty(vma.source.key, fileIndex(vma, page));
       // Permissions lag the VMA (or the TLB was stale): rewrite the PTE from the VMA.
-      let f = protToPte(vma.prot);
-      if (pte & PTE_COW) f &= ~PTE_W;
-      this.pt.set(page, ((pte & ~(PTE_R | PTE_W | PTE_X)) | f) >>> 0);
+      this.pt.set(page, ((pte & ~(PTE_R | PTE_W | PTE_X)) | this.pagePerms(vma, page, pte)) >>> 0);
       this.invalidate(page);
       return 0;
     }
     return this.fillPage(vma, page, acc) ? 0 : SIGBUS_ADRERR;
+  }
+
+  // R/W/X bits of the PTE of a present page: the VMA's, less write for a
+  // copy-on-write page, and for a clean page of a shared file mapping (so
+  // the store that would dirty it faults first).
+  private pagePerms(vma: Vma, page: number, pte: number): number {
+    let f = protToPte(vma.prot);
+    if (pte & PTE_COW) f &= ~PTE_W;
+    if ((f & PTE_W) && isSharedFile(vma) && !this.phys.cache.isDirty(vma.source.key, fileIndex(vma, page))) f &= ~PTE_W;
+    return f;
   }
 
   private growStack(va: number): Vma | undefined {
@@ -449,21 +488,26 @@ export class AddressSpace {
   private fillPage(vma: Vma, page: number, acc: number): boolean {
     let pa: number;
     let cow = 0;
+    let readOnly = false;
     const shared = vma.sharedAnon;
-    const index = (vma.offset + (page - vma.start)) / PAGE_SIZE;
+    const index = fileIndex(vma, page);
     if (shared) {
       const have = shared.pages.get(index);
       if (have !== undefined) { pa = have; this.phys.get(pa); }
       else { pa = this.phys.alloc(); this.phys.get(pa); shared.pages.set(index, pa); }
-    } else if (vma.shared && vma.source) {
+    } else if (isSharedFile(vma)) {
       if (index * PAGE_SIZE >= pageUp(vma.source.size())) return false;
-      pa = this.phys.cache.getPage(vma.source.key, vma.source, index, true);
+      const cache = this.phys.cache;
+      pa = cache.getPage(vma.source.key, vma.source, index, this);
+      // Only a store dirties the page; a clean one is mapped without write permission.
+      if (acc === ACC_W) cache.markDirty(vma.source.key, index);
+      else readOnly = !cache.isDirty(vma.source.key, index);
     } else if (vma.source && acc !== ACC_W && page + PAGE_SIZE <= vma.fileEnd) {
       // A private page wholly from the file: the page cache's own frame, copied
       // on the first write (so the text of a program is one set of frames, and
       // one set of JIT translations, for every process running it).
       if (vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
-      pa = this.phys.cache.getPage(vma.source.key, vma.source, index, false);
+      pa = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
       cow = PTE_COW;
     } else {
       if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
@@ -474,7 +518,7 @@ export class AddressSpace {
         vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
       }
     }
-    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | cow | (protToPte(vma.prot) & ~(cow ? PTE_W : 0))));
+    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | cow | (protToPte(vma.prot) & ~(cow || readOnly ? PTE_W : 0))));
     this.rssPages++;
     this.invalidate(page);
     return true;
@@ -510,6 +554,7 @@ export class AddressSpace {
       const c = v.clone();
       c.locked = false; // memory locks are not inherited (fork(2))
       if (c.sharedAnon) c.sharedAnon.refs++;
+      if (isSharedFile(c)) this.phys.cache.addMapper(c.source.key, child);
       child.vmas.push(c);
       if (v.wipeOnFork && !v.shared) continue; // the child faults in zero pages
       this.pt.forEach(v.start, v.end, (va, off, pte) => {
@@ -527,13 +572,18 @@ export class AddressSpace {
     return child;
   }
 
-  // Frees every page and table.
+  private destroyed = false;
+
+  // Frees every page and table. Once only: the mappings are detached before
+  // anything is released, so a failure part-way can leak frames but never
+  // free one twice.
   destroy(): void {
-    for (const v of this.vmas) {
-      this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));
-      this.releaseVma(v);
-    }
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const vmas = this.vmas;
     this.vmas = [];
+    for (const v of vmas) this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));
+    for (const v of vmas) this.releaseVma(v);
     this.pt.destroy();
     this.hart.tlbFlushAsid(this.asid);
     if (this.hart.currentMm === this) this.hart.currentMm = undefined;

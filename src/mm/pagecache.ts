@@ -1,11 +1,20 @@
 // The page cache of file mappings: one physical page per (file, page index),
 // shared by every MAP_SHARED mapping of the file, so writes through one
 // mapping are seen through all of them, and by MAP_PRIVATE mappings until
-// they write (copy on write: a program's text is one set of frames). Pages a
-// shared mapping has held are written back to the file on msync, munmap and
-// exit, and before the file is read with read(); the others are never
-// written; a write() to the file updates the cached pages.
+// they write (copy on write: a program's text is one set of frames).
+//
+// Dirty tracking, as Linux's: a page becomes dirty only when written through a
+// writable shared mapping (the address space maps clean pages without write
+// permission and reports the write fault with markDirty). Only dirty pages go
+// back to the file (msync, fsync, munmap, exit, exec, before read(), memory
+// pressure); once written back a page is clean again and every mapping of it
+// is write-protected, so the next store dirties it anew. A failed writeback
+// (EROFS, EIO, ENOSPC) never throws: it is logged, remembered for the next
+// fsync/msync(MS_SYNC) of the file, and the page is clean (its data lost), as
+// Linux does after a writeback error.
 
+import { KernelError } from "../kernel/errors.js";
+import { EIO } from "../abi/errno.js";
 import type { PhysAllocator } from "./phys.js";
 import { PAGE_SIZE } from "./phys.js";
 
@@ -13,24 +22,44 @@ export interface CachedFile {
   readAt(offset: number, dst: Uint8Array): number;
   writeAt(offset: number, src: Uint8Array): number;
   size(): number;
+  readonly path?: string;
 }
 
-// shared: indexes of pages a MAP_SHARED mapping has held (the only ones that can differ from the file).
-interface Entry { pages: Map<number, number>; file: CachedFile; shared: Set<number> }
+// An address space that maps pages of a cached file shared (Linux's
+// i_mmap): told to write-protect a page that writeback made clean.
+export interface CacheMapper {
+  writeProtectFilePage(key: object, index: number, pa: number): void;
+}
+
+interface Entry {
+  pages: Map<number, number>; // page index → physical address
+  file: CachedFile;
+  dirty: Set<number>; // indexes written through a shared mapping since their last writeback
+  mappers: Set<CacheMapper>;
+  wbErr: number; // errno of a writeback failure not yet reported to fsync/msync, or 0
+}
 
 export class PageCache {
   private readonly files = new Map<object, Entry>();
+  // Where writeback failures are reported (the kernel log); set by the kernel.
+  onWritebackError: ((path: string, offset: number, errno: number) => void) | undefined;
+
   constructor(private readonly phys: PhysAllocator) {}
 
-  // The cache's page for index (a reference is taken for the caller's PTE);
-  // shared: for a MAP_SHARED mapping, which may write it.
-  getPage(key: object, file: CachedFile, index: number, shared: boolean): number {
+  private entry(key: object, file: CachedFile): Entry {
     let e = this.files.get(key);
     if (!e) {
-      e = { pages: new Map(), file, shared: new Set() };
+      e = { pages: new Map(), file, dirty: new Set(), mappers: new Set(), wbErr: 0 };
       this.files.set(key, e);
       (key as { pageCache?: PageCache | null }).pageCache = this;
     }
+    return e;
+  }
+
+  // The cache's page for index (a reference is taken for the caller's PTE).
+  // mapper: an address space mapping it shared, to be write-protected after writeback.
+  getPage(key: object, file: CachedFile, index: number, mapper: CacheMapper | null): number {
+    const e = this.entry(key, file);
     let pa = e.pages.get(index);
     if (pa === undefined) {
       pa = this.phys.alloc();
@@ -39,24 +68,58 @@ export class PageCache {
       if (off < size) file.readAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off)));
       e.pages.set(index, pa);
     }
-    if (shared) e.shared.add(index);
+    if (mapper) e.mappers.add(mapper);
     this.phys.get(pa);
     return pa;
   }
 
   has(key: object, index: number): boolean { return this.files.get(key)?.pages.has(index) ?? false; }
 
-  // Writes cached pages of [first, last] (page indexes) back to the file, not past its end.
-  writeBack(key: object, first = 0, last = Infinity): void {
+  // A store through a shared mapping is about to reach the page.
+  markDirty(key: object, index: number): void { this.files.get(key)?.dirty.add(index); }
+  isDirty(key: object, index: number): boolean { return this.files.get(key)?.dirty.has(index) ?? false; }
+
+  addMapper(key: object, mapper: CacheMapper): void { this.files.get(key)?.mappers.add(mapper); }
+  // The address space no longer maps the file shared (its mappings went, or it died).
+  dropMapper(key: object, mapper: CacheMapper): void {
     const e = this.files.get(key);
-    if (!e || e.shared.size === 0) return;
-    const size = e.file.size();
-    for (const [index, pa] of e.pages) {
-      if (index < first || index > last || !e.shared.has(index)) continue;
-      const off = index * PAGE_SIZE;
-      if (off >= size) continue;
-      e.file.writeAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off)));
+    if (!e) return;
+    e.mappers.delete(mapper);
+    if (e.pages.size === 0 && e.mappers.size === 0 && e.wbErr === 0) this.forget(key);
+  }
+
+  private forget(key: object): void {
+    this.files.delete(key);
+    (key as { pageCache?: PageCache | null }).pageCache = null;
+  }
+
+  // Writes the dirty pages of [first, last] (page indexes) back to the file,
+  // not past its end. Returns 0, or the errno of the first failure (already
+  // logged): never throws.
+  writeBack(key: object, first = 0, last = Infinity): number {
+    const e = this.files.get(key);
+    if (!e || e.dirty.size === 0) return 0;
+    let err = 0;
+    for (const index of [...e.dirty]) {
+      if (index < first || index > last) continue;
+      const pa = e.pages.get(index);
+      e.dirty.delete(index);
+      if (pa === undefined) continue;
+      for (const m of e.mappers) m.writeProtectFilePage(key, index, pa);
+      const r = this.writeBackPage(e, index, pa);
+      if (r && !err) err = r;
     }
+    return err;
+  }
+
+  // fsync/msync(MS_SYNC): write back, and report a failure of this writeback
+  // or of an earlier one nobody was told about (Linux's errseq wb_err), once.
+  sync(key: object, first = 0, last = Infinity): number {
+    const err = this.writeBack(key, first, last);
+    const e = this.files.get(key);
+    const pending = e?.wbErr ?? 0;
+    if (e) e.wbErr = 0;
+    return err || pending;
   }
 
   // A write() to the file: keep cached pages equal to the file's bytes.
@@ -83,7 +146,7 @@ export class PageCache {
       const off = index * PAGE_SIZE;
       if (off + PAGE_SIZE <= size) continue;
       this.phys.view(pa).fill(0, Math.max(0, size - off));
-      if (off >= size && this.phys.refCount(pa) === 1) { this.phys.put(pa); e.pages.delete(index); e.shared.delete(index); }
+      if (off >= size && this.phys.refCount(pa) === 1) { this.phys.put(pa); e.pages.delete(index); e.dirty.delete(index); }
     }
   }
 
@@ -100,26 +163,32 @@ export class PageCache {
     return n;
   }
 
-  // Drops pages no mapping uses any more (the cache holds one reference each).
+  // Drops pages no mapping uses any more (the cache holds one reference
+  // each); a dirty one is written back first.
   trim(key: object): void {
     const e = this.files.get(key);
     if (!e) return;
     for (const [index, pa] of e.pages) {
-      if (this.phys.refCount(pa) === 1) {
-        if (e.shared.delete(index)) this.writeBackPage(e, index, pa);
-        this.phys.put(pa);
-        e.pages.delete(index);
-      }
+      if (this.phys.refCount(pa) !== 1) continue;
+      if (e.dirty.delete(index)) this.writeBackPage(e, index, pa);
+      this.phys.put(pa);
+      e.pages.delete(index);
     }
-    if (e.pages.size === 0) {
-      this.files.delete(key);
-      (key as { pageCache?: PageCache | null }).pageCache = null;
-    }
+    if (e.pages.size === 0 && e.mappers.size === 0 && e.wbErr === 0) this.forget(key);
   }
 
-  private writeBackPage(e: Entry, index: number, pa: number): void {
+  // One page to the file; a failure is logged and kept for fsync, never thrown.
+  private writeBackPage(e: Entry, index: number, pa: number): number {
     const off = index * PAGE_SIZE;
-    const size = e.file.size();
-    if (off < size) e.file.writeAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off)));
+    try {
+      const size = e.file.size();
+      if (off < size) e.file.writeAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off)));
+      return 0;
+    } catch (err) {
+      const errno = err instanceof KernelError ? err.errno : EIO;
+      e.wbErr = errno;
+      this.onWritebackError?.(e.file.path ?? "?", off, errno);
+      return errno;
+    }
   }
 }

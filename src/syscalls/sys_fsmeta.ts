@@ -187,8 +187,9 @@ defineSyscalls({
     if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);
     return 0;
   },
-  fsync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); f.inode.pageCache?.writeBack(f.inode); return 0; },
-  fdatasync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); f.inode.pageCache?.writeBack(f.inode); return 0; },
+  // A failed writeback of mapped pages is reported here, as Linux's fsync reports the mapping's wb_err.
+  fsync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); return -(f.inode.pageCache?.sync(f.inode) ?? 0); },
+  fdatasync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); return -(f.inode.pageCache?.sync(f.inode) ?? 0); },
   sync: () => 0,
   syncfs: (t, fd) => { t.files.get(fd | 0); return 0; },
   renameat2: (t, od, ov, nd, nv, flags) => rename(t, od | 0, ov, nd | 0, nv, flags >>> 0),

@@ -110,8 +110,8 @@ defineSyscalls({
   },
   msync: (t, addr, len, flags) => {
     if (addr % PAGE_SIZE || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC))) kerr(EINVAL);
-    t.mm.msync(addr, len);
-    return 0;
+    const err = t.mm.msync(addr, len, (flags & MS_SYNC) !== 0);
+    return err ? -err : 0;
   },
   mincore: (t, addr, len, vec) => {
     if (addr % PAGE_SIZE) kerr(EINVAL);
