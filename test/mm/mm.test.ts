@@ -1,0 +1,70 @@
+// Memory-management programs (userland/mm/) under qemu-riscv64 and Ghost:
+// writeback of shared file mappings (mapwb), and, under Ghost only, the same
+// program on a host directory mounted read-only over /usr, run from a shell
+// that goes on to `ls` it (the perl / `sh -c ls` hang of a failed writeback).
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/mm/mm.test.js
+//
+// Environment: USERLAND_RUNNERS, USERLAND_TIMEOUT_MS, GHOST_CLI (see test/helpers/programs.ts).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { exitStatus, judge, ProgramSuite, report } from "../helpers/programs.js";
+import { findRoot } from "../helpers/root.js";
+
+const root = findRoot("userland/mm");
+const suite = new ProgramSuite({ root, timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 180_000), exportQemuBin: true });
+const bin = join(root, "build", "userland-mm");
+
+// mapwb's data file: PATTERN_LEN bytes of pattern(i) = 'a' + (i * 7) % 26.
+function pattern(): Buffer {
+  const b = Buffer.alloc(10000);
+  for (let i = 0; i < b.length; i++) b[i] = 97 + ((i * 7) % 26);
+  return b;
+}
+
+const OLD = new Date("2000-01-01T00:00:00Z");
+
+describe("mm programs", { concurrency: 2 }, () => {
+  let base = "";
+  before(() => {
+    suite.build("userland/mm/build.mjs", ["-j", "2"], "userland-mm");
+    fs.mkdirSync(join(root, "build", "mm-test"), { recursive: true });
+    base = fs.mkdtempSync(join(root, "build", "mm-test", "run-"));
+  });
+  after(() => { if (base) fs.rmSync(base, { recursive: true, force: true }); });
+
+  suite.define("mapwb", "build/userland-mm/mapwb");
+
+  if (suite.runners.includes("ghost")) {
+    test("ghost: a shared read-only mapping on a :ro mount over /usr; exit, exec and `sh -c ls` complete", async () => {
+      if (suite.buildError) assert.fail(suite.buildError);
+      const usr = join(base, "usr");
+      fs.mkdirSync(join(usr, "share", "mm"), { recursive: true });
+      const data = join(usr, "share", "mm", "data.txt");
+      fs.writeFileSync(data, pattern());
+      fs.utimesSync(data, OLD, OLD);
+      const args = [suite.ghostCli, "run", "-v", `${usr}:/usr:ro`, "-v", `${bin}:/vt:ro`, "--",
+        "/bin/sh", "-c", "/vt/mapwb /usr/share/mm ro && ls /usr/share/mm"];
+      const r = await suite.run(process.execPath, args, {}, { cwd: base });
+      const problems = judge(r);
+      if (!/^data\.txt$/m.test(r.stdout)) problems.push("`ls /usr/share/mm` did not list data.txt");
+      const st = fs.statSync(data);
+      if (st.mtimeMs !== OLD.getTime()) problems.push(`the host file's mtime changed to ${st.mtime.toISOString()}`);
+      if (!fs.readFileSync(data).equals(pattern())) problems.push("the host file's content changed");
+      if (problems.length) assert.fail(report("ghost", "mapwb on a :ro /usr", r, problems));
+    });
+
+    test("ghost: a shared mapping of a file on a read-write host mount: only stores are written back", async () => {
+      if (suite.buildError) assert.fail(suite.buildError);
+      const rw = join(base, "rw");
+      fs.mkdirSync(rw);
+      const r = await suite.run(process.execPath, [suite.ghostCli, "run", "-v", `${rw}:/mnt/rw`, "-v", `${bin}:/vt:ro`, "--", "/vt/mapwb", "/mnt/rw"], {}, { cwd: base });
+      const problems = judge(r);
+      // mapwb leaves data.txt holding the pattern again, last written by itself.
+      if (!fs.readFileSync(join(rw, "data.txt")).equals(pattern())) problems.push("the host file does not hold the pattern at the end");
+      if (exitStatus(r) !== 0 || problems.length) assert.fail(report("ghost", "mapwb /mnt/rw", r, problems));
+    });
+  }
+});
