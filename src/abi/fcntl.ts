@@ -260,3 +260,8 @@ export const file_handle = struct("struct file_handle", 8, {
   handle_bytes: [0, "u32"],
   handle_type: [4, "i32"],
 }, 4);
+
+// The most one read/write-family call transfers (include/linux/fs.h:
+// INT_MAX rounded down to a page), and the most iovecs it takes (uio.h).
+export const MAX_RW_COUNT = 0x7ffff000;
+export const UIO_MAXIOV = 1024;

@@ -43,8 +43,8 @@ export function setRandomSource(fn: (dst: Uint8Array) => void): void { fillRando
 
 // lseek on the memory devices always lands at 0 (Linux's null_lseek). They
 // have no poll method: poll() finds them always ready, epoll refuses them (EPERM).
-const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, seek: () => 0 };
-const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, seek: () => 0 };
+const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, sink: true, seek: () => 0 };
+const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, sink: true, seek: () => 0 };
 const fullOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: () => kerr(ENOSPC) };
 // As Linux's random_ioctl: the entropy count reads as a full pool (Ghost's
 // source never runs dry); crediting, zapping and reseeding need

@@ -25,6 +25,9 @@ export interface FileOps {
   // with nothing to read yet throws KernelError(EAGAIN) and offers waitQueue().
   read?(f: File, dst: Uint8Array, pos: number): number;
   write?(f: File, src: Uint8Array, pos: number): number;
+  // write() takes every byte without looking at it (Linux's write_null for
+  // /dev/null and /dev/zero): the user buffer is never read.
+  sink?: boolean;
   // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
   stream?: boolean;
   // Readiness mask (POLLIN, POLLOUT, …) and the queue woken when it changes.

@@ -373,8 +373,8 @@ export class AddressSpace implements CacheMapper {
     const dv = this.hart.dv;
     this.pt.forEach(start, end, (_va, off, pte) => {
       dv.setUint32(off, 0, true);
+      if (!this.phys.isZeroPage(ptePa(pte))) this.rssPages--;
       this.phys.put(ptePa(pte));
-      this.rssPages--;
     });
     this.invalidateRange(start, end);
   }
@@ -509,6 +509,15 @@ export class AddressSpace implements CacheMapper {
       if (vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
       cow = PTE_COW;
+    } else if (!vma.source && acc !== ACC_W) {
+      // A read of never-written private anonymous memory: the zero page,
+      // copied on the first write (Linux's do_anonymous_page). It is not
+      // counted in the resident set.
+      pa = this.phys.zeroPage();
+      this.phys.get(pa);
+      this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_COW | (protToPte(vma.prot) & ~PTE_W)));
+      this.invalidate(page);
+      return true;
     } else {
       if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.alloc();
@@ -527,7 +536,11 @@ export class AddressSpace implements CacheMapper {
   private breakCow(page: number, pte: number, vma: Vma): void {
     const old = ptePa(pte);
     let pa = old;
-    if (this.phys.refCount(old) > 1) {
+    if (this.phys.isZeroPage(old)) {
+      pa = this.phys.alloc();
+      this.phys.put(old);
+      this.rssPages++;
+    } else if (this.phys.refCount(old) > 1) {
       pa = this.phys.alloc(false);
       this.phys.view(pa).set(this.phys.view(old));
       this.phys.put(old);
@@ -565,7 +578,7 @@ export class AddressSpace implements CacheMapper {
         }
         this.phys.get(ptePa(p));
         child.pt.set(va, p);
-        child.rssPages++;
+        if (!this.phys.isZeroPage(ptePa(p))) child.rssPages++;
       });
     }
     this.invalidateRange(0, TASK_SIZE);

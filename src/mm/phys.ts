@@ -47,6 +47,16 @@ export class PhysAllocator {
     return pa;
   }
 
+  // The shared zero page (Linux's ZERO_PAGE): mapped read-only, copy on
+  // write, wherever never-written private anonymous memory is read. Its own
+  // reference is never dropped, so it is never freed nor reused in place.
+  private zero = 0;
+  zeroPage(): number {
+    if (this.zero === 0) this.zero = this.alloc();
+    return this.zero;
+  }
+  isZeroPage(pa: number): boolean { return pa === this.zero && pa !== 0; }
+
   get(pa: number): void { this.refs[pa / PAGE_SIZE]++; }
   refCount(pa: number): number { return this.refs[pa / PAGE_SIZE]; }
 

@@ -3,7 +3,7 @@
 // present is faulted in as the hart would; anything else is EFAULT.
 
 import { RAM_BASE, ACC_R, ACC_W } from "../arch/riscv64/layout.js";
-import { kerr } from "../kernel/errors.js";
+import { kerr, KernelError } from "../kernel/errors.js";
 import { EFAULT, ENAMETOOLONG } from "../abi/errno.js";
 import { PAGE_SIZE } from "./phys.js";
 import { PTE_R, PTE_V, PTE_W, ptePa } from "./pagetable.js";
@@ -53,6 +53,24 @@ export class UserMemory {
       this.u8.set(src.subarray(done, done + chunk), h);
       done += chunk;
     }
+  }
+
+  // How many bytes from va on (at most len) the task may read, or write,
+  // faulting pages in as the hart would; stops at the first page it may not
+  // (Linux copies as far as that page and returns a short count).
+  accessible(va: number, len: number, write: boolean): number {
+    let done = 0;
+    while (done < len) {
+      const a = va + done;
+      try {
+        hostAddr(this.mm, a, write);
+      } catch (e) {
+        if (e instanceof KernelError && e.errno === EFAULT) break;
+        throw e;
+      }
+      done += Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
+    }
+    return done;
   }
 
   // A NUL-terminated string of at most max bytes (ENAMETOOLONG past it).

@@ -7,6 +7,7 @@ import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
+  MAX_RW_COUNT, UIO_MAXIOV,
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ } from "../abi/signal.js";
@@ -14,6 +15,8 @@ const O_PATH_FLAG = 0o10000000;
 import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
+import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
+import { TASK_SIZE } from "../mm/mm.js";
 import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "./sys_fsextra.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
@@ -24,116 +27,131 @@ import { isDir, isReg } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import type { Task } from "../kernel/task.js";
 
-const IOV_MAX = 1024;
-const MAX_RW = 0x7ffff000;
 
 function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
 function checkRead(f: File): void { if (!f.readable || !f.ops.read) kerr(EBADF); }
 function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF); }
 
-// One read into user memory at va; pos null means the file's own offset.
-function doRead(t: Task, f: File, va: number, len: number, pos: number | null): number {
+// Reads into the user buffer; pos null means the file's own offset. Copies
+// in chunks of at most IO_CHUNK, never more than the buffer can take from
+// where it is mapped writable: a fault part-way ends the read with what was
+// copied (EFAULT if nothing), and a stream gives up no byte it cannot
+// deliver, as Linux's copy_to_iter. A stream is read again only after it
+// filled a whole chunk, and only while it has more at once.
+function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkRead(f);
   if (isDir(f.inode.mode)) kerr(EISDIR);
-  if (len < 0) kerr(EINVAL);
-  len = Math.min(len, MAX_RW);
-  const buf = new Uint8Array(len);
+  const total = Math.min(buf.length, MAX_RW_COUNT);
+  if (total === 0) return 0;
+  const chunk = new Uint8Array(Math.min(total, IO_CHUNK));
   return blockingIo(t, f, () => {
-    const at = pos ?? f.pos;
-    const n = f.ops.read!(f, buf, at);
-    if (n > 0) um(t).write(va, buf.subarray(0, n));
-    if (pos === null && !f.ops.stream) f.pos = at + n;
-    if (n > 0 && f.path) fsnotify(f.path, f.inode, IN_ACCESS);
-    return n;
+    let done = 0;
+    while (done < total) {
+      const want = buf.accessible(done, Math.min(chunk.length, total - done), true);
+      if (want === 0) { if (done > 0) break; kerr(EFAULT); }
+      const at = pos === null ? f.pos : pos + done;
+      let n: number;
+      try {
+        n = f.ops.read!(f, chunk.subarray(0, want), at);
+      } catch (e) {
+        if (done > 0) break; // what was read stands (a stream with nothing more now)
+        throw e;
+      }
+      if (n > 0) buf.copyOut(done, chunk.subarray(0, n));
+      if (pos === null && !f.ops.stream) f.pos = at + n;
+      done += n;
+      if (n < want) break;
+    }
+    if (done > 0 && f.path) fsnotify(f.path, f.inode, IN_ACCESS);
+    return done;
   });
 }
 
-// Writes data; a blocking stream that takes only part of it (a full pipe)
-// parks the task and the retried syscall goes on from where it stopped, so
-// a blocking write completes whole, as Linux's pipe_write does.
-function doWrite(t: Task, f: File, data: Uint8Array, pos: number | null): number {
+// Writes from the user buffer, in chunks of at most IO_CHUNK copied in from
+// where it is readable: a fault part-way ends the write with what was
+// written (EFAULT if nothing), as Linux's generic_perform_write. A blocking
+// stream that takes only part (a full pipe) parks the task and the retried
+// syscall goes on from where it stopped, so a blocking write completes
+// whole, as Linux's pipe_write does.
+function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkWrite(f);
+  let total = Math.min(buf.length, MAX_RW_COUNT);
   // RLIMIT_FSIZE: a regular file may not grow past the limit (SIGXFSZ, then EFBIG).
   const fsize = t.tg.rlimits[1][0];
   if (fsize >= 0 && isReg(f.inode.mode)) {
     const at = f.flags & 0o2000 ? f.inode.size : pos ?? f.pos;
-    if (at + data.length > fsize) {
+    if (at + total > fsize) {
       if (at >= fsize) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
-      data = data.subarray(0, fsize - at);
+      total = fsize - at;
     }
   }
+  if (f.ops.sink) { if (total > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY); return total; }
   const progress = t.restart as { written: number } | null;
   let done = progress?.written ?? 0;
+  const finish = (): number => {
+    if (done > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY);
+    return done;
+  };
   for (;;) {
-    const at = pos ?? f.pos;
+    // A zero-length write still reaches the file (an empty datagram is a message).
+    const want = Math.min(IO_CHUNK, total - done);
+    const have = buf.accessible(done, want, false);
+    if (have === 0 && want > 0) { if (done > 0) return finish(); kerr(EFAULT); }
+    const data = buf.copyIn(done, have);
+    const at = pos === null ? f.pos : pos + done;
     let n: number;
     try {
-      n = f.ops.write!(f, data.subarray(done), at);
+      n = f.ops.write!(f, data, at);
     } catch (e) {
       if (e instanceof KernelError && e.errno === EPIPE) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
       if (e instanceof KernelError && e.errno === EAGAIN) {
-        if (done > 0 && f.nonblock) return done;
+        if (done > 0 && f.nonblock) return finish();
         const wq = !f.nonblock ? f.ops.waitQueue?.(f) : null;
         if (wq) { t.restart = { written: done }; t.partialResult = done || null; t.sleepOn([wq]); return BLOCK; }
       }
-      if (done > 0) return done;
+      if (done > 0) return finish();
       throw e;
     }
     if (pos === null && !f.ops.stream) f.pos = (f.flags & 0o2000 ? f.inode.size - n : at) + n;
-    if (n > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY);
     done += n;
-    if (done >= data.length || !f.ops.stream || f.nonblock || n === 0) return done;
+    if (done >= total || n === 0) return finish();
+    // A short write: a file (disk full, a limit) or a non-blocking stream stops here;
+    // a blocking stream goes on, and sleeps when it is full.
+    if (n < data.length && (!f.ops.stream || f.nonblock)) return finish();
   }
 }
 
-function readIov(t: Task, iov: number, cnt: number): { base: number; len: number }[] {
-  if (cnt < 0 || cnt > IOV_MAX) kerr(EINVAL);
-  if (cnt === 0) return [];
-  const raw = um(t).read(iov, cnt * iovec.size);
+// The iovec array: at most IOV_MAX entries; a length negative as ssize_t is
+// EINVAL; the total is cut at MAX_RW_COUNT (as Linux's import_iovec).
+function readIov(t: Task, iov: number, cnt: number): UserBuffer {
+  if (cnt < 0 || cnt > UIO_MAXIOV) kerr(EINVAL);
+  const m = um(t);
+  if (cnt === 0) return new UserBuffer(m, []);
+  const raw = m.read(iov, cnt * iovec.size);
   const dv = new DataView(raw.buffer);
-  const out = [];
+  const segs = [];
   let total = 0;
   for (let i = 0; i < cnt; i++) {
-    const base = iovec.get(dv, i * 16, "iov_base");
-    const len = Number(iovec.getBig(dv, i * 16, "iov_len"));
-    if (len < 0 || len > Number.MAX_SAFE_INTEGER) kerr(EINVAL);
+    const base = iovec.get(dv, i * iovec.size, "iov_base");
+    const big = iovec.getBig(dv, i * iovec.size, "iov_len");
+    if (big > 0x7fffffffffffffffn) kerr(EINVAL);
+    if (!accessOk(base, Number(big))) kerr(EFAULT);
+    const len = Math.min(Number(big), MAX_RW_COUNT - total);
     total += len;
-    if (total > 0x7fffffff) kerr(EINVAL);
-    out.push({ base, len });
+    segs.push({ base, len });
   }
-  return out;
+  return new UserBuffer(m, segs);
 }
 
-function doReadv(t: Task, f: File, iov: number, cnt: number, pos: number | null): number {
-  const vec = readIov(t, iov, cnt);
-  checkRead(f);
-  const total = vec.reduce((n, v) => n + v.len, 0);
-  const buf = new Uint8Array(total);
-  return blockingIo(t, f, () => {
-    const at = pos ?? f.pos;
-    const n = f.ops.read!(f, buf, at);
-    let off = 0;
-    const m = um(t);
-    for (const v of vec) {
-      if (off >= n) break;
-      const c = Math.min(v.len, n - off);
-      m.write(v.base, buf.subarray(off, off + c));
-      off += c;
-    }
-    if (pos === null && !f.ops.stream) f.pos = at + n;
-    return n;
-  });
-}
+// Linux's access_ok: the range lies wholly in user space (else EFAULT,
+// before anything else is looked at; a count of (size_t)-1 is EFAULT so).
+function accessOk(va: number, len: number): boolean { return len >= 0 && va >= 0 && len <= TASK_SIZE && va <= TASK_SIZE - len; }
 
-function gatherIov(t: Task, iov: number, cnt: number): Uint8Array {
-  const vec = readIov(t, iov, cnt);
-  const total = vec.reduce((n, v) => n + v.len, 0);
-  const buf = new Uint8Array(total);
-  const m = um(t);
-  let off = 0;
-  for (const v of vec) { m.read(v.base, v.len, buf.subarray(off, off + v.len)); off += v.len; }
-  return buf;
+// The buffer of read/write, its count cut at MAX_RW_COUNT.
+function userBuf(t: Task, va: number, len: number): UserBuffer {
+  if (!accessOk(va, len)) kerr(EFAULT);
+  return UserBuffer.of(um(t), va, Math.min(len, MAX_RW_COUNT));
 }
 
 function posArg(pos: number): number { if (pos < 0) kerr(EINVAL); return pos; }
@@ -277,26 +295,14 @@ defineSyscalls({
     try { return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { f.put(); throw e; }
   },
   close: (t, fd) => { t.files.close(fd | 0); return 0; },
-  read: (t, fd, va, len) => {
-    const f = t.files.get(fd | 0);
-    if (len === 0) { checkRead(f); return 0; } // a zero-byte read never blocks
-    return doRead(t, f, va, len, null);
-  },
-  write: (t, fd, va, len) => {
-    const f = t.files.get(fd | 0);
-    checkWrite(f);
-    if (len < 0) kerr(EINVAL);
-    return doWrite(t, f, um(t).read(va, Math.min(len, MAX_RW)), null);
-  },
-  pread64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doRead(t, f, va, len, posArg(pos)); },
-  pwrite64: (t, fd, va, len, pos) => {
-    const f = t.files.get(fd | 0); seekable(f); checkWrite(f);
-    return doWrite(t, f, um(t).read(va, Math.min(len, MAX_RW)), posArg(pos));
-  },
-  readv: (t, fd, iov, cnt) => doReadv(t, t.files.get(fd | 0), iov, cnt, null),
-  writev: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkWrite(f); return doWrite(t, f, gatherIov(t, iov, cnt), null); },
-  preadv: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); return doReadv(t, f, iov, cnt, posArg(pos)); },
-  pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkWrite(f); return doWrite(t, f, gatherIov(t, iov, cnt), posArg(pos)); },
+  read: (t, fd, va, len) => doRead(t, t.files.get(fd | 0), userBuf(t, va, len), null), // a zero-byte read never blocks
+  write: (t, fd, va, len) => doWrite(t, t.files.get(fd | 0), userBuf(t, va, len), null),
+  pread64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doRead(t, f, userBuf(t, va, len), posArg(pos)); },
+  pwrite64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doWrite(t, f, userBuf(t, va, len), posArg(pos)); },
+  readv: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), null); },
+  writev: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), null); },
+  preadv: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), posArg(pos)); },
+  pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), posArg(pos)); },
   lseek: (t, fd, off, whence) => lseek(t.files.get(fd | 0), off, whence | 0),
   getdents64: (t, fd, va, count) => getdents64(t, fd | 0, va, count >>> 0),
   dup: (t, fd) => t.files.alloc(t.files.getRaw(fd | 0).get(), false, nofile(t)),

@@ -13,6 +13,7 @@ import {
   RISCV_HWPROBE_IMA_FD, RISCV_HWPROBE_IMA_C, RISCV_HWPROBE_MISALIGNED_SCALAR_FAST, RISCV_HWPROBE_MISALIGNED_VECTOR_UNSUPPORTED,
 } from "../abi/hwprobe.js";
 import { defineSyscalls, declareEnosys } from "./table.js";
+import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { um } from "./util.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import type { Task } from "../kernel/task.js";
@@ -152,11 +153,19 @@ defineSyscalls({
   getrandom: (t, va, len, flags) => {
     if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) kerr(EINVAL);
     if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM)) kerr(EINVAL);
-    const n = Math.min(len, 0x1ffffff);
-    const b = new Uint8Array(n);
-    fillRandom(b);
-    um(t).write(va, b);
-    return n;
+    // In bounded chunks, as far as the buffer is mapped writable (a short
+    // count past that, EFAULT if none), as Linux's get_random_bytes_user.
+    const buf = UserBuffer.of(um(t), va, Math.min(len, 0x1ffffff));
+    let done = 0;
+    while (done < buf.length) {
+      const n = buf.accessible(done, Math.min(IO_CHUNK, buf.length - done), true);
+      if (n === 0) { if (done > 0) break; kerr(EFAULT); }
+      const b = new Uint8Array(n);
+      fillRandom(b);
+      buf.copyOut(done, b);
+      done += n;
+    }
+    return done;
   },
   prlimit64: (t, pid, res, newVa, oldVa) => prlimit(t, pid, res, newVa, oldVa),
   getrlimit: (t, res, va) => prlimit(t, 0, res, 0, va),

@@ -1,0 +1,60 @@
+// A user buffer of read/write and their vector forms (Linux's iov_iter over
+// user iovecs): segments of guest memory seen as one run of bytes, copied in
+// bounded chunks so that no syscall allocates the count it was given (a
+// 2 GiB read into a 64 KiB buffer allocates nothing near 2 GiB), and so a
+// fault part-way gives a short count, as on Linux.
+
+import type { UserMemory } from "./uaccess.js";
+
+export interface UserSegment { base: number; len: number }
+
+// Bytes copied per step between a file and user memory.
+export const IO_CHUNK = 1 << 20;
+
+export class UserBuffer {
+  readonly length: number;
+
+  constructor(private readonly um: UserMemory, private readonly segs: UserSegment[]) {
+    this.length = segs.reduce((n, s) => n + s.len, 0);
+  }
+
+  static of(um: UserMemory, base: number, len: number): UserBuffer { return new UserBuffer(um, [{ base, len }]); }
+
+  // Calls fn(va, len) for the pieces of [off, off + len) in segment order.
+  private each(off: number, len: number, fn: (va: number, n: number, at: number) => boolean | void): void {
+    let skip = off, at = 0;
+    for (const s of this.segs) {
+      if (len <= 0) return;
+      if (skip >= s.len) { skip -= s.len; continue; }
+      const n = Math.min(s.len - skip, len);
+      if (fn(s.base + skip, n, at) === false) return;
+      skip = 0;
+      at += n;
+      len -= n;
+    }
+  }
+
+  // How many bytes from off on (at most max) may be read (write false) or
+  // written (true), faulting the pages in; stops at the first that may not.
+  accessible(off: number, max: number, write: boolean): number {
+    let ok = 0;
+    this.each(off, max, (va, n) => {
+      const got = this.um.accessible(va, n, write);
+      ok += got;
+      return got === n;
+    });
+    return ok;
+  }
+
+  // Bytes [off, off + len) (accessible() said so) copied out of user memory.
+  copyIn(off: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    this.each(off, len, (va, n, at) => { this.um.read(va, n, out.subarray(at, at + n)); });
+    return out;
+  }
+
+  // data copied to user memory at [off, off + data.length).
+  copyOut(off: number, data: Uint8Array): void {
+    this.each(off, data.length, (va, n, at) => { this.um.write(va, data.subarray(at, at + n)); });
+  }
+}
