@@ -1,5 +1,7 @@
 // Memory-management programs (userland/mm/) under qemu-riscv64 and Ghost:
-// writeback of shared file mappings (mapwb), and, under Ghost only, the same
+// writeback of shared file mappings (mapwb); I/O copied in bounded steps and
+// the zero page (bigio: 2 GiB of untouched memory read in a 256 MiB guest);
+// and, under Ghost only, mapwb
 // program on a host directory mounted read-only over /usr, run from a shell
 // that goes on to `ls` it (the perl / `sh -c ls` hang of a failed writeback).
 //
@@ -36,6 +38,23 @@ describe("mm programs", { concurrency: 2 }, () => {
   after(() => { if (base) fs.rmSync(base, { recursive: true, force: true }); });
 
   suite.define("mapwb", "build/userland-mm/mapwb");
+  if (suite.runners.includes("qemu")) {
+    test("qemu-riscv64: bigio", { skip: suite.qemuBin ? false : "qemu-riscv64 not installed" }, async () => {
+      if (suite.buildError) assert.fail(suite.buildError);
+      const r = await suite.run(suite.qemuBin!, ["build/userland-mm/bigio"], { GHOST_TEST_QEMU: "1" });
+      const problems = judge(r);
+      if (problems.length) assert.fail(report("qemu-riscv64", "bigio", r, problems));
+    });
+  }
+
+  if (suite.runners.includes("ghost")) {
+    test("ghost --mem=256M: bigio (bounded I/O copies, short counts, the zero page)", async () => {
+      if (suite.buildError) assert.fail(suite.buildError);
+      const r = await suite.run(process.execPath, [suite.ghostCli, "run", "--mem=256M", "--", "build/userland-mm/bigio"]);
+      const problems = judge(r);
+      if (problems.length) assert.fail(report("ghost", "bigio --mem=256M", r, problems));
+    });
+  }
 
   if (suite.runners.includes("ghost")) {
     test("ghost: a shared read-only mapping on a :ro mount over /usr; exit, exec and `sh -c ls` complete", async () => {
