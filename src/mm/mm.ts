@@ -7,7 +7,7 @@ import { kerr } from "../kernel/errors.js";
 import { EEXIST, EINVAL, ENOMEM, EFAULT, EACCES } from "../abi/errno.js";
 import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
 import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";
-import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, type MapSource } from "./vma.js";
+import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, isSharedFile, fileIndex, type MapSource } from "./vma.js";
 import type { CacheMapper } from "./pagecache.js";
 
 // Linux riscv64 keeps user mappings below 2^38 unless asked for more (Sv39 compatible).
@@ -46,10 +46,6 @@ function asidState(hart: Hart): AsidState {
   return s;
 }
 let nextMmId = 1;
-
-// A MAP_SHARED file mapping: its pages are the page cache's, written back when dirty.
-function isSharedFile(v: Vma): v is Vma & { source: MapSource } { return v.shared && v.source !== null; }
-function fileIndex(v: Vma, page: number): number { return (v.offset + (page - v.start)) / PAGE_SIZE; }
 
 export class AddressSpace implements CacheMapper {
   readonly pt: PageTable;

@@ -2,6 +2,8 @@
 // each with its protection, its backing (anonymous, a file, shared memory)
 // and its flags. Mirrors Linux's vm_area_struct in what Ghost needs.
 
+import { PAGE_SIZE } from "./phys.js";
+
 export { PROT_READ, PROT_WRITE, PROT_EXEC } from "../abi/mman.js";
 
 // Backing of a file mapping: the file's bytes, and the object that
@@ -82,3 +84,8 @@ export class Vma {
       ((this.source === null && this.sharedAnon === null) || this.offset + (this.end - this.start) === next.offset);
   }
 }
+
+// A MAP_SHARED file mapping: its pages are the page cache's, written back when dirty.
+export function isSharedFile(v: Vma): v is Vma & { source: MapSource } { return v.shared && v.source !== null; }
+// Index in the mapped file (or shared memory) of the page at va.
+export function fileIndex(v: Vma, va: number): number { return (v.offset + (va - v.start)) / PAGE_SIZE; }
