@@ -262,6 +262,5 @@ export const file_handle = struct("struct file_handle", 8, {
 }, 4);
 
 // The most one read/write-family call transfers (include/linux/fs.h:
-// INT_MAX rounded down to a page), and the most iovecs it takes (uio.h).
+// INT_MAX rounded down to a page).
 export const MAX_RW_COUNT = 0x7ffff000;
-export const UIO_MAXIOV = 1024;

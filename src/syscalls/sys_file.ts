@@ -7,12 +7,12 @@ import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
-  MAX_RW_COUNT, UIO_MAXIOV,
+  MAX_RW_COUNT,
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ } from "../abi/signal.js";
 const O_PATH_FLAG = 0o10000000;
-import { iovec } from "../abi/socket.js";
+import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
@@ -122,7 +122,7 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
   }
 }
 
-// The iovec array: at most IOV_MAX entries; a length negative as ssize_t is
+// The iovec array: at most UIO_MAXIOV entries; a length negative as ssize_t is
 // EINVAL; the total is cut at MAX_RW_COUNT (as Linux's import_iovec).
 function readIov(t: Task, iov: number, cnt: number): UserBuffer {
   if (cnt < 0 || cnt > UIO_MAXIOV) kerr(EINVAL);

@@ -48,6 +48,7 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...internal(["OPEN_HOW_SIZE_VER0", "OPEN_HOW_SIZE_LATEST", "VALID_RESOLVE_FLAGS", "O_PATH_FLAGS"], "include/linux/fcntl.h"),
     ...internal(["SETFL_MASK"], "fs/fcntl.c"),
     ...internal(["S_IALLUGO"], "include/linux/stat.h"),
+    ...internal(["MAX_RW_COUNT"], "include/linux/fs.h"),
   },
   mman: {
     ...newer(["MAP_DROPPABLE"], "6.11"),
