@@ -67,10 +67,9 @@ function snapshot(dir: string): string {
   return out.join("\n");
 }
 
-// A pid that is not running (a child that has exited).
+// A pid no process can have: past the host's pid_max.
 function deadPid(): number {
-  const r = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
-  return Number(r.stdout);
+  try { return Number(fs.readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1; } catch { return 4194305; }
 }
 
 function hiddenIn(dir: string): string[] { return fs.readdirSync(dir).filter((n) => n.startsWith(HIDDEN)); }
