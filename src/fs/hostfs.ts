@@ -43,7 +43,18 @@ import { HiddenDir, sweep } from "./hostfs/hidden.js";
 
 // Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
 export const HOSTFS_MAGIC = 0x01021997;
-const MAX_HOST_FDS = 256;
+// Host descriptors hostfs keeps open (directories' O_PATH ones and files'),
+// a quarter of the process's limit (Node raises the soft limit to the hard
+// one) between 256 and 4096. A path walk touches every directory on the
+// way; a tree deeper than this bound reopens its upper levels on each walk.
+const MAX_HOST_FDS = Math.max(256, Math.min(4096, Math.floor(openFilesLimit() / 4)));
+function openFilesLimit(): number {
+  try {
+    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const soft = Number(line?.split(/\s+/)[3]);
+    return Number.isFinite(soft) ? soft : 1024;
+  } catch { return 1024; }
+}
 const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_WRONLY, O_DIRECTORY } = fs.constants;
 
 // A host descriptor of an inode: a directory's O_PATH descriptor, or a
