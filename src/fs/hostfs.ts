@@ -353,7 +353,12 @@ export class HostInode extends Inode {
     let st: fs.BigIntStats;
     try { st = lstatAt(this.dirFd(), name); } catch { return { moved: false }; }
     const i = this.sb.cached(Number(st.ino));
-    if (!i || i.openFiles === 0 || (i.mode & S_IFMT) !== S_IFREG || Number(st.nlink) !== 1) return { inode: i, moved: false };
+    if (!i || i.openFiles === 0 || (i.mode & S_IFMT) !== S_IFREG) return { inode: i, moved: false };
+    if (Number(st.nlink) !== 1) {
+      // Other host names remain, but not one Ghost knows if this was it: the descriptor is the way left.
+      if (i.parent === this && i.name === name) { i.keepOpen(); i.handle.pinned = i.handle.fd >= 0; }
+      return { inode: i, moved: false };
+    }
     const hiddenName = this.sb.hidden.newName();
     try {
       const hiddenFd = this.sb.hidden.dirFd();

@@ -12,6 +12,7 @@
 //            socket), and a read-only mount: everything outside the mounts
 //            stays as it was (mode, owner, content, mtime, names).
 //   deep     3000 nested directories: create, stat, remove at the bottom.
+//   evict    an open file that lost the only name Ghost knew outlives the descriptor bound.
 // and, with busybox's shell, that hidden files go at SIGTERM, SIGINT and
 // SIGHUP, and that what a SIGKILL leaves is swept by the next mount.
 //
@@ -32,8 +33,11 @@ const HIDDEN = ".ghost-unlinked-";
 
 // Ghost with these arguments, from cwd; onStart gets its pid; stop(sig) sends a signal.
 interface Running { done: Promise<RunResult>; pid: number; output: () => string }
-function startGhost(args: string[], cwd: string, onStart?: (pid: number) => void): Running {
-  const child = spawn(process.execPath, [ghostCli, "run", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+function startGhost(args: string[], cwd: string, onStart?: (pid: number) => void, openFiles?: number): Running {
+  // With openFiles, through a shell that lowers the host's open-files limit first.
+  const [cmd, argv] = openFiles === undefined ? [process.execPath, [ghostCli, "run", ...args]]
+    : ["sh", ["-c", `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, ghostCli, "run", ...args]];
+  const child = spawn(cmd, argv, { cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "", stderr = "", timedOut = false;
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -155,6 +159,18 @@ describe("hostfs containment (Ghost, -v host mounts)", { concurrency: 2 }, () =>
     const problems = judge(r);
     if (fs.readdirSync(d).length) problems.push(`the host directory is not empty afterwards: ${fs.readdirSync(d)}`);
     if (problems.length) assert.fail(report("ghost", "deep", r, problems));
+  });
+
+  test("evict: an open file whose known name went keeps its host descriptor past the bound", async () => {
+    if (buildError) assert.fail(buildError);
+    const B = newBase("evict");
+    const d = join(B, "e");
+    fs.mkdirSync(d);
+    const r = await startGhost(["-v", `${d}:/mnt/e`, "-v", `${bin}:/vt:ro`, "--", "/vt/evict"], join(B, "cwd"), undefined, 1024).done;
+    const problems = judge(r);
+    if (fs.readdirSync(d).join(",") !== "b") problems.push(`the host directory holds ${fs.readdirSync(d)}, want b`);
+    else if (fs.readFileSync(join(d, "b"), "utf8") !== "KEPT") problems.push("b on the host is not KEPT");
+    if (problems.length) assert.fail(report("ghost", "evict", r, problems));
   });
 
   // A shell that holds a file open after unlinking it (so it is hidden), says
