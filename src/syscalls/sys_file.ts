@@ -14,6 +14,7 @@ const O_PATH_FLAG = 0o10000000;
 import { iovec } from "../abi/socket.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
+import { rwCount, sizeArg, ssizeArg, userRange } from "./args.js";
 import { openAt } from "../fs/vfs.js";
 import { memfdSeals } from "./sys_fsextra.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
@@ -36,8 +37,9 @@ function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF
 function doRead(t: Task, f: File, va: number, len: number, pos: number | null): number {
   checkRead(f);
   if (isDir(f.inode.mode)) kerr(EISDIR);
-  if (len < 0) kerr(EINVAL);
-  len = Math.min(len, MAX_RW);
+  // As Linux's vfs_read: access_ok on the whole length (EFAULT), then at most MAX_RW_COUNT.
+  userRange(va, sizeArg(len));
+  len = rwCount(len);
   const buf = new Uint8Array(len);
   return blockingIo(t, f, () => {
     const at = pos ?? f.pos;
@@ -95,11 +97,14 @@ function readIov(t: Task, iov: number, cnt: number): { base: number; len: number
   const out = [];
   let total = 0;
   for (let i = 0; i < cnt; i++) {
+    // As Linux's import_iovec: a negative ssize_t length is EINVAL, a range
+    // outside the user half EFAULT, and the total is clamped to MAX_RW_COUNT.
     const base = iovec.get(dv, i * 16, "iov_base");
-    const len = Number(iovec.getBig(dv, i * 16, "iov_len"));
-    if (len < 0 || len > Number.MAX_SAFE_INTEGER) kerr(EINVAL);
+    let len = ssizeArg(iovec.getBig(dv, i * 16, "iov_len"));
+    if (len < 0) kerr(EINVAL);
+    userRange(base, len);
+    len = Math.min(len, MAX_RW - total);
     total += len;
-    if (total > 0x7fffffff) kerr(EINVAL);
     out.push({ base, len });
   }
   return out;
@@ -193,20 +198,37 @@ function getdents64(t: Task, fd: number, va: number, count: number): number {
   return used;
 }
 
+// A lock's byte range from l_start and l_len (64-bit, any value a guest
+// writes), as Linux's flock64_to_posix_lock: past OFFSET_MAX is EOVERFLOW, a
+// start before 0 is EINVAL, l_len 0 runs to the end (Infinity here). Offsets
+// past 2^53 become the nearest number: ranges there are only approximate.
+function lockRange(base: bigint, lStart: bigint, lLen: bigint): { start: number; end: number } {
+  if (lStart > OFFSET_MAX - base) kerr(EOVERFLOW);
+  let start = base + lStart;
+  if (start < 0n) kerr(EINVAL);
+  let end: bigint;
+  if (lLen > 0n) {
+    if (lLen - 1n > OFFSET_MAX - start) kerr(EOVERFLOW);
+    end = start + lLen - 1n;
+  } else if (lLen < 0n) {
+    if (start + lLen < 0n) kerr(EINVAL);
+    end = start - 1n;
+    start += lLen;
+  } else end = OFFSET_MAX;
+  return { start: Number(start), end: end === OFFSET_MAX ? Infinity : Number(end) };
+}
+const OFFSET_MAX = (1n << 63n) - 1n;
+
 // fcntl record locks: POSIX (owned by the fd table) and OFD (owned by the open file).
 function recordLock(t: Task, f: File, cmd: number, arg: number): number {
   const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
   const dv = new DataView(um(t).read(arg, flockStruct.size).buffer);
   const type = flockStruct.get(dv, 0, "l_type");
   const whence = flockStruct.get(dv, 0, "l_whence");
-  const start0 = flockStruct.get(dv, 0, "l_start");
-  const len = flockStruct.get(dv, 0, "l_len");
   if (ofd && flockStruct.get(dv, 0, "l_pid") !== 0) kerr(EINVAL);
   checkType(type);
   const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? f.pos : whence === SEEK_END ? f.inode.size : kerr(EINVAL);
-  let start = base + start0, end = len === 0 ? Infinity : start + len - 1;
-  if (len < 0) { end = start - 1; start = start + len; }
-  if (start < 0) kerr(EINVAL);
+  const { start, end } = lockRange(BigInt(base), flockStruct.getBig(dv, 0, "l_start"), flockStruct.getBig(dv, 0, "l_len"));
   const owner: object = ofd ? f : t.files;
   const want: RecordLock = { owner, pid: ofd ? -1 : t.pid, type, start, end };
   if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
@@ -215,8 +237,8 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
     else {
       flockStruct.set(dv, 0, "l_type", c.type);
       flockStruct.set(dv, 0, "l_whence", SEEK_SET);
-      flockStruct.set(dv, 0, "l_start", c.start);
-      flockStruct.set(dv, 0, "l_len", c.end === Infinity ? 0 : c.end - c.start + 1);
+      flockStruct.set(dv, 0, "l_start", BigInt(c.start));
+      flockStruct.set(dv, 0, "l_len", c.end === Infinity ? 0n : BigInt(c.end) - BigInt(c.start) + 1n);
       flockStruct.set(dv, 0, "l_pid", c.pid);
     }
     um(t).write(arg, new Uint8Array(dv.buffer));
@@ -281,13 +303,12 @@ defineSyscalls({
   write: (t, fd, va, len) => {
     const f = t.files.get(fd | 0);
     checkWrite(f);
-    if (len < 0) kerr(EINVAL);
-    return doWrite(t, f, um(t).read(va, Math.min(len, MAX_RW)), null);
+    return doWrite(t, f, um(t).read(userRange(va, sizeArg(len)), rwCount(len)), null);
   },
   pread64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doRead(t, f, va, len, posArg(pos)); },
   pwrite64: (t, fd, va, len, pos) => {
     const f = t.files.get(fd | 0); seekable(f); checkWrite(f);
-    return doWrite(t, f, um(t).read(va, Math.min(len, MAX_RW)), posArg(pos));
+    return doWrite(t, f, um(t).read(userRange(va, sizeArg(len)), rwCount(len)), posArg(pos));
   },
   readv: (t, fd, iov, cnt) => doReadv(t, t.files.get(fd | 0), iov, cnt, null),
   writev: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkWrite(f); return doWrite(t, f, gatherIov(t, iov, cnt), null); },

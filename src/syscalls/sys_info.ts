@@ -1,7 +1,7 @@
 // Identity and system information: ids, uname, sysinfo, rlimits, random,
 // hwprobe, affinity, and the thread-setup calls glibc and musl make at start.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr, KernelError } from "../kernel/errors.js";
 import { EINVAL, EPERM, ESRCH, EFAULT } from "../abi/errno.js";
 import { GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE } from "../abi/misc.js";
 import { sysinfo as sysinfoStruct, utsname, rlimit, RLIM_NLIMITS } from "../abi/resource.js";
@@ -14,6 +14,8 @@ import {
 } from "../abi/hwprobe.js";
 import { defineSyscalls, declareEnosys } from "./table.js";
 import { um } from "./util.js";
+import { sizeArg } from "./args.js";
+import { PAGE_SIZE } from "../mm/phys.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import type { Task } from "../kernel/task.js";
 
@@ -71,44 +73,50 @@ function hwprobeValue(key: number): bigint | null {
   }
 }
 
+// As Linux: the CPU set is read for at most cpumask_size() bytes, and the
+// pairs one at a time, so a pair_count past the caller's buffer answers the
+// pairs before the fault and then EFAULT (never one read of count * 16).
 function hwprobe(t: Task, pairs: number, count: number, cpusetsize: number, cpus: number, flags: number): number {
   if (flags & ~RISCV_HWPROBE_WHICH_CPUS) kerr(EINVAL);
+  const m = um(t);
+  const n = sizeArg(count);
+  const setSize = Math.min(sizeArg(cpusetsize), CPUMASK_SIZE);
+  const pairAt = (i: number): DataView => new DataView(m.read(pairs + i * riscv_hwprobe.size, riscv_hwprobe.size).buffer);
   if (flags & RISCV_HWPROBE_WHICH_CPUS) {
     // Which CPUs match every pair: CPU 0 matches when each value agrees.
     if (!cpusetsize || !cpus) kerr(EINVAL);
-    const m = um(t);
-    const raw = m.read(pairs, count * 16);
-    const dv = new DataView(raw.buffer);
     let match = true;
-    for (let i = 0; i < count; i++) {
-      const v = hwprobeValue(Number(riscv_hwprobe.getBig(dv, i * 16, "key")));
-      const want = riscv_hwprobe.getBig(dv, i * 16, "value");
+    for (let i = 0; i < n; i++) {
+      const dv = pairAt(i);
+      const key = riscv_hwprobe.getBig(dv, 0, "key");
+      const v = key < 0n || key > 100n ? null : hwprobeValue(Number(key));
+      const want = riscv_hwprobe.getBig(dv, 0, "value");
       if (v === null) kerr(EINVAL);
-      if (v !== want && !((Number(riscv_hwprobe.getBig(dv, i * 16, "key")) === RISCV_HWPROBE_KEY_IMA_EXT_0 || Number(riscv_hwprobe.getBig(dv, i * 16, "key")) === RISCV_HWPROBE_KEY_BASE_BEHAVIOR) && (v & want) === want)) match = false;
+      if (v !== want && !((Number(key) === RISCV_HWPROBE_KEY_IMA_EXT_0 || Number(key) === RISCV_HWPROBE_KEY_BASE_BEHAVIOR) && (v & want) === want)) match = false;
     }
-    const set = m.read(cpus, cpusetsize);
+    const set = m.read(cpus, setSize);
     const keep = set[0] & 1 && match ? 1 : 0;
     set.fill(0);
     set[0] = keep;
     m.write(cpus, set);
     return 0;
   }
-  if (cpusetsize && cpus) {
-    const set = um(t).read(cpus, cpusetsize);
+  if (cpusetsize || cpus) {
+    const set = m.read(cpus, setSize);
     if (!(set[0] & 1)) { /* no CPU we have: the answer is still CPU 0's */ }
   }
-  const m = um(t);
-  const raw = m.read(pairs, count * 16);
-  const dv = new DataView(raw.buffer);
-  for (let i = 0; i < count; i++) {
-    const key = riscv_hwprobe.getBig(dv, i * 16, "key");
+  for (let i = 0; i < n; i++) {
+    const dv = pairAt(i);
+    const key = riscv_hwprobe.getBig(dv, 0, "key");
     const v = key < 0n || key > 100n ? null : hwprobeValue(Number(key));
-    if (v === null) { riscv_hwprobe.set(dv, i * 16, "key", -1n); riscv_hwprobe.set(dv, i * 16, "value", 0n); }
-    else riscv_hwprobe.set(dv, i * 16, "value", v);
+    if (v === null) { riscv_hwprobe.set(dv, 0, "key", -1n); riscv_hwprobe.set(dv, 0, "value", 0n); }
+    else riscv_hwprobe.set(dv, 0, "value", v);
+    m.write(pairs + i * riscv_hwprobe.size, new Uint8Array(dv.buffer));
   }
-  m.write(pairs, raw);
   return 0;
 }
+// cpumask_size() for Ghost's one hart: a CPU set is read for at most one unsigned long.
+const CPUMASK_SIZE = 8;
 
 defineSyscalls({
   getpid: (t) => t.pid,
@@ -152,11 +160,19 @@ defineSyscalls({
   getrandom: (t, va, len, flags) => {
     if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) kerr(EINVAL);
     if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM)) kerr(EINVAL);
-    const n = Math.min(len, 0x1ffffff);
-    const b = new Uint8Array(n);
-    fillRandom(b);
-    um(t).write(va, b);
-    return n;
+    // As Linux's get_random_bytes_user: page by page, a fault after some
+    // bytes ends the call with their count, a fault before any is EFAULT.
+    const n = Math.min(sizeArg(len), 0x1ffffff);
+    const m = um(t);
+    const b = new Uint8Array(Math.min(n, PAGE_SIZE));
+    let done = 0;
+    while (done < n) {
+      const chunk = b.subarray(0, Math.min(n - done, PAGE_SIZE - ((va + done) % PAGE_SIZE)));
+      fillRandom(chunk);
+      try { m.write(va + done, chunk); } catch (e) { if (done > 0 && e instanceof KernelError) break; throw e; }
+      done += chunk.length;
+    }
+    return done;
   },
   prlimit64: (t, pid, res, newVa, oldVa) => prlimit(t, pid, res, newVa, oldVa),
   getrlimit: (t, res, va) => prlimit(t, 0, res, 0, va),
