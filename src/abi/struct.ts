@@ -173,8 +173,13 @@ function writeScalar(dv: DataView, at: number, t: FieldType, v: number | bigint,
   if (t === "u64" || t === "i64") {
     let big: bigint;
     if (typeof v === "bigint") big = v;
-    else {
-      if (!Number.isSafeInteger(v)) throw new RangeError(`${sname}.${f}: ${v} is not an exact integer`);
+    else if (!Number.isSafeInteger(v)) {
+      // An integer past 2^53 (a guest's huge value kept as the nearest
+      // number) is stored as that number; only NaN, ±Infinity and fractions
+      // are kernel bugs.
+      if (!Number.isInteger(v)) throw new RangeError(`${sname}.${f}: ${v} is not an integer`);
+      big = BigInt(v);
+    } else {
       // Fast path: two 32-bit stores.
       const lo = v % TWO_32;
       const loU = lo < 0 ? lo + TWO_32 : lo;

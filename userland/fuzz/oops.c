@@ -279,6 +279,28 @@ static long truncate_8g(void)
     return r;
 }
 
+/* ---- found by the fuzzer ---- */
+
+static volatile int handled;
+static void on_usr1(int sig) { (void)sig; handled = 1; }
+
+/* A huge ss_size once crashed the whole kernel when the next signal frame recorded it (seed 2, batch 159). */
+static long sigaltstack_huge_then_signal(void)
+{
+    static char alt[65536];
+    stack_t ss = { .ss_sp = alt, .ss_size = (size_t)0x6da4d7b9e3c8c4e8ULL, .ss_flags = 0 };
+    if (sigaltstack(&ss, NULL) != 0)
+        return -errno;
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    stack_t old;
+    if (sigaltstack(NULL, &old) != 0)
+        return -errno;
+    if (!handled)
+        return -9000;
+    return old.ss_size > (1ULL << 52) ? 0 : -9001; /* Ghost keeps sizes past 2^53 only approximately */
+}
+
 int main(void)
 {
     kt_mktemp("oops");
@@ -340,6 +362,8 @@ int main(void)
     big_path = "/tmp/ghost-oops-big";
     expect("ftruncate: 8 GiB, sparse (/tmp)", ftruncate_8g, 1, 0L);
     expect("truncate: 8 GiB", truncate_8g, 1, 0L);
+
+    expect("sigaltstack: ss_size 0x6da4d7b9e3c8c4e8, then a signal", sigaltstack_huge_then_signal, 1, 0L);
 
     unlink(kt_path("data"));
     unlink(kt_path("big2"));
