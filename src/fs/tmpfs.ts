@@ -150,6 +150,21 @@ export class TmpFile extends TmpInode {
     this.touchMtime();
   }
 
+  // fallocate: as shmem_fallocate, the pages of [off, off+len) are charged
+  // now, so a full filesystem says ENOSPC here rather than at a later write.
+  // Only a filesystem with a size= limit needs them made: without one no
+  // write can fail, and a hole reads the same zeros without host memory.
+  allocate(off: number, len: number): void {
+    this.checkWritable();
+    if (off + len > MAX_FILE) kerr(EFBIG);
+    if (this.sb.maxBytes === Infinity) return;
+    const first = Math.floor(off / PAGE), end = Math.ceil((off + len) / PAGE);
+    let missing = 0;
+    for (let i = first; i < end; i++) if (!this.pages.has(i)) missing++;
+    if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
+    for (let i = first; i < end; i++) this.page(i);
+  }
+
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
     for (const i of [...this.pages.keys()]) this.dropPage(i);

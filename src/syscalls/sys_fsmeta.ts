@@ -1,6 +1,7 @@
 // Metadata and namespace changes: truncate, sync, rename, link, symlink,
 // mknod, chmod, chown, utimensat.
 
+import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../kernel/errors.js";
 import {
   EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP,
@@ -178,6 +179,7 @@ defineSyscalls({
       }
       return 0;
     }
+    if (f.inode instanceof TmpFile) f.inode.allocate(off, len);
     if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);
     return 0;
   },
