@@ -231,7 +231,7 @@ static size_t make_elf(unsigned char *b)
 
 static void mutate(unsigned char *b, size_t *len)
 {
-    int n = 1 + (int)fz_below(4);
+    int n = (int)fz_below(4); /* sometimes none: the pristine file must run */
     for (int i = 0; i < n; i++) {
         uint64_t r = fz_rand(), x = r >> 8;
         size_t at = x % *len;
@@ -318,7 +318,13 @@ int main(int argc, char **argv)
     if (argc >= 5 && strcmp(argv[1], "elf") == 0) {
         uint64_t seed = strtoull(argv[2], NULL, 0), first = strtoull(argv[3], NULL, 0);
         uint64_t n = strtoull(argv[4], NULL, 0);
+        static char path[4096];
         elf_path = argc >= 6 ? argv[5] : FZ_DIR "/m";
+        if (elf_path[0] != '/' && getcwd(path, sizeof path - 256)) { /* each batch runs in FZ_DIR */
+            strcat(path, "/");
+            strcat(path, elf_path);
+            elf_path = path;
+        }
         protect_parent();
         unsigned long refused = 0, ran = 0, killed = 0;
         for (uint64_t i = first; i < first + n; i++) {
