@@ -165,6 +165,17 @@ export class TmpFile extends TmpInode {
     for (let i = first; i < end; i++) this.page(i);
   }
 
+  // FALLOC_FL_PUNCH_HOLE over [off, end): whole pages go back, partial ones are zeroed.
+  punchHole(off: number, end: number): void {
+    this.checkWritable();
+    for (const [i, p] of [...this.pages]) {
+      const ps = i * PAGE, pe = ps + PAGE;
+      if (pe <= off || ps >= end) continue;
+      if (ps >= off && pe <= end) this.dropPage(i);
+      else p.fill(0, Math.max(off - ps, 0), Math.min(end - ps, PAGE));
+    }
+  }
+
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
     for (const i of [...this.pages.keys()]) this.dropPage(i);
