@@ -242,6 +242,8 @@ async function main() {
       const r = await runGhost(o, scratch, guest, o.hang, stats);
       runs++;
       if (r.elfSummary) elfSummaries.push(r.elfSummary);
+      log(`fuzz: run ${runs}: batches ${first}..${first + chunk - 1}, ${stats.calls} syscalls so far, ` +
+        `${Math.round((Date.now() - start) / 1000)} s, peak RSS ${Math.round(stats.peakRss)} MiB`);
       const f = r.failure;
       if (f) {
         const bi = f.batch?.index ?? first;
