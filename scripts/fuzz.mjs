@@ -144,7 +144,11 @@ function runGhost(o, scratch, guestArgs, hangSecs, stats) {
     });
     const timer = setInterval(() => {
       const r = rssMiB(child.pid);
-      if (r > stats.peakRss) stats.peakRss = r;
+      if (r > stats.peakRss) {
+        // Which syscall was in flight when the peak grew past the limit: the likely culprit.
+        if (r > o.rssLimit && stats.peakRss <= o.rssLimit) stats.rssCulprit = current?.calls.at(-1)?.join(" ") ?? "(none)";
+        stats.peakRss = r;
+      }
       if (Date.now() - last > hangSecs * 1000 && !failure) {
         failure = { kind: "hang", what: current?.calls.at(-1) ? `syscall ${current.calls.at(-1).join(" ")}` : "no output", batch: current };
         killAll();
@@ -279,11 +283,13 @@ async function main() {
     mode: o.elf ? "elf" : "syscalls", seed: o.seed, firstBatch: o.first, nextBatch: first, runs, batches: stats.batches,
     syscalls: stats.calls, seconds: Math.round(secs), oopses: count("oops"), hangs: count("hang"), crashes: count("crash"),
     peakRssMiB: Math.round(stats.peakRss), rssLimitMiB: o.rssLimit, mem: o.mem, failures,
+    ...(stats.rssCulprit ? { rssPastLimitDuring: stats.rssCulprit } : {}),
   };
   if (o.elf) summary.elf = elfSummaries;
   log(`fuzz: ${summary.syscalls} syscalls in ${summary.batches} batches (${runs} Ghost runs, ${summary.seconds} s): ` +
     `${summary.oopses} oopses, ${summary.hangs} hangs, ${summary.crashes} crashes; peak RSS ${summary.peakRssMiB} MiB (limit ${o.rssLimit} MiB)`);
   if (o.elf) log(`fuzz: ELF ${elfSummaries.join("; ")}`);
+  if (stats.rssCulprit) log(`fuzz: RSS passed the limit during syscall ${stats.rssCulprit} (nr a0..a5, hex)`);
   if (o.json) writeFileSync(o.json, JSON.stringify(summary, null, 2) + "\n");
   const ok = failures.length === 0 && stats.peakRss <= o.rssLimit;
   process.exitCode = ok ? 0 : 1;
