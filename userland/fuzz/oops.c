@@ -286,6 +286,16 @@ static long truncate_8g(void)
     return r;
 }
 
+/* ---- registers past 2^53 ---- */
+
+/* An `unsigned int fd` argument is the register's low 32 bits: 2^62 + fd rounded as a double would be fd 0. */
+static long lseek_fd_high_bits(void)
+{
+    long want = lseek(file_fd, 0, SEEK_END);
+    long got = raw(syscall(SYS_lseek, (1ULL << 62) + (uint64_t)file_fd, 0, SEEK_END));
+    return got == want ? 0 : got;
+}
+
 /* ---- found by the fuzzer ---- */
 
 static volatile int handled;
@@ -370,6 +380,7 @@ int main(void)
     expect("ftruncate: 8 GiB, sparse (/tmp)", ftruncate_8g, 1, 0L);
     expect("truncate: 8 GiB", truncate_8g, 1, 0L);
 
+    expect("lseek: fd 2^62 + fd is fd (the low 32 bits)", lseek_fd_high_bits, 1, 0L);
     expect("sigaltstack: ss_size 0x6da4d7b9e3c8c4e8, then a signal", sigaltstack_huge_then_signal, 1, 0L);
 
     unlink(kt_path("data"));
