@@ -5,9 +5,12 @@
 // The rest of the kernel asks a `Struct` for offsets and values instead of
 // writing numbers of its own.
 //
-// 64-bit fields read as `number` only when the value is exact (|v| <= 2^53-1);
-// a value outside that range throws, so callers that can meet one (rlimits,
-// 64-bit masks, user pointers in the high half) use `getBig`.
+// 64-bit fields read as `number` through abi/word.ts: exact up to ±2^53,
+// saturated past it (sign and low 32 bits kept, magnitude past every limit),
+// so no value a guest writes into a struct can throw here; callers that need
+// the exact value (rlimits, 64-bit masks) use `getBig`.
+
+import { i64Word, u64Word } from "./word.js";
 
 export type ScalarType = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "u64" | "i64";
 
@@ -77,7 +80,7 @@ export class Struct<F extends string = string> {
     return this.fields[f].size;
   }
 
-  /** Reads a scalar field as a number (64-bit fields must be exact). */
+  /** Reads a scalar field as a number (64-bit fields saturate past ±2^53: abi/word.ts). */
   get(dv: DataView, base: number, f: F): number {
     const fd = this.fields[f];
     return readNumber(dv, base + fd.offset, fd.type, this.name, f);
@@ -159,21 +162,8 @@ function readNumber(dv: DataView, at: number, t: FieldType, sname: string, f: st
     case "i16": return dv.getInt16(at, true);
     case "u32": return dv.getUint32(at, true);
     case "i32": return dv.getInt32(at, true);
-    case "u64": {
-      const lo = dv.getUint32(at, true);
-      const hi = dv.getUint32(at + 4, true);
-      if (hi > 0x1f_ffff) throw new RangeError(`${sname}.${f}: u64 value not exact as a number; use getBig`);
-      return hi * TWO_32 + lo;
-    }
-    case "i64": {
-      const lo = dv.getUint32(at, true);
-      const hi = dv.getInt32(at + 4, true);
-      // Exact when hi is in [-2^21, 2^21 - 1], except hi = -2^21 with lo = 0 (which is -2^53).
-      if (hi > 0x1f_ffff || hi < -0x20_0000 || (hi === -0x20_0000 && lo === 0)) {
-        throw new RangeError(`${sname}.${f}: i64 value not exact as a number; use getBig`);
-      }
-      return hi * TWO_32 + lo;
-    }
+    case "u64": return u64Word(dv.getUint32(at, true), dv.getUint32(at + 4, true));
+    case "i64": return i64Word(dv.getUint32(at, true), dv.getInt32(at + 4, true));
     default: throw new TypeError(`${sname}.${f}: byte-array field has no scalar value`);
   }
 }
@@ -183,8 +173,13 @@ function writeScalar(dv: DataView, at: number, t: FieldType, v: number | bigint,
   if (t === "u64" || t === "i64") {
     let big: bigint;
     if (typeof v === "bigint") big = v;
-    else {
-      if (!Number.isSafeInteger(v)) throw new RangeError(`${sname}.${f}: ${v} is not an exact integer`);
+    else if (!Number.isSafeInteger(v)) {
+      // An integer past 2^53 (a guest's huge value kept as the nearest
+      // number) is stored as that number; only NaN, ±Infinity and fractions
+      // are kernel bugs.
+      if (!Number.isInteger(v)) throw new RangeError(`${sname}.${f}: ${v} is not an integer`);
+      big = BigInt(v);
+    } else {
       // Fast path: two 32-bit stores.
       const lo = v % TWO_32;
       const loU = lo < 0 ? lo + TWO_32 : lo;

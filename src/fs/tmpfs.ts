@@ -11,6 +11,7 @@ import { openDevice } from "../drivers/chrdev.js";
 
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;
+const PAGE = 4096;
 
 // Accounting (as shmem): bytesUsed is the pages files' data covers, charged
 // against size= (ENOSPC); inodes count against nr_inodes= (ENOSPC). Both are
@@ -71,51 +72,65 @@ abstract class TmpInode extends Inode {
   }
 }
 
+// A regular file's data is sparse, as shmem's: pages that were never
+// written (a hole left by ftruncate or a write past the end) hold nothing and
+// read as zeros, so growing a file to 8 GiB costs no host memory; only
+// written pages are charged against size=.
 export class TmpFile extends TmpInode {
-  private data: Uint8Array = new Uint8Array(0);
+  private pages = new Map<number, Uint8Array>(); // page index -> PAGE bytes
   private length = 0;
-  private charged = 0; // bytes charged to the filesystem: the pages [0, length) covers
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
   override get size(): number { return this.length; }
-  override get blocks(): number { return this.charged / 512; }
+  override get blocks(): number { return (this.pages.size * PAGE) / 512; }
 
-  // Charges the pages up to n bytes (ENOSPC past size=) and makes room for them.
-  private reserve(n: number): void {
-    if (n > MAX_FILE) kerr(EFBIG);
-    this.charge(n);
-    if (n <= this.data.length) return;
-    const cap = Math.max(n, Math.min(this.data.length * 2, n + (64 << 20)), 4096);
-    const d = new Uint8Array(Math.ceil(cap / 4096) * 4096);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
+  // The page at index i, made (and charged: ENOSPC past size=) if it is a hole.
+  private page(i: number): Uint8Array {
+    let p = this.pages.get(i);
+    if (!p) {
+      if (this.charged) {
+        if (this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
+        this.sb.bytesUsed += PAGE;
+      }
+      p = new Uint8Array(PAGE);
+      this.pages.set(i, p);
+    }
+    return p;
   }
-  private charge(n: number): void {
-    const want = Math.ceil(n / 4096) * 4096;
-    if (want <= this.charged) return;
-    if (this.sb.bytesUsed + want - this.charged > this.sb.maxBytes) kerr(ENOSPC);
-    this.sb.bytesUsed += want - this.charged;
-    this.charged = want;
+  private dropPage(i: number): void {
+    if (this.pages.delete(i) && this.charged) this.sb.bytesUsed -= PAGE;
   }
-  // The charge goes back; the bytes stay for a mapping that may still read
+  // The charge goes back; the pages stay for a mapping that may still read
   // them (the garbage collector frees them with the last reference).
   protected override release(): void {
-    this.sb.bytesUsed -= this.charged;
-    this.charged = 0;
+    if (this.charged) this.sb.bytesUsed -= this.pages.size * PAGE;
+    this.charged = false;
   }
+  private charged = true; // false once released: the pages no longer count against size=
 
   override read(off: number, dst: Uint8Array): number {
     if (off >= this.length) return 0;
     const n = Math.min(dst.length, this.length - off);
-    dst.set(this.data.subarray(off, off + n));
+    for (let done = 0; done < n;) {
+      const at = off + done, i = Math.floor(at / PAGE), o = at % PAGE;
+      const k = Math.min(n - done, PAGE - o);
+      const p = this.pages.get(i);
+      if (p) dst.set(p.subarray(o, o + k), done);
+      else dst.fill(0, done, done + k);
+      done += k;
+    }
     return n;
   }
 
   override write(off: number, src: Uint8Array): number {
     this.checkWritable();
     if (src.length === 0) return 0;
-    this.reserve(off + src.length);
-    if (off > this.length) this.data.fill(0, this.length, off);
-    this.data.set(src, off);
+    if (off + src.length > MAX_FILE) kerr(EFBIG);
+    for (let done = 0; done < src.length;) {
+      const at = off + done, o = at % PAGE;
+      const k = Math.min(src.length - done, PAGE - o);
+      this.page(Math.floor(at / PAGE)).set(src.subarray(done, done + k), o);
+      done += k;
+    }
     this.length = Math.max(this.length, off + src.length);
     this.touchMtime();
     return src.length;
@@ -124,25 +139,48 @@ export class TmpFile extends TmpInode {
   override truncate(size: number): void {
     this.checkWritable();
     if (size < 0) kerr(EINVAL);
-    if (size > this.length) { this.reserve(size); this.data.fill(0, this.length, size); }
-    else {
-      this.data.fill(0, size, this.length);
-      // Shrinking gives the pages past the new end back.
-      const keep = Math.ceil(size / 4096) * 4096;
-      if (keep < this.charged) { this.sb.bytesUsed -= this.charged - keep; this.charged = keep; }
-      if (keep < this.data.length / 2) this.data = this.data.slice(0, keep);
+    if (size > MAX_FILE) kerr(EFBIG);
+    if (size < this.length) {
+      // Shrinking gives the pages past the new end back and zeroes the tail of the last one.
+      const keep = Math.ceil(size / PAGE);
+      for (const i of [...this.pages.keys()]) if (i >= keep) this.dropPage(i);
+      if (size % PAGE) this.pages.get(keep - 1)?.fill(0, size % PAGE);
     }
     this.length = size;
     this.touchMtime();
   }
 
+  // fallocate: as shmem_fallocate, the pages of [off, off+len) are charged
+  // now, so a full filesystem says ENOSPC here rather than at a later write.
+  // Only a filesystem with a size= limit needs them made: without one no
+  // write can fail, and a hole reads the same zeros without host memory.
+  allocate(off: number, len: number): void {
+    this.checkWritable();
+    if (off + len > MAX_FILE) kerr(EFBIG);
+    if (this.sb.maxBytes === Infinity) return;
+    const first = Math.floor(off / PAGE), end = Math.ceil((off + len) / PAGE);
+    let missing = 0;
+    for (let i = first; i < end; i++) if (!this.pages.has(i)) missing++;
+    if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
+    for (let i = first; i < end; i++) this.page(i);
+  }
+
+  // FALLOC_FL_PUNCH_HOLE over [off, end): whole pages go back, partial ones are zeroed.
+  punchHole(off: number, end: number): void {
+    this.checkWritable();
+    for (const [i, p] of [...this.pages]) {
+      const ps = i * PAGE, pe = ps + PAGE;
+      if (pe <= off || ps >= end) continue;
+      if (ps >= off && pe <= end) this.dropPage(i);
+      else p.fill(0, Math.max(off - ps, 0), Math.min(end - ps, PAGE));
+    }
+  }
+
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
-    this.sb.bytesUsed -= this.charged;
-    this.charged = 0;
-    this.charge(bytes.length);
-    this.data = bytes;
-    this.length = bytes.length;
+    for (const i of [...this.pages.keys()]) this.dropPage(i);
+    this.length = 0;
+    this.write(0, bytes);
   }
 }
 

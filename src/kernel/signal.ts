@@ -261,7 +261,7 @@ export function sigreturn(t: Task): boolean {
   const ssFlags = stack_t.get(fdv, st, "ss_flags");
   if (!onAltStack(t, sp)) {
     if (ssFlags & SS_DISABLE) t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
-    else t.altstack = { sp: Number(stack_t.getBig(fdv, st, "ss_sp")), flags: ssFlags & SS_AUTODISARM, size: Number(stack_t.getBig(fdv, st, "ss_size")) };
+    else t.altstack = { sp: stack_t.get(fdv, st, "ss_sp"), flags: ssFlags & SS_AUTODISARM, size: stack_t.get(fdv, st, "ss_size") };
   }
   return true;
 }

@@ -32,7 +32,8 @@ function logUnhandled(t: Task, info: SigInfo): void {
   const pc = hart.pc;
   const vma = t.mm.findVma(pc);
   const where = vma ? ` in ${vma.name.split("/").pop() || "anon"}[${vma.start.toString(16)}+${(vma.end - vma.start).toString(16)}]` : "";
-  const r = (n: number) => hex(hart.reg(n));
+  // The exact 64-bit values (reg() saturates past 2^53: abi/word.ts).
+  const r = (n: number) => "0x" + BigInt.asUintN(64, hart.regBig(n)).toString(16).padStart(16, "0");
   t.k.log.log(6, `${t.comm}[${t.pid}]: unhandled signal ${info.signo} code 0x${info.code.toString(16)} at ${hex(info.addr ?? 0)}${where}\n` +
     `epc : ${hex(pc)} ra : ${r(1)} sp : ${r(2)}\n` +
     ` gp : ${r(3)} tp : ${r(4)} t0 : ${r(5)}\n` +

@@ -5,6 +5,7 @@
 import { RAM_BASE, ACC_R, ACC_W } from "../arch/riscv64/layout.js";
 import { kerr, KernelError } from "../kernel/errors.js";
 import { EFAULT, ENAMETOOLONG } from "../abi/errno.js";
+import { i64Word, u64Word } from "../abi/word.js";
 import { PAGE_SIZE } from "./phys.js";
 import { PTE_R, PTE_V, PTE_W, ptePa } from "./pagetable.js";
 import { TASK_SIZE, type AddressSpace } from "./mm.js";
@@ -28,7 +29,10 @@ export class UserMemory {
   private get u8(): Uint8Array { return this.mm.hart.u8; }
 
   // Copies len bytes at va into dst (or a new array).
+  // A length that is not a count of bytes the user half could hold is
+  // EFAULT, as Linux's access_ok, before anything is allocated for it.
   read(va: number, len: number, dst?: Uint8Array): Uint8Array {
+    if (!(Number.isSafeInteger(len) && len >= 0 && (len === 0 || va + len <= TASK_SIZE))) kerr(EFAULT);
     const out = dst ?? new Uint8Array(len);
     let done = 0;
     while (done < len) {
@@ -110,8 +114,9 @@ export class UserMemory {
 
   u32(va: number): number { const b = this.read(va, 4); return (b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24) >>> 0; }
   i32(va: number): number { return this.u32(va) | 0; }
-  u64(va: number): number { const b = this.read(va, 8); return new DataView(b.buffer).getUint32(0, true) + new DataView(b.buffer).getUint32(4, true) * 0x100000000; }
-  i64(va: number): number { const dv = new DataView(this.read(va, 8).buffer); return dv.getInt32(4, true) * 0x100000000 + dv.getUint32(0, true); }
+  // 64-bit words as numbers, saturated past ±2^53 (abi/word.ts).
+  u64(va: number): number { const dv = new DataView(this.read(va, 8).buffer); return u64Word(dv.getUint32(0, true), dv.getUint32(4, true)); }
+  i64(va: number): number { const dv = new DataView(this.read(va, 8).buffer); return i64Word(dv.getUint32(0, true), dv.getInt32(4, true)); }
   big64(va: number): bigint { return new DataView(this.read(va, 8).buffer).getBigUint64(0, true); }
   setU32(va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b); }
   setI32(va: number, v: number): void { this.setU32(va, v); }

@@ -211,20 +211,37 @@ function getdents64(t: Task, fd: number, va: number, count: number): number {
   return used;
 }
 
+// A lock's byte range from l_start and l_len (64-bit, any value a guest
+// writes), as Linux's flock64_to_posix_lock: past OFFSET_MAX is EOVERFLOW, a
+// start before 0 is EINVAL, l_len 0 runs to the end (Infinity here). Offsets
+// past 2^53 become the nearest number: ranges there are only approximate.
+function lockRange(base: bigint, lStart: bigint, lLen: bigint): { start: number; end: number } {
+  if (lStart > OFFSET_MAX - base) kerr(EOVERFLOW);
+  let start = base + lStart;
+  if (start < 0n) kerr(EINVAL);
+  let end: bigint;
+  if (lLen > 0n) {
+    if (lLen - 1n > OFFSET_MAX - start) kerr(EOVERFLOW);
+    end = start + lLen - 1n;
+  } else if (lLen < 0n) {
+    if (start + lLen < 0n) kerr(EINVAL);
+    end = start - 1n;
+    start += lLen;
+  } else end = OFFSET_MAX;
+  return { start: Number(start), end: end === OFFSET_MAX ? Infinity : Number(end) };
+}
+const OFFSET_MAX = (1n << 63n) - 1n;
+
 // fcntl record locks: POSIX (owned by the fd table) and OFD (owned by the open file).
 function recordLock(t: Task, f: File, cmd: number, arg: number): number {
   const ofd = cmd === F_OFD_GETLK || cmd === F_OFD_SETLK || cmd === F_OFD_SETLKW;
   const dv = new DataView(um(t).read(arg, flockStruct.size).buffer);
   const type = flockStruct.get(dv, 0, "l_type");
   const whence = flockStruct.get(dv, 0, "l_whence");
-  const start0 = flockStruct.get(dv, 0, "l_start");
-  const len = flockStruct.get(dv, 0, "l_len");
   if (ofd && flockStruct.get(dv, 0, "l_pid") !== 0) kerr(EINVAL);
   checkType(type);
   const base = whence === SEEK_SET ? 0 : whence === SEEK_CUR ? f.pos : whence === SEEK_END ? f.inode.size : kerr(EINVAL);
-  let start = base + start0, end = len === 0 ? Infinity : start + len - 1;
-  if (len < 0) { end = start - 1; start = start + len; }
-  if (start < 0) kerr(EINVAL);
+  const { start, end } = lockRange(BigInt(base), flockStruct.getBig(dv, 0, "l_start"), flockStruct.getBig(dv, 0, "l_len"));
   const owner: object = ofd ? f : t.files;
   const want: RecordLock = { owner, pid: ofd ? -1 : t.pid, type, start, end };
   if (cmd === F_GETLK || cmd === F_OFD_GETLK) {
@@ -233,8 +250,8 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
     else {
       flockStruct.set(dv, 0, "l_type", c.type);
       flockStruct.set(dv, 0, "l_whence", SEEK_SET);
-      flockStruct.set(dv, 0, "l_start", c.start);
-      flockStruct.set(dv, 0, "l_len", c.end === Infinity ? 0 : c.end - c.start + 1);
+      flockStruct.set(dv, 0, "l_start", BigInt(c.start));
+      flockStruct.set(dv, 0, "l_len", c.end === Infinity ? 0n : BigInt(c.end) - BigInt(c.start) + 1n);
       flockStruct.set(dv, 0, "l_pid", c.pid);
     }
     um(t).write(arg, new Uint8Array(dv.buffer));

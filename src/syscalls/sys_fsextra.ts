@@ -11,6 +11,7 @@ import {
 import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX, CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC, SPLICE_F_NONBLOCK, SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT } from "../abi/mount.js";
 import { MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC, MFD_HUGE_MASK, MFD_HUGE_SHIFT } from "../abi/misc.js";
 import { defineSyscalls, BLOCK } from "./table.js";
+import { sizeArg } from "./args.js";
 import { um, pathArg } from "./util.js";
 import { openAt, resolveAt, requireNotReadOnly } from "../fs/vfs.js";
 import { File, inodeFileOps, type FdTable } from "../fs/file.js";
@@ -73,6 +74,7 @@ function xattrName(t: Task, va: number): string {
 const sysAdmin = (t: Task) => (t.cred.capEff & (1n << 21n)) !== 0n;
 
 function getxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number, valVa: number, size: number): number {
+  size = sizeArg(size); // size_t: a "negative" size is a huge one
   const { inode } = xattrTarget(t, kind, arg);
   const name = xattrName(t, nameVa);
   if (name.startsWith("trusted.") && !sysAdmin(t)) kerr(ENODATA);
@@ -86,6 +88,7 @@ function getxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
 }
 
 function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number, valVa: number, size: number, flags: number): number {
+  size = sizeArg(size); // size_t: a "negative" size is a huge one
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) kerr(EINVAL);
   if (size > XATTR_SIZE_MAX) kerr(E2BIG);
   const { inode, ro } = xattrTarget(t, kind, arg);
@@ -98,6 +101,7 @@ function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
 }
 
 function listxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, listVa: number, size: number): number {
+  size = sizeArg(size); // size_t: a "negative" size is a huge one
   const { inode } = xattrTarget(t, kind, arg);
   const names = inode.listxattr().filter((n) => sysAdmin(t) || !n.startsWith("trusted."));
   const buf = Buffer.from(names.map((n) => n + "\0").join(""), "latin1");

@@ -1,6 +1,7 @@
 // Metadata and namespace changes: truncate, sync, rename, link, symlink,
 // mknod, chmod, chown, utimensat.
 
+import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../kernel/errors.js";
 import {
   EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP, ESPIPE,
@@ -177,13 +178,19 @@ defineSyscalls({
     if (mode & FALLOC_FL_PUNCH_HOLE) {
       if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EOPNOTSUPP); // as vfs_fallocate
       const end = Math.min(off + len, f.inode.size);
-      if (end > off) {
-        const zeros = new Uint8Array(end - off);
-        f.inode.write(off, zeros);
-        f.inode.pageCache?.updateFromWrite(f.inode, off, zeros);
+      // tmpfs gives the pages back; elsewhere zeros are written. Either way a
+      // bounded piece at a time, for the range may be gigabytes.
+      const tmp = f.inode instanceof TmpFile ? f.inode : null;
+      if (end > off) tmp?.punchHole(off, end);
+      const zeros = new Uint8Array(Math.min(Math.max(end - off, 0), 1 << 20));
+      for (let at = off; at < end; at += zeros.length) {
+        const piece = zeros.subarray(0, Math.min(zeros.length, end - at));
+        if (!tmp) f.inode.write(at, piece);
+        f.inode.pageCache?.updateFromWrite(f.inode, at, piece);
       }
       return 0;
     }
+    if (f.inode instanceof TmpFile) f.inode.allocate(off, len);
     if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);
     return 0;
   },

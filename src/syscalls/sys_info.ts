@@ -15,6 +15,7 @@ import {
 import { defineSyscalls, declareEnosys } from "./table.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { um } from "./util.js";
+import { sizeArg } from "./args.js";
 import { fillRandom } from "../drivers/chrdev.js";
 import type { Task } from "../kernel/task.js";
 
@@ -72,44 +73,50 @@ function hwprobeValue(key: number): bigint | null {
   }
 }
 
+// As Linux: the CPU set is read for at most cpumask_size() bytes, and the
+// pairs one at a time, so a pair_count past the caller's buffer answers the
+// pairs before the fault and then EFAULT (never one read of count * 16).
 function hwprobe(t: Task, pairs: number, count: number, cpusetsize: number, cpus: number, flags: number): number {
   if (flags & ~RISCV_HWPROBE_WHICH_CPUS) kerr(EINVAL);
+  const m = um(t);
+  const n = sizeArg(count);
+  const setSize = Math.min(sizeArg(cpusetsize), CPUMASK_SIZE);
+  const pairAt = (i: number): DataView => new DataView(m.read(pairs + i * riscv_hwprobe.size, riscv_hwprobe.size).buffer);
   if (flags & RISCV_HWPROBE_WHICH_CPUS) {
     // Which CPUs match every pair: CPU 0 matches when each value agrees.
     if (!cpusetsize || !cpus) kerr(EINVAL);
-    const m = um(t);
-    const raw = m.read(pairs, count * 16);
-    const dv = new DataView(raw.buffer);
     let match = true;
-    for (let i = 0; i < count; i++) {
-      const v = hwprobeValue(Number(riscv_hwprobe.getBig(dv, i * 16, "key")));
-      const want = riscv_hwprobe.getBig(dv, i * 16, "value");
+    for (let i = 0; i < n; i++) {
+      const dv = pairAt(i);
+      const key = riscv_hwprobe.getBig(dv, 0, "key");
+      const v = key < 0n || key > 100n ? null : hwprobeValue(Number(key));
+      const want = riscv_hwprobe.getBig(dv, 0, "value");
       if (v === null) kerr(EINVAL);
-      if (v !== want && !((Number(riscv_hwprobe.getBig(dv, i * 16, "key")) === RISCV_HWPROBE_KEY_IMA_EXT_0 || Number(riscv_hwprobe.getBig(dv, i * 16, "key")) === RISCV_HWPROBE_KEY_BASE_BEHAVIOR) && (v & want) === want)) match = false;
+      if (v !== want && !((Number(key) === RISCV_HWPROBE_KEY_IMA_EXT_0 || Number(key) === RISCV_HWPROBE_KEY_BASE_BEHAVIOR) && (v & want) === want)) match = false;
     }
-    const set = m.read(cpus, cpusetsize);
+    const set = m.read(cpus, setSize);
     const keep = set[0] & 1 && match ? 1 : 0;
     set.fill(0);
     set[0] = keep;
     m.write(cpus, set);
     return 0;
   }
-  if (cpusetsize && cpus) {
-    const set = um(t).read(cpus, cpusetsize);
+  if (cpusetsize || cpus) {
+    const set = m.read(cpus, setSize);
     if (!(set[0] & 1)) { /* no CPU we have: the answer is still CPU 0's */ }
   }
-  const m = um(t);
-  const raw = m.read(pairs, count * 16);
-  const dv = new DataView(raw.buffer);
-  for (let i = 0; i < count; i++) {
-    const key = riscv_hwprobe.getBig(dv, i * 16, "key");
+  for (let i = 0; i < n; i++) {
+    const dv = pairAt(i);
+    const key = riscv_hwprobe.getBig(dv, 0, "key");
     const v = key < 0n || key > 100n ? null : hwprobeValue(Number(key));
-    if (v === null) { riscv_hwprobe.set(dv, i * 16, "key", -1n); riscv_hwprobe.set(dv, i * 16, "value", 0n); }
-    else riscv_hwprobe.set(dv, i * 16, "value", v);
+    if (v === null) { riscv_hwprobe.set(dv, 0, "key", -1n); riscv_hwprobe.set(dv, 0, "value", 0n); }
+    else riscv_hwprobe.set(dv, 0, "value", v);
+    m.write(pairs + i * riscv_hwprobe.size, new Uint8Array(dv.buffer));
   }
-  m.write(pairs, raw);
   return 0;
 }
+// cpumask_size() for Ghost's one hart: a CPU set is read for at most one unsigned long.
+const CPUMASK_SIZE = 8;
 
 defineSyscalls({
   getpid: (t) => t.pid,
@@ -155,7 +162,7 @@ defineSyscalls({
     if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM)) kerr(EINVAL);
     // In bounded chunks, as far as the buffer is mapped writable (a short
     // count past that, EFAULT if none), as Linux's get_random_bytes_user.
-    const buf = UserBuffer.of(um(t), va, Math.min(len, 0x1ffffff));
+    const buf = UserBuffer.of(um(t), va, Math.min(sizeArg(len), 0x1ffffff));
     let done = 0;
     while (done < buf.length) {
       const n = buf.accessible(done, Math.min(IO_CHUNK, buf.length - done), true);

@@ -11,6 +11,7 @@ import {
   MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
   MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT,
 } from "../abi/mman.js";
+import { sizeArg } from "./args.js";
 import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
@@ -115,7 +116,9 @@ defineSyscalls({
   },
   mincore: (t, addr, len, vec) => {
     if (addr % PAGE_SIZE) kerr(EINVAL);
-    if (addr + len > TASK_SIZE) kerr(ENOMEM);
+    // As Linux: a range access_ok refuses (any length past the user half) is ENOMEM.
+    len = sizeArg(len);
+    if (!(addr >= 0 && len <= TASK_SIZE - addr)) kerr(ENOMEM);
     if (len === 0) return 0;
     um(t).write(vec, t.mm.residency(addr, len));
     return 0;

@@ -74,9 +74,9 @@ function sigaltstack(t: Task, ssVa: number, oldVa: number): number {
   }
   if (ssVa) {
     const dv = new DataView(um(t).read(ssVa, stack_t.size).buffer);
-    const ssp = Number(stack_t.getBig(dv, 0, "ss_sp"));
+    const ssp = stack_t.get(dv, 0, "ss_sp");
     const flags = stack_t.get(dv, 0, "ss_flags");
-    const size = Number(stack_t.getBig(dv, 0, "ss_size"));
+    const size = stack_t.get(dv, 0, "ss_size");
     if (onStack) kerr(EPERM);
     const mode = flags & ~SS_AUTODISARM;
     if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) kerr(EINVAL);

@@ -19,6 +19,7 @@ import { EDOM, EINTR } from "../abi/errno.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { defineSyscalls, BLOCK } from "./table.js";
 import { um } from "./util.js";
+import { intLen, sizeArg, ssizeArg, userRange } from "./args.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
 import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
@@ -31,6 +32,8 @@ import type { Task } from "../kernel/task.js";
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
 const WMEM_MAX = 212992; // net.core.wmem_max and rmem_max
+// More than any AF_UNIX socket can hold (its buffers are at most 2 * WMEM_MAX).
+const RECV_MAX = 4 * WMEM_MAX;
 const MAX_RW = 0x7ffff000;
 const OVERFLOW_ID = 65534;
 
@@ -252,11 +255,14 @@ function readIov(t: Task, va: number, cnt: number): Iov[] {
   const out: Iov[] = [];
   let total = 0;
   for (let i = 0; i < cnt; i++) {
-    const len = Number(iovec.getBig(dv, i * iovec.size, "iov_len"));
-    if (len < 0 || len > MAX_RW) kerr(EINVAL);
+    // As Linux's import_iovec: a negative ssize_t length is EINVAL, a range
+    // outside the user half EFAULT, and the total is clamped to MAX_RW_COUNT.
+    let len = ssizeArg(iovec.getBig(dv, i * iovec.size, "iov_len"));
+    if (len < 0) kerr(EINVAL);
+    const base = userRange(iovec.get(dv, i * iovec.size, "iov_base"), len);
+    len = Math.min(len, MAX_RW - total);
     total += len;
-    if (total > MAX_RW) kerr(EINVAL);
-    out.push({ base: iovec.get(dv, i * iovec.size, "iov_base"), len });
+    out.push({ base, len });
   }
   return out;
 }
@@ -293,7 +299,8 @@ function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvO
   let got = progress?.got ?? 0;
   let first: RecvResult | null = null;
   for (;;) {
-    const buf = new Uint8Array(total - got);
+    // No socket queues more than RECV_MAX bytes: a larger buffer would only be allocated, not filled.
+    const buf = new Uint8Array(Math.min(total - got, RECV_MAX));
     let res: RecvResult;
     try { res = s.recv(buf, flags); } catch (e) {
       const until = e instanceof KernelError && e.errno === EAGAIN && !nonblock ? waitUntil(t, s.rcvtimeo, progress) : false;
@@ -435,9 +442,9 @@ function readMsg(t: Task, va: number): Msg {
   return {
     name: msghdr.get(dv, 0, "msg_name"),
     namelen: msghdr.get(dv, 0, "msg_namelen"),
-    iov: readIov(t, msghdr.get(dv, 0, "msg_iov"), Number(msghdr.getBig(dv, 0, "msg_iovlen"))),
+    iov: readIov(t, msghdr.get(dv, 0, "msg_iov"), sizeArg(msghdr.get(dv, 0, "msg_iovlen"))),
     control: msghdr.get(dv, 0, "msg_control"),
-    controllen: Number(msghdr.getBig(dv, 0, "msg_controllen")),
+    controllen: sizeArg(msghdr.get(dv, 0, "msg_controllen")),
   };
 }
 
@@ -559,13 +566,17 @@ defineSyscalls({
     return 0;
   }, "partial", "AF_UNIX only"],
   sendto: [(t, fd, buf, len, flags, to, tolen) => {
-    if ((len | 0) < 0) kerr(EINVAL);
-    const data = len ? um(t).read(buf, Math.min(len, MAX_RW)) : new Uint8Array(0);
+    // As Linux's __sys_sendto: the length is clamped to INT_MAX; a datagram
+    // longer than the send buffer is EMSGSIZE before anything is copied.
+    const n = Math.min(intLen(len), MAX_RW);
+    const { s } = sockOf(t, fd);
+    if (s.type !== SOCK_STREAM && n > s.sndbuf) kerr(EMSGSIZE);
+    const data = n ? um(t).read(buf, n) : new Uint8Array(0);
     return send(t, fd, data, flags | 0, to, tolen | 0, 0, 0);
   }, "partial", "AF_UNIX only"],
   recvfrom: [(t, fd, buf, len, flags, from, fromLenVa) => {
     const { f, s } = sockOf(t, fd);
-    const out = recv(t, f, s, [{ base: buf, len: Math.min(len, MAX_RW) }], flags | 0);
+    const out = recv(t, f, s, [{ base: buf, len: Math.min(intLen(len), MAX_RW) }], flags | 0);
     if (!out) return BLOCK;
     if (out.res.fds) out.res.fds.forEach((x) => x.put());
     if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));

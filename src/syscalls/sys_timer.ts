@@ -14,6 +14,9 @@ import { ITimers, PosixTimer, processCpuTime, type SignalTimer, type TimerClock 
 import type { Task, ThreadGroup } from "../kernel/task.js";
 
 const NS = 1e9;
+// KTIME_MAX (2^63 - 1 ns, as the nearest number) and the seconds it holds.
+const KTIME_MAX = 2 ** 63;
+const KTIME_SEC_MAX = Math.floor(KTIME_MAX / NS);
 
 function itimers(tg: ThreadGroup, t: Task): ITimers { return (tg.itimers ??= new ITimers(t.k, tg)); }
 
@@ -22,7 +25,9 @@ function readItimerval(t: Task, va: number): { interval: number; value: number }
   const g = (f: Parameters<typeof itimerval.get>[2]) => itimerval.get(dv, 0, f);
   const iu = g("it_interval_usec"), vu = g("it_value_usec");
   if (iu < 0 || iu >= 1e6 || vu < 0 || vu >= 1e6 || g("it_interval_sec") < 0 || g("it_value_sec") < 0) kerr(EINVAL);
-  return { interval: g("it_interval_sec") * NS + iu * 1000, value: g("it_value_sec") * NS + vu * 1000 };
+  // As Linux's timespec64_to_ktime: seconds past KTIME_SEC_MAX mean KTIME_MAX (never).
+  const ns = (sec: number, usec: number) => (sec >= KTIME_SEC_MAX ? KTIME_MAX : sec * NS + usec * 1000);
+  return { interval: ns(g("it_interval_sec"), iu), value: ns(g("it_value_sec"), vu) };
 }
 
 function writeItimerval(t: Task, va: number, timer: SignalTimer): void {

@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import * as L from "./layout.js";
+import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
 
 interface HartExports extends JitHartExports {
@@ -90,8 +91,10 @@ export class Hart {
   get trapCause(): number { return this.dv.getUint32(L.TRAP_CAUSE, true); }
   get trapValue(): number { return Number(this.dv.getBigUint64(L.TRAP_TVAL, true)); }
 
-  // Register access. Values are numbers, exact while |v| < 2^53 (addresses, sizes, counts).
-  reg(i: number): number { return this.x[2 * i + 1] * TWO32 + (this.x[2 * i] >>> 0); }
+  // Register access. Values are numbers, exact while |v| <= 2^53 (addresses,
+  // sizes, counts); past that saturated with the sign and low 32 bits kept
+  // (abi/word.ts), so a syscall argument is never mis-decoded by rounding.
+  reg(i: number): number { return i64Word(this.x[2 * i], this.x[2 * i + 1]); }
   regU(i: number): number { return (this.x[2 * i + 1] >>> 0) * TWO32 + (this.x[2 * i] >>> 0); }
   reg32(i: number): number { return this.x[2 * i]; }
   regBig(i: number): bigint { return this.dv.getBigInt64(L.X_REGS + 8 * i, true); }
