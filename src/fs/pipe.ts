@@ -18,8 +18,15 @@ export const PIPE_BUF = 4096;
 export const PIPE_DEF_SIZE = 16 * 4096;
 export const PIPE_MAX_SIZE = 1048576; // /proc/sys/fs/pipe-max-size
 
+// Host memory follows the bytes in flight, as Linux allocates pipe pages on
+// write and frees them on read: the ring grows on demand up to the capacity
+// (a power of two, so growing keeps whole pages) and a drained ring larger
+// than one page is dropped. An idle pipe costs no buffer at all.
+const EMPTY = new Uint8Array(0);
+
 export class Pipe {
-  private buf: Uint8Array;
+  private buf: Uint8Array = EMPTY;
+  private cap: number;
   private head = 0; // read position
   private len = 0;
   readers = 0;
@@ -31,21 +38,33 @@ export class Pipe {
   // The buffered bytes as segments, once a packet was written (empty: one stream).
   private segs: { len: number; packet: boolean }[] = [];
 
-  constructor(size = PIPE_DEF_SIZE) { this.buf = new Uint8Array(size); }
+  constructor(size = PIPE_DEF_SIZE) { this.cap = size; }
 
-  get capacity(): number { return this.buf.length; }
+  get capacity(): number { return this.cap; }
   get available(): number { return this.len; }
 
-  resize(size: number): number {
-    let cap = 4096;
+  // F_SETPIPE_SZ: the size rounded up to a power of two of pages (Linux's
+  // round_pipe_size); past pipe-max-size only with CAP_SYS_RESOURCE; never
+  // below what is buffered (EBUSY).
+  resize(size: number, privileged: boolean): number {
+    let cap = PIPE_BUF;
     while (cap < size) cap *= 2;
-    if (cap > PIPE_MAX_SIZE) kerr(EPERM);
+    if (cap > PIPE_MAX_SIZE && !privileged) kerr(EPERM);
     if (cap < this.len) kerr(EBUSY);
-    const nb = new Uint8Array(cap);
-    for (let i = 0; i < this.len; i++) nb[i] = this.buf[(this.head + i) % this.buf.length];
+    if (this.buf.length > cap) this.relayout(cap);
+    this.cap = cap;
+    return cap;
+  }
+
+  // Moves the buffered bytes to the front of a new ring of `size` bytes.
+  private relayout(size: number): void {
+    const nb = size === 0 ? EMPTY : new Uint8Array(size);
+    const n = this.len, ring = this.buf.length;
+    const first = Math.min(n, ring - this.head);
+    if (first > 0) nb.set(this.buf.subarray(this.head, this.head + first));
+    if (n > first) nb.set(this.buf.subarray(0, n - first), first);
     this.buf = nb;
     this.head = 0;
-    return cap;
   }
 
   read(dst: Uint8Array): number {
@@ -70,7 +89,10 @@ export class Pipe {
         if (s.packet) break;
       }
     }
-    if (this.len === 0) this.head = 0;
+    if (this.len === 0) {
+      this.head = 0;
+      if (this.buf.length > PIPE_BUF) this.buf = EMPTY;
+    }
     this.wwait.wakeAll();
     return n;
   }
@@ -98,10 +120,15 @@ export class Pipe {
   // Writes what fits; a write of up to PIPE_BUF bytes goes in whole or not at all.
   write(src: Uint8Array, packet = false): number {
     if (this.readers === 0) kerr(EPIPE);
-    const cap = this.buf.length;
-    const room = cap - this.len;
+    const room = this.cap - this.len;
     if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) kerr(EAGAIN);
     const n = Math.min(room, src.length);
+    if (this.buf.length < this.len + n) {
+      let size = Math.max(PIPE_BUF, this.buf.length);
+      while (size < this.len + n) size *= 2;
+      this.relayout(Math.min(size, this.cap));
+    }
+    const cap = this.buf.length;
     const tail = (this.head + this.len) % cap;
     const first = Math.min(n, cap - tail);
     this.buf.set(src.subarray(0, first), tail);
@@ -126,7 +153,7 @@ export class Pipe {
       if (this.writers === 0 && this.hadWriter) m |= POLLHUP;
     }
     if (writable) {
-      if (this.buf.length - this.len >= PIPE_BUF || (this.len === 0)) m |= POLLOUT | POLLWRNORM;
+      if (this.cap - this.len >= PIPE_BUF || (this.len === 0)) m |= POLLOUT | POLLWRNORM;
       if (this.readers === 0) m |= POLLERR;
     }
     return m;

@@ -21,7 +21,8 @@ import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "./sys_fsextra.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
-import { makePipe, PipeInode, PIPE_MAX_SIZE, FifoBlock } from "../fs/pipe.js";
+import { makePipe, PipeInode, FifoBlock } from "../fs/pipe.js";
+import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir, isReg } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
@@ -292,9 +293,9 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
       if (!(f.inode instanceof PipeInode)) kerr(EBADF);
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
-      if ((arg >>> 0) > 0x7fffffff) kerr(EINVAL);
-      if (arg > PIPE_MAX_SIZE && t.cred.euid !== 0) kerr(EPERM);
-      return f.inode.pipe.resize(Math.max(arg, 4096));
+      // As Linux's pipe_set_size: the size is an unsigned int; past 2^31 it cannot be rounded (EINVAL).
+      if ((arg >>> 0) > 0x80000000) kerr(EINVAL);
+      return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n);
     }
     default: return kerr(EINVAL);
   }

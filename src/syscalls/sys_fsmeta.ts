@@ -1,6 +1,7 @@
 // Metadata and namespace changes: truncate, sync, rename, link, symlink,
 // mknod, chmod, chown, utimensat.
 
+import { saturated } from "../abi/word.js";
 import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../kernel/errors.js";
 import {
@@ -172,8 +173,9 @@ defineSyscalls({
     if (!f.writable) kerr(EBADF);
     if ((f.inode.mode & S_IFMT) === S_IFIFO) kerr(ESPIPE);
     if (!isReg(f.inode.mode)) kerr(isDir(f.inode.mode) ? EISDIR : ENODEV);
-    // As vfs_fallocate: an end past the largest file size (MAX_LFS_FILESIZE) is EFBIG.
-    if (off + len >= MAX_LFS_FILESIZE) kerr(EFBIG);
+    // As vfs_fallocate: an end past the largest file size (MAX_LFS_FILESIZE) is EFBIG
+    // (a word too big to be exact, abi/word.ts, is past it too: 2^62 + 2^62 is).
+    if (saturated(off) || saturated(len) || off + len >= MAX_LFS_FILESIZE) kerr(EFBIG);
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) kerr(EOPNOTSUPP);
     if (mode & FALLOC_FL_PUNCH_HOLE) {
       if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EOPNOTSUPP); // as vfs_fallocate
