@@ -29,6 +29,16 @@ export class Dentry {
 
   // Forgets a name (after unlink, rmdir or rename).
   drop(name: string): void { this.children.delete(name); }
+
+  // Linux's d_move: after a rename the dentry itself takes its new name and
+  // parent, so open files, working directories and paths below it follow
+  // the move (getcwd, /proc/PID/fd); whatever held the new name is unlinked.
+  moveTo(parent: Dentry, name: string): void {
+    if (this.parent?.children.get(this.name) === this) this.parent.children.delete(this.name);
+    this.parent = parent;
+    this.name = name;
+    if (!parent.inode.sb.volatileNames) parent.children.set(name, this);
+  }
 }
 
 export const MNT_RDONLY = 1;
@@ -83,7 +93,8 @@ export function detachMount(m: Mount): void {
 export function pathName(p: Path, root: Path): string {
   const parts: string[] = [];
   let mnt = p.mnt, d = p.dentry;
-  for (let guard = 0; guard < 4096; guard++) {
+  // Every step goes up one level: the guard only stops a corrupted tree.
+  for (let guard = 0; guard < 1 << 24; guard++) {
     if (mnt === root.mnt && d === root.dentry) break;
     if (d === mnt.root) {
       if (!mnt.parent || !mnt.mountpoint) break;
@@ -96,4 +107,16 @@ export function pathName(p: Path, root: Path): string {
     d = d.parent;
   }
   return "/" + parts.reverse().join("/");
+}
+
+// Linux's d_unlinked: the name this dentry was reached by no longer leads to
+// its inode (unlinked, or renamed over). Pseudo filesystems make inodes on
+// lookup, so their dentries are never "deleted".
+export function unlinked(p: Path): boolean {
+  const d = p.dentry;
+  if (d.inode.dead) return true;
+  if (!d.parent || d === p.mnt.root) return false;
+  const fs = d.inode.sb.fsType;
+  if (fs === "proc" || fs === "sysfs" || fs === "devpts") return false;
+  try { return d.parent.inode.lookup(d.name)?.ino !== d.inode.ino; } catch { return true; }
 }

@@ -2,7 +2,7 @@
 // link creation and removal.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM } from "../abi/errno.js";
+import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, ENAMETOOLONG } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
 import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";
 import { defineSyscalls } from "./table.js";
@@ -10,7 +10,7 @@ import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { isDir, isLnk, isReg, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
-import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
 import { fsnotifyDir, fsnotifyDeleted, IN_CREATE, IN_DELETE } from "../fs/notify.js";
 import type { Task } from "../kernel/task.js";
 
@@ -114,6 +114,8 @@ defineSyscalls({
   getcwd: (t, buf, size) => {
     if (t.fs.cwd.dentry.inode.dead) kerr(ENOENT);
     const s = Buffer.from(getcwd(t) + "\0", "latin1");
+    // As Linux's getcwd: the path is built in one page; longer is ENAMETOOLONG.
+    if (s.length > PATH_MAX) kerr(ENAMETOOLONG);
     if (size < s.length) kerr(ERANGE);
     um(t).write(buf, s);
     return s.length;

@@ -78,6 +78,8 @@ function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   if (dst && !(flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode)) dst.dentry.inode.dead = true;
   o.parent.dentry.drop(o.name);
   n.parent.dentry.drop(n.name);
+  if (dst && (flags & RENAME_EXCHANGE)) dst.dentry.moveTo(o.parent.dentry, o.name);
+  src.dentry.moveTo(n.parent.dentry, n.name);
   const cookie = moveCookie();
   fsnotifyDir(o.parent.dentry.inode, IN_MOVED_FROM, o.name, src.dentry.inode, cookie);
   fsnotifyDir(n.parent.dentry.inode, IN_MOVED_TO, n.name, src.dentry.inode, cookie);

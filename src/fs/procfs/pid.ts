@@ -2,7 +2,7 @@
 // kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
-import { pathName, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../dentry.js";
+import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -20,7 +20,8 @@ import { SignalfdInode } from "../signalfd.js";
 import { PidfdInode } from "../../kernel/pidfd.js";
 import { major, minor } from "../../drivers/chrdev.js";
 import { kerr } from "../../kernel/errors.js";
-import { ENOENT } from "../../abi/errno.js";
+import { ENOENT, ENAMETOOLONG } from "../../abi/errno.js";
+import { PATH_MAX } from "../namei.js";
 
 const hex = (v: bigint | number, w = 16) => v.toString(16).padStart(w, "0");
 const kb = (pages: number) => `${String(pages * 4).padStart(8)} kB`;
@@ -40,10 +41,18 @@ export function taskState(t: Task): string {
 
 function leaderOf(tg: ThreadGroup): Task | undefined { return tg.leader ?? [...tg.threads][0] ?? (tg.zombie ? tg.lastThread ?? undefined : undefined); }
 
+// A path as Linux's d_path writes it for a magic link: " (deleted)" after a
+// name that is gone; past one page, ENAMETOOLONG.
+function dPath(p: Path, root: Path): string {
+  const s = pathName(p, root) + (unlinked(p) ? " (deleted)" : "");
+  if (s.length >= PATH_MAX) kerr(ENAMETOOLONG);
+  return s;
+}
+
 // What a file descriptor's link shows.
 export function fdTarget(f: File, root: Path): string {
   if (f.memfdName) return f.memfdName;
-  if (f.path) return pathName(f.path, root);
+  if (f.path) return dPath(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
   if (host.hostFd !== undefined) return host.isTty ? "/dev/console" : (f.inode.mode & 0o170000) === 0o010000 ? `pipe:[${f.inode.ino}]` : `host:[fd${host.hostFd}]`;
@@ -259,8 +268,8 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
-      ["cwd", () => new ProcLink(`${key}/cwd`, () => pathName(t.fs.cwd, rootOf()), () => t.fs.cwd)],
-      ["root", () => new ProcLink(`${key}/root`, () => pathName(t.fs.root, rootOf()), () => t.fs.root)],
+      ["cwd", () => new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd)],
+      ["root", () => new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root)],
       ["fd", () => fdDir(t, `${key}/fd`, false)],
       ["fdinfo", () => fdDir(t, `${key}/fdinfo`, true)],
       ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => { tg.oomScoreAdj = parseInt(Buffer.from(d).toString(), 10) || 0; })],
