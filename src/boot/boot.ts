@@ -21,8 +21,8 @@ import { unpackCpio } from "../fs/initramfs.js";
 import { S_IFCHR, S_IFDIR, type Inode } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
-import { makedev, setRandomSource } from "../drivers/chrdev.js";
-import { seededRandom, VIRTUAL_RANDOM_SEED } from "../kernel/time/virtual.js";
+import { makedev } from "../drivers/chrdev.js";
+import { VIRTUAL_RANDOM_SEED } from "../kernel/time/virtual.js";
 import { execve } from "../kernel/exec.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, AT_FDCWD } from "../abi/fcntl.js";
 import { makeDevpts } from "../fs/devpts.js";
@@ -73,10 +73,18 @@ function installBootConfig(root: TmpDir): void {
   }
 }
 
+// The kernel's own settings; a virtual-clock run also seeds the random
+// source, so the same program and input give the same output.
+function kernelConfig(cfg: Partial<KernelConfig>): KernelConfig {
+  return {
+    memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget, sched: cfg.sched,
+    randomSeed: cfg.randomSeed ?? (cfg.clock === "virtual" ? VIRTUAL_RANDOM_SEED : undefined),
+  };
+}
+
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
 export function bootProgram(cfg: RunConfig): Kernel {
-  if (cfg.clock === "virtual") setRandomSource(seededRandom(VIRTUAL_RANDOM_SEED)); // reproducible runs
-  const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget, sched: cfg.sched });
+  const k = new Kernel(kernelConfig(cfg));
   const root = makeTmpfs(Infinity, 0o755);
   const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
   if (nodefs.existsSync(rootfs)) {
@@ -167,8 +175,7 @@ export interface SystemConfig extends Partial<KernelConfig> {
 // stdin, stdout and stderr. Init mounts the rest (/proc, /sys, /dev/pts,
 // /tmp: /etc/inittab) and starts the console session (/etc/init.d/console).
 export function bootSystem(cfg: SystemConfig = {}): Kernel {
-  if (cfg.clock === "virtual") setRandomSource(seededRandom(VIRTUAL_RANDOM_SEED)); // reproducible runs
-  const k = new Kernel({ memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget, sched: cfg.sched });
+  const k = new Kernel(kernelConfig(cfg));
   const root = makeTmpfs(Infinity, 0o755);
   const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
   if (!nodefs.existsSync(rootfs)) throw new Error(`root filesystem ${rootfs} not found`);

@@ -6,6 +6,8 @@ import { ENXIO, ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
 import { RNDGETENTCNT, RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL, RNDRESEEDCRNG } from "../abi/ioctl.js";
 import { S_IFCHR, S_IFMT, type Inode } from "../fs/inode.js";
 import type { File, FileOps, IoctlContext } from "../fs/file.js";
+import { runningKernel } from "../kernel/running.js";
+import { hostRandom } from "../kernel/random.js";
 
 const CAP_SYS_ADMIN = 21;
 
@@ -34,12 +36,9 @@ export function openDevice(inode: Inode, f: File): FileOps | null {
   return kerr(ENXIO);
 }
 
-// Random bytes for /dev/random, /dev/urandom, getrandom and AT_RANDOM. The
-// kernel may install a seeded generator (virtual clock mode: reproducible runs).
-export let fillRandom: (dst: Uint8Array) => void = (dst) => {
-  for (let i = 0; i < dst.length; i += 65536) crypto.getRandomValues(dst.subarray(i, Math.min(dst.length, i + 65536)));
-};
-export function setRandomSource(fn: (dst: Uint8Array) => void): void { fillRandom = fn; }
+// /dev/random and /dev/urandom read the running kernel's random source
+// (a seeded generator under the virtual clock: reproducible runs).
+function fillRandom(dst: Uint8Array): void { (runningKernel()?.random ?? hostRandom)(dst); }
 
 // lseek on the memory devices always lands at 0 (Linux's null_lseek). They
 // have no poll method: poll() finds them always ready, epoll refuses them (EPERM).

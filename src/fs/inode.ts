@@ -5,6 +5,8 @@
 import { kerr } from "../kernel/errors.js";
 import { EINVAL, ENOTDIR, EPERM, EISDIR, EROFS } from "../abi/errno.js";
 import type { File, FileOps } from "./file.js";
+import { runningKernel } from "../kernel/running.js";
+import { NSEC_PER_SEC } from "../kernel/time/clock.js";
 
 import { S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO } from "../abi/fcntl.js";
 export { S_IFMT, S_IFSOCK, S_IFLNK, S_IFREG, S_IFBLK, S_IFDIR, S_IFCHR, S_IFIFO };
@@ -18,12 +20,15 @@ export function dtype(mode: number): number { return (mode & S_IFMT) >>> 12; }
 
 export interface Timespec { sec: number; nsec: number }
 
-// The clock inodes stamp their times with; the kernel installs its realtime clock.
-export let currentTime: () => Timespec = () => {
-  const ms = Date.now();
-  return { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 };
-};
-export function setTimeSource(fn: () => Timespec): void { currentTime = fn; }
+// Linux's current_time(): inodes are stamped with the running kernel's
+// CLOCK_REALTIME (virtual time under the virtual clock); the host's when no
+// kernel runs (a filesystem built before any kernel).
+export function currentTime(): Timespec {
+  const k = runningKernel();
+  const ns = k ? k.clock.realtime() : Date.now() * 1e6;
+  const sec = Math.floor(ns / NSEC_PER_SEC);
+  return { sec, nsec: ns - sec * NSEC_PER_SEC };
+}
 
 export interface Cred { uid: number; gid: number; fsuid: number; fsgid: number; groups: number[] }
 

@@ -7,6 +7,8 @@ import { kerr } from "../kernel/errors.js";
 import { EAGAIN, EDEADLK, EINVAL } from "../abi/errno.js";
 import { F_RDLCK, F_WRLCK, F_UNLCK } from "../abi/fcntl.js";
 import { WaitQueue } from "../kernel/wait.js";
+import { KernelLocal } from "../kernel/local.js";
+import type { Kernel } from "../kernel/kernel.js";
 
 export type LockOwner = object; // a ThreadGroup (POSIX) or a File (OFD, flock)
 
@@ -86,11 +88,14 @@ export function recordSet(inode: object, want: RecordLock): boolean {
 }
 
 // Would waiting for `blocker` deadlock (the blocker's owner waits on something `owner` holds)?
-const waitingFor = new Map<LockOwner, LockOwner>();
-export function noteWaiting(owner: LockOwner, blocker: LockOwner | null): void {
+// Each kernel's "owner waits for owner" edges (Linux's blocked_hash).
+const WAITING_FOR = new KernelLocal("posix lock waits", () => new Map<LockOwner, LockOwner>());
+export function noteWaiting(k: Kernel, owner: LockOwner, blocker: LockOwner | null): void {
+  const waitingFor = k.local(WAITING_FOR);
   if (blocker) waitingFor.set(owner, blocker); else waitingFor.delete(owner);
 }
-export function wouldDeadlock(owner: LockOwner, blocker: LockOwner): boolean {
+export function wouldDeadlock(k: Kernel, owner: LockOwner, blocker: LockOwner): boolean {
+  const waitingFor = k.local(WAITING_FOR);
   for (let o: LockOwner | undefined = blocker, n = 0; o && n < 64; o = waitingFor.get(o), n++) if (o === owner) return true;
   return false;
 }

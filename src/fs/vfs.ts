@@ -156,7 +156,9 @@ function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: numbe
   requireLiveDir(dir);
   if (!permission(dir.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
   // Created under a hidden name and unlinked at once: the inode lives while the file is open.
-  const name = `.#tmpfile-${Math.random().toString(36).slice(2)}`;
+  const salt = new Uint8Array(8);
+  t.k.random(salt);
+  const name = `.#tmpfile-${Buffer.from(salt).toString("hex")}`;
   const inode = dir.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
   const d = dir.dentry.child(name)!;
   const file = new File({ mnt: dir.mnt, dentry: d }, d.inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_TMPFILE_MASK) | O_ACCMODE_KEEP(flags), {});

@@ -21,6 +21,7 @@ import { O_CREAT, O_WRONLY, O_EXCL, O_NOFOLLOW } from "../abi/fcntl.js";
 import { openAt, walker, startPath } from "../fs/vfs.js";
 import { isReg } from "../fs/inode.js";
 import type { Kernel } from "./kernel.js";
+import { KernelLocal } from "./local.js";
 import type { Task, ThreadGroup } from "./task.js";
 
 const PRSTATUS_SIZE = 376; // struct elf_prstatus on riscv64
@@ -28,18 +29,15 @@ const PRPSINFO_SIZE = 136; // struct elf_prpsinfo
 const FPREGS_SIZE = 264; // struct __riscv_d_ext_state (33 u64)
 
 export interface CoreSettings { pattern: string; usesPid: boolean }
-const settings = new WeakMap<Kernel, CoreSettings>();
-export function coreSettings(k: Kernel): CoreSettings {
-  let s = settings.get(k);
-  if (!s) {
-    s = { pattern: "core", usesPid: false };
-    settings.set(k, s);
-    const cs = s;
-    k.sysctls.push(["core_pattern", () => cs.pattern, (v) => { cs.pattern = v.replace(/\n$/, "").slice(0, 127); }]);
-    k.sysctls.push(["core_uses_pid", () => (cs.usesPid ? "1" : "0"), (v) => { cs.usesPid = v.trim() !== "0"; }]);
-  }
-  return s;
-}
+// /proc/sys/kernel/core_pattern and core_uses_pid, per kernel; the sysctls
+// are registered when the settings are first made.
+const CORE_SETTINGS = new KernelLocal<CoreSettings>("core settings", (k) => {
+  const cs: CoreSettings = { pattern: "core", usesPid: false };
+  k.sysctls.push(["core_pattern", () => cs.pattern, (v) => { cs.pattern = v.replace(/\n$/, "").slice(0, 127); }]);
+  k.sysctls.push(["core_uses_pid", () => (cs.usesPid ? "1" : "0"), (v) => { cs.usesPid = v.trim() !== "0"; }]);
+  return cs;
+});
+export function coreSettings(k: Kernel): CoreSettings { return k.local(CORE_SETTINGS); }
 
 // The core file's name from the pattern (%p %P %i %I %e %s %t %u %g %h %%).
 function coreName(k: Kernel, tg: ThreadGroup, t: Task, sig: number): string {

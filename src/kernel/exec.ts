@@ -17,7 +17,7 @@ import { parseElf, type ElfImage } from "./elf.js";
 import { isReg, CAP_FULL, type Inode } from "../fs/inode.js";
 import { MAY_EXEC, permission, Walker } from "../fs/namei.js";
 import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "../fs/dentry.js";
-import { fillRandom } from "../drivers/chrdev.js";
+import type { RandomSource } from "./random.js";
 import type { Task } from "./task.js";
 
 export const ELF_ET_DYN_BASE = 0x2aaaaaa000;
@@ -102,7 +102,7 @@ function mapTrampoline(mm: AddressSpace): number {
   return va;
 }
 
-function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], execfn: string, aux: [number, number][]): number {
+function buildStack(mm: AddressSpace, random: RandomSource, argv: Uint8Array[], envp: Uint8Array[], execfn: string, aux: [number, number][]): number {
   const um = new UserMemory(mm);
   let p = STACK_TOP - 8;
   const put = (b: Uint8Array): number => { p -= b.length + 1; const z = new Uint8Array(b.length + 1); z.set(b); um.write(p, z); return p; };
@@ -114,9 +114,9 @@ function buildStack(mm: AddressSpace, argv: Uint8Array[], envp: Uint8Array[], ex
   mm.argStart = p; mm.argEnd = argEnd; mm.envStart = argEnd; mm.envEnd = envEnd;
   p = Math.floor(p / 16) * 16;
   p -= 16;
-  const random = new Uint8Array(16);
-  fillRandom(random);
-  um.write(p, random);
+  const atRandom = new Uint8Array(16);
+  random(atRandom);
+  um.write(p, atRandom);
   const randomAddr = p;
   const auxv: [number, number][] = [...aux, [AT.AT_RANDOM, randomAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_NULL, 0]];
   const words = 1 + argAddrs.length + 1 + envAddrs.length + 1 + auxv.length * 2;
@@ -231,7 +231,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       [AT.AT_UID, c.uid], [AT.AT_EUID, c.euid], [AT.AT_GID, c.gid], [AT.AT_EGID, c.egid],
       [AT.AT_SECURE, secure ? 1 : 0], [AT.AT_MINSIGSTKSZ, 2048],
     ];
-    const sp = buildStack(mm, argv, envp, execfn, aux);
+    const sp = buildStack(mm, t.k.random, argv, envp, execfn, aux);
 
     // Point of no return.
     k.releaseVfork(t);

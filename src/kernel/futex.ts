@@ -8,13 +8,8 @@ import type { Task } from "./task.js";
 
 export interface FutexWaiter { task: Task; bitset: number; key: string; woken: boolean }
 
-const queues = new WeakMap<Kernel, Map<string, FutexWaiter[]>>();
-
-function table(k: Kernel): Map<string, FutexWaiter[]> {
-  let m = queues.get(k);
-  if (!m) { m = new Map(); queues.set(k, m); }
-  return m;
-}
+// Each kernel's waiters, by key, are on the kernel (Kernel.futexQueues).
+function table(k: Kernel): Map<string, FutexWaiter[]> { return k.futexQueues; }
 
 export function futexKey(mm: AddressSpace, va: number): string { return `${mm.id}:${va}`; }
 

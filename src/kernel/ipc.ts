@@ -8,6 +8,7 @@ import { kerr } from "./errors.js";
 import { EINVAL, ENOENT, EEXIST, EACCES, ENOSPC, EPERM } from "../abi/errno.js";
 import { IPC_PRIVATE, IPC_CREAT, IPC_EXCL } from "../abi/ipc.js";
 import type { Kernel } from "./kernel.js";
+import { KernelLocal } from "./local.js";
 import type { Task } from "./task.js";
 
 const SEQ_MULTIPLIER = 32768;
@@ -82,12 +83,8 @@ export class IpcIds<T extends IpcObject> {
 
 // One registry of a kind per kernel.
 export function perKernel<S>(make: (k: Kernel) => S): (k: Kernel) => S {
-  const all = new WeakMap<Kernel, S>();
-  return (k) => {
-    let s = all.get(k);
-    if (!s) { s = make(k); all.set(k, s); }
-    return s;
-  };
+  const slot = new KernelLocal<S>("ipc namespace", make);
+  return (k) => k.local(slot);
 }
 
 // /proc/sysvipc/{shm,sem,msg}: each kind registers its listing (a header

@@ -20,7 +20,11 @@ import type { AddressSpace } from "../mm/mm.js";
 import { UserMemory } from "../mm/uaccess.js";
 import type { Mount } from "../fs/dentry.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
-import { fillRandom } from "../drivers/chrdev.js";
+import { hostRandom, type RandomSource } from "./random.js";
+import { seededRandom } from "./time/virtual.js";
+import { KernelLocals, type KernelLocal } from "./local.js";
+import { enterKernel } from "./running.js";
+import type { FutexWaiter } from "./futex.js";
 import { KernelLog } from "./printk.js";
 import { LOGLEVEL_ERR } from "../abi/syslog.js";
 import { UTS_RELEASE, UTS_VERSION } from "../syscalls/sys_info.js";
@@ -33,6 +37,8 @@ export interface KernelConfig {
   tickBudget?: number;
   // The fair class: EEVDF with BORE (default) or plain EEVDF.
   sched?: SchedPolicyName;
+  // A seed makes the random source a deterministic generator (virtual-clock runs).
+  randomSeed?: number;
 }
 
 export interface KernelTrace {
@@ -74,7 +80,11 @@ export class Kernel {
   // Figures /proc reports.
   contextSwitches = 0;
   forks = 0;
-  readonly bootId = this.newUuid();
+  // getrandom, /dev/urandom, AT_RANDOM, UUIDs: this kernel's own source.
+  readonly random: RandomSource;
+  readonly bootId: string;
+  // Tasks sleeping in futex waits, by futex key (futex.ts).
+  readonly futexQueues = new Map<string, FutexWaiter[]>();
   // Scheduler tunables under /proc/sys/kernel: [name, read, write?].
   sysctls: [string, () => string, ((v: string) => void)?][] = [];
   // Called when a process has exited, before its children are reparented (tty hangup, orphaned groups).
@@ -82,8 +92,12 @@ export class Kernel {
   private nextPid = 1;
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
+  private readonly locals = new KernelLocals();
 
   constructor(readonly config: KernelConfig) {
+    enterKernel(this);
+    this.random = config.randomSeed === undefined ? hostRandom : seededRandom(config.randomSeed);
+    this.bootId = this.newUuid();
     this.hart = new Hart(config.memoryBytes);
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
@@ -128,9 +142,12 @@ export class Kernel {
     return victim;
   }
 
+  // A subsystem's per-kernel state (local.ts).
+  local<T>(slot: KernelLocal<T>): T { return this.locals.get(this, slot); }
+
   newUuid(): string {
     const b = new Uint8Array(16);
-    fillRandom(b);
+    this.random(b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     const h = Buffer.from(b).toString("hex");
@@ -216,6 +233,7 @@ export class Kernel {
     let lastYield = performance.now();
     let resume: Task | null = null;
     while (!this.halted) {
+      enterKernel(this); // another kernel may have run while this one awaited the host
       this.timers.expire(this.clock.monotonic());
       const keep: boolean = resume !== null && resume === this.current && resume.state === TASK_RUNNING && !this.needResched && !this.rq.needResched;
       const t: Task | undefined = keep ? resume! : this.rq.pickNext();

@@ -19,6 +19,8 @@ import { SOCKFS_MAGIC } from "../abi/stat.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDWR, O_NONBLOCK } from "../abi/fcntl.js";
 import { WaitQueue } from "../kernel/wait.js";
+import { KernelLocal } from "../kernel/local.js";
+import type { Kernel } from "../kernel/kernel.js";
 import { Inode, SuperBlock, S_IFSOCK } from "../fs/inode.js";
 import { File, type FileOps } from "../fs/file.js";
 
@@ -54,9 +56,16 @@ export class SockInode extends Inode {
   constructor(readonly sock: UnixSocket) { super(); this.mode = S_IFSOCK | 0o777; }
 }
 
-// Bound names: "p:DEV:INO" for a socket inode, "a:NAME" for an abstract name.
-const bound = new Map<string, UnixSocket>();
-let autobindSeq = 0;
+// A kernel's bound names: "p:DEV:INO" for a socket inode, "a:NAME" for an
+// abstract name (as Linux's per-network-namespace unix table: one kernel
+// never sees another's names).
+export class UnixNames {
+  readonly bound = new Map<string, UnixSocket>();
+  autobindSeq = 0;
+  lookup(key: string): UnixSocket | null { return this.bound.get(key) ?? null; }
+}
+const UNIX_NAMES = new KernelLocal("af_unix names", () => new UnixNames());
+export function unixNames(k: Kernel): UnixNames { return k.local(UNIX_NAMES); }
 
 export type SockState = "unconnected" | "listening" | "connected";
 
@@ -85,7 +94,7 @@ export class UnixSocket {
   // Where the last send that would block was going (its queue wakes the sender).
   blockedOn: UnixSocket | null = null;
 
-  constructor(readonly type: number, public cred: Ucred) { this.inode = new SockInode(this); }
+  constructor(readonly type: number, public cred: Ucred, readonly names: UnixNames) { this.inode = new SockInode(this); }
 
   get connectionOriented(): boolean { return this.type !== SOCK_DGRAM; }
 
@@ -96,19 +105,19 @@ export class UnixSocket {
   // path since unlinked whose inode number was reused: the new socket wins.
   bind(addr: Uint8Array, key: string, fresh = false): void {
     if (this.addr) kerr(EINVAL);
-    if (bound.has(key) && !fresh) kerr(EADDRINUSE);
+    if (this.names.bound.has(key) && !fresh) kerr(EADDRINUSE);
     this.addr = addr;
     this.key = key;
-    bound.set(key, this);
+    this.names.bound.set(key, this);
   }
 
   // Binds to a fresh abstract name: NUL and five hex digits (as Linux's autobind).
   autobind(): void {
     if (this.addr) return;
     for (;;) {
-      const name = (autobindSeq++ & 0xfffff).toString(16).padStart(5, "0");
+      const name = (this.names.autobindSeq++ & 0xfffff).toString(16).padStart(5, "0");
       const key = "a:\0" + name;
-      if (bound.has(key)) continue;
+      if (this.names.bound.has(key)) continue;
       const a = new Uint8Array(8);
       a[0] = AF_UNIX;
       a.set(Buffer.from(name, "latin1"), 3);
@@ -134,7 +143,7 @@ export class UnixSocket {
     if (target.state !== "listening" || target.dead) kerr(ECONNREFUSED);
     if (target.backlog.length > target.maxBacklog) { this.blockedOn = target; kerr(EAGAIN); }
     if (this.passcred) this.autobind();
-    const server = new UnixSocket(this.type, target.cred);
+    const server = new UnixSocket(this.type, target.cred, this.names);
     server.addr = target.addr;
     server.state = "connected";
     server.peer = this;
@@ -293,7 +302,7 @@ export class UnixSocket {
   // The last close: unbind, tell the peer, and drop what was queued.
   release(embryo = false): void {
     this.dead = true;
-    if (this.key && bound.get(this.key) === this) bound.delete(this.key);
+    if (this.key && this.names.bound.get(this.key) === this) this.names.bound.delete(this.key);
     for (const s of this.backlog.splice(0)) s.release(true);
     const p = this.peer;
     if (p && this.connectionOriented) {
@@ -310,7 +319,7 @@ export class UnixSocket {
 
 function sameCred(a: Ucred, b: Ucred): boolean { return a.pid === b.pid && a.uid === b.uid && a.gid === b.gid; }
 
-export function lookupBound(key: string): UnixSocket | null { return bound.get(key) ?? null; }
+export function lookupBound(k: Kernel, key: string): UnixSocket | null { return unixNames(k).lookup(key); }
 
 // The file for a socket: read/write are recv/send without flags (a write's
 // credentials, seen only with SO_PASSCRED, are the socket owner's).

@@ -260,12 +260,12 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
   }
   if (type === F_RDLCK && !f.readable) kerr(EBADF);
   if (type === F_WRLCK && !f.writable) kerr(EBADF);
-  if (recordSet(f.inode, want)) { noteWaiting(owner, null); return 0; }
+  if (recordSet(f.inode, want)) { noteWaiting(t.k, owner, null); return 0; }
   if (cmd === F_SETLK || cmd === F_OFD_SETLK) kerr(EAGAIN);
   const blocker = recordTest(f.inode, want)!;
-  if (!ofd && wouldDeadlock(owner, blocker.owner)) kerr(EDEADLK);
-  noteWaiting(owner, blocker.owner);
-  t.onRestartDrop = () => noteWaiting(owner, null);
+  if (!ofd && wouldDeadlock(t.k, owner, blocker.owner)) kerr(EDEADLK);
+  noteWaiting(t.k, owner, blocker.owner);
+  t.onRestartDrop = () => noteWaiting(t.k, owner, null);
   t.sleepOn([lockWaitQueue(f.inode)]);
   return BLOCK;
 }

@@ -16,7 +16,6 @@ import { defineSyscalls, declareEnosys } from "./table.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { um } from "./util.js";
 import { sizeArg } from "./args.js";
-import { fillRandom } from "../drivers/chrdev.js";
 import type { Task } from "../kernel/task.js";
 
 export const UTS_RELEASE = "6.15.0-ghost";
@@ -168,7 +167,7 @@ defineSyscalls({
       const n = buf.accessible(done, Math.min(IO_CHUNK, buf.length - done), true);
       if (n === 0) { if (done > 0) break; kerr(EFAULT); }
       const b = new Uint8Array(n);
-      fillRandom(b);
+      t.k.random(b);
       buf.copyOut(done, b);
       done += n;
     }

@@ -26,7 +26,7 @@ import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
 import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
 import type { File } from "../fs/file.js";
 import { sendSignal } from "../kernel/signal.js";
-import { UnixSocket, SockInode, socketFile, lookupBound, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
+import { UnixSocket, SockInode, socketFile, lookupBound, unixNames, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
 import type { Task } from "../kernel/task.js";
 
 const SOCK_MIN_SNDBUF = 4608;
@@ -80,12 +80,12 @@ function pathOf(a: Uint8Array): string {
 function lookupAddr(t: Task, a: Uint8Array): UnixSocket {
   if (family(a) !== AF_UNIX) kerr(EINVAL);
   if (a.length === 2) kerr(EINVAL);
-  if (a[2] === 0) return lookupBound("a:" + Buffer.from(a.subarray(2)).toString("latin1")) ?? kerr(ECONNREFUSED);
+  if (a[2] === 0) return lookupBound(t.k, "a:" + Buffer.from(a.subarray(2)).toString("latin1")) ?? kerr(ECONNREFUSED);
   const p = resolveAt(t, AT_FDCWD, pathOf(a), true);
   const inode = p.dentry.inode;
   if (!permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
   if ((inode.mode & S_IFMT) !== S_IFSOCK) kerr(ECONNREFUSED);
-  return lookupBound(`p:${inode.sb.dev}:${inode.ino}`) ?? kerr(ECONNREFUSED);
+  return lookupBound(t.k, `p:${inode.sb.dev}:${inode.ino}`) ?? kerr(ECONNREFUSED);
 }
 
 function bind(t: Task, s: UnixSocket, a: Uint8Array): void {
@@ -533,13 +533,13 @@ function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number,
 defineSyscalls({
   socket: [(t, domain, type, protocol) => {
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
-    const s = new UnixSocket(base, peerCredOf(t));
+    const s = new UnixSocket(base, peerCredOf(t), unixNames(t.k));
     return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
   }, "partial", "AF_UNIX only; other families are EAFNOSUPPORT"],
   socketpair: [(t, domain, type, protocol, sv) => {
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
     const c = peerCredOf(t);
-    const a = new UnixSocket(base, c), b = new UnixSocket(base, c);
+    const a = new UnixSocket(base, c, unixNames(t.k)), b = new UnixSocket(base, c, unixNames(t.k));
     a.peer = b; b.peer = a;
     a.state = b.state = "connected";
     a.peerCred = c; b.peerCred = c;

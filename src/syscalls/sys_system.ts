@@ -13,6 +13,7 @@ import {
 import { defineSyscalls, NORETURN } from "./table.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { KernelLocal } from "../kernel/local.js";
 import type { Task } from "../kernel/task.js";
 
 export type ShutdownAction = "poweroff" | "halt" | "restart";
@@ -27,13 +28,9 @@ export interface RebootState {
   restartArg: string | null;
 }
 
-const states = new WeakMap<Kernel, RebootState>();
+const REBOOT_STATE = new KernelLocal<RebootState>("reboot", () => ({ cadOn: true, exitStatus: 0, action: null, restartArg: null }));
 
-export function rebootState(k: Kernel): RebootState {
-  let s = states.get(k);
-  if (!s) { s = { cadOn: true, exitStatus: 0, action: null, restartArg: null }; states.set(k, s); }
-  return s;
-}
+export function rebootState(k: Kernel): RebootState { return k.local(REBOOT_STATE); }
 
 const MAGIC2 = new Set([LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C]);
 

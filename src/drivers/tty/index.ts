@@ -10,6 +10,8 @@ import { POLLIN, POLLHUP, POLLOUT, POLLWRNORM } from "../../abi/poll.js";
 import type { File, FileOps } from "../../fs/file.js";
 import type { Inode } from "../../fs/inode.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import { KernelLocal } from "../../kernel/local.js";
+import { runningKernel } from "../../kernel/running.js";
 import type { ThreadGroup } from "../../kernel/task.js";
 import { registerDevNode } from "../../fs/devtmpfs.js";
 import { Devpts, devptsBeside } from "../../fs/devpts.js";
@@ -58,16 +60,16 @@ function pipeConsoleOps(stdio: [Inode, Inode, Inode], f: File): FileOps {
   };
 }
 
-const systems: TtySystem[] = [];
-const byKernel = new WeakMap<Kernel, TtySystem>();
+// Each kernel's tty layer, once installTty made it.
+const TTY_SYSTEM = new KernelLocal<{ sys: TtySystem | null }>("tty", () => ({ sys: null }));
 
-export function ttySystem(k: Kernel): TtySystem | undefined { return byKernel.get(k); }
+export function ttySystem(k: Kernel): TtySystem | undefined { return k.local(TTY_SYSTEM).sys ?? undefined; }
 
-// The system whose kernel is running the caller's syscall (one per process in practice).
+// The tty layer of the kernel running the caller's syscall: a device's open
+// has no task in hand (kernel/running.ts).
 function active(): TtySystem | null {
-  for (let i = systems.length - 1; i >= 0; i--) if (systems[i].k.current && !systems[i].k.halted) return systems[i];
-  for (let i = systems.length - 1; i >= 0; i--) if (!systems[i].k.halted) return systems[i];
-  return null;
+  const k = runningKernel();
+  return k && !k.halted ? k.local(TTY_SYSTEM).sys : null;
 }
 
 export interface TtyOptions {
@@ -78,11 +80,10 @@ export interface TtyOptions {
 // Sets up the tty layer for a kernel. A terminal backend becomes the console
 // tty (started at once: typed keys queue in its line discipline).
 export function installTty(k: Kernel, opts: TtyOptions = {}): TtySystem {
-  const existing = byKernel.get(k);
-  if (existing) return existing;
+  const slot = k.local(TTY_SYSTEM);
+  if (slot.sys) return slot.sys;
   const sys = new TtySystem(k);
-  systems.push(sys);
-  byKernel.set(k, sys);
+  slot.sys = sys;
   const hooks = (k as { exitHooks?: ((tg: ThreadGroup) => void)[] }).exitHooks;
   hooks?.push((tg) => onGroupExit(k, tg));
   const backend = opts.console;

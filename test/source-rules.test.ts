@@ -1,0 +1,51 @@
+// Rules about the source tree that the compiler does not check, written once
+// here so that they stay true (issue: the architecture findings).
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/source-rules.test.js
+
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { test } from "node:test";
+import { findRoot } from "./helpers/root.js";
+
+const root = findRoot("src");
+const srcDir = join(root, "src");
+
+// Every TypeScript file under src/ (the AssemblyScript hart is not kernel code).
+function sources(dir = srcDir): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) { if (relative(srcDir, p) !== join("arch", "riscv64", "wasm")) out.push(...sources(p)); }
+    else if (e.name.endsWith(".ts")) out.push(p);
+  }
+  return out;
+}
+
+// Code without its comments and string contents (a rule names what code does).
+function code(text: string): string {
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:\\])\/\/.*$/gm, "$1")
+    .replace(/"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, '""');
+}
+
+function offenders(re: RegExp, skip: (rel: string) => boolean = () => false): string[] {
+  const found: string[] = [];
+  for (const f of sources()) {
+    const rel = relative(srcDir, f);
+    if (skip(rel)) continue;
+    code(readFileSync(f, "utf8")).split("\n").forEach((line, i) => { if (re.test(line)) found.push(`src/${rel}:${i + 1}: ${line.trim()}`); });
+  }
+  return found;
+}
+
+// Finding 5: two kernels in one process share nothing. Per-kernel state lives
+// on the Kernel object (Kernel.local, kernel/local.ts), randomness comes from
+// the kernel's own source, and no module exports a binding others swap.
+test("no per-kernel state outside the Kernel object", () => {
+  assert.deepEqual(offenders(/WeakMap<\s*Kernel\b/), [], "per-kernel tables belong on the Kernel (KernelLocal)");
+  assert.deepEqual(offenders(/\bMath\.random\s*\(/), [], "randomness comes from the kernel's source (k.random)");
+  assert.deepEqual(offenders(/^\s*export\s+let\b/), [], "an exported mutable binding is process-wide state");
+});
