@@ -11,6 +11,8 @@ import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../ab
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
 import { WaitQueue } from "../kernel/wait.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { Inode, SuperBlock, S_IFIFO } from "./inode.js";
 import { File, type FileOps } from "./file.js";
 
@@ -208,14 +210,8 @@ export { EINTR };
 
 // FIFOs (named pipes): the pipe lives with the inode while it is open. A
 // blocking open waits for the other end, as Linux's fifo_open: the opener is
-// counted at once, then waits until the partner's open counter moves.
+// counted at once, then sleeps here until the partner's open counter moves.
 const fifoPipes = new WeakMap<object, Pipe & { rCounter?: number; wCounter?: number }>();
-
-export class FifoBlock extends Error {
-  constructor(readonly wq: import("../kernel/wait.js").WaitQueue) { super("fifo open waits for its partner"); }
-}
-
-interface FifoWaitState { fifo: object; role: "r" | "w"; seen: number }
 
 export function openFifo(t: import("../kernel/task.js").Task, inode: object, flags: number): FileOps {
   // A pipe reopened through /proc/PID/fd/N is its own pipe; a FIFO's is made at its first open.
@@ -234,13 +230,12 @@ export function openFifo(t: import("../kernel/task.js").Task, inode: object, fla
     if (acc === O_RDWR) { pipe.rCounter!++; pipe.wCounter!++; return pipeOps(pipe, true, true); }
     return kerr(EINVAL);
   }
-  const st = t.restart as FifoWaitState | null;
+  const st = restartOf(t, "fifo_open");
   if (st && st.fifo === inode) {
     // A retried blocking open: already counted; done once the partner came.
     const now = st.role === "r" ? pipe.wCounter! : pipe.rCounter!;
     if (now !== st.seen) { t.onRestartDrop = null; return pipeOps(pipe, st.role === "r", st.role === "w", true); }
-    t.sleepOn([pipe.openWait]);
-    throw new FifoBlock(pipe.openWait);
+    sleepOn(t, [pipe.openWait]);
   }
   if (acc === 2) {
     pipe.rCounter!++; pipe.wCounter!++;
@@ -252,10 +247,9 @@ export function openFifo(t: import("../kernel/task.js").Task, inode: object, fla
     pipe.openWait.wakeAll();
     if (nonblock || pipe.writers > 0) return pipeOps(pipe, true, false);
     pipe.readers++;
-    t.restart = { fifo: inode, role: "r", seen: pipe.wCounter! } satisfies FifoWaitState;
+    t.restart = { kind: "fifo_open", fifo: inode, role: "r", seen: pipe.wCounter! };
     t.onRestartDrop = () => { pipe.readers--; };
-    t.sleepOn([pipe.openWait]);
-    throw new FifoBlock(pipe.openWait);
+    sleepOn(t, [pipe.openWait]);
   }
   if (acc === O_WRONLY) {
     if (pipe.readers === 0 && nonblock) kerr(ENXIO);
@@ -263,10 +257,9 @@ export function openFifo(t: import("../kernel/task.js").Task, inode: object, fla
     pipe.openWait.wakeAll();
     if (pipe.readers > 0) return pipeOps(pipe, false, true);
     pipe.writers++;
-    t.restart = { fifo: inode, role: "w", seen: pipe.rCounter! } satisfies FifoWaitState;
+    t.restart = { kind: "fifo_open", fifo: inode, role: "w", seen: pipe.rCounter! };
     t.onRestartDrop = () => { pipe.writers--; };
-    t.sleepOn([pipe.openWait]);
-    throw new FifoBlock(pipe.openWait);
+    sleepOn(t, [pipe.openWait]);
   }
   return kerr(EINVAL);
 }

@@ -10,6 +10,7 @@ import type { TaskCred } from "../fs/inode.js";
 import { WaitQueue, type Waiter } from "./wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
+import type { Restart } from "./restart.js";
 
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
@@ -130,7 +131,7 @@ export class Task implements Waiter {
   // A kernel thread: never runs guest code and is never woken (ghost run's pid 1).
   kthread = false;
   // Per-syscall state kept across restarts (a sleep's deadline, …); cleared when the syscall completes.
-  restart: unknown = null;
+  restart: Restart | null = null;
   // How an interrupted syscall resumes (ERESTARTSYS, ERESTARTNOHAND, …).
   restartCode = 512;
   timedOut = false;
@@ -182,7 +183,8 @@ export class Task implements Waiter {
   wake(): void { this.k.wakeTask(this); }
 
   // Parks the task on queues (and an optional deadline in ns on the
-  // monotonic clock); the syscall returns BLOCK and is retried when woken.
+  // monotonic clock); the syscall returns BLOCK and is retried when woken
+  // (blocking.ts: sleepOn() parks and unwinds in one step).
   sleepOn(queues: WaitQueue[], deadline?: number): void {
     for (const q of queues) { q.add(this); this.waits.push(q); }
     if (deadline !== undefined) {

@@ -6,7 +6,8 @@ import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGKILL, SIG_DFL, SIG_IGN, ILL_ILLOPC
 import { OutOfMemory } from "../mm/phys.js";
 import { SIGBUS_ADRERR } from "../mm/mm.js";
 import { ERESTARTSYS } from "../abi/errno.js";
-import { dispatchSyscall, BLOCK, NORETURN } from "../syscalls/table.js";
+import { dispatchSyscall } from "../syscalls/table.js";
+import { BLOCK, NORETURN } from "./blocking.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
 import { TASK_RUNNING, type Task, type SigInfo } from "./task.js";
 import type { Kernel } from "./kernel.js";

@@ -1,7 +1,7 @@
 // Process creation and reaping: clone, clone3, wait4, waitid, pidfds.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM } from "../abi/errno.js";
+import { EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
 import {
   clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0,
   CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_VM, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NS_FLAGS,
@@ -13,7 +13,9 @@ import {
 import { rusage } from "../abi/resource.js";
 import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SI_USER, SI_TKILL } from "../abi/signal.js";
 import { O_CLOEXEC, O_NONBLOCK } from "../abi/fcntl.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
 import { pidfdFile, pidfdTarget } from "../kernel/pidfd.js";
@@ -24,19 +26,17 @@ import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
 
 function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
-  const waiting = t.restart as { vforkChild: Task } | null;
-  if (waiting?.vforkChild) {
-    if (waiting.vforkChild.vforkReleased) return waiting.vforkChild.tid;
-    t.sleepOn([vforkWaitQueue(waiting.vforkChild)]);
-    return BLOCK;
+  const waiting = restartOf(t, "vfork");
+  if (waiting) {
+    if (waiting.child.vforkReleased) return waiting.child.tid;
+    return sleepOn(t, [vforkWaitQueue(waiting.child)]);
   }
   const child = copyProcess(t, a);
   if ((a.flags & BigInt(CLONE_VFORK)) !== 0n) {
-    t.restart = { vforkChild: child };
-    t.restartCode = 513; // ERESTARTNOINTR: a signal never cuts a vfork short
+    t.restart = { kind: "vfork", child };
+    t.restartCode = ERESTARTNOINTR; // a signal never cuts a vfork short
     if (child.vforkReleased) return child.tid;
-    t.sleepOn([vforkWaitQueue(child)]);
-    return BLOCK;
+    return sleepOn(t, [vforkWaitQueue(child)]);
   }
   return child.tid;
 }
@@ -108,7 +108,8 @@ function writeRusage(t: Task, va: number, g: ThreadGroup | null): void {
   um(t).write(va, b);
 }
 
-function doWait(t: Task, which: number, id: number, options: number): Report | null | "block" {
+// A child to report, null (WNOHANG), or the task sleeps until a child changes.
+function doWait(t: Task, which: number, id: number, options: number): Report | null {
   const list = candidates(t, which, id, options);
   if (!list.length) kerr(ECHILD);
   for (const c of list) {
@@ -116,8 +117,7 @@ function doWait(t: Task, which: number, id: number, options: number): Report | n
     if (r) return r;
   }
   if (options & WNOHANG) return null;
-  t.sleepOn([t.tg.childWait]);
-  return "block";
+  return sleepOn(t, [t.tg.childWait]);
 }
 
 function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: number): number {
@@ -127,7 +127,6 @@ function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: nu
   else if (pid === 0) { which = P_PGID; id = t.tg.pgid; }
   else if (pid < -1) { which = P_PGID; id = -pid; }
   const r = doWait(t, which, id, options | WEXITED);
-  if (r === "block") return BLOCK;
   if (r === null) return 0;
   if (statusVa) um(t).setI32(statusVa, r.status);
   writeRusage(t, ruVa, r.kind === "exit" ? r.tg : null);
@@ -156,7 +155,6 @@ function waitid(t: Task, idtype: number, id: number, infoVa: number, options: nu
     default: kerr(EINVAL);
   }
   const r = doWait(t, which, id, options);
-  if (r === "block") return BLOCK;
   if (infoVa) {
     const b = new Uint8Array(128);
     if (r) {

@@ -13,15 +13,18 @@ import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ } from "../abi/signal.js";
 const O_PATH_FLAG = 0o10000000;
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
-import { defineSyscalls, BLOCK } from "./table.js";
-import { um, pathArg, blockingIo, ioctlContext } from "./util.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn, isSleeping } from "../kernel/blocking.js";
+import { waitForIo } from "../fs/iowait.js";
+import { restartOf } from "../kernel/restart.js";
+import { um, pathArg, ioctlContext } from "./util.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { TASK_SIZE } from "../mm/mm.js";
 import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "./sys_fsextra.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
-import { makePipe, PipeInode, FifoBlock } from "../fs/pipe.js";
+import { makePipe, PipeInode } from "../fs/pipe.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir, isReg } from "../fs/inode.js";
@@ -46,7 +49,7 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   const total = Math.min(buf.length, MAX_RW_COUNT);
   if (total === 0) return 0;
   const chunk = new Uint8Array(Math.min(total, IO_CHUNK));
-  return blockingIo(t, f, () => {
+  return waitForIo(t, f, () => {
     let done = 0;
     while (done < total) {
       const want = buf.accessible(done, Math.min(chunk.length, total - done), true);
@@ -88,8 +91,7 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
     }
   }
   if (f.ops.sink) { if (total > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY); return total; }
-  const progress = t.restart as { written: number } | null;
-  let done = progress?.written ?? 0;
+  let done = restartOf(t, "write")?.written ?? 0;
   const finish = (): number => {
     if (done > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY);
     return done;
@@ -103,14 +105,12 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
     const at = pos === null ? f.pos : pos + done;
     let n: number;
     try {
-      n = f.ops.write!(f, data, at);
+      n = waitForIo(t, f, () => f.ops.write!(f, data, at), {
+        park: () => { t.restart = { kind: "write", written: done }; t.partialResult = done || null; },
+      });
     } catch (e) {
+      if (isSleeping(e)) throw e;
       if (e instanceof KernelError && e.errno === EPIPE) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
-      if (e instanceof KernelError && e.errno === EAGAIN) {
-        if (done > 0 && f.nonblock) return finish();
-        const wq = !f.nonblock ? f.ops.waitQueue?.(f) : null;
-        if (wq) { t.restart = { written: done }; t.partialResult = done || null; t.sleepOn([wq]); return BLOCK; }
-      }
       if (done > 0) return finish();
       throw e;
     }
@@ -266,8 +266,7 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
   if (!ofd && wouldDeadlock(t.k, owner, blocker.owner)) kerr(EDEADLK);
   noteWaiting(t.k, owner, blocker.owner);
   t.onRestartDrop = () => noteWaiting(t.k, owner, null);
-  t.sleepOn([lockWaitQueue(f.inode)]);
-  return BLOCK;
+  return sleepOn(t, [lockWaitQueue(f.inode)]);
 }
 
 function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
@@ -303,13 +302,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
 
 defineSyscalls({
   openat: (t, dirfd, path, flags, mode) => {
-    let f: File;
-    try {
-      f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
-    } catch (e) {
-      if (e instanceof FifoBlock) return BLOCK; // waiting for the FIFO's other end
-      throw e;
-    }
+    const f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
     try { return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { f.put(); throw e; }
   },
   close: (t, fd) => { t.files.close(fd | 0); return 0; },
@@ -380,7 +373,6 @@ defineSyscalls({
     if (f.flags & 0o10000000) kerr(EBADF); // O_PATH
     if (flockTry(f.inode, f, kind === LOCK_EX)) return 0;
     if (op & LOCK_NB) kerr(EWOULDBLOCK);
-    t.sleepOn([lockWaitQueue(f.inode)]);
-    return BLOCK;
+    return sleepOn(t, [lockWaitQueue(f.inode)]);
   },
 });

@@ -10,12 +10,14 @@ import {
 } from "../abi/fcntl.js";
 import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX, CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC, SPLICE_F_NONBLOCK, SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT } from "../abi/mount.js";
 import { MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC, MFD_HUGE_MASK, MFD_HUGE_SHIFT } from "../abi/misc.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { waitForIo } from "../fs/iowait.js";
 import { sizeArg } from "./args.js";
 import { um, pathArg } from "./util.js";
 import { openAt, resolveAt, requireNotReadOnly } from "../fs/vfs.js";
 import { File, inodeFileOps, type FdTable } from "../fs/file.js";
-import { FifoBlock, PipeInode } from "../fs/pipe.js";
+import { PipeInode } from "../fs/pipe.js";
 import { TmpFile, TmpSuperBlock } from "../fs/tmpfs.js";
 import { isDir, isReg, type Inode } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
@@ -40,16 +42,10 @@ function openat2(t: Task, dirfd: number, pathVa: number, howVa: number, size: nu
   const r = Number(resolve);
   if ((r & RESOLVE_BENEATH) && (r & RESOLVE_IN_ROOT)) kerr(EINVAL);
   if (r & RESOLVE_CACHED) kerr(EAGAIN); // Ghost never has the lookup "cached" in the RESOLVE_CACHED sense
-  let file: File;
-  try {
-    file = openAt(t, dirfd, pathArg(t, pathVa), f, Number(mode), {
-      noXdev: (r & RESOLVE_NO_XDEV) !== 0, noMagic: (r & RESOLVE_NO_MAGICLINKS) !== 0,
-      noSymlinks: (r & RESOLVE_NO_SYMLINKS) !== 0, beneath: (r & RESOLVE_BENEATH) !== 0, inRoot: (r & RESOLVE_IN_ROOT) !== 0,
-    });
-  } catch (e) {
-    if (e instanceof FifoBlock) return BLOCK;
-    throw e;
-  }
+  const file = openAt(t, dirfd, pathArg(t, pathVa), f, Number(mode), {
+    noXdev: (r & RESOLVE_NO_XDEV) !== 0, noMagic: (r & RESOLVE_NO_MAGICLINKS) !== 0,
+    noSymlinks: (r & RESOLVE_NO_SYMLINKS) !== 0, beneath: (r & RESOLVE_BENEATH) !== 0, inRoot: (r & RESOLVE_IN_ROOT) !== 0,
+  });
   return t.files.alloc(file, (f & O_CLOEXEC) !== 0, nofile(t));
 }
 
@@ -205,13 +201,10 @@ function transfer(t: Task, inF: File, inPos: number | null, outF: File, outPos: 
     const want = buf.subarray(0, Math.min(buf.length, len - done));
     let n: number;
     try {
-      n = inF.ops.read(inF, want, inPos ?? inF.pos);
+      // Only the first read waits: after that, what moved so far is the result.
+      n = waitForIo(t, inF, () => inF.ops.read!(inF, want, inPos ?? inF.pos), { nonblock: done > 0 || nonblock || inF.nonblock });
     } catch (e) {
       if (done > 0) break;
-      if (e instanceof KernelError && e.errno === EAGAIN && !nonblock && !inF.nonblock) {
-        const q = inF.ops.waitQueue?.(inF);
-        if (q) { t.sleepOn([q]); return { n: -1, inPos, outPos }; }
-      }
       throw e;
     }
     if (n <= 0) break;
@@ -257,7 +250,6 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
   if ((inOff !== null && inOff < 0) || (outOff !== null && outOff < 0)) kerr(EINVAL);
   if (len === 0) return 0;
   const r = transfer(t, inF, inOff, outF, outOff, len, (flags & SPLICE_F_NONBLOCK) !== 0);
-  if (r.n < 0) return BLOCK;
   if (inOffVa && r.inPos !== null) um(t).setU64(inOffVa, r.inPos);
   if (outOffVa && r.outPos !== null && kind !== "sendfile") um(t).setU64(outOffVa, r.outPos);
   return r.n;
@@ -293,8 +285,7 @@ defineSyscalls({
     if (n.length === 0) {
       if (inF.inode.pipe.writers === 0) return 0;
       if (flags & SPLICE_F_NONBLOCK || inF.nonblock) kerr(EAGAIN);
-      t.sleepOn([inF.inode.pipe.rwait]);
-      return BLOCK;
+      return sleepOn(t, [inF.inode.pipe.rwait]);
     }
     return outF.ops.write!(outF, n, 0);
   }, "implemented", ""],

@@ -10,22 +10,21 @@ import {
   FUTEX_OP_XOR, FUTEX_OP_OPARG_SHIFT, FUTEX_OP_CMP_EQ, FUTEX_OP_CMP_NE, FUTEX_OP_CMP_LT, FUTEX_OP_CMP_LE,
   FUTEX_OP_CMP_GT, FUTEX_OP_CMP_GE,
 } from "../abi/futex.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
 import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, type FutexWaiter } from "../kernel/futex.js";
 import { futexLockPi, futexUnlockPi } from "./sys_futex_pi.js";
 import type { Task } from "../kernel/task.js";
 
-interface WaitState { waiter: FutexWaiter; deadline: number | null }
-
 function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number, bitset: number, priv: boolean, absolute: boolean, realtime: boolean): number {
-  const st = t.restart as WaitState | null;
+  const st = restartOf(t, "futex");
   if (st) {
     if (st.waiter.woken) return 0;
     if (st.deadline !== null && t.k.clock.monotonic() >= st.deadline) { futexDequeue(t.k, st.waiter); return -ETIMEDOUT; }
-    t.sleepOn([], st.deadline ?? undefined);
-    return BLOCK;
+    return sleepOn(t, [], st.deadline ?? undefined);
   }
   if (uaddr % 4) kerr(EINVAL);
   if (bitset === 0) kerr(EINVAL);
@@ -41,11 +40,10 @@ function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number, bitse
   const key = futexKeyFor(t.mm, uaddr, priv);
   const waiter: FutexWaiter = { task: t, bitset: bitset >>> 0, key, woken: false };
   futexEnqueue(t.k, key, waiter);
-  t.restart = { waiter, deadline } satisfies WaitState;
+  t.restart = { kind: "futex", waiter, deadline };
   t.onRestartDrop = () => futexDequeue(t.k, waiter);
   t.restartCode = ERESTARTSYS;
-  t.sleepOn([], deadline ?? undefined);
-  return BLOCK;
+  return sleepOn(t, [], deadline ?? undefined);
 }
 
 function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, op: number, priv: boolean): number {

@@ -9,7 +9,8 @@
 import { kerr } from "../kernel/errors.js";
 import { EINVAL, EAGAIN, ETIMEDOUT, EDEADLK, ESRCH, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
 import { FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK } from "../abi/futex.js";
-import { BLOCK } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
 import { futexEnqueue, futexDequeue, futexKeyFor, futexTakeFirst, type FutexWaiter } from "../kernel/futex.js";
@@ -18,17 +19,15 @@ import type { Task } from "../kernel/task.js";
 // handed: the unlocker made the waiter the owner (a wake without it, as the
 // robust-list cleanup of a dead owner gives, means: try to take it again).
 interface PiWaiter extends FutexWaiter { handed?: boolean }
-interface PiWait { pi: PiWaiter; deadline: number | null }
 
 // LOCK_PI (timeout: absolute CLOCK_REALTIME) and LOCK_PI2 (absolute
 // CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME); trylock never sleeps.
 export function futexLockPi(t: Task, uaddr: number, timeoutVa: number, priv: boolean, realtime: boolean, trylock: boolean): number {
-  const st = t.restart as PiWait | null;
+  const st = restartOf(t, "futex_pi");
   if (st && st.pi.woken && st.pi.handed) return 0;
   if (st && !st.pi.woken) {
     if (st.deadline !== null && t.k.clock.monotonic() >= st.deadline) { futexDequeue(t.k, st.pi); return -ETIMEDOUT; }
-    t.sleepOn([], st.deadline ?? undefined);
-    return BLOCK;
+    return sleepOn(t, [], st.deadline ?? undefined);
   }
   if (uaddr % 4) kerr(EINVAL);
   const m = um(t);
@@ -53,11 +52,10 @@ export function futexLockPi(t: Task, uaddr: number, timeoutVa: number, priv: boo
   const key = futexKeyFor(t.mm, uaddr, priv);
   const pi: PiWaiter = { task: t, bitset: 0xffffffff, key, woken: false };
   futexEnqueue(t.k, key, pi);
-  t.restart = { pi, deadline } satisfies PiWait;
+  t.restart = { kind: "futex_pi", pi, deadline };
   t.onRestartDrop = () => futexDequeue(t.k, pi);
   t.restartCode = ERESTARTNOINTR; // a signal never ends a PI lock wait
-  t.sleepOn([], deadline ?? undefined);
-  return BLOCK;
+  return sleepOn(t, [], deadline ?? undefined);
 }
 
 export function futexUnlockPi(t: Task, uaddr: number, priv: boolean): number {

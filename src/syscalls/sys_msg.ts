@@ -15,7 +15,9 @@ import {
   MSGMNI, MSGMAX, MSGMNB, MSGSSZ, MSGPOOL, MSGTQL, MSGMAP, MSGSEG,
   ipc64_perm, msgbuf, MSGBUF_MTEXT, msqid64_ds, msginfo,
 } from "../abi/ipc.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
@@ -40,10 +42,6 @@ interface MsgQueue extends IpcObject {
 
 // A parked msgsnd/msgrcv remembers its queue, so that its retry after
 // IPC_RMID fails with EIDRM rather than the EINVAL of an unknown id.
-class MsgWait {
-  constructor(readonly q: MsgQueue) {}
-}
-
 class MsgSpace extends IpcIds<MsgQueue> {
   constructor(k: Kernel) { super(k, MSGMNI); }
 
@@ -79,16 +77,15 @@ sysvipcListings.set("msg", {
 
 // The retry of a parked msgsnd/msgrcv whose queue went meanwhile.
 function checkRemovedWhileParked(t: Task): void {
-  if (t.restart instanceof MsgWait && t.restart.q.removed) kerr(EIDRM);
+  if (restartOf(t, "msgq")?.queue.removed) kerr(EIDRM);
 }
 
 // Parks on one of the queue's wait queues; signals end the wait with EINTR
 // after a handler and restart it otherwise, as Linux's ERESTARTNOHAND.
 function park(t: Task, q: MsgQueue, wq: WaitQueue): number {
-  t.restart = new MsgWait(q);
+  t.restart = { kind: "msgq", queue: q };
   t.restartCode = ERESTARTNOHAND;
-  t.sleepOn([wq]);
-  return BLOCK;
+  return sleepOn(t, [wq]);
 }
 
 function msgget(t: Task, key: number, flags: number): number {

@@ -10,7 +10,9 @@ import {
 } from "../abi/time.js";
 import { SFD_CLOEXEC, SFD_NONBLOCK } from "../abi/misc.js";
 import { SIGKILL, SIGSTOP, sigmask } from "../abi/signal.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf, type RestartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec, writeTimespec } from "./sys_time.js";
 import { pollFile, fileWaitQueue } from "../fs/poll.js";
@@ -25,13 +27,13 @@ import type { Task } from "../kernel/task.js";
 
 function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
-interface WaitState { deadline: number | null }
+type WaitState = RestartOf<"deadline">;
 
 // The deadline of a wait, kept across restarts; null means forever.
 function deadlineOf(t: Task, tmoVa: number): WaitState {
-  let st = t.restart as WaitState | null;
+  let st = restartOf(t, "deadline");
   if (!st) {
-    st = { deadline: tmoVa ? t.k.clock.monotonic() + readTimespec(t, tmoVa) : null };
+    st = { kind: "deadline", deadline: tmoVa ? t.k.clock.monotonic() + readTimespec(t, tmoVa) : null };
     t.restart = st;
   }
   return st;
@@ -48,8 +50,7 @@ function withSigmask(t: Task, maskVa: number, size: number): void {
 }
 
 function park(t: Task, queues: WaitQueue[], st: WaitState): number {
-  t.sleepOn(queues, st.deadline ?? undefined);
-  return BLOCK;
+  return sleepOn(t, queues, st.deadline ?? undefined);
 }
 
 function timedOut(t: Task, st: WaitState): boolean { return st.deadline !== null && t.k.clock.monotonic() >= st.deadline; }
@@ -142,8 +143,8 @@ function epollOf(t: Task, fd: number): EpollInode {
 function epollWait(t: Task, epfd: number, evVa: number, max: number, deadlineNs: number | null | undefined, maskVa: number, size: number): number {
   if (max <= 0 || max > 0x7fffffff / 16) kerr(EINVAL);
   const ep = epollOf(t, epfd);
-  let st = t.restart as WaitState | null;
-  if (!st) { st = { deadline: deadlineNs === undefined ? null : deadlineNs }; t.restart = st; }
+  let st = restartOf(t, "deadline");
+  if (!st) { st = { kind: "deadline", deadline: deadlineNs === undefined ? null : deadlineNs }; t.restart = st; }
   withSigmask(t, maskVa, size);
   const got = ep.harvest(max);
   if (got.length || timedOut(t, st)) {
@@ -204,13 +205,13 @@ defineSyscalls({
     return 0;
   },
   epoll_pwait: (t, epfd, ev, max, timeout, mask, size) => {
-    const st = t.restart as WaitState | null;
+    const st = restartOf(t, "deadline");
     const ms = timeout | 0;
     const deadline = st ? st.deadline : ms < 0 ? undefined : t.k.clock.monotonic() + ms * 1e6;
     return epollWait(t, epfd | 0, ev, max | 0, deadline, mask, size);
   },
   epoll_pwait2: (t, epfd, ev, max, tmoVa, mask, size) => {
-    const st = t.restart as WaitState | null;
+    const st = restartOf(t, "deadline");
     const deadline = st ? st.deadline : tmoVa ? t.k.clock.monotonic() + readTimespec(t, tmoVa) : undefined;
     return epollWait(t, epfd | 0, ev, max | 0, deadline, mask, size);
   },

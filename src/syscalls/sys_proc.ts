@@ -3,7 +3,8 @@
 import { kerr } from "../kernel/errors.js";
 import { EFAULT, E2BIG } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
-import { defineSyscalls, NORETURN } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { NORETURN } from "../kernel/blocking.js";
 import { um, pathArg } from "./util.js";
 import { execve } from "../kernel/exec.js";
 import { startPath } from "../fs/vfs.js";

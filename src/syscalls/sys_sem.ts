@@ -14,7 +14,9 @@ import {
 } from "../abi/ipc.js";
 import { timespec } from "../abi/time.js";
 import { WaitQueue } from "../kernel/wait.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -90,8 +92,6 @@ function semget(t: Task, key: number, nsems: number, flags: number): number {
 }
 
 // The state a semop that sleeps keeps across its retries: its deadline.
-interface SemopWait { semid: number; deadline: number | null }
-
 function semop(t: Task, semid: number, sopsVa: number, nsops: number, timeoutVa: number): number {
   const sp = space(t.k);
   if (nsops < 1 || semid < 0) kerr(EINVAL);
@@ -100,7 +100,7 @@ function semop(t: Task, semid: number, sopsVa: number, nsops: number, timeoutVa:
   const ops = Array.from({ length: nsops }, (_, i) => ({
     num: sembuf.get(dv, i * sembuf.size, "sem_num"), op: sembuf.get(dv, i * sembuf.size, "sem_op"), flg: sembuf.get(dv, i * sembuf.size, "sem_flg"),
   }));
-  const prev = t.restart as SemopWait | null;
+  const prev = restartOf(t, "semop");
   let s: SemSet;
   try { s = sp.find(semid); } catch (e) {
     if (prev) kerr(EIDRM); // removed while we slept
@@ -134,11 +134,10 @@ function semop(t: Task, semid: number, sopsVa: number, nsops: number, timeoutVa:
     if (blocker.nowait) kerr(EAGAIN);
     if (deadline !== null && t.k.clock.monotonic() >= deadline) kerr(EAGAIN);
     s.waiting.set(t, { num: blocker.num, zero: blocker.zero });
-    t.restart = { semid, deadline } satisfies SemopWait;
+    t.restart = { kind: "semop", semid, deadline };
     t.onRestartDrop = () => { s.waiting.delete(t); };
     t.restartCode = EINTR;
-    t.sleepOn([s.wq], deadline ?? undefined);
-    return BLOCK;
+    return sleepOn(t, [s.wq], deadline ?? undefined);
   }
   // Every operation goes through: apply them, with their undo entries.
   for (const o of ops) {

@@ -8,7 +8,9 @@ import {
   SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, MINSIGSTKSZ, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction,
 } from "../abi/signal.js";
 import { REG_SP } from "../arch/riscv64/layout.js";
-import { defineSyscalls, NORETURN, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { NORETURN, sleepOn } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
 import { readTimespec } from "./sys_time.js";
 import { um } from "./util.js";
 import { sendSignal, sigreturn, UNBLOCKABLE, dequeueFrom, writeSiginfo } from "../kernel/signal.js";
@@ -167,16 +169,15 @@ defineSyscalls({
   },
   rt_sigsuspend: (t, maskVa, size) => {
     sigsetSize(size);
-    if (t.restart === null) {
+    if (restartOf(t, "sigsuspend") === null) {
       const mask = um(t).big64(maskVa) & ~UNBLOCKABLE;
-      t.restart = { suspended: true };
+      t.restart = { kind: "sigsuspend" };
       t.savedSigmask = t.sigmask;
       t.sigmask = mask;
       // If the task leaves without a handler running (killed), nothing is left to restore.
     }
     t.restartCode = ERESTARTNOHAND;
-    t.sleepOn([]);
-    return BLOCK;
+    return sleepOn(t, []);
   },
   rt_sigtimedwait: (t, setVa, infoVa, tsVa, size) => {
     sigsetSize(size);
@@ -187,9 +188,9 @@ defineSyscalls({
       if (infoVa) { const b = new Uint8Array(128); writeSiginfo(new DataView(b.buffer), 0, info); um(t).write(infoVa, b); }
       return info.signo;
     }
-    let st = t.restart as { deadline: number | null } | null;
+    let st = restartOf(t, "deadline");
     if (!st) {
-      st = { deadline: tsVa ? t.k.clock.monotonic() + readTimespec(t, tsVa) : null };
+      st = { kind: "deadline", deadline: tsVa ? t.k.clock.monotonic() + readTimespec(t, tsVa) : null };
       t.restart = st;
       t.onRestartDrop = () => { t.sigwaitSet = 0n; };
     }
@@ -198,8 +199,7 @@ defineSyscalls({
     // As Linux's do_sigtimedwait: a handled signal ends the wait with EINTR,
     // never a restart, whatever SA_RESTART says.
     t.restartCode = EINTR;
-    t.sleepOn([], st.deadline ?? undefined);
-    return BLOCK;
+    return sleepOn(t, [], st.deadline ?? undefined);
   },
   rt_tgsigqueueinfo: (t, tgid, tid, sig, infoVa) => {
     if ((tgid | 0) <= 0 || (tid | 0) <= 0) kerr(EINVAL);

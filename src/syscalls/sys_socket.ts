@@ -17,7 +17,10 @@ import {
 import { AT_FDCWD } from "../abi/fcntl.js";
 import { EDOM, EINTR } from "../abi/errno.js";
 import { SIGPIPE } from "../abi/signal.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { isSleeping } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
+import { waitForIo } from "../fs/iowait.js";
 import { um } from "./util.js";
 import { intLen, sizeArg, ssizeArg, userRange } from "./args.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
@@ -129,14 +132,12 @@ const UNNAMED = new Uint8Array([AF_UNIX, 0]);
 function accept(t: Task, fd: number, addrVa: number, lenVa: number, flags: number): number {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
   const { f, s } = sockOf(t, fd);
-  let server: UnixSocket;
-  try { server = s.accept(); } catch (e) {
-    // accept waits as long as SO_RCVTIMEO allows, as Linux's.
-    const prev = t.restart as { deadline: number | null } | null;
-    const until = e instanceof KernelError && e.errno === EAGAIN && !f.nonblock ? waitUntil(t, s.rcvtimeo, prev) : false;
-    if (until !== false) { t.restart = { deadline: until }; t.sleepOn([s.wq], until ?? undefined); return BLOCK; }
-    throw e;
-  }
+  // accept waits as long as SO_RCVTIMEO allows, as Linux's.
+  const server = waitForIo(t, f, () => s.accept(), {
+    queues: () => [s.wq],
+    until: () => waitUntil(t, s.rcvtimeo, restartOf(t, "deadline")),
+    park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+  });
   const nf = socketFile(server, (flags & SOCK_NONBLOCK) !== 0);
   putAddr(t, addrVa, lenVa, server.peer?.addr ?? UNNAMED);
   return install(t, nf, (flags & SOCK_CLOEXEC) !== 0);
@@ -151,10 +152,7 @@ function connect(t: Task, fd: number, va: number, len: number): number {
   }
   if (s.state === "connected") kerr(EISCONN);
   const target = lookupAddr(t, a);
-  try { s.connectTo(target, peerCredOf(t)); } catch (e) {
-    if (e instanceof KernelError && e.errno === EAGAIN && !f.nonblock) { t.sleepOn([target.wq]); return BLOCK; }
-    throw e;
-  }
+  waitForIo(t, f, () => s.connectTo(target, peerCredOf(t)), { queues: () => [target.wq] });
   return 0;
 }
 
@@ -189,8 +187,6 @@ function readControl(t: Task, va: number, len: number): { fds: File[] | null; cr
   return out;
 }
 
-interface SendProgress { sent: number; deadline: number | null }
-
 // A blocking socket call that would wait: false when it must not (a zero
 // timeout, or its SO_*TIMEO deadline passed), else the deadline to sleep to
 // (null: none), fixed at the first wait of this call.
@@ -217,25 +213,23 @@ function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number
   let fds = ctrl.fds;
   const cred = ctrl.cred ?? credOf(t);
   const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
-  const progress = t.restart as SendProgress | null;
+  const progress = restartOf(t, "send");
   let done = progress?.sent ?? 0;
   if (done > 0) { fds?.forEach((x) => x.put()); fds = null; } // they went with the first part
   try {
     for (;;) {
       let n: number;
       try {
-        n = s.send(data.subarray(done), fds, target, cred);
+        n = waitForIo(t, f, () => s.send(data.subarray(done), fds, target, cred), {
+          nonblock,
+          queues: () => (s.blockedOn && s.blockedOn !== s ? [s.wq, s.blockedOn.wq] : [s.wq]),
+          until: () => waitUntil(t, s.sndtimeo, progress),
+          park: (deadline) => { t.restart = { kind: "send", sent: done, deadline }; t.partialResult = done || null; },
+        });
         fds = null;
       } catch (e) {
         if (!(e instanceof KernelError)) throw e;
         if (e.errno === EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
-        const until = e.errno === EAGAIN && !nonblock ? waitUntil(t, s.sndtimeo, progress) : false;
-        if (until !== false) {
-          t.restart = { sent: done, deadline: until } satisfies SendProgress;
-          t.partialResult = done || null;
-          t.sleepOn(s.blockedOn && s.blockedOn !== s ? [s.wq, s.blockedOn.wq] : [s.wq], until ?? undefined);
-          return BLOCK;
-        }
         if (done > 0) return done;
         throw e;
       }
@@ -287,29 +281,28 @@ function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
 }
 
 interface RecvOut { ret: number; res: RecvResult; msgFlags: number }
-interface RecvProgress { got: number; deadline: number | null }
-
-// Receives into iov; null when the task now sleeps (the syscall is retried,
-// and MSG_WAITALL goes on from the bytes it already has).
-function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvOut | null {
+// Receives into iov. When it must wait the task sleeps (the syscall is
+// retried, and MSG_WAITALL goes on from the bytes it already has).
+function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvOut {
   const total = iov.reduce((n, v) => n + v.len, 0);
   const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
   const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
-  const progress = t.restart as RecvProgress | null;
+  const progress = restartOf(t, "recv");
   let got = progress?.got ?? 0;
   let first: RecvResult | null = null;
   for (;;) {
     // No socket queues more than RECV_MAX bytes: a larger buffer would only be allocated, not filled.
     const buf = new Uint8Array(Math.min(total - got, RECV_MAX));
     let res: RecvResult;
-    try { res = s.recv(buf, flags); } catch (e) {
-      const until = e instanceof KernelError && e.errno === EAGAIN && !nonblock ? waitUntil(t, s.rcvtimeo, progress) : false;
-      if (until !== false) {
-        t.restart = { got, deadline: until } satisfies RecvProgress;
-        t.partialResult = got || null;
-        t.sleepOn([s.wq], until ?? undefined);
-        return null;
-      }
+    try {
+      res = waitForIo(t, f, () => s.recv(buf, flags), {
+        nonblock,
+        queues: () => [s.wq],
+        until: () => waitUntil(t, s.rcvtimeo, progress),
+        park: (deadline) => { t.restart = { kind: "recv", got, deadline }; t.partialResult = got || null; },
+      });
+    } catch (e) {
+      if (isSleeping(e)) throw e;
       if (got > 0) break;
       throw e;
     }
@@ -453,7 +446,6 @@ function recvmsg(t: Task, fd: number, va: number, flags: number): number {
   const { f, s } = sockOf(t, fd);
   const msg = readMsg(t, va);
   const out = recv(t, f, s, msg.iov, flags);
-  if (!out) return BLOCK;
   const ctl = putControl(t, s, out.res, msg.control, msg.controllen, flags);
   if (msg.name) {
     const a = out.res.from ?? new Uint8Array(0);
@@ -468,17 +460,15 @@ function recvmsg(t: Task, fd: number, va: number, flags: number): number {
 // sendmmsg/recvmmsg: one sendmsg/recvmsg per mmsghdr, msg_len set for each.
 // A call that sleeps partway keeps how many went (and the one in progress's
 // own state) across its retries; a signal then ends it with that count.
-interface MmsgProgress { mmsg: number; deadline: number | null; inner: unknown }
-
 function mmsgStart(t: Task): { done: number; deadline: number | null } {
-  const p = t.restart as MmsgProgress | null;
-  t.restart = (p?.inner ?? null) as typeof t.restart;
-  return { done: p?.mmsg ?? 0, deadline: p?.deadline ?? null };
+  const p = restartOf(t, "mmsg");
+  t.restart = p?.inner ?? null;
+  return { done: p?.done ?? 0, deadline: p?.deadline ?? null };
 }
-function mmsgPark(t: Task, done: number, deadline: number | null): number {
-  t.restart = { mmsg: done, deadline, inner: t.restart } satisfies MmsgProgress as unknown as typeof t.restart;
+// The message in progress went to sleep: keep its state inside the call's.
+function mmsgPark(t: Task, done: number, deadline: number | null): void {
+  t.restart = { kind: "mmsg", done, deadline, inner: t.restart };
   t.partialResult = done || null;
-  return BLOCK;
 }
 
 function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number): number {
@@ -492,10 +482,10 @@ function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number)
       const msg = readMsg(t, va);
       r = send(t, fd, gather(t, msg.iov), flags, msg.name, msg.namelen, msg.control, msg.controllen);
     } catch (e) {
+      if (isSleeping(e)) { mmsgPark(t, done, null); throw e; }
       if (done > 0 && e instanceof KernelError) return done; // what went is reported; the error is lost, as Linux
       throw e;
     }
-    if (r === BLOCK) return mmsgPark(t, done, null);
     um(t).setU32(va + mmsghdr.offsetOf("msg_len"), r);
     t.restart = null;
   }
@@ -519,10 +509,10 @@ function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number,
     const f = done > 0 && (flags & MSG_WAITFORONE) ? flags | MSG_DONTWAIT : flags;
     let r: number;
     try { r = recvmsg(t, fd, va, f & ~MSG_WAITFORONE); } catch (e) {
+      if (isSleeping(e)) { mmsgPark(t, done, deadline); throw e; }
       if (done > 0 && e instanceof KernelError) return done;
       throw e;
     }
-    if (r === BLOCK) return mmsgPark(t, done, deadline);
     um(t).setU32(va + mmsghdr.offsetOf("msg_len"), r);
     t.restart = null;
     if (deadline !== null && t.k.clock.monotonic() >= deadline) return done + 1;
@@ -577,7 +567,6 @@ defineSyscalls({
   recvfrom: [(t, fd, buf, len, flags, from, fromLenVa) => {
     const { f, s } = sockOf(t, fd);
     const out = recv(t, f, s, [{ base: buf, len: Math.min(intLen(len), MAX_RW) }], flags | 0);
-    if (!out) return BLOCK;
     if (out.res.fds) out.res.fds.forEach((x) => x.put());
     if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
     return out.ret;

@@ -10,7 +10,8 @@ import {
   SYSLOG_ACTION_CLEAR, SYSLOG_ACTION_CONSOLE_OFF, SYSLOG_ACTION_CONSOLE_ON, SYSLOG_ACTION_CONSOLE_LEVEL,
   SYSLOG_ACTION_SIZE_UNREAD, SYSLOG_ACTION_SIZE_BUFFER, LOG_BUF_LEN,
 } from "../abi/syslog.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
 import { um } from "./util.js";
 import type { Task } from "../kernel/task.js";
 
@@ -35,8 +36,7 @@ function syslog(t: Task, type: number, va: number, len: number): number {
       const { text, next } = log.text(log.readSeq, len);
       if (text === "") {
         if (log.readSeq < log.end) { log.readSeq = next; return 0; } // the next record alone exceeds len
-        t.sleepOn([log.wq]);
-        return BLOCK;
+        return sleepOn(t, [log.wq]);
       }
       const n = copyOut(t, va, text);
       log.readSeq = next;

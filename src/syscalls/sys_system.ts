@@ -10,7 +10,8 @@ import {
   LINUX_REBOOT_CMD_RESTART, LINUX_REBOOT_CMD_HALT, LINUX_REBOOT_CMD_CAD_ON, LINUX_REBOOT_CMD_CAD_OFF,
   LINUX_REBOOT_CMD_POWER_OFF, LINUX_REBOOT_CMD_RESTART2,
 } from "../abi/misc.js";
-import { defineSyscalls, NORETURN } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { NORETURN } from "../kernel/blocking.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KernelLocal } from "../kernel/local.js";

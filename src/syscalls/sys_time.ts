@@ -10,7 +10,9 @@ import {
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM,
   TIMER_ABSTIME, timespec, timeval, timezone, CPUCLOCK_PERTHREAD_MASK, CPUCLOCK_CLOCK_MASK, CPUCLOCK_SCHED,
 } from "../abi/time.js";
-import { defineSyscalls, BLOCK } from "./table.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { restartOf, type RestartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { TICK_NSEC } from "../kernel/time/clock.js";
 import type { ClockBaseId } from "../kernel/time/timers.js";
@@ -91,7 +93,7 @@ export function readTimespec(t: Task, va: number, allowNegative = false): number
 
 // A parked sleep: which clock base its hrtimer is on, and when it expires
 // in that clock's time.
-interface SleepState { base: ClockBaseId; expires: number }
+type SleepState = RestartOf<"nanosleep">;
 
 function baseNow(t: Task, base: ClockBaseId): number {
   const c = t.k.clock;
@@ -104,22 +106,21 @@ function sleepUntil(t: Task, st: SleepState, remVa: number): number {
   t.restart = st;
   t.restartCode = remVa ? ERESTART_RESTARTBLOCK : ERESTARTNOHAND;
   if (remVa) t.pendingRemaining = { va: remVa, deadline: st.expires };
-  t.sleepOn([]);
   t.wakeTimer = t.k.timers.addHr(st.base, st.expires, () => { t.timedOut = true; t.wake(); });
-  return BLOCK;
+  return sleepOn(t, []);
 }
 
 function nanosleep(t: Task, clock: number, flags: number, reqVa: number, remVa: number): number {
-  let st = t.restart as SleepState | null;
+  let st = restartOf(t, "nanosleep");
   if (st === null) {
     const req = readTimespec(t, reqVa);
     if (flags & TIMER_ABSTIME) {
       // Absolute: on the clock's own base (a relative sleep always counts monotonic time).
       const base: ClockBaseId = clock === CLOCK_REALTIME ? "realtime" : clock === CLOCK_TAI ? "tai" : clock === CLOCK_BOOTTIME ? "boottime" : "monotonic";
-      st = { base, expires: req };
+      st = { kind: "nanosleep", base, expires: req };
       remVa = 0;
     } else {
-      st = { base: "monotonic", expires: t.k.clock.monotonic() + req };
+      st = { kind: "nanosleep", base: "monotonic", expires: t.k.clock.monotonic() + req };
     }
   }
   return sleepUntil(t, st, remVa);

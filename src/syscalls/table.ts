@@ -6,15 +6,12 @@
 import { SYSCALL_NAMES, NR_SYSCALLS } from "../abi/syscalls.js";
 import { ENOSYS, EFAULT } from "../abi/errno.js";
 import { KernelError } from "../kernel/errors.js";
+import { BLOCK, NORETURN, isSleeping } from "../kernel/blocking.js";
 import { OutOfMemory } from "../mm/phys.js";
 import { REG_A0 } from "../arch/riscv64/layout.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 
-// A handler's sentinels: the task now sleeps and will retry the syscall; or
-// the handler already set every register (execve, rt_sigreturn, exit).
-export const BLOCK = -(2 ** 52);
-export const NORETURN = -(2 ** 52) - 1;
 
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number;
 export type Status = "implemented" | "partial" | "enosys";
@@ -60,7 +57,8 @@ export function dispatchSyscall(k: Kernel, t: Task, nr: number): number {
     try {
       r = e.handler(t, h.reg(REG_A0), h.reg(REG_A0 + 1), h.reg(REG_A0 + 2), h.reg(REG_A0 + 3), h.reg(REG_A0 + 4), h.reg(REG_A0 + 5));
     } catch (err) {
-      if (err instanceof KernelError) r = -err.errno;
+      if (isSleeping(err)) r = BLOCK; // parked where its condition was tested (blocking.ts)
+      else if (err instanceof KernelError) r = -err.errno;
       else if (err instanceof OutOfMemory) { r = -12; }
       else {
         // An oops: a bug in the kernel while serving this task. Log it, kill the task, carry on.

@@ -19,7 +19,8 @@ import {
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { SIGTTIN, SIGTTOU, SIGWINCH } from "../../abi/signal.js";
 import { WaitQueue } from "../../kernel/wait.js";
-import { BLOCK } from "../../syscalls/table.js";
+import { sleepOn } from "../../kernel/blocking.js";
+import { restartOf } from "../../kernel/restart.js";
 import type { File, FileOps, IoctlContext } from "../../fs/file.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Task } from "../../kernel/task.js";
@@ -251,9 +252,9 @@ export class Tty implements LdiscPort, CttyLike {
   // When this read began (kept across the retries of one syscall).
   private readStart(t: Task | null, now: number): number {
     if (!t) return now;
-    const st = t.restart as { ttyReadStart?: number } | null;
-    if (st && st.ttyReadStart !== undefined) return st.ttyReadStart;
-    if (st === null) t.restart = { ttyReadStart: now };
+    const st = restartOf(t, "tty_read");
+    if (st) return st.start;
+    if (t.restart === null) t.restart = { kind: "tty_read", start: now };
     return now;
   }
 
@@ -289,10 +290,8 @@ export class Tty implements LdiscPort, CttyLike {
 
   // A job-control check for ioctls that change the terminal: the caller
   // waits for its SIGTTOU (and the ioctl runs again after it continues).
-  private changeCheck(t: Task | null): boolean {
-    if (!this.background(t, SIGTTOU)) return false;
-    t!.sleepOn([this.wq]);
-    return true;
+  private changeCheck(t: Task | null): void {
+    if (this.background(t, SIGTTOU)) sleepOn(t!, [this.wq]);
   }
 
   setTermios(next: Termios): void {
@@ -319,7 +318,7 @@ export class Tty implements LdiscPort, CttyLike {
         const two = cmd === TCSETS2 || cmd === TCSETSW2 || cmd === TCSETSF2;
         const old = cmd === TCSETA || cmd === TCSETAW || cmd === TCSETAF;
         const raw = ctx.copyIn(arg, two ? termios2.size : old ? termio.size : termiosStruct.size);
-        if (this.changeCheck(t)) return BLOCK;
+        this.changeCheck(t);
         const next = two ? Termios.decode2(raw, this.termios) : old ? Termios.decodeTermio(raw, this.termios) : Termios.decode(raw, this.termios);
         // Output drains at once here (TCSADRAIN); TCSAFLUSH also drops pending input.
         if (cmd === TCSETSF || cmd === TCSETSF2 || cmd === TCSETAF) { this.ldisc.flushInput(); this.pendingIn = []; this.pendingBytes = 0; this.driver.inputDrained?.(); }
@@ -347,9 +346,7 @@ export class Tty implements LdiscPort, CttyLike {
         putI32(ctx, arg, this.pgrp);
         return 0;
       case TIOCSPGRP: {
-        let blocked = false;
-        try { blocked = this.changeCheck(t); } catch (e) { if ((e as { errno?: number }).errno === EIO) kerr(ENOTTY); throw e; }
-        if (blocked) return BLOCK;
+        try { this.changeCheck(t); } catch (e) { if ((e as { errno?: number }).errno === EIO) kerr(ENOTTY); throw e; }
         if (!t || !isCtty || this.sid !== t.tg.sid) kerr(ENOTTY);
         const pgid = i32(ctx, arg);
         if (pgid < 0) kerr(EINVAL);
@@ -367,7 +364,7 @@ export class Tty implements LdiscPort, CttyLike {
       case FIONREAD: putI32(ctx, arg, this.ldisc.inq()); return 0;
       case TIOCOUTQ: putI32(ctx, arg, 0); return 0;
       case TCFLSH: {
-        if (this.changeCheck(t)) return BLOCK;
+        this.changeCheck(t);
         switch (arg) {
           case TCIFLUSH: this.flushIn(); return 0;
           case TCOFLUSH: this.driver.flushOutput(); return 0;
@@ -376,7 +373,7 @@ export class Tty implements LdiscPort, CttyLike {
         }
       }
       case TCXONC: {
-        if (this.changeCheck(t)) return BLOCK;
+        this.changeCheck(t);
         switch (arg) {
           case TCOOFF: this.ldisc.stop(true); return 0;
           case TCOON: this.ldisc.start(true); return 0;
@@ -397,7 +394,7 @@ export class Tty implements LdiscPort, CttyLike {
       case TIOCGETD: putI32(ctx, arg, N_TTY); return 0;
       case TIOCSETD: if (i32(ctx, arg) !== N_TTY) kerr(EINVAL); return 0;
       case TCSBRK: case TCSBRKP:
-        if (this.changeCheck(t)) return BLOCK;
+        this.changeCheck(t);
         return 0;
       case TIOCSBRK: case TIOCCBRK: return 0;
       case TIOCGSOFTCAR: putI32(ctx, arg, this.termios.cflag & CLOCAL ? 1 : 0); return 0;
