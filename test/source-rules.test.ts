@@ -49,3 +49,15 @@ test("no per-kernel state outside the Kernel object", () => {
   assert.deepEqual(offenders(/\bMath\.random\s*\(/), [], "randomness comes from the kernel's source (k.random)");
   assert.deepEqual(offenders(/^\s*export\s+let\b/), [], "an exported mutable binding is process-wide state");
 });
+
+// Finding 2: ABI facts live in src/abi/ under Linux's names. Outside it, no
+// errno, rlimit or flag is written as a bare number.
+test("no bare ABI numbers outside src/abi", () => {
+  const outsideAbi = (rel: string) => rel.startsWith("abi/");
+  assert.deepEqual(offenders(/\bkerr\(\s*\d/, outsideAbi), [], "kerr takes an errno by name (abi/errno.ts)");
+  assert.deepEqual(offenders(/\brlimits\[\s*\d/, outsideAbi), [], "a resource limit by name (abi/resource.ts) through rlimit()");
+  // Octal literals of five digits and more are file types and open flags (a
+  // permission mask like 0o7777 is four digits).
+  assert.deepEqual(offenders(/\b0o[0-7]{5,}\b/, outsideAbi), [], "file types and flags by name (abi/fcntl.ts)");
+  assert.deepEqual(offenders(/\bcode:\s*0x[0-9a-f]+/i, outsideAbi), [], "si_code by name (abi/signal.ts)");
+});

@@ -4,7 +4,7 @@
 import { kerr } from "../kernel/errors.js";
 import { ENXIO, ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
 import { RNDGETENTCNT, RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL, RNDRESEEDCRNG } from "../abi/ioctl.js";
-import { S_IFCHR, S_IFMT, type Inode } from "../fs/inode.js";
+import { S_IFCHR, S_IFMT, type Inode, S_IFIFO } from "../fs/inode.js";
 import type { File, FileOps, IoctlContext } from "../fs/file.js";
 import { runningKernel } from "../kernel/running.js";
 import { hostRandom } from "../kernel/random.js";
@@ -32,7 +32,7 @@ export function openDevice(inode: Inode, f: File): FileOps | null {
     if (!open) kerr(ENXIO);
     return open(inode, f);
   }
-  if (type === 0o010000 && fifoOpen) return fifoOpen(inode, f);
+  if (type === S_IFIFO && fifoOpen) return fifoOpen(inode, f);
   return kerr(ENXIO);
 }
 

@@ -11,7 +11,7 @@ import {
   INIT_C_CC, INIT_C_IFLAG, INIT_C_OFLAG, INIT_C_CFLAG, INIT_C_LFLAG,
 } from "../abi/ioctl.js";
 import { POLLIN, POLLOUT, POLLHUP } from "../abi/poll.js";
-import { Inode, SuperBlock, S_IFCHR, S_IFIFO, S_IFREG } from "../fs/inode.js";
+import { Inode, SuperBlock, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG } from "../fs/inode.js";
 import type { File, FileOps } from "../fs/file.js";
 import { WaitQueue } from "../kernel/wait.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -110,14 +110,14 @@ export class HostStdioInode extends Inode {
   }
 
   override get size(): number {
-    if ((this.mode & 0o170000) === S_IFREG) { try { return fs.fstatSync(this.hostFd).size; } catch { return 0; } }
+    if ((this.mode & S_IFMT) === S_IFREG) { try { return fs.fstatSync(this.hostFd).size; } catch { return 0; } }
     return 0;
   }
 
   private input(): HostReader { return (this.reader ??= new HostReader(this.hostFd, this.k)); }
 
   override openOps(_f: File): FileOps {
-    const isFile = (this.mode & 0o170000) === S_IFREG;
+    const isFile = (this.mode & S_IFMT) === S_IFREG;
     const self = this;
     // A host file behind stdio is read and written at the host fd's own
     // offset (shared with whoever else holds it), so Ghost does not seek it.

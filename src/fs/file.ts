@@ -9,9 +9,10 @@ import { fsnotify, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from "./notify.js";
 import type { Path } from "./dentry.js";
 import { isDir, type Inode } from "./inode.js";
 
-import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH } from "../abi/fcntl.js";
-// Status flags F_SETFL may change (as Linux: O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME).
-export const SETFL_MASK = O_APPEND | O_NONBLOCK | 0o20000 | 0o40000 | 0o1000000;
+import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH, SETFL_MASK as LINUX_SETFL_MASK, FASYNC } from "../abi/fcntl.js";
+// Status flags F_SETFL stores: Linux's SETFL_MASK, and FASYNC (which Linux
+// records through the file's fasync operation; Ghost keeps the bit alone).
+export const SETFL_MASK = LINUX_SETFL_MASK | FASYNC;
 
 export interface IoctlContext {
   copyIn(va: number, len: number): Uint8Array;

@@ -3,7 +3,7 @@
 // children also reach watches on the directory, with the child's name.
 
 import { kerr } from "../kernel/errors.js";
-import { EAGAIN, EINVAL } from "../abi/errno.js";
+import { EAGAIN, EINVAL, ENOTTY } from "../abi/errno.js";
 import {
   IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE,
   IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR, IN_ONESHOT, IN_EXCL_UNLINK, IN_NONBLOCK,
@@ -13,6 +13,7 @@ import { WaitQueue } from "../kernel/wait.js";
 import { Inode, SuperBlock, isDir } from "./inode.js";
 import { File } from "./file.js";
 import type { Path } from "./dentry.js";
+import { FIONREAD } from "../abi/ioctl.js";
 
 const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 export const INOTIFY_MAX_EVENTS = 16384; // /proc/sys/fs/inotify/max_queued_events
@@ -136,7 +137,7 @@ export function inotifyFile(flags: number): File {
     poll: () => (inode.events.length ? POLLIN | POLLRDNORM : 0),
     waitQueue: () => inode.wq,
     ioctl: (_f, cmd, arg, ctx) => {
-      if (cmd !== 0x541b) kerr(25);
+      if (cmd !== FIONREAD) kerr(ENOTTY);
       let n = 0;
       for (const e of inode.events) n += 16 + (e.name ? Math.ceil((Buffer.byteLength(e.name) + 1) / 16) * 16 : 0);
       const b = new Uint8Array(4);

@@ -6,7 +6,7 @@
 // did not fit.
 
 import { kerr } from "../kernel/errors.js";
-import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL } from "../abi/errno.js";
+import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL, ENOTTY } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
@@ -175,7 +175,7 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
     poll: () => p.poll(readEnd, writeEnd),
     waitQueue: () => (readEnd && !writeEnd ? p.rwait : writeEnd && !readEnd ? p.wwait : p.rwait),
     ioctl: (_f, cmd, arg, ctx) => {
-      if (cmd !== FIONREAD) kerr(25); // ENOTTY
+      if (cmd !== FIONREAD) kerr(ENOTTY);
       const b = new Uint8Array(4);
       new DataView(b.buffer).setInt32(0, p.available, true);
       ctx.copyOut(arg, b);

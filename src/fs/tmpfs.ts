@@ -4,7 +4,7 @@
 import { kerr } from "../kernel/errors.js";
 import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP } from "../abi/errno.js";
 import {
-  Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
+  Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
 } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { openDevice } from "../drivers/chrdev.js";
@@ -50,7 +50,7 @@ abstract class TmpInode extends Inode {
     if (!ns) kerr(EOPNOTSUPP);
     if (name.length === ns.length) kerr(EINVAL);
     // user.* attributes exist on regular files and directories only (as Linux).
-    if (ns === "user." && (this.mode & 0o170000) !== 0o100000 && (this.mode & 0o170000) !== 0o040000) kerr(EPERM);
+    if (ns === "user." && (this.mode & S_IFMT) !== S_IFREG && (this.mode & S_IFMT) !== S_IFDIR) kerr(EPERM);
     if ((flags & 2) && !have) kerr(ENODATA); // XATTR_REPLACE
     if ((flags & 1) && have) kerr(EEXIST); // XATTR_CREATE
     (this.xattrs ??= new Map()).set(name, value.slice());
@@ -230,7 +230,7 @@ export class TmpDir extends TmpInode {
     return d;
   }
   override mknod(name: string, mode: number, rdev: number, cred: Cred): Inode {
-    if ((mode & 0o170000) === S_IFREG || (mode & 0o170000) === 0) return this.create(name, mode, cred);
+    if ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0) return this.create(name, mode, cred);
     return this.add(name, new TmpSpecial(this.sb, mode, rdev, cred));
   }
   override symlink(name: string, target: string, cred: Cred): Inode {

@@ -12,7 +12,7 @@
 
 import { KernelError } from "./errors.js";
 import { EM_RISCV, ET_CORE, PT_LOAD, PT_NOTE, NT_PRSTATUS, NT_PRFPREG, NT_PRPSINFO, NT_AUXV, NT_SIGINFO, NT_FILE } from "../abi/elf.js";
-import { X_REGS, F_REGS, PC, FCSR } from "../arch/riscv64/layout.js";
+import { RegisterFile } from "../arch/riscv64/regs.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { UserMemory } from "../mm/uaccess.js";
@@ -23,6 +23,8 @@ import { isReg } from "../fs/inode.js";
 import type { Kernel } from "./kernel.js";
 import { KernelLocal } from "./local.js";
 import type { Task, ThreadGroup } from "./task.js";
+import { RLIMIT_CORE } from "../abi/resource.js";
+import { rlimit } from "../kernel/task.js";
 
 const PRSTATUS_SIZE = 376; // struct elf_prstatus on riscv64
 const PRPSINFO_SIZE = 136; // struct elf_prpsinfo
@@ -60,9 +62,9 @@ function coreName(k: Kernel, tg: ThreadGroup, t: Task, sig: number): string {
   return name;
 }
 
-// A thread's saved registers: [x0..x31][f0..f31][pc][fcsr].
-function regsOf(k: Kernel, t: Task): Uint8Array {
-  return k.current === t ? k.hart.u8.slice(X_REGS, X_REGS + 528) : t.regs.slice();
+// A copy of a thread's registers (the hart's, if it is the one running).
+function regsOf(k: Kernel, t: Task): RegisterFile {
+  return (k.current === t ? k.hart.liveRegs() : new RegisterFile(t.regs)).copy();
 }
 
 class Notes {
@@ -107,8 +109,8 @@ function prstatus(k: Kernel, t: Task, sig: number): Uint8Array {
   timeval(dv, 96, tg.childStime);
   // pr_reg: pc, then x1..x31
   const r = regsOf(k, t);
-  b.set(r.subarray(PC - X_REGS, PC - X_REGS + 8), 112);
-  b.set(r.subarray(8, 256), 120);
+  b.set(r.pcBytes, 112);
+  b.set(r.gprBytes, 112 + r.pcBytes.length);
   dv.setInt32(368, 1, true); // pr_fpvalid
   return b;
 }
@@ -116,8 +118,8 @@ function prstatus(k: Kernel, t: Task, sig: number): Uint8Array {
 function fpregs(k: Kernel, t: Task): Uint8Array {
   const r = regsOf(k, t);
   const b = new Uint8Array(FPREGS_SIZE);
-  b.set(r.subarray(F_REGS - X_REGS, F_REGS - X_REGS + 256), 0);
-  b.set(r.subarray(FCSR - X_REGS, FCSR - X_REGS + 4), 256);
+  b.set(r.fprBytes, 0);
+  new DataView(b.buffer).setUint32(r.fprBytes.length, r.fcsr, true);
   return b;
 }
 
@@ -157,7 +159,7 @@ export function writeCore(k: Kernel, tg: ThreadGroup, sig: number, info: { code:
   const threads = [...tg.threads];
   const t = k.current && k.current.tg === tg ? k.current : threads[0];
   if (!t) return false;
-  const limit = tg.rlimits[4][0] < 0 ? Infinity : tg.rlimits[4][0];
+  const limit = rlimit(tg, RLIMIT_CORE) < 0 ? Infinity : rlimit(tg, RLIMIT_CORE);
   const s = coreSettings(k);
   if (s.pattern.startsWith("|") || s.pattern === "") return false;
   const mm = t.mm;

@@ -8,7 +8,8 @@ import { ET_DYN, PT_LOAD, PT_PHDR, PF_R, PF_W, PF_X } from "../abi/elf.js";
 import * as AT from "../abi/auxv.js";
 import { HWCAP_RV64GC } from "../abi/auxv.js";
 import { SIG_DFL, SIG_IGN } from "../abi/signal.js";
-import { X_REGS, F_REGS, PC, FCSR, REG_SP } from "../arch/riscv64/layout.js";
+import { REG_SP } from "../arch/riscv64/layout.js";
+import { RegisterFile } from "../arch/riscv64/regs.js";
 import { AddressSpace, STACK_TOP, pageDown, pageUp } from "../mm/mm.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
 import { UserMemory } from "../mm/uaccess.js";
@@ -19,6 +20,9 @@ import { MAY_EXEC, permission, Walker } from "../fs/namei.js";
 import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "../fs/dentry.js";
 import type { RandomSource } from "./random.js";
 import type { Task } from "./task.js";
+import { RLIMIT_STACK } from "../abi/resource.js";
+import { rlimit } from "../kernel/task.js";
+import { S_ISUID, S_ISGID, S_IXGRP } from "../abi/fcntl.js";
 
 export const ELF_ET_DYN_BASE = 0x2aaaaaa000;
 const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
@@ -209,15 +213,16 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       base = li.bias;
     }
     mm.brkStart = mm.brk = pageUp(main.end);
-    mm.stackLimit = Math.max(t.tg.rlimits[3][0] < 0 ? 8 << 20 : t.tg.rlimits[3][0], INITIAL_STACK);
+    const stack = rlimit(t.tg, RLIMIT_STACK);
+    mm.stackLimit = Math.max(stack < 0 ? 8 << 20 : stack, INITIAL_STACK);
     mm.mmap(STACK_TOP - INITIAL_STACK, INITIAL_STACK, PROT_READ | PROT_WRITE | (elf.execStack ? PROT_EXEC : 0),
       { fixed: true, growsDown: true, name: "[stack]" });
     mm.sigreturnTrampoline = mapTrampoline(mm);
     // Set-id bits give the program its file's owner (not on nosuid mounts or under no_new_privs).
     const c = { ...t.cred };
     if (!(file.p.mnt.flags & MNT_NOSUID) && !t.noNewPrivs) {
-      if (inode.mode & 0o4000) c.euid = inode.uid;
-      if ((inode.mode & 0o2010) === 0o2010) c.egid = inode.gid;
+      if (inode.mode & S_ISUID) c.euid = inode.uid;
+      if ((inode.mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP)) c.egid = inode.gid;
     }
     c.suid = c.euid; c.sgid = c.egid; c.fsuid = c.euid; c.fsgid = c.egid;
     // Without file capabilities: root (real or effective) gets them all, others none (Linux's root emulation).
@@ -260,13 +265,10 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     // itself, as Linux's kbasename(bprm->filename)); fd-based execs, the file's.
     const named = execfn !== "" && !/^\/dev\/fd\/\d+$/.test(execfn) ? execfn : file.name;
     t.comm = named.split("/").pop()!.slice(0, 15);
-    const regs = k.current === t ? k.hart.u8.subarray(X_REGS, X_REGS + 528) : t.regs;
-    regs.fill(0);
-    const dv = new DataView(regs.buffer, regs.byteOffset, regs.byteLength);
-    dv.setBigUint64(PC - X_REGS, BigInt(entry), true);
-    dv.setBigUint64(REG_SP * 8, BigInt(sp), true);
-    dv.setUint32(FCSR - X_REGS, 0, true);
-    void F_REGS;
+    const regs = k.current === t ? k.hart.liveRegs() : new RegisterFile(t.regs);
+    regs.clear();
+    regs.pc = entry;
+    regs.setX(REG_SP, sp);
   } catch (e) {
     // Past the point of no return the new image is the task's: never free it under it.
     if (t.mm !== mm) mm.destroy();

@@ -14,6 +14,8 @@ import { UserMemory } from "../mm/uaccess.js";
 import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
 import { WaitQueue } from "./wait.js";
 import { openPidfd } from "./pidfd.js";
+import { RLIMIT_NPROC } from "../abi/resource.js";
+import { rlimit } from "../kernel/task.js";
 
 export interface CloneArgs {
   flags: bigint;
@@ -58,7 +60,7 @@ export function copyProcess(t: Task, a: CloneArgs): Task {
   const k = t.k;
   const uid = t.cred.uid;
   if (!has(CLONE_THREAD)) {
-    const lim = t.tg.rlimits[6][0];
+    const lim = rlimit(t.tg, RLIMIT_NPROC);
     // Root is exempt, as in Linux (CAP_SYS_RESOURCE / CAP_SYS_ADMIN).
     if (lim >= 0 && uid !== 0 && processesOf(t, uid) >= lim) kerr(EAGAIN);
   }

@@ -8,12 +8,12 @@ import { Clock, type ClockMode } from "./time/clock.js";
 import { TimerQueue } from "./time/timers.js";
 import { Rq, type SchedPolicyName } from "./sched/core.js";
 import {
-  Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE,
+  Task, ThreadGroup, SigHand, rlimit, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE,
 } from "./task.js";
 import { handleTrap } from "./trap.js";
 import { processCpuTime } from "./time/posix-timers.js";
 import { deliverSignals, hasDeliverable, sendSignal } from "./signal.js";
-import { validSignal, SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU } from "../abi/signal.js";
+import { validSignal, SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU, SI_KERNEL } from "../abi/signal.js";
 import type { FsContext } from "../fs/namei.js";
 import type { FdTable } from "../fs/file.js";
 import type { AddressSpace } from "../mm/mm.js";
@@ -29,6 +29,7 @@ import { KernelLog } from "./printk.js";
 import { LOGLEVEL_ERR } from "../abi/syslog.js";
 import { UTS_RELEASE, UTS_VERSION } from "../syscalls/sys_info.js";
 import { coreSettings, writeCore } from "./coredump.js";
+import { RLIMIT_CPU, RLIMIT_CORE } from "../abi/resource.js";
 
 export interface KernelConfig {
   memoryBytes: number;
@@ -324,13 +325,13 @@ export class Kernel {
 
   private checkCpuTimers(t: Task): void {
     // RLIMIT_CPU: SIGXCPU at the soft limit and every second past it; SIGKILL at the hard limit.
-    const [soft, hard] = t.tg.rlimits[0];
+    const [soft, hard] = t.tg.rlimits[RLIMIT_CPU];
     if (soft >= 0 || hard >= 0) {
       const cpu = processCpuTime(t.tg) / 1e9;
       if (hard >= 0 && cpu >= hard) this.exitGroup(t.tg, SIGKILL, "signal");
       else if (soft >= 0 && cpu >= soft && cpu >= (t.tg.nextXcpu ?? soft)) {
         t.tg.nextXcpu = Math.floor(cpu) + 1;
-        sendSignal(t.tg, { signo: SIGXCPU, code: 0x80 }, false);
+        sendSignal(t.tg, { signo: SIGXCPU, code: SI_KERNEL }, false);
       }
     }
     const it = t.tg.itimers;
@@ -372,7 +373,7 @@ export class Kernel {
     if (tg.exiting) return;
     tg.exiting = true;
     // The core flag is reported when a dump was written: RLIMIT_CORE 0 (the default) means none.
-    const dumps = how === "core" && tg.rlimits[4][0] !== 0 && tg.dumpable !== 0 &&
+    const dumps = how === "core" && rlimit(tg, RLIMIT_CORE) !== 0 && tg.dumpable !== 0 &&
       writeCore(this, tg, sigOrCode, { code: info?.code ?? 0, addr: info?.addr ?? 0 });
     tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (dumps ? 0x80 : 0);
     for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);

@@ -6,6 +6,7 @@ import { Inode, SuperBlock } from "../fs/inode.js";
 import { O_RDWR, O_CLOEXEC } from "../abi/fcntl.js";
 import { POLLIN } from "../abi/poll.js";
 import type { Task, ThreadGroup } from "./task.js";
+import { nofile } from "../kernel/task.js";
 
 const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 
@@ -25,8 +26,7 @@ export function pidfdFile(tg: ThreadGroup, thread: boolean, flags: number): File
 }
 
 export function openPidfd(t: Task, tg: ThreadGroup, thread: boolean): number {
-  const l = t.tg.rlimits[7][0];
-  return t.files.alloc(pidfdFile(tg, thread, 0), true, l < 0 ? 1 << 20 : l);
+  return t.files.alloc(pidfdFile(tg, thread, 0), true, nofile(t));
 }
 
 export function pidfdTarget(f: File): ThreadGroup | null {

@@ -7,7 +7,8 @@ import {
   defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
 } from "../abi/signal.js";
 import { EINTR, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
-import { X_REGS, F_REGS, PC, FCSR, REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
+import { REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
+import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { KernelError } from "./errors.js";
 import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from "./task.js";
@@ -218,10 +219,11 @@ function setupFrame(t: Task, sig: number, info: SigInfo, flags: number, mask: bi
   t.savedSigmask = null;
   const mc = uc + ucontext.offsetOf("uc_mcontext");
   // sc_regs: pc, then x1..x31.
-  frame.set(hart.u8.subarray(PC, PC + 8), mc);
-  frame.set(hart.u8.subarray(X_REGS + 8, X_REGS + 256), mc + 8);
-  frame.set(hart.u8.subarray(F_REGS, F_REGS + 256), mc + sigcontext.offsetOf("sc_fpregs_d_f"));
-  sigcontext.set(fdv, mc, "sc_fpregs_d_fcsr", dv.getUint32(FCSR, true));
+  const regs = hart.liveRegs();
+  frame.set(regs.pcBytes, mc);
+  frame.set(regs.gprBytes, mc + regs.pcBytes.length);
+  frame.set(regs.fprBytes, mc + sigcontext.offsetOf("sc_fpregs_d_f"));
+  sigcontext.set(fdv, mc, "sc_fpregs_d_fcsr", regs.fcsr);
   try {
     new UserMemory(t.mm).write(sp, frame);
   } catch (e) {
@@ -250,11 +252,13 @@ export function sigreturn(t: Task): boolean {
   const fdv = new DataView(frame.buffer);
   const uc = rt_sigframe.offsetOf("uc");
   const mc = uc + ucontext.offsetOf("uc_mcontext");
-  hart.u8.set(frame.subarray(mc, mc + 8), PC);
-  hart.u8.set(frame.subarray(mc + 8, mc + 256), X_REGS + 8);
+  const regs = hart.liveRegs();
+  const pcLen = regs.pcBytes.length, gprLen = regs.gprBytes.length;
+  regs.pcBytes.set(frame.subarray(mc, mc + pcLen));
+  regs.gprBytes.set(frame.subarray(mc + pcLen, mc + pcLen + gprLen));
   const fo = mc + sigcontext.offsetOf("sc_fpregs_d_f");
-  hart.u8.set(frame.subarray(fo, fo + 256), F_REGS);
-  hart.dv.setUint32(FCSR, sigcontext.get(fdv, mc, "sc_fpregs_d_fcsr") & 0xff, true);
+  regs.fprBytes.set(frame.subarray(fo, fo + regs.fprBytes.length));
+  regs.fcsr = sigcontext.get(fdv, mc, "sc_fpregs_d_fcsr") & FCSR_MASK;
   t.sigmask = ucontext.getBig(fdv, uc, "uc_sigmask") & ~UNBLOCKABLE;
   const st = uc + ucontext.offsetOf("uc_stack");
   // restore_altstack: as sigaltstack would, ignoring errors.

@@ -11,6 +11,7 @@ import { WaitQueue, type Waiter } from "./wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
 import type { Restart } from "./restart.js";
+import { RLIMIT_NOFILE } from "../abi/resource.js";
 
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
@@ -43,6 +44,8 @@ export class SigPending {
 }
 
 export const RLIM_INFINITY = -1; // stored as -1: the all-ones u64 in the ABI
+// The most fds a table may hold when RLIMIT_NOFILE is unlimited (Linux's fs.nr_open default).
+export const NR_OPEN = 1 << 20;
 
 export const RLIMIT_DEFAULTS: [number, number][] = [
   [-1, -1], // CPU
@@ -199,4 +202,13 @@ export class Task implements Waiter {
     this.waits = [];
     if (this.wakeTimer) { this.wakeTimer.cancel(); this.wakeTimer = null; }
   }
+}
+
+// A resource's soft limit (Linux's rlimit()); RLIM_INFINITY is -1.
+export function rlimit(tg: ThreadGroup, resource: number): number { return tg.rlimits[resource][0]; }
+
+// RLIMIT_NOFILE as fd allocation uses it: one more than the highest fd allowed.
+export function nofile(t: Task): number {
+  const l = rlimit(t.tg, RLIMIT_NOFILE);
+  return l < 0 ? NR_OPEN : l;
 }

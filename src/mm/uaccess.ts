@@ -4,7 +4,7 @@
 
 import { RAM_BASE, ACC_R, ACC_W } from "../arch/riscv64/layout.js";
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EFAULT, ENAMETOOLONG } from "../abi/errno.js";
+import { EFAULT, ENAMETOOLONG, E2BIG } from "../abi/errno.js";
 import { i64Word, u64Word } from "../abi/word.js";
 import { PAGE_SIZE } from "./phys.js";
 import { PTE_R, PTE_V, PTE_W, ptePa } from "./pagetable.js";
@@ -105,7 +105,7 @@ export class UserMemory {
       for (let p = h; p < end; p++) {
         const c = this.u8[p];
         if (c === 0) return Uint8Array.from(bytes);
-        if (bytes.length >= max) kerr(7); // E2BIG
+        if (bytes.length >= max) kerr(E2BIG);
         bytes.push(c);
       }
       a += end - h;

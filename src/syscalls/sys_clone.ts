@@ -23,6 +23,7 @@ import { procPidTarget } from "../fs/procfs/pid.js";
 import { PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GROUP } from "../abi/misc.js";
 import { sendSignal, writeSiginfo } from "../kernel/signal.js";
 import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
+import { nofile } from "../kernel/task.js";
 
 function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
@@ -250,8 +251,7 @@ defineSyscalls({
     if (pid <= 0) kerr(EINVAL);
     const g = t.k.groups.get(pid);
     if (!g) kerr(ESRCH);
-    const l = t.tg.rlimits[7][0];
-    return t.files.alloc(pidfdFile(g, false, flags & O_NONBLOCK), true, l < 0 ? 1 << 20 : l);
+    return t.files.alloc(pidfdFile(g, false, flags & O_NONBLOCK), true, nofile(t));
   },
   pidfd_send_signal: (t, fd, sig, infoVa, flags) => pidfdSendSignal(t, fd | 0, sig | 0, infoVa, flags >>> 0),
 });

@@ -2,16 +2,15 @@
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG } from "../abi/errno.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG, ENXIO } from "../abi/errno.js";
 import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
-  MAX_RW_COUNT,
+  MAX_RW_COUNT, O_PATH, O_APPEND, O_DIRECT
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
-import { SIGPIPE, SIGXFSZ } from "../abi/signal.js";
-const O_PATH_FLAG = 0o10000000;
+import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { defineSyscalls } from "./table.js";
 import { sleepOn, isSleeping } from "../kernel/blocking.js";
@@ -30,9 +29,10 @@ import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir, isReg } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import type { Task } from "../kernel/task.js";
+import { nofile, rlimit } from "../kernel/task.js";
+import { RLIMIT_FSIZE } from "../abi/resource.js";
 
 
-function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
 function checkRead(f: File): void { if (!f.readable || !f.ops.read) kerr(EBADF); }
 function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF); }
@@ -82,11 +82,11 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
   checkWrite(f);
   let total = Math.min(buf.length, MAX_RW_COUNT);
   // RLIMIT_FSIZE: a regular file may not grow past the limit (SIGXFSZ, then EFBIG).
-  const fsize = t.tg.rlimits[1][0];
+  const fsize = rlimit(t.tg, RLIMIT_FSIZE);
   if (fsize >= 0 && isReg(f.inode.mode)) {
-    const at = f.flags & 0o2000 ? f.inode.size : pos ?? f.pos;
+    const at = f.flags & O_APPEND ? f.inode.size : pos ?? f.pos;
     if (at + total > fsize) {
-      if (at >= fsize) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
+      if (at >= fsize) { sendSignal(t, { signo: SIGXFSZ, code: SI_KERNEL }, true); kerr(EFBIG); }
       total = fsize - at;
     }
   }
@@ -114,7 +114,7 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
       if (done > 0) return finish();
       throw e;
     }
-    if (pos === null && !f.ops.stream) f.pos = (f.flags & 0o2000 ? f.inode.size - n : at) + n;
+    if (pos === null && !f.ops.stream) f.pos = (f.flags & O_APPEND ? f.inode.size - n : at) + n;
     done += n;
     if (done >= total || n === 0) return finish();
     // A short write: a file (disk full, a limit) or a non-blocking stream stops here;
@@ -167,8 +167,8 @@ export function lseek(f: File, off: number, whence: number): number {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = f.pos; break;
     case SEEK_END: base = f.inode.size; break;
-    case SEEK_DATA: if (off >= f.inode.size) kerr(6); return (f.pos = off);
-    case SEEK_HOLE: if (off >= f.inode.size) kerr(6); return (f.pos = f.inode.size);
+    case SEEK_DATA: if (off >= f.inode.size) kerr(ENXIO); return (f.pos = off);
+    case SEEK_HOLE: if (off >= f.inode.size) kerr(ENXIO); return (f.pos = f.inode.size);
     default: return kerr(EINVAL);
   }
   const n = base + off;
@@ -271,7 +271,7 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
 
 function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
   const f = t.files.getRaw(fd);
-  if ((f.flags & O_PATH_FLAG) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL) kerr(EBADF);
+  if ((f.flags & O_PATH) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL) kerr(EBADF);
   const e = t.files.entry(fd)!;
   switch (cmd) {
     case F_DUPFD: case F_DUPFD_CLOEXEC:
@@ -346,7 +346,7 @@ export { EFAULT };
 
 defineSyscalls({
   pipe2: (t, va, flags) => {
-    if (flags & ~(O_CLOEXEC | O_NONBLOCK | 0o40000 /* O_DIRECT: packet mode */)) kerr(EINVAL);
+    if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT /* packet mode */)) kerr(EINVAL);
     const [r, w] = makePipe(flags);
     r.inode.uid = t.cred.fsuid;
     r.inode.gid = t.cred.fsgid;
@@ -370,7 +370,7 @@ defineSyscalls({
     const kind = op & ~LOCK_NB;
     if (kind === LOCK_UN) { flockRelease(f.inode, f); return 0; }
     if (kind !== LOCK_SH && kind !== LOCK_EX) kerr(EINVAL);
-    if (f.flags & 0o10000000) kerr(EBADF); // O_PATH
+    if (f.flags & O_PATH) kerr(EBADF);
     if (flockTry(f.inode, f, kind === LOCK_EX)) return 0;
     if (op & LOCK_NB) kerr(EWOULDBLOCK);
     return sleepOn(t, [lockWaitQueue(f.inode)]);

@@ -2,7 +2,7 @@
 // link creation and removal.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, ENAMETOOLONG } from "../abi/errno.js";
+import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, ENAMETOOLONG, EROFS } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
 import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";
 import { defineSyscalls } from "./table.js";
@@ -60,7 +60,7 @@ function access(t: Task, dirfd: number, pathVa: number, mode: number, flags: num
   const c = t.cred;
   const cred = flags & AT_EACCESS ? c : { ...c, fsuid: c.uid, fsgid: c.gid };
   if (!permission(p.dentry.inode, mode, cred)) kerr(EACCES);
-  if ((mode & MAY_WRITE) && (p.mnt.flags & MNT_RDONLY || p.dentry.inode.sb.readOnly) && !isLnk(p.dentry.inode.mode)) kerr(30);
+  if ((mode & MAY_WRITE) && (p.mnt.flags & MNT_RDONLY || p.dentry.inode.sb.readOnly) && !isLnk(p.dentry.inode.mode)) kerr(EROFS);
   return 0;
 }
 

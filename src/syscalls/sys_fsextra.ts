@@ -2,11 +2,11 @@
 // close_range, and the in-kernel copies (sendfile, copy_file_range, splice, tee).
 
 import { kerr, KernelError } from "../kernel/errors.js";
-import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP, ENOTDIR, EACCES, EEXIST, EBUSY } from "../abi/errno.js";
+import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP, ENOTDIR, EACCES, EEXIST, EBUSY, EROFS, ENAMETOOLONG } from "../abi/errno.js";
 import {
   open_how, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT,
   RESOLVE_CACHED, VALID_RESOLVE_FLAGS, O_CLOEXEC, O_CREAT, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, O_RDWR,
-  F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE, F_SEAL_EXEC,
+  F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE, F_SEAL_EXEC, O_TMPFILE, O_LARGEFILE, O_APPEND
 } from "../abi/fcntl.js";
 import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX, CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC, SPLICE_F_NONBLOCK, SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT } from "../abi/mount.js";
 import { MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC, MFD_HUGE_MASK, MFD_HUGE_SHIFT } from "../abi/misc.js";
@@ -25,8 +25,8 @@ import { inotifyFile, InotifyInode } from "../fs/notify.js";
 import { IN_CLOEXEC, IN_NONBLOCK, IN_ALL_EVENTS, IN_MASK_ADD, IN_MASK_CREATE, IN_DONT_FOLLOW, IN_ONLYDIR, IN_ONESHOT, IN_EXCL_UNLINK } from "../abi/misc.js";
 import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
 import { PROT_WRITE } from "../mm/vma.js";
+import { nofile } from "../kernel/task.js";
 
-function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
 function openat2(t: Task, dirfd: number, pathVa: number, howVa: number, size: number): number {
   if (size < open_how.size || size > 4096) kerr(EINVAL);
@@ -38,7 +38,7 @@ function openat2(t: Task, dirfd: number, pathVa: number, howVa: number, size: nu
   if (resolve & ~BigInt(VALID_RESOLVE_FLAGS)) kerr(EINVAL);
   const f = Number(flags);
   if (mode & ~0o7777n) kerr(EINVAL);
-  if (mode && !(f & O_CREAT) && (f & 0o20200000) !== 0o20200000) kerr(EINVAL);
+  if (mode && !(f & O_CREAT) && (f & O_TMPFILE) !== O_TMPFILE) kerr(EINVAL);
   const r = Number(resolve);
   if ((r & RESOLVE_BENEATH) && (r & RESOLVE_IN_ROOT)) kerr(EINVAL);
   if (r & RESOLVE_CACHED) kerr(EAGAIN); // Ghost never has the lookup "cached" in the RESOLVE_CACHED sense
@@ -61,7 +61,7 @@ function xattrTarget(t: Task, kind: "path" | "lpath" | "fd", arg: number): { ino
 
 function xattrName(t: Task, va: number): string {
   let name: string;
-  try { name = um(t).readCString(va, 256); } catch (e) { if ((e as KernelError).errno === 36) kerr(ERANGE); throw e; }
+  try { name = um(t).readCString(va, 256); } catch (e) { if ((e as KernelError).errno === ENAMETOOLONG) kerr(ERANGE); throw e; }
   if (name.length === 0 || name.length > XATTR_NAME_MAX) kerr(ERANGE);
   return name;
 }
@@ -88,7 +88,7 @@ function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) kerr(EINVAL);
   if (size > XATTR_SIZE_MAX) kerr(E2BIG);
   const { inode, ro } = xattrTarget(t, kind, arg);
-  if (ro) kerr(30);
+  if (ro) kerr(EROFS);
   const name = xattrName(t, nameVa);
   if (name.startsWith("user.") && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
   if (name.startsWith("trusted.") && !sysAdmin(t)) kerr(EPERM);
@@ -109,7 +109,7 @@ function listxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, listVa: 
 
 function removexattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number): number {
   const { inode, ro } = xattrTarget(t, kind, arg);
-  if (ro) kerr(30);
+  if (ro) kerr(EROFS);
   if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid) kerr(EPERM);
   inode.removexattr(xattrName(t, nameVa));
   return 0;
@@ -139,11 +139,11 @@ function memfdCreate(t: Task, nameVa: number, flags: number): number {
   if (flags & ~(known | ((flags & MFD_HUGETLB) ? (MFD_HUGE_MASK << MFD_HUGE_SHIFT) >>> 0 : 0))) kerr(EINVAL);
   if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) kerr(EINVAL);
   let name: string;
-  try { name = um(t).readCString(nameVa, 249); } catch (e) { if ((e as KernelError).errno === 36) kerr(EINVAL); throw e; }
+  try { name = um(t).readCString(nameVa, 249); } catch (e) { if ((e as KernelError).errno === ENAMETOOLONG) kerr(EINVAL); throw e; }
   const inode = new MemfdInode(name);
   if (flags & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)) inode.seals = 0;
   if (flags & MFD_NOEXEC_SEAL) { inode.mode &= ~0o111; inode.seals |= F_SEAL_EXEC; }
-  const f = new File(null, inode, O_RDWR | 0o100000, inodeFileOps);
+  const f = new File(null, inode, O_RDWR | O_LARGEFILE, inodeFileOps);
   f.memfdName = `/memfd:${name} (deleted)`;
   return t.files.alloc(f, (flags & MFD_CLOEXEC) !== 0, nofile(t));
 }
@@ -210,7 +210,7 @@ function transfer(t: Task, inF: File, inPos: number | null, outF: File, outPos: 
     if (n <= 0) break;
     let w: number;
     try {
-      w = outF.ops.write(outF, want.subarray(0, n), outPos ?? (outF.flags & 0o2000 ? outF.inode.size : outF.pos));
+      w = outF.ops.write(outF, want.subarray(0, n), outPos ?? (outF.flags & O_APPEND ? outF.inode.size : outF.pos));
     } catch (e) {
       if (done > 0) break; // what moved so far is the result
       throw e;
@@ -231,7 +231,7 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
   if (kind === "copy") {
     if (flags) kerr(EINVAL);
     if (!isReg(inF.inode.mode) || !isReg(outF.inode.mode)) kerr(isDir(inF.inode.mode) || isDir(outF.inode.mode) ? EISDIR : EINVAL);
-    if (outF.flags & 0o2000) kerr(EBADF);
+    if (outF.flags & O_APPEND) kerr(EBADF);
   }
   if (kind === "splice") {
     if (flags & ~(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)) kerr(EINVAL);
@@ -240,7 +240,7 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
     if ((inPipe && inOffVa) || (outPipe && outOffVa)) kerr(ESPIPE);
   }
   if (kind === "sendfile" && inF.ops.stream && !(inF.inode instanceof PipeInode)) kerr(EINVAL);
-  if (kind === "sendfile" && (outF.flags & 0o2000)) kerr(EINVAL);
+  if (kind === "sendfile" && (outF.flags & O_APPEND)) kerr(EINVAL);
   if (kind === "copy" && inF.inode === outF.inode) {
     const ip = inOffVa ? um(t).i64(inOffVa) : inF.pos, op = outOffVa ? um(t).i64(outOffVa) : outF.pos;
     if (ip < op + len && op < ip + len) kerr(EINVAL);

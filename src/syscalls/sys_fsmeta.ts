@@ -11,7 +11,7 @@ import {
   AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT, UTIME_NOW, UTIME_OMIT,
 } from "../abi/fcntl.js";
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../abi/mount.js";
-import { SIGXFSZ } from "../abi/signal.js";
+import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
@@ -21,6 +21,8 @@ import { sendSignal } from "../kernel/signal.js";
 import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
 import type { Path } from "../fs/dentry.js";
 import type { Task } from "../kernel/task.js";
+import { rlimit } from "../kernel/task.js";
+import { RLIMIT_FSIZE } from "../abi/resource.js";
 
 function owner(t: Task, inode: Inode): void {
   if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid) kerr(EPERM);
@@ -30,8 +32,8 @@ function truncateInode(t: Task, inode: Inode, len: number): void {
   if (len < 0) kerr(EINVAL);
   if (isDir(inode.mode)) kerr(EISDIR);
   if (!isReg(inode.mode)) kerr(EINVAL);
-  const lim = t.tg.rlimits[1][0];
-  if (lim >= 0 && len > lim) { sendSignal(t, { signo: SIGXFSZ, code: 0x80 }, true); kerr(EFBIG); }
+  const lim = rlimit(t.tg, RLIMIT_FSIZE);
+  if (lim >= 0 && len > lim) { sendSignal(t, { signo: SIGXFSZ, code: SI_KERNEL }, true); kerr(EFBIG); }
   inode.pageCache?.writeBack(inode);
   inode.setSize(len);
   fsnotify(null, inode, IN_MODIFY);

@@ -1,7 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../kernel/errors.js";
-import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM } from "../abi/errno.js";
+import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP } from "../abi/errno.js";
 import { MemfdInode } from "./sys_fsextra.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
@@ -20,13 +20,15 @@ import { inodeSource } from "../kernel/exec.js";
 import type { Task } from "../kernel/task.js";
 import { isReg, isDir } from "../fs/inode.js";
 import { pathName } from "../fs/dentry.js";
+import { rlimit } from "../kernel/task.js";
+import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK } from "../abi/resource.js";
 
 const KNOWN_MAP = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | 0x800 | 0x1000 | 0x2000 | 0x4000 |
   MAP_POPULATE | 0x10000 | 0x20000 | 0x40000 | 0x80000 | MAP_FIXED_NOREPLACE | (0x3f << 26);
 
 // RLIMIT_AS: the address space may not grow past the soft limit.
 function checkAs(t: Task, grow: number): void {
-  const lim = t.tg.rlimits[9][0];
+  const lim = rlimit(t.tg, RLIMIT_AS);
   if (lim >= 0 && t.mm.totalVmPages * PAGE_SIZE + grow > lim) kerr(ENOMEM);
 }
 
@@ -34,7 +36,7 @@ defineSyscalls({
   brk: (t, addr) => {
     const grow = pageUp(addr) - pageUp(t.mm.brk);
     if (addr > t.mm.brk && grow > 0) {
-      const lim = t.tg.rlimits[9][0], data = t.tg.rlimits[2][0];
+      const lim = rlimit(t.tg, RLIMIT_AS), data = rlimit(t.tg, RLIMIT_DATA);
       if (lim >= 0 && t.mm.totalVmPages * PAGE_SIZE + grow > lim) return t.mm.brk;
       if (data >= 0 && addr - t.mm.brkStart > data) return t.mm.brk;
     }
@@ -44,7 +46,7 @@ defineSyscalls({
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
     const type = flags & MAP_TYPE;
     if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) kerr(EINVAL);
-    if (type === MAP_SHARED_VALIDATE && (flags & ~KNOWN_MAP)) kerr(95); // EOPNOTSUPP
+    if (type === MAP_SHARED_VALIDATE && (flags & ~KNOWN_MAP)) kerr(EOPNOTSUPP);
     if (len <= 0 || pageUp(len) > TASK_SIZE) kerr(len === 0 ? EINVAL : ENOMEM);
     if (off < 0 || off % PAGE_SIZE) kerr(EINVAL);
     const shared = type !== MAP_PRIVATE;
@@ -132,7 +134,7 @@ defineSyscalls({
 // and RLIMIT_MEMLOCK bounds it without CAP_IPC_LOCK, as Linux's do_mlock.
 const CAP_IPC_LOCK = 14n;
 function mayLock(t: Task, more: number): void {
-  const lim = t.tg.rlimits[8][0];
+  const lim = rlimit(t.tg, RLIMIT_MEMLOCK);
   const capable = (t.cred.capEff & (1n << CAP_IPC_LOCK)) !== 0n;
   if (lim === 0 && !capable) kerr(EPERM);
   if (!capable && lim >= 0 && t.mm.lockedBytes + more > lim) kerr(ENOMEM);

@@ -24,8 +24,8 @@ import { UNBLOCKABLE } from "../kernel/signal.js";
 import type { WaitQueue } from "../kernel/wait.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
+import { nofile } from "../kernel/task.js";
 
-function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 
 type WaitState = RestartOf<"deadline">;
 

@@ -11,10 +11,11 @@ import { PRIO_PROCESS, PRIO_PGRP, PRIO_USER } from "../abi/resource.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import {
-  SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR, SCHED_DEADLINE, SETPARAM_POLICY,
+  SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_FIFO, SCHED_RR, SCHED_DEADLINE,
   SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_KEEP_PARAMS, SCHED_FLAG_UTIL_CLAMP_MIN,
-  SCHED_FLAG_UTIL_CLAMP_MAX, SCHED_FLAG_ALL, type SchedAttr,
-} from "../kernel/sched/core.js";
+  SCHED_FLAG_UTIL_CLAMP_MAX, SCHED_FLAG_ALL,
+} from "../abi/sched.js";
+import { SETPARAM_POLICY, type SchedAttr } from "../kernel/sched/core.js";
 import type { Task } from "../kernel/task.js";
 
 const PAGE_SIZE = 4096;

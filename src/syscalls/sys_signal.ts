@@ -5,7 +5,7 @@ import { kerr } from "../kernel/errors.js";
 import { EINVAL, ESRCH, EPERM, EFAULT, ENOMEM, EAGAIN, EINTR, ERESTARTNOHAND, ERESTARTSYS } from "../abi/errno.js";
 import {
   sigaction as sigactionStruct, stack_t, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, SIG_IGN, SIG_DFL,
-  SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, MINSIGSTKSZ, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction,
+  SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, MINSIGSTKSZ, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction, SIGSEGV, SI_KERNEL
 } from "../abi/signal.js";
 import { REG_SP } from "../arch/riscv64/layout.js";
 import { defineSyscalls } from "./table.js";
@@ -156,7 +156,7 @@ defineSyscalls({
   rt_sigprocmask: (t, how, set, old, size) => sigprocmask(t, how | 0, set, old, size),
   sigaltstack: (t, ss, old) => sigaltstack(t, ss, old),
   rt_sigreturn: (t) => {
-    if (!sigreturn(t)) { sendSignal(t, { signo: 11, code: 0x80 }, true); }
+    if (!sigreturn(t)) { sendSignal(t, { signo: SIGSEGV, code: SI_KERNEL }, true); }
     return NORETURN;
   },
   rt_sigpending: (t, va, size) => {

@@ -31,6 +31,7 @@ import type { File } from "../fs/file.js";
 import { sendSignal } from "../kernel/signal.js";
 import { UnixSocket, SockInode, socketFile, lookupBound, unixNames, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
 import type { Task } from "../kernel/task.js";
+import { nofile } from "../kernel/task.js";
 
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
@@ -40,7 +41,6 @@ const RECV_MAX = 4 * WMEM_MAX;
 const MAX_RW = 0x7ffff000;
 const OVERFLOW_ID = 65534;
 
-function nofile(t: Task): number { const l = t.tg.rlimits[7][0]; return l < 0 ? 1 << 20 : l; }
 function credOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.uid, gid: t.cred.gid }; }
 function peerCredOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.euid, gid: t.cred.egid }; }
 

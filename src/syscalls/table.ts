@@ -4,13 +4,14 @@
 // result or -errno (thrown KernelErrors become -errno here).
 
 import { SYSCALL_NAMES, NR_SYSCALLS } from "../abi/syscalls.js";
-import { ENOSYS, EFAULT } from "../abi/errno.js";
+import { ENOSYS, EFAULT, ENOMEM } from "../abi/errno.js";
 import { KernelError } from "../kernel/errors.js";
 import { BLOCK, NORETURN, isSleeping } from "../kernel/blocking.js";
 import { OutOfMemory } from "../mm/phys.js";
 import { REG_A0 } from "../arch/riscv64/layout.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
+import { SIGSEGV } from "../abi/signal.js";
 
 
 export type Handler = (t: Task, a0: number, a1: number, a2: number, a3: number, a4: number, a5: number) => number;
@@ -59,12 +60,12 @@ export function dispatchSyscall(k: Kernel, t: Task, nr: number): number {
     } catch (err) {
       if (isSleeping(err)) r = BLOCK; // parked where its condition was tested (blocking.ts)
       else if (err instanceof KernelError) r = -err.errno;
-      else if (err instanceof OutOfMemory) { r = -12; }
+      else if (err instanceof OutOfMemory) { r = -ENOMEM; }
       else {
         // An oops: a bug in the kernel while serving this task. Log it, kill the task, carry on.
         process.stderr.write(`ghost: oops in ${e.name} (pid ${t.pid}): ${(err as Error)?.stack ?? err}\n`);
         k.log.log(1, `Oops: ${e.name} (pid ${t.pid}, ${t.comm}): ${(err as Error)?.message ?? err}`);
-        k.exitGroup(t.tg, 11, "signal");
+        k.exitGroup(t.tg, SIGSEGV, "signal");
         return NORETURN;
       }
     }

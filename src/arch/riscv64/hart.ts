@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import * as L from "./layout.js";
 import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
+import { RegisterFile } from "../../arch/riscv64/regs.js";
 
 interface HartExports extends JitHartExports {
   run(budget: number): number;
@@ -110,6 +111,9 @@ export class Hart {
   set pc(v: number) { this.dv.setBigUint64(L.PC, BigInt(v), true); }
 
   get instret(): bigint { return this.dv.getBigUint64(L.INSTRET, true); }
+
+  // The running task's registers, in place (regs.ts).
+  liveRegs(): RegisterFile { return new RegisterFile(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
 
   // Saves / restores the running task's architectural state.
   saveState(into: Uint8Array): void { into.set(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }

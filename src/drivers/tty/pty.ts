@@ -13,7 +13,7 @@ import {
 } from "../../abi/ioctl.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK } from "../../abi/fcntl.js";
-import { SIGHUP, SIGCONT } from "../../abi/signal.js";
+import { SIGHUP, SIGCONT, SI_KERNEL } from "../../abi/signal.js";
 import { WaitQueue } from "../../kernel/wait.js";
 import { File, type FileOps, type IoctlContext } from "../../fs/file.js";
 import { followMounts, type Path } from "../../fs/dentry.js";
@@ -23,6 +23,7 @@ import { sendSignal } from "../../kernel/signal.js";
 import { Tty, type TtyDriver } from "./tty.js";
 import { makedev } from "../chrdev.js";
 import { clearSessionCtty, signalPgrp } from "./jobctl.js";
+import { nofile } from "../../kernel/task.js";
 
 // How much slave output a master may leave unread before the slave's writers wait.
 export const PTY_OUTPUT_MAX = 65536;
@@ -199,9 +200,8 @@ export class PtyPair implements TtyDriver {
     // As Linux, the flags are not checked: the access mode, O_NONBLOCK and O_NOCTTY apply.
     const f = new File(path, this.inode, flags & (O_ACCMODE | O_NONBLOCK | O_NOCTTY), {});
     f.ops = this.openSlave(f);
-    const lim = t.tg.rlimits[7][0];
     try {
-      return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, lim < 0 ? 1 << 20 : lim);
+      return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t));
     } catch (e) { f.put(); throw e; }
   }
 
@@ -231,8 +231,8 @@ export class PtyPair implements TtyDriver {
     if (s.sid) {
       const leader = this.k.groups.get(s.sid);
       if (leader && !leader.zombie) {
-        sendSignal(leader, { signo: SIGHUP, code: 0x80 }, false);
-        sendSignal(leader, { signo: SIGCONT, code: 0x80 }, false);
+        sendSignal(leader, { signo: SIGHUP, code: SI_KERNEL }, false);
+        sendSignal(leader, { signo: SIGCONT, code: SI_KERNEL }, false);
       }
       clearSessionCtty(this.k, s.sid, s);
       s.sid = 0;

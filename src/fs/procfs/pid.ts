@@ -22,6 +22,9 @@ import { major, minor } from "../../drivers/chrdev.js";
 import { kerr } from "../../kernel/errors.js";
 import { ENOENT, ENAMETOOLONG } from "../../abi/errno.js";
 import { PATH_MAX } from "../namei.js";
+import { RLIMIT_SIGPENDING } from "../../abi/resource.js";
+import { rlimit } from "../../kernel/task.js";
+import { S_IFMT, S_IFIFO, O_CLOEXEC } from "../../abi/fcntl.js";
 
 const hex = (v: bigint | number, w = 16) => v.toString(16).padStart(w, "0");
 const kb = (pages: number) => `${String(pages * 4).padStart(8)} kB`;
@@ -55,7 +58,7 @@ export function fdTarget(f: File, root: Path): string {
   if (f.path) return dPath(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
-  if (host.hostFd !== undefined) return host.isTty ? "/dev/console" : (f.inode.mode & 0o170000) === 0o010000 ? `pipe:[${f.inode.ino}]` : `host:[fd${host.hostFd}]`;
+  if (host.hostFd !== undefined) return host.isTty ? "/dev/console" : (f.inode.mode & S_IFMT) === S_IFIFO ? `pipe:[${f.inode.ino}]` : `host:[fd${host.hostFd}]`;
   const fs = f.inode.sb.fsType;
   if (fs === "anon_inodefs") {
     const name = f.inode.constructor.name.replace(/Inode$/, "").toLowerCase().replace("pidfd", "pidfd").replace("epoll", "eventpoll");
@@ -144,7 +147,7 @@ function status(t: Task): string {
     `VmHWM:\t${kb(vm.rss)}`, `VmRSS:\t${kb(vm.rss)}`, `RssAnon:\t${kb(vm.rss)}`, `RssFile:\t${kb(0)}`, `RssShmem:\t${kb(0)}`,
     `VmData:\t${kb(vm.data)}`, `VmStk:\t${kb(vm.stack)}`, `VmExe:\t${kb(vm.exe)}`, `VmLib:\t${kb(0)}`,
     `VmPTE:\t${kb(t.mm.pt.tablePages)}`, `VmSwap:\t${kb(0)}`,
-    `Threads:\t${tg.threads.size}`, `SigQ:\t${tg.shared.queue.length}/${tg.rlimits[11][0]}`,
+    `Threads:\t${tg.threads.size}`, `SigQ:\t${tg.shared.queue.length}/${rlimit(tg, RLIMIT_SIGPENDING)}`,
     `SigPnd:\t${hex(t.pending.mask)}`, `ShdPnd:\t${hex(tg.shared.mask)}`, `SigBlk:\t${hex(t.sigmask)}`,
     `SigIgn:\t${hex(ign)}`, `SigCgt:\t${hex(cgt)}`,
     `CapInh:\t${cap(c.capInh)}`, `CapPrm:\t${cap(c.capPrm)}`, `CapEff:\t${cap(c.capEff)}`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t0000000000000000`,
@@ -243,7 +246,7 @@ function fdinfoExtra(k: Kernel, f: File): string {
 
 function fdDir(t: Task, key: string, info: boolean): ProcDir {
   const entries: Entries = () => [...t.files.entries()].map(([fd, e]) => [String(fd), () => info
-    ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? 0o2000000 : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n${fdinfoExtra(t.k, e.file)}`)
+    ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? O_CLOEXEC : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n${fdinfoExtra(t.k, e.file)}`)
     : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path ?? pathlessPath(e.file), 0o700)]);
   return new ProcDir(key, entries, 0o500);
 }

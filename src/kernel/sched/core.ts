@@ -10,36 +10,20 @@ import {
   ENQUEUE_DELAYED, DEQUEUE_SLEEP, DEQUEUE_SAVE, DEQUEUE_MOVE, DEQUEUE_NOCLOCK, DEQUEUE_SPECIAL, DEQUEUE_DELAYED, WF_FORK,
   TICK_NSEC, type FairHost,
 } from "./fair.js";
-import { RtRq, SCHED_FIFO, SCHED_RR, type RtHost } from "./rt.js";
+import { RtRq, type RtHost } from "./rt.js";
 import { Bore, TUNABLE_RANGES, type BoreTunables } from "./bore.js";
 import { LoadAvg } from "./loadavg.js";
 import { PRIO_TO_WEIGHT, PRIO_TO_WMULT, WEIGHT_IDLEPRIO, WMULT_IDLEPRIO, ilog2 } from "./weights.js";
 import { EINVAL, EPERM, EBUSY } from "../../abi/errno.js";
 import { kerr } from "../errors.js";
-import type { Task } from "../task.js";
+import { TASK_RUNNING, TASK_UNINTERRUPTIBLE, TASK_STOPPED, TASK_DEAD, type Task } from "../task.js";
+import { SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE, SCHED_FIFO, SCHED_RR, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_KEEP_PARAMS, SCHED_FLAG_UTIL_CLAMP_MIN, SCHED_FLAG_UTIL_CLAMP_MAX, SCHED_FLAG_ALL } from "../../abi/sched.js";
+import { RLIMIT_NICE, RLIMIT_RTPRIO } from "../../abi/resource.js";
 
-export const SCHED_NORMAL = 0;
-export const SCHED_BATCH = 3;
-export const SCHED_IDLE = 5;
-export const SCHED_DEADLINE = 6;
-export { SCHED_FIFO, SCHED_RR };
+// Linux's kernel-internal values (kernel/sched/sched.h): sched_setparam's
+// "keep the policy", and the schedutil governor's flag.
 export const SETPARAM_POLICY = -1;
-
-export const SCHED_FLAG_RESET_ON_FORK = 0x01;
-export const SCHED_FLAG_KEEP_POLICY = 0x08;
-export const SCHED_FLAG_KEEP_PARAMS = 0x10;
-export const SCHED_FLAG_UTIL_CLAMP_MIN = 0x20;
-export const SCHED_FLAG_UTIL_CLAMP_MAX = 0x40;
-export const SCHED_FLAG_ALL = 0x7f;
 export const SCHED_FLAG_SUGOV = 0x10000000;
-
-const TASK_RUNNING = 0;
-const TASK_UNINTERRUPTIBLE = 2;
-const TASK_STOPPED = 4;
-const TASK_DEAD = 64;
-
-const RLIMIT_NICE = 13;
-const RLIMIT_RTPRIO = 14;
 
 export type SchedPolicyName = "bore" | "eevdf";
 

@@ -6,9 +6,8 @@
 
 import type { SchedEntity } from "./entity.js";
 import type { Task } from "../task.js";
+import { SCHED_FIFO, SCHED_RR } from "../../abi/sched.js";
 
-export const SCHED_FIFO = 1;
-export const SCHED_RR = 2;
 export const MAX_RT_PRIO = 100;
 
 // Kernel priority of an RT task: 0 (highest) … 98; lower runs first.
