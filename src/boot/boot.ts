@@ -30,6 +30,8 @@ import { openAt } from "../fs/vfs.js";
 import { installTty, HostTerminal, type ConsoleBackend } from "../drivers/tty/index.js";
 import { rebootState } from "../syscalls/sys_system.js";
 import "../syscalls/all.js";
+import { dispatchSyscall } from "../syscalls/table.js";
+import { coreSettings, writeCore } from "../kernel/coredump.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");
@@ -79,6 +81,8 @@ function kernelConfig(cfg: Partial<KernelConfig>): KernelConfig {
   return {
     memoryBytes: cfg.memoryBytes ?? 512 << 20, clock: cfg.clock ?? "host", tickBudget: cfg.tickBudget, sched: cfg.sched,
     randomSeed: cfg.randomSeed ?? (cfg.clock === "virtual" ? VIRTUAL_RANDOM_SEED : undefined),
+    syscall: dispatchSyscall,
+    coreDump: { setup: (k) => { coreSettings(k); }, dump: writeCore },
   };
 }
 

@@ -2,8 +2,10 @@
 // across mounts and through symlinks, with Linux's errors.
 
 import { kerr } from "../kernel/errors.js";
-import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV, EISDIR } from "../abi/errno.js";
-import { followMounts, type Path } from "./dentry.js";
+import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV, EISDIR, EBADF, EEXIST, EROFS } from "../abi/errno.js";
+import { AT_FDCWD } from "../abi/fcntl.js";
+import type { Task } from "../kernel/task.js";
+import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
 import { isDir, isLnk, type Cred, type Inode } from "./inode.js";
 
 export const PATH_MAX = 4096;
@@ -185,4 +187,44 @@ export class Walker {
     if (!p) return null;
     return this.finish(parent, p, follow, mustBeDir);
   }
+}
+
+export function walker(t: Task, opts?: ResolveOpts): Walker { return new Walker(t.fs, t.cred, opts); }
+
+// The directory a relative path starts from: cwd, or the directory open at dirfd.
+export function startPath(t: Task, dirfd: number, path: string): Path {
+  if (path.startsWith("/")) return t.fs.root;
+  if (dirfd === AT_FDCWD) return t.fs.cwd;
+  const f = t.files.getRaw(dirfd);
+  if (!f.path) kerr(EBADF);
+  if (path !== "" && !isDir(f.inode.mode)) kerr(ENOTDIR);
+  return f.path;
+}
+
+// The directory that will hold the last component of (dirfd, path), and that
+// component; a path with none ("/", "..") names something that exists: EEXIST.
+export function parentAndName(t: Task, dirfd: number, path: string): { parent: Path; name: string } {
+  const { parent, name } = walker(t).walkParent(startPath(t, dirfd, path), path);
+  if (name === null) kerr(EEXIST);
+  return { parent, name };
+}
+
+export function isReadOnly(p: Path): boolean { return (p.mnt.flags & MNT_RDONLY) !== 0 || p.dentry.inode.sb.readOnly; }
+export function requireNotReadOnly(p: Path): void { if (isReadOnly(p)) kerr(EROFS); }
+// Creating in a directory that was removed is ENOENT (Linux's IS_DEADDIR).
+export function requireLiveDir(p: Path): void { if (p.dentry.inode.dead) kerr(ENOENT); }
+
+// Linux's may_create, with the mount's write check before it: the directory
+// is on a writable mount (EROFS), still linked (ENOENT), and the caller may
+// write and search it (EACCES).
+export function mayCreate(dir: Path, cred: Cred): void {
+  requireNotReadOnly(dir);
+  requireLiveDir(dir);
+  if (!permission(dir.dentry.inode, MAY_WRITE | MAY_EXEC, cred)) kerr(EACCES);
+}
+
+// Linux's may_delete, its directory part: a writable mount, write and search permission.
+export function mayDelete(dir: Path, cred: Cred): void {
+  requireNotReadOnly(dir);
+  if (!permission(dir.dentry.inode, MAY_WRITE | MAY_EXEC, cred)) kerr(EACCES);
 }

@@ -13,23 +13,16 @@ import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIM
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
 import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
-import { Walker, permission, MAY_READ, MAY_WRITE, type ResolveOpts } from "./namei.js";
+import {
+  Walker, permission, MAY_READ, MAY_WRITE, walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir, mayCreate, type ResolveOpts,
+} from "./namei.js";
+// Where a path starts and the checks before creating moved to namei.ts; kept reachable here.
+export { walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir };
 import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
 import { major, minor } from "../drivers/chrdev.js";
 
-export function walker(t: Task, opts?: ResolveOpts): Walker { return new Walker(t.fs, t.cred, opts); }
-
-// The directory a relative path starts from: cwd, or the directory open at dirfd.
-export function startPath(t: Task, dirfd: number, path: string): Path {
-  if (path.startsWith("/")) return t.fs.root;
-  if (dirfd === AT_FDCWD) return t.fs.cwd;
-  const f = t.files.getRaw(dirfd);
-  if (!f.path) kerr(EBADF);
-  if (path !== "" && !isDir(f.inode.mode)) kerr(ENOTDIR);
-  return f.path;
-}
 
 // Resolves (dirfd, path) for the *at() family, honouring AT_EMPTY_PATH.
 export function resolveAt(t: Task, dirfd: number, path: string, follow: boolean, emptyPath = false): Path {
@@ -43,7 +36,6 @@ export function resolveAt(t: Task, dirfd: number, path: string, follow: boolean,
   return walker(t).resolve(startPath(t, dirfd, path), path, follow);
 }
 
-export function isReadOnly(p: Path): boolean { return (p.mnt.flags & MNT_RDONLY) !== 0 || p.dentry.inode.sb.readOnly; }
 
 export function openAt(t: Task, dirfd: number, path: string, flags: number, mode: number, resolve?: ResolveOpts): File {
   if ((flags & O_TMPFILE_MASK) === __O_TMPFILE) kerr(EINVAL);
@@ -64,10 +56,8 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
       p = existing;
       if (isDir(p.dentry.inode.mode)) kerr(EISDIR);
     } else {
-      if (isReadOnly(parent)) kerr(EROFS);
-      requireLiveDir(parent);
+      mayCreate(parent, t.cred);
       if (parent.dentry.inode.sb.sealed) kerr(EACCES); // no create operation (vfs_create)
-      if (!permission(parent.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
       const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
       parent.dentry.drop(name);
       fsnotifyDir(parent.dentry.inode, IN_CREATE, name, inode);
@@ -143,18 +133,13 @@ export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
   return b;
 }
 
-export function requireNotReadOnly(p: Path): void { if (isReadOnly(p)) kerr(EROFS); }
-// Creating in a directory that was removed is ENOENT (Linux's IS_DEADDIR).
-export function requireLiveDir(p: Path): void { if (p.dentry.inode.dead) kerr(ENOENT); }
 
 // O_TMPFILE: an unnamed regular file in a directory; linkat(AT_EMPTY_PATH) can give it a name.
 function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: number, mode: number): File {
   const dir = w.resolve(start, path, true);
   if (!isDir(dir.dentry.inode.mode)) kerr(ENOTDIR);
   if ((flags & O_ACCMODE) === O_RDONLY) kerr(EINVAL);
-  requireNotReadOnly(dir);
-  requireLiveDir(dir);
-  if (!permission(dir.dentry.inode, MAY_WRITE | 1, t.cred)) kerr(EACCES);
+  mayCreate(dir, t.cred);
   // Created under a hidden name and unlinked at once: the inode lives while the file is open.
   const salt = new Uint8Array(8);
   t.k.random(salt);

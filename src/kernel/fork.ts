@@ -13,7 +13,6 @@ import { PC, X_REGS, REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
 import { WaitQueue } from "./wait.js";
-import { openPidfd } from "./pidfd.js";
 import { RLIMIT_NPROC } from "../abi/resource.js";
 import { rlimit } from "../kernel/task.js";
 
@@ -47,7 +46,10 @@ function processesOf(t: Task, uid: number): number {
 export function vforkWaitQueue(t: Task): WaitQueue { return (t.vforkDone ??= new WaitQueue()); }
 
 // Creates the child; returns it. The caller returns its tid to the parent.
-export function copyProcess(t: Task, a: CloneArgs): Task {
+// CLONE_PIDFD's file comes from the caller (pidfds are files: fs/, above the kernel).
+export type PidfdOpen = (t: Task, tg: ThreadGroup, thread: boolean) => number;
+
+export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   const f = a.flags;
   const has = (bit: number) => (f & BigInt(bit)) !== 0n;
   if ((f & ~KNOWN) !== 0n) kerr(EINVAL);

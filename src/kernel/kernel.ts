@@ -28,8 +28,8 @@ import type { FutexWaiter } from "./futex.js";
 import { KernelLog } from "./printk.js";
 import { LOGLEVEL_ERR } from "../abi/syslog.js";
 import { UTS_RELEASE, UTS_VERSION } from "../syscalls/sys_info.js";
-import { coreSettings, writeCore } from "./coredump.js";
 import { RLIMIT_CPU, RLIMIT_CORE } from "../abi/resource.js";
+import { ENOSYS } from "../abi/errno.js";
 
 export interface KernelConfig {
   memoryBytes: number;
@@ -40,6 +40,19 @@ export interface KernelConfig {
   sched?: SchedPolicyName;
   // A seed makes the random source a deterministic generator (virtual-clock runs).
   randomSeed?: number;
+  // The layers above the kernel that it calls, given by whoever builds it
+  // (boot/): the syscall table (without one every syscall is ENOSYS), and
+  // the core dumper (without one no core file is written).
+  syscall?: SyscallDispatch;
+  coreDump?: CoreDumper;
+}
+
+export type SyscallDispatch = (k: Kernel, t: Task, nr: number) => number;
+export interface CoreDumper {
+  // Sets up its settings (the core_pattern sysctls) as the kernel starts.
+  setup(k: Kernel): void;
+  // Writes the core of a group killed by `sig`; whether one was written.
+  dump(k: Kernel, tg: ThreadGroup, sig: number, info: { code: number; addr: number }): boolean;
 }
 
 export interface KernelTrace {
@@ -94,6 +107,8 @@ export class Kernel {
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
   private readonly locals = new KernelLocals();
+  // The syscall layer this kernel was built with (KernelConfig.syscall).
+  readonly dispatchSyscall: SyscallDispatch;
 
   constructor(readonly config: KernelConfig) {
     enterKernel(this);
@@ -103,7 +118,8 @@ export class Kernel {
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
     this.log = new KernelLog(() => this.clock.monotonic());
-    coreSettings(this); // /proc/sys/kernel/core_pattern, core_uses_pid
+    this.dispatchSyscall = config.syscall ?? (() => -ENOSYS);
+    config.coreDump?.setup(this); // /proc/sys/kernel/core_pattern, core_uses_pid
     this.log.log(5, `Linux version ${UTS_RELEASE} (ghost@ghost) (TypeScript) ${UTS_VERSION}`);
     this.log.log(6, `Machine model: Ghost RV64GC (1 hart, Sv48)`);
     this.log.log(6, `Memory: ${Math.floor(this.phys.frames * 4)}K available`);
@@ -374,7 +390,7 @@ export class Kernel {
     tg.exiting = true;
     // The core flag is reported when a dump was written: RLIMIT_CORE 0 (the default) means none.
     const dumps = how === "core" && rlimit(tg, RLIMIT_CORE) !== 0 && tg.dumpable !== 0 &&
-      writeCore(this, tg, sigOrCode, { code: info?.code ?? 0, addr: info?.addr ?? 0 });
+      (this.config.coreDump?.dump(this, tg, sigOrCode, { code: info?.code ?? 0, addr: info?.addr ?? 0 }) ?? false);
     tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (dumps ? 0x80 : 0);
     for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);
   }

@@ -6,7 +6,6 @@ import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGKILL, SIG_DFL, SIG_IGN, ILL_ILLOPC
 import { OutOfMemory } from "../mm/phys.js";
 import { SIGBUS_ADRERR } from "../mm/mm.js";
 import { ERESTARTSYS } from "../abi/errno.js";
-import { dispatchSyscall } from "../syscalls/table.js";
 import { BLOCK, NORETURN } from "./blocking.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
 import { TASK_RUNNING, type Task, type SigInfo } from "./task.js";
@@ -50,7 +49,7 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
       return;
     case C.CAUSE_ECALL_U: {
       const nr = hart.reg(C.REG_A7);
-      const r = dispatchSyscall(k, t, nr);
+      const r = k.dispatchSyscall(k, t, nr);
       if (r === NORETURN) return;
       if (r === BLOCK) {
         t.inSyscall = true;

@@ -18,7 +18,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
-import { pidfdFile, pidfdTarget } from "../kernel/pidfd.js";
+import { openPidfd, pidfdFile, pidfdTarget } from "../kernel/pidfd.js";
 import { procPidTarget } from "../fs/procfs/pid.js";
 import { PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GROUP } from "../abi/misc.js";
 import { sendSignal, writeSiginfo } from "../kernel/signal.js";
@@ -32,7 +32,7 @@ function doClone(t: Task, a: CloneArgs): number {
     if (waiting.child.vforkReleased) return waiting.child.tid;
     return sleepOn(t, [vforkWaitQueue(waiting.child)]);
   }
-  const child = copyProcess(t, a);
+  const child = copyProcess(t, a, openPidfd);
   if ((a.flags & BigInt(CLONE_VFORK)) !== 0n) {
     t.restart = { kind: "vfork", child };
     t.restartCode = ERESTARTNOINTR; // a signal never cuts a vfork short

@@ -10,7 +10,7 @@ import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { isDir, isLnk, isReg, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
-import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
+import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX, parentAndName, mayCreate, mayDelete } from "../fs/namei.js";
 import { fsnotifyDir, fsnotifyDeleted, IN_CREATE, IN_DELETE } from "../fs/notify.js";
 import type { Task } from "../kernel/task.js";
 
@@ -62,16 +62,6 @@ function access(t: Task, dirfd: number, pathVa: number, mode: number, flags: num
   if (!permission(p.dentry.inode, mode, cred)) kerr(EACCES);
   if ((mode & MAY_WRITE) && (p.mnt.flags & MNT_RDONLY || p.dentry.inode.sb.readOnly) && !isLnk(p.dentry.inode.mode)) kerr(EROFS);
   return 0;
-}
-
-function parentFor(t: Task, dirfd: number, path: string): { parent: Path; name: string } {
-  const { parent, name } = walker(t).walkParent(startPath(t, dirfd, path), path);
-  if (name === null) kerr(EEXIST);
-  return { parent, name };
-}
-
-function mayModify(t: Task, dir: Inode): void {
-  if (!permission(dir, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
 }
 
 export function getcwd(t: Task): string { return pathName(t.fs.cwd, t.fs.root); }
@@ -136,11 +126,9 @@ defineSyscalls({
   umask: (t, mask) => { const old = t.fs.umask; t.fs.umask = mask & 0o777; return old; },
   mkdirat: (t, dirfd, pathVa, mode) => {
     const path = pathArg(t, pathVa);
-    const { parent, name } = parentFor(t, dirfd, path);
+    const { parent, name } = parentAndName(t, dirfd, path);
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
-    requireNotReadOnly(parent);
-    requireLiveDir(parent);
-    mayModify(t, parent.dentry.inode);
+    mayCreate(parent, t.cred);
     const made = parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
@@ -158,8 +146,7 @@ defineSyscalls({
     }
     const victim = w.lookupLast(parent, name, false, false);
     if (!victim) kerr(ENOENT);
-    requireNotReadOnly(parent);
-    mayModify(t, parent.dentry.inode);
+    mayDelete(parent, t.cred);
     const dir = parent.dentry.inode;
     // Sticky directories: only the owner of the file or the directory (or root) may remove.
     if ((dir.mode & 0o1000) && t.cred.fsuid !== 0 && t.cred.fsuid !== dir.uid && t.cred.fsuid !== victim.dentry.inode.uid) kerr(EPERM);

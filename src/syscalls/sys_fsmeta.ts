@@ -16,7 +16,7 @@ import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { isDir, isReg, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
-import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import { permission, MAY_WRITE, MAY_EXEC, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
 import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
 import type { Path } from "../fs/dentry.js";
@@ -39,17 +39,6 @@ function truncateInode(t: Task, inode: Inode, len: number): void {
   fsnotify(null, inode, IN_MODIFY);
 }
 
-function parentAndName(t: Task, dirfd: number, path: string): { parent: Path; name: string } {
-  const { parent, name } = walker(t).walkParent(startPath(t, dirfd, path), path);
-  if (name === null) kerr(EEXIST);
-  return { parent, name };
-}
-
-function mayChangeDir(t: Task, dir: Path): void {
-  requireNotReadOnly(dir);
-  requireLiveDir(dir);
-  if (!permission(dir.dentry.inode, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
-}
 
 function isAncestor(a: Path, b: Path): boolean {
   for (let d = b.dentry as typeof b.dentry | null; d; d = d.parent) if (d === a.dentry) return true;
@@ -68,8 +57,8 @@ function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   const src = w.lookupLast(o.parent, o.name, false, false);
   if (!src) kerr(ENOENT);
   if (o.parent.mnt !== n.parent.mnt) kerr(EXDEV);
-  mayChangeDir(t, o.parent);
-  mayChangeDir(t, n.parent);
+  mayCreate(o.parent, t.cred);
+  mayCreate(n.parent, t.cred);
   const dst = w.lookupLast(n.parent, n.name, false, false);
   if ((oldPath.endsWith("/") || newPath.endsWith("/")) && !isDir(src.dentry.inode.mode)) kerr(ENOTDIR);
   if (src.dentry.mountedHere || (dst && dst.dentry.mountedHere)) kerr(EBUSY);
@@ -100,7 +89,7 @@ function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   const { parent, name } = parentAndName(t, newdir, newPath);
   if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
   if (parent.mnt !== src.mnt) kerr(EXDEV);
-  mayChangeDir(t, parent);
+  mayCreate(parent, t.cred);
   parent.dentry.inode.link(name, src.dentry.inode);
   parent.dentry.drop(name);
   fsnotifyDir(parent.dentry.inode, IN_CREATE, name, src.dentry.inode);
@@ -211,7 +200,7 @@ defineSyscalls({
     const target = pathArg(t, targetVa);
     const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
-    mayChangeDir(t, parent);
+    mayCreate(parent, t.cred);
     const made = parent.dentry.inode.symlink(name, target, t.cred);
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
@@ -223,7 +212,7 @@ defineSyscalls({
     if ((type === S_IFCHR || type === S_IFBLK) && t.cred.euid !== 0) kerr(EPERM);
     const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
-    mayChangeDir(t, parent);
+    mayCreate(parent, t.cred);
     const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), dev >>> 0, t.cred);
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);

@@ -24,7 +24,7 @@ import { waitForIo } from "../fs/iowait.js";
 import { um } from "./util.js";
 import { intLen, sizeArg, ssizeArg, userRange } from "./args.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
-import { permission, MAY_WRITE, MAY_EXEC } from "../fs/namei.js";
+import { permission, MAY_WRITE, MAY_EXEC, mayCreate } from "../fs/namei.js";
 import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
 import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
 import type { File } from "../fs/file.js";
@@ -103,9 +103,7 @@ function bind(t: Task, s: UnixSocket, a: Uint8Array): void {
   if (name === null) kerr(EADDRINUSE);
   if (walker(t).lookupLast(parent, name, false, false)) kerr(EADDRINUSE);
   if (s.addr) kerr(EINVAL); // as Linux: an existing path is reported first
-  requireNotReadOnly(parent);
-  requireLiveDir(parent);
-  if (!permission(parent.dentry.inode, MAY_WRITE | MAY_EXEC, t.cred)) kerr(EACCES);
+  mayCreate(parent, t.cred);
   let made;
   try {
     made = parent.dentry.inode.mknod(name, S_IFSOCK | (0o777 & ~t.fs.umask), 0, t.cred);

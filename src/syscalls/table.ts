@@ -3,7 +3,7 @@
 // family; they decode arguments, call into a subsystem, and return the
 // result or -errno (thrown KernelErrors become -errno here).
 
-import { SYSCALL_NAMES, NR_SYSCALLS } from "../abi/syscalls.js";
+import { SYS, SYSCALL_NAMES, NR_SYSCALLS, type SyscallName } from "../abi/syscalls.js";
 import { ENOSYS, EFAULT, ENOMEM } from "../abi/errno.js";
 import { KernelError } from "../kernel/errors.js";
 import { BLOCK, NORETURN, isSleeping } from "../kernel/blocking.js";
@@ -19,7 +19,7 @@ export type Status = "implemented" | "partial" | "enosys";
 
 export interface SyscallEntry {
   readonly nr: number;
-  readonly name: string;
+  readonly name: SyscallName;
   status: Status;
   note: string;
   handler: Handler | null;
@@ -31,20 +31,23 @@ for (let nr = 0; nr < NR_SYSCALLS; nr++) {
   if (name) table[nr] = { nr, name, status: "enosys", note: "not implemented", handler: null };
 }
 
-// Registers handlers by syscall name.
-export function defineSyscalls(defs: Record<string, Handler | [Handler, Status, string]>): void {
-  for (const [name, def] of Object.entries(defs)) {
-    const e = table.find((x) => x?.name === name);
-    if (!e) throw new Error(`no syscall named ${name}`);
+// One family's handlers, keyed by riscv64 syscall name (a misspelt or
+// foreign name does not compile): a handler alone is "implemented"; a triple
+// gives the status and what is missing.
+export type SyscallDefs = { [N in SyscallName]?: Handler | [Handler, Status, string] };
+
+export function defineSyscalls(defs: SyscallDefs): void {
+  for (const name of Object.keys(defs) as SyscallName[]) {
+    const def = defs[name]!;
+    const e = table[SYS[name]];
     if (Array.isArray(def)) { e.handler = def[0]; e.status = def[1]; e.note = def[2]; }
     else { e.handler = def; e.status = "implemented"; e.note = ""; }
   }
 }
 
 // Marks a syscall as deliberately unimplemented, with the reason.
-export function declareEnosys(name: string, why: string): void {
-  const e = table.find((x) => x?.name === name);
-  if (!e) throw new Error(`no syscall named ${name}`);
+export function declareEnosys(name: SyscallName, why: string): void {
+  const e = table[SYS[name]];
   e.status = "enosys"; e.note = why; e.handler = null;
 }
 
