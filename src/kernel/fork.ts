@@ -9,7 +9,8 @@ import {
   CLONE_INTO_CGROUP, CLONE_SYSVSEM, CLONE_DETACHED, CLONE_UNTRACED, CLONE_PTRACE, CLONE_IO, CLONE_NEWTIME,
 } from "../abi/clone.js";
 import { SIG_IGN, SIG_DFL } from "../abi/signal.js";
-import { PC, X_REGS, REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
+import { REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
+import { RegisterFile } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
 import { WaitQueue } from "./wait.js";
@@ -113,11 +114,11 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
 
   // Registers: the parent's, returning 0 from the ecall, on the new stack and TLS.
   k.hart.saveState(child.regs);
-  const dv = new DataView(child.regs.buffer);
-  dv.setBigUint64(PC - X_REGS, BigInt(k.hart.pc + 4), true);
-  dv.setBigUint64(REG_A0 * 8, 0n, true);
-  if (a.stack) dv.setBigUint64(REG_SP * 8, BigInt(a.stack + a.stackSize), true);
-  if (has(CLONE_SETTLS)) dv.setBigUint64(REG_TP * 8, BigInt.asUintN(64, BigInt(a.tls)), true);
+  const regs = new RegisterFile(child.regs);
+  regs.pc = k.hart.pc + 4;
+  regs.setX(REG_A0, 0);
+  if (a.stack) regs.setX(REG_SP, a.stack + a.stackSize);
+  if (has(CLONE_SETTLS)) regs.setX(REG_TP, a.tls);
 
   if (has(CLONE_PARENT_SETTID) && a.parentTid) new UserMemory(t.mm).setU32(a.parentTid, child.tid);
   if (has(CLONE_CHILD_SETTID) && a.childTid) {
