@@ -1,7 +1,7 @@
 // Character devices by number (major, minor), and the memory devices of
 // Linux's drivers/char/mem.c: null, zero, full, random, urandom.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { ENXIO, ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
 import { RNDGETENTCNT, RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL, RNDRESEEDCRNG } from "../abi/ioctl.js";
 import { S_IFCHR, S_IFMT, type Inode, S_IFIFO } from "../fs/inode.js";

@@ -4,7 +4,7 @@
 
 import * as fs from "node:fs";
 import * as tty from "node:tty";
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, ENOTTY, EIO, EPIPE, EINVAL } from "../abi/errno.js";
 import {
   TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCGPGRP, TIOCSPGRP, FIONREAD, termios, winsize, NCCS,
@@ -13,7 +13,7 @@ import {
 import { POLLIN, POLLOUT, POLLHUP } from "../abi/poll.js";
 import { Inode, SuperBlock, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG } from "../fs/inode.js";
 import type { File, FileOps } from "../fs/file.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import type { Kernel } from "../kernel/kernel.js";
 
 const stdioSb = new SuperBlock("devpts", 0x1cd1);

@@ -4,7 +4,7 @@
 // mode= (new slaves, default 0600), uid=, gid= (default the opener's),
 // ptmxmode= (default 0000), max= (ptys in this instance).
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { ENOSPC, EINVAL } from "../abi/errno.js";
 import { Inode, SuperBlock, S_IFCHR, S_IFDIR, dtype, type DirEntry } from "./inode.js";
 import type { File, FileOps } from "./file.js";

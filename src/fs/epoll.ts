@@ -2,10 +2,10 @@
 // file's wait queue. Level-triggered items report while ready; EPOLLET items
 // report once per wake of their file; EPOLLONESHOT items disarm after one report.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EEXIST, ENOENT, EINVAL, ELOOP, EPERM } from "../abi/errno.js";
 import { EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLRDNORM } from "../abi/poll.js";
-import { WaitQueue, type Waiter } from "../kernel/wait.js";
+import { WaitQueue, type Waiter } from "../lib/wait.js";
 import { Inode, SuperBlock, isReg, isDir } from "./inode.js";
 import { File } from "./file.js";
 import { pollFile, fileWaitQueue } from "./poll.js";

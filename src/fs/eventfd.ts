@@ -1,11 +1,11 @@
 // eventfd: a 64-bit counter as a file. read takes the count (or 1 in
 // semaphore mode) and blocks at zero; write adds and blocks on overflow.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL } from "../abi/errno.js";
 import { EFD_SEMAPHORE, EFD_NONBLOCK } from "../abi/time.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLERR } from "../abi/poll.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { Inode, SuperBlock } from "./inode.js";
 import { File } from "./file.js";
 

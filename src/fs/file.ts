@@ -1,9 +1,9 @@
 // Open file descriptions (Linux's struct file) and per-process fd tables.
 // A File is shared by dup() and fork(); its offset and status flags with it.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR } from "../abi/errno.js";
-import type { WaitQueue } from "../kernel/wait.js";
+import type { WaitQueue } from "../lib/wait.js";
 import { flockRelease, releaseOwner } from "./locks.js";
 import { fsnotify, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from "./notify.js";
 import type { Path } from "./dentry.js";

@@ -32,7 +32,7 @@
 // survives the round trip.
 
 import * as fs from "node:fs";
-import { KernelError, kerr } from "../kernel/errors.js";
+import { KernelError, kerr } from "../lib/errors.js";
 import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, ENOTDIR, EOPNOTSUPP, ESTALE } from "../abi/errno.js";
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
 import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";

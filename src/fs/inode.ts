@@ -2,7 +2,7 @@
 // operations throw KernelError with Linux's errno when they do not apply
 // (ENOTDIR for directory operations on a file, EINVAL, EPERM…).
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOTDIR, EPERM, EISDIR, EROFS } from "../abi/errno.js";
 import type { File, FileOps } from "./file.js";
 import { runningKernel } from "../kernel/running.js";

@@ -5,10 +5,10 @@
 // then sleeps on the object's wait queue and the syscall runs again when
 // woken (kernel/blocking.ts); on a non-blocking one the program gets EAGAIN.
 
-import { KernelError } from "../kernel/errors.js";
+import { KernelError } from "../lib/errors.js";
 import { EAGAIN } from "../abi/errno.js";
 import { sleepOn } from "../kernel/blocking.js";
-import type { WaitQueue } from "../kernel/wait.js";
+import type { WaitQueue } from "../lib/wait.js";
 import type { Task } from "../kernel/task.js";
 import type { File } from "./file.js";
 

@@ -3,10 +3,10 @@
 // process and dropped when it closes any fd of the file; OFD record locks
 // owned by an open file description.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, EDEADLK, EINVAL } from "../abi/errno.js";
 import { F_RDLCK, F_WRLCK, F_UNLCK } from "../abi/fcntl.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { KernelLocal } from "../kernel/local.js";
 import type { Kernel } from "../kernel/kernel.js";
 

@@ -1,7 +1,7 @@
 // Path walk (Linux's namei): from a starting point, component by component,
 // across mounts and through symlinks, with Linux's errors.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV, EISDIR, EBADF, EEXIST, EROFS } from "../abi/errno.js";
 import { AT_FDCWD } from "../abi/fcntl.js";
 import type { Task } from "../kernel/task.js";

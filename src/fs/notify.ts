@@ -2,14 +2,14 @@
 // The VFS calls fsnotify() after each change; events on a directory's
 // children also reach watches on the directory, with the child's name.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL, ENOTTY } from "../abi/errno.js";
 import {
   IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE,
   IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR, IN_ONESHOT, IN_EXCL_UNLINK, IN_NONBLOCK,
 } from "../abi/misc.js";
 import { POLLIN, POLLRDNORM } from "../abi/poll.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { Inode, SuperBlock, isDir } from "./inode.js";
 import { File } from "./file.js";
 import type { Path } from "./dentry.js";

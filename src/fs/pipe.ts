@@ -5,12 +5,12 @@
 // PIPE_BUF bytes, and a read returns at most one packet, dropping what of it
 // did not fit.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL, ENOTTY } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { Inode, SuperBlock, S_IFIFO } from "./inode.js";

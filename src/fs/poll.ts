@@ -2,7 +2,7 @@
 // operation (regular files, directories) is always ready, as in Linux.
 
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
-import type { WaitQueue } from "../kernel/wait.js";
+import type { WaitQueue } from "../lib/wait.js";
 import type { File } from "./file.js";
 
 export const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;

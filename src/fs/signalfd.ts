@@ -1,6 +1,6 @@
 // signalfd: pending signals of a mask read as signalfd_siginfo records.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL } from "../abi/errno.js";
 import { SFD_NONBLOCK, signalfd_siginfo } from "../abi/misc.js";
 import { POLLIN, POLLRDNORM } from "../abi/poll.js";

@@ -1,10 +1,10 @@
 // timerfd: a timer whose expirations are read as a 64-bit count.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL, ECANCELED } from "../abi/errno.js";
 import { TFD_NONBLOCK } from "../abi/time.js";
 import { POLLIN, POLLRDNORM } from "../abi/poll.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { SignalTimer, type TimerClock } from "../kernel/time/posix-timers.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { Inode, SuperBlock } from "./inode.js";

@@ -1,7 +1,7 @@
 // tmpfs: files, directories and links held in memory. The default root, /tmp
 // and /dev (with device nodes) are tmpfs instances.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP } from "../abi/errno.js";
 import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,

@@ -1,7 +1,7 @@
 // VFS operations on behalf of a task: where a path starts (dirfd), open with
 // all its flags, and stat encoding. Syscall handlers call these.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import {
   EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS, EPERM,
 } from "../abi/errno.js";

@@ -11,7 +11,7 @@
 // its condition in the file's operations (a stream throws EAGAIN when it has
 // nothing yet) and sleeps through the one helper fs/iowait.ts waitForIo.
 
-import type { WaitQueue } from "./wait.js";
+import type { WaitQueue } from "../lib/wait.js";
 import type { Task } from "./task.js";
 
 // A handler's sentinels, outside any errno or result range: the task now

@@ -10,7 +10,7 @@
 // mappings nothing. The dump stops at RLIMIT_CORE bytes. A pattern that pipes
 // to a program ("|...") is not supported: no dump.
 
-import { KernelError } from "./errors.js";
+import { KernelError } from "../lib/errors.js";
 import { EM_RISCV, ET_CORE, PT_LOAD, PT_NOTE, NT_PRSTATUS, NT_PRFPREG, NT_PRPSINFO, NT_AUXV, NT_SIGINFO, NT_FILE } from "../abi/elf.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
@@ -24,7 +24,7 @@ import type { Kernel } from "./kernel.js";
 import { KernelLocal } from "./local.js";
 import type { Task, ThreadGroup } from "./task.js";
 import { RLIMIT_CORE } from "../abi/resource.js";
-import { rlimit } from "../kernel/task.js";
+import { rlimit } from "./task.js";
 
 const PRSTATUS_SIZE = 376; // struct elf_prstatus on riscv64
 const PRPSINFO_SIZE = 136; // struct elf_prpsinfo

@@ -1,7 +1,7 @@
 // ELF64 riscv64 executables: header and program-header parsing with every
 // check that keeps a corrupt file an ENOEXEC rather than a crash.
 
-import { kerr, KernelError } from "./errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { ENOEXEC } from "../abi/errno.js";
 import {
   Elf64_Ehdr, Elf64_Phdr, EI_CLASS, EI_DATA, EI_VERSION, ELFCLASS64, ELFDATA2LSB, EV_CURRENT,

@@ -2,7 +2,7 @@
 // dynamic through PT_INTERP) and `#!` scripts; the initial stack as Linux's
 // create_elf_tables builds it.
 
-import { kerr } from "./errors.js";
+import { kerr } from "../lib/errors.js";
 import { EACCES, ENOEXEC, ELOOP, E2BIG, ENOENT, ETXTBSY } from "../abi/errno.js";
 import { ET_DYN, PT_LOAD, PT_PHDR, PF_R, PF_W, PF_X } from "../abi/elf.js";
 import * as AT from "../abi/auxv.js";
@@ -21,7 +21,7 @@ import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "../fs/dentry.js";
 import type { RandomSource } from "./random.js";
 import type { Task } from "./task.js";
 import { RLIMIT_STACK } from "../abi/resource.js";
-import { rlimit } from "../kernel/task.js";
+import { rlimit } from "./task.js";
 import { S_ISUID, S_ISGID, S_IXGRP } from "../abi/fcntl.js";
 
 export const ELF_ET_DYN_BASE = 0x2aaaaaa000;

@@ -1,7 +1,7 @@
 // clone, fork, vfork: a new task sharing or copying each part of its parent
 // as the flags say (Linux's copy_process).
 
-import { kerr } from "./errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EAGAIN, EPERM } from "../abi/errno.js";
 import {
   CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD,
@@ -13,9 +13,9 @@ import { REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
-import { WaitQueue } from "./wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { RLIMIT_NPROC } from "../abi/resource.js";
-import { rlimit } from "../kernel/task.js";
+import { rlimit } from "./task.js";
 
 export interface CloneArgs {
   flags: bigint;

@@ -2,7 +2,7 @@
 // are keyed by (address space, address); shared ones by physical address.
 
 import type { AddressSpace } from "../mm/mm.js";
-import { WaitQueue } from "./wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
 

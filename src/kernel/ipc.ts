@@ -4,7 +4,7 @@
 // looked up by id or by key, with shmget/semget/msgget's IPC_CREAT and
 // IPC_EXCL rules.
 
-import { kerr } from "./errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOENT, EEXIST, EACCES, ENOSPC, EPERM } from "../abi/errno.js";
 import { IPC_PRIVATE, IPC_CREAT, IPC_EXCL } from "../abi/ipc.js";
 import type { Kernel } from "./kernel.js";

@@ -27,7 +27,7 @@ import { enterKernel } from "./running.js";
 import type { FutexWaiter } from "./futex.js";
 import { KernelLog } from "./printk.js";
 import { LOGLEVEL_ERR } from "../abi/syslog.js";
-import { UTS_RELEASE, UTS_VERSION } from "../syscalls/sys_info.js";
+import { UTS_RELEASE, UTS_VERSION } from "../lib/version.js";
 import { RLIMIT_CPU, RLIMIT_CORE } from "../abi/resource.js";
 import { ENOSYS } from "../abi/errno.js";
 

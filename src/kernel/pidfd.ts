@@ -6,7 +6,7 @@ import { Inode, SuperBlock } from "../fs/inode.js";
 import { O_RDWR, O_CLOEXEC } from "../abi/fcntl.js";
 import { POLLIN } from "../abi/poll.js";
 import type { Task, ThreadGroup } from "./task.js";
-import { nofile } from "../kernel/task.js";
+import { nofile } from "./task.js";
 
 const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 

@@ -4,7 +4,7 @@
 // shows), for watching a run from outside.
 
 import { LOG_BUF_LEN, LOGLEVEL_DEBUG } from "../abi/syslog.js";
-import { WaitQueue } from "./wait.js";
+import { WaitQueue } from "../lib/wait.js";
 
 interface LogRecord { seq: number; level: number; ns: number; text: string; bytes: number }
 

@@ -10,7 +10,7 @@ import { EINTR, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLO
 import { REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
 import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
-import { KernelError } from "./errors.js";
+import { KernelError } from "../lib/errors.js";
 import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from "./task.js";
 
 export const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);

@@ -7,7 +7,7 @@ import type { AddressSpace } from "../mm/mm.js";
 import type { FdTable } from "../fs/file.js";
 import type { FsContext } from "../fs/namei.js";
 import type { TaskCred } from "../fs/inode.js";
-import { WaitQueue, type Waiter } from "./wait.js";
+import { WaitQueue, type Waiter } from "../lib/wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
 import type { Restart } from "./restart.js";

@@ -3,7 +3,7 @@
 
 import type { Hart } from "../arch/riscv64/hart.js";
 import { ACC_R, ACC_W, ACC_X } from "../arch/riscv64/layout.js";
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EEXIST, EINVAL, ENOMEM, EFAULT, EACCES } from "../abi/errno.js";
 import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
 import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";

@@ -13,7 +13,7 @@
 // fsync/msync(MS_SYNC) of the file, and the page is clean (its data lost), as
 // Linux does after a writeback error.
 
-import { KernelError } from "../kernel/errors.js";
+import { KernelError } from "../lib/errors.js";
 import { EIO } from "../abi/errno.js";
 import type { PhysAllocator } from "./phys.js";
 import { PAGE_SIZE } from "./phys.js";

@@ -3,7 +3,7 @@
 // present is faulted in as the hart would; anything else is EFAULT.
 
 import { RAM_BASE, ACC_R, ACC_W } from "../arch/riscv64/layout.js";
-import { kerr, KernelError } from "../kernel/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { EFAULT, ENAMETOOLONG, E2BIG } from "../abi/errno.js";
 import { i64Word, u64Word } from "../abi/word.js";
 import { PAGE_SIZE } from "./phys.js";

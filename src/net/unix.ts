@@ -6,7 +6,7 @@
 // Names are filesystem socket inodes (keyed by device and inode number) or
 // abstract names (a leading NUL byte), both in one kernel table.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import {
   EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, ECONNREFUSED, EPROTOTYPE, EADDRINUSE, EMSGSIZE, EPERM,
   EOPNOTSUPP, ECONNRESET, ENOTTY,
@@ -18,7 +18,7 @@ import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM, POLLWRBAND, 
 import { SOCKFS_MAGIC } from "../abi/stat.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDWR, O_NONBLOCK } from "../abi/fcntl.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { KernelLocal } from "../kernel/local.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { Inode, SuperBlock, S_IFSOCK } from "../fs/inode.js";

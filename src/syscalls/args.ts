@@ -7,7 +7,7 @@
 // program could mean becomes the errno Linux gives in that place (or Linux's
 // clamp), never a RangeError from `new Uint8Array(-1)`.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EFAULT } from "../abi/errno.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { TASK_SIZE } from "../mm/mm.js";

@@ -1,6 +1,6 @@
 // Process creation and reaping: clone, clone3, wait4, waitid, pidfds.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
 import {
   clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0,

@@ -1,6 +1,6 @@
 // Credentials, process groups and sessions, prctl, resource usage.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EPERM, ESRCH, EACCES, EFAULT } from "../abi/errno.js";
 import {
   PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,

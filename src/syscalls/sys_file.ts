@@ -1,7 +1,7 @@
 // File I/O syscalls: open/close, read/write and their vector and positional
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
-import { kerr, KernelError } from "../kernel/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG, ENXIO } from "../abi/errno.js";
 import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,

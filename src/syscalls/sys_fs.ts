@@ -1,7 +1,7 @@
 // Path syscalls: stat family, access, readlink, cwd, umask, directory and
 // link creation and removal.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, ENAMETOOLONG, EROFS } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
 import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";

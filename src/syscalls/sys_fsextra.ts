@@ -1,7 +1,7 @@
 // More file syscalls: openat2, extended attributes, memfd_create with seals,
 // close_range, and the in-kernel copies (sendfile, copy_file_range, splice, tee).
 
-import { kerr, KernelError } from "../kernel/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { EINVAL, E2BIG, ERANGE, ENODATA, EBADF, EXDEV, ESPIPE, EPERM, EFAULT, EISDIR, EAGAIN, EOPNOTSUPP, ENOTDIR, EACCES, EEXIST, EBUSY, EROFS, ENAMETOOLONG } from "../abi/errno.js";
 import {
   open_how, RESOLVE_NO_XDEV, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, RESOLVE_BENEATH, RESOLVE_IN_ROOT,

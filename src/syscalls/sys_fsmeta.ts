@@ -3,7 +3,7 @@
 
 import { saturated } from "../abi/word.js";
 import { TmpFile } from "../fs/tmpfs.js";
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import {
   EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP, ESPIPE,
 } from "../abi/errno.js";

@@ -1,7 +1,7 @@
 // futex(2): wait/wake with bitsets and timeouts, requeue, wake-op; robust
 // list registration is in sys_info; the PI operations in sys_futex_pi.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EAGAIN, ETIMEDOUT, ENOSYS, EFAULT, ERESTARTSYS } from "../abi/errno.js";
 import {
   FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,

@@ -6,7 +6,7 @@
 // What Ghost leaves out: the owner is not boosted to a waiter's priority, and
 // waiters are served in arrival order, not by priority.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EAGAIN, ETIMEDOUT, EDEADLK, ESRCH, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
 import { FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK } from "../abi/futex.js";
 import { sleepOn } from "../kernel/blocking.js";

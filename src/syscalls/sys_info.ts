@@ -1,7 +1,7 @@
 // Identity and system information: ids, uname, sysinfo, rlimits, random,
 // hwprobe, affinity, and the thread-setup calls glibc and musl make at start.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EPERM, ESRCH, EFAULT } from "../abi/errno.js";
 import { GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE } from "../abi/misc.js";
 import { sysinfo as sysinfoStruct, utsname, rlimit, RLIM_NLIMITS } from "../abi/resource.js";
@@ -17,9 +17,8 @@ import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { um } from "./util.js";
 import { sizeArg } from "./args.js";
 import type { Task } from "../kernel/task.js";
+import { UTS_RELEASE, UTS_VERSION } from "../lib/version.js";
 
-export const UTS_RELEASE = "6.15.0-ghost";
-export const UTS_VERSION = "#1 SMP PREEMPT_DYNAMIC Ghost";
 
 function findTask(t: Task, pid: number): Task {
   if (pid === 0) return t;

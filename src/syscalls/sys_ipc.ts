@@ -6,9 +6,9 @@
 // in sys_sem.ts, message queues in sys_msg.ts, what all three share in
 // kernel/ipc.ts.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
-import { KernelError } from "../kernel/errors.js";
+import { KernelError } from "../lib/errors.js";
 import {
   IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
   SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMNI, SHMMAX, SHMALL,

@@ -8,7 +8,7 @@
 // pages; fadvise DONTNEED drops unmapped cached pages), else do nothing, as
 // Linux does on tmpfs.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, ESPIPE, EBADF, EPERM, ESRCH } from "../abi/errno.js";
 import {
   POSIX_FADV_NORMAL, POSIX_FADV_NOREUSE, POSIX_FADV_DONTNEED, SYNC_FILE_RANGE_WAIT_BEFORE, SYNC_FILE_RANGE_WRITE,

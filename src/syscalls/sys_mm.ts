@@ -1,6 +1,6 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP } from "../abi/errno.js";
 import { MemfdInode } from "./sys_fsextra.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";

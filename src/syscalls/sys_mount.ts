@@ -1,7 +1,7 @@
 // The mount tree from user space: mount (new, bind, remount, move,
 // propagation), umount2, chroot, pivot_root.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EPERM, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT } from "../abi/errno.js";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,

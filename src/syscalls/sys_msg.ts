@@ -6,8 +6,8 @@
 // queued and the woken receiver takes it (Linux's pipelined send, without
 // the direct hand-off).
 
-import { kerr } from "../kernel/errors.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { kerr } from "../lib/errors.js";
+import { WaitQueue } from "../lib/wait.js";
 import { EINVAL, EACCES, EPERM, EAGAIN, ENOMSG, E2BIG, EIDRM, ERESTARTNOHAND } from "../abi/errno.js";
 import {
   IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO,

@@ -1,7 +1,7 @@
 // Waiting on many files: ppoll, pselect6, epoll; and the event files:
 // eventfd2, timerfd, signalfd4.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EBADF, EFAULT, EINTR, ERESTARTNOHAND } from "../abi/errno.js";
 import { pollfd, POLLNVAL, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, POLLRDNORM, POLLWRNORM, POLLRDBAND, POLLWRBAND, POLLRDHUP, EPOLL_CLOEXEC, EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD, epoll_event, EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLET, EPOLLWAKEUP } from "../abi/poll.js";
 import {
@@ -21,7 +21,7 @@ import { eventfdFile } from "../fs/eventfd.js";
 import { timerfdFile, TimerfdInode } from "../fs/timerfd.js";
 import { signalfdFile, SignalfdInode } from "../fs/signalfd.js";
 import { UNBLOCKABLE } from "../kernel/signal.js";
-import type { WaitQueue } from "../kernel/wait.js";
+import type { WaitQueue } from "../lib/wait.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";

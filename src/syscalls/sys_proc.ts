@@ -1,6 +1,6 @@
 // Process lifetime syscalls: exit, exit_group, execve.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EFAULT, E2BIG } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";

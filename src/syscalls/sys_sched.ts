@@ -3,7 +3,7 @@
 // sched_rr_get_interval and CPU affinity. The decisions are the scheduler
 // core's (kernel/sched/core.ts); this file decodes and checks arguments.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EPERM, ESRCH, EFAULT, EACCES, E2BIG } from "../abi/errno.js";
 import { sched_param, sched_attr, SCHED_ATTR_SIZE_VER0, SCHED_ATTR_SIZE_VER1, SCHED_RESET_ON_FORK } from "../abi/sched.js";
 import { timespec } from "../abi/time.js";

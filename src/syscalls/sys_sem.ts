@@ -5,7 +5,7 @@
 // process and applied when it exits. With a signal, semop fails with EINTR
 // (never restarted), as on Linux.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EACCES, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
 import {
   IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
@@ -13,7 +13,7 @@ import {
   SEMAEM, SEMUME, SEMMNU, SEMMAP, ipc64_perm, sembuf, semid64_ds,
 } from "../abi/ipc.js";
 import { timespec } from "../abi/time.js";
-import { WaitQueue } from "../kernel/wait.js";
+import { WaitQueue } from "../lib/wait.js";
 import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";

@@ -1,7 +1,7 @@
 // Signal syscalls: sigaction, masks, alternate stacks, sending, waiting,
 // and rt_sigreturn.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, ESRCH, EPERM, EFAULT, ENOMEM, EAGAIN, EINTR, ERESTARTNOHAND, ERESTARTSYS } from "../abi/errno.js";
 import {
   sigaction as sigactionStruct, stack_t, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, SIG_IGN, SIG_DFL,

@@ -1,7 +1,7 @@
 // Socket syscalls: decode arguments, find the socket and its peers, and call
 // into net/unix.ts. Only AF_UNIX exists; other families are EAFNOSUPPORT.
 
-import { kerr, KernelError } from "../kernel/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import {
   EAFNOSUPPORT, EINVAL, ENOTSOCK, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EAGAIN, EPIPE, ECONNREFUSED, EADDRINUSE,
   EEXIST, EACCES, ENOTCONN, ENOPROTOOPT, EOPNOTSUPP, EISCONN, EMFILE, EPERM, EMSGSIZE,

@@ -2,7 +2,7 @@
 // everything and asking the buffer's size are open to all (dmesg_restrict=0);
 // the rest needs CAP_SYSLOG or CAP_SYS_ADMIN, as Linux's check_syslog_permissions.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EPERM } from "../abi/errno.js";
 import { CAP_SYSLOG, CAP_SYS_ADMIN } from "../abi/prctl.js";
 import {

@@ -3,7 +3,7 @@
 // root only (CAP_SYS_BOOT), with Linux's magic numbers — and sethostname(2),
 // setdomainname(2).
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EPERM, EINVAL } from "../abi/errno.js";
 import {
   LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_MAGIC2A, LINUX_REBOOT_MAGIC2B, LINUX_REBOOT_MAGIC2C,

@@ -3,7 +3,7 @@
 // task's accounted runtime. Sleeps are exact hrtimers; an absolute
 // CLOCK_REALTIME sleep sits on the REALTIME base and follows clock changes.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EFAULT, EPERM, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../abi/errno.js";
 import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,

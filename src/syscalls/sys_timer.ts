@@ -1,6 +1,6 @@
 // setitimer/getitimer and the POSIX timer family.
 
-import { kerr } from "../kernel/errors.js";
+import { kerr } from "../lib/errors.js";
 import { EINVAL, EFAULT, EAGAIN } from "../abi/errno.js";
 import {
   ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF, itimerval, itimerspec, sigevent, SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID,

@@ -5,7 +5,7 @@
 
 import { SYS, SYSCALL_NAMES, NR_SYSCALLS, type SyscallName } from "../abi/syscalls.js";
 import { ENOSYS, EFAULT, ENOMEM } from "../abi/errno.js";
-import { KernelError } from "../kernel/errors.js";
+import { KernelError } from "../lib/errors.js";
 import { BLOCK, NORETURN, isSleeping } from "../kernel/blocking.js";
 import { OutOfMemory } from "../mm/phys.js";
 import { REG_A0 } from "../arch/riscv64/layout.js";

@@ -1,7 +1,7 @@
 // Small helpers shared by the syscall families.
 
 import { UserMemory } from "../mm/uaccess.js";
-import { KernelError } from "../kernel/errors.js";
+import { KernelError } from "../lib/errors.js";
 import { EFAULT } from "../abi/errno.js";
 import type { Task } from "../kernel/task.js";
 import type { IoctlContext } from "../fs/file.js";

@@ -11,7 +11,7 @@ import { Kernel } from "../../src/kernel/kernel.js";
 import { SigHand, type Task } from "../../src/kernel/task.js";
 import { File, FdTable, type FileOps, type IoctlContext } from "../../src/fs/file.js";
 import { ROOT_CRED } from "../../src/fs/mount.js";
-import { KernelError } from "../../src/kernel/errors.js";
+import { KernelError } from "../../src/lib/errors.js";
 import { S_IFCHR, type Inode } from "../../src/fs/inode.js";
 import { makedev, openDevice } from "../../src/drivers/chrdev.js";
 import { installTty, MemoryTerminal, type Tty } from "../../src/drivers/tty/index.js";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Kernel } from "../../src/kernel/kernel.js";
-import { KernelError } from "../../src/kernel/errors.js";
+import { KernelError } from "../../src/lib/errors.js";
 import { EIO, EROFS } from "../../src/abi/errno.js";
 import { AddressSpace, ACC_R, ACC_W } from "../../src/mm/mm.js";
 import { PROT_READ, PROT_WRITE, type MapSource } from "../../src/mm/vma.js";

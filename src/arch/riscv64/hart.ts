@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import * as L from "./layout.js";
 import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
-import { RegisterFile } from "../../arch/riscv64/regs.js";
+import { RegisterFile } from "./regs.js";
 
 interface HartExports extends JitHartExports {
   run(budget: number): number;

@@ -11,7 +11,7 @@
 import * as nodefs from "node:fs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as nodetty from "node:tty";
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import { EIO } from "../../abi/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { IoctlContext } from "../../fs/file.js";

@@ -4,7 +4,7 @@
 // /dev/tty0 (4,0) and /dev/tty1 (4,1), devpts, and the job-control work a
 // process exit triggers.
 
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import { ENOTTY, ENXIO } from "../../abi/errno.js";
 import { POLLIN, POLLHUP, POLLOUT, POLLWRNORM } from "../../abi/poll.js";
 import type { File, FileOps } from "../../fs/file.js";

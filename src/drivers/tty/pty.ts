@@ -5,7 +5,7 @@
 // input. Master-side ioctls: TIOCGPTN, TIOCSPTLCK/TIOCGPTLCK, TIOCPKT,
 // TIOCGPTPEER, TIOCSIG; settings, window size and job control act on the slave.
 
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import { EAGAIN, EIO, EINVAL } from "../../abi/errno.js";
 import {
   TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCPKT, TIOCGPKT, TIOCGPTPEER, TIOCSIG, FIONREAD, TIOCOUTQ, TCFLSH,
@@ -14,7 +14,7 @@ import {
 import { POLLIN, POLLOUT, POLLHUP, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { O_ACCMODE, O_CLOEXEC, O_NOCTTY, O_NONBLOCK } from "../../abi/fcntl.js";
 import { SIGHUP, SIGCONT, SI_KERNEL } from "../../abi/signal.js";
-import { WaitQueue } from "../../kernel/wait.js";
+import { WaitQueue } from "../../lib/wait.js";
 import { File, type FileOps, type IoctlContext } from "../../fs/file.js";
 import { followMounts, type Path } from "../../fs/dentry.js";
 import type { Inode } from "../../fs/inode.js";

@@ -4,7 +4,7 @@
 // device below it (the host console, or the master side of a pty) is its
 // driver.
 
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import {
   EAGAIN, EIO, EINVAL, ENOTTY, EPERM, ESRCH, EBUSY,
 } from "../../abi/errno.js";
@@ -18,7 +18,7 @@ import {
 } from "../../abi/ioctl.js";
 import { POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDNORM, POLLWRNORM } from "../../abi/poll.js";
 import { SIGTTIN, SIGTTOU, SIGWINCH } from "../../abi/signal.js";
-import { WaitQueue } from "../../kernel/wait.js";
+import { WaitQueue } from "../../lib/wait.js";
 import { sleepOn } from "../../kernel/blocking.js";
 import { restartOf } from "../../kernel/restart.js";
 import type { File, FileOps, IoctlContext } from "../../fs/file.js";

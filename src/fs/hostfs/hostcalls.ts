@@ -23,7 +23,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import { EEXIST, EOPNOTSUPP, EPERM, ESTALE } from "../../abi/errno.js";
 // O_PATH is 010000000 on the host too (asm-generic; x86-64 and arm64 Linux
 // use the generic value); Node passes numeric flags straight to open(2).

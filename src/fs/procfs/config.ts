@@ -6,7 +6,7 @@
 
 import { table } from "../../syscalls/table.js";
 import { filesystemType } from "../filesystems.js";
-import { UTS_RELEASE } from "../../syscalls/sys_info.js";
+import { UTS_RELEASE } from "../../lib/version.js";
 import { HZ } from "../../kernel/time/timers.js";
 
 type Probe = boolean | (() => boolean);

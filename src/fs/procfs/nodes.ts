@@ -3,7 +3,7 @@
 // target is computed when read (with "magic" links that lead straight to an
 // open file's path, as /proc/[pid]/fd/N does).
 
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import { EACCES, EINVAL, ENOENT } from "../../abi/errno.js";
 import { Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFLNK, dtype, type DirEntry } from "../inode.js";
 import type { File, FileOps } from "../file.js";

@@ -19,7 +19,7 @@ import { EventfdInode } from "../eventfd.js";
 import { SignalfdInode } from "../signalfd.js";
 import { PidfdInode } from "../../kernel/pidfd.js";
 import { major, minor } from "../../drivers/chrdev.js";
-import { kerr } from "../../kernel/errors.js";
+import { kerr } from "../../lib/errors.js";
 import { ENOENT, ENAMETOOLONG } from "../../abi/errno.js";
 import { PATH_MAX } from "../namei.js";
 import { RLIMIT_SIGPENDING } from "../../abi/resource.js";

@@ -10,7 +10,7 @@ import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB,
 import { PIPE_MAX_SIZE } from "../pipe.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../../drivers/chrdev.js";
-import { UTS_RELEASE, UTS_VERSION } from "../../syscalls/sys_info.js";
+import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Inode } from "../inode.js";
 
