@@ -23,7 +23,7 @@ import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
 import { makedev } from "../drivers/chrdev.js";
 import { VIRTUAL_RANDOM_SEED } from "../kernel/time/virtual.js";
-import { execve } from "../kernel/exec.js";
+import { execve } from "../fs/exec.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, AT_FDCWD } from "../abi/fcntl.js";
 import { makeDevpts } from "../fs/devpts.js";
 import { openAt } from "../fs/vfs.js";
@@ -31,7 +31,7 @@ import { installTty, HostTerminal, type ConsoleBackend } from "../drivers/tty/in
 import { rebootState } from "../syscalls/sys_system.js";
 import "../syscalls/all.js";
 import { dispatchSyscall } from "../syscalls/table.js";
-import { coreSettings, writeCore } from "../kernel/coredump.js";
+import { coreSettings, writeCore } from "../fs/coredump.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");

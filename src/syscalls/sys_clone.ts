@@ -18,7 +18,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
-import { openPidfd, pidfdFile, pidfdTarget } from "../kernel/pidfd.js";
+import { openPidfd, pidfdFile, pidfdTarget } from "../fs/pidfd.js";
 import { procPidTarget } from "../fs/procfs/pid.js";
 import { PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GROUP } from "../abi/misc.js";
 import { sendSignal, writeSiginfo } from "../kernel/signal.js";

@@ -19,7 +19,7 @@ import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../ipc/util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 

@@ -16,7 +16,7 @@ import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
-import { inodeSource } from "../kernel/exec.js";
+import { inodeSource } from "../fs/exec.js";
 import type { Task } from "../kernel/task.js";
 import { isReg, isDir } from "../fs/inode.js";
 import { pathName } from "../fs/dentry.js";

@@ -21,7 +21,7 @@ import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../ipc/util.js";
 
 const CAP_SYS_RESOURCE = 24n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;

@@ -6,7 +6,7 @@ import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import { NORETURN } from "../kernel/blocking.js";
 import { um, pathArg } from "./util.js";
-import { execve } from "../kernel/exec.js";
+import { execve } from "../fs/exec.js";
 import { startPath } from "../fs/vfs.js";
 import type { Task } from "../kernel/task.js";
 

@@ -18,7 +18,7 @@ import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../kernel/ipc.js";
+import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../ipc/util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 

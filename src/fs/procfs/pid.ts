@@ -17,7 +17,7 @@ import { smaps, PagemapFile } from "./mmfiles.js";
 import { InotifyInode } from "../notify.js";
 import { EventfdInode } from "../eventfd.js";
 import { SignalfdInode } from "../signalfd.js";
-import { PidfdInode } from "../../kernel/pidfd.js";
+import { PidfdInode } from "../pidfd.js";
 import { major, minor } from "../../drivers/chrdev.js";
 import { kerr } from "../../lib/errors.js";
 import { ENOENT, ENAMETOOLONG } from "../../abi/errno.js";

@@ -1,12 +1,12 @@
 // pidfds: file descriptors that refer to a process. Readable (POLLIN) once
 // the process has exited; waitid(P_PIDFD) and pidfd_send_signal use them.
 
-import { File } from "../fs/file.js";
-import { Inode, SuperBlock } from "../fs/inode.js";
+import { File } from "./file.js";
+import { Inode, SuperBlock } from "./inode.js";
 import { O_RDWR, O_CLOEXEC } from "../abi/fcntl.js";
 import { POLLIN } from "../abi/poll.js";
-import type { Task, ThreadGroup } from "./task.js";
-import { nofile } from "./task.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
+import { nofile } from "../kernel/task.js";
 
 const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 

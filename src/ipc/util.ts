@@ -7,9 +7,9 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOENT, EEXIST, EACCES, ENOSPC, EPERM } from "../abi/errno.js";
 import { IPC_PRIVATE, IPC_CREAT, IPC_EXCL } from "../abi/ipc.js";
-import type { Kernel } from "./kernel.js";
-import { KernelLocal } from "./local.js";
-import type { Task } from "./task.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { KernelLocal } from "../kernel/local.js";
+import type { Task } from "../kernel/task.js";
 
 const SEQ_MULTIPLIER = 32768;
 const CAP_IPC_OWNER = 15n, CAP_SYS_ADMIN = 21n;

@@ -18,13 +18,13 @@ import { PAGE_SIZE } from "../mm/phys.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { PTE_V } from "../mm/pagetable.js";
 import { O_CREAT, O_WRONLY, O_EXCL, O_NOFOLLOW } from "../abi/fcntl.js";
-import { openAt, walker, startPath } from "../fs/vfs.js";
-import { isReg } from "../fs/inode.js";
-import type { Kernel } from "./kernel.js";
-import { KernelLocal } from "./local.js";
-import type { Task, ThreadGroup } from "./task.js";
+import { openAt, walker, startPath } from "./vfs.js";
+import { isReg } from "./inode.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { KernelLocal } from "../kernel/local.js";
+import type { Task, ThreadGroup } from "../kernel/task.js";
 import { RLIMIT_CORE } from "../abi/resource.js";
-import { rlimit } from "./task.js";
+import { rlimit } from "../kernel/task.js";
 
 const PRSTATUS_SIZE = 376; // struct elf_prstatus on riscv64
 const PRPSINFO_SIZE = 136; // struct elf_prpsinfo
