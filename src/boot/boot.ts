@@ -21,15 +21,16 @@ import { unpackCpio } from "../fs/initramfs.js";
 import { S_IFCHR, S_IFDIR, type Inode } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
-import { makedev } from "../drivers/chrdev.js";
+import { makedev } from "../fs/char_dev.js";
 import { VIRTUAL_RANDOM_SEED } from "../kernel/time/virtual.js";
 import { execve } from "../fs/exec.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, AT_FDCWD } from "../abi/fcntl.js";
-import { makeDevpts } from "../fs/devpts.js";
+import { makeDevpts } from "../drivers/tty/devpts.js";
 import { openAt } from "../fs/vfs.js";
 import { installTty, HostTerminal, type ConsoleBackend } from "../drivers/tty/index.js";
 import { rebootState } from "../syscalls/sys_system.js";
 import "../syscalls/all.js";
+import "../drivers/mem.js";
 import { dispatchSyscall } from "../syscalls/table.js";
 import { coreSettings, writeCore } from "../fs/coredump.js";
 

@@ -4,7 +4,7 @@
 import { makeTmpfs, type TmpDir } from "./tmpfs.js";
 import { S_IFCHR, S_IFDIR } from "./inode.js";
 import { ROOT_CRED } from "./mount.js";
-import { makedev, CPU_DMA_LATENCY_MINOR } from "../drivers/chrdev.js";
+import { makedev, CPU_DMA_LATENCY_MINOR } from "./char_dev.js";
 
 // Extra nodes registered by drivers: [name, major, minor, mode].
 const extraNodes: [string, number, number, number][] = [];

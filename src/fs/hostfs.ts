@@ -37,7 +37,7 @@ import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, ENOTDIR, EOPNOTSUPP,
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
 import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
 import type { File, FileOps } from "./file.js";
-import { openDevice } from "../drivers/chrdev.js";
+import { openDevice } from "./char_dev.js";
 import { HIDDEN_PREFIX, HOST_O_PATH, at, chmodAt, lstatAt, mkfifoAt, mksockAt, moveNew, openPath, touchNs } from "./hostfs/hostcalls.js";
 import { HiddenDir, sweep } from "./hostfs/hidden.js";
 

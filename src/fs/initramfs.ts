@@ -5,7 +5,7 @@ import { S_IFMT, S_IFDIR, S_IFREG, S_IFLNK } from "./inode.js";
 import { ROOT_CRED } from "./mount.js";
 import type { TmpDir, TmpFile } from "./tmpfs.js";
 import type { Inode } from "./inode.js";
-import { makedev } from "../drivers/chrdev.js";
+import { makedev } from "./char_dev.js";
 
 const MAGIC = "070701";
 const HEADER = 110;

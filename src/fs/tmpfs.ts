@@ -7,7 +7,7 @@ import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
 } from "./inode.js";
 import type { File, FileOps } from "./file.js";
-import { openDevice } from "../drivers/chrdev.js";
+import { openDevice } from "./char_dev.js";
 
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;

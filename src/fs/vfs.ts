@@ -21,7 +21,7 @@ export { walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir };
 import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
-import { major, minor } from "../drivers/chrdev.js";
+import { major, minor } from "./char_dev.js";
 
 
 // Resolves (dirfd, path) for the *at() family, honouring AT_EMPTY_PATH.

@@ -13,10 +13,10 @@ import { File, FdTable, type FileOps, type IoctlContext } from "../../src/fs/fil
 import { ROOT_CRED } from "../../src/fs/mount.js";
 import { KernelError } from "../../src/lib/errors.js";
 import { S_IFCHR, type Inode } from "../../src/fs/inode.js";
-import { makedev, openDevice } from "../../src/drivers/chrdev.js";
+import { makedev, openDevice } from "../../src/fs/char_dev.js";
 import { installTty, MemoryTerminal, type Tty } from "../../src/drivers/tty/index.js";
 import { isOrphanedPgrp } from "../../src/drivers/tty/jobctl.js";
-import { Devpts } from "../../src/fs/devpts.js";
+import { Devpts } from "../../src/drivers/tty/devpts.js";
 import { isSleeping } from "../../src/kernel/blocking.js";
 import type { AddressSpace } from "../../src/mm/mm.js";
 import type { FsContext } from "../../src/fs/namei.js";

@@ -15,7 +15,7 @@ import { kerr } from "../../lib/errors.js";
 import { EIO } from "../../abi/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { IoctlContext } from "../../fs/file.js";
-import { makedev } from "../chrdev.js";
+import { makedev } from "../../fs/char_dev.js";
 import { Tty, VT_GETSTATE, type TtyDriver } from "./tty.js";
 
 export interface ConsoleBackend {

@@ -21,7 +21,7 @@ import type { Inode } from "../../fs/inode.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { sendSignal } from "../../kernel/signal.js";
 import { Tty, type TtyDriver } from "./tty.js";
-import { makedev } from "../chrdev.js";
+import { makedev } from "../../fs/char_dev.js";
 import { clearSessionCtty, signalPgrp } from "./jobctl.js";
 import { nofile } from "../../kernel/task.js";
 

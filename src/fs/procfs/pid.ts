@@ -18,7 +18,7 @@ import { InotifyInode } from "../notify.js";
 import { EventfdInode } from "../eventfd.js";
 import { SignalfdInode } from "../signalfd.js";
 import { PidfdInode } from "../pidfd.js";
-import { major, minor } from "../../drivers/chrdev.js";
+import { major, minor } from "../char_dev.js";
 import { kerr } from "../../lib/errors.js";
 import { ENOENT, ENAMETOOLONG } from "../../abi/errno.js";
 import { PATH_MAX } from "../namei.js";

@@ -9,7 +9,7 @@ import { sysvipcListings } from "../../ipc/util.js";
 import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB, MSGMNI } from "../../abi/ipc.js";
 import { PIPE_MAX_SIZE } from "../pipe.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
-import { CPU_DMA_LATENCY_MINOR } from "../../drivers/chrdev.js";
+import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Inode } from "../inode.js";

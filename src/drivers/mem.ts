@@ -1,40 +1,15 @@
-// Character devices by number (major, minor), and the memory devices of
-// Linux's drivers/char/mem.c: null, zero, full, random, urandom.
+// The memory devices of Linux's drivers/char/mem.c: null, zero, full,
+// random, urandom; and /dev/cpu_dma_latency (their nodes are made by devtmpfs).
 
 import { kerr } from "../lib/errors.js";
-import { ENXIO, ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
+import { ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
 import { RNDGETENTCNT, RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL, RNDRESEEDCRNG } from "../abi/ioctl.js";
-import { S_IFCHR, S_IFMT, type Inode, S_IFIFO } from "../fs/inode.js";
 import type { File, FileOps, IoctlContext } from "../fs/file.js";
 import { runningKernel } from "../kernel/running.js";
 import { hostRandom } from "../kernel/random.js";
+import { makedev, registerChrdev, CPU_DMA_LATENCY_MINOR } from "../fs/char_dev.js";
 
 const CAP_SYS_ADMIN = 21;
-
-export const makedev = (major: number, minor: number) => ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
-export const major = (dev: number) => (dev >>> 8) & 0xfff;
-export const minor = (dev: number) => (dev & 0xff) | ((dev >>> 12) & ~0xff);
-
-export type DeviceOpen = (inode: Inode, f: File) => FileOps;
-const chrdevs = new Map<number, DeviceOpen>();
-
-export function registerChrdev(dev: number, open: DeviceOpen): void { chrdevs.set(dev, open); }
-
-// Opens a special inode: a registered character device, or ENXIO.
-export type SpecialOpen = (inode: Inode, f: File) => FileOps | null;
-let fifoOpen: SpecialOpen | null = null;
-export function registerFifoOpen(fn: SpecialOpen): void { fifoOpen = fn; }
-
-export function openDevice(inode: Inode, f: File): FileOps | null {
-  const type = inode.mode & S_IFMT;
-  if (type === S_IFCHR) {
-    const open = chrdevs.get(inode.rdev);
-    if (!open) kerr(ENXIO);
-    return open(inode, f);
-  }
-  if (type === S_IFIFO && fifoOpen) return fifoOpen(inode, f);
-  return kerr(ENXIO);
-}
 
 // /dev/random and /dev/urandom read the running kernel's random source
 // (a seeded generator under the virtual clock: reproducible runs).
@@ -80,7 +55,6 @@ const randomOps: FileOps = {
 // read gives the strictest request in force as an s32; a write takes an s32,
 // or a hexadecimal string when it is not 4 bytes long. Ghost has no idle
 // states for it to govern.
-export const CPU_DMA_LATENCY_MINOR = 259;
 const LATENCY_DEFAULT = 2000000000;
 const latencyRequests = new Map<File, number>();
 function cpuLatencyOps(f: File): FileOps {

@@ -4,15 +4,15 @@
 // mode= (new slaves, default 0600), uid=, gid= (default the opener's),
 // ptmxmode= (default 0000), max= (ptys in this instance).
 
-import { kerr } from "../lib/errors.js";
-import { ENOSPC, EINVAL } from "../abi/errno.js";
-import { Inode, SuperBlock, S_IFCHR, S_IFDIR, dtype, type DirEntry } from "./inode.js";
-import type { File, FileOps } from "./file.js";
-import { followMounts } from "./dentry.js";
-import type { Kernel } from "../kernel/kernel.js";
-import { registerFilesystem } from "./filesystems.js";
-import { makedev } from "../drivers/chrdev.js";
-import { PtyPair, ptsDev, type PtyHome } from "../drivers/tty/pty.js";
+import { kerr } from "../../lib/errors.js";
+import { ENOSPC, EINVAL } from "../../abi/errno.js";
+import { Inode, SuperBlock, S_IFCHR, S_IFDIR, dtype, type DirEntry } from "../../fs/inode.js";
+import type { File, FileOps } from "../../fs/file.js";
+import { followMounts } from "../../fs/dentry.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { registerFilesystem } from "../../fs/filesystems.js";
+import { makedev } from "../../fs/char_dev.js";
+import { PtyPair, ptsDev, type PtyHome } from "./pty.js";
 
 export const DEVPTS_SUPER_MAGIC = 0x1cd1;
 export const PTMX_DEV = makedev(5, 2);
