@@ -30,16 +30,9 @@ export function currentTime(): Timespec {
   return { sec, nsec: ns - sec * NSEC_PER_SEC };
 }
 
-export interface Cred { uid: number; gid: number; fsuid: number; fsgid: number; groups: number[] }
-
-// A task's credentials: the four uid and gid pairs and the capability sets (bit n = capability n).
-export interface TaskCred extends Cred {
-  euid: number; egid: number; suid: number; sgid: number;
-  capEff: bigint; capPrm: bigint; capInh: bigint;
-}
-
-// Every capability Linux 6.15 knows (0..40).
-export const CAP_FULL = (1n << 41n) - 1n;
+// Credentials are the kernel's (kernel/cred.ts); the inode operations take them.
+export { CAP_FULL, type Cred, type TaskCred } from "../kernel/cred.js";
+import type { Cred } from "../kernel/cred.js";
 
 export interface DirEntry { name: string; ino: number; type: number }
 

@@ -6,7 +6,7 @@ import { TASK_STATE_SIZE } from "../arch/riscv64/layout.js";
 import type { AddressSpace } from "../mm/mm.js";
 import type { FdTable } from "../fs/file.js";
 import type { FsContext } from "../fs/namei.js";
-import type { TaskCred } from "../fs/inode.js";
+import type { TaskCred } from "./cred.js";
 import { WaitQueue, type Waiter } from "../lib/wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
