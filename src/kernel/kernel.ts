@@ -1,5 +1,5 @@
-// The kernel instance: the hart, memory, tasks, the scheduler loop, and the
-// exit paths. One instance is single-threaded; it hands control back to the
+// The kernel instance: the hart, memory, tasks and the scheduler loop (exit
+// and reaping: exit.ts; pids: pid.ts; the OOM killer: mm/oom_kill.ts). One instance is single-threaded; it hands control back to the
 // host event loop often enough for host I/O and timers to be served.
 
 import { Hart } from "../arch/riscv64/hart.js";
@@ -7,28 +7,27 @@ import { PhysAllocator } from "../mm/phys.js";
 import { Clock, type ClockMode } from "./time/clock.js";
 import { TimerQueue } from "./time/timers.js";
 import { Rq, type SchedPolicyName } from "./sched/core.js";
-import {
-  Task, ThreadGroup, SigHand, rlimit, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE,
-} from "./task.js";
+import { Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE } from "./task.js";
 import { handleTrap } from "./trap.js";
 import { processCpuTime } from "./time/posix-timers.js";
 import { deliverSignals, hasDeliverable, sendSignal } from "./signal.js";
-import { validSignal, SIGCHLD, SIGKILL, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU, SI_KERNEL } from "../abi/signal.js";
+import { SIGCHLD, SIGKILL, SIGCONT, CLD_STOPPED, CLD_CONTINUED, SA_NOCLDSTOP, SIGXCPU, SI_KERNEL } from "../abi/signal.js";
 import type { FsContext } from "../fs/namei.js";
 import type { FdTable } from "../fs/file.js";
 import type { AddressSpace } from "../mm/mm.js";
-import { UserMemory } from "../mm/uaccess.js";
 import type { Mount } from "../fs/dentry.js";
-import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
-import { hostRandom, type RandomSource } from "./random.js";
+import { hostRandom, uuid, type RandomSource } from "./random.js";
 import { seededRandom } from "./time/virtual.js";
 import { KernelLocals, type KernelLocal } from "./local.js";
 import { enterKernel } from "./running.js";
+import * as exit from "./exit.js";
+import { PidAllocator } from "./pid.js";
+import { oomKill } from "../mm/oom_kill.js";
 import type { FutexWaiter } from "./futex.js";
 import { KernelLog } from "./printk.js";
 import { LOGLEVEL_ERR } from "../abi/syslog.js";
 import { UTS_RELEASE, UTS_VERSION } from "../lib/version.js";
-import { RLIMIT_CPU, RLIMIT_CORE } from "../abi/resource.js";
+import { RLIMIT_CPU } from "../abi/resource.js";
 import { ENOSYS } from "../abi/errno.js";
 
 export interface KernelConfig {
@@ -103,7 +102,7 @@ export class Kernel {
   sysctls: [string, () => string, ((v: string) => void)?][] = [];
   // Called when a process has exited, before its children are reparented (tty hangup, orphaned groups).
   readonly exitHooks: ((tg: ThreadGroup) => void)[] = [];
-  private nextPid = 1;
+  readonly pids = new PidAllocator();
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
   private readonly locals = new KernelLocals();
@@ -142,49 +141,21 @@ export class Kernel {
 
   // The OOM killer: the process with the most resident memory dies (never pid 1
   // while another candidate exists). Returns the victim, or null.
-  oomKill(): ThreadGroup | null {
-    let victim: ThreadGroup | null = null;
-    let most = -1;
-    for (const g of this.groups.values()) {
-      if (g.zombie || g.exiting || g.threads.size === 0) continue;
-      const rss = [...g.threads][0].mm.rssPages + (g.pid === 1 ? -1e12 : 0);
-      if (rss > most) { most = rss; victim = g; }
-    }
-    if (victim) {
-      const comm = [...victim.threads][0]?.comm;
-      process.stderr.write(`ghost: out of memory: killed process ${victim.pid} (${comm})\n`);
-      this.log.log(3, `Out of memory: Killed process ${victim.pid} (${comm}) anon-rss:${most * 4}kB`);
-      this.exitGroup(victim, SIGKILL, "signal");
-    }
-    return victim;
-  }
+  oomKill(): ThreadGroup | null { return oomKill(this); }
 
   // A subsystem's per-kernel state (local.ts).
   local<T>(slot: KernelLocal<T>): T { return this.locals.get(this, slot); }
 
-  newUuid(): string {
-    const b = new Uint8Array(16);
-    this.random(b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Buffer.from(b).toString("hex");
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
+  newUuid(): string { return uuid(this.random); }
 
   loadavgText(): string {
-    return `${this.rq.loadavg.formatted().join(" ")} ${this.rq.nrRunning}/${this.tasks.size} ${this.nextPid - 1}\n`;
+    return `${this.rq.loadavg.formatted().join(" ")} ${this.rq.nrRunning}/${this.tasks.size} ${this.pids.last}\n`;
   }
 
   // /proc/[pid]/sched: what the scheduler knows of a task.
   schedInfo(t: Task): string { return this.rq.schedInfo(t); }
 
-  allocPid(): number {
-    for (;;) {
-      const pid = this.nextPid++;
-      if (this.nextPid > 4194304) this.nextPid = 2;
-      if (!this.tasks.has(pid) && !this.groups.has(pid)) return pid;
-    }
-  }
+  allocPid(): number { return this.pids.alloc((pid) => this.tasks.has(pid) || this.groups.has(pid)); }
 
   // A new thread group with its first task.
   newProcess(parent: ThreadGroup | null, mm: AddressSpace, files: FdTable, fs: FsContext, cred: Task["cred"], sighand: SigHand): Task {
@@ -356,44 +327,13 @@ export class Kernel {
   }
 
   // Ends one thread. Last thread out makes the group a zombie.
-  exitTask(t: Task, code: number): void {
-    if (t.state === TASK_DEAD) return;
-    t.clearWaits();
-    this.dropRestart(t);
-    this.releaseVfork(t);
-    exitRobustList(this, t);
-    this.rq.dequeue(t);
-    t.state = TASK_DEAD;
-    t.exitCode = code;
-    if (t.clearChildTid) {
-      try {
-        new UserMemory(t.mm).setU32(t.clearChildTid, 0);
-        // A shared wake, as Linux's mm_release: glibc waits on the tid with a shared futex.
-        futexWakeKey(this, futexKeyFor(t.mm, t.clearChildTid, false), 1, 0xffffffff);
-      } catch { /* the address went away: nothing to clear */ }
-    }
-    if (--t.mm.users === 0) t.mm.destroy();
-    if (--t.files.refs === 0) t.files.closeAll();
-    const tg = t.tg;
-    tg.threads.delete(t);
-    if (tg.threads.size === 0) tg.lastThread = t;
-    tg.deadUtime += t.utime;
-    tg.deadStime += t.stime;
-    this.tasks.delete(t.tid);
-    if (this.current === t) this.current = null;
-    if (tg.threads.size === 0) this.groupDied(tg);
-  }
-
+  exitTask(t: Task, code: number): void { exit.exitTask(this, t, code); }
   // Kills every thread of a group: exit_group(code) or death by signal.
-  exitGroup(tg: ThreadGroup, sigOrCode: number, how: "exit" | "signal" | "core", info?: { code: number; addr?: number }): void {
-    if (tg.exiting) return;
-    tg.exiting = true;
-    // The core flag is reported when a dump was written: RLIMIT_CORE 0 (the default) means none.
-    const dumps = how === "core" && rlimit(tg, RLIMIT_CORE) !== 0 && tg.dumpable !== 0 &&
-      (this.config.coreDump?.dump(this, tg, sigOrCode, { code: info?.code ?? 0, addr: info?.addr ?? 0 }) ?? false);
-    tg.exitStatus = how === "exit" ? (sigOrCode & 0xff) << 8 : (sigOrCode & 0x7f) | (dumps ? 0x80 : 0);
-    for (const th of [...tg.threads]) this.exitTask(th, sigOrCode);
-  }
+  exitGroup(tg: ThreadGroup, sigOrCode: number, how: "exit" | "signal" | "core", info?: { code: number; addr?: number }): void { exit.exitGroup(this, tg, sigOrCode, how, info); }
+  // A vfork child that execs or exits lets its parent go on.
+  releaseVfork(t: Task): void { exit.releaseVfork(this, t); }
+  // Removes a reaped zombie from the tables.
+  release(tg: ThreadGroup): void { exit.release(this, tg); }
 
   // Forgets a parked syscall's state (and undoes what it queued).
   dropRestart(t: Task): void {
@@ -402,76 +342,6 @@ export class Kernel {
     t.pendingRemaining = null;
     t.partialResult = null;
     t.inSyscall = false;
-  }
-
-  // A vfork child that execs or exits lets its parent go on.
-  releaseVfork(t: Task): void {
-    if (!t.vforkParent) return;
-    t.vforkReleased = true;
-    t.vforkParent = null;
-    t.vforkDone?.wakeAll();
-  }
-
-  private groupDied(tg: ThreadGroup): void {
-    tg.zombie = true;
-    if (tg.itimers) { tg.itimers.real.disarm(); tg.itimers.virt.disarm(); tg.itimers.prof.disarm(); }
-    for (const pt of tg.posixTimers.values()) pt.timer.disarm();
-    tg.posixTimers.clear();
-    tg.exitWait.wakeAll();
-    for (const h of this.exitHooks) h(tg);
-    const reaper = this.findReaper(tg);
-    for (const c of [...tg.children]) {
-      // PR_SET_PDEATHSIG: the child learns its parent died.
-      for (const th of c.threads) if (th.pdeathSignal) sendSignal(th, { signo: th.pdeathSignal, code: 0, pid: tg.pid, uid: 0 }, true);
-      tg.children.delete(c);
-      c.parent = reaper;
-      if (reaper) {
-        reaper.children.add(c);
-        if (c.zombie) this.notifyParent(c);
-      }
-    }
-    if (tg === this.mainGroup) {
-      const s = tg.exitStatus;
-      this.exitStatus = (s & 0x7f) ? 128 + (s & 0x7f) : (s >> 8) & 0xff;
-      this.halted = true;
-    }
-    this.notifyParent(tg);
-  }
-
-  private findReaper(tg: ThreadGroup): ThreadGroup | null {
-    for (let p = tg.parent; p; p = p.parent) if (p.subreaper && !p.zombie) return p;
-    return this.groups.get(1) ?? null;
-  }
-
-  // SIGCHLD and wait-queue wake for a dead child; auto-reap where the parent asked.
-  private notifyParent(tg: ThreadGroup): void {
-    const parent = tg.parent;
-    if (!parent) { this.release(tg); return; }
-    const s = tg.exitStatus;
-    const code = (s & 0x7f) ? ((s & 0x80) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
-    const status = (s & 0x7f) ? (s & 0x7f) : (s >> 8) & 0xff;
-    const leader = [...parent.threads][0];
-    const act = leader?.sighand.actions[SIGCHLD];
-    // As Linux's do_notify_parent: a parent ignoring SIGCHLD (or with
-    // SA_NOCLDWAIT) reaps automatically only children whose exit signal is
-    // SIGCHLD; an exit signal that is no valid signal (legacy clone() takes
-    // any value in CSIGNAL) is sent to nobody, but the parent is still woken.
-    const sig = tg.exitSignal;
-    const ignored = act !== undefined && (act.handler === SIG_IGN || (act.flags & SA_NOCLDWAIT) !== 0);
-    const autoReap = parent === this.initStub || (sig === SIGCHLD && ignored);
-    if (validSignal(sig) && sig !== 0 && leader && !(sig === SIGCHLD && act?.handler === SIG_IGN)) {
-      sendSignal(parent, { signo: sig, code, pid: tg.pid, uid: 0, status, utime: Math.floor(tg.deadUtime / 1e7), stime: Math.floor(tg.deadStime / 1e7) }, false);
-    }
-    parent.childWait.wakeAll();
-    if (autoReap) this.release(tg);
-  }
-
-  // Removes a reaped zombie from the tables.
-  release(tg: ThreadGroup): void {
-    tg.parent?.children.delete(tg);
-    if (tg.parent) { tg.parent.childUtime += tg.deadUtime + tg.childUtime; tg.parent.childStime += tg.deadStime + tg.childStime; }
-    this.groups.delete(tg.pid);
-    tg.lastThread = null;
   }
 
   stopGroup(tg: ThreadGroup, sig: number): void {
