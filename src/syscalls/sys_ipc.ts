@@ -14,48 +14,18 @@ import {
   SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMNI, SHMMAX, SHMALL,
   ipc64_perm, shmid64_ds,
 } from "../abi/ipc.js";
-import { PROT_READ, PROT_WRITE, PROT_EXEC, SharedAnon } from "../mm/vma.js";
+import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
-import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../ipc/util.js";
-import type { Kernel } from "../kernel/kernel.js";
+import { allowed, mayChange, sysvipcListings, ipcRow } from "../ipc/util.js";
 import type { Task } from "../kernel/task.js";
+import { Segment, space } from "../ipc/shm.js";
 
 const CAP_IPC_LOCK = 14n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 
-interface Segment extends IpcObject {
-  size: number; anon: SharedAnon;
-  atime: number; dtime: number; ctime: number; cpid: number; lpid: number;
-  removed: boolean; // IPC_RMID: goes with its last attach
-}
-
-class ShmSpace extends IpcIds<Segment> {
-  constructor(k: Kernel) { super(k, SHMMNI); }
-
-  create(t: Task, key: number, size: number, mode: number): Segment {
-    const anon = new SharedAnon();
-    anon.refs = 1; // the segment's own hold
-    const s: Segment = {
-      ...this.fresh(t, key, mode), size, anon, atime: 0, dtime: 0, ctime: this.now(), cpid: t.tg.pid, lpid: 0, removed: false,
-    };
-    anon.shmid = s.id;
-    anon.onUnref = () => {
-      s.dtime = this.now();
-      if (s.removed && s.anon.refs === 1) this.destroy(s);
-    };
-    return this.add(s);
-  }
-  // The segment's own hold goes; its pages go with the last attach.
-  destroy(s: Segment): void {
-    this.remove(s);
-    if (--s.anon.refs === 0) s.anon.freePages(this.k.phys);
-  }
-}
-
-const space = perKernel((k) => new ShmSpace(k));
 
 sysvipcListings.set("shm", {
   header: "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap",

@@ -19,9 +19,9 @@ import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
-import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { IpcIds, perKernel, allowed, mayChange, sysvipcListings, ipcRow, type IpcObject } from "../ipc/util.js";
+import { allowed, mayChange, sysvipcListings, ipcRow } from "../ipc/util.js";
+import { MsgQueue, space } from "../ipc/msg.js";
 
 const CAP_SYS_RESOURCE = 24n;
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
@@ -30,41 +30,6 @@ const LONG_MAX = (1n << 63n) - 1n;
 const INT_MAX = 0x7fff_ffff;
 const INVALID_ID = 0xffff_ffff; // (uid_t)-1: no valid kuid/kgid
 
-interface Message { type: bigint; text: Uint8Array }
-
-interface MsgQueue extends IpcObject {
-  stime: number; rtime: number; ctime: number; lspid: number; lrpid: number;
-  messages: Message[]; cbytes: number; qbytes: number;
-  removed: boolean;
-  senders: WaitQueue; // parked on a full queue
-  receivers: WaitQueue; // parked waiting for a matching message
-}
-
-// A parked msgsnd/msgrcv remembers its queue, so that its retry after
-// IPC_RMID fails with EIDRM rather than the EINVAL of an unknown id.
-class MsgSpace extends IpcIds<MsgQueue> {
-  constructor(k: Kernel) { super(k, MSGMNI); }
-
-  create(t: Task, key: number, flags: number): MsgQueue {
-    return this.add({
-      ...this.fresh(t, key, flags),
-      stime: 0, rtime: 0, ctime: this.now(), lspid: 0, lrpid: 0,
-      messages: [], cbytes: 0, qbytes: MSGMNB, removed: false,
-      senders: new WaitQueue(), receivers: new WaitQueue(),
-    });
-  }
-  // IPC_RMID: the messages go, and every parked sender and receiver wakes to EIDRM.
-  destroy(q: MsgQueue): void {
-    this.remove(q);
-    q.removed = true;
-    q.messages = [];
-    q.cbytes = 0;
-    q.senders.wakeAll();
-    q.receivers.wakeAll();
-  }
-}
-
-const space = perKernel((k) => new MsgSpace(k));
 
 sysvipcListings.set("msg", {
   header: "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime",
