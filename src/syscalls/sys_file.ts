@@ -20,7 +20,7 @@ import { um, pathArg, ioctlContext } from "./util.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { TASK_SIZE } from "../mm/mm.js";
 import { openAt, ownerOrCapable } from "../fs/vfs.js";
-import { memfdSeals } from "./sys_fsextra.js";
+import { memfdSeals } from "../fs/memfd.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode } from "../fs/pipe.js";

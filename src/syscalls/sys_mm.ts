@@ -2,7 +2,7 @@
 
 import { kerr } from "../lib/errors.js";
 import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP } from "../abi/errno.js";
-import { MemfdInode } from "./sys_fsextra.js";
+import { MemfdInode } from "../fs/memfd.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,

@@ -1,29 +1,17 @@
-// Process attributes and I/O hints: getcpu, personality, ioprio_get/set,
-// fadvise64, readahead, sync_file_range.
-//
-// Ghost has one CPU and no block devices: getcpu is cpu 0, node 0; I/O
-// priorities are kept and reported (nothing schedules I/O by them); the
-// page-cache hints validate their arguments as Linux does and act where Ghost
-// has something to act on (sync_file_range writes back shared mappings'
-// pages; fadvise DONTNEED drops unmapped cached pages), else do nothing, as
-// Linux does on tmpfs.
+// I/O priorities: ioprio_get/set. Ghost has no block devices: priorities are
+// kept and reported; nothing schedules I/O by them.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ESPIPE, EBADF, EPERM, ESRCH } from "../abi/errno.js";
-import {
-  POSIX_FADV_NORMAL, POSIX_FADV_NOREUSE, POSIX_FADV_DONTNEED, SYNC_FILE_RANGE_WAIT_BEFORE, SYNC_FILE_RANGE_WRITE,
-  SYNC_FILE_RANGE_WAIT_AFTER, S_IFMT, S_IFREG, S_IFBLK, S_IFDIR, S_IFLNK, S_IFIFO, S_IFSOCK,
-} from "../abi/fcntl.js";
-import { PER_QUERY } from "../abi/misc.js";
+import { EINVAL, EPERM, ESRCH } from "../abi/errno.js";
 import {
   IOPRIO_CLASS_SHIFT, IOPRIO_PRIO_MASK, IOPRIO_CLASS_NONE, IOPRIO_CLASS_RT, IOPRIO_CLASS_BE, IOPRIO_CLASS_IDLE,
   IOPRIO_NR_LEVELS, IOPRIO_WHO_PROCESS, IOPRIO_WHO_PGRP, IOPRIO_WHO_USER,
 } from "../abi/ioprio.js";
 import { defineSyscalls } from "./table.js";
-import { um } from "./util.js";
 import type { Task } from "../kernel/task.js";
 
 const CAP_SYS_ADMIN = 21n, CAP_SYS_NICE = 23n;
+
 const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 
 // The tasks an ioprio "who" names.
@@ -36,7 +24,6 @@ function ioprioTargets(t: Task, which: number, who: number): Task[] {
     default: return kerr(EINVAL);
   }
 }
-
 
 function ioprioSet(t: Task, which: number, who: number, ioprio: number): number {
   // The data is a level (3 bits) and hints (the rest), as Linux 6.5+.
@@ -68,47 +55,7 @@ function ioprioGet(t: Task, which: number, who: number): number {
   return best;
 }
 
-// The file the hint is about: ESPIPE for pipes and sockets.
-function hintFile(t: Task, fd: number) {
-  const f = t.files.get(fd);
-  const type = f.inode.mode & S_IFMT;
-  if (type === S_IFIFO || type === S_IFSOCK) kerr(ESPIPE);
-  return f;
-}
-
 defineSyscalls({
-  getcpu: (t, cpuVa, nodeVa) => {
-    if (cpuVa) um(t).setU32(cpuVa, 0);
-    if (nodeVa) um(t).setU32(nodeVa, 0);
-    return 0;
-  },
-  // The execution domain: only PER_LINUX exists, but the flags are kept and returned, as Linux does.
-  personality: (t, persona) => {
-    const old = t.personality;
-    if ((persona >>> 0) !== PER_QUERY) t.personality = persona >>> 0;
-    return old;
-  },
   ioprio_set: (t, which, who, ioprio) => ioprioSet(t, which | 0, who | 0, ioprio | 0),
   ioprio_get: (t, which, who) => ioprioGet(t, which | 0, who | 0),
-  fadvise64: (t, fd, _off, len, advice) => {
-    const f = hintFile(t, fd | 0);
-    if (len < 0 || advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) kerr(EINVAL);
-    if (advice === POSIX_FADV_DONTNEED) f.inode.pageCache?.writeBack(f.inode);
-    return 0;
-  },
-  readahead: (t, fd, _off, _count) => {
-    const f = t.files.get(fd | 0);
-    if (!f.readable) kerr(EBADF);
-    if ((f.inode.mode & S_IFMT) !== S_IFREG) kerr(EINVAL);
-    return 0;
-  },
-  sync_file_range: (t, fd, off, nbytes, flags) => {
-    if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) kerr(EINVAL);
-    if (off < 0 || nbytes < 0) kerr(EINVAL);
-    const f = t.files.get(fd | 0);
-    const type = f.inode.mode & S_IFMT;
-    if (type !== S_IFREG && type !== S_IFBLK && type !== S_IFDIR && type !== S_IFLNK) kerr(ESPIPE);
-    if (flags & SYNC_FILE_RANGE_WRITE) f.inode.pageCache?.writeBack(f.inode);
-    return 0;
-  },
 });

@@ -1,0 +1,102 @@
+// Copies inside the kernel: sendfile, copy_file_range, splice, tee.
+
+import { kerr } from "../lib/errors.js";
+import { EINVAL, EBADF, ESPIPE, EISDIR, EAGAIN } from "../abi/errno.js";
+import { O_APPEND } from "../abi/fcntl.js";
+import { SPLICE_F_NONBLOCK, SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT } from "../abi/mount.js";
+import { defineSyscalls } from "./table.js";
+import { sleepOn } from "../kernel/blocking.js";
+import { waitForIo } from "../fs/iowait.js";
+import { um } from "./util.js";
+import { File } from "../fs/file.js";
+import { PipeInode } from "../fs/pipe.js";
+import { isDir, isReg } from "../fs/inode.js";
+import type { Task } from "../kernel/task.js";
+import { COPY_CHUNK, MAX_RW_COUNT } from "./sys_openat2.js";
+
+// Moves up to len bytes from one file to another through the kernel, a
+// chunk at a time, as Linux's do_splice_direct: until len is done, the input
+// ends, or the output takes less (a full pipe). Only a seekable input goes
+// past its first chunk, so that no byte read is ever lost to a failed write.
+function transfer(t: Task, inF: File, inPos: number | null, outF: File, outPos: number | null, len: number, nonblock: boolean): { n: number; inPos: number | null; outPos: number | null } {
+  if (!inF.readable || !inF.ops.read) kerr(EBADF);
+  if (!outF.writable || !outF.ops.write) kerr(EBADF);
+  if (isDir(inF.inode.mode)) kerr(EISDIR);
+  len = Math.min(len, MAX_RW_COUNT);
+  const buf = new Uint8Array(Math.min(len, COPY_CHUNK));
+  let done = 0;
+  while (done < len) {
+    const want = buf.subarray(0, Math.min(buf.length, len - done));
+    let n: number;
+    try {
+      // Only the first read waits: after that, what moved so far is the result.
+      n = waitForIo(t, inF, () => inF.ops.read!(inF, want, inPos ?? inF.pos), { nonblock: done > 0 || nonblock || inF.nonblock });
+    } catch (e) {
+      if (done > 0) break;
+      throw e;
+    }
+    if (n <= 0) break;
+    let w: number;
+    try {
+      w = outF.ops.write(outF, want.subarray(0, n), outPos ?? (outF.flags & O_APPEND ? outF.inode.size : outF.pos));
+    } catch (e) {
+      if (done > 0) break; // what moved so far is the result
+      throw e;
+    }
+    if (inPos === null) { if (!inF.ops.stream) inF.pos += w; } else inPos += w;
+    if (outPos === null) { if (!outF.ops.stream) outF.pos += w; } else outPos += w;
+    done += w;
+    if (w < n || inF.ops.stream || n < want.length) break;
+  }
+  return { n: done, inPos, outPos };
+}
+
+function readOff(t: Task, va: number): number | null { return va ? um(t).i64(va) : null; }
+
+function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffVa: number, len: number, flags: number, kind: "sendfile" | "copy" | "splice"): number {
+  const inF = t.files.get(inFd | 0), outF = t.files.get(outFd | 0);
+  if (len < 0) kerr(EINVAL);
+  if (kind === "copy") {
+    if (flags) kerr(EINVAL);
+    if (!isReg(inF.inode.mode) || !isReg(outF.inode.mode)) kerr(isDir(inF.inode.mode) || isDir(outF.inode.mode) ? EISDIR : EINVAL);
+    if (outF.flags & O_APPEND) kerr(EBADF);
+  }
+  if (kind === "splice") {
+    if (flags & ~(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)) kerr(EINVAL);
+    const inPipe = inF.inode instanceof PipeInode, outPipe = outF.inode instanceof PipeInode;
+    if (!inPipe && !outPipe) kerr(EINVAL);
+    if ((inPipe && inOffVa) || (outPipe && outOffVa)) kerr(ESPIPE);
+  }
+  if (kind === "sendfile" && inF.ops.stream && !(inF.inode instanceof PipeInode)) kerr(EINVAL);
+  if (kind === "sendfile" && (outF.flags & O_APPEND)) kerr(EINVAL);
+  if (kind === "copy" && inF.inode === outF.inode) {
+    const ip = inOffVa ? um(t).i64(inOffVa) : inF.pos, op = outOffVa ? um(t).i64(outOffVa) : outF.pos;
+    if (ip < op + len && op < ip + len) kerr(EINVAL);
+  }
+  // As Linux's do_sendfile and copy_file_range: a negative offset is EINVAL.
+  const inOff = readOff(t, inOffVa), outOff = kind === "sendfile" ? null : readOff(t, outOffVa);
+  if ((inOff !== null && inOff < 0) || (outOff !== null && outOff < 0)) kerr(EINVAL);
+  if (len === 0) return 0;
+  const r = transfer(t, inF, inOff, outF, outOff, len, (flags & SPLICE_F_NONBLOCK) !== 0);
+  if (inOffVa && r.inPos !== null) um(t).setU64(inOffVa, r.inPos);
+  if (outOffVa && r.outPos !== null && kind !== "sendfile") um(t).setU64(outOffVa, r.outPos);
+  return r.n;
+}
+
+defineSyscalls({
+  sendfile: (t, out, inp, offVa, count) => copyCall(t, inp, offVa, out, 0, count, 0, "sendfile"),
+  copy_file_range: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, flags, "copy"),
+  splice: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, flags >>> 0, "splice"),
+  tee: [(t, inp, out, len, flags) => {
+    const inF = t.files.get(inp | 0), outF = t.files.get(out | 0);
+    if (!(inF.inode instanceof PipeInode) || !(outF.inode instanceof PipeInode) || inF.inode === outF.inode) kerr(EINVAL);
+    if (flags & ~(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)) kerr(EINVAL);
+    const n = inF.inode.pipe.peek(Math.min(len, 1 << 20));
+    if (n.length === 0) {
+      if (inF.inode.pipe.writers === 0) return 0;
+      if (flags & SPLICE_F_NONBLOCK || inF.nonblock) kerr(EAGAIN);
+      return sleepOn(t, [inF.inode.pipe.rwait]);
+    }
+    return outF.ops.write!(outF, n, 0);
+  }, "implemented", ""],
+});
