@@ -87,9 +87,8 @@ export function perKernel<S>(make: (k: Kernel) => S): (k: Kernel) => S {
   return (k) => k.local(slot);
 }
 
-// /proc/sysvipc/{shm,sem,msg}: each kind registers its listing (a header
-// line, then one row per object, in index order, as Linux's sysvipc_proc).
-export const sysvipcListings = new Map<string, { header: string; rows: (k: Kernel) => string[] }>();
+// /proc/sysvipc/{shm,sem,msg}: each kind registers its listing with procfs.
+export { sysvipcListings } from "../fs/procfs/registry.js";
 
 // A row's columns: [value, width, gap before]; numbers right-aligned.
 export function ipcRow(cols: [number | string, number, number][]): string {

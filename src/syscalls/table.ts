@@ -3,6 +3,7 @@
 // family; they decode arguments, call into a subsystem, and return the
 // result or -errno (thrown KernelErrors become -errno here).
 
+import { registerSyscallStatus } from "../fs/procfs/registry.js";
 import { SYS, SYSCALL_NAMES, NR_SYSCALLS, type SyscallName } from "../abi/syscalls.js";
 import { ENOSYS, EFAULT, ENOMEM } from "../abi/errno.js";
 import { KernelError } from "../lib/errors.js";
@@ -26,6 +27,8 @@ export interface SyscallEntry {
 }
 
 export const table: SyscallEntry[] = [];
+// /proc/config.gz sets an option only where its syscalls are implemented.
+registerSyscallStatus((name) => table.some((e) => e?.name === name && e.status !== "enosys"));
 for (let nr = 0; nr < NR_SYSCALLS; nr++) {
   const name = SYSCALL_NAMES.get(nr);
   if (name) table[nr] = { nr, name, status: "enosys", note: "not implemented", handler: null };

@@ -4,7 +4,7 @@
 // feature: a syscall family counts when its syscall is in the table and not
 // ENOSYS, a filesystem when mount(2) can make it.
 
-import { table } from "../../syscalls/table.js";
+import { isSyscallImplemented } from "./registry.js";
 import { filesystemType } from "../filesystems.js";
 import { UTS_RELEASE } from "../../lib/version.js";
 import { HZ } from "../../kernel/time/timers.js";
@@ -12,7 +12,7 @@ import { HZ } from "../../kernel/time/timers.js";
 type Probe = boolean | (() => boolean);
 
 function has(...syscalls: string[]): () => boolean {
-  return () => syscalls.every((n) => table.some((e) => e?.name === n && e.status !== "enosys"));
+  return () => syscalls.every(isSyscallImplemented);
 }
 const fs = (name: string) => () => filesystemType(name) !== undefined;
 

@@ -12,7 +12,6 @@ import type { Task, ThreadGroup } from "../../kernel/task.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { File } from "../file.js";
 import { PipeInode } from "../pipe.js";
-import { HostStdioInode } from "../../drivers/hoststdio.js";
 import { smaps, PagemapFile } from "./mmfiles.js";
 import { InotifyInode } from "../notify.js";
 import { EventfdInode } from "../eventfd.js";
@@ -73,7 +72,8 @@ export function fdTarget(f: File, root: Path): string {
 const pseudoMounts = new WeakMap<object, Mount>();
 function pathlessPath(f: File): Path | null {
   // The host's stdin or stdout as a pipe reopens as itself (`echo x | ghost run cat /dev/stdin`).
-  const hostPipe = f.inode instanceof HostStdioInode && !f.inode.isTty;
+  const host = f.inode as { hostFd?: number; isTty?: boolean };
+  const hostPipe = host.hostFd !== undefined && !host.isTty;
   if (!(f.inode instanceof PipeInode) && !f.memfdName && !hostPipe) return null;
   let mnt = pseudoMounts.get(f.inode.sb);
   const d = new Dentry(fdTarget(f, f.path ?? ({} as Path)), null, f.inode);

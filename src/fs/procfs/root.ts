@@ -5,7 +5,7 @@
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
 import { configGz } from "./config.js";
-import { sysvipcListings } from "../../ipc/util.js";
+import { sysvipcListings } from "./registry.js";
 import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB, MSGMNI } from "../../abi/ipc.js";
 import { PIPE_MAX_SIZE } from "../pipe.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";

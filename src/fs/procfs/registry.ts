@@ -1,0 +1,15 @@
+// What /proc shows of the layers above fs/ comes through here, as Linux's
+// proc_create: a subsystem registers its file's contents, and procfs never
+// imports the subsystem (the layer order, test/layers.test.ts).
+
+import type { Kernel } from "../../kernel/kernel.js";
+
+// /proc/sysvipc/{shm,sem,msg}: each kind registers its listing (a header
+// line, then one row per object, in index order, as Linux's sysvipc_proc).
+export const sysvipcListings = new Map<string, { header: string; rows: (k: Kernel) => string[] }>();
+
+// Whether a syscall is implemented (not ENOSYS), for /proc/config.gz; the
+// syscall table registers it. Without one, no syscall family counts.
+let syscallImplemented: (name: string) => boolean = () => false;
+export function registerSyscallStatus(fn: (name: string) => boolean): void { syscallImplemented = fn; }
+export function isSyscallImplemented(name: string): boolean { return syscallImplemented(name); }
