@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative, sep } from "node:path";
 import { test } from "node:test";
-import { findRoot } from "./helpers/root.js";
+import { kernelSources, srcDir } from "./helpers/sources.js";
 
 // Bottom up. Written once: the rule below and ARCHITECTURE.md follow it.
 const LAYERS = ["abi", "lib", "arch", "mm", "kernel", "fs", "net", "drivers", "ipc", "syscalls", "boot", "cli"] as const;
@@ -26,18 +26,7 @@ const TYPE_EDGES_UP: Record<string, string> = {
 // (Linux's proc_create). A new upward import fails the test.
 const DEBT = new Set<string>([]);
 
-const root = findRoot("src");
-const srcDir = join(root, "src");
-
-function sources(dir = srcDir): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) { if (relative(srcDir, p) !== join("arch", "riscv64", "wasm")) out.push(...sources(p)); }
-    else if (e.name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
+const sources = kernelSources;
 
 const layerOf = (file: string) => relative(srcDir, file).split(sep)[0];
 const rank = (layer: string) => (LAYERS as readonly string[]).indexOf(layer);

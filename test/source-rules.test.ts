@@ -7,21 +7,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
-import { findRoot } from "./helpers/root.js";
+import { kernelSources, srcDir } from "./helpers/sources.js";
 
-const root = findRoot("src");
-const srcDir = join(root, "src");
-
-// Every TypeScript file under src/ (the AssemblyScript hart is not kernel code).
-function sources(dir = srcDir): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) { if (relative(srcDir, p) !== join("arch", "riscv64", "wasm")) out.push(...sources(p)); }
-    else if (e.name.endsWith(".ts")) out.push(p);
-  }
-  return out;
-}
+const sources = kernelSources;
 
 // Code without its comments and string contents (a rule names what code does).
 function code(text: string): string {

@@ -51,7 +51,7 @@ import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
-import { components, discover, Region, subRegion } from "./region.js";
+import { components, discover, mergeRanges, Region, subRegion } from "./region.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
 
 export interface JitHartExports {
@@ -383,13 +383,3 @@ export class Jit {
 // A slot handed out for a function still being compiled.
 const PLACEHOLDER = {} as Translation;
 
-function mergeRanges(spans: [number, number][]): [number, number][] {
-  spans.sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const s of spans) {
-    const top = out[out.length - 1];
-    if (top && s[0] <= top[1]) top[1] = Math.max(top[1], s[1]);
-    else out.push([s[0], s[1]]);
-  }
-  return out;
-}

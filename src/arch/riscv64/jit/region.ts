@@ -109,6 +109,11 @@ function byteRanges(blocks: Block[]): [number, number][] {
     const last = b.insns[b.insns.length - 1];
     spans.push([b.start, last.off + last.len]);
   }
+  return mergeRanges(spans);
+}
+
+// Byte ranges [start, end) sorted and with overlapping or touching ones joined.
+export function mergeRanges(spans: [number, number][]): [number, number][] {
   spans.sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   for (const s of spans) {
