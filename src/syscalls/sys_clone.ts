@@ -232,7 +232,7 @@ function pidfdSendSignal(t: Task, fd: number, sig: number, infoVa: number, flags
 
 defineSyscalls({
   unshare: [(t, flags) => unshare(t, flags >>> 0), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared); namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
-  clone: (t, flags, newsp, parentTid, tls, childTid) => {
+  clone: [(t, flags, newsp, parentTid, tls, childTid) => {
     const f = BigInt.asUintN(64, BigInt(flags));
     // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.
     if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_PARENT_SETTID))) kerr(EINVAL);
@@ -242,8 +242,8 @@ defineSyscalls({
       flags: f & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
       parentTid, childTid, tls, pidfd: parentTid,
     });
-  },
-  clone3: (t, va, size) => clone3(t, va, size),
+  }, "partial", "namespaces (CLONE_NEW*) are EINVAL: Ghost has none"],
+  clone3: [(t, va, size) => clone3(t, va, size), "partial", "set_tid is EPERM, CLONE_INTO_CGROUP and namespaces EINVAL: Ghost has no pid namespaces or cgroups"],
   wait4: (t, pid, status, options, ru) => wait4(t, pid | 0, status, options >>> 0, ru),
   waitid: (t, idtype, id, info, options, ru) => waitid(t, idtype | 0, id | 0, info, options >>> 0, ru),
   pidfd_open: (t, pid, flags) => {
