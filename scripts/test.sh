@@ -8,4 +8,7 @@ bash scripts/prepare.sh
 FIRST=dist/test/fs/busybox-testsuite.test.js
 mapfile -t files < <(find dist/test -name '*.test.js' ! -path "$FIRST" | sort)
 [[ -f $FIRST ]] && files=("$FIRST" "${files[@]}")
-exec node --test --test-concurrency=2 "${files[@]}"
+# --test-force-exit: a file whose tests have all ended (passed, failed or timed
+# out) exits even if something it started still runs. The watchdog ends a run
+# that hangs anyway well before CI's own limit, so that its output is kept.
+exec timeout -k 30 "${GHOST_TEST_WATCHDOG:-3600}" node --test --test-concurrency=2 --test-force-exit "${files[@]}"

@@ -49,3 +49,38 @@ test("no bare ABI numbers outside src/abi", () => {
   assert.deepEqual(offenders(/\b0o[0-7]{5,}\b/, outsideAbi), [], "file types and flags by name (abi/fcntl.ts)");
   assert.deepEqual(offenders(/\bcode:\s*0x[0-9a-f]+/i, outsideAbi), [], "si_code by name (abi/signal.ts)");
 });
+
+// A test's child that outlives its timeout keeps the whole run from ending:
+// `ghost run` passes SIGTERM on to the guest (as qemu-user does), so a spawn
+// whose timeout only sends SIGTERM may never end a hung guest. Every
+// spawn/spawnSync/execFile/execFileSync given a timeout kills with SIGKILL.
+test("test and bench children are killed with SIGKILL when they time out", () => {
+  const root = join(srcDir, "..");
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) files.push(p);
+    }
+  };
+  walk(join(root, "test"));
+  walk(join(root, "bench"));
+  const found: string[] = [];
+  for (const f of files) {
+    const text = code(readFileSync(f, "utf8"));
+    for (const m of text.matchAll(/\b(?:spawn|spawnSync|execFile|execFileSync|execSync)\s*\(/g)) {
+      // The call's text up to its closing parenthesis.
+      let depth = 0, end = m.index! + m[0].length - 1;
+      for (; end < text.length; end++) {
+        if (text[end] === "(") depth++;
+        else if (text[end] === ")" && --depth === 0) break;
+      }
+      const call = text.slice(m.index!, end + 1);
+      if (/\btimeout\b\s*[:,}]/.test(call) && !/\bkillSignal\s*:/.test(call)) {
+        found.push(`${relative(root, f)}:${text.slice(0, m.index!).split("\n").length}: ${call.split("\n")[0].trim()}`);
+      }
+    }
+  }
+  assert.deepEqual(found, [], "give these timeouts killSignal: \"SIGKILL\"");
+});

@@ -242,7 +242,7 @@ function ghost(args: string[], jit: boolean): Run {
     GHOST_JIT_WARMUP: "0",
   };
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
-    `--stats=${stats}`, "--", ...args], { cwd: DIR, env, encoding: "utf8", timeout: 120_000 });
+    `--stats=${stats}`, "--", ...args], { cwd: DIR, env, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
   const instret = existsSync(stats) ? (JSON.parse(readFileSync(stats, "utf8")) as { instret: number }).instret : -1;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, instret };
 }

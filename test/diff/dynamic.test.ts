@@ -50,7 +50,7 @@ interface Result { status: number | null; signal: string | null; stdout: string;
 function run(cmd: string, args: string[], timeout = RUN_TIMEOUT_MS): Promise<Result> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: WORK, env: ENV, stdio: ["ignore", "pipe", "pipe"], timeout });
+    const child = spawn(cmd, args, { cwd: WORK, env: ENV, stdio: ["ignore", "pipe", "pipe"], timeout, killSignal: "SIGKILL" });
     const out: Buffer[] = [], err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
@@ -80,7 +80,7 @@ function qemu(prog: string, args: string[]): Promise<Result> {
 }
 
 function sh(script: string, args: string[] = []): void {
-  const r = spawnSync("bash", [join(ROOT, script), ...args], { cwd: ROOT, encoding: "utf8", timeout: 1_800_000 });
+  const r = spawnSync("bash", [join(ROOT, script), ...args], { cwd: ROOT, encoding: "utf8", timeout: 1_800_000, killSignal: "SIGKILL" });
   assert.equal(r.status, 0, `${script} failed (status ${r.status}, signal ${r.signal}):\n${r.stdout}\n${r.stderr}`);
 }
 

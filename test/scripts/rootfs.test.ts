@@ -17,7 +17,7 @@ const busybox = join(rootfs, "bin", "busybox");
 const BIN_DIRS = ["bin", "sbin", "usr/bin", "usr/sbin"];
 
 function qemu(args: string[], input?: string): string {
-  return execFileSync("qemu-riscv64", args, { input, encoding: "utf8", timeout: 30_000 });
+  return execFileSync("qemu-riscv64", args, { input, encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL" });
 }
 
 /** Follows symlinks inside the rootfs (absolute targets are taken relative to it). */
@@ -86,7 +86,7 @@ function walk(dir = "", acc: string[] = []): string[] {
 
 before(() => {
   if (!existsSync(join(build, "rootfs.stamp")) || !existsSync(busybox) || !existsSync(cpioPath)) {
-    execFileSync("bash", [join(root, "scripts", "ensure.sh")], { stdio: "inherit", timeout: 600_000 });
+    execFileSync("bash", [join(root, "scripts", "ensure.sh")], { stdio: "inherit", timeout: 600_000, killSignal: "SIGKILL" });
   }
 });
 

@@ -66,7 +66,7 @@ test("reboot(2) and sethostname(2) under Ghost", { skip: noCC }, () => {
   const exe = join(out, "reboot");
   const cc = spawnSync(CC, ["-O2", "-static", "-Wall", "-o", exe, c], { encoding: "utf8" });
   assert.equal(cc.status, 0, cc.stderr);
-  const r = spawnSync(process.execPath, [ghost, "run", "./reboot", "off"], { cwd: out, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [ghost, "run", "./reboot", "off"], { cwd: out, encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL" });
   assert.equal(r.stdout, [
     "bad magic1: EINVAL", "bad magic2: EINVAL", "bad command: EINVAL", "CAD_OFF: 0", "CAD_ON: 0",
     "sethostname: 0", "nodename: box", "sethostname too long: EINVAL",

@@ -177,7 +177,7 @@ describe("ghost boot in a terminal (tmux)", { skip: noTmux }, () => {
 describe("ghost boot -c (no terminal)", () => {
   test("runs one command in the booted system and exits with its status", () => {
     const r = spawnSync(process.execPath, [ghost, "boot", "-c", "grep -c devpts /proc/mounts; echo out; echo err >&2; exit 3"], {
-      encoding: "utf8", input: "", timeout: 60_000,
+      encoding: "utf8", input: "", timeout: 60_000, killSignal: "SIGKILL",
     });
     assert.equal(r.status, 3, r.stderr);
     assert.equal(r.stdout, "1\nout\n");
@@ -188,7 +188,7 @@ describe("ghost boot -c (no terminal)", () => {
     const dir = mkdtempSync(join(tmpdir(), "ghost-boot-"));
     try {
       const r = spawnSync(process.execPath, [ghost, "boot", "-c", "tr a-z A-Z; test -t 0 || echo not-a-tty"], {
-        encoding: "utf8", input: "piped text\n", timeout: 60_000, cwd: dir,
+        encoding: "utf8", input: "piped text\n", timeout: 60_000, killSignal: "SIGKILL", cwd: dir,
       });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, "PIPED TEXT\nnot-a-tty\n");
