@@ -14,7 +14,8 @@ const BUSYBOX = join(ROOT, "build/rootfs/bin/busybox");
 const WORK = join(ROOT, "build/test/diff-busybox");
 
 function run(cmd: string, args: string[], input?: Buffer) {
-  const r = spawnSync(cmd, args, { cwd: WORK, input, maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: "C" } });
+  // A hang is cut short (SIGKILL: ghost run passes SIGTERM on to the guest).
+  const r = spawnSync(cmd, args, { cwd: WORK, input, maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: "C" }, timeout: 180_000, killSignal: "SIGKILL" });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.toString() };
 }
 

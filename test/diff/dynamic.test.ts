@@ -25,8 +25,9 @@ const WORK = join(ROOT, "build/test/diff-dynamic");
 const RUN_TIMEOUT_MS = 240_000;
 const TEST_TIMEOUT_MS = 600_000;
 
-// The Go program takes well under a second under both; a hang is cut short.
-const GO_RUN_TIMEOUT_MS = 30_000;
+// The Go program takes seconds under both (a loaded CI machine: tens); a hang
+// is cut short.
+const GO_RUN_TIMEOUT_MS = 120_000;
 
 // Set to a reason to mark the Go cases as known failures (node:test `todo`:
 // reported, but not counted as failures); "" makes them ordinary tests.
@@ -45,7 +46,7 @@ const ENV: Record<string, string> = {
   PYTHONDONTWRITEBYTECODE: "1",
 };
 
-interface Result { status: number | null; signal: string | null; stdout: string; stderr: string; ms: number }
+interface Result { status: number | null; signal: string | null; stdout: string; stderr: string; ms: number; timedOut: boolean }
 
 function run(cmd: string, args: string[], timeout = RUN_TIMEOUT_MS): Promise<Result> {
   return new Promise((done, fail) => {
@@ -56,7 +57,7 @@ function run(cmd: string, args: string[], timeout = RUN_TIMEOUT_MS): Promise<Res
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", fail);
     child.on("close", (status, signal) => done({
-      status, signal, ms: Math.round(performance.now() - t0),
+      status, signal, ms: Math.round(performance.now() - t0), timedOut: signal === "SIGKILL" && performance.now() - t0 >= timeout,
       stdout: Buffer.concat(out).toString("latin1"), stderr: Buffer.concat(err).toString("latin1"),
     }));
   });
@@ -74,9 +75,27 @@ function ghost(prog: string, args: string[]): Promise<Result> {
   return run(process.execPath, [GHOST, "run", ...opts, "--", prog, ...args], timeoutFor(prog));
 }
 
+// qemu-user is the oracle, not the subject: a run of it that hangs (it can
+// deadlock in its own locks when a multithreaded guest such as Go's runtime
+// forks under load) is run again rather than failing Ghost's test. The same
+// run asked twice (the two Go tests) runs once.
+const qemuRuns = new Map<string, Promise<Result>>();
 function qemu(prog: string, args: string[]): Promise<Result> {
-  const host = prog.startsWith(GODIR) ? prog : join(DYNROOT, prog);
-  return run("qemu-riscv64", ["-L", DYNROOT, "-0", prog, host, ...args], timeoutFor(prog));
+  const key = JSON.stringify([prog, args]);
+  let p = qemuRuns.get(key);
+  if (!p) {
+    p = (async () => {
+      const host = prog.startsWith(GODIR) ? prog : join(DYNROOT, prog);
+      let r: Result | undefined;
+      for (let attempt = 1; attempt <= 3 && (!r || r.timedOut); attempt++) {
+        if (r) console.log(`# qemu-riscv64 ${prog} timed out after ${r.ms} ms (a hang of qemu-user's); run again`);
+        r = await run("qemu-riscv64", ["-L", DYNROOT, "-0", prog, host, ...args], timeoutFor(prog));
+      }
+      return r!;
+    })();
+    qemuRuns.set(key, p);
+  }
+  return p;
 }
 
 function sh(script: string, args: string[] = []): void {
@@ -201,7 +220,7 @@ async function same(prog: string, args: string[], expect?: { stdout?: string; st
   const info = `\n--- qemu (${q.ms} ms) stderr:\n${q.stderr}\n--- ghost (${g.ms} ms) stderr:\n${g.stderr}`;
   if (expect?.stdout !== undefined) assert.equal(q.stdout, expect.stdout, `qemu-riscv64 stdout${info}`);
   if (expect?.status !== undefined) assert.equal(q.status, expect.status, `qemu-riscv64 status${info}`);
-  assert.equal(g.signal, null, `ghost killed by ${g.signal}${info}\n--- ghost stdout so far:\n${g.stdout}`);
+  assert.equal(g.signal, null, `ghost killed by ${g.signal}${g.timedOut ? " (timed out)" : ""}${info}\n--- ghost stdout so far:\n${g.stdout}`);
   assert.equal(g.stdout, q.stdout, `stdout${info}`);
   assert.equal(g.status, q.status, `exit status${info}`);
   return { q, g };
@@ -241,7 +260,8 @@ test("Go: goroutines, channels, timers, sync, os/exec: Ghost matches qemu-riscv6
 test("Go: os/exec of itself under Ghost matches the qemu-riscv64 output", { timeout: TEST_TIMEOUT_MS, todo: GO_TODO || undefined }, async () => {
   const [q, g] = await Promise.all([qemu(GOTEST, []), ghost(GOTEST, ["-self"])]);
   const info = `\n--- ghost (${g.ms} ms) stderr:\n${g.stderr}`;
-  assert.equal(q.status, 7);
+  assert.equal(q.status, 7, `qemu-riscv64 status (${q.ms} ms${q.timedOut ? ", timed out" : ""}):\n${q.stderr}`);
+  assert.equal(g.signal, null, `ghost killed by ${g.signal}${g.timedOut ? " (timed out)" : ""}${info}\n--- ghost stdout so far:\n${g.stdout}`);
   assert.equal(g.stdout, q.stdout, `stdout${info}`);
   assert.equal(g.status, q.status, `exit status${info}`);
 });
