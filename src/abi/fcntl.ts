@@ -264,3 +264,14 @@ export const file_handle = struct("struct file_handle", 8, {
 // The most one read/write-family call transfers (include/linux/fs.h:
 // INT_MAX rounded down to a page).
 export const MAX_RW_COUNT = 0x7ffff000;
+
+// preadv2/pwritev2 flags (include/uapi/linux/fs.h, rwf_t).
+export const RWF_HIPRI = 0x01;
+export const RWF_DSYNC = 0x02;
+export const RWF_SYNC = 0x04;
+export const RWF_NOWAIT = 0x08;
+export const RWF_APPEND = 0x10;
+export const RWF_NOAPPEND = 0x20;
+export const RWF_ATOMIC = 0x40;
+export const RWF_DONTCACHE = 0x80;
+export const RWF_SUPPORTED = 0xff;

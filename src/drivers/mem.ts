@@ -17,8 +17,9 @@ function fillRandom(dst: Uint8Array): void { (runningKernel()?.random ?? hostRan
 
 // lseek on the memory devices always lands at 0 (Linux's null_lseek). They
 // have no poll method: poll() finds them always ready, epoll refuses them (EPERM).
-const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, sink: true, seek: () => 0 };
-const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, sink: true, seek: () => 0 };
+// null, zero, random and urandom take RWF_NOWAIT (Linux's devlist gives them FMODE_NOWAIT).
+const nullOps: FileOps = { read: () => 0, write: (_f, src) => src.length, sink: true, seek: () => 0, nowait: true };
+const zeroOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: (_f, src) => src.length, sink: true, seek: () => 0, nowait: true };
 const fullOps: FileOps = { read: (_f, dst) => { dst.fill(0); return dst.length; }, write: () => kerr(ENOSPC) };
 // As Linux's random_ioctl: the entropy count reads as a full pool (Ghost's
 // source never runs dry); crediting, zapping and reseeding need
@@ -46,6 +47,7 @@ function randomIoctl(cmd: number, arg: number, ctx: IoctlContext): number {
   }
 }
 const randomOps: FileOps = {
+  nowait: true,
   read: (_f, dst) => { fillRandom(dst); return dst.length; }, write: (_f, src) => src.length,
   ioctl: (_f, cmd, arg, ctx) => randomIoctl(cmd, arg, ctx),
 };

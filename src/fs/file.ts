@@ -31,6 +31,9 @@ export interface FileOps {
   sink?: boolean;
   // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
   stream?: boolean;
+  // Linux's FMODE_NOWAIT for a device: preadv2/pwritev2 may pass RWF_NOWAIT
+  // (regular files, pipes and sockets always may).
+  nowait?: boolean;
   // Readiness mask (POLLIN, POLLOUT, …) and the queue woken when it changes.
   poll?(f: File): number;
   waitQueue?(f: File): WaitQueue | null;

@@ -83,6 +83,8 @@ function ts(ns: bigint): Timespec {
 
 export class HostSuperBlock extends SuperBlock {
   root: HostInode | null = null;
+  // A host directory stands for a disk filesystem: its files take RWF_NOWAIT.
+  override nowaitFiles = true;
   // Live inodes by host inode number.
   private readonly inodes = new Map<number, WeakRef<HostInode>>();
   // Host descriptors held, least recently used first; past MAX_HOST_FDS the

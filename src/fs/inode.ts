@@ -46,6 +46,9 @@ export class SuperBlock {
   }
   get readOnly(): boolean { return this.ro; }
   blockSize = 4096;
+  // Regular files take RWF_NOWAIT (Linux's FMODE_NOWAIT: set by disk
+  // filesystems such as ext4; tmpfs, ramfs, procfs and sysfs files lack it).
+  nowaitFiles = false;
   // A tree the kernel built (sysfs, as kernfs): no names come or go (EPERM)
   // and no file is opened for writing (EACCES), root included.
   sealed = false;

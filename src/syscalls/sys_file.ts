@@ -2,12 +2,12 @@
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
 import { kerr, KernelError } from "../lib/errors.js";
-import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG, ENXIO } from "../abi/errno.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG, ENXIO, EOPNOTSUPP } from "../abi/errno.js";
 import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
-  MAX_RW_COUNT, O_PATH, O_APPEND, O_DIRECT
+  MAX_RW_COUNT, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
@@ -26,7 +26,7 @@ import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDead
 import { makePipe, PipeInode } from "../fs/pipe.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File } from "../fs/file.js";
-import { isDir, isReg } from "../fs/inode.js";
+import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import type { Task } from "../kernel/task.js";
 import { nofile, rlimit } from "../kernel/task.js";
@@ -156,6 +156,47 @@ function userBuf(t: Task, va: number, len: number): UserBuffer {
 }
 
 function posArg(pos: number): number { if (pos < 0) kerr(EINVAL); return pos; }
+
+// preadv2/pwritev2: an offset of -1 is the file's own position (readv and
+// writev), any other negative one EINVAL; the rwf_t flags act on this call
+// only. As Linux's vfs_readv/vfs_writev and kiocb_set_rw_flags: the fd, the
+// mode and the iovec are checked first, a transfer of nothing succeeds
+// whatever the flags, then flags Linux does not know are EOPNOTSUPP, as are
+// RWF_NOWAIT where the file cannot promise it (pipes, sockets, the memory
+// devices and files of disk filesystems can; tmpfs files, ttys and others cannot), RWF_ATOMIC (no filesystem here offers
+// atomic writes) and RWF_DONTCACHE (no uncached buffered I/O). RWF_HIPRI,
+// RWF_DSYNC and RWF_SYNC ask for what Ghost's writes already are: complete
+// and in memory when the call returns. RWF_APPEND writes at the end of the
+// file, RWF_NOAPPEND ignores O_APPEND, and RWF_NOWAIT makes a pipe or a
+// socket non-blocking, for this call.
+function rw2(t: Task, fd: number, iov: number, cnt: number, pos: number, flags: number, write: boolean): number {
+  if (pos < -1) kerr(EINVAL);
+  const f = t.files.get(fd);
+  if (pos !== -1) seekable(f);
+  if (write) checkWrite(f); else checkRead(f);
+  const buf = readIov(t, iov, cnt);
+  if (buf.length === 0) return 0;
+  if (flags & ~RWF_SUPPORTED) kerr(EOPNOTSUPP);
+  const type = f.inode.mode & S_IFMT;
+  const nowait = isReg(f.inode.mode) ? f.inode.sb.nowaitFiles : type === S_IFIFO || type === S_IFSOCK || f.ops.nowait;
+  if ((flags & RWF_NOWAIT) && !nowait) kerr(EOPNOTSUPP);
+  if (flags & (RWF_ATOMIC | RWF_DONTCACHE)) kerr(EOPNOTSUPP);
+  let set = 0, clear = 0;
+  if (flags & RWF_NOWAIT) set |= O_NONBLOCK;
+  if (write && (flags & RWF_APPEND)) set |= O_APPEND;
+  if (write && (flags & RWF_NOAPPEND) && !(flags & RWF_APPEND)) clear |= O_APPEND;
+  const at = pos === -1 ? null : pos;
+  if (!set && !clear) return write ? doWrite(t, f, buf, at) : doRead(t, f, buf, at);
+  // The file's operations read these from the open file: change them for
+  // this call only (nothing else runs until it returns or parks).
+  const saved = f.flags;
+  f.flags = (f.flags | set) & ~clear;
+  try {
+    return write ? doWrite(t, f, buf, at) : doRead(t, f, buf, at);
+  } finally {
+    f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear));
+  }
+}
 
 function seekable(f: File): void { if (f.ops.stream) kerr(ESPIPE); }
 
@@ -314,6 +355,8 @@ defineSyscalls({
   writev: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), null); },
   preadv: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), posArg(pos)); },
   pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), posArg(pos)); },
+  preadv2: (t, fd, iov, cnt, pos, _posHigh, flags) => rw2(t, fd | 0, iov, cnt, pos, flags | 0, false),
+  pwritev2: (t, fd, iov, cnt, pos, _posHigh, flags) => rw2(t, fd | 0, iov, cnt, pos, flags | 0, true),
   lseek: (t, fd, off, whence) => lseek(t.files.get(fd | 0), off, whence | 0),
   getdents64: (t, fd, va, count) => getdents64(t, fd | 0, va, count >>> 0),
   dup: (t, fd) => t.files.alloc(t.files.getRaw(fd | 0).get(), false, nofile(t)),
