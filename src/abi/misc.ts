@@ -146,3 +146,15 @@ export const PIDFD_THREAD = 0o200;
 export const PIDFD_SIGNAL_THREAD = 1 << 0;
 export const PIDFD_SIGNAL_THREAD_GROUP = 1 << 1;
 export const PIDFD_SIGNAL_PROCESS_GROUP = 1 << 2;
+
+// kcmp(2) types (linux/kcmp.h)
+export const KCMP_FILE = 0;
+export const KCMP_VM = 1;
+export const KCMP_FILES = 2;
+export const KCMP_FS = 3;
+export const KCMP_SIGHAND = 4;
+export const KCMP_IO = 5;
+export const KCMP_SYSVSEM = 6;
+export const KCMP_EPOLL_TFD = 7;
+/** struct kcmp_epoll_slot { __u32 efd, tfd, toff; } */
+export const KCMP_EPOLL_SLOT_SIZE = 12;

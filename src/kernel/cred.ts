@@ -1,5 +1,7 @@
 // Credentials (Linux's struct cred): who a task acts as, for permission checks.
 
+import { CAP_SYS_PTRACE } from "../abi/prctl.js";
+
 export interface Cred { uid: number; gid: number; fsuid: number; fsgid: number; groups: number[] }
 
 // A task's credentials: the four uid and gid pairs and the capability sets (bit n = capability n).
@@ -10,3 +12,21 @@ export interface TaskCred extends Cred {
 
 // Every capability Linux 6.15 knows (0..40).
 export const CAP_FULL = (1n << 41n) - 1n;
+
+// Linux's ptrace_may_access for one process inspecting or acting on another
+// (kcmp, process_vm_readv/writev, pidfd_getfd, /proc/PID/mem): the same
+// process always may; otherwise the caller's real ids (REALCREDS) or
+// filesystem ids (FSCREDS) must match all three of the target's uids and
+// gids and the target must be dumpable, unless the caller has CAP_SYS_PTRACE.
+export function ptraceMayAccess(
+  caller: TaskCred, target: TaskCred, targetDumpable: boolean, sameProcess: boolean, mode: "realcreds" | "fscreds",
+): boolean {
+  if (sameProcess) return true;
+  const hasPtrace = (caller.capEff & (1n << BigInt(CAP_SYS_PTRACE))) !== 0n;
+  const uid = mode === "realcreds" ? caller.uid : caller.fsuid;
+  const gid = mode === "realcreds" ? caller.gid : caller.fsgid;
+  const idsMatch = uid === target.uid && uid === target.euid && uid === target.suid &&
+    gid === target.gid && gid === target.egid && gid === target.sgid;
+  if (!idsMatch && !hasPtrace) return false;
+  return targetDumpable || hasPtrace;
+}

@@ -545,6 +545,9 @@ export class AddressSpace implements CacheMapper {
     this.invalidate(page);
   }
 
+  // membarrier(2) commands registered for this address space (REGISTER_* bits).
+  membarrierRegistered = 0;
+
   // A copy for fork: private pages become copy-on-write in both.
   fork(): AddressSpace {
     const child = new AddressSpace(this.hart, this.phys);
@@ -557,6 +560,7 @@ export class AddressSpace implements CacheMapper {
     child.exePath = this.exePath; child.exePathRef = this.exePathRef; child.auxv = this.auxv;
     child.startCode = this.startCode; child.endCode = this.endCode; child.startData = this.startData;
     child.endData = this.endData; child.startStack = this.startStack;
+    child.membarrierRegistered = this.membarrierRegistered; // a fork keeps the mm's registrations (an exec starts a new mm)
     const dv = this.hart.dv;
     for (const v of this.vmas) {
       if (v.dontFork) continue;

@@ -31,3 +31,4 @@ import "./sys_sem.js";
 import "./sys_sched.js";
 import "./sys_socket.js";
 import "./sys_msg.js";
+import "./sys_procrel.js";

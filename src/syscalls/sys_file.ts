@@ -125,7 +125,7 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
 
 // The iovec array: at most UIO_MAXIOV entries; a length negative as ssize_t is
 // EINVAL; the total is cut at MAX_RW_COUNT (as Linux's import_iovec).
-function readIov(t: Task, iov: number, cnt: number): UserBuffer {
+export function readIov(t: Task, iov: number, cnt: number): UserBuffer {
   if (cnt < 0 || cnt > UIO_MAXIOV) kerr(EINVAL);
   const m = um(t);
   if (cnt === 0) return new UserBuffer(m, []);

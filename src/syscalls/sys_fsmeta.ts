@@ -15,7 +15,7 @@ import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
-import { isDir, isReg, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
+import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, MAY_EXEC, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
 import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
@@ -221,6 +221,17 @@ defineSyscalls({
   fchmod: (t, fd, mode) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },
   fchmodat: (t, dirfd, pathVa, mode) => {
     const p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), true);
+    requireNotReadOnly(p);
+    chmod(t, p.dentry.inode, mode, p);
+    return 0;
+  },
+  // fchmodat with flags (Linux 6.6): AT_SYMLINK_NOFOLLOW reaches a symlink
+  // itself, whose mode Linux never changes (EOPNOTSUPP, as notify_change).
+  fchmodat2: (t, dirfd, pathVa, mode, flags) => {
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
+    const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
+    const p = resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+    if (isLnk(p.dentry.inode.mode)) kerr(EOPNOTSUPP);
     requireNotReadOnly(p);
     chmod(t, p.dentry.inode, mode, p);
     return 0;

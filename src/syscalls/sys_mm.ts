@@ -1,7 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP } from "../abi/errno.js";
+import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
 import { MemfdInode } from "../fs/memfd.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
@@ -9,7 +9,7 @@ import {
   MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
   MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
-  MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT,
+  MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, PKEY_ACCESS_MASK,
 } from "../abi/mman.js";
 import { sizeArg } from "./args.js";
 import { um } from "./util.js";
@@ -30,6 +30,21 @@ const KNOWN_MAP = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | 0x800 |
 function checkAs(t: Task, grow: number): void {
   const lim = rlimit(t.tg, RLIMIT_AS);
   if (lim >= 0 && t.mm.totalVmPages * PAGE_SIZE + grow > lim) kerr(ENOMEM);
+}
+
+// As Linux's do_mprotect_pkey: an unaligned start is EINVAL, a zero length
+// does nothing (whatever prot is), a range that wraps is ENOMEM, then prot is
+// checked, then the key: without protection keys only -1 (none) and 0 (the
+// default key) are valid.
+function mprotectPkey(t: Task, addr: number, len: number, prot: number, pkey: number): number {
+  if (addr % PAGE_SIZE) kerr(EINVAL);
+  if (len === 0) return 0;
+  if (len < 0 || addr + len > 2 ** 64) kerr(ENOMEM);
+  if ((prot >>> 0) & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
+  if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) === (PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
+  if (pkey !== -1 && pkey !== 0) kerr(EINVAL);
+  t.mm.mprotect(addr, len, prot & 7);
+  return 0;
 }
 
 defineSyscalls({
@@ -81,13 +96,15 @@ defineSyscalls({
     t.mm.unmap(addr, len);
     return 0;
   },
-  mprotect: (t, addr, len, prot) => {
-    if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
-    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
-    if (len === 0) return 0;
-    t.mm.mprotect(addr, len, prot & 7);
-    return 0;
+  mprotect: (t, addr, len, prot) => mprotectPkey(t, addr, len, prot, -1),
+  pkey_mprotect: (t, addr, len, prot, pkey) => mprotectPkey(t, addr, len, prot, pkey | 0),
+  // riscv64 has no protection keys: as Linux's generic pkeys, no key is
+  // ever free (ENOSPC after the argument checks) and none can be freed.
+  pkey_alloc: (_t, flags, access) => {
+    if (flags !== 0 || (access >>> 0) & ~PKEY_ACCESS_MASK) kerr(EINVAL);
+    return kerr(ENOSPC);
   },
+  pkey_free: () => kerr(EINVAL),
   madvise: (t, addr, len, advice) => {
     if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
     switch (advice) {
