@@ -102,3 +102,27 @@ export const msginfo = struct("struct msginfo", 32, {
   msgpool: [0, "i32"], msgmap: [4, "i32"], msgmax: [8, "i32"], msgmnb: [12, "i32"],
   msgmni: [16, "i32"], msgssz: [20, "i32"], msgtql: [24, "i32"], msgseg: [28, "u16"],
 }, 4);
+
+// POSIX message queues (include/uapi/linux/mqueue.h, ipc/mqueue.c).
+/** struct mq_attr: mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs, then 4 reserved longs. */
+export const mq_attr = struct("struct mq_attr", 64, {
+  mq_flags: [0, "i64"],
+  mq_maxmsg: [8, "i64"],
+  mq_msgsize: [16, "i64"],
+  mq_curmsgs: [24, "i64"],
+});
+export const MQ_PRIO_MAX = 32768;
+/** The defaults and limits of an IPC namespace (/proc/sys/fs/mqueue). */
+export const DFLT_QUEUESMAX = 256;
+export const DFLT_MSG = 10;
+export const DFLT_MSGMAX = 10;
+export const DFLT_MSGSIZE = 8192;
+export const DFLT_MSGSIZEMAX = 8192;
+/** What CAP_SYS_RESOURCE may ask for at most. */
+export const HARD_MSGMAX = 65536;
+export const HARD_MSGSIZEMAX = 16 * 1024 * 1024;
+/** Kernel bytes charged per message slot (sizeof struct msg_msg and of posix_msg_tree_node on 64-bit). */
+export const MQ_MSG_OVERHEAD = 48;
+export const MQ_TREE_NODE_SIZE = 48;
+/** SIGEV_THREAD's cookie (NOTIFY_COOKIE_LEN). */
+export const NOTIFY_COOKIE_LEN = 32;

@@ -41,6 +41,9 @@ export interface FileOps {
   // A device's own lseek (the new position); default: the usual SEEK_SET/CUR/END arithmetic.
   seek?(f: File, off: number, whence: number): number;
   release?(f: File): void;
+  // Every close of a descriptor, by the process (thread group) closing it
+  // (Linux's f_op->flush): a message queue drops that process's notification.
+  flush?(f: File, owner: object): void;
 }
 
 export class File {
@@ -128,6 +131,13 @@ export class FdTable {
   }
 
   // Installs at a given number, closing what was there.
+  // Whether an fd below limit is free (EMFILE otherwise): for calls that, as
+  // Linux's get_unused_fd_flags, must fail with EMFILE before they act.
+  checkFree(limit: number): void {
+    for (let fd = 0; fd < limit; fd++) if (!this.fds[fd]) return;
+    kerr(EMFILE);
+  }
+
   install(fd: number, file: File, cloexec: boolean): void {
     const old = this.fds[fd];
     this.fds[fd] = { file, cloexec };

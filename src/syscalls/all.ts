@@ -32,3 +32,4 @@ import "./sys_sched.js";
 import "./sys_socket.js";
 import "./sys_msg.js";
 import "./sys_procrel.js";
+import "./sys_mqueue.js";

@@ -346,7 +346,12 @@ defineSyscalls({
     const f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
     try { return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { f.put(); throw e; }
   },
-  close: (t, fd) => { t.files.close(fd | 0); return 0; },
+  close: (t, fd) => {
+    const f = t.files.entry(fd | 0)?.file;
+    f?.ops.flush?.(f, t.tg);
+    t.files.close(fd | 0);
+    return 0;
+  },
   read: (t, fd, va, len) => doRead(t, t.files.get(fd | 0), userBuf(t, va, len), null), // a zero-byte read never blocks
   write: (t, fd, va, len) => doWrite(t, t.files.get(fd | 0), userBuf(t, va, len), null),
   pread64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doRead(t, f, userBuf(t, va, len), posArg(pos)); },

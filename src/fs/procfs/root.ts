@@ -2,6 +2,7 @@
 // system-wide files (meminfo, cpuinfo, stat, uptime, loadavg, version,
 // mounts, filesystems) and /proc/sys.
 
+import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } from "../../abi/ipc.js";
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
 import { configGz } from "./config.js";
@@ -121,6 +122,14 @@ function sysDir(k: Kernel): ProcDir {
       ["max_user_watches", file("fs/inotify/max_user_watches", () => "8192")],
     ])],
     ["epoll", dir("fs/epoll", [["max_user_watches", file("fs/epoll/max_user_watches", () => "8192")]])],
+    // POSIX message queues (ipc/mqueue.ts): the namespace's fixed limits.
+    ["mqueue", dir("fs/mqueue", [
+      ["msg_default", file("fs/mqueue/msg_default", () => String(DFLT_MSG))],
+      ["msg_max", file("fs/mqueue/msg_max", () => String(DFLT_MSGMAX))],
+      ["msgsize_default", file("fs/mqueue/msgsize_default", () => String(DFLT_MSGSIZE))],
+      ["msgsize_max", file("fs/mqueue/msgsize_max", () => String(DFLT_MSGSIZEMAX))],
+      ["queues_max", file("fs/mqueue/queues_max", () => String(DFLT_QUEUESMAX))],
+    ])],
     ["overflowuid", file("fs/overflowuid", () => "65534")],
     ["overflowgid", file("fs/overflowgid", () => "65534")],
     ["protected_hardlinks", file("fs/protected_hardlinks", () => "0")],

@@ -1,0 +1,190 @@
+// POSIX message queues (Linux's ipc/mqueue.c): named queues of prioritised
+// messages in a per-kernel namespace. A queue is an inode; mq_open gives a
+// file on it (always close-on-exec, as Linux's). Messages leave highest
+// priority first and in arrival order within a priority. One process may
+// register for a notification when a message reaches an empty queue that no
+// receiver is waiting on (one-shot). Each queue is charged to its creator's
+// real uid against RLIMIT_MSGQUEUE, from creation until the queue is gone
+// (unlinked and closed).
+
+import { kerr } from "../lib/errors.js";
+import { WaitQueue } from "../lib/wait.js";
+import { EACCES, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENOENT, ENOSPC } from "../abi/errno.js";
+import {
+  MQ_PRIO_MAX, DFLT_QUEUESMAX, DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, HARD_MSGMAX, HARD_MSGSIZEMAX,
+  MQ_MSG_OVERHEAD, MQ_TREE_NODE_SIZE,
+} from "../abi/ipc.js";
+import { O_ACCMODE, O_CREAT, O_EXCL, O_NONBLOCK, O_WRONLY, O_RDWR } from "../abi/fcntl.js";
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
+import { SIGEV_SIGNAL, SIGEV_NONE } from "../abi/time.js";
+import { SI_MESGQ } from "../abi/signal.js";
+import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
+import { RLIMIT_MSGQUEUE } from "../abi/resource.js";
+import { Inode, SuperBlock } from "../fs/inode.js";
+import { File } from "../fs/file.js";
+import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
+import { KernelLocal } from "../kernel/local.js";
+import { sendSignal } from "../kernel/signal.js";
+import { rlimit, type Task, type ThreadGroup } from "../kernel/task.js";
+
+const MQUEUE_MAGIC = 0x19800202;
+const NAME_MAX = 255;
+
+export interface MqAttr { maxmsg: number; msgsize: number }
+interface Message { prio: number; data: Uint8Array }
+interface Notify { owner: ThreadGroup; notify: number; signo: number; value: bigint }
+
+// The namespace: /dev/mqueue's contents, the queue count and each user's bytes.
+class MqNamespace {
+  readonly sb = new SuperBlock("mqueue", MQUEUE_MAGIC);
+  readonly names = new Map<string, MqInode>();
+  queues = 0;
+  readonly bytes = new Map<number, number>();
+  nextIno = 1;
+}
+const NS = new KernelLocal("POSIX message queues", () => new MqNamespace());
+
+export class MqInode extends Inode {
+  readonly ino: number;
+  readonly messages: Message[] = [];
+  qsize = 0; // bytes of message text queued
+  notification: Notify | null = null;
+  readonly wq = new WaitQueue(); // readiness changes (poll, epoll, blocked senders and receivers)
+  readonly receivers = new WaitQueue(); // tasks blocked in mq_timedreceive
+  linked = true;
+  constructor(readonly ns: MqNamespace, readonly attr: MqAttr, readonly chargedUid: number, readonly charge: number) {
+    super();
+    this.ino = ns.nextIno++;
+  }
+  get sb(): SuperBlock { return this.ns.sb; }
+  override get size(): number { return this.qsize; }
+  override lastClose(): void { if (!this.linked) this.release(); }
+  release(): void {
+    const ns = this.ns;
+    ns.queues--;
+    ns.bytes.set(this.chargedUid, (ns.bytes.get(this.chargedUid) ?? 0) - this.charge);
+  }
+  get full(): boolean { return this.messages.length >= this.attr.maxmsg; }
+}
+
+// Linux's mq_attr_ok, with its per-queue charge (messages, their headers
+// and priority-tree nodes).
+function checkAttr(t: Task, a: MqAttr): void {
+  const cap = (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n;
+  if (a.maxmsg <= 0 || a.msgsize <= 0) kerr(EINVAL);
+  if (a.maxmsg > (cap ? HARD_MSGMAX : DFLT_MSGMAX) || a.msgsize > (cap ? HARD_MSGSIZEMAX : DFLT_MSGSIZEMAX)) kerr(EINVAL);
+}
+function chargeOf(a: MqAttr): number {
+  return a.maxmsg * MQ_MSG_OVERHEAD + Math.min(a.maxmsg, MQ_PRIO_MAX) * MQ_TREE_NODE_SIZE + a.maxmsg * a.msgsize;
+}
+
+// The name as the kernel gets it (glibc strips the leading '/'): one path
+// component, as Linux's lookup_one_len checks it.
+function checkName(name: string): void {
+  if (name === "" || name === "." || name === ".." || name.includes("/")) kerr(EACCES);
+  if (Buffer.byteLength(name) > NAME_MAX) kerr(ENAMETOOLONG);
+}
+
+const ACCESS = [MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE];
+
+export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr: MqAttr | null): File {
+  const ns = t.k.local(NS);
+  checkName(name);
+  let q = ns.names.get(name);
+  if (!q) {
+    if (!(oflag & O_CREAT)) kerr(ENOENT);
+    if (ns.queues >= DFLT_QUEUESMAX && (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) === 0n) kerr(ENOSPC);
+    const a = attr ?? { maxmsg: DFLT_MSG, msgsize: DFLT_MSGSIZE };
+    if (attr) checkAttr(t, a);
+    const charge = chargeOf(a);
+    const used = ns.bytes.get(t.cred.uid) ?? 0;
+    const limit = rlimit(t.tg, RLIMIT_MSGQUEUE);
+    if (limit >= 0 && used + charge > limit) kerr(EMFILE);
+    q = new MqInode(ns, a, t.cred.uid, charge);
+    q.mode = 0o100000 | (mode & 0o777 & ~t.fs.umask);
+    q.uid = t.cred.fsuid;
+    q.gid = t.cred.fsgid;
+    ns.bytes.set(t.cred.uid, used + charge);
+    ns.queues++;
+    ns.names.set(name, q);
+  } else {
+    if ((oflag & (O_CREAT | O_EXCL)) === (O_CREAT | O_EXCL)) kerr(EEXIST);
+    if ((oflag & O_ACCMODE) === (O_RDWR | O_WRONLY)) kerr(EINVAL);
+    if (!permission(q, ACCESS[oflag & O_ACCMODE], t.cred)) kerr(EACCES);
+  }
+  if ((oflag & O_ACCMODE) === (O_RDWR | O_WRONLY)) kerr(EINVAL);
+  return mqFile(q, oflag & (O_ACCMODE | O_NONBLOCK));
+}
+
+export function mqUnlink(t: Task, name: string): void {
+  const ns = t.k.local(NS);
+  checkName(name);
+  const q = ns.names.get(name);
+  if (!q) kerr(ENOENT);
+  // The namespace's root is 01777 owned by root: the sticky bit lets only
+  // the queue's owner (or CAP_FOWNER) remove it.
+  if (t.cred.fsuid !== 0 && t.cred.fsuid !== q.uid) kerr(EACCES);
+  ns.names.delete(name);
+  q.linked = false;
+  if (q.openFiles === 0) q.release();
+}
+
+function mqFile(q: MqInode, flags: number): File {
+  return new File(null, q, flags, {
+    // Reading the descriptor tells the queue's state, as Linux's mqueue_read_file.
+    read(_file, dst, pos) {
+      const n = q.notification;
+      const text = `QSIZE:${String(q.qsize).padEnd(10)} NOTIFY:${String(n ? n.notify : 0).padEnd(5)} ` +
+        `SIGNO:${String(n && n.notify === SIGEV_SIGNAL ? n.signo : 0).padEnd(5)} NOTIFY_PID:${String(n ? n.owner.pid : 0).padEnd(6)}\n`;
+      const b = Buffer.from(text, "latin1").subarray(pos);
+      const k = Math.min(b.length, dst.length);
+      dst.set(b.subarray(0, k));
+      return k;
+    },
+    poll: () => (q.messages.length ? POLLIN | POLLRDNORM : 0) | (!q.full ? POLLOUT | POLLWRNORM : 0),
+    waitQueue: () => q.wq,
+    flush: (_file, owner) => { if (q.notification?.owner === owner) q.notification = null; },
+  });
+}
+
+export function mqInode(f: File): MqInode | null { return f.inode instanceof MqInode ? f.inode : null; }
+
+// Adds a message (the caller checked room and size); a message that makes
+// the queue non-empty with no receiver waiting fires the notification.
+export function mqSend(t: Task, q: MqInode, data: Uint8Array, prio: number): void {
+  let i = q.messages.length;
+  while (i > 0 && q.messages[i - 1].prio < prio) i--;
+  q.messages.splice(i, 0, { prio, data });
+  q.qsize += data.length;
+  if (q.messages.length === 1 && q.receivers.size === 0) fireNotification(t, q);
+  q.receivers.wakeAll();
+  q.wq.wakeAll();
+}
+
+export function mqReceive(q: MqInode): Message {
+  const m = q.messages.shift()!;
+  q.qsize -= m.data.length;
+  q.wq.wakeAll();
+  return m;
+}
+
+function fireNotification(t: Task, q: MqInode): void {
+  const n = q.notification;
+  if (!n) return;
+  q.notification = null;
+  if (n.notify === SIGEV_SIGNAL && !n.owner.zombie && n.signo !== 0) {
+    sendSignal(n.owner, { signo: n.signo, code: SI_MESGQ, pid: t.pid, uid: t.cred.uid, value: n.value }, false);
+  }
+}
+
+// mq_notify: register (EBUSY when another process has), or with null
+// remove the caller's registration.
+export function mqNotify(t: Task, q: MqInode, n: { notify: number; signo: number; value: bigint } | null): void {
+  if (n === null) {
+    if (q.notification?.owner === t.tg) q.notification = null;
+    return;
+  }
+  if (q.notification) kerr(EBUSY);
+  q.notification = { owner: t.tg, notify: n.notify === SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL, signo: n.signo, value: n.value };
+}
+
