@@ -126,3 +126,5 @@ export const MQ_MSG_OVERHEAD = 48;
 export const MQ_TREE_NODE_SIZE = 48;
 /** SIGEV_THREAD's cookie (NOTIFY_COOKIE_LEN). */
 export const NOTIFY_COOKIE_LEN = 32;
+/** The mqueue filesystem's magic (linux/magic.h). */
+export const MQUEUE_MAGIC = 0x19800202;

@@ -12,7 +12,7 @@ import { WaitQueue } from "../lib/wait.js";
 import { EACCES, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENOENT, ENOSPC } from "../abi/errno.js";
 import {
   MQ_PRIO_MAX, DFLT_QUEUESMAX, DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, HARD_MSGMAX, HARD_MSGSIZEMAX,
-  MQ_MSG_OVERHEAD, MQ_TREE_NODE_SIZE,
+  MQ_MSG_OVERHEAD, MQ_TREE_NODE_SIZE, MQUEUE_MAGIC,
 } from "../abi/ipc.js";
 import { O_ACCMODE, O_CREAT, O_EXCL, O_NONBLOCK, O_WRONLY, O_RDWR } from "../abi/fcntl.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
@@ -20,15 +20,13 @@ import { SIGEV_SIGNAL, SIGEV_NONE } from "../abi/time.js";
 import { SI_MESGQ } from "../abi/signal.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { RLIMIT_MSGQUEUE } from "../abi/resource.js";
-import { Inode, SuperBlock } from "../fs/inode.js";
+import { Inode, SuperBlock, S_IFREG } from "../fs/inode.js";
 import { File } from "../fs/file.js";
-import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
+import { permission, MAY_READ, MAY_WRITE, NAME_MAX } from "../fs/namei.js";
 import { KernelLocal } from "../kernel/local.js";
 import { sendSignal } from "../kernel/signal.js";
 import { rlimit, type Task, type ThreadGroup } from "../kernel/task.js";
 
-const MQUEUE_MAGIC = 0x19800202;
-const NAME_MAX = 255;
 
 export interface MqAttr { maxmsg: number; msgsize: number }
 interface Message { prio: number; data: Uint8Array }
@@ -101,7 +99,7 @@ export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr:
     const limit = rlimit(t.tg, RLIMIT_MSGQUEUE);
     if (limit >= 0 && used + charge > limit) kerr(EMFILE);
     q = new MqInode(ns, a, t.cred.uid, charge);
-    q.mode = 0o100000 | (mode & 0o777 & ~t.fs.umask);
+    q.mode = S_IFREG | (mode & 0o777 & ~t.fs.umask);
     q.uid = t.cred.fsuid;
     q.gid = t.cred.fsgid;
     ns.bytes.set(t.cred.uid, used + charge);
