@@ -24,6 +24,8 @@ export type Restart =
   | { kind: "mmsg"; done: number; deadline: number | null; inner: Restart | null }
   // futex waits: the queued waiter (PI: handed the lock by the unlocker).
   | { kind: "futex"; waiter: FutexWaiter; deadline: number | null }
+  // futex_waitv: one waiter per futex, all queued; the first woken wins.
+  | { kind: "futex_waitv"; waiters: FutexWaiter[]; deadline: number | null }
   | { kind: "futex_pi"; pi: FutexWaiter & { handed?: boolean }; deadline: number | null }
   // msgrcv/msgsnd: the queue waited on (removed: EIDRM).
   | { kind: "msgq"; queue: { readonly removed: boolean } }

@@ -33,3 +33,4 @@ import "./sys_socket.js";
 import "./sys_msg.js";
 import "./sys_procrel.js";
 import "./sys_mqueue.js";
+import "./sys_futex2.js";

@@ -19,7 +19,7 @@ import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, ty
 import { futexLockPi, futexUnlockPi } from "./sys_futex_pi.js";
 import type { Task } from "../kernel/task.js";
 
-function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number, bitset: number, priv: boolean, absolute: boolean, realtime: boolean): number {
+export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number, bitset: number, priv: boolean, absolute: boolean, realtime: boolean): number {
   const st = restartOf(t, "futex");
   if (st) {
     if (st.waiter.woken) return 0;

@@ -28,7 +28,7 @@ const suite = new ProgramSuite({
 const only = envList("USERLAND3_ONLY");
 const programs = listPrograms(root, "tests3").filter((n) => !only || only.includes(n));
 // Programs that skip checks qemu-user gets wrong also run natively: the host's Linux validates them.
-const NATIVE = ["clonesig", "procrel", "pmq"];
+const NATIVE = ["clonesig", "procrel", "pmq", "futex2"];
 
 describe("userland3 programs (processes, threads, signals, memory)", { concurrency: 2 }, () => {
   before(() => suite.build("userland/tests3/build.mjs", ["-j", "2", ...programs], "userland3"));
