@@ -43,7 +43,7 @@ function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF
 // copied (EFAULT if nothing), and a stream gives up no byte it cannot
 // deliver, as Linux's copy_to_iter. A stream is read again only after it
 // filled a whole chunk, and only while it has more at once.
-function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
+export function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkRead(f);
   if (isDir(f.inode.mode)) kerr(EISDIR);
   const total = Math.min(buf.length, MAX_RW_COUNT);
@@ -78,7 +78,7 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
 // stream that takes only part (a full pipe) parks the task and the retried
 // syscall goes on from where it stopped, so a blocking write completes
 // whole, as Linux's pipe_write does.
-function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
+export function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkWrite(f);
   let total = Math.min(buf.length, MAX_RW_COUNT);
   // RLIMIT_FSIZE: a regular file may not grow past the limit (SIGXFSZ, then EFBIG).

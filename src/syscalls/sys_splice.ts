@@ -1,8 +1,8 @@
-// Copies inside the kernel: sendfile, copy_file_range, splice, tee.
+// Copies inside the kernel: sendfile, copy_file_range, splice, tee; and vmsplice.
 
-import { kerr } from "../lib/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { EINVAL, EBADF, ESPIPE, EISDIR, EAGAIN } from "../abi/errno.js";
-import { O_APPEND } from "../abi/fcntl.js";
+import { O_APPEND, O_NONBLOCK } from "../abi/fcntl.js";
 import { SPLICE_F_NONBLOCK, SPLICE_F_MOVE, SPLICE_F_MORE, SPLICE_F_GIFT } from "../abi/mount.js";
 import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
@@ -13,6 +13,7 @@ import { PipeInode } from "../fs/pipe.js";
 import { isDir, isReg } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { COPY_CHUNK, MAX_RW_COUNT } from "./sys_openat2.js";
+import { readIov, doRead, doWrite } from "./sys_file.js";
 
 // Moves up to len bytes from one file to another through the kernel, a
 // chunk at a time, as Linux's do_splice_direct: until len is done, the input
@@ -83,7 +84,35 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
   return r.n;
 }
 
+// vmsplice: user memory into a pipe (its write end) or out of it (its read
+// end). Ghost copies (SPLICE_F_GIFT gifts nothing; Linux may map the pages).
+// As Linux's vmsplice_to_pipe and vmsplice_to_user: wait (unless
+// SPLICE_F_NONBLOCK or O_NONBLOCK) only until some room or some data is
+// there, then move as much as goes at once.
+function vmsplice(t: Task, fd: number, iov: number, cnt: number, flags: number): number {
+  if (flags & ~(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)) kerr(EINVAL);
+  const f = t.files.get(fd);
+  if (!f.readable && !f.writable) kerr(EBADF);
+  const toPipe = f.writable;
+  const buf = readIov(t, iov, cnt);
+  if (buf.length === 0) return 0;
+  if (!(f.inode instanceof PipeInode)) kerr(EBADF);
+  const blocking = !(flags & SPLICE_F_NONBLOCK) && !f.nonblock;
+  const saved = f.flags;
+  f.flags |= O_NONBLOCK;
+  try {
+    return toPipe ? doWrite(t, f, buf, null) : doRead(t, f, buf, null);
+  } catch (e) {
+    if (!(e instanceof KernelError && e.errno === EAGAIN) || !blocking) throw e;
+  } finally {
+    f.flags = (f.flags & ~O_NONBLOCK) | (saved & O_NONBLOCK);
+  }
+  const q = f.ops.waitQueue?.(f);
+  return q ? sleepOn(t, [q]) : kerr(EAGAIN);
+}
+
 defineSyscalls({
+  vmsplice: (t, fd, iov, cnt, flags) => vmsplice(t, fd | 0, iov, cnt, flags >>> 0),
   sendfile: (t, out, inp, offVa, count) => copyCall(t, inp, offVa, out, 0, count, 0, "sendfile"),
   copy_file_range: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, flags, "copy"),
   splice: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, flags >>> 0, "splice"),
