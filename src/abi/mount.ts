@@ -101,6 +101,8 @@ export const MOUNT_ATTR_SIZE_VER0 = 32;
 export const XATTR_CREATE = 0x1;
 export const XATTR_REPLACE = 0x2;
 export const XATTR_NAME_MAX = 255;
+/** struct xattr_args (the *xattrat calls, Linux 6.13): its first size. */
+export const XATTR_ARGS_SIZE_VER0 = 16;
 export const XATTR_SIZE_MAX = 65536;
 export const XATTR_LIST_MAX = 65536;
 

@@ -1,8 +1,11 @@
-// Extended attributes: get/set/list/removexattr and their l* (no follow) and f* (by fd) forms.
+// Extended attributes: get/set/list/removexattr and their l* (no follow),
+// f* (by fd) and *at (from a directory fd, with AT_ flags) forms.
 
 import { kerr, KernelError } from "../lib/errors.js";
 import { EINVAL, E2BIG, ERANGE, ENODATA, EPERM, EACCES, EROFS, ENAMETOOLONG } from "../abi/errno.js";
-import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX } from "../abi/mount.js";
+import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_ARGS_SIZE_VER0 } from "../abi/mount.js";
+import { AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH } from "../abi/fcntl.js";
+import { PAGE_SIZE } from "../mm/phys.js";
 import { defineSyscalls } from "./table.js";
 import { sizeArg } from "./args.js";
 import { um, pathArg } from "./util.js";
@@ -11,14 +14,41 @@ import { type Inode } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
 
-// The inode an *xattr call names: by path (following links or not) or by fd.
-function xattrTarget(t: Task, kind: "path" | "lpath" | "fd", arg: number): { inode: Inode; ro: boolean } {
+// What an *xattr call names: a path (following links or not), an fd, or
+// (the *xattrat calls, Linux 6.13) a path from a directory fd with AT_ flags.
+type Where = "path" | "lpath" | "fd" | { dirfd: number; atFlags: number };
+
+// The inode an *xattr call names.
+function xattrTarget(t: Task, kind: Where, arg: number): { inode: Inode; ro: boolean } {
   if (kind === "fd") {
     const f = t.files.get(arg | 0);
     return { inode: f.inode, ro: f.path ? f.path.mnt.flags & 1 ? true : false : false };
   }
+  if (typeof kind === "object") {
+    const empty = (kind.atFlags & AT_EMPTY_PATH) !== 0;
+    const path = arg === 0 && empty ? "" : pathArg(t, arg);
+    const p = resolveAt(t, kind.dirfd, path, (kind.atFlags & AT_SYMLINK_NOFOLLOW) === 0, empty);
+    return { inode: p.dentry.inode, ro: (p.mnt.flags & 1) !== 0 };
+  }
   const p = resolveAt(t, -100, pathArg(t, arg), kind === "path");
   return { inode: p.dentry.inode, ro: (p.mnt.flags & 1) !== 0 };
+}
+
+// struct xattr_args of the *xattrat calls: { u64 value; u32 size; u32 flags },
+// extensible as Linux's copy_struct_from_user: smaller than the first
+// version is EINVAL, past a page E2BIG, and bytes past what Ghost knows must be 0.
+function xattrArgs(t: Task, va: number, usize: number): { value: number; size: number; flags: number } {
+  if (usize < XATTR_ARGS_SIZE_VER0) kerr(EINVAL);
+  if (usize > PAGE_SIZE) kerr(E2BIG);
+  const raw = um(t).read(va, usize);
+  for (let i = XATTR_ARGS_SIZE_VER0; i < usize; i++) if (raw[i] !== 0) kerr(E2BIG);
+  const dv = new DataView(raw.buffer);
+  return { value: Number(dv.getBigUint64(0, true)), size: dv.getUint32(8, true), flags: dv.getUint32(12, true) };
+}
+
+function atWhere(dirfd: number, atFlags: number): Where {
+  if (atFlags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
+  return { dirfd: dirfd | 0, atFlags };
 }
 
 function xattrName(t: Task, va: number): string {
@@ -31,7 +61,7 @@ function xattrName(t: Task, va: number): string {
 // CAP_SYS_ADMIN: trusted.* attributes are visible to it alone (Linux's xattr_permission).
 const sysAdmin = (t: Task) => (t.cred.capEff & (1n << 21n)) !== 0n;
 
-function getxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number, valVa: number, size: number): number {
+function getxattr(t: Task, kind: Where, arg: number, nameVa: number, valVa: number, size: number): number {
   size = sizeArg(size); // size_t: a "negative" size is a huge one
   const { inode } = xattrTarget(t, kind, arg);
   const name = xattrName(t, nameVa);
@@ -45,7 +75,7 @@ function getxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
   return v.length;
 }
 
-function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number, valVa: number, size: number, flags: number): number {
+function setxattr(t: Task, kind: Where, arg: number, nameVa: number, valVa: number, size: number, flags: number): number {
   size = sizeArg(size); // size_t: a "negative" size is a huge one
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) kerr(EINVAL);
   if (size > XATTR_SIZE_MAX) kerr(E2BIG);
@@ -58,7 +88,7 @@ function setxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: n
   return 0;
 }
 
-function listxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, listVa: number, size: number): number {
+function listxattr(t: Task, kind: Where, arg: number, listVa: number, size: number): number {
   size = sizeArg(size); // size_t: a "negative" size is a huge one
   const { inode } = xattrTarget(t, kind, arg);
   const names = inode.listxattr().filter((n) => sysAdmin(t) || !n.startsWith("trusted."));
@@ -69,7 +99,7 @@ function listxattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, listVa: 
   return buf.length;
 }
 
-function removexattr(t: Task, kind: "path" | "lpath" | "fd", arg: number, nameVa: number): number {
+function removexattr(t: Task, kind: Where, arg: number, nameVa: number): number {
   const { inode, ro } = xattrTarget(t, kind, arg);
   if (ro) kerr(EROFS);
   if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid) kerr(EPERM);
@@ -90,4 +120,17 @@ defineSyscalls({
   removexattr: (t, p, n) => removexattr(t, "path", p, n),
   lremovexattr: (t, p, n) => removexattr(t, "lpath", p, n),
   fremovexattr: (t, fd, n) => removexattr(t, "fd", fd, n),
+  setxattrat: (t, dirfd, p, atFlags, n, uargs, usize) => {
+    const where = atWhere(dirfd, atFlags >>> 0);
+    const a = xattrArgs(t, uargs, sizeArg(usize));
+    return setxattr(t, where, p, n, a.value, a.size, a.flags);
+  },
+  getxattrat: (t, dirfd, p, atFlags, n, uargs, usize) => {
+    const where = atWhere(dirfd, atFlags >>> 0);
+    const a = xattrArgs(t, uargs, sizeArg(usize));
+    if (a.flags !== 0) kerr(EINVAL);
+    return getxattr(t, where, p, n, a.value, a.size);
+  },
+  listxattrat: (t, dirfd, p, atFlags, l, s) => listxattr(t, atWhere(dirfd, atFlags >>> 0), p, l, s),
+  removexattrat: (t, dirfd, p, atFlags, n) => removexattr(t, atWhere(dirfd, atFlags >>> 0), p, n),
 });
