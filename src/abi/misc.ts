@@ -158,3 +158,41 @@ export const KCMP_SYSVSEM = 6;
 export const KCMP_EPOLL_TFD = 7;
 /** struct kcmp_epoll_slot { __u32 efd, tfd, toff; } */
 export const KCMP_EPOLL_SLOT_SIZE = 12;
+
+// Native AIO (include/uapi/linux/aio_abi.h)
+export const IOCB_CMD_PREAD = 0;
+export const IOCB_CMD_PWRITE = 1;
+export const IOCB_CMD_FSYNC = 2;
+export const IOCB_CMD_FDSYNC = 3;
+export const IOCB_CMD_POLL = 5;
+export const IOCB_CMD_NOOP = 6;
+export const IOCB_CMD_PREADV = 7;
+export const IOCB_CMD_PWRITEV = 8;
+export const IOCB_FLAG_RESFD = 1 << 0;
+export const IOCB_FLAG_IOPRIO = 1 << 1;
+/** The key io_submit writes into iocb.aio_key (KIOCB_KEY). */
+export const KIOCB_KEY = 0;
+/** struct iocb (64 bytes, little-endian field order). */
+export const iocb = struct("struct iocb", 64, {
+  aio_data: [0, "u64"],
+  aio_key: [8, "u32"],
+  aio_rw_flags: [12, "i32"],
+  aio_lio_opcode: [16, "u16"],
+  aio_reqprio: [18, "i16"],
+  aio_fildes: [20, "u32"],
+  aio_buf: [24, "u64"],
+  aio_nbytes: [32, "u64"],
+  aio_offset: [40, "i64"],
+  aio_reserved2: [48, "u64"],
+  aio_flags: [56, "u32"],
+  aio_resfd: [60, "u32"],
+});
+/** struct io_event: data, obj, res, res2. */
+export const IO_EVENT_SIZE = 32;
+/** struct aio_ring's header, in the ring the context id points at. */
+export const AIO_RING_MAGIC = 0xa10a10a1;
+export const AIO_RING_COMPAT_FEATURES = 1;
+export const AIO_RING_INCOMPAT_FEATURES = 0;
+export const AIO_RING_HEADER_SIZE = 32;
+/** /proc/sys/fs/aio-max-nr's default: events all contexts may hold. */
+export const AIO_MAX_NR = 65536;

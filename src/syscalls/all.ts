@@ -34,3 +34,4 @@ import "./sys_msg.js";
 import "./sys_procrel.js";
 import "./sys_mqueue.js";
 import "./sys_futex2.js";
+import "./sys_aio.js";
