@@ -1,5 +1,5 @@
 // Native AIO (Linux's fs/aio.c): io_setup, io_destroy, io_submit,
-// io_cancel, io_getevents. A context's completion ring lives in the
+// io_cancel, io_getevents, io_pgetevents. A context's completion ring lives in the
 // process's memory at the context id (struct aio_ring, as libaio reads it
 // directly). Reads, writes and syncs on files that never wait (regular
 // files, devices) are done at submission and completed at once, as Linux
@@ -8,7 +8,7 @@
 // complete when the file becomes ready (io_cancel cancels a poll).
 
 import { kerr, KernelError } from "../lib/errors.js";
-import { EINVAL, EFAULT, EAGAIN, EBADF, EOPNOTSUPP, EINTR, EINPROGRESS } from "../abi/errno.js";
+import { EINVAL, EFAULT, EAGAIN, EBADF, EOPNOTSUPP, EINTR, EINPROGRESS, ERESTARTNOHAND } from "../abi/errno.js";
 import {
   IOCB_CMD_PREAD, IOCB_CMD_PWRITE, IOCB_CMD_FSYNC, IOCB_CMD_FDSYNC, IOCB_CMD_POLL, IOCB_CMD_PREADV, IOCB_CMD_PWRITEV,
   IOCB_FLAG_RESFD, IOCB_FLAG_IOPRIO, KIOCB_KEY, iocb, IO_EVENT_SIZE, AIO_RING_MAGIC, AIO_RING_COMPAT_FEATURES,
@@ -23,6 +23,7 @@ import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
 import { readIov, doRead, doWrite } from "./sys_file.js";
+import { withSigmask } from "./sys_poll.js";
 import { UserBuffer } from "../mm/uio.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { PAGE_SIZE } from "../mm/phys.js";
@@ -275,7 +276,7 @@ function ioCancel(t: Task, id: number, va: number, _result: number): number {
   return kerr(EINPROGRESS);
 }
 
-function ioGetevents(t: Task, id: number, minNr: number, nr: number, evVa: number, tmoVa: number): number {
+function ioGetevents(t: Task, id: number, minNr: number, nr: number, evVa: number, tmoVa: number, restartCode = EINTR): number {
   let st = restartOf(t, "deadline");
   if (!st) {
     let d: number | null = null;
@@ -288,7 +289,9 @@ function ioGetevents(t: Task, id: number, minNr: number, nr: number, evVa: numbe
   const have = c.available();
   const timedOut = st.deadline !== null && t.k.clock.monotonic() >= st.deadline;
   if (have < Math.max(minNr, 1) && !timedOut) {
-    t.restartCode = EINTR; // as Linux's read_events: a signal ends the wait with EINTR, never a restart
+    // As Linux's read_events: a signal ends io_getevents's wait with EINTR,
+    // never a restart; io_pgetevents's is restarted when no handler ran.
+    t.restartCode = restartCode;
     return sleepOn(t, [c.wq], st.deadline ?? undefined);
   }
   const mem = new UserMemory(c.mm);
@@ -311,5 +314,14 @@ defineSyscalls({
     "reads, writes and syncs of files that never wait complete at submission; pipe/socket/tty I/O and IOCB_CMD_POLL complete when ready; no IOCB_CMD_NOOP (EINVAL, as Linux)"],
   io_cancel: (t, id, va, res) => ioCancel(t, id, va, res),
   io_getevents: (t, id, minNr, nr, ev, tmo) => ioGetevents(t, id, minNr, nr, ev, tmo),
+  // io_getevents with a signal mask for the wait (struct __aio_sigset: the
+  // mask's address and size), as ppoll.
+  io_pgetevents: (t, id, minNr, nr, ev, tmo, usig) => {
+    if (usig && !restartOf(t, "deadline")) {
+      const dv = new DataView(um(t).read(usig, 16).buffer);
+      withSigmask(t, Number(dv.getBigUint64(0, true)), Number(dv.getBigUint64(8, true)));
+    }
+    return ioGetevents(t, id, minNr, nr, ev, tmo, ERESTARTNOHAND);
+  },
 });
 

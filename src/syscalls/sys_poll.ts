@@ -40,7 +40,7 @@ function deadlineOf(t: Task, tmoVa: number): WaitState {
 }
 
 // Installs a temporary signal mask for the duration of the wait (ppoll, pselect, epoll_pwait).
-function withSigmask(t: Task, maskVa: number, size: number): void {
+export function withSigmask(t: Task, maskVa: number, size: number): void {
   if (!maskVa || t.savedSigmask !== null) return;
   if (size !== 8) kerr(EINVAL);
   const mask = um(t).big64(maskVa) & ~UNBLOCKABLE;

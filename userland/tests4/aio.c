@@ -157,6 +157,14 @@ int main(int argc, char **argv)
     v[0] = (struct iocb *)KT_BAD_PTR;
     CHECK_ERR(submit(ctx, 1, v), EFAULT, "io_submit of only a bad iocb");
     CHECK_ERR(getev(ctx, 2, 1, ev, &zero), EINVAL, "io_getevents with min_nr over nr");
+    v[0] = &w;
+    CHECK_EQ(submit(ctx, 1, v), 1, "io_submit for io_pgetevents");
+    sigset_t mask;
+    sigemptyset(&mask);
+    struct { const sigset_t *m; size_t size; } sig = { &mask, 8 };
+    CHECK_EQ(syscall(SYS_io_pgetevents, ctx, 1, 1, ev, &ts, &sig), 1, "io_pgetevents with a signal mask");
+    sig.size = 7;
+    CHECK_ERR(syscall(SYS_io_pgetevents, ctx, 0, 1, ev, &zero, &sig), EINVAL, "io_pgetevents with a bad sigset size");
     CHECK_EQ(syscall(SYS_io_destroy, ctx), 0, "io_destroy");
     CHECK_ERR(syscall(SYS_io_destroy, ctx), EINVAL, "io_destroy again");
     close(fd); close(efd); close(p[0]); close(p[1]);
