@@ -49,6 +49,9 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...internal(["SETFL_MASK"], "fs/fcntl.c"),
     ...internal(["S_IALLUGO"], "include/linux/stat.h"),
     ...internal(["MAX_RW_COUNT"], "include/linux/fs.h"),
+    ...newer(["RWF_NOAPPEND"], "6.9"),
+    ...newer(["RWF_ATOMIC"], "6.11"),
+    ...newer(["RWF_DONTCACHE"], "6.14"),
   },
   mman: {
     ...newer(["MAP_DROPPABLE"], "6.11"),
@@ -127,11 +130,13 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...newer(["FSCONFIG_CMD_CREATE_EXCL"], "6.6"),
     ...newer(["FALLOC_FL_ALLOCATE_RANGE"], "uapi name for mode 0"),
     ...internal(["UMOUNT_UNUSED"], "include/linux/fs.h"),
+    ...newer(["XATTR_ARGS_SIZE_VER0"], "6.13"),
   },
   misc: {
     ...newer(["MFD_NOEXEC_SEAL", "MFD_EXEC", "MEMBARRIER_CMD_GET_REGISTRATIONS"], "6.3"),
     ...newer(["PIDFD_THREAD", "PIDFD_SIGNAL_THREAD", "PIDFD_SIGNAL_THREAD_GROUP", "PIDFD_SIGNAL_PROCESS_GROUP"], "6.9"),
-    ...ours(["PER_QUERY"]),
+    ...ours(["PER_QUERY", "KCMP_EPOLL_SLOT_SIZE", "IO_EVENT_SIZE", "AIO_RING_HEADER_SIZE"]),
+    ...internal(["KIOCB_KEY", "AIO_RING_MAGIC", "AIO_RING_COMPAT_FEATURES", "AIO_RING_INCOMPAT_FEATURES", "AIO_MAX_NR"], "fs/aio.c"),
   },
 };
 
@@ -142,4 +147,6 @@ export const CHANGED_SINCE_6_1: Readonly<Record<string, Readonly<Record<string, 
   signal: { NSIGSEGV: 9 },
   // riscv grew AT_MINSIGSTKSZ in 6.5, so ARCH_DLINFO has one more entry.
   auxv: { AT_VECTOR_SIZE_ARCH: 9 },
+  // RWF_NOAPPEND (6.9), RWF_ATOMIC (6.11) and RWF_DONTCACHE (6.14) joined the mask.
+  fcntl: { RWF_SUPPORTED: 0x1f },
 };

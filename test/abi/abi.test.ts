@@ -135,7 +135,7 @@ const UNITS: readonly Unit[] = [
     id: "misc", glibc: false,
     headers: [
       "linux/reboot.h", "linux/random.h", "linux/memfd.h", "linux/inotify.h", "linux/signalfd.h",
-      "linux/personality.h", "linux/membarrier.h", "linux/pidfd.h",
+      "linux/personality.h", "linux/membarrier.h", "linux/pidfd.h", "linux/kcmp.h", "linux/aio_abi.h",
     ],
   },
 ];
@@ -315,9 +315,11 @@ const MODULES: readonly ModuleCheck[] = [
       ...Object.keys(misc).filter((n) => n.startsWith("MEMBARRIER_CMD_") && n !== "MEMBARRIER_CMD_GET_REGISTRATIONS"),
       "UNAME26", "ADDR_NO_RANDOMIZE", "FDPIC_FUNCPTRS", "MMAP_PAGE_ZERO", "ADDR_COMPAT_LAYOUT", "READ_IMPLIES_EXEC",
       "ADDR_LIMIT_32BIT", "SHORT_INODE", "WHOLE_SECONDS", "STICKY_TIMEOUTS", "ADDR_LIMIT_3GB",
-      "PER_LINUX", "PER_LINUX_32BIT", "PER_LINUX_FDPIC", "PER_LINUX32", "PER_LINUX32_3GB", "PER_MASK",
+      "PER_LINUX", "PER_LINUX32", "PER_LINUX32_3GB", "PER_LINUX_32BIT", "PER_LINUX_FDPIC", "PER_MASK",
+      ...Object.keys(misc).filter((n) => n.startsWith("KCMP_") && n !== "KCMP_EPOLL_SLOT_SIZE"),
+      ...Object.keys(misc).filter((n) => n.startsWith("IOCB_CMD_")),
     ],
-    structs: [{ s: misc.inotify_event, unit: "misc" }, { s: misc.signalfd_siginfo, unit: "misc" }],
+    structs: [{ s: misc.inotify_event, unit: "misc" }, { s: misc.signalfd_siginfo, unit: "misc" }, { s: misc.iocb, unit: "misc" }],
   },
 ];
 
