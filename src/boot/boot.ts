@@ -33,11 +33,19 @@ import "../syscalls/all.js";
 import "../drivers/mem.js";
 import { dispatchSyscall } from "../syscalls/table.js";
 import { coreSettings, writeCore } from "../fs/coredump.js";
+import { addDisk } from "../block/genhd.js";
+import { HostFileDisk } from "../drivers/block/hostdisk.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");
 
 export interface HostMount { host: string; guest: string; readOnly: boolean }
+// A host file attached as a virtual disk (/dev/vda, /dev/vdb, … in order).
+export interface HostDisk { path: string; readOnly: boolean }
+
+function attachDisks(k: Kernel, list: HostDisk[] | undefined): void {
+  for (const d of list ?? []) addDisk(k, new HostFileDisk(d.path, d.readOnly));
+}
 
 export interface RunConfig extends Partial<KernelConfig> {
   argv: string[];
@@ -45,6 +53,7 @@ export interface RunConfig extends Partial<KernelConfig> {
   cwd: string; // host directory mounted at the same path, and the program's cwd
   mounts?: HostMount[];
   rootfs?: string; // a directory to copy into the tmpfs root
+  disks?: HostDisk[];
 }
 
 // Copies a host directory tree into a tmpfs directory (the root filesystem
@@ -90,6 +99,7 @@ function kernelConfig(cfg: Partial<KernelConfig>): KernelConfig {
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
 export function bootProgram(cfg: RunConfig): Kernel {
   const k = new Kernel(kernelConfig(cfg));
+  attachDisks(k, cfg.disks);
   const root = makeTmpfs(Infinity, 0o755);
   const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
   if (nodefs.existsSync(rootfs)) {
@@ -103,8 +113,8 @@ export function bootProgram(cfg: RunConfig): Kernel {
   const rootMount = makeRootMount(root, "rootfs", "tmpfs");
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
-  mountAt(fs, "/dev", makeDevTree(), 0, "devtmpfs", "devtmpfs");
-  mountAt(fs, "/sys", makeSysfs(k.phys.frames * 4096), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs", "sysfs");
+  mountAt(fs, "/dev", makeDevTree(k), 0, "devtmpfs", "devtmpfs");
+  mountAt(fs, "/sys", makeSysfs(k.phys.frames * 4096, k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs", "sysfs");
   mountAt(fs, "/tmp", makeTmpfs(), 0, "tmpfs", "tmpfs");
   mountAt(fs, "/proc", makeProcRoot(k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc", "proc");
   mountAt(fs, "/dev/pts", makeDevpts(k), MNT_NOSUID | MNT_NOEXEC, "devpts", "devpts");
@@ -171,6 +181,7 @@ export interface SystemConfig extends Partial<KernelConfig> {
   // powers off and the host process exits with its status.
   command?: string;
   env?: string[]; // more of init's environment
+  disks?: HostDisk[];
   // The console: default the host's terminal (or its streams when not one).
   console?: ConsoleBackend;
 }
@@ -181,6 +192,7 @@ export interface SystemConfig extends Partial<KernelConfig> {
 // /tmp: /etc/inittab) and starts the console session (/etc/init.d/console).
 export function bootSystem(cfg: SystemConfig = {}): Kernel {
   const k = new Kernel(kernelConfig(cfg));
+  attachDisks(k, cfg.disks);
   const root = makeTmpfs(Infinity, 0o755);
   const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
   if (!nodefs.existsSync(rootfs)) throw new Error(`root filesystem ${rootfs} not found`);
@@ -190,7 +202,7 @@ export function bootSystem(cfg: SystemConfig = {}): Kernel {
   const rootMount = makeRootMount(root, "rootfs", "tmpfs");
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
-  mountAt(fs, "/dev", makeDevTree(), MNT_NOSUID, "devtmpfs", "devtmpfs");
+  mountAt(fs, "/dev", makeDevTree(k), MNT_NOSUID, "devtmpfs", "devtmpfs");
   const console = cfg.console ?? new HostTerminal();
   const tty = installTty(k, { console });
   // The status `ghost boot -c` exits with, set by the console session before it powers off.

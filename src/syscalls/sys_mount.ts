@@ -33,8 +33,8 @@ registerFilesystem("tmpfs", (k, _src, o) => {
   return makeTmpfs(size, mode, { maxInodes: nrInodes === 0 ? Infinity : nrInodes, uid: num("uid"), gid: num("gid") });
 });
 registerFilesystem("proc", (k) => makeProcRoot(k));
-registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096));
-registerFilesystem("devtmpfs", () => makeDevTree());
+registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096, k));
+registerFilesystem("devtmpfs", (k) => makeDevTree(k));
 
 function mntFlags(ms: number): number {
   return (ms & MS_RDONLY ? MNT_RDONLY : 0) | (ms & MS_NOSUID ? MNT_NOSUID : 0) | (ms & MS_NODEV ? MNT_NODEV : 0) | (ms & MS_NOEXEC ? MNT_NOEXEC : 0);
