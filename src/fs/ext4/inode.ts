@@ -169,6 +169,7 @@ export class Ext4Inode extends Inode implements MappedInode {
     } else {
       const bs = this.sb.blockSizeBytes;
       const nblocks = Math.ceil(this.sizeBytes / bs);
+      if (nblocks > this.sb.blocksCount) this.sb.corrupt("ext4_readdir", this.ino, `directory size ${this.sizeBytes} larger than the filesystem`);
       const indexed = (this.flags & EXT4_INDEX_FL) !== 0;
       for (let lblk = 0; lblk < nblocks;) {
         const m = this.map(lblk);
