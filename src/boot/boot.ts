@@ -114,9 +114,8 @@ function isExtImage(path: string): boolean {
 function makeRoot(k: Kernel, rootfsArg: string | undefined, required: boolean): { root: Inode; source: string; fsType: string } {
   const rootfs = rootfsArg ?? DEFAULT_ROOTFS;
   if (nodefs.existsSync(rootfs) && nodefs.statSync(rootfs).isFile() && isExtImage(rootfs)) {
-    // Read-only until ext4 writes: the image is opened read-only too.
-    const disk = addDisk(k, new HostFileDisk(rootfs, true));
-    return { root: mountExt4(k, disk.whole, "ext4", true), source: `/dev/${disk.name}`, fsType: "ext4" };
+    const disk = addDisk(k, new HostFileDisk(rootfs, false));
+    return { root: mountExt4(k, disk.whole, "ext4", false), source: `/dev/${disk.name}`, fsType: "ext4" };
   }
   const root = makeTmpfs(Infinity, 0o755);
   if (nodefs.existsSync(rootfs)) {

@@ -149,6 +149,8 @@ function umount(t: Task, targetVa: number, flags: number): number {
     if (m.children.size || inUse(t, m)) kerr(EBUSY);
   }
   detachMount(m);
+  // The last mount of a filesystem gone: it is shut down (kill_sb).
+  if (t.k.rootMount && !subtree(t.k.rootMount).some((x) => x.sb === m.sb)) m.sb.kill();
   return 0;
 }
 

@@ -14,17 +14,26 @@ import { registerFilesystem, type MountContext } from "../filesystems.js";
 import { major, minor } from "../char_dev.js";
 import { isDir, type Inode } from "../inode.js";
 import { Ext4Super } from "./super.js";
-import { EXT4_ROOT_INO, INCOMPAT, COMPAT, SB } from "./layout.js";
+import { EXT4_ROOT_INO, INCOMPAT, COMPAT, RO_COMPAT, SB, EXT4_VALID_FS } from "./layout.js";
 
 const MOUNTED = new KernelLocal("ext4 instances", () => new Map<BlockDevice, Ext4Super>());
 
+// Why Ghost cannot write this filesystem, if it cannot (it then mounts read-only).
+function cannotWrite(sb: Ext4Super): string | null {
+  if (sb.unknownRoCompat) return `unsupported read-only-compatible features (${sb.unknownRoCompat.toString(16)})`;
+  if (!sb.hasIncompat(INCOMPAT.EXTENTS)) return "no extent feature (ext2/ext3 block maps are read-only in Ghost)";
+  if (sb.hasRoCompat(RO_COMPAT.GDT_CSUM) && !sb.metadataCsum) return "uninit_bg without metadata_csum";
+  if (sb.hasIncompat(INCOMPAT.META_BG | INCOMPAT.MMP)) return "meta_bg or mmp";
+  if (sb.hasRoCompat(RO_COMPAT.BIGALLOC | RO_COMPAT.QUOTA | RO_COMPAT.VERITY)) return "bigalloc, quota or verity";
+  return null;
+}
+
 // Mounts the filesystem on bdev; its root inode.
-export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, _wantReadOnly: boolean): Inode {
+export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantReadOnly: boolean): Inode {
   const mounted = k.local(MOUNTED);
   const have = mounted.get(bdev);
   if (have) return have.root;
-  // Writing is later work: every ext4 mount is read-only for now.
-  const sb = new Ext4Super(k, bdev, true, fsType);
+  const sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
   if (sb.hasIncompat(INCOMPAT.RECOVER)) {
     // The journal holds transactions not yet in place: reading the
     // filesystem as it is would show a state before them.
@@ -33,10 +42,22 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, _wantRea
   }
   const root = sb.root;
   if (!isDir(root.mode)) sb.corrupt("ext4_fill_super", EXT4_ROOT_INO, "root inode is not a directory");
+  if (!sb.readOnly) {
+    const why = cannotWrite(sb);
+    if (why) { sb.warn(`mounting read-only: ${why}`); sb.setReadOnly(); }
+  }
   bdev.holders++;
   mounted.set(bdev, sb);
+  sb.onKill = () => { mounted.delete(bdev); bdev.holders--; };
+  if (!sb.readOnly) {
+    // Without a journal an unclean stop must show: the state is "not clean"
+    // until unmount (as Linux's ext4_setup_super without a journal).
+    sb.cleanState = sb.state;
+    const hasJournal = sb.hasCompat(COMPAT.HAS_JOURNAL);
+    sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
+  }
   const journal = sb.hasCompat(COMPAT.HAS_JOURNAL) ? "with ordered data mode" : "without journal";
-  sb.info(`mounted filesystem ${uuidString(sb.raw.subarray(SB.uuid, SB.uuid + 16))} ro ${journal}. Quota mode: none.`);
+  sb.info(`mounted filesystem ${uuidString(sb.raw.subarray(SB.uuid, SB.uuid + 16))} ${sb.readOnly ? "ro" : "r/w"} ${journal}. Quota mode: none.`);
   return root;
 }
 

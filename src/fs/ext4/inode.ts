@@ -6,7 +6,7 @@
 // symlinks, device nodes, and extended attributes.
 
 import { kerr } from "../../lib/errors.js";
-import { ENOENT, EROFS, ENOTDIR, EINVAL } from "../../abi/errno.js";
+import { ENOENT, ENOTDIR, EINVAL } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, isLnk, dtype, type DirEntry, type Timespec } from "../inode.js";
 import type { File, FileOps } from "../file.js";
 import { openDevice, makedev } from "../char_dev.js";
@@ -264,11 +264,61 @@ export class Ext4Inode extends Inode implements MappedInode {
     return this.xattrs().map(xattrFullName).filter((n): n is string => n !== null);
   }
 
-  // Writes: the read-only mount refuses them (the VFS checks first; this is the backstop).
-  override setxattr(): void { kerr(EROFS); }
-  override removexattr(): void { kerr(EROFS); }
-  override write(): number { return kerr(EROFS); }
-  override truncate(): void { kerr(EROFS); }
+  // --- writing (ext4/write.ts holds the operations) --------------------
+
+  // The inode's fields back into its on-disk form, checksummed, written.
+  save(): void {
+    const r = this.raw, sb = this.sb;
+    const d = new DataView(r.buffer, r.byteOffset, r.byteLength);
+    d.setUint16(INO.mode, this.mode, true);
+    d.setUint16(INO.uidLo, this.uid & 0xffff, true);
+    d.setUint16(INO.uidHigh, (this.uid >>> 16) & 0xffff, true);
+    d.setUint16(INO.gidLo, this.gid & 0xffff, true);
+    d.setUint16(INO.gidHigh, (this.gid >>> 16) & 0xffff, true);
+    d.setUint32(INO.sizeLo, this.sizeBytes % 2 ** 32, true);
+    d.setUint32(INO.sizeHigh, Math.floor(this.sizeBytes / 2 ** 32), true);
+    d.setUint16(INO.linksCount, Math.min(this.nlink, 0xffff), true);
+    d.setUint32(INO.flags, this.flags >>> 0, true);
+    d.setUint32(INO.generation, this.generation >>> 0, true);
+    const blocks = this.blockCount;
+    d.setUint32(INO.blocksLo, blocks % 2 ** 32, true);
+    if (sb.hasRoCompat(RO_COMPAT.HUGE_FILE)) d.setUint16(INO.blocksHigh, Math.floor(blocks / 2 ** 32) & 0xffff, true);
+    const extra = this.extraIsize;
+    const has = (field: number) => sb.inodeSize > EXT4_GOOD_OLD_INODE_SIZE && EXT4_GOOD_OLD_INODE_SIZE + extra >= field + 4;
+    const put = (t: Timespec, secOff: number, extraOff: number) => {
+      const lo = ((t.sec % 2 ** 32) + 2 ** 32) % 2 ** 32;
+      d.setUint32(secOff, lo, true);
+      if (has(extraOff)) {
+        const epoch = Math.floor((t.sec - (lo | 0)) / 2 ** 32) & 3;
+        d.setUint32(extraOff, ((t.nsec << 2) | epoch) >>> 0, true);
+      }
+    };
+    put(this.atime, INO.atime, INO.atimeExtra);
+    put(this.mtime, INO.mtime, INO.mtimeExtra);
+    put(this.ctime, INO.ctime, INO.ctimeExtra);
+    if (has(INO.crtimeExtra)) put(this.btime, INO.crtime, INO.crtimeExtra);
+    if (sb.metadataCsum) {
+      const c = sb.inodeCsum(this.ino, r);
+      d.setUint16(INO.checksumLo, c & 0xffff, true);
+      if (sb.hasCsumHi(r)) d.setUint16(INO.checksumHi, c >>> 16, true);
+    }
+    const loc = sb.inodeLocation(this.ino);
+    const bh = sb.bread(loc.block, "ext4_mark_iloc_dirty", this.ino);
+    bh.data.set(r, loc.offset);
+    sb.writeBuffer(bh);
+  }
+
+  setSizeBytes(n: number): void { this.sizeBytes = n; }
+  addBlocks(n: number): void { this.blockCount += n; }
+  get blocks512(): number { return this.blockCount; }
+  invalidateDir(): void { this.dirList = null; }
+  dirNames(): Map<string, RawDirent> { this.lookup("."); return this.names!; }
+  dirEntries(): RawDirent[] { return this.entries(); }
+  mapBlock(lblk: number): Mapping { return this.map(lblk); }
+  get isInline(): boolean { return this.inline; }
+  get xattrBlock(): number { return this.xattrBlockNr(); }
+  ibody(): Xattr[] { return this.ibodyXattrs(); }
+  get extraSize(): number { return this.extraIsize; }
 }
 
 // EXT4_FT_* (1 regular … 7 symlink) to DT_*.

@@ -10,7 +10,7 @@ import { LOGLEVEL_ERR, LOGLEVEL_INFO, LOGLEVEL_WARNING } from "../../abi/syslog.
 import type { Kernel } from "../../kernel/kernel.js";
 import type { BlockDevice } from "../../block/blkdev.js";
 import { BufferCache, type BufferHead } from "../../block/buffer.js";
-import { SuperBlock } from "../inode.js";
+import { SuperBlock, currentTime } from "../inode.js";
 import { crc32c, crc32cU32, crc32cZeros } from "./crc32c.js";
 import {
   SB, GD, INO, COMPAT, INCOMPAT, RO_COMPAT, INCOMPAT_SUPPORTED, RO_COMPAT_READABLE, INCOMPAT_NAMES,
@@ -18,7 +18,8 @@ import {
   EXT4_GOOD_OLD_INODE_SIZE, EXT4_GOOD_OLD_FIRST_INO, EXT4_INODE_CSUM_HI_EXTRA_END, EXT4_CRC32C_CHKSUM,
   u16, u32, EXT4_ROOT_INO,
 } from "./layout.js";
-import { Ext4Inode } from "./inode.js";
+import type { Ext4Inode } from "./inode.js";
+import { newRwInode } from "./write.js";
 
 export const EXT4_SUPER_MAGIC_STATFS = EXT4_SUPER_MAGIC;
 const GOOD_OLD_REV = 0;
@@ -34,6 +35,11 @@ export interface GroupDesc {
   usedDirs: number;
   flags: number;
   itableUnused: number;
+  blockBitmapCsum: number;
+  inodeBitmapCsum: number;
+  // Where the descriptor sits on disk.
+  block: number;
+  offset: number;
 }
 
 export { u16, u32 };
@@ -60,6 +66,11 @@ export class Ext4Super extends SuperBlock {
   readonly unsignedHash: boolean;
   readonly groups: GroupDesc[] = [];
   readonly label: string;
+  // Free counts kept here and written with the superblock.
+  freeBlocks = 0;
+  freeInodes = 0;
+  readonly reservedBlocks: number;
+  readonly reservedGdtBlocks: number;
   // Inodes in use, by number: hard links share one inode object.
   private readonly icache = new Map<number, Ext4Inode>();
 
@@ -117,18 +128,89 @@ export class Ext4Super extends SuperBlock {
     this.defHashVersion = raw[SB.defHashVersion];
     this.unsignedHash = (u32(raw, SB.flags) & 0x2) !== 0;
     this.label = Buffer.from(raw.subarray(SB.volumeName, SB.volumeName + 16)).toString("latin1").replace(/\0.*$/s, "");
+    this.reservedBlocks = u32(raw, SB.rBlocksCountLo) + (is64 ? u32(raw, SB.rBlocksCountHi) * 2 ** 32 : 0);
+    this.reservedGdtBlocks = u16(raw, SB.reservedGdtBlocks);
     this.bc = new BufferCache(bdev, bs);
     this.readGroupDescriptors();
+    this.freeBlocks = this.groups.reduce((s, g) => s + g.freeBlocks, 0);
+    this.freeInodes = this.groups.reduce((s, g) => s + g.freeInodes, 0);
   }
+
+  // Called when the last mount goes (set by the mount code).
+  onKill: (() => void) | null = null;
+  override kill(): void {
+    if (!this.readOnly) {
+      this.bc.sync();
+      this.saveSuper(this.cleanState);
+      this.bdev.flush();
+    }
+    this.onKill?.();
+  }
+  // The state written at unmount (the one found at mount, clean or not).
+  cleanState = 0;
+
+  // Read-only from now on (a feature Ghost cannot write, or errors=remount-ro).
+  setReadOnly(): void { this.ro = true; }
+
+  writeBuffer(bh: BufferHead): void {
+    this.bc.markDirty(bh);
+    this.bc.writeBack(bh);
+  }
+
+  // Writes group g's descriptor back, with its checksum.
+  saveGroup(g: number): void {
+    const gd = this.groups[g];
+    const bh = this.bread(gd.block, "ext4_group_desc", 0);
+    const d = bh.data, o = gd.offset, is64 = this.descSize >= EXT4_MIN_DESC_SIZE_64BIT;
+    const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const put16 = (lo: number, hi: number, v: number) => { dv.setUint16(o + lo, v & 0xffff, true); if (is64) dv.setUint16(o + hi, Math.floor(v / 65536) & 0xffff, true); };
+    put16(GD.freeBlocksCountLo, GD.freeBlocksCountHi, gd.freeBlocks);
+    put16(GD.freeInodesCountLo, GD.freeInodesCountHi, gd.freeInodes);
+    put16(GD.usedDirsCountLo, GD.usedDirsCountHi, gd.usedDirs);
+    put16(GD.itableUnusedLo, GD.itableUnusedHi, gd.itableUnused);
+    put16(GD.blockBitmapCsumLo, GD.blockBitmapCsumHi, gd.blockBitmapCsum);
+    put16(GD.inodeBitmapCsumLo, GD.inodeBitmapCsumHi, gd.inodeBitmapCsum);
+    dv.setUint16(o + GD.flags, gd.flags, true);
+    if (this.metadataCsum) dv.setUint16(o + GD.checksum, this.groupDescCsum(g, d.subarray(o, o + this.descSize)), true);
+    this.writeBuffer(bh);
+  }
+
+  // Writes the superblock back (free counts, state, write time), with its checksum.
+  saveSuper(state?: number): void {
+    const r = this.raw;
+    const dv = new DataView(r.buffer, r.byteOffset, r.byteLength);
+    const is64 = this.hasIncompat(INCOMPAT.BIT64);
+    dv.setUint32(SB.freeBlocksCountLo, this.freeBlocks % 2 ** 32, true);
+    if (is64) dv.setUint32(SB.freeBlocksCountHi, Math.floor(this.freeBlocks / 2 ** 32), true);
+    dv.setUint32(SB.freeInodesCount, this.freeInodes, true);
+    if (state !== undefined) dv.setUint16(SB.state, state, true);
+    dv.setUint32(SB.wtime, currentTime().sec >>> 0, true);
+    if (this.metadataCsum) dv.setUint32(SB.checksum, crc32c(0xffffffff, r, 0, SB.checksum), true);
+    this.bdev.write(SUPERBLOCK_OFFSET, r);
+  }
+  get state(): number { return u16(this.raw, SB.state); }
 
   iget(ino: number): Ext4Inode {
     let inode = this.icache.get(ino);
     if (!inode) {
-      inode = new Ext4Inode(this, ino, this.readRawInode(ino));
+      inode = newRwInode(this, ino, this.readRawInode(ino));
       this.icache.set(ino, inode);
     }
     return inode;
   }
+
+  // A just-allocated inode, from its fresh on-disk image.
+  newInode(ino: number, raw: Uint8Array): Ext4Inode {
+    this.released.delete(ino);
+    const inode = newRwInode(this, ino, raw);
+    this.icache.set(ino, inode);
+    return inode;
+  }
+  private readonly released = new Set<number>();
+  evicted(ino: number): boolean { return this.released.has(ino); }
+  forget(ino: number): void { this.released.add(ino); this.icache.delete(ino); }
+  private generation = 0;
+  nextGeneration(): number { return (this.generation = (this.generation + 0x9e3779b1) >>> 0); }
 
   get root(): Ext4Inode { return this.iget(EXT4_ROOT_INO); }
 
@@ -207,6 +289,10 @@ export class Ext4Super extends SuperBlock {
         usedDirs: u16(d, off + GD.usedDirsCountLo) + hi16(GD.usedDirsCountHi),
         flags: u16(d, off + GD.flags),
         itableUnused: u16(d, off + GD.itableUnusedLo) + hi16(GD.itableUnusedHi),
+        blockBitmapCsum: u16(d, off + GD.blockBitmapCsumLo) + hi16(GD.blockBitmapCsumHi),
+        inodeBitmapCsum: u16(d, off + GD.inodeBitmapCsumLo) + hi16(GD.inodeBitmapCsumHi),
+        block: bh.blockNr,
+        offset: off,
       };
       const itBlocks = Math.ceil((this.inodesPerGroup * this.inodeSize) / this.blockSizeBytes);
       const inFs = (b: number, n = 1) => b >= this.firstDataBlock && b + n <= this.blocksCount;
