@@ -41,13 +41,20 @@ function debugfs(img: string, req: string): string { return host("debugfs", ["-R
 
 // Where the interesting structures of an image are (from debugfs).
 function regions(img: string, extents: boolean): [string, number, number][] {
-  const inodeBlock = (path: string) => Number(/located at block (\d+)/.exec(debugfs(img, `imap ${path}`))![1]);
+  // The inode's own bytes (a change elsewhere in its block may hit an unused inode).
+  const inodeAt = (path: string) => {
+    const m = /located at block (\d+), offset (0x[0-9a-f]+)/.exec(debugfs(img, `imap ${path}`))!;
+    return Number(m[1]) * BS + Number(m[2]);
+  };
+  const inodeSize = Number(/Inode size:\s+(\d+)/.exec(host("dumpe2fs", ["-h", img]))![1]);
+  const groups = Number(/Block count:\s+(\d+)/.exec(host("dumpe2fs", ["-h", img]))![1]) / (8 * BS);
   const firstBlock = (path: string) => Number(debugfs(img, `blocks ${path}`).trim().split(/\s+/)[0]);
   const out: [string, number, number][] = [
     ["superblock", 1024, 1024],
-    ["group descriptors", 2 * BS, BS],
-    ["inode table (root)", inodeBlock("/") * BS, BS],
-    ["inode table (files)", inodeBlock("/d") * BS, BS],
+    // The descriptors in use (the rest of their block is unused, as on Linux).
+    ["group descriptors", 2 * BS, Math.ceil(groups) * (extents ? 64 : 32)],
+    ["inode table (root)", inodeAt("/"), inodeSize],
+    ["inode table (files)", inodeAt("/d"), inodeSize],
     ["directory block (root)", firstBlock("/") * BS, BS],
     ["directory block (/d)", firstBlock("/d") * BS, BS],
   ];
