@@ -5,7 +5,8 @@
 // filesystem instance (Linux's sget), so its inodes are the same objects.
 
 import { kerr } from "../../lib/errors.js";
-import { ENOTBLK, ENXIO, EINVAL } from "../../abi/errno.js";
+import { ENOTBLK, ENXIO, EINVAL, EROFS } from "../../abi/errno.js";
+import { Journal } from "./journal.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { BlockDevice } from "../../block/blkdev.js";
@@ -33,12 +34,19 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
   const mounted = k.local(MOUNTED);
   const have = mounted.get(bdev);
   if (have) return have.root;
-  const sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
-  if (sb.hasIncompat(INCOMPAT.RECOVER)) {
-    // The journal holds transactions not yet in place: reading the
-    // filesystem as it is would show a state before them.
-    sb.warn("journal recovery is needed and not supported yet; mount refused");
-    kerr(EINVAL);
+  let sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
+  if (sb.hasIncompat(INCOMPAT.RECOVER) && sb.hasCompat(COMPAT.HAS_JOURNAL)) {
+    // Transactions not yet home: replayed first (even for a read-only
+    // mount, as Linux), which needs a writable device.
+    if (bdev.isReadOnly) { sb.warn("INFO: recovery required on readonly filesystem; write access unavailable, cannot proceed"); kerr(EROFS); }
+    const j = new Journal(sb);
+    if (j.unknownFeatures) { sb.warn(`journal has unknown features ${j.unknownFeatures.toString(16)}; mount refused`); kerr(EINVAL); }
+    const n = j.replay();
+    sb.info(`recovery complete: ${n} transaction${n === 1 ? "" : "s"} replayed`);
+    // Everything read so far may be older than what the journal held.
+    sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
+    sb.setIncompat(INCOMPAT.RECOVER, false);
+    sb.saveSuper();
   }
   const root = sb.root;
   if (!isDir(root.mode)) sb.corrupt("ext4_fill_super", EXT4_ROOT_INO, "root inode is not a directory");
@@ -54,6 +62,16 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
     // until unmount (as Linux's ext4_setup_super without a journal).
     sb.cleanState = sb.state;
     const hasJournal = sb.hasCompat(COMPAT.HAS_JOURNAL);
+    if (hasJournal) {
+      const j = new Journal(sb);
+      if (j.unknownFeatures) { sb.warn(`journal has unknown features ${j.unknownFeatures.toString(16)}; mounting read-only`); sb.setReadOnly(); }
+      else {
+        j.setWriteFeatures();
+        sb.journal = j;
+        // Until unmount the journal may hold what is not home yet (needs_recovery).
+        sb.setIncompat(INCOMPAT.RECOVER, true);
+      }
+    }
     sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
   }
   const journal = sb.hasCompat(COMPAT.HAS_JOURNAL) ? "with ordered data mode" : "without journal";

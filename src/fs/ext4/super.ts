@@ -20,6 +20,7 @@ import {
 } from "./layout.js";
 import type { Ext4Inode } from "./inode.js";
 import { newRwInode } from "./write.js";
+import type { Journal } from "./journal.js";
 
 export const EXT4_SUPER_MAGIC_STATFS = EXT4_SUPER_MAGIC;
 const GOOD_OLD_REV = 0;
@@ -141,6 +142,7 @@ export class Ext4Super extends SuperBlock {
   override kill(): void {
     if (!this.readOnly) {
       this.bc.sync();
+      if (this.journal) { this.journal.markEmpty(); this.setIncompat(INCOMPAT.RECOVER, false); this.journal = null; }
       this.saveSuper(this.cleanState);
       this.bdev.flush();
     }
@@ -152,9 +154,23 @@ export class Ext4Super extends SuperBlock {
   // Read-only from now on (a feature Ghost cannot write, or errors=remount-ro).
   setReadOnly(): void { this.ro = true; }
 
+  // The journal, when the filesystem has one and is mounted read-write.
+  journal: Journal | null = null;
+
+  // A changed metadata block: held for the running transaction, or written home.
   writeBuffer(bh: BufferHead): void {
     this.bc.markDirty(bh);
-    this.bc.writeBack(bh);
+    if (this.journal?.active) this.journal.hold(bh);
+    else this.bc.writeBack(bh);
+  }
+  writeHome(bh: BufferHead): void { this.bc.markDirty(bh); this.bc.writeBack(bh); }
+
+  // One VFS operation as one transaction (nested calls join the outer one).
+  transaction<T>(fn: () => T): T {
+    const j = this.journal;
+    if (!j) return fn();
+    j.begin();
+    try { return fn(); } finally { j.end(); }
   }
 
   // Writes group g's descriptor back, with its checksum.
@@ -186,7 +202,15 @@ export class Ext4Super extends SuperBlock {
     if (state !== undefined) dv.setUint16(SB.state, state, true);
     dv.setUint32(SB.wtime, currentTime().sec >>> 0, true);
     if (this.metadataCsum) dv.setUint32(SB.checksum, crc32c(0xffffffff, r, 0, SB.checksum), true);
-    this.bdev.write(SUPERBLOCK_OFFSET, r);
+    // Through the block holding it, so that the journal carries it too.
+    const bh = this.bc.bread(Math.floor(SUPERBLOCK_OFFSET / this.blockSizeBytes));
+    bh.data.set(r, SUPERBLOCK_OFFSET % this.blockSizeBytes);
+    this.writeBuffer(bh);
+  }
+  setIncompat(f: number, on: boolean): void {
+    const v = on ? this.incompat | f : this.incompat & ~f;
+    (this as { incompat: number }).incompat = v >>> 0;
+    new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(SB.featureIncompat, v >>> 0, true);
   }
   get state(): number { return u16(this.raw, SB.state); }
 

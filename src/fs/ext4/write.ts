@@ -7,7 +7,7 @@
 
 import { kerr } from "../../lib/errors.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
-import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
+import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
 import { major, minor } from "../char_dev.js";
 import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
@@ -22,7 +22,7 @@ import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_M
 // ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
 const MAX_LBLK = 2 ** 32 - 1;
-const FT = { [S_IFREG]: 1, [S_IFDIR]: 2, [S_IFCHR]: 3, [S_IFBLK]: 4, 0o010000: 5, 0o140000: 6, [S_IFLNK]: 7 } as Record<number, number>;
+const FT = { [S_IFREG]: 1, [S_IFDIR]: 2, [S_IFCHR]: 3, [S_IFBLK]: 4, [S_IFIFO]: 5, [S_IFSOCK]: 6, [S_IFLNK]: 7 } as Record<number, number>;
 const fileType = (mode: number) => FT[mode & S_IFMT] ?? 0;
 
 export class Ext4RwInode extends Ext4Inode {
@@ -506,3 +506,13 @@ export class Ext4RwInode extends Ext4Inode {
 
 export function newRwInode(sb: Ext4Super, ino: number, raw: Uint8Array): Ext4RwInode { return new Ext4RwInode(sb, ino, raw); }
 void u32;
+
+// Every operation that changes the filesystem runs as one journal
+// transaction (ext4_journal_start/stop around each VFS call); calls made
+// inside one (symlink writing its target) join it.
+for (const name of ["write", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
+  "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
+  const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const op = proto[name];
+  proto[name] = function (this: Ext4RwInode, ...args: unknown[]) { return this.sb.transaction(() => op.apply(this, args)); };
+}
