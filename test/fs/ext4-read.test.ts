@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { chownSync, mkdirSync, symlinkSync, linkSync, writeFileSync, truncateSync, appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ghostSh, host, fsck, scratchDir, haveE2fsprogs } from "./ext4-helpers.js";
+import { ghostSh, host, fsck, scratchDir, haveE2fsprogs, root } from "./ext4-helpers.js";
 
 const skip = haveE2fsprogs ? false : "e2fsprogs (mke2fs, debugfs, e2fsck) not installed: scripts/setup.sh";
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
@@ -167,5 +167,17 @@ test("mounts refused: not ext4, an unknown incompatible feature; a journal needi
       "EXT4-fs (vdc): recovery complete: 0 transactions replayed",
       "EXT4-fs (vdc): mounted filesystem " + uuid + " r/w with ordered data mode. Quota mode: none.", "",
     ].join("\n"));
+  } finally { s.done(); }
+});
+
+test("--root=IMAGE: Ghost runs from an ext4 image of the root filesystem, and writes to it", { skip }, () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "root.img");
+    host("mke2fs", ["-q", "-F", "-t", "ext4", "-d", join(root, "build", "rootfs"), img, "64M"]);
+    const r = ghostSh("grep ' / ' /proc/mounts; ls /bin/busybox; echo from-ghost > /root/note", [`--root=${img}`]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, "/dev/vda / ext4 rw,relatime 0 0\n/bin/busybox\n");
+    assert.equal(host("debugfs", ["-R", "cat /root/note", img]), "from-ghost\n");
   } finally { s.done(); }
 });
