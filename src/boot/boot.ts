@@ -12,7 +12,7 @@ import { makeTmpfs, TmpDir, TmpFile } from "../fs/tmpfs.js";
 import { makeHostfs } from "../fs/hostfs.js";
 import { fromHost } from "../kernel/kstr.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
-import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
+import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Mount } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
 import { configText, BOOT_CONFIG_NAME } from "../fs/procfs/config.js";
 import { makeDevTree } from "../fs/devtmpfs.js";
@@ -141,6 +141,18 @@ function mountOnRoot(k: Kernel, fs: FsContext) {
       k.log.log(LOGLEVEL_WARNING, `boot: cannot mount ${fsType} on ${path} (errno ${e.errno})`);
     }
   };
+}
+
+// At power-off, every mounted filesystem is shut down as umount would
+// (Linux's kernel_power_off syncs and the init scripts unmount): an ext4
+// image is left clean, its journal empty.
+export function shutdownFilesystems(k: Kernel): void {
+  const seen = new Set<object>();
+  const visit = (m: Mount): void => {
+    for (const c of m.children.values()) visit(c);
+    if (!seen.has(m.sb)) { seen.add(m.sb); m.sb.kill(); }
+  };
+  if (k.rootMount) visit(k.rootMount);
 }
 
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).

@@ -2,7 +2,7 @@
 // console) and runs until it powers off; a restart boots it again.
 
 import { resolve } from "node:path";
-import { bootSystem, type HostDisk } from "../boot/boot.js";
+import { bootSystem, shutdownFilesystems, type HostDisk } from "../boot/boot.js";
 import { parseDisk } from "./disk.js";
 import { ttySystem } from "../drivers/tty/index.js";
 import { rebootState } from "../syscalls/sys_system.js";
@@ -53,6 +53,7 @@ export async function bootCommand(args: string[]): Promise<number> {
     let status: number;
     try {
       status = await k.run();
+      shutdownFilesystems(k);
     } finally {
       ttySystem(k)?.shutdown();
     }

@@ -3,7 +3,7 @@
 
 import * as nodefs from "node:fs";
 import { resolve } from "node:path";
-import { bootProgram, type HostDisk, type HostMount } from "../boot/boot.js";
+import { bootProgram, shutdownFilesystems, type HostDisk, type HostMount } from "../boot/boot.js";
 import { bootCommand, BOOT_USAGE } from "./boot.js";
 import { parseDisk } from "./disk.js";
 import { table, syscallCounts } from "../syscalls/table.js";
@@ -111,6 +111,7 @@ async function run(args: string[]): Promise<number> {
   let status: number;
   try {
     status = await k.run();
+    shutdownFilesystems(k);
   } finally {
     for (const [name, h] of forward) process.off(name, h);
   }

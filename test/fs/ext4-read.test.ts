@@ -179,5 +179,8 @@ test("--root=IMAGE: Ghost runs from an ext4 image of the root filesystem, and wr
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.stdout, "/dev/vda / ext4 rw,relatime 0 0\n/bin/busybox\n");
     assert.equal(host("debugfs", ["-R", "cat /root/note", img]), "from-ghost\n");
+    // Ghost's exit shut the filesystem down as umount would.
+    assert.equal(fsck(img).status, 0, fsck(img).out);
+    assert.doesNotMatch(host("dumpe2fs", ["-h", img]), /needs_recovery/);
   } finally { s.done(); }
 });
