@@ -14,6 +14,7 @@
 #   golang-go                                        cross-compiles userland/go/ (riscv64, no cgo)
 #   tmux                                             terminal tests (test/tty/): a real terminal to type into
 #   bsdutils                                         script(1): the boot benchmark's pseudo-terminal
+#   e2fsprogs                                        mke2fs, debugfs, e2fsck: the ext4 tests' images and their verdict
 #
 # Extra packages can be named on the command line: scripts/setup.sh strace
 # Works as root (as CI runs); otherwise uses sudo when it exists.
@@ -30,6 +31,7 @@ PACKAGES=(
   debian-archive-keyring
   ca-certificates
   golang-go
+  e2fsprogs
   tmux
   bsdutils
   "$@"

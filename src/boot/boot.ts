@@ -12,7 +12,7 @@ import { makeTmpfs, TmpDir, TmpFile } from "../fs/tmpfs.js";
 import { makeHostfs } from "../fs/hostfs.js";
 import { fromHost } from "../kernel/kstr.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
-import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC } from "../fs/dentry.js";
+import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Mount } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
 import { configText, BOOT_CONFIG_NAME } from "../fs/procfs/config.js";
 import { makeDevTree } from "../fs/devtmpfs.js";
@@ -33,11 +33,23 @@ import "../syscalls/all.js";
 import "../drivers/mem.js";
 import { dispatchSyscall } from "../syscalls/table.js";
 import { coreSettings, writeCore } from "../fs/coredump.js";
+import { addDisk } from "../block/genhd.js";
+import { mountExt4 } from "../fs/ext4/index.js";
+import { EXT4_SUPER_MAGIC, SUPERBLOCK_OFFSET, SB } from "../fs/ext4/layout.js";
+import { KernelError } from "../lib/errors.js";
+import { LOGLEVEL_WARNING } from "../abi/syslog.js";
+import { HostFileDisk } from "../drivers/block/hostdisk.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");
 
 export interface HostMount { host: string; guest: string; readOnly: boolean }
+// A host file attached as a virtual disk (/dev/vda, /dev/vdb, … in order).
+export interface HostDisk { path: string; readOnly: boolean }
+
+function attachDisks(k: Kernel, list: HostDisk[] | undefined): void {
+  for (const d of list ?? []) addDisk(k, new HostFileDisk(d.path, d.readOnly));
+}
 
 export interface RunConfig extends Partial<KernelConfig> {
   argv: string[];
@@ -45,6 +57,7 @@ export interface RunConfig extends Partial<KernelConfig> {
   cwd: string; // host directory mounted at the same path, and the program's cwd
   mounts?: HostMount[];
   rootfs?: string; // a directory to copy into the tmpfs root
+  disks?: HostDisk[];
 }
 
 // Copies a host directory tree into a tmpfs directory (the root filesystem
@@ -87,31 +100,79 @@ function kernelConfig(cfg: Partial<KernelConfig>): KernelConfig {
   };
 }
 
-// A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
-export function bootProgram(cfg: RunConfig): Kernel {
-  const k = new Kernel(kernelConfig(cfg));
+// Whether a host file holds an ext2/3/4 filesystem (the superblock's magic).
+function isExtImage(path: string): boolean {
+  const fd = nodefs.openSync(path, "r");
+  try {
+    const b = Buffer.alloc(2);
+    return nodefs.readSync(fd, b, 0, 2, SUPERBLOCK_OFFSET + SB.magic) === 2 && b.readUInt16LE(0) === EXT4_SUPER_MAGIC;
+  } finally { nodefs.closeSync(fd); }
+}
+
+// The root filesystem: a tmpfs filled from a directory or a cpio archive,
+// or an ext2/3/4 image attached as the first disk (/dev/vda) and mounted.
+function makeRoot(k: Kernel, rootfsArg: string | undefined, required: boolean): { root: Inode; source: string; fsType: string } {
+  const rootfs = rootfsArg ?? DEFAULT_ROOTFS;
+  if (nodefs.existsSync(rootfs) && nodefs.statSync(rootfs).isFile() && isExtImage(rootfs)) {
+    const disk = addDisk(k, new HostFileDisk(rootfs, false));
+    return { root: mountExt4(k, disk.whole, "ext4", false), source: `/dev/${disk.name}`, fsType: "ext4" };
+  }
   const root = makeTmpfs(Infinity, 0o755);
-  const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
   if (nodefs.existsSync(rootfs)) {
     // A directory is copied in; a file is an initramfs (cpio newc) unpacked.
     if (nodefs.statSync(rootfs).isDirectory()) populate(root, rootfs);
     else unpackCpio(root, new Uint8Array(nodefs.readFileSync(rootfs)));
-  } else if (cfg.rootfs) {
-    throw new Error(`root filesystem ${cfg.rootfs} not found`);
+  } else if (rootfsArg || required) {
+    throw new Error(`root filesystem ${rootfs} not found`);
   }
   installBootConfig(root);
-  const rootMount = makeRootMount(root, "rootfs", "tmpfs");
+  return { root, source: "rootfs", fsType: "tmpfs" };
+}
+
+// Mounts at a path of the root, creating the directory if needed; on a root
+// that cannot have it made (a read-only image without it) the mount is left
+// out with a log line, as an initramfs script would carry on.
+function mountOnRoot(k: Kernel, fs: FsContext) {
+  return (path: string, make: () => Inode, flags: number, source: string, fsType: string): void => {
+    try {
+      mountAt(fs, path, make(), flags, source, fsType);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      k.log.log(LOGLEVEL_WARNING, `boot: cannot mount ${fsType} on ${path} (errno ${e.errno})`);
+    }
+  };
+}
+
+// At power-off, every mounted filesystem is shut down as umount would
+// (Linux's kernel_power_off syncs and the init scripts unmount): an ext4
+// image is left clean, its journal empty.
+export function shutdownFilesystems(k: Kernel): void {
+  const seen = new Set<object>();
+  const visit = (m: Mount): void => {
+    for (const c of m.children.values()) visit(c);
+    if (!seen.has(m.sb)) { seen.add(m.sb); m.sb.kill(); }
+  };
+  if (k.rootMount) visit(k.rootMount);
+}
+
+// A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
+export function bootProgram(cfg: RunConfig): Kernel {
+  const k = new Kernel(kernelConfig(cfg));
+  const { root, source, fsType } = makeRoot(k, cfg.rootfs, false);
+  attachDisks(k, cfg.disks);
+  const rootMount = makeRootMount(root, source, fsType);
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
-  mountAt(fs, "/dev", makeDevTree(), 0, "devtmpfs", "devtmpfs");
-  mountAt(fs, "/sys", makeSysfs(k.phys.frames * 4096), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs", "sysfs");
-  mountAt(fs, "/tmp", makeTmpfs(), 0, "tmpfs", "tmpfs");
-  mountAt(fs, "/proc", makeProcRoot(k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc", "proc");
-  mountAt(fs, "/dev/pts", makeDevpts(k), MNT_NOSUID | MNT_NOEXEC, "devpts", "devpts");
+  const mount = mountOnRoot(k, fs);
+  mount("/dev", () => makeDevTree(k), 0, "devtmpfs", "devtmpfs");
+  mount("/sys", () => makeSysfs(k.phys.frames * 4096, k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "sysfs", "sysfs");
+  mount("/tmp", () => makeTmpfs(), 0, "tmpfs", "tmpfs");
+  mount("/proc", () => makeProcRoot(k), MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, "proc", "proc");
+  mount("/dev/pts", () => makeDevpts(k), MNT_NOSUID | MNT_NOEXEC, "devpts", "devpts");
   installTty(k);
   const mounts: HostMount[] = [{ host: cfg.cwd, guest: cfg.cwd, readOnly: false }, ...(cfg.mounts ?? [])];
-  for (const m of mounts) mountAt(fs, fromHost(m.guest), makeHostfs(m.host, m.readOnly), m.readOnly ? MNT_RDONLY : 0, fromHost(m.host), "hostfs");
-  fs.cwd = mkdirs(fs, fromHost(cfg.cwd));
+  for (const m of mounts) mount(fromHost(m.guest), () => makeHostfs(m.host, m.readOnly), m.readOnly ? MNT_RDONLY : 0, fromHost(m.host), "hostfs");
+  try { fs.cwd = mkdirs(fs, fromHost(cfg.cwd)); } catch (e) { if (!(e instanceof KernelError)) throw e; }
 
   // pid 1: the kernel's own reaper, a kernel thread that sleeps for good (its
   // children are reaped as they die). It shows in /proc as "init" and takes
@@ -171,6 +232,7 @@ export interface SystemConfig extends Partial<KernelConfig> {
   // powers off and the host process exits with its status.
   command?: string;
   env?: string[]; // more of init's environment
+  disks?: HostDisk[];
   // The console: default the host's terminal (or its streams when not one).
   console?: ConsoleBackend;
 }
@@ -181,16 +243,12 @@ export interface SystemConfig extends Partial<KernelConfig> {
 // /tmp: /etc/inittab) and starts the console session (/etc/init.d/console).
 export function bootSystem(cfg: SystemConfig = {}): Kernel {
   const k = new Kernel(kernelConfig(cfg));
-  const root = makeTmpfs(Infinity, 0o755);
-  const rootfs = cfg.rootfs ?? DEFAULT_ROOTFS;
-  if (!nodefs.existsSync(rootfs)) throw new Error(`root filesystem ${rootfs} not found`);
-  if (nodefs.statSync(rootfs).isDirectory()) populate(root, rootfs);
-  else unpackCpio(root, new Uint8Array(nodefs.readFileSync(rootfs)));
-  installBootConfig(root);
-  const rootMount = makeRootMount(root, "rootfs", "tmpfs");
+  const { root, source, fsType } = makeRoot(k, cfg.rootfs, true);
+  attachDisks(k, cfg.disks);
+  const rootMount = makeRootMount(root, source, fsType);
   k.rootMount = rootMount;
   const fs: FsContext = { root: rootPath(rootMount), cwd: rootPath(rootMount), umask: 0o022 };
-  mountAt(fs, "/dev", makeDevTree(), MNT_NOSUID, "devtmpfs", "devtmpfs");
+  mountOnRoot(k, fs)("/dev", () => makeDevTree(k), MNT_NOSUID, "devtmpfs", "devtmpfs");
   const console = cfg.console ?? new HostTerminal();
   const tty = installTty(k, { console });
   // The status `ghost boot -c` exits with, set by the console session before it powers off.

@@ -2,14 +2,16 @@
 // console) and runs until it powers off; a restart boots it again.
 
 import { resolve } from "node:path";
-import { bootSystem } from "../boot/boot.js";
+import { bootSystem, shutdownFilesystems, type HostDisk } from "../boot/boot.js";
+import { parseDisk } from "./disk.js";
 import { ttySystem } from "../drivers/tty/index.js";
 import { rebootState } from "../syscalls/sys_system.js";
 import type { ClockMode } from "../kernel/time/clock.js";
 
 export const BOOT_USAGE = `  ghost boot [options]    boot the system: init, then a shell on the console
       -c CMD               run CMD in the booted system, power off, exit with its status
-      --root=DIR|CPIO      root filesystem (default build/rootfs)
+      --root=DIR|CPIO|IMAGE root filesystem (default build/rootfs); an ext2/3/4 image is a disk
+      --disk=FILE[:ro]     attach a host file as a disk: /dev/vda, /dev/vdb, … (repeatable)
       --init=PATH          the first program (default /sbin/init)
       --mem=SIZE           guest memory (default 512M)
       --clock=host|virtual time source (default host)
@@ -27,6 +29,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   let command: string | undefined;
   let mem = 512 << 20;
   let clock: ClockMode = "host";
+  const disks: HostDisk[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -39,16 +42,18 @@ export async function bootCommand(args: string[]): Promise<number> {
       case "-c": command = val(); break;
       case "--root": root = resolve(val()); break;
       case "--init": init = val(); break;
+      case "--disk": disks.push(parseDisk(val())); break;
       case "--mem": mem = parseSize(val()); break;
       case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
   for (;;) {
-    const k = bootSystem({ rootfs: root, init, command, memoryBytes: mem, clock });
+    const k = bootSystem({ rootfs: root, init, command, memoryBytes: mem, clock, disks });
     let status: number;
     try {
       status = await k.run();
+      shutdownFilesystems(k);
     } finally {
       ttySystem(k)?.shutdown();
     }

@@ -3,8 +3,9 @@
 
 import * as nodefs from "node:fs";
 import { resolve } from "node:path";
-import { bootProgram, type HostMount } from "../boot/boot.js";
+import { bootProgram, shutdownFilesystems, type HostDisk, type HostMount } from "../boot/boot.js";
 import { bootCommand, BOOT_USAGE } from "./boot.js";
+import { parseDisk } from "./disk.js";
 import { table, syscallCounts } from "../syscalls/table.js";
 import type { ClockMode } from "../kernel/time/clock.js";
 import type { SchedPolicyName } from "../kernel/sched/core.js";
@@ -22,7 +23,9 @@ const USAGE = `usage:
       --clear-env          start from an empty environment
       --mem=SIZE           guest memory (e.g. 512M, 1G; default 512M)
       --clock=host|virtual time source (default host)
-      --root=DIR|CPIO      root filesystem: a directory, or a newc cpio archive (default build/rootfs)
+      --root=DIR|CPIO|IMAGE root filesystem: a directory, a newc cpio archive, or an
+                           ext2/3/4 image (attached as a disk) (default build/rootfs)
+      --disk=FILE[:ro]     attach a host file as a disk: /dev/vda, /dev/vdb, … (repeatable)
       --stats=FILE         write {"instret", "wallMs"} as JSON when done
       --sched=bore|eevdf   fair scheduler: EEVDF with BORE (default) or plain EEVDF
       --trace=FILE         write a Chrome trace-event JSON of context switches,
@@ -38,6 +41,7 @@ function parseSize(s: string): number {
 
 async function run(args: string[]): Promise<number> {
   const mounts: HostMount[] = [];
+  const disks: HostDisk[] = [];
   const extraEnv: string[] = [];
   let clearEnv = false;
   let mem = 512 << 20;
@@ -60,6 +64,7 @@ async function run(args: string[]): Promise<number> {
         break;
       }
       case "--env": extraEnv.push(val()); break;
+      case "--disk": disks.push(parseDisk(val())); break;
       case "--clear-env": clearEnv = true; break;
       case "--mem": mem = parseSize(val()); break;
       case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
@@ -81,7 +86,7 @@ async function run(args: string[]): Promise<number> {
   const start = performance.now();
   let k;
   try {
-    k = bootProgram({ argv, env, cwd: process.cwd(), mounts, memoryBytes: mem, clock, rootfs: root, sched });
+    k = bootProgram({ argv, env, cwd: process.cwd(), mounts, memoryBytes: mem, clock, rootfs: root, sched, disks });
   } catch (e) {
     const errno = (e as { errno?: number }).errno;
     process.stderr.write(`ghost: ${argv[0]}: ${errno ? `cannot execute (errno ${errno})` : (e as Error).message}\n`);
@@ -106,6 +111,7 @@ async function run(args: string[]): Promise<number> {
   let status: number;
   try {
     status = await k.run();
+    shutdownFilesystems(k);
   } finally {
     for (const [name, h] of forward) process.off(name, h);
   }

@@ -4,7 +4,8 @@
 
 import { kerr } from "../lib/errors.js";
 import { ENXIO } from "../abi/errno.js";
-import { S_IFCHR, S_IFMT, type Inode, S_IFIFO } from "./inode.js";
+import { S_IFCHR, S_IFMT, type Inode, S_IFIFO, S_IFBLK } from "./inode.js";
+import { openBlockDevice } from "./block_dev.js";
 import type { File, FileOps } from "./file.js";
 
 
@@ -30,6 +31,7 @@ export function openDevice(inode: Inode, f: File): FileOps | null {
     return open(inode, f);
   }
   if (type === S_IFIFO && fifoOpen) return fifoOpen(inode, f);
+  if (type === S_IFBLK) return openBlockDevice(inode, f);
   return kerr(ENXIO);
 }
 

@@ -2,7 +2,9 @@
 // directories and links every system expects. Drivers add their nodes here.
 
 import { makeTmpfs, type TmpDir } from "./tmpfs.js";
-import { S_IFCHR, S_IFDIR } from "./inode.js";
+import { S_IFBLK, S_IFCHR, S_IFDIR } from "./inode.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { disks } from "../block/genhd.js";
 import { ROOT_CRED } from "./mount.js";
 import { makedev, CPU_DMA_LATENCY_MINOR } from "./char_dev.js";
 
@@ -12,12 +14,16 @@ export function registerDevNode(name: string, major: number, minor: number, mode
   extraNodes.push([name, major, minor, mode]);
 }
 
-export function makeDevTree(): TmpDir {
+// With a kernel: its disks and their partitions too (/dev/vda, /dev/vda1, …).
+export function makeDevTree(k?: Kernel): TmpDir {
   const dev = makeTmpfs(Infinity, 0o755);
   const node = (name: string, maj: number, min: number, mode = 0o666) => dev.mknod(name, S_IFCHR | mode, makedev(maj, min), ROOT_CRED);
   node("null", 1, 3); node("zero", 1, 5); node("full", 1, 7); node("random", 1, 8); node("urandom", 1, 9);
   node("cpu_dma_latency", 10, CPU_DMA_LATENCY_MINOR, 0o600);
   for (const [name, maj, min, mode] of extraNodes) node(name, maj, min, mode);
+  for (const disk of k ? disks(k) : []) {
+    for (const p of disk.parts) if (p) dev.mknod(p.name, S_IFBLK | 0o660, makedev(p.dev.major, p.dev.minor), ROOT_CRED);
+  }
   dev.mkdir("pts", S_IFDIR | 0o755, ROOT_CRED);
   dev.mkdir("shm", S_IFDIR | 0o1777, ROOT_CRED);
   dev.symlink("fd", "/proc/self/fd", ROOT_CRED);

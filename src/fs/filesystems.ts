@@ -4,7 +4,11 @@
 import type { Inode } from "./inode.js";
 import type { Kernel } from "../kernel/kernel.js";
 
-export type FsFactory = (k: Kernel, source: string, options: Map<string, string>) => Inode;
+// What mount(2) resolved for a filesystem on a device (one registered with
+// nodev false): the source's device number, and whether MS_RDONLY was asked.
+export interface MountContext { bdev?: number; readOnly: boolean }
+
+export type FsFactory = (k: Kernel, source: string, options: Map<string, string>, ctx?: MountContext) => Inode;
 
 const types = new Map<string, { make: FsFactory; nodev: boolean }>();
 

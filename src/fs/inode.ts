@@ -39,7 +39,7 @@ export interface DirEntry { name: string; ino: number; type: number }
 let nextDev = 1;
 export class SuperBlock {
   readonly dev: number;
-  private ro: boolean;
+  protected ro: boolean;
   constructor(public fsType: string, public magic: number, readOnly = false, dev?: number) {
     this.dev = dev ?? (nextDev++);
     this.ro = readOnly;
@@ -57,6 +57,9 @@ export class SuperBlock {
   // Whether a cached name still names the inode it did (filesystems whose
   // directories change behind the VFS's back, like a host directory, check).
   nameValid(_dir: Inode, _name: string, _cached: Inode): boolean { return true; }
+  // The last mount of this instance went away (Linux's kill_sb): a
+  // filesystem on a device writes back what it holds and lets it go.
+  kill(): void { /* nothing held */ }
   // statfs figures; filesystems with real limits override.
   statfs(): { blocks: number; bfree: number; files: number; ffree: number; namelen: number } {
     return { blocks: 0, bfree: 0, files: 0, ffree: 0, namelen: 255 };

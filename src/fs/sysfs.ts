@@ -5,6 +5,9 @@
 import { makeTmpfs, TmpDir, TmpFile } from "./tmpfs.js";
 import { S_IFDIR } from "./inode.js";
 import { ROOT_CRED } from "./mount.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { disks } from "../block/genhd.js";
+import { SECTOR_SIZE } from "../abi/fs_blk.js";
 
 export const SYSFS_MAGIC = 0x62656572;
 
@@ -17,7 +20,7 @@ function mkdir(dir: TmpDir, name: string): TmpDir {
   return dir.mkdir(name, S_IFDIR | 0o755, ROOT_CRED) as TmpDir;
 }
 
-export function makeSysfs(totalRamBytes: number): TmpDir {
+export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
   const root = makeTmpfs(Infinity, 0o555);
   const devices = mkdir(root, "devices");
   const system = mkdir(devices, "system");
@@ -42,10 +45,36 @@ export function makeSysfs(totalRamBytes: number): TmpDir {
   file(thp, "defrag", "always defer defer+madvise madvise [never]\n");
   file(thp, "hpage_pmd_size", "2097152\n");
   for (const d of ["class", "bus", "block", "dev", "firmware", "fs", "module", "power"]) mkdir(root, d);
+  if (k) blockDir(root.lookup("block") as TmpDir, k);
   const fs = root.lookup("fs") as TmpDir;
   mkdir(fs, "cgroup");
   root.sb.fsType = "sysfs";
   root.sb.magic = SYSFS_MAGIC;
   root.sb.sealed = true;
   return root;
+}
+
+// /sys/block/<disk>: what lsblk, blockdev and udev read of each disk and its
+// partitions (sizes in 512-byte sectors, as Linux's block attributes).
+function blockDir(block: TmpDir, k: Kernel): void {
+  for (const disk of disks(k)) {
+    const d = mkdir(block, disk.name);
+    const whole = disk.whole;
+    file(d, "dev", `${whole.dev.major}:${whole.dev.minor}\n`);
+    file(d, "size", `${whole.nrSectors}\n`);
+    file(d, "ro", `${whole.isReadOnly ? 1 : 0}\n`);
+    file(d, "removable", "0\n");
+    const q = mkdir(d, "queue");
+    for (const n of ["logical_block_size", "physical_block_size", "hw_sector_size", "minimum_io_size"]) file(q, n, `${SECTOR_SIZE}\n`);
+    file(q, "rotational", "0\n");
+    for (const p of disk.parts) {
+      if (!p || p.partno === 0) continue;
+      const pd = mkdir(d, p.name);
+      file(pd, "dev", `${p.dev.major}:${p.dev.minor}\n`);
+      file(pd, "size", `${p.nrSectors}\n`);
+      file(pd, "start", `${p.startSector}\n`);
+      file(pd, "partition", `${p.partno}\n`);
+      file(pd, "ro", `${p.isReadOnly ? 1 : 0}\n`);
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // propagation), umount2, chroot, pivot_root.
 
 import { kerr } from "../lib/errors.js";
-import { EPERM, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT } from "../abi/errno.js";
+import { EPERM, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK } from "../abi/errno.js";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
   MS_SHARED, MS_UNBINDABLE, MS_MGC_MSK, MS_MGC_VAL, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
@@ -12,7 +12,10 @@ import { um, pathArg } from "./util.js";
 import { resolveAt } from "../fs/vfs.js";
 import { Dentry, Mount, attachMount, detachMount, followMounts, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { filesystemType, parseOptions, parseSize, registerFilesystem } from "../fs/filesystems.js";
-import { isDir, isReg } from "../fs/inode.js";
+import { isDir, isReg, S_IFBLK, S_IFMT } from "../fs/inode.js";
+import "../fs/ext4/index.js";
+
+const isBlk = (mode: number) => (mode & S_IFMT) === S_IFBLK;
 import { makeTmpfs } from "../fs/tmpfs.js";
 import { makeSysfs } from "../fs/sysfs.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
@@ -33,8 +36,8 @@ registerFilesystem("tmpfs", (k, _src, o) => {
   return makeTmpfs(size, mode, { maxInodes: nrInodes === 0 ? Infinity : nrInodes, uid: num("uid"), gid: num("gid") });
 });
 registerFilesystem("proc", (k) => makeProcRoot(k));
-registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096));
-registerFilesystem("devtmpfs", () => makeDevTree());
+registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096, k));
+registerFilesystem("devtmpfs", (k) => makeDevTree(k));
 
 function mntFlags(ms: number): number {
   return (ms & MS_RDONLY ? MNT_RDONLY : 0) | (ms & MS_NOSUID ? MNT_NOSUID : 0) | (ms & MS_NODEV ? MNT_NODEV : 0) | (ms & MS_NOEXEC ? MNT_NOEXEC : 0);
@@ -115,7 +118,15 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
   if (!fs) kerr(ENODEV);
   if (!isDir(target.dentry.inode.mode)) kerr(ENOTDIR);
   const source = srcVa ? um(t).readCString(srcVa, 4096) : "none";
-  const root = fs.make(t.k, source, parseOptions(data));
+  // A filesystem on a device: the source names a block device node (Linux's lookup_bdev).
+  let bdev: number | undefined;
+  if (!fs.nodev) {
+    if (!srcVa) kerr(ENOTBLK);
+    const src = resolveAt(t, -100, pathArg(t, srcVa), true).dentry.inode;
+    if (!isBlk(src.mode)) kerr(ENOTBLK);
+    bdev = src.rdev;
+  }
+  const root = fs.make(t.k, source, parseOptions(data), { bdev, readOnly: (flags & MS_RDONLY) !== 0 });
   const m = new Mount(root.sb, new Dentry(target.dentry.name, null, root), null, null, mntFlags(flags), source, type);
   attachMount(target, m);
   return 0;
@@ -138,6 +149,8 @@ function umount(t: Task, targetVa: number, flags: number): number {
     if (m.children.size || inUse(t, m)) kerr(EBUSY);
   }
   detachMount(m);
+  // The last mount of a filesystem gone: it is shut down (kill_sb).
+  if (t.k.rootMount && !subtree(t.k.rootMount).some((x) => x.sb === m.sb)) m.sb.kill();
   return 0;
 }
 

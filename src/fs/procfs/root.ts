@@ -13,6 +13,8 @@ import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import { partitionsText } from "../../block/genhd.js";
+import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
 
 function meminfo(k: Kernel): string {
@@ -63,11 +65,11 @@ function sysvipcText(k: Kernel, kind: string): string {
 // /proc/devices: the character device majors Ghost has drivers for.
 function devices(): string {
   return "Character devices:\n  1 mem\n  4 /dev/vc/0\n  4 tty\n  5 /dev/tty\n  5 /dev/console\n  5 /dev/ptmx\n" +
-    " 10 misc\n136 pts\n\nBlock devices:\n";
+    " 10 misc\n136 pts\n\nBlock devices:\n" + `${VIRTBLK_MAJOR} virtblk\n`;
 }
 
 const FILESYSTEMS = ["nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevtmpfs", "nodev\tdevpts", "nodev\tpipefs",
-  "nodev\tanon_inodefs", "nodev\thostfs", "\text4"];
+  "nodev\tanon_inodefs", "nodev\thostfs", "\text3", "\text2", "\text4"];
 
 // /proc/sys: kernel tunables as files. Writable ones store into the kernel.
 function sysDir(k: Kernel): ProcDir {
@@ -171,7 +173,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["sysvipc", () => new ProcDir("/sysvipc", () => ["shm", "sem", "msg"].map((kind): [string, () => Inode] =>
         [kind, () => new ProcFile(`/sysvipc/${kind}`, () => sysvipcText(k, kind))]))],
       ["swaps", () => new ProcFile("/swaps", () => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")],
-      ["partitions", () => new ProcFile("/partitions", () => "major minor  #blocks  name\n\n")],
+      ["partitions", () => new ProcFile("/partitions", () => partitionsText(k))],
       ["modules", () => new ProcFile("/modules", () => "")],
       ["diskstats", () => new ProcFile("/diskstats", () => "")],
       ["vmstat", () => new ProcFile("/vmstat", () => `nr_free_pages ${k.phys.freeFrames}\nnr_anon_pages ${k.phys.frames - k.phys.freeFrames}\n` +

@@ -1,0 +1,26 @@
+// Block-device ioctls (include/uapi/linux/fs.h) and the block-device numbers
+// Ghost's virtual disks use (virtio_blk: a dynamic major, 16 minors a disk).
+
+import { _IO, _IOR } from "./ioctl.js";
+
+const SIZEOF_SIZE_T = 8;
+
+export const BLKROSET = _IO(0x12, 93);
+export const BLKROGET = _IO(0x12, 94);
+export const BLKRRPART = _IO(0x12, 95);
+export const BLKGETSIZE = _IO(0x12, 96);
+export const BLKFLSBUF = _IO(0x12, 97);
+export const BLKSSZGET = _IO(0x12, 104);
+export const BLKBSZGET = _IOR(0x12, 112, SIZEOF_SIZE_T);
+export const BLKGETSIZE64 = _IOR(0x12, 114, SIZEOF_SIZE_T);
+export const BLKIOMIN = _IO(0x12, 120);
+export const BLKIOOPT = _IO(0x12, 121);
+export const BLKPBSZGET = _IO(0x12, 123);
+
+export const SECTOR_SIZE = 512;
+export const SECTOR_SHIFT = 9;
+
+// The major Linux's virtio_blk usually gets (register_blkdev(0, …) hands out
+// 254 first) and its minors per disk (1 << PART_BITS, PART_BITS = 4).
+export const VIRTBLK_MAJOR = 254;
+export const VIRTBLK_MINORS = 16;

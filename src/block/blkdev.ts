@@ -1,0 +1,118 @@
+// Block devices: a disk (Linux's gendisk) driven through a request
+// interface, and the block devices a guest opens — the whole disk and each
+// partition (Linux's block_device), with byte access on top of sectors.
+//
+// Requests: a driver takes a request (read, write or flush of whole
+// sectors) and completes it by setting `status` and `done`. The host-file
+// driver completes before submit() returns: the VFS's inode operations are
+// synchronous (as hostfs's host calls are), so a read of an ext4 file reads
+// its blocks in place. A driver whose storage answers later (a browser's
+// OPFS) leaves `done` false; the caller then parks on the queue's wait queue
+// (kernel/blocking.ts) until complete() wakes it. Only synchronous drivers
+// exist today: execute() treats an unfinished request as an I/O error.
+
+import { kerr } from "../lib/errors.js";
+import { EIO, EINVAL } from "../abi/errno.js";
+import { SECTOR_SIZE } from "../abi/fs_blk.js";
+import { WaitQueue } from "../lib/wait.js";
+
+export const REQ_OP_READ = 0;
+export const REQ_OP_WRITE = 1;
+export const REQ_OP_FLUSH = 2;
+
+export interface Request {
+  op: number;
+  sector: number; // first sector, from the start of the disk
+  buf: Uint8Array; // a whole number of sectors (empty for a flush)
+  done: boolean;
+  status: number; // 0, or -errno once done
+}
+
+export interface BlockDriver {
+  readonly description: string; // for logs and /sys (the host file's path)
+  readonly sectors: number;
+  readonly readOnly: boolean;
+  submit(rq: Request): void;
+  release(): void;
+}
+
+export class RequestQueue {
+  readonly wq = new WaitQueue();
+  submitted = 0;
+  constructor(readonly driver: BlockDriver) {}
+  complete(rq: Request, status: number): void { rq.status = status; rq.done = true; this.wq.wakeAll(); }
+  // Runs a request to completion; an error is EIO to the caller, as
+  // blk_status_to_errno turns a failed bio into -EIO.
+  execute(op: number, sector: number, buf: Uint8Array): void {
+    const rq: Request = { op, sector, buf, done: false, status: 0 };
+    this.submitted++;
+    this.driver.submit(rq);
+    if (!rq.done || rq.status !== 0) kerr(EIO);
+  }
+}
+
+export class Gendisk {
+  readonly queue: RequestQueue;
+  // Index 0 is the whole disk; then the partitions by number (gaps undefined).
+  parts: (BlockDevice | undefined)[] = [];
+  // Set with BLKROSET (or :ro); the driver's own read-only state is below it.
+  policyReadOnly: boolean;
+  constructor(readonly name: string, readonly major: number, readonly firstMinor: number, driver: BlockDriver) {
+    this.queue = new RequestQueue(driver);
+    this.policyReadOnly = driver.readOnly;
+    this.parts[0] = new BlockDevice(this, 0, 0, driver.sectors);
+  }
+  get whole(): BlockDevice { return this.parts[0]!; }
+  get sectors(): number { return this.queue.driver.sectors; }
+  partName(n: number): string { return /\d$/.test(this.name) ? `${this.name}p${n}` : `${this.name}${n}`; }
+}
+
+// A byte-addressed window of a disk: the whole disk or one partition.
+export class BlockDevice {
+  // Holders (a mounted filesystem): BLKRRPART is EBUSY while any partition has one.
+  holders = 0;
+  readOnly = false; // a partition's own BLKROSET
+  constructor(readonly disk: Gendisk, readonly partno: number, readonly startSector: number, readonly nrSectors: number) {}
+
+  get name(): string { return this.partno === 0 ? this.disk.name : this.disk.partName(this.partno); }
+  get dev(): { major: number; minor: number } { return { major: this.disk.major, minor: this.disk.firstMinor + this.partno }; }
+  get size(): number { return this.nrSectors * SECTOR_SIZE; }
+  get isReadOnly(): boolean { return this.readOnly || this.disk.policyReadOnly; }
+
+  // Reads dst.length bytes at byte offset off (inside the device): whole
+  // sectors go straight to the driver, a partial one through a bounce buffer.
+  read(off: number, dst: Uint8Array): void { this.rw(false, off, dst); }
+  // Writes src at off; a partial sector is read, patched and written.
+  write(off: number, src: Uint8Array): void { this.rw(true, off, src); }
+  flush(): void { this.disk.queue.execute(REQ_OP_FLUSH, 0, new Uint8Array(0)); }
+
+  private rw(write: boolean, off: number, data: Uint8Array): void {
+    if (off < 0 || off + data.length > this.size) kerr(EINVAL);
+    const q = this.disk.queue;
+    const base = this.startSector;
+    let done = 0;
+    while (done < data.length) {
+      const at = off + done;
+      const sector = Math.floor(at / SECTOR_SIZE), inSector = at % SECTOR_SIZE;
+      const left = data.length - done;
+      if (inSector === 0 && left >= SECTOR_SIZE) {
+        // The longest run of whole sectors, in one request.
+        const n = Math.floor(left / SECTOR_SIZE) * SECTOR_SIZE;
+        const part = data.subarray(done, done + n);
+        q.execute(write ? REQ_OP_WRITE : REQ_OP_READ, base + sector, part);
+        done += n;
+        continue;
+      }
+      const bounce = new Uint8Array(SECTOR_SIZE);
+      const k = Math.min(left, SECTOR_SIZE - inSector);
+      q.execute(REQ_OP_READ, base + sector, bounce);
+      if (write) {
+        bounce.set(data.subarray(done, done + k), inSector);
+        q.execute(REQ_OP_WRITE, base + sector, bounce);
+      } else {
+        data.set(bounce.subarray(inSector, inSector + k), done);
+      }
+      done += k;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// The kernel's disks (Linux's block/genhd.c): a table per kernel, names
+// vda, vdb, … as virtio_blk gives them, and partition scanning (BLKRRPART).
+
+import { KernelLocal } from "../kernel/local.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { kerr } from "../lib/errors.js";
+import { EBUSY } from "../abi/errno.js";
+import { SECTOR_SIZE, VIRTBLK_MAJOR, VIRTBLK_MINORS } from "../abi/fs_blk.js";
+import { BlockDevice, Gendisk, type BlockDriver } from "./blkdev.js";
+import { readPartitions } from "./partitions.js";
+import { LOGLEVEL_INFO } from "../abi/syslog.js";
+
+class DiskTable {
+  readonly disks: Gendisk[] = [];
+}
+const DISKS = new KernelLocal("disks", () => new DiskTable());
+
+// virtio_blk's names: vda … vdz, then vdaa … (as sd_format_disk_name).
+export function diskName(prefix: string, index: number): string {
+  let s = "";
+  for (let i = index + 1; i > 0; i = Math.floor((i - 1) / 26)) s = String.fromCharCode(97 + ((i - 1) % 26)) + s;
+  return prefix + s;
+}
+
+export function addDisk(k: Kernel, driver: BlockDriver): Gendisk {
+  const table = k.local(DISKS);
+  const i = table.disks.length;
+  const disk = new Gendisk(diskName("vd", i), VIRTBLK_MAJOR, i * VIRTBLK_MINORS, driver);
+  table.disks.push(disk);
+  scanPartitions(disk);
+  k.log.log(LOGLEVEL_INFO, `virtio_blk: [${disk.name}] ${driver.sectors} 512-byte logical blocks (${driver.description}${driver.readOnly ? ", read-only" : ""})`);
+  return disk;
+}
+
+export function disks(k: Kernel): readonly Gendisk[] { return k.local(DISKS).disks; }
+
+// The block device numbered (major, minor), if any.
+export function lookupBdev(k: Kernel, major: number, minor: number): BlockDevice | undefined {
+  for (const d of k.local(DISKS).disks) {
+    if (d.major !== major || minor < d.firstMinor || minor >= d.firstMinor + VIRTBLK_MINORS) continue;
+    return d.parts[minor - d.firstMinor];
+  }
+  return undefined;
+}
+
+// Reads the partition table again (BLKRRPART); EBUSY while a partition is in use.
+export function rescanPartitions(disk: Gendisk): void {
+  if (disk.parts.some((p, i) => i > 0 && p && p.holders > 0)) kerr(EBUSY);
+  scanPartitions(disk);
+}
+
+function scanPartitions(disk: Gendisk): void {
+  const whole = disk.whole;
+  disk.parts = [whole];
+  const read = (sector: number, count: number): Uint8Array | null => {
+    if (sector < 0 || sector + count > disk.sectors) return null;
+    const buf = new Uint8Array(count * SECTOR_SIZE);
+    try { whole.read(sector * SECTOR_SIZE, buf); } catch { return null; }
+    return buf;
+  };
+  for (const p of readPartitions(read, disk.sectors, VIRTBLK_MINORS - 1)) {
+    disk.parts[p.partno] = new BlockDevice(disk, p.partno, p.start, p.sectors);
+  }
+}
+
+// /proc/partitions, as Linux's show_partition: major, minor, size in KiB, name.
+export function partitionsText(k: Kernel): string {
+  let s = "major minor  #blocks  name\n\n";
+  for (const d of disks(k)) {
+    for (const p of d.parts) {
+      if (p) s += `${String(p.dev.major).padStart(4)}  ${String(p.dev.minor).padStart(7)} ${String(Math.floor(p.nrSectors / 2)).padStart(10)} ${p.name}\n`;
+    }
+  }
+  return s;
+}

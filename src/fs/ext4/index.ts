@@ -1,0 +1,96 @@
+// ext4 (and ext2, ext3: the same code, as Linux mounts them) for mount(2):
+// `mount -t ext4 /dev/vda /mnt`, and a root filesystem from an image. The
+// mount checks the superblock and group descriptors (ext4/super.ts) and
+// refuses what it cannot read. A device mounted again shares its
+// filesystem instance (Linux's sget), so its inodes are the same objects.
+
+import { kerr } from "../../lib/errors.js";
+import { ENOTBLK, ENXIO, EINVAL, EROFS } from "../../abi/errno.js";
+import { Journal } from "./journal.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { KernelLocal } from "../../kernel/local.js";
+import type { BlockDevice } from "../../block/blkdev.js";
+import { lookupBdev } from "../../block/genhd.js";
+import { registerFilesystem, type MountContext } from "../filesystems.js";
+import { major, minor } from "../char_dev.js";
+import { isDir, type Inode } from "../inode.js";
+import { Ext4Super } from "./super.js";
+import { EXT4_ROOT_INO, INCOMPAT, COMPAT, RO_COMPAT, SB, EXT4_VALID_FS } from "./layout.js";
+
+const MOUNTED = new KernelLocal("ext4 instances", () => new Map<BlockDevice, Ext4Super>());
+
+// Why Ghost cannot write this filesystem, if it cannot (it then mounts read-only).
+function cannotWrite(sb: Ext4Super): string | null {
+  if (sb.unknownRoCompat) return `unsupported read-only-compatible features (${sb.unknownRoCompat.toString(16)})`;
+  if (!sb.hasIncompat(INCOMPAT.EXTENTS)) return "no extent feature (ext2/ext3 block maps are read-only in Ghost)";
+  if (sb.hasRoCompat(RO_COMPAT.GDT_CSUM) && !sb.metadataCsum) return "uninit_bg without metadata_csum";
+  if (sb.hasIncompat(INCOMPAT.META_BG | INCOMPAT.MMP)) return "meta_bg or mmp";
+  if (sb.hasRoCompat(RO_COMPAT.BIGALLOC | RO_COMPAT.QUOTA | RO_COMPAT.VERITY)) return "bigalloc, quota or verity";
+  return null;
+}
+
+// Mounts the filesystem on bdev; its root inode.
+export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantReadOnly: boolean): Inode {
+  const mounted = k.local(MOUNTED);
+  const have = mounted.get(bdev);
+  if (have) return have.root;
+  let sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
+  if (sb.hasIncompat(INCOMPAT.RECOVER) && sb.hasCompat(COMPAT.HAS_JOURNAL)) {
+    // Transactions not yet home: replayed first (even for a read-only
+    // mount, as Linux), which needs a writable device.
+    if (bdev.isReadOnly) { sb.warn("INFO: recovery required on readonly filesystem; write access unavailable, cannot proceed"); kerr(EROFS); }
+    const j = new Journal(sb);
+    if (j.unknownFeatures) { sb.warn(`journal has unknown features ${j.unknownFeatures.toString(16)}; mount refused`); kerr(EINVAL); }
+    const n = j.replay();
+    sb.info(`recovery complete: ${n} transaction${n === 1 ? "" : "s"} replayed`);
+    // Everything read so far may be older than what the journal held.
+    sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
+    sb.setIncompat(INCOMPAT.RECOVER, false);
+    sb.saveSuper();
+  }
+  const root = sb.root;
+  if (!isDir(root.mode)) sb.corrupt("ext4_fill_super", EXT4_ROOT_INO, "root inode is not a directory");
+  if (!sb.readOnly) {
+    const why = cannotWrite(sb);
+    if (why) { sb.warn(`mounting read-only: ${why}`); sb.setReadOnly(); }
+  }
+  bdev.holders++;
+  mounted.set(bdev, sb);
+  sb.onKill = () => { mounted.delete(bdev); bdev.holders--; };
+  if (!sb.readOnly) {
+    // Without a journal an unclean stop must show: the state is "not clean"
+    // until unmount (as Linux's ext4_setup_super without a journal).
+    sb.cleanState = sb.state;
+    const hasJournal = sb.hasCompat(COMPAT.HAS_JOURNAL);
+    if (hasJournal) {
+      const j = new Journal(sb);
+      if (j.unknownFeatures) { sb.warn(`journal has unknown features ${j.unknownFeatures.toString(16)}; mounting read-only`); sb.setReadOnly(); }
+      else {
+        j.setWriteFeatures();
+        sb.journal = j;
+        // Until unmount the journal may hold what is not home yet (needs_recovery).
+        sb.setIncompat(INCOMPAT.RECOVER, true);
+      }
+    }
+    sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
+  }
+  const journal = sb.hasCompat(COMPAT.HAS_JOURNAL) ? "with ordered data mode" : "without journal";
+  sb.info(`mounted filesystem ${uuidString(sb.raw.subarray(SB.uuid, SB.uuid + 16))} ${sb.readOnly ? "ro" : "r/w"} ${journal}. Quota mode: none.`);
+  return root;
+}
+
+function uuidString(b: Uint8Array): string {
+  const h = Buffer.from(b).toString("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function makeExt4(fsType: string) {
+  return (k: Kernel, _source: string, _options: Map<string, string>, ctx?: MountContext): Inode => {
+    if (ctx?.bdev === undefined) return kerr(ENOTBLK);
+    const bdev = lookupBdev(k, major(ctx.bdev), minor(ctx.bdev));
+    if (!bdev) return kerr(ENXIO);
+    return mountExt4(k, bdev, fsType, ctx.readOnly);
+  };
+}
+
+for (const t of ["ext4", "ext3", "ext2"]) registerFilesystem(t, makeExt4(t), false);

@@ -1,0 +1,244 @@
+// The journal (jbd2, Documentation/filesystems/ext4/journal.rst), in the
+// simplest shape that keeps every operation atomic: each VFS operation on
+// the filesystem is one transaction. Its metadata blocks are held back,
+// then written to the log (descriptor blocks naming their home blocks, the
+// copies, a commit block, with crc32c checksums when the filesystem has
+// metadata_csum: jbd2's csum v3), and only after the commit written home
+// (the checkpoint). File data goes home before the commit (ordered mode).
+// As every transaction is checkpointed before the next begins, each starts
+// at the log's first block; the journal superblock names it (s_start,
+// s_sequence) before its blocks are written. At mount, a journal whose
+// superblock names a transaction is replayed: every committed transaction
+// from s_start on is copied home, then the log is marked empty.
+// All journal fields are big-endian.
+
+import type { Ext4Super } from "./super.js";
+import type { BufferHead } from "../../block/buffer.js";
+import type { Ext4Inode } from "./inode.js";
+import { crc32c } from "./crc32c.js";
+import { HOLE } from "./extents.js";
+import { currentTime } from "../inode.js";
+import { EXT4_JOURNAL_INO, INCOMPAT } from "./layout.js";
+
+const JBD2_MAGIC = 0xc03b3998;
+const DESCRIPTOR_BLOCK = 1, COMMIT_BLOCK = 2, SUPERBLOCK_V1 = 3, SUPERBLOCK_V2 = 4, REVOKE_BLOCK = 5;
+const INCOMPAT_REVOKE = 0x1, INCOMPAT_64BIT = 0x2, INCOMPAT_ASYNC_COMMIT = 0x4, INCOMPAT_CSUM_V2 = 0x8, INCOMPAT_CSUM_V3 = 0x10;
+const KNOWN_INCOMPAT = INCOMPAT_REVOKE | INCOMPAT_64BIT | INCOMPAT_ASYNC_COMMIT | INCOMPAT_CSUM_V2 | INCOMPAT_CSUM_V3;
+const FLAG_ESCAPE = 1, FLAG_SAME_UUID = 2, FLAG_LAST_TAG = 8;
+const JBD2_CRC32C_CHKSUM = 4;
+// journal_superblock_t
+const JSB = { blocksize: 0xc, maxlen: 0x10, first: 0x14, sequence: 0x18, start: 0x1c, featureCompat: 0x24,
+  featureIncompat: 0x28, featureRoCompat: 0x2c, uuid: 0x30, checksumType: 0x50, checksum: 0xfc, size: 0x400 } as const;
+const COMMIT = { sec: 0x30, nsec: 0x38, chksum: 0x10 } as const;
+const HEADER_SIZE = 12;
+
+const be32 = (b: Uint8Array, o: number) => ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+export class Journal {
+  private readonly map: number[] = []; // log block → disk block
+  private readonly jsb: Uint8Array;
+  private readonly bs: number;
+  private depth = 0;
+  private readonly pending = new Map<number, BufferHead>();
+  private sequence: number;
+  private readonly first: number;
+  private readonly maxlen: number;
+  private csumSeed = 0;
+
+  constructor(private readonly sb: Ext4Super) {
+    this.bs = sb.blockSizeBytes;
+    const inode = sb.iget(EXT4_JOURNAL_INO) as Ext4Inode;
+    const nblocks = Math.floor(inode.size / this.bs);
+    for (let l = 0; l < nblocks; l++) {
+      const m = inode.mapBlock(l);
+      if (m.pblk === HOLE) sb.corrupt("jbd2_journal_bmap", EXT4_JOURNAL_INO, `hole in the journal at ${l}`);
+      this.map.push(m.pblk);
+    }
+    if (!this.map.length) sb.corrupt("ext4_get_journal", EXT4_JOURNAL_INO, "empty journal");
+    this.jsb = sb.bread(this.map[0], "ext4_get_journal", EXT4_JOURNAL_INO).data;
+    const type = be32(this.jsb, 4);
+    if (be32(this.jsb, 0) !== JBD2_MAGIC || (type !== SUPERBLOCK_V1 && type !== SUPERBLOCK_V2)) sb.corrupt("jbd2_journal_load", EXT4_JOURNAL_INO, "no valid journal superblock found");
+    if (be32(this.jsb, JSB.blocksize) !== this.bs) sb.corrupt("jbd2_journal_load", EXT4_JOURNAL_INO, "journal block size differs");
+    this.maxlen = Math.min(be32(this.jsb, JSB.maxlen), this.map.length);
+    this.first = be32(this.jsb, JSB.first);
+    if (this.first < 1 || this.first >= this.maxlen) sb.corrupt("jbd2_journal_load", EXT4_JOURNAL_INO, "bad journal first block");
+    this.sequence = be32(this.jsb, JSB.sequence);
+    this.csumSeed = crc32c(0xffffffff, this.jsb, JSB.uuid, JSB.uuid + 16);
+  }
+
+  get incompat(): number { return be32(this.jsb, JSB.featureIncompat); }
+  get unknownFeatures(): number { return this.incompat & ~KNOWN_INCOMPAT; }
+  private get csumV3(): boolean { return (this.incompat & INCOMPAT_CSUM_V3) !== 0; }
+  private get is64(): boolean { return (this.incompat & INCOMPAT_64BIT) !== 0; }
+  private get tagBytes(): number { return this.csumV3 ? 16 : this.is64 ? 12 : 8; }
+  get needsReplay(): boolean { return be32(this.jsb, JSB.start) !== 0; }
+
+  private logBlock(i: number): number { return this.map[this.first + ((i - this.first) % (this.maxlen - this.first))]; }
+
+  private writeJsb(): void {
+    if (this.csumV3) {
+      dv(this.jsb).setUint32(JSB.checksum, 0);
+      dv(this.jsb).setUint32(JSB.checksum, crc32c(0xffffffff, this.jsb, 0, JSB.size));
+    }
+    this.sb.bdev.write(this.map[0] * this.bs, this.jsb);
+  }
+
+  // Features a writing kernel sets (as ext4 does at mount): 64-bit block
+  // numbers on a 64bit filesystem, checksums v3 with metadata_csum.
+  setWriteFeatures(): void {
+    let f = this.incompat & ~INCOMPAT_CSUM_V2;
+    if (this.sb.hasIncompat(INCOMPAT.BIT64)) f |= INCOMPAT_64BIT;
+    if (this.sb.metadataCsum) { f |= INCOMPAT_CSUM_V3; this.jsb[JSB.checksumType] = JBD2_CRC32C_CHKSUM; }
+    dv(this.jsb).setUint32(JSB.featureIncompat, f);
+    this.writeJsb();
+  }
+
+  // --- transactions ---------------------------------------------------------
+
+  begin(): void { this.depth++; }
+  get active(): boolean { return this.depth > 0; }
+  hold(bh: BufferHead): void { this.pending.set(bh.blockNr, bh); }
+
+  end(): void {
+    if (--this.depth > 0 || this.pending.size === 0) return;
+    const blocks = [...this.pending.values()].sort((a, b) => a.blockNr - b.blockNr);
+    this.pending.clear();
+    const perDesc = Math.floor((this.bs - HEADER_SIZE - (this.csumV3 ? 4 : 0) - 16) / this.tagBytes);
+    const need = Math.ceil(blocks.length / perDesc) + blocks.length + 1;
+    if (need <= this.maxlen - this.first) this.commit(blocks, perDesc);
+    else this.sb.warn(`transaction of ${blocks.length} blocks larger than the journal: written unjournaled`);
+    for (const bh of blocks) this.sb.writeHome(bh);
+  }
+
+  private header(b: Uint8Array, type: number, seq: number): void {
+    b.fill(0);
+    dv(b).setUint32(0, JBD2_MAGIC);
+    dv(b).setUint32(4, type);
+    dv(b).setUint32(8, seq);
+  }
+
+  private commit(blocks: BufferHead[], perDesc: number): void {
+    const seq = this.sequence;
+    // The superblock names the transaction before any of it is written.
+    dv(this.jsb).setUint32(JSB.start, this.first);
+    dv(this.jsb).setUint32(JSB.sequence, seq);
+    this.writeJsb();
+    let at = this.first;
+    const write = (b: Uint8Array) => { this.sb.bdev.write(this.logBlock(at++) * this.bs, b); };
+    for (let i = 0; i < blocks.length; i += perDesc) {
+      const group = blocks.slice(i, i + perDesc);
+      const desc = new Uint8Array(this.bs);
+      this.header(desc, DESCRIPTOR_BLOCK, seq);
+      let o = HEADER_SIZE;
+      const copies: Uint8Array[] = [];
+      group.forEach((bh, j) => {
+        const copy = bh.data.slice();
+        let flags = j === 0 ? 0 : FLAG_SAME_UUID;
+        if (j === group.length - 1) flags |= FLAG_LAST_TAG;
+        if (be32(copy, 0) === JBD2_MAGIC) { flags |= FLAG_ESCAPE; copy.fill(0, 0, 4); }
+        const d = dv(desc);
+        d.setUint32(o, bh.blockNr % 2 ** 32);
+        if (this.csumV3) {
+          d.setUint32(o + 4, flags);
+          d.setUint32(o + 8, Math.floor(bh.blockNr / 2 ** 32));
+          d.setUint32(o + 12, this.blockCsum(seq, bh.data));
+        } else {
+          d.setUint16(o + 6, flags);
+          if (this.is64) d.setUint32(o + 8, Math.floor(bh.blockNr / 2 ** 32));
+        }
+        o += this.tagBytes;
+        if (j === 0) { desc.set(this.jsb.subarray(JSB.uuid, JSB.uuid + 16), o); o += 16; }
+        copies.push(copy);
+      });
+      if (this.csumV3) dv(desc).setUint32(this.bs - 4, crc32c(this.csumSeed, desc, 0, this.bs));
+      write(desc);
+      copies.forEach(write);
+    }
+    const c = new Uint8Array(this.bs);
+    this.header(c, COMMIT_BLOCK, seq);
+    const t = currentTime();
+    dv(c).setBigUint64(COMMIT.sec, BigInt(Math.max(0, t.sec)));
+    dv(c).setUint32(COMMIT.nsec, t.nsec);
+    if (this.csumV3) dv(c).setUint32(COMMIT.chksum, crc32c(this.csumSeed, c, 0, this.bs));
+    write(c);
+    this.sequence = (seq + 1) >>> 0;
+  }
+
+  // The checksum of a logged block (tag v3): over the sequence and the block.
+  private blockCsum(seq: number, data: Uint8Array): number {
+    const s = new Uint8Array(4);
+    dv(s).setUint32(0, seq);
+    return crc32c(crc32c(this.csumSeed, s), data);
+  }
+
+  // The log empty: at unmount, and after a replay.
+  markEmpty(): void {
+    dv(this.jsb).setUint32(JSB.start, 0);
+    dv(this.jsb).setUint32(JSB.sequence, this.sequence);
+    this.writeJsb();
+  }
+
+  // --- recovery -----------------------------------------------------------
+
+  // Copies every committed transaction home; how many there were.
+  replay(): number {
+    let seq = be32(this.jsb, JSB.sequence);
+    let at = be32(this.jsb, JSB.start);
+    let done = 0;
+    const read = (i: number) => this.sb.bread(this.logBlock(i), "jbd2_journal_recover", EXT4_JOURNAL_INO).data.slice();
+    for (let guard = 0; guard < this.maxlen; guard++) {
+      const found: [number, Uint8Array][] = [];
+      let p = at, committed = false;
+      for (;;) {
+        const b = read(p);
+        if (be32(b, 0) !== JBD2_MAGIC || be32(b, 8) !== seq) break;
+        const type = be32(b, 4);
+        if (type === COMMIT_BLOCK) {
+          committed = !this.csumV3 || this.commitOk(b);
+          p++;
+          break;
+        }
+        if (type === REVOKE_BLOCK) { p++; continue; } // Ghost writes none; a revoked block is copied anyway (its newer copy follows)
+        if (type !== DESCRIPTOR_BLOCK) break;
+        if (this.csumV3 && crc32c(this.csumSeed, (() => { const x = b.slice(); dv(x).setUint32(this.bs - 4, 0); return x; })(), 0, this.bs) !== be32(b, this.bs - 4)) break;
+        p++;
+        let o = HEADER_SIZE;
+        const end = this.bs - (this.csumV3 ? 4 : 0);
+        while (o + this.tagBytes <= end) {
+          const tag = o;
+          const lo = be32(b, o);
+          const flags = this.csumV3 ? be32(b, o + 4) : (b[o + 6] << 8) | b[o + 7];
+          const hi = this.is64 ? be32(b, o + 8) : 0;
+          o += this.tagBytes;
+          if (!(flags & FLAG_SAME_UUID)) o += 16;
+          const data = read(p++);
+          if (flags & FLAG_ESCAPE) dv(data).setUint32(0, JBD2_MAGIC);
+          if (this.csumV3 && this.blockCsum(seq, data) !== be32(b, tag + 12)) {
+            this.sb.warn(`journal: checksum of block ${lo} in transaction ${seq} invalid`);
+          }
+          found.push([hi * 2 ** 32 + lo, data]);
+          if (flags & FLAG_LAST_TAG) break;
+        }
+      }
+      if (!committed) break;
+      for (const [blk, data] of found) {
+        if (blk < this.sb.firstDataBlock || blk >= this.sb.blocksCount) continue;
+        this.sb.bdev.write(blk * this.bs, data);
+      }
+      this.sb.bc.invalidate();
+      done++;
+      seq = (seq + 1) >>> 0;
+      at = p;
+    }
+    this.sequence = seq;
+    this.markEmpty();
+    return done;
+  }
+
+  private commitOk(b: Uint8Array): boolean {
+    const x = b.slice();
+    dv(x).setUint32(COMMIT.chksum, 0);
+    return crc32c(this.csumSeed, x, 0, this.bs) === be32(b, COMMIT.chksum);
+  }
+}

@@ -1,0 +1,518 @@
+// ext4 inodes that change: file data (blocks allocated on write, holes
+// left where nothing was written, unwritten extents turned written),
+// truncate, and the namespace operations (create, mkdir, mknod, symlink,
+// link, unlink, rmdir, rename), attributes and in-inode xattrs. Every
+// change is written through to the disk before the call returns, metadata
+// with its checksums, so that a clean unmount leaves what e2fsck expects.
+
+import { kerr } from "../../lib/errors.js";
+import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
+import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
+import { major, minor } from "../char_dev.js";
+import { Ext4Inode } from "./inode.js";
+import type { Ext4Super } from "./super.js";
+import { allocBlocks, allocInode, freeBlocks, freeInode } from "./alloc.js";
+import { readExtents, writeExtents, setRange, cutFrom, type Extent } from "./extent_write.js";
+import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
+import { HOLE } from "./extents.js";
+import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
+  EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_MAGIC,
+  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM } from "./layout.js";
+
+// ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
+const EXT4_LINK_MAX = 65000;
+const MAX_LBLK = 2 ** 32 - 1;
+const FT = { [S_IFREG]: 1, [S_IFDIR]: 2, [S_IFCHR]: 3, [S_IFBLK]: 4, [S_IFIFO]: 5, [S_IFSOCK]: 6, [S_IFLNK]: 7 } as Record<number, number>;
+const fileType = (mode: number) => FT[mode & S_IFMT] ?? 0;
+
+export class Ext4RwInode extends Ext4Inode {
+  private checkChange(): void {
+    this.checkWritable();
+    if (this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM);
+  }
+
+  // --- file data ---------------------------------------------------------
+
+  private extentsOrFail(): { list: Extent[]; treeBlocks: number[] } {
+    if (!(this.flags & EXT4_EXTENTS_FL) || this.isInline) kerr(EOPNOTSUPP); // block-mapped and inline files are read-only in Ghost
+    return readExtents(this);
+  }
+
+  // Maps [first, last] for writing: holes get new blocks (zeroed where the
+  // write does not cover them), unwritten blocks become written.
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean): Map<number, number> {
+    const sb = this.sb, bs = sb.blockSizeBytes;
+    const { list: start, treeBlocks } = this.extentsOrFail();
+    let list = start;
+    const where = new Map<number, number>();
+    let changed = false;
+    for (let lblk = first; lblk <= last;) {
+      const e = list.find((x) => x.lblk <= lblk && lblk < x.lblk + x.len);
+      if (e && !e.unwritten) {
+        const n = Math.min(e.lblk + e.len, last + 1) - lblk;
+        for (let i = 0; i < n; i++) where.set(lblk + i, e.pblk + (lblk + i - e.lblk));
+        lblk += n;
+        continue;
+      }
+      if (e && e.unwritten) {
+        // The block's other bytes must read as zeros now it is written.
+        const pblk = e.pblk + (lblk - e.lblk);
+        if (partial(lblk)) sb.bdev.write(pblk * bs, new Uint8Array(bs));
+        list = setRange(list, { lblk, len: 1, pblk, unwritten: false });
+        where.set(lblk, pblk);
+        changed = true;
+        lblk++;
+        continue;
+      }
+      const next = list.find((x) => x.lblk > lblk);
+      const holeEnd = Math.min(last, next ? next.lblk - 1 : MAX_LBLK);
+      const prev = [...list].reverse().find((x) => x.lblk < lblk);
+      const goal = prev ? prev.pblk + (lblk - prev.lblk) : sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
+      const got = allocBlocks(sb, goal, holeEnd - lblk + 1);
+      this.addBlocks(got.count * bs / 512);
+      for (let i = 0; i < got.count; i++) {
+        where.set(lblk + i, got.start + i);
+        if (partial(lblk + i)) sb.bdev.write((got.start + i) * bs, new Uint8Array(bs));
+      }
+      list = setRange(list, { lblk, len: got.count, pblk: got.start, unwritten: false });
+      changed = true;
+      lblk += got.count;
+    }
+    if (changed) writeExtents(this, list, treeBlocks);
+    return where;
+  }
+
+  override write(off: number, src: Uint8Array): number {
+    this.checkWritable();
+    if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
+    if (isDir(this.mode)) kerr(EISDIR);
+    if (src.length === 0) return 0;
+    const sb = this.sb, bs = sb.blockSizeBytes;
+    const end = off + src.length;
+    if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
+    const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
+    const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
+    const where = this.prepareBlocks(first, last, partial);
+    // Runs of blocks contiguous on disk go in one device write.
+    for (let lblk = first; lblk <= last;) {
+      const p = where.get(lblk)!;
+      let n = 1;
+      while (lblk + n <= last && where.get(lblk + n) === p + n) n++;
+      const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + n) * bs);
+      sb.bdev.write(p * bs + (from - lblk * bs), src.subarray(from - off, to - off));
+      lblk += n;
+    }
+    if (end > this.size) this.setSizeBytes(end);
+    this.touchMtime();
+    this.save();
+    return src.length;
+  }
+
+  override truncate(size: number): void {
+    this.checkChange();
+    if (size < 0) kerr(EINVAL);
+    if (isDir(this.mode)) kerr(EISDIR);
+    const sb = this.sb, bs = sb.blockSizeBytes;
+    if (Math.ceil(size / bs) > MAX_LBLK) kerr(EFBIG);
+    if (size < this.size) this.cutBlocks(Math.ceil(size / bs));
+    // The rest of the last block must read as zeros if the file grows again.
+    if (size % bs && size < this.size) {
+      const m = this.mapBlock(Math.floor(size / bs));
+      if (m.pblk !== HOLE && !m.unwritten) sb.bdev.write(m.pblk * bs + (size % bs), new Uint8Array(bs - (size % bs)));
+    }
+    this.setSizeBytes(size);
+    this.touchMtime();
+    this.save();
+  }
+
+  private cutBlocks(fromLblk: number): void {
+    if (!(this.flags & EXT4_EXTENTS_FL)) {
+      if (this.blocks512 === 0 || this.isInline) return;
+      kerr(EOPNOTSUPP);
+    }
+    const { list, treeBlocks } = readExtents(this);
+    const cut = cutFrom(list, fromLblk);
+    if (!cut.freed.length) return;
+    for (const [start, n] of cut.freed) { freeBlocks(this.sb, start, n); this.addBlocks(-n * this.sb.blockSizeBytes / 512); }
+    writeExtents(this, cut.list, treeBlocks);
+  }
+
+  // --- directories -----------------------------------------------------------
+
+  private dirBlock(lblk: number): { pblk: number; data: Uint8Array } {
+    const m = this.mapBlock(lblk);
+    if (m.pblk === HOLE) this.sb.corrupt("ext4_add_entry", this.ino, `hole in directory at block ${lblk}`);
+    return { pblk: m.pblk, data: this.sb.bread(m.pblk, "ext4_add_entry", this.ino).data };
+  }
+
+  private writeDirBlock(pblk: number, data: Uint8Array): void {
+    finishLeaf(this.sb, this.csumSeed, data);
+    this.sb.writeBuffer(this.sb.bc.getblk(pblk));
+  }
+
+  // An indexed directory becomes linear (see dir_write.ts).
+  private dropIndex(): void {
+    if (!(this.flags & EXT4_INDEX_FL)) return;
+    const bs = this.sb.blockSizeBytes, end = entriesEnd(this.sb);
+    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+      const { pblk, data } = this.dirBlock(lblk);
+      const first = u16(data, 4);
+      if (lblk === 0) {
+        // Keep "." and ".."; ".." now spans the block up to the tail.
+        data.fill(0, 24);
+        new DataView(data.buffer, data.byteOffset).setUint16(12 + 4, end - 12, true);
+        this.writeDirBlock(pblk, data);
+      } else if (u32(data, 0) === 0 && first === bs) {
+        emptyLeaf(this.sb, this.csumSeed, data);
+        this.writeDirBlock(pblk, data);
+      }
+    }
+    this.flags &= ~EXT4_INDEX_FL;
+    this.save();
+  }
+
+  addEntry(name: string, ino: number, mode: number): void {
+    if (this.isInline) kerr(EOPNOTSUPP);
+    if (name.length > EXT4_NAME_LEN) kerr(ENAMETOOLONG);
+    this.dropIndex();
+    const bs = this.sb.blockSizeBytes, ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
+    const nblocks = Math.ceil(this.size / bs);
+    let placed = false;
+    for (let lblk = nblocks - 1; lblk >= 0 && !placed; lblk--) {
+      const { pblk, data } = this.dirBlock(lblk);
+      if (addToBlock(this.sb, data, ino, name, ft)) { this.writeDirBlock(pblk, data); placed = true; }
+    }
+    if (!placed) {
+      const where = this.prepareBlocks(nblocks, nblocks, () => false);
+      const pblk = where.get(nblocks)!;
+      const bh = this.sb.bc.getblk(pblk);
+      emptyLeaf(this.sb, this.csumSeed, bh.data);
+      putDirent(bh.data, 0, ino, entriesEnd(this.sb), name, ft);
+      this.writeDirBlock(pblk, bh.data);
+      this.setSizeBytes((nblocks + 1) * bs);
+    }
+    this.dirNames().set(name, { ino, name, fileType: ft, off: 0, recLen: 0 });
+    this.invalidateDir();
+    this.touchMtime();
+    this.save();
+  }
+
+  removeEntry(name: string): void {
+    this.dropIndex();
+    const bs = this.sb.blockSizeBytes;
+    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+      const { pblk, data } = this.dirBlock(lblk);
+      if (removeFromBlock(this.sb, data, name)) {
+        this.writeDirBlock(pblk, data);
+        this.dirNames().delete(name);
+        this.invalidateDir();
+        this.touchMtime();
+        this.save();
+        return;
+      }
+    }
+    this.sb.corrupt("ext4_delete_entry", this.ino, `entry ${name} not found`);
+  }
+
+  private setEntry(name: string, ino: number, mode: number): void {
+    const bs = this.sb.blockSizeBytes, ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
+    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+      const { pblk, data } = this.dirBlock(lblk);
+      if (retarget(this.sb, data, name, ino, ft)) {
+        this.writeDirBlock(pblk, data);
+        this.dirNames().set(name, { ino, name, fileType: ft, off: 0, recLen: 0 });
+        this.invalidateDir();
+        return;
+      }
+    }
+  }
+
+  private newInode(mode: number, cred: Cred): Ext4RwInode {
+    const sb = this.sb;
+    const ino = allocInode(sb, this.ino, isDir(mode));
+    const raw = new Uint8Array(sb.inodeSize);
+    const d = new DataView(raw.buffer);
+    if (sb.inodeSize > EXT4_GOOD_OLD_INODE_SIZE) d.setUint16(INO.extraIsize, Math.min(u16(sb.raw, SB.wantExtraIsize) || 32, sb.inodeSize - EXT4_GOOD_OLD_INODE_SIZE), true);
+    d.setUint16(INO.mode, mode, true);
+    d.setUint32(INO.generation, sb.nextGeneration(), true);
+    const inode = sb.newInode(ino, raw) as Ext4RwInode;
+    inode.mode = mode;
+    inode.uid = cred.fsuid;
+    // A set-group-id directory passes its group on (and its bit to subdirectories).
+    if (this.mode & 0o2000) { inode.gid = this.gid; if (isDir(mode)) inode.mode |= 0o2000; } else inode.gid = cred.fsgid;
+    inode.nlink = 1;
+    const t = currentTime();
+    inode.atime = t; inode.mtime = t; inode.ctime = t; inode.btime = t;
+    const type = mode & S_IFMT;
+    if ((type === S_IFREG || type === S_IFDIR) && sb.hasIncompat(INCOMPAT.EXTENTS)) inode.startExtents();
+    return inode;
+  }
+
+  startExtents(): void {
+    this.flags |= EXT4_EXTENTS_FL;
+    const d = new DataView(this.iblock.buffer, this.iblock.byteOffset, I_BLOCK_SIZE);
+    d.setUint16(0, EXT4_EXT_MAGIC, true);
+    d.setUint16(2, 0, true);
+    d.setUint16(4, (I_BLOCK_SIZE - EXT_HEADER_SIZE) / EXT_ENTRY_SIZE, true);
+    d.setUint16(6, 0, true);
+  }
+
+  private checkNew(name: string): void {
+    this.checkWritable();
+    if (!isDir(this.mode)) kerr(ENOTDIR);
+    if (this.nlink === 0) kerr(ENOENT);
+    if (name.length > EXT4_NAME_LEN) kerr(ENAMETOOLONG);
+    if (this.lookup(name)) kerr(EEXIST);
+  }
+
+  private finishNew(name: string, inode: Ext4RwInode): Inode {
+    inode.save();
+    try {
+      this.addEntry(name, inode.ino, inode.mode);
+    } catch (e) {
+      inode.nlink = 0;
+      inode.release();
+      throw e;
+    }
+    return inode;
+  }
+
+  override create(name: string, mode: number, cred: Cred): Inode {
+    this.checkNew(name);
+    return this.finishNew(name, this.newInode(S_IFREG | (mode & 0o7777), cred));
+  }
+
+  override mknod(name: string, mode: number, rdev: number, cred: Cred): Inode {
+    if ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0) return this.create(name, mode, cred);
+    this.checkNew(name);
+    const inode = this.newInode(mode, cred);
+    const t = mode & S_IFMT;
+    if (t === S_IFCHR || t === S_IFBLK) {
+      inode.rdev = rdev;
+      const d = new DataView(inode.iblock.buffer, inode.iblock.byteOffset, I_BLOCK_SIZE);
+      const ma = major(rdev), mi = minor(rdev);
+      // Old encoding when both fit a byte (old_valid_dev), else the new one in i_block[1].
+      if (ma < 256 && mi < 256) d.setUint32(0, (ma << 8) | mi, true);
+      else d.setUint32(4, ((mi & 0xff) | (ma << 8) | ((mi & ~0xff) << 12)) >>> 0, true);
+    }
+    return this.finishNew(name, inode);
+  }
+
+  override mkdir(name: string, mode: number, cred: Cred): Inode {
+    this.checkNew(name);
+    if (this.nlink >= EXT4_LINK_MAX && !this.sb.hasRoCompat(0x20)) kerr(EMLINK);
+    const dir = this.newInode(S_IFDIR | (mode & 0o7777), cred);
+    dir.nlink = 2;
+    const where = dir.prepareBlocks(0, 0, () => false);
+    const pblk = where.get(0)!;
+    const bh = this.sb.bc.getblk(pblk);
+    bh.data.fill(0);
+    putDirent(bh.data, 0, dir.ino, 12, ".", 2);
+    putDirent(bh.data, 12, this.ino, entriesEnd(this.sb) - 12, "..", 2);
+    dir.writeDirBlock(pblk, bh.data);
+    dir.setSizeBytes(this.sb.blockSizeBytes);
+    this.finishNew(name, dir);
+    // dir_nlink: past the limit a directory's count stays 1 ("many").
+    this.nlink = this.nlink >= EXT4_LINK_MAX || this.nlink === 1 ? 1 : this.nlink + 1;
+    this.save();
+    return dir;
+  }
+
+  override symlink(name: string, target: string, cred: Cred): Inode {
+    this.checkNew(name);
+    const inode = this.newInode(S_IFLNK | 0o777, cred);
+    const bytes = Buffer.from(target, "latin1");
+    if (bytes.length >= this.sb.blockSizeBytes) kerr(ENAMETOOLONG);
+    if (bytes.length < I_BLOCK_SIZE) {
+      inode.iblock.set(bytes); // a fast symlink
+      inode.setSizeBytes(bytes.length);
+    } else {
+      if (this.sb.hasIncompat(INCOMPAT.EXTENTS)) inode.startExtents();
+      inode.save();
+      inode.write(0, bytes);
+    }
+    return this.finishNew(name, inode);
+  }
+
+  override link(name: string, target: Inode): void {
+    this.checkNew(name);
+    if (!(target instanceof Ext4RwInode) || target.sb !== this.sb) kerr(EXDEV);
+    if (target.nlink >= EXT4_LINK_MAX) kerr(EMLINK);
+    this.addEntry(name, target.ino, target.mode);
+    target.nlink++;
+    target.touchCtime();
+    target.save();
+  }
+
+  private child(name: string): Ext4RwInode {
+    this.checkWritable();
+    const i = this.lookup(name);
+    if (!i) kerr(ENOENT);
+    return i as Ext4RwInode;
+  }
+
+  private isEmptyDir(): boolean {
+    return this.dirEntries().every((e) => e.name === "." || e.name === "..");
+  }
+
+  override unlink(name: string): void {
+    const i = this.child(name);
+    if (isDir(i.mode)) kerr(EISDIR);
+    this.removeEntry(name);
+    i.dropLink();
+  }
+
+  override rmdir(name: string): void {
+    const i = this.child(name);
+    if (!isDir(i.mode)) kerr(ENOTDIR);
+    if (!i.isEmptyDir()) kerr(ENOTEMPTY);
+    this.removeEntry(name);
+    i.nlink = 0;
+    i.dead = true;
+    i.touchCtime();
+    i.maybeRelease();
+    if (this.nlink > 2) this.nlink--;
+    this.save();
+  }
+
+  override rename(oldName: string, newDir: Inode, newName: string, flags: number): void {
+    this.checkWritable();
+    if (!(newDir instanceof Ext4RwInode) || newDir.sb !== this.sb) kerr(EXDEV);
+    const NOREPLACE = 1, EXCHANGE = 2;
+    if (flags & EXCHANGE) kerr(EINVAL);
+    const src = this.child(oldName);
+    const dst = newDir.lookup(newName) as Ext4RwInode | null;
+    if (dst === src) return;
+    if (dst) {
+      if (flags & NOREPLACE) kerr(EEXIST);
+      if (isDir(src.mode)) {
+        if (!isDir(dst.mode)) kerr(ENOTDIR);
+        if (!dst.isEmptyDir()) kerr(ENOTEMPTY);
+      } else if (isDir(dst.mode)) kerr(EISDIR);
+      newDir.setEntry(newName, src.ino, src.mode);
+      if (isDir(dst.mode)) { dst.nlink = 0; dst.dead = true; dst.maybeRelease(); if (newDir.nlink > 2) newDir.nlink--; }
+      else dst.dropLink();
+    } else {
+      newDir.addEntry(newName, src.ino, src.mode);
+    }
+    this.removeEntry(oldName);
+    if (isDir(src.mode) && newDir !== this) {
+      src.setEntry("..", newDir.ino, S_IFDIR);
+      src.save();
+      if (this.nlink > 2) this.nlink--;
+      newDir.nlink = newDir.nlink >= EXT4_LINK_MAX || newDir.nlink === 1 ? 1 : newDir.nlink + 1;
+    }
+    src.touchCtime();
+    src.save();
+    this.touchMtime(); this.save();
+    newDir.touchMtime(); newDir.save();
+  }
+
+  // --- life and death --------------------------------------------------------
+
+  private dropLink(): void {
+    this.nlink--;
+    this.touchCtime();
+    this.save();
+    this.maybeRelease();
+  }
+
+  override lastClose(): void { this.maybeRelease(); }
+
+  maybeRelease(): void {
+    if (this.nlink > 0 || this.openFiles > 0) return;
+    this.release();
+  }
+
+  // The inode and its blocks go back (ext4_evict_inode): data, tree and
+  // xattr block freed, dtime set, the bitmap bit cleared.
+  release(): void {
+    const sb = this.sb;
+    if (this.sb.evicted(this.ino)) return;
+    if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
+    const xb = this.xattrBlock;
+    if (xb) {
+      freeBlocks(sb, xb, 1);
+      this.addBlocks(-sb.blockSizeBytes / 512);
+      new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.fileAclLo, 0, true);
+      new DataView(this.raw.buffer, this.raw.byteOffset).setUint16(INO.fileAclHigh, 0, true);
+    }
+    this.setSizeBytes(0);
+    new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.dtime, currentTime().sec >>> 0, true);
+    this.nlink = 0;
+    this.save();
+    freeInode(sb, this.ino, isDir(this.mode));
+    sb.forget(this.ino);
+  }
+
+  // --- attributes ------------------------------------------------------------
+
+  override setMode(mode: number): void { super.setMode(mode); this.save(); }
+  override setOwner(uid: number, gid: number): void { super.setOwner(uid, gid); this.save(); }
+  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { super.setTimes(atime, mtime); this.save(); }
+
+  // In-inode attributes only: a value that does not fit there is ENOSPC.
+  override setxattr(name: string, value: Uint8Array, flags: number): void {
+    this.checkWritable();
+    const have = this.getxattr(name) !== null;
+    if ((flags & 2) && !have) kerr(ENODATA);
+    if ((flags & 1) && have) kerr(EEXIST);
+    this.rewriteIbody(name, value);
+  }
+  override removexattr(name: string): void {
+    this.checkWritable();
+    if (this.getxattr(name) === null) kerr(ENODATA);
+    this.rewriteIbody(name, null);
+  }
+
+  private rewriteIbody(name: string, value: Uint8Array | null): void {
+    const sb = this.sb;
+    let index = -1, suffix = "";
+    for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
+      if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
+    }
+    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM) kerr(EOPNOTSUPP);
+    if (this.xattrBlock && this.listxattr().includes(name) && !this.ibody().some((x) => x.index === index && x.name === suffix)) kerr(EOPNOTSUPP);
+    const list = this.ibody().filter((x) => !(x.index === index && x.name === suffix));
+    if (value) list.push({ index, name: suffix, value });
+    const start = EXT4_GOOD_OLD_INODE_SIZE + this.extraSize;
+    const first = start + XATTR_IBODY_HEADER_SIZE;
+    const room = sb.inodeSize - first;
+    // Entries from the front, values from the back (4-byte aligned), a zero word after the entries.
+    const entriesSize = list.reduce((s, x) => s + ((XATTR_ENTRY_SIZE + x.name.length + 3) & ~3), 0) + 4;
+    const valuesSize = list.reduce((s, x) => s + ((x.value.length + 3) & ~3), 0);
+    if (sb.inodeSize <= EXT4_GOOD_OLD_INODE_SIZE || entriesSize + valuesSize > room) kerr(ENOSPC);
+    const r = this.raw;
+    r.fill(0, start, sb.inodeSize);
+    const d = new DataView(r.buffer, r.byteOffset, r.byteLength);
+    if (list.length) d.setUint32(start, EXT4_XATTR_MAGIC, true);
+    let e = first, v = sb.inodeSize;
+    for (const x of list) {
+      v -= (x.value.length + 3) & ~3;
+      r[e] = x.name.length;
+      r[e + 1] = x.index;
+      d.setUint16(e + 2, v - first, true);
+      d.setUint32(e + 4, 0, true);
+      d.setUint32(e + 8, x.value.length, true);
+      d.setUint32(e + 12, 0, true); // in-inode entries carry no hash (ext4 leaves it 0)
+      r.set(Buffer.from(x.name, "latin1"), e + XATTR_ENTRY_SIZE);
+      r.set(x.value, v);
+      e += (XATTR_ENTRY_SIZE + x.name.length + 3) & ~3;
+    }
+    this.touchCtime();
+    this.save();
+  }
+}
+
+export function newRwInode(sb: Ext4Super, ino: number, raw: Uint8Array): Ext4RwInode { return new Ext4RwInode(sb, ino, raw); }
+void u32;
+
+// Every operation that changes the filesystem runs as one journal
+// transaction (ext4_journal_start/stop around each VFS call); calls made
+// inside one (symlink writing its target) join it.
+for (const name of ["write", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
+  "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
+  const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const op = proto[name];
+  proto[name] = function (this: Ext4RwInode, ...args: unknown[]) { return this.sb.transaction(() => op.apply(this, args)); };
+}

@@ -1,0 +1,133 @@
+// Virtual disks (`ghost run --disk=FILE[:ro]`): /dev/vda and its partitions
+// from an MBR (with logical partitions) and a GPT, /proc/partitions,
+// /sys/block, the block ioctls through busybox blockdev, reads and writes on
+// the device node reaching the host file, and a read-only disk refusing writes.
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/fs/ext4-blockdev.test.js
+import assert from "node:assert/strict";
+import { closeSync, openSync, readFileSync, writeSync, ftruncateSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ghostSh, scratchDir } from "./ext4-helpers.js";
+
+const MiB = 1 << 20;
+
+function mbrEntry(buf: Buffer, at: number, type: number, start: number, sectors: number): void {
+  buf.writeUInt8(type, at + 4);
+  buf.writeUInt32LE(start, at + 8);
+  buf.writeUInt32LE(sectors, at + 12);
+}
+
+// An 8 MiB disk: primary 1 (sectors 2048+4096), extended 2 (8192+8192) with
+// two logical partitions (5 and 6).
+function mbrDisk(path: string): void {
+  const fd = openSync(path, "w");
+  ftruncateSync(fd, 8 * MiB);
+  const mbr = Buffer.alloc(512);
+  mbrEntry(mbr, 446, 0x83, 2048, 4096);
+  mbrEntry(mbr, 462, 0x05, 8192, 8192);
+  mbr.writeUInt16LE(0xaa55, 510);
+  writeSync(fd, mbr, 0, 512, 0);
+  const ebr1 = Buffer.alloc(512);
+  mbrEntry(ebr1, 446, 0x83, 2, 2046); // logical 5 at 8194
+  mbrEntry(ebr1, 462, 0x05, 4096, 4096); // next EBR at 8192+4096
+  ebr1.writeUInt16LE(0xaa55, 510);
+  writeSync(fd, ebr1, 0, 512, 8192 * 512);
+  const ebr2 = Buffer.alloc(512);
+  mbrEntry(ebr2, 446, 0x83, 2, 1000); // logical 6 at 12290
+  ebr2.writeUInt16LE(0xaa55, 510);
+  writeSync(fd, ebr2, 0, 512, (8192 + 4096) * 512);
+  closeSync(fd);
+}
+
+// A GPT disk: a protective MBR, the header at LBA 1, entries at LBA 2;
+// partitions 1 (2048..4095) and 3 (6144..10239), entry 2 unused.
+function gptDisk(path: string): void {
+  const fd = openSync(path, "w");
+  ftruncateSync(fd, 8 * MiB);
+  const mbr = Buffer.alloc(512);
+  mbrEntry(mbr, 446, 0xee, 1, 16383);
+  mbr.writeUInt16LE(0xaa55, 510);
+  writeSync(fd, mbr, 0, 512, 0);
+  const hdr = Buffer.alloc(512);
+  hdr.write("EFI PART", 0, "latin1");
+  hdr.writeBigUInt64LE(2n, 72);
+  hdr.writeUInt32LE(128, 80);
+  hdr.writeUInt32LE(128, 84);
+  writeSync(fd, hdr, 0, 512, 512);
+  const entries = Buffer.alloc(128 * 128);
+  const part = (i: number, first: number, last: number) => {
+    entries.fill(0x11, i * 128, i * 128 + 16); // a type GUID
+    entries.writeBigUInt64LE(BigInt(first), i * 128 + 32);
+    entries.writeBigUInt64LE(BigInt(last), i * 128 + 40);
+  };
+  part(0, 2048, 4095);
+  part(2, 6144, 10239);
+  writeSync(fd, entries, 0, entries.length, 1024);
+  closeSync(fd);
+}
+
+test("an MBR disk: partitions, sizes, ioctls, and I/O reaching the host file", () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "mbr.img");
+    mbrDisk(img);
+    const r = ghostSh([
+      "cat /proc/partitions",
+      "ls /dev | grep ^vd | tr '\\n' ' '; echo",
+      "blockdev --getsize64 /dev/vda; blockdev --getsize64 /dev/vda1; blockdev --getsz /dev/vda5",
+      "blockdev --getss /dev/vda; blockdev --getro /dev/vda",
+      "cat /sys/block/vda/size /sys/block/vda/vda6/start /sys/block/vda/dev",
+      "printf 'written by ghost' | dd of=/dev/vda1 bs=1 seek=100 2>/dev/null",
+      "dd if=/dev/vda bs=512 skip=2048 count=1 2>/dev/null | dd bs=1 skip=100 count=16 2>/dev/null; echo",
+      "blockdev --rereadpt /dev/vda && echo reread",
+      "blockdev --rereadpt /dev/vda1 || echo partition-refused",
+    ].join("; "), [`--disk=${img}`]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split("\n");
+    assert.deepEqual(lines.slice(0, 8), [
+      "major minor  #blocks  name", "",
+      " 254        0       8192 vda",
+      " 254        1       2048 vda1",
+      " 254        2          1 vda2",
+      " 254        5       1023 vda5",
+      " 254        6        500 vda6",
+      "vda vda1 vda2 vda5 vda6 ",
+    ]);
+    assert.deepEqual(lines.slice(8, 17), ["8388608", "2097152", "2046", "512", "0", "16384", "12290", "254:0", "written by ghost"]);
+    assert.ok(r.stdout.includes("reread\n"));
+    assert.ok(r.stdout.includes("partition-refused\n"));
+    const host = readFileSync(img);
+    assert.equal(host.subarray(2048 * 512 + 100, 2048 * 512 + 116).toString(), "written by ghost");
+  } finally { s.done(); }
+});
+
+test("a GPT disk: the used entries become partitions by their number", () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "gpt.img");
+    gptDisk(img);
+    const r = ghostSh("cat /proc/partitions | tail -n +3", [`--disk=${img}`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, " 254        0       8192 vda\n 254        1       1024 vda1\n 254        3       2048 vda3\n");
+  } finally { s.done(); }
+});
+
+test("a read-only disk refuses writes with EPERM; reads and a second disk work", () => {
+  const s = scratchDir();
+  try {
+    const a = join(s.dir, "a.img"), b = join(s.dir, "b.img");
+    for (const p of [a, b]) { const fd = openSync(p, "w"); ftruncateSync(fd, MiB); closeSync(fd); }
+    const r = ghostSh([
+      "blockdev --getro /dev/vda; blockdev --getro /dev/vdb",
+      "printf x | dd of=/dev/vda 2>&1 | grep -o 'Operation not permitted'",
+      "printf y | dd of=/dev/vdb bs=1 seek=5 2>/dev/null && echo wrote",
+      "printf z | dd of=/dev/vdb bs=1 seek=1048576 2>&1 | grep -o 'No space left on device'",
+      "cat /sys/block/vda/ro",
+    ].join("; "), [`--disk=${a}:ro`, `--disk=${b}`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "1\n0\nOperation not permitted\nwrote\nNo space left on device\n1\n");
+    assert.equal(readFileSync(a).every((x) => x === 0), true);
+    assert.equal(readFileSync(b)[5], "y".charCodeAt(0));
+  } finally { s.done(); }
+});
