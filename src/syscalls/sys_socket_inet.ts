@@ -82,43 +82,51 @@ function readSockaddr(t: Task, s: InetDataSocket, va: number, len: number): Sock
 }
 
 export function inetBind(t: Task, s: InetDataSocket, va: number, len: number): number {
-  const sa = readSockaddr(t, s, va, len);
-  if (s instanceof TcpSocket && s.state !== TCP_CLOSE) kerr(EINVAL);
-  s.bind(sa, capable(t, CAP_NET_BIND_SERVICE), s instanceof TcpSocket);
-  return 0;
+  return s.stack.bh(() => {
+    const sa = readSockaddr(t, s, va, len);
+    if (s instanceof TcpSocket && s.state !== TCP_CLOSE) kerr(EINVAL);
+    s.bind(sa, capable(t, CAP_NET_BIND_SERVICE), s instanceof TcpSocket);
+    return 0;
+  });
 }
 
 export function inetListen(s: InetDataSocket, backlog: number): number {
-  if (!(s instanceof TcpSocket)) kerr(EOPNOTSUPP);
-  s.listen(backlog);
-  return 0;
+  return s.stack.bh(() => {
+    if (!(s instanceof TcpSocket)) kerr(EOPNOTSUPP);
+    s.listen(backlog);
+    return 0;
+  });
 }
 
 export function inetAccept(t: Task, f: File, s: InetDataSocket, addrVa: number, lenVa: number, flags: number): number {
-  if (!(s instanceof TcpSocket)) kerr(EOPNOTSUPP);
-  const child = waitForIo(t, f, () => s.accept(), {
-    queues: () => [s.wq],
-    until: () => waitUntil(t, s.rcvtimeo, restartOf(t, "deadline")),
-    park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+  return s.stack.bh(() => {
+    if (!(s instanceof TcpSocket)) kerr(EOPNOTSUPP);
+    const child = waitForIo(t, f, () => s.accept(), {
+      queues: () => [s.wq],
+      until: () => waitUntil(t, s.rcvtimeo, restartOf(t, "deadline")),
+      park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+    });
+    child.orphan = false;
+    const nf = inetSocketFile(child, (flags & SOCK_NONBLOCK) !== 0);
+    const fd = install(t, nf, (flags & SOCK_CLOEXEC) !== 0);
+    putAddr(t, addrVa, lenVa, child.peerName());
+    return fd;
   });
-  child.orphan = false;
-  const nf = inetSocketFile(child, (flags & SOCK_NONBLOCK) !== 0);
-  const fd = install(t, nf, (flags & SOCK_CLOEXEC) !== 0);
-  putAddr(t, addrVa, lenVa, child.peerName());
-  return fd;
 }
 
 export function inetConnect(t: Task, f: File, s: InetDataSocket, va: number, len: number): number {
-  const sa = readSockaddr(t, s, va, len);
-  if (s instanceof UdpSocket) { s.connect(sa); return 0; }
-  const tcp = s as TcpSocket;
-  // A blocking connect waits for the handshake as long as SO_SNDTIMEO allows.
-  waitForIo(t, f, () => tcp.connect(sa, f.nonblock), {
-    queues: () => [tcp.wq],
-    until: () => waitUntil(t, tcp.sndtimeo, restartOf(t, "deadline")),
-    park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+  return s.stack.bh(() => {
+    const sa = readSockaddr(t, s, va, len);
+    if (s instanceof UdpSocket) { s.connect(sa); return 0; }
+    const tcp = s as TcpSocket;
+    // A blocking connect waits for the handshake as long as SO_SNDTIMEO allows.
+    waitForIo(t, f, () => tcp.connect(sa, f.nonblock), {
+      queues: () => [tcp.wq],
+      until: () => waitUntil(t, tcp.sndtimeo, restartOf(t, "deadline")),
+      park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+    });
+    return 0;
   });
-  return 0;
 }
 
 export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: number, peer: boolean): number {
@@ -133,41 +141,45 @@ export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: numbe
 }
 
 export function inetShutdown(s: InetDataSocket, how: number): number {
-  if (how < 0 || how > 2) kerr(EINVAL);
-  (s as UdpSocket | TcpSocket).shutdown(how);
-  return 0;
+  return s.stack.bh(() => {
+    if (how < 0 || how > 2) kerr(EINVAL);
+    (s as UdpSocket | TcpSocket).shutdown(how);
+    return 0;
+  });
 }
 
 // send, sendto, sendmsg and write's path with flags: a stream sends all of
 // data unless non-blocking (or interrupted after some went).
 export function inetSend(t: Task, f: File, s: InetDataSocket, data: Uint8Array, flags: number, toVa: number, toLen: number): number {
-  let dest: SockAddr | null = null;
-  if (toVa !== 0 && toLen !== 0) {
-    dest = readSockaddr(t, s, toVa, toLen);
-    // As Linux: a stream ignores the address (an unconnected one is EPIPE: no Fast Open).
-    if (s instanceof TcpSocket) dest = null;
-  }
-  const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
-  const progress = restartOf(t, "send");
-  let done = progress?.sent ?? 0;
-  for (;;) {
-    let n: number;
-    try {
-      n = waitForIo(t, f, () => s.send(data.subarray(done), flags, dest), {
-        nonblock,
-        queues: () => [s.wq],
-        until: () => waitUntil(t, s.sndtimeo, progress),
-        park: (deadline) => { t.restart = { kind: "send", sent: done, deadline }; t.partialResult = done || null; },
-      });
-    } catch (e) {
-      if (!(e instanceof KernelError)) throw e;
-      if (e.errno === EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
-      if (done > 0) return done;
-      throw e;
+  return s.stack.bh(() => {
+    let dest: SockAddr | null = null;
+    if (toVa !== 0 && toLen !== 0) {
+      dest = readSockaddr(t, s, toVa, toLen);
+      // As Linux: a stream ignores the address (an unconnected one is EPIPE: no Fast Open).
+      if (s instanceof TcpSocket) dest = null;
     }
-    done += n;
-    if (done >= data.length || s.type !== SOCK_STREAM || nonblock) return done;
-  }
+    const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
+    const progress = restartOf(t, "send");
+    let done = progress?.sent ?? 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = waitForIo(t, f, () => s.send(data.subarray(done), flags, dest), {
+          nonblock,
+          queues: () => [s.wq],
+          until: () => waitUntil(t, s.sndtimeo, progress),
+          park: (deadline) => { t.restart = { kind: "send", sent: done, deadline }; t.partialResult = done || null; },
+        });
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        if (e.errno === EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
+        if (done > 0) return done;
+        throw e;
+      }
+      done += n;
+      if (done >= data.length || s.type !== SOCK_STREAM || nonblock) return done;
+    }
+  });
 }
 
 export interface InetRecvOut { ret: number; res: InetRecv; msgFlags: number }
@@ -209,22 +221,26 @@ export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags:
 }
 
 export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number, msg: { name: number; namelen: number; iov: Iov[] }): number {
-  const out = inetRecv(t, f, s, msg.iov, flags);
-  if (msg.name) {
-    const a = out.res.from ?? new Uint8Array(0);
-    if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
-    um(t).setU32(va + msghdr.offsetOf("msg_namelen"), a.length);
-  }
-  um(t).setU64(va + msghdr.offsetOf("msg_controllen"), 0);
-  um(t).setU32(va + msghdr.offsetOf("msg_flags"), out.msgFlags | (flags & MSG_CMSG_CLOEXEC));
-  return out.ret;
+  return s.stack.bh(() => {
+    const out = inetRecv(t, f, s, msg.iov, flags);
+    if (msg.name) {
+      const a = out.res.from ?? new Uint8Array(0);
+      if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
+      um(t).setU32(va + msghdr.offsetOf("msg_namelen"), a.length);
+    }
+    um(t).setU64(va + msghdr.offsetOf("msg_controllen"), 0);
+    um(t).setU32(va + msghdr.offsetOf("msg_flags"), out.msgFlags | (flags & MSG_CMSG_CLOEXEC));
+    return out.ret;
+  });
 }
 
 export function inetRecvfrom(t: Task, f: File, s: InetDataSocket, buf: number, len: number, flags: number, from: number, fromLenVa: number): number {
-  const out = inetRecv(t, f, s, [{ base: buf, len }], flags);
-  if (from && fromLenVa && out.res.from) putAddr(t, from, fromLenVa, out.res.from);
-  else if (from && fromLenVa) um(t).setU32(fromLenVa, 0);
-  return out.ret;
+  return s.stack.bh(() => {
+    const out = inetRecv(t, f, s, [{ base: buf, len }], flags);
+    if (from && fromLenVa && out.res.from) putAddr(t, from, fromLenVa, out.res.from);
+    else if (from && fromLenVa) um(t).setU32(fromLenVa, 0);
+    return out.ret;
+  });
 }
 
 export { readIov };
@@ -268,65 +284,67 @@ function tcpInfo(s: TcpSocket): Uint8Array {
 }
 
 export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: number, va: number, lenVa: number): number {
-  const m = um(t);
-  const len = m.i32(lenVa);
-  if (len < 0) kerr(EINVAL);
-  const tcp = s instanceof TcpSocket ? s : null;
-  let out: Uint8Array;
-  if (level === SOL_SOCKET) {
-    switch (name) {
-      case SO_TYPE: out = intOut(s.type); break;
-      case SO_PROTOCOL: out = intOut(s.protocol); break;
-      case SO_DOMAIN: out = intOut(s.family); break;
-      case SO_ERROR: out = intOut(s.takeError()); break;
-      case SO_SNDBUF: out = intOut(s.sndbuf); break;
-      case SO_RCVBUF: out = intOut(s.rcvbuf); break;
-      case SO_REUSEADDR: out = intOut(s.reuseaddr ? 1 : 0); break;
-      case SO_REUSEPORT: out = intOut(s.reuseport ? 1 : 0); break;
-      case SO_KEEPALIVE: out = intOut(s.keepalive ? 1 : 0); break;
-      case SO_BROADCAST: out = intOut(s.broadcast ? 1 : 0); break;
-      case SO_PRIORITY: out = intOut(s.priority); break;
-      case SO_OOBINLINE: out = intOut(tcp?.oobinline ? 1 : 0); break;
-      case SO_ACCEPTCONN: out = intOut(tcp?.state === TCP_LISTEN ? 1 : 0); break;
-      case SO_RCVLOWAT: case SO_SNDLOWAT: out = intOut(1); break;
-      case SO_LINGER: {
-        out = new Uint8Array(LINGER_SIZE);
-        const dv = new DataView(out.buffer);
-        dv.setInt32(0, s.linger.onoff, true);
-        dv.setInt32(4, s.linger.secs, true);
-        break;
+  return s.stack.bh(() => {
+    const m = um(t);
+    const len = m.i32(lenVa);
+    if (len < 0) kerr(EINVAL);
+    const tcp = s instanceof TcpSocket ? s : null;
+    let out: Uint8Array;
+    if (level === SOL_SOCKET) {
+      switch (name) {
+        case SO_TYPE: out = intOut(s.type); break;
+        case SO_PROTOCOL: out = intOut(s.protocol); break;
+        case SO_DOMAIN: out = intOut(s.family); break;
+        case SO_ERROR: out = intOut(s.takeError()); break;
+        case SO_SNDBUF: out = intOut(s.sndbuf); break;
+        case SO_RCVBUF: out = intOut(s.rcvbuf); break;
+        case SO_REUSEADDR: out = intOut(s.reuseaddr ? 1 : 0); break;
+        case SO_REUSEPORT: out = intOut(s.reuseport ? 1 : 0); break;
+        case SO_KEEPALIVE: out = intOut(s.keepalive ? 1 : 0); break;
+        case SO_BROADCAST: out = intOut(s.broadcast ? 1 : 0); break;
+        case SO_PRIORITY: out = intOut(s.priority); break;
+        case SO_OOBINLINE: out = intOut(tcp?.oobinline ? 1 : 0); break;
+        case SO_ACCEPTCONN: out = intOut(tcp?.state === TCP_LISTEN ? 1 : 0); break;
+        case SO_RCVLOWAT: case SO_SNDLOWAT: out = intOut(1); break;
+        case SO_LINGER: {
+          out = new Uint8Array(LINGER_SIZE);
+          const dv = new DataView(out.buffer);
+          dv.setInt32(0, s.linger.onoff, true);
+          dv.setInt32(4, s.linger.secs, true);
+          break;
+        }
+        case SO_RCVTIMEO: case SO_RCVTIMEO_NEW: out = timeoOut(s.rcvtimeo); break;
+        case SO_SNDTIMEO: case SO_SNDTIMEO_NEW: out = timeoOut(s.sndtimeo); break;
+        default: return kerr(ENOPROTOOPT);
       }
-      case SO_RCVTIMEO: case SO_RCVTIMEO_NEW: out = timeoOut(s.rcvtimeo); break;
-      case SO_SNDTIMEO: case SO_SNDTIMEO_NEW: out = timeoOut(s.sndtimeo); break;
-      default: return kerr(ENOPROTOOPT);
-    }
-  } else if (level === SOL_IP) {
-    if (name === IP_TOS) out = intOut(s.tos);
-    else if (name === IP_TTL) out = intOut(s.ipTtl);
-    else return kerr(ENOPROTOOPT);
-  } else if (level === SOL_IPV6 && s.family === AF_INET6) {
-    if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
-    else if (name === IPV6_UNICAST_HOPS) out = intOut(s.ipTtl);
-    else return kerr(ENOPROTOOPT);
-  } else if (level === SOL_TCP && tcp) {
-    switch (name) {
-      case TCP_NODELAY: out = intOut(tcp.nodelay ? 1 : 0); break;
-      case TCP_CORK: out = intOut(tcp.cork ? 1 : 0); break;
-      case TCP_MAXSEG: out = intOut(tcp.state === TCP_CLOSE || tcp.state === TCP_LISTEN ? (tcp.userMss || 536) : tcp.mss); break;
-      case TCP_KEEPIDLE: out = intOut(tcp.keepIdle); break;
-      case TCP_KEEPINTVL: out = intOut(tcp.keepIntvl); break;
-      case TCP_KEEPCNT: out = intOut(tcp.keepCnt); break;
-      case TCP_USER_TIMEOUT: out = intOut(tcp.userTimeout); break;
-      case TCP_QUICKACK: out = intOut(tcp.quickackOpt); break;
-      case TCP_INFO: out = tcpInfo(tcp); break;
-      case TCP_CONGESTION: { out = new Uint8Array(16); out.set(Buffer.from(TCP_CA_NAME)); break; }
-      default: return kerr(ENOPROTOOPT);
-    }
-  } else return kerr(level === SOL_SOCKET || level === SOL_IP || level === SOL_IPV6 || level === SOL_TCP ? ENOPROTOOPT : EOPNOTSUPP);
-  const n = Math.min(len, out.length);
-  m.write(va, out.subarray(0, n));
-  m.setU32(lenVa, n);
-  return 0;
+    } else if (level === SOL_IP) {
+      if (name === IP_TOS) out = intOut(s.tos);
+      else if (name === IP_TTL) out = intOut(s.ipTtl);
+      else return kerr(ENOPROTOOPT);
+    } else if (level === SOL_IPV6 && s.family === AF_INET6) {
+      if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
+      else if (name === IPV6_UNICAST_HOPS) out = intOut(s.ipTtl);
+      else return kerr(ENOPROTOOPT);
+    } else if (level === SOL_TCP && tcp) {
+      switch (name) {
+        case TCP_NODELAY: out = intOut(tcp.nodelay ? 1 : 0); break;
+        case TCP_CORK: out = intOut(tcp.cork ? 1 : 0); break;
+        case TCP_MAXSEG: out = intOut(tcp.state === TCP_CLOSE || tcp.state === TCP_LISTEN ? (tcp.userMss || 536) : tcp.mss); break;
+        case TCP_KEEPIDLE: out = intOut(tcp.keepIdle); break;
+        case TCP_KEEPINTVL: out = intOut(tcp.keepIntvl); break;
+        case TCP_KEEPCNT: out = intOut(tcp.keepCnt); break;
+        case TCP_USER_TIMEOUT: out = intOut(tcp.userTimeout); break;
+        case TCP_QUICKACK: out = intOut(tcp.quickackOpt); break;
+        case TCP_INFO: out = tcpInfo(tcp); break;
+        case TCP_CONGESTION: { out = new Uint8Array(16); out.set(Buffer.from(TCP_CA_NAME)); break; }
+        default: return kerr(ENOPROTOOPT);
+      }
+    } else return kerr(level === SOL_SOCKET || level === SOL_IP || level === SOL_IPV6 || level === SOL_TCP ? ENOPROTOOPT : EOPNOTSUPP);
+    const n = Math.min(len, out.length);
+    m.write(va, out.subarray(0, n));
+    m.setU32(lenVa, n);
+    return 0;
+  });
 }
 
 function readInt(t: Task, va: number, len: number): number {
@@ -335,98 +353,100 @@ function readInt(t: Task, va: number, len: number): number {
 }
 
 export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: number, va: number, len: number): number {
-  const tcp = s instanceof TcpSocket ? s : null;
-  if (level === SOL_SOCKET) {
-    if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
-      if (len < 16) kerr(EINVAL);
-      const dv = new DataView(um(t).read(va, 16).buffer);
-      const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
-      if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
-      const ns = sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
-      if (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW) s.rcvtimeo = ns; else s.sndtimeo = ns;
+  return s.stack.bh(() => {
+    const tcp = s instanceof TcpSocket ? s : null;
+    if (level === SOL_SOCKET) {
+      if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
+        if (len < 16) kerr(EINVAL);
+        const dv = new DataView(um(t).read(va, 16).buffer);
+        const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
+        if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
+        const ns = sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
+        if (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW) s.rcvtimeo = ns; else s.sndtimeo = ns;
+        return 0;
+      }
+      if (name === SO_LINGER) {
+        if (len < LINGER_SIZE) kerr(EINVAL);
+        const dv = new DataView(um(t).read(va, LINGER_SIZE).buffer);
+        s.linger = { onoff: dv.getInt32(0, true) ? 1 : 0, secs: Math.max(dv.getInt32(4, true), 0) };
+        return 0;
+      }
+      const v = readInt(t, va, len);
+      switch (name) {
+        case SO_SNDBUF: case SO_SNDBUFFORCE:
+          if (name === SO_SNDBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
+          s.sndbuf = Math.max(Math.min(v >>> 0, name === SO_SNDBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_SNDBUF);
+          if (tcp) tcp.userSndbuf = true;
+          s.wq.wakeAll();
+          break;
+        case SO_RCVBUF: case SO_RCVBUFFORCE:
+          if (name === SO_RCVBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
+          s.rcvbuf = Math.max(Math.min(v >>> 0, name === SO_RCVBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_RCVBUF);
+          if (tcp) tcp.userRcvbuf = true;
+          break;
+        case SO_REUSEADDR: s.reuseaddr = v !== 0; break;
+        case SO_REUSEPORT: s.reuseport = v !== 0; break;
+        case SO_BROADCAST: s.broadcast = v !== 0; break;
+        case SO_KEEPALIVE: s.keepalive = v !== 0; tcp?.armKeepalive(); break;
+        case SO_OOBINLINE: if (!tcp) kerr(ENOPROTOOPT); tcp.oobinline = v !== 0; break;
+        case SO_PRIORITY:
+          if ((v < 0 || v > 6) && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
+          s.priority = v;
+          break;
+        default: kerr(ENOPROTOOPT);
+      }
       return 0;
     }
-    if (name === SO_LINGER) {
-      if (len < LINGER_SIZE) kerr(EINVAL);
-      const dv = new DataView(um(t).read(va, LINGER_SIZE).buffer);
-      s.linger = { onoff: dv.getInt32(0, true) ? 1 : 0, secs: Math.max(dv.getInt32(4, true), 0) };
-      return 0;
+    if (level === SOL_IP) {
+      const v = readInt(t, va, len);
+      if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
+      if (name === IP_TTL) {
+        if (v !== -1 && (v < 1 || v > 255)) kerr(EINVAL);
+        s.ttl = v;
+        return 0;
+      }
+      return kerr(ENOPROTOOPT);
     }
-    const v = readInt(t, va, len);
-    switch (name) {
-      case SO_SNDBUF: case SO_SNDBUFFORCE:
-        if (name === SO_SNDBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
-        s.sndbuf = Math.max(Math.min(v >>> 0, name === SO_SNDBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_SNDBUF);
-        if (tcp) tcp.userSndbuf = true;
-        s.wq.wakeAll();
-        break;
-      case SO_RCVBUF: case SO_RCVBUFFORCE:
-        if (name === SO_RCVBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
-        s.rcvbuf = Math.max(Math.min(v >>> 0, name === SO_RCVBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_RCVBUF);
-        if (tcp) tcp.userRcvbuf = true;
-        break;
-      case SO_REUSEADDR: s.reuseaddr = v !== 0; break;
-      case SO_REUSEPORT: s.reuseport = v !== 0; break;
-      case SO_BROADCAST: s.broadcast = v !== 0; break;
-      case SO_KEEPALIVE: s.keepalive = v !== 0; tcp?.armKeepalive(); break;
-      case SO_OOBINLINE: if (!tcp) kerr(ENOPROTOOPT); tcp.oobinline = v !== 0; break;
-      case SO_PRIORITY:
-        if ((v < 0 || v > 6) && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
-        s.priority = v;
-        break;
-      default: kerr(ENOPROTOOPT);
+    if (level === SOL_IPV6 && s.family === AF_INET6) {
+      const v = readInt(t, va, len);
+      if (name === IPV6_V6ONLY) {
+        if (s.lport) kerr(EINVAL);
+        s.v6only = v !== 0;
+        return 0;
+      }
+      if (name === IPV6_UNICAST_HOPS) {
+        if (v < -1 || v > 255) kerr(EINVAL);
+        s.ttl = v;
+        return 0;
+      }
+      return kerr(ENOPROTOOPT);
     }
-    return 0;
-  }
-  if (level === SOL_IP) {
-    const v = readInt(t, va, len);
-    if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
-    if (name === IP_TTL) {
-      if (v !== -1 && (v < 1 || v > 255)) kerr(EINVAL);
-      s.ttl = v;
+    if (level === SOL_TCP && tcp) {
+      if (name === TCP_CONGESTION) {
+        const b = um(t).read(va, Math.min(Math.max(len, 0), 16));
+        const end = b.indexOf(0);
+        const want = Buffer.from(end < 0 ? b : b.subarray(0, end)).toString("latin1");
+        if (want !== TCP_CA_NAME) kerr(ENOENT);
+        return 0;
+      }
+      const v = readInt(t, va, len);
+      switch (name) {
+        case TCP_NODELAY: tcp.nodelay = v !== 0; if (tcp.nodelay) tcp.output(); break;
+        case TCP_CORK: tcp.cork = v !== 0; if (!tcp.cork) tcp.output(); break;
+        case TCP_MAXSEG:
+          if (v !== 0 && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) kerr(EINVAL);
+          tcp.userMss = v;
+          break;
+        case TCP_KEEPIDLE: if (v < 1 || v > MAX_TCP_KEEPIDLE) kerr(EINVAL); tcp.keepIdle = v; tcp.armKeepalive(); break;
+        case TCP_KEEPINTVL: if (v < 1 || v > MAX_TCP_KEEPIDLE) kerr(EINVAL); tcp.keepIntvl = v; break;
+        case TCP_KEEPCNT: if (v < 1 || v > MAX_TCP_KEEPCNT) kerr(EINVAL); tcp.keepCnt = v; break;
+        case TCP_USER_TIMEOUT: if (v < 0) kerr(EINVAL); tcp.userTimeout = v; break;
+        case TCP_QUICKACK: tcp.quickackOpt = v ? 1 : 0; break;
+        default: kerr(ENOPROTOOPT);
+      }
       return 0;
     }
     return kerr(ENOPROTOOPT);
-  }
-  if (level === SOL_IPV6 && s.family === AF_INET6) {
-    const v = readInt(t, va, len);
-    if (name === IPV6_V6ONLY) {
-      if (s.lport) kerr(EINVAL);
-      s.v6only = v !== 0;
-      return 0;
-    }
-    if (name === IPV6_UNICAST_HOPS) {
-      if (v < -1 || v > 255) kerr(EINVAL);
-      s.ttl = v;
-      return 0;
-    }
-    return kerr(ENOPROTOOPT);
-  }
-  if (level === SOL_TCP && tcp) {
-    if (name === TCP_CONGESTION) {
-      const b = um(t).read(va, Math.min(Math.max(len, 0), 16));
-      const end = b.indexOf(0);
-      const want = Buffer.from(end < 0 ? b : b.subarray(0, end)).toString("latin1");
-      if (want !== TCP_CA_NAME) kerr(ENOENT);
-      return 0;
-    }
-    const v = readInt(t, va, len);
-    switch (name) {
-      case TCP_NODELAY: tcp.nodelay = v !== 0; if (tcp.nodelay) tcp.output(); break;
-      case TCP_CORK: tcp.cork = v !== 0; if (!tcp.cork) tcp.output(); break;
-      case TCP_MAXSEG:
-        if (v !== 0 && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) kerr(EINVAL);
-        tcp.userMss = v;
-        break;
-      case TCP_KEEPIDLE: if (v < 1 || v > MAX_TCP_KEEPIDLE) kerr(EINVAL); tcp.keepIdle = v; tcp.armKeepalive(); break;
-      case TCP_KEEPINTVL: if (v < 1 || v > MAX_TCP_KEEPIDLE) kerr(EINVAL); tcp.keepIntvl = v; break;
-      case TCP_KEEPCNT: if (v < 1 || v > MAX_TCP_KEEPCNT) kerr(EINVAL); tcp.keepCnt = v; break;
-      case TCP_USER_TIMEOUT: if (v < 0) kerr(EINVAL); tcp.userTimeout = v; break;
-      case TCP_QUICKACK: tcp.quickackOpt = v ? 1 : 0; break;
-      default: kerr(ENOPROTOOPT);
-    }
-    return 0;
-  }
-  return kerr(ENOPROTOOPT);
+  });
 }
 

@@ -145,8 +145,8 @@ export abstract class InetDataSocket extends InetSocket {
 export function inetSocketFile(sock: InetDataSocket, nonblock: boolean): File {
   const ops: FileOps = {
     stream: true,
-    read: (_f, dst) => sock.recv(dst, 0).n,
-    write: (_f, src) => sock.send(src, 0, null),
+    read: (_f, dst) => sock.stack.bh(() => sock.recv(dst, 0).n),
+    write: (_f, src) => sock.stack.bh(() => sock.send(src, 0, null)),
     poll: () => sock.poll(),
     waitQueue: () => sock.wq,
     ioctl: (_f, cmd, arg, ctx) => {
@@ -160,7 +160,7 @@ export function inetSocketFile(sock: InetDataSocket, nonblock: boolean): File {
       ctx.copyOut(arg, b);
       return 0;
     },
-    release: () => sock.release(),
+    release: () => sock.stack.bh(() => sock.release()),
   };
   return new File(null, sock.inode, O_RDWR | (nonblock ? O_NONBLOCK : 0), ops);
 }

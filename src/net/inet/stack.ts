@@ -175,15 +175,31 @@ export class NetStack {
     dev.xmit(pkt);
   }
 
-  // A packet arrived on a device: queue it, and drain the queue unless an
-  // outer call is already draining it.
+  // A packet arrived on a device: queue it. It is processed when the
+  // outermost socket operation or timer in progress ends (bh() below), as
+  // Linux runs the backlog when bottom halves are enabled again: so a
+  // reply never re-enters a protocol half-way through sending.
   netifRx(pkt: Uint8Array): void {
     this.backlog.push(pkt);
+    if (this.bhDepth === 0) this.drain();
+  }
+
+  private bhDepth = 0;
+  // Runs fn with packet processing deferred to its end (local_bh_disable/enable).
+  bh<T>(fn: () => T): T {
+    this.bhDepth++;
+    try { return fn(); } finally {
+      if (--this.bhDepth === 0) this.drain();
+    }
+  }
+
+  private drain(): void {
     if (this.draining) return;
     this.draining = true;
+    this.bhDepth++;
     try {
       for (let p = this.backlog.shift(); p; p = this.backlog.shift()) this.ipInput(p);
-    } finally { this.draining = false; }
+    } finally { this.bhDepth--; this.draining = false; }
   }
 
   // Parses and checks one IP packet and hands it to its transport; a bad

@@ -114,7 +114,7 @@ export abstract class TcpOutput extends InetDataSocket {
   abstract orphan: boolean;
 
   now(): number { return this.stack.k.clock.monotonic(); }
-  timer(ns: number, fn: () => void): TimerHandle { return this.stack.k.timers.addCoarse(this.now() + ns, fn); }
+  timer(ns: number, fn: () => void): TimerHandle { return this.stack.k.timers.addCoarse(this.now() + ns, () => this.stack.bh(fn)); }
 
   sndSpace(): number { return this.userSndbuf ? this.sndbuf : Math.max(this.sndbuf, AUTOTUNED); }
   // tcp_adv_win_scale: a locked buffer offers half of itself as window.
