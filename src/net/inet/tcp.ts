@@ -127,7 +127,7 @@ export class TcpSocket extends TcpOutput {
     if (this.err || (this.shut & SEND_SHUTDOWN)) kerr(this.takeError() || EPIPE);
     if (!data.length) return 0;
     const room = this.sndSpace() - this.sndQ.length;
-    if (room <= 0) kerr(EAGAIN);
+    if (room <= 0) { this.nospace = true; kerr(EAGAIN); }
     const n = Math.min(room, data.length);
     this.sndQ.push(data.subarray(0, n));
     if (flags & MSG_OOB) { this.sndUp = seqAdd(this.sndUna, this.sndQ.length); this.urgSending = true; }
@@ -216,15 +216,13 @@ export class TcpSocket extends TcpOutput {
       if (this.rcvQ.length > 0) m |= POLLIN | POLLRDNORM;
       if (!(this.shut & SEND_SHUTDOWN)) {
         if (this.writeable()) m |= POLLOUT | POLLWRNORM;
+        else this.nospace = true;
       } else m |= POLLOUT | POLLWRNORM;
       if (this.urgState === URG_VALID) m |= POLLPRI;
     }
     if (this.err) m |= POLLERR;
     return m;
   }
-
-  // sk_stream_is_writeable: free send space at least half of what is queued.
-  writeable(): boolean { return this.sndSpace() - this.sndQ.length >= this.sndQ.length / 2; }
 
   bytesQueued(): number { return this.rcvQ.length; }
   bytesUnsent(): number { return this.sndQ.length; }
@@ -425,7 +423,6 @@ export class TcpSocket extends TcpOutput {
     if (this.urgState !== URG_NONE && !seqLt(this.urgSeq, useq)) return;
     this.urgSeq = useq;
     this.urgState = URG_NOTYET;
-    this.wq.wakeAll();
   }
 
   // Queues in-order data (and the FIN after it); keeps what came early.

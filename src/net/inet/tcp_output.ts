@@ -71,6 +71,7 @@ export abstract class TcpOutput extends InetDataSocket {
   mss = TCP_MSS_DEFAULT;
   readonly sndQ = new ByteQueue(); // from sndUna: sent and unacknowledged, then unsent
   finQueued = false;
+  nospace = false; // SOCK_NOSPACE: a writer found the send queue full
   sndUp = 0;
   urgSending = false;
   cwnd = 0;
@@ -115,6 +116,9 @@ export abstract class TcpOutput extends InetDataSocket {
 
   now(): number { return this.stack.k.clock.monotonic(); }
   timer(ns: number, fn: () => void): TimerHandle { return this.stack.k.timers.addCoarse(this.now() + ns, () => this.stack.bh(fn)); }
+
+  // sk_stream_is_writeable: free send space at least half of what is queued.
+  writeable(): boolean { return this.sndSpace() - this.sndQ.length >= this.sndQ.length / 2; }
 
   sndSpace(): number { return this.userSndbuf ? this.sndbuf : Math.max(this.sndbuf, AUTOTUNED); }
   // tcp_adv_win_scale: a locked buffer offers half of itself as window.
@@ -274,7 +278,8 @@ export abstract class TcpOutput extends InetDataSocket {
     this.dupAcks = 0;
     if (this.sndUna === this.sndNxt) { this.rtxTimer?.cancel(); this.rtxTimer = null; } else this.armRtx(true);
     if (finWasSent && ack === this.sndNxt && this.finQueued) this.finAcked();
-    this.wq.wakeAll();
+    // sk_stream_write_space: wake writers only when one found no room and there is now.
+    if (this.nospace && this.writeable()) { this.nospace = false; this.wq.wakeAll(); }
     this.output();
     return true;
   }
