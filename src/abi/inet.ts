@@ -65,3 +65,22 @@ export const IFF_LOOPBACK = 0x8;
 export const IFF_RUNNING = 0x40;
 export const IFF_MULTICAST = 0x1000;
 export const IFNAMSIZ = 16;
+
+// Network device ioctls not in socket.ts (linux/sockios.h).
+export const SIOCGIFDSTADDR = 0x8917;
+export const SIOCGIFBRDADDR = 0x8919;
+export const SIOCGIFNETMASK = 0x891b;
+export const SIOCGIFMETRIC = 0x891d;
+export const SIOCGIFTXQLEN = 0x8942;
+// struct ifreq: the name, then a 24-byte union (an address, flags, an index, an MTU…).
+export const IFREQ_SIZE = 40;
+export const IFR_UNION = 16;
+// struct ifconf on a 64-bit ABI: int ifc_len, padding, the buffer pointer.
+export const IFCONF_SIZE = 16;
+export const IFC_BUF = 8;
+// ARPHRD_* link types (linux/if_arp.h).
+export const ARPHRD_ETHER = 1;
+export const ARPHRD_LOOPBACK = 772;
+// Route flags (linux/route.h).
+export const RTF_UP = 0x1;
+export const RTF_GATEWAY = 0x2;

@@ -16,6 +16,7 @@ import { File, type FileOps } from "../../fs/file.js";
 import { type IpAddr, type SockAddr, isV4, isAny, V4_ANY, V6_ANY, encodeSockaddr } from "./addr.js";
 import type { NetStack } from "./stack.js";
 import type { BoundSock, PortTable } from "./ports.js";
+import { NETDEV_IOCTLS, netdevIoctl } from "./netdev.js";
 
 // Privileged ports: below this, bind needs CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start).
 export const PROT_SOCK = 1024;
@@ -154,6 +155,7 @@ export function inetSocketFile(sock: InetDataSocket, nonblock: boolean): File {
       if (cmd === FIONREAD) v = sock.bytesQueued();
       else if (cmd === TIOCOUTQ) v = sock.bytesUnsent();
       else if (cmd === SIOCATMARK && sock.type === SOCK_STREAM) v = sock.atMark() ? 1 : 0;
+      else if (NETDEV_IOCTLS.has(cmd)) return netdevIoctl(sock.stack.k, cmd, arg, ctx);
       else return kerr(ENOTTY);
       const b = new Uint8Array(4);
       new DataView(b.buffer).setInt32(0, v, true);

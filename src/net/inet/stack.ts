@@ -13,7 +13,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
-  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH,
+  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP,
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
@@ -29,6 +29,7 @@ export interface NetDevice {
   flags: number;
   readonly addrs: { addr: IpAddr; prefix: number }[];
   readonly stats: DevStats;
+  readonly hwaddr: Uint8Array; // 6 bytes
   // Puts one IP packet on the link.
   xmit(pkt: Uint8Array): void;
 }
@@ -89,6 +90,7 @@ class Loopback implements NetDevice {
   flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
   readonly addrs = [{ addr: V4_LOOPBACK, prefix: 8 }, { addr: V6_LOOPBACK, prefix: 128 }];
   readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0 };
+  readonly hwaddr = new Uint8Array(6);
   constructor(private readonly stack: NetStack) {}
   xmit(pkt: Uint8Array): void {
     this.stats.txPackets++; this.stats.txBytes += pkt.length;
@@ -140,6 +142,23 @@ export class NetStack {
       for (const a of dev.addrs) if (isV4(a.addr) === isV4(dst) && inPrefix(dst, a.addr, a.prefix)) return { dev, src: a.addr };
     }
     return kerr(ENETUNREACH);
+  }
+
+  // The main table's IPv4 routes, as /proc/net/route and RTM_GETROUTE show them
+  // (addresses as host-order words of network-order bytes): one per device
+  // subnet other than lo's, whose routes live in the local table.
+  routes(): { dev: NetDevice; dst: number; gw: number; mask: number; flags: number; metric: number }[] {
+    const out = [];
+    for (const dev of this.devices) {
+      if (dev === this.lo || !(dev.flags & IFF_UP)) continue;
+      for (const a of dev.addrs) {
+        if (!isV4(a.addr)) continue;
+        const mask = a.prefix === 0 ? 0 : (0xffffffff << (32 - a.prefix)) >>> 0;
+        const ip = ((a.addr[12] << 24) | (a.addr[13] << 16) | (a.addr[14] << 8) | a.addr[15]) >>> 0;
+        out.push({ dev, dst: swap32((ip & mask) >>> 0), gw: 0, mask: swap32(mask), flags: RTF_UP, metric: 0 });
+      }
+    }
+    return out;
   }
 
   nextId(): number { this.ipId = (this.ipId + 1) & 0xffff; return this.ipId; }
@@ -288,6 +307,8 @@ function parseIp(raw: Uint8Array, quoted = false): IpPacket | null {
   }
   return null;
 }
+
+function swap32(x: number): number { return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0; }
 
 function inPrefix(a: IpAddr, net: IpAddr, prefix: number): boolean {
   const bits = isV4(net) ? 96 + prefix : prefix;
