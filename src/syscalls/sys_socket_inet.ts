@@ -7,7 +7,7 @@ import {
   EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EACCES, EPERM, EPIPE, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT, ENOTCONN,
 } from "../abi/errno.js";
 import {
-  AF_INET, AF_INET6, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC,
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC,
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_IPV6,
   SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE,
   SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY, SO_REUSEPORT, SO_BROADCAST,
@@ -31,6 +31,9 @@ import { netStack } from "../net/inet/stack.js";
 import { InetSockInode, inetSocketFile, type InetDataSocket, type InetRecv } from "../net/inet/socket.js";
 import { UdpSocket, udpInit } from "../net/inet/udp.js";
 import { TcpSocket, tcpInit } from "../net/inet/tcp.js";
+import { NetlinkSocket } from "../net/netlink.js";
+import "../net/inet/netdev.js";
+import { NETLINK_ROUTE } from "../abi/netlink.js";
 import { install, putAddr, readIov, scatter, waitUntil, type Iov } from "./sys_socket.js";
 
 const SOCK_MIN_SNDBUF = 4608;
@@ -44,7 +47,7 @@ const MAX_TCP_KEEPCNT = 127;
 const TCP_INFO_SIZE = 104; // through tcpi_total_retrans
 const TCP_CA_NAME = "reno";
 
-export function isInetFamily(domain: number): boolean { return domain === AF_INET || domain === AF_INET6; }
+export function isInetFamily(domain: number): boolean { return domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK; }
 
 export function inetSockOf(f: File): InetDataSocket | null {
   return f.inode instanceof InetSockInode ? (f.inode.sock as InetDataSocket) : null;
@@ -61,7 +64,11 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
   tcpInit(t.k);
   const stack = netStack(t.k);
   let s: InetDataSocket;
-  if (base === SOCK_STREAM) {
+  if (domain === AF_NETLINK) {
+    if (base !== SOCK_RAW && base !== SOCK_DGRAM) kerr(ESOCKTNOSUPPORT);
+    if (protocol !== NETLINK_ROUTE) kerr(EPROTONOSUPPORT);
+    s = new NetlinkSocket(stack, base, protocol, t.cred.euid, t.tg.pid, capable(t, CAP_NET_ADMIN));
+  } else if (base === SOCK_STREAM) {
     if (protocol !== 0 && protocol !== IPPROTO_TCP) kerr(EPROTONOSUPPORT);
     s = new TcpSocket(stack, domain, SOCK_STREAM, IPPROTO_TCP, t.cred.euid);
   } else if (base === SOCK_DGRAM) {
@@ -78,6 +85,14 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
 // A sockaddr from user space (move_addr_to_kernel: at most sockaddr_storage).
 function readSockaddr(t: Task, s: InetDataSocket, va: number, len: number): SockAddr {
   if (len < 0 || len > sockaddr_storage.size) kerr(EINVAL);
+  if (s.family === AF_NETLINK) {
+    // sockaddr_nl: the port id and groups travel as port and scope.
+    if (len < sockaddr_nl.size) kerr(EINVAL);
+    const dv = new DataView(um(t).read(va, sockaddr_nl.size).buffer);
+    const fam = sockaddr_nl.get(dv, 0, "nl_family");
+    if (fam !== AF_NETLINK && fam !== AF_UNSPEC) kerr(EINVAL);
+    return { addr: s.laddr, port: sockaddr_nl.get(dv, 0, "nl_pid"), unspec: fam === AF_UNSPEC, scope: sockaddr_nl.get(dv, 0, "nl_groups") };
+  }
   return decodeSockaddr(s.family, len ? um(t).read(va, len) : new Uint8Array(0));
 }
 
@@ -130,7 +145,7 @@ export function inetConnect(t: Task, f: File, s: InetDataSocket, va: number, len
 }
 
 export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: number, peer: boolean): number {
-  if (peer) {
+  if (peer && !(s instanceof NetlinkSocket)) {
     // inet_getname: no peer port, or a closed or still connecting stream, is ENOTCONN.
     const st = s instanceof TcpSocket ? s.state : null;
     const connected = s instanceof UdpSocket ? s.connected : s.rport !== 0 && st !== TCP_CLOSE && st !== TCP_SYN_SENT && st !== TCP_TIME_WAIT;
@@ -143,7 +158,7 @@ export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: numbe
 export function inetShutdown(s: InetDataSocket, how: number): number {
   return s.stack.bh(() => {
     if (how < 0 || how > 2) kerr(EINVAL);
-    (s as UdpSocket | TcpSocket).shutdown(how);
+    (s as UdpSocket | TcpSocket | NetlinkSocket).shutdown(how);
     return 0;
   });
 }

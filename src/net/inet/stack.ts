@@ -113,6 +113,8 @@ export class NetStack {
   readonly udpPorts = new PortTable();
   private ipId = 1;
   portRange: [number, number] = [EPHEMERAL_LOW, EPHEMERAL_HIGH];
+  // The port ids bound by netlink sockets (net/netlink.ts).
+  readonly netlinkPids = new Set<number>();
 
   constructor(readonly k: Kernel) {
     this.lo = new Loopback(this);
