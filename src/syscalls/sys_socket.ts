@@ -504,7 +504,7 @@ defineSyscalls({
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
     const s = new UnixSocket(base, peerCredOf(t), unixNames(t.k));
     return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
-  }, "partial", "AF_UNIX only; other families are EAFNOSUPPORT"],
+  }, "partial", "AF_UNIX, AF_INET and AF_INET6 (TCP, UDP), AF_NETLINK (NETLINK_ROUTE); ICMP echo sockets are EACCES (ping_group_range is empty), SOCK_RAW and other families unsupported"],
   socketpair: [(t, domain, type, protocol, sv) => {
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
     const c = peerCredOf(t);
@@ -520,32 +520,32 @@ defineSyscalls({
     new DataView(out.buffer).setInt32(4, fb, true);
     try { um(t).write(sv, out); } catch (e) { t.files.close(fa); t.files.close(fb); throw e; }
     return 0;
-  }, "partial", "AF_UNIX only"],
+  }, "partial", "AF_UNIX only (as Linux: inet families have no socketpair)"],
   bind: [(t, fd, va, len) => {
     const inet = inetOf(t, fd);
     if (inet) return inetBind(t, inet.s, va, len | 0);
     const { s } = sockOf(t, fd); bind(t, s, readAddr(t, va, len)); return 0; },
-    "partial", "AF_UNIX only: filesystem paths (a socket inode) and abstract names"],
-  listen: [(t, fd, backlog) => {
+    "implemented", "AF_UNIX paths and abstract names; AF_INET/AF_INET6 with port 0, SO_REUSEADDR/SO_REUSEPORT rules, v4-mapped addresses; netlink port ids"],
+  listen: (t, fd, backlog) => {
     const inet = inetOf(t, fd);
     if (inet) return inetListen(inet.s, backlog | 0);
-    sockOf(t, fd).s.listen(backlog | 0); return 0; }, "partial", "AF_UNIX only"],
-  accept: [(t, fd, va, lenVa) => accept(t, fd, va, lenVa, 0), "partial", "AF_UNIX only"],
-  accept4: [(t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, flags | 0), "partial", "AF_UNIX only"],
-  connect: [(t, fd, va, len) => connect(t, fd, va, len | 0), "partial", "AF_UNIX only; connects at once while the backlog has room"],
-  getsockname: [(t, fd, va, lenVa) => {
+    sockOf(t, fd).s.listen(backlog | 0); return 0; },
+  accept: (t, fd, va, lenVa) => accept(t, fd, va, lenVa, 0),
+  accept4: (t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, flags | 0),
+  connect: [(t, fd, va, len) => connect(t, fd, va, len | 0), "implemented", "AF_UNIX connects at once while the backlog has room; TCP with its handshake, blocking or EINPROGRESS"],
+  getsockname: (t, fd, va, lenVa) => {
     const inet = inetOf(t, fd);
     if (inet) return inetGetname(t, inet.s, va, lenVa, false);
-    const { s } = sockOf(t, fd); putAddr(t, va, lenVa, s.addr ?? UNNAMED); return 0; }, "partial", "AF_UNIX only"],
-  getpeername: [(t, fd, va, lenVa) => {
+    const { s } = sockOf(t, fd); putAddr(t, va, lenVa, s.addr ?? UNNAMED); return 0; },
+  getpeername: (t, fd, va, lenVa) => {
     const inet = inetOf(t, fd);
     if (inet) return inetGetname(t, inet.s, va, lenVa, true);
     const { s } = sockOf(t, fd);
     if (s.state !== "connected" || !s.peer) kerr(ENOTCONN);
     putAddr(t, va, lenVa, s.peer.addr ?? UNNAMED);
     return 0;
-  }, "partial", "AF_UNIX only"],
-  sendto: [(t, fd, buf, len, flags, to, tolen) => {
+  },
+  sendto: (t, fd, buf, len, flags, to, tolen) => {
     // As Linux's __sys_sendto: the length is clamped to INT_MAX; a datagram
     // longer than the send buffer is EMSGSIZE before anything is copied.
     const n = Math.min(intLen(len), MAX_RW);
@@ -555,8 +555,8 @@ defineSyscalls({
     if (s.type !== SOCK_STREAM && n > s.sndbuf) kerr(EMSGSIZE);
     const data = n ? um(t).read(buf, n) : new Uint8Array(0);
     return send(t, fd, data, flags | 0, to, tolen | 0, 0, 0);
-  }, "partial", "AF_UNIX only"],
-  recvfrom: [(t, fd, buf, len, flags, from, fromLenVa) => {
+  },
+  recvfrom: (t, fd, buf, len, flags, from, fromLenVa) => {
     const inet = inetOf(t, fd);
     if (inet) return inetRecvfrom(t, inet.f, inet.s, buf, Math.min(intLen(len), MAX_RW), flags | 0, from, fromLenVa);
     const { f, s } = sockOf(t, fd);
@@ -564,20 +564,20 @@ defineSyscalls({
     if (out.res.fds) out.res.fds.forEach((x) => x.put());
     if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
     return out.ret;
-  }, "partial", "AF_UNIX only"],
+  },
   sendmsg: [(t, fd, va, flags) => {
     const msg = readMsg(t, va);
     return send(t, fd, gather(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
-  }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
-  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
-  sendmmsg: [(t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0), "partial", "AF_UNIX only"],
-  recvmmsg: [(t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, vlen >>> 0, flags | 0, timeout), "partial", "AF_UNIX only"],
-  shutdown: [(t, fd, how) => {
+  }, "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets (IP_PKTINFO and the like are not supported)"],
+  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets"],
+  sendmmsg: (t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0),
+  recvmmsg: (t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, vlen >>> 0, flags | 0, timeout),
+  shutdown: (t, fd, how) => {
     const inet = inetOf(t, fd);
     if (inet) return inetShutdown(inet.s, how | 0);
-    sockOf(t, fd).s.shutdown(how | 0); return 0; }, "partial", "AF_UNIX only"],
+    sockOf(t, fd).s.shutdown(how | 0); return 0; },
   setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, level | 0, name | 0, va, len | 0),
-    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them)"],
+    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them). Inet: SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER, SO_SNDBUF/RCVBUF, SO_RCVTIMEO/SNDTIMEO, SO_BROADCAST, SO_OOBINLINE, SO_PRIORITY, IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT, TCP_QUICKACK, TCP_CONGESTION (reno); others ENOPROTOOPT"],
   getsockopt: [(t, fd, level, name, va, lenVa) => getsockopt(t, fd, level | 0, name | 0, va, lenVa),
-    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_RCVTIMEO, SO_SNDTIMEO, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR"],
+    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_RCVTIMEO, SO_SNDTIMEO, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR. Inet: the options setsockopt takes, and TCP_INFO (its first 104 bytes)"],
 });
