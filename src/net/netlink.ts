@@ -15,7 +15,7 @@ import {
   RTM_NEWADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_GETROUTE, IFINFOMSG_SIZE, IFADDRMSG_SIZE, RTMSG_SIZE, RTA_HDRLEN,
   IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFNAME, IFLA_MTU, IFLA_QDISC, IFLA_STATS, IFLA_TXQLEN, IFLA_OPERSTATE,
   IFLA_LINKMODE, IF_OPER_UNKNOWN, IF_OPER_UP, IFF_LOWER_UP, RTNL_LINK_STATS_SIZE, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL,
-  IFA_FLAGS, IFA_F_PERMANENT, RTA_DST, RTA_OIF, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE, RT_TABLE_MAIN, RTPROT_KERNEL,
+  IFA_FLAGS, IFA_F_PERMANENT, RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE, RT_TABLE_MAIN, RTPROT_KERNEL,
   RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RTN_UNICAST, IP6_RT_PRIO_ADDRCONF, NLMSG_NOOP,
 } from "../abi/netlink.js";
 import { type SockAddr, isV4 } from "./inet/addr.js";
@@ -265,6 +265,13 @@ export class NetlinkSocket extends InetDataSocket {
       out.push(m.u32(RTA_OIF, dev.index).bytes());
     };
     if (family === AF_UNSPEC || family === AF_INET) {
+      const g = this.stack.defaultGateway;
+      if (g) {
+        const fixed = new Uint8Array(RTMSG_SIZE);
+        fixed[0] = AF_INET; fixed[4] = RT_TABLE_MAIN; fixed[5] = RTPROT_KERNEL; fixed[6] = RT_SCOPE_UNIVERSE; fixed[7] = RTN_UNICAST;
+        out.push(new Msg(RTM_NEWROUTE, NLM_F_MULTI, seq, this.portid, fixed).u32(RTA_TABLE, RT_TABLE_MAIN)
+          .attr(RTA_GATEWAY, g.gw.subarray(12)).u32(RTA_OIF, g.dev.index).bytes());
+      }
       for (const d of this.stack.devices) {
         if (d.flags & IFF_LOOPBACK) continue;
         for (const a of d.addrs) {

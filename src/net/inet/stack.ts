@@ -13,7 +13,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
-  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP,
+  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY,
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
@@ -113,6 +113,8 @@ export class NetStack {
   readonly udpPorts = new PortTable();
   private ipId = 1;
   portRange: [number, number] = [EPHEMERAL_LOW, EPHEMERAL_HIGH];
+  // The IPv4 default route (the user-mode NAT's gateway), if any.
+  defaultGateway: { dev: NetDevice; gw: IpAddr } | null = null;
   // The port ids bound by netlink sockets (net/netlink.ts).
   readonly netlinkPids = new Set<number>();
 
@@ -143,6 +145,8 @@ export class NetStack {
       if (dev === this.lo || !(dev.flags & IFF_UP)) continue;
       for (const a of dev.addrs) if (isV4(a.addr) === isV4(dst) && inPrefix(dst, a.addr, a.prefix)) return { dev, src: a.addr };
     }
+    const gw = this.defaultGateway;
+    if (gw && isV4(dst) && gw.dev.flags & IFF_UP) return { dev: gw.dev, src: gw.dev.addrs[0].addr };
     return kerr(ENETUNREACH);
   }
 
@@ -159,6 +163,11 @@ export class NetStack {
         const ip = ((a.addr[12] << 24) | (a.addr[13] << 16) | (a.addr[14] << 8) | a.addr[15]) >>> 0;
         out.push({ dev, dst: swap32((ip & mask) >>> 0), gw: 0, mask: swap32(mask), flags: RTF_UP, metric: 0 });
       }
+    }
+    const g = this.defaultGateway;
+    if (g) {
+      const gw = ((g.gw[12] << 24) | (g.gw[13] << 16) | (g.gw[14] << 8) | g.gw[15]) >>> 0;
+      out.unshift({ dev: g.dev, dst: 0, gw: swap32(gw), mask: 0, flags: RTF_UP | RTF_GATEWAY, metric: 0 });
     }
     return out;
   }
