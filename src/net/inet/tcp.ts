@@ -11,7 +11,7 @@ import {
 } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_TCP, MSG_PEEK, MSG_OOB, MSG_MORE, SOMAXCONN } from "../../abi/socket.js";
 import {
-  POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP, POLLPRI,
+  POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP, POLLPRI,
 } from "../../abi/poll.js";
 import {
   TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_URG,
@@ -20,7 +20,7 @@ import {
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, type SockAddr, addrKey, isAny, isV4, sameAddr, encodeSockaddr } from "./addr.js";
+import { type IpAddr, type SockAddr, addrKey, isAny, isV4, sameAddr } from "./addr.js";
 import { type NetStack, type IpPacket, netStack } from "./stack.js";
 import { type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
@@ -62,19 +62,10 @@ export class TcpSocket extends TcpOutput {
     if (this.state === TCP_LISTEN) { this.maxBacklog = b; return; }
     if (!this.lport) this.autobind();
     // inet_csk_get_port again with the socket listening: SO_REUSEADDR no longer shares.
-    if (this.ports.conflicts(this, this.lport, true) || this.listenerConflict()) kerr(EADDRINUSE);
+    if (this.ports.conflicts(this, this.lport, true)) kerr(EADDRINUSE);
     this.maxBacklog = b;
     this.state = TCP_LISTEN;
     this.wq.wakeAll();
-  }
-
-  private listenerConflict(): boolean {
-    for (const o of this.ports.socketsOn(this.lport) as TcpSocket[]) {
-      if (o === this || o.state !== TCP_LISTEN) continue;
-      if (this.reuseport && o.reuseport && this.uid === o.uid) continue;
-      if (sameListenAddr(this, o)) return true;
-    }
-    return false;
   }
 
   accept(): TcpSocket {
@@ -578,11 +569,6 @@ export class Tcp {
   }
 }
 
-function sameListenAddr(a: TcpSocket, b: TcpSocket): boolean {
-  if (isAny(a.laddr) || isAny(b.laddr)) return isV4(a.laddr) === isV4(b.laddr) || a.family !== b.family || (!a.v6only && !b.v6only);
-  return sameAddr(a.laddr, b.laddr);
-}
-
 export function connKey(la: IpAddr, lp: number, ra: IpAddr, rp: number): string {
   return `${addrKey(la)}:${lp}:${addrKey(ra)}:${rp}`;
 }
@@ -594,4 +580,3 @@ export const TCP = new KernelLocal("tcp", (k: Kernel) => {
   return t;
 });
 export function tcpInit(k: Kernel): Tcp { return k.local(TCP); }
-export { encodeSockaddr };

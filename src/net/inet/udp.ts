@@ -8,7 +8,7 @@ import { kerr } from "../../lib/errors.js";
 import { EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EOPNOTSUPP } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
-import { UDP_HLEN, IPV4_HLEN, IPV6_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
+import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, type SockAddr, isV4, isAny, sameAddr, encodeSockaddr, V4_ANY, V6_ANY } from "./addr.js";
