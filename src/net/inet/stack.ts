@@ -43,6 +43,9 @@ export interface IpPacket {
   ttl: number;
   payload: Uint8Array;
   raw: Uint8Array; // the whole packet, for ICMP errors
+  // The transport checksum need not be verified: the packet never left
+  // this host (Linux's loopback marks it CHECKSUM_UNNECESSARY).
+  csumOk: boolean;
 }
 
 // What an ICMP error says about a packet we sent: its addresses and the
@@ -58,6 +61,7 @@ export interface Transport {
 export function csumAdd(sum: number, b: Uint8Array, off = 0, len = b.length - off): number {
   const end = off + len;
   let i = off;
+  for (; i + 7 < end; i += 8) sum += ((b[i] << 8) | b[i + 1]) + ((b[i + 2] << 8) | b[i + 3]) + ((b[i + 4] << 8) | b[i + 5]) + ((b[i + 6] << 8) | b[i + 7]);
   for (; i + 1 < end; i += 2) sum += (b[i] << 8) | b[i + 1];
   if (i < end) sum += b[i] << 8;
   return sum;
@@ -95,7 +99,7 @@ class Loopback implements NetDevice {
   xmit(pkt: Uint8Array): void {
     this.stats.txPackets++; this.stats.txBytes += pkt.length;
     this.stats.rxPackets++; this.stats.rxBytes += pkt.length;
-    this.stack.netifRx(pkt);
+    this.stack.netifRx(pkt, true);
   }
 }
 
@@ -107,6 +111,7 @@ export class NetStack {
   readonly devices: NetDevice[] = [];
   readonly lo: Loopback;
   private readonly backlog: Uint8Array[] = [];
+  private readonly backlogTrusted: boolean[] = [];
   private draining = false;
   private readonly transports = new Map<number, Transport>();
   readonly tcpPorts = new PortTable();
@@ -209,8 +214,9 @@ export class NetStack {
   // outermost socket operation or timer in progress ends (bh() below), as
   // Linux runs the backlog when bottom halves are enabled again: so a
   // reply never re-enters a protocol half-way through sending.
-  netifRx(pkt: Uint8Array): void {
+  netifRx(pkt: Uint8Array, csumOk = false): void {
     this.backlog.push(pkt);
+    this.backlogTrusted.push(csumOk);
     if (this.bhDepth === 0) this.drain();
   }
 
@@ -228,15 +234,16 @@ export class NetStack {
     this.draining = true;
     this.bhDepth++;
     try {
-      for (let p = this.backlog.shift(); p; p = this.backlog.shift()) this.ipInput(p);
+      for (let p = this.backlog.shift(); p; p = this.backlog.shift()) this.ipInput(p, this.backlogTrusted.shift() ?? false);
     } finally { this.bhDepth--; this.draining = false; }
   }
 
   // Parses and checks one IP packet and hands it to its transport; a bad
   // one is dropped, as Linux counts and drops it.
-  ipInput(raw: Uint8Array): void {
+  ipInput(raw: Uint8Array, csumOk = false): void {
     const pkt = parseIp(raw);
     if (!pkt) return;
+    pkt.csumOk = csumOk;
     if (!this.isLocal(pkt.dst) || isAny(pkt.dst)) return;
     this.transports.get(pkt.proto)?.input(pkt);
   }
@@ -303,7 +310,7 @@ function parseIp(raw: Uint8Array, quoted = false): IpPacket | null {
     const end = quoted ? raw.length : total;
     return {
       v6: false, src: v4(raw[12], raw[13], raw[14], raw[15]), dst: v4(raw[16], raw[17], raw[18], raw[19]),
-      proto: raw[9], ttl: raw[8], payload: raw.subarray(ihl, end), raw: raw.subarray(0, end),
+      proto: raw[9], ttl: raw[8], payload: raw.subarray(ihl, end), raw: raw.subarray(0, end), csumOk: false,
     };
   }
   if (ver === IPV6_VERSION) {
@@ -313,7 +320,7 @@ function parseIp(raw: Uint8Array, quoted = false): IpPacket | null {
     const end = quoted ? raw.length : IPV6_HLEN + plen;
     return {
       v6: true, src: raw.slice(8, 24), dst: raw.slice(24, 40), proto: raw[6], ttl: raw[7],
-      payload: raw.subarray(IPV6_HLEN, end), raw: raw.subarray(0, end),
+      payload: raw.subarray(IPV6_HLEN, end), raw: raw.subarray(0, end), csumOk: false,
     };
   }
   return null;

@@ -120,7 +120,7 @@ export class TcpSocket extends TcpOutput {
     const room = this.sndSpace() - this.sndQ.length;
     if (room <= 0) { this.nospace = true; kerr(EAGAIN); }
     const n = Math.min(room, data.length);
-    this.sndQ.push(data.subarray(0, n));
+    this.sndQ.push(data.slice(0, n)); // a copy: the caller's buffer may be reused
     if (flags & MSG_OOB) { this.sndUp = seqAdd(this.sndUna, this.sndQ.length); this.urgSending = true; }
     this.more = (flags & MSG_MORE) !== 0;
     this.output();
@@ -505,7 +505,7 @@ export class Tcp {
   constructor(readonly stack: NetStack) {}
 
   input(p: IpPacket): void {
-    const s = parseSegment(p.src, p.dst, p.payload);
+    const s = parseSegment(p.src, p.dst, p.payload, p.csumOk);
     if (!s) return;
     const c = this.conns.get(connKey(p.dst, s.dport, p.src, s.sport));
     if (c) { c.input(s); return; }

@@ -164,7 +164,7 @@ class Udp {
     const sport = dv.getUint16(0, false), dport = dv.getUint16(2, false), len = dv.getUint16(4, false);
     if (len < UDP_HLEN || len > b.length) return;
     const seg = b.subarray(0, len);
-    if ((dv.getUint16(6, false) !== 0 || p.v6) && transportChecksum(p.src, p.dst, IPPROTO_UDP, seg) !== 0) return;
+    if (!p.csumOk && (dv.getUint16(6, false) !== 0 || p.v6) && transportChecksum(p.src, p.dst, IPPROTO_UDP, seg) !== 0) return;
     const socks = this.stack.udpPorts.socketsOn(dport) as UdpSocket[];
     let best: UdpSocket | null = null, bestScore = -1;
     for (const s of socks) {
