@@ -3,7 +3,9 @@
 // socket-level options, the pending error, and the open file for a socket.
 
 import { kerr } from "../../lib/errors.js";
-import { EINVAL, EADDRNOTAVAIL, EADDRINUSE, EACCES, ENOTTY, EAFNOSUPPORT } from "../../abi/errno.js";
+import { EINVAL, EADDRNOTAVAIL, EADDRINUSE, EACCES, ENOTTY, EAFNOSUPPORT, EINTR } from "../../abi/errno.js";
+import { restartOf } from "../../kernel/restart.js";
+import type { Task } from "../../kernel/task.js";
 import { AF_INET, AF_INET6, SOCK_STREAM } from "../../abi/socket.js";
 import { SOCKFS_MAGIC } from "../../abi/stat.js";
 import { FIONREAD, TIOCOUTQ } from "../../abi/ioctl.js";
@@ -142,6 +144,22 @@ export abstract class InetDataSocket extends InetSocket {
   abstract send(data: Uint8Array, flags: number, dest: SockAddr | null): number;
 }
 
+// A blocking read's deadline under SO_RCVTIMEO (null: none), fixed at its
+// first wait; false once it passed (sock_rcvtimeo). With a timeout a signal
+// ends the call with EINTR, never a restart (signal(7)).
+function rcvDeadline(t: Task, timeo: number | null): number | null | false {
+  if (timeo === 0) return false;
+  const prev = restartOf(t, "deadline");
+  if (prev && prev.deadline !== null) {
+    if (t.k.clock.monotonic() >= prev.deadline) return false;
+    t.restartCode = EINTR;
+    return prev.deadline;
+  }
+  if (timeo === null) return null;
+  t.restartCode = EINTR;
+  return t.k.clock.monotonic() + timeo;
+}
+
 // The open file of an inet socket: read and write are recv and send without flags.
 export function inetSocketFile(sock: InetDataSocket, nonblock: boolean): File {
   const ops: FileOps = {
@@ -163,6 +181,10 @@ export function inetSocketFile(sock: InetDataSocket, nonblock: boolean): File {
       return 0;
     },
     release: () => sock.stack.bh(() => sock.release()),
+    readWait: (_f, t) => ({
+      until: () => rcvDeadline(t, sock.rcvtimeo),
+      park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+    }),
   };
   return new File(null, sock.inode, O_RDWR | (nonblock ? O_NONBLOCK : 0), ops);
 }
