@@ -13,20 +13,36 @@
 // unacknowledged data and resends it from the first byte after a timeout.
 
 import * as net from "node:net";
-import { IPPROTO_TCP, IPPROTO_ICMP } from "../abi/socket.js";
+import * as dgram from "node:dgram";
+import * as dns from "node:dns";
+import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from "../abi/socket.js";
 import {
   IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH,
-  ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN,
+  ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, UDP_HLEN,
 } from "../abi/inet.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { type IpAddr, v4, sameAddr, formatAddr } from "./inet/addr.js";
-import { type NetDevice, type DevStats, netStack, csumAdd, csumFold } from "./inet/stack.js";
+import { type NetDevice, type DevStats, netStack, csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
 import { parseSegment, buildSegment, seqAdd, seqDiff, seqLt, type Segment } from "./inet/tcp_seg.js";
 
 export const GUEST_ADDR = v4(10, 0, 2, 15);
 export const GATEWAY_ADDR = v4(10, 0, 2, 2);
 export const DNS_ADDR = v4(10, 0, 2, 3);
 const NAT_MSS = 1460;
+const UDP_IDLE_MS = 60_000;
+// DNS (RFC 1035): the header, its flags, and the answer records the NAT makes.
+const DNS_PORT = 53;
+const DNS_HLEN = 12;
+const DNS_RESPONSE = 0x8000;
+const DNS_RD = 0x0100;
+const DNS_RA = 0x0080;
+const DNS_NXDOMAIN = 3;
+const DNS_SERVFAIL = 2;
+const DNS_NAME_PTR = 0xc00c; // a pointer to the question's name
+const DNS_CLASS_IN = 1;
+const DNS_TYPE_A = 1;
+const DNS_TYPE_AAAA = 28;
+const DNS_TTL = 60;
 const NAT_WINDOW = 65535;
 const NAT_RTO_MS = 200;
 // Host bytes kept for the guest before the host socket is paused.
@@ -63,6 +79,7 @@ export class UserNet {
   readonly dev: Eth0;
   private readonly flows = new Map<string, NatTcp>();
   private readonly servers: net.Server[] = [];
+  private readonly udpFlows = new Map<string, { sock: dgram.Socket; timer: NodeJS.Timeout | null }>();
   private nextPort = 40000;
   private closed = false;
 
@@ -105,6 +122,7 @@ export class UserNet {
     const src = v4(pkt[12], pkt[13], pkt[14], pkt[15]), dst = v4(pkt[16], pkt[17], pkt[18], pkt[19]);
     const payload = pkt.subarray(ihl, (pkt[2] << 8) | pkt[3]);
     if (pkt[9] === IPPROTO_ICMP) { this.icmp(src, dst, payload); return; }
+    if (pkt[9] === IPPROTO_UDP) { this.udp(src, dst, payload); return; }
     if (pkt[9] !== IPPROTO_TCP) return;
     const s = parseSegment(src, dst, payload);
     if (!s) return;
@@ -126,6 +144,86 @@ export class UserNet {
     const sum = csumFold(csumAdd(0, r));
     r[2] = sum >> 8; r[3] = sum & 0xff;
     this.toGuest(ipv4(dst, src, IPPROTO_ICMP, r));
+  }
+
+  // A datagram from the guest: DNS queries to 10.0.2.3 are answered through
+  // the host's resolver; others go out through a host UDP socket per flow,
+  // whose replies come back from the address the guest sent to.
+  private udp(src: IpAddr, dst: IpAddr, b: Uint8Array): void {
+    if (b.length < UDP_HLEN) return;
+    const sport = (b[0] << 8) | b[1], dport = (b[2] << 8) | b[3], len = (b[4] << 8) | b[5];
+    if (len < UDP_HLEN || len > b.length) return;
+    const data = Buffer.from(b.subarray(UDP_HLEN, len));
+    const reply = (from: IpAddr, fromPort: number, msg: Uint8Array) => this.sendUdp(from, fromPort, src, sport, msg);
+    if (sameAddr(dst, DNS_ADDR) && dport === DNS_PORT) { this.dns(data, (r) => reply(dst, dport, r)); return; }
+    const key = `udp:${sport}:${formatAddr(dst)}:${dport}`;
+    let f = this.udpFlows.get(key);
+    if (!f) {
+      const sock = dgram.createSocket("udp4");
+      const flow = { sock, timer: null as NodeJS.Timeout | null };
+      const idle = () => { if (flow.timer) clearTimeout(flow.timer); flow.timer = setTimeout(() => { sock.close(); }, UDP_IDLE_MS); };
+      sock.on("message", (msg) => { idle(); reply(dst, dport, msg); });
+      sock.on("error", () => sock.close());
+      sock.on("close", () => { if (flow.timer) clearTimeout(flow.timer); this.udpFlows.delete(key); this.release(); });
+      this.hold();
+      idle();
+      this.udpFlows.set(key, flow);
+      f = flow;
+    }
+    f.sock.send(data, dport, hostTarget(dst));
+  }
+
+  private sendUdp(from: IpAddr, fromPort: number, to: IpAddr, toPort: number, msg: Uint8Array): void {
+    const seg = new Uint8Array(UDP_HLEN + msg.length);
+    const dv = new DataView(seg.buffer);
+    dv.setUint16(0, fromPort, false);
+    dv.setUint16(2, toPort, false);
+    dv.setUint16(4, seg.length, false);
+    seg.set(msg, UDP_HLEN);
+    const sum = transportChecksum(from, to, IPPROTO_UDP, seg);
+    dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
+    this.toGuest(ipv4(from, to, IPPROTO_UDP, seg));
+  }
+
+  // One DNS query (RFC 1035) for A or AAAA, answered from the host's
+  // resolver (its /etc/hosts and its servers); other types get no answer.
+  private dns(q: Buffer, done: (r: Uint8Array) => void): void {
+    if (q.length < DNS_HLEN || q.readUInt16BE(4) !== 1) return;
+    const labels: string[] = [];
+    let off = DNS_HLEN;
+    while (off < q.length && q[off] !== 0) {
+      const n = q[off];
+      if (n > 63 || off + 1 + n > q.length) return;
+      labels.push(q.subarray(off + 1, off + 1 + n).toString("latin1"));
+      off += 1 + n;
+    }
+    if (off + 5 > q.length) return;
+    const qtype = q.readUInt16BE(off + 1);
+    const question = q.subarray(DNS_HLEN, off + 5);
+    const answer = (rcode: number, addrs: Uint8Array[]) => {
+      const r = Buffer.alloc(DNS_HLEN + question.length + addrs.reduce((n, a) => n + 12 + a.length, 0));
+      r.writeUInt16BE(q.readUInt16BE(0), 0);
+      r.writeUInt16BE(DNS_RESPONSE | (q.readUInt16BE(2) & DNS_RD) | DNS_RA | rcode, 2);
+      r.writeUInt16BE(1, 4);
+      r.writeUInt16BE(addrs.length, 6);
+      question.copy(r, DNS_HLEN);
+      let at = DNS_HLEN + question.length;
+      for (const a of addrs) {
+        r.writeUInt16BE(DNS_NAME_PTR, at); r.writeUInt16BE(qtype, at + 2); r.writeUInt16BE(DNS_CLASS_IN, at + 4);
+        r.writeUInt32BE(DNS_TTL, at + 6); r.writeUInt16BE(a.length, at + 10);
+        r.set(a, at + 12);
+        at += 12 + a.length;
+      }
+      if (!this.closed) done(r);
+    };
+    if (qtype !== DNS_TYPE_A && qtype !== DNS_TYPE_AAAA) { answer(0, []); return; }
+    const family = qtype === DNS_TYPE_A ? 4 : 6;
+    const name = labels.join(".");
+    dns.lookup(name, { family, all: true }, (err, list) => {
+      // A name with addresses of the other family only has no data of this type (NOERROR, no answer).
+      if (err) { dns.lookup(name, { family: 10 - family }, (e2) => answer(!e2 ? 0 : err.code === "ENOTFOUND" ? DNS_NXDOMAIN : DNS_SERVFAIL, [])); return; }
+      answer(0, list.map((x) => (family === 4 ? Uint8Array.from(x.address.split(".").map(Number)) : ipv6Bytes(x.address))));
+    });
   }
 
   sendTcp(from: IpAddr, to: IpAddr, seg: Uint8Array): void { this.toGuest(ipv4(from, to, IPPROTO_TCP, seg)); }
@@ -163,12 +261,27 @@ export class UserNet {
     this.closed = true;
     for (const s of this.servers) s.close();
     for (const f of [...this.flows.values()]) f.destroy();
+    for (const f of [...this.udpFlows.values()]) f.sock.close();
   }
 }
 
 // Where a guest connection to `dst` goes on the host: the gateway is the host's loopback.
 function hostTarget(dst: IpAddr): string { return sameAddr(dst, GATEWAY_ADDR) ? "127.0.0.1" : formatAddr(dst); }
 function flowKey(guestPort: number, remote: IpAddr, remotePort: number): string { return `${guestPort}:${formatAddr(remote)}:${remotePort}`; }
+
+// The 16 bytes of an IPv6 address in text (with :: and a trailing dotted quad).
+function ipv6Bytes(text: string): Uint8Array {
+  let t = text;
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
+  if (quad) t = t.slice(0, quad.index) + (((+quad[1]) << 8) | +quad[2]).toString(16) + ":" + (((+quad[3]) << 8) | +quad[4]).toString(16);
+  const [head, tail] = t.includes("::") ? t.split("::") : [t, null];
+  const h = head ? head.split(":") : [];
+  const tl = tail ? tail.split(":") : [];
+  const words = [...h, ...Array(8 - h.length - tl.length).fill("0"), ...tl].map((w) => parseInt(w || "0", 16));
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => { out[2 * i] = w >> 8; out[2 * i + 1] = w & 0xff; });
+  return out;
+}
 
 function ipv4(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array): Uint8Array {
   const p = new Uint8Array(IPV4_HLEN + payload.length);

@@ -1,7 +1,8 @@
 // End-to-end tests of the host link (issue #10): busybox wget inside Ghost
 // fetching from an HTTP server this test starts on the host's 127.0.0.1,
 // through the gateway 10.0.2.2 (also with 5% of eth0's packets dropped, so
-// that both TCP ends retransmit); a refused port; and the host fetching from
+// that both TCP ends retransmit); a refused port; a DNS query for localhost
+// to 10.0.2.3 (answered from the host's /etc/hosts); and the host fetching from
 // busybox httpd in the guest through `ghost run -p`. All traffic stays on
 // this machine's loopback.
 //
@@ -62,6 +63,14 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
     const r = await ghost(["--", "/bin/sh", "-c", `wget -q -O - http://10.0.2.2:${closed}/; echo status=$?`]);
     assert.match(r.stdout, /status=1/);
     assert.match(r.stderr, /Connection refused/);
+  });
+
+  // localhost is in the host's /etc/hosts: the host's resolver answers without asking any server.
+  test("DNS at 10.0.2.3 answers through the host's resolver (UDP through the NAT)", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c", "nslookup -type=a localhost 10.0.2.3"]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)} ${r.stdout}`);
+    assert.match(r.stdout, /Address:\s+10\.0\.2\.3/);
+    assert.match(r.stdout, /Name:\s+localhost\s+Address:\s+127\.0\.0\.1/);
   });
 
   test("--net=none leaves only lo", async () => {
