@@ -40,6 +40,7 @@ const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
 const WMEM_MAX = 212992; // net.core.wmem_max and rmem_max
 const RECV_MAX = 16 << 20;
+const MAX_DGRAM = 65536;
 const TCP_MIN_MSS = 88;
 const MAX_TCP_WINDOW = 32767;
 const MAX_TCP_KEEPIDLE = 32767;
@@ -209,7 +210,8 @@ export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags:
   let got = progress?.got ?? 0;
   let first: InetRecv | null = null;
   for (;;) {
-    const buf = new Uint8Array(Math.min(total - got, RECV_MAX));
+    // No more than is queued (or a largest datagram) is ever copied: a larger buffer would only be allocated.
+    const buf = new Uint8Array(Math.min(total - got, Math.max(s.bytesQueued(), MAX_DGRAM), RECV_MAX));
     let res: InetRecv;
     try {
       res = waitForIo(t, f, () => s.recv(buf, flags), {
