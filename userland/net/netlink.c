@@ -163,6 +163,12 @@ int main(int argc, char **argv)
     strcpy(ifr.ifr_name, "nosuch0");
     CHECK_ERR(ioctl(s, SIOCGIFFLAGS, &ifr), ENODEV, "SIOCGIFFLAGS on a missing device is ENODEV");
     close(s);
+    int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    CHECK(ioctl(u, SIOCGIFINDEX, &ifr) == 0 && ifr.ifr_ifindex == 1, "the device ioctls work on an AF_UNIX socket too");
+    close(u);
+    CHECK_EQ(if_nametoindex("lo"), 1, "if_nametoindex(\"lo\")");
 
     struct addrinfo hints = { .ai_flags = AI_ADDRCONFIG | AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *res = NULL;
     CHECK_EQ(getaddrinfo("127.0.0.1", "80", &hints, &res), 0, "getaddrinfo with AI_ADDRCONFIG");
