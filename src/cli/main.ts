@@ -12,6 +12,7 @@ import type { SchedPolicyName } from "../kernel/sched/core.js";
 import { ChromeTracer } from "../kernel/trace.js";
 import { signalFromHost } from "../kernel/signal.js";
 import { constants } from "node:os";
+import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
 
 // Host signals `ghost run` passes on to the guest.
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2"];
@@ -30,6 +31,11 @@ const USAGE = `usage:
       --sched=bore|eevdf   fair scheduler: EEVDF with BORE (default) or plain EEVDF
       --trace=FILE         write a Chrome trace-event JSON of context switches,
                            wake-ups, syscalls and page faults (Perfetto opens it)
+      -p [ADDR:]HOST:GUEST forward host TCP port HOST (on ADDR, default 127.0.0.1)
+                           to the guest's port GUEST (repeatable)
+      --net=user|none      eth0 behind a user-mode NAT (default), or only lo
+      --net-loss=PCT       drop PCT% of the packets on eth0 (fault injection)
+      --net-delay=MS       delay every packet on eth0 by MS milliseconds
   ghost syscalls [--all]  the syscall table with each entry's status
 ${BOOT_USAGE}`;
 
@@ -50,6 +56,8 @@ async function run(args: string[]): Promise<number> {
   let stats: string | undefined;
   let sched: SchedPolicyName = "bore";
   let trace: string | undefined;
+  const forwards: PortForward[] = [];
+  let netMode = "user", netLoss = 0, netDelay = 0;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
@@ -72,6 +80,15 @@ async function run(args: string[]): Promise<number> {
       case "--stats": stats = val(); break;
       case "--sched": sched = val() as SchedPolicyName; if (sched !== "bore" && sched !== "eevdf") throw new Error("--sched is bore or eevdf"); break;
       case "--trace": trace = val(); break;
+      case "-p": case "--publish": {
+        const f = parseForward(val());
+        if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT");
+        forwards.push(f);
+        break;
+      }
+      case "--net": netMode = val(); if (netMode !== "user" && netMode !== "none") throw new Error("--net is user or none"); break;
+      case "--net-loss": netLoss = Number(val()); if (!(netLoss >= 0 && netLoss <= 100)) throw new Error("--net-loss is a percentage"); break;
+      case "--net-delay": netDelay = Number(val()); if (!(netDelay >= 0)) throw new Error("--net-delay is in ms"); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -92,6 +109,7 @@ async function run(args: string[]): Promise<number> {
     process.stderr.write(`ghost: ${argv[0]}: ${errno ? `cannot execute (errno ${errno})` : (e as Error).message}\n`);
     return errno === 2 ? 127 : 126;
   }
+  const usernet = netMode === "user" ? attachUserNet(k, { forwards, lossPct: netLoss, delayMs: netDelay }) : null;
   const tracer = trace ? ChromeTracer.attach(k) : null;
   if (process.env.GHOST_STRACE) {
     // strace-style log of every syscall to stderr (GHOST_STRACE=1).
@@ -114,6 +132,7 @@ async function run(args: string[]): Promise<number> {
     shutdownFilesystems(k);
   } finally {
     for (const [name, h] of forward) process.off(name, h);
+    usernet?.close();
   }
   if (tracer && trace) tracer.write(trace);
   if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: Number(k.hart.instret), wallMs: performance.now() - start }));

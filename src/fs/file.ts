@@ -7,6 +7,8 @@ import type { WaitQueue } from "../lib/wait.js";
 import { flockRelease, releaseOwner } from "./locks.js";
 import { fsnotify, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from "./notify.js";
 import type { Path } from "./dentry.js";
+import type { IoWait } from "./iowait.js";
+import type { Task } from "../kernel/task.js";
 import { isDir, type Inode } from "./inode.js";
 
 import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH, SETFL_MASK as LINUX_SETFL_MASK, FASYNC } from "../abi/fcntl.js";
@@ -38,6 +40,8 @@ export interface FileOps {
   poll?(f: File): number;
   waitQueue?(f: File): WaitQueue | null;
   ioctl?(f: File, cmd: number, arg: number, ctx: IoctlContext): number;
+  // How a blocking read(2) waits when it must (a socket's SO_RCVTIMEO); default: the file's queue, no deadline.
+  readWait?(f: File, t: Task): IoWait;
   // A device's own lseek (the new position); default: the usual SEEK_SET/CUR/END arithmetic.
   seek?(f: File, off: number, whence: number): number;
   release?(f: File): void;

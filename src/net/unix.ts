@@ -23,6 +23,8 @@ import { KernelLocal } from "../kernel/local.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { Inode, SuperBlock, S_IFSOCK } from "../fs/inode.js";
 import { File, type FileOps } from "../fs/file.js";
+import { runningKernel } from "../kernel/running.js";
+import { NETDEV_IOCTLS, netdevIoctl } from "./inet/netdev.js";
 
 // net.core.wmem_default: what one socket may have queued at its peer.
 export const UNIX_SNDBUF = 212992;
@@ -331,6 +333,9 @@ export function socketFile(sock: UnixSocket, nonblock: boolean): File {
     poll: () => sock.poll(),
     waitQueue: () => sock.wq,
     ioctl: (_f, cmd, arg, ctx) => {
+      // As Linux's sock_ioctl: the network device ioctls work on a socket of any family (glibc's if_nametoindex uses AF_UNIX).
+      const k = runningKernel();
+      if (k && NETDEV_IOCTLS.has(cmd)) return netdevIoctl(k, cmd, arg, ctx);
       if (cmd !== FIONREAD) kerr(ENOTTY);
       const b = new Uint8Array(4);
       const n = sock.type === SOCK_STREAM ? sock.queued : sock.queue[0]?.data.length ?? 0;

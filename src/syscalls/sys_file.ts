@@ -69,7 +69,7 @@ export function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): n
     }
     if (done > 0 && f.path) fsnotify(f.path, f.inode, IN_ACCESS);
     return done;
-  });
+  }, f.ops.readWait?.(f, t));
 }
 
 // Writes from the user buffer, in chunks of at most IO_CHUNK copied in from

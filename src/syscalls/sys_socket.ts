@@ -1,5 +1,6 @@
 // Socket syscalls: decode arguments, find the socket and its peers, and call
-// into net/unix.ts. Only AF_UNIX exists; other families are EAFNOSUPPORT.
+// into net/unix.ts; AF_INET and AF_INET6 sockets go to sys_socket_inet.ts.
+// Other families are EAFNOSUPPORT.
 
 import { kerr, KernelError } from "../lib/errors.js";
 import {
@@ -33,6 +34,10 @@ import { UnixSocket, SockInode, socketFile, lookupBound, unixNames, isUnixType, 
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 import { family, pathOf, lookupAddr, bind } from "../net/unix_addr.js";
+import {
+  isInetFamily, inetSockOf, inetSocket, inetBind, inetListen, inetAccept, inetConnect, inetGetname, inetShutdown,
+  inetSend, inetRecvmsg, inetRecvfrom, inetGetsockopt, inetSetsockopt,
+} from "./sys_socket_inet.js";
 
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
@@ -51,7 +56,14 @@ function sockOf(t: Task, fd: number): { f: File; s: UnixSocket } {
   return { f, s: f.inode.sock };
 }
 
-function install(t: Task, f: File, cloexec: boolean): number {
+// The inet socket behind fd, if it is one (sys_socket_inet.ts serves it).
+function inetOf(t: Task, fd: number) {
+  const f = t.files.get(fd | 0);
+  const s = inetSockOf(f);
+  return s ? { f, s } : null;
+}
+
+export function install(t: Task, f: File, cloexec: boolean): number {
   try { return t.files.alloc(f, cloexec, nofile(t)); } catch (e) { f.put(); throw e; }
 }
 
@@ -73,7 +85,7 @@ function readAddr(t: Task, va: number, len: number): Uint8Array {
 }
 
 // Writes an address and its length to (va, lenVa) the way Linux's move_addr_to_user does.
-function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
+export function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
   if (va === 0 || lenVa === 0) return;
   const m = um(t);
   const len = m.i32(lenVa);
@@ -85,6 +97,8 @@ const UNNAMED = new Uint8Array([AF_UNIX, 0]);
 
 function accept(t: Task, fd: number, addrVa: number, lenVa: number, flags: number): number {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
+  const inet = inetOf(t, fd);
+  if (inet) return inetAccept(t, inet.f, inet.s, addrVa, lenVa, flags);
   const { f, s } = sockOf(t, fd);
   // accept waits as long as SO_RCVTIMEO allows, as Linux's.
   const server = waitForIo(t, f, () => s.accept(), {
@@ -98,6 +112,8 @@ function accept(t: Task, fd: number, addrVa: number, lenVa: number, flags: numbe
 }
 
 function connect(t: Task, fd: number, va: number, len: number): number {
+  const inet = inetOf(t, fd);
+  if (inet) return inetConnect(t, inet.f, inet.s, va, len);
   const { f, s } = sockOf(t, fd);
   const a = readAddr(t, va, len);
   if (s.type === SOCK_DGRAM) {
@@ -144,7 +160,7 @@ function readControl(t: Task, va: number, len: number): { fds: File[] | null; cr
 // A blocking socket call that would wait: false when it must not (a zero
 // timeout, or its SO_*TIMEO deadline passed), else the deadline to sleep to
 // (null: none), fixed at the first wait of this call.
-function waitUntil(t: Task, timeo: number | null, prev: { deadline: number | null } | null): number | null | false {
+export function waitUntil(t: Task, timeo: number | null, prev: { deadline: number | null } | null): number | null | false {
   if (timeo === 0) return false;
   if (prev && prev.deadline !== null) {
     if (t.k.clock.monotonic() >= prev.deadline) return false;
@@ -157,6 +173,8 @@ function waitUntil(t: Task, timeo: number | null, prev: { deadline: number | nul
 }
 
 function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number, toLen: number, ctrlVa: number, ctrlLen: number): number {
+  const inet = inetOf(t, fd);
+  if (inet) return inetSend(t, inet.f, inet.s, data, flags, toVa, toLen);
   const { f, s } = sockOf(t, fd);
   let target: UnixSocket | null = null;
   if (toVa !== 0 && toLen !== 0 && s.type !== SOCK_SEQPACKET) {
@@ -193,9 +211,9 @@ function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number
   } finally { fds?.forEach((x) => x.put()); }
 }
 
-interface Iov { base: number; len: number }
+export interface Iov { base: number; len: number }
 
-function readIov(t: Task, va: number, cnt: number): Iov[] {
+export function readIov(t: Task, va: number, cnt: number): Iov[] {
   if (cnt < 0 || cnt > UIO_MAXIOV) kerr(EMSGSIZE);
   if (cnt === 0) return [];
   const raw = um(t).read(va, cnt * iovec.size);
@@ -215,14 +233,14 @@ function readIov(t: Task, va: number, cnt: number): Iov[] {
   return out;
 }
 
-function gather(t: Task, iov: Iov[]): Uint8Array {
+export function gather(t: Task, iov: Iov[]): Uint8Array {
   const buf = new Uint8Array(iov.reduce((n, v) => n + v.len, 0));
   let off = 0;
   for (const v of iov) { if (v.len) um(t).read(v.base, v.len, buf.subarray(off, off + v.len)); off += v.len; }
   return buf;
 }
 
-function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
+export function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
   let skip = at, off = 0;
   for (const v of iov) {
     if (off >= src.length) break;
@@ -314,6 +332,8 @@ function putControl(t: Task, s: UnixSocket, res: RecvResult, va: number, len: nu
 }
 
 function getsockopt(t: Task, fd: number, level: number, name: number, va: number, lenVa: number): number {
+  const inet = inetOf(t, fd);
+  if (inet) return inetGetsockopt(t, inet.s, level, name, va, lenVa);
   const { s } = sockOf(t, fd);
   if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
   const m = um(t);
@@ -356,6 +376,8 @@ function getsockopt(t: Task, fd: number, level: number, name: number, va: number
 }
 
 function setsockopt(t: Task, fd: number, level: number, name: number, va: number, len: number): number {
+  const inet = inetOf(t, fd);
+  if (inet) return inetSetsockopt(t, inet.s, level, name, va, len);
   const { s } = sockOf(t, fd);
   if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
   if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
@@ -397,6 +419,8 @@ function readMsg(t: Task, va: number): Msg {
 
 
 function recvmsg(t: Task, fd: number, va: number, flags: number): number {
+  const inet = inetOf(t, fd);
+  if (inet) return inetRecvmsg(t, inet.f, inet.s, va, flags, readMsg(t, va));
   const { f, s } = sockOf(t, fd);
   const msg = readMsg(t, va);
   const out = recv(t, f, s, msg.iov, flags);
@@ -476,10 +500,11 @@ function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number,
 
 defineSyscalls({
   socket: [(t, domain, type, protocol) => {
+    if (isInetFamily(domain | 0)) return inetSocket(t, domain | 0, type | 0, protocol | 0);
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
     const s = new UnixSocket(base, peerCredOf(t), unixNames(t.k));
     return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
-  }, "partial", "AF_UNIX only; other families are EAFNOSUPPORT"],
+  }, "partial", "AF_UNIX, AF_INET and AF_INET6 (TCP, UDP), AF_NETLINK (NETLINK_ROUTE); ICMP echo sockets are EACCES (ping_group_range is empty), SOCK_RAW and other families unsupported"],
   socketpair: [(t, domain, type, protocol, sv) => {
     const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
     const c = peerCredOf(t);
@@ -495,46 +520,64 @@ defineSyscalls({
     new DataView(out.buffer).setInt32(4, fb, true);
     try { um(t).write(sv, out); } catch (e) { t.files.close(fa); t.files.close(fb); throw e; }
     return 0;
-  }, "partial", "AF_UNIX only"],
-  bind: [(t, fd, va, len) => { const { s } = sockOf(t, fd); bind(t, s, readAddr(t, va, len)); return 0; },
-    "partial", "AF_UNIX only: filesystem paths (a socket inode) and abstract names"],
-  listen: [(t, fd, backlog) => { sockOf(t, fd).s.listen(backlog | 0); return 0; }, "partial", "AF_UNIX only"],
-  accept: [(t, fd, va, lenVa) => accept(t, fd, va, lenVa, 0), "partial", "AF_UNIX only"],
-  accept4: [(t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, flags | 0), "partial", "AF_UNIX only"],
-  connect: [(t, fd, va, len) => connect(t, fd, va, len | 0), "partial", "AF_UNIX only; connects at once while the backlog has room"],
-  getsockname: [(t, fd, va, lenVa) => { const { s } = sockOf(t, fd); putAddr(t, va, lenVa, s.addr ?? UNNAMED); return 0; }, "partial", "AF_UNIX only"],
-  getpeername: [(t, fd, va, lenVa) => {
+  }, "partial", "AF_UNIX only (as Linux: inet families have no socketpair)"],
+  bind: [(t, fd, va, len) => {
+    const inet = inetOf(t, fd);
+    if (inet) return inetBind(t, inet.s, va, len | 0);
+    const { s } = sockOf(t, fd); bind(t, s, readAddr(t, va, len)); return 0; },
+    "implemented", "AF_UNIX paths and abstract names; AF_INET/AF_INET6 with port 0, SO_REUSEADDR/SO_REUSEPORT rules, v4-mapped addresses; netlink port ids"],
+  listen: (t, fd, backlog) => {
+    const inet = inetOf(t, fd);
+    if (inet) return inetListen(inet.s, backlog | 0);
+    sockOf(t, fd).s.listen(backlog | 0); return 0; },
+  accept: (t, fd, va, lenVa) => accept(t, fd, va, lenVa, 0),
+  accept4: (t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, flags | 0),
+  connect: [(t, fd, va, len) => connect(t, fd, va, len | 0), "implemented", "AF_UNIX connects at once while the backlog has room; TCP with its handshake, blocking or EINPROGRESS"],
+  getsockname: (t, fd, va, lenVa) => {
+    const inet = inetOf(t, fd);
+    if (inet) return inetGetname(t, inet.s, va, lenVa, false);
+    const { s } = sockOf(t, fd); putAddr(t, va, lenVa, s.addr ?? UNNAMED); return 0; },
+  getpeername: (t, fd, va, lenVa) => {
+    const inet = inetOf(t, fd);
+    if (inet) return inetGetname(t, inet.s, va, lenVa, true);
     const { s } = sockOf(t, fd);
     if (s.state !== "connected" || !s.peer) kerr(ENOTCONN);
     putAddr(t, va, lenVa, s.peer.addr ?? UNNAMED);
     return 0;
-  }, "partial", "AF_UNIX only"],
-  sendto: [(t, fd, buf, len, flags, to, tolen) => {
+  },
+  sendto: (t, fd, buf, len, flags, to, tolen) => {
     // As Linux's __sys_sendto: the length is clamped to INT_MAX; a datagram
     // longer than the send buffer is EMSGSIZE before anything is copied.
     const n = Math.min(intLen(len), MAX_RW);
+    const inet = inetOf(t, fd);
+    if (inet) return inetSend(t, inet.f, inet.s, n ? um(t).read(buf, n) : new Uint8Array(0), flags | 0, to, tolen | 0);
     const { s } = sockOf(t, fd);
     if (s.type !== SOCK_STREAM && n > s.sndbuf) kerr(EMSGSIZE);
     const data = n ? um(t).read(buf, n) : new Uint8Array(0);
     return send(t, fd, data, flags | 0, to, tolen | 0, 0, 0);
-  }, "partial", "AF_UNIX only"],
-  recvfrom: [(t, fd, buf, len, flags, from, fromLenVa) => {
+  },
+  recvfrom: (t, fd, buf, len, flags, from, fromLenVa) => {
+    const inet = inetOf(t, fd);
+    if (inet) return inetRecvfrom(t, inet.f, inet.s, buf, Math.min(intLen(len), MAX_RW), flags | 0, from, fromLenVa);
     const { f, s } = sockOf(t, fd);
     const out = recv(t, f, s, [{ base: buf, len: Math.min(intLen(len), MAX_RW) }], flags | 0);
     if (out.res.fds) out.res.fds.forEach((x) => x.put());
     if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
     return out.ret;
-  }, "partial", "AF_UNIX only"],
+  },
   sendmsg: [(t, fd, va, flags) => {
     const msg = readMsg(t, va);
     return send(t, fd, gather(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
-  }, "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
-  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "AF_UNIX only: SCM_RIGHTS and SCM_CREDENTIALS"],
-  sendmmsg: [(t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0), "partial", "AF_UNIX only"],
-  recvmmsg: [(t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, vlen >>> 0, flags | 0, timeout), "partial", "AF_UNIX only"],
-  shutdown: [(t, fd, how) => { sockOf(t, fd).s.shutdown(how | 0); return 0; }, "partial", "AF_UNIX only"],
+  }, "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets (IP_PKTINFO and the like are not supported)"],
+  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets"],
+  sendmmsg: (t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0),
+  recvmmsg: (t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, vlen >>> 0, flags | 0, timeout),
+  shutdown: (t, fd, how) => {
+    const inet = inetOf(t, fd);
+    if (inet) return inetShutdown(inet.s, how | 0);
+    sockOf(t, fd).s.shutdown(how | 0); return 0; },
   setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, level | 0, name | 0, va, len | 0),
-    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them)"],
+    "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them). Inet: SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER, SO_SNDBUF/RCVBUF, SO_RCVTIMEO/SNDTIMEO, SO_BROADCAST, SO_OOBINLINE, SO_PRIORITY, IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT, TCP_QUICKACK, TCP_CONGESTION (reno); others ENOPROTOOPT"],
   getsockopt: [(t, fd, level, name, va, lenVa) => getsockopt(t, fd, level | 0, name | 0, va, lenVa),
-    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_RCVTIMEO, SO_SNDTIMEO, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR"],
+    "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_RCVTIMEO, SO_SNDTIMEO, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR. Inet: the options setsockopt takes, and TCP_INFO (its first 104 bytes)"],
 });

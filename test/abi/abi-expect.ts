@@ -125,6 +125,20 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...internal(["SCM_MAX_FD"], "include/net/scm.h"),
     ...ours(["CMSG_DATA_OFFSET"]),
   },
+  inet: {
+    ...ours(["IPV4_VERSION", "IPV4_HLEN", "IPV6_VERSION", "IPV6_HLEN", "ICMP_HLEN", "UDP_HLEN", "TCP_HLEN", "LINGER_SIZE",
+      "IFREQ_SIZE", "IFR_UNION", "IFCONF_SIZE", "IFC_BUF"]),
+    ...internal(["TCPHDR_FIN", "TCPHDR_SYN", "TCPHDR_RST", "TCPHDR_PSH", "TCPHDR_ACK", "TCPHDR_URG", "TCP_MAX_WSCALE",
+      "TCPOPT_EOL", "TCPOPT_NOP", "TCPOPT_MSS", "TCPOPT_WINDOW"], "include/net/tcp.h"),
+    ...internal(["TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV", "TCP_FIN_WAIT1", "TCP_FIN_WAIT2", "TCP_TIME_WAIT",
+      "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CLOSING"], "include/net/tcp_states.h"),
+    ...internal(["IP_DF", "IP_MF", "IP_OFFMASK"], "include/net/ip.h"),
+    ...internal(["IP_MAXPACKET"], "glibc's netinet/ip.h, not uapi"),
+  },
+  netlink: {
+    ...ours(["IFINFOMSG_SIZE", "IFADDRMSG_SIZE", "RTMSG_SIZE", "RTA_HDRLEN", "RTNL_LINK_STATS_SIZE", "SOL_NETLINK_LEVEL"]),
+    ...internal(["IP6_RT_PRIO_ADDRCONF"], "include/net/addrconf.h"),
+  },
   mount: {
     ...newer(["MOVE_MOUNT_BENEATH"], "6.5"),
     ...newer(["FSCONFIG_CMD_CREATE_EXCL"], "6.6"),

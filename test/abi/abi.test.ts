@@ -34,6 +34,8 @@ import * as poll from "../../src/abi/poll.js";
 import * as futex from "../../src/abi/futex.js";
 import * as prctl from "../../src/abi/prctl.js";
 import * as socket from "../../src/abi/socket.js";
+import * as inet from "../../src/abi/inet.js";
+import * as netlink from "../../src/abi/netlink.js";
 import * as mount from "../../src/abi/mount.js";
 import * as misc from "../../src/abi/misc.js";
 import { NOT_IN_6_1, CHANGED_SINCE_6_1 } from "./abi-expect.js";
@@ -129,6 +131,11 @@ const UNITS: readonly Unit[] = [
     ],
   },
   { id: "sock_g", glibc: true, headers: ["sys/socket.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h"] },
+  {
+    id: "inet", glibc: false,
+    headers: ["linux/ip.h", "linux/icmp.h", "linux/icmpv6.h", "linux/if.h", "linux/if_arp.h", "linux/route.h", "linux/sockios.h"],
+  },
+  { id: "netlink", glibc: false, headers: ["linux/netlink.h", "linux/rtnetlink.h", "linux/if_link.h", "linux/if_addr.h", "linux/if.h"] },
   { id: "mount", glibc: false, headers: ["linux/fcntl.h", "linux/limits.h", "linux/mount.h", "linux/xattr.h", "linux/falloc.h", "linux/close_range.h"] },
   { id: "mount_g", glibc: true, headers: ["sys/mount.h", "fcntl.h"] },
   {
@@ -290,6 +297,15 @@ const MODULES: readonly ModuleCheck[] = [
       { s: prctl.user_cap_header, unit: "prctl" },
       { s: prctl.user_cap_data, unit: "prctl" },
     ],
+  },
+  { name: "inet", ns: inet, units: ["inet"] },
+  {
+    name: "netlink", ns: netlink, units: ["netlink"],
+    enums: ["RTM_NEWLINK", "RTM_DELLINK", "RTM_GETLINK", "RTM_SETLINK", "RTM_NEWADDR", "RTM_DELADDR", "RTM_GETADDR", "RTM_NEWROUTE",
+      "RTM_DELROUTE", "RTM_GETROUTE", "IFLA_ADDRESS", "IFLA_BROADCAST", "IFLA_IFNAME", "IFLA_MTU", "IFLA_QDISC", "IFLA_STATS",
+      "IFLA_TXQLEN", "IFLA_OPERSTATE", "IFLA_LINKMODE", "IF_OPER_UNKNOWN", "IF_OPER_UP", "IFA_ADDRESS", "IFA_LOCAL", "IFA_LABEL",
+      "IFA_BROADCAST", "IFA_FLAGS", "RTA_DST", "RTA_OIF", "RTA_GATEWAY", "RTA_PRIORITY", "RTA_PREFSRC", "RTA_TABLE", "RT_TABLE_MAIN",
+      "RT_SCOPE_UNIVERSE", "RT_SCOPE_LINK", "RT_SCOPE_HOST", "RTN_UNICAST", "IFF_LOWER_UP"],
   },
   {
     name: "socket", ns: socket, units: ["sock_k", "sock_g"],

@@ -59,7 +59,7 @@ const OPTIONS: [string, Probe][] = [
   ["HVC_DRIVER", true], ["DEVMEM", false], ["DEVPORT", false], ["HW_RANDOM", false], ["INPUT", false], ["RTC_CLASS", false],
   ["WATCHDOG", false], ["SOUND", false], ["DRM", false], ["USB_SUPPORT", false], ["PCI", false], ["VIRTIO", false],
   // Networking
-  ["NET", has("socket")], ["UNIX", has("socket")], ["UNIX_DIAG", false], ["INET", false], ["IPV6", false],
+  ["NET", has("socket")], ["UNIX", has("socket")], ["UNIX_DIAG", false], ["INET", has("socket")], ["IPV6", has("socket")],
   ["PACKET", false], ["NETLINK_DIAG", false], ["NETFILTER", false], ["VETH", false], ["TUN", false],
 ];
 

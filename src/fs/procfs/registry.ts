@@ -13,3 +13,8 @@ export const sysvipcListings = new Map<string, { header: string; rows: (k: Kerne
 let syscallImplemented: (name: string) => boolean = () => false;
 export function registerSyscallStatus(fn: (name: string) => boolean): void { syscallImplemented = fn; }
 export function isSyscallImplemented(name: string): boolean { return syscallImplemented(name); }
+
+// /proc/net/*: the network stack registers each file's text (tcp, udp, dev…),
+// and /proc/sys/net/* its sysctls (a value, and a setter for writable ones).
+export const procNetFiles = new Map<string, (k: Kernel) => string>();
+export const procNetSysctls = new Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>();

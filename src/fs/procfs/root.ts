@@ -6,7 +6,7 @@ import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
 import { configGz } from "./config.js";
-import { sysvipcListings } from "./registry.js";
+import { sysvipcListings, procNetFiles, procNetSysctls } from "./registry.js";
 import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB, MSGMNI } from "../../abi/ipc.js";
 import { PIPE_MAX_SIZE } from "../pipe.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
@@ -147,7 +147,17 @@ function sysDir(k: Kernel): ProcDir {
     ["nr_open", file("fs/nr_open", () => "1048576")],
     ["file-max", file("fs/file-max", () => "9223372036854775807")],
   ];
-  return new ProcDir("/sys", () => [["kernel", dir("kernel", kernel)], ["vm", dir("vm", vm)], ["fs", dir("fs", fs)]]);
+  // net.*: "ipv4/ip_local_port_range" and the like, as the stack registers them.
+  const netTree = (prefix: string): [string, () => Inode][] => {
+    const names = new Set<string>();
+    for (const key of procNetSysctls.keys()) if (key.startsWith(prefix)) names.add(key.slice(prefix.length).split("/")[0]);
+    return [...names].sort().map((n): [string, () => Inode] => {
+      const sc = procNetSysctls.get(prefix + n);
+      if (sc) return [n, file(`net/${prefix}${n}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))];
+      return [n, dir(`net/${prefix}${n}`, netTree(`${prefix}${n}/`))];
+    });
+  };
+  return new ProcDir("/sys", () => [["kernel", dir("kernel", kernel)], ["vm", dir("vm", vm)], ["fs", dir("fs", fs)], ["net", dir("net", netTree(""))]]);
 }
 
 export function makeProcRoot(k: Kernel): ProcDir {
@@ -180,6 +190,8 @@ export function makeProcRoot(k: Kernel): ProcDir {
         "nr_mlock 0\nnr_dirty 0\nnr_writeback 0\npswpin 0\npswpout 0\n")],
       ["devices", () => new ProcFile("/devices", devices)],
       ["misc", () => new ProcFile("/misc", () => `${CPU_DMA_LATENCY_MINOR} cpu_dma_latency\n`)],
+      ["net", () => new ProcDir("/net", () => [...procNetFiles.keys()].sort().map((n): [string, () => Inode] =>
+        [n, () => new ProcFile(`/net/${n}`, () => procNetFiles.get(n)!(k))]))],
     );
     for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
       if (g.threads.size === 0 && !(g.zombie && g.lastThread)) continue;

@@ -1,0 +1,82 @@
+// Internet addresses inside the stack: always 16 bytes, an IPv4 address as
+// its IPv4-mapped IPv6 form (::ffff:a.b.c.d), as Linux's dual-stack sockets
+// see them; and the sockaddr_in/sockaddr_in6 a program passes.
+
+import { kerr } from "../../lib/errors.js";
+import { EINVAL, EAFNOSUPPORT } from "../../abi/errno.js";
+import { AF_INET, AF_INET6, AF_UNSPEC, sockaddr_in, sockaddr_in6 } from "../../abi/socket.js";
+
+export type IpAddr = Uint8Array; // 16 bytes
+
+const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+// Linux's SIN6_LEN_RFC2133: an IPv6 address without the scope id is accepted.
+const SIN6_LEN_RFC2133 = 24;
+
+export function v4(a: number, b: number, c: number, d: number): IpAddr { return new Uint8Array([...MAPPED, a, b, c, d]); }
+export const V4_ANY = v4(0, 0, 0, 0);
+export const V6_ANY = new Uint8Array(16);
+export const V4_LOOPBACK = v4(127, 0, 0, 1);
+export const V6_LOOPBACK = (() => { const a = new Uint8Array(16); a[15] = 1; return a; })();
+
+export function isV4(a: IpAddr): boolean {
+  for (let i = 0; i < 12; i++) if (a[i] !== MAPPED[i]) return false;
+  return true;
+}
+export function isAny(a: IpAddr): boolean {
+  if (isV4(a)) return a[12] === 0 && a[13] === 0 && a[14] === 0 && a[15] === 0;
+  return a.every((x) => x === 0);
+}
+export function sameAddr(a: IpAddr, b: IpAddr): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+export function isLoopback(a: IpAddr): boolean { return isV4(a) ? a[12] === 127 : sameAddr(a, V6_LOOPBACK); }
+export function isMulticast(a: IpAddr): boolean { return isV4(a) ? (a[12] & 0xf0) === 0xe0 : a[0] === 0xff; }
+export function isBroadcast(a: IpAddr): boolean { return isV4(a) && a[12] === 255 && a[13] === 255 && a[14] === 255 && a[15] === 255; }
+export function addrKey(a: IpAddr): string { return Buffer.from(a).toString("hex"); }
+
+export function formatAddr(a: IpAddr): string {
+  if (isV4(a)) return `${a[12]}.${a[13]}.${a[14]}.${a[15]}`;
+  const words: string[] = [];
+  for (let i = 0; i < 16; i += 2) words.push(((a[i] << 8) | a[i + 1]).toString(16));
+  return words.join(":").replace(/(^|:)0(:0)+(:|$)/, "::");
+}
+
+// A decoded socket address: the address, the port, and whether it said AF_UNSPEC.
+export interface SockAddr { addr: IpAddr; port: number; unspec: boolean; scope: number }
+
+// Decodes what a program passed to bind/connect/sendto on a socket of
+// `family` (inet_bind, inet6_bind, ip4_datagram_connect's checks).
+export function decodeSockaddr(family: number, raw: Uint8Array): SockAddr {
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (raw.length < 2) kerr(EINVAL);
+  const fam = dv.getUint16(0, true);
+  if (fam === AF_UNSPEC) return { addr: family === AF_INET ? V4_ANY : V6_ANY, port: raw.length >= 4 ? dv.getUint16(2, false) : 0, unspec: true, scope: 0 };
+  if (family === AF_INET) {
+    if (raw.length < sockaddr_in.size) kerr(EINVAL);
+    if (fam !== AF_INET) kerr(EAFNOSUPPORT);
+    return { addr: v4(raw[4], raw[5], raw[6], raw[7]), port: dv.getUint16(2, false), unspec: false, scope: 0 };
+  }
+  if (raw.length < SIN6_LEN_RFC2133) kerr(EINVAL);
+  if (fam !== AF_INET6) kerr(EAFNOSUPPORT);
+  const scope = raw.length >= sockaddr_in6.size ? dv.getUint32(24, true) : 0;
+  return { addr: raw.slice(8, 24), port: dv.getUint16(2, false), unspec: false, scope };
+}
+
+// The sockaddr a socket of `family` reports for (addr, port).
+export function encodeSockaddr(family: number, addr: IpAddr, port: number): Uint8Array {
+  if (family === AF_INET) {
+    const b = new Uint8Array(sockaddr_in.size);
+    const dv = new DataView(b.buffer);
+    dv.setUint16(0, AF_INET, true);
+    dv.setUint16(2, port, false);
+    b.set(addr.subarray(12, 16), 4);
+    return b;
+  }
+  const b = new Uint8Array(sockaddr_in6.size);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, AF_INET6, true);
+  dv.setUint16(2, port, false);
+  b.set(addr, 8);
+  return b;
+}

@@ -1,0 +1,190 @@
+// What programs learn of the network devices without netlink: the SIOCGIF*
+// ioctls any socket answers (Linux's dev_ioctl and dev_ifconf), and
+// /proc/net/{dev,route,if_inet6} with the socket listings /proc/net/{tcp,
+// tcp6,udp,udp6} (tcp4_seq_show and friends) and the sysctls of the stack.
+
+import { kerr } from "../../lib/errors.js";
+import { ENODEV, ENOTTY, EINVAL, EADDRNOTAVAIL } from "../../abi/errno.js";
+import { AF_INET, AF_INET6, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME } from "../../abi/socket.js";
+import {
+  SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN, IFREQ_SIZE, IFR_UNION, IFCONF_SIZE,
+  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN,
+} from "../../abi/inet.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import type { IoctlContext } from "../../fs/file.js";
+import { procNetFiles, procNetSysctls } from "../../fs/procfs/registry.js";
+import { type IpAddr, isV4 } from "./addr.js";
+import { type NetDevice, type NetStack, netStack } from "./stack.js";
+import type { InetSocket } from "./socket.js";
+
+// Linux's default transmit queue length (DEFAULT_TX_QUEUE_LEN).
+const TXQUEUELEN = 1000;
+
+export const NETDEV_IOCTLS = new Set([SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME,
+  SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN]);
+
+function prefixMask(prefix: number): number[] {
+  const m = [0, 0, 0, 0];
+  for (let i = 0; i < prefix && i < 32; i++) m[i >> 3] |= 0x80 >> (i & 7);
+  return m;
+}
+
+function sockaddrIn(b: Uint8Array, at: number, a: number[]): void {
+  b[at] = AF_INET; b[at + 1] = 0;
+  b.set(a, at + 4);
+}
+
+// The SIOCGIF* ioctls: ifconf lists the devices with an IPv4 address; the others look one up by name or index.
+export function netdevIoctl(k: Kernel, cmd: number, arg: number, ctx: IoctlContext): number {
+  const stack = netStack(k);
+  if (cmd === SIOCGIFCONF) {
+    const hdr = ctx.copyIn(arg, IFCONF_SIZE);
+    const dv = new DataView(hdr.buffer, hdr.byteOffset);
+    const len = dv.getInt32(0, true);
+    const buf = Number(dv.getBigUint64(IFC_BUF, true));
+    const rows: Uint8Array[] = [];
+    for (const d of stack.devices) for (const a of d.addrs) {
+      if (!isV4(a.addr)) continue;
+      const r = new Uint8Array(IFREQ_SIZE);
+      r.set(Buffer.from(d.name, "latin1").subarray(0, IFNAMSIZ - 1));
+      sockaddrIn(r, IFR_UNION, [...a.addr.subarray(12)]);
+      rows.push(r);
+    }
+    let used = 0;
+    if (buf === 0) used = rows.length * IFREQ_SIZE; // a NULL buffer asks for the size
+    else {
+      if (len < 0) kerr(EINVAL);
+      for (const r of rows) { if (used + IFREQ_SIZE > len) break; ctx.copyOut(buf + used, r); used += IFREQ_SIZE; }
+    }
+    dv.setInt32(0, used, true);
+    ctx.copyOut(arg, hdr.subarray(0, 4));
+    return 0;
+  }
+  const req = ctx.copyIn(arg, IFREQ_SIZE);
+  const dv = new DataView(req.buffer, req.byteOffset);
+  let dev: NetDevice | undefined;
+  if (cmd === SIOCGIFNAME) dev = stack.devices.find((d) => d.index === dv.getInt32(IFR_UNION, true));
+  else {
+    const end = req.subarray(0, IFNAMSIZ).indexOf(0);
+    const name = Buffer.from(req.subarray(0, end < 0 ? IFNAMSIZ : end)).toString("latin1");
+    dev = stack.devices.find((d) => d.name === name);
+  }
+  if (!dev) kerr(ENODEV);
+  const u = req.subarray(IFR_UNION);
+  u.fill(0);
+  const v4 = dev.addrs.find((a) => isV4(a.addr));
+  switch (cmd) {
+    case SIOCGIFNAME: req.fill(0, 0, IFNAMSIZ); req.set(Buffer.from(dev.name, "latin1")); break;
+    case SIOCGIFFLAGS: dv.setInt16(IFR_UNION, dev.flags, true); break;
+    case SIOCGIFINDEX: dv.setInt32(IFR_UNION, dev.index, true); break;
+    case SIOCGIFMTU: dv.setInt32(IFR_UNION, dev.mtu, true); break;
+    case SIOCGIFMETRIC: dv.setInt32(IFR_UNION, 0, true); break;
+    case SIOCGIFTXQLEN: dv.setInt32(IFR_UNION, TXQUEUELEN, true); break;
+    case SIOCGIFHWADDR:
+      dv.setUint16(IFR_UNION, dev.flags & IFF_LOOPBACK ? ARPHRD_LOOPBACK : ARPHRD_ETHER, true);
+      u.set(dev.hwaddr, 2);
+      break;
+    case SIOCGIFADDR: case SIOCGIFDSTADDR:
+      if (!v4) kerr(EADDRNOTAVAIL);
+      sockaddrIn(req, IFR_UNION, [...v4.addr.subarray(12)]);
+      break;
+    case SIOCGIFNETMASK:
+      if (!v4) kerr(EADDRNOTAVAIL);
+      sockaddrIn(req, IFR_UNION, prefixMask(v4.prefix));
+      break;
+    case SIOCGIFBRDADDR: {
+      if (!v4) kerr(EADDRNOTAVAIL);
+      const m = prefixMask(v4.prefix);
+      sockaddrIn(req, IFR_UNION, dev.flags & IFF_LOOPBACK ? [0, 0, 0, 0] : [...v4.addr.subarray(12)].map((x, i) => (x & m[i]) | (~m[i] & 0xff)));
+      break;
+    }
+    default: return kerr(ENOTTY);
+  }
+  ctx.copyOut(arg, req);
+  return 0;
+}
+
+const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");
+const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, "0");
+// An address as /proc/net prints it: each 32-bit word in the host's (little-endian) order.
+function procAddr(a: IpAddr, v6: boolean): string {
+  const words = v6 ? [0, 4, 8, 12] : [12];
+  return words.map((i) => hex8(a[i] | (a[i + 1] << 8) | (a[i + 2] << 16) | (a[i + 3] << 24))).join("");
+}
+
+interface Row { s: InetSocket; state: number; txq: number; rxq: number }
+
+function listing(stack: NetStack, proto: "tcp" | "udp", v6: boolean): string {
+  const table = proto === "tcp" ? stack.tcpPorts : stack.udpPorts;
+  const rows: Row[] = [];
+  for (const socks of table.byPort.values()) for (const b of socks) {
+    const s = b as InetSocket & { state?: number; connected?: boolean };
+    if ((s.family === AF_INET6) !== v6) continue;
+    const state = proto === "tcp" ? s.state! : s.connected ? 1 : 7;
+    rows.push({ s, state, txq: s.bytesUnsent(), rxq: state === TCP_LISTEN ? 0 : s.bytesQueued() });
+  }
+  const w = v6 ? 32 : 8;
+  const head = proto === "tcp"
+    ? `  sl  ${"local_address".padEnd(w + 5)} ${"rem_address".padEnd(w + 5)} st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n`
+    : `   sl  ${"local_address".padEnd(w + 5)} ${"rem_address".padEnd(w + 5)} st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n`;
+  return head + rows.map((r, i) => {
+    const s = r.s;
+    const st = r.state;
+    return `${String(i).padStart(proto === "tcp" ? 4 : 5)}: ${procAddr(s.laddr, v6)}:${hex4(s.lport)} ${procAddr(s.raddr, v6)}:${hex4(s.rport)} ` +
+      `${st.toString(16).toUpperCase().padStart(2, "0")} ${hex8(r.txq)}:${hex8(r.rxq)} 00:00000000 00000000 ${String(s.uid).padStart(5)} ` +
+      `${"0".padStart(8)} ${s.inode.ino} ${proto === "tcp" ? "1 0000000000000000 100 0 0 10 0" : "2 0000000000000000 0"}\n`;
+  }).join("");
+}
+
+function devText(stack: NetStack): string {
+  let out = "Inter-|   Receive                                                |  Transmit\n" +
+    " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n";
+  for (const d of stack.devices) {
+    const s = d.stats;
+    const n = (v: number, w: number) => String(v).padStart(w);
+    out += `${d.name.padStart(6)}: ${n(s.rxBytes, 7)} ${n(s.rxPackets, 7)} ${n(0, 4)} ${n(s.rxDropped, 4)} ${n(0, 4)} ${n(0, 5)} ${n(0, 10)} ${n(0, 9)} ` +
+      `${n(s.txBytes, 8)} ${n(s.txPackets, 7)} ${n(0, 4)} ${n(0, 4)} ${n(0, 4)} ${n(0, 5)} ${n(0, 7)} ${n(0, 10)}\n`;
+  }
+  return out;
+}
+
+function ifInet6(stack: NetStack): string {
+  let out = "";
+  for (const d of stack.devices) for (const a of d.addrs) {
+    if (isV4(a.addr)) continue;
+    const scope = d.flags & IFF_LOOPBACK ? 0x10 : 0;
+    out += `${Buffer.from(a.addr).toString("hex")} ${d.index.toString(16).padStart(2, "0")} ${a.prefix.toString(16).padStart(2, "0")} ` +
+      `${scope.toString(16).padStart(2, "0")} 80 ${d.name.padStart(8)}\n`;
+  }
+  return out;
+}
+
+// Linux lists in /proc/net/route only the main table's IPv4 routes: none for lo.
+function routeText(stack: NetStack): string {
+  let out = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT                                                       \n";
+  for (const r of stack.routes()) {
+    out += `${r.dev.name}\t${hex8(r.dst)}\t${hex8(r.gw)}\t${hex4(r.flags)}\t0\t0\t${r.metric}\t${hex8(r.mask)}\t0\t0\t0                                                                            \n`;
+  }
+  return out;
+}
+
+procNetFiles.set("tcp", (k) => listing(netStack(k), "tcp", false));
+procNetFiles.set("tcp6", (k) => listing(netStack(k), "tcp", true));
+procNetFiles.set("udp", (k) => listing(netStack(k), "udp", false));
+procNetFiles.set("udp6", (k) => listing(netStack(k), "udp", true));
+procNetFiles.set("dev", (k) => devText(netStack(k)));
+procNetFiles.set("if_inet6", (k) => ifInet6(netStack(k)));
+procNetFiles.set("route", (k) => routeText(netStack(k)));
+procNetSysctls.set("ipv4/ip_local_port_range", {
+  get: (k) => netStack(k).portRange.join("\t"),
+  set: (k, v) => {
+    const [lo, hi] = v.split(/\s+/).map(Number);
+    if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi > 65535 || lo > hi) kerr(EINVAL);
+    netStack(k).portRange = [lo, hi];
+  },
+});
+procNetSysctls.set("ipv4/ip_default_ttl", { get: () => "64" });
+procNetSysctls.set("ipv4/tcp_fin_timeout", { get: () => "60" });
+procNetSysctls.set("ipv4/tcp_syn_retries", { get: () => "6" });
+procNetSysctls.set("ipv4/tcp_congestion_control", { get: () => "reno" });
+procNetSysctls.set("core/somaxconn", { get: () => "4096" });

@@ -1,0 +1,582 @@
+// TCP sockets (RFC 9293; Linux's net/ipv4/tcp*.c, reimplemented): the
+// state machine with TIME_WAIT, listen with its SYN and accept queues,
+// connect blocking or not, half-close, RST, urgent data, and the socket
+// calls on top. Sending (windows, Nagle, congestion control, timers) is in
+// tcp_output.ts; segments and byte queues in tcp_seg.ts.
+
+import { kerr } from "../../lib/errors.js";
+import {
+  EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, EALREADY, EINPROGRESS, ECONNABORTED, ECONNREFUSED, ECONNRESET,
+  ETIMEDOUT, EADDRINUSE,
+} from "../../abi/errno.js";
+import { AF_INET, IPPROTO_TCP, MSG_PEEK, MSG_OOB, MSG_MORE, SOMAXCONN } from "../../abi/socket.js";
+import {
+  POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP, POLLPRI,
+} from "../../abi/poll.js";
+import {
+  TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_URG,
+  TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE,
+  TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING,
+} from "../../abi/inet.js";
+import { KernelLocal } from "../../kernel/local.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { type IpAddr, type SockAddr, addrKey, isAny, isV4, sameAddr } from "./addr.js";
+import { type NetStack, type IpPacket, netStack } from "./stack.js";
+import { type InetRecv } from "./socket.js";
+import type { PortTable } from "./ports.js";
+import { seqAdd, seqDiff, seqLt, seqLe, parseSegment, buildSegment, type Segment } from "./tcp_seg.js";
+import { TcpOutput, TCP_TIMEWAIT_LEN, TCP_FIN_TIMEOUT } from "./tcp_output.js";
+
+export const RCV_SHUTDOWN = 1;
+export const SEND_SHUTDOWN = 2;
+const SHUTDOWN_MASK = 3;
+
+// Urgent data as Linux's tp->urg_data says it: none, announced but not
+// arrived, arrived and unread, read.
+export const URG_NONE = 0, URG_NOTYET = 1, URG_VALID = 2, URG_READ = 3;
+
+// tcp_need_reset: the states in which an abort tells the peer with a RST.
+const NEED_RESET = new Set([TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_SYN_RECV]);
+
+export type SockState = "unconnected" | "connecting" | "connected";
+
+export class TcpSocket extends TcpOutput {
+  ss: SockState = "unconnected";
+  maxBacklog = 0;
+  readonly acceptQ: TcpSocket[] = [];
+  readonly synQ = new Set<TcpSocket>();
+  parent: TcpSocket | null = null;
+  override orphan = false;
+  done = false; // SOCK_DONE: the peer's FIN came
+  private hashed: string | null = null;
+
+  get ports(): PortTable { return this.stack.tcpPorts; }
+  isListening(): boolean { return this.state === TCP_LISTEN; }
+  get tcp(): Tcp { return this.stack.k.local(TCP); }
+
+  // --- the socket calls -------------------------------------------------
+
+  listen(backlog: number): void {
+    if (this.ss !== "unconnected" || (this.state !== TCP_CLOSE && this.state !== TCP_LISTEN)) kerr(EINVAL);
+    const b = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
+    if (this.state === TCP_LISTEN) { this.maxBacklog = b; return; }
+    if (!this.lport) this.autobind();
+    // inet_csk_get_port again with the socket listening: SO_REUSEADDR no longer shares.
+    if (this.ports.conflicts(this, this.lport, true)) kerr(EADDRINUSE);
+    this.maxBacklog = b;
+    this.state = TCP_LISTEN;
+    this.wq.wakeAll();
+  }
+
+  accept(): TcpSocket {
+    if (this.state !== TCP_LISTEN) kerr(EINVAL);
+    const c = this.acceptQ.shift();
+    if (!c) kerr(EAGAIN);
+    c.parent = null;
+    c.ss = "connected";
+    return c;
+  }
+
+  // __inet_stream_connect: 0 when connected; EINPROGRESS/EALREADY for a
+  // non-blocking caller, EAGAIN for a blocking one to wait on wq.
+  connect(sa: SockAddr, nonblock: boolean): void {
+    if (sa.unspec) { this.disconnect(); this.ss = "unconnected"; return; }
+    let err: number;
+    switch (this.ss) {
+      case "connected": return kerr(EISCONN);
+      case "connecting": err = EALREADY; break;
+      default: {
+        if (this.state !== TCP_CLOSE) kerr(EISCONN);
+        const dst = this.target(sa);
+        const src = this.sourceFor(dst);
+        this.autobind();
+        if (isAny(this.laddr)) this.laddr = src;
+        this.raddr = dst;
+        this.rport = sa.port;
+        this.hash();
+        this.ss = "connecting";
+        this.startConnect();
+        err = EINPROGRESS;
+      }
+    }
+    if (this.state === TCP_SYN_SENT || this.state === TCP_SYN_RECV) kerr(nonblock ? err : EAGAIN);
+    if (this.state === TCP_CLOSE || this.state === TCP_TIME_WAIT) {
+      this.ss = "unconnected";
+      kerr(this.takeError() || ECONNABORTED);
+    }
+    this.ss = "connected";
+  }
+
+  send(data: Uint8Array, flags: number, _dest: SockAddr | null): number {
+    const st = this.state;
+    if (st !== TCP_ESTABLISHED && st !== TCP_CLOSE_WAIT) {
+      // sk_stream_wait_connect: a handshake in progress is waited for.
+      if (this.err) kerr(this.takeError());
+      if (st === TCP_SYN_SENT || st === TCP_SYN_RECV) kerr(EAGAIN);
+      kerr(EPIPE);
+    }
+    if (this.err || (this.shut & SEND_SHUTDOWN)) kerr(this.takeError() || EPIPE);
+    if (!data.length) return 0;
+    const room = this.sndSpace() - this.sndQ.length;
+    if (room <= 0) { this.nospace = true; kerr(EAGAIN); }
+    const n = Math.min(room, data.length);
+    this.sndQ.push(data.slice(0, n)); // a copy: the caller's buffer may be reused
+    if (flags & MSG_OOB) { this.sndUp = seqAdd(this.sndUna, this.sndQ.length); this.urgSending = true; }
+    this.more = (flags & MSG_MORE) !== 0;
+    this.output();
+    return n;
+  }
+
+  recv(dst: Uint8Array, flags: number): InetRecv {
+    if (this.state === TCP_LISTEN) kerr(ENOTCONN);
+    if (flags & MSG_OOB) return this.recvUrg(dst, flags);
+    const q = this.rcvQ;
+    if (q.length > 0 && dst.length > 0) {
+      let n = Math.min(dst.length, q.length);
+      const urg = this.urgState !== URG_NONE && this.urgState !== URG_NOTYET;
+      // A read stops at the urgent mark (tcp_recvmsg), and goes on past it when it starts there.
+      if (urg && this.urgMark > q.popped) n = Math.min(n, this.urgMark - q.popped);
+      dst.set(q.peek(0, n));
+      if (!(flags & MSG_PEEK)) {
+        const start = q.popped;
+        q.drop(n);
+        if (urg && (start > this.urgMark || (start === this.urgMark && n > 0))) this.urgState = URG_NONE;
+        this.cleanupRbuf();
+      }
+      return { n, msgLen: n, truncated: false, from: null };
+    }
+    if (dst.length === 0 && q.length > 0) return { n: 0, msgLen: 0, truncated: false, from: null };
+    if (this.done) return { n: 0, msgLen: 0, truncated: false, from: null };
+    if (this.err) kerr(this.takeError());
+    if (this.shut & RCV_SHUTDOWN) return { n: 0, msgLen: 0, truncated: false, from: null };
+    if (this.state === TCP_CLOSE || this.state === TCP_TIME_WAIT) kerr(ENOTCONN);
+    return kerr(EAGAIN);
+  }
+
+  // tcp_recv_urg: the out-of-band byte; never waits.
+  private recvUrg(dst: Uint8Array, flags: number): InetRecv {
+    if (this.oobinline || this.urgState === URG_NONE || this.urgState === URG_READ) kerr(EINVAL);
+    if (this.state === TCP_CLOSE && !this.done) kerr(ENOTCONN);
+    if (this.urgState === URG_VALID) {
+      if (!(flags & MSG_PEEK)) this.urgState = URG_READ;
+      if (dst.length > 0) { dst[0] = this.urgByte; return { n: 1, msgLen: 1, truncated: false, from: null, oob: true }; }
+      return { n: 0, msgLen: 1, truncated: true, from: null, oob: true };
+    }
+    if (this.state === TCP_CLOSE || (this.shut & RCV_SHUTDOWN)) return { n: 0, msgLen: 0, truncated: false, from: null };
+    return kerr(EAGAIN);
+  }
+
+  // inet_shutdown and tcp_shutdown; `how` is already checked (0, 1 or 2).
+  shutdown(how: number): void {
+    const mask = how + 1;
+    if (this.ss === "connecting") this.ss = [TCP_SYN_SENT, TCP_SYN_RECV, TCP_CLOSE].includes(this.state) ? "unconnected" : "connected";
+    let err = 0;
+    switch (this.state) {
+      case TCP_LISTEN:
+        if (mask & RCV_SHUTDOWN) { this.disconnect(); this.ss = "unconnected"; }
+        break;
+      case TCP_SYN_SENT:
+        this.disconnect();
+        this.ss = "unconnected";
+        break;
+      default:
+        // Even an unconnected socket gets the bits (ENOTCONN; Linux wakes pollers for POLLHUP).
+        if (this.state === TCP_CLOSE) err = ENOTCONN;
+        this.shut |= mask;
+        if ((mask & SEND_SHUTDOWN) && [TCP_ESTABLISHED, TCP_SYN_RECV, TCP_CLOSE_WAIT].includes(this.state)) this.sendFin();
+    }
+    this.wq.wakeAll();
+    if (err) kerr(err);
+  }
+
+  private sendFin(): void {
+    this.setState(this.state === TCP_CLOSE_WAIT ? TCP_LAST_ACK : TCP_FIN_WAIT1);
+    this.finQueued = true;
+    this.output();
+  }
+
+  // tcp_poll.
+  poll(): number {
+    const st = this.state;
+    if (st === TCP_LISTEN) return this.acceptQ.length ? POLLIN | POLLRDNORM : 0;
+    let m = 0;
+    const closed = st === TCP_CLOSE || st === TCP_TIME_WAIT;
+    if (this.shut === SHUTDOWN_MASK || closed) m |= POLLHUP;
+    if (this.shut & RCV_SHUTDOWN) m |= POLLIN | POLLRDNORM | POLLRDHUP;
+    if (st !== TCP_SYN_SENT && st !== TCP_SYN_RECV) {
+      if (this.rcvQ.length > 0) m |= POLLIN | POLLRDNORM;
+      if (!(this.shut & SEND_SHUTDOWN)) {
+        if (this.writeable()) m |= POLLOUT | POLLWRNORM;
+        else this.nospace = true;
+      } else m |= POLLOUT | POLLWRNORM;
+      if (this.urgState === URG_VALID) m |= POLLPRI;
+    }
+    if (this.err) m |= POLLERR;
+    return m;
+  }
+
+  bytesQueued(): number { return this.rcvQ.length; }
+  bytesUnsent(): number { return this.sndQ.length; }
+  override atMark(): boolean { return this.urgState !== URG_NONE && this.urgState !== URG_NOTYET && this.urgMark === this.rcvQ.popped; }
+
+  // The last close (tcp_close).
+  release(): void {
+    this.orphan = true;
+    this.shut = SHUTDOWN_MASK;
+    const st = this.state;
+    if (st === TCP_LISTEN) { this.disconnect(); this.unhashPort(); return; }
+    if (st === TCP_CLOSE) { this.unhashPort(); return; }
+    if (st === TCP_SYN_SENT) { this.done_(); return; }
+    const unread = this.rcvQ.length > 0;
+    if (unread || (this.linger.onoff && this.linger.secs === 0)) {
+      // As Linux: unread data, or SO_LINGER with a zero time, abort with a RST.
+      if (NEED_RESET.has(st)) this.sendRst();
+      this.done_();
+      return;
+    }
+    if (st === TCP_ESTABLISHED || st === TCP_SYN_RECV || st === TCP_CLOSE_WAIT) this.sendFin();
+    else if (st === TCP_FIN_WAIT2) this.armFinTimeout();
+    this.rcvQ.clear();
+  }
+
+  // tcp_disconnect: back to CLOSE, telling the peer with a RST where needed.
+  disconnect(): void {
+    const st = this.state;
+    if (st === TCP_LISTEN) {
+      for (const c of this.acceptQ.splice(0)) { c.orphan = true; c.disconnect(); c.unhashPort(); }
+      for (const c of [...this.synQ]) { c.orphan = true; c.done_(); }
+      this.synQ.clear();
+      this.state = TCP_CLOSE;
+      this.wq.wakeAll();
+      return;
+    }
+    if (NEED_RESET.has(st)) this.sendRst();
+    if (st !== TCP_CLOSE) this.done_();
+    this.err = 0;
+    this.shut = 0;
+    this.done = false;
+    this.rcvQ.clear();
+    this.sndQ.clear();
+  }
+
+  // --- states ------------------------------------------------------------
+
+  hash(): void {
+    this.hashed = connKey(this.laddr, this.lport, this.raddr, this.rport);
+    this.tcp.conns.set(this.hashed, this);
+  }
+  private unhash(): void {
+    if (this.hashed && this.tcp.conns.get(this.hashed) === this) this.tcp.conns.delete(this.hashed);
+    this.hashed = null;
+  }
+
+  setState(st: number): void { this.state = st; }
+
+  // tcp_done: the connection is over.
+  done_(): void {
+    this.setState(TCP_CLOSE);
+    this.shut = SHUTDOWN_MASK;
+    this.cancelTimers();
+    this.unhash();
+    if (this.parent) { this.parent.synQ.delete(this); this.parent = null; }
+    if (!this.userBound || this.orphan) this.unhashPort();
+    this.wq.wakeAll();
+  }
+
+  private enterTimeWait(): void {
+    this.setState(TCP_TIME_WAIT);
+    this.cancelTimers();
+    this.shut = SHUTDOWN_MASK;
+    this.timeWait = this.timer(TCP_TIMEWAIT_LEN, () => this.done_());
+    this.wq.wakeAll();
+  }
+
+  armFinTimeout(): void {
+    if (!this.orphan) return;
+    this.finTimer?.cancel();
+    this.finTimer = this.timer(TCP_FIN_TIMEOUT, () => this.done_());
+  }
+
+  // tcp_reset: the peer reset the connection.
+  reset(): void {
+    const st = this.state;
+    const e = st === TCP_SYN_SENT ? ECONNREFUSED : st === TCP_CLOSE_WAIT ? EPIPE : ECONNRESET;
+    if (st !== TCP_CLOSE) this.err = e;
+    this.sndQ.clear();
+    this.done_();
+  }
+
+  // A retransmission or keepalive gave up.
+  timedOut(): void {
+    this.err = ETIMEDOUT;
+    if (NEED_RESET.has(this.state)) this.sendRst();
+    this.done_();
+  }
+
+  // --- input ----------------------------------------------------------------
+
+  // A segment for this connection (tcp_rcv_state_process).
+  input(s: Segment): void {
+    switch (this.state) {
+      case TCP_CLOSE: return;
+      case TCP_SYN_SENT: return this.synSentInput(s);
+      case TCP_TIME_WAIT:
+        if (s.flags & TCPHDR_RST) return;
+        if (s.flags & TCPHDR_FIN) this.sendAck(); // the peer did not hear our last ACK
+        return;
+    }
+    const len = s.data.length + (s.flags & TCPHDR_SYN ? 1 : 0) + (s.flags & TCPHDR_FIN ? 1 : 0);
+    if (!this.acceptable(s.seq, len)) {
+      if (!(s.flags & TCPHDR_RST)) this.sendAck();
+      return;
+    }
+    if (s.flags & TCPHDR_RST) {
+      // RFC 5961: only an exact match resets; another in-window RST draws a challenge ACK.
+      if (s.seq !== this.rcvNxt) { this.sendAck(); return; }
+      if (this.state === TCP_SYN_RECV && this.parent) { this.done_(); return; }
+      this.reset();
+      return;
+    }
+    if (s.flags & TCPHDR_SYN) { this.sendAck(); return; }
+    if (!(s.flags & TCPHDR_ACK)) return;
+    if (this.state === TCP_SYN_RECV) {
+      if (!(seqLt(this.sndUna, s.ack) && seqLe(s.ack, this.sndNxt))) { this.sendRstFor(s); return; }
+      const p = this.parent;
+      if (p && p.acceptQ.length > p.maxBacklog) return; // the accept queue filled since the SYN: drop the ACK
+      this.sndUna = s.ack;
+      this.updateWindow(s);
+      this.established();
+      if (p) { p.synQ.delete(this); p.acceptQ.push(this); p.wq.wakeAll(); }
+    }
+    if (!this.ackInput(s)) return;
+    if (this.state === TCP_CLOSE) return;
+    if (s.flags & TCPHDR_URG) this.checkUrg(s);
+    const st = this.state;
+    if (s.data.length && (st === TCP_FIN_WAIT1 || st === TCP_FIN_WAIT2) && (this.shut & RCV_SHUTDOWN) && this.orphan) {
+      // Data after close(): nobody will read it (tcp_rcv_state_process resets).
+      this.sendRst();
+      this.err = ECONNRESET;
+      this.done_();
+      return;
+    }
+    if (st === TCP_ESTABLISHED || st === TCP_FIN_WAIT1 || st === TCP_FIN_WAIT2) this.dataInput(s);
+    else if ((s.flags & TCPHDR_FIN) && s.seq === this.rcvNxt) this.sendAck();
+  }
+
+  private synSentInput(s: Segment): void {
+    if (s.flags & TCPHDR_ACK) {
+      if (!(seqLt(this.iss, s.ack) && seqLe(s.ack, this.sndNxt))) {
+        if (!(s.flags & TCPHDR_RST)) this.sendRstFor(s);
+        return;
+      }
+    }
+    if (s.flags & TCPHDR_RST) { if (s.flags & TCPHDR_ACK) this.reset(); return; }
+    if (!(s.flags & TCPHDR_SYN)) return;
+    this.synOptions(s);
+    this.initRcv(s.seq);
+    if (s.flags & TCPHDR_ACK) {
+      this.sndUna = s.ack;
+      this.sndWnd = s.wnd; // a SYN's window is never scaled
+      this.sndWl1 = s.seq; this.sndWl2 = s.ack;
+      this.established();
+      this.sendAck();
+      this.output();
+    } else {
+      // Simultaneous open.
+      this.setState(TCP_SYN_RECV);
+      this.sendSyn(true);
+    }
+  }
+
+  private established(): void {
+    this.setState(TCP_ESTABLISHED);
+    this.rtxTimer?.cancel(); this.rtxTimer = null;
+    this.retries = 0;
+    this.armKeepalive();
+    this.wq.wakeAll();
+  }
+
+  // Whether a segment falls in the receive window (RFC 9293's four cases).
+  private acceptable(seq: number, len: number): boolean {
+    const wnd = Math.max(seqDiff(this.rcvWndRight(), this.rcvNxt), 0);
+    const d = seqDiff(seq, this.rcvNxt);
+    if (len === 0) return wnd === 0 ? d === 0 : (d >= 0 && d < wnd) || d === 0;
+    if (wnd === 0) return false;
+    const e = seqDiff(seqAdd(seq, len - 1), this.rcvNxt);
+    return (d >= 0 && d < wnd) || (e >= 0 && e < wnd) || (d < 0 && e >= 0);
+  }
+
+  // tcp_check_urg: the urgent pointer names the byte before it (BSD's reading, Linux's default).
+  private checkUrg(s: Segment): void {
+    if (!s.urp) return;
+    const useq = seqAdd(s.seq, s.urp - 1);
+    if (seqLt(useq, this.rcvNxt)) return; // already queued as ordinary data
+    if (this.urgState !== URG_NONE && !seqLt(this.urgSeq, useq)) return;
+    this.urgSeq = useq;
+    this.urgState = URG_NOTYET;
+  }
+
+  // Queues in-order data (and the FIN after it); keeps what came early.
+  private dataInput(s: Segment): void {
+    let seq = s.seq;
+    let data = s.data;
+    let fin = (s.flags & TCPHDR_FIN) !== 0;
+    if (seqLt(seq, this.rcvNxt)) {
+      const cut = seqDiff(this.rcvNxt, seq);
+      if (cut > data.length) { if (!fin || cut > data.length + 1) { this.sendAck(); return; } }
+      data = data.subarray(Math.min(cut, data.length));
+      seq = this.rcvNxt;
+    }
+    const room = Math.max(seqDiff(this.rcvWndRight(), seq), 0);
+    if (data.length > room) { data = data.subarray(0, room); fin = false; }
+    if (!data.length && !fin) return;
+    if (seq !== this.rcvNxt) {
+      this.ooo.set(seq, { data: data.slice(), fin });
+      this.sendAck(); // a duplicate ACK tells the sender of the hole
+      return;
+    }
+    this.queueData(data);
+    if (fin) this.finInput();
+    for (let o = this.ooo.get(this.rcvNxt); o && !this.done; o = this.ooo.get(this.rcvNxt)) {
+      this.ooo.delete(this.rcvNxt);
+      this.queueData(o.data);
+      if (o.fin) this.finInput();
+    }
+    // Drop what the in-order data now covers.
+    for (const k of [...this.ooo.keys()]) if (seqLt(k, this.rcvNxt)) this.ooo.delete(k);
+    if (data.length) this.ackData(data.length, this.ooo.size > 0);
+    this.wq.wakeAll();
+  }
+
+  private queueData(d: Uint8Array): void {
+    if (!d.length) return;
+    if (this.urgState === URG_NOTYET) {
+      const i = seqDiff(this.urgSeq, this.rcvNxt);
+      if (i >= 0 && i < d.length) {
+        this.urgByte = d[i];
+        this.urgState = URG_VALID;
+        if (this.oobinline) {
+          this.urgMark = this.rcvQ.pushed + i;
+          this.rcvQ.push(d);
+        } else {
+          this.rcvQ.push(d.subarray(0, i));
+          this.urgMark = this.rcvQ.pushed;
+          this.rcvQ.push(d.subarray(i + 1));
+        }
+        this.rcvNxt = seqAdd(this.rcvNxt, d.length);
+        this.signalUrg();
+        return;
+      }
+    }
+    this.rcvQ.push(d);
+    this.rcvNxt = seqAdd(this.rcvNxt, d.length);
+  }
+
+  // tcp_fin.
+  private finInput(): void {
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.shut |= RCV_SHUTDOWN;
+    this.done = true;
+    switch (this.state) {
+      case TCP_SYN_RECV: case TCP_ESTABLISHED: this.setState(TCP_CLOSE_WAIT); break;
+      case TCP_FIN_WAIT1: this.setState(TCP_CLOSING); break;
+      case TCP_FIN_WAIT2: this.sendAck(); this.enterTimeWait(); return;
+    }
+    this.sendAck();
+    this.wq.wakeAll();
+  }
+
+  // Our FIN was acknowledged.
+  finAcked(): void {
+    switch (this.state) {
+      case TCP_FIN_WAIT1: this.setState(TCP_FIN_WAIT2); this.armFinTimeout(); this.wq.wakeAll(); break;
+      case TCP_CLOSING: this.enterTimeWait(); break;
+      case TCP_LAST_ACK: this.done_(); break;
+    }
+  }
+
+  // Sends SIGURG to the owner: Ghost's files carry no F_SETOWN owner yet, so only pollers learn (POLLPRI).
+  private signalUrg(): void { this.wq.wakeAll(); }
+}
+
+// What the listener and the connection table of one kernel hold.
+export class Tcp {
+  readonly conns = new Map<string, TcpSocket>();
+  constructor(readonly stack: NetStack) {}
+
+  input(p: IpPacket): void {
+    const s = parseSegment(p.src, p.dst, p.payload, p.csumOk);
+    if (!s) return;
+    const c = this.conns.get(connKey(p.dst, s.dport, p.src, s.sport));
+    if (c) { c.input(s); return; }
+    const l = this.listener(p, s.dport);
+    if (l) { this.listenInput(l, p, s); return; }
+    this.sendReset(p, s);
+  }
+
+  // The listening socket a segment to dport reaches, a specific address before a wildcard.
+  private listener(p: IpPacket, dport: number): TcpSocket | null {
+    let best: TcpSocket | null = null, bestScore = -1;
+    for (const s of this.stack.tcpPorts.socketsOn(dport) as TcpSocket[]) {
+      if (s.state !== TCP_LISTEN) continue;
+      if (s.family === AF_INET && p.v6) continue;
+      if (s.v6only && !p.v6) continue;
+      let sc = s.family === AF_INET ? 2 : 1;
+      if (!isAny(s.laddr)) {
+        if (!sameAddr(s.laddr, p.dst)) continue;
+        sc += 4;
+      } else if (isV4(s.laddr) && p.v6) continue;
+      if (sc > bestScore) { best = s; bestScore = sc; }
+    }
+    return best;
+  }
+
+  private listenInput(l: TcpSocket, p: IpPacket, s: Segment): void {
+    if (s.flags & TCPHDR_RST) return;
+    if (s.flags & TCPHDR_ACK) { this.sendReset(p, s); return; }
+    if (!(s.flags & TCPHDR_SYN)) return;
+    // tcp_conn_request: a full accept queue drops the SYN (the client retries).
+    if (l.acceptQ.length > l.maxBacklog) return;
+    if (l.synQ.size >= Math.max(l.maxBacklog, 1) * 2 + 16) return;
+    const c = new TcpSocket(this.stack, l.family, l.type, l.protocol, l.uid);
+    c.inheritFrom(l);
+    c.laddr = p.dst; c.raddr = p.src; c.rport = s.sport;
+    this.stack.tcpPorts.add(c, l.lport);
+    c.parent = l;
+    c.orphan = true; // nobody holds it until accept()
+    l.synQ.add(c);
+    c.hash();
+    c.synOptions(s);
+    c.initRcv(s.seq);
+    c.iss = c.random();
+    c.sndUna = c.iss;
+    c.sndWnd = s.wnd;
+    c.sndWl1 = s.seq;
+    c.setState(TCP_SYN_RECV);
+    c.sendSyn(true);
+  }
+
+  // tcp_v4_send_reset: the answer to a segment no socket takes.
+  sendReset(p: IpPacket, s: Segment): void {
+    if (s.flags & TCPHDR_RST) return;
+    const ack = s.flags & TCPHDR_ACK;
+    const len = s.data.length + (s.flags & TCPHDR_SYN ? 1 : 0) + (s.flags & TCPHDR_FIN ? 1 : 0);
+    const seg = buildSegment(p.dst, p.src, {
+      sport: s.dport, dport: s.sport, seq: ack ? s.ack : 0, ack: ack ? 0 : seqAdd(s.seq, len),
+      flags: ack ? TCPHDR_RST : TCPHDR_RST | TCPHDR_ACK, wnd: 0, urp: 0, data: new Uint8Array(0),
+    }, 0, 0);
+    this.stack.output(p.dst, p.src, IPPROTO_TCP, seg);
+  }
+}
+
+export function connKey(la: IpAddr, lp: number, ra: IpAddr, rp: number): string {
+  return `${addrKey(la)}:${lp}:${addrKey(ra)}:${rp}`;
+}
+
+export const TCP = new KernelLocal("tcp", (k: Kernel) => {
+  const stack = netStack(k);
+  const t = new Tcp(stack);
+  stack.register(IPPROTO_TCP, t);
+  return t;
+});
+export function tcpInit(k: Kernel): Tcp { return k.local(TCP); }

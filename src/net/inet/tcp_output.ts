@@ -1,0 +1,427 @@
+// TCP's send side and timers (Linux's tcp_output.c, tcp_input.c's ACK
+// processing, tcp_timer.c, reimplemented): the send and receive windows
+// with window scaling, Nagle and TCP_CORK, delayed ACKs, NewReno congestion
+// control (RFC 5681, RFC 6582) with fast retransmit, the RFC 6298
+// retransmission timer with exponential backoff, zero-window probes and
+// keepalive, all on the kernel's timer wheel.
+
+import { IPPROTO_TCP } from "../../abi/socket.js";
+import {
+  TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH, TCPHDR_URG, TCP_CLOSE, TCP_ESTABLISHED,
+  TCP_CLOSE_WAIT, TCP_FIN_WAIT1, TCP_CLOSING, TCP_LAST_ACK, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT2,
+  TCP_HLEN, IPV4_HLEN, IPV6_HLEN,
+} from "../../abi/inet.js";
+import type { TimerHandle } from "../../kernel/time/timers.js";
+import { isV4 } from "./addr.js";
+import { InetDataSocket } from "./socket.js";
+import { ByteQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
+
+const MS = 1_000_000;
+const SEC = 1000 * MS;
+export const TCP_TIMEWAIT_LEN = 60 * SEC;
+export const TCP_FIN_TIMEOUT = 60 * SEC;
+const TCP_RTO_MIN = 200 * MS;
+const TCP_RTO_MAX = 120 * SEC;
+const TCP_TIMEOUT_INIT = 1 * SEC;
+const TCP_DELACK_MIN = 40 * MS;
+const TCP_RETRIES2 = 15;
+const TCP_SYN_RETRIES = 6;
+const TCP_SYNACK_RETRIES = 5;
+const TCP_MAX_QUICKACKS = 16;
+const TCP_INIT_CWND = 10;
+// RFC 9293's default MSS when the peer sends none.
+export const TCP_MSS_DEFAULT = 536;
+// net.ipv4.tcp_wmem[1] and tcp_rmem[1]: the sizes SO_SNDBUF/SO_RCVBUF report at first.
+export const TCP_WMEM_DEFAULT = 16384;
+export const TCP_RMEM_DEFAULT = 131072;
+// Linux grows both buffers with the connection (tcp_sndbuf_expand,
+// tcp_rcv_space_adjust) up to tcp_wmem[2]/tcp_rmem[2]; Ghost gives an
+// unlocked socket this much at once.
+const AUTOTUNED = 4 << 20;
+// Our window scale: enough for AUTOTUNED (tcp_select_initial_window).
+const RCV_WSCALE = 7;
+const MAX_WINDOW = 65535;
+
+export abstract class TcpOutput extends InetDataSocket {
+  state = TCP_CLOSE;
+  sndbuf = TCP_WMEM_DEFAULT;
+  rcvbuf = TCP_RMEM_DEFAULT;
+  userSndbuf = false;
+  userRcvbuf = false;
+  // options
+  nodelay = false;
+  cork = false;
+  more = false; // MSG_MORE on the last send
+  oobinline = false;
+  keepIdle = 7200;
+  keepIntvl = 75;
+  keepCnt = 9;
+  userTimeout = 0; // ms
+  userMss = 0;
+  quickackOpt = 1;
+  // send side
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  sndWnd = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  sndWscale = 0;
+  rcvWscale = 0;
+  mss = TCP_MSS_DEFAULT;
+  readonly sndQ = new ByteQueue(); // from sndUna: sent and unacknowledged, then unsent
+  finQueued = false;
+  nospace = false; // SOCK_NOSPACE: a writer found the send queue full
+  sndUp = 0;
+  urgSending = false;
+  cwnd = 0;
+  ssthresh = 0x7fffffff;
+  dupAcks = 0;
+  recover = 0;
+  inRecovery = false;
+  srtt = 0;
+  rttvar = 0;
+  rto = TCP_TIMEOUT_INIT;
+  rttSeq: number | null = null;
+  rttStart = 0;
+  retries = 0;
+  totalRetrans = 0;
+  probes = 0;
+  rtxTimer: TimerHandle | null = null;
+  private persistTimer: TimerHandle | null = null;
+  private delackTimer: TimerHandle | null = null;
+  private keepTimer: TimerHandle | null = null;
+  timeWait: TimerHandle | null = null;
+  finTimer: TimerHandle | null = null;
+  firstRetransAt = 0;
+  // receive side
+  irs = 0;
+  rcvNxt = 0;
+  readonly rcvQ = new ByteQueue();
+  readonly ooo = new Map<number, { data: Uint8Array; fin: boolean }>();
+  private rcvWup = 0; // the right edge of the window last advertised
+  private ackPending = 0;
+  private quickAcks = TCP_MAX_QUICKACKS;
+  lastRecv = 0;
+  urgState = 0;
+  urgSeq = 0;
+  urgByte = 0;
+  urgMark = 0;
+
+  abstract setState(st: number): void;
+  abstract done_(): void;
+  abstract timedOut(): void;
+  abstract finAcked(): void;
+  abstract orphan: boolean;
+
+  now(): number { return this.stack.k.clock.monotonic(); }
+  timer(ns: number, fn: () => void): TimerHandle { return this.stack.k.timers.addCoarse(this.now() + ns, () => this.stack.bh(fn)); }
+
+  // sk_stream_is_writeable: free send space at least half of what is queued.
+  writeable(): boolean { return this.sndSpace() - this.sndQ.length >= this.sndQ.length / 2; }
+
+  sndSpace(): number { return this.userSndbuf ? this.sndbuf : Math.max(this.sndbuf, AUTOTUNED); }
+  // tcp_adv_win_scale: a locked buffer offers half of itself as window.
+  rcvSpace(): number { return this.userRcvbuf ? this.rcvbuf >> 1 : AUTOTUNED; }
+  private oooBytes(): number { let n = 0; for (const o of this.ooo.values()) n += o.data.length; return n; }
+  rcvWindow(): number { return Math.max(0, this.rcvSpace() - this.rcvQ.length - this.oooBytes()); }
+  rcvWndRight(): number { return this.rcvWup; }
+  // The receive sequence starts at the peer's SYN.
+  initRcv(irs: number): void { this.irs = irs; this.rcvNxt = seqAdd(irs, 1); this.rcvWup = this.rcvNxt; }
+
+  // The MSS this end advertises: the route's MTU less the headers.
+  advMss(): number {
+    const { dev } = this.stack.route(this.raddr);
+    const hdrs = TCP_HLEN + (isV4(this.raddr) ? IPV4_HLEN : IPV6_HLEN);
+    return Math.min(dev.mtu - hdrs, 65535 - hdrs);
+  }
+
+  inheritFrom(l: TcpOutput): void {
+    this.sndbuf = l.sndbuf; this.rcvbuf = l.rcvbuf; this.userSndbuf = l.userSndbuf; this.userRcvbuf = l.userRcvbuf;
+    this.nodelay = l.nodelay; this.oobinline = l.oobinline; this.keepalive = l.keepalive;
+    this.keepIdle = l.keepIdle; this.keepIntvl = l.keepIntvl; this.keepCnt = l.keepCnt; this.userTimeout = l.userTimeout;
+    this.linger = { ...l.linger }; this.reuseaddr = l.reuseaddr; this.reuseport = l.reuseport; this.ttl = l.ttl; this.tos = l.tos;
+    this.v6only = l.v6only; this.userMss = l.userMss; this.userBound = true;
+    this.rcvtimeo = l.rcvtimeo; this.sndtimeo = l.sndtimeo;
+  }
+
+  // The peer's SYN options: its MSS and window scale (both ends must offer scaling).
+  synOptions(s: Segment): void {
+    let m = Math.min(s.mss || TCP_MSS_DEFAULT, this.advMss());
+    if (this.userMss) m = Math.min(m, this.userMss);
+    this.mss = m;
+    if (s.wscale >= 0) { this.sndWscale = s.wscale; this.rcvWscale = RCV_WSCALE; } else { this.sndWscale = 0; this.rcvWscale = 0; }
+    this.cwnd = TCP_INIT_CWND * this.mss;
+    this.lastRecv = this.now();
+  }
+
+  startConnect(): void {
+    this.iss = this.random();
+    this.sndUna = this.sndNxt = this.iss;
+    this.rcvWscale = RCV_WSCALE;
+    this.mss = Math.min(this.advMss(), this.userMss || Infinity);
+    this.cwnd = TCP_INIT_CWND * this.mss;
+    this.setState(TCP_SYN_SENT);
+    this.sendSyn(false);
+  }
+
+  // A SYN, or with `ack` a SYN-ACK, from iss; retransmitted by the timer.
+  sendSyn(ack: boolean): void {
+    this.xmit(this.iss, TCPHDR_SYN | (ack ? TCPHDR_ACK : 0), new Uint8Array(0));
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.armRtx();
+  }
+
+  // Builds and sends one segment; every segment but a SYN carries our window.
+  xmit(seq: number, flags: number, data: Uint8Array): void {
+    const syn = (flags & TCPHDR_SYN) !== 0;
+    const win = this.rcvWindow();
+    // Never shrink the window already offered (RFC 9293 §3.8.6.2.2).
+    const right = Math.max(seqDiff(this.rcvWup, this.rcvNxt), 0);
+    let wnd = Math.max(win, syn ? 0 : right);
+    wnd = syn ? Math.min(wnd, MAX_WINDOW) : Math.min(wnd >> this.rcvWscale, MAX_WINDOW);
+    let urp = 0;
+    if (this.urgSending && seqLt(seq, this.sndUp)) {
+      flags |= TCPHDR_URG;
+      urp = Math.min(seqDiff(this.sndUp, seq), 0xffff);
+    }
+    const seg = buildSegment(this.laddr, this.raddr, {
+      sport: this.lport, dport: this.rport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd, urp, data,
+    }, syn ? this.advMss() : 0, this.rcvWscale);
+    if (flags & TCPHDR_ACK) {
+      const edge = seqAdd(this.rcvNxt, syn ? wnd : wnd << this.rcvWscale);
+      if (seqLt(this.rcvWup, edge)) this.rcvWup = edge;
+      this.ackPending = 0;
+      this.delackTimer?.cancel(); this.delackTimer = null;
+    }
+    this.stack.output(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
+  }
+
+  sendAck(): void { this.xmit(this.sndNxt, TCPHDR_ACK, new Uint8Array(0)); }
+  sendRst(): void { this.xmit(this.sndNxt, TCPHDR_RST | TCPHDR_ACK, new Uint8Array(0)); }
+  sendRstFor(s: Segment): void { this.xmit(s.ack, TCPHDR_RST, new Uint8Array(0)); }
+
+  private get finSeq(): number { return seqAdd(this.sndUna, this.sndQ.length); }
+  private get finSent(): boolean { return this.finQueued && seqLt(this.finSeq, this.sndNxt); }
+
+  // Sends what the windows, Nagle and cork allow (tcp_write_xmit).
+  output(): void {
+    const st = this.state;
+    if (st !== TCP_ESTABLISHED && st !== TCP_CLOSE_WAIT && st !== TCP_FIN_WAIT1 && st !== TCP_CLOSING && st !== TCP_LAST_ACK) return;
+    for (;;) {
+      const sent = seqDiff(this.sndNxt, this.sndUna);
+      const inFlightData = Math.min(sent, this.sndQ.length);
+      const unsent = this.sndQ.length - inFlightData;
+      const usable = Math.min(this.sndWnd, this.cwnd) - sent;
+      if (unsent > 0) {
+        let len = Math.min(unsent, this.mss);
+        if (usable <= 0) {
+          if (this.sndWnd === 0 && sent === 0) this.armPersist();
+          return;
+        }
+        len = Math.min(len, usable);
+        const last = len === unsent;
+        const urgent = this.urgSending && seqLt(this.sndNxt, this.sndUp);
+        const push = this.nodelay || this.finQueued || urgent;
+        // Nagle (RFC 896): a small segment waits while data is unacknowledged; cork and MSG_MORE wait for a full one.
+        if (len < this.mss && !this.finQueued && (this.cork || this.more)) return;
+        if (len < this.mss && sent > 0 && !push) return;
+        const fin = last && this.finQueued;
+        const data = this.sndQ.peek(inFlightData, len);
+        this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), data);
+        if (this.rttSeq === null) { this.rttSeq = seqAdd(this.sndNxt, len); this.rttStart = this.now(); }
+        this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
+        this.armRtx(false);
+        continue;
+      }
+      if (this.finQueued && !this.finSent) {
+        this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN, new Uint8Array(0));
+        this.sndNxt = seqAdd(this.sndNxt, 1);
+        this.armRtx(false);
+      }
+      if (this.urgSending && !seqLt(this.sndUna, this.sndUp)) this.urgSending = false;
+      return;
+    }
+  }
+
+  // ACK processing (tcp_ack): false when the segment must be dropped.
+  ackInput(s: Segment): boolean {
+    this.lastRecv = this.now();
+    this.probes = 0;
+    const ack = s.ack;
+    if (seqLt(this.sndNxt, ack)) { this.sendAck(); return false; } // acks what we never sent
+    if (seqLt(ack, this.sndUna)) return true; // an old duplicate
+    const acked = seqDiff(ack, this.sndUna);
+    const wndBefore = this.sndWnd;
+    this.updateWindow(s);
+    if (acked === 0) {
+      const sent = seqDiff(this.sndNxt, this.sndUna);
+      if (sent > 0 && !s.data.length && this.sndWnd === wndBefore && !(s.flags & (TCPHDR_SYN | TCPHDR_FIN))) this.dupAck();
+      if (this.sndWnd > 0 && this.persistTimer) { this.persistTimer.cancel(); this.persistTimer = null; this.output(); }
+      else if (this.sndWnd > wndBefore) this.output();
+      return true;
+    }
+    const finWasSent = this.finSent;
+    const dataAcked = Math.min(acked, this.sndQ.length);
+    this.sndQ.drop(dataAcked);
+    this.sndUna = ack;
+    // RTT sample (Karn: never from a retransmitted segment; rttSeq is cleared on a timeout).
+    if (this.rttSeq !== null && seqLe(this.rttSeq, ack)) { this.rttSample(this.now() - this.rttStart); this.rttSeq = null; }
+    this.retries = 0;
+    this.firstRetransAt = 0;
+    // NewReno.
+    if (this.inRecovery) {
+      if (!seqLt(ack, this.recover)) { this.inRecovery = false; this.cwnd = this.ssthresh; }
+      else { this.retransmitHead(); this.cwnd = Math.max(this.cwnd - dataAcked + this.mss, this.mss); }
+    } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(dataAcked, this.mss);
+    else this.cwnd += Math.max(1, Math.floor((this.mss * this.mss) / this.cwnd));
+    this.dupAcks = 0;
+    if (this.sndUna === this.sndNxt) { this.rtxTimer?.cancel(); this.rtxTimer = null; } else this.armRtx(true);
+    if (finWasSent && ack === this.sndNxt && this.finQueued) this.finAcked();
+    // sk_stream_write_space: wake writers only when one found no room and there is now.
+    if (this.nospace && this.writeable()) { this.nospace = false; this.wq.wakeAll(); }
+    this.output();
+    return true;
+  }
+
+  updateWindow(s: Segment): void {
+    if (seqLt(this.sndWl1, s.seq) || (this.sndWl1 === s.seq && seqLe(this.sndWl2, s.ack))) {
+      this.sndWnd = s.wnd << this.sndWscale;
+      this.sndWl1 = s.seq;
+      this.sndWl2 = s.ack;
+    }
+  }
+
+  // Fast retransmit on the third duplicate ACK (RFC 5681 §3.2).
+  private dupAck(): void {
+    this.dupAcks++;
+    if (this.dupAcks === 3 && !this.inRecovery) {
+      const flight = seqDiff(this.sndNxt, this.sndUna);
+      this.ssthresh = Math.max(flight >> 1, 2 * this.mss);
+      this.cwnd = this.ssthresh + 3 * this.mss;
+      this.recover = this.sndNxt;
+      this.inRecovery = true;
+      this.retransmitHead();
+    } else if (this.inRecovery) {
+      this.cwnd += this.mss;
+      this.output();
+    }
+  }
+
+  // RFC 6298 §2.
+  private rttSample(r: number): void {
+    if (this.srtt === 0) { this.srtt = r; this.rttvar = r / 2; } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - r);
+      this.srtt = 0.875 * this.srtt + 0.125 * r;
+    }
+    this.rto = Math.min(Math.max(this.srtt + Math.max(4 * this.rttvar, MS), TCP_RTO_MIN), TCP_RTO_MAX);
+  }
+
+  // Resends the first unacknowledged segment.
+  private retransmitHead(): void {
+    this.totalRetrans++;
+    const len = Math.min(this.mss, this.sndQ.length);
+    const fin = this.finQueued && len === this.sndQ.length && this.finSent;
+    if (len === 0 && !fin) return;
+    this.xmit(this.sndUna, TCPHDR_ACK | (len ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), this.sndQ.peek(0, len));
+  }
+
+  armRtx(restart = false): void {
+    if (this.rtxTimer && !restart) return;
+    this.rtxTimer?.cancel();
+    this.rtxTimer = this.timer(this.rto, () => { this.rtxTimer = null; this.onRto(); });
+  }
+
+  // The retransmission timer expired (tcp_retransmit_timer).
+  private onRto(): void {
+    const st = this.state;
+    if (st === TCP_CLOSE || seqLe(this.sndNxt, this.sndUna)) return;
+    this.retries++;
+    if (!this.firstRetransAt) this.firstRetransAt = this.now();
+    const limit = st === TCP_SYN_SENT ? TCP_SYN_RETRIES : st === TCP_SYN_RECV ? TCP_SYNACK_RETRIES : TCP_RETRIES2;
+    const userExpired = this.userTimeout > 0 && this.now() - this.firstRetransAt >= this.userTimeout * MS;
+    if (this.retries > limit || userExpired) {
+      if (st === TCP_SYN_RECV && this.orphan) { this.done_(); return; }
+      this.timedOut();
+      return;
+    }
+    this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
+    this.rttSeq = null;
+    this.totalRetrans++;
+    if (st === TCP_SYN_SENT || st === TCP_SYN_RECV) { this.sendSyn(st === TCP_SYN_RECV); return; }
+    const flight = seqDiff(this.sndNxt, this.sndUna);
+    this.ssthresh = Math.max(flight >> 1, 2 * this.mss);
+    this.cwnd = this.mss;
+    this.inRecovery = false;
+    this.dupAcks = 0;
+    this.sndNxt = this.sndUna; // go back: resend from the first unacknowledged byte
+    this.output();
+    this.armRtx();
+  }
+
+  // The peer's window is closed and nothing is in flight: probe it (tcp_probe_timer).
+  private armPersist(): void {
+    if (this.persistTimer) return;
+    this.persistTimer = this.timer(Math.max(this.rto, TCP_RTO_MIN), () => {
+      this.persistTimer = null;
+      if (this.state === TCP_CLOSE || this.sndWnd > 0) { this.output(); return; }
+      this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK, new Uint8Array(0));
+      this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
+      this.armPersist();
+    });
+  }
+
+  // In-order data came: acknowledge now or within the delayed-ACK time
+  // (RFC 1122 §4.2.3.2: at least every second full segment).
+  ackData(len: number, now: boolean): void {
+    this.ackPending += len;
+    if (now || this.quickAcks > 0 || this.ackPending >= 2 * this.mss) {
+      if (this.quickAcks > 0) this.quickAcks--;
+      this.sendAck();
+      return;
+    }
+    if (!this.delackTimer) this.delackTimer = this.timer(TCP_DELACK_MIN, () => { this.delackTimer = null; if (this.ackPending) this.sendAck(); });
+  }
+
+  // After a read: tell the peer of the window it opened when that doubles it (tcp_cleanup_rbuf).
+  cleanupRbuf(): void {
+    const st = this.state;
+    if (st !== TCP_ESTABLISHED && st !== TCP_FIN_WAIT1 && st !== TCP_FIN_WAIT2) return;
+    const offered = Math.max(seqDiff(this.rcvWup, this.rcvNxt), 0);
+    const now = this.rcvWindow();
+    if (this.ackPending || (now >= 2 * offered && now - offered >= this.mss)) this.sendAck();
+  }
+
+  armKeepalive(): void {
+    this.keepTimer?.cancel(); this.keepTimer = null;
+    if (!this.keepalive || this.state === TCP_CLOSE) return;
+    this.keepTimer = this.timer(this.keepIdle * SEC, () => this.onKeepalive());
+  }
+
+  // tcp_keepalive_timer: probes after keepIdle of silence, every keepIntvl, keepCnt of them.
+  private onKeepalive(): void {
+    this.keepTimer = null;
+    const st = this.state;
+    if (!this.keepalive || (st !== TCP_ESTABLISHED && st !== TCP_CLOSE_WAIT && st !== TCP_FIN_WAIT2)) return;
+    const idle = this.now() - this.lastRecv;
+    if (idle < this.keepIdle * SEC && this.probes === 0) {
+      this.keepTimer = this.timer(this.keepIdle * SEC - idle, () => this.onKeepalive());
+      return;
+    }
+    if (this.probes >= this.keepCnt) { this.timedOut(); return; }
+    this.probes++;
+    this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK, new Uint8Array(0));
+    this.keepTimer = this.timer(this.keepIntvl * SEC, () => this.onKeepalive());
+  }
+
+  cancelTimers(): void {
+    for (const t of [this.rtxTimer, this.persistTimer, this.delackTimer, this.keepTimer, this.timeWait, this.finTimer]) t?.cancel();
+    this.rtxTimer = this.persistTimer = this.delackTimer = this.keepTimer = this.timeWait = this.finTimer = null;
+  }
+
+  // TCP_INFO's state of the sender, for getsockopt.
+  info(): { unacked: number; rtt: number; rttvar: number } {
+    return { unacked: seqDiff(this.sndNxt, this.sndUna), rtt: Math.round(this.srtt / 1000), rttvar: Math.round(this.rttvar / 1000) };
+  }
+}
+

@@ -1,0 +1,201 @@
+// UDP (RFC 768; Linux's net/ipv4/udp.c and net/ipv6/udp.c, reimplemented):
+// datagrams queued per socket up to SO_RCVBUF, demultiplexed by the
+// best-matching bound socket (a connected socket only hears its peer), and
+// an ICMP port unreachable for a datagram nobody receives, which a
+// connected sender sees as ECONNREFUSED.
+
+import { kerr } from "../../lib/errors.js";
+import { EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EOPNOTSUPP } from "../../abi/errno.js";
+import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
+import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
+import { KernelLocal } from "../../kernel/local.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { type IpAddr, type SockAddr, isV4, isAny, sameAddr, encodeSockaddr, V4_ANY, V6_ANY } from "./addr.js";
+import { type NetStack, type IpPacket, type IcmpError, transportChecksum, netStack } from "./stack.js";
+import { InetDataSocket, type InetRecv } from "./socket.js";
+import type { PortTable } from "./ports.js";
+
+// net.core.rmem_default / wmem_default.
+export const UDP_RMEM_DEFAULT = 212992;
+export const UDP_WMEM_DEFAULT = 212992;
+// What a queued datagram costs beyond its bytes (an skb's truesize overhead).
+const SKB_OVERHEAD = 768;
+// RCV_SHUTDOWN and SEND_SHUTDOWN.
+const RCV_SHUTDOWN = 1, SEND_SHUTDOWN = 2;
+
+interface Dgram { data: Uint8Array; from: IpAddr; port: number; truesize: number }
+
+export class UdpSocket extends InetDataSocket {
+  sndbuf = UDP_WMEM_DEFAULT;
+  rcvbuf = UDP_RMEM_DEFAULT;
+  connected = false;
+  private readonly queue: Dgram[] = [];
+  private rmem = 0;
+  drops = 0;
+
+  get ports(): PortTable { return this.stack.udpPorts; }
+  isListening(): boolean { return false; }
+
+  // connect(2) on a datagram socket (ip4_datagram_connect): the default
+  // destination, and the source address it implies; AF_UNSPEC dissolves it.
+  connect(sa: SockAddr): void {
+    if (sa.unspec) {
+      this.connected = false;
+      this.raddr = this.family === AF_INET ? V4_ANY : V6_ANY;
+      this.rport = 0;
+      // __udp_disconnect: a port the kernel picked is given back, and the address with it.
+      if (!this.userBound) { this.unhashPort(); this.laddr = this.raddr; }
+      return;
+    }
+    const dst = this.target(sa);
+    const src = this.sourceFor(dst);
+    this.autobind();
+    if (isAny(this.laddr)) this.laddr = src;
+    this.raddr = dst;
+    this.rport = sa.port;
+    this.connected = true;
+  }
+
+  send(data: Uint8Array, flags: number, dest: SockAddr | null): number {
+    if (flags & MSG_OOB) kerr(EOPNOTSUPP);
+    let dst: IpAddr, port: number;
+    if (dest && !dest.unspec) {
+      dst = this.target(dest);
+      port = dest.port;
+      if (port === 0) kerr(EINVAL);
+    } else {
+      if (!this.connected) kerr(EDESTADDRREQ);
+      dst = this.raddr; port = this.rport;
+    }
+    // sock_alloc_send_skb reports a pending error (an ICMP that came back) first.
+    const e = this.takeError();
+    if (e) kerr(e);
+    if (this.shut & SEND_SHUTDOWN) kerr(EPIPE);
+    const max = IP_MAXPACKET - UDP_HLEN - (isV4(dst) ? IPV4_HLEN : 0);
+    if (data.length > max) kerr(EMSGSIZE);
+    const src = this.sourceFor(dst);
+    this.autobind();
+    const seg = new Uint8Array(UDP_HLEN + data.length);
+    const dv = new DataView(seg.buffer);
+    dv.setUint16(0, this.lport, false);
+    dv.setUint16(2, port, false);
+    dv.setUint16(4, seg.length, false);
+    seg.set(data, UDP_HLEN);
+    const sum = transportChecksum(src, dst, IPPROTO_UDP, seg);
+    dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
+    this.stack.output(src, dst, IPPROTO_UDP, seg, this.ipTtl, this.tos);
+    return data.length;
+  }
+
+  // A datagram for this socket; dropped when the receive buffer is full.
+  deliver(data: Uint8Array, from: IpAddr, port: number): void {
+    const truesize = data.length + SKB_OVERHEAD;
+    if (this.rmem + truesize > this.rcvbuf && this.queue.length > 0) { this.drops++; return; }
+    this.queue.push({ data: data.slice(), from, port, truesize });
+    this.rmem += truesize;
+    this.wq.wakeAll();
+  }
+
+  recv(dst: Uint8Array, flags: number): InetRecv {
+    if (flags & MSG_OOB) kerr(EINVAL);
+    const d = this.queue[0];
+    if (!d) {
+      const e = this.takeError();
+      if (e) kerr(e);
+      if (this.shut & RCV_SHUTDOWN) return { n: 0, msgLen: 0, truncated: false, from: null };
+      kerr(EAGAIN);
+    }
+    const n = Math.min(dst.length, d.data.length);
+    dst.set(d.data.subarray(0, n));
+    if (!(flags & MSG_PEEK)) { this.queue.shift(); this.rmem -= d.truesize; }
+    return { n, msgLen: d.data.length, truncated: n < d.data.length, from: encodeSockaddr(this.family, d.from, d.port) };
+  }
+
+  shutdown(how: number): void {
+    if (!this.connected) { this.shut |= how + 1; this.wq.wakeAll(); kerr(ENOTCONN); }
+    this.shut |= how + 1;
+    this.wq.wakeAll();
+  }
+
+  // udp_poll / datagram_poll.
+  poll(): number {
+    let m = 0;
+    if (this.err) m |= POLLERR;
+    if (this.shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
+    if (this.shut === (RCV_SHUTDOWN | SEND_SHUTDOWN)) m |= POLLHUP;
+    if (this.queue.length) m |= POLLIN | POLLRDNORM;
+    return m | POLLOUT | POLLWRNORM | POLLWRBAND;
+  }
+
+  bytesQueued(): number { return this.queue[0]?.data.length ?? 0; }
+  bytesUnsent(): number { return 0; }
+
+  release(): void {
+    this.unhashPort();
+    this.queue.length = 0;
+    this.rmem = 0;
+  }
+
+  // How well this socket matches a datagram (compute_score): -1 not at all.
+  score(p: IpPacket, sport: number): number {
+    if (this.family === AF_INET && p.v6) return -1;
+    if (this.v6only && !p.v6) return -1;
+    let s = this.family === AF_INET ? 2 : 1;
+    if (!isAny(this.laddr)) {
+      if (isV4(this.laddr) === p.v6 || !sameAddr(this.laddr, p.dst)) return -1;
+      s += 4;
+    } else if (isV4(this.laddr) && p.v6) return -1;
+    if (this.connected) {
+      if (!sameAddr(this.raddr, p.src) || this.rport !== sport) return -1;
+      s += 4;
+    }
+    return s;
+  }
+}
+
+class Udp {
+  constructor(readonly stack: NetStack) {}
+
+  input(p: IpPacket): void {
+    const b = p.payload;
+    if (b.length < UDP_HLEN) return;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const sport = dv.getUint16(0, false), dport = dv.getUint16(2, false), len = dv.getUint16(4, false);
+    if (len < UDP_HLEN || len > b.length) return;
+    const seg = b.subarray(0, len);
+    if (!p.csumOk && (dv.getUint16(6, false) !== 0 || p.v6) && transportChecksum(p.src, p.dst, IPPROTO_UDP, seg) !== 0) return;
+    const socks = this.stack.udpPorts.socketsOn(dport) as UdpSocket[];
+    let best: UdpSocket | null = null, bestScore = -1;
+    for (const s of socks) {
+      const sc = s.score(p, sport);
+      if (sc > bestScore) { best = s; bestScore = sc; }
+    }
+    if (!best) {
+      this.stack.icmpUnreach(p, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH);
+      return;
+    }
+    best.deliver(seg.subarray(UDP_HLEN), p.src, sport);
+  }
+
+  // An ICMP error about a datagram we sent: a connected socket takes it as
+  // its pending error (__udp4_lib_err without IP_RECVERR).
+  error(e: IcmpError): void {
+    if (e.header.length < 4) return;
+    const sport = (e.header[0] << 8) | e.header[1], dport = (e.header[2] << 8) | e.header[3];
+    for (const s of this.stack.udpPorts.socketsOn(sport) as UdpSocket[]) {
+      if (!s.connected || s.rport !== dport || !sameAddr(s.raddr, e.dst)) continue;
+      if (!isAny(s.laddr) && !sameAddr(s.laddr, e.src)) continue;
+      s.setError(e.errno);
+      return;
+    }
+  }
+}
+
+const UDP = new KernelLocal("udp", (k: Kernel) => {
+  const stack = netStack(k);
+  const u = new Udp(stack);
+  stack.register(IPPROTO_UDP, u);
+  return u;
+});
+export function udpInit(k: Kernel): void { k.local(UDP); }

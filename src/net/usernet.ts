@@ -1,0 +1,475 @@
+// User-mode networking (in the spirit of qemu's `-netdev user`/slirp): the
+// device eth0 (10.0.2.15/24, gateway 10.0.2.2) is wired to a NAT in the host
+// process. A guest TCP connection is ended here by a small TCP endpoint and
+// carried on by a host socket (Node's `net`): to 10.0.2.2 it reaches the
+// host's own loopback (127.0.0.1). `-p HOSTPORT:GUESTPORT` listens on the
+// host and opens a connection into the guest the same way. ICMP echo to the
+// gateway is answered. Host events arrive outside any syscall: the packets
+// they make are processed at once (in a bottom-half section) and the kernel
+// is kicked out of its idle wait.
+//
+// The link is IP-level (no Ethernet framing or ARP yet), IPv4 only, and its
+// segments are never lost unless --net-loss asks, so the endpoint keeps its
+// unacknowledged data and resends it from the first byte after a timeout.
+
+import * as net from "node:net";
+import * as dgram from "node:dgram";
+import * as dns from "node:dns";
+import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from "../abi/socket.js";
+import {
+  IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH,
+  ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, UDP_HLEN,
+} from "../abi/inet.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { type IpAddr, v4, sameAddr, formatAddr } from "./inet/addr.js";
+import { type NetDevice, type DevStats, netStack, csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
+import { parseSegment, buildSegment, seqAdd, seqDiff, seqLt, type Segment } from "./inet/tcp_seg.js";
+
+export const GUEST_ADDR = v4(10, 0, 2, 15);
+export const GATEWAY_ADDR = v4(10, 0, 2, 2);
+export const DNS_ADDR = v4(10, 0, 2, 3);
+const NAT_MSS = 1460;
+const UDP_IDLE_MS = 60_000;
+// DNS (RFC 1035): the header, its flags, and the answer records the NAT makes.
+const DNS_PORT = 53;
+const DNS_HLEN = 12;
+const DNS_RESPONSE = 0x8000;
+const DNS_RD = 0x0100;
+const DNS_RA = 0x0080;
+const DNS_NXDOMAIN = 3;
+const DNS_SERVFAIL = 2;
+const DNS_NAME_PTR = 0xc00c; // a pointer to the question's name
+const DNS_CLASS_IN = 1;
+const DNS_TYPE_A = 1;
+const DNS_TYPE_AAAA = 28;
+const DNS_TTL = 60;
+const NAT_WINDOW = 65535;
+const NAT_RTO_MS = 200;
+// Host bytes kept for the guest before the host socket is paused.
+const NAT_HIGH_WATER = 256 * 1024;
+
+export interface PortForward { hostAddr: string; hostPort: number; guestPort: number }
+export interface UserNetOptions { forwards: PortForward[]; lossPct: number; delayMs: number }
+
+// Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp]`; null when malformed.
+export function parseForward(spec: string): PortForward | null {
+  const m = /^(?:([0-9.]+):)?(\d+):(\d+)(?:\/tcp)?$/.exec(spec);
+  if (!m) return null;
+  const hostPort = Number(m[2]), guestPort = Number(m[3]);
+  if (hostPort > 65535 || guestPort < 1 || guestPort > 65535) return null;
+  return { hostAddr: m[1] ?? "127.0.0.1", hostPort, guestPort };
+}
+
+class Eth0 implements NetDevice {
+  readonly name = "eth0";
+  readonly index = 2;
+  mtu = 1500;
+  flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST;
+  readonly addrs = [{ addr: GUEST_ADDR, prefix: 24 }];
+  readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0 };
+  readonly hwaddr = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+  constructor(private readonly nat: UserNet) {}
+  xmit(pkt: Uint8Array): void {
+    this.stats.txPackets++; this.stats.txBytes += pkt.length;
+    this.nat.link(pkt, (p) => this.nat.fromGuest(p));
+  }
+}
+
+export class UserNet {
+  readonly dev: Eth0;
+  private readonly flows = new Map<string, NatTcp>();
+  private readonly servers: net.Server[] = [];
+  private readonly udpFlows = new Map<string, { sock: dgram.Socket; timer: NodeJS.Timeout | null }>();
+  private nextPort = 40000;
+  private closed = false;
+
+  constructor(readonly k: Kernel, readonly opts: UserNetOptions) {
+    this.dev = new Eth0(this);
+    const stack = netStack(k);
+    stack.devices.push(this.dev);
+    stack.defaultGateway = { dev: this.dev, gw: GATEWAY_ADDR };
+    for (const f of opts.forwards) this.listen(f);
+  }
+
+  // The virtual wire, with the fault injection asked for.
+  link(pkt: Uint8Array, deliver: (p: Uint8Array) => void): void {
+    if (this.opts.lossPct > 0 && this.rand() * 100 < this.opts.lossPct) return;
+    if (this.opts.delayMs > 0) setTimeout(() => { if (!this.closed) deliver(pkt); }, this.opts.delayMs);
+    else deliver(pkt);
+  }
+
+  private rand(): number {
+    const b = new Uint8Array(4);
+    this.k.random(b);
+    return new DataView(b.buffer).getUint32(0, true) / 2 ** 32;
+  }
+
+  // A packet into the guest: processed now, and the kernel woken.
+  toGuest(pkt: Uint8Array): void {
+    this.link(pkt, (p) => {
+      if (this.closed) return;
+      this.dev.stats.rxPackets++; this.dev.stats.rxBytes += p.length;
+      const stack = netStack(this.k);
+      stack.bh(() => stack.netifRx(p));
+      this.k.kick();
+    });
+  }
+
+  // An IP packet the guest sent on eth0.
+  fromGuest(pkt: Uint8Array): void {
+    if (pkt.length < IPV4_HLEN || pkt[0] >> 4 !== 4) return; // IPv4 only
+    const ihl = (pkt[0] & 0xf) * 4;
+    const src = v4(pkt[12], pkt[13], pkt[14], pkt[15]), dst = v4(pkt[16], pkt[17], pkt[18], pkt[19]);
+    const payload = pkt.subarray(ihl, (pkt[2] << 8) | pkt[3]);
+    if (pkt[9] === IPPROTO_ICMP) { this.icmp(src, dst, payload); return; }
+    if (pkt[9] === IPPROTO_UDP) { this.udp(src, dst, payload); return; }
+    if (pkt[9] !== IPPROTO_TCP) return;
+    const s = parseSegment(src, dst, payload);
+    if (!s) return;
+    const key = flowKey(s.sport, dst, s.dport);
+    const f = this.flows.get(key);
+    if (f) { f.input(s); return; }
+    if ((s.flags & (TCPHDR_SYN | TCPHDR_ACK)) === TCPHDR_SYN) {
+      const nf = new NatTcp(this, key, GUEST_ADDR, s.sport, dst, s.dport);
+      this.flows.set(key, nf);
+      nf.acceptFromGuest(s, hostTarget(dst));
+    } else if (!(s.flags & TCPHDR_RST)) this.reset(dst, s.dport, src, s);
+  }
+
+  // Echo requests to the gateway are answered; nothing else is routed.
+  private icmp(src: IpAddr, dst: IpAddr, b: Uint8Array): void {
+    if (b.length < ICMP_HLEN || b[0] !== ICMP_ECHO || !sameAddr(dst, GATEWAY_ADDR)) return;
+    const r = b.slice();
+    r[0] = ICMP_ECHOREPLY; r[2] = r[3] = 0;
+    const sum = csumFold(csumAdd(0, r));
+    r[2] = sum >> 8; r[3] = sum & 0xff;
+    this.toGuest(ipv4(dst, src, IPPROTO_ICMP, r));
+  }
+
+  // A datagram from the guest: DNS queries to 10.0.2.3 are answered through
+  // the host's resolver; others go out through a host UDP socket per flow,
+  // whose replies come back from the address the guest sent to.
+  private udp(src: IpAddr, dst: IpAddr, b: Uint8Array): void {
+    if (b.length < UDP_HLEN) return;
+    const sport = (b[0] << 8) | b[1], dport = (b[2] << 8) | b[3], len = (b[4] << 8) | b[5];
+    if (len < UDP_HLEN || len > b.length) return;
+    const data = Buffer.from(b.subarray(UDP_HLEN, len));
+    const reply = (from: IpAddr, fromPort: number, msg: Uint8Array) => this.sendUdp(from, fromPort, src, sport, msg);
+    if (sameAddr(dst, DNS_ADDR) && dport === DNS_PORT) { this.dns(data, (r) => reply(dst, dport, r)); return; }
+    const key = `udp:${sport}:${formatAddr(dst)}:${dport}`;
+    let f = this.udpFlows.get(key);
+    if (!f) {
+      const sock = dgram.createSocket("udp4");
+      const flow = { sock, timer: null as NodeJS.Timeout | null };
+      const idle = () => { if (flow.timer) clearTimeout(flow.timer); flow.timer = setTimeout(() => { sock.close(); }, UDP_IDLE_MS); };
+      sock.on("message", (msg) => { idle(); reply(dst, dport, msg); });
+      sock.on("error", () => sock.close());
+      sock.on("close", () => { if (flow.timer) clearTimeout(flow.timer); this.udpFlows.delete(key); this.release(); });
+      this.hold();
+      idle();
+      this.udpFlows.set(key, flow);
+      f = flow;
+    }
+    f.sock.send(data, dport, hostTarget(dst));
+  }
+
+  private sendUdp(from: IpAddr, fromPort: number, to: IpAddr, toPort: number, msg: Uint8Array): void {
+    const seg = new Uint8Array(UDP_HLEN + msg.length);
+    const dv = new DataView(seg.buffer);
+    dv.setUint16(0, fromPort, false);
+    dv.setUint16(2, toPort, false);
+    dv.setUint16(4, seg.length, false);
+    seg.set(msg, UDP_HLEN);
+    const sum = transportChecksum(from, to, IPPROTO_UDP, seg);
+    dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
+    this.toGuest(ipv4(from, to, IPPROTO_UDP, seg));
+  }
+
+  // One DNS query (RFC 1035) for A or AAAA, answered from the host's
+  // resolver (its /etc/hosts and its servers); other types get no answer.
+  private dns(q: Buffer, done: (r: Uint8Array) => void): void {
+    if (q.length < DNS_HLEN || q.readUInt16BE(4) !== 1) return;
+    const labels: string[] = [];
+    let off = DNS_HLEN;
+    while (off < q.length && q[off] !== 0) {
+      const n = q[off];
+      if (n > 63 || off + 1 + n > q.length) return;
+      labels.push(q.subarray(off + 1, off + 1 + n).toString("latin1"));
+      off += 1 + n;
+    }
+    if (off + 5 > q.length) return;
+    const qtype = q.readUInt16BE(off + 1);
+    const question = q.subarray(DNS_HLEN, off + 5);
+    const answer = (rcode: number, addrs: Uint8Array[]) => {
+      const r = Buffer.alloc(DNS_HLEN + question.length + addrs.reduce((n, a) => n + 12 + a.length, 0));
+      r.writeUInt16BE(q.readUInt16BE(0), 0);
+      r.writeUInt16BE(DNS_RESPONSE | (q.readUInt16BE(2) & DNS_RD) | DNS_RA | rcode, 2);
+      r.writeUInt16BE(1, 4);
+      r.writeUInt16BE(addrs.length, 6);
+      question.copy(r, DNS_HLEN);
+      let at = DNS_HLEN + question.length;
+      for (const a of addrs) {
+        r.writeUInt16BE(DNS_NAME_PTR, at); r.writeUInt16BE(qtype, at + 2); r.writeUInt16BE(DNS_CLASS_IN, at + 4);
+        r.writeUInt32BE(DNS_TTL, at + 6); r.writeUInt16BE(a.length, at + 10);
+        r.set(a, at + 12);
+        at += 12 + a.length;
+      }
+      if (!this.closed) done(r);
+    };
+    if (qtype !== DNS_TYPE_A && qtype !== DNS_TYPE_AAAA) { answer(0, []); return; }
+    const family = qtype === DNS_TYPE_A ? 4 : 6;
+    const name = labels.join(".");
+    dns.lookup(name, { family, all: true }, (err, list) => {
+      // A name with addresses of the other family only has no data of this type (NOERROR, no answer).
+      if (err) { dns.lookup(name, { family: 10 - family }, (e2) => answer(!e2 ? 0 : err.code === "ENOTFOUND" ? DNS_NXDOMAIN : DNS_SERVFAIL, [])); return; }
+      answer(0, list.map((x) => (family === 4 ? Uint8Array.from(x.address.split(".").map(Number)) : ipv6Bytes(x.address))));
+    });
+  }
+
+  sendTcp(from: IpAddr, to: IpAddr, seg: Uint8Array): void { this.toGuest(ipv4(from, to, IPPROTO_TCP, seg)); }
+
+  reset(from: IpAddr, sport: number, to: IpAddr, s: Segment): void {
+    const ack = s.flags & TCPHDR_ACK;
+    const len = s.data.length + (s.flags & TCPHDR_SYN ? 1 : 0) + (s.flags & TCPHDR_FIN ? 1 : 0);
+    this.sendTcp(from, to, buildSegment(from, to, {
+      sport, dport: s.sport, seq: ack ? s.ack : 0, ack: ack ? 0 : seqAdd(s.seq, len), flags: ack ? TCPHDR_RST : TCPHDR_RST | TCPHDR_ACK,
+      wnd: 0, urp: 0, data: new Uint8Array(0),
+    }, 0, 0));
+  }
+
+  forget(key: string): void { this.flows.delete(key); }
+
+  // -p: a host listener whose connections become guest connections from the gateway.
+  private listen(f: PortForward): void {
+    const srv = net.createServer((sock) => {
+      const port = this.nextPort++;
+      if (this.nextPort > 60000) this.nextPort = 40000;
+      const key = flowKey(f.guestPort, GATEWAY_ADDR, port);
+      const nf = new NatTcp(this, key, GUEST_ADDR, f.guestPort, GATEWAY_ADDR, port);
+      this.flows.set(key, nf);
+      nf.connectToGuest(sock);
+    });
+    srv.on("error", (e) => process.stderr.write(`ghost: -p ${f.hostAddr}:${f.hostPort}:${f.guestPort}: ${e.message}\n`));
+    srv.listen(f.hostPort, f.hostAddr);
+    this.servers.push(srv);
+  }
+
+  hold(): void { this.k.hostWaiters++; }
+  release(): void { this.k.hostWaiters--; }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.servers) s.close();
+    for (const f of [...this.flows.values()]) f.destroy();
+    for (const f of [...this.udpFlows.values()]) f.sock.close();
+  }
+}
+
+// Where a guest connection to `dst` goes on the host: the gateway is the host's loopback.
+function hostTarget(dst: IpAddr): string { return sameAddr(dst, GATEWAY_ADDR) ? "127.0.0.1" : formatAddr(dst); }
+function flowKey(guestPort: number, remote: IpAddr, remotePort: number): string { return `${guestPort}:${formatAddr(remote)}:${remotePort}`; }
+
+// The 16 bytes of an IPv6 address in text (with :: and a trailing dotted quad).
+function ipv6Bytes(text: string): Uint8Array {
+  let t = text;
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
+  if (quad) t = t.slice(0, quad.index) + (((+quad[1]) << 8) | +quad[2]).toString(16) + ":" + (((+quad[3]) << 8) | +quad[4]).toString(16);
+  const [head, tail] = t.includes("::") ? t.split("::") : [t, null];
+  const h = head ? head.split(":") : [];
+  const tl = tail ? tail.split(":") : [];
+  const words = [...h, ...Array(8 - h.length - tl.length).fill("0"), ...tl].map((w) => parseInt(w || "0", 16));
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => { out[2 * i] = w >> 8; out[2 * i + 1] = w & 0xff; });
+  return out;
+}
+
+function ipv4(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array): Uint8Array {
+  const p = new Uint8Array(IPV4_HLEN + payload.length);
+  const dv = new DataView(p.buffer);
+  p[0] = 0x45;
+  dv.setUint16(2, p.length, false);
+  p[8] = 64;
+  p[9] = proto;
+  p.set(src.subarray(12), 12);
+  p.set(dst.subarray(12), 16);
+  dv.setUint16(10, csumFold(csumAdd(0, p, 0, IPV4_HLEN)), false);
+  p.set(payload, IPV4_HLEN);
+  return p;
+}
+
+// The NAT's end of one guest TCP connection, bridged to a host socket.
+class NatTcp {
+  private sock: net.Socket | null = null;
+  private established = false;
+  private iss = 0;
+  private sndUna = 0;
+  private sndNxt = 0;
+  private rcvNxt = 0;
+  private sndWnd = 0;
+  private wscale = 0;
+  private mss = NAT_MSS;
+  private pending = Buffer.alloc(0); // from sndUna: sent, then unsent
+  private hostEnded = false;
+  private finSent = false;
+  private guestFin = false;
+  private timer: NodeJS.Timeout | null = null;
+  private paused = false;
+  private dead = false;
+
+  constructor(private readonly nat: UserNet, private readonly key: string, private readonly guest: IpAddr, private readonly gport: number,
+    private readonly remote: IpAddr, private readonly rport: number) {
+    nat.hold();
+    const b = new Uint8Array(4);
+    nat.k.random(b);
+    this.iss = new DataView(b.buffer).getUint32(0, true);
+    this.sndUna = this.sndNxt = this.iss;
+  }
+
+  private seg(seq: number, flags: number, data: Uint8Array = new Uint8Array(0)): void {
+    const room = Math.max(0, NAT_WINDOW - (this.sock?.writableLength ?? 0));
+    this.nat.sendTcp(this.remote, this.guest, buildSegment(this.remote, this.guest, {
+      sport: this.rport, dport: this.gport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd: room, urp: 0, data,
+    }, NAT_MSS, 0));
+  }
+
+  private takeOptions(s: Segment): void {
+    this.mss = Math.min(s.mss || 536, NAT_MSS);
+    this.wscale = s.wscale >= 0 ? s.wscale : 0;
+    this.sndWnd = s.wnd;
+  }
+
+  // The guest connects out: the host socket first, then our SYN-ACK (or a RST if the host refuses).
+  acceptFromGuest(s: Segment, host: string): void {
+    this.takeOptions(s);
+    this.rcvNxt = seqAdd(s.seq, 1);
+    const sock = net.connect({ host, port: this.rport });
+    this.attach(sock);
+    sock.once("connect", () => { this.seg(this.iss, TCPHDR_SYN | TCPHDR_ACK); this.sndNxt = seqAdd(this.iss, 1); });
+  }
+
+  // A host client came in through -p: open the connection into the guest.
+  connectToGuest(sock: net.Socket): void {
+    this.attach(sock);
+    sock.pause();
+    this.seg(this.iss, TCPHDR_SYN);
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.arm();
+  }
+
+  private attach(sock: net.Socket): void {
+    this.sock = sock;
+    sock.on("data", (d: Buffer) => {
+      this.pending = Buffer.concat([this.pending, d]);
+      if (this.pending.length > NAT_HIGH_WATER) { sock.pause(); this.paused = true; }
+      this.pump();
+    });
+    sock.on("end", () => { this.hostEnded = true; this.pump(); });
+    sock.on("drain", () => { if (this.established) this.seg(this.sndNxt, TCPHDR_ACK); });
+    // The host refused or dropped the connection: the guest gets a RST
+    // (in answer to its SYN: ECONNREFUSED).
+    sock.on("error", () => {
+      if (!this.dead) this.seg(this.established ? this.sndNxt : 0, TCPHDR_RST | TCPHDR_ACK);
+      this.destroy();
+    });
+    sock.on("close", () => { if (!this.hostEnded && !this.dead && this.established) { this.seg(this.sndNxt, TCPHDR_RST | TCPHDR_ACK); this.destroy(); } });
+  }
+
+  input(s: Segment): void {
+    if (this.dead) return;
+    if (s.flags & TCPHDR_RST) { this.destroy(); return; }
+    if (!this.established) {
+      if ((s.flags & TCPHDR_SYN) && (s.flags & TCPHDR_ACK) && s.ack === seqAdd(this.iss, 1)) {
+        // Our SYN to the guest was answered (a -p connection).
+        this.takeOptions(s);
+        this.rcvNxt = seqAdd(s.seq, 1);
+        this.sndUna = s.ack;
+        this.established = true;
+        this.disarm();
+        this.seg(this.sndNxt, TCPHDR_ACK);
+        this.sock?.resume();
+        this.pump();
+        return;
+      }
+      if ((s.flags & TCPHDR_ACK) && s.ack === seqAdd(this.iss, 1)) { this.established = true; this.sndUna = s.ack; }
+      else {
+        // The guest sent its SYN again: our SYN-ACK was lost (or is still waiting for the host).
+        if ((s.flags & TCPHDR_SYN) && this.sndNxt === seqAdd(this.iss, 1)) this.seg(this.iss, TCPHDR_SYN | TCPHDR_ACK);
+        return;
+      }
+    }
+    if (s.flags & TCPHDR_ACK) {
+      if (seqLt(this.sndUna, s.ack) && !seqLt(this.sndNxt, s.ack)) {
+        const n = seqDiff(s.ack, this.sndUna);
+        const data = Math.min(n, this.pending.length);
+        this.pending = this.pending.subarray(data);
+        this.sndUna = s.ack;
+        this.disarm();
+        if (this.paused && this.pending.length < NAT_HIGH_WATER / 2) { this.paused = false; this.sock?.resume(); }
+      }
+      this.sndWnd = s.wnd << this.wscale;
+    }
+    if (s.data.length) {
+      if (s.seq === this.rcvNxt && !this.guestFin) {
+        this.sock?.write(Buffer.from(s.data));
+        this.rcvNxt = seqAdd(this.rcvNxt, s.data.length);
+      }
+      this.seg(this.sndNxt, TCPHDR_ACK);
+    }
+    if ((s.flags & TCPHDR_FIN) && seqAdd(s.seq, s.data.length) === this.rcvNxt && !this.guestFin) {
+      this.guestFin = true;
+      this.rcvNxt = seqAdd(this.rcvNxt, 1);
+      this.seg(this.sndNxt, TCPHDR_ACK);
+      this.sock?.end();
+    }
+    this.pump();
+    if (this.guestFin && this.finSent && this.sndUna === this.sndNxt) this.destroy();
+  }
+
+  // Sends what the guest's window allows, then our FIN once the host is done.
+  private pump(): void {
+    if (!this.established || this.dead) return;
+    const wnd = this.sndWnd;
+    for (;;) {
+      const inflight = seqDiff(this.sndNxt, this.sndUna) - (this.finSent ? 1 : 0);
+      const unsent = this.pending.length - inflight;
+      if (unsent <= 0) break;
+      const len = Math.min(unsent, this.mss, wnd - inflight);
+      if (len <= 0) break;
+      this.seg(this.sndNxt, TCPHDR_ACK | TCPHDR_PSH, this.pending.subarray(inflight, inflight + len));
+      this.sndNxt = seqAdd(this.sndNxt, len);
+      this.arm();
+    }
+    if (this.hostEnded && !this.finSent && seqDiff(this.sndNxt, this.sndUna) === this.pending.length) {
+      this.seg(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN);
+      this.sndNxt = seqAdd(this.sndNxt, 1);
+      this.finSent = true;
+      this.arm();
+    }
+  }
+
+  private arm(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.dead) return;
+      // Go back to the first unacknowledged byte (or our SYN, still unanswered).
+      if (!this.established) { this.seg(this.iss, TCPHDR_SYN); this.arm(); return; }
+      if (seqDiff(this.sndNxt, this.sndUna) === 0) return;
+      this.sndNxt = this.sndUna;
+      this.finSent = false;
+      this.pump();
+    }, NAT_RTO_MS);
+  }
+  private disarm(): void { if (this.timer) { clearTimeout(this.timer); this.timer = null; } }
+
+  destroy(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.disarm();
+    this.sock?.destroy();
+    this.nat.forget(this.key);
+    this.nat.release();
+  }
+}
+
+export function attachUserNet(k: Kernel, opts: UserNetOptions): UserNet { return new UserNet(k, opts); }

@@ -1,0 +1,469 @@
+// Socket syscalls on AF_INET and AF_INET6 sockets: sys_socket.ts hands a
+// call here when the socket (or the family asked for) is an inet one. The
+// arguments are decoded here; the protocols are in net/inet/.
+
+import { kerr, KernelError } from "../lib/errors.js";
+import {
+  EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EACCES, EPERM, EPIPE, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT, ENOTCONN,
+} from "../abi/errno.js";
+import {
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC,
+  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_IPV6,
+  SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE,
+  SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY, SO_REUSEPORT, SO_BROADCAST,
+  SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SO_OOBINLINE,
+  MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_OOB, MSG_CMSG_CLOEXEC, msghdr, sockaddr_storage,
+  IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
+  TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK,
+} from "../abi/socket.js";
+import { LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
+import { SIGPIPE } from "../abi/signal.js";
+import { CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW } from "../abi/prctl.js";
+import { isSleeping } from "../kernel/blocking.js";
+import { restartOf } from "../kernel/restart.js";
+import { sendSignal } from "../kernel/signal.js";
+import { waitForIo } from "../fs/iowait.js";
+import type { File } from "../fs/file.js";
+import type { Task } from "../kernel/task.js";
+import { um } from "./util.js";
+import { decodeSockaddr, type SockAddr } from "../net/inet/addr.js";
+import { netStack } from "../net/inet/stack.js";
+import { InetSockInode, inetSocketFile, type InetDataSocket, type InetRecv } from "../net/inet/socket.js";
+import { UdpSocket, udpInit } from "../net/inet/udp.js";
+import { TcpSocket, tcpInit } from "../net/inet/tcp.js";
+import { NetlinkSocket } from "../net/netlink.js";
+import "../net/inet/netdev.js";
+import { NETLINK_ROUTE } from "../abi/netlink.js";
+import { install, putAddr, readIov, scatter, waitUntil, type Iov } from "./sys_socket.js";
+
+const SOCK_MIN_SNDBUF = 4608;
+const SOCK_MIN_RCVBUF = 2304;
+const WMEM_MAX = 212992; // net.core.wmem_max and rmem_max
+const RECV_MAX = 16 << 20;
+const MAX_DGRAM = 65536;
+const TCP_MIN_MSS = 88;
+const MAX_TCP_WINDOW = 32767;
+const MAX_TCP_KEEPIDLE = 32767;
+const MAX_TCP_KEEPCNT = 127;
+const TCP_INFO_SIZE = 104; // through tcpi_total_retrans
+const TCP_CA_NAME = "reno";
+
+export function isInetFamily(domain: number): boolean { return domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK; }
+
+export function inetSockOf(f: File): InetDataSocket | null {
+  return f.inode instanceof InetSockInode ? (f.inode.sock as InetDataSocket) : null;
+}
+
+function capable(t: Task, cap: number): boolean { return (t.cred.capEff & (1n << BigInt(cap))) !== 0n; }
+
+// socket(2) for AF_INET and AF_INET6 (inet_create's protocol checks).
+export function inetSocket(t: Task, domain: number, type: number, protocol: number): number {
+  const flags = type & ~SOCK_TYPE_MASK;
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
+  const base = type & SOCK_TYPE_MASK;
+  udpInit(t.k);
+  tcpInit(t.k);
+  const stack = netStack(t.k);
+  let s: InetDataSocket;
+  if (domain === AF_NETLINK) {
+    if (base !== SOCK_RAW && base !== SOCK_DGRAM) kerr(ESOCKTNOSUPPORT);
+    if (protocol !== NETLINK_ROUTE) kerr(EPROTONOSUPPORT);
+    s = new NetlinkSocket(stack, base, protocol, t.cred.euid, t.tg.pid, capable(t, CAP_NET_ADMIN));
+  } else if (base === SOCK_STREAM) {
+    if (protocol !== 0 && protocol !== IPPROTO_TCP) kerr(EPROTONOSUPPORT);
+    s = new TcpSocket(stack, domain, SOCK_STREAM, IPPROTO_TCP, t.cred.euid);
+  } else if (base === SOCK_DGRAM) {
+    // ICMP echo sockets need the caller's group in net.ipv4.ping_group_range, empty by default ("1 0").
+    if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) kerr(EACCES);
+    if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
+    s = new UdpSocket(stack, domain, SOCK_DGRAM, IPPROTO_UDP, t.cred.euid);
+  } else if (base === SOCK_RAW) {
+    return kerr(capable(t, CAP_NET_RAW) ? ESOCKTNOSUPPORT : EPERM);
+  } else return kerr(ESOCKTNOSUPPORT);
+  return install(t, inetSocketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
+}
+
+// A sockaddr from user space (move_addr_to_kernel: at most sockaddr_storage).
+function readSockaddr(t: Task, s: InetDataSocket, va: number, len: number): SockAddr {
+  if (len < 0 || len > sockaddr_storage.size) kerr(EINVAL);
+  if (s.family === AF_NETLINK) {
+    // sockaddr_nl: the port id and groups travel as port and scope.
+    if (len < sockaddr_nl.size) kerr(EINVAL);
+    const dv = new DataView(um(t).read(va, sockaddr_nl.size).buffer);
+    const fam = sockaddr_nl.get(dv, 0, "nl_family");
+    if (fam !== AF_NETLINK && fam !== AF_UNSPEC) kerr(EINVAL);
+    return { addr: s.laddr, port: sockaddr_nl.get(dv, 0, "nl_pid"), unspec: fam === AF_UNSPEC, scope: sockaddr_nl.get(dv, 0, "nl_groups") };
+  }
+  return decodeSockaddr(s.family, len ? um(t).read(va, len) : new Uint8Array(0));
+}
+
+export function inetBind(t: Task, s: InetDataSocket, va: number, len: number): number {
+  return s.stack.bh(() => {
+    const sa = readSockaddr(t, s, va, len);
+    if (s instanceof TcpSocket && s.state !== TCP_CLOSE) kerr(EINVAL);
+    s.bind(sa, capable(t, CAP_NET_BIND_SERVICE), s instanceof TcpSocket);
+    return 0;
+  });
+}
+
+export function inetListen(s: InetDataSocket, backlog: number): number {
+  return s.stack.bh(() => {
+    if (!(s instanceof TcpSocket)) kerr(EOPNOTSUPP);
+    s.listen(backlog);
+    return 0;
+  });
+}
+
+export function inetAccept(t: Task, f: File, s: InetDataSocket, addrVa: number, lenVa: number, flags: number): number {
+  return s.stack.bh(() => {
+    if (!(s instanceof TcpSocket)) kerr(EOPNOTSUPP);
+    const child = waitForIo(t, f, () => s.accept(), {
+      queues: () => [s.wq],
+      until: () => waitUntil(t, s.rcvtimeo, restartOf(t, "deadline")),
+      park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+    });
+    child.orphan = false;
+    const nf = inetSocketFile(child, (flags & SOCK_NONBLOCK) !== 0);
+    const fd = install(t, nf, (flags & SOCK_CLOEXEC) !== 0);
+    putAddr(t, addrVa, lenVa, child.peerName());
+    return fd;
+  });
+}
+
+export function inetConnect(t: Task, f: File, s: InetDataSocket, va: number, len: number): number {
+  return s.stack.bh(() => {
+    const sa = readSockaddr(t, s, va, len);
+    if (s instanceof UdpSocket) { s.connect(sa); return 0; }
+    const tcp = s as TcpSocket;
+    // A blocking connect waits for the handshake as long as SO_SNDTIMEO allows.
+    waitForIo(t, f, () => tcp.connect(sa, f.nonblock), {
+      queues: () => [tcp.wq],
+      until: () => waitUntil(t, tcp.sndtimeo, restartOf(t, "deadline")),
+      park: (deadline) => { t.restart = { kind: "deadline", deadline }; },
+    });
+    return 0;
+  });
+}
+
+export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: number, peer: boolean): number {
+  if (peer && !(s instanceof NetlinkSocket)) {
+    // inet_getname: no peer port, or a closed or still connecting stream, is ENOTCONN.
+    const st = s instanceof TcpSocket ? s.state : null;
+    const connected = s instanceof UdpSocket ? s.connected : s.rport !== 0 && st !== TCP_CLOSE && st !== TCP_SYN_SENT && st !== TCP_TIME_WAIT;
+    if (!connected) kerr(ENOTCONN);
+  }
+  putAddr(t, va, lenVa, peer ? s.peerName() : s.localName());
+  return 0;
+}
+
+export function inetShutdown(s: InetDataSocket, how: number): number {
+  return s.stack.bh(() => {
+    if (how < 0 || how > 2) kerr(EINVAL);
+    (s as UdpSocket | TcpSocket | NetlinkSocket).shutdown(how);
+    return 0;
+  });
+}
+
+// send, sendto, sendmsg and write's path with flags: a stream sends all of
+// data unless non-blocking (or interrupted after some went).
+export function inetSend(t: Task, f: File, s: InetDataSocket, data: Uint8Array, flags: number, toVa: number, toLen: number): number {
+  return s.stack.bh(() => {
+    let dest: SockAddr | null = null;
+    if (toVa !== 0 && toLen !== 0) {
+      dest = readSockaddr(t, s, toVa, toLen);
+      // As Linux: a stream ignores the address (an unconnected one is EPIPE: no Fast Open).
+      if (s instanceof TcpSocket) dest = null;
+    }
+    const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
+    const progress = restartOf(t, "send");
+    let done = progress?.sent ?? 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = waitForIo(t, f, () => s.send(data.subarray(done), flags, dest), {
+          nonblock,
+          queues: () => [s.wq],
+          until: () => waitUntil(t, s.sndtimeo, progress),
+          park: (deadline) => { t.restart = { kind: "send", sent: done, deadline }; t.partialResult = done || null; },
+        });
+      } catch (e) {
+        if (!(e instanceof KernelError)) throw e;
+        if (e.errno === EPIPE && !(flags & MSG_NOSIGNAL)) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
+        if (done > 0) return done;
+        throw e;
+      }
+      done += n;
+      if (done >= data.length || s.type !== SOCK_STREAM || nonblock) return done;
+    }
+  });
+}
+
+export interface InetRecvOut { ret: number; res: InetRecv; msgFlags: number }
+
+// recv, recvfrom, recvmsg: MSG_WAITALL goes on across wake-ups from the bytes it has.
+export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags: number): InetRecvOut {
+  const total = iov.reduce((n, v) => n + v.len, 0);
+  // tcp_recv_urg never waits.
+  const nonblock = f.nonblock || (flags & (MSG_DONTWAIT | MSG_OOB)) !== 0;
+  const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
+  const progress = restartOf(t, "recv");
+  let got = progress?.got ?? 0;
+  let first: InetRecv | null = null;
+  for (;;) {
+    // No more than is queued (or a largest datagram) is ever copied: a larger buffer would only be allocated.
+    const buf = new Uint8Array(Math.min(total - got, Math.max(s.bytesQueued(), MAX_DGRAM), RECV_MAX));
+    let res: InetRecv;
+    try {
+      res = waitForIo(t, f, () => s.recv(buf, flags), {
+        nonblock,
+        queues: () => [s.wq],
+        until: () => waitUntil(t, s.rcvtimeo, progress),
+        park: (deadline) => { t.restart = { kind: "recv", got, deadline }; t.partialResult = got || null; },
+      });
+    } catch (e) {
+      if (isSleeping(e)) throw e;
+      if (got > 0) break;
+      throw e;
+    }
+    scatter(t, iov, got, buf.subarray(0, res.n));
+    got += res.n;
+    first ??= res;
+    if (!waitall || res.n === 0 || got >= total) break;
+  }
+  const res = first ?? { n: 0, msgLen: 0, truncated: false, from: null };
+  const dgram = s.type !== SOCK_STREAM;
+  let msgFlags = dgram && res.truncated ? MSG_TRUNC : 0;
+  if (res.oob) msgFlags |= MSG_OOB | (res.truncated ? MSG_TRUNC : 0);
+  return { ret: dgram && (flags & MSG_TRUNC) ? res.msgLen : got, res, msgFlags };
+}
+
+export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number, msg: { name: number; namelen: number; iov: Iov[] }): number {
+  return s.stack.bh(() => {
+    const out = inetRecv(t, f, s, msg.iov, flags);
+    if (msg.name) {
+      const a = out.res.from ?? new Uint8Array(0);
+      if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
+      um(t).setU32(va + msghdr.offsetOf("msg_namelen"), a.length);
+    }
+    um(t).setU64(va + msghdr.offsetOf("msg_controllen"), 0);
+    um(t).setU32(va + msghdr.offsetOf("msg_flags"), out.msgFlags | (flags & MSG_CMSG_CLOEXEC));
+    return out.ret;
+  });
+}
+
+export function inetRecvfrom(t: Task, f: File, s: InetDataSocket, buf: number, len: number, flags: number, from: number, fromLenVa: number): number {
+  return s.stack.bh(() => {
+    const out = inetRecv(t, f, s, [{ base: buf, len }], flags);
+    if (from && fromLenVa && out.res.from) putAddr(t, from, fromLenVa, out.res.from);
+    else if (from && fromLenVa) um(t).setU32(fromLenVa, 0);
+    return out.ret;
+  });
+}
+
+export { readIov };
+
+// --- options ----------------------------------------------------------------
+
+function timeoOut(ns: number | null): Uint8Array {
+  const out = new Uint8Array(16);
+  const dv = new DataView(out.buffer);
+  const v = ns ?? 0;
+  dv.setBigInt64(0, BigInt(Math.floor(v / 1e9)), true);
+  dv.setBigInt64(8, BigInt(Math.floor((v % 1e9) / 1000)), true);
+  return out;
+}
+
+function intOut(v: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setInt32(0, v, true);
+  return out;
+}
+
+function tcpInfo(s: TcpSocket): Uint8Array {
+  const b = new Uint8Array(TCP_INFO_SIZE);
+  const dv = new DataView(b.buffer);
+  const i = s.info();
+  b[0] = s.state;
+  b[2] = s.retries;
+  b[3] = s.probes;
+  b[6] = (s.sndWscale & 0xf) | ((s.rcvWscale & 0xf) << 4);
+  dv.setUint32(8, Math.round(s.rto / 1000), true); // tcpi_rto, µs
+  dv.setUint32(16, s.mss, true); // tcpi_snd_mss
+  dv.setUint32(20, s.mss, true); // tcpi_rcv_mss
+  dv.setUint32(24, i.unacked, true);
+  dv.setUint32(68, i.rtt, true);
+  dv.setUint32(72, i.rttvar, true);
+  dv.setUint32(76, Math.min(s.ssthresh, 0x7fffffff) / Math.max(s.mss, 1) | 0, true);
+  dv.setUint32(80, Math.round(s.cwnd / Math.max(s.mss, 1)), true);
+  dv.setUint32(84, s.mss, true);
+  dv.setUint32(100, s.totalRetrans, true);
+  return b;
+}
+
+export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: number, va: number, lenVa: number): number {
+  return s.stack.bh(() => {
+    const m = um(t);
+    const len = m.i32(lenVa);
+    if (len < 0) kerr(EINVAL);
+    const tcp = s instanceof TcpSocket ? s : null;
+    let out: Uint8Array;
+    if (level === SOL_SOCKET) {
+      switch (name) {
+        case SO_TYPE: out = intOut(s.type); break;
+        case SO_PROTOCOL: out = intOut(s.protocol); break;
+        case SO_DOMAIN: out = intOut(s.family); break;
+        case SO_ERROR: out = intOut(s.takeError()); break;
+        case SO_SNDBUF: out = intOut(s.sndbuf); break;
+        case SO_RCVBUF: out = intOut(s.rcvbuf); break;
+        case SO_REUSEADDR: out = intOut(s.reuseaddr ? 1 : 0); break;
+        case SO_REUSEPORT: out = intOut(s.reuseport ? 1 : 0); break;
+        case SO_KEEPALIVE: out = intOut(s.keepalive ? 1 : 0); break;
+        case SO_BROADCAST: out = intOut(s.broadcast ? 1 : 0); break;
+        case SO_PRIORITY: out = intOut(s.priority); break;
+        case SO_OOBINLINE: out = intOut(tcp?.oobinline ? 1 : 0); break;
+        case SO_ACCEPTCONN: out = intOut(tcp?.state === TCP_LISTEN ? 1 : 0); break;
+        case SO_RCVLOWAT: case SO_SNDLOWAT: out = intOut(1); break;
+        case SO_LINGER: {
+          out = new Uint8Array(LINGER_SIZE);
+          const dv = new DataView(out.buffer);
+          dv.setInt32(0, s.linger.onoff, true);
+          dv.setInt32(4, s.linger.secs, true);
+          break;
+        }
+        case SO_RCVTIMEO: case SO_RCVTIMEO_NEW: out = timeoOut(s.rcvtimeo); break;
+        case SO_SNDTIMEO: case SO_SNDTIMEO_NEW: out = timeoOut(s.sndtimeo); break;
+        default: return kerr(ENOPROTOOPT);
+      }
+    } else if (level === SOL_IP) {
+      if (name === IP_TOS) out = intOut(s.tos);
+      else if (name === IP_TTL) out = intOut(s.ipTtl);
+      else return kerr(ENOPROTOOPT);
+    } else if (level === SOL_IPV6 && s.family === AF_INET6) {
+      if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
+      else if (name === IPV6_UNICAST_HOPS) out = intOut(s.ipTtl);
+      else return kerr(ENOPROTOOPT);
+    } else if (level === SOL_TCP && tcp) {
+      switch (name) {
+        case TCP_NODELAY: out = intOut(tcp.nodelay ? 1 : 0); break;
+        case TCP_CORK: out = intOut(tcp.cork ? 1 : 0); break;
+        case TCP_MAXSEG: out = intOut(tcp.state === TCP_CLOSE || tcp.state === TCP_LISTEN ? (tcp.userMss || 536) : tcp.mss); break;
+        case TCP_KEEPIDLE: out = intOut(tcp.keepIdle); break;
+        case TCP_KEEPINTVL: out = intOut(tcp.keepIntvl); break;
+        case TCP_KEEPCNT: out = intOut(tcp.keepCnt); break;
+        case TCP_USER_TIMEOUT: out = intOut(tcp.userTimeout); break;
+        case TCP_QUICKACK: out = intOut(tcp.quickackOpt); break;
+        case TCP_INFO: out = tcpInfo(tcp); break;
+        case TCP_CONGESTION: { out = new Uint8Array(16); out.set(Buffer.from(TCP_CA_NAME)); break; }
+        default: return kerr(ENOPROTOOPT);
+      }
+    } else return kerr(level === SOL_SOCKET || level === SOL_IP || level === SOL_IPV6 || level === SOL_TCP ? ENOPROTOOPT : EOPNOTSUPP);
+    const n = Math.min(len, out.length);
+    m.write(va, out.subarray(0, n));
+    m.setU32(lenVa, n);
+    return 0;
+  });
+}
+
+function readInt(t: Task, va: number, len: number): number {
+  if (len < 4) kerr(EINVAL);
+  return new DataView(um(t).read(va, 4).buffer).getInt32(0, true);
+}
+
+export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: number, va: number, len: number): number {
+  return s.stack.bh(() => {
+    const tcp = s instanceof TcpSocket ? s : null;
+    if (level === SOL_SOCKET) {
+      if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
+        if (len < 16) kerr(EINVAL);
+        const dv = new DataView(um(t).read(va, 16).buffer);
+        const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
+        if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
+        const ns = sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
+        if (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW) s.rcvtimeo = ns; else s.sndtimeo = ns;
+        return 0;
+      }
+      if (name === SO_LINGER) {
+        if (len < LINGER_SIZE) kerr(EINVAL);
+        const dv = new DataView(um(t).read(va, LINGER_SIZE).buffer);
+        s.linger = { onoff: dv.getInt32(0, true) ? 1 : 0, secs: Math.max(dv.getInt32(4, true), 0) };
+        return 0;
+      }
+      const v = readInt(t, va, len);
+      switch (name) {
+        case SO_SNDBUF: case SO_SNDBUFFORCE:
+          if (name === SO_SNDBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
+          s.sndbuf = Math.max(Math.min(v >>> 0, name === SO_SNDBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_SNDBUF);
+          if (tcp) tcp.userSndbuf = true;
+          s.wq.wakeAll();
+          break;
+        case SO_RCVBUF: case SO_RCVBUFFORCE:
+          if (name === SO_RCVBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
+          s.rcvbuf = Math.max(Math.min(v >>> 0, name === SO_RCVBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_RCVBUF);
+          if (tcp) tcp.userRcvbuf = true;
+          break;
+        case SO_REUSEADDR: s.reuseaddr = v !== 0; break;
+        case SO_REUSEPORT: s.reuseport = v !== 0; break;
+        case SO_BROADCAST: s.broadcast = v !== 0; break;
+        case SO_KEEPALIVE: s.keepalive = v !== 0; tcp?.armKeepalive(); break;
+        case SO_OOBINLINE: if (!tcp) kerr(ENOPROTOOPT); tcp.oobinline = v !== 0; break;
+        case SO_PRIORITY:
+          if ((v < 0 || v > 6) && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
+          s.priority = v;
+          break;
+        default: kerr(ENOPROTOOPT);
+      }
+      return 0;
+    }
+    if (level === SOL_IP) {
+      const v = readInt(t, va, len);
+      if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
+      if (name === IP_TTL) {
+        if (v !== -1 && (v < 1 || v > 255)) kerr(EINVAL);
+        s.ttl = v;
+        return 0;
+      }
+      return kerr(ENOPROTOOPT);
+    }
+    if (level === SOL_IPV6 && s.family === AF_INET6) {
+      const v = readInt(t, va, len);
+      if (name === IPV6_V6ONLY) {
+        if (s.lport) kerr(EINVAL);
+        s.v6only = v !== 0;
+        return 0;
+      }
+      if (name === IPV6_UNICAST_HOPS) {
+        if (v < -1 || v > 255) kerr(EINVAL);
+        s.ttl = v;
+        return 0;
+      }
+      return kerr(ENOPROTOOPT);
+    }
+    if (level === SOL_TCP && tcp) {
+      if (name === TCP_CONGESTION) {
+        const b = um(t).read(va, Math.min(Math.max(len, 0), 16));
+        const end = b.indexOf(0);
+        const want = Buffer.from(end < 0 ? b : b.subarray(0, end)).toString("latin1");
+        if (want !== TCP_CA_NAME) kerr(ENOENT);
+        return 0;
+      }
+      const v = readInt(t, va, len);
+      switch (name) {
+        case TCP_NODELAY: tcp.nodelay = v !== 0; if (tcp.nodelay) tcp.output(); break;
+        case TCP_CORK: tcp.cork = v !== 0; if (!tcp.cork) tcp.output(); break;
+        case TCP_MAXSEG:
+          if (v !== 0 && (v < TCP_MIN_MSS || v > MAX_TCP_WINDOW)) kerr(EINVAL);
+          tcp.userMss = v;
+          break;
+        case TCP_KEEPIDLE: if (v < 1 || v > MAX_TCP_KEEPIDLE) kerr(EINVAL); tcp.keepIdle = v; tcp.armKeepalive(); break;
+        case TCP_KEEPINTVL: if (v < 1 || v > MAX_TCP_KEEPIDLE) kerr(EINVAL); tcp.keepIntvl = v; break;
+        case TCP_KEEPCNT: if (v < 1 || v > MAX_TCP_KEEPCNT) kerr(EINVAL); tcp.keepCnt = v; break;
+        case TCP_USER_TIMEOUT: if (v < 0) kerr(EINVAL); tcp.userTimeout = v; break;
+        case TCP_QUICKACK: tcp.quickackOpt = v ? 1 : 0; break;
+        default: kerr(ENOPROTOOPT);
+      }
+      return 0;
+    }
+    return kerr(ENOPROTOOPT);
+  });
+}
+

@@ -1,0 +1,117 @@
+// End-to-end tests of the host link (issue #10): busybox wget inside Ghost
+// fetching from an HTTP server this test starts on the host's 127.0.0.1,
+// through the gateway 10.0.2.2 (also with 5% of eth0's packets dropped, so
+// that both TCP ends retransmit); a refused port; a DNS query for localhost
+// to 10.0.2.3 (answered from the host's /etc/hosts); and the host fetching from
+// busybox httpd in the guest through `ghost run -p`. All traffic stays on
+// this machine's loopback.
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/net/usernet.test.js
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import * as http from "node:http";
+import * as net from "node:net";
+import * as fs from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { run, exitStatus, tail } from "../helpers/programs.js";
+import { findRoot } from "../helpers/root.js";
+
+const root = findRoot("userland/net");
+const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
+const TIMEOUT = 120_000;
+
+// 1 MB of deterministic bytes.
+const body = Buffer.alloc(1 << 20);
+for (let i = 0, x = 7; i < body.length; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; body[i] = x >>> 24; }
+const sha = createHash("sha256").update(body).digest("hex");
+
+function ghost(args: string[], cwd = root) {
+  return run(process.execPath, [ghostCli, "run", ...args], {}, { cwd, timeoutMs: TIMEOUT, ownGroup: true });
+}
+
+describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, () => {
+  let server: http.Server;
+  let port = 0;
+  before(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === "/big") res.end(body);
+      else res.end(`hello ${req.url}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  after(() => server.close());
+
+  test("wget through 10.0.2.2 reaches the host's 127.0.0.1", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c", `wget -q -O - http://10.0.2.2:${port}/small && wget -q -O - http://10.0.2.2:${port}/big | sha256sum`]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
+    assert.equal(r.stdout, `hello /small\n${sha}  -\n`);
+  });
+
+  test("1 MB arrives intact with --net-loss=5 (retransmissions on both sides)", async () => {
+    const r = await ghost(["--net-loss=5", "--", "/bin/sh", "-c", `wget -q -O - http://10.0.2.2:${port}/big | sha256sum`]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
+    assert.equal(r.stdout, `${sha}  -\n`);
+  });
+
+  test("a closed host port is refused", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const closed = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = await ghost(["--", "/bin/sh", "-c", `wget -q -O - http://10.0.2.2:${closed}/; echo status=$?`]);
+    assert.match(r.stdout, /status=1/);
+    assert.match(r.stderr, /Connection refused/);
+  });
+
+  // localhost is in the host's /etc/hosts: the host's resolver answers without asking any server.
+  test("DNS at 10.0.2.3 answers through the host's resolver (UDP through the NAT)", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c", "nslookup -type=a localhost 10.0.2.3"]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)} ${r.stdout}`);
+    assert.match(r.stdout, /Address:\s+10\.0\.2\.3/);
+    assert.match(r.stdout, /Name:\s+localhost\s+Address:\s+127\.0\.0\.1/);
+  });
+
+  test("--net=none leaves only lo", async () => {
+    const r = await ghost(["--net=none", "--", "/bin/sh", "-c", `ip addr; wget -q -O - http://10.0.2.2:${port}/; echo status=$?`]);
+    assert.doesNotMatch(r.stdout, /eth0/);
+    assert.match(r.stdout, /status=1/);
+  });
+
+  test("the host fetches from busybox httpd in the guest through -p", async () => {
+    const www = fs.mkdtempSync(join(root, "build", "net-www-"));
+    fs.writeFileSync(join(www, "index.html"), "served by the guest\n");
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const hostPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    // The guest serves until the host has fetched (it removes `www/go` when done).
+    fs.writeFileSync(join(www, "go"), "");
+    const guest = ghost(["-p", `${hostPort}:8080`, "-v", `${www}:/www`, "--", "/bin/sh", "-c",
+      "httpd -p 8080 -h /www; while [ -e /www/go ]; do sleep 0.2; done"]);
+    try {
+      let got = "";
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        got = await new Promise<string>((resolve) => {
+          const req = http.get({ host: "127.0.0.1", port: hostPort, path: "/index.html", timeout: 5000 }, (res) => {
+            let d = "";
+            res.on("data", (c) => (d += c));
+            res.on("end", () => resolve(res.statusCode === 200 ? d : ""));
+          });
+          req.on("error", () => resolve(""));
+          req.on("timeout", () => { req.destroy(); resolve(""); });
+        });
+        if (got) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(got, "served by the guest\n");
+    } finally {
+      fs.rmSync(join(www, "go"), { force: true });
+      const r = await guest;
+      fs.rmSync(www, { recursive: true, force: true });
+      assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
+    }
+  });
+});
