@@ -15,6 +15,7 @@
 #   tmux                                             terminal tests (test/tty/): a real terminal to type into
 #   bsdutils                                         script(1): the boot benchmark's pseudo-terminal
 #   e2fsprogs                                        mke2fs, debugfs, e2fsck: the ext4 tests' images and their verdict
+#   chromium                                         the browser tests (test/web/, driven by playwright-core)
 #
 # Extra packages can be named on the command line: scripts/setup.sh strace
 # Works as root (as CI runs); otherwise uses sudo when it exists.
@@ -34,6 +35,7 @@ PACKAGES=(
   e2fsprogs
   tmux
   bsdutils
+  chromium
   "$@"
 )
 

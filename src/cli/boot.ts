@@ -2,27 +2,28 @@
 // console) and runs until it powers off; a restart boots it again.
 
 import { resolve } from "node:path";
-import { bootSystem, shutdownFilesystems, type HostDisk } from "../boot/boot.js";
+import { bootMachine, parseSize, type Machine } from "../api/index.js";
+import { HostTerminal } from "../drivers/tty/hostterm.js";
 import { parseDisk } from "./disk.js";
-import { ttySystem } from "../drivers/tty/index.js";
-import { rebootState } from "../syscalls/sys_system.js";
-import type { ClockMode } from "../kernel/time/clock.js";
 import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
+import type { HostDisk } from "../boot/boot.js";
+import type { ClockMode } from "../kernel/time/clock.js";
 
 export const BOOT_USAGE = `  ghost boot [options]    boot the system: init, then a shell on the console
       -c CMD               run CMD in the booted system, power off, exit with its status
       --root=DIR|CPIO|IMAGE root filesystem (default build/rootfs); an ext2/3/4 image is a disk
       --disk=FILE[:ro]     attach a host file as a disk: /dev/vda, /dev/vdb, … (repeatable)
+      -p, --net, --net-loss, --net-delay   as for ghost run
       --init=PATH          the first program (default /sbin/init)
       --mem=SIZE           guest memory (default 512M)
       --clock=host|virtual time source (default host)
-      -p, --net, --net-loss, --net-delay   as for ghost run
 `;
 
-function parseSize(s: string): number {
-  const m = /^(\d+)([KMG]?)$/i.exec(s);
-  if (!m) throw new Error(`bad size: ${s}`);
-  return Number(m[1]) * ({ "": 1, K: 1024, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[m[2].toUpperCase()];
+// The host's stderr takes what the kernel says to its host (an oops, the
+// OOM killer), and with GHOST_KLOG=1 a copy of the kernel log as it is written.
+export function hostDiagnostics(m: Machine): void {
+  m.on("diag", (text) => process.stderr.write(text));
+  if (process.env.GHOST_KLOG === "1") m.on("log", (e) => process.stderr.write(`[ghost] ${e.line}\n`));
 }
 
 export async function bootCommand(args: string[]): Promise<number> {
@@ -46,9 +47,8 @@ export async function bootCommand(args: string[]): Promise<number> {
       case "-c": command = val(); break;
       case "--root": root = resolve(val()); break;
       case "--init": init = val(); break;
-      case "--disk": disks.push(parseDisk(val())); break;
       case "--mem": mem = parseSize(val()); break;
-      case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
+      case "--disk": disks.push(parseDisk(val())); break;
       case "-p": case "--publish": {
         const f = parseForward(val());
         if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT");
@@ -58,21 +58,18 @@ export async function bootCommand(args: string[]): Promise<number> {
       case "--net": netMode = val(); if (netMode !== "user" && netMode !== "none") throw new Error("--net is user or none"); break;
       case "--net-loss": netLoss = Number(val()); if (!(netLoss >= 0 && netLoss <= 100)) throw new Error("--net-loss is a percentage"); break;
       case "--net-delay": netDelay = Number(val()); if (!(netDelay >= 0)) throw new Error("--net-delay is in ms"); break;
+      case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
       default: throw new Error(`unknown option ${a}`);
     }
   }
   for (;;) {
-    const k = bootSystem({ rootfs: root, init, command, memoryBytes: mem, clock, disks });
-    const usernet = netMode === "user" ? attachUserNet(k, { forwards, lossPct: netLoss, delayMs: netDelay }) : null;
-    let status: number;
-    try {
-      status = await k.run();
-      shutdownFilesystems(k);
-    } finally {
-      ttySystem(k)?.shutdown();
-      usernet?.close();
-    }
-    if (rebootState(k).action === "restart") continue;
-    return status;
+    const console = new HostTerminal();
+    const m = bootMachine({ root, init, command, memory: mem, clock, disks, console, term: console.isTty ? process.env.TERM : undefined });
+    hostDiagnostics(m);
+    const usernet = netMode === "user" ? attachUserNet(m.kernel!, { forwards, lossPct: netLoss, delayMs: netDelay }) : null;
+    const r = await m.exited;
+    usernet?.close();
+    if (r.shutdown === "restart") continue;
+    return r.status;
   }
 }

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// The `ghost` command.
+// The `ghost` command: a thin layer over the library (src/api/) that gives a
+// machine the host's stdio, terminal, signals and exit status.
 
 import * as nodefs from "node:fs";
 import { resolve } from "node:path";
-import { bootProgram, shutdownFilesystems, type HostDisk, type HostMount } from "../boot/boot.js";
-import { bootCommand, BOOT_USAGE } from "./boot.js";
+import { runProgram, parseSize, type Machine } from "../api/index.js";
+import { bootCommand, BOOT_USAGE, hostDiagnostics } from "./boot.js";
 import { parseDisk } from "./disk.js";
+import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
+import type { HostDisk } from "../boot/boot.js";
 import { table, syscallCounts } from "../syscalls/table.js";
 import type { ClockMode } from "../kernel/time/clock.js";
 import type { SchedPolicyName } from "../kernel/sched/core.js";
 import { ChromeTracer } from "../kernel/trace.js";
-import { signalFromHost } from "../kernel/signal.js";
 import { constants } from "node:os";
-import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
 
 // Host signals `ghost run` passes on to the guest.
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGWINCH", "SIGUSR1", "SIGUSR2"];
@@ -27,27 +28,23 @@ const USAGE = `usage:
       --root=DIR|CPIO|IMAGE root filesystem: a directory, a newc cpio archive, or an
                            ext2/3/4 image (attached as a disk) (default build/rootfs)
       --disk=FILE[:ro]     attach a host file as a disk: /dev/vda, /dev/vdb, … (repeatable)
-      --stats=FILE         write {"instret", "wallMs"} as JSON when done
-      --sched=bore|eevdf   fair scheduler: EEVDF with BORE (default) or plain EEVDF
-      --trace=FILE         write a Chrome trace-event JSON of context switches,
-                           wake-ups, syscalls and page faults (Perfetto opens it)
       -p [ADDR:]HOST:GUEST forward host TCP port HOST (on ADDR, default 127.0.0.1)
                            to the guest's port GUEST (repeatable)
       --net=user|none      eth0 behind a user-mode NAT (default), or only lo
       --net-loss=PCT       drop PCT% of the packets on eth0 (fault injection)
       --net-delay=MS       delay every packet on eth0 by MS milliseconds
+      --stats=FILE         write {"instret", "wallMs"} as JSON when done
+      --sched=bore|eevdf   fair scheduler: EEVDF with BORE (default) or plain EEVDF
+      --trace=FILE         write a Chrome trace-event JSON of context switches,
+                           wake-ups, syscalls and page faults (Perfetto opens it)
   ghost syscalls [--all]  the syscall table with each entry's status
 ${BOOT_USAGE}`;
 
-function parseSize(s: string): number {
-  const m = /^(\d+)([KMG]?)$/i.exec(s);
-  if (!m) throw new Error(`bad size: ${s}`);
-  return Number(m[1]) * ({ "": 1, K: 1024, M: 1 << 20, G: 1 << 30 } as Record<string, number>)[m[2].toUpperCase()];
-}
-
 async function run(args: string[]): Promise<number> {
-  const mounts: HostMount[] = [];
+  const mounts: { host: string; guest: string; readOnly: boolean }[] = [];
   const disks: HostDisk[] = [];
+  const forwards: PortForward[] = [];
+  let netMode = "user", netLoss = 0, netDelay = 0;
   const extraEnv: string[] = [];
   let clearEnv = false;
   let mem = 512 << 20;
@@ -56,8 +53,6 @@ async function run(args: string[]): Promise<number> {
   let stats: string | undefined;
   let sched: SchedPolicyName = "bore";
   let trace: string | undefined;
-  const forwards: PortForward[] = [];
-  let netMode = "user", netLoss = 0, netDelay = 0;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
@@ -72,7 +67,6 @@ async function run(args: string[]): Promise<number> {
         break;
       }
       case "--env": extraEnv.push(val()); break;
-      case "--disk": disks.push(parseDisk(val())); break;
       case "--clear-env": clearEnv = true; break;
       case "--mem": mem = parseSize(val()); break;
       case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
@@ -80,6 +74,7 @@ async function run(args: string[]): Promise<number> {
       case "--stats": stats = val(); break;
       case "--sched": sched = val() as SchedPolicyName; if (sched !== "bore" && sched !== "eevdf") throw new Error("--sched is bore or eevdf"); break;
       case "--trace": trace = val(); break;
+      case "--disk": disks.push(parseDisk(val())); break;
       case "-p": case "--publish": {
         const f = parseForward(val());
         if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT");
@@ -101,19 +96,21 @@ async function run(args: string[]): Promise<number> {
     if (at >= 0) env[at] = e; else env.push(e);
   }
   const start = performance.now();
-  let k;
+  let m: Machine;
   try {
-    k = bootProgram({ argv, env, cwd: process.cwd(), mounts, memoryBytes: mem, clock, rootfs: root, sched, disks });
+    m = runProgram(argv, { stdio: "inherit", env, hostCwd: process.cwd(), mounts, memory: mem, clock, root, sched, disks });
   } catch (e) {
     const errno = (e as { errno?: number }).errno;
     process.stderr.write(`ghost: ${argv[0]}: ${errno ? `cannot execute (errno ${errno})` : (e as Error).message}\n`);
     return errno === 2 ? 127 : 126;
   }
+  hostDiagnostics(m);
+  const k = m.kernel!;
   const usernet = netMode === "user" ? attachUserNet(k, { forwards, lossPct: netLoss, delayMs: netDelay }) : null;
   const tracer = trace ? ChromeTracer.attach(k) : null;
   if (process.env.GHOST_STRACE) {
-    // strace-style log of every syscall to stderr (GHOST_STRACE=1).
-    const { table } = await import("../syscalls/table.js");
+    // strace-style log of every syscall to stderr (GHOST_STRACE=1). Set
+    // before the machine's first instruction (it starts a microtask later).
     k.trace.syscall = (t, nr, args, r) => {
       process.stderr.write(`[${t.tid}] ${table[nr]?.name ?? `syscall_${nr}`}(${args.map((a) => (Math.abs(a) > 0xffff ? "0x" + a.toString(16) : String(a))).join(", ")}) = ${r}\n`);
     };
@@ -122,20 +119,19 @@ async function run(args: string[]): Promise<number> {
   // handlers and SIG_IGN are honoured and Ghost exits only when the guest does.
   const forward = new Map<NodeJS.Signals, () => void>();
   for (const name of FORWARDED_SIGNALS) {
-    const h = () => signalFromHost(k, constants.signals[name]);
+    const h = () => m.kill(constants.signals[name]);
     forward.set(name, h);
     process.on(name, h);
   }
   let status: number;
   try {
-    status = await k.run();
-    shutdownFilesystems(k);
+    status = (await m.exited).status;
   } finally {
     for (const [name, h] of forward) process.off(name, h);
     usernet?.close();
   }
   if (tracer && trace) tracer.write(trace);
-  if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: Number(k.hart.instret), wallMs: performance.now() - start }));
+  if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: m.instructions, wallMs: performance.now() - start }));
   return status;
 }
 

@@ -19,7 +19,7 @@ import type { Mount } from "../fs/dentry.js";
 import { hostRandom, uuid, type RandomSource } from "./random.js";
 import { seededRandom } from "./time/virtual.js";
 import { KernelLocals, type KernelLocal } from "./local.js";
-import { enterKernel } from "./running.js";
+import { enterKernel, leaveKernel } from "./running.js";
 import * as exit from "./exit.js";
 import { PidAllocator } from "./pid.js";
 import { oomKill } from "../mm/oom_kill.js";
@@ -44,6 +44,16 @@ export interface KernelConfig {
   // the core dumper (without one no core file is written).
   syscall?: SyscallDispatch;
   coreDump?: CoreDumper;
+  // Where the kernel's words to the host go (an oops, the OOM killer, a JIT
+  // failure): the `ghost` command writes them to stderr, the library emits
+  // them as events. Without one they are dropped (the kernel log keeps them):
+  // a kernel never writes to the host's stdio on its own.
+  diag?: (text: string) => void;
+  // Called with every kernel log record as it is logged (GHOST_KLOG, the
+  // library's "log" event), from the first one on.
+  onLog?: (level: number, line: string) => void;
+  // Called when a process is created (fork, clone, the first process).
+  onNewProcess?: (tg: ThreadGroup) => void;
 }
 
 export type SyscallDispatch = (k: Kernel, t: Task, nr: number) => number;
@@ -59,7 +69,17 @@ export interface KernelTrace {
   trap?(t: Task, cause: number, tval: number): void;
 }
 
-let yieldToHost: () => Promise<void> = () => new Promise((r) => setImmediate(r));
+// A turn of the host's event loop: setImmediate on Node; in a browser (a
+// worker) a message to itself, which runs after pending events (setTimeout
+// would be clamped to 4 ms once nested).
+const yieldToHost: () => Promise<void> = typeof setImmediate === "function"
+  ? () => new Promise((r) => setImmediate(r))
+  : (() => {
+    const ch = new MessageChannel();
+    const waiting: (() => void)[] = [];
+    ch.port1.onmessage = () => { waiting.shift()?.(); };
+    return () => new Promise<void>((r) => { waiting.push(r); ch.port2.postMessage(0); });
+  })();
 // Host time a slice may take before the host event loop gets a turn.
 const HOST_SLICE_MS = 10;
 
@@ -108,15 +128,20 @@ export class Kernel {
   private readonly locals = new KernelLocals();
   // The syscall layer this kernel was built with (KernelConfig.syscall).
   readonly dispatchSyscall: SyscallDispatch;
+  // The host's side channel (KernelConfig.diag).
+  readonly diag: (text: string) => void;
 
   constructor(readonly config: KernelConfig) {
     enterKernel(this);
     this.random = config.randomSeed === undefined ? hostRandom : seededRandom(config.randomSeed);
     this.bootId = this.newUuid();
+    this.diag = config.diag ?? (() => {});
     this.hart = new Hart(config.memoryBytes);
+    if (this.hart.jit) this.hart.jit.warn = (text) => this.diag(text);
     this.phys = new PhysAllocator(this.hart);
     this.clock = new Clock(config.clock);
     this.log = new KernelLog(() => this.clock.monotonic());
+    if (config.onLog) this.log.onRecord = config.onLog;
     this.dispatchSyscall = config.syscall ?? (() => -ENOSYS);
     config.coreDump?.setup(this); // /proc/sys/kernel/core_pattern, core_uses_pid
     this.log.log(5, `Linux version ${UTS_RELEASE} (ghost@ghost) (TypeScript) ${UTS_VERSION}`);
@@ -169,6 +194,7 @@ export class Kernel {
     tg.threads.add(t);
     this.tasks.set(pid, t);
     this.groups.set(pid, tg);
+    this.config.onNewProcess?.(tg);
     return t;
   }
 
@@ -231,6 +257,7 @@ export class Kernel {
       if (hostTurn) resume = t;
       if (hostTurn || performance.now() - lastYield > HOST_SLICE_MS) { await yieldToHost(); lastYield = performance.now(); }
     }
+    leaveKernel(this);
     return this.exitStatus ?? 0;
   }
 
@@ -296,7 +323,7 @@ export class Kernel {
         handleTrap(this, t, cause);
       } catch (e) {
         // An oops: a kernel bug while serving this task. It dies; the kernel goes on.
-        process.stderr.write(`ghost: oops (pid ${t.pid}, trap ${cause}): ${(e as Error)?.stack ?? e}\n`);
+        this.diag(`ghost: oops (pid ${t.pid}, trap ${cause}): ${(e as Error)?.stack ?? e}\n`);
         this.log.log(1, `Oops: pid ${t.pid} (${t.comm}) trap ${cause}: ${(e as Error)?.message ?? e}`);
         this.exitGroup(t.tg, SIGKILL, "signal");
       }

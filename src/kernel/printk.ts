@@ -1,7 +1,7 @@
 // The kernel log: printk into a ring of records, read by syslog(2) (dmesg)
-// as Linux's "<level>[seconds.micros] text" lines. GHOST_KLOG=1 also copies
-// every record to the host's stderr as it is logged (what a serial console
-// shows), for watching a run from outside.
+// as Linux's "<level>[seconds.micros] text" lines. Whoever built the kernel
+// may watch every record as it is logged (onRecord: what a serial console
+// shows; the `ghost` command copies them to stderr under GHOST_KLOG=1).
 
 import { LOG_BUF_LEN, LOGLEVEL_DEBUG } from "../abi/syslog.js";
 import { WaitQueue } from "../lib/wait.js";
@@ -18,7 +18,7 @@ export class KernelLog {
   consoleLevel = LOGLEVEL_DEBUG; // console_loglevel: records below it reach the console
   consoleOn = true;
   readonly wq = new WaitQueue();
-  private readonly echo = process.env.GHOST_KLOG === "1";
+  onRecord: ((level: number, line: string) => void) | null = null;
 
   constructor(private readonly now: () => number) {}
 
@@ -29,7 +29,7 @@ export class KernelLog {
       this.records.push(r);
       this.bytes += r.bytes;
       while (this.bytes > LOG_BUF_LEN && this.records.length > 1) this.bytes -= this.records.shift()!.bytes;
-      if (this.echo && this.consoleOn && level < this.consoleLevel) process.stderr.write(`[ghost] ${format(r)}`);
+      if (this.onRecord && this.consoleOn && level < this.consoleLevel) this.onRecord(level, format(r));
     }
     this.wq.wakeAll();
   }

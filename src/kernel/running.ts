@@ -13,3 +13,7 @@ let running: Kernel | null = null;
 export function enterKernel(k: Kernel): void { running = k; }
 
 export function runningKernel(): Kernel | null { return running; }
+
+// A kernel whose run has ended lets go, so that nothing here keeps it (and its
+// guest memory) alive once its owner drops it.
+export function leaveKernel(k: Kernel): void { if (running === k) running = null; }

@@ -17,7 +17,7 @@ export function oomKill(k: Kernel): ThreadGroup | null {
   }
   if (victim) {
     const comm = [...victim.threads][0]?.comm;
-    process.stderr.write(`ghost: out of memory: killed process ${victim.pid} (${comm})\n`);
+    k.diag(`ghost: out of memory: killed process ${victim.pid} (${comm})\n`);
     k.log.log(3, `Out of memory: Killed process ${victim.pid} (${comm}) anon-rss:${most * 4}kB`);
     k.exitGroup(victim, SIGKILL, "signal");
   }

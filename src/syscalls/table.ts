@@ -69,7 +69,7 @@ export function dispatchSyscall(k: Kernel, t: Task, nr: number): number {
       else if (err instanceof OutOfMemory) { r = -ENOMEM; }
       else {
         // An oops: a bug in the kernel while serving this task. Log it, kill the task, carry on.
-        process.stderr.write(`ghost: oops in ${e.name} (pid ${t.pid}): ${(err as Error)?.stack ?? err}\n`);
+        k.diag(`ghost: oops in ${e.name} (pid ${t.pid}): ${(err as Error)?.stack ?? err}\n`);
         k.log.log(1, `Oops: ${e.name} (pid ${t.pid}, ${t.comm}): ${(err as Error)?.message ?? err}`);
         k.exitGroup(t.tg, SIGSEGV, "signal");
         return NORETURN;

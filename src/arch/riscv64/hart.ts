@@ -2,7 +2,6 @@
 // the register file of whichever task is running. Guest physical address p is
 // at byte RAM_BASE + p of the wasm memory.
 
-import { readFileSync } from "node:fs";
 import * as L from "./layout.js";
 import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
@@ -17,14 +16,21 @@ interface HartExports extends JitHartExports {
   translateForKernel(va: number, acc: number): number;
 }
 
-let wasmModule: WebAssembly.Module | undefined;
+// The compiled hart, shared by every kernel of the process (it holds no
+// state: each Hart instantiates it over its own memory). Node reads
+// dist/hart.wasm beside the code; a browser compiles it from a fetch and
+// hands it over first (provideHartModule), so no host module is imported.
+const compiled: { module?: WebAssembly.Module } = {};
+
+export function provideHartModule(module: WebAssembly.Module): void { compiled.module = module; }
 
 function hartModule(): WebAssembly.Module {
-  if (!wasmModule) {
-    const bytes = readFileSync(new URL("../../../hart.wasm", import.meta.url));
-    wasmModule = new WebAssembly.Module(bytes);
+  if (!compiled.module) {
+    const fs = globalThis.process?.getBuiltinModule?.("node:fs");
+    if (!fs) throw new Error("the hart's wasm was not provided (provideHartModule)");
+    compiled.module = new WebAssembly.Module(fs.readFileSync(new URL("../../../hart.wasm", import.meta.url)));
   }
-  return wasmModule;
+  return compiled.module;
 }
 
 const TWO32 = 0x100000000;
@@ -34,7 +40,7 @@ const TWO32 = 0x100000000;
 // before it first runs: the tests use that); GHOST_JIT_STATS=1 prints its
 // figures to stderr at exit.
 function jitOptions(): JitOptions | undefined {
-  const env = process.env;
+  const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;
   const num = (v: string | undefined, d: number, min: number): number =>
     (v !== undefined && v !== "" && Number(v) >= min ? Math.floor(Number(v)) : d);
@@ -73,7 +79,7 @@ export class Hart {
     this.setTimeBase(0n, 0n, 0.01);
     if (jit) {
       this.jit = new Jit(this.memory, table, this.wasm, jit);
-      if (process.env["GHOST_JIT_STATS"] === "1") {
+      if (globalThis.process?.env["GHOST_JIT_STATS"] === "1") {
         const j = this.jit;
         process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify(j.stats)}\n`));
       }

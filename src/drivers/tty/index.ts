@@ -15,7 +15,6 @@ import { runningKernel } from "../../kernel/running.js";
 import type { ThreadGroup } from "../../kernel/task.js";
 import { registerDevNode } from "../../fs/devtmpfs.js";
 import { Devpts, devptsBeside } from "./devpts.js";
-import { HostStdioInode } from "../hoststdio.js";
 import { makedev, registerChrdev } from "../../fs/char_dev.js";
 import { Console, type ConsoleBackend } from "./console.js";
 import { onGroupExit } from "./jobctl.js";
@@ -92,7 +91,7 @@ export function installTty(k: Kernel, opts: TtyOptions = {}): TtySystem {
       sys.console = new Console(k, backend);
       sys.console.start();
     } else {
-      sys.hostStdio = [new HostStdioInode(0, k), new HostStdioInode(1, k), new HostStdioInode(2, k)];
+      sys.hostStdio = backend.passThrough?.(k) ?? null;
     }
   }
   return sys;
@@ -121,4 +120,4 @@ registerDevNode("tty0", 4, 0, 0o620);
 registerDevNode("tty1", 4, 1, 0o620);
 
 export { Tty } from "./tty.js";
-export { Console, HostTerminal, MemoryTerminal, type ConsoleBackend } from "./console.js";
+export { Console, MemoryTerminal, type ConsoleBackend } from "./console.js";

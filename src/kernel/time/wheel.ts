@@ -4,6 +4,8 @@
 // into the level that covers its distance and is rounded up to that level's
 // granularity, so it may fire late, never early. Times are in jiffies.
 
+import { runningKernel } from "../running.js";
+
 export const LVL_CLK_SHIFT = 3;
 export const LVL_BITS = 6;
 export const LVL_SIZE = 1 << LVL_BITS;
@@ -138,10 +140,11 @@ export class TimerWheel {
   }
 }
 
-// A timer's callback: a kernel bug in it is an oops reported on stderr, not
-// the end of the kernel (the timer is gone, everything else goes on).
+// A timer's callback: a kernel bug in it is an oops reported to the host
+// (KernelConfig.diag), not the end of the kernel (the timer is gone,
+// everything else goes on).
 export function runTimerFn(fn: () => void): void {
   try { fn(); } catch (e) {
-    process.stderr.write(`ghost: oops in a timer callback: ${(e as Error)?.stack ?? e}\n`);
+    runningKernel()?.diag(`ghost: oops in a timer callback: ${(e as Error)?.stack ?? e}\n`);
   }
 }

@@ -111,6 +111,8 @@ export class Jit {
   private readonly noJit = new Set<number>(); // frames left to the interpreter
   private readonly expand: (h: number) => number;
   private warned = false;
+  // Where a failed translation is reported once (the kernel routes it to its host).
+  warn: (text: string) => void = () => {};
   private cold = true; // still warming up (on the plain interpreter)
 
   constructor(
@@ -337,7 +339,7 @@ export class Jit {
       });
     } catch (e) {
       // A translator bug or an engine limit: the guest must not notice. Leave these pages to the interpreter.
-      if (!this.warned) { this.warned = true; process.stderr.write(`ghost: jit: ${(e as Error).message}\n`); }
+      if (!this.warned) { this.warned = true; this.warn(`ghost: jit: ${(e as Error).message}\n`); }
       for (const s of taken) this.freeSlot(s);
       for (const b of built) { this.noJit.add(b.frame); if (b.old) this.drop(b.old); }
       return;

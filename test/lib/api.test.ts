@@ -1,0 +1,166 @@
+// The library (src/api/): a program's standard streams, two machines running
+// at once without seeing each other, the guest's files from the host while
+// it runs, signals and events, a booted system's console terminal and its
+// resize, power-off; and a machine that writes nothing to the host's own
+// stdout or stderr.
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/lib/api.test.js
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { run, boot, exec, GuestFsError, type Machine } from "../../src/api/index.js";
+import { findRoot } from "../helpers/root.js";
+
+const root = findRoot();
+const skip = existsSync(join(root, "build", "rootfs", "bin")) ? false : "no build/rootfs (scripts/prepare.sh builds it)";
+const ENV = { PATH: "/bin:/sbin:/usr/bin" };
+// Generous: CI is a loaded 2-core machine. Only a hang reaches it.
+const WAIT_MS = 120_000;
+
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const end = Date.now() + WAIT_MS;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function collect(m: { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream }): { out: string; err: string } {
+  const acc = { out: "", err: "" };
+  m.stdout.on("data", (d) => { acc.out += String(d); });
+  m.stderr.on("data", (d) => { acc.err += String(d); });
+  return acc;
+}
+
+// Ends a machine that a failed assertion left running.
+function watchdog(m: Machine): () => void {
+  const t = setTimeout(() => m.powerOff(124), WAIT_MS * 2);
+  return () => clearTimeout(t);
+}
+
+test("a program's stdin, stdout and stderr are streams; its exit a promise", { skip }, async () => {
+  const m = run(["sh", "-c", "read a; echo got:$a; echo warn >&2; read b; echo then:$b; exit 7"], { env: ENV, memory: "64M" });
+  const done = watchdog(m);
+  const io = collect(m);
+  m.stdin.write("hello\n");
+  await until("the first line", () => io.out.includes("got:hello"));
+  m.stdin.end("world\n");
+  const r = await m.exited;
+  done();
+  assert.deepEqual(r, { status: 7, code: 7, signal: null, shutdown: null });
+  assert.equal(io.out, "got:hello\nthen:world\n");
+  assert.equal(io.err, "warn\n");
+  // Pipe mode: the guest sees pipes, not a terminal.
+  const t = await exec(["sh", "-c", "[ -t 0 ] || [ -t 1 ] && echo tty || echo notty; stat -L -c %F /proc/self/fd/1"], { env: ENV, memory: "64M" });
+  assert.equal(t.stdout, "notty\nfifo\n");
+});
+
+test("files from memory, and a missing program is ENOENT", { skip }, async () => {
+  const r = await exec(["sh", "-c", "cat /data/in.txt; ls -l /data/run.sh | cut -c1-10; /data/run.sh; readlink /data/link"], {
+    env: ENV, memory: "64M",
+    files: { "/data/in.txt": "from memory\n", "/data/run.sh": { data: new TextEncoder().encode("#!/bin/sh\necho script ran\n"), mode: 0o755 }, "/data/link": { type: "symlink", target: "in.txt" } },
+  });
+  assert.equal(r.stdout, "from memory\n-rwxr-xr-x\nscript ran\nin.txt\n", r.stderr);
+  assert.throws(() => run(["/no/such/program"], { env: ENV, memory: "64M" }), (e: { errno?: number }) => e.errno === 2);
+});
+
+test("two machines run at once, each with its own files, clock and output", { skip }, async () => {
+  // Each spins, says it is ready, then waits for a file only the host can
+  // put in its /tmp: both are ready before either may finish, so they ran
+  // side by side on this event loop.
+  const script = (id: string) =>
+    `i=0; while [ $i -lt 300 ]; do i=$((i+1)); done; echo ${id} > /tmp/mine; echo ready; ` +
+    `while [ ! -f /tmp/go ]; do sleep 0.01; done; echo "$(cat /etc/who) $(cat /tmp/go) $(cat /tmp/mine) $i"`;
+  const a = run(["sh", "-c", script("A")], { env: ENV, memory: "64M", clock: "virtual", files: { "/etc/who": "machine-a" } });
+  const b = run(["sh", "-c", script("B")], { env: ENV, memory: "64M", clock: "host", files: { "/etc/who": "machine-b" } });
+  const stop = [watchdog(a), watchdog(b)];
+  const ia = collect(a), ib = collect(b);
+  await until("both machines ready", () => ia.out.includes("ready") && ib.out.includes("ready"));
+  assert.ok(a.running && b.running);
+  // The host reads each guest's file, and writes each its own.
+  assert.equal(a.readText("/tmp/mine"), "A\n");
+  assert.equal(b.readText("/tmp/mine"), "B\n");
+  assert.ok(a.readdir("/tmp").includes("mine"));
+  assert.equal(a.stat("/tmp/mine").type, "file");
+  assert.equal(a.stat("/tmp/mine").size, 2);
+  assert.throws(() => a.readFile("/tmp/none"), (e: unknown) => e instanceof GuestFsError && e.code === "ENOENT");
+  b.writeFile("/tmp/go", "go-b");
+  a.writeFile("/tmp/go", "go-a");
+  const [ra, rb] = await Promise.all([a.exited, b.exited]);
+  for (const s of stop) s();
+  assert.equal(ra.code, 0, ia.err);
+  assert.equal(rb.code, 0, ib.err);
+  assert.equal(ia.out, "ready\nmachine-a go-a A 300\n");
+  assert.equal(ib.out, "ready\nmachine-b go-b B 300\n");
+  assert.throws(() => a.readFile("/tmp/mine"), /not running/);
+});
+
+test("kill: a signal from the host, events for processes", { skip }, async () => {
+  const m = run(["sh", "-c", "trap 'echo got TERM; exit 5' TERM; echo armed; while :; do sleep 0.05; done"], { env: ENV, memory: "64M" });
+  const done = watchdog(m);
+  const spawned: string[] = [];
+  const exited: string[] = [];
+  m.on("spawn", (e) => spawned.push(`${e.pid}:${e.command}`));
+  m.on("exit", (e) => exited.push(`${e.pid}:${e.code ?? e.signal}`));
+  const io = collect(m);
+  await until("the trap", () => io.out.includes("armed"));
+  await until("a sleep", () => spawned.some((s) => s.endsWith(":sleep")));
+  m.kill("SIGTERM");
+  const r = await m.exited;
+  done();
+  assert.equal(r.code, 5);
+  assert.match(io.out, /got TERM/);
+  assert.equal(spawned[0], "1:init");
+  assert.equal(spawned[1], `${m.pid}:sh`);
+  assert.ok(exited.includes(`${m.pid}:5`), exited.join(" "));
+
+  const k = run(["sleep", "100"], { env: ENV, memory: "64M" });
+  const done2 = watchdog(k);
+  await until("sleep to start", () => k.running && k.instructions > 0);
+  k.kill();
+  const rk = await k.exited;
+  done2();
+  assert.deepEqual(rk, { status: 137, code: null, signal: "SIGKILL", shutdown: null });
+});
+
+test("boot: the console is a terminal; resize reaches stty; power-off ends it", { skip }, async () => {
+  const m = boot({ memory: "128M", rows: 30, cols: 100 });
+  const done = watchdog(m);
+  let screen = "";
+  m.terminal!.onData((d) => { screen += Buffer.from(d).toString("latin1"); });
+  await until("the shell prompt", () => /# /.test(screen));
+  m.terminal!.write("stty size; tty\r");
+  await until("stty size", () => /\n30 100\r?\n/.test(screen));
+  m.terminal!.resize(40, 120);
+  m.terminal!.write("stty size\r");
+  await until("the new size", () => /\n40 120\r?\n/.test(screen));
+  // A file written from the host is there for the shell.
+  m.writeFile("/root/note.txt", "left by the host\n");
+  m.terminal!.write("cat /root/note.txt\r");
+  await until("the note", () => screen.includes("left by the host"));
+  m.powerOff();
+  const r = await m.exited;
+  done();
+  assert.equal(r.shutdown, "poweroff");
+  assert.match(screen, /\/dev\/(tty1|console)/);
+});
+
+test("a machine writes nothing to the host's stdout or stderr", { skip }, () => {
+  // A child Node process runs a machine whose program writes to both of its
+  // streams, with GHOST_KLOG=1 (the kernel log copy the `ghost` command
+  // makes): the child's own stdout holds only what the script prints.
+  const api = join(root, "dist", "src", "api", "index.js");
+  const script = `
+    const { exec } = await import(${JSON.stringify(api)});
+    const r = await exec(["sh", "-c", "echo to-out; echo to-err >&2; dmesg | head -1 >/dev/null"], { env: { PATH: "/bin" }, memory: "64M" });
+    process.stdout.write("result " + JSON.stringify(r) + "\\n");`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8", env: { ...process.env, GHOST_KLOG: "1" }, timeout: WAIT_MS, killSignal: "SIGKILL",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout, `result ${JSON.stringify({ status: 0, code: 0, signal: null, stdout: "to-out\n", stderr: "to-err\n" })}\n`);
+});

@@ -1,0 +1,182 @@
+// Ghost in a real browser: `npm run web`'s site (scripts/web.mjs), served
+// here on a free port, driven in Debian's Chromium through playwright-core.
+// The page boots the default system in a Web Worker on xterm.js; the shell
+// answers uname and a pipeline, Ctrl-C stops sleep, a resize of the window
+// reaches `stty size`, vi saves a file, an uploaded file is in the guest's
+// home, a guest file downloads, and a file written before a reload is there
+// after it (IndexedDB). GHOST_WEB_BENCH=1 also measures the CPU speed of a
+// benchmark in Chromium against Node (printed, not asserted).
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/web/browser.test.js
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { findRoot } from "../helpers/root.js";
+import { run as run_ } from "../../src/api/index.js";
+
+const root = findRoot();
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const skip = !existsSync(CHROMIUM) ? `no ${CHROMIUM} (scripts/setup.sh installs it)`
+  : !existsSync(join(root, "build", "rootfs.cpio")) ? "no build/rootfs.cpio (scripts/prepare.sh builds it)" : false;
+// Generous: CI is a loaded 2-core machine. Only a hang reaches these.
+const WAIT = 120_000;
+
+let server: Server | null = null;
+let browser: Browser | null = null;
+let page: Page;
+let base = "";
+const tmp = mkdtempSync(join(tmpdir(), "ghost-web-"));
+
+interface GhostPage { ghost: { promptMs: number; saves: number; ps(): Promise<{ command: string; pgrp: number; tpgid: number }[]>; screen(): string; type(s: string): void; rows(): number; cols(): number } }
+
+before(async () => {
+  if (skip) return;
+  const web = await import(pathToFileURL(join(root, "scripts", "web.mjs")).href) as { buildWeb(): Promise<string>; serve(dir: string, port: number): Promise<Server> };
+  server = await web.serve(await web.buildWeb(), 0);
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"], timeout: WAIT });
+  page = await browser.newPage({ viewport: { width: 900, height: 600 }, acceptDownloads: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const screen = () => page.evaluate(() => (window as unknown as GhostPage).ghost.screen());
+const type = (s: string) => page.evaluate((s) => (window as unknown as GhostPage).ghost.type(s), s);
+
+// Waits until the screen matches re; the message shows the screen.
+async function waitScreen(re: RegExp, what: string): Promise<void> {
+  try {
+    await page.waitForFunction((src) => new RegExp(src[0], src[1]).test((window as unknown as GhostPage).ghost.screen()), [re.source, re.flags], { timeout: WAIT, polling: 50 });
+  } catch {
+    assert.fail(`timed out waiting for ${what} (${re}); the screen:\n${await screen()}`);
+  }
+}
+
+// Runs a command line and waits for the marker it echoes after.
+let seq = 0;
+async function run(cmd: string): Promise<string> {
+  const mark = `done-${++seq}`;
+  await type(`${cmd}; echo ${mark.replace("-", "''-")}\r`);
+  await waitScreen(new RegExp(`^${mark}$`, "m"), cmd);
+  const s = await screen();
+  const start = s.lastIndexOf(cmd);
+  return s.slice(s.indexOf("\n", start) + 1, s.lastIndexOf(mark)).trimEnd();
+}
+
+async function boot(): Promise<number> {
+  await page.goto(base);
+  await page.waitForFunction(() => (window as unknown as GhostPage).ghost?.promptMs > 0, null, { timeout: WAIT, polling: 50 });
+  return page.evaluate(() => (window as unknown as GhostPage).ghost.promptMs);
+}
+
+test("Ghost in Chromium: a shell on xterm.js, files in and out, a home that persists", { skip }, async (t) => {
+  const startMs = await boot();
+  t.diagnostic(`navigation to prompt: ${startMs.toFixed(0)} ms`);
+
+  await t.test("uname and a pipeline", async () => {
+    assert.match(await run("uname -a"), /^Linux ghost \S+ .*Ghost riscv64/);
+    assert.equal(await run("echo one two three | tr ' ' '\\n' | sort | head -2 | wc -l"), "2");
+  });
+
+  // Known problem (todo: reported, does not fail the suite): in about one run
+  // in three the ^C typed while sleep is the foreground job reaches the line
+  // discipline only after sleep ended (the shell then reads it at its next
+  // prompt). Not seen through the library on Node (same keys, same checks);
+  // under investigation.
+  await t.test("Ctrl-C stops sleep", { todo: "the ^C is sometimes taken only after sleep ends (Chromium only)" }, async () => {
+    await type("sleep 20; echo slept-$?\r");
+    // Ctrl-C once sleep runs as the terminal's foreground job (its /proc/PID/stat, read by the worker).
+    await page.waitForFunction(async () => (await (window as unknown as GhostPage).ghost.ps()).some((p) => p.command === "sleep" && p.pgrp === p.tpgid), null, { timeout: WAIT, polling: 100 });
+    await type("\x03");
+    assert.equal(await run("echo rc=$?"), "rc=130");
+    assert.doesNotMatch(await screen(), /slept-0/);
+  });
+
+  await t.test("a resize of the window reaches stty size", async () => {
+    const before = await run("stty size");
+    await page.setViewportSize({ width: 640, height: 400 });
+    await page.waitForFunction((b) => {
+      const g = (window as unknown as GhostPage).ghost;
+      return `${g.rows()} ${g.cols()}` !== b;
+    }, before, { timeout: WAIT });
+    const want = await page.evaluate(() => { const g = (window as unknown as GhostPage).ghost; return `${g.rows()} ${g.cols()}`; });
+    assert.notEqual(want, before);
+    assert.equal(await run("stty size"), want);
+  });
+
+  await t.test("vi opens and saves a file", async () => {
+    await type("vi /root/vi.txt\r");
+    await waitScreen(/^~/m, "vi's empty buffer");
+    await type("ihello from vi");
+    await waitScreen(/^hello from vi/m, "the typed text");
+    await type("\x1b");
+    // Out of insert mode: the status line's mode mark turns from I to -.
+    await waitScreen(/^- \/root\/vi\.txt/m, "command mode");
+    await type(":wq\r");
+    assert.equal(await run("cat /root/vi.txt"), "hello from vi");
+  });
+
+  await t.test("an uploaded file is in the guest's home", async () => {
+    await page.setInputFiles("#upload", { name: "up.txt", mimeType: "text/plain", buffer: Buffer.from("uploaded bytes\n") });
+    let out = "";
+    for (let i = 0; i < 50 && out !== "uploaded bytes"; i++) out = await run("cat /root/up.txt 2>&1");
+    assert.equal(out, "uploaded bytes");
+  });
+
+  await t.test("a guest file downloads", async () => {
+    await run("echo guest content > /root/down.txt");
+    page.once("dialog", (d) => void d.accept("/root/down.txt"));
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: WAIT }), page.click("#download")]);
+    const file = join(tmp, "down.txt");
+    await download.saveAs(file);
+    assert.equal(readFileSync(file, "utf8"), "guest content\n");
+  });
+
+  await t.test("a file written before a reload is there after it", async () => {
+    await run("echo kept across reloads > /root/keep.txt");
+    const saves = await page.evaluate(() => (window as unknown as GhostPage).ghost.saves);
+    // Saved every 2 s when the home changed: wait for two saves after the write.
+    await page.waitForFunction((n) => (window as unknown as GhostPage).ghost.saves >= n + 2, saves, { timeout: WAIT });
+    await boot();
+    assert.equal(await run("cat /root/keep.txt /root/vi.txt"), "kept across reloads\nhello from vi");
+  });
+
+  if (process.env.GHOST_WEB_BENCH === "1") {
+    await t.test("CPU speed: Chromium against Node", async () => {
+      const bin = join(tmp, "sha256");
+      const cc = spawnSync(process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc", ["-O2", "-static", "-o", bin, join(root, "bench", "programs", "sha256.c")], { encoding: "utf8", timeout: WAIT, killSignal: "SIGKILL" });
+      assert.equal(cc.status, 0, cc.stderr);
+      const rounds = process.env.GHOST_WEB_BENCH_ROUNDS ?? "300";
+      await page.setInputFiles("#upload", { name: "sha256", mimeType: "application/octet-stream", buffer: readFileSync(bin) });
+      await run("while [ ! -s /root/sha256 ]; do sleep 0.1; done; chmod +x /root/sha256; /root/sha256 1 >/dev/null");
+      const t0 = Date.now();
+      const outWeb = await run(`/root/sha256 ${rounds}`);
+      const webMs = Date.now() - t0;
+      // Node: the same program in a machine built alike, timed from the same point (warmed up, at a shell).
+      const m = run_(["sh", "-c", `/bin/sha256 1 >/dev/null; echo ready; read go; /bin/sha256 ${rounds}`], { memory: "256M", files: { "/bin/sha256": { data: readFileSync(bin), mode: 0o755 } } });
+      let out = "";
+      m.stdout.on("data", (d) => { out += String(d); });
+      while (!out.includes("ready")) await new Promise((r) => setTimeout(r, 10));
+      const t1 = Date.now();
+      m.stdin.end("go\n");
+      await m.exited;
+      const nodeMs = Date.now() - t1;
+      const node = { stdout: out.replace("ready\n", "") };
+      // The terminal wraps the long line: compare without the breaks.
+      assert.equal(node.stdout.trim(), outWeb.replace(/\n/g, ""));
+      t.diagnostic(`sha256 ${rounds} rounds: Chromium ${webMs} ms, Node ${nodeMs} ms, ratio ${(webMs / nodeMs).toFixed(2)}`);
+    });
+  }
+});

@@ -1,0 +1,93 @@
+// The page: an xterm.js terminal attached to the console of Ghost running in
+// a Web Worker; the terminal follows the window's size (the guest gets
+// SIGWINCH); buttons upload files into the guest's home, download a guest
+// file, and reset the saved home.
+
+import { Terminal } from "@xterm/xterm";
+import { FitAddon } from "@xterm/addon-fit";
+import type { FromWorker, GuestProcess, ToWorker } from "./protocol.js";
+
+const status = document.getElementById("status")!;
+const term = new Terminal({ convertEol: false, cursorBlink: true, fontFamily: "monospace", scrollback: 5000 });
+const fit = new FitAddon();
+term.loadAddon(fit);
+term.open(document.getElementById("terminal")!);
+fit.fit();
+
+const worker = new Worker("worker.js", { type: "module" });
+const send = (msg: ToWorker, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
+
+const psWaiters: ((processes: GuestProcess[]) => void)[] = [];
+
+// What tests and the curious can read: start-up time, saves, the screen's text.
+const ghost = {
+  bootMs: -1, promptMs: -1, saves: 0,
+  exited: null as null | { status: number; shutdown: string | null },
+  // The guest's processes now (its /proc, read by the worker).
+  ps(): Promise<GuestProcess[]> {
+    return new Promise((resolve) => { psWaiters.push(resolve); send({ type: "ps" }); });
+  },
+  screen(): string {
+    const b = term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? "");
+    return lines.join("\n");
+  },
+  type(s: string): void { send({ type: "input", data: s }); },
+  rows: () => term.rows,
+  cols: () => term.cols,
+};
+(window as unknown as { ghost: typeof ghost }).ghost = ghost;
+
+worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case "output":
+      // Start-up: from navigation (performance's time origin) to the shell's first prompt on screen.
+      term.write(msg.data, () => {
+        if (ghost.promptMs < 0 && /#$/.test(ghost.screen().trimEnd())) ghost.promptMs = performance.now();
+      });
+      break;
+    case "booted": ghost.bootMs = performance.now(); status.textContent = "running"; break;
+    case "status": status.textContent = msg.text; if (msg.text === "reset") location.reload(); break;
+    case "ps": psWaiters.shift()?.(msg.processes); break;
+    case "saved": ghost.saves++; status.textContent = `running · home saved (${msg.files} entries)`; break;
+    case "error": console.error(msg.text); status.textContent = `error: ${msg.text.split("\n")[0]}`; break;
+    case "file": {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([msg.data as Uint8Array<ArrayBuffer>]));
+      a.download = msg.path.split("/").pop() || "file";
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      break;
+    }
+    case "exited":
+      ghost.exited = { status: msg.status, shutdown: msg.shutdown };
+      status.textContent = `machine ${msg.shutdown ?? "exited"} (${msg.status}); reload to boot again`;
+      break;
+  }
+};
+
+term.onData((data) => send({ type: "input", data }));
+term.onResize(({ rows, cols }) => send({ type: "resize", rows, cols }));
+window.addEventListener("resize", () => fit.fit());
+send({ type: "start", rows: term.rows, cols: term.cols });
+term.focus();
+
+async function upload(files: FileList | null): Promise<void> {
+  for (const f of Array.from(files ?? [])) {
+    const data = new Uint8Array(await f.arrayBuffer());
+    send({ type: "upload", name: f.name, data }, [data.buffer]);
+  }
+}
+const input = document.getElementById("upload") as HTMLInputElement;
+input.addEventListener("change", () => { void upload(input.files); input.value = ""; });
+document.body.addEventListener("dragover", (e) => e.preventDefault());
+document.body.addEventListener("drop", (e) => { e.preventDefault(); void upload(e.dataTransfer?.files ?? null); });
+document.getElementById("download")!.addEventListener("click", () => {
+  const path = prompt("Guest file to download", "/root/");
+  if (path) send({ type: "download", path });
+});
+document.getElementById("reset")!.addEventListener("click", () => {
+  if (confirm("Forget the saved home directory and boot afresh?")) send({ type: "reset" });
+});

@@ -1,0 +1,117 @@
+// The Web Worker that runs Ghost for the page: it fetches the hart's wasm
+// and the root filesystem image, boots the default system with its home
+// directory from IndexedDB, and relays the console terminal, uploads,
+// downloads and the home's snapshots. The kernel runs here so that the page
+// stays responsive; nothing of Node is in this bundle (boot/core.ts with a
+// host that has no host directories, stdio or terminal of its own).
+
+import { provideHartModule } from "../src/arch/riscv64/hart.js";
+import { bootMachine, type Machine, type BootHost } from "../src/api/machine.js";
+import { HOME, type FromWorker, type GuestProcess, type ToWorker } from "./protocol.js";
+import { clearHome, loadHome, saveHome, type HomeEntry } from "./home-store.js";
+
+const host: BootHost = { loadRoot: () => false };
+let machine: Machine | null = null;
+let lastSaved = "";
+let resetting = false;
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  (self as unknown as Worker).postMessage(msg, transfer);
+}
+
+// The home directory as entries, walked through the library's file calls.
+function snapshot(m: Machine): HomeEntry[] {
+  const out: HomeEntry[] = [];
+  const walk = (dir: string) => {
+    for (const name of m.readdir(dir)) {
+      const path = `${dir}/${name}`;
+      const st = m.stat(path);
+      if (st.type === "dir") { out.push({ path, type: "dir", mode: st.mode & 0o7777 }); walk(path); }
+      else if (st.type === "file") out.push({ path, type: "file", mode: st.mode & 0o7777, data: m.readFile(path) });
+    }
+  };
+  walk(HOME);
+  return out;
+}
+
+// Saves the home when it changed since the last save (names, sizes, times).
+async function save(): Promise<void> {
+  const m = machine;
+  if (!m || !m.running || resetting) return;
+  let entries: HomeEntry[];
+  try { entries = snapshot(m); } catch { return; }
+  const sig = JSON.stringify(entries.map((e) => [e.path, e.mode, e.data?.length ?? -1, e.data ? hash(e.data) : 0]));
+  if (sig !== lastSaved) {
+    await saveHome(entries);
+    lastSaved = sig;
+  }
+  post({ type: "saved", files: entries.length });
+}
+
+function hash(b: Uint8Array): number {
+  let h = 2166136261;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 16777619);
+  return h >>> 0;
+}
+
+async function start(rows: number, cols: number): Promise<void> {
+  const t0 = performance.now();
+  post({ type: "status", text: "loading" });
+  const [wasm, image, home] = await Promise.all([
+    WebAssembly.compileStreaming(fetch("hart.wasm")),
+    fetch("rootfs.cpio").then((r) => r.arrayBuffer()),
+    loadHome().catch(() => [] as HomeEntry[]),
+  ]);
+  provideHartModule(wasm);
+  const files: Record<string, { type: "file" | "dir"; mode: number; data?: Uint8Array }> = {};
+  for (const e of home) files[e.path] = { type: e.type, mode: e.mode, data: e.data };
+  const m = bootMachine({ root: new Uint8Array(image), files, rows, cols, memory: "256M", term: "xterm-256color" }, host);
+  machine = m;
+  let first = true;
+  m.terminal!.onData((data) => {
+    if (first) { first = false; post({ type: "booted", ms: performance.now() - t0 }); }
+    post({ type: "output", data }, [data.buffer]);
+  });
+  m.on("diag", (text) => post({ type: "error", text }));
+  post({ type: "status", text: "running" });
+  const timer = setInterval(() => { void save(); }, 2000);
+  const r = await m.exited;
+  clearInterval(timer);
+  post({ type: "exited", status: r.status, shutdown: r.shutdown });
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  try {
+    switch (msg.type) {
+      case "start": void start(msg.rows, msg.cols).catch((e) => post({ type: "error", text: String((e as Error)?.stack ?? e) })); break;
+      case "input": machine?.terminal?.write(msg.data); break;
+      case "resize": machine?.terminal?.resize(msg.rows, msg.cols); break;
+      case "upload": machine?.writeFile(`${HOME}/${msg.name.replace(/\//g, "_")}`, msg.data); void save(); break;
+      case "download": {
+        const data = machine!.readFile(msg.path);
+        post({ type: "file", path: msg.path, data }, [data.buffer]);
+        break;
+      }
+      case "save": void save(); break;
+      case "ps": {
+        // The guest's processes, from its /proc (what ps reads).
+        const m = machine;
+        const processes: GuestProcess[] = [];
+        for (const pid of m?.readdir("/proc").filter((n) => /^\d+$/.test(n)) ?? []) {
+          try {
+            // pid (comm) state ppid pgrp session tty_nr tpgid …
+            const stat = m!.readText(`/proc/${pid}/stat`);
+            const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            processes.push({ pid: Number(pid), command: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), pgrp: Number(f[2]), tpgid: Number(f[5]) });
+          } catch { /* gone meanwhile */ }
+        }
+        post({ type: "ps", processes });
+        break;
+      }
+      case "reset": resetting = true; void clearHome().then(() => { lastSaved = ""; machine?.powerOff(); post({ type: "status", text: "reset" }); }); break;
+    }
+  } catch (e) {
+    post({ type: "error", text: String((e as Error)?.message ?? e) });
+  }
+};
