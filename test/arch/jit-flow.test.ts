@@ -214,6 +214,7 @@ function ghost(prog: string, jit: [threshold: number, batch: number] | undefined
     GHOST_JIT_THRESHOLD: String(jit?.[0] ?? 1),
     GHOST_JIT_BATCH: String(jit?.[1] ?? 1),
     GHOST_JIT_WARMUP: "0",
+    GHOST_JIT_BUDGET: "0",
   };
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
     `--stats=${stats}`, "--", prog], { cwd: DIR, env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });

@@ -51,6 +51,7 @@ import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
+import { writeFileSync } from "node:fs";
 import { components, discover, mergeRanges, Region, subRegion } from "./region.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
 
@@ -70,6 +71,11 @@ export interface JitOptions {
   // Instructions the machine runs on the plain interpreter before the JIT starts:
   // short programs finish before translating (and warming the translator up) would pay off.
   warmup: number;
+  // Compile budget: translating (generating and compiling code) may take at
+  // most this fraction of the time since the JIT started, plus budgetMs. Hot
+  // code found while over budget waits to get hot again. 0 turns it off.
+  budget: number;
+  budgetMs: number;
 }
 
 export interface JitStats {
@@ -80,6 +86,7 @@ export interface JitStats {
   genMs: number; // discovery and code generation
   compileMs: number; // new WebAssembly.Module + Instance
   invalidations: number;
+  deferred: number; // hot block starts put off by the compile budget
 }
 
 // A translated page.
@@ -94,12 +101,17 @@ interface Translation {
   code: Uint8Array; // the page as translated
 }
 
+// The compile budget raises the hotness threshold up to this.
+const MAX_THRESHOLD = 1 << 20;
+
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
 const PINGPONG_LIMIT = 64;
 const PINGPONG_MS = 1000;
 
 export class Jit {
-  readonly stats: JitStats = { modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0 };
+  readonly stats: JitStats = {
+    modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0,
+  };
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
   private readonly byFrame = new Map<number, Map<number, Translation>>();
@@ -112,6 +124,8 @@ export class Jit {
   private readonly expand: (h: number) => number;
   private warned = false;
   private cold = true; // still warming up (on the plain interpreter)
+  private startMs = 0; // when the JIT started (for the compile budget)
+  private threshold: number; // the hotness threshold now (raised by the compile budget)
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -122,6 +136,7 @@ export class Jit {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.expand = (h) => hart.expandCompressed(h);
+    this.threshold = opts.threshold;
     hart.jitSetThreshold(opts.threshold);
     this.u8.fill(0xff, JIT_MAP, JIT_MAP + JIT_MAP_ENTRIES * 16);
     this.slots.push(undefined); // table index 0 stays null
@@ -134,6 +149,7 @@ export class Jit {
         return this.hart.run(budget);
       }
       this.cold = false;
+      this.startMs = performance.now();
     }
     this.dv.setUint32(RES_VALID, 0, true);
     let left = budget;
@@ -192,9 +208,31 @@ export class Jit {
     }
     const key = `${frame}:${vpage}`;
     let p = this.pending.get(key);
+    if (!p && this.overBudget()) {
+      // Translating a block costs about as much as interpreting it thousands
+      // of times: while translation has taken its share of the time, code must
+      // prove hotter (the threshold doubles; it comes down again while
+      // translation stays well within its budget).
+      this.stats.deferred++;
+      this.dv.setInt32(this.counter(pc), 0, true);
+      if (this.threshold < MAX_THRESHOLD) this.setThreshold(this.threshold * 2);
+      return;
+    }
     if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
     p.entries.add(off);
     if (this.pending.size >= this.opts.batch) this.compilePending();
+  }
+
+  private setThreshold(n: number): void {
+    this.threshold = n;
+    this.hart.jitSetThreshold(n);
+  }
+
+  private overBudget(): boolean {
+    const o = this.opts;
+    if (o.budget <= 0) return false;
+    const spent = this.stats.genMs + this.stats.compileMs;
+    return spent > o.budgetMs + o.budget * (performance.now() - this.startMs);
   }
 
   // Stores reached frames holding installed code.
@@ -329,6 +367,7 @@ export class Jit {
     if (built.length === 0) { for (const s of taken) this.freeSlot(s); return; }
     for (const b of built) genPage(mod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
     const bytes = mod.encode();
+    if (process.env["GHOST_JIT_DUMP"]) writeFileSync(`${process.env["GHOST_JIT_DUMP"]}/m${this.stats.modules}.wasm`, bytes);
     const t1 = performance.now();
     let inst: WebAssembly.Instance;
     try {
@@ -345,6 +384,11 @@ export class Jit {
     const t2 = performance.now();
     this.stats.genMs += t1 - t0;
     this.stats.compileMs += t2 - t1;
+    if (this.threshold > this.opts.threshold && this.opts.budget > 0) {
+      const spent = this.stats.genMs + this.stats.compileMs;
+      const allowed = this.opts.budgetMs + this.opts.budget * (t2 - this.startMs);
+      if (spent < allowed / 2) this.setThreshold(Math.max(this.opts.threshold, this.threshold >> 1));
+    }
     this.stats.modules++;
     this.stats.regions += built.length;
     this.stats.wasmBytes += bytes.length;

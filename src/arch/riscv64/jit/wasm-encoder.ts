@@ -109,7 +109,10 @@ export class Code extends Bytes {
 }
 
 export interface FuncImport { module: string; name: string; params: number[]; results: number[] }
-export interface FuncDef { params: number[]; results: number[]; locals: [count: number, type: number][]; body: Code; exportName?: string }
+export interface FuncDef {
+  params: number[]; results: number[]; locals: [count: number, type: number][]; body: Code; exportName?: string;
+  debugName?: string; // in the name section: what CPU profiles show
+}
 
 // A module importing env.memory and functions, defining functions.
 export class ModuleBuilder {
@@ -179,6 +182,17 @@ export class ModuleBuilder {
         b.sized(f);
       }
     });
+    const named = this.funcs.map((f, i) => [f.def.debugName, i] as const).filter((e) => e[0] !== undefined);
+    if (named.length) {
+      section(0, (b) => { // custom "name" section, function names subsection (1)
+        b.str("name");
+        const sub = new Bytes();
+        sub.u32(named.length);
+        for (const [name, i] of named) { sub.u32(this.imports.length + i); sub.str(name!); }
+        b.byte(1);
+        b.sized(sub);
+      });
+    }
     return out.view();
   }
 }
