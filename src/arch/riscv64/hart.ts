@@ -30,7 +30,8 @@ function hartModule(): WebAssembly.Module {
 const TWO32 = 0x100000000;
 
 // GHOST_JIT=0 turns the JIT off; GHOST_JIT_THRESHOLD, GHOST_JIT_BATCH,
-// GHOST_JIT_WARMUP and GHOST_JIT_BUDGET (percent of the time; 0: none) tune it
+// GHOST_JIT_WARMUP and GHOST_JIT_BUDGET (instructions run per instruction
+// translated; 0: no budget) tune it
 // (see JitOptions; 1, 1, 0 and 0 translate every block before it first runs:
 // the tests use that); GHOST_JIT_STATS=1 prints its figures to stderr at exit;
 // GHOST_JIT_DUMP=DIR writes every module it compiles there (for wasm-dis).
@@ -43,8 +44,8 @@ function jitOptions(): JitOptions | undefined {
     threshold: num(env["GHOST_JIT_THRESHOLD"], 50, 1),
     batch: num(env["GHOST_JIT_BATCH"], 8, 1),
     warmup: num(env["GHOST_JIT_WARMUP"], 3_000_000, 0),
-    budget: num(env["GHOST_JIT_BUDGET"], 3, 0) / 100,
-    budgetMs: 50,
+    budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
+    budgetInsns: 1000,
   };
 }
 

@@ -71,11 +71,13 @@ export interface JitOptions {
   // Instructions the machine runs on the plain interpreter before the JIT starts:
   // short programs finish before translating (and warming the translator up) would pay off.
   warmup: number;
-  // Compile budget: translating (generating and compiling code) may take at
-  // most this fraction of the time since the JIT started, plus budgetMs. Hot
-  // code found while over budget waits to get hot again. 0 turns it off.
+  // Compile budget, counted in guest instructions so that it does not depend
+  // on timing: the JIT translates at most one instruction per `budget`
+  // instructions it has run, plus `budgetInsns` (a module counts as
+  // MODULE_COST instructions). Hot code found while over budget waits to get
+  // hotter. 0 turns the budget off.
   budget: number;
-  budgetMs: number;
+  budgetInsns: number;
 }
 
 export interface JitStats {
@@ -102,7 +104,9 @@ interface Translation {
 }
 
 // The compile budget raises the hotness threshold up to this.
-const MAX_THRESHOLD = 1 << 20;
+const MAX_THRESHOLD = 1 << 16;
+// A module's fixed cost (compiling, instantiating) in translated instructions, for the budget.
+const MODULE_COST = 200;
 
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
 const PINGPONG_LIMIT = 64;
@@ -124,7 +128,8 @@ export class Jit {
   private readonly expand: (h: number) => number;
   private warned = false;
   private cold = true; // still warming up (on the plain interpreter)
-  private startMs = 0; // when the JIT started (for the compile budget)
+  private executed = 0; // instructions run since the JIT started (for the compile budget)
+  private spent = 0; // instructions translated, and MODULE_COST for each module
   private threshold: number; // the hotness threshold now (raised by the compile budget)
 
   constructor(
@@ -149,18 +154,23 @@ export class Jit {
         return this.hart.run(budget);
       }
       this.cold = false;
-      this.startMs = performance.now();
     }
     this.dv.setUint32(RES_VALID, 0, true);
     let left = budget;
     for (;;) {
       const cause = this.hart.jitRun(left);
-      left = this.dv.getInt32(JIT_LEFT, true);
+      const now = this.dv.getInt32(JIT_LEFT, true);
+      this.executed += left - now;
+      left = now;
       if (cause === CAUSE_JIT_HOT) this.hot();
       else if (cause === CAUSE_JIT_DIRTY) this.dirty();
       else if (cause === CAUSE_FENCE_I) this.flush();
       else {
         if (this.pending.size) this.compilePending();
+        // Well within the budget again: code need not be as hot as before.
+        if (this.threshold > this.opts.threshold && this.spent < this.allowed() / 2) {
+          this.setThreshold(Math.max(this.opts.threshold, this.threshold >> 1));
+        }
         return cause;
       }
     }
@@ -228,11 +238,12 @@ export class Jit {
     this.hart.jitSetThreshold(n);
   }
 
+  private allowed(): number {
+    return this.opts.budgetInsns + this.executed / this.opts.budget;
+  }
+
   private overBudget(): boolean {
-    const o = this.opts;
-    if (o.budget <= 0) return false;
-    const spent = this.stats.genMs + this.stats.compileMs;
-    return spent > o.budgetMs + o.budget * (performance.now() - this.startMs);
+    return this.opts.budget > 0 && this.spent > this.allowed();
   }
 
   // Stores reached frames holding installed code.
@@ -384,11 +395,8 @@ export class Jit {
     const t2 = performance.now();
     this.stats.genMs += t1 - t0;
     this.stats.compileMs += t2 - t1;
-    if (this.threshold > this.opts.threshold && this.opts.budget > 0) {
-      const spent = this.stats.genMs + this.stats.compileMs;
-      const allowed = this.opts.budgetMs + this.opts.budget * (t2 - this.startMs);
-      if (spent < allowed / 2) this.setThreshold(Math.max(this.opts.threshold, this.threshold >> 1));
-    }
+    this.spent += MODULE_COST;
+    for (const b of built) for (const c of b.comps) this.spent += c.region.insnCount;
     this.stats.modules++;
     this.stats.regions += built.length;
     this.stats.wasmBytes += bytes.length;
