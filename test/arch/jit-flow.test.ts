@@ -317,3 +317,33 @@ test("JIT control flow between translations", { skip: !haveCc && `${CC} not inst
     });
   }
 });
+
+// The compile budget (jit.ts): with code getting hot after two runs, busybox
+// awk's start-up and loop would have most of what it runs translated (about
+// 17,000 instructions in 127 modules); under the default budget the JIT
+// translates at most one instruction per 50,000 run plus 1,000 (a module
+// counting 200), overshooting by at most one region (MAX_INSNS in region.ts)
+// with batches of one page. The output stays the interpreter's.
+test("the compile budget bounds what the JIT translates", { timeout: 10 * 60_000 }, () => {
+  const stats = join(DIR, `budget-stats-${process.pid}.json`);
+  mkdirSync(DIR, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, GHOST_JIT: "1", GHOST_JIT_THRESHOLD: "2", GHOST_JIT_BATCH: "1", GHOST_JIT_WARMUP: "0",
+    GHOST_JIT_STATS: "1",
+  };
+  delete env["GHOST_JIT_BUDGET"];
+  const r = spawnSync(process.execPath, [CLI, "run", "--clock=virtual", `--stats=${stats}`, "--",
+    "/bin/busybox", "awk", "BEGIN { for (i = 0; i < 20000; i++) s += i % 7; print s }"],
+  { env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "59997\n");
+  const m = /ghost: jit (\{.*\})/.exec(r.stderr);
+  assert.ok(m, `no JIT figures in ${r.stderr}`);
+  const jit = JSON.parse(m[1]) as { insns: number; modules: number; deferred: number };
+  const { instret } = JSON.parse(readFileSync(stats, "utf8")) as { instret: number };
+  const spent = jit.insns + 200 * jit.modules;
+  const allowed = 1000 + instret / 50_000 + 2400;
+  assert.ok(jit.insns > 0, "nothing translated");
+  assert.ok(spent <= allowed, `translated ${jit.insns} instructions in ${jit.modules} modules, over ${allowed}`);
+  assert.ok(jit.deferred > 0, "no hot code deferred");
+});
