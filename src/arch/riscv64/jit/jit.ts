@@ -19,7 +19,10 @@
 // compilation of that code only, not of the whole page again; and every wasm
 // function stays small, which keeps V8's optimizing tier cheap (its register
 // allocation grows much faster than linearly with the blocks of a function
-// whose blocks all meet at one dispatch loop) and its code good. Until the
+// whose blocks all meet at one dispatch loop) and its code good; a call to
+// code of the same page joins the callee's component while both are small
+// (region.ts). A compile budget counted in guest instructions (JitOptions)
+// keeps translation from costing more than it saves on flat profiles. Until the
 // machine has run `warmup` instructions, Hart.run() uses the plain
 // interpreter: most short programs end before translation would pay for itself.
 //
@@ -220,9 +223,9 @@ export class Jit {
     let p = this.pending.get(key);
     if (!p && this.overBudget()) {
       // Translating a block costs about as much as interpreting it thousands
-      // of times: while translation has taken its share of the time, code must
-      // prove hotter (the threshold doubles; it comes down again while
-      // translation stays well within its budget).
+      // of times: while translation has taken its share, code must prove
+      // hotter (the threshold doubles; it comes down again while translation
+      // stays well within its budget).
       this.stats.deferred++;
       this.dv.setInt32(this.counter(pc), 0, true);
       if (this.threshold < MAX_THRESHOLD) this.setThreshold(this.threshold * 2);

@@ -1,10 +1,11 @@
 // Region discovery: the code of one 4 KiB virtual page reachable from a set
 // of entry points by direct control flow that stays inside the page, split
 // into basic blocks, and those blocks split into components (components()):
-// the blocks joined by branches, jumps and fall-through, and a call joined to
-// its return site. A component is roughly one guest function's hot part and
-// becomes one wasm function; its blocks are the targets of the function's
-// internal branches and its possible entries.
+// the blocks joined by branches, jumps and fall-through, a call joined to its
+// return site and, while the two stay small, to its callee in the same page.
+// A component is roughly one guest function's hot part (with its small
+// callees) and becomes one wasm function; its blocks are the targets of the
+// function's internal branches and its possible entries.
 //
 // Discovery is incremental: code already translated for the page (`known`
 // block starts) is not walked again; a new block that runs into a known start
