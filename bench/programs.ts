@@ -1,9 +1,10 @@
 // The CPU benchmarks bench/run.ts knows: every bench/programs/*.c (one file,
-// its whole output compared across runners), and CoreMark (bench/coremark/,
+// its whole output compared across runners), real programs of build/dynroot
+// when it is there (python3's start-up and a pure-Python loop), and CoreMark (bench/coremark/,
 // EEMBC's sources vendored unchanged with their license, built with the
 // POSIX port), whose output carries its own timing: only the lines that
 // check its work are compared, and its Iterations/Sec is reported.
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 
 export interface Program {
@@ -17,6 +18,22 @@ export interface Program {
   // The program's own figure of merit, if it prints one (CoreMark: iterations/s).
   rate?(out: string): number | undefined;
   rateUnit?: string;
+  // A real program of a root filesystem (no sources): the path inside `root`
+  // (relative to the repository). Ghost runs it with --root, qemu with -L;
+  // there is no native column.
+  guest?: { root: string; path: string };
+}
+
+// Real-code workloads: Debian's riscv64 python3 from build/dynroot (scripts/dynroot.sh).
+export const DYNROOT = "build/dynroot";
+const PY_LOOP = "x = 0\nfor i in range(300000): x += i * i % 7\nprint(x)";
+function realPrograms(root: string): Program[] {
+  if (!existsSync(join(root, DYNROOT, "usr", "bin", "python3"))) return [];
+  const py = (name: string, args: string[]): Program => ({
+    name, sources: [], flags: [], args, binTag: "", compared: (s) => s,
+    guest: { root: DYNROOT, path: "/usr/bin/python3" },
+  });
+  return [py("python3-start", ["-c", "pass"]), py("python3-loop", ["-c", PY_LOOP])];
 }
 
 // CoreMark's iteration count is fixed at build time (so every runner does the
@@ -54,5 +71,6 @@ export function programs(root: string, argOf: (name: string) => string | undefin
     },
     rateUnit: "iterations/s",
   });
+  out.push(...realPrograms(root));
   return out;
 }

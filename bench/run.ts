@@ -298,21 +298,25 @@ async function main(): Promise<number> {
     rows.push(row);
     log(`${name}${args.length ? " " + args.join(" ") : ""}:`);
 
-    if (opts.runners.has("native")) {
+    if (opts.runners.has("native") && !prog.guest) {
       const err = compile(NATIVE_CC, prog.flags, prog.sources, nativeBin);
       row.native = err ? { ok: false, error: `build failed: ${err}` } : await measure(prog, "native", nativeBin, args);
     }
     let riscvErr: string | undefined;
-    if (opts.runners.has("qemu") || opts.runners.has("ghost") || opts.runners.has("nojit")) {
+    if (!prog.guest && (opts.runners.has("qemu") || opts.runners.has("ghost") || opts.runners.has("nojit"))) {
       riscvErr = compile(RISCV_CC, ["-static", ...prog.flags], prog.sources, riscvBin);
     }
     const riscvRel = relative(root, riscvBin);
+    // A real program runs from its root filesystem under both.
+    const g = prog.guest;
+    const qemuArgs = g ? ["-L", g.root, join(g.root, g.path), ...args] : [riscvRel, ...args];
+    const ghostArgs = g ? [`--root=${g.root}`, "--", g.path, ...args] : ["--", riscvRel, ...args];
     if (opts.runners.has("qemu")) {
       row.qemu = riscvErr
         ? { ok: false, error: `build failed: ${riscvErr}` }
         : !qemuOk
           ? { ok: false, error: "qemu-riscv64 not found" }
-          : await measure(prog, "qemu", "qemu-riscv64", [riscvRel, ...args]);
+          : await measure(prog, "qemu", "qemu-riscv64", qemuArgs);
     }
     for (const runner of ["ghost", "nojit"] as const) {
       if (!opts.runners.has(runner)) continue;
@@ -327,7 +331,7 @@ async function main(): Promise<number> {
               prog,
               runner,
               process.execPath,
-              [opts.ghostCli, "run", `--stats=${statsFile}`, "--", riscvRel, ...args],
+              [opts.ghostCli, "run", `--stats=${statsFile}`, ...ghostArgs],
               statsFile,
               env,
             );
@@ -379,8 +383,9 @@ function table(rows: Row[]): string {
   const header = [
     "program", "native ms", "qemu ms", "ghost ms", "nojit ms", "ghost/qemu", "nojit/qemu", "ghost/nojit", "ghost MIPS",
   ];
+  const shown = (args: string[]) => { const a = args.join(" "); return a && a.length <= 24 && !a.includes("\n") ? ` ${a}` : ""; };
   const body = rows.map((r) => [
-    r.program + (r.args.length ? ` ${r.args.join(" ")}` : ""),
+    r.program + shown(r.args),
     fmtMs(r.native),
     fmtMs(r.qemu),
     fmtMs(r.ghost),

@@ -3,9 +3,12 @@
 // crosses a page end (through an instruction split by it), code pages
 // unmapped, made non-executable or replaced under translated code, and
 // signals arriving while translated code runs (the frame's pc and registers
-// must be an exact instruction boundary). Each program checks itself; it runs
-// with every block translated before it first runs and at other thresholds,
-// and its output and retired instructions must equal the interpreter's.
+// must be an exact instruction boundary), loads and stores at every alignment
+// around a page end and faulting ones. Each program checks itself; it runs
+// with every block translated before it first runs, at other thresholds, and
+// under a compile budget small enough to defer hot code (raising the
+// threshold), and its output and retired instructions must equal the
+// interpreter's.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -192,9 +195,74 @@ int main(void) {
 }
 `;
 
+// Loads and stores of every size at every alignment around a page end, in
+// translated code (aligned ones take the inline TLB path, misaligned ones the
+// slow path, which also handles an access split by the page end), checked
+// against byte-wise copies; and misaligned loads and stores that run into an
+// unmapped page, in a loop: each must fault (SIGSEGV) at its own instruction.
+const MEMACC = COMMON + String.raw`
+static uint64_t get(const uint8_t *p, int n) { uint64_t v = 0; for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i]; return v; }
+static void put(uint8_t *p, int n, uint64_t v) { for (int i = 0; i < n; i++) { p[i] = (uint8_t)v; v >>= 8; } }
+static __attribute__((noinline)) uint64_t sweep_ref(uint8_t *buf) {
+  uint64_t sum = 0;
+  for (long off = 4096 - 24; off < 4096 + 16; off++) {
+    uint8_t *p = buf + off;
+    put(p, 2, (uint64_t)(off * 3)); sum = sum * 31 + get(p, 2);
+    put(p + 1, 4, (uint64_t)(uint32_t)(off * 0x01010101u)); sum = sum * 31 + get(p + 1, 4);
+    put(p + 3, 8, (uint64_t)off * 0x0101010101010101ull);
+    sum = sum * 31 + get(p + 3, 8) + (uint64_t)(int64_t)(int32_t)get(p + 2, 4) + (uint64_t)(int64_t)(int16_t)get(p + 1, 2);
+  }
+  return sum;
+}
+PAGE static uint64_t sweep(uint8_t *buf) {
+  uint64_t sum = 0;
+  for (long off = 4096 - 24; off < 4096 + 16; off++) {
+    uint8_t *p = buf + off;
+    *(volatile uint16_t *)p = (uint16_t)(off * 3); sum = sum * 31 + *(volatile uint16_t *)p;
+    *(volatile uint32_t *)(p + 1) = (uint32_t)(off * 0x01010101u); sum = sum * 31 + *(volatile uint32_t *)(p + 1);
+    *(volatile uint64_t *)(p + 3) = (uint64_t)off * 0x0101010101010101ull;
+    sum = sum * 31 + *(volatile uint64_t *)(p + 3) + (uint64_t)(int64_t)*(volatile int32_t *)(p + 2)
+      + (uint64_t)(int64_t)*(volatile int16_t *)(p + 1);
+  }
+  return sum;
+}
+static sigjmp_buf jb;
+static volatile long faults;
+static void on_segv(int sig) { (void)sig; faults++; siglongjmp(jb, 1); }
+PAGE static long touch(volatile uint8_t *p, int store) {
+  if (store) { *(volatile uint64_t *)p = 0x1122334455667788ull; return 0; }
+  return (long)*(volatile uint64_t *)p;
+}
+int main(void) {
+  uint8_t *buf = mmap(0, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(buf != MAP_FAILED, "mmap");
+  uint8_t *ref = malloc(3 * 4096);
+  memset(buf, 0x5a, 3 * 4096); memset(ref, 0x5a, 3 * 4096);
+  for (int k = 0; k < 300; k++) {
+    uint64_t a = sweep(buf), b = sweep_ref(ref);
+    CHECK(a == b, "round %d: sum %llx, byte-wise %llx", k, (unsigned long long)a, (unsigned long long)b);
+  }
+  CHECK(memcmp(buf, ref, 3 * 4096) == 0, "memory differs from the byte-wise copy");
+  printf("ok misaligned loads and stores around a page end\n");
+  CHECK(munmap(buf + 4096, 2 * 4096) == 0, "munmap");
+  struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = on_segv; sa.sa_flags = SA_NODEFER;
+  sigaction(SIGSEGV, &sa, 0);
+  long expect = 0;
+  for (int k = 0; k < 200; k++) {
+    int store = k & 1;
+    volatile uint8_t *p = buf + 4096 - 1 - (k % 7);
+    if (sigsetjmp(jb, 1) == 0) { touch(p, store); expect = -1; break; }
+    expect++;
+  }
+  CHECK(expect == 200 && faults == 200, "%ld faults (expected 200)", (long)faults);
+  printf("ok faults of accesses running into an unmapped page\n");
+  return 0;
+}
+`;
+
 function build(): void {
   mkdirSync(join(DIR, "emptyroot"), { recursive: true });
-  for (const [name, src] of [["flow", FLOW], ["remap", REMAP], ["signal", SIGNAL]] as const) {
+  for (const [name, src] of [["flow", FLOW], ["remap", REMAP], ["signal", SIGNAL], ["memacc", MEMACC]] as const) {
     const srcPath = join(DIR, `${name}.c`);
     const out = join(DIR, name);
     if (existsSync(out) && existsSync(srcPath) && readFileSync(srcPath, "utf8") === src) continue;
@@ -205,8 +273,9 @@ function build(): void {
 
 interface Run { status: number | null; stdout: string; stderr: string; instret: number }
 
-// JIT settings: off, or (threshold, batch); warm-up 0 so the JIT starts at once.
-function ghost(prog: string, jit: [threshold: number, batch: number] | undefined): Run {
+// JIT settings: off, or (threshold, batch, compile budget: 0 for none); warm-up 0 so the JIT starts at once.
+type JitSetting = [threshold: number, batch: number, budget: number];
+function ghost(prog: string, jit: JitSetting | undefined): Run {
   const stats = join(DIR, `stats-${process.pid}.json`);
   const env = {
     ...process.env,
@@ -214,6 +283,7 @@ function ghost(prog: string, jit: [threshold: number, batch: number] | undefined
     GHOST_JIT_THRESHOLD: String(jit?.[0] ?? 1),
     GHOST_JIT_BATCH: String(jit?.[1] ?? 1),
     GHOST_JIT_WARMUP: "0",
+    GHOST_JIT_BUDGET: String(jit?.[2] ?? 0),
   };
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
     `--stats=${stats}`, "--", prog], { cwd: DIR, env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
@@ -225,6 +295,7 @@ const EXPECT: Record<string, string[]> = {
   flow: ["ok loop over a page end", "ok recursion across pages", "ok calls through pointers", "ok qsort"],
   remap: ["ok mprotect", "ok munmap and a new mapping", "ok code unmapping itself"],
   signal: ["ok signals in a translated loop"],
+  memacc: ["ok misaligned loads and stores around a page end", "ok faults of accesses running into an unmapped page"],
 };
 
 test("JIT control flow between translations", { skip: !haveCc && `${CC} not installed`, timeout: 20 * 60_000 }, async (t) => {
@@ -234,9 +305,9 @@ test("JIT control flow between translations", { skip: !haveCc && `${CC} not inst
       const base = ghost(`./${prog}`, undefined);
       assert.equal(base.status, 0, `interpreter: exit status ${base.status}\n${base.stdout}\n${base.stderr}`);
       assert.deepEqual(base.stdout.trim().split("\n"), EXPECT[prog], base.stderr);
-      for (const jit of [[1, 1], [2, 1], [5, 8], [50, 8]] as [number, number][]) {
+      for (const jit of [[1, 1, 0], [2, 1, 0], [5, 8, 0], [50, 8, 0], [2, 1, 1_000_000]] as JitSetting[]) {
         const r = ghost(`./${prog}`, jit);
-        const what = `threshold ${jit[0]}, batch ${jit[1]}`;
+        const what = `threshold ${jit[0]}, batch ${jit[1]}, budget ${jit[2]}`;
         assert.equal(r.status, 0, `${what}: exit status ${r.status}\n${r.stdout}\n${r.stderr}`);
         assert.deepEqual(r.stdout.trim().split("\n"), EXPECT[prog], `${what}\n${r.stderr}`);
         // The signal test's timer follows retired instructions (--clock=virtual), which the JIT
@@ -245,4 +316,34 @@ test("JIT control flow between translations", { skip: !haveCc && `${CC} not inst
       }
     });
   }
+});
+
+// The compile budget (jit.ts): with code getting hot after two runs, busybox
+// awk's start-up and loop would have most of what it runs translated (about
+// 17,000 instructions in 127 modules); under the default budget the JIT
+// translates at most one instruction per 50,000 run plus 1,000 (a module
+// counting 200), overshooting by at most one region (MAX_INSNS in region.ts)
+// with batches of one page. The output stays the interpreter's.
+test("the compile budget bounds what the JIT translates", { timeout: 10 * 60_000 }, () => {
+  const stats = join(DIR, `budget-stats-${process.pid}.json`);
+  mkdirSync(DIR, { recursive: true });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, GHOST_JIT: "1", GHOST_JIT_THRESHOLD: "2", GHOST_JIT_BATCH: "1", GHOST_JIT_WARMUP: "0",
+    GHOST_JIT_STATS: "1",
+  };
+  delete env["GHOST_JIT_BUDGET"];
+  const r = spawnSync(process.execPath, [CLI, "run", "--clock=virtual", `--stats=${stats}`, "--",
+    "/bin/busybox", "awk", "BEGIN { for (i = 0; i < 20000; i++) s += i % 7; print s }"],
+  { env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "59997\n");
+  const m = /ghost: jit (\{.*\})/.exec(r.stderr);
+  assert.ok(m, `no JIT figures in ${r.stderr}`);
+  const jit = JSON.parse(m[1]) as { insns: number; modules: number; deferred: number };
+  const { instret } = JSON.parse(readFileSync(stats, "utf8")) as { instret: number };
+  const spent = jit.insns + 200 * jit.modules;
+  const allowed = 1000 + instret / 50_000 + 2400;
+  assert.ok(jit.insns > 0, "nothing translated");
+  assert.ok(spent <= allowed, `translated ${jit.insns} instructions in ${jit.modules} modules, over ${allowed}`);
+  assert.ok(jit.deferred > 0, "no hot code deferred");
 });

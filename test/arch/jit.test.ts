@@ -240,6 +240,7 @@ function ghost(args: string[], jit: boolean): Run {
     GHOST_JIT_THRESHOLD: "1",
     GHOST_JIT_BATCH: "1",
     GHOST_JIT_WARMUP: "0",
+    GHOST_JIT_BUDGET: "0",
   };
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
     `--stats=${stats}`, "--", ...args], { cwd: DIR, env, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
@@ -293,7 +294,7 @@ test("JIT: RV64GC differential test against qemu-riscv64, everything translated"
   timeout: 15 * 60_000,
 }, async (t) => {
   const opts = defaultOptions();
-  opts.ghost = ["env", "GHOST_JIT=1", "GHOST_JIT_THRESHOLD=1", "GHOST_JIT_BATCH=1", "GHOST_JIT_WARMUP=0", ...defaultGhostCommand(ROOT)];
+  opts.ghost = ["env", "GHOST_JIT=1", "GHOST_JIT_THRESHOLD=1", "GHOST_JIT_BATCH=1", "GHOST_JIT_WARMUP=0", "GHOST_JIT_BUDGET=0", ...defaultGhostCommand(ROOT)];
   opts.seed = Number(process.env["GHOST_JIT_DIFF_SEED"] ?? 1);
   opts.count = Number(process.env["GHOST_JIT_DIFF_COUNT"] ?? 1000);
   opts.log = (line) => t.diagnostic(line);

@@ -35,10 +35,12 @@ function hartModule(): WebAssembly.Module {
 
 const TWO32 = 0x100000000;
 
-// GHOST_JIT=0 turns the JIT off; GHOST_JIT_THRESHOLD, GHOST_JIT_BATCH and
-// GHOST_JIT_WARMUP tune it (see JitOptions; 1, 1 and 0 translate every block
-// before it first runs: the tests use that); GHOST_JIT_STATS=1 prints its
-// figures to stderr at exit.
+// GHOST_JIT=0 turns the JIT off; GHOST_JIT_THRESHOLD, GHOST_JIT_BATCH,
+// GHOST_JIT_WARMUP and GHOST_JIT_BUDGET (instructions run per instruction
+// translated; 0: no budget) tune it
+// (see JitOptions; 1, 1, 0 and 0 translate every block before it first runs:
+// the tests use that); GHOST_JIT_STATS=1 prints its figures to stderr at exit;
+// GHOST_JIT_DUMP=DIR writes every module it compiles there (for wasm-dis).
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;
@@ -48,6 +50,8 @@ function jitOptions(): JitOptions | undefined {
     threshold: num(env["GHOST_JIT_THRESHOLD"], 50, 1),
     batch: num(env["GHOST_JIT_BATCH"], 8, 1),
     warmup: num(env["GHOST_JIT_WARMUP"], 3_000_000, 0),
+    budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
+    budgetInsns: 1000,
   };
 }
 

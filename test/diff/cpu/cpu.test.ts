@@ -53,7 +53,7 @@ for (const [threshold, batch, repeat] of [[2, 1, 3], [3, 8, 4]] as const) {
     for (const tool of ["riscv64-linux-gnu-gcc", "qemu-riscv64"]) {
       if (!have(tool)) { t.skip(`${tool} not installed`); return; }
     }
-    opts.ghost = ["env", "GHOST_JIT=1", `GHOST_JIT_THRESHOLD=${threshold}`, `GHOST_JIT_BATCH=${batch}`, "GHOST_JIT_WARMUP=0",
+    opts.ghost = ["env", "GHOST_JIT=1", `GHOST_JIT_THRESHOLD=${threshold}`, `GHOST_JIT_BATCH=${batch}`, "GHOST_JIT_WARMUP=0", "GHOST_JIT_BUDGET=0",
       ...opts.ghost];
     opts.seed = SEED + threshold;
     opts.count = JIT_COUNT;

@@ -130,7 +130,10 @@ export function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, n
   c.end(); // $ret
   if (c.depth !== 0) throw new Error("jit: unbalanced page function");
   c.get(PLEFT);
-  mod.addFunc({ params: [I32], results: [I32], locals: [[1, I32], [1, I64]], body: c, exportName: name });
+  mod.addFunc({
+    params: [I32], results: [I32], locals: [[1, I32], [1, I64]], body: c, exportName: name,
+    debugName: `page_${vbase.toString(16)}`,
+  });
 }
 
 // State while generating one function; emit-insn.ts writes instruction bodies through it.
@@ -252,7 +255,10 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   const body = new Code();
   body.bytes(pro.view());
   body.bytes(c.view());
-  const def: FuncDef = { params: [I32], results: [I32], locals: LOCALS, body, exportName: name };
+  const def: FuncDef = {
+    params: [I32], results: [I32], locals: LOCALS, body, exportName: name,
+    debugName: `comp_${(vbase + region.blocks[0].start).toString(16)}`,
+  };
   mod.addFunc(def);
 }
 

@@ -3,14 +3,15 @@
 // locals, x0 reads as 0 and writes to it are dropped.
 //
 // Loads and stores inline the software TLB's hit path (wasm/mmu.ts: the tag
-// is (va >>> 12) | asid << 52 at TLB + ((vpn & 4095) << 4), the host page at
-// +8) and call the hart's slow path on a miss or a page-crossing access. A
+// is (va >>> 12) | asid << 52 at TLB + ((vpn & 4095) << 4), the host page
+// minus the va's page at +12) and call the hart's slow path on a miss or a
+// misaligned access. A
 // frame holding translated code never has a write-TLB entry (jitmap.ts), so
 // stores to code always reach the slow path, which reports them.
 
 import { Op } from "./wasm-encoder.js";
 import { Insn } from "./decode.js";
-import { FnGen, H, VA, T64, ASIDTAG, E, R } from "./codegen.js";
+import { FnGen, H, VA, ASIDTAG, E, R } from "./codegen.js";
 import * as L from "../layout.js";
 
 const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
@@ -163,24 +164,29 @@ function effectiveAddress(g: FnGen, ins: Insn): void {
 }
 
 // Leaves an i32 on the stack: 1 if the TLB at `tlb` holds VA's page and the
-// access of `size` bytes stays in it (E = the entry's offset).
+// access of `size` bytes is aligned (E = the entry's offset). The tag
+// compared is rotr(VA with its alignment bits kept, 12) ^ ASIDTAG: the page
+// number in the low bits, and in the ASID's bits the ASID xor the
+// misalignment, so a misaligned access (which may cross the page) misses and
+// takes the slow path, which handles it; one compare decides it all.
 function tlbHit(g: FnGen, tlb: number, size: number): void {
   const c = g.c;
-  c.get(VA); c.i64(12); c.op(Op.i64_shr_u); c.tee(T64);
-  c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(4); c.op(Op.i32_shl); c.tee(E);
+  c.get(VA);
+  if (size > 1) { c.i64(~(0xfff & ~(size - 1))); c.op(Op.i64_and); c.i64(12); c.op(Op.i64_rotr); }
+  else { c.i64(12); c.op(Op.i64_shr_u); } // a byte is always aligned
+  c.get(ASIDTAG); c.op(Op.i64_xor);
+  // (4096 entries of 16 bytes: the index is (vpn & 4095) << 4)
+  c.get(VA); c.op(Op.i32_wrap_i64); c.i32(8); c.op(Op.i32_shr_u); c.i32(0xfff0); c.op(Op.i32_and); c.tee(E);
   c.mem(Op.i64_load, tlb, 3);
-  c.get(T64); c.get(ASIDTAG); c.op(Op.i64_or); c.op(Op.i64_eq);
-  if (size > 1) {
-    c.get(VA); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.i32(4096 - size); c.op(Op.i32_le_u);
-    c.op(Op.i32_and);
-  }
+  c.op(Op.i64_eq);
 }
 
-// The host address of VA after a hit.
+// The host address of VA after a hit: its low 32 bits plus the entry's addend.
 function hostAddress(g: FnGen, tlb: number): void {
   const c = g.c;
-  c.get(E); c.mem(Op.i32_load, tlb + 8, 2);
-  c.get(VA); c.op(Op.i32_wrap_i64); c.i32(0xfff); c.op(Op.i32_and); c.op(Op.i32_add);
+  c.get(VA); c.op(Op.i32_wrap_i64);
+  c.get(E); c.mem(Op.i32_load, tlb + 12, 2);
+  c.op(Op.i32_add);
 }
 
 // A load of kind f3 (LOAD's funct3); `use` consumes the i64 value.

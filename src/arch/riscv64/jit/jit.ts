@@ -19,7 +19,10 @@
 // compilation of that code only, not of the whole page again; and every wasm
 // function stays small, which keeps V8's optimizing tier cheap (its register
 // allocation grows much faster than linearly with the blocks of a function
-// whose blocks all meet at one dispatch loop) and its code good. Until the
+// whose blocks all meet at one dispatch loop) and its code good; a call to
+// code of the same page joins the callee's component while both are small
+// (region.ts). A compile budget counted in guest instructions (JitOptions)
+// keeps translation from costing more than it saves on flat profiles. Until the
 // machine has run `warmup` instructions, Hart.run() uses the plain
 // interpreter: most short programs end before translation would pay for itself.
 //
@@ -51,6 +54,7 @@ import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
+import { writeFileSync } from "node:fs";
 import { components, discover, mergeRanges, Region, subRegion } from "./region.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
 
@@ -70,6 +74,13 @@ export interface JitOptions {
   // Instructions the machine runs on the plain interpreter before the JIT starts:
   // short programs finish before translating (and warming the translator up) would pay off.
   warmup: number;
+  // Compile budget, counted in guest instructions so that it does not depend
+  // on timing: the JIT translates at most one instruction per `budget`
+  // instructions it has run, plus `budgetInsns` (a module counts as
+  // MODULE_COST instructions). Hot code found while over budget waits to get
+  // hotter. 0 turns the budget off.
+  budget: number;
+  budgetInsns: number;
 }
 
 export interface JitStats {
@@ -80,6 +91,7 @@ export interface JitStats {
   genMs: number; // discovery and code generation
   compileMs: number; // new WebAssembly.Module + Instance
   invalidations: number;
+  deferred: number; // hot block starts put off by the compile budget
 }
 
 // A translated page.
@@ -94,12 +106,19 @@ interface Translation {
   code: Uint8Array; // the page as translated
 }
 
+// The compile budget raises the hotness threshold up to this.
+const MAX_THRESHOLD = 1 << 16;
+// A module's fixed cost (compiling, instantiating) in translated instructions, for the budget.
+const MODULE_COST = 200;
+
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
 const PINGPONG_LIMIT = 64;
 const PINGPONG_MS = 1000;
 
 export class Jit {
-  readonly stats: JitStats = { modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0 };
+  readonly stats: JitStats = {
+    modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0,
+  };
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
   private readonly byFrame = new Map<number, Map<number, Translation>>();
@@ -114,6 +133,9 @@ export class Jit {
   // Where a failed translation is reported once (the kernel routes it to its host).
   warn: (text: string) => void = () => {};
   private cold = true; // still warming up (on the plain interpreter)
+  private executed = 0; // instructions run since the JIT started (for the compile budget)
+  private spent = 0; // instructions translated, and MODULE_COST for each module
+  private threshold: number; // the hotness threshold now (raised by the compile budget)
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -124,6 +146,7 @@ export class Jit {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.expand = (h) => hart.expandCompressed(h);
+    this.threshold = opts.threshold;
     hart.jitSetThreshold(opts.threshold);
     this.u8.fill(0xff, JIT_MAP, JIT_MAP + JIT_MAP_ENTRIES * 16);
     this.slots.push(undefined); // table index 0 stays null
@@ -141,12 +164,18 @@ export class Jit {
     let left = budget;
     for (;;) {
       const cause = this.hart.jitRun(left);
-      left = this.dv.getInt32(JIT_LEFT, true);
+      const now = this.dv.getInt32(JIT_LEFT, true);
+      this.executed += left - now;
+      left = now;
       if (cause === CAUSE_JIT_HOT) this.hot();
       else if (cause === CAUSE_JIT_DIRTY) this.dirty();
       else if (cause === CAUSE_FENCE_I) this.flush();
       else {
         if (this.pending.size) this.compilePending();
+        // Well within the budget again: code need not be as hot as before.
+        if (this.threshold > this.opts.threshold && this.spent < this.allowed() / 2) {
+          this.setThreshold(Math.max(this.opts.threshold, this.threshold >> 1));
+        }
         return cause;
       }
     }
@@ -194,9 +223,32 @@ export class Jit {
     }
     const key = `${frame}:${vpage}`;
     let p = this.pending.get(key);
+    if (!p && this.overBudget()) {
+      // Translating a block costs about as much as interpreting it thousands
+      // of times: while translation has taken its share, code must prove
+      // hotter (the threshold doubles; it comes down again while translation
+      // stays well within its budget).
+      this.stats.deferred++;
+      this.dv.setInt32(this.counter(pc), 0, true);
+      if (this.threshold < MAX_THRESHOLD) this.setThreshold(this.threshold * 2);
+      return;
+    }
     if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
     p.entries.add(off);
     if (this.pending.size >= this.opts.batch) this.compilePending();
+  }
+
+  private setThreshold(n: number): void {
+    this.threshold = n;
+    this.hart.jitSetThreshold(n);
+  }
+
+  private allowed(): number {
+    return this.opts.budgetInsns + this.executed / this.opts.budget;
+  }
+
+  private overBudget(): boolean {
+    return this.opts.budget > 0 && this.spent > this.allowed();
   }
 
   // Stores reached frames holding installed code.
@@ -331,6 +383,7 @@ export class Jit {
     if (built.length === 0) { for (const s of taken) this.freeSlot(s); return; }
     for (const b of built) genPage(mod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
     const bytes = mod.encode();
+    if (process.env["GHOST_JIT_DUMP"]) writeFileSync(`${process.env["GHOST_JIT_DUMP"]}/m${this.stats.modules}.wasm`, bytes);
     const t1 = performance.now();
     let inst: WebAssembly.Instance;
     try {
@@ -347,6 +400,8 @@ export class Jit {
     const t2 = performance.now();
     this.stats.genMs += t1 - t0;
     this.stats.compileMs += t2 - t1;
+    this.spent += MODULE_COST;
+    for (const b of built) for (const c of b.comps) this.spent += c.region.insnCount;
     this.stats.modules++;
     this.stats.regions += built.length;
     this.stats.wasmBytes += bytes.length;

@@ -1,10 +1,11 @@
 // Region discovery: the code of one 4 KiB virtual page reachable from a set
 // of entry points by direct control flow that stays inside the page, split
 // into basic blocks, and those blocks split into components (components()):
-// the blocks joined by branches, jumps and fall-through, and a call joined to
-// its return site. A component is roughly one guest function's hot part and
-// becomes one wasm function; its blocks are the targets of the function's
-// internal branches and its possible entries.
+// the blocks joined by branches, jumps and fall-through, a call joined to its
+// return site and, while the two stay small, to its callee in the same page.
+// A component is roughly one guest function's hot part (with its small
+// callees) and becomes one wasm function; its blocks are the targets of the
+// function's internal branches and its possible entries.
 //
 // Discovery is incremental: code already translated for the page (`known`
 // block starts) is not walked again; a new block that runs into a known start
@@ -39,6 +40,8 @@ export interface Region {
 // overlapping decodings of the same bytes could produce more).
 const MAX_INSNS = 2400;
 const MAX_BLOCKS = 1024;
+// A component grown by joining callees stays under this many blocks + instructions.
+const CALL_JOIN_MAX = 800;
 
 export function discover(
   page: Uint8Array, entries: Iterable<number>, expand: Expander, known: ReadonlySet<number> = new Set(),
@@ -146,6 +149,25 @@ export function components(r: Region): number[][] {
       case Kind.Ecall: case Kind.FenceI: join(i, next); break;
       default: break;
     }
+  }
+  // Calls to code of the same page join the callee's component when both stay
+  // small: the call and the return then stay inside one wasm function (a
+  // branch, and the entry switch for the return) instead of leaving through
+  // the page function and reloading every register in the callee.
+  const size = Array.from({ length: n }, (_, i) => 1 + r.blocks[i].insns.length);
+  const sizeOf = new Map<number, number>();
+  for (let i = 0; i < n; i++) { const g = find(i); sizeOf.set(g, (sizeOf.get(g) ?? 0) + size[i]); }
+  for (let i = 0; i < n; i++) {
+    const last = r.blocks[i].insns[r.blocks[i].insns.length - 1];
+    if (!last || last.kind !== Kind.Jal || last.rd === 0) continue;
+    const j = r.byStart.get(last.off + last.imm);
+    if (j === undefined) continue;
+    const a = find(i), b = find(j);
+    if (a === b) continue;
+    const total = sizeOf.get(a)! + sizeOf.get(b)!;
+    if (total > CALL_JOIN_MAX) continue;
+    parent[a] = b;
+    sizeOf.set(b, total);
   }
   const groups = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {

@@ -27,7 +27,7 @@ export const enum Op {
   i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
   i32_shl = 0x74, i32_shr_s = 0x75, i32_shr_u = 0x76,
   i64_add = 0x7c, i64_sub = 0x7d, i64_mul = 0x7e, i64_and = 0x83, i64_or = 0x84, i64_xor = 0x85,
-  i64_shl = 0x86, i64_shr_s = 0x87, i64_shr_u = 0x88,
+  i64_shl = 0x86, i64_shr_s = 0x87, i64_shr_u = 0x88, i64_rotr = 0x8a,
   i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
   i64_extend32_s = 0xc4,
 }
@@ -109,7 +109,10 @@ export class Code extends Bytes {
 }
 
 export interface FuncImport { module: string; name: string; params: number[]; results: number[] }
-export interface FuncDef { params: number[]; results: number[]; locals: [count: number, type: number][]; body: Code; exportName?: string }
+export interface FuncDef {
+  params: number[]; results: number[]; locals: [count: number, type: number][]; body: Code; exportName?: string;
+  debugName?: string; // in the name section: what CPU profiles show
+}
 
 // A module importing env.memory and functions, defining functions.
 export class ModuleBuilder {
@@ -179,6 +182,17 @@ export class ModuleBuilder {
         b.sized(f);
       }
     });
+    const named = this.funcs.map((f, i) => [f.def.debugName, i] as const).filter((e) => e[0] !== undefined);
+    if (named.length) {
+      section(0, (b) => { // custom "name" section, function names subsection (1)
+        b.str("name");
+        const sub = new Bytes();
+        sub.u32(named.length);
+        for (const [name, i] of named) { sub.u32(this.imports.length + i); sub.str(name!); }
+        b.byte(1);
+        b.sized(sub);
+      });
+    }
     return out.view();
   }
 }

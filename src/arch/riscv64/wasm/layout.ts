@@ -47,7 +47,7 @@ export const JIT_COUNTER_MASK: u32 = 0x7fff;
 export const JIT_CODE_BITS: u32 = 0x70000; // 128 KiB: enough for 4 GiB of RAM
 export const JIT_END: u32 = 0x90000;
 
-export const TLB_ENTRIES: u32 = 4096; // per TLB; 16 bytes an entry: tag u64, host page u32, pad
+export const TLB_ENTRIES: u32 = 4096; // per TLB; 16 bytes an entry: tag u64, host page u32, host page - va u32
 export const TLB_MASK: u32 = TLB_ENTRIES - 1;
 export const TLB_R: u32 = 0x10000;
 export const TLB_W: u32 = TLB_R + TLB_ENTRIES * 16;

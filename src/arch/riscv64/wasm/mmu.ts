@@ -1,8 +1,9 @@
 // The MMU: an ASID-tagged software TLB in front of a walker for the Sv48 page
 // tables that the kernel's mm/ writes into guest physical memory.
 //
-// A TLB entry is 16 bytes: tag (u64) = (va >>> 12) | (asid << 52), and the
-// wasm address of the 4 KiB physical page (u32). Read, write and fetch have
+// A TLB entry is 16 bytes: tag (u64) = (va >>> 12) | (asid << 52), the wasm
+// address of the 4 KiB physical page (u32), and that address minus the low
+// 32 bits of the page's va (u32, mod 2^32: translated code adds it to va). Read, write and fetch have
 // separate TLBs so one compare decides both the hit and the permission.
 
 import {
@@ -112,6 +113,8 @@ export function translateSlow(va: u64, acc: u32): u32 {
   if (acc == ACC_W) noteWrite(<u32>(pa >>> 12));
   store<u64>(e, vpn | asidTag);
   store<u32>(e, page, 8);
+  // For translated code: the host address is (u32)va + this (mod 2^32).
+  store<u32>(e, page - (<u32>va & ~0xfff), 12);
   return page + (<u32>va & 0xfff);
 }
 
