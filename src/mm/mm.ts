@@ -36,8 +36,12 @@ function protToPte(prot: number): number {
 // allocators): when they run out, a new generation starts with every TLB
 // entry dropped, the running address space takes a fresh ASID at once, and
 // every other one takes a fresh ASID when it is next activated. So no two live
-// address spaces ever run under the same ASID.
-const ASID_LIMIT = 4096;
+// address spaces ever run under the same ASID. The top eight of the 12-bit
+// values are never handed out: an empty TLB entry is all ones, which is the
+// tag of the top virtual page under ASID 0xfff (and, for the JIT's inline
+// check that compares fewer bits, under 0xff8-0xfff), so a guest touching
+// that page would hit an empty entry instead of faulting.
+const ASID_LIMIT = 0xff8;
 interface AsidState { gen: number; next: number }
 const asidStates = new WeakMap<Hart, AsidState>();
 function asidState(hart: Hart): AsidState {
