@@ -115,6 +115,8 @@ async function run(args: string[]): Promise<number> {
       process.stderr.write(`[${t.tid}] ${table[nr]?.name ?? `syscall_${nr}`}(${args.map((a) => (Math.abs(a) > 0xffff ? "0x" + a.toString(16) : String(a))).join(", ")}) = ${r}\n`);
     };
   }
+  const dumpDir = process.env.GHOST_JIT_DUMP;
+  if (dumpDir && k.hart.jit) k.hart.jit.onModule = (i, bytes) => nodefs.writeFileSync(`${dumpDir}/m${i}.wasm`, bytes);
   // Signals sent to Ghost reach the guest (qemu-user does the same), so its
   // handlers and SIG_IGN are honoured and Ghost exits only when the guest does.
   const forward = new Map<NodeJS.Signals, () => void>();

@@ -40,7 +40,8 @@ const TWO32 = 0x100000000;
 // translated; 0: no budget) tune it
 // (see JitOptions; 1, 1, 0 and 0 translate every block before it first runs:
 // the tests use that); GHOST_JIT_STATS=1 prints its figures to stderr at exit;
-// GHOST_JIT_DUMP=DIR writes every module it compiles there (for wasm-dis).
+// GHOST_JIT_DUMP=DIR (read by the CLI, through Jit.onModule) writes every
+// module it compiles there (for wasm-dis).
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;

@@ -54,7 +54,6 @@ import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
-import { writeFileSync } from "node:fs";
 import { components, discover, mergeRanges, Region, subRegion } from "./region.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
 
@@ -116,6 +115,9 @@ const PINGPONG_LIMIT = 64;
 const PINGPONG_MS = 1000;
 
 export class Jit {
+  // Sees every module compiled (its number and bytes): the host's hook for
+  // GHOST_JIT_DUMP (the kernel itself writes no host files: it runs in browsers too).
+  onModule: ((index: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: JitStats = {
     modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0,
   };
@@ -383,7 +385,7 @@ export class Jit {
     if (built.length === 0) { for (const s of taken) this.freeSlot(s); return; }
     for (const b of built) genPage(mod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
     const bytes = mod.encode();
-    if (process.env["GHOST_JIT_DUMP"]) writeFileSync(`${process.env["GHOST_JIT_DUMP"]}/m${this.stats.modules}.wasm`, bytes);
+    this.onModule?.(this.stats.modules, bytes);
     const t1 = performance.now();
     let inst: WebAssembly.Instance;
     try {
