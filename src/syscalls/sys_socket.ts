@@ -64,7 +64,7 @@ function inetOf(t: Task, fd: number) {
 }
 
 export function install(t: Task, f: File, cloexec: boolean): number {
-  try { return t.files.alloc(f, cloexec, nofile(t)); } catch (e) { f.put(); throw e; }
+  return t.files.alloc(f, cloexec, nofile(t)); // on failure alloc puts f
 }
 
 function checkFamilyType(domain: number, type: number, protocol: number): { base: number; flags: number } {
