@@ -141,7 +141,7 @@ export class FdTable {
       if (min >= limit) kerr(EINVAL);
       // The guest's memory is spent (kernel objects included): no new file,
       // as Linux's alloc_empty_file past file-max.
-      if (file.refs === 1 && file.mem && file.mem.free === 0) kerr(ENFILE);
+      if (file.refs === 1 && file.mem?.low) kerr(ENFILE);
       for (let fd = min; fd < limit; fd++) {
         if (!this.fds[fd]) { this.fds[fd] = { file, cloexec }; return fd; }
       }

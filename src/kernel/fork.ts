@@ -3,7 +3,6 @@
 
 import { kerr } from "../lib/errors.js";
 import { EINVAL, EAGAIN, EPERM, ENOMEM } from "../abi/errno.js";
-import { TASK_COST } from "../mm/budget.js";
 import {
   CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD,
   CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
@@ -70,7 +69,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   }
   if (k.tasks.size >= 32768) kerr(EAGAIN);
   // No memory for another task (its kernel stack and task_struct): ENOMEM, as copy_process.
-  if (k.phys.mem.free < TASK_COST) kerr(ENOMEM);
+  if (k.phys.mem.low) kerr(ENOMEM);
 
   const mm = has(CLONE_VM) ? t.mm : t.mm.fork();
   if (has(CLONE_VM)) mm.users++;

@@ -67,6 +67,10 @@ export class MemBudget {
   // write rather than the next page fault calling the OOM killer.
   get reserve(): number { return Math.floor(Math.sqrt(16 * this.src.frames * 4)) * 1024; }
 
+  // True when no more than the reserve is left: a new kernel object (a file,
+  // a task) is refused rather than left to starve the next page fault.
+  get low(): boolean { return this.free <= this.reserve; }
+
   // Takes n bytes if they fit (after reclaim); false if not.
   tryCharge(kind: MemKind, n: number): boolean {
     if (n <= 0) return true;

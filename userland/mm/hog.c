@@ -12,6 +12,7 @@
 //   hog epoll N        N epoll instances
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
+//   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -78,6 +79,12 @@ int main(int argc, char **argv) {
       int s[2];
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s) != 0) { err = errno; break; }
       if ((err = fill(s[0], 65536)) != 0) break;
+    }
+  } else if (!strcmp(kind, "anon")) {
+    for (; made < n; made++) {
+      char *p = malloc(1 << 20);
+      if (!p) { err = errno; break; }
+      memset(p, 1, 1 << 20);
     }
   } else if (!strcmp(kind, "fill") && argc > 3) {
     n = atol(argv[3]);
