@@ -123,6 +123,12 @@ export class UnixSocket {
 
   get connectionOriented(): boolean { return this.type !== SOCK_DGRAM; }
 
+  // What one recv could return at most: the queued bytes of a stream, the
+  // next message of a datagram or seqpacket socket (a recv buffer's size).
+  get pendingBytes(): number {
+    return this.type === SOCK_STREAM ? this.queued : this.queue[0]?.data.length ?? 0;
+  }
+
   private wakePeers(): void { this.wq.wakeAll(); this.peer?.wq.wakeAll(); }
 
   // bind(2): a filesystem key or an abstract name. A filesystem key names an

@@ -264,10 +264,12 @@ function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvO
   let first: RecvResult | null = null;
   for (;;) {
     // No socket queues more than RECV_MAX bytes: a larger buffer would only be allocated, not filled.
-    const buf = new Uint8Array(Math.min(total - got, RECV_MAX));
+    // The buffer is only as large as what the socket holds (no 850 KiB
+    // buffer for a few queued bytes), made once there is something to read.
+    let buf = new Uint8Array(0);
     let res: RecvResult;
     try {
-      res = waitForIo(t, f, () => s.recv(buf, flags), {
+      res = waitForIo(t, f, () => { buf = new Uint8Array(Math.min(total - got, RECV_MAX, s.pendingBytes)); return s.recv(buf, flags); }, {
         nonblock,
         queues: () => [s.wq],
         until: () => waitUntil(t, s.rcvtimeo, progress),
