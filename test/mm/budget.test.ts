@@ -100,6 +100,17 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     bounded(r);
   });
 
+  // Found by the fuzzer (seed 103, batch 512): sendto of 1 GiB on a stream
+  // socket copied the whole count into the host's heap before sending.
+  test("send and sendmsg of 1 GiB on a stream socket copy a send buffer's worth, not the count", () => {
+    const r = ghost("/vt/hog bigsend 1024");
+    const m = /bigsend send=(\d+) +sendmsg=(\d+)/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.ok(Number(m[1]) > 0 && Number(m[1]) <= 1 << 20, r.out);
+    assert.ok(Number(m[2]) > 0 && Number(m[2]) <= 1 << 20, r.out);
+    bounded(r);
+  });
+
   // Under --mem=32M, so that the files run out in a few seconds.
   test("eventfds and epoll instances: a new file is ENFILE when the budget is spent", () => {
     const r = ghost("/vt/hog eventfd 400000; /vt/hog epoll 400000", 32);

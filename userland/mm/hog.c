@@ -13,6 +13,8 @@
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
+//   hog bigsend MiB    send and sendmsg MiB of never-touched memory on a stream
+//                      socketpair (MSG_DONTWAIT): a send buffer's worth goes
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -86,6 +90,21 @@ int main(int argc, char **argv) {
       if (!p) { err = errno; break; }
       memset(p, 1, 1 << 20);
     }
+  } else if (!strcmp(kind, "bigsend")) {
+    size_t len = (size_t)n << 20;
+    char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int s[2];
+    if (p == MAP_FAILED || socketpair(AF_UNIX, SOCK_STREAM, 0, s) != 0) { printf("bigsend setup failed\n"); return 1; }
+    ssize_t a = send(s[0], p, len, MSG_DONTWAIT);
+    int ea = a < 0 ? errno : 0;
+    int t[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, t) != 0) return 1;
+    struct iovec iov = { p, len };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+    ssize_t b = sendmsg(t[0], &m, MSG_DONTWAIT);
+    int eb = b < 0 ? errno : 0;
+    printf("bigsend send=%zd %s sendmsg=%zd %s\n", a, ea ? strerrorname_np(ea) : "", b, eb ? strerrorname_np(eb) : "");
+    return 0;
   } else if (!strcmp(kind, "fill") && argc > 3) {
     n = atol(argv[3]);
     int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
