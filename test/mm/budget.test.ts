@@ -75,11 +75,13 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     bounded(r);
   });
 
-  test("20,000 pipes of 64 KiB: pipe writes fail with ENOMEM", () => {
+  // Which comes first, a ring that cannot grow or a pipe that cannot be
+  // made, depends on a few KiB of everything else the guest holds.
+  test("20,000 pipes of 64 KiB: a pipe write fails with ENOMEM (or pipe2 with ENFILE)", () => {
     const r = ghost("/vt/hog pipes 20000");
     const m = /pipes made=(\d+) errno=(\w+)/.exec(r.out);
     assert.ok(m, r.out);
-    assert.equal(m[2], "ENOMEM");
+    assert.match(m[2], /^(ENOMEM|ENFILE)$/);
     assert.ok(Number(m[1]) > 1000 && Number(m[1]) < 2048, r.out);
     bounded(r);
   });
@@ -94,9 +96,9 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     bounded(r);
   });
 
-  test("socketpairs with 64 KiB queued: sends fail with ENOBUFS", () => {
+  test("socketpairs with 64 KiB queued: a send fails with ENOBUFS (or socketpair with ENOMEM or ENFILE)", () => {
     const r = ghost("/vt/hog unix 100000");
-    assert.match(r.out, /unix made=\d+ errno=ENOBUFS/);
+    assert.match(r.out, /unix made=\d+ errno=(ENOBUFS|ENOMEM|ENFILE)\b/);
     bounded(r);
   });
 
