@@ -159,7 +159,7 @@ interface RunOutcome {
   ms: number;
   stdout: string;
   error?: string;
-  stats?: { instret?: number; wallMs?: number };
+  stats?: { instret?: number; wallMs?: number; maxRssKiB?: number };
 }
 
 function runOnce(cmd: string, args: string[], statsFile?: string, env?: NodeJS.ProcessEnv): Promise<RunOutcome> {
@@ -219,6 +219,8 @@ interface RunnerResult {
   mips?: number;
   /** the program's own figure (CoreMark: iterations/s), from the median run */
   rate?: number;
+  /** Ghost only: Node's peak resident memory over the repetitions, MiB (--stats maxRssKiB) */
+  rssMiB?: number;
 }
 
 async function measure(
@@ -227,6 +229,7 @@ async function measure(
   const runs: number[] = [];
   const rates: number[] = [];
   const internal: number[] = [];
+  let rssKiB = 0;
   let output: string | undefined;
   let instret: number | undefined;
   for (let i = 0; i < opts.reps; i++) {
@@ -244,6 +247,7 @@ async function measure(
       if (typeof r.stats?.instret !== "number") return { ok: false, error: "stats file has no instret", output };
       instret = r.stats.instret;
       if (typeof r.stats.wallMs === "number") internal.push(r.stats.wallMs);
+      if (typeof r.stats.maxRssKiB === "number") rssKiB = Math.max(rssKiB, r.stats.maxRssKiB);
     }
     log(`  ${name.padEnd(7)} run ${i + 1}/${opts.reps}: ${r.ms.toFixed(0)} ms`);
   }
@@ -254,6 +258,7 @@ async function measure(
     const secs = (internal.length ? median(internal) : median(runs)) / 1000;
     if (internal.length) result.internalMs = median(internal);
     result.mips = secs > 0 ? instret / secs / 1e6 : undefined;
+    if (rssKiB) result.rssMiB = rssKiB / 1024;
   }
   return result;
 }
@@ -382,6 +387,7 @@ function table(rows: Row[]): string {
   const fmtX = (x?: number) => (x === undefined ? "-" : x.toFixed(2));
   const header = [
     "program", "native ms", "qemu ms", "ghost ms", "nojit ms", "ghost/qemu", "nojit/qemu", "ghost/nojit", "ghost MIPS",
+    "ghost RSS MiB",
   ];
   const shown = (args: string[]) => { const a = args.join(" "); return a && a.length <= 24 && !a.includes("\n") ? ` ${a}` : ""; };
   const body = rows.map((r) => [
@@ -394,6 +400,7 @@ function table(rows: Row[]): string {
     fmtX(r.nojitOverQemu),
     fmtX(r.ghostOverNojit),
     r.ghost?.ok && r.ghost.mips !== undefined ? r.ghost.mips.toFixed(1) : r.ghost ? (r.ghost.ok ? "-" : "FAILED") : "-",
+    r.ghost?.ok && r.ghost.rssMiB !== undefined ? r.ghost.rssMiB.toFixed(0) : "-",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>

@@ -15,7 +15,7 @@
 //   --batch N        syscalls per batch (default 64)
 //   --chunk N        batches per Ghost run (default 200)
 //   --mem SIZE       guest memory, Ghost's --mem (default 256M)
-//   --rss-limit MB   peak host RSS allowed for the Ghost process (default: --mem + 768 MiB)
+//   --rss-limit MB   peak host RSS allowed for the Ghost process (default: --mem + 300 MiB, the memory bound)
 //   --hang SECS      no output for this long is a hang (default 60)
 //   --elf            ELF mutator mode: exec mutated minimal ELF files instead of random syscalls
 //   --no-shrink      report failures without shrinking them
@@ -59,7 +59,8 @@ function parseArgs(argv) {
       default: throw new Error(`unknown option ${a}`);
     }
   }
-  if (!o.rssLimit) o.rssLimit = memMiB(o.mem) + 768;
+  // Ghost's memory bound (README, "Memory bound"): guest RAM plus a fixed overhead.
+  if (!o.rssLimit) o.rssLimit = memMiB(o.mem) + 300;
   return o;
 }
 

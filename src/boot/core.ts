@@ -139,7 +139,7 @@ function kernelConfig(cfg: Partial<KernelConfig>): KernelConfig {
 // host (a directory, a cpio archive), or what the host mounts (an ext2/3/4
 // image attached as /dev/vda); then the files from memory.
 function makeRoot(k: Kernel, cfg: RootConfig, required: boolean, host: BootHost): RootFs {
-  const tmp = makeTmpfs(Infinity, 0o755);
+  const tmp = makeTmpfs(undefined, 0o755); // rootfs: a tmpfs of half of RAM, as Linux's
   let r: RootFs | null = { root: tmp, source: "rootfs", fsType: "tmpfs" };
   if (cfg.rootImage) unpackCpio(tmp, cfg.rootImage);
   else r = host.loadRoot(k, cfg.rootfs, tmp);

@@ -33,7 +33,7 @@ const USAGE = `usage:
       --net=user|none      eth0 behind a user-mode NAT (default), or only lo
       --net-loss=PCT       drop PCT% of the packets on eth0 (fault injection)
       --net-delay=MS       delay every packet on eth0 by MS milliseconds
-      --stats=FILE         write {"instret", "wallMs"} as JSON when done
+      --stats=FILE         write {"instret", "wallMs", "maxRssKiB"} as JSON when done
       --sched=bore|eevdf   fair scheduler: EEVDF with BORE (default) or plain EEVDF
       --trace=FILE         write a Chrome trace-event JSON of context switches,
                            wake-ups, syscalls and page faults (Perfetto opens it)
@@ -133,7 +133,8 @@ async function run(args: string[]): Promise<number> {
     usernet?.close();
   }
   if (tracer && trace) tracer.write(trace);
-  if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: m.instructions, wallMs: performance.now() - start }));
+  // maxRssKiB: the Node process's peak resident memory (getrusage's ru_maxrss), against --mem.
+  if (stats) nodefs.writeFileSync(stats, JSON.stringify({ instret: m.instructions, wallMs: performance.now() - start, maxRssKiB: process.resourceUsage().maxRSS }));
   return status;
 }
 

@@ -2,7 +2,9 @@
 // A File is shared by dup() and fork(); its offset and status flags with it.
 
 import { kerr } from "../lib/errors.js";
-import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR } from "../abi/errno.js";
+import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR, ENFILE } from "../abi/errno.js";
+import { FILE_COST } from "../mm/budget.js";
+import { kernelMem } from "./kmem.js";
 import type { WaitQueue } from "../lib/wait.js";
 import { flockRelease, releaseOwner } from "./locks.js";
 import { fsnotify, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from "./notify.js";
@@ -61,7 +63,12 @@ export class File {
   memfdName = "";
   // Counted in inode.writers (fixed at open: F_SETFL cannot change the access mode).
   private readonly countedWriter: boolean;
+  // The memory budget the open file's fixed cost is charged to (mm/budget.ts).
+  // The charge is taken even past the budget (the object exists); a new
+  // descriptor for it is then refused (FdTable.alloc: ENFILE).
+  readonly mem = kernelMem();
   constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {
+    this.mem?.forceCharge("slab", FILE_COST);
     inode.openFiles++;
     this.countedWriter = this.writable;
     if (this.countedWriter) inode.writers++;
@@ -80,6 +87,7 @@ export class File {
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
     if (this.countedWriter) this.inode.writers--;
+    this.mem?.uncharge("slab", FILE_COST);
     if (--this.inode.openFiles === 0) this.inode.lastClose();
   }
 }
@@ -125,13 +133,23 @@ export class FdTable {
   }
   entry(fd: number): FdEntry | undefined { return fd >= 0 ? this.fds[fd] : undefined; }
 
-  // Lowest free descriptor at or above min, below limit.
+  // Lowest free descriptor at or above min, below limit. On failure the
+  // caller's reference to the file is dropped (a file made for the new
+  // descriptor goes, with its memory charge), as fd_install's callers fput.
   alloc(file: File, cloexec: boolean, limit: number, min = 0): number {
-    if (min >= limit) kerr(EINVAL);
-    for (let fd = min; fd < limit; fd++) {
-      if (!this.fds[fd]) { this.fds[fd] = { file, cloexec }; return fd; }
+    try {
+      if (min >= limit) kerr(EINVAL);
+      // The guest's memory is spent (kernel objects included): no new file,
+      // as Linux's alloc_empty_file past file-max.
+      if (file.refs === 1 && file.mem?.low) kerr(ENFILE);
+      for (let fd = min; fd < limit; fd++) {
+        if (!this.fds[fd]) { this.fds[fd] = { file, cloexec }; return fd; }
+      }
+      return kerr(EMFILE);
+    } catch (e) {
+      file.put();
+      throw e;
     }
-    return kerr(EMFILE);
   }
 
   // Installs at a given number, closing what was there.

@@ -60,6 +60,9 @@ export class SuperBlock {
   // The last mount of this instance went away (Linux's kill_sb): a
   // filesystem on a device writes back what it holds and lets it go.
   kill(): void { /* nothing held */ }
+  // mount -o remount with options (size=, nr_inodes=…): a filesystem that has
+  // some overrides; the others ignore them, as Linux's without reconfigure.
+  remount(_opts: Map<string, string>, _ramBytes: number): void { /* no options of its own */ }
   // statfs figures; filesystems with real limits override.
   statfs(): { blocks: number; bfree: number; files: number; ffree: number; namelen: number } {
     return { blocks: 0, bfree: 0, files: 0, ffree: 0, namelen: 255 };

@@ -6,7 +6,7 @@
 // did not fit.
 
 import { kerr } from "../lib/errors.js";
-import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL, ENOTTY } from "../abi/errno.js";
+import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL, ENOTTY, ENOMEM } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
@@ -15,6 +15,8 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { Inode, SuperBlock, S_IFIFO } from "./inode.js";
 import { File, type FileOps } from "./file.js";
+import { kernelMem } from "./kmem.js";
+import { PIPE_COST } from "../mm/budget.js";
 
 export const PIPE_BUF = 4096;
 export const PIPE_DEF_SIZE = 16 * 4096;
@@ -23,7 +25,11 @@ export const PIPE_MAX_SIZE = 1048576; // /proc/sys/fs/pipe-max-size
 // Host memory follows the bytes in flight, as Linux allocates pipe pages on
 // write and frees them on read: the ring grows on demand up to the capacity
 // (a power of two, so growing keeps whole pages) and a drained ring larger
-// than one page is dropped. An idle pipe costs no buffer at all.
+// than one page is dropped. An idle pipe costs no buffer at all. The ring's
+// bytes and the pipe itself are charged to the guest's memory budget
+// (mm/budget.ts): a write that needs a page the budget cannot give is
+// ENOMEM (as pipe_write when alloc_page fails), and making a pipe past it
+// is ENOMEM. Both go back when the last end closes.
 const EMPTY = new Uint8Array(0);
 
 export class Pipe {
@@ -39,8 +45,37 @@ export class Pipe {
   readonly openWait = new WaitQueue();
   // The buffered bytes as segments, once a packet was written (empty: one stream).
   private segs: { len: number; packet: boolean }[] = [];
+  private readonly mem = kernelMem();
+  private charged = false; // PIPE_COST is held
 
-  constructor(size = PIPE_DEF_SIZE) { this.cap = size; }
+  constructor(size = PIPE_DEF_SIZE) {
+    this.cap = size;
+    this.mem?.charge("slab", PIPE_COST, ENOMEM);
+    this.charged = true;
+  }
+
+  // An end is opened (again: a FIFO's pipe lives on between its opens).
+  opened(): void {
+    if (!this.charged) { this.mem?.forceCharge("slab", PIPE_COST); this.charged = true; }
+  }
+
+  // The last end closed: the buffered bytes go, as Linux frees the pipe
+  // (a FIFO opened again starts empty), and so do the charges.
+  private freePipe(): void {
+    this.len = 0;
+    this.segs = [];
+    this.head = 0;
+    this.dropRing();
+    if (this.charged) this.mem?.uncharge("slab", PIPE_COST);
+    this.charged = false;
+  }
+  closed(): void { if (this.readers === 0 && this.writers === 0) this.freePipe(); }
+
+  // A drained ring goes, and its charge with it.
+  private dropRing(): void {
+    this.mem?.uncharge("pipe", this.buf.length);
+    this.buf = EMPTY;
+  }
 
   get capacity(): number { return this.cap; }
   get available(): number { return this.len; }
@@ -58,8 +93,12 @@ export class Pipe {
     return cap;
   }
 
-  // Moves the buffered bytes to the front of a new ring of `size` bytes.
-  private relayout(size: number): void {
+  // Moves the buffered bytes to the front of a new ring of `size` bytes;
+  // false (nothing moved) when the budget cannot give a larger one.
+  private relayout(size: number): boolean {
+    const grow = size - this.buf.length;
+    if (grow > 0 && this.mem && !this.mem.tryCharge("pipe", grow)) return false;
+    if (grow < 0) this.mem?.uncharge("pipe", -grow);
     const nb = size === 0 ? EMPTY : new Uint8Array(size);
     const n = this.len, ring = this.buf.length;
     const first = Math.min(n, ring - this.head);
@@ -67,6 +106,7 @@ export class Pipe {
     if (n > first) nb.set(this.buf.subarray(0, n - first), first);
     this.buf = nb;
     this.head = 0;
+    return true;
   }
 
   read(dst: Uint8Array): number {
@@ -93,7 +133,7 @@ export class Pipe {
     }
     if (this.len === 0) {
       this.head = 0;
-      if (this.buf.length > PIPE_BUF) this.buf = EMPTY;
+      if (this.buf.length > PIPE_BUF) this.dropRing();
     }
     this.wwait.wakeAll();
     return n;
@@ -124,11 +164,15 @@ export class Pipe {
     if (this.readers === 0) kerr(EPIPE);
     const room = this.cap - this.len;
     if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) kerr(EAGAIN);
-    const n = Math.min(room, src.length);
+    let n = Math.min(room, src.length);
     if (this.buf.length < this.len + n) {
       let size = Math.max(PIPE_BUF, this.buf.length);
       while (size < this.len + n) size *= 2;
-      this.relayout(Math.min(size, this.cap));
+      if (!this.relayout(Math.min(size, this.cap))) {
+        // No memory for a larger ring: what the ring has room for, or ENOMEM.
+        n = Math.min(n, this.buf.length - this.len);
+        if (n === 0 || (src.length <= PIPE_BUF && n < src.length)) kerr(ENOMEM);
+      }
     }
     const cap = this.buf.length;
     const tail = (this.head + this.len) % cap;
@@ -165,6 +209,7 @@ export class Pipe {
 // File operations for one end of a pipe. A partial write returns what was written; the
 // syscall layer retries the rest only for blocking files (Linux's pipe_write loops).
 export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = false): FileOps {
+  p.opened();
   if (!counted && readEnd) p.readers++;
   if (!counted && writeEnd) p.writers++;
   if (writeEnd) p.hadWriter = true;
@@ -184,6 +229,7 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
     release: () => {
       if (readEnd) { p.readers--; if (p.readers === 0) p.wwait.wakeAll(); }
       if (writeEnd) { p.writers--; if (p.writers === 0) p.rwait.wakeAll(); }
+      p.closed();
     },
   };
 }

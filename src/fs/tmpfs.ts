@@ -2,7 +2,10 @@
 // and /dev (with device nodes) are tmpfs instances.
 
 import { kerr } from "../lib/errors.js";
-import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP } from "../abi/errno.js";
+import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM } from "../abi/errno.js";
+import { INODE_COST, type MemBudget } from "../mm/budget.js";
+import { kernelMem } from "./kmem.js";
+import { parseSize } from "./filesystems.js";
 import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
 } from "./inode.js";
@@ -16,27 +19,58 @@ const PAGE = 4096;
 // Accounting (as shmem): bytesUsed is the pages files' data covers, charged
 // against size= (ENOSPC); inodes count against nr_inodes= (ENOSPC). Both are
 // given back when a file's data shrinks or the file is gone (no name, no
-// open file).
+// open file). Each page and each inode is also charged to the guest's memory
+// budget (mm/budget.ts): past it, a write or a create is ENOMEM even below
+// size=, as shmem's page allocation fails when RAM is gone. Without a size=
+// (or nr_inodes=) the limit is Linux's default: half of RAM (half of RAM's
+// pages); size=0 / nr_inodes=0 mean no limit but the budget's.
 export class TmpSuperBlock extends SuperBlock {
   nextIno = 1;
   bytesUsed = 0;
   inodes = 0;
   maxInodes = Infinity;
-  constructor(readonly maxBytes = Infinity, readOnly = false) { super("tmpfs", TMPFS_MAGIC, readOnly); }
+  constructor(public maxBytes = Infinity, readOnly = false) { super("tmpfs", TMPFS_MAGIC, readOnly); }
   override statfs() {
-    const total = this.maxBytes === Infinity ? 1 << 20 : Math.ceil(this.maxBytes / 4096);
-    const files = this.maxInodes === Infinity ? 1 << 20 : this.maxInodes;
+    // An instance without a limit of its own shows RAM's (all the budget can give).
+    const ram = kernelMem()?.totalBytes ?? 2 ** 32;
+    const total = Math.ceil(Math.min(this.maxBytes, ram) / 4096);
+    const files = this.maxInodes === Infinity ? Math.floor(ram / 4096 / 2) : this.maxInodes;
     return { blocks: total, bfree: Math.max(0, total - Math.ceil(this.bytesUsed / 4096)), files, ffree: Math.max(0, files - this.inodes), namelen: 255 };
   }
+  // mount -o remount,size=…,nr_inodes=…: as shmem_reconfigure, a limit below
+  // what is in use is EINVAL.
+  override remount(opts: Map<string, string>, ramBytes: number): void {
+    const size = opts.has("size") ? tmpfsSize(opts.get("size")!, ramBytes) : this.maxBytes;
+    const inodes = opts.has("nr_inodes") ? tmpfsInodes(opts.get("nr_inodes")!) : this.maxInodes;
+    if (size < this.bytesUsed || inodes < this.inodes) kerr(EINVAL);
+    this.maxBytes = size;
+    this.maxInodes = inodes;
+  }
+}
+
+// size= (bytes, k/m/g, or a percentage of RAM) and nr_inodes=, as mount
+// reads them; 0 is no limit.
+function tmpfsSize(v: string, ramBytes: number): number {
+  const n = parseSize(v, ramBytes);
+  if (Number.isNaN(n)) kerr(EINVAL);
+  return n === 0 ? Infinity : Math.ceil(n / PAGE) * PAGE;
+}
+function tmpfsInodes(v: string): number {
+  const n = v.endsWith("%") ? NaN : parseSize(v, 0);
+  if (Number.isNaN(n)) kerr(EINVAL);
+  return n === 0 ? Infinity : n;
 }
 
 abstract class TmpInode extends Inode {
   readonly ino: number;
   xattrs: Map<string, Uint8Array> | null = null;
   private freed = false;
+  // The budget this inode and its data are charged to (the kernel it was made in).
+  protected readonly mem: MemBudget | null = kernelMem();
   constructor(readonly sb: TmpSuperBlock, mode: number, cred: Cred | null) {
     super();
     if (sb.inodes >= sb.maxInodes) kerr(ENOSPC);
+    this.mem?.charge("slab", INODE_COST, ENOMEM);
     this.ino = sb.nextIno++;
     sb.inodes++;
     this.mode = mode;
@@ -62,6 +96,7 @@ abstract class TmpInode extends Inode {
     if (this.freed || this.nlink > 0 || this.openFiles > 0) return;
     this.freed = true;
     this.sb.inodes--;
+    this.mem?.uncharge("slab", INODE_COST);
     this.release();
   }
   protected release(): void { /* data, for files */ }
@@ -83,12 +118,14 @@ export class TmpFile extends TmpInode {
   override get size(): number { return this.length; }
   override get blocks(): number { return (this.pages.size * PAGE) / 512; }
 
-  // The page at index i, made (and charged: ENOSPC past size=) if it is a hole.
+  // The page at index i, made (and charged: ENOSPC past size=, ENOMEM past
+  // the memory budget) if it is a hole.
   private page(i: number): Uint8Array {
     let p = this.pages.get(i);
     if (!p) {
       if (this.charged) {
         if (this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
+        this.mem?.charge("shmem", PAGE, ENOMEM);
         this.sb.bytesUsed += PAGE;
       }
       p = new Uint8Array(PAGE);
@@ -97,12 +134,12 @@ export class TmpFile extends TmpInode {
     return p;
   }
   private dropPage(i: number): void {
-    if (this.pages.delete(i) && this.charged) this.sb.bytesUsed -= PAGE;
+    if (this.pages.delete(i) && this.charged) { this.sb.bytesUsed -= PAGE; this.mem?.uncharge("shmem", PAGE); }
   }
   // The charge goes back; the pages stay for a mapping that may still read
   // them (the garbage collector frees them with the last reference).
   protected override release(): void {
-    if (this.charged) this.sb.bytesUsed -= this.pages.size * PAGE;
+    if (this.charged) { this.sb.bytesUsed -= this.pages.size * PAGE; this.mem?.uncharge("shmem", this.pages.size * PAGE); }
     this.charged = false;
   }
   private charged = true; // false once released: the pages no longer count against size=
@@ -125,15 +162,20 @@ export class TmpFile extends TmpInode {
     this.checkWritable();
     if (src.length === 0) return 0;
     if (off + src.length > MAX_FILE) kerr(EFBIG);
-    for (let done = 0; done < src.length;) {
+    let done = 0;
+    while (done < src.length) {
       const at = off + done, o = at % PAGE;
       const k = Math.min(src.length - done, PAGE - o);
-      this.page(Math.floor(at / PAGE)).set(src.subarray(done, done + k), o);
+      let p: Uint8Array;
+      // Out of room part-way: what was written stays and counts (a short
+      // write, as generic_perform_write); nothing written is the error.
+      try { p = this.page(Math.floor(at / PAGE)); } catch (e) { if (done === 0) throw e; break; }
+      p.set(src.subarray(done, done + k), o);
       done += k;
     }
-    this.length = Math.max(this.length, off + src.length);
+    this.length = Math.max(this.length, off + done);
     this.touchMtime();
-    return src.length;
+    return done;
   }
 
   override truncate(size: number): void {
@@ -162,6 +204,7 @@ export class TmpFile extends TmpInode {
     let missing = 0;
     for (let i = first; i < end; i++) if (!this.pages.has(i)) missing++;
     if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
+    if (this.charged && this.mem && missing * PAGE > this.mem.free) kerr(ENOMEM);
     for (let i = first; i < end; i++) this.page(i);
   }
 
@@ -313,9 +356,13 @@ export class TmpDir extends TmpInode {
   }
 }
 
-export function makeTmpfs(maxBytes = Infinity, mode = 0o1777, opts: { maxInodes?: number; uid?: number; gid?: number } = {}): TmpDir {
-  const sb = new TmpSuperBlock(maxBytes);
-  sb.maxInodes = opts.maxInodes ?? Infinity;
+// A new tmpfs. maxBytes/maxInodes undefined: Linux's defaults, half of RAM
+// and half of RAM's pages (no limit outside a kernel); Infinity: no limit
+// but the memory budget's.
+export function makeTmpfs(maxBytes?: number, mode = 0o1777, opts: { maxInodes?: number; uid?: number; gid?: number } = {}): TmpDir {
+  const ram = kernelMem()?.totalBytes ?? Infinity;
+  const sb = new TmpSuperBlock(maxBytes ?? Math.floor(ram / 2 / PAGE) * PAGE);
+  sb.maxInodes = opts.maxInodes ?? Math.floor(ram / PAGE / 2);
   const root = new TmpDir(sb, mode, null);
   root.uid = opts.uid ?? 0;
   root.gid = opts.gid ?? 0;

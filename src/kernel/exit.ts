@@ -5,6 +5,7 @@ import { Task, ThreadGroup, rlimit, TASK_DEAD } from "./task.js";
 import { sendSignal } from "./signal.js";
 import { validSignal, SIGCHLD, SIG_IGN, SA_NOCLDWAIT, CLD_EXITED, CLD_KILLED, CLD_DUMPED } from "../abi/signal.js";
 import { UserMemory } from "../mm/uaccess.js";
+import { TASK_COST } from "../mm/budget.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { RLIMIT_CORE } from "../abi/resource.js";
 
@@ -35,6 +36,7 @@ export function exitTask(k: Kernel, t: Task, code: number): void {
   tg.deadUtime += t.utime;
   tg.deadStime += t.stime;
   k.tasks.delete(t.tid);
+  k.phys.mem.uncharge("stack", TASK_COST);
   if (k.current === t) k.current = null;
   if (tg.threads.size === 0) groupDied(k, tg);
 }

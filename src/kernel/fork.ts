@@ -2,7 +2,7 @@
 // as the flags say (Linux's copy_process).
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EAGAIN, EPERM } from "../abi/errno.js";
+import { EINVAL, EAGAIN, EPERM, ENOMEM } from "../abi/errno.js";
 import {
   CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD,
   CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
@@ -68,6 +68,8 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
     if (lim >= 0 && uid !== 0 && processesOf(t, uid) >= lim) kerr(EAGAIN);
   }
   if (k.tasks.size >= 32768) kerr(EAGAIN);
+  // No memory for another task (its kernel stack and task_struct): ENOMEM, as copy_process.
+  if (k.phys.mem.low) kerr(ENOMEM);
 
   const mm = has(CLONE_VM) ? t.mm : t.mm.fork();
   if (has(CLONE_VM)) mm.users++;

@@ -4,6 +4,7 @@
 
 import { TASK_STATE_SIZE } from "../arch/riscv64/layout.js";
 import type { AddressSpace } from "../mm/mm.js";
+import { TASK_COST } from "../mm/budget.js";
 import type { FdTable } from "../fs/file.js";
 import type { FsContext } from "../fs/namei.js";
 import type { TaskCred } from "./cred.js";
@@ -179,7 +180,10 @@ export class Task implements Waiter {
     public fs: FsContext,
     public cred: TaskCred,
     public sighand: SigHand,
-  ) {}
+  ) {
+    // Its task_struct and kernel stack, charged to the guest's memory (mm/budget.ts) until it is reaped.
+    k.phys.mem.forceCharge("stack", TASK_COST);
+  }
 
   get pid(): number { return this.tg.pid; }
 

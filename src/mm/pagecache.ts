@@ -152,6 +152,13 @@ export class PageCache {
 
   isCached(key: object): boolean { return this.files.has(key); }
 
+  // Pages held by the cache (Cached in /proc/meminfo).
+  get pageCount(): number {
+    let n = 0;
+    for (const e of this.files.values()) n += e.pages.size;
+    return n;
+  }
+
   // Memory pressure: drops every page no mapping uses. Returns how many went.
   trimAll(): number {
     let n = 0;

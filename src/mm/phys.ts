@@ -5,6 +5,7 @@
 import type { Hart } from "../arch/riscv64/hart.js";
 import { RAM_BASE } from "../arch/riscv64/layout.js";
 import { PageCache } from "./pagecache.js";
+import { MemBudget } from "./budget.js";
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -20,8 +21,11 @@ export class PhysAllocator {
   private nfree = 0;
   // The page cache of shared file mappings (it holds references to frames of this allocator).
   readonly cache: PageCache = new PageCache(this);
-  // Called when memory runs out; may free frames (the OOM killer). Returns true if it did.
+  // Called when memory runs out; may free frames (reclaim). Returns true if it did.
   onOutOfMemory: (() => boolean) | undefined;
+  // The one budget guest RAM and the kernel's memory for the guest share
+  // (budget.ts): frames kept back for kernel charges are not handed out.
+  readonly mem: MemBudget = new MemBudget(this);
 
   constructor(private readonly hart: Hart) {
     this.frames = Math.floor(hart.ramSize / PAGE_SIZE);
@@ -33,11 +37,17 @@ export class PhysAllocator {
 
   get freeFrames(): number { return this.nfree; }
   get usedFrames(): number { return this.frames - 1 - this.nfree; }
+  // Frames neither in use nor kept back for the kernel's charges.
+  get availableFrames(): number { return Math.max(0, this.nfree - this.mem.reservedFrames); }
+
+  // Memory pressure: frees what can be freed without killing (unused
+  // page-cache pages). True if some frames came back.
+  reclaim(): boolean { return !!this.onOutOfMemory?.(); }
 
   // A zeroed frame; returns its guest physical address.
   alloc(zero = true): number {
-    if (this.nfree === 0) {
-      if (!this.onOutOfMemory || !this.onOutOfMemory() || this.nfree === 0) throw new OutOfMemory();
+    while (this.nfree <= this.mem.reservedFrames) {
+      if (!this.reclaim()) throw new OutOfMemory();
     }
     const f = this.free[--this.nfree];
     this.refs[f] = 1;

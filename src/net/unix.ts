@@ -9,7 +9,7 @@
 import { kerr } from "../lib/errors.js";
 import {
   EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, ECONNREFUSED, EPROTOTYPE, EADDRINUSE, EMSGSIZE, EPERM,
-  EOPNOTSUPP, ECONNRESET, ENOTTY,
+  EOPNOTSUPP, ECONNRESET, ENOTTY, ENOMEM, ENOBUFS,
 } from "../abi/errno.js";
 import {
   AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK, SOMAXCONN, SHUT_RD, SHUT_WR, SHUT_RDWR,
@@ -25,6 +25,8 @@ import { Inode, SuperBlock, S_IFSOCK } from "../fs/inode.js";
 import { File, type FileOps } from "../fs/file.js";
 import { runningKernel } from "../kernel/running.js";
 import { NETDEV_IOCTLS, netdevIoctl } from "./inet/netdev.js";
+import { kernelMem } from "../fs/kmem.js";
+import { SOCK_COST, SKB_COST } from "../mm/budget.js";
 
 // net.core.wmem_default: what one socket may have queued at its peer.
 export const UNIX_SNDBUF = 212992;
@@ -95,10 +97,37 @@ export class UnixSocket {
   readonly inode: SockInode;
   // Where the last send that would block was going (its queue wakes the sender).
   blockedOn: UnixSocket | null = null;
+  // The memory budget (mm/budget.ts) the socket and the messages queued at
+  // it are charged to: a send the budget cannot hold is ENOBUFS, as when
+  // sock_alloc_send_pskb cannot allocate; a socket past it is ENOMEM.
+  private readonly mem = kernelMem();
+  private charged = false;
 
-  constructor(readonly type: number, public cred: Ucred, readonly names: UnixNames) { this.inode = new SockInode(this); }
+  constructor(readonly type: number, public cred: Ucred, readonly names: UnixNames) {
+    this.mem?.charge("slab", SOCK_COST, ENOMEM);
+    this.charged = true;
+    this.inode = new SockInode(this);
+  }
+
+  // Queues a message here, charged to this socket's budget (ENOBUFS if it cannot be).
+  private enqueue(skb: Skb): void {
+    this.mem?.charge("sock", skb.data.length + SKB_COST, ENOBUFS);
+    this.queue.push(skb);
+    this.queued += skb.data.length - skb.off;
+  }
+  // The head message is consumed: its charge goes back.
+  private dequeue(): void {
+    const skb = this.queue.shift();
+    if (skb) this.mem?.uncharge("sock", skb.data.length + SKB_COST);
+  }
 
   get connectionOriented(): boolean { return this.type !== SOCK_DGRAM; }
+
+  // What one recv could return at most: the queued bytes of a stream, the
+  // next message of a datagram or seqpacket socket (a recv buffer's size).
+  get pendingBytes(): number {
+    return this.type === SOCK_STREAM ? this.queued : this.queue[0]?.data.length ?? 0;
+  }
 
   private wakePeers(): void { this.wq.wakeAll(); this.peer?.wq.wakeAll(); }
 
@@ -205,8 +234,7 @@ export class UnixSocket {
     }
     if (data.length > this.sndbuf) kerr(EMSGSIZE);
     if (dst.queue.length > 0 && dst.queued + data.length > this.sndbuf) { this.blockedOn = dst; kerr(EAGAIN); }
-    dst.queue.push({ data: data.slice(), off: 0, fds, cred, from: this.addr });
-    dst.queued += data.length;
+    dst.enqueue({ data: data.slice(), off: 0, fds, cred, from: this.addr });
     dst.wq.wakeAll();
     return data.length;
   }
@@ -219,8 +247,7 @@ export class UnixSocket {
     const room = this.sndbuf - dst.queued;
     if (room <= 0) { this.blockedOn = dst; kerr(EAGAIN); }
     const n = Math.min(room, data.length);
-    dst.queue.push({ data: data.slice(0, n), off: 0, fds, cred, from: this.addr });
-    dst.queued += n;
+    dst.enqueue({ data: data.slice(0, n), off: 0, fds, cred, from: this.addr });
     dst.wq.wakeAll();
     return n;
   }
@@ -245,7 +272,7 @@ export class UnixSocket {
       dst.set(skb.data.subarray(0, n));
       Object.assign(res, { n, msgLen: skb.data.length, truncated: n < skb.data.length, from: skb.from, cred: skb.cred });
       res.fds = skb.fds ? (peek ? skb.fds.map((f) => f.get()) : skb.fds) : null;
-      if (!peek) { this.queue.shift(); this.queued -= skb.data.length; this.wakePeers(); }
+      if (!peek) { this.dequeue(); this.queued -= skb.data.length; this.wakePeers(); }
       return res;
     }
     let i = 0;
@@ -262,7 +289,7 @@ export class UnixSocket {
       else {
         skb.off += k;
         this.queued -= k;
-        if (skb.off === skb.data.length) this.queue.shift();
+        if (skb.off === skb.data.length) this.dequeue();
       }
       if (hadFds) break;
     }
@@ -313,8 +340,13 @@ export class UnixSocket {
       if (this.queue.length || embryo) p.err = ECONNRESET;
       p.wq.wakeAll();
     }
-    for (const skb of this.queue.splice(0)) skb.fds?.forEach((f) => f.put());
+    for (const skb of this.queue.splice(0)) {
+      skb.fds?.forEach((f) => f.put());
+      this.mem?.uncharge("sock", skb.data.length + SKB_COST);
+    }
     this.queued = 0;
+    if (this.charged) this.mem?.uncharge("slab", SOCK_COST);
+    this.charged = false;
     this.wq.wakeAll();
   }
 }

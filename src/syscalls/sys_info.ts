@@ -56,7 +56,7 @@ defineSyscalls({
     const k = t.k;
     sysinfoStruct.write(dv, 0, {
       uptime: Math.floor(k.clock.monotonic() / 1e9), loads0: k.rq.loadavg.sysinfoLoads()[0], loads1: k.rq.loadavg.sysinfoLoads()[1], loads2: k.rq.loadavg.sysinfoLoads()[2],
-      totalram: k.phys.frames * 4096, freeram: k.phys.freeFrames * 4096, sharedram: 0, bufferram: 0,
+      totalram: k.phys.frames * 4096, freeram: k.phys.mem.free, sharedram: k.phys.mem.of("shmem"), bufferram: 0,
       totalswap: 0, freeswap: 0, procs: k.tasks.size, totalhigh: 0, freehigh: 0, mem_unit: 1,
     });
     um(t).write(va, b);

@@ -23,7 +23,8 @@ import { makeDevTree } from "../fs/devtmpfs.js";
 import type { Task } from "../kernel/task.js";
 
 registerFilesystem("tmpfs", (k, _src, o) => {
-  const size = o.has("size") ? parseSize(o.get("size")!, k.phys.frames * 4096) : Infinity;
+  // No size=: half of RAM (makeTmpfs); size=0: no limit but RAM's.
+  const size = o.has("size") ? parseSize(o.get("size")!, k.phys.frames * 4096) : undefined;
   if (Number.isNaN(size)) kerr(EINVAL);
   const mode = o.has("mode") ? parseInt(o.get("mode")!, 8) : 0o1777;
   const num = (name: string) => {
@@ -33,7 +34,7 @@ registerFilesystem("tmpfs", (k, _src, o) => {
     return v;
   };
   const nrInodes = num("nr_inodes");
-  return makeTmpfs(size, mode, { maxInodes: nrInodes === 0 ? Infinity : nrInodes, uid: num("uid"), gid: num("gid") });
+  return makeTmpfs(size === 0 ? Infinity : size, mode, { maxInodes: nrInodes === 0 ? Infinity : nrInodes, uid: num("uid"), gid: num("gid") });
 });
 registerFilesystem("proc", (k) => makeProcRoot(k));
 registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096, k));
@@ -88,6 +89,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     if (!isMountRoot(target)) kerr(EINVAL);
     // Read-only while a file is open for writing on the mount is EBUSY (sb_prepare_remount_readonly).
     if ((flags & MS_RDONLY) && !(target.mnt.flags & MNT_RDONLY) && openForWriting(t, target.mnt)) kerr(EBUSY);
+    if (data) target.mnt.sb.remount(parseOptions(data), t.k.phys.frames * 4096);
     const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
     target.mnt.flags = keep | mntFlags(flags);
     return 0;

@@ -18,6 +18,7 @@ import {
 import { AT_FDCWD } from "../abi/fcntl.js";
 import { EDOM, EINTR } from "../abi/errno.js";
 import { SIGPIPE } from "../abi/signal.js";
+import { UserBuffer } from "../mm/uio.js";
 import { defineSyscalls } from "./table.js";
 import { isSleeping } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
@@ -64,7 +65,7 @@ function inetOf(t: Task, fd: number) {
 }
 
 export function install(t: Task, f: File, cloexec: boolean): number {
-  try { return t.files.alloc(f, cloexec, nofile(t)); } catch (e) { f.put(); throw e; }
+  return t.files.alloc(f, cloexec, nofile(t)); // on failure alloc puts f
 }
 
 function checkFamilyType(domain: number, type: number, protocol: number): { base: number; flags: number } {
@@ -172,10 +173,16 @@ export function waitUntil(t: Task, timeo: number | null, prev: { deadline: numbe
   return timeo === null ? null : t.k.clock.monotonic() + timeo;
 }
 
-function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number, toLen: number, ctrlVa: number, ctrlLen: number): number {
+// The user's bytes are copied as they go (a stream: at most a send buffer
+// per step, as unix_stream_sendmsg allocates its skbs; a datagram whole),
+// never the whole count first: a 1 GiB send allocates no 1 GiB, and a fault
+// part-way gives the bytes sent before it.
+function send(t: Task, fd: number, src: UserBuffer, flags: number, toVa: number, toLen: number, ctrlVa: number, ctrlLen: number): number {
   const inet = inetOf(t, fd);
-  if (inet) return inetSend(t, inet.f, inet.s, data, flags, toVa, toLen);
+  if (inet) return inetSend(t, inet.f, inet.s, src.copyIn(0, src.length), flags, toVa, toLen);
   const { f, s } = sockOf(t, fd);
+  if (s.type !== SOCK_STREAM && src.length > s.sndbuf) kerr(EMSGSIZE);
+  const chunk = (done: number) => src.copyIn(done, s.type === SOCK_STREAM ? Math.min(src.length - done, s.sndbuf) : src.length);
   let target: UnixSocket | null = null;
   if (toVa !== 0 && toLen !== 0 && s.type !== SOCK_SEQPACKET) {
     if (s.type !== SOCK_DGRAM) kerr(s.state === "connected" ? EISCONN : EOPNOTSUPP);
@@ -192,7 +199,7 @@ function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number
     for (;;) {
       let n: number;
       try {
-        n = waitForIo(t, f, () => s.send(data.subarray(done), fds, target, cred), {
+        n = waitForIo(t, f, () => s.send(chunk(done), fds, target, cred), {
           nonblock,
           queues: () => (s.blockedOn && s.blockedOn !== s ? [s.wq, s.blockedOn.wq] : [s.wq]),
           until: () => waitUntil(t, s.sndtimeo, progress),
@@ -206,7 +213,7 @@ function send(t: Task, fd: number, data: Uint8Array, flags: number, toVa: number
         throw e;
       }
       done += n;
-      if (done >= data.length || s.type !== SOCK_STREAM || nonblock) return done;
+      if (done >= src.length || s.type !== SOCK_STREAM || nonblock) return done;
     }
   } finally { fds?.forEach((x) => x.put()); }
 }
@@ -239,6 +246,8 @@ export function gather(t: Task, iov: Iov[]): Uint8Array {
   for (const v of iov) { if (v.len) um(t).read(v.base, v.len, buf.subarray(off, off + v.len)); off += v.len; }
   return buf;
 }
+// The user's iovecs as one buffer copied from as a send goes (send above).
+function userIov(t: Task, iov: Iov[]): UserBuffer { return new UserBuffer(um(t), iov); }
 
 export function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
   let skip = at, off = 0;
@@ -264,10 +273,12 @@ function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvO
   let first: RecvResult | null = null;
   for (;;) {
     // No socket queues more than RECV_MAX bytes: a larger buffer would only be allocated, not filled.
-    const buf = new Uint8Array(Math.min(total - got, RECV_MAX));
+    // The buffer is only as large as what the socket holds (no 850 KiB
+    // buffer for a few queued bytes), made once there is something to read.
+    let buf = new Uint8Array(0);
     let res: RecvResult;
     try {
-      res = waitForIo(t, f, () => s.recv(buf, flags), {
+      res = waitForIo(t, f, () => { buf = new Uint8Array(Math.min(total - got, RECV_MAX, s.pendingBytes)); return s.recv(buf, flags); }, {
         nonblock,
         queues: () => [s.wq],
         until: () => waitUntil(t, s.rcvtimeo, progress),
@@ -458,7 +469,7 @@ function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number)
     let r: number;
     try {
       const msg = readMsg(t, va);
-      r = send(t, fd, gather(t, msg.iov), flags, msg.name, msg.namelen, msg.control, msg.controllen);
+      r = send(t, fd, userIov(t, msg.iov), flags, msg.name, msg.namelen, msg.control, msg.controllen);
     } catch (e) {
       if (isSleeping(e)) { mmsgPark(t, done, null); throw e; }
       if (done > 0 && e instanceof KernelError) return done; // what went is reported; the error is lost, as Linux
@@ -553,8 +564,7 @@ defineSyscalls({
     if (inet) return inetSend(t, inet.f, inet.s, n ? um(t).read(buf, n) : new Uint8Array(0), flags | 0, to, tolen | 0);
     const { s } = sockOf(t, fd);
     if (s.type !== SOCK_STREAM && n > s.sndbuf) kerr(EMSGSIZE);
-    const data = n ? um(t).read(buf, n) : new Uint8Array(0);
-    return send(t, fd, data, flags | 0, to, tolen | 0, 0, 0);
+    return send(t, fd, UserBuffer.of(um(t), buf, n), flags | 0, to, tolen | 0, 0, 0);
   },
   recvfrom: (t, fd, buf, len, flags, from, fromLenVa) => {
     const inet = inetOf(t, fd);
@@ -567,7 +577,7 @@ defineSyscalls({
   },
   sendmsg: [(t, fd, va, flags) => {
     const msg = readMsg(t, va);
-    return send(t, fd, gather(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
+    return send(t, fd, userIov(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
   }, "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets (IP_PKTINFO and the like are not supported)"],
   recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets"],
   sendmmsg: (t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0),

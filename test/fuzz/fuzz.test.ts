@@ -54,7 +54,7 @@ function check(r: Awaited<ReturnType<typeof fuzz>>, what: string): Summary {
 
 test(`fuzz: ${syscalls} syscalls, seed ${seed}`, { timeout: 15 * 60_000 }, async () => {
   // The watchdog is generous: CI is a loaded 2-core machine. The RSS bound
-  // is the driver's default (--mem + 768 MiB): I/O copies in bounded chunks.
+  // is the driver's default, Ghost's memory bound (--mem + 300 MiB).
   const r = await fuzz(["--syscalls", String(syscalls), "--seed", String(seed), "--seconds", "100000", "--batch", "128", "--hang", "120"]);
   const s = check(r, "syscalls");
   assert.ok(s.syscalls >= syscalls * 0.5, `only ${s.syscalls} syscalls were issued:\n${r.out.slice(-3000)}`);

@@ -166,8 +166,10 @@ static int in_child(uint64_t index, uint64_t seed, void (*body)(void *), void *a
         logf_("E %lu x%d\n", (unsigned long)index, WEXITSTATUS(st));
     else if (WIFSIGNALED(st))
         logf_("E %lu s%d\n", (unsigned long)index, WTERMSIG(st));
-    /* Kill any process the batch left in its group (none is made on purpose). */
-    kill(-w, SIGKILL);
+    /* Kill any process the batch left in its group (none is made on purpose);
+     * only with the child's own pid: kill(-(-1)) would name pid 1. */
+    if (w > 0)
+        kill(-w, SIGKILL);
     return killed ? -1 : st;
 }
 

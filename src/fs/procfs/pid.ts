@@ -19,7 +19,9 @@ import { SignalfdInode } from "../signalfd.js";
 import { PidfdInode } from "../pidfd.js";
 import { major, minor } from "../char_dev.js";
 import { kerr } from "../../lib/errors.js";
-import { ENOENT, ENAMETOOLONG } from "../../abi/errno.js";
+import { ENOENT, ENAMETOOLONG, EINVAL } from "../../abi/errno.js";
+import { OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX } from "../../abi/oom.js";
+import { oomScore } from "../../mm/oom_kill.js";
 import { PATH_MAX } from "../namei.js";
 import { RLIMIT_SIGPENDING } from "../../abi/resource.js";
 import { rlimit } from "../../kernel/task.js";
@@ -275,8 +277,14 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["root", () => new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root)],
       ["fd", () => fdDir(t, `${key}/fd`, false)],
       ["fdinfo", () => fdDir(t, `${key}/fdinfo`, true)],
-      ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => { tg.oomScoreAdj = parseInt(Buffer.from(d).toString(), 10) || 0; })],
-      ["oom_score", () => new ProcFile(`${key}/oom_score`, () => `${Math.min(1000, Math.floor(t.mm.rssPages * 1000 / Math.max(1, k.phys.frames)))}\n`)],
+      ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => {
+        // As Linux's oom_score_adj_write: an integer in [-1000, 1000], else EINVAL.
+        const text = Buffer.from(d).toString("latin1").trim();
+        const v = Number(text);
+        if (!/^-?\d+$/.test(text) || v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX) kerr(EINVAL);
+        tg.oomScoreAdj = v;
+      })],
+      ["oom_score", () => new ProcFile(`${key}/oom_score`, () => `${oomScore(k, tg)}\n`)],
       ["wchan", () => new ProcFile(`${key}/wchan`, () => "0")],
       ["personality", () => new ProcFile(`${key}/personality`, () => `${hex(t.personality >>> 0, 8)}\n`, 0o400)],
       ["timerslack_ns", () => new ProcFile(`${key}/timerslack_ns`, () => `${t.timerSlack}\n`, 0o666, (d) => {

@@ -17,14 +17,24 @@ import { partitionsText } from "../../block/genhd.js";
 import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
 
+// The one memory budget (mm/budget.ts) as Linux's meminfo shows it: MemFree
+// is what neither guest pages nor the kernel's charges hold; Cached counts
+// the page cache and tmpfs data (Shmem, part of Cached as on Linux); pipe
+// and socket buffers and kernel objects are unreclaimable slab; each task
+// its KernelStack.
 function meminfo(k: Kernel): string {
-  const total = k.phys.frames * 4, free = k.phys.freeFrames * 4;
+  const kb = (bytes: number) => Math.floor(bytes / 1024);
+  const mem = k.phys.mem, c = mem.snapshot();
+  const total = k.phys.frames * 4, free = kb(mem.free);
+  const cache = k.phys.cache.pageCount * 4, shmem = kb(c.shmem);
+  const anon = Math.max(0, k.phys.usedFrames * 4 - cache);
+  const slab = kb(c.slab + c.pipe + c.sock);
   const rows: [string, number][] = [
-    ["MemTotal", total], ["MemFree", free], ["MemAvailable", free], ["Buffers", 0], ["Cached", 0], ["SwapCached", 0],
-    ["Active", total - free], ["Inactive", 0], ["Active(anon)", total - free], ["Inactive(anon)", 0], ["Active(file)", 0],
-    ["Inactive(file)", 0], ["Unevictable", 0], ["Mlocked", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", 0],
-    ["Writeback", 0], ["AnonPages", total - free], ["Mapped", 0], ["Shmem", 0], ["KReclaimable", 0], ["Slab", 0],
-    ["SReclaimable", 0], ["SUnreclaim", 0], ["KernelStack", 0], ["PageTables", 0], ["CommitLimit", total],
+    ["MemTotal", total], ["MemFree", free], ["MemAvailable", free + cache], ["Buffers", 0], ["Cached", cache + shmem], ["SwapCached", 0],
+    ["Active", anon + shmem], ["Inactive", cache], ["Active(anon)", anon + shmem], ["Inactive(anon)", 0], ["Active(file)", 0],
+    ["Inactive(file)", cache], ["Unevictable", 0], ["Mlocked", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", 0],
+    ["Writeback", 0], ["AnonPages", anon], ["Mapped", cache], ["Shmem", shmem], ["KReclaimable", 0], ["Slab", slab],
+    ["SReclaimable", 0], ["SUnreclaim", slab], ["KernelStack", kb(c.stack)], ["PageTables", 0], ["CommitLimit", total],
     ["Committed_AS", total - free], ["VmallocTotal", 0], ["VmallocUsed", 0], ["VmallocChunk", 0],
     ["HugePages_Total", 0], ["HugePages_Free", 0], ["HugePages_Rsvd", 0], ["HugePages_Surp", 0], ["Hugepagesize", 2048],
   ];

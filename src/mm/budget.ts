@@ -1,0 +1,110 @@
+// The guest's one memory budget. Guest RAM (--mem) is the whole of it: page
+// frames handed out by the physical allocator (anonymous memory, page
+// tables, the page cache) and what the kernel keeps for the guest in the
+// host's heap — tmpfs data (shmem), pipe buffers, socket buffers, and a
+// fixed cost per kernel object (inode, open file, task: Linux's slab) — all
+// draw from it, as Linux charges page-cache, shmem, pipe and skb pages to
+// the same RAM. A charge takes bytes away from the free frames: while the
+// kernel holds C bytes, the allocator keeps ceil(C / PAGE_SIZE) frames back,
+// so guest RAM in use plus kernel charges never pass --mem, and neither does
+// the host memory they cost (plus Ghost's own fixed overhead).
+//
+// A charge that does not fit first reclaims (unused page-cache pages), then
+// fails: the subsystem answers as Linux does at that point (tmpfs ENOSPC or
+// ENOMEM, a pipe write ENOMEM, a socket send ENOBUFS, a new file ENFILE…).
+// The OOM killer runs only for anonymous memory (a page fault): the kernel
+// objects above belong to no process's RSS.
+
+import { kerr } from "../lib/errors.js";
+import { ENOMEM } from "../abi/errno.js";
+
+export const PAGE_BYTES = 4096;
+
+// What the kernel's charges are, as /proc/meminfo names them: Shmem (tmpfs
+// data), pipe and socket buffers and kernel objects (both unreclaimable slab
+// on Linux: SUnreclaim), KernelStack (tasks).
+export type MemKind = "shmem" | "pipe" | "sock" | "slab" | "stack";
+
+// Fixed costs of kernel objects: what each costs the host's heap (measured:
+// 100,000 eventfds grow Node by about 1.2 KB each), near Linux's own (struct
+// inode with its shmem_inode_info and dentry; struct file; task_struct with
+// a 16 KiB kernel stack; pipe_inode_info with its ring of pipe_buffers;
+// struct sock).
+export const INODE_COST = 1024;
+export const FILE_COST = 1024;
+export const TASK_COST = 16384 + 8192;
+export const PIPE_COST = 1024;
+export const SOCK_COST = 2048;
+export const SKB_COST = 256; // per queued message, beside its bytes (sk_buff)
+
+// The free frames the budget can take from (the physical allocator), and a
+// way to reclaim some (drop clean page-cache pages): true if any went.
+export interface FrameSource {
+  readonly frames: number;
+  readonly freeFrames: number;
+  reclaim(): boolean;
+}
+
+export class MemBudget {
+  private readonly bytes: Record<MemKind, number> = { shmem: 0, pipe: 0, sock: 0, slab: 0, stack: 0 };
+  private sum = 0;
+
+  constructor(private readonly src: FrameSource) {}
+
+  // Guest RAM, all of it (--mem).
+  get totalBytes(): number { return this.src.frames * PAGE_BYTES; }
+  // Bytes charged, in all or of one kind.
+  get charged(): number { return this.sum; }
+  of(kind: MemKind): number { return this.bytes[kind]; }
+  // Frames the allocator keeps back for the charges.
+  get reservedFrames(): number { return Math.ceil(this.sum / PAGE_BYTES); }
+  // Bytes neither in frames nor charged.
+  get free(): number { return Math.max(0, this.src.freeFrames * PAGE_BYTES - this.sum); }
+
+  // What kernel charges leave free for page faults, as Linux's min_free_kbytes
+  // keeps a reserve the kernel's own allocations do not take: sqrt(16 * RAM
+  // in KiB) KiB (2 MiB of 256 MiB), so that a full pipe or socket fails its
+  // write rather than the next page fault calling the OOM killer.
+  get reserve(): number { return Math.floor(Math.sqrt(16 * this.src.frames * 4)) * 1024; }
+
+  // True when no more than the reserve is left: a new kernel object (a file,
+  // a task) is refused rather than left to starve the next page fault.
+  get low(): boolean { return this.free <= this.reserve; }
+
+  // Takes n bytes if they fit (after reclaim); false if not.
+  tryCharge(kind: MemKind, n: number): boolean {
+    if (n <= 0) return true;
+    while (this.sum + n + this.reserve > this.src.freeFrames * PAGE_BYTES) {
+      if (!this.src.reclaim()) return false;
+    }
+    this.add(kind, n);
+    return true;
+  }
+
+  // Takes n bytes, or throws errno (ENOMEM by default) when they do not fit.
+  charge(kind: MemKind, n: number, errno = ENOMEM): void {
+    if (!this.tryCharge(kind, n)) kerr(errno);
+  }
+
+  // Takes n bytes even past the budget: for an object already made (a task
+  // in fork's last step, a file being installed), whose cost the next
+  // allocation then meets.
+  forceCharge(kind: MemKind, n: number): void { if (n > 0) this.add(kind, n); }
+
+  uncharge(kind: MemKind, n: number): void {
+    if (n <= 0) return;
+    const k = Math.min(n, this.bytes[kind]);
+    this.bytes[kind] -= k;
+    this.sum -= k;
+  }
+
+  // Kernel memory by kind, for /proc/meminfo.
+  snapshot(): Record<MemKind, number> {
+    return { ...this.bytes };
+  }
+
+  private add(kind: MemKind, n: number): void {
+    this.bytes[kind] += n;
+    this.sum += n;
+  }
+}

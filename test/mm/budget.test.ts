@@ -1,0 +1,145 @@
+// The memory bound (issue 15, finding 5): under `ghost run --mem=128M`, each
+// exhaustion case ends with what Linux shows at that point (tmpfs ENOSPC at
+// its size, ENOMEM past RAM, pipe ENOMEM, socket ENOBUFS, ENFILE, the OOM
+// killer honouring oom_score_adj) AND Node's peak resident memory, as
+// `ghost run --stats` reports it (getrusage's ru_maxrss), stays under --mem
+// plus a fixed overhead. Before the budget, these cases grew Node to 1.2-5 GB.
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/mm/budget.test.js
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { findRoot } from "../helpers/root.js";
+
+const root = findRoot("userland/mm");
+const cli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
+const bin = join(root, "build", "userland-mm");
+const MEM_MIB = 128;
+// Node, the kernel's code, the JIT's caches: what Ghost costs beside guest RAM.
+const OVERHEAD_MIB = 300;
+
+interface Run { status: number | null; out: string; rssMiB: number; memMiB: number }
+
+let dir = "";
+
+function ghost(script: string, memMiB = MEM_MIB): Run {
+  const stats = join(dir, `stats-${process.hrtime.bigint()}.json`);
+  const r = spawnSync(process.execPath, [cli, "run", `--mem=${memMiB}M`, `--stats=${stats}`, "-v", `${bin}:/vt:ro`, "--",
+    "/bin/sh", "-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL", maxBuffer: 1 << 24 });
+  let rssMiB = NaN;
+  try { rssMiB = JSON.parse(fs.readFileSync(stats, "utf8")).maxRssKiB / 1024; } catch { /* no stats: the run failed */ }
+  return { status: r.status, out: `${r.stdout}${r.stderr}`, rssMiB, memMiB };
+}
+
+function bounded(r: Run): void {
+  assert.ok(r.rssMiB > 0, `no peak RSS reported (exit ${r.status}):\n${r.out}`);
+  assert.ok(r.rssMiB < r.memMiB + OVERHEAD_MIB,
+    `Node's peak RSS ${r.rssMiB.toFixed(0)} MiB passed --mem=${r.memMiB}M + ${OVERHEAD_MIB} MiB:\n${r.out}`);
+}
+
+describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
+  before(() => {
+    const b = spawnSync(process.execPath, [join(root, "userland/mm/build.mjs"), "hog"], { encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
+    assert.equal(b.status, 0, b.stderr);
+    dir = fs.mkdtempSync(join(tmpdir(), "ghost-budget-"));
+  });
+  after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+  test("dd of 2000 MiB into the root tmpfs: ENOSPC at half of RAM", () => {
+    const r = ghost("dd if=/dev/zero of=/big bs=1M count=2000; echo dd=$?; ls -l /big; df -k / | tail -1");
+    assert.match(r.out, /No space left on device/);
+    assert.match(r.out, /dd=1/);
+    const size = Number(/root\s+(\d+)\s/.exec(r.out)?.[1]);
+    assert.ok(size > 32 << 20 && size <= 64 << 20, `/big is ${size} bytes, not near 64 MiB:\n${r.out}`);
+    bounded(r);
+  });
+
+  test("a 3000 MiB sparse file costs nothing", () => {
+    const r = ghost("dd if=/dev/zero of=/sp bs=1M seek=2999 count=1 && ls -ls /sp");
+    assert.match(r.out, /^\s*1024 .* 3145728000 /m);
+    bounded(r);
+    assert.ok(r.rssMiB < MEM_MIB + OVERHEAD_MIB - 100, `sparse file: ${r.rssMiB} MiB`);
+  });
+
+  test("tmpfs size=1000000g: ENOMEM when RAM is spent; remount below the data in use is EINVAL, above it sets size=", () => {
+    const r = ghost("mkdir /m && mount -t tmpfs -o size=1000000g none /m && dd if=/dev/zero of=/m/x bs=1M count=1000; echo dd=$?; " +
+      "rm /m/x; mount -o remount,size=10m /m; dd if=/dev/zero of=/m/y bs=1M count=100; mount -o remount,size=1m /m; echo remount=$?; " +
+      "stat -f -c 'blocks=%b free=%f' /m");
+    assert.match(r.out, /dd: error writing '\/m\/x': Cannot allocate memory/);
+    assert.match(r.out, /dd: error writing '\/m\/y': No space left on device/);
+    assert.match(r.out, /remount=255/);
+    assert.match(r.out, /blocks=2560 free=0/);
+    bounded(r);
+  });
+
+  // Which comes first, a ring that cannot grow or a pipe that cannot be
+  // made, depends on a few KiB of everything else the guest holds.
+  test("20,000 pipes of 64 KiB: a pipe write fails with ENOMEM (or pipe2 with ENFILE)", () => {
+    const r = ghost("/vt/hog pipes 20000");
+    const m = /pipes made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.match(m[2], /^(ENOMEM|ENFILE)$/);
+    assert.ok(Number(m[1]) > 1000 && Number(m[1]) < 2048, r.out);
+    bounded(r);
+  });
+
+  test("a million tiny files: ENOSPC at nr_inodes (half of RAM's pages)", () => {
+    const r = ghost("mkdir /f && /vt/hog files 1000000 /f; stat -f -c 'inodes=%c' /f");
+    const m = /files made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.equal(m[2], "ENOSPC");
+    assert.match(r.out, /inodes=16384/);
+    assert.ok(Number(m[1]) > 15000 && Number(m[1]) < 16384, r.out);
+    bounded(r);
+  });
+
+  test("socketpairs with 64 KiB queued: a send fails with ENOBUFS (or socketpair with ENOMEM or ENFILE)", () => {
+    const r = ghost("/vt/hog unix 100000");
+    assert.match(r.out, /unix made=\d+ errno=(ENOBUFS|ENOMEM|ENFILE)\b/);
+    bounded(r);
+  });
+
+  // Found by the fuzzer (seed 103, batch 512): sendto of 1 GiB on a stream
+  // socket copied the whole count into the host's heap before sending.
+  test("send and sendmsg of 1 GiB on a stream socket copy a send buffer's worth, not the count", () => {
+    const r = ghost("/vt/hog bigsend 1024");
+    const m = /bigsend send=(\d+) +sendmsg=(\d+)/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.ok(Number(m[1]) > 0 && Number(m[1]) <= 1 << 20, r.out);
+    assert.ok(Number(m[2]) > 0 && Number(m[2]) <= 1 << 20, r.out);
+    bounded(r);
+  });
+
+  // Under --mem=32M, so that the files run out in a few seconds.
+  test("eventfds and epoll instances: a new file is ENFILE when the budget is spent", () => {
+    const r = ghost("/vt/hog eventfd 400000; /vt/hog epoll 400000", 32);
+    assert.match(r.out, /eventfd made=\d+ errno=ENFILE/);
+    assert.match(r.out, /epoll made=\d+ errno=ENFILE/);
+    bounded(r);
+  });
+
+  test("/proc/meminfo and statfs follow tmpfs data; the OOM killer takes oom_score_adj 1000 first", () => {
+    const r = ghost("grep -E '^(MemTotal|Shmem):' /proc/meminfo; df -k /tmp | tail -1; " +
+      "dd if=/dev/zero of=/tmp/ten bs=1M count=10 2>/dev/null; grep '^Shmem:' /proc/meminfo; rm /tmp/ten; grep '^Shmem:' /proc/meminfo; " +
+      "sleep 1000 & echo 1000 > /proc/$!/oom_score_adj; echo score=$(cat /proc/$!/oom_score); " +
+      "echo -1001 > /proc/self/oom_score_adj || echo adj-einval; " +
+      "/vt/hog anon 300; echo B=$?; wait $!; echo A=$?");
+    assert.match(r.out, /MemTotal:\s+131072 kB/);
+    const shmem = [...r.out.matchAll(/Shmem:\s+(\d+) kB/g)].map((m) => Number(m[1]));
+    assert.equal(shmem.length, 3, r.out);
+    assert.ok(shmem[1] - shmem[0] >= 10240 && shmem[1] - shmem[0] < 10240 + 64, `Shmem ${shmem}`);
+    assert.equal(shmem[2], shmem[0]);
+    assert.match(r.out, /^tmpfs\s+65536\s/m);
+    assert.match(r.out, /score=13\d\d/); // (1000 + 1000 + its RSS share) * 2 / 3
+    assert.match(r.out, /adj-einval/);
+    assert.match(r.out, /write error: Invalid argument/);
+    // The sleeper (oom_score_adj 1000) dies first, then the hog itself.
+    assert.match(r.out, /killed process \d+ \(sleep\)[\s\S]*killed process \d+ \(hog\)/);
+    assert.match(r.out, /B=137/);
+    assert.match(r.out, /A=137/);
+    bounded(r);
+  });
+});

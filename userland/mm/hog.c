@@ -1,0 +1,123 @@
+#define _GNU_SOURCE
+// Kernel-memory exhaustion, one resource at a time (issue 15, finding 5):
+// makes N objects of a kind, each holding what Linux charges to RAM, and
+// stops at the first failure. Prints one line: the kind, how many were
+// made, and the errno that stopped it (0: all N made). Under a small --mem
+// the kernel's memory budget must stop it (ENOMEM, ENOSPC, EAGAIN...)
+// before the host's memory grows past the bound.
+//
+//   hog pipes N        N pipes, each filled with 64 KiB
+//   hog files N DIR    N files of 1 byte in DIR
+//   hog eventfd N      N eventfds
+//   hog epoll N        N epoll instances
+//   hog unix N         N socketpairs, each with 64 KiB queued
+//   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
+//   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
+//   hog bigsend MiB    send and sendmsg MiB of never-touched memory on a stream
+//                      socketpair (MSG_DONTWAIT): a send buffer's worth goes
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static char buf[1 << 20];
+
+static void raise_nofile(void) {
+  struct rlimit r = { 1 << 20, 1 << 20 };
+  if (setrlimit(RLIMIT_NOFILE, &r) != 0) {
+    getrlimit(RLIMIT_NOFILE, &r);
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
+// Writes all of n bytes to a non-blocking fd; returns 0 or the errno.
+static int fill(int fd, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, buf, n);
+    if (w < 0) return errno;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) { fprintf(stderr, "usage: hog KIND N [ARG]\n"); return 2; }
+  const char *kind = argv[1];
+  long n = atol(argv[2]);
+  long made = 0;
+  int err = 0;
+  memset(buf, 'x', sizeof buf);
+  raise_nofile();
+  if (!strcmp(kind, "pipes")) {
+    for (; made < n; made++) {
+      int p[2];
+      if (pipe2(p, O_NONBLOCK) != 0) { err = errno; break; }
+      if ((err = fill(p[1], 65536)) != 0) break;
+    }
+  } else if (!strcmp(kind, "files") && argc > 3) {
+    char path[4096];
+    for (; made < n; made++) {
+      snprintf(path, sizeof path, "%s/f%ld", argv[3], made);
+      int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+      if (fd < 0) { err = errno; break; }
+      ssize_t w = write(fd, "x", 1);
+      if (w != 1) err = w < 0 ? errno : EIO;
+      close(fd);
+      if (err) break;
+    }
+  } else if (!strcmp(kind, "eventfd")) {
+    for (; made < n; made++) if (eventfd(0, 0) < 0) { err = errno; break; }
+  } else if (!strcmp(kind, "epoll")) {
+    for (; made < n; made++) if (epoll_create1(0) < 0) { err = errno; break; }
+  } else if (!strcmp(kind, "unix")) {
+    for (; made < n; made++) {
+      int s[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s) != 0) { err = errno; break; }
+      if ((err = fill(s[0], 65536)) != 0) break;
+    }
+  } else if (!strcmp(kind, "anon")) {
+    for (; made < n; made++) {
+      char *p = malloc(1 << 20);
+      if (!p) { err = errno; break; }
+      memset(p, 1, 1 << 20);
+    }
+  } else if (!strcmp(kind, "bigsend")) {
+    size_t len = (size_t)n << 20;
+    char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int s[2];
+    if (p == MAP_FAILED || socketpair(AF_UNIX, SOCK_STREAM, 0, s) != 0) { printf("bigsend setup failed\n"); return 1; }
+    ssize_t a = send(s[0], p, len, MSG_DONTWAIT);
+    int ea = a < 0 ? errno : 0;
+    int t[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, t) != 0) return 1;
+    struct iovec iov = { p, len };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+    ssize_t b = sendmsg(t[0], &m, MSG_DONTWAIT);
+    int eb = b < 0 ? errno : 0;
+    printf("bigsend send=%zd %s sendmsg=%zd %s\n", a, ea ? strerrorname_np(ea) : "", b, eb ? strerrorname_np(eb) : "");
+    return 0;
+  } else if (!strcmp(kind, "fill") && argc > 3) {
+    n = atol(argv[3]);
+    int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) err = errno;
+    for (; fd >= 0 && made < n; made++) {
+      ssize_t w = write(fd, buf, sizeof buf);
+      if (w < 0) { err = errno; break; }
+      if (w < (ssize_t)sizeof buf) { made++; err = ENOSPC; break; }
+    }
+  } else {
+    fprintf(stderr, "hog: unknown kind %s\n", kind);
+    return 2;
+  }
+  printf("%s made=%ld errno=%s\n", kind, made, err ? strerrorname_np(err) : "0");
+  return 0;
+}
