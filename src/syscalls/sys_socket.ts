@@ -179,7 +179,7 @@ export function waitUntil(t: Task, timeo: number | null, prev: { deadline: numbe
 // part-way gives the bytes sent before it.
 function send(t: Task, fd: number, src: UserBuffer, flags: number, toVa: number, toLen: number, ctrlVa: number, ctrlLen: number): number {
   const inet = inetOf(t, fd);
-  if (inet) return inetSend(t, inet.f, inet.s, src.copyIn(0, src.length), flags, toVa, toLen);
+  if (inet) return inetSend(t, inet.f, inet.s, src, flags, toVa, toLen);
   const { f, s } = sockOf(t, fd);
   if (s.type !== SOCK_STREAM && src.length > s.sndbuf) kerr(EMSGSIZE);
   const chunk = (done: number) => src.copyIn(done, s.type === SOCK_STREAM ? Math.min(src.length - done, s.sndbuf) : src.length);
@@ -561,7 +561,7 @@ defineSyscalls({
     // longer than the send buffer is EMSGSIZE before anything is copied.
     const n = Math.min(intLen(len), MAX_RW);
     const inet = inetOf(t, fd);
-    if (inet) return inetSend(t, inet.f, inet.s, n ? um(t).read(buf, n) : new Uint8Array(0), flags | 0, to, tolen | 0);
+    if (inet) return inetSend(t, inet.f, inet.s, UserBuffer.of(um(t), buf, n), flags | 0, to, tolen | 0);
     const { s } = sockOf(t, fd);
     if (s.type !== SOCK_STREAM && n > s.sndbuf) kerr(EMSGSIZE);
     return send(t, fd, UserBuffer.of(um(t), buf, n), flags | 0, to, tolen | 0, 0, 0);

@@ -35,6 +35,7 @@ import { NetlinkSocket } from "../net/netlink.js";
 import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
 import { install, putAddr, readIov, scatter, waitUntil, type Iov } from "./sys_socket.js";
+import type { UserBuffer } from "../mm/uio.js";
 
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
@@ -166,7 +167,11 @@ export function inetShutdown(s: InetDataSocket, how: number): number {
 
 // send, sendto, sendmsg and write's path with flags: a stream sends all of
 // data unless non-blocking (or interrupted after some went).
-export function inetSend(t: Task, f: File, s: InetDataSocket, data: Uint8Array, flags: number, toVa: number, toLen: number): number {
+// The user's bytes are copied as the socket takes them: a stream at most a
+// send buffer per step, a datagram whole but never past the largest one (a
+// longer one is EMSGSIZE anyway), so a 1 GiB send allocates no 1 GiB; a
+// fault part-way gives the bytes sent before it.
+export function inetSend(t: Task, f: File, s: InetDataSocket, src: UserBuffer, flags: number, toVa: number, toLen: number): number {
   return s.stack.bh(() => {
     let dest: SockAddr | null = null;
     if (toVa !== 0 && toLen !== 0) {
@@ -177,10 +182,20 @@ export function inetSend(t: Task, f: File, s: InetDataSocket, data: Uint8Array, 
     const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
     const progress = restartOf(t, "send");
     let done = progress?.sent ?? 0;
+    const total = src.length;
     for (;;) {
       let n: number;
+      let data: Uint8Array;
       try {
-        n = waitForIo(t, f, () => s.send(data.subarray(done), flags, dest), {
+        data = s.type === SOCK_STREAM
+          ? src.copyIn(done, Math.min(total - done, Math.max(s.sndbuf, 4096)))
+          : src.copyIn(0, Math.min(total, MAX_DGRAM + 1));
+      } catch (e) {
+        if (done > 0 && e instanceof KernelError) return done;
+        throw e;
+      }
+      try {
+        n = waitForIo(t, f, () => s.send(data, flags, dest), {
           nonblock,
           queues: () => [s.wq],
           until: () => waitUntil(t, s.sndtimeo, progress),
@@ -193,7 +208,7 @@ export function inetSend(t: Task, f: File, s: InetDataSocket, data: Uint8Array, 
         throw e;
       }
       done += n;
-      if (done >= data.length || s.type !== SOCK_STREAM || nonblock) return done;
+      if (done >= total || s.type !== SOCK_STREAM || (nonblock && n < data.length)) return done;
     }
   });
 }
