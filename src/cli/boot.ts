@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { bootMachine, parseSize, type Machine } from "../api/index.js";
 import { HostTerminal } from "../drivers/tty/hostterm.js";
 import { parseDisk } from "./disk.js";
-import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
+import { NetFlags } from "./net_flags.js";
 import type { HostDisk } from "../boot/boot.js";
 import type { ClockMode } from "../kernel/time/clock.js";
 
@@ -33,8 +33,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   let mem = 512 << 20;
   let clock: ClockMode = "host";
   const disks: HostDisk[] = [];
-  const forwards: PortForward[] = [];
-  let netMode = "user", netLoss = 0, netDelay = 0;
+  const net = new NetFlags();
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -49,24 +48,15 @@ export async function bootCommand(args: string[]): Promise<number> {
       case "--init": init = val(); break;
       case "--mem": mem = parseSize(val()); break;
       case "--disk": disks.push(parseDisk(val())); break;
-      case "-p": case "--publish": {
-        const f = parseForward(val());
-        if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT");
-        forwards.push(f);
-        break;
-      }
-      case "--net": netMode = val(); if (netMode !== "user" && netMode !== "none") throw new Error("--net is user or none"); break;
-      case "--net-loss": netLoss = Number(val()); if (!(netLoss >= 0 && netLoss <= 100)) throw new Error("--net-loss is a percentage"); break;
-      case "--net-delay": netDelay = Number(val()); if (!(netDelay >= 0)) throw new Error("--net-delay is in ms"); break;
       case "--clock": clock = val() as ClockMode; if (clock !== "host" && clock !== "virtual") throw new Error("--clock is host or virtual"); break;
-      default: throw new Error(`unknown option ${a}`);
+      default: if (!net.take(flag, val)) throw new Error(`unknown option ${a}`);
     }
   }
   for (;;) {
     const console = new HostTerminal();
     const m = bootMachine({ root, init, command, memory: mem, clock, disks, console, term: console.isTty ? process.env.TERM : undefined });
     hostDiagnostics(m);
-    const usernet = netMode === "user" ? attachUserNet(m.kernel!, { forwards, lossPct: netLoss, delayMs: netDelay }) : null;
+    const usernet = net.attach(m.kernel!);
     const r = await m.exited;
     usernet?.close();
     if (r.shutdown === "restart") continue;

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { runProgram, parseSize, type Machine } from "../api/index.js";
 import { bootCommand, BOOT_USAGE, hostDiagnostics } from "./boot.js";
 import { parseDisk } from "./disk.js";
-import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
+import { NetFlags } from "./net_flags.js";
 import type { HostDisk } from "../boot/boot.js";
 import { table, syscallCounts } from "../syscalls/table.js";
 import type { ClockMode } from "../kernel/time/clock.js";
@@ -43,8 +43,7 @@ ${BOOT_USAGE}`;
 async function run(args: string[]): Promise<number> {
   const mounts: { host: string; guest: string; readOnly: boolean }[] = [];
   const disks: HostDisk[] = [];
-  const forwards: PortForward[] = [];
-  let netMode = "user", netLoss = 0, netDelay = 0;
+  const net = new NetFlags();
   const extraEnv: string[] = [];
   let clearEnv = false;
   let mem = 512 << 20;
@@ -75,16 +74,7 @@ async function run(args: string[]): Promise<number> {
       case "--sched": sched = val() as SchedPolicyName; if (sched !== "bore" && sched !== "eevdf") throw new Error("--sched is bore or eevdf"); break;
       case "--trace": trace = val(); break;
       case "--disk": disks.push(parseDisk(val())); break;
-      case "-p": case "--publish": {
-        const f = parseForward(val());
-        if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT");
-        forwards.push(f);
-        break;
-      }
-      case "--net": netMode = val(); if (netMode !== "user" && netMode !== "none") throw new Error("--net is user or none"); break;
-      case "--net-loss": netLoss = Number(val()); if (!(netLoss >= 0 && netLoss <= 100)) throw new Error("--net-loss is a percentage"); break;
-      case "--net-delay": netDelay = Number(val()); if (!(netDelay >= 0)) throw new Error("--net-delay is in ms"); break;
-      default: throw new Error(`unknown option ${a}`);
+      default: if (!net.take(flag, val)) throw new Error(`unknown option ${a}`);
     }
   }
   const argv = args.slice(i);
@@ -106,7 +96,7 @@ async function run(args: string[]): Promise<number> {
   }
   hostDiagnostics(m);
   const k = m.kernel!;
-  const usernet = netMode === "user" ? attachUserNet(k, { forwards, lossPct: netLoss, delayMs: netDelay }) : null;
+  const usernet = net.attach(k);
   const tracer = trace ? ChromeTracer.attach(k) : null;
   if (process.env.GHOST_STRACE) {
     // strace-style log of every syscall to stderr (GHOST_STRACE=1). Set

@@ -2,6 +2,7 @@
 // program's fds 0, 1 and 2 reach the host's as under qemu-user. A host tty
 // answers TCGETS and TIOCGWINSZ; a pipe or file answers ENOTTY.
 
+import { takeChunks } from "../lib/chunks.js";
 import * as fs from "node:fs";
 import * as tty from "node:tty";
 import { kerr } from "../lib/errors.js";
@@ -50,15 +51,7 @@ class HostReader {
       this.start();
       kerr(EAGAIN);
     }
-    let n = 0;
-    while (n < dst.length && this.chunks.length) {
-      const c = this.chunks[0];
-      const take = Math.min(c.length, dst.length - n);
-      dst.set(c.subarray(0, take), n);
-      n += take;
-      if (take === c.length) this.chunks.shift(); else this.chunks[0] = c.subarray(take);
-    }
-    return n;
+    return takeChunks(this.chunks, dst);
   }
 
   poll(): number {

@@ -5,6 +5,7 @@
 // fd they stand for (hostFd, isTty): /proc/self/fd/N shows "pipe:[ino]" and
 // /dev/stdin reopens the same stream, as Linux reopens a pipe's inode.
 
+import { takeChunks } from "../lib/chunks.js";
 import { kerr } from "../lib/errors.js";
 import { EAGAIN, ENOTTY, EBADF } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
@@ -59,15 +60,7 @@ export class StreamInputInode extends Inode {
       if (!this.waiting) { this.waiting = true; this.k.hostWaiters++; }
       kerr(EAGAIN);
     }
-    let n = 0;
-    while (n < dst.length && this.chunks.length) {
-      const c = this.chunks[0];
-      const take = Math.min(c.length, dst.length - n);
-      dst.set(c.subarray(0, take), n);
-      n += take;
-      if (take === c.length) this.chunks.shift(); else this.chunks[0] = c.subarray(take);
-    }
-    return n;
+    return takeChunks(this.chunks, dst);
   }
 
   override openOps(_f: File): FileOps {
