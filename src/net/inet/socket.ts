@@ -130,6 +130,18 @@ export abstract class InetSocket implements BoundSock {
     return this.stack.route(dst).src;
   }
 
+  // connect's common part (Linux's ip4_datagram_connect and tcp_v4_connect
+  // alike): the peer's address, a local port if none is bound, and the
+  // source address the route gives when bound to any.
+  setPeer(sa: SockAddr): void {
+    const dst = this.target(sa);
+    const src = this.sourceFor(dst);
+    this.autobind();
+    if (isAny(this.laddr)) this.laddr = src;
+    this.raddr = dst;
+    this.rport = sa.port;
+  }
+
   localName(): Uint8Array { return encodeSockaddr(this.family, this.laddr, this.lport); }
   peerName(): Uint8Array { return encodeSockaddr(this.family, this.raddr, this.rport); }
 

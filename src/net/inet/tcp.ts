@@ -87,12 +87,7 @@ export class TcpSocket extends TcpOutput {
       case "connecting": err = EALREADY; break;
       default: {
         if (this.state !== TCP_CLOSE) kerr(EISCONN);
-        const dst = this.target(sa);
-        const src = this.sourceFor(dst);
-        this.autobind();
-        if (isAny(this.laddr)) this.laddr = src;
-        this.raddr = dst;
-        this.rport = sa.port;
+        this.setPeer(sa);
         this.hash();
         this.ss = "connecting";
         this.startConnect();

@@ -48,12 +48,7 @@ export class UdpSocket extends InetDataSocket {
       if (!this.userBound) { this.unhashPort(); this.laddr = this.raddr; }
       return;
     }
-    const dst = this.target(sa);
-    const src = this.sourceFor(dst);
-    this.autobind();
-    if (isAny(this.laddr)) this.laddr = src;
-    this.raddr = dst;
-    this.rport = sa.port;
+    this.setPeer(sa);
     this.connected = true;
   }
 
