@@ -22,7 +22,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
-import { readIov, doRead, doWrite } from "./sys_file.js";
+import { readIov, rwWithFlags } from "./sys_file.js";
 import { withSigmask } from "./sys_poll.js";
 import { UserBuffer } from "../mm/uio.js";
 import { UserMemory } from "../mm/uaccess.js";
@@ -155,17 +155,12 @@ function ioDestroy(t: Task, id: number): number {
 // null when it would wait (a pipe, a socket or a tty with nothing to give
 // or no room), so that it stays in flight.
 function tryRw(t: Task, f: File, buf: UserBuffer, pos: number, write: boolean): number | null {
-  const saved = f.flags;
-  f.flags |= O_NONBLOCK;
   try {
-    const at = f.ops.stream ? null : pos;
-    return write ? doWrite(t, f, buf, at) : doRead(t, f, buf, at);
+    return rwWithFlags(t, f, buf, f.ops.stream ? null : pos, write, O_NONBLOCK);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
-    if (e.errno === EAGAIN && !(saved & O_NONBLOCK)) return null;
+    if (e.errno === EAGAIN && !f.nonblock) return null; // the flags are back as they were here
     return -e.errno;
-  } finally {
-    f.flags = (f.flags & ~O_NONBLOCK) | (saved & O_NONBLOCK);
   }
 }
 

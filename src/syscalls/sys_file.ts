@@ -43,7 +43,7 @@ function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF
 // copied (EFAULT if nothing), and a stream gives up no byte it cannot
 // deliver, as Linux's copy_to_iter. A stream is read again only after it
 // filled a whole chunk, and only while it has more at once.
-export function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
+function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkRead(f);
   if (isDir(f.inode.mode)) kerr(EISDIR);
   const total = Math.min(buf.length, MAX_RW_COUNT);
@@ -78,7 +78,7 @@ export function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): n
 // stream that takes only part (a full pipe) parks the task and the retried
 // syscall goes on from where it stopped, so a blocking write completes
 // whole, as Linux's pipe_write does.
-export function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
+function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkWrite(f);
   let total = Math.min(buf.length, MAX_RW_COUNT);
   // RLIMIT_FSIZE: a regular file may not grow past the limit (SIGXFSZ, then EFBIG).
@@ -185,14 +185,20 @@ function rw2(t: Task, fd: number, iov: number, cnt: number, pos: number, flags: 
   if (flags & RWF_NOWAIT) set |= O_NONBLOCK;
   if (write && (flags & RWF_APPEND)) set |= O_APPEND;
   if (write && (flags & RWF_NOAPPEND) && !(flags & RWF_APPEND)) clear |= O_APPEND;
-  const at = pos === -1 ? null : pos;
-  if (!set && !clear) return write ? doWrite(t, f, buf, at) : doRead(t, f, buf, at);
-  // The file's operations read these from the open file: change them for
-  // this call only (nothing else runs until it returns or parks).
+  return rwWithFlags(t, f, buf, pos === -1 ? null : pos, write, set, clear);
+}
+
+// A read or write with open-file flags set or cleared for this call only
+// (Linux passes them per request: RWF_*, SPLICE_F_NONBLOCK, AIO's attempt
+// that must not wait). The file's operations read them from the open file,
+// and nothing else runs until the call returns or parks, so they are put
+// back as they were either way.
+export function rwWithFlags(t: Task, f: File, buf: UserBuffer, pos: number | null, write: boolean, set: number, clear = 0): number {
+  if (!set && !clear) return write ? doWrite(t, f, buf, pos) : doRead(t, f, buf, pos);
   const saved = f.flags;
   f.flags = (f.flags | set) & ~clear;
   try {
-    return write ? doWrite(t, f, buf, at) : doRead(t, f, buf, at);
+    return write ? doWrite(t, f, buf, pos) : doRead(t, f, buf, pos);
   } finally {
     f.flags = (f.flags & ~(set | clear)) | (saved & (set | clear));
   }

@@ -13,7 +13,7 @@ import { PipeInode } from "../fs/pipe.js";
 import { isDir, isReg } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { COPY_CHUNK, MAX_RW_COUNT } from "./sys_openat2.js";
-import { readIov, doRead, doWrite } from "./sys_file.js";
+import { readIov, rwWithFlags } from "./sys_file.js";
 
 // Moves up to len bytes from one file to another through the kernel, a
 // chunk at a time, as Linux's do_splice_direct: until len is done, the input
@@ -98,14 +98,10 @@ function vmsplice(t: Task, fd: number, iov: number, cnt: number, flags: number):
   if (buf.length === 0) return 0;
   if (!(f.inode instanceof PipeInode)) kerr(EBADF);
   const blocking = !(flags & SPLICE_F_NONBLOCK) && !f.nonblock;
-  const saved = f.flags;
-  f.flags |= O_NONBLOCK;
   try {
-    return toPipe ? doWrite(t, f, buf, null) : doRead(t, f, buf, null);
+    return rwWithFlags(t, f, buf, null, toPipe, O_NONBLOCK);
   } catch (e) {
     if (!(e instanceof KernelError && e.errno === EAGAIN) || !blocking) throw e;
-  } finally {
-    f.flags = (f.flags & ~O_NONBLOCK) | (saved & O_NONBLOCK);
   }
   const q = f.ops.waitQueue?.(f);
   return q ? sleepOn(t, [q]) : kerr(EAGAIN);
