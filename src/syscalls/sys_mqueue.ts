@@ -88,13 +88,11 @@ function timedreceive(t: Task, fd: number, msgVa: number, len: number, prioVa: n
   return m.data.length;
 }
 
-function readAttr(t: Task, va: number): { flags: number; maxmsg: number; msgsize: number } {
+// struct mq_attr from user memory: the sizes through the checked decoder (a
+// value past 2^53 is past every limit), mq_flags exactly (a 64-bit mask).
+function readAttr(t: Task, va: number): { flags: bigint; maxmsg: number; msgsize: number } {
   const dv = new DataView(um(t).read(va, mq_attr.size).buffer);
-  const n = (k: "mq_flags" | "mq_maxmsg" | "mq_msgsize") => {
-    const v = mq_attr.getBig(dv, 0, k);
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : v < -BigInt(Number.MAX_SAFE_INTEGER) ? -Number.MAX_SAFE_INTEGER : Number(v);
-  };
-  return { flags: n("mq_flags"), maxmsg: n("mq_maxmsg"), msgsize: n("mq_msgsize") };
+  return { flags: mq_attr.getBig(dv, 0, "mq_flags"), maxmsg: mq_attr.get(dv, 0, "mq_maxmsg"), msgsize: mq_attr.get(dv, 0, "mq_msgsize") };
 }
 
 function open(t: Task, nameVa: number, oflag: number, mode: number, attrVa: number): number {
@@ -108,7 +106,7 @@ function open(t: Task, nameVa: number, oflag: number, mode: number, attrVa: numb
 
 function getsetattr(t: Task, fd: number, newVa: number, oldVa: number): number {
   const next = newVa ? readAttr(t, newVa) : null;
-  if (next && (next.flags & ~O_NONBLOCK)) kerr(EINVAL);
+  if (next && (next.flags & ~BigInt(O_NONBLOCK)) !== 0n) kerr(EINVAL);
   const { f, q } = queueOf(t, fd);
   if (oldVa) {
     const b = new Uint8Array(mq_attr.size);
@@ -119,7 +117,7 @@ function getsetattr(t: Task, fd: number, newVa: number, oldVa: number): number {
     mq_attr.set(dv, 0, "mq_curmsgs", BigInt(q.messages.length));
     um(t).write(oldVa, b);
   }
-  if (next) f.flags = (f.flags & ~O_NONBLOCK) | (next.flags & O_NONBLOCK);
+  if (next) f.flags = (f.flags & ~O_NONBLOCK) | Number(next.flags & BigInt(O_NONBLOCK));
   return 0;
 }
 

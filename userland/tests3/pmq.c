@@ -84,6 +84,8 @@ int main(int argc, char **argv)
     CHECK_ERR(mq_send(q, "e", 1, 0), EAGAIN, "mq_send on a full non-blocking queue");
     struct mq_attr badflags = { .mq_flags = O_NONBLOCK | O_APPEND };
     CHECK_ERR(mq_setattr(q, &badflags, NULL), EINVAL, "mq_setattr with a flag other than O_NONBLOCK");
+    badflags.mq_flags = (1L << 40) | O_NONBLOCK;
+    CHECK_ERR(mq_setattr(q, &badflags, NULL), EINVAL, "mq_setattr with a flag past 32 bits");
     CHECK_ERR(mq_send(q, "e", 1, 32768), EINVAL, "mq_send with a priority past MQ_PRIO_MAX");
     char big[65] = { 0 };
     CHECK_ERR(mq_send(q, big, 65, 0), EMSGSIZE, "mq_send of a message over mq_msgsize");
