@@ -34,6 +34,8 @@ import { pollFile } from "../fs/poll.js";
 import type { File } from "../fs/file.js";
 import type { AddressSpace } from "../mm/mm.js";
 import type { Task } from "../kernel/task.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { TimerHandle } from "../kernel/time/timers.js";
 
 // One request still in flight.
 interface Pending { obj: number; data: bigint; cancel(): void }
@@ -164,12 +166,18 @@ function tryRw(t: Task, f: File, buf: UserBuffer, pos: number, write: boolean): 
   }
 }
 
-// Keeps a request in flight until `attempt` gives a result when the file wakes.
-function inFlight(c: AioContext, f: File, obj: number, data: bigint, resfd: File | null, attempt: () => number | null, onCancel: () => number): void {
+// Keeps a request in flight until `attempt` gives a result. A wake of the
+// file only schedules the retry (a timer due now, run by the kernel's loop):
+// the retry must not run inside the waker, which may still be in the file's
+// own code (a pipe write waking its readers).
+function inFlight(k: Kernel, c: AioContext, f: File, obj: number, data: bigint, resfd: File | null, attempt: () => number | null, onCancel: () => number): void {
   const q = f.ops.waitQueue?.(f);
   f.get();
   resfd?.get();
+  let retry: TimerHandle | null = null;
   const done = (res: number) => {
+    if (!c.pending.has(p)) return;
+    retry?.cancel();
     q?.unwatch(waiter);
     c.pending.delete(p);
     c.complete(data, obj, res, resfd);
@@ -178,9 +186,13 @@ function inFlight(c: AioContext, f: File, obj: number, data: bigint, resfd: File
   };
   const waiter: Waiter = {
     wake: () => {
-      let r: number | null;
-      try { r = attempt(); } catch { r = -EFAULT; }
-      if (r !== null) done(r);
+      retry ??= k.timers.add(k.clock.monotonic(), () => {
+        retry = null;
+        if (!c.pending.has(p)) return;
+        let r: number | null;
+        try { r = attempt(); } catch { r = -EFAULT; }
+        if (r !== null) done(r);
+      });
     },
   };
   const p: Pending = { obj, data, cancel: () => done(onCancel()) };
@@ -222,7 +234,7 @@ function submitOne(t: Task, c: AioContext, va: number): void {
       const r = tryRw(t, f, ub, offset, write);
       if (r !== null) { c.complete(data, va, r, resfd); return; }
       // A task's memory stays reachable through its address space after it returns.
-      inFlight(c, f, va, data, resfd, () => tryRw(t, f, ub, offset, write), () => -EINTR);
+      inFlight(t.k, c, f, va, data, resfd, () => tryRw(t, f, ub, offset, write), () => -EINTR);
       return;
     }
     case IOCB_CMD_FSYNC: case IOCB_CMD_FDSYNC: {
@@ -237,7 +249,7 @@ function submitOne(t: Task, c: AioContext, va: number): void {
       const events = buf | POLLERR | POLLHUP;
       const ready = pollFile(f) & events;
       if (ready) { c.complete(data, va, ready, resfd); return; }
-      inFlight(c, f, va, data, resfd, () => { const r = pollFile(f) & events; return r ? r : null; }, () => 0);
+      inFlight(t.k, c, f, va, data, resfd, () => { const r = pollFile(f) & events; return r ? r : null; }, () => 0);
       return;
     }
     default: kerr(EINVAL);
