@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// Cross-compiles every userland/tests/*.c into build/userland/<name> as a
-// static riscv64 Linux executable; and, through userlandSet(), the other
-// sets of test programs (userland/tests3/build.mjs, userland/tests4/build.mjs).
+// The build of Ghost's riscv64 test programs. The programs are grouped by
+// subject, one folder each (userland/proc, fs, ipc, sys, mm, net, hostfs,
+// fuzz), and every folder's build.mjs describes its set through userlandSet();
+// this script builds one or more sets by name:
 //
-//   node userland/build.mjs [--force] [-j N] [NAME...]
+//   node userland/build.mjs [--force] [-j N] SET[/NAME]...   e.g. proc fs/pipes
+//   node userland/<set>/build.mjs [--force] [-j N] [NAME...]
+//
+// Every program includes the one shared header, userland/include/ktest.h.
 //
 // Outputs newer than their source (and than the shared headers of their set)
 // are skipped unless --force is given. Compiles run in parallel (2 at a time
 // by default). Exits non-zero if any compile fails.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +20,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 export const CC = process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc";
-const BASE_CFLAGS = ["-O2", "-static", "-Wall"];
+const BASE_CFLAGS = ["-O2", "-static", "-Wall", "-I", join(root, "userland", "include")];
 
 function mtime(path) {
   try {
@@ -33,8 +37,9 @@ export function isMain(url) {
 
 /**
  * One set of test programs: userland/<src>/*.c, built into build/<out>/ with
- * the base flags plus `cflags`. Every header in `headerDirs` (folders under
- * userland/; default just <src>) is a dependency of every program.
+ * the base flags plus `cflags`. Every header in userland/include and in
+ * `headerDirs` (folders under userland/; default just <src>) is a dependency
+ * of every program.
  * Returns { CC, CFLAGS, listPrograms, buildUserland, main }.
  */
 export function userlandSet({ src, out, cflags = [], headerDirs = [src] }) {
@@ -75,7 +80,7 @@ export function userlandSet({ src, out, cflags = [], headerDirs = [src] }) {
     }
     const headerTime = Math.max(
       -1,
-      ...headerDirs.flatMap((d) => {
+      ...["include", ...headerDirs].flatMap((d) => {
         const dir = join(root, "userland", d);
         return readdirSync(dir)
           .filter((f) => f.endsWith(".h"))
@@ -137,7 +142,34 @@ export function userlandSet({ src, out, cflags = [], headerDirs = [src] }) {
   return { CC, CFLAGS, listPrograms, buildUserland, main };
 }
 
-const tests = userlandSet({ src: "tests", out: "userland" });
-export const { CFLAGS, listPrograms, buildUserland } = tests;
+/** The sets by name: userland/<set>/build.mjs describes each. */
+export const SETS = ["proc", "fs", "ipc", "sys", "mm", "net", "hostfs", "fuzz"];
 
-if (isMain(import.meta.url)) tests.main(process.argv.slice(2));
+// Builds the sets named on the command line (each by its own build.mjs, in a
+// child: a set's script imports this module, so it cannot be imported back).
+if (isMain(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const flags = [];
+  const bySet = new Map();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-j") flags.push(a, argv[++i]);
+    else if (a.startsWith("-")) flags.push(a);
+    else {
+      const [set, name] = a.split("/");
+      if (!SETS.includes(set)) {
+        console.error(`build.mjs: no such set: ${set} (sets: ${SETS.join(", ")})`);
+        process.exit(2);
+      }
+      if (!bySet.has(set)) bySet.set(set, []);
+      if (name) bySet.get(set).push(name);
+    }
+  }
+  if (bySet.size === 0) for (const set of SETS) bySet.set(set, []);
+  let failed = false;
+  for (const [set, names] of bySet) {
+    const r = spawnSync(process.execPath, [join(root, "userland", set, "build.mjs"), ...flags, ...names], { stdio: "inherit" });
+    if (r.status !== 0) failed = true;
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -1,6 +1,6 @@
 // Tests for the VFS, its filesystems, pipes and event I/O (issue #4).
 //
-// Runs the self-checking C programs in userland/tests4/ under qemu-riscv64
+// Runs the self-checking C programs in userland/fs/ under qemu-riscv64
 // (which validates the programs themselves: qemu-user forwards file syscalls
 // to the host kernel) and under Ghost; then, under Ghost only, the hostfs
 // escape test (a host directory with hostile symlinks and special files,
@@ -11,7 +11,7 @@
 //
 // Environment:
 //   USERLAND_RUNNERS=qemu,ghost   which halves to run (default: both)
-//   USERLAND4_ONLY=paths,fds      only these programs (and "hostesc", "pipeline")
+//   USERLAND_ONLY=paths,fds       only these programs (and "hostesc", "pipeline", "reopen")
 //   USERLAND_TIMEOUT_MS=120000    per-run timeout
 //   GHOST_CLI=path/to/main.js     Ghost's CLI (default dist/src/cli/main.js)
 //
@@ -33,7 +33,7 @@ import { findRoot } from "../helpers/root.js";
 // pass. Empty now: every check passes. Remove an entry when Ghost gets it right.
 const KNOWN_GHOST_GAPS: RegExp[] = [];
 
-const root = findRoot("userland/tests4");
+const root = findRoot("userland/fs");
 const suite = new ProgramSuite({
   root,
   timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 120_000),
@@ -41,11 +41,11 @@ const suite = new ProgramSuite({
   knownGhostGaps: KNOWN_GHOST_GAPS,
 });
 const { ghostCli, runners, timeoutMs } = suite;
-const only = envList("USERLAND4_ONLY");
+const only = envList("USERLAND_ONLY");
 const wanted = (name: string) => !only || only.includes(name);
 
 // hostesc needs a prepared host directory and -v mounts: it has its own test.
-const programs = listPrograms(root, "tests4");
+const programs = listPrograms(root, "fs");
 const NATIVE = ["rw2", "xattrat", "aio"];
 const plain = programs.filter((n) => n !== "hostesc" && wanted(n));
 
@@ -109,7 +109,7 @@ function expectedPipeline(data: Buffer): string {
 }
 
 // ---------------------------------------------------------------------------
-// The hostfs escape fixture: see userland/tests4/hostesc.c.
+// The hostfs escape fixture: see userland/fs/hostesc.c.
 
 // Everything lives in build/vfs-esc/XXXX/: H (the host tree) and cwd, an
 // empty directory that Ghost runs in. Ghost mounts its host cwd in the guest,
@@ -173,12 +173,12 @@ function snapshot(dir: string): string {
   return out.join("\n");
 }
 
-describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrency: 3 }, () => {
+describe("userland/fs programs (VFS, filesystems, pipes, event I/O)", { concurrency: 3 }, () => {
   let pipelineData: Buffer | undefined;
 
   before(() => {
     const names = programs.filter((n) => wanted(n) || n === "hostesc");
-    suite.build("userland/tests4/build.mjs", ["-j", "2", ...names], "userland4");
+    suite.build("userland/fs/build.mjs", ["-j", "2", ...names], "userland/fs");
     if (wanted("pipeline")) {
       pipelineData = generateData();
       fs.mkdirSync(pipelineDir, { recursive: true });
@@ -213,10 +213,10 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
     });
   }
 
-  for (const name of plain) suite.define(name, `build/userland4/${name}`);
+  for (const name of plain) suite.define(name, `build/userland-fs/${name}`);
   // Programs whose subject qemu-user lacks (they skip themselves under it):
   // the host's Linux runs them natively, so every check still has an oracle.
-  for (const name of NATIVE.filter(wanted)) suite.defineNative(name, `userland/tests4/${name}.c`);
+  for (const name of NATIVE.filter(wanted)) suite.defineNative(name, `userland/fs/${name}.c`);
 
   // Ghost's stdin as a host pipe, reopened through /dev/stdin and /proc/self/fd/0
   // (`echo x | cat /dev/stdin`): as Linux, the pipe itself, not a FIFO waiting for a writer.
@@ -248,7 +248,7 @@ describe("userland4 programs (VFS, filesystems, pipes, event I/O)", { concurrenc
       fixture = makeEscapeFixture();
       const H = fixture.dir;
       const roBefore = snapshot(join(H, "ro"));
-      const bin = join(root, "build", "userland4");
+      const bin = join(root, "build", "userland-fs");
       const args = [ghostCli, "run", "-v", `${H}/mnt:/mnt/h`, "-v", `${H}/ro:/mnt/ro:ro`, "-v", `${bin}:/vt:ro`, "--", "/vt/hostesc", H];
       if (fixture.nodes) args.push("nodes");
       const r = await suite.run(process.execPath, args, {}, { cwd: fixture.cwd });

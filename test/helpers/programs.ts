@@ -1,21 +1,22 @@
-// Runs the self-checking riscv64 test programs of userland/tests*/ under
+// Runs the self-checking riscv64 test programs of userland/<subject>/ under
 // qemu-riscv64 (which validates the programs themselves) and under Ghost, and
-// judges their output; shared by test/userland/ and test/fs/vfs.test.ts.
+// judges their output; shared by test/userland/, test/fs/, test/mm/, test/net/.
 //
-// Each program prints `ok - ...` / `not ok - ...` lines (userland/tests/ktest.h)
+// Each program prints `ok - ...` / `not ok - ...` lines (userland/include/ktest.h)
 // and exits 0 only if every check passed. Under qemu the programs see
 // GHOST_TEST_QEMU=1, which skips the few checks where qemu-user itself
 // differs from Linux; Ghost runs never inherit it.
 //
 // Environment read here:
 //   USERLAND_RUNNERS=qemu,ghost   which halves to run (default: both)
+//   USERLAND_ONLY=fork,pipes      only these programs (defineSet)
 //   GHOST_CLI=path/to/main.js     Ghost's CLI (default dist/src/cli/main.js)
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { constants } from "node:os";
 import { basename, delimiter, join } from "node:path";
-import { test } from "node:test";
+import { before, test } from "node:test";
 
 /** A comma-separated list from the environment, or undefined when unset. */
 export function envList(name: string): string[] | undefined {
@@ -210,6 +211,24 @@ export interface ProgramCase extends Expect {
   env?: Record<string, string>;
 }
 
+/** A test's label suffix for a case: its own label, or its arguments shortened. */
+export function caseLabel(c: ProgramCase): string {
+  if (c.label) return c.label;
+  if (!c.args || c.args.length === 0) return "";
+  const s = c.args.map(quote).join(" ");
+  return " " + (s.length > 40 ? s.slice(0, 37) + "..." : s);
+}
+
+/** How defineSet runs one folder of programs. */
+export interface SetOptions {
+  /** Programs run more than once, or with arguments or expectations of their own. */
+  cases?: Record<string, ProgramCase[]>;
+  /** Programs the host's Linux also runs natively (their subject is missing from qemu-user). */
+  native?: string[];
+  /** Programs the test file runs its own way (built, but not defined here). */
+  own?: string[];
+}
+
 export interface SuiteOptions {
   root: string;
   /** Per-run timeout. */
@@ -218,7 +237,7 @@ export interface SuiteOptions {
   ownGroup?: boolean;
   /**
    * Tell qemu runs where the host's qemu-riscv64 is (KT_QEMU_BIN), for
-   * programs that execve riscv64 programs (userland/tests/kproc.h).
+   * programs that execve riscv64 programs (kt_exec in userland/include/ktest.h).
    */
   exportQemuBin?: boolean;
   /** `not ok` lines Ghost is known to fail today: diagnostics, not failures. */
@@ -289,11 +308,30 @@ export class ProgramSuite {
     test(`native: ${label}`, { skip: cc ? false : "no host C compiler" }, async () => {
       const out = join(this.root, "build", "native", name);
       mkdirSync(join(this.root, "build", "native"), { recursive: true });
-      const b = spawnSync(cc!, ["-O2", "-Wall", "-o", out, join(this.root, source)], { cwd: this.root, encoding: "utf8" });
+      const args = ["-O2", "-Wall", "-pthread", "-I", join(this.root, "userland", "include"), "-o", out, join(this.root, source)];
+      const b = spawnSync(cc!, args, { cwd: this.root, encoding: "utf8" });
       if (b.status !== 0) assert.fail(`native: ${name}: build failed:\n${b.stderr}`);
       const r = await this.run(out, []);
       const problems = judge(r);
       if (problems.length) assert.fail(report("native", name, r, problems));
     });
+  }
+
+  /**
+   * The tests of userland/<set>/: builds the set before they run (build/userland-<set>/)
+   * and defines a qemu and a Ghost test per program kept by USERLAND_ONLY, per case.
+   * Returns the programs kept (own programs included, for the caller's tests).
+   */
+  defineSet(set: string, o: SetOptions = {}): string[] {
+    const only = envList("USERLAND_ONLY");
+    const programs = listPrograms(this.root, set).filter((n) => !only || only.includes(n));
+    before(() => {
+      if (programs.length) this.build(`userland/${set}/build.mjs`, ["-j", "2", ...programs], `userland/${set}`);
+    });
+    for (const name of programs.filter((n) => !o.own?.includes(n))) {
+      for (const c of o.cases?.[name] ?? [{}]) this.define(name, `build/userland-${set}/${name}`, c, name + caseLabel(c));
+    }
+    for (const name of (o.native ?? []).filter((n) => programs.includes(n))) this.defineNative(name, `userland/${set}/${name}.c`);
+    return programs;
   }
 }

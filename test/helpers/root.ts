@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 /**
  * The nearest folder above this file (dist/test/helpers/ once compiled) that
  * holds package.json and every one of `markers` (paths from the root, such as
- * "userland/tests"): naming what the caller needs makes a missing piece fail
+ * "userland/proc"): naming what the caller needs makes a missing piece fail
  * here, with the marker in the message.
  */
 export function findRoot(...markers: string[]): string {

@@ -16,7 +16,7 @@ import { exitStatus, judge, ProgramSuite, report } from "../helpers/programs.js"
 import { findRoot } from "../helpers/root.js";
 
 const root = findRoot("userland/mm");
-const suite = new ProgramSuite({ root, timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 180_000), exportQemuBin: true });
+const suite = new ProgramSuite({ root, timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 180_000), exportQemuBin: true, ownGroup: true });
 const bin = join(root, "build", "userland-mm");
 
 // mapwb's data file: PATTERN_LEN bytes of pattern(i) = 'a' + (i * 7) % 26.
@@ -38,6 +38,8 @@ describe("mm programs", { concurrency: 2 }, () => {
   after(() => { if (base) fs.rmSync(base, { recursive: true, force: true }); });
 
   suite.define("mapwb", "build/userland-mm/mapwb");
+  // The self-checking programs of the folder that need nothing but a run.
+  for (const name of ["mm", "vm", "cow", "asidtop"]) suite.define(name, `build/userland-mm/${name}`);
   if (suite.runners.includes("qemu")) {
     test("qemu-riscv64: bigio", { skip: suite.qemuBin ? false : "qemu-riscv64 not installed" }, async () => {
       if (suite.buildError) assert.fail(suite.buildError);

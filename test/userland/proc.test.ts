@@ -1,38 +1,62 @@
-// Runs the process/thread/signal/VM test programs in userland/tests3/ under
-// qemu-riscv64 (which validates the programs themselves) and under Ghost.
+// Runs the process test programs in userland/proc/ (processes, threads,
+// signals, credentials, limits, futexes, the exec ABI) under qemu-riscv64
+// (which validates the programs themselves) and under Ghost.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/userland/proc.test.js
 //
 // Environment:
 //   USERLAND_RUNNERS=qemu,ghost   which halves to run (default: both)
-//   USERLAND3_ONLY=fork,wait      only these programs
-//   USERLAND_TIMEOUT_MS=90000     per-run timeout
+//   USERLAND_ONLY=fork,wait       only these programs
+//   USERLAND_TIMEOUT_MS=120000    per-run timeout
 //   GHOST_CLI=path/to/main.js     Ghost's CLI (default dist/src/cli/main.js)
 //
 // Each program prints `ok - ...` / `not ok - ...` lines and exits 0 only if
 // every check passed. Under qemu the programs see GHOST_TEST_QEMU=1 (skipping
 // the few checks where qemu-user differs from Linux) and KT_QEMU_BIN, the
 // host qemu-riscv64 they go through to execve riscv64 programs.
-import { before, describe } from "node:test";
-import { envList, listPrograms, ProgramSuite } from "../helpers/programs.js";
+import { constants } from "node:os";
+import { describe } from "node:test";
+import { ProgramCase, ProgramSuite } from "../helpers/programs.js";
 import { findRoot } from "../helpers/root.js";
 
-const root = findRoot("userland/tests3");
+const root = findRoot("userland/proc");
 // Programs that leave descendants behind run in a process group of their own.
 const suite = new ProgramSuite({
   root,
-  timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 90_000),
+  timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 120_000),
   ownGroup: true,
   exportQemuBin: true,
 });
-const only = envList("USERLAND3_ONLY");
-const programs = listPrograms(root, "tests3").filter((n) => !only || only.includes(n));
-// Programs that skip checks qemu-user gets wrong also run natively: the host's Linux validates them.
-const NATIVE = ["clonesig", "procrel", "pmq", "futex2"];
 
-describe("userland3 programs (processes, threads, signals, memory)", { concurrency: 2 }, () => {
-  before(() => suite.build("userland/tests3/build.mjs", ["-j", "2", ...programs], "userland3"));
+const sig = (name: keyof typeof constants.signals) => 128 + constants.signals[name];
 
-  for (const name of programs) suite.define(name, `build/userland3/${name}`);
-  for (const name of NATIVE.filter((n) => programs.includes(n))) suite.defineNative(name, `userland/tests3/${name}.c`);
+const cases: Record<string, ProgramCase[]> = {
+  hello: [{ stdout: "hello, world\nok - printf returned 13\n" }],
+  args: [
+    {
+      args: ["alpha", "beta gamma", "", "δelta-ünïcode", "--flag=1"],
+      env: { GHOST_ARGS_TEST: "x=y z" },
+    },
+  ],
+  exit: [
+    {},
+    { args: ["exit", "7"], status: 7, selfCheck: false },
+    { args: ["exit", "256"], status: 0, selfCheck: false },
+    { args: ["exit", "300"], status: 44, selfCheck: false },
+    { args: ["_exit", "5"], status: 5, selfCheck: false },
+    { args: ["exit_group", "9"], status: 9, selfCheck: false },
+    { args: ["exit_thread", "11"], status: 11, selfCheck: false },
+    { args: ["return", "13"], status: 13, selfCheck: false },
+    { args: ["kill", String(constants.signals.SIGTERM)], status: sig("SIGTERM"), selfCheck: false },
+    { args: ["kill", String(constants.signals.SIGUSR1)], status: sig("SIGUSR1"), selfCheck: false },
+    { args: ["abort"], status: sig("SIGABRT"), selfCheck: false },
+    { args: ["segv"], status: sig("SIGSEGV"), selfCheck: false },
+    { args: ["flush"], status: 3, selfCheck: false, stdout: "flushed" },
+    { args: ["noflush"], status: 4, selfCheck: false, stdout: "" },
+  ],
+};
+
+describe("userland/proc programs (processes, threads, signals, credentials, limits)", { concurrency: 2 }, () => {
+  // Programs that skip checks qemu-user gets wrong also run natively: the host's Linux validates them.
+  suite.defineSet("proc", { cases, native: ["clonesig", "procrel", "futex2"] });
 });

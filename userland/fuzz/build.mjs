@@ -10,7 +10,7 @@ const set = userlandSet({
   src: "fuzz",
   out: "userland-fuzz",
   cflags: ["-Wno-format-truncation"],
-  headerDirs: ["fuzz", "tests"],
+  headerDirs: ["fuzz"],
 });
 export const { CC, CFLAGS, listPrograms, buildUserland } = set;
 

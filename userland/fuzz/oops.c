@@ -8,7 +8,7 @@
  *
  * Later cases are regressions found by the syscall fuzzer (userland/fuzz/fuzz.c).
  */
-#include "../tests/ktest.h"
+#include "ktest.h"
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>

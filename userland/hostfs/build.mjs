@@ -9,7 +9,7 @@ const set = userlandSet({
   src: "hostfs",
   out: "userland-hostfs",
   cflags: ["-Wno-format-truncation"],
-  headerDirs: ["tests4", "tests"],
+  headerDirs: ["hostfs"],
 });
 export const { CC, CFLAGS, listPrograms, buildUserland } = set;
 

@@ -22,7 +22,7 @@
  * exist: reads and writes through them are ENOENT; operations that act on
  * the link itself (lstat, lchown, utimensat AT_SYMLINK_NOFOLLOW, unlink,
  * rename, link) act on the link inside the mount. */
-#include "../tests4/vtest.h"
+#include "ktest.h"
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/un.h>

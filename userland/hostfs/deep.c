@@ -8,7 +8,7 @@
  * bottom creates, writes, stats, renames, reads and removes a file, walks
  * back up with "..", and removes every level. The runner checks that DIR is
  * empty on the host afterwards. */
-#include "../tests4/vtest.h"
+#include "ktest.h"
 
 int main(int argc, char **argv)
 {

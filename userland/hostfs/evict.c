@@ -7,7 +7,7 @@
  * closed. A file opened by a name that is then unlinked while another
  * name remains (a hard link) has no name Ghost knows: its descriptor must
  * stay however many other files are used meanwhile. */
-#include "../tests4/vtest.h"
+#include "ktest.h"
 
 int main(int argc, char **argv)
 {

@@ -8,7 +8,7 @@
  * qemu-user checks a syscall's whole buffer up front (EFAULT where Linux
  * gives a short count): those checks are skipped under qemu (GHOST_TEST_QEMU=1).
  */
-#include "../tests/kproc.h"
+#include "ktest.h"
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/random.h>

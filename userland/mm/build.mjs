@@ -5,7 +5,7 @@
 //   node userland/mm/build.mjs [--force] [-j N] [NAME...]
 import { isMain, userlandSet } from "../build.mjs";
 
-const set = userlandSet({ src: "mm", out: "userland-mm", headerDirs: ["mm", "tests"] });
+const set = userlandSet({ src: "mm", out: "userland-mm", cflags: ["-pthread"], headerDirs: ["mm"] });
 export const { CC, CFLAGS, listPrograms, buildUserland } = set;
 
 if (isMain(import.meta.url)) set.main(process.argv.slice(2));

@@ -10,7 +10,7 @@
  *                         bytes of pattern()); only the read-only checks run
  *   mapwb exec-child FILE (internal) the image mapwb execs while FILE is mapped
  */
-#include "../tests/kproc.h"
+#include "ktest.h"
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -10,7 +10,7 @@ const set = userlandSet({
   src: "net",
   out: "userland-net",
   cflags: ["-Wno-format-truncation", "-pthread"],
-  headerDirs: ["net", "tests4", "tests"],
+  headerDirs: ["net"],
 });
 export const { CC, CFLAGS, listPrograms, buildUserland } = set;
 

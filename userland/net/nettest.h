@@ -1,6 +1,6 @@
 /*
  * nettest.h - helpers shared by the inet socket tests in userland/net/
- * (on top of ../tests4/vtest.h). Every address used is on loopback
+ * (on top of ../include/ktest.h). Every address used is on loopback
  * (127.0.0.1 or ::1): the tests never reach any other host.
  *
  * The programs run under qemu-riscv64 (the host's real Linux stack is the
@@ -9,7 +9,7 @@
 #ifndef NETTEST_H
 #define NETTEST_H
 
-#include "../tests4/vtest.h"
+#include "ktest.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>

@@ -4,7 +4,7 @@
  * are fair), forks two busy children that count in shared memory, and
  * busy-loops: the children must not run at all while it does. When it
  * sleeps they run; when its sleep ends it takes the hart back at once. */
-#include "../../../userland/tests/ktest.h"
+#include "../../../userland/include/ktest.h"
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>

@@ -5,7 +5,7 @@
  * settimeofday, clock resolutions and CPU clocks.
  *
  *   sched_api bore|eevdf     (which fair scheduler the kernel runs) */
-#include "../../../userland/tests/ktest.h"
+#include "../../../userland/include/ktest.h"
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
