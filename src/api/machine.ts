@@ -307,7 +307,7 @@ export function runProgram(argv: string[], o: RunOptions, host: BootHost): Machi
           if (!own) throw new Error("this host has no stdio to inherit");
           return own;
         }
-        stdin = new StreamInputInode(k, 3);
+        stdin = new StreamInputInode(k);
         return [stdin, new StreamOutputInode(out(o.onStdout), 1), new StreamOutputInode(out(o.onStderr), 2)];
       },
     }, host);

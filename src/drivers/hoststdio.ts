@@ -16,8 +16,11 @@ import { Inode, SuperBlock, S_IFCHR, S_IFIFO, S_IFMT, S_IFREG } from "../fs/inod
 import type { File, FileOps } from "../fs/file.js";
 import { WaitQueue } from "../lib/wait.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { KernelLocal } from "../kernel/local.js";
+import { DEVPTS_SUPER_MAGIC } from "../abi/stat.js";
 
-const stdioSb = new SuperBlock("devpts", 0x1cd1);
+// The host's terminal and stdio files look like ptys of a devpts (one per kernel).
+const STDIO_SB = new KernelLocal("host stdio", () => new SuperBlock("devpts", DEVPTS_SUPER_MAGIC));
 
 // Buffered asynchronous reads from a host fd that may block (tty, pipe).
 class HostReader {
@@ -78,7 +81,7 @@ function writeAll(fd: number, src: Uint8Array): number {
 }
 
 export class HostStdioInode extends Inode {
-  readonly sb = stdioSb;
+  readonly sb: SuperBlock;
   readonly ino: number;
   readonly isTty: boolean;
   private reader: HostReader | null = null;
@@ -87,6 +90,7 @@ export class HostStdioInode extends Inode {
 
   constructor(readonly hostFd: number, private readonly k: Kernel) {
     super();
+    this.sb = k.local(STDIO_SB);
     this.ino = 3 + hostFd;
     let mode = S_IFIFO | 0o600;
     let tty = false;

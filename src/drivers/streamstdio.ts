@@ -10,16 +10,15 @@ import { kerr } from "../lib/errors.js";
 import { EAGAIN, ENOTTY, EBADF } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
-import { Inode, SuperBlock, S_IFIFO } from "../fs/inode.js";
+import { Inode, S_IFIFO } from "../fs/inode.js";
+import { pseudoFs } from "../fs/pseudo.js";
 import type { File, FileOps } from "../fs/file.js";
 import { WaitQueue } from "../lib/wait.js";
 import type { Kernel } from "../kernel/kernel.js";
 
-const streamSb = new SuperBlock("pipefs", 0x50495045);
-
 // The read end: bytes the host pushes, then its end of input.
 export class StreamInputInode extends Inode {
-  readonly sb = streamSb;
+  readonly sb = pseudoFs().pipefs;
   readonly ino: number;
   private chunks: Uint8Array[] = [];
   private eof = false;
@@ -29,7 +28,7 @@ export class StreamInputInode extends Inode {
   readonly hostFd = 0;
   readonly isTty = false;
 
-  constructor(private readonly k: Kernel, ino = 3) {
+  constructor(private readonly k: Kernel, ino = pseudoFs().nextIno()) {
     super();
     this.ino = ino;
     this.mode = S_IFIFO | 0o600;
@@ -83,10 +82,10 @@ export class StreamInputInode extends Inode {
 
 // A write end: every write goes to the host's sink at once (it buffers).
 export class StreamOutputInode extends Inode {
-  readonly sb = streamSb;
+  readonly sb = pseudoFs().pipefs;
   readonly ino: number;
   readonly isTty = false;
-  constructor(private readonly sink: (bytes: Uint8Array) => void, readonly hostFd: number, ino = 3 + hostFd) {
+  constructor(private readonly sink: (bytes: Uint8Array) => void, readonly hostFd: number, ino = pseudoFs().nextIno()) {
     super();
     this.ino = ino;
     this.mode = S_IFIFO | 0o600;

@@ -2,7 +2,7 @@
 // dentry) pair, as Linux's struct path; `..` at a mount's root climbs to the
 // mountpoint in the parent mount.
 
-import type { Inode, SuperBlock } from "./inode.js";
+import { fsCounters, type Inode, type SuperBlock } from "./inode.js";
 
 export class Dentry {
   readonly children = new Map<string, Dentry>();
@@ -46,9 +46,8 @@ export const MNT_NOSUID = 2;
 export const MNT_NODEV = 4;
 export const MNT_NOEXEC = 8;
 
-let nextMountId = 1;
 export class Mount {
-  readonly id = nextMountId++;
+  readonly id = ++fsCounters().mount;
   readonly children = new Map<Dentry, Mount>();
   constructor(
     readonly sb: SuperBlock,

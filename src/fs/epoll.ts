@@ -6,12 +6,11 @@ import { kerr } from "../lib/errors.js";
 import { EEXIST, ENOENT, EINVAL, ELOOP, EPERM } from "../abi/errno.js";
 import { EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLRDNORM } from "../abi/poll.js";
 import { WaitQueue, type Waiter } from "../lib/wait.js";
-import { Inode, SuperBlock, isReg, isDir } from "./inode.js";
+import { Inode, isReg, isDir } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
 import { File } from "./file.js";
 import { pollFile, fileWaitQueue } from "./poll.js";
 
-const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
-let epIno = 1;
 
 export class EpollItem implements Waiter {
   fired = true; // for edge-triggered items: a wake since the last report
@@ -39,8 +38,8 @@ export class EpollItem implements Waiter {
 }
 
 export class EpollInode extends Inode {
-  readonly sb = anonSb;
-  readonly ino = epIno++;
+  readonly sb = pseudoFs().anon;
+  readonly ino = pseudoFs().anonIno;
   readonly items = new Map<string, EpollItem>();
   readonly wq = new WaitQueue();
   // The items of other epoll instances that watch this one (nesting depth).

@@ -6,15 +6,15 @@ import { EAGAIN, EINVAL } from "../abi/errno.js";
 import { EFD_SEMAPHORE, EFD_NONBLOCK } from "../abi/time.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLERR } from "../abi/poll.js";
 import { WaitQueue } from "../lib/wait.js";
-import { Inode, SuperBlock } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
+import { Inode } from "./inode.js";
 import { File } from "./file.js";
 
-const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 const MAX = 0xfffffffffffffffen;
 
 export class EventfdInode extends Inode {
-  readonly sb = anonSb;
-  readonly ino = 1;
+  readonly sb = pseudoFs().anon;
+  readonly ino = pseudoFs().anonIno;
   readonly wq = new WaitQueue();
   constructor(public count: bigint, readonly semaphore: boolean) { super(); this.mode = 0o600; }
 }

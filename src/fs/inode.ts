@@ -5,6 +5,7 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOTDIR, EPERM, EISDIR, EROFS } from "../abi/errno.js";
 import type { File, FileOps } from "./file.js";
+import { KernelLocal } from "../kernel/local.js";
 import { runningKernel } from "../kernel/running.js";
 import { NSEC_PER_SEC } from "../kernel/time/clock.js";
 
@@ -36,12 +37,23 @@ import type { Cred } from "../kernel/cred.js";
 
 export interface DirEntry { name: string; ino: number; type: number }
 
-let nextDev = 1;
+// Device numbers of filesystems without a device (Linux's get_anon_bdev) and
+// mount ids, counted per kernel: two kernels in one process share nothing and
+// number their filesystems alike.
+class FsCounters { dev = 0; mount = 0; }
+const FS_COUNTERS = new KernelLocal("fs counters", () => new FsCounters());
+// Filesystems built where no kernel runs (unit tests) count on their own.
+let noKernel: FsCounters | null = null;
+export function fsCounters(): FsCounters {
+  const k = runningKernel();
+  return k ? k.local(FS_COUNTERS) : (noKernel ??= new FsCounters());
+}
+
 export class SuperBlock {
   readonly dev: number;
   protected ro: boolean;
   constructor(public fsType: string, public magic: number, readOnly = false, dev?: number) {
-    this.dev = dev ?? (nextDev++);
+    this.dev = dev ?? ++fsCounters().dev;
     this.ro = readOnly;
   }
   get readOnly(): boolean { return this.ro; }

@@ -10,12 +10,14 @@ import {
 } from "../abi/misc.js";
 import { POLLIN, POLLRDNORM } from "../abi/poll.js";
 import { WaitQueue } from "../lib/wait.js";
-import { Inode, SuperBlock, isDir } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
+import { KernelLocal } from "../kernel/local.js";
+import { runningKernel } from "../kernel/running.js";
+import { Inode, isDir } from "./inode.js";
 import { File } from "./file.js";
 import type { Path } from "./dentry.js";
 import { FIONREAD } from "../abi/ioctl.js";
 
-const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 export const INOTIFY_MAX_EVENTS = 16384; // /proc/sys/fs/inotify/max_queued_events
 
 export const CHILD_EVENTS = IN_ACCESS | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE | IN_OPEN;
@@ -24,12 +26,17 @@ interface Watch { wd: number; mask: number; inode: Inode; group: InotifyInode }
 interface Event { wd: number; mask: number; cookie: number; name: string }
 
 const watches = new WeakMap<Inode, Set<Watch>>();
-let nextCookie = 1;
-export function moveCookie(): number { return nextCookie++; }
+// The cookie pairing a rename's IN_MOVED_FROM and IN_MOVED_TO, counted per kernel.
+const COOKIES = new KernelLocal("inotify cookies", () => ({ last: 0 }));
+const noKernelCookies = { last: 0 };
+export function moveCookie(): number {
+  const k = runningKernel();
+  return ++(k ? k.local(COOKIES) : noKernelCookies).last;
+}
 
 export class InotifyInode extends Inode {
-  readonly sb = anonSb;
-  readonly ino = 1;
+  readonly sb = pseudoFs().anon;
+  readonly ino = pseudoFs().anonIno;
   readonly wq = new WaitQueue();
   readonly events: Event[] = [];
   readonly byWd = new Map<number, Watch>();

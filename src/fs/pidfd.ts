@@ -2,17 +2,17 @@
 // the process has exited; waitid(P_PIDFD) and pidfd_send_signal use them.
 
 import { File } from "./file.js";
-import { Inode, SuperBlock } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
+import { Inode } from "./inode.js";
 import { O_RDWR, O_CLOEXEC } from "../abi/fcntl.js";
 import { POLLIN } from "../abi/poll.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 
-const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 
 export class PidfdInode extends Inode {
-  readonly sb = anonSb;
-  readonly ino = 1;
+  readonly sb = pseudoFs().anon;
+  readonly ino = pseudoFs().anonIno;
   constructor(readonly tg: ThreadGroup, readonly thread: boolean) { super(); this.mode = 0o600; }
 }
 

@@ -13,7 +13,8 @@ import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.j
 import { WaitQueue } from "../lib/wait.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
-import { Inode, SuperBlock, S_IFIFO } from "./inode.js";
+import { Inode, S_IFIFO } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
 import { File, type FileOps } from "./file.js";
 import { kernelMem } from "./kmem.js";
 import { PIPE_COST } from "../mm/budget.js";
@@ -234,12 +235,10 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
   };
 }
 
-const pipeSb = new SuperBlock("pipefs", 0x50495045);
-let pipeIno = 1;
 
 export class PipeInode extends Inode {
-  readonly sb = pipeSb;
-  readonly ino = pipeIno++;
+  readonly sb = pseudoFs().pipefs;
+  readonly ino = pseudoFs().nextIno();
   readonly pipe = new Pipe();
   constructor() { super(); this.mode = S_IFIFO | 0o600; }
 }

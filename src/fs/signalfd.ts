@@ -6,14 +6,14 @@ import { SFD_NONBLOCK, signalfd_siginfo } from "../abi/misc.js";
 import { POLLIN, POLLRDNORM } from "../abi/poll.js";
 import { dequeueFrom } from "../kernel/signal.js";
 import type { Task } from "../kernel/task.js";
-import { Inode, SuperBlock } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
+import { Inode } from "./inode.js";
 import { File } from "./file.js";
 
-const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 
 export class SignalfdInode extends Inode {
-  readonly sb = anonSb;
-  readonly ino = 1;
+  readonly sb = pseudoFs().anon;
+  readonly ino = pseudoFs().anonIno;
   constructor(public mask: bigint) { super(); this.mode = 0o600; }
 }
 

@@ -7,14 +7,14 @@ import { POLLIN, POLLRDNORM } from "../abi/poll.js";
 import { WaitQueue } from "../lib/wait.js";
 import { SignalTimer, type TimerClock } from "../kernel/time/posix-timers.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { Inode, SuperBlock } from "./inode.js";
+import { pseudoFs } from "./pseudo.js";
+import { Inode } from "./inode.js";
 import { File } from "./file.js";
 
-const anonSb = new SuperBlock("anon_inodefs", 0x09041934);
 
 export class TimerfdInode extends Inode {
-  readonly sb = anonSb;
-  readonly ino = 1;
+  readonly sb = pseudoFs().anon;
+  readonly ino = pseudoFs().anonIno;
   readonly wq = new WaitQueue();
   ticks = 0n;
   // TFD_TIMER_CANCEL_ON_SET with an absolute CLOCK_REALTIME time: setting the

@@ -15,13 +15,13 @@ import {
   AF_UNIX, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, MSG_PEEK, SOMAXCONN, SHUT_RD, SHUT_WR, SHUT_RDWR,
 } from "../abi/socket.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLRDHUP } from "../abi/poll.js";
-import { SOCKFS_MAGIC } from "../abi/stat.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDWR, O_NONBLOCK } from "../abi/fcntl.js";
 import { WaitQueue } from "../lib/wait.js";
 import { KernelLocal } from "../kernel/local.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { Inode, SuperBlock, S_IFSOCK } from "../fs/inode.js";
+import { Inode, S_IFSOCK } from "../fs/inode.js";
+import { pseudoFs } from "../fs/pseudo.js";
 import { File, type FileOps } from "../fs/file.js";
 import { runningKernel } from "../kernel/running.js";
 import { NETDEV_IOCTLS, netdevIoctl } from "./inet/netdev.js";
@@ -51,12 +51,10 @@ export interface RecvResult {
   cred: Ucred | null;
 }
 
-const sockSb = new SuperBlock("sockfs", SOCKFS_MAGIC);
-let nextIno = 10000;
 
 export class SockInode extends Inode {
-  readonly sb = sockSb;
-  readonly ino = nextIno++;
+  readonly sb = pseudoFs().sockfs;
+  readonly ino = pseudoFs().nextIno();
   constructor(readonly sock: UnixSocket) { super(); this.mode = S_IFSOCK | 0o777; }
 }
 

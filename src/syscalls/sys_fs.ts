@@ -8,7 +8,7 @@ import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } fro
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
-import { isDir, isLnk, isReg, S_IFMT, S_IFDIR, type Inode } from "../fs/inode.js";
+import { isDir, isLnk, isReg, S_IFMT, S_IFDIR, type Inode, type SuperBlock } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX, parentAndName, mayCreate, mayDelete } from "../fs/namei.js";
 import { fsnotifyDir, fsnotifyDeleted, IN_CREATE, IN_DELETE } from "../fs/notify.js";
@@ -34,12 +34,12 @@ function statTarget(t: Task, dirfd: number, pathVa: number, flags: number): { in
   return { inode: p.dentry.inode, mntId: p.mnt.id };
 }
 
-function encodeStatfs(p: Path): Uint8Array {
-  const sb = p.dentry.inode.sb;
+// A file without a path (a pipe, socket or anonymous-inode file) is on one of
+// the kernel's unmounted filesystems: no mount flags.
+function encodeStatfs(sb: SuperBlock, m: number): Uint8Array {
   const s = sb.statfs();
   const b = new Uint8Array(statfsStruct.size);
   const dv = new DataView(b.buffer);
-  const m = p.mnt.flags;
   const flags = 0x20 /* ST_VALID */ | (m & MNT_RDONLY || sb.readOnly ? ST_RDONLY : 0) | (m & MNT_NOSUID ? ST_NOSUID : 0) |
     (m & MNT_NODEV ? ST_NODEV : 0) | (m & MNT_NOEXEC ? ST_NOEXEC : 0);
   statfsStruct.write(dv, 0, {
@@ -81,11 +81,14 @@ defineSyscalls({
     um(t).write(va, encodeStatx(s.inode, s.mntId));
     return 0;
   },
-  statfs: (t, pathVa, va) => { um(t).write(va, encodeStatfs(resolveAt(t, -100, pathArg(t, pathVa), true))); return 0; },
+  statfs: (t, pathVa, va) => {
+    const p = resolveAt(t, -100, pathArg(t, pathVa), true);
+    um(t).write(va, encodeStatfs(p.dentry.inode.sb, p.mnt.flags));
+    return 0;
+  },
   fstatfs: (t, fd, va) => {
     const f = t.files.getRaw(fd | 0);
-    if (!f.path) kerr(EINVAL);
-    um(t).write(va, encodeStatfs(f.path));
+    um(t).write(va, encodeStatfs(f.inode.sb, f.path?.mnt.flags ?? 0));
     return 0;
   },
   faccessat: (t, dirfd, pathVa, mode) => access(t, dirfd, pathVa, mode, 0),

@@ -104,6 +104,15 @@ test("two kernels in one process share nothing", { skip: !haveCc ? `${CC} not fo
   assert.equal(ra.get("getrandom"), ref.get("getrandom"));
   assert.notEqual(rb.get("urandom"), ra.get("urandom"));
 
+  // Numbering: each kernel counts its own inodes, devices and mounts, so both
+  // number theirs as the kernel that ran alone did (kernels made before them
+  // in this process took no numbers from them).
+  for (const key of ["pipe_ino", "sock_ino", "tmp_dev", "root_mnt_id"]) {
+    assert.ok(ref.has(key), `the lone kernel reported no ${key}`);
+    assert.equal(ra.get(key), ref.get(key), `${key} of the seeded kernel`);
+    assert.equal(rb.get(key), ref.get(key), `${key} of the host-clock kernel`);
+  }
+
   // Sockets: a's abstract name is not b's; b may bind the same name.
   assert.equal(ra.get("bind"), "0");
   assert.equal(rb.get("connect"), ECONNREFUSED);

@@ -89,7 +89,7 @@ const CAP_SYS_ADMIN = 21n;
 // (a multiple of 8). The frame number shows only to CAP_SYS_ADMIN, as Linux
 // since 4.2; others read it as 0.
 export class PagemapFile extends Inode {
-  readonly sb = procSb;
+  readonly sb = procSb();
   readonly ino: number;
   constructor(key: string, private readonly k: Kernel, private readonly t: Task) {
     super();

@@ -8,14 +8,30 @@ import { EACCES, EINVAL, ENOENT } from "../../abi/errno.js";
 import { Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFLNK, dtype, type DirEntry } from "../inode.js";
 import type { File, FileOps } from "../file.js";
 import type { Path } from "../dentry.js";
+import { PROC_SUPER_MAGIC } from "../../abi/stat.js";
+import { KernelLocal } from "../../kernel/local.js";
+import { runningKernel } from "../../kernel/running.js";
 
-export const PROC_SUPER_MAGIC = 0x9fa0;
-export const procSb = new SuperBlock("proc", PROC_SUPER_MAGIC);
-procSb.volatileNames = true;
+// procfs's superblock, and stable inode numbers for its generated nodes keyed
+// by their path in /proc: one of each per kernel, as every kernel has its own proc.
+class ProcSuper {
+  readonly sb = new SuperBlock("proc", PROC_SUPER_MAGIC);
+  readonly inos = new Map<string, number>();
+  constructor() { this.sb.volatileNames = true; }
+}
+const PROC = new KernelLocal("procfs", () => new ProcSuper());
+// Nodes made where no kernel runs (unit tests) share a set of their own.
+let noKernel: ProcSuper | null = null;
+function procSuper(): ProcSuper {
+  const k = runningKernel();
+  return k ? k.local(PROC) : (noKernel ??= new ProcSuper());
+}
 
-// Stable inode numbers for generated nodes, keyed by their path in /proc.
-const inos = new Map<string, number>();
+/** The running kernel's proc superblock. */
+export function procSb(): SuperBlock { return procSuper().sb; }
+
 export function procIno(key: string): number {
+  const inos = procSuper().inos;
   let n = inos.get(key);
   if (n === undefined) { n = 0x1000 + inos.size; inos.set(key, n); }
   return n;
@@ -24,7 +40,7 @@ export function procIno(key: string): number {
 export type Entries = () => [string, () => Inode][];
 
 export class ProcDir extends Inode {
-  readonly sb = procSb;
+  readonly sb = procSb();
   readonly ino: number;
   constructor(readonly key: string, private readonly entries: Entries, mode = 0o555, private readonly parentIno?: number) {
     super();
@@ -53,7 +69,7 @@ export class ProcDir extends Inode {
 
 // A file generated at open; writes (if allowed) go to `store`.
 export class ProcFile extends Inode {
-  readonly sb = procSb;
+  readonly sb = procSb();
   readonly ino: number;
   constructor(readonly key: string, private readonly generate: () => string | Uint8Array, mode = 0o444,
     private readonly store?: (data: Uint8Array) => void) {
@@ -88,7 +104,7 @@ export class ProcFile extends Inode {
 }
 
 export class ProcLink extends Inode {
-  readonly sb = procSb;
+  readonly sb = procSb();
   readonly ino: number;
   constructor(readonly key: string, private readonly target: () => string, private readonly magic?: () => Path | null, perm = 0o777) {
     super();

@@ -7,13 +7,13 @@ import { EINVAL, EADDRNOTAVAIL, EADDRINUSE, EACCES, ENOTTY, EAFNOSUPPORT, EINTR 
 import { restartOf } from "../../kernel/restart.js";
 import type { Task } from "../../kernel/task.js";
 import { AF_INET, AF_INET6, SOCK_STREAM } from "../../abi/socket.js";
-import { SOCKFS_MAGIC } from "../../abi/stat.js";
 import { FIONREAD, TIOCOUTQ } from "../../abi/ioctl.js";
 import { SIOCATMARK } from "../../abi/socket.js";
 import { O_RDWR, O_NONBLOCK } from "../../abi/fcntl.js";
 import { IPDEFTTL } from "../../abi/inet.js";
 import { WaitQueue } from "../../lib/wait.js";
-import { Inode, SuperBlock, S_IFSOCK } from "../../fs/inode.js";
+import { Inode, S_IFSOCK } from "../../fs/inode.js";
+import { pseudoFs } from "../../fs/pseudo.js";
 import { File, type FileOps } from "../../fs/file.js";
 import { type IpAddr, type SockAddr, isV4, isAny, V4_ANY, V6_ANY, encodeSockaddr } from "./addr.js";
 import type { NetStack } from "./stack.js";
@@ -31,12 +31,10 @@ export interface InetRecv {
   oob?: boolean;
 }
 
-const inetSb = new SuperBlock("sockfs", SOCKFS_MAGIC);
-let nextIno = 1_000_000;
 
 export class InetSockInode extends Inode {
-  readonly sb = inetSb;
-  readonly ino = nextIno++;
+  readonly sb = pseudoFs().sockfs;
+  readonly ino = pseudoFs().nextIno();
   constructor(readonly sock: InetSocket) { super(); this.mode = S_IFSOCK | 0o777; }
 }
 

@@ -4,7 +4,8 @@
  * each with its own copy of this program; they share only the host
  * directory DIR. Each writes what it saw as "key value" lines to DIR/<role>.out.
  *
- * a: reports its time, a new file's mtime and random bytes; binds an
+ * a: reports its time, the numbers of its first pipe, socket, /tmp's device
+ *    and its root mount, a new file's mtime and random bytes; binds an
  *    abstract AF_UNIX name; then wakes futex waiters on DIR/word until b is done.
  * b: the same reports; once a is bound, tries to connect to a's abstract
  *    name and to bind it itself, and waits on the futex word a keeps waking.
@@ -78,9 +79,28 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_REALTIME, &now);
     fprintf(out, "time %lld\n", (long long)now.tv_sec);
 
+    /* Numbers a kernel hands out (inodes of pipes and sockets, device numbers,
+       mount ids): each kernel counts its own, the same in every kernel. */
+    struct stat st;
+    int pfd[2];
+    if (pipe(pfd) != 0 || fstat(pfd[0], &st) != 0) return 7;
+    fprintf(out, "pipe_ino %lu\n", (unsigned long)st.st_ino);
+    close(pfd[0]);
+    close(pfd[1]);
+    int sfd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (sfd < 0 || fstat(sfd, &st) != 0) return 8;
+    fprintf(out, "sock_ino %lu\n", (unsigned long)st.st_ino);
+    close(sfd);
+    if (stat("/tmp", &st) != 0) return 9;
+    fprintf(out, "tmp_dev %lu\n", (unsigned long)st.st_dev);
+    FILE *mi = fopen("/proc/self/mountinfo", "r");
+    int mnt_id = -1;
+    if (!mi || fscanf(mi, "%d", &mnt_id) != 1) return 10;
+    fclose(mi);
+    fprintf(out, "root_mnt_id %d\n", mnt_id);
+
     snprintf(path, sizeof path, "/tmp/only-%s", role);
     int fd = open(path, O_CREAT | O_WRONLY, 0644);
-    struct stat st;
     fstat(fd, &st);
     close(fd);
     fprintf(out, "mtime %lld\n", (long long)st.st_mtime);
