@@ -6,10 +6,11 @@ import { ENOSPC, EPERM, EINVAL, ERANGE } from "../abi/errno.js";
 import { RNDGETENTCNT, RNDADDTOENTCNT, RNDADDENTROPY, RNDZAPENTCNT, RNDCLEARPOOL, RNDRESEEDCRNG } from "../abi/ioctl.js";
 import type { File, FileOps, IoctlContext } from "../fs/file.js";
 import { runningKernel } from "../kernel/running.js";
+import { KernelLocal } from "../kernel/local.js";
+import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 import { hostRandom } from "../kernel/random.js";
 import { makedev, registerChrdev, CPU_DMA_LATENCY_MINOR } from "../fs/char_dev.js";
 
-const CAP_SYS_ADMIN = 21;
 
 // /dev/random and /dev/urandom read the running kernel's random source
 // (a seeded generator under the virtual clock: reproducible runs).
@@ -57,14 +58,19 @@ const randomOps: FileOps = {
 // read gives the strictest request in force as an s32; a write takes an s32,
 // or a hexadecimal string when it is not 4 bytes long. Ghost has no idle
 // states for it to govern.
+// The requests are the kernel's own: another kernel in the process never sees them.
 const LATENCY_DEFAULT = 2000000000;
-const latencyRequests = new Map<File, number>();
+const LATENCY_REQUESTS = new KernelLocal("cpu latency requests", () => new Map<File, number>());
 function cpuLatencyOps(f: File): FileOps {
+  const k = runningKernel();
+  const latencyRequests = k ? k.local(LATENCY_REQUESTS) : new Map<File, number>();
   latencyRequests.set(f, LATENCY_DEFAULT);
   return {
     read: (_f, dst, pos) => {
       const b = new Uint8Array(4);
-      new DataView(b.buffer).setInt32(0, Math.min(...latencyRequests.values()), true);
+      let strictest = Infinity; // never stays: the reader's own file is a request
+      for (const v of latencyRequests.values()) strictest = Math.min(strictest, v);
+      new DataView(b.buffer).setInt32(0, strictest, true);
       if (pos >= 4) return 0;
       const n = Math.min(dst.length, 4 - pos);
       dst.set(b.subarray(pos, pos + n));

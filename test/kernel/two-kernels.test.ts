@@ -118,6 +118,10 @@ test("two kernels in one process share nothing", { skip: !haveCc ? `${CC} not fo
   assert.equal(rb.get("connect"), ECONNREFUSED);
   assert.equal(rb.get("bind"), "0");
 
+  // Devices: a's CPU latency request is a's alone (b sees the 2000 s default).
+  assert.equal(ra.get("dma_latency"), "5");
+  assert.equal(rb.get("dma_latency"), "2000000000");
+
   // Futexes: a's wakes on the shared file never reach b's waiter.
   assert.equal(rb.get("futex_wait"), ETIMEDOUT);
   assert.equal(ra.get("woken"), "0");

@@ -6,15 +6,16 @@
  *
  * a: reports its time, the numbers of its first pipe, socket, /tmp's device
  *    and its root mount, a new file's mtime and random bytes; binds an
- *    abstract AF_UNIX name; then wakes futex waiters on DIR/word until b is done.
+ *    abstract AF_UNIX name and holds a CPU latency request; then wakes futex waiters on DIR/word until b is done.
  * b: the same reports; once a is bound, tries to connect to a's abstract
- *    name and to bind it itself, and waits on the futex word a keeps waking.
+ *    name and to bind it itself, reads the CPU latency in force, and waits on the futex word a keeps waking.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,11 @@ int main(int argc, char **argv)
     if (role[0] == 'a') {
         int s = abstract_socket(&sa, &len);
         fprintf(out, "bind %d\n", bind(s, (struct sockaddr *)&sa, len) == 0 && listen(s, 1) == 0 ? 0 : errno);
+        /* A strict CPU latency request, held open while b looks. */
+        int lat = open("/dev/cpu_dma_latency", O_RDWR);
+        int32_t want = 5, got = 0;
+        if (lat < 0 || write(lat, &want, 4) != 4 || pread(lat, &got, 4, 0) != 4) return 11;
+        fprintf(out, "dma_latency %d\n", (int)got);
         close(open(at("a-bound"), O_CREAT | O_WRONLY, 0644));
         /* Keep the name bound and keep waking the word's waiters until b is done. */
         long woken = 0;
@@ -136,6 +142,11 @@ int main(int argc, char **argv)
         while (!exists(at("a-bound"))) nap(5000000);
         int s = abstract_socket(&sa, &len);
         fprintf(out, "connect %d\n", connect(s, (struct sockaddr *)&sa, len) == 0 ? 0 : errno);
+        int lat = open("/dev/cpu_dma_latency", O_RDONLY);
+        int32_t got = 0;
+        if (lat < 0 || read(lat, &got, 4) != 4) return 11;
+        close(lat);
+        fprintf(out, "dma_latency %d\n", (int)got);
         close(s);
         s = abstract_socket(&sa, &len);
         fprintf(out, "bind %d\n", bind(s, (struct sockaddr *)&sa, len) == 0 ? 0 : errno);
