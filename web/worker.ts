@@ -10,7 +10,7 @@ import { bootMachine, type Machine, type BootHost } from "../src/api/machine.js"
 import { HOME, type FromWorker, type GuestProcess, type ToWorker } from "./protocol.js";
 import { clearHome, loadHome, saveHome, type HomeEntry } from "./home-store.js";
 
-const host: BootHost = { loadRoot: () => false };
+const host: BootHost = { loadRoot: () => null };
 let machine: Machine | null = null;
 let lastSaved = "";
 let resetting = false;

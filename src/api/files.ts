@@ -1,5 +1,5 @@
 // The guest's files seen from the host while a machine runs: read, write,
-// list, stat. Each call walks the guest's namespace as
+// list, stat, make and remove directories, unlink, rename, symlinks. Each call walks the guest's namespace as
 // root from pid 1's root and working directory (what a kernel thread sees),
 // through the same VFS calls a program's syscalls make, so every
 // filesystem answers (tmpfs, hostfs, procfs, devpts…) and a guest that
@@ -7,14 +7,15 @@
 
 import { KernelError } from "../lib/errors.js";
 import { errnoName } from "../abi/errno.js";
-import { AT_FDCWD, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, O_APPEND } from "../abi/fcntl.js";
-import { EAGAIN } from "../abi/errno.js";
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "../fs/inode.js";
+import { AT_FDCWD, AT_REMOVEDIR, O_CREAT, O_DIRECTORY, O_RDONLY, O_TRUNC, O_WRONLY, O_APPEND } from "../abi/fcntl.js";
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isDir, isLnk } from "../fs/inode.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 import { enterKernel, runningKernel } from "../kernel/running.js";
 import { fromHost, toHost } from "../kernel/kstr.js";
 import { openAt, resolveAt } from "../fs/vfs.js";
+import { mkdirAt, renameAt, symlinkAt, unlinkAt } from "../fs/pathops.js";
+import { EAGAIN, EEXIST, EINVAL } from "../abi/errno.js";
 
 // What a failed call throws: a Node-style error (code "ENOENT", errno 2).
 export class GuestFsError extends Error {
@@ -129,5 +130,51 @@ export function stat(k: Kernel, path: string): GuestStat {
       mode: inode.mode, size: inode.size, uid: inode.uid, gid: inode.gid,
       mtimeMs: inode.mtime.sec * 1000 + inode.mtime.nsec / 1e6,
     };
+  });
+}
+
+export interface MkdirOptions { mode?: number; recursive?: boolean }
+
+// mkdir as mkdirat(2) (the umask of pid 1 applies, as to any program);
+// recursive: the missing parents too, and an existing directory is no error.
+export function mkdir(k: Kernel, path: string, opts: MkdirOptions = {}): void {
+  withKernel(k, "mkdir", path, (t) => {
+    const mode = opts.mode ?? 0o777;
+    if (!opts.recursive) { mkdirAt(t, AT_FDCWD, fromHost(path), mode); return; }
+    const parts = fromHost(path).split("/");
+    let at = parts[0] === "" ? "/" : "";
+    for (const part of parts) {
+      if (part === "") continue;
+      at = at === "" || at.endsWith("/") ? at + part : `${at}/${part}`;
+      try {
+        mkdirAt(t, AT_FDCWD, at, mode);
+      } catch (e) {
+        if (!(e instanceof KernelError && e.errno === EEXIST && isDir(resolveAt(t, AT_FDCWD, at, true).dentry.inode.mode))) throw e;
+      }
+    }
+  });
+}
+
+export function rmdir(k: Kernel, path: string): void {
+  withKernel(k, "rmdir", path, (t) => unlinkAt(t, AT_FDCWD, fromHost(path), AT_REMOVEDIR));
+}
+
+export function unlink(k: Kernel, path: string): void {
+  withKernel(k, "unlink", path, (t) => unlinkAt(t, AT_FDCWD, fromHost(path), 0));
+}
+
+export function rename(k: Kernel, from: string, to: string): void {
+  withKernel(k, "rename", from, (t) => renameAt(t, AT_FDCWD, fromHost(from), AT_FDCWD, fromHost(to), 0));
+}
+
+export function symlink(k: Kernel, target: string, path: string): void {
+  withKernel(k, "symlink", path, (t) => symlinkAt(t, fromHost(target), AT_FDCWD, fromHost(path)));
+}
+
+export function readlink(k: Kernel, path: string): string {
+  return withKernel(k, "readlink", path, (t) => {
+    const inode = resolveAt(t, AT_FDCWD, fromHost(path), false).dentry.inode;
+    if (!isLnk(inode.mode)) throw new KernelError(EINVAL);
+    return toHost(inode.readlink());
   });
 }

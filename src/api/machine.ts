@@ -254,6 +254,12 @@ export class Machine extends Emitter {
   }
   readdir(path: string): string[] { return files.readdir(this.live(), path); }
   stat(path: string): files.GuestStat { return files.stat(this.live(), path); }
+  mkdir(path: string, opts?: files.MkdirOptions): void { files.mkdir(this.live(), path, opts); this.kernel?.kick(); }
+  rmdir(path: string): void { files.rmdir(this.live(), path); this.kernel?.kick(); }
+  unlink(path: string): void { files.unlink(this.live(), path); this.kernel?.kick(); }
+  rename(from: string, to: string): void { files.rename(this.live(), from, to); this.kernel?.kick(); }
+  symlink(target: string, path: string): void { files.symlink(this.live(), target, path); this.kernel?.kick(); }
+  readlink(path: string): string { return files.readlink(this.live(), path); }
 
   private live(): Kernel {
     if (!this.kernel || this.kernel.halted) throw new Error("the machine is not running");

@@ -2,16 +2,16 @@
 // link creation and removal.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, ENAMETOOLONG, EROFS } from "../abi/errno.js";
+import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, ENOTEMPTY, ENAMETOOLONG, EROFS } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
 import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
-import { resolveAt, startPath, walker, encodeStat, encodeStatx, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
-import { isDir, isLnk, isReg, S_IFMT, S_IFDIR, type Inode, type SuperBlock } from "../fs/inode.js";
+import { resolveAt, encodeStat, encodeStatx } from "../fs/vfs.js";
+import { isDir, isLnk, isReg, type Inode, type SuperBlock } from "../fs/inode.js";
 import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
-import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX, parentAndName, mayCreate, mayDelete } from "../fs/namei.js";
-import { fsnotifyDir, fsnotifyDeleted, IN_CREATE, IN_DELETE } from "../fs/notify.js";
+import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
+import { mkdirAt, unlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
 
 function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
@@ -127,45 +127,10 @@ defineSyscalls({
     return 0;
   },
   umask: (t, mask) => { const old = t.fs.umask; t.fs.umask = mask & 0o777; return old; },
-  mkdirat: (t, dirfd, pathVa, mode) => {
-    const path = pathArg(t, pathVa);
-    const { parent, name } = parentAndName(t, dirfd, path);
-    if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
-    mayCreate(parent, t.cred);
-    const made = parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
-    parent.dentry.drop(name);
-    fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
-    return 0;
-  },
+  mkdirat: (t, dirfd, pathVa, mode) => { mkdirAt(t, dirfd | 0, pathArg(t, pathVa), mode); return 0; },
   unlinkat: (t, dirfd, pathVa, flags) => {
     if (flags & ~AT_REMOVEDIR) kerr(EINVAL);
-    const path = pathArg(t, pathVa);
-    const w = walker(t);
-    const { parent, name } = w.walkParent(startPath(t, dirfd, path), path);
-    if (name === null) {
-      if (!(flags & AT_REMOVEDIR)) kerr(EISDIR);
-      // rmdir "d/.." names a non-empty directory; "d/." is EINVAL; "/" is busy.
-      kerr(/(^|\/)\.\.\/*$/.test(path) ? ENOTEMPTY : /(^|\/)\.\/*$/.test(path) ? EINVAL : EBUSY);
-    }
-    const victim = w.lookupLast(parent, name, false, false);
-    if (!victim) kerr(ENOENT);
-    mayDelete(parent, t.cred);
-    const dir = parent.dentry.inode;
-    // Sticky directories: only the owner of the file or the directory (or root) may remove.
-    if ((dir.mode & 0o1000) && t.cred.fsuid !== 0 && t.cred.fsuid !== dir.uid && t.cred.fsuid !== victim.dentry.inode.uid) kerr(EPERM);
-    if (victim.dentry.mountedHere || victim.mnt.root === victim.dentry) kerr(EBUSY);
-    if (flags & AT_REMOVEDIR) {
-      if (!isDir(victim.dentry.inode.mode)) kerr(ENOTDIR);
-      dir.rmdir(name);
-      victim.dentry.inode.dead = true;
-    } else {
-      if (path.endsWith("/")) kerr(isDir(victim.dentry.inode.mode) ? EISDIR : ENOTDIR);
-      if ((victim.dentry.inode.mode & S_IFMT) === S_IFDIR) kerr(EISDIR);
-      dir.unlink(name);
-    }
-    parent.dentry.drop(name);
-    fsnotifyDir(dir, IN_DELETE, name, victim.dentry.inode);
-    fsnotifyDeleted(victim.dentry.inode);
+    unlinkAt(t, dirfd | 0, pathArg(t, pathVa), flags);
     return 0;
   },
 });

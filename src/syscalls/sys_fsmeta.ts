@@ -5,21 +5,22 @@ import { saturated } from "../abi/word.js";
 import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../lib/errors.js";
 import {
-  EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTDIR, EBUSY, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP, ESPIPE,
+  EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP, ESPIPE,
 } from "../abi/errno.js";
 import {
-  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT, UTIME_NOW, UTIME_OMIT,
+  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, UTIME_NOW, UTIME_OMIT,
 } from "../abi/fcntl.js";
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../abi/mount.js";
 import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
-import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
+import { resolveAt, walker, requireNotReadOnly } from "../fs/vfs.js";
 import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
-import { permission, MAY_WRITE, MAY_EXEC, parentAndName, mayCreate } from "../fs/namei.js";
+import { permission, MAY_WRITE, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
-import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
+import { fsnotify, fsnotifyDir, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
 import type { Path } from "../fs/dentry.js";
+import { renameAt, symlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
 import { rlimit } from "../kernel/task.js";
 import { RLIMIT_FSIZE } from "../abi/resource.js";
@@ -39,45 +40,6 @@ function truncateInode(t: Task, inode: Inode, len: number): void {
   fsnotify(null, inode, IN_MODIFY);
 }
 
-
-function isAncestor(a: Path, b: Path): boolean {
-  for (let d = b.dentry as typeof b.dentry | null; d; d = d.parent) if (d === a.dentry) return true;
-  return false;
-}
-
-function rename(t: Task, olddir: number, oldVa: number, newdir: number, newVa: number, flags: number): number {
-  if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) kerr(EINVAL);
-  if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))) kerr(EINVAL);
-  if (flags & RENAME_WHITEOUT) kerr(EINVAL);
-  const oldPath = pathArg(t, oldVa), newPath = pathArg(t, newVa);
-  const w = walker(t);
-  const o = w.walkParent(startPath(t, olddir, oldPath), oldPath);
-  const n = w.walkParent(startPath(t, newdir, newPath), newPath);
-  if (o.name === null || n.name === null) kerr(EBUSY);
-  const src = w.lookupLast(o.parent, o.name, false, false);
-  if (!src) kerr(ENOENT);
-  if (o.parent.mnt !== n.parent.mnt) kerr(EXDEV);
-  mayCreate(o.parent, t.cred);
-  mayCreate(n.parent, t.cred);
-  const dst = w.lookupLast(n.parent, n.name, false, false);
-  if ((oldPath.endsWith("/") || newPath.endsWith("/")) && !isDir(src.dentry.inode.mode)) kerr(ENOTDIR);
-  if (src.dentry.mountedHere || (dst && dst.dentry.mountedHere)) kerr(EBUSY);
-  if (isDir(src.dentry.inode.mode) && isAncestor(src, n.parent)) kerr(EINVAL);
-  if (dst && dst.dentry.inode === src.dentry.inode && !(flags & RENAME_EXCHANGE)) return 0;
-  if (dst && (flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode) && isAncestor(dst, o.parent)) kerr(EINVAL);
-  o.parent.dentry.inode.rename(o.name, n.parent.dentry.inode, n.name, flags);
-  if (dst && !(flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode)) dst.dentry.inode.dead = true;
-  o.parent.dentry.drop(o.name);
-  n.parent.dentry.drop(n.name);
-  if (dst && (flags & RENAME_EXCHANGE)) dst.dentry.moveTo(o.parent.dentry, o.name);
-  src.dentry.moveTo(n.parent.dentry, n.name);
-  const cookie = moveCookie();
-  fsnotifyDir(o.parent.dentry.inode, IN_MOVED_FROM, o.name, src.dentry.inode, cookie);
-  fsnotifyDir(n.parent.dentry.inode, IN_MOVED_TO, n.name, src.dentry.inode, cookie);
-  fsnotify(null, src.dentry.inode, IN_MOVE_SELF);
-  if (dst && !(flags & RENAME_EXCHANGE)) fsnotifyDeleted(dst.dentry.inode);
-  return 0;
-}
 
 function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: number, flags: number): number {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
@@ -194,18 +156,9 @@ defineSyscalls({
   fdatasync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); return -(f.inode.pageCache?.sync(f.inode) ?? 0); },
   sync: () => 0,
   syncfs: (t, fd) => { t.files.get(fd | 0); return 0; },
-  renameat2: (t, od, ov, nd, nv, flags) => rename(t, od | 0, ov, nd | 0, nv, flags >>> 0),
+  renameat2: (t, od, ov, nd, nv, flags) => { renameAt(t, od | 0, pathArg(t, ov), nd | 0, pathArg(t, nv), flags >>> 0); return 0; },
   linkat: (t, od, ov, nd, nv, flags) => linkat(t, od | 0, ov, nd | 0, nv, flags),
-  symlinkat: (t, targetVa, dirfd, pathVa) => {
-    const target = pathArg(t, targetVa);
-    const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
-    if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
-    mayCreate(parent, t.cred);
-    const made = parent.dentry.inode.symlink(name, target, t.cred);
-    parent.dentry.drop(name);
-    fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
-    return 0;
-  },
+  symlinkat: (t, targetVa, dirfd, pathVa) => { symlinkAt(t, pathArg(t, targetVa), dirfd | 0, pathArg(t, pathVa)); return 0; },
   mknodat: [(t, dirfd, pathVa, mode, dev) => {
     const type = mode & S_IFMT;
     if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) kerr(EINVAL);

@@ -98,6 +98,45 @@ test("two machines run at once, each with its own files, clock and output", { sk
   assert.throws(() => a.readFile("/tmp/mine"), /not running/);
 });
 
+test("the host makes, renames and removes the guest's files while it runs; the guest sees each change", { skip }, async () => {
+  // The guest waits for each step in turn and reports what it sees.
+  const script =
+    "echo ready; while [ ! -d /tmp/a/b/c ]; do sleep 0.01; done; echo dirs; " +
+    "while [ ! -L /tmp/a/link ]; do sleep 0.01; done; echo link $(readlink /tmp/a/link) $(cat /tmp/a/link); " +
+    "while [ -e /tmp/a/f ]; do sleep 0.01; done; echo moved $(cat /tmp/a/b/g); " +
+    "while [ -e /tmp/a/b/c ]; do sleep 0.01; done; echo rmdir; ln -s nowhere /tmp/from-guest; mkdir /tmp/gd; " +
+    "while [ -e /tmp/gd ]; do sleep 0.01; done; echo done";
+  const m = run(["sh", "-c", script], { env: ENV, memory: "64M" });
+  const stop = watchdog(m);
+  const io = collect(m);
+  await until("ready", () => io.out.includes("ready"));
+  m.mkdir("/tmp/a/b/c", { recursive: true });
+  m.mkdir("/tmp/a/b", { recursive: true }); // exists: no error
+  assert.throws(() => m.mkdir("/tmp/a/b"), (e: unknown) => e instanceof GuestFsError && e.code === "EEXIST");
+  assert.throws(() => m.mkdir("/tmp/none/x"), (e: unknown) => e instanceof GuestFsError && e.code === "ENOENT");
+  assert.equal(m.stat("/tmp/a/b/c").type, "dir");
+  await until("dirs", () => io.out.includes("dirs"));
+  m.writeFile("/tmp/a/f", "content\n");
+  m.symlink("f", "/tmp/a/link");
+  assert.equal(m.readlink("/tmp/a/link"), "f");
+  assert.throws(() => m.readlink("/tmp/a/f"), (e: unknown) => e instanceof GuestFsError && e.code === "EINVAL");
+  await until("link", () => io.out.includes("link "));
+  m.rename("/tmp/a/f", "/tmp/a/b/g");
+  await until("moved", () => io.out.includes("moved"));
+  assert.throws(() => m.rmdir("/tmp/a/b"), (e: unknown) => e instanceof GuestFsError && e.code === "ENOTEMPTY");
+  assert.throws(() => m.unlink("/tmp/a/b"), (e: unknown) => e instanceof GuestFsError && e.code === "EISDIR");
+  m.rmdir("/tmp/a/b/c");
+  await until("rmdir", () => io.out.includes("rmdir"));
+  await until("the guest's own link and directory", () => { try { m.stat("/tmp/gd"); return true; } catch { return false; } });
+  assert.equal(m.readlink("/tmp/from-guest"), "nowhere");
+  m.unlink("/tmp/from-guest");
+  m.rmdir("/tmp/gd");
+  const r = await m.exited;
+  stop();
+  assert.equal(r.code, 0, io.err);
+  assert.equal(io.out, "ready\ndirs\nlink f content\nmoved content\nrmdir\ndone\n");
+});
+
 test("kill: a signal from the host, events for processes", { skip }, async () => {
   const m = run(["sh", "-c", "trap 'echo got TERM; exit 5' TERM; echo armed; while :; do sleep 0.05; done"], { env: ENV, memory: "64M" });
   const done = watchdog(m);
