@@ -12,6 +12,7 @@ import { rusage, tms, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD } from "../abi
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
+import { isRtPolicy } from "../kernel/sched/core.js";
 
 type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
@@ -154,7 +155,11 @@ function prctl(t: Task, op: number, a2: number, _a3: number, _a4: number, _a5: n
     case PR_SET_KEEPCAPS: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.keepCaps = a2 === 1; return 0;
     case PR_GET_SECCOMP: return 0;
     case PR_CAPBSET_READ: if (a2 < 0 || a2 > 40) kerr(EINVAL); return 1;
-    case PR_SET_TIMERSLACK: t.timerSlack = a2 <= 0 ? 50000 : a2; return 0;
+    case PR_SET_TIMERSLACK:
+      // As Linux: ignored for a real-time task; 0 restores the slack the task started with.
+      if (isRtPolicy(t.policy)) return 0;
+      t.timerSlack = a2 <= 0 ? t.defaultTimerSlack : a2;
+      return 0;
     case PR_GET_TIMERSLACK: return t.timerSlack;
     case PR_SET_CHILD_SUBREAPER: t.tg.subreaper = a2 !== 0; return 0;
     case PR_GET_CHILD_SUBREAPER: um(t).setI32(a2, t.tg.subreaper ? 1 : 0); return 0;

@@ -289,7 +289,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["personality", () => new ProcFile(`${key}/personality`, () => `${hex(t.personality >>> 0, 8)}\n`, 0o400)],
       ["timerslack_ns", () => new ProcFile(`${key}/timerslack_ns`, () => `${t.timerSlack}\n`, 0o666, (d) => {
         const v = Number(Buffer.from(d).toString("latin1").trim());
-        if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? 50000 : v; // 0 restores the default, as Linux
+        if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? t.defaultTimerSlack : v; // 0 restores the default, as Linux
       })],
       // Linux's default coredump_filter (anonymous private and shared, ELF headers, private huge pages).
       ["coredump_filter", () => new ProcFile(`${key}/coredump_filter`, () => "00000033\n")],
