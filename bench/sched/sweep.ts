@@ -9,8 +9,8 @@
 //        [--work 5,20,50] [--hogs 1,3,8] [--kinds threads,processes] [--ghost PATH]
 //
 // Each cell runs for N frames (at least 0.3 s of virtual time); p99 of N=100
-// samples is the second worst. Prints a Markdown table (latency in us) and
-// writes build/bench-sched/sweep.json; a "!" marks a cell where BORE's p99
+// samples is the second worst. Prints a Markdown table (latency in us), a
+// row as each cell ends, and writes build/bench-sched/sweep.json; a "!" marks a cell where BORE's p99
 // is worse than EEVDF's.
 
 import { spawn, spawnSync } from "node:child_process";
@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   const bin = build();
   const cells: { period: number; work: number; hogs: number; kind: string; bore: Stats; eevdf: Stats }[] = [];
   const fmt = (v: number) => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
-  let table = "| period (ms) | work | hogs | hogs are | BORE p50 | BORE p99 | EEVDF p50 | EEVDF p99 |\n|---:|---:|---:|---|---:|---:|---:|---:|\n";
+  // Rows go out as they come: a long sweep shows its progress.
+  process.stdout.write("| period (ms) | work | hogs | hogs are | BORE p50 | BORE p99 | EEVDF p50 | EEVDF p99 |\n|---:|---:|---:|---|---:|---:|---:|---:|\n");
   let worse = 0;
   for (const kind of o.kinds) for (const hogs of o.hogs) for (const period of o.periods) for (const work of o.work) {
     const seconds = Math.max(0.3, (o.samples * period) / 1000);
@@ -85,10 +86,10 @@ async function main(): Promise<void> {
     cells.push({ period, work, hogs, kind, bore, eevdf });
     const bad = bore.p99 > eevdf.p99;
     if (bad) worse++;
-    table += `| ${period} | ${work}% | ${hogs} | ${kind} | ${fmt(bore.p50)} | ${fmt(bore.p99)}${bad ? " !" : ""} | ${fmt(eevdf.p50)} | ${fmt(eevdf.p99)} |\n`;
+    process.stdout.write(`| ${period} | ${work}% | ${hogs} | ${kind} | ${fmt(bore.p50)} | ${fmt(bore.p99)}${bad ? " !" : ""} | ${fmt(eevdf.p50)} | ${fmt(eevdf.p99)} |\n`);
   }
   writeFileSync(join(outDir, "sweep.json"), JSON.stringify({ date: new Date().toISOString(), samples: o.samples, cells }, null, 2));
-  process.stdout.write(table + `\nBORE's p99 worse than EEVDF's in ${worse} of ${cells.length} cells.\n`);
+  process.stdout.write(`\nBORE's p99 worse than EEVDF's in ${worse} of ${cells.length} cells.\n`);
 }
 
 main().catch((e) => { process.stderr.write(`bench:sched:sweep: ${(e as Error).message}\n`); process.exit(1); });
