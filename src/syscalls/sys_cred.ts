@@ -311,7 +311,7 @@ defineSyscalls({
   setsid: (t) => setsid(t),
   getsid: (t, pid) => group(t, pid | 0).sid,
   prctl: [(t, op, a2, a3, a4, a5) => prctl(t, op | 0, a2, a3, a4, a5), "partial",
-    "PR_SET_NAME/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, TIMERSLACK, THP, CAPBSET_READ; other options EINVAL"],
+    "PR_SET_NAME/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, TIMERSLACK, THP, CAPBSET_READ/DROP; other options EINVAL"],
   getrusage: (t, who, va) => writeRusage(t, va, who | 0),
   times: (t, va) => {
     const g = t.tg;
