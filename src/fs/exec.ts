@@ -15,13 +15,14 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./binfmt_elf.js";
-import { isReg, CAP_FULL, type Inode } from "./inode.js";
+import { isReg, type Inode } from "./inode.js";
 import { MAY_EXEC, permission, Walker } from "./namei.js";
 import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "./dentry.js";
 import type { RandomSource } from "../kernel/random.js";
 import type { Task } from "../kernel/task.js";
 import { RLIMIT_STACK } from "../abi/resource.js";
 import { rlimit } from "../kernel/task.js";
+import { capBnd } from "../kernel/cred.js";
 import { S_ISUID, S_ISGID, S_IXGRP } from "../abi/fcntl.js";
 
 export const ELF_ET_DYN_BASE = 0x2aaaaaa000;
@@ -226,7 +227,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     }
     c.suid = c.euid; c.sgid = c.egid; c.fsuid = c.euid; c.fsgid = c.egid;
     // Without file capabilities: root (real or effective) gets them all, others none (Linux's root emulation).
-    if (c.euid === 0 || c.uid === 0) { c.capPrm = c.capPrm | (t.noNewPrivs ? 0n : CAP_FULL); c.capEff = c.euid === 0 ? c.capPrm : 0n; }
+    if (c.euid === 0 || c.uid === 0) { c.capPrm = t.noNewPrivs ? c.capPrm : c.capInh | capBnd(c); /* as Linux: root gets pI | bounding set */ c.capEff = c.euid === 0 ? c.capPrm : 0n; }
     else { c.capPrm = 0n; c.capEff = 0n; }
     const secure = c.euid !== c.uid || c.egid !== c.gid;
     const aux: [number, number][] = [

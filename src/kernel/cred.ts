@@ -8,7 +8,12 @@ export interface Cred { uid: number; gid: number; fsuid: number; fsgid: number; 
 export interface TaskCred extends Cred {
   euid: number; egid: number; suid: number; sgid: number;
   capEff: bigint; capPrm: bigint; capInh: bigint;
+  // The bounding set (PR_CAPBSET_DROP); absent: every capability.
+  capBnd?: bigint;
 }
+
+// The bounding set of `c`.
+export function capBnd(c: TaskCred): bigint { return c.capBnd ?? CAP_FULL; }
 
 // Every capability Linux 6.15 knows (0..40).
 export const CAP_FULL = (1n << 41n) - 1n;

@@ -108,6 +108,8 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   child.personality = t.personality;
   child.sigmask = t.sigmask;
   child.nice = t.nice;
+  child.timerSlack = t.timerSlack;
+  child.defaultTimerSlack = t.timerSlack;
   child.policy = t.policy;
   child.rtPriority = t.rtPriority;
   child.pdeathSignal = 0;

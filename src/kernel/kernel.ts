@@ -6,6 +6,7 @@ import { Hart } from "../arch/riscv64/hart.js";
 import { PhysAllocator } from "../mm/phys.js";
 import { Clock, type ClockMode } from "./time/clock.js";
 import { TimerQueue } from "./time/timers.js";
+import { blockHost, HOST_BLOCK_STEP_MS, HOST_TIMER_MARGIN_MS } from "./time/hostwait.js";
 import { Rq, type SchedPolicyName } from "./sched/core.js";
 import { Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE } from "./task.js";
 import { handleTrap } from "./trap.js";
@@ -82,6 +83,9 @@ const yieldToHost: () => Promise<void> = typeof setImmediate === "function"
   })();
 // Host time a slice may take before the host event loop gets a turn.
 const HOST_SLICE_MS = 10;
+// The shortest run of the hart that measures its host speed (shorter ones
+// are mostly the cost of entering and leaving it).
+const HOST_RATE_MIN_INSNS = 10_000;
 
 export class Kernel {
   readonly hart: Hart;
@@ -125,6 +129,11 @@ export class Kernel {
   readonly pids = new PidAllocator();
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
+  // Host time: the host ns one guest instruction takes, as last measured.
+  // The hart's budget up to the next timer is counted with it, so a timer
+  // expiring while a task runs is handled on time however fast the JIT
+  // goes (the nominal rate may be several times off).
+  private hostNsPerInsn = 0;
   private readonly locals = new KernelLocals();
   // The syscall layer this kernel was built with (KernelConfig.syscall).
   readonly dispatchSyscall: SyscallDispatch;
@@ -275,13 +284,34 @@ export class Kernel {
       return;
     }
     const delayMs = next === Infinity ? 1000 : Math.max(0, (next - this.clock.monotonic()) / 1e6);
-    let timedOut = false;
-    await new Promise<void>((r) => {
-      const timer = setTimeout(() => { this.idleWake = null; timedOut = true; r(); }, Math.min(delayMs, 1000));
-      this.idleWake = () => { clearTimeout(timer); r(); };
-    });
-    // Virtual time: a wait that ran out (no host event came) jumps to the timer.
-    if (this.clock.mode === "virtual" && next !== Infinity && timedOut) this.clock.skipTo(next);
+    // Host time: the host timer stops short of the guest timer, and the last
+    // stretch is waited out precisely (time/hostwait.ts).
+    const precise = this.clock.mode === "host" && next !== Infinity;
+    const hostDue = performance.now() + delayMs;
+    const timerMs = precise ? delayMs - HOST_TIMER_MARGIN_MS : delayMs;
+    if (timerMs > 0 || !precise) {
+      let timedOut = false;
+      await new Promise<void>((r) => {
+        const timer = setTimeout(() => { this.idleWake = null; timedOut = true; r(); }, Math.min(Math.max(0, timerMs), 1000));
+        this.idleWake = () => { clearTimeout(timer); r(); };
+      });
+      // Virtual time: a wait that ran out (no host event came) jumps to the timer.
+      if (this.clock.mode === "virtual" && next !== Infinity && timedOut) this.clock.skipTo(next);
+      if (!timedOut || !precise || timerMs > 1000) return;
+    }
+    await this.waitHostUntil(hostDue);
+  }
+
+  // Waits until host time `due` (performance.now()) or a host event (kick).
+  private async waitHostUntil(due: number): Promise<void> {
+    let woken = false;
+    const wake = () => { woken = true; };
+    this.idleWake = wake;
+    while (!woken && performance.now() < due) {
+      blockHost(Math.min(due - performance.now(), HOST_BLOCK_STEP_MS));
+      await yieldToHost();
+    }
+    if (this.idleWake === wake) this.idleWake = null;
   }
 
   hostWaiters = 0;
@@ -309,10 +339,11 @@ export class Kernel {
       retry = false;
       const before = Number(hart.instret);
       const hostStart = this.clock.mode === "host" ? performance.now() : 0;
-      const cause = hart.run(this.timers.budget(this.tickBudget, this.clock.nsPerInsn));
+      const cause = hart.run(this.timers.budget(this.tickBudget, this.hostNsPerInsn || this.clock.nsPerInsn));
       const ran = Number(hart.instret) - before;
       this.clock.setInstret(Number(hart.instret));
       const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
+      if (this.clock.mode === "host" && ran >= HOST_RATE_MIN_INSNS) this.hostNsPerInsn = this.hostNsPerInsn ? (3 * this.hostNsPerInsn + ns / ran) / 4 : ns / ran;
       t.utime += ns;
       // The scheduler's clock counts retired instructions at the nominal rate in
       // both clock modes: host stalls and JIT compiles are steal time to it.

@@ -169,7 +169,10 @@ export class Task implements Waiter {
   sigwaitSet = 0n;
   keepCaps = false;
   noNewPrivs = false;
+  // The timer slack (ns) and what PR_SET_TIMERSLACK 0 restores: as Linux's
+  // timer_slack_ns and default_timer_slack_ns, the creator's slack at fork or clone.
   timerSlack = 50000;
+  defaultTimerSlack = 50000;
 
   constructor(
     readonly k: Kernel,
@@ -195,8 +198,10 @@ export class Task implements Waiter {
   sleepOn(queues: WaitQueue[], deadline?: number): void {
     for (const q of queues) { q.add(this); this.waits.push(q); }
     if (deadline !== undefined) {
-      // A coarse timeout: the timer wheel (exact sleeps arm an hrtimer themselves).
-      this.wakeTimer = this.k.timers.addCoarse(deadline, () => { this.timedOut = true; this.wake(); });
+      // An hrtimer, as Linux's schedule_hrtimeout_range for poll, select,
+      // epoll_wait, futex, sigtimedwait and semtimedop: the timeout ends on
+      // time, not at the next jiffy (or a coarser timer-wheel bucket).
+      this.wakeTimer = this.k.timers.add(deadline, () => { this.timedOut = true; this.wake(); });
     }
     this.state = TASK_INTERRUPTIBLE;
   }

@@ -6,12 +6,14 @@ import {
   PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,
   PR_GET_NAME, PR_GET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
   PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, PR_SET_THP_DISABLE,
-  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, user_cap_header, user_cap_data,
+  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data,
 } from "../abi/prctl.js";
 import { rusage, tms, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD } from "../abi/resource.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
+import { isRtPolicy } from "../kernel/sched/core.js";
+import { capBnd } from "../kernel/cred.js";
 
 type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
@@ -132,7 +134,7 @@ function writeRusage(t: Task, va: number, who: number): number {
   return 0;
 }
 
-function prctl(t: Task, op: number, a2: number, _a3: number, _a4: number, _a5: number): number {
+function prctl(t: Task, op: number, a2: number, a3: number, a4: number, a5: number): number {
   switch (op) {
     case PR_SET_PDEATHSIG: if (a2 < 0 || a2 > 64) kerr(EINVAL); t.pdeathSignal = a2; return 0;
     case PR_GET_PDEATHSIG: um(t).setI32(a2, t.pdeathSignal); return 0;
@@ -153,16 +155,29 @@ function prctl(t: Task, op: number, a2: number, _a3: number, _a4: number, _a5: n
     case PR_GET_KEEPCAPS: return t.keepCaps ? 1 : 0;
     case PR_SET_KEEPCAPS: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.keepCaps = a2 === 1; return 0;
     case PR_GET_SECCOMP: return 0;
-    case PR_CAPBSET_READ: if (a2 < 0 || a2 > 40) kerr(EINVAL); return 1;
-    case PR_SET_TIMERSLACK: t.timerSlack = a2 <= 0 ? 50000 : a2; return 0;
+    case PR_CAPBSET_READ:
+      if (a2 < 0 || a2 > CAP_LAST_CAP) kerr(EINVAL);
+      return (capBnd(t.cred) >> BigInt(a2)) & 1n ? 1 : 0;
+    case PR_CAPBSET_DROP:
+      // As Linux's cap_prctl_drop: CAP_SETPCAP in the effective set; the bit is gone for good.
+      if (a2 < 0 || a2 > CAP_LAST_CAP) kerr(EINVAL);
+      if (!((t.cred.capEff >> BigInt(CAP_SETPCAP)) & 1n)) kerr(EPERM);
+      t.cred.capBnd = capBnd(t.cred) & ~(1n << BigInt(a2));
+      return 0;
+    case PR_SET_TIMERSLACK:
+      // As Linux: ignored for a real-time task; 0 restores the slack the task started with.
+      if (isRtPolicy(t.policy)) return 0;
+      t.timerSlack = a2 <= 0 ? t.defaultTimerSlack : a2;
+      return 0;
     case PR_GET_TIMERSLACK: return t.timerSlack;
     case PR_SET_CHILD_SUBREAPER: t.tg.subreaper = a2 !== 0; return 0;
     case PR_GET_CHILD_SUBREAPER: um(t).setI32(a2, t.tg.subreaper ? 1 : 0); return 0;
-    case PR_SET_NO_NEW_PRIVS: if (a2 !== 1) kerr(EINVAL); t.noNewPrivs = true; return 0;
-    case PR_GET_NO_NEW_PRIVS: return t.noNewPrivs ? 1 : 0;
+    // As Linux: the arguments these options do not use must be 0.
+    case PR_SET_NO_NEW_PRIVS: if (a2 !== 1 || a3 || a4 || a5) kerr(EINVAL); t.noNewPrivs = true; return 0;
+    case PR_GET_NO_NEW_PRIVS: if (a2 || a3 || a4 || a5) kerr(EINVAL); return t.noNewPrivs ? 1 : 0;
     case PR_GET_TID_ADDRESS: um(t).setU64(a2, t.clearChildTid); return 0;
-    case PR_SET_THP_DISABLE: t.tg.thpDisable = a2 !== 0; return 0;
-    case PR_GET_THP_DISABLE: return t.tg.thpDisable ? 1 : 0;
+    case PR_SET_THP_DISABLE: if (a3 || a4 || a5) kerr(EINVAL); t.tg.thpDisable = a2 !== 0; return 0;
+    case PR_GET_THP_DISABLE: if (a2 || a3 || a4 || a5) kerr(EINVAL); return t.tg.thpDisable ? 1 : 0;
     case PR_CAP_AMBIENT: return a2 === 1 /* IS_SET */ ? 0 : kerr(EINVAL);
     case PR_SET_VMA: return 0; // anonymous VMA names are only cosmetic
     default: return kerr(EINVAL);
@@ -182,6 +197,8 @@ function capget(t: Task, hdrVa: number, dataVa: number): number {
     return 0;
   }
   const pid = user_cap_header.get(hdv, 0, "pid");
+  // As Linux's capget: a negative pid is EINVAL, a missing one ESRCH.
+  if (pid < 0) kerr(EINVAL);
   const who = pid === 0 ? t : t.k.tasks.get(pid);
   if (!who) kerr(ESRCH);
   if (!dataVa) return 0;
@@ -294,7 +311,7 @@ defineSyscalls({
   setsid: (t) => setsid(t),
   getsid: (t, pid) => group(t, pid | 0).sid,
   prctl: [(t, op, a2, a3, a4, a5) => prctl(t, op | 0, a2, a3, a4, a5), "partial",
-    "PR_SET_NAME/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, TIMERSLACK, THP, CAPBSET_READ; other options EINVAL"],
+    "PR_SET_NAME/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, TIMERSLACK, THP, CAPBSET_READ/DROP; other options EINVAL"],
   getrusage: (t, who, va) => writeRusage(t, va, who | 0),
   times: (t, va) => {
     const g = t.tg;

@@ -8,7 +8,7 @@ import {
   EFD_CLOEXEC, EFD_NONBLOCK, EFD_SEMAPHORE, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET,
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, itimerspec,
 } from "../abi/time.js";
-import { SFD_CLOEXEC, SFD_NONBLOCK } from "../abi/misc.js";
+import { SFD_CLOEXEC, SFD_NONBLOCK, STICKY_TIMEOUTS } from "../abi/misc.js";
 import { SIGKILL, SIGSTOP, sigmask } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
@@ -55,8 +55,10 @@ function park(t: Task, queues: WaitQueue[], st: WaitState): number {
 
 function timedOut(t: Task, st: WaitState): boolean { return st.deadline !== null && t.k.clock.monotonic() >= st.deadline; }
 
+// As Linux's poll_select_finish: the time left goes back to the caller,
+// unless its personality has STICKY_TIMEOUTS.
 function writeRemaining(t: Task, tmoVa: number, st: WaitState): void {
-  if (tmoVa && st.deadline !== null) {
+  if (tmoVa && st.deadline !== null && !(t.personality & STICKY_TIMEOUTS)) {
     try { writeTimespec(t, tmoVa, Math.max(0, st.deadline - t.k.clock.monotonic())); } catch { /* as Linux: ignored */ }
   }
 }

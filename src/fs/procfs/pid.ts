@@ -25,6 +25,7 @@ import { oomScore } from "../../mm/oom_kill.js";
 import { PATH_MAX } from "../namei.js";
 import { RLIMIT_SIGPENDING } from "../../abi/resource.js";
 import { rlimit } from "../../kernel/task.js";
+import { capBnd } from "../../kernel/cred.js";
 import { S_IFMT, S_IFIFO, O_CLOEXEC } from "../../abi/fcntl.js";
 
 const hex = (v: bigint | number, w = 16) => v.toString(16).padStart(w, "0");
@@ -152,7 +153,7 @@ function status(t: Task): string {
     `Threads:\t${tg.threads.size}`, `SigQ:\t${tg.shared.queue.length}/${rlimit(tg, RLIMIT_SIGPENDING)}`,
     `SigPnd:\t${hex(t.pending.mask)}`, `ShdPnd:\t${hex(tg.shared.mask)}`, `SigBlk:\t${hex(t.sigmask)}`,
     `SigIgn:\t${hex(ign)}`, `SigCgt:\t${hex(cgt)}`,
-    `CapInh:\t${cap(c.capInh)}`, `CapPrm:\t${cap(c.capPrm)}`, `CapEff:\t${cap(c.capEff)}`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t0000000000000000`,
+    `CapInh:\t${cap(c.capInh)}`, `CapPrm:\t${cap(c.capPrm)}`, `CapEff:\t${cap(c.capEff)}`, `CapBnd:\t${cap(capBnd(c))}`, `CapAmb:\t0000000000000000`,
     `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t0`, `Seccomp_filters:\t0`,
     `Cpus_allowed:\t1`, `Cpus_allowed_list:\t0`, `Mems_allowed:\t1`, `Mems_allowed_list:\t0`,
     `voluntary_ctxt_switches:\t${t.nvcsw}`, `nonvoluntary_ctxt_switches:\t${t.nivcsw}`,
@@ -289,7 +290,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["personality", () => new ProcFile(`${key}/personality`, () => `${hex(t.personality >>> 0, 8)}\n`, 0o400)],
       ["timerslack_ns", () => new ProcFile(`${key}/timerslack_ns`, () => `${t.timerSlack}\n`, 0o666, (d) => {
         const v = Number(Buffer.from(d).toString("latin1").trim());
-        if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? 50000 : v; // 0 restores the default, as Linux
+        if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? t.defaultTimerSlack : v; // 0 restores the default, as Linux
       })],
       // Linux's default coredump_filter (anonymous private and shared, ELF headers, private huge pages).
       ["coredump_filter", () => new ProcFile(`${key}/coredump_filter`, () => "00000033\n")],

@@ -387,7 +387,7 @@ export class Rq implements FairHost, RtHost {
       }
       // Real-time tasks have no timer slack.
       if (isRtPolicy(policy)) p.timerSlack = 0;
-      else if (p.timerSlack === 0) p.timerSlack = 50_000;
+      else if (p.timerSlack === 0) p.timerSlack = p.defaultTimerSlack;
       p.rtPriority = attr.priority;
       this.setLoadWeight(p, true, prevClass);
     }

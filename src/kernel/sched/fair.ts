@@ -495,7 +495,12 @@ export class FairRq {
 
   taskTick(): void { this.updateCurr(); }
 
-  // sched_yield: push the deadline one slice out.
+  // sched_yield: an eligible task forfeits the rest of its slice (its
+  // vruntime moves to its deadline) and its deadline moves one slice out.
+  // As Linux since "sched/fair: Forfeit vruntime on yield" (6.17, in 6.12.y
+  // stable): before it, only the deadline moved, by a slice per yield, so a
+  // yield loop pushed it minutes ahead and the task then starved behind
+  // its siblings whatever their nice values.
   yieldTask(p: Task): void {
     const se = seOf(p);
     if (!this.bore) {
@@ -508,6 +513,8 @@ export class FairRq {
       if (this.host.nrRunning === 1) return;
       this.clearBuddies(se);
     }
+    if (!this.entityEligible(se)) return;
+    se.vruntime = se.deadline;
     se.deadline += calcDeltaFair(se.slice, se.load);
   }
 

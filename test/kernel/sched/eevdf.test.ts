@@ -331,7 +331,19 @@ describe("the run queue", () => {
     assert.equal(se(t2).vlag, 50_000); // V = (100000 + 0) / 2 = 50000; v = 0
   });
 
-  test("sched_yield moves the deadline one slice out", () => {
+  test("sched_yield: an eligible task forfeits its slice, the deadline moves one slice out", () => {
+    const w = new World("eevdf");
+    const t1 = w.spawn();
+    w.spawn();
+    assert.equal(w.rq.pickNext(), t1);
+    const d = se(t1).deadline;
+    w.rq.yield(t1);
+    assert.equal(se(t1).vruntime, d);
+    assert.equal(se(t1).deadline, d + 700_000);
+    assert.equal(w.rq.needResched, true);
+  });
+
+  test("sched_yield of an ineligible task leaves its deadline (a yield loop cannot push it away)", () => {
     const w = new World("eevdf");
     const t1 = w.spawn();
     w.spawn();
@@ -339,7 +351,10 @@ describe("the run queue", () => {
     w.run(100_000);
     const d = se(t1).deadline;
     w.rq.yield(t1);
-    assert.equal(se(t1).deadline, d + 700_000);
+    const v = se(t1).vruntime;
+    for (let i = 0; i < 100; i++) w.rq.yield(t1);
+    assert.equal(se(t1).deadline, d);
+    assert.equal(se(t1).vruntime, v);
     assert.equal(w.rq.needResched, true);
   });
 
