@@ -1,9 +1,11 @@
 // `npm run web`: builds the static site in dist/web/ (the page, the worker
 // running Ghost, the hart's wasm, the default root filesystem image, xterm's
 // stylesheet) and serves it on $PORT (8080 by default). The site is static
-// files only: any static host serves dist/web/ as well. `--build-only`
-// builds without serving.
+// files only: any static host serves dist/web/ as well; a service worker
+// (web/sw.ts) keeps them, so the page works offline once loaded.
+// `--build-only` builds without serving.
 import { build } from "esbuild";
+import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize } from "node:path";
@@ -30,6 +32,14 @@ export async function buildWeb() {
   copyFileSync(join(root, "node_modules/@xterm/xterm/css/xterm.css"), join(out, "xterm.css"));
   copyFileSync(join(root, "dist/hart.wasm"), join(out, "hart.wasm"));
   copyFileSync(join(root, "build/rootfs.cpio"), join(out, "rootfs.cpio"));
+  // The service worker (offline use) names its cache after the files it keeps.
+  const hash = createHash("sha256");
+  for (const f of ["index.html", "main.js", "worker.js", "xterm.css", "hart.wasm", "rootfs.cpio"]) hash.update(readFileSync(join(out, f)));
+  await build({
+    entryPoints: { sw: join(root, "web/sw.ts") },
+    bundle: true, format: "esm", platform: "browser", target: "es2022", outdir: out, logLevel: "warning",
+    define: { GHOST_BUILD: JSON.stringify(hash.digest("hex").slice(0, 16)) },
+  });
   return out;
 }
 

@@ -21,7 +21,7 @@ const psWaiters: ((processes: GuestProcess[]) => void)[] = [];
 
 // What tests and the curious can read: start-up time, saves, the screen's text.
 const ghost = {
-  bootMs: -1, promptMs: -1, saves: 0,
+  bootMs: -1, promptMs: -1, saves: 0, offlineReady: false,
   exited: null as null | { status: number; shutdown: string | null },
   // The guest's processes now (its /proc, read by the worker).
   ps(): Promise<GuestProcess[]> {
@@ -72,6 +72,15 @@ term.onData((data) => send({ type: "input", data }));
 term.onResize(({ rows, cols }) => send({ type: "resize", rows, cols }));
 window.addEventListener("resize", () => fit.fit());
 send({ type: "start", rows: term.rows, cols: term.cols });
+// Offline use: the service worker keeps the site's files (web/sw.ts). Where
+// service workers are unavailable (a page not from a secure origin) the page
+// works online only.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("sw.js").then(
+    () => navigator.serviceWorker.ready.then(() => { ghost.offlineReady = true; }),
+    (e: unknown) => console.warn(`no offline use: ${String(e)}`),
+  );
+}
 term.focus();
 
 async function upload(files: FileList | null): Promise<void> {

@@ -4,7 +4,8 @@
 // answers uname and a pipeline, Ctrl-C stops sleep, a resize of the window
 // reaches `stty size`, vi saves a file, an uploaded file is in the guest's
 // home, a guest file downloads, and a file written before a reload is there
-// after it (IndexedDB). GHOST_WEB_BENCH=1 also measures the CPU speed of a
+// after it (IndexedDB), and the page boots again with the network cut off
+// (its service worker's cache). GHOST_WEB_BENCH=1 also measures the CPU speed of a
 // benchmark in Chromium against Node (printed, not asserted).
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/web/browser.test.js
@@ -151,6 +152,17 @@ test("Ghost in Chromium: a shell on xterm.js, files in and out, a home that pers
     await page.waitForFunction((n) => (window as unknown as GhostPage).ghost.saves >= n + 2, saves, { timeout: WAIT });
     await boot();
     assert.equal(await run("cat /root/keep.txt /root/vi.txt"), "kept across reloads\nhello from vi");
+  });
+
+  await t.test("the page works offline once loaded (service worker)", async () => {
+    await page.waitForFunction(() => (window as unknown as { ghost: { offlineReady: boolean } }).ghost.offlineReady && navigator.serviceWorker.controller !== null, null, { timeout: WAIT });
+    await page.context().setOffline(true);
+    try {
+      await boot();
+      assert.equal(await run("echo offline-$((6*7))"), "offline-42");
+    } finally {
+      await page.context().setOffline(false);
+    }
   });
 
   if (process.env.GHOST_WEB_BENCH === "1") {
