@@ -131,7 +131,7 @@ export class TcpSocket extends TcpOutput {
       const urg = this.urgState !== URG_NONE && this.urgState !== URG_NOTYET;
       // A read stops at the urgent mark (tcp_recvmsg), and goes on past it when it starts there.
       if (urg && this.urgMark > q.popped) n = Math.min(n, this.urgMark - q.popped);
-      dst.set(q.peek(0, n));
+      q.copyTo(0, n, dst, 0);
       if (!(flags & MSG_PEEK)) {
         const start = q.popped;
         q.drop(n);

@@ -14,6 +14,7 @@ import {
 import type { TimerHandle } from "../../kernel/time/timers.js";
 import { isV4 } from "./addr.js";
 import { InetDataSocket } from "./socket.js";
+import { NetStack } from "./stack.js";
 import { ByteQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
 
 const MS = 1_000_000;
@@ -167,13 +168,14 @@ export abstract class TcpOutput extends InetDataSocket {
 
   // A SYN, or with `ack` a SYN-ACK, from iss; retransmitted by the timer.
   sendSyn(ack: boolean): void {
-    this.xmit(this.iss, TCPHDR_SYN | (ack ? TCPHDR_ACK : 0), new Uint8Array(0));
+    this.xmit(this.iss, TCPHDR_SYN | (ack ? TCPHDR_ACK : 0));
     this.sndNxt = seqAdd(this.iss, 1);
     this.armRtx();
   }
 
-  // Builds and sends one segment; every segment but a SYN carries our window.
-  xmit(seq: number, flags: number, data: Uint8Array): void {
+  // Builds and sends one segment, its data `len` bytes of the send queue
+  // from `off`; every segment but a SYN carries our window.
+  xmit(seq: number, flags: number, off = 0, len = 0): void {
     const syn = (flags & TCPHDR_SYN) !== 0;
     const win = this.rcvWindow();
     // Never shrink the window already offered (RFC 9293 §3.8.6.2.2).
@@ -185,21 +187,23 @@ export abstract class TcpOutput extends InetDataSocket {
       flags |= TCPHDR_URG;
       urp = Math.min(seqDiff(this.sndUp, seq), 0xffff);
     }
+    const hlen = NetStack.ipHlen(this.laddr, this.raddr);
     const seg = buildSegment(this.laddr, this.raddr, {
-      sport: this.lport, dport: this.rport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd, urp, data,
-    }, syn ? this.advMss() : 0, this.rcvWscale);
+      sport: this.lport, dport: this.rport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd, urp,
+      data: { q: this.sndQ, off, len },
+    }, syn ? this.advMss() : 0, this.rcvWscale, hlen, !this.stack.viaLoopback(this.raddr));
     if (flags & TCPHDR_ACK) {
       const edge = seqAdd(this.rcvNxt, syn ? wnd : wnd << this.rcvWscale);
       if (seqLt(this.rcvWup, edge)) this.rcvWup = edge;
       this.ackPending = 0;
       this.delackTimer?.cancel(); this.delackTimer = null;
     }
-    this.stack.output(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
+    this.stack.outputPacket(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
   }
 
-  sendAck(): void { this.xmit(this.sndNxt, TCPHDR_ACK, new Uint8Array(0)); }
-  sendRst(): void { this.xmit(this.sndNxt, TCPHDR_RST | TCPHDR_ACK, new Uint8Array(0)); }
-  sendRstFor(s: Segment): void { this.xmit(s.ack, TCPHDR_RST, new Uint8Array(0)); }
+  sendAck(): void { this.xmit(this.sndNxt, TCPHDR_ACK); }
+  sendRst(): void { this.xmit(this.sndNxt, TCPHDR_RST | TCPHDR_ACK); }
+  sendRstFor(s: Segment): void { this.xmit(s.ack, TCPHDR_RST); }
 
   private get finSeq(): number { return seqAdd(this.sndUna, this.sndQ.length); }
   private get finSent(): boolean { return this.finQueued && seqLt(this.finSeq, this.sndNxt); }
@@ -227,15 +231,14 @@ export abstract class TcpOutput extends InetDataSocket {
         if (len < this.mss && !this.finQueued && (this.cork || this.more)) return;
         if (len < this.mss && sent > 0 && !push) return;
         const fin = last && this.finQueued;
-        const data = this.sndQ.peek(inFlightData, len);
-        this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), data);
+        this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), inFlightData, len);
         if (this.rttSeq === null) { this.rttSeq = seqAdd(this.sndNxt, len); this.rttStart = this.now(); }
         this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
         this.armRtx(false);
         continue;
       }
       if (this.finQueued && !this.finSent) {
-        this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN, new Uint8Array(0));
+        this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN);
         this.sndNxt = seqAdd(this.sndNxt, 1);
         this.armRtx(false);
       }
@@ -323,7 +326,7 @@ export abstract class TcpOutput extends InetDataSocket {
     const len = Math.min(this.mss, this.sndQ.length);
     const fin = this.finQueued && len === this.sndQ.length && this.finSent;
     if (len === 0 && !fin) return;
-    this.xmit(this.sndUna, TCPHDR_ACK | (len ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), this.sndQ.peek(0, len));
+    this.xmit(this.sndUna, TCPHDR_ACK | (len ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), 0, len);
   }
 
   armRtx(restart = false): void {
@@ -365,7 +368,7 @@ export abstract class TcpOutput extends InetDataSocket {
     this.persistTimer = this.timer(Math.max(this.rto, TCP_RTO_MIN), () => {
       this.persistTimer = null;
       if (this.state === TCP_CLOSE || this.sndWnd > 0) { this.output(); return; }
-      this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK, new Uint8Array(0));
+      this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK);
       this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
       this.armPersist();
     });
@@ -410,7 +413,7 @@ export abstract class TcpOutput extends InetDataSocket {
     }
     if (this.probes >= this.keepCnt) { this.timedOut(); return; }
     this.probes++;
-    this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK, new Uint8Array(0));
+    this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK);
     this.keepTimer = this.timer(this.keepIntvl * SEC, () => this.onKeepalive());
   }
 
