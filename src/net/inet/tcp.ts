@@ -385,7 +385,7 @@ export class TcpSocket extends TcpOutput {
 
   private established(): void {
     this.setState(TCP_ESTABLISHED);
-    this.rtxTimer?.cancel(); this.rtxTimer = null;
+    this.rtxTimer.clear();
     this.retries = 0;
     this.armKeepalive();
     this.wq.wakeAll();

@@ -43,6 +43,40 @@ const AUTOTUNED = 4 << 20;
 const RCV_WSCALE = 7;
 const MAX_WINDOW = 65535;
 
+// The retransmission and delayed-ACK timers, kept as Linux keeps its
+// inet_csk timers: clearing one only marks it idle, and arming it again no
+// sooner than it would fire moves nothing (within an eighth of the timeout,
+// finer than the timer wheel's own rounding at that range); firing early, it
+// re-arms itself for the rest. So a connection that sends and is answered
+// every round trip adds and removes no timer-wheel entry each time.
+export class TcpTimer {
+  private handle: TimerHandle | null = null;
+  private due: number | null = null;
+  constructor(private readonly sk: TcpOutput, private readonly fn: () => void) {}
+
+  get pending(): boolean { return this.due !== null; }
+
+  arm(ns: number): void {
+    const due = this.sk.now() + ns;
+    this.due = due;
+    if (this.handle && this.handle.deadline <= due + ns / 8) return;
+    this.handle?.cancel();
+    this.handle = this.sk.timer(ns, () => this.fire());
+  }
+
+  clear(): void { this.due = null; }
+  cancel(): void { this.due = null; this.handle?.cancel(); this.handle = null; }
+
+  private fire(): void {
+    this.handle = null;
+    if (this.due === null) return;
+    const left = this.due - this.sk.now();
+    if (left > 0) { this.handle = this.sk.timer(left, () => this.fire()); return; }
+    this.due = null;
+    this.fn();
+  }
+}
+
 export abstract class TcpOutput extends InetDataSocket {
   state = TCP_CLOSE;
   sndbuf = TCP_WMEM_DEFAULT;
@@ -88,9 +122,9 @@ export abstract class TcpOutput extends InetDataSocket {
   retries = 0;
   totalRetrans = 0;
   probes = 0;
-  rtxTimer: TimerHandle | null = null;
+  readonly rtxTimer = new TcpTimer(this, () => this.onRto());
   private persistTimer: TimerHandle | null = null;
-  private delackTimer: TimerHandle | null = null;
+  private readonly delackTimer = new TcpTimer(this, () => { if (this.ackPending) this.sendAck(); });
   private keepTimer: TimerHandle | null = null;
   timeWait: TimerHandle | null = null;
   finTimer: TimerHandle | null = null;
@@ -196,7 +230,7 @@ export abstract class TcpOutput extends InetDataSocket {
       const edge = seqAdd(this.rcvNxt, syn ? wnd : wnd << this.rcvWscale);
       if (seqLt(this.rcvWup, edge)) this.rcvWup = edge;
       this.ackPending = 0;
-      this.delackTimer?.cancel(); this.delackTimer = null;
+      this.delackTimer.clear();
     }
     this.stack.outputPacket(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
   }
@@ -279,7 +313,7 @@ export abstract class TcpOutput extends InetDataSocket {
     } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(dataAcked, this.mss);
     else this.cwnd += Math.max(1, Math.floor((this.mss * this.mss) / this.cwnd));
     this.dupAcks = 0;
-    if (this.sndUna === this.sndNxt) { this.rtxTimer?.cancel(); this.rtxTimer = null; } else this.armRtx(true);
+    if (this.sndUna === this.sndNxt) this.rtxTimer.clear(); else this.armRtx(true);
     if (finWasSent && ack === this.sndNxt && this.finQueued) this.finAcked();
     // sk_stream_write_space: wake writers only when one found no room and there is now.
     if (this.nospace && this.writeable()) { this.nospace = false; this.wq.wakeAll(); }
@@ -330,9 +364,8 @@ export abstract class TcpOutput extends InetDataSocket {
   }
 
   armRtx(restart = false): void {
-    if (this.rtxTimer && !restart) return;
-    this.rtxTimer?.cancel();
-    this.rtxTimer = this.timer(this.rto, () => { this.rtxTimer = null; this.onRto(); });
+    if (this.rtxTimer.pending && !restart) return;
+    this.rtxTimer.arm(this.rto);
   }
 
   // The retransmission timer expired (tcp_retransmit_timer).
@@ -383,7 +416,7 @@ export abstract class TcpOutput extends InetDataSocket {
       this.sendAck();
       return;
     }
-    if (!this.delackTimer) this.delackTimer = this.timer(TCP_DELACK_MIN, () => { this.delackTimer = null; if (this.ackPending) this.sendAck(); });
+    if (!this.delackTimer.pending) this.delackTimer.arm(TCP_DELACK_MIN);
   }
 
   // After a read: tell the peer of the window it opened when that doubles it (tcp_cleanup_rbuf).
@@ -418,8 +451,9 @@ export abstract class TcpOutput extends InetDataSocket {
   }
 
   cancelTimers(): void {
-    for (const t of [this.rtxTimer, this.persistTimer, this.delackTimer, this.keepTimer, this.timeWait, this.finTimer]) t?.cancel();
-    this.rtxTimer = this.persistTimer = this.delackTimer = this.keepTimer = this.timeWait = this.finTimer = null;
+    this.rtxTimer.cancel(); this.delackTimer.cancel();
+    for (const t of [this.persistTimer, this.keepTimer, this.timeWait, this.finTimer]) t?.cancel();
+    this.persistTimer = this.keepTimer = this.timeWait = this.finTimer = null;
   }
 
   // TCP_INFO's state of the sender, for getsockopt.
