@@ -115,7 +115,7 @@ export class TcpSocket extends TcpOutput {
     const room = this.sndSpace() - this.sndQ.length;
     if (room <= 0) { this.nospace = true; kerr(EAGAIN); }
     const n = Math.min(room, data.length);
-    this.sndQ.push(data.slice(0, n)); // a copy: the caller's buffer may be reused
+    this.sndQ.pushCopy(n === data.length ? data : data.subarray(0, n)); // a copy: the caller's buffer may be reused
     if (flags & MSG_OOB) { this.sndUp = seqAdd(this.sndUna, this.sndQ.length); this.urgSending = true; }
     this.more = (flags & MSG_MORE) !== 0;
     this.output();

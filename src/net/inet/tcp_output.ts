@@ -15,7 +15,7 @@ import type { TimerHandle } from "../../kernel/time/timers.js";
 import { isV4 } from "./addr.js";
 import { InetDataSocket } from "./socket.js";
 import { NetStack } from "./stack.js";
-import { ByteQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
+import { ByteQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
 
 const MS = 1_000_000;
 const SEC = 1000 * MS;
@@ -104,7 +104,7 @@ export abstract class TcpOutput extends InetDataSocket {
   sndWscale = 0;
   rcvWscale = 0;
   mss = TCP_MSS_DEFAULT;
-  readonly sndQ = new ByteQueue(); // from sndUna: sent and unacknowledged, then unsent
+  readonly sndQ = new SendQueue(); // from sndUna: sent and unacknowledged, then unsent
   finQueued = false;
   nospace = false; // SOCK_NOSPACE: a writer found the send queue full
   sndUp = 0;

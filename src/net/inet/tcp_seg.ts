@@ -18,8 +18,8 @@ export const seqLe = (a: number, b: number): boolean => seqDiff(a, b) <= 0;
 // caller must not reuse it; copyTo reads them out); `pushed` and `popped` count every byte that
 // went in and out (the receive side's stream positions).
 export class ByteQueue {
-  private chunks: Uint8Array[] = [];
-  private head = 0; // bytes of chunks[0] already gone
+  protected chunks: Uint8Array[] = [];
+  protected head = 0; // bytes of chunks[0] already gone
   length = 0;
   pushed = 0;
   popped = 0;
@@ -55,11 +55,60 @@ export class ByteQueue {
       const k = Math.min(c.length - this.head, n);
       this.head += k;
       n -= k;
-      if (this.head === c.length) { this.chunks.shift(); this.head = 0; }
+      if (this.head === c.length) { this.chunks.shift(); this.head = 0; this.consumed(c); }
     }
   }
 
+  // A chunk was read to its end and left the queue.
+  protected consumed(_c: Uint8Array): void {}
+
   clear(): void { this.drop(this.length); }
+}
+
+// The send queue: what a sender writes is copied into blocks of its own
+// (the one copy Linux makes into its skbs), and a block read to its end is
+// used again, so a steady stream allocates nothing per write. Nothing
+// outside holds a view of a block: segments are copied out of it.
+const SND_BLOCK = 64 << 10;
+// Blocks kept for reuse: enough for the writes between two ACKs of a fast
+// stream; the rest of a burst's blocks go to the garbage collector.
+const SND_SPARE = 16;
+
+export class SendQueue extends ByteQueue {
+  private tail: Uint8Array | null = null; // the block being filled
+  private fill = 0;
+  private spare: Uint8Array[] = [];
+
+  override push(data: Uint8Array): void { this.pushCopy(data); }
+
+  // Appends a copy of src.
+  pushCopy(src: Uint8Array): void {
+    for (let off = 0; off < src.length;) {
+      if (!this.tail || this.fill === SND_BLOCK) { this.tail = this.spare.pop() ?? new Uint8Array(SND_BLOCK); this.fill = 0; }
+      const t = this.tail;
+      const k = Math.min(src.length - off, SND_BLOCK - this.fill);
+      t.set(k === src.length ? src : src.subarray(off, off + k), this.fill);
+      // The last chunk grows when it ends where this copy starts (same block).
+      const i = this.chunks.length - 1;
+      const last = this.chunks[i];
+      if (last && last.buffer === t.buffer && last.byteOffset + last.length === this.fill) this.chunks[i] = t.subarray(last.byteOffset, this.fill + k);
+      else this.chunks.push(t.subarray(this.fill, this.fill + k));
+      this.fill += k;
+      off += k;
+    }
+    this.length += src.length;
+    this.pushed += src.length;
+  }
+
+  protected override consumed(c: Uint8Array): void {
+    // A block is free once its last byte left; the block being filled is never full-and-unread.
+    if (c.byteOffset + c.length !== SND_BLOCK || c.buffer.byteLength !== SND_BLOCK) return;
+    const b = new Uint8Array(c.buffer);
+    if (b.buffer === this.tail?.buffer) this.tail = null;
+    if (this.spare.length < SND_SPARE) this.spare.push(b);
+  }
+
+  override clear(): void { super.clear(); this.spare = []; }
 }
 
 export interface Segment {
