@@ -6,7 +6,8 @@
 //
 //   npx tsc -p tsconfig.json && node dist/bench/net.js [--reps N] [--json] [--no-native] [--no-qemu] [WORKLOAD...]
 //
-// Workloads: stream (MB sent; NET_BENCH_MB, default 256), rr (round trips;
+// Workloads: stream (MB sent in 64 KiB writes; NET_BENCH_MB, default 256),
+// stream1k (the same in 1 KiB writes; NET_BENCH_MB_1K, default 32), rr (round trips;
 // NET_BENCH_RR, default 10000), conn (connections; NET_BENCH_CONN, default
 // 1000). Results are also written to build/bench/net.json.
 import { spawnSync } from "node:child_process";
@@ -25,6 +26,7 @@ interface Workload { name: string; args: string[]; unit: string; higherIsBetter:
 
 const WORKLOADS: Workload[] = [
   { name: "stream", args: ["stream", process.env.NET_BENCH_MB ?? "256"], unit: "MB/s", higherIsBetter: true },
+  { name: "stream1k", args: ["stream", process.env.NET_BENCH_MB_1K ?? "32", "1024"], unit: "MB/s", higherIsBetter: true },
   { name: "rr", args: ["rr", process.env.NET_BENCH_RR ?? "10000"], unit: "us/round trip", higherIsBetter: false },
   { name: "conn", args: ["conn", process.env.NET_BENCH_CONN ?? "1000"], unit: "connections/s", higherIsBetter: true },
 ];
@@ -104,7 +106,7 @@ function main(): number {
       const f = (x: unknown) => (typeof x === "number" ? x.toFixed(1) : "-").padStart(9);
       const x = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(1)}x`).padStart(8);
       process.stdout.write(
-        `${w.name.padEnd(7)} ${w.unit.padEnd(14)} native ${f(row.native)}  qemu ${f(row.qemu)}  ghost ${f(row.ghost)}` +
+        `${w.name.padEnd(8)} ${w.unit.padEnd(14)} native ${f(row.native)}  qemu ${f(row.qemu)}  ghost ${f(row.ghost)}` +
         `  ghost slower than qemu ${x(row.ghostSlowdownVsQemu as number | undefined)}, native ${x(row.ghostSlowdownVsNative as number | undefined)}` +
         `  (load ${(row.load as number).toFixed(1)})\n`,
       );

@@ -1,5 +1,7 @@
 // Loopback TCP benchmark: two processes over 127.0.0.1.
-//   tcpbench stream MB   the child sends MB megabytes in 64 KiB writes, the
+//   tcpbench stream MB [WRITE_SIZE]
+//                        the child sends MB megabytes in writes of WRITE_SIZE
+//                        (a divisor of 64 KiB, 64 KiB by default), the
 //                        parent reads them all and checks the count and sum
 //   tcpbench rr N        N request/response round trips of 64 bytes each way
 //   tcpbench conn N      N connections opened, one byte sent, closed
@@ -58,7 +60,7 @@ static int full(int fd, char *buf, size_t n, int writing) {
   return 0;
 }
 
-static int stream(long mb) {
+static int stream(long mb, size_t wsize) {
   struct sockaddr_in sa;
   int l = listener(&sa);
   static char buf[65536];
@@ -68,7 +70,8 @@ static int stream(long mb) {
     int s = dial(&sa);
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (char)(i * 7 + 1);
     for (long i = 0; i < mb * 16; i++)
-      if (full(s, buf, sizeof buf, 1) < 0) die("write");
+      for (size_t off = 0; off < sizeof buf; off += wsize)
+        if (full(s, buf + off, wsize, 1) < 0) die("write");
     close(s);
     _exit(0);
   }
@@ -172,12 +175,14 @@ static int conn(long n) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: tcpbench stream MB | rr N | conn N\n");
+  if (argc < 3 || argc > 4) {
+    fprintf(stderr, "usage: tcpbench stream MB [WRITE_SIZE] | rr N | conn N\n");
     return 2;
   }
   long n = atol(argv[2]);
-  if (!strcmp(argv[1], "stream")) return stream(n);
+  size_t wsize = argc == 4 ? (size_t)atol(argv[3]) : 65536;
+  if (wsize == 0 || 65536 % wsize) wsize = 65536;
+  if (!strcmp(argv[1], "stream")) return stream(n, wsize);
   if (!strcmp(argv[1], "rr")) return rr(n);
   if (!strcmp(argv[1], "conn")) return conn(n);
   return 2;

@@ -184,7 +184,7 @@ export class NetStack {
 
   // Whether a packet to dst leaves through loopback, where transport
   // checksums are neither computed nor checked (Linux's lo).
-  viaLoopback(dst: IpAddr): boolean { return this.route(dst).dev === this.lo; }
+  viaLoopback(dst: IpAddr): boolean { return isLoopback(dst) || this.route(dst).dev === this.lo; }
 
   // Sends a transport payload from src to dst (IPv4 when both are IPv4).
   output(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array, ttl = IPDEFTTL, tos = 0): void {
