@@ -73,6 +73,8 @@ const SND_BLOCK = 64 << 10;
 // Blocks kept for reuse: enough for the writes between two ACKs of a fast
 // stream; the rest of a burst's blocks go to the garbage collector.
 const SND_SPARE = 16;
+// The smallest block: what a short write gets when little is queued.
+const SND_SMALL = 2048;
 
 export class SendQueue extends ByteQueue {
   private tail: Uint8Array | null = null; // the block being filled
@@ -84,9 +86,9 @@ export class SendQueue extends ByteQueue {
   // Appends a copy of src.
   pushCopy(src: Uint8Array): void {
     for (let off = 0; off < src.length;) {
-      if (!this.tail || this.fill === SND_BLOCK) { this.tail = this.spare.pop() ?? new Uint8Array(SND_BLOCK); this.fill = 0; }
+      if (!this.tail || this.fill === this.tail.length) { this.tail = this.newBlock(src.length - off); this.fill = 0; }
       const t = this.tail;
-      const k = Math.min(src.length - off, SND_BLOCK - this.fill);
+      const k = Math.min(src.length - off, t.length - this.fill);
       t.set(k === src.length ? src : src.subarray(off, off + k), this.fill);
       // The last chunk grows when it ends where this copy starts (same block).
       const i = this.chunks.length - 1;
@@ -100,9 +102,19 @@ export class SendQueue extends ByteQueue {
     this.pushed += src.length;
   }
 
+  // A block for `want` more bytes: a full one (reused if there is one) for
+  // a stream, a small one for a short write to a short queue (a connection
+  // that sends a request of a few bytes allocates no 64 KiB).
+  private newBlock(want: number): Uint8Array {
+    const b = this.spare.pop();
+    if (b) return b;
+    if (this.length + want >= SND_BLOCK / 2) return new Uint8Array(SND_BLOCK);
+    return new Uint8Array(Math.max(want, SND_SMALL));
+  }
+
   protected override consumed(c: Uint8Array): void {
-    // A block is free once its last byte left; the block being filled is never full-and-unread.
-    if (c.byteOffset + c.length !== SND_BLOCK || c.buffer.byteLength !== SND_BLOCK) return;
+    // A full-sized block is free once its last byte left (nothing of it is queued then).
+    if (c.buffer.byteLength !== SND_BLOCK || c.byteOffset + c.length !== SND_BLOCK) return;
     const b = new Uint8Array(c.buffer);
     if (b.buffer === this.tail?.buffer) this.tail = null;
     if (this.spare.length < SND_SPARE) this.spare.push(b);
