@@ -4,7 +4,7 @@
 //                        (a divisor of 64 KiB, 64 KiB by default), the
 //                        parent reads them all and checks the count and sum
 //   tcpbench rr N        N request/response round trips of 64 bytes each way
-//   tcpbench conn N      N connections opened, one byte sent, closed
+//   tcpbench conn N      N connections opened, one byte sent and answered, closed
 // Prints the checked result on stdout ("stream ok" / "rr ok") and the figure
 // (MB/s or microseconds per round trip) on stderr, so that runners compare
 // stdout and read the figure from stderr.
@@ -149,6 +149,9 @@ static int conn(long n) {
       int s = dial(&sa);
       char c = (char)i;
       if (write(s, &c, 1) != 1) die("write");
+      // The reply before the next connection: the accept queue never
+      // overflows (a dropped SYN would measure the 1 s SYN timeout).
+      if (read(s, &c, 1) != 1) die("read");
       close(s);
     }
     _exit(0);
@@ -159,7 +162,7 @@ static int conn(long n) {
     int c = accept(l, NULL, NULL);
     if (c < 0) die("accept");
     char b[2];
-    if (read(c, b, sizeof b) == 1 && b[0] == (char)i && read(c, b, sizeof b) == 0) got++;
+    if (read(c, b, sizeof b) == 1 && b[0] == (char)i && write(c, b, 1) == 1 && read(c, b, sizeof b) == 0) got++;
     close(c);
   }
   double t = now() - t0;
