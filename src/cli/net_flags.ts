@@ -15,7 +15,7 @@ export class NetFlags {
     switch (flag) {
       case "-p": case "--publish": {
         const f = parseForward(val());
-        if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT");
+        if (!f) throw new Error("-p is [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]");
         this.forwards.push(f);
         return true;
       }

@@ -48,16 +48,16 @@ const NAT_RTO_MS = 200;
 // Host bytes kept for the guest before the host socket is paused.
 const NAT_HIGH_WATER = 256 * 1024;
 
-export interface PortForward { hostAddr: string; hostPort: number; guestPort: number }
+export interface PortForward { hostAddr: string; hostPort: number; guestPort: number; udp: boolean }
 export interface UserNetOptions { forwards: PortForward[]; lossPct: number; delayMs: number }
 
-// Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp]`; null when malformed.
+// Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]`; null when malformed.
 export function parseForward(spec: string): PortForward | null {
-  const m = /^(?:([0-9.]+):)?(\d+):(\d+)(?:\/tcp)?$/.exec(spec);
+  const m = /^(?:([0-9.]+):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(spec);
   if (!m) return null;
   const hostPort = Number(m[2]), guestPort = Number(m[3]);
   if (hostPort > 65535 || guestPort < 1 || guestPort > 65535) return null;
-  return { hostAddr: m[1] ?? "127.0.0.1", hostPort, guestPort };
+  return { hostAddr: m[1] ?? "127.0.0.1", hostPort, guestPort, udp: m[4] === "udp" };
 }
 
 class Eth0 implements NetDevice {
@@ -80,6 +80,11 @@ export class UserNet {
   private readonly flows = new Map<string, NatTcp>();
   private readonly servers: net.Server[] = [];
   private readonly udpFlows = new Map<string, { sock: dgram.Socket; timer: NodeJS.Timeout | null }>();
+  // -p …/udp: a host peer as the guest sees it (the gateway and a port of
+  // its own), keyed by that port, and the peer's port by its host address.
+  private readonly udpPeers = new Map<number, { sock: dgram.Socket; guestPort: number; address: string; port: number }>();
+  private readonly udpPeerPorts = new Map<string, number>();
+  private readonly udpServers: dgram.Socket[] = [];
   private nextPort = 40000;
   private closed = false;
 
@@ -156,6 +161,9 @@ export class UserNet {
     const data = Buffer.from(b.subarray(UDP_HLEN, len));
     const reply = (from: IpAddr, fromPort: number, msg: Uint8Array) => this.sendUdp(from, fromPort, src, sport, msg);
     if (sameAddr(dst, DNS_ADDR) && dport === DNS_PORT) { this.dns(data, (r) => reply(dst, dport, r)); return; }
+    // A reply to a host peer of a -p …/udp forward: out through the forward's own socket.
+    const peer = sameAddr(dst, GATEWAY_ADDR) ? this.udpPeers.get(dport) : undefined;
+    if (peer && peer.guestPort === sport) { peer.sock.send(data, peer.port, peer.address); return; }
     const key = `udp:${sport}:${formatAddr(dst)}:${dport}`;
     let f = this.udpFlows.get(key);
     if (!f) {
@@ -239,8 +247,32 @@ export class UserNet {
 
   forget(key: string): void { this.flows.delete(key); }
 
+  // -p …/udp: a host UDP socket whose datagrams reach the guest's port from
+  // the gateway, a gateway port per host peer; the guest's answers to that
+  // port go back to the peer from the forwarded host port.
+  private listenUdp(f: PortForward): void {
+    const sock = dgram.createSocket("udp4");
+    sock.on("message", (msg, rinfo) => {
+      const key = `${f.guestPort}:${rinfo.address}:${rinfo.port}`;
+      let gwPort = this.udpPeerPorts.get(key);
+      if (gwPort === undefined) {
+        gwPort = this.nextPort++;
+        if (this.nextPort > 60000) this.nextPort = 40000;
+        const old = this.udpPeers.get(gwPort);
+        if (old) this.udpPeerPorts.delete(`${old.guestPort}:${old.address}:${old.port}`);
+        this.udpPeerPorts.set(key, gwPort);
+        this.udpPeers.set(gwPort, { sock, guestPort: f.guestPort, address: rinfo.address, port: rinfo.port });
+      }
+      this.sendUdp(GATEWAY_ADDR, gwPort, GUEST_ADDR, f.guestPort, msg);
+    });
+    sock.on("error", (e) => process.stderr.write(`ghost: -p ${f.hostAddr}:${f.hostPort}:${f.guestPort}/udp: ${e.message}\n`));
+    sock.bind(f.hostPort, f.hostAddr);
+    this.udpServers.push(sock);
+  }
+
   // -p: a host listener whose connections become guest connections from the gateway.
   private listen(f: PortForward): void {
+    if (f.udp) { this.listenUdp(f); return; }
     const srv = net.createServer((sock) => {
       const port = this.nextPort++;
       if (this.nextPort > 60000) this.nextPort = 40000;
@@ -260,6 +292,7 @@ export class UserNet {
   close(): void {
     this.closed = true;
     for (const s of this.servers) s.close();
+    for (const s of this.udpServers) s.close();
     for (const f of [...this.flows.values()]) f.destroy();
     for (const f of [...this.udpFlows.values()]) f.sock.close();
   }

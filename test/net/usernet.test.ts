@@ -3,8 +3,9 @@
 // through the gateway 10.0.2.2 (also with 5% of eth0's packets dropped, so
 // that both TCP ends retransmit); a refused port; a DNS query for localhost
 // to 10.0.2.3 (answered from the host's /etc/hosts); and the host fetching from
-// busybox httpd in the guest through `ghost run -p`. All traffic stays on
-// this machine's loopback.
+// busybox httpd in the guest through `ghost run -p`, and two host UDP
+// clients answered by a guest server through `-p …/udp`. All traffic stays
+// on this machine's loopback.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/net/usernet.test.js
 import assert from "node:assert/strict";
@@ -12,6 +13,8 @@ import { createHash } from "node:crypto";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as fs from "node:fs";
+import * as dgram from "node:dgram";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { run, exitStatus, tail } from "../helpers/programs.js";
@@ -111,6 +114,45 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
       fs.rmSync(join(www, "go"), { force: true });
       const r = await guest;
       fs.rmSync(www, { recursive: true, force: true });
+      assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
+    }
+  });
+
+  // Two host clients, each answered on its own address from the forwarded
+  // port; a datagram sent before the guest's server is up is lost (UDP), so
+  // each is sent again until its answer comes.
+  test("host UDP clients reach a guest UDP server through -p …/udp", async () => {
+    const probe = dgram.createSocket("udp4");
+    await new Promise<void>((r) => probe.bind(0, "127.0.0.1", r));
+    const hostPort = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const b = spawnSync(process.execPath, [join(root, "userland/net/build.mjs"), "udpserve"], { cwd: root, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+    assert.equal(b.status, 0, `building udpserve: ${b.stdout}${b.stderr}`);
+    const guest = ghost(["-p", `${hostPort}:7070/udp`, "--", "build/userland-net/udpserve", "7070", "50"]);
+    let ended = false;
+    void guest.then(() => { ended = true; });
+    const ask = async (msg: string) => {
+      const c = dgram.createSocket("udp4");
+      await new Promise<void>((r) => c.bind(0, "127.0.0.1", r));
+      try {
+        const deadline = Date.now() + 90_000;
+        while (!ended && Date.now() < deadline) {
+          const got = await new Promise<{ text: string; port: number } | null>((resolve) => {
+            const t = setTimeout(() => { c.removeAllListeners("message"); resolve(null); }, 500);
+            c.once("message", (m, rinfo) => { clearTimeout(t); resolve({ text: m.toString(), port: rinfo.port }); });
+            c.send(msg, hostPort, "127.0.0.1");
+          });
+          if (got) return got;
+        }
+        return null;
+      } finally { c.close(); }
+    };
+    try {
+      assert.deepEqual(await ask("first"), { text: "guest:first", port: hostPort });
+      assert.deepEqual(await ask("second"), { text: "guest:second", port: hostPort });
+      assert.deepEqual(await ask("quit"), { text: "guest:quit", port: hostPort });
+    } finally {
+      const r = await guest;
       assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
     }
   });

@@ -12,7 +12,12 @@ const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
 // Linux's SIN6_LEN_RFC2133: an IPv6 address without the scope id is accepted.
 const SIN6_LEN_RFC2133 = 24;
 
-export function v4(a: number, b: number, c: number, d: number): IpAddr { return new Uint8Array([...MAPPED, a, b, c, d]); }
+export function v4(a: number, b: number, c: number, d: number): IpAddr {
+  const r = new Uint8Array(16); // every packet parsed makes two: no spread of MAPPED
+  r[10] = r[11] = 0xff;
+  r[12] = a; r[13] = b; r[14] = c; r[15] = d;
+  return r;
+}
 export const V4_ANY = v4(0, 0, 0, 0);
 export const V6_ANY = new Uint8Array(16);
 export const V4_LOOPBACK = v4(127, 0, 0, 1);
@@ -33,7 +38,13 @@ export function sameAddr(a: IpAddr, b: IpAddr): boolean {
 export function isLoopback(a: IpAddr): boolean { return isV4(a) ? a[12] === 127 : sameAddr(a, V6_LOOPBACK); }
 export function isMulticast(a: IpAddr): boolean { return isV4(a) ? (a[12] & 0xf0) === 0xe0 : a[0] === 0xff; }
 export function isBroadcast(a: IpAddr): boolean { return isV4(a) && a[12] === 255 && a[13] === 255 && a[14] === 255 && a[15] === 255; }
-export function addrKey(a: IpAddr): string { return Buffer.from(a).toString("hex"); }
+// A map key for an address (the connection table looks one up per segment).
+export function addrKey(a: IpAddr): string {
+  if (isV4(a)) return String(((a[12] << 24) | (a[13] << 16) | (a[14] << 8) | a[15]) >>> 0);
+  let k = "";
+  for (let i = 0; i < 16; i += 2) k += ((a[i] << 8) | a[i + 1]).toString(16) + ":";
+  return k;
+}
 
 export function formatAddr(a: IpAddr): string {
   if (isV4(a)) return `${a[12]}.${a[13]}.${a[14]}.${a[15]}`;

@@ -179,14 +179,30 @@ export class NetStack {
 
   nextId(): number { this.ipId = (this.ipId + 1) & 0xffff; return this.ipId; }
 
+  // The IP header's length for a packet from src to dst (IPv4 when both are IPv4).
+  static ipHlen(src: IpAddr, dst: IpAddr): number { return isV4(src) && isV4(dst) ? IPV4_HLEN : IPV6_HLEN; }
+
+  // Whether a packet to dst leaves through loopback, where transport
+  // checksums are neither computed nor checked (Linux's lo).
+  viaLoopback(dst: IpAddr): boolean { return isLoopback(dst) || this.route(dst).dev === this.lo; }
+
   // Sends a transport payload from src to dst (IPv4 when both are IPv4).
   output(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array, ttl = IPDEFTTL, tos = 0): void {
+    const hlen = NetStack.ipHlen(src, dst);
+    const pkt = new Uint8Array(hlen + payload.length);
+    pkt.set(payload, hlen);
+    this.outputPacket(src, dst, proto, pkt, ttl, tos);
+  }
+
+  // Sends a packet whose transport part is already in place after room for
+  // the IP header (ipHlen bytes), which is filled in here.
+  outputPacket(src: IpAddr, dst: IpAddr, proto: number, pkt: Uint8Array, ttl = IPDEFTTL, tos = 0): void {
     const { dev } = this.route(dst);
     const v6 = !(isV4(src) && isV4(dst));
     const hlen = v6 ? IPV6_HLEN : IPV4_HLEN;
-    if (payload.length + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
-    const pkt = new Uint8Array(hlen + payload.length);
-    const dv = new DataView(pkt.buffer);
+    const plen = pkt.length - hlen;
+    if (plen + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
+    const dv = new DataView(pkt.buffer, pkt.byteOffset, hlen);
     if (!v6) {
       pkt[0] = (IPV4_VERSION << 4) | (IPV4_HLEN >> 2);
       pkt[1] = tos;
@@ -200,13 +216,12 @@ export class NetStack {
       dv.setUint16(10, csumFold(csumAdd(0, pkt, 0, IPV4_HLEN)), false);
     } else {
       dv.setUint32(0, ((IPV6_VERSION << 28) | (tos << 20)) >>> 0, false);
-      dv.setUint16(4, payload.length, false);
+      dv.setUint16(4, plen, false);
       pkt[6] = proto;
       pkt[7] = ttl;
       pkt.set(src, 8);
       pkt.set(dst, 24);
     }
-    pkt.set(payload, hlen);
     dev.xmit(pkt);
   }
 

@@ -115,7 +115,7 @@ export class TcpSocket extends TcpOutput {
     const room = this.sndSpace() - this.sndQ.length;
     if (room <= 0) { this.nospace = true; kerr(EAGAIN); }
     const n = Math.min(room, data.length);
-    this.sndQ.push(data.slice(0, n)); // a copy: the caller's buffer may be reused
+    this.sndQ.pushCopy(n === data.length ? data : data.subarray(0, n)); // a copy: the caller's buffer may be reused
     if (flags & MSG_OOB) { this.sndUp = seqAdd(this.sndUna, this.sndQ.length); this.urgSending = true; }
     this.more = (flags & MSG_MORE) !== 0;
     this.output();
@@ -131,7 +131,7 @@ export class TcpSocket extends TcpOutput {
       const urg = this.urgState !== URG_NONE && this.urgState !== URG_NOTYET;
       // A read stops at the urgent mark (tcp_recvmsg), and goes on past it when it starts there.
       if (urg && this.urgMark > q.popped) n = Math.min(n, this.urgMark - q.popped);
-      dst.set(q.peek(0, n));
+      q.copyTo(0, n, dst, 0);
       if (!(flags & MSG_PEEK)) {
         const start = q.popped;
         q.drop(n);
@@ -385,7 +385,7 @@ export class TcpSocket extends TcpOutput {
 
   private established(): void {
     this.setState(TCP_ESTABLISHED);
-    this.rtxTimer?.cancel(); this.rtxTimer = null;
+    this.rtxTimer.clear();
     this.retries = 0;
     this.armKeepalive();
     this.wq.wakeAll();

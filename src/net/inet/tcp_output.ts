@@ -14,7 +14,8 @@ import {
 import type { TimerHandle } from "../../kernel/time/timers.js";
 import { isV4 } from "./addr.js";
 import { InetDataSocket } from "./socket.js";
-import { ByteQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
+import { NetStack } from "./stack.js";
+import { ByteQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
 
 const MS = 1_000_000;
 const SEC = 1000 * MS;
@@ -41,6 +42,40 @@ const AUTOTUNED = 4 << 20;
 // Our window scale: enough for AUTOTUNED (tcp_select_initial_window).
 const RCV_WSCALE = 7;
 const MAX_WINDOW = 65535;
+
+// The retransmission and delayed-ACK timers, kept as Linux keeps its
+// inet_csk timers: clearing one only marks it idle, and arming it again no
+// sooner than it would fire moves nothing (within an eighth of the timeout,
+// finer than the timer wheel's own rounding at that range); firing early, it
+// re-arms itself for the rest. So a connection that sends and is answered
+// every round trip adds and removes no timer-wheel entry each time.
+export class TcpTimer {
+  private handle: TimerHandle | null = null;
+  private due: number | null = null;
+  constructor(private readonly sk: TcpOutput, private readonly fn: () => void) {}
+
+  get pending(): boolean { return this.due !== null; }
+
+  arm(ns: number): void {
+    const due = this.sk.now() + ns;
+    this.due = due;
+    if (this.handle && this.handle.deadline <= due + ns / 8) return;
+    this.handle?.cancel();
+    this.handle = this.sk.timer(ns, () => this.fire());
+  }
+
+  clear(): void { this.due = null; }
+  cancel(): void { this.due = null; this.handle?.cancel(); this.handle = null; }
+
+  private fire(): void {
+    this.handle = null;
+    if (this.due === null) return;
+    const left = this.due - this.sk.now();
+    if (left > 0) { this.handle = this.sk.timer(left, () => this.fire()); return; }
+    this.due = null;
+    this.fn();
+  }
+}
 
 export abstract class TcpOutput extends InetDataSocket {
   state = TCP_CLOSE;
@@ -69,7 +104,7 @@ export abstract class TcpOutput extends InetDataSocket {
   sndWscale = 0;
   rcvWscale = 0;
   mss = TCP_MSS_DEFAULT;
-  readonly sndQ = new ByteQueue(); // from sndUna: sent and unacknowledged, then unsent
+  readonly sndQ = new SendQueue(); // from sndUna: sent and unacknowledged, then unsent
   finQueued = false;
   nospace = false; // SOCK_NOSPACE: a writer found the send queue full
   sndUp = 0;
@@ -87,9 +122,9 @@ export abstract class TcpOutput extends InetDataSocket {
   retries = 0;
   totalRetrans = 0;
   probes = 0;
-  rtxTimer: TimerHandle | null = null;
+  readonly rtxTimer = new TcpTimer(this, () => this.onRto());
   private persistTimer: TimerHandle | null = null;
-  private delackTimer: TimerHandle | null = null;
+  private readonly delackTimer = new TcpTimer(this, () => { if (this.ackPending) this.sendAck(); });
   private keepTimer: TimerHandle | null = null;
   timeWait: TimerHandle | null = null;
   finTimer: TimerHandle | null = null;
@@ -167,13 +202,14 @@ export abstract class TcpOutput extends InetDataSocket {
 
   // A SYN, or with `ack` a SYN-ACK, from iss; retransmitted by the timer.
   sendSyn(ack: boolean): void {
-    this.xmit(this.iss, TCPHDR_SYN | (ack ? TCPHDR_ACK : 0), new Uint8Array(0));
+    this.xmit(this.iss, TCPHDR_SYN | (ack ? TCPHDR_ACK : 0));
     this.sndNxt = seqAdd(this.iss, 1);
     this.armRtx();
   }
 
-  // Builds and sends one segment; every segment but a SYN carries our window.
-  xmit(seq: number, flags: number, data: Uint8Array): void {
+  // Builds and sends one segment, its data `len` bytes of the send queue
+  // from `off`; every segment but a SYN carries our window.
+  xmit(seq: number, flags: number, off = 0, len = 0): void {
     const syn = (flags & TCPHDR_SYN) !== 0;
     const win = this.rcvWindow();
     // Never shrink the window already offered (RFC 9293 §3.8.6.2.2).
@@ -185,21 +221,23 @@ export abstract class TcpOutput extends InetDataSocket {
       flags |= TCPHDR_URG;
       urp = Math.min(seqDiff(this.sndUp, seq), 0xffff);
     }
+    const hlen = NetStack.ipHlen(this.laddr, this.raddr);
     const seg = buildSegment(this.laddr, this.raddr, {
-      sport: this.lport, dport: this.rport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd, urp, data,
-    }, syn ? this.advMss() : 0, this.rcvWscale);
+      sport: this.lport, dport: this.rport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd, urp,
+      data: { q: this.sndQ, off, len },
+    }, syn ? this.advMss() : 0, this.rcvWscale, hlen, !this.stack.viaLoopback(this.raddr));
     if (flags & TCPHDR_ACK) {
       const edge = seqAdd(this.rcvNxt, syn ? wnd : wnd << this.rcvWscale);
       if (seqLt(this.rcvWup, edge)) this.rcvWup = edge;
       this.ackPending = 0;
-      this.delackTimer?.cancel(); this.delackTimer = null;
+      this.delackTimer.clear();
     }
-    this.stack.output(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
+    this.stack.outputPacket(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
   }
 
-  sendAck(): void { this.xmit(this.sndNxt, TCPHDR_ACK, new Uint8Array(0)); }
-  sendRst(): void { this.xmit(this.sndNxt, TCPHDR_RST | TCPHDR_ACK, new Uint8Array(0)); }
-  sendRstFor(s: Segment): void { this.xmit(s.ack, TCPHDR_RST, new Uint8Array(0)); }
+  sendAck(): void { this.xmit(this.sndNxt, TCPHDR_ACK); }
+  sendRst(): void { this.xmit(this.sndNxt, TCPHDR_RST | TCPHDR_ACK); }
+  sendRstFor(s: Segment): void { this.xmit(s.ack, TCPHDR_RST); }
 
   private get finSeq(): number { return seqAdd(this.sndUna, this.sndQ.length); }
   private get finSent(): boolean { return this.finQueued && seqLt(this.finSeq, this.sndNxt); }
@@ -227,15 +265,14 @@ export abstract class TcpOutput extends InetDataSocket {
         if (len < this.mss && !this.finQueued && (this.cork || this.more)) return;
         if (len < this.mss && sent > 0 && !push) return;
         const fin = last && this.finQueued;
-        const data = this.sndQ.peek(inFlightData, len);
-        this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), data);
+        this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), inFlightData, len);
         if (this.rttSeq === null) { this.rttSeq = seqAdd(this.sndNxt, len); this.rttStart = this.now(); }
         this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
         this.armRtx(false);
         continue;
       }
       if (this.finQueued && !this.finSent) {
-        this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN, new Uint8Array(0));
+        this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN);
         this.sndNxt = seqAdd(this.sndNxt, 1);
         this.armRtx(false);
       }
@@ -276,7 +313,7 @@ export abstract class TcpOutput extends InetDataSocket {
     } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(dataAcked, this.mss);
     else this.cwnd += Math.max(1, Math.floor((this.mss * this.mss) / this.cwnd));
     this.dupAcks = 0;
-    if (this.sndUna === this.sndNxt) { this.rtxTimer?.cancel(); this.rtxTimer = null; } else this.armRtx(true);
+    if (this.sndUna === this.sndNxt) this.rtxTimer.clear(); else this.armRtx(true);
     if (finWasSent && ack === this.sndNxt && this.finQueued) this.finAcked();
     // sk_stream_write_space: wake writers only when one found no room and there is now.
     if (this.nospace && this.writeable()) { this.nospace = false; this.wq.wakeAll(); }
@@ -323,13 +360,12 @@ export abstract class TcpOutput extends InetDataSocket {
     const len = Math.min(this.mss, this.sndQ.length);
     const fin = this.finQueued && len === this.sndQ.length && this.finSent;
     if (len === 0 && !fin) return;
-    this.xmit(this.sndUna, TCPHDR_ACK | (len ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), this.sndQ.peek(0, len));
+    this.xmit(this.sndUna, TCPHDR_ACK | (len ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), 0, len);
   }
 
   armRtx(restart = false): void {
-    if (this.rtxTimer && !restart) return;
-    this.rtxTimer?.cancel();
-    this.rtxTimer = this.timer(this.rto, () => { this.rtxTimer = null; this.onRto(); });
+    if (this.rtxTimer.pending && !restart) return;
+    this.rtxTimer.arm(this.rto);
   }
 
   // The retransmission timer expired (tcp_retransmit_timer).
@@ -365,7 +401,7 @@ export abstract class TcpOutput extends InetDataSocket {
     this.persistTimer = this.timer(Math.max(this.rto, TCP_RTO_MIN), () => {
       this.persistTimer = null;
       if (this.state === TCP_CLOSE || this.sndWnd > 0) { this.output(); return; }
-      this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK, new Uint8Array(0));
+      this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK);
       this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
       this.armPersist();
     });
@@ -380,7 +416,7 @@ export abstract class TcpOutput extends InetDataSocket {
       this.sendAck();
       return;
     }
-    if (!this.delackTimer) this.delackTimer = this.timer(TCP_DELACK_MIN, () => { this.delackTimer = null; if (this.ackPending) this.sendAck(); });
+    if (!this.delackTimer.pending) this.delackTimer.arm(TCP_DELACK_MIN);
   }
 
   // After a read: tell the peer of the window it opened when that doubles it (tcp_cleanup_rbuf).
@@ -410,13 +446,14 @@ export abstract class TcpOutput extends InetDataSocket {
     }
     if (this.probes >= this.keepCnt) { this.timedOut(); return; }
     this.probes++;
-    this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK, new Uint8Array(0));
+    this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK);
     this.keepTimer = this.timer(this.keepIntvl * SEC, () => this.onKeepalive());
   }
 
   cancelTimers(): void {
-    for (const t of [this.rtxTimer, this.persistTimer, this.delackTimer, this.keepTimer, this.timeWait, this.finTimer]) t?.cancel();
-    this.rtxTimer = this.persistTimer = this.delackTimer = this.keepTimer = this.timeWait = this.finTimer = null;
+    this.rtxTimer.cancel(); this.delackTimer.cancel();
+    for (const t of [this.persistTimer, this.keepTimer, this.timeWait, this.finTimer]) t?.cancel();
+    this.persistTimer = this.keepTimer = this.timeWait = this.finTimer = null;
   }
 
   // TCP_INFO's state of the sender, for getsockopt.

@@ -15,11 +15,11 @@ export const seqLt = (a: number, b: number): boolean => seqDiff(a, b) < 0;
 export const seqLe = (a: number, b: number): boolean => seqDiff(a, b) <= 0;
 
 // A FIFO of bytes kept as the chunks written (push takes the array: its
-// caller must not reuse it); `pushed` and `popped` count every byte that
+// caller must not reuse it; copyTo reads them out); `pushed` and `popped` count every byte that
 // went in and out (the receive side's stream positions).
 export class ByteQueue {
-  private chunks: Uint8Array[] = [];
-  private head = 0; // bytes of chunks[0] already gone
+  protected chunks: Uint8Array[] = [];
+  protected head = 0; // bytes of chunks[0] already gone
   length = 0;
   pushed = 0;
   popped = 0;
@@ -31,28 +31,19 @@ export class ByteQueue {
     this.pushed += data.length;
   }
 
-  // Up to `len` bytes starting `off` bytes in: a view when they lie in one
-  // chunk, else a copy. Either is only read.
-  peek(off: number, len: number): Uint8Array {
-    const n = Math.max(0, Math.min(len, this.length - off));
+  // Copies `len` bytes starting `off` bytes in (len within what is queued)
+  // into dst at `at`, straight from the chunks: no intermediate array.
+  copyTo(off: number, len: number, dst: Uint8Array, at: number): void {
     let skip = off + this.head;
     for (const c of this.chunks) {
+      if (len <= 0) return;
       if (skip >= c.length) { skip -= c.length; continue; }
-      if (skip + n <= c.length) return c.subarray(skip, skip + n);
-      break;
-    }
-    const out = new Uint8Array(n);
-    skip = off + this.head;
-    let got = 0;
-    for (const c of this.chunks) {
-      if (got >= n) break;
-      if (skip >= c.length) { skip -= c.length; continue; }
-      const k = Math.min(c.length - skip, n - got);
-      out.set(c.subarray(skip, skip + k), got);
-      got += k;
+      const k = Math.min(c.length - skip, len);
+      dst.set(k === c.length ? c : c.subarray(skip, skip + k), at);
+      at += k;
+      len -= k;
       skip = 0;
     }
-    return out;
   }
 
   drop(n: number): void {
@@ -64,11 +55,72 @@ export class ByteQueue {
       const k = Math.min(c.length - this.head, n);
       this.head += k;
       n -= k;
-      if (this.head === c.length) { this.chunks.shift(); this.head = 0; }
+      if (this.head === c.length) { this.chunks.shift(); this.head = 0; this.consumed(c); }
     }
   }
 
+  // A chunk was read to its end and left the queue.
+  protected consumed(_c: Uint8Array): void {}
+
   clear(): void { this.drop(this.length); }
+}
+
+// The send queue: what a sender writes is copied into blocks of its own
+// (the one copy Linux makes into its skbs), and a block read to its end is
+// used again, so a steady stream allocates nothing per write. Nothing
+// outside holds a view of a block: segments are copied out of it.
+const SND_BLOCK = 64 << 10;
+// Blocks kept for reuse: enough for the writes between two ACKs of a fast
+// stream; the rest of a burst's blocks go to the garbage collector.
+const SND_SPARE = 16;
+// The smallest block: what a short write gets when little is queued.
+const SND_SMALL = 2048;
+
+export class SendQueue extends ByteQueue {
+  private tail: Uint8Array | null = null; // the block being filled
+  private fill = 0;
+  private spare: Uint8Array[] = [];
+
+  override push(data: Uint8Array): void { this.pushCopy(data); }
+
+  // Appends a copy of src.
+  pushCopy(src: Uint8Array): void {
+    for (let off = 0; off < src.length;) {
+      if (!this.tail || this.fill === this.tail.length) { this.tail = this.newBlock(src.length - off); this.fill = 0; }
+      const t = this.tail;
+      const k = Math.min(src.length - off, t.length - this.fill);
+      t.set(k === src.length ? src : src.subarray(off, off + k), this.fill);
+      // The last chunk grows when it ends where this copy starts (same block).
+      const i = this.chunks.length - 1;
+      const last = this.chunks[i];
+      if (last && last.buffer === t.buffer && last.byteOffset + last.length === this.fill) this.chunks[i] = t.subarray(last.byteOffset, this.fill + k);
+      else this.chunks.push(t.subarray(this.fill, this.fill + k));
+      this.fill += k;
+      off += k;
+    }
+    this.length += src.length;
+    this.pushed += src.length;
+  }
+
+  // A block for `want` more bytes: a full one (reused if there is one) for
+  // a stream, a small one for a short write to a short queue (a connection
+  // that sends a request of a few bytes allocates no 64 KiB).
+  private newBlock(want: number): Uint8Array {
+    const b = this.spare.pop();
+    if (b) return b;
+    if (this.length + want >= SND_BLOCK / 2) return new Uint8Array(SND_BLOCK);
+    return new Uint8Array(Math.max(want, SND_SMALL));
+  }
+
+  protected override consumed(c: Uint8Array): void {
+    // A full-sized block is free once its last byte left (nothing of it is queued then).
+    if (c.buffer.byteLength !== SND_BLOCK || c.byteOffset + c.length !== SND_BLOCK) return;
+    const b = new Uint8Array(c.buffer);
+    if (b.buffer === this.tail?.buffer) this.tail = null;
+    if (this.spare.length < SND_SPARE) this.spare.push(b);
+  }
+
+  override clear(): void { super.clear(); this.spare = []; }
 }
 
 export interface Segment {
@@ -109,25 +161,40 @@ export function parseSegment(src: IpAddr, dst: IpAddr, b: Uint8Array, csumOk = f
   return seg;
 }
 
-// Builds a segment with its checksum; a SYN carries MSS and window scale.
-export function buildSegment(src: IpAddr, dst: IpAddr, s: Omit<Segment, "wscale" | "mss">, mss: number, wscale: number): Uint8Array {
+// A segment's payload when built: bytes, or a range of a byte queue copied
+// straight into the segment (the send queue, without an intermediate copy).
+export type SegmentData = Uint8Array | { q: ByteQueue; off: number; len: number };
+
+// Builds a segment, a SYN with MSS and window scale. `headroom` bytes are
+// left free in front for the IP header, so the packet needs no second copy
+// (Linux's skb headroom). Without `csum` the checksum field stays zero: the
+// packet goes through loopback, which neither computes nor checks it
+// (Linux's lo: CHECKSUM_PARTIAL on the way out, CHECKSUM_UNNECESSARY in).
+export function buildSegment(
+  src: IpAddr, dst: IpAddr, s: Omit<Segment, "wscale" | "mss" | "data"> & { data: SegmentData }, mss: number, wscale: number,
+  headroom = 0, csum = true,
+): Uint8Array {
   const syn = (s.flags & TCPHDR_SYN) !== 0;
   const olen = syn ? 8 : 0;
-  const b = new Uint8Array(TCP_HLEN + olen + s.data.length);
-  const dv = new DataView(b.buffer);
+  const d = s.data;
+  const dlen = d instanceof Uint8Array ? d.length : d.len;
+  const b = new Uint8Array(headroom + TCP_HLEN + olen + dlen);
+  const dv = new DataView(b.buffer, headroom);
   dv.setUint16(0, s.sport, false);
   dv.setUint16(2, s.dport, false);
   dv.setUint32(4, s.seq >>> 0, false);
   dv.setUint32(8, s.ack >>> 0, false);
-  b[12] = ((TCP_HLEN + olen) / 4) << 4;
-  b[13] = s.flags;
+  b[headroom + 12] = ((TCP_HLEN + olen) / 4) << 4;
+  b[headroom + 13] = s.flags;
   dv.setUint16(14, s.wnd, false);
   dv.setUint16(18, s.urp, false);
   if (syn) {
-    b[20] = TCPOPT_MSS; b[21] = 4; dv.setUint16(22, mss, false);
-    b[24] = TCPOPT_NOP; b[25] = TCPOPT_WINDOW; b[26] = 3; b[27] = wscale;
+    const o = headroom + TCP_HLEN;
+    b[o] = TCPOPT_MSS; b[o + 1] = 4; dv.setUint16(TCP_HLEN + 2, mss, false);
+    b[o + 4] = TCPOPT_NOP; b[o + 5] = TCPOPT_WINDOW; b[o + 6] = 3; b[o + 7] = wscale;
   }
-  b.set(s.data, TCP_HLEN + olen);
-  dv.setUint16(16, transportChecksum(src, dst, IPPROTO_TCP, b), false);
+  const at = headroom + TCP_HLEN + olen;
+  if (d instanceof Uint8Array) b.set(d, at); else d.q.copyTo(d.off, d.len, b, at);
+  if (csum) dv.setUint16(16, transportChecksum(src, dst, IPPROTO_TCP, b.subarray(headroom)), false);
   return b;
 }
