@@ -12,11 +12,12 @@ import type { Path } from "./dentry.js";
 import type { IoWait } from "./iowait.js";
 import type { Task } from "../kernel/task.js";
 import { isDir, type Inode } from "./inode.js";
+import { fasyncRelease, type FOwner } from "./fown.js";
 
-import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH, SETFL_MASK as LINUX_SETFL_MASK, FASYNC } from "../abi/fcntl.js";
-// Status flags F_SETFL stores: Linux's SETFL_MASK, and FASYNC (which Linux
-// records through the file's fasync operation; Ghost keeps the bit alone).
-export const SETFL_MASK = LINUX_SETFL_MASK | FASYNC;
+import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH } from "../abi/fcntl.js";
+// Status flags F_SETFL stores: Linux's SETFL_MASK. FASYNC is set by the file
+// type's fasync only (fs/fown.ts): a file without one never shows O_ASYNC.
+export { SETFL_MASK } from "../abi/fcntl.js";
 
 export interface IoctlContext {
   copyIn(va: number, len: number): Uint8Array;
@@ -46,6 +47,8 @@ export interface FileOps {
   readWait?(f: File, t: Task): IoWait;
   // A device's own lseek (the new position); default: the usual SEEK_SET/CUR/END arithmetic.
   seek?(f: File, off: number, whence: number): number;
+  // The file type sends SIGIO to its owner with O_ASYNC (Linux's f_op->fasync): fown.ts watches waitQueue().
+  fasync?: boolean;
   release?(f: File): void;
   // Every close of a descriptor, by the process (thread group) closing it
   // (Linux's f_op->flush): a message queue drops that process's notification.
@@ -61,6 +64,8 @@ export class File {
   tmpfileNoLink = false;
   // memfd: the name /proc shows for it.
   memfdName = "";
+  // F_SETOWN/F_SETSIG state (Linux's f_owner), made at first use (fown.ts).
+  owner: FOwner | null = null;
   // Counted in inode.writers (fixed at open: F_SETFL cannot change the access mode).
   private readonly countedWriter: boolean;
   // The memory budget the open file's fixed cost is charged to (mm/budget.ts).
@@ -84,6 +89,7 @@ export class File {
     // The last reference: flock and OFD locks go with the open file description.
     flockRelease(this.inode, this);
     releaseOwner(this.inode, this);
+    fasyncRelease(this);
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
     if (this.countedWriter) this.inode.writers--;

@@ -7,7 +7,7 @@ import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
-  MAX_RW_COUNT, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
+  MAX_RW_COUNT, FASYNC, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
@@ -28,6 +28,8 @@ import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
+import { setFasync } from "../fs/fown.js";
+import { fcntlOwner, ioctlOwner } from "./sys_fown.js";
 import type { Task } from "../kernel/task.js";
 import { nofile, rlimit } from "../kernel/task.js";
 import { RLIMIT_FSIZE } from "../abi/resource.js";
@@ -330,6 +332,9 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_SETFL:
       // As Linux's setfl: turning O_NOATIME on takes the owner or CAP_FOWNER.
       if ((arg & O_NOATIME) && !(f.flags & O_NOATIME) && !ownerOrCapable(f.inode, t.cred)) kerr(EPERM);
+      // As Linux's setfl: a change of FASYNC goes through the file's fasync,
+      // which alone sets or clears the bit (ignored by a file type without one).
+      if ((arg ^ f.flags) & FASYNC) setFasync(f, fd, (arg & FASYNC) !== 0);
       f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
       return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
@@ -343,7 +348,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       if ((arg >>> 0) > 0x80000000) kerr(EINVAL);
       return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n);
     }
-    default: return kerr(EINVAL);
+    default: return fcntlOwner(t, f, cmd, arg) ?? kerr(EINVAL);
   }
 }
 
@@ -391,6 +396,8 @@ defineSyscalls({
         return 0;
       }
     }
+    const owner = ioctlOwner(t, f, fd | 0, cmd >>> 0, arg);
+    if (owner !== undefined) return owner;
     if (!f.ops.ioctl) kerr(ENOTTY);
     return f.ops.ioctl(f, cmd >>> 0, arg, ioctlContext(t));
   },
