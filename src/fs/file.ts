@@ -13,6 +13,7 @@ import type { IoWait } from "./iowait.js";
 import type { Task } from "../kernel/task.js";
 import { isDir, type Inode } from "./inode.js";
 import { fasyncRelease, type FOwner } from "./fown.js";
+import { leaseRelease } from "./lease.js";
 
 import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH } from "../abi/fcntl.js";
 // Status flags F_SETFL stores: Linux's SETFL_MASK. FASYNC is set by the file
@@ -68,6 +69,7 @@ export class File {
   owner: FOwner | null = null;
   // Counted in inode.writers (fixed at open: F_SETFL cannot change the access mode).
   private readonly countedWriter: boolean;
+  private readonly countedReader: boolean;
   // The memory budget the open file's fixed cost is charged to (mm/budget.ts).
   // The charge is taken even past the budget (the object exists); a new
   // descriptor for it is then refused (FdTable.alloc: ENFILE).
@@ -77,6 +79,8 @@ export class File {
     inode.openFiles++;
     this.countedWriter = this.writable;
     if (this.countedWriter) inode.writers++;
+    this.countedReader = this.readable && !this.writable;
+    if (this.countedReader) inode.readOnlyOpens++;
   }
 
   get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
@@ -90,9 +94,11 @@ export class File {
     flockRelease(this.inode, this);
     releaseOwner(this.inode, this);
     fasyncRelease(this);
+    leaseRelease(this);
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
     if (this.countedWriter) this.inode.writers--;
+    if (this.countedReader) this.inode.readOnlyOpens--;
     this.mem?.uncharge("slab", FILE_COST);
     if (--this.inode.openFiles === 0) this.inode.lastClose();
   }

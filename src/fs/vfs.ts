@@ -1,6 +1,7 @@
 // VFS operations on behalf of a task: where a path starts (dirfd), open with
 // all its flags, and stat encoding. Syscall handlers call these.
 
+import { breakLease } from "./lease.js";
 import { kerr } from "../lib/errors.js";
 import {
   EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS, EPERM,
@@ -83,6 +84,8 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     if ((flags & O_NOATIME) && !ownerOrCapable(inode, t.cred)) kerr(EPERM);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && inode.sb.sealed) kerr(EACCES);
+    // As Linux's do_dentry_open: a conflicting lease is broken first (may wait).
+    if (isReg(inode.mode) && !created) breakLease(t, inode, flags);
     if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);
     else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.setSize(0);
   }

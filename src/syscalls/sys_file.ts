@@ -348,7 +348,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       if ((arg >>> 0) > 0x80000000) kerr(EINVAL);
       return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n);
     }
-    default: return fcntlOwner(t, f, cmd, arg) ?? kerr(EINVAL);
+    default: return fcntlOwner(t, f, fd, cmd, arg) ?? kerr(EINVAL);
   }
 }
 

@@ -1,18 +1,19 @@
-// fcntl and ioctl commands on a file's owner and O_ASYNC (F_SETOWN,
-// F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG; FIOASYNC,
+// fcntl and ioctl commands on a file's owner, O_ASYNC and leases (F_SETOWN,
+// F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE; FIOASYNC,
 // FIOSETOWN, FIOGETOWN, SIOCSPGRP, SIOCGPGRP). The state lives in fs/fown.ts.
 
-import { F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, f_owner_ex } from "../abi/fcntl.js";
+import { F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE, f_owner_ex } from "../abi/fcntl.js";
 import { FIOASYNC } from "../abi/ioctl.js";
 import { FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP } from "../abi/socket.js";
 import { setOwn, setOwnEx, getOwn, getOwnEx, setSig, getSig, ioctlFioasync } from "../fs/fown.js";
+import { setLease, getLease } from "../fs/lease.js";
 import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
 import { um } from "./util.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 
-// The owner commands of fcntl, or undefined for another command.
-export function fcntlOwner(t: Task, f: File, cmd: number, arg: number): number | undefined {
+// The owner and lease commands of fcntl, or undefined for another command.
+export function fcntlOwner(t: Task, f: File, fd: number, cmd: number, arg: number): number | undefined {
   switch (cmd) {
     case F_SETOWN: setOwn(t, f, arg | 0); return 0;
     case F_GETOWN: return getOwn(f);
@@ -31,6 +32,8 @@ export function fcntlOwner(t: Task, f: File, cmd: number, arg: number): number |
     // As Linux: the int argument, taken as unsigned by valid_signal.
     case F_SETSIG: setSig(f, arg | 0); return 0;
     case F_GETSIG: return getSig(f);
+    case F_SETLEASE: return setLease(t, f, fd, arg | 0);
+    case F_GETLEASE: return getLease(t, f);
   }
   return undefined;
 }

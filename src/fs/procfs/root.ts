@@ -2,6 +2,9 @@
 // system-wide files (meminfo, cpuinfo, stat, uptime, loadavg, version,
 // mounts, filesystems) and /proc/sys.
 
+import { leaseBreakTime, setLeaseBreakTime, leaseLines } from "../lease.js";
+import { F_RDLCK, F_WRLCK } from "../../abi/fcntl.js";
+import { major, minor } from "../char_dev.js";
 import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } from "../../abi/ipc.js";
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
@@ -150,7 +153,7 @@ function sysDir(k: Kernel): ProcDir {
     ["protected_regular", file("fs/protected_regular", () => "0")],
     ["suid_dumpable", file("fs/suid_dumpable", () => "0")],
     ["leases-enable", file("fs/leases-enable", () => "1")],
-    ["lease-break-time", file("fs/lease-break-time", () => "45")],
+    ["lease-break-time", file("fs/lease-break-time", () => String(leaseBreakTime(k)), (v) => setLeaseBreakTime(k, v))],
     ["mount-max", file("fs/mount-max", () => "100000")],
     ["aio-max-nr", file("fs/aio-max-nr", () => "65536")],
     ["aio-nr", file("fs/aio-nr", () => "0")],
@@ -192,6 +195,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["config.gz", () => new ProcFile("/config.gz", configGz)],
       ["sysvipc", () => new ProcDir("/sysvipc", () => ["shm", "sem", "msg"].map((kind): [string, () => Inode] =>
         [kind, () => new ProcFile(`/sysvipc/${kind}`, () => sysvipcText(k, kind))]))],
+      ["locks", () => new ProcFile("/locks", () => locksText(k))],
       ["swaps", () => new ProcFile("/swaps", () => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")],
       ["partitions", () => new ProcFile("/partitions", () => partitionsText(k))],
       ["modules", () => new ProcFile("/modules", () => "")],
@@ -220,3 +224,14 @@ export function makeProcRoot(k: Kernel): ProcDir {
 }
 
 export { mountsText };
+
+// /proc/locks (Linux's lock_get_status): the leases, numbered from 1.
+function locksText(k: Kernel): string {
+  let n = 0;
+  const hex2 = (v: number) => v.toString(16).padStart(2, "0");
+  return leaseLines(k).map((l) => {
+    const dev = l.inode.sb.dev;
+    const type = l.type === F_WRLCK ? "WRITE" : l.type === F_RDLCK ? "READ" : "UNLCK";
+    return `${++n}: LEASE  ${l.state.padEnd(10)}${type} ${l.pid} ${hex2(major(dev))}:${hex2(minor(dev))}:${l.inode.ino} 0 EOF\n`;
+  }).join("");
+}
