@@ -70,6 +70,12 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
   } else {
     p = w.resolve(start, path, follow);
   }
+  return openPath(t, p, flags, created);
+}
+
+// Opens a resolved path (openat's last step; open_by_handle_at's only one):
+// the checks of Linux's may_open, lease breaking, O_TRUNC, the new File.
+export function openPath(t: Task, p: Path, flags: number, created = false): File {
   const inode = p.dentry.inode;
   if (isLnk(inode.mode) && !(flags & O_PATH)) kerr(ELOOP);
   if ((flags & O_DIRECTORY) && !isDir(inode.mode)) kerr(ENOTDIR);
