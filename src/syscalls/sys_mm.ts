@@ -1,12 +1,12 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
+import { EAGAIN, EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
 import { MemfdInode } from "../fs/memfd.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
-  MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
+  MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_LOCKED, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
   MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
   MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, PKEY_ACCESS_MASK,
@@ -89,8 +89,15 @@ defineSyscalls({
         kerr(ENODEV); // only /dev/zero among devices can be mapped
       }
     }
-    return t.mm.mmap(addr, len, p, opts);
-  }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages; MAP_POPULATE/MAP_LOCKED fault lazily"],
+    // As Linux's do_mmap: MAP_LOCKED needs a nonzero RLIMIT_MEMLOCK (EPERM);
+    // a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) past it is EAGAIN.
+    const lock = (flags & MAP_LOCKED) !== 0 || t.mm.lockFuture;
+    if (lock) mayLock(t, pageUp(len), EAGAIN);
+    const start = t.mm.mmap(addr, len, p, opts);
+    if (lock) t.mm.setLocked(start, start + pageUp(len), true);
+    else if (flags & MAP_POPULATE) t.mm.populate(start, start + pageUp(len));
+    return start;
+  }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages"],
   munmap: (t, addr, len) => {
     if (addr % PAGE_SIZE || len <= 0 || addr < 0 || addr + len > TASK_SIZE) kerr(EINVAL);
     t.mm.unmap(addr, len);
@@ -150,11 +157,12 @@ defineSyscalls({
 // now (unless ONFAULT), the VMAs carry VM_LOCKED (VmLck in /proc/PID/status),
 // and RLIMIT_MEMLOCK bounds it without CAP_IPC_LOCK, as Linux's do_mlock.
 const CAP_IPC_LOCK = 14n;
-function mayLock(t: Task, more: number): void {
+function mayLock(t: Task, more: number, err = ENOMEM): void {
   const lim = rlimit(t.tg, RLIMIT_MEMLOCK);
   const capable = (t.cred.capEff & (1n << CAP_IPC_LOCK)) !== 0n;
   if (lim === 0 && !capable) kerr(EPERM);
-  if (!capable && lim >= 0 && t.mm.lockedBytes + more > lim) kerr(ENOMEM);
+  // Whole pages, as Linux counts locked_vm against the limit shifted to pages.
+  if (!capable && lim >= 0 && (t.mm.lockedBytes + more) / PAGE_SIZE > Math.floor(lim / PAGE_SIZE)) kerr(err);
 }
 function lockRange(t: Task, addr: number, len: number, on: boolean, onFault: boolean): number {
   if (len < 0 || addr < 0) kerr(EINVAL);
@@ -162,7 +170,8 @@ function lockRange(t: Task, addr: number, len: number, on: boolean, onFault: boo
   const end = pageUp(addr + len);
   if (end > TASK_SIZE) kerr(ENOMEM);
   if (end === start) return 0;
-  if (on) mayLock(t, end - start);
+  // Pages of the range already locked are not counted twice (do_mlock).
+  if (on) mayLock(t, end - start - t.mm.lockedIn(start, end));
   t.mm.setLocked(start, end, on, onFault);
   return 0;
 }
