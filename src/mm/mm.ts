@@ -406,6 +406,22 @@ export class AddressSpace implements CacheMapper {
     for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
   }
 
+  // mseal: seals [start, end); ENOMEM (and nothing sealed) when part is unmapped.
+  seal(start: number, end: number): void {
+    this.requireMapped(start, end);
+    const [i, j] = this.carve(start, end);
+    for (let k = i; k < j; k++) this.vmas[k].sealed = true;
+    for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
+  }
+
+  // Where the first VMA in [start, end) that matches begins (clipped to start), or null (a sealed one: EPERM).
+  firstIn(start: number, end: number, pred: (v: Vma) => boolean): number | null {
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      if (pred(this.vmas[i])) return Math.max(this.vmas[i].start, start);
+    }
+    return null;
+  }
+
   // MAP_POPULATE: faults the readable pages of [start, end) in now.
   populate(start: number, end: number): void {
     for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {

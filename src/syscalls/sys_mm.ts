@@ -43,11 +43,43 @@ function mprotectPkey(t: Task, addr: number, len: number, prot: number, pkey: nu
   if ((prot >>> 0) & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
   if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) === (PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
   if (pkey !== -1 && pkey !== 0) kerr(EINVAL);
+  // As Linux (6.12+, mprotect_fixup): the VMAs before a sealed one are
+  // changed, then the sealed one stops the walk with EPERM.
+  const end = Math.min(addr + pageUp(len), TASK_SIZE);
+  const sealedAt = t.mm.firstIn(addr, end, (v) => v.sealed);
+  if (sealedAt !== null) {
+    if (sealedAt > addr) t.mm.mprotect(addr, sealedAt - addr, prot & 7);
+    kerr(EPERM);
+  }
   t.mm.mprotect(addr, len, prot & 7);
   return 0;
 }
 
+// mseal (Linux 6.10): a sealed VMA in the range makes munmap, mprotect,
+// mremap and a MAP_FIXED mmap over it EPERM before anything changes.
+function checkUnsealed(t: Task, start: number, end: number): void {
+  if (t.mm.firstIn(start, end, (v) => v.sealed) !== null) kerr(EPERM);
+}
+// A discarding madvise is refused only on sealed read-only private
+// anonymous memory (can_modify_vma_madv: its contents could not be rewritten).
+function checkDiscard(t: Task, start: number, end: number): void {
+  if (t.mm.firstIn(start, end, (v) => v.sealed && !v.source && !v.shared && !(v.prot & PROT_WRITE)) !== null) kerr(EPERM);
+}
+
+function mseal(t: Task, start: number, len: number, flags: number): number {
+  if (flags !== 0) kerr(EINVAL);
+  if (start % PAGE_SIZE || start < 0) kerr(EINVAL);
+  // A length whose page-rounded end wraps is EINVAL; one past the user half is unmapped (ENOMEM).
+  if (len < 0 || start + pageUp(len) >= 2 ** 64) kerr(EINVAL);
+  const end = start + pageUp(len);
+  if (end === start) return 0;
+  if (end > TASK_SIZE) kerr(ENOMEM);
+  t.mm.seal(start, end);
+  return 0;
+}
+
 defineSyscalls({
+  mseal: (t, start, len, flags) => mseal(t, start, len, flags),
   brk: (t, addr) => {
     const grow = pageUp(addr) - pageUp(t.mm.brk);
     if (addr > t.mm.brk && grow > 0) {
@@ -93,6 +125,7 @@ defineSyscalls({
     // a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) past it is EAGAIN.
     const lock = (flags & MAP_LOCKED) !== 0 || t.mm.lockFuture;
     if (lock) mayLock(t, pageUp(len), EAGAIN);
+    if ((opts.fixed || opts.noReplace) && addr % PAGE_SIZE === 0) checkUnsealed(t, addr, addr + pageUp(len));
     const start = t.mm.mmap(addr, len, p, opts);
     if (lock) t.mm.setLocked(start, start + pageUp(len), true);
     else if (flags & MAP_POPULATE) t.mm.populate(start, start + pageUp(len));
@@ -100,6 +133,7 @@ defineSyscalls({
   }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages"],
   munmap: (t, addr, len) => {
     if (addr % PAGE_SIZE || len <= 0 || addr < 0 || addr + len > TASK_SIZE) kerr(EINVAL);
+    checkUnsealed(t, addr, addr + pageUp(len));
     t.mm.unmap(addr, len);
     return 0;
   },
@@ -116,11 +150,12 @@ defineSyscalls({
     if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
     switch (advice) {
       case MADV_DONTNEED: case MADV_FREE:
+        checkDiscard(t, addr, addr + pageUp(len));
         t.mm.dropPages(addr, len);
         return 0;
-      case MADV_DONTFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
+      case MADV_DONTFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
       case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
-      case MADV_WIPEONFORK: t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
+      case MADV_WIPEONFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
       case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
       case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
       case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
@@ -133,6 +168,8 @@ defineSyscalls({
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) kerr(EINVAL);
     if (flags & MREMAP_DONTUNMAP) kerr(EINVAL);
     if (newLen > oldLen) checkAs(t, pageUp(newLen) - pageUp(oldLen));
+    if (old % PAGE_SIZE === 0 && old >= 0 && old < TASK_SIZE) checkUnsealed(t, old, Math.min(old + pageUp(Math.max(oldLen, 1)), TASK_SIZE));
+    if ((flags & MREMAP_FIXED) && newAddr % PAGE_SIZE === 0 && newAddr >= 0 && newAddr < TASK_SIZE) checkUnsealed(t, newAddr, Math.min(newAddr + pageUp(newLen), TASK_SIZE));
     return t.mm.mremap(old, oldLen, newLen, (flags & MREMAP_MAYMOVE) !== 0, flags & MREMAP_FIXED ? newAddr : null);
   },
   msync: (t, addr, len, flags) => {
