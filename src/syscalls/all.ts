@@ -20,6 +20,7 @@ import "./sys_openat2.js";
 import "./sys_xattr.js";
 import "./sys_memfd.js";
 import "./sys_fhandle.js";
+import "./sys_cachestat.js";
 import "./sys_splice.js";
 import "./sys_inotify.js";
 import "./sys_system.js";
