@@ -431,10 +431,13 @@ export class AddressSpace implements CacheMapper {
   }
 
   // Writable private pages get their own copy, as Linux's populate faults for write.
+  // At most as many pages as memory has free frames: past that Linux would be
+  // out of memory, and a range of terabytes must not hold the kernel for minutes.
   private populateVma(v: Vma, start: number, end: number): void {
     if (!(v.prot & PROT_READ)) return;
     const acc = (v.prot & PROT_WRITE) && !v.shared ? ACC_W : ACC_R;
-    for (let a = start; a < end; a += PAGE_SIZE) {
+    let budget = this.phys.freeFrames;
+    for (let a = start; a < end && budget > 0; a += PAGE_SIZE, budget--) {
       if (!(this.pt.get(a) & PTE_V) || acc === ACC_W) this.handleFault(a, acc);
     }
   }

@@ -221,6 +221,25 @@ static void sockets(void)
     close(sv[1]);
 }
 
+static void pty_sigio(void)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0) {
+        kt_fail("a pty pair", "errno %d", errno);
+        return;
+    }
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    CHECK(s >= 0, "open the pty's slave");
+    fcntl(m, F_SETOWN, getpid());
+    fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_ASYNC);
+    CHECK((fcntl(m, F_GETFL) & O_ASYNC) != 0, "a pty master takes O_ASYNC");
+    drain(SIGIO);
+    write(s, "x", 1);
+    CHECK(take(SIGIO, NULL, 2000), "output written on the slave sends SIGIO to the master's owner");
+    close(s);
+    close(m);
+}
+
 static void inotify_sigio(void)
 {
     int in = inotify_init1(IN_NONBLOCK);
@@ -328,6 +347,7 @@ int main(int argc, char **argv)
     pipe_sigio();
     rt_signal();
     sockets();
+    pty_sigio();
     inotify_sigio();
     tcp_urgent();
     permissions();
