@@ -78,6 +78,25 @@ function mseal(t: Task, start: number, len: number, flags: number): number {
   return 0;
 }
 
+// madvise(2); also process_madvise's, for each range of the caller's own memory.
+export function madvise(t: Task, addr: number, len: number, advice: number): number {
+  if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
+  switch (advice) {
+    case MADV_DONTNEED: case MADV_FREE:
+      checkDiscard(t, addr, addr + pageUp(len));
+      t.mm.dropPages(addr, len);
+      return 0;
+    case MADV_DONTFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
+    case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
+    case MADV_WIPEONFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
+    case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+    case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
+      return 0; // hints: nothing to do in Ghost's memory model
+    default: return kerr(EINVAL);
+  }
+}
+
 defineSyscalls({
   mseal: (t, start, len, flags) => mseal(t, start, len, flags),
   brk: (t, addr) => {
@@ -146,23 +165,7 @@ defineSyscalls({
     return kerr(ENOSPC);
   },
   pkey_free: () => kerr(EINVAL),
-  madvise: (t, addr, len, advice) => {
-    if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
-    switch (advice) {
-      case MADV_DONTNEED: case MADV_FREE:
-        checkDiscard(t, addr, addr + pageUp(len));
-        t.mm.dropPages(addr, len);
-        return 0;
-      case MADV_DONTFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
-      case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
-      case MADV_WIPEONFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
-      case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
-      case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
-      case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
-        return 0; // hints: nothing to do in Ghost's memory model
-      default: return kerr(EINVAL);
-    }
-  },
+  madvise: (t, addr, len, advice) => madvise(t, addr, len, advice),
   mremap: (t, old, oldLen, newLen, flags, newAddr) => {
     if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) kerr(EINVAL);
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) kerr(EINVAL);
