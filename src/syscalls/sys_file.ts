@@ -22,7 +22,7 @@ import { TASK_SIZE } from "../mm/mm.js";
 import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "../fs/memfd.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
-import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
+import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, noteLocked, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode } from "../fs/pipe.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File } from "../fs/file.js";
@@ -309,7 +309,7 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
   }
   if (type === F_RDLCK && !f.readable) kerr(EBADF);
   if (type === F_WRLCK && !f.writable) kerr(EBADF);
-  if (recordSet(f.inode, want)) { noteWaiting(t.k, owner, null); return 0; }
+  if (recordSet(f.inode, want)) { noteWaiting(t.k, owner, null); noteLocked(t.k, f.inode); return 0; }
   if (cmd === F_SETLK || cmd === F_OFD_SETLK) kerr(EAGAIN);
   const blocker = recordTest(f.inode, want)!;
   if (!ofd && wouldDeadlock(t.k, owner, blocker.owner)) kerr(EDEADLK);
@@ -432,7 +432,7 @@ defineSyscalls({
     if (kind === LOCK_UN) { flockRelease(f.inode, f); return 0; }
     if (kind !== LOCK_SH && kind !== LOCK_EX) kerr(EINVAL);
     if (f.flags & O_PATH) kerr(EBADF);
-    if (flockTry(f.inode, f, kind === LOCK_EX)) return 0;
+    if (flockTry(f.inode, f, kind === LOCK_EX, t.pid)) { noteLocked(t.k, f.inode); return 0; }
     if (op & LOCK_NB) kerr(EWOULDBLOCK);
     return sleepOn(t, [lockWaitQueue(f.inode)]);
   },

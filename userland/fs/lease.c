@@ -3,8 +3,11 @@
  * truncate with the lease signal (SIGIO with POLL_MSG) to the holder, the
  * breaker waiting until the holder gives way (EWOULDBLOCK with O_NONBLOCK),
  * /proc/locks' LEASE lines, and (under Ghost only: the setting is global)
- * the break timing out after /proc/sys/fs/lease-break-time. */
+ * the break timing out after /proc/sys/fs/lease-break-time; POSIX, OFD and
+ * flock locks in /proc/locks. */
 #include "ktest.h"
+#include <sys/file.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 static int take(int sig, siginfo_t *si, int ms)
@@ -55,6 +58,52 @@ static int proc_lease(const char *state, const char *type, int pid)
 }
 
 static const char *file;
+
+/* Whether /proc/locks has a line "<kind> <type> <pid> <dev>:<ino> <range>" for fd's file. */
+static int proc_lock(const char *kind, const char *type, int pid, int fd, const char *range)
+{
+    static char buf[65536];
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return 0;
+    int pf = open("/proc/locks", O_RDONLY);
+    if (pf < 0)
+        return 0;
+    ssize_t n = vt_read_full(pf, buf, sizeof buf - 1);
+    close(pf);
+    if (n < 0)
+        return 0;
+    buf[n] = 0;
+    char want[256];
+    snprintf(want, sizeof want, "%s%s %d %02x:%02x:%lu %s\n", kind, type, pid, major(st.st_dev), minor(st.st_dev),
+             (unsigned long)st.st_ino, range);
+    return strstr(buf, want) != NULL;
+}
+
+/* POSIX, OFD and flock locks in /proc/locks, as Linux's lock_get_status prints them. */
+static void proc_locks(void)
+{
+    char a_path[600], b_path[600];
+    snprintf(a_path, sizeof a_path, "%s", kt_path("locks-a"));
+    snprintf(b_path, sizeof b_path, "%s", kt_path("locks-b"));
+    int a = open(a_path, O_CREAT | O_RDWR, 0644), b = open(b_path, O_CREAT | O_RDWR, 0644);
+    struct flock w = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 10, .l_len = 5};
+    CHECK_OK(fcntl(a, F_SETLK, &w), "a POSIX write lock on bytes 10-14");
+    CHECK(proc_lock("POSIX  ADVISORY  ", "WRITE", getpid(), a, "10 14"), "/proc/locks: POSIX ADVISORY WRITE pid dev:ino 10 14");
+    struct flock o = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 100, .l_len = 0};
+    CHECK_OK(fcntl(b, F_OFD_SETLK, &o), "an OFD read lock from byte 100 on");
+    CHECK(proc_lock("OFDLCK ADVISORY  ", "READ", -1, b, "100 EOF"), "/proc/locks: OFDLCK ADVISORY READ -1 dev:ino 100 EOF");
+    CHECK_OK(flock(a, LOCK_SH), "a shared flock");
+    CHECK(proc_lock("FLOCK  ADVISORY  ", "READ", getpid(), a, "0 EOF"), "/proc/locks: FLOCK ADVISORY READ pid dev:ino 0 EOF");
+    close(a);
+    close(b);
+    a = open(a_path, O_RDONLY);
+    CHECK(!proc_lock("POSIX  ADVISORY  ", "WRITE", getpid(), a, "10 14") && !proc_lock("FLOCK  ADVISORY  ", "READ", getpid(), a, "0 EOF"),
+          "closing the files removes their lines");
+    close(a);
+    unlink(a_path);
+    unlink(b_path);
+}
 
 static void rules(void)
 {
@@ -231,6 +280,7 @@ int main(int argc, char **argv)
     break_nonblock();
     break_blocking();
     break_timeout();
+    proc_locks();
     unlink(file);
     return kt_done();
 }

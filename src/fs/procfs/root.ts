@@ -3,6 +3,7 @@
 // mounts, filesystems) and /proc/sys.
 
 import { leaseBreakTime, setLeaseBreakTime, leaseLines } from "../lease.js";
+import { lockLines } from "../locks.js";
 import { F_RDLCK, F_WRLCK } from "../../abi/fcntl.js";
 import { major, minor } from "../char_dev.js";
 import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } from "../../abi/ipc.js";
@@ -225,13 +226,19 @@ export function makeProcRoot(k: Kernel): ProcDir {
 
 export { mountsText };
 
-// /proc/locks (Linux's lock_get_status): the leases, numbered from 1.
+// /proc/locks (Linux's lock_get_status): every lock and lease, numbered from 1.
 function locksText(k: Kernel): string {
   let n = 0;
   const hex2 = (v: number) => v.toString(16).padStart(2, "0");
-  return leaseLines(k).map((l) => {
-    const dev = l.inode.sb.dev;
-    const type = l.type === F_WRLCK ? "WRITE" : l.type === F_RDLCK ? "READ" : "UNLCK";
-    return `${++n}: LEASE  ${l.state.padEnd(10)}${type} ${l.pid} ${hex2(major(dev))}:${hex2(minor(dev))}:${l.inode.ino} 0 EOF\n`;
-  }).join("");
+  const typeName = (t: number) => (t === F_WRLCK ? "WRITE" : t === F_RDLCK ? "READ" : "UNLCK");
+  const where = (inode: Inode) => `${hex2(major(inode.sb.dev))}:${hex2(minor(inode.sb.dev))}:${inode.ino}`;
+  const locks = lockLines(k).map((l) => {
+    const inode = l.inode as Inode;
+    const range = l.kind === "FLOCK" ? "0 EOF" : `${l.start} ${l.end === Infinity ? "EOF" : l.end}`;
+    const kind = l.kind === "FLOCK" ? "FLOCK  ADVISORY  " : `${l.kind.padEnd(6)} ADVISORY  `;
+    return `${++n}: ${kind}${typeName(l.type)} ${l.pid} ${where(inode)} ${range}\n`;
+  });
+  const leases = leaseLines(k).map((l) =>
+    `${++n}: LEASE  ${l.state.padEnd(10)}${typeName(l.type)} ${l.pid} ${where(l.inode)} 0 EOF\n`);
+  return [...locks, ...leases].join("");
 }
