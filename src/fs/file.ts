@@ -61,6 +61,8 @@ export class File {
   refs = 1;
   // Directory stream position: index into the entry list snapshot.
   dirEntries: { name: string; ino: number; type: number }[] | null = null;
+  // The open that made it created the file (F_CREATED_QUERY).
+  created = false;
   // O_TMPFILE with O_EXCL: may never be linked into the filesystem.
   tmpfileNoLink = false;
   // memfd: the name /proc shows for it.

@@ -98,6 +98,7 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
   const pseudo = p.dentry.pseudo;
   const file = new File(pseudo ? null : p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
   if (pseudo) file.memfdName = pseudo.memfdName;
+  file.created = created;
   if (!(flags & O_PATH)) {
     file.ops = (inode.mode & S_IFMT) === S_IFIFO && !pseudo?.ownOps ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
     fsnotify(p, inode, IN_OPEN);

@@ -7,7 +7,7 @@ import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
-  MAX_RW_COUNT, FASYNC, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
+  MAX_RW_COUNT, FASYNC, F_DUPFD_QUERY, F_CREATED_QUERY, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
@@ -320,7 +320,9 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
 
 function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
   const f = t.files.getRaw(fd);
-  if ((f.flags & O_PATH) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL) kerr(EBADF);
+  // As Linux's check_fcntl_cmd: an O_PATH descriptor takes only these.
+  if ((f.flags & O_PATH) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL &&
+    cmd !== F_DUPFD_QUERY && cmd !== F_CREATED_QUERY) kerr(EBADF);
   const e = t.files.entry(fd)!;
   switch (cmd) {
     case F_DUPFD: case F_DUPFD_CLOEXEC:
@@ -383,7 +385,7 @@ defineSyscalls({
     t.files.install(newfd | 0, f.get(), (flags & O_CLOEXEC) !== 0);
     return newfd;
   },
-  fcntl: (t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg),
+  fcntl: [(t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg), "partial", "F_NOTIFY (dnotify) and F_CANCELLK are EINVAL"],
   ioctl: (t, fd, cmd, arg) => {
     const f = t.files.get(fd | 0);
     const e = t.files.entry(fd | 0)!;

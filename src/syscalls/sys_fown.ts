@@ -1,18 +1,26 @@
-// fcntl and ioctl commands on a file's owner, O_ASYNC and leases (F_SETOWN,
-// F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE; FIOASYNC,
+// fcntl and ioctl commands on a file's owner, O_ASYNC, leases, queries and
+// hints (F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG,
+// F_SETLEASE, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY, F_GET_RW_HINT,
+// F_SET_RW_HINT; FIOASYNC,
 // FIOSETOWN, FIOGETOWN, SIOCSPGRP, SIOCGPGRP). The state lives in fs/fown.ts.
 
-import { F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE, f_owner_ex } from "../abi/fcntl.js";
+import { F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY,
+  F_GET_RW_HINT, F_SET_RW_HINT, RWH_WRITE_LIFE_NOT_SET, RWH_WRITE_LIFE_EXTREME, f_owner_ex } from "../abi/fcntl.js";
 import { FIOASYNC } from "../abi/ioctl.js";
 import { FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP } from "../abi/socket.js";
 import { setOwn, setOwnEx, getOwn, getOwnEx, setSig, getSig, ioctlFioasync } from "../fs/fown.js";
 import { setLease, getLease } from "../fs/lease.js";
-import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
+import { S_IFMT, S_IFSOCK, type Inode } from "../fs/inode.js";
+import { ownerOrCapable } from "../fs/vfs.js";
+import { kerr } from "../lib/errors.js";
+import { EBADF, EPERM, EINVAL } from "../abi/errno.js";
 import { um } from "./util.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 
-// The owner and lease commands of fcntl, or undefined for another command.
+const writeHint = new WeakMap<Inode, number>();
+
+// The owner, lease, query and hint commands of fcntl, or undefined for another command.
 export function fcntlOwner(t: Task, f: File, fd: number, cmd: number, arg: number): number | undefined {
   switch (cmd) {
     case F_SETOWN: setOwn(t, f, arg | 0); return 0;
@@ -34,6 +42,23 @@ export function fcntlOwner(t: Task, f: File, fd: number, cmd: number, arg: numbe
     case F_GETSIG: return getSig(f);
     case F_SETLEASE: return setLease(t, f, fd, arg | 0);
     case F_GETLEASE: return getLease(t, f);
+    // Linux 6.10: is the argument descriptor the same open file?
+    case F_DUPFD_QUERY: {
+      const other = t.files.entry(arg | 0)?.file;
+      if (!other) kerr(EBADF);
+      return other === f ? 1 : 0;
+    }
+    // Linux 6.12: did the open that made this file create it?
+    case F_CREATED_QUERY: return f.created ? 1 : 0;
+    // Write-life hints belong to the inode (fcntl_rw_hint); Ghost's storage has no use for them.
+    case F_GET_RW_HINT: um(t).setU64(arg, BigInt(writeHint.get(f.inode) ?? RWH_WRITE_LIFE_NOT_SET)); return 0;
+    case F_SET_RW_HINT: {
+      if (!ownerOrCapable(f.inode, t.cred)) kerr(EPERM);
+      const hint = um(t).big64(arg);
+      if (hint > BigInt(RWH_WRITE_LIFE_EXTREME)) kerr(EINVAL);
+      writeHint.set(f.inode, Number(hint));
+      return 0;
+    }
   }
   return undefined;
 }
