@@ -385,7 +385,7 @@ defineSyscalls({
     t.files.install(newfd | 0, f.get(), (flags & O_CLOEXEC) !== 0);
     return newfd;
   },
-  fcntl: [(t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg), "partial", "F_NOTIFY (dnotify) and F_CANCELLK are EINVAL"],
+  fcntl: [(t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg), "partial", "F_NOTIFY (dnotify) is EINVAL"],
   ioctl: (t, fd, cmd, arg) => {
     const f = t.files.get(fd | 0);
     const e = t.files.entry(fd | 0)!;
