@@ -1,6 +1,8 @@
 // mmap/mprotect/mremap/madvise/msync/mlock constants for riscv64
 // (asm-generic/mman-common.h, asm-generic/mman.h, linux/mman.h).
 
+import { struct } from "./struct.js";
+
 export const PROT_NONE = 0x0;
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
@@ -105,3 +107,16 @@ export const PKEY_ACCESS_MASK = PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE;
 export const OVERCOMMIT_GUESS = 0;
 export const OVERCOMMIT_ALWAYS = 1;
 export const OVERCOMMIT_NEVER = 2;
+
+// cachestat(2) (Linux 6.5): the range asked about and the page counts returned.
+export const cachestat_range = struct("struct cachestat_range", 16, {
+  off: [0, "u64"],
+  len: [8, "u64"],
+}, 8);
+export const cachestat = struct("struct cachestat", 40, {
+  nr_cache: [0, "u64"],
+  nr_dirty: [8, "u64"],
+  nr_writeback: [16, "u64"],
+  nr_evicted: [24, "u64"],
+  nr_recently_evicted: [32, "u64"],
+}, 8);

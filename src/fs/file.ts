@@ -12,11 +12,13 @@ import type { Path } from "./dentry.js";
 import type { IoWait } from "./iowait.js";
 import type { Task } from "../kernel/task.js";
 import { isDir, type Inode } from "./inode.js";
+import { fasyncRelease, type FOwner } from "./fown.js";
+import { leaseRelease } from "./lease.js";
 
-import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH, SETFL_MASK as LINUX_SETFL_MASK, FASYNC } from "../abi/fcntl.js";
-// Status flags F_SETFL stores: Linux's SETFL_MASK, and FASYNC (which Linux
-// records through the file's fasync operation; Ghost keeps the bit alone).
-export const SETFL_MASK = LINUX_SETFL_MASK | FASYNC;
+import { O_ACCMODE, O_RDONLY, O_WRONLY, O_APPEND, O_NONBLOCK, O_PATH } from "../abi/fcntl.js";
+// Status flags F_SETFL stores: Linux's SETFL_MASK. FASYNC is set by the file
+// type's fasync only (fs/fown.ts): a file without one never shows O_ASYNC.
+export { SETFL_MASK } from "../abi/fcntl.js";
 
 export interface IoctlContext {
   copyIn(va: number, len: number): Uint8Array;
@@ -46,6 +48,8 @@ export interface FileOps {
   readWait?(f: File, t: Task): IoWait;
   // A device's own lseek (the new position); default: the usual SEEK_SET/CUR/END arithmetic.
   seek?(f: File, off: number, whence: number): number;
+  // The file type sends SIGIO to its owner with O_ASYNC (Linux's f_op->fasync): fown.ts watches waitQueue().
+  fasync?: boolean;
   release?(f: File): void;
   // Every close of a descriptor, by the process (thread group) closing it
   // (Linux's f_op->flush): a message queue drops that process's notification.
@@ -57,12 +61,17 @@ export class File {
   refs = 1;
   // Directory stream position: index into the entry list snapshot.
   dirEntries: { name: string; ino: number; type: number }[] | null = null;
+  // The open that made it created the file (F_CREATED_QUERY).
+  created = false;
   // O_TMPFILE with O_EXCL: may never be linked into the filesystem.
   tmpfileNoLink = false;
   // memfd: the name /proc shows for it.
   memfdName = "";
+  // F_SETOWN/F_SETSIG state (Linux's f_owner), made at first use (fown.ts).
+  owner: FOwner | null = null;
   // Counted in inode.writers (fixed at open: F_SETFL cannot change the access mode).
   private readonly countedWriter: boolean;
+  private readonly countedReader: boolean;
   // The memory budget the open file's fixed cost is charged to (mm/budget.ts).
   // The charge is taken even past the budget (the object exists); a new
   // descriptor for it is then refused (FdTable.alloc: ENFILE).
@@ -72,6 +81,8 @@ export class File {
     inode.openFiles++;
     this.countedWriter = this.writable;
     if (this.countedWriter) inode.writers++;
+    this.countedReader = this.readable && !this.writable;
+    if (this.countedReader) inode.readOnlyOpens++;
   }
 
   get readable(): boolean { return (this.flags & O_PATH) === 0 && (this.flags & O_ACCMODE) !== O_WRONLY; }
@@ -84,9 +95,12 @@ export class File {
     // The last reference: flock and OFD locks go with the open file description.
     flockRelease(this.inode, this);
     releaseOwner(this.inode, this);
+    fasyncRelease(this);
+    leaseRelease(this);
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);
     if (this.countedWriter) this.inode.writers--;
+    if (this.countedReader) this.inode.readOnlyOpens--;
     this.mem?.uncharge("slab", FILE_COST);
     if (--this.inode.openFiles === 0) this.inode.lastClose();
   }

@@ -99,6 +99,8 @@ export abstract class Inode {
   openFiles = 0;
   // Of those, the ones open for writing (Linux's i_writecount): execve refuses such a file (ETXTBSY).
   writers = 0;
+  // Open files that read only (Linux's i_readcount: write leases need the holder to be the only opener).
+  readOnlyOpens = 0;
   // Set while pages of this file are in a page cache (shared mappings).
   pageCache: {
     writeBack(key: object): number;

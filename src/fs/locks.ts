@@ -15,7 +15,7 @@ export type LockOwner = object; // a ThreadGroup (POSIX) or a File (OFD, flock)
 export interface RecordLock { owner: LockOwner; pid: number; type: number; start: number; end: number /* inclusive; Infinity */ }
 
 interface InodeLocks {
-  flocks: { owner: LockOwner; exclusive: boolean }[];
+  flocks: { owner: LockOwner; exclusive: boolean; pid: number }[];
   records: RecordLock[];
   wq: WaitQueue;
 }
@@ -31,12 +31,12 @@ function locksOf(inode: object): InodeLocks {
 export function lockWaitQueue(inode: object): WaitQueue { return locksOf(inode).wq; }
 
 // flock: returns true when taken; false if it would block.
-export function flockTry(inode: object, owner: LockOwner, exclusive: boolean): boolean {
+export function flockTry(inode: object, owner: LockOwner, exclusive: boolean, pid = 0): boolean {
   const l = locksOf(inode);
   const others = l.flocks.filter((x) => x.owner !== owner);
   if (others.some((x) => x.exclusive || exclusive)) return false;
   // Converting a lock: the old one is released first (as Linux).
-  l.flocks = [...others, { owner, exclusive }];
+  l.flocks = [...others, { owner, exclusive, pid }];
   l.wq.wakeAll();
   return true;
 }
@@ -106,6 +106,24 @@ export function releaseOwner(inode: object, owner: LockOwner): void {
   const n = l.records.length;
   l.records = l.records.filter((r) => r.owner !== owner);
   if (l.records.length !== n) l.wq.wakeAll();
+}
+
+// /proc/locks: the inodes a kernel's processes took locks on (noteLocked
+// after a lock is taken); those without locks left are dropped as it is read.
+const LOCKED = new KernelLocal("locked inodes", () => new Set<object>());
+export function noteLocked(k: Kernel, inode: object): void { k.local(LOCKED).add(inode); }
+
+export interface LockLine { kind: "POSIX" | "OFDLCK" | "FLOCK"; type: number; pid: number; inode: object; start: number; end: number }
+export function lockLines(k: Kernel): LockLine[] {
+  const out: LockLine[] = [];
+  const set = k.local(LOCKED);
+  for (const inode of set) {
+    const l = table.get(inode);
+    if (!l || (l.flocks.length === 0 && l.records.length === 0)) { set.delete(inode); continue; }
+    for (const f of l.flocks) out.push({ kind: "FLOCK", type: f.exclusive ? F_WRLCK : F_RDLCK, pid: f.pid, inode, start: 0, end: Infinity });
+    for (const r of l.records) out.push({ kind: r.pid === -1 ? "OFDLCK" : "POSIX", type: r.type, pid: r.pid, inode, start: r.start, end: r.end });
+  }
+  return out;
 }
 
 export function checkType(type: number): void {

@@ -143,6 +143,7 @@ export function inotifyFile(flags: number): File {
     read: (_f, dst) => inode.readEvents(dst),
     poll: () => (inode.events.length ? POLLIN | POLLRDNORM : 0),
     waitQueue: () => inode.wq,
+    fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)
     ioctl: (_f, cmd, arg, ctx) => {
       if (cmd !== FIONREAD) kerr(ENOTTY);
       let n = 0;

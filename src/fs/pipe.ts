@@ -220,6 +220,7 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
     write: writeEnd ? (f, src) => p.write(src, (f.flags & O_DIRECT) !== 0) : undefined,
     poll: () => p.poll(readEnd, writeEnd),
     waitQueue: () => (readEnd && !writeEnd ? p.rwait : writeEnd && !readEnd ? p.wwait : p.rwait),
+    fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)
     ioctl: (_f, cmd, arg, ctx) => {
       if (cmd !== FIONREAD) kerr(ENOTTY);
       const b = new Uint8Array(4);

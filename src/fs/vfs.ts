@@ -1,6 +1,7 @@
 // VFS operations on behalf of a task: where a path starts (dirfd), open with
 // all its flags, and stat encoding. Syscall handlers call these.
 
+import { breakLease } from "./lease.js";
 import { kerr } from "../lib/errors.js";
 import {
   EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS, EPERM,
@@ -69,6 +70,12 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
   } else {
     p = w.resolve(start, path, follow);
   }
+  return openPath(t, p, flags, created);
+}
+
+// Opens a resolved path (openat's last step; open_by_handle_at's only one):
+// the checks of Linux's may_open, lease breaking, O_TRUNC, the new File.
+export function openPath(t: Task, p: Path, flags: number, created = false): File {
   const inode = p.dentry.inode;
   if (isLnk(inode.mode) && !(flags & O_PATH)) kerr(ELOOP);
   if ((flags & O_DIRECTORY) && !isDir(inode.mode)) kerr(ENOTDIR);
@@ -83,12 +90,15 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     if ((flags & O_NOATIME) && !ownerOrCapable(inode, t.cred)) kerr(EPERM);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && inode.sb.sealed) kerr(EACCES);
+    // As Linux's do_dentry_open: a conflicting lease is broken first (may wait).
+    if (isReg(inode.mode) && !created) breakLease(t, inode, flags);
     if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);
     else if ((flags & O_TRUNC) && isReg(inode.mode) && inode.size > 0) inode.setSize(0);
   }
   const pseudo = p.dentry.pseudo;
   const file = new File(pseudo ? null : p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
   if (pseudo) file.memfdName = pseudo.memfdName;
+  file.created = created;
   if (!(flags & O_PATH)) {
     file.ops = (inode.mode & S_IFMT) === S_IFIFO && !pseudo?.ownOps ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
     fsnotify(p, inode, IN_OPEN);

@@ -334,12 +334,25 @@ export class AddressSpace implements CacheMapper {
     return err;
   }
 
-  // mincore: one byte per page, 1 when the page is resident.
+  // mincore: one byte per page, 1 when the page is resident. A page this
+  // process has not mapped yet is resident when its shared object or file
+  // holds it (Linux's mincore_page on the mapping's page cache): a page
+  // another process faulted in or locked in a shared mapping counts.
   residency(start: number, len: number): Uint8Array {
     const end = start + pageUp(len);
     this.requireMapped(start, end);
     const out = new Uint8Array((end - start) / PAGE_SIZE);
     this.pt.forEach(start, end, (va) => { out[(va - start) / PAGE_SIZE] = 1; });
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (!v.sharedAnon && !v.source) continue;
+      for (let a = Math.max(v.start, start); a < Math.min(v.end, end); a += PAGE_SIZE) {
+        const at = (a - start) / PAGE_SIZE;
+        if (out[at]) continue;
+        const index = fileIndex(v, a);
+        if (v.sharedAnon ? v.sharedAnon.pages.has(index) : this.phys.cache.has(v.source!.key, index)) out[at] = 1;
+      }
+    }
     return out;
   }
 
@@ -388,17 +401,58 @@ export class AddressSpace implements CacheMapper {
     for (let k = i; k < j; k++) {
       const v = this.vmas[k];
       v.locked = on;
-      if (!on || onFault || !(v.prot & PROT_READ)) continue;
-      const acc = (v.prot & PROT_WRITE) && !v.shared ? ACC_W : ACC_R;
-      for (let a = v.start; a < v.end; a += PAGE_SIZE) {
-        if (!(this.pt.get(a) & PTE_V) || acc === ACC_W) this.handleFault(a, acc);
-      }
+      if (on && !onFault) this.populateVma(v, v.start, v.end);
     }
     for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
   }
 
+  // mseal: seals [start, end); ENOMEM (and nothing sealed) when part is unmapped.
+  seal(start: number, end: number): void {
+    this.requireMapped(start, end);
+    const [i, j] = this.carve(start, end);
+    for (let k = i; k < j; k++) this.vmas[k].sealed = true;
+    for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
+  }
+
+  // Where the first VMA in [start, end) that matches begins (clipped to start), or null (a sealed one: EPERM).
+  firstIn(start: number, end: number, pred: (v: Vma) => boolean): number | null {
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      if (pred(this.vmas[i])) return Math.max(this.vmas[i].start, start);
+    }
+    return null;
+  }
+
+  // MAP_POPULATE: faults the readable pages of [start, end) in now.
+  populate(start: number, end: number): void {
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      this.populateVma(v, Math.max(v.start, start), Math.min(v.end, end));
+    }
+  }
+
+  // Writable private pages get their own copy, as Linux's populate faults for write.
+  // At most as many pages as memory has free frames: past that Linux would be
+  // out of memory, and a range of terabytes must not hold the kernel for minutes.
+  private populateVma(v: Vma, start: number, end: number): void {
+    if (!(v.prot & PROT_READ)) return;
+    const acc = (v.prot & PROT_WRITE) && !v.shared ? ACC_W : ACC_R;
+    let budget = this.phys.freeFrames;
+    for (let a = start; a < end && budget > 0; a += PAGE_SIZE, budget--) {
+      if (!(this.pt.get(a) & PTE_V) || acc === ACC_W) this.handleFault(a, acc);
+    }
+  }
+
   // Bytes in locked VMAs (VmLck).
   get lockedBytes(): number { return this.vmas.reduce((n, v) => n + (v.locked ? v.end - v.start : 0), 0); }
+  // Bytes of [start, end) already locked (count_mm_mlocked_page_nr).
+  lockedIn(start: number, end: number): number {
+    let n = 0;
+    for (let i = this.indexAfter(start); i < this.vmas.length && this.vmas[i].start < end; i++) {
+      const v = this.vmas[i];
+      if (v.locked) n += Math.min(v.end, end) - Math.max(v.start, start);
+    }
+    return n;
+  }
   // mlockall(MCL_FUTURE): new mappings are locked too.
   lockFuture = false;
 

@@ -56,11 +56,14 @@ export class Vma {
 
   // mlock: the pages stay resident (VM_LOCKED); Ghost never swaps, so this is what /proc reports.
   locked = false;
+  // mseal: no munmap, mprotect, mremap or (read-only anonymous) discard (VM_SEALED).
+  sealed = false;
 
   clone(): Vma {
     const v = new Vma(this.start, this.end, this.prot, this.shared, this.source, this.offset,
       this.fileEnd, this.name, this.growsDown, this.sharedAnon, this.dontFork, this.wipeOnFork);
     v.locked = this.locked;
+    v.sealed = this.sealed;
     return v;
   }
 
@@ -80,6 +83,7 @@ export class Vma {
       this.source === next.source && this.name === next.name && this.growsDown === next.growsDown &&
       this.sharedAnon === next.sharedAnon && this.fileEnd === next.fileEnd &&
       this.dontFork === next.dontFork && this.wipeOnFork === next.wipeOnFork && this.locked === next.locked &&
+      this.sealed === next.sealed &&
       // File and shared anonymous pages are found by offset: it must run on.
       ((this.source === null && this.sharedAnon === null) || this.offset + (this.end - this.start) === next.offset);
   }

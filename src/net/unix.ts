@@ -362,6 +362,7 @@ export function socketFile(sock: UnixSocket, nonblock: boolean): File {
     write: (_f, src) => sock.send(src, null, null, sock.cred),
     poll: () => sock.poll(),
     waitQueue: () => sock.wq,
+    fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)
     ioctl: (_f, cmd, arg, ctx) => {
       // As Linux's sock_ioctl: the network device ioctls work on a socket of any family (glibc's if_nametoindex uses AF_UNIX).
       const k = runningKernel();

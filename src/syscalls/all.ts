@@ -19,6 +19,8 @@ import "./sys_mount.js";
 import "./sys_openat2.js";
 import "./sys_xattr.js";
 import "./sys_memfd.js";
+import "./sys_fhandle.js";
+import "./sys_cachestat.js";
 import "./sys_splice.js";
 import "./sys_inotify.js";
 import "./sys_system.js";

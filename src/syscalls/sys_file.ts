@@ -7,7 +7,7 @@ import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
   F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_UNLCK, F_RDLCK, F_WRLCK, flock as flockStruct, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, F_ADD_SEALS, F_GET_SEALS,
-  MAX_RW_COUNT, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
+  MAX_RW_COUNT, FASYNC, F_DUPFD_QUERY, F_CREATED_QUERY, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
@@ -22,12 +22,14 @@ import { TASK_SIZE } from "../mm/mm.js";
 import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "../fs/memfd.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
-import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, type RecordLock } from "../fs/locks.js";
+import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, noteLocked, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode } from "../fs/pipe.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
+import { setFasync } from "../fs/fown.js";
+import { fcntlOwner, ioctlOwner } from "./sys_fown.js";
 import type { Task } from "../kernel/task.js";
 import { nofile, rlimit } from "../kernel/task.js";
 import { RLIMIT_FSIZE } from "../abi/resource.js";
@@ -307,7 +309,7 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
   }
   if (type === F_RDLCK && !f.readable) kerr(EBADF);
   if (type === F_WRLCK && !f.writable) kerr(EBADF);
-  if (recordSet(f.inode, want)) { noteWaiting(t.k, owner, null); return 0; }
+  if (recordSet(f.inode, want)) { noteWaiting(t.k, owner, null); noteLocked(t.k, f.inode); return 0; }
   if (cmd === F_SETLK || cmd === F_OFD_SETLK) kerr(EAGAIN);
   const blocker = recordTest(f.inode, want)!;
   if (!ofd && wouldDeadlock(t.k, owner, blocker.owner)) kerr(EDEADLK);
@@ -318,7 +320,9 @@ function recordLock(t: Task, f: File, cmd: number, arg: number): number {
 
 function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
   const f = t.files.getRaw(fd);
-  if ((f.flags & O_PATH) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL) kerr(EBADF);
+  // As Linux's check_fcntl_cmd: an O_PATH descriptor takes only these.
+  if ((f.flags & O_PATH) && cmd !== F_DUPFD && cmd !== F_DUPFD_CLOEXEC && cmd !== F_GETFD && cmd !== F_SETFD && cmd !== F_GETFL &&
+    cmd !== F_DUPFD_QUERY && cmd !== F_CREATED_QUERY) kerr(EBADF);
   const e = t.files.entry(fd)!;
   switch (cmd) {
     case F_DUPFD: case F_DUPFD_CLOEXEC:
@@ -330,6 +334,9 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_SETFL:
       // As Linux's setfl: turning O_NOATIME on takes the owner or CAP_FOWNER.
       if ((arg & O_NOATIME) && !(f.flags & O_NOATIME) && !ownerOrCapable(f.inode, t.cred)) kerr(EPERM);
+      // As Linux's setfl: a change of FASYNC goes through the file's fasync,
+      // which alone sets or clears the bit (ignored by a file type without one).
+      if ((arg ^ f.flags) & FASYNC) setFasync(f, fd, (arg & FASYNC) !== 0);
       f.flags = (f.flags & ~SETFL_MASK) | (arg & SETFL_MASK);
       return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
@@ -343,7 +350,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       if ((arg >>> 0) > 0x80000000) kerr(EINVAL);
       return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n);
     }
-    default: return kerr(EINVAL);
+    default: return fcntlOwner(t, f, fd, cmd, arg) ?? kerr(EINVAL);
   }
 }
 
@@ -378,7 +385,7 @@ defineSyscalls({
     t.files.install(newfd | 0, f.get(), (flags & O_CLOEXEC) !== 0);
     return newfd;
   },
-  fcntl: (t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg),
+  fcntl: [(t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg), "partial", "F_NOTIFY (dnotify) is EINVAL"],
   ioctl: (t, fd, cmd, arg) => {
     const f = t.files.get(fd | 0);
     const e = t.files.entry(fd | 0)!;
@@ -391,6 +398,8 @@ defineSyscalls({
         return 0;
       }
     }
+    const owner = ioctlOwner(t, f, fd | 0, cmd >>> 0, arg);
+    if (owner !== undefined) return owner;
     if (!f.ops.ioctl) kerr(ENOTTY);
     return f.ops.ioctl(f, cmd >>> 0, arg, ioctlContext(t));
   },
@@ -425,7 +434,7 @@ defineSyscalls({
     if (kind === LOCK_UN) { flockRelease(f.inode, f); return 0; }
     if (kind !== LOCK_SH && kind !== LOCK_EX) kerr(EINVAL);
     if (f.flags & O_PATH) kerr(EBADF);
-    if (flockTry(f.inode, f, kind === LOCK_EX)) return 0;
+    if (flockTry(f.inode, f, kind === LOCK_EX, t.pid)) { noteLocked(t.k, f.inode); return 0; }
     if (op & LOCK_NB) kerr(EWOULDBLOCK);
     return sleepOn(t, [lockWaitQueue(f.inode)]);
   },

@@ -1,6 +1,8 @@
 // Metadata and namespace changes: truncate, sync, rename, link, symlink,
 // mknod, chmod, chown, utimensat.
 
+import { breakLease } from "../fs/lease.js";
+import { O_WRONLY } from "../abi/fcntl.js";
 import { saturated } from "../abi/word.js";
 import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../lib/errors.js";
@@ -113,6 +115,8 @@ defineSyscalls({
     const p = resolveAt(t, -100, pathArg(t, pathVa), true);
     requireNotReadOnly(p);
     if (!permission(p.dentry.inode, MAY_WRITE, t.cred)) kerr(EACCES);
+    // As Linux's vfs_truncate: leases are broken as for an open for writing.
+    if (isReg(p.dentry.inode.mode)) breakLease(t, p.dentry.inode, O_WRONLY);
     truncateInode(t, p.dentry.inode, len);
     return 0;
   },

@@ -1,12 +1,12 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
+import { EAGAIN, EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
 import { MemfdInode } from "../fs/memfd.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
-  MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MADV_DONTNEED, MADV_FREE,
+  MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_LOCKED, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
   MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
   MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, PKEY_ACCESS_MASK,
@@ -43,11 +43,62 @@ function mprotectPkey(t: Task, addr: number, len: number, prot: number, pkey: nu
   if ((prot >>> 0) & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
   if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) === (PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
   if (pkey !== -1 && pkey !== 0) kerr(EINVAL);
+  // As Linux (6.12+, mprotect_fixup): the VMAs before a sealed one are
+  // changed, then the sealed one stops the walk with EPERM.
+  const end = Math.min(addr + pageUp(len), TASK_SIZE);
+  const sealedAt = t.mm.firstIn(addr, end, (v) => v.sealed);
+  if (sealedAt !== null) {
+    if (sealedAt > addr) t.mm.mprotect(addr, sealedAt - addr, prot & 7);
+    kerr(EPERM);
+  }
   t.mm.mprotect(addr, len, prot & 7);
   return 0;
 }
 
+// mseal (Linux 6.10): a sealed VMA in the range makes munmap, mprotect,
+// mremap and a MAP_FIXED mmap over it EPERM before anything changes.
+function checkUnsealed(t: Task, start: number, end: number): void {
+  if (t.mm.firstIn(start, end, (v) => v.sealed) !== null) kerr(EPERM);
+}
+// A discarding madvise is refused only on sealed read-only private
+// anonymous memory (can_modify_vma_madv: its contents could not be rewritten).
+function checkDiscard(t: Task, start: number, end: number): void {
+  if (t.mm.firstIn(start, end, (v) => v.sealed && !v.source && !v.shared && !(v.prot & PROT_WRITE)) !== null) kerr(EPERM);
+}
+
+function mseal(t: Task, start: number, len: number, flags: number): number {
+  if (flags !== 0) kerr(EINVAL);
+  if (start % PAGE_SIZE || start < 0) kerr(EINVAL);
+  // A length whose page-rounded end wraps is EINVAL; one past the user half is unmapped (ENOMEM).
+  if (len < 0 || start + pageUp(len) >= 2 ** 64) kerr(EINVAL);
+  const end = start + pageUp(len);
+  if (end === start) return 0;
+  if (end > TASK_SIZE) kerr(ENOMEM);
+  t.mm.seal(start, end);
+  return 0;
+}
+
+// madvise(2); also process_madvise's, for each range of the caller's own memory.
+export function madvise(t: Task, addr: number, len: number, advice: number): number {
+  if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
+  switch (advice) {
+    case MADV_DONTNEED: case MADV_FREE:
+      checkDiscard(t, addr, addr + pageUp(len));
+      t.mm.dropPages(addr, len);
+      return 0;
+    case MADV_DONTFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
+    case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
+    case MADV_WIPEONFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
+    case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
+    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
+    case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
+      return 0; // hints: nothing to do in Ghost's memory model
+    default: return kerr(EINVAL);
+  }
+}
+
 defineSyscalls({
+  mseal: (t, start, len, flags) => mseal(t, start, len, flags),
   brk: (t, addr) => {
     const grow = pageUp(addr) - pageUp(t.mm.brk);
     if (addr > t.mm.brk && grow > 0) {
@@ -89,10 +140,19 @@ defineSyscalls({
         kerr(ENODEV); // only /dev/zero among devices can be mapped
       }
     }
-    return t.mm.mmap(addr, len, p, opts);
-  }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages; MAP_POPULATE/MAP_LOCKED fault lazily"],
+    // As Linux's do_mmap: MAP_LOCKED needs a nonzero RLIMIT_MEMLOCK (EPERM);
+    // a locked mapping (MAP_LOCKED or mlockall(MCL_FUTURE)) past it is EAGAIN.
+    const lock = (flags & MAP_LOCKED) !== 0 || t.mm.lockFuture;
+    if (lock) mayLock(t, pageUp(len), EAGAIN);
+    if ((opts.fixed || opts.noReplace) && addr % PAGE_SIZE === 0) checkUnsealed(t, addr, addr + pageUp(len));
+    const start = t.mm.mmap(addr, len, p, opts);
+    if (lock) t.mm.setLocked(start, start + pageUp(len), true);
+    else if (flags & MAP_POPULATE) t.mm.populate(start, start + pageUp(len));
+    return start;
+  }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages"],
   munmap: (t, addr, len) => {
     if (addr % PAGE_SIZE || len <= 0 || addr < 0 || addr + len > TASK_SIZE) kerr(EINVAL);
+    checkUnsealed(t, addr, addr + pageUp(len));
     t.mm.unmap(addr, len);
     return 0;
   },
@@ -105,27 +165,14 @@ defineSyscalls({
     return kerr(ENOSPC);
   },
   pkey_free: () => kerr(EINVAL),
-  madvise: (t, addr, len, advice) => {
-    if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
-    switch (advice) {
-      case MADV_DONTNEED: case MADV_FREE:
-        t.mm.dropPages(addr, len);
-        return 0;
-      case MADV_DONTFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
-      case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
-      case MADV_WIPEONFORK: t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
-      case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
-      case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
-      case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
-        return 0; // hints: nothing to do in Ghost's memory model
-      default: return kerr(EINVAL);
-    }
-  },
+  madvise: (t, addr, len, advice) => madvise(t, addr, len, advice),
   mremap: (t, old, oldLen, newLen, flags, newAddr) => {
     if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) kerr(EINVAL);
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) kerr(EINVAL);
     if (flags & MREMAP_DONTUNMAP) kerr(EINVAL);
     if (newLen > oldLen) checkAs(t, pageUp(newLen) - pageUp(oldLen));
+    if (old % PAGE_SIZE === 0 && old >= 0 && old < TASK_SIZE) checkUnsealed(t, old, Math.min(old + pageUp(Math.max(oldLen, 1)), TASK_SIZE));
+    if ((flags & MREMAP_FIXED) && newAddr % PAGE_SIZE === 0 && newAddr >= 0 && newAddr < TASK_SIZE) checkUnsealed(t, newAddr, Math.min(newAddr + pageUp(newLen), TASK_SIZE));
     return t.mm.mremap(old, oldLen, newLen, (flags & MREMAP_MAYMOVE) !== 0, flags & MREMAP_FIXED ? newAddr : null);
   },
   msync: (t, addr, len, flags) => {
@@ -150,11 +197,12 @@ defineSyscalls({
 // now (unless ONFAULT), the VMAs carry VM_LOCKED (VmLck in /proc/PID/status),
 // and RLIMIT_MEMLOCK bounds it without CAP_IPC_LOCK, as Linux's do_mlock.
 const CAP_IPC_LOCK = 14n;
-function mayLock(t: Task, more: number): void {
+function mayLock(t: Task, more: number, err = ENOMEM): void {
   const lim = rlimit(t.tg, RLIMIT_MEMLOCK);
   const capable = (t.cred.capEff & (1n << CAP_IPC_LOCK)) !== 0n;
   if (lim === 0 && !capable) kerr(EPERM);
-  if (!capable && lim >= 0 && t.mm.lockedBytes + more > lim) kerr(ENOMEM);
+  // Whole pages, as Linux counts locked_vm against the limit shifted to pages.
+  if (!capable && lim >= 0 && (t.mm.lockedBytes + more) / PAGE_SIZE > Math.floor(lim / PAGE_SIZE)) kerr(err);
 }
 function lockRange(t: Task, addr: number, len: number, on: boolean, onFault: boolean): number {
   if (len < 0 || addr < 0) kerr(EINVAL);
@@ -162,7 +210,8 @@ function lockRange(t: Task, addr: number, len: number, on: boolean, onFault: boo
   const end = pageUp(addr + len);
   if (end > TASK_SIZE) kerr(ENOMEM);
   if (end === start) return 0;
-  if (on) mayLock(t, end - start);
+  // Pages of the range already locked are not counted twice (do_mlock).
+  if (on) mayLock(t, end - start - t.mm.lockedIn(start, end));
   t.mm.setLocked(start, end, on, onFault);
   return 0;
 }

@@ -1,9 +1,9 @@
 // One process looking at or acting on another: kcmp, process_vm_readv and
-// process_vm_writev, pidfd_getfd; and membarrier, the process-wide barrier.
+// process_vm_writev, pidfd_getfd, process_madvise, process_mrelease; and membarrier, the process-wide barrier.
 // Access follows Linux's ptrace_may_access (kernel/cred.ts).
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ESRCH, EPERM, EBADF, EFAULT, ENOENT } from "../abi/errno.js";
+import { EINVAL, ESRCH, EPERM, EBADF, EFAULT, ENOENT, EACCES } from "../abi/errno.js";
 import {
   KCMP_FILE, KCMP_VM, KCMP_FILES, KCMP_FS, KCMP_SIGHAND, KCMP_IO, KCMP_SYSVSEM, KCMP_EPOLL_TFD, KCMP_EPOLL_SLOT_SIZE,
   MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GLOBAL, MEMBARRIER_CMD_GLOBAL_EXPEDITED, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
@@ -25,6 +25,11 @@ import { EpollInode } from "../fs/epoll.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
+import { madvise } from "./sys_mm.js";
+import { MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, MADV_COLLAPSE } from "../abi/mman.js";
+import { CAP_SYS_NICE } from "../abi/prctl.js";
+import { PAGE_SIZE } from "../mm/phys.js";
+import { pageUp, TASK_SIZE } from "../mm/mm.js";
 
 function mayAccess(t: Task, target: Task, mode: "realcreds" | "fscreds"): boolean {
   return ptraceMayAccess(t.cred, target.cred, target.tg.dumpable !== 0, t.tg === target.tg, mode);
@@ -148,6 +153,75 @@ function pidfdGetfd(t: Task, pidfd: number, fd: number, flags: number): number {
   return t.files.alloc(f.get(), true, nofile(t));
 }
 
+// ---- process_madvise --------------------------------------------------------
+
+// madvise over an iovec of ranges of the process a pidfd names (Linux 5.10;
+// any advice on the caller's own memory since 6.13). Another process needs
+// PTRACE_MODE_READ and CAP_SYS_NICE and takes only the hints that change
+// nothing it can see (MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, MADV_COLLAPSE),
+// which Ghost, never swapping, only checks. Returns the bytes advised; an
+// error only when the first range failed, as Linux's vector_madvise.
+const REMOTE_ADVICE = new Set([MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, MADV_COLLAPSE]);
+
+function processMadvise(t: Task, pidfd: number, iovVa: number, vlen: number, advice: number, flags: number): number {
+  if (flags !== 0) kerr(EINVAL);
+  if (vlen < 0 || vlen > UIO_MAXIOV) kerr(EINVAL);
+  const ranges: [number, number][] = [];
+  if (vlen > 0) {
+    const dv = new DataView(um(t).read(iovVa, vlen * iovec.size).buffer);
+    let total = 0n;
+    for (let i = 0; i < vlen; i++) {
+      const base = iovec.getBig(dv, i * iovec.size, "iov_base");
+      const len = iovec.getBig(dv, i * iovec.size, "iov_len");
+      total += len;
+      if (len > 0x7fffffffffffffffn || total > 0x7fffffffffffffffn) kerr(EINVAL);
+      // import_iovec's access_ok: a range past the user half is EFAULT.
+      if (base + len > BigInt(TASK_SIZE)) kerr(EFAULT);
+      ranges.push([Number(base), Number(len)]);
+    }
+  }
+  const tg = pidfdTarget(t.files.get(pidfd));
+  if (!tg) kerr(EBADF);
+  const target = [...tg.threads][0];
+  if (!target || tg.zombie) kerr(ESRCH);
+  // mm_access: another process's memory needs PTRACE_MODE_READ (EACCES).
+  const self = target.mm === t.mm;
+  if (!self && !mayAccess(t, target, "fscreds")) kerr(EACCES);
+  if (!self && !REMOTE_ADVICE.has(advice)) kerr(EINVAL);
+  if (!self && !(t.cred.capEff & (1n << BigInt(CAP_SYS_NICE)))) kerr(EPERM);
+  let done = 0;
+  for (const [addr, len] of ranges) {
+    try {
+      if (self) madvise(t, addr, len, advice);
+      else {
+        if (addr % PAGE_SIZE) kerr(EINVAL);
+        if (len > 0) target.mm.requireMapped(addr, addr + pageUp(len));
+      }
+    } catch (e) {
+      if (done > 0) return done;
+      throw e;
+    }
+    done += len;
+  }
+  return done;
+}
+
+// ---- process_mrelease -------------------------------------------------------
+
+// Reaps the memory of a process that is being killed, sooner than its exit
+// would (Linux 5.15). Ghost frees an address space as the last thread exits,
+// so there is nothing to hurry: the checks are Linux's: flags 0, a pidfd
+// (EBADF), a process that still has its memory (ESRCH once it is a zombie),
+// and one that is dying (EINVAL for a live one).
+function processMrelease(t: Task, pidfd: number, flags: number): number {
+  if (flags !== 0) kerr(EINVAL);
+  const tg = pidfdTarget(t.files.get(pidfd));
+  if (!tg) kerr(EBADF);
+  if (tg.zombie || tg.threads.size === 0) kerr(ESRCH);
+  if (!tg.exiting) kerr(EINVAL);
+  return 0;
+}
+
 // ---- membarrier -------------------------------------------------------------
 
 // Ghost runs one hart: every barrier is already complete when the call is
@@ -188,6 +262,8 @@ defineSyscalls({
   process_vm_readv: (t, pid, lvec, lcnt, rvec, rcnt, flags) => processVm(t, pid | 0, lvec, lcnt, rvec, rcnt, flags, false),
   process_vm_writev: (t, pid, lvec, lcnt, rvec, rcnt, flags) => processVm(t, pid | 0, lvec, lcnt, rvec, rcnt, flags, true),
   pidfd_getfd: (t, pidfd, fd, flags) => pidfdGetfd(t, pidfd | 0, fd | 0, flags >>> 0),
+  process_mrelease: (t, pidfd, flags) => processMrelease(t, pidfd | 0, flags >>> 0),
+  process_madvise: (t, pidfd, iov, vlen, advice, flags) => processMadvise(t, pidfd | 0, iov, vlen, advice | 0, flags >>> 0),
   membarrier: [(t, cmd, flags) => membarrier(t, cmd | 0, flags >>> 0), "partial",
     "no rseq, so the RSEQ commands are EINVAL (as Linux without CONFIG_RSEQ); barriers are immediate on Ghost's single hart"],
 });

@@ -113,6 +113,7 @@ export class PtyPair implements TtyDriver {
       write: (_f, src) => this.masterWrite(src),
       poll: () => this.masterPoll(),
       waitQueue: () => this.masterWq,
+      fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)
       ioctl: (f, cmd, arg, ctx) => this.masterIoctl(f, cmd, arg, ctx),
       release: () => { if (--this.masterOpens === 0) this.masterClosed(); },
     };

@@ -175,6 +175,7 @@ export class Tty implements LdiscPort, CttyLike {
       write: (f, src) => this.write(f, gen, src),
       poll: () => this.poll(gen),
       waitQueue: () => this.wq,
+      fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)
       ioctl: (f, cmd, arg, ctx) => this.ioctl(f, gen, cmd, arg, ctx, false),
       release: () => { this.opens--; this.released(); },
     };

@@ -2,6 +2,10 @@
 // system-wide files (meminfo, cpuinfo, stat, uptime, loadavg, version,
 // mounts, filesystems) and /proc/sys.
 
+import { leaseBreakTime, setLeaseBreakTime, leaseLines } from "../lease.js";
+import { lockLines } from "../locks.js";
+import { F_RDLCK, F_WRLCK } from "../../abi/fcntl.js";
+import { major, minor } from "../char_dev.js";
 import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } from "../../abi/ipc.js";
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
@@ -150,7 +154,7 @@ function sysDir(k: Kernel): ProcDir {
     ["protected_regular", file("fs/protected_regular", () => "0")],
     ["suid_dumpable", file("fs/suid_dumpable", () => "0")],
     ["leases-enable", file("fs/leases-enable", () => "1")],
-    ["lease-break-time", file("fs/lease-break-time", () => "45")],
+    ["lease-break-time", file("fs/lease-break-time", () => String(leaseBreakTime(k)), (v) => setLeaseBreakTime(k, v))],
     ["mount-max", file("fs/mount-max", () => "100000")],
     ["aio-max-nr", file("fs/aio-max-nr", () => "65536")],
     ["aio-nr", file("fs/aio-nr", () => "0")],
@@ -192,6 +196,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["config.gz", () => new ProcFile("/config.gz", configGz)],
       ["sysvipc", () => new ProcDir("/sysvipc", () => ["shm", "sem", "msg"].map((kind): [string, () => Inode] =>
         [kind, () => new ProcFile(`/sysvipc/${kind}`, () => sysvipcText(k, kind))]))],
+      ["locks", () => new ProcFile("/locks", () => locksText(k))],
       ["swaps", () => new ProcFile("/swaps", () => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")],
       ["partitions", () => new ProcFile("/partitions", () => partitionsText(k))],
       ["modules", () => new ProcFile("/modules", () => "")],
@@ -220,3 +225,20 @@ export function makeProcRoot(k: Kernel): ProcDir {
 }
 
 export { mountsText };
+
+// /proc/locks (Linux's lock_get_status): every lock and lease, numbered from 1.
+function locksText(k: Kernel): string {
+  let n = 0;
+  const hex2 = (v: number) => v.toString(16).padStart(2, "0");
+  const typeName = (t: number) => (t === F_WRLCK ? "WRITE" : t === F_RDLCK ? "READ" : "UNLCK");
+  const where = (inode: Inode) => `${hex2(major(inode.sb.dev))}:${hex2(minor(inode.sb.dev))}:${inode.ino}`;
+  const locks = lockLines(k).map((l) => {
+    const inode = l.inode as Inode;
+    const range = l.kind === "FLOCK" ? "0 EOF" : `${l.start} ${l.end === Infinity ? "EOF" : l.end}`;
+    const kind = l.kind === "FLOCK" ? "FLOCK  ADVISORY  " : `${l.kind.padEnd(6)} ADVISORY  `;
+    return `${++n}: ${kind}${typeName(l.type)} ${l.pid} ${where(inode)} ${range}\n`;
+  });
+  const leases = leaseLines(k).map((l) =>
+    `${++n}: LEASE  ${l.state.padEnd(10)}${typeName(l.type)} ${l.pid} ${where(l.inode)} 0 EOF\n`);
+  return [...locks, ...leases].join("");
+}

@@ -178,6 +178,7 @@ export function inetSocketFile(sock: InetDataSocket, nonblock: boolean): File {
     write: (_f, src) => sock.stack.bh(() => sock.send(src, 0, null)),
     poll: () => sock.poll(),
     waitQueue: () => sock.wq,
+    fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)
     ioctl: (_f, cmd, arg, ctx) => {
       let v: number;
       if (cmd === FIONREAD) v = sock.bytesQueued();

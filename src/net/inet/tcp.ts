@@ -4,6 +4,7 @@
 // calls on top. Sending (windows, Nagle, congestion control, timers) is in
 // tcp_output.ts; segments and byte queues in tcp_seg.ts.
 
+import { sigurgQueue } from "../../fs/fown.js";
 import { kerr } from "../../lib/errors.js";
 import {
   EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, EALREADY, EINPROGRESS, ECONNABORTED, ECONNREFUSED, ECONNRESET,
@@ -490,8 +491,8 @@ export class TcpSocket extends TcpOutput {
     }
   }
 
-  // Sends SIGURG to the owner: Ghost's files carry no F_SETOWN owner yet, so only pollers learn (POLLPRI).
-  private signalUrg(): void { this.wq.wakeAll(); }
+  // Pollers learn by POLLPRI; the file's F_SETOWN owner gets SIGURG (fs/fown.ts).
+  private signalUrg(): void { this.wq.wakeAll(); sigurgQueue(this.wq); }
 }
 
 // What the listener and the connection table of one kernel hold.
