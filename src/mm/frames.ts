@@ -15,13 +15,14 @@ import type { MemBudget } from "./budget.js";
 export const FRAME_BYTES = 4096;
 
 // What frames held by the kernel are for, as /proc/meminfo names them.
-export type FrameKind = "shmem";
+export type FrameKind = "shmem" | "pipe";
 
 export interface FramePool {
   // A zeroed frame for kernel-held data, or null when memory is spent: as
   // any kernel allocation, it leaves the page-fault reserve free (after
-  // reclaim). Counted under kind until release().
-  take(kind: FrameKind): number | null;
+  // reclaim). Counted under kind until release(). zero false: the holder
+  // writes every byte before it reads one (a pipe's ring).
+  take(kind: FrameKind, zero?: boolean): number | null;
   // The holder lets go of a frame from take(): it is freed with the last
   // reference (a mapping may still hold it).
   release(pa: number, kind: FrameKind): void;

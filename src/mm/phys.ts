@@ -80,11 +80,11 @@ export class PhysAllocator implements FramePool {
   // FramePool (frames.ts): a frame for kernel-held data (tmpfs, memfd). As a
   // kernel charge it leaves the page-fault reserve free; null when even
   // reclaim cannot make room.
-  take(kind: FrameKind): number | null {
+  take(kind: FrameKind, zero = true): number | null {
     while (!this.mem.fits(PAGE_SIZE)) {
       if (!this.reclaim()) return null;
     }
-    const pa = this.alloc();
+    const pa = this.alloc(zero);
     this.mem.countFrames(kind, 1);
     return pa;
   }
