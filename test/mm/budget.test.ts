@@ -40,6 +40,20 @@ function bounded(r: Run): void {
     `Node's peak RSS ${r.rssMiB.toFixed(0)} MiB passed --mem=${r.memMiB}M + ${OVERHEAD_MIB} MiB:\n${r.out}`);
 }
 
+// Guest data in page frames (mm/frames.ts): tmpfs, memfd and pipe data come
+// from the frames anonymous memory uses, so one use after another reuses the
+// same host pages. Before, each use had its own host memory and these runs
+// reached about twice --mem (571, 605, 568 and 545 MiB under --mem=256M).
+// The bound here is --mem plus the overhead measured for these cases (about
+// 120-150 MiB) with room for a loaded machine.
+const FRAMES_MEM_MIB = 256;
+const FRAMES_OVERHEAD_MIB = 200;
+function withinFrames(r: Run): void {
+  assert.ok(r.rssMiB > 0, `no peak RSS reported (exit ${r.status}):\n${r.out}`);
+  assert.ok(r.rssMiB < r.memMiB + FRAMES_OVERHEAD_MIB,
+    `Node's peak RSS ${r.rssMiB.toFixed(0)} MiB passed --mem=${r.memMiB}M + ${FRAMES_OVERHEAD_MIB} MiB:\n${r.out}`);
+}
+
 describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
   before(() => {
     const b = spawnSync(process.execPath, [join(root, "userland/mm/build.mjs"), "hog"], { encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
@@ -141,5 +155,26 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     assert.match(r.out, /B=137/);
     assert.match(r.out, /A=137/);
     bounded(r);
+  });
+
+  test("anonymous memory freed, then tmpfs; tmpfs deleted, then anonymous memory: one pool of frames", () => {
+    const r = ghost("/vt/hog anon 200; mkdir /m && mount -t tmpfs -o size=0 none /m && /vt/hog fill /m/x 1000; " +
+      "grep '^Shmem:' /proc/meminfo; rm /m/x; /vt/hog anon 220", FRAMES_MEM_MIB);
+    assert.match(r.out, /anon made=200 errno=0/);
+    const m = /fill made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m && Number(m[1]) > 200 && Number(m[1]) < 256, r.out);
+    assert.ok(Number(/Shmem:\s+(\d+)/.exec(r.out)?.[1]) > 200 * 1024, r.out);
+    assert.match(r.out, /anon made=220 errno=0/);
+    withinFrames(r);
+  });
+
+  test("anonymous memory freed, then pipes; a memfd written through MAP_SHARED holds its data once", () => {
+    const r = ghost("/vt/hog anon 220; /vt/hog pipes 20000; /vt/hog memfd 200", FRAMES_MEM_MIB);
+    assert.match(r.out, /anon made=220 errno=0/);
+    const m = /pipes made=(\d+) errno=(ENOMEM|ENFILE)/.exec(r.out);
+    assert.ok(m && Number(m[1]) > 3000, r.out);
+    assert.match(r.out, /memfd check=ok/);
+    assert.match(r.out, /memfd made=200 errno=0/);
+    withinFrames(r);
   });
 });

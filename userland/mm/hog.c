@@ -13,6 +13,9 @@
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
+//   hog memfd MiB      a memfd of MiB, written through a MAP_SHARED mapping,
+//                      unmapped, then read back with pread (its frames are
+//                      the mapping's: the data costs guest RAM once)
 //   hog bigsend MiB    send and sendmsg MiB of never-touched memory on a stream
 //                      socketpair (MSG_DONTWAIT): a send buffer's worth goes
 #include <errno.h>
@@ -90,6 +93,20 @@ int main(int argc, char **argv) {
       if (!p) { err = errno; break; }
       memset(p, 1, 1 << 20);
     }
+  } else if (!strcmp(kind, "memfd")) {
+    size_t len = (size_t)n << 20;
+    int fd = memfd_create("hog", 0);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) { printf("memfd setup failed\n"); return 1; }
+    unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) { printf("memfd mmap failed\n"); return 1; }
+    for (; made < n; made++) memset(p + ((size_t)made << 20), (int)(made & 0xff), 1 << 20);
+    munmap(p, len);
+    int bad = 0;
+    for (long i = 0; i < n && !bad; i++) {
+      if (pread(fd, buf, sizeof buf, (off_t)i << 20) != (ssize_t)sizeof buf) bad = 1;
+      for (size_t j = 0; j < sizeof buf && !bad; j += 4096) bad = buf[j] != (char)(i & 0xff) || buf[j + 4095] != (char)(i & 0xff);
+    }
+    printf("memfd check=%s\n", bad ? "BAD" : "ok");
   } else if (!strcmp(kind, "bigsend")) {
     size_t len = (size_t)n << 20;
     char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
