@@ -1,9 +1,11 @@
 // A kernel buffer in page frames (mm/frames.ts): the bytes a pipe's ring
-// holds, as Linux's pipe_buffers are pages from the page allocator. Its
-// frames come from the pool anonymous memory and tmpfs use, so bytes in
-// flight never cost the host memory beside guest RAM.
+// holds, as Linux's pipe_buffers are pages from the page allocator, and the
+// bytes of a queued socket message. Its frames come from the pool
+// anonymous memory and tmpfs use, so bytes in flight never cost the host
+// memory beside guest RAM.
 
 import { FRAME_BYTES, type FrameKind, type FramePool } from "./frames.js";
+import type { MemBudget } from "./budget.js";
 
 export class FrameBytes {
   private frames: number[] = [];
@@ -52,4 +54,30 @@ export class FrameBytes {
       done += k;
     }
   }
+}
+
+// The bytes of one queued message (an AF_UNIX skb's data).
+export interface MsgBytes {
+  readonly length: number;
+  read(off: number, dst: Uint8Array, at: number, n: number): void;
+  free(): void; // once, when the message is consumed or dropped
+}
+
+// Below this a message stays in the heap, charged by its length: a page
+// frame for each small datagram would make a queue of them cost many times
+// its bytes. The heap then holds at most this much per queued message.
+export const SMALL_MSG = 1024;
+
+// A copy of src for a queue, or null when memory is spent (the sender's
+// ENOBUFS): small messages in the heap charged to mem, others in frames.
+export function queueBytes(src: Uint8Array, mem: MemBudget | null, pool: FramePool | null): MsgBytes | null {
+  if (src.length < SMALL_MSG || !pool) {
+    if (mem && !mem.tryCharge("sock", src.length)) return null;
+    const copy = src.slice();
+    return { length: copy.length, read: (off, dst, at, n) => dst.set(copy.subarray(off, off + n), at), free: () => mem?.uncharge("sock", copy.length) };
+  }
+  const fb = new FrameBytes(pool, "sock");
+  if (!fb.resize(src.length)) return null;
+  fb.write(0, src);
+  return { length: src.length, read: (off, dst, at, n) => fb.read(off, dst, at, n), free: () => { fb.resize(0); } };
 }

@@ -40,10 +40,10 @@ function bounded(r: Run): void {
     `Node's peak RSS ${r.rssMiB.toFixed(0)} MiB passed --mem=${r.memMiB}M + ${OVERHEAD_MIB} MiB:\n${r.out}`);
 }
 
-// Guest data in page frames (mm/frames.ts): tmpfs, memfd and pipe data come
+// Guest data in page frames (mm/frames.ts): tmpfs, memfd, pipe and AF_UNIX data come
 // from the frames anonymous memory uses, so one use after another reuses the
 // same host pages. Before, each use had its own host memory and these runs
-// reached about twice --mem (571, 605, 568 and 545 MiB under --mem=256M).
+// reached about twice --mem (571, 605, 568, 554 and 545 MiB under --mem=256M).
 // The bound here is --mem plus the overhead measured for these cases (about
 // 120-150 MiB) with room for a loaded machine.
 const FRAMES_MEM_MIB = 256;
@@ -168,11 +168,13 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     withinFrames(r);
   });
 
-  test("anonymous memory freed, then pipes; a memfd written through MAP_SHARED holds its data once", () => {
-    const r = ghost("/vt/hog anon 220; /vt/hog pipes 20000; /vt/hog memfd 200", FRAMES_MEM_MIB);
+  test("anonymous memory freed, then pipes, then AF_UNIX queues; a memfd written through MAP_SHARED holds its data once", () => {
+    const r = ghost("/vt/hog anon 220; /vt/hog pipes 20000; /vt/hog unix 100000; /vt/hog memfd 200", FRAMES_MEM_MIB);
     assert.match(r.out, /anon made=220 errno=0/);
     const m = /pipes made=(\d+) errno=(ENOMEM|ENFILE)/.exec(r.out);
     assert.ok(m && Number(m[1]) > 3000, r.out);
+    const u = /unix made=(\d+) errno=(ENOBUFS|ENOMEM|ENFILE)/.exec(r.out);
+    assert.ok(u && Number(u[1]) > 3000, r.out);
     assert.match(r.out, /memfd check=ok/);
     assert.match(r.out, /memfd made=200 errno=0/);
     withinFrames(r);
