@@ -151,7 +151,6 @@ export class TmpFile extends TmpInode implements FrameBacked {
   protected override release(): void {
     if (this.charged) this.sb.bytesUsed -= this.pages.size * PAGE;
     this.charged = false;
-    if (this.pages.size === 0) { this.framesGone = true; return; }
     if (this.pool instanceof PhysAllocator) this.pool.releaseWhenUnmapped({ key: this, releaseFrames: () => this.releaseFrames() });
     else this.releaseFrames();
   }
@@ -168,7 +167,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   frameFor(index: number, pool: FramePool): number | null {
     if (pool !== this.pool || index * PAGE >= this.length) return null;
     const have = this.pages.get(index);
-    if (have !== undefined || !this.charged) return have ?? null;
+    if (have !== undefined || this.framesGone) return have ?? null;
     try { return this.page(index); } catch { return null; }
   }
   ownsFrame(index: number, pa: number): boolean { return this.pages.get(index) === pa; }

@@ -169,7 +169,7 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
   });
 
   test("anonymous memory freed, then pipes, then AF_UNIX queues; a memfd written through MAP_SHARED holds its data once", () => {
-    const r = ghost("/vt/hog anon 220; /vt/hog pipes 20000; /vt/hog unix 100000; /vt/hog memfd 200", FRAMES_MEM_MIB);
+    const r = ghost("/vt/hog anon 220; /vt/hog pipes 20000; /vt/hog unix 100000; /vt/hog memfd 200; /vt/hog memfdgone 64", FRAMES_MEM_MIB);
     assert.match(r.out, /anon made=220 errno=0/);
     const m = /pipes made=(\d+) errno=(ENOMEM|ENFILE)/.exec(r.out);
     assert.ok(m && Number(m[1]) > 3000, r.out);
@@ -177,6 +177,11 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     assert.ok(u && Number(u[1]) > 3000, r.out);
     assert.match(r.out, /memfd check=ok/);
     assert.match(r.out, /memfd made=200 errno=0/);
+    // A closed memfd lives in its mappings (its frames are Shmem) and goes with the last one.
+    const g = /memfdgone check=(\w+) shmem_mapped=(\d+) shmem_after=(\d+)/.exec(r.out);
+    assert.ok(g, r.out);
+    assert.equal(g[1], "ok");
+    assert.ok(Number(g[2]) - Number(g[3]) >= 64 * 1024 && Number(g[2]) - Number(g[3]) < 64 * 1024 + 256, r.out);
     withinFrames(r);
   });
 });

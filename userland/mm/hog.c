@@ -16,6 +16,10 @@
 //   hog memfd MiB      a memfd of MiB, written through a MAP_SHARED mapping,
 //                      unmapped, then read back with pread (its frames are
 //                      the mapping's: the data costs guest RAM once)
+//   hog memfdgone MiB  a memfd mapped twice and closed: written through one
+//                      mapping, that one unmapped, read through the other
+//                      (the data lives while mapped), then Shmem before and
+//                      after the last munmap (its frames go with it)
 //   hog bigsend MiB    send and sendmsg MiB of never-touched memory on a stream
 //                      socketpair (MSG_DONTWAIT): a send buffer's worth goes
 #include <errno.h>
@@ -40,6 +44,16 @@ static void raise_nofile(void) {
     r.rlim_cur = r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
   }
+}
+
+// Shmem from /proc/meminfo, in KiB (-1 if unreadable).
+static long shmem_kib(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[256];
+  long v = -1;
+  while (f && fgets(line, sizeof line, f)) if (sscanf(line, "Shmem: %ld kB", &v) == 1) break;
+  if (f) fclose(f);
+  return v;
 }
 
 // Writes all of n bytes to a non-blocking fd; returns 0 or the errno.
@@ -107,6 +121,21 @@ int main(int argc, char **argv) {
       for (size_t j = 0; j < sizeof buf && !bad; j += 4096) bad = buf[j] != (char)(i & 0xff) || buf[j + 4095] != (char)(i & 0xff);
     }
     printf("memfd check=%s\n", bad ? "BAD" : "ok");
+  } else if (!strcmp(kind, "memfdgone")) {
+    size_t len = (size_t)n << 20;
+    int fd = memfd_create("hog", 0);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) { printf("memfd setup failed\n"); return 1; }
+    unsigned char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    unsigned char *b = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (a == MAP_FAILED || b == MAP_FAILED) { printf("memfd mmap failed\n"); return 1; }
+    close(fd);
+    for (; made < n; made++) memset(a + ((size_t)made << 20), (int)((made + 1) & 0xff), 1 << 20);
+    munmap(a, len);
+    int bad = 0;
+    for (size_t i = 0; i < len && !bad; i += 4096) bad = b[i] != (unsigned char)(((i >> 20) + 1) & 0xff);
+    long before = shmem_kib();
+    munmap(b, len);
+    printf("memfdgone check=%s shmem_mapped=%ld shmem_after=%ld\n", bad ? "BAD" : "ok", before, shmem_kib());
   } else if (!strcmp(kind, "bigsend")) {
     size_t len = (size_t)n << 20;
     char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
