@@ -10,6 +10,9 @@
 //   hog files N DIR    N files of 1 byte in DIR
 //   hog eventfd N      N eventfds
 //   hog epoll N        N epoll instances
+//   hog epitems N      N epoll items: one eventfd dup'ed 1,000 times, all
+//                      watched by one epoll instance after another (the
+//                      items cost no new file)
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
@@ -95,6 +98,20 @@ int main(int argc, char **argv) {
     for (; made < n; made++) if (eventfd(0, 0) < 0) { err = errno; break; }
   } else if (!strcmp(kind, "epoll")) {
     for (; made < n; made++) if (epoll_create1(0) < 0) { err = errno; break; }
+  } else if (!strcmp(kind, "epitems")) {
+    enum { DUPS = 1000 };
+    static int fds[DUPS];
+    fds[0] = eventfd(0, 0);
+    for (int i = 1; i < DUPS && fds[0] >= 0; i++) fds[i] = dup(fds[0]);
+    if (fds[0] < 0 || fds[DUPS - 1] < 0) { printf("epitems setup failed\n"); return 1; }
+    while (made < n && !err) {
+      int ep = epoll_create1(0);
+      if (ep < 0) { err = errno; break; }
+      for (int i = 0; i < DUPS && made < n; i++, made++) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) { err = errno; break; }
+      }
+    }
   } else if (!strcmp(kind, "unix")) {
     for (; made < n; made++) {
       int s[2];
