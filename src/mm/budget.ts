@@ -38,6 +38,8 @@ export const PIPE_COST = 1024;
 export const SOCK_COST = 2048;
 export const SKB_COST = 256; // per queued message, beside its bytes (sk_buff)
 export const EPITEM_COST = 256; // per epoll interest item (struct epitem with its eppoll_entry)
+export const INOTIFY_WATCH_COST = 256; // per inotify watch (inotify_inode_mark)
+export const INOTIFY_EVENT_COST = 128; // per queued inotify event, beside its name
 
 // The free frames the budget can take from (the physical allocator), and a
 // way to reclaim some (drop clean page-cache pages): true if any went.

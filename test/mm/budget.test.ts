@@ -147,6 +147,18 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     bounded(r);
   });
 
+  // Under --mem=32M: 20 instances each queueing 16,000 events with 200-byte
+  // names would hold about 100 MiB; before they were charged, all queued.
+  test("inotify events are charged: the budget stops them (overflow, or ENFILE for the files making them)", () => {
+    const r = ghost("mkdir /d && /vt/hog inotify 8000 /d", 32);
+    const m = /inotify events=(\d+) overflow=(\d)/.exec(r.out);
+    const made = /inotify made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m && made, r.out);
+    assert.ok(Number(m[1]) < 16000, r.out);
+    assert.ok(m[2] === "1" || /^(ENFILE|ENOMEM|ENOSPC)$/.test(made[2]), r.out);
+    bounded(r);
+  });
+
   test("/proc/meminfo and statfs follow tmpfs data; the OOM killer takes oom_score_adj 1000 first", () => {
     const r = ghost("grep -E '^(MemTotal|Shmem):' /proc/meminfo; df -k /tmp | tail -1; " +
       "dd if=/dev/zero of=/tmp/ten bs=1M count=10 2>/dev/null; grep '^Shmem:' /proc/meminfo; rm /tmp/ten; grep '^Shmem:' /proc/meminfo; " +

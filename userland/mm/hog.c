@@ -13,6 +13,9 @@
 //   hog epitems N      N epoll items: one eventfd dup'ed 1,000 times, all
 //                      watched by one epoll instance after another (the
 //                      items cost no new file)
+//   hog inotify N DIR  20 inotify instances watch DIR; N files with 200-byte
+//                      names made and removed in it; prints the events the
+//                      first instance read and whether it overflowed
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -112,6 +116,32 @@ int main(int argc, char **argv) {
         if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) { err = errno; break; }
       }
     }
+  } else if (!strcmp(kind, "inotify") && argc > 3) {
+    enum { GROUPS = 20 };
+    int in[GROUPS];
+    for (int i = 0; i < GROUPS; i++) {
+      in[i] = inotify_init1(IN_NONBLOCK);
+      if (in[i] < 0 || inotify_add_watch(in[i], argv[3], IN_CREATE | IN_DELETE) < 0) { printf("inotify setup failed\n"); return 1; }
+    }
+    char path[4096];
+    for (; made < n; made++) {
+      snprintf(path, sizeof path, "%s/%0200ld", argv[3], made);
+      int fd = open(path, O_WRONLY | O_CREAT, 0644);
+      if (fd < 0) { err = errno; break; }
+      close(fd);
+      unlink(path);
+    }
+    long events = 0;
+    int overflow = 0;
+    ssize_t r;
+    while ((r = read(in[0], buf, sizeof buf)) > 0) {
+      for (ssize_t off = 0; off < r;) {
+        struct inotify_event *e = (struct inotify_event *)(buf + off);
+        if (e->mask & IN_Q_OVERFLOW) overflow = 1; else events++;
+        off += (ssize_t)(sizeof *e + e->len);
+      }
+    }
+    printf("inotify events=%ld overflow=%d\n", events, overflow);
   } else if (!strcmp(kind, "unix")) {
     for (; made < n; made++) {
       int s[2];
