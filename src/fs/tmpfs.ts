@@ -1,7 +1,7 @@
 // tmpfs: files, directories and links held in memory. The default root, /tmp
 // and /dev (with device nodes) are tmpfs instances.
 
-import { kerr } from "../lib/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM } from "../abi/errno.js";
 import { INODE_COST, type MemBudget } from "../mm/budget.js";
 import { kernelMem, kernelFrames } from "./kmem.js";
@@ -168,7 +168,8 @@ export class TmpFile extends TmpInode implements FrameBacked {
     if (pool !== this.pool || index * PAGE >= this.length) return null;
     const have = this.pages.get(index);
     if (have !== undefined || this.framesGone) return have ?? null;
-    try { return this.page(index); } catch { return null; }
+    // Past size= or out of memory: the cache keeps a copy of its own, and the fault decides.
+    try { return this.page(index); } catch (e) { if (e instanceof KernelError) return null; throw e; }
   }
   ownsFrame(index: number, pa: number): boolean { return this.pages.get(index) === pa; }
 
