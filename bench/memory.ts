@@ -26,6 +26,13 @@ const CASES: [string, string][] = [
   ["100,000 epoll instances", "/vt/hog epoll 100000"],
   ["100,000 socketpairs, 64 KiB queued", "/vt/hog unix 100000"],
   ["anonymous memory: 2x RAM", "/vt/hog anon 600; echo status $?"],
+  // One pool of frames (mm/frames.ts): each use after another reuses the
+  // host pages the first one touched (before: about twice --mem).
+  ["anon 85% freed, then tmpfs", "/vt/hog anon $((MEM * 85 / 100)); mkdir /m && mount -t tmpfs -o size=0 none /m && /vt/hog fill /m/x 100000"],
+  ["tmpfs filled and deleted, then anon 85%", "mkdir /m && mount -t tmpfs -o size=0 none /m && /vt/hog fill /m/x 100000; rm /m/x; /vt/hog anon $((MEM * 85 / 100))"],
+  ["anon 85% freed, then pipes", "/vt/hog anon $((MEM * 85 / 100)); /vt/hog pipes 100000"],
+  ["anon 85% freed, then socketpairs", "/vt/hog anon $((MEM * 85 / 100)); /vt/hog unix 100000"],
+  ["memfd of 78% written through MAP_SHARED", "/vt/hog memfd $((MEM * 78 / 100))"],
 ];
 
 function main(): number {
@@ -49,7 +56,7 @@ function main(): number {
       rmSync(stats, { force: true });
       const start = Date.now();
       const r = spawnSync(process.execPath, [cli, "run", `--mem=${mem}M`, `--stats=${stats}`, "-v", `${join(root, "build", "userland-mm")}:/vt:ro`,
-        "--", "/bin/sh", "-c", script], { cwd: dir, encoding: "utf8", timeout: 1_200_000, killSignal: "SIGKILL", maxBuffer: 1 << 24 });
+        "--", "/bin/sh", "-c", `MEM=${mem}; ${script}`], { cwd: dir, encoding: "utf8", timeout: 1_200_000, killSignal: "SIGKILL", maxBuffer: 1 << 24 });
       const seconds = (Date.now() - start) / 1000;
       let rssMiB = NaN;
       try { rssMiB = JSON.parse(readFileSync(stats, "utf8")).maxRssKiB / 1024; } catch { /* the run failed */ }

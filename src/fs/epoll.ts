@@ -3,7 +3,9 @@
 // report once per wake of their file; EPOLLONESHOT items disarm after one report.
 
 import { kerr } from "../lib/errors.js";
-import { EEXIST, ENOENT, EINVAL, ELOOP, EPERM } from "../abi/errno.js";
+import { EEXIST, ENOENT, EINVAL, ELOOP, EPERM, ENOMEM } from "../abi/errno.js";
+import { EPITEM_COST } from "../mm/budget.js";
+import { kernelMem } from "./kmem.js";
 import { EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLRDNORM } from "../abi/poll.js";
 import { WaitQueue, type Waiter } from "../lib/wait.js";
 import { Inode, isReg, isDir } from "./inode.js";
@@ -45,6 +47,11 @@ export class EpollInode extends Inode {
   // The items of other epoll instances that watch this one (nesting depth).
   readonly parents = new Set<EpollItem>();
   private rotor = 0;
+  // Each item is charged to the guest's memory budget (mm/budget.ts): one
+  // file dup'ed to many descriptors and watched by many instances costs no
+  // new file, so the items themselves must count. Past it, EPOLL_CTL_ADD is
+  // ENOMEM, as ep_insert when the epitem cannot be allocated.
+  private readonly mem = kernelMem();
   constructor() { super(); this.mode = 0o600; }
 
   private key(fd: number, f: File): string { return `${fd}:${fileId(f)}`; }
@@ -60,6 +67,7 @@ export class EpollInode extends Inode {
     if (f.inode instanceof EpollInode && (reaches(f.inode, this) || this.depthUp() + 1 + f.inode.depthDown() > EP_MAX_NESTS)) kerr(ELOOP);
     const k = this.key(fd, f);
     if (this.items.has(k)) kerr(EEXIST);
+    this.mem?.charge("slab", EPITEM_COST, ENOMEM);
     this.items.set(k, new EpollItem(this, fd, f, events | EPOLLERR | EPOLLHUP, data));
     this.wq.wakeAll();
   }
@@ -81,11 +89,12 @@ export class EpollInode extends Inode {
     if (!it) kerr(ENOENT);
     it.detach();
     this.items.delete(k);
+    this.mem?.uncharge("slab", EPITEM_COST);
   }
 
   // Items whose file closed go away, as Linux drops them with the last reference.
   private prune(): void {
-    for (const [k, it] of this.items) if (it.file.refs <= 0) { it.detach(); this.items.delete(k); }
+    for (const [k, it] of this.items) if (it.file.refs <= 0) { it.detach(); this.items.delete(k); this.mem?.uncharge("slab", EPITEM_COST); }
   }
 
   // Collects up to max ready events.
@@ -120,7 +129,11 @@ export class EpollInode extends Inode {
     return 0;
   }
 
-  release(): void { for (const it of this.items.values()) it.detach(); this.items.clear(); }
+  release(): void {
+    for (const it of this.items.values()) it.detach();
+    this.mem?.uncharge("slab", this.items.size * EPITEM_COST);
+    this.items.clear();
+  }
 
   // The longest chain of epoll instances below this one (watched by it) and above it (watching it).
   depthDown(seen = new Set<EpollInode>()): number {

@@ -5,5 +5,10 @@
 
 import { runningKernel } from "../kernel/running.js";
 import type { MemBudget } from "../mm/budget.js";
+import type { PhysAllocator } from "../mm/phys.js";
 
 export function kernelMem(): MemBudget | null { return runningKernel()?.phys.mem ?? null; }
+
+// The physical allocator of the kernel running now: where tmpfs and memfd
+// pages come from (mm/frames.ts); null outside any kernel.
+export function kernelFrames(): PhysAllocator | null { return runningKernel()?.phys ?? null; }

@@ -3,7 +3,9 @@
 // children also reach watches on the directory, with the child's name.
 
 import { kerr } from "../lib/errors.js";
-import { EAGAIN, EINVAL, ENOTTY } from "../abi/errno.js";
+import { EAGAIN, EINVAL, ENOMEM, ENOTTY } from "../abi/errno.js";
+import { INOTIFY_EVENT_COST, INOTIFY_WATCH_COST } from "../mm/budget.js";
+import { kernelMem } from "./kmem.js";
 import {
   IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE,
   IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR, IN_ONESHOT, IN_EXCL_UNLINK, IN_NONBLOCK,
@@ -41,6 +43,10 @@ export class InotifyInode extends Inode {
   readonly events: Event[] = [];
   readonly byWd = new Map<number, Watch>();
   private nextWd = 1;
+  // Watches and queued events are charged to the guest's memory budget
+  // (mm/budget.ts): a watch past it is ENOMEM; an event past it is lost
+  // and IN_Q_OVERFLOW queued instead, as when Linux cannot allocate one.
+  private readonly mem = kernelMem();
   constructor() { super(); this.mode = 0o600; }
 
   addWatch(inode: Inode, mask: number, add: boolean): number {
@@ -50,6 +56,7 @@ export class InotifyInode extends Inode {
         return w.wd;
       }
     }
+    this.mem?.charge("slab", INOTIFY_WATCH_COST, ENOMEM);
     const w: Watch = { wd: this.nextWd++, mask, inode, group: this };
     this.byWd.set(w.wd, w);
     let set = watches.get(inode);
@@ -67,7 +74,7 @@ export class InotifyInode extends Inode {
   }
 
   drop(w: Watch): void {
-    this.byWd.delete(w.wd);
+    if (this.byWd.delete(w.wd)) this.mem?.uncharge("slab", INOTIFY_WATCH_COST);
     watches.get(w.inode)?.delete(w);
     this.queue({ wd: w.wd, mask: IN_IGNORED, cookie: 0, name: "" });
   }
@@ -75,7 +82,7 @@ export class InotifyInode extends Inode {
   queue(e: Event): void {
     const last = this.events[this.events.length - 1];
     if (last && last.wd === e.wd && last.mask === e.mask && last.cookie === e.cookie && last.name === e.name) return;
-    if (this.events.length >= INOTIFY_MAX_EVENTS) {
+    if (this.events.length >= INOTIFY_MAX_EVENTS || (this.mem && !this.mem.tryCharge("slab", eventCost(e)))) {
       if (last?.mask !== IN_Q_OVERFLOW) this.events.push({ wd: -1, mask: IN_Q_OVERFLOW, cookie: 0, name: "" });
     } else this.events.push(e);
     this.wq.wakeAll();
@@ -99,12 +106,21 @@ export class InotifyInode extends Inode {
       dst.set(name, off + 16);
       off += size;
       this.events.shift();
+      this.mem?.uncharge("slab", eventCost(e));
     }
     return off;
   }
 
-  release(): void { for (const w of [...this.byWd.values()]) { this.byWd.delete(w.wd); watches.get(w.inode)?.delete(w); } }
+  release(): void {
+    this.mem?.uncharge("slab", this.byWd.size * INOTIFY_WATCH_COST);
+    for (const w of [...this.byWd.values()]) { this.byWd.delete(w.wd); watches.get(w.inode)?.delete(w); }
+    for (const e of this.events.splice(0)) this.mem?.uncharge("slab", eventCost(e));
+  }
 }
+
+// What a queued event is charged: nothing for the overflow marker (it
+// stands for the events that could not be charged).
+function eventCost(e: Event): number { return e.wd === -1 ? 0 : INOTIFY_EVENT_COST + e.name.length; }
 
 function deliver(inode: Inode, mask: number, name: string, cookie: number): void {
   const set = watches.get(inode);

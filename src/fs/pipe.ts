@@ -16,7 +16,9 @@ import { restartOf } from "../kernel/restart.js";
 import { Inode, S_IFIFO } from "./inode.js";
 import { pseudoFs } from "./pseudo.js";
 import { File, type FileOps } from "./file.js";
-import { kernelMem } from "./kmem.js";
+import { kernelMem, kernelFrames } from "./kmem.js";
+import { heapFrames } from "../mm/frames.js";
+import { FrameBytes } from "../mm/framebuf.js";
 import { PIPE_COST } from "../mm/budget.js";
 
 export const PIPE_BUF = 4096;
@@ -26,15 +28,15 @@ export const PIPE_MAX_SIZE = 1048576; // /proc/sys/fs/pipe-max-size
 // Host memory follows the bytes in flight, as Linux allocates pipe pages on
 // write and frees them on read: the ring grows on demand up to the capacity
 // (a power of two, so growing keeps whole pages) and a drained ring larger
-// than one page is dropped. An idle pipe costs no buffer at all. The ring's
-// bytes and the pipe itself are charged to the guest's memory budget
+// than one page is dropped. An idle pipe costs no buffer at all. The ring
+// is page frames of guest RAM (mm/framebuf.ts), as pipe_buffers are pages,
+// and the pipe itself is charged to the guest's memory budget
 // (mm/budget.ts): a write that needs a page the budget cannot give is
 // ENOMEM (as pipe_write when alloc_page fails), and making a pipe past it
 // is ENOMEM. Both go back when the last end closes.
-const EMPTY = new Uint8Array(0);
 
 export class Pipe {
-  private buf: Uint8Array = EMPTY;
+  private ring = this.newRing();
   private cap: number;
   private head = 0; // read position
   private len = 0;
@@ -72,11 +74,9 @@ export class Pipe {
   }
   closed(): void { if (this.readers === 0 && this.writers === 0) this.freePipe(); }
 
-  // A drained ring goes, and its charge with it.
-  private dropRing(): void {
-    this.mem?.uncharge("pipe", this.buf.length);
-    this.buf = EMPTY;
-  }
+  // A drained ring goes back to free memory.
+  private dropRing(): void { this.ring.resize(0); }
+  private newRing(): FrameBytes { return new FrameBytes(kernelFrames() ?? heapFrames, "pipe"); }
 
   get capacity(): number { return this.cap; }
   get available(): number { return this.len; }
@@ -89,7 +89,7 @@ export class Pipe {
     while (cap < size) cap *= 2;
     if (cap > PIPE_MAX_SIZE && !privileged) kerr(EPERM);
     if (cap < this.len) kerr(EBUSY);
-    if (this.buf.length > cap) this.relayout(cap);
+    if (this.ring.length > cap) this.relayout(cap);
     this.cap = cap;
     return cap;
   }
@@ -97,15 +97,14 @@ export class Pipe {
   // Moves the buffered bytes to the front of a new ring of `size` bytes;
   // false (nothing moved) when the budget cannot give a larger one.
   private relayout(size: number): boolean {
-    const grow = size - this.buf.length;
-    if (grow > 0 && this.mem && !this.mem.tryCharge("pipe", grow)) return false;
-    if (grow < 0) this.mem?.uncharge("pipe", -grow);
-    const nb = size === 0 ? EMPTY : new Uint8Array(size);
-    const n = this.len, ring = this.buf.length;
+    const nb = this.newRing();
+    if (!nb.resize(size)) return false;
+    const n = this.len, ring = this.ring.length;
     const first = Math.min(n, ring - this.head);
-    if (first > 0) nb.set(this.buf.subarray(this.head, this.head + first));
-    if (n > first) nb.set(this.buf.subarray(0, n - first), first);
-    this.buf = nb;
+    if (first > 0) this.ring.copyTo(nb, this.head, 0, first);
+    if (n > first) this.ring.copyTo(nb, 0, first, n - first);
+    this.ring.resize(0);
+    this.ring = nb;
     this.head = 0;
     return true;
   }
@@ -134,7 +133,7 @@ export class Pipe {
     }
     if (this.len === 0) {
       this.head = 0;
-      if (this.buf.length > PIPE_BUF) this.dropRing();
+      if (this.ring.length > PIPE_BUF) this.dropRing();
     }
     this.wwait.wakeAll();
     return n;
@@ -142,11 +141,11 @@ export class Pipe {
 
   // Moves k bytes from the head into dst (or drops them).
   private take(dst: Uint8Array | null, k: number): void {
-    const cap = this.buf.length;
+    const cap = this.ring.length;
     const first = Math.min(k, cap - this.head);
     if (dst) {
-      dst.set(this.buf.subarray(this.head, this.head + first));
-      if (k > first) dst.set(this.buf.subarray(0, k - first), first);
+      this.ring.read(this.head, dst, 0, first);
+      if (k > first) this.ring.read(0, dst, first, k - first);
     }
     this.head = (this.head + k) % cap;
     this.len -= k;
@@ -156,7 +155,9 @@ export class Pipe {
   peek(n: number): Uint8Array {
     const m = Math.min(n, this.len);
     const out = new Uint8Array(m);
-    for (let i = 0; i < m; i++) out[i] = this.buf[(this.head + i) % this.buf.length];
+    const first = Math.min(m, this.ring.length - this.head);
+    this.ring.read(this.head, out, 0, first);
+    if (m > first) this.ring.read(0, out, first, m - first);
     return out;
   }
 
@@ -166,20 +167,20 @@ export class Pipe {
     const room = this.cap - this.len;
     if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) kerr(EAGAIN);
     let n = Math.min(room, src.length);
-    if (this.buf.length < this.len + n) {
-      let size = Math.max(PIPE_BUF, this.buf.length);
+    if (this.ring.length < this.len + n) {
+      let size = Math.max(PIPE_BUF, this.ring.length);
       while (size < this.len + n) size *= 2;
       if (!this.relayout(Math.min(size, this.cap))) {
         // No memory for a larger ring: what the ring has room for, or ENOMEM.
-        n = Math.min(n, this.buf.length - this.len);
+        n = Math.min(n, this.ring.length - this.len);
         if (n === 0 || (src.length <= PIPE_BUF && n < src.length)) kerr(ENOMEM);
       }
     }
-    const cap = this.buf.length;
+    const cap = this.ring.length;
     const tail = (this.head + this.len) % cap;
     const first = Math.min(n, cap - tail);
-    this.buf.set(src.subarray(0, first), tail);
-    if (n > first) this.buf.set(src.subarray(first, n), 0);
+    this.ring.write(tail, src, 0, first);
+    if (n > first) this.ring.write(0, src, first, n - first);
     this.len += n;
     if (packet) {
       if (this.segs.length === 0 && this.len > n) this.segs.push({ len: this.len - n, packet: false });

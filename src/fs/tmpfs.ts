@@ -1,10 +1,12 @@
 // tmpfs: files, directories and links held in memory. The default root, /tmp
 // and /dev (with device nodes) are tmpfs instances.
 
-import { kerr } from "../lib/errors.js";
+import { kerr, KernelError } from "../lib/errors.js";
 import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM } from "../abi/errno.js";
 import { INODE_COST, type MemBudget } from "../mm/budget.js";
-import { kernelMem } from "./kmem.js";
+import { kernelMem, kernelFrames } from "./kmem.js";
+import { heapFrames, type FrameBacked, type FramePool } from "../mm/frames.js";
+import { PhysAllocator } from "../mm/phys.js";
 import { parseSize } from "./filesystems.js";
 import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
@@ -110,39 +112,66 @@ abstract class TmpInode extends Inode {
 // A regular file's data is sparse, as shmem's: pages that were never
 // written (a hole left by ftruncate or a write past the end) hold nothing and
 // read as zeros, so growing a file to 8 GiB costs no host memory; only
-// written pages are charged against size=.
-export class TmpFile extends TmpInode {
-  private pages = new Map<number, Uint8Array>(); // page index -> PAGE bytes
+// written pages are charged against size=. Written pages are page frames of
+// guest RAM (mm/frames.ts), as shmem pages are page-cache pages on Linux:
+// one pool with anonymous memory, and what a shared mapping of the file maps.
+export class TmpFile extends TmpInode implements FrameBacked {
+  private pages = new Map<number, number>(); // page index -> frame
   private length = 0;
+  private readonly pool: FramePool = kernelFrames() ?? heapFrames;
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
   override get size(): number { return this.length; }
   override get blocks(): number { return (this.pages.size * PAGE) / 512; }
 
-  // The page at index i, made (and charged: ENOSPC past size=, ENOMEM past
-  // the memory budget) if it is a hole.
-  private page(i: number): Uint8Array {
-    let p = this.pages.get(i);
-    if (!p) {
-      if (this.charged) {
-        if (this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
-        this.mem?.charge("shmem", PAGE, ENOMEM);
-        this.sb.bytesUsed += PAGE;
-      }
-      p = new Uint8Array(PAGE);
-      this.pages.set(i, p);
+  // The frame of page i, made (and charged: ENOSPC past size=, ENOMEM when
+  // guest RAM is spent) if it is a hole.
+  private page(i: number): number {
+    let pa = this.pages.get(i);
+    if (pa === undefined) {
+      if (this.charged && this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
+      const got = this.pool.take("shmem");
+      if (got === null) kerr(ENOMEM);
+      pa = got;
+      if (this.charged) this.sb.bytesUsed += PAGE;
+      this.pages.set(i, pa);
     }
-    return p;
+    return pa;
   }
   private dropPage(i: number): void {
-    if (this.pages.delete(i) && this.charged) { this.sb.bytesUsed -= PAGE; this.mem?.uncharge("shmem", PAGE); }
+    const pa = this.pages.get(i);
+    if (pa === undefined) return;
+    this.pages.delete(i);
+    this.pool.release(pa, "shmem");
+    if (this.charged) this.sb.bytesUsed -= PAGE;
   }
-  // The charge goes back; the pages stay for a mapping that may still read
-  // them (the garbage collector frees them with the last reference).
+  // No name and no open file: size= gets the pages back at once; the frames
+  // go now, or once no mapping can fault them in any more (a memfd mapped
+  // and closed lives on in its mappings, as Linux's file stays referenced
+  // by the VMA).
   protected override release(): void {
-    if (this.charged) { this.sb.bytesUsed -= this.pages.size * PAGE; this.mem?.uncharge("shmem", this.pages.size * PAGE); }
+    if (this.charged) this.sb.bytesUsed -= this.pages.size * PAGE;
     this.charged = false;
+    if (this.pool instanceof PhysAllocator) this.pool.releaseWhenUnmapped({ key: this, releaseFrames: () => this.releaseFrames() });
+    else this.releaseFrames();
+  }
+  private releaseFrames(): void {
+    for (const pa of this.pages.values()) this.pool.release(pa, "shmem");
+    this.pages.clear();
+    this.framesGone = true;
   }
   private charged = true; // false once released: the pages no longer count against size=
+  private framesGone = false; // the frames went: nothing can reach the data again
+
+  // FrameBacked: a shared mapping maps the file's own frames (a hole inside
+  // the file gets one, as shmem_fault allocates it).
+  frameFor(index: number, pool: FramePool): number | null {
+    if (pool !== this.pool || index * PAGE >= this.length) return null;
+    const have = this.pages.get(index);
+    if (have !== undefined || this.framesGone) return have ?? null;
+    // Past size= or out of memory: the cache keeps a copy of its own, and the fault decides.
+    try { return this.page(index); } catch (e) { if (e instanceof KernelError) return null; throw e; }
+  }
+  ownsFrame(index: number, pa: number): boolean { return this.pages.get(index) === pa; }
 
   override read(off: number, dst: Uint8Array): number {
     if (off >= this.length) return 0;
@@ -150,8 +179,8 @@ export class TmpFile extends TmpInode {
     for (let done = 0; done < n;) {
       const at = off + done, i = Math.floor(at / PAGE), o = at % PAGE;
       const k = Math.min(n - done, PAGE - o);
-      const p = this.pages.get(i);
-      if (p) dst.set(p.subarray(o, o + k), done);
+      const pa = this.pages.get(i);
+      if (pa !== undefined) dst.set(this.pool.view(pa).subarray(o, o + k), done);
       else dst.fill(0, done, done + k);
       done += k;
     }
@@ -161,16 +190,17 @@ export class TmpFile extends TmpInode {
   override write(off: number, src: Uint8Array): number {
     this.checkWritable();
     if (src.length === 0) return 0;
+    if (this.framesGone) return src.length; // a late writeback of a file gone for good
     if (off + src.length > MAX_FILE) kerr(EFBIG);
     let done = 0;
     while (done < src.length) {
       const at = off + done, o = at % PAGE;
       const k = Math.min(src.length - done, PAGE - o);
-      let p: Uint8Array;
+      let pa: number;
       // Out of room part-way: what was written stays and counts (a short
       // write, as generic_perform_write); nothing written is the error.
-      try { p = this.page(Math.floor(at / PAGE)); } catch (e) { if (done === 0) throw e; break; }
-      p.set(src.subarray(done, done + k), o);
+      try { pa = this.page(Math.floor(at / PAGE)); } catch (e) { if (done === 0) throw e; break; }
+      this.pool.view(pa).set(src.subarray(done, done + k), o);
       done += k;
     }
     this.length = Math.max(this.length, off + done);
@@ -186,7 +216,8 @@ export class TmpFile extends TmpInode {
       // Shrinking gives the pages past the new end back and zeroes the tail of the last one.
       const keep = Math.ceil(size / PAGE);
       for (const i of [...this.pages.keys()]) if (i >= keep) this.dropPage(i);
-      if (size % PAGE) this.pages.get(keep - 1)?.fill(0, size % PAGE);
+      const last = this.pages.get(keep - 1);
+      if (size % PAGE && last !== undefined) this.pool.view(last).fill(0, size % PAGE);
     }
     this.length = size;
     this.touchMtime();
@@ -204,18 +235,18 @@ export class TmpFile extends TmpInode {
     let missing = 0;
     for (let i = first; i < end; i++) if (!this.pages.has(i)) missing++;
     if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
-    if (this.charged && this.mem && missing * PAGE > this.mem.free) kerr(ENOMEM);
+    if (this.charged && this.pool.mem && !this.pool.mem.fits(missing * PAGE)) kerr(ENOMEM);
     for (let i = first; i < end; i++) this.page(i);
   }
 
   // FALLOC_FL_PUNCH_HOLE over [off, end): whole pages go back, partial ones are zeroed.
   punchHole(off: number, end: number): void {
     this.checkWritable();
-    for (const [i, p] of [...this.pages]) {
+    for (const [i, pa] of [...this.pages]) {
       const ps = i * PAGE, pe = ps + PAGE;
       if (pe <= off || ps >= end) continue;
       if (ps >= off && pe <= end) this.dropPage(i);
-      else p.fill(0, Math.max(off - ps, 0), Math.min(end - ps, PAGE));
+      else this.pool.view(pa).fill(0, Math.max(off - ps, 0), Math.min(end - ps, PAGE));
     }
   }
 

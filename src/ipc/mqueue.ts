@@ -9,7 +9,9 @@
 
 import { kerr } from "../lib/errors.js";
 import { WaitQueue } from "../lib/wait.js";
-import { EACCES, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENOENT, ENOSPC } from "../abi/errno.js";
+import { EACCES, EBUSY, EEXIST, EINVAL, EMFILE, ENAMETOOLONG, ENOENT, ENOMEM, ENOSPC } from "../abi/errno.js";
+import { INODE_COST } from "../mm/budget.js";
+import { kernelMem } from "../fs/kmem.js";
 import {
   MQ_PRIO_MAX, DFLT_QUEUESMAX, DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, HARD_MSGMAX, HARD_MSGSIZEMAX,
   MQ_MSG_OVERHEAD, MQ_TREE_NODE_SIZE, MQUEUE_MAGIC,
@@ -50,14 +52,28 @@ export class MqInode extends Inode {
   readonly wq = new WaitQueue(); // readiness changes (poll, epoll, blocked senders and receivers)
   readonly receivers = new WaitQueue(); // tasks blocked in mq_timedreceive
   linked = true;
+  // The guest's memory budget (mm/budget.ts): the queue's inode and each
+  // message queued (its text and msg_msg header, kmalloc'd on Linux: slab)
+  // are charged while they exist; a send the budget cannot hold is ENOMEM,
+  // as do_mq_timedsend when load_msg cannot allocate.
+  private readonly mem = kernelMem();
+  private freed = false;
   constructor(readonly ns: MqNamespace, readonly attr: MqAttr, readonly chargedUid: number, readonly charge: number) {
     super();
+    this.mem?.charge("slab", INODE_COST, ENOMEM);
     this.ino = ns.nextIno++;
   }
+  chargeMessage(bytes: number): void { this.mem?.charge("slab", bytes + MQ_MSG_OVERHEAD, ENOMEM); }
+  unchargeMessage(bytes: number): void { this.mem?.uncharge("slab", bytes + MQ_MSG_OVERHEAD); }
   get sb(): SuperBlock { return this.ns.sb; }
   override get size(): number { return this.qsize; }
   override lastClose(): void { if (!this.linked) this.release(); }
   release(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const m of this.messages.splice(0)) this.unchargeMessage(m.data.length);
+    this.qsize = 0;
+    this.mem?.uncharge("slab", INODE_COST);
     const ns = this.ns;
     ns.queues--;
     ns.bytes.set(this.chargedUid, (ns.bytes.get(this.chargedUid) ?? 0) - this.charge);
@@ -150,6 +166,7 @@ export function mqInode(f: File): MqInode | null { return f.inode instanceof MqI
 // Adds a message (the caller checked room and size); a message that makes
 // the queue non-empty with no receiver waiting fires the notification.
 export function mqSend(t: Task, q: MqInode, data: Uint8Array, prio: number): void {
+  q.chargeMessage(data.length);
   let i = q.messages.length;
   while (i > 0 && q.messages[i - 1].prio < prio) i--;
   q.messages.splice(i, 0, { prio, data });
@@ -162,6 +179,7 @@ export function mqSend(t: Task, q: MqInode, data: Uint8Array, prio: number): voi
 export function mqReceive(q: MqInode): Message {
   const m = q.messages.shift()!;
   q.qsize -= m.data.length;
+  q.unchargeMessage(m.data.length);
   q.wq.wakeAll();
   return m;
 }

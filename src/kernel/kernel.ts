@@ -168,6 +168,8 @@ export class Kernel {
     this.log.log(6, `sched: ${this.rq.policyName === "bore" ? "EEVDF with BORE" : "EEVDF"}, 1000 Hz tick, ${config.clock ?? "host"} clock`);
     // Under memory pressure, unused page-cache pages go first.
     this.phys.onOutOfMemory = () => this.phys.cache.trimAll() > 0;
+    // A deleted tmpfs file's frames wait for its last mapping (mm/phys.ts).
+    this.phys.isMapped = (key) => [...this.tasks.values()].some((t) => t.mm.vmas.some((v) => v.source?.key === key));
     // A shared mapping's page that could not go back to its file (Linux logs a lost page write).
     this.phys.cache.onWritebackError = (path, off, errno) =>
       this.log.log(LOGLEVEL_ERR, `writeback error on ${path} at offset ${off}: errno ${errno}, page write lost`);

@@ -1,10 +1,10 @@
 // The guest's one memory budget. Guest RAM (--mem) is the whole of it: page
 // frames handed out by the physical allocator (anonymous memory, page
-// tables, the page cache) and what the kernel keeps for the guest in the
-// host's heap — tmpfs data (shmem), pipe buffers, socket buffers, and a
-// fixed cost per kernel object (inode, open file, task: Linux's slab) — all
-// draw from it, as Linux charges page-cache, shmem, pipe and skb pages to
-// the same RAM. A charge takes bytes away from the free frames: while the
+// tables, the page cache, tmpfs and memfd data: mm/frames.ts) and what the
+// kernel keeps for the guest in the host's heap — pipe buffers, socket and
+// message-queue buffers, and a fixed cost per kernel object (inode, open
+// file, task: Linux's slab) — all draw from it, as Linux charges
+// page-cache, shmem, pipe and skb pages to the same RAM. A charge takes bytes away from the free frames: while the
 // kernel holds C bytes, the allocator keeps ceil(C / PAGE_SIZE) frames back,
 // so guest RAM in use plus kernel charges never pass --mem, and neither does
 // the host memory they cost (plus Ghost's own fixed overhead).
@@ -17,6 +17,7 @@
 
 import { kerr } from "../lib/errors.js";
 import { ENOMEM } from "../abi/errno.js";
+import type { FrameKind } from "./frames.js";
 
 export const PAGE_BYTES = 4096;
 
@@ -36,6 +37,9 @@ export const TASK_COST = 16384 + 8192;
 export const PIPE_COST = 1024;
 export const SOCK_COST = 2048;
 export const SKB_COST = 256; // per queued message, beside its bytes (sk_buff)
+export const EPITEM_COST = 256; // per epoll interest item (struct epitem with its eppoll_entry)
+export const INOTIFY_WATCH_COST = 256; // per inotify watch (inotify_inode_mark)
+export const INOTIFY_EVENT_COST = 128; // per queued inotify event, beside its name
 
 // The free frames the budget can take from (the physical allocator), and a
 // way to reclaim some (drop clean page-cache pages): true if any went.
@@ -48,6 +52,9 @@ export interface FrameSource {
 export class MemBudget {
   private readonly bytes: Record<MemKind, number> = { shmem: 0, pipe: 0, sock: 0, slab: 0, stack: 0 };
   private sum = 0;
+  // Frames the kernel holds for data (frames.ts): already out of the free
+  // list, so counted here only for /proc/meminfo, never in sum.
+  private readonly framed: Record<FrameKind, number> = { shmem: 0, pipe: 0, sock: 0 };
 
   constructor(private readonly src: FrameSource) {}
 
@@ -55,7 +62,14 @@ export class MemBudget {
   get totalBytes(): number { return this.src.frames * PAGE_BYTES; }
   // Bytes charged, in all or of one kind.
   get charged(): number { return this.sum; }
-  of(kind: MemKind): number { return this.bytes[kind]; }
+  of(kind: MemKind): number { return this.bytes[kind] + (kind in this.framed ? this.framed[kind as FrameKind] * PAGE_BYTES : 0); }
+  // Bytes of kernel-held data in frames, all kinds (not in charged).
+  get framedBytes(): number { return (this.framed.shmem + this.framed.pipe + this.framed.sock) * PAGE_BYTES; }
+  // A frame taken for (n = 1) or given back from (n = -1) kernel-held data.
+  countFrames(kind: FrameKind, n: number): void { this.framed[kind] += n; }
+  framesOf(kind: FrameKind): number { return this.framed[kind]; }
+  // Whether the kernel may take n more bytes (or frames) now, before reclaim.
+  fits(n: number): boolean { return this.sum + n + this.reserve <= this.src.freeFrames * PAGE_BYTES; }
   // Frames the allocator keeps back for the charges.
   get reservedFrames(): number { return Math.ceil(this.sum / PAGE_BYTES); }
   // Bytes neither in frames nor charged.
@@ -74,7 +88,7 @@ export class MemBudget {
   // Takes n bytes if they fit (after reclaim); false if not.
   tryCharge(kind: MemKind, n: number): boolean {
     if (n <= 0) return true;
-    while (this.sum + n + this.reserve > this.src.freeFrames * PAGE_BYTES) {
+    while (!this.fits(n)) {
       if (!this.src.reclaim()) return false;
     }
     this.add(kind, n);
@@ -100,7 +114,7 @@ export class MemBudget {
 
   // Kernel memory by kind, for /proc/meminfo.
   snapshot(): Record<MemKind, number> {
-    return { ...this.bytes };
+    return { ...this.bytes, shmem: this.of("shmem"), pipe: this.of("pipe"), sock: this.of("sock") };
   }
 
   private add(kind: MemKind, n: number): void {

@@ -251,6 +251,8 @@ export class AddressSpace implements CacheMapper {
     const s = v.sharedAnon;
     if (s && --s.refs === 0) s.freePages(this.phys);
     s?.onUnref?.();
+    // A tmpfs file gone but for its mappings may have lost its last one.
+    if (v.source && this.phys.deferredCount > 0) this.phys.sweepDeferred();
   }
 
   // Writeback made a page clean: its PTEs here lose write permission so

@@ -3,6 +3,12 @@
 // mapping are seen through all of them, and by MAP_PRIVATE mappings until
 // they write (copy on write: a program's text is one set of frames).
 //
+// A file whose data already lives in page frames (tmpfs, memfd: FrameBacked
+// in frames.ts) lends the cache its own frames instead of a copy, as
+// shmem's pages are the page cache: a mapping and read()/write() see one
+// page, and the data costs guest RAM once. The paths that keep a copy equal
+// to the file (writeback, updateFromWrite) then copy a page onto itself.
+//
 // Dirty tracking, as Linux's: a page becomes dirty only when written through a
 // writable shared mapping (the address space maps clean pages without write
 // permission and reports the write fault with markDirty). Only dirty pages go
@@ -17,6 +23,7 @@ import { KernelError } from "../lib/errors.js";
 import { EIO } from "../abi/errno.js";
 import type { PhysAllocator } from "./phys.js";
 import { PAGE_SIZE } from "./phys.js";
+import { isFrameBacked } from "./frames.js";
 
 export interface CachedFile {
   readAt(offset: number, dst: Uint8Array): number;
@@ -35,6 +42,7 @@ interface Entry {
   pages: Map<number, number>; // page index → physical address
   file: CachedFile;
   dirty: Set<number>; // indexes written through a shared mapping since their last writeback
+  lent: Set<number>; // indexes whose page is the file's own frame (Shmem, not cache)
   mappers: Set<CacheMapper>;
   wbErr: number; // errno of a writeback failure not yet reported to fsync/msync, or 0
 }
@@ -49,7 +57,7 @@ export class PageCache {
   private entry(key: object, file: CachedFile): Entry {
     let e = this.files.get(key);
     if (!e) {
-      e = { pages: new Map(), file, dirty: new Set(), mappers: new Set(), wbErr: 0 };
+      e = { pages: new Map(), file, dirty: new Set(), mappers: new Set(), wbErr: 0, lent: new Set() };
       this.files.set(key, e);
       (key as { pageCache?: PageCache | null }).pageCache = this;
     }
@@ -61,7 +69,13 @@ export class PageCache {
   getPage(key: object, file: CachedFile, index: number, mapper: CacheMapper | null): number {
     const e = this.entry(key, file);
     let pa = e.pages.get(index);
-    if (pa === undefined) {
+    const own = pa === undefined && isFrameBacked(key) ? key.frameFor(index, this.phys) : null;
+    if (own !== null) {
+      pa = own;
+      this.phys.get(pa); // the cache's reference, beside the file's
+      e.pages.set(index, pa);
+      e.lent.add(index);
+    } else if (pa === undefined) {
       pa = this.phys.alloc();
       const off = index * PAGE_SIZE;
       const size = file.size();
@@ -146,17 +160,26 @@ export class PageCache {
       const off = index * PAGE_SIZE;
       if (off + PAGE_SIZE <= size) continue;
       this.phys.view(pa).fill(0, Math.max(0, size - off));
-      if (off >= size && this.phys.refCount(pa) === 1) { this.phys.put(pa); e.pages.delete(index); e.dirty.delete(index); }
+      if (off >= size && this.phys.refCount(pa) === 1) this.dropPage(key, e, index, pa);
     }
   }
 
   isCached(key: object): boolean { return this.files.has(key); }
 
-  // Pages held by the cache (Cached in /proc/meminfo).
+  // Pages held by the cache (Cached in /proc/meminfo), not counting the
+  // frames tmpfs files lend it (Shmem).
   get pageCount(): number {
     let n = 0;
-    for (const e of this.files.values()) n += e.pages.size;
+    for (const e of this.files.values()) n += e.pages.size - e.lent.size;
     return n;
+  }
+
+  // The cache lets go of one page.
+  private dropPage(_key: object, e: Entry, index: number, pa: number): void {
+    this.phys.put(pa);
+    e.pages.delete(index);
+    e.dirty.delete(index);
+    e.lent.delete(index);
   }
 
   // Memory pressure: drops every page no mapping uses. Returns how many went.
@@ -176,10 +199,11 @@ export class PageCache {
     const e = this.files.get(key);
     if (!e) return;
     for (const [index, pa] of e.pages) {
-      if (this.phys.refCount(pa) !== 1) continue;
+      // Unused: only the cache holds it, or the cache and the file lending it.
+      const lentNow = e.lent.has(index) && isFrameBacked(key) && key.ownsFrame(index, pa);
+      if (this.phys.refCount(pa) !== (lentNow ? 2 : 1)) continue;
       if (e.dirty.delete(index)) this.writeBackPage(e, index, pa);
-      this.phys.put(pa);
-      e.pages.delete(index);
+      this.dropPage(key, e, index, pa);
     }
     if (e.pages.size === 0 && e.mappers.size === 0 && e.wbErr === 0) this.forget(key);
   }

@@ -6,6 +6,7 @@ import type { Hart } from "../arch/riscv64/hart.js";
 import { RAM_BASE } from "../arch/riscv64/layout.js";
 import { PageCache } from "./pagecache.js";
 import { MemBudget } from "./budget.js";
+import type { FrameKind, FramePool } from "./frames.js";
 
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
@@ -14,7 +15,16 @@ export class OutOfMemory extends Error {
   constructor() { super("out of guest physical memory"); }
 }
 
-export class PhysAllocator {
+// A holder of frames that outlives its last name and open file while some
+// mapping may still fault its pages in (a memfd mapped and closed): its
+// frames go once no address space maps it (checked under memory pressure
+// and when an address space goes).
+export interface DeferredRelease {
+  readonly key: object; // what a mapping of it names (MapSource.key)
+  releaseFrames(): void;
+}
+
+export class PhysAllocator implements FramePool {
   readonly frames: number;
   private readonly refs: Uint32Array;
   private readonly free: Int32Array;
@@ -42,7 +52,46 @@ export class PhysAllocator {
 
   // Memory pressure: frees what can be freed without killing (unused
   // page-cache pages). True if some frames came back.
-  reclaim(): boolean { return !!this.onOutOfMemory?.(); }
+  reclaim(): boolean { return !!this.onOutOfMemory?.() || this.sweepDeferred(); }
+
+  // Whether some address space maps the file named key; set by the kernel
+  // (it knows the address spaces). Without it every release is at once.
+  isMapped: ((key: object) => boolean) | undefined;
+  private readonly deferred = new Set<DeferredRelease>();
+  // A holder's frames go now if nothing maps it, else when a sweep finds it unmapped.
+  releaseWhenUnmapped(d: DeferredRelease): void {
+    if (this.isMapped?.(d.key)) this.deferred.add(d);
+    else d.releaseFrames();
+  }
+  // Releases the deferred holders no mapping names any more (memory
+  // pressure, an address space gone); true if any went.
+  sweepDeferred(): boolean {
+    let any = false;
+    for (const d of [...this.deferred]) {
+      if (this.isMapped?.(d.key)) continue;
+      this.deferred.delete(d);
+      d.releaseFrames();
+      any = true;
+    }
+    return any;
+  }
+  get deferredCount(): number { return this.deferred.size; }
+
+  // FramePool (frames.ts): a frame for kernel-held data (tmpfs, memfd). As a
+  // kernel charge it leaves the page-fault reserve free; null when even
+  // reclaim cannot make room.
+  take(kind: FrameKind, zero = true): number | null {
+    while (!this.mem.fits(PAGE_SIZE)) {
+      if (!this.reclaim()) return null;
+    }
+    const pa = this.alloc(zero);
+    this.mem.countFrames(kind, 1);
+    return pa;
+  }
+  release(pa: number, kind: FrameKind): void {
+    this.mem.countFrames(kind, -1);
+    this.put(pa);
+  }
 
   // A zeroed frame; returns its guest physical address.
   alloc(zero = true): number {

@@ -25,7 +25,8 @@ import { pseudoFs } from "../fs/pseudo.js";
 import { File, type FileOps } from "../fs/file.js";
 import { runningKernel } from "../kernel/running.js";
 import { NETDEV_IOCTLS, netdevIoctl } from "./inet/netdev.js";
-import { kernelMem } from "../fs/kmem.js";
+import { kernelMem, kernelFrames } from "../fs/kmem.js";
+import { queueBytes, type MsgBytes } from "../mm/framebuf.js";
 import { SOCK_COST, SKB_COST } from "../mm/budget.js";
 
 // net.core.wmem_default: what one socket may have queued at its peer.
@@ -40,7 +41,7 @@ export interface Ucred { pid: number; uid: number; gid: number }
 
 // One queued message: its bytes (off: how much of a stream message was read),
 // the files it carries (SCM_RIGHTS), the sender's credentials and address.
-interface Skb { data: Uint8Array; off: number; fds: File[] | null; cred: Ucred; from: Uint8Array | null }
+interface Skb { data: MsgBytes; off: number; fds: File[] | null; cred: Ucred; from: Uint8Array | null }
 
 export interface RecvResult {
   n: number; // bytes copied
@@ -99,6 +100,7 @@ export class UnixSocket {
   // it are charged to: a send the budget cannot hold is ENOBUFS, as when
   // sock_alloc_send_pskb cannot allocate; a socket past it is ENOMEM.
   private readonly mem = kernelMem();
+  private readonly frames = kernelFrames();
   private charged = false;
 
   constructor(readonly type: number, public cred: Ucred, readonly names: UnixNames) {
@@ -107,16 +109,20 @@ export class UnixSocket {
     this.inode = new SockInode(this);
   }
 
-  // Queues a message here, charged to this socket's budget (ENOBUFS if it cannot be).
-  private enqueue(skb: Skb): void {
-    this.mem?.charge("sock", skb.data.length + SKB_COST, ENOBUFS);
-    this.queue.push(skb);
-    this.queued += skb.data.length - skb.off;
+  // Queues a copy of bytes here, charged to this socket's budget (ENOBUFS
+  // if it cannot be); its bytes go into page frames of guest RAM
+  // (mm/framebuf.ts), as an skb's pages.
+  private enqueue(bytes: Uint8Array, fds: File[] | null, cred: Ucred, from: Uint8Array | null): void {
+    this.mem?.charge("sock", SKB_COST, ENOBUFS);
+    const data = queueBytes(bytes, this.mem, this.frames);
+    if (!data) { this.mem?.uncharge("sock", SKB_COST); kerr(ENOBUFS); }
+    this.queue.push({ data, off: 0, fds, cred, from });
+    this.queued += data.length;
   }
   // The head message is consumed: its charge goes back.
   private dequeue(): void {
     const skb = this.queue.shift();
-    if (skb) this.mem?.uncharge("sock", skb.data.length + SKB_COST);
+    if (skb) { skb.data.free(); this.mem?.uncharge("sock", SKB_COST); }
   }
 
   get connectionOriented(): boolean { return this.type !== SOCK_DGRAM; }
@@ -232,7 +238,7 @@ export class UnixSocket {
     }
     if (data.length > this.sndbuf) kerr(EMSGSIZE);
     if (dst.queue.length > 0 && dst.queued + data.length > this.sndbuf) { this.blockedOn = dst; kerr(EAGAIN); }
-    dst.enqueue({ data: data.slice(), off: 0, fds, cred, from: this.addr });
+    dst.enqueue(data, fds, cred, this.addr);
     dst.wq.wakeAll();
     return data.length;
   }
@@ -245,7 +251,7 @@ export class UnixSocket {
     const room = this.sndbuf - dst.queued;
     if (room <= 0) { this.blockedOn = dst; kerr(EAGAIN); }
     const n = Math.min(room, data.length);
-    dst.enqueue({ data: data.slice(0, n), off: 0, fds, cred, from: this.addr });
+    dst.enqueue(data.subarray(0, n), fds, cred, this.addr);
     dst.wq.wakeAll();
     return n;
   }
@@ -267,7 +273,7 @@ export class UnixSocket {
     if (this.type !== SOCK_STREAM) {
       const skb = this.queue[0];
       const n = Math.min(dst.length, skb.data.length);
-      dst.set(skb.data.subarray(0, n));
+      skb.data.read(0, dst, 0, n);
       Object.assign(res, { n, msgLen: skb.data.length, truncated: n < skb.data.length, from: skb.from, cred: skb.cred });
       res.fds = skb.fds ? (peek ? skb.fds.map((f) => f.get()) : skb.fds) : null;
       if (!peek) { this.dequeue(); this.queued -= skb.data.length; this.wakePeers(); }
@@ -279,7 +285,7 @@ export class UnixSocket {
       if (res.n > 0 && (skb.fds || (this.passcred && !sameCred(skb.cred, res.cred!)))) break;
       if (res.n === 0) { res.from = skb.from; res.cred = skb.cred; }
       const k = Math.min(skb.data.length - skb.off, dst.length - res.n);
-      dst.set(skb.data.subarray(skb.off, skb.off + k), res.n);
+      skb.data.read(skb.off, dst, res.n, k);
       res.n += k;
       const hadFds = skb.fds;
       if (hadFds) { res.fds = peek ? hadFds.map((f) => f.get()) : hadFds; if (!peek) skb.fds = null; }
@@ -340,7 +346,8 @@ export class UnixSocket {
     }
     for (const skb of this.queue.splice(0)) {
       skb.fds?.forEach((f) => f.put());
-      this.mem?.uncharge("sock", skb.data.length + SKB_COST);
+      skb.data.free();
+      this.mem?.uncharge("sock", SKB_COST);
     }
     this.queued = 0;
     if (this.charged) this.mem?.uncharge("slab", SOCK_COST);

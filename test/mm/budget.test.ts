@@ -40,6 +40,20 @@ function bounded(r: Run): void {
     `Node's peak RSS ${r.rssMiB.toFixed(0)} MiB passed --mem=${r.memMiB}M + ${OVERHEAD_MIB} MiB:\n${r.out}`);
 }
 
+// Guest data in page frames (mm/frames.ts): tmpfs, memfd, pipe and AF_UNIX data come
+// from the frames anonymous memory uses, so one use after another reuses the
+// same host pages. Before, each use had its own host memory and these runs
+// reached about twice --mem (571, 605, 568, 554 and 545 MiB under --mem=256M).
+// The bound here is --mem plus the overhead measured for these cases (about
+// 120-150 MiB) with room for a loaded machine.
+const FRAMES_MEM_MIB = 256;
+const FRAMES_OVERHEAD_MIB = 200;
+function withinFrames(r: Run): void {
+  assert.ok(r.rssMiB > 0, `no peak RSS reported (exit ${r.status}):\n${r.out}`);
+  assert.ok(r.rssMiB < r.memMiB + FRAMES_OVERHEAD_MIB,
+    `Node's peak RSS ${r.rssMiB.toFixed(0)} MiB passed --mem=${r.memMiB}M + ${FRAMES_OVERHEAD_MIB} MiB:\n${r.out}`);
+}
+
 describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
   before(() => {
     const b = spawnSync(process.execPath, [join(root, "userland/mm/build.mjs"), "hog"], { encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
@@ -121,6 +135,30 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     bounded(r);
   });
 
+  // Under --mem=32M. One file dup'ed and watched by many instances makes
+  // items without new files: before they were charged, a million grew Node
+  // by about 230 MiB with the budget untouched.
+  test("epoll items are charged: EPOLL_CTL_ADD is ENOMEM when the budget is spent", () => {
+    const r = ghost("/vt/hog epitems 400000", 32);
+    const m = /epitems made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m, r.out);
+    assert.equal(m[2], "ENOMEM", r.out);
+    assert.ok(Number(m[1]) > 50_000 && Number(m[1]) < 32 * 1024 * 1024 / 256, r.out);
+    bounded(r);
+  });
+
+  // Under --mem=32M: 20 instances each queueing 16,000 events with 200-byte
+  // names would hold about 100 MiB; before they were charged, all queued.
+  test("inotify events are charged: the budget stops them (overflow, or ENFILE for the files making them)", () => {
+    const r = ghost("mkdir /d && /vt/hog inotify 8000 /d", 32);
+    const m = /inotify events=(\d+) overflow=(\d)/.exec(r.out);
+    const made = /inotify made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m && made, r.out);
+    assert.ok(Number(m[1]) < 16000, r.out);
+    assert.ok(m[2] === "1" || /^(ENFILE|ENOMEM|ENOSPC)$/.test(made[2]), r.out);
+    bounded(r);
+  });
+
   test("/proc/meminfo and statfs follow tmpfs data; the OOM killer takes oom_score_adj 1000 first", () => {
     const r = ghost("grep -E '^(MemTotal|Shmem):' /proc/meminfo; df -k /tmp | tail -1; " +
       "dd if=/dev/zero of=/tmp/ten bs=1M count=10 2>/dev/null; grep '^Shmem:' /proc/meminfo; rm /tmp/ten; grep '^Shmem:' /proc/meminfo; " +
@@ -141,5 +179,33 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     assert.match(r.out, /B=137/);
     assert.match(r.out, /A=137/);
     bounded(r);
+  });
+
+  test("anonymous memory freed, then tmpfs; tmpfs deleted, then anonymous memory: one pool of frames", () => {
+    const r = ghost("/vt/hog anon 200; mkdir /m && mount -t tmpfs -o size=0 none /m && /vt/hog fill /m/x 1000; " +
+      "grep '^Shmem:' /proc/meminfo; rm /m/x; /vt/hog anon 220", FRAMES_MEM_MIB);
+    assert.match(r.out, /anon made=200 errno=0/);
+    const m = /fill made=(\d+) errno=(\w+)/.exec(r.out);
+    assert.ok(m && Number(m[1]) > 200 && Number(m[1]) < 256, r.out);
+    assert.ok(Number(/Shmem:\s+(\d+)/.exec(r.out)?.[1]) > 200 * 1024, r.out);
+    assert.match(r.out, /anon made=220 errno=0/);
+    withinFrames(r);
+  });
+
+  test("anonymous memory freed, then pipes, then AF_UNIX queues; a memfd written through MAP_SHARED holds its data once", () => {
+    const r = ghost("/vt/hog anon 220; /vt/hog pipes 20000; /vt/hog unix 100000; /vt/hog memfd 200; /vt/hog memfdgone 64", FRAMES_MEM_MIB);
+    assert.match(r.out, /anon made=220 errno=0/);
+    const m = /pipes made=(\d+) errno=(ENOMEM|ENFILE)/.exec(r.out);
+    assert.ok(m && Number(m[1]) > 3000, r.out);
+    const u = /unix made=(\d+) errno=(ENOBUFS|ENOMEM|ENFILE)/.exec(r.out);
+    assert.ok(u && Number(u[1]) > 3000, r.out);
+    assert.match(r.out, /memfd check=ok/);
+    assert.match(r.out, /memfd made=200 errno=0/);
+    // A closed memfd lives in its mappings (its frames are Shmem) and goes with the last one.
+    const g = /memfdgone check=(\w+) shmem_mapped=(\d+) shmem_after=(\d+)/.exec(r.out);
+    assert.ok(g, r.out);
+    assert.equal(g[1], "ok");
+    assert.ok(Number(g[2]) - Number(g[3]) >= 64 * 1024 && Number(g[2]) - Number(g[3]) < 64 * 1024 + 256, r.out);
+    withinFrames(r);
   });
 });

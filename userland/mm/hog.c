@@ -10,9 +10,22 @@
 //   hog files N DIR    N files of 1 byte in DIR
 //   hog eventfd N      N eventfds
 //   hog epoll N        N epoll instances
+//   hog epitems N      N epoll items: one eventfd dup'ed 1,000 times, all
+//                      watched by one epoll instance after another (the
+//                      items cost no new file)
+//   hog inotify N DIR  20 inotify instances watch DIR; N files with 200-byte
+//                      names made and removed in it; prints the events the
+//                      first instance read and whether it overflowed
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
+//   hog memfd MiB      a memfd of MiB, written through a MAP_SHARED mapping,
+//                      unmapped, then read back with pread (its frames are
+//                      the mapping's: the data costs guest RAM once)
+//   hog memfdgone MiB  a memfd mapped twice and closed: written through one
+//                      mapping, that one unmapped, read through the other
+//                      (the data lives while mapped), then Shmem before and
+//                      after the last munmap (its frames go with it)
 //   hog bigsend MiB    send and sendmsg MiB of never-touched memory on a stream
 //                      socketpair (MSG_DONTWAIT): a send buffer's worth goes
 #include <errno.h>
@@ -21,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -37,6 +51,16 @@ static void raise_nofile(void) {
     r.rlim_cur = r.rlim_max;
     setrlimit(RLIMIT_NOFILE, &r);
   }
+}
+
+// Shmem from /proc/meminfo, in KiB (-1 if unreadable).
+static long shmem_kib(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[256];
+  long v = -1;
+  while (f && fgets(line, sizeof line, f)) if (sscanf(line, "Shmem: %ld kB", &v) == 1) break;
+  if (f) fclose(f);
+  return v;
 }
 
 // Writes all of n bytes to a non-blocking fd; returns 0 or the errno.
@@ -78,6 +102,46 @@ int main(int argc, char **argv) {
     for (; made < n; made++) if (eventfd(0, 0) < 0) { err = errno; break; }
   } else if (!strcmp(kind, "epoll")) {
     for (; made < n; made++) if (epoll_create1(0) < 0) { err = errno; break; }
+  } else if (!strcmp(kind, "epitems")) {
+    enum { DUPS = 1000 };
+    static int fds[DUPS];
+    fds[0] = eventfd(0, 0);
+    for (int i = 1; i < DUPS && fds[0] >= 0; i++) fds[i] = dup(fds[0]);
+    if (fds[0] < 0 || fds[DUPS - 1] < 0) { printf("epitems setup failed\n"); return 1; }
+    while (made < n && !err) {
+      int ep = epoll_create1(0);
+      if (ep < 0) { err = errno; break; }
+      for (int i = 0; i < DUPS && made < n; i++, made++) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0) { err = errno; break; }
+      }
+    }
+  } else if (!strcmp(kind, "inotify") && argc > 3) {
+    enum { GROUPS = 20 };
+    int in[GROUPS];
+    for (int i = 0; i < GROUPS; i++) {
+      in[i] = inotify_init1(IN_NONBLOCK);
+      if (in[i] < 0 || inotify_add_watch(in[i], argv[3], IN_CREATE | IN_DELETE) < 0) { printf("inotify setup failed\n"); return 1; }
+    }
+    char path[4096];
+    for (; made < n; made++) {
+      snprintf(path, sizeof path, "%s/%0200ld", argv[3], made);
+      int fd = open(path, O_WRONLY | O_CREAT, 0644);
+      if (fd < 0) { err = errno; break; }
+      close(fd);
+      unlink(path);
+    }
+    long events = 0;
+    int overflow = 0;
+    ssize_t r;
+    while ((r = read(in[0], buf, sizeof buf)) > 0) {
+      for (ssize_t off = 0; off < r;) {
+        struct inotify_event *e = (struct inotify_event *)(buf + off);
+        if (e->mask & IN_Q_OVERFLOW) overflow = 1; else events++;
+        off += (ssize_t)(sizeof *e + e->len);
+      }
+    }
+    printf("inotify events=%ld overflow=%d\n", events, overflow);
   } else if (!strcmp(kind, "unix")) {
     for (; made < n; made++) {
       int s[2];
@@ -90,6 +154,35 @@ int main(int argc, char **argv) {
       if (!p) { err = errno; break; }
       memset(p, 1, 1 << 20);
     }
+  } else if (!strcmp(kind, "memfd")) {
+    size_t len = (size_t)n << 20;
+    int fd = memfd_create("hog", 0);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) { printf("memfd setup failed\n"); return 1; }
+    unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) { printf("memfd mmap failed\n"); return 1; }
+    for (; made < n; made++) memset(p + ((size_t)made << 20), (int)(made & 0xff), 1 << 20);
+    munmap(p, len);
+    int bad = 0;
+    for (long i = 0; i < n && !bad; i++) {
+      if (pread(fd, buf, sizeof buf, (off_t)i << 20) != (ssize_t)sizeof buf) bad = 1;
+      for (size_t j = 0; j < sizeof buf && !bad; j += 4096) bad = buf[j] != (char)(i & 0xff) || buf[j + 4095] != (char)(i & 0xff);
+    }
+    printf("memfd check=%s\n", bad ? "BAD" : "ok");
+  } else if (!strcmp(kind, "memfdgone")) {
+    size_t len = (size_t)n << 20;
+    int fd = memfd_create("hog", 0);
+    if (fd < 0 || ftruncate(fd, (off_t)len) != 0) { printf("memfd setup failed\n"); return 1; }
+    unsigned char *a = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    unsigned char *b = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    if (a == MAP_FAILED || b == MAP_FAILED) { printf("memfd mmap failed\n"); return 1; }
+    close(fd);
+    for (; made < n; made++) memset(a + ((size_t)made << 20), (int)((made + 1) & 0xff), 1 << 20);
+    munmap(a, len);
+    int bad = 0;
+    for (size_t i = 0; i < len && !bad; i += 4096) bad = b[i] != (unsigned char)(((i >> 20) + 1) & 0xff);
+    long before = shmem_kib();
+    munmap(b, len);
+    printf("memfdgone check=%s shmem_mapped=%ld shmem_after=%ld\n", bad ? "BAD" : "ok", before, shmem_kib());
   } else if (!strcmp(kind, "bigsend")) {
     size_t len = (size_t)n << 20;
     char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

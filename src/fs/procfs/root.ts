@@ -31,7 +31,7 @@ function meminfo(k: Kernel): string {
   const mem = k.phys.mem, c = mem.snapshot();
   const total = k.phys.frames * 4, free = kb(mem.free);
   const cache = k.phys.cache.pageCount * 4, shmem = kb(c.shmem);
-  const anon = Math.max(0, k.phys.usedFrames * 4 - cache);
+  const anon = Math.max(0, k.phys.usedFrames * 4 - cache - kb(mem.framedBytes)); // tmpfs data and pipe rings are in frames too (mm/frames.ts)
   const slab = kb(c.slab + c.pipe + c.sock);
   const rows: [string, number][] = [
     ["MemTotal", total], ["MemFree", free], ["MemAvailable", free + cache], ["Buffers", 0], ["Cached", cache + shmem], ["SwapCached", 0],

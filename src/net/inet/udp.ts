@@ -10,6 +10,7 @@ import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
 import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
+import { kernelMem } from "../../fs/kmem.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, type SockAddr, isV4, isAny, sameAddr, encodeSockaddr, V4_ANY, V6_ANY } from "./addr.js";
 import { type NetStack, type IpPacket, type IcmpError, transportChecksum, netStack } from "./stack.js";
@@ -32,6 +33,7 @@ export class UdpSocket extends InetDataSocket {
   connected = false;
   private readonly queue: Dgram[] = [];
   private rmem = 0;
+  private readonly mem = kernelMem(); // the budget queued datagrams are charged to
   drops = 0;
 
   get ports(): PortTable { return this.stack.udpPorts; }
@@ -87,6 +89,9 @@ export class UdpSocket extends InetDataSocket {
   deliver(data: Uint8Array, from: IpAddr, port: number): void {
     const truesize = data.length + SKB_OVERHEAD;
     if (this.rmem + truesize > this.rcvbuf && this.queue.length > 0) { this.drops++; return; }
+    // Charged to the guest's memory budget (mm/budget.ts): past it the
+    // datagram is dropped, as when Linux cannot charge an skb to memory.
+    if (this.mem && !this.mem.tryCharge("sock", truesize)) { this.drops++; return; }
     this.queue.push({ data: data.slice(), from, port, truesize });
     this.rmem += truesize;
     this.wq.wakeAll();
@@ -103,7 +108,7 @@ export class UdpSocket extends InetDataSocket {
     }
     const n = Math.min(dst.length, d.data.length);
     dst.set(d.data.subarray(0, n));
-    if (!(flags & MSG_PEEK)) { this.queue.shift(); this.rmem -= d.truesize; }
+    if (!(flags & MSG_PEEK)) { this.queue.shift(); this.rmem -= d.truesize; this.mem?.uncharge("sock", d.truesize); }
     return { n, msgLen: d.data.length, truncated: n < d.data.length, from: encodeSockaddr(this.family, d.from, d.port) };
   }
 
@@ -129,6 +134,7 @@ export class UdpSocket extends InetDataSocket {
   release(): void {
     this.unhashPort();
     this.queue.length = 0;
+    this.mem?.uncharge("sock", this.rmem);
     this.rmem = 0;
   }
 
