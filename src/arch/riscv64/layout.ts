@@ -53,6 +53,9 @@ export const CAUSE_JIT_HOT = 0x180;
 export const CAUSE_JIT_DIRTY = 0x181;
 export const CAUSE_JIT_MISS = 0x182;
 export const JIT_CODE_WRITTEN = 0xffff;
+// fcsr: fflags in bits 0..4 (NX is bit 0), frm in bits 5..7
+export const FFLAG_NX = 1;
+export const FRM_SHIFT = 5;
 
 export const ACC_R = 0;
 export const ACC_W = 1;
