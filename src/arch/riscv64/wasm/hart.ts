@@ -402,7 +402,7 @@ export function jitRun(budget: i32): u32 {
   let left = budget;
   blockMode = true;
   while (left > 0) {
-    const pc = load<u64>(PC);
+    let pc = load<u64>(PC);
     const vpage = pc >>> 12;
     const e = mapSlot(vpage, load<u32>(ASID));
     if (load<u64>(e) == vpage && load<u32>(e, 8) == load<u32>(ASID)) {
@@ -418,8 +418,11 @@ export function jitRun(budget: i32): u32 {
       }
       store<u32>(JIT_EXIT, 0);
       if (x != CAUSE_JIT_MISS) return jitLeave(x, left); // a trap, ecall or fence.i
-      // The translation has no entry at PC: interpret (if any budget is left).
+      // The translation has no entry at PC: interpret (if any budget is left),
+      // counting the block where it stopped (not the one it was entered at: that
+      // one is translated, and the missing block would never get hot).
       if (left <= 0) break;
+      pc = load<u64>(PC);
     }
     // Interpret first, then report a block start that got hot: each report
     // follows progress, so translating nothing (or a block the interpreter
