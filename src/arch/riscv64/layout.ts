@@ -29,6 +29,8 @@ export const JIT_MAP = 0x40000;
 export const JIT_MAP_ENTRIES = 4096;
 export const JIT_COUNTERS = 0x50000;
 export const JIT_COUNTER_MASK = 0x7fff;
+// A counter set to this is not reported again (for about 2^30 interpretations).
+export const JIT_COUNTER_PARKED = -0x40000000;
 export const JIT_CODE_BITS = 0x70000;
 export const TLB_R = 0x10000;
 export const TLB_W = TLB_R + 4096 * 16;
