@@ -47,7 +47,7 @@ step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => 
     "--importMemory", "--initialMemory", "16", "--maximumMemory", "65536",
     // The function table is the JIT's: translated code is called through it (jit/jit.ts).
     "--importTable",
-    // Static data above the hart's fixed tables (wasm/layout.ts ends them at 0x90000).
+    // Static data above the hart's fixed tables (wasm/layout.ts ends them at 0xc0000).
     "--memoryBase", "786432",
   ], { cwd: root, stdio: "inherit" });
 });

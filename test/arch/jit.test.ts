@@ -179,6 +179,87 @@ int main(int argc, char **argv) {
 `;
 
 // Exact instret and cycle, also inside translated code, without libc.
+// F and D instructions the JIT runs natively (jit/emit-fp.ts) or through the
+// FPU: every operation on every pair of a set of edge operands (zeros,
+// subnormals, the smallest normal, huge values, infinities, quiet and
+// signaling NaNs, improperly boxed singles), under every rounding mode (static
+// rne, rtz and dynamic) and with fflags clear, NX only, or all set. Prints a
+// checksum of the results and fcsr per operation: the JIT must print what the
+// interpreter and qemu-riscv64 print.
+const FPOPS = COMMON + String.raw`
+static const uint64_t vals[] = {
+  0x3ff0000000000000ull, 0x4008000000000000ull, 0x3fb999999999999aull, 0xc004000000000000ull,
+  0x7fefffffffffffffull, 0x0010000000000000ull, 0x0010000000000001ull, 0x000fffffffffffffull,
+  0x0000000000000001ull, 0x0000000000000000ull, 0x8000000000000000ull, 0x7ff0000000000000ull,
+  0xfff0000000000000ull, 0x7ff8000000000000ull, 0x7ff4000000000000ull, 0x3ff0000000000001ull,
+  0x41dfffffffc00000ull, 0xc1e0000000200000ull, 0x43e0000000000000ull, 0xc3e0000000000000ull,
+  0x3ca0000000000000ull, 0x4330000000000001ull,
+  // singles, boxed and not
+  0xffffffff3f800000ull, 0xffffffff40400000ull, 0xffffffff3dcccccdull, 0xffffffff7f7fffffull,
+  0xffffffff00800000ull, 0xffffffff00000001ull, 0xffffffff80000000ull, 0xffffffff7f800000ull,
+  0xffffffff7fc00000ull, 0xffffffff7fa00000ull, 0xffffffff33800000ull, 0x000000003f800000ull,
+  0xfffffffe40400000ull,
+};
+#define NV (sizeof vals / sizeof vals[0])
+static uint64_t h = 1469598103934665603ull;
+static void mix(uint64_t v) { h = (h ^ v) * 0x100000001b3ull; h ^= h >> 29; }
+#define BIN(name, insn) __attribute__((noinline)) static void name(uint64_t a, uint64_t b, uint64_t *r, uint64_t *x) { \
+  uint64_t o, xo; __asm__ volatile("fmv.d.x ft0, %2\n fmv.d.x ft1, %3\n " insn "\n fmv.x.d %0, ft2\n li %1, 0" \
+  : "=r"(o), "=r"(xo) : "r"(a), "r"(b) : "ft0", "ft1", "ft2"); *r = o; *x = xo; }
+#define UN(name, insn) __attribute__((noinline)) static void name(uint64_t a, uint64_t b, uint64_t *r, uint64_t *x) { \
+  uint64_t o; (void)b; __asm__ volatile("fmv.d.x ft0, %1\n " insn "\n fmv.x.d %0, ft2" \
+  : "=r"(o) : "r"(a) : "ft0", "ft2"); *r = o; *x = 0; }
+#define CMP(name, insn) __attribute__((noinline)) static void name(uint64_t a, uint64_t b, uint64_t *r, uint64_t *x) { \
+  uint64_t o; __asm__ volatile("fmv.d.x ft0, %1\n fmv.d.x ft1, %2\n " insn "" \
+  : "=r"(o) : "r"(a), "r"(b) : "ft0", "ft1"); *r = 0; *x = o; }
+#define TOX(name, insn) __attribute__((noinline)) static void name(uint64_t a, uint64_t b, uint64_t *r, uint64_t *x) { \
+  uint64_t o; (void)b; __asm__ volatile("fmv.d.x ft0, %1\n " insn : "=r"(o) : "r"(a) : "ft0"); *r = 0; *x = o; }
+#define FROMX(name, insn) __attribute__((noinline)) static void name(uint64_t a, uint64_t b, uint64_t *r, uint64_t *x) { \
+  uint64_t o; (void)b; __asm__ volatile(insn "\n fmv.x.d %0, ft2" : "=r"(o) : "r"(a) : "ft2"); *r = o; *x = 0; }
+#define B(n, i) BIN(n, i " ft2, ft0, ft1")
+#define BR(n, i, r) BIN(n, i " ft2, ft0, ft1, " r)
+B(faddd, "fadd.d") B(fsubd, "fsub.d") B(fmuld, "fmul.d") B(fdivd, "fdiv.d")
+BR(faddd_rne, "fadd.d", "rne") BR(fmuld_rtz, "fmul.d", "rtz") BR(fsubd_rne, "fsub.d", "rne")
+B(fadds, "fadd.s") B(fsubs, "fsub.s") B(fmuls, "fmul.s") B(fdivs, "fdiv.s") BR(fdivs_rne, "fdiv.s", "rne")
+B(fsgnjd, "fsgnj.d") B(fsgnjnd, "fsgnjn.d") B(fsgnjxd, "fsgnjx.d")
+B(fsgnjs, "fsgnj.s") B(fsgnjns, "fsgnjn.s") B(fsgnjxs, "fsgnjx.s") B(fmind, "fmin.d") B(fmaxs, "fmax.s")
+UN(fsqrtd, "fsqrt.d ft2, ft0") UN(fsqrts, "fsqrt.s ft2, ft0") UN(fsqrtd_rne, "fsqrt.d ft2, ft0, rne")
+UN(fcvtds, "fcvt.d.s ft2, ft0") UN(fcvtsd, "fcvt.s.d ft2, ft0")
+CMP(feqd, "feq.d %0, ft0, ft1") CMP(fltd, "flt.d %0, ft0, ft1") CMP(fled, "fle.d %0, ft0, ft1")
+CMP(feqs, "feq.s %0, ft0, ft1") CMP(flts, "flt.s %0, ft0, ft1") CMP(fles, "fle.s %0, ft0, ft1")
+TOX(fcvtwd, "fcvt.w.d %0, ft0, rtz") TOX(fcvtld, "fcvt.l.d %0, ft0, rtz") TOX(fcvtwdrne, "fcvt.w.d %0, ft0")
+TOX(fmvxd, "fmv.x.d %0, ft0") TOX(fmvxw, "fmv.x.w %0, ft0") TOX(fcvtws, "fcvt.w.s %0, ft0, rtz")
+FROMX(fcvtdw, "fcvt.d.w ft2, %1") FROMX(fcvtdwu, "fcvt.d.wu ft2, %1") FROMX(fmvwx, "fmv.w.x ft2, %1")
+FROMX(fmvdx, "fmv.d.x ft2, %1")
+typedef void (*op_t)(uint64_t, uint64_t, uint64_t *, uint64_t *);
+static const struct { const char *name; op_t f; } ops[] = {
+#define O(n) { #n, n },
+  O(faddd) O(fsubd) O(fmuld) O(fdivd) O(faddd_rne) O(fmuld_rtz) O(fsubd_rne) O(fsqrtd_rne) O(fadds) O(fsubs) O(fmuls) O(fdivs) O(fdivs_rne)
+  O(fsgnjd) O(fsgnjnd) O(fsgnjxd) O(fsgnjs) O(fsgnjns) O(fsgnjxs) O(fmind) O(fmaxs)
+  O(fsqrtd) O(fsqrts) O(fcvtds) O(fcvtsd) O(feqd) O(fltd) O(fled) O(feqs) O(flts) O(fles)
+  O(fcvtwd) O(fcvtld) O(fcvtwdrne) O(fmvxd) O(fmvxw) O(fcvtws) O(fcvtdw) O(fcvtdwu) O(fmvwx) O(fmvdx)
+};
+int main(void) {
+  static const unsigned flags[] = { 0, 1, 0x1f };
+  for (unsigned k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    h = 1469598103934665603ull;
+    for (int rep = 0; rep < 2; rep++) // the second time through, every block is translated
+      for (unsigned rm = 0; rm < 5; rm++)
+        for (unsigned fl = 0; fl < 3; fl++)
+          for (unsigned i = 0; i < NV; i++)
+            for (unsigned j = 0; j < NV; j++) {
+              uint64_t r, x, fcsr = (rm << 5) | flags[fl], after;
+              __asm__ volatile("fscsr %0" :: "r"(fcsr));
+              ops[k].f(vals[i], vals[j], &r, &x);
+              __asm__ volatile("frcsr %0" : "=r"(after));
+              mix(r); mix(x); mix(after);
+            }
+    printf("%s %016llx\n", ops[k].name, (unsigned long long)h);
+  }
+  return 0;
+}
+`;
+
 const INSTRET = String.raw`
 .option norvc
 .globl _start
@@ -226,6 +307,7 @@ function build(): void {
   cc("exec1", EXEC, "c", ["-DVAL=3"]);
   cc("exec2", EXEC, "c", ["-DVAL=5"]);
   cc("instret", INSTRET, "S", ["-nostdlib"]);
+  cc("fpops", FPOPS, "c", []);
 }
 
 interface Run { status: number | null; stdout: string; stderr: string; instret: number }
@@ -277,8 +359,18 @@ test("JIT", { skip: !haveCc && `${CC} not installed`, timeout: 10 * 60_000 }, as
     assert.equal(r.status, 0, `failure bits ${r.status}: 1 instret, 2 cycle, 4 time\n${r.stderr}`);
   });
 
+  await t.test("F and D operations: results and fcsr as the interpreter's and qemu-riscv64's", () => {
+    const jit = ghost(["./fpops"], true), interp = ghost(["./fpops"], false);
+    assert.equal(interp.status, 0, interp.stderr);
+    assert.equal(jit.status, 0, jit.stderr);
+    assert.ok(interp.stdout.split("\n").length > 30, interp.stdout);
+    assert.equal(jit.stdout, interp.stdout);
+    const q = spawnSync("qemu-riscv64", [join(DIR, "fpops")], { encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+    if (q.error === undefined) assert.equal(interp.stdout, q.stdout);
+  });
+
   await t.test("INSTRET after a run equals the interpreter's, for every program", () => {
-    for (const args of [["./instret"], ["./smc"], ["./fault"], ["./twomap"], ["./exec1", "./exec2"]]) {
+    for (const args of [["./instret"], ["./smc"], ["./fault"], ["./twomap"], ["./exec1", "./exec2"], ["./fpops"]]) {
       const a = ghost(args, false), b = ghost(args, true);
       assert.equal(a.stdout, b.stdout, args.join(" "));
       assert.ok(a.instret > 0, `no stats for ${args.join(" ")}`);

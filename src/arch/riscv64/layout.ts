@@ -29,6 +29,8 @@ export const JIT_MAP = 0x40000;
 export const JIT_MAP_ENTRIES = 4096;
 export const JIT_COUNTERS = 0x50000;
 export const JIT_COUNTER_MASK = 0x7fff;
+// A counter set to this is not reported again (for about 2^30 interpretations).
+export const JIT_COUNTER_PARKED = -0x40000000;
 export const JIT_CODE_BITS = 0x70000;
 export const TLB_R = 0x10000;
 export const TLB_W = TLB_R + 4096 * 16;
@@ -53,6 +55,9 @@ export const CAUSE_JIT_HOT = 0x180;
 export const CAUSE_JIT_DIRTY = 0x181;
 export const CAUSE_JIT_MISS = 0x182;
 export const JIT_CODE_WRITTEN = 0xffff;
+// fcsr: fflags in bits 0..4 (NX is bit 0), frm in bits 5..7
+export const FFLAG_NX = 1;
+export const FRM_SHIFT = 5;
 
 export const ACC_R = 0;
 export const ACC_W = 1;

@@ -28,7 +28,7 @@
 // budget may be overshot by one block at most; an instruction that traps
 // gives back its own count and that of the instructions after it.
 
-import { Code, I32, I64, ModuleBuilder, Op, FuncDef } from "./wasm-encoder.js";
+import { Code, F64, I32, I64, ModuleBuilder, Op, FuncDef } from "./wasm-encoder.js";
 import { Insn, Kind, writesX, xRegsUsed } from "./decode.js";
 import { Region } from "./region.js";
 import { emitInsn } from "./emit-insn.js";
@@ -41,8 +41,9 @@ export const T64 = 33; // i64: scratch (vpn, jump target)
 export const ASIDTAG = 34; // i64: the current ASID in TLB-tag position
 export const E = 35; // i32: TLB entry offset
 export const IDX = 36; // i32: entry offset / 2 for the br_table
-export const R = 37; // i32: helper result
-const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32]];
+export const R = 37; // i32: helper result, scratch
+export const FA = 38; // f64: scratch
+const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64]];
 
 // Helpers imported from the hart module (wasm/jithelpers.ts); order = index.
 export const HELPERS: [string, number[], number[]][] = [

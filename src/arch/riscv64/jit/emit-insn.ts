@@ -12,6 +12,7 @@
 import { Op } from "./wasm-encoder.js";
 import { Insn } from "./decode.js";
 import { FnGen, H, VA, ASIDTAG, E, R } from "./codegen.js";
+import { emitOpFp } from "./emit-fp.js";
 import * as L from "../layout.js";
 
 const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
@@ -122,11 +123,15 @@ export function emitInsn(g: FnGen, ins: Insn): void {
       c.i32(ins.raw | 0); c.call(H.fp);
       helperResult(g, ins, 0);
       return;
-    case 0x53: // OP-FP: some read x[rs1] (fcvt, fmv) or write x[rd] (compares, fcvt, fmv, fclass)
-      spill(g, rs1); spill(g, rd);
-      c.i32(ins.raw | 0); c.call(H.fp);
-      helperResult(g, ins, rd);
+    case 0x53: { // OP-FP: some read x[rs1] (fcvt, fmv) or write x[rd] (compares, fcvt, fmv, fclass)
+      const slow = (): void => {
+        spill(g, rs1); spill(g, rd);
+        c.i32(ins.raw | 0); c.call(H.fp);
+        helperResult(g, ins, rd);
+      };
+      if (!emitOpFp(g, ins, slow)) slow();
       return;
+    }
     case 0x73: // CSR access
       spill(g, rs1); spill(g, rd);
       c.i32(ins.raw | 0); g.instretNow(); c.call(H.csr);

@@ -52,7 +52,7 @@
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
-  JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
+  JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
 import { components, discover, mergeRanges, Region, subRegion } from "./region.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
@@ -205,14 +205,19 @@ export class Jit {
     return JIT_COUNTERS + (((pc >>> 1) & JIT_COUNTER_MASK) << 2);
   }
 
+  // Stops a block start from being reported again (it stays with the interpreter).
+  private park(pc: number): void {
+    this.dv.setInt32(this.counter(pc), JIT_COUNTER_PARKED, true);
+  }
+
   // A block start got hot (it was interpreted `threshold` times).
   private hot(): void {
     const pc = this.hotPc();
-    if (pc >= 2 ** 47) return;
+    if (pc >= 2 ** 47) { this.park(pc); return; }
     const pa = this.hart.translateForKernel(pc, ACC_X);
     if (pa < 0) { this.dv.setInt32(this.counter(pc), 0, true); return; } // unmapped since: try again later
     const frame = Math.floor(pa / 4096), vpage = Math.floor(pc / 4096), off = pc % 4096;
-    if (this.noJit.has(frame)) return; // its counter stays past the threshold
+    if (this.noJit.has(frame)) { this.park(pc); return; }
     let t = this.byFrame.get(frame)?.get(vpage);
     if (t && !this.unchanged(t)) { this.drop(t); t = undefined; }
     if (t) {
@@ -220,6 +225,7 @@ export class Jit {
       if (t.starts.has(off)) {
         // Count again, unless the block is the interpreter's anyway.
         if (!t.interpStarts.has(off)) this.dv.setInt32(this.counter(pc), 0, true);
+        else this.park(pc);
         return;
       }
     }
@@ -237,6 +243,7 @@ export class Jit {
     }
     if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
     p.entries.add(off);
+    this.park(pc); // until translated (compilePending counts a translated block from 0 again)
     if (this.pending.size >= this.opts.batch) this.compilePending();
   }
 
@@ -364,7 +371,7 @@ export class Jit {
       const entries = [...p.entries].filter((e) => !known.has(e));
       if (entries.length === 0) continue;
       const region = discover(code, entries, this.expand, known);
-      if (region.insnCount === 0) continue; // nothing translatable there: counters stay past the threshold
+      if (region.insnCount === 0) continue; // nothing translatable there: the counters stay parked
       const b: Built = {
         frame: p.frame, vpage: p.vpage, code, old, pageSlot: old ? old.slot : slot(), comps: [],
         starts: new Map(old ? old.starts : []), interp: new Set(old ? old.interpStarts : []),

@@ -8,6 +8,7 @@
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
+export const F64 = 0x7c;
 export const VOID = 0x40;
 
 // Opcodes (WebAssembly core spec, section 5.4).
@@ -30,6 +31,13 @@ export const enum Op {
   i64_shl = 0x86, i64_shr_s = 0x87, i64_shr_u = 0x88, i64_rotr = 0x8a,
   i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
   i64_extend32_s = 0xc4,
+  f32_load = 0x2a, f64_load = 0x2b, f32_store = 0x38, f64_store = 0x39,
+  f32_eq = 0x5b, f32_lt = 0x5d, f32_le = 0x5f, f64_eq = 0x61, f64_lt = 0x63, f64_gt = 0x64, f64_le = 0x65,
+  f64_ge = 0x66,
+  f32_sqrt = 0x91, f32_add = 0x92, f32_sub = 0x93, f32_mul = 0x94, f32_div = 0x95,
+  f64_sqrt = 0x9f, f64_add = 0xa0, f64_sub = 0xa1, f64_mul = 0xa2, f64_div = 0xa3,
+  i32_trunc_f64_s = 0xaa, i64_trunc_f64_s = 0xb0, f32_demote_f64 = 0xb6, f64_convert_i32_s = 0xb7,
+  f64_convert_i32_u = 0xb8, f64_promote_f32 = 0xbb, i32_reinterpret_f32 = 0xbc, i64_reinterpret_f64 = 0xbd,
 }
 
 // A growable byte buffer with LEB128 writers.
@@ -84,6 +92,11 @@ export class Code extends Bytes {
   tee(l: number): void { this.byte(Op.local_tee); this.u32(l); }
   i32(v: number): void { this.byte(Op.i32_const); this.sleb(v | 0); }
   i64(v: number): void { this.byte(Op.i64_const); this.sleb(v); }
+  f64(v: number): void {
+    this.byte(0x44); // f64.const, then the value's 8 bytes, little-endian
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    this.bytes(b);
+  }
   // i64 constant from its two 32-bit halves.
   i64hl(hi: number, lo: number): void {
     if ((hi | 0) === (lo >> 31)) { this.i64(lo | 0); return; }

@@ -4,6 +4,8 @@
 //   0x0000_1000  hart state: the running task's registers and trap report
 //   0x0001_0000  software TLBs (read, write, fetch), ASID-tagged
 //   0x0004_0000  JIT dispatch map, hotness counters, code-frame bits
+//   0x0009_0000  expansions of compressed instructions (the interpreter's cache)
+//   0x000c_0000  AssemblyScript static data
 //   0x0010_0000  guest physical RAM (guest physical address 0 is here)
 
 export const HART: u32 = 0x1000;
@@ -42,10 +44,19 @@ export const JIT_MAP_ENTRIES: u32 = 4096;
 // Hotness counters (i32), indexed by a hash of the PC.
 export const JIT_COUNTERS: u32 = 0x50000;
 export const JIT_COUNTER_MASK: u32 = 0x7fff;
+// A counter set to this is not reported again (for about 2^30 interpretations).
+export const JIT_COUNTER_PARKED: i32 = -0x40000000;
 // One bit per physical frame: set while the frame holds translated code; a store to it
 // (which then always takes the TLB slow path) clears the bit and reports the frame.
 export const JIT_CODE_BITS: u32 = 0x70000; // 128 KiB: enough for 4 GiB of RAM
 export const JIT_END: u32 = 0x90000;
+// The interpreter's cache of compressed-instruction expansions: one u32 per
+// 16-bit parcel with low bits 00, 01 or 10 (index (h & 3) << 14 | h >> 2);
+// 0: not expanded yet, RVC_ILLEGAL: no expansion. It ends where the
+// AssemblyScript static data begins (scripts/build.mjs: --memoryBase).
+export const RVC_CACHE: u32 = 0x90000;
+export const RVC_CACHE_END: u32 = 0xc0000;
+export const RVC_ILLEGAL: u32 = 0xffffffff;
 
 export const TLB_ENTRIES: u32 = 4096; // per TLB; 16 bytes an entry: tag u64, host page u32, host page - va u32
 export const TLB_MASK: u32 = TLB_ENTRIES - 1;
