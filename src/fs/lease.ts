@@ -18,6 +18,7 @@ import { fownerOf, sendSigio } from "./fown.js";
 import { isReg, type Inode } from "./inode.js";
 import type { File } from "./file.js";
 import type { Task } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
 
 type Kernel = Task["k"];
 
@@ -90,7 +91,7 @@ export function setLease(t: Task, f: File, fd: number, type: number): number {
   const inode = f.inode;
   if (type !== F_RDLCK && type !== F_WRLCK && type !== F_UNLCK) kerr(EINVAL);
   // vfs_setlease: the file's owner by fsuid, or CAP_LEASE; then regular files only.
-  if (inode.uid !== t.cred.fsuid && !(t.cred.capEff & (1n << BigInt(CAP_LEASE)))) kerr(EACCES);
+  if (inode.uid !== t.cred.fsuid && !hasCap(t.cred, CAP_LEASE)) kerr(EACCES);
   if (!isReg(inode.mode)) kerr(EINVAL);
   const k = t.k;
   const il = timeOut(k, inode);

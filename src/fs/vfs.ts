@@ -23,6 +23,8 @@ import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./ino
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
 import { major, minor } from "./char_dev.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_FOWNER } from "../abi/prctl.js";
 
 
 // Resolves (dirfd, path) for the *at() family, honouring AT_EMPTY_PATH.
@@ -106,10 +108,9 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
   return file;
 }
 
-const CAP_FOWNER = 3n;
 // Linux's inode_owner_or_capable: the file's owner by fsuid, or CAP_FOWNER.
 export function ownerOrCapable(inode: Inode, cred: Task["cred"]): boolean {
-  return cred.fsuid === inode.uid || (cred.capEff & (1n << CAP_FOWNER)) !== 0n;
+  return cred.fsuid === inode.uid || hasCap(cred, CAP_FOWNER);
 }
 
 export function encodeStat(inode: Inode): Uint8Array {

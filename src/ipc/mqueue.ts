@@ -28,6 +28,7 @@ import { permission, MAY_READ, MAY_WRITE, NAME_MAX } from "../fs/namei.js";
 import { KernelLocal } from "../kernel/local.js";
 import { sendSignal } from "../kernel/signal.js";
 import { rlimit, type Task, type ThreadGroup } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
 
 
 export interface MqAttr { maxmsg: number; msgsize: number }
@@ -84,7 +85,7 @@ export class MqInode extends Inode {
 // Linux's mq_attr_ok, with its per-queue charge (messages, their headers
 // and priority-tree nodes).
 function checkAttr(t: Task, a: MqAttr): void {
-  const cap = (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n;
+  const cap = hasCap(t.cred, CAP_SYS_RESOURCE);
   if (a.maxmsg <= 0 || a.msgsize <= 0) kerr(EINVAL);
   if (a.maxmsg > (cap ? HARD_MSGMAX : DFLT_MSGMAX) || a.msgsize > (cap ? HARD_MSGSIZEMAX : DFLT_MSGSIZEMAX)) kerr(EINVAL);
 }
@@ -107,7 +108,7 @@ export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr:
   let q = ns.names.get(name);
   if (!q) {
     if (!(oflag & O_CREAT)) kerr(ENOENT);
-    if (ns.queues >= DFLT_QUEUESMAX && (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) === 0n) kerr(ENOSPC);
+    if (ns.queues >= DFLT_QUEUESMAX && !hasCap(t.cred, CAP_SYS_RESOURCE)) kerr(ENOSPC);
     const a = attr ?? { maxmsg: DFLT_MSG, msgsize: DFLT_MSGSIZE };
     if (attr) checkAttr(t, a);
     const charge = chargeOf(a);

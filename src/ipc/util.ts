@@ -10,9 +10,10 @@ import { IPC_PRIVATE, IPC_CREAT, IPC_EXCL } from "../abi/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KernelLocal } from "../kernel/local.js";
 import type { Task } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_IPC_OWNER, CAP_SYS_ADMIN } from "../abi/prctl.js";
 
 const SEQ_MULTIPLIER = 32768;
-const CAP_IPC_OWNER = 15n, CAP_SYS_ADMIN = 21n;
 
 // The owner and mode of any System V IPC object.
 export interface IpcPerm { uid: number; gid: number; cuid: number; cgid: number; mode: number }
@@ -26,12 +27,12 @@ export function allowed(t: Task, s: IpcPerm, flags: number): boolean {
   let bits = s.mode;
   if (c.euid === s.uid || c.euid === s.cuid) bits >>= 6;
   else if (c.egid === s.gid || c.egid === s.cgid || c.groups.includes(s.gid) || c.groups.includes(s.cgid)) bits >>= 3;
-  return (want & ~bits & 0o7) === 0 || (t.cred.capEff & (1n << CAP_IPC_OWNER)) !== 0n;
+  return (want & ~bits & 0o7) === 0 || hasCap(t.cred, CAP_IPC_OWNER);
 }
 
 // IPC_SET and IPC_RMID: the owner, the creator, or CAP_SYS_ADMIN (EPERM otherwise).
 export function mayChange(t: Task, o: IpcPerm): void {
-  if (t.cred.euid !== o.uid && t.cred.euid !== o.cuid && (t.cred.capEff & (1n << CAP_SYS_ADMIN)) === 0n) kerr(EPERM);
+  if (t.cred.euid !== o.uid && t.cred.euid !== o.cuid && !hasCap(t.cred, CAP_SYS_ADMIN)) kerr(EPERM);
 }
 
 export class IpcIds<T extends IpcObject> {

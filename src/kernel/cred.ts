@@ -15,6 +15,10 @@ export interface TaskCred extends Cred {
 // The bounding set of `c`.
 export function capBnd(c: TaskCred): bigint { return c.capBnd ?? CAP_FULL; }
 
+// Whether capability `cap` (CAP_* of abi/prctl.ts) is in effect for c: Linux's
+// capable()/ns_capable() for Ghost's one user namespace.
+export function hasCap(c: { capEff: bigint }, cap: number): boolean { return (c.capEff & (1n << BigInt(cap))) !== 0n; }
+
 // Every capability Linux 6.15 knows (0..40).
 export const CAP_FULL = (1n << 41n) - 1n;
 
@@ -27,7 +31,7 @@ export function ptraceMayAccess(
   caller: TaskCred, target: TaskCred, targetDumpable: boolean, sameProcess: boolean, mode: "realcreds" | "fscreds",
 ): boolean {
   if (sameProcess) return true;
-  const hasPtrace = (caller.capEff & (1n << BigInt(CAP_SYS_PTRACE))) !== 0n;
+  const hasPtrace = hasCap(caller, CAP_SYS_PTRACE);
   const uid = mode === "realcreds" ? caller.uid : caller.fsuid;
   const gid = mode === "realcreds" ? caller.gid : caller.fsgid;
   const idsMatch = uid === target.uid && uid === target.euid && uid === target.suid &&

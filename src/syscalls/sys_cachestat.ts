@@ -16,6 +16,7 @@ import { isReg } from "../fs/inode.js";
 import { permission, MAY_WRITE } from "../fs/namei.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
 
 const U64 = (1n << 64n) - 1n;
 const PAGE = BigInt(PAGE_SIZE);
@@ -23,7 +24,7 @@ const PAGE = BigInt(PAGE_SIZE);
 // can_do_cachestat (6.14+): open for writing, the owner (or CAP_FOWNER), or write permission.
 function mayCachestat(t: Task, f: File): boolean {
   if (f.writable) return true;
-  if (f.inode.uid === t.cred.fsuid || (t.cred.capEff & (1n << BigInt(CAP_FOWNER)))) return true;
+  if (f.inode.uid === t.cred.fsuid || hasCap(t.cred, CAP_FOWNER)) return true;
   return permission(f.inode, MAY_WRITE, t.cred);
 }
 

@@ -24,6 +24,8 @@ import { PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GR
 import { sendSignal, writeSiginfo } from "../kernel/signal.js";
 import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 
 function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
@@ -189,7 +191,7 @@ function unshare(t: Task, flags: number): number {
   if ((flags & CLONE_SIGHAND) && t.sighand.refs > 1) kerr(EINVAL);
   if ((flags & CLONE_VM) && t.mm.users > 1) kerr(EINVAL);
   if (flags & CLONE_NS_FLAGS) {
-    if (!(flags & CLONE_NEWUSER) && !(t.cred.capEff & (1n << 21n))) kerr(EPERM);
+    if (!(flags & CLONE_NEWUSER) && !hasCap(t.cred, CAP_SYS_ADMIN)) kerr(EPERM);
     kerr(EINVAL);
   }
   if (flags & (CLONE_FS | CLONE_NEWNS)) t.fs = { ...t.fs };

@@ -6,23 +6,20 @@ import {
   PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,
   PR_GET_NAME, PR_GET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
   PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, PR_SET_THP_DISABLE,
-  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data,
-} from "../abi/prctl.js";
+  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data, CAP_SETGID, CAP_SETUID } from "../abi/prctl.js";
 import { rusage, tms, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD } from "../abi/resource.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 import { isRtPolicy } from "../kernel/sched/core.js";
-import { capBnd } from "../kernel/cred.js";
+import { capBnd, hasCap } from "../kernel/cred.js";
 
 type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
 const NGROUPS_MAX = 65536;
 
-const CAP_SETGID = 6n, CAP_SETUID = 7n;
-function capable(c: Cred, cap: bigint): boolean { return (c.capEff & (1n << cap)) !== 0n; }
-function isRoot(c: Cred): boolean { return capable(c, CAP_SETUID); }
-function isRootGid(c: Cred): boolean { return capable(c, CAP_SETGID); }
+function isRoot(c: Cred): boolean { return hasCap(c, CAP_SETUID); }
+function isRootGid(c: Cred): boolean { return hasCap(c, CAP_SETGID); }
 
 // Capabilities follow uid changes as Linux's cap_emulate_setxuid: losing every
 // zero uid drops them (permitted kept with keepcaps); euid 0 -> n drops the

@@ -15,6 +15,7 @@ import { encodeHandle, decodeHandle, FILEID_INO32_GEN } from "../fs/fhandle.js";
 import type { Path } from "../fs/dentry.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
 
 // FILEID_INVALID: the handle_type name_to_handle_at reports with EOVERFLOW.
 const FILEID_INVALID = 255;
@@ -50,7 +51,7 @@ function openByHandleAt(t: Task, mountFd: number, fhVa: number, flags: number): 
     if (!f.path) kerr(EBADF);
     anchor = f.path;
   }
-  if (!(t.cred.capEff & (1n << BigInt(CAP_DAC_READ_SEARCH)))) kerr(EPERM);
+  if (!hasCap(t.cred, CAP_DAC_READ_SEARCH)) kerr(EPERM);
   const m = um(t);
   const hdr = new DataView(m.read(fhVa, file_handle.size).buffer);
   const len = file_handle.get(hdr, 0, "handle_bytes");

@@ -33,6 +33,7 @@ import { fcntlOwner, ioctlOwner } from "./sys_fown.js";
 import type { Task } from "../kernel/task.js";
 import { nofile, rlimit } from "../kernel/task.js";
 import { RLIMIT_FSIZE } from "../abi/resource.js";
+import { hasCap } from "../kernel/cred.js";
 
 
 
@@ -348,7 +349,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
       // As Linux's pipe_set_size: the size is an unsigned int; past 2^31 it cannot be rounded (EINVAL).
       if ((arg >>> 0) > 0x80000000) kerr(EINVAL);
-      return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), (t.cred.capEff & (1n << BigInt(CAP_SYS_RESOURCE))) !== 0n);
+      return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), hasCap(t.cred, CAP_SYS_RESOURCE));
     }
     default: return fcntlOwner(t, f, fd, cmd, arg) ?? kerr(EINVAL);
   }

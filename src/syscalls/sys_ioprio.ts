@@ -9,10 +9,10 @@ import {
 } from "../abi/ioprio.js";
 import { defineSyscalls } from "./table.js";
 import type { Task } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_SYS_ADMIN, CAP_SYS_NICE } from "../abi/prctl.js";
 
-const CAP_SYS_ADMIN = 21n, CAP_SYS_NICE = 23n;
 
-const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 
 // The tasks an ioprio "who" names.
 function ioprioTargets(t: Task, which: number, who: number): Task[] {
@@ -28,13 +28,13 @@ function ioprioTargets(t: Task, which: number, who: number): Task[] {
 function ioprioSet(t: Task, which: number, who: number, ioprio: number): number {
   // The data is a level (3 bits) and hints (the rest), as Linux 6.5+.
   const cls = ioprio >>> IOPRIO_CLASS_SHIFT, level = ioprio & (IOPRIO_NR_LEVELS - 1);
-  if (cls === IOPRIO_CLASS_RT && !capable(t, CAP_SYS_ADMIN) && !capable(t, CAP_SYS_NICE)) kerr(EPERM);
+  if (cls === IOPRIO_CLASS_RT && !hasCap(t.cred, CAP_SYS_ADMIN) && !hasCap(t.cred, CAP_SYS_NICE)) kerr(EPERM);
   if (cls === IOPRIO_CLASS_NONE && level) kerr(EINVAL);
   if (cls > IOPRIO_CLASS_IDLE) kerr(EINVAL);
   const targets = ioprioTargets(t, which, who);
   if (!targets.length) kerr(ESRCH);
   for (const x of targets) {
-    if (x.cred.uid !== t.cred.euid && x.cred.uid !== t.cred.uid && !capable(t, CAP_SYS_NICE)) kerr(EPERM);
+    if (x.cred.uid !== t.cred.euid && x.cred.uid !== t.cred.uid && !hasCap(t.cred, CAP_SYS_NICE)) kerr(EPERM);
     x.ioprio = ioprio;
   }
   return 0;

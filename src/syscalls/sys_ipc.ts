@@ -22,9 +22,9 @@ import { um } from "./util.js";
 import { allowed, mayChange, sysvipcListings, ipcRow } from "../ipc/util.js";
 import type { Task } from "../kernel/task.js";
 import { Segment, space } from "../ipc/shm.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_IPC_LOCK } from "../abi/prctl.js";
 
-const CAP_IPC_LOCK = 14n;
-const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 
 
 sysvipcListings.set("shm", {
@@ -158,7 +158,7 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
       return 0;
     }
     case SHM_LOCK: case SHM_UNLOCK:
-      if (!capable(t, CAP_IPC_LOCK) && t.cred.euid !== s.uid && t.cred.euid !== s.cuid) kerr(EPERM);
+      if (!hasCap(t.cred, CAP_IPC_LOCK) && t.cred.euid !== s.uid && t.cred.euid !== s.cuid) kerr(EPERM);
       if (cmd === SHM_LOCK) lockedSegs.add(s); else lockedSegs.delete(s);
       return 0;
     default:

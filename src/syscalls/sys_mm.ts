@@ -22,6 +22,8 @@ import { isReg, isDir } from "../fs/inode.js";
 import { pathName } from "../fs/dentry.js";
 import { rlimit } from "../kernel/task.js";
 import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK } from "../abi/resource.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_IPC_LOCK } from "../abi/prctl.js";
 
 const KNOWN_MAP = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN | 0x800 | 0x1000 | 0x2000 | 0x4000 |
   MAP_POPULATE | 0x10000 | 0x20000 | 0x40000 | 0x80000 | MAP_FIXED_NOREPLACE | (0x3f << 26);
@@ -196,10 +198,9 @@ defineSyscalls({
 // mlock family. Ghost never swaps, so locking means: the pages are faulted in
 // now (unless ONFAULT), the VMAs carry VM_LOCKED (VmLck in /proc/PID/status),
 // and RLIMIT_MEMLOCK bounds it without CAP_IPC_LOCK, as Linux's do_mlock.
-const CAP_IPC_LOCK = 14n;
 function mayLock(t: Task, more: number, err = ENOMEM): void {
   const lim = rlimit(t.tg, RLIMIT_MEMLOCK);
-  const capable = (t.cred.capEff & (1n << CAP_IPC_LOCK)) !== 0n;
+  const capable = hasCap(t.cred, CAP_IPC_LOCK);
   if (lim === 0 && !capable) kerr(EPERM);
   // Whole pages, as Linux counts locked_vm against the limit shifted to pages.
   if (!capable && lim >= 0 && (t.mm.lockedBytes + more) / PAGE_SIZE > Math.floor(lim / PAGE_SIZE)) kerr(err);

@@ -22,9 +22,9 @@ import { um } from "./util.js";
 import type { Task } from "../kernel/task.js";
 import { allowed, mayChange, sysvipcListings, ipcRow } from "../ipc/util.js";
 import { MsgQueue, space } from "../ipc/msg.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 
-const CAP_SYS_RESOURCE = 24n;
-const capable = (t: Task, cap: bigint) => (t.cred.capEff & (1n << cap)) !== 0n;
 const S_IRUGO = 0o444, S_IWUGO = 0o222;
 const LONG_MAX = (1n << 63n) - 1n;
 const INT_MAX = 0x7fff_ffff;
@@ -198,7 +198,7 @@ function msgctl(t: Task, id: number, cmd: number, va: number): number {
       mayChange(t, q);
       if (!dv) { sp.destroy(q); return 0; }
       const qbytes = msqid64_ds.getBig(dv, 0, "msg_qbytes");
-      if (qbytes > BigInt(MSGMNB) && !capable(t, CAP_SYS_RESOURCE)) kerr(EPERM);
+      if (qbytes > BigInt(MSGMNB) && !hasCap(t.cred, CAP_SYS_RESOURCE)) kerr(EPERM);
       const uid = ipc64_perm.get(dv, 0, "uid"), gid = ipc64_perm.get(dv, 0, "gid");
       if (uid === INVALID_ID || gid === INVALID_ID) kerr(EINVAL);
       q.uid = uid;

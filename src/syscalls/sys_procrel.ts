@@ -18,7 +18,7 @@ import { readIov } from "./sys_file.js";
 import { ssizeArg } from "./args.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
-import { ptraceMayAccess } from "../kernel/cred.js";
+import { ptraceMayAccess, hasCap } from "../kernel/cred.js";
 import { KernelLocal } from "../kernel/local.js";
 import { pidfdTarget } from "../fs/pidfd.js";
 import { EpollInode } from "../fs/epoll.js";
@@ -188,7 +188,7 @@ function processMadvise(t: Task, pidfd: number, iovVa: number, vlen: number, adv
   const self = target.mm === t.mm;
   if (!self && !mayAccess(t, target, "fscreds")) kerr(EACCES);
   if (!self && !REMOTE_ADVICE.has(advice)) kerr(EINVAL);
-  if (!self && !(t.cred.capEff & (1n << BigInt(CAP_SYS_NICE)))) kerr(EPERM);
+  if (!self && !hasCap(t.cred, CAP_SYS_NICE)) kerr(EPERM);
   let done = 0;
   for (const [addr, len] of ranges) {
     try {

@@ -25,6 +25,7 @@ import { sendSignal } from "../kernel/signal.js";
 import { waitForIo } from "../fs/iowait.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
 import { um } from "./util.js";
 import { decodeSockaddr, type SockAddr } from "../net/inet/addr.js";
 import { netStack } from "../net/inet/stack.js";
@@ -55,7 +56,7 @@ export function inetSockOf(f: File): InetDataSocket | null {
   return f.inode instanceof InetSockInode ? (f.inode.sock as InetDataSocket) : null;
 }
 
-function capable(t: Task, cap: number): boolean { return (t.cred.capEff & (1n << BigInt(cap))) !== 0n; }
+function capable(t: Task, cap: number): boolean { return hasCap(t.cred, cap); }
 
 // socket(2) for AF_INET and AF_INET6 (inet_create's protocol checks).
 export function inetSocket(t: Task, domain: number, type: number, protocol: number): number {

@@ -14,8 +14,8 @@ import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { um } from "./util.js";
 import type { Task } from "../kernel/task.js";
+import { hasCap } from "../kernel/cred.js";
 
-const capable = (t: Task, cap: number) => (t.cred.capEff & (1n << BigInt(cap))) !== 0n;
 
 function copyOut(t: Task, va: number, s: string): number {
   const b = Buffer.from(s);
@@ -26,7 +26,7 @@ function copyOut(t: Task, va: number, s: string): number {
 function syslog(t: Task, type: number, va: number, len: number): number {
   const log = t.k.log;
   if (type !== SYSLOG_ACTION_READ_ALL && type !== SYSLOG_ACTION_SIZE_BUFFER && type !== SYSLOG_ACTION_CLOSE && type !== SYSLOG_ACTION_OPEN) {
-    if (!capable(t, CAP_SYSLOG) && !capable(t, CAP_SYS_ADMIN)) kerr(EPERM);
+    if (!hasCap(t.cred, CAP_SYSLOG) && !hasCap(t.cred, CAP_SYS_ADMIN)) kerr(EPERM);
   }
   switch (type) {
     case SYSLOG_ACTION_CLOSE: case SYSLOG_ACTION_OPEN: return 0;

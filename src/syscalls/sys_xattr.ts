@@ -13,6 +13,8 @@ import { resolveAt } from "../fs/vfs.js";
 import { type Inode } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { permission, MAY_READ, MAY_WRITE } from "../fs/namei.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 
 // What an *xattr call names: a path (following links or not), an fd, or
 // (the *xattrat calls, Linux 6.13) a path from a directory fd with AT_ flags.
@@ -59,7 +61,7 @@ function xattrName(t: Task, va: number): string {
 }
 
 // CAP_SYS_ADMIN: trusted.* attributes are visible to it alone (Linux's xattr_permission).
-const sysAdmin = (t: Task) => (t.cred.capEff & (1n << 21n)) !== 0n;
+const sysAdmin = (t: Task) => hasCap(t.cred, CAP_SYS_ADMIN);
 
 function getxattr(t: Task, kind: Where, arg: number, nameVa: number, valVa: number, size: number): number {
   size = sizeArg(size); // size_t: a "negative" size is a huge one

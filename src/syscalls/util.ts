@@ -5,6 +5,7 @@ import { KernelError } from "../lib/errors.js";
 import { EFAULT } from "../abi/errno.js";
 import type { Task } from "../kernel/task.js";
 import type { IoctlContext } from "../fs/file.js";
+import { hasCap } from "../kernel/cred.js";
 
 export function um(t: Task): UserMemory { return new UserMemory(t.mm); }
 
@@ -18,6 +19,6 @@ export function ioctlContext(t: Task): IoctlContext {
   const m = um(t);
   return {
     copyIn: (va, len) => m.read(va, len), copyOut: (va, data) => m.write(va, data),
-    capable: (cap) => (t.cred.capEff & (1n << BigInt(cap))) !== 0n,
+    capable: (cap) => hasCap(t.cred, cap),
   };
 }

@@ -13,6 +13,8 @@ import { PTE_D, PTE_COW, ptePa } from "../../mm/pagetable.js";
 import { RAM_BASE } from "../../arch/riscv64/layout.js";
 import type { Task } from "../../kernel/task.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import { hasCap } from "../../kernel/cred.js";
+import { CAP_SYS_ADMIN } from "../../abi/prctl.js";
 
 interface Usage { size: number; rss: number; dirty: number; anon: number; locked: number }
 
@@ -84,7 +86,6 @@ const PM_PRESENT = 1n << 63n;
 const PM_FILE = 1n << 61n; // file page or shared anonymous
 const PM_MMAP_EXCLUSIVE = 1n << 56n;
 const PM_SOFT_DIRTY = 1n << 55n;
-const CAP_SYS_ADMIN = 21n;
 
 // /proc/[pid]/pagemap: one 64-bit entry per virtual page, read at any offset
 // (a multiple of 8). The frame number shows only to CAP_SYS_ADMIN, as Linux
@@ -102,7 +103,7 @@ export class PagemapFile extends Inode {
     return {
       read: (_f2, dst, pos) => {
         const reader = this.k.current;
-        const showPfn = reader !== null && (reader.cred.capEff & (1n << CAP_SYS_ADMIN)) !== 0n;
+        const showPfn = reader !== null && hasCap(reader.cred, CAP_SYS_ADMIN);
         const first = Math.floor(pos / 8), n = Math.floor(dst.length / 8);
         if (pos % 8 !== 0 || n === 0) return 0;
         const dv = new DataView(dst.buffer, dst.byteOffset, n * 8);
