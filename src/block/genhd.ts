@@ -73,3 +73,21 @@ export function partitionsText(k: Kernel): string {
   }
   return s;
 }
+
+// /proc/diskstats, as Linux's diskstats_show (kernel 5.5 and later: 17
+// counters): reads, reads merged, sectors read, ms reading, writes, writes
+// merged, sectors written, ms writing, in flight, ms doing I/O, weighted ms,
+// discards (4 counters), flushes, ms flushing. Ghost merges nothing and
+// keeps no times: those read 0.
+export function diskstatsText(k: Kernel): string {
+  let s = "";
+  for (const d of disks(k)) {
+    for (const p of d.parts) {
+      if (!p) continue;
+      const t = p.stats;
+      const counts = [t.reads, 0, t.sectorsRead, 0, t.writes, 0, t.sectorsWritten, 0, 0, 0, 0, 0, 0, 0, 0, t.flushes, 0];
+      s += `${String(p.dev.major).padStart(4)} ${String(p.dev.minor).padStart(7)} ${p.name} ${counts.join(" ")}\n`;
+    }
+  }
+  return s;
+}

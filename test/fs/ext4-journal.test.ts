@@ -25,7 +25,7 @@ i=0
 while :; do
   i=$((i+1)); n=r$ROUND-$i
   dd if=/dev/urandom of=$n bs=$((1 + i % 7))k count=$((1 + i % 5)) 2>/dev/null
-  fsync $n
+  sync $n  # busybox sync FILE: fsync(2) on it (this busybox has no fsync applet)
   echo "synced $n $(md5sum < $n | cut -d' ' -f1)"
   [ $((i % 4)) = 0 ] && mv r$ROUND-$((i-2)) moved-$ROUND-$i && echo "moved r$ROUND-$((i-2)) moved-$ROUND-$i"
   [ $((i % 6)) = 0 ] && rm -f r$ROUND-$((i-5)) && echo "removed r$ROUND-$((i-5))"

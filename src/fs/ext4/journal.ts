@@ -1,16 +1,31 @@
-// The journal (jbd2, Documentation/filesystems/ext4/journal.rst), in the
-// simplest shape that keeps every operation atomic: each VFS operation on
-// the filesystem is one transaction. Its metadata blocks are held back,
-// then written to the log (descriptor blocks naming their home blocks, the
-// copies, a commit block, with crc32c checksums when the filesystem has
-// metadata_csum: jbd2's csum v3), and only after the commit written home
-// (the checkpoint). File data goes home before the commit (ordered mode).
-// As every transaction is checkpointed before the next begins, each starts
-// at the log's first block; the journal superblock names it (s_start,
-// s_sequence) before its blocks are written. At mount, a journal whose
-// superblock names a transaction is replayed: every committed transaction
-// from s_start on is copied home, then the log is marked empty.
-// All journal fields are big-endian.
+// The journal (jbd2, Documentation/filesystems/ext4/journal.rst) in ordered
+// mode. Operations join one running transaction (ext4_journal_start/stop
+// nest into jbd2's running transaction): the metadata blocks they change
+// are held back in memory, so a block changed by many operations is logged
+// once. The running transaction commits when it is 5 s old (Linux's default
+// commit interval, JBD2_DEFAULT_MAX_COMMIT_AGE), when it grows past a
+// quarter of the log, and on fsync, sync, syncfs and umount. A commit
+// writes the log (descriptor blocks naming their home blocks, the copies, a
+// commit block, with crc32c checksums when the filesystem has
+// metadata_csum: jbd2's csum v3), then the blocks home (the checkpoint).
+// File data goes home before the commit (ordered mode): it is written
+// straight to the disk as the guest writes it.
+//
+// As every transaction is checkpointed as soon as it commits, the log holds
+// at most one: each starts at the log's first block, and the journal
+// superblock names it (s_start, s_sequence) before its blocks are written.
+// Revoke records are therefore never needed: the hazard they guard against
+// (replay copying an old logged copy over a block freed and reused since)
+// needs a freed block reused while an older transaction naming it is still
+// in the log. Here the only transaction in the log is the last committed
+// one, and a block freed in the running transaction is not reused before
+// that one commits (the busy set below, as mballoc keeps freed blocks out of
+// the buddy until the commit callback), at which point it replaces the old
+// one in the log. Replay still honours revoke records another kernel wrote.
+//
+// At mount, a journal whose superblock names a transaction is replayed:
+// every committed transaction from s_start on is copied home, then the log
+// is marked empty. All journal fields are big-endian.
 
 import type { Ext4Super } from "./super.js";
 import type { BufferHead } from "../../block/buffer.js";
@@ -19,6 +34,12 @@ import { crc32c } from "./crc32c.js";
 import { HOLE } from "./extents.js";
 import { currentTime } from "../inode.js";
 import { EXT4_JOURNAL_INO, INCOMPAT } from "./layout.js";
+import type { TimerHandle } from "../../kernel/time/timers.js";
+import { NSEC_PER_SEC } from "../../kernel/time/clock.js";
+import { KernelError } from "../../lib/errors.js";
+
+// JBD2_DEFAULT_MAX_COMMIT_AGE: the running transaction commits at this age.
+export const COMMIT_INTERVAL_NS = 5 * NSEC_PER_SEC;
 
 const JBD2_MAGIC = 0xc03b3998;
 const DESCRIPTOR_BLOCK = 1, COMMIT_BLOCK = 2, SUPERBLOCK_V1 = 3, SUPERBLOCK_V2 = 4, REVOKE_BLOCK = 5;
@@ -40,7 +61,16 @@ export class Journal {
   private readonly jsb: Uint8Array;
   private readonly bs: number;
   private depth = 0;
+  // The running transaction: the metadata buffers changed since the last commit.
   private readonly pending = new Map<number, BufferHead>();
+  // Blocks freed in the running transaction: not handed out again before it
+  // commits, else a crash would leave a committed file whose blocks hold
+  // another file's new data (or the commit would write a freed metadata
+  // block's stale copy over new data).
+  readonly busy = new Set<number>();
+  private timer: TimerHandle | null = null;
+  // Commits so far (for tests and the kernel log).
+  commits = 0;
   private sequence: number;
   private readonly first: number;
   private readonly maxlen: number;
@@ -96,19 +126,50 @@ export class Journal {
 
   // --- transactions ---------------------------------------------------------
 
-  begin(): void { this.depth++; }
+  begin(): void {
+    // A handle starts only when the running transaction has room for it
+    // (as start_this_handle waits for a commit when the log is short).
+    if (this.depth === 0 && this.pending.size >= this.batchLimit) this.commit();
+    this.depth++;
+  }
   get active(): boolean { return this.depth > 0; }
   hold(bh: BufferHead): void { this.pending.set(bh.blockNr, bh); }
+  holds(bh: BufferHead): boolean { return this.pending.get(bh.blockNr) === bh; }
+  // Blocks a running transaction may collect: a quarter of the log, so that
+  // the handle that crosses it (one VFS call) still fits in the rest.
+  private get batchLimit(): number { return Math.max(1, Math.floor((this.maxlen - this.first) / 4)); }
 
   end(): void {
     if (--this.depth > 0 || this.pending.size === 0) return;
+    if (this.pending.size >= this.batchLimit) { this.commit(); return; }
+    if (!this.timer) {
+      const k = this.sb.k;
+      this.timer = k.timers.addCoarse(k.clock.monotonic() + COMMIT_INTERVAL_NS, () => {
+        this.timer = null;
+        try { this.commit(); } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          this.sb.warn(`journal commit failed (errno ${e.errno})`);
+        }
+      });
+    }
+  }
+
+  // Commits the running transaction and checkpoints it (jbd2's commit, then
+  // the checkpoint at once); nothing to do when it is empty.
+  commit(): void {
+    if (this.depth > 0) return; // inside a handle: the outermost end() decides
+    this.timer?.cancel();
+    this.timer = null;
+    this.busy.clear();
+    if (this.pending.size === 0) return;
     const blocks = [...this.pending.values()].sort((a, b) => a.blockNr - b.blockNr);
     this.pending.clear();
     const perDesc = Math.floor((this.bs - HEADER_SIZE - (this.csumV3 ? 4 : 0) - 16) / this.tagBytes);
     const need = Math.ceil(blocks.length / perDesc) + blocks.length + 1;
-    if (need <= this.maxlen - this.first) this.commit(blocks, perDesc);
+    if (need <= this.maxlen - this.first) this.writeLog(blocks, perDesc);
     else this.sb.warn(`transaction of ${blocks.length} blocks larger than the journal: written unjournaled`);
     for (const bh of blocks) this.sb.writeHome(bh);
+    this.commits++;
   }
 
   private header(b: Uint8Array, type: number, seq: number): void {
@@ -118,7 +179,7 @@ export class Journal {
     dv(b).setUint32(8, seq);
   }
 
-  private commit(blocks: BufferHead[], perDesc: number): void {
+  private writeLog(blocks: BufferHead[], perDesc: number): void {
     const seq = this.sequence;
     // The superblock names the transaction before any of it is written.
     dv(this.jsb).setUint32(JSB.start, this.first);

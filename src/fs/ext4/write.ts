@@ -1,9 +1,10 @@
 // ext4 inodes that change: file data (blocks allocated on write, holes
 // left where nothing was written, unwritten extents turned written),
 // truncate, and the namespace operations (create, mkdir, mknod, symlink,
-// link, unlink, rmdir, rename), attributes and in-inode xattrs. Every
-// change is written through to the disk before the call returns, metadata
-// with its checksums, so that a clean unmount leaves what e2fsck expects.
+// link, unlink, rmdir, rename), attributes and in-inode xattrs. File data
+// goes to the disk before the call returns; metadata, with its checksums,
+// joins the journal's running transaction (journal.ts), so that a clean
+// unmount leaves what e2fsck expects.
 
 import { kerr } from "../../lib/errors.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
@@ -38,9 +39,10 @@ export class Ext4RwInode extends Ext4Inode {
     return readExtents(this);
   }
 
-  // Maps [first, last] for writing: holes get new blocks (zeroed where the
-  // write does not cover them), unwritten blocks become written.
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean): Map<number, number> {
+  // Maps [first, last] for writing: holes get new blocks, unwritten blocks
+  // become written. Those the write does not cover whole are put in
+  // `fresh`: their other bytes must be written as zeros.
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): Map<number, number> {
     const sb = this.sb, bs = sb.blockSizeBytes;
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
@@ -57,7 +59,7 @@ export class Ext4RwInode extends Ext4Inode {
       if (e && e.unwritten) {
         // The block's other bytes must read as zeros now it is written.
         const pblk = e.pblk + (lblk - e.lblk);
-        if (partial(lblk)) sb.bdev.write(pblk * bs, new Uint8Array(bs));
+        if (partial(lblk)) fresh?.add(lblk);
         list = setRange(list, { lblk, len: 1, pblk, unwritten: false });
         where.set(lblk, pblk);
         changed = true;
@@ -72,7 +74,7 @@ export class Ext4RwInode extends Ext4Inode {
       this.addBlocks(got.count * bs / 512);
       for (let i = 0; i < got.count; i++) {
         where.set(lblk + i, got.start + i);
-        if (partial(lblk + i)) sb.bdev.write((got.start + i) * bs, new Uint8Array(bs));
+        if (partial(lblk + i)) fresh?.add(lblk + i);
       }
       list = setRange(list, { lblk, len: got.count, pblk: got.start, unwritten: false });
       changed = true;
@@ -92,12 +94,21 @@ export class Ext4RwInode extends Ext4Inode {
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
     const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
     const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
-    const where = this.prepareBlocks(first, last, partial);
+    const fresh = new Set<number>();
+    const where = this.prepareBlocks(first, last, partial, fresh);
+    // A new block the write covers in part: zeros around the bytes, one device write.
+    for (const lblk of fresh) {
+      const block = new Uint8Array(bs);
+      const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + 1) * bs);
+      block.set(src.subarray(from - off, to - off), from - lblk * bs);
+      sb.bdev.write(where.get(lblk)! * bs, block);
+    }
     // Runs of blocks contiguous on disk go in one device write.
     for (let lblk = first; lblk <= last;) {
       const p = where.get(lblk)!;
+      if (fresh.has(lblk)) { lblk++; continue; }
       let n = 1;
-      while (lblk + n <= last && where.get(lblk + n) === p + n) n++;
+      while (lblk + n <= last && where.get(lblk + n) === p + n && !fresh.has(lblk + n)) n++;
       const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + n) * bs);
       sb.bdev.write(p * bs + (from - lblk * bs), src.subarray(from - off, to - off));
       lblk += n;
@@ -507,9 +518,9 @@ export class Ext4RwInode extends Ext4Inode {
 export function newRwInode(sb: Ext4Super, ino: number, raw: Uint8Array): Ext4RwInode { return new Ext4RwInode(sb, ino, raw); }
 void u32;
 
-// Every operation that changes the filesystem runs as one journal
-// transaction (ext4_journal_start/stop around each VFS call); calls made
-// inside one (symlink writing its target) join it.
+// Every operation that changes the filesystem runs as one journal handle
+// (ext4_journal_start/stop around each VFS call) of the running
+// transaction; calls made inside one (symlink writing its target) join it.
 for (const name of ["write", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
   "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
   const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
