@@ -242,16 +242,43 @@ export class Journal {
 
   // --- recovery -----------------------------------------------------------
 
-  // Copies every committed transaction home; how many there were.
+  // Copies every committed transaction home; how many there were. Two
+  // passes, as jbd2_journal_recover: the first finds the committed
+  // transactions and their revoke records, the second copies each logged
+  // block home unless a transaction at or after its own revoked it (the
+  // block was freed, and may hold other data by now).
   replay(): number {
-    let seq = be32(this.jsb, JSB.sequence);
-    let at = be32(this.jsb, JSB.start);
-    let done = 0;
+    const startSeq = be32(this.jsb, JSB.sequence), startAt = be32(this.jsb, JSB.start);
+    const revoked = new Map<number, number>(); // block → latest revoking transaction
+    let committed = 0;
+    this.walk(startSeq, startAt, Infinity, null, (seq, blk) => {
+      const have = revoked.get(blk);
+      if (have === undefined || ((seq - have) | 0) > 0) revoked.set(blk, seq);
+    }, () => { committed++; });
+    this.walk(startSeq, startAt, committed, (tseq, blk, data) => {
+      const r = revoked.get(blk);
+      if (r !== undefined && ((r - tseq) | 0) >= 0) return;
+      if (blk < this.sb.firstDataBlock || blk >= this.sb.blocksCount) return;
+      this.sb.bdev.write(blk * this.bs, data);
+    }, null, () => { /* counted in the first pass */ });
+    this.sb.bc.invalidate();
+    this.sequence = (startSeq + committed) >>> 0;
+    this.markEmpty();
+    return committed;
+  }
+
+  // Walks at most `limit` transactions of the log from (seq, at), stopping
+  // at the first one without a valid commit block: each logged block of a
+  // committed transaction to `onBlock` (its copy read only when asked for),
+  // each revoke record to `onRevoke`, then `onCommit`.
+  private walk(seq: number, at: number, limit: number, onBlock: ((seq: number, blk: number, data: Uint8Array) => void) | null,
+    onRevoke: ((seq: number, blk: number) => void) | null, onCommit: () => void): void {
     const read = (i: number) => this.sb.bread(this.logBlock(i), "jbd2_journal_recover", EXT4_JOURNAL_INO).data.slice();
-    for (let guard = 0; guard < this.maxlen; guard++) {
-      const found: [number, Uint8Array][] = [];
+    for (let n = 0; n < limit && n < this.maxlen; n++) {
+      const tags: { blk: number; pos: number; flags: number; csum: number }[] = [];
+      const revokes: number[] = [];
       let p = at, committed = false;
-      for (;;) {
+      for (let guard = 0; guard < this.maxlen; guard++) {
         const b = read(p);
         if (be32(b, 0) !== JBD2_MAGIC || be32(b, 8) !== seq) break;
         const type = be32(b, 4);
@@ -260,41 +287,44 @@ export class Journal {
           p++;
           break;
         }
-        if (type === REVOKE_BLOCK) { p++; continue; } // Ghost writes none; a revoked block is copied anyway (its newer copy follows)
+        if (type === REVOKE_BLOCK) {
+          // jbd2_journal_revoke_header_t: the header, r_count (bytes used), then block numbers.
+          const used = Math.min(be32(b, HEADER_SIZE), this.bs - (this.csumV3 ? 4 : 0));
+          const size = this.is64 ? 8 : 4;
+          for (let o = HEADER_SIZE + 4; o + size <= used; o += size) revokes.push(this.is64 ? be32(b, o) * 2 ** 32 + be32(b, o + 4) : be32(b, o));
+          p++;
+          continue;
+        }
         if (type !== DESCRIPTOR_BLOCK) break;
         if (this.csumV3 && crc32c(this.csumSeed, (() => { const x = b.slice(); dv(x).setUint32(this.bs - 4, 0); return x; })(), 0, this.bs) !== be32(b, this.bs - 4)) break;
         p++;
         let o = HEADER_SIZE;
         const end = this.bs - (this.csumV3 ? 4 : 0);
         while (o + this.tagBytes <= end) {
-          const tag = o;
           const lo = be32(b, o);
           const flags = this.csumV3 ? be32(b, o + 4) : (b[o + 6] << 8) | b[o + 7];
           const hi = this.is64 ? be32(b, o + 8) : 0;
+          const csum = this.csumV3 ? be32(b, o + 12) : 0;
           o += this.tagBytes;
           if (!(flags & FLAG_SAME_UUID)) o += 16;
-          const data = read(p++);
-          if (flags & FLAG_ESCAPE) dv(data).setUint32(0, JBD2_MAGIC);
-          if (this.csumV3 && this.blockCsum(seq, data) !== be32(b, tag + 12)) {
-            this.sb.warn(`journal: checksum of block ${lo} in transaction ${seq} invalid`);
-          }
-          found.push([hi * 2 ** 32 + lo, data]);
+          tags.push({ blk: hi * 2 ** 32 + lo, pos: p++, flags, csum });
           if (flags & FLAG_LAST_TAG) break;
         }
       }
-      if (!committed) break;
-      for (const [blk, data] of found) {
-        if (blk < this.sb.firstDataBlock || blk >= this.sb.blocksCount) continue;
-        this.sb.bdev.write(blk * this.bs, data);
+      if (!committed) return;
+      if (onBlock) {
+        for (const t of tags) {
+          const data = read(t.pos);
+          if (t.flags & FLAG_ESCAPE) dv(data).setUint32(0, JBD2_MAGIC);
+          if (this.csumV3 && this.blockCsum(seq, data) !== t.csum) this.sb.warn(`journal: checksum of block ${t.blk} in transaction ${seq} invalid`);
+          onBlock(seq, t.blk, data);
+        }
       }
-      this.sb.bc.invalidate();
-      done++;
+      if (onRevoke) for (const blk of revokes) onRevoke(seq, blk);
+      onCommit();
       seq = (seq + 1) >>> 0;
       at = p;
     }
-    this.sequence = seq;
-    this.markEmpty();
-    return done;
   }
 
   private commitOk(b: Uint8Array): boolean {
