@@ -15,10 +15,12 @@ import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode } from "./alloc.js";
 import { readExtents, writeExtents, setRange, cutFrom, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
+import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
+import { dxCountOffset } from "./dir.js";
 import { HOLE } from "./extents.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_MAGIC,
-  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM } from "./layout.js";
+  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM, COMPAT } from "./layout.js";
 
 // ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
@@ -26,7 +28,7 @@ const MAX_LBLK = 2 ** 32 - 1;
 const FT = { [S_IFREG]: 1, [S_IFDIR]: 2, [S_IFCHR]: 3, [S_IFBLK]: 4, [S_IFIFO]: 5, [S_IFSOCK]: 6, [S_IFLNK]: 7 } as Record<number, number>;
 const fileType = (mode: number) => FT[mode & S_IFMT] ?? 0;
 
-export class Ext4RwInode extends Ext4Inode {
+export class Ext4RwInode extends Ext4Inode implements DxDir {
   private checkChange(): void {
     this.checkWritable();
     if (this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM);
@@ -156,51 +158,52 @@ export class Ext4RwInode extends Ext4Inode {
     return { pblk: m.pblk, data: this.sb.bread(m.pblk, "ext4_add_entry", this.ino).data };
   }
 
-  private writeDirBlock(pblk: number, data: Uint8Array): void {
-    finishLeaf(this.sb, this.csumSeed, data);
+  // A changed directory block, checksummed as what it is: an index block
+  // of a hashed directory (dx_tail) or a leaf (the dirent tail).
+  private writeDirBlock(lblk: number, pblk: number, data: Uint8Array): void {
+    const dx = this.flags & EXT4_INDEX_FL ? dxCountOffset(data, this.sb.blockSizeBytes, lblk, true) : -1;
+    if (dx >= 0) finishDx(this.sb, this.csumSeed, data, dx);
+    else finishLeaf(this.sb, this.csumSeed, data);
     this.sb.writeBuffer(this.sb.bc.getblk(pblk));
   }
 
-  // An indexed directory becomes linear (see dir_write.ts).
-  private dropIndex(): void {
-    if (!(this.flags & EXT4_INDEX_FL)) return;
-    const bs = this.sb.blockSizeBytes, end = entriesEnd(this.sb);
-    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
-      const { pblk, data } = this.dirBlock(lblk);
-      const first = u16(data, 4);
-      if (lblk === 0) {
-        // Keep "." and ".."; ".." now spans the block up to the tail.
-        data.fill(0, 24);
-        new DataView(data.buffer, data.byteOffset).setUint16(12 + 4, end - 12, true);
-        this.writeDirBlock(pblk, data);
-      } else if (u32(data, 0) === 0 && first === bs) {
-        emptyLeaf(this.sb, this.csumSeed, data);
-        this.writeDirBlock(pblk, data);
-      }
-    }
-    this.flags &= ~EXT4_INDEX_FL;
-    this.save();
+  // --- the htree code's view of this directory (htree.ts) ---
+  dxBlock(lblk: number): Uint8Array { return this.dirBlock(lblk).data; }
+  dxWrite(lblk: number): void { const b = this.dirBlock(lblk); this.writeDirBlock(lblk, b.pblk, b.data); }
+  dxAppend(): number {
+    const bs = this.sb.blockSizeBytes, lblk = Math.ceil(this.size / bs);
+    const pblk = this.prepareBlocks(lblk, lblk, () => false).get(lblk)!;
+    this.sb.bc.getblk(pblk).data.fill(0);
+    this.setSizeBytes((lblk + 1) * bs);
+    return lblk;
   }
+
+  private get indexed(): boolean { return (this.flags & EXT4_INDEX_FL) !== 0; }
 
   addEntry(name: string, ino: number, mode: number): void {
     if (this.isInline) kerr(EOPNOTSUPP);
     if (name.length > EXT4_NAME_LEN) kerr(ENAMETOOLONG);
-    this.dropIndex();
     const bs = this.sb.blockSizeBytes, ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
     const nblocks = Math.ceil(this.size / bs);
-    let placed = false;
-    for (let lblk = nblocks - 1; lblk >= 0 && !placed; lblk--) {
-      const { pblk, data } = this.dirBlock(lblk);
-      if (addToBlock(this.sb, data, ino, name, ft)) { this.writeDirBlock(pblk, data); placed = true; }
-    }
-    if (!placed) {
-      const where = this.prepareBlocks(nblocks, nblocks, () => false);
-      const pblk = where.get(nblocks)!;
-      const bh = this.sb.bc.getblk(pblk);
-      emptyLeaf(this.sb, this.csumSeed, bh.data);
-      putDirent(bh.data, 0, ino, entriesEnd(this.sb), name, ft);
-      this.writeDirBlock(pblk, bh.data);
-      this.setSizeBytes((nblocks + 1) * bs);
+    if (this.indexed) dxAddEntry(this, name, ino, ft);
+    else {
+      let placed = false;
+      for (let lblk = nblocks - 1; lblk >= 0 && !placed; lblk--) {
+        const { pblk, data } = this.dirBlock(lblk);
+        if (addToBlock(this.sb, data, ino, name, ft)) { this.writeDirBlock(lblk, pblk, data); placed = true; }
+      }
+      if (!placed && nblocks === 1 && this.sb.hasCompat(COMPAT.DIR_INDEX)) {
+        // A directory outgrowing its first block gets an index (as ext4_add_entry with dir_index).
+        this.flags |= EXT4_INDEX_FL;
+        makeIndexed(this);
+        dxAddEntry(this, name, ino, ft);
+      } else if (!placed) {
+        const lblk = this.dxAppend();
+        const { pblk, data } = this.dirBlock(lblk);
+        emptyLeaf(this.sb, this.csumSeed, data);
+        putDirent(data, 0, ino, entriesEnd(this.sb), name, ft);
+        this.writeDirBlock(lblk, pblk, data);
+      }
     }
     this.dirNames().set(name, { ino, name, fileType: ft, off: 0, recLen: 0 });
     this.invalidateDir();
@@ -208,13 +211,20 @@ export class Ext4RwInode extends Ext4Inode {
     this.save();
   }
 
+  // The blocks to search for a name: the leaves its hash selects first in a
+  // hashed directory, then (never expected) every block.
+  private blocksFor(name: string): number[] {
+    const all = [...Array(Math.ceil(this.size / this.sb.blockSizeBytes)).keys()];
+    if (!this.indexed || name === "." || name === "..") return all;
+    const first = candidateLeaves(this, name);
+    return [...first, ...all.filter((l) => !first.includes(l))];
+  }
+
   removeEntry(name: string): void {
-    this.dropIndex();
-    const bs = this.sb.blockSizeBytes;
-    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+    for (const lblk of this.blocksFor(name)) {
       const { pblk, data } = this.dirBlock(lblk);
       if (removeFromBlock(this.sb, data, name)) {
-        this.writeDirBlock(pblk, data);
+        this.writeDirBlock(lblk, pblk, data);
         this.dirNames().delete(name);
         this.invalidateDir();
         this.touchMtime();
@@ -226,11 +236,19 @@ export class Ext4RwInode extends Ext4Inode {
   }
 
   private setEntry(name: string, ino: number, mode: number): void {
-    const bs = this.sb.blockSizeBytes, ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
-    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+    const ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
+    if (name === "..") {
+      // ".." is the second entry of block 0, also in an index root (where it spans the block).
+      const { pblk, data } = this.dirBlock(0);
+      new DataView(data.buffer, data.byteOffset).setUint32(12, ino, true);
+      this.writeDirBlock(0, pblk, data);
+      this.invalidateDir();
+      return;
+    }
+    for (const lblk of this.blocksFor(name)) {
       const { pblk, data } = this.dirBlock(lblk);
       if (retarget(this.sb, data, name, ino, ft)) {
-        this.writeDirBlock(pblk, data);
+        this.writeDirBlock(lblk, pblk, data);
         this.dirNames().set(name, { ino, name, fileType: ft, off: 0, recLen: 0 });
         this.invalidateDir();
         return;
@@ -320,7 +338,7 @@ export class Ext4RwInode extends Ext4Inode {
     bh.data.fill(0);
     putDirent(bh.data, 0, dir.ino, 12, ".", 2);
     putDirent(bh.data, 12, this.ino, entriesEnd(this.sb) - 12, "..", 2);
-    dir.writeDirBlock(pblk, bh.data);
+    dir.writeDirBlock(0, pblk, bh.data);
     dir.setSizeBytes(this.sb.blockSizeBytes);
     this.finishNew(name, dir);
     // dir_nlink: past the limit a directory's count stays 1 ("many").
