@@ -7,10 +7,9 @@
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/fs/ext4-batch.test.js
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { cli, root, ghostSh, host, fsck, scratchDir, haveE2fsprogs } from "./ext4-helpers.js";
+import { ghostSh, host, fsck, scratchDir, haveE2fsprogs, runUntil } from "./ext4-helpers.js";
 
 const skip = haveE2fsprogs ? false : "e2fsprogs not installed: scripts/setup.sh";
 
@@ -49,21 +48,7 @@ echo done`, [`--disk=${img}`]);
   } finally { s.done(); }
 });
 
-// Runs `script` in Ghost on the image until it prints `marker`, then SIGKILLs Ghost.
-function runUntil(img: string, script: string, marker: string): Promise<string> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [cli, "run", `--disk=${img}`, "busybox", "sh", "-c", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let killed = false;
-    c.stdout.on("data", (d) => {
-      out += d;
-      if (!killed && out.includes(marker)) { killed = true; c.kill("SIGKILL"); }
-    });
-    c.stderr.resume();
-    const watchdog = setTimeout(() => c.kill("SIGKILL"), 120_000);
-    c.on("exit", () => { clearTimeout(watchdog); resolve(out); });
-  });
-}
+const runUntilIn = (img: string, script: string, marker: string) => runUntil(script, marker, [`--disk=${img}`]);
 
 // After the kill: Ghost mounts (replaying), lists the directory, unmounts.
 function listAfterCrash(img: string, dir: string): string[] {
@@ -77,7 +62,7 @@ test("after sync, a SIGKILL loses nothing: the replayed journal holds every crea
   try {
     const img = join(s.dir, "fs.img");
     host("mke2fs", ["-q", "-F", "-t", "ext4", img, "32M"]);
-    const out = await runUntil(img, `mount -t ext4 /dev/vda /mnt || exit 1
+    const out = await runUntilIn(img, `mount -t ext4 /dev/vda /mnt || exit 1
 mkdir /mnt/d; for i in $(seq 120); do echo $i > /mnt/d/f$i; done; rm /mnt/d/f7; mv /mnt/d/f8 /mnt/d/g8
 sync; echo synced; sleep 1000`, "synced");
     assert.match(out, /synced/);
@@ -95,7 +80,7 @@ test("a transaction older than 5 s commits by itself: creates survive a SIGKILL 
     host("mke2fs", ["-q", "-F", "-t", "ext4", img, "32M"]);
     // The guest waits until the commit shows as writes of the journal
     // (diskstats), with a generous limit; it never syncs.
-    const out = await runUntil(img, `mount -t ext4 /dev/vda /mnt || exit 1
+    const out = await runUntilIn(img, `mount -t ext4 /dev/vda /mnt || exit 1
 mkdir /mnt/d; for i in $(seq 40); do echo $i > /mnt/d/f$i; done
 w0=$(${WRITES}); n=0
 while [ "$(${WRITES})" = "$w0" ] && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done

@@ -155,6 +155,9 @@ export class Ext4Super extends SuperBlock {
   // Read-only from now on (a feature Ghost cannot write, or errors=remount-ro).
   setReadOnly(): void { this.ro = true; }
 
+  // Inodes on the orphan list (orphan.ts), by number.
+  readonly orphans = new Set<number>();
+
   // The journal, when the filesystem has one and is mounted read-write.
   journal: Journal | null = null;
 

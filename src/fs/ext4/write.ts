@@ -17,6 +17,7 @@ import { readExtents, writeExtents, setRange, cutFrom, type Extent } from "./ext
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
 import { dxCountOffset } from "./dir.js";
+import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_MAGIC,
@@ -443,6 +444,8 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     this.nlink--;
     this.touchCtime();
     this.save();
+    // Still open: on the orphan list until the last close (orphan.ts).
+    if (this.nlink === 0 && this.openFiles > 0) orphanAdd(this);
     this.maybeRelease();
   }
 
@@ -458,6 +461,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   release(): void {
     const sb = this.sb;
     if (this.sb.evicted(this.ino)) return;
+    orphanDel(this);
     if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
     const xb = this.xattrBlock;
     if (xb) {
