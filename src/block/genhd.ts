@@ -91,3 +91,17 @@ export function diskstatsText(k: Kernel): string {
   }
   return s;
 }
+
+// The UUID of the ext2/3/4 filesystem on a block device, as blkid reports
+// it for udev's /dev/disk/by-uuid links (the superblock's s_uuid at 1024 +
+// 0x68, when the magic 0xEF53 is at 1024 + 0x38); null for anything else.
+const EXT_SUPERBLOCK = 1024, EXT_MAGIC_OFF = 0x38, EXT_UUID_OFF = 0x68, EXT_MAGIC = 0xef53;
+export function filesystemUuid(p: BlockDevice): string | null {
+  if (p.size < EXT_SUPERBLOCK * 2) return null;
+  const sb = new Uint8Array(EXT_SUPERBLOCK);
+  try { p.read(EXT_SUPERBLOCK, sb); } catch { return null; }
+  if ((sb[EXT_MAGIC_OFF] | (sb[EXT_MAGIC_OFF + 1] << 8)) !== EXT_MAGIC) return null;
+  const h = Buffer.from(sb.subarray(EXT_UUID_OFF, EXT_UUID_OFF + 16)).toString("hex");
+  if (/^0+$/.test(h)) return null;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
