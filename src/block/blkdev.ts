@@ -67,8 +67,14 @@ export class Gendisk {
   partName(n: number): string { return /\d$/.test(this.name) ? `${this.name}p${n}` : `${this.name}${n}`; }
 }
 
+// I/O counters of a disk or partition, as /proc/diskstats shows them
+// (Linux's disk_stats: completed requests and 512-byte sectors; Ghost keeps
+// no times and merges no requests).
+export interface DiskStats { reads: number; sectorsRead: number; writes: number; sectorsWritten: number; flushes: number }
+
 // A byte-addressed window of a disk: the whole disk or one partition.
 export class BlockDevice {
+  readonly stats: DiskStats = { reads: 0, sectorsRead: 0, writes: 0, sectorsWritten: 0, flushes: 0 };
   // Holders (a mounted filesystem): BLKRRPART is EBUSY while any partition has one.
   holders = 0;
   readOnly = false; // a partition's own BLKROSET
@@ -84,11 +90,25 @@ export class BlockDevice {
   read(off: number, dst: Uint8Array): void { this.rw(false, off, dst); }
   // Writes src at off; a partial sector is read, patched and written.
   write(off: number, src: Uint8Array): void { this.rw(true, off, src); }
-  flush(): void { this.disk.queue.execute(REQ_OP_FLUSH, 0, new Uint8Array(0)); }
+  flush(): void {
+    this.disk.queue.execute(REQ_OP_FLUSH, 0, new Uint8Array(0));
+    this.account((s) => s.flushes++);
+  }
+
+  // A request counts for the partition and for its whole disk (part_stat_add).
+  private account(f: (s: DiskStats) => void): void {
+    f(this.stats);
+    if (this.partno !== 0) f(this.disk.whole.stats);
+  }
+  private execute(op: number, sector: number, buf: Uint8Array): void {
+    this.disk.queue.execute(op, sector, buf);
+    const n = buf.length / SECTOR_SIZE;
+    if (op === REQ_OP_WRITE) this.account((s) => { s.writes++; s.sectorsWritten += n; });
+    else this.account((s) => { s.reads++; s.sectorsRead += n; });
+  }
 
   private rw(write: boolean, off: number, data: Uint8Array): void {
     if (off < 0 || off + data.length > this.size) kerr(EINVAL);
-    const q = this.disk.queue;
     const base = this.startSector;
     let done = 0;
     while (done < data.length) {
@@ -99,16 +119,16 @@ export class BlockDevice {
         // The longest run of whole sectors, in one request.
         const n = Math.floor(left / SECTOR_SIZE) * SECTOR_SIZE;
         const part = data.subarray(done, done + n);
-        q.execute(write ? REQ_OP_WRITE : REQ_OP_READ, base + sector, part);
+        this.execute(write ? REQ_OP_WRITE : REQ_OP_READ, base + sector, part);
         done += n;
         continue;
       }
       const bounce = new Uint8Array(SECTOR_SIZE);
       const k = Math.min(left, SECTOR_SIZE - inSector);
-      q.execute(REQ_OP_READ, base + sector, bounce);
+      this.execute(REQ_OP_READ, base + sector, bounce);
       if (write) {
         bounce.set(data.subarray(done, done + k), inSector);
-        q.execute(REQ_OP_WRITE, base + sector, bounce);
+        this.execute(REQ_OP_WRITE, base + sector, bounce);
       } else {
         data.set(bounce.subarray(inSector, inSector + k), done);
       }

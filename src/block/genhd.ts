@@ -73,3 +73,35 @@ export function partitionsText(k: Kernel): string {
   }
   return s;
 }
+
+// /proc/diskstats, as Linux's diskstats_show (kernel 5.5 and later: 17
+// counters): reads, reads merged, sectors read, ms reading, writes, writes
+// merged, sectors written, ms writing, in flight, ms doing I/O, weighted ms,
+// discards (4 counters), flushes, ms flushing. Ghost merges nothing and
+// keeps no times: those read 0.
+export function diskstatsText(k: Kernel): string {
+  let s = "";
+  for (const d of disks(k)) {
+    for (const p of d.parts) {
+      if (!p) continue;
+      const t = p.stats;
+      const counts = [t.reads, 0, t.sectorsRead, 0, t.writes, 0, t.sectorsWritten, 0, 0, 0, 0, 0, 0, 0, 0, t.flushes, 0];
+      s += `${String(p.dev.major).padStart(4)} ${String(p.dev.minor).padStart(7)} ${p.name} ${counts.join(" ")}\n`;
+    }
+  }
+  return s;
+}
+
+// The UUID of the ext2/3/4 filesystem on a block device, as blkid reports
+// it for udev's /dev/disk/by-uuid links (the superblock's s_uuid at 1024 +
+// 0x68, when the magic 0xEF53 is at 1024 + 0x38); null for anything else.
+const EXT_SUPERBLOCK = 1024, EXT_MAGIC_OFF = 0x38, EXT_UUID_OFF = 0x68, EXT_MAGIC = 0xef53;
+export function filesystemUuid(p: BlockDevice): string | null {
+  if (p.size < EXT_SUPERBLOCK * 2) return null;
+  const sb = new Uint8Array(EXT_SUPERBLOCK);
+  try { p.read(EXT_SUPERBLOCK, sb); } catch { return null; }
+  if ((sb[EXT_MAGIC_OFF] | (sb[EXT_MAGIC_OFF + 1] << 8)) !== EXT_MAGIC) return null;
+  const h = Buffer.from(sb.subarray(EXT_UUID_OFF, EXT_UUID_OFF + 16)).toString("hex");
+  if (/^0+$/.test(h)) return null;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -4,7 +4,7 @@
 import { makeTmpfs, type TmpDir } from "./tmpfs.js";
 import { S_IFBLK, S_IFCHR, S_IFDIR } from "./inode.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { disks } from "../block/genhd.js";
+import { disks, filesystemUuid } from "../block/genhd.js";
 import { ROOT_CRED } from "./mount.js";
 import { makedev, CPU_DMA_LATENCY_MINOR } from "./char_dev.js";
 
@@ -21,8 +21,18 @@ export function makeDevTree(k?: Kernel): TmpDir {
   node("null", 1, 3); node("zero", 1, 5); node("full", 1, 7); node("random", 1, 8); node("urandom", 1, 9);
   node("cpu_dma_latency", 10, CPU_DMA_LATENCY_MINOR, 0o600);
   for (const [name, maj, min, mode] of extraNodes) node(name, maj, min, mode);
+  // /dev/disk/by-uuid/UUID -> ../../vda1, as udev makes them from blkid
+  // (ext2/3/4 only; taken when /dev is made, the first of equal UUIDs kept).
+  let byUuid: TmpDir | null = null;
   for (const disk of k ? disks(k) : []) {
-    for (const p of disk.parts) if (p) dev.mknod(p.name, S_IFBLK | 0o660, makedev(p.dev.major, p.dev.minor), ROOT_CRED);
+    for (const p of disk.parts) {
+      if (!p) continue;
+      dev.mknod(p.name, S_IFBLK | 0o660, makedev(p.dev.major, p.dev.minor), ROOT_CRED);
+      const uuid = filesystemUuid(p);
+      if (!uuid) continue;
+      byUuid ??= (dev.mkdir("disk", S_IFDIR | 0o755, ROOT_CRED) as TmpDir).mkdir("by-uuid", S_IFDIR | 0o755, ROOT_CRED) as TmpDir;
+      if (!byUuid.lookup(uuid)) byUuid.symlink(uuid, `../../${p.name}`, ROOT_CRED);
+    }
   }
   dev.mkdir("pts", S_IFDIR | 0o755, ROOT_CRED);
   dev.mkdir("shm", S_IFDIR | 0o1777, ROOT_CRED);

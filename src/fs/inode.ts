@@ -72,6 +72,9 @@ export class SuperBlock {
   // The last mount of this instance went away (Linux's kill_sb): a
   // filesystem on a device writes back what it holds and lets it go.
   kill(): void { /* nothing held */ }
+  // fsync, syncfs and sync: a filesystem holding changes in memory (a
+  // journal's running transaction) writes them out.
+  syncFs(): void { /* nothing held */ }
   // mount -o remount with options (size=, nr_inodes=…): a filesystem that has
   // some overrides; the others ignore them, as Linux's without reconfigure.
   remount(_opts: Map<string, string>, _ramBytes: number): void { /* no options of its own */ }

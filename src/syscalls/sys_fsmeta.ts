@@ -21,7 +21,7 @@ import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSO
 import { permission, MAY_WRITE, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
-import type { Path } from "../fs/dentry.js";
+import type { Path, Mount } from "../fs/dentry.js";
 import { renameAt, symlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
 import { rlimit } from "../kernel/task.js";
@@ -156,10 +156,11 @@ defineSyscalls({
     return 0;
   },
   // A failed writeback of mapped pages is reported here, as Linux's fsync reports the mapping's wb_err.
-  fsync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); return -(f.inode.pageCache?.sync(f.inode) ?? 0); },
-  fdatasync: (t, fd) => { const f = t.files.get(fd | 0); if (f.ops.stream && !f.path) kerr(EINVAL); return -(f.inode.pageCache?.sync(f.inode) ?? 0); },
-  sync: () => 0,
-  syncfs: (t, fd) => { t.files.get(fd | 0); return 0; },
+  // Then the filesystem writes out what it holds (ext4's running transaction).
+  fsync: (t, fd) => fsyncFile(t, fd | 0),
+  fdatasync: (t, fd) => fsyncFile(t, fd | 0),
+  sync: (t) => { syncMounts(t.k.rootMount); return 0; },
+  syncfs: (t, fd) => { t.files.get(fd | 0).inode.sb.syncFs(); return 0; },
   renameat2: (t, od, ov, nd, nv, flags) => { renameAt(t, od | 0, pathArg(t, ov), nd | 0, pathArg(t, nv), flags >>> 0); return 0; },
   linkat: (t, od, ov, nd, nv, flags) => linkat(t, od | 0, ov, nd | 0, nv, flags),
   symlinkat: (t, targetVa, dirfd, pathVa) => { symlinkAt(t, pathArg(t, targetVa), dirfd | 0, pathArg(t, pathVa)); return 0; },
@@ -219,3 +220,21 @@ defineSyscalls({
 });
 
 export { ENOTEMPTY };
+
+function fsyncFile(t: Task, fd: number): number {
+  const f = t.files.get(fd);
+  if (f.ops.stream && !f.path) kerr(EINVAL);
+  const err = f.inode.pageCache?.sync(f.inode) ?? 0;
+  f.inode.sb.syncFs();
+  return -err;
+}
+
+// sync(2): every mounted filesystem, each once (ksys_sync's iterate_supers).
+function syncMounts(root: Mount | null): void {
+  const seen = new Set<object>();
+  const visit = (m: Mount): void => {
+    if (!seen.has(m.sb)) { seen.add(m.sb); m.sb.syncFs(); }
+    for (const c of m.children.values()) visit(c);
+  };
+  if (root) visit(root);
+}

@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync, writeSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ghostSh, scratchDir } from "./ext4-helpers.js";
+import { ghostSh, scratchDir, host, haveE2fsprogs } from "./ext4-helpers.js";
+
+const skip = haveE2fsprogs ? false : "e2fsprogs not installed: scripts/setup.sh";
 
 const MiB = 1 << 20;
 
@@ -129,5 +131,18 @@ test("a read-only disk refuses writes with EPERM; reads and a second disk work",
     assert.equal(r.stdout, "1\n0\nOperation not permitted\nwrote\nNo space left on device\n1\n");
     assert.equal(readFileSync(a).every((x) => x === 0), true);
     assert.equal(readFileSync(b)[5], "y".charCodeAt(0));
+  } finally { s.done(); }
+});
+
+test("/dev/disk/by-uuid names each ext filesystem's disk or partition, as udev does; mount through the link", { skip, timeout: 120_000 }, () => {
+  const s = scratchDir();
+  try {
+    const a = join(s.dir, "a.img"), b = join(s.dir, "b.img");
+    host("mke2fs", ["-q", "-F", "-t", "ext4", "-U", "0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9", a, "16M"]);
+    host("truncate", ["-s", "8M", b]); // no filesystem: no link
+    const r = ghostSh(`cd /dev/disk/by-uuid && for l in *; do echo "$l $(readlink $l)"; done
+mount -t ext4 /dev/disk/by-uuid/0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9 /mnt && ls /mnt && umount /mnt`, [`--disk=${a}`, `--disk=${b}`]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, "0e1d2c3b-4a59-6877-8695-a4b3c2d1e0f9 ../../vda\nlost+found\n");
   } finally { s.done(); }
 });

@@ -1,6 +1,6 @@
 // Shared by the disk and ext4 tests: running a busybox script under Ghost
 // with disks attached, host images made with mke2fs, and e2fsck's verdict.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,3 +38,20 @@ export function scratchDir(): { dir: string; done: () => void } {
 }
 
 export const haveE2fsprogs = spawnSync("mke2fs", ["-V"], { timeout: 10_000, killSignal: "SIGKILL" }).status === 0;
+
+// Runs `ghost run [opts] busybox sh -c script` until its output shows
+// `marker`, then kills Ghost with SIGKILL (a crash); its output.
+export function runUntil(script: string, marker: string, opts: string[] = []): Promise<string> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [cli, "run", ...opts, "busybox", "sh", "-c", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let killed = false;
+    c.stdout.on("data", (d) => {
+      out += d;
+      if (!killed && out.includes(marker)) { killed = true; c.kill("SIGKILL"); }
+    });
+    c.stderr.resume();
+    const watchdog = setTimeout(() => c.kill("SIGKILL"), 120_000);
+    c.on("exit", () => { clearTimeout(watchdog); resolve(out); });
+  });
+}

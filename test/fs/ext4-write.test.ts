@@ -51,7 +51,7 @@ for d in 3 4 5; do (cd x/dir$d && rm $(seq 1 2 49 | sed 's/^/file/')); done
 mv x/dir0/moved0 x/dir5/from0
 mv x/dir1 x/dir5/dir1
 rmdir x/dir5/dir1 2>/dev/null || echo not-empty
-# The hashed directory the host made grows, and loses names.
+# The hashed directory the host made grows, and loses names (it stays indexed).
 for i in $(seq 1 60); do echo $i > hashed/new$i; done
 (cd hashed && rm $(seq 0 3 299 | sed 's/^/old/'))
 # Sparse file, hard link, symlinks, truncates, xattrs.

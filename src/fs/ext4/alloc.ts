@@ -1,9 +1,10 @@
 // Block and inode allocation (Linux's balloc.c, ialloc.c, without the
 // multiblock allocator's preallocation): a bit per block or inode in each
 // group's bitmap, the group descriptor's free counts and checksums, the
-// superblock's totals. Groups mke2fs left uninitialised (BLOCK_UNINIT,
+// superblock's totals; a block freed while a journal
+// transaction runs is not reused before it commits. Groups mke2fs left uninitialised (BLOCK_UNINIT,
 // INODE_UNINIT) get their bitmap built on first use, as
-// ext4_init_block_bitmap does. Every change is written through at once.
+// ext4_init_block_bitmap does. Every change joins the running transaction.
 
 import { kerr } from "../../lib/errors.js";
 import { ENOSPC } from "../../abi/errno.js";
@@ -92,13 +93,17 @@ export function allocBlocks(sb: Ext4Super, goal: number, want: number): { start:
     const g = (g0 + n) % sb.groupCount;
     if (sb.groups[g].freeBlocks === 0) continue;
     const bh = blockBitmap(sb, g);
-    const b = bh.data, count = groupBlockCount(sb, g);
-    let i = n === 0 ? goal - groupFirstBlock(sb, g) : 0;
+    const b = bh.data, count = groupBlockCount(sb, g), base = groupFirstBlock(sb, g);
+    // Blocks freed in the running transaction stay unused until it commits (journal.ts).
+    const busy = sb.journal?.busy;
+    const taken = busy?.size ? (i: number) => testBit(b, i) || busy.has(base + i) : (i: number) => testBit(b, i);
+    let i = n === 0 ? goal - base : 0;
     for (let pass = 0; pass < 2; pass++, i = 0) {
       for (; i < count; i++) {
-        if (testBit(b, i)) continue;
+        if ((i & 7) === 0 && b[i >> 3] === 0xff) { i += 7; continue; } // eight used blocks at once
+        if (taken(i)) continue;
         let len = 1;
-        while (len < want && i + len < count && !testBit(b, i + len)) len++;
+        while (len < want && i + len < count && !taken(i + len)) len++;
         for (let j = 0; j < len; j++) setBit(b, i + j);
         saveBlockBitmap(sb, g, bh);
         sb.groups[g].freeBlocks -= len;
@@ -120,6 +125,7 @@ export function freeBlocks(sb: Ext4Super, start: number, count: number): void {
     for (; blk < end; blk++) {
       if (!testBit(bh.data, blk - first)) { sb.warn(`freeing already free block ${blk}`); continue; }
       clearBit(bh.data, blk - first);
+      sb.journal?.busy.add(blk);
       freed++;
     }
     saveBlockBitmap(sb, g, bh);
@@ -141,6 +147,7 @@ export function allocInode(sb: Ext4Super, parentIno: number, dir: boolean): numb
     const bh = inodeBitmap(sb, g);
     const startAt = g === 0 ? sb.firstIno - 1 : 0;
     for (let i = startAt; i < sb.inodesPerGroup; i++) {
+      if ((i & 7) === 0 && bh.data[i >> 3] === 0xff) { i += 7; continue; } // eight used inodes at once
       if (testBit(bh.data, i)) continue;
       setBit(bh.data, i);
       saveInodeBitmap(sb, g, bh);

@@ -1,10 +1,8 @@
 // Changing directory blocks: a name goes into the first block with room
 // (splitting an entry's slack, as ext4's add_dirent_to_buf) or a new block
 // at the end; a removed name's record joins the one before it. Each changed
-// block gets its checksum tail again. A hashed (htree) directory loses its
-// index on its first change: the index blocks become empty leaves and
-// EXT4_INDEX_FL is cleared — what the htree design asks of a kernel that
-// does not maintain the index, and what e2fsck -D can rebuild.
+// block gets its checksum tail again. Hashed (htree) directories keep
+// their index: htree.ts picks the leaf and splits what fills up.
 
 import type { Ext4Super } from "./super.js";
 import { crc32c } from "./crc32c.js";

@@ -1,16 +1,31 @@
-// The journal (jbd2, Documentation/filesystems/ext4/journal.rst), in the
-// simplest shape that keeps every operation atomic: each VFS operation on
-// the filesystem is one transaction. Its metadata blocks are held back,
-// then written to the log (descriptor blocks naming their home blocks, the
-// copies, a commit block, with crc32c checksums when the filesystem has
-// metadata_csum: jbd2's csum v3), and only after the commit written home
-// (the checkpoint). File data goes home before the commit (ordered mode).
-// As every transaction is checkpointed before the next begins, each starts
-// at the log's first block; the journal superblock names it (s_start,
-// s_sequence) before its blocks are written. At mount, a journal whose
-// superblock names a transaction is replayed: every committed transaction
-// from s_start on is copied home, then the log is marked empty.
-// All journal fields are big-endian.
+// The journal (jbd2, Documentation/filesystems/ext4/journal.rst) in ordered
+// mode. Operations join one running transaction (ext4_journal_start/stop
+// nest into jbd2's running transaction): the metadata blocks they change
+// are held back in memory, so a block changed by many operations is logged
+// once. The running transaction commits when it is 5 s old (Linux's default
+// commit interval, JBD2_DEFAULT_MAX_COMMIT_AGE), when it grows past a
+// quarter of the log, and on fsync, sync, syncfs and umount. A commit
+// writes the log (descriptor blocks naming their home blocks, the copies, a
+// commit block, with crc32c checksums when the filesystem has
+// metadata_csum: jbd2's csum v3), then the blocks home (the checkpoint).
+// File data goes home before the commit (ordered mode): it is written
+// straight to the disk as the guest writes it.
+//
+// As every transaction is checkpointed as soon as it commits, the log holds
+// at most one: each starts at the log's first block, and the journal
+// superblock names it (s_start, s_sequence) before its blocks are written.
+// Revoke records are therefore never needed: the hazard they guard against
+// (replay copying an old logged copy over a block freed and reused since)
+// needs a freed block reused while an older transaction naming it is still
+// in the log. Here the only transaction in the log is the last committed
+// one, and a block freed in the running transaction is not reused before
+// that one commits (the busy set below, as mballoc keeps freed blocks out of
+// the buddy until the commit callback), at which point it replaces the old
+// one in the log. Replay still honours revoke records another kernel wrote.
+//
+// At mount, a journal whose superblock names a transaction is replayed:
+// every committed transaction from s_start on is copied home, then the log
+// is marked empty. All journal fields are big-endian.
 
 import type { Ext4Super } from "./super.js";
 import type { BufferHead } from "../../block/buffer.js";
@@ -19,6 +34,12 @@ import { crc32c } from "./crc32c.js";
 import { HOLE } from "./extents.js";
 import { currentTime } from "../inode.js";
 import { EXT4_JOURNAL_INO, INCOMPAT } from "./layout.js";
+import type { TimerHandle } from "../../kernel/time/timers.js";
+import { NSEC_PER_SEC } from "../../kernel/time/clock.js";
+import { KernelError } from "../../lib/errors.js";
+
+// JBD2_DEFAULT_MAX_COMMIT_AGE: the running transaction commits at this age.
+export const COMMIT_INTERVAL_NS = 5 * NSEC_PER_SEC;
 
 const JBD2_MAGIC = 0xc03b3998;
 const DESCRIPTOR_BLOCK = 1, COMMIT_BLOCK = 2, SUPERBLOCK_V1 = 3, SUPERBLOCK_V2 = 4, REVOKE_BLOCK = 5;
@@ -40,7 +61,16 @@ export class Journal {
   private readonly jsb: Uint8Array;
   private readonly bs: number;
   private depth = 0;
+  // The running transaction: the metadata buffers changed since the last commit.
   private readonly pending = new Map<number, BufferHead>();
+  // Blocks freed in the running transaction: not handed out again before it
+  // commits, else a crash would leave a committed file whose blocks hold
+  // another file's new data (or the commit would write a freed metadata
+  // block's stale copy over new data).
+  readonly busy = new Set<number>();
+  private timer: TimerHandle | null = null;
+  // Commits so far (for tests and the kernel log).
+  commits = 0;
   private sequence: number;
   private readonly first: number;
   private readonly maxlen: number;
@@ -96,19 +126,50 @@ export class Journal {
 
   // --- transactions ---------------------------------------------------------
 
-  begin(): void { this.depth++; }
+  begin(): void {
+    // A handle starts only when the running transaction has room for it
+    // (as start_this_handle waits for a commit when the log is short).
+    if (this.depth === 0 && this.pending.size >= this.batchLimit) this.commit();
+    this.depth++;
+  }
   get active(): boolean { return this.depth > 0; }
   hold(bh: BufferHead): void { this.pending.set(bh.blockNr, bh); }
+  holds(bh: BufferHead): boolean { return this.pending.get(bh.blockNr) === bh; }
+  // Blocks a running transaction may collect: a quarter of the log, so that
+  // the handle that crosses it (one VFS call) still fits in the rest.
+  private get batchLimit(): number { return Math.max(1, Math.floor((this.maxlen - this.first) / 4)); }
 
   end(): void {
     if (--this.depth > 0 || this.pending.size === 0) return;
+    if (this.pending.size >= this.batchLimit) { this.commit(); return; }
+    if (!this.timer) {
+      const k = this.sb.k;
+      this.timer = k.timers.addCoarse(k.clock.monotonic() + COMMIT_INTERVAL_NS, () => {
+        this.timer = null;
+        try { this.commit(); } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          this.sb.warn(`journal commit failed (errno ${e.errno})`);
+        }
+      });
+    }
+  }
+
+  // Commits the running transaction and checkpoints it (jbd2's commit, then
+  // the checkpoint at once); nothing to do when it is empty.
+  commit(): void {
+    if (this.depth > 0) return; // inside a handle: the outermost end() decides
+    this.timer?.cancel();
+    this.timer = null;
+    this.busy.clear();
+    if (this.pending.size === 0) return;
     const blocks = [...this.pending.values()].sort((a, b) => a.blockNr - b.blockNr);
     this.pending.clear();
     const perDesc = Math.floor((this.bs - HEADER_SIZE - (this.csumV3 ? 4 : 0) - 16) / this.tagBytes);
     const need = Math.ceil(blocks.length / perDesc) + blocks.length + 1;
-    if (need <= this.maxlen - this.first) this.commit(blocks, perDesc);
+    if (need <= this.maxlen - this.first) this.writeLog(blocks, perDesc);
     else this.sb.warn(`transaction of ${blocks.length} blocks larger than the journal: written unjournaled`);
     for (const bh of blocks) this.sb.writeHome(bh);
+    this.commits++;
   }
 
   private header(b: Uint8Array, type: number, seq: number): void {
@@ -118,7 +179,7 @@ export class Journal {
     dv(b).setUint32(8, seq);
   }
 
-  private commit(blocks: BufferHead[], perDesc: number): void {
+  private writeLog(blocks: BufferHead[], perDesc: number): void {
     const seq = this.sequence;
     // The superblock names the transaction before any of it is written.
     dv(this.jsb).setUint32(JSB.start, this.first);
@@ -181,16 +242,43 @@ export class Journal {
 
   // --- recovery -----------------------------------------------------------
 
-  // Copies every committed transaction home; how many there were.
+  // Copies every committed transaction home; how many there were. Two
+  // passes, as jbd2_journal_recover: the first finds the committed
+  // transactions and their revoke records, the second copies each logged
+  // block home unless a transaction at or after its own revoked it (the
+  // block was freed, and may hold other data by now).
   replay(): number {
-    let seq = be32(this.jsb, JSB.sequence);
-    let at = be32(this.jsb, JSB.start);
-    let done = 0;
+    const startSeq = be32(this.jsb, JSB.sequence), startAt = be32(this.jsb, JSB.start);
+    const revoked = new Map<number, number>(); // block → latest revoking transaction
+    let committed = 0;
+    this.walk(startSeq, startAt, Infinity, null, (seq, blk) => {
+      const have = revoked.get(blk);
+      if (have === undefined || ((seq - have) | 0) > 0) revoked.set(blk, seq);
+    }, () => { committed++; });
+    this.walk(startSeq, startAt, committed, (tseq, blk, data) => {
+      const r = revoked.get(blk);
+      if (r !== undefined && ((r - tseq) | 0) >= 0) return;
+      if (blk < this.sb.firstDataBlock || blk >= this.sb.blocksCount) return;
+      this.sb.bdev.write(blk * this.bs, data);
+    }, null, () => { /* counted in the first pass */ });
+    this.sb.bc.invalidate();
+    this.sequence = (startSeq + committed) >>> 0;
+    this.markEmpty();
+    return committed;
+  }
+
+  // Walks at most `limit` transactions of the log from (seq, at), stopping
+  // at the first one without a valid commit block: each logged block of a
+  // committed transaction to `onBlock` (its copy read only when asked for),
+  // each revoke record to `onRevoke`, then `onCommit`.
+  private walk(seq: number, at: number, limit: number, onBlock: ((seq: number, blk: number, data: Uint8Array) => void) | null,
+    onRevoke: ((seq: number, blk: number) => void) | null, onCommit: () => void): void {
     const read = (i: number) => this.sb.bread(this.logBlock(i), "jbd2_journal_recover", EXT4_JOURNAL_INO).data.slice();
-    for (let guard = 0; guard < this.maxlen; guard++) {
-      const found: [number, Uint8Array][] = [];
+    for (let n = 0; n < limit && n < this.maxlen; n++) {
+      const tags: { blk: number; pos: number; flags: number; csum: number }[] = [];
+      const revokes: number[] = [];
       let p = at, committed = false;
-      for (;;) {
+      for (let guard = 0; guard < this.maxlen; guard++) {
         const b = read(p);
         if (be32(b, 0) !== JBD2_MAGIC || be32(b, 8) !== seq) break;
         const type = be32(b, 4);
@@ -199,41 +287,44 @@ export class Journal {
           p++;
           break;
         }
-        if (type === REVOKE_BLOCK) { p++; continue; } // Ghost writes none; a revoked block is copied anyway (its newer copy follows)
+        if (type === REVOKE_BLOCK) {
+          // jbd2_journal_revoke_header_t: the header, r_count (bytes used), then block numbers.
+          const used = Math.min(be32(b, HEADER_SIZE), this.bs - (this.csumV3 ? 4 : 0));
+          const size = this.is64 ? 8 : 4;
+          for (let o = HEADER_SIZE + 4; o + size <= used; o += size) revokes.push(this.is64 ? be32(b, o) * 2 ** 32 + be32(b, o + 4) : be32(b, o));
+          p++;
+          continue;
+        }
         if (type !== DESCRIPTOR_BLOCK) break;
         if (this.csumV3 && crc32c(this.csumSeed, (() => { const x = b.slice(); dv(x).setUint32(this.bs - 4, 0); return x; })(), 0, this.bs) !== be32(b, this.bs - 4)) break;
         p++;
         let o = HEADER_SIZE;
         const end = this.bs - (this.csumV3 ? 4 : 0);
         while (o + this.tagBytes <= end) {
-          const tag = o;
           const lo = be32(b, o);
           const flags = this.csumV3 ? be32(b, o + 4) : (b[o + 6] << 8) | b[o + 7];
           const hi = this.is64 ? be32(b, o + 8) : 0;
+          const csum = this.csumV3 ? be32(b, o + 12) : 0;
           o += this.tagBytes;
           if (!(flags & FLAG_SAME_UUID)) o += 16;
-          const data = read(p++);
-          if (flags & FLAG_ESCAPE) dv(data).setUint32(0, JBD2_MAGIC);
-          if (this.csumV3 && this.blockCsum(seq, data) !== be32(b, tag + 12)) {
-            this.sb.warn(`journal: checksum of block ${lo} in transaction ${seq} invalid`);
-          }
-          found.push([hi * 2 ** 32 + lo, data]);
+          tags.push({ blk: hi * 2 ** 32 + lo, pos: p++, flags, csum });
           if (flags & FLAG_LAST_TAG) break;
         }
       }
-      if (!committed) break;
-      for (const [blk, data] of found) {
-        if (blk < this.sb.firstDataBlock || blk >= this.sb.blocksCount) continue;
-        this.sb.bdev.write(blk * this.bs, data);
+      if (!committed) return;
+      if (onBlock) {
+        for (const t of tags) {
+          const data = read(t.pos);
+          if (t.flags & FLAG_ESCAPE) dv(data).setUint32(0, JBD2_MAGIC);
+          if (this.csumV3 && this.blockCsum(seq, data) !== t.csum) this.sb.warn(`journal: checksum of block ${t.blk} in transaction ${seq} invalid`);
+          onBlock(seq, t.blk, data);
+        }
       }
-      this.sb.bc.invalidate();
-      done++;
+      if (onRevoke) for (const blk of revokes) onRevoke(seq, blk);
+      onCommit();
       seq = (seq + 1) >>> 0;
       at = p;
     }
-    this.sequence = seq;
-    this.markEmpty();
-    return done;
   }
 
   private commitOk(b: Uint8Array): boolean {

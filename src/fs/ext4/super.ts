@@ -141,6 +141,7 @@ export class Ext4Super extends SuperBlock {
   onKill: (() => void) | null = null;
   override kill(): void {
     if (!this.readOnly) {
+      this.journal?.commit();
       this.bc.sync();
       if (this.journal) { this.journal.markEmpty(); this.setIncompat(INCOMPAT.RECOVER, false); this.journal = null; }
       this.saveSuper(this.cleanState);
@@ -154,13 +155,27 @@ export class Ext4Super extends SuperBlock {
   // Read-only from now on (a feature Ghost cannot write, or errors=remount-ro).
   setReadOnly(): void { this.ro = true; }
 
+  // Inodes on the orphan list (orphan.ts), by number.
+  readonly orphans = new Set<number>();
+
   // The journal, when the filesystem has one and is mounted read-write.
   journal: Journal | null = null;
 
-  // A changed metadata block: held for the running transaction, or written home.
+  // fsync, fdatasync, syncfs, sync: the running transaction commits (its
+  // data went to the disk before), then the disk's cache is flushed.
+  override syncFs(): void {
+    if (this.readOnly) return;
+    this.journal?.commit();
+    this.bc.sync();
+    this.bdev.flush();
+  }
+
+  // A changed metadata block: held for the running transaction (also when
+  // it is changed outside a handle while that transaction holds it), or
+  // written home.
   writeBuffer(bh: BufferHead): void {
     this.bc.markDirty(bh);
-    if (this.journal?.active) this.journal.hold(bh);
+    if (this.journal && (this.journal.active || this.journal.holds(bh))) this.journal.hold(bh);
     else this.bc.writeBack(bh);
   }
   writeHome(bh: BufferHead): void { this.bc.markDirty(bh); this.bc.writeBack(bh); }

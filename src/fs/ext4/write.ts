@@ -1,9 +1,10 @@
 // ext4 inodes that change: file data (blocks allocated on write, holes
 // left where nothing was written, unwritten extents turned written),
 // truncate, and the namespace operations (create, mkdir, mknod, symlink,
-// link, unlink, rmdir, rename), attributes and in-inode xattrs. Every
-// change is written through to the disk before the call returns, metadata
-// with its checksums, so that a clean unmount leaves what e2fsck expects.
+// link, unlink, rmdir, rename), attributes and in-inode xattrs. File data
+// goes to the disk before the call returns; metadata, with its checksums,
+// joins the journal's running transaction (journal.ts), so that a clean
+// unmount leaves what e2fsck expects.
 
 import { kerr } from "../../lib/errors.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
@@ -14,10 +15,13 @@ import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode } from "./alloc.js";
 import { readExtents, writeExtents, setRange, cutFrom, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
+import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
+import { dxCountOffset } from "./dir.js";
+import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_MAGIC,
-  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM } from "./layout.js";
+  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM, COMPAT } from "./layout.js";
 
 // ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
@@ -25,7 +29,7 @@ const MAX_LBLK = 2 ** 32 - 1;
 const FT = { [S_IFREG]: 1, [S_IFDIR]: 2, [S_IFCHR]: 3, [S_IFBLK]: 4, [S_IFIFO]: 5, [S_IFSOCK]: 6, [S_IFLNK]: 7 } as Record<number, number>;
 const fileType = (mode: number) => FT[mode & S_IFMT] ?? 0;
 
-export class Ext4RwInode extends Ext4Inode {
+export class Ext4RwInode extends Ext4Inode implements DxDir {
   private checkChange(): void {
     this.checkWritable();
     if (this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM);
@@ -38,9 +42,10 @@ export class Ext4RwInode extends Ext4Inode {
     return readExtents(this);
   }
 
-  // Maps [first, last] for writing: holes get new blocks (zeroed where the
-  // write does not cover them), unwritten blocks become written.
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean): Map<number, number> {
+  // Maps [first, last] for writing: holes get new blocks, unwritten blocks
+  // become written. Those the write does not cover whole are put in
+  // `fresh`: their other bytes must be written as zeros.
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): Map<number, number> {
     const sb = this.sb, bs = sb.blockSizeBytes;
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
@@ -57,7 +62,7 @@ export class Ext4RwInode extends Ext4Inode {
       if (e && e.unwritten) {
         // The block's other bytes must read as zeros now it is written.
         const pblk = e.pblk + (lblk - e.lblk);
-        if (partial(lblk)) sb.bdev.write(pblk * bs, new Uint8Array(bs));
+        if (partial(lblk)) fresh?.add(lblk);
         list = setRange(list, { lblk, len: 1, pblk, unwritten: false });
         where.set(lblk, pblk);
         changed = true;
@@ -72,7 +77,7 @@ export class Ext4RwInode extends Ext4Inode {
       this.addBlocks(got.count * bs / 512);
       for (let i = 0; i < got.count; i++) {
         where.set(lblk + i, got.start + i);
-        if (partial(lblk + i)) sb.bdev.write((got.start + i) * bs, new Uint8Array(bs));
+        if (partial(lblk + i)) fresh?.add(lblk + i);
       }
       list = setRange(list, { lblk, len: got.count, pblk: got.start, unwritten: false });
       changed = true;
@@ -92,12 +97,21 @@ export class Ext4RwInode extends Ext4Inode {
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
     const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
     const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
-    const where = this.prepareBlocks(first, last, partial);
+    const fresh = new Set<number>();
+    const where = this.prepareBlocks(first, last, partial, fresh);
+    // A new block the write covers in part: zeros around the bytes, one device write.
+    for (const lblk of fresh) {
+      const block = new Uint8Array(bs);
+      const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + 1) * bs);
+      block.set(src.subarray(from - off, to - off), from - lblk * bs);
+      sb.bdev.write(where.get(lblk)! * bs, block);
+    }
     // Runs of blocks contiguous on disk go in one device write.
     for (let lblk = first; lblk <= last;) {
       const p = where.get(lblk)!;
+      if (fresh.has(lblk)) { lblk++; continue; }
       let n = 1;
-      while (lblk + n <= last && where.get(lblk + n) === p + n) n++;
+      while (lblk + n <= last && where.get(lblk + n) === p + n && !fresh.has(lblk + n)) n++;
       const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + n) * bs);
       sb.bdev.write(p * bs + (from - lblk * bs), src.subarray(from - off, to - off));
       lblk += n;
@@ -145,51 +159,52 @@ export class Ext4RwInode extends Ext4Inode {
     return { pblk: m.pblk, data: this.sb.bread(m.pblk, "ext4_add_entry", this.ino).data };
   }
 
-  private writeDirBlock(pblk: number, data: Uint8Array): void {
-    finishLeaf(this.sb, this.csumSeed, data);
+  // A changed directory block, checksummed as what it is: an index block
+  // of a hashed directory (dx_tail) or a leaf (the dirent tail).
+  private writeDirBlock(lblk: number, pblk: number, data: Uint8Array): void {
+    const dx = this.flags & EXT4_INDEX_FL ? dxCountOffset(data, this.sb.blockSizeBytes, lblk, true) : -1;
+    if (dx >= 0) finishDx(this.sb, this.csumSeed, data, dx);
+    else finishLeaf(this.sb, this.csumSeed, data);
     this.sb.writeBuffer(this.sb.bc.getblk(pblk));
   }
 
-  // An indexed directory becomes linear (see dir_write.ts).
-  private dropIndex(): void {
-    if (!(this.flags & EXT4_INDEX_FL)) return;
-    const bs = this.sb.blockSizeBytes, end = entriesEnd(this.sb);
-    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
-      const { pblk, data } = this.dirBlock(lblk);
-      const first = u16(data, 4);
-      if (lblk === 0) {
-        // Keep "." and ".."; ".." now spans the block up to the tail.
-        data.fill(0, 24);
-        new DataView(data.buffer, data.byteOffset).setUint16(12 + 4, end - 12, true);
-        this.writeDirBlock(pblk, data);
-      } else if (u32(data, 0) === 0 && first === bs) {
-        emptyLeaf(this.sb, this.csumSeed, data);
-        this.writeDirBlock(pblk, data);
-      }
-    }
-    this.flags &= ~EXT4_INDEX_FL;
-    this.save();
+  // --- the htree code's view of this directory (htree.ts) ---
+  dxBlock(lblk: number): Uint8Array { return this.dirBlock(lblk).data; }
+  dxWrite(lblk: number): void { const b = this.dirBlock(lblk); this.writeDirBlock(lblk, b.pblk, b.data); }
+  dxAppend(): number {
+    const bs = this.sb.blockSizeBytes, lblk = Math.ceil(this.size / bs);
+    const pblk = this.prepareBlocks(lblk, lblk, () => false).get(lblk)!;
+    this.sb.bc.getblk(pblk).data.fill(0);
+    this.setSizeBytes((lblk + 1) * bs);
+    return lblk;
   }
+
+  private get indexed(): boolean { return (this.flags & EXT4_INDEX_FL) !== 0; }
 
   addEntry(name: string, ino: number, mode: number): void {
     if (this.isInline) kerr(EOPNOTSUPP);
     if (name.length > EXT4_NAME_LEN) kerr(ENAMETOOLONG);
-    this.dropIndex();
     const bs = this.sb.blockSizeBytes, ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
     const nblocks = Math.ceil(this.size / bs);
-    let placed = false;
-    for (let lblk = nblocks - 1; lblk >= 0 && !placed; lblk--) {
-      const { pblk, data } = this.dirBlock(lblk);
-      if (addToBlock(this.sb, data, ino, name, ft)) { this.writeDirBlock(pblk, data); placed = true; }
-    }
-    if (!placed) {
-      const where = this.prepareBlocks(nblocks, nblocks, () => false);
-      const pblk = where.get(nblocks)!;
-      const bh = this.sb.bc.getblk(pblk);
-      emptyLeaf(this.sb, this.csumSeed, bh.data);
-      putDirent(bh.data, 0, ino, entriesEnd(this.sb), name, ft);
-      this.writeDirBlock(pblk, bh.data);
-      this.setSizeBytes((nblocks + 1) * bs);
+    if (this.indexed) dxAddEntry(this, name, ino, ft);
+    else {
+      let placed = false;
+      for (let lblk = nblocks - 1; lblk >= 0 && !placed; lblk--) {
+        const { pblk, data } = this.dirBlock(lblk);
+        if (addToBlock(this.sb, data, ino, name, ft)) { this.writeDirBlock(lblk, pblk, data); placed = true; }
+      }
+      if (!placed && nblocks === 1 && this.sb.hasCompat(COMPAT.DIR_INDEX)) {
+        // A directory outgrowing its first block gets an index (as ext4_add_entry with dir_index).
+        this.flags |= EXT4_INDEX_FL;
+        makeIndexed(this);
+        dxAddEntry(this, name, ino, ft);
+      } else if (!placed) {
+        const lblk = this.dxAppend();
+        const { pblk, data } = this.dirBlock(lblk);
+        emptyLeaf(this.sb, this.csumSeed, data);
+        putDirent(data, 0, ino, entriesEnd(this.sb), name, ft);
+        this.writeDirBlock(lblk, pblk, data);
+      }
     }
     this.dirNames().set(name, { ino, name, fileType: ft, off: 0, recLen: 0 });
     this.invalidateDir();
@@ -197,13 +212,20 @@ export class Ext4RwInode extends Ext4Inode {
     this.save();
   }
 
+  // The blocks to search for a name: the leaves its hash selects first in a
+  // hashed directory, then (never expected) every block.
+  private blocksFor(name: string): number[] {
+    const all = [...Array(Math.ceil(this.size / this.sb.blockSizeBytes)).keys()];
+    if (!this.indexed || name === "." || name === "..") return all;
+    const first = candidateLeaves(this, name);
+    return [...first, ...all.filter((l) => !first.includes(l))];
+  }
+
   removeEntry(name: string): void {
-    this.dropIndex();
-    const bs = this.sb.blockSizeBytes;
-    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+    for (const lblk of this.blocksFor(name)) {
       const { pblk, data } = this.dirBlock(lblk);
       if (removeFromBlock(this.sb, data, name)) {
-        this.writeDirBlock(pblk, data);
+        this.writeDirBlock(lblk, pblk, data);
         this.dirNames().delete(name);
         this.invalidateDir();
         this.touchMtime();
@@ -215,11 +237,19 @@ export class Ext4RwInode extends Ext4Inode {
   }
 
   private setEntry(name: string, ino: number, mode: number): void {
-    const bs = this.sb.blockSizeBytes, ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
-    for (let lblk = 0; lblk < Math.ceil(this.size / bs); lblk++) {
+    const ft = this.sb.hasIncompat(INCOMPAT.FILETYPE) ? fileType(mode) : 0;
+    if (name === "..") {
+      // ".." is the second entry of block 0, also in an index root (where it spans the block).
+      const { pblk, data } = this.dirBlock(0);
+      new DataView(data.buffer, data.byteOffset).setUint32(12, ino, true);
+      this.writeDirBlock(0, pblk, data);
+      this.invalidateDir();
+      return;
+    }
+    for (const lblk of this.blocksFor(name)) {
       const { pblk, data } = this.dirBlock(lblk);
       if (retarget(this.sb, data, name, ino, ft)) {
-        this.writeDirBlock(pblk, data);
+        this.writeDirBlock(lblk, pblk, data);
         this.dirNames().set(name, { ino, name, fileType: ft, off: 0, recLen: 0 });
         this.invalidateDir();
         return;
@@ -309,7 +339,7 @@ export class Ext4RwInode extends Ext4Inode {
     bh.data.fill(0);
     putDirent(bh.data, 0, dir.ino, 12, ".", 2);
     putDirent(bh.data, 12, this.ino, entriesEnd(this.sb) - 12, "..", 2);
-    dir.writeDirBlock(pblk, bh.data);
+    dir.writeDirBlock(0, pblk, bh.data);
     dir.setSizeBytes(this.sb.blockSizeBytes);
     this.finishNew(name, dir);
     // dir_nlink: past the limit a directory's count stays 1 ("many").
@@ -414,6 +444,8 @@ export class Ext4RwInode extends Ext4Inode {
     this.nlink--;
     this.touchCtime();
     this.save();
+    // Still open: on the orphan list until the last close (orphan.ts).
+    if (this.nlink === 0 && this.openFiles > 0) orphanAdd(this);
     this.maybeRelease();
   }
 
@@ -429,6 +461,7 @@ export class Ext4RwInode extends Ext4Inode {
   release(): void {
     const sb = this.sb;
     if (this.sb.evicted(this.ino)) return;
+    orphanDel(this);
     if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
     const xb = this.xattrBlock;
     if (xb) {
@@ -507,9 +540,9 @@ export class Ext4RwInode extends Ext4Inode {
 export function newRwInode(sb: Ext4Super, ino: number, raw: Uint8Array): Ext4RwInode { return new Ext4RwInode(sb, ino, raw); }
 void u32;
 
-// Every operation that changes the filesystem runs as one journal
-// transaction (ext4_journal_start/stop around each VFS call); calls made
-// inside one (symlink writing its target) join it.
+// Every operation that changes the filesystem runs as one journal handle
+// (ext4_journal_start/stop around each VFS call) of the running
+// transaction; calls made inside one (symlink writing its target) join it.
 for (const name of ["write", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
   "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
   const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;

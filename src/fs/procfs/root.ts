@@ -17,7 +17,7 @@ import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { partitionsText } from "../../block/genhd.js";
+import { partitionsText, diskstatsText } from "../../block/genhd.js";
 import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
 
@@ -200,7 +200,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["swaps", () => new ProcFile("/swaps", () => "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n")],
       ["partitions", () => new ProcFile("/partitions", () => partitionsText(k))],
       ["modules", () => new ProcFile("/modules", () => "")],
-      ["diskstats", () => new ProcFile("/diskstats", () => "")],
+      ["diskstats", () => new ProcFile("/diskstats", () => diskstatsText(k))],
       ["vmstat", () => new ProcFile("/vmstat", () => `nr_free_pages ${k.phys.freeFrames}\nnr_anon_pages ${k.phys.frames - k.phys.freeFrames}\n` +
         "nr_mlock 0\nnr_dirty 0\nnr_writeback 0\npswpin 0\npswpout 0\n")],
       ["devices", () => new ProcFile("/devices", devices)],
