@@ -35,11 +35,13 @@ import * as fs from "node:fs";
 import { KernelError, kerr } from "../lib/errors.js";
 import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, ENOTDIR, EOPNOTSUPP, ESTALE } from "../abi/errno.js";
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
-import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
+import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { openDevice } from "./char_dev.js";
 import { HIDDEN_PREFIX, HOST_O_PATH, at, chmodAt, lstatAt, mkfifoAt, mksockAt, moveNew, openPath, touchNs } from "./hostfs/hostcalls.js";
 import { HiddenDir, sweep } from "./hostfs/hidden.js";
+import { MetaStore, type GuestMeta } from "./hostfs/meta.js";
+import { newOwner } from "./owner.js";
 
 // Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
 export const HOSTFS_MAGIC = 0x01021997;
@@ -73,7 +75,7 @@ function hostErr(e: unknown): never {
 // st is the host file the inode stands for: same number, type and (where
 // the host records it) birth time; a number can be reused once a file is gone.
 function sameFile(i: HostInode, st: fs.BigIntStats): boolean {
-  if (Number(st.ino) !== i.ino || (Number(st.mode) & S_IFMT) !== (i.mode & S_IFMT)) return false;
+  if (Number(st.ino) !== i.ino || (i.sb.meta.view(st).mode & S_IFMT) !== (i.mode & S_IFMT)) return false;
   return st.birthtimeNs === 0n || (ts(st.birthtimeNs).sec === i.btime.sec && ts(st.birthtimeNs).nsec === i.btime.nsec);
 }
 
@@ -97,6 +99,10 @@ export class HostSuperBlock extends SuperBlock {
   });
   // Files that lost their last name while open.
   readonly hidden: HiddenDir;
+  // The guest's owners, modes and device nodes where the host files differ (hostfs/meta.ts).
+  readonly meta: MetaStore;
+  // Ghost runs as the host's root: it may use any file whatever its mode.
+  private readonly hostIsRoot = process.geteuid?.() === 0;
 
   // h was just used: it becomes the most recent; the oldest idle ones close past the limit.
   touchHandle(h: HostHandle): void {
@@ -114,6 +120,17 @@ export class HostSuperBlock extends SuperBlock {
   constructor(readonly hostRoot: string, readOnly: boolean, readonly rootFd: number) {
     super("hostfs", HOSTFS_MAGIC, readOnly);
     this.hidden = new HiddenDir(rootFd);
+    this.meta = new MetaStore(rootFd, readOnly);
+  }
+
+  // The host mode of a file the guest gives `mode`: its permission bits
+  // (never set-id or sticky: see hostfs/meta.ts), and, when Ghost is not the
+  // host's root, read and write (and search) for the host user, so that Ghost
+  // can always use it. A device node is a placeholder nobody on the host uses.
+  hostPerm(mode: number): number {
+    const t = mode & S_IFMT;
+    const own = this.hostIsRoot ? 0 : t === S_IFDIR ? 0o700 : 0o600;
+    return t === S_IFCHR || t === S_IFBLK ? own : (mode & 0o777) | own;
   }
   override statfs() {
     try {
@@ -182,6 +199,8 @@ export class HostInode extends Inode {
   readonly handle: HostHandle = { fd: -1, writable: false, pinned: false, busy: 0 };
   // Has no name left in the guest's view: lives in the mount's hidden directory under `name`.
   hidden = false;
+  // The host file's status when last read (its device and number key the metadata overlay).
+  private hostSt: fs.BigIntStats | null = null;
   constructor(readonly sb: HostSuperBlock, public parent: HostInode | null, public name: string, st: fs.BigIntStats) {
     super();
     this.refresh(st);
@@ -227,14 +246,16 @@ export class HostInode extends Inode {
   }
 
   refresh(st: fs.BigIntStats): void {
+    this.hostSt = st;
     this.ino = Number(st.ino);
-    this.mode = Number(st.mode);
-    this.uid = Number(st.uid);
-    this.gid = Number(st.gid);
+    const g = this.sb.meta.view(st);
+    this.mode = g.mode;
+    this.uid = g.uid;
+    this.gid = g.gid;
     // A hidden file's hidden name, and the hidden directory's `..` in the root, are not the guest's links.
     const own = this.hidden || (this.isRoot && this.sb.hidden.exists) ? 1 : 0;
     this.nlink = Math.max(0, Number(st.nlink) - own);
-    this.rdev = Number(st.rdev);
+    this.rdev = g.rdev;
     this.sizeBytes = Number(st.size);
     this.blocks512 = Number(st.blocks);
     this.atime = ts(st.atimeNs);
@@ -243,11 +264,22 @@ export class HostInode extends Inode {
     this.btime = ts(st.birthtimeNs);
   }
 
+  // The host file's status now.
+  private hostStat(): fs.BigIntStats {
+    if (this.handle.fd >= 0) return fs.fstatSync(this.handle.fd, { bigint: true });
+    return this.isRoot ? fs.fstatSync(this.sb.rootFd, { bigint: true }) : lstatAt(this.whereFd(), this.name);
+  }
+
   // Re-reads attributes from the host (another process may have changed the file).
   override revalidate(): void {
-    try {
-      this.refresh(this.handle.fd >= 0 ? fs.fstatSync(this.handle.fd, { bigint: true }) : lstatAt(this.whereFd(), this.name));
-    } catch { /* gone: keep the last view */ }
+    try { this.refresh(this.hostStat()); } catch { /* gone: keep the last view */ }
+  }
+
+  // The guest's view of the inode is now `want` (kept in the overlay where the host file differs).
+  private record(want: GuestMeta): void {
+    const st = this.hostStat();
+    this.sb.meta.set(st, want);
+    this.refresh(st);
   }
 
   override get size(): number { return this.sizeBytes; }
@@ -274,6 +306,13 @@ export class HostInode extends Inode {
   private make(name: string): HostInode {
     return this.sb.inode(this, name, lstatAt(this.dirFd(), name));
   }
+  // The inode of child `name`, just made by the guest: its owner and mode are
+  // the guest's (Linux's inode_init_owner, owner.ts), whatever the host file's.
+  private made(name: string, o: { uid: number; gid: number; mode: number }, rdev = 0): HostInode {
+    const st = lstatAt(this.dirFd(), name);
+    this.sb.meta.set(st, { mode: o.mode, uid: o.uid, gid: o.gid, rdev });
+    return this.sb.inode(this, name, st);
+  }
 
   override lookup(name: string): Inode | null {
     if ((this.mode & S_IFMT) !== S_IFDIR) return super.lookup(name);
@@ -287,45 +326,56 @@ export class HostInode extends Inode {
 
   private writable(): void { if (this.sb.readOnly) kerr(EROFS); }
 
-  override create(name: string, mode: number, _cred: Cred): Inode {
+  override create(name: string, mode: number, cred: Cred): Inode {
     this.writable();
     this.newName(name);
+    const o = newOwner(this, S_IFREG | (mode & 0o7777), cred);
     try {
-      const fd = fs.openSync(at(this.dirFd(), name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode & 0o7777);
+      const fd = fs.openSync(at(this.dirFd(), name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600);
       // The guest's umask was applied already; the host's must not be.
-      try { fs.fchmodSync(fd, mode & 0o7777); } finally { fs.closeSync(fd); }
-      return this.make(name);
+      try { fs.fchmodSync(fd, this.sb.hostPerm(o.mode)); } finally { fs.closeSync(fd); }
+      return this.made(name, o);
     } catch (e) { return hostErr(e); }
   }
-  // Regular files, FIFOs and sockets; device nodes are refused (EPERM), as on a nodev share.
-  override mknod(name: string, mode: number, _rdev: number, cred: Cred): Inode {
+  // Regular files, FIFOs and sockets are made on the host; a device node is a
+  // placeholder file there and a node in the overlay (hostfs/meta.ts).
+  override mknod(name: string, mode: number, rdev: number, cred: Cred): Inode {
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) return this.create(name, mode, cred);
     this.writable();
     this.newName(name);
-    if (type !== S_IFIFO && type !== S_IFSOCK) return kerr(EPERM);
+    if (type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFCHR && type !== S_IFBLK) return kerr(EINVAL);
+    const o = newOwner(this, mode, cred);
+    const perm = this.sb.hostPerm(o.mode);
     // A socket node is what bind(2) of an AF_UNIX socket leaves: the guest's
     // socket lives in the kernel, keyed by inode.
     try {
-      if (type === S_IFIFO) mkfifoAt(this.dirFd(), name, mode & 0o7777);
-      else mksockAt(this.dirFd(), name, mode & 0o7777);
-      return this.make(name);
+      const dirFd = this.dirFd();
+      if (type === S_IFIFO) mkfifoAt(dirFd, name, perm);
+      else if (type === S_IFSOCK) mksockAt(dirFd, name, perm);
+      else {
+        const fd = fs.openSync(at(dirFd, name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600);
+        try { fs.fchmodSync(fd, perm); } finally { fs.closeSync(fd); }
+      }
+      return this.made(name, o, type === S_IFCHR || type === S_IFBLK ? rdev : 0);
     } catch (e) { return hostErr(e); }
   }
-  override mkdir(name: string, mode: number, _cred: Cred): Inode {
+  override mkdir(name: string, mode: number, cred: Cred): Inode {
     this.writable();
     this.newName(name);
+    const o = newOwner(this, S_IFDIR | (mode & 0o7777), cred);
     try {
       const fd = this.dirFd();
-      fs.mkdirSync(at(fd, name), { mode: mode & 0o7777 });
-      chmodAt(fd, name, mode & 0o7777);
-      return this.make(name);
+      fs.mkdirSync(at(fd, name), { mode: 0o700 });
+      chmodAt(fd, name, this.sb.hostPerm(o.mode));
+      return this.made(name, o);
     } catch (e) { return hostErr(e); }
   }
-  override symlink(name: string, target: string, _cred: Cred): Inode {
+  override symlink(name: string, target: string, cred: Cred): Inode {
     this.writable();
     this.newName(name);
-    try { fs.symlinkSync(Buffer.from(target, "latin1"), at(this.dirFd(), name)); return this.make(name); } catch (e) { return hostErr(e); }
+    const o = newOwner(this, S_IFLNK | 0o777, cred);
+    try { fs.symlinkSync(Buffer.from(target, "latin1"), at(this.dirFd(), name)); return this.made(name, o); } catch (e) { return hostErr(e); }
   }
   override link(name: string, target: Inode): void {
     this.writable();
@@ -389,6 +439,7 @@ export class HostInode extends Inode {
     if (!this.hidden) return;
     // The descriptor stays (a shared mapping may still write back through it).
     this.sb.hidden.remove(this.name);
+    if (this.hostSt) this.sb.meta.forget(this.hostSt);
     this.hidden = false;
     this.moved(null, "");
     this.nlink = 0;
@@ -398,18 +449,23 @@ export class HostInode extends Inode {
   override unlink(name: string): void {
     this.writable();
     this.oldName(name);
-    try { if (lstatAt(this.dirFd(), name).isDirectory()) kerr(EISDIR); } catch (e) { hostErr(e); }
+    let st: fs.BigIntStats;
+    try { st = lstatAt(this.dirFd(), name); } catch (e) { return hostErr(e); }
+    if (st.isDirectory()) kerr(EISDIR);
     const d = this.detach(name);
     if (d.moved) return;
     try { fs.unlinkSync(at(this.dirFd(), name)); } catch (e) { hostErr(e); }
+    if (Number(st.nlink) <= 1) this.sb.meta.forget(st);
     this.lost(d.inode, name);
   }
   override rmdir(name: string): void {
     this.writable();
     this.oldName(name);
     let i: HostInode | undefined;
-    try { i = this.sb.cached(Number(lstatAt(this.dirFd(), name).ino)); } catch { /* rmdir says */ }
+    let st: fs.BigIntStats | undefined;
+    try { st = lstatAt(this.dirFd(), name); i = this.sb.cached(Number(st.ino)); } catch { /* rmdir says */ }
     try { fs.rmdirSync(at(this.dirFd(), name)); } catch (e) { hostErr(e); }
+    if (st) this.sb.meta.forget(st);
     if (i) {
       i.nlink = 0;
       this.sb.forget(i);
@@ -432,14 +488,18 @@ export class HostInode extends Inode {
     if (flags & RENAME_NOREPLACE && dst) kerr(EEXIST);
     const moving = this.sb.cached(Number(st.ino));
     let replaced: HostInode | undefined;
+    let kept = false;
     // Only a file replacing another may detach it first: the host checks the rest.
     if (!same && dst && dst.ino !== st.ino && !dst.isDirectory() && !st.isDirectory()) {
       const d = newDir.detach(newName);
       if (!d.moved) replaced = d.inode;
+      kept = d.moved;
     }
     try {
       this.sb.withDirs([this, newDir], ([from, to]) => fs.renameSync(at(from, oldName), at(to, newName)));
     } catch (e) { hostErr(e); }
+    // The replaced file lost its last name: its overlay entry goes too.
+    if (!same && dst && dst.ino !== st.ino && !kept && (dst.isDirectory() || Number(dst.nlink) <= 1)) this.sb.meta.forget(dst);
     if (replaced && replaced !== moving) newDir.lost(replaced, newName);
     if (moving) { moving.moved(newDir, newName); moving.revalidate(); }
   }
@@ -482,7 +542,7 @@ export class HostInode extends Inode {
         if (this.reserved(name)) continue;
         try {
           const st = lstatAt(fd, name);
-          out.push({ name, ino: Number(st.ino), type: dtype(Number(st.mode)) });
+          out.push({ name, ino: Number(st.ino), type: dtype(this.sb.meta.view(st).mode) });
         } catch { /* vanished meanwhile */ }
       }
       return out;
@@ -535,22 +595,30 @@ export class HostInode extends Inode {
     try { fs.ftruncateSync(this.hostFd(true), size); this.sizeBytes = size; this.touchMtime(); } catch (e) { hostErr(e); }
   }
   // chmod of the inode itself, never of what a symlink names (as fchmodat
-  // with AT_SYMLINK_NOFOLLOW: EOPNOTSUPP for a symlink).
+  // with AT_SYMLINK_NOFOLLOW: EOPNOTSUPP for a symlink). The host file gets
+  // what it may hold (SuperBlock.hostPerm); a file the host user cannot
+  // chmod (another host user's) keeps its host mode: the overlay has the guest's.
   override setMode(mode: number): void {
     this.writable();
+    const type = this.mode & S_IFMT;
+    if (type === S_IFLNK) kerr(EOPNOTSUPP);
+    const want: GuestMeta = { mode: type | (mode & 0o7777), uid: this.uid, gid: this.gid, rdev: this.rdev };
     try {
-      if (this.isRoot) fs.chmodSync(at(this.sb.rootFd), mode & 0o7777);
-      else chmodAt(this.whereFd(), this.name, mode & 0o7777, this.ino);
-      this.revalidate();
+      const perm = this.sb.hostPerm(want.mode);
+      try {
+        if (this.isRoot) fs.chmodSync(at(this.sb.rootFd), perm);
+        else chmodAt(this.whereFd(), this.name, perm, this.ino);
+      } catch (e) { if ((e as { code?: string }).code !== "EPERM") throw e; }
+      this.record(want);
     } catch (e) { hostErr(e); }
   }
+  // The guest's owner lives in the overlay; the host file stays the host user's.
+  // As chown(2) of a regular file, the set-user-ID and set-group-ID bits go.
   override setOwner(uid: number, gid: number): void {
     this.writable();
-    try {
-      if (this.isRoot) fs.chownSync(at(this.sb.rootFd), uid, gid);
-      else fs.lchownSync(at(this.whereFd(), this.name), uid, gid);
-      this.revalidate();
-    } catch (e) { hostErr(e); }
+    const want: GuestMeta = { mode: this.mode, uid: uid >= 0 ? uid : this.uid, gid: gid >= 0 ? gid : this.gid, rdev: this.rdev };
+    if ((this.mode & S_IFMT) === S_IFREG && (uid >= 0 || gid >= 0)) want.mode &= ~0o6000;
+    try { this.record(want); } catch (e) { hostErr(e); }
   }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void {
     this.writable();
