@@ -21,9 +21,16 @@
 // loses its last name while open (unlink, rename over it, O_TMPFILE) moves
 // to the mount's hidden directory (hostfs/hidden.ts; as NFS's "silly
 // rename"), so that it stays readable, writable and linkable, and is removed
-// at its last close (or when Ghost exits). What the host cannot express
-// through Node is refused as a filesystem without the feature would: device
-// nodes (EPERM), xattrs (EOPNOTSUPP), RENAME_WHITEOUT (EINVAL).
+// at its last close (or when Ghost exits).
+//
+// What the guest sees of owners and modes is Linux's, as on tmpfs, whatever
+// the host user: a new file is the creator's (fsuid, fsgid, a set-group-ID
+// directory's group: owner.ts), chown and set-id bits are kept, root may
+// make device nodes; the host keeps plain files its user can use, and what
+// they do not hold lives in the mount's metadata overlay (hostfs/meta.ts).
+// Permission checks are the VFS's on that view, never the host's. What the
+// host cannot express through Node is refused as a filesystem without the
+// feature would: xattrs (EOPNOTSUPP), RENAME_WHITEOUT (EINVAL).
 // RENAME_EXCHANGE is three host renames; timestamps with nanoseconds go
 // through the host's touch(1) (Node passes a double, about a microsecond);
 // FIFOs and sockets are made by mkfifo(1) and a short-lived host listener in
@@ -35,158 +42,25 @@ import * as fs from "node:fs";
 import { KernelError, kerr } from "../lib/errors.js";
 import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, ENOTDIR, EOPNOTSUPP, ESTALE } from "../abi/errno.js";
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
-import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
+import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { openDevice } from "./char_dev.js";
 import { HIDDEN_PREFIX, HOST_O_PATH, at, chmodAt, lstatAt, mkfifoAt, mksockAt, moveNew, openPath, touchNs } from "./hostfs/hostcalls.js";
-import { HiddenDir, sweep } from "./hostfs/hidden.js";
-import { MetaStore, type GuestMeta } from "./hostfs/meta.js";
+import { sweep } from "./hostfs/hidden.js";
+import type { GuestMeta } from "./hostfs/meta.js";
 import { newOwner } from "./owner.js";
+import { HostSuperBlock, sameFile, ts, type HostHandle } from "./hostfs/super.js";
 
-// Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
-export const HOSTFS_MAGIC = 0x01021997;
-// Host descriptors hostfs keeps open (directories' O_PATH ones and files'),
-// a quarter of the process's limit (Node raises the soft limit to the hard
-// one) between 256 and 4096. A path walk touches every directory on the
-// way; a tree deeper than this bound reopens its upper levels on each walk.
-const MAX_HOST_FDS = Math.max(256, Math.min(4096, Math.floor(openFilesLimit() / 4)));
-function openFilesLimit(): number {
-  try {
-    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
-    const soft = Number(line?.split(/\s+/)[3]);
-    return Number.isFinite(soft) ? soft : 1024;
-  } catch { return 1024; }
-}
+export { HOSTFS_MAGIC, HostSuperBlock } from "./hostfs/super.js";
+
 const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_WRONLY, O_DIRECTORY } = fs.constants;
 
-// A host descriptor of an inode: a directory's O_PATH descriptor, or a
-// regular file's for reads and writes. pinned: never closed early (the
-// root's, or the only way left to a file whose names are gone and that could
-// not be moved aside); busy: in use by the operation running now.
-interface HostHandle { fd: number; writable: boolean; pinned: boolean; busy: number }
-
+// A host call's failure as the guest's errno (a Node error carries -errno).
 function hostErr(e: unknown): never {
   if (e instanceof KernelError) throw e;
   const errno = (e as { errno?: number }).errno;
   if (typeof errno === "number" && errno < 0) throw new KernelError(-errno);
   throw new KernelError(EIO, String(e));
-}
-
-// st is the host file the inode stands for: same number, type and (where
-// the host records it) birth time; a number can be reused once a file is gone.
-function sameFile(i: HostInode, st: fs.BigIntStats): boolean {
-  if (Number(st.ino) !== i.ino || (i.sb.meta.view(st).mode & S_IFMT) !== (i.mode & S_IFMT)) return false;
-  return st.birthtimeNs === 0n || (ts(st.birthtimeNs).sec === i.btime.sec && ts(st.birthtimeNs).nsec === i.btime.nsec);
-}
-
-function ts(ns: bigint): Timespec {
-  return { sec: Number(ns / 1000000000n), nsec: Number(ns % 1000000000n) };
-}
-
-export class HostSuperBlock extends SuperBlock {
-  root: HostInode | null = null;
-  // A host directory stands for a disk filesystem: its files take RWF_NOWAIT.
-  override nowaitFiles = true;
-  // Live inodes by host inode number.
-  private readonly inodes = new Map<number, WeakRef<HostInode>>();
-  // Host descriptors held, least recently used first; past MAX_HOST_FDS the
-  // oldest is closed (reopened from its parent's descriptor when needed).
-  private readonly handles = new Map<HostHandle, true>();
-  // Closes the host descriptor of an inode nothing references any more.
-  private readonly closer = new FinalizationRegistry<HostHandle>((h) => {
-    this.handles.delete(h);
-    if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ }
-  });
-  // Files that lost their last name while open.
-  readonly hidden: HiddenDir;
-  // The guest's owners, modes and device nodes where the host files differ (hostfs/meta.ts).
-  readonly meta: MetaStore;
-  // Ghost runs as the host's root: it may use any file whatever its mode.
-  private readonly hostIsRoot = process.geteuid?.() === 0;
-
-  // h was just used: it becomes the most recent; the oldest idle ones close past the limit.
-  touchHandle(h: HostHandle): void {
-    this.handles.delete(h);
-    this.handles.set(h, true);
-    if (this.handles.size <= MAX_HOST_FDS) return;
-    for (const old of this.handles.keys()) {
-      if (this.handles.size <= MAX_HOST_FDS) break;
-      if (old.pinned || old.busy || old === h) continue;
-      this.handles.delete(old);
-      if (old.fd >= 0) try { fs.closeSync(old.fd); } catch { /* gone */ }
-      old.fd = -1;
-    }
-  }
-  constructor(readonly hostRoot: string, readOnly: boolean, readonly rootFd: number) {
-    super("hostfs", HOSTFS_MAGIC, readOnly);
-    this.hidden = new HiddenDir(rootFd);
-    this.meta = new MetaStore(rootFd, readOnly);
-  }
-
-  // The host mode of a file the guest gives `mode`: its permission bits
-  // (never set-id or sticky: see hostfs/meta.ts), and, when Ghost is not the
-  // host's root, read and write (and search) for the host user, so that Ghost
-  // can always use it. A device node is a placeholder nobody on the host uses.
-  hostPerm(mode: number): number {
-    const t = mode & S_IFMT;
-    const own = this.hostIsRoot ? 0 : t === S_IFDIR ? 0o700 : 0o600;
-    return t === S_IFCHR || t === S_IFBLK ? own : (mode & 0o777) | own;
-  }
-  override statfs() {
-    try {
-      const s = fs.statfsSync(at(this.rootFd));
-      return { blocks: s.blocks * s.bsize / 4096, bfree: s.bavail * s.bsize / 4096, files: s.files, ffree: s.ffree, namelen: 255 };
-    } catch { return super.statfs(); }
-  }
-
-  cached(ino: number): HostInode | undefined {
-    const i = this.inodes.get(ino)?.deref();
-    if (!i) this.inodes.delete(ino);
-    return i;
-  }
-
-  // The inode for host file `name` in `parent` (null: the root) with status st.
-  inode(parent: HostInode | null, name: string, st: fs.BigIntStats): HostInode {
-    const ino = Number(st.ino);
-    let i = this.cached(ino);
-    // A host inode number reused after its file went away.
-    if (i && !sameFile(i, st)) { this.forget(i); i = undefined; }
-    if (i) {
-      if (i.parent !== parent || i.name !== name) i.moved(parent, name);
-      i.refresh(st);
-      return i;
-    }
-    i = new HostInode(this, parent, name, st);
-    this.inodes.set(ino, new WeakRef(i));
-    this.closer.register(i, i.handle);
-    return i;
-  }
-
-  forget(i: HostInode): void {
-    if (this.inodes.get(i.ino)?.deref() === i) this.inodes.delete(i.ino);
-  }
-
-  // A cached name still names the same host file: Dentry.child asks before using it.
-  override nameValid(dir: Inode, name: string, cached: Inode): boolean {
-    if (!(dir instanceof HostInode) || !(cached instanceof HostInode)) return true;
-    try {
-      const st = lstatAt(dir.dirFd(), name);
-      if (!sameFile(cached, st)) return false;
-      if (cached.parent !== dir || cached.name !== name) cached.moved(dir, name);
-      cached.refresh(st);
-      return true;
-    } catch { return false; }
-  }
-
-  // Runs fn with the descriptors of these directories, none of them closed
-  // meanwhile by the descriptor bound (a closed number could be reused).
-  withDirs<T>(dirs: HostInode[], fn: (fds: number[]) => T): T {
-    const held: HostHandle[] = [];
-    try {
-      const fds = dirs.map((d) => { const fd = d.dirFd(); d.handle.busy++; held.push(d.handle); return fd; });
-      return fn(fds);
-    } finally { for (const h of held) h.busy--; }
-  }
 }
 
 export class HostInode extends Inode {
@@ -652,7 +526,7 @@ export function makeHostfs(hostDir: string, readOnly: boolean): HostInode {
   try { rootFd = fs.openSync(hostDir, HOST_O_PATH | O_DIRECTORY); } catch {
     throw new Error(`hostfs: ${hostDir} is not a directory`);
   }
-  const sb = new HostSuperBlock(hostDir, readOnly, rootFd);
+  const sb = new HostSuperBlock(hostDir, readOnly, rootFd, (s, p, n, st) => new HostInode(s, p, n, st));
   const root = sb.inode(null, "", fs.fstatSync(rootFd, { bigint: true }));
   root.handle.fd = rootFd;
   root.handle.pinned = true;
