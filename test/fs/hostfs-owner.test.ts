@@ -3,7 +3,7 @@
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/fs/hostfs-owner.test.js
 //
-// userland/hostfs/owner.c (creator's fsuid/fsgid, set-group-ID directories,
+// userland/fs/owner.c (creator's fsuid/fsgid, set-group-ID directories,
 // chown/chmod by owner and others, device nodes, search permission, a
 // directory's link count) runs under qemu-riscv64 in a host temp dir (the
 // host's Linux: the oracle), and under Ghost on tmpfs, on a -v host mount,
@@ -25,15 +25,19 @@ import { after, before, describe, test } from "node:test";
 import { exitStatus, judge, onPath, report, run, runQemu, tail, type RunResult } from "../helpers/programs.js";
 import { findRoot } from "../helpers/root.js";
 
-const root = findRoot("userland/hostfs");
+const root = findRoot("userland/fs");
 const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
 const timeoutMs = Number(process.env.USERLAND_TIMEOUT_MS ?? 180_000);
-const bin = join(root, "build", "userland-hostfs");
+const bin = join(root, "build", "userland-fs");
 const META = ".ghost-unlinked-meta-";
 // The unprivileged host user Ghost runs as in the setpriv variant.
 const NOBODY = 65534;
 const isRoot = process.geteuid?.() === 0;
 const setpriv = onPath("setpriv");
+// The unprivileged host user can read Ghost, its default root's cpio and the build directory.
+const nobodyCanRun = isRoot && !!setpriv && spawnSync(setpriv, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", process.execPath, "-e",
+  `for (const p of ${JSON.stringify([ghostCli, join(root, "build", "rootfs.cpio"), join(root, "build")])}) require("fs").accessSync(p, require("fs").constants.R_OK)`],
+{ stdio: "ignore", timeout: 60_000, killSignal: "SIGKILL" }).status === 0;
 const qemu = onPath("qemu-riscv64");
 
 const dirs: string[] = [];
@@ -75,8 +79,8 @@ function overlayEntries(dir: string): Map<string, { m: number; u: number; g: num
 describe("hostfs: Linux ownership and permissions on host mounts", { concurrency: 2 }, () => {
   let buildError: string | undefined;
   before(() => {
-    const r = spawnSync(process.execPath, [join(root, "userland", "hostfs", "build.mjs"), "owner"], { cwd: root, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
-    if (r.status !== 0) buildError = `userland/hostfs build failed:\n${r.stderr}${r.stdout}`;
+    const r = spawnSync(process.execPath, [join(root, "userland", "fs", "build.mjs"), "owner"], { cwd: root, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
+    if (r.status !== 0) buildError = `userland/fs build failed:\n${r.stderr}${r.stdout}`;
   });
   after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
 
@@ -106,7 +110,8 @@ describe("hostfs: Linux ownership and permissions on host mounts", { concurrency
   });
 
   test("ghost: owner on a -v host mount, Ghost running as an unprivileged host user", {
-    skip: !isRoot ? "needs root to start Ghost as another host user" : !setpriv ? "setpriv not installed" : false,
+    skip: !isRoot ? "needs root to start Ghost as another host user" : !setpriv ? "setpriv not installed"
+      : !nobodyCanRun ? `host uid ${NOBODY} cannot read Ghost's files here` : false,
   }, async () => {
     if (buildError) assert.fail(buildError);
     const d = tempDir(NOBODY);
@@ -146,5 +151,6 @@ describe("hostfs: Linux ownership and permissions on host mounts", { concurrency
     r = await ghost(["-v", `${h}:/h`, "--", "/bin/sh", "-c", "cd /h && rm c b f hostfile && rmdir d"], d);
     assert.equal(exitStatus(r), 0, `removing: ${tail(r.stderr)}`);
     assert.equal(overlayEntries(h).size, 0, "removing the files removes their entries");
+    assert.deepEqual(fs.readdirSync(h).filter((n) => n.startsWith(META)), [], "an overlay with no entry left is removed at exit");
   });
 });

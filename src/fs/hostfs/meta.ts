@@ -27,8 +27,8 @@
 // random bits>", which the guest can neither see nor name (see hidden.ts):
 // a log of JSON lines (an entry, or a removal), appended as the guest makes
 // changes, read whole at mount and compacted then when mostly stale. It is
-// made on first need only, so a mount where the guest's view matches the host
-// gets no file. A read-only mount reads it and never writes (changes are
+// made on first need only, and removed when Ghost exits with no entry left
+// in it, so a mount where the guest's view matches the host keeps no file. A read-only mount reads it and never writes (changes are
 // refused there anyway); a host directory where the file cannot be made keeps
 // the overlay in memory for the run. Two Ghost runs on one directory at once
 // each see their own changes (the last to append wins at the next mount).
@@ -63,6 +63,10 @@ function isEntry(v: unknown): v is { k: string; b: string; t: number; m: number;
   return typeof o?.k === "string" && typeof o.b === "string" &&
     ["t", "m", "u", "g", "r"].every((f) => Number.isInteger(o[f]) && (o[f] as number) >= 0 && (o[f] as number) <= 0xffffffff);
 }
+
+// Stores with a file open, for the exit hook.
+const open = new Set<MetaStore>();
+let hooked = false;
 
 export class MetaStore {
   private readonly entries = new Map<string, Entry>();
@@ -124,8 +128,26 @@ export class MetaStore {
     const name = META_PREFIX + randomBytes(16).toString("hex");
     const fd = fs.openSync(at(this.rootFd, name), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     fs.writeSync(fd, HEADER + "\n");
+    this.opened(fd, name);
+  }
+
+  private opened(fd: number, name: string): void {
     this.fd = fd;
     this.name = name;
+    open.add(this);
+    if (!hooked) {
+      hooked = true;
+      process.on("exit", () => { for (const m of open) m.close(); });
+    }
+  }
+
+  /** At exit: a store with no entry left goes, so that a mount keeps no empty file. */
+  close(): void {
+    if (this.fd < 0) return;
+    try { fs.closeSync(this.fd); } catch { /* closed */ }
+    if (this.entries.size === 0) try { fs.unlinkSync(at(this.rootFd, this.name)); } catch { /* gone */ }
+    this.fd = -1;
+    open.delete(this);
   }
 
   // Reads every store file in the root (two runs may each have made one);
@@ -159,8 +181,7 @@ export class MetaStore {
     if (this.readOnly || found.length === 0) return;
     if (found.length === 1 && lines <= 2 * this.entries.size + 64) {
       try {
-        this.fd = fs.openSync(at(this.rootFd, found[0]), O_WRONLY | O_APPEND | O_NOFOLLOW);
-        this.name = found[0];
+        this.opened(fs.openSync(at(this.rootFd, found[0]), O_WRONLY | O_APPEND | O_NOFOLLOW), found[0]);
       } catch { this.memoryOnly = true; }
       return;
     }

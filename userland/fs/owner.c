@@ -3,13 +3,14 @@
  * chown and chmod by the owner and by others, device nodes, search
  * permission on directories, a directory's link count.
  *
- *   owner DIR    (run as root; DIR is made if missing, and emptied)
+ *   owner [DIR]   (run as root; DIR is made if missing, and emptied;
+ *                  default /tmp/ghost-owner-<pid>, removed at the end)
  *
  * The same checks hold on tmpfs and on a host directory (a -v mount under
  * Ghost; the host's own Linux under qemu-riscv64). The program runs as root
  * and drops to test users in children (setresgid/setresuid), each child
  * doing one operation and reporting its errno through its exit status. */
-#include "../tests4/vtest.h"
+#include "ktest.h"
 #include <dirent.h>
 #include <grp.h>
 #include <sys/sysmacros.h>
@@ -307,16 +308,15 @@ static void link_counts(void)
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 120);
-    if (argc < 2) {
-        kt_printf("usage: owner DIR\n");
-        return 2;
-    }
     if (getuid() != 0) {
         kt_skip("ownership", "needs root");
         return kt_done();
     }
     umask(022);
-    snprintf(W, sizeof W, "%s", argv[1]);
+    if (argc > 1)
+        snprintf(W, sizeof W, "%s", argv[1]);
+    else
+        snprintf(W, sizeof W, "/tmp/ghost-owner-%d", (int)getpid());
     mkdir(W, 0755);
     chmod(W, 0755);
     DIR *d = opendir(W);
@@ -331,5 +331,9 @@ int main(int argc, char **argv)
     devices();
     search_permission();
     link_counts();
+    if (argc <= 1) {
+        chmod(P("s"), 0755);
+        kt_rmtree_at(AT_FDCWD, W);
+    }
     return kt_done();
 }
