@@ -129,6 +129,10 @@ export class HostInode extends Inode {
     // A hidden file's hidden name, and the hidden directory's `..` in the root, are not the guest's links.
     const own = this.hidden || (this.isRoot && this.sb.hidden.exists) ? 1 : 0;
     this.nlink = Math.max(0, Number(st.nlink) - own);
+    // A host filesystem that does not count subdirectories in a directory's
+    // links (btrfs, some network ones report 1): counted here, for Linux
+    // shows 2 + subdirectories (hostfs's own entries are not the guest's).
+    if ((g.mode & S_IFMT) === S_IFDIR && Number(st.nlink) < 2) this.nlink = 2 + this.subdirs();
     this.rdev = g.rdev;
     this.sizeBytes = Number(st.size);
     this.blocks512 = Number(st.blocks);
@@ -142,6 +146,17 @@ export class HostInode extends Inode {
   private hostStat(): fs.BigIntStats {
     if (this.handle.fd >= 0) return fs.fstatSync(this.handle.fd, { bigint: true });
     return this.isRoot ? fs.fstatSync(this.sb.rootFd, { bigint: true }) : lstatAt(this.whereFd(), this.name);
+  }
+
+  // The directory's subdirectories on the host, but for hostfs's own entries.
+  private subdirs(): number {
+    try {
+      let n = 0;
+      for (const e of fs.readdirSync(at(this.dirFd()), { withFileTypes: true, encoding: "buffer" })) {
+        if (e.isDirectory() && !this.reserved(e.name.toString("latin1"))) n++;
+      }
+      return n;
+    } catch { return 0; }
   }
 
   // Re-reads attributes from the host (another process may have changed the file).

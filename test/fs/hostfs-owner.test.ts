@@ -13,7 +13,8 @@
 // Then, with busybox: what the overlay holds outlives the run (a second
 // Ghost, on a :ro mount, sees the same owners, modes and device nodes), the
 // host keeps plain files (no device node, no set-id bit), and the entries go
-// when the guest removes the files.
+// when the guest removes the files. And a directory's link count where the
+// host filesystem reports 1 (btrfs): 2 + subdirectories.
 //
 // Environment: GHOST_CLI (default dist/src/cli/main.js), USERLAND_TIMEOUT_MS.
 import assert from "node:assert/strict";
@@ -75,6 +76,21 @@ function overlayEntries(dir: string): Map<string, { m: number; u: number; g: num
   }
   return live;
 }
+
+test("hostfs: a directory's link count is 2 + subdirectories where the host reports 1 (btrfs)", async () => {
+  const { makeHostfs, HostInode } = await import("../../src/fs/hostfs.js");
+  const d = tempDir();
+  for (const sub of ["p/a", "p/b", "p/a/x"]) fs.mkdirSync(join(d, sub), { recursive: true });
+  fs.writeFileSync(join(d, "p", "file"), "");
+  const mountRoot = makeHostfs(d, true);
+  const p = mountRoot.lookup("p");
+  assert.ok(p instanceof HostInode);
+  assert.equal(p.nlink, 4, "the host's own count (ext4, tmpfs, xfs count subdirectories)");
+  // What btrfs says of every directory.
+  const st = fs.lstatSync(join(d, "p"), { bigint: true });
+  p.refresh(Object.assign(Object.create(Object.getPrototypeOf(st)) as fs.BigIntStats, st, { nlink: 1n }));
+  assert.equal(p.nlink, 4, "counted from the directory's entries");
+});
 
 describe("hostfs: Linux ownership and permissions on host mounts", { concurrency: 2 }, () => {
   let buildError: string | undefined;
