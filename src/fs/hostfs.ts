@@ -21,9 +21,16 @@
 // loses its last name while open (unlink, rename over it, O_TMPFILE) moves
 // to the mount's hidden directory (hostfs/hidden.ts; as NFS's "silly
 // rename"), so that it stays readable, writable and linkable, and is removed
-// at its last close (or when Ghost exits). What the host cannot express
-// through Node is refused as a filesystem without the feature would: device
-// nodes (EPERM), xattrs (EOPNOTSUPP), RENAME_WHITEOUT (EINVAL).
+// at its last close (or when Ghost exits).
+//
+// What the guest sees of owners and modes is Linux's, as on tmpfs, whatever
+// the host user: a new file is the creator's (fsuid, fsgid, a set-group-ID
+// directory's group: owner.ts), chown and set-id bits are kept, root may
+// make device nodes; the host keeps plain files its user can use, and what
+// they do not hold lives in the mount's metadata overlay (hostfs/meta.ts).
+// Permission checks are the VFS's on that view, never the host's. What the
+// host cannot express through Node is refused as a filesystem without the
+// feature would: xattrs (EOPNOTSUPP), RENAME_WHITEOUT (EINVAL).
 // RENAME_EXCHANGE is three host renames; timestamps with nanoseconds go
 // through the host's touch(1) (Node passes a double, about a microsecond);
 // FIFOs and sockets are made by mkfifo(1) and a short-lived host listener in
@@ -35,141 +42,25 @@ import * as fs from "node:fs";
 import { KernelError, kerr } from "../lib/errors.js";
 import { EIO, EROFS, EINVAL, EPERM, EEXIST, ENOENT, EISDIR, ENOTDIR, EOPNOTSUPP, ESTALE } from "../abi/errno.js";
 import { RENAME_NOREPLACE, RENAME_EXCHANGE } from "../abi/fcntl.js";
-import { Inode, SuperBlock, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
+import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, dtype, type Cred, type DirEntry, type Timespec } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { openDevice } from "./char_dev.js";
 import { HIDDEN_PREFIX, HOST_O_PATH, at, chmodAt, lstatAt, mkfifoAt, mksockAt, moveNew, openPath, touchNs } from "./hostfs/hostcalls.js";
-import { HiddenDir, sweep } from "./hostfs/hidden.js";
+import { sweep } from "./hostfs/hidden.js";
+import type { GuestMeta } from "./hostfs/meta.js";
+import { newOwner } from "./owner.js";
+import { HostSuperBlock, sameFile, ts, type HostHandle } from "./hostfs/super.js";
 
-// Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
-export const HOSTFS_MAGIC = 0x01021997;
-// Host descriptors hostfs keeps open (directories' O_PATH ones and files'),
-// a quarter of the process's limit (Node raises the soft limit to the hard
-// one) between 256 and 4096. A path walk touches every directory on the
-// way; a tree deeper than this bound reopens its upper levels on each walk.
-const MAX_HOST_FDS = Math.max(256, Math.min(4096, Math.floor(openFilesLimit() / 4)));
-function openFilesLimit(): number {
-  try {
-    const line = fs.readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
-    const soft = Number(line?.split(/\s+/)[3]);
-    return Number.isFinite(soft) ? soft : 1024;
-  } catch { return 1024; }
-}
+export { HOSTFS_MAGIC, HostSuperBlock } from "./hostfs/super.js";
+
 const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_WRONLY, O_DIRECTORY } = fs.constants;
 
-// A host descriptor of an inode: a directory's O_PATH descriptor, or a
-// regular file's for reads and writes. pinned: never closed early (the
-// root's, or the only way left to a file whose names are gone and that could
-// not be moved aside); busy: in use by the operation running now.
-interface HostHandle { fd: number; writable: boolean; pinned: boolean; busy: number }
-
+// A host call's failure as the guest's errno (a Node error carries -errno).
 function hostErr(e: unknown): never {
   if (e instanceof KernelError) throw e;
   const errno = (e as { errno?: number }).errno;
   if (typeof errno === "number" && errno < 0) throw new KernelError(-errno);
   throw new KernelError(EIO, String(e));
-}
-
-// st is the host file the inode stands for: same number, type and (where
-// the host records it) birth time; a number can be reused once a file is gone.
-function sameFile(i: HostInode, st: fs.BigIntStats): boolean {
-  if (Number(st.ino) !== i.ino || (Number(st.mode) & S_IFMT) !== (i.mode & S_IFMT)) return false;
-  return st.birthtimeNs === 0n || (ts(st.birthtimeNs).sec === i.btime.sec && ts(st.birthtimeNs).nsec === i.btime.nsec);
-}
-
-function ts(ns: bigint): Timespec {
-  return { sec: Number(ns / 1000000000n), nsec: Number(ns % 1000000000n) };
-}
-
-export class HostSuperBlock extends SuperBlock {
-  root: HostInode | null = null;
-  // A host directory stands for a disk filesystem: its files take RWF_NOWAIT.
-  override nowaitFiles = true;
-  // Live inodes by host inode number.
-  private readonly inodes = new Map<number, WeakRef<HostInode>>();
-  // Host descriptors held, least recently used first; past MAX_HOST_FDS the
-  // oldest is closed (reopened from its parent's descriptor when needed).
-  private readonly handles = new Map<HostHandle, true>();
-  // Closes the host descriptor of an inode nothing references any more.
-  private readonly closer = new FinalizationRegistry<HostHandle>((h) => {
-    this.handles.delete(h);
-    if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ }
-  });
-  // Files that lost their last name while open.
-  readonly hidden: HiddenDir;
-
-  // h was just used: it becomes the most recent; the oldest idle ones close past the limit.
-  touchHandle(h: HostHandle): void {
-    this.handles.delete(h);
-    this.handles.set(h, true);
-    if (this.handles.size <= MAX_HOST_FDS) return;
-    for (const old of this.handles.keys()) {
-      if (this.handles.size <= MAX_HOST_FDS) break;
-      if (old.pinned || old.busy || old === h) continue;
-      this.handles.delete(old);
-      if (old.fd >= 0) try { fs.closeSync(old.fd); } catch { /* gone */ }
-      old.fd = -1;
-    }
-  }
-  constructor(readonly hostRoot: string, readOnly: boolean, readonly rootFd: number) {
-    super("hostfs", HOSTFS_MAGIC, readOnly);
-    this.hidden = new HiddenDir(rootFd);
-  }
-  override statfs() {
-    try {
-      const s = fs.statfsSync(at(this.rootFd));
-      return { blocks: s.blocks * s.bsize / 4096, bfree: s.bavail * s.bsize / 4096, files: s.files, ffree: s.ffree, namelen: 255 };
-    } catch { return super.statfs(); }
-  }
-
-  cached(ino: number): HostInode | undefined {
-    const i = this.inodes.get(ino)?.deref();
-    if (!i) this.inodes.delete(ino);
-    return i;
-  }
-
-  // The inode for host file `name` in `parent` (null: the root) with status st.
-  inode(parent: HostInode | null, name: string, st: fs.BigIntStats): HostInode {
-    const ino = Number(st.ino);
-    let i = this.cached(ino);
-    // A host inode number reused after its file went away.
-    if (i && !sameFile(i, st)) { this.forget(i); i = undefined; }
-    if (i) {
-      if (i.parent !== parent || i.name !== name) i.moved(parent, name);
-      i.refresh(st);
-      return i;
-    }
-    i = new HostInode(this, parent, name, st);
-    this.inodes.set(ino, new WeakRef(i));
-    this.closer.register(i, i.handle);
-    return i;
-  }
-
-  forget(i: HostInode): void {
-    if (this.inodes.get(i.ino)?.deref() === i) this.inodes.delete(i.ino);
-  }
-
-  // A cached name still names the same host file: Dentry.child asks before using it.
-  override nameValid(dir: Inode, name: string, cached: Inode): boolean {
-    if (!(dir instanceof HostInode) || !(cached instanceof HostInode)) return true;
-    try {
-      const st = lstatAt(dir.dirFd(), name);
-      if (!sameFile(cached, st)) return false;
-      if (cached.parent !== dir || cached.name !== name) cached.moved(dir, name);
-      cached.refresh(st);
-      return true;
-    } catch { return false; }
-  }
-
-  // Runs fn with the descriptors of these directories, none of them closed
-  // meanwhile by the descriptor bound (a closed number could be reused).
-  withDirs<T>(dirs: HostInode[], fn: (fds: number[]) => T): T {
-    const held: HostHandle[] = [];
-    try {
-      const fds = dirs.map((d) => { const fd = d.dirFd(); d.handle.busy++; held.push(d.handle); return fd; });
-      return fn(fds);
-    } finally { for (const h of held) h.busy--; }
-  }
 }
 
 export class HostInode extends Inode {
@@ -182,6 +73,8 @@ export class HostInode extends Inode {
   readonly handle: HostHandle = { fd: -1, writable: false, pinned: false, busy: 0 };
   // Has no name left in the guest's view: lives in the mount's hidden directory under `name`.
   hidden = false;
+  // The host file's status when last read (its device and number key the metadata overlay).
+  private hostSt: fs.BigIntStats | null = null;
   constructor(readonly sb: HostSuperBlock, public parent: HostInode | null, public name: string, st: fs.BigIntStats) {
     super();
     this.refresh(st);
@@ -227,14 +120,20 @@ export class HostInode extends Inode {
   }
 
   refresh(st: fs.BigIntStats): void {
+    this.hostSt = st;
     this.ino = Number(st.ino);
-    this.mode = Number(st.mode);
-    this.uid = Number(st.uid);
-    this.gid = Number(st.gid);
+    const g = this.sb.meta.view(st);
+    this.mode = g.mode;
+    this.uid = g.uid;
+    this.gid = g.gid;
     // A hidden file's hidden name, and the hidden directory's `..` in the root, are not the guest's links.
     const own = this.hidden || (this.isRoot && this.sb.hidden.exists) ? 1 : 0;
     this.nlink = Math.max(0, Number(st.nlink) - own);
-    this.rdev = Number(st.rdev);
+    // A host filesystem that does not count subdirectories in a directory's
+    // links (btrfs, some network ones report 1): counted here, for Linux
+    // shows 2 + subdirectories (hostfs's own entries are not the guest's).
+    if ((g.mode & S_IFMT) === S_IFDIR && Number(st.nlink) < 2) this.nlink = 2 + this.subdirs();
+    this.rdev = g.rdev;
     this.sizeBytes = Number(st.size);
     this.blocks512 = Number(st.blocks);
     this.atime = ts(st.atimeNs);
@@ -243,11 +142,33 @@ export class HostInode extends Inode {
     this.btime = ts(st.birthtimeNs);
   }
 
+  // The host file's status now.
+  private hostStat(): fs.BigIntStats {
+    if (this.handle.fd >= 0) return fs.fstatSync(this.handle.fd, { bigint: true });
+    return this.isRoot ? fs.fstatSync(this.sb.rootFd, { bigint: true }) : lstatAt(this.whereFd(), this.name);
+  }
+
+  // The directory's subdirectories on the host, but for hostfs's own entries.
+  private subdirs(): number {
+    try {
+      let n = 0;
+      for (const e of fs.readdirSync(at(this.dirFd()), { withFileTypes: true, encoding: "buffer" })) {
+        if (e.isDirectory() && !this.reserved(e.name.toString("latin1"))) n++;
+      }
+      return n;
+    } catch { return 0; }
+  }
+
   // Re-reads attributes from the host (another process may have changed the file).
   override revalidate(): void {
-    try {
-      this.refresh(this.handle.fd >= 0 ? fs.fstatSync(this.handle.fd, { bigint: true }) : lstatAt(this.whereFd(), this.name));
-    } catch { /* gone: keep the last view */ }
+    try { this.refresh(this.hostStat()); } catch { /* gone: keep the last view */ }
+  }
+
+  // The guest's view of the inode is now `want` (kept in the overlay where the host file differs).
+  private record(want: GuestMeta): void {
+    const st = this.hostStat();
+    this.sb.meta.set(st, want);
+    this.refresh(st);
   }
 
   override get size(): number { return this.sizeBytes; }
@@ -274,6 +195,13 @@ export class HostInode extends Inode {
   private make(name: string): HostInode {
     return this.sb.inode(this, name, lstatAt(this.dirFd(), name));
   }
+  // The inode of child `name`, just made by the guest: its owner and mode are
+  // the guest's (Linux's inode_init_owner, owner.ts), whatever the host file's.
+  private made(name: string, o: { uid: number; gid: number; mode: number }, rdev = 0): HostInode {
+    const st = lstatAt(this.dirFd(), name);
+    this.sb.meta.set(st, { mode: o.mode, uid: o.uid, gid: o.gid, rdev });
+    return this.sb.inode(this, name, st);
+  }
 
   override lookup(name: string): Inode | null {
     if ((this.mode & S_IFMT) !== S_IFDIR) return super.lookup(name);
@@ -287,45 +215,56 @@ export class HostInode extends Inode {
 
   private writable(): void { if (this.sb.readOnly) kerr(EROFS); }
 
-  override create(name: string, mode: number, _cred: Cred): Inode {
+  override create(name: string, mode: number, cred: Cred): Inode {
     this.writable();
     this.newName(name);
+    const o = newOwner(this, S_IFREG | (mode & 0o7777), cred);
     try {
-      const fd = fs.openSync(at(this.dirFd(), name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, mode & 0o7777);
+      const fd = fs.openSync(at(this.dirFd(), name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600);
       // The guest's umask was applied already; the host's must not be.
-      try { fs.fchmodSync(fd, mode & 0o7777); } finally { fs.closeSync(fd); }
-      return this.make(name);
+      try { fs.fchmodSync(fd, this.sb.hostPerm(o.mode)); } finally { fs.closeSync(fd); }
+      return this.made(name, o);
     } catch (e) { return hostErr(e); }
   }
-  // Regular files, FIFOs and sockets; device nodes are refused (EPERM), as on a nodev share.
-  override mknod(name: string, mode: number, _rdev: number, cred: Cred): Inode {
+  // Regular files, FIFOs and sockets are made on the host; a device node is a
+  // placeholder file there and a node in the overlay (hostfs/meta.ts).
+  override mknod(name: string, mode: number, rdev: number, cred: Cred): Inode {
     const type = mode & S_IFMT;
     if (type === S_IFREG || type === 0) return this.create(name, mode, cred);
     this.writable();
     this.newName(name);
-    if (type !== S_IFIFO && type !== S_IFSOCK) return kerr(EPERM);
+    if (type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFCHR && type !== S_IFBLK) return kerr(EINVAL);
+    const o = newOwner(this, mode, cred);
+    const perm = this.sb.hostPerm(o.mode);
     // A socket node is what bind(2) of an AF_UNIX socket leaves: the guest's
     // socket lives in the kernel, keyed by inode.
     try {
-      if (type === S_IFIFO) mkfifoAt(this.dirFd(), name, mode & 0o7777);
-      else mksockAt(this.dirFd(), name, mode & 0o7777);
-      return this.make(name);
+      const dirFd = this.dirFd();
+      if (type === S_IFIFO) mkfifoAt(dirFd, name, perm);
+      else if (type === S_IFSOCK) mksockAt(dirFd, name, perm);
+      else {
+        const fd = fs.openSync(at(dirFd, name), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW, 0o600);
+        try { fs.fchmodSync(fd, perm); } finally { fs.closeSync(fd); }
+      }
+      return this.made(name, o, type === S_IFCHR || type === S_IFBLK ? rdev : 0);
     } catch (e) { return hostErr(e); }
   }
-  override mkdir(name: string, mode: number, _cred: Cred): Inode {
+  override mkdir(name: string, mode: number, cred: Cred): Inode {
     this.writable();
     this.newName(name);
+    const o = newOwner(this, S_IFDIR | (mode & 0o7777), cred);
     try {
       const fd = this.dirFd();
-      fs.mkdirSync(at(fd, name), { mode: mode & 0o7777 });
-      chmodAt(fd, name, mode & 0o7777);
-      return this.make(name);
+      fs.mkdirSync(at(fd, name), { mode: 0o700 });
+      chmodAt(fd, name, this.sb.hostPerm(o.mode));
+      return this.made(name, o);
     } catch (e) { return hostErr(e); }
   }
-  override symlink(name: string, target: string, _cred: Cred): Inode {
+  override symlink(name: string, target: string, cred: Cred): Inode {
     this.writable();
     this.newName(name);
-    try { fs.symlinkSync(Buffer.from(target, "latin1"), at(this.dirFd(), name)); return this.make(name); } catch (e) { return hostErr(e); }
+    const o = newOwner(this, S_IFLNK | 0o777, cred);
+    try { fs.symlinkSync(Buffer.from(target, "latin1"), at(this.dirFd(), name)); return this.made(name, o); } catch (e) { return hostErr(e); }
   }
   override link(name: string, target: Inode): void {
     this.writable();
@@ -389,6 +328,7 @@ export class HostInode extends Inode {
     if (!this.hidden) return;
     // The descriptor stays (a shared mapping may still write back through it).
     this.sb.hidden.remove(this.name);
+    if (this.hostSt) this.sb.meta.forget(this.hostSt);
     this.hidden = false;
     this.moved(null, "");
     this.nlink = 0;
@@ -398,18 +338,23 @@ export class HostInode extends Inode {
   override unlink(name: string): void {
     this.writable();
     this.oldName(name);
-    try { if (lstatAt(this.dirFd(), name).isDirectory()) kerr(EISDIR); } catch (e) { hostErr(e); }
+    let st: fs.BigIntStats;
+    try { st = lstatAt(this.dirFd(), name); } catch (e) { return hostErr(e); }
+    if (st.isDirectory()) kerr(EISDIR);
     const d = this.detach(name);
     if (d.moved) return;
     try { fs.unlinkSync(at(this.dirFd(), name)); } catch (e) { hostErr(e); }
+    if (Number(st.nlink) <= 1) this.sb.meta.forget(st);
     this.lost(d.inode, name);
   }
   override rmdir(name: string): void {
     this.writable();
     this.oldName(name);
     let i: HostInode | undefined;
-    try { i = this.sb.cached(Number(lstatAt(this.dirFd(), name).ino)); } catch { /* rmdir says */ }
+    let st: fs.BigIntStats | undefined;
+    try { st = lstatAt(this.dirFd(), name); i = this.sb.cached(Number(st.ino)); } catch { /* rmdir says */ }
     try { fs.rmdirSync(at(this.dirFd(), name)); } catch (e) { hostErr(e); }
+    if (st) this.sb.meta.forget(st);
     if (i) {
       i.nlink = 0;
       this.sb.forget(i);
@@ -432,14 +377,18 @@ export class HostInode extends Inode {
     if (flags & RENAME_NOREPLACE && dst) kerr(EEXIST);
     const moving = this.sb.cached(Number(st.ino));
     let replaced: HostInode | undefined;
+    let kept = false;
     // Only a file replacing another may detach it first: the host checks the rest.
     if (!same && dst && dst.ino !== st.ino && !dst.isDirectory() && !st.isDirectory()) {
       const d = newDir.detach(newName);
       if (!d.moved) replaced = d.inode;
+      kept = d.moved;
     }
     try {
       this.sb.withDirs([this, newDir], ([from, to]) => fs.renameSync(at(from, oldName), at(to, newName)));
     } catch (e) { hostErr(e); }
+    // The replaced file lost its last name: its overlay entry goes too.
+    if (!same && dst && dst.ino !== st.ino && !kept && (dst.isDirectory() || Number(dst.nlink) <= 1)) this.sb.meta.forget(dst);
     if (replaced && replaced !== moving) newDir.lost(replaced, newName);
     if (moving) { moving.moved(newDir, newName); moving.revalidate(); }
   }
@@ -482,7 +431,7 @@ export class HostInode extends Inode {
         if (this.reserved(name)) continue;
         try {
           const st = lstatAt(fd, name);
-          out.push({ name, ino: Number(st.ino), type: dtype(Number(st.mode)) });
+          out.push({ name, ino: Number(st.ino), type: dtype(this.sb.meta.view(st).mode) });
         } catch { /* vanished meanwhile */ }
       }
       return out;
@@ -535,22 +484,30 @@ export class HostInode extends Inode {
     try { fs.ftruncateSync(this.hostFd(true), size); this.sizeBytes = size; this.touchMtime(); } catch (e) { hostErr(e); }
   }
   // chmod of the inode itself, never of what a symlink names (as fchmodat
-  // with AT_SYMLINK_NOFOLLOW: EOPNOTSUPP for a symlink).
+  // with AT_SYMLINK_NOFOLLOW: EOPNOTSUPP for a symlink). The host file gets
+  // what it may hold (SuperBlock.hostPerm); a file the host user cannot
+  // chmod (another host user's) keeps its host mode: the overlay has the guest's.
   override setMode(mode: number): void {
     this.writable();
+    const type = this.mode & S_IFMT;
+    if (type === S_IFLNK) kerr(EOPNOTSUPP);
+    const want: GuestMeta = { mode: type | (mode & 0o7777), uid: this.uid, gid: this.gid, rdev: this.rdev };
     try {
-      if (this.isRoot) fs.chmodSync(at(this.sb.rootFd), mode & 0o7777);
-      else chmodAt(this.whereFd(), this.name, mode & 0o7777, this.ino);
-      this.revalidate();
+      const perm = this.sb.hostPerm(want.mode);
+      try {
+        if (this.isRoot) fs.chmodSync(at(this.sb.rootFd), perm);
+        else chmodAt(this.whereFd(), this.name, perm, this.ino);
+      } catch (e) { if ((e as { code?: string }).code !== "EPERM") throw e; }
+      this.record(want);
     } catch (e) { hostErr(e); }
   }
+  // The guest's owner lives in the overlay; the host file stays the host user's.
+  // As chown(2) of a regular file, the set-user-ID and set-group-ID bits go.
   override setOwner(uid: number, gid: number): void {
     this.writable();
-    try {
-      if (this.isRoot) fs.chownSync(at(this.sb.rootFd), uid, gid);
-      else fs.lchownSync(at(this.whereFd(), this.name), uid, gid);
-      this.revalidate();
-    } catch (e) { hostErr(e); }
+    const want: GuestMeta = { mode: this.mode, uid: uid >= 0 ? uid : this.uid, gid: gid >= 0 ? gid : this.gid, rdev: this.rdev };
+    if ((this.mode & S_IFMT) === S_IFREG && (uid >= 0 || gid >= 0)) want.mode &= ~0o6000;
+    try { this.record(want); } catch (e) { hostErr(e); }
   }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void {
     this.writable();
@@ -584,7 +541,7 @@ export function makeHostfs(hostDir: string, readOnly: boolean): HostInode {
   try { rootFd = fs.openSync(hostDir, HOST_O_PATH | O_DIRECTORY); } catch {
     throw new Error(`hostfs: ${hostDir} is not a directory`);
   }
-  const sb = new HostSuperBlock(hostDir, readOnly, rootFd);
+  const sb = new HostSuperBlock(hostDir, readOnly, rootFd, (s, p, n, st) => new HostInode(s, p, n, st));
   const root = sb.inode(null, "", fs.fstatSync(rootFd, { bigint: true }));
   root.handle.fd = rootFd;
   root.handle.pinned = true;

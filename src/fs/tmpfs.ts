@@ -12,6 +12,7 @@ import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
 } from "./inode.js";
 import type { File, FileOps } from "./file.js";
+import { newOwner } from "./owner.js";
 import { openDevice } from "./char_dev.js";
 
 export const TMPFS_MAGIC = 0x01021994;
@@ -294,21 +295,29 @@ export class TmpDir extends TmpInode {
     return inode;
   }
 
+  // A new inode's owner and mode as Linux's inode_init_owner (set-group-ID directories).
+  private owned<T extends Inode>(i: T, cred: Cred): T {
+    const o = newOwner(this, i.mode, cred);
+    i.uid = o.uid;
+    i.gid = o.gid;
+    i.mode = o.mode;
+    return i;
+  }
   override create(name: string, mode: number, cred: Cred): Inode {
-    return this.add(name, new TmpFile(this.sb, mode, cred));
+    return this.add(name, this.owned(new TmpFile(this.sb, mode, cred), cred));
   }
   override mkdir(name: string, mode: number, cred: Cred): Inode {
-    const d = new TmpDir(this.sb, mode, cred, this);
+    const d = this.owned(new TmpDir(this.sb, mode, cred, this), cred);
     this.add(name, d);
     this.nlink++;
     return d;
   }
   override mknod(name: string, mode: number, rdev: number, cred: Cred): Inode {
     if ((mode & S_IFMT) === S_IFREG || (mode & S_IFMT) === 0) return this.create(name, mode, cred);
-    return this.add(name, new TmpSpecial(this.sb, mode, rdev, cred));
+    return this.add(name, this.owned(new TmpSpecial(this.sb, mode, rdev, cred), cred));
   }
   override symlink(name: string, target: string, cred: Cred): Inode {
-    return this.add(name, new TmpSymlink(this.sb, target, cred));
+    return this.add(name, this.owned(new TmpSymlink(this.sb, target, cred), cred));
   }
   override link(name: string, target: Inode): void {
     this.add(name, target);

@@ -2,7 +2,7 @@
 // propagation), umount2, chroot, pivot_root.
 
 import { kerr } from "../lib/errors.js";
-import { EPERM, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK } from "../abi/errno.js";
+import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK } from "../abi/errno.js";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
   MS_SHARED, MS_UNBINDABLE, MS_MGC_MSK, MS_MGC_VAL, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
@@ -10,6 +10,7 @@ import {
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt } from "../fs/vfs.js";
+import { permission, MAY_EXEC } from "../fs/namei.js";
 import { Dentry, Mount, attachMount, detachMount, followMounts, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { filesystemType, parseOptions, parseSize, registerFilesystem } from "../fs/filesystems.js";
 import { isDir, isReg, S_IFBLK, S_IFMT } from "../fs/inode.js";
@@ -180,10 +181,13 @@ defineSyscalls({
   mount: [(t, src, target, type, flags, data) => doMount(t, src, target, type, flags >>> 0, data), "partial",
     "filesystem types tmpfs, proc, sysfs, devtmpfs (and those drivers register); bind, remount, move; propagation is always private"],
   umount2: (t, target, flags) => umount(t, target, flags >>> 0),
+  // As ksys_chroot: the lookup, then search permission on the directory
+  // (EACCES), and only then the capability (EPERM).
   chroot: (t, pathVa) => {
-    requireRoot(t);
     const p = resolveAt(t, -100, pathArg(t, pathVa), true);
     if (!isDir(p.dentry.inode.mode)) kerr(ENOTDIR);
+    if (!permission(p.dentry.inode, MAY_EXEC, t.cred)) kerr(EACCES);
+    requireRoot(t);
     t.fs.root = p;
     return 0;
   },

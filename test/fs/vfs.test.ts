@@ -23,6 +23,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { envList, exitStatus, judge, listPrograms, onPath, ProgramSuite, report, tail } from "../helpers/programs.js";
@@ -173,6 +174,60 @@ function snapshot(dir: string): string {
   return out.join("\n");
 }
 
+// ---------------------------------------------------------------------------
+// The same programs again on a host directory (issue #14: a guest sees Linux
+// semantics on hostfs exactly as on tmpfs, whatever the host user). Each of
+// HOSTFS_RERUN (those that exercise ownership, modes, links, directories and
+// special files in their working directory) runs under Ghost a second time
+// from a fresh host directory, which Ghost mounts as the guest's working
+// directory; when the tests run as root, Ghost itself runs as an unprivileged
+// host user there (setpriv), so that hostfs can chown nothing and its
+// metadata overlay holds the guest's owners and modes. The qemu side is the
+// first run's. About 30 s on an idle machine.
+
+const HOSTFS_RERUN = ["access", "cwd", "dirent", "dirs", "dup", "fcntl", "io", "locks", "meta", "open", "owner", "paths", "readlink", "stat", "umask"];
+const RERUN_USER = 65534;
+
+// setpriv, if the tests run as root and the unprivileged user can read Ghost, its root and the programs.
+function unprivileged(): string | undefined {
+  const setpriv = process.geteuid?.() === 0 ? onPath("setpriv") : undefined;
+  if (!setpriv) return undefined;
+  const need = [ghostCli, join(root, "build", "rootfs.cpio"), join(root, "build", "userland-fs")];
+  const probe = spawnSync(setpriv, [`--reuid=${RERUN_USER}`, `--regid=${RERUN_USER}`, "--clear-groups", process.execPath, "-e",
+    `for (const p of ${JSON.stringify(need)}) require("fs").accessSync(p, require("fs").constants.R_OK)`],
+  { stdio: "ignore", timeout: 60_000, killSignal: "SIGKILL" });
+  return probe.status === 0 ? setpriv : undefined;
+}
+
+function defineHostfsRerun(): void {
+  if (!runners.includes("ghost")) return;
+  let setpriv: string | undefined | null = null;
+  for (const name of HOSTFS_RERUN.filter((n) => programs.includes(n) && wanted(n))) {
+    test(`ghost: ${name} on a host directory (as an unprivileged host user when root)`, async () => {
+      if (suite.buildError) assert.fail(suite.buildError);
+      if (setpriv === null) setpriv = unprivileged(); // after the build: the programs must exist
+      const how = setpriv ? `Ghost as host uid ${RERUN_USER}` : "Ghost as this host user";
+      const dir = fs.mkdtempSync(join(tmpdir(), `ghost-vfs-${name}-`));
+      try {
+        fs.chmodSync(dir, 0o755);
+        const bin = join(root, "build", "userland-fs");
+        // owner works in the directory named (default: the guest's /tmp).
+        const ghostArgs = ["run", "-v", `${bin}:/vt:ro`, "--", `/vt/${name}`, ...(name === "owner" ? ["w"] : [])];
+        let cmd = process.execPath, args = [ghostCli, ...ghostArgs];
+        if (setpriv) {
+          fs.chownSync(dir, RERUN_USER, RERUN_USER);
+          cmd = setpriv;
+          args = [`--reuid=${RERUN_USER}`, `--regid=${RERUN_USER}`, "--clear-groups", process.execPath, ghostCli,
+            "run", "--root", join(root, "build", "rootfs.cpio"), ...ghostArgs.slice(1)];
+        }
+        const r = await suite.run(cmd, args, {}, { cwd: dir });
+        const problems = judge(r, {}, KNOWN_GHOST_GAPS);
+        if (problems.length) assert.fail(report("ghost", `${name} (host directory, ${how})`, r, problems));
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    });
+  }
+}
+
 describe("userland/fs programs (VFS, filesystems, pipes, event I/O)", { concurrency: 3 }, () => {
   let pipelineData: Buffer | undefined;
 
@@ -214,6 +269,7 @@ describe("userland/fs programs (VFS, filesystems, pipes, event I/O)", { concurre
   }
 
   for (const name of plain) suite.define(name, `build/userland-fs/${name}`);
+  defineHostfsRerun();
   // Programs whose subject qemu-user lacks (they skip themselves under it):
   // the host's Linux runs them natively, so every check still has an oracle.
   for (const name of NATIVE.filter(wanted)) suite.defineNative(name, `userland/fs/${name}.c`);

@@ -1,0 +1,31 @@
+// Who owns a new inode, and with which mode: Linux's inode_init_owner and
+// mode_strip_sgid, shared by the filesystems that store owners (tmpfs, hostfs).
+
+import { CAP_FSETID } from "../abi/prctl.js";
+import { S_ISGID, S_IXGRP } from "../abi/fcntl.js";
+import { S_IFDIR, S_IFMT, type Cred, type Inode } from "./inode.js";
+
+export interface NewOwner { uid: number; gid: number; mode: number }
+
+// The caller's group, or a supplementary one (Linux's in_group_p on fsgid).
+export function inGroup(cred: Cred, gid: number): boolean {
+  return cred.fsgid === gid || cred.groups.includes(gid);
+}
+
+function capable(cred: Cred, cap: number): boolean {
+  const eff = (cred as { capEff?: bigint }).capEff;
+  return eff === undefined ? cred.fsuid === 0 : (eff & (1n << BigInt(cap))) !== 0n;
+}
+
+// As inode_init_owner: the owner is the creator's fsuid; the group is its
+// fsgid, unless the parent directory is set-group-ID: then the directory's
+// group, and a new directory is set-group-ID as well. A set-group-ID,
+// group-executable non-directory made there by someone outside that group
+// without CAP_FSETID loses the bit (mode_strip_sgid).
+export function newOwner(dir: Inode, mode: number, cred: Cred): NewOwner {
+  if (!(dir.mode & S_ISGID)) return { uid: cred.fsuid, gid: cred.fsgid, mode };
+  const gid = dir.gid;
+  if ((mode & S_IFMT) === S_IFDIR) return { uid: cred.fsuid, gid, mode: mode | S_ISGID };
+  if ((mode & (S_ISGID | S_IXGRP)) === (S_ISGID | S_IXGRP) && !inGroup(cred, gid) && !capable(cred, CAP_FSETID)) mode &= ~S_ISGID;
+  return { uid: cred.fsuid, gid, mode };
+}
