@@ -20,6 +20,10 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, isV4, isAny, sameAddr, isLoopback, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
 
+// ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
+let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
+export function setIcmpSocketsInput(fn: (stack: NetStack, p: IpPacket) => void): void { icmpSockets = fn; }
+
 export interface DevStats { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; rxDropped: number }
 
 export interface NetDevice {
@@ -270,6 +274,8 @@ export class NetStack {
     if (b.length < ICMP_HLEN) return;
     const sum = p.v6 ? transportChecksum(p.src, p.dst, IPPROTO_ICMPV6, b) : csumFold(csumAdd(0, b));
     if (sum !== 0) return;
+    // raw_local_deliver and ping_rcv see the packet as well as icmp_rcv.
+    icmpSockets?.(this, p);
     const type = b[0], code = b[1];
     if ((!p.v6 && type === ICMP_ECHO) || (p.v6 && type === ICMPV6_ECHO_REQUEST)) {
       const r = b.slice();
