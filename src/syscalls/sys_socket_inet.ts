@@ -13,7 +13,8 @@ import {
   SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY, SO_REUSEPORT, SO_BROADCAST,
   SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SO_OOBINLINE,
   MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_OOB, MSG_CMSG_CLOEXEC, msghdr, sockaddr_storage,
-  IP_TOS, IP_TTL, IP_HDRINCL, SOL_RAW, SOL_ICMPV6, IPV6_V6ONLY, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
+  IP_TOS, IP_TTL, IP_HDRINCL, SOL_RAW, SOL_ICMPV6, IPV6_V6ONLY, IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT, IPV6_2292HOPLIMIT,
+  MSG_CTRUNC, cmsghdr, CMSG_LEN, CMSG_SPACE, CMSG_DATA_OFFSET, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
   TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK,
 } from "../abi/socket.js";
 import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
@@ -264,7 +265,8 @@ export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags:
   return { ret: dgram && (flags & MSG_TRUNC) ? res.msgLen : got, res, msgFlags };
 }
 
-export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number, msg: { name: number; namelen: number; iov: Iov[] }): number {
+export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number,
+  msg: { name: number; namelen: number; iov: Iov[]; control?: number; controllen?: number }): number {
   return s.stack.bh(() => {
     const out = inetRecv(t, f, s, msg.iov, flags);
     if (msg.name) {
@@ -272,7 +274,24 @@ export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, fla
       if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
       um(t).setU32(va + msghdr.offsetOf("msg_namelen"), a.length);
     }
-    um(t).setU64(va + msghdr.offsetOf("msg_controllen"), 0);
+    let used = 0;
+    const icmp = s instanceof PingSocket || s instanceof RawIcmpSocket ? s : null;
+    const hl = out.res.hoplimit;
+    // ip6_datagram_recv_ctl: the hop limit as an int (IPV6_HOPLIMIT first, then RFC 2292's),
+    // MSG_CTRUNC when it does not fit.
+    const types = icmp && hl !== undefined ? [icmp.recvHoplimit && IPV6_HOPLIMIT, icmp.recvHoplimit2292 && IPV6_2292HOPLIMIT] : [];
+    for (const type of types) {
+      if (!type) continue;
+      const room = msg.control ? (msg.controllen ?? 0) - used : 0;
+      if (room < CMSG_LEN(4)) { out.msgFlags |= MSG_CTRUNC; continue; }
+      const b = new Uint8Array(CMSG_LEN(4));
+      const dv = new DataView(b.buffer);
+      cmsghdr.write(dv, 0, { cmsg_len: b.length, cmsg_level: SOL_IPV6, cmsg_type: type });
+      dv.setInt32(CMSG_DATA_OFFSET, hl!, true);
+      um(t).write(msg.control! + used, b);
+      used += Math.min(CMSG_SPACE(4), room);
+    }
+    um(t).setU64(va + msghdr.offsetOf("msg_controllen"), used);
     um(t).setU32(va + msghdr.offsetOf("msg_flags"), out.msgFlags | (flags & MSG_CMSG_CLOEXEC));
     return out.ret;
   });
@@ -370,6 +389,8 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_IPV6 && s.family === AF_INET6) {
       if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
+      else if (name === IPV6_RECVHOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) out = intOut(s.recvHoplimit ? 1 : 0);
+      else if (name === IPV6_2292HOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) out = intOut(s.recvHoplimit2292 ? 1 : 0);
       else if (name === IPV6_UNICAST_HOPS) out = intOut(s.ipTtl);
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_TCP && tcp) {
@@ -477,6 +498,8 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
         s.v6only = v !== 0;
         return 0;
       }
+      if (name === IPV6_RECVHOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) { s.recvHoplimit = v !== 0; return 0; }
+      if (name === IPV6_2292HOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) { s.recvHoplimit2292 = v !== 0; return 0; }
       if (name === IPV6_UNICAST_HOPS) {
         if (v < -1 || v > 255) kerr(EINVAL);
         s.ttl = v;

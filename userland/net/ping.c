@@ -208,6 +208,26 @@ static void raw_v6(void)
     CHECK(nt_poll(s, POLLIN, 10000) & POLLIN, "v6 raw: readable");
     int m = raw_wait(s, r, sizeof r, v6_icmp, (ICMP6_ECHO_REPLY << 16) | 0x4949);
     CHECK(m == n && memcmp(r + 8, b + 8, 18) == 0, "v6 raw: the echo reply, without an IPv6 header");
+
+    /* IPV6_RECVHOPLIMIT: recvmsg carries the reply's hop limit (64, the kernel's default). */
+    int on = 1;
+    CHECK(setsockopt(s, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) == 0, "v6 raw: IPV6_RECVHOPLIMIT");
+    n = echo_req(b, ICMP6_ECHO_REQUEST, 0x4a4a, 4, 0);
+    CHECK_EQ(sendto(s, b, n, 0, (struct sockaddr *)&to, tl), n, "v6 raw: another echo request");
+    int hl = -1, found = 0;
+    for (int i = 0; i < 200 && !found && (nt_poll(s, POLLIN, 10000) & POLLIN); i++) {
+        union { char buf[CMSG_SPACE(sizeof(int)) * 4]; struct cmsghdr align; } c;
+        struct iovec v = { r, sizeof r };
+        struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = c.buf, .msg_controllen = sizeof c.buf };
+        int k = recvmsg(s, &mh, 0);
+        if (k < 8 || !v6_icmp(r, k, (ICMP6_ECHO_REPLY << 16) | 0x4a4a))
+            continue;
+        found = 1;
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+            if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_HOPLIMIT)
+                memcpy(&hl, CMSG_DATA(cm), sizeof hl);
+    }
+    CHECK(found && hl == 64, "v6 raw: recvmsg reports hop limit 64 in an IPV6_HOPLIMIT cmsg");
     close(s);
 }
 
@@ -258,6 +278,7 @@ int main(int argc, char **argv)
         CHECK_ERR(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMPV6), EPROTONOSUPPORT, "AF_INET with IPPROTO_ICMPV6 is EPROTONOSUPPORT");
     } else {
         printf("# the host's ping_group_range keeps gid 0 out: ping sockets not checked here\n");
+        fflush(stdout);
     }
     raw_v4();
     raw_v6();

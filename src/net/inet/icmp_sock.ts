@@ -33,23 +33,27 @@ export const PING_GROUP_DEFAULT: [number, number] = [1, 0];
 // The largest gid the sysctl takes (GID_T_MAX).
 export const PING_GROUP_MAX = 2147483647;
 
-interface Dgram { data: Uint8Array; from: IpAddr; truesize: number }
+interface Dgram { data: Uint8Array; from: IpAddr; ttl: number; truesize: number }
 
 // What ping and raw sockets share: a datagram queue without ports of UDP's kind.
 abstract class IcmpSocketBase extends InetDataSocket {
   sndbuf = RMEM_DEFAULT;
   rcvbuf = RMEM_DEFAULT;
   connected = false;
+  // IPV6_RECVHOPLIMIT and RFC 2292's IPV6_2292HOPLIMIT: recvmsg reports
+  // each datagram's hop limit, under the option's own cmsg type.
+  recvHoplimit = false;
+  recvHoplimit2292 = false;
   protected readonly queue: Dgram[] = [];
   private rmem = 0;
 
   isListening(): boolean { return false; }
   get v6(): boolean { return this.family !== AF_INET; }
 
-  deliver(data: Uint8Array, from: IpAddr): void {
+  deliver(data: Uint8Array, from: IpAddr, ttl: number): void {
     const truesize = data.length + SKB_OVERHEAD;
     if (this.rmem + truesize > this.rcvbuf && this.queue.length > 0) return;
-    this.queue.push({ data: data.slice(), from, truesize });
+    this.queue.push({ data: data.slice(), from, ttl, truesize });
     this.rmem += truesize;
     this.wq.wakeAll();
   }
@@ -67,7 +71,7 @@ abstract class IcmpSocketBase extends InetDataSocket {
     dst.set(d.data.subarray(0, n));
     if (!(flags & MSG_PEEK)) { this.queue.shift(); this.rmem -= d.truesize; }
     // ping_recvmsg and raw_recvmsg report the sender with port 0.
-    return { n, msgLen: d.data.length, truncated: n < d.data.length, from: encodeSockaddr(this.family, d.from, 0) };
+    return { n, msgLen: d.data.length, truncated: n < d.data.length, from: encodeSockaddr(this.family, d.from, 0), hoplimit: d.ttl };
   }
 
   // The destination of a send: the address given, or the connected peer's.
@@ -243,7 +247,7 @@ export class RawIcmpSocket extends IcmpSocketBase {
     if (this.v6 !== p.v6 || !this.addrMatches(p)) return;
     const type = p.payload.length ? p.payload[0] : -1;
     if (type >= 0 && this.filter[type >> 3] & (1 << (type & 7))) return;
-    this.deliver(p.v6 ? p.payload : p.raw, p.src);
+    this.deliver(p.v6 ? p.payload : p.raw, p.src, p.ttl);
   }
 }
 
@@ -273,7 +277,7 @@ export function icmpSocketsInput(stack: NetStack, p: IpPacket): void {
   if (b.length < ICMP_HLEN || b[0] !== (p.v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY)) return;
   const id = (b[4] << 8) | b[5];
   for (const s of t.ports.socketsOn(id) as PingSocket[]) {
-    if (s.matches(p)) { s.deliver(b, p.src); return; }
+    if (s.matches(p)) { s.deliver(b, p.src, p.ttl); return; }
   }
 }
 
