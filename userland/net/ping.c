@@ -136,6 +136,42 @@ static void ping_sockets(int fam)
     close(s);
 }
 
+/*
+ * A port unreachable quoting a connected ping socket's echo request (forged
+ * through a raw IP_HDRINCL socket, as a router would send it) becomes that
+ * socket's pending error: POLLERR, then ECONNREFUSED once.
+ */
+static void ping_error_v4(void)
+{
+    unsigned char b[128], r[128], p[128];
+    struct sockaddr_storage to;
+    socklen_t tl = nt_addr(AF_INET, &to, 0);
+    int s = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+    int n = echo_req(b, ICMP_ECHO, 0, 9, 0);
+    CHECK(s >= 0 && connect(s, (struct sockaddr *)&to, tl) == 0 && send(s, b, n, 0) == n, "v4 ping error: a connected ping socket sends");
+    CHECK(nt_poll(s, POLLIN, 10000) & POLLIN && recv(s, r, sizeof r, 0) == n, "v4 ping error: and gets its reply");
+    int id = nt_port(s);
+    int raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP), on = 1;
+    CHECK(raw >= 0 && setsockopt(raw, IPPROTO_IP, IP_HDRINCL, &on, sizeof on) == 0, "v4 ping error: a raw IP_HDRINCL socket");
+    memset(p, 0, sizeof p);
+    /* outer IPv4 header, ICMP port unreachable, the quoted header and the request's first 8 bytes */
+    p[0] = 0x45, p[8] = 64, p[9] = IPPROTO_ICMP, p[12] = 127, p[15] = 1, p[16] = 127, p[19] = 1;
+    unsigned char *ic = p + 20, *q = p + 28;
+    ic[0] = ICMP_DEST_UNREACH, ic[1] = ICMP_PORT_UNREACH;
+    q[0] = 0x45, q[3] = 28 + 8, q[8] = 64, q[9] = IPPROTO_ICMP, q[12] = 127, q[15] = 1, q[16] = 127, q[19] = 1;
+    unsigned short qc = csum(q, 20);
+    q[10] = qc >> 8, q[11] = qc & 0xff;
+    echo_req(q + 20, ICMP_ECHO, id, 9, 1);
+    unsigned short c = csum(ic, 8 + 28);
+    ic[2] = c >> 8, ic[3] = c & 0xff;
+    CHECK_EQ(sendto(raw, p, 20 + 8 + 28, 0, (struct sockaddr *)&to, tl), 20 + 8 + 28, "v4 ping error: send the forged port unreachable");
+    CHECK(nt_poll(s, POLLIN, 10000) & POLLERR, "v4 ping error: the ping socket polls POLLERR");
+    CHECK_ERR(recv(s, r, sizeof r, MSG_DONTWAIT), ECONNREFUSED, "v4 ping error: recv reports ECONNREFUSED");
+    CHECK_ERR(recv(s, r, sizeof r, MSG_DONTWAIT), EAGAIN, "v4 ping error: once");
+    close(raw);
+    close(s);
+}
+
 /* Waits for a packet on raw socket s satisfying want(); 0 when none came. */
 static int raw_wait(int s, unsigned char *r, int size, int (*want)(const unsigned char *, int, int), int arg)
 {
@@ -275,6 +311,7 @@ int main(int argc, char **argv)
     if (in) {
         ping_sockets(AF_INET);
         ping_sockets(AF_INET6);
+        ping_error_v4();
         CHECK_ERR(socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMPV6), EPROTONOSUPPORT, "AF_INET with IPPROTO_ICMPV6 is EPROTONOSUPPORT");
     } else {
         printf("# the host's ping_group_range keeps gid 0 out: ping sockets not checked here\n");

@@ -10,14 +10,14 @@
 // behind an IP header the kernel adds (unless IP_HDRINCL on IPv4).
 
 import { kerr } from "../../lib/errors.js";
-import { EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, EOPNOTSUPP, EPIPE, ENOTCONN } from "../../abi/errno.js";
+import { ECONNREFUSED, EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, EOPNOTSUPP, EPIPE, ENOTCONN } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_ICMP, IPPROTO_ICMPV6, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
 import {
   ICMP_HLEN, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, IPV4_HLEN, IP_MAXPACKET,
 } from "../../abi/inet.js";
 import { type IpAddr, type SockAddr, isV4, isAny, sameAddr, encodeSockaddr, V4_ANY, V6_ANY } from "./addr.js";
-import { type NetStack, type IpPacket, csumAdd, csumFold, transportChecksum, netStack, setIcmpSocketsInput } from "./stack.js";
+import { type NetStack, type IpPacket, type IcmpError, csumAdd, csumFold, transportChecksum, netStack, setIcmpSocketsInput } from "./stack.js";
 import { InetDataSocket, type InetRecv } from "./socket.js";
 import { PortTable } from "./ports.js";
 import { procNetSysctls } from "../../fs/procfs/registry.js";
@@ -60,10 +60,11 @@ abstract class IcmpSocketBase extends InetDataSocket {
 
   recv(dst: Uint8Array, flags: number): InetRecv {
     if (flags & MSG_OOB) kerr(EOPNOTSUPP);
+    // __skb_try_recv_datagram reports a pending error before any queued datagram.
+    const e = this.takeError();
+    if (e) kerr(e);
     const d = this.queue[0];
     if (!d) {
-      const e = this.takeError();
-      if (e) kerr(e);
       if (this.shut & RCV_SHUTDOWN) return { n: 0, msgLen: 0, truncated: false, from: null };
       kerr(EAGAIN);
     }
@@ -281,7 +282,24 @@ export function icmpSocketsInput(stack: NetStack, p: IpPacket): void {
   }
 }
 
-setIcmpSocketsInput(icmpSocketsInput);
+// ping_err: an ICMP error quoting an echo request we sent. Without IP_RECVERR
+// (which Ghost does not queue yet) only a connected socket takes it, and
+// only a hard error (port or protocol unreachable: ECONNREFUSED), as Linux.
+export function icmpSocketsError(stack: NetStack, e: IcmpError): void {
+  const t = tables.get(stack);
+  const h = e.header;
+  if (!t || h.length < ICMP_HLEN) return;
+  const v6 = !isV4(e.src);
+  if (h[0] !== (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO) || e.errno !== ECONNREFUSED) return;
+  for (const s of t.ports.socketsOn((h[4] << 8) | h[5]) as PingSocket[]) {
+    if (s.v6 !== v6 || !s.connected || !sameAddr(s.raddr, e.dst)) continue;
+    if (!isAny(s.laddr) && !sameAddr(s.laddr, e.src)) continue;
+    s.setError(e.errno);
+    return;
+  }
+}
+
+setIcmpSocketsInput(icmpSocketsInput, icmpSocketsError);
 
 // ping_init_sock: the caller's group (effective or supplementary) must be in the range.
 export function pingAllowed(stack: NetStack, gids: number[]): boolean {

@@ -22,7 +22,11 @@ import { PortTable } from "./ports.js";
 
 // ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
 let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
-export function setIcmpSocketsInput(fn: (stack: NetStack, p: IpPacket) => void): void { icmpSockets = fn; }
+let icmpSocketsErr: ((stack: NetStack, e: IcmpError) => void) | null = null;
+export function setIcmpSocketsInput(fn: (stack: NetStack, p: IpPacket) => void, err: (stack: NetStack, e: IcmpError) => void): void {
+  icmpSockets = fn;
+  icmpSocketsErr = err;
+}
 
 export interface DevStats { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; rxDropped: number }
 
@@ -130,8 +134,10 @@ export class NetStack {
   constructor(readonly k: Kernel) {
     this.lo = new Loopback(this);
     this.devices.push(this.lo);
-    this.transports.set(IPPROTO_ICMP, { input: (p) => this.icmpInput(p) });
-    this.transports.set(IPPROTO_ICMPV6, { input: (p) => this.icmpInput(p) });
+    // An error quoting an echo request is the ping socket's that sent it (ping_err).
+    const icmp: Transport = { input: (p) => this.icmpInput(p), error: (e) => icmpSocketsErr?.(this, e) };
+    this.transports.set(IPPROTO_ICMP, icmp);
+    this.transports.set(IPPROTO_ICMPV6, icmp);
   }
 
   register(proto: number, t: Transport): void { this.transports.set(proto, t); }
