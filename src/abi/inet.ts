@@ -25,6 +25,11 @@ export const ICMPV6_PORT_UNREACH = 4;
 export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
 export const ICMP_HLEN = 8;
+// Raw ICMP socket options: ICMP_FILTER at SOL_RAW (linux/icmp.h),
+// ICMPV6_FILTER at SOL_ICMPV6 (linux/icmpv6.h), IPV6_CHECKSUM (linux/in6.h).
+export const ICMP_FILTER = 1;
+export const ICMPV6_FILTER = 1;
+export const IPV6_CHECKSUM = 7;
 
 export const UDP_HLEN = 8;
 

@@ -290,6 +290,9 @@ export const IPV6_MULTICAST_LOOP = 19;
 export const IPV6_ADD_MEMBERSHIP = 20;
 export const IPV6_DROP_MEMBERSHIP = 21;
 export const IPV6_V6ONLY = 26;
+export const IPV6_2292HOPLIMIT = 8;
+export const IPV6_RECVHOPLIMIT = 51;
+export const IPV6_HOPLIMIT = 52;
 export const IPV6_RECVPKTINFO = 49;
 export const IPV6_PKTINFO = 50;
 

@@ -4,7 +4,9 @@
 // carried on by a host socket (Node's `net`): to 10.0.2.2 it reaches the
 // host's own loopback (127.0.0.1). `-p HOSTPORT:GUESTPORT` listens on the
 // host and opens a connection into the guest the same way. ICMP echo to the
-// gateway is answered. Host events arrive outside any syscall: the packets
+// gateway and to the DNS address is answered by the NAT itself, as slirp's
+// icmp_input does; echo requests to any other address are dropped (no host
+// raw socket carries them out). Host events arrive outside any syscall: the packets
 // they make are processed at once (in a bottom-half section) and the kernel
 // is kicked out of its idle wait.
 //
@@ -141,9 +143,9 @@ export class UserNet {
     } else if (!(s.flags & TCPHDR_RST)) this.reset(dst, s.dport, src, s);
   }
 
-  // Echo requests to the gateway are answered; nothing else is routed.
+  // Echo requests to the gateway and the DNS address are answered; nothing else is routed.
   private icmp(src: IpAddr, dst: IpAddr, b: Uint8Array): void {
-    if (b.length < ICMP_HLEN || b[0] !== ICMP_ECHO || !sameAddr(dst, GATEWAY_ADDR)) return;
+    if (b.length < ICMP_HLEN || b[0] !== ICMP_ECHO || !(sameAddr(dst, GATEWAY_ADDR) || sameAddr(dst, DNS_ADDR))) return;
     const r = b.slice();
     r[0] = ICMP_ECHOREPLY; r[2] = r[3] = 0;
     const sum = csumFold(csumAdd(0, r));

@@ -13,10 +13,11 @@ import {
   SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY, SO_REUSEPORT, SO_BROADCAST,
   SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SO_OOBINLINE,
   MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_OOB, MSG_CMSG_CLOEXEC, msghdr, sockaddr_storage,
-  IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
+  IP_TOS, IP_TTL, IP_HDRINCL, SOL_RAW, SOL_ICMPV6, IPV6_V6ONLY, IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT, IPV6_2292HOPLIMIT,
+  MSG_CTRUNC, cmsghdr, CMSG_LEN, CMSG_SPACE, CMSG_DATA_OFFSET, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
   TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK,
 } from "../abi/socket.js";
-import { LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
+import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW } from "../abi/prctl.js";
 import { isSleeping } from "../kernel/blocking.js";
@@ -32,6 +33,7 @@ import { netStack } from "../net/inet/stack.js";
 import { InetSockInode, inetSocketFile, type InetDataSocket, type InetRecv } from "../net/inet/socket.js";
 import { UdpSocket, udpInit } from "../net/inet/udp.js";
 import { TcpSocket, tcpInit } from "../net/inet/tcp.js";
+import { PingSocket, RawIcmpSocket, pingAllowed } from "../net/inet/icmp_sock.js";
 import { NetlinkSocket } from "../net/netlink.js";
 import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
@@ -76,11 +78,18 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
     s = new TcpSocket(stack, domain, SOCK_STREAM, IPPROTO_TCP, t.cred.euid);
   } else if (base === SOCK_DGRAM) {
     // ICMP echo sockets need the caller's group in net.ipv4.ping_group_range, empty by default ("1 0").
-    if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) kerr(EACCES);
+    if (protocol === (domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
+      if (!pingAllowed(stack, [t.cred.egid, ...t.cred.groups])) kerr(EACCES);
+      s = new PingSocket(stack, domain, SOCK_DGRAM, protocol, t.cred.euid);
+      return install(t, inetSocketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
+    }
     if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
     s = new UdpSocket(stack, domain, SOCK_DGRAM, IPPROTO_UDP, t.cred.euid);
   } else if (base === SOCK_RAW) {
-    return kerr(capable(t, CAP_NET_RAW) ? ESOCKTNOSUPPORT : EPERM);
+    if (!capable(t, CAP_NET_RAW)) kerr(EPERM);
+    // Raw sockets exist for ICMP only (ICMPv6 on AF_INET6).
+    if (protocol !== (domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) kerr(ESOCKTNOSUPPORT);
+    s = new RawIcmpSocket(stack, domain, SOCK_RAW, protocol, t.cred.euid);
   } else return kerr(ESOCKTNOSUPPORT);
   return install(t, inetSocketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
 }
@@ -103,6 +112,8 @@ export function inetBind(t: Task, s: InetDataSocket, va: number, len: number): n
   return s.stack.bh(() => {
     const sa = readSockaddr(t, s, va, len);
     if (s instanceof TcpSocket && s.state !== TCP_CLOSE) kerr(EINVAL);
+    if (s instanceof PingSocket) { s.bindPing(sa); return 0; }
+    if (s instanceof RawIcmpSocket) { s.bindRaw(sa); return 0; }
     s.bind(sa, capable(t, CAP_NET_BIND_SERVICE), s instanceof TcpSocket);
     return 0;
   });
@@ -135,7 +146,7 @@ export function inetAccept(t: Task, f: File, s: InetDataSocket, addrVa: number, 
 export function inetConnect(t: Task, f: File, s: InetDataSocket, va: number, len: number): number {
   return s.stack.bh(() => {
     const sa = readSockaddr(t, s, va, len);
-    if (s instanceof UdpSocket) { s.connect(sa); return 0; }
+    if (s instanceof UdpSocket || s instanceof PingSocket || s instanceof RawIcmpSocket) { s.connect(sa); return 0; }
     const tcp = s as TcpSocket;
     // A blocking connect waits for the handshake as long as SO_SNDTIMEO allows.
     waitForIo(t, f, () => tcp.connect(sa, f.nonblock), {
@@ -151,7 +162,8 @@ export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: numbe
   if (peer && !(s instanceof NetlinkSocket)) {
     // inet_getname: no peer port, or a closed or still connecting stream, is ENOTCONN.
     const st = s instanceof TcpSocket ? s.state : null;
-    const connected = s instanceof UdpSocket ? s.connected : s.rport !== 0 && st !== TCP_CLOSE && st !== TCP_SYN_SENT && st !== TCP_TIME_WAIT;
+    // A ping or raw socket's peer "port" is what connect gave, 0 as a rule: ENOTCONN then, as Linux.
+    const connected = s instanceof PingSocket || s instanceof RawIcmpSocket ? s.connected && s.rport !== 0 : s instanceof UdpSocket ? s.connected : s.rport !== 0 && st !== TCP_CLOSE && st !== TCP_SYN_SENT && st !== TCP_TIME_WAIT;
     if (!connected) kerr(ENOTCONN);
   }
   putAddr(t, va, lenVa, peer ? s.peerName() : s.localName());
@@ -161,7 +173,7 @@ export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: numbe
 export function inetShutdown(s: InetDataSocket, how: number): number {
   return s.stack.bh(() => {
     if (how < 0 || how > 2) kerr(EINVAL);
-    (s as UdpSocket | TcpSocket | NetlinkSocket).shutdown(how);
+    (s as UdpSocket | TcpSocket | NetlinkSocket | PingSocket).shutdown(how);
     return 0;
   });
 }
@@ -253,7 +265,8 @@ export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags:
   return { ret: dgram && (flags & MSG_TRUNC) ? res.msgLen : got, res, msgFlags };
 }
 
-export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number, msg: { name: number; namelen: number; iov: Iov[] }): number {
+export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number,
+  msg: { name: number; namelen: number; iov: Iov[]; control?: number; controllen?: number }): number {
   return s.stack.bh(() => {
     const out = inetRecv(t, f, s, msg.iov, flags);
     if (msg.name) {
@@ -261,7 +274,24 @@ export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, fla
       if (a.length) um(t).write(msg.name, a.subarray(0, Math.min(a.length, Math.max(msg.namelen, 0))));
       um(t).setU32(va + msghdr.offsetOf("msg_namelen"), a.length);
     }
-    um(t).setU64(va + msghdr.offsetOf("msg_controllen"), 0);
+    let used = 0;
+    const icmp = s instanceof PingSocket || s instanceof RawIcmpSocket ? s : null;
+    const hl = out.res.hoplimit;
+    // ip6_datagram_recv_ctl: the hop limit as an int (IPV6_HOPLIMIT first, then RFC 2292's),
+    // MSG_CTRUNC when it does not fit.
+    const types = icmp && hl !== undefined ? [icmp.recvHoplimit && IPV6_HOPLIMIT, icmp.recvHoplimit2292 && IPV6_2292HOPLIMIT] : [];
+    for (const type of types) {
+      if (!type) continue;
+      const room = msg.control ? (msg.controllen ?? 0) - used : 0;
+      if (room < CMSG_LEN(4)) { out.msgFlags |= MSG_CTRUNC; continue; }
+      const b = new Uint8Array(CMSG_LEN(4));
+      const dv = new DataView(b.buffer);
+      cmsghdr.write(dv, 0, { cmsg_len: b.length, cmsg_level: SOL_IPV6, cmsg_type: type });
+      dv.setInt32(CMSG_DATA_OFFSET, hl!, true);
+      um(t).write(msg.control! + used, b);
+      used += Math.min(CMSG_SPACE(4), room);
+    }
+    um(t).setU64(va + msghdr.offsetOf("msg_controllen"), used);
     um(t).setU32(va + msghdr.offsetOf("msg_flags"), out.msgFlags | (flags & MSG_CMSG_CLOEXEC));
     return out.ret;
   });
@@ -350,12 +380,17 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
         case SO_SNDTIMEO: case SO_SNDTIMEO_NEW: out = timeoOut(s.sndtimeo); break;
         default: return kerr(ENOPROTOOPT);
       }
+    } else if (s instanceof RawIcmpSocket && ((level === SOL_RAW && name === ICMP_FILTER && s.family === AF_INET) || (level === SOL_ICMPV6 && name === ICMPV6_FILTER && s.family === AF_INET6))) {
+      out = s.filter.slice(0, s.family === AF_INET ? 4 : 32);
     } else if (level === SOL_IP) {
       if (name === IP_TOS) out = intOut(s.tos);
+      else if (name === IP_HDRINCL && s instanceof RawIcmpSocket && s.family === AF_INET) out = intOut(s.hdrincl ? 1 : 0);
       else if (name === IP_TTL) out = intOut(s.ipTtl);
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_IPV6 && s.family === AF_INET6) {
       if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
+      else if (name === IPV6_RECVHOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) out = intOut(s.recvHoplimit ? 1 : 0);
+      else if (name === IPV6_2292HOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) out = intOut(s.recvHoplimit2292 ? 1 : 0);
       else if (name === IPV6_UNICAST_HOPS) out = intOut(s.ipTtl);
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_TCP && tcp) {
@@ -430,8 +465,24 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       }
       return 0;
     }
+    const raw = s instanceof RawIcmpSocket ? s : null;
+    if (raw && ((level === SOL_RAW && name === ICMP_FILTER && raw.family === AF_INET) || (level === SOL_ICMPV6 && name === ICMPV6_FILTER && raw.family === AF_INET6))) {
+      // raw_seticmpfilter: at most the 32-bit mask of IPv4; ICMPv6's takes 256 bits.
+      const size = raw.family === AF_INET ? 4 : 32;
+      if (len < 0 || (raw.family === AF_INET && len < 4)) kerr(EINVAL);
+      raw.filter.fill(0);
+      raw.filter.set(um(t).read(va, Math.min(len, size)));
+      return 0;
+    }
+    if (raw && raw.family === AF_INET6 && name === IPV6_CHECKSUM && (level === SOL_RAW || level === SOL_IPV6)) {
+      // do_rawv6_setsockopt: ICMPv6's checksum is always the kernel's; only an odd offset is refused.
+      const v = readInt(t, va, len);
+      if (level === SOL_IPV6 || (v > 0 && v & 1)) kerr(EINVAL);
+      return 0;
+    }
     if (level === SOL_IP) {
       const v = readInt(t, va, len);
+      if (name === IP_HDRINCL && raw && raw.family === AF_INET) { raw.hdrincl = v !== 0; return 0; }
       if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
       if (name === IP_TTL) {
         if (v !== -1 && (v < 1 || v > 255)) kerr(EINVAL);
@@ -447,6 +498,8 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
         s.v6only = v !== 0;
         return 0;
       }
+      if (name === IPV6_RECVHOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) { s.recvHoplimit = v !== 0; return 0; }
+      if (name === IPV6_2292HOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) { s.recvHoplimit2292 = v !== 0; return 0; }
       if (name === IPV6_UNICAST_HOPS) {
         if (v < -1 || v > 255) kerr(EINVAL);
         s.ttl = v;

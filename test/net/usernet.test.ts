@@ -156,4 +156,29 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
       assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
     }
   });
+  // busybox ping as root uses a raw socket (ICMPv6 for ping6); the echo to
+  // 127.0.0.1, ::1 and the guest's own 10.0.2.15 is answered by Ghost's stack, to
+  // 10.0.2.2 and 10.0.2.3 by the NAT. Nothing leaves this machine.
+  test("busybox ping and ping6 as root: loopback, the guest's address, the gateway", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c",
+      "ping -c 2 127.0.0.1 && ping6 -c 1 ::1 && ping -c 1 10.0.2.15 && ping -c 1 10.0.2.2 && ping -c 1 10.0.2.3"]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)} ${r.stdout}`);
+    assert.match(r.stdout, /64 bytes from 127\.0\.0\.1: seq=1 ttl=64/);
+    assert.match(r.stdout, /2 packets transmitted, 2 packets received, 0% packet loss/);
+    assert.match(r.stdout, /64 bytes from ::1: seq=0 ttl=64/);
+    for (const a of ["10.0.2.15", "10.0.2.2", "10.0.2.3"]) assert.match(r.stdout, new RegExp(`64 bytes from ${a.replace(/\./g, "\\.")}: seq=0`));
+  });
+
+  // Debian's busybox ping tries only a raw socket: as nobody it is refused
+  // (EPERM) as on Linux, whatever ping_group_range says; nobody cannot open
+  // the range, root can.
+  test("busybox ping as nobody: no raw socket; ping_group_range is root's to write", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c",
+      "cat /proc/sys/net/ipv4/ping_group_range; su -s /bin/sh nobody -c 'echo 0 65534 > /proc/sys/net/ipv4/ping_group_range' || echo refused; " +
+      "echo '0 65534' > /proc/sys/net/ipv4/ping_group_range && cat /proc/sys/net/ipv4/ping_group_range; " +
+      "su -s /bin/sh nobody -c 'ping -c 1 127.0.0.1'; echo status=$?"]);
+    assert.match(r.stdout, /^1\t0\nrefused\n0\t65534\n/);
+    assert.match(r.stdout, /status=1/);
+    assert.match(r.stderr, /permission denied \(are you root\?\)/);
+  });
 });

@@ -29,6 +29,8 @@ export interface InetRecv {
   truncated: boolean;
   from: Uint8Array | null; // the sender's sockaddr
   oob?: boolean;
+  // The hop limit it arrived with, for IPV6_RECVHOPLIMIT (ICMP sockets).
+  hoplimit?: number;
 }
 
 

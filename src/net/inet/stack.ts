@@ -20,6 +20,14 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, isV4, isAny, sameAddr, isLoopback, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
 
+// ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
+let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
+let icmpSocketsErr: ((stack: NetStack, e: IcmpError) => void) | null = null;
+export function setIcmpSocketsInput(fn: (stack: NetStack, p: IpPacket) => void, err: (stack: NetStack, e: IcmpError) => void): void {
+  icmpSockets = fn;
+  icmpSocketsErr = err;
+}
+
 export interface DevStats { rxPackets: number; rxBytes: number; txPackets: number; txBytes: number; rxDropped: number }
 
 export interface NetDevice {
@@ -126,8 +134,10 @@ export class NetStack {
   constructor(readonly k: Kernel) {
     this.lo = new Loopback(this);
     this.devices.push(this.lo);
-    this.transports.set(IPPROTO_ICMP, { input: (p) => this.icmpInput(p) });
-    this.transports.set(IPPROTO_ICMPV6, { input: (p) => this.icmpInput(p) });
+    // An error quoting an echo request is the ping socket's that sent it (ping_err).
+    const icmp: Transport = { input: (p) => this.icmpInput(p), error: (e) => icmpSocketsErr?.(this, e) };
+    this.transports.set(IPPROTO_ICMP, icmp);
+    this.transports.set(IPPROTO_ICMPV6, icmp);
   }
 
   register(proto: number, t: Transport): void { this.transports.set(proto, t); }
@@ -270,6 +280,8 @@ export class NetStack {
     if (b.length < ICMP_HLEN) return;
     const sum = p.v6 ? transportChecksum(p.src, p.dst, IPPROTO_ICMPV6, b) : csumFold(csumAdd(0, b));
     if (sum !== 0) return;
+    // raw_local_deliver and ping_rcv see the packet as well as icmp_rcv.
+    icmpSockets?.(this, p);
     const type = b[0], code = b[1];
     if ((!p.v6 && type === ICMP_ECHO) || (p.v6 && type === ICMPV6_ECHO_REQUEST)) {
       const r = b.slice();
