@@ -33,9 +33,9 @@ import { SOCK_COST, SKB_COST } from "../mm/budget.js";
 export const UNIX_SNDBUF = 212992;
 
 // sk_shutdown bits: no more receiving, no more sending.
-export const RCV_SHUTDOWN = 1;
-export const SEND_SHUTDOWN = 2;
-const SHUTDOWN_MASK = RCV_SHUTDOWN | SEND_SHUTDOWN;
+export { RCV_SHUTDOWN, SEND_SHUTDOWN } from "./shutdown.js";
+import { RCV_SHUTDOWN, SEND_SHUTDOWN, SHUTDOWN_MASK } from "./shutdown.js";
+
 
 export interface Ucred { pid: number; uid: number; gid: number }
 

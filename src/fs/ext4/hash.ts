@@ -35,7 +35,8 @@ function halfMd4(buf: Uint32Array, x: Uint32Array): void {
   const F = (p: number, q: number, r: number) => (r ^ (p & (q ^ r))) >>> 0;
   const G = (p: number, q: number, r: number) => ((p & q) + ((p ^ q) & r)) >>> 0;
   const H = (p: number, q: number, r: number) => (p ^ q ^ r) >>> 0;
-  const K2 = 0o13240474631, K3 = 0o15666365641;
+  // MD4's round constants (sqrt 2 and sqrt 3 as 2^30 fixed point).
+  const K2 = 0x5a827999, K3 = 0x6ed9eba1;
   type Fn = (p: number, q: number, r: number) => number;
   // Each step: one of the four words gains f(other three) + an input word, then rotates.
   const steps: [Fn, number, number, number][] = [

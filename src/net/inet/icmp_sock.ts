@@ -12,7 +12,6 @@
 import { kerr } from "../../lib/errors.js";
 import { ECONNREFUSED, EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, EOPNOTSUPP, EPIPE, ENOTCONN } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_ICMP, IPPROTO_ICMPV6, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
-import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
 import {
   ICMP_HLEN, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, IPV4_HLEN, IP_MAXPACKET,
 } from "../../abi/inet.js";
@@ -21,12 +20,12 @@ import { type NetStack, type IpPacket, type IcmpError, csumAdd, csumFold, transp
 import { InetDataSocket, type InetRecv } from "./socket.js";
 import { PortTable } from "./ports.js";
 import { procNetSysctls } from "../../fs/procfs/registry.js";
+import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 
 // net.core.rmem_default / wmem_default.
 const RMEM_DEFAULT = 212992;
 // What a queued datagram costs beyond its bytes (an skb's truesize overhead).
 const SKB_OVERHEAD = 768;
-const RCV_SHUTDOWN = 1, SEND_SHUTDOWN = 2;
 
 // net.ipv4.ping_group_range: Linux's default "1 0" lets no group in.
 export const PING_GROUP_DEFAULT: [number, number] = [1, 0];
@@ -96,14 +95,7 @@ abstract class IcmpSocketBase extends InetDataSocket {
   }
 
   // datagram_poll.
-  poll(): number {
-    let m = 0;
-    if (this.err) m |= POLLERR;
-    if (this.shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
-    if (this.shut === (RCV_SHUTDOWN | SEND_SHUTDOWN)) m |= POLLHUP;
-    if (this.queue.length) m |= POLLIN | POLLRDNORM;
-    return m | POLLOUT | POLLWRNORM | POLLWRBAND;
-  }
+  poll(): number { return this.datagramPoll(this.queue.length > 0); }
 
   bytesQueued(): number { return this.queue[0]?.data.length ?? 0; }
   bytesUnsent(): number { return 0; }

@@ -19,6 +19,8 @@ import { type IpAddr, type SockAddr, isV4, isAny, V4_ANY, V6_ANY, encodeSockaddr
 import type { NetStack } from "./stack.js";
 import type { BoundSock, PortTable } from "./ports.js";
 import { NETDEV_IOCTLS, netdevIoctl } from "./netdev.js";
+import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
+import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
 
 // Privileged ports: below this, bind needs CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start).
 export const PROT_SOCK = 1024;
@@ -154,6 +156,17 @@ export abstract class InetSocket implements BoundSock {
 export abstract class InetDataSocket extends InetSocket {
   abstract recv(dst: Uint8Array, flags: number): InetRecv;
   abstract send(data: Uint8Array, flags: number, dest: SockAddr | null): number;
+
+  // Linux's datagram_poll, shared by UDP, ping and raw sockets: readable with
+  // a datagram queued or the receive side shut, always writable.
+  protected datagramPoll(queued: boolean): number {
+    let m = 0;
+    if (this.err) m |= POLLERR;
+    if (this.shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
+    if (this.shut === (RCV_SHUTDOWN | SEND_SHUTDOWN)) m |= POLLHUP;
+    if (queued) m |= POLLIN | POLLRDNORM;
+    return m | POLLOUT | POLLWRNORM | POLLWRBAND;
+  }
 }
 
 // A blocking read's deadline under SO_RCVTIMEO (null: none), fixed at its

@@ -28,8 +28,8 @@ import type { PortTable } from "./ports.js";
 import { seqAdd, seqDiff, seqLt, seqLe, parseSegment, buildSegment, type Segment } from "./tcp_seg.js";
 import { TcpOutput, TCP_TIMEWAIT_LEN, TCP_FIN_TIMEOUT } from "./tcp_output.js";
 
-export const RCV_SHUTDOWN = 1;
-export const SEND_SHUTDOWN = 2;
+export { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
+import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 const SHUTDOWN_MASK = 3;
 
 // Urgent data as Linux's tp->urg_data says it: none, announced but not

@@ -7,7 +7,6 @@
 import { kerr } from "../../lib/errors.js";
 import { EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EOPNOTSUPP } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
-import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
 import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import { kernelMem } from "../../fs/kmem.js";
@@ -16,14 +15,13 @@ import { type IpAddr, type SockAddr, isV4, isAny, sameAddr, encodeSockaddr, V4_A
 import { type NetStack, type IpPacket, type IcmpError, transportChecksum, netStack } from "./stack.js";
 import { InetDataSocket, type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
+import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 
 // net.core.rmem_default / wmem_default.
 export const UDP_RMEM_DEFAULT = 212992;
 export const UDP_WMEM_DEFAULT = 212992;
 // What a queued datagram costs beyond its bytes (an skb's truesize overhead).
 const SKB_OVERHEAD = 768;
-// RCV_SHUTDOWN and SEND_SHUTDOWN.
-const RCV_SHUTDOWN = 1, SEND_SHUTDOWN = 2;
 
 interface Dgram { data: Uint8Array; from: IpAddr; port: number; truesize: number }
 
@@ -119,14 +117,7 @@ export class UdpSocket extends InetDataSocket {
   }
 
   // udp_poll / datagram_poll.
-  poll(): number {
-    let m = 0;
-    if (this.err) m |= POLLERR;
-    if (this.shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
-    if (this.shut === (RCV_SHUTDOWN | SEND_SHUTDOWN)) m |= POLLHUP;
-    if (this.queue.length) m |= POLLIN | POLLRDNORM;
-    return m | POLLOUT | POLLWRNORM | POLLWRBAND;
-  }
+  poll(): number { return this.datagramPoll(this.queue.length > 0); }
 
   bytesQueued(): number { return this.queue[0]?.data.length ?? 0; }
   bytesUnsent(): number { return 0; }
