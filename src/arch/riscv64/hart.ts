@@ -41,7 +41,8 @@ const TWO32 = 0x100000000;
 // (see JitOptions; 1, 1, 0 and 0 translate every block before it first runs:
 // the tests use that); GHOST_JIT_STATS=1 prints its figures to stderr at exit;
 // GHOST_JIT_DUMP=DIR (read by the CLI, through Jit.onModule) writes every
-// module it compiles there (for wasm-dis).
+// module it compiles there (for wasm-dis); GHOST_JIT_PCS=LO:HI (hex) translates
+// only the block starts in [LO, HI): bisecting it finds a miscompiled block.
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;
@@ -53,7 +54,13 @@ function jitOptions(): JitOptions | undefined {
     warmup: num(env["GHOST_JIT_WARMUP"], 3_000_000, 0),
     budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
     budgetInsns: 1000,
+    pcs: pcRange(env["GHOST_JIT_PCS"]),
   };
+}
+
+function pcRange(v: string | undefined): [number, number] | undefined {
+  const m = /^(?:0x)?([0-9a-f]+):(?:0x)?([0-9a-f]+)$/i.exec(v ?? "");
+  return m ? [parseInt(m[1], 16), parseInt(m[2], 16)] : undefined;
 }
 
 export class Hart {

@@ -168,22 +168,27 @@ function effectiveAddress(g: FnGen, ins: Insn): void {
   g.c.set(VA);
 }
 
-// Leaves an i32 on the stack: 1 if the TLB at `tlb` holds VA's page and the
-// access of `size` bytes is aligned (E = the entry's offset). The tag
-// compared is rotr(VA with its alignment bits kept, 12) ^ ASIDTAG: the page
-// number in the low bits, and in the ASID's bits the ASID xor the
-// misalignment, so a misaligned access (which may cross the page) misses and
-// takes the slow path, which handles it; one compare decides it all.
+// Leaves an i32 on the stack: 1 if the TLB at `tlb` holds VA's page for the
+// current ASID and the access of `size` bytes is aligned (E = the entry's
+// offset); a misaligned access (which may cross the page) takes the slow
+// path, which handles it. The tag compared is exactly the interpreter's,
+// (VA >>> 12) ^ ASIDTAG: every one of its 64 bits means something (52 of
+// page number, 12 of ASID), so the misalignment cannot be folded into it. (It
+// once was, into the ASID's bits: a misaligned access then hit the entry of
+// the address space whose ASID differs by the misalignment, and read or wrote
+// that process's frame — busybox sed's memcpy corrupted a pipe's data.)
 function tlbHit(g: FnGen, tlb: number, size: number): void {
   const c = g.c;
-  c.get(VA);
-  if (size > 1) { c.i64(~(0xfff & ~(size - 1))); c.op(Op.i64_and); c.i64(12); c.op(Op.i64_rotr); }
-  else { c.i64(12); c.op(Op.i64_shr_u); } // a byte is always aligned
+  c.get(VA); c.i64(12); c.op(Op.i64_shr_u);
   c.get(ASIDTAG); c.op(Op.i64_xor);
   // (4096 entries of 16 bytes: the index is (vpn & 4095) << 4)
   c.get(VA); c.op(Op.i32_wrap_i64); c.i32(8); c.op(Op.i32_shr_u); c.i32(0xfff0); c.op(Op.i32_and); c.tee(E);
   c.mem(Op.i64_load, tlb, 3);
   c.op(Op.i64_eq);
+  if (size > 1) { // a byte is always aligned
+    c.get(VA); c.op(Op.i32_wrap_i64); c.i32(size - 1); c.op(Op.i32_and); c.op(Op.i32_eqz);
+    c.op(Op.i32_and);
+  }
 }
 
 // The host address of VA after a hit: its low 32 bits plus the entry's addend.

@@ -80,6 +80,9 @@ export interface JitOptions {
   // hotter. 0 turns the budget off.
   budget: number;
   budgetInsns: number;
+  // For bisecting a miscompilation: only block starts in [lo, hi) are
+  // translated (the rest stay with the interpreter).
+  pcs?: [number, number];
 }
 
 export interface JitStats {
@@ -214,6 +217,8 @@ export class Jit {
   private hot(): void {
     const pc = this.hotPc();
     if (pc >= 2 ** 47) { this.park(pc); return; }
+    const pcs = this.opts.pcs;
+    if (pcs && (pc < pcs[0] || pc >= pcs[1])) { this.park(pc); return; }
     const pa = this.hart.translateForKernel(pc, ACC_X);
     if (pa < 0) { this.dv.setInt32(this.counter(pc), 0, true); return; } // unmapped since: try again later
     const frame = Math.floor(pa / 4096), vpage = Math.floor(pc / 4096), off = pc % 4096;
