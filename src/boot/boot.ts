@@ -42,8 +42,9 @@ export function populate(dir: TmpDir, host: string | Buffer): void {
     } else if (ent.isSymbolicLink()) {
       dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
     } else if (ent.isFile()) {
+      // The bytes are read when the guest first uses them (tmpfs.ts).
       const f = dir.create(name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
-      f.setContents(new Uint8Array(nodefs.readFileSync(p)));
+      f.setLazyContents(st.size, () => new Uint8Array(nodefs.readFileSync(p)));
     }
   }
 }
