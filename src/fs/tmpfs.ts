@@ -140,13 +140,13 @@ export class TmpFile extends TmpInode implements FrameBacked {
     let bytes: Uint8Array;
     try { bytes = load(); } catch { kerr(EIO); } // the host's file went away
     this.lazy = null;
-    this.length = 0;
-    for (let at = 0; at < bytes.length; at += PAGE) {
+    // The size stays the one stat has shown (a host file changed since
+    // reads short as zeros, or cut); out of room, what fitted stays.
+    const end = Math.min(bytes.length, this.length);
+    for (let at = 0; at < end; at += PAGE) {
       let pa: number;
-      // Out of room: what fitted stays (as a short read of the source would).
-      try { pa = this.page(at / PAGE); } catch (e) { if (e instanceof KernelError) break; throw e; }
-      this.pool.view(pa).set(bytes.subarray(at, at + PAGE));
-      this.length = Math.min(bytes.length, at + PAGE);
+      try { pa = this.page(at / PAGE); } catch (e) { if (e instanceof KernelError) { this.length = at; break; } throw e; }
+      this.pool.view(pa).set(bytes.subarray(at, Math.min(end, at + PAGE)));
     }
   }
 
