@@ -24,7 +24,17 @@ import * as core from "./core.js";
 export type { HostMount, HostDisk, MemoryFile, RootConfig, RunConfig, SystemConfig, BootHost } from "./core.js";
 export { shutdownFilesystems } from "./core.js";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+// The package's directory: the first one up from this module's that holds
+// package.json (this module is dist/src/boot/boot.js, or inside the CLI's
+// bundle, dist/src/cli/bundle/ghost.mjs).
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let d = here; ; d = dirname(d)) {
+    if (nodefs.existsSync(join(d, "package.json"))) return d;
+    if (dirname(d) === d) return resolve(here, "../../..");
+  }
+}
+export const REPO_ROOT = packageRoot();
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");
 
 // Copies a host directory tree into a tmpfs directory (the root filesystem
