@@ -44,13 +44,16 @@ export function populate(dir: TmpDir, host: string | Buffer): void {
   for (const ent of nodefs.readdirSync(base, { withFileTypes: true, encoding: "buffer" })) {
     const name = ent.name.toString("latin1");
     const p = Buffer.concat([base, Buffer.from("/"), ent.name]);
+    // A symbolic link needs only its target (most of a busybox root is links).
+    if (ent.isSymbolicLink()) {
+      dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
+      continue;
+    }
     const st = nodefs.lstatSync(p);
     if (ent.isDirectory()) {
       const d = dir.mkdir(name, S_IFDIR | (st.mode & 0o7777), ROOT_CRED) as TmpDir;
       populate(d, p);
       d.mode = S_IFDIR | (st.mode & 0o7777);
-    } else if (ent.isSymbolicLink()) {
-      dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
     } else if (ent.isFile()) {
       // The bytes are read when the guest first uses them (tmpfs.ts).
       const f = dir.create(name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
