@@ -57,6 +57,16 @@ step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json"
   removeOrphans();
 });
 
+// The `ghost` command as one module (src/cli/main.ts loads it while it is
+// newer than the compiled modules): made from tsc's output, so it is the
+// same code, after every compile.
+step(".bundle.stamp", ["dist/.tsc.stamp", self], () => {
+  execFileSync(bin("esbuild"), [
+    "dist/src/cli/ghost.js", "--bundle", "--platform=node", "--format=esm", "--keep-names",
+    "--sourcemap", "--log-level=warning", "--outfile=dist/src/cli/bundle/ghost.mjs",
+  ], { cwd: root, stdio: "inherit" });
+});
+
 // Output whose TypeScript source is gone (moved or deleted) goes too: a test
 // file left behind in dist/ would still be run by scripts/test.sh.
 function removeOrphans() {

@@ -24,7 +24,17 @@ import * as core from "./core.js";
 export type { HostMount, HostDisk, MemoryFile, RootConfig, RunConfig, SystemConfig, BootHost } from "./core.js";
 export { shutdownFilesystems } from "./core.js";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+// The package's directory: the first one up from this module's that holds
+// package.json (this module is dist/src/boot/boot.js, or inside the CLI's
+// bundle, dist/src/cli/bundle/ghost.mjs).
+function packageRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let d = here; ; d = dirname(d)) {
+    if (nodefs.existsSync(join(d, "package.json"))) return d;
+    if (dirname(d) === d) return resolve(here, "../../..");
+  }
+}
+export const REPO_ROOT = packageRoot();
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");
 
 // Copies a host directory tree into a tmpfs directory (the root filesystem
@@ -34,16 +44,20 @@ export function populate(dir: TmpDir, host: string | Buffer): void {
   for (const ent of nodefs.readdirSync(base, { withFileTypes: true, encoding: "buffer" })) {
     const name = ent.name.toString("latin1");
     const p = Buffer.concat([base, Buffer.from("/"), ent.name]);
+    // A symbolic link needs only its target (most of a busybox root is links).
+    if (ent.isSymbolicLink()) {
+      dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
+      continue;
+    }
     const st = nodefs.lstatSync(p);
     if (ent.isDirectory()) {
       const d = dir.mkdir(name, S_IFDIR | (st.mode & 0o7777), ROOT_CRED) as TmpDir;
       populate(d, p);
       d.mode = S_IFDIR | (st.mode & 0o7777);
-    } else if (ent.isSymbolicLink()) {
-      dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
     } else if (ent.isFile()) {
+      // The bytes are read when the guest first uses them (tmpfs.ts).
       const f = dir.create(name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
-      f.setContents(new Uint8Array(nodefs.readFileSync(p)));
+      f.setLazyContents(st.size, () => new Uint8Array(nodefs.readFileSync(p)));
     }
   }
 }

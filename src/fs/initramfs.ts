@@ -59,7 +59,8 @@ export function unpackCpio(root: TmpDir, archive: Uint8Array): number {
         if (prior) { dir.link(leaf, prior); made = prior; }
         else {
           made = dir.create(leaf, mode, ROOT_CRED);
-          (made as TmpFile).setContents(data.slice());
+          // Copied out of the archive when first used (tmpfs.ts).
+          (made as TmpFile).setLazyContents(data.length, () => data);
           if (nlink > 1) links.set(key, made);
         }
         break;

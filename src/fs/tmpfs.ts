@@ -2,7 +2,7 @@
 // and /dev (with device nodes) are tmpfs instances.
 
 import { kerr, KernelError } from "../lib/errors.js";
-import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM } from "../abi/errno.js";
+import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM, EIO } from "../abi/errno.js";
 import { INODE_COST, type MemBudget } from "../mm/budget.js";
 import { kernelMem, kernelFrames } from "./kmem.js";
 import { heapFrames, type FrameBacked, type FramePool } from "../mm/frames.js";
@@ -122,7 +122,33 @@ export class TmpFile extends TmpInode implements FrameBacked {
   private readonly pool: FramePool = kernelFrames() ?? heapFrames;
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
   override get size(): number { return this.length; }
-  override get blocks(): number { return (this.pages.size * PAGE) / 512; }
+  override get blocks(): number { return this.lazy ? Math.ceil(this.length / PAGE) * (PAGE / 512) : (this.pages.size * PAGE) / 512; }
+
+  // Contents not read in yet: a root filesystem filled from a host directory
+  // or a cpio archive gives each file its bytes on first use, so a start
+  // does not copy every file of a large root into guest RAM (what the guest
+  // sees is the same; the pages are charged when the bytes come in).
+  private lazy: (() => Uint8Array) | null = null;
+  setLazyContents(size: number, load: () => Uint8Array): void {
+    this.setContents(new Uint8Array(0));
+    this.length = size;
+    this.lazy = load;
+  }
+  private fault(): void {
+    const load = this.lazy;
+    if (!load) return;
+    let bytes: Uint8Array;
+    try { bytes = load(); } catch { kerr(EIO); } // the host's file went away
+    this.lazy = null;
+    // The size stays the one stat has shown (a host file changed since
+    // reads short as zeros, or cut); out of room, what fitted stays.
+    const end = Math.min(bytes.length, this.length);
+    for (let at = 0; at < end; at += PAGE) {
+      let pa: number;
+      try { pa = this.page(at / PAGE); } catch (e) { if (e instanceof KernelError) { this.length = at; break; } throw e; }
+      this.pool.view(pa).set(bytes.subarray(at, Math.min(end, at + PAGE)));
+    }
+  }
 
   // The frame of page i, made (and charged: ENOSPC past size=, ENOMEM when
   // guest RAM is spent) if it is a hole.
@@ -150,6 +176,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // and closed lives on in its mappings, as Linux's file stays referenced
   // by the VMA).
   protected override release(): void {
+    this.lazy = null;
     if (this.charged) this.sb.bytesUsed -= this.pages.size * PAGE;
     this.charged = false;
     if (this.pool instanceof PhysAllocator) this.pool.releaseWhenUnmapped({ key: this, releaseFrames: () => this.releaseFrames() });
@@ -167,6 +194,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // the file gets one, as shmem_fault allocates it).
   frameFor(index: number, pool: FramePool): number | null {
     if (pool !== this.pool || index * PAGE >= this.length) return null;
+    try { this.fault(); } catch (e) { if (e instanceof KernelError) return null; throw e; }
     const have = this.pages.get(index);
     if (have !== undefined || this.framesGone) return have ?? null;
     // Past size= or out of memory: the cache keeps a copy of its own, and the fault decides.
@@ -176,6 +204,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
 
   override read(off: number, dst: Uint8Array): number {
     if (off >= this.length) return 0;
+    this.fault();
     const n = Math.min(dst.length, this.length - off);
     for (let done = 0; done < n;) {
       const at = off + done, i = Math.floor(at / PAGE), o = at % PAGE;
@@ -191,6 +220,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   override write(off: number, src: Uint8Array): number {
     this.checkWritable();
     if (src.length === 0) return 0;
+    this.fault();
     if (this.framesGone) return src.length; // a late writeback of a file gone for good
     if (off + src.length > MAX_FILE) kerr(EFBIG);
     let done = 0;
@@ -213,6 +243,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
     this.checkWritable();
     if (size < 0) kerr(EINVAL);
     if (size > MAX_FILE) kerr(EFBIG);
+    this.fault();
     if (size < this.length) {
       // Shrinking gives the pages past the new end back and zeroes the tail of the last one.
       const keep = Math.ceil(size / PAGE);
@@ -231,6 +262,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   allocate(off: number, len: number): void {
     this.checkWritable();
     if (off + len > MAX_FILE) kerr(EFBIG);
+    this.fault();
     if (this.sb.maxBytes === Infinity) return;
     const first = Math.floor(off / PAGE), end = Math.ceil((off + len) / PAGE);
     let missing = 0;
@@ -243,6 +275,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // FALLOC_FL_PUNCH_HOLE over [off, end): whole pages go back, partial ones are zeroed.
   punchHole(off: number, end: number): void {
     this.checkWritable();
+    this.fault();
     for (const [i, pa] of [...this.pages]) {
       const ps = i * PAGE, pe = ps + PAGE;
       if (pe <= off || ps >= end) continue;
@@ -253,6 +286,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
 
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
+    this.lazy = null;
     for (const i of [...this.pages.keys()]) this.dropPage(i);
     this.length = 0;
     this.write(0, bytes);

@@ -1,0 +1,95 @@
+// Start-up benchmark (issue #9, "instant start"): wall time of running a
+// small program to its exit — userland/proc/hello.c (static) natively, under
+// qemu-riscv64 and with `ghost run`; and /usr/bin/true of the Debian root
+// (build/dynroot: dynamically linked) natively (the host's), under
+// qemu-riscv64 -L and with `ghost run --root=build/dynroot`. `node -e 0`
+// is the floor any Node program pays. Ghost's ratios to qemu and native.
+//
+//   npx tsc -p tsconfig.json && node dist/bench/start.js [--reps N] [--json]
+//
+// Medians over N runs (default 7); also written to build/bench/start.json.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { findRoot } from "../test/helpers/root.js";
+
+const root = findRoot("bench");
+const outDir = join(root, "build", "bench");
+const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
+const TIMEOUT_MS = 120_000;
+
+interface Row { name: string; native?: string[]; qemu?: string[]; ghost: string[] }
+
+function rows(): Row[] {
+  const out: Row[] = [{ name: "node -e 0", ghost: [process.execPath, "-e", "0"] }];
+  const src = join(root, "userland", "proc", "hello.c");
+  const riscv = join(outDir, "start-hello-riscv64");
+  const native = join(outDir, "start-hello-native");
+  const cc = (compiler: string, o: string) => {
+    const r = spawnSync(compiler, ["-O2", "-static", "-o", o, src], { encoding: "utf8", timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
+    if (r.status !== 0) throw new Error(`${compiler} failed: ${r.stderr || r.error}`);
+  };
+  cc(process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc", riscv);
+  cc(process.env.CC ?? "gcc", native);
+  out.push({ name: "hello (static)", native: [native], qemu: ["qemu-riscv64", riscv], ghost: [process.execPath, ghostCli, "run", "--", riscv] });
+  const dynroot = join(root, "build", "dynroot");
+  if (existsSync(join(dynroot, "usr", "bin", "true"))) {
+    out.push({
+      name: "dynroot /usr/bin/true", native: ["/usr/bin/true"],
+      qemu: ["qemu-riscv64", "-L", dynroot, join(dynroot, "usr", "bin", "true")],
+      ghost: [process.execPath, ghostCli, "run", `--root=${dynroot}`, "--", "/usr/bin/true"],
+    });
+  } else {
+    process.stderr.write("bench/start: no build/dynroot (scripts/dynroot.sh makes it); its row is left out\n");
+  }
+  return out;
+}
+
+// Wall milliseconds of one run; the program must exit 0.
+function once(argv: string[]): number {
+  const t = performance.now();
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
+  const ms = performance.now() - t;
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: status ${r.status} ${r.signal ?? ""} ${r.stderr}`);
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--reps");
+  const reps = at >= 0 ? Number(args[at + 1]) : 7;
+  const json = args.includes("--json");
+  mkdirSync(outDir, { recursive: true });
+  const load = loadavg()[0];
+  const results = [];
+  for (const row of rows()) {
+    const runs: Record<string, number[]> = {};
+    // Interleaved, so a change of load falls on every runner alike.
+    for (let i = 0; i < reps; i++) {
+      for (const which of ["native", "qemu", "ghost"] as const) {
+        const argv = row[which];
+        if (argv) (runs[which] ??= []).push(once(argv));
+      }
+    }
+    const ms = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
+    const ratio = (k: string) => (ms[k] ? Math.round((ms.ghost / ms[k]) * 10) / 10 : null);
+    results.push({ name: row.name, medianMs: ms, ghostVsQemu: ratio("qemu"), ghostVsNative: ratio("native") });
+  }
+  const report = { benchmark: "start-up", unit: "ms wall, median", reps, loadAverage: Math.round(load * 100) / 100, results };
+  writeFileSync(join(outDir, "start.json"), JSON.stringify(report, null, 2) + "\n");
+  if (json) { process.stdout.write(JSON.stringify(report) + "\n"); return; }
+  process.stdout.write(`start-up, median wall ms over ${reps} runs (load average ${load.toFixed(2)})\n`);
+  process.stdout.write(`${"workload".padEnd(24)}${"native".padStart(9)}${"qemu".padStart(9)}${"ghost".padStart(9)}${"vs qemu".padStart(9)}${"vs native".padStart(11)}\n`);
+  for (const r of results) {
+    const f = (v: number | null | undefined, suffix = "") => (v == null ? "-" : `${v}${suffix}`);
+    process.stdout.write(`${r.name.padEnd(24)}${f(r.medianMs.native).padStart(9)}${f(r.medianMs.qemu).padStart(9)}${f(r.medianMs.ghost).padStart(9)}${f(r.ghostVsQemu, "x").padStart(9)}${f(r.ghostVsNative, "x").padStart(11)}\n`);
+  }
+}
+
+main();

@@ -1,0 +1,68 @@
+// A root filesystem filled from a host directory or a cpio archive gives
+// each file its bytes on first use (src/fs/tmpfs.ts setLazyContents): what
+// the guest sees must be what an eager copy showed — contents, sizes,
+// st_blocks, writes into the middle, truncation, files run as programs.
+//
+//   npx tsc -p tsconfig.json && node --test dist/test/fs/lazy-root.test.js
+
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { exec } from "../../src/api/index.js";
+import { findRoot } from "../helpers/root.js";
+
+const repo = findRoot();
+const rootfs = join(repo, "build", "rootfs");
+const skip = existsSync(join(rootfs, "bin")) ? false : "no build/rootfs (scripts/prepare.sh builds it)";
+const ENV = { PATH: "/bin:/sbin:/usr/bin" };
+
+const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
+// 3 pages and a bit, no two pages alike.
+const DATA = Buffer.from(Array.from({ length: 3 * 4096 + 123 }, (_, i) => (i * 7 + (i >> 12)) & 0xff));
+
+test("files of a host-directory root: contents, size, blocks, writes and truncation", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ghost-lazy-root-"));
+  try {
+    const root = join(dir, "root");
+    cpSync(rootfs, root, { recursive: true, verbatimSymlinks: true });
+    writeFileSync(join(root, "data"), DATA);
+    writeFileSync(join(root, "poked"), DATA);
+    writeFileSync(join(root, "cut"), DATA);
+    writeFileSync(join(root, "empty"), "");
+    const script = [
+      "stat -c '%s %b' /data /empty",
+      "md5sum /data | cut -d' ' -f1",
+      "printf XY | dd of=/poked bs=1 seek=5000 conv=notrunc 2>/dev/null",
+      "md5sum /poked | cut -d' ' -f1",
+      "dd if=/dev/null of=/cut bs=1 seek=3000 2>/dev/null",
+      "stat -c '%s %b' /cut; md5sum /cut | cut -d' ' -f1",
+      "echo more >> /empty; cat /empty",
+    ].join("; ");
+    const r = await exec(["sh", "-c", script], { env: ENV, memory: "64M", root });
+    const poked = Buffer.from(DATA);
+    poked.write("XY", 5000, "latin1");
+    const blocks = Math.ceil(DATA.length / 4096) * 8;
+    assert.equal(r.stderr, "");
+    assert.equal(r.stdout, [
+      `${DATA.length} ${blocks}`, "0 0", md5(DATA), md5(poked),
+      "3000 8", md5(DATA.subarray(0, 3000)), "more", "",
+    ].join("\n"));
+    assert.equal(r.status, 0);
+    // The guest's writes stay in the guest.
+    assert.equal(md5(readFileSync(join(root, "poked"))), md5(DATA));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("files of a cpio root read as the archive holds them, programs run from it", { skip }, async () => {
+  const cpio = join(repo, "build", "rootfs.cpio");
+  if (!existsSync(cpio)) return;
+  const r = await exec(["sh", "-c", "md5sum /bin/busybox | cut -d' ' -f1; stat -c %s /bin/busybox"], { env: ENV, memory: "64M", root: cpio });
+  const busybox = readFileSync(join(rootfs, "bin", "busybox"));
+  assert.equal(r.stdout, `${md5(busybox)}\n${busybox.length}\n`);
+  assert.equal(r.status, 0);
+});
