@@ -58,7 +58,7 @@ export async function bootCommand(args: string[]): Promise<number> {
     hostDiagnostics(m);
     const usernet = net.attach(m.kernel!);
     const r = await m.exited;
-    usernet?.close();
+    await usernet?.close();
     if (r.shutdown === "restart") continue;
     return r.status;
   }

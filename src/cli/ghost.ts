@@ -120,7 +120,7 @@ async function run(args: string[]): Promise<number> {
     status = (await m.exited).status;
   } finally {
     for (const [name, h] of forward) process.off(name, h);
-    usernet?.close();
+    await usernet?.close();
   }
   if (tracer && trace) tracer.write(trace);
   // maxRssKiB: the Node process's peak resident memory (getrusage's ru_maxrss), against --mem.

@@ -165,7 +165,7 @@ export class UserNet {
     if (sameAddr(dst, DNS_ADDR) && dport === DNS_PORT) { this.dns(data, (r) => reply(dst, dport, r)); return; }
     // A reply to a host peer of a -p …/udp forward: out through the forward's own socket.
     const peer = sameAddr(dst, GATEWAY_ADDR) ? this.udpPeers.get(dport) : undefined;
-    if (peer && peer.guestPort === sport) { peer.sock.send(data, peer.port, peer.address); return; }
+    if (peer && peer.guestPort === sport) { this.sendHost(peer.sock, data, peer.port, peer.address); return; }
     const key = `udp:${sport}:${formatAddr(dst)}:${dport}`;
     let f = this.udpFlows.get(key);
     if (!f) {
@@ -180,8 +180,19 @@ export class UserNet {
       this.udpFlows.set(key, flow);
       f = flow;
     }
-    f.sock.send(data, dport, hostTarget(dst));
+    this.sendHost(f.sock, data, dport, hostTarget(dst));
   }
+
+  // A datagram out to the host: counted until the host's socket has sent it,
+  // so that close() lets the last ones go out (a guest that answers and exits
+  // at once, as a server's reply to "quit", must not lose the answer).
+  private sendHost(sock: dgram.Socket, data: Uint8Array, port: number, address: string): void {
+    this.sending++;
+    const done = () => { if (--this.sending === 0) for (const w of this.drained.splice(0)) w(); };
+    try { sock.send(data, port, address, done); } catch { done(); }
+  }
+  private sending = 0;
+  private drained: (() => void)[] = [];
 
   private sendUdp(from: IpAddr, fromPort: number, to: IpAddr, toPort: number, msg: Uint8Array): void {
     const seg = new Uint8Array(UDP_HLEN + msg.length);
@@ -291,7 +302,12 @@ export class UserNet {
   hold(): void { this.k.hostWaiters++; }
   release(): void { this.k.hostWaiters--; }
 
-  close(): void {
+  // Ends the link: datagrams already handed to the host go out first (for at
+  // most a second), then every host socket closes.
+  async close(): Promise<void> {
+    if (this.sending > 0) {
+      await new Promise<void>((r) => { const t = setTimeout(r, 1000); this.drained.push(() => { clearTimeout(t); r(); }); });
+    }
     this.closed = true;
     for (const s of this.servers) s.close();
     for (const s of this.udpServers) s.close();

@@ -131,20 +131,24 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
     const guest = ghost(["-p", `${hostPort}:7070/udp`, "--", "build/userland-net/udpserve", "7070", "50"]);
     let ended = false;
     void guest.then(() => { ended = true; });
+    // Answers are collected as they come, whichever send they answer: on a
+    // loaded machine the first answer may come after a resend, and the last
+    // one ("quit") after the guest has already exited.
     const ask = async (msg: string) => {
       const c = dgram.createSocket("udp4");
+      const answers: { text: string; port: number }[] = [];
+      let wake: (() => void) | null = null;
+      c.on("message", (m, rinfo) => { answers.push({ text: m.toString(), port: rinfo.port }); wake?.(); });
+      const wait = (ms: number) => new Promise<void>((r) => { const t = setTimeout(r, ms); wake = () => { clearTimeout(t); r(); }; });
       await new Promise<void>((r) => c.bind(0, "127.0.0.1", r));
       try {
         const deadline = Date.now() + 90_000;
-        while (!ended && Date.now() < deadline) {
-          const got = await new Promise<{ text: string; port: number } | null>((resolve) => {
-            const t = setTimeout(() => { c.removeAllListeners("message"); resolve(null); }, 500);
-            c.once("message", (m, rinfo) => { clearTimeout(t); resolve({ text: m.toString(), port: rinfo.port }); });
-            c.send(msg, hostPort, "127.0.0.1");
-          });
-          if (got) return got;
+        while (!answers.length && !ended && Date.now() < deadline) {
+          c.send(msg, hostPort, "127.0.0.1");
+          await wait(1000);
         }
-        return null;
+        if (!answers.length) await wait(5000); // the guest ended: an answer may still be on its way
+        return answers[0] ?? null;
       } finally { c.close(); }
     };
     try {
