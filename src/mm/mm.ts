@@ -38,9 +38,10 @@ function protToPte(prot: number): number {
 // every other one takes a fresh ASID when it is next activated. So no two live
 // address spaces ever run under the same ASID. The top eight of the 12-bit
 // values are never handed out: an empty TLB entry is all ones, which is the
-// tag of the top virtual page under ASID 0xfff (and, for the JIT's inline
-// check that compares fewer bits, under 0xff8-0xfff), so a guest touching
-// that page would hit an empty entry instead of faulting.
+// tag of the top virtual page under ASID 0xfff, so a guest touching that page
+// would hit an empty entry instead of faulting. (The JIT's inline check once
+// folded an access's misalignment into the ASID bits and so needed the eight;
+// it now compares the interpreter's full tag, and one would do; the margin stays.)
 const ASID_LIMIT = 0xff8;
 interface AsidState { gen: number; next: number }
 const asidStates = new WeakMap<Hart, AsidState>();
