@@ -421,6 +421,32 @@ static __attribute__((unused)) const char *kt_wstr(int st)
     return b;
 }
 
+/*
+ * IN_CHILD(desc, body...): run body in a forked child, which sets bits in
+ * `bad` with EXPECT(bit, cond) for each expectation that fails; one check,
+ * `desc`, passes when the child exits 0 (else its failure bits are shown).
+ * For calls that change the caller's credentials or limits for good.
+ */
+#define IN_CHILD(desc, ...)                                                                      \
+    do {                                                                                         \
+        pid_t kt_c_ = fork();                                                                    \
+        if (kt_c_ == 0) {                                                                        \
+            int bad = 0;                                                                         \
+            __VA_ARGS__;                                                                         \
+            _exit(bad);                                                                          \
+        }                                                                                        \
+        int kt_st_;                                                                              \
+        kt_waitpid(kt_c_, &kt_st_, 0);                                                           \
+        kt_check(WIFEXITED(kt_st_) && WEXITSTATUS(kt_st_) == 0, (desc), "failure bits %#x [%s]", \
+                 WIFEXITED(kt_st_) ? WEXITSTATUS(kt_st_) : -1, kt_wstr(kt_st_));                 \
+    } while (0)
+
+#define EXPECT(bit, cond) \
+    do {                  \
+        if (!(cond))      \
+            bad |= (bit); \
+    } while (0)
+
 /* Reap `pid` and check that it exited with `code`. */
 static __attribute__((unused)) int kt_check_exit(pid_t pid, int code, const char *desc)
 {

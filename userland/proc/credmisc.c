@@ -11,27 +11,6 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
-/* In a child: run `body`, which sets bits of `bad` for failures; exit with it. */
-#define IN_CHILD(desc, ...)                                                                      \
-    do {                                                                                         \
-        pid_t kt_c_ = fork();                                                                    \
-        if (kt_c_ == 0) {                                                                        \
-            int bad = 0;                                                                         \
-            __VA_ARGS__;                                                                         \
-            _exit(bad);                                                                          \
-        }                                                                                        \
-        int kt_st_;                                                                              \
-        kt_waitpid(kt_c_, &kt_st_, 0);                                                           \
-        kt_check(WIFEXITED(kt_st_) && WEXITSTATUS(kt_st_) == 0, (desc), "failure bits %#x [%s]", \
-                 WIFEXITED(kt_st_) ? WEXITSTATUS(kt_st_) : -1, kt_wstr(kt_st_));                 \
-    } while (0)
-
-#define EXPECT(bit, cond) \
-    do {                  \
-        if (!(cond))      \
-            bad |= (bit); \
-    } while (0)
-
 static void check_fsids(void)
 {
     IN_CHILD("setfsuid/setfsgid: the previous id, also when the change is refused", {

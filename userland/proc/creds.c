@@ -12,27 +12,6 @@
 
 extern char **environ;
 
-/* In a child: run `body`, which returns a bitmask of failures; exit with it. */
-#define IN_CHILD(desc, ...)                                                                               \
-    do {                                                                                                  \
-        pid_t kt_c_ = fork();                                                                             \
-        if (kt_c_ == 0) {                                                                                 \
-            int bad = 0;                                                                                  \
-            __VA_ARGS__;                                                                                  \
-            _exit(bad);                                                                                   \
-        }                                                                                                 \
-        int kt_st_;                                                                                       \
-        kt_waitpid(kt_c_, &kt_st_, 0);                                                                    \
-        kt_check(WIFEXITED(kt_st_) && WEXITSTATUS(kt_st_) == 0, (desc), "failure bits %#x [%s]",          \
-                 WIFEXITED(kt_st_) ? WEXITSTATUS(kt_st_) : -1, kt_wstr(kt_st_));                          \
-    } while (0)
-
-#define EXPECT(bit, cond)     \
-    do {                      \
-        if (!(cond))          \
-            bad |= (bit);     \
-    } while (0)
-
 static int resuid_is(uid_t r, uid_t e, uid_t s)
 {
     uid_t a, b, c;
