@@ -126,11 +126,18 @@ export class TmpFile extends TmpInode implements FrameBacked {
 
   // Contents not read in yet: a root filesystem filled from a host directory
   // or a cpio archive gives each file its bytes on first use, so a start
-  // does not copy every file of a large root into guest RAM (what the guest
-  // sees is the same; the pages are charged when the bytes come in).
+  // does not read every file of a large root from the host. What the guest
+  // sees is the same as if the bytes were there: the file's pages count
+  // against size= from the start (reserved), so reading a root file never
+  // fails for want of room in a filesystem the guest has filled since.
   private lazy: (() => Uint8Array) | null = null;
+  private reserved = 0; // pages counted against size= that have no frame yet
   setLazyContents(size: number, load: () => Uint8Array): void {
     this.setContents(new Uint8Array(0));
+    const n = Math.ceil(size / PAGE);
+    if (this.charged && this.sb.bytesUsed + n * PAGE > this.sb.maxBytes) kerr(ENOSPC);
+    if (this.charged) this.sb.bytesUsed += n * PAGE;
+    this.reserved = n;
     this.length = size;
     this.lazy = load;
   }
@@ -139,15 +146,27 @@ export class TmpFile extends TmpInode implements FrameBacked {
     if (!load) return;
     let bytes: Uint8Array;
     try { bytes = load(); } catch { kerr(EIO); } // the host's file went away
-    this.lazy = null;
     // The size stays the one stat has shown (a host file changed since
-    // reads short as zeros, or cut); out of room, what fitted stays.
+    // reads short as zeros). The reserved pages take frames now; with guest
+    // RAM spent the access is ENOMEM and the file stays as it was, to be
+    // read in by a later access (nothing is cut).
     const end = Math.min(bytes.length, this.length);
     for (let at = 0; at < end; at += PAGE) {
-      let pa: number;
-      try { pa = this.page(at / PAGE); } catch (e) { if (e instanceof KernelError) { this.length = at; break; } throw e; }
+      const i = at / PAGE;
+      let pa = this.pages.get(i);
+      if (pa === undefined) {
+        const got = this.pool.take("shmem");
+        if (got === null) kerr(ENOMEM);
+        pa = got;
+        this.pages.set(i, pa);
+        this.reserved--;
+      }
       this.pool.view(pa).set(bytes.subarray(at, Math.min(end, at + PAGE)));
     }
+    this.lazy = null;
+    // Pages past what the host file still holds: holes, no longer reserved.
+    if (this.charged) this.sb.bytesUsed -= this.reserved * PAGE;
+    this.reserved = 0;
   }
 
   // The frame of page i, made (and charged: ENOSPC past size=, ENOMEM when
@@ -177,7 +196,8 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // by the VMA).
   protected override release(): void {
     this.lazy = null;
-    if (this.charged) this.sb.bytesUsed -= this.pages.size * PAGE;
+    if (this.charged) this.sb.bytesUsed -= (this.pages.size + this.reserved) * PAGE;
+    this.reserved = 0;
     this.charged = false;
     if (this.pool instanceof PhysAllocator) this.pool.releaseWhenUnmapped({ key: this, releaseFrames: () => this.releaseFrames() });
     else this.releaseFrames();
@@ -287,6 +307,8 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
     this.lazy = null;
+    if (this.charged) this.sb.bytesUsed -= this.reserved * PAGE;
+    this.reserved = 0;
     for (const i of [...this.pages.keys()]) this.dropPage(i);
     this.length = 0;
     this.write(0, bytes);

@@ -217,11 +217,20 @@ static void posix_timers(void)
     timer_settime(t, 0, &off, NULL);
     CHECK(alrm_count >= 1 && alrm_count <= 2,
           "one signal delivered on unblock for many expirations (timer signals do not queue)");
-    kt_check(last_overrun >= 5, "si_overrun counts the missed periods", "si_overrun %d (80 ms / 5 ms period)",
-             last_overrun);
-    kt_check(handler_getoverrun >= 5 && handler_getoverrun == last_overrun,
-             "timer_getoverrun in the handler matches si_overrun", "timer_getoverrun %d, si_overrun %d",
-             handler_getoverrun, last_overrun);
+    /* qemu-user takes the host's timer signal at once and keeps the guest's
+       copy pending, so the overrun it reports depends on when the host's
+       signals came (0 now and then on a loaded machine): the native run on
+       the host's Linux (proc.test.ts) is the oracle for these two. */
+    if (kt_qemu()) {
+        kt_skip("si_overrun counts the missed periods", "qemu-user's overrun depends on host timing");
+        kt_skip("timer_getoverrun in the handler matches si_overrun", "qemu-user's overrun depends on host timing");
+    } else {
+        kt_check(last_overrun >= 5, "si_overrun counts the missed periods", "si_overrun %d (80 ms / 5 ms period)",
+                 last_overrun);
+        kt_check(handler_getoverrun >= 5 && handler_getoverrun == last_overrun,
+                 "timer_getoverrun in the handler matches si_overrun", "timer_getoverrun %d, si_overrun %d",
+                 handler_getoverrun, last_overrun);
+    }
     CHECK_EQ(timer_getoverrun(t), 0, "timer_settime resets the overrun count");
 
     /* absolute time */
