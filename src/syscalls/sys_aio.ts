@@ -36,6 +36,7 @@ import type { AddressSpace } from "../mm/mm.js";
 import type { Task } from "../kernel/task.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { TimerHandle } from "../kernel/time/timers.js";
+import { u32Arg } from "./args.js";
 
 // One request still in flight.
 interface Pending { obj: number; data: bigint; cancel(): void }
@@ -315,7 +316,7 @@ function ioGetevents(t: Task, id: number, minNr: number, nr: number, evVa: numbe
 }
 
 defineSyscalls({
-  io_setup: (t, nr, ctxp) => ioSetup(t, nr >>> 0, ctxp),
+  io_setup: (t, nr, ctxp) => ioSetup(t, u32Arg(nr), ctxp),
   io_destroy: (t, id) => ioDestroy(t, id),
   io_submit: [(t, id, nr, iocbpp) => ioSubmit(t, id, nr, iocbpp), "partial",
     "reads, writes and syncs of files that never wait complete at submission; pipe/socket/tty I/O and IOCB_CMD_POLL complete when ready; no IOCB_CMD_NOOP (EINVAL, as Linux)"],

@@ -17,6 +17,7 @@ import { permission, MAY_WRITE } from "../fs/namei.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
+import { fdArg, i32Arg } from "./args.js";
 
 const U64 = (1n << 64n) - 1n;
 const PAGE = BigInt(PAGE_SIZE);
@@ -49,6 +50,6 @@ function cachestat(t: Task, fd: number, rangeVa: number, outVa: number, flags: n
 }
 
 defineSyscalls({
-  cachestat: [(t, fd, range, out, flags) => cachestat(t, fd | 0, range, out, flags | 0), "partial",
+  cachestat: [(t, fd, range, out, flags) => cachestat(t, fdArg(fd), range, out, i32Arg(flags)), "partial",
     "every page up to a regular file's size counts as cached, none as dirty or evicted (Ghost's files live in memory or on the host)"],
 });

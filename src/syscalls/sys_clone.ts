@@ -26,6 +26,7 @@ import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
 import { CAP_SYS_ADMIN } from "../abi/prctl.js";
+import { fdArg, i32Arg, u32Arg } from "./args.js";
 
 function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
@@ -233,7 +234,7 @@ function pidfdSendSignal(t: Task, fd: number, sig: number, infoVa: number, flags
 }
 
 defineSyscalls({
-  unshare: [(t, flags) => unshare(t, flags >>> 0), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared); namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
+  unshare: [(t, flags) => unshare(t, u32Arg(flags)), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared); namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
   clone: [(t, flags, newsp, parentTid, tls, childTid) => {
     const f = BigInt.asUintN(64, BigInt(flags));
     // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.
@@ -246,8 +247,8 @@ defineSyscalls({
     });
   }, "partial", "namespaces (CLONE_NEW*) are EINVAL: Ghost has none"],
   clone3: [(t, va, size) => clone3(t, va, size), "partial", "set_tid is EPERM, CLONE_INTO_CGROUP and namespaces EINVAL: Ghost has no pid namespaces or cgroups"],
-  wait4: (t, pid, status, options, ru) => wait4(t, pid | 0, status, options >>> 0, ru),
-  waitid: (t, idtype, id, info, options, ru) => waitid(t, idtype | 0, id | 0, info, options >>> 0, ru),
+  wait4: (t, pid, status, options, ru) => wait4(t, i32Arg(pid), status, u32Arg(options), ru),
+  waitid: (t, idtype, id, info, options, ru) => waitid(t, i32Arg(idtype), i32Arg(id), info, u32Arg(options), ru),
   pidfd_open: (t, pid, flags) => {
     if (flags & ~(O_NONBLOCK | 8 /* PIDFD_THREAD */)) kerr(EINVAL);
     if (pid <= 0) kerr(EINVAL);
@@ -255,7 +256,7 @@ defineSyscalls({
     if (!g) kerr(ESRCH);
     return t.files.alloc(pidfdFile(g, false, flags & O_NONBLOCK), true, nofile(t));
   },
-  pidfd_send_signal: (t, fd, sig, infoVa, flags) => pidfdSendSignal(t, fd | 0, sig | 0, infoVa, flags >>> 0),
+  pidfd_send_signal: (t, fd, sig, infoVa, flags) => pidfdSendSignal(t, fdArg(fd), i32Arg(sig), infoVa, u32Arg(flags)),
 });
 
 export { EFAULT, O_CLOEXEC };

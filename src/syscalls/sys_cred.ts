@@ -16,6 +16,7 @@ import { capBnd, hasCap } from "../kernel/cred.js";
 
 type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
+import { i32Arg, u32Arg } from "./args.js";
 const NGROUPS_MAX = 65536;
 
 function isRoot(c: Cred): boolean { return hasCap(c, CAP_SETUID); }
@@ -214,26 +215,26 @@ function capget(t: Task, hdrVa: number, dataVa: number): number {
 defineSyscalls({
   setuid: (t, uid) => {
     const c = t.cred;
-    if ((uid >>> 0) === 0xffffffff) kerr(EINVAL);
-    if (isRoot(c)) return setCred(t, (x) => { x.uid = x.euid = x.suid = x.fsuid = uid >>> 0; });
+    if ((u32Arg(uid)) === 0xffffffff) kerr(EINVAL);
+    if (isRoot(c)) return setCred(t, (x) => { x.uid = x.euid = x.suid = x.fsuid = u32Arg(uid); });
     if (uid !== c.uid && uid !== c.suid) kerr(EPERM);
-    return setCred(t, (x) => { x.euid = x.fsuid = uid >>> 0; });
+    return setCred(t, (x) => { x.euid = x.fsuid = u32Arg(uid); });
   },
   setgid: (t, gid) => {
     const c = t.cred;
-    if ((gid >>> 0) === 0xffffffff) kerr(EINVAL);
-    if (isRootGid(c)) return setCred(t, (x) => { x.gid = x.egid = x.sgid = x.fsgid = gid >>> 0; });
+    if ((u32Arg(gid)) === 0xffffffff) kerr(EINVAL);
+    if (isRootGid(c)) return setCred(t, (x) => { x.gid = x.egid = x.sgid = x.fsgid = u32Arg(gid); });
     if (gid !== c.gid && gid !== c.sgid) kerr(EPERM);
-    return setCred(t, (x) => { x.egid = x.fsgid = gid >>> 0; });
+    return setCred(t, (x) => { x.egid = x.fsgid = u32Arg(gid); });
   },
   setreuid: (t, r, e) => {
     const c = t.cred;
     if (!keep(r) && !isRoot(c) && r !== c.uid && r !== c.euid) kerr(EPERM);
     if (!keep(e) && !isRoot(c) && e !== c.uid && e !== c.euid && e !== c.suid) kerr(EPERM);
-    const newE = keep(e) ? c.euid : e >>> 0;
+    const newE = keep(e) ? c.euid : u32Arg(e);
     const setSaved = !keep(r) || (!keep(e) && newE !== c.uid);
     return setCred(t, (x) => {
-      if (!keep(r)) x.uid = r >>> 0;
+      if (!keep(r)) x.uid = u32Arg(r);
       x.euid = x.fsuid = newE;
       if (setSaved) x.suid = newE;
     });
@@ -242,26 +243,26 @@ defineSyscalls({
     const c = t.cred;
     if (!keep(r) && !isRootGid(c) && r !== c.gid && r !== c.egid) kerr(EPERM);
     if (!keep(e) && !isRootGid(c) && e !== c.gid && e !== c.egid && e !== c.sgid) kerr(EPERM);
-    const newE = keep(e) ? c.egid : e >>> 0;
+    const newE = keep(e) ? c.egid : u32Arg(e);
     const setSaved = !keep(r) || (!keep(e) && newE !== c.gid);
     return setCred(t, (x) => {
-      if (!keep(r)) x.gid = r >>> 0;
+      if (!keep(r)) x.gid = u32Arg(r);
       x.egid = x.fsgid = newE;
       if (setSaved) x.sgid = newE;
     });
   },
-  setresuid: (t, r, e, s) => setresuid(t, r >>> 0, e >>> 0, s >>> 0),
-  setresgid: (t, r, e, s) => setresgid(t, r >>> 0, e >>> 0, s >>> 0),
+  setresuid: (t, r, e, s) => setresuid(t, u32Arg(r), u32Arg(e), u32Arg(s)),
+  setresgid: (t, r, e, s) => setresgid(t, u32Arg(r), u32Arg(e), u32Arg(s)),
   getresuid: (t, a, b, c) => getres(t, a, b, c, [t.cred.uid, t.cred.euid, t.cred.suid]),
   getresgid: (t, a, b, c) => getres(t, a, b, c, [t.cred.gid, t.cred.egid, t.cred.sgid]),
   setfsuid: (t, uid) => {
     const c = t.cred, old = c.fsuid;
-    if (isRoot(c) || [c.uid, c.euid, c.suid, c.fsuid].includes(uid >>> 0)) setCred(t, (x) => { x.fsuid = uid >>> 0; });
+    if (isRoot(c) || [c.uid, c.euid, c.suid, c.fsuid].includes(u32Arg(uid))) setCred(t, (x) => { x.fsuid = u32Arg(uid); });
     return old;
   },
   setfsgid: (t, gid) => {
     const c = t.cred, old = c.fsgid;
-    if (isRootGid(c) || [c.gid, c.egid, c.sgid, c.fsgid].includes(gid >>> 0)) setCred(t, (x) => { x.fsgid = gid >>> 0; });
+    if (isRootGid(c) || [c.gid, c.egid, c.sgid, c.fsgid].includes(u32Arg(gid))) setCred(t, (x) => { x.fsgid = u32Arg(gid); });
     return old;
   },
   getgroups: (t, size, va) => {
@@ -303,13 +304,13 @@ defineSyscalls({
     c.capEff = eff; c.capPrm = prm; c.capInh = inh;
     return 0;
   },
-  setpgid: (t, pid, pgid) => setpgid(t, pid | 0, pgid | 0),
-  getpgid: (t, pid) => group(t, pid | 0).pgid,
+  setpgid: (t, pid, pgid) => setpgid(t, i32Arg(pid), i32Arg(pgid)),
+  getpgid: (t, pid) => group(t, i32Arg(pid)).pgid,
   setsid: (t) => setsid(t),
-  getsid: (t, pid) => group(t, pid | 0).sid,
-  prctl: [(t, op, a2, a3, a4, a5) => prctl(t, op | 0, a2, a3, a4, a5), "partial",
+  getsid: (t, pid) => group(t, i32Arg(pid)).sid,
+  prctl: [(t, op, a2, a3, a4, a5) => prctl(t, i32Arg(op), a2, a3, a4, a5), "partial",
     "PR_SET_NAME/GET_NAME, PDEATHSIG, CHILD_SUBREAPER, DUMPABLE, KEEPCAPS, NO_NEW_PRIVS, TIMERSLACK, THP, CAPBSET_READ/DROP; other options EINVAL"],
-  getrusage: (t, who, va) => writeRusage(t, va, who | 0),
+  getrusage: (t, who, va) => writeRusage(t, va, i32Arg(who)),
   times: (t, va) => {
     const g = t.tg;
     let ut = g.deadUtime, st = g.deadStime;

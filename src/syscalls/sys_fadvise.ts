@@ -11,6 +11,7 @@ import {
 } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import type { Task } from "../kernel/task.js";
+import { fdArg } from "./args.js";
 
 // The file the hint is about: ESPIPE for pipes and sockets.
 function hintFile(t: Task, fd: number) {
@@ -22,13 +23,13 @@ function hintFile(t: Task, fd: number) {
 
 defineSyscalls({
   fadvise64: (t, fd, _off, len, advice) => {
-    const f = hintFile(t, fd | 0);
+    const f = hintFile(t, fdArg(fd));
     if (len < 0 || advice < POSIX_FADV_NORMAL || advice > POSIX_FADV_NOREUSE) kerr(EINVAL);
     if (advice === POSIX_FADV_DONTNEED) f.inode.pageCache?.writeBack(f.inode);
     return 0;
   },
   readahead: (t, fd, _off, _count) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     if (!f.readable) kerr(EBADF);
     if ((f.inode.mode & S_IFMT) !== S_IFREG) kerr(EINVAL);
     return 0;
@@ -36,7 +37,7 @@ defineSyscalls({
   sync_file_range: (t, fd, off, nbytes, flags) => {
     if (flags & ~(SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)) kerr(EINVAL);
     if (off < 0 || nbytes < 0) kerr(EINVAL);
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     const type = f.inode.mode & S_IFMT;
     if (type !== S_IFREG && type !== S_IFBLK && type !== S_IFDIR && type !== S_IFLNK) kerr(ESPIPE);
     if (flags & SYNC_FILE_RANGE_WRITE) f.inode.pageCache?.writeBack(f.inode);

@@ -16,6 +16,7 @@ import type { Path } from "../fs/dentry.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
+import { fdArg, i32Arg } from "./args.js";
 
 // FILEID_INVALID: the handle_type name_to_handle_at reports with EOVERFLOW.
 const FILEID_INVALID = 255;
@@ -66,6 +67,6 @@ function openByHandleAt(t: Task, mountFd: number, fhVa: number, flags: number): 
 }
 
 defineSyscalls({
-  name_to_handle_at: (t, dirfd, path, fh, mntId, flags) => nameToHandleAt(t, dirfd | 0, path, fh, mntId, flags | 0),
-  open_by_handle_at: (t, mountFd, fh, flags) => openByHandleAt(t, mountFd | 0, fh, flags | 0),
+  name_to_handle_at: (t, dirfd, path, fh, mntId, flags) => nameToHandleAt(t, fdArg(dirfd), path, fh, mntId, i32Arg(flags)),
+  open_by_handle_at: (t, mountFd, fh, flags) => openByHandleAt(t, i32Arg(mountFd), fh, i32Arg(flags)),
 });

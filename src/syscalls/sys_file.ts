@@ -34,6 +34,7 @@ import type { Task } from "../kernel/task.js";
 import { nofile, rlimit } from "../kernel/task.js";
 import { RLIMIT_FSIZE } from "../abi/resource.js";
 import { hasCap } from "../kernel/cred.js";
+import { fdArg, i32Arg, u32Arg } from "./args.js";
 
 
 
@@ -342,14 +343,14 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       return 0;
     case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
       return recordLock(t, f, cmd, arg);
-    case F_ADD_SEALS: return memfdSeals(t, f, arg >>> 0);
+    case F_ADD_SEALS: return memfdSeals(t, f, u32Arg(arg));
     case F_GET_SEALS: return memfdSeals(t, f, null);
     case F_GETPIPE_SZ: case F_SETPIPE_SZ: {
       if (!(f.inode instanceof PipeInode)) kerr(EBADF);
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
       // As Linux's pipe_set_size: the size is an unsigned int; past 2^31 it cannot be rounded (EINVAL).
-      if ((arg >>> 0) > 0x80000000) kerr(EINVAL);
-      return f.inode.pipe.resize(Math.max(arg >>> 0, 4096), hasCap(t.cred, CAP_SYS_RESOURCE));
+      if ((u32Arg(arg)) > 0x80000000) kerr(EINVAL);
+      return f.inode.pipe.resize(Math.max(u32Arg(arg), 4096), hasCap(t.cred, CAP_SYS_RESOURCE));
     }
     default: return fcntlOwner(t, f, fd, cmd, arg) ?? kerr(EINVAL);
   }
@@ -357,40 +358,40 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
 
 defineSyscalls({
   openat: (t, dirfd, path, flags, mode) => {
-    const f = openAt(t, dirfd | 0, pathArg(t, path), flags >>> 0, mode >>> 0);
+    const f = openAt(t, fdArg(dirfd), pathArg(t, path), u32Arg(flags), u32Arg(mode));
     try { return t.files.alloc(f, (flags & O_CLOEXEC) !== 0, nofile(t)); } catch (e) { f.put(); throw e; }
   },
   close: (t, fd) => {
-    const f = t.files.entry(fd | 0)?.file;
+    const f = t.files.entry(fdArg(fd))?.file;
     f?.ops.flush?.(f, t.tg);
-    t.files.close(fd | 0);
+    t.files.close(fdArg(fd));
     return 0;
   },
-  read: (t, fd, va, len) => doRead(t, t.files.get(fd | 0), userBuf(t, va, len), null), // a zero-byte read never blocks
-  write: (t, fd, va, len) => doWrite(t, t.files.get(fd | 0), userBuf(t, va, len), null),
-  pread64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doRead(t, f, userBuf(t, va, len), posArg(pos)); },
-  pwrite64: (t, fd, va, len, pos) => { const f = t.files.get(fd | 0); seekable(f); return doWrite(t, f, userBuf(t, va, len), posArg(pos)); },
-  readv: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), null); },
-  writev: (t, fd, iov, cnt) => { const f = t.files.get(fd | 0); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), null); },
-  preadv: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), posArg(pos)); },
-  pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fd | 0); seekable(f); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), posArg(pos)); },
-  preadv2: (t, fd, iov, cnt, pos, _posHigh, flags) => rw2(t, fd | 0, iov, cnt, pos, flags | 0, false),
-  pwritev2: (t, fd, iov, cnt, pos, _posHigh, flags) => rw2(t, fd | 0, iov, cnt, pos, flags | 0, true),
-  lseek: (t, fd, off, whence) => lseek(t.files.get(fd | 0), off, whence | 0),
-  getdents64: (t, fd, va, count) => getdents64(t, fd | 0, va, count >>> 0),
-  dup: (t, fd) => t.files.alloc(t.files.getRaw(fd | 0).get(), false, nofile(t)),
+  read: (t, fd, va, len) => doRead(t, t.files.get(fdArg(fd)), userBuf(t, va, len), null), // a zero-byte read never blocks
+  write: (t, fd, va, len) => doWrite(t, t.files.get(fdArg(fd)), userBuf(t, va, len), null),
+  pread64: (t, fd, va, len, pos) => { const f = t.files.get(fdArg(fd)); seekable(f); return doRead(t, f, userBuf(t, va, len), posArg(pos)); },
+  pwrite64: (t, fd, va, len, pos) => { const f = t.files.get(fdArg(fd)); seekable(f); return doWrite(t, f, userBuf(t, va, len), posArg(pos)); },
+  readv: (t, fd, iov, cnt) => { const f = t.files.get(fdArg(fd)); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), null); },
+  writev: (t, fd, iov, cnt) => { const f = t.files.get(fdArg(fd)); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), null); },
+  preadv: (t, fd, iov, cnt, pos) => { const f = t.files.get(fdArg(fd)); seekable(f); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), posArg(pos)); },
+  pwritev: (t, fd, iov, cnt, pos) => { const f = t.files.get(fdArg(fd)); seekable(f); checkWrite(f); return doWrite(t, f, readIov(t, iov, cnt), posArg(pos)); },
+  preadv2: (t, fd, iov, cnt, pos, _posHigh, flags) => rw2(t, fdArg(fd), iov, cnt, pos, i32Arg(flags), false),
+  pwritev2: (t, fd, iov, cnt, pos, _posHigh, flags) => rw2(t, fdArg(fd), iov, cnt, pos, i32Arg(flags), true),
+  lseek: (t, fd, off, whence) => lseek(t.files.get(fdArg(fd)), off, i32Arg(whence)),
+  getdents64: (t, fd, va, count) => getdents64(t, fdArg(fd), va, u32Arg(count)),
+  dup: (t, fd) => t.files.alloc(t.files.getRaw(fdArg(fd)).get(), false, nofile(t)),
   dup3: (t, oldfd, newfd, flags) => {
     if ((flags & ~O_CLOEXEC) !== 0 || oldfd === newfd) kerr(EINVAL);
-    const f = t.files.getRaw(oldfd | 0);
+    const f = t.files.getRaw(i32Arg(oldfd));
     if (newfd < 0 || newfd >= nofile(t)) kerr(EBADF);
-    t.files.install(newfd | 0, f.get(), (flags & O_CLOEXEC) !== 0);
+    t.files.install(i32Arg(newfd), f.get(), (flags & O_CLOEXEC) !== 0);
     return newfd;
   },
-  fcntl: [(t, fd, cmd, arg) => fcntl(t, fd | 0, cmd | 0, arg), "partial", "F_NOTIFY (dnotify) is EINVAL"],
+  fcntl: [(t, fd, cmd, arg) => fcntl(t, fdArg(fd), i32Arg(cmd), arg), "partial", "F_NOTIFY (dnotify) is EINVAL"],
   ioctl: (t, fd, cmd, arg) => {
-    const f = t.files.get(fd | 0);
-    const e = t.files.entry(fd | 0)!;
-    switch (cmd >>> 0) {
+    const f = t.files.get(fdArg(fd));
+    const e = t.files.entry(fdArg(fd))!;
+    switch (u32Arg(cmd)) {
       case FIOCLEX: e.cloexec = true; return 0;
       case FIONCLEX: e.cloexec = false; return 0;
       case FIONBIO: {
@@ -399,10 +400,10 @@ defineSyscalls({
         return 0;
       }
     }
-    const owner = ioctlOwner(t, f, fd | 0, cmd >>> 0, arg);
+    const owner = ioctlOwner(t, f, fdArg(fd), u32Arg(cmd), arg);
     if (owner !== undefined) return owner;
     if (!f.ops.ioctl) kerr(ENOTTY);
-    return f.ops.ioctl(f, cmd >>> 0, arg, ioctlContext(t));
+    return f.ops.ioctl(f, u32Arg(cmd), arg, ioctlContext(t));
   },
 });
 
@@ -430,7 +431,7 @@ defineSyscalls({
 
 defineSyscalls({
   flock: (t, fd, op) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     const kind = op & ~LOCK_NB;
     if (kind === LOCK_UN) { flockRelease(f.inode, f); return 0; }
     if (kind !== LOCK_SH && kind !== LOCK_EX) kerr(EINVAL);

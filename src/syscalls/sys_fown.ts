@@ -17,13 +17,14 @@ import { EBADF, EPERM, EINVAL } from "../abi/errno.js";
 import { um } from "./util.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
+import { i32Arg } from "./args.js";
 
 const writeHint = new WeakMap<Inode, number>();
 
 // The owner, lease, query and hint commands of fcntl, or undefined for another command.
 export function fcntlOwner(t: Task, f: File, fd: number, cmd: number, arg: number): number | undefined {
   switch (cmd) {
-    case F_SETOWN: setOwn(t, f, arg | 0); return 0;
+    case F_SETOWN: setOwn(t, f, i32Arg(arg)); return 0;
     case F_GETOWN: return getOwn(f);
     case F_SETOWN_EX: {
       const dv = new DataView(um(t).read(arg, f_owner_ex.size).buffer);
@@ -38,13 +39,13 @@ export function fcntlOwner(t: Task, f: File, fd: number, cmd: number, arg: numbe
       return 0;
     }
     // As Linux: the int argument, taken as unsigned by valid_signal.
-    case F_SETSIG: setSig(f, arg | 0); return 0;
+    case F_SETSIG: setSig(f, i32Arg(arg)); return 0;
     case F_GETSIG: return getSig(f);
-    case F_SETLEASE: return setLease(t, f, fd, arg | 0);
+    case F_SETLEASE: return setLease(t, f, fd, i32Arg(arg));
     case F_GETLEASE: return getLease(t, f);
     // Linux 6.10: is the argument descriptor the same open file?
     case F_DUPFD_QUERY: {
-      const other = t.files.entry(arg | 0)?.file;
+      const other = t.files.entry(i32Arg(arg))?.file;
       if (!other) kerr(EBADF);
       return other === f ? 1 : 0;
     }

@@ -13,10 +13,11 @@ import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } fr
 import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
 import { mkdirAt, unlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
+import { fdArg } from "./args.js";
 
 function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
   const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
-  return resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+  return resolveAt(t, fdArg(dirfd), path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
 }
 
 // The inode a stat call names; with AT_EMPTY_PATH and an empty path, the open
@@ -24,8 +25,8 @@ function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
 function statTarget(t: Task, dirfd: number, pathVa: number, flags: number): { inode: Inode; mntId: number } {
   if (flags & AT_EMPTY_PATH) {
     const path = pathVa === 0 ? "" : pathArg(t, pathVa);
-    if (path === "" && (dirfd | 0) !== -100) {
-      const f = t.files.getRaw(dirfd | 0);
+    if (path === "" && (fdArg(dirfd)) !== -100) {
+      const f = t.files.getRaw(fdArg(dirfd));
       f.inode.revalidate();
       return { inode: f.inode, mntId: f.path?.mnt.id ?? 0 };
     }
@@ -67,7 +68,7 @@ function access(t: Task, dirfd: number, pathVa: number, mode: number, flags: num
 export function getcwd(t: Task): string { return pathName(t.fs.cwd, t.fs.root); }
 
 defineSyscalls({
-  fstat: (t, fd, va) => { const i = t.files.getRaw(fd | 0).inode; i.revalidate(); um(t).write(va, encodeStat(i)); return 0; },
+  fstat: (t, fd, va) => { const i = t.files.getRaw(fdArg(fd)).inode; i.revalidate(); um(t).write(va, encodeStat(i)); return 0; },
   newfstatat: (t, dirfd, pathVa, va, flags) => {
     if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | 0x800)) kerr(EINVAL);
     um(t).write(va, encodeStat(statTarget(t, dirfd, pathVa, flags).inode));
@@ -87,7 +88,7 @@ defineSyscalls({
     return 0;
   },
   fstatfs: (t, fd, va) => {
-    const f = t.files.getRaw(fd | 0);
+    const f = t.files.getRaw(fdArg(fd));
     um(t).write(va, encodeStatfs(f.inode.sb, f.path?.mnt.flags ?? 0));
     return 0;
   },
@@ -121,16 +122,16 @@ defineSyscalls({
     return 0;
   },
   fchdir: (t, fd) => {
-    const f = t.files.getRaw(fd | 0);
+    const f = t.files.getRaw(fdArg(fd));
     if (!f.path || !isDir(f.inode.mode)) kerr(ENOTDIR);
     t.fs.cwd = f.path;
     return 0;
   },
   umask: (t, mask) => { const old = t.fs.umask; t.fs.umask = mask & 0o777; return old; },
-  mkdirat: (t, dirfd, pathVa, mode) => { mkdirAt(t, dirfd | 0, pathArg(t, pathVa), mode); return 0; },
+  mkdirat: (t, dirfd, pathVa, mode) => { mkdirAt(t, fdArg(dirfd), pathArg(t, pathVa), mode); return 0; },
   unlinkat: (t, dirfd, pathVa, flags) => {
     if (flags & ~AT_REMOVEDIR) kerr(EINVAL);
-    unlinkAt(t, dirfd | 0, pathArg(t, pathVa), flags);
+    unlinkAt(t, fdArg(dirfd), pathArg(t, pathVa), flags);
     return 0;
   },
 });

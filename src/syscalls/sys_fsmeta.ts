@@ -26,6 +26,7 @@ import { renameAt, symlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
 import { rlimit } from "../kernel/task.js";
 import { RLIMIT_FSIZE } from "../abi/resource.js";
+import { fdArg, i32Arg, u32Arg } from "./args.js";
 
 function owner(t: Task, inode: Inode): void {
   if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid) kerr(EPERM);
@@ -87,8 +88,8 @@ function setTimes(t: Task, inode: Inode, va: number): void {
 
 function chown(t: Task, inode: Inode, uid: number, gid: number): void {
   const c = t.cred;
-  const u = uid === -1 || uid === 0xffffffff ? -1 : uid >>> 0;
-  const g = gid === -1 || gid === 0xffffffff ? -1 : gid >>> 0;
+  const u = uid === -1 || uid === 0xffffffff ? -1 : u32Arg(uid);
+  const g = gid === -1 || gid === 0xffffffff ? -1 : u32Arg(gid);
   if (c.fsuid !== 0) {
     if (u !== -1 && u !== inode.uid) kerr(EPERM);
     if (g !== -1 && (c.fsuid !== inode.uid || (g !== c.fsgid && !c.groups.includes(g)))) kerr(EPERM);
@@ -121,13 +122,13 @@ defineSyscalls({
     return 0;
   },
   ftruncate: (t, fd, len) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     if (!f.writable) kerr(f.path ? EINVAL : EBADF);
     truncateInode(t, f.inode, len);
     return 0;
   },
   fallocate: (t, fd, mode, off, len) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     if (off < 0 || len <= 0) kerr(EINVAL);
     if (!f.writable) kerr(EBADF);
     if ((f.inode.mode & S_IFMT) === S_IFIFO) kerr(ESPIPE);
@@ -157,28 +158,28 @@ defineSyscalls({
   },
   // A failed writeback of mapped pages is reported here, as Linux's fsync reports the mapping's wb_err.
   // Then the filesystem writes out what it holds (ext4's running transaction).
-  fsync: (t, fd) => fsyncFile(t, fd | 0),
-  fdatasync: (t, fd) => fsyncFile(t, fd | 0),
+  fsync: (t, fd) => fsyncFile(t, fdArg(fd)),
+  fdatasync: (t, fd) => fsyncFile(t, fdArg(fd)),
   sync: (t) => { syncMounts(t.k.rootMount); return 0; },
-  syncfs: (t, fd) => { t.files.get(fd | 0).inode.sb.syncFs(); return 0; },
-  renameat2: (t, od, ov, nd, nv, flags) => { renameAt(t, od | 0, pathArg(t, ov), nd | 0, pathArg(t, nv), flags >>> 0); return 0; },
-  linkat: (t, od, ov, nd, nv, flags) => linkat(t, od | 0, ov, nd | 0, nv, flags),
-  symlinkat: (t, targetVa, dirfd, pathVa) => { symlinkAt(t, pathArg(t, targetVa), dirfd | 0, pathArg(t, pathVa)); return 0; },
+  syncfs: (t, fd) => { t.files.get(fdArg(fd)).inode.sb.syncFs(); return 0; },
+  renameat2: (t, od, ov, nd, nv, flags) => { renameAt(t, i32Arg(od), pathArg(t, ov), i32Arg(nd), pathArg(t, nv), u32Arg(flags)); return 0; },
+  linkat: (t, od, ov, nd, nv, flags) => linkat(t, i32Arg(od), ov, i32Arg(nd), nv, flags),
+  symlinkat: (t, targetVa, dirfd, pathVa) => { symlinkAt(t, pathArg(t, targetVa), fdArg(dirfd), pathArg(t, pathVa)); return 0; },
   mknodat: [(t, dirfd, pathVa, mode, dev) => {
     const type = mode & S_IFMT;
     if (type !== 0 && type !== S_IFREG && type !== S_IFCHR && type !== S_IFBLK && type !== S_IFIFO && type !== S_IFSOCK) kerr(EINVAL);
     if ((type === S_IFCHR || type === S_IFBLK) && t.cred.euid !== 0) kerr(EPERM);
-    const { parent, name } = parentAndName(t, dirfd | 0, pathArg(t, pathVa));
+    const { parent, name } = parentAndName(t, fdArg(dirfd), pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     mayCreate(parent, t.cred);
-    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), dev >>> 0, t.cred);
+    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), u32Arg(dev), t.cred);
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;
   }, "implemented", ""],
-  fchmod: (t, fd, mode) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },
+  fchmod: (t, fd, mode) => { const f = t.files.get(fdArg(fd)); if (f.path) requireNotReadOnly(f.path); chmod(t, f.inode, mode); return 0; },
   fchmodat: (t, dirfd, pathVa, mode) => {
-    const p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), true);
+    const p = resolveAt(t, fdArg(dirfd), pathArg(t, pathVa), true);
     requireNotReadOnly(p);
     chmod(t, p.dentry.inode, mode, p);
     return 0;
@@ -188,7 +189,7 @@ defineSyscalls({
   fchmodat2: (t, dirfd, pathVa, mode, flags) => {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
-    const p = resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+    const p = resolveAt(t, fdArg(dirfd), path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
     if (isLnk(p.dentry.inode.mode)) kerr(EOPNOTSUPP);
     requireNotReadOnly(p);
     chmod(t, p.dentry.inode, mode, p);
@@ -197,21 +198,21 @@ defineSyscalls({
   fchownat: (t, dirfd, pathVa, uid, gid, flags) => {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
-    const p = resolveAt(t, dirfd | 0, path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+    const p = resolveAt(t, fdArg(dirfd), path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
     requireNotReadOnly(p);
     chown(t, p.dentry.inode, uid, gid);
     return 0;
   },
-  fchown: (t, fd, uid, gid) => { const f = t.files.get(fd | 0); if (f.path) requireNotReadOnly(f.path); chown(t, f.inode, uid, gid); return 0; },
+  fchown: (t, fd, uid, gid) => { const f = t.files.get(fdArg(fd)); if (f.path) requireNotReadOnly(f.path); chown(t, f.inode, uid, gid); return 0; },
   utimensat: (t, dirfd, pathVa, times, flags) => {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     let p: Path;
     if (pathVa === 0) {
-      const f = t.files.get(dirfd | 0);
+      const f = t.files.get(fdArg(dirfd));
       if (!f.path) kerr(EBADF);
       p = f.path;
     } else {
-      p = resolveAt(t, dirfd | 0, pathArg(t, pathVa), (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
+      p = resolveAt(t, fdArg(dirfd), pathArg(t, pathVa), (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
     }
     requireNotReadOnly(p);
     setTimes(t, p.dentry.inode, times);

@@ -18,6 +18,7 @@ import { readTimespec } from "./sys_time.js";
 import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, type FutexWaiter } from "../kernel/futex.js";
 import { futexLockPi, futexUnlockPi } from "./sys_futex_pi.js";
 import type { Task } from "../kernel/task.js";
+import { i32Arg, u32Arg } from "./args.js";
 
 export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number, bitset: number, priv: boolean, absolute: boolean, realtime: boolean): number {
   const st = restartOf(t, "futex");
@@ -35,10 +36,10 @@ export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number
     deadline = absolute ? ns - (realtime ? c.realtime() - c.monotonic() : 0) : c.monotonic() + ns;
   }
   const cur = um(t).u32(uaddr);
-  if (cur !== (val >>> 0)) kerr(EAGAIN);
+  if (cur !== (u32Arg(val))) kerr(EAGAIN);
   if (deadline !== null && t.k.clock.monotonic() >= deadline) return -ETIMEDOUT;
   const key = futexKeyFor(t.mm, uaddr, priv);
-  const waiter: FutexWaiter = { task: t, bitset: bitset >>> 0, key, woken: false };
+  const waiter: FutexWaiter = { task: t, bitset: u32Arg(bitset), key, woken: false };
   futexEnqueue(t.k, key, waiter);
   t.restart = { kind: "futex", waiter, deadline };
   t.onRestartDrop = () => futexDequeue(t.k, waiter);
@@ -63,8 +64,8 @@ function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, o
     case FUTEX_OP_XOR: next = old ^ oparg; break;
     default: return kerr(ENOSYS);
   }
-  m.setU32(uaddr2, next >>> 0);
-  const o = old | 0;
+  m.setU32(uaddr2, u32Arg(next));
+  const o = i32Arg(old);
   cmparg |= 0;
   let cond: boolean;
   switch (cmp) {
@@ -90,18 +91,18 @@ function futex(t: Task, uaddr: number, opFull: number, val: number, timeout: num
     case FUTEX_WAIT: return futexWait(t, uaddr, val, timeout, FUTEX_BITSET_MATCH_ANY, priv, false, false);
     case FUTEX_WAIT_BITSET: return futexWait(t, uaddr, val, timeout, val3, priv, true, realtime);
     case FUTEX_WAKE: case FUTEX_WAKE_BITSET: {
-      const bits = op === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3 >>> 0;
+      const bits = op === FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : u32Arg(val3);
       if (bits === 0) kerr(EINVAL);
       if (uaddr % 4) kerr(EINVAL);
       return futexWakeKey(t.k, futexKeyFor(t.mm, uaddr, priv), val >>> 0 > 0x7fffffff ? 0x7fffffff : val, bits);
     }
     case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: {
       if (uaddr % 4 || uaddr2 % 4) kerr(EINVAL);
-      if ((val | 0) < 0 || (timeout | 0) < 0) kerr(EINVAL);
-      if (op === FUTEX_CMP_REQUEUE && um(t).u32(uaddr) !== (val3 >>> 0)) kerr(EAGAIN);
-      return futexRequeue(t.k, futexKeyFor(t.mm, uaddr, priv), futexKeyFor(t.mm, uaddr2, priv), val, timeout | 0);
+      if ((i32Arg(val)) < 0 || (i32Arg(timeout)) < 0) kerr(EINVAL);
+      if (op === FUTEX_CMP_REQUEUE && um(t).u32(uaddr) !== (u32Arg(val3))) kerr(EAGAIN);
+      return futexRequeue(t.k, futexKeyFor(t.mm, uaddr, priv), futexKeyFor(t.mm, uaddr2, priv), val, i32Arg(timeout));
     }
-    case FUTEX_WAKE_OP: return wakeOp(t, uaddr, uaddr2, val, timeout | 0, val3 >>> 0, priv);
+    case FUTEX_WAKE_OP: return wakeOp(t, uaddr, uaddr2, val, i32Arg(timeout), u32Arg(val3), priv);
     case FUTEX_LOCK_PI: return futexLockPi(t, uaddr, timeout, priv, true, false);
     case FUTEX_LOCK_PI2: return futexLockPi(t, uaddr, timeout, priv, realtime, false);
     case FUTEX_TRYLOCK_PI: return futexLockPi(t, uaddr, 0, priv, false, true);
@@ -113,7 +114,7 @@ function futex(t: Task, uaddr: number, opFull: number, val: number, timeout: num
 }
 
 defineSyscalls({
-  futex: [(t, uaddr, op, val, timeout, uaddr2, val3) => futex(t, uaddr, op | 0, val, timeout, uaddr2, val3),
+  futex: [(t, uaddr, op, val, timeout, uaddr2, val3) => futex(t, uaddr, i32Arg(op), val, timeout, uaddr2, val3),
     "partial", "LOCK_PI/LOCK_PI2/TRYLOCK_PI/UNLOCK_PI without priority boosting (waiters in arrival order); WAIT_REQUEUE_PI and CMP_REQUEUE_PI return ENOSYS"],
 });
 

@@ -15,6 +15,7 @@ import { readTimespec } from "./sys_time.js";
 import { futexWait } from "./sys_futex.js";
 import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, type FutexWaiter } from "../kernel/futex.js";
 import type { Task } from "../kernel/task.js";
+import { i32Arg, u32Arg } from "./args.js";
 
 const FUTEX2_VALID_MASK = FUTEX2_SIZE_MASK | FUTEX2_PRIVATE;
 const U32_MAX = 0xffff_ffff;
@@ -90,19 +91,19 @@ function waitv(t: Task, va: number, n: number, flags: number, tmoVa: number, clo
 }
 
 defineSyscalls({
-  futex_waitv: (t, va, n, flags, tmo, clockid) => waitv(t, va, n >>> 0, flags >>> 0, tmo, clockid | 0),
+  futex_waitv: (t, va, n, flags, tmo, clockid) => waitv(t, va, u32Arg(n), u32Arg(flags), tmo, i32Arg(clockid)),
   futex_wake: (t, uaddr, mask, nr, flags) => {
-    const priv = checkFlags(flags >>> 0);
+    const priv = checkFlags(u32Arg(flags));
     const bits = fits(mask);
     if (bits === 0) kerr(EINVAL);
     if (uaddr % 4) kerr(EINVAL);
     // futex2 is strict: nr is an int, and 0 wakes nobody.
-    const n = nr | 0;
+    const n = i32Arg(nr);
     if (n <= 0) return 0;
     return futexWakeKey(t.k, futexKeyFor(t.mm, uaddr, priv), n, bits);
   },
   futex_wait: (t, uaddr, val, mask, flags, tmo, clockid) => {
-    const priv = checkFlags(flags >>> 0);
+    const priv = checkFlags(u32Arg(flags));
     fits(val);
     fits(mask);
     if (tmo && clockid !== CLOCK_MONOTONIC && clockid !== CLOCK_REALTIME) kerr(EINVAL);
@@ -111,8 +112,8 @@ defineSyscalls({
   futex_requeue: (t, va, flags, nrWake, nrRequeue) => {
     if (flags !== 0) kerr(EINVAL);
     const [from, to] = readWaitv(t, va, 2);
-    if ((nrWake | 0) < 0 || (nrRequeue | 0) < 0) kerr(EINVAL);
+    if ((i32Arg(nrWake)) < 0 || (i32Arg(nrRequeue)) < 0) kerr(EINVAL);
     if (um(t).u32(from.uaddr) !== from.val) kerr(EAGAIN);
-    return futexRequeue(t.k, futexKeyFor(t.mm, from.uaddr, from.priv), futexKeyFor(t.mm, to.uaddr, to.priv), nrWake | 0, nrRequeue | 0);
+    return futexRequeue(t.k, futexKeyFor(t.mm, from.uaddr, from.priv), futexKeyFor(t.mm, to.uaddr, to.priv), i32Arg(nrWake), i32Arg(nrRequeue));
   },
 });

@@ -10,6 +10,7 @@ import { inotifyFile, InotifyInode } from "../fs/notify.js";
 import { IN_CLOEXEC, IN_NONBLOCK, IN_ALL_EVENTS, IN_MASK_ADD, IN_MASK_CREATE, IN_DONT_FOLLOW, IN_ONLYDIR, IN_ONESHOT, IN_EXCL_UNLINK } from "../abi/misc.js";
 import { permission, MAY_READ } from "../fs/namei.js";
 import { nofile } from "../kernel/task.js";
+import { fdArg, i32Arg, u32Arg } from "./args.js";
 
 defineSyscalls({
   inotify_init1: (t, flags) => {
@@ -17,9 +18,9 @@ defineSyscalls({
     return t.files.alloc(inotifyFile(flags), (flags & IN_CLOEXEC) !== 0, nofile(t));
   },
   inotify_add_watch: (t, fd, pathVa, mask) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     if (!(f.inode instanceof InotifyInode)) kerr(EINVAL);
-    const m = mask >>> 0;
+    const m = u32Arg(mask);
     if (!(m & IN_ALL_EVENTS)) kerr(EINVAL);
     if ((m & IN_MASK_ADD) && (m & IN_MASK_CREATE)) kerr(EINVAL);
     const p = resolveAt(t, -100, pathArg(t, pathVa), (m & IN_DONT_FOLLOW) === 0);
@@ -29,9 +30,9 @@ defineSyscalls({
     return f.inode.addWatch(p.dentry.inode, m & (IN_ALL_EVENTS | IN_ONESHOT | IN_EXCL_UNLINK), (m & IN_MASK_ADD) !== 0);
   },
   inotify_rm_watch: (t, fd, wd) => {
-    const f = t.files.get(fd | 0);
+    const f = t.files.get(fdArg(fd));
     if (!(f.inode instanceof InotifyInode)) kerr(EINVAL);
-    f.inode.removeWatch(wd | 0);
+    f.inode.removeWatch(i32Arg(wd));
     return 0;
   },
 });

@@ -11,6 +11,7 @@ import { defineSyscalls } from "./table.js";
 import type { Task } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
 import { CAP_SYS_ADMIN, CAP_SYS_NICE } from "../abi/prctl.js";
+import { i32Arg } from "./args.js";
 
 
 
@@ -56,6 +57,6 @@ function ioprioGet(t: Task, which: number, who: number): number {
 }
 
 defineSyscalls({
-  ioprio_set: (t, which, who, ioprio) => ioprioSet(t, which | 0, who | 0, ioprio | 0),
-  ioprio_get: (t, which, who) => ioprioGet(t, which | 0, who | 0),
+  ioprio_set: (t, which, who, ioprio) => ioprioSet(t, i32Arg(which), i32Arg(who), i32Arg(ioprio)),
+  ioprio_get: (t, which, who) => ioprioGet(t, i32Arg(which), i32Arg(who)),
 });

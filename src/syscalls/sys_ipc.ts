@@ -24,6 +24,7 @@ import type { Task } from "../kernel/task.js";
 import { Segment, space } from "../ipc/shm.js";
 import { hasCap } from "../kernel/cred.js";
 import { CAP_IPC_LOCK } from "../abi/prctl.js";
+import { i32Arg } from "./args.js";
 
 
 
@@ -167,8 +168,8 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
 }
 
 defineSyscalls({
-  shmget: (t, key, size, flags) => shmget(t, key | 0, size, flags | 0),
-  shmat: (t, id, addr, flags) => shmat(t, id | 0, addr, flags | 0),
+  shmget: (t, key, size, flags) => shmget(t, i32Arg(key), size, i32Arg(flags)),
+  shmat: (t, id, addr, flags) => shmat(t, i32Arg(id), addr, i32Arg(flags)),
   shmdt: (t, addr) => shmdt(t, addr),
-  shmctl: (t, id, cmd, va) => shmctl(t, id | 0, cmd | 0, va),
+  shmctl: (t, id, cmd, va) => shmctl(t, i32Arg(id), i32Arg(cmd), va),
 });

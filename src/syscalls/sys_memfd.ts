@@ -10,6 +10,7 @@ import { File, inodeFileOps } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 import { MemfdInode } from "../fs/memfd.js";
+import { u32Arg } from "./args.js";
 
 function memfdCreate(t: Task, nameVa: number, flags: number): number {
   // As Linux: a huge page size may be encoded in the flags only with MFD_HUGETLB.
@@ -27,5 +28,5 @@ function memfdCreate(t: Task, nameVa: number, flags: number): number {
 }
 
 defineSyscalls({
-  memfd_create: (t, name, flags) => memfdCreate(t, name, flags >>> 0),
+  memfd_create: (t, name, flags) => memfdCreate(t, name, u32Arg(flags)),
 });

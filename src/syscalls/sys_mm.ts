@@ -11,7 +11,7 @@ import {
   MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
   MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, PKEY_ACCESS_MASK,
 } from "../abi/mman.js";
-import { sizeArg } from "./args.js";
+import { sizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
 import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
@@ -42,7 +42,7 @@ function mprotectPkey(t: Task, addr: number, len: number, prot: number, pkey: nu
   if (addr % PAGE_SIZE) kerr(EINVAL);
   if (len === 0) return 0;
   if (len < 0 || addr + len > 2 ** 64) kerr(ENOMEM);
-  if ((prot >>> 0) & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
+  if ((u32Arg(prot)) & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
   if ((prot & (PROT_GROWSDOWN | PROT_GROWSUP)) === (PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
   if (pkey !== -1 && pkey !== 0) kerr(EINVAL);
   // As Linux (6.12+, mprotect_fixup): the VMAs before a sealed one are
@@ -125,7 +125,7 @@ defineSyscalls({
     const p = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
     checkAs(t, pageUp(len));
     if (!(flags & MAP_ANONYMOUS)) {
-      const f = t.files.get(fd | 0);
+      const f = t.files.get(fdArg(fd));
       if (isDir(f.inode.mode)) kerr(ENODEV);
       if (!f.readable) kerr(EACCES);
       if (shared && (p & PROT_WRITE) && !f.writable) kerr(EACCES);
@@ -159,11 +159,11 @@ defineSyscalls({
     return 0;
   },
   mprotect: (t, addr, len, prot) => mprotectPkey(t, addr, len, prot, -1),
-  pkey_mprotect: (t, addr, len, prot, pkey) => mprotectPkey(t, addr, len, prot, pkey | 0),
+  pkey_mprotect: (t, addr, len, prot, pkey) => mprotectPkey(t, addr, len, prot, i32Arg(pkey)),
   // riscv64 has no protection keys: as Linux's generic pkeys, no key is
   // ever free (ENOSPC after the argument checks) and none can be freed.
   pkey_alloc: (_t, flags, access) => {
-    if (flags !== 0 || (access >>> 0) & ~PKEY_ACCESS_MASK) kerr(EINVAL);
+    if (flags !== 0 || (u32Arg(access)) & ~PKEY_ACCESS_MASK) kerr(EINVAL);
     return kerr(ENOSPC);
   },
   pkey_free: () => kerr(EINVAL),

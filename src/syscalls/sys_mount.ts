@@ -22,6 +22,7 @@ import { makeSysfs } from "../fs/sysfs.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
 import { makeDevTree } from "../fs/devtmpfs.js";
 import type { Task } from "../kernel/task.js";
+import { u32Arg } from "./args.js";
 
 registerFilesystem("tmpfs", (k, _src, o) => {
   // No size=: half of RAM (makeTmpfs); size=0: no limit but RAM's.
@@ -178,9 +179,9 @@ function pivotRoot(t: Task, newVa: number, oldVa: number): number {
 }
 
 defineSyscalls({
-  mount: [(t, src, target, type, flags, data) => doMount(t, src, target, type, flags >>> 0, data), "partial",
+  mount: [(t, src, target, type, flags, data) => doMount(t, src, target, type, u32Arg(flags), data), "partial",
     "filesystem types tmpfs, proc, sysfs, devtmpfs (and those drivers register); bind, remount, move; propagation is always private"],
-  umount2: (t, target, flags) => umount(t, target, flags >>> 0),
+  umount2: (t, target, flags) => umount(t, target, u32Arg(flags)),
   // As ksys_chroot: the lookup, then search permission on the directory
   // (EACCES), and only then the capability (EPERM).
   chroot: (t, pathVa) => {

@@ -17,7 +17,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um, pathArg } from "./util.js";
 import { readTimespec } from "./sys_time.js";
-import { sizeArg } from "./args.js";
+import { sizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
 import { mqOpen, mqUnlink, mqInode, mqSend, mqReceive, mqNotify, type MqInode, type MqAttr } from "../ipc/mqueue.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
@@ -144,12 +144,12 @@ function notify(t: Task, fd: number, sevVa: number): number {
 }
 
 defineSyscalls({
-  mq_open: [(t, name, oflag, mode, attr) => open(t, name, oflag | 0, mode >>> 0, attr), "partial",
+  mq_open: [(t, name, oflag, mode, attr) => open(t, name, i32Arg(oflag), u32Arg(mode), attr), "partial",
     "queues live in a per-kernel namespace; the mqueue filesystem cannot be mounted (no /dev/mqueue listing)"],
   mq_unlink: (t, name) => { mqUnlink(t, pathArg(t, name)); return 0; },
-  mq_timedsend: (t, fd, msg, len, prio, tmo) => timedsend(t, fd | 0, msg, sizeArg(len), prio >>> 0, tmo),
-  mq_timedreceive: (t, fd, msg, len, prio, tmo) => timedreceive(t, fd | 0, msg, sizeArg(len), prio, tmo),
-  mq_notify: [(t, fd, sev) => notify(t, fd | 0, sev), "partial",
+  mq_timedsend: (t, fd, msg, len, prio, tmo) => timedsend(t, fdArg(fd), msg, sizeArg(len), u32Arg(prio), tmo),
+  mq_timedreceive: (t, fd, msg, len, prio, tmo) => timedreceive(t, fdArg(fd), msg, sizeArg(len), prio, tmo),
+  mq_notify: [(t, fd, sev) => notify(t, fdArg(fd), sev), "partial",
     "SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD needs an AF_NETLINK socket, which Ghost lacks (EINVAL/ENOTSOCK)"],
-  mq_getsetattr: (t, fd, nw, old) => getsetattr(t, fd | 0, nw, old),
+  mq_getsetattr: (t, fd, nw, old) => getsetattr(t, fdArg(fd), nw, old),
 });

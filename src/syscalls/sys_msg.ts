@@ -24,6 +24,7 @@ import { allowed, mayChange, sysvipcListings, ipcRow } from "../ipc/util.js";
 import { MsgQueue, space } from "../ipc/msg.js";
 import { hasCap } from "../kernel/cred.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
+import { i32Arg } from "./args.js";
 
 const S_IRUGO = 0o444, S_IWUGO = 0o222;
 const LONG_MAX = (1n << 63n) - 1n;
@@ -217,8 +218,8 @@ function msgctl(t: Task, id: number, cmd: number, va: number): number {
 }
 
 defineSyscalls({
-  msgget: (t, key, flags) => msgget(t, key | 0, flags | 0),
-  msgsnd: (t, id, va, size, flags) => msgsnd(t, id | 0, va, size, flags | 0),
-  msgrcv: (t, id, va, size, typ, flags) => msgrcv(t, id | 0, va, size, typ, flags | 0),
-  msgctl: (t, id, cmd, va) => msgctl(t, id | 0, cmd | 0, va),
+  msgget: (t, key, flags) => msgget(t, i32Arg(key), i32Arg(flags)),
+  msgsnd: (t, id, va, size, flags) => msgsnd(t, i32Arg(id), va, size, i32Arg(flags)),
+  msgrcv: (t, id, va, size, typ, flags) => msgrcv(t, i32Arg(id), va, size, typ, i32Arg(flags)),
+  msgctl: (t, id, cmd, va) => msgctl(t, i32Arg(id), i32Arg(cmd), va),
 });

@@ -10,6 +10,7 @@ import { openAt, requireNotReadOnly } from "../fs/vfs.js";
 import { type FdTable } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
+import { fdArg, u32Arg } from "./args.js";
 
 function openat2(t: Task, dirfd: number, pathVa: number, howVa: number, size: number): number {
   if (size < open_how.size || size > 4096) kerr(EINVAL);
@@ -51,9 +52,9 @@ export const COPY_CHUNK = 1 << 20;
 export { EXDEV, EFAULT, EOPNOTSUPP, AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH, requireNotReadOnly };
 
 defineSyscalls({
-  openat2: (t, dirfd, path, how, size) => openat2(t, dirfd | 0, path, how, size),
+  openat2: (t, dirfd, path, how, size) => openat2(t, fdArg(dirfd), path, how, size),
   close_range: (t, first, last, flags) => {
     if (flags & CLOSE_RANGE_UNSHARE && t.files.refs > 1) { t.files.refs--; t.files = t.files.clone(); }
-    return closeRange(t.files, first >>> 0, last >>> 0, flags >>> 0);
+    return closeRange(t.files, u32Arg(first), u32Arg(last), u32Arg(flags));
   },
 });

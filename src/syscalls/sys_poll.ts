@@ -25,6 +25,7 @@ import type { WaitQueue } from "../lib/wait.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
+import { fdArg, i32Arg } from "./args.js";
 
 
 type WaitState = RestartOf<"deadline">;
@@ -187,35 +188,35 @@ function writeItimerspec(t: Task, va: number, remaining: number, interval: numbe
 
 defineSyscalls({
   ppoll: (t, fds, nfds, tmo, mask, size) => ppoll(t, fds, nfds, tmo, mask, size),
-  pselect6: (t, nfds, r, w, e, tmo, sig) => pselect(t, nfds | 0, r, w, e, tmo, sig),
+  pselect6: (t, nfds, r, w, e, tmo, sig) => pselect(t, i32Arg(nfds), r, w, e, tmo, sig),
   epoll_create1: (t, flags) => {
     if (flags & ~EPOLL_CLOEXEC) kerr(EINVAL);
     return t.files.alloc(epollFile(0), (flags & EPOLL_CLOEXEC) !== 0, nofile(t));
   },
   epoll_ctl: (t, epfd, op, fd, evVa) => {
-    const ep = epollOf(t, epfd | 0);
-    const f: File = t.files.get(fd | 0);
-    if (op === EPOLL_CTL_DEL) { ep.remove(fd | 0, f); return 0; }
+    const ep = epollOf(t, fdArg(epfd));
+    const f: File = t.files.get(fdArg(fd));
+    if (op === EPOLL_CTL_DEL) { ep.remove(fdArg(fd), f); return 0; }
     if (op !== EPOLL_CTL_ADD && op !== EPOLL_CTL_MOD) kerr(EINVAL);
     const dv = new DataView(um(t).read(evVa, epoll_event.size).buffer);
     const events = epoll_event.get(dv, 0, "events");
     const data = epoll_event.getBig(dv, 0, "data");
     if ((events & EPOLLEXCLUSIVE) && (events & (EPOLLONESHOT | 0x20000000 /* EPOLLWAKEUP */))) kerr(EINVAL);
     void EPOLLET; void EPOLLWAKEUP;
-    if (op === EPOLL_CTL_ADD) ep.add(fd | 0, f, events, data);
-    else ep.modify(fd | 0, f, events, data);
+    if (op === EPOLL_CTL_ADD) ep.add(fdArg(fd), f, events, data);
+    else ep.modify(fdArg(fd), f, events, data);
     return 0;
   },
   epoll_pwait: (t, epfd, ev, max, timeout, mask, size) => {
     const st = restartOf(t, "deadline");
-    const ms = timeout | 0;
+    const ms = i32Arg(timeout);
     const deadline = st ? st.deadline : ms < 0 ? undefined : t.k.clock.monotonic() + ms * 1e6;
-    return epollWait(t, epfd | 0, ev, max | 0, deadline, mask, size);
+    return epollWait(t, fdArg(epfd), ev, i32Arg(max), deadline, mask, size);
   },
   epoll_pwait2: (t, epfd, ev, max, tmoVa, mask, size) => {
     const st = restartOf(t, "deadline");
     const deadline = st ? st.deadline : tmoVa ? t.k.clock.monotonic() + readTimespec(t, tmoVa) : undefined;
-    return epollWait(t, epfd | 0, ev, max | 0, deadline, mask, size);
+    return epollWait(t, fdArg(epfd), ev, i32Arg(max), deadline, mask, size);
   },
   eventfd2: (t, initval, flags) => {
     if (flags & ~(EFD_CLOEXEC | EFD_NONBLOCK | EFD_SEMAPHORE)) kerr(EINVAL);
@@ -223,12 +224,12 @@ defineSyscalls({
   },
   timerfd_create: (t, clock, flags) => {
     if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK)) kerr(EINVAL);
-    const f = timerfdFile(t.k, clock | 0, timerfdClock(clock | 0), flags);
+    const f = timerfdFile(t.k, i32Arg(clock), timerfdClock(i32Arg(clock)), flags);
     return t.files.alloc(f, (flags & TFD_CLOEXEC) !== 0, nofile(t));
   },
   timerfd_settime: (t, fd, flags, newVa, oldVa) => {
     if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) kerr(EINVAL);
-    const tf = timerfdOf(t, fd | 0);
+    const tf = timerfdOf(t, fdArg(fd));
     const dv = new DataView(um(t).read(newVa, itimerspec.size).buffer);
     const g = (f: Parameters<typeof itimerspec.get>[2]) => itimerspec.get(dv, 0, f);
     const ins = g("it_interval_nsec"), vns = g("it_value_nsec");
@@ -251,7 +252,7 @@ defineSyscalls({
     return 0;
   },
   timerfd_gettime: (t, fd, va) => {
-    const tf = timerfdOf(t, fd | 0);
+    const tf = timerfdOf(t, fdArg(fd));
     writeItimerspec(t, va, tf.timer.remaining(), tf.timer.interval);
     return 0;
   },
@@ -259,8 +260,8 @@ defineSyscalls({
     if (flags & ~(SFD_CLOEXEC | SFD_NONBLOCK)) kerr(EINVAL);
     if (size !== 8) kerr(EINVAL);
     const mask = um(t).big64(maskVa) & ~(sigmask(SIGKILL) | sigmask(SIGSTOP));
-    if ((fd | 0) !== -1) {
-      const f = t.files.get(fd | 0);
+    if ((fdArg(fd)) !== -1) {
+      const f = t.files.get(fdArg(fd));
       if (!(f.inode instanceof SignalfdInode)) kerr(EINVAL);
       f.inode.mask = mask;
       return fd;

@@ -9,6 +9,7 @@ import { um, pathArg } from "./util.js";
 import { execve } from "../fs/exec.js";
 import { startPath } from "../fs/vfs.js";
 import type { Task } from "../kernel/task.js";
+import { fdArg } from "./args.js";
 
 const MAX_ARGS = 0x7fffffff;
 
@@ -50,7 +51,7 @@ defineSyscalls({
   },
   exit_group: (t, code) => { t.k.exitGroup(t.tg, code & 0xff, "exit"); return NORETURN; },
   execve: (t, path, argv, envp) => doExecve(t, -100, path, argv, envp, 0),
-  execveat: (t, dirfd, path, argv, envp, flags) => doExecve(t, dirfd | 0, path, argv, envp, flags),
+  execveat: (t, dirfd, path, argv, envp, flags) => doExecve(t, fdArg(dirfd), path, argv, envp, flags),
 });
 
 void pathArg;

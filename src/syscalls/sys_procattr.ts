@@ -3,6 +3,7 @@
 import { PER_QUERY } from "../abi/misc.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
+import { u32Arg } from "./args.js";
 
 defineSyscalls({
   getcpu: (t, cpuVa, nodeVa) => {
@@ -13,7 +14,7 @@ defineSyscalls({
   // The execution domain: only PER_LINUX exists, but the flags are kept and returned, as Linux does.
   personality: (t, persona) => {
     const old = t.personality;
-    if ((persona >>> 0) !== PER_QUERY) t.personality = persona >>> 0;
+    if ((u32Arg(persona)) !== PER_QUERY) t.personality = u32Arg(persona);
     return old;
   },
 });

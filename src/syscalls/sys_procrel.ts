@@ -15,7 +15,7 @@ import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import { readIov } from "./sys_file.js";
-import { ssizeArg } from "./args.js";
+import { ssizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
 import { ptraceMayAccess, hasCap } from "../kernel/cred.js";
@@ -257,13 +257,13 @@ function membarrier(t: Task, cmd: number, flags: number): number {
 }
 
 defineSyscalls({
-  kcmp: [(t, pid1, pid2, type, idx1, idx2) => kcmp(t, pid1 | 0, pid2 | 0, type | 0, idx1, idx2), "partial",
+  kcmp: [(t, pid1, pid2, type, idx1, idx2) => kcmp(t, i32Arg(pid1), i32Arg(pid2), i32Arg(type), idx1, idx2), "partial",
     "KCMP_IO and KCMP_SYSVSEM compare equal (Ghost keeps no I/O contexts or per-task SEM_UNDO lists); object order is first-seen, not by address"],
-  process_vm_readv: (t, pid, lvec, lcnt, rvec, rcnt, flags) => processVm(t, pid | 0, lvec, lcnt, rvec, rcnt, flags, false),
-  process_vm_writev: (t, pid, lvec, lcnt, rvec, rcnt, flags) => processVm(t, pid | 0, lvec, lcnt, rvec, rcnt, flags, true),
-  pidfd_getfd: (t, pidfd, fd, flags) => pidfdGetfd(t, pidfd | 0, fd | 0, flags >>> 0),
-  process_mrelease: (t, pidfd, flags) => processMrelease(t, pidfd | 0, flags >>> 0),
-  process_madvise: (t, pidfd, iov, vlen, advice, flags) => processMadvise(t, pidfd | 0, iov, vlen, advice | 0, flags >>> 0),
-  membarrier: [(t, cmd, flags) => membarrier(t, cmd | 0, flags >>> 0), "partial",
+  process_vm_readv: (t, pid, lvec, lcnt, rvec, rcnt, flags) => processVm(t, i32Arg(pid), lvec, lcnt, rvec, rcnt, flags, false),
+  process_vm_writev: (t, pid, lvec, lcnt, rvec, rcnt, flags) => processVm(t, i32Arg(pid), lvec, lcnt, rvec, rcnt, flags, true),
+  pidfd_getfd: (t, pidfd, fd, flags) => pidfdGetfd(t, fdArg(pidfd), fdArg(fd), u32Arg(flags)),
+  process_mrelease: (t, pidfd, flags) => processMrelease(t, fdArg(pidfd), u32Arg(flags)),
+  process_madvise: (t, pidfd, iov, vlen, advice, flags) => processMadvise(t, fdArg(pidfd), iov, vlen, i32Arg(advice), u32Arg(flags)),
+  membarrier: [(t, cmd, flags) => membarrier(t, i32Arg(cmd), u32Arg(flags)), "partial",
     "no rseq, so the RSEQ commands are EINVAL (as Linux without CONFIG_RSEQ); barriers are immediate on Ghost's single hart"],
 });

@@ -11,7 +11,7 @@ import {
 } from "../abi/hwprobe.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
-import { sizeArg } from "./args.js";
+import { sizeArg, u32Arg } from "./args.js";
 import type { Task } from "../kernel/task.js";
 import { CPUMASK_SIZE } from "./sys_info.js";
 
@@ -73,5 +73,5 @@ function hwprobe(t: Task, pairs: number, count: number, cpusetsize: number, cpus
 }
 
 defineSyscalls({
-  riscv_hwprobe: (t, pairs, count, size, cpus, flags) => hwprobe(t, pairs, count, size, cpus, flags >>> 0),
+  riscv_hwprobe: (t, pairs, count, size, cpus, flags) => hwprobe(t, pairs, count, size, cpus, u32Arg(flags)),
 });

@@ -17,6 +17,7 @@ import {
 } from "../abi/sched.js";
 import { SETPARAM_POLICY, type SchedAttr } from "../kernel/sched/core.js";
 import type { Task } from "../kernel/task.js";
+import { i32Arg, u32Arg } from "./args.js";
 
 const PAGE_SIZE = 4096;
 const RLIMIT_NICE = 13;
@@ -38,7 +39,7 @@ function setScheduler(t: Task, pid: number, policy: number, paramVa: number): nu
   const prio = um(t).i32(paramVa);
   const p = findTask(t, pid);
   const attr: SchedAttr = {
-    policy, flags: 0, nice: p.nice, priority: prio >>> 0, runtime: 0, deadline: 0, period: 0, utilMin: 0, utilMax: 0,
+    policy, flags: 0, nice: p.nice, priority: u32Arg(prio), runtime: 0, deadline: 0, period: 0, utilMin: 0, utilMax: 0,
   };
   const se = t.k.rq.se(p);
   if (se.customSlice) attr.runtime = se.slice;
@@ -138,19 +139,19 @@ defineSyscalls({
   sched_yield: (t) => { t.k.rq.yield(t); t.k.needResched = true; return 0; },
 
   sched_setscheduler: (t, pid, policy, param) => {
-    if ((policy | 0) < 0) kerr(EINVAL);
-    return setScheduler(t, pid | 0, policy | 0, param);
+    if ((i32Arg(policy)) < 0) kerr(EINVAL);
+    return setScheduler(t, i32Arg(pid), i32Arg(policy), param);
   },
-  sched_setparam: (t, pid, param) => setScheduler(t, pid | 0, SETPARAM_POLICY, param),
+  sched_setparam: (t, pid, param) => setScheduler(t, i32Arg(pid), SETPARAM_POLICY, param),
   sched_getscheduler: (t, pid) => {
-    if ((pid | 0) < 0) kerr(EINVAL);
-    const p = findTask(t, pid | 0);
+    if ((i32Arg(pid)) < 0) kerr(EINVAL);
+    const p = findTask(t, i32Arg(pid));
     const se = t.k.rq.se(p);
     return p.policy | (se.resetOnFork ? SCHED_RESET_ON_FORK : 0);
   },
   sched_getparam: (t, pid, param) => {
-    if (!param || (pid | 0) < 0) kerr(EINVAL);
-    const p = findTask(t, pid | 0);
+    if (!param || (i32Arg(pid)) < 0) kerr(EINVAL);
+    const p = findTask(t, i32Arg(pid));
     const b = new Uint8Array(sched_param.size);
     sched_param.set(new DataView(b.buffer), 0, "sched_priority", p.policy === SCHED_FIFO || p.policy === SCHED_RR ? p.rtPriority : 0);
     um(t).write(param, b);
@@ -158,11 +159,11 @@ defineSyscalls({
   },
 
   sched_setattr: (t, pid, uattr, flags) => {
-    if (!uattr || (pid | 0) < 0 || flags) kerr(EINVAL);
+    if (!uattr || (i32Arg(pid)) < 0 || flags) kerr(EINVAL);
     const attr = readAttr(t, uattr);
     if (attr.policy < 0) kerr(EINVAL);
     if (attr.flags & SCHED_FLAG_KEEP_POLICY) attr.policy = SETPARAM_POLICY;
-    const p = findTask(t, pid | 0);
+    const p = findTask(t, i32Arg(pid));
     if (attr.flags & SCHED_FLAG_KEEP_PARAMS) {
       const cur = t.k.rq.getAttr(p);
       attr.nice = cur.nice; attr.priority = cur.priority; attr.runtime = cur.runtime;
@@ -170,8 +171,8 @@ defineSyscalls({
     return check(t.k.rq.setAttr(p, attr, t));
   },
   sched_getattr: (t, pid, uattr, usize, flags) => {
-    if (!uattr || (pid | 0) < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags) kerr(EINVAL);
-    const p = findTask(t, pid | 0);
+    if (!uattr || (i32Arg(pid)) < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags) kerr(EINVAL);
+    const p = findTask(t, i32Arg(pid));
     const a = t.k.rq.getAttr(p);
     a.flags &= SCHED_FLAG_ALL;
     writeAttr(t, uattr, a, usize);
@@ -179,22 +180,22 @@ defineSyscalls({
   },
 
   sched_get_priority_max: (_t, policy) => {
-    switch (policy | 0) {
+    switch (i32Arg(policy)) {
       case SCHED_FIFO: case SCHED_RR: return 99;
       case SCHED_NORMAL: case SCHED_BATCH: case SCHED_IDLE: case SCHED_DEADLINE: return 0;
       default: return kerr(EINVAL);
     }
   },
   sched_get_priority_min: (_t, policy) => {
-    switch (policy | 0) {
+    switch (i32Arg(policy)) {
       case SCHED_FIFO: case SCHED_RR: return 1;
       case SCHED_NORMAL: case SCHED_BATCH: case SCHED_IDLE: case SCHED_DEADLINE: return 0;
       default: return kerr(EINVAL);
     }
   },
   sched_rr_get_interval: (t, pid, va) => {
-    if ((pid | 0) < 0) kerr(EINVAL);
-    const p = findTask(t, pid | 0);
+    if ((i32Arg(pid)) < 0) kerr(EINVAL);
+    const p = findTask(t, i32Arg(pid));
     const ns = t.k.rq.rrInterval(p) * TICK_NSEC;
     const b = new Uint8Array(timespec.size);
     timespec.write(new DataView(b.buffer), 0, { tv_sec: Math.floor(ns / 1e9), tv_nsec: ns % 1e9 });
@@ -205,7 +206,7 @@ defineSyscalls({
   setpriority: (t, which, who, niceval) => {
     which |= 0; who |= 0;
     if (which < PRIO_PROCESS || which > PRIO_USER) kerr(EINVAL);
-    const nice = Math.min(19, Math.max(-20, niceval | 0));
+    const nice = Math.min(19, Math.max(-20, i32Arg(niceval)));
     let error = -ESRCH;
     for (const p of prioTargets(t, which, who)) error = setOnePrio(t, p, nice, error);
     return check(error);
@@ -223,7 +224,7 @@ defineSyscalls({
     // Ghost has one CPU; a mask is one long.
     len >>>= 0;
     if (len * 8 < 1 || len % 8) kerr(EINVAL);
-    findTask(t, pid | 0);
+    findTask(t, i32Arg(pid));
     const b = new Uint8Array(8);
     b[0] = 1;
     um(t).write(va, b);
@@ -232,7 +233,7 @@ defineSyscalls({
   sched_setaffinity: (t, pid, len, va) => {
     len >>>= 0;
     const set = len >= 8 ? um(t).read(va, 8) : new Uint8Array(8);
-    const p = findTask(t, pid | 0);
+    const p = findTask(t, i32Arg(pid));
     if (!canChange(t, p) && t.cred.euid !== 0) kerr(EPERM);
     if (!(set[0] & 1)) kerr(EINVAL); // no CPU Ghost has
     return 0;

@@ -20,6 +20,7 @@ import { um } from "./util.js";
 import { allowed, mayChange, sysvipcListings, ipcRow } from "../ipc/util.js";
 import type { Task } from "../kernel/task.js";
 import { SemSet, space } from "../ipc/sem.js";
+import { i32Arg } from "./args.js";
 
 
 
@@ -171,7 +172,7 @@ function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): 
     case SETVAL: {
       alter();
       const n = semnum();
-      const v = arg | 0; // semun.val: an int in the argument register
+      const v = i32Arg(arg); // semun.val: an int in the argument register
       if (v < 0 || v > SEMVMX) kerr(ERANGE);
       s.vals[n] = v;
       s.pids[n] = t.tg.pid;
@@ -197,8 +198,8 @@ function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): 
 }
 
 defineSyscalls({
-  semget: (t, key, nsems, flags) => semget(t, key | 0, nsems | 0, flags | 0),
-  semop: (t, id, sops, nsops) => semop(t, id | 0, sops, nsops | 0, 0),
-  semtimedop: (t, id, sops, nsops, timeout) => semop(t, id | 0, sops, nsops | 0, timeout),
-  semctl: (t, id, num, cmd, arg) => semctl(t, id | 0, num | 0, cmd & ~0x100 /* IPC_64 */, arg),
+  semget: (t, key, nsems, flags) => semget(t, i32Arg(key), i32Arg(nsems), i32Arg(flags)),
+  semop: (t, id, sops, nsops) => semop(t, i32Arg(id), sops, i32Arg(nsops), 0),
+  semtimedop: (t, id, sops, nsops, timeout) => semop(t, i32Arg(id), sops, i32Arg(nsops), timeout),
+  semctl: (t, id, num, cmd, arg) => semctl(t, i32Arg(id), i32Arg(num), cmd & ~0x100 /* IPC_64 */, arg),
 });

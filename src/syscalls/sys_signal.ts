@@ -15,6 +15,7 @@ import { readTimespec } from "./sys_time.js";
 import { um } from "./util.js";
 import { sendSignal, sigreturn, UNBLOCKABLE, dequeueFrom, writeSiginfo } from "../kernel/signal.js";
 import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
+import { i32Arg } from "./args.js";
 
 function validSig(sig: number): void { if (sig < 1 || sig > 64) kerr(EINVAL); }
 function sigsetSize(n: number): void { if (n !== 8) kerr(EINVAL); }
@@ -152,8 +153,8 @@ function queueSignal(t: Task, any: Task | undefined, g: ThreadGroup, sig: number
 }
 
 defineSyscalls({
-  rt_sigaction: (t, sig, act, old, size) => rtSigaction(t, sig | 0, act, old, size),
-  rt_sigprocmask: (t, how, set, old, size) => sigprocmask(t, how | 0, set, old, size),
+  rt_sigaction: (t, sig, act, old, size) => rtSigaction(t, i32Arg(sig), act, old, size),
+  rt_sigprocmask: (t, how, set, old, size) => sigprocmask(t, i32Arg(how), set, old, size),
   sigaltstack: (t, ss, old) => sigaltstack(t, ss, old),
   rt_sigreturn: (t) => {
     if (!sigreturn(t)) { sendSignal(t, { signo: SIGSEGV, code: SI_KERNEL }, true); }
@@ -202,20 +203,20 @@ defineSyscalls({
     return sleepOn(t, [], st.deadline ?? undefined);
   },
   rt_tgsigqueueinfo: (t, tgid, tid, sig, infoVa) => {
-    if ((tgid | 0) <= 0 || (tid | 0) <= 0) kerr(EINVAL);
-    const info = readQueuedInfo(t, infoVa, sig, (tid | 0) === t.tid);
-    const o = t.k.tasks.get(tid | 0);
-    if (!o || o.tg.pid !== (tgid | 0)) kerr(ESRCH);
+    if ((i32Arg(tgid)) <= 0 || (i32Arg(tid)) <= 0) kerr(EINVAL);
+    const info = readQueuedInfo(t, infoVa, sig, (i32Arg(tid)) === t.tid);
+    const o = t.k.tasks.get(i32Arg(tid));
+    if (!o || o.tg.pid !== (i32Arg(tgid))) kerr(ESRCH);
     return queueSignal(t, o, o.tg, sig, info, true);
   },
   // Ghost restarts interrupted sleeps in place, so user space never needs this: as Linux without a restart block.
   restart_syscall: () => -EINTR,
-  kill: (t, pid, sig) => kill(t, pid | 0, sig | 0),
-  tkill: (t, tid, sig) => tgkill(t, -1, tid | 0, sig | 0),
-  tgkill: (t, tgid, tid, sig) => tgkill(t, tgid | 0, tid | 0, sig | 0),
+  kill: (t, pid, sig) => kill(t, i32Arg(pid), i32Arg(sig)),
+  tkill: (t, tid, sig) => tgkill(t, -1, i32Arg(tid), i32Arg(sig)),
+  tgkill: (t, tgid, tid, sig) => tgkill(t, i32Arg(tgid), i32Arg(tid), i32Arg(sig)),
   rt_sigqueueinfo: (t, pid, sig, infoVa) => {
-    const info = readQueuedInfo(t, infoVa, sig, (pid | 0) === t.pid);
-    const g = t.k.groups.get(pid | 0);
+    const info = readQueuedInfo(t, infoVa, sig, (i32Arg(pid)) === t.pid);
+    const g = t.k.groups.get(i32Arg(pid));
     if (!g) kerr(ESRCH);
     return queueSignal(t, [...g.threads][0], g, sig, info, false);
   },

@@ -24,7 +24,7 @@ import { isSleeping } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { waitForIo } from "../fs/iowait.js";
 import { um } from "./util.js";
-import { intLen, sizeArg, ssizeArg, userRange } from "./args.js";
+import { intLen, sizeArg, ssizeArg, userRange, fdArg, i32Arg, u32Arg } from "./args.js";
 import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
 import { permission, MAY_WRITE, MAY_EXEC, mayCreate } from "../fs/namei.js";
 import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
@@ -52,14 +52,14 @@ function credOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.uid, gid: t.c
 function peerCredOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.euid, gid: t.cred.egid }; }
 
 function sockOf(t: Task, fd: number): { f: File; s: UnixSocket } {
-  const f = t.files.get(fd | 0);
+  const f = t.files.get(fdArg(fd));
   if (!(f.inode instanceof SockInode)) kerr(ENOTSOCK);
   return { f, s: f.inode.sock };
 }
 
 // The inet socket behind fd, if it is one (sys_socket_inet.ts serves it).
 function inetOf(t: Task, fd: number) {
-  const f = t.files.get(fd | 0);
+  const f = t.files.get(fdArg(fd));
   const s = inetSockOf(f);
   return s ? { f, s } : null;
 }
@@ -405,8 +405,8 @@ function setsockopt(t: Task, fd: number, level: number, name: number, va: number
   if (len < 4) kerr(EINVAL);
   const v = new DataView(um(t).read(va, 4).buffer).getInt32(0, true);
   switch (name) {
-    case SO_SNDBUF: case SO_SNDBUFFORCE: s.sndbuf = Math.max(Math.min(v >>> 0, WMEM_MAX) * 2, SOCK_MIN_SNDBUF); break;
-    case SO_RCVBUF: case SO_RCVBUFFORCE: s.rcvbuf = Math.max(Math.min(v >>> 0, WMEM_MAX) * 2, SOCK_MIN_RCVBUF); break;
+    case SO_SNDBUF: case SO_SNDBUFFORCE: s.sndbuf = Math.max(Math.min(u32Arg(v), WMEM_MAX) * 2, SOCK_MIN_SNDBUF); break;
+    case SO_RCVBUF: case SO_RCVBUFFORCE: s.rcvbuf = Math.max(Math.min(u32Arg(v), WMEM_MAX) * 2, SOCK_MIN_RCVBUF); break;
     case SO_PASSCRED: s.passcred = v !== 0; break;
     case SO_REUSEADDR: case SO_KEEPALIVE: case SO_PRIORITY: case SO_REUSEPORT: case SO_BROADCAST: s.opts.set(name, v ? 1 : 0); break;
     case SO_RCVLOWAT: case SO_SNDLOWAT: break;
@@ -511,13 +511,13 @@ function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number,
 
 defineSyscalls({
   socket: [(t, domain, type, protocol) => {
-    if (isInetFamily(domain | 0)) return inetSocket(t, domain | 0, type | 0, protocol | 0);
-    const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
+    if (isInetFamily(i32Arg(domain))) return inetSocket(t, i32Arg(domain), i32Arg(type), i32Arg(protocol));
+    const { base, flags } = checkFamilyType(i32Arg(domain), i32Arg(type), i32Arg(protocol));
     const s = new UnixSocket(base, peerCredOf(t), unixNames(t.k));
     return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
   }, "partial", "AF_UNIX, AF_INET and AF_INET6 (TCP, UDP), AF_NETLINK (NETLINK_ROUTE); ICMP echo sockets are EACCES (ping_group_range is empty), SOCK_RAW and other families unsupported"],
   socketpair: [(t, domain, type, protocol, sv) => {
-    const { base, flags } = checkFamilyType(domain | 0, type | 0, protocol | 0);
+    const { base, flags } = checkFamilyType(i32Arg(domain), i32Arg(type), i32Arg(protocol));
     const c = peerCredOf(t);
     const a = new UnixSocket(base, c, unixNames(t.k)), b = new UnixSocket(base, c, unixNames(t.k));
     a.peer = b; b.peer = a;
@@ -534,16 +534,16 @@ defineSyscalls({
   }, "partial", "AF_UNIX only (as Linux: inet families have no socketpair)"],
   bind: [(t, fd, va, len) => {
     const inet = inetOf(t, fd);
-    if (inet) return inetBind(t, inet.s, va, len | 0);
+    if (inet) return inetBind(t, inet.s, va, i32Arg(len));
     const { s } = sockOf(t, fd); bind(t, s, readAddr(t, va, len)); return 0; },
     "implemented", "AF_UNIX paths and abstract names; AF_INET/AF_INET6 with port 0, SO_REUSEADDR/SO_REUSEPORT rules, v4-mapped addresses; netlink port ids"],
   listen: (t, fd, backlog) => {
     const inet = inetOf(t, fd);
-    if (inet) return inetListen(inet.s, backlog | 0);
-    sockOf(t, fd).s.listen(backlog | 0); return 0; },
+    if (inet) return inetListen(inet.s, i32Arg(backlog));
+    sockOf(t, fd).s.listen(i32Arg(backlog)); return 0; },
   accept: (t, fd, va, lenVa) => accept(t, fd, va, lenVa, 0),
-  accept4: (t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, flags | 0),
-  connect: [(t, fd, va, len) => connect(t, fd, va, len | 0), "implemented", "AF_UNIX connects at once while the backlog has room; TCP with its handshake, blocking or EINPROGRESS"],
+  accept4: (t, fd, va, lenVa, flags) => accept(t, fd, va, lenVa, i32Arg(flags)),
+  connect: [(t, fd, va, len) => connect(t, fd, va, i32Arg(len)), "implemented", "AF_UNIX connects at once while the backlog has room; TCP with its handshake, blocking or EINPROGRESS"],
   getsockname: (t, fd, va, lenVa) => {
     const inet = inetOf(t, fd);
     if (inet) return inetGetname(t, inet.s, va, lenVa, false);
@@ -561,33 +561,33 @@ defineSyscalls({
     // longer than the send buffer is EMSGSIZE before anything is copied.
     const n = Math.min(intLen(len), MAX_RW);
     const inet = inetOf(t, fd);
-    if (inet) return inetSend(t, inet.f, inet.s, UserBuffer.of(um(t), buf, n), flags | 0, to, tolen | 0);
+    if (inet) return inetSend(t, inet.f, inet.s, UserBuffer.of(um(t), buf, n), i32Arg(flags), to, i32Arg(tolen));
     const { s } = sockOf(t, fd);
     if (s.type !== SOCK_STREAM && n > s.sndbuf) kerr(EMSGSIZE);
-    return send(t, fd, UserBuffer.of(um(t), buf, n), flags | 0, to, tolen | 0, 0, 0);
+    return send(t, fd, UserBuffer.of(um(t), buf, n), i32Arg(flags), to, i32Arg(tolen), 0, 0);
   },
   recvfrom: (t, fd, buf, len, flags, from, fromLenVa) => {
     const inet = inetOf(t, fd);
-    if (inet) return inetRecvfrom(t, inet.f, inet.s, buf, Math.min(intLen(len), MAX_RW), flags | 0, from, fromLenVa);
+    if (inet) return inetRecvfrom(t, inet.f, inet.s, buf, Math.min(intLen(len), MAX_RW), i32Arg(flags), from, fromLenVa);
     const { f, s } = sockOf(t, fd);
-    const out = recv(t, f, s, [{ base: buf, len: Math.min(intLen(len), MAX_RW) }], flags | 0);
+    const out = recv(t, f, s, [{ base: buf, len: Math.min(intLen(len), MAX_RW) }], i32Arg(flags));
     if (out.res.fds) out.res.fds.forEach((x) => x.put());
     if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
     return out.ret;
   },
   sendmsg: [(t, fd, va, flags) => {
     const msg = readMsg(t, va);
-    return send(t, fd, userIov(t, msg.iov), flags | 0, msg.name, msg.namelen, msg.control, msg.controllen);
+    return send(t, fd, userIov(t, msg.iov), i32Arg(flags), msg.name, msg.namelen, msg.control, msg.controllen);
   }, "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets (IP_PKTINFO and the like are not supported)"],
-  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, flags | 0), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets"],
-  sendmmsg: (t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, vlen >>> 0, flags | 0),
-  recvmmsg: (t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, vlen >>> 0, flags | 0, timeout),
+  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, i32Arg(flags)), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets"],
+  sendmmsg: (t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, u32Arg(vlen), i32Arg(flags)),
+  recvmmsg: (t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, u32Arg(vlen), i32Arg(flags), timeout),
   shutdown: (t, fd, how) => {
     const inet = inetOf(t, fd);
-    if (inet) return inetShutdown(inet.s, how | 0);
-    sockOf(t, fd).s.shutdown(how | 0); return 0; },
-  setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, level | 0, name | 0, va, len | 0),
+    if (inet) return inetShutdown(inet.s, i32Arg(how));
+    sockOf(t, fd).s.shutdown(i32Arg(how)); return 0; },
+  setsockopt: [(t, fd, level, name, va, len) => setsockopt(t, fd, i32Arg(level), i32Arg(name), va, i32Arg(len)),
     "partial", "SOL_SOCKET on AF_UNIX: buffer sizes, SO_PASSCRED, SO_RCVTIMEO/SO_SNDTIMEO (recv, send, accept); SO_REUSEADDR, SO_KEEPALIVE, SO_LINGER kept or accepted without effect (nothing in AF_UNIX uses them). Inet: SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_LINGER, SO_SNDBUF/RCVBUF, SO_RCVTIMEO/SNDTIMEO, SO_BROADCAST, SO_OOBINLINE, SO_PRIORITY, IP_TOS, IP_TTL, IPV6_V6ONLY, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT, TCP_QUICKACK, TCP_CONGESTION (reno); others ENOPROTOOPT"],
-  getsockopt: [(t, fd, level, name, va, lenVa) => getsockopt(t, fd, level | 0, name | 0, va, lenVa),
+  getsockopt: [(t, fd, level, name, va, lenVa) => getsockopt(t, fd, i32Arg(level), i32Arg(name), va, lenVa),
     "partial", "SOL_SOCKET on AF_UNIX: SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_RCVTIMEO, SO_SNDTIMEO, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_REUSEADDR. Inet: the options setsockopt takes, and TCP_INFO (its first 104 bytes)"],
 });

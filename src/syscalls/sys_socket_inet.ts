@@ -39,6 +39,7 @@ import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
 import { install, putAddr, readIov, scatter, waitUntil, type Iov } from "./sys_socket.js";
 import type { UserBuffer } from "../mm/uio.js";
+import { u32Arg } from "./args.js";
 
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
@@ -443,13 +444,13 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       switch (name) {
         case SO_SNDBUF: case SO_SNDBUFFORCE:
           if (name === SO_SNDBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
-          s.sndbuf = Math.max(Math.min(v >>> 0, name === SO_SNDBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_SNDBUF);
+          s.sndbuf = Math.max(Math.min(u32Arg(v), name === SO_SNDBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_SNDBUF);
           if (tcp) tcp.userSndbuf = true;
           s.wq.wakeAll();
           break;
         case SO_RCVBUF: case SO_RCVBUFFORCE:
           if (name === SO_RCVBUFFORCE && !capable(t, CAP_NET_ADMIN)) kerr(EPERM);
-          s.rcvbuf = Math.max(Math.min(v >>> 0, name === SO_RCVBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_RCVBUF);
+          s.rcvbuf = Math.max(Math.min(u32Arg(v), name === SO_RCVBUF ? WMEM_MAX : 0x3fffffff) * 2, SOCK_MIN_RCVBUF);
           if (tcp) tcp.userRcvbuf = true;
           break;
         case SO_REUSEADDR: s.reuseaddr = v !== 0; break;

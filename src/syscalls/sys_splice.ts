@@ -14,6 +14,7 @@ import { isDir, isReg } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { COPY_CHUNK, MAX_RW_COUNT } from "./sys_openat2.js";
 import { readIov, rwWithFlags } from "./sys_file.js";
+import { fdArg, i32Arg, u32Arg } from "./args.js";
 
 // Moves up to len bytes from one file to another through the kernel, a
 // chunk at a time, as Linux's do_splice_direct: until len is done, the input
@@ -55,7 +56,7 @@ function transfer(t: Task, inF: File, inPos: number | null, outF: File, outPos: 
 function readOff(t: Task, va: number): number | null { return va ? um(t).i64(va) : null; }
 
 function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffVa: number, len: number, flags: number, kind: "sendfile" | "copy" | "splice"): number {
-  const inF = t.files.get(inFd | 0), outF = t.files.get(outFd | 0);
+  const inF = t.files.get(i32Arg(inFd)), outF = t.files.get(i32Arg(outFd));
   if (len < 0) kerr(EINVAL);
   if (kind === "copy") {
     if (flags) kerr(EINVAL);
@@ -108,12 +109,12 @@ function vmsplice(t: Task, fd: number, iov: number, cnt: number, flags: number):
 }
 
 defineSyscalls({
-  vmsplice: (t, fd, iov, cnt, flags) => vmsplice(t, fd | 0, iov, cnt, flags >>> 0),
+  vmsplice: (t, fd, iov, cnt, flags) => vmsplice(t, fdArg(fd), iov, cnt, u32Arg(flags)),
   sendfile: (t, out, inp, offVa, count) => copyCall(t, inp, offVa, out, 0, count, 0, "sendfile"),
   copy_file_range: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, flags, "copy"),
-  splice: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, flags >>> 0, "splice"),
+  splice: (t, inp, inOff, out, outOff, len, flags) => copyCall(t, inp, inOff, out, outOff, len, u32Arg(flags), "splice"),
   tee: [(t, inp, out, len, flags) => {
-    const inF = t.files.get(inp | 0), outF = t.files.get(out | 0);
+    const inF = t.files.get(i32Arg(inp)), outF = t.files.get(i32Arg(out));
     if (!(inF.inode instanceof PipeInode) || !(outF.inode instanceof PipeInode) || inF.inode === outF.inode) kerr(EINVAL);
     if (flags & ~(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)) kerr(EINVAL);
     const n = inF.inode.pipe.peek(Math.min(len, 1 << 20));

@@ -15,6 +15,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { um } from "./util.js";
 import type { Task } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
+import { i32Arg } from "./args.js";
 
 
 function copyOut(t: Task, va: number, s: string): number {
@@ -64,6 +65,6 @@ function syslog(t: Task, type: number, va: number, len: number): number {
 }
 
 defineSyscalls({
-  syslog: [(t, type, va, len) => syslog(t, type | 0, va, len | 0), "partial",
+  syslog: [(t, type, va, len) => syslog(t, i32Arg(type), va, i32Arg(len)), "partial",
     "all actions; the log holds kernel messages (unhandled fatal signals, the OOM killer, oopses); no /dev/kmsg"],
 });

@@ -16,6 +16,7 @@ import { um } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KernelLocal } from "../kernel/local.js";
 import type { Task } from "../kernel/task.js";
+import { i32Arg, u32Arg } from "./args.js";
 
 export type ShutdownAction = "poweroff" | "halt" | "restart";
 
@@ -45,10 +46,10 @@ function down(k: Kernel, st: RebootState, action: ShutdownAction, status: number
 
 function reboot(t: Task, magic1: number, magic2: number, cmd: number, arg: number): number {
   if (t.cred.euid !== 0) kerr(EPERM);
-  if ((magic1 >>> 0) !== LINUX_REBOOT_MAGIC1 || !MAGIC2.has(magic2 >>> 0)) kerr(EINVAL);
+  if ((u32Arg(magic1)) !== LINUX_REBOOT_MAGIC1 || !MAGIC2.has(u32Arg(magic2))) kerr(EINVAL);
   const k = t.k;
   const st = rebootState(k);
-  switch (cmd >>> 0) {
+  switch (u32Arg(cmd)) {
     case LINUX_REBOOT_CMD_CAD_ON: st.cadOn = true; return 0;
     case LINUX_REBOOT_CMD_CAD_OFF: st.cadOn = false; return 0;
     case LINUX_REBOOT_CMD_RESTART2:
@@ -71,8 +72,8 @@ function setUtsName(t: Task, va: number, len: number): string {
 }
 
 defineSyscalls({
-  sethostname: (t, va, len) => { t.k.hostname = setUtsName(t, va, len | 0); return 0; },
-  setdomainname: (t, va, len) => { t.k.domainname = setUtsName(t, va, len | 0); return 0; },
+  sethostname: (t, va, len) => { t.k.hostname = setUtsName(t, va, i32Arg(len)); return 0; },
+  setdomainname: (t, va, len) => { t.k.domainname = setUtsName(t, va, i32Arg(len)); return 0; },
   reboot: [(t, m1, m2, cmd, arg) => reboot(t, m1, m2, cmd, arg), "partial",
     "POWER_OFF, HALT, RESTART, RESTART2 end the machine (ghost boot starts it again on restart); CAD_ON/OFF; no kexec or suspend (EINVAL)"],
 });

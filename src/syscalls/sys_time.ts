@@ -17,6 +17,7 @@ import { um } from "./util.js";
 import { TICK_NSEC } from "../kernel/time/clock.js";
 import type { ClockBaseId } from "../kernel/time/timers.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
+import { i32Arg } from "./args.js";
 
 const NS = 1_000_000_000;
 // KTIME_SEC_MAX less 30 years of uptime: the latest wall time that may be set.
@@ -129,14 +130,14 @@ function nanosleep(t: Task, clock: number, flags: number, reqVa: number, remVa: 
 function isRoot(t: Task): boolean { return t.cred.euid === 0; }
 
 defineSyscalls({
-  clock_gettime: (t, clock, va) => { writeTimespec(t, va, clockNow(t, clock | 0)); return 0; },
+  clock_gettime: (t, clock, va) => { writeTimespec(t, va, clockNow(t, i32Arg(clock))); return 0; },
   clock_getres: (t, clock, va) => {
-    const res = clockRes(t, clock | 0);
+    const res = clockRes(t, i32Arg(clock));
     if (va) writeTimespec(t, va, res);
     return 0;
   },
   clock_settime: (t, clock, va) => {
-    const c = clock | 0;
+    const c = i32Arg(clock);
     // Only CLOCK_REALTIME can be set; a CPU clock never (EPERM), the others do not exist for this (EINVAL).
     const cpu = c < 0 || c === CLOCK_PROCESS_CPUTIME_ID || c === CLOCK_THREAD_CPUTIME_ID;
     if (c !== CLOCK_REALTIME && !cpu) kerr(EINVAL);
@@ -187,7 +188,7 @@ defineSyscalls({
   },
   nanosleep: (t, req, rem) => nanosleep(t, CLOCK_MONOTONIC, 0, req, rem),
   clock_nanosleep: (t, clock, flags, req, rem) => {
-    const c = clock | 0;
+    const c = i32Arg(clock);
     if (c === CLOCK_THREAD_CPUTIME_ID) kerr(EINVAL);
     if (c !== CLOCK_REALTIME && c !== CLOCK_MONOTONIC && c !== CLOCK_BOOTTIME && c !== CLOCK_TAI && c !== CLOCK_PROCESS_CPUTIME_ID) kerr(EINVAL);
     return nanosleep(t, c, flags, req, rem);

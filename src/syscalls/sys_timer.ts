@@ -12,6 +12,7 @@ import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import { ITimers, PosixTimer, processCpuTime, type SignalTimer, type TimerClock } from "../kernel/time/posix-timers.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
+import { i32Arg } from "./args.js";
 
 const NS = 1e9;
 // KTIME_MAX (2^63 - 1 ns, as the nearest number) and the seconds it holds.
@@ -88,7 +89,7 @@ function getTimer(t: Task, id: number): PosixTimer {
 
 defineSyscalls({
   setitimer: (t, which, newVa, oldVa) => {
-    const timer = whichTimer(t, which | 0);
+    const timer = whichTimer(t, i32Arg(which));
     if (oldVa) writeItimerval(t, oldVa, timer);
     if (newVa) {
       const { interval, value } = readItimerval(t, newVa);
@@ -98,9 +99,9 @@ defineSyscalls({
     }
     return 0;
   },
-  getitimer: (t, which, va) => { writeItimerval(t, va, whichTimer(t, which | 0)); return 0; },
+  getitimer: (t, which, va) => { writeItimerval(t, va, whichTimer(t, i32Arg(which))); return 0; },
   timer_create: (t, clock, evVa, idVa) => {
-    const c = timerClock(t, clock | 0);
+    const c = timerClock(t, i32Arg(clock));
     let signo = SIGALRM, value = 0n, notify: "signal" | "none" = "signal";
     let thread: Task | null = null;
     if (evVa) {
@@ -130,7 +131,7 @@ defineSyscalls({
     return 0;
   },
   timer_settime: (t, id, flags, newVa, oldVa) => {
-    const tm = getTimer(t, id | 0);
+    const tm = getTimer(t, i32Arg(id));
     if (flags & ~TIMER_ABSTIME) kerr(EINVAL);
     const { interval, value } = readItimerspec(t, newVa);
     if (oldVa) writeItimerspec(t, oldVa, tm.timer.remaining(), tm.timer.interval);
@@ -149,15 +150,15 @@ defineSyscalls({
     return 0;
   },
   timer_gettime: (t, id, va) => {
-    const tm = getTimer(t, id | 0);
+    const tm = getTimer(t, i32Arg(id));
     writeItimerspec(t, va, tm.timer.remaining(), tm.timer.interval);
     return 0;
   },
-  timer_getoverrun: (t, id) => Math.min(getTimer(t, id | 0).lastOverrun, 0x7fffffff),
+  timer_getoverrun: (t, id) => Math.min(getTimer(t, i32Arg(id)).lastOverrun, 0x7fffffff),
   timer_delete: (t, id) => {
-    const tm = getTimer(t, id | 0);
+    const tm = getTimer(t, i32Arg(id));
     tm.timer.disarm();
-    t.tg.posixTimers.delete(id | 0);
+    t.tg.posixTimers.delete(i32Arg(id));
     return 0;
   },
 });

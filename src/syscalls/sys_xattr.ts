@@ -7,7 +7,7 @@ import { XATTR_CREATE, XATTR_REPLACE, XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_ARGS
 import { AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH } from "../abi/fcntl.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { defineSyscalls } from "./table.js";
-import { sizeArg } from "./args.js";
+import { sizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt } from "../fs/vfs.js";
 import { type Inode } from "../fs/inode.js";
@@ -23,7 +23,7 @@ type Where = "path" | "lpath" | "fd" | { dirfd: number; atFlags: number };
 // The inode an *xattr call names.
 function xattrTarget(t: Task, kind: Where, arg: number): { inode: Inode; ro: boolean } {
   if (kind === "fd") {
-    const f = t.files.get(arg | 0);
+    const f = t.files.get(i32Arg(arg));
     return { inode: f.inode, ro: f.path ? f.path.mnt.flags & 1 ? true : false : false };
   }
   if (typeof kind === "object") {
@@ -50,7 +50,7 @@ function xattrArgs(t: Task, va: number, usize: number): { value: number; size: n
 
 function atWhere(dirfd: number, atFlags: number): Where {
   if (atFlags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
-  return { dirfd: dirfd | 0, atFlags };
+  return { dirfd: fdArg(dirfd), atFlags };
 }
 
 function xattrName(t: Task, va: number): string {
@@ -123,16 +123,16 @@ defineSyscalls({
   lremovexattr: (t, p, n) => removexattr(t, "lpath", p, n),
   fremovexattr: (t, fd, n) => removexattr(t, "fd", fd, n),
   setxattrat: (t, dirfd, p, atFlags, n, uargs, usize) => {
-    const where = atWhere(dirfd, atFlags >>> 0);
+    const where = atWhere(dirfd, u32Arg(atFlags));
     const a = xattrArgs(t, uargs, sizeArg(usize));
     return setxattr(t, where, p, n, a.value, a.size, a.flags);
   },
   getxattrat: (t, dirfd, p, atFlags, n, uargs, usize) => {
-    const where = atWhere(dirfd, atFlags >>> 0);
+    const where = atWhere(dirfd, u32Arg(atFlags));
     const a = xattrArgs(t, uargs, sizeArg(usize));
     if (a.flags !== 0) kerr(EINVAL);
     return getxattr(t, where, p, n, a.value, a.size);
   },
-  listxattrat: (t, dirfd, p, atFlags, l, s) => listxattr(t, atWhere(dirfd, atFlags >>> 0), p, l, s),
-  removexattrat: (t, dirfd, p, atFlags, n) => removexattr(t, atWhere(dirfd, atFlags >>> 0), p, n),
+  listxattrat: (t, dirfd, p, atFlags, l, s) => listxattr(t, atWhere(dirfd, u32Arg(atFlags)), p, l, s),
+  removexattrat: (t, dirfd, p, atFlags, n) => removexattr(t, atWhere(dirfd, u32Arg(atFlags)), p, n),
 });
