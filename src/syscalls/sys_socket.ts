@@ -30,6 +30,7 @@ import { permission, MAY_WRITE, MAY_EXEC, mayCreate } from "../fs/namei.js";
 import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
 import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
 import type { File } from "../fs/file.js";
+import type { WaitQueue } from "../lib/wait.js";
 import { sendSignal } from "../kernel/signal.js";
 import { UnixSocket, SockInode, socketFile, lookupBound, unixNames, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
 import type { Task } from "../kernel/task.js";
@@ -261,24 +262,25 @@ export function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void 
   }
 }
 
-interface RecvOut { ret: number; res: RecvResult; msgFlags: number }
-// Receives into iov. When it must wait the task sleeps (the syscall is
-// retried, and MSG_WAITALL goes on from the bytes it already has).
-function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvOut {
+// The receive loop of recv, recvfrom and recvmsg on any socket family: wait
+// for data (or an error, or SO_RCVTIMEO), scatter it into iov, and under
+// MSG_WAITALL go on across wake-ups from the bytes already received (kept in
+// the task's restart state when it sleeps). `take(room)` receives at most
+// room bytes into a buffer it makes (throwing EAGAIN when there is nothing);
+// `goOn(first, res)` merges a later result into the first and says whether
+// the loop may go on (a unix message with passed fds ends it).
+export function recvLoop<R extends { n: number }>(
+  t: Task, f: File, s: { wq: WaitQueue; rcvtimeo: number | null }, iov: Iov[], nonblock: boolean, waitall: boolean,
+  take: (room: number) => { res: R; buf: Uint8Array }, goOn: (first: R | null, res: R) => boolean = () => true,
+): { got: number; first: R | null } {
   const total = iov.reduce((n, v) => n + v.len, 0);
-  const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
-  const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
   const progress = restartOf(t, "recv");
   let got = progress?.got ?? 0;
-  let first: RecvResult | null = null;
+  let first: R | null = null;
   for (;;) {
-    // No socket queues more than RECV_MAX bytes: a larger buffer would only be allocated, not filled.
-    // The buffer is only as large as what the socket holds (no 850 KiB
-    // buffer for a few queued bytes), made once there is something to read.
-    let buf = new Uint8Array(0);
-    let res: RecvResult;
+    let out: { res: R; buf: Uint8Array };
     try {
-      res = waitForIo(t, f, () => { buf = new Uint8Array(Math.min(total - got, RECV_MAX, s.pendingBytes)); return s.recv(buf, flags); }, {
+      out = waitForIo(t, f, () => take(total - got), {
         nonblock,
         queues: () => [s.wq],
         until: () => waitUntil(t, s.rcvtimeo, progress),
@@ -289,12 +291,33 @@ function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvO
       if (got > 0) break;
       throw e;
     }
-    scatter(t, iov, got, buf.subarray(0, res.n));
+    const res = out.res;
+    scatter(t, iov, got, out.buf.subarray(0, res.n));
     got += res.n;
-    if (!first) first = res;
-    else if (res.fds) first.fds = [...(first.fds ?? []), ...res.fds];
-    if (!waitall || res.n === 0 || got >= total || res.fds) break;
+    const more = goOn(first, res);
+    first ??= res;
+    if (!waitall || res.n === 0 || got >= total || !more) break;
   }
+  return { got, first };
+}
+
+interface RecvOut { ret: number; res: RecvResult; msgFlags: number }
+// Receives into iov. When it must wait the task sleeps (the syscall is
+// retried, and MSG_WAITALL goes on from the bytes it already has).
+function recv(t: Task, f: File, s: UnixSocket, iov: Iov[], flags: number): RecvOut {
+  const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
+  // No socket queues more than RECV_MAX bytes: the buffer is only as large
+  // as what the socket holds (no 850 KiB buffer for a few queued bytes),
+  // made once there is something to read.
+  const { got, first } = recvLoop<RecvResult>(t, f, s, iov, nonblock, waitall, (room) => {
+    const buf = new Uint8Array(Math.min(room, RECV_MAX, s.pendingBytes));
+    return { res: s.recv(buf, flags), buf };
+  }, (first, res) => {
+    // Passed fds end the read; those of later messages join the first's.
+    if (first && res.fds) first.fds = [...(first.fds ?? []), ...res.fds];
+    return !res.fds;
+  });
   const res = first ?? { n: 0, msgLen: 0, truncated: false, from: null, fds: null, cred: null };
   const dgram = s.type !== SOCK_STREAM;
   // As Linux: MSG_TRUNC asks a datagram socket for the real length of the message.

@@ -20,7 +20,6 @@ import {
 import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW } from "../abi/prctl.js";
-import { isSleeping } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { sendSignal } from "../kernel/signal.js";
 import { waitForIo } from "../fs/iowait.js";
@@ -37,7 +36,7 @@ import { PingSocket, RawIcmpSocket, pingAllowed } from "../net/inet/icmp_sock.js
 import { NetlinkSocket } from "../net/netlink.js";
 import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
-import { install, putAddr, readIov, scatter, waitUntil, type Iov } from "./sys_socket.js";
+import { install, putAddr, readIov, recvLoop, waitUntil, type Iov } from "./sys_socket.js";
 import type { UserBuffer } from "../mm/uio.js";
 import { u32Arg } from "./args.js";
 
@@ -231,34 +230,14 @@ export interface InetRecvOut { ret: number; res: InetRecv; msgFlags: number }
 
 // recv, recvfrom, recvmsg: MSG_WAITALL goes on across wake-ups from the bytes it has.
 export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags: number): InetRecvOut {
-  const total = iov.reduce((n, v) => n + v.len, 0);
   // tcp_recv_urg never waits.
   const nonblock = f.nonblock || (flags & (MSG_DONTWAIT | MSG_OOB)) !== 0;
   const waitall = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0 && s.type === SOCK_STREAM && !nonblock;
-  const progress = restartOf(t, "recv");
-  let got = progress?.got ?? 0;
-  let first: InetRecv | null = null;
-  for (;;) {
+  const { got, first } = recvLoop<InetRecv>(t, f, s, iov, nonblock, waitall, (room) => {
     // No more than is queued (or a largest datagram) is ever copied: a larger buffer would only be allocated.
-    const buf = new Uint8Array(Math.min(total - got, Math.max(s.bytesQueued(), MAX_DGRAM), RECV_MAX));
-    let res: InetRecv;
-    try {
-      res = waitForIo(t, f, () => s.recv(buf, flags), {
-        nonblock,
-        queues: () => [s.wq],
-        until: () => waitUntil(t, s.rcvtimeo, progress),
-        park: (deadline) => { t.restart = { kind: "recv", got, deadline }; t.partialResult = got || null; },
-      });
-    } catch (e) {
-      if (isSleeping(e)) throw e;
-      if (got > 0) break;
-      throw e;
-    }
-    scatter(t, iov, got, buf.subarray(0, res.n));
-    got += res.n;
-    first ??= res;
-    if (!waitall || res.n === 0 || got >= total) break;
-  }
+    const buf = new Uint8Array(Math.min(room, Math.max(s.bytesQueued(), MAX_DGRAM), RECV_MAX));
+    return { res: s.recv(buf, flags), buf };
+  });
   const res = first ?? { n: 0, msgLen: 0, truncated: false, from: null };
   const dgram = s.type !== SOCK_STREAM;
   let msgFlags = dgram && res.truncated ? MSG_TRUNC : 0;
