@@ -16,7 +16,7 @@ import { UserMemory } from "../mm/uaccess.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./binfmt_elf.js";
 import { isReg, type Inode } from "./inode.js";
-import { MAY_EXEC, permission, Walker } from "./namei.js";
+import { MAY_EXEC, MAY_READ, permission, Walker } from "./namei.js";
 import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "./dentry.js";
 import type { RandomSource } from "../kernel/random.js";
 import type { Task } from "../kernel/task.js";
@@ -249,8 +249,19 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       k.tasks.set(t.tid, t);
     }
     t.tg.execed = true;
+    // Dumpability as Linux's begin_new_exec: off (fs.suid_dumpable is 0) when the
+    // exec changes the credentials, when the caller's effective ids already
+    // differ from its real ones, or when the caller cannot read the program or
+    // its interpreter (would_dump); otherwise on again. A credential change
+    // also clears the parent-death signal (commit_creds), as an AT_SECURE exec does.
+    const was = t.cred;
+    const credsChange = c.euid !== was.euid || c.egid !== was.egid || c.fsuid !== was.fsuid || c.fsgid !== was.fsgid ||
+      (c.capPrm & ~was.capPrm) !== 0n;
+    const nondump = credsChange || was.euid !== was.uid || was.egid !== was.gid ||
+      !permission(inode, MAY_READ, was) || (interpInode !== null && !permission(interpInode, MAY_READ, was));
+    if (credsChange || secure) t.pdeathSignal = 0; // and a secure exec's parent may not signal it (begin_new_exec)
     for (const th of t.tg.threads) Object.assign(th.cred, c);
-    t.tg.dumpable = secure ? 0 : 1;
+    t.tg.dumpable = nondump ? 0 : 1;
     for (const pt of t.tg.posixTimers.values()) pt.timer.disarm();
     t.tg.posixTimers.clear();
     const old = t.mm;

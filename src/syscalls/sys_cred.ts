@@ -37,10 +37,21 @@ function fixCaps(t: Task, before: { uid: number; euid: number; suid: number }): 
 }
 
 // Each credential change applies to every thread of the process (as glibc's setxid broadcast makes it).
+// As Linux's commit_creds: a change of euid, egid, fsuid or fsgid (or permitted
+// capabilities gained) makes the process undumpable (fs.suid_dumpable is 0) and
+// clears each thread's parent-death signal.
 function setCred(t: Task, change: (c: Cred) => void): number {
-  const before = { uid: t.cred.uid, euid: t.cred.euid, suid: t.cred.suid };
+  const c0 = t.cred;
+  const before = { uid: c0.uid, euid: c0.euid, suid: c0.suid };
+  const ids = { euid: c0.euid, egid: c0.egid, fsuid: c0.fsuid, fsgid: c0.fsgid, capPrm: c0.capPrm };
   for (const th of t.tg.threads) change(th.cred);
   fixCaps(t, before);
+  const c1 = t.cred;
+  if (c1.euid !== ids.euid || c1.egid !== ids.egid || c1.fsuid !== ids.fsuid || c1.fsgid !== ids.fsgid ||
+      (c1.capPrm & ~ids.capPrm) !== 0n) {
+    t.tg.dumpable = 0;
+    for (const th of t.tg.threads) th.pdeathSignal = 0;
+  }
   return 0;
 }
 

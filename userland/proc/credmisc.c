@@ -3,7 +3,10 @@
  * capget with a negative pid is EINVAL and with a missing one ESRCH;
  * PR_CAPBSET_DROP drops one capability from the bounding set; prctl
  * options with bad arguments fail with EINVAL; gettimeofday and
- * clock_gettime(CLOCK_REALTIME) agree from one read to the next. */
+ * clock_gettime(CLOCK_REALTIME) agree from one read to the next; a change
+ * of the effective or filesystem ids makes the process undumpable and clears
+ * its parent-death signal, and execve sets dumpability again as Linux's
+ * begin_new_exec (off for a program its caller cannot read). */
 #include "ktest.h"
 #include <linux/capability.h>
 #include <sys/fsuid.h>
@@ -70,6 +73,61 @@ static void check_prctl_fail(void)
     CHECK_ERR(prctl(PR_SET_FPEMU, 1, 0, 0, 0), EINVAL, "PR_SET_FPEMU is EINVAL off ia64");
 }
 
+static void check_dumpable(void)
+{
+    IN_CHILD("a change of effective or filesystem ids: undumpable, no parent-death signal", {
+        int s = -1;
+        EXPECT(1, prctl(PR_GET_DUMPABLE) == 1);
+        EXPECT(2, prctl(PR_SET_PDEATHSIG, SIGUSR1) == 0);
+        /* The same ids again change nothing. */
+        EXPECT(4, setresuid(0, 0, 0) == 0 && prctl(PR_GET_DUMPABLE) == 1);
+        EXPECT(8, prctl(PR_GET_PDEATHSIG, &s) == 0 && s == SIGUSR1);
+        EXPECT(16, setfsuid(1234) == 0 && prctl(PR_GET_DUMPABLE) == 0);
+        EXPECT(32, prctl(PR_GET_PDEATHSIG, &s) == 0 && s == 0);
+        EXPECT(64, prctl(PR_SET_DUMPABLE, 1) == 0 && prctl(PR_GET_DUMPABLE) == 1);
+        EXPECT(128, setresgid(-1, 100, -1) == 0 && prctl(PR_GET_DUMPABLE) == 0);
+    });
+    /* Under qemu-user the exec goes through the host's qemu, which must read
+     * the program itself: the exec part is checked on Ghost (and was checked
+     * natively on Linux 6.18 with the same steps). */
+    if (kt_qemu())
+        return;
+    static const char *files[] = {"/tmp/credmisc-r", "/tmp/credmisc-x"};
+    static const int modes[] = {0755, 0711};
+    for (int i = 0; i < 2; i++) {
+        int in = open(kt_self, O_RDONLY), out = open(files[i], O_WRONLY | O_CREAT | O_TRUNC, 0700);
+        char buf[65536];
+        ssize_t n;
+        while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+            if (write(out, buf, n) != n)
+                break;
+        close(in);
+        close(out);
+        chmod(files[i], modes[i]);
+    }
+    /* The child reports dumpable * 10 + (parent-death signal still SIGUSR1). */
+    static const struct { int file, ruid, euid, want; const char *desc; } cases[] = {
+        {0, 1000, 1000, 11, "execve by an ordinary user: dumpable, parent-death signal kept"},
+        {1, 1000, 1000, 1, "execve of a program its caller cannot read: undumpable"},
+        {0, 0, 1000, 0, "execve with euid != uid: undumpable, parent-death signal cleared (AT_SECURE)"},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            if (setresuid(cases[i].ruid, cases[i].euid, cases[i].ruid) != 0 || prctl(PR_SET_PDEATHSIG, SIGUSR1) != 0)
+                _exit(99);
+            execl(files[cases[i].file], "credmisc", "--dumpable", (char *)0);
+            _exit(98);
+        }
+        int st = 0;
+        kt_waitpid(p, &st, 0);
+        kt_check(WIFEXITED(st) && WEXITSTATUS(st) == cases[i].want, cases[i].desc, "status %s, want exit %d",
+                 kt_wstr(st), cases[i].want);
+    }
+    unlink(files[0]);
+    unlink(files[1]);
+}
+
 static void check_realtime(void)
 {
     int bad = 0;
@@ -95,12 +153,19 @@ static void check_realtime(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--dumpable") == 0) {
+        int s = -1;
+        prctl(PR_GET_PDEATHSIG, &s);
+        return prctl(PR_GET_DUMPABLE) * 10 + (s == SIGUSR1);
+    }
     kt_init(argc, argv);
+    kt_set_self(argv[0]);
     alarm(60);
     check_fsids();
     check_capget();
     check_capbset();
     check_prctl_fail();
+    check_dumpable();
     check_realtime();
     return kt_done();
 }
