@@ -6,7 +6,8 @@ import {
   PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,
   PR_GET_NAME, PR_GET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
   PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, PR_SET_THP_DISABLE,
-  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data, CAP_SETGID, CAP_SETUID } from "../abi/prctl.js";
+  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data, CAP_SETGID, CAP_SETUID,
+  _LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_2, _LINUX_CAPABILITY_VERSION_3 } from "../abi/prctl.js";
 import { rusage, tms, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD } from "../abi/resource.js";
 import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
@@ -170,7 +171,7 @@ function prctl(t: Task, op: number, a2: number, a3: number, a4: number, a5: numb
     case PR_CAPBSET_DROP:
       // As Linux's cap_prctl_drop: CAP_SETPCAP in the effective set; the bit is gone for good.
       if (a2 < 0 || a2 > CAP_LAST_CAP) kerr(EINVAL);
-      if (!((t.cred.capEff >> BigInt(CAP_SETPCAP)) & 1n)) kerr(EPERM);
+      if (!hasCap(t.cred, CAP_SETPCAP)) kerr(EPERM);
       t.cred.capBnd = capBnd(t.cred) & ~(1n << BigInt(a2));
       return 0;
     case PR_SET_TIMERSLACK:
@@ -199,8 +200,8 @@ function capget(t: Task, hdrVa: number, dataVa: number): number {
   const hb = m.read(hdrVa, user_cap_header.size);
   const hdv = new DataView(hb.buffer);
   const version = user_cap_header.get(hdv, 0, "version");
-  if (version !== 0x20080522 && version !== 0x20071026 && version !== 0x19980330) {
-    user_cap_header.set(hdv, 0, "version", 0x20080522);
+  if (version !== _LINUX_CAPABILITY_VERSION_3 && version !== _LINUX_CAPABILITY_VERSION_2 && version !== _LINUX_CAPABILITY_VERSION_1) {
+    user_cap_header.set(hdv, 0, "version", _LINUX_CAPABILITY_VERSION_3);
     m.write(hdrVa, hb);
     if (dataVa) kerr(EINVAL);
     return 0;
@@ -211,7 +212,7 @@ function capget(t: Task, hdrVa: number, dataVa: number): number {
   const who = pid === 0 ? t : t.k.tasks.get(pid);
   if (!who) kerr(ESRCH);
   if (!dataVa) return 0;
-  const words = version === 0x19980330 ? 1 : 2;
+  const words = version === _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
   const b = new Uint8Array(user_cap_data.size * words);
   const dv = new DataView(b.buffer);
   const part = (v: bigint, i: number) => Number((v >> BigInt(32 * i)) & 0xffffffffn);
@@ -299,9 +300,9 @@ defineSyscalls({
     if (!data) kerr(EFAULT);
     const hdv = new DataView(um(t).read(hdr, 8).buffer);
     const version = hdv.getUint32(0, true), pid = hdv.getInt32(4, true);
-    if (version !== 0x20080522 && version !== 0x20071026 && version !== 0x19980330) kerr(EINVAL);
+    if (version !== _LINUX_CAPABILITY_VERSION_3 && version !== _LINUX_CAPABILITY_VERSION_2 && version !== _LINUX_CAPABILITY_VERSION_1) kerr(EINVAL);
     if (pid !== 0 && pid !== t.tid) kerr(EPERM);
-    const words = version === 0x19980330 ? 1 : 2;
+    const words = version === _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
     const dv = new DataView(um(t).read(data, 12 * words).buffer);
     const get = (field: number) => {
       let v = 0n;
