@@ -13,8 +13,10 @@
 # package and a busybox applet have the same path, the package's file wins.
 # Documentation (usr/share/{doc,man,info,lintian}) is left out.
 #
-# Usage: scripts/dynroot.sh [-f|--force] [-q|--quiet] [PKG...]
+# Usage: scripts/dynroot.sh [-f|--force] [-q|--quiet] [--name=NAME] [PKG...]
 #   PKG...       packages whose closure goes in (default: lua5.4 python3)
+#   --name=NAME  build build/NAME/ (stamp build/NAME.stamp) instead of
+#                build/dynroot/: bench/real.ts builds build/benchroot this way
 #   -f, --force  rebuild even when the cached tree is up to date
 #   -q, --quiet  print nothing when the cached tree is up to date (the default);
 #                accepted for symmetry with debs.sh
@@ -30,9 +32,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${GHOST_BUILD_DIR:-$ROOT/build}
 SELF=$ROOT/scripts/dynroot.sh
-OUT=$BUILD/dynroot
-STAGE=$BUILD/dynroot.new
-STAMP=$BUILD/dynroot.stamp
+NAME=dynroot
 DEBS=$BUILD/debs
 
 die() { echo "dynroot.sh: error: $*" >&2; exit 1; }
@@ -44,12 +44,16 @@ for a in "$@"; do
   case $a in
     -f|--force) FORCE=1 ;;
     -q|--quiet) ;;
+    --name=*) NAME=${a#--name=}; [[ $NAME =~ ^[A-Za-z0-9_-]+$ ]] || die "bad --name $NAME" ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; exit 0 ;;
     -*) die "unknown option $a (see --help)" ;;
     *) PKGS+=("$a") ;;
   esac
 done
 ((${#PKGS[@]})) || PKGS=(lua5.4 python3)
+OUT=$BUILD/$NAME
+STAGE=$BUILD/$NAME.new
+STAMP=$BUILD/$NAME.stamp
 
 # ------------------------------------------------------------------- inputs
 # Each step is cached and prints nothing when there is nothing to do.

@@ -57,7 +57,10 @@ export function populate(dir: TmpDir, host: string | Buffer): void {
     } else if (ent.isFile()) {
       // The bytes are read when the guest first uses them (tmpfs.ts).
       const f = dir.create(name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
-      f.setLazyContents(st.size, () => new Uint8Array(nodefs.readFileSync(p)));
+      f.setLazyContents(st.size, (off, dst) => {
+        const fd = nodefs.openSync(p, "r");
+        try { return nodefs.readSync(fd, dst, 0, dst.length, off); } finally { nodefs.closeSync(fd); }
+      });
     }
   }
 }

@@ -60,7 +60,11 @@ export function unpackCpio(root: TmpDir, archive: Uint8Array): number {
         else {
           made = dir.create(leaf, mode, ROOT_CRED);
           // Copied out of the archive when first used (tmpfs.ts).
-          (made as TmpFile).setLazyContents(data.length, () => data);
+          (made as TmpFile).setLazyContents(data.length, (at, dst) => {
+            const part = data.subarray(at, at + dst.length);
+            dst.set(part);
+            return part.length;
+          });
           if (nlink > 1) links.set(key, made);
         }
         break;

@@ -18,6 +18,8 @@ import { openDevice } from "./char_dev.js";
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;
 const PAGE = 4096;
+const READ_AHEAD = 16; // pages read from a lazy file's source at a time
+const WHOLE_FILE_PAGES = 2048; // lazy files up to 8 MiB are read in whole at first use
 
 // Accounting (as shmem): bytesUsed is the pages files' data covers, charged
 // against size= (ENOSPC); inodes count against nr_inodes= (ENOSPC). Both are
@@ -122,65 +124,94 @@ export class TmpFile extends TmpInode implements FrameBacked {
   private readonly pool: FramePool = kernelFrames() ?? heapFrames;
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
   override get size(): number { return this.length; }
-  override get blocks(): number { return this.lazy ? Math.ceil(this.length / PAGE) * (PAGE / 512) : (this.pages.size * PAGE) / 512; }
+  override get blocks(): number { return this.src ? Math.ceil(this.length / PAGE) * (PAGE / 512) : (this.pages.size * PAGE) / 512; }
 
   // Contents not read in yet: a root filesystem filled from a host directory
-  // or a cpio archive gives each file its bytes on first use, so a start
-  // does not read every file of a large root from the host. What the guest
-  // sees is the same as if the bytes were there: the file's pages count
-  // against size= from the start (reserved), so reading a root file never
-  // fails for want of room in a filesystem the guest has filled since.
-  private lazy: (() => Uint8Array) | null = null;
-  private reserved = 0; // pages counted against size= that have no frame yet
-  setLazyContents(size: number, load: () => Uint8Array): void {
+  // or a cpio archive gives each page its bytes on first use (in chunks of
+  // READ_AHEAD pages), so a start does not read every file of a large root,
+  // and a root larger than RAM can be used as far as the guest reads it.
+  // Pages read from the source and not written since are clean: like page
+  // cache over a disk they cost guest RAM but not room in the filesystem
+  // (size=), so reading a root file never fails for want of room in a
+  // filesystem the guest has filled, and a tree larger than size= is whole.
+  // A write to a clean page charges it against size= (ENOSPC past it). With
+  // guest RAM spent a read is ENOMEM and the file stays as it was, to be read
+  // in by a later access (nothing is cut). Clean pages are not dropped under
+  // memory pressure (no reclaim of them yet).
+  private src: ((off: number, dst: Uint8Array) => number) | null = null;
+  private srcPages = 0; // pages [0, srcPages) not yet in `pages` come from src
+  private clean: Set<number> | null = null; // pages read from src and not written: not charged to size=
+  setLazyContents(size: number, read: (off: number, dst: Uint8Array) => number): void {
     this.setContents(new Uint8Array(0));
-    const n = Math.ceil(size / PAGE);
-    if (this.charged && this.sb.bytesUsed + n * PAGE > this.sb.maxBytes) kerr(ENOSPC);
-    if (this.charged) this.sb.bytesUsed += n * PAGE;
-    this.reserved = n;
     this.length = size;
-    this.lazy = load;
+    this.src = read;
+    this.srcPages = Math.ceil(size / PAGE);
+    this.clean = new Set();
   }
-  private fault(): void {
-    const load = this.lazy;
-    if (!load) return;
-    let bytes: Uint8Array;
-    try { bytes = load(); } catch { kerr(EIO); } // the host's file went away
-    // The size stays the one stat has shown (a host file changed since
-    // reads short as zeros). The reserved pages take frames now; with guest
-    // RAM spent the access is ENOMEM and the file stays as it was, to be
-    // read in by a later access (nothing is cut).
-    const end = Math.min(bytes.length, this.length);
-    for (let at = 0; at < end; at += PAGE) {
-      const i = at / PAGE;
-      let pa = this.pages.get(i);
-      if (pa === undefined) {
-        const got = this.pool.take("shmem");
-        if (got === null) kerr(ENOMEM);
-        pa = got;
-        this.pages.set(i, pa);
-        this.reserved--;
-      }
-      this.pool.view(pa).set(bytes.subarray(at, Math.min(end, at + PAGE)));
+  // Reads page i (and what follows it, up to READ_AHEAD pages not yet in)
+  // from the source into fresh clean frames.
+  private readIn(i: number, whole: boolean): void {
+    // A small file, or one being mapped (a program, a library), comes in
+    // whole, as an eager copy had it: its pages are there before memory runs
+    // short, and a program running from it does not fault its text in one
+    // page at a time.
+    if (whole || this.srcPages <= WHOLE_FILE_PAGES) {
+      for (let j = 0; j < this.srcPages;) j = this.pages.has(j) ? j + 1 : this.readRange(j, j + 256);
+    } else this.readRange(i, i + READ_AHEAD);
+  }
+  // Reads pages [i, limit) from the source, stopping at one already in;
+  // returns where it stopped. ENOMEM if not even page i could be had.
+  private readRange(i: number, limit: number): number {
+    let end = i + 1;
+    while (end < this.srcPages && end < limit && !this.pages.has(end)) end++;
+    const buf = new Uint8Array((end - i) * PAGE);
+    let got: number;
+    try { got = this.src!(i * PAGE, buf); } catch { kerr(EIO); } // the host's file went away
+    // The size stays the one stat has shown: a host file changed since reads short as zeros.
+    for (let j = i; j < end; j++) {
+      const pa = this.pool.take("shmem");
+      if (pa === null) kerr(ENOMEM);
+      const from = (j - i) * PAGE;
+      if (from < got) this.pool.view(pa).set(buf.subarray(from, Math.min(got, from + PAGE)));
+      this.pages.set(j, pa);
+      this.clean!.add(j);
     }
-    this.lazy = null;
-    // Pages past what the host file still holds: holes, no longer reserved.
-    if (this.charged) this.sb.bytesUsed -= this.reserved * PAGE;
-    this.reserved = 0;
+    return end;
+  }
+  // The frame of page i for reading, if the page has one (read in from the source if it comes from there).
+  private peek(i: number, whole = false): number | undefined {
+    const pa = this.pages.get(i);
+    if (pa !== undefined || !this.src || i >= this.srcPages) return pa;
+    this.readIn(i, whole);
+    return this.pages.get(i) ?? kerr(ENOMEM);
+  }
+  // Every page read in and charged: for the operations that reshape the file
+  // (truncate, fallocate, hole punching, wholesale replacement) the source goes.
+  private materialize(): void {
+    if (!this.src) return;
+    let need = 0;
+    for (let i = 0; i < this.srcPages; i++) if (!this.pages.has(i) || this.clean!.has(i)) need++;
+    if (this.charged && this.sb.bytesUsed + need * PAGE > this.sb.maxBytes) kerr(ENOSPC);
+    for (let i = 0; i < this.srcPages; i++) this.peek(i);
+    if (this.charged) this.sb.bytesUsed += this.clean!.size * PAGE;
+    this.clean = null;
+    this.src = null;
+    this.srcPages = 0;
   }
 
   // The frame of page i, made (and charged: ENOSPC past size=, ENOMEM when
   // guest RAM is spent) if it is a hole.
   private page(i: number): number {
-    let pa = this.pages.get(i);
+    let pa = this.peek(i);
+    if (pa !== undefined && !this.clean?.has(i)) return pa;
+    if (this.charged && this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
     if (pa === undefined) {
-      if (this.charged && this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
       const got = this.pool.take("shmem");
       if (got === null) kerr(ENOMEM);
       pa = got;
-      if (this.charged) this.sb.bytesUsed += PAGE;
       this.pages.set(i, pa);
-    }
+    } else this.clean!.delete(i); // a clean page written: it counts from now on
+    if (this.charged) this.sb.bytesUsed += PAGE;
     return pa;
   }
   private dropPage(i: number): void {
@@ -188,6 +219,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
     if (pa === undefined) return;
     this.pages.delete(i);
     this.pool.release(pa, "shmem");
+    if (this.clean?.delete(i)) return;
     if (this.charged) this.sb.bytesUsed -= PAGE;
   }
   // No name and no open file: size= gets the pages back at once; the frames
@@ -195,9 +227,10 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // and closed lives on in its mappings, as Linux's file stays referenced
   // by the VMA).
   protected override release(): void {
-    this.lazy = null;
-    if (this.charged) this.sb.bytesUsed -= (this.pages.size + this.reserved) * PAGE;
-    this.reserved = 0;
+    if (this.charged) this.sb.bytesUsed -= (this.pages.size - (this.clean?.size ?? 0)) * PAGE;
+    this.src = null;
+    this.srcPages = 0;
+    this.clean = null;
     this.charged = false;
     if (this.pool instanceof PhysAllocator) this.pool.releaseWhenUnmapped({ key: this, releaseFrames: () => this.releaseFrames() });
     else this.releaseFrames();
@@ -214,8 +247,11 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // the file gets one, as shmem_fault allocates it).
   frameFor(index: number, pool: FramePool): number | null {
     if (pool !== this.pool || index * PAGE >= this.length) return null;
-    try { this.fault(); } catch (e) { if (e instanceof KernelError) return null; throw e; }
-    const have = this.pages.get(index);
+    // A clean page is mapped as it is: a store through a shared mapping
+    // makes it dirty without charging it to size= (the fault path does not
+    // tell a write from a read here).
+    let have: number | undefined;
+    try { have = this.peek(index, true); } catch (e) { if (e instanceof KernelError) return null; throw e; }
     if (have !== undefined || this.framesGone) return have ?? null;
     // Past size= or out of memory: the cache keeps a copy of its own, and the fault decides.
     try { return this.page(index); } catch (e) { if (e instanceof KernelError) return null; throw e; }
@@ -224,12 +260,13 @@ export class TmpFile extends TmpInode implements FrameBacked {
 
   override read(off: number, dst: Uint8Array): number {
     if (off >= this.length) return 0;
-    this.fault();
     const n = Math.min(dst.length, this.length - off);
     for (let done = 0; done < n;) {
       const at = off + done, i = Math.floor(at / PAGE), o = at % PAGE;
       const k = Math.min(n - done, PAGE - o);
-      const pa = this.pages.get(i);
+      let pa: number | undefined;
+      // Memory spent part-way: what was read is the result; nothing read is the error.
+      try { pa = this.peek(i); } catch (e) { if (done === 0) throw e; return done; }
       if (pa !== undefined) dst.set(this.pool.view(pa).subarray(o, o + k), done);
       else dst.fill(0, done, done + k);
       done += k;
@@ -240,7 +277,6 @@ export class TmpFile extends TmpInode implements FrameBacked {
   override write(off: number, src: Uint8Array): number {
     this.checkWritable();
     if (src.length === 0) return 0;
-    this.fault();
     if (this.framesGone) return src.length; // a late writeback of a file gone for good
     if (off + src.length > MAX_FILE) kerr(EFBIG);
     let done = 0;
@@ -263,7 +299,8 @@ export class TmpFile extends TmpInode implements FrameBacked {
     this.checkWritable();
     if (size < 0) kerr(EINVAL);
     if (size > MAX_FILE) kerr(EFBIG);
-    this.fault();
+    if (size === 0) { this.src = null; this.srcPages = 0; } // O_TRUNC of a root file: nothing to read in
+    this.materialize();
     if (size < this.length) {
       // Shrinking gives the pages past the new end back and zeroes the tail of the last one.
       const keep = Math.ceil(size / PAGE);
@@ -282,7 +319,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   allocate(off: number, len: number): void {
     this.checkWritable();
     if (off + len > MAX_FILE) kerr(EFBIG);
-    this.fault();
+    this.materialize();
     if (this.sb.maxBytes === Infinity) return;
     const first = Math.floor(off / PAGE), end = Math.ceil((off + len) / PAGE);
     let missing = 0;
@@ -295,7 +332,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // FALLOC_FL_PUNCH_HOLE over [off, end): whole pages go back, partial ones are zeroed.
   punchHole(off: number, end: number): void {
     this.checkWritable();
-    this.fault();
+    this.materialize();
     for (const [i, pa] of [...this.pages]) {
       const ps = i * PAGE, pe = ps + PAGE;
       if (pe <= off || ps >= end) continue;
@@ -306,10 +343,10 @@ export class TmpFile extends TmpInode implements FrameBacked {
 
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
-    this.lazy = null;
-    if (this.charged) this.sb.bytesUsed -= this.reserved * PAGE;
-    this.reserved = 0;
     for (const i of [...this.pages.keys()]) this.dropPage(i);
+    this.src = null;
+    this.srcPages = 0;
+    this.clean = null;
     this.length = 0;
     this.write(0, bytes);
   }

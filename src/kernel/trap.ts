@@ -5,7 +5,8 @@ import * as C from "../arch/riscv64/layout.js";
 import { SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGKILL, SIG_DFL, SIG_IGN, ILL_ILLOPC, TRAP_BRKPT, BUS_ADRALN, BUS_ADRERR, sigmask } from "../abi/signal.js";
 import { OutOfMemory } from "../mm/phys.js";
 import { SIGBUS_ADRERR } from "../mm/mm.js";
-import { ERESTARTSYS } from "../abi/errno.js";
+import { ENOMEM, ERESTARTSYS } from "../abi/errno.js";
+import { KernelError } from "../lib/errors.js";
 import { BLOCK, NORETURN } from "./blocking.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
 import { TASK_RUNNING, type Task, type SigInfo } from "./task.js";
@@ -74,7 +75,13 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
       try {
         code = t.mm.handleFault(va, acc);
       } catch (e) {
-        if (!(e instanceof OutOfMemory)) throw e;
+        // Reading the page's file failed: ENOMEM is Linux's VM_FAULT_OOM, any
+        // other error (EIO) VM_FAULT_SIGBUS.
+        if (e instanceof KernelError && e.errno !== ENOMEM) {
+          forceSignal(t, { signo: SIGBUS, code: BUS_ADRERR, addr: va });
+          return;
+        }
+        if (!(e instanceof OutOfMemory) && !(e instanceof KernelError)) throw e;
         // No page to give: the OOM killer frees some; the faulting instruction runs again.
         if (!k.oomKill()) k.exitGroup(t.tg, SIGKILL, "signal");
         return;

@@ -79,7 +79,10 @@ export class PageCache {
       pa = this.phys.alloc();
       const off = index * PAGE_SIZE;
       const size = file.size();
-      if (off < size) file.readAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off)));
+      // A read that fails (the host's file gone, memory spent while a lazily
+      // loaded file reads in) leaves nothing behind; the fault decides.
+      try { if (off < size) file.readAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off))); }
+      catch (err) { this.phys.put(pa); throw err; }
       e.pages.set(index, pa);
     }
     if (mapper) e.mappers.add(mapper);
