@@ -4,6 +4,7 @@
 // EEMBC's sources vendored unchanged with their license, built with the
 // POSIX port), whose output carries its own timing: only the lines that
 // check its work are compared, and its Iterations/Sec is reported.
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 
@@ -34,6 +35,37 @@ function realPrograms(root: string): Program[] {
     guest: { root: DYNROOT, path: "/usr/bin/python3" },
   });
   return [py("python3-start", ["-c", "pass"]), py("python3-loop", ["-c", PY_LOOP])];
+}
+
+// More of Debian's programs, from build/benchroot (scripts/benchroot.sh), each
+// one process (qemu-user cannot follow an execve to another riscv64 program
+// without binfmt_misc): what the issue's users run, not loops of our own.
+export const BENCHROOT = "build/benchroot";
+const PY_IMPORTS = "import json, re, decimal, fractions, email.parser, http.client, argparse, csv, sqlite3, unittest, " +
+  "xml.dom.minidom, zipfile; print('imported')";
+const SQL = "create table t(a, b); with recursive c(x) as (select 1 union all select x + 1 from c where x < 20000) " +
+  "insert into t select x, x * x % 1000 from c; create index tb on t(b); select count(*), sum(b), count(distinct b) from t;";
+const PERL_LOOP = "my $s = 0; for my $i (1..300000) { $s += $i * $i % 7 } print \"$s\\n\";";
+const digest = (s: string) => `${s.length} bytes, sha256 ${createHash("sha256").update(s).digest("hex")}`;
+function benchrootPrograms(root: string): Program[] {
+  if (!existsSync(join(root, BENCHROOT, "usr", "bin", "python3"))) return [];
+  const real = (name: string, path: string, args: string[], compared = (s: string) => s): Program => ({
+    name, sources: [], flags: [], args, binTag: "", compared, guest: { root: BENCHROOT, path },
+  });
+  const newest = (dir: string, re: RegExp) => readdirSync(join(root, BENCHROOT, dir)).filter((n) => re.test(n)).sort().pop();
+  const pyLib = `/usr/lib/${newest("usr/lib", /^python3\.\d+$/) ?? "python3"}`;
+  const cc1 = "/usr/libexec/gcc/riscv64-linux-gnu/" +
+    (readdirSync(join(root, BENCHROOT, "usr/libexec/gcc/riscv64-linux-gnu")).sort().pop() ?? "16") + "/cc1";
+  return [
+    real("python3-import", "/usr/bin/python3", ["-c", PY_IMPORTS]),
+    real("sqlite3", "/usr/bin/sqlite3", [":memory:", SQL]),
+    real("perl-loop", "/usr/bin/perl", ["-e", PERL_LOOP]),
+    real("xz", "/usr/bin/xz", ["-6", "-T1", "-c", `${pyLib}/pydoc_data/topics.py`], digest),
+    real("openssl-sha256", "/usr/bin/openssl", ["dgst", "-sha256", cc1]),
+    // The C compiler proper (what `gcc -O2 -c` spends its time in), on CoreMark's list code.
+    real("gcc-cc1", cc1, ["-quiet", "-O2", "-march=rv64gc", "-mabi=lp64d", "-imultiarch", "riscv64-linux-gnu", "-I/root",
+      "/root/core_list_join.c", "-o", "-"], digest),
+  ];
 }
 
 // CoreMark's iteration count is fixed at build time (so every runner does the
@@ -71,6 +103,6 @@ export function programs(root: string, argOf: (name: string) => string | undefin
     },
     rateUnit: "iterations/s",
   });
-  out.push(...realPrograms(root));
+  out.push(...realPrograms(root), ...benchrootPrograms(root));
   return out;
 }
