@@ -45,9 +45,13 @@ export async function buildWeb() {
 
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".map": "application/json", ".cpio": "application/octet-stream" };
 
-export function serve(dir, port) {
+// `extra`: more files served from memory beside the site (path → bytes), as
+// the browser test serves its root filesystem images.
+export function serve(dir, port, extra = {}) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
+    const own = extra[url.pathname];
+    if (own) { res.writeHead(200, { "content-type": "application/octet-stream", "cache-control": "no-cache" }).end(own); return; }
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, "");
     const file = join(dir, rel.endsWith("/") ? rel + "index.html" : rel);
     if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }

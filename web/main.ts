@@ -1,11 +1,20 @@
 // The page: an xterm.js terminal attached to the console of Ghost running in
 // a Web Worker; the terminal follows the window's size (the guest gets
 // SIGWINCH); buttons upload files into the guest's home, download a guest
-// file, and reset the saved home.
+// file, and reset the saved home. The query string may name a network relay,
+// another root filesystem and a command to run (protocol.ts, PageOptions).
 
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
-import type { FromWorker, GuestProcess, ToWorker } from "./protocol.js";
+import type { FromWorker, GuestProcess, PageOptions, ToWorker } from "./protocol.js";
+
+const query = new URLSearchParams(location.search);
+const options: PageOptions = {};
+for (const name of ["relay", "root", "run"] as const) {
+  const v = query.get(name);
+  // A root's URL is taken relative to the page (the worker's base is its script's).
+  if (v !== null && v !== "") options[name] = name === "root" ? new URL(v, location.href).href : v;
+}
 
 const status = document.getElementById("status")!;
 const term = new Terminal({ convertEol: false, cursorBlink: true, fontFamily: "monospace", scrollback: 5000 });
@@ -22,6 +31,8 @@ const psWaiters: ((processes: GuestProcess[]) => void)[] = [];
 // What tests and the curious can read: start-up time, saves, the screen's text.
 const ghost = {
   bootMs: -1, promptMs: -1, saves: 0, offlineReady: false,
+  // The relay link's state: null without a relay, then "open" or "closed".
+  net: null as null | "open" | "closed",
   exited: null as null | { status: number; shutdown: string | null },
   // The guest's processes now (its /proc, read by the worker).
   ps(): Promise<GuestProcess[]> {
@@ -50,6 +61,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
     case "booted": ghost.bootMs = performance.now(); status.textContent = "running"; break;
     case "status": status.textContent = msg.text; if (msg.text === "reset") location.reload(); break;
+    case "net":
+      ghost.net = msg.state;
+      if (msg.state === "closed") console.warn(`network relay closed: ${msg.detail}`);
+      break;
     case "ps": psWaiters.shift()?.(msg.processes); break;
     case "saved": ghost.saves++; status.textContent = `running · home saved (${msg.files} entries)`; break;
     case "error": console.error(msg.text); status.textContent = `error: ${msg.text.split("\n")[0]}`; break;
@@ -71,7 +86,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
 term.onData((data) => send({ type: "input", data }));
 term.onResize(({ rows, cols }) => send({ type: "resize", rows, cols }));
 window.addEventListener("resize", () => fit.fit());
-send({ type: "start", rows: term.rows, cols: term.cols });
+send({ type: "start", rows: term.rows, cols: term.cols, options });
 // Offline use: the service worker keeps the site's files (web/sw.ts). Where
 // service workers are unavailable (a page not from a secure origin) the page
 // works online only.

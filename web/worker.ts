@@ -1,16 +1,35 @@
 // The Web Worker that runs Ghost for the page: it fetches the hart's wasm
-// and the root filesystem image, boots the default system with its home
-// directory from IndexedDB, and relays the console terminal, uploads,
-// downloads and the home's snapshots. The kernel runs here so that the page
-// stays responsive; nothing of Node is in this bundle (boot/core.ts with a
-// host that has no host directories, stdio or terminal of its own).
+// and the root filesystem image (the default rootfs.cpio, or another cpio
+// archive or ext2/3/4 image by URL), boots the system with its home
+// directory from IndexedDB, attaches eth0 to a WebSocket relay when the page
+// names one, and relays the console terminal, uploads, downloads and the
+// home's snapshots. The kernel runs here so that the page stays responsive;
+// nothing of Node is in this bundle (boot/core.ts with a host that has no
+// host directories, stdio or terminal of its own).
 
 import { provideHartModule } from "../src/arch/riscv64/hart.js";
 import { bootMachine, type Machine, type BootHost } from "../src/api/machine.js";
-import { HOME, type FromWorker, type GuestProcess, type ToWorker } from "./protocol.js";
+import { addDisk } from "../src/block/genhd.js";
+import { mountExt4 } from "../src/fs/ext4/index.js";
+import { EXT4_SUPER_MAGIC, SUPERBLOCK_OFFSET, SB } from "../src/fs/ext4/layout.js";
+import { HOME, type FromWorker, type GuestProcess, type PageOptions, type ToWorker } from "./protocol.js";
 import { clearHome, loadHome, saveHome, type HomeEntry } from "./home-store.js";
+import { MemoryDisk } from "./memdisk.js";
+import { RelayNic } from "./netdev.js";
 
-const host: BootHost = { loadRoot: () => null };
+// The root given to bootMachine when it is a disk image the host attaches.
+const IMAGE_ROOT = "image";
+let rootImage: { bytes: Uint8Array; url: string } | null = null;
+const host: BootHost = {
+  // An ext2/3/4 image fetched by URL: a disk in memory (/dev/vda), mounted as the root.
+  loadRoot: (k, path) => {
+    if (path !== IMAGE_ROOT || !rootImage) return null;
+    const disk = addDisk(k, new MemoryDisk(rootImage.bytes, rootImage.url));
+    return { root: mountExt4(k, disk.whole, "ext4", false), source: `/dev/${disk.name}`, fsType: "ext4" };
+  },
+};
+// Whether the home is restored and saved: the default system only.
+let persistent = true;
 let machine: Machine | null = null;
 let lastSaved = "";
 let resetting = false;
@@ -37,7 +56,7 @@ function snapshot(m: Machine): HomeEntry[] {
 // Saves the home when it changed since the last save (names, sizes, times).
 async function save(): Promise<void> {
   const m = machine;
-  if (!m || !m.running || resetting) return;
+  if (!m || !m.running || resetting || !persistent) return;
   let entries: HomeEntry[];
   try { entries = snapshot(m); } catch { return; }
   const sig = JSON.stringify(entries.map((e) => [e.path, e.mode, e.data?.length ?? -1, e.data ? hash(e.data) : 0]));
@@ -54,19 +73,38 @@ function hash(b: Uint8Array): number {
   return h >>> 0;
 }
 
-async function start(rows: number, cols: number): Promise<void> {
+// Whether bytes are an ext2/3/4 filesystem (its superblock's magic number).
+function isExtImage(b: Uint8Array): boolean {
+  const at = SUPERBLOCK_OFFSET + SB.magic;
+  return b.length > at + 1 && (b[at] | (b[at + 1] << 8)) === EXT4_SUPER_MAGIC;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+async function start(rows: number, cols: number, opts: PageOptions): Promise<void> {
   const t0 = performance.now();
   post({ type: "status", text: "loading" });
+  persistent = opts.root === undefined && opts.run === undefined;
   const [wasm, image, home] = await Promise.all([
     WebAssembly.compileStreaming(fetch("hart.wasm")),
-    fetch("rootfs.cpio").then((r) => r.arrayBuffer()),
-    loadHome().catch(() => [] as HomeEntry[]),
+    fetchBytes(opts.root ?? "rootfs.cpio"),
+    persistent ? loadHome().catch(() => [] as HomeEntry[]) : [],
   ]);
   provideHartModule(wasm);
   const files: Record<string, { type: "file" | "dir"; mode: number; data?: Uint8Array }> = {};
   for (const e of home) files[e.path] = { type: e.type, mode: e.mode, data: e.data };
-  const m = bootMachine({ root: new Uint8Array(image), files, rows, cols, memory: "256M", term: "xterm-256color" }, host);
+  if (isExtImage(image)) rootImage = { bytes: image, url: opts.root! };
+  const m = bootMachine({
+    root: rootImage ? IMAGE_ROOT : image, files: rootImage ? undefined : files, command: opts.run,
+    rows, cols, memory: "256M", term: "xterm-256color",
+  }, host);
   machine = m;
+  // eth0 through the relay, before the first process runs; without one the guest has lo only.
+  const nic = opts.relay ? new RelayNic(m.kernel!, opts.relay, (state, detail) => post({ type: "net", state, detail })) : null;
   let first = true;
   m.terminal!.onData((data) => {
     if (first) { first = false; post({ type: "booted", ms: performance.now() - t0 }); }
@@ -76,6 +114,7 @@ async function start(rows: number, cols: number): Promise<void> {
   post({ type: "status", text: "running" });
   const timer = setInterval(() => { void save(); }, 2000);
   const r = await m.exited;
+  nic?.close();
   clearInterval(timer);
   post({ type: "exited", status: r.status, shutdown: r.shutdown });
 }
@@ -84,7 +123,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   try {
     switch (msg.type) {
-      case "start": void start(msg.rows, msg.cols).catch((e) => post({ type: "error", text: String((e as Error)?.stack ?? e) })); break;
+      case "start": void start(msg.rows, msg.cols, msg.options).catch((e) => post({ type: "error", text: String((e as Error)?.stack ?? e) })); break;
       case "input": machine?.terminal?.write(msg.data); break;
       case "resize": machine?.terminal?.resize(msg.rows, msg.cols); break;
       case "upload": machine?.writeFile(`${HOME}/${msg.name.replace(/\//g, "_")}`, msg.data); void save(); break;

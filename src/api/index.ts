@@ -11,6 +11,8 @@ export { Machine, parseSize } from "./machine.js";
 export type { MachineOptions, RunOptions, BootOptions, ExitResult, ProcessEvent, ProcessExitEvent, LogEvent, MemoryFile } from "./machine.js";
 export { Terminal } from "./terminal.js";
 export { GuestFsError, type GuestStat, type WriteOptions } from "./files.js";
+// The WebSocket relay of Ghost in a browser (the page's ?relay=): guest packets to Ghost's user-mode NAT here.
+export { startRelay, type Relay, type RelayOptions } from "./relay.js";
 
 // A program's machine with callbacks for its output (RunOptions) and
 // machine.stdio for its input: runProgram in machine.ts on Node's host.

@@ -157,6 +157,19 @@ class Hooks {
   flush(): void { const q = this.queued ?? []; this.queued = null; for (const fn of q) fn(); }
 }
 
+// The host's side of a program's stdin, through a reference dropped when
+// the machine ends: the input inode holds the kernel, which an embedder
+// keeping the ended machine must not keep. Made here, not in the Machine's
+// constructor, whose closures share one context with the kernel in it.
+function hostInput(stdin: StreamInputInode | null): { stdio: Machine["stdio"]; drop: () => void } {
+  let input = stdin;
+  const stdio = stdin ? {
+    write: (d: string | Uint8Array) => input?.push(typeof d === "string" ? new TextEncoder().encode(d) : d),
+    end: () => input?.end(),
+  } : null;
+  return { stdio, drop: () => { input = null; } };
+}
+
 type Build = (m: Machine) => { k: Kernel; terminal: Terminal | null; stdin: StreamInputInode | null };
 
 export class Machine extends Emitter {
@@ -176,6 +189,7 @@ export class Machine extends Emitter {
   private instret = 0;
   // powerOff(status): the status the machine ends with.
   private poweredOff: number | null = null;
+  private readonly dropInput: () => void;
 
   // Use runProgram() or bootMachine().
   constructor(make: Build) {
@@ -183,7 +197,9 @@ export class Machine extends Emitter {
     const { k, terminal, stdin } = make(this);
     this.kernel = k;
     this.terminal = terminal;
-    this.stdio = stdin ? { write: (d) => stdin.push(typeof d === "string" ? new TextEncoder().encode(d) : d), end: () => stdin.end() } : null;
+    const input = hostInput(stdin);
+    this.stdio = input.stdio;
+    this.dropInput = input.drop;
     this.pid = k.mainGroup?.pid ?? 0;
     // Starts once the caller's synchronous code has attached its listeners.
     this.exited = Promise.resolve().then(() => this.start(k));
@@ -211,6 +227,7 @@ export class Machine extends Emitter {
     this.instret = Number(k.hart.instret);
     this.terminal?.closed();
     // Nothing of the kernel stays reachable from the machine once it ended.
+    this.dropInput();
     this.kernel = null;
     return this.result;
   }

@@ -1,8 +1,8 @@
 // The library (src/api/): a program's standard streams, two machines running
 // at once without seeing each other, the guest's files from the host while
 // it runs, signals and events, a booted system's console terminal and its
-// resize, power-off; and a machine that writes nothing to the host's own
-// stdout or stderr.
+// resize, power-off, log events (the records dmesg reads); and a machine
+// that writes nothing to the host's own stdout or stderr.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/lib/api.test.js
 
@@ -163,6 +163,23 @@ test("kill: a signal from the host, events for processes", { skip }, async () =>
   const rk = await k.exited;
   done2();
   assert.deepEqual(rk, { status: 137, code: null, signal: "SIGKILL", shutdown: null });
+});
+
+test("log events are the kernel log that dmesg reads, from the first record on", { skip }, async () => {
+  const m = run(["dmesg"], { env: ENV, memory: "64M" });
+  const done = watchdog(m);
+  const records: { level: number; line: string }[] = [];
+  m.on("log", (e) => records.push(e));
+  const io = collect(m);
+  const r = await m.exited;
+  done();
+  assert.equal(r.status, 0, io.err);
+  assert.match(records[0]?.line ?? "", /^<5>\[ *\d+\.\d{6}\] Linux version /);
+  assert.equal(records[0].level, 5);
+  // dmesg prints each record without its level; those the guest read are the events' first ones.
+  const lines = io.out.trimEnd().split("\n");
+  assert.ok(lines.length >= 2, io.out);
+  assert.deepEqual(records.slice(0, lines.length).map((e) => e.line.replace(/^<\d+>/, "")), lines);
 });
 
 test("boot: the console is a terminal; resize reaches stty; power-off ends it", { skip }, async () => {

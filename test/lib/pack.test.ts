@@ -2,13 +2,14 @@
 // directory with no registry (`npm install --offline`, an empty npm cache:
 // the package has no runtime dependencies), carries its type declarations,
 // the hart's wasm and the default root filesystem (build/rootfs.cpio), and
-// runs a program through the API and through its `ghost` command.
+// runs a program through the API and through its `ghost` command; the
+// README's library example runs as written.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/lib/pack.test.js
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -48,6 +49,17 @@ test("npm pack gives a tarball that installs offline and runs a program", { skip
   const r = spawnSync(process.execPath, ["main.mjs"], { cwd: app, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { status: 0, code: 0, signal: null, stdout: "hello from Linux riscv64\n/bin/busybox\n", stderr: "" });
+
+  // The README's example, as written (the library section's code block).
+  const example = /^## Ghost as a library[\s\S]*?^```js\n([\s\S]*?)^```/m.exec(readFileSync(join(root, "README.md"), "utf8"))?.[1];
+  assert.ok(example, "the README has the library's example");
+  writeFileSync(join(app, "readme.mjs"), example);
+  const ex = spawnSync(process.execPath, ["readme.mjs"], { cwd: app, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+  assert.equal(ex.status, 0, ex.stderr);
+  for (const want of [/^kernel: <5>\[ *[\d.]+\] Linux version /m, /^started 2 sh$/m, /^from memory$/m, /^ended 2 0$/m,
+    /\[ 'note\.txt' \] Linux version \S+-ghost /, /shutdown: 'poweroff'/]) {
+    assert.match(ex.stdout, want);
+  }
 
   // The command the package installs.
   const g = spawnSync(join(app, "node_modules", ".bin", "ghost"), ["run", "--mem=64M", "busybox", "echo", "from the bin"], { cwd: app, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });

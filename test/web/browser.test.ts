@@ -5,15 +5,20 @@
 // reaches `stty size`, vi saves a file, an uploaded file is in the guest's
 // home, a guest file downloads, and a file written before a reload is there
 // after it (IndexedDB), and the page boots again with the network cut off
-// (its service worker's cache). GHOST_WEB_BENCH=1 also measures the CPU speed of a
-// benchmark in Chromium against Node (printed, not asserted).
+// (its service worker's cache). Without a relay the guest has lo only; with
+// ?relay= (the WebSocket relay of scripts/ws-relay.mjs, src/api/relay.ts)
+// busybox wget in the page fetches a file from an HTTP server on the host's
+// loopback; ?root= boots an ext4 image and ?run= runs one command on the
+// terminal, its exit status the machine's. GHOST_WEB_BENCH=1 also measures
+// the CPU speed of a benchmark in Chromium against Node (printed, not asserted).
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/web/browser.test.js
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +27,7 @@ import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { findRoot } from "../helpers/root.js";
 import { run as run_ } from "../../src/api/index.js";
+import { startRelay } from "../../src/api/relay.js";
 
 const root = findRoot();
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -35,13 +41,26 @@ let browser: Browser | null = null;
 let page: Page;
 let base = "";
 const tmp = mkdtempSync(join(tmpdir(), "ghost-web-"));
+// An ext4 image of the default root with a marker file, served beside the site.
+const IMAGE_PATH = "/test-root.ext4";
+const MARKER = "from the ext4 image";
 
-interface GhostPage { ghost: { promptMs: number; saves: number; ps(): Promise<{ command: string; pgrp: number; tpgid: number }[]>; screen(): string; type(s: string): void; rows(): number; cols(): number } }
+function makeImage(): Buffer {
+  const dir = join(tmp, "root");
+  cpSync(join(root, "build", "rootfs"), dir, { recursive: true, verbatimSymlinks: true });
+  writeFileSync(join(dir, "etc", "marker"), MARKER + "\n");
+  const img = join(tmp, "root.ext4");
+  const r = spawnSync("mke2fs", ["-q", "-F", "-t", "ext4", "-d", dir, img, "16M"], { encoding: "utf8", timeout: WAIT, killSignal: "SIGKILL", env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  assert.equal(r.status, 0, r.stderr);
+  return readFileSync(img);
+}
+
+interface GhostPage { ghost: { promptMs: number; saves: number; net: string | null; exited: { status: number; shutdown: string | null } | null; ps(): Promise<{ command: string; pgrp: number; tpgid: number }[]>; screen(): string; type(s: string): void; rows(): number; cols(): number } }
 
 before(async () => {
   if (skip) return;
-  const web = await import(pathToFileURL(join(root, "scripts", "web.mjs")).href) as { buildWeb(): Promise<string>; serve(dir: string, port: number): Promise<Server> };
-  server = await web.serve(await web.buildWeb(), 0);
+  const web = await import(pathToFileURL(join(root, "scripts", "web.mjs")).href) as { buildWeb(): Promise<string>; serve(dir: string, port: number, extra?: Record<string, Uint8Array>): Promise<Server> };
+  server = await web.serve(await web.buildWeb(), 0, { [IMAGE_PATH]: makeImage() });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"], timeout: WAIT });
   page = await browser.newPage({ viewport: { width: 900, height: 600 }, acceptDownloads: true });
@@ -76,8 +95,8 @@ async function run(cmd: string): Promise<string> {
   return s.slice(s.indexOf("\n", start) + 1, s.lastIndexOf(mark)).trimEnd();
 }
 
-async function boot(): Promise<number> {
-  await page.goto(base);
+async function boot(query = ""): Promise<number> {
+  await page.goto(base + query);
   await page.waitForFunction(() => (window as unknown as GhostPage).ghost?.promptMs > 0, null, { timeout: WAIT, polling: 50 });
   return page.evaluate(() => (window as unknown as GhostPage).ghost.promptMs);
 }
@@ -85,6 +104,10 @@ async function boot(): Promise<number> {
 test("Ghost in Chromium: a shell on xterm.js, files in and out, a home that persists", { skip }, async (t) => {
   const startMs = await boot();
   t.diagnostic(`navigation to prompt: ${startMs.toFixed(0)} ms`);
+
+  await t.test("without a relay the guest has lo only", async () => {
+    assert.equal(await run("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"), "lo");
+  });
 
   await t.test("uname and a pipeline", async () => {
     assert.match(await run("uname -a"), /^Linux ghost \S+ .*Ghost riscv64/);
@@ -191,4 +214,37 @@ test("Ghost in Chromium: a shell on xterm.js, files in and out, a home that pers
       t.diagnostic(`sha256 ${rounds} rounds: Chromium ${webMs} ms, Node ${nodeMs} ms, ratio ${(webMs / nodeMs).toFixed(2)}`);
     });
   }
+});
+
+test("Ghost in Chromium: the network through a WebSocket relay, an ext4 root, one command on the terminal", { skip }, async (t) => {
+  page = await browser!.newPage({ viewport: { width: 900, height: 600 } });
+  // An HTTP server on the host's loopback, which the guest reaches as 10.0.2.2.
+  const body = "hello through the relay\n".repeat(200);
+  const http = createServer((req, res) => { res.writeHead(req.url === "/hello" ? 200 : 404, { "content-type": "text/plain" }).end(req.url === "/hello" ? body : ""); });
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+  const relay = await startRelay();
+  try {
+    await t.test("busybox wget fetches from the host's loopback through the relay", async () => {
+      await boot(`?relay=${encodeURIComponent(relay.url)}`);
+      await page.waitForFunction(() => (window as unknown as GhostPage).ghost.net === "open", null, { timeout: WAIT });
+      assert.equal(await run("echo $(tail -n +3 /proc/net/dev | cut -d: -f1)"), "lo eth0");
+      const port = (http.address() as AddressInfo).port;
+      assert.equal(await run(`wget -q -O - http://10.0.2.2:${port}/hello | md5sum | cut -c1-32`),
+        createHash("md5").update(body).digest("hex"));
+    });
+  } finally {
+    await relay.close();
+    http.close();
+  }
+
+  await t.test("?root= boots an ext4 image and ?run= runs one command, its status the machine's", async () => {
+    await page.goto(`${base}?root=${encodeURIComponent(IMAGE_PATH.slice(1))}&run=${encodeURIComponent("cat /etc/marker; grep ' / ' /proc/mounts | cut -d' ' -f1-3; tty; exit 3")}`);
+    await page.waitForFunction(() => (window as unknown as GhostPage).ghost.exited !== null, null, { timeout: WAIT, polling: 100 });
+    const exited = await page.evaluate(() => (window as unknown as GhostPage).ghost.exited);
+    assert.deepEqual(exited, { status: 3, shutdown: "poweroff" });
+    const s = await screen();
+    assert.match(s, new RegExp(`^${MARKER}$`, "m"));
+    assert.match(s, /^\/dev\/vda \/ ext4$/m);
+    assert.match(s, /^\/dev\/console$/m);
+  });
 });
