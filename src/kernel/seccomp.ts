@@ -72,7 +72,7 @@ export function seccompEnter(k: Kernel, t: Task, nr: number): boolean {
   const dv = new DataView(new ArrayBuffer(seccomp_data.size));
   dv.setInt32(0, nr | 0, true);
   dv.setUint32(4, AUDIT_ARCH_RISCV64, true);
-  dv.setBigUint64(8, BigInt(ip), true);
+  dv.setBigUint64(8, BigInt.asUintN(64, BigInt(ip)), true);
   for (let i = 0; i < 6; i++) dv.setBigInt64(16 + 8 * i, hart.regBig(REG_A0 + i), true);
   // The most restrictive result wins (actions compared as signed 32-bit); on a tie, the newest filter's.
   let ret = SECCOMP_RET_ALLOW, match = s.filter;
