@@ -66,7 +66,9 @@ export const SECCOMP_MAX_INSNS_PER_PATH = (1 << 18) / SOCK_FILTER_SIZE;
 /** BPF_MEMWORDS: the scratch memory slots M[0..15]. */
 export const BPF_MEMWORDS = 16;
 
-// Instruction classes and fields (linux/bpf_common.h).
+// Instruction classes and fields (linux/bpf_common.h), and its BPF_CLASS and BPF_OP.
+export const bpfClass = (code: number): number => code & 0x07;
+export const bpfOp = (code: number): number => code & 0xf0;
 export const BPF_LD = 0x00;
 export const BPF_LDX = 0x01;
 export const BPF_ST = 0x02;

@@ -16,7 +16,7 @@ import {
   SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, SECCOMP_RET_ERRNO, SECCOMP_RET_USER_NOTIF,
   SECCOMP_RET_TRACE, SECCOMP_RET_LOG, SECCOMP_RET_ALLOW, SECCOMP_RET_ACTION_FULL, SECCOMP_RET_DATA,
   AUDIT_ARCH_RISCV64, seccomp_data, sock_fprog, SOCK_FILTER_SIZE, BPF_MAXINSNS, SECCOMP_MAX_INSNS_PER_PATH,
-  seccomp_notif_sizes, SIZEOF_SECCOMP_NOTIF, SIZEOF_SECCOMP_NOTIF_RESP, BPF_RET, BPF_JMP, BPF_JA,
+  seccomp_notif_sizes, SIZEOF_SECCOMP_NOTIF, SIZEOF_SECCOMP_NOTIF_RESP, BPF_RET, BPF_JMP, BPF_JA, bpfClass, bpfOp,
 } from "../abi/seccomp.js";
 import { SECCOMP_MODE_DISABLED, SECCOMP_MODE_STRICT, SECCOMP_MODE_FILTER, CAP_SYS_ADMIN } from "../abi/prctl.js";
 import { SYS } from "../abi/syscalls.js";
@@ -209,7 +209,7 @@ function convertedLength(p: BpfProg): number {
   let n = 3;
   for (let pc = 0; pc < p.code.length; pc++) {
     const c = p.code[pc];
-    n += (c & 0x07) === BPF_RET || ((c & 0x07) === BPF_JMP && (c & 0xf0) !== BPF_JA && p.jt[pc] !== 0 && p.jf[pc] !== 0) ? 2 : 1;
+    n += bpfClass(c) === BPF_RET || (bpfClass(c) === BPF_JMP && bpfOp(c) !== BPF_JA && p.jt[pc] !== 0 && p.jf[pc] !== 0) ? 2 : 1;
   }
   return n;
 }

@@ -8,7 +8,7 @@
 import {
   BPF_LD, BPF_LDX, BPF_ST, BPF_STX, BPF_ALU, BPF_JMP, BPF_RET, BPF_MISC, BPF_W, BPF_IMM, BPF_ABS, BPF_MEM, BPF_LEN,
   BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV, BPF_OR, BPF_AND, BPF_LSH, BPF_RSH, BPF_NEG, BPF_XOR, BPF_JA, BPF_JEQ, BPF_JGT,
-  BPF_JGE, BPF_JSET, BPF_K, BPF_X, BPF_A, BPF_TAX, BPF_TXA, BPF_MEMWORDS, seccomp_data,
+  BPF_JGE, BPF_JSET, BPF_K, BPF_X, BPF_A, BPF_TAX, BPF_TXA, BPF_MEMWORDS, seccomp_data, bpfClass, bpfOp,
 } from "../abi/seccomp.js";
 import { EINVAL } from "../abi/errno.js";
 import { kerr } from "../lib/errors.js";
@@ -34,7 +34,7 @@ const ALLOWED = new Set<number>([
   ...[BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JSET].flatMap((op) => [BPF_JMP | op | BPF_K, BPF_JMP | op | BPF_X]),
 ]);
 
-const isCondJump = (c: number) => (c & 0x07) === BPF_JMP && (c & 0xf0) !== BPF_JA;
+const isCondJump = (c: number) => bpfClass(c) === BPF_JMP && bpfOp(c) !== BPF_JA;
 
 /**
  * Decodes and checks `len` struct sock_filter from `raw`; throws EINVAL for a
@@ -116,7 +116,7 @@ export function runSeccompProg(p: BpfProg, data: DataView): number {
       case BPF_JMP | BPF_JA: pc += kk; break;
       case BPF_ALU | BPF_NEG: a = (-a) >>> 0; break;
       default: {
-        const cls = c & 0x07, op = c & 0xf0;
+        const cls = bpfClass(c), op = bpfOp(c);
         const src = (c & BPF_X) ? x : kk;
         if (cls === BPF_ALU) {
           switch (op) {
