@@ -202,6 +202,9 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     const main = loadImage(mm, inode, file.name, elf, false);
     mm.exePath = file.name;
     mm.exePathRef = file.p;
+    // As Linux's exec (deny_write_access held by mm->exe_file): writers are refused while it runs.
+    mm.exeDenyWrite = inode;
+    inode.denyWrite++;
     const loads = elf.phdrs.filter((ph) => ph.type === PT_LOAD);
     const text = loads.find((ph) => ph.flags & PF_X), data = loads.find((ph) => ph.flags & PF_W);
     if (text) { mm.startCode = text.vaddr + main.bias; mm.endCode = text.vaddr + main.bias + text.filesz; }

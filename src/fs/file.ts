@@ -1,6 +1,7 @@
 // Open file descriptions (Linux's struct file) and per-process fd tables.
 // A File is shared by dup() and fork(); its offset and status flags with it.
 
+import { dnotifyRelease } from "./dnotify.js";
 import { kerr } from "../lib/errors.js";
 import { EBADF, EMFILE, EINVAL, ESPIPE, EISDIR, ENFILE } from "../abi/errno.js";
 import { FILE_COST } from "../mm/budget.js";
@@ -96,6 +97,7 @@ export class File {
     flockRelease(this.inode, this);
     releaseOwner(this.inode, this);
     fasyncRelease(this);
+    dnotifyRelease(this);
     leaseRelease(this);
     if (this.path && !(this.flags & O_PATH)) fsnotify(this.path, this.inode, this.writable ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
     if (this.ops.release) this.ops.release(this);

@@ -30,7 +30,7 @@
 // they do not hold lives in the mount's metadata overlay (hostfs/meta.ts).
 // Permission checks are the VFS's on that view, never the host's. What the
 // host cannot express through Node is refused as a filesystem without the
-// feature would: xattrs (EOPNOTSUPP), RENAME_WHITEOUT (EINVAL).
+// feature would: RENAME_WHITEOUT (EINVAL).
 // RENAME_EXCHANGE is three host renames; timestamps with nanoseconds go
 // through the host's touch(1) (Node passes a double, about a microsecond);
 // FIFOs and sockets are made by mkfifo(1) and a short-lived host listener in
@@ -48,6 +48,7 @@ import { openDevice } from "./char_dev.js";
 import { HIDDEN_PREFIX, HOST_O_PATH, at, chmodAt, lstatAt, mkfifoAt, mksockAt, moveNew, openPath, touchNs } from "./hostfs/hostcalls.js";
 import { sweep } from "./hostfs/hidden.js";
 import type { GuestMeta } from "./hostfs/meta.js";
+import { xattrSet, xattrRemove } from "./hostfs/xattr.js";
 import { newOwner } from "./owner.js";
 import { HostSuperBlock, sameFile, ts, type HostHandle } from "./hostfs/super.js";
 
@@ -415,11 +416,20 @@ export class HostInode extends Inode {
     if (ib) { ib.moved(this, aName); ib.revalidate(); }
   }
 
-  // Not expressible through Node: a filesystem without xattr support.
-  override getxattr(_name: string): Uint8Array | null { return kerr(EOPNOTSUPP); }
-  override setxattr(_name: string, _value: Uint8Array, _flags: number): void { kerr(EOPNOTSUPP); }
-  override listxattr(): string[] { return kerr(EOPNOTSUPP); }
-  override removexattr(_name: string): void { kerr(EOPNOTSUPP); }
+  // Extended attributes: Node cannot reach the host's, so the guest's live in
+  // the mount's overlay (hostfs/meta.ts), with tmpfs's rules (hostfs/xattr.ts).
+  override getxattr(name: string): Uint8Array | null { return this.sb.meta.xattrs(this.hostStat())?.get(name) ?? null; }
+  override setxattr(name: string, value: Uint8Array, flags: number): void {
+    this.writable();
+    const st = this.hostStat();
+    this.sb.meta.setXattrs(st, xattrSet(this.sb.meta.xattrs(st), this.mode, name, value, flags));
+  }
+  override listxattr(): string[] { return [...(this.sb.meta.xattrs(this.hostStat())?.keys() ?? [])]; }
+  override removexattr(name: string): void {
+    this.writable();
+    const st = this.hostStat();
+    this.sb.meta.setXattrs(st, xattrRemove(this.sb.meta.xattrs(st), name));
+  }
   override readdir(): DirEntry[] {
     try {
       const fd = this.dirFd();

@@ -102,6 +102,8 @@ export abstract class Inode {
   openFiles = 0;
   // Of those, the ones open for writing (Linux's i_writecount): execve refuses such a file (ETXTBSY).
   writers = 0;
+  // Address spaces running this file as their executable (Linux's negative i_writecount): open for writing is ETXTBSY.
+  denyWrite = 0;
   // Open files that read only (Linux's i_readcount: write leases need the holder to be the only opener).
   readOnlyOpens = 0;
   // Set while pages of this file are in a page cache (shared mappings).

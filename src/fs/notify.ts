@@ -19,6 +19,7 @@ import { Inode, isDir } from "./inode.js";
 import { File } from "./file.js";
 import type { Path } from "./dentry.js";
 import { FIONREAD } from "../abi/ioctl.js";
+import { dnotifyChild } from "./dnotify.js";
 
 export const INOTIFY_MAX_EVENTS = 16384; // /proc/sys/fs/inotify/max_queued_events
 
@@ -123,6 +124,7 @@ export class InotifyInode extends Inode {
 function eventCost(e: Event): number { return e.wd === -1 ? 0 : INOTIFY_EVENT_COST + e.name.length; }
 
 function deliver(inode: Inode, mask: number, name: string, cookie: number): void {
+  if (name) dnotifyChild(inode, mask, cookie); // dnotify watches a directory's children
   const set = watches.get(inode);
   if (!set || !set.size) return;
   for (const w of [...set]) {

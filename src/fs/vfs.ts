@@ -5,6 +5,7 @@ import { breakLease } from "./lease.js";
 import { kerr } from "../lib/errors.js";
 import {
   EBADF, ENOTDIR, EEXIST, EISDIR, ELOOP, EACCES, ENOENT, EINVAL, EROFS, EPERM,
+  ETXTBSY,
 } from "../abi/errno.js";
 import {
   AT_FDCWD, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_ACCMODE, O_RDONLY, O_WRONLY,
@@ -92,6 +93,8 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
     if ((flags & O_NOATIME) && !ownerOrCapable(inode, t.cred)) kerr(EPERM);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && inode.sb.sealed) kerr(EACCES);
+    // As Linux's get_write_access: a program's executable cannot be opened for writing while it runs.
+    if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && inode.denyWrite > 0) kerr(ETXTBSY);
     // As Linux's do_dentry_open: a conflicting lease is broken first (may wait).
     if (isReg(inode.mode) && !created) breakLease(t, inode, flags);
     if ((flags & O_TRUNC) && isReg(inode.mode) && acc !== O_RDONLY) inode.setSize(0);

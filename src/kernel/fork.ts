@@ -16,6 +16,7 @@ import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
 import { WaitQueue } from "../lib/wait.js";
 import { RLIMIT_NPROC } from "../abi/resource.js";
 import { rlimit } from "./task.js";
+import { copySeccomp } from "./seccomp.js";
 
 export interface CloneArgs {
   flags: bigint;
@@ -106,6 +107,9 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   child.comm = t.comm;
   child.ioprio = t.ioprio;
   child.personality = t.personality;
+  // As Linux's copy_process: no_new_privs and the seccomp filters are inherited.
+  child.noNewPrivs = t.noNewPrivs;
+  child.seccomp = copySeccomp(t.seccomp);
   child.sigmask = t.sigmask;
   child.nice = t.nice;
   child.timerSlack = t.timerSlack;

@@ -113,6 +113,7 @@ export function writeSiginfo(dv: DataView, base: number, info: SigInfo): void {
   if (info.stime !== undefined) siginfo.set(dv, base, "si_stime", info.stime);
   if (info.timerid !== undefined) { siginfo.set(dv, base, "si_tid", info.timerid); siginfo.set(dv, base, "si_overrun", info.overrun ?? 0); }
   if (info.band !== undefined) { siginfo.set(dv, base, "si_band", info.band); siginfo.set(dv, base, "si_fd", info.fd ?? 0); }
+  if (info.syscall !== undefined) { siginfo.set(dv, base, "si_syscall", info.syscall); siginfo.set(dv, base, "si_arch", info.arch ?? 0); }
 }
 
 // Takes one pending signal of `set` (sigtimedwait, signalfd), or null.

@@ -12,6 +12,7 @@ import { WaitQueue, type Waiter } from "../lib/wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
 import type { Restart } from "./restart.js";
+import type { SeccompState } from "./seccomp.js";
 import { RLIMIT_NOFILE } from "../abi/resource.js";
 
 export const TASK_RUNNING = 0;
@@ -36,6 +37,7 @@ export interface SigInfo {
   signo: number; code: number; errno?: number;
   pid?: number; uid?: number; status?: number; addr?: number; value?: bigint;
   utime?: number; stime?: number; timerid?: number; overrun?: number; band?: number; fd?: number;
+  syscall?: number; arch?: number; // SIGSYS from seccomp (si_call_addr is addr)
   forced?: boolean; // a fault (force_sig_fault): kills even init
 }
 
@@ -169,6 +171,8 @@ export class Task implements Waiter {
   sigwaitSet = 0n;
   keepCaps = false;
   noNewPrivs = false;
+  // seccomp mode and filter chain (seccomp.ts); fork copies it, execve keeps it.
+  seccomp: SeccompState = { mode: 0, filter: null };
   // The timer slack (ns) and what PR_SET_TIMERSLACK 0 restores: as Linux's
   // timer_slack_ns and default_timer_slack_ns, the creator's slack at fork or clone.
   timerSlack = 50000;

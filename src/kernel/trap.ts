@@ -11,6 +11,8 @@ import { BLOCK, NORETURN } from "./blocking.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
 import { TASK_RUNNING, type Task, type SigInfo } from "./task.js";
 import type { Kernel } from "./kernel.js";
+import { seccompEnter } from "./seccomp.js";
+import { SECCOMP_MODE_DISABLED } from "../abi/prctl.js";
 
 // force_sig_fault: a fault signal that is blocked or ignored still kills.
 export function forceSignal(t: Task, info: SigInfo): void {
@@ -50,6 +52,8 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
       return;
     case C.CAUSE_ECALL_U: {
       const nr = hart.reg(C.REG_A7);
+      // Syscall-entry hook: seccomp first (before any ptrace syscall stop, as Linux); true = consumed.
+      if (t.seccomp.mode !== SECCOMP_MODE_DISABLED && seccompEnter(k, t, hart.reg32(C.REG_A7))) return;
       const r = k.dispatchSyscall(k, t, nr);
       if (r === NORETURN) return;
       if (r === BLOCK) {

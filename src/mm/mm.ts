@@ -72,6 +72,8 @@ export class AddressSpace implements CacheMapper {
   exePath = "";
   auxv: Uint8Array = new Uint8Array(0); // the auxiliary vector exec gave the program
   exePathRef: unknown = null;
+  // The executable's inode, held against writers while this address space lives (exec.ts sets it).
+  exeDenyWrite: { denyWrite: number } | null = null;
   startCode = 0; endCode = 0; startData = 0; endData = 0; startStack = 0;
 
   constructor(readonly hart: Hart, readonly phys: PhysAllocator) {
@@ -619,6 +621,8 @@ export class AddressSpace implements CacheMapper {
     child.sigreturnTrampoline = this.sigreturnTrampoline;
     child.argStart = this.argStart; child.argEnd = this.argEnd; child.envStart = this.envStart; child.envEnd = this.envEnd;
     child.exePath = this.exePath; child.exePathRef = this.exePathRef; child.auxv = this.auxv;
+    child.exeDenyWrite = this.exeDenyWrite;
+    if (child.exeDenyWrite) child.exeDenyWrite.denyWrite++;
     child.startCode = this.startCode; child.endCode = this.endCode; child.startData = this.startData;
     child.endData = this.endData; child.startStack = this.startStack;
     child.membarrierRegistered = this.membarrierRegistered; // a fork keeps the mm's registrations (an exec starts a new mm)
@@ -654,6 +658,7 @@ export class AddressSpace implements CacheMapper {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.exeDenyWrite) { this.exeDenyWrite.denyWrite--; this.exeDenyWrite = null; }
     const vmas = this.vmas;
     this.vmas = [];
     for (const v of vmas) this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));

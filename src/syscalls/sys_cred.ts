@@ -4,7 +4,7 @@ import { kerr } from "../lib/errors.js";
 import { EINVAL, EPERM, ESRCH, EACCES, EFAULT } from "../abi/errno.js";
 import {
   PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,
-  PR_GET_NAME, PR_GET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
+  PR_GET_NAME, PR_GET_SECCOMP, PR_SET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
   PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, PR_SET_THP_DISABLE,
   PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data, CAP_SETGID, CAP_SETUID,
   _LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_2, _LINUX_CAPABILITY_VERSION_3 } from "../abi/prctl.js";
@@ -14,6 +14,7 @@ import { um } from "./util.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 import { isRtPolicy } from "../kernel/sched/core.js";
 import { capBnd, hasCap } from "../kernel/cred.js";
+import { prctlSetSeccomp } from "../kernel/seccomp.js";
 
 type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
@@ -164,7 +165,8 @@ function prctl(t: Task, op: number, a2: number, a3: number, a4: number, a5: numb
     case PR_SET_DUMPABLE: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.tg.dumpable = a2; return 0;
     case PR_GET_KEEPCAPS: return t.keepCaps ? 1 : 0;
     case PR_SET_KEEPCAPS: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.keepCaps = a2 === 1; return 0;
-    case PR_GET_SECCOMP: return 0;
+    case PR_GET_SECCOMP: return t.seccomp.mode;
+    case PR_SET_SECCOMP: return prctlSetSeccomp(t, a2, a3);
     case PR_CAPBSET_READ:
       if (a2 < 0 || a2 > CAP_LAST_CAP) kerr(EINVAL);
       return (capBnd(t.cred) >> BigInt(a2)) & 1n ? 1 : 0;

@@ -387,7 +387,7 @@ defineSyscalls({
     t.files.install(i32Arg(newfd), f.get(), (flags & O_CLOEXEC) !== 0);
     return newfd;
   },
-  fcntl: [(t, fd, cmd, arg) => fcntl(t, fdArg(fd), i32Arg(cmd), arg), "partial", "F_NOTIFY (dnotify) is EINVAL"],
+  fcntl: (t, fd, cmd, arg) => fcntl(t, fdArg(fd), i32Arg(cmd), arg),
   ioctl: (t, fd, cmd, arg) => {
     const f = t.files.get(fdArg(fd));
     const e = t.files.entry(fdArg(fd))!;

@@ -4,7 +4,7 @@
 // F_SET_RW_HINT; FIOASYNC,
 // FIOSETOWN, FIOGETOWN, SIOCSPGRP, SIOCGPGRP). The state lives in fs/fown.ts.
 
-import { F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY,
+import { F_NOTIFY, F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_SETSIG, F_GETSIG, F_SETLEASE, F_GETLEASE, F_DUPFD_QUERY, F_CREATED_QUERY,
   F_GET_RW_HINT, F_SET_RW_HINT, RWH_WRITE_LIFE_NOT_SET, RWH_WRITE_LIFE_EXTREME, f_owner_ex } from "../abi/fcntl.js";
 import { FIOASYNC } from "../abi/ioctl.js";
 import { FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP } from "../abi/socket.js";
@@ -17,7 +17,8 @@ import { EBADF, EPERM, EINVAL } from "../abi/errno.js";
 import { um } from "./util.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
-import { i32Arg } from "./args.js";
+import { i32Arg, u32Arg } from "./args.js";
+import { fcntlNotify } from "../fs/dnotify.js";
 
 const writeHint = new WeakMap<Inode, number>();
 
@@ -41,6 +42,7 @@ export function fcntlOwner(t: Task, f: File, fd: number, cmd: number, arg: numbe
     // As Linux: the int argument, taken as unsigned by valid_signal.
     case F_SETSIG: setSig(f, i32Arg(arg)); return 0;
     case F_GETSIG: return getSig(f);
+    case F_NOTIFY: return fcntlNotify(t, f, fd, u32Arg(arg));
     case F_SETLEASE: return setLease(t, f, fd, i32Arg(arg));
     case F_GETLEASE: return getLease(t, f);
     // Linux 6.10: is the argument descriptor the same open file?

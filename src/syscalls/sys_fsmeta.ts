@@ -8,6 +8,7 @@ import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../lib/errors.js";
 import {
   EINVAL, EISDIR, EPERM, EEXIST, ENOENT, EXDEV, ENOTEMPTY, EACCES, EBADF, EFBIG, ENODEV, EOPNOTSUPP, ESPIPE,
+  ETXTBSY,
 } from "../abi/errno.js";
 import {
   AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, UTIME_NOW, UTIME_OMIT,
@@ -116,6 +117,8 @@ defineSyscalls({
     const p = resolveAt(t, -100, pathArg(t, pathVa), true);
     requireNotReadOnly(p);
     if (!permission(p.dentry.inode, MAY_WRITE, t.cred)) kerr(EACCES);
+    // As Linux's vfs_truncate (get_write_access): not a running program's executable.
+    if (p.dentry.inode.denyWrite > 0) kerr(ETXTBSY);
     // As Linux's vfs_truncate: leases are broken as for an open for writing.
     if (isReg(p.dentry.inode.mode)) breakLease(t, p.dentry.inode, O_WRONLY);
     truncateInode(t, p.dentry.inode, len);

@@ -33,6 +33,7 @@ import * as ioctl from "../../src/abi/ioctl.js";
 import * as poll from "../../src/abi/poll.js";
 import * as futex from "../../src/abi/futex.js";
 import * as prctl from "../../src/abi/prctl.js";
+import * as seccomp from "../../src/abi/seccomp.js";
 import * as socket from "../../src/abi/socket.js";
 import * as inet from "../../src/abi/inet.js";
 import * as netlink from "../../src/abi/netlink.js";
@@ -123,6 +124,7 @@ const UNITS: readonly Unit[] = [
   { id: "poll_g", glibc: true, headers: ["sys/select.h"] },
   { id: "futex", glibc: false, headers: ["linux/futex.h"] },
   { id: "prctl", glibc: false, headers: ["linux/prctl.h", "linux/capability.h", "linux/seccomp.h"] },
+  { id: "seccomp", glibc: false, headers: ["linux/seccomp.h", "linux/filter.h", "linux/audit.h"] },
   {
     id: "sock_k", glibc: false,
     headers: [
@@ -288,6 +290,17 @@ const MODULES: readonly ModuleCheck[] = [
       { s: futex.futex_waitv, unit: "futex" },
       { s: futex.robust_list, unit: "futex" },
       { s: futex.robust_list_head, unit: "futex", fields: { list_next: "list.next" } },
+    ],
+  },
+  {
+    name: "seccomp", ns: seccomp, units: ["seccomp"],
+    // Kernel-internal limits and sizes Ghost names itself (not in the uapi headers).
+    isConstant: (n) => /^[A-Z_]/.test(n) && !["SECCOMP_MAX_INSNS_PER_PATH", "SECCOMP_FILTER_FLAGS_ALL", "SOCK_FILTER_SIZE",
+      "SIZEOF_SECCOMP_NOTIF", "SIZEOF_SECCOMP_NOTIF_RESP"].includes(n),
+    structs: [
+      { s: seccomp.seccomp_data, unit: "seccomp" },
+      { s: seccomp.sock_fprog, unit: "seccomp" },
+      { s: seccomp.seccomp_notif_sizes, unit: "seccomp" },
     ],
   },
   {

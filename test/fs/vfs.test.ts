@@ -47,7 +47,7 @@ const wanted = (name: string) => !only || only.includes(name);
 
 // hostesc needs a prepared host directory and -v mounts: it has its own test.
 const programs = listPrograms(root, "fs");
-const NATIVE = ["rw2", "xattrat", "aio", "fown", "lease", "fhandle", "fcntlq"];
+const NATIVE = ["rw2", "xattrat", "aio", "fown", "lease", "fhandle", "fcntlq", "txtbsy"];
 const plain = programs.filter((n) => n !== "hostesc" && wanted(n));
 
 // ---------------------------------------------------------------------------
@@ -185,7 +185,7 @@ function snapshot(dir: string): string {
 // metadata overlay holds the guest's owners and modes. The qemu side is the
 // first run's. About 30 s on an idle machine.
 
-const HOSTFS_RERUN = ["access", "cwd", "dirent", "dirs", "dup", "fcntl", "io", "locks", "meta", "open", "owner", "paths", "readlink", "stat", "umask"];
+const HOSTFS_RERUN = ["access", "cwd", "dirent", "dirs", "dup", "fcntl", "io", "locks", "meta", "open", "owner", "paths", "readlink", "stat", "umask", "xattr", "dnotify"];
 const RERUN_USER = 65534;
 
 // setpriv, if the tests run as root and the unprivileged user can read Ghost, its root and the programs.

@@ -109,6 +109,51 @@ static long sanitize(long nr, uint64_t a[6])
     return nr;
 }
 
+/*
+ * seccomp(SECCOMP_SET_MODE_FILTER) and prctl(PR_SET_SECCOMP, 2): half the time
+ * a sock_fprog near the arena's end pointing at a program of mostly valid
+ * classic BPF instructions (so the checker and interpreter see more than
+ * EFAULT), with random jumps, offsets and return values.
+ */
+static void gen_filter(long nr, uint64_t a[6])
+{
+    static const uint16_t codes[] = { 0x20, 0x00, 0x01, 0x02, 0x03, 0x04, 0x0c, 0x14, 0x1c, 0x24, 0x2c, 0x34, 0x3c,
+                                      0x44, 0x54, 0x64, 0x74, 0x84, 0x94, 0xa4, 0x05, 0x15, 0x1d, 0x25, 0x35, 0x45,
+                                      0x60, 0x61, 0x07, 0x87, 0x06, 0x16, 0x80, 0x81, 0x28, 0x40 };
+    static const uint32_t rets[] = { 0x7fff0000, 0x7ffc0000, 0x00050000, 0x7ff00000, 0x7fc00000, 0x00030000, 0x7fff0000 };
+    if (fz_below(2))
+        return;
+    char *base = FZ_ARENA + FZ_ARENA_SIZE - 4096;
+    unsigned len = 1 + (unsigned)fz_below(fz_below(8) ? 48 : 500);
+    unsigned char *ins = (unsigned char *)base + 16;
+    for (unsigned i = 0; i < len && 16 + 8 * (i + 1) <= 4096; i++) {
+        uint16_t c = fz_below(16) ? codes[fz_below(sizeof codes / sizeof codes[0])] : (uint16_t)fz_rand();
+        uint32_t k = fz_below(2) ? (uint32_t)fz_below(72) : (uint32_t)fz_rand();
+        if (c == 0x06 || i + 1 == len)
+            k = fz_below(4) ? rets[fz_below(sizeof rets / sizeof rets[0])] | (uint32_t)fz_below(64) : (uint32_t)fz_rand();
+        if (i + 1 == len && fz_below(8))
+            c = 0x06;
+        memcpy(ins + 8 * i, &c, 2);
+        ins[8 * i + 2] = (unsigned char)fz_below(fz_below(4) ? 4 : 256);
+        ins[8 * i + 3] = (unsigned char)fz_below(fz_below(4) ? 4 : 256);
+        memcpy(ins + 8 * i + 4, &k, 4);
+    }
+    uint16_t l16 = (uint16_t)(len > 510 ? 510 : len);
+    uint64_t fp = (uint64_t)(uintptr_t)ins;
+    memset(base, 0, 16);
+    memcpy(base, &l16, 2);
+    memcpy(base + 8, &fp, 8);
+    if (nr == SYS_seccomp) {
+        a[0] = fz_below(8) ? 1 : fz_below(4);
+        a[1] = fz_below(2) ? 0 : fz_below(64);
+        a[2] = (uint64_t)(uintptr_t)base;
+    } else {
+        a[0] = 22; /* PR_SET_SECCOMP */
+        a[1] = 2;  /* SECCOMP_MODE_FILTER */
+        a[2] = (uint64_t)(uintptr_t)base;
+    }
+}
+
 static long gen_nr(void)
 {
     uint64_t r = fz_rand();
@@ -183,6 +228,8 @@ static void random_batch(void *arg)
         long nr = gen_nr();
         for (int j = 0; j < 6; j++)
             a[j] = gen_arg();
+        if (nr == SYS_seccomp || (nr == SYS_prctl && fz_below(8) == 0))
+            gen_filter(nr, a);
         nr = sanitize(nr, a);
         issue(nr, a);
     }

@@ -16,6 +16,8 @@
 //   - device nodes: an empty regular file of mode 0 (0600 for a non-root
 //     host) on the host, the node's type and number here; opening it reaches
 //     Ghost's driver. The host never gets a real device node.
+//   - extended attributes (user.*, trusted.*, security.*): Node cannot read
+//     or write the host's, so the guest's live here, values in base64.
 //
 // An entry exists only where the guest's view differs from the host file's
 // and is keyed by the host's (device, inode number), checked against the host
@@ -43,7 +45,24 @@ export const META_PREFIX = `${HIDDEN_PREFIX}meta-`;
 /** What the guest sees of a host inode: type and mode, owner, device number. */
 export interface GuestMeta { mode: number; uid: number; gid: number; rdev: number }
 
-interface Entry extends GuestMeta { btime: string; htype: number }
+/** A file's extended attributes, name to value. */
+export type Xattrs = Map<string, Uint8Array>;
+
+interface Entry extends GuestMeta { btime: string; htype: number; xattrs?: Xattrs }
+
+// One log record of an entry (`a`: the attributes, base64, when it has some).
+function record(k: string, e: Entry): object {
+  const rec: Record<string, unknown> = { k, b: e.btime, t: e.htype, m: e.mode, u: e.uid, g: e.gid, r: e.rdev };
+  if (e.xattrs?.size) rec.a = Object.fromEntries([...e.xattrs].map(([n, v]) => [n, Buffer.from(v).toString("base64")]));
+  return rec;
+}
+
+function readXattrs(a: unknown): Xattrs | undefined {
+  if (typeof a !== "object" || a === null) return undefined;
+  const m: Xattrs = new Map();
+  for (const [n, v] of Object.entries(a)) if (typeof v === "string") m.set(n, new Uint8Array(Buffer.from(v, "base64")));
+  return m.size ? m : undefined;
+}
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 const HEADER = JSON.stringify({ ghostHostfsMeta: 1 });
@@ -81,25 +100,45 @@ export class MetaStore {
 
   /** The guest's view of host file st. */
   view(st: fs.BigIntStats): GuestMeta {
+    const e = this.entry(st);
+    return e ? { mode: e.mode, uid: e.uid, gid: e.gid, rdev: e.rdev } : hostMeta(st);
+  }
+
+  // The entry of host file st, if it still describes that file.
+  private entry(st: fs.BigIntStats): Entry | undefined {
     const e = this.entries.get(key(st));
-    if (!e) return hostMeta(st);
+    if (!e) return undefined;
     if (e.btime !== String(st.birthtimeNs) || e.htype !== (Number(st.mode) & S_IFMT)) {
       // The number now names another file.
       this.forget(st);
-      return hostMeta(st);
+      return undefined;
     }
-    return { mode: e.mode, uid: e.uid, gid: e.gid, rdev: e.rdev };
+    return e;
+  }
+
+  /** The guest's extended attributes of host file st (do not change the map: see setXattrs). */
+  xattrs(st: fs.BigIntStats): ReadonlyMap<string, Uint8Array> | undefined { return this.entry(st)?.xattrs; }
+
+  /** Host file st's extended attributes are now `attrs` (a new map). */
+  setXattrs(st: fs.BigIntStats, attrs: Xattrs): void {
+    const view = this.view(st);
+    if (!attrs.size && same(view, hostMeta(st))) { this.forget(st); return; }
+    const e: Entry = { ...view, btime: String(st.birthtimeNs), htype: Number(st.mode) & S_IFMT, xattrs: attrs.size ? attrs : undefined };
+    const k = key(st);
+    this.entries.set(k, e);
+    this.append(record(k, e));
   }
 
   /** The guest's view of host file st is now `want`: kept where it differs from the host's. */
   set(st: fs.BigIntStats, want: GuestMeta): void {
-    if (same(want, hostMeta(st))) { this.forget(st); return; }
-    const e: Entry = { ...want, btime: String(st.birthtimeNs), htype: Number(st.mode) & S_IFMT };
+    const xattrs = this.entry(st)?.xattrs; // an owner or mode change keeps the attributes
+    if (same(want, hostMeta(st)) && !xattrs) { this.forget(st); return; }
+    const e: Entry = { ...want, btime: String(st.birthtimeNs), htype: Number(st.mode) & S_IFMT, xattrs };
     const k = key(st);
     const old = this.entries.get(k);
     if (old && same(old, e) && old.btime === e.btime && old.htype === e.htype) return;
     this.entries.set(k, e);
-    this.append({ k, b: e.btime, t: e.htype, m: e.mode, u: e.uid, g: e.gid, r: e.rdev });
+    this.append(record(k, e));
   }
 
   /** Host file st is gone (or is no longer what the entry described). */
@@ -175,7 +214,9 @@ export class MetaStore {
         const r = rec as { k?: unknown; x?: unknown };
         lines++;
         if (typeof r?.k === "string" && r.x === 1) this.entries.delete(r.k);
-        else if (isEntry(rec)) this.entries.set(rec.k, { btime: rec.b, htype: rec.t, mode: rec.m, uid: rec.u, gid: rec.g, rdev: rec.r });
+        else if (isEntry(rec)) {
+          this.entries.set(rec.k, { btime: rec.b, htype: rec.t, mode: rec.m, uid: rec.u, gid: rec.g, rdev: rec.r, xattrs: readXattrs((rec as { a?: unknown }).a) });
+        }
       }
     }
     if (this.readOnly || found.length === 0) return;
@@ -192,7 +233,7 @@ export class MetaStore {
   private compact(old: string[]): void {
     try {
       this.create();
-      const out = [...this.entries].map(([k, e]) => JSON.stringify({ k, b: e.btime, t: e.htype, m: e.mode, u: e.uid, g: e.gid, r: e.rdev }) + "\n");
+      const out = [...this.entries].map(([k, e]) => JSON.stringify(record(k, e)) + "\n");
       if (out.length) fs.writeSync(this.fd, out.join(""));
       fs.fsyncSync(this.fd);
     } catch { this.memoryOnly = true; return; }

@@ -154,7 +154,7 @@ function status(t: Task): string {
     `SigPnd:\t${hex(t.pending.mask)}`, `ShdPnd:\t${hex(tg.shared.mask)}`, `SigBlk:\t${hex(t.sigmask)}`,
     `SigIgn:\t${hex(ign)}`, `SigCgt:\t${hex(cgt)}`,
     `CapInh:\t${cap(c.capInh)}`, `CapPrm:\t${cap(c.capPrm)}`, `CapEff:\t${cap(c.capEff)}`, `CapBnd:\t${cap(capBnd(c))}`, `CapAmb:\t0000000000000000`,
-    `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t0`, `Seccomp_filters:\t0`,
+    `NoNewPrivs:\t${t.noNewPrivs ? 1 : 0}`, `Seccomp:\t${t.seccomp.mode}`, `Seccomp_filters:\t${t.seccomp.filter?.count ?? 0}`,
     `Cpus_allowed:\t1`, `Cpus_allowed_list:\t0`, `Mems_allowed:\t1`, `Mems_allowed_list:\t0`,
     `voluntary_ctxt_switches:\t${t.nvcsw}`, `nonvoluntary_ctxt_switches:\t${t.nivcsw}`,
   ].join("\n") + "\n";
