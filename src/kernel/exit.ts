@@ -8,6 +8,7 @@ import { UserMemory } from "../mm/uaccess.js";
 import { TASK_COST } from "../mm/budget.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { RLIMIT_CORE } from "../abi/resource.js";
+import { ptraceExitTask } from "./ptrace.js";
 
 import type { Kernel } from "./kernel.js";
 
@@ -39,6 +40,7 @@ export function exitTask(k: Kernel, t: Task, code: number): void {
   k.phys.mem.uncharge("stack", TASK_COST);
   if (k.current === t) k.current = null;
   if (tg.threads.size === 0) groupDied(k, tg);
+  if (t.ptrace || t.ptraced) ptraceExitTask(t);
 }
 
 // Kills every thread of a group: exit_group(code) or death by signal.

@@ -11,6 +11,7 @@ import { BLOCK, NORETURN } from "./blocking.js";
 import { sendSignal, hasDeliverable } from "./signal.js";
 import { TASK_RUNNING, type Task, type SigInfo } from "./task.js";
 import type { Kernel } from "./kernel.js";
+import { ptraceSyscallEnter, ptraceSyscallSkipped, ptraceSyscallBlocked, ptraceSyscallExit } from "./ptrace.js";
 
 // force_sig_fault: a fault signal that is blocked or ignored still kills.
 export function forceSignal(t: Task, info: SigInfo): void {
@@ -49,11 +50,17 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
     case C.CAUSE_BUDGET:
       return;
     case C.CAUSE_ECALL_U: {
+      if (t.ptrace && ptraceSyscallEnter(t)) return;
       const nr = hart.reg(C.REG_A7);
-      const r = k.dispatchSyscall(k, t, nr);
-      if (r === NORETURN) return;
+      const r = t.ptrace && ptraceSyscallSkipped(t) ? hart.reg(C.REG_A0) : k.dispatchSyscall(k, t, nr);
+      if (r === NORETURN) {
+        // execve and rt_sigreturn go on in the task: their exit is reported too.
+        if (t.ptrace && k.current === t && t.state === TASK_RUNNING) ptraceSyscallExit(t);
+        return;
+      }
       if (r === BLOCK) {
         t.inSyscall = true;
+        if (t.ptrace) ptraceSyscallBlocked(t);
         // A signal already waiting interrupts the sleep at once.
         if (t.state !== TASK_RUNNING && hasDeliverable(t)) k.wakeTask(t);
         return;
@@ -63,6 +70,7 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
       if (k.current === t) {
         hart.setReg(C.REG_A0, r);
         hart.pc = hart.pc + 4;
+        if (t.ptrace) ptraceSyscallExit(t);
       }
       return;
     }

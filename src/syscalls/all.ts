@@ -37,3 +37,4 @@ import "./sys_procrel.js";
 import "./sys_mqueue.js";
 import "./sys_futex2.js";
 import "./sys_aio.js";
+import "./sys_ptrace.js";

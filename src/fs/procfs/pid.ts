@@ -142,7 +142,7 @@ function status(t: Task): string {
   const cap = (v: bigint) => v.toString(16).padStart(16, "0");
   return [
     `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${taskState(t)}`,
-    `Tgid:\t${tg.pid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${tg.parent?.pid ?? 0}`, `TracerPid:\t0`,
+    `Tgid:\t${tg.pid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${tg.parent?.pid ?? 0}`, `TracerPid:\t${t.ptrace?.tracer.tid ?? 0}`,
     `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
     `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, t.files.count))))}`, `Groups:\t${c.groups.join(" ")}${c.groups.length ? " " : ""}`,
     `NStgid:\t${tg.pid}`, `NSpid:\t${t.tid}`, `NSpgid:\t${tg.pgid}`, `NSsid:\t${tg.sid}`,
