@@ -8,7 +8,7 @@ import { UserMemory } from "../mm/uaccess.js";
 import { TASK_COST } from "../mm/budget.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { RLIMIT_CORE } from "../abi/resource.js";
-import { ptraceExitTask } from "./ptrace.js";
+import { ptraceExitTask, ptraceHoldsExit } from "./ptrace.js";
 
 import type { Kernel } from "./kernel.js";
 
@@ -77,7 +77,7 @@ function groupDied(k: Kernel, tg: ThreadGroup): void {
     c.parent = reaper;
     if (reaper) {
       reaper.children.add(c);
-      if (c.zombie) notifyParent(k, c);
+      if (c.zombie && !ptraceHoldsExit(c)) notifyParent(k, c);
     }
   }
   if (tg === k.mainGroup) {
@@ -85,7 +85,8 @@ function groupDied(k: Kernel, tg: ThreadGroup): void {
     k.exitStatus = (s & 0x7f) ? 128 + (s & 0x7f) : (s >> 8) & 0xff;
     k.halted = true;
   }
-  notifyParent(k, tg);
+  // A tracee's death reaches its real parent once its tracer has reaped it (ptrace.ts).
+  if (!ptraceHoldsExit(tg)) notifyParent(k, tg);
 }
 
 function findReaper(k: Kernel, tg: ThreadGroup): ThreadGroup | null {
@@ -94,7 +95,7 @@ function findReaper(k: Kernel, tg: ThreadGroup): ThreadGroup | null {
 }
 
 // SIGCHLD and wait-queue wake for a dead child; auto-reap where the parent asked.
-function notifyParent(k: Kernel, tg: ThreadGroup): void {
+export function notifyParent(k: Kernel, tg: ThreadGroup): void {
   const parent = tg.parent;
   if (!parent) { release(k, tg); return; }
   const s = tg.exitStatus;

@@ -28,6 +28,8 @@ import { REG_A0, REG_A7 } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { TASK_STOPPED, TASK_INTERRUPTIBLE, TASK_DEAD, type Task, type SigInfo } from "./task.js";
 import { sendSignal } from "./signal.js";
+import { notifyParent } from "./exit.js";
+import type { ThreadGroup } from "./task.js";
 
 export type StopKind = "signal" | "syscall-enter" | "syscall-exit" | "event" | "group" | "interrupt";
 export type ResumeMode = "cont" | "syscall";
@@ -85,6 +87,21 @@ export function ptraceUnlink(t: Task): void {
   if (!tr) return;
   tr.tracer.ptraced?.delete(t);
   t.ptrace = null;
+}
+
+// As Linux's wait_task_zombie and exit_notify: a process traced by another
+// than its parent is reported to its tracer first; its real parent learns of
+// the death (SIGCHLD, wait) when the tracer has reaped it or is gone.
+export function ptraceHoldsExit(tg: ThreadGroup): boolean {
+  const last = tg.lastThread;
+  return tg.threads.size === 0 && last !== null && last.ptrace !== null && last.ptrace.tracer.tg !== tg.parent;
+}
+
+// Unlinks a dead tracee its tracer reaped (or left by dying), handing its death to its real parent.
+export function ptraceReleaseDead(t: Task): void {
+  const held = ptraceHoldsExit(t.tg) && t.tg.lastThread === t;
+  ptraceUnlink(t);
+  if (held && t.tg.zombie) notifyParent(t.k, t.tg);
 }
 
 // The tracee's registers: live on the hart while it runs, else its saved block.
@@ -322,7 +339,7 @@ export function ptraceExitTask(t: Task): void {
   if (mine && mine.size) {
     for (const c of [...mine]) {
       const ctr = c.ptrace!;
-      if (ctr.exitStatus !== null) { ptraceUnlink(c); continue; }
+      if (ctr.exitStatus !== null) { ptraceReleaseDead(c); continue; }
       if (ctr.options & PTRACE_O_EXITKILL) { ptraceUnlink(c); t.k.exitGroup(c.tg, SIGKILL, "signal"); continue; }
       const wasStopped = ctr.stopped;
       ptraceUnlink(c);

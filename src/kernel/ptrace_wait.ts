@@ -5,7 +5,7 @@
 // the tracer reports its death through the ordinary child path.
 
 import { P_PID, P_PGID, WEXITED, __WNOTHREAD, WSTOPFLAG } from "../abi/wait.js";
-import { ptraceUnlink } from "./ptrace.js";
+import { ptraceReleaseDead } from "./ptrace.js";
 import type { Task, ThreadGroup } from "./task.js";
 
 export interface TraceReport { tracee: Task; pid: number; kind: "trap" | "exit"; status: number }
@@ -33,7 +33,7 @@ export function traceeReady(c: Task, options: number): TraceReport | null {
 }
 
 export function consumeTraceReport(r: TraceReport): void {
-  if (r.kind === "exit") ptraceUnlink(r.tracee);
+  if (r.kind === "exit") ptraceReleaseDead(r.tracee);
   else if (r.tracee.ptrace) r.tracee.ptrace.reported = true;
 }
 

@@ -18,7 +18,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
-import { ptraceFork } from "../kernel/ptrace.js";
+import { ptraceFork, ptraceHoldsExit } from "../kernel/ptrace.js";
 import { waitableTracees, traceeReady, consumeTraceReport, tracedByGroup, type TraceReport } from "../kernel/ptrace_wait.js";
 import { openPidfd, pidfdFile, pidfdTarget } from "../fs/pidfd.js";
 import { procPidTarget } from "../fs/procfs/pid.js";
@@ -88,7 +88,7 @@ function candidates(t: Task, which: number, id: number, options: number): Thread
 
 function ready(c: ThreadGroup, options: number): Report | null {
   if (c.zombie && c.threads.size === 0) {
-    if (!(options & WEXITED)) return null;
+    if (!(options & WEXITED) || ptraceHoldsExit(c)) return null;
     return { tg: c, kind: "exit", status: c.exitStatus };
   }
   if ((options & WUNTRACED) && c.stopped && c.stopReport) return { tg: c, kind: "stop", status: wStopped(c.stopReport) };
