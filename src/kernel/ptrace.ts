@@ -18,7 +18,7 @@ import {
   SIGTRAP, SIGSTOP, SIGKILL, SIGCHLD, CLD_TRAPPED, CLD_EXITED, CLD_KILLED, SI_USER, sigmask,
 } from "../abi/signal.js";
 import {
-  PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEEXIT, PTRACE_O_EXITKILL,
+  PTRACE_O_TRACESYSGOOD, PTRACE_O_TRACEEXEC, PTRACE_O_TRACEVFORKDONE, PTRACE_EVENT_VFORK_DONE, PTRACE_O_TRACEEXIT, PTRACE_O_EXITKILL,
   PTRACE_EVENT_FORK, PTRACE_EVENT_VFORK, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT,
   PTRACE_EVENT_STOP, PTRACE_EVENTMSG_SYSCALL_ENTRY, PTRACE_EVENTMSG_SYSCALL_EXIT, eventOption,
 } from "../abi/ptrace.js";
@@ -28,6 +28,11 @@ import { REG_A0, REG_A7 } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { TASK_STOPPED, TASK_INTERRUPTIBLE, TASK_DEAD, type Task, type SigInfo } from "./task.js";
 import { sendSignal } from "./signal.js";
+import { UserMemory } from "../mm/uaccess.js";
+import { PROT_WRITE } from "../mm/vma.js";
+import { pageDown, pageUp } from "../mm/mm.js";
+import { kerr, KernelError } from "../lib/errors.js";
+import { EFAULT } from "../abi/errno.js";
 import { notifyParent } from "./exit.js";
 import type { ThreadGroup } from "./task.js";
 
@@ -308,6 +313,12 @@ export function ptraceFork(parent: Task, child: Task, flags: bigint, exitSignal:
   if (event) tr.pendingEvent = { event, msg: child.tid };
 }
 
+// The vfork child let its parent go (exec or exit): PTRACE_EVENT_VFORK_DONE.
+export function ptraceVforkDone(t: Task, childTid: number): void {
+  const tr = t.ptrace!;
+  if (tr.options & PTRACE_O_TRACEVFORKDONE) tr.pendingEvent = { event: PTRACE_EVENT_VFORK_DONE, msg: childTid };
+}
+
 // After a successful execve (past the point of no return): PTRACE_EVENT_EXEC
 // with the former thread id, or SIGTRAP for a tracee attached without PTRACE_SEIZE.
 export function ptraceExec(t: Task, oldTid: number): void {
@@ -347,4 +358,23 @@ export function ptraceExitTask(t: Task): void {
       if (wasStopped && c.state === TASK_STOPPED && !c.tg.stopped) { c.state = TASK_INTERRUPTIBLE; c.k.wakeTask(c); }
     }
   }
+}
+
+// Another task's memory as a tracer or /proc/PID/mem reaches it (Linux's
+// access_process_vm with FOLL_FORCE): a write may go where the task itself
+// may not, into a private read-only mapping (its text: a breakpoint), which
+// gets a private copy of the page. A read copies into b; an address not
+// mapped (or shared read-only) is EFAULT.
+export function accessForce(c: Task, addr: number, b: Uint8Array, write: boolean): void {
+  const um = new UserMemory(c.mm);
+  if (!write) { um.read(addr, b.length, b); return; }
+  try { um.write(addr, b); return; } catch (e) { if (!(e instanceof KernelError)) throw e; }
+  const v = c.mm.findVma(addr);
+  const end = addr + b.length;
+  if (!v || v.shared || (v.prot & PROT_WRITE) || end > v.end) kerr(EFAULT);
+  const start = pageDown(addr), stop = pageUp(end);
+  c.mm.mprotect(start, stop - start, v.prot | PROT_WRITE);
+  try { um.write(addr, b); } finally { c.mm.mprotect(start, stop - start, v.prot); }
+  // Translated code of the old bytes must not run again.
+  c.k.hart.jitFlush();
 }

@@ -11,13 +11,11 @@ import { iovec } from "../abi/socket.js";
 import { REG_SP, REG_A0, REG_A7 } from "../arch/riscv64/layout.js";
 import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
-import { PROT_WRITE } from "../mm/vma.js";
-import { pageDown, pageUp } from "../mm/mm.js";
 import { ptraceMayAccess } from "./cred.js";
 import { sendSignal, signalWake, writeSiginfo } from "./signal.js";
 import { TASK_STOPPED, type SigInfo, type Task } from "./task.js";
 import {
-  ptraceLink, ptraceResume, ptraceGroupStop, ptraceListen, isTracedBy, regsOf, type Tracee,
+  ptraceLink, ptraceResume, ptraceGroupStop, ptraceListen, accessForce, isTracedBy, regsOf, type Tracee,
 } from "./ptrace.js";
 
 const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);
@@ -51,7 +49,7 @@ export function ptraceRequest(t: Task, request: number, pid: number, addr: numbe
     case P.PTRACE_POKEDATA: {
       const b = new Uint8Array(WORD);
       new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, dataWord), true);
-      pokeForce(c, addr, b);
+      try { accessForce(c, addr, b, true); } catch (e) { return eio(e); }
       return 0;
     }
     case P.PTRACE_CONT:
@@ -152,23 +150,6 @@ function interrupt(c: Task, tr: Tracee): number {
   tr.interrupt = true;
   signalWake(c);
   return 0;
-}
-
-// PTRACE_POKETEXT writes even where the tracee may not (FOLL_FORCE): a
-// private read-only mapping (its text) gets a private copy of the page.
-function pokeForce(c: Task, addr: number, b: Uint8Array): void {
-  const um = new UserMemory(c.mm);
-  try { um.write(addr, b); return; } catch (e) { if (!(e instanceof KernelError)) throw e; }
-  const v = c.mm.findVma(addr);
-  const end = addr + b.length;
-  if (!v || v.shared || (v.prot & PROT_WRITE) || end > v.end) kerr(EIO);
-  const start = pageDown(addr), stop = pageUp(end);
-  try {
-    c.mm.mprotect(start, stop - start, v.prot | PROT_WRITE);
-    try { um.write(addr, b); } finally { c.mm.mprotect(start, stop - start, v.prot); }
-  } catch (e) { eio(e); }
-  // Translated code of the old bytes must not run (a breakpoint just written).
-  c.k.hart.jitFlush();
 }
 
 function readSiginfo(m: UserMemory, va: number): SigInfo {

@@ -18,7 +18,7 @@ import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
-import { ptraceFork, ptraceHoldsExit } from "../kernel/ptrace.js";
+import { ptraceFork, ptraceVforkDone, ptraceHoldsExit } from "../kernel/ptrace.js";
 import { waitableTracees, traceeReady, consumeTraceReport, tracedByGroup, type TraceReport } from "../kernel/ptrace_wait.js";
 import { openPidfd, pidfdFile, pidfdTarget } from "../fs/pidfd.js";
 import { procPidTarget } from "../fs/procfs/pid.js";
@@ -34,7 +34,10 @@ function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
   const waiting = restartOf(t, "vfork");
   if (waiting) {
-    if (waiting.child.vforkReleased) return waiting.child.tid;
+    if (waiting.child.vforkReleased) {
+      if (t.ptrace) ptraceVforkDone(t, waiting.child.tid);
+      return waiting.child.tid;
+    }
     return sleepOn(t, [vforkWaitQueue(waiting.child)]);
   }
   const child = copyProcess(t, a, openPidfd);

@@ -28,6 +28,8 @@
 
 static volatile long g_word = 0x1122334455667788L;
 static volatile int g_usr1;
+static volatile long g_word2 = 1;
+static volatile const long g_ro = 5; /* read-only data: written through /proc/PID/mem (FOLL_FORCE) */
 
 static void on_usr1(int s) { (void)s; g_usr1++; }
 
@@ -115,6 +117,7 @@ static void tracee_main(void)
     pid_t pp = getppid(), self = getpid();
     raise(SIGSTOP); /* 1: the tracer looks around */
     EXPECT(1, g_word == 0x0102030405060708L); /* poked meanwhile */
+    EXPECT(128, g_word2 == 2 && g_ro == 6);   /* written through /proc/PID/mem */
     EXPECT(2, syscall(SYS_getppid, 0x1234, 0x5678) == pp);
     EXPECT(4, syscall(SYS_getppid) == 4242); /* skipped; result set by the tracer */
     EXPECT(8, syscall(SYS_getppid) == self); /* turned into getpid */
@@ -161,6 +164,19 @@ static void test_traceme(void)
     CHECK_OK(pt(PTRACE_POKEDATA, c, (unsigned long)&g_word, 0x0102030405060708UL), "PTRACE_POKEDATA");
     errno = 0;
     CHECK(ptrace(PTRACE_PEEKDATA, c, (void *)8, NULL) == -1 && errno == EIO, "PEEKDATA of an unmapped address is EIO");
+
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)c);
+    fd = open(path, O_RDWR);
+    CHECK(fd >= 0, "the tracer opens /proc/PID/mem");
+    if (fd >= 0) {
+        long v = 0, two = 2, six = 6;
+        CHECK(pread(fd, &v, sizeof v, (off_t)(uintptr_t)&g_word) == sizeof v && v == 0x0102030405060708L, "/proc/PID/mem reads the tracee's word");
+        CHECK(pwrite(fd, &two, sizeof two, (off_t)(uintptr_t)&g_word2) == sizeof two, "/proc/PID/mem writes data");
+        CHECK(pwrite(fd, &six, sizeof six, (off_t)(uintptr_t)&g_ro) == sizeof six, "/proc/PID/mem writes read-only data");
+        errno = 0;
+        CHECK(pread(fd, &v, sizeof v, 8) == -1 && errno == EIO, "/proc/PID/mem at an unmapped address is EIO");
+        close(fd);
+    }
 
     uint64_t mask = 0;
     CHECK_OK(pt(PTRACE_GETSIGMASK, c, sizeof mask, (unsigned long)&mask), "PTRACE_GETSIGMASK");
@@ -255,12 +271,17 @@ static void test_events(void)
         int gst;
         if (waitpid(g, &gst, 0) != g || !WIFEXITED(gst) || WEXITSTATUS(gst) != 5)
             _exit(40);
+        pid_t v = vfork();
+        if (v == 0)
+            _exit(6);
+        if (v < 0 || waitpid(v, &gst, 0) != v || !WIFEXITED(gst) || WEXITSTATUS(gst) != 6)
+            _exit(42);
         execl(kt_self, kt_self, "exit-code", "3", (char *)NULL);
         _exit(41);
     }
     int st = wait_st(c);
     CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "events: initial stop");
-    pt(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACEFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT);
+    pt(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT);
     pt(PTRACE_CONT, c, 0, 0);
     st = wait_st(c);
     CHECK(WIFSTOPPED(st) && (st >> 8) == (SIGTRAP | (PTRACE_EVENT_FORK << 8)), "PTRACE_EVENT_FORK stop");
@@ -277,6 +298,23 @@ static void test_events(void)
         gst = wait_st((pid_t)g);
         CHECK(WIFEXITED(gst) && WEXITSTATUS(gst) == 5, "the tracer (not the parent) sees the child's exit");
     }
+    st = cont_wait(c);
+    CHECK(WIFSTOPPED(st) && (st >> 8) == (SIGTRAP | (PTRACE_EVENT_VFORK << 8)), "PTRACE_EVENT_VFORK stop");
+    unsigned long v = 0;
+    pt(PTRACE_GETEVENTMSG, c, 0, (unsigned long)&v);
+    if (v > 0) {
+        int vst = wait_st((pid_t)v);
+        CHECK(WIFSTOPPED(vst) && WSTOPSIG(vst) == SIGSTOP, "the vfork child is auto-attached");
+        vst = cont_wait((pid_t)v);
+        if (WIFSTOPPED(vst)) /* its PTRACE_EVENT_EXIT */
+            vst = cont_wait((pid_t)v);
+        CHECK(WIFEXITED(vst) && WEXITSTATUS(vst) == 6, "the vfork child exits 6");
+    }
+    st = cont_wait(c);
+    CHECK(WIFSTOPPED(st) && (st >> 8) == (SIGTRAP | (PTRACE_EVENT_VFORK_DONE << 8)), "PTRACE_EVENT_VFORK_DONE stop");
+    unsigned long vd = 0;
+    pt(PTRACE_GETEVENTMSG, c, 0, (unsigned long)&vd);
+    CHECK(v > 0 && vd == v, "VFORK_DONE's message is the child");
     st = cont_wait(c);
     CHECK(WIFSTOPPED(st) && (st >> 8) == (SIGTRAP | (PTRACE_EVENT_EXEC << 8)), "PTRACE_EVENT_EXEC stop");
     unsigned long former = 0;

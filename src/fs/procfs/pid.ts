@@ -13,6 +13,7 @@ import type { Kernel } from "../../kernel/kernel.js";
 import type { File } from "../file.js";
 import { PipeInode } from "../pipe.js";
 import { smaps, PagemapFile } from "./mmfiles.js";
+import { PidMemFile } from "./pidmem.js";
 import { InotifyInode } from "../notify.js";
 import { EventfdInode } from "../eventfd.js";
 import { SignalfdInode } from "../signalfd.js";
@@ -271,6 +272,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["smaps", () => new ProcFile(`${key}/smaps`, () => smaps(t, false))],
       ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
       ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
+      ["mem", () => new PidMemFile(`${key}/mem`, k, t)],
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
