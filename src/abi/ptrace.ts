@@ -79,10 +79,10 @@ export const ptrace_syscall_info = struct("struct ptrace_syscall_info", 88, {
   args: [32, bytes(48)], // entry.args[6], seccomp.args[6]
   ret_data: [80, "u32"], // seccomp.ret_data
 });
-/** The sizes Linux returns: up to the last field each op fills. */
-export const PTRACE_SYSCALL_INFO_SIZE_NONE = 24;
-export const PTRACE_SYSCALL_INFO_SIZE_ENTRY = 80;
-export const PTRACE_SYSCALL_INFO_SIZE_EXIT = 33;
+/** The sizes Linux returns: up to the last field each op fills (offsetof, offsetofend). */
+export const PTRACE_SYSCALL_INFO_SIZE_NONE = ptrace_syscall_info.offsetOf("nr");
+export const PTRACE_SYSCALL_INFO_SIZE_ENTRY = ptrace_syscall_info.offsetOf("args") + ptrace_syscall_info.sizeOf("args");
+export const PTRACE_SYSCALL_INFO_SIZE_EXIT = ptrace_syscall_info.offsetOf("is_error") + ptrace_syscall_info.sizeOf("is_error");
 
 // Regset note types (linux/elf.h).
 export const NT_PRSTATUS = 1;
