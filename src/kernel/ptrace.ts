@@ -352,10 +352,10 @@ export function ptraceExitTask(t: Task): void {
       const ctr = c.ptrace!;
       if (ctr.exitStatus !== null) { ptraceReleaseDead(c); continue; }
       if (ctr.options & PTRACE_O_EXITKILL) { ptraceUnlink(c); t.k.exitGroup(c.tg, SIGKILL, "signal"); continue; }
-      const wasStopped = ctr.stopped;
-      ptraceUnlink(c);
-      // Restarted, unless in group-stop (ptrace(2): "If the tracer dies, all tracees are automatically detached and restarted").
-      if (wasStopped && c.state === TASK_STOPPED && !c.tg.stopped) { c.state = TASK_INTERRUPTIBLE; c.k.wakeTask(c); }
+      // Restarted, unless in group-stop (ptrace(2): "If the tracer dies, all
+      // tracees are automatically detached and restarted"), as a detach does.
+      if (ctr.stopped) ptraceResume(c, "cont", 0, true);
+      else ptraceUnlink(c);
     }
   }
 }

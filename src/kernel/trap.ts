@@ -54,8 +54,12 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
       const nr = hart.reg(C.REG_A7);
       const r = t.ptrace && ptraceSyscallSkipped(t) ? hart.reg(C.REG_A0) : k.dispatchSyscall(k, t, nr);
       if (r === NORETURN) {
-        // execve and rt_sigreturn go on in the task: their exit is reported too.
-        if (t.ptrace && k.current === t && t.state === TASK_RUNNING) ptraceSyscallExit(t);
+        // execve and rt_sigreturn go on in the task: the syscall is over (a
+        // ptrace entry stop marked it in progress), and a tracer sees its exit.
+        if (k.current === t && t.state === TASK_RUNNING) {
+          t.inSyscall = false;
+          if (t.ptrace) ptraceSyscallExit(t);
+        }
         return;
       }
       if (r === BLOCK) {

@@ -330,6 +330,47 @@ static void test_events(void)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the exec'd tracee exits 3");
 }
 
+static void reap_killed(pid_t c);
+static volatile int g_usr2;
+static void on_usr2(int s) { (void)s; g_usr2++; }
+
+/* Under PTRACE_SYSCALL throughout, two signals unblocked at once: the second
+ * is delivered right after the first handler's rt_sigreturn, whose registers
+ * must survive (the sigreturn is no syscall to restart or interrupt). */
+static void test_syscall_signals(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        pt(PTRACE_TRACEME, 0, 0, 0);
+        signal(SIGUSR1, on_usr1);
+        signal(SIGUSR2, on_usr2);
+        sigset_t m;
+        sigemptyset(&m);
+        sigaddset(&m, SIGUSR1);
+        sigaddset(&m, SIGUSR2);
+        sigprocmask(SIG_BLOCK, &m, NULL);
+        raise(SIGSTOP);
+        g_usr1 = 0;
+        raise(SIGUSR1);
+        raise(SIGUSR2);
+        sigprocmask(SIG_UNBLOCK, &m, NULL);
+        _exit(g_usr1 == 1 && g_usr2 == 1 ? 0 : 1);
+    }
+    int st = wait_st(c);
+    int sig = 0, n = 0;
+    pt(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACESYSGOOD);
+    while (WIFSTOPPED(st) && n++ < 1000) {
+        pt(PTRACE_SYSCALL, c, 0, sig);
+        st = wait_st(c);
+        sig = WIFSTOPPED(st) && WSTOPSIG(st) != (SIGTRAP | 0x80) ? WSTOPSIG(st) : 0;
+    }
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "under PTRACE_SYSCALL, a signal delivered after rt_sigreturn keeps the restored registers");
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        kt_printf("# tracee %s\n", kt_wstr(st));
+        reap_killed(WIFSTOPPED(st) ? c : 0);
+    }
+}
+
 static pid_t sleeper(void)
 {
     pid_t c = fork();
@@ -417,6 +458,7 @@ int main(int argc, char **argv)
     }
     test_traceme();
     test_events();
+    test_syscall_signals();
     test_attach();
     return kt_done();
 }
