@@ -22,7 +22,7 @@ import { seededRandom } from "./time/virtual.js";
 import { KernelLocals, type KernelLocal } from "./local.js";
 import { enterKernel, leaveKernel } from "./running.js";
 import * as exit from "./exit.js";
-import { ptraceMayContinue } from "./ptrace.js";
+import { ptraceMayContinue, ptraceSyscallDone } from "./ptrace.js";
 import { PidAllocator } from "./pid.js";
 import { oomKill } from "../mm/oom_kill.js";
 import type { FutexWaiter } from "./futex.js";
@@ -403,7 +403,7 @@ export class Kernel {
     t.pendingRemaining = null;
     t.partialResult = null;
     t.inSyscall = false;
-    if (t.ptrace) t.ptrace.enterDone = false;
+    if (t.ptrace) ptraceSyscallDone(t);
   }
 
   stopGroup(tg: ThreadGroup, sig: number): void {

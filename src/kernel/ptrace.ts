@@ -36,7 +36,7 @@ import { EFAULT } from "../abi/errno.js";
 import { notifyParent } from "./exit.js";
 import type { ThreadGroup } from "./task.js";
 
-export type StopKind = "signal" | "syscall-enter" | "syscall-exit" | "event" | "group" | "interrupt";
+export type StopKind = "signal" | "syscall-enter" | "syscall-exit" | "syscall-interrupted" | "event" | "group" | "interrupt";
 export type ResumeMode = "cont" | "syscall";
 
 // A tracee's side of the link (Linux's task->ptrace, ->parent, ->exit_code,
@@ -53,6 +53,8 @@ export class Tracee {
   resume: ResumeMode = "cont";
   // The syscall now running had its entry reported (a parked syscall retried is the same syscall).
   enterDone = false;
+  // Its exit was reported as interrupted (a0 -ERESTART*) before a signal's delivery.
+  interruptedExitDone = false;
   // a0 as the syscall was entered (Linux's orig_a0).
   origA0 = 0n;
   // An event reached inside a syscall (fork, exec) and stopped at its end.
@@ -192,6 +194,7 @@ export function ptraceSyscallExit(t: Task): void {
   const tr = t.ptrace!;
   tr.enterDone = false;
   tr.exitEventDone = false;
+  tr.interruptedExitDone = false;
   if (t.state === TASK_DEAD) return;
   const e = tr.pendingEvent;
   if (e) {
@@ -201,6 +204,29 @@ export function ptraceSyscallExit(t: Task): void {
     return;
   }
   if (tr.resume === "syscall") ptraceStop(t, "syscall-exit", syscallTrapCode(tr), null, PTRACE_EVENTMSG_SYSCALL_EXIT);
+}
+
+// The syscall in progress is over (completed, or interrupted and undone).
+export function ptraceSyscallDone(t: Task): void {
+  const tr = t.ptrace!;
+  tr.enterDone = false;
+  tr.interruptedExitDone = false;
+}
+
+// A parked syscall about to be cut short by a signal: as Linux, whose
+// syscall returns -ERESTART* before the signal is delivered, the tracer sees
+// its syscall-exit-stop first (strace: "= ? ERESTARTSYS"). Ghost has not
+// ended the call (it is retried, or interrupted, as the signal's handling
+// decides): the stop shows Linux's registers and resume puts them back.
+export function ptraceSyscallInterrupted(t: Task): boolean {
+  const tr = t.ptrace!;
+  if (!t.inSyscall || !tr.enterDone || tr.interruptedExitDone || tr.resume !== "syscall") return false;
+  tr.interruptedExitDone = true;
+  const hart = t.k.hart;
+  hart.setReg(REG_A0, -t.restartCode);
+  hart.pc = hart.pc + 4;
+  ptraceStop(t, "syscall-interrupted", syscallTrapCode(tr), null, PTRACE_EVENTMSG_SYSCALL_EXIT);
+  return true;
 }
 
 // The signal-delivery-stop: called with a signal just dequeued. True when the
@@ -267,13 +293,14 @@ export function ptraceResume(t: Task, mode: ResumeMode, sig: number, detach = fa
     injected.add(deliver);
     t.pending.queue.unshift(deliver);
     t.pending.mask |= sigmask(sig);
-  } else if ((kind === "syscall-enter" || kind === "syscall-exit") && sig !== 0) {
+  } else if ((kind === "syscall-enter" || kind === "syscall-exit" || kind === "syscall-interrupted") && sig !== 0) {
     sendSignal(t, { signo: sig, code: SI_USER, pid: tr ? tr.tracer.tg.pid : 0, uid: 0 }, true);
   }
-  if (kind === "syscall-enter") {
-    // Back onto the ecall (ptraceSyscallEnter showed pc + 4): it runs now.
+  if (kind === "syscall-enter" || kind === "syscall-interrupted") {
+    // Back onto the ecall (the stop showed pc + 4): it runs now, with its first argument.
     const regs = regsOf(t);
     regs.pc = regs.pc - 4;
+    if (kind === "syscall-interrupted") regs.setX(REG_A0, Number(BigInt.asIntN(64, tr!.origA0)));
   }
   if (tr && tr.exitOwed) {
     tr.exitOwed = false;

@@ -211,7 +211,7 @@ function syscallInfo(m: UserMemory, c: Task, tr: Tracee, size: number, va: numbe
   S.set(dv, 0, "arch", P.AUDIT_ARCH_RISCV64);
   S.set(dv, 0, "instruction_pointer", BigInt(regs.pc));
   S.set(dv, 0, "stack_pointer", x(REG_SP));
-  if (tr.siginfo && tr.siginfo.code === (SIGTRAP | 0x80) && (tr.kind === "syscall-enter" || tr.kind === "syscall-exit")) {
+  if (tr.siginfo && tr.siginfo.code === (SIGTRAP | 0x80) && (tr.kind === "syscall-enter" || tr.kind === "syscall-exit" || tr.kind === "syscall-interrupted")) {
     if (tr.eventMsg === P.PTRACE_EVENTMSG_SYSCALL_ENTRY) {
       op = P.PTRACE_SYSCALL_INFO_ENTRY;
       actual = P.PTRACE_SYSCALL_INFO_SIZE_ENTRY;

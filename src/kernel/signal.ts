@@ -12,7 +12,7 @@ import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { KernelError } from "../lib/errors.js";
 import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from "./task.js";
-import { ptraceSignalStop, ptraceInterruptStop, ptraceGroupStop } from "./ptrace.js";
+import { ptraceSignalStop, ptraceInterruptStop, ptraceGroupStop, ptraceSyscallInterrupted } from "./ptrace.js";
 
 export const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);
 
@@ -138,6 +138,7 @@ export function dequeueFrom(t: Task, set: bigint): SigInfo | null {
 export function deliverSignals(t: Task): void {
   for (;;) {
     if (t.ptrace?.interrupt) { ptraceInterruptStop(t); return; }
+    if (t.ptrace && ptraceSyscallInterrupted(t)) return;
     const info = dequeue(t);
     if (!info) return;
     if (t.ptrace && ptraceSignalStop(t, info)) return;

@@ -371,6 +371,46 @@ static void test_syscall_signals(void)
     }
 }
 
+static void on_alrm(int s) { (void)s; }
+
+/* A read parked on an empty pipe, cut short by a handled SIGALRM: the tracer
+ * sees its syscall-exit-stop with -ERESTARTSYS (512) before the signal's. */
+static void test_interrupted(void)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        int fds[2];
+        char ch;
+        pt(PTRACE_TRACEME, 0, 0, 0);
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_alrm;
+        sigaction(SIGALRM, &sa, NULL);
+        if (pipe(fds) != 0)
+            _exit(2);
+        raise(SIGSTOP);
+        struct itimerval it = {{0, 0}, {0, 100000}};
+        setitimer(ITIMER_REAL, &it, NULL);
+        _exit(read(fds[0], &ch, 1) == -1 && errno == EINTR ? 0 : 1);
+    }
+    int st = wait_st(c);
+    pt(PTRACE_SETOPTIONS, c, 0, PTRACE_O_TRACESYSGOOD);
+    struct ptrace_syscall_info info = next_entry(c, SYS_read);
+    CHECK(info.op == PTRACE_SYSCALL_INFO_ENTRY, "interrupted: the read's entry");
+    pt(PTRACE_SYSCALL, c, 0, 0);
+    st = wait_st(c);
+    memset(&info, 0, sizeof info);
+    pt(PTRACE_GET_SYSCALL_INFO, c, sizeof info, (unsigned long)&info);
+    CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == (SIGTRAP | 0x80) && info.op == PTRACE_SYSCALL_INFO_EXIT &&
+          info.exit.rval == -512 && info.exit.is_error == 1,
+          "interrupted: syscall-exit-stop with -ERESTARTSYS before the signal");
+    pt(PTRACE_SYSCALL, c, 0, 0);
+    st = wait_st(c);
+    CHECK(WIFSTOPPED(st) && WSTOPSIG(st) == SIGALRM, "interrupted: then the SIGALRM's signal-delivery-stop");
+    pt(PTRACE_DETACH, c, 0, SIGALRM);
+    kt_check_exit(c, 0, "interrupted: the read returns EINTR once the handler ran");
+}
+
 static pid_t sleeper(void)
 {
     pid_t c = fork();
@@ -459,6 +499,7 @@ int main(int argc, char **argv)
     test_traceme();
     test_events();
     test_syscall_signals();
+    test_interrupted();
     test_attach();
     return kt_done();
 }
