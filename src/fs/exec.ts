@@ -22,6 +22,7 @@ import type { RandomSource } from "../kernel/random.js";
 import type { Task } from "../kernel/task.js";
 import { RLIMIT_STACK } from "../abi/resource.js";
 import { rlimit } from "../kernel/task.js";
+import { ptraceExec } from "../kernel/ptrace.js";
 import { capBnd } from "../kernel/cred.js";
 import { S_ISUID, S_ISGID, S_IXGRP } from "../abi/fcntl.js";
 
@@ -245,6 +246,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     // Point of no return.
     k.releaseVfork(t);
     for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
+    const oldTid = t.tid;
     if (t.tid !== t.tg.pid) {
       // The exec'ing thread becomes the leader and takes the process's id (Linux's de_thread).
       k.tasks.delete(t.tid);
@@ -284,6 +286,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     regs.clear();
     regs.pc = entry;
     regs.setX(REG_SP, sp);
+    if (t.ptrace) ptraceExec(t, oldTid);
   } catch (e) {
     // Past the point of no return the new image is the task's: never free it under it.
     if (t.mm !== mm) mm.destroy();

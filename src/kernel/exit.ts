@@ -8,6 +8,7 @@ import { UserMemory } from "../mm/uaccess.js";
 import { TASK_COST } from "../mm/budget.js";
 import { futexWakeKey, futexKeyFor, exitRobustList } from "./futex.js";
 import { RLIMIT_CORE } from "../abi/resource.js";
+import { ptraceExitTask, ptraceHoldsExit } from "./ptrace.js";
 
 import type { Kernel } from "./kernel.js";
 
@@ -39,6 +40,7 @@ export function exitTask(k: Kernel, t: Task, code: number): void {
   k.phys.mem.uncharge("stack", TASK_COST);
   if (k.current === t) k.current = null;
   if (tg.threads.size === 0) groupDied(k, tg);
+  if (t.ptrace || t.ptraced) ptraceExitTask(t);
 }
 
 // Kills every thread of a group: exit_group(code) or death by signal.
@@ -75,7 +77,7 @@ function groupDied(k: Kernel, tg: ThreadGroup): void {
     c.parent = reaper;
     if (reaper) {
       reaper.children.add(c);
-      if (c.zombie) notifyParent(k, c);
+      if (c.zombie && !ptraceHoldsExit(c)) notifyParent(k, c);
     }
   }
   if (tg === k.mainGroup) {
@@ -83,7 +85,8 @@ function groupDied(k: Kernel, tg: ThreadGroup): void {
     k.exitStatus = (s & 0x7f) ? 128 + (s & 0x7f) : (s >> 8) & 0xff;
     k.halted = true;
   }
-  notifyParent(k, tg);
+  // A tracee's death reaches its real parent once its tracer has reaped it (ptrace.ts).
+  if (!ptraceHoldsExit(tg)) notifyParent(k, tg);
 }
 
 function findReaper(k: Kernel, tg: ThreadGroup): ThreadGroup | null {
@@ -92,7 +95,7 @@ function findReaper(k: Kernel, tg: ThreadGroup): ThreadGroup | null {
 }
 
 // SIGCHLD and wait-queue wake for a dead child; auto-reap where the parent asked.
-function notifyParent(k: Kernel, tg: ThreadGroup): void {
+export function notifyParent(k: Kernel, tg: ThreadGroup): void {
   const parent = tg.parent;
   if (!parent) { release(k, tg); return; }
   const s = tg.exitStatus;

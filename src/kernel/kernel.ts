@@ -22,6 +22,7 @@ import { seededRandom } from "./time/virtual.js";
 import { KernelLocals, type KernelLocal } from "./local.js";
 import { enterKernel, leaveKernel } from "./running.js";
 import * as exit from "./exit.js";
+import { ptraceMayContinue, ptraceSyscallDone } from "./ptrace.js";
 import { PidAllocator } from "./pid.js";
 import { oomKill } from "../mm/oom_kill.js";
 import type { FutexWaiter } from "./futex.js";
@@ -402,6 +403,7 @@ export class Kernel {
     t.pendingRemaining = null;
     t.partialResult = null;
     t.inSyscall = false;
+    if (t.ptrace) ptraceSyscallDone(t);
   }
 
   stopGroup(tg: ThreadGroup, sig: number): void {
@@ -427,7 +429,7 @@ export class Kernel {
     tg.stopped = false;
     tg.contReport = true;
     for (const th of tg.threads) {
-      if (th.state === TASK_STOPPED) { th.state = TASK_INTERRUPTIBLE; this.wakeTask(th); }
+      if (th.state === TASK_STOPPED && ptraceMayContinue(th)) { th.state = TASK_INTERRUPTIBLE; this.wakeTask(th); }
     }
     const parent = tg.parent;
     if (parent) {

@@ -12,6 +12,7 @@ import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { KernelError } from "../lib/errors.js";
 import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from "./task.js";
+import { ptraceSignalStop, ptraceInterruptStop, ptraceGroupStop, ptraceSyscallInterrupted } from "./ptrace.js";
 
 export const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);
 
@@ -61,7 +62,8 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
   // for is dropped, unless blocked (sigtimedwait may take it) or a fault.
   if (tg.pid === 1 && !force && !blocked && anyThread.sighand.actions[sig].handler === SIG_DFL) return;
   if (force) info.forced = true;
-  if (isIgnored(anyThread, sig) && !blocked) return;
+  // A tracer sees even ignored signals (Linux's sig_ignored), SIGKILL aside.
+  if (isIgnored(anyThread, sig) && !blocked && !(task ?? anyThread).ptrace) return;
   const pending = task ? task.pending : tg.shared;
   const bit = sigmask(sig);
   if (sig < 32 && (pending.mask & bit)) return; // legacy signals do not queue
@@ -81,6 +83,7 @@ export function signalWake(t: Task): void {
 }
 
 export function hasDeliverable(t: Task): boolean {
+  if (t.ptrace?.interrupt) return true;
   return ((t.pending.mask | t.tg.shared.mask) & ~t.sigmask) !== 0n;
 }
 
@@ -135,8 +138,11 @@ export function dequeueFrom(t: Task, set: bigint): SigInfo | null {
 // interrupted (a -ERESTART* code), so the restart rules can apply.
 export function deliverSignals(t: Task): void {
   for (;;) {
+    if (t.ptrace?.interrupt) { ptraceInterruptStop(t); return; }
+    if (t.ptrace && ptraceSyscallInterrupted(t)) return;
     const info = dequeue(t);
     if (!info) return;
+    if (t.ptrace && ptraceSignalStop(t, info)) return;
     const sig = info.signo;
     const act = t.sighand.actions[sig];
     if (act.handler === SIG_IGN) continue;
@@ -148,6 +154,7 @@ export function deliverSignals(t: Task): void {
         // Job-control stops do not stop an orphaned process group (POSIX; Linux's is_orphaned_pgrp).
         if (sig !== SIGSTOP && isOrphanedPgrp(t.k, t.tg.pgid)) continue;
         t.k.stopGroup(t.tg, sig);
+        if (t.ptrace) ptraceGroupStop(t, sig);
         return;
       }
       t.k.exitGroup(t.tg, sig, a === "core" ? "core" : "signal", info);

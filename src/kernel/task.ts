@@ -13,6 +13,7 @@ import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
 import type { Restart } from "./restart.js";
 import type { SeccompState } from "./seccomp.js";
+import type { Tracee } from "./ptrace.js";
 import { RLIMIT_NOFILE } from "../abi/resource.js";
 
 export const TASK_RUNNING = 0;
@@ -177,6 +178,9 @@ export class Task implements Waiter {
   // timer_slack_ns and default_timer_slack_ns, the creator's slack at fork or clone.
   timerSlack = 50000;
   defaultTimerSlack = 50000;
+  // ptrace (ptrace.ts): this task's link to its tracer, and the tasks it traces.
+  ptrace: Tracee | null = null;
+  ptraced: Set<Task> | null = null;
 
   constructor(
     readonly k: Kernel,

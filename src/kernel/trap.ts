@@ -13,6 +13,7 @@ import { TASK_RUNNING, type Task, type SigInfo } from "./task.js";
 import type { Kernel } from "./kernel.js";
 import { seccompEnter } from "./seccomp.js";
 import { SECCOMP_MODE_DISABLED } from "../abi/prctl.js";
+import { ptraceSyscallEnter, ptraceSyscallSkipped, ptraceSyscallBlocked, ptraceSyscallExit } from "./ptrace.js";
 
 // force_sig_fault: a fault signal that is blocked or ignored still kills.
 export function forceSignal(t: Task, info: SigInfo): void {
@@ -51,13 +52,25 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
     case C.CAUSE_BUDGET:
       return;
     case C.CAUSE_ECALL_U: {
+      if (t.ptrace && ptraceSyscallEnter(t)) return;
       const nr = hart.reg(C.REG_A7);
-      // Syscall-entry hook: seccomp first (before any ptrace syscall stop, as Linux); true = consumed.
-      if (t.seccomp.mode !== SECCOMP_MODE_DISABLED && seccompEnter(k, t, hart.reg32(C.REG_A7))) return;
-      const r = k.dispatchSyscall(k, t, nr);
-      if (r === NORETURN) return;
+      // seccomp after ptrace's entry stop, to see what a tracer changed (as
+      // Linux's syscall_trace_enter); true = the filter answered the call.
+      const skipped = t.ptrace !== null && ptraceSyscallSkipped(t);
+      if (!skipped && t.seccomp.mode !== SECCOMP_MODE_DISABLED && seccompEnter(k, t, hart.reg32(C.REG_A7))) return;
+      const r = skipped ? hart.reg(C.REG_A0) : k.dispatchSyscall(k, t, nr);
+      if (r === NORETURN) {
+        // execve and rt_sigreturn go on in the task: the syscall is over (a
+        // ptrace entry stop marked it in progress), and a tracer sees its exit.
+        if (k.current === t && t.state === TASK_RUNNING) {
+          t.inSyscall = false;
+          if (t.ptrace) ptraceSyscallExit(t);
+        }
+        return;
+      }
       if (r === BLOCK) {
         t.inSyscall = true;
+        if (t.ptrace) ptraceSyscallBlocked(t);
         // A signal already waiting interrupts the sleep at once.
         if (t.state !== TASK_RUNNING && hasDeliverable(t)) k.wakeTask(t);
         return;
@@ -67,6 +80,7 @@ export function handleTrap(k: Kernel, t: Task, cause: number): void {
       if (k.current === t) {
         hart.setReg(C.REG_A0, r);
         hart.pc = hart.pc + 4;
+        if (t.ptrace) ptraceSyscallExit(t);
       }
       return;
     }

@@ -38,3 +38,4 @@ import "./sys_mqueue.js";
 import "./sys_futex2.js";
 import "./sys_aio.js";
 import "./sys_seccomp.js";
+import "./sys_ptrace.js";

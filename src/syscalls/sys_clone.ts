@@ -11,13 +11,15 @@ import {
   wContinued, wStopped,
 } from "../abi/wait.js";
 import { rusage } from "../abi/resource.js";
-import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, SI_USER, SI_TKILL } from "../abi/signal.js";
+import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED, SI_USER, SI_TKILL } from "../abi/signal.js";
 import { O_CLOEXEC, O_NONBLOCK } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
+import { ptraceFork, ptraceVforkDone, ptraceHoldsExit } from "../kernel/ptrace.js";
+import { waitableTracees, traceeReady, consumeTraceReport, tracedByGroup, type TraceReport } from "../kernel/ptrace_wait.js";
 import { openPidfd, pidfdFile, pidfdTarget } from "../fs/pidfd.js";
 import { procPidTarget } from "../fs/procfs/pid.js";
 import { PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP, PIDFD_SIGNAL_PROCESS_GROUP } from "../abi/misc.js";
@@ -32,10 +34,14 @@ function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
   const waiting = restartOf(t, "vfork");
   if (waiting) {
-    if (waiting.child.vforkReleased) return waiting.child.tid;
+    if (waiting.child.vforkReleased) {
+      if (t.ptrace) ptraceVforkDone(t, waiting.child.tid);
+      return waiting.child.tid;
+    }
     return sleepOn(t, [vforkWaitQueue(waiting.child)]);
   }
   const child = copyProcess(t, a, openPidfd);
+  if (t.ptrace) ptraceFork(t, child, a.flags, a.exitSignal);
   if ((a.flags & BigInt(CLONE_VFORK)) !== 0n) {
     t.restart = { kind: "vfork", child };
     t.restartCode = ERESTARTNOINTR; // a signal never cuts a vfork short
@@ -65,7 +71,7 @@ function clone3(t: Task, va: number, size: number): number {
   });
 }
 
-interface Report { tg: ThreadGroup; kind: "exit" | "stop" | "cont"; status: number }
+interface Report { tg: ThreadGroup; kind: "exit" | "stop" | "cont" | "trap"; status: number; pid?: number; trace?: TraceReport }
 
 // Children the waiter may collect, as wait4/waitid select them.
 function candidates(t: Task, which: number, id: number, options: number): ThreadGroup[] {
@@ -85,7 +91,7 @@ function candidates(t: Task, which: number, id: number, options: number): Thread
 
 function ready(c: ThreadGroup, options: number): Report | null {
   if (c.zombie && c.threads.size === 0) {
-    if (!(options & WEXITED)) return null;
+    if (!(options & WEXITED) || ptraceHoldsExit(c)) return null;
     return { tg: c, kind: "exit", status: c.exitStatus };
   }
   if ((options & WUNTRACED) && c.stopped && c.stopReport) return { tg: c, kind: "stop", status: wStopped(c.stopReport) };
@@ -95,7 +101,8 @@ function ready(c: ThreadGroup, options: number): Report | null {
 
 function consume(t: Task, r: Report, options: number): void {
   if (options & WNOWAIT) return;
-  if (r.kind === "exit") t.k.release(r.tg);
+  if (r.trace) consumeTraceReport(r.trace);
+  else if (r.kind === "exit") t.k.release(r.tg);
   else if (r.kind === "stop") r.tg.stopReport = 0;
   else r.tg.contReport = false;
 }
@@ -115,9 +122,14 @@ function writeRusage(t: Task, va: number, g: ThreadGroup | null): void {
 // A child to report, null (WNOHANG), or the task sleeps until a child changes.
 function doWait(t: Task, which: number, id: number, options: number): Report | null {
   const list = candidates(t, which, id, options);
-  if (!list.length) kerr(ECHILD);
+  const tracees = t.ptraced?.size || t.tg.threads.size > 1 ? waitableTracees(t, which, id, options) : [];
+  if (!list.length && !tracees.length) kerr(ECHILD);
+  for (const c of tracees) {
+    const tr = traceeReady(c, options);
+    if (tr) return { tg: c.tg, kind: tr.kind, status: tr.status, pid: tr.pid, trace: tr };
+  }
   for (const c of list) {
-    const r = ready(c, options);
+    const r = ready(c, tracees.length && tracedByGroup(c, t.tg) ? options & ~(WUNTRACED | WCONTINUED) : options);
     if (r) return r;
   }
   if (options & WNOHANG) return null;
@@ -133,9 +145,9 @@ function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: nu
   const r = doWait(t, which, id, options | WEXITED);
   if (r === null) return 0;
   if (statusVa) um(t).setI32(statusVa, r.status);
-  writeRusage(t, ruVa, r.kind === "exit" ? r.tg : null);
+  writeRusage(t, ruVa, r.kind === "exit" && !r.trace ? r.tg : null);
   consume(t, r, options);
-  return r.tg.pid;
+  return r.pid ?? r.tg.pid;
 }
 
 function waitid(t: Task, idtype: number, id: number, infoVa: number, options: number, ruVa: number): number {
@@ -168,9 +180,10 @@ function waitid(t: Task, idtype: number, id: number, infoVa: number, options: nu
         code = s & 0x7f ? (s & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
         status = s & 0x7f ? s & 0x7f : (s >> 8) & 0xff;
       } else if (r.kind === "stop") { code = CLD_STOPPED; status = (s >> 8) & 0xff; }
+      else if (r.kind === "trap") { code = CLD_TRAPPED; status = (s >> 8) & 0xffff; }
       else { code = CLD_CONTINUED; status = 18; }
       writeSiginfo(new DataView(b.buffer), 0, {
-        signo: SIGCHLD, code, pid: r.tg.pid, uid: [...r.tg.threads][0]?.cred.uid ?? 0, status,
+        signo: SIGCHLD, code, pid: r.pid ?? r.tg.pid, uid: [...r.tg.threads][0]?.cred.uid ?? 0, status,
         utime: Math.floor(r.tg.deadUtime / 1e7), stime: Math.floor(r.tg.deadStime / 1e7),
       });
     }

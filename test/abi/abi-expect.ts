@@ -84,6 +84,10 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...ours(["RT_PRIO_MIN", "RT_PRIO_MAX"]),
   },
   wait: ours(["WSTOPFLAG", "WCONTINUED_STATUS"]),
+  ptrace: ours([
+    "PTRACE_SYSCALL_INFO_SIZE_NONE", "PTRACE_SYSCALL_INFO_SIZE_ENTRY", "PTRACE_SYSCALL_INFO_SIZE_EXIT",
+    "USER_REGS_SIZE", "USER_FPREGS_SIZE", "FPREGS_FCSR_OFFSET", "REGSET_ELEM_SIZE",
+  ]),
   time: {
     ...internal(["CPUCLOCK_PROF", "CPUCLOCK_VIRT", "CPUCLOCK_SCHED", "CPUCLOCK_MAX", "CLOCKFD", "CPUCLOCK_CLOCK_MASK",
       "CPUCLOCK_PERTHREAD_MASK", "CLOCKFD_MASK"], "include/linux/posix-timers_types.h; encoding checked against glibc below"),

@@ -39,6 +39,7 @@ import * as inet from "../../src/abi/inet.js";
 import * as netlink from "../../src/abi/netlink.js";
 import * as mount from "../../src/abi/mount.js";
 import * as misc from "../../src/abi/misc.js";
+import * as ptrace from "../../src/abi/ptrace.js";
 import { NOT_IN_6_1, CHANGED_SINCE_6_1 } from "./abi-expect.js";
 
 // dist/test/abi/abi.test.js → repository root
@@ -103,6 +104,7 @@ const UNITS: readonly Unit[] = [
   { id: "sched", glibc: false, headers: ["linux/sched.h", "linux/sched/types.h"] },
   { id: "sched_g", glibc: true, headers: ["sched.h"] },
   { id: "wait", glibc: false, headers: ["linux/wait.h"] },
+  { id: "ptrace", glibc: false, headers: ["linux/ptrace.h", "linux/elf.h", "linux/audit.h"] },
   {
     id: "wait_g", glibc: true, headers: ["sys/wait.h"],
     extra: `X("W_EXITCODE_7", W_EXITCODE(7, 0)); X("W_STOPCODE_19", W_STOPCODE(19));
@@ -224,6 +226,13 @@ const MODULES: readonly ModuleCheck[] = [
     structs: [{ s: sched.sched_param, unit: "sched" }, { s: sched.sched_attr, unit: "sched" }],
   },
   { name: "wait", ns: wait, units: ["wait", "wait_g"] },
+  {
+    name: "ptrace", ns: ptrace, units: ["ptrace"],
+    structs: [{
+      s: ptrace.ptrace_syscall_info, unit: "ptrace",
+      fields: { nr: "entry.nr", rval: "exit.rval", is_error: "exit.is_error", args: "entry.args", ret_data: "seccomp.ret_data" },
+    }],
+  },
   {
     name: "time", ns: time, units: ["time", "time_g"],
     structs: [

@@ -16,7 +16,8 @@
  * Syscalls that would end the run in an uninteresting way are handled
  * deliberately: exit/exit_group, clone/clone3, execve/execveat, reboot and
  * the RT scheduling calls are never issued (a SCHED_FIFO child could starve
- * its parent on one hart); mount, umount2 and pivot_root are not issued
+ * its parent on one hart); ptrace is never PTRACE_TRACEME (the fuzzer would
+ * trace its batch) and acts half the time on a child of the batch's own; mount, umount2 and pivot_root are not issued
  * either (their damage would outlive the batch); rt_sigreturn only one time in
  * 16 (a garbage frame ends the batch); every pid argument that
  * names the parent, its group or "all processes" (-1) is replaced by the
@@ -82,10 +83,37 @@ static int pid_syscall(long nr)
     return 0;
 }
 
+/* The batch's own tracee for ptrace: a child that only pauses, forked on the
+ * batch's first ptrace call; it is in the batch's process group, killed with it. */
+static pid_t victim;
+
+static pid_t ptrace_victim(void)
+{
+    if (victim == 0) {
+        victim = fork();
+        if (victim == 0) {
+            for (;;)
+                pause();
+        }
+    }
+    return victim > 0 ? victim : getpid();
+}
+
 /* Makes a generated call safe for the run (see the header comment); returns the number to issue. */
 static long sanitize(long nr, uint64_t a[6])
 {
     switch (nr) {
+    case SYS_ptrace:
+        /* PTRACE_TRACEME would make the fuzzer itself the batch's tracer:
+         * never. Half the calls get a request of the 0x42xx range and half
+         * act on the batch's own child, which it may attach to. */
+        if (fz_below(2) == 0)
+            a[0] = 0x4200 + fz_below(17);
+        if (a[0] == 0)
+            return SYS_getpid;
+        if (fz_below(2) == 0)
+            a[1] = (uint64_t)ptrace_victim();
+        break;
     case SYS_exit: case SYS_exit_group: case SYS_clone: case SYS_clone3: case SYS_execve: case SYS_execveat:
     case SYS_reboot: case SYS_sched_setparam: case SYS_sched_setscheduler: case SYS_sched_setattr:
     case SYS_mount: case SYS_umount2: case SYS_pivot_root:

@@ -13,6 +13,7 @@ import type { Kernel } from "../../kernel/kernel.js";
 import type { File } from "../file.js";
 import { PipeInode } from "../pipe.js";
 import { smaps, PagemapFile } from "./mmfiles.js";
+import { PidMemFile } from "./pidmem.js";
 import { InotifyInode } from "../notify.js";
 import { EventfdInode } from "../eventfd.js";
 import { SignalfdInode } from "../signalfd.js";
@@ -142,7 +143,7 @@ function status(t: Task): string {
   const cap = (v: bigint) => v.toString(16).padStart(16, "0");
   return [
     `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${taskState(t)}`,
-    `Tgid:\t${tg.pid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${tg.parent?.pid ?? 0}`, `TracerPid:\t0`,
+    `Tgid:\t${tg.pid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${tg.parent?.pid ?? 0}`, `TracerPid:\t${t.ptrace?.tracer.tid ?? 0}`,
     `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
     `FDSize:\t${Math.max(64, 2 ** Math.ceil(Math.log2(Math.max(1, t.files.count))))}`, `Groups:\t${c.groups.join(" ")}${c.groups.length ? " " : ""}`,
     `NStgid:\t${tg.pid}`, `NSpid:\t${t.tid}`, `NSpgid:\t${tg.pgid}`, `NSsid:\t${tg.sid}`,
@@ -271,6 +272,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["smaps", () => new ProcFile(`${key}/smaps`, () => smaps(t, false))],
       ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
       ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
+      ["mem", () => new PidMemFile(`${key}/mem`, k, t)],
       ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
