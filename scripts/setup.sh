@@ -36,6 +36,7 @@ PACKAGES=(
   tmux
   bsdutils
   chromium
+  strace
   "$@"
 )
 
