@@ -146,6 +146,9 @@ export abstract class Inode {
   // The page cache writing back what shared mappings stored (not a write(2):
   // a memfd's write seals, checked when the mapping was made, do not apply).
   writeFromCache(off: number, src: Uint8Array): number { return this.write(off, src); }
+  // fallocate(2) by the filesystem itself (ext4: every mode it has); false
+  // leaves it to the VFS's generic one (sys_fsmeta.ts).
+  fallocate(_mode: number, _off: number, _len: number): boolean { return false; }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

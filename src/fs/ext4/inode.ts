@@ -277,6 +277,8 @@ export class Ext4Inode extends Inode implements MappedInode {
     d.setUint16(INO.gidHigh, (this.gid >>> 16) & 0xffff, true);
     d.setUint32(INO.sizeLo, this.sizeBytes % 2 ** 32, true);
     d.setUint32(INO.sizeHigh, Math.floor(this.sizeBytes / 2 ** 32), true);
+    // A file past 2 GiB - 1 needs large_file (as ext4_update_inode_size's caller sets it).
+    if (this.sizeBytes > 0x7fffffff && !sb.hasRoCompat(RO_COMPAT.LARGE_FILE)) sb.setRoCompat(RO_COMPAT.LARGE_FILE);
     d.setUint16(INO.linksCount, Math.min(this.nlink, 0xffff), true);
     d.setUint32(INO.flags, this.flags >>> 0, true);
     d.setUint32(INO.generation, this.generation >>> 0, true);

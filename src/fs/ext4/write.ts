@@ -6,14 +6,15 @@
 // joins the journal's running transaction (journal.ts), so that a clean
 // unmount leaves what e2fsck expects.
 
-import { kerr } from "../../lib/errors.js";
+import { kerr, KernelError } from "../../lib/errors.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
 import { major, minor } from "../char_dev.js";
 import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
-import { allocBlocks, allocInode, freeBlocks, freeInode } from "./alloc.js";
-import { readExtents, writeExtents, setRange, cutFrom, type Extent } from "./extent_write.js";
+import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
+import { ext4Fallocate } from "./fallocate.js";
+import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
 import { dxCountOffset } from "./dir.js";
@@ -44,14 +45,18 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
 
   // Maps [first, last] for writing: holes get new blocks, unwritten blocks
   // become written. Those the write does not cover whole are put in
-  // `fresh`: their other bytes must be written as zeros.
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): Map<number, number> {
+  // `fresh`: their other bytes must be written as zeros. `end` is the
+  // first block left unmapped: last + 1, or less when the disk filled up
+  // part way (the blocks got so far are kept: a short write, as Linux's).
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): { where: Map<number, number>; end: number } {
     const sb = this.sb, bs = sb.blockSizeBytes;
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
     const where = new Map<number, number>();
+    const got: [number, number][] = [];
     let changed = false;
-    for (let lblk = first; lblk <= last;) {
+    let lblk = first;
+    while (lblk <= last) {
       const e = list.find((x) => x.lblk <= lblk && lblk < x.lblk + x.len);
       if (e && !e.unwritten) {
         const n = Math.min(e.lblk + e.len, last + 1) - lblk;
@@ -73,32 +78,65 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
       const holeEnd = Math.min(last, next ? next.lblk - 1 : MAX_LBLK);
       const prev = [...list].reverse().find((x) => x.lblk < lblk);
       const goal = prev ? prev.pblk + (lblk - prev.lblk) : sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
-      const got = allocBlocks(sb, goal, holeEnd - lblk + 1);
-      this.addBlocks(got.count * bs / 512);
-      for (let i = 0; i < got.count; i++) {
-        where.set(lblk + i, got.start + i);
+      let run: { start: number; count: number };
+      try {
+        run = allocBlocks(sb, goal, holeEnd - lblk + 1);
+      } catch (err) {
+        if (lblk === first || !(err instanceof KernelError) || err.errno !== ENOSPC) throw err;
+        break;
+      }
+      got.push([run.start, run.count]);
+      this.addBlocks(run.count * bs / 512);
+      for (let i = 0; i < run.count; i++) {
+        where.set(lblk + i, run.start + i);
         if (partial(lblk + i)) fresh?.add(lblk + i);
       }
-      list = setRange(list, { lblk, len: got.count, pblk: got.start, unwritten: false });
+      list = setRange(list, { lblk, len: run.count, pblk: run.start, unwritten: false });
       changed = true;
-      lblk += got.count;
+      lblk += run.count;
     }
-    if (changed) writeExtents(this, list, treeBlocks);
-    return where;
+    if (changed) {
+      try {
+        writeExtents(this, list, treeBlocks);
+      } catch (err) {
+        // No leaf for the new extents: the data blocks go back.
+        for (const [b, n] of got) { freeBlocks(sb, b, n); this.addBlocks(-n * bs / 512); }
+        throw err;
+      }
+    }
+    return { where, end: lblk };
   }
 
-  override write(off: number, src: Uint8Array): number {
+  // Before a write that allocates: room made by a commit if needed (alloc.ts).
+  private makeRoom(first: number, last: number): void {
+    const j = this.sb.journal;
+    if (!j || j.busy.size === 0 || !(this.flags & EXT4_EXTENTS_FL) || last - first + 2 <= usableBlocks(this.sb)) return;
+    makeRoom(this.sb, unmappedIn(readExtents(this).list, first, last));
+  }
+
+  override fallocate(mode: number, off: number, len: number): boolean {
+    ext4Fallocate(this, mode, off, len);
+    return true;
+  }
+
+  override write(off: number, data: Uint8Array): number {
+    let src = data;
     this.checkWritable();
     if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
     if (isDir(this.mode)) kerr(EISDIR);
     if (src.length === 0) return 0;
     const sb = this.sb, bs = sb.blockSizeBytes;
-    const end = off + src.length;
+    let end = off + src.length;
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
-    const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
+    const first = Math.floor(off / bs);
+    let last = Math.floor((end - 1) / bs);
     const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
     const fresh = new Set<number>();
-    const where = this.prepareBlocks(first, last, partial, fresh);
+    this.makeRoom(first, last);
+    const prep = this.prepareBlocks(first, last, partial, fresh);
+    const where = prep.where;
+    // A disk that filled up part way: the bytes of the blocks mapped.
+    if (prep.end <= last) { last = prep.end - 1; end = prep.end * bs; src = src.subarray(0, end - off); }
     // A new block the write covers in part: zeros around the bytes, one device write.
     for (const lblk of fresh) {
       const block = new Uint8Array(bs);
@@ -173,7 +211,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   dxWrite(lblk: number): void { const b = this.dirBlock(lblk); this.writeDirBlock(lblk, b.pblk, b.data); }
   dxAppend(): number {
     const bs = this.sb.blockSizeBytes, lblk = Math.ceil(this.size / bs);
-    const pblk = this.prepareBlocks(lblk, lblk, () => false).get(lblk)!;
+    const pblk = this.prepareBlocks(lblk, lblk, () => false).where.get(lblk)!;
     this.sb.bc.getblk(pblk).data.fill(0);
     this.setSizeBytes((lblk + 1) * bs);
     return lblk;
@@ -333,8 +371,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (this.nlink >= EXT4_LINK_MAX && !this.sb.hasRoCompat(0x20)) kerr(EMLINK);
     const dir = this.newInode(S_IFDIR | (mode & 0o7777), cred);
     dir.nlink = 2;
-    const where = dir.prepareBlocks(0, 0, () => false);
-    const pblk = where.get(0)!;
+    const pblk = dir.prepareBlocks(0, 0, () => false).where.get(0)!;
     const bh = this.sb.bc.getblk(pblk);
     bh.data.fill(0);
     putDirent(bh.data, 0, dir.ino, 12, ".", 2);
@@ -543,7 +580,7 @@ void u32;
 // Every operation that changes the filesystem runs as one journal handle
 // (ext4_journal_start/stop around each VFS call) of the running
 // transaction; calls made inside one (symlink writing its target) join it.
-for (const name of ["write", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
+for (const name of ["write", "fallocate", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
   "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
   const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const op = proto[name];
