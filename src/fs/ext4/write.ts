@@ -14,6 +14,7 @@ import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
 import { ext4Fallocate } from "./fallocate.js";
+import { writeXattrs, currentXattrs, releaseXattrBlock } from "./xattr_write.js";
 import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
@@ -21,8 +22,8 @@ import { dxCountOffset } from "./dir.js";
 import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
-  EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_MAGIC,
-  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM, COMPAT } from "./layout.js";
+  EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
+  XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
 
 // ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
@@ -500,13 +501,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (this.sb.evicted(this.ino)) return;
     orphanDel(this);
     if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
-    const xb = this.xattrBlock;
-    if (xb) {
-      freeBlocks(sb, xb, 1);
-      this.addBlocks(-sb.blockSizeBytes / 512);
-      new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.fileAclLo, 0, true);
-      new DataView(this.raw.buffer, this.raw.byteOffset).setUint16(INO.fileAclHigh, 0, true);
-    }
+    releaseXattrBlock(this);
     this.setSizeBytes(0);
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.dtime, currentTime().sec >>> 0, true);
     this.nlink = 0;
@@ -521,56 +516,31 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   override setOwner(uid: number, gid: number): void { super.setOwner(uid, gid); this.save(); }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void { super.setTimes(atime, mtime); this.save(); }
 
-  // In-inode attributes only: a value that does not fit there is ENOSPC.
+  // In the inode, then in an xattr block (xattr_write.ts).
   override setxattr(name: string, value: Uint8Array, flags: number): void {
     this.checkWritable();
     const have = this.getxattr(name) !== null;
     if ((flags & 2) && !have) kerr(ENODATA);
     if ((flags & 1) && have) kerr(EEXIST);
-    this.rewriteIbody(name, value);
+    this.changeXattr(name, value);
   }
   override removexattr(name: string): void {
     this.checkWritable();
     if (this.getxattr(name) === null) kerr(ENODATA);
-    this.rewriteIbody(name, null);
+    this.changeXattr(name, null);
   }
 
-  private rewriteIbody(name: string, value: Uint8Array | null): void {
-    const sb = this.sb;
+  private changeXattr(name: string, value: Uint8Array | null): void {
     let index = -1, suffix = "";
     for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
       if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
     }
-    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM) kerr(EOPNOTSUPP);
-    if (this.xattrBlock && this.listxattr().includes(name) && !this.ibody().some((x) => x.index === index && x.name === suffix)) kerr(EOPNOTSUPP);
-    const list = this.ibody().filter((x) => !(x.index === index && x.name === suffix));
+    // system.* beyond the ACLs, and the ACLs themselves (not yet written in ext4's form): EOPNOTSUPP.
+    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM || index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS || index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT) kerr(EOPNOTSUPP);
+    if (this.isInline) kerr(EOPNOTSUPP);
+    const list = currentXattrs(this).filter((x) => !(x.index === index && x.name === suffix));
     if (value) list.push({ index, name: suffix, value });
-    const start = EXT4_GOOD_OLD_INODE_SIZE + this.extraSize;
-    const first = start + XATTR_IBODY_HEADER_SIZE;
-    const room = sb.inodeSize - first;
-    // Entries from the front, values from the back (4-byte aligned), a zero word after the entries.
-    const entriesSize = list.reduce((s, x) => s + ((XATTR_ENTRY_SIZE + x.name.length + 3) & ~3), 0) + 4;
-    const valuesSize = list.reduce((s, x) => s + ((x.value.length + 3) & ~3), 0);
-    if (sb.inodeSize <= EXT4_GOOD_OLD_INODE_SIZE || entriesSize + valuesSize > room) kerr(ENOSPC);
-    const r = this.raw;
-    r.fill(0, start, sb.inodeSize);
-    const d = new DataView(r.buffer, r.byteOffset, r.byteLength);
-    if (list.length) d.setUint32(start, EXT4_XATTR_MAGIC, true);
-    let e = first, v = sb.inodeSize;
-    for (const x of list) {
-      v -= (x.value.length + 3) & ~3;
-      r[e] = x.name.length;
-      r[e + 1] = x.index;
-      d.setUint16(e + 2, v - first, true);
-      d.setUint32(e + 4, 0, true);
-      d.setUint32(e + 8, x.value.length, true);
-      d.setUint32(e + 12, 0, true); // in-inode entries carry no hash (ext4 leaves it 0)
-      r.set(Buffer.from(x.name, "latin1"), e + XATTR_ENTRY_SIZE);
-      r.set(x.value, v);
-      e += (XATTR_ENTRY_SIZE + x.name.length + 3) & ~3;
-    }
-    this.touchCtime();
-    this.save();
+    writeXattrs(this, list);
   }
 }
 
