@@ -149,6 +149,9 @@ export abstract class Inode {
   // fallocate(2) by the filesystem itself (ext4: every mode it has); false
   // leaves it to the VFS's generic one (sys_fsmeta.ts).
   fallocate(_mode: number, _off: number, _len: number): boolean { return false; }
+  // A POSIX access ACL's verdict for a caller that does not own the inode
+  // (acl_permission_check's check_acl), or null: no ACL, the mode decides.
+  checkAcl(_want: number, _cred: Cred): boolean | null { return null; }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

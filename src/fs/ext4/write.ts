@@ -15,6 +15,7 @@ import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
 import { ext4Fallocate } from "./fallocate.js";
 import { writeXattrs, currentXattrs, releaseXattrBlock } from "./xattr_write.js";
+import { aclToStore, toExt4Acl, fromExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
 import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
@@ -512,7 +513,18 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
 
   // --- attributes ------------------------------------------------------------
 
-  override setMode(mode: number): void { super.setMode(mode); this.save(); }
+  // chmod carries the new bits into an access ACL (posix_acl_chmod).
+  override setMode(mode: number): void {
+    super.setMode(mode);
+    const acl = this.accessAcl();
+    if (acl) {
+      const list = currentXattrs(this).filter((x) => x.index !== EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
+      list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, name: "", value: toExt4Acl(chmodAcl(acl, this.mode)) });
+      this.aclCache = undefined;
+      writeXattrs(this, list);
+    }
+    this.save();
+  }
   override setOwner(uid: number, gid: number): void { super.setOwner(uid, gid); this.save(); }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void { super.setTimes(atime, mtime); this.save(); }
 
@@ -535,12 +547,35 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
       if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
     }
-    // system.* beyond the ACLs, and the ACLs themselves (not yet written in ext4's form): EOPNOTSUPP.
-    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM || index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS || index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT) kerr(EOPNOTSUPP);
+    const acl = index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS || index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT;
+    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM || (acl && suffix !== "")) kerr(EOPNOTSUPP);
     if (this.isInline) kerr(EOPNOTSUPP);
+    if (acl && value) value = this.aclValue(index, value);
     const list = currentXattrs(this).filter((x) => !(x.index === index && x.name === suffix));
     if (value) list.push({ index, name: suffix, value });
+    this.aclCache = undefined;
     writeXattrs(this, list);
+  }
+
+  private aclValue(index: number, v: Uint8Array): Uint8Array | null {
+    const r = aclToStore(this, this.sb.k.current?.cred ?? null, index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, v);
+    this.mode = r.mode;
+    return r.value;
+  }
+
+  // The access ACL, parsed once (undefined: not read yet).
+  private aclCache: AclEntry[] | null | undefined = undefined;
+  private accessAcl(): AclEntry[] | null {
+    if (this.aclCache === undefined) {
+      const x = currentXattrs(this).find((a) => a.index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
+      this.aclCache = x ? fromExt4Acl(x.value) ?? this.sb.corrupt("ext4_get_acl", this.ino, "bad ACL") : null;
+    }
+    return this.aclCache;
+  }
+
+  override checkAcl(want: number, cred: Cred): boolean | null {
+    const acl = this.accessAcl();
+    return acl ? aclPermits(acl, this.gid, cred, want) : null;
   }
 }
 
