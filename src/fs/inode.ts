@@ -17,6 +17,10 @@ export const isReg = (mode: number) => (mode & S_IFMT) === S_IFREG;
 export const isLnk = (mode: number) => (mode & S_IFMT) === S_IFLNK;
 
 // d_type values for getdents64
+// The umask a creation in dir applies (Linux's mode_strip_umask with
+// posix_acl_create): none under a default ACL, which masks the mode itself.
+export function umaskIn(dir: Inode, umask: number): number { return dir.hasDefaultAcl() ? 0 : umask; }
+
 export function dtype(mode: number): number { return (mode & S_IFMT) >>> 12; }
 
 export interface Timespec { sec: number; nsec: number }
@@ -152,6 +156,9 @@ export abstract class Inode {
   // A POSIX access ACL's verdict for a caller that does not own the inode
   // (acl_permission_check's check_acl), or null: no ACL, the mode decides.
   checkAcl(_want: number, _cred: Cred): boolean | null { return null; }
+  // A directory with a default POSIX ACL: what it creates takes its bits
+  // from that ACL instead of the umask (posix_acl_create).
+  hasDefaultAcl(): boolean { return false; }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

@@ -104,6 +104,26 @@ int main(int argc, char **argv)
     CHECK_ERR(setacl(q, "system.posix_acl_default", acl, 5), EACCES, "a default ACL on a file is EACCES");
     CHECK_OK(setacl(argv[1], "system.posix_acl_default", acl, 5), "a default ACL on a directory");
     CHECK_EQ(getxattr(argv[1], "system.posix_acl_default", buf, sizeof buf), 44, "reads back");
+    /* What the directory creates takes its ACL, the umask left out. */
+    char sub[512], f[512], d2[512];
+    snprintf(sub, sizeof sub, "%s/inherit", argv[1]);
+    snprintf(f, sizeof f, "%s/inherit/f", argv[1]);
+    snprintf(d2, sizeof d2, "%s/inherit/d", argv[1]);
+    mkdir(sub, 0755);
+    /* Made under the top directory's default ACL: back to a plain 0755 so user 1000 may search it. */
+    struct ent open755[] = { { A_USER_OBJ, 7, 0 }, { A_GROUP_OBJ, 5, 0 }, { A_OTHER, 5, 0 } };
+    CHECK_OK(setacl(sub, "system.posix_acl_access", open755, 3), "the new directory made 0755");
+    CHECK_OK(setacl(sub, "system.posix_acl_default", acl, 5), "a default ACL on a new directory");
+    mode_t old = umask(077);
+    close(open(f, O_RDWR | O_CREAT, 0666));
+    CHECK_EQ(mode_of(f), 0660, "a file made under it: the ACL's bits, not the umask's");
+    CHECK_EQ(getxattr(f, "system.posix_acl_access", buf, sizeof buf), 44, "it has the access ACL");
+    CHECK_ERR(getxattr(f, "system.posix_acl_default", buf, sizeof buf), ENODATA, "but no default ACL");
+    CHECK_EQ(may(f, 1000, 1000, O_RDWR), 1, "user 1000 writes it");
+    CHECK_OK(mkdir(d2, 0750), "a directory made under it");
+    CHECK_EQ(mode_of(d2), 0640, "its mode masked by the ACL (no x for the owner)");
+    CHECK_EQ(getxattr(d2, "system.posix_acl_default", buf, sizeof buf), 44, "it inherits the default ACL");
+    umask(old);
     CHECK_OK(removexattr(argv[1], "system.posix_acl_default"), "and goes");
     pid_t pid = fork();
     if (pid == 0) {

@@ -156,3 +156,20 @@ export function aclToStore(inode: { uid: number; gid: number; mode: number }, cr
   if (cred && cred.fsgid !== inode.gid && !cred.groups.includes(inode.gid) && !hasCap(cred, CAP_FSETID)) mode &= ~0o2000;
   return { value: m.equiv ? null : toExt4Acl(list), mode };
 }
+
+// posix_acl_create_masq: a new inode's ACL from its directory's default
+// one, each entry limited by the mode asked for and the mode by it. The
+// new mode, and the access ACL to keep (null when the mode says it all).
+export function aclCreate(dflt: AclEntry[], mode: number): { mode: number; access: AclEntry[] | null } {
+  const acl = dflt.map((e) => ({ ...e }));
+  let m = mode, equiv = true;
+  let groupObj: AclEntry | null = null, maskObj: AclEntry | null = null;
+  for (const e of acl) {
+    if (e.tag === ACL_USER_OBJ) { e.perm &= (m >> 6) & 7; m &= (e.perm << 6) | ~0o700; } else if (e.tag === ACL_USER || e.tag === ACL_GROUP) equiv = false;
+    else if (e.tag === ACL_GROUP_OBJ) groupObj = e;
+    else if (e.tag === ACL_OTHER) { e.perm &= m & 7; m &= e.perm | ~0o7; } else if (e.tag === ACL_MASK) { maskObj = e; equiv = false; }
+  }
+  const g = maskObj ?? groupObj;
+  if (g) { g.perm &= (m >> 3) & 7; m &= (g.perm << 3) | ~0o70; }
+  return { mode: m, access: equiv ? null : acl };
+}

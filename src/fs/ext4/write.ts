@@ -14,8 +14,8 @@ import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
 import { ext4Fallocate } from "./fallocate.js";
-import { writeXattrs, currentXattrs, releaseXattrBlock } from "./xattr_write.js";
-import { aclToStore, toExt4Acl, fromExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
+import { writeXattrs, currentXattrs, releaseXattrBlock, changeXattr, readAcl } from "./xattr_write.js";
+import { aclCreate, toExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
 import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
@@ -24,7 +24,7 @@ import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
-  XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
+  EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
 
 // ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
@@ -315,6 +315,18 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     inode.atime = t; inode.mtime = t; inode.ctime = t; inode.btime = t;
     const type = mode & S_IFMT;
     if ((type === S_IFREG || type === S_IFDIR) && sb.hasIncompat(INCOMPAT.EXTENTS)) inode.startExtents();
+    // Under a default ACL (posix_acl_create; the VFS left the umask out):
+    // the mode masked by it, an access ACL when the mode cannot say it
+    // all, and a directory inherits the default ACL itself.
+    const dflt = type === S_IFLNK ? null : this.defaultAcl();
+    if (dflt) {
+      const r = aclCreate(dflt, inode.mode);
+      inode.mode = r.mode;
+      const list = [];
+      if (r.access) list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, name: "", value: toExt4Acl(r.access) });
+      if (type === S_IFDIR) list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, name: "", value: toExt4Acl(dflt) });
+      if (list.length) writeXattrs(inode, list);
+    }
     return inode;
   }
 
@@ -543,35 +555,18 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   }
 
   private changeXattr(name: string, value: Uint8Array | null): void {
-    let index = -1, suffix = "";
-    for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
-      if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
-    }
-    const acl = index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS || index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT;
-    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM || (acl && suffix !== "")) kerr(EOPNOTSUPP);
-    if (this.isInline) kerr(EOPNOTSUPP);
-    if (acl && value) value = this.aclValue(index, value);
-    const list = currentXattrs(this).filter((x) => !(x.index === index && x.name === suffix));
-    if (value) list.push({ index, name: suffix, value });
     this.aclCache = undefined;
-    writeXattrs(this, list);
-  }
-
-  private aclValue(index: number, v: Uint8Array): Uint8Array | null {
-    const r = aclToStore(this, this.sb.k.current?.cred ?? null, index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, v);
-    this.mode = r.mode;
-    return r.value;
+    changeXattr(this, name, value);
   }
 
   // The access ACL, parsed once (undefined: not read yet).
-  private aclCache: AclEntry[] | null | undefined = undefined;
+  aclCache: AclEntry[] | null | undefined = undefined;
   private accessAcl(): AclEntry[] | null {
-    if (this.aclCache === undefined) {
-      const x = currentXattrs(this).find((a) => a.index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
-      this.aclCache = x ? fromExt4Acl(x.value) ?? this.sb.corrupt("ext4_get_acl", this.ino, "bad ACL") : null;
-    }
+    if (this.aclCache === undefined) this.aclCache = readAcl(this, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
     return this.aclCache;
   }
+  private defaultAcl(): AclEntry[] | null { return isDir(this.mode) ? readAcl(this, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT) : null; }
+  override hasDefaultAcl(): boolean { return this.defaultAcl() !== null; }
 
   override checkAcl(want: number, cred: Cred): boolean | null {
     const acl = this.accessAcl();

@@ -10,12 +10,14 @@
 // ea_inode.
 
 import { kerr } from "../../lib/errors.js";
-import { ENOSPC } from "../../abi/errno.js";
+import { ENOSPC, EOPNOTSUPP } from "../../abi/errno.js";
+import { aclToStore, fromExt4Acl, type AclEntry } from "./acl.js";
 import { allocBlocks, freeBlocks } from "./alloc.js";
 import { readXattrBlock, xattrBlockCsum, type Xattr } from "./xattr.js";
 import {
   u32, INO, EXT4_GOOD_OLD_INODE_SIZE, EXT4_XATTR_MAGIC, XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_HEADER_SIZE,
-  XATTR_BLOCK_CHECKSUM, EXT4_XATTR_INDEX_SYSTEM,
+  XATTR_BLOCK_CHECKSUM, EXT4_XATTR_INDEX_SYSTEM, XATTR_PREFIXES, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS,
+  EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT,
 } from "./layout.js";
 import type { Ext4RwInode } from "./write.js";
 
@@ -163,4 +165,31 @@ export function releaseXattrBlock(inode: Ext4RwInode): void {
   if (!inode.xattrBlock) return;
   dropRef(inode, inode.xattrBlock, true);
   setBlockNr(inode, 0);
+}
+
+// setxattr/removexattr (value null) by full name: user., trusted.,
+// security. and the two POSIX ACLs (acl.ts: checked, converted to ext4's
+// form, the mode updated); other system. names are EOPNOTSUPP.
+export function changeXattr(inode: Ext4RwInode, name: string, value: Uint8Array | null): void {
+  let index = -1, suffix = "";
+  for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
+    if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
+  }
+  const acl = index === EXT4_XATTR_INDEX_POSIX_ACL_ACCESS || index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT;
+  if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM || (acl && suffix !== "")) kerr(EOPNOTSUPP);
+  if (inode.isInline) kerr(EOPNOTSUPP);
+  if (acl && value) {
+    const r = aclToStore(inode, inode.sb.k.current?.cred ?? null, index === EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, value);
+    inode.mode = r.mode;
+    value = r.value;
+  }
+  const list = currentXattrs(inode).filter((x) => !(x.index === index && x.name === suffix));
+  if (value) list.push({ index, name: suffix, value });
+  writeXattrs(inode, list);
+}
+
+// The inode's ACL of that index (access or default), or null.
+export function readAcl(inode: Ext4RwInode, index: number): AclEntry[] | null {
+  const x = currentXattrs(inode).find((a) => a.index === index);
+  return x ? fromExt4Acl(x.value) ?? inode.sb.corrupt("ext4_get_acl", inode.ino, "bad ACL") : null;
 }
