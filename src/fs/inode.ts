@@ -159,6 +159,9 @@ export abstract class Inode {
   // A directory with a default POSIX ACL: what it creates takes its bits
   // from that ACL instead of the umask (posix_acl_create).
   hasDefaultAcl(): boolean { return false; }
+  // The filesystem's own refusals of an open (ext4's immutable and
+  // append-only files: may_open's EPERM), after the permission checks.
+  mayOpen(_flags: number): void { /* nothing of its own */ }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

@@ -89,6 +89,7 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
       const want = (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0) | ((flags & O_TRUNC) ? MAY_WRITE : 0);
       if (!permission(inode, want, t.cred)) kerr(EACCES);
     }
+    inode.mayOpen(flags);
     // As Linux's may_open: only the owner (or CAP_FOWNER) may skip atime updates.
     if ((flags & O_NOATIME) && !ownerOrCapable(inode, t.cred)) kerr(EPERM);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);

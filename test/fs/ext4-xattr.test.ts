@@ -4,6 +4,9 @@
 // host's ext4 under qemu-riscv64 too (acls.c: the oracle run here when the
 // host's /tmp is ext4 and the suite runs as root). Then the host's
 // e2fsck -fn finds nothing to fix and its debugfs lists what Ghost wrote.
+// And the inode flags: chattr/lsattr (FS_IOC_GETFLAGS/SETFLAGS), with what
+// immutable and append-only forbid (the errors as the host's ext4 gives
+// them to the same script under qemu-riscv64).
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/fs/ext4-xattr.test.js
 import assert from "node:assert/strict";
@@ -72,5 +75,40 @@ test("POSIX ACLs on ext4: set, enforced for named users and groups, chmod's mask
       assert.deepEqual((q.stdout ?? "").split("\n").filter((l) => l.startsWith("not ok")), [], q.stdout);
       assert.equal(q.status, 0, q.stdout + q.stderr);
     }
+  } finally { s.done(); }
+});
+
+const ATTR_SCRIPT = `
+echo hi > f; chattr +i f; lsattr f
+echo x >> f || echo append-denied
+rm f || echo rm-denied
+mv f g || echo mv-denied
+ln f h || echo ln-denied
+chmod 600 f || echo chmod-denied
+touch f || echo touch-denied
+cat f
+chattr -i f; rm f && echo removed
+echo a > l; chattr +a l; lsattr l
+echo b >> l && echo appended
+echo c > l || echo trunc-denied
+rm l || echo rm-denied
+cat l
+mkdir d; chattr +i d; touch d/new || echo create-denied
+chattr -i d; lsattr -d d
+`;
+
+test("chattr and lsattr on ext4: immutable and append-only files refuse what Linux refuses; debugfs sees the flags", { skip, timeout: 300_000 }, () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "disk.img");
+    host("mke2fs", ["-q", "-t", "ext4", "-b", "4096", img, "32M"]);
+    const r = ghostSh(`mount -t ext4 /dev/vda /mnt && cd /mnt && (${ATTR_SCRIPT}) 2>/dev/null; cd / && umount /mnt && echo unmounted`, [`--disk=${img}`]);
+    const want = ["----i---------e----- f", "append-denied", "rm-denied", "mv-denied", "ln-denied", "chmod-denied", "touch-denied", "hi",
+      "removed", "-----a--------e----- l", "appended", "trunc-denied", "rm-denied", "a", "b", "create-denied", "--------------e----- d", "unmounted"];
+    assert.deepEqual(r.stdout.trim().split("\n"), want, r.stdout + r.stderr);
+    const f = fsck(img);
+    assert.equal(f.status, 0, f.out);
+    const st = host("debugfs", ["-R", "stat /l", img]);
+    assert.match(st, /Flags: 0x80020\b/, st);
   } finally { s.done(); }
 });

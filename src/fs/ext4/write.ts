@@ -7,6 +7,7 @@
 // unmount leaves what e2fsck expects.
 
 import { kerr, KernelError } from "../../lib/errors.js";
+import { O_ACCMODE, O_RDONLY, O_TRUNC, O_APPEND } from "../../abi/fcntl.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
 import { major, minor } from "../char_dev.js";
@@ -341,6 +342,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
 
   private checkNew(name: string): void {
     this.checkWritable();
+    if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM); // an immutable directory takes no new names
     if (!isDir(this.mode)) kerr(ENOTDIR);
     if (this.nlink === 0) kerr(ENOENT);
     if (name.length > EXT4_NAME_LEN) kerr(ENAMETOOLONG);
@@ -418,6 +420,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   override link(name: string, target: Inode): void {
     this.checkNew(name);
     if (!(target instanceof Ext4RwInode) || target.sb !== this.sb) kerr(EXDEV);
+    if (target.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM); // as vfs_link
     if (target.nlink >= EXT4_LINK_MAX) kerr(EMLINK);
     this.addEntry(name, target.ino, target.mode);
     target.nlink++;
@@ -425,11 +428,22 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     target.save();
   }
 
+  // A name to remove or rename away: as may_delete, not from an immutable or
+  // append-only directory, nor an immutable or append-only inode.
   private child(name: string): Ext4RwInode {
     this.checkWritable();
-    const i = this.lookup(name);
+    const i = this.lookup(name) as Ext4RwInode | null;
     if (!i) kerr(ENOENT);
-    return i as Ext4RwInode;
+    if ((this.flags | i.flags) & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM);
+    return i;
+  }
+
+  // may_open: an immutable file opens for reading only, an append-only one
+  // for writing only with O_APPEND; neither is truncated.
+  override mayOpen(flags: number): void {
+    const writing = (flags & O_ACCMODE) !== O_RDONLY, trunc = (flags & O_TRUNC) !== 0;
+    if ((this.flags & EXT4_IMMUTABLE_FL) && (writing || trunc) && !isDir(this.mode)) kerr(EPERM);
+    if ((this.flags & EXT4_APPEND_FL) && ((writing && !(flags & O_APPEND)) || trunc)) kerr(EPERM);
   }
 
   private isEmptyDir(): boolean {
@@ -463,6 +477,8 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (flags & EXCHANGE) kerr(EINVAL);
     const src = this.child(oldName);
     const dst = newDir.lookup(newName) as Ext4RwInode | null;
+    if (newDir.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
+    if (dst && ((newDir.flags | dst.flags) & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL))) kerr(EPERM);
     if (dst === src) return;
     if (dst) {
       if (flags & NOREPLACE) kerr(EEXIST);
@@ -526,7 +542,9 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // --- attributes ------------------------------------------------------------
 
   // chmod carries the new bits into an access ACL (posix_acl_chmod).
+  // notify_change: no attribute of an immutable or append-only inode changes.
   override setMode(mode: number): void {
+    this.checkChange();
     super.setMode(mode);
     const acl = this.accessAcl();
     if (acl) {
@@ -537,19 +555,19 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     }
     this.save();
   }
-  override setOwner(uid: number, gid: number): void { super.setOwner(uid, gid); this.save(); }
-  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { super.setTimes(atime, mtime); this.save(); }
+  override setOwner(uid: number, gid: number): void { this.checkChange(); super.setOwner(uid, gid); this.save(); }
+  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { this.checkChange(); super.setTimes(atime, mtime); this.save(); }
 
   // In the inode, then in an xattr block (xattr_write.ts).
   override setxattr(name: string, value: Uint8Array, flags: number): void {
-    this.checkWritable();
+    this.checkChange(); // xattr_permission: EPERM on immutable and append-only inodes
     const have = this.getxattr(name) !== null;
     if ((flags & 2) && !have) kerr(ENODATA);
     if ((flags & 1) && have) kerr(EEXIST);
     this.changeXattr(name, value);
   }
   override removexattr(name: string): void {
-    this.checkWritable();
+    this.checkChange();
     if (this.getxattr(name) === null) kerr(ENODATA);
     this.changeXattr(name, null);
   }
@@ -580,7 +598,7 @@ void u32;
 // Every operation that changes the filesystem runs as one journal handle
 // (ext4_journal_start/stop around each VFS call) of the running
 // transaction; calls made inside one (symlink writing its target) join it.
-for (const name of ["write", "fallocate", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
+for (const name of ["write", "fallocate", "setFlags", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
   "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
   const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const op = proto[name];
