@@ -10,6 +10,8 @@ import { kerr } from "../../lib/errors.js";
 import { EPERM, EOPNOTSUPP, ENOTTY } from "../../abi/errno.js";
 import { CAP_FOWNER, CAP_LINUX_IMMUTABLE } from "../../abi/prctl.js";
 import { FS_IOC_GETFLAGS, FS_IOC_SETFLAGS } from "../../abi/fs_blk.js";
+import { O_ACCMODE, O_RDONLY, O_TRUNC, O_APPEND } from "../../abi/fcntl.js";
+import { isDir } from "../inode.js";
 import { inodeFileOps, type FileOps } from "../file.js";
 import { EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_EXTENTS_FL } from "./layout.js";
 import type { Ext4Inode } from "./inode.js";
@@ -46,3 +48,11 @@ export const ext4FileOps: FileOps = {
     return 0;
   },
 };
+
+// may_open: an immutable file opens for reading only, an append-only one
+// for writing only with O_APPEND; neither is truncated.
+export function mayOpenFlagged(inode: Ext4Inode, flags: number): void {
+  const writing = (flags & O_ACCMODE) !== O_RDONLY, trunc = (flags & O_TRUNC) !== 0;
+  if ((inode.flags & EXT4_IMMUTABLE_FL) && (writing || trunc) && !isDir(inode.mode)) kerr(EPERM);
+  if ((inode.flags & EXT4_APPEND_FL) && ((writing && !(flags & O_APPEND)) || trunc)) kerr(EPERM);
+}

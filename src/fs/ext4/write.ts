@@ -7,7 +7,6 @@
 // unmount leaves what e2fsck expects.
 
 import { kerr, KernelError } from "../../lib/errors.js";
-import { O_ACCMODE, O_RDONLY, O_TRUNC, O_APPEND } from "../../abi/fcntl.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
 import { major, minor } from "../char_dev.js";
@@ -15,6 +14,7 @@ import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
 import { ext4Fallocate } from "./fallocate.js";
+import { mayOpenFlagged } from "./ioctl.js";
 import { writeXattrs, currentXattrs, releaseXattrBlock, changeXattr, readAcl } from "./xattr_write.js";
 import { aclCreate, toExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
 import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
@@ -438,13 +438,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     return i;
   }
 
-  // may_open: an immutable file opens for reading only, an append-only one
-  // for writing only with O_APPEND; neither is truncated.
-  override mayOpen(flags: number): void {
-    const writing = (flags & O_ACCMODE) !== O_RDONLY, trunc = (flags & O_TRUNC) !== 0;
-    if ((this.flags & EXT4_IMMUTABLE_FL) && (writing || trunc) && !isDir(this.mode)) kerr(EPERM);
-    if ((this.flags & EXT4_APPEND_FL) && ((writing && !(flags & O_APPEND)) || trunc)) kerr(EPERM);
-  }
+  override mayOpen(flags: number): void { mayOpenFlagged(this, flags); }
 
   private isEmptyDir(): boolean {
     return this.dirEntries().every((e) => e.name === "." || e.name === "..");
