@@ -143,7 +143,7 @@ export function userlandSet({ src, out, cflags = [], headerDirs = [src] }) {
 }
 
 /** The sets by name: userland/<set>/build.mjs describes each. */
-export const SETS = ["proc", "fs", "ipc", "sys", "mm", "net", "hostfs", "fuzz"];
+export const SETS = ["proc", "fs", "ipc", "sys", "mm", "net", "hostfs", "fuzz", "ext4"];
 
 // Builds the sets named on the command line (each by its own build.mjs, in a
 // child: a set's script imports this module, so it cannot be imported back).

@@ -1,7 +1,7 @@
 // Block-device ioctls (include/uapi/linux/fs.h) and the block-device numbers
 // Ghost's virtual disks use (virtio_blk: a dynamic major, 16 minors a disk).
 
-import { _IO, _IOR } from "./ioctl.js";
+import { _IO, _IOR, _IOW } from "./ioctl.js";
 
 const SIZEOF_SIZE_T = 8;
 
@@ -16,6 +16,12 @@ export const BLKGETSIZE64 = _IOR(0x12, 114, SIZEOF_SIZE_T);
 export const BLKIOMIN = _IO(0x12, 120);
 export const BLKIOOPT = _IO(0x12, 121);
 export const BLKPBSZGET = _IO(0x12, 123);
+
+// Inode flags (FS_IOC_GETFLAGS/SETFLAGS: the argument points to an int
+// whatever the long in the number says).
+const SIZEOF_LONG = 8;
+export const FS_IOC_GETFLAGS = _IOR("f", 1, SIZEOF_LONG);
+export const FS_IOC_SETFLAGS = _IOW("f", 2, SIZEOF_LONG);
 
 export const SECTOR_SIZE = 512;
 export const SECTOR_SHIFT = 9;

@@ -17,6 +17,10 @@ export const isReg = (mode: number) => (mode & S_IFMT) === S_IFREG;
 export const isLnk = (mode: number) => (mode & S_IFMT) === S_IFLNK;
 
 // d_type values for getdents64
+// The umask a creation in dir applies (Linux's mode_strip_umask with
+// posix_acl_create): none under a default ACL, which masks the mode itself.
+export function umaskIn(dir: Inode, umask: number): number { return dir.hasDefaultAcl() ? 0 : umask; }
+
 export function dtype(mode: number): number { return (mode & S_IFMT) >>> 12; }
 
 export interface Timespec { sec: number; nsec: number }
@@ -146,6 +150,18 @@ export abstract class Inode {
   // The page cache writing back what shared mappings stored (not a write(2):
   // a memfd's write seals, checked when the mapping was made, do not apply).
   writeFromCache(off: number, src: Uint8Array): number { return this.write(off, src); }
+  // fallocate(2) by the filesystem itself (ext4: every mode it has); false
+  // leaves it to the VFS's generic one (sys_fsmeta.ts).
+  fallocate(_mode: number, _off: number, _len: number): boolean { return false; }
+  // A POSIX access ACL's verdict for a caller that does not own the inode
+  // (acl_permission_check's check_acl), or null: no ACL, the mode decides.
+  checkAcl(_want: number, _cred: Cred): boolean | null { return null; }
+  // A directory with a default POSIX ACL: what it creates takes its bits
+  // from that ACL instead of the umask (posix_acl_create).
+  hasDefaultAcl(): boolean { return false; }
+  // The filesystem's own refusals of an open (ext4's immutable and
+  // append-only files: may_open's EPERM), after the permission checks.
+  mayOpen(_flags: number): void { /* nothing of its own */ }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

@@ -27,9 +27,17 @@ export function permission(inode: Inode, mask: number, cred: Cred): boolean {
   }
   let bits: number;
   if (inode.uid === cred.fsuid) bits = inode.mode >> 6;
+  else if ((inode.mode & 0o070) && (bits = aclVerdict(inode, mask, cred)) >= 0) return bits === 1;
   else if (inode.gid === cred.fsgid || cred.groups.includes(inode.gid)) bits = inode.mode >> 3;
   else bits = inode.mode;
   return (bits & mask & 7) === (mask & 7);
+}
+
+// 1 or 0 when the inode's POSIX ACL decides (as Linux's check_acl, asked
+// only while the mode has group bits), -1 when it has none.
+function aclVerdict(inode: Inode, mask: number, cred: Cred): number {
+  const v = inode.checkAcl(mask & 7, cred);
+  return v === null ? -1 : v ? 1 : 0;
 }
 
 function up(p: Path, root: Path): Path {

@@ -7,7 +7,7 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOENT, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, EXDEV } from "../abi/errno.js";
 import { AT_REMOVEDIR, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT } from "../abi/fcntl.js";
-import { isDir, S_IFMT, S_IFDIR } from "./inode.js";
+import { isDir, S_IFMT, S_IFDIR, umaskIn } from "./inode.js";
 import type { Path } from "./dentry.js";
 import { startPath, walker, parentAndName, mayCreate, mayDelete } from "./namei.js";
 import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF } from "./notify.js";
@@ -17,7 +17,7 @@ export function mkdirAt(t: Task, dirfd: number, path: string, mode: number): voi
   const { parent, name } = parentAndName(t, dirfd, path);
   if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
   mayCreate(parent, t.cred);
-  const made = parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~t.fs.umask) | S_IFDIR, t.cred);
+  const made = parent.dentry.inode.mkdir(name, (mode & 0o7777 & ~umaskIn(parent.dentry.inode, t.fs.umask)) | S_IFDIR, t.cred);
   parent.dentry.drop(name);
   fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
 }

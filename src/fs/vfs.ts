@@ -20,7 +20,7 @@ import {
 } from "./namei.js";
 // Where a path starts and the checks before creating moved to namei.ts; kept reachable here.
 export { walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir };
-import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, type Inode } from "./inode.js";
+import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, umaskIn, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
 import { major, minor } from "./char_dev.js";
@@ -62,7 +62,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     } else {
       mayCreate(parent, t.cred);
       if (parent.dentry.inode.sb.sealed) kerr(EACCES); // no create operation (vfs_create)
-      const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
+      const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~umaskIn(parent.dentry.inode, t.fs.umask)) | S_IFREG, t.cred);
       parent.dentry.drop(name);
       fsnotifyDir(parent.dentry.inode, IN_CREATE, name, inode);
       const d = parent.dentry.child(name);
@@ -89,6 +89,7 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
       const want = (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0) | ((flags & O_TRUNC) ? MAY_WRITE : 0);
       if (!permission(inode, want, t.cred)) kerr(EACCES);
     }
+    inode.mayOpen(flags);
     // As Linux's may_open: only the owner (or CAP_FOWNER) may skip atime updates.
     if ((flags & O_NOATIME) && !ownerOrCapable(inode, t.cred)) kerr(EPERM);
     if ((acc !== O_RDONLY || (flags & O_TRUNC)) && isReg(inode.mode) && isReadOnly(p)) kerr(EROFS);
@@ -158,7 +159,7 @@ function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: numbe
   const salt = new Uint8Array(8);
   t.k.random(salt);
   const name = `.#tmpfile-${Buffer.from(salt).toString("hex")}`;
-  const inode = dir.dentry.inode.create(name, (mode & 0o7777 & ~t.fs.umask) | S_IFREG, t.cred);
+  const inode = dir.dentry.inode.create(name, (mode & 0o7777 & ~umaskIn(dir.dentry.inode, t.fs.umask)) | S_IFREG, t.cred);
   const d = dir.dentry.child(name)!;
   const file = new File({ mnt: dir.mnt, dentry: d }, d.inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_TMPFILE_MASK) | O_ACCMODE_KEEP(flags), {});
   file.ops = fileOpsFor(d.inode, file);

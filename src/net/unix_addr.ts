@@ -10,7 +10,7 @@ import { AT_FDCWD } from "../abi/fcntl.js";
 import { resolveAt, startPath, walker } from "../fs/vfs.js";
 import { permission, MAY_WRITE, mayCreate } from "../fs/namei.js";
 import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
-import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
+import { S_IFMT, S_IFSOCK, umaskIn } from "../fs/inode.js";
 import type { Task } from "../kernel/task.js";
 import { lookupBound, type UnixSocket } from "./unix.js";
 
@@ -50,7 +50,7 @@ export function bind(t: Task, s: UnixSocket, a: Uint8Array): void {
   mayCreate(parent, t.cred);
   let made;
   try {
-    made = parent.dentry.inode.mknod(name, S_IFSOCK | (0o777 & ~t.fs.umask), 0, t.cred);
+    made = parent.dentry.inode.mknod(name, S_IFSOCK | (0o777 & ~umaskIn(parent.dentry.inode, t.fs.umask)), 0, t.cred);
   } catch (e) {
     if (e instanceof KernelError && e.errno === EEXIST) kerr(EADDRINUSE);
     throw e;

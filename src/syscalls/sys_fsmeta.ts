@@ -18,7 +18,7 @@ import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, walker, requireNotReadOnly } from "../fs/vfs.js";
-import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, type Inode } from "../fs/inode.js";
+import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, umaskIn, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_ATTRIB, IN_MODIFY } from "../fs/notify.js";
@@ -109,6 +109,26 @@ function chmod(t: Task, inode: Inode, mode: number, p: Path | null = null): void
   fsnotify(p, inode, IN_ATTRIB);
 }
 
+// A filesystem's own fallocate (ext4): pages dirtied through shared
+// mappings go to the file first, and the cached pages from off on are read
+// again after, for the mode may have zeroed or moved their bytes (as Linux
+// writes back and drops the page cache over the range).
+function fsFallocate(inode: Inode, mode: number, off: number, len: number): boolean {
+  const cache = inode.pageCache;
+  cache?.writeBack(inode);
+  if (!inode.fallocate(mode, off, len)) return false;
+  if (cache) {
+    cache.truncated(inode, inode.size);
+    const buf = new Uint8Array(1 << 20);
+    for (let at = off; at < inode.size; at += buf.length) {
+      const n = inode.read(at, buf.subarray(0, Math.min(buf.length, inode.size - at)));
+      if (n <= 0) break;
+      cache.updateFromWrite(inode, at, buf.subarray(0, n));
+    }
+  }
+  return true;
+}
+
 // 2^63 - 1 bytes (a double rounds it to 2^63; an end at 2^63 is already past it).
 const MAX_LFS_FILESIZE = 2 ** 63 - 1;
 
@@ -139,6 +159,7 @@ defineSyscalls({
     // As vfs_fallocate: an end past the largest file size (MAX_LFS_FILESIZE) is EFBIG
     // (a word too big to be exact, abi/word.ts, is past it too: 2^62 + 2^62 is).
     if (saturated(off) || saturated(len) || off + len >= MAX_LFS_FILESIZE) kerr(EFBIG);
+    if (fsFallocate(f.inode, mode, off, len)) return 0;
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) kerr(EOPNOTSUPP);
     if (mode & FALLOC_FL_PUNCH_HOLE) {
       if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EOPNOTSUPP); // as vfs_fallocate
@@ -175,7 +196,7 @@ defineSyscalls({
     const { parent, name } = parentAndName(t, fdArg(dirfd), pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     mayCreate(parent, t.cred);
-    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~t.fs.umask), u32Arg(dev), t.cred);
+    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~umaskIn(parent.dentry.inode, t.fs.umask)), u32Arg(dev), t.cred);
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;

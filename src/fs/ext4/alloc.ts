@@ -11,7 +11,9 @@ import { ENOSPC } from "../../abi/errno.js";
 import type { Ext4Super } from "./super.js";
 import type { BufferHead } from "../../block/buffer.js";
 import { crc32c } from "./crc32c.js";
-import { EXT4_BG_BLOCK_UNINIT, EXT4_BG_INODE_UNINIT, GD } from "./layout.js";
+import { EXT4_BG_BLOCK_UNINIT, EXT4_BG_INODE_UNINIT, GD, SB, u16 } from "./layout.js";
+import { hasCap } from "../../kernel/cred.js";
+import { CAP_SYS_RESOURCE } from "../../abi/prctl.js";
 
 const testBit = (b: Uint8Array, i: number) => (b[i >> 3] & (1 << (i & 7))) !== 0;
 const setBit = (b: Uint8Array, i: number) => { b[i >> 3] |= 1 << (i & 7); };
@@ -83,10 +85,49 @@ function saveInodeBitmap(sb: Ext4Super, g: number, bh: BufferHead): void {
   sb.writeBuffer(bh);
 }
 
+// Whether the caller may use the blocks mke2fs reserved (s_r_blocks_count),
+// as ext4_has_free_clusters: its fsuid is s_def_resuid, it is in group
+// s_def_resgid (when that is not root's), or it has CAP_SYS_RESOURCE.
+function mayUseReserved(sb: Ext4Super): boolean {
+  const cred = sb.k.current?.cred;
+  if (!cred) return true; // the kernel itself (a commit, a mount)
+  const resgid = u16(sb.raw, SB.defResgid);
+  return cred.fsuid === u16(sb.raw, SB.defResuid) || (resgid !== 0 && (cred.fsgid === resgid || cred.groups.includes(resgid))) ||
+    hasCap(cred, CAP_SYS_RESOURCE);
+}
+
 // Allocates up to `want` contiguous blocks, as near `goal` as it finds;
-// returns the first and how many (at least one), or ENOSPC.
+// returns the first and how many (at least one), or ENOSPC. When nothing
+// is free but blocks freed in the running transaction wait for its commit,
+// the journal commits (if the handle allows it) and the search runs again,
+// as ext4_should_retry_alloc.
 export function allocBlocks(sb: Ext4Super, goal: number, want: number): { start: number; count: number } {
-  if (sb.freeBlocks <= sb.reservedBlocks && sb.freeBlocks <= 0) kerr(ENOSPC);
+  for (let retried = false; ; retried = true) {
+    const got = findBlocks(sb, goal, want);
+    if (got) return got;
+    if (retried || !sb.journal?.commitForSpace()) return kerr(ENOSPC);
+  }
+}
+
+// Blocks a new allocation may take now: free ones not waiting for a
+// commit, less the reserved ones unless the caller may use them.
+export function usableBlocks(sb: Ext4Super): number {
+  const usable = sb.freeBlocks - (sb.journal?.busy.size ?? 0);
+  return mayUseReserved(sb) ? usable : usable - sb.reservedBlocks;
+}
+
+// Before an operation that needs `need` new blocks, while its handle has
+// changed nothing: when they are not free now but blocks freed in the
+// running transaction would cover them, commit first.
+export function makeRoom(sb: Ext4Super, need: number): void {
+  const j = sb.journal;
+  if (j && j.busy.size > 0 && need > 0 && need + 1 > usableBlocks(sb)) j.commitForSpace();
+}
+
+function findBlocks(sb: Ext4Super, goal: number, want: number): { start: number; count: number } | null {
+  const usable = usableBlocks(sb);
+  if (usable <= 0) return null;
+  want = Math.min(want, usable);
   if (goal < sb.firstDataBlock || goal >= sb.blocksCount) goal = sb.firstDataBlock;
   const g0 = Math.floor((goal - sb.firstDataBlock) / sb.blocksPerGroup);
   for (let n = 0; n < sb.groupCount; n++) {
@@ -113,7 +154,7 @@ export function allocBlocks(sb: Ext4Super, goal: number, want: number): { start:
       }
     }
   }
-  return kerr(ENOSPC);
+  return null;
 }
 
 export function freeBlocks(sb: Ext4Super, start: number, count: number): void {

@@ -83,12 +83,13 @@ function putIndex(b: Uint8Array, i: number, lblk: number, block: number): void {
 }
 
 // Writes the list back as a tree (see the header), reusing oldTree's blocks.
-export function writeExtents(o: ExtentOwner, list: Extent[], oldTree: number[]): void {
+export function writeExtents(o: ExtentOwner, whole: Extent[], oldTree: number[]): void {
   const sb = o.sb, bs = sb.blockSizeBytes;
+  const list = splitLong(whole);
   const perLeaf = Math.floor((bs - EXT_HEADER_SIZE - 4) / EXT_ENTRY_SIZE);
   const root = o.iblock;
-  root.fill(0);
   if (list.length <= ROOT_MAX) {
+    root.fill(0);
     putHeader(root, list.length, ROOT_MAX, 0);
     list.forEach((x, i) => putExtent(root, i, x));
     releaseTree(o, oldTree, 0);
@@ -97,12 +98,19 @@ export function writeExtents(o: ExtentOwner, list: Extent[], oldTree: number[]):
   const leaves = Math.ceil(list.length / perLeaf);
   if (leaves > ROOT_MAX) kerr(EFBIG);
   const blocks = oldTree.slice(0, leaves);
-  while (blocks.length < leaves) {
-    const got = allocBlocks(sb, blocks.length ? blocks[blocks.length - 1] + 1 : list[0].pblk, 1);
-    o.addBlocks(bs / 512);
-    blocks.push(got.start);
+  // New leaves first: an ENOSPC here leaves the tree as it was.
+  try {
+    while (blocks.length < leaves) {
+      const got = allocBlocks(sb, blocks.length ? blocks[blocks.length - 1] + 1 : list[0].pblk, 1);
+      o.addBlocks(bs / 512);
+      blocks.push(got.start);
+    }
+  } catch (e) {
+    releaseTree(o, blocks, oldTree.length);
+    throw e;
   }
   releaseTree(o, oldTree, leaves);
+  root.fill(0);
   putHeader(root, leaves, ROOT_MAX, 1);
   for (let l = 0; l < leaves; l++) {
     const part = list.slice(l * perLeaf, (l + 1) * perLeaf);
@@ -135,11 +143,11 @@ export function setRange(list: Extent[], x: Extent): Extent[] {
   }
   out.push(x);
   out.sort((a, b) => a.lblk - b.lblk);
-  return merge(out);
+  return mergeExtents(out);
 }
 
 // Joins neighbours that continue each other on disk.
-function merge(list: Extent[]): Extent[] {
+export function mergeExtents(list: Extent[]): Extent[] {
   const out: Extent[] = [];
   for (const e of list) {
     const p = out[out.length - 1];
@@ -162,4 +170,23 @@ export function cutFrom(list: Extent[], fromLblk: number): { list: Extent[]; fre
     freed.push([e.pblk + keep, e.len - keep]);
   }
   return { list: out, freed };
+}
+
+// How many blocks of [first, last] no extent maps.
+export function unmappedIn(list: Extent[], first: number, last: number): number {
+  let mapped = 0;
+  for (const e of list) mapped += Math.max(0, Math.min(e.lblk + e.len, last + 1) - Math.max(e.lblk, first));
+  return last - first + 1 - mapped;
+}
+
+// An extent holds at most 32768 written or 32767 unwritten blocks (the
+// length field's top value marks unwritten ones): longer runs split.
+function splitLong(list: Extent[]): Extent[] {
+  if (list.every((e) => e.len <= (e.unwritten ? MAX_UNWRITTEN_LEN : EXT_INIT_MAX_LEN))) return list;
+  const out: Extent[] = [];
+  for (const e of list) {
+    const max = e.unwritten ? MAX_UNWRITTEN_LEN : EXT_INIT_MAX_LEN;
+    for (let at = 0; at < e.len; at += max) out.push({ ...e, lblk: e.lblk + at, pblk: e.pblk + at, len: Math.min(max, e.len - at) });
+  }
+  return out;
 }

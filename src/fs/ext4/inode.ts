@@ -10,6 +10,7 @@ import { ENOENT, ENOTDIR, EINVAL } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, isLnk, dtype, type DirEntry, type Timespec } from "../inode.js";
 import type { File, FileOps } from "../file.js";
 import { openDevice, makedev } from "../char_dev.js";
+import { ext4FileOps } from "./ioctl.js";
 import type { Ext4Super } from "./super.js";
 import { u16, u32 } from "./layout.js";
 import { extentMap, blockMap, HOLE, type Mapping, type MappedInode } from "./extents.js";
@@ -229,7 +230,7 @@ export class Ext4Inode extends Inode implements MappedInode {
   override openOps(f: File): FileOps | null {
     const t = this.mode & S_IFMT;
     if (t === S_IFCHR || t === S_IFBLK || t === S_IFIFO || t === S_IFSOCK) return openDevice(this, f);
-    return null;
+    return ext4FileOps; // chattr and lsattr's ioctls (ioctl.ts)
   }
 
   private ibodyXattrs(): Xattr[] {
@@ -277,6 +278,8 @@ export class Ext4Inode extends Inode implements MappedInode {
     d.setUint16(INO.gidHigh, (this.gid >>> 16) & 0xffff, true);
     d.setUint32(INO.sizeLo, this.sizeBytes % 2 ** 32, true);
     d.setUint32(INO.sizeHigh, Math.floor(this.sizeBytes / 2 ** 32), true);
+    // A file past 2 GiB - 1 needs large_file (as ext4_update_inode_size's caller sets it).
+    if (this.sizeBytes > 0x7fffffff && !sb.hasRoCompat(RO_COMPAT.LARGE_FILE)) sb.setRoCompat(RO_COMPAT.LARGE_FILE);
     d.setUint16(INO.linksCount, Math.min(this.nlink, 0xffff), true);
     d.setUint32(INO.flags, this.flags >>> 0, true);
     d.setUint32(INO.generation, this.generation >>> 0, true);
@@ -309,6 +312,8 @@ export class Ext4Inode extends Inode implements MappedInode {
   }
 
   setSizeBytes(n: number): void { this.sizeBytes = n; }
+  // FS_IOC_SETFLAGS (ioctl.ts): the new flags, as one change (write.ts journals it).
+  setFlags(flags: number): void { this.flags = flags; this.touchCtime(); this.save(); }
   addBlocks(n: number): void { this.blockCount += n; }
   get blocks512(): number { return this.blockCount; }
   invalidateDir(): void { this.dirList = null; }

@@ -129,11 +129,30 @@ export class Journal {
   begin(): void {
     // A handle starts only when the running transaction has room for it
     // (as start_this_handle waits for a commit when the log is short).
-    if (this.depth === 0 && this.pending.size >= this.batchLimit) this.commit();
+    if (this.depth === 0) {
+      if (this.pending.size >= this.batchLimit) this.commit();
+      this.handleChanged = false;
+    }
     this.depth++;
   }
   get active(): boolean { return this.depth > 0; }
-  hold(bh: BufferHead): void { this.pending.set(bh.blockNr, bh); }
+  hold(bh: BufferHead): void { this.pending.set(bh.blockNr, bh); if (this.depth > 0) this.handleChanged = true; }
+  // Whether the outermost open handle has changed a block yet.
+  private handleChanged = false;
+
+  // Out of space while blocks freed in the running transaction wait for its
+  // commit: commit now so that they can be used (as ext4_should_retry_alloc
+  // forces a commit and retries). Only between handles, or in a handle that
+  // has changed nothing yet: a commit must never hold half an operation.
+  // Whether blocks were made free.
+  commitForSpace(): boolean {
+    if (this.busy.size === 0) return false;
+    if (this.depth > 1 || (this.depth === 1 && this.handleChanged)) return false;
+    const depth = this.depth;
+    this.depth = 0;
+    try { this.commit(); } finally { this.depth = depth; }
+    return true;
+  }
   holds(bh: BufferHead): boolean { return this.pending.get(bh.blockNr) === bh; }
   // Blocks a running transaction may collect: a quarter of the log, so that
   // the handle that crosses it (one VFS call) still fits in the rest.

@@ -15,7 +15,7 @@ export const SB = {
   firstDataBlock: 0x14, logBlockSize: 0x18, logClusterSize: 0x1c, blocksPerGroup: 0x20, clustersPerGroup: 0x24,
   inodesPerGroup: 0x28, mtime: 0x2c, wtime: 0x30, mntCount: 0x34, maxMntCount: 0x36, magic: 0x38, state: 0x3a,
   errors: 0x3c, minorRevLevel: 0x3e, lastCheck: 0x40, checkInterval: 0x44, creatorOs: 0x48, revLevel: 0x4c,
-  firstIno: 0x54, inodeSize: 0x58, blockGroupNr: 0x5a, featureCompat: 0x5c, featureIncompat: 0x60,
+  defResuid: 0x50, defResgid: 0x52, firstIno: 0x54, inodeSize: 0x58, blockGroupNr: 0x5a, featureCompat: 0x5c, featureIncompat: 0x60,
   featureRoCompat: 0x64, uuid: 0x68, volumeName: 0x78, lastMounted: 0x88, reservedGdtBlocks: 0xce,
   journalUuid: 0xd0, journalInum: 0xe0, journalDev: 0xe4, lastOrphan: 0xe8, hashSeed: 0xec, defHashVersion: 0xfc,
   descSize: 0xfe, defaultMountOpts: 0x100, firstMetaBg: 0x104, mkfsTime: 0x108, blocksCountHi: 0x150,

@@ -227,6 +227,13 @@ export class Ext4Super extends SuperBlock {
     (this as { incompat: number }).incompat = v >>> 0;
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(SB.featureIncompat, v >>> 0, true);
   }
+  // A read-only-compatible feature turned on by a write (large_file), saved at once.
+  setRoCompat(f: number): void {
+    const v = (this.roCompat | f) >>> 0;
+    (this as { roCompat: number }).roCompat = v;
+    new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(SB.featureRoCompat, v, true);
+    this.saveSuper();
+  }
   get state(): number { return u16(this.raw, SB.state); }
 
   iget(ino: number): Ext4Inode {

@@ -6,22 +6,26 @@
 // joins the journal's running transaction (journal.ts), so that a clean
 // unmount leaves what e2fsck expects.
 
-import { kerr } from "../../lib/errors.js";
+import { kerr, KernelError } from "../../lib/errors.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
 import { major, minor } from "../char_dev.js";
 import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
-import { allocBlocks, allocInode, freeBlocks, freeInode } from "./alloc.js";
-import { readExtents, writeExtents, setRange, cutFrom, type Extent } from "./extent_write.js";
+import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
+import { ext4Fallocate } from "./fallocate.js";
+import { mayOpenFlagged } from "./ioctl.js";
+import { writeXattrs, currentXattrs, releaseXattrBlock, changeXattr, readAcl } from "./xattr_write.js";
+import { aclCreate, toExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
+import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
 import { dxCountOffset } from "./dir.js";
 import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
-  EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_MAGIC,
-  XATTR_IBODY_HEADER_SIZE, XATTR_ENTRY_SIZE, XATTR_PREFIXES, EXT4_XATTR_INDEX_SYSTEM, COMPAT } from "./layout.js";
+  EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
+  EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
 
 // ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
@@ -44,14 +48,18 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
 
   // Maps [first, last] for writing: holes get new blocks, unwritten blocks
   // become written. Those the write does not cover whole are put in
-  // `fresh`: their other bytes must be written as zeros.
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): Map<number, number> {
+  // `fresh`: their other bytes must be written as zeros. `end` is the
+  // first block left unmapped: last + 1, or less when the disk filled up
+  // part way (the blocks got so far are kept: a short write, as Linux's).
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): { where: Map<number, number>; end: number } {
     const sb = this.sb, bs = sb.blockSizeBytes;
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
     const where = new Map<number, number>();
+    const got: [number, number][] = [];
     let changed = false;
-    for (let lblk = first; lblk <= last;) {
+    let lblk = first;
+    while (lblk <= last) {
       const e = list.find((x) => x.lblk <= lblk && lblk < x.lblk + x.len);
       if (e && !e.unwritten) {
         const n = Math.min(e.lblk + e.len, last + 1) - lblk;
@@ -73,32 +81,65 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
       const holeEnd = Math.min(last, next ? next.lblk - 1 : MAX_LBLK);
       const prev = [...list].reverse().find((x) => x.lblk < lblk);
       const goal = prev ? prev.pblk + (lblk - prev.lblk) : sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
-      const got = allocBlocks(sb, goal, holeEnd - lblk + 1);
-      this.addBlocks(got.count * bs / 512);
-      for (let i = 0; i < got.count; i++) {
-        where.set(lblk + i, got.start + i);
+      let run: { start: number; count: number };
+      try {
+        run = allocBlocks(sb, goal, holeEnd - lblk + 1);
+      } catch (err) {
+        if (lblk === first || !(err instanceof KernelError) || err.errno !== ENOSPC) throw err;
+        break;
+      }
+      got.push([run.start, run.count]);
+      this.addBlocks(run.count * bs / 512);
+      for (let i = 0; i < run.count; i++) {
+        where.set(lblk + i, run.start + i);
         if (partial(lblk + i)) fresh?.add(lblk + i);
       }
-      list = setRange(list, { lblk, len: got.count, pblk: got.start, unwritten: false });
+      list = setRange(list, { lblk, len: run.count, pblk: run.start, unwritten: false });
       changed = true;
-      lblk += got.count;
+      lblk += run.count;
     }
-    if (changed) writeExtents(this, list, treeBlocks);
-    return where;
+    if (changed) {
+      try {
+        writeExtents(this, list, treeBlocks);
+      } catch (err) {
+        // No leaf for the new extents: the data blocks go back.
+        for (const [b, n] of got) { freeBlocks(sb, b, n); this.addBlocks(-n * bs / 512); }
+        throw err;
+      }
+    }
+    return { where, end: lblk };
   }
 
-  override write(off: number, src: Uint8Array): number {
+  // Before a write that allocates: room made by a commit if needed (alloc.ts).
+  private makeRoom(first: number, last: number): void {
+    const j = this.sb.journal;
+    if (!j || j.busy.size === 0 || !(this.flags & EXT4_EXTENTS_FL) || last - first + 2 <= usableBlocks(this.sb)) return;
+    makeRoom(this.sb, unmappedIn(readExtents(this).list, first, last));
+  }
+
+  override fallocate(mode: number, off: number, len: number): boolean {
+    ext4Fallocate(this, mode, off, len);
+    return true;
+  }
+
+  override write(off: number, data: Uint8Array): number {
+    let src = data;
     this.checkWritable();
     if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
     if (isDir(this.mode)) kerr(EISDIR);
     if (src.length === 0) return 0;
     const sb = this.sb, bs = sb.blockSizeBytes;
-    const end = off + src.length;
+    let end = off + src.length;
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
-    const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
+    const first = Math.floor(off / bs);
+    let last = Math.floor((end - 1) / bs);
     const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
     const fresh = new Set<number>();
-    const where = this.prepareBlocks(first, last, partial, fresh);
+    this.makeRoom(first, last);
+    const prep = this.prepareBlocks(first, last, partial, fresh);
+    const where = prep.where;
+    // A disk that filled up part way: the bytes of the blocks mapped.
+    if (prep.end <= last) { last = prep.end - 1; end = prep.end * bs; src = src.subarray(0, end - off); }
     // A new block the write covers in part: zeros around the bytes, one device write.
     for (const lblk of fresh) {
       const block = new Uint8Array(bs);
@@ -173,7 +214,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   dxWrite(lblk: number): void { const b = this.dirBlock(lblk); this.writeDirBlock(lblk, b.pblk, b.data); }
   dxAppend(): number {
     const bs = this.sb.blockSizeBytes, lblk = Math.ceil(this.size / bs);
-    const pblk = this.prepareBlocks(lblk, lblk, () => false).get(lblk)!;
+    const pblk = this.prepareBlocks(lblk, lblk, () => false).where.get(lblk)!;
     this.sb.bc.getblk(pblk).data.fill(0);
     this.setSizeBytes((lblk + 1) * bs);
     return lblk;
@@ -275,6 +316,18 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     inode.atime = t; inode.mtime = t; inode.ctime = t; inode.btime = t;
     const type = mode & S_IFMT;
     if ((type === S_IFREG || type === S_IFDIR) && sb.hasIncompat(INCOMPAT.EXTENTS)) inode.startExtents();
+    // Under a default ACL (posix_acl_create; the VFS left the umask out):
+    // the mode masked by it, an access ACL when the mode cannot say it
+    // all, and a directory inherits the default ACL itself.
+    const dflt = type === S_IFLNK ? null : this.defaultAcl();
+    if (dflt) {
+      const r = aclCreate(dflt, inode.mode);
+      inode.mode = r.mode;
+      const list = [];
+      if (r.access) list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, name: "", value: toExt4Acl(r.access) });
+      if (type === S_IFDIR) list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, name: "", value: toExt4Acl(dflt) });
+      if (list.length) writeXattrs(inode, list);
+    }
     return inode;
   }
 
@@ -289,6 +342,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
 
   private checkNew(name: string): void {
     this.checkWritable();
+    if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM); // an immutable directory takes no new names
     if (!isDir(this.mode)) kerr(ENOTDIR);
     if (this.nlink === 0) kerr(ENOENT);
     if (name.length > EXT4_NAME_LEN) kerr(ENAMETOOLONG);
@@ -333,8 +387,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (this.nlink >= EXT4_LINK_MAX && !this.sb.hasRoCompat(0x20)) kerr(EMLINK);
     const dir = this.newInode(S_IFDIR | (mode & 0o7777), cred);
     dir.nlink = 2;
-    const where = dir.prepareBlocks(0, 0, () => false);
-    const pblk = where.get(0)!;
+    const pblk = dir.prepareBlocks(0, 0, () => false).where.get(0)!;
     const bh = this.sb.bc.getblk(pblk);
     bh.data.fill(0);
     putDirent(bh.data, 0, dir.ino, 12, ".", 2);
@@ -367,6 +420,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   override link(name: string, target: Inode): void {
     this.checkNew(name);
     if (!(target instanceof Ext4RwInode) || target.sb !== this.sb) kerr(EXDEV);
+    if (target.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM); // as vfs_link
     if (target.nlink >= EXT4_LINK_MAX) kerr(EMLINK);
     this.addEntry(name, target.ino, target.mode);
     target.nlink++;
@@ -374,12 +428,17 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     target.save();
   }
 
+  // A name to remove or rename away: as may_delete, not from an immutable or
+  // append-only directory, nor an immutable or append-only inode.
   private child(name: string): Ext4RwInode {
     this.checkWritable();
-    const i = this.lookup(name);
+    const i = this.lookup(name) as Ext4RwInode | null;
     if (!i) kerr(ENOENT);
-    return i as Ext4RwInode;
+    if ((this.flags | i.flags) & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM);
+    return i;
   }
+
+  override mayOpen(flags: number): void { mayOpenFlagged(this, flags); }
 
   private isEmptyDir(): boolean {
     return this.dirEntries().every((e) => e.name === "." || e.name === "..");
@@ -412,6 +471,8 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (flags & EXCHANGE) kerr(EINVAL);
     const src = this.child(oldName);
     const dst = newDir.lookup(newName) as Ext4RwInode | null;
+    if (newDir.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
+    if (dst && ((newDir.flags | dst.flags) & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL))) kerr(EPERM);
     if (dst === src) return;
     if (dst) {
       if (flags & NOREPLACE) kerr(EEXIST);
@@ -463,13 +524,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (this.sb.evicted(this.ino)) return;
     orphanDel(this);
     if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
-    const xb = this.xattrBlock;
-    if (xb) {
-      freeBlocks(sb, xb, 1);
-      this.addBlocks(-sb.blockSizeBytes / 512);
-      new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.fileAclLo, 0, true);
-      new DataView(this.raw.buffer, this.raw.byteOffset).setUint16(INO.fileAclHigh, 0, true);
-    }
+    releaseXattrBlock(this);
     this.setSizeBytes(0);
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.dtime, currentTime().sec >>> 0, true);
     this.nlink = 0;
@@ -480,60 +535,54 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
 
   // --- attributes ------------------------------------------------------------
 
-  override setMode(mode: number): void { super.setMode(mode); this.save(); }
-  override setOwner(uid: number, gid: number): void { super.setOwner(uid, gid); this.save(); }
-  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { super.setTimes(atime, mtime); this.save(); }
+  // chmod carries the new bits into an access ACL (posix_acl_chmod).
+  // notify_change: no attribute of an immutable or append-only inode changes.
+  override setMode(mode: number): void {
+    this.checkChange();
+    super.setMode(mode);
+    const acl = this.accessAcl();
+    if (acl) {
+      const list = currentXattrs(this).filter((x) => x.index !== EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
+      list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, name: "", value: toExt4Acl(chmodAcl(acl, this.mode)) });
+      this.aclCache = undefined;
+      writeXattrs(this, list);
+    }
+    this.save();
+  }
+  override setOwner(uid: number, gid: number): void { this.checkChange(); super.setOwner(uid, gid); this.save(); }
+  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { this.checkChange(); super.setTimes(atime, mtime); this.save(); }
 
-  // In-inode attributes only: a value that does not fit there is ENOSPC.
+  // In the inode, then in an xattr block (xattr_write.ts).
   override setxattr(name: string, value: Uint8Array, flags: number): void {
-    this.checkWritable();
+    this.checkChange(); // xattr_permission: EPERM on immutable and append-only inodes
     const have = this.getxattr(name) !== null;
     if ((flags & 2) && !have) kerr(ENODATA);
     if ((flags & 1) && have) kerr(EEXIST);
-    this.rewriteIbody(name, value);
+    this.changeXattr(name, value);
   }
   override removexattr(name: string): void {
-    this.checkWritable();
+    this.checkChange();
     if (this.getxattr(name) === null) kerr(ENODATA);
-    this.rewriteIbody(name, null);
+    this.changeXattr(name, null);
   }
 
-  private rewriteIbody(name: string, value: Uint8Array | null): void {
-    const sb = this.sb;
-    let index = -1, suffix = "";
-    for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
-      if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
-    }
-    if (index < 0 || index === EXT4_XATTR_INDEX_SYSTEM) kerr(EOPNOTSUPP);
-    if (this.xattrBlock && this.listxattr().includes(name) && !this.ibody().some((x) => x.index === index && x.name === suffix)) kerr(EOPNOTSUPP);
-    const list = this.ibody().filter((x) => !(x.index === index && x.name === suffix));
-    if (value) list.push({ index, name: suffix, value });
-    const start = EXT4_GOOD_OLD_INODE_SIZE + this.extraSize;
-    const first = start + XATTR_IBODY_HEADER_SIZE;
-    const room = sb.inodeSize - first;
-    // Entries from the front, values from the back (4-byte aligned), a zero word after the entries.
-    const entriesSize = list.reduce((s, x) => s + ((XATTR_ENTRY_SIZE + x.name.length + 3) & ~3), 0) + 4;
-    const valuesSize = list.reduce((s, x) => s + ((x.value.length + 3) & ~3), 0);
-    if (sb.inodeSize <= EXT4_GOOD_OLD_INODE_SIZE || entriesSize + valuesSize > room) kerr(ENOSPC);
-    const r = this.raw;
-    r.fill(0, start, sb.inodeSize);
-    const d = new DataView(r.buffer, r.byteOffset, r.byteLength);
-    if (list.length) d.setUint32(start, EXT4_XATTR_MAGIC, true);
-    let e = first, v = sb.inodeSize;
-    for (const x of list) {
-      v -= (x.value.length + 3) & ~3;
-      r[e] = x.name.length;
-      r[e + 1] = x.index;
-      d.setUint16(e + 2, v - first, true);
-      d.setUint32(e + 4, 0, true);
-      d.setUint32(e + 8, x.value.length, true);
-      d.setUint32(e + 12, 0, true); // in-inode entries carry no hash (ext4 leaves it 0)
-      r.set(Buffer.from(x.name, "latin1"), e + XATTR_ENTRY_SIZE);
-      r.set(x.value, v);
-      e += (XATTR_ENTRY_SIZE + x.name.length + 3) & ~3;
-    }
-    this.touchCtime();
-    this.save();
+  private changeXattr(name: string, value: Uint8Array | null): void {
+    this.aclCache = undefined;
+    changeXattr(this, name, value);
+  }
+
+  // The access ACL, parsed once (undefined: not read yet).
+  aclCache: AclEntry[] | null | undefined = undefined;
+  private accessAcl(): AclEntry[] | null {
+    if (this.aclCache === undefined) this.aclCache = readAcl(this, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
+    return this.aclCache;
+  }
+  private defaultAcl(): AclEntry[] | null { return isDir(this.mode) ? readAcl(this, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT) : null; }
+  override hasDefaultAcl(): boolean { return this.defaultAcl() !== null; }
+
+  override checkAcl(want: number, cred: Cred): boolean | null {
+    const acl = this.accessAcl();
+    return acl ? aclPermits(acl, this.gid, cred, want) : null;
   }
 }
 
@@ -543,7 +592,7 @@ void u32;
 // Every operation that changes the filesystem runs as one journal handle
 // (ext4_journal_start/stop around each VFS call) of the running
 // transaction; calls made inside one (symlink writing its target) join it.
-for (const name of ["write", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
+for (const name of ["write", "fallocate", "setFlags", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
   "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
   const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const op = proto[name];
