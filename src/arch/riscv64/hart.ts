@@ -5,6 +5,7 @@
 import * as L from "./layout.js";
 import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
+import { storeFromEnv } from "./jit/cache-node.js";
 import { RegisterFile } from "./regs.js";
 
 interface HartExports extends JitHartExports {
@@ -55,6 +56,7 @@ function jitOptions(): JitOptions | undefined {
     budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
     budgetInsns: 1000,
     pcs: pcRange(env["GHOST_JIT_PCS"]),
+    store: storeFromEnv(env), // GHOST_JIT_CACHE=0: none (jit/cache-node.ts)
   };
 }
 
