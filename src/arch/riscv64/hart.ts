@@ -44,6 +44,9 @@ const TWO32 = 0x100000000;
 // GHOST_JIT_DUMP=DIR (read by the CLI, through Jit.onModule) writes every
 // module it compiles there (for wasm-dis); GHOST_JIT_PCS=LO:HI (hex) translates
 // only the block starts in [LO, HI): bisecting it finds a miscompiled block.
+// Translations persist across runs in GHOST_JIT_CACHE_DIR (default
+// $XDG_CACHE_HOME/ghost/jit or ~/.cache/ghost/jit); GHOST_JIT_CACHE=0 turns
+// that off (jit/cache-node.ts).
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;

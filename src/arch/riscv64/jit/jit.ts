@@ -49,6 +49,16 @@
 // translations are discarded. A frame whose code keeps being written is left
 // to the interpreter. Kernel writes (e.g. read() into a code page) are not
 // seen until the next fence.i or mapping change, as on hardware.
+//
+// Content cache. What a page's new code compiles to depends only on the
+// page's bytes, its virtual address and the starts asked for and already
+// translated, so each such unit (its components, one module) is also kept by
+// content (cache.ts): the same bytes at the same address in another frame (a
+// copy of a program, a file read in again), another kernel of this process,
+// or — through JitOptions.store, a host directory under Node
+// (cache-node.ts) — another run reuse it after a byte-for-byte check of the
+// page, and skip discovery and code generation. Page functions name table
+// slots, so they are made anew (one small module per batch).
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
