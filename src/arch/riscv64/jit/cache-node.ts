@@ -34,12 +34,12 @@ const MAX_BYTES = 256 << 20;
 // After this many bytes written, look at the directory's size again.
 const TRIM_EVERY = 16 << 20;
 
-interface Host { fs: Fs; crypto: Crypto; path: typeof import("node:path"); os: typeof import("node:os") }
+interface Host { fs: Fs; crypto: Crypto; path: typeof import("node:path"); os: typeof import("node:os"); url: typeof import("node:url") }
 
 function host(): Host | undefined {
   const get = globalThis.process?.getBuiltinModule;
   if (!get) return undefined;
-  return { fs: get("node:fs"), crypto: get("node:crypto"), path: get("node:path"), os: get("node:os") };
+  return { fs: get("node:fs"), crypto: get("node:crypto"), path: get("node:path"), os: get("node:os"), url: get("node:url") };
 }
 
 // The directory the environment asks for, or undefined (off, or not under Node).
@@ -58,7 +58,7 @@ export function translatorFingerprint(): string {
   if (fingerprintMemo) return fingerprintMemo;
   const h = host()!;
   const { fs, path } = h;
-  const here = path.dirname(new URL(import.meta.url).pathname);
+  const here = path.dirname(h.url.fileURLToPath(import.meta.url));
   const sha = h.crypto.createHash("sha256");
   for (const dir of [here, path.dirname(here)]) {
     for (const name of fs.readdirSync(dir).filter((n) => /\.m?js$/.test(n)).sort()) {
@@ -126,24 +126,25 @@ export class DirPageStore implements PageStore {
   put(key: string, u: StoredUnit): void {
     if (this.broken) return;
     const { fs, path, crypto } = this.h;
-    const head = Buffer.from(JSON.stringify({ fp: this.fingerprint, key, vpage: u.vpage, comps: u.comps }), "utf8");
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(head.length);
-    const body = Buffer.concat([Buffer.from(MAGIC, "latin1"), len, head, u.page, u.wasm]);
-    const sum = crypto.createHash("sha256").update(body).digest();
-    const file = this.file(key);
-    // Written aside and renamed: a concurrent reader sees the whole file or none.
-    const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`;
+    let tmp = "";
     try {
+      const head = Buffer.from(JSON.stringify({ fp: this.fingerprint, key, vpage: u.vpage, comps: u.comps }), "utf8");
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(head.length);
+      const body = Buffer.concat([Buffer.from(MAGIC, "latin1"), len, head, u.page, u.wasm]);
+      const sum = crypto.createHash("sha256").update(body).digest();
+      const file = this.file(key);
+      // Written aside and renamed: a concurrent reader sees the whole file or none.
+      tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`;
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(tmp, Buffer.concat([body, sum]));
       fs.renameSync(tmp, file);
+      this.written += body.length + SUM;
     } catch {
-      try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to clean */ }
-      this.broken = true; // read-only or full: run without it
+      if (tmp) try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to clean */ }
+      this.broken = true; // read-only, full, or no fingerprint: run without it
       return;
     }
-    this.written += body.length + SUM;
     if (this.trimmedAt < 0 || this.written - this.trimmedAt >= TRIM_EVERY) {
       this.trimmedAt = this.written;
       this.trim();
