@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/prepare.sh
+# The JIT's persistent cache (src/arch/riscv64/jit/cache-node.ts): a private
+# one, empty at the start of every run, never the user's ~/.cache/ghost.
+export GHOST_JIT_CACHE_DIR="$PWD/build/test/jit-cache"
+rm -rf "$GHOST_JIT_CACHE_DIR"
 FIRST=dist/test/fs/busybox-testsuite.test.js
 mapfile -t files < <(find dist/test -name '*.test.js' ! -path "$FIRST" | sort)
 [[ -f $FIRST ]] && files=("$FIRST" "${files[@]}")

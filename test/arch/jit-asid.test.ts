@@ -116,10 +116,11 @@ function build(): string {
   return out;
 }
 
-// The environment without the caller's GHOST_JIT* settings, plus `jit`.
+// The environment without the caller's GHOST_JIT* settings, plus `jit` (the
+// persistent cache's stay: npm test keeps it private).
 function env(jit: Record<string, string>): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GHOST_JIT")) e[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("GHOST_JIT") || k.startsWith("GHOST_JIT_CACHE")) e[k] = v;
   return { ...e, ...jit };
 }
 

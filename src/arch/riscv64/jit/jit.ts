@@ -49,12 +49,23 @@
 // translations are discarded. A frame whose code keeps being written is left
 // to the interpreter. Kernel writes (e.g. read() into a code page) are not
 // seen until the next fence.i or mapping change, as on hardware.
+//
+// Content cache. What a page's new code compiles to depends only on the
+// page's bytes, its virtual address and the starts asked for and already
+// translated, so each such unit (its components, one module) is also kept by
+// content (cache.ts): the same bytes at the same address in another frame (a
+// copy of a program, a file read in again), another kernel of this process,
+// or — through JitOptions.store, a host directory under Node
+// (cache-node.ts) — another run reuse it after a byte-for-byte check of the
+// page, and skip discovery and code generation. Page functions name table
+// slots, so they are made anew (one small module per batch).
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
-import { components, discover, mergeRanges, Region, subRegion } from "./region.js";
+import { components, discover, mergeRanges, subRegion } from "./region.js";
+import { CachedComponent, CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
 
 export interface JitHartExports {
@@ -83,6 +94,8 @@ export interface JitOptions {
   // For bisecting a miscompilation: only block starts in [lo, hi) are
   // translated (the rest stay with the interpreter).
   pcs?: [number, number];
+  // Where translations outlive the process (cache-node.ts under Node), if anywhere.
+  store?: PageStore;
 }
 
 export interface JitStats {
@@ -94,6 +107,8 @@ export interface JitStats {
   compileMs: number; // new WebAssembly.Module + Instance
   invalidations: number;
   deferred: number; // hot block starts put off by the compile budget
+  cacheHits: number; // pages' new code found translated in this process (another frame, exec or kernel)
+  storeHits: number; // … found in the persistent store (another run)
 }
 
 // A translated page.
@@ -122,7 +137,7 @@ export class Jit {
   // GHOST_JIT_DUMP (the kernel itself writes no host files: it runs in browsers too).
   onModule: ((index: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: JitStats = {
-    modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0,
+    modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0,
   };
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
@@ -351,89 +366,140 @@ export class Jit {
     return i;
   }
 
-  // Translates the new code of the pending pages into one module (their new
-  // components and new page functions) and installs what the current address
-  // space maps.
+  // The new code of page p: from the content cache (cache.ts, then the
+  // store) or translated now into a module of its own, which the caches keep.
+  private unitFor(p: { frame: number; vpage: number }, code: Uint8Array, entries: number[], known: number[]): CachedUnit | undefined {
+    const key = cacheKey(p.vpage, entries, known, code);
+    const hit = lookup(key, code);
+    if (hit) { this.stats.cacheHits++; return hit; }
+    const store = this.opts.store;
+    const stored = store?.get(key, code);
+    if (stored) {
+      try {
+        const t0 = performance.now();
+        const u: CachedUnit = { ...stored, module: new WebAssembly.Module(stored.wasm as Uint8Array<ArrayBuffer>) };
+        this.stats.compileMs += performance.now() - t0;
+        this.stats.modules++;
+        remember(key, u);
+        this.stats.storeHits++;
+        return u;
+      } catch { /* not valid wasm: translate anew (and replace it) */ }
+    }
+    const region = discover(code, entries, this.expand, new Set(known));
+    if (region.insnCount === 0) return undefined; // nothing translatable there: the counters stay parked
+    const mod = newModule();
+    const comps: CachedComponent[] = [];
+    for (const blocks of components(region)) {
+      const sub = subRegion(region, blocks);
+      genRegion(mod, sub, p.vpage * 4096, `c${comps.length}`);
+      comps.push({ blocks: sub.blocks.map((b) => [b.start, b.insns.length > 0]), ranges: sub.ranges, insnCount: sub.insnCount });
+    }
+    const wasm = mod.encode();
+    this.onModule?.(this.stats.modules++, wasm);
+    const t1 = performance.now();
+    const u: CachedUnit = { vpage: p.vpage, page: code, comps, wasm, module: new WebAssembly.Module(wasm) };
+    this.stats.compileMs += performance.now() - t1;
+    this.stats.insns += region.insnCount;
+    this.stats.wasmBytes += wasm.length;
+    this.spent += region.insnCount;
+    remember(key, u);
+    store?.put(key, u);
+    return u;
+  }
+
+  // Translates (or finds in the caches) the new code of the pending pages, a
+  // module for each, and their new page functions into one more module; installs
+  // what the current address space maps.
   private compilePending(): void {
     const items = [...this.pending.values()];
     this.pending.clear();
     const t0 = performance.now();
-    const mod = newModule();
+    const compile0 = this.stats.compileMs;
+    const pageMod = newModule();
     interface Built {
       frame: number; vpage: number; code: Uint8Array; old: Translation | undefined; pageSlot: number;
-      comps: { slot: number; region: Region }[]; starts: Map<number, number>; interp: Set<number>;
+      unit: CachedUnit; slots: number[]; starts: Map<number, number>; interp: Set<number>;
     }
     const built: Built[] = [];
     const taken: number[] = [];
     const slot = (): number => { const s = this.allocSlot(); this.slots[s] = PLACEHOLDER; taken.push(s); return s; };
+    const instances: WebAssembly.Instance[] = [];
+    const imports = { env: { memory: this.memory, table: this.table }, hart: this.hart as unknown as WebAssembly.ModuleImports };
+    const failed = (e: unknown, frames: number[]): void => {
+      // A translator bug or an engine limit: the guest must not notice. Leave these pages to the interpreter.
+      if (!this.warned) { this.warned = true; this.warn(`ghost: jit: ${(e as Error).message}\n`); }
+      for (const f of frames) this.noJit.add(f);
+    };
     for (const p of items) {
       if (this.noJit.has(p.frame)) continue;
       const base = RAM_BASE + p.frame * 4096;
       const code = this.u8.slice(base, base + 4096);
       let old = this.byFrame.get(p.frame)?.get(p.vpage);
       if (old && !this.unchanged(old)) { this.drop(old); old = undefined; }
-      const known = new Set(old ? old.starts.keys() : []);
-      const entries = [...p.entries].filter((e) => !known.has(e));
+      const known = old ? [...old.starts.keys()].sort((a, b) => a - b) : [];
+      const knownSet = new Set(known);
+      const entries = [...p.entries].filter((e) => !knownSet.has(e)).sort((a, b) => a - b);
       if (entries.length === 0) continue;
-      const region = discover(code, entries, this.expand, known);
-      if (region.insnCount === 0) continue; // nothing translatable there: the counters stay parked
+      let unit: CachedUnit | undefined, inst: WebAssembly.Instance;
+      try {
+        unit = this.unitFor(p, code, entries, known);
+        if (!unit) continue;
+        inst = new WebAssembly.Instance(unit.module, imports);
+      } catch (e) {
+        failed(e, [p.frame]);
+        if (old) this.drop(old);
+        continue;
+      }
+      instances.push(inst);
       const b: Built = {
-        frame: p.frame, vpage: p.vpage, code, old, pageSlot: old ? old.slot : slot(), comps: [],
+        frame: p.frame, vpage: p.vpage, code, old, pageSlot: old ? old.slot : slot(), unit, slots: [],
         starts: new Map(old ? old.starts : []), interp: new Set(old ? old.interpStarts : []),
       };
-      for (const blocks of components(region)) {
-        const sub = subRegion(region, blocks);
+      unit.comps.forEach((c, k) => {
         const s = slot();
-        genRegion(mod, sub, p.vpage * 4096, `c${s}`);
-        b.comps.push({ slot: s, region: sub });
-        for (const blk of sub.blocks) {
-          b.starts.set(blk.start, s);
-          if (blk.insns.length === 0) b.interp.add(blk.start);
+        b.slots.push(s);
+        this.table.set(s, inst.exports[`c${k}`] as WebAssembly.ExportValue as never);
+        for (const [start, translated] of c.blocks) {
+          b.starts.set(start, s);
+          if (!translated) b.interp.add(start);
         }
-      }
+      });
       built.push(b);
-      this.stats.insns += region.insnCount;
     }
     if (built.length === 0) { for (const s of taken) this.freeSlot(s); return; }
-    for (const b of built) genPage(mod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
-    const bytes = mod.encode();
+    for (const b of built) genPage(pageMod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
+    const bytes = pageMod.encode();
     this.onModule?.(this.stats.modules, bytes);
     const t1 = performance.now();
     let inst: WebAssembly.Instance;
     try {
-      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-        env: { memory: this.memory, table: this.table }, hart: this.hart as unknown as WebAssembly.ModuleImports,
-      });
+      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
     } catch (e) {
-      // A translator bug or an engine limit: the guest must not notice. Leave these pages to the interpreter.
-      if (!this.warned) { this.warned = true; this.warn(`ghost: jit: ${(e as Error).message}\n`); }
+      failed(e, built.map((b) => b.frame));
       for (const s of taken) this.freeSlot(s);
-      for (const b of built) { this.noJit.add(b.frame); if (b.old) this.drop(b.old); }
+      for (const b of built) if (b.old) this.drop(b.old);
       return;
     }
     const t2 = performance.now();
-    this.stats.genMs += t1 - t0;
     this.stats.compileMs += t2 - t1;
+    this.stats.genMs += t1 - t0 - (this.stats.compileMs - compile0 - (t2 - t1));
     this.spent += MODULE_COST;
-    for (const b of built) for (const c of b.comps) this.spent += c.region.insnCount;
     this.stats.modules++;
     this.stats.regions += built.length;
     this.stats.wasmBytes += bytes.length;
     for (const b of built) {
-      const fn = (name: string) => inst.exports[name] as WebAssembly.ExportValue as never;
-      for (const c of b.comps) this.table.set(c.slot, fn(`c${c.slot}`));
-      this.table.set(b.pageSlot, fn(`p${b.pageSlot}`));
+      this.table.set(b.pageSlot, inst.exports[`p${b.pageSlot}`] as WebAssembly.ExportValue as never);
       let t = b.old;
-      const ranges = mergeRanges([...(t ? t.ranges : []), ...b.comps.flatMap((c) => c.region.ranges)]);
+      const ranges = mergeRanges([...(t ? t.ranges : []), ...b.unit.comps.flatMap((c) => c.ranges)]);
       if (t) {
-        t.compSlots.push(...b.comps.map((c) => c.slot));
+        t.compSlots.push(...b.slots);
         t.starts = b.starts;
         t.interpStarts = b.interp;
         t.ranges = ranges;
         t.code = b.code;
       } else {
         t = {
-          frame: b.frame, vpage: b.vpage, slot: b.pageSlot, compSlots: b.comps.map((c) => c.slot),
+          frame: b.frame, vpage: b.vpage, slot: b.pageSlot, compSlots: b.slots,
           starts: b.starts, interpStarts: b.interp, ranges, code: b.code,
         };
         let m = this.byFrame.get(b.frame);
@@ -441,9 +507,9 @@ export class Jit {
         m.set(b.vpage, t);
       }
       for (const s of [t.slot, ...t.compSlots]) this.slots[s] = t;
-      for (const c of b.comps) {
-        for (const blk of c.region.blocks) {
-          if (blk.insns.length) this.dv.setInt32(this.counter(b.vpage * 4096 + blk.start), 0, true);
+      for (const c of b.unit.comps) {
+        for (const [start, translated] of c.blocks) {
+          if (translated) this.dv.setInt32(this.counter(b.vpage * 4096 + start), 0, true);
         }
       }
       if (this.hart.translateForKernel(b.vpage * 4096, ACC_X) === b.frame * 4096) this.install(t);
