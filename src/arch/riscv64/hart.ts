@@ -44,9 +44,9 @@ const TWO32 = 0x100000000;
 // GHOST_JIT_DUMP=DIR (read by the CLI, through Jit.onModule) writes every
 // module it compiles there (for wasm-dis); GHOST_JIT_PCS=LO:HI (hex) translates
 // only the block starts in [LO, HI): bisecting it finds a miscompiled block.
-// Translations persist across runs in GHOST_JIT_CACHE_DIR (default
-// $XDG_CACHE_HOME/ghost/jit or ~/.cache/ghost/jit); GHOST_JIT_CACHE=0 turns
-// that off (jit/cache-node.ts).
+// With GHOST_JIT_CACHE=1 translations persist across runs in
+// GHOST_JIT_CACHE_DIR (default $XDG_CACHE_HOME/ghost/jit or
+// ~/.cache/ghost/jit) (jit/cache-node.ts).
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;
@@ -63,7 +63,7 @@ function jitOptions(): JitOptions | undefined {
     budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
     budgetInsns: 1000,
     pcs: pcRange(env["GHOST_JIT_PCS"]),
-    store: storeFromEnv(env), // GHOST_JIT_CACHE=0: none (jit/cache-node.ts)
+    store: storeFromEnv(env), // only with GHOST_JIT_CACHE=1 (jit/cache-node.ts)
   };
 }
 
