@@ -84,9 +84,11 @@ const yieldToHost: () => Promise<void> = typeof setImmediate === "function"
   })();
 // Host time a slice may take before the host event loop gets a turn.
 const HOST_SLICE_MS = 10;
-// The shortest run of the hart that measures its host speed (shorter ones
-// are mostly the cost of entering and leaving it).
+// The instructions (in runs of the hart) one measurement of its host speed
+// takes (measureHostRate).
 const HOST_RATE_MIN_INSNS = 10_000;
+// The shortest run counted towards a measurement.
+const HOST_RATE_SAMPLE_INSNS = 500;
 
 export class Kernel {
   readonly hart: Hart;
@@ -375,14 +377,17 @@ export class Kernel {
   }
 
   // Folds a run of the hart into hostNsPerInsn once runs adding up to
-  // HOST_RATE_MIN_INSNS were seen. Short runs are summed, not skipped: before
-  // the first measurement the budget is counted at the nominal rate (often
-  // 50-100 times too slow for the JIT), which keeps every run below
-  // HOST_RATE_MIN_INSNS when a timer is due each millisecond, so skipped
-  // runs never measured anything and a CPU-bound task entered the hart every
-  // ~1000 instructions (CoreMark: 3 million runs, a quarter of the CPU time
-  // in this loop).
+  // HOST_RATE_MIN_INSNS were seen. Runs are summed, not each required to be
+  // that long: before the first measurement the budget is counted at the
+  // nominal rate (often 50-100 times too slow for the JIT), which keeps every
+  // run below HOST_RATE_MIN_INSNS when a timer is due each millisecond, so
+  // nothing was ever measured and a CPU-bound task entered the hart every
+  // ~1,000 instructions (CoreMark: 3 million runs, a quarter of the CPU time
+  // in this loop). Runs under HOST_RATE_SAMPLE_INSNS are left out: their time
+  // is mostly the cost of entering the hart, and counting it would make the
+  // rate look slow, the budgets shorter, and the next runs shorter still.
   private measureHostRate(ns: number, ran: number): void {
+    if (ran < HOST_RATE_SAMPLE_INSNS) return;
     this.rateNs += ns;
     this.rateInsns += ran;
     if (this.rateInsns < HOST_RATE_MIN_INSNS) return;
