@@ -89,6 +89,8 @@ const HOST_SLICE_MS = 10;
 const HOST_RATE_MIN_INSNS = 10_000;
 // The shortest run counted towards a measurement.
 const HOST_RATE_SAMPLE_INSNS = 500;
+// The shortest budget of a run on the host clock (runBudget).
+const HOST_MIN_BUDGET = 1000;
 
 export class Kernel {
   readonly hart: Hart;
@@ -347,7 +349,7 @@ export class Kernel {
       retry = false;
       const before = Number(hart.instret);
       const hostStart = this.clock.mode === "host" ? performance.now() : 0;
-      const cause = hart.run(this.timers.budget(this.tickBudget, this.hostNsPerInsn || this.clock.nsPerInsn));
+      const cause = hart.run(this.runBudget());
       const ran = Number(hart.instret) - before;
       this.clock.setInstret(Number(hart.instret));
       const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
@@ -374,6 +376,18 @@ export class Kernel {
     }
     this.saveCurrent();
     return hostTurn;
+  }
+
+  // Instructions the hart may run before the kernel looks at the timers.
+  // On the host clock, at least HOST_MIN_BUDGET: counted at the measured rate,
+  // a run ends just short of the next timer, and the runs left until the timer
+  // is due shrink to a few instructions each — runs that cost their entry and
+  // nothing else (well under a microsecond of guest time), and that split
+  // LR/SC pairs (every run starts without a reservation, as Linux's trap
+  // return clears it) far more often than the tick ever does.
+  private runBudget(): number {
+    const n = this.timers.budget(this.tickBudget, this.hostNsPerInsn || this.clock.nsPerInsn);
+    return this.clock.mode === "host" ? Math.max(n, Math.min(HOST_MIN_BUDGET, this.tickBudget)) : n;
   }
 
   // Folds a run of the hart into hostNsPerInsn once runs adding up to
