@@ -11,6 +11,7 @@
 //   prologue: load the guest registers the region uses into locals
 //   block $exit
 //     loop $L                      ; every backward branch comes back here
+//       budget spent: PC = the block at the index; leave
 //       block $miss
 //         block $b[m-1] ... block $b[0]
 //           br_table on (PC & 0xfff) >> 1 -> $b[j] where block j starts, else $miss
@@ -24,9 +25,16 @@
 //
 // Block j's code follows the end of $b[j], so a forward branch is a plain
 // `br $b[j]` and a backward one sets the index and goes through the loop.
-// Every block checks the budget and subtracts its length on entry, so the
-// budget may be overshot by one block at most; an instruction that traps
-// gives back its own count and that of the instructions after it.
+// Every block subtracts its length from the budget on entry; the budget is
+// checked where control comes back to the loop (a backward branch, a jump
+// through a register inside the page), the only way a component runs on
+// without bound: a forward path runs each of its blocks once, so the budget
+// may be overshot by at most one component's instructions (MAX_INSNS,
+// region.ts), and a spent budget stops at a block start with PC and the
+// count exact. (A check on every block cost a compare and a branch per block
+// on the left count, which V8 keeps in a stack slot in big components.) An
+// instruction that traps gives back its own count and that of the
+// instructions after it.
 
 import { Code, F64, I32, I64, ModuleBuilder, Op, FuncDef } from "./wasm-encoder.js";
 import { Insn, Kind, writesX, xRegsUsed } from "./decode.js";
@@ -227,6 +235,13 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   const lo = region.blocks[0].start >> 1, hi = region.blocks[region.blocks.length - 1].start >> 1;
 
   const m = region.blocks.length;
+  // The budget, at the loop head (see the header). A component is only
+  // entered with budget left, so the first pass never stops here.
+  c.get(LEFT); c.i32(0); c.op(Op.i32_le_s);
+  c.if_();
+  storeIdxPc(c, vbase);
+  c.br(g.exitLabel);
+  c.end();
   const missLabel = c.block();
   for (let j = m - 1; j >= 0; j--) c.block();
   // The entry switch (an index below lo wraps around to a large one: $miss too).
@@ -246,8 +261,7 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   }
   c.end(); // $miss
   if (c.depth !== missLabel - 1) throw new Error("jit: unbalanced blocks");
-  c.i32(0); c.get(IDX); c.i32(1); c.op(Op.i32_shl); c.op(Op.i64_extend_i32_u); c.i64(vbase); c.op(Op.i64_or);
-  c.mem(Op.i64_store, L.PC, 3);
+  storeIdxPc(c, vbase);
   c.end(); // $L
   c.end(); // $exit
   for (const r of [...written].sort((a, b) => a - b)) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
@@ -263,6 +277,12 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   mod.addFunc(def);
 }
 
+// PC = the page's halfword at IDX.
+function storeIdxPc(c: Code, vbase: number): void {
+  c.i32(0); c.get(IDX); c.i32(1); c.op(Op.i32_shl); c.op(Op.i64_extend_i32_u); c.i64(vbase); c.op(Op.i64_or);
+  c.mem(Op.i64_store, L.PC, 3);
+}
+
 function genBlock(g: FnGen, i: number): void {
   const c = g.c;
   const b = g.region.blocks[i];
@@ -273,10 +293,8 @@ function genBlock(g: FnGen, i: number): void {
     g.storePc(g.pcAt(b.start)); g.setExit(L.CAUSE_JIT_MISS); c.br(g.exitLabel);
     return;
   }
-  // Budget: stop before the block when it is spent; else charge the whole block.
-  c.get(0); c.i32(0); c.op(Op.i32_le_s);
-  c.if_(); g.storePc(g.pcAt(b.start)); c.br(g.exitLabel); c.end();
-  c.get(0); c.i32(n); c.op(Op.i32_sub); c.set(0);
+  // Charge the whole block (the budget is checked at the loop head).
+  c.get(LEFT); c.i32(n); c.op(Op.i32_sub); c.set(LEFT);
   for (let k = 0; k < n; k++) {
     const ins = b.insns[k];
     g.insnIndex = k;

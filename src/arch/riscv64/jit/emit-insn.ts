@@ -4,8 +4,8 @@
 //
 // Loads and stores inline the software TLB's hit path (wasm/mmu.ts: the tag
 // is (va >>> 12) | asid << 52 at TLB + ((vpn & 4095) << 4), the host page
-// minus the va's page at +12) and call the hart's slow path on a miss or a
-// misaligned access. A
+// minus the va's page at +12) and call the hart's slow path on a miss or an
+// access crossing the page. A
 // frame holding translated code never has a write-TLB entry (jitmap.ts), so
 // stores to code always reach the slow path, which reports them.
 
@@ -169,26 +169,29 @@ function effectiveAddress(g: FnGen, ins: Insn): void {
 }
 
 // Leaves an i32 on the stack: 1 if the TLB at `tlb` holds VA's page for the
-// current ASID and the access of `size` bytes is aligned (E = the entry's
-// offset); a misaligned access (which may cross the page) takes the slow
-// path, which handles it. The tag compared is exactly the interpreter's,
-// (VA >>> 12) ^ ASIDTAG: every one of its 64 bits means something (52 of
-// page number, 12 of ASID), so the misalignment cannot be folded into it. (It
-// once was, into the ASID's bits: a misaligned access then hit the entry of
-// the address space whose ASID differs by the misalignment, and read or wrote
-// that process's frame — busybox sed's memcpy corrupted a pipe's data.)
+// current ASID and the access of `size` bytes stays in that page (E = the
+// entry's offset). The tag compared is that of the access's last byte,
+// ((VA + size - 1) >>> 12) ^ ASIDTAG, in the entry of VA's page: it equals
+// the entry's tag exactly when the entry holds VA's page and the access ends
+// in it, so one compare covers the hit and the page crossing (which the slow
+// path splits). A misaligned access inside the page is a plain access, as in
+// the interpreter (wasm/hart.ts loadHost: only crossing takes the slow path).
+// Every one of the tag's 64 bits means something (52 of page number, 12 of
+// ASID), so nothing else may be folded into it. (The misalignment once was,
+// into the ASID's bits: a misaligned access then hit the entry of the address
+// space whose ASID differs by the misalignment, and read or wrote that
+// process's frame — busybox sed's memcpy corrupted a pipe's data.) Near
+// 2^64 the sum wraps to page 0, whose entry is never the one indexed.
 function tlbHit(g: FnGen, tlb: number, size: number): void {
   const c = g.c;
-  c.get(VA); c.i64(12); c.op(Op.i64_shr_u);
+  c.get(VA);
+  if (size > 1) { c.i64(size - 1); c.op(Op.i64_add); }
+  c.i64(12); c.op(Op.i64_shr_u);
   c.get(ASIDTAG); c.op(Op.i64_xor);
   // (4096 entries of 16 bytes: the index is (vpn & 4095) << 4)
   c.get(VA); c.op(Op.i32_wrap_i64); c.i32(8); c.op(Op.i32_shr_u); c.i32(0xfff0); c.op(Op.i32_and); c.tee(E);
   c.mem(Op.i64_load, tlb, 3);
   c.op(Op.i64_eq);
-  if (size > 1) { // a byte is always aligned
-    c.get(VA); c.op(Op.i32_wrap_i64); c.i32(size - 1); c.op(Op.i32_and); c.op(Op.i32_eqz);
-    c.op(Op.i32_and);
-  }
 }
 
 // The host address of VA after a hit: its low 32 bits plus the entry's addend.
