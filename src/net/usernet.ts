@@ -10,7 +10,8 @@
 // they make are processed at once (in a bottom-half section) and the kernel
 // is kicked out of its idle wait.
 //
-// The link is IP-level (no Ethernet framing or ARP yet), IPv4 only, and its
+// eth0 is an Ethernet device (dev/ether.ts) whose backend is the NAT's end
+// of the wire (usernet_ether.ts: ARP and framing). The NAT is IPv4 only; its
 // segments are never lost unless --net-loss asks, so the endpoint keeps its
 // unacknowledged data and resends it from the first byte after a timeout.
 
@@ -19,17 +20,23 @@ import * as dgram from "node:dgram";
 import * as dns from "node:dns";
 import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from "../abi/socket.js";
 import {
-  IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH,
+  TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH,
   ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, UDP_HLEN,
 } from "../abi/inet.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { type IpAddr, v4, sameAddr, formatAddr } from "./inet/addr.js";
-import { type NetDevice, type DevStats, netStack, csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
+import { csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
+import { attachNic } from "./dev/nic.js";
+import type { EtherDevice } from "./dev/ether.js";
+import { NatEther } from "./usernet_ether.js";
 import { parseSegment, buildSegment, seqAdd, seqDiff, seqLt, type Segment } from "./inet/tcp_seg.js";
 
 export const GUEST_ADDR = v4(10, 0, 2, 15);
 export const GATEWAY_ADDR = v4(10, 0, 2, 2);
 export const DNS_ADDR = v4(10, 0, 2, 3);
+// qemu's default guest MAC, and slirp's for its own addresses (52:55 and the gateway's address).
+export const GUEST_MAC = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+export const GATEWAY_MAC = new Uint8Array([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
 const NAT_MSS = 1460;
 const UDP_IDLE_MS = 60_000;
 // DNS (RFC 1035): the header, its flags, and the answer records the NAT makes.
@@ -62,23 +69,9 @@ export function parseForward(spec: string): PortForward | null {
   return { hostAddr: m[1] ?? "127.0.0.1", hostPort, guestPort, udp: m[4] === "udp" };
 }
 
-class Eth0 implements NetDevice {
-  readonly name = "eth0";
-  readonly index = 2;
-  mtu = 1500;
-  flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST;
-  readonly addrs = [{ addr: GUEST_ADDR, prefix: 24 }];
-  readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0 };
-  readonly hwaddr = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
-  constructor(private readonly nat: UserNet) {}
-  xmit(pkt: Uint8Array): void {
-    this.stats.txPackets++; this.stats.txBytes += pkt.length;
-    this.nat.link(pkt, (p) => this.nat.fromGuest(p));
-  }
-}
-
 export class UserNet {
-  readonly dev: Eth0;
+  readonly dev: EtherDevice;
+  readonly ether: NatEther;
   private readonly flows = new Map<string, NatTcp>();
   private readonly servers: net.Server[] = [];
   private readonly udpFlows = new Map<string, { sock: dgram.Socket; timer: NodeJS.Timeout | null }>();
@@ -91,10 +84,11 @@ export class UserNet {
   private closed = false;
 
   constructor(readonly k: Kernel, readonly opts: UserNetOptions) {
-    this.dev = new Eth0(this);
-    const stack = netStack(k);
-    stack.devices.push(this.dev);
-    stack.defaultGateway = { dev: this.dev, gw: GATEWAY_ADDR };
+    this.ether = new NatEther({
+      mac: GATEWAY_MAC, ownAddrs: [GATEWAY_ADDR, DNS_ADDR], guestAddr: GUEST_ADDR,
+      wire: (f, deliver) => this.link(f, deliver), ipInput: (p) => this.fromGuest(p), closed: () => this.closed,
+    });
+    this.dev = attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: 24 }], gateway: GATEWAY_ADDR });
     for (const f of opts.forwards) this.listen(f);
   }
 
@@ -111,16 +105,8 @@ export class UserNet {
     return new DataView(b.buffer).getUint32(0, true) / 2 ** 32;
   }
 
-  // A packet into the guest: processed now, and the kernel woken.
-  toGuest(pkt: Uint8Array): void {
-    this.link(pkt, (p) => {
-      if (this.closed) return;
-      this.dev.stats.rxPackets++; this.dev.stats.rxBytes += p.length;
-      const stack = netStack(this.k);
-      stack.bh(() => stack.netifRx(p));
-      this.k.kick();
-    });
-  }
+  // An IP packet into the guest, framed for its MAC.
+  toGuest(pkt: Uint8Array): void { this.ether.ipToGuest(pkt); }
 
   // An IP packet the guest sent on eth0.
   fromGuest(pkt: Uint8Array): void {
@@ -309,6 +295,7 @@ export class UserNet {
       await new Promise<void>((r) => { const t = setTimeout(r, 1000); this.drained.push(() => { clearTimeout(t); r(); }); });
     }
     this.closed = true;
+    this.ether.close();
     for (const s of this.servers) s.close();
     for (const s of this.udpServers) s.close();
     for (const f of [...this.flows.values()]) f.destroy();

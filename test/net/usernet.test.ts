@@ -68,6 +68,20 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
     assert.match(r.stderr, /Connection refused/);
   });
 
+  // eth0 is an Ethernet link: the gateway's MAC is resolved by ARP (the
+  // NAT answers with slirp's 52:55:0a:00:02:02) and shows in the ARP cache;
+  // an on-link address nobody answers fails after three requests with
+  // EHOSTUNREACH, as Linux's arp_error_report makes connect(2) fail.
+  test("ARP on eth0: the gateway resolves, a silent neighbour is host unreachable", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c",
+      `wget -q -O - http://10.0.2.2:${port}/arp; cat /proc/net/arp; arp -n; nc -w 30 10.0.2.44 80; echo status=$?; grep -c 10.0.2.44 /proc/net/arp`]);
+    assert.match(r.stdout, /^hello \/arp\n/);
+    assert.match(r.stdout, /^10\.0\.2\.2 +0x1 +0x2 +52:55:0a:00:02:02 +\* +eth0$/m);
+    assert.match(r.stdout, /\(10\.0\.2\.2\) at 52:55:0a:00:02:02 \[ether\] +on eth0/);
+    assert.match(r.stderr, /10\.0\.2\.44.*No route to host/);
+    assert.match(r.stdout, /status=1\n0\n$/);
+  });
+
   // localhost is in the host's /etc/hosts: the host's resolver answers without asking any server.
   test("DNS at 10.0.2.3 answers through the host's resolver (UDP through the NAT)", async () => {
     const r = await ghost(["--", "/bin/sh", "-c", "nslookup -type=a localhost 10.0.2.3"]);

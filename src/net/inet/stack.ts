@@ -13,7 +13,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
-  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY,
+  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY, ICMP_HOST_UNREACH, ICMPV6_ADDR_UNREACH,
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
@@ -316,6 +316,16 @@ export class NetStack {
     msg[1] = p.v6 ? code6 : code4;
     msg.set(quote, ICMP_HLEN);
     this.icmpSend(p.dst, p.src, msg);
+  }
+
+  // A packet we sent could not be delivered on its link (the neighbour never
+  // answered): its sender hears host unreachable, as ipv4_link_failure and
+  // ip6_link_failure send it an ICMP error from its own address.
+  linkFailure(raw: Uint8Array): void {
+    const p = parseIp(raw);
+    if (!p || !this.isLocal(p.src)) return;
+    const local = { ...p, dst: p.src }; // from our own address to it
+    this.icmpUnreach(local, ICMP_HOST_UNREACH, ICMPV6_ADDR_UNREACH);
   }
 }
 

@@ -22,7 +22,7 @@ import {
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, type SockAddr, addrKey, isAny, isV4, sameAddr } from "./addr.js";
-import { type NetStack, type IpPacket, netStack } from "./stack.js";
+import { type NetStack, type IpPacket, type IcmpError, netStack } from "./stack.js";
 import { type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
 import { seqAdd, seqDiff, seqLt, seqLe, parseSegment, buildSegment, type Segment } from "./tcp_seg.js";
@@ -302,6 +302,15 @@ export class TcpSocket extends TcpOutput {
     this.done_();
   }
 
+  // tcp_v4_err: an ICMP unreachable for a connection being opened ends it
+  // with that error (connect(2) fails with it); on a synchronized
+  // connection it is only a soft error, not kept here.
+  icmpError(errno: number): void {
+    if (this.state !== TCP_SYN_SENT) return;
+    this.err = errno;
+    this.done_();
+  }
+
   // A retransmission or keepalive gave up.
   timedOut(): void {
     this.err = ETIMEDOUT;
@@ -508,6 +517,13 @@ export class Tcp {
     const l = this.listener(p, s.dport);
     if (l) { this.listenInput(l, p, s); return; }
     this.sendReset(p, s);
+  }
+
+  // An ICMP error quoting a segment of ours.
+  error(e: IcmpError): void {
+    if (e.header.length < 4) return;
+    const sport = (e.header[0] << 8) | e.header[1], dport = (e.header[2] << 8) | e.header[3];
+    this.conns.get(connKey(e.src, sport, e.dst, dport))?.icmpError(e.errno);
   }
 
   // The listening socket a segment to dport reaches, a specific address before a wildcard.
