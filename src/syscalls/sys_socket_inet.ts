@@ -17,7 +17,7 @@ import {
   MSG_CTRUNC, cmsghdr, CMSG_LEN, CMSG_SPACE, CMSG_DATA_OFFSET, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
   TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK,
 } from "../abi/socket.js";
-import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
+import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT, TCPI_OPT_TIMESTAMPS, TCPI_OPT_SACK, TCPI_OPT_WSCALE } from "../abi/inet.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW } from "../abi/prctl.js";
 import { restartOf } from "../kernel/restart.js";
@@ -312,6 +312,8 @@ function tcpInfo(s: TcpSocket): Uint8Array {
   b[0] = s.state;
   b[2] = s.retries;
   b[3] = s.probes;
+  // tcpi_options: what both SYNs negotiated.
+  b[5] = (s.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (s.sackOk ? TCPI_OPT_SACK : 0) | (s.wscaleOk ? TCPI_OPT_WSCALE : 0);
   b[6] = (s.sndWscale & 0xf) | ((s.rcvWscale & 0xf) << 4);
   dv.setUint32(8, Math.round(s.rto / 1000), true); // tcpi_rto, µs
   dv.setUint32(16, s.mss, true); // tcpi_snd_mss

@@ -331,6 +331,10 @@ export class TcpSocket extends TcpOutput {
         return;
     }
     const len = s.data.length + (s.flags & TCPHDR_SYN ? 1 : 0) + (s.flags & TCPHDR_FIN ? 1 : 0);
+    // PAWS (RFC 7323 §5, tcp_paws_discard): a segment whose timestamp is
+    // older than the last one taken is an old duplicate: dropped, and
+    // answered with an ACK (a RST is not, and not dropped).
+    if (this.tsOk && s.ts && !(s.flags & TCPHDR_RST) && seqLt(s.tsval, this.tsRecent)) { this.sendAck(); return; }
     if (!this.acceptable(s.seq, len)) {
       if (!(s.flags & TCPHDR_RST)) this.sendAck();
       return;
@@ -344,6 +348,9 @@ export class TcpSocket extends TcpOutput {
     }
     if (s.flags & TCPHDR_SYN) { this.sendAck(); return; }
     if (!(s.flags & TCPHDR_ACK)) return;
+    // The timestamp to echo: from a segment that starts at or before what we
+    // acknowledge (RFC 7323 §4.3, tcp_store_ts_recent).
+    if (this.tsOk && s.ts && seqLe(s.seq, this.rcvNxt) && !seqLt(s.tsval, this.tsRecent)) this.tsRecent = s.tsval;
     if (this.state === TCP_SYN_RECV) {
       if (!(seqLt(this.sndUna, s.ack) && seqLe(s.ack, this.sndNxt))) { this.sendRstFor(s); return; }
       const p = this.parent;
@@ -437,6 +444,7 @@ export class TcpSocket extends TcpOutput {
     if (!data.length && !fin) return;
     if (seq !== this.rcvNxt) {
       this.ooo.set(seq, { data: data.slice(), fin });
+      this.lastOoo = seq;
       this.sendAck(); // a duplicate ACK tells the sender of the hole
       return;
     }
