@@ -58,7 +58,8 @@ export interface IpPacket {
 
 // What an ICMP error says about a packet we sent: its addresses and the
 // first bytes of its transport header.
-export interface IcmpError { errno: number; src: IpAddr; dst: IpAddr; header: Uint8Array }
+// `from`: the ICMP message's sender (the offender IP_RECVERR reports), with its type and code.
+export interface IcmpError { errno: number; src: IpAddr; dst: IpAddr; header: Uint8Array; v6: boolean; type: number; code: number; from: IpAddr }
 
 export interface Transport {
   input(pkt: IpPacket): void;
@@ -293,7 +294,7 @@ export class NetStack {
       const inner = parseIp(b.subarray(ICMP_HLEN), true);
       if (!inner) return;
       const errno = unreachErrno(p.v6, code);
-      this.transports.get(inner.proto)?.error?.({ errno, src: inner.src, dst: inner.dst, header: inner.payload });
+      this.transports.get(inner.proto)?.error?.({ errno, src: inner.src, dst: inner.dst, header: inner.payload, v6: p.v6, type, code, from: p.src });
     }
   }
 
