@@ -20,7 +20,7 @@ import * as dgram from "node:dgram";
 import * as dns from "node:dns";
 import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from "../abi/socket.js";
 import {
-  TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH,
+  TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK,
   ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, UDP_HLEN,
 } from "../abi/inet.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -30,7 +30,7 @@ import { attachNic } from "./dev/nic.js";
 import type { EtherDevice } from "./dev/ether.js";
 import { NatEther } from "./usernet_ether.js";
 import { NatTcp } from "./usernet_tcp.js";
-import { parseSegment, buildSegment, seqAdd, seqDiff, seqLt, type Segment } from "./inet/tcp_seg.js";
+import { parseSegment, buildSegment, seqAdd, type Segment } from "./inet/tcp_seg.js";
 
 export const GUEST_ADDR = v4(10, 0, 2, 15);
 export const GATEWAY_ADDR = v4(10, 0, 2, 2);
