@@ -20,6 +20,8 @@ export const ICMP_ECHOREPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
 export const ICMP_ECHO = 8;
 export const ICMP_PORT_UNREACH = 3;
+export const ICMP_HOST_UNREACH = 1;
+export const ICMPV6_ADDR_UNREACH = 3;
 export const ICMPV6_DEST_UNREACH = 1;
 export const ICMPV6_PORT_UNREACH = 4;
 export const ICMPV6_ECHO_REQUEST = 128;
@@ -46,6 +48,17 @@ export const TCPOPT_NOP = 1;
 export const TCPOPT_MSS = 2;
 export const TCPOPT_WINDOW = 3;
 export const TCP_MAX_WSCALE = 14;
+export const TCPOPT_SACK_PERM = 4;
+export const TCPOPT_SACK = 5;
+export const TCPOPT_TIMESTAMP = 8;
+export const TCPOLEN_TIMESTAMP = 10;
+// Timestamps behind two NOPs, as Linux sends them on every segment.
+export const TCPOLEN_TSTAMP_ALIGNED = 12;
+export const TCPOLEN_SACK_PERBLOCK = 8;
+// tcp_info's tcpi_options bits (linux/tcp.h).
+export const TCPI_OPT_TIMESTAMPS = 1;
+export const TCPI_OPT_SACK = 2;
+export const TCPI_OPT_WSCALE = 4;
 
 // TCP states as Linux numbers them (net/tcp_states.h; /proc/net/tcp shows them).
 export const TCP_ESTABLISHED = 1;

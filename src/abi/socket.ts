@@ -290,6 +290,13 @@ export const IPV6_MULTICAST_LOOP = 19;
 export const IPV6_ADD_MEMBERSHIP = 20;
 export const IPV6_DROP_MEMBERSHIP = 21;
 export const IPV6_V6ONLY = 26;
+export const IPV6_RECVERR = 25;
+// struct sock_extended_err (linux/errqueue.h): ee_errno u32, ee_origin,
+// ee_type, ee_code, ee_pad u8, ee_info u32, ee_data u32; the offender's
+// sockaddr follows it in the control message (SO_EE_OFFENDER).
+export const SOCK_EE_SIZE = 16;
+export const SO_EE_ORIGIN_ICMP = 2;
+export const SO_EE_ORIGIN_ICMP6 = 3;
 export const IPV6_2292HOPLIMIT = 8;
 export const IPV6_RECVHOPLIMIT = 51;
 export const IPV6_HOPLIMIT = 52;

@@ -10,7 +10,8 @@
 // they make are processed at once (in a bottom-half section) and the kernel
 // is kicked out of its idle wait.
 //
-// The link is IP-level (no Ethernet framing or ARP yet), IPv4 only, and its
+// eth0 is an Ethernet device (dev/ether.ts) whose backend is the NAT's end
+// of the wire (usernet_ether.ts: ARP and framing). The NAT is IPv4 only; its
 // segments are never lost unless --net-loss asks, so the endpoint keeps its
 // unacknowledged data and resends it from the first byte after a timeout.
 
@@ -19,18 +20,24 @@ import * as dgram from "node:dgram";
 import * as dns from "node:dns";
 import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from "../abi/socket.js";
 import {
-  IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH,
+  TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK,
   ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, UDP_HLEN,
 } from "../abi/inet.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { type IpAddr, v4, sameAddr, formatAddr } from "./inet/addr.js";
-import { type NetDevice, type DevStats, netStack, csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
-import { parseSegment, buildSegment, seqAdd, seqDiff, seqLt, type Segment } from "./inet/tcp_seg.js";
+import { csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
+import { attachNic } from "./dev/nic.js";
+import type { EtherDevice } from "./dev/ether.js";
+import { NatEther } from "./usernet_ether.js";
+import { NatTcp } from "./usernet_tcp.js";
+import { parseSegment, buildSegment, seqAdd, type Segment } from "./inet/tcp_seg.js";
 
 export const GUEST_ADDR = v4(10, 0, 2, 15);
 export const GATEWAY_ADDR = v4(10, 0, 2, 2);
 export const DNS_ADDR = v4(10, 0, 2, 3);
-const NAT_MSS = 1460;
+// qemu's default guest MAC, and slirp's for its own addresses (52:55 and the gateway's address).
+export const GUEST_MAC = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
+export const GATEWAY_MAC = new Uint8Array([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
 const UDP_IDLE_MS = 60_000;
 // DNS (RFC 1035): the header, its flags, and the answer records the NAT makes.
 const DNS_PORT = 53;
@@ -45,10 +52,6 @@ const DNS_CLASS_IN = 1;
 const DNS_TYPE_A = 1;
 const DNS_TYPE_AAAA = 28;
 const DNS_TTL = 60;
-const NAT_WINDOW = 65535;
-const NAT_RTO_MS = 200;
-// Host bytes kept for the guest before the host socket is paused.
-const NAT_HIGH_WATER = 256 * 1024;
 
 export interface PortForward { hostAddr: string; hostPort: number; guestPort: number; udp: boolean }
 export interface UserNetOptions { forwards: PortForward[]; lossPct: number; delayMs: number }
@@ -62,23 +65,9 @@ export function parseForward(spec: string): PortForward | null {
   return { hostAddr: m[1] ?? "127.0.0.1", hostPort, guestPort, udp: m[4] === "udp" };
 }
 
-class Eth0 implements NetDevice {
-  readonly name = "eth0";
-  readonly index = 2;
-  mtu = 1500;
-  flags = IFF_UP | IFF_BROADCAST | IFF_RUNNING | IFF_MULTICAST;
-  readonly addrs = [{ addr: GUEST_ADDR, prefix: 24 }];
-  readonly stats: DevStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, rxDropped: 0 };
-  readonly hwaddr = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
-  constructor(private readonly nat: UserNet) {}
-  xmit(pkt: Uint8Array): void {
-    this.stats.txPackets++; this.stats.txBytes += pkt.length;
-    this.nat.link(pkt, (p) => this.nat.fromGuest(p));
-  }
-}
-
 export class UserNet {
-  readonly dev: Eth0;
+  readonly dev: EtherDevice;
+  readonly ether: NatEther;
   private readonly flows = new Map<string, NatTcp>();
   private readonly servers: net.Server[] = [];
   private readonly udpFlows = new Map<string, { sock: dgram.Socket; timer: NodeJS.Timeout | null }>();
@@ -91,10 +80,11 @@ export class UserNet {
   private closed = false;
 
   constructor(readonly k: Kernel, readonly opts: UserNetOptions) {
-    this.dev = new Eth0(this);
-    const stack = netStack(k);
-    stack.devices.push(this.dev);
-    stack.defaultGateway = { dev: this.dev, gw: GATEWAY_ADDR };
+    this.ether = new NatEther({
+      mac: GATEWAY_MAC, ownAddrs: [GATEWAY_ADDR, DNS_ADDR], guestAddr: GUEST_ADDR,
+      wire: (f, deliver) => this.link(f, deliver), ipInput: (p) => this.fromGuest(p), closed: () => this.closed,
+    });
+    this.dev = attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: 24 }], gateway: GATEWAY_ADDR });
     for (const f of opts.forwards) this.listen(f);
   }
 
@@ -111,16 +101,8 @@ export class UserNet {
     return new DataView(b.buffer).getUint32(0, true) / 2 ** 32;
   }
 
-  // A packet into the guest: processed now, and the kernel woken.
-  toGuest(pkt: Uint8Array): void {
-    this.link(pkt, (p) => {
-      if (this.closed) return;
-      this.dev.stats.rxPackets++; this.dev.stats.rxBytes += p.length;
-      const stack = netStack(this.k);
-      stack.bh(() => stack.netifRx(p));
-      this.k.kick();
-    });
-  }
+  // An IP packet into the guest, framed for its MAC.
+  toGuest(pkt: Uint8Array): void { this.ether.ipToGuest(pkt); }
 
   // An IP packet the guest sent on eth0.
   fromGuest(pkt: Uint8Array): void {
@@ -309,6 +291,7 @@ export class UserNet {
       await new Promise<void>((r) => { const t = setTimeout(r, 1000); this.drained.push(() => { clearTimeout(t); r(); }); });
     }
     this.closed = true;
+    this.ether.close();
     for (const s of this.servers) s.close();
     for (const s of this.udpServers) s.close();
     for (const f of [...this.flows.values()]) f.destroy();
@@ -346,181 +329,6 @@ function ipv4(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array): Uin
   dv.setUint16(10, csumFold(csumAdd(0, p, 0, IPV4_HLEN)), false);
   p.set(payload, IPV4_HLEN);
   return p;
-}
-
-// The NAT's end of one guest TCP connection, bridged to a host socket.
-class NatTcp {
-  private sock: net.Socket | null = null;
-  private established = false;
-  private iss = 0;
-  private sndUna = 0;
-  private sndNxt = 0;
-  private rcvNxt = 0;
-  private sndWnd = 0;
-  private wscale = 0;
-  private mss = NAT_MSS;
-  private pending = Buffer.alloc(0); // from sndUna: sent, then unsent
-  private hostEnded = false;
-  private finSent = false;
-  private guestFin = false;
-  private timer: NodeJS.Timeout | null = null;
-  private paused = false;
-  private dead = false;
-
-  constructor(private readonly nat: UserNet, private readonly key: string, private readonly guest: IpAddr, private readonly gport: number,
-    private readonly remote: IpAddr, private readonly rport: number) {
-    nat.hold();
-    const b = new Uint8Array(4);
-    nat.k.random(b);
-    this.iss = new DataView(b.buffer).getUint32(0, true);
-    this.sndUna = this.sndNxt = this.iss;
-  }
-
-  private seg(seq: number, flags: number, data: Uint8Array = new Uint8Array(0)): void {
-    const room = Math.max(0, NAT_WINDOW - (this.sock?.writableLength ?? 0));
-    this.nat.sendTcp(this.remote, this.guest, buildSegment(this.remote, this.guest, {
-      sport: this.rport, dport: this.gport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd: room, urp: 0, data,
-    }, NAT_MSS, 0));
-  }
-
-  private takeOptions(s: Segment): void {
-    this.mss = Math.min(s.mss || 536, NAT_MSS);
-    this.wscale = s.wscale >= 0 ? s.wscale : 0;
-    this.sndWnd = s.wnd;
-  }
-
-  // The guest connects out: the host socket first, then our SYN-ACK (or a RST if the host refuses).
-  acceptFromGuest(s: Segment, host: string): void {
-    this.takeOptions(s);
-    this.rcvNxt = seqAdd(s.seq, 1);
-    const sock = net.connect({ host, port: this.rport });
-    this.attach(sock);
-    sock.once("connect", () => { this.seg(this.iss, TCPHDR_SYN | TCPHDR_ACK); this.sndNxt = seqAdd(this.iss, 1); });
-  }
-
-  // A host client came in through -p: open the connection into the guest.
-  connectToGuest(sock: net.Socket): void {
-    this.attach(sock);
-    sock.pause();
-    this.seg(this.iss, TCPHDR_SYN);
-    this.sndNxt = seqAdd(this.iss, 1);
-    this.arm();
-  }
-
-  private attach(sock: net.Socket): void {
-    this.sock = sock;
-    sock.on("data", (d: Buffer) => {
-      this.pending = Buffer.concat([this.pending, d]);
-      if (this.pending.length > NAT_HIGH_WATER) { sock.pause(); this.paused = true; }
-      this.pump();
-    });
-    sock.on("end", () => { this.hostEnded = true; this.pump(); });
-    sock.on("drain", () => { if (this.established) this.seg(this.sndNxt, TCPHDR_ACK); });
-    // The host refused or dropped the connection: the guest gets a RST
-    // (in answer to its SYN: ECONNREFUSED).
-    sock.on("error", () => {
-      if (!this.dead) this.seg(this.established ? this.sndNxt : 0, TCPHDR_RST | TCPHDR_ACK);
-      this.destroy();
-    });
-    sock.on("close", () => { if (!this.hostEnded && !this.dead && this.established) { this.seg(this.sndNxt, TCPHDR_RST | TCPHDR_ACK); this.destroy(); } });
-  }
-
-  input(s: Segment): void {
-    if (this.dead) return;
-    if (s.flags & TCPHDR_RST) { this.destroy(); return; }
-    if (!this.established) {
-      if ((s.flags & TCPHDR_SYN) && (s.flags & TCPHDR_ACK) && s.ack === seqAdd(this.iss, 1)) {
-        // Our SYN to the guest was answered (a -p connection).
-        this.takeOptions(s);
-        this.rcvNxt = seqAdd(s.seq, 1);
-        this.sndUna = s.ack;
-        this.established = true;
-        this.disarm();
-        this.seg(this.sndNxt, TCPHDR_ACK);
-        this.sock?.resume();
-        this.pump();
-        return;
-      }
-      if ((s.flags & TCPHDR_ACK) && s.ack === seqAdd(this.iss, 1)) { this.established = true; this.sndUna = s.ack; }
-      else {
-        // The guest sent its SYN again: our SYN-ACK was lost (or is still waiting for the host).
-        if ((s.flags & TCPHDR_SYN) && this.sndNxt === seqAdd(this.iss, 1)) this.seg(this.iss, TCPHDR_SYN | TCPHDR_ACK);
-        return;
-      }
-    }
-    if (s.flags & TCPHDR_ACK) {
-      if (seqLt(this.sndUna, s.ack) && !seqLt(this.sndNxt, s.ack)) {
-        const n = seqDiff(s.ack, this.sndUna);
-        const data = Math.min(n, this.pending.length);
-        this.pending = this.pending.subarray(data);
-        this.sndUna = s.ack;
-        this.disarm();
-        if (this.paused && this.pending.length < NAT_HIGH_WATER / 2) { this.paused = false; this.sock?.resume(); }
-      }
-      this.sndWnd = s.wnd << this.wscale;
-    }
-    if (s.data.length) {
-      if (s.seq === this.rcvNxt && !this.guestFin) {
-        this.sock?.write(Buffer.from(s.data));
-        this.rcvNxt = seqAdd(this.rcvNxt, s.data.length);
-      }
-      this.seg(this.sndNxt, TCPHDR_ACK);
-    }
-    if ((s.flags & TCPHDR_FIN) && seqAdd(s.seq, s.data.length) === this.rcvNxt && !this.guestFin) {
-      this.guestFin = true;
-      this.rcvNxt = seqAdd(this.rcvNxt, 1);
-      this.seg(this.sndNxt, TCPHDR_ACK);
-      this.sock?.end();
-    }
-    this.pump();
-    if (this.guestFin && this.finSent && this.sndUna === this.sndNxt) this.destroy();
-  }
-
-  // Sends what the guest's window allows, then our FIN once the host is done.
-  private pump(): void {
-    if (!this.established || this.dead) return;
-    const wnd = this.sndWnd;
-    for (;;) {
-      const inflight = seqDiff(this.sndNxt, this.sndUna) - (this.finSent ? 1 : 0);
-      const unsent = this.pending.length - inflight;
-      if (unsent <= 0) break;
-      const len = Math.min(unsent, this.mss, wnd - inflight);
-      if (len <= 0) break;
-      this.seg(this.sndNxt, TCPHDR_ACK | TCPHDR_PSH, this.pending.subarray(inflight, inflight + len));
-      this.sndNxt = seqAdd(this.sndNxt, len);
-      this.arm();
-    }
-    if (this.hostEnded && !this.finSent && seqDiff(this.sndNxt, this.sndUna) === this.pending.length) {
-      this.seg(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN);
-      this.sndNxt = seqAdd(this.sndNxt, 1);
-      this.finSent = true;
-      this.arm();
-    }
-  }
-
-  private arm(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.dead) return;
-      // Go back to the first unacknowledged byte (or our SYN, still unanswered).
-      if (!this.established) { this.seg(this.iss, TCPHDR_SYN); this.arm(); return; }
-      if (seqDiff(this.sndNxt, this.sndUna) === 0) return;
-      this.sndNxt = this.sndUna;
-      this.finSent = false;
-      this.pump();
-    }, NAT_RTO_MS);
-  }
-  private disarm(): void { if (this.timer) { clearTimeout(this.timer); this.timer = null; } }
-
-  destroy(): void {
-    if (this.dead) return;
-    this.dead = true;
-    this.disarm();
-    this.sock?.destroy();
-    this.nat.forget(this.key);
-    this.nat.release();
-  }
 }
 
 export function attachUserNet(k: Kernel, opts: UserNetOptions): UserNet { return new UserNet(k, opts); }

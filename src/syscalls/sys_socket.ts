@@ -602,7 +602,7 @@ defineSyscalls({
     const msg = readMsg(t, va);
     return send(t, fd, userIov(t, msg.iov), i32Arg(flags), msg.name, msg.namelen, msg.control, msg.controllen);
   }, "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets (IP_PKTINFO and the like are not supported)"],
-  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, i32Arg(flags)), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; none on inet sockets"],
+  recvmsg: [(t, fd, va, flags) => recvmsg(t, fd, va, i32Arg(flags)), "partial", "control messages: SCM_RIGHTS and SCM_CREDENTIALS on AF_UNIX; on inet sockets only the ICMP sockets' hop limits and MSG_ERRQUEUE's IP_RECVERR/IPV6_RECVERR (no IP_PKTINFO and the like)"],
   sendmmsg: (t, fd, vec, vlen, flags) => sendmmsg(t, fd, vec, u32Arg(vlen), i32Arg(flags)),
   recvmmsg: (t, fd, vec, vlen, flags, timeout) => recvmmsg(t, fd, vec, u32Arg(vlen), i32Arg(flags), timeout),
   shutdown: (t, fd, how) => {

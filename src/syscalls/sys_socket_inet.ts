@@ -15,9 +15,9 @@ import {
   MSG_DONTWAIT, MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_OOB, MSG_CMSG_CLOEXEC, msghdr, sockaddr_storage,
   IP_TOS, IP_TTL, IP_HDRINCL, SOL_RAW, SOL_ICMPV6, IPV6_V6ONLY, IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT, IPV6_2292HOPLIMIT,
   MSG_CTRUNC, cmsghdr, CMSG_LEN, CMSG_SPACE, CMSG_DATA_OFFSET, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
-  TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK,
+  TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK, MSG_ERRQUEUE, IP_RECVERR, IPV6_RECVERR,
 } from "../abi/socket.js";
-import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT } from "../abi/inet.js";
+import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT, TCPI_OPT_TIMESTAMPS, TCPI_OPT_SACK, TCPI_OPT_WSCALE } from "../abi/inet.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW } from "../abi/prctl.js";
 import { restartOf } from "../kernel/restart.js";
@@ -36,7 +36,8 @@ import { PingSocket, RawIcmpSocket, pingAllowed } from "../net/inet/icmp_sock.js
 import { NetlinkSocket } from "../net/netlink.js";
 import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
-import { install, putAddr, readIov, recvLoop, waitUntil, type Iov } from "./sys_socket.js";
+import { install, putAddr, readIov, recvLoop, scatter, waitUntil, type Iov } from "./sys_socket.js";
+import { takeErrQueue, type ErrQueueRead } from "../net/inet/errqueue.js";
 import type { UserBuffer } from "../mm/uio.js";
 import { u32Arg } from "./args.js";
 
@@ -245,9 +246,34 @@ export function inetRecv(t: Task, f: File, s: InetDataSocket, iov: Iov[], flags:
   return { ret: dgram && (flags & MSG_TRUNC) ? res.msgLen : got, res, msgFlags };
 }
 
+// MSG_ERRQUEUE: the oldest queued ICMP error's datagram payload, cut to the
+// buffer (MSG_TRUNC), as ip_recv_error returns it.
+function recvErrQueue(t: Task, s: InetDataSocket, iov: Iov[]): { r: ErrQueueRead; n: number; msgFlags: number } {
+  const r = takeErrQueue(s);
+  const room = iov.reduce((n, v) => n + v.len, 0);
+  const n = Math.min(room, r.entry.payload.length);
+  scatter(t, iov, 0, r.entry.payload.subarray(0, n));
+  return { r, n, msgFlags: MSG_ERRQUEUE | (n < r.entry.payload.length ? MSG_TRUNC : 0) };
+}
+
 export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, flags: number,
   msg: { name: number; namelen: number; iov: Iov[]; control?: number; controllen?: number }): number {
   return s.stack.bh(() => {
+    if (flags & MSG_ERRQUEUE) {
+      const e = recvErrQueue(t, s, msg.iov);
+      if (msg.name) {
+        um(t).write(msg.name, e.r.name.subarray(0, Math.min(e.r.name.length, Math.max(msg.namelen, 0))));
+        um(t).setU32(va + msghdr.offsetOf("msg_namelen"), e.r.name.length);
+      }
+      let used = 0;
+      if (msg.control && (msg.controllen ?? 0) >= e.r.cmsg.length) {
+        um(t).write(msg.control, e.r.cmsg);
+        used = Math.min(CMSG_SPACE(e.r.cmsg.length - CMSG_DATA_OFFSET), msg.controllen ?? 0);
+      } else e.msgFlags |= MSG_CTRUNC;
+      um(t).setU64(va + msghdr.offsetOf("msg_controllen"), used);
+      um(t).setU32(va + msghdr.offsetOf("msg_flags"), e.msgFlags | (flags & MSG_CMSG_CLOEXEC));
+      return e.n;
+    }
     const out = inetRecv(t, f, s, msg.iov, flags);
     if (msg.name) {
       const a = out.res.from ?? new Uint8Array(0);
@@ -279,6 +305,11 @@ export function inetRecvmsg(t: Task, f: File, s: InetDataSocket, va: number, fla
 
 export function inetRecvfrom(t: Task, f: File, s: InetDataSocket, buf: number, len: number, flags: number, from: number, fromLenVa: number): number {
   return s.stack.bh(() => {
+    if (flags & MSG_ERRQUEUE) {
+      const e = recvErrQueue(t, s, [{ base: buf, len }]);
+      if (from && fromLenVa) putAddr(t, from, fromLenVa, e.r.name);
+      return e.n;
+    }
     const out = inetRecv(t, f, s, [{ base: buf, len }], flags);
     if (from && fromLenVa && out.res.from) putAddr(t, from, fromLenVa, out.res.from);
     else if (from && fromLenVa) um(t).setU32(fromLenVa, 0);
@@ -312,6 +343,8 @@ function tcpInfo(s: TcpSocket): Uint8Array {
   b[0] = s.state;
   b[2] = s.retries;
   b[3] = s.probes;
+  // tcpi_options: what both SYNs negotiated.
+  b[5] = (s.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (s.sackOk ? TCPI_OPT_SACK : 0) | (s.wscaleOk ? TCPI_OPT_WSCALE : 0);
   b[6] = (s.sndWscale & 0xf) | ((s.rcvWscale & 0xf) << 4);
   dv.setUint32(8, Math.round(s.rto / 1000), true); // tcpi_rto, µs
   dv.setUint32(16, s.mss, true); // tcpi_snd_mss
@@ -366,12 +399,14 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       if (name === IP_TOS) out = intOut(s.tos);
       else if (name === IP_HDRINCL && s instanceof RawIcmpSocket && s.family === AF_INET) out = intOut(s.hdrincl ? 1 : 0);
       else if (name === IP_TTL) out = intOut(s.ipTtl);
+      else if (name === IP_RECVERR) out = intOut(s.recverr ? 1 : 0);
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_IPV6 && s.family === AF_INET6) {
       if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
       else if (name === IPV6_RECVHOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) out = intOut(s.recvHoplimit ? 1 : 0);
       else if (name === IPV6_2292HOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) out = intOut(s.recvHoplimit2292 ? 1 : 0);
       else if (name === IPV6_UNICAST_HOPS) out = intOut(s.ipTtl);
+      else if (name === IPV6_RECVERR) out = intOut(s.recverr ? 1 : 0);
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_TCP && tcp) {
       switch (name) {
@@ -464,6 +499,8 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       const v = readInt(t, va, len);
       if (name === IP_HDRINCL && raw && raw.family === AF_INET) { raw.hdrincl = v !== 0; return 0; }
       if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
+      // Turning IP_RECVERR off empties the error queue (ip_setsockopt).
+      if (name === IP_RECVERR) { s.recverr = v !== 0; if (!s.recverr) s.errQueue.length = 0; return 0; }
       if (name === IP_TTL) {
         if (v !== -1 && (v < 1 || v > 255)) kerr(EINVAL);
         s.ttl = v;
@@ -480,6 +517,7 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       }
       if (name === IPV6_RECVHOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) { s.recvHoplimit = v !== 0; return 0; }
       if (name === IPV6_2292HOPLIMIT && (s instanceof PingSocket || s instanceof RawIcmpSocket)) { s.recvHoplimit2292 = v !== 0; return 0; }
+      if (name === IPV6_RECVERR) { s.recverr = v !== 0; if (!s.recverr) s.errQueue.length = 0; return 0; }
       if (name === IPV6_UNICAST_HOPS) {
         if (v < -1 || v > 255) kerr(EINVAL);
         s.ttl = v;

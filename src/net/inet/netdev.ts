@@ -16,6 +16,7 @@ import { procNetFiles, procNetSysctls } from "../../fs/procfs/registry.js";
 import { type IpAddr, isV4 } from "./addr.js";
 import { type NetDevice, type NetStack, netStack } from "./stack.js";
 import type { InetSocket } from "./socket.js";
+import { EtherDevice } from "../dev/ether.js";
 
 // Linux's default transmit queue length (DEFAULT_TX_QUEUE_LEN).
 const TXQUEUELEN = 1000;
@@ -175,6 +176,9 @@ procNetFiles.set("udp6", (k) => listing(netStack(k), "udp", true));
 procNetFiles.set("dev", (k) => devText(netStack(k)));
 procNetFiles.set("if_inet6", (k) => ifInet6(netStack(k)));
 procNetFiles.set("route", (k) => routeText(netStack(k)));
+// The ARP cache (arp_seq_show), as `arp -n` and `cat /proc/net/arp` read it.
+procNetFiles.set("arp", (k) => "IP address       HW type     Flags       HW address            Mask     Device\n" +
+  netStack(k).devices.map((d) => (d instanceof EtherDevice ? d.arp.procRows() : "")).join(""));
 procNetSysctls.set("ipv4/ip_local_port_range", {
   get: (k) => netStack(k).portRange.join("\t"),
   set: (k, v) => {

@@ -23,6 +23,14 @@ import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
 
 // Privileged ports: below this, bind needs CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start).
+
+// One ICMP error kept for MSG_ERRQUEUE: what it says, who sent it, and the
+// datagram it quotes (its payload and where it was going).
+export interface ErrQueueEntry {
+  errno: number; v6: boolean; type: number; code: number; offender: IpAddr;
+  dst: IpAddr; dport: number; payload: Uint8Array;
+}
+
 export const PROT_SOCK = 1024;
 
 export interface InetRecv {
@@ -53,6 +61,9 @@ export abstract class InetSocket implements BoundSock {
   // The program bound the port itself: it stays bound when a connection ends (SOCK_BINDPORT_LOCK).
   userBound = false;
   err = 0;
+  // IP_RECVERR/IPV6_RECVERR: ICMP errors are queued for MSG_ERRQUEUE (ip_icmp_error).
+  recverr = false;
+  readonly errQueue: ErrQueueEntry[] = [];
   shut = 0;
   rcvtimeo: number | null = null;
   sndtimeo: number | null = null;
@@ -161,7 +172,7 @@ export abstract class InetDataSocket extends InetSocket {
   // a datagram queued or the receive side shut, always writable.
   protected datagramPoll(queued: boolean): number {
     let m = 0;
-    if (this.err) m |= POLLERR;
+    if (this.err || this.errQueue.length) m |= POLLERR;
     if (this.shut & RCV_SHUTDOWN) m |= POLLRDHUP | POLLIN | POLLRDNORM;
     if (this.shut === (RCV_SHUTDOWN | SEND_SHUTDOWN)) m |= POLLHUP;
     if (queued) m |= POLLIN | POLLRDNORM;

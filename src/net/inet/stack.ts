@@ -13,7 +13,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
-  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY,
+  ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY, ICMP_HOST_UNREACH, ICMPV6_ADDR_UNREACH,
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
@@ -58,7 +58,8 @@ export interface IpPacket {
 
 // What an ICMP error says about a packet we sent: its addresses and the
 // first bytes of its transport header.
-export interface IcmpError { errno: number; src: IpAddr; dst: IpAddr; header: Uint8Array }
+// `from`: the ICMP message's sender (the offender IP_RECVERR reports), with its type and code.
+export interface IcmpError { errno: number; src: IpAddr; dst: IpAddr; header: Uint8Array; v6: boolean; type: number; code: number; from: IpAddr }
 
 export interface Transport {
   input(pkt: IpPacket): void;
@@ -293,7 +294,7 @@ export class NetStack {
       const inner = parseIp(b.subarray(ICMP_HLEN), true);
       if (!inner) return;
       const errno = unreachErrno(p.v6, code);
-      this.transports.get(inner.proto)?.error?.({ errno, src: inner.src, dst: inner.dst, header: inner.payload });
+      this.transports.get(inner.proto)?.error?.({ errno, src: inner.src, dst: inner.dst, header: inner.payload, v6: p.v6, type, code, from: p.src });
     }
   }
 
@@ -316,6 +317,16 @@ export class NetStack {
     msg[1] = p.v6 ? code6 : code4;
     msg.set(quote, ICMP_HLEN);
     this.icmpSend(p.dst, p.src, msg);
+  }
+
+  // A packet we sent could not be delivered on its link (the neighbour never
+  // answered): its sender hears host unreachable, as ipv4_link_failure and
+  // ip6_link_failure send it an ICMP error from its own address.
+  linkFailure(raw: Uint8Array): void {
+    const p = parseIp(raw);
+    if (!p || !this.isLocal(p.src)) return;
+    const local = { ...p, dst: p.src }; // from our own address to it
+    this.icmpUnreach(local, ICMP_HOST_UNREACH, ICMPV6_ADDR_UNREACH);
   }
 }
 

@@ -22,7 +22,7 @@ import {
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, type SockAddr, addrKey, isAny, isV4, sameAddr } from "./addr.js";
-import { type NetStack, type IpPacket, netStack } from "./stack.js";
+import { type NetStack, type IpPacket, type IcmpError, netStack } from "./stack.js";
 import { type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
 import { seqAdd, seqDiff, seqLt, seqLe, parseSegment, buildSegment, type Segment } from "./tcp_seg.js";
@@ -302,6 +302,15 @@ export class TcpSocket extends TcpOutput {
     this.done_();
   }
 
+  // tcp_v4_err: an ICMP unreachable for a connection being opened ends it
+  // with that error (connect(2) fails with it); on a synchronized
+  // connection it is only a soft error, not kept here.
+  icmpError(errno: number): void {
+    if (this.state !== TCP_SYN_SENT) return;
+    this.err = errno;
+    this.done_();
+  }
+
   // A retransmission or keepalive gave up.
   timedOut(): void {
     this.err = ETIMEDOUT;
@@ -322,6 +331,10 @@ export class TcpSocket extends TcpOutput {
         return;
     }
     const len = s.data.length + (s.flags & TCPHDR_SYN ? 1 : 0) + (s.flags & TCPHDR_FIN ? 1 : 0);
+    // PAWS (RFC 7323 §5, tcp_paws_discard): a segment whose timestamp is
+    // older than the last one taken is an old duplicate: dropped, and
+    // answered with an ACK (a RST is not, and not dropped).
+    if (this.tsOk && s.ts && !(s.flags & TCPHDR_RST) && seqLt(s.tsval, this.tsRecent)) { this.sendAck(); return; }
     if (!this.acceptable(s.seq, len)) {
       if (!(s.flags & TCPHDR_RST)) this.sendAck();
       return;
@@ -335,6 +348,9 @@ export class TcpSocket extends TcpOutput {
     }
     if (s.flags & TCPHDR_SYN) { this.sendAck(); return; }
     if (!(s.flags & TCPHDR_ACK)) return;
+    // The timestamp to echo: from a segment that starts at or before what we
+    // acknowledge (RFC 7323 §4.3, tcp_store_ts_recent).
+    if (this.tsOk && s.ts && seqLe(s.seq, this.rcvNxt) && !seqLt(s.tsval, this.tsRecent)) this.tsRecent = s.tsval;
     if (this.state === TCP_SYN_RECV) {
       if (!(seqLt(this.sndUna, s.ack) && seqLe(s.ack, this.sndNxt))) { this.sendRstFor(s); return; }
       const p = this.parent;
@@ -428,6 +444,7 @@ export class TcpSocket extends TcpOutput {
     if (!data.length && !fin) return;
     if (seq !== this.rcvNxt) {
       this.ooo.set(seq, { data: data.slice(), fin });
+      this.lastOoo = seq;
       this.sendAck(); // a duplicate ACK tells the sender of the hole
       return;
     }
@@ -508,6 +525,13 @@ export class Tcp {
     const l = this.listener(p, s.dport);
     if (l) { this.listenInput(l, p, s); return; }
     this.sendReset(p, s);
+  }
+
+  // An ICMP error quoting a segment of ours.
+  error(e: IcmpError): void {
+    if (e.header.length < 4) return;
+    const sport = (e.header[0] << 8) | e.header[1], dport = (e.header[2] << 8) | e.header[3];
+    this.conns.get(connKey(e.src, sport, e.dst, dport))?.icmpError(e.errno);
   }
 
   // The listening socket a segment to dport reaches, a specific address before a wildcard.

@@ -1,6 +1,9 @@
 // TCP's send side and timers (Linux's tcp_output.c, tcp_input.c's ACK
 // processing, tcp_timer.c, reimplemented): the send and receive windows
-// with window scaling, Nagle and TCP_CORK, delayed ACKs, NewReno congestion
+// with window scaling, timestamps (RFC 7323: RTT samples after a
+// retransmission, PAWS in tcp.ts) and SACK (RFC 2018; the scoreboard in
+// tcp_sack.ts: recovery resends the holes, never what the peer holds),
+// Nagle and TCP_CORK, delayed ACKs, NewReno congestion
 // control (RFC 5681, RFC 6582) with fast retransmit, the RFC 6298
 // retransmission timer with exponential backoff, zero-window probes and
 // keepalive, all on the kernel's timer wheel.
@@ -9,13 +12,14 @@ import { IPPROTO_TCP } from "../../abi/socket.js";
 import {
   TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH, TCPHDR_URG, TCP_CLOSE, TCP_ESTABLISHED,
   TCP_CLOSE_WAIT, TCP_FIN_WAIT1, TCP_CLOSING, TCP_LAST_ACK, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT2,
-  TCP_HLEN, IPV4_HLEN, IPV6_HLEN,
+  TCP_HLEN, IPV4_HLEN, IPV6_HLEN, TCPOLEN_TSTAMP_ALIGNED, TCPOLEN_SACK_PERBLOCK,
 } from "../../abi/inet.js";
 import type { TimerHandle } from "../../kernel/time/timers.js";
 import { isV4 } from "./addr.js";
 import { InetDataSocket } from "./socket.js";
 import { NetStack } from "./stack.js";
-import { ByteQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment } from "./tcp_seg.js";
+import { ByteQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment, type SegOptions } from "./tcp_seg.js";
+import { SackScoreboard, sackBlocks } from "./tcp_sack.js";
 
 const MS = 1_000_000;
 const SEC = 1000 * MS;
@@ -42,6 +46,9 @@ const AUTOTUNED = 4 << 20;
 // Our window scale: enough for AUTOTUNED (tcp_select_initial_window).
 const RCV_WSCALE = 7;
 const MAX_WINDOW = 65535;
+// SACK blocks that fit beside timestamps, and without them (TCP_NUM_SACKS).
+const SACK_BLOCKS_TS = 3;
+const SACK_BLOCKS = 4;
 
 // The retransmission and delayed-ACK timers, kept as Linux keeps its
 // inet_csk timers: clearing one only marks it idle, and arming it again no
@@ -104,6 +111,17 @@ export abstract class TcpOutput extends InetDataSocket {
   sndWscale = 0;
   rcvWscale = 0;
   mss = TCP_MSS_DEFAULT;
+  sndMax = 0; // the highest sequence sent (snd_nxt goes back after a timeout; this does not)
+  // Options both SYNs offered (net.ipv4.tcp_timestamps and tcp_sack, on by default).
+  tsOk = false;
+  sackOk = false;
+  wscaleOk = false;
+  tsRecent = 0; // the peer's last timestamp, echoed back
+  tsOffset: number | null = null; // random per connection, as Linux's ts_offset
+  readonly scoreboard = new SackScoreboard();
+  highRxt = 0; // where the next hole's retransmission in recovery starts
+  lastOoo: number | null = null; // the latest out-of-order segment (first SACK block)
+  private rtoSample = false; // a timeout cleared rttSeq: the next RTT comes from a timestamp echo
   readonly sndQ = new SendQueue(); // from sndUna: sent and unacknowledged, then unsent
   finQueued = false;
   nospace = false; // SOCK_NOSPACE: a writer found the send queue full
@@ -184,7 +202,13 @@ export abstract class TcpOutput extends InetDataSocket {
   synOptions(s: Segment): void {
     let m = Math.min(s.mss || TCP_MSS_DEFAULT, this.advMss());
     if (this.userMss) m = Math.min(m, this.userMss);
-    this.mss = m;
+    this.tsOk = s.ts;
+    this.sackOk = s.sackOk;
+    this.wscaleOk = s.wscale >= 0;
+    if (s.ts) this.tsRecent = s.tsval;
+    if (this.tsOffset === null) this.tsOffset = this.random();
+    // The segment size less the timestamps every segment carries (tcp_sync_mss).
+    this.mss = m - (this.tsOk ? TCPOLEN_TSTAMP_ALIGNED : 0);
     if (s.wscale >= 0) { this.sndWscale = s.wscale; this.rcvWscale = RCV_WSCALE; } else { this.sndWscale = 0; this.rcvWscale = 0; }
     this.cwnd = TCP_INIT_CWND * this.mss;
     this.lastRecv = this.now();
@@ -194,6 +218,7 @@ export abstract class TcpOutput extends InetDataSocket {
     this.iss = this.random();
     this.sndUna = this.sndNxt = this.iss;
     this.rcvWscale = RCV_WSCALE;
+    this.tsOffset = this.random();
     this.mss = Math.min(this.advMss(), this.userMss || Infinity);
     this.cwnd = TCP_INIT_CWND * this.mss;
     this.setState(TCP_SYN_SENT);
@@ -203,7 +228,7 @@ export abstract class TcpOutput extends InetDataSocket {
   // A SYN, or with `ack` a SYN-ACK, from iss; retransmitted by the timer.
   sendSyn(ack: boolean): void {
     this.xmit(this.iss, TCPHDR_SYN | (ack ? TCPHDR_ACK : 0));
-    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndNxt = this.sndMax = seqAdd(this.iss, 1);
     this.armRtx();
   }
 
@@ -225,7 +250,7 @@ export abstract class TcpOutput extends InetDataSocket {
     const seg = buildSegment(this.laddr, this.raddr, {
       sport: this.lport, dport: this.rport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd, urp,
       data: { q: this.sndQ, off, len },
-    }, syn ? this.advMss() : 0, this.rcvWscale, hlen, !this.stack.viaLoopback(this.raddr));
+    }, syn ? this.advMss() : 0, this.rcvWscale, hlen, !this.stack.viaLoopback(this.raddr), this.options(flags));
     if (flags & TCPHDR_ACK) {
       const edge = seqAdd(this.rcvNxt, syn ? wnd : wnd << this.rcvWscale);
       if (seqLt(this.rcvWup, edge)) this.rcvWup = edge;
@@ -233,6 +258,33 @@ export abstract class TcpOutput extends InetDataSocket {
       this.delackTimer.clear();
     }
     this.stack.outputPacket(this.laddr, this.raddr, IPPROTO_TCP, seg, this.ipTtl, this.tos);
+  }
+
+  // The options of a segment: a SYN offers timestamps and SACK (a SYN-ACK
+  // only what the peer's SYN offered); the others carry timestamps and,
+  // while data is held out of order, SACK blocks.
+  private options(flags: number): SegOptions | undefined {
+    if (flags & TCPHDR_SYN) {
+      const offer = !(flags & TCPHDR_ACK);
+      return { sackOk: offer || this.sackOk, ts: offer || this.tsOk ? { val: this.tsNow(), ecr: offer ? 0 : this.tsRecent } : undefined };
+    }
+    if (!this.tsOk && !(this.sackOk && this.ooo.size)) return undefined;
+    const o: SegOptions = {};
+    if (this.tsOk) o.ts = { val: this.tsNow(), ecr: this.tsRecent };
+    if (this.sackOk && this.ooo.size && flags & TCPHDR_ACK) {
+      o.sacks = sackBlocks(this.ooo, this.rcvNxt, this.lastOoo, this.tsOk ? SACK_BLOCKS_TS : SACK_BLOCKS);
+    }
+    return o;
+  }
+
+  // Our timestamp clock: milliseconds, from a random start (tcp_time_stamp_ms + ts_offset).
+  tsNow(): number { return (Math.floor(this.now() / MS) + (this.tsOffset ?? 0)) >>> 0; }
+
+  // The room SACK blocks take in a segment now (tcp_current_mss).
+  private sackRoom(): number {
+    if (!this.sackOk || !this.ooo.size) return 0;
+    const n = Math.min(this.ooo.size, this.tsOk ? SACK_BLOCKS_TS : SACK_BLOCKS);
+    return 4 + n * TCPOLEN_SACK_PERBLOCK;
   }
 
   sendAck(): void { this.xmit(this.sndNxt, TCPHDR_ACK); }
@@ -247,12 +299,19 @@ export abstract class TcpOutput extends InetDataSocket {
     const st = this.state;
     if (st !== TCP_ESTABLISHED && st !== TCP_CLOSE_WAIT && st !== TCP_FIN_WAIT1 && st !== TCP_CLOSING && st !== TCP_LAST_ACK) return;
     for (;;) {
+      // After a timeout, what the peer SACKed is not sent again.
+      if (this.sackOk && !this.scoreboard.empty) {
+        const past = this.scoreboard.skip(this.sndNxt);
+        if (past !== this.sndNxt && seqLe(past, seqAdd(this.sndUna, this.sndQ.length))) this.sndNxt = past;
+      }
       const sent = seqDiff(this.sndNxt, this.sndUna);
       const inFlightData = Math.min(sent, this.sndQ.length);
       const unsent = this.sndQ.length - inFlightData;
-      const usable = Math.min(this.sndWnd, this.cwnd) - sent;
+      // In flight: what was sent less what the peer holds (RFC 6675's pipe, simplified).
+      const pipe = this.sackOk && !this.scoreboard.empty ? sent - this.scoreboard.bytesBelow(this.sndNxt) : sent;
+      const usable = Math.min(this.sndWnd - sent, this.cwnd - pipe);
       if (unsent > 0) {
-        let len = Math.min(unsent, this.mss);
+        let len = Math.min(unsent, this.mss - this.sackRoom(), this.sackOk ? this.scoreboard.room(this.sndNxt) : Infinity);
         if (usable <= 0) {
           if (this.sndWnd === 0 && sent === 0) this.armPersist();
           return;
@@ -268,12 +327,14 @@ export abstract class TcpOutput extends InetDataSocket {
         this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), inFlightData, len);
         if (this.rttSeq === null) { this.rttSeq = seqAdd(this.sndNxt, len); this.rttStart = this.now(); }
         this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
+        if (seqLt(this.sndMax, this.sndNxt)) this.sndMax = this.sndNxt;
         this.armRtx(false);
         continue;
       }
       if (this.finQueued && !this.finSent) {
         this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN);
         this.sndNxt = seqAdd(this.sndNxt, 1);
+        if (seqLt(this.sndMax, this.sndNxt)) this.sndMax = this.sndNxt;
         this.armRtx(false);
       }
       if (this.urgSending && !seqLt(this.sndUna, this.sndUp)) this.urgSending = false;
@@ -286,8 +347,10 @@ export abstract class TcpOutput extends InetDataSocket {
     this.lastRecv = this.now();
     this.probes = 0;
     const ack = s.ack;
+    if (seqLt(this.sndNxt, this.sndMax) && seqLt(this.sndNxt, ack) && seqLe(ack, this.sndMax)) this.sndNxt = ack; // sent before a timeout went back
     if (seqLt(this.sndNxt, ack)) { this.sendAck(); return false; } // acks what we never sent
     if (seqLt(ack, this.sndUna)) return true; // an old duplicate
+    if (this.sackOk && s.sacks) this.scoreboard.add(s.sacks, ack, this.sndMax);
     const acked = seqDiff(ack, this.sndUna);
     const wndBefore = this.sndWnd;
     this.updateWindow(s);
@@ -302,14 +365,20 @@ export abstract class TcpOutput extends InetDataSocket {
     const dataAcked = Math.min(acked, this.sndQ.length);
     this.sndQ.drop(dataAcked);
     this.sndUna = ack;
-    // RTT sample (Karn: never from a retransmitted segment; rttSeq is cleared on a timeout).
+    this.scoreboard.trim(ack);
+    // RTT sample (Karn: never from a retransmitted segment; rttSeq is cleared
+    // on a timeout, after which the timestamp echo gives one, RFC 7323 §4).
     if (this.rttSeq !== null && seqLe(this.rttSeq, ack)) { this.rttSample(this.now() - this.rttStart); this.rttSeq = null; }
+    else if (this.rtoSample && this.tsOk && s.ts && s.tsecr) {
+      this.rtoSample = false;
+      this.rttSample(Math.max(0, (this.tsNow() - s.tsecr) | 0) * MS);
+    }
     this.retries = 0;
     this.firstRetransAt = 0;
     // NewReno.
     if (this.inRecovery) {
       if (!seqLt(ack, this.recover)) { this.inRecovery = false; this.cwnd = this.ssthresh; }
-      else { this.retransmitHead(); this.cwnd = Math.max(this.cwnd - dataAcked + this.mss, this.mss); }
+      else { this.retransmitLost(); this.cwnd = Math.max(this.cwnd - dataAcked + this.mss, this.mss); }
     } else if (this.cwnd < this.ssthresh) this.cwnd += Math.min(dataAcked, this.mss);
     else this.cwnd += Math.max(1, Math.floor((this.mss * this.mss) / this.cwnd));
     this.dupAcks = 0;
@@ -338,10 +407,12 @@ export abstract class TcpOutput extends InetDataSocket {
       this.cwnd = this.ssthresh + 3 * this.mss;
       this.recover = this.sndNxt;
       this.inRecovery = true;
-      this.retransmitHead();
+      this.highRxt = this.sndUna;
+      this.retransmitLost();
     } else if (this.inRecovery) {
       this.cwnd += this.mss;
-      this.output();
+      // With SACK, a hole the peer reported is resent before new data.
+      if (!(this.sackOk && this.retransmitHole())) this.output();
     }
   }
 
@@ -352,6 +423,28 @@ export abstract class TcpOutput extends InetDataSocket {
       this.srtt = 0.875 * this.srtt + 0.125 * r;
     }
     this.rto = Math.min(Math.max(this.srtt + Math.max(4 * this.rttvar, MS), TCP_RTO_MIN), TCP_RTO_MAX);
+  }
+
+  // Loss recovery's resend: the next SACK hole, else the first unacknowledged segment (NewReno).
+  private retransmitLost(): void {
+    if (this.sackOk && this.retransmitHole()) return;
+    this.retransmitHead();
+    this.highRxt = seqAdd(this.sndUna, Math.min(this.mss, this.sndQ.length));
+  }
+
+  // Resends the first hole below the highest SACKed byte not resent in this
+  // recovery (RFC 6675 NextSeg); false when there is none.
+  private retransmitHole(): boolean {
+    const from = seqLt(this.highRxt, this.sndUna) ? this.sndUna : this.highRxt;
+    const hole = this.scoreboard.nextHole(from);
+    if (!hole) return false;
+    const off = seqDiff(hole.seq, this.sndUna);
+    const len = Math.min(this.mss - this.sackRoom(), hole.len, this.sndQ.length - off);
+    if (len <= 0) return false;
+    this.totalRetrans++;
+    this.xmit(hole.seq, TCPHDR_ACK, off, len);
+    this.highRxt = seqAdd(hole.seq, len);
+    return true;
   }
 
   // Resends the first unacknowledged segment.
@@ -383,6 +476,7 @@ export abstract class TcpOutput extends InetDataSocket {
     }
     this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
     this.rttSeq = null;
+    this.rtoSample = true;
     this.totalRetrans++;
     if (st === TCP_SYN_SENT || st === TCP_SYN_RECV) { this.sendSyn(st === TCP_SYN_RECV); return; }
     const flight = seqDiff(this.sndNxt, this.sndUna);

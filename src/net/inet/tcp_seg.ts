@@ -1,9 +1,11 @@
 // TCP's building blocks: sequence-number arithmetic (RFC 9293 §3.4), the
 // byte queues of the send and receive sides, and segments built and parsed
-// with their options (MSS, window scale).
+// with their options (MSS, window scale, SACK-permitted and SACK blocks,
+// timestamps: RFC 7323, RFC 2018).
 
 import {
-  TCP_HLEN, TCPOPT_EOL, TCPOPT_NOP, TCPOPT_MSS, TCPOPT_WINDOW, TCP_MAX_WSCALE, TCPHDR_SYN,
+  TCP_HLEN, TCPOPT_EOL, TCPOPT_NOP, TCPOPT_MSS, TCPOPT_WINDOW, TCP_MAX_WSCALE, TCPHDR_SYN, TCPOPT_SACK_PERM, TCPOPT_SACK,
+  TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP, TCPOLEN_SACK_PERBLOCK,
 } from "../../abi/inet.js";
 import { IPPROTO_TCP } from "../../abi/socket.js";
 import { type IpAddr } from "./addr.js";
@@ -134,6 +136,18 @@ export interface Segment {
   data: Uint8Array;
   mss: number; // 0: no option
   wscale: number; // -1: no option
+  sackOk: boolean; // SACK-permitted (on a SYN)
+  ts: boolean; // a timestamps option: tsval and tsecr
+  tsval: number;
+  tsecr: number;
+  sacks: number[] | null; // SACK blocks: start, end, start, end…
+}
+
+// The options a segment is built with besides MSS and window scale.
+export interface SegOptions {
+  sackOk?: boolean; // on a SYN
+  ts?: { val: number; ecr: number };
+  sacks?: number[];
 }
 
 // Parses and checks a TCP segment; null when malformed or its checksum is
@@ -147,6 +161,7 @@ export function parseSegment(src: IpAddr, dst: IpAddr, b: Uint8Array, csumOk = f
   const seg: Segment = {
     sport: dv.getUint16(0, false), dport: dv.getUint16(2, false), seq: dv.getUint32(4, false), ack: dv.getUint32(8, false),
     flags: b[13] & 0x3f, wnd: dv.getUint16(14, false), urp: dv.getUint16(18, false), data: b.subarray(doff), mss: 0, wscale: -1,
+    sackOk: false, ts: false, tsval: 0, tsecr: 0, sacks: null,
   };
   for (let i = TCP_HLEN; i < doff;) {
     const kind = b[i];
@@ -156,6 +171,12 @@ export function parseSegment(src: IpAddr, dst: IpAddr, b: Uint8Array, csumOk = f
     if (i + 1 >= doff || len < 2 || i + len > doff) break;
     if (kind === TCPOPT_MSS && len === 4) seg.mss = dv.getUint16(i + 2, false);
     if (kind === TCPOPT_WINDOW && len === 3) seg.wscale = Math.min(b[i + 2], TCP_MAX_WSCALE);
+    if (kind === TCPOPT_SACK_PERM && len === 2) seg.sackOk = true;
+    if (kind === TCPOPT_TIMESTAMP && len === TCPOLEN_TIMESTAMP) { seg.ts = true; seg.tsval = dv.getUint32(i + 2, false); seg.tsecr = dv.getUint32(i + 6, false); }
+    if (kind === TCPOPT_SACK && (len - 2) % TCPOLEN_SACK_PERBLOCK === 0 && len > 2) {
+      seg.sacks = [];
+      for (let j = i + 2; j < i + len; j += 4) seg.sacks.push(dv.getUint32(j, false));
+    }
     i += len;
   }
   return seg;
@@ -165,17 +186,28 @@ export function parseSegment(src: IpAddr, dst: IpAddr, b: Uint8Array, csumOk = f
 // straight into the segment (the send queue, without an intermediate copy).
 export type SegmentData = Uint8Array | { q: ByteQueue; off: number; len: number };
 
-// Builds a segment, a SYN with MSS and window scale. `headroom` bytes are
+// The length of the options buildSegment writes (a multiple of 4).
+export function optionsLength(syn: boolean, o?: SegOptions): number {
+  let n = syn ? 8 : 0; // MSS, NOP + window scale
+  if (o?.ts) n += 12; // (SACK-permitted or two NOPs) + timestamps
+  else if (syn && o?.sackOk) n += 4; // two NOPs + SACK-permitted
+  if (o?.sacks?.length) n += 4 + (o.sacks.length / 2) * TCPOLEN_SACK_PERBLOCK; // two NOPs, kind, length, blocks
+  return n;
+}
+
+// Builds a segment, a SYN with MSS and window scale (and the options in `o`,
+// laid out as Linux's tcp_options_write: MSS, SACK-permitted + timestamps,
+// NOP + window scale; timestamps and SACK blocks behind NOPs on the others). `headroom` bytes are
 // left free in front for the IP header, so the packet needs no second copy
 // (Linux's skb headroom). Without `csum` the checksum field stays zero: the
 // packet goes through loopback, which neither computes nor checks it
 // (Linux's lo: CHECKSUM_PARTIAL on the way out, CHECKSUM_UNNECESSARY in).
 export function buildSegment(
-  src: IpAddr, dst: IpAddr, s: Omit<Segment, "wscale" | "mss" | "data"> & { data: SegmentData }, mss: number, wscale: number,
-  headroom = 0, csum = true,
+  src: IpAddr, dst: IpAddr, s: Pick<Segment, "sport" | "dport" | "seq" | "ack" | "flags" | "wnd" | "urp"> & { data: SegmentData }, mss: number, wscale: number,
+  headroom = 0, csum = true, o?: SegOptions,
 ): Uint8Array {
   const syn = (s.flags & TCPHDR_SYN) !== 0;
-  const olen = syn ? 8 : 0;
+  const olen = optionsLength(syn, o);
   const d = s.data;
   const dlen = d instanceof Uint8Array ? d.length : d.len;
   const b = new Uint8Array(headroom + TCP_HLEN + olen + dlen);
@@ -188,10 +220,19 @@ export function buildSegment(
   b[headroom + 13] = s.flags;
   dv.setUint16(14, s.wnd, false);
   dv.setUint16(18, s.urp, false);
-  if (syn) {
-    const o = headroom + TCP_HLEN;
-    b[o] = TCPOPT_MSS; b[o + 1] = 4; dv.setUint16(TCP_HLEN + 2, mss, false);
-    b[o + 4] = TCPOPT_NOP; b[o + 5] = TCPOPT_WINDOW; b[o + 6] = 3; b[o + 7] = wscale;
+  let p = headroom + TCP_HLEN;
+  if (syn) { b[p] = TCPOPT_MSS; b[p + 1] = 4; dv.setUint16(p - headroom + 2, mss, false); p += 4; }
+  if (o?.ts) {
+    if (syn && o.sackOk) { b[p] = TCPOPT_SACK_PERM; b[p + 1] = 2; } else { b[p] = b[p + 1] = TCPOPT_NOP; }
+    b[p + 2] = TCPOPT_TIMESTAMP; b[p + 3] = TCPOLEN_TIMESTAMP;
+    dv.setUint32(p - headroom + 4, o.ts.val >>> 0, false); dv.setUint32(p - headroom + 8, o.ts.ecr >>> 0, false);
+    p += 12;
+  } else if (syn && o?.sackOk) { b[p] = b[p + 1] = TCPOPT_NOP; b[p + 2] = TCPOPT_SACK_PERM; b[p + 3] = 2; p += 4; }
+  if (syn) { b[p] = TCPOPT_NOP; b[p + 1] = TCPOPT_WINDOW; b[p + 2] = 3; b[p + 3] = wscale; p += 4; }
+  if (o?.sacks?.length) {
+    b[p] = b[p + 1] = TCPOPT_NOP; b[p + 2] = TCPOPT_SACK; b[p + 3] = 2 + (o.sacks.length / 2) * TCPOLEN_SACK_PERBLOCK;
+    p += 4;
+    for (const x of o.sacks) { dv.setUint32(p - headroom, x >>> 0, false); p += 4; }
   }
   const at = headroom + TCP_HLEN + olen;
   if (d instanceof Uint8Array) b.set(d, at); else d.q.copyTo(d.off, d.len, b, at);

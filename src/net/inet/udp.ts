@@ -170,17 +170,30 @@ class Udp {
     best.deliver(seg.subarray(UDP_HLEN), p.src, sport);
   }
 
-  // An ICMP error about a datagram we sent: a connected socket takes it as
-  // its pending error (__udp4_lib_err without IP_RECVERR).
+  // An ICMP error about a datagram we sent (__udp4_lib_err): the socket it
+  // came from — the connected one, else the one bound to its port — takes
+  // it as its pending error when connected or under IP_RECVERR, and under
+  // IP_RECVERR also queues it for MSG_ERRQUEUE with the datagram's payload.
   error(e: IcmpError): void {
-    if (e.header.length < 4) return;
+    if (e.header.length < UDP_HLEN) return;
     const sport = (e.header[0] << 8) | e.header[1], dport = (e.header[2] << 8) | e.header[3];
+    let hit: UdpSocket | null = null;
     for (const s of this.stack.udpPorts.socketsOn(sport) as UdpSocket[]) {
-      if (!s.connected || s.rport !== dport || !sameAddr(s.raddr, e.dst)) continue;
       if (!isAny(s.laddr) && !sameAddr(s.laddr, e.src)) continue;
-      s.setError(e.errno);
-      return;
+      if (s.connected) {
+        if (s.rport === dport && sameAddr(s.raddr, e.dst)) { hit = s; break; }
+      } else if (!hit) hit = s;
     }
+    if (!hit || (!hit.recverr && !hit.connected)) return;
+    if (hit.recverr) {
+      const payload = e.header.slice(UDP_HLEN);
+      const queued = hit.errQueue.reduce((n, x) => n + x.payload.length, 0);
+      // sock_queue_err_skb: the error queue shares the receive buffer.
+      if (queued + payload.length <= hit.rcvbuf) {
+        hit.errQueue.push({ errno: e.errno, v6: e.v6, type: e.type, code: e.code, offender: e.from, dst: e.dst, dport, payload });
+      }
+    }
+    hit.setError(e.errno);
   }
 }
 
