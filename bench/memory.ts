@@ -25,6 +25,7 @@ const CASES: [string, string][] = [
   ["100,000 eventfds", "/vt/hog eventfd 100000"],
   ["100,000 epoll instances", "/vt/hog epoll 100000"],
   ["100,000 socketpairs, 64 KiB queued", "/vt/hog unix 100000"],
+  ["2,000 loopback TCP connections written full", "/vt/hog tcp 2000"],
   ["anonymous memory: 2x RAM", "/vt/hog anon 600; echo status $?"],
   // One pool of frames (mm/frames.ts): each use after another reuses the
   // host pages the first one touched (before: about twice --mem).

@@ -85,6 +85,16 @@ export class MemBudget {
   // a task) is refused rather than left to starve the next page fault.
   get low(): boolean { return this.free <= this.reserve; }
 
+  // How many of `want` bytes a charge could take now, after reclaiming
+  // what it takes to fit them (0 when none fit): for a queue that accepts
+  // part of a write, as a TCP send under memory pressure does.
+  room(want: number): number {
+    while (!this.fits(want)) {
+      if (!this.src.reclaim()) break;
+    }
+    return Math.max(0, Math.min(want, this.src.freeFrames * PAGE_BYTES - this.sum - this.reserve));
+  }
+
   // Takes n bytes if they fit (after reclaim); false if not.
   tryCharge(kind: MemKind, n: number): boolean {
     if (n <= 0) return true;

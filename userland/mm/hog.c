@@ -17,6 +17,8 @@
 //                      names made and removed in it; prints the events the
 //                      first instance read and whether it overflowed
 //   hog unix N         N socketpairs, each with 64 KiB queued
+//   hog tcp N          N loopback TCP connections, each written to (never
+//                      read) until a send is EAGAIN: prints the MiB queued
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
 //   hog memfd MiB      a memfd of MiB, written through a MAP_SHARED mapping,
@@ -40,6 +42,8 @@
 #include <sys/uio.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 static char buf[1 << 20];
@@ -148,6 +152,25 @@ int main(int argc, char **argv) {
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s) != 0) { err = errno; break; }
       if ((err = fill(s[0], 65536)) != 0) break;
     }
+  } else if (!strcmp(kind, "tcp")) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 4096) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0) { printf("tcp setup failed\n"); return 1; }
+    long long queued = 0;
+    for (; made < n; made++) {
+      int c = socket(AF_INET, SOCK_STREAM, 0);
+      if (c < 0) { err = errno; break; }
+      if (connect(c, (struct sockaddr *)&a, sizeof a) != 0) { err = errno; break; }
+      int s = accept(l, NULL, NULL);
+      if (s < 0) { err = errno; break; }
+      if (fcntl(c, F_SETFL, O_NONBLOCK) != 0) { err = errno; break; }
+      ssize_t w;
+      while ((w = write(c, buf, sizeof buf)) > 0) queued += w;
+      if (w < 0 && errno != EAGAIN) { err = errno; break; }
+    }
+    printf("tcp queued=%lld MiB\n", queued >> 20);
   } else if (!strcmp(kind, "anon")) {
     for (; made < n; made++) {
       char *p = malloc(1 << 20);
