@@ -102,6 +102,9 @@ export class SuperBlock {
 }
 
 export abstract class Inode {
+  // write() copies the bytes it takes and keeps no view of them (tmpfs
+  // into its frames): read/write may pass a reused buffer (FileOps.copiesWrites).
+  copiesWrites = false;
   abstract readonly sb: SuperBlock;
   abstract ino: number;
   mode = 0;
