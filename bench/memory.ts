@@ -5,7 +5,7 @@
 //
 //   npx tsc -p tsconfig.json && node dist/bench/memory.js [--mem MiB] [--json] [CASE...]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
@@ -25,6 +25,9 @@ const CASES: [string, string][] = [
   ["100,000 eventfds", "/vt/hog eventfd 100000"],
   ["100,000 epoll instances", "/vt/hog epoll 100000"],
   ["100,000 socketpairs, 64 KiB queued", "/vt/hog unix 100000"],
+  ["2,000 loopback TCP connections written full", "/vt/hog tcp 2000"],
+  // The names are made on the host first, in the directory mounted at /h.
+  ["200,000 names stat'ed on a host mount", "/vt/hog stat 200000 /h"],
   ["anonymous memory: 2x RAM", "/vt/hog anon 600; echo status $?"],
   // One pool of frames (mm/frames.ts): each use after another reuses the
   // host pages the first one touched (before: about twice --mem).
@@ -55,7 +58,13 @@ function main(): number {
       const stats = join(dir, "stats.json");
       rmSync(stats, { force: true });
       const start = Date.now();
+      const names = join(dir, "names");
+      if (script.includes(" /h") && !existsSync(names)) {
+        mkdirSync(names);
+        for (let i = 0; i < 200_000; i++) closeSync(openSync(join(names, `f${i}`), "w"));
+      }
       const r = spawnSync(process.execPath, [cli, "run", `--mem=${mem}M`, `--stats=${stats}`, "-v", `${join(root, "build", "userland-mm")}:/vt:ro`,
+        ...(script.includes(" /h") ? ["-v", `${names}:/h`] : []),
         "--", "/bin/sh", "-c", `MEM=${mem}; ${script}`], { cwd: dir, encoding: "utf8", timeout: 1_200_000, killSignal: "SIGKILL", maxBuffer: 1 << 24 });
       const seconds = (Date.now() - start) / 1000;
       let rssMiB = NaN;

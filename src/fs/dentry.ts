@@ -12,32 +12,45 @@ export class Dentry {
   // a magic link (/proc/PID/fd/N): opening it opens that file's inode again.
   // ownOps: the inode opens itself (a host stdio pipe), not as a FIFO.
   pseudo: { memfdName: string; ownOps?: boolean } | null = null;
+  // Found in the cache since the shrinker last looked (DCACHE_REFERENCED).
+  referenced = false;
   constructor(public name: string, public parent: Dentry | null, public inode: Inode) {}
 
   child(name: string): Dentry | null {
     // Filesystems whose names come and go on their own (procfs) are looked up afresh.
     const cache = !this.inode.sb.volatileNames;
     const cached = cache ? this.children.get(name) : undefined;
-    if (cached && (cached.mountedHere || this.inode.sb.nameValid(this.inode, name, cached.inode))) return cached;
-    if (cached) this.children.delete(name);
+    if (cached && (cached.mountedHere || this.inode.sb.nameValid(this.inode, name, cached.inode))) {
+      cached.referenced = true;
+      return cached;
+    }
+    if (cached) this.drop(name);
     const inode = this.inode.lookup(name);
     if (!inode) return null;
     const d = new Dentry(name, this, inode);
-    if (cache) this.children.set(name, d);
+    const lru = this.inode.sb.dcache;
+    if (cache && (!lru || lru.add(d))) this.children.set(name, d);
     return d;
   }
 
   // Forgets a name (after unlink, rmdir or rename).
-  drop(name: string): void { this.children.delete(name); }
+  drop(name: string): void {
+    const d = this.children.get(name);
+    if (!d) return;
+    this.children.delete(name);
+    this.inode.sb.dcache?.forget(d);
+  }
 
   // Linux's d_move: after a rename the dentry itself takes its new name and
   // parent, so open files, working directories and paths below it follow
   // the move (getcwd, /proc/PID/fd); whatever held the new name is unlinked.
   moveTo(parent: Dentry, name: string): void {
-    if (this.parent?.children.get(this.name) === this) this.parent.children.delete(this.name);
+    if (this.parent?.children.get(this.name) === this) this.parent.drop(this.name);
     this.parent = parent;
     this.name = name;
-    if (!parent.inode.sb.volatileNames) parent.children.set(name, this);
+    if (parent.children.get(name) !== this) parent.drop(name);
+    const lru = parent.inode.sb.dcache;
+    if (!parent.inode.sb.volatileNames && (!lru || lru.add(this))) parent.children.set(name, this);
   }
 }
 

@@ -36,6 +36,9 @@ export interface FileOps {
   // write() takes every byte without looking at it (Linux's write_null for
   // /dev/null and /dev/zero): the user buffer is never read.
   sink?: boolean;
+  // write() copies every byte of src it takes before it returns and keeps
+  // no view of it: the caller may reuse the array (syscalls' bounce buffer).
+  copiesWrites?: boolean;
   // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
   stream?: boolean;
   // Linux's FMODE_NOWAIT for a device: preadv2/pwritev2 may pass RWF_NOWAIT

@@ -53,6 +53,14 @@ export function fsCounters(): FsCounters {
   return k ? k.local(FS_COUNTERS) : (noKernel ??= new FsCounters());
 }
 
+// What Dentry.child tells a filesystem's dentry cache: a dentry it now
+// caches (false: not cached, memory is spent), one it no longer does, one
+// found again (referenced: the shrinker gives it a second chance).
+export interface DentryLru {
+  add(d: object): boolean;
+  forget(d: object): void;
+}
+
 export class SuperBlock {
   readonly dev: number;
   protected ro: boolean;
@@ -73,6 +81,11 @@ export class SuperBlock {
   // Whether a cached name still names the inode it did (filesystems whose
   // directories change behind the VFS's back, like a host directory, check).
   nameValid(_dir: Inode, _name: string, _cached: Inode): boolean { return true; }
+  // A bounded cache of this filesystem's dentries (hostfs: names read from
+  // a host directory), charged to guest RAM and shrunk under pressure;
+  // null: dentries live as long as their names (tmpfs, where the name is
+  // the file).
+  dcache: DentryLru | null = null;
   // The last mount of this instance went away (Linux's kill_sb): a
   // filesystem on a device writes back what it holds and lets it go.
   kill(): void { /* nothing held */ }
@@ -89,6 +102,9 @@ export class SuperBlock {
 }
 
 export abstract class Inode {
+  // write() copies the bytes it takes and keeps no view of them (tmpfs
+  // into its frames): read/write may pass a reused buffer (FileOps.copiesWrites).
+  copiesWrites = false;
   abstract readonly sb: SuperBlock;
   abstract ino: number;
   mode = 0;

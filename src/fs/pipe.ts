@@ -217,6 +217,7 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
   if (writeEnd) p.hadWriter = true;
   return {
     stream: true,
+    copiesWrites: true, // into the ring's frames
     read: readEnd ? (_f, dst) => p.read(dst) : undefined,
     write: writeEnd ? (f, src) => p.write(src, (f.flags & O_DIRECT) !== 0) : undefined,
     poll: () => p.poll(readEnd, writeEnd),

@@ -119,6 +119,7 @@ abstract class TmpInode extends Inode {
 // guest RAM (mm/frames.ts), as shmem pages are page-cache pages on Linux:
 // one pool with anonymous memory, and what a shared mapping of the file maps.
 export class TmpFile extends TmpInode implements FrameBacked {
+  override copiesWrites = true; // into its frames
   private pages = new Map<number, number>(); // page index -> frame
   private length = 0;
   private readonly pool: FramePool = kernelFrames() ?? heapFrames;

@@ -347,13 +347,18 @@ export class Kernel {
         if (t.state !== TASK_RUNNING || this.current !== t) break;
       }
       retry = false;
+      // Every trap (each syscall) pays for what is read here: the retired
+      // count (a BigInt) once after the run, the host clock twice.
       const before = Number(hart.instret);
-      const hostStart = this.clock.mode === "host" ? performance.now() : 0;
+      const host = this.clock.mode === "host";
+      const hostStart = host ? performance.now() : 0;
       const cause = hart.run(this.runBudget());
-      const ran = Number(hart.instret) - before;
-      this.clock.setInstret(Number(hart.instret));
-      const ns = this.clock.mode === "host" ? Math.round((performance.now() - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
-      if (this.clock.mode === "host") this.measureHostRate(ns, ran);
+      const after = Number(hart.instret);
+      const ran = after - before;
+      this.clock.setInstret(after);
+      const hostEnd = host ? performance.now() : 0;
+      const ns = host ? Math.round((hostEnd - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
+      if (host) this.measureHostRate(ns, ran);
       t.utime += ns;
       // The scheduler's clock counts retired instructions at the nominal rate in
       // both clock modes: host stalls and JIT compiles are steal time to it.
@@ -372,7 +377,9 @@ export class Kernel {
       this.timers.expire(this.clock.monotonic());
       if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; t.nivcsw++; break; }
       if (this.halted) break;
-      if (performance.now() >= hostDeadline) { hostTurn = true; break; }
+      // The host's turn, on the clock read after the run (the handler's time
+      // is short against HOST_SLICE_MS); virtual mode reads it here.
+      if ((host ? hostEnd : performance.now()) >= hostDeadline) { hostTurn = true; break; }
     }
     this.saveCurrent();
     return hostTurn;

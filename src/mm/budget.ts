@@ -40,6 +40,10 @@ export const SKB_COST = 256; // per queued message, beside its bytes (sk_buff)
 export const EPITEM_COST = 256; // per epoll interest item (struct epitem with its eppoll_entry)
 export const INOTIFY_WATCH_COST = 256; // per inotify watch (inotify_inode_mark)
 export const INOTIFY_EVENT_COST = 128; // per queued inotify event, beside its name
+// A cached host name with its inode (hostfs: the Dentry, the HostInode with
+// its status and descriptor handle; measured about 2.8 KB each in Node's
+// heap for 100,000 names), reclaimable as Linux's dentry and inode slabs.
+export const HOST_DENTRY_COST = 2048;
 
 // The free frames the budget can take from (the physical allocator), and a
 // way to reclaim some (drop clean page-cache pages): true if any went.
@@ -84,6 +88,16 @@ export class MemBudget {
   // True when no more than the reserve is left: a new kernel object (a file,
   // a task) is refused rather than left to starve the next page fault.
   get low(): boolean { return this.free <= this.reserve; }
+
+  // How many of `want` bytes a charge could take now, after reclaiming
+  // what it takes to fit them (0 when none fit): for a queue that accepts
+  // part of a write, as a TCP send under memory pressure does.
+  room(want: number): number {
+    while (!this.fits(want)) {
+      if (!this.src.reclaim()) break;
+    }
+    return Math.max(0, Math.min(want, this.src.freeFrames * PAGE_BYTES - this.sum - this.reserve));
+  }
 
   // Takes n bytes if they fit (after reclaim); false if not.
   tryCharge(kind: MemKind, n: number): boolean {

@@ -24,6 +24,12 @@ export interface DeferredRelease {
   releaseFrames(): void;
 }
 
+// A cache that can give memory back (Linux's struct shrinker).
+export interface Shrinker {
+  // Frees unused objects: some of them, or all; true if any went.
+  shrink(all: boolean): boolean;
+}
+
 export class PhysAllocator implements FramePool {
   readonly frames: number;
   private readonly refs: Uint32Array;
@@ -51,8 +57,28 @@ export class PhysAllocator implements FramePool {
   get availableFrames(): number { return Math.max(0, this.nfree - this.mem.reservedFrames); }
 
   // Memory pressure: frees what can be freed without killing (unused
-  // page-cache pages). True if some frames came back.
-  reclaim(): boolean { return !!this.onOutOfMemory?.() || this.sweepDeferred(); }
+  // page-cache pages, deferred holders, then the kernel's caches through
+  // their shrinkers). True if some memory came back.
+  reclaim(): boolean { return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false); }
+
+  // The kernel's caches of objects charged to the budget (Linux's
+  // register_shrinker: the dentry and inode caches of hostfs).
+  private readonly shrinkers = new Set<Shrinker>();
+  registerShrinker(s: Shrinker): void { this.shrinkers.add(s); }
+  unregisterShrinker(s: Shrinker): void { this.shrinkers.delete(s); }
+  // Asks each shrinker to free some (all: every unused object); true if any did.
+  shrink(all: boolean): boolean {
+    let any = false;
+    for (const s of this.shrinkers) if (s.shrink(all)) any = true;
+    return any;
+  }
+
+  // echo N > /proc/sys/vm/drop_caches: 1 the clean page cache, 2 the
+  // reclaimable slab objects (dentries and inodes), 3 both.
+  dropCaches(mode: number): void {
+    if (mode & 1) this.cache.trimAll();
+    if (mode & 2) this.shrink(true);
+  }
 
   // Whether some address space maps the file named key; set by the kernel
   // (it knows the address spaces). Without it every release is at once.

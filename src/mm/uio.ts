@@ -46,9 +46,10 @@ export class UserBuffer {
     return ok;
   }
 
-  // Bytes [off, off + len) (accessible() said so) copied out of user memory.
-  copyIn(off: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
+  // Bytes [off, off + len) (accessible() said so) copied out of user memory,
+  // into dst when given (at least len long) or a new array.
+  copyIn(off: number, len: number, dst?: Uint8Array): Uint8Array {
+    const out = dst ? dst.subarray(0, len) : new Uint8Array(len);
     this.each(off, len, (va, n, at) => { this.um.read(va, n, out.subarray(at, at + n)); });
     return out;
   }
@@ -58,3 +59,20 @@ export class UserBuffer {
     this.each(off, data.length, (va, n, at) => { this.um.write(va, data.subarray(at, at + n)); });
   }
 }
+
+// The kernel's bounce buffer of read and write (one per process: Ghost's
+// kernels run one syscall at a time): reused, so that a 64 KiB read or
+// write allocates (and zeroes, and later collects) nothing. Never handed to
+// anything that keeps it: take() returns null while it is lent (a nested
+// read), and the caller then allocates.
+let bounce: Uint8Array | null = null;
+let bounceLent = false;
+export const bounceBuffer = {
+  take(len: number): Uint8Array | null {
+    if (bounceLent || len > IO_CHUNK) return null;
+    if (!bounce || bounce.length < len) bounce = new Uint8Array(Math.max(len, 64 << 10));
+    bounceLent = true;
+    return bounce;
+  },
+  give(): void { bounceLent = false; },
+};

@@ -17,7 +17,7 @@ import { sleepOn, isSleeping } from "../kernel/blocking.js";
 import { waitForIo } from "../fs/iowait.js";
 import { restartOf } from "../kernel/restart.js";
 import { um, pathArg, ioctlContext } from "./util.js";
-import { UserBuffer, IO_CHUNK } from "../mm/uio.js";
+import { UserBuffer, IO_CHUNK, bounceBuffer } from "../mm/uio.js";
 import { TASK_SIZE } from "../mm/mm.js";
 import { openAt, ownerOrCapable } from "../fs/vfs.js";
 import { memfdSeals } from "../fs/memfd.js";
@@ -25,7 +25,7 @@ import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, noteLocked, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode } from "../fs/pipe.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
-import { SETFL_MASK, File } from "../fs/file.js";
+import { SETFL_MASK, File, inodeFileOps } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import { setFasync } from "../fs/fown.js";
@@ -52,7 +52,17 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   if (isDir(f.inode.mode)) kerr(EISDIR);
   const total = Math.min(buf.length, MAX_RW_COUNT);
   if (total === 0) return 0;
-  const chunk = new Uint8Array(Math.min(total, IO_CHUNK));
+  const size = Math.min(total, IO_CHUNK);
+  // The reused bounce buffer: a read op fills it and forgets it, the bytes
+  // are copied out before anything else runs.
+  const lent = bounceBuffer.take(size);
+  const chunk = lent ? lent.subarray(0, size) : new Uint8Array(size);
+  try {
+    return readChunks(t, f, buf, pos, total, chunk);
+  } finally { if (lent) bounceBuffer.give(); }
+}
+
+function readChunks(t: Task, f: File, buf: UserBuffer, pos: number | null, total: number, chunk: Uint8Array): number {
   return waitForIo(t, f, () => {
     let done = 0;
     while (done < total) {
@@ -105,7 +115,10 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
     const want = Math.min(IO_CHUNK, total - done);
     const have = buf.accessible(done, want, false);
     if (have === 0 && want > 0) { if (done > 0) return finish(); kerr(EFAULT); }
-    const data = buf.copyIn(done, have);
+    // A file whose write copies the bytes before it returns (a pipe, tmpfs)
+    // takes them from the reused bounce buffer; others get their own array.
+    const lent = f.ops.copiesWrites || (f.ops === inodeFileOps && f.inode.copiesWrites) ? bounceBuffer.take(have) : null;
+    const data = buf.copyIn(done, have, lent ?? undefined);
     const at = pos === null ? f.pos : pos + done;
     let n: number;
     try {
@@ -113,11 +126,13 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
         park: () => { t.restart = { kind: "write", written: done }; t.partialResult = done || null; },
       });
     } catch (e) {
+      if (lent) bounceBuffer.give();
       if (isSleeping(e)) throw e;
       if (e instanceof KernelError && e.errno === EPIPE) sendSignal(t, { signo: SIGPIPE, code: 0, pid: t.pid, uid: t.cred.uid }, true);
       if (done > 0) return finish();
       throw e;
     }
+    if (lent) bounceBuffer.give();
     if (pos === null && !f.ops.stream) f.pos = (f.flags & O_APPEND ? f.inode.size - n : at) + n;
     done += n;
     if (done >= total || n === 0) return finish();

@@ -17,6 +17,11 @@
 //                      names made and removed in it; prints the events the
 //                      first instance read and whether it overflowed
 //   hog unix N         N socketpairs, each with 64 KiB queued
+//   hog tcp N          N loopback TCP connections, each written to (never
+//                      read) until a send is EAGAIN: prints the MiB queued
+//   hog stat N DIR     stat DIR/f0 .. DIR/f(N-1) (made beforehand, on a host
+//                      mount: each name cached is charged), then drop_caches
+//                      and Slab before and after
 //   hog fill FILE MiB  write MiB of 1 MiB blocks to FILE (ENOSPC expected on tmpfs)
 //   hog anon MiB       touch MiB of anonymous memory (the OOM killer expected)
 //   hog memfd MiB      a memfd of MiB, written through a MAP_SHARED mapping,
@@ -39,7 +44,10 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 static char buf[1 << 20];
@@ -59,6 +67,17 @@ static long shmem_kib(void) {
   char line[256];
   long v = -1;
   while (f && fgets(line, sizeof line, f)) if (sscanf(line, "Shmem: %ld kB", &v) == 1) break;
+  if (f) fclose(f);
+  return v;
+}
+
+// A /proc/meminfo field, in KiB (-1 if unreadable).
+static long meminfo_kib(const char *field) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[256];
+  long v = -1;
+  size_t n = strlen(field);
+  while (f && fgets(line, sizeof line, f)) if (!strncmp(line, field, n) && line[n] == ':') { v = atol(line + n + 1); break; }
   if (f) fclose(f);
   return v;
 }
@@ -98,6 +117,18 @@ int main(int argc, char **argv) {
       close(fd);
       if (err) break;
     }
+  } else if (!strcmp(kind, "stat") && argc > 3) {
+    char path[4096];
+    struct stat st;
+    for (; made < n; made++) {
+      snprintf(path, sizeof path, "%s/f%ld", argv[3], made);
+      if (stat(path, &st) != 0) { err = errno; break; }
+    }
+    long before = meminfo_kib("Slab");
+    int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+    int dropped = fd >= 0 && write(fd, "2", 1) == 1;
+    if (fd >= 0) close(fd);
+    printf("stat slab_before=%ld slab_after=%ld dropped=%d\n", before, meminfo_kib("Slab"), dropped);
   } else if (!strcmp(kind, "eventfd")) {
     for (; made < n; made++) if (eventfd(0, 0) < 0) { err = errno; break; }
   } else if (!strcmp(kind, "epoll")) {
@@ -148,6 +179,25 @@ int main(int argc, char **argv) {
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s) != 0) { err = errno; break; }
       if ((err = fill(s[0], 65536)) != 0) break;
     }
+  } else if (!strcmp(kind, "tcp")) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 4096) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0) { printf("tcp setup failed\n"); return 1; }
+    long long queued = 0;
+    for (; made < n; made++) {
+      int c = socket(AF_INET, SOCK_STREAM, 0);
+      if (c < 0) { err = errno; break; }
+      if (connect(c, (struct sockaddr *)&a, sizeof a) != 0) { err = errno; break; }
+      int s = accept(l, NULL, NULL);
+      if (s < 0) { err = errno; break; }
+      if (fcntl(c, F_SETFL, O_NONBLOCK) != 0) { err = errno; break; }
+      ssize_t w;
+      while ((w = write(c, buf, sizeof buf)) > 0) queued += w;
+      if (w < 0 && errno != EAGAIN) { err = errno; break; }
+    }
+    printf("tcp queued=%lld MiB\n", queued >> 20);
   } else if (!strcmp(kind, "anon")) {
     for (; made < n; made++) {
       char *p = malloc(1 << 20);

@@ -11,7 +11,7 @@
 
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
-import { HIDDEN_PREFIX, at, openPath, randomName } from "./hostcalls.js";
+import { HIDDEN_PREFIX, at, eachName, openPath, randomName } from "./hostcalls.js";
 
 // Hidden directories this process made (so that a sweep never takes one of
 // ours, whatever the pid says: a container often reuses the same pid).
@@ -76,29 +76,28 @@ function pidAlive(pid: number): boolean {
  * process did not make.
  */
 export function sweep(rootFd: number): void {
-  let names: Buffer[];
-  try { names = fs.readdirSync(at(rootFd), { encoding: "buffer" }); } catch { return; }
-  for (const raw of names) {
-    const name = raw.toString("latin1");
-    const m = /^\.ghost-unlinked-(\d+)-/.exec(name);
-    if (!m || !name.startsWith(HIDDEN_PREFIX) || ours.has(name)) continue;
-    const pid = Number(m[1]);
-    if (pid !== process.pid && pidAlive(pid)) continue;
-    try {
-      const st = fs.lstatSync(at(rootFd, name));
-      if (st.isDirectory()) {
-        const fd = openPath(rootFd, name, true);
-        try {
-          for (const n of fs.readdirSync(at(fd), { encoding: "buffer" })) {
-            try { fs.unlinkSync(at(fd, n.toString("latin1"))); } catch { /* not ours to judge */ }
-          }
-        } finally { fs.closeSync(fd); }
-        fs.rmdirSync(at(rootFd, name));
-      } else if (!st.isSymbolicLink()) {
-        fs.unlinkSync(at(rootFd, name));
-      }
-    } catch { /* another sweeper, or not empty: left */ }
-  }
+  try { eachName(rootFd, (name) => sweepOne(rootFd, name)); } catch { /* not readable */ }
+}
+
+function sweepOne(rootFd: number, name: string): void {
+  const m = /^\.ghost-unlinked-(\d+)-/.exec(name);
+  if (!m || !name.startsWith(HIDDEN_PREFIX) || ours.has(name)) return;
+  const pid = Number(m[1]);
+  if (pid !== process.pid && pidAlive(pid)) return;
+  try {
+    const st = fs.lstatSync(at(rootFd, name));
+    if (st.isDirectory()) {
+      const fd = openPath(rootFd, name, true);
+      try {
+        for (const n of fs.readdirSync(at(fd), { encoding: "buffer" })) {
+          try { fs.unlinkSync(at(fd, n.toString("latin1"))); } catch { /* not ours to judge */ }
+        }
+      } finally { fs.closeSync(fd); }
+      fs.rmdirSync(at(rootFd, name));
+    } else if (!st.isSymbolicLink()) {
+      fs.unlinkSync(at(rootFd, name));
+    }
+  } catch { /* another sweeper, or not empty: left */ }
 }
 
 function cleanupAll(): void { for (const h of [...live]) h.cleanup(); }

@@ -150,3 +150,18 @@ export function touchNs(dirFd: number, name: string | undefined, flag: "-a" | "-
   const args = [...(name === undefined ? [] : ["-h"]), "-c", flag, "-d", `@${sec}.${String(nsec).padStart(9, "0")}`, "--", path];
   spawnSync("touch", args, { stdio: ["ignore", "ignore", "ignore", dirFd] });
 }
+
+// The names in the host directory fd, a few read at a time (a directory of
+// a million files must not hold all its names at once: hundreds of MiB);
+// throws only if the directory cannot be opened.
+export function eachName(fd: number, fn: (name: string) => void): void {
+  const dir = fs.opendirSync(at(fd), { encoding: "buffer" as BufferEncoding });
+  try {
+    for (;;) {
+      let e: fs.Dirent | null;
+      try { e = dir.readSync(); } catch { return; }
+      if (!e) return;
+      fn((e.name as unknown as Buffer).toString("latin1"));
+    }
+  } finally { try { dir.closeSync(); } catch { /* closed */ } }
+}

@@ -38,7 +38,7 @@
 import * as fs from "node:fs";
 import { randomBytes } from "node:crypto";
 import { S_IFMT, S_IFREG } from "../inode.js";
-import { HIDDEN_PREFIX, at } from "./hostcalls.js";
+import { HIDDEN_PREFIX, at, eachName } from "./hostcalls.js";
 
 export const META_PREFIX = `${HIDDEN_PREFIX}meta-`;
 
@@ -192,10 +192,9 @@ export class MetaStore {
   // Reads every store file in the root (two runs may each have made one);
   // the first is appended to afterwards, rewritten first when mostly stale.
   private load(): void {
-    let names: string[];
-    try {
-      names = fs.readdirSync(at(this.rootFd), { encoding: "buffer" }).map((b) => b.toString("latin1")).filter((n) => n.startsWith(META_PREFIX)).sort();
-    } catch { return; }
+    const names: string[] = [];
+    try { eachName(this.rootFd, (n) => { if (n.startsWith(META_PREFIX)) names.push(n); }); } catch { return; }
+    names.sort();
     let lines = 0;
     const found: string[] = [];
     for (const name of names) {

@@ -10,6 +10,8 @@ import { at, lstatAt } from "./hostcalls.js";
 import { HiddenDir } from "./hidden.js";
 import { MetaStore } from "./meta.js";
 import type { HostInode } from "../hostfs.js";
+import { HostDentryCache } from "./dcache.js";
+import { kernelFrames } from "../kmem.js";
 
 // Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
 export const HOSTFS_MAGIC = 0x01021997;
@@ -52,10 +54,13 @@ export class HostSuperBlock extends SuperBlock {
   // Host descriptors held, least recently used first; past MAX_HOST_FDS the
   // oldest is closed (reopened from its parent's descriptor when needed).
   private readonly handles = new Map<HostHandle, true>();
-  // Closes the host descriptor of an inode nothing references any more.
-  private readonly closer = new FinalizationRegistry<HostHandle>((h) => {
+  // Closes the host descriptor of an inode nothing references any more, and
+  // forgets its number (a walk over a million names leaves no million
+  // entries behind).
+  private readonly closer = new FinalizationRegistry<{ h: HostHandle; ino: number }>(({ h, ino }) => {
     this.handles.delete(h);
     if (h.fd >= 0) try { fs.closeSync(h.fd); } catch { /* gone */ }
+    if (this.inodes.get(ino)?.deref() === undefined) this.inodes.delete(ino);
   });
   // Files that lost their last name while open.
   readonly hidden: HiddenDir;
@@ -85,6 +90,19 @@ export class HostSuperBlock extends SuperBlock {
     super("hostfs", HOSTFS_MAGIC, readOnly);
     this.hidden = new HiddenDir(rootFd);
     this.meta = new MetaStore(rootFd, readOnly);
+    const phys = kernelFrames();
+    this.dentries = new HostDentryCache(phys?.mem ?? null);
+    this.dcache = this.dentries;
+    phys?.registerShrinker(this.dentries);
+    this.phys = phys;
+  }
+
+  // The names cached from the host (dcache.ts), a shrinker of the kernel's.
+  readonly dentries: HostDentryCache;
+  private readonly phys: ReturnType<typeof kernelFrames>;
+  override kill(): void {
+    this.phys?.unregisterShrinker(this.dentries);
+    super.kill();
   }
 
   // The host mode of a file the guest gives `mode`: its permission bits
@@ -122,7 +140,7 @@ export class HostSuperBlock extends SuperBlock {
     }
     i = this.newInode(this, parent, name, st);
     this.inodes.set(ino, new WeakRef(i));
-    this.closer.register(i, i.handle);
+    this.closer.register(i, { h: i.handle, ino });
     return i;
   }
 

@@ -20,6 +20,15 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { partitionsText, diskstatsText } from "../../block/genhd.js";
 import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
+import { kerr } from "../../lib/errors.js";
+import { EINVAL } from "../../abi/errno.js";
+
+// vm.drop_caches takes 1 to 4 (proc_dointvec_minmax); 4 only silences its log line.
+function dropCaches(k: Kernel, v: string): void {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 4)) kerr(EINVAL);
+  k.phys.dropCaches(n);
+}
 
 // The one memory budget (mm/budget.ts) as Linux's meminfo shows it: MemFree
 // is what neither guest pages nor the kernel's charges hold; Cached counts
@@ -124,6 +133,8 @@ function sysDir(k: Kernel): ProcDir {
   ];
   const vm: [string, () => Inode][] = [
     ["overcommit_memory", file("vm/overcommit_memory", () => "0")],
+    // 1 the page cache, 2 dentries and inodes, 3 both (mm/phys.ts dropCaches).
+    ["drop_caches", file("vm/drop_caches", () => "0", (v) => dropCaches(k, v))],
     ["max_map_count", file("vm/max_map_count", () => "65530")],
     ["mmap_min_addr", file("vm/mmap_min_addr", () => "65536")],
   ];

@@ -27,6 +27,7 @@ import { type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
 import { seqAdd, seqDiff, seqLt, seqLe, parseSegment, buildSegment, type Segment } from "./tcp_seg.js";
 import { TcpOutput, TCP_TIMEWAIT_LEN, TCP_FIN_TIMEOUT } from "./tcp_output.js";
+import { TcpMem, type MemWaiter } from "./tcp_mem.js";
 
 export { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
@@ -41,7 +42,7 @@ const NEED_RESET = new Set([TCP_ESTABLISHED, TCP_CLOSE_WAIT, TCP_FIN_WAIT1, TCP_
 
 export type SockState = "unconnected" | "connecting" | "connected";
 
-export class TcpSocket extends TcpOutput {
+export class TcpSocket extends TcpOutput implements MemWaiter {
   ss: SockState = "unconnected";
   maxBacklog = 0;
   readonly acceptQ: TcpSocket[] = [];
@@ -54,6 +55,19 @@ export class TcpSocket extends TcpOutput {
   get ports(): PortTable { return this.stack.tcpPorts; }
   isListening(): boolean { return this.state === TCP_LISTEN; }
   get tcp(): Tcp { return this.stack.k.local(TCP); }
+
+  constructor(...args: ConstructorParameters<typeof TcpOutput>) {
+    super(...args);
+    this.sndQ.mem = this.rcvQ.mem = this.tcp.mem;
+  }
+
+  // sk_stream_write_space once TCP memory was freed: a writer that found
+  // none tries again.
+  memFreed(): void {
+    if (!this.memWait) return;
+    this.memWait = false;
+    this.wq.wakeAll();
+  }
 
   // --- the socket calls -------------------------------------------------
 
@@ -115,7 +129,10 @@ export class TcpSocket extends TcpOutput {
     if (!data.length) return 0;
     const room = this.sndSpace() - this.sndQ.length;
     if (room <= 0) { this.nospace = true; kerr(EAGAIN); }
-    const n = Math.min(room, data.length);
+    // What TCP memory allows (tcp_mem.ts): a part, or nothing and the
+    // writer waits for memory (sk_stream_wait_memory).
+    const n = this.tcp.mem.room(Math.min(room, data.length), this.sndQ.length === 0);
+    if (n <= 0) { this.memWait = true; this.nospace = true; this.tcp.mem.waitFor(this); kerr(EAGAIN); }
     this.sndQ.pushCopy(n === data.length ? data : data.subarray(0, n)); // a copy: the caller's buffer may be reused
     if (flags & MSG_OOB) { this.sndUp = seqAdd(this.sndUna, this.sndQ.length); this.urgSending = true; }
     this.more = (flags & MSG_MORE) !== 0;
@@ -221,7 +238,8 @@ export class TcpSocket extends TcpOutput {
     this.shut = SHUTDOWN_MASK;
     const st = this.state;
     if (st === TCP_LISTEN) { this.disconnect(); this.unhashPort(); return; }
-    if (st === TCP_CLOSE) { this.unhashPort(); return; }
+    this.tcp.mem.forget(this);
+    if (st === TCP_CLOSE) { this.unhashPort(); this.purge(); return; }
     if (st === TCP_SYN_SENT) { this.done_(); return; }
     const unread = this.rcvQ.length > 0;
     if (unread || (this.linger.onoff && this.linger.secs === 0)) {
@@ -276,7 +294,16 @@ export class TcpSocket extends TcpOutput {
     this.unhash();
     if (this.parent) { this.parent.synQ.delete(this); this.parent = null; }
     if (!this.userBound || this.orphan) this.unhashPort();
+    if (this.orphan) this.purge();
     this.wq.wakeAll();
+  }
+
+  // inet_csk_destroy_sock: a closed connection nobody holds gives its
+  // queues' memory back.
+  private purge(): void {
+    this.rcvQ.clear();
+    this.sndQ.clear();
+    this.ooo.clear();
   }
 
   private enterTimeWait(): void {
@@ -442,6 +469,9 @@ export class TcpSocket extends TcpOutput {
     const room = Math.max(seqDiff(this.rcvWndRight(), seq), 0);
     if (data.length > room) { data = data.subarray(0, room); fin = false; }
     if (!data.length && !fin) return;
+    // tcp_try_rmem_schedule: past TCP memory the segment is dropped (the
+    // sender retransmits it), unless nothing is queued yet.
+    if (data.length && this.tcp.mem.room(data.length, this.rcvQ.length === 0) < data.length) return;
     if (seq !== this.rcvNxt) {
       this.ooo.set(seq, { data: data.slice(), fin });
       this.lastOoo = seq;
@@ -515,7 +545,11 @@ export class TcpSocket extends TcpOutput {
 // What the listener and the connection table of one kernel hold.
 export class Tcp {
   readonly conns = new Map<string, TcpSocket>();
-  constructor(readonly stack: NetStack) {}
+  readonly mem: TcpMem;
+  constructor(readonly stack: NetStack) {
+    const phys = stack.k.phys;
+    this.mem = new TcpMem(phys.mem, phys.mem.totalBytes);
+  }
 
   input(p: IpPacket): void {
     const s = parseSegment(p.src, p.dst, p.payload, p.csumOk);

@@ -125,6 +125,7 @@ export abstract class TcpOutput extends InetDataSocket {
   readonly sndQ = new SendQueue(); // from sndUna: sent and unacknowledged, then unsent
   finQueued = false;
   nospace = false; // SOCK_NOSPACE: a writer found the send queue full
+  memWait = false; // a writer found no TCP memory (tcp_mem.ts)
   sndUp = 0;
   urgSending = false;
   cwnd = 0;
@@ -171,7 +172,8 @@ export abstract class TcpOutput extends InetDataSocket {
   timer(ns: number, fn: () => void): TimerHandle { return this.stack.k.timers.addCoarse(this.now() + ns, () => this.stack.bh(fn)); }
 
   // sk_stream_is_writeable: free send space at least half of what is queued.
-  writeable(): boolean { return this.sndSpace() - this.sndQ.length >= this.sndQ.length / 2; }
+  // Not while it waits for TCP memory (tcp_mem.ts).
+  writeable(): boolean { return !this.memWait && this.sndSpace() - this.sndQ.length >= this.sndQ.length / 2; }
 
   sndSpace(): number { return this.userSndbuf ? this.sndbuf : Math.max(this.sndbuf, AUTOTUNED); }
   // tcp_adv_win_scale: a locked buffer offers half of itself as window.

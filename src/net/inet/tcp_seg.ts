@@ -10,6 +10,7 @@ import {
 import { IPPROTO_TCP } from "../../abi/socket.js";
 import { type IpAddr } from "./addr.js";
 import { transportChecksum } from "./stack.js";
+import type { TcpMem } from "./tcp_mem.js";
 
 export const seqAdd = (a: number, n: number): number => (a + n) >>> 0;
 export const seqDiff = (a: number, b: number): number => (a - b) | 0;
@@ -19,18 +20,35 @@ export const seqLe = (a: number, b: number): boolean => seqDiff(a, b) <= 0;
 // A FIFO of bytes kept as the chunks written (push takes the array: its
 // caller must not reuse it; copyTo reads them out); `pushed` and `popped` count every byte that
 // went in and out (the receive side's stream positions).
+//
+// With mem set, the queue keeps what it holds charged there (tcp_mem.ts):
+// its footprint, re-counted after every change.
 export class ByteQueue {
   protected chunks: Uint8Array[] = [];
   protected head = 0; // bytes of chunks[0] already gone
   length = 0;
   pushed = 0;
   popped = 0;
+  mem: TcpMem | null = null;
+  private charged = 0;
 
   push(data: Uint8Array): void {
     if (!data.length) return;
     this.chunks.push(data);
     this.length += data.length;
     this.pushed += data.length;
+    this.recharge();
+  }
+
+  // What the queue holds of the host's memory: a received chunk is a view
+  // of its segment (headers and all) kept with its object, as an skb's
+  // truesize counts more than its data.
+  protected footprint(): number { return this.length + this.head + this.chunks.length * CHUNK_COST; }
+
+  protected recharge(): void {
+    if (!this.mem) return;
+    const f = this.footprint();
+    if (f !== this.charged) { this.mem.adjust(f - this.charged); this.charged = f; }
   }
 
   // Copies `len` bytes starting `off` bytes in (len within what is queued)
@@ -59,6 +77,7 @@ export class ByteQueue {
       n -= k;
       if (this.head === c.length) { this.chunks.shift(); this.head = 0; this.consumed(c); }
     }
+    this.recharge();
   }
 
   // A chunk was read to its end and left the queue.
@@ -77,6 +96,9 @@ const SND_BLOCK = 64 << 10;
 const SND_SPARE = 16;
 // The smallest block: what a short write gets when little is queued.
 const SND_SMALL = 2048;
+// What a received chunk costs beside its bytes: the segment's headers and
+// headroom, and the view's object (Linux's skb overhead).
+const CHUNK_COST = 256;
 
 export class SendQueue extends ByteQueue {
   private tail: Uint8Array | null = null; // the block being filled
@@ -102,6 +124,16 @@ export class SendQueue extends ByteQueue {
     }
     this.length += src.length;
     this.pushed += src.length;
+    this.recharge();
+  }
+
+  // The blocks it holds, whole: those with queued bytes, the tail, the
+  // spare ones (one chunk per block: a block's bytes are appended in order).
+  protected override footprint(): number {
+    const tail = this.tail?.buffer;
+    let f = this.spare.length * SND_BLOCK + (tail ? tail.byteLength : 0);
+    for (const c of this.chunks) if (c.buffer !== tail) f += c.buffer.byteLength;
+    return f;
   }
 
   // A block for `want` more bytes: a full one (reused if there is one) for
@@ -119,10 +151,17 @@ export class SendQueue extends ByteQueue {
     if (c.buffer.byteLength !== SND_BLOCK || c.byteOffset + c.length !== SND_BLOCK) return;
     const b = new Uint8Array(c.buffer);
     if (b.buffer === this.tail?.buffer) this.tail = null;
-    if (this.spare.length < SND_SPARE) this.spare.push(b);
+    // Under memory pressure (tcp_mem[1]) a spare block goes back at once.
+    if (this.spare.length < SND_SPARE && !this.mem?.pressure) this.spare.push(b);
   }
 
-  override clear(): void { super.clear(); this.spare = []; }
+  override clear(): void {
+    super.clear();
+    this.spare = [];
+    this.tail = null;
+    this.fill = 0;
+    this.recharge();
+  }
 }
 
 export interface Segment {
