@@ -58,7 +58,7 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
 
   constructor(...args: ConstructorParameters<typeof TcpOutput>) {
     super(...args);
-    this.sndQ.mem = this.rcvQ.mem = this.tcp.mem;
+    this.sndQ.mem = this.rcvQ.mem = this.ooo.mem = this.tcp.mem;
   }
 
   // sk_stream_write_space once TCP memory was freed: a writer that found

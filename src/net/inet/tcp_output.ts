@@ -18,7 +18,7 @@ import type { TimerHandle } from "../../kernel/time/timers.js";
 import { isV4 } from "./addr.js";
 import { InetDataSocket } from "./socket.js";
 import { NetStack } from "./stack.js";
-import { ByteQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment, type SegOptions } from "./tcp_seg.js";
+import { ByteQueue, OooQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment, type SegOptions } from "./tcp_seg.js";
 import { SackScoreboard, sackBlocks } from "./tcp_sack.js";
 
 const MS = 1_000_000;
@@ -152,7 +152,7 @@ export abstract class TcpOutput extends InetDataSocket {
   irs = 0;
   rcvNxt = 0;
   readonly rcvQ = new ByteQueue();
-  readonly ooo = new Map<number, { data: Uint8Array; fin: boolean }>();
+  readonly ooo = new OooQueue();
   private rcvWup = 0; // the right edge of the window last advertised
   private ackPending = 0;
   private quickAcks = TCP_MAX_QUICKACKS;

@@ -278,3 +278,26 @@ export function buildSegment(
   if (csum) dv.setUint16(16, transportChecksum(src, dst, IPPROTO_TCP, b.subarray(headroom)), false);
   return b;
 }
+
+// The out-of-order queue: segments that came early, by sequence number,
+// charged to TCP memory as the receive queue is (Linux's out_of_order_queue
+// skbs count in sk_rmem_alloc).
+export class OooQueue extends Map<number, { data: Uint8Array; fin: boolean }> {
+  mem: TcpMem | null = null;
+  override set(seq: number, seg: { data: Uint8Array; fin: boolean }): this {
+    const old = super.get(seq);
+    this.mem?.adjust(seg.data.length + CHUNK_COST - (old ? old.data.length + CHUNK_COST : 0));
+    return super.set(seq, seg);
+  }
+  override delete(seq: number): boolean {
+    const old = super.get(seq);
+    if (old) this.mem?.adjust(-(old.data.length + CHUNK_COST));
+    return super.delete(seq);
+  }
+  override clear(): void {
+    let n = 0;
+    for (const o of super.values()) n += o.data.length + CHUNK_COST;
+    super.clear();
+    if (n) this.mem?.adjust(-n);
+  }
+}
