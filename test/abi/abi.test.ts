@@ -134,10 +134,11 @@ const UNITS: readonly Unit[] = [
       "linux/un.h", "linux/netlink.h", "linux/tcp.h", "linux/uio.h",
     ],
   },
-  { id: "sock_g", glibc: true, headers: ["sys/socket.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h"] },
+  { id: "sock_g", glibc: true, headers: ["sys/socket.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h", "time.h", "linux/errqueue.h"] },
   {
     id: "inet", glibc: false,
-    headers: ["linux/ip.h", "linux/icmp.h", "linux/icmpv6.h", "linux/if.h", "linux/if_arp.h", "linux/route.h", "linux/sockios.h"],
+    headers: ["linux/ip.h", "linux/icmp.h", "linux/icmpv6.h", "linux/if.h", "linux/if_arp.h", "linux/route.h", "linux/sockios.h",
+      "linux/tcp.h"],
   },
   { id: "netlink", glibc: false, headers: ["linux/netlink.h", "linux/rtnetlink.h", "linux/if_link.h", "linux/if_addr.h", "linux/if.h"] },
   { id: "mount", glibc: false, headers: ["linux/fcntl.h", "linux/limits.h", "linux/mount.h", "linux/xattr.h", "linux/falloc.h", "linux/close_range.h"] },
