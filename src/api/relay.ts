@@ -48,11 +48,11 @@ function originAllowed(origin: string | undefined, allowed: string[] | undefined
   return allowed ? allowed.includes(origin) : LOOPBACK_ORIGIN.test(origin);
 }
 
-// The NAT asks its kernel for four things only: the device list and
-// default route it joins (the inet stack), the bottom half and receive path
-// a packet for the guest takes, random bytes (initial sequence numbers), a
-// count of host waiters and a kick. Here there is no guest kernel: packets
-// for the guest go to the WebSocket instead.
+// The page's link carries IP packets: the NAT is made without an Ethernet
+// device (UserNetOptions.ipLink), its packets for the guest go to the
+// WebSocket, and the guest's come in through fromGuest(). There is no guest
+// kernel here: the NAT asks its stand-in only for random bytes (initial
+// sequence numbers), a count of host waiters and a kick.
 function natLink(ws: WebSocketConnection, open: boolean): UserNet {
   const stack = {
     devices: [], defaultGateway: null,
@@ -65,12 +65,12 @@ function natLink(ws: WebSocketConnection, open: boolean): UserNet {
     kick: () => {},
     hostWaiters: 0,
   } as unknown as Kernel;
-  const nat = new UserNet(standIn, { forwards: [], lossPct: 0, delayMs: 0 });
+  const nat = new UserNet(standIn, { forwards: [], lossPct: 0, delayMs: 0, ipLink: (pkt) => ws.send(pkt) });
   ws.onMessage = (pkt) => {
     if (pkt.length < IPV4_HLEN) return;
     const dst: IpAddr = v4(pkt[16], pkt[17], pkt[18], pkt[19]);
     if (!open && !sameAddr(dst, GATEWAY_ADDR) && !sameAddr(dst, DNS_ADDR)) return;
-    nat.dev.xmit(new Uint8Array(pkt));
+    nat.fromGuest(new Uint8Array(pkt));
   };
   return nat;
 }

@@ -54,7 +54,16 @@ const DNS_TYPE_AAAA = 28;
 const DNS_TTL = 60;
 
 export interface PortForward { hostAddr: string; hostPort: number; guestPort: number; udp: boolean }
-export interface UserNetOptions { forwards: PortForward[]; lossPct: number; delayMs: number }
+export interface UserNetOptions {
+  forwards: PortForward[];
+  lossPct: number;
+  delayMs: number;
+  // The guest is reached by IP packets through this function instead of an
+  // Ethernet device in the kernel (the browser's WebSocket relay, whose page
+  // carries IP packets): no eth0 is attached, and packets from the guest come
+  // in through fromGuest().
+  ipLink?: (pkt: Uint8Array) => void;
+}
 
 // Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]`; null when malformed.
 export function parseForward(spec: string): PortForward | null {
@@ -66,7 +75,7 @@ export function parseForward(spec: string): PortForward | null {
 }
 
 export class UserNet {
-  readonly dev: EtherDevice;
+  readonly dev: EtherDevice | null;
   readonly ether: NatEther;
   private readonly flows = new Map<string, NatTcp>();
   private readonly servers: net.Server[] = [];
@@ -84,7 +93,8 @@ export class UserNet {
       mac: GATEWAY_MAC, ownAddrs: [GATEWAY_ADDR, DNS_ADDR], guestAddr: GUEST_ADDR,
       wire: (f, deliver) => this.link(f, deliver), ipInput: (p) => this.fromGuest(p), closed: () => this.closed,
     });
-    this.dev = attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: 24 }], gateway: GATEWAY_ADDR });
+    this.dev = opts.ipLink ? null
+      : attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: 24 }], gateway: GATEWAY_ADDR });
     for (const f of opts.forwards) this.listen(f);
   }
 
@@ -102,7 +112,10 @@ export class UserNet {
   }
 
   // An IP packet into the guest, framed for its MAC.
-  toGuest(pkt: Uint8Array): void { this.ether.ipToGuest(pkt); }
+  toGuest(pkt: Uint8Array): void {
+    if (this.opts.ipLink) { if (!this.closed) this.opts.ipLink(pkt); return; }
+    this.ether.ipToGuest(pkt);
+  }
 
   // An IP packet the guest sent on eth0.
   fromGuest(pkt: Uint8Array): void {
