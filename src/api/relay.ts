@@ -19,7 +19,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomFillSync } from "node:crypto";
 import type { Kernel } from "../kernel/kernel.js";
-import type { NetStack } from "../net/inet/stack.js";
 import { sameAddr, type IpAddr, v4 } from "../net/inet/addr.js";
 import { UserNet, GATEWAY_ADDR, DNS_ADDR } from "../net/usernet.js";
 import { IPV4_HLEN } from "../abi/inet.js";
@@ -52,17 +51,10 @@ function originAllowed(origin: string | undefined, allowed: string[] | undefined
 // device (UserNetOptions.ipLink), its packets for the guest go to the
 // WebSocket, and the guest's come in through fromGuest(). There is no guest
 // kernel here: the NAT asks its stand-in only for random bytes (initial
-// sequence numbers), a count of host waiters and a kick.
+// sequence numbers) and a count of host waiters.
 function natLink(ws: WebSocketConnection, open: boolean): UserNet {
-  const stack = {
-    devices: [], defaultGateway: null,
-    bh: (fn: () => void) => fn(),
-    netifRx: (pkt: Uint8Array) => ws.send(pkt),
-  } as unknown as NetStack;
   const standIn = {
-    local: () => stack,
     random: (b: Uint8Array) => { randomFillSync(b); },
-    kick: () => {},
     hostWaiters: 0,
   } as unknown as Kernel;
   const nat = new UserNet(standIn, { forwards: [], lossPct: 0, delayMs: 0, ipLink: (pkt) => ws.send(pkt) });
