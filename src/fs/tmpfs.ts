@@ -149,8 +149,8 @@ export class TmpFile extends TmpInode implements FrameBacked {
     this.srcPages = Math.ceil(size / PAGE);
     this.clean = new Set();
   }
-  // Reads page i (and what follows it, up to READ_AHEAD pages not yet in)
-  // from the source into fresh clean frames.
+  // Reads page i from the source into a fresh clean frame, with what follows
+  // it (up to READ_AHEAD pages not yet in), or the whole file.
   private readIn(i: number, whole: boolean): void {
     // A small file, or one being mapped (a program, a library), comes in
     // whole, as an eager copy had it: its pages are there before memory runs
@@ -171,7 +171,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
     // The size stays the one stat has shown: a host file changed since reads short as zeros.
     for (let j = i; j < end; j++) {
       const pa = this.pool.take("shmem");
-      if (pa === null) kerr(ENOMEM);
+      if (pa === null) { if (j === i) kerr(ENOMEM); return j; }
       const from = (j - i) * PAGE;
       if (from < got) this.pool.view(pa).set(buf.subarray(from, Math.min(got, from + PAGE)));
       this.pages.set(j, pa);
