@@ -23,7 +23,7 @@ import type { Task } from "../kernel/task.js";
 import { RLIMIT_STACK } from "../abi/resource.js";
 import { rlimit } from "../kernel/task.js";
 import { ptraceExec } from "../kernel/ptrace.js";
-import { capBnd } from "../kernel/cred.js";
+import { capBnd, credsChangeDumpability } from "../kernel/cred.js";
 import { S_ISUID, S_ISGID, S_IXGRP } from "../abi/fcntl.js";
 
 export const ELF_ET_DYN_BASE = 0x2aaaaaa000;
@@ -260,8 +260,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     // its interpreter (would_dump); otherwise on again. A credential change
     // also clears the parent-death signal (commit_creds), as an AT_SECURE exec does.
     const was = t.cred;
-    const credsChange = c.euid !== was.euid || c.egid !== was.egid || c.fsuid !== was.fsuid || c.fsgid !== was.fsgid ||
-      (c.capPrm & ~was.capPrm) !== 0n;
+    const credsChange = credsChangeDumpability(was, c);
     const nondump = credsChange || was.euid !== was.uid || was.egid !== was.gid ||
       !permission(inode, MAY_READ, was) || (interpInode !== null && !permission(interpInode, MAY_READ, was));
     if (credsChange || secure) t.pdeathSignal = 0; // and a secure exec's parent may not signal it (begin_new_exec)

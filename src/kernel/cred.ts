@@ -19,6 +19,17 @@ export function capBnd(c: TaskCred): bigint { return c.capBnd ?? CAP_FULL; }
 // capable()/ns_capable() for Ghost's one user namespace.
 export function hasCap(c: { capEff: bigint }, cap: number): boolean { return (c.capEff & (1n << BigInt(cap))) !== 0n; }
 
+// Whether going from `was` to `now` is a change commit_creds answers by
+// making the process undumpable and clearing its parent-death signal: the
+// effective or filesystem ids changed, or permitted capabilities were gained.
+export function credsChangeDumpability(
+  was: Pick<TaskCred, "euid" | "egid" | "fsuid" | "fsgid" | "capPrm">,
+  now: Pick<TaskCred, "euid" | "egid" | "fsuid" | "fsgid" | "capPrm">,
+): boolean {
+  return now.euid !== was.euid || now.egid !== was.egid || now.fsuid !== was.fsuid || now.fsgid !== was.fsgid ||
+    (now.capPrm & ~was.capPrm) !== 0n;
+}
+
 // Every capability Linux 6.15 knows (0..40).
 export const CAP_FULL = (1n << 41n) - 1n;
 

@@ -13,7 +13,7 @@ import { defineSyscalls } from "./table.js";
 import { um } from "./util.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 import { isRtPolicy } from "../kernel/sched/core.js";
-import { capBnd, hasCap } from "../kernel/cred.js";
+import { capBnd, credsChangeDumpability, hasCap } from "../kernel/cred.js";
 import { prctlSetSeccomp } from "../kernel/seccomp.js";
 
 type Cred = Task["cred"];
@@ -48,9 +48,7 @@ function setCred(t: Task, change: (c: Cred) => void): number {
   const ids = { euid: c0.euid, egid: c0.egid, fsuid: c0.fsuid, fsgid: c0.fsgid, capPrm: c0.capPrm };
   for (const th of t.tg.threads) change(th.cred);
   fixCaps(t, before);
-  const c1 = t.cred;
-  if (c1.euid !== ids.euid || c1.egid !== ids.egid || c1.fsuid !== ids.fsuid || c1.fsgid !== ids.fsgid ||
-      (c1.capPrm & ~ids.capPrm) !== 0n) {
+  if (credsChangeDumpability(ids, t.cred)) {
     t.tg.dumpable = 0;
     for (const th of t.tg.threads) th.pdeathSignal = 0;
   }
