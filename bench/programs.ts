@@ -28,13 +28,17 @@ export interface Program {
 // Real-code workloads: Debian's riscv64 python3 from build/dynroot (scripts/dynroot.sh).
 export const DYNROOT = "build/dynroot";
 const PY_LOOP = "x = 0\nfor i in range(300000): x += i * i % 7\nprint(x)";
+// A program of a root filesystem (no sources to build).
+function guestProgram(root: string, name: string, path: string, args: string[], compared = (s: string) => s): Program {
+  return { name, sources: [], flags: [], args, binTag: "", compared, guest: { root, path } };
+}
+
 function realPrograms(root: string): Program[] {
   if (!existsSync(join(root, DYNROOT, "usr", "bin", "python3"))) return [];
-  const py = (name: string, args: string[]): Program => ({
-    name, sources: [], flags: [], args, binTag: "", compared: (s) => s,
-    guest: { root: DYNROOT, path: "/usr/bin/python3" },
-  });
-  return [py("python3-start", ["-c", "pass"]), py("python3-loop", ["-c", PY_LOOP])];
+  return [
+    guestProgram(DYNROOT, "python3-start", "/usr/bin/python3", ["-c", "pass"]),
+    guestProgram(DYNROOT, "python3-loop", "/usr/bin/python3", ["-c", PY_LOOP]),
+  ];
 }
 
 // More of Debian's programs, from build/benchroot (scripts/benchroot.sh), each
@@ -49,13 +53,11 @@ const PERL_LOOP = "my $s = 0; for my $i (1..300000) { $s += $i * $i % 7 } print 
 const digest = (s: string) => `${s.length} bytes, sha256 ${createHash("sha256").update(s).digest("hex")}`;
 function benchrootPrograms(root: string): Program[] {
   if (!existsSync(join(root, BENCHROOT, "usr", "bin", "python3"))) return [];
-  const real = (name: string, path: string, args: string[], compared = (s: string) => s): Program => ({
-    name, sources: [], flags: [], args, binTag: "", compared, guest: { root: BENCHROOT, path },
-  });
+  const real = (name: string, path: string, args: string[], compared?: (s: string) => string) =>
+    guestProgram(BENCHROOT, name, path, args, compared);
   const newest = (dir: string, re: RegExp) => readdirSync(join(root, BENCHROOT, dir)).filter((n) => re.test(n)).sort().pop();
   const pyLib = `/usr/lib/${newest("usr/lib", /^python3\.\d+$/) ?? "python3"}`;
-  const cc1 = "/usr/libexec/gcc/riscv64-linux-gnu/" +
-    (readdirSync(join(root, BENCHROOT, "usr/libexec/gcc/riscv64-linux-gnu")).sort().pop() ?? "16") + "/cc1";
+  const cc1 = `/usr/libexec/gcc/riscv64-linux-gnu/${newest("usr/libexec/gcc/riscv64-linux-gnu", /^\d+$/) ?? "16"}/cc1`;
   return [
     real("python3-import", "/usr/bin/python3", ["-c", PY_IMPORTS]),
     real("sqlite3", "/usr/bin/sqlite3", [":memory:", SQL]),
