@@ -88,7 +88,7 @@ static void serial(int fam)
 
 int main(int argc, char **argv)
 {
-    vt_init(argc, argv, 60);
+    vt_init(argc, argv, 110);
     if (kt_qemu())
         TOTAL = 1 << 20;
     serial(AF_INET);
