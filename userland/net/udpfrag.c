@@ -7,7 +7,8 @@
  * in order, out of order and with a duplicate the datagram arrives whole;
  * fragments that overlap discard it (RFC 5722, Linux since 4.19), and so
  * does one whose last fragment never comes (a later datagram arrives
- * first). Needs root for the raw socket (skips otherwise).
+ * first). Needs root for the raw socket (skips otherwise). Datagrams of
+ * 65,000 (v4) and 65,500 (v6) bytes to themselves over lo.
  *
  * With HOST PORT (Ghost's eth0, MTU 1500, HOST a UDP echo server reached
  * through the NAT): a 20,000-byte datagram goes out in fragments and its
@@ -114,7 +115,7 @@ static void reassembly(void)
     }
     int one = 1;
     setsockopt(raw, SOL_IP, IP_HDRINCL, &one, sizeof one);
-    int port, fd = udp_bound(&port);
+    int port = 0, fd = udp_bound(&port);
     int intact, n;
     const int T = 3000; /* payload: IP payload 3008 = 1000 + 1000 + 1008 */
 
@@ -156,6 +157,30 @@ static void reassembly(void)
     CHECK_EQ(nt_poll(fd, POLLIN, 300), 0, "and nothing after it");
     close(fd);
     close(raw);
+}
+
+/* A datagram of n bytes to itself over loopback (MTU 65536): a v4 one
+ * always fits, so even IP_PMTUDISC_DO sends it; a v6 one past 65,488
+ * bytes is fragmented by Linux and arrives whole. */
+static void loop_big(int fam, int n, int pmtudisc)
+{
+    static unsigned char buf[65536], back[65536];
+    char d[160];
+    int fd = socket(fam, SOCK_DGRAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t len = nt_addr(fam, &ss, 0);
+    bind(fd, (struct sockaddr *)&ss, len);
+    len = nt_addr(fam, &ss, nt_port(fd));
+    if (pmtudisc >= 0)
+        setsockopt(fd, SOL_IP, IP_MTU_DISCOVER, &pmtudisc, sizeof pmtudisc);
+    for (int i = 0; i < n; i++)
+        buf[i] = pat(i, 3);
+    snprintf(d, sizeof d, "%s loopback: %d bytes sent%s", nt_fam(fam), n, pmtudisc == IP_PMTUDISC_DO ? " with IP_PMTUDISC_DO" : "");
+    CHECK_EQ(sendto(fd, buf, n, 0, (struct sockaddr *)&ss, len), n, d);
+    ssize_t got = (nt_poll(fd, POLLIN, 5000) & POLLIN) ? recv(fd, back, sizeof back, MSG_DONTWAIT) : -1;
+    snprintf(d, sizeof d, "%s loopback: %d bytes arrive intact", nt_fam(fam), n);
+    CHECK(got == n && memcmp(buf, back, n) == 0, d);
+    close(fd);
 }
 
 /* Through eth0 to the host's echo server (Ghost only). */
@@ -200,6 +225,8 @@ int main(int argc, char **argv)
         return kt_done();
     }
     mtu_option();
+    loop_big(AF_INET, 65000, IP_PMTUDISC_DO);
+    loop_big(AF_INET6, 65500, -1);
     reassembly();
     return kt_done();
 }

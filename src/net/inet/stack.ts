@@ -232,8 +232,11 @@ export class NetStack {
     const plen = pkt.length - hlen;
     if (plen + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
     const fits = pkt.length <= dev.mtu;
-    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment.
-    if (!fits && (v6 || (pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT))) kerr(EMSGSIZE);
+    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment. IPv6 is
+    // not fragmented here: past lo's MTU (a UDP datagram over 65,488
+    // bytes) it goes whole, which is what the receiver would reassemble;
+    // no other device carries IPv6 yet.
+    if (!fits && (v6 ? dev !== this.lo : pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT)) kerr(EMSGSIZE);
     const dv = new DataView(pkt.buffer, pkt.byteOffset, hlen);
     if (!v6) {
       pkt[0] = (IPV4_VERSION << 4) | (IPV4_HLEN >> 2);
@@ -254,7 +257,7 @@ export class NetStack {
       pkt.set(src, 8);
       pkt.set(dst, 24);
     }
-    if (fits) { dev.xmit(pkt); return; }
+    if (fits || v6) { dev.xmit(pkt); return; }
     for (const f of fragmentV4(pkt, dev.mtu)) dev.xmit(f);
   }
 
