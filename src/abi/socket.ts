@@ -273,6 +273,13 @@ export const IP_HDRINCL = 3;
 export const IP_OPTIONS = 4;
 export const IP_PKTINFO = 8;
 export const IP_MTU_DISCOVER = 10;
+// IP_MTU_DISCOVER's values (linux/in.h).
+export const IP_PMTUDISC_DONT = 0;
+export const IP_PMTUDISC_WANT = 1;
+export const IP_PMTUDISC_DO = 2;
+export const IP_PMTUDISC_PROBE = 3;
+export const IP_PMTUDISC_INTERFACE = 4;
+export const IP_PMTUDISC_OMIT = 5;
 export const IP_RECVERR = 11;
 export const IP_RECVTTL = 12;
 export const IP_MTU = 14;

@@ -27,6 +27,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { type IpAddr, v4, sameAddr, formatAddr } from "./inet/addr.js";
 import { csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
 import { attachNic } from "./dev/nic.js";
+import { V4Reassembler, fragmentV4, isV4Fragment } from "./inet/ip_frag.js";
+import { ETH_DATA_LEN } from "../abi/ether.js";
 import type { EtherDevice } from "./dev/ether.js";
 import { NatEther } from "./usernet_ether.js";
 import { NatTcp } from "./usernet_tcp.js";
@@ -111,15 +113,32 @@ export class UserNet {
     return new DataView(b.buffer).getUint32(0, true) / 2 ** 32;
   }
 
-  // An IP packet into the guest, framed for its MAC.
+  // An IP packet into the guest, framed for its MAC; an IPv4 one larger
+  // than the link's MTU in fragments, as a router before the guest would.
   toGuest(pkt: Uint8Array): void {
     if (this.opts.ipLink) { if (!this.closed) this.opts.ipLink(pkt); return; }
+    if (pkt.length > ETH_DATA_LEN && pkt[0] >> 4 === 4) {
+      for (const f of fragmentV4(pkt, ETH_DATA_LEN)) this.ether.ipToGuest(f);
+      return;
+    }
     this.ether.ipToGuest(pkt);
   }
+
+  // The guest's fragments, whole again before they go out through the
+  // host's sockets (which fragment by themselves as needed).
+  private readonly reasm = new V4Reassembler({
+    now: () => Number(process.hrtime.bigint()),
+    timer: (ns, fn) => { const t = setTimeout(fn, ns / 1e6); t.unref(); return { cancel: () => clearTimeout(t) }; },
+  });
 
   // An IP packet the guest sent on eth0.
   fromGuest(pkt: Uint8Array): void {
     if (pkt.length < IPV4_HLEN || pkt[0] >> 4 !== 4) return; // IPv4 only
+    if (isV4Fragment(pkt)) {
+      const whole = this.reasm.add(pkt);
+      if (!whole) return;
+      pkt = whole;
+    }
     const ihl = (pkt[0] & 0xf) * 4;
     const src = v4(pkt[12], pkt[13], pkt[14], pkt[15]), dst = v4(pkt[16], pkt[17], pkt[18], pkt[19]);
     const payload = pkt.subarray(ihl, (pkt[2] << 8) | pkt[3]);
@@ -304,6 +323,7 @@ export class UserNet {
       await new Promise<void>((r) => { const t = setTimeout(r, 1000); this.drained.push(() => { clearTimeout(t); r(); }); });
     }
     this.closed = true;
+    this.reasm.clear();
     this.ether.close();
     for (const s of this.servers) s.close();
     for (const s of this.udpServers) s.close();

@@ -16,6 +16,7 @@ import {
   IP_TOS, IP_TTL, IP_HDRINCL, SOL_RAW, SOL_ICMPV6, IPV6_V6ONLY, IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT, IPV6_2292HOPLIMIT,
   MSG_CTRUNC, cmsghdr, CMSG_LEN, CMSG_SPACE, CMSG_DATA_OFFSET, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
   TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK, MSG_ERRQUEUE, IP_RECVERR, IPV6_RECVERR,
+  IP_MTU_DISCOVER, IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT,
 } from "../abi/socket.js";
 import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT, TCPI_OPT_TIMESTAMPS, TCPI_OPT_SACK, TCPI_OPT_WSCALE } from "../abi/inet.js";
 import { SIGPIPE } from "../abi/signal.js";
@@ -400,6 +401,7 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       else if (name === IP_HDRINCL && s instanceof RawIcmpSocket && s.family === AF_INET) out = intOut(s.hdrincl ? 1 : 0);
       else if (name === IP_TTL) out = intOut(s.ipTtl);
       else if (name === IP_RECVERR) out = intOut(s.recverr ? 1 : 0);
+      else if (name === IP_MTU_DISCOVER) out = intOut(s.pmtudisc);
       else return kerr(ENOPROTOOPT);
     } else if (level === SOL_IPV6 && s.family === AF_INET6) {
       if (name === IPV6_V6ONLY) out = intOut(s.v6only ? 1 : 0);
@@ -499,6 +501,11 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       const v = readInt(t, va, len);
       if (name === IP_HDRINCL && raw && raw.family === AF_INET) { raw.hdrincl = v !== 0; return 0; }
       if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
+      if (name === IP_MTU_DISCOVER) {
+        if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT) kerr(EINVAL);
+        s.pmtudisc = v;
+        return 0;
+      }
       // Turning IP_RECVERR off empties the error queue (ip_setsockopt).
       if (name === IP_RECVERR) { s.recverr = v !== 0; if (!s.recverr) s.errQueue.length = 0; return 0; }
       if (name === IP_TTL) {

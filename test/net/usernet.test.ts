@@ -4,8 +4,9 @@
 // download and an upload checked by SHA-256: NET_LOSS_MB, 2 by default);
 // ARP on eth0; a refused port; a DNS query for localhost
 // to 10.0.2.3 (answered from the host's /etc/hosts); and the host fetching from
-// busybox httpd in the guest through `ghost run -p`, and two host UDP
-// clients answered by a guest server through `-p …/udp`. All traffic stays
+// busybox httpd in the guest through `ghost run -p`, two host UDP
+// clients answered by a guest server through `-p …/udp`, and a UDP
+// datagram larger than eth0's MTU, fragmented both ways. All traffic stays
 // on this machine's loopback.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/net/usernet.test.js
@@ -199,6 +200,25 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
       assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
     }
   });
+  // A 20,000-byte datagram to a UDP echo server on the host's 127.0.0.1
+  // through 10.0.2.2: the guest fragments it for eth0's MTU of 1500, the NAT
+  // reassembles it for the host's socket, and fragments the echo that the
+  // guest reassembles; IP_PMTUDISC_DO makes a datagram past the MTU EMSGSIZE.
+  test("a UDP datagram larger than eth0's MTU goes out and comes back in fragments", async () => {
+    const b = spawnSync(process.execPath, [join(root, "userland/net/build.mjs"), "udpfrag"], { cwd: root, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+    assert.equal(b.status, 0, `building udpfrag: ${b.stdout}${b.stderr}`);
+    const echo = dgram.createSocket("udp4");
+    echo.on("message", (m, rinfo) => echo.send(m, rinfo.port, rinfo.address));
+    await new Promise<void>((r) => echo.bind(0, "127.0.0.1", r));
+    try {
+      const r = await ghost(["--", "build/userland-net/udpfrag", "10.0.2.2", String(echo.address().port)]);
+      assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${r.stdout}${tail(r.stderr)}`);
+      assert.doesNotMatch(r.stdout, /^not ok/m);
+      assert.match(r.stdout, /^ok - eth0: the echo is intact$/m);
+      assert.match(r.stdout, /^# 9 checks, 0 failed/m);
+    } finally { echo.close(); }
+  });
+
   // busybox ping as root uses a raw socket (ICMPv6 for ping6); the echo to
   // 127.0.0.1, ::1 and the guest's own 10.0.2.15 is answered by Ghost's stack, to
   // 10.0.2.2 and 10.0.2.3 by the NAT. Nothing leaves this machine.

@@ -153,7 +153,7 @@ export class PingSocket extends IcmpSocketBase {
     msg[2] = msg[3] = 0;
     const sum = this.v6 ? transportChecksum(src, dst, IPPROTO_ICMPV6, msg) : csumFold(csumAdd(0, msg));
     msg[2] = sum >> 8; msg[3] = sum & 0xff;
-    this.stack.output(src, dst, this.v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, msg, this.ipTtl, this.tos);
+    this.stack.output(src, dst, this.v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, msg, this.ipTtl, this.tos, this.pmtudisc);
     return data.length;
   }
 
@@ -225,7 +225,7 @@ export class RawIcmpSocket extends IcmpSocketBase {
       const sum = transportChecksum(src, dst, IPPROTO_ICMPV6, msg);
       msg[2] = sum >> 8; msg[3] = sum & 0xff;
     }
-    this.stack.output(src, dst, this.protocol, msg, this.ipTtl, this.tos);
+    this.stack.output(src, dst, this.protocol, msg, this.ipTtl, this.tos, this.pmtudisc);
     return data.length;
   }
 

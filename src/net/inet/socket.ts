@@ -6,7 +6,7 @@ import { kerr } from "../../lib/errors.js";
 import { EINVAL, EADDRNOTAVAIL, EADDRINUSE, EACCES, ENOTTY, EAFNOSUPPORT, EINTR } from "../../abi/errno.js";
 import { restartOf } from "../../kernel/restart.js";
 import type { Task } from "../../kernel/task.js";
-import { AF_INET, AF_INET6, SOCK_STREAM } from "../../abi/socket.js";
+import { AF_INET, AF_INET6, SOCK_STREAM, IP_PMTUDISC_WANT } from "../../abi/socket.js";
 import { FIONREAD, TIOCOUTQ } from "../../abi/ioctl.js";
 import { SIOCATMARK } from "../../abi/socket.js";
 import { O_RDWR, O_NONBLOCK } from "../../abi/fcntl.js";
@@ -71,6 +71,8 @@ export abstract class InetSocket implements BoundSock {
   abstract rcvbuf: number;
   ttl = -1; // -1: the default (IPDEFTTL)
   tos = 0;
+  // IP_MTU_DISCOVER: WANT by default (net.ipv4.ip_no_pmtu_disc = 0).
+  pmtudisc = IP_PMTUDISC_WANT;
   keepalive = false;
   broadcast = false;
   priority = 0;

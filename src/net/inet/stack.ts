@@ -9,7 +9,7 @@
 
 import { kerr } from "../../lib/errors.js";
 import { ENETUNREACH, EMSGSIZE, ECONNREFUSED, EHOSTUNREACH } from "../../abi/errno.js";
-import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from "../../abi/socket.js";
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT, IP_PMTUDISC_DO, IP_PMTUDISC_OMIT } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
@@ -19,6 +19,7 @@ import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, isV4, isAny, sameAddr, isLoopback, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
+import { V4Reassembler, fragmentV4, isV4Fragment } from "./ip_frag.js";
 
 // ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
 let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
@@ -132,7 +133,17 @@ export class NetStack {
   // The port ids bound by netlink sockets (net/netlink.ts).
   readonly netlinkPids = new Set<number>();
 
+  // Fragments waiting for the rest of their datagram, charged to guest
+  // memory as the sockets' queues are (ip_frag.ts).
+  readonly reasm: V4Reassembler;
+
   constructor(readonly k: Kernel) {
+    const mem = k.phys.mem;
+    this.reasm = new V4Reassembler({
+      now: () => k.clock.monotonic(),
+      timer: (ns, fn) => k.timers.addCoarse(k.clock.monotonic() + ns, () => this.bh(fn)),
+      charge: (d) => { if (d < 0) { mem.uncharge("sock", -d); return true; } return mem.tryCharge("sock", d); },
+    });
     this.lo = new Loopback(this);
     this.devices.push(this.lo);
     // An error quoting an echo request is the ping socket's that sent it (ping_err).
@@ -198,28 +209,41 @@ export class NetStack {
   viaLoopback(dst: IpAddr): boolean { return isLoopback(dst) || this.route(dst).dev === this.lo; }
 
   // Sends a transport payload from src to dst (IPv4 when both are IPv4).
-  output(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array, ttl = IPDEFTTL, tos = 0): void {
+  output(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array, ttl = IPDEFTTL, tos = 0, pmtudisc = IP_PMTUDISC_WANT): void {
     const hlen = NetStack.ipHlen(src, dst);
     const pkt = new Uint8Array(hlen + payload.length);
     pkt.set(payload, hlen);
-    this.outputPacket(src, dst, proto, pkt, ttl, tos);
+    this.outputPacket(src, dst, proto, pkt, ttl, tos, pmtudisc);
   }
 
+  // The MTU of the route to dst (a socket's IP_MTU).
+  mtuTo(dst: IpAddr): number { return this.route(dst).dev.mtu; }
+
   // Sends a packet whose transport part is already in place after room for
-  // the IP header (ipHlen bytes), which is filled in here.
-  outputPacket(src: IpAddr, dst: IpAddr, proto: number, pkt: Uint8Array, ttl = IPDEFTTL, tos = 0): void {
+  // the IP header (ipHlen bytes), which is filled in here. An IPv4 packet
+  // larger than the device's MTU is fragmented unless the socket's
+  // IP_MTU_DISCOVER forbids it (EMSGSIZE, as __ip_append_data); one that
+  // fits carries DF unless IP_PMTUDISC_DONT (ip_dont_fragment). TCP's
+  // segments always fit (its MSS comes from the MTU).
+  outputPacket(src: IpAddr, dst: IpAddr, proto: number, pkt: Uint8Array, ttl = IPDEFTTL, tos = 0, pmtudisc = IP_PMTUDISC_WANT): void {
     const { dev } = this.route(dst);
     const v6 = !(isV4(src) && isV4(dst));
     const hlen = v6 ? IPV6_HLEN : IPV4_HLEN;
     const plen = pkt.length - hlen;
     if (plen + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
+    const fits = pkt.length <= dev.mtu;
+    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment. IPv6 is
+    // not fragmented here: past lo's MTU (a UDP datagram over 65,488
+    // bytes) it goes whole, which is what the receiver would reassemble;
+    // no other device carries IPv6 yet.
+    if (!fits && (v6 ? dev !== this.lo : pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT)) kerr(EMSGSIZE);
     const dv = new DataView(pkt.buffer, pkt.byteOffset, hlen);
     if (!v6) {
       pkt[0] = (IPV4_VERSION << 4) | (IPV4_HLEN >> 2);
       pkt[1] = tos;
       dv.setUint16(2, pkt.length, false);
       dv.setUint16(4, this.nextId(), false);
-      dv.setUint16(6, IP_DF, false);
+      dv.setUint16(6, fits && pmtudisc !== IP_PMTUDISC_DONT ? IP_DF : 0, false);
       pkt[8] = ttl;
       pkt[9] = proto;
       pkt.set(src.subarray(12), 12);
@@ -233,7 +257,8 @@ export class NetStack {
       pkt.set(src, 8);
       pkt.set(dst, 24);
     }
-    dev.xmit(pkt);
+    if (fits || v6) { dev.xmit(pkt); return; }
+    for (const f of fragmentV4(pkt, dev.mtu)) dev.xmit(f);
   }
 
   // A packet arrived on a device: queue it. It is processed when the
@@ -267,6 +292,13 @@ export class NetStack {
   // Parses and checks one IP packet and hands it to its transport; a bad
   // one is dropped, as Linux counts and drops it.
   ipInput(raw: Uint8Array, csumOk = false): void {
+    // A fragment is held until its datagram is whole (ip_defrag), then
+    // handled as if it came so; a transport checksum is checked on it.
+    if (raw.length >= IPV4_HLEN && raw[0] >> 4 === IPV4_VERSION && validV4Header(raw) && isV4Fragment(raw)) {
+      const whole = this.reasm.add(raw);
+      if (!whole) return;
+      raw = whole;
+    }
     const pkt = parseIp(raw);
     if (!pkt) return;
     pkt.csumOk = csumOk;
@@ -330,6 +362,13 @@ export class NetStack {
   }
 }
 
+// Whether an IPv4 header is whole, its lengths sane and its checksum right.
+function validV4Header(raw: Uint8Array): boolean {
+  const ihl = (raw[0] & 0xf) * 4;
+  const total = (raw[2] << 8) | raw[3];
+  return ihl >= IPV4_HLEN && total >= ihl && total <= raw.length && csumFold(csumAdd(0, raw, 0, ihl)) === 0;
+}
+
 // Parses an IP header; `quoted`: inside an ICMP error (may be cut short, not checked).
 function parseIp(raw: Uint8Array, quoted = false): IpPacket | null {
   if (raw.length < 1) return null;
@@ -342,7 +381,7 @@ function parseIp(raw: Uint8Array, quoted = false): IpPacket | null {
     if (!quoted) {
       if (total < ihl || total > raw.length) return null;
       if (csumFold(csumAdd(0, raw, 0, ihl)) !== 0) return null;
-      // Fragments are not reassembled: no device here has an MTU below 65535.
+      // Fragments were reassembled before (ipInput).
       if (dv.getUint16(6, false) & (IP_MF | IP_OFFMASK)) return null;
     }
     const end = quoted ? raw.length : total;

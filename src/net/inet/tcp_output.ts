@@ -325,7 +325,9 @@ export abstract class TcpOutput extends InetDataSocket {
         // Nagle (RFC 896): a small segment waits while data is unacknowledged; cork and MSG_MORE wait for a full one.
         if (len < this.mss && !this.finQueued && (this.cork || this.more)) return;
         if (len < this.mss && sent > 0 && !push) return;
-        const fin = last && this.finQueued;
+        // The FIN takes a sequence number of its own: it rides on the last
+        // segment only when the peer's window has room for it too.
+        const fin = last && this.finQueued && sent + len < this.sndWnd;
         this.xmit(this.sndNxt, TCPHDR_ACK | (last ? TCPHDR_PSH : 0) | (fin ? TCPHDR_FIN : 0), inFlightData, len);
         if (this.rttSeq === null) { this.rttSeq = seqAdd(this.sndNxt, len); this.rttStart = this.now(); }
         this.sndNxt = seqAdd(this.sndNxt, len + (fin ? 1 : 0));
@@ -334,6 +336,16 @@ export abstract class TcpOutput extends InetDataSocket {
         continue;
       }
       if (this.finQueued && !this.finSent) {
+        // tcp_snd_wnd_test: a FIN goes only inside the peer's window. Sent
+        // into a closed window it was dropped and resent on the backed-off
+        // retransmission timer, so the peer that drained its window saw
+        // EOF only that much later (seconds under load: the tcpserial
+        // hang). Nothing in flight: the persist timer probes until the
+        // window opens, and the window update sends the FIN at once.
+        if (sent >= this.sndWnd) {
+          if (sent === 0) this.armPersist();
+          return;
+        }
         this.xmit(this.sndNxt, TCPHDR_ACK | TCPHDR_FIN);
         this.sndNxt = seqAdd(this.sndNxt, 1);
         if (seqLt(this.sndMax, this.sndNxt)) this.sndMax = this.sndNxt;
@@ -515,13 +527,20 @@ export abstract class TcpOutput extends InetDataSocket {
     if (!this.delackTimer.pending) this.delackTimer.arm(TCP_DELACK_MIN);
   }
 
-  // After a read: tell the peer of the window it opened when that doubles it (tcp_cleanup_rbuf).
+  // After a read: tell the peer of the window it opened when that doubles
+  // it (tcp_cleanup_rbuf) and grew by a segment or by half the buffer,
+  // whichever is less (RFC 9293 §3.8.6.2.2's receiver silly-window rule;
+  // Linux's __tcp_select_window caps the segment at the whole window). A
+  // window smaller than one segment — a small SO_RCVBUF on loopback, whose
+  // MSS is 64 KiB — was never announced, and the peer waited for its
+  // persist timer each time it closed.
   cleanupRbuf(): void {
     const st = this.state;
     if (st !== TCP_ESTABLISHED && st !== TCP_FIN_WAIT1 && st !== TCP_FIN_WAIT2) return;
     const offered = Math.max(seqDiff(this.rcvWup, this.rcvNxt), 0);
     const now = this.rcvWindow();
-    if (this.ackPending || (now >= 2 * offered && now - offered >= this.mss)) this.sendAck();
+    const step = Math.max(Math.min(this.mss, this.rcvSpace() >> 1), 1);
+    if (this.ackPending || (now >= 2 * offered && now - offered >= step)) this.sendAck();
   }
 
   armKeepalive(): void {

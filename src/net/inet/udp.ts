@@ -79,7 +79,7 @@ export class UdpSocket extends InetDataSocket {
     seg.set(data, UDP_HLEN);
     const sum = transportChecksum(src, dst, IPPROTO_UDP, seg);
     dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
-    this.stack.output(src, dst, IPPROTO_UDP, seg, this.ipTtl, this.tos);
+    this.stack.output(src, dst, IPPROTO_UDP, seg, this.ipTtl, this.tos, this.pmtudisc);
     return data.length;
   }
 
