@@ -4,6 +4,8 @@
 // (build/dynroot: dynamically linked) natively (the host's), under
 // qemu-riscv64 -L and with `ghost run --root=build/dynroot`. `node -e 0`
 // is the floor any Node program pays. Ghost's ratios to qemu and native.
+// The last row is scripts/prepare.sh when nothing changed (npm start's and
+// npm test's first step), in the ghost column.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/start.js [--reps N] [--json]
 //
@@ -43,6 +45,8 @@ function rows(): Row[] {
   } else {
     process.stderr.write("bench/start: no build/dynroot (scripts/dynroot.sh makes it); its row is left out\n");
   }
+  // What `npm start` and `npm test` do before Ghost runs, with nothing to do.
+  out.push({ name: "prepare, nothing changed", ghost: ["bash", join(root, "scripts", "prepare.sh")] });
   return out;
 }
 

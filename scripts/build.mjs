@@ -57,13 +57,16 @@ step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json"
   removeOrphans();
 });
 
-// The `ghost` command as one module (src/cli/main.ts loads it while it is
-// newer than the compiled modules): made from tsc's output, so it is the
-// same code, after every compile.
+// The `ghost` command as one script (src/cli/main.ts runs it, with V8's code
+// cache, while it is newer than the compiled modules): made from tsc's
+// output, so it is the same code, after every compile. CommonJS-shaped for
+// node:vm's code cache; import.meta.url is a parameter main.ts passes.
 step(".bundle.stamp", ["dist/.tsc.stamp", self], () => {
+  rmSync(join(root, "dist/src/cli/bundle"), { recursive: true, force: true }); // an old bundle's code cache too
   execFileSync(bin("esbuild"), [
-    "dist/src/cli/ghost.js", "--bundle", "--platform=node", "--format=esm", "--keep-names",
-    "--sourcemap", "--log-level=warning", "--outfile=dist/src/cli/bundle/ghost.mjs",
+    "dist/src/cli/ghost.js", "--bundle", "--platform=node", "--format=cjs", "--keep-names",
+    "--define:import.meta.url=__ghost_import_meta_url",
+    "--sourcemap", "--log-level=warning", "--outfile=dist/src/cli/bundle/ghost.cjs",
   ], { cwd: root, stdio: "inherit" });
 });
 

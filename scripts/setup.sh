@@ -44,16 +44,18 @@ die() { echo "setup.sh: error: $*" >&2; exit 1; }
 
 command -v dpkg-query >/dev/null 2>&1 || die "dpkg-query not found: this script needs a Debian-based host"
 
-# A package counts as present only when dpkg reports it fully installed.
-missing=()
+# A package counts as present only when dpkg reports it fully installed. One
+# dpkg-query for the whole list (each call reads dpkg's database: one per
+# package was most of a `npm start` with nothing to do); a name it does not
+# know is left out of its answer, and so counts as missing.
+declare -A state=()
 while read -r pkg status; do
-  [[ "$status" == "installed" ]] || missing+=("$pkg")
-done < <(
-  for p in "${PACKAGES[@]}"; do
-    s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-    echo "$p ${s:-absent}"
-  done
-)
+  [[ "${state[$pkg]:-}" == "installed" ]] || state[$pkg]=$status
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  [[ "${state[$p]:-absent}" == "installed" ]] || missing+=("$p")
+done
 
 if ((${#missing[@]} == 0)); then
   exit 0

@@ -26,7 +26,7 @@ export { shutdownFilesystems } from "./core.js";
 
 // The package's directory: the first one up from this module's that holds
 // package.json (this module is dist/src/boot/boot.js, or inside the CLI's
-// bundle, dist/src/cli/bundle/ghost.mjs).
+// bundle, dist/src/cli/bundle/ghost.cjs).
 function packageRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (let d = here; ; d = dirname(d)) {

@@ -1,14 +1,27 @@
 #!/usr/bin/env node
 // The `ghost` command's entry. It loads the command (ghost.ts) as one
-// bundled module when scripts/build.mjs made one after the last TypeScript
+// bundled script when scripts/build.mjs made one after the last TypeScript
 // compile: resolving, reading and linking the kernel's ~230 modules one by
 // one is about half of a `ghost run` of a small program. After a bare `tsc`
 // (which rewrites every module, so the bundle is older) or with
 // GHOST_NO_BUNDLE=1, it loads the modules themselves.
-import { statSync } from "node:fs";
+//
+// The bundle is a CommonJS-shaped script run through node:vm with V8's code
+// cache beside it (ghost.cjs.v8cache): parsing and compiling 1.5 MB of
+// JavaScript was the largest part of the start-up left, and Node 20 has no
+// compile cache for ES modules. The cache is written at the first run's exit
+// (so it holds the functions that run compiled, not only the top level) and
+// again whenever V8 rejects it (another Node, other V8 flags, a new bundle);
+// a cache that cannot be written (a read-only install) is simply not used.
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Script } from "node:vm";
 
-const bundle = new URL("./bundle/ghost.mjs", import.meta.url);
+const bundle = fileURLToPath(new URL("./bundle/ghost.cjs", import.meta.url));
 const modules = new URL("./ghost.js", import.meta.url);
+const codeCache = bundle + ".v8cache";
 
 function bundleIsFresh(): boolean {
   if (process.env.GHOST_NO_BUNDLE) return false;
@@ -19,4 +32,28 @@ function bundleIsFresh(): boolean {
   }
 }
 
-await import(bundleIsFresh() ? bundle.href : modules.href);
+function saveCodeCache(script: Script): void {
+  const tmp = `${codeCache}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, codeCache); // whole or not at all, with other runs writing it too
+  } catch {
+    try { rmSync(tmp, { force: true }); } catch { /* nothing to clean */ }
+  }
+}
+
+// The bundle's wrapper takes what a CommonJS module gets, and the URL its
+// `import.meta.url` stood for (scripts/build.mjs defines it so).
+function runBundle(): void {
+  let cachedData: Buffer | undefined;
+  try { cachedData = readFileSync(codeCache); } catch { /* first run */ }
+  const source = readFileSync(bundle, "utf8");
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {${source}\n})`, { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCodeCache(script));
+  const fn = script.runInThisContext() as (...args: unknown[]) => void;
+  const module = { exports: {} };
+  fn.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href);
+}
+
+if (bundleIsFresh()) runBundle();
+else await import(modules.href);

@@ -110,13 +110,23 @@ function mapTrampoline(mm: AddressSpace): number {
 
 function buildStack(mm: AddressSpace, random: RandomSource, argv: Uint8Array[], envp: Uint8Array[], execfn: string, aux: [number, number][]): number {
   const um = new UserMemory(mm);
-  let p = STACK_TOP - 8;
-  const put = (b: Uint8Array): number => { p -= b.length + 1; const z = new Uint8Array(b.length + 1); z.set(b); um.write(p, z); return p; };
-  const execfnAddr = put(Buffer.from(execfn, "latin1"));
+  // The strings, from the top down: execfn, then envp's and argv's last
+  // first (so each vector reads upwards), each NUL-terminated; laid out in
+  // one buffer and copied out in one write, not one per string.
+  const execfnBytes = Buffer.from(execfn, "latin1");
+  let total = execfnBytes.length + 1;
+  for (const b of envp) total += b.length + 1;
+  for (const b of argv) total += b.length + 1;
+  const top = STACK_TOP - 8, bottom = top - total;
+  const area = new Uint8Array(total);
+  let p = top;
+  const put = (b: Uint8Array): number => { p -= b.length + 1; area.set(b, p - bottom); return p; };
+  const execfnAddr = put(execfnBytes);
   const envEnd = p;
   const envAddrs = envp.map((e) => e).reverse().map(put).reverse();
   const argEnd = p;
   const argAddrs = argv.map((a) => a).reverse().map(put).reverse();
+  um.write(bottom, area);
   mm.argStart = p; mm.argEnd = argEnd; mm.envStart = argEnd; mm.envEnd = envEnd;
   p = Math.floor(p / 16) * 16;
   p -= 16;
@@ -132,7 +142,8 @@ function buildStack(mm: AddressSpace, random: RandomSource, argv: Uint8Array[], 
   const buf = new Uint8Array(words * 8);
   const dv = new DataView(buf.buffer);
   let o = 0;
-  const w = (v: number) => { dv.setBigUint64(o, BigInt(v), true); o += 8; };
+  // Counts, addresses and auxv values: non-negative and below 2^53.
+  const w = (v: number) => { dv.setUint32(o, v >>> 0, true); dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true); o += 8; };
   w(argv.length);
   for (const a of argAddrs) w(a);
   w(0);

@@ -201,13 +201,14 @@ export class TmpFile extends TmpInode implements FrameBacked {
   }
 
   // The frame of page i, made (and charged: ENOSPC past size=, ENOMEM when
-  // guest RAM is spent) if it is a hole.
-  private page(i: number): number {
+  // guest RAM is spent) if it is a hole. overwrite: the caller writes every
+  // byte of the page at once, so a new frame need not be zeroed first.
+  private page(i: number, overwrite = false): number {
     let pa = this.peek(i);
     if (pa !== undefined && !this.clean?.has(i)) return pa;
     if (this.charged && this.sb.bytesUsed + PAGE > this.sb.maxBytes) kerr(ENOSPC);
     if (pa === undefined) {
-      const got = this.pool.take("shmem");
+      const got = this.pool.take("shmem", !overwrite);
       if (got === null) kerr(ENOMEM);
       pa = got;
       this.pages.set(i, pa);
@@ -287,7 +288,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
       let pa: number;
       // Out of room part-way: what was written stays and counts (a short
       // write, as generic_perform_write); nothing written is the error.
-      try { pa = this.page(Math.floor(at / PAGE)); } catch (e) { if (done === 0) throw e; break; }
+      try { pa = this.page(Math.floor(at / PAGE), k === PAGE); } catch (e) { if (done === 0) throw e; break; }
       this.pool.view(pa).set(src.subarray(done, done + k), o);
       done += k;
     }

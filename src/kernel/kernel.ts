@@ -334,9 +334,16 @@ export class Kernel {
   private runSlice(t: Task, resumed: boolean): boolean {
     this.switchTo(t);
     const hart = this.hart;
-    const hostDeadline = performance.now() + HOST_SLICE_MS;
+    const clock = this.clock;
+    const host = clock.mode === "host";
+    // The host clock is read twice per trap, no more (each read is ~0.1 us,
+    // a third of a null syscall): once when the run ends (the task's CPU
+    // time), once after the handler — that one expires the timers, decides
+    // the host's turn, sizes the next run's budget and starts its time.
+    let hostNow = performance.now();
+    const hostDeadline = hostNow + HOST_SLICE_MS;
     let hostTurn = false;
-    if (!resumed && this.clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = this.clock.monotonic(); }
+    if (!resumed && clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = clock.monotonic(); }
     // A task woken inside a syscall retries it before its signals are
     // delivered: a wait that can now complete returns its result (the handler
     // runs after); one that must sleep again is interrupted then.
@@ -347,22 +354,19 @@ export class Kernel {
         if (t.state !== TASK_RUNNING || this.current !== t) break;
       }
       retry = false;
-      // Every trap (each syscall) pays for what is read here: the retired
-      // count (a BigInt) once after the run, the host clock twice.
-      const before = Number(hart.instret);
-      const host = this.clock.mode === "host";
-      const hostStart = host ? performance.now() : 0;
-      const cause = hart.run(this.runBudget());
-      const after = Number(hart.instret);
+      const before = hart.instretNum;
+      const hostStart = hostNow;
+      const cause = hart.run(this.runBudget(clock.monotonicAt(hostStart)));
+      const after = hart.instretNum;
       const ran = after - before;
-      this.clock.setInstret(after);
+      clock.setInstret(after);
       const hostEnd = host ? performance.now() : 0;
-      const ns = host ? Math.round((hostEnd - hostStart) * 1e6) : ran * this.clock.nsPerInsn;
+      const ns = host ? Math.round((hostEnd - hostStart) * 1e6) : ran * clock.nsPerInsn;
       if (host) this.measureHostRate(ns, ran);
       t.utime += ns;
       // The scheduler's clock counts retired instructions at the nominal rate in
       // both clock modes: host stalls and JIT compiles are steal time to it.
-      this.rq.advance(ran * this.clock.nsPerInsn);
+      this.rq.advance(ran * clock.nsPerInsn);
       this.checkCpuTimers(t);
       if (this.trace.trap) this.trace.trap(t, cause, hart.trapValue);
       try {
@@ -374,12 +378,11 @@ export class Kernel {
         this.exitGroup(t.tg, SIGKILL, "signal");
       }
       if (this.current !== t || t.state !== TASK_RUNNING) { t.nvcsw++; break; }
-      this.timers.expire(this.clock.monotonic());
+      hostNow = performance.now();
+      this.timers.expire(clock.monotonicAt(hostNow));
       if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; t.nivcsw++; break; }
       if (this.halted) break;
-      // The host's turn, on the clock read after the run (the handler's time
-      // is short against HOST_SLICE_MS); virtual mode reads it here.
-      if ((host ? hostEnd : performance.now()) >= hostDeadline) { hostTurn = true; break; }
+      if (hostNow >= hostDeadline) { hostTurn = true; break; }
     }
     this.saveCurrent();
     return hostTurn;
@@ -392,8 +395,8 @@ export class Kernel {
   // nothing else (well under a microsecond of guest time), and that split
   // LR/SC pairs (every run starts without a reservation, as Linux's trap
   // return clears it) far more often than the tick ever does.
-  private runBudget(): number {
-    const n = this.timers.budget(this.tickBudget, this.hostNsPerInsn || this.clock.nsPerInsn);
+  private runBudget(now: number): number {
+    const n = this.timers.budget(this.tickBudget, this.hostNsPerInsn || this.clock.nsPerInsn, now);
     return this.clock.mode === "host" ? Math.max(n, Math.min(HOST_MIN_BUDGET, this.tickBudget)) : n;
   }
 
@@ -431,7 +434,7 @@ export class Kernel {
     }
     const it = t.tg.itimers;
     if (it) { it.virt.checkCpu(); it.prof.checkCpu(); }
-    for (const pt of t.tg.posixTimers.values()) pt.timer.checkCpu();
+    if (t.tg.posixTimers.size !== 0) for (const pt of t.tg.posixTimers.values()) pt.timer.checkCpu();
   }
 
   // Ends one thread. Last thread out makes the group a zombie.

@@ -7,8 +7,27 @@ export type RandomSource = (dst: Uint8Array) => void;
 // crypto.getRandomValues fills at most 65536 bytes per call.
 const HOST_RANDOM_CHUNK = 65536;
 
-export const hostRandom: RandomSource = (dst) => {
+// Small requests (every execve's 16 AT_RANDOM bytes, glibc's getrandom for
+// malloc) are served from a pool filled by the host's CSPRNG: a call of
+// getRandomValues costs microseconds whatever its size. Each pooled byte is
+// handed out once and wiped as it goes, as Linux's per-CPU batches of
+// get_random_bytes are used once.
+const POOL_BYTES = 4096;
+const POOLED_MAX = 256;
+const pool = new Uint8Array(POOL_BYTES);
+let poolAt = POOL_BYTES; // bytes before it were handed out
+
+function hostFill(dst: Uint8Array): void {
   for (let i = 0; i < dst.length; i += HOST_RANDOM_CHUNK) crypto.getRandomValues(dst.subarray(i, Math.min(dst.length, i + HOST_RANDOM_CHUNK)));
+}
+
+export const hostRandom: RandomSource = (dst) => {
+  if (dst.length > POOLED_MAX) { hostFill(dst); return; }
+  if (POOL_BYTES - poolAt < dst.length) { hostFill(pool); poolAt = 0; }
+  const end = poolAt + dst.length;
+  dst.set(pool.subarray(poolAt, end));
+  pool.fill(0, poolAt, end);
+  poolAt = end;
 };
 
 // A random (version 4) UUID, as /proc/sys/kernel/random/uuid gives.

@@ -84,7 +84,11 @@ export function signalWake(t: Task): void {
 
 export function hasDeliverable(t: Task): boolean {
   if (t.ptrace?.interrupt) return true;
-  return ((t.pending.mask | t.tg.shared.mask) & ~t.sigmask) !== 0n;
+  // Asked before every run of the hart: nothing pending is the common case,
+  // answered by comparisons (the masks' arithmetic allocates BigInts).
+  const own = t.pending.mask, shared = t.tg.shared.mask;
+  if (own === 0n && shared === 0n) return false;
+  return ((own | shared) & ~t.sigmask) !== 0n;
 }
 
 function dequeue(t: Task): SigInfo | null {

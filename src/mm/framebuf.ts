@@ -33,12 +33,24 @@ export class FrameBytes {
     return true;
   }
 
-  // Copies n bytes at off (inside length) into dst at at, and back.
+  // Copies n bytes at off (inside length) into dst at at, and back. Written
+  // out rather than through each(): a pipe's every read and write comes here,
+  // a frame at a time, and a closure per call showed in its profile.
   read(off: number, dst: Uint8Array, at = 0, n = dst.length - at): void {
-    this.each(off, n, (view, o, done, k) => dst.set(view.subarray(o, o + k), at + done));
+    for (let done = 0; done < n;) {
+      const p = off + done, o = p % FRAME_BYTES;
+      const k = Math.min(n - done, FRAME_BYTES - o);
+      dst.set(this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]).subarray(o, o + k), at + done);
+      done += k;
+    }
   }
   write(off: number, src: Uint8Array, at = 0, n = src.length - at): void {
-    this.each(off, n, (view, o, done, k) => view.set(src.subarray(at + done, at + done + k), o));
+    for (let done = 0; done < n;) {
+      const p = off + done, o = p % FRAME_BYTES;
+      const k = Math.min(n - done, FRAME_BYTES - o);
+      this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]).set(src.subarray(at + done, at + done + k), o);
+      done += k;
+    }
   }
 
   // Copies n bytes at off into another buffer at dstOff, frame by frame.

@@ -41,10 +41,12 @@ export class PageTable {
   leaf(va: number, create: boolean): number {
     const vpn = Math.floor(va / PAGE_SIZE);
     const hi = Math.floor(vpn / TWO18), lo = vpn % TWO18;
-    const idx = [(hi >>> 9) & 511, hi & 511, lo >>> 9, lo & 511];
+    // No array of the four indexes: every copy to or from user memory and
+    // every PTE fork copies comes through here.
     let table = this.root;
     for (let level = 0; level < 3; level++) {
-      const off = this.entry(table, idx[level]);
+      const i = level === 0 ? (hi >>> 9) & 511 : level === 1 ? hi & 511 : lo >>> 9;
+      const off = this.entry(table, i);
       let pte = this.dv.getUint32(off, true);
       if ((pte & PTE_V) === 0) {
         if (!create) return -1;
@@ -56,7 +58,7 @@ export class PageTable {
       }
       table = ptePa(pte);
     }
-    return this.entry(table, idx[3]);
+    return this.entry(table, lo & 511);
   }
 
   get(va: number): number {

@@ -117,7 +117,7 @@ export class Hart {
   // PhysAllocator.alloc hands out frame `pa` anew: translations of it are stale.
   jitFrameAlloc(pa: number): void { this.jit?.frameAlloc(pa); }
   get trapCause(): number { return this.dv.getUint32(L.TRAP_CAUSE, true); }
-  get trapValue(): number { return Number(this.dv.getBigUint64(L.TRAP_TVAL, true)); }
+  get trapValue(): number { return this.dv.getUint32(L.TRAP_TVAL + 4, true) * TWO32 + this.dv.getUint32(L.TRAP_TVAL, true); }
 
   // Register access. Values are numbers, exact while |v| <= 2^53 (addresses,
   // sizes, counts); past that saturated with the sign and low 32 bits kept
@@ -134,10 +134,20 @@ export class Hart {
   }
   setRegBig(i: number, v: bigint): void { if (i !== 0) this.dv.setBigInt64(L.X_REGS + 8 * i, v, true); }
 
-  get pc(): number { return Number(this.dv.getBigUint64(L.PC, true)); }
-  set pc(v: number) { this.dv.setBigUint64(L.PC, BigInt(v), true); }
+  // pc and instret are read and written as two 32-bit halves: every trap
+  // reads both and a syscall writes pc, and a BigInt for each was a
+  // per-syscall allocation. The values are the same as through BigInt: the
+  // double sum rounds once, as Number(bigint) does, and both halves wrap as
+  // setBigUint64 does.
+  get pc(): number { return this.dv.getUint32(L.PC + 4, true) * TWO32 + this.dv.getUint32(L.PC, true); }
+  set pc(v: number) {
+    this.dv.setUint32(L.PC, v >>> 0, true);
+    this.dv.setUint32(L.PC + 4, Math.floor(v / TWO32) >>> 0, true);
+  }
 
   get instret(): bigint { return this.dv.getBigUint64(L.INSTRET, true); }
+  // Retired instructions as a number: exact below 2^53 (centuries of guest time).
+  get instretNum(): number { return this.dv.getUint32(L.INSTRET + 4, true) * TWO32 + this.dv.getUint32(L.INSTRET, true); }
 
   // The running task's registers, in place (regs.ts).
   liveRegs(): RegisterFile { return new RegisterFile(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }

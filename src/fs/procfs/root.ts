@@ -17,6 +17,7 @@ import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import type { Task, ThreadGroup } from "../../kernel/task.js";
 import { partitionsText, diskstatsText } from "../../block/genhd.js";
 import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
@@ -186,12 +187,16 @@ function sysDir(k: Kernel): ProcDir {
 }
 
 export function makeProcRoot(k: Kernel): ProcDir {
+  const selfLink = (cur: Task) => new ProcLink("/self", () => String((k.current ?? cur).tg.pid));
+  const threadSelfLink = (cur: Task) => new ProcLink("/thread-self", () => { const c = k.current ?? cur; return `${c.tg.pid}/task/${c.tid}`; });
+  // Whether /proc lists the group (a zombie only while its last thread is kept).
+  const listed = (g: ThreadGroup) => g.threads.size !== 0 || (g.zombie && g.lastThread);
   const entries: Entries = () => {
     const cur = k.current;
     const e: [string, () => Inode][] = [];
     if (cur) {
-      e.push(["self", () => new ProcLink("/self", () => String((k.current ?? cur).tg.pid))]);
-      e.push(["thread-self", () => new ProcLink("/thread-self", () => { const c = k.current ?? cur; return `${c.tg.pid}/task/${c.tid}`; })]);
+      e.push(["self", () => selfLink(cur)]);
+      e.push(["thread-self", () => threadSelfLink(cur)]);
     }
     e.push(
       ["meminfo", () => new ProcFile("/meminfo", () => meminfo(k))],
@@ -220,7 +225,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
         [n, () => new ProcFile(`/net/${n}`, () => procNetFiles.get(n)!(k))]))],
     );
     for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
-      if (g.threads.size === 0 && !(g.zombie && g.lastThread)) continue;
+      if (!listed(g)) continue;
       e.push([String(g.pid), () => pidDir(k, g)!]);
     }
     return e;
@@ -231,6 +236,22 @@ export function makeProcRoot(k: Kernel): ProcDir {
     const tid = Number(name);
     const t = Number.isInteger(tid) ? k.tasks.get(tid) : undefined;
     return t ? taskDir(k, t, `/${tid}`, false) : null;
+  };
+  // The names every program looks up (/proc/self/..., /proc/PID/...: glibc
+  // reads /proc/self/exe at each start) without building the whole listing:
+  // the same inode the listing would give.
+  const fromList = root.lookup.bind(root);
+  root.lookup = (name: string) => {
+    if (name === "self" || name === "thread-self") {
+      const cur = k.current;
+      if (!cur) return root.lookupExtra(name);
+      return name === "self" ? selfLink(cur) : threadSelfLink(cur);
+    }
+    if (/^[1-9][0-9]*$/.test(name)) {
+      const g = k.groups.get(Number(name));
+      return g && listed(g) ? pidDir(k, g) : root.lookupExtra(name);
+    }
+    return fromList(name);
   };
   return root;
 }

@@ -42,6 +42,14 @@ export class Clock {
     return Math.floor(this.instret * (NSEC_PER_SEC / this.virtualHz)) + this.idleSkipped;
   }
 
+  // CLOCK_MONOTONIC at host time `hostMs` (a performance.now() the caller
+  // already read: the run loop reads the host clock once per trap and derives
+  // everything from it). Virtual mode does not look at the host's time.
+  monotonicAt(hostMs: number): number {
+    if (this.mode === "host") return Math.round((hostMs - this.hostStart) * 1e6);
+    return this.monotonic();
+  }
+
   realtime(): number { return this.monotonic() + this.realtimeOffset; }
 
   // The COARSE clocks: the time at the last tick.

@@ -112,11 +112,12 @@ export class TimerQueue {
   }
 
   // Instructions the hart may retire before the next event, at `nsPerInsn`,
-  // at least 1 and at most `max`.
-  budget(max: number, nsPerInsn: number): number {
+  // at least 1 and at most `max`; `now` is the monotonic time if the caller
+  // has just read it.
+  budget(max: number, nsPerInsn: number, now?: number): number {
     const next = this.nextEvent();
     if (next === Infinity) return max;
-    const n = Math.ceil((next - this.now()) / nsPerInsn);
+    const n = Math.ceil((next - (now ?? this.now())) / nsPerInsn);
     return Math.max(1, Math.min(max, n));
   }
 
