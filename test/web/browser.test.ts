@@ -239,13 +239,15 @@ test("Ghost in Chromium: the network through a WebSocket relay, an ext4 root, on
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
   const relay = await startRelay();
   try {
-    await t.test("busybox wget fetches from the host's loopback through the relay", async () => {
+    await t.test("busybox wget fetches from the host's loopback through the relay (Ethernet frames, ARP)", async () => {
       await boot(`?relay=${encodeURIComponent(relay.url)}`);
       await page.waitForFunction(() => (window as unknown as GhostPage).ghost.net === "open", null, { timeout: WAIT });
       assert.equal(await run("echo $(tail -n +3 /proc/net/dev | cut -d: -f1)"), "lo eth0");
       const port = (http.address() as AddressInfo).port;
       assert.equal(await run(`wget -q -O - http://10.0.2.2:${port}/hello | md5sum | cut -c1-32`),
         createHash("md5").update(body).digest("hex"));
+      // eth0 is an Ethernet NIC whose frames the relay carries: ARP resolved the gateway to the NAT's MAC.
+      assert.equal(await run("grep '^10.0.2.2 ' /proc/net/arp | tr -s ' ' | cut -d' ' -f4,6"), "52:55:0a:00:02:02 eth0");
     });
   } finally {
     await relay.close();
