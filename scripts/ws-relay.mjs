@@ -1,5 +1,5 @@
 // The network of Ghost in a browser: a WebSocket relay that carries the
-// page's guest packets to Ghost's own user-mode NAT, run here in Node
+// page's guest NIC's Ethernet frames to Ghost's own user-mode NAT, run here in Node
 // (src/api/relay.ts). Open the page with ?relay=ws://127.0.0.1:PORT/.
 //
 //   node scripts/ws-relay.mjs [--port=N] [--origin=URL]... [--open]

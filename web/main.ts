@@ -3,10 +3,13 @@
 // SIGWINCH); buttons upload files into the guest's home, download a guest
 // file, and reset the saved home. The query string may name a network relay,
 // another root filesystem and a command to run (protocol.ts, PageOptions).
+// A root filesystem chosen with "Boot a root…" or dropped on the page (a cpio
+// archive or an ext2/3/4 image) replaces the running machine: a new worker
+// boots it from the page's memory, with no server involved.
 
 import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
-import type { FromWorker, GuestProcess, PageOptions, ToWorker } from "./protocol.js";
+import { rootImageKind, type FromWorker, type GuestProcess, type PageOptions, type RootImage, type ToWorker } from "./protocol.js";
 
 const query = new URLSearchParams(location.search);
 const options: PageOptions = {};
@@ -23,8 +26,8 @@ term.loadAddon(fit);
 term.open(document.getElementById("terminal")!);
 fit.fit();
 
-const worker = new Worker("worker.js", { type: "module" });
-const send = (msg: ToWorker, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
+let worker: Worker | null = null;
+const send = (msg: ToWorker, transfer: Transferable[] = []) => worker?.postMessage(msg, transfer);
 
 const psWaiters: ((processes: GuestProcess[]) => void)[] = [];
 
@@ -33,6 +36,8 @@ const ghost = {
   bootMs: -1, promptMs: -1, saves: 0, offlineReady: false,
   // The relay link's state: null without a relay, then "open" or "closed".
   net: null as null | "open" | "closed",
+  // The name of a root filesystem the user gave the page, once it boots it.
+  root: null as null | string,
   exited: null as null | { status: number; shutdown: string | null },
   // The guest's processes now (its /proc, read by the worker).
   ps(): Promise<GuestProcess[]> {
@@ -50,7 +55,7 @@ const ghost = {
 };
 (window as unknown as { ghost: typeof ghost }).ghost = ghost;
 
-worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+function onMessage(ev: MessageEvent<FromWorker>): void {
   const msg = ev.data;
   switch (msg.type) {
     case "output":
@@ -81,12 +86,26 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       status.textContent = `machine ${msg.shutdown ?? "exited"} (${msg.status}); reload to boot again`;
       break;
   }
-};
+}
+
+// Boots a machine in a new worker (the old one, if any, ends with its kernel):
+// the page's options, or a root filesystem the user gave the page.
+function launch(image?: RootImage): void {
+  worker?.terminate();
+  psWaiters.length = 0;
+  Object.assign(ghost, { bootMs: -1, promptMs: -1, net: null, exited: null, root: image?.name ?? null });
+  term.reset();
+  worker = new Worker("worker.js", { type: "module" });
+  worker.onmessage = onMessage;
+  // A root given on the page replaces ?root=; the relay and ?run= stay.
+  const opts: PageOptions = image ? { ...options, root: undefined } : options;
+  send({ type: "start", rows: term.rows, cols: term.cols, options: opts, image }, image ? [image.bytes.buffer] : []);
+}
 
 term.onData((data) => send({ type: "input", data }));
 term.onResize(({ rows, cols }) => send({ type: "resize", rows, cols }));
 window.addEventListener("resize", () => fit.fit());
-send({ type: "start", rows: term.rows, cols: term.cols, options });
+launch();
 // Offline use: the service worker keeps the site's files (web/sw.ts). Where
 // service workers are unavailable (a page not from a secure origin) the page
 // works online only.
@@ -104,10 +123,31 @@ async function upload(files: FileList | null): Promise<void> {
     send({ type: "upload", name: f.name, data }, [data.buffer]);
   }
 }
+
+// Boots a file as the root filesystem, if it is one; false when it is not.
+async function bootRoot(f: File): Promise<boolean> {
+  const bytes = new Uint8Array(await f.arrayBuffer());
+  if (!rootImageKind(bytes)) return false;
+  launch({ name: f.name, bytes });
+  return true;
+}
+
 const input = document.getElementById("upload") as HTMLInputElement;
 input.addEventListener("change", () => { void upload(input.files); input.value = ""; });
+const rootInput = document.getElementById("root-file") as HTMLInputElement;
+rootInput.addEventListener("change", () => {
+  const f = rootInput.files?.[0];
+  rootInput.value = "";
+  if (f) void bootRoot(f).then((ok) => { if (!ok) status.textContent = `${f.name}: not a cpio archive or an ext2/3/4 image`; });
+});
+// A single dropped file that is a root filesystem boots; anything else goes to ~.
 document.body.addEventListener("dragover", (e) => e.preventDefault());
-document.body.addEventListener("drop", (e) => { e.preventDefault(); void upload(e.dataTransfer?.files ?? null); });
+document.body.addEventListener("drop", (e) => {
+  e.preventDefault();
+  const files = e.dataTransfer?.files ?? null;
+  if (files?.length === 1) void bootRoot(files[0]).then((ok) => { if (!ok) void upload(files); });
+  else void upload(files);
+});
 document.getElementById("download")!.addEventListener("click", () => {
   const path = prompt("Guest file to download", "/root/");
   if (path) send({ type: "download", path });

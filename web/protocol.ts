@@ -1,7 +1,11 @@
 // Messages between the page (main.ts) and the worker that runs the kernel (worker.ts).
 
+import { EXT4_SUPER_MAGIC as EXT_SUPER_MAGIC, SUPERBLOCK_OFFSET, SB } from "../src/fs/ext4/layout.js";
+
+const EXT_MAGIC_AT = SUPERBLOCK_OFFSET + SB.magic;
+
 export type ToWorker =
-  | { type: "start"; rows: number; cols: number; options: PageOptions }
+  | { type: "start"; rows: number; cols: number; options: PageOptions; image?: RootImage }
   | { type: "input"; data: string }
   | { type: "resize"; rows: number; cols: number }
   | { type: "upload"; name: string; data: Uint8Array }
@@ -35,3 +39,18 @@ export interface GuestProcess { pid: number; command: string; pgrp: number; tpgi
 // The home directory is kept across reloads for the default system only
 // (the default root, no command).
 export interface PageOptions { relay?: string; root?: string; run?: string }
+
+// A root filesystem the user chose or dropped on the page (a cpio archive or
+// an ext2/3/4 image, told apart by its bytes): booted from memory, without
+// asking any server for it.
+export interface RootImage { name: string; bytes: Uint8Array }
+
+// Whether bytes are a root filesystem image the page can boot: a cpio
+// archive in the "newc" format (magic "070701", or "070702" with checksums)
+// or an ext2/3/4 filesystem (the superblock's magic 0xEF53 at byte 1080).
+export function rootImageKind(b: Uint8Array): "cpio" | "ext" | null {
+  const magic = String.fromCharCode(...b.subarray(0, 6));
+  if (magic === "070701" || magic === "070702") return "cpio";
+  if (b.length > EXT_MAGIC_AT + 1 && (b[EXT_MAGIC_AT] | (b[EXT_MAGIC_AT + 1] << 8)) === EXT_SUPER_MAGIC) return "ext";
+  return null;
+}

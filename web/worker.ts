@@ -1,6 +1,6 @@
 // The Web Worker that runs Ghost for the page: it fetches the hart's wasm
 // and the root filesystem image (the default rootfs.cpio, or another cpio
-// archive or ext2/3/4 image by URL), boots the system with its home
+// archive or ext2/3/4 image by URL, or takes one the user gave the page), boots the system with its home
 // directory from IndexedDB, attaches eth0 to a WebSocket relay when the page
 // names one, and relays the console terminal, uploads, downloads and the
 // home's snapshots. The kernel runs here so that the page stays responsive;
@@ -11,8 +11,7 @@ import { provideHartModule } from "../src/arch/riscv64/hart.js";
 import { bootMachine, type Machine, type BootHost } from "../src/api/machine.js";
 import { addDisk } from "../src/block/genhd.js";
 import { mountExt4 } from "../src/fs/ext4/index.js";
-import { EXT4_SUPER_MAGIC, SUPERBLOCK_OFFSET, SB } from "../src/fs/ext4/layout.js";
-import { HOME, type FromWorker, type GuestProcess, type PageOptions, type ToWorker } from "./protocol.js";
+import { HOME, rootImageKind, type FromWorker, type GuestProcess, type PageOptions, type RootImage, type ToWorker } from "./protocol.js";
 import { clearHome, loadHome, saveHome, type HomeEntry } from "./home-store.js";
 import { MemoryDisk } from "./memdisk.js";
 import { RelayNic } from "./netdev.js";
@@ -73,31 +72,26 @@ function hash(b: Uint8Array): number {
   return h >>> 0;
 }
 
-// Whether bytes are an ext2/3/4 filesystem (its superblock's magic number).
-function isExtImage(b: Uint8Array): boolean {
-  const at = SUPERBLOCK_OFFSET + SB.magic;
-  return b.length > at + 1 && (b[at] | (b[at + 1] << 8)) === EXT4_SUPER_MAGIC;
-}
-
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
   return new Uint8Array(await r.arrayBuffer());
 }
 
-async function start(rows: number, cols: number, opts: PageOptions): Promise<void> {
+// given: a root the user chose on the page (its bytes, no fetch).
+async function start(rows: number, cols: number, opts: PageOptions, given?: RootImage): Promise<void> {
   const t0 = performance.now();
   post({ type: "status", text: "loading" });
-  persistent = opts.root === undefined && opts.run === undefined;
+  persistent = opts.root === undefined && opts.run === undefined && given === undefined;
   const [wasm, image, home] = await Promise.all([
     WebAssembly.compileStreaming(fetch("hart.wasm")),
-    fetchBytes(opts.root ?? "rootfs.cpio"),
+    given ? given.bytes : fetchBytes(opts.root ?? "rootfs.cpio"),
     persistent ? loadHome().catch(() => [] as HomeEntry[]) : [],
   ]);
   provideHartModule(wasm);
   const files: Record<string, { type: "file" | "dir"; mode: number; data?: Uint8Array }> = {};
   for (const e of home) files[e.path] = { type: e.type, mode: e.mode, data: e.data };
-  if (isExtImage(image)) rootImage = { bytes: image, url: opts.root! };
+  if (rootImageKind(image) === "ext") rootImage = { bytes: image, url: given?.name ?? opts.root! };
   const m = bootMachine({
     root: rootImage ? IMAGE_ROOT : image, files: rootImage ? undefined : files, command: opts.run,
     rows, cols, memory: "256M", term: "xterm-256color",
@@ -123,7 +117,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   try {
     switch (msg.type) {
-      case "start": void start(msg.rows, msg.cols, msg.options).catch((e) => post({ type: "error", text: String((e as Error)?.stack ?? e) })); break;
+      case "start": void start(msg.rows, msg.cols, msg.options, msg.image).catch((e) => post({ type: "error", text: String((e as Error)?.stack ?? e) })); break;
       case "input": machine?.terminal?.write(msg.data); break;
       case "resize": machine?.terminal?.resize(msg.rows, msg.cols); break;
       case "upload": machine?.writeFile(`${HOME}/${msg.name.replace(/\//g, "_")}`, msg.data); void save(); break;

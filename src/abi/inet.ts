@@ -5,6 +5,8 @@
 // IPv4 header (RFC 791), without options.
 export const IPV4_VERSION = 4;
 export const IPV4_HLEN = 20;
+// struct iphdr's daddr: the destination address's offset in an IPv4 header.
+export const IPV4_DADDR = 16;
 export const IP_DF = 0x4000;
 export const IP_MF = 0x2000;
 export const IP_OFFMASK = 0x1fff;

@@ -6,6 +6,7 @@ import { PassThrough, Writable, type Readable } from "node:stream";
 import * as core from "./machine.js";
 import { Machine, type RunOptions, type BootOptions } from "./machine.js";
 import { nodeBootHost } from "../boot/boot.js";
+import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
 
 export { Machine, parseSize } from "./machine.js";
 export type { MachineOptions, RunOptions, BootOptions, ExitResult, ProcessEvent, ProcessExitEvent, LogEvent, MemoryFile } from "./machine.js";
@@ -16,8 +17,34 @@ export { startRelay, type Relay, type RelayOptions } from "./relay.js";
 
 // A program's machine with callbacks for its output (RunOptions) and
 // machine.stdio for its input: runProgram in machine.ts on Node's host.
-export function runProgram(argv: string[], opts: RunOptions = {}): Machine { return core.runProgram(argv, opts, nodeBootHost); }
-export function bootMachine(opts: BootOptions = {}): Machine { return core.bootMachine(opts, nodeBootHost); }
+export function runProgram(argv: string[], opts: RunOptions = {}): Machine { return withNet(core.runProgram(argv, checkNet(opts), nodeBootHost), opts); }
+export function bootMachine(opts: BootOptions = {}): Machine { return withNet(core.bootMachine(checkNet(opts), nodeBootHost), opts); }
+
+// The forwards of MachineOptions.net, parsed before the machine is made (a bad one throws).
+function forwardsOf(o: core.MachineOptions): PortForward[] {
+  const net = o.net;
+  if (net === undefined || typeof net === "string") {
+    if (net !== undefined && net !== "none" && net !== "user") throw new Error(`net: "none", "user" or settings, not ${String(net)}`);
+    return [];
+  }
+  return (net.forwards ?? []).map((spec) => {
+    const f = parseForward(spec);
+    if (!f) throw new Error(`net: bad forward ${spec} (want [ADDR:]HOSTPORT:GUESTPORT[/udp])`);
+    return f;
+  });
+}
+function checkNet<T extends core.MachineOptions>(o: T): T { forwardsOf(o); return o; }
+
+// eth0 and its NAT for MachineOptions.net, attached before the first
+// process runs (the machine starts it a microtask later), closed when the
+// machine ends.
+function withNet(m: Machine, o: core.MachineOptions): Machine {
+  if (o.net === undefined || o.net === "none") return m;
+  const s = typeof o.net === "string" ? {} : o.net;
+  const nat = attachUserNet(m.kernel!, { forwards: forwardsOf(o), lossPct: s.lossPct ?? 0, delayMs: s.delayMs ?? 0 });
+  void m.exited.then(() => nat.close());
+  return m;
+}
 
 // A program's machine with its standard streams: write to stdin (end() it
 // for EOF), read stdout and stderr (they end when the machine does).

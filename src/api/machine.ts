@@ -40,6 +40,13 @@ export interface MachineOptions {
   disks?: { path: string; readOnly?: boolean }[];
   // The first process's environment: NAME → value, or "NAME=value" strings.
   env?: Record<string, string> | string[];
+  // The network, as `ghost run --net` (Node only: the library's run, boot
+  // and exec attach it; in a browser the page's ?relay= gives eth0):
+  // "none" (default here: lo only) or "user", eth0 (10.0.2.15/24) behind
+  // Ghost's user-mode NAT, the gateway 10.0.2.2 being the host's loopback;
+  // or its settings: `forwards` as -p ("[ADDR:]HOSTPORT:GUESTPORT[/udp]"),
+  // `lossPct` and `delayMs` as --net-loss and --net-delay.
+  net?: "none" | "user" | { forwards?: string[]; lossPct?: number; delayMs?: number };
   // Where diagnostics go (an oops, the OOM killer): also the "diag" event.
   onDiag?: (text: string) => void;
 }

@@ -29,6 +29,7 @@ import { installTty, type ConsoleBackend } from "../drivers/tty/index.js";
 import { rebootState } from "../syscalls/sys_system.js";
 import "../syscalls/all.js";
 import "../drivers/mem.js";
+import "../drivers/kmsg.js";
 import { dispatchSyscall } from "../syscalls/table.js";
 import { coreSettings, writeCore } from "../fs/coredump.js";
 import { KernelError } from "../lib/errors.js";

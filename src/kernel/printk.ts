@@ -1,12 +1,15 @@
 // The kernel log: printk into a ring of records, read by syslog(2) (dmesg)
-// as Linux's "<level>[seconds.micros] text" lines. Whoever built the kernel
+// as Linux's "<level>[seconds.micros] text" lines and by /dev/kmsg
+// (drivers/kmsg.ts) a record at a time. Whoever built the kernel
 // may watch every record as it is logged (onRecord: what a serial console
 // shows; the `ghost` command copies them to stderr under GHOST_KLOG=1).
 
 import { LOG_BUF_LEN, LOGLEVEL_DEBUG } from "../abi/syslog.js";
 import { WaitQueue } from "../lib/wait.js";
 
-interface LogRecord { seq: number; level: number; ns: number; text: string; bytes: number }
+// facility: 0 for the kernel's own messages, LOG_USER (1) for what a program
+// writes to /dev/kmsg; both print as "<(facility << 3) | level>".
+export interface LogRecord { seq: number; facility: number; level: number; ns: number; text: string; bytes: number }
 
 export class KernelLog {
   private readonly records: LogRecord[] = [];
@@ -22,9 +25,12 @@ export class KernelLog {
 
   constructor(private readonly now: () => number) {}
 
-  log(level: number, text: string): void {
+  // The log's clock (monotonic ns since boot), for rate limits on writers.
+  nowNs(): number { return this.now(); }
+
+  log(level: number, text: string, facility = 0): void {
     for (const line of text.replace(/\n$/, "").split("\n")) {
-      const r: LogRecord = { seq: this.nextSeq++, level, ns: this.now(), text: line, bytes: 0 };
+      const r: LogRecord = { seq: this.nextSeq++, facility, level, ns: this.now(), text: line, bytes: 0 };
       r.bytes = Buffer.byteLength(format(r));
       this.records.push(r);
       this.bytes += r.bytes;
@@ -34,7 +40,14 @@ export class KernelLog {
     this.wq.wakeAll();
   }
 
-  private first(): number { return this.records.length ? this.records[0].seq : this.nextSeq; }
+  // The oldest record still held (or the next to come when there is none).
+  first(): number { return this.records.length ? this.records[0].seq : this.nextSeq; }
+
+  // The record numbered seq, or null when it is gone or not yet written.
+  record(seq: number): Readonly<LogRecord> | null {
+    const i = seq - this.first();
+    return i >= 0 && i < this.records.length ? this.records[i] : null;
+  }
 
   // The records from seq on, formatted, at most max bytes of whole records (the oldest first).
   text(fromSeq: number, max: number): { text: string; next: number } {
@@ -68,5 +81,5 @@ export class KernelLog {
 function format(r: LogRecord): string {
   const us = Math.floor(r.ns / 1000);
   const sec = Math.floor(us / 1e6).toString().padStart(5, " ");
-  return `<${r.level}>[${sec}.${(us % 1e6).toString().padStart(6, "0")}] ${r.text}\n`;
+  return `<${(r.facility << 3) | r.level}>[${sec}.${(us % 1e6).toString().padStart(6, "0")}] ${r.text}\n`;
 }

@@ -34,12 +34,8 @@ import { NatEther } from "./usernet_ether.js";
 import { NatTcp } from "./usernet_tcp.js";
 import { parseSegment, buildSegment, seqAdd, type Segment } from "./inet/tcp_seg.js";
 
-export const GUEST_ADDR = v4(10, 0, 2, 15);
-export const GATEWAY_ADDR = v4(10, 0, 2, 2);
-export const DNS_ADDR = v4(10, 0, 2, 3);
-// qemu's default guest MAC, and slirp's for its own addresses (52:55 and the gateway's address).
-export const GUEST_MAC = new Uint8Array([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
-export const GATEWAY_MAC = new Uint8Array([0x52, 0x55, 0x0a, 0x00, 0x02, 0x02]);
+import { GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC } from "./usernet_addr.js";
+export { GUEST_ADDR, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC };
 const UDP_IDLE_MS = 60_000;
 // DNS (RFC 1035): the header, its flags, and the answer records the NAT makes.
 const DNS_PORT = 53;
@@ -60,11 +56,11 @@ export interface UserNetOptions {
   forwards: PortForward[];
   lossPct: number;
   delayMs: number;
-  // The guest is reached by IP packets through this function instead of an
-  // Ethernet device in the kernel (the browser's WebSocket relay, whose page
-  // carries IP packets): no eth0 is attached, and packets from the guest come
-  // in through fromGuest().
-  ipLink?: (pkt: Uint8Array) => void;
+  // The guest's NIC is not in this process (the browser's eth0, whose frames
+  // the WebSocket relay carries): no eth0 is attached here; the caller wires
+  // the NAT's end of the link, `ether` (a NicBackend: send() takes the
+  // guest's frames, onFrame gives the NAT's), to wherever the NIC is.
+  externalNic?: boolean;
 }
 
 // Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]`; null when malformed.
@@ -95,8 +91,8 @@ export class UserNet {
       mac: GATEWAY_MAC, ownAddrs: [GATEWAY_ADDR, DNS_ADDR], guestAddr: GUEST_ADDR,
       wire: (f, deliver) => this.link(f, deliver), ipInput: (p) => this.fromGuest(p), closed: () => this.closed,
     });
-    this.dev = opts.ipLink ? null
-      : attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: 24 }], gateway: GATEWAY_ADDR });
+    this.dev = opts.externalNic ? null
+      : attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: GUEST_PREFIX }], gateway: GATEWAY_ADDR });
     for (const f of opts.forwards) this.listen(f);
   }
 
@@ -116,7 +112,6 @@ export class UserNet {
   // An IP packet into the guest, framed for its MAC; an IPv4 one larger
   // than the link's MTU in fragments, as a router before the guest would.
   toGuest(pkt: Uint8Array): void {
-    if (this.opts.ipLink) { if (!this.closed) this.opts.ipLink(pkt); return; }
     if (pkt.length > ETH_DATA_LEN && pkt[0] >> 4 === 4) {
       for (const f of fragmentV4(pkt, ETH_DATA_LEN)) this.ether.ipToGuest(f);
       return;

@@ -66,5 +66,5 @@ function syslog(t: Task, type: number, va: number, len: number): number {
 
 defineSyscalls({
   syslog: [(t, type, va, len) => syslog(t, i32Arg(type), va, i32Arg(len)), "partial",
-    "all actions; the log holds kernel messages (unhandled fatal signals, the OOM killer, oopses); no /dev/kmsg"],
+    "all actions; the log holds kernel messages (unhandled fatal signals, the OOM killer, oopses) and what programs write to /dev/kmsg"],
 });

@@ -1,14 +1,18 @@
 // The library (src/api/): a program's standard streams, two machines running
 // at once without seeing each other, the guest's files from the host while
 // it runs, signals and events, a booted system's console terminal and its
-// resize, power-off, log events (the records dmesg reads); and a machine
-// that writes nothing to the host's own stdout or stderr.
+// resize, power-off, log events (the records dmesg reads); the network
+// option (lo only by default, eth0 behind the user-mode NAT with "user", a
+// forward from the host); and a machine that writes nothing to the host's
+// own stdout or stderr.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/lib/api.test.js
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer, get } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
 import { run, boot, exec, GuestFsError, type Machine } from "../../src/api/index.js";
@@ -56,6 +60,45 @@ test("a program's stdin, stdout and stderr are streams; its exit a promise", { s
   // Pipe mode: the guest sees pipes, not a terminal.
   const t = await exec(["sh", "-c", "[ -t 0 ] || [ -t 1 ] && echo tty || echo notty; stat -L -c %F /proc/self/fd/1"], { env: ENV, memory: "64M" });
   assert.equal(t.stdout, "notty\nfifo\n");
+});
+
+test("net: lo only by default; \"user\" reaches the host's loopback as 10.0.2.2; a forward reaches the guest", { skip }, async () => {
+  const http = createServer((_req, res) => res.end("from the host\n"));
+  await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+  try {
+    const port = (http.address() as AddressInfo).port;
+    const none = await exec(["sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"], { env: ENV, memory: "64M" });
+    assert.equal(none.stdout, "lo\n");
+    const user = await exec(["wget", "-q", "-O", "-", `http://10.0.2.2:${port}/`], { env: ENV, memory: "64M", net: "user" });
+    assert.equal(user.stdout, "from the host\n", user.stderr);
+    assert.throws(() => run(["true"], { env: ENV, memory: "64M", net: { forwards: ["nonsense"] } }), /bad forward/);
+
+    // The host's GET through -p HOSTPORT:8080 to busybox httpd in the guest.
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, "127.0.0.1", () => r()));
+    const hostPort = (free.address() as AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    const m = run(["sh", "-c", "mkdir /www; echo from the guest > /www/index.html; httpd -f -p 8080 -h /www & echo up; wait"],
+      { env: ENV, memory: "64M", net: { forwards: [`${hostPort}:8080`] } });
+    const done = watchdog(m);
+    const io = collect(m);
+    await until("httpd", () => io.out.includes("up"));
+    let body = "";
+    const end = Date.now() + WAIT_MS;
+    while (body !== "from the guest\n" && Date.now() < end) {
+      body = await new Promise<string>((resolve) => {
+        get({ host: "127.0.0.1", port: hostPort, path: "/", timeout: WAIT_MS }, (res) => {
+          let b = ""; res.on("data", (d) => { b += String(d); }); res.on("end", () => resolve(b));
+        }).on("error", () => setTimeout(() => resolve(""), 100));
+      });
+    }
+    m.kill();
+    await m.exited;
+    done();
+    assert.equal(body, "from the guest\n");
+  } finally {
+    http.close();
+  }
 });
 
 test("files from memory, and a missing program is ENOENT", { skip }, async () => {

@@ -9,7 +9,9 @@
 // ?relay= (the WebSocket relay of scripts/ws-relay.mjs, src/api/relay.ts)
 // busybox wget in the page fetches a file from an HTTP server on the host's
 // loopback; ?root= boots an ext4 image and ?run= runs one command on the
-// terminal, its exit status the machine's. GHOST_WEB_BENCH=1 also measures
+// terminal, its exit status the machine's; an ext4 image chosen with "Boot a
+// root…" and a cpio archive dropped on the page boot from the page's memory
+// (the server is asked for neither). GHOST_WEB_BENCH=1 also measures
 // the CPU speed of a benchmark in Chromium against Node (printed, not asserted).
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/web/browser.test.js
@@ -44,6 +46,8 @@ const tmp = mkdtempSync(join(tmpdir(), "ghost-web-"));
 // An ext4 image of the default root with a marker file, served beside the site.
 const IMAGE_PATH = "/test-root.ext4";
 const MARKER = "from the ext4 image";
+const CPIO_MARKER = "from the dropped cpio archive";
+let cpioBytes: Buffer;
 
 function makeImage(): Buffer {
   const dir = join(tmp, "root");
@@ -55,12 +59,23 @@ function makeImage(): Buffer {
   return readFileSync(img);
 }
 
-interface GhostPage { ghost: { promptMs: number; saves: number; net: string | null; exited: { status: number; shutdown: string | null } | null; ps(): Promise<{ command: string; pgrp: number; tpgid: number }[]>; screen(): string; type(s: string): void; rows(): number; cols(): number } }
+// A cpio (newc) archive of the same tree with another marker (after makeImage).
+function makeCpio(): Buffer {
+  const dir = join(tmp, "root");
+  writeFileSync(join(dir, "etc", "marker"), CPIO_MARKER + "\n");
+  const r = spawnSync("sh", ["-c", "find . | LC_ALL=C sort | cpio --quiet -o -H newc"], { cwd: dir, timeout: WAIT, killSignal: "SIGKILL", maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, String(r.stderr));
+  return r.stdout;
+}
+
+interface GhostPage { ghost: { promptMs: number; saves: number; net: string | null; root: string | null; exited: { status: number; shutdown: string | null } | null; ps(): Promise<{ command: string; pgrp: number; tpgid: number }[]>; screen(): string; type(s: string): void; rows(): number; cols(): number } }
 
 before(async () => {
   if (skip) return;
   const web = await import(pathToFileURL(join(root, "scripts", "web.mjs")).href) as { buildWeb(): Promise<string>; serve(dir: string, port: number, extra?: Record<string, Uint8Array>): Promise<Server> };
-  server = await web.serve(await web.buildWeb(), 0, { [IMAGE_PATH]: makeImage() });
+  const image = makeImage();
+  cpioBytes = makeCpio();
+  server = await web.serve(await web.buildWeb(), 0, { [IMAGE_PATH]: image });
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"], timeout: WAIT });
   page = await browser.newPage({ viewport: { width: 900, height: 600 }, acceptDownloads: true });
@@ -196,22 +211,31 @@ test("Ghost in Chromium: a shell on xterm.js, files in and out, a home that pers
       const rounds = process.env.GHOST_WEB_BENCH_ROUNDS ?? "300";
       await page.setInputFiles("#upload", { name: "sha256", mimeType: "application/octet-stream", buffer: readFileSync(bin) });
       await run("while [ ! -s /root/sha256 ]; do sleep 0.1; done; chmod +x /root/sha256; /root/sha256 1 >/dev/null");
-      const t0 = Date.now();
-      const outWeb = await run(`/root/sha256 ${rounds}`);
-      const webMs = Date.now() - t0;
-      // Node: the same program in a machine built alike, timed from the same point (warmed up, at a shell).
-      const m = run_(["sh", "-c", `/bin/sha256 1 >/dev/null; echo ready; read go; /bin/sha256 ${rounds}`], { memory: "256M", files: { "/bin/sha256": { data: readFileSync(bin), mode: 0o755 } } });
-      let out = "";
-      m.stdout.on("data", (d) => { out += String(d); });
-      while (!out.includes("ready")) await new Promise((r) => setTimeout(r, 10));
-      const t1 = Date.now();
-      m.stdin.end("go\n");
-      await m.exited;
-      const nodeMs = Date.now() - t1;
-      const node = { stdout: out.replace("ready\n", "") };
-      // The terminal wraps the long line: compare without the breaks.
-      assert.equal(node.stdout.trim(), outWeb.replace(/\n/g, ""));
-      t.diagnostic(`sha256 ${rounds} rounds: Chromium ${webMs} ms, Node ${nodeMs} ms, ratio ${(webMs / nodeMs).toFixed(2)}`);
+      // Each side REPS times, interleaved, so that both see the same spells of
+      // load; the least of each side's times is the figure least disturbed by
+      // other work on the machine (the median is printed beside it).
+      const reps = Number(process.env.GHOST_WEB_BENCH_REPS ?? "3");
+      const webMs: number[] = [], nodeMs: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = Date.now();
+        const outWeb = await run(`/root/sha256 ${rounds}`);
+        webMs.push(Date.now() - t0);
+        // Node: the same program in a machine built alike, timed from the same point (warmed up, at a shell).
+        const m = run_(["sh", "-c", `/bin/sha256 1 >/dev/null; echo ready; read go; /bin/sha256 ${rounds}`], { memory: "256M", files: { "/bin/sha256": { data: readFileSync(bin), mode: 0o755 } } });
+        let out = "";
+        m.stdout.on("data", (d) => { out += String(d); });
+        while (!out.includes("ready")) await new Promise((r) => setTimeout(r, 10));
+        const t1 = Date.now();
+        m.stdin.end("go\n");
+        await m.exited;
+        nodeMs.push(Date.now() - t1);
+        // The terminal wraps the long line: compare without the breaks.
+        assert.equal(out.replace("ready\n", "").trim(), outWeb.replace(/\n/g, ""));
+      }
+      const least = (a: number[]) => Math.min(...a);
+      const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+      t.diagnostic(`sha256 ${rounds} rounds, ${reps} runs each: Chromium ${webMs.join("/")} ms, Node ${nodeMs.join("/")} ms; ` +
+        `least ${least(webMs)}/${least(nodeMs)} ratio ${(least(webMs) / least(nodeMs)).toFixed(2)}, median ratio ${(median(webMs) / median(nodeMs)).toFixed(2)}`);
     });
   }
 });
@@ -224,13 +248,15 @@ test("Ghost in Chromium: the network through a WebSocket relay, an ext4 root, on
   await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
   const relay = await startRelay();
   try {
-    await t.test("busybox wget fetches from the host's loopback through the relay", async () => {
+    await t.test("busybox wget fetches from the host's loopback through the relay (Ethernet frames, ARP)", async () => {
       await boot(`?relay=${encodeURIComponent(relay.url)}`);
       await page.waitForFunction(() => (window as unknown as GhostPage).ghost.net === "open", null, { timeout: WAIT });
       assert.equal(await run("echo $(tail -n +3 /proc/net/dev | cut -d: -f1)"), "lo eth0");
       const port = (http.address() as AddressInfo).port;
       assert.equal(await run(`wget -q -O - http://10.0.2.2:${port}/hello | md5sum | cut -c1-32`),
         createHash("md5").update(body).digest("hex"));
+      // eth0 is an Ethernet NIC whose frames the relay carries: ARP resolved the gateway to the NAT's MAC.
+      assert.equal(await run("grep '^10.0.2.2 ' /proc/net/arp | tr -s ' ' | cut -d' ' -f4,6"), "52:55:0a:00:02:02 eth0");
     });
   } finally {
     await relay.close();
@@ -246,5 +272,36 @@ test("Ghost in Chromium: the network through a WebSocket relay, an ext4 root, on
     assert.match(s, new RegExp(`^${MARKER}$`, "m"));
     assert.match(s, /^\/dev\/vda \/ ext4$/m);
     assert.match(s, /^\/dev\/console$/m);
+  });
+
+  // What the page asks its server for while a given root boots: the worker and the hart only.
+  const requests: string[] = [];
+  page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+  const bootGiven = async (name: string, give: () => Promise<unknown>) => {
+    await boot();
+    requests.length = 0;
+    await give();
+    await page.waitForFunction((n) => { const g = (window as unknown as GhostPage).ghost; return g.root === n && g.promptMs > 0; }, name, { timeout: WAIT, polling: 50 });
+    assert.deepEqual([...new Set(requests)].filter((p) => p !== "/worker.js" && p !== "/hart.wasm"), []);
+  };
+
+  await t.test("an ext4 image chosen with \"Boot a root…\" boots from the page's memory", async () => {
+    // By path: Chromium reads the file itself (a 16 MiB buffer through the driver takes long on a loaded machine).
+    await bootGiven("root.ext4", () => page.setInputFiles("#root-file", join(tmp, "root.ext4"), { timeout: WAIT }));
+    assert.equal(await run("cat /etc/marker; grep ' / ' /proc/mounts | cut -d' ' -f1-3"), `${MARKER}\n/dev/vda / ext4`);
+  });
+
+  await t.test("a cpio archive dropped on the page boots", async () => {
+    await bootGiven("mine.cpio", async () => {
+      const drop = await page.evaluateHandle((b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], "mine.cpio"));
+        return dt;
+      }, cpioBytes.toString("base64"));
+      // (evaluateHandle has no timeout of its own; the drop's is WAIT.)
+      await page.dispatchEvent("body", "drop", { dataTransfer: drop }, { timeout: WAIT });
+    });
+    assert.equal(await run("cat /etc/marker; grep -c ' / ext4 ' /proc/mounts"), `${CPIO_MARKER}\n0`);
   });
 });
