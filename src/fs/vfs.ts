@@ -20,6 +20,7 @@ import {
 } from "./namei.js";
 // Where a path starts and the checks before creating moved to namei.ts; kept reachable here.
 export { walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir };
+import { prepareMode } from "./owner.js";
 import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, umaskIn, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
@@ -62,7 +63,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     } else {
       mayCreate(parent, t.cred);
       if (parent.dentry.inode.sb.sealed) kerr(EACCES); // no create operation (vfs_create)
-      const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~umaskIn(parent.dentry.inode, t.fs.umask)) | S_IFREG, t.cred);
+      const inode = parent.dentry.inode.create(name, prepareMode(parent.dentry.inode, mode, umaskIn(parent.dentry.inode, t.fs.umask), t.cred) | S_IFREG, t.cred);
       parent.dentry.drop(name);
       fsnotifyDir(parent.dentry.inode, IN_CREATE, name, inode);
       const d = parent.dentry.child(name);
@@ -159,7 +160,7 @@ function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: numbe
   const salt = new Uint8Array(8);
   t.k.random(salt);
   const name = `.#tmpfile-${Buffer.from(salt).toString("hex")}`;
-  const inode = dir.dentry.inode.create(name, (mode & 0o7777 & ~umaskIn(dir.dentry.inode, t.fs.umask)) | S_IFREG, t.cred);
+  const inode = dir.dentry.inode.create(name, prepareMode(dir.dentry.inode, mode, umaskIn(dir.dentry.inode, t.fs.umask), t.cred) | S_IFREG, t.cred);
   const d = dir.dentry.child(name)!;
   const file = new File({ mnt: dir.mnt, dentry: d }, d.inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_TMPFILE_MASK) | O_ACCMODE_KEEP(flags), {});
   file.ops = fileOpsFor(d.inode, file);
