@@ -11,7 +11,7 @@ import {
   AT_FDCWD, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_ACCMODE, O_RDONLY, O_WRONLY,
   O_CLOEXEC, O_TMPFILE_MASK, __O_TMPFILE, O_NOATIME,
 } from "../abi/fcntl.js";
-import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID } from "../abi/stat.js";
+import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT } from "../abi/stat.js";
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
 import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
@@ -132,7 +132,9 @@ export function encodeStat(inode: Inode): Uint8Array {
   return b;
 }
 
-export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
+// As vfs_statx: every file says whether it is the root of its mount
+// (STATX_ATTR_MOUNT_ROOT, always in the attributes mask).
+export function encodeStatx(inode: Inode, mntId: number, mountRoot = false): Uint8Array {
   const b = new Uint8Array(statxStruct.size);
   const dv = new DataView(b.buffer);
   statxStruct.write(dv, 0, {
@@ -145,6 +147,7 @@ export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
     stx_mtime_sec: inode.mtime.sec, stx_mtime_nsec: inode.mtime.nsec,
     stx_rdev_major: major(inode.rdev), stx_rdev_minor: minor(inode.rdev),
     stx_dev_major: major(inode.sb.dev), stx_dev_minor: minor(inode.sb.dev), stx_mnt_id: mntId,
+    stx_attributes: mountRoot ? STATX_ATTR_MOUNT_ROOT : 0, stx_attributes_mask: STATX_ATTR_MOUNT_ROOT,
   });
   return b;
 }
