@@ -46,6 +46,9 @@ export interface FileOps {
   nowait?: boolean;
   // Readiness mask (POLLIN, POLLOUT, …) and the queue woken when it changes.
   poll?(f: File): number;
+  // A regular file whose poll method epoll may watch (/proc/self/mounts):
+  // other regular files, host stdio redirected to one included, are EPERM.
+  pollableRegular?: boolean;
   waitQueue?(f: File): WaitQueue | null;
   ioctl?(f: File, cmd: number, arg: number, ctx: IoctlContext): number;
   // How a blocking read(2) waits when it must (a socket's SO_RCVTIMEO); default: the file's queue, no deadline.

@@ -204,7 +204,10 @@ export function startPath(t: Task, dirfd: number, path: string): Path {
   if (path.startsWith("/")) return t.fs.root;
   if (dirfd === AT_FDCWD) return t.fs.cwd;
   const f = t.files.getRaw(dirfd);
-  if (!f.path) kerr(EBADF);
+  // A file with no path here (a pipe, a socket, an anonymous inode, the host's
+  // stdio) sits on one of Linux's internal filesystems: a non-directory, so a
+  // path below it is ENOTDIR there, as under a regular file.
+  if (!f.path) kerr(path !== "" ? ENOTDIR : EBADF);
   if (path !== "" && !isDir(f.inode.mode)) kerr(ENOTDIR);
   return f.path;
 }

@@ -124,7 +124,9 @@ export class InotifyInode extends Inode {
 function eventCost(e: Event): number { return e.wd === -1 ? 0 : INOTIFY_EVENT_COST + e.name.length; }
 
 function deliver(inode: Inode, mask: number, name: string, cookie: number): void {
-  if (name) dnotifyChild(inode, mask, cookie); // dnotify watches a directory's children
+  // dnotify watches a directory's children, and the directory itself (Linux's
+  // dnotify_handle_event takes an event on a directory, never on another file).
+  if (name || isDir(inode.mode)) dnotifyChild(inode, mask, cookie);
   const set = watches.get(inode);
   if (!set || !set.size) return;
   for (const w of [...set]) {

@@ -22,6 +22,19 @@ function capable(cred: Cred, cap: number): boolean {
 // group, and a new directory is set-group-ID as well. A set-group-ID,
 // group-executable non-directory made there by someone outside that group
 // without CAP_FSETID loses the bit (mode_strip_sgid).
+// As vfs_prepare_mode (Linux 6.0+): the mode a creating call asks for loses
+// its set-group-ID bit first (mode_strip_sgid, on the bits asked for), and
+// only then the umask; so a umask that clears S_IXGRP cannot keep the bit
+// on a file made in someone else's set-group-ID directory (CVE-2021-4037).
+export function prepareMode(dir: Inode, mode: number, umask: number, cred: Cred): number {
+  return stripSgid(dir, mode & 0o7777, cred) & ~umask;
+}
+
+function stripSgid(dir: Inode, mode: number, cred: Cred): number {
+  if ((mode & (S_ISGID | S_IXGRP)) !== (S_ISGID | S_IXGRP) || !(dir.mode & S_ISGID)) return mode;
+  return inGroup(cred, dir.gid) || capable(cred, CAP_FSETID) ? mode : mode & ~S_ISGID;
+}
+
 export function newOwner(dir: Inode, mode: number, cred: Cred): NewOwner {
   if (!(dir.mode & S_ISGID)) return { uid: cred.fsuid, gid: cred.fsgid, mode };
   const gid = dir.gid;

@@ -84,10 +84,10 @@ export class Pipe {
   // F_SETPIPE_SZ: the size rounded up to a power of two of pages (Linux's
   // round_pipe_size); past pipe-max-size only with CAP_SYS_RESOURCE; never
   // below what is buffered (EBUSY).
-  resize(size: number, privileged: boolean): number {
+  resize(size: number, privileged: boolean, maxSize = PIPE_MAX_SIZE): number {
     let cap = PIPE_BUF;
     while (cap < size) cap *= 2;
-    if (cap > PIPE_MAX_SIZE && !privileged) kerr(EPERM);
+    if (cap > maxSize && !privileged) kerr(EPERM);
     if (cap < this.len) kerr(EBUSY);
     if (this.ring.length > cap) this.relayout(cap);
     this.cap = cap;
@@ -242,12 +242,12 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
 export class PipeInode extends Inode {
   readonly sb = pseudoFs().pipefs;
   readonly ino = pseudoFs().nextIno();
-  readonly pipe = new Pipe();
-  constructor() { super(); this.mode = S_IFIFO | 0o600; }
+  readonly pipe: Pipe;
+  constructor(size = PIPE_DEF_SIZE) { super(); this.pipe = new Pipe(size); this.mode = S_IFIFO | 0o600; }
 }
 
-export function makePipe(flags: number): [File, File] {
-  const inode = new PipeInode();
+export function makePipe(flags: number, size = PIPE_DEF_SIZE): [File, File] {
+  const inode = new PipeInode(size);
   const keep = flags & (O_NONBLOCK | O_DIRECT);
   const r = new File(null, inode, O_RDONLY | keep, pipeOps(inode.pipe, true, false));
   const w = new File(null, inode, O_WRONLY | keep, pipeOps(inode.pipe, false, true));

@@ -11,7 +11,7 @@ import {
   AT_FDCWD, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_ACCMODE, O_RDONLY, O_WRONLY,
   O_CLOEXEC, O_TMPFILE_MASK, __O_TMPFILE, O_NOATIME,
 } from "../abi/fcntl.js";
-import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID } from "../abi/stat.js";
+import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT } from "../abi/stat.js";
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
 import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
@@ -20,6 +20,7 @@ import {
 } from "./namei.js";
 // Where a path starts and the checks before creating moved to namei.ts; kept reachable here.
 export { walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir };
+import { prepareMode } from "./owner.js";
 import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, umaskIn, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
@@ -62,7 +63,7 @@ export function openAt(t: Task, dirfd: number, path: string, flags: number, mode
     } else {
       mayCreate(parent, t.cred);
       if (parent.dentry.inode.sb.sealed) kerr(EACCES); // no create operation (vfs_create)
-      const inode = parent.dentry.inode.create(name, (mode & 0o7777 & ~umaskIn(parent.dentry.inode, t.fs.umask)) | S_IFREG, t.cred);
+      const inode = parent.dentry.inode.create(name, prepareMode(parent.dentry.inode, mode, umaskIn(parent.dentry.inode, t.fs.umask), t.cred) | S_IFREG, t.cred);
       parent.dentry.drop(name);
       fsnotifyDir(parent.dentry.inode, IN_CREATE, name, inode);
       const d = parent.dentry.child(name);
@@ -131,7 +132,9 @@ export function encodeStat(inode: Inode): Uint8Array {
   return b;
 }
 
-export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
+// As vfs_statx: every file says whether it is the root of its mount
+// (STATX_ATTR_MOUNT_ROOT, always in the attributes mask).
+export function encodeStatx(inode: Inode, mntId: number, mountRoot = false): Uint8Array {
   const b = new Uint8Array(statxStruct.size);
   const dv = new DataView(b.buffer);
   statxStruct.write(dv, 0, {
@@ -144,6 +147,7 @@ export function encodeStatx(inode: Inode, mntId: number): Uint8Array {
     stx_mtime_sec: inode.mtime.sec, stx_mtime_nsec: inode.mtime.nsec,
     stx_rdev_major: major(inode.rdev), stx_rdev_minor: minor(inode.rdev),
     stx_dev_major: major(inode.sb.dev), stx_dev_minor: minor(inode.sb.dev), stx_mnt_id: mntId,
+    stx_attributes: mountRoot ? STATX_ATTR_MOUNT_ROOT : 0, stx_attributes_mask: STATX_ATTR_MOUNT_ROOT,
   });
   return b;
 }
@@ -159,7 +163,7 @@ function openTmpfile(t: Task, w: Walker, start: Path, path: string, flags: numbe
   const salt = new Uint8Array(8);
   t.k.random(salt);
   const name = `.#tmpfile-${Buffer.from(salt).toString("hex")}`;
-  const inode = dir.dentry.inode.create(name, (mode & 0o7777 & ~umaskIn(dir.dentry.inode, t.fs.umask)) | S_IFREG, t.cred);
+  const inode = dir.dentry.inode.create(name, prepareMode(dir.dentry.inode, mode, umaskIn(dir.dentry.inode, t.fs.umask), t.cred) | S_IFREG, t.cred);
   const d = dir.dentry.child(name)!;
   const file = new File({ mnt: dir.mnt, dentry: d }, d.inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_TMPFILE_MASK) | O_ACCMODE_KEEP(flags), {});
   file.ops = fileOpsFor(d.inode, file);

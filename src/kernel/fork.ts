@@ -2,7 +2,7 @@
 // as the flags say (Linux's copy_process).
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EAGAIN, EPERM, ENOMEM } from "../abi/errno.js";
+import { EINVAL, EAGAIN, EPERM, ENOMEM, EFAULT } from "../abi/errno.js";
 import {
   CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD,
   CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
@@ -61,6 +61,9 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   if (has(CLONE_PARENT) && t.tg.pid === 1) kerr(EINVAL);
   if ((f & BigInt(CLONE_NS_FLAGS & ~CLONE_NEWTIME)) !== 0n) kerr(EINVAL); // namespaces: not in Ghost
   if (has(CLONE_INTO_CGROUP)) kerr(EINVAL);
+  // As copy_process, a pidfd that cannot be stored fails the call with no
+  // child made (EFAULT); checked first, as nothing here is undone later.
+  if (has(CLONE_PIDFD) && new UserMemory(t.mm).accessible(a.pidfd, 4, true) < 4) kerr(EFAULT);
   const k = t.k;
   const uid = t.cred.uid;
   if (!has(CLONE_THREAD)) {

@@ -5,6 +5,8 @@ import type { AddressSpace } from "../mm/mm.js";
 import { WaitQueue } from "../lib/wait.js";
 import type { Kernel } from "./kernel.js";
 import type { Task } from "./task.js";
+import { kerr } from "../lib/errors.js";
+import { EFAULT } from "../abi/errno.js";
 
 export interface FutexWaiter { task: Task; bitset: number; key: string; woken: boolean }
 
@@ -113,6 +115,10 @@ export function exitRobustList(k: Kernel, t: Task): void {
 // mapping the same page meet on it.
 export function futexKeyFor(mm: AddressSpace, va: number, priv: boolean): string {
   if (!priv) {
+    // As get_futex_key for a shared futex: the page is faulted in (read
+    // access is enough), so both sides of a shared mapping find the same
+    // physical key; an unmapped, PROT_NONE or past-EOF address is EFAULT.
+    if (new UserMemory(mm).accessible(va, 4, false) < 4) kerr(EFAULT);
     const vma = mm.findVma(va);
     if (vma && vma.shared) {
       const pte = mm.pt.get(va - (va % 4096));

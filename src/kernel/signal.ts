@@ -6,7 +6,7 @@ import {
   SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SI_USER, SIGTSTP, SIGTTIN, SIGTTOU,
   defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
 } from "../abi/signal.js";
-import { EINTR, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
+import { EINTR, EFAULT, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
 import { REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
 import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
@@ -187,16 +187,25 @@ export function restartOrIntr(t: Task, code: number, handlerFlags: number | null
     hart.pc = hart.pc + 4;
     return;
   }
-  if (restart) return; // pc still points at the ecall: it runs again
   if (t.pendingRemaining) {
+    // As do_nanosleep: an interrupted sleep stores the time left at once,
+    // restarted or not; a remaining-time pointer it cannot write ends the
+    // call with EFAULT (nanosleep_copyout), never a restart.
     const left = Math.max(0, t.pendingRemaining.deadline - t.k.clock.monotonic());
     const b = new Uint8Array(16);
     const dv = new DataView(b.buffer);
     dv.setBigInt64(0, BigInt(Math.floor(left / 1e9)), true);
     dv.setBigInt64(8, BigInt(left % 1e9), true);
-    try { new UserMemory(t.mm).write(t.pendingRemaining.va, b); } catch { /* EFAULT is lost, as in Linux */ }
+    const va = t.pendingRemaining.va;
     t.pendingRemaining = null;
+    if (new UserMemory(t.mm).accessible(va, b.length, true) < b.length) {
+      hart.setReg(REG_A0, -EFAULT);
+      hart.pc = hart.pc + 4;
+      return;
+    }
+    new UserMemory(t.mm).write(va, b);
   }
+  if (restart) return; // pc still points at the ecall: it runs again
   hart.setReg(REG_A0, -EINTR);
   hart.pc = hart.pc + 4;
 }

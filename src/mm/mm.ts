@@ -467,7 +467,7 @@ export class AddressSpace implements CacheMapper {
     this.requireMapped(start, end);
     if (prot & PROT_WRITE) {
       for (const v of this.vmas) {
-        if (v.end > start && v.start < end && v.shared && v.source?.mayWrite === false) kerr(EACCES);
+        if (v.end > start && v.start < end && v.shared && (v.source?.mayWrite === false || v.sharedAnon?.mayWrite === false)) kerr(EACCES);
       }
     }
     const [i, j] = this.carve(start, end);

@@ -30,6 +30,9 @@ export class SharedAnon {
   onUnref: (() => void) | null = null;
   // A System V shm segment's, for shmdt and /proc: its id.
   shmid = -1;
+  // false: a MAP_SHARED mapping of /dev/zero opened read-only, which may never
+  // become writable (VM_MAYWRITE cleared by do_mmap before shmem_zero_setup).
+  mayWrite = true;
 
   // Gives its pages back (nothing maps or holds it any more).
   freePages(phys: { put(pa: number): void }): void {

@@ -138,6 +138,8 @@ function doWait(t: Task, which: number, id: number, options: number): Report | n
 
 function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: number): number {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE)) kerr(EINVAL);
+  // As kernel_wait4: -INT_MIN names no process group (ESRCH).
+  if (pid === -0x80000000) kerr(ESRCH);
   let which = P_ALL, id = 0;
   if (pid > 0) { which = P_PID; id = pid; }
   else if (pid === 0) { which = P_PGID; id = t.tg.pgid; }

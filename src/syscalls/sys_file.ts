@@ -24,6 +24,7 @@ import { memfdSeals } from "../fs/memfd.js";
 import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, noteLocked, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode } from "../fs/pipe.js";
+import { newPipeSize, pipeMaxSize } from "../fs/pipe_limits.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File, inodeFileOps } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
@@ -365,7 +366,7 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
       if (cmd === F_GETPIPE_SZ) return f.inode.pipe.capacity;
       // As Linux's pipe_set_size: the size is an unsigned int; past 2^31 it cannot be rounded (EINVAL).
       if ((u32Arg(arg)) > 0x80000000) kerr(EINVAL);
-      return f.inode.pipe.resize(Math.max(u32Arg(arg), 4096), hasCap(t.cred, CAP_SYS_RESOURCE));
+      return f.inode.pipe.resize(Math.max(u32Arg(arg), 4096), hasCap(t.cred, CAP_SYS_RESOURCE), pipeMaxSize(t.k));
     }
     default: return fcntlOwner(t, f, fd, cmd, arg) ?? kerr(EINVAL);
   }
@@ -427,7 +428,7 @@ export { EFAULT };
 defineSyscalls({
   pipe2: (t, va, flags) => {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT /* packet mode */)) kerr(EINVAL);
-    const [r, w] = makePipe(flags);
+    const [r, w] = makePipe(flags, newPipeSize(t.k, t.cred));
     r.inode.uid = t.cred.fsuid;
     r.inode.gid = t.cred.fsgid;
     const m = um(t);

@@ -22,17 +22,17 @@ function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
 
 // The inode a stat call names; with AT_EMPTY_PATH and an empty path, the open
 // file at dirfd itself, which need not have a path (a pipe, a socket, stdio).
-function statTarget(t: Task, dirfd: number, pathVa: number, flags: number): { inode: Inode; mntId: number } {
+function statTarget(t: Task, dirfd: number, pathVa: number, flags: number): { inode: Inode; mntId: number; mountRoot: boolean } {
   if (flags & AT_EMPTY_PATH) {
     const path = pathVa === 0 ? "" : pathArg(t, pathVa);
     if (path === "" && (fdArg(dirfd)) !== -100) {
       const f = t.files.getRaw(fdArg(dirfd));
       f.inode.revalidate();
-      return { inode: f.inode, mntId: f.path?.mnt.id ?? 0 };
+      return { inode: f.inode, mntId: f.path?.mnt.id ?? 0, mountRoot: f.path !== null && f.path.dentry === f.path.mnt.root };
     }
   }
   const p = statPath(t, dirfd, pathVa, flags);
-  return { inode: p.dentry.inode, mntId: p.mnt.id };
+  return { inode: p.dentry.inode, mntId: p.mnt.id, mountRoot: p.dentry === p.mnt.root };
 }
 
 // A file without a path (a pipe, socket or anonymous-inode file) is on one of
@@ -79,7 +79,7 @@ defineSyscalls({
     if (mask & 0x80000000) kerr(EINVAL); // STATX__RESERVED
     if ((flags & 0x6000) === 0x6000) kerr(EINVAL);
     const s = statTarget(t, dirfd, pathVa, flags);
-    um(t).write(va, encodeStatx(s.inode, s.mntId));
+    um(t).write(va, encodeStatx(s.inode, s.mntId, s.mountRoot));
     return 0;
   },
   statfs: (t, pathVa, va) => {

@@ -18,6 +18,7 @@ import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, walker, requireNotReadOnly } from "../fs/vfs.js";
+import { prepareMode } from "../fs/owner.js";
 import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, umaskIn, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
@@ -196,7 +197,7 @@ defineSyscalls({
     const { parent, name } = parentAndName(t, fdArg(dirfd), pathArg(t, pathVa));
     if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
     mayCreate(parent, t.cred);
-    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | (mode & 0o7777 & ~umaskIn(parent.dentry.inode, t.fs.umask)), u32Arg(dev), t.cred);
+    const made = parent.dentry.inode.mknod(name, (type || S_IFREG) | prepareMode(parent.dentry.inode, mode, umaskIn(parent.dentry.inode, t.fs.umask), t.cred), u32Arg(dev), t.cred);
     parent.dentry.drop(name);
     fsnotifyDir(parent.dentry.inode, IN_CREATE, name, made);
     return 0;

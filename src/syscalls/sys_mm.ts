@@ -16,6 +16,7 @@ import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
+import { SharedAnon } from "../mm/vma.js";
 import { inodeSource } from "../fs/exec.js";
 import type { Task } from "../kernel/task.js";
 import { isReg, isDir } from "../fs/inode.js";
@@ -121,6 +122,7 @@ defineSyscalls({
     const opts = {
       fixed: (flags & MAP_FIXED) !== 0, noReplace: (flags & MAP_FIXED_NOREPLACE) !== 0 && !(flags & MAP_FIXED),
       shared, growsDown: (flags & MAP_GROWSDOWN) !== 0, offset: 0, source: null as ReturnType<typeof inodeSource> | null, name: "",
+      sharedAnon: undefined as SharedAnon | undefined,
     };
     const p = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
     checkAs(t, pageUp(len));
@@ -140,6 +142,8 @@ defineSyscalls({
         opts.name = opts.source.path;
       } else if (f.inode.rdev !== ((1 << 8) | 5)) {
         kerr(ENODEV); // only /dev/zero among devices can be mapped
+      } else if (shared && !f.writable) {
+        opts.sharedAnon = Object.assign(new SharedAnon(), { mayWrite: false });
       }
     }
     // As Linux's do_mmap: MAP_LOCKED needs a nonzero RLIMIT_MEMLOCK (EPERM);

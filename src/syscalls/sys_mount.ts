@@ -1,6 +1,7 @@
 // The mount tree from user space: mount (new, bind, remount, move,
 // propagation), umount2, chroot, pivot_root.
 
+import { mountsChanged } from "../fs/procfs/mountpoll.js";
 import { kerr } from "../lib/errors.js";
 import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK } from "../abi/errno.js";
 import {
@@ -94,6 +95,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     if (data) target.mnt.sb.remount(parseOptions(data), t.k.phys.frames * 4096);
     const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
     target.mnt.flags = keep | mntFlags(flags);
+    mountsChanged(t.k);
     return 0;
   }
   if (flags & MS_BIND) {
@@ -107,6 +109,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
         if (isBelow(d, src.dentry)) attachMount({ mnt: m, dentry: d }, new Mount(child.sb, child.root, null, null, child.flags, child.source, child.fsType));
       }
     }
+    mountsChanged(t.k);
     return 0;
   }
   if (flags & MS_MOVE) {
@@ -115,6 +118,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     if (subtree(src.mnt).includes(target.mnt)) kerr(EINVAL);
     detachMount(src.mnt);
     attachMount(target, src.mnt);
+    mountsChanged(t.k);
     return 0;
   }
   const type = typeVa ? um(t).readCString(typeVa, 256) : "";
@@ -133,6 +137,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
   const root = fs.make(t.k, source, parseOptions(data), { bdev, readOnly: (flags & MS_RDONLY) !== 0 });
   const m = new Mount(root.sb, new Dentry(target.dentry.name, null, root), null, null, mntFlags(flags), source, type);
   attachMount(target, m);
+  mountsChanged(t.k);
   return 0;
 }
 
@@ -155,6 +160,7 @@ function umount(t: Task, targetVa: number, flags: number): number {
   detachMount(m);
   // The last mount of a filesystem gone: it is shut down (kill_sb).
   if (t.k.rootMount && !subtree(t.k.rootMount).some((x) => x.sb === m.sb)) m.sb.kill();
+  mountsChanged(t.k);
   return 0;
 }
 
@@ -175,6 +181,7 @@ function pivotRoot(t: Task, newVa: number, oldVa: number): number {
     if (task.fs.cwd.mnt === oldRoot.mnt && task.fs.cwd.dentry === oldRoot.dentry) task.fs.cwd = { mnt: newRoot.mnt, dentry: newRoot.mnt.root };
   }
   t.k.rootMount = newRoot.mnt;
+  mountsChanged(t.k);
   return 0;
 }
 

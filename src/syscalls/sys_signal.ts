@@ -100,13 +100,19 @@ function maySignal(t: Task, target: ThreadGroup): boolean {
   return t.cred.euid === c.uid || t.cred.euid === c.suid || t.cred.uid === c.uid || t.cred.uid === c.suid;
 }
 
+// The process a positive pid names: a thread group's id, or the id of any of
+// its threads (Linux's kill_proc_info finds the task, then signals its group).
+function groupOfPid(t: Task, pid: number): ThreadGroup | undefined {
+  return t.k.groups.get(pid) ?? t.k.tasks.get(pid)?.tg;
+}
+
 function kill(t: Task, pid: number, sig: number): number {
   if (sig < 0 || sig > 64) kerr(EINVAL);
   const info = { signo: sig, code: SI_USER, pid: t.pid, uid: t.cred.uid };
   const k = t.k;
   let targets: ThreadGroup[];
   if (pid > 0) {
-    const g = k.groups.get(pid);
+    const g = groupOfPid(t, pid);
     if (!g || g.zombie) { if (g) return 0; kerr(ESRCH); }
     targets = [g];
   } else {
@@ -216,7 +222,7 @@ defineSyscalls({
   tgkill: (t, tgid, tid, sig) => tgkill(t, i32Arg(tgid), i32Arg(tid), i32Arg(sig)),
   rt_sigqueueinfo: (t, pid, sig, infoVa) => {
     const info = readQueuedInfo(t, infoVa, sig, (i32Arg(pid)) === t.pid);
-    const g = t.k.groups.get(i32Arg(pid));
+    const g = groupOfPid(t, i32Arg(pid));
     if (!g) kerr(ESRCH);
     return queueSignal(t, [...g.threads][0], g, sig, info, false);
   },

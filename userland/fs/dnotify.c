@@ -15,6 +15,7 @@
 #define SIG (SIGRTMIN + 1)
 
 static volatile int hits, last_fd, last_code, bad_info;
+static volatile unsigned long fds_seen; /* bit n: a signal named fd n */
 static volatile long last_band;
 static volatile int sigio_hits, sigio_code;
 
@@ -28,6 +29,8 @@ static void on_sig(int sig, siginfo_t *si, void *uc)
     }
     hits++;
     last_fd = si->si_fd;
+    if (si->si_fd >= 0 && si->si_fd < 64)
+        fds_seen |= 1UL << si->si_fd;
     last_code = si->si_code;
     last_band = si->si_band;
 }
@@ -145,6 +148,23 @@ int main(void)
     CHECK_OK(rename(f, g), "rename");
     CHECK_EQ(hits, 2, "DN_CREATE: a create and a move in (a rename within) signal");
     close(d);
+
+    /* A directory's own change reaches its own watch too (dnotify takes events on a directory itself). */
+    char sd[600];
+    snprintf(sd, sizeof sd, "%s/selfdir", dir);
+    CHECK_OK(mkdir(sd, 0700), "mkdir selfdir");
+    int pd = watch(dir, DN_ATTRIB | DN_MULTISHOT);
+    int sdfd = open(sd, O_RDONLY | O_DIRECTORY);
+    CHECK(sdfd >= 0 && fcntl(sdfd, F_SETSIG, SIG) == 0 && fcntl(sdfd, F_NOTIFY, DN_ATTRIB | DN_MULTISHOT) == 0,
+          "watch selfdir itself for DN_ATTRIB");
+    hits = 0;
+    fds_seen = 0;
+    CHECK_OK(chmod(sd, 0755), "chmod selfdir");
+    CHECK_EQ(hits, 2, "DN_ATTRIB: both the parent's and selfdir's own watch signal");
+    CHECK(sdfd < 64 && pd < 64 && (fds_seen & (1UL << sdfd)) && (fds_seen & (1UL << pd)), "one names selfdir's fd, one the parent's");
+    close(sdfd);
+    close(pd);
+    rmdir(sd);
 
     /* Plain SIGIO when no F_SETSIG signal is set: no siginfo of the event (SI_KERNEL). */
     d = open(dir, O_RDONLY | O_DIRECTORY);

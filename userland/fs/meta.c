@@ -101,6 +101,12 @@ static void stats(const char *dir, const char *fs)
     CHECK(sx.stx_size == 5 && sx.stx_mode == (S_IFREG | 0640) && sx.stx_nlink == 1, D("%s: statx size/mode/nlink", fs));
     CHECK(sx.stx_ino == ss.st_ino && makedev(sx.stx_dev_major, sx.stx_dev_minor) == ss.st_dev,
           D("%s: statx ino and dev match stat", fs));
+    CHECK((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT),
+          D("%s: statx of a file: STATX_ATTR_MOUNT_ROOT known and clear", fs));
+    struct statx rx;
+    memset(&rx, 0, sizeof rx);
+    CHECK(statx(AT_FDCWD, "/proc", 0, STATX_BASIC_STATS, &rx) == 0 && (rx.stx_attributes & STATX_ATTR_MOUNT_ROOT),
+          D("%s: statx of /proc has STATX_ATTR_MOUNT_ROOT", fs));
     CHECK(sx.stx_mtime.tv_sec == ss.st_mtim.tv_sec && sx.stx_mtime.tv_nsec == (uint32_t)ss.st_mtim.tv_nsec,
           D("%s: statx mtime matches stat", fs));
     CHECK(sx.stx_blksize == (uint32_t)ss.st_blksize && sx.stx_uid == ss.st_uid, D("%s: statx blksize/uid match stat", fs));

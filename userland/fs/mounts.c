@@ -8,6 +8,8 @@
 #include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/epoll.h>
+#include <poll.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <linux/magic.h>
@@ -285,6 +287,39 @@ static void flags(void)
     CHECK_OK(umount(mp), "umount it");
 }
 
+/* /proc/self/mounts and mountinfo can be polled: readable always, POLLPRI|POLLERR
+ * once after the table changed (mounts_poll); a read from offset 0 shows the new table. */
+static void poll_table(void)
+{
+    const char *mp = P("pollmp");
+    mkdir(mp, 0755);
+    int fd = open("/proc/self/mounts", O_RDONLY), fi = open("/proc/self/mountinfo", O_RDONLY);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLPRI, .data.fd = fd }, got;
+    CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), "epoll_ctl ADD /proc/self/mounts");
+    CHECK_EQ(epoll_wait(ep, &got, 1, 0), 0, "no event before the table changes");
+    struct pollfd pf = { .fd = fi, .events = POLLPRI };
+    CHECK_EQ(poll(&pf, 1, 0), 0, "poll(mountinfo, POLLPRI): nothing yet");
+    char buf[65536];
+    ssize_t n0 = read(fd, buf, sizeof buf - 1);
+    CHECK(n0 > 0, "read /proc/self/mounts");
+    CHECK_OK(mount("none", mp, "tmpfs", 0, NULL), "mount tmpfs");
+    CHECK(epoll_wait(ep, &got, 1, 2000) == 1 && (got.events & EPOLLPRI), "epoll: EPOLLPRI after mount");
+    CHECK_EQ(epoll_wait(ep, &got, 1, 0), 0, "the event is reported once");
+    CHECK(poll(&pf, 1, 0) == 1 && (pf.revents & (POLLPRI | POLLERR)) == (POLLPRI | POLLERR),
+          "poll(mountinfo): POLLPRI|POLLERR after mount");
+    lseek(fd, 0, SEEK_SET);
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    CHECK(n > n0 && strstr(buf, mp) != NULL, "re-read from offset 0 shows the new mount");
+    CHECK_OK(umount(mp), "umount");
+    CHECK(epoll_wait(ep, &got, 1, 2000) == 1 && (got.events & EPOLLPRI), "epoll: EPOLLPRI after umount");
+    close(ep);
+    close(fd);
+    close(fi);
+    rmdir(mp);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
@@ -300,6 +335,7 @@ int main(int argc, char **argv)
     binds();
     busy();
     flags();
+    poll_table();
     vt_cleanup_shm();
     return kt_done();
 }

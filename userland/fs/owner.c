@@ -34,7 +34,7 @@ static const char *P(const char *leaf)
 }
 
 /* What a child does as a user: one operation; 0 or an errno. */
-enum op { OP_CREAT, OP_CREAT0, OP_MKDIR, OP_CHMOD, OP_CHOWN, OP_OPEN_RD, OP_OPEN_WR, OP_CHDIR, OP_CHROOT, OP_STAT, OP_MKNOD_CHR, OP_MKFIFO, OP_UTIME };
+enum op { OP_CREAT, OP_CREAT0, OP_MKDIR, OP_CHMOD, OP_CHOWN, OP_OPEN_RD, OP_OPEN_WR, OP_CHDIR, OP_CHROOT, OP_STAT, OP_MKNOD_CHR, OP_MKFIFO, OP_UTIME, OP_CREAT_UMASK_XGRP, OP_MKNOD_UMASK_XGRP };
 struct req { enum op op; const char *path; int mode; uid_t uid; gid_t gid; };
 
 static int perform(const struct req *r)
@@ -72,6 +72,17 @@ static int perform(const struct req *r)
     case OP_MKNOD_CHR: return mknod(r->path, S_IFCHR | 0666, makedev(1, 3)) ? errno : 0;
     case OP_MKFIFO: return mkfifo(r->path, r->mode) ? errno : 0;
     case OP_UTIME: return utimes(r->path, NULL) ? errno : 0;
+    case OP_CREAT_UMASK_XGRP:
+        /* The umask takes S_IXGRP away only after the set-group-ID bit was judged (vfs_prepare_mode). */
+        umask(S_IXGRP);
+        fd = open(r->path, O_CREAT | O_EXCL | O_WRONLY, r->mode);
+        if (fd < 0)
+            return errno;
+        close(fd);
+        return 0;
+    case OP_MKNOD_UMASK_XGRP:
+        umask(S_IXGRP);
+        return mknod(r->path, S_IFREG | r->mode, 0) ? errno : 0;
     }
     return EINVAL;
 }
@@ -203,6 +214,10 @@ static void setgid_dirs(void)
     CHECK(st.st_gid == GS && (st.st_mode & 07777) == 02700, "g/sub/deeper: group 3000, 02700");
     CHECK_AS(u1((struct req){ OP_CREAT, P("g/sx"), 02755 }), 0, "user 1000 (not in 3000): create g/sx 02755");
     CHECK_EQ(S(P("g/sx")).st_mode & 07777, 0755, "g/sx: set-group-ID dropped (not in the group)");
+    CHECK_AS(u1((struct req){ OP_CREAT_UMASK_XGRP, P("g/sxm"), 02777 }), 0, "user 1000, umask 010: create g/sxm 02777");
+    CHECK_EQ(S(P("g/sxm")).st_mode & 07777, 0767, "g/sxm: set-group-ID dropped before the umask took S_IXGRP");
+    CHECK_AS(u1((struct req){ OP_MKNOD_UMASK_XGRP, P("g/sxn"), 02777 }), 0, "user 1000, umask 010: mknod g/sxn S_IFREG 02777");
+    CHECK_EQ(S(P("g/sxn")).st_mode & 07777, 0767, "g/sxn: set-group-ID dropped before the umask");
     int fd = open(P("g/rootsx"), O_CREAT | O_EXCL | O_WRONLY, 02755);
     if (fd >= 0)
         close(fd);

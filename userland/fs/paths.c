@@ -5,6 +5,7 @@
 #include "ktest.h"
 #include <linux/openat2.h>
 #include <sys/sysmacros.h>
+#include <sys/socket.h>
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -185,6 +186,19 @@ static void symlinks_in(const char *base, const char *fs)
     CHECK_ERR(fstatat(fd, "", &st2, 0), ENOENT, D("%s: fstatat(fd, \"\") without AT_EMPTY_PATH is ENOENT", fs));
     CHECK_ERR(fstatat(fd, "x", &st2, 0), ENOTDIR, D("%s: fstatat(file fd, \"x\") is ENOTDIR", fs));
     close(fd);
+
+    /* A pipe or socket as dirfd is a file too (on pipefs, sockfs): ENOTDIR, as a regular file. */
+    int pp[2], sv[2];
+    if (pipe(pp) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0) {
+        struct statx sx;
+        CHECK_ERR(fstatat(pp[0], "x", &st2, 0), ENOTDIR, D("%s: fstatat(pipe fd, \"x\") is ENOTDIR", fs));
+        CHECK_ERR(openat(pp[1], "x", O_RDONLY), ENOTDIR, D("%s: openat(pipe fd, \"x\") is ENOTDIR", fs));
+        CHECK_ERR(statx(sv[0], "x", 0, 0, &sx), ENOTDIR, D("%s: statx(socket fd, \"x\") is ENOTDIR", fs));
+        CHECK_ERR(mkdirat(sv[1], "x", 0755), ENOTDIR, D("%s: mkdirat(socket fd, \"x\") is ENOTDIR", fs));
+        CHECK_OK(fstatat(pp[0], "", &st2, AT_EMPTY_PATH), D("%s: fstatat(pipe fd, \"\", AT_EMPTY_PATH)", fs));
+        CHECK(S_ISFIFO(st2.st_mode), D("%s: AT_EMPTY_PATH on a pipe stats the pipe", fs));
+        close(pp[0]); close(pp[1]); close(sv[0]); close(sv[1]);
+    }
 
     /* trailing slashes */
     CHECK_ERR(openat(dfd, "data/", O_RDONLY), ENOTDIR, D("%s: open(\"file/\") is ENOTDIR", fs));

@@ -342,10 +342,71 @@ static void packets(void)
     close(p[1]);
 }
 
+/* /proc/sys/fs/pipe-max-size is root's to set (rounded up to a power-of-two
+ * pages); a new pipe made by a task without CAP_SYS_RESOURCE is no larger
+ * than it (alloc_pipe_info), root's keeps 16 pages. Not under qemu: that
+ * would change the host's sysctl for every process on it. */
+static void max_size_sysctl(void)
+{
+    if (kt_qemu() || getuid() != 0) {
+        kt_skip("pipe-max-size", kt_qemu() ? "the host's sysctl" : "needs root");
+        return;
+    }
+    char old[32] = "";
+    int fd = open("/proc/sys/fs/pipe-max-size", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, old, sizeof old - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    CHECK(n > 0, "read pipe-max-size");
+    fd = open("/proc/sys/fs/pipe-max-size", O_WRONLY);
+    CHECK(fd >= 0 && write(fd, "5000", 4) == 4, "root writes 5000 to pipe-max-size");
+    if (fd >= 0)
+        close(fd);
+    char now[32] = "";
+    fd = open("/proc/sys/fs/pipe-max-size", O_RDONLY);
+    if (fd >= 0) {
+        if (read(fd, now, sizeof now - 1) < 0)
+            now[0] = 0;
+        close(fd);
+    }
+    CHECK(strcmp(now, "8192\n") == 0, "pipe-max-size 5000 reads back as 8192 (a power-of-two pages)");
+    fd = open("/proc/sys/fs/pipe-max-size", O_WRONLY);
+    CHECK_ERR(fd >= 0 ? write(fd, "-1", 2) : -2, EINVAL, "pipe-max-size -1 is EINVAL");
+    if (fd >= 0)
+        close(fd);
+    int p[2];
+    pipe(p);
+    CHECK_EQ(fcntl(p[0], F_GETPIPE_SZ), 65536, "root's new pipe keeps 64 KiB");
+    close(p[0]);
+    close(p[1]);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setgroups(0, NULL);
+        if (setuid(1000) || pipe(p))
+            _exit(2);
+        _exit(fcntl(p[0], F_GETPIPE_SZ) == 8192 ? 0 : 1);
+    }
+    CHECK_EQ(vt_reap(pid), 0, "uid 1000's new pipe holds pipe-max-size (8192)");
+    pid = fork();
+    if (pid == 0) {
+        int fd2 = open("/proc/sys/fs/pipe-max-size", O_WRONLY);
+        setgroups(0, NULL);
+        if (setuid(1000))
+            _exit(2);
+        _exit(open("/proc/sys/fs/pipe-max-size", O_WRONLY) == -1 && errno == EACCES && fd2 >= 0 ? 0 : 1);
+    }
+    CHECK_EQ(vt_reap(pid), 0, "uid 1000 may not open pipe-max-size for writing (EACCES)");
+    fd = open("/proc/sys/fs/pipe-max-size", O_WRONLY);
+    CHECK(fd >= 0 && write(fd, old, strlen(old)) == (ssize_t)strlen(old), "pipe-max-size restored");
+    if (fd >= 0)
+        close(fd);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 90);
     capacity();
+    max_size_sysctl();
     long long t0 = vt_now_ms();
     atomic_writers();
     kt_printf("# atomic writers took %lld ms\n", vt_now_ms() - t0);

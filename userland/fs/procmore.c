@@ -52,6 +52,9 @@ static void config(void)
     CHECK(n > 0 && vt_line(buf, "CONFIG_MMU=y") && vt_line(buf, "CONFIG_PROC_FS=y") && vt_line(buf, "CONFIG_SYSVIPC=y") &&
               vt_line(buf, "# CONFIG_MODULES is not set"),
           "/boot/config-<release> names the features (MMU, PROC_FS, SYSVIPC set; MODULES not set)");
+    /* What Ghost has is set: dnotify (F_NOTIFY), block devices, ext4's POSIX ACLs. */
+    CHECK(n > 0 && vt_line(buf, "CONFIG_DNOTIFY=y") && vt_line(buf, "CONFIG_BLOCK=y") && vt_line(buf, "CONFIG_FS_POSIX_ACL=y"),
+          "/boot/config-<release> sets DNOTIFY, BLOCK and FS_POSIX_ACL");
 }
 
 static void mountinfo(void)

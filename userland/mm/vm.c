@@ -439,6 +439,16 @@ static void file_maps(void)
     CHECK(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, ro, 100) == MAP_FAILED && errno == EINVAL,
           "mmap with an unaligned offset is EINVAL");
     close(ro);
+    /* /dev/zero opened read-only and mapped MAP_SHARED never becomes writable (no VM_MAYWRITE). */
+    int zro = open("/dev/zero", O_RDONLY);
+    void *z = mmap(NULL, PG, PROT_READ, MAP_SHARED, zro, 0);
+    CHECK(z != MAP_FAILED, "MAP_SHARED PROT_READ of read-only /dev/zero");
+    CHECK_ERR(mprotect(z, PG, PROT_WRITE), EACCES, "mprotect(PROT_WRITE) of it is EACCES");
+    munmap(z, PG);
+    z = mmap(NULL, PG, PROT_READ, MAP_PRIVATE, zro, 0);
+    CHECK_OK(mprotect(z, PG, PROT_READ | PROT_WRITE), "a MAP_PRIVATE one may become writable");
+    munmap(z, PG);
+    close(zro);
     close(fd);
     kt_cleanup();
 }

@@ -80,6 +80,17 @@ static void clone3_invalid(void)
     CHECK_ERR(syscall(SYS_clone3, &a, sizeof a), EINVAL, "clone3 with exit_signal 256 is EINVAL");
     a.exit_signal = (uint64_t)1 << 60;
     CHECK_ERR(syscall(SYS_clone3, &a, sizeof a), EINVAL, "clone3 with exit_signal 2^60 is EINVAL");
+    /* A pidfd that cannot be stored fails the call before any child exists (copy_process). */
+    memset(&a, 0, sizeof a);
+    a.flags = CLONE_PIDFD;
+    a.exit_signal = SIGCHLD;
+    a.pidfd = (uint64_t)(uintptr_t)KT_BAD_PTR;
+    long r = syscall(SYS_clone3, &a, sizeof a);
+    if (r == 0)
+        _exit(0);
+    CHECK(r == -1 && errno == EFAULT, "clone3 with CLONE_PIDFD to a bad address is EFAULT");
+    int st;
+    CHECK_ERR(waitpid(-1, &st, WNOHANG | __WALL), ECHILD, "and leaves no child behind");
 }
 
 /* The middle process clones with CLONE_PARENT|SIGTERM; the grandchild must

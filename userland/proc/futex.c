@@ -2,6 +2,7 @@
  * WAKE counts, WAIT_BITSET/WAKE_BITSET, CMP_REQUEUE, WAKE_OP, shared futexes
  * across fork, EINTR, argument errors. */
 #include "ktest.h"
+#include <sys/mman.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -146,6 +147,16 @@ static void basics(void)
               "FUTEX_WAIT on a misaligned address is EINVAL");
     CHECK_ERR(futex((volatile uint32_t *)KT_BAD_PTR, FUTEX_WAIT, 1, NULL, NULL, 0), EFAULT,
               "FUTEX_WAIT on an unmapped address is EFAULT");
+    /* A shared (non-private) futex's key needs its page (get_futex_key): EFAULT when
+     * the address is unmapped or PROT_NONE; a private one is only an address. */
+    volatile uint32_t *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_ERR(futex((volatile uint32_t *)KT_BAD_PTR, FUTEX_WAKE, 1, NULL, NULL, 0), EFAULT,
+              "FUTEX_WAKE on an unmapped address is EFAULT");
+    CHECK_ERR(futex(none, FUTEX_WAKE, 1, NULL, NULL, 0), EFAULT, "FUTEX_WAKE on a PROT_NONE page is EFAULT");
+    CHECK_EQ(futex(none, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 0, "FUTEX_WAKE_PRIVATE there is 0 (no page needed)");
+    CHECK_ERR(futex(&f1, FUTEX_CMP_REQUEUE, 1, (const struct timespec *)1, none, f1), EFAULT,
+              "FUTEX_CMP_REQUEUE to a PROT_NONE uaddr2 is EFAULT");
+    munmap((void *)none, 4096);
     CHECK_ERR(futex(&f1, FUTEX_WAIT_BITSET, 1, NULL, NULL, 0), EINVAL, "FUTEX_WAIT_BITSET with bitset 0 is EINVAL");
     CHECK_ERR(futex(&f1, FUTEX_WAKE_BITSET, 1, NULL, NULL, 0), EINVAL, "FUTEX_WAKE_BITSET with bitset 0 is EINVAL");
     struct timespec badts = {0, 1000000000};

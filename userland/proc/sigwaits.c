@@ -7,6 +7,7 @@
 #include "ktest.h"
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -203,6 +204,18 @@ static void *thread_queue(void *arg)
     return (void *)(long)(qinfo(getpid(), SIGUSR2, SI_QUEUE) == 0 ? 0 : errno);
 }
 
+static volatile pid_t waiter_tid;
+static int waiter_pipe[2];
+static void *thread_wait(void *arg)
+{
+    (void)arg;
+    char c;
+    waiter_tid = (pid_t)syscall(SYS_gettid);
+    while (read(waiter_pipe[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
 static volatile int q_value;
 static void on_q(int s, siginfo_t *si, void *uc)
 {
@@ -225,6 +238,20 @@ static void sigqueue_checks(void)
     pthread_create(&th, NULL, thread_queue, NULL);
     pthread_join(th, &ret);
     CHECK_EQ((long)ret, 0, "rt_sigqueueinfo to our own thread group from a second thread");
+    /* A second thread's id names its process too (kill_proc_info finds the task, signals its group). */
+    pipe(waiter_pipe);
+    waiter_tid = 0;
+    pthread_create(&th, NULL, thread_wait, NULL);
+    while (!waiter_tid)
+        sched_yield();
+    q_value = 0;
+    CHECK_OK(qinfo(waiter_tid, SIGUSR2, SI_QUEUE), "rt_sigqueueinfo to a second thread's id");
+    CHECK_OK(kill(waiter_tid, 0), "kill(second thread's id, 0)");
+    write(waiter_pipe[1], "x", 1);
+    pthread_join(th, NULL);
+    close(waiter_pipe[0]);
+    close(waiter_pipe[1]);
+    CHECK_EQ(q_value, 77, "and the process got the signal");
     CHECK_OK(qinfo(getpid(), SIGUSR2, SI_USER), "a positive si_code is allowed towards ourselves");
     CHECK_ERR(qinfo(getppid(), 0, SI_USER), EPERM, "si_code SI_USER towards another process is EPERM, even for root");
     CHECK_ERR(qinfo(getppid(), 0, SI_KERNEL), EPERM, "si_code SI_KERNEL towards another process is EPERM");

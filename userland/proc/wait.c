@@ -2,6 +2,7 @@
  * P_PID/P_PGID/P_ALL/P_PIDFD, ECHILD, status macros, SIGCHLD siginfo,
  * SA_NOCLDSTOP, SA_NOCLDWAIT and SIGCHLD=SIG_IGN auto-reaping. */
 #include "ktest.h"
+#include <limits.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -42,6 +43,8 @@ static void basics(void)
     CHECK_ERR(waitpid(-1, &st, WNOHANG), ECHILD, "waitpid(-1, WNOHANG) with no children is ECHILD");
     CHECK_ERR(waitpid(1, &st, 0), ECHILD, "waitpid on a pid that is not our child is ECHILD");
     CHECK_ERR(waitpid(getppid(), &st, WNOHANG), ECHILD, "waitpid on our parent is ECHILD");
+    CHECK_ERR(waitpid(INT_MIN, &st, WNOHANG), ESRCH, "waitpid(INT_MIN) is ESRCH (-INT_MIN is no group)");
+    CHECK_ERR(wait4(INT_MIN, &st, WNOHANG, NULL), ESRCH, "wait4(INT_MIN) is ESRCH");
     siginfo_t si;
     CHECK_ERR(waitid(P_ALL, 0, &si, WEXITED), ECHILD, "waitid(P_ALL) with no children is ECHILD");
     CHECK_ERR(waitid(P_ALL, 0, &si, 0), EINVAL, "waitid with no WEXITED/WSTOPPED/WCONTINUED is EINVAL");

@@ -46,13 +46,14 @@ const OPTIONS: [string, Probe][] = [
   // Executables
   ["BINFMT_ELF", true], ["BINFMT_SCRIPT", true], ["BINFMT_MISC", false], ["COREDUMP", true], ["COMPAT", false],
   // Files
+  // F_NOTIFY is dnotify.ts; ext4 keeps POSIX ACLs (ext4/acl.ts); disks are block devices (src/block).
   ["FILE_LOCKING", has("flock")], ["FSNOTIFY", has("inotify_init1")], ["INOTIFY_USER", has("inotify_init1")],
-  ["DNOTIFY", false], ["FANOTIFY", has("fanotify_init")], ["QUOTA", has("quotactl")], ["QUOTACTL", has("quotactl")],
+  ["DNOTIFY", has("fcntl")], ["FANOTIFY", has("fanotify_init")], ["QUOTA", has("quotactl")], ["QUOTACTL", has("quotactl")],
   ["PROC_FS", fs("proc")], ["PROC_SYSCTL", fs("proc")], ["PROC_PAGE_MONITOR", fs("proc")], ["PROC_CHILDREN", false],
   ["KERNFS", fs("sysfs")], ["SYSFS", fs("sysfs")], ["TMPFS", fs("tmpfs")], ["TMPFS_POSIX_ACL", false], ["TMPFS_XATTR", has("setxattr")],
   ["DEVTMPFS", fs("devtmpfs")], ["DEVTMPFS_MOUNT", true], ["EXT4_FS", fs("ext4")], ["EXT2_FS", fs("ext2")], ["BTRFS_FS", false],
-  ["XFS_FS", false], ["FUSE_FS", false], ["OVERLAY_FS", false], ["NFS_FS", false], ["FS_POSIX_ACL", false],
-  ["CONFIGFS_FS", false], ["DEBUG_FS", false], ["TRACING", false], ["FTRACE", false], ["BLOCK", false], ["BLK_DEV_LOOP", false],
+  ["XFS_FS", false], ["FUSE_FS", false], ["OVERLAY_FS", false], ["NFS_FS", false], ["FS_POSIX_ACL", fs("ext4")], ["EXT4_FS_POSIX_ACL", fs("ext4")],
+  ["CONFIGFS_FS", false], ["DEBUG_FS", false], ["TRACING", false], ["FTRACE", false], ["BLOCK", true], ["BLK_DEV_LOOP", false],
   ["MANDATORY_FILE_LOCKING", false], ["FS_DAX", false], ["FS_VERITY", false], ["FS_ENCRYPTION", false],
   // Devices
   ["TTY", true], ["VT", false], ["UNIX98_PTYS", fs("devpts")], ["LEGACY_PTYS", false], ["SERIAL_8250", false],

@@ -86,6 +86,8 @@ export class ProcFile extends Inode {
     };
     return {
       read: (_f2, dst, pos) => {
+        // As seq_file: a read from the start (after lseek to 0) generates the text anew.
+        if (pos === 0) snapshot = null;
         const b = bytes();
         if (pos >= b.length) return 0;
         const n = Math.min(dst.length, b.length - pos);

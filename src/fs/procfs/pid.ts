@@ -2,6 +2,7 @@
 // kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
+import { ProcMountsFile } from "./mountpoll.js";
 import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
@@ -273,7 +274,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
       ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
       ["mem", () => new PidMemFile(`${key}/mem`, k, t)],
-      ["mounts", () => new ProcFile(`${key}/mounts`, () => mountsText(k, rootOf()))],
+      ["mounts", () => new ProcMountsFile(k, `${key}/mounts`, () => mountsText(k, rootOf()))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
       ["cwd", () => new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd)],
@@ -302,7 +303,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["loginuid", () => new ProcFile(`${key}/loginuid`, () => "4294967295")],
       ["sessionid", () => new ProcFile(`${key}/sessionid`, () => "4294967295")],
       ["schedstat", () => new ProcFile(`${key}/schedstat`, () => `${t.utime + t.stime} 0 ${t.nvcsw + t.nivcsw}\n`)],
-      ["mountinfo", () => new ProcFile(`${key}/mountinfo`, () => mountinfoText(k, rootOf()))],
+      ["mountinfo", () => new ProcMountsFile(k, `${key}/mountinfo`, () => mountinfoText(k, rootOf()))],
       ["sched", () => new ProcFile(`${key}/sched`, () => k.schedInfo(t))],
     ];
     if (isProcess) e.push(["task", () => new ProcDir(`${key}/task`, () => [...tg.threads].map((th) => [String(th.tid), () => taskDir(k, th, `${key}/task/${th.tid}`, false)]))]);

@@ -12,7 +12,7 @@ import { pidDir, taskDir, mountsText } from "./pid.js";
 import { configGz } from "./config.js";
 import { sysvipcListings, procNetFiles, procNetSysctls } from "./registry.js";
 import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB, MSGMNI } from "../../abi/ipc.js";
-import { PIPE_MAX_SIZE } from "../pipe.js";
+import { pipeMaxSize, setPipeMaxSize } from "../pipe_limits.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
@@ -140,7 +140,7 @@ function sysDir(k: Kernel): ProcDir {
     ["mmap_min_addr", file("vm/mmap_min_addr", () => "65536")],
   ];
   const fs: [string, () => Inode][] = [
-    ["pipe-max-size", file("fs/pipe-max-size", () => String(PIPE_MAX_SIZE))],
+    ["pipe-max-size", file("fs/pipe-max-size", () => String(pipeMaxSize(k)), (v) => setPipeMaxSize(k, v))],
     // Linux's defaults; Ghost does not cut pipes down per user, so nothing is past them.
     ["pipe-user-pages-soft", file("fs/pipe-user-pages-soft", () => "16384")],
     ["pipe-user-pages-hard", file("fs/pipe-user-pages-hard", () => "0")],
