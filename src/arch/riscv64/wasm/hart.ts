@@ -106,6 +106,12 @@ function exec(budget: i32): u32 {
     if (vpn == fetchVpn) {
       host = fetchPage + (<u32>pc & 0xfff);
     } else {
+      // For the JIT's dispatcher a block also ends where execution falls into
+      // another page (after an instruction that ends the page or straddles
+      // its end): otherwise the next page's code would never be a block start
+      // the dispatcher counts, and straight-line code running into it (an
+      // unrolled hash round) would stay with the interpreter for good.
+      if (blockMode && fetchVpn != 0xffffffffffffffff) return leave(pc, CAUSE_JIT_BLOCK, left + 1);
       host = translate(pc, ACC_X);
       if (host == 0) return leave(pc, CAUSE_INSN_PAGE_FAULT, left + 1);
       fetchVpn = vpn;
