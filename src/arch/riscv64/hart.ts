@@ -62,6 +62,7 @@ function jitOptions(): JitOptions | undefined {
     warmup: num(env["GHOST_JIT_WARMUP"], 150_000_000, 0),
     budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
     budgetInsns: 1000,
+    interpRatio: num(env["GHOST_JIT_INTERP_RATIO"], 4000, 0),
     pcs: pcRange(env["GHOST_JIT_PCS"]),
     store: storeFromEnv(env), // only with GHOST_JIT_CACHE=1 (jit/cache-node.ts)
   };
