@@ -37,8 +37,9 @@ function hartModule(): WebAssembly.Module {
 const TWO32 = 0x100000000;
 
 // GHOST_JIT=0 turns the JIT off; GHOST_JIT_THRESHOLD, GHOST_JIT_BATCH,
-// GHOST_JIT_WARMUP and GHOST_JIT_BUDGET (instructions run per instruction
-// translated; 0: no budget) tune it
+// GHOST_JIT_WARMUP, GHOST_JIT_BUDGET (instructions run per instruction
+// translated; 0: no budget) and GHOST_JIT_INTERP_RATIO (instructions
+// interpreted per instruction translated, on top; 0: none) tune it
 // (see JitOptions; 1, 1, 0 and 0 translate every block before it first runs:
 // the tests use that); GHOST_JIT_STATS=1 prints its figures to stderr at exit;
 // GHOST_JIT_DUMP=DIR (read by the CLI, through Jit.onModule) writes every
