@@ -62,11 +62,12 @@
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
-  JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, ASID, INSTRET, RAM_BASE, ACC_X,
+  JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, JIT_INTERP, ASID, INSTRET, RAM_BASE, ACC_X,
 } from "../layout.js";
 import { components, discover, mergeRanges, subRegion } from "./region.js";
 import { CachedComponent, CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
 import { genPage, genRegion, newModule } from "./codegen.js";
+import { decodeAt, Kind } from "./decode.js";
 
 export interface JitHartExports {
   run(budget: number): number;
@@ -91,6 +92,12 @@ export interface JitOptions {
   // hotter. 0 turns the budget off.
   budget: number;
   budgetInsns: number;
+  // … and one more per `interpRatio` instructions the interpreter ran under
+  // the dispatcher (0: none): time spent interpreting is what translating
+  // saves, so a program that keeps interpreting earns translation faster
+  // than one that runs translated code. About what one translated
+  // instruction costs to make, in interpreted instructions.
+  interpRatio: number;
   // For bisecting a miscompilation: only block starts in [lo, hi) are
   // translated (the rest stay with the interpreter).
   pcs?: [number, number];
@@ -109,6 +116,7 @@ export interface JitStats {
   deferred: number; // hot block starts put off by the compile budget
   cacheHits: number; // pages' new code found translated in this process (another frame, exec or kernel)
   storeHits: number; // … found in the persistent store (another run)
+  interpreted: number; // instructions the dispatcher left to the interpreter
 }
 
 // A translated page.
@@ -137,7 +145,7 @@ export class Jit {
   // GHOST_JIT_DUMP (the kernel itself writes no host files: it runs in browsers too).
   onModule: ((index: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: JitStats = {
-    modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0,
+    modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0, interpreted: 0,
   };
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
@@ -187,6 +195,7 @@ export class Jit {
       const now = this.dv.getInt32(JIT_LEFT, true);
       this.executed += left - now;
       left = now;
+      this.stats.interpreted = this.dv.getUint32(JIT_INTERP + 4, true) * 0x100000000 + this.dv.getUint32(JIT_INTERP, true);
       if (cause === CAUSE_JIT_HOT) this.hot();
       else if (cause === CAUSE_JIT_DIRTY) this.dirty();
       else if (cause === CAUSE_FENCE_I) this.flush();
@@ -249,6 +258,13 @@ export class Jit {
         return;
       }
     }
+    // A block whose first instruction is the interpreter's (one split by the
+    // page end, a CSR access, …) has nothing to translate: parked at once, it
+    // neither waits on the compile budget nor raises the threshold for all
+    // other code (libcrypto's SHA-256, two page ends inside its rounds, pushed
+    // the threshold to its cap that way).
+    const base = RAM_BASE + frame * 4096;
+    if (decodeAt(this.u8.subarray(base, base + 4096), off, this.expand).kind === Kind.Unsupported) { this.park(pc); return; }
     const key = `${frame}:${vpage}`;
     let p = this.pending.get(key);
     if (!p && this.overBudget()) {
@@ -258,7 +274,7 @@ export class Jit {
       // stays well within its budget).
       this.stats.deferred++;
       this.dv.setInt32(this.counter(pc), 0, true);
-      if (this.threshold < MAX_THRESHOLD) this.setThreshold(this.threshold * 2);
+      if (this.threshold < MAX_THRESHOLD) this.setThreshold(Math.min(MAX_THRESHOLD, this.threshold * 2));
       return;
     }
     if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
@@ -273,7 +289,8 @@ export class Jit {
   }
 
   private allowed(): number {
-    return this.opts.budgetInsns + this.executed / this.opts.budget;
+    const r = this.opts.interpRatio;
+    return this.opts.budgetInsns + this.executed / this.opts.budget + (r > 0 ? this.stats.interpreted / r : 0);
   }
 
   private overBudget(): boolean {

@@ -14,7 +14,7 @@ import {
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
   CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_FENCE_I, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT,
   CAUSE_JIT_DIRTY, CAUSE_JIT_MISS, ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS,
-  JIT_COUNTER_MASK, JIT_HOT_PC, RVC_CACHE, RVC_ILLEGAL,
+  JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP, RVC_CACHE, RVC_ILLEGAL,
 } from "./layout";
 import {
   ACC_R, ACC_W, ACC_X, asidTag, faultCause, translate, translateSlow, loadBytes, storeBytes, crossFault,
@@ -106,6 +106,12 @@ function exec(budget: i32): u32 {
     if (vpn == fetchVpn) {
       host = fetchPage + (<u32>pc & 0xfff);
     } else {
+      // For the JIT's dispatcher a block also ends where execution falls into
+      // another page (after an instruction that ends the page or straddles
+      // its end): otherwise the next page's code would never be a block start
+      // the dispatcher counts, and straight-line code running into it (an
+      // unrolled hash round) would stay with the interpreter for good.
+      if (blockMode && fetchVpn != 0xffffffffffffffff) return leave(pc, CAUSE_JIT_BLOCK, left + 1);
       host = translate(pc, ACC_X);
       if (host == 0) return leave(pc, CAUSE_INSN_PAGE_FAULT, left + 1);
       fetchVpn = vpn;
@@ -438,6 +444,7 @@ export function jitRun(budget: i32): u32 {
     const n = load<i32>(c) + 1;
     store<i32>(c, n);
     const cause = exec(left);
+    store<u64>(JIT_INTERP, load<u64>(JIT_INTERP) + <u64>(left - execLeft));
     left = execLeft;
     if (cause != CAUSE_JIT_BLOCK) {
       if (cause == CAUSE_BUDGET) break;
