@@ -20,6 +20,7 @@ import {
 } from "./layout.js";
 import type { Ext4Inode } from "./inode.js";
 import { newRwInode } from "./write.js";
+import { Ext4PageCache } from "./pagecache.js";
 import type { Journal } from "./journal.js";
 
 export const EXT4_SUPER_MAGIC_STATFS = EXT4_SUPER_MAGIC;
@@ -141,12 +142,15 @@ export class Ext4Super extends SuperBlock {
   onKill: (() => void) | null = null;
   override kill(): void {
     if (!this.readOnly) {
+      this.cachedPages?.syncAll();
       this.journal?.commit();
       this.bc.sync();
       if (this.journal) { this.journal.markEmpty(); this.setIncompat(INCOMPAT.RECOVER, false); this.journal = null; }
       this.saveSuper(this.cleanState);
       this.bdev.flush();
     }
+    this.cachedPages?.kill();
+    this.cachedPages = null;
     this.onKill?.();
   }
   // The state written at unmount (the one found at mount, clean or not).
@@ -161,10 +165,20 @@ export class Ext4Super extends SuperBlock {
   // The journal, when the filesystem has one and is mounted read-write.
   journal: Journal | null = null;
 
-  // fsync, fdatasync, syncfs, sync: the running transaction commits (its
-  // data went to the disk before), then the disk's cache is flushed.
+  // The page cache of file data (pagecache.ts), made on first use.
+  private cachedPages: Ext4PageCache | null = null;
+  get pagecache(): Ext4PageCache {
+    return (this.cachedPages ??= new Ext4PageCache(this.k, (msg) => this.warn(msg)));
+  }
+  // Before a commit (journal.ts): data in blocks the transaction allocated goes home first.
+  writeOrderedData(): void { this.cachedPages?.writeOrdered(); }
+
+  // fsync, fdatasync, syncfs, sync: dirty pages go home, the running
+  // transaction commits, then the disk's cache is flushed. (fsync writes
+  // every file's dirty pages, not only its own: more than Linux, never less.)
   override syncFs(): void {
     if (this.readOnly) return;
+    this.cachedPages?.syncAll();
     this.journal?.commit();
     this.bc.sync();
     this.bdev.flush();

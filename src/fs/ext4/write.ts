@@ -23,6 +23,7 @@ import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "
 import { dxCountOffset } from "./dir.js";
 import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
+import { cached, cachedWrite } from "./file_io.js";
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
   EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
@@ -51,7 +52,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // `fresh`: their other bytes must be written as zeros. `end` is the
   // first block left unmapped: last + 1, or less when the disk filled up
   // part way (the blocks got so far are kept: a short write, as Linux's).
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): { where: Map<number, number>; end: number } {
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
     const sb = this.sb, bs = sb.blockSizeBytes;
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
@@ -71,6 +72,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
         // The block's other bytes must read as zeros now it is written.
         const pblk = e.pblk + (lblk - e.lblk);
         if (partial(lblk)) fresh?.add(lblk);
+        allocated?.add(lblk);
         list = setRange(list, { lblk, len: 1, pblk, unwritten: false });
         where.set(lblk, pblk);
         changed = true;
@@ -92,6 +94,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
       this.addBlocks(run.count * bs / 512);
       for (let i = 0; i < run.count; i++) {
         where.set(lblk + i, run.start + i);
+        allocated?.add(lblk + i);
         if (partial(lblk + i)) fresh?.add(lblk + i);
       }
       list = setRange(list, { lblk, len: run.count, pblk: run.start, unwritten: false });
@@ -110,6 +113,15 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     return { where, end: lblk };
   }
 
+  // Before an operation that changes the block map under cached pages
+  // (truncate, fallocate): they go home and leave the cache, so what is
+  // read next comes from the new map (truncate_pagecache).
+  settlePages(): void {
+    if (!this.mapping) return;
+    this.sb.pagecache.writeback(this.mapping);
+    this.sb.pagecache.invalidate(this.mapping);
+  }
+
   // Before a write that allocates: room made by a commit if needed (alloc.ts).
   private makeRoom(first: number, last: number): void {
     const j = this.sb.journal;
@@ -118,6 +130,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   }
 
   override fallocate(mode: number, off: number, len: number): boolean {
+    this.settlePages();
     ext4Fallocate(this, mode, off, len);
     return true;
   }
@@ -131,6 +144,17 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     const sb = this.sb, bs = sb.blockSizeBytes;
     let end = off + src.length;
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
+    if (cached(this)) {
+      // Through the page cache (file_io.ts): the blocks mapped now, the bytes written back later.
+      this.extentsOrFail();
+      this.makeRoom(Math.floor(off / bs), Math.floor((end - 1) / bs));
+      const n = cachedWrite(this, off, src, (first, last, allocated) => this.prepareBlocks(first, last, () => false, undefined, allocated).end);
+      if (off + n > this.size) this.setSizeBytes(off + n);
+      this.touchMtime();
+      this.save();
+      sb.pagecache.balanceDirty();
+      return n;
+    }
     const first = Math.floor(off / bs);
     let last = Math.floor((end - 1) / bs);
     const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
@@ -169,6 +193,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (isDir(this.mode)) kerr(EISDIR);
     const sb = this.sb, bs = sb.blockSizeBytes;
     if (Math.ceil(size / bs) > MAX_LBLK) kerr(EFBIG);
+    this.settlePages();
     if (size < this.size) this.cutBlocks(Math.ceil(size / bs));
     // The rest of the last block must read as zeros if the file grows again.
     if (size % bs && size < this.size) {
@@ -522,6 +547,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   release(): void {
     const sb = this.sb;
     if (this.sb.evicted(this.ino)) return;
+    if (this.mapping) sb.pagecache.invalidate(this.mapping); // the data dies with the inode: nothing to write
     orphanDel(this);
     if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
     releaseXattrBlock(this);
