@@ -205,6 +205,14 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     this.save();
   }
 
+  // An orphan entry for a truncate a crash cut short: the blocks past the
+  // size go (ext4_truncate from ext4_orphan_cleanup).
+  cutPastSize(): void {
+    this.settlePages();
+    this.cutBlocks(Math.ceil(this.size / this.sb.blockSizeBytes));
+    this.save();
+  }
+
   private cutBlocks(fromLblk: number): void {
     if (!(this.flags & EXT4_EXTENTS_FL)) {
       if (this.blocks512 === 0 || this.isInline) return;
