@@ -142,6 +142,27 @@ export function cachedRead(inode: Ext4Inode, off: number, dst: Uint8Array, ra: R
   return n;
 }
 
+// O_DIRECT read (iomap's direct I/O): dirty cached pages go home first,
+// then the bytes come from the disk, up to the end of the file.
+export function directRead(inode: Ext4Inode, off: number, dst: Uint8Array): number {
+  const size = inode.size;
+  if (off >= size || dst.length === 0) return 0;
+  if (inode.mapping) inode.sb.pagecache.writeback(inode.mapping);
+  return inode.readDirect(off, dst.subarray(0, Math.min(dst.length, size - off)));
+}
+
+// O_DIRECT write: cached pages of the range go home and leave the cache
+// (before and after, as filemap_write_and_wait_range and
+// invalidate_inode_pages2_range), the bytes go to the disk at once.
+export function directWrite(inode: Ext4Inode, off: number, src: Uint8Array): number {
+  const m = inode.mapping, cache = inode.sb.pagecache;
+  const first = Math.floor(off / PAGE_SIZE), last = Math.floor((off + Math.max(src.length, 1) - 1) / PAGE_SIZE);
+  if (m) { cache.writeback(m); cache.invalidate(m, first, last); }
+  const n = inode.writeDirect(off, src);
+  if (m) cache.invalidate(m, first, last);
+  return n;
+}
+
 // A page a write is filling: the cache's (pinned) or, when memory is
 // spent, a buffer of its own that goes to the disk at once.
 interface Held { page: CachePage | null; buf: Uint8Array | null; loaded: boolean }

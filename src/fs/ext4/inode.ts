@@ -324,6 +324,8 @@ export class Ext4Inode extends Inode implements MappedInode {
   }
 
   setSizeBytes(n: number): void { this.sizeBytes = n; }
+  // A write straight to the disk, around the page cache (O_DIRECT: write.ts).
+  writeDirect(_off: number, _src: Uint8Array): number { return kerr(EINVAL); }
   // FS_IOC_SETFLAGS (ioctl.ts): the new flags, as one change (write.ts journals it).
   setFlags(flags: number): void { this.flags = flags; this.touchCtime(); this.save(); }
   addBlocks(n: number): void { this.blockCount += n; }

@@ -173,8 +173,8 @@ export class Ext4PageCache implements Shrinker {
   // The mapping's pages go, dirty or not (the inode's blocks are being
   // freed or changed under them: truncate, fallocate, eviction). Pinned
   // pages stay.
-  invalidate(m: FileMapping, fromIndex = 0): void {
-    for (const p of [...m.pages.values()]) if (p.index >= fromIndex && p.pins === 0) this.drop(p);
+  invalidate(m: FileMapping, fromIndex = 0, toIndex = Infinity): void {
+    for (const p of [...m.pages.values()]) if (p.index >= fromIndex && p.index <= toIndex && p.pins === 0) this.drop(p);
     if (m.dirtyPages === 0) this.cleaned(m);
   }
 

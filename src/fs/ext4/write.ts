@@ -144,7 +144,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     const sb = this.sb, bs = sb.blockSizeBytes;
     let end = off + src.length;
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
-    if (cached(this)) {
+    if (cached(this) && !this.bypassCache) {
       // Through the page cache (file_io.ts): the blocks mapped now, the bytes written back later.
       this.extentsOrFail();
       this.makeRoom(Math.floor(off / bs), Math.floor((end - 1) / bs));
@@ -185,6 +185,13 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     this.touchMtime();
     this.save();
     return src.length;
+  }
+
+  // O_DIRECT (file_io.ts directWrite): the write below, around the cache.
+  private bypassCache = false;
+  override writeDirect(off: number, src: Uint8Array): number {
+    this.bypassCache = true;
+    try { return this.write(off, src); } finally { this.bypassCache = false; }
   }
 
   override truncate(size: number): void {
