@@ -24,7 +24,6 @@ const MOUNTED = new KernelLocal("ext4 instances", () => new Map<BlockDevice, Ext
 // Why Ghost cannot write this filesystem, if it cannot (it then mounts read-only).
 function cannotWrite(sb: Ext4Super): string | null {
   if (sb.unknownRoCompat) return `unsupported read-only-compatible features (${sb.unknownRoCompat.toString(16)})`;
-  if (!sb.hasIncompat(INCOMPAT.EXTENTS)) return "no extent feature (ext2/ext3 block maps are read-only in Ghost)";
   if (sb.hasRoCompat(RO_COMPAT.GDT_CSUM) && !sb.metadataCsum) return "uninit_bg without metadata_csum";
   if (sb.hasIncompat(INCOMPAT.META_BG | INCOMPAT.MMP)) return "meta_bg or mmp";
   if (sb.hasRoCompat(RO_COMPAT.BIGALLOC | RO_COMPAT.QUOTA | RO_COMPAT.VERITY)) return "bigalloc, quota or verity";

@@ -24,6 +24,10 @@ import { dxCountOffset } from "./dir.js";
 import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
 import { cached, cachedWrite } from "./file_io.js";
+import { indMapAlloc, indTruncate } from "./blockmap_write.js";
+
+// The last logical block a block map reaches: 12 direct, then per, per², per³.
+const IND_MAX_LBLK = (bs: number) => { const per = bs / 4; return Math.min(12 + per + per * per + per * per * per, 2 ** 32 - 1); };
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
   EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
@@ -43,7 +47,8 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // --- file data ---------------------------------------------------------
 
   private extentsOrFail(): { list: Extent[]; treeBlocks: number[] } {
-    if (!(this.flags & EXT4_EXTENTS_FL) || this.isInline) kerr(EOPNOTSUPP); // block-mapped and inline files are read-only in Ghost
+    if (this.isInline) kerr(EOPNOTSUPP); // inline files are read-only in Ghost
+    if (!(this.flags & EXT4_EXTENTS_FL)) return { list: [], treeBlocks: [] }; // a block map (prepareIndBlocks)
     return readExtents(this);
   }
 
@@ -54,6 +59,10 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // part way (the blocks got so far are kept: a short write, as Linux's).
   private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
     const sb = this.sb, bs = sb.blockSizeBytes;
+    if (!(this.flags & EXT4_EXTENTS_FL)) {
+      if (this.isInline) kerr(EOPNOTSUPP);
+      return this.prepareIndBlocks(first, last, partial, fresh, allocated);
+    }
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
     const where = new Map<number, number>();
@@ -120,6 +129,29 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (!this.mapping) return;
     this.sb.pagecache.writeback(this.mapping);
     this.sb.pagecache.invalidate(this.mapping);
+  }
+
+  // prepareBlocks for a block-mapped file (ext2, ext3): one block at a
+  // time through the indirect tree (blockmap_write.ts), each near the last.
+  private prepareIndBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
+    const sb = this.sb;
+    if (last >= IND_MAX_LBLK(sb.blockSizeBytes)) kerr(EFBIG);
+    const where = new Map<number, number>();
+    let goal = sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
+    let lblk = first;
+    for (; lblk <= last; lblk++) {
+      let got: { pblk: number; fresh: boolean };
+      try {
+        got = indMapAlloc(this, lblk, goal);
+      } catch (err) {
+        if (lblk === first || !(err instanceof KernelError) || err.errno !== ENOSPC) throw err;
+        break;
+      }
+      where.set(lblk, got.pblk);
+      if (got.fresh) { allocated?.add(lblk); if (partial(lblk)) fresh?.add(lblk); }
+      goal = got.pblk + 1;
+    }
+    return { where, end: lblk };
   }
 
   // Before a write that allocates: room made by a commit if needed (alloc.ts).
@@ -223,7 +255,8 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   private cutBlocks(fromLblk: number): void {
     if (!(this.flags & EXT4_EXTENTS_FL)) {
       if (this.blocks512 === 0 || this.isInline) return;
-      kerr(EOPNOTSUPP);
+      indTruncate(this, fromLblk);
+      return;
     }
     const { list, treeBlocks } = readExtents(this);
     const cut = cutFrom(list, fromLblk);
@@ -564,7 +597,9 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     if (this.sb.evicted(this.ino)) return;
     if (this.mapping) sb.pagecache.invalidate(this.mapping); // the data dies with the inode: nothing to write
     orphanDel(this);
-    if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
+    // Data blocks: extents, or a block map (never a fast symlink's target or a device number in i_block).
+    const t = this.mode & S_IFMT;
+    if (this.flags & EXT4_EXTENTS_FL || t === S_IFREG || t === S_IFDIR || (t === S_IFLNK && this.size >= I_BLOCK_SIZE)) this.cutBlocks(0);
     releaseXattrBlock(this);
     this.setSizeBytes(0);
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.dtime, currentTime().sec >>> 0, true);
