@@ -37,6 +37,7 @@ export class OrphanFile {
     const inode = sb.iget(ino);
     this.seed = inode.csumSeed; // ext4_inode_csum_seed of the orphan file (with metadata_csum)
     const n = Math.floor(inode.size / bs);
+    if (n > sb.blocksCount) sb.corrupt("ext4_init_orphan_info", ino, `orphan file larger than the filesystem (${inode.size} bytes)`);
     for (let lblk = 0; lblk < n; lblk++) {
       const m = inode.mapBlock(lblk);
       if (m.pblk === HOLE || m.unwritten) sb.corrupt("ext4_init_orphan_info", ino, `orphan file has a hole at block ${lblk}`);
