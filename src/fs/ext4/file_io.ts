@@ -184,7 +184,12 @@ export function cachedWrite(inode: Ext4Inode, off: number, src: Uint8Array,
     if (!h) {
       const have = cache.find(m, index);
       if (have) { have.pins++; h = { page: have, buf: null, loaded: true }; }
-      else { const p = cache.alloc(m, index); h = { page: p, buf: p ? null : new Uint8Array(PAGE_SIZE), loaded: false }; }
+      else {
+        // A page the write covers whole needs no zeroing: every byte is the write's.
+        const whole = lo <= index * PAGE_SIZE && hi >= (index + 1) * PAGE_SIZE;
+        const p = cache.alloc(m, index, !whole);
+        h = { page: p, buf: p ? null : new Uint8Array(PAGE_SIZE), loaded: false };
+      }
       held.set(index, h);
     }
     // The bytes of the page this write leaves alone must be the file's.

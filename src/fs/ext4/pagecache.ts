@@ -2,7 +2,7 @@
 // with the writeback of fs/fs-writeback.c): one 4 KiB frame of guest RAM
 // per cached page of a file, so cached data costs guest RAM (meminfo's
 // Cached) and clean pages are the first memory reclaim takes back (the
-// cache is a shrinker of mm/phys.ts, least recently used first).
+// cache is a shrinker of mm/phys.ts, oldest first, with a second chance for pages read again).
 //
 // A write fills pages and marks their blocks dirty; the blocks are mapped
 // (allocated) at once, as ext4 with nodelalloc, and the data goes home
@@ -34,6 +34,7 @@ export interface CachePage {
   readonly pa: number;
   dirty: number; // bit i: the page's block i holds data not yet on the disk
   pins: number;
+  referenced: boolean; // found again since reclaim last looked (a second chance, as PG_referenced)
   readonly owner: FileMapping;
 }
 
@@ -60,7 +61,7 @@ export class Ext4PageCache implements Shrinker {
   readonly pool: FramePool;
   private readonly phys: PhysAllocator | null;
   private readonly wb: WritebackTunables;
-  // Every cached page, least recently used first (a Map keeps insertion order).
+  // Every cached page, oldest first (a Map keeps insertion order; reclaim gives referenced pages a second chance).
   private readonly lru = new Map<CachePage, true>();
   // Dirty mappings, in the order they became dirty (the flusher's b_dirty list).
   private readonly dirty = new Set<FileMapping>();
@@ -81,19 +82,20 @@ export class Ext4PageCache implements Shrinker {
 
   view(p: CachePage): Uint8Array { return this.pool.view(p.pa).subarray(0, PAGE_SIZE); }
 
-  // The cached page, marked recently used; undefined if not cached.
+  // The cached page, marked referenced; undefined if not cached.
   find(m: FileMapping, index: number): CachePage | undefined {
     const p = m.pages.get(index);
-    if (p) { this.lru.delete(p); this.lru.set(p, true); }
+    if (p) p.referenced = true;
     return p;
   }
 
   // A new page for index, zeroed and pinned, not yet visible in the cache
   // (insert() makes it so once filled); null when memory is spent.
-  alloc(m: FileMapping, index: number): CachePage | null {
-    const pa = this.pool.take("file");
+  // zero false: the caller writes every byte of the page before it is read.
+  alloc(m: FileMapping, index: number, zero = true): CachePage | null {
+    const pa = this.pool.take("file", zero);
     if (pa === null) return null;
-    return { index, pa, dirty: 0, pins: 1, owner: m };
+    return { index, pa, dirty: 0, pins: 1, referenced: false, owner: m };
   }
   insert(p: CachePage): void {
     const m = p.owner, old = m.pages.get(p.index);
@@ -219,14 +221,16 @@ export class Ext4PageCache implements Shrinker {
 
   private now(): number { return this.k ? this.k.clock.monotonic() : 0; }
 
-  // Memory pressure: clean pages no operation holds, least recently used
-  // first; an eighth of the cache (at least a batch), or all of them.
+  // Memory pressure: clean pages no operation holds, oldest first, a page
+  // found again since the last look getting a second chance (moved to the
+  // end, unreferenced); an eighth of the cache (at least a batch), or all.
   shrink(all: boolean): boolean {
     const want = all ? Infinity : Math.max(SHRINK_BATCH, this.lru.size >> 3);
     let freed = 0;
     for (const p of [...this.lru.keys()]) {
       if (freed >= want) break;
       if (p.dirty || p.pins) continue;
+      if (p.referenced && !all) { p.referenced = false; this.lru.delete(p); this.lru.set(p, true); continue; }
       this.drop(p);
       freed++;
     }
