@@ -1,12 +1,10 @@
 // Writeback of dirty page-cache pages (Linux's mm/page-writeback.c and
 // fs/fs-writeback.c): the tunables under /proc/sys/vm and the count of
 // dirty pages /proc/meminfo shows. A filesystem that caches file data
-// (ext4/pagecache.ts) reads them: an inode dirty for longer than
+// (ext4/pagecache.ts) reads them (one set per kernel: fs/writeback.ts): an inode dirty for longer than
 // dirty_expire_centisecs is written back by the flusher, which wakes every
 // dirty_writeback_centisecs; past dirty_background_ratio percent of guest
 // RAM in dirty pages, the oldest inodes are written back at once.
-
-import { KernelLocal } from "../kernel/local.js";
 
 export interface WritebackTunables {
   dirtyExpireCentisecs: number; // vm.dirty_expire_centisecs (Linux's default 3000: 30 s)
@@ -15,17 +13,10 @@ export interface WritebackTunables {
   dirtyPages: number; // pages with data not yet on the disk (meminfo's Dirty)
 }
 
-export const WRITEBACK = new KernelLocal<WritebackTunables>("writeback", () => ({
-  dirtyExpireCentisecs: 3000,
-  dirtyWritebackCentisecs: 500,
-  dirtyBackgroundRatio: 10,
-  dirtyPages: 0,
-}));
+// Linux's defaults. Each kernel holds its own (fs/writeback.ts).
+export function defaultWriteback(): WritebackTunables {
+  return { dirtyExpireCentisecs: 3000, dirtyWritebackCentisecs: 500, dirtyBackgroundRatio: 10, dirtyPages: 0 };
+}
 
 // One centisecond in nanoseconds (the tunables' unit).
 export const NSEC_PER_CENTISEC = 10_000_000;
-
-// Outside a kernel (a unit test's filesystem): the defaults, never shared.
-export function detachedWriteback(): WritebackTunables {
-  return { dirtyExpireCentisecs: 3000, dirtyWritebackCentisecs: 500, dirtyBackgroundRatio: 10, dirtyPages: 0 };
-}

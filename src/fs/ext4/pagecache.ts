@@ -24,7 +24,8 @@ import { heapFrames } from "../../mm/frames.js";
 import { PAGE_SIZE, type PhysAllocator, type Shrinker } from "../../mm/phys.js";
 import { kernelFrames } from "../kmem.js";
 import { KernelError } from "../../lib/errors.js";
-import { WRITEBACK, NSEC_PER_CENTISEC, detachedWriteback, type WritebackTunables } from "../../mm/writeback.js";
+import { NSEC_PER_CENTISEC, defaultWriteback, type WritebackTunables } from "../../mm/writeback.js";
+import { WRITEBACK } from "../writeback.js";
 import { newRaState, type RaState } from "../../mm/readahead.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { TimerHandle } from "../../kernel/time/timers.js";
@@ -74,7 +75,7 @@ export class Ext4PageCache implements Shrinker {
   constructor(private readonly k: Kernel | null, private readonly warn: (msg: string) => void) {
     this.phys = k ? kernelFrames() : null;
     this.pool = this.phys ?? heapFrames;
-    this.wb = k ? k.local(WRITEBACK) : detachedWriteback();
+    this.wb = k ? k.local(WRITEBACK) : defaultWriteback(); // outside a kernel (a unit test): never shared
     this.phys?.registerShrinker(this);
   }
 

@@ -23,7 +23,7 @@ import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
 import { kerr } from "../../lib/errors.js";
 import { EINVAL } from "../../abi/errno.js";
-import { WRITEBACK } from "../../mm/writeback.js";
+import { WRITEBACK } from "../writeback.js";
 
 // vm.drop_caches takes 1 to 4 (proc_dointvec_minmax); 4 only silences its log line.
 // An integer sysctl in [0, max] (proc_dointvec_minmax's EINVAL otherwise).
