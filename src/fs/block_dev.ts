@@ -1,8 +1,9 @@
 // Opening a block device node (Linux's block/fops.c): reads and writes at
 // any offset and length through the device (partial sectors read-modify-
 // write), lseek relative to the device's size, and the generic block
-// ioctls. Buffered and O_DIRECT I/O are the same here: every write reaches
-// the driver before write(2) returns.
+// ioctls. Buffered and O_DIRECT I/O reach the driver alike (there is no
+// cache of the device's own); O_DIRECT adds the alignment rules: offset,
+// length and buffer on a multiple of the logical block size (EINVAL).
 
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOSPC, ENXIO, EPERM, ENOIOCTLCMD } from "../abi/errno.js";
@@ -79,6 +80,7 @@ function blkdevIoctl(bdev: BlockDevice, cmd: number, arg: number, ctx: IoctlCont
 export function openBlockDevice(inode: Inode, _f: File): FileOps {
   const bdev = bdevOfInode(inode);
   return {
+    dioAlign: SECTOR_SIZE,
     read(_f, dst, pos) {
       if (pos >= bdev.size) return 0;
       const n = Math.min(dst.length, bdev.size - pos);

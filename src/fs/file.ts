@@ -41,6 +41,10 @@ export interface FileOps {
   copiesWrites?: boolean;
   // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
   stream?: boolean;
+  // O_DIRECT is served (bypassing the page cache) with the file offset, the
+  // length and each user buffer aligned to this many bytes (the device's
+  // logical block size); unaligned I/O is EINVAL. Unset: O_DIRECT is ignored.
+  dioAlign?: number;
   // Linux's FMODE_NOWAIT for a device: preadv2/pwritev2 may pass RWF_NOWAIT
   // (regular files, pipes and sockets always may).
   nowait?: boolean;

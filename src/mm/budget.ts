@@ -58,7 +58,7 @@ export class MemBudget {
   private sum = 0;
   // Frames the kernel holds for data (frames.ts): already out of the free
   // list, so counted here only for /proc/meminfo, never in sum.
-  private readonly framed: Record<FrameKind, number> = { shmem: 0, pipe: 0, sock: 0 };
+  private readonly framed: Record<FrameKind, number> = { shmem: 0, pipe: 0, sock: 0, file: 0 };
 
   constructor(private readonly src: FrameSource) {}
 
@@ -68,7 +68,7 @@ export class MemBudget {
   get charged(): number { return this.sum; }
   of(kind: MemKind): number { return this.bytes[kind] + (kind in this.framed ? this.framed[kind as FrameKind] * PAGE_BYTES : 0); }
   // Bytes of kernel-held data in frames, all kinds (not in charged).
-  get framedBytes(): number { return (this.framed.shmem + this.framed.pipe + this.framed.sock) * PAGE_BYTES; }
+  get framedBytes(): number { return (this.framed.shmem + this.framed.pipe + this.framed.sock + this.framed.file) * PAGE_BYTES; }
   // A frame taken for (n = 1) or given back from (n = -1) kernel-held data.
   countFrames(kind: FrameKind, n: number): void { this.framed[kind] += n; }
   framesOf(kind: FrameKind): number { return this.framed[kind]; }

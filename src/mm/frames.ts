@@ -15,7 +15,8 @@ import type { MemBudget } from "./budget.js";
 export const FRAME_BYTES = 4096;
 
 // What frames held by the kernel are for, as /proc/meminfo names them.
-export type FrameKind = "shmem" | "pipe" | "sock";
+// "file": a disk filesystem's cached file data (ext4/pagecache.ts), meminfo's Cached.
+export type FrameKind = "shmem" | "pipe" | "sock" | "file";
 
 export interface FramePool {
   // A zeroed frame for kernel-held data, or null when memory is spent: as

@@ -28,6 +28,8 @@ export interface DeferredRelease {
 export interface Shrinker {
   // Frees unused objects: some of them, or all; true if any went.
   shrink(all: boolean): boolean;
+  // drop_caches 1: a page cache drops every clean page it holds.
+  dropCleanPages?(): void;
 }
 
 export class PhysAllocator implements FramePool {
@@ -76,7 +78,7 @@ export class PhysAllocator implements FramePool {
   // echo N > /proc/sys/vm/drop_caches: 1 the clean page cache, 2 the
   // reclaimable slab objects (dentries and inodes), 3 both.
   dropCaches(mode: number): void {
-    if (mode & 1) this.cache.trimAll();
+    if (mode & 1) { this.cache.trimAll(); for (const s of this.shrinkers) s.dropCleanPages?.(); }
     if (mode & 2) this.shrink(true);
   }
 

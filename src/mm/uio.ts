@@ -20,6 +20,10 @@ export class UserBuffer {
 
   static of(um: UserMemory, base: number, len: number): UserBuffer { return new UserBuffer(um, [{ base, len }]); }
 
+  // Whether every segment starts and ends on a multiple of align (O_DIRECT's
+  // iov_iter_alignment check).
+  aligned(align: number): boolean { return this.segs.every((s) => s.base % align === 0 && s.len % align === 0); }
+
   // Calls fn(va, len) for the pieces of [off, off + len) in segment order.
   private each(off: number, len: number, fn: (va: number, n: number, at: number) => boolean | void): void {
     let skip = off, at = 0;

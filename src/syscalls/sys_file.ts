@@ -48,9 +48,17 @@ function checkWrite(f: File): void { if (!f.writable || !f.ops.write) kerr(EBADF
 // copied (EFAULT if nothing), and a stream gives up no byte it cannot
 // deliver, as Linux's copy_to_iter. A stream is read again only after it
 // filled a whole chunk, and only while it has more at once.
+// O_DIRECT on a file that serves it: offset, length and buffers aligned (EINVAL, as iomap_dio_rw).
+function checkDirect(f: File, buf: UserBuffer, pos: number | null): void {
+  const a = f.ops.dioAlign;
+  if (!(f.flags & O_DIRECT) || !a) return;
+  if ((pos ?? f.pos) % a !== 0 || !buf.aligned(a)) kerr(EINVAL);
+}
+
 function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkRead(f);
   if (isDir(f.inode.mode)) kerr(EISDIR);
+  checkDirect(f, buf, pos);
   const total = Math.min(buf.length, MAX_RW_COUNT);
   if (total === 0) return 0;
   const size = Math.min(total, IO_CHUNK);
@@ -95,6 +103,7 @@ function readChunks(t: Task, f: File, buf: UserBuffer, pos: number | null, total
 // whole, as Linux's pipe_write does.
 function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   checkWrite(f);
+  checkDirect(f, buf, f.flags & O_APPEND ? f.inode.size : pos);
   let total = Math.min(buf.length, MAX_RW_COUNT);
   // RLIMIT_FSIZE: a regular file may not grow past the limit (SIGXFSZ, then EFBIG).
   const fsize = rlimit(t.tg, RLIMIT_FSIZE);

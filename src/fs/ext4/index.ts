@@ -15,15 +15,15 @@ import { registerFilesystem, type MountContext } from "../filesystems.js";
 import { major, minor } from "../char_dev.js";
 import { isDir, type Inode } from "../inode.js";
 import { Ext4Super } from "./super.js";
-import { orphanCleanup, lastOrphan } from "./orphan.js";
-import { EXT4_ROOT_INO, INCOMPAT, COMPAT, RO_COMPAT, SB, EXT4_VALID_FS } from "./layout.js";
+import { orphanCleanup, hasOrphans } from "./orphan.js";
+import { OrphanFile } from "./orphan_file.js";
+import { EXT4_ROOT_INO, INCOMPAT, COMPAT, RO_COMPAT, SB, EXT4_VALID_FS, u32 } from "./layout.js";
 
 const MOUNTED = new KernelLocal("ext4 instances", () => new Map<BlockDevice, Ext4Super>());
 
 // Why Ghost cannot write this filesystem, if it cannot (it then mounts read-only).
 function cannotWrite(sb: Ext4Super): string | null {
   if (sb.unknownRoCompat) return `unsupported read-only-compatible features (${sb.unknownRoCompat.toString(16)})`;
-  if (!sb.hasIncompat(INCOMPAT.EXTENTS)) return "no extent feature (ext2/ext3 block maps are read-only in Ghost)";
   if (sb.hasRoCompat(RO_COMPAT.GDT_CSUM) && !sb.metadataCsum) return "uninit_bg without metadata_csum";
   if (sb.hasIncompat(INCOMPAT.META_BG | INCOMPAT.MMP)) return "meta_bg or mmp";
   if (sb.hasRoCompat(RO_COMPAT.BIGALLOC | RO_COMPAT.QUOTA | RO_COMPAT.VERITY)) return "bigalloc, quota or verity";
@@ -73,9 +73,14 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
         sb.setIncompat(INCOMPAT.RECOVER, true);
       }
     }
+    if (sb.hasCompat(COMPAT.ORPHAN_FILE)) {
+      // Entries may exist while mounted read-write (orphan.rst): RO_COMPAT_ORPHAN_PRESENT until a clean unmount.
+      sb.orphanFile = new OrphanFile(sb, u32(sb.raw, SB.orphanFileInum));
+      sb.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, true, false);
+    }
     sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
-    // Inodes left open and unlinked by a crash go now (ext4_orphan_cleanup).
-    if (lastOrphan(sb)) orphanCleanup(sb);
+    // Inodes left open and unlinked by a crash, and truncates it cut short, are finished now (ext4_orphan_cleanup).
+    if (hasOrphans(sb)) orphanCleanup(sb);
   }
   const journal = sb.hasCompat(COMPAT.HAS_JOURNAL) ? "with ordered data mode" : "without journal";
   sb.info(`mounted filesystem ${uuidString(sb.raw.subarray(SB.uuid, SB.uuid + 16))} ${sb.readOnly ? "ro" : "r/w"} ${journal}. Quota mode: none.`);

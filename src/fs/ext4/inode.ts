@@ -11,6 +11,8 @@ import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_
 import type { File, FileOps } from "../file.js";
 import { openDevice, makedev } from "../char_dev.js";
 import { ext4FileOps } from "./ioctl.js";
+import { cached, cachedRead } from "./file_io.js";
+import type { FileMapping } from "./pagecache.js";
 import type { Ext4Super } from "./super.js";
 import { u16, u32 } from "./layout.js";
 import { extentMap, blockMap, HOLE, type Mapping, type MappedInode } from "./extents.js";
@@ -45,6 +47,8 @@ export class Ext4Inode extends Inode implements MappedInode {
   // A directory's names, read once (a lookup in a big directory is then one Map get).
   private names: Map<string, RawDirent> | null = null;
   private dirList: RawDirent[] | null = null;
+  // Cached pages of a regular file's data (pagecache.ts), once read or written.
+  mapping: FileMapping | null = null;
 
   constructor(readonly sb: Ext4Super, readonly ino: number, raw: Uint8Array) {
     super();
@@ -120,6 +124,14 @@ export class Ext4Inode extends Inode implements MappedInode {
       dst.set(data.subarray(Math.min(off, data.length), Math.min(off + n, data.length)));
       return n;
     }
+    if (cached(this)) return cachedRead(this, off, dst, null);
+    return this.readDirect(off, dst.subarray(0, n));
+  }
+
+  // Bytes [off, off+dst.length) straight from the disk (O_DIRECT, symlinks,
+  // blocks larger than a page); the caller keeps it inside the file.
+  readDirect(off: number, dst: Uint8Array): number {
+    const n = dst.length;
     const bs = this.sb.blockSizeBytes;
     for (let done = 0; done < n;) {
       const at = off + done, lblk = Math.floor(at / bs), inBlock = at % bs;
@@ -312,6 +324,8 @@ export class Ext4Inode extends Inode implements MappedInode {
   }
 
   setSizeBytes(n: number): void { this.sizeBytes = n; }
+  // A write straight to the disk, around the page cache (O_DIRECT: write.ts).
+  writeDirect(_off: number, _src: Uint8Array): number { return kerr(EINVAL); }
   // FS_IOC_SETFLAGS (ioctl.ts): the new flags, as one change (write.ts journals it).
   setFlags(flags: number): void { this.flags = flags; this.touchCtime(); this.save(); }
   addBlocks(n: number): void { this.blockCount += n; }

@@ -10,9 +10,12 @@ import { kerr } from "../../lib/errors.js";
 import { EPERM, EOPNOTSUPP, ENOTTY } from "../../abi/errno.js";
 import { CAP_FOWNER, CAP_LINUX_IMMUTABLE } from "../../abi/prctl.js";
 import { FS_IOC_GETFLAGS, FS_IOC_SETFLAGS } from "../../abi/fs_blk.js";
-import { O_ACCMODE, O_RDONLY, O_TRUNC, O_APPEND } from "../../abi/fcntl.js";
+import { O_ACCMODE, O_RDONLY, O_TRUNC, O_APPEND, O_DIRECT } from "../../abi/fcntl.js";
+import { SECTOR_SIZE } from "../../abi/fs_blk.js";
 import { isDir } from "../inode.js";
-import { inodeFileOps, type FileOps } from "../file.js";
+import { inodeFileOps, type File, type FileOps } from "../file.js";
+import { newRaState, type RaState } from "../../mm/readahead.js";
+import { cached, cachedRead, directRead, directWrite } from "./file_io.js";
 import { EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_EXTENTS_FL } from "./layout.js";
 import type { Ext4Inode } from "./inode.js";
 
@@ -23,8 +26,34 @@ const EXT4_FL_USER_MODIFIABLE = 0x604bc0ff;
 const EXT4_JOURNAL_DATA_FL = 0x4000, EXT4_CASEFOLD_FL = 0x40000000;
 const NOT_TOGGLED_HERE = EXT4_JOURNAL_DATA_FL | EXT4_EXTENTS_FL | EXT4_CASEFOLD_FL;
 
+// Each open file's readahead window (Linux's file->f_ra).
+const raStates = new WeakMap<File, RaState>();
+function raOf(f: File): RaState {
+  let ra = raStates.get(f);
+  if (!ra) raStates.set(f, (ra = newRaState()));
+  return ra;
+}
+
 export const ext4FileOps: FileOps = {
   ...inodeFileOps,
+  // O_DIRECT: aligned to the disk's logical block size (virtio-blk's 512 bytes).
+  dioAlign: SECTOR_SIZE,
+  read(f, dst, pos) {
+    const inode = f.inode as Ext4Inode;
+    if (!cached(inode)) return inodeFileOps.read!(f, dst, pos);
+    // Shared mappings of the file may hold newer bytes: written back first.
+    inode.pageCache?.writeBack(inode);
+    if (f.flags & O_DIRECT) return directRead(inode, pos, dst);
+    return cachedRead(inode, pos, dst, raOf(f));
+  },
+  write(f, src, pos) {
+    const inode = f.inode as Ext4Inode;
+    if (!(f.flags & O_DIRECT) || !cached(inode)) return inodeFileOps.write!(f, src, pos);
+    if (f.flags & O_APPEND) pos = inode.size;
+    const n = directWrite(inode, pos, src);
+    inode.pageCache?.updateFromWrite(inode, pos, src.subarray(0, n));
+    return n;
+  },
   ioctl(f, cmd, arg, ctx) {
     const inode = f.inode as Ext4Inode;
     if (cmd === FS_IOC_GETFLAGS) {

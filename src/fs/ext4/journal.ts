@@ -8,8 +8,8 @@
 // writes the log (descriptor blocks naming their home blocks, the copies, a
 // commit block, with crc32c checksums when the filesystem has
 // metadata_csum: jbd2's csum v3), then the blocks home (the checkpoint).
-// File data goes home before the commit (ordered mode): it is written
-// straight to the disk as the guest writes it.
+// File data goes home before the commit (ordered mode): the page cache
+// writes the pages holding blocks the transaction allocated first.
 //
 // As every transaction is checkpointed as soon as it commits, the log holds
 // at most one: each starts at the log's first block, and the journal
@@ -180,6 +180,8 @@ export class Journal {
     this.timer?.cancel();
     this.timer = null;
     this.busy.clear();
+    // Ordered mode: the data of blocks this transaction allocated before the metadata naming them.
+    this.sb.writeOrderedData();
     if (this.pending.size === 0) return;
     const blocks = [...this.pending.values()].sort((a, b) => a.blockNr - b.blockNr);
     this.pending.clear();

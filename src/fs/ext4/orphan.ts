@@ -16,6 +16,8 @@ function setNextOrphan(i: Ext4RwInode, next: number): void {
   new DataView(i.raw.buffer, i.raw.byteOffset).setUint32(INO.dtime, next, true);
 }
 export const lastOrphan = (sb: Ext4Super) => u32(sb.raw, SB.lastOrphan);
+// Whether a mount has orphans to clean up: the list, or the orphan file's entries.
+export const hasOrphans = (sb: Ext4Super) => lastOrphan(sb) !== 0 || !(sb.orphanFile?.empty ?? true);
 function setLastOrphan(sb: Ext4Super, ino: number): void {
   new DataView(sb.raw.buffer, sb.raw.byteOffset).setUint32(SB.lastOrphan, ino, true);
   sb.saveSuper();
@@ -25,6 +27,8 @@ function setLastOrphan(sb: Ext4Super, ino: number): void {
 export function orphanAdd(inode: Ext4RwInode): void {
   const sb = inode.sb;
   if (sb.orphans.has(inode.ino)) return;
+  // The orphan file first (orphan_file.ts); the list when it is full.
+  if (sb.orphanFile?.add(inode.ino)) { sb.orphans.add(inode.ino); return; }
   setNextOrphan(inode, lastOrphan(sb));
   inode.save();
   setLastOrphan(sb, inode.ino);
@@ -36,6 +40,7 @@ export function orphanAdd(inode: Ext4RwInode): void {
 export function orphanDel(inode: Ext4RwInode): void {
   const sb = inode.sb;
   if (!sb.orphans.delete(inode.ino)) return;
+  if (sb.orphanFile?.del(inode.ino)) return;
   const next = nextOrphan(inode);
   setNextOrphan(inode, 0);
   inode.save();
@@ -53,7 +58,24 @@ export function orphanDel(inode: Ext4RwInode): void {
 // its truncates are one transaction); the list is then empty. How many
 // were freed.
 export function orphanCleanup(sb: Ext4Super): number {
-  let freed = 0;
+  let freed = 0, truncated = 0;
+  // The orphan file's entries (ext4_orphan_cleanup reads it first): an
+  // inode with no link left is freed, one with links was being truncated
+  // and loses the blocks past its size (ext4_truncate).
+  const of = sb.orphanFile;
+  for (const ino of of?.entries ?? []) {
+    let inode: Ext4RwInode | null = null;
+    try {
+      if (ino >= sb.firstIno && ino <= sb.inodesCount) inode = sb.iget(ino) as Ext4RwInode;
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+    }
+    sb.transaction(() => {
+      of!.del(ino);
+      if (!inode) { sb.warn(`bad orphan inode ${ino} in the orphan file; left to e2fsck`); return; }
+      if (inode.nlink === 0) { inode.release(); freed++; } else { inode.cutPastSize(); truncated++; }
+    });
+  }
   const seen = new Set<number>();
   for (let ino = lastOrphan(sb); ino;) {
     if (seen.has(ino) || ino < sb.firstIno || ino > sb.inodesCount) { sb.warn(`bad orphan inode ${ino} in the list; the rest is left to e2fsck`); break; }
@@ -70,7 +92,8 @@ export function orphanCleanup(sb: Ext4Super): number {
     });
     ino = next;
   }
-  sb.transaction(() => setLastOrphan(sb, 0));
+  if (lastOrphan(sb)) sb.transaction(() => setLastOrphan(sb, 0));
   if (freed) sb.info(`${freed} orphan inode${freed === 1 ? "" : "s"} deleted`);
+  if (truncated) sb.info(`${truncated} truncate${truncated === 1 ? "" : "s"} cleaned up`);
   return freed;
 }

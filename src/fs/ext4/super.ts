@@ -20,6 +20,8 @@ import {
 } from "./layout.js";
 import type { Ext4Inode } from "./inode.js";
 import { newRwInode } from "./write.js";
+import { Ext4PageCache } from "./pagecache.js";
+import type { OrphanFile } from "./orphan_file.js";
 import type { Journal } from "./journal.js";
 
 export const EXT4_SUPER_MAGIC_STATFS = EXT4_SUPER_MAGIC;
@@ -141,12 +143,17 @@ export class Ext4Super extends SuperBlock {
   onKill: (() => void) | null = null;
   override kill(): void {
     if (!this.readOnly) {
+      this.cachedPages?.syncAll();
       this.journal?.commit();
       this.bc.sync();
       if (this.journal) { this.journal.markEmpty(); this.setIncompat(INCOMPAT.RECOVER, false); this.journal = null; }
+      // No orphan entry left: the orphan file needs no look at the next mount (ext4_put_super).
+      if (this.orphanFile?.empty) this.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, false, false);
       this.saveSuper(this.cleanState);
       this.bdev.flush();
     }
+    this.cachedPages?.kill();
+    this.cachedPages = null;
     this.onKill?.();
   }
   // The state written at unmount (the one found at mount, clean or not).
@@ -155,16 +162,28 @@ export class Ext4Super extends SuperBlock {
   // Read-only from now on (a feature Ghost cannot write, or errors=remount-ro).
   setReadOnly(): void { this.ro = true; }
 
-  // Inodes on the orphan list (orphan.ts), by number.
+  // Inodes on the orphan list or in the orphan file (orphan.ts), by number.
   readonly orphans = new Set<number>();
+  // The orphan file, when the filesystem has one and is mounted read-write (orphan_file.ts).
+  orphanFile: OrphanFile | null = null;
 
   // The journal, when the filesystem has one and is mounted read-write.
   journal: Journal | null = null;
 
-  // fsync, fdatasync, syncfs, sync: the running transaction commits (its
-  // data went to the disk before), then the disk's cache is flushed.
+  // The page cache of file data (pagecache.ts), made on first use.
+  private cachedPages: Ext4PageCache | null = null;
+  get pagecache(): Ext4PageCache {
+    return (this.cachedPages ??= new Ext4PageCache(this.k, (msg) => this.warn(msg)));
+  }
+  // Before a commit (journal.ts): data in blocks the transaction allocated goes home first.
+  writeOrderedData(): void { this.cachedPages?.writeOrdered(); }
+
+  // fsync, fdatasync, syncfs, sync: dirty pages go home, the running
+  // transaction commits, then the disk's cache is flushed. (fsync writes
+  // every file's dirty pages, not only its own: more than Linux, never less.)
   override syncFs(): void {
     if (this.readOnly) return;
+    this.cachedPages?.syncAll();
     this.journal?.commit();
     this.bc.sync();
     this.bdev.flush();
@@ -228,11 +247,11 @@ export class Ext4Super extends SuperBlock {
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(SB.featureIncompat, v >>> 0, true);
   }
   // A read-only-compatible feature turned on by a write (large_file), saved at once.
-  setRoCompat(f: number): void {
-    const v = (this.roCompat | f) >>> 0;
+  setRoCompat(f: number, on = true, save = true): void {
+    const v = (on ? this.roCompat | f : this.roCompat & ~f) >>> 0;
     (this as { roCompat: number }).roCompat = v;
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(SB.featureRoCompat, v, true);
-    this.saveSuper();
+    if (save) this.saveSuper();
   }
   get state(): number { return u16(this.raw, SB.state); }
 

@@ -23,6 +23,11 @@ import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "
 import { dxCountOffset } from "./dir.js";
 import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
+import { cached, cachedWrite } from "./file_io.js";
+import { indMapAlloc, indTruncate } from "./blockmap_write.js";
+
+// The last logical block a block map reaches: 12 direct, then per, per², per³.
+const IND_MAX_LBLK = (bs: number) => { const per = bs / 4; return Math.min(12 + per + per * per + per * per * per, 2 ** 32 - 1); };
 import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
   EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
   EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
@@ -42,7 +47,8 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // --- file data ---------------------------------------------------------
 
   private extentsOrFail(): { list: Extent[]; treeBlocks: number[] } {
-    if (!(this.flags & EXT4_EXTENTS_FL) || this.isInline) kerr(EOPNOTSUPP); // block-mapped and inline files are read-only in Ghost
+    if (this.isInline) kerr(EOPNOTSUPP); // inline files are read-only in Ghost
+    if (!(this.flags & EXT4_EXTENTS_FL)) return { list: [], treeBlocks: [] }; // a block map (prepareIndBlocks)
     return readExtents(this);
   }
 
@@ -51,8 +57,12 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // `fresh`: their other bytes must be written as zeros. `end` is the
   // first block left unmapped: last + 1, or less when the disk filled up
   // part way (the blocks got so far are kept: a short write, as Linux's).
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>): { where: Map<number, number>; end: number } {
+  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
     const sb = this.sb, bs = sb.blockSizeBytes;
+    if (!(this.flags & EXT4_EXTENTS_FL)) {
+      if (this.isInline) kerr(EOPNOTSUPP);
+      return this.prepareIndBlocks(first, last, partial, fresh, allocated);
+    }
     const { list: start, treeBlocks } = this.extentsOrFail();
     let list = start;
     const where = new Map<number, number>();
@@ -71,6 +81,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
         // The block's other bytes must read as zeros now it is written.
         const pblk = e.pblk + (lblk - e.lblk);
         if (partial(lblk)) fresh?.add(lblk);
+        allocated?.add(lblk);
         list = setRange(list, { lblk, len: 1, pblk, unwritten: false });
         where.set(lblk, pblk);
         changed = true;
@@ -92,6 +103,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
       this.addBlocks(run.count * bs / 512);
       for (let i = 0; i < run.count; i++) {
         where.set(lblk + i, run.start + i);
+        allocated?.add(lblk + i);
         if (partial(lblk + i)) fresh?.add(lblk + i);
       }
       list = setRange(list, { lblk, len: run.count, pblk: run.start, unwritten: false });
@@ -110,6 +122,38 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     return { where, end: lblk };
   }
 
+  // Before an operation that changes the block map under cached pages
+  // (truncate, fallocate): they go home and leave the cache, so what is
+  // read next comes from the new map (truncate_pagecache).
+  settlePages(): void {
+    if (!this.mapping) return;
+    this.sb.pagecache.writeback(this.mapping);
+    this.sb.pagecache.invalidate(this.mapping);
+  }
+
+  // prepareBlocks for a block-mapped file (ext2, ext3): one block at a
+  // time through the indirect tree (blockmap_write.ts), each near the last.
+  private prepareIndBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
+    const sb = this.sb;
+    if (last >= IND_MAX_LBLK(sb.blockSizeBytes)) kerr(EFBIG);
+    const where = new Map<number, number>();
+    let goal = sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
+    let lblk = first;
+    for (; lblk <= last; lblk++) {
+      let got: { pblk: number; fresh: boolean };
+      try {
+        got = indMapAlloc(this, lblk, goal);
+      } catch (err) {
+        if (lblk === first || !(err instanceof KernelError) || err.errno !== ENOSPC) throw err;
+        break;
+      }
+      where.set(lblk, got.pblk);
+      if (got.fresh) { allocated?.add(lblk); if (partial(lblk)) fresh?.add(lblk); }
+      goal = got.pblk + 1;
+    }
+    return { where, end: lblk };
+  }
+
   // Before a write that allocates: room made by a commit if needed (alloc.ts).
   private makeRoom(first: number, last: number): void {
     const j = this.sb.journal;
@@ -118,6 +162,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   }
 
   override fallocate(mode: number, off: number, len: number): boolean {
+    this.settlePages();
     ext4Fallocate(this, mode, off, len);
     return true;
   }
@@ -131,6 +176,17 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     const sb = this.sb, bs = sb.blockSizeBytes;
     let end = off + src.length;
     if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
+    if (cached(this) && !this.bypassCache) {
+      // Through the page cache (file_io.ts): the blocks mapped now, the bytes written back later.
+      this.extentsOrFail();
+      this.makeRoom(Math.floor(off / bs), Math.floor((end - 1) / bs));
+      const n = cachedWrite(this, off, src, (first, last, allocated) => this.prepareBlocks(first, last, () => false, undefined, allocated).end);
+      if (off + n > this.size) this.setSizeBytes(off + n);
+      this.touchMtime();
+      this.save();
+      sb.pagecache.balanceDirty();
+      return n;
+    }
     const first = Math.floor(off / bs);
     let last = Math.floor((end - 1) / bs);
     const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
@@ -163,12 +219,20 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     return src.length;
   }
 
+  // O_DIRECT (file_io.ts directWrite): the write below, around the cache.
+  private bypassCache = false;
+  override writeDirect(off: number, src: Uint8Array): number {
+    this.bypassCache = true;
+    try { return this.write(off, src); } finally { this.bypassCache = false; }
+  }
+
   override truncate(size: number): void {
     this.checkChange();
     if (size < 0) kerr(EINVAL);
     if (isDir(this.mode)) kerr(EISDIR);
     const sb = this.sb, bs = sb.blockSizeBytes;
     if (Math.ceil(size / bs) > MAX_LBLK) kerr(EFBIG);
+    this.settlePages();
     if (size < this.size) this.cutBlocks(Math.ceil(size / bs));
     // The rest of the last block must read as zeros if the file grows again.
     if (size % bs && size < this.size) {
@@ -180,10 +244,19 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     this.save();
   }
 
+  // An orphan entry for a truncate a crash cut short: the blocks past the
+  // size go (ext4_truncate from ext4_orphan_cleanup).
+  cutPastSize(): void {
+    this.settlePages();
+    this.cutBlocks(Math.ceil(this.size / this.sb.blockSizeBytes));
+    this.save();
+  }
+
   private cutBlocks(fromLblk: number): void {
     if (!(this.flags & EXT4_EXTENTS_FL)) {
       if (this.blocks512 === 0 || this.isInline) return;
-      kerr(EOPNOTSUPP);
+      indTruncate(this, fromLblk);
+      return;
     }
     const { list, treeBlocks } = readExtents(this);
     const cut = cutFrom(list, fromLblk);
@@ -522,8 +595,11 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   release(): void {
     const sb = this.sb;
     if (this.sb.evicted(this.ino)) return;
+    if (this.mapping) sb.pagecache.invalidate(this.mapping); // the data dies with the inode: nothing to write
     orphanDel(this);
-    if (this.flags & EXT4_EXTENTS_FL) this.cutBlocks(0);
+    // Data blocks: extents, or a block map (never a fast symlink's target or a device number in i_block).
+    const t = this.mode & S_IFMT;
+    if (this.flags & EXT4_EXTENTS_FL || t === S_IFREG || t === S_IFDIR || (t === S_IFLNK && this.size >= I_BLOCK_SIZE)) this.cutBlocks(0);
     releaseXattrBlock(this);
     this.setSizeBytes(0);
     new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.dtime, currentTime().sec >>> 0, true);

@@ -23,8 +23,16 @@ import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
 import { kerr } from "../../lib/errors.js";
 import { EINVAL } from "../../abi/errno.js";
+import { WRITEBACK } from "../writeback.js";
 
 // vm.drop_caches takes 1 to 4 (proc_dointvec_minmax); 4 only silences its log line.
+// An integer sysctl in [0, max] (proc_dointvec_minmax's EINVAL otherwise).
+function intSysctl(v: string, max: number): number {
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 0 && n <= max)) kerr(EINVAL);
+  return n;
+}
+
 function dropCaches(k: Kernel, v: string): void {
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!(n >= 1 && n <= 4)) kerr(EINVAL);
@@ -40,14 +48,16 @@ function meminfo(k: Kernel): string {
   const kb = (bytes: number) => Math.floor(bytes / 1024);
   const mem = k.phys.mem, c = mem.snapshot();
   const total = k.phys.frames * 4, free = kb(mem.free);
-  const cache = k.phys.cache.pageCount * 4, shmem = kb(c.shmem);
-  const anon = Math.max(0, k.phys.usedFrames * 4 - cache - kb(mem.framedBytes)); // tmpfs data and pipe rings are in frames too (mm/frames.ts)
+  // Mapped files' pages, and a disk filesystem's cached file data (its frames are framedBytes too).
+  const mapped = k.phys.cache.pageCount * 4, cache = mapped + mem.framesOf("file") * 4, shmem = kb(c.shmem);
+  const anon = Math.max(0, k.phys.usedFrames * 4 - mapped - kb(mem.framedBytes)); // tmpfs data and pipe rings are in frames too (mm/frames.ts)
+  const dirty = k.local(WRITEBACK).dirtyPages * 4;
   const slab = kb(c.slab + c.pipe + c.sock);
   const rows: [string, number][] = [
     ["MemTotal", total], ["MemFree", free], ["MemAvailable", free + cache], ["Buffers", 0], ["Cached", cache + shmem], ["SwapCached", 0],
     ["Active", anon + shmem], ["Inactive", cache], ["Active(anon)", anon + shmem], ["Inactive(anon)", 0], ["Active(file)", 0],
-    ["Inactive(file)", cache], ["Unevictable", 0], ["Mlocked", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", 0],
-    ["Writeback", 0], ["AnonPages", anon], ["Mapped", cache], ["Shmem", shmem], ["KReclaimable", 0], ["Slab", slab],
+    ["Inactive(file)", cache], ["Unevictable", 0], ["Mlocked", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", dirty],
+    ["Writeback", 0], ["AnonPages", anon], ["Mapped", mapped], ["Shmem", shmem], ["KReclaimable", 0], ["Slab", slab],
     ["SReclaimable", 0], ["SUnreclaim", slab], ["KernelStack", kb(c.stack)], ["PageTables", 0], ["CommitLimit", total],
     ["Committed_AS", total - free], ["VmallocTotal", 0], ["VmallocUsed", 0], ["VmallocChunk", 0],
     ["HugePages_Total", 0], ["HugePages_Free", 0], ["HugePages_Rsvd", 0], ["HugePages_Surp", 0], ["Hugepagesize", 2048],
@@ -138,6 +148,10 @@ function sysDir(k: Kernel): ProcDir {
     ["drop_caches", file("vm/drop_caches", () => "0", (v) => dropCaches(k, v))],
     ["max_map_count", file("vm/max_map_count", () => "65530")],
     ["mmap_min_addr", file("vm/mmap_min_addr", () => "65536")],
+    // Writeback's tunables (mm/writeback.ts), non-negative integers as proc_dointvec_minmax takes them.
+    ["dirty_expire_centisecs", file("vm/dirty_expire_centisecs", () => String(k.local(WRITEBACK).dirtyExpireCentisecs), (v) => { k.local(WRITEBACK).dirtyExpireCentisecs = intSysctl(v, 0x7fffffff); })],
+    ["dirty_writeback_centisecs", file("vm/dirty_writeback_centisecs", () => String(k.local(WRITEBACK).dirtyWritebackCentisecs), (v) => { k.local(WRITEBACK).dirtyWritebackCentisecs = intSysctl(v, 0x7fffffff); })],
+    ["dirty_background_ratio", file("vm/dirty_background_ratio", () => String(k.local(WRITEBACK).dirtyBackgroundRatio), (v) => { k.local(WRITEBACK).dirtyBackgroundRatio = intSysctl(v, 100); })],
   ];
   const fs: [string, () => Inode][] = [
     ["pipe-max-size", file("fs/pipe-max-size", () => String(pipeMaxSize(k)), (v) => setPipeMaxSize(k, v))],
