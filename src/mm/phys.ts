@@ -28,6 +28,8 @@ export interface DeferredRelease {
 export interface Shrinker {
   // Frees unused objects: some of them, or all; true if any went.
   shrink(all: boolean): boolean;
+  // Its objects are page-cache pages (drop_caches 1), not slab objects (2).
+  readonly pageCache?: boolean;
 }
 
 export class PhysAllocator implements FramePool {
@@ -62,22 +64,27 @@ export class PhysAllocator implements FramePool {
   reclaim(): boolean { return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false); }
 
   // The kernel's caches of objects charged to the budget (Linux's
-  // register_shrinker: the dentry and inode caches of hostfs).
+  // register_shrinker: the dentry and inode caches of hostfs), and of clean
+  // pages read from a lazily filled root (fs/tmpfs_clean.ts).
   private readonly shrinkers = new Set<Shrinker>();
   registerShrinker(s: Shrinker): void { this.shrinkers.add(s); }
   unregisterShrinker(s: Shrinker): void { this.shrinkers.delete(s); }
-  // Asks each shrinker to free some (all: every unused object); true if any did.
-  shrink(all: boolean): boolean {
+  // Asks each shrinker (or those of page-cache pages, or of slab objects) to
+  // free some (all: every unused object); true if any did.
+  shrink(all: boolean, only?: "pagecache" | "slab"): boolean {
     let any = false;
-    for (const s of this.shrinkers) if (s.shrink(all)) any = true;
+    for (const s of this.shrinkers) {
+      if (only && (only === "pagecache") !== !!s.pageCache) continue;
+      if (s.shrink(all)) any = true;
+    }
     return any;
   }
 
   // echo N > /proc/sys/vm/drop_caches: 1 the clean page cache, 2 the
   // reclaimable slab objects (dentries and inodes), 3 both.
   dropCaches(mode: number): void {
-    if (mode & 1) this.cache.trimAll();
-    if (mode & 2) this.shrink(true);
+    if (mode & 1) { this.cache.trimAll(); this.shrink(true, "pagecache"); }
+    if (mode & 2) this.shrink(true, "slab");
   }
 
   // Whether some address space maps the file named key; set by the kernel
