@@ -208,7 +208,7 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     try { got = this.src!(i * PAGE, buf); } catch { kerr(EIO); } // the host's file went away
     // The size stays the one stat has shown: a host file changed since reads short as zeros.
     for (let j = i; j < end; j++) {
-      const pa = this.pool.take("shmem");
+      const pa = this.pool.take("shmem", true, true); // may push older clean pages out
       if (pa === null) { if (j === i) kerr(ENOMEM); return j; }
       const from = (j - i) * PAGE;
       if (from < got) this.pool.view(pa).set(buf.subarray(from, Math.min(got, from + PAGE)));

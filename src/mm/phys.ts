@@ -60,8 +60,14 @@ export class PhysAllocator implements FramePool {
 
   // Memory pressure: frees what can be freed without killing (unused
   // page-cache pages, deferred holders, then the kernel's caches through
-  // their shrinkers). True if some memory came back.
-  reclaim(): boolean { return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false); }
+  // their shrinkers). True if some memory came back. Clean pages of a lazily
+  // read root go only for a page fault or to read root pages in (clean):
+  // were a kernel charge (tmpfs data, a pipe, a socket) to push a program's
+  // text out, RAM would fill with that data and the program's next fault
+  // would call the OOM killer, where the charge was to fail (ENOMEM, ENOSPC).
+  reclaim(clean = false): boolean {
+    return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false, clean ? undefined : "slab");
+  }
 
   // The kernel's caches of objects charged to the budget (Linux's
   // register_shrinker: the dentry and inode caches of hostfs), and of clean
@@ -113,9 +119,9 @@ export class PhysAllocator implements FramePool {
   // FramePool (frames.ts): a frame for kernel-held data (tmpfs, memfd). As a
   // kernel charge it leaves the page-fault reserve free; null when even
   // reclaim cannot make room.
-  take(kind: FrameKind, zero = true): number | null {
+  take(kind: FrameKind, zero = true, evictClean = false): number | null {
     while (!this.mem.fits(PAGE_SIZE)) {
-      if (!this.reclaim()) return null;
+      if (!this.reclaim(evictClean)) return null;
     }
     const pa = this.alloc(zero);
     this.mem.countFrames(kind, 1);
@@ -129,7 +135,7 @@ export class PhysAllocator implements FramePool {
   // A zeroed frame; returns its guest physical address.
   alloc(zero = true): number {
     while (this.nfree <= this.mem.reservedFrames) {
-      if (!this.reclaim()) throw new OutOfMemory();
+      if (!this.reclaim(true)) throw new OutOfMemory();
     }
     const f = this.free[--this.nfree];
     this.refs[f] = 1;
