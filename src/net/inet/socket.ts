@@ -89,7 +89,7 @@ export abstract class InetSocket implements BoundSock {
   private sockMem: MemBudget | null = null;
   private readonly sockCost: number;
   // False when the budget could not hold the socket: socket() is then
-  // ENOBUFS (inet_create's sk_alloc failure) and a SYN is dropped.
+  // ENOBUFS (inet_create's sk_alloc failure).
   readonly sockAllocated: boolean;
 
   constructor(readonly stack: NetStack, readonly family: number, readonly type: number, readonly protocol: number, readonly uid: number) {
@@ -100,6 +100,16 @@ export abstract class InetSocket implements BoundSock {
     this.sockCost = type === SOCK_STREAM ? TCP_SOCK_COST : SOCK_COST;
     this.sockAllocated = mem.tryCharge("slab", this.sockCost);
     if (this.sockAllocated) this.sockMem = mem;
+  }
+
+  // A socket made by the stack for a peer (a SYN's connection) is charged
+  // even past the budget, as an open file is: it exists, and the next
+  // allocation (its accept's file, a new socket) meets the cost. Dropping
+  // the SYN instead would leave the peer's connect() retrying for minutes.
+  chargeAnyway(): void {
+    if (this.sockAllocated || this.sockMem) return;
+    this.sockMem = this.stack.k.phys.mem;
+    this.sockMem.forceCharge("slab", this.sockCost);
   }
 
   // sk_free: the socket's memory goes back, once, whichever teardown path

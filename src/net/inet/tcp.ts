@@ -603,8 +603,7 @@ export class Tcp {
     if (l.acceptQ.length > l.maxBacklog) return;
     if (l.synQ.size >= Math.max(l.maxBacklog, 1) * 2 + 16) return;
     const c = new TcpSocket(this.stack, l.family, l.type, l.protocol, l.uid);
-    // No memory for the new socket: the SYN is dropped (the client retries).
-    if (!c.sockAllocated) return;
+    c.chargeAnyway();
     c.inheritFrom(l);
     c.laddr = p.dst; c.raddr = p.src; c.rport = s.sport;
     this.stack.tcpPorts.add(c, l.lport);
