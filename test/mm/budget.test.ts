@@ -135,8 +135,9 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
   // Each inet socket's struct sock is charged (net/inet/socket.ts), from
   // socket() (or a SYN's arrival) to its teardown: before, a socket cost
   // only its open file, and a TCP connection closed first (TIME_WAIT for 60
-  // s, no fd) cost nothing while the stack still held it. Virtual time
-  // lets the sleep past TIME_WAIT pass at once.
+  // s, no fd) cost nothing while the stack still held it. Connections a
+  // listener never accepted (some reset by their clients while queued) end
+  // with it. Virtual time lets the sleep past TIME_WAIT pass at once.
   test("TCP connections in TIME_WAIT with no fd stay charged until TIME_WAIT ends, then all goes back", () => {
     const N = 2000;
     const r = ghost(`/vt/hog churn ${N} 70`, MEM_MIB, [], ["--clock=virtual"]);
