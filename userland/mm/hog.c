@@ -258,7 +258,7 @@ int main(int argc, char **argv) {
     }
     close(l);
     for (int i = 1; i < np; i += 2) close(pending[i]);
-    if (np < 32) err = EPROTO;
+    if (np < 32 && !err) err = EPROTO;
     if (argc > 3) sleep((unsigned)atoi(argv[3]));
     printf("churn slab_kib before=%ld during=%ld after=%ld\n", before, during, meminfo_kib("Slab"));
   } else if (!strcmp(kind, "anon")) {
