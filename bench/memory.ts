@@ -26,6 +26,10 @@ const CASES: [string, string][] = [
   ["100,000 epoll instances", "/vt/hog epoll 100000"],
   ["100,000 socketpairs, 64 KiB queued", "/vt/hog unix 100000"],
   ["2,000 loopback TCP connections written full", "/vt/hog tcp 2000"],
+  // Each socket's struct sock is charged (net/inet/socket.ts), and a TCP
+  // connection closed first stays charged through TIME_WAIT with no fd.
+  ["100,000 inet sockets", "/vt/hog socks 100000"],
+  ["100,000 loopback TCP connections opened and closed", "/vt/hog churn 100000"],
   // The names are made on the host first, in the directory mounted at /h.
   ["200,000 names stat'ed on a host mount", "/vt/hog stat 200000 /h"],
   ["anonymous memory: 2x RAM", "/vt/hog anon 600; echo status $?"],

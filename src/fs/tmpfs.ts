@@ -7,6 +7,7 @@ import { INODE_COST, type MemBudget } from "../mm/budget.js";
 import { kernelMem, kernelFrames } from "./kmem.js";
 import { heapFrames, type FrameBacked, type FramePool } from "../mm/frames.js";
 import { PhysAllocator } from "../mm/phys.js";
+import { cleanPagesOf, type CleanHolder, type CleanPages } from "./tmpfs_clean.js";
 import { parseSize } from "./filesystems.js";
 import {
   Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
@@ -118,7 +119,7 @@ abstract class TmpInode extends Inode {
 // written pages are charged against size=. Written pages are page frames of
 // guest RAM (mm/frames.ts), as shmem pages are page-cache pages on Linux:
 // one pool with anonymous memory, and what a shared mapping of the file maps.
-export class TmpFile extends TmpInode implements FrameBacked {
+export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
   override copiesWrites = true; // into its frames
   private pages = new Map<number, number>(); // page index -> frame
   private length = 0;
@@ -137,17 +138,46 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // filesystem the guest has filled, and a tree larger than size= is whole.
   // A write to a clean page charges it against size= (ENOSPC past it). With
   // guest RAM spent a read is ENOMEM and the file stays as it was, to be read
-  // in by a later access (nothing is cut). Clean pages are not dropped under
-  // memory pressure (no reclaim of them yet).
+  // in by a later access (nothing is cut). Under memory pressure clean pages
+  // nothing else holds are dropped and read again when next used
+  // (tmpfs_clean.ts), so the guest can read more of the root than RAM holds.
   private src: ((off: number, dst: Uint8Array) => number) | null = null;
   private srcPages = 0; // pages [0, srcPages) not yet in `pages` come from src
   private clean: Set<number> | null = null; // pages read from src and not written: not charged to size=
+  private cleanList: CleanPages | null = null; // the shrinker that may drop them
+  private reading = false; // reading from src now: its clean pages stay
   setLazyContents(size: number, read: (off: number, dst: Uint8Array) => number): void {
     this.setContents(new Uint8Array(0));
     this.length = size;
     this.src = read;
     this.srcPages = Math.ceil(size / PAGE);
     this.clean = new Set();
+    if (this.pool instanceof PhysAllocator) this.cleanList = cleanPagesOf(this.pool);
+  }
+  // The source is gone (the file was reshaped, replaced or freed): no page
+  // can be read again from it, so none may be dropped.
+  private dropSource(): void {
+    this.src = null;
+    this.srcPages = 0;
+    this.cleanList?.forget(this);
+    this.cleanList = null;
+  }
+  // CleanHolder: up to max clean pages that only this file holds go back to
+  // guest RAM; pages [0, srcPages) missing from `pages` are read in again.
+  dropClean(max: number): number {
+    if (!this.src || !this.clean || this.reading || !(this.pool instanceof PhysAllocator)) return 0;
+    let n = 0;
+    for (const i of this.clean) {
+      if (n >= max) break;
+      const pa = this.pages.get(i)!;
+      if (this.pool.refCount(pa) !== 1) continue; // mapped, or lent to the page cache
+      this.clean.delete(i);
+      this.pages.delete(i);
+      this.pool.release(pa, "shmem");
+      n++;
+    }
+    if (this.clean.size === 0) this.cleanList?.forget(this);
+    return n;
   }
   // Reads page i from the source into a fresh clean frame, with what follows
   // it (up to READ_AHEAD pages not yet in), or the whole file.
@@ -156,9 +186,17 @@ export class TmpFile extends TmpInode implements FrameBacked {
     // whole, as an eager copy had it: its pages are there before memory runs
     // short, and a program running from it does not fault its text in one
     // page at a time.
-    if (whole || this.srcPages <= WHOLE_FILE_PAGES) {
-      for (let j = 0; j < this.srcPages;) j = this.pages.has(j) ? j + 1 : this.readRange(j, j + 256);
-    } else this.readRange(i, i + READ_AHEAD);
+    // Reclaim while frames are taken spares this file's clean pages
+    // (reading): those just read are about to be used.
+    this.reading = true;
+    this.cleanList?.touch(this);
+    try {
+      if (whole || this.srcPages <= WHOLE_FILE_PAGES) {
+        for (let j = 0; j < this.srcPages;) j = this.pages.has(j) ? j + 1 : this.readRange(j, j + 256);
+      } else this.readRange(i, i + READ_AHEAD);
+    } finally {
+      this.reading = false;
+    }
   }
   // Reads pages [i, limit) from the source, stopping at one already in;
   // returns where it stopped. ENOMEM if not even page i could be had.
@@ -170,7 +208,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
     try { got = this.src!(i * PAGE, buf); } catch { kerr(EIO); } // the host's file went away
     // The size stays the one stat has shown: a host file changed since reads short as zeros.
     for (let j = i; j < end; j++) {
-      const pa = this.pool.take("shmem");
+      const pa = this.pool.take("shmem", true, true); // may push older clean pages out
       if (pa === null) { if (j === i) kerr(ENOMEM); return j; }
       const from = (j - i) * PAGE;
       if (from < got) this.pool.view(pa).set(buf.subarray(from, Math.min(got, from + PAGE)));
@@ -196,8 +234,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
     for (let i = 0; i < this.srcPages; i++) this.peek(i);
     if (this.charged) this.sb.bytesUsed += this.clean!.size * PAGE;
     this.clean = null;
-    this.src = null;
-    this.srcPages = 0;
+    this.dropSource();
   }
 
   // The frame of page i, made (and charged: ENOSPC past size=, ENOMEM when
@@ -230,8 +267,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // by the VMA).
   protected override release(): void {
     if (this.charged) this.sb.bytesUsed -= (this.pages.size - (this.clean?.size ?? 0)) * PAGE;
-    this.src = null;
-    this.srcPages = 0;
+    this.dropSource();
     this.clean = null;
     this.charged = false;
     if (this.pool instanceof PhysAllocator) this.pool.releaseWhenUnmapped({ key: this, releaseFrames: () => this.releaseFrames() });
@@ -301,7 +337,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
     this.checkWritable();
     if (size < 0) kerr(EINVAL);
     if (size > MAX_FILE) kerr(EFBIG);
-    if (size === 0) { this.src = null; this.srcPages = 0; } // O_TRUNC of a root file: nothing to read in
+    if (size === 0) this.dropSource(); // O_TRUNC of a root file: nothing to read in
     this.materialize();
     if (size < this.length) {
       // Shrinking gives the pages past the new end back and zeroes the tail of the last one.
@@ -346,8 +382,7 @@ export class TmpFile extends TmpInode implements FrameBacked {
   // Replaces the contents wholesale (used when a root filesystem is populated).
   setContents(bytes: Uint8Array): void {
     for (const i of [...this.pages.keys()]) this.dropPage(i);
-    this.src = null;
-    this.srcPages = 0;
+    this.dropSource();
     this.clean = null;
     this.length = 0;
     this.write(0, bytes);

@@ -22,8 +22,9 @@ export interface FramePool {
   // A zeroed frame for kernel-held data, or null when memory is spent: as
   // any kernel allocation, it leaves the page-fault reserve free (after
   // reclaim). Counted under kind until release(). zero false: the holder
-  // writes every byte before it reads one (a pipe's ring).
-  take(kind: FrameKind, zero?: boolean): number | null;
+  // writes every byte before it reads one (a pipe's ring). evictClean: it
+  // may push out clean pages of a lazily read root (only to read others in).
+  take(kind: FrameKind, zero?: boolean, evictClean?: boolean): number | null;
   // The holder lets go of a frame from take(): it is freed with the last
   // reference (a mapping may still hold it).
   release(pa: number, kind: FrameKind): void;

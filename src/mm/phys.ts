@@ -28,8 +28,8 @@ export interface DeferredRelease {
 export interface Shrinker {
   // Frees unused objects: some of them, or all; true if any went.
   shrink(all: boolean): boolean;
-  // drop_caches 1: a page cache drops every clean page it holds.
-  dropCleanPages?(): void;
+  // Its objects are page-cache pages (drop_caches 1), not slab objects (2).
+  readonly pageCache?: boolean;
 }
 
 export class PhysAllocator implements FramePool {
@@ -60,26 +60,37 @@ export class PhysAllocator implements FramePool {
 
   // Memory pressure: frees what can be freed without killing (unused
   // page-cache pages, deferred holders, then the kernel's caches through
-  // their shrinkers). True if some memory came back.
-  reclaim(): boolean { return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false); }
+  // their shrinkers). True if some memory came back. Clean pages of a lazily
+  // read root go only for a page fault or to read root pages in (clean):
+  // were a kernel charge (tmpfs data, a pipe, a socket) to push a program's
+  // text out, RAM would fill with that data and the program's next fault
+  // would call the OOM killer, where the charge was to fail (ENOMEM, ENOSPC).
+  reclaim(clean = false): boolean {
+    return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false, clean ? undefined : "slab");
+  }
 
   // The kernel's caches of objects charged to the budget (Linux's
-  // register_shrinker: the dentry and inode caches of hostfs).
+  // register_shrinker: the dentry and inode caches of hostfs), and of clean
+  // pages read from a lazily filled root (fs/tmpfs_clean.ts).
   private readonly shrinkers = new Set<Shrinker>();
   registerShrinker(s: Shrinker): void { this.shrinkers.add(s); }
   unregisterShrinker(s: Shrinker): void { this.shrinkers.delete(s); }
-  // Asks each shrinker to free some (all: every unused object); true if any did.
-  shrink(all: boolean): boolean {
+  // Asks each shrinker (or those of page-cache pages, or of slab objects) to
+  // free some (all: every unused object); true if any did.
+  shrink(all: boolean, only?: "pagecache" | "slab"): boolean {
     let any = false;
-    for (const s of this.shrinkers) if (s.shrink(all)) any = true;
+    for (const s of this.shrinkers) {
+      if (only && (only === "pagecache") !== !!s.pageCache) continue;
+      if (s.shrink(all)) any = true;
+    }
     return any;
   }
 
   // echo N > /proc/sys/vm/drop_caches: 1 the clean page cache, 2 the
   // reclaimable slab objects (dentries and inodes), 3 both.
   dropCaches(mode: number): void {
-    if (mode & 1) { this.cache.trimAll(); for (const s of this.shrinkers) s.dropCleanPages?.(); }
-    if (mode & 2) this.shrink(true);
+    if (mode & 1) { this.cache.trimAll(); this.shrink(true, "pagecache"); }
+    if (mode & 2) this.shrink(true, "slab");
   }
 
   // Whether some address space maps the file named key; set by the kernel
@@ -108,9 +119,9 @@ export class PhysAllocator implements FramePool {
   // FramePool (frames.ts): a frame for kernel-held data (tmpfs, memfd). As a
   // kernel charge it leaves the page-fault reserve free; null when even
   // reclaim cannot make room.
-  take(kind: FrameKind, zero = true): number | null {
+  take(kind: FrameKind, zero = true, evictClean = false): number | null {
     while (!this.mem.fits(PAGE_SIZE)) {
-      if (!this.reclaim()) return null;
+      if (!this.reclaim(evictClean)) return null;
     }
     const pa = this.alloc(zero);
     this.mem.countFrames(kind, 1);
@@ -124,7 +135,7 @@ export class PhysAllocator implements FramePool {
   // A zeroed frame; returns its guest physical address.
   alloc(zero = true): number {
     while (this.nfree <= this.mem.reservedFrames) {
-      if (!this.reclaim()) throw new OutOfMemory();
+      if (!this.reclaim(true)) throw new OutOfMemory();
     }
     const f = this.free[--this.nfree];
     this.refs[f] = 1;

@@ -150,6 +150,7 @@ export class NetlinkSocket extends InetDataSocket {
   release(): void {
     if (this.portid) this.stack.netlinkPids.delete(this.portid);
     this.queue.length = 0;
+    this.sockFree();
   }
 
   private reply(b: Uint8Array): void { this.queue.push(b); this.wq.wakeAll(); }

@@ -4,7 +4,7 @@
 
 import { kerr, KernelError } from "../lib/errors.js";
 import {
-  EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EACCES, EPERM, EPIPE, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT, ENOTCONN,
+  EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EACCES, EPERM, EPIPE, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT, ENOTCONN, ENOBUFS,
 } from "../abi/errno.js";
 import {
   AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC,
@@ -83,7 +83,7 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
     if (protocol === (domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) {
       if (!pingAllowed(stack, [t.cred.egid, ...t.cred.groups])) kerr(EACCES);
       s = new PingSocket(stack, domain, SOCK_DGRAM, protocol, t.cred.euid);
-      return install(t, inetSocketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
+      return installSock(t, s, flags);
     }
     if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
     s = new UdpSocket(stack, domain, SOCK_DGRAM, IPPROTO_UDP, t.cred.euid);
@@ -93,6 +93,13 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
     if (protocol !== (domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) kerr(ESOCKTNOSUPPORT);
     s = new RawIcmpSocket(stack, domain, SOCK_RAW, protocol, t.cred.euid);
   } else return kerr(ESOCKTNOSUPPORT);
+  return installSock(t, s, flags);
+}
+
+// inet_create: a socket whose struct sock the memory budget could not hold
+// is ENOBUFS (sk_alloc failed); nothing of it is kept.
+function installSock(t: Task, s: InetDataSocket, flags: number): number {
+  if (!s.sockAllocated) kerr(ENOBUFS);
   return install(t, inetSocketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
 }
 

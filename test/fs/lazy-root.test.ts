@@ -107,3 +107,41 @@ test("a host-directory root larger than size=: every file there, reads cost no r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Clean pages read from the host are page cache (src/fs/tmpfs_clean.ts):
+// under memory pressure the ones no mapping holds are dropped and read
+// again on the next use, as Linux reclaims clean file pages. Before, each
+// page read in stayed for good: a root larger than RAM could be read only
+// until RAM was full of it, and then every read was ENOMEM.
+test("a host-directory root larger than RAM reads whole, twice, at --mem=64M", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ghost-huge-root-"));
+  try {
+    const root = join(dir, "root");
+    cpSync(rootfs, root, { recursive: true, verbatimSymlinks: true });
+    // Four sparse 40 MiB files (160 MiB, 2.5x RAM) with distinct first bytes.
+    const SIZE = 40 << 20;
+    const names = [1, 2, 3, 4].map((n) => `huge${n}`);
+    for (const [i, n] of names.entries()) {
+      writeFileSync(join(root, n), `file ${i}\n`);
+      truncateSync(join(root, n), SIZE);
+    }
+    const want = names.map((_, i) => {
+      const b = Buffer.alloc(SIZE);
+      b.write(`file ${i}\n`, "latin1");
+      return md5(b);
+    });
+    const files = names.map((n) => `/${n}`).join(" ");
+    const shmem = "grep Shmem: /proc/meminfo | tr -s ' ' | cut -d' ' -f2";
+    const r = await exec(["sh", "-c", `md5sum ${files} ${files} | cut -d' ' -f1; ${shmem}; echo 1 > /proc/sys/vm/drop_caches; ${shmem}`],
+      { env: ENV, memory: "64M", root });
+    assert.equal(r.stderr, "");
+    const out = r.stdout.split("\n");
+    assert.equal(out.slice(0, 8).join("\n"), [...want, ...want].join("\n"));
+    // drop_caches 1 drops them as page cache: most of RAM comes back.
+    const [full, dropped] = [Number(out[8]), Number(out[9])];
+    assert.ok(full > 32 * 1024 && full - dropped > 24 * 1024, r.stdout);
+    assert.equal(r.status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -25,9 +25,9 @@ interface Run { status: number | null; out: string; rssMiB: number; memMiB: numb
 
 let dir = "";
 
-function ghost(script: string, memMiB = MEM_MIB, mounts: string[] = []): Run {
+function ghost(script: string, memMiB = MEM_MIB, mounts: string[] = [], options: string[] = []): Run {
   const stats = join(dir, `stats-${process.hrtime.bigint()}.json`);
-  const r = spawnSync(process.execPath, [cli, "run", `--mem=${memMiB}M`, `--stats=${stats}`, "-v", `${bin}:/vt:ro`, ...mounts.flatMap((m) => ["-v", m]), "--",
+  const r = spawnSync(process.execPath, [cli, "run", `--mem=${memMiB}M`, `--stats=${stats}`, ...options, "-v", `${bin}:/vt:ro`, ...mounts.flatMap((m) => ["-v", m]), "--",
     "/bin/sh", "-c", script], { cwd: dir, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL", maxBuffer: 1 << 24 });
   let rssMiB = NaN;
   try { rssMiB = JSON.parse(fs.readFileSync(stats, "utf8")).maxRssKiB / 1024; } catch { /* no stats: the run failed */ }
@@ -129,6 +129,37 @@ describe("the memory budget under --mem=128M", { concurrency: 1 }, () => {
     assert.ok(m && q, r.out);
     assert.ok(m[2] === "0" || (/^(ENFILE|ENOMEM|ENOBUFS)$/.test(m[2]) && Number(m[1]) > 500), r.out);
     assert.ok(Number(q[1]) < MEM_MIB, r.out);
+    bounded(r);
+  });
+
+  // Each inet socket's struct sock is charged (net/inet/socket.ts), from
+  // socket() (or a SYN's arrival) to its teardown: before, a socket cost
+  // only its open file, and a TCP connection closed first (TIME_WAIT for 60
+  // s, no fd) cost nothing while the stack still held it. Connections a
+  // listener never accepted (some reset by their clients while queued) end
+  // with it. Virtual time lets the sleep past TIME_WAIT pass at once.
+  test("TCP connections in TIME_WAIT with no fd stay charged until TIME_WAIT ends, then all goes back", () => {
+    const N = 2000;
+    const r = ghost(`/vt/hog churn ${N} 70`, MEM_MIB, [], ["--clock=virtual"]);
+    assert.match(r.out, new RegExp(`churn made=${N} errno=0`));
+    const m = /churn slab_kib before=(\d+) during=(\d+) after=(\d+)/.exec(r.out);
+    assert.ok(m, r.out);
+    const [before, during, after] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    // At least 2 KiB for each connection in TIME_WAIT (on main: nothing).
+    assert.ok(during - before >= N * 2, r.out);
+    // Uncharged once each, neither kept nor given back twice.
+    assert.ok(Math.abs(after - before) <= 16, r.out);
+    bounded(r);
+  });
+
+  test("100,000 inet sockets under --mem=64M: the budget refuses them (ENOBUFS or ENFILE), each charged beside its file", () => {
+    const r = ghost("/vt/hog socks 100000", 64);
+    const m = /socks made=(\d+) errno=(\w+)/.exec(r.out);
+    const s = /socks kept=(\d+) slab_kib before=(\d+) after=(\d+)/.exec(r.out);
+    assert.ok(m && s, r.out);
+    assert.match(m[2], /^(ENOBUFS|ENOMEM|ENFILE|EMFILE)$/, r.out);
+    // A file (1 KiB) and a struct sock (2 KiB or more) each; on main only the file.
+    assert.ok((Number(s[3]) - Number(s[2])) / Number(s[1]) >= 2.5, r.out);
     bounded(r);
   });
 

@@ -19,6 +19,15 @@
 //   hog unix N         N socketpairs, each with 64 KiB queued
 //   hog tcp N          N loopback TCP connections, each written to (never
 //                      read) until a send is EAGAIN: prints the MiB queued
+//   hog socks N        N sockets held open, TCP, UDP, raw ICMP and ping in turn
+//                      (each a struct sock beside its file), and Slab before
+//                      and after
+//   hog churn N [S]    N loopback TCP connections, each connected, accepted
+//                      and closed by the client first (a TIME_WAIT socket
+//                      with no fd left behind), then Slab before, after the
+//                      N, and after 32 more never accepted (half reset by
+//                      the client), the listener closed, and sleeping S
+//                      seconds (TIME_WAIT's end)
 //   hog stat N DIR     stat DIR/f0 .. DIR/f(N-1) (made beforehand, on a host
 //                      mount: each name cached is charged), then drop_caches
 //                      and Slab before and after
@@ -198,6 +207,60 @@ int main(int argc, char **argv) {
       if (w < 0 && errno != EAGAIN) { err = errno; break; }
     }
     printf("tcp queued=%lld MiB\n", queued >> 20);
+  } else if (!strcmp(kind, "socks")) {
+    static const int types[][2] = { { SOCK_STREAM, 0 }, { SOCK_DGRAM, 0 }, { SOCK_RAW, IPPROTO_ICMP }, { SOCK_DGRAM, IPPROTO_ICMP } };
+    int last[16];
+    long before = meminfo_kib("Slab");
+    for (; made < n; made++) {
+      const int *t = types[made % 4];
+      int fd = socket(AF_INET, t[0], t[1]);
+      // ping sockets need ping_group_range; UDP stands in when refused.
+      if (fd < 0 && errno == EACCES && t[1] == IPPROTO_ICMP) fd = socket(AF_INET, SOCK_DGRAM, 0);
+      if (fd < 0) { err = errno; break; }
+      last[made % 16] = fd;
+    }
+    // The last 16 closed, so that /proc/meminfo can be opened at the limit.
+    long kept = made;
+    for (long i = 0; i < 16 && kept > 0; i++) close(last[--kept % 16]);
+    printf("socks kept=%ld slab_kib before=%ld after=%ld\n", kept, before, meminfo_kib("Slab"));
+  } else if (!strcmp(kind, "churn")) {
+    long before = meminfo_kib("Slab");
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 128) != 0 ||
+        getsockname(l, (struct sockaddr *)&a, &al) != 0) { printf("churn setup failed\n"); return 1; }
+    for (; made < n; made++) {
+      int c = socket(AF_INET, SOCK_STREAM, 0);
+      if (c < 0) { err = errno; break; }
+      if (connect(c, (struct sockaddr *)&a, sizeof a) != 0) { err = errno; close(c); break; }
+      int s = accept(l, NULL, NULL);
+      if (s < 0) { err = errno; close(c); break; }
+      close(c); // the active close: c goes to TIME_WAIT with no fd
+      char b;
+      if (read(s, &b, 1) != 0) { err = EPROTO; break; } // the FIN came
+      close(s);
+    }
+    long during = meminfo_kib("Slab");
+    // Then 32 connections never accepted: half reset by their clients (the
+    // accept queue keeps them, closed, for accept), half still open when the
+    // listener closes; all end with the listener.
+    int pending[32], np = 0;
+    for (; np < 32; np++) {
+      pending[np] = socket(AF_INET, SOCK_STREAM, 0);
+      if (pending[np] < 0) break;
+      if (connect(pending[np], (struct sockaddr *)&a, sizeof a) != 0) { close(pending[np]); break; }
+    }
+    struct linger abort_ = { 1, 0 };
+    for (int i = 0; i < np; i += 2) {
+      setsockopt(pending[i], SOL_SOCKET, SO_LINGER, &abort_, sizeof abort_);
+      close(pending[i]); // a RST
+    }
+    close(l);
+    for (int i = 1; i < np; i += 2) close(pending[i]);
+    if (np < 32 && !err) err = EPROTO;
+    if (argc > 3) sleep((unsigned)atoi(argv[3]));
+    printf("churn slab_kib before=%ld during=%ld after=%ld\n", before, during, meminfo_kib("Slab"));
   } else if (!strcmp(kind, "anon")) {
     for (; made < n; made++) {
       char *p = malloc(1 << 20);

@@ -237,7 +237,8 @@ export class Ext4PageCache implements Shrinker {
     }
     return freed > 0;
   }
-  dropCleanPages(): void { this.shrink(true); }
+  // Page-cache pages: drop_caches 1 empties it (phys.ts), 2 leaves it.
+  readonly pageCache = true;
 
   // Unmount: everything written back (by the caller), every frame given back.
   kill(): void {

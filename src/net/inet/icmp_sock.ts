@@ -160,6 +160,7 @@ export class PingSocket extends IcmpSocketBase {
   release(): void {
     this.unhashPort();
     this.queue.length = 0;
+    this.sockFree();
   }
 
   // ping_lookup: an echo reply whose identifier is this socket's.
@@ -232,6 +233,7 @@ export class RawIcmpSocket extends IcmpSocketBase {
   release(): void {
     pingTable(this.stack).raw.delete(this);
     this.queue.length = 0;
+    this.sockFree();
   }
 
   // raw_v4_input / ipv6_raw_deliver: a copy for each matching socket,

@@ -21,6 +21,7 @@ import type { BoundSock, PortTable } from "./ports.js";
 import { NETDEV_IOCTLS, netdevIoctl } from "./netdev.js";
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLWRBAND, POLLERR, POLLHUP, POLLRDHUP } from "../../abi/poll.js";
+import { SOCK_COST, TCP_SOCK_COST, type MemBudget } from "../../mm/budget.js";
 
 // Privileged ports: below this, bind needs CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start).
 
@@ -79,11 +80,43 @@ export abstract class InetSocket implements BoundSock {
   linger: { onoff: number; secs: number } = { onoff: 0, secs: 0 };
   readonly wq = new WaitQueue();
   readonly inode: InetSockInode;
+  // The struct sock itself is guest memory (sk_alloc to sk_free), apart
+  // from its queues and its file: SOCK_COST, or TCP_SOCK_COST for a stream
+  // socket (mm/budget.ts), charged from creation to sockFree(), which a TCP
+  // socket reaches only once it is both closed and held by nobody (a
+  // TIME_WAIT connection with no fd still costs it). Null once given back,
+  // or when the charge did not fit.
+  private sockMem: MemBudget | null = null;
+  private readonly sockCost: number;
+  // False when the budget could not hold the socket: socket() is then
+  // ENOBUFS (inet_create's sk_alloc failure).
+  readonly sockAllocated: boolean;
 
   constructor(readonly stack: NetStack, readonly family: number, readonly type: number, readonly protocol: number, readonly uid: number) {
     this.laddr = family === AF_INET ? V4_ANY : V6_ANY;
     this.raddr = this.laddr;
     this.inode = new InetSockInode(this);
+    const mem = stack.k.phys.mem;
+    this.sockCost = type === SOCK_STREAM ? TCP_SOCK_COST : SOCK_COST;
+    this.sockAllocated = mem.tryCharge("slab", this.sockCost);
+    if (this.sockAllocated) this.sockMem = mem;
+  }
+
+  // A socket made by the stack for a peer (a SYN's connection) is charged
+  // even past the budget, as an open file is: it exists, and the next
+  // allocation (its accept's file, a new socket) meets the cost. Dropping
+  // the SYN instead would leave the peer's connect() retrying for minutes.
+  chargeAnyway(): void {
+    if (this.sockAllocated || this.sockMem) return;
+    this.sockMem = this.stack.k.phys.mem;
+    this.sockMem.forceCharge("slab", this.sockCost);
+  }
+
+  // sk_free: the socket's memory goes back, once, whichever teardown path
+  // comes last.
+  sockFree(): void {
+    this.sockMem?.uncharge("slab", this.sockCost);
+    this.sockMem = null;
   }
 
   abstract get ports(): PortTable;

@@ -237,7 +237,7 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
     this.orphan = true;
     this.shut = SHUTDOWN_MASK;
     const st = this.state;
-    if (st === TCP_LISTEN) { this.disconnect(); this.unhashPort(); return; }
+    if (st === TCP_LISTEN) { this.disconnect(); this.unhashPort(); this.sockFree(); return; }
     this.tcp.mem.forget(this);
     if (st === TCP_CLOSE) { this.unhashPort(); this.purge(); return; }
     if (st === TCP_SYN_SENT) { this.done_(); return; }
@@ -257,7 +257,9 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
   disconnect(): void {
     const st = this.state;
     if (st === TCP_LISTEN) {
-      for (const c of this.acceptQ.splice(0)) { c.orphan = true; c.disconnect(); c.unhashPort(); }
+      // Connections nobody accepted end here (inet_csk_listen_stop): those
+      // the peer already closed were kept for accept() until now.
+      for (const c of this.acceptQ.splice(0)) { c.orphan = true; c.disconnect(); c.unhashPort(); c.sockFree(); }
       for (const c of [...this.synQ]) { c.orphan = true; c.done_(); }
       this.synQ.clear();
       this.state = TCP_CLOSE;
@@ -292,18 +294,26 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
     this.shut = SHUTDOWN_MASK;
     this.cancelTimers();
     this.unhash();
+    // A connection in its listener's accept queue is still held there (it is
+    // accept()ed closed, or ends with the listener).
+    const queued = this.parent !== null && this.parent.acceptQ.includes(this);
     if (this.parent) { this.parent.synQ.delete(this); this.parent = null; }
     if (!this.userBound || this.orphan) this.unhashPort();
-    if (this.orphan) this.purge();
+    if (this.orphan && !queued) this.purge();
     this.wq.wakeAll();
   }
 
   // inet_csk_destroy_sock: a closed connection nobody holds gives its
-  // queues' memory back.
+  // queues' memory back, and then the socket's own (sk_free). Reached once
+  // a socket is both in CLOSE and orphaned, from whichever came last: the
+  // last close of a closed socket (release), or the end of an orphan's
+  // connection (done_: TIME_WAIT or FIN_WAIT2 over, LAST_ACK acked, a RST,
+  // a timeout).
   private purge(): void {
     this.rcvQ.clear();
     this.sndQ.clear();
     this.ooo.clear();
+    this.sockFree();
   }
 
   private enterTimeWait(): void {
@@ -593,6 +603,7 @@ export class Tcp {
     if (l.acceptQ.length > l.maxBacklog) return;
     if (l.synQ.size >= Math.max(l.maxBacklog, 1) * 2 + 16) return;
     const c = new TcpSocket(this.stack, l.family, l.type, l.protocol, l.uid);
+    c.chargeAnyway();
     c.inheritFrom(l);
     c.laddr = p.dst; c.raddr = p.src; c.rport = s.sport;
     this.stack.tcpPorts.add(c, l.lport);

@@ -127,6 +127,7 @@ export class UdpSocket extends InetDataSocket {
     this.queue.length = 0;
     this.mem?.uncharge("sock", this.rmem);
     this.rmem = 0;
+    this.sockFree(); // a datagram socket ends with its last close
   }
 
   // How well this socket matches a datagram (compute_score): -1 not at all.
