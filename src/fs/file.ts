@@ -167,7 +167,7 @@ export class FdTable {
       if (min >= limit) kerr(EINVAL);
       // The guest's memory is spent (kernel objects included): no new file,
       // as Linux's alloc_empty_file past file-max.
-      if (file.refs === 1 && file.mem?.low) kerr(ENFILE);
+      if (file.refs === 1 && file.mem?.lowAfterReclaim()) kerr(ENFILE);
       for (let fd = min; fd < limit; fd++) {
         if (!this.fds[fd]) { this.fds[fd] = { file, cloexec }; return fd; }
       }

@@ -26,6 +26,10 @@ export interface CleanHolder {
 export class CleanPages implements Shrinker {
   // Dropped by echo 1 > /proc/sys/vm/drop_caches, as page cache.
   readonly pageCache = true;
+  // A kernel charge (tmpfs data, a pipe, a socket) does not push program text
+  // out: RAM would fill with that data and the program's next fault would
+  // call the OOM killer where the charge was to fail (phys.ts, reclaim).
+  readonly faultOnly = true;
   private readonly files = new Set<CleanHolder>(); // least recently read first
 
   // The file read from its source just now: it goes to the young end.

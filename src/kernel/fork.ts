@@ -73,7 +73,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   }
   if (k.tasks.size >= 32768) kerr(EAGAIN);
   // No memory for another task (its kernel stack and task_struct): ENOMEM, as copy_process.
-  if (k.phys.mem.low) kerr(ENOMEM);
+  if (k.phys.mem.lowAfterReclaim()) kerr(ENOMEM);
 
   const mm = has(CLONE_VM) ? t.mm : t.mm.fork();
   if (has(CLONE_VM)) mm.users++;

@@ -91,6 +91,14 @@ export class MemBudget {
   // True when no more than the reserve is left: a new kernel object (a file,
   // a task) is refused rather than left to starve the next page fault.
   get low(): boolean { return this.free <= this.reserve; }
+  // low, after reclaiming what can go (cached host names, page cache): a
+  // new object is refused only when memory is spent, not merely cached.
+  lowAfterReclaim(): boolean {
+    while (this.low) {
+      if (!this.src.reclaim()) return true;
+    }
+    return false;
+  }
 
   // How many of `want` bytes a charge could take now, after reclaiming
   // what it takes to fit them (0 when none fit): for a queue that accepts

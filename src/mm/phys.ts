@@ -30,6 +30,9 @@ export interface Shrinker {
   shrink(all: boolean): boolean;
   // Its objects are page-cache pages (drop_caches 1), not slab objects (2).
   readonly pageCache?: boolean;
+  // Reclaimed only for a page fault or to read such pages in (a lazily read
+  // root's clean pages: program text), never for a kernel charge.
+  readonly faultOnly?: boolean;
 }
 
 export class PhysAllocator implements FramePool {
@@ -66,7 +69,7 @@ export class PhysAllocator implements FramePool {
   // text out, RAM would fill with that data and the program's next fault
   // would call the OOM killer, where the charge was to fail (ENOMEM, ENOSPC).
   reclaim(clean = false): boolean {
-    return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false, clean ? undefined : "slab");
+    return !!this.onOutOfMemory?.() || this.sweepDeferred() || this.shrink(false, undefined, clean);
   }
 
   // The kernel's caches of objects charged to the budget (Linux's
@@ -77,10 +80,12 @@ export class PhysAllocator implements FramePool {
   unregisterShrinker(s: Shrinker): void { this.shrinkers.delete(s); }
   // Asks each shrinker (or those of page-cache pages, or of slab objects) to
   // free some (all: every unused object); true if any did.
-  shrink(all: boolean, only?: "pagecache" | "slab"): boolean {
+  // faultOnly shrinkers are asked only when withFaultOnly.
+  shrink(all: boolean, only?: "pagecache" | "slab", withFaultOnly = true): boolean {
     let any = false;
     for (const s of this.shrinkers) {
       if (only && (only === "pagecache") !== !!s.pageCache) continue;
+      if (s.faultOnly && !withFaultOnly) continue;
       if (s.shrink(all)) any = true;
     }
     return any;
