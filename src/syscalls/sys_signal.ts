@@ -221,7 +221,8 @@ defineSyscalls({
   tkill: (t, tid, sig) => tgkill(t, -1, i32Arg(tid), i32Arg(sig)),
   tgkill: (t, tgid, tid, sig) => tgkill(t, i32Arg(tgid), i32Arg(tid), i32Arg(sig)),
   rt_sigqueueinfo: (t, pid, sig, infoVa) => {
-    const info = readQueuedInfo(t, infoVa, sig, (i32Arg(pid)) === t.pid);
+    // As Linux's do_rt_sigqueueinfo: "to itself" compares with the caller's own task id.
+    const info = readQueuedInfo(t, infoVa, sig, (i32Arg(pid)) === t.tid);
     const g = groupOfPid(t, i32Arg(pid));
     if (!g) kerr(ESRCH);
     return queueSignal(t, [...g.threads][0], g, sig, info, false);
