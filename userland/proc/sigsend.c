@@ -1,14 +1,64 @@
 /*
- * sigtarget.c - which task a signal's pid names. As Linux's kill_pid_info, a
+ * sigsend.c - what sending a signal checks.
+ *
+ * Which task a signal's pid names. As Linux's kill_pid_info, a
  * positive pid given to kill(2) or rt_sigqueueinfo(2) may be the id of any
  * thread, not only of a thread-group leader: the signal then goes to that
  * thread's whole process. rt_sigqueueinfo's "to itself" exemption (a forged
  * si_code >= 0) compares the pid with the caller's own task id.
+ *
+ * tgkill refuses a tgid <= 0 (EINVAL). RLIMIT_SIGPENDING: past the limit a
+ * real-time signal queued by tgkill or sigqueue fails with EAGAIN, while
+ * kill() (SI_USER) and standard signals still leave the signal pending.
  */
 #include "ktest.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+
+static int has_pending(int sig)
+{
+    sigset_t p;
+    sigemptyset(&p);
+    sigpending(&p);
+    return sigismember(&p, sig);
+}
+
+static void tgkill_args(void)
+{
+    pid_t me = (pid_t)syscall(SYS_gettid);
+    CHECK_ERR(syscall(SYS_tgkill, -1, me, 0), EINVAL, "tgkill with tgid -1 is EINVAL");
+    CHECK_ERR(syscall(SYS_tgkill, 0, me, 0), EINVAL, "tgkill with tgid 0 is EINVAL");
+    CHECK_ERR(syscall(SYS_tgkill, getpid(), 0, 0), EINVAL, "tgkill with tid 0 is EINVAL");
+    CHECK_OK(syscall(SYS_tgkill, getpid(), me, 0), "tgkill(getpid(), gettid(), 0) probes");
+    CHECK_OK(syscall(SYS_tkill, me, 0), "tkill(gettid(), 0) probes");
+}
+
+static void sigpending_limit(void)
+{
+    IN_CHILD("RLIMIT_SIGPENDING 0: queued RT signals are EAGAIN, kill() and standard signals stay pending", {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGRTMIN);
+        sigaddset(&set, SIGRTMIN + 1);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        struct rlimit rl = {0, 0};
+        EXPECT(1, setrlimit(RLIMIT_SIGPENDING, &rl) == 0);
+        pid_t me = (pid_t)syscall(SYS_gettid);
+        errno = 0;
+        EXPECT(2, syscall(SYS_tgkill, getpid(), me, SIGRTMIN) == -1 && errno == EAGAIN);
+        EXPECT(4, !has_pending(SIGRTMIN));
+        union sigval v = {.sival_int = 5};
+        errno = 0;
+        EXPECT(8, sigqueue(getpid(), SIGRTMIN, v) == -1 && errno == EAGAIN);
+        EXPECT(16, kill(getpid(), SIGRTMIN + 1) == 0 && has_pending(SIGRTMIN + 1));
+        EXPECT(32, syscall(SYS_tgkill, getpid(), me, SIGUSR1) == 0 && has_pending(SIGUSR1));
+        /* Nothing was queued by the refused calls. */
+        EXPECT(64, !has_pending(SIGRTMIN));
+    });
+}
 
 static volatile sig_atomic_t got_sig, got_value, got_code;
 static volatile pid_t worker_tid;
@@ -87,11 +137,16 @@ int main(int argc, char **argv)
 
     CHECK_OK(kill(worker_tid, 0), "kill(tid, 0) probes a live thread");
 
+    tgkill_args();
+    sigpending_limit();
+
     char c = 0;
     if (write(hold[1], &c, 1) != 1)
         return 1;
     pthread_join(th, NULL);
-    /* The thread is gone: its id names nothing now (ids are not reused this soon). */
+    /* The thread is gone: its id names nothing once the exiting task is released
+       (on Linux, shortly after pthread_join returns; ids are not reused this soon). */
+    KT_WAIT_FOR(kill(worker_tid, 0) == -1, 20000);
     CHECK_ERR(kill(worker_tid, 0), ESRCH, "kill(tid of an exited thread, 0) is ESRCH");
     CHECK_ERR(queueinfo(worker_tid, SIGUSR1, SI_QUEUE, 1), ESRCH, "rt_sigqueueinfo(tid of an exited thread) is ESRCH");
     return kt_done();
