@@ -340,6 +340,12 @@ static void thread_timers(void)
 
 static void sleeps(void)
 {
+    /* A clock without a sleep (no nsleep in Linux's k_clock) is EOPNOTSUPP, an unknown one EINVAL. */
+    struct timespec short_ts = {0, 1000};
+    CHECK_ERR(syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &short_ts, NULL), EOPNOTSUPP, "clock_nanosleep(CLOCK_THREAD_CPUTIME_ID) is EOPNOTSUPP");
+    CHECK_ERR(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC_RAW, 0, &short_ts, NULL), EOPNOTSUPP, "clock_nanosleep(CLOCK_MONOTONIC_RAW) is EOPNOTSUPP");
+    CHECK_ERR(syscall(SYS_clock_nanosleep, CLOCK_REALTIME_COARSE, 0, &short_ts, NULL), EOPNOTSUPP, "clock_nanosleep(CLOCK_REALTIME_COARSE) is EOPNOTSUPP");
+    CHECK_ERR(syscall(SYS_clock_nanosleep, 100, 0, &short_ts, NULL), EINVAL, "clock_nanosleep(clock 100) is EINVAL");
     struct timespec now, target;
     clock_gettime(CLOCK_MONOTONIC, &now);
     target = now;
