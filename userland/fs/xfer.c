@@ -1,7 +1,42 @@
 /* xfer.c - in-kernel copies: sendfile, copy_file_range, splice and tee,
- * on the host directory (hostfs under Ghost) and on a tmpfs. */
+ * on the host directory (hostfs under Ghost) and on a tmpfs; FICLONE and
+ * FICLONERANGE where extents cannot be shared (tmpfs: EOPNOTSUPP) and
+ * their argument checks. */
 #include "ktest.h"
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
+
+static void reflink(const char *shm, const char *host)
+{
+    char a[600], b[600], h[600];
+    snprintf(a, sizeof a, "%s/clone-src", shm);
+    snprintf(b, sizeof b, "%s/clone-dst", shm);
+    snprintf(h, sizeof h, "%s/clone-host", host);
+    int src = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int dst = open(b, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int hdst = open(h, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int wonly = open(a, O_WRONLY);
+    int dir = open(shm, O_RDONLY | O_DIRECTORY);
+    CHECK(src >= 0 && dst >= 0 && hdst >= 0 && wonly >= 0 && dir >= 0, "open the clone files");
+    if (write(src, "reflink", 7) != 7)
+        kt_fail("write the clone source", "short write");
+    CHECK_ERR(ioctl(dst, FICLONE, src), EOPNOTSUPP, "FICLONE on tmpfs is EOPNOTSUPP");
+    struct file_clone_range r = {.src_fd = src, .src_offset = 0, .src_length = 0, .dest_offset = 0};
+    CHECK_ERR(ioctl(dst, FICLONERANGE, &r), EOPNOTSUPP, "FICLONERANGE on tmpfs is EOPNOTSUPP");
+    CHECK_ERR(ioctl(dst, FICLONE, 999), EBADF, "FICLONE from a closed fd is EBADF");
+    CHECK_ERR(ioctl(dst, FICLONE, wonly), EBADF, "FICLONE from a write-only fd is EBADF");
+    CHECK_ERR(ioctl(dst, FICLONE, dir), EISDIR, "FICLONE from a directory is EISDIR");
+    CHECK_ERR(ioctl(hdst, FICLONE, src), EXDEV, "FICLONE across mounts is EXDEV");
+    close(src);
+    close(dst);
+    close(hdst);
+    close(wonly);
+    close(dir);
+    unlink(a);
+    unlink(b);
+    unlink(h);
+}
 
 static char desc_[300];
 #define D(...) (snprintf(desc_, sizeof desc_, __VA_ARGS__), desc_)
@@ -208,6 +243,7 @@ int main(int argc, char **argv)
     cfr(vt_shmdir, "tmpfs");
     splice_(host, "hostdir");
     splice_(vt_shmdir, "tmpfs");
+    reflink(vt_shmdir, host);
     kt_cleanup();
     vt_cleanup_shm();
     return kt_done();
