@@ -165,6 +165,10 @@ static void splice_(const char *dir, const char *fs)
     CHECK_EQ(splice(f, &off, p[1], NULL, 1000, 0), 1000, D("%s: splice file -> pipe with an offset", fs));
     CHECK_EQ(off, 1500, D("%s: the offset advanced", fs));
     CHECK_EQ(cur(f), 100000, D("%s: the file position did not", fs));
+    /* As do_splice: splicing a pipe into an append-only file is EINVAL (the bytes stay in the pipe). */
+    int ap = open(path, O_WRONLY | O_APPEND);
+    CHECK_ERR(splice(p[0], NULL, ap, NULL, 10, 0), EINVAL, D("%s: splice pipe -> O_APPEND file is EINVAL", fs));
+    close(ap);
     unsigned char b[2048];
     CHECK(read(p[0], b, 2048) == 1000 && memcmp(b, big + 500, 1000) == 0, D("%s: the pipe got the bytes", fs));
     write(p[1], "spliced!", 8);
