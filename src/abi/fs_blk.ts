@@ -30,3 +30,10 @@ export const SECTOR_SHIFT = 9;
 // 254 first) and its minors per disk (1 << PART_BITS, PART_BITS = 4).
 export const VIRTBLK_MAJOR = 254;
 export const VIRTBLK_MINORS = 16;
+
+// Sharing extents between files (reflink): FICLONE takes the source fd as
+// its argument, FICLONERANGE a struct file_clone_range.
+export const FICLONE = _IOW(0x94, 9, 4);
+export const FICLONERANGE = _IOW(0x94, 13, 32);
+/** struct file_clone_range: s64 src_fd, u64 src_offset, src_length, dest_offset. */
+export const FILE_CLONE_RANGE_SRC_FD = 0;

@@ -4,14 +4,16 @@
 import {
   _NSIG, SIGINT, SIGQUIT, SIGWINCH, SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
   SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SI_USER, SIGTSTP, SIGTTIN, SIGTTOU,
+  SI_QUEUE, SI_TKILL, SIGRTMIN,
   defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
 } from "../abi/signal.js";
-import { EINTR, EFAULT, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
+import { RLIMIT_SIGPENDING } from "../abi/resource.js";
+import { EAGAIN, EINTR, EFAULT, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
 import { REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
 import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
 import { KernelError } from "../lib/errors.js";
-import { TASK_INTERRUPTIBLE, type SigInfo, type Task, type ThreadGroup } from "./task.js";
+import { TASK_INTERRUPTIBLE, rlimit, type SigInfo, type Task, type ThreadGroup } from "./task.js";
 import { ptraceSignalStop, ptraceInterruptStop, ptraceGroupStop, ptraceSyscallInterrupted } from "./ptrace.js";
 
 export const UNBLOCKABLE = sigmask(SIGKILL) | sigmask(SIGSTOP);
@@ -32,22 +34,45 @@ function isIgnored(t: Task, sig: number): boolean {
   return h === SIG_DFL && defaultAction(sig) === "ign";
 }
 
+// The siginfo entries queued to a process, for RLIMIT_SIGPENDING.
+function queuedInfos(tg: ThreadGroup): number {
+  let n = tg.shared.queue.length;
+  for (const t of tg.threads) n += t.pending.queue.length;
+  return n;
+}
+
+// RLIMIT_SIGPENDING, as Linux's __sigqueue_alloc and __send_signal_locked: a
+// signal a process sends (kill, tkill, sigqueue) takes a queue entry within
+// the receiver's limit, which a standard signal with si_code >= 0 may pass.
+// Past it, a real-time signal sent with a code other than SI_USER fails with
+// EAGAIN; any other is still sent but without its information (one pending
+// bit, so a flood takes no memory). Linux counts the entries of the receiving
+// user; Ghost counts those of the receiving process.
+function overSigpending(tg: ThreadGroup, info: SigInfo): "fail" | "noinfo" | null {
+  const code = info.code;
+  if (info.forced || (code !== SI_USER && code !== SI_QUEUE && code !== SI_TKILL)) return null;
+  if (info.signo < SIGRTMIN && code >= 0) return null;
+  if (queuedInfos(tg) < rlimit(tg, RLIMIT_SIGPENDING)) return null;
+  return info.signo >= SIGRTMIN && code !== SI_USER ? "fail" : "noinfo";
+}
+
 // Queues a signal for one thread (tkill, faults) or the whole group (kill).
 // force: a fault the task cannot go on from (force_sig_fault), which even init takes.
-export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread: boolean, force = false): void {
+// Returns 0, or -EAGAIN when RLIMIT_SIGPENDING refuses a queued real-time signal.
+export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread: boolean, force = false): number {
   const sig = info.signo;
   // Callers validate what a guest asks for; a number that is no signal never reaches the tables.
-  if (!Number.isInteger(sig) || sig < 1 || sig > _NSIG) return;
+  if (!Number.isInteger(sig) || sig < 1 || sig > _NSIG) return 0;
   const task = forThread ? (target as Task) : undefined;
   const tg = forThread ? (target as Task).tg : (target as ThreadGroup);
-  if (tg.zombie || tg.exiting) return;
+  if (tg.zombie || tg.exiting) return 0;
   const anyThread = task ?? [...tg.threads][0];
-  if (!anyThread) return;
+  if (!anyThread) return 0;
   // Nothing sends SIGKILL or SIGSTOP to init (Linux's is_global_init check).
-  if (tg.pid === 1 && !force && (sig === SIGKILL || sig === SIGSTOP)) return;
+  if (tg.pid === 1 && !force && (sig === SIGKILL || sig === SIGSTOP)) return 0;
   if (sig === SIGKILL) {
     anyThread.k.exitGroup(tg, sig, "signal");
-    return;
+    return 0;
   }
   if (sig === SIGCONT) {
     // Continuing discards pending stop signals, as Linux does.
@@ -60,13 +85,20 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
   const blocked = ((task ?? tg.leader ?? anyThread).sigmask & sigmask(sig)) !== 0n;
   // init is unkillable (Linux's SIGNAL_UNKILLABLE): a signal it has no handler
   // for is dropped, unless blocked (sigtimedwait may take it) or a fault.
-  if (tg.pid === 1 && !force && !blocked && anyThread.sighand.actions[sig].handler === SIG_DFL) return;
+  if (tg.pid === 1 && !force && !blocked && anyThread.sighand.actions[sig].handler === SIG_DFL) return 0;
   if (force) info.forced = true;
   // A tracer sees even ignored signals (Linux's sig_ignored), SIGKILL aside.
-  if (isIgnored(anyThread, sig) && !blocked && !(task ?? anyThread).ptrace) return;
+  if (isIgnored(anyThread, sig) && !blocked && !(task ?? anyThread).ptrace) return 0;
   const pending = task ? task.pending : tg.shared;
   const bit = sigmask(sig);
-  if (sig < 32 && (pending.mask & bit)) return; // legacy signals do not queue
+  if (sig < 32 && (pending.mask & bit)) return 0; // legacy signals do not queue
+  const over = overSigpending(tg, info);
+  if (over === "fail") return -EAGAIN;
+  if (over === "noinfo") {
+    if (pending.mask & bit) return 0;
+    // As Linux's collect_signal for a signal that has no queue entry.
+    info = { signo: sig, code: SI_USER, pid: 0, uid: 0 };
+  }
   pending.mask |= bit;
   pending.queue.push(info);
   tg.signalWait.wakeAll();
@@ -75,6 +107,7 @@ export function sendSignal(target: Task | ThreadGroup, info: SigInfo, forThread:
   for (const t of candidates) {
     if ((t.sigmask & bit) === 0n || (t.sigwaitSet & bit)) { signalWake(t); break; }
   }
+  return 0;
 }
 
 // Interrupts an interruptible sleep so the signal can be handled.

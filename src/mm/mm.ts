@@ -439,7 +439,8 @@ export class AddressSpace implements CacheMapper {
   // At most as many pages as memory has free frames: past that Linux would be
   // out of memory, and a range of terabytes must not hold the kernel for minutes.
   private populateVma(v: Vma, start: number, end: number): void {
-    if (!(v.prot & PROT_READ)) return;
+    // As populate_vma_page_range, a write-only private mapping is populated too (by writing).
+    if (!(v.prot & PROT_READ) && !((v.prot & PROT_WRITE) && !v.shared)) return;
     const acc = (v.prot & PROT_WRITE) && !v.shared ? ACC_W : ACC_R;
     let budget = this.phys.freeFrames;
     for (let a = start; a < end && budget > 0; a += PAGE_SIZE, budget--) {

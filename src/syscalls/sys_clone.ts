@@ -1,7 +1,7 @@
 // Process creation and reaping: clone, clone3, wait4, waitid, pidfds.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
+import { EAGAIN, EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
 import {
   clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0,
   CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_VM, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NS_FLAGS,
@@ -155,7 +155,7 @@ function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: nu
 function waitid(t: Task, idtype: number, id: number, infoVa: number, options: number, ruVa: number): number {
   if (options & ~(WNOHANG | WEXITED | WSTOPPED_ | WCONTINUED | WNOWAIT | __WNOTHREAD | __WALL | __WCLONE)) kerr(EINVAL);
   if (!(options & (WEXITED | WSTOPPED_ | WCONTINUED))) kerr(EINVAL);
-  let which = idtype;
+  let which = idtype, eagain = false;
   switch (idtype) {
     case P_ALL: id = 0; break;
     case P_PID: if (id <= 0) kerr(EINVAL); break;
@@ -167,12 +167,15 @@ function waitid(t: Task, idtype: number, id: number, infoVa: number, options: nu
       if (!g) kerr(EINVAL);
       which = P_PID; id = g.pid;
       if (g.parent !== t.tg) kerr(ECHILD);
-      if (f.nonblock) options |= WNOHANG;
+      // A PIDFD_NONBLOCK pidfd never blocks: with no child ready, a wait
+      // without WNOHANG is EAGAIN (kernel_waitid, since 5.10).
+      if (f.nonblock && !(options & WNOHANG)) { options |= WNOHANG; eagain = true; }
       break;
     }
     default: kerr(EINVAL);
   }
   const r = doWait(t, which, id, options);
+  if (!r && eagain) kerr(EAGAIN);
   if (infoVa) {
     const b = new Uint8Array(128);
     if (r) {

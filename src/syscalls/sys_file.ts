@@ -2,7 +2,7 @@
 // forms, lseek, getdents64, dup, fcntl, ioctl.
 
 import { kerr, KernelError } from "../lib/errors.js";
-import { EBADF, EINVAL, ESPIPE, EISDIR, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG, ENXIO, EOPNOTSUPP } from "../abi/errno.js";
+import { EBADF, EINVAL, ESPIPE, EISDIR, EXDEV, EPIPE, ENOTTY, ENOTDIR, EFAULT, EOVERFLOW, EAGAIN, EPERM, EDEADLK, EWOULDBLOCK, EFBIG, ENXIO, EOPNOTSUPP } from "../abi/errno.js";
 import {
   O_CLOEXEC, O_NOATIME, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, FD_CLOEXEC, SEEK_SET, SEEK_CUR,
   SEEK_END, SEEK_DATA, SEEK_HOLE, O_LARGEFILE, O_NONBLOCK, F_GETPIPE_SZ, F_SETPIPE_SZ, F_GETLK, F_SETLK, F_SETLKW,
@@ -10,6 +10,7 @@ import {
   MAX_RW_COUNT, FASYNC, F_DUPFD_QUERY, F_CREATED_QUERY, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
+import { FICLONE, FICLONERANGE, FILE_CLONE_RANGE_SRC_FD } from "../abi/fs_blk.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { defineSyscalls } from "./table.js";
@@ -424,6 +425,8 @@ defineSyscalls({
         f.flags = on ? f.flags | O_NONBLOCK : f.flags & ~O_NONBLOCK;
         return 0;
       }
+      case FICLONE: return cloneFile(t, f, i32Arg(arg));
+      case FICLONERANGE: return cloneFile(t, f, Number(um(t).big64(arg + FILE_CLONE_RANGE_SRC_FD) & 0xffffffffn) | 0);
     }
     const owner = ioctlOwner(t, f, fdArg(fd), u32Arg(cmd), arg);
     if (owner !== undefined) return owner;
@@ -433,6 +436,19 @@ defineSyscalls({
 });
 
 export { EFAULT };
+
+// FICLONE/FICLONERANGE, with the checks of Linux's ioctl_file_clone and
+// vfs_clone_file_range: the source fd, one mount for both, regular files
+// open for reading (source) and writing (destination). No filesystem of
+// Ghost shares extents (no remap_file_range), so a valid request is EOPNOTSUPP.
+function cloneFile(t: Task, dst: File, srcFd: number): number {
+  const src = t.files.get(srcFd);
+  if (src.path?.mnt !== dst.path?.mnt) kerr(EXDEV);
+  if (isDir(src.inode.mode) || isDir(dst.inode.mode)) kerr(EISDIR);
+  if (!isReg(src.inode.mode) || !isReg(dst.inode.mode)) kerr(EINVAL);
+  if (!src.readable || !dst.writable || (dst.flags & O_APPEND)) kerr(EBADF);
+  kerr(EOPNOTSUPP);
+}
 
 defineSyscalls({
   pipe2: (t, va, flags) => {

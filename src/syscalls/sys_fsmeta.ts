@@ -2,7 +2,8 @@
 // mknod, chmod, chown, utimensat.
 
 import { breakLease } from "../fs/lease.js";
-import { O_WRONLY } from "../abi/fcntl.js";
+import { O_WRONLY, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE, F_SEAL_GROW } from "../abi/fcntl.js";
+import { MemfdInode } from "../fs/memfd.js";
 import { saturated } from "../abi/word.js";
 import { TmpFile } from "../fs/tmpfs.js";
 import { kerr } from "../lib/errors.js";
@@ -162,8 +163,11 @@ defineSyscalls({
     if (saturated(off) || saturated(len) || off + len >= MAX_LFS_FILESIZE) kerr(EFBIG);
     if (fsFallocate(f.inode, mode, off, len)) return 0;
     if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) kerr(EOPNOTSUPP);
+    // As shmem_fallocate: a memfd's write seals refuse a hole, F_SEAL_GROW an allocation past the size.
+    const seals = f.inode instanceof MemfdInode ? f.inode.seals : 0;
     if (mode & FALLOC_FL_PUNCH_HOLE) {
       if (!(mode & FALLOC_FL_KEEP_SIZE)) kerr(EOPNOTSUPP); // as vfs_fallocate
+      if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) kerr(EPERM);
       const end = Math.min(off + len, f.inode.size);
       // tmpfs gives the pages back; elsewhere zeros are written. Either way a
       // bounded piece at a time, for the range may be gigabytes.
@@ -177,6 +181,7 @@ defineSyscalls({
       }
       return 0;
     }
+    if ((seals & F_SEAL_GROW) && off + len > f.inode.size) kerr(EPERM);
     if (f.inode instanceof TmpFile) f.inode.allocate(off, len);
     if (!(mode & FALLOC_FL_KEEP_SIZE) && off + len > f.inode.size) truncateInode(t, f.inode, off + len);
     return 0;

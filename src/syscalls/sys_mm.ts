@@ -1,7 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../lib/errors.js";
-import { EAGAIN, EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
+import { EAGAIN, EBUSY, EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
 import { MemfdInode } from "../fs/memfd.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {
@@ -183,6 +183,8 @@ defineSyscalls({
   },
   msync: (t, addr, len, flags) => {
     if (addr % PAGE_SIZE || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || ((flags & MS_ASYNC) && (flags & MS_SYNC))) kerr(EINVAL);
+    // As Linux's msync: invalidating a locked (VM_LOCKED) range is EBUSY.
+    if ((flags & MS_INVALIDATE) && len > 0 && t.mm.lockedIn(addr, addr + pageUp(len)) > 0) kerr(EBUSY);
     const err = t.mm.msync(addr, len, (flags & MS_SYNC) !== 0);
     return err ? -err : 0;
   },

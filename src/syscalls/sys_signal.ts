@@ -130,13 +130,13 @@ function kill(t: Task, pid: number, sig: number): number {
   return 0;
 }
 
+// tgid 0 is tkill's "any process"; tgkill itself refuses a tgid <= 0 (Linux's tgkill: EINVAL).
 function tgkill(t: Task, tgid: number, tid: number, sig: number): number {
-  if (sig < 0 || sig > 64 || tid <= 0) kerr(EINVAL);
+  if (sig < 0 || sig > 64 || tid <= 0 || tgid < 0) kerr(EINVAL);
   const o = t.k.tasks.get(tid);
   if (!o || (tgid > 0 && o.tg.pid !== tgid)) kerr(ESRCH);
   if (!maySignal(t, o.tg)) kerr(EPERM);
-  if (sig) sendSignal(o, { signo: sig, code: SI_TKILL, pid: t.pid, uid: t.cred.uid }, true);
-  return 0;
+  return sig ? sendSignal(o, { signo: sig, code: SI_TKILL, pid: t.pid, uid: t.cred.uid }, true) : 0;
 }
 
 // The siginfo of rt_sigqueueinfo/rt_tgsigqueueinfo. As Linux: a process may
@@ -154,7 +154,7 @@ function readQueuedInfo(t: Task, infoVa: number, sig: number, toSelf: boolean): 
 function queueSignal(t: Task, any: Task | undefined, g: ThreadGroup, sig: number, info: SigInfo, forThread: boolean): number {
   if (sig < 0 || sig > 64) kerr(EINVAL);
   if (!maySignal(t, g)) kerr(EPERM);
-  if (sig !== 0 && any && !g.zombie) sendSignal(forThread ? any : g, info, forThread);
+  if (sig !== 0 && any && !g.zombie) return sendSignal(forThread ? any : g, info, forThread);
   return 0;
 }
 
@@ -218,10 +218,11 @@ defineSyscalls({
   // Ghost restarts interrupted sleeps in place, so user space never needs this: as Linux without a restart block.
   restart_syscall: () => -EINTR,
   kill: (t, pid, sig) => kill(t, i32Arg(pid), i32Arg(sig)),
-  tkill: (t, tid, sig) => tgkill(t, -1, i32Arg(tid), i32Arg(sig)),
-  tgkill: (t, tgid, tid, sig) => tgkill(t, i32Arg(tgid), i32Arg(tid), i32Arg(sig)),
+  tkill: (t, tid, sig) => tgkill(t, 0, i32Arg(tid), i32Arg(sig)),
+  tgkill: (t, tgid, tid, sig) => (i32Arg(tgid) <= 0 ? -EINVAL : tgkill(t, i32Arg(tgid), i32Arg(tid), i32Arg(sig))),
   rt_sigqueueinfo: (t, pid, sig, infoVa) => {
-    const info = readQueuedInfo(t, infoVa, sig, (i32Arg(pid)) === t.pid);
+    // As Linux's do_rt_sigqueueinfo: "to itself" compares with the caller's own task id.
+    const info = readQueuedInfo(t, infoVa, sig, (i32Arg(pid)) === t.tid);
     const g = groupOfPid(t, i32Arg(pid));
     if (!g) kerr(ESRCH);
     return queueSignal(t, [...g.threads][0], g, sig, info, false);

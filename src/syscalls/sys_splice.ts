@@ -68,6 +68,8 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
     const inPipe = inF.inode instanceof PipeInode, outPipe = outF.inode instanceof PipeInode;
     if (!inPipe && !outPipe) kerr(EINVAL);
     if ((inPipe && inOffVa) || (outPipe && outOffVa)) kerr(ESPIPE);
+    // As Linux's do_splice: a pipe is not spliced into an append-only file.
+    if (inPipe && !outPipe && (outF.flags & O_APPEND)) kerr(EINVAL);
   }
   if (kind === "sendfile" && inF.ops.stream && !(inF.inode instanceof PipeInode)) kerr(EINVAL);
   if (kind === "sendfile" && (outF.flags & O_APPEND)) kerr(EINVAL);

@@ -4,7 +4,7 @@
 // CLOCK_REALTIME sleep sits on the REALTIME base and follows clock changes.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EFAULT, EPERM, EOPNOTSUPP, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../abi/errno.js";
+import { EINVAL, EFAULT, EOPNOTSUPP, EPERM, ERESTART_RESTARTBLOCK, ERESTARTNOHAND } from "../abi/errno.js";
 import {
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
   CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM,
@@ -189,8 +189,8 @@ defineSyscalls({
   nanosleep: (t, req, rem) => nanosleep(t, CLOCK_MONOTONIC, 0, req, rem),
   clock_nanosleep: (t, clock, flags, req, rem) => {
     const c = i32Arg(clock);
-    // As Linux: the thread CPU clock exists but cannot be slept on (no nsleep: EOPNOTSUPP).
-    if (c === CLOCK_THREAD_CPUTIME_ID) kerr(EOPNOTSUPP);
+    // As Linux: a clock that exists but has no sleep (its k_clock lacks nsleep) is EOPNOTSUPP.
+    if (c === CLOCK_THREAD_CPUTIME_ID || c === CLOCK_MONOTONIC_RAW || c === CLOCK_REALTIME_COARSE || c === CLOCK_MONOTONIC_COARSE) kerr(EOPNOTSUPP);
     if (c !== CLOCK_REALTIME && c !== CLOCK_MONOTONIC && c !== CLOCK_BOOTTIME && c !== CLOCK_TAI && c !== CLOCK_PROCESS_CPUTIME_ID) kerr(EINVAL);
     return nanosleep(t, c, flags, req, rem);
   },

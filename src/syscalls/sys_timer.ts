@@ -3,7 +3,7 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, EFAULT, EAGAIN } from "../abi/errno.js";
 import {
-  ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF, itimerval, itimerspec, sigevent, SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID,
+  ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF, itimerval, itimerspec, sigevent, SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID, SIGEV_THREAD,
   CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_TAI,
   CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, TIMER_ABSTIME,
 } from "../abi/time.js";
@@ -110,7 +110,8 @@ defineSyscalls({
       signo = sigevent.get(dv, 0, "sigev_signo");
       value = sigevent.getBig(dv, 0, "sigev_value");
       if (how === SIGEV_NONE) notify = "none";
-      else if (how === SIGEV_SIGNAL || how === SIGEV_THREAD_ID) {
+      // As good_sigevent: a raw SIGEV_THREAD is taken as SIGEV_SIGNAL (the C library runs the thread).
+      else if (how === SIGEV_SIGNAL || how === SIGEV_THREAD || how === SIGEV_THREAD_ID) {
         if (signo < 1 || signo > 64) kerr(EINVAL);
         if (how === SIGEV_THREAD_ID) {
           const tid = sigevent.get(dv, 0, "sigev_notify_thread_id");

@@ -2,6 +2,7 @@
  * writable mapping, EPERM on write/mmap), F_SEAL_SHRINK, F_SEAL_GROW,
  * F_SEAL_FUTURE_WRITE, F_SEAL_SEAL, MFD_ALLOW_SEALING, names, mmap sharing. */
 #include "ktest.h"
+#include <linux/falloc.h>
 #include <linux/memfd.h>
 
 #ifndef F_SEAL_FUTURE_WRITE
@@ -70,6 +71,9 @@ static void basics(void)
     int d = dup(m);
     CHECK_ERR(write(d, "x", 1), EPERM, "seals belong to the file: a dup is sealed too");
     close(d);
+    /* As shmem_fallocate: a hole is a write (EPERM), an allocation within the size is not. */
+    CHECK_ERR(fallocate(m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), EPERM, "punching a hole is EPERM under F_SEAL_WRITE");
+    CHECK_OK(fallocate(m, 0, 0, 4096), "fallocate inside the size is fine under F_SEAL_WRITE");
     CHECK_OK(ftruncate(m, 16384), "F_SEAL_WRITE alone still allows growing");
     CHECK_OK(ftruncate(m, 4096), "... and shrinking");
 
@@ -78,6 +82,8 @@ static void basics(void)
     CHECK_OK(ftruncate(m, 8192), "growing is fine");
     CHECK_OK(fcntl(m, F_ADD_SEALS, F_SEAL_GROW), "add F_SEAL_GROW");
     CHECK_ERR(ftruncate(m, 9000), EPERM, "growing is EPERM under F_SEAL_GROW");
+    CHECK_ERR(fallocate(m, 0, 0, 16384), EPERM, "fallocate past the size is EPERM under F_SEAL_GROW");
+    CHECK_ERR(fallocate(m, FALLOC_FL_KEEP_SIZE, 0, 16384), EPERM, "... even with FALLOC_FL_KEEP_SIZE");
     CHECK_OK(ftruncate(m, 8192), "truncating to the same size is fine");
     CHECK_OK(fcntl(m, F_ADD_SEALS, F_SEAL_SEAL), "add F_SEAL_SEAL");
     CHECK_EQ(fcntl(m, F_GET_SEALS), F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL, "all four seals are set");

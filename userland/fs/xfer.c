@@ -1,7 +1,42 @@
 /* xfer.c - in-kernel copies: sendfile, copy_file_range, splice and tee,
- * on the host directory (hostfs under Ghost) and on a tmpfs. */
+ * on the host directory (hostfs under Ghost) and on a tmpfs; FICLONE and
+ * FICLONERANGE where extents cannot be shared (tmpfs: EOPNOTSUPP) and
+ * their argument checks. */
 #include "ktest.h"
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
+
+static void reflink(const char *shm, const char *host)
+{
+    char a[600], b[600], h[600];
+    snprintf(a, sizeof a, "%s/clone-src", shm);
+    snprintf(b, sizeof b, "%s/clone-dst", shm);
+    snprintf(h, sizeof h, "%s/clone-host", host);
+    int src = open(a, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int dst = open(b, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int hdst = open(h, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int wonly = open(a, O_WRONLY);
+    int dir = open(shm, O_RDONLY | O_DIRECTORY);
+    CHECK(src >= 0 && dst >= 0 && hdst >= 0 && wonly >= 0 && dir >= 0, "open the clone files");
+    if (write(src, "reflink", 7) != 7)
+        kt_fail("write the clone source", "short write");
+    CHECK_ERR(ioctl(dst, FICLONE, src), EOPNOTSUPP, "FICLONE on tmpfs is EOPNOTSUPP");
+    struct file_clone_range r = {.src_fd = src, .src_offset = 0, .src_length = 0, .dest_offset = 0};
+    CHECK_ERR(ioctl(dst, FICLONERANGE, &r), EOPNOTSUPP, "FICLONERANGE on tmpfs is EOPNOTSUPP");
+    CHECK_ERR(ioctl(dst, FICLONE, 999), EBADF, "FICLONE from a closed fd is EBADF");
+    CHECK_ERR(ioctl(dst, FICLONE, wonly), EBADF, "FICLONE from a write-only fd is EBADF");
+    CHECK_ERR(ioctl(dst, FICLONE, dir), EISDIR, "FICLONE from a directory is EISDIR");
+    CHECK_ERR(ioctl(hdst, FICLONE, src), EXDEV, "FICLONE across mounts is EXDEV");
+    close(src);
+    close(dst);
+    close(hdst);
+    close(wonly);
+    close(dir);
+    unlink(a);
+    unlink(b);
+    unlink(h);
+}
 
 static char desc_[300];
 #define D(...) (snprintf(desc_, sizeof desc_, __VA_ARGS__), desc_)
@@ -130,6 +165,10 @@ static void splice_(const char *dir, const char *fs)
     CHECK_EQ(splice(f, &off, p[1], NULL, 1000, 0), 1000, D("%s: splice file -> pipe with an offset", fs));
     CHECK_EQ(off, 1500, D("%s: the offset advanced", fs));
     CHECK_EQ(cur(f), 100000, D("%s: the file position did not", fs));
+    /* As do_splice: splicing a pipe into an append-only file is EINVAL (the bytes stay in the pipe). */
+    int ap = open(path, O_WRONLY | O_APPEND);
+    CHECK_ERR(splice(p[0], NULL, ap, NULL, 10, 0), EINVAL, D("%s: splice pipe -> O_APPEND file is EINVAL", fs));
+    close(ap);
     unsigned char b[2048];
     CHECK(read(p[0], b, 2048) == 1000 && memcmp(b, big + 500, 1000) == 0, D("%s: the pipe got the bytes", fs));
     write(p[1], "spliced!", 8);
@@ -208,6 +247,7 @@ int main(int argc, char **argv)
     cfr(vt_shmdir, "tmpfs");
     splice_(host, "hostdir");
     splice_(vt_shmdir, "tmpfs");
+    reflink(vt_shmdir, host);
     kt_cleanup();
     vt_cleanup_shm();
     return kt_done();

@@ -2,7 +2,9 @@
  * mlock2(MLOCK_ONFAULT), MAP_LOCKED, munlock, mlockall/munlockall; locks not
  * inherited across fork; mincore counting pages resident that were locked (or
  * faulted) by a child in a shared mapping; RLIMIT_MEMLOCK for an
- * unprivileged process (ENOMEM, EAGAIN for MAP_LOCKED, EPERM at 0). */
+ * unprivileged process (ENOMEM, EAGAIN for MAP_LOCKED, EPERM at 0); a
+ * write-only mapping is populated by mlock too (any accessible VMA, as
+ * populate_vma_page_range); msync(MS_INVALIDATE) on a locked range is EBUSY. */
 #include "ktest.h"
 
 #define PG 4096
@@ -38,6 +40,22 @@ static int resident(void *p, size_t len)
 static void *anon(size_t len, int flags)
 {
     return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
+}
+
+static void write_only_and_msync(void)
+{
+    char *p = mmap(NULL, MB, PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED, "mmap a write-only 1 MiB");
+    CHECK_OK(mlock(p, MB), "mlock the write-only mapping");
+    if (kt_qemu())
+        kt_skip("mlock populates a write-only mapping", "qemu-user's mincore refuses an unreadable range");
+    else
+        CHECK_EQ(resident(p, MB), MB / PG, "mlock populates a write-only mapping");
+    CHECK_ERR(msync(p, PG, MS_INVALIDATE), EBUSY, "msync(MS_INVALIDATE) on a locked range is EBUSY");
+    CHECK_OK(msync(p, PG, MS_SYNC), "msync(MS_SYNC) on it is fine");
+    CHECK_OK(munlock(p, MB), "munlock it");
+    CHECK_OK(msync(p, PG, MS_INVALIDATE), "msync(MS_INVALIDATE) once unlocked");
+    munmap(p, MB);
 }
 
 static void basics(void)
@@ -177,6 +195,7 @@ int main(int argc, char **argv)
     kt_init(argc, argv);
     kt_watchdog(60);
     basics();
+    write_only_and_msync();
     across_fork();
     all();
     limits();

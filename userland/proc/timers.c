@@ -340,6 +340,12 @@ static void thread_timers(void)
 
 static void sleeps(void)
 {
+    /* A clock without a sleep (no nsleep in Linux's k_clock) is EOPNOTSUPP, an unknown one EINVAL. */
+    struct timespec short_ts = {0, 1000};
+    CHECK_ERR(syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &short_ts, NULL), EOPNOTSUPP, "clock_nanosleep(CLOCK_THREAD_CPUTIME_ID) is EOPNOTSUPP");
+    CHECK_ERR(syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC_RAW, 0, &short_ts, NULL), EOPNOTSUPP, "clock_nanosleep(CLOCK_MONOTONIC_RAW) is EOPNOTSUPP");
+    CHECK_ERR(syscall(SYS_clock_nanosleep, CLOCK_REALTIME_COARSE, 0, &short_ts, NULL), EOPNOTSUPP, "clock_nanosleep(CLOCK_REALTIME_COARSE) is EOPNOTSUPP");
+    CHECK_ERR(syscall(SYS_clock_nanosleep, 100, 0, &short_ts, NULL), EINVAL, "clock_nanosleep(clock 100) is EINVAL");
     struct timespec now, target;
     clock_gettime(CLOCK_MONOTONIC, &now);
     target = now;
@@ -395,6 +401,36 @@ static void sleeps(void)
     signal(SIGALRM, SIG_DFL);
 }
 
+/* The raw timer_create takes SIGEV_THREAD (glibc's own SIGEV_THREAD goes
+   through SIGEV_THREAD_ID) as SIGEV_SIGNAL: good_sigevent. */
+static volatile sig_atomic_t raw_thread_sig;
+static void on_raw_thread(int s) { raw_thread_sig = s; }
+
+static void raw_sigev_thread(void)
+{
+    if (kt_qemu()) {
+        /* qemu-user creates the timer anyway; the native run checks this against Linux. */
+        kt_skip("raw timer_create(SIGEV_THREAD)", "qemu-user does not pass SIGEV_THREAD on to the kernel");
+        return;
+    }
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD;
+    ev.sigev_signo = 0;
+    int id = -1;
+    CHECK_ERR(syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id), EINVAL, "raw timer_create(SIGEV_THREAD, signo 0) is EINVAL");
+    ev.sigev_signo = SIGUSR2;
+    signal(SIGUSR2, on_raw_thread);
+    raw_thread_sig = 0;
+    CHECK_OK(syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &id), "raw timer_create(SIGEV_THREAD, SIGUSR2)");
+    struct itimerspec its = {{0, 0}, {0, 10 * 1000 * 1000}};
+    CHECK_OK(syscall(SYS_timer_settime, id, 0, &its, NULL), "arm it for 10 ms");
+    KT_WAIT_FOR(raw_thread_sig != 0, 20000);
+    CHECK_EQ(raw_thread_sig, SIGUSR2, "it signals the process like SIGEV_SIGNAL");
+    CHECK_OK(syscall(SYS_timer_delete, id), "timer_delete it");
+    signal(SIGUSR2, SIG_DFL);
+}
+
 int main(int argc, char **argv)
 {
     kt_init(argc, argv);
@@ -411,6 +447,7 @@ int main(int argc, char **argv)
     itimers();
     alarms();
     posix_timers();
+    raw_sigev_thread();
     thread_timers();
     sleeps();
     kill(dog, SIGKILL);

@@ -458,6 +458,36 @@ static void waitid_kinds(void)
     close(pfd);
     CHECK_ERR(waitid((idtype_t)P_PIDFD, 999, &si, WEXITED), EBADF, "P_PIDFD with a bad fd is EBADF");
     CHECK_ERR(syscall(SYS_pidfd_open, 0x3ffffff, 0), ESRCH, "pidfd_open of a nonexistent pid is ESRCH");
+
+    /* A PIDFD_NONBLOCK (O_NONBLOCK) pidfd: a blocking waitid on a live child is EAGAIN, as kernel_waitid. */
+    int hold[2];
+    if (pipe(hold) == 0) {
+        c = fork();
+        if (c == 0) {
+            char b;
+            close(hold[1]);
+            while (read(hold[0], &b, 1) < 0 && errno == EINTR)
+                ;
+            _exit(52);
+        }
+        close(hold[0]);
+        pfd = (int)syscall(SYS_pidfd_open, c, O_NONBLOCK);
+        CHECK(pfd >= 0 && (fcntl(pfd, F_GETFL) & O_NONBLOCK), "pidfd_open(PIDFD_NONBLOCK) sets O_NONBLOCK");
+        CHECK_ERR(waitid((idtype_t)P_PIDFD, pfd, &si, WEXITED), EAGAIN, "waitid on a nonblocking pidfd of a live child is EAGAIN");
+        memset(&si, 0, sizeof si);
+        CHECK_EQ(waitid((idtype_t)P_PIDFD, pfd, &si, WEXITED | WNOHANG), 0, "with WNOHANG it is 0");
+        CHECK_EQ(si.si_pid, 0, "and no child is reported");
+        close(hold[1]);
+        int r;
+        do {
+            memset(&si, 0, sizeof si);
+            r = waitid((idtype_t)P_PIDFD, pfd, &si, WEXITED);
+            if (r == -1 && errno == EAGAIN)
+                kt_msleep(5);
+        } while (r == -1 && errno == EAGAIN);
+        CHECK(r == 0 && si.si_pid == c && si.si_status == 52, "once the child exited the nonblocking waitid reaps it");
+        close(pfd);
+    }
 }
 
 static void auto_reap(void)
