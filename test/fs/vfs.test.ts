@@ -149,6 +149,7 @@ function makeEscapeFixture(): EscapeFixture {
     mk(["mkfifo", join(H, "mnt", "fifo")]) &&
     mk(["mknod", join(H, "mnt", "nulldev"), "c", "1", "3"]) &&
     mk(["mknod", join(H, "mnt", "kmsg"), "c", "1", "11"]) &&
+    mk(["mknod", join(H, "mnt", "oldmem"), "c", "1", "12"]) &&
     mk(["mknod", join(H, "mnt", "disk"), "b", "8", "0"]);
   return { base, dir: H, cwd, nodes };
 }

@@ -235,6 +235,7 @@ int main(int argc, char **argv)
 
     /* special files the host put in the mount (argv[2] == "nodes"):
      *   H/mnt/fifo (a FIFO), H/mnt/nulldev (char 1:3), H/mnt/kmsg (char 1:11),
+ *   H/mnt/oldmem (char 1:12, a device Ghost does not have),
      *   H/mnt/disk (block 8:0). Device numbers name the guest kernel's devices,
      *   never the host's. */
     if (argc > 2 && strcmp(argv[2], "nodes") == 0) {
@@ -252,13 +253,25 @@ int main(int argc, char **argv)
         int nd = open("/mnt/h/nulldev", O_RDWR);
         CHECK(nd >= 0 && write(nd, "x", 1) == 1 && read(nd, &c, 1) == 0, "a host char node 1:3 behaves as the guest's /dev/null");
         close(nd);
-        char kb[256];
+        /* 1:11 is the guest's /dev/kmsg: the node reads the guest's log, the
+         * first record the same as through /dev/kmsg, never the host's. */
+        char kb[256], gb[256];
         int kf = open("/mnt/h/kmsg", O_RDONLY | O_NONBLOCK);
-        ssize_t kn = kf >= 0 ? read(kf, kb, sizeof kb) : -1;
-        kt_check(kf < 0 && errno == ENXIO, "a host char node 1:11 (kmsg) is ENXIO: no such guest device",
-                 "open gave fd %d, read %zd", kf, kn);
+        ssize_t kn = kf >= 0 ? read(kf, kb, sizeof kb - 1) : -1;
+        int gf = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+        ssize_t gn = gf >= 0 ? read(gf, gb, sizeof gb - 1) : -1;
+        kt_check(kn > 0 && kn == gn && memcmp(kb, gb, (size_t)kn) == 0,
+                 "a host char node 1:11 reads the guest's kernel log (its /dev/kmsg), not the host's",
+                 "node: fd %d read %zd; /dev/kmsg: fd %d read %zd", kf, kn, gf, gn);
         if (kf >= 0)
             close(kf);
+        if (gf >= 0)
+            close(gf);
+        int of = open("/mnt/h/oldmem", O_RDONLY | O_NONBLOCK);
+        kt_check(of < 0 && errno == ENXIO, "a host char node 1:12 (oldmem) is ENXIO: no such guest device",
+                 "open gave fd %d", of);
+        if (of >= 0)
+            close(of);
         int bf = open("/mnt/h/disk", O_RDONLY | O_NONBLOCK);
         ssize_t bn = bf >= 0 ? read(bf, kb, sizeof kb) : -1;
         kt_check(bf < 0 && errno == ENXIO, "a host block node 8:0 is ENXIO: the host's disk is not reachable", "open gave fd %d, read %zd",
