@@ -11,45 +11,9 @@
  */
 #include "nettest.h"
 #include <pthread.h>
+#include "stream.h"
 
 #define TOTAL (4 << 20)
-
-static unsigned char pattern(long i, int salt) { return (unsigned char)((i * 131 + (i >> 9) + salt) & 0xff); }
-
-struct sender { int fd; int salt; long sent; };
-
-static void *send_all(void *arg)
-{
-    struct sender *s = arg;
-    unsigned char buf[8192];
-    while (s->sent < TOTAL) {
-        int n = TOTAL - s->sent < (long)sizeof buf ? (int)(TOTAL - s->sent) : (int)sizeof buf;
-        for (int i = 0; i < n; i++)
-            buf[i] = pattern(s->sent + i, s->salt);
-        ssize_t w = write(s->fd, buf, n);
-        if (w <= 0)
-            break;
-        s->sent += w;
-    }
-    shutdown(s->fd, SHUT_WR);
-    return NULL;
-}
-
-/* Reads to EOF; the number of bytes that matched the pattern in order. */
-static long recv_all(int fd, int salt)
-{
-    unsigned char buf[8192];
-    long got = 0, good = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        for (ssize_t i = 0; i < n; i++, got++)
-            if (buf[i] == pattern(got, salt) && good == got)
-                good++;
-    }
-    return good;
-}
 
 struct receiver { int fd; int salt; long good; };
 
@@ -98,7 +62,7 @@ stream:;
     int small = 16384;
     setsockopt(s, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    struct sender cs = { c, 1, 0 }, ss = { s, 2, 0 };
+    struct sender cs = { c, 1, TOTAL, 0 }, ss = { s, 2, TOTAL, 0 };
     pthread_t tc, ts;
     pthread_create(&tc, NULL, send_all, &cs);
     pthread_create(&ts, NULL, send_all, &ss);
