@@ -74,7 +74,7 @@ static void run(int fam)
     long got = 0;
     int bad = 0;
     while (got < sent) {
-        if (nt_poll(s, POLLIN, 5000) != POLLIN)
+        if (nt_poll(s, POLLIN, 30000) != POLLIN)
             break;
         ssize_t n = read(s, buf, sizeof buf);
         if (n <= 0)
@@ -86,7 +86,7 @@ static void run(int fam)
     snprintf(d, sizeof d, "%s: the reader gets every byte in order", F);
     CHECK(got == sent && !bad, d);
     snprintf(d, sizeof d, "%s: the writer is writable again", F);
-    CHECK_EQ(nt_poll(c, POLLOUT, 5000), POLLOUT, d);
+    CHECK_EQ(nt_poll(c, POLLOUT, 30000), POLLOUT, d);
     close(c);
     close(s);
     close(l);
