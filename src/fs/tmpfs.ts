@@ -295,6 +295,13 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     try { return this.page(index); } catch (e) { if (e instanceof KernelError) return null; throw e; }
   }
   ownsFrame(index: number, pa: number): boolean { return this.pages.get(index) === pa; }
+  // A clean page written through a shared mapping is the file's data now:
+  // it is never dropped for its source's bytes again, and counts against
+  // size= (past it if need be: the store cannot fail, as a store to an
+  // existing shmem page cannot on Linux, and the page is in RAM already).
+  frameDirtied(index: number): void {
+    if (this.clean?.delete(index) && this.charged) this.sb.bytesUsed += PAGE;
+  }
 
   override read(off: number, dst: Uint8Array): number {
     if (off >= this.length) return 0;

@@ -44,6 +44,9 @@ export interface FrameBacked {
   frameFor(index: number, pool: FramePool): number | null;
   // Whether pa is still the file's frame for index (truncation replaces it).
   ownsFrame(index: number, pa: number): boolean;
+  // A store through a shared mapping is about to reach the frame of index:
+  // from now on it holds the file's data, whatever becomes of writeback.
+  frameDirtied?(index: number): void;
 }
 
 export function isFrameBacked(o: object): o is FrameBacked {

@@ -92,8 +92,16 @@ export class PageCache {
 
   has(key: object, index: number): boolean { return this.files.get(key)?.pages.has(index) ?? false; }
 
-  // A store through a shared mapping is about to reach the page.
-  markDirty(key: object, index: number): void { this.files.get(key)?.dirty.add(index); }
+  // A store through a shared mapping is about to reach the page. A lent
+  // frame is the file's own page: the store is in the file from now on, so
+  // the file must not treat the frame as a clean copy of its source any
+  // more, even if the writeback below fails (tmpfs_clean.ts would drop it).
+  markDirty(key: object, index: number): void {
+    const e = this.files.get(key);
+    if (!e) return;
+    e.dirty.add(index);
+    if (e.lent.has(index) && isFrameBacked(key)) key.frameDirtied?.(index);
+  }
   isDirty(key: object, index: number): boolean { return this.files.get(key)?.dirty.has(index) ?? false; }
 
   addMapper(key: object, mapper: CacheMapper): void { this.files.get(key)?.mappers.add(mapper); }

@@ -41,7 +41,7 @@ describe("mm programs", { concurrency: 2 }, () => {
 
   suite.define("mapwb", "build/userland-mm/mapwb");
   // The self-checking programs of the folder that need nothing but a run.
-  for (const name of ["mm", "vm", "cow", "asidtop", ...NATIVE]) suite.define(name, `build/userland-mm/${name}`);
+  for (const name of ["mm", "vm", "cow", "asidtop", "rootwb", ...NATIVE]) suite.define(name, `build/userland-mm/${name}`);
   // Programs that skip what qemu-user 7.2 lacks also run natively: the host's Linux validates them.
   for (const name of NATIVE) suite.defineNative(name, `userland/mm/${name}.c`);
   if (suite.runners.includes("qemu")) {
@@ -79,6 +79,26 @@ describe("mm programs", { concurrency: 2 }, () => {
       if (st.mtimeMs !== OLD.getTime()) problems.push(`the host file's mtime changed to ${st.mtime.toISOString()}`);
       if (!fs.readFileSync(data).equals(pattern())) problems.push("the host file's content changed");
       if (problems.length) assert.fail(report("ghost", "mapwb on a :ro /usr", r, problems));
+    });
+
+    // A root filled from a host directory gives pages that are clean copies
+    // of the host's bytes, dropped under pressure (src/fs/tmpfs_clean.ts).
+    // With the root full, the writeback of a store through a shared mapping
+    // failed (ENOSPC) and left the page clean: drop_caches then brought back
+    // the old bytes. The store must stay, as any store to tmpfs does.
+    test("ghost: a store through a shared mapping into a host-directory root that is full survives drop_caches", async () => {
+      if (suite.buildError) assert.fail(suite.buildError);
+      const rootDir = join(base, "root");
+      fs.cpSync(join(root, "build", "rootfs"), rootDir, { recursive: true, verbatimSymlinks: true });
+      fs.copyFileSync(join(bin, "rootwb"), join(rootDir, "rootwb"));
+      fs.writeFileSync(join(rootDir, "mapme"), Buffer.alloc(4096, "o"));
+      // --mem=96M gives the root size= 48 MiB; dd fills it (ENOSPC ends dd).
+      const script = "dd if=/dev/zero of=/fill bs=1M count=64 2>/dev/null; /rootwb /mapme";
+      const r = await suite.run(process.execPath, [suite.ghostCli, "run", "--mem=96M", `--root=${rootDir}`, "--", "/bin/sh", "-c", script], {}, { cwd: base });
+      const problems = judge(r);
+      if (exitStatus(r) !== 0 || problems.length) assert.fail(report("ghost", "rootwb on a full host-directory root", r, problems));
+      // The host's file is the root's source, never written by the guest.
+      assert.ok(fs.readFileSync(join(rootDir, "mapme")).equals(Buffer.alloc(4096, "o")));
     });
 
     test("ghost: a shared mapping of a file on a read-write host mount: only stores are written back", async () => {
