@@ -19,7 +19,7 @@ import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, walker, requireNotReadOnly } from "../fs/vfs.js";
-import { prepareMode } from "../fs/owner.js";
+import { prepareMode, chownKilledBits } from "../fs/owner.js";
 import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, umaskIn, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
@@ -97,10 +97,10 @@ function chown(t: Task, inode: Inode, uid: number, gid: number): void {
     if (u !== -1 && u !== inode.uid) kerr(EPERM);
     if (g !== -1 && (c.fsuid !== inode.uid || (g !== c.fsgid && !c.groups.includes(g)))) kerr(EPERM);
   }
+  const kill = chownKilledBits(inode, c);
   inode.setOwner(u, g);
+  if (kill) inode.setMode(inode.mode & ~kill);
   fsnotify(null, inode, IN_ATTRIB);
-  // A non-root chown clears the set-id bits of regular files.
-  if ((u !== -1 || g !== -1) && isReg(inode.mode) && (inode.mode & 0o6000)) inode.mode &= ~0o6000;
 }
 
 function chmod(t: Task, inode: Inode, mode: number, p: Path | null = null): void {
