@@ -104,6 +104,9 @@ function chown(t: Task, inode: Inode, uid: number, gid: number): void {
 }
 
 function chmod(t: Task, inode: Inode, mode: number, p: Path | null = null): void {
+  // As notify_change (Linux 6.6+): a symlink's mode never changes, however
+  // it was reached (fchmodat2's AT_SYMLINK_NOFOLLOW, a /proc/self/fd link).
+  if (isLnk(inode.mode)) kerr(EOPNOTSUPP);
   owner(t, inode);
   let m = mode & 0o7777;
   if (t.cred.fsuid !== 0 && inode.gid !== t.cred.fsgid && !t.cred.groups.includes(inode.gid)) m &= ~0o2000;
@@ -220,7 +223,6 @@ defineSyscalls({
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
     const p = resolveAt(t, fdArg(dirfd), path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
-    if (isLnk(p.dentry.inode.mode)) kerr(EOPNOTSUPP);
     requireNotReadOnly(p);
     chmod(t, p.dentry.inode, mode, p);
     return 0;
