@@ -12,7 +12,7 @@ import {
   ETXTBSY,
 } from "../abi/errno.js";
 import {
-  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, UTIME_NOW, UTIME_OMIT,
+  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, AT_FDCWD, UTIME_NOW, UTIME_OMIT,
 } from "../abi/fcntl.js";
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../abi/mount.js";
 import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
@@ -239,7 +239,9 @@ defineSyscalls({
   utimensat: (t, dirfd, pathVa, times, flags) => {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     let p: Path;
-    if (pathVa === 0) {
+    // As do_utimes: a NULL path means the file open at dirfd; with AT_FDCWD
+    // it is a path after all, and a NULL one is EFAULT.
+    if (pathVa === 0 && fdArg(dirfd) !== AT_FDCWD) {
       const f = t.files.get(fdArg(dirfd));
       if (!f.path) kerr(EBADF);
       p = f.path;
