@@ -20,6 +20,8 @@ type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
 import { i32Arg, u32Arg } from "./args.js";
 const NGROUPS_MAX = 65536;
+// (uid_t)-1: no id maps to it (Linux's INVALID_UID / INVALID_GID).
+const INVALID_ID = 0xffffffff;
 
 function isRoot(c: Cred): boolean { return hasCap(c, CAP_SETUID); }
 function isRootGid(c: Cred): boolean { return hasCap(c, CAP_SETGID); }
@@ -280,11 +282,14 @@ defineSyscalls({
   getgroups: (t, size, va) => {
     const g = t.cred.groups;
     if (size < 0) kerr(EINVAL);
+    // As __sys_setfsuid: an id with no mapping ((uid_t)-1) changes nothing.
+    if (u32Arg(uid) === INVALID_ID) return old;
     if (size === 0) return g.length;
     if (size < g.length) kerr(EINVAL);
     const b = new Uint8Array(4 * g.length);
     const dv = new DataView(b.buffer);
     g.forEach((x, i) => dv.setUint32(4 * i, x, true));
+    if (u32Arg(gid) === INVALID_ID) return old;
     if (g.length) um(t).write(va, b);
     return g.length;
   },

@@ -16,6 +16,10 @@
 
 static void check_fsids(void)
 {
+    IN_CHILD("setfsuid/setfsgid(-1) as root: no change (an invalid id), the previous id back", {
+        EXPECT(1, setfsuid(-1) == 0 && setfsuid(-1) == 0);
+        EXPECT(2, setfsgid(-1) == 0 && setfsgid(-1) == 0);
+    });
     IN_CHILD("setfsuid/setfsgid: the previous id, also when the change is refused", {
         EXPECT(1, setfsuid(1234) == 0);
         EXPECT(2, setfsgid(4321) == 0);
