@@ -32,6 +32,21 @@ static void check_fsids(void)
     });
 }
 
+/* PR_SET_SECUREBITS as cap_task_prctl: CAP_SETPCAP needed, locks stay */
+static void check_securebits(void)
+{
+    IN_CHILD("PR_GET/SET_SECUREBITS: KEEP_CAPS is the keepcaps flag; a lock keeps its bit; no CAP_SETPCAP is EPERM", {
+        EXPECT(1, prctl(PR_GET_SECUREBITS) == 0);
+        EXPECT(2, prctl(PR_SET_SECUREBITS, 1 << 4 /* SECBIT_KEEP_CAPS */) == 0 && prctl(PR_GET_KEEPCAPS) == 1 &&
+                      prctl(PR_GET_SECUREBITS) == 1 << 4);
+        EXPECT(4, prctl(PR_SET_SECUREBITS, 3 /* SECBIT_NOROOT and its lock */) == 0 && prctl(PR_GET_SECUREBITS) == 3 &&
+                      prctl(PR_GET_KEEPCAPS) == 0);
+        EXPECT(8, prctl(PR_SET_SECUREBITS, 1) == -1 && errno == EPERM); /* no unlocking */
+        EXPECT(16, prctl(PR_SET_SECUREBITS, 3 | (1 << 30)) == -1 && errno == EPERM); /* an unknown bit */
+        EXPECT(32, setresuid(1000, 1000, 1000) == 0 && prctl(PR_SET_SECUREBITS, 3) == -1 && errno == EPERM);
+    });
+}
+
 static void check_capget(void)
 {
     struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, -1};
@@ -166,6 +181,7 @@ int main(int argc, char **argv)
     kt_set_self(argv[0]);
     alarm(60);
     check_fsids();
+    check_securebits();
     check_capget();
     check_capbset();
     check_prctl_fail();
