@@ -483,8 +483,12 @@ function mmsgPark(t: Task, done: number, deadline: number | null): void {
   t.partialResult = done || null;
 }
 
+// The descriptor is checked first (EBADF, ENOTSOCK), before any message: an
+// inet socket (sys_socket_inet.ts) as well as a unix one.
+function mmsgSocket(t: Task, fd: number): void { if (!inetOf(t, fd)) sockOf(t, fd); }
+
 function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number): number {
-  sockOf(t, fd);
+  mmsgSocket(t, fd);
   const n = Math.min(vlen, UIO_MAXIOV);
   let { done } = mmsgStart(t);
   for (; done < n; done++) {
@@ -507,7 +511,7 @@ function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number)
 // recvmmsg: MSG_WAITFORONE makes every receive after the first non-blocking;
 // the timeout is looked at after each datagram (Linux's documented behaviour).
 function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number, timeoutVa: number): number {
-  sockOf(t, fd);
+  mmsgSocket(t, fd);
   const n = Math.min(vlen, UIO_MAXIOV);
   let { done, deadline } = mmsgStart(t);
   if (done === 0 && deadline === null && timeoutVa) {
