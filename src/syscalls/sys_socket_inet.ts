@@ -7,7 +7,7 @@ import {
   EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EACCES, EPERM, EPIPE, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT, ENOTCONN, ENOBUFS,
 } from "../abi/errno.js";
 import {
-  AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC,
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_MAX, SOCK_NONBLOCK, SOCK_CLOEXEC,
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_IPV6,
   SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE,
   SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY, SO_REUSEPORT, SO_BROADCAST,
@@ -67,6 +67,7 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
   const flags = type & ~SOCK_TYPE_MASK;
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
   const base = type & SOCK_TYPE_MASK;
+  if (base >= SOCK_MAX) kerr(EINVAL);
   udpInit(t.k);
   tcpInit(t.k);
   const stack = netStack(t.k);
@@ -88,12 +89,40 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
     if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
     s = new UdpSocket(stack, domain, SOCK_DGRAM, IPPROTO_UDP, t.cred.euid);
   } else if (base === SOCK_RAW) {
+    // As inet_create: the raw switch entry is a wildcard that protocol 0
+    // does not match (EPROTONOSUPPORT), and only then CAP_NET_RAW (EPERM).
+    if (protocol === 0) kerr(EPROTONOSUPPORT);
     if (!capable(t, CAP_NET_RAW)) kerr(EPERM);
     // Raw sockets exist for ICMP only (ICMPv6 on AF_INET6).
     if (protocol !== (domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) kerr(ESOCKTNOSUPPORT);
     s = new RawIcmpSocket(stack, domain, SOCK_RAW, protocol, t.cred.euid);
   } else return kerr(ESOCKTNOSUPPORT);
   return installSock(t, s, flags);
+}
+
+// socketpair(2) for these families: what socket(2) would refuse is refused
+// the same way (inet_create's checks, as above); a socket it would make has
+// no socketpair operation (sock_no_socketpair): EOPNOTSUPP.
+export function inetSocketpair(t: Task, domain: number, type: number, protocol: number): never {
+  const flags = type & ~SOCK_TYPE_MASK;
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
+  const base = type & SOCK_TYPE_MASK;
+  if (base >= SOCK_MAX) kerr(EINVAL);
+  const icmp = domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+  if (domain === AF_NETLINK) {
+    if (base !== SOCK_RAW && base !== SOCK_DGRAM) kerr(ESOCKTNOSUPPORT);
+    if (protocol !== NETLINK_ROUTE) kerr(EPROTONOSUPPORT);
+  } else if (base === SOCK_STREAM) {
+    if (protocol !== 0 && protocol !== IPPROTO_TCP) kerr(EPROTONOSUPPORT);
+  } else if (base === SOCK_DGRAM) {
+    if (protocol === icmp) {
+      if (!pingAllowed(netStack(t.k), [t.cred.egid, ...t.cred.groups])) kerr(EACCES);
+    } else if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
+  } else if (base === SOCK_RAW) {
+    if (protocol === 0) kerr(EPROTONOSUPPORT);
+    if (!capable(t, CAP_NET_RAW)) kerr(EPERM);
+  } else kerr(ESOCKTNOSUPPORT);
+  return kerr(EOPNOTSUPP);
 }
 
 // inet_create: a socket whose struct sock the memory budget could not hold
