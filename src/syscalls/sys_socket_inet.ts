@@ -28,7 +28,7 @@ import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
 import { um } from "./util.js";
-import { decodeSockaddr, type SockAddr } from "../net/inet/addr.js";
+import { decodeSockaddr, isAny, isV4, V4_LOOPBACK, V6_LOOPBACK, type SockAddr } from "../net/inet/addr.js";
 import { netStack } from "../net/inet/stack.js";
 import { InetSockInode, inetSocketFile, type InetDataSocket, type InetRecv } from "../net/inet/socket.js";
 import { UdpSocket, udpInit } from "../net/inet/udp.js";
@@ -146,6 +146,15 @@ function readSockaddr(t: Task, s: InetDataSocket, va: number, len: number): Sock
   return decodeSockaddr(s.family, len ? um(t).read(va, len) : new Uint8Array(0));
 }
 
+// A destination of the unspecified address is this host: Linux's route
+// lookup turns a zero IPv4 daddr into 127.0.0.1 (ip_route_output_key_hash),
+// and tcp_v6_connect, ip6_datagram_connect and udpv6_sendmsg take :: for ::1.
+// The peer a connect records is then the loopback address.
+function destination(sa: SockAddr): SockAddr {
+  if (sa.unspec || !isAny(sa.addr)) return sa;
+  return { ...sa, addr: isV4(sa.addr) ? V4_LOOPBACK : V6_LOOPBACK };
+}
+
 export function inetBind(t: Task, s: InetDataSocket, va: number, len: number): number {
   return s.stack.bh(() => {
     const sa = readSockaddr(t, s, va, len);
@@ -183,7 +192,8 @@ export function inetAccept(t: Task, f: File, s: InetDataSocket, addrVa: number, 
 
 export function inetConnect(t: Task, f: File, s: InetDataSocket, va: number, len: number): number {
   return s.stack.bh(() => {
-    const sa = readSockaddr(t, s, va, len);
+    const raw = readSockaddr(t, s, va, len);
+    const sa = s instanceof NetlinkSocket ? raw : destination(raw);
     if (s instanceof UdpSocket || s instanceof PingSocket || s instanceof RawIcmpSocket) { s.connect(sa); return 0; }
     const tcp = s as TcpSocket;
     // A blocking connect waits for the handshake as long as SO_SNDTIMEO allows.
@@ -227,6 +237,7 @@ export function inetSend(t: Task, f: File, s: InetDataSocket, src: UserBuffer, f
     let dest: SockAddr | null = null;
     if (toVa !== 0 && toLen !== 0) {
       dest = readSockaddr(t, s, toVa, toLen);
+      if (!(s instanceof NetlinkSocket)) dest = destination(dest);
       // As Linux: a stream ignores the address (an unconnected one is EPIPE: no Fast Open).
       if (s instanceof TcpSocket) dest = null;
     }
