@@ -443,9 +443,13 @@ interface Msg { name: number; namelen: number; iov: Iov[]; control: number; cont
 
 function readMsg(t: Task, va: number): Msg {
   const dv = new DataView(um(t).read(va, msghdr.size).buffer);
+  const name = msghdr.get(dv, 0, "msg_name");
+  // As copy_msghdr_from_user: without a name the length is 0; a negative one is EINVAL.
+  const namelen = name ? msghdr.get(dv, 0, "msg_namelen") : 0;
+  if (namelen < 0) kerr(EINVAL);
   return {
-    name: msghdr.get(dv, 0, "msg_name"),
-    namelen: msghdr.get(dv, 0, "msg_namelen"),
+    name,
+    namelen,
     iov: readIov(t, msghdr.get(dv, 0, "msg_iov"), sizeArg(msghdr.get(dv, 0, "msg_iovlen"))),
     control: msghdr.get(dv, 0, "msg_control"),
     controllen: sizeArg(msghdr.get(dv, 0, "msg_controllen")),

@@ -359,8 +359,9 @@ export function inetRecvfrom(t: Task, f: File, s: InetDataSocket, buf: number, l
       return e.n;
     }
     const out = inetRecv(t, f, s, [{ base: buf, len }], flags);
-    if (from && fromLenVa && out.res.from) putAddr(t, from, fromLenVa, out.res.from);
-    else if (from && fromLenVa) um(t).setU32(fromLenVa, 0);
+    // As move_addr_to_user, also with no address to give (TCP): a negative
+    // *addrlen is EINVAL, after the data was taken.
+    if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
     return out.ret;
   });
 }

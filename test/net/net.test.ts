@@ -27,5 +27,5 @@ describe("userland/net programs (inet sockets over loopback)", { concurrency: 2 
   // The native run streams the full 4 MiB (qemu-user 1 MiB, see the program).
   if (programs.includes("tcpserial")) suite.defineNative("tcpserial", "userland/net/tcpserial.c");
   // qemu-user does not check recvmmsg's timeout: the host's Linux does.
-  if (programs.includes("udpmmsg")) suite.defineNative("udpmmsg", "userland/net/udpmmsg.c");
+  if (programs.includes("sockmsg")) suite.defineNative("sockmsg", "userland/net/sockmsg.c");
 });

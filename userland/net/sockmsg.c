@@ -1,8 +1,11 @@
 /*
- * udpmmsg.c - sendmmsg and recvmmsg on UDP sockets over loopback (IPv4 and
- * IPv6): several datagrams in one call, msg_len of each, the recvmmsg
- * timeout's EINVAL, and a bad message vector's EFAULT once the descriptor is
- * known to be a socket (Linux checks the descriptor first: EBADF, ENOTSOCK).
+ * sockmsg.c - message calls on inet sockets over loopback (IPv4 and IPv6):
+ * sendmmsg and recvmmsg on UDP (several datagrams in one call, msg_len of
+ * each, the recvmmsg timeout's EINVAL, a bad message vector's EFAULT once
+ * the descriptor is known to be a socket: EBADF, ENOTSOCK come first); a
+ * negative msg_namelen (copy_msghdr_from_user) and a negative recvfrom
+ * *addrlen, also on TCP which has no address to give (move_addr_to_user),
+ * are EINVAL.
  */
 #include "nettest.h"
 
@@ -55,8 +58,35 @@ static void run(int fam)
         kt_skip(d, "qemu-user does not check the timeout");
     else
         CHECK_ERR(syscall(SYS_recvmmsg, r, in, 2, 0, &neg), EINVAL, d);
+
+    /* a negative msg_namelen with a name is EINVAL before anything is taken */
+    CHECK_EQ(send(s, "four", 4, 0), 4, "one more datagram");
+    struct sockaddr_storage from;
+    struct msghdr mh;
+    memset(&mh, 0, sizeof mh);
+    mh.msg_iov = &i0;
+    mh.msg_iovlen = 1;
+    mh.msg_name = &from;
+    mh.msg_namelen = -1;
+    snprintf(d, sizeof d, "%s: recvmsg with msg_namelen -1 is EINVAL", F);
+    CHECK_ERR(recvmsg(r, &mh, MSG_DONTWAIT), EINVAL, d);
+    mh.msg_name = NULL;
+    snprintf(d, sizeof d, "%s: ... but without msg_name the length is not looked at", F);
+    CHECK_EQ(recvmsg(r, &mh, MSG_DONTWAIT), 4, d);
     close(r);
     close(s);
+
+    /* TCP: recvfrom's negative *addrlen is EINVAL though there is no address */
+    int l = nt_listen(fam, 1, 0);
+    int c = nt_connect(fam, nt_port(l));
+    int a = accept(l, NULL, NULL);
+    socklen_t bad = -1;
+    snprintf(d, sizeof d, "%s: TCP recvfrom with *addrlen -1 is EINVAL", F);
+    CHECK(write(c, "data", 4) == 4, "TCP data sent");
+    CHECK_ERR(recvfrom(a, b0, sizeof b0, 0, (struct sockaddr *)&from, &bad), EINVAL, d);
+    close(a);
+    close(c);
+    close(l);
 }
 
 int main(int argc, char **argv)
