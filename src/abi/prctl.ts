@@ -34,6 +34,16 @@ export const PR_GET_TSC = 25;
 export const PR_SET_TSC = 26;
 export const PR_GET_SECUREBITS = 27;
 export const PR_SET_SECUREBITS = 28;
+// The securebits (include/uapi/linux/securebits.h): each bit at 2n, its lock at 2n+1.
+export const SECBIT_NOROOT = 1 << 0;
+export const SECBIT_NO_SETUID_FIXUP = 1 << 2;
+export const SECBIT_KEEP_CAPS = 1 << 4;
+export const SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6;
+export const SECBIT_EXEC_RESTRICT_FILE = 1 << 8;
+export const SECBIT_EXEC_DENY_INTERACTIVE = 1 << 10;
+export const SECURE_ALL_BITS = SECBIT_NOROOT | SECBIT_NO_SETUID_FIXUP | SECBIT_KEEP_CAPS | SECBIT_NO_CAP_AMBIENT_RAISE |
+  SECBIT_EXEC_RESTRICT_FILE | SECBIT_EXEC_DENY_INTERACTIVE;
+export const SECURE_ALL_LOCKS = SECURE_ALL_BITS << 1;
 export const PR_SET_TIMERSLACK = 29;
 export const PR_GET_TIMERSLACK = 30;
 export const PR_TASK_PERF_EVENTS_DISABLE = 31;

@@ -71,6 +71,8 @@ export const SOCK_RDM = 4;
 export const SOCK_SEQPACKET = 5;
 export const SOCK_DCCP = 6;
 export const SOCK_PACKET = 10;
+// One past the last socket type: a type at or past it is EINVAL (__sock_create).
+export const SOCK_MAX = SOCK_PACKET + 1;
 export const SOCK_TYPE_MASK = 0xf;
 export const SOCK_NONBLOCK = 0o4000;
 export const SOCK_CLOEXEC = 0o2000000;

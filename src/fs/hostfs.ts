@@ -516,7 +516,7 @@ export class HostInode extends Inode {
   override setOwner(uid: number, gid: number): void {
     this.writable();
     const want: GuestMeta = { mode: this.mode, uid: uid >= 0 ? uid : this.uid, gid: gid >= 0 ? gid : this.gid, rdev: this.rdev };
-    if ((this.mode & S_IFMT) === S_IFREG && (uid >= 0 || gid >= 0)) want.mode &= ~0o6000;
+    // (the set-id bits chown takes are the VFS's to clear: chownKilledBits)
     try { this.record(want); } catch (e) { hostErr(e); }
   }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void {

@@ -148,8 +148,10 @@ export class Walker {
       const magic = (cur.dentry.inode as { magicLink?: () => Path | null }).magicLink?.();
       if (magic) {
         if (this.opts.noMagic || this.opts.beneath || this.opts.inRoot) kerr(ELOOP);
+        // The object itself is the end: a symlink open as O_PATH is not
+        // followed again (Linux's nd_jump_link ends the walk there).
         cur = magic;
-        continue;
+        break;
       }
       const target = cur.dentry.inode.readlink();
       if (target === "") kerr(ENOENT);

@@ -2,7 +2,7 @@
 // mode_strip_sgid, shared by the filesystems that store owners (tmpfs, hostfs).
 
 import { CAP_FSETID } from "../abi/prctl.js";
-import { S_ISGID, S_IXGRP } from "../abi/fcntl.js";
+import { S_ISGID, S_ISUID, S_IXGRP } from "../abi/fcntl.js";
 import { S_IFDIR, S_IFMT, type Cred, type Inode } from "./inode.js";
 
 export interface NewOwner { uid: number; gid: number; mode: number }
@@ -33,6 +33,20 @@ export function prepareMode(dir: Inode, mode: number, umask: number, cred: Cred)
 function stripSgid(dir: Inode, mode: number, cred: Cred): number {
   if ((mode & (S_ISGID | S_IXGRP)) !== (S_ISGID | S_IXGRP) || !(dir.mode & S_ISGID)) return mode;
   return inGroup(cred, dir.gid) || capable(cred, CAP_FSETID) ? mode : mode & ~S_ISGID;
+}
+
+// The set-id bits chown takes from a non-directory (Linux's chown_common asks
+// notify_change for ATTR_KILL_SUID | ATTR_KILL_SGID, even as root and even for
+// chown(-1, -1)): set-user-ID always; set-group-ID when it is group-executable,
+// or else when the caller is neither in the file's group nor has CAP_FSETID
+// (setattr_should_drop_sgid; a S_ISGID without S_IXGRP is mandatory locking).
+export function chownKilledBits(inode: Inode, cred: Cred): number {
+  if ((inode.mode & S_IFMT) === S_IFDIR) return 0;
+  let kill = inode.mode & S_ISUID;
+  if (inode.mode & S_ISGID) {
+    if ((inode.mode & S_IXGRP) || (!inGroup(cred, inode.gid) && !capable(cred, CAP_FSETID))) kill |= S_ISGID;
+  }
+  return kill;
 }
 
 export function newOwner(dir: Inode, mode: number, cred: Cred): NewOwner {

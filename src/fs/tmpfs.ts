@@ -2,7 +2,7 @@
 // and /dev (with device nodes) are tmpfs instances.
 
 import { kerr, KernelError } from "../lib/errors.js";
-import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM, EIO } from "../abi/errno.js";
+import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPERM, ENODATA, EOPNOTSUPP, ENOMEM, EIO, ENXIO } from "../abi/errno.js";
 import { INODE_COST, type MemBudget } from "../mm/budget.js";
 import { kernelMem, kernelFrames } from "./kmem.js";
 import { heapFrames, type FrameBacked, type FramePool } from "../mm/frames.js";
@@ -372,6 +372,27 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
     if (this.charged && this.pool.mem && !this.pool.mem.fits(missing * PAGE)) kerr(ENOMEM);
     for (let i = first; i < end; i++) this.page(i);
+  }
+
+  // lseek SEEK_DATA / SEEK_HOLE, as Linux's shmem_file_llseek: a page the file
+  // holds (or will read in from its source) is data, a missing one a hole;
+  // the end of the file is a hole. No data at or after off is ENXIO.
+  // (Linux takes a fallocated page not yet written for a hole; here one made
+  // by fallocate on a size= filesystem is data.)
+  seekHoleData(off: number, data: boolean): number {
+    const size = this.length;
+    if (off < 0 || off >= size) kerr(ENXIO);
+    const held = (i: number) => this.pages.has(i) || (i < this.srcPages && this.src !== null);
+    let i = Math.floor(off / PAGE);
+    if (data) {
+      // the first held page at or after i: a scan of what is held, not of the range
+      let first = i < this.srcPages && this.src !== null ? i : Infinity;
+      for (const j of this.pages.keys()) if (j >= i && j < first) first = j;
+      if (first * PAGE >= size) kerr(ENXIO);
+      return Math.max(off, first * PAGE);
+    }
+    while (held(i) && i * PAGE < size) i++;
+    return Math.min(Math.max(off, i * PAGE), size);
   }
 
   // FALLOC_FL_PUNCH_HOLE over [off, end): whole pages go back, partial ones are zeroed.

@@ -10,6 +10,9 @@ export interface TaskCred extends Cred {
   capEff: bigint; capPrm: bigint; capInh: bigint;
   // The bounding set (PR_CAPBSET_DROP); absent: every capability.
   capBnd?: bigint;
+  // PR_SET_SECUREBITS' bits other than SECBIT_KEEP_CAPS (the task's keepCaps); absent: 0.
+  // Kept and reported; Ghost does not act on NOROOT and the like.
+  securebits?: number;
 }
 
 // The bounding set of `c`.

@@ -6,7 +6,7 @@ import {
   PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE, PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_NAME,
   PR_GET_NAME, PR_GET_SECCOMP, PR_SET_SECCOMP, PR_CAPBSET_READ, PR_SET_TIMERSLACK, PR_GET_TIMERSLACK, PR_SET_CHILD_SUBREAPER,
   PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS, PR_SET_THP_DISABLE,
-  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data, CAP_SETGID, CAP_SETUID,
+  PR_GET_THP_DISABLE, PR_CAP_AMBIENT, PR_SET_VMA, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS, SECBIT_KEEP_CAPS, SECURE_ALL_BITS, SECURE_ALL_LOCKS, CAP_LAST_CAP, CAP_SETPCAP, user_cap_header, user_cap_data, CAP_SETGID, CAP_SETUID,
   _LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_2, _LINUX_CAPABILITY_VERSION_3 } from "../abi/prctl.js";
 import { rusage, tms, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD } from "../abi/resource.js";
 import { defineSyscalls } from "./table.js";
@@ -20,6 +20,8 @@ type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
 import { i32Arg, u32Arg } from "./args.js";
 const NGROUPS_MAX = 65536;
+// (uid_t)-1: no id maps to it (Linux's INVALID_UID / INVALID_GID).
+const INVALID_ID = 0xffffffff;
 
 function isRoot(c: Cred): boolean { return hasCap(c, CAP_SETUID); }
 function isRootGid(c: Cred): boolean { return hasCap(c, CAP_SETGID); }
@@ -162,6 +164,17 @@ function prctl(t: Task, op: number, a2: number, a3: number, a4: number, a5: numb
     case PR_GET_DUMPABLE: return t.tg.dumpable;
     case PR_SET_DUMPABLE: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.tg.dumpable = a2; return 0;
     case PR_GET_KEEPCAPS: return t.keepCaps ? 1 : 0;
+    case PR_GET_SECUREBITS: return (t.cred.securebits ?? 0) | (t.keepCaps ? SECBIT_KEEP_CAPS : 0);
+    case PR_SET_SECUREBITS: {
+      // As cap_task_prctl: no locked bit changes, no lock is undone, no
+      // unknown bit, and any change at all needs CAP_SETPCAP.
+      const old = (t.cred.securebits ?? 0) | (t.keepCaps ? SECBIT_KEEP_CAPS : 0);
+      if (a2 < 0 || a2 > 0xffff_ffff || (((old & SECURE_ALL_LOCKS) >>> 1) & (old ^ a2)) || (old & SECURE_ALL_LOCKS & ~a2) ||
+        (a2 & ~(SECURE_ALL_LOCKS | SECURE_ALL_BITS)) || !hasCap(t.cred, CAP_SETPCAP)) kerr(EPERM);
+      t.cred.securebits = a2 & ~SECBIT_KEEP_CAPS;
+      t.keepCaps = (a2 & SECBIT_KEEP_CAPS) !== 0;
+      return 0;
+    }
     case PR_SET_KEEPCAPS: if (a2 !== 0 && a2 !== 1) kerr(EINVAL); t.keepCaps = a2 === 1; return 0;
     case PR_GET_SECCOMP: return t.seccomp.mode;
     case PR_SET_SECCOMP: return prctlSetSeccomp(t, a2, a3);
@@ -269,11 +282,14 @@ defineSyscalls({
   getresgid: (t, a, b, c) => getres(t, a, b, c, [t.cred.gid, t.cred.egid, t.cred.sgid]),
   setfsuid: (t, uid) => {
     const c = t.cred, old = c.fsuid;
+    // As __sys_setfsuid: an id with no mapping ((uid_t)-1) changes nothing.
+    if (u32Arg(uid) === INVALID_ID) return old;
     if (isRoot(c) || [c.uid, c.euid, c.suid, c.fsuid].includes(u32Arg(uid))) setCred(t, (x) => { x.fsuid = u32Arg(uid); });
     return old;
   },
   setfsgid: (t, gid) => {
     const c = t.cred, old = c.fsgid;
+    if (u32Arg(gid) === INVALID_ID) return old;
     if (isRootGid(c) || [c.gid, c.egid, c.sgid, c.fsgid].includes(u32Arg(gid))) setCred(t, (x) => { x.fsgid = u32Arg(gid); });
     return old;
   },

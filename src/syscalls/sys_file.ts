@@ -244,8 +244,14 @@ export function lseek(f: File, off: number, whence: number): number {
     case SEEK_SET: base = 0; break;
     case SEEK_CUR: base = f.pos; break;
     case SEEK_END: base = f.inode.size; break;
-    case SEEK_DATA: if (off >= f.inode.size) kerr(ENXIO); return (f.pos = off);
-    case SEEK_HOLE: if (off >= f.inode.size) kerr(ENXIO); return (f.pos = f.inode.size);
+    case SEEK_DATA: case SEEK_HOLE: {
+      // A filesystem that knows its holes (tmpfs) says where they are;
+      // elsewhere, as generic_file_llseek_size, all is data up to EOF.
+      const own = (f.inode as { seekHoleData?: (off: number, data: boolean) => number }).seekHoleData;
+      if (own) return (f.pos = own.call(f.inode, off, whence === SEEK_DATA));
+      if (off < 0 || off >= f.inode.size) kerr(ENXIO);
+      return (f.pos = whence === SEEK_DATA ? off : f.inode.size);
+    }
     default: return kerr(EINVAL);
   }
   const n = base + off;

@@ -13,7 +13,7 @@ import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } fr
 import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
 import { mkdirAt, unlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
-import { fdArg } from "./args.js";
+import { fdArg, sizeArg } from "./args.js";
 
 function statPath(t: Task, dirfd: number, pathVa: number, flags: number): Path {
   const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
@@ -99,7 +99,8 @@ defineSyscalls({
     // An empty path reads the link an O_PATH|O_NOFOLLOW descriptor refers to.
     const empty = pathVa !== 0 && um(t).readCString(pathVa, 4096) === "";
     const p = statPath(t, dirfd, pathVa, AT_SYMLINK_NOFOLLOW | (empty ? AT_EMPTY_PATH : 0));
-    if (!isLnk(p.dentry.inode.mode)) kerr(EINVAL);
+    // As do_readlinkat: a non-link is EINVAL, but ENOENT when named by an empty path.
+    if (!isLnk(p.dentry.inode.mode)) kerr(empty ? ENOENT : EINVAL);
     const target = Buffer.from(p.dentry.inode.readlink(), "latin1");
     const n = Math.min(size, target.length);
     um(t).write(buf, target.subarray(0, n));
@@ -110,7 +111,8 @@ defineSyscalls({
     const s = Buffer.from(getcwd(t) + "\0", "latin1");
     // As Linux's getcwd: the path is built in one page; longer is ENAMETOOLONG.
     if (s.length > PATH_MAX) kerr(ENAMETOOLONG);
-    if (size < s.length) kerr(ERANGE);
+    // size is a size_t: (size_t)-1 is room enough, and the copy then faults.
+    if (sizeArg(size) < s.length) kerr(ERANGE);
     um(t).write(buf, s);
     return s.length;
   },
@@ -124,6 +126,8 @@ defineSyscalls({
   fchdir: (t, fd) => {
     const f = t.files.getRaw(fdArg(fd));
     if (!f.path || !isDir(f.inode.mode)) kerr(ENOTDIR);
+    // As Linux's fchdir: the directory must be searchable now, as for chdir.
+    if (!permission(f.inode, MAY_EXEC, t.cred)) kerr(EACCES);
     t.fs.cwd = f.path;
     return 0;
   },

@@ -12,14 +12,14 @@ import {
   ETXTBSY,
 } from "../abi/errno.js";
 import {
-  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, UTIME_NOW, UTIME_OMIT,
+  AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, AT_FDCWD, UTIME_NOW, UTIME_OMIT,
 } from "../abi/fcntl.js";
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../abi/mount.js";
 import { SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, walker, requireNotReadOnly } from "../fs/vfs.js";
-import { prepareMode } from "../fs/owner.js";
+import { prepareMode, chownKilledBits } from "../fs/owner.js";
 import { isDir, isReg, isLnk, S_IFMT, S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, umaskIn, type Inode } from "../fs/inode.js";
 import { permission, MAY_WRITE, parentAndName, mayCreate } from "../fs/namei.js";
 import { sendSignal } from "../kernel/signal.js";
@@ -97,13 +97,16 @@ function chown(t: Task, inode: Inode, uid: number, gid: number): void {
     if (u !== -1 && u !== inode.uid) kerr(EPERM);
     if (g !== -1 && (c.fsuid !== inode.uid || (g !== c.fsgid && !c.groups.includes(g)))) kerr(EPERM);
   }
+  const kill = chownKilledBits(inode, c);
   inode.setOwner(u, g);
+  if (kill) inode.setMode(inode.mode & ~kill);
   fsnotify(null, inode, IN_ATTRIB);
-  // A non-root chown clears the set-id bits of regular files.
-  if ((u !== -1 || g !== -1) && isReg(inode.mode) && (inode.mode & 0o6000)) inode.mode &= ~0o6000;
 }
 
 function chmod(t: Task, inode: Inode, mode: number, p: Path | null = null): void {
+  // As notify_change (Linux 6.6+): a symlink's mode never changes, however
+  // it was reached (fchmodat2's AT_SYMLINK_NOFOLLOW, a /proc/self/fd link).
+  if (isLnk(inode.mode)) kerr(EOPNOTSUPP);
   owner(t, inode);
   let m = mode & 0o7777;
   if (t.cred.fsuid !== 0 && inode.gid !== t.cred.fsgid && !t.cred.groups.includes(inode.gid)) m &= ~0o2000;
@@ -220,7 +223,6 @@ defineSyscalls({
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     const path = pathVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, pathVa);
     const p = resolveAt(t, fdArg(dirfd), path, (flags & AT_SYMLINK_NOFOLLOW) === 0, (flags & AT_EMPTY_PATH) !== 0);
-    if (isLnk(p.dentry.inode.mode)) kerr(EOPNOTSUPP);
     requireNotReadOnly(p);
     chmod(t, p.dentry.inode, mode, p);
     return 0;
@@ -237,7 +239,9 @@ defineSyscalls({
   utimensat: (t, dirfd, pathVa, times, flags) => {
     if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) kerr(EINVAL);
     let p: Path;
-    if (pathVa === 0) {
+    // As do_utimes: a NULL path means the file open at dirfd; with AT_FDCWD
+    // it is a path after all, and a NULL one is EFAULT.
+    if (pathVa === 0 && fdArg(dirfd) !== AT_FDCWD) {
       const f = t.files.get(fdArg(dirfd));
       if (!f.path) kerr(EBADF);
       p = f.path;

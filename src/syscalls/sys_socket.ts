@@ -8,7 +8,7 @@ import {
   EEXIST, EACCES, ENOTCONN, ENOPROTOOPT, EOPNOTSUPP, EISCONN, EMFILE, EPERM, EMSGSIZE,
 } from "../abi/errno.js";
 import {
-  AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET,
+  AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_TYPE_MASK, SOCK_MAX, SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET,
   SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL,
   SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY,
   SO_REUSEPORT, SO_BROADCAST, SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD, MSG_DONTWAIT,
@@ -37,7 +37,7 @@ import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 import { family, pathOf, lookupAddr, bind } from "../net/unix_addr.js";
 import {
-  isInetFamily, inetSockOf, inetSocket, inetBind, inetListen, inetAccept, inetConnect, inetGetname, inetShutdown,
+  isInetFamily, inetSockOf, inetSocket, inetSocketpair, inetBind, inetListen, inetAccept, inetConnect, inetGetname, inetShutdown,
   inetSend, inetRecvmsg, inetRecvfrom, inetGetsockopt, inetSetsockopt,
 } from "./sys_socket_inet.js";
 
@@ -74,6 +74,7 @@ function checkFamilyType(domain: number, type: number, protocol: number): { base
   const flags = type & ~SOCK_TYPE_MASK;
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
   let base = type & SOCK_TYPE_MASK;
+  if (base >= SOCK_MAX) kerr(EINVAL); // as __sock_create
   if (protocol !== 0 && protocol !== AF_UNIX) kerr(EPROTONOSUPPORT);
   if (base === SOCK_RAW) base = SOCK_DGRAM; // as Linux: a unix raw socket is a datagram socket
   if (!isUnixType(base)) kerr(ESOCKTNOSUPPORT);
@@ -442,9 +443,13 @@ interface Msg { name: number; namelen: number; iov: Iov[]; control: number; cont
 
 function readMsg(t: Task, va: number): Msg {
   const dv = new DataView(um(t).read(va, msghdr.size).buffer);
+  const name = msghdr.get(dv, 0, "msg_name");
+  // As copy_msghdr_from_user: without a name the length is 0; a negative one is EINVAL.
+  const namelen = name ? msghdr.get(dv, 0, "msg_namelen") : 0;
+  if (namelen < 0) kerr(EINVAL);
   return {
-    name: msghdr.get(dv, 0, "msg_name"),
-    namelen: msghdr.get(dv, 0, "msg_namelen"),
+    name,
+    namelen,
     iov: readIov(t, msghdr.get(dv, 0, "msg_iov"), sizeArg(msghdr.get(dv, 0, "msg_iovlen"))),
     control: msghdr.get(dv, 0, "msg_control"),
     controllen: sizeArg(msghdr.get(dv, 0, "msg_controllen")),
@@ -483,8 +488,12 @@ function mmsgPark(t: Task, done: number, deadline: number | null): void {
   t.partialResult = done || null;
 }
 
+// The descriptor is checked first (EBADF, ENOTSOCK), before any message: an
+// inet socket (sys_socket_inet.ts) as well as a unix one.
+function mmsgSocket(t: Task, fd: number): void { if (!inetOf(t, fd)) sockOf(t, fd); }
+
 function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number): number {
-  sockOf(t, fd);
+  mmsgSocket(t, fd);
   const n = Math.min(vlen, UIO_MAXIOV);
   let { done } = mmsgStart(t);
   for (; done < n; done++) {
@@ -507,7 +516,7 @@ function sendmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number)
 // recvmmsg: MSG_WAITFORONE makes every receive after the first non-blocking;
 // the timeout is looked at after each datagram (Linux's documented behaviour).
 function recvmmsg(t: Task, fd: number, vec: number, vlen: number, flags: number, timeoutVa: number): number {
-  sockOf(t, fd);
+  mmsgSocket(t, fd);
   const n = Math.min(vlen, UIO_MAXIOV);
   let { done, deadline } = mmsgStart(t);
   if (done === 0 && deadline === null && timeoutVa) {
@@ -540,6 +549,7 @@ defineSyscalls({
     return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
   }, "partial", "AF_UNIX, AF_INET and AF_INET6 (TCP, UDP), AF_NETLINK (NETLINK_ROUTE); ICMP echo sockets are EACCES (ping_group_range is empty), SOCK_RAW and other families unsupported"],
   socketpair: [(t, domain, type, protocol, sv) => {
+    if (isInetFamily(i32Arg(domain))) return inetSocketpair(t, i32Arg(domain), i32Arg(type), i32Arg(protocol));
     const { base, flags } = checkFamilyType(i32Arg(domain), i32Arg(type), i32Arg(protocol));
     const c = peerCredOf(t);
     const a = new UnixSocket(base, c, unixNames(t.k)), b = new UnixSocket(base, c, unixNames(t.k));

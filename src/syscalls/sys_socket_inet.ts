@@ -7,7 +7,7 @@ import {
   EINVAL, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EACCES, EPERM, EPIPE, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT, ENOTCONN, ENOBUFS,
 } from "../abi/errno.js";
 import {
-  AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_NONBLOCK, SOCK_CLOEXEC,
+  AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, sockaddr_nl, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_TYPE_MASK, SOCK_MAX, SOCK_NONBLOCK, SOCK_CLOEXEC,
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_IPV6,
   SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE,
   SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY, SO_REUSEPORT, SO_BROADCAST,
@@ -28,7 +28,7 @@ import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
 import { um } from "./util.js";
-import { decodeSockaddr, type SockAddr } from "../net/inet/addr.js";
+import { decodeSockaddr, isAny, isV4, V4_LOOPBACK, V6_LOOPBACK, type SockAddr } from "../net/inet/addr.js";
 import { netStack } from "../net/inet/stack.js";
 import { InetSockInode, inetSocketFile, type InetDataSocket, type InetRecv } from "../net/inet/socket.js";
 import { UdpSocket, udpInit } from "../net/inet/udp.js";
@@ -67,6 +67,7 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
   const flags = type & ~SOCK_TYPE_MASK;
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
   const base = type & SOCK_TYPE_MASK;
+  if (base >= SOCK_MAX) kerr(EINVAL);
   udpInit(t.k);
   tcpInit(t.k);
   const stack = netStack(t.k);
@@ -88,12 +89,40 @@ export function inetSocket(t: Task, domain: number, type: number, protocol: numb
     if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
     s = new UdpSocket(stack, domain, SOCK_DGRAM, IPPROTO_UDP, t.cred.euid);
   } else if (base === SOCK_RAW) {
+    // As inet_create: the raw switch entry is a wildcard that protocol 0
+    // does not match (EPROTONOSUPPORT), and only then CAP_NET_RAW (EPERM).
+    if (protocol === 0) kerr(EPROTONOSUPPORT);
     if (!capable(t, CAP_NET_RAW)) kerr(EPERM);
     // Raw sockets exist for ICMP only (ICMPv6 on AF_INET6).
     if (protocol !== (domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) kerr(ESOCKTNOSUPPORT);
     s = new RawIcmpSocket(stack, domain, SOCK_RAW, protocol, t.cred.euid);
   } else return kerr(ESOCKTNOSUPPORT);
   return installSock(t, s, flags);
+}
+
+// socketpair(2) for these families: what socket(2) would refuse is refused
+// the same way (inet_create's checks, as above); a socket it would make has
+// no socketpair operation (sock_no_socketpair): EOPNOTSUPP.
+export function inetSocketpair(t: Task, domain: number, type: number, protocol: number): never {
+  const flags = type & ~SOCK_TYPE_MASK;
+  if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) kerr(EINVAL);
+  const base = type & SOCK_TYPE_MASK;
+  if (base >= SOCK_MAX) kerr(EINVAL);
+  const icmp = domain === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+  if (domain === AF_NETLINK) {
+    if (base !== SOCK_RAW && base !== SOCK_DGRAM) kerr(ESOCKTNOSUPPORT);
+    if (protocol !== NETLINK_ROUTE) kerr(EPROTONOSUPPORT);
+  } else if (base === SOCK_STREAM) {
+    if (protocol !== 0 && protocol !== IPPROTO_TCP) kerr(EPROTONOSUPPORT);
+  } else if (base === SOCK_DGRAM) {
+    if (protocol === icmp) {
+      if (!pingAllowed(netStack(t.k), [t.cred.egid, ...t.cred.groups])) kerr(EACCES);
+    } else if (protocol !== 0 && protocol !== IPPROTO_UDP) kerr(EPROTONOSUPPORT);
+  } else if (base === SOCK_RAW) {
+    if (protocol === 0) kerr(EPROTONOSUPPORT);
+    if (!capable(t, CAP_NET_RAW)) kerr(EPERM);
+  } else kerr(ESOCKTNOSUPPORT);
+  return kerr(EOPNOTSUPP);
 }
 
 // inet_create: a socket whose struct sock the memory budget could not hold
@@ -115,6 +144,15 @@ function readSockaddr(t: Task, s: InetDataSocket, va: number, len: number): Sock
     return { addr: s.laddr, port: sockaddr_nl.get(dv, 0, "nl_pid"), unspec: fam === AF_UNSPEC, scope: sockaddr_nl.get(dv, 0, "nl_groups") };
   }
   return decodeSockaddr(s.family, len ? um(t).read(va, len) : new Uint8Array(0));
+}
+
+// A destination of the unspecified address is this host: Linux's route
+// lookup turns a zero IPv4 daddr into 127.0.0.1 (ip_route_output_key_hash),
+// and tcp_v6_connect, ip6_datagram_connect and udpv6_sendmsg take :: for ::1.
+// The peer a connect records is then the loopback address.
+function destination(sa: SockAddr): SockAddr {
+  if (sa.unspec || !isAny(sa.addr)) return sa;
+  return { ...sa, addr: isV4(sa.addr) ? V4_LOOPBACK : V6_LOOPBACK };
 }
 
 export function inetBind(t: Task, s: InetDataSocket, va: number, len: number): number {
@@ -154,7 +192,8 @@ export function inetAccept(t: Task, f: File, s: InetDataSocket, addrVa: number, 
 
 export function inetConnect(t: Task, f: File, s: InetDataSocket, va: number, len: number): number {
   return s.stack.bh(() => {
-    const sa = readSockaddr(t, s, va, len);
+    const raw = readSockaddr(t, s, va, len);
+    const sa = s instanceof NetlinkSocket ? raw : destination(raw);
     if (s instanceof UdpSocket || s instanceof PingSocket || s instanceof RawIcmpSocket) { s.connect(sa); return 0; }
     const tcp = s as TcpSocket;
     // A blocking connect waits for the handshake as long as SO_SNDTIMEO allows.
@@ -198,6 +237,7 @@ export function inetSend(t: Task, f: File, s: InetDataSocket, src: UserBuffer, f
     let dest: SockAddr | null = null;
     if (toVa !== 0 && toLen !== 0) {
       dest = readSockaddr(t, s, toVa, toLen);
+      if (!(s instanceof NetlinkSocket)) dest = destination(dest);
       // As Linux: a stream ignores the address (an unconnected one is EPIPE: no Fast Open).
       if (s instanceof TcpSocket) dest = null;
     }
@@ -319,8 +359,9 @@ export function inetRecvfrom(t: Task, f: File, s: InetDataSocket, buf: number, l
       return e.n;
     }
     const out = inetRecv(t, f, s, [{ base: buf, len }], flags);
-    if (from && fromLenVa && out.res.from) putAddr(t, from, fromLenVa, out.res.from);
-    else if (from && fromLenVa) um(t).setU32(fromLenVa, 0);
+    // As move_addr_to_user, also with no address to give (TCP): a negative
+    // *addrlen is EINVAL, after the data was taken.
+    if (from && fromLenVa) putAddr(t, from, fromLenVa, out.res.from ?? new Uint8Array(0));
     return out.ret;
   });
 }

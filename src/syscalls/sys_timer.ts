@@ -134,17 +134,31 @@ defineSyscalls({
   timer_settime: (t, id, flags, newVa, oldVa) => {
     const tm = getTimer(t, i32Arg(id));
     if (flags & ~TIMER_ABSTIME) kerr(EINVAL);
+    // As Linux's timer_settime: a NULL new_value is EINVAL, not EFAULT.
+    if (!newVa) kerr(EINVAL);
     const { interval, value } = readItimerspec(t, newVa);
     if (oldVa) writeItimerspec(t, oldVa, tm.timer.remaining(), tm.timer.interval);
     let deadline = 0;
+    let missed = 0;
     if (value > 0) {
       if (flags & TIMER_ABSTIME) {
         const c = t.k.clock;
+        const now = tm.timer.now();
         deadline = tm.timer.clock === "real" ? value - (c.realtime() - c.monotonic()) : value;
-        if (deadline <= tm.timer.now()) deadline = tm.timer.now() || 1;
+        if (deadline <= now) {
+          // A periodic timer whose absolute start has passed keeps its phase,
+          // and the periods already gone are overruns (Linux forwards the
+          // hrtimer from the given expiry: CVE-2018-12896's test relies on it).
+          if (interval > 0) {
+            missed = Math.floor((now - deadline) / interval);
+            deadline += missed * interval;
+          }
+          deadline = Math.max(deadline, 1);
+        }
       } else deadline = tm.timer.now() + value;
     }
     tm.timer.arm(deadline, interval, (flags & TIMER_ABSTIME) !== 0);
+    tm.timer.overrun = missed;
     tm.resetOverrun();
     // CPU-clock timers already due fire at once; wall-clock ones fire from the timer queue.
     if (deadline && deadline <= tm.timer.now() && tm.timer.clock !== "mono" && tm.timer.clock !== "real") tm.timer.expire();

@@ -28,6 +28,8 @@ int main(void)
     CHECK_EQ(raw_getcwd(buf, n), n, "getcwd with an exact-size buffer succeeds");
     CHECK_ERR(raw_getcwd(buf, 0), ERANGE, "getcwd with size 0 is ERANGE");
     CHECK_ERR(raw_getcwd(KT_BAD_PTR, sizeof buf), EFAULT, "getcwd into a bad pointer is EFAULT");
+    /* size is a size_t: (size_t)-1 is large enough, so the NULL buffer faults */
+    CHECK_ERR(raw_getcwd(NULL, -1), EFAULT, "getcwd(NULL, (size_t)-1) is EFAULT, not ERANGE");
     char *dyn = getcwd(NULL, 0);
     CHECK(dyn != NULL && strcmp(dyn, start) == 0, "getcwd(NULL, 0) allocates");
     free(dyn);
@@ -75,6 +77,24 @@ int main(void)
     CHECK_ERR(fchdir(filefd), ENOTDIR, "fchdir to a regular file is ENOTDIR");
     close(filefd);
     CHECK_ERR(fchdir(9999), EBADF, "fchdir to a bad fd is EBADF");
+    /* fchdir needs search permission on the directory now, as chdir does */
+    if (getuid() == 0) {
+        CHECK_EQ(mkdir("nosearch", 0700), 0, "mkdir a directory only root may search");
+        int nfd = open("nosearch", O_RDONLY | O_DIRECTORY);
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (setgid(65534) != 0 || setuid(65534) != 0)
+                _exit(100);
+            _exit(fchdir(nfd) == 0 ? 0 : errno);
+        }
+        int st = -1;
+        waitpid(pid, &st, 0);
+        kt_check(WIFEXITED(st) && WEXITSTATUS(st) == EACCES, "fchdir to a directory without search permission is EACCES",
+                 "child status 0x%x (exit %d)", st, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        close(nfd);
+    } else {
+        kt_skip("fchdir to a directory without search permission is EACCES", "needs root to drop to another user");
+    }
     int startfd = open(start, O_RDONLY | O_DIRECTORY);
     CHECK_EQ(fchdir(startfd), 0, "fchdir back to the start directory");
     close(startfd);

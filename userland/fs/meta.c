@@ -171,6 +171,8 @@ static void times_(const char *dir, const char *fs)
           D("%s: ... atime and mtime are now", fs));
     struct timespec bad[2] = {{0, 1000000000}, {0, 0}};
     CHECK_ERR(utimensat(AT_FDCWD, f, bad, 0), EINVAL, D("%s: tv_nsec 1e9 is EINVAL", fs));
+    /* do_utimes: a NULL path means dirfd's file, but with AT_FDCWD it is a path: EFAULT */
+    CHECK_ERR(syscall(SYS_utimensat, AT_FDCWD, NULL, NULL, 0), EFAULT, D("%s: utimensat(AT_FDCWD, NULL) is EFAULT", fs));
     symlink("t", J(dir, "tl"));
     CHECK_OK(utimensat(AT_FDCWD, J(dir, "tl"), tv, AT_SYMLINK_NOFOLLOW), D("%s: utimensat AT_SYMLINK_NOFOLLOW", fs));
     st = S(J(dir, "tl"));
@@ -519,6 +521,32 @@ static void special(void)
     CHECK_ERR(statfs("/nonexistent", &sf), ENOENT, "statfs of a missing path");
 }
 
+/* tmpfs knows its holes: lseek SEEK_DATA/SEEK_HOLE go by the pages it holds
+   (shmem_file_llseek), not "all data up to the end" */
+static void tmpfs_holes(const char *dir)
+{
+    char f[PATH_MAX];
+    snprintf(f, sizeof f, "%s/holes", dir);
+    int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    const off_t pg = 4096;
+    pwrite(fd, "a", 1, 0);
+    pwrite(fd, "b", 1, 3 * pg + 10);
+    ftruncate(fd, 5 * pg);
+    CHECK_EQ(lseek(fd, 0, SEEK_HOLE), pg, "tmpfs: SEEK_HOLE finds the hole after the first page");
+    CHECK_EQ(lseek(fd, 10, SEEK_DATA), 10, "tmpfs: SEEK_DATA inside data is the offset");
+    CHECK_EQ(lseek(fd, pg + 5, SEEK_DATA), 3 * pg, "tmpfs: SEEK_DATA from a hole finds the next data page");
+    CHECK_EQ(lseek(fd, 3 * pg, SEEK_HOLE), 4 * pg, "tmpfs: SEEK_HOLE from data finds the page after it");
+    CHECK_EQ(lseek(fd, 4 * pg + 1, SEEK_HOLE), 4 * pg + 1, "tmpfs: SEEK_HOLE inside a hole is the offset");
+    CHECK_ERR(lseek(fd, 4 * pg, SEEK_DATA), ENXIO, "tmpfs: SEEK_DATA with only a hole after is ENXIO");
+    CHECK_ERR(lseek(fd, -1, SEEK_DATA), ENXIO, "tmpfs: SEEK_DATA at a negative offset is ENXIO");
+    CHECK_ERR(lseek(fd, 5 * pg, SEEK_HOLE), ENXIO, "tmpfs: SEEK_HOLE at the end is ENXIO");
+    CHECK_OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, pg), "tmpfs: punch out the first page");
+    CHECK_EQ(lseek(fd, 0, SEEK_HOLE), 0, "tmpfs: the punched page is a hole");
+    CHECK_EQ(lseek(fd, 0, SEEK_DATA), 3 * pg, "tmpfs: and SEEK_DATA skips it");
+    close(fd);
+    unlink(f);
+}
+
 static void sizes(const char *dir, const char *fs, int strict_falloc)
 {
     char f[PATH_MAX];
@@ -586,6 +614,7 @@ int main(int argc, char **argv)
     special();
     sizes(host, "hostdir", 0);
     sizes(shm, "tmpfs", 1);
+    tmpfs_holes(shm);
     kt_cleanup();
     vt_cleanup_shm();
     return kt_done();

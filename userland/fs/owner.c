@@ -191,6 +191,26 @@ static void chown_chmod(void)
     CHECK_EQ(S(P("d/f")).st_mode & 07777, 04755, "d/f keeps set-user-ID");
     CHECK_AS(u2((struct req){ OP_CHOWN, P("d/f"), .uid = -1, .gid = G2 }), 0, "owner 1001: chown d/f -1:1001");
     CHECK_EQ(S(P("d/f")).st_mode & 07777, 0755, "chown clears set-user-ID");
+    /* chown_common asks notify_change to kill set-id bits of a non-directory,
+       root or not, even for chown(-1, -1): set-user-ID always, set-group-ID
+       only when group-executable (otherwise it is kept by a caller in the
+       group or with CAP_FSETID: setattr_should_drop_sgid) */
+    CHECK_OK(chmod(P("d/f"), 06755), "root: chmod d/f 06755");
+    CHECK_OK(chown(P("d/f"), -1, -1), "root: chown d/f -1:-1");
+    CHECK_EQ(S(P("d/f")).st_mode & 07777, 0755, "root's chown(-1, -1) clears both set-id bits of 06755");
+    CHECK_OK(chmod(P("d/f"), 06700), "root: chmod d/f 06700");
+    CHECK_OK(chown(P("d/f"), U2, G2), "root: chown d/f 1001:1001");
+    CHECK_EQ(S(P("d/f")).st_mode & 07777, 02700, "root's chown keeps a set-group-ID without group execute");
+    CHECK_AS(u2((struct req){ OP_CHOWN, P("d/f"), .uid = -1, .gid = G2 }), 0, "owner 1001 in group 1001: chown d/f -1:1001");
+    CHECK_EQ(S(P("d/f")).st_mode & 07777, 02700, "so does the owner's in the file's group");
+    CHECK_OK(chown(P("d/f"), U2, GS), "root: chown d/f 1001:3000");
+    CHECK_AS(u2((struct req){ OP_CHOWN, P("d/f"), .uid = -1, .gid = -1 }), 0, "owner 1001, not in group 3000: chown d/f -1:-1");
+    CHECK_EQ(S(P("d/f")).st_mode & 07777, 0700, "which drops the set-group-ID bit");
+    CHECK_OK(chown(P("d/f"), U2, G2), "root: chown d/f 1001:1001 again");
+    CHECK_OK(chmod(P("d/f"), 0755), "root: chmod d/f 0755");
+    CHECK_OK(chmod(P("d/sub"), 06755), "root: chmod d/sub 06755");
+    CHECK_OK(chown(P("d/sub"), -1, -1), "root: chown d/sub -1:-1");
+    CHECK_EQ(S(P("d/sub")).st_mode & 07777, 06755, "a directory keeps its set-id bits");
     CHECK_OK(chmod(P("d/sub"), 01777), "root: chmod d/sub 01777 (sticky)");
     CHECK_EQ(S(P("d/sub")).st_mode & 07777, 01777, "d/sub is 01777");
 }

@@ -174,6 +174,14 @@ static void symlinks_in(const char *base, const char *fs)
         n = readlinkat(fd, "", buf, sizeof buf);
         kt_check(n == 4 && memcmp(buf, "data", 4) == 0, D("%s: readlinkat(O_PATH link fd, \"\") reads the target", fs),
                  "got %zd (%s) want 4 \"data\"", n, n < 0 ? strerror(errno) : "wrong text");
+        /* /proc/self/fd/N of that fd ends at the link itself (the magic
+           link's jump ends the walk: the target is not followed again) */
+        char mp[64];
+        snprintf(mp, sizeof mp, "/proc/self/fd/%d", fd);
+        struct stat ms;
+        kt_check(stat(mp, &ms) == 0 && S_ISLNK(ms.st_mode) && ms.st_ino == st.st_ino,
+                 D("%s: stat(/proc/self/fd/N of an O_PATH link) is the link", fs), "errno %s mode %o", strerror(errno), ms.st_mode);
+        CHECK_ERR(chmod(mp, 0), EOPNOTSUPP, D("%s: chmod through it is EOPNOTSUPP (a link's mode never changes)", fs));
         close(fd);
     }
 

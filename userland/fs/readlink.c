@@ -56,6 +56,11 @@ int main(int argc, char **argv)
     CHECK_ERR(raw_readlinkat(AT_FDCWD, file, buf, sizeof buf), EINVAL, "readlink of a regular file is EINVAL");
     CHECK_ERR(raw_readlinkat(AT_FDCWD, kt_tmpdir, buf, sizeof buf), EINVAL, "readlink of a directory is EINVAL");
     CHECK_ERR(raw_readlinkat(AT_FDCWD, kt_path("missing"), buf, sizeof buf), ENOENT, "readlink of a missing path is ENOENT");
+    /* do_readlinkat: a non-link named by the empty path is ENOENT, not EINVAL */
+    CHECK_ERR(raw_readlinkat(AT_FDCWD, "", buf, sizeof buf), ENOENT, "readlink(\"\") (the cwd, no link) is ENOENT");
+    int ffd = open(file, O_RDONLY);
+    CHECK_ERR(raw_readlinkat(ffd, "", buf, sizeof buf), ENOENT, "readlinkat(file fd, \"\") is ENOENT");
+    close(ffd);
     CHECK_ERR(raw_readlinkat(AT_FDCWD, lnk, buf, 0), EINVAL, "bufsiz 0 is EINVAL");
     if (kt_qemu()) /* qemu-user tries to lock a huge buffer first and returns EFAULT */
         kt_skip("negative bufsiz is EINVAL", "qemu-user returns EFAULT");

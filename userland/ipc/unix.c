@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <netinet/in.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -563,6 +564,19 @@ static void test_errors(void)
     CHECK_ERR(socket(1000, SOCK_STREAM, 0), EAFNOSUPPORT, "unknown family is EAFNOSUPPORT");
     CHECK_ERR(socket(AF_UNIX, SOCK_RDM, 0), ESOCKTNOSUPPORT, "SOCK_RDM unix socket is ESOCKTNOSUPPORT");
     CHECK_ERR(socket(AF_UNIX, SOCK_STREAM, 7), EPROTONOSUPPORT, "bad protocol is EPROTONOSUPPORT");
+    /* __sock_create: a type past SOCK_PACKET is EINVAL, in any family */
+    CHECK_ERR(socket(AF_UNIX, 12, 0), EINVAL, "socket type 12 (unix) is EINVAL");
+    CHECK_ERR(socket(AF_INET, 12, 0), EINVAL, "socket type 12 (inet) is EINVAL");
+    /* inet_create: SOCK_RAW's wildcard entry never matches protocol 0 */
+    CHECK_ERR(socket(AF_INET, SOCK_RAW, 0), EPROTONOSUPPORT, "an inet raw socket with protocol 0 is EPROTONOSUPPORT");
+    /* socketpair of an inet family: socket(2)'s errors, else EOPNOTSUPP (sock_no_socketpair) */
+    int sv[2];
+    CHECK_ERR(socketpair(AF_INET, SOCK_DGRAM, IPPROTO_UDP, sv), EOPNOTSUPP, "socketpair(AF_INET, UDP) is EOPNOTSUPP");
+    CHECK_ERR(socketpair(AF_INET6, SOCK_STREAM, 0, sv), EOPNOTSUPP, "socketpair(AF_INET6, TCP) is EOPNOTSUPP");
+    CHECK_ERR(socketpair(AF_INET, SOCK_DGRAM, IPPROTO_TCP, sv), EPROTONOSUPPORT, "socketpair(AF_INET, TCP dgram) is EPROTONOSUPPORT");
+    CHECK_ERR(socketpair(AF_INET, SOCK_RAW, 0, sv), EPROTONOSUPPORT, "socketpair(AF_INET, SOCK_RAW, 0) is EPROTONOSUPPORT");
+    CHECK_ERR(socketpair(AF_INET, SOCK_SEQPACKET, 0, sv), ESOCKTNOSUPPORT, "socketpair(AF_INET, SOCK_SEQPACKET) is ESOCKTNOSUPPORT");
+    CHECK_ERR(socketpair(AF_INET, 75, 0, sv), EINVAL, "socketpair(AF_INET, type 75) is EINVAL");
     int fd = open("/dev/null", O_RDONLY);
     struct sockaddr_un a;
     socklen_t l = sizeof a;

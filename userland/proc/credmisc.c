@@ -16,6 +16,10 @@
 
 static void check_fsids(void)
 {
+    IN_CHILD("setfsuid/setfsgid(-1) as root: no change (an invalid id), the previous id back", {
+        EXPECT(1, setfsuid(-1) == 0 && setfsuid(-1) == 0);
+        EXPECT(2, setfsgid(-1) == 0 && setfsgid(-1) == 0);
+    });
     IN_CHILD("setfsuid/setfsgid: the previous id, also when the change is refused", {
         EXPECT(1, setfsuid(1234) == 0);
         EXPECT(2, setfsgid(4321) == 0);
@@ -25,6 +29,21 @@ static void check_fsids(void)
         EXPECT(16, setfsuid(7) == 1000);
         EXPECT(32, setfsgid(7) == 100);
         EXPECT(64, setfsgid(-1) == 100);
+    });
+}
+
+/* PR_SET_SECUREBITS as cap_task_prctl: CAP_SETPCAP needed, locks stay */
+static void check_securebits(void)
+{
+    IN_CHILD("PR_GET/SET_SECUREBITS: KEEP_CAPS is the keepcaps flag; a lock keeps its bit; no CAP_SETPCAP is EPERM", {
+        EXPECT(1, prctl(PR_GET_SECUREBITS) == 0);
+        EXPECT(2, prctl(PR_SET_SECUREBITS, 1 << 4 /* SECBIT_KEEP_CAPS */) == 0 && prctl(PR_GET_KEEPCAPS) == 1 &&
+                      prctl(PR_GET_SECUREBITS) == 1 << 4);
+        EXPECT(4, prctl(PR_SET_SECUREBITS, 3 /* SECBIT_NOROOT and its lock */) == 0 && prctl(PR_GET_SECUREBITS) == 3 &&
+                      prctl(PR_GET_KEEPCAPS) == 0);
+        EXPECT(8, prctl(PR_SET_SECUREBITS, 1) == -1 && errno == EPERM); /* no unlocking */
+        EXPECT(16, prctl(PR_SET_SECUREBITS, 3 | (1 << 30)) == -1 && errno == EPERM); /* an unknown bit */
+        EXPECT(32, setresuid(1000, 1000, 1000) == 0 && prctl(PR_SET_SECUREBITS, 3) == -1 && errno == EPERM);
     });
 }
 
@@ -162,6 +181,7 @@ int main(int argc, char **argv)
     kt_set_self(argv[0]);
     alarm(60);
     check_fsids();
+    check_securebits();
     check_capget();
     check_capbset();
     check_prctl_fail();

@@ -3,6 +3,7 @@
  * SIGEV_THREAD, SIGEV_NONE, TIMER_ABSTIME), clock_nanosleep TIMER_ABSTIME,
  * nanosleep interrupted by a handler (EINTR + remaining time). */
 #include "ktest.h"
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -431,6 +432,58 @@ static void raw_sigev_thread(void)
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* timer_settime: a NULL new_value is EINVAL; a periodic TIMER_ABSTIME timer
+   whose start passed long ago counts the periods gone as overruns, saturated
+   at INT_MAX (CVE-2018-12896: the count never wraps negative). */
+static void past_start_overruns(void)
+{
+    timer_t t;
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGRTMIN + 1;
+    CHECK_EQ(timer_create(CLOCK_REALTIME, &sev, &t), 0, "timer_create CLOCK_REALTIME");
+    CHECK_ERR(syscall(SYS_timer_settime, t, 0, NULL, NULL), EINVAL, "timer_settime with a NULL new_value is EINVAL");
+
+    sigset_t m, old;
+    sigemptyset(&m);
+    sigaddset(&m, SIGRTMIN + 1);
+    sigprocmask(SIG_BLOCK, &m, &old);
+    struct itimerspec off = {{0, 0}, {0, 0}};
+    struct timespec wait = {20, 0};
+    siginfo_t si;
+    /* started 30 s ago, a 1 ms period: about 30000 periods are gone */
+    struct itimerspec its = {{0, 1000000}, {0, 0}};
+    clock_gettime(CLOCK_REALTIME, &its.it_value);
+    its.it_value.tv_sec -= 30;
+    CHECK_EQ(timer_settime(t, TIMER_ABSTIME, &its, NULL), 0, "arm a 1 ms timer that started 30 s ago");
+    memset(&si, 0, sizeof si);
+    int got = sigtimedwait(&m, &si, &wait);
+    int gov = timer_getoverrun(t);
+    timer_settime(t, 0, &off, NULL);
+    CHECK_EQ(got, SIGRTMIN + 1, "its signal is pending at once");
+    kt_check(si.si_overrun >= 29000 && si.si_overrun < 1000000, "si_overrun counts the periods before the arming",
+             "si_overrun %d (30 s / 1 ms)", si.si_overrun);
+    kt_check(gov >= si.si_overrun && gov < 1000000, "timer_getoverrun counts them too", "timer_getoverrun %d, si_overrun %d",
+             gov, si.si_overrun);
+
+    /* 30 s of 1 ns periods: 3e10 overruns, more than an int holds */
+    its.it_interval.tv_nsec = 1;
+    clock_gettime(CLOCK_REALTIME, &its.it_value);
+    its.it_value.tv_sec -= 30;
+    CHECK_EQ(timer_settime(t, TIMER_ABSTIME, &its, NULL), 0, "arm a 1 ns timer that started 30 s ago");
+    memset(&si, 0, sizeof si);
+    got = sigtimedwait(&m, &si, &wait);
+    gov = timer_getoverrun(t);
+    timer_settime(t, 0, &off, NULL);
+    CHECK_EQ(got, SIGRTMIN + 1, "its signal is pending at once");
+    CHECK_EQ(si.si_overrun, INT_MAX, "si_overrun saturates at INT_MAX");
+    CHECK_EQ(gov, INT_MAX, "timer_getoverrun saturates at INT_MAX");
+    sigtimedwait(&m, &si, &(struct timespec){0, 0}); /* a signal queued before the disarm */
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    CHECK_EQ(timer_delete(t), 0, "timer_delete");
+}
+
 int main(int argc, char **argv)
 {
     kt_init(argc, argv);
@@ -447,6 +500,7 @@ int main(int argc, char **argv)
     itimers();
     alarms();
     posix_timers();
+    past_start_overruns();
     raw_sigev_thread();
     thread_timers();
     sleeps();

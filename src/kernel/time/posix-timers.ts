@@ -8,6 +8,9 @@ import type { TimerHandle } from "./timers.js";
 import type { Task, ThreadGroup, SigInfo } from "../task.js";
 import type { Kernel } from "../kernel.js";
 
+// The largest overrun count a timer reports (INT_MAX, POSIX's DELAYTIMER_MAX).
+const DELAYTIMER_MAX = 0x7fff_ffff;
+
 export type TimerClock = "mono" | "real" | "process-cpu" | "thread-cpu";
 
 // One armed timer: value (ns until expiry, or an absolute deadline for wall
@@ -120,6 +123,9 @@ export class PosixTimer {
   // The last signal this timer queued; while it is still pending, further
   // expirations only add to its si_overrun (Linux counts them when it is taken).
   private queued: SigInfo | null = null;
+  // The overrun of the signal taken before `queued` (Linux's it_overrun_last:
+  // timer_getoverrun reports the last signal delivered, not one still pending).
+  private lastTaken = 0;
 
   private isQueued(): boolean {
     const q = this.queued;
@@ -132,9 +138,12 @@ export class PosixTimer {
     if (this.notify === "none") return;
     const missed = this.timer.overrun;
     this.timer.overrun = 0;
-    if (this.isQueued()) { this.queued!.overrun = (this.queued!.overrun ?? 0) + 1 + missed; return; }
+    // The count saturates at INT_MAX (DELAYTIMER_MAX), as Linux's
+    // timer_overrun_to_int since CVE-2018-12896: it never wraps negative.
+    if (this.isQueued()) { this.queued!.overrun = Math.min((this.queued!.overrun ?? 0) + 1 + missed, DELAYTIMER_MAX); return; }
+    if (this.queued) this.lastTaken = this.queued.overrun ?? 0;
     const { tg, thread } = this.target;
-    const info: SigInfo = { signo: this.signo, code: SI_TIMER, timerid: this.id, overrun: missed, value: this.value };
+    const info: SigInfo = { signo: this.signo, code: SI_TIMER, timerid: this.id, overrun: Math.min(missed, DELAYTIMER_MAX), value: this.value };
     this.queued = info;
     if (thread) sendSignal(thread, info, true); else sendSignal(tg, info, false);
     // An ignored signal is never queued: nothing to count overruns against.
@@ -142,6 +151,12 @@ export class PosixTimer {
   }
 
   // timer_getoverrun: the overrun count of the last signal (0 after timer_settime).
-  get lastOverrun(): number { return this.queued?.overrun ?? 0; }
-  resetOverrun(): void { if (!this.isQueued()) this.queued = null; else this.queued!.overrun = 0; }
+  get lastOverrun(): number {
+    if (this.queued && !this.isQueued()) return this.queued.overrun ?? 0;
+    return this.lastTaken;
+  }
+  resetOverrun(): void {
+    this.lastTaken = 0;
+    if (!this.isQueued()) this.queued = null; else this.queued!.overrun = 0;
+  }
 }
