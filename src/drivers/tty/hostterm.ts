@@ -89,8 +89,11 @@ export class HostTerminal implements ConsoleBackend {
       this.startGuardian(() => {
         if (!this.attached) return;
         stdin.setRawMode(true);
-        // libuv's raw mode keeps output processing (ONLCR); the guest does its own.
-        spawn("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).on("error", () => { /* no stty */ }).unref();
+        // libuv's raw mode keeps output processing (ONLCR); the guest does its
+        // own. The guardian turns it off when told (a line on its stdin): a
+        // process start costs the event loop a fork of all of Node.
+        if (this.guardian?.stdin) this.guardian.stdin.write("\n");
+        else spawn("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).on("error", () => { /* no stty */ }).unref();
       });
     }
     this.onData = (b: Buffer) => events.input(new Uint8Array(b.buffer, b.byteOffset, b.length));
@@ -123,14 +126,17 @@ export class HostTerminal implements ConsoleBackend {
   // given the terminal back (Ghost died), it restores the saved settings.
   // The guardian saves the settings itself (`stty -g`) and prints them;
   // then() runs when it has (or when there is no guardian: no sh, no stty,
-  // a terminal stty does not know), before raw mode is set.
+  // a terminal stty does not know), before raw mode is set. Its first line
+  // of input asks for `stty -opost` (after raw mode); the end of its input,
+  // with or without that line, restores the saved settings.
   private guardian: ChildProcess | null = null;
   private startGuardian(then: () => void): void {
     let done = false;
     const go = () => { if (!done) { done = true; then(); } };
     try {
-      const g = spawn("sh", ["-c", 's=$(stty -g <&3) || exit 1; echo "$s"; read _ ; stty "$s" <&3'],
+      const g = spawn("sh", ["-c", 's=$(stty -g <&3) || exit 1; echo "$s"; read _ && stty -opost <&3; read _ ; stty "$s" <&3'],
         { stdio: ["pipe", "pipe", "ignore", this.inFd] });
+      g.stdin?.on("error", () => { /* the guardian is gone: nothing to tell */ });
       let said = "";
       g.stdout?.on("data", (b: Buffer) => {
         said += b.toString("latin1");
