@@ -10,6 +10,7 @@
 // (default 1000).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   }
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  const result = { benchmark: "boot-to-prompt", unit: "ms", runs: times.map((t) => Math.round(t)), median: Math.round(median), budget };
+  const result = { benchmark: "boot-to-prompt", unit: "ms", runs: times.map((t) => Math.round(t)), median: Math.round(median), budget, loadAverage: Math.round(loadavg()[0] * 100) / 100 };
   mkdirSync(join(root, "build", "bench"), { recursive: true });
   writeFileSync(join(root, "build", "bench", "boot.json"), JSON.stringify(result, null, 2) + "\n");
   if (json) process.stdout.write(JSON.stringify(result) + "\n");

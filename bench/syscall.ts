@@ -43,12 +43,12 @@ function main(): number {
   mkdirSync(out, { recursive: true });
   const native = join(out, "sysbench.x86"), rv = join(out, "sysbench.rv");
   for (const [cc, bin] of [["gcc", native], ["riscv64-linux-gnu-gcc", rv]]) {
-    const b = spawnSync(cc, ["-O2", "-static", "-o", bin, src], { encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+    const b = spawnSync(cc, ["-O2", "-static", "-pthread", "-o", bin, src], { encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
     if (b.status !== 0) { process.stderr.write(b.stderr); return 1; }
   }
   const load = loadavg()[0];
   const n = run(native, cases);
-  const q = run("qemu-riscv64", [rv, ...(cases.length ? cases : ["getppid", "pipe64k", "tmpfs64k"])].filter((c) => c !== "forkexec"));
+  const q = run("qemu-riscv64", [rv, ...(cases.length ? cases : ["getppid", "piperr", "pipe64k", "tmpfs64k", "futexcs"])].filter((c) => c !== "forkexec"));
   const g = run(process.execPath, [cli, "run", "-v", `${out}:/b:ro`, "--", "/b/sysbench.rv", ...cases]);
   const rows = [...new Set([...n.keys(), ...g.keys()])].map((name) => {
     const base = q.get(name) ?? n.get(name);

@@ -47,7 +47,9 @@ function saveCodeCache(script: Script): void {
 function runBundle(): void {
   let cachedData: Buffer | undefined;
   try { cachedData = readFileSync(codeCache); } catch { /* first run */ }
-  const source = readFileSync(bundle, "utf8");
+  // scripts/build.mjs makes the bundle pure ASCII: latin1 is then the same
+  // text, decoded without UTF-8's scan into V8's compact one-byte string.
+  const source = readFileSync(bundle, "latin1");
   const script = new Script(`(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {${source}\n})`, { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCodeCache(script));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;

@@ -423,7 +423,10 @@ export class Kernel {
 
   private checkCpuTimers(t: Task): void {
     // RLIMIT_CPU: SIGXCPU at the soft limit and every second past it; SIGKILL at the hard limit.
-    const [soft, hard] = t.tg.rlimits[RLIMIT_CPU];
+    // Indexed, not destructured: this runs at every trap, and array
+    // destructuring goes through the iterator protocol.
+    const lim = t.tg.rlimits[RLIMIT_CPU];
+    const soft = lim[0], hard = lim[1];
     if (soft >= 0 || hard >= 0) {
       const cpu = processCpuTime(t.tg) / 1e9;
       if (hard >= 0 && cpu >= hard) this.exitGroup(t.tg, SIGKILL, "signal");

@@ -25,13 +25,20 @@ export const TASK_DEAD = 64;
 export interface SigAction { handler: number; flags: number; mask: bigint }
 
 export class SigHand {
-  actions: SigAction[] = Array.from({ length: 65 }, () => ({ handler: 0, flags: 0, mask: 0n }));
+  // Each fork without CLONE_SIGHAND copies the table: one plain loop and
+  // one object per signal (it built a default table first, through
+  // Array.from, then replaced it with spread copies).
+  actions: SigAction[];
   refs = 1;
-  clone(): SigHand {
-    const s = new SigHand();
-    s.actions = this.actions.map((a) => ({ ...a }));
-    return s;
+  constructor(from?: SigAction[]) {
+    const a: SigAction[] = [];
+    for (let i = 0; i <= 64; i++) {
+      const x = from?.[i];
+      a.push(x ? { handler: x.handler, flags: x.flags, mask: x.mask } : { handler: 0, flags: 0, mask: 0n });
+    }
+    this.actions = a;
   }
+  clone(): SigHand { return new SigHand(this.actions); }
 }
 
 export interface SigInfo {

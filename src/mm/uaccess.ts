@@ -77,46 +77,72 @@ export class UserMemory {
     return done;
   }
 
-  // A NUL-terminated string of at most max bytes (ENAMETOOLONG past it).
-  readCString(va: number, max = 4096): string {
-    const bytes: number[] = [];
+  // The bytes of a NUL-terminated string at va, without the NUL; more than
+  // max bytes before it is kerr(tooLong). Each page is searched for the NUL
+  // and copied whole (execve's argv and envp, every path: this was a loop
+  // pushing one byte at a time into a number array). A page past the NUL is
+  // never touched, and a string longer than max fails before the page after
+  // the one where it reached max, as the byte-wise walk did.
+  private cBytes(va: number, max: number, tooLong: number): Uint8Array {
+    let parts: Uint8Array[] | undefined;
+    let total = 0;
     let a = va;
     for (;;) {
       const h = hostAddr(this.mm, a, false);
-      const end = h + (PAGE_SIZE - (a % PAGE_SIZE));
-      const u8 = this.u8;
-      for (let p = h; p < end; p++) {
-        const c = u8[p];
-        if (c === 0) return Buffer.from(bytes).toString("latin1"); // a byte string (kernel/kstr.ts)
-        if (bytes.length >= max) kerr(ENAMETOOLONG);
-        bytes.push(c);
-      }
-      a += end - h;
+      const page = this.u8.subarray(h, h + (PAGE_SIZE - (a % PAGE_SIZE)));
+      const z = page.indexOf(0);
+      const n = z < 0 ? page.length : z;
+      if (total + n > max) kerr(tooLong);
+      if (z >= 0 && parts === undefined) return page.slice(0, n); // the common case: one page
+      (parts ??= []).push(page.slice(0, n));
+      total += n;
+      if (z >= 0) break;
+      a += page.length;
     }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return out;
+  }
+
+  // A NUL-terminated string of at most max bytes (ENAMETOOLONG past it),
+  // as a byte string (kernel/kstr.ts).
+  readCString(va: number, max = 4096): string {
+    const b = this.cBytes(va, max, ENAMETOOLONG);
+    return Buffer.from(b.buffer, b.byteOffset, b.length).toString("latin1");
   }
 
   // Raw bytes of a NUL-terminated string (argv/envp: not necessarily UTF-8).
   readCBytes(va: number, max: number): Uint8Array {
-    const bytes: number[] = [];
-    let a = va;
-    for (;;) {
-      const h = hostAddr(this.mm, a, false);
-      const end = h + (PAGE_SIZE - (a % PAGE_SIZE));
-      for (let p = h; p < end; p++) {
-        const c = this.u8[p];
-        if (c === 0) return Uint8Array.from(bytes);
-        if (bytes.length >= max) kerr(E2BIG);
-        bytes.push(c);
-      }
-      a += end - h;
-    }
+    return this.cBytes(va, max, E2BIG);
   }
 
-  u32(va: number): number { const b = this.read(va, 4); return (b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24) >>> 0; }
+  // Wasm address of n bytes at va when they lie in one page (one lookup,
+  // no copy), or -1 when they cross into the next page.
+  private within(va: number, n: number): number {
+    return PAGE_SIZE - (va % PAGE_SIZE) >= n ? hostAddr(this.mm, va, false) : -1;
+  }
+
+  u32(va: number): number {
+    const h = this.within(va, 4);
+    if (h >= 0) return this.mm.hart.dv.getUint32(h, true);
+    const b = this.read(va, 4);
+    return (b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24) >>> 0;
+  }
   i32(va: number): number { return this.u32(va) | 0; }
   // 64-bit words as numbers, saturated past ±2^53 (abi/word.ts).
-  u64(va: number): number { const dv = new DataView(this.read(va, 8).buffer); return u64Word(dv.getUint32(0, true), dv.getUint32(4, true)); }
-  i64(va: number): number { const dv = new DataView(this.read(va, 8).buffer); return i64Word(dv.getUint32(0, true), dv.getInt32(4, true)); }
+  u64(va: number): number {
+    const h = this.within(va, 8);
+    if (h >= 0) { const dv = this.mm.hart.dv; return u64Word(dv.getUint32(h, true), dv.getUint32(h + 4, true)); }
+    const dv = new DataView(this.read(va, 8).buffer);
+    return u64Word(dv.getUint32(0, true), dv.getUint32(4, true));
+  }
+  i64(va: number): number {
+    const h = this.within(va, 8);
+    if (h >= 0) { const dv = this.mm.hart.dv; return i64Word(dv.getUint32(h, true), dv.getInt32(h + 4, true)); }
+    const dv = new DataView(this.read(va, 8).buffer);
+    return i64Word(dv.getUint32(0, true), dv.getInt32(4, true));
+  }
   big64(va: number): bigint { return new DataView(this.read(va, 8).buffer).getBigUint64(0, true); }
   setU32(va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b); }
   setI32(va: number, v: number): void { this.setU32(va, v); }

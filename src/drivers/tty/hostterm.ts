@@ -67,7 +67,10 @@ export class HostTerminal implements ConsoleBackend {
 
   size(): { rows: number; cols: number } {
     const out = process.stdout as Partial<nodetty.WriteStream>;
-    if (out.isTTY && out.rows && out.columns) return { rows: out.rows, cols: out.columns };
+    // Node asked the terminal already (TIOCGWINSZ); 0 x 0 is an answer too
+    // (a pty nobody sized, as script(1)'s when its input is a pipe) and is
+    // what stty would print — not a reason to start stty at every boot.
+    if (out.isTTY && typeof out.rows === "number" && typeof out.columns === "number") return { rows: out.rows, cols: out.columns };
     const r = spawnSync("stty", ["size"], { stdio: [this.inFd, "pipe", "ignore"] });
     const m = /^(\d+) (\d+)/.exec(r.stdout?.toString() ?? "");
     return m ? { rows: Number(m[1]), cols: Number(m[2]) } : { rows: 24, cols: 80 };
@@ -80,11 +83,18 @@ export class HostTerminal implements ConsoleBackend {
     if (this.isTty) {
       installExitHooks();
       restorers.add(this.restore);
-      this.startGuardian();
-      stdin.setRawMode(true);
-      // libuv's raw mode keeps output processing (ONLCR); the guest does its own.
-      // (Asynchronous: the first output is far later than stty takes.)
-      spawn("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).on("error", () => { /* no stty */ }).unref();
+      // Raw mode once the guardian has saved the settings it would restore
+      // (asynchronous: a blocking `stty -g` here held up every boot by a
+      // process start; the guest's first output is later than that).
+      this.startGuardian(() => {
+        if (!this.attached) return;
+        stdin.setRawMode(true);
+        // libuv's raw mode keeps output processing (ONLCR); the guest does its
+        // own. The guardian turns it off when told (a line on its stdin): a
+        // process start costs the event loop a fork of all of Node.
+        if (this.guardian?.stdin) this.guardian.stdin.write("\n");
+        else spawn("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).on("error", () => { /* no stty */ }).unref();
+      });
     }
     this.onData = (b: Buffer) => events.input(new Uint8Array(b.buffer, b.byteOffset, b.length));
     this.onEnd = () => events.end();
@@ -114,17 +124,34 @@ export class HostTerminal implements ConsoleBackend {
   // the terminal raw. So a small host shell holds the read end of a pipe from
   // Ghost and the terminal as fd 3; when the pipe ends without Ghost having
   // given the terminal back (Ghost died), it restores the saved settings.
+  // The guardian saves the settings itself (`stty -g`) and prints them;
+  // then() runs when it has (or when there is no guardian: no sh, no stty,
+  // a terminal stty does not know), before raw mode is set. Its first line
+  // of input asks for `stty -opost` (after raw mode); the end of its input,
+  // with or without that line, restores the saved settings.
   private guardian: ChildProcess | null = null;
-  private startGuardian(): void {
-    const saved = spawnSync("stty", ["-g"], { stdio: [this.inFd, "pipe", "ignore"] }).stdout?.toString().trim() ?? "";
-    if (!/^[0-9a-fA-F:]+$/.test(saved)) return; // no stty, or not a terminal it knows
+  private startGuardian(then: () => void): void {
+    let done = false;
+    const go = () => { if (!done) { done = true; then(); } };
     try {
-      const g = spawn("sh", ["-c", 'read _ ; stty "$0" <&3', saved], { stdio: ["pipe", "ignore", "ignore", this.inFd] });
-      g.on("error", () => { /* no sh: nothing guards */ });
+      const g = spawn("sh", ["-c", 's=$(stty -g <&3) || exit 1; echo "$s"; read _ && stty -opost <&3; read _ ; stty "$s" <&3'],
+        { stdio: ["pipe", "pipe", "ignore", this.inFd] });
+      g.stdin?.on("error", () => { /* the guardian is gone: nothing to tell */ });
+      let said = "";
+      g.stdout?.on("data", (b: Buffer) => {
+        said += b.toString("latin1");
+        if (!said.includes("\n")) return;
+        if (!/^[0-9a-fA-F:]+\n/.test(said)) { g.kill(); this.guardian = null; } // not a terminal stty knows
+        g.stdout?.destroy();
+        go();
+      });
+      g.on("error", go); // no sh: nothing guards
+      g.on("exit", () => { if (this.guardian === g) this.guardian = null; go(); });
       g.unref();
       (g.stdin as unknown as { unref?(): void } | null)?.unref?.();
+      (g.stdout as unknown as { unref?(): void } | null)?.unref?.();
       this.guardian = g;
-    } catch { /* nothing guards */ }
+    } catch { go(); /* nothing guards */ }
   }
 }
 
