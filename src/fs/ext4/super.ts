@@ -4,6 +4,7 @@
 // naming the device and what was wrong, and EUCLEAN (Linux's
 // EFSCORRUPTED) to the caller — never an exception of JavaScript's own.
 
+import { encodeDev } from "../../abi/stat.js";
 import { kerr, KernelError } from "../../lib/errors.js";
 import { EINVAL, EUCLEAN, EIO } from "../../abi/errno.js";
 import { LOGLEVEL_ERR, LOGLEVEL_INFO, LOGLEVEL_WARNING } from "../../abi/syslog.js";
@@ -78,7 +79,9 @@ export class Ext4Super extends SuperBlock {
   private readonly icache = new Map<number, Ext4Inode>();
 
   constructor(readonly k: Kernel, readonly bdev: BlockDevice, readOnly: boolean, fsType: string) {
-    super(fsType, EXT4_SUPER_MAGIC, readOnly);
+    // st_dev of its files is the device's number, as Linux's s_dev = bdev->bd_dev
+    // (e2fsprogs' check_mntent_file compares it with the device's st_rdev).
+    super(fsType, EXT4_SUPER_MAGIC, readOnly, encodeDev(bdev.dev.major, bdev.dev.minor));
     const raw = new Uint8Array(SUPERBLOCK_SIZE);
     if (bdev.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) this.mountError("device too small for a superblock", EINVAL);
     bdev.read(SUPERBLOCK_OFFSET, raw);
