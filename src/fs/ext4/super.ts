@@ -76,6 +76,9 @@ export class Ext4Super extends SuperBlock {
   readonly reservedBlocks: number;
   readonly reservedGdtBlocks: number;
   // Inodes in use, by number: hard links share one inode object.
+  // ext4_file_open sets FMODE_NOWAIT: preadv2/pwritev2 take RWF_NOWAIT. (Ghost
+  // reads a page not yet cached at once rather than answering EAGAIN.)
+  override nowaitFiles = true;
   private readonly icache = new Map<number, Ext4Inode>();
 
   constructor(readonly k: Kernel, readonly bdev: BlockDevice, readOnly: boolean, fsType: string) {

@@ -15,7 +15,7 @@ import type { Ext4Super } from "./super.js";
 import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
 import { ext4Fallocate } from "./fallocate.js";
 import { mayOpenFlagged } from "./ioctl.js";
-import { writeXattrs, currentXattrs, releaseXattrBlock, changeXattr, readAcl } from "./xattr_write.js";
+import { writeXattrs, currentXattrs, releaseXattrBlock, changeXattr, readAcl, checkXattrChange } from "./xattr_write.js";
 import { aclCreate, toExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
 import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
@@ -541,7 +541,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     this.checkWritable();
     if (!(newDir instanceof Ext4RwInode) || newDir.sb !== this.sb) kerr(EXDEV);
     const NOREPLACE = 1, EXCHANGE = 2;
-    if (flags & EXCHANGE) kerr(EINVAL);
+    if (flags & EXCHANGE) { this.exchange(oldName, newDir, newName); return; }
     const src = this.child(oldName);
     const dst = newDir.lookup(newName) as Ext4RwInode | null;
     if (newDir.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
@@ -568,6 +568,28 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     }
     src.touchCtime();
     src.save();
+    this.touchMtime(); this.save();
+    newDir.touchMtime(); newDir.save();
+  }
+
+  // RENAME_EXCHANGE (ext4_cross_rename): the two names swap inodes; each
+  // directory moved to the other parent gets its ".." changed, and the
+  // parents' link counts follow when only one of the two is a directory.
+  private exchange(oldName: string, newDir: Ext4RwInode, newName: string): void {
+    const a = this.child(oldName), b = newDir.child(newName);
+    if (a === b) return;
+    this.setEntry(oldName, b.ino, b.mode);
+    newDir.setEntry(newName, a.ino, a.mode);
+    if (newDir !== this) {
+      if (isDir(a.mode)) a.setEntry("..", newDir.ino, S_IFDIR);
+      if (isDir(b.mode)) b.setEntry("..", this.ino, S_IFDIR);
+      if (isDir(a.mode) !== isDir(b.mode)) {
+        const [gains, loses] = isDir(a.mode) ? [newDir, this] : [this, newDir];
+        gains.nlink = gains.nlink >= EXT4_LINK_MAX || gains.nlink === 1 ? 1 : gains.nlink + 1;
+        if (loses.nlink > 2) loses.nlink--;
+      }
+    }
+    for (const i of [a, b]) { i.touchCtime(); i.save(); }
     this.touchMtime(); this.save();
     newDir.touchMtime(); newDir.save();
   }
@@ -631,6 +653,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   // In the inode, then in an xattr block (xattr_write.ts).
   override setxattr(name: string, value: Uint8Array, flags: number): void {
     this.checkChange(); // xattr_permission: EPERM on immutable and append-only inodes
+    checkXattrChange(this, name);
     const have = this.getxattr(name) !== null;
     if ((flags & 2) && !have) kerr(ENODATA);
     if ((flags & 1) && have) kerr(EEXIST);
@@ -638,6 +661,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
   }
   override removexattr(name: string): void {
     this.checkChange();
+    checkXattrChange(this, name);
     if (this.getxattr(name) === null) kerr(ENODATA);
     this.changeXattr(name, null);
   }

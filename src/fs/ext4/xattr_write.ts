@@ -10,7 +10,8 @@
 // ea_inode.
 
 import { kerr } from "../../lib/errors.js";
-import { ENOSPC, EOPNOTSUPP } from "../../abi/errno.js";
+import { EINVAL, ENOSPC, EOPNOTSUPP, EPERM } from "../../abi/errno.js";
+import { isDir, isReg } from "../inode.js";
 import { aclToStore, fromExt4Acl, type AclEntry } from "./acl.js";
 import { allocBlocks, freeBlocks } from "./alloc.js";
 import { readXattrBlock, xattrBlockCsum, type Xattr } from "./xattr.js";
@@ -165,6 +166,15 @@ export function releaseXattrBlock(inode: Ext4RwInode): void {
   if (!inode.xattrBlock) return;
   dropRef(inode, inode.xattrBlock, true);
   setBlockNr(inode, 0);
+}
+
+// What the VFS checks before ext4 sees a change (xattr_permission,
+// xattr_resolve_name): user.* attributes live on regular files and
+// directories only (EPERM elsewhere), and a namespace prefix alone names
+// nothing (EINVAL).
+export function checkXattrChange(inode: Ext4RwInode, name: string): void {
+  if (name.startsWith("user.") && !isReg(inode.mode) && !isDir(inode.mode)) kerr(EPERM);
+  if (name === "user." || name === "trusted." || name === "security.") kerr(EINVAL);
 }
 
 // setxattr/removexattr (value null) by full name: user., trusted.,
