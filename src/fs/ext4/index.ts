@@ -85,6 +85,7 @@ function mountClaimed(k: Kernel, bdev: BlockDevice, fsType: string, wantReadOnly
       sb.orphanFile = new OrphanFile(sb, u32(sb.raw, SB.orphanFileInum));
       sb.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, true, false);
     }
+    sb.recordOverhead();
     sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
     // Inodes left open and unlinked by a crash, and truncates it cut short, are finished now (ext4_orphan_cleanup).
     if (hasOrphans(sb)) orphanCleanup(sb);
