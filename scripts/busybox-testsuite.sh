@@ -48,6 +48,13 @@
 #                      (default): the cached run, else the baseline when it
 #                      matches, else a run
 #   --record           after a qemu run, write its results as the baseline
+#   --on=ext4          Ghost's side runs with its working directory on an ext4
+#                      disk (a fresh image made by the host's mke2fs, mounted at
+#                      /mnt; its results are the side "ghost-ext4", the summary
+#                      summary-ext4.{txt,json}); the host's e2fsck -fn must find
+#                      the image clean afterwards (e2fsck's output ends the log)
+#   --applets="A B"    run only these applets' tests (runtest's arguments); the
+#                      summary compares only the tests Ghost's side ran
 #   -q, --quiet        print nothing but errors (the summary is still written)
 #   -h, --help
 #
@@ -94,7 +101,7 @@ die() { echo "busybox-testsuite.sh: error: $*" >&2; exit 1; }
 QUIET=0
 say() { ((QUIET)) || echo "busybox-testsuite.sh: $*" >&2; }
 
-FORCE=0 ONLY= TIMEOUT=1800 QEMU_MODE=auto RECORD=0
+FORCE=0 ONLY= TIMEOUT=1800 QEMU_MODE=auto RECORD=0 ON= APPLETS=
 BASELINE=${GHOST_BB_BASELINE:-$ROOT/test/fs/busybox-testsuite.qemu.txt}
 while (($#)); do
   case $1 in
@@ -103,6 +110,8 @@ while (($#)); do
     --record) RECORD=1 ;;
     --only=*) ONLY=${1#--only=} ;;
     --timeout=*) TIMEOUT=${1#--timeout=} ;;
+    --on=*) ON=${1#--on=} ;;
+    --applets=*) APPLETS=${1#--applets=} ;;
     -q|--quiet) QUIET=1 ;;
     -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$SELF"; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
@@ -113,6 +122,12 @@ done
 [[ $QEMU_MODE == auto || $QEMU_MODE == run || $QEMU_MODE == baseline ]] || die "--qemu takes auto, run or baseline"
 ((RECORD)) && QEMU_MODE=run
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout takes seconds"
+[[ -z $ON || $ON == ext4 ]] || die "--on takes ext4"
+[[ $APPLETS =~ ^[A-Za-z0-9_\ .-]*$ ]] || die "--applets takes applet names"
+# Ghost's side: its name (result files), and the summary's suffix.
+GSIDE=ghost SUFFIX=
+[[ $ON == ext4 ]] && GSIDE=ghost-ext4 SUFFIX=-ext4
+((RECORD)) && [[ -n $APPLETS ]] && die "--record records the whole testsuite: no --applets"
 
 for tool in apt-get apt-cache dpkg-deb dpkg unshare chroot timeout flock node sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool not found"
@@ -251,7 +266,7 @@ fi
 sum() { sha256sum | cut -d' ' -f1; }
 common_key="busybox=$(sha256sum <"$BB" | cut -d' ' -f1) source=$SRCPKG/$GOTVER script=$(sum <"$SELF")"
 ghost_key="$common_key ghost=$(cd "$ROOT" && find dist/src -type f -print0 | LC_ALL=C sort -z |
-  xargs -0 sha256sum | sum) rootfs=$(cat "$BUILD/rootfs.stamp" 2>/dev/null | sum) timeout=$TIMEOUT"
+  xargs -0 sha256sum | sum) rootfs=$(cat "$BUILD/rootfs.stamp" 2>/dev/null | sum) timeout=$TIMEOUT on=$ON applets=$APPLETS"
 qemu_key="$common_key qemu=$QEMU_VER timeout=$TIMEOUT"
 # What the recorded qemu results depend on: the binary, the testsuite, the
 # tests skipped as slow and the environment (not qemu's version or this script).
@@ -316,12 +331,25 @@ timed() {  # $1=side, then the command
 }
 
 run_ghost() {
-  local w=$OUT/ghost envs=() e
+  local w=$OUT/$GSIDE envs=() e img=$OUT/$GSIDE.img
   for e in "${TEST_ENV[@]}"; do envs+=(--env "$e"); done
-  prepare ghost
+  prepare "$GSIDE"
   cd "$w"
-  timed ghost node "$GHOST" run --root="$ROOTFS" --clear-env "${envs[@]}" \
-    -- /bin/sh -c "cd '$w/testsuite' && exec ./runtest -v"
+  if [[ $ON != ext4 ]]; then
+    timed "$GSIDE" node "$GHOST" run --root="$ROOTFS" --clear-env "${envs[@]}" \
+      -- /bin/sh -c "cd '$w/testsuite' && exec ./runtest -v $APPLETS"
+    return
+  fi
+  # The run directory copied onto a fresh ext4 disk, the testsuite run there,
+  # the disk unmounted; then the host's verdict on the image.
+  rm -f "$img" && truncate -s 1G "$img" && mke2fs -q -t ext4 -F "$img" || die "mke2fs $img failed"
+  timed "$GSIDE" node "$GHOST" run --root="$ROOTFS" --clear-env "${envs[@]}" --disk="$img" \
+    -- /bin/sh -c "mount -t ext4 /dev/vda /mnt && cp -a '$w' /mnt/run && cd /mnt/run/testsuite || exit 125
+      ./runtest -v $APPLETS; st=\$?; cd / && umount /mnt && exit \$st"
+  local fsck frc=0
+  fsck=$(e2fsck -fn "$img" 2>&1) || frc=$?
+  printf '%s\n' "$fsck" "host e2fsck -fn after the run: $( ((frc)) && echo "NOT CLEAN (exit $frc)" || echo clean)" >>"$OUT/$GSIDE.log.new"
+  rm -f "$img"
 }
 
 run_qemu() {
@@ -367,7 +395,7 @@ finish() {  # $1=side $2=key
 
 stop_runs() {
   local f
-  for f in "$OUT"/ghost.pid "$OUT"/qemu.pid; do
+  for f in "$OUT/$GSIDE.pid" "$OUT"/qemu.pid; do
     [[ -f $f ]] && kill -- -"$(<"$f")" 2>/dev/null; rm -f "$f"
   done
   return 0
@@ -375,8 +403,8 @@ stop_runs() {
 trap 'stop_runs' EXIT
 trap 'stop_runs; exit 130' INT TERM
 pids=() sides=()
-if [[ $ONLY != qemu ]] && ! fresh ghost "$ghost_key"; then
-  say "running the testsuite under Ghost (log: ${OUT#"$ROOT"/}/ghost.log)"
+if [[ $ONLY != qemu ]] && ! fresh "$GSIDE" "$ghost_key"; then
+  say "running the testsuite under Ghost${ON:+ on $ON} (log: ${OUT#"$ROOT"/}/$GSIDE.log)"
   run_ghost & pids+=($!) sides+=(ghost)
 fi
 if [[ $ONLY != ghost && $QEMU_MODE != run ]] && { [[ $QEMU_MODE == baseline ]] || ! fresh qemu "$qemu_key"; }; then
@@ -398,13 +426,13 @@ fi
 for i in "${!pids[@]}"; do
   wait "${pids[$i]}" || die "the ${sides[$i]} run failed"
   s=${sides[$i]}
-  if [[ $s == ghost ]]; then finish ghost "$ghost_key"; else finish qemu "$qemu_key"; fi
+  if [[ $s == ghost ]]; then finish "$GSIDE" "$ghost_key"; else finish qemu "$qemu_key"; fi
 done
 ((RECORD)) && [[ -f $OUT/qemu.txt && -f $OUT/qemu.key && $(<"$OUT/qemu.key") == "$qemu_key" ]] && record_baseline
 
 # ------------------------------------------------------------------ summary
-[[ -f $OUT/qemu.txt && -f $OUT/ghost.txt ]] || { say "one side only: no summary"; exit 0; }
-OUT=$OUT BINVER=$BINVER SRCVER="$SRCPKG $GOTVER" WANTVER=$WANTVER QEMU_VER=$QEMU_VER QEMU_FROM=$QEMU_FROM \
+[[ -f $OUT/qemu.txt && -f $OUT/$GSIDE.txt ]] || { say "one side only: no summary"; exit 0; }
+GSIDE=$GSIDE SUFFIX=$SUFFIX SUBSET=${APPLETS:+1} OUT=$OUT BINVER=$BINVER SRCVER="$SRCPKG $GOTVER" WANTVER=$WANTVER QEMU_VER=$QEMU_VER QEMU_FROM=$QEMU_FROM \
 SLOW="$(printf '%s\n' "${SLOW_TESTS[@]}")" QUIET=$QUIET node --input-type=module -e '
 import { readFileSync, writeFileSync } from "node:fs";
 const env = process.env, out = env.OUT;
@@ -420,8 +448,9 @@ function side(name) {
     untested: count("UNTESTED"), exitStatus: Number(rc), timedOut: rc === "124" || rc === "137",
     seconds: Number(secs) } };
 }
-const q = side("qemu"), g = side("ghost");
-const qpass = [...q.res].filter(([, r]) => r === "PASS").map(([n]) => n);
+const q = side("qemu"), g = side(env.GSIDE);
+// With --applets, only the tests run under Ghost are compared.
+const qpass = [...q.res].filter(([n, r]) => r === "PASS" && (!env.SUBSET || g.res.has(n))).map(([n]) => n);
 const both = qpass.filter((n) => g.res.get(n) === "PASS");
 const lost = qpass.filter((n) => g.res.get(n) !== "PASS").map((n) => ({ name: n, ghost: g.res.get(n) ?? "NOT RUN" }));
 const gained = [...g.res].filter(([n, r]) => r === "PASS" && q.res.get(n) !== "PASS").map(([n]) => n);
@@ -433,17 +462,17 @@ const summary = {
   ratio: qpass.length ? both.length / qpass.length : 0,
   passUnderQemuNotGhost: lost, passUnderGhostNotQemu: gained,
 };
-writeFileSync(`${out}/summary.json`, JSON.stringify(summary, null, 2) + "\n");
+writeFileSync(`${out}/summary${env.SUFFIX}.json`, JSON.stringify(summary, null, 2) + "\n");
 const line = (s, i) => `${s}: ${i.pass} passed, ${i.fail} failed, ${i.skipped} skipped, ${i.untested} untested` +
   ` (exit ${i.exitStatus}${i.timedOut ? ", TIMED OUT" : ""}, ${i.seconds} s)`;
 const text = [
   `busybox testsuite: busybox-static ${env.BINVER}, testsuite from source ${env.SRCVER}`,
-  line(env.QEMU_FROM === "run" ? "qemu-riscv64" : `qemu-riscv64 (${env.QEMU_FROM})`, q.info), line("ghost", g.info),
+  line(env.QEMU_FROM === "run" ? "qemu-riscv64" : `qemu-riscv64 (${env.QEMU_FROM})`, q.info), line(env.GSIDE, g.info),
   `of the ${qpass.length} tests passing under qemu, ${both.length} pass under Ghost` +
     ` (${(100 * summary.ratio).toFixed(1)}%)`,
   ...(lost.length ? ["pass under qemu, not under Ghost:", ...lost.map((l) => `  ${l.ghost}: ${l.name}`)] : []),
   ...(gained.length ? ["pass under Ghost, not under qemu:", ...gained.map((n) => `  ${n}`)] : []),
 ].join("\n") + "\n";
-writeFileSync(`${out}/summary.txt`, text);
+writeFileSync(`${out}/summary${env.SUFFIX}.txt`, text);
 if (env.QUIET !== "1") process.stderr.write(text);
 '

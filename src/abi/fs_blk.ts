@@ -13,9 +13,20 @@ export const BLKFLSBUF = _IO(0x12, 97);
 export const BLKSSZGET = _IO(0x12, 104);
 export const BLKBSZGET = _IOR(0x12, 112, SIZEOF_SIZE_T);
 export const BLKGETSIZE64 = _IOR(0x12, 114, SIZEOF_SIZE_T);
+export const BLKDISCARD = _IO(0x12, 119);
 export const BLKIOMIN = _IO(0x12, 120);
 export const BLKIOOPT = _IO(0x12, 121);
+export const BLKALIGNOFF = _IO(0x12, 122);
 export const BLKPBSZGET = _IO(0x12, 123);
+export const BLKDISCARDZEROES = _IO(0x12, 124);
+export const BLKSECDISCARD = _IO(0x12, 125);
+export const BLKROTATIONAL = _IO(0x12, 126);
+export const BLKZEROOUT = _IO(0x12, 127);
+export const BLKGETDISKSEQ = _IOR(0x12, 128, 8);
+export const BLKGETZONESZ = _IOR(0x12, 132, 4);
+export const BLKGETNRZONES = _IOR(0x12, 133, 4);
+// BLKDISCARD, BLKSECDISCARD and BLKZEROOUT take a range: two u64, start and length in bytes.
+export const BLK_RANGE_SIZE = 16;
 
 // Inode flags (FS_IOC_GETFLAGS/SETFLAGS: the argument points to an int
 // whatever the long in the number says).
@@ -30,6 +41,10 @@ export const SECTOR_SHIFT = 9;
 // 254 first) and its minors per disk (1 << PART_BITS, PART_BITS = 4).
 export const VIRTBLK_MAJOR = 254;
 export const VIRTBLK_MINORS = 16;
+// What qemu's virtio-blk offers (VIRTIO_BLK_F_DISCARD and _WRITE_ZEROES,
+// max_discard_sectors and max_write_zeroes_sectors of BDRV_REQUEST_MAX_SECTORS):
+// the largest discard or write-zeroes request, in 512-byte sectors.
+export const VIRTBLK_MAX_DISCARD_SECTORS = 4194303;
 
 // Sharing extents between files (reflink): FICLONE takes the source fd as
 // its argument, FICLONERANGE a struct file_clone_range.

@@ -12,18 +12,23 @@
 // exist today: execute() treats an unfinished request as an I/O error.
 
 import { kerr } from "../lib/errors.js";
-import { EIO, EINVAL } from "../abi/errno.js";
+import { EBUSY, EIO, EINVAL } from "../abi/errno.js";
 import { SECTOR_SIZE } from "../abi/fs_blk.js";
 import { WaitQueue } from "../lib/wait.js";
 
 export const REQ_OP_READ = 0;
 export const REQ_OP_WRITE = 1;
 export const REQ_OP_FLUSH = 2;
+// Linux's numbers: the sectors may be forgotten (discard: they then read as
+// anything), or must read as zeros (write zeroes). Neither carries data.
+export const REQ_OP_DISCARD = 3;
+export const REQ_OP_WRITE_ZEROES = 9;
 
 export interface Request {
   op: number;
   sector: number; // first sector, from the start of the disk
-  buf: Uint8Array; // a whole number of sectors (empty for a flush)
+  buf: Uint8Array; // a whole number of sectors (empty for a flush, a discard, write zeroes)
+  nrSectors: number; // buf's length in sectors, or the range of a discard or write zeroes
   done: boolean;
   status: number; // 0, or -errno once done
 }
@@ -32,6 +37,10 @@ export interface BlockDriver {
   readonly description: string; // for logs and /sys (the host file's path)
   readonly sectors: number;
   readonly readOnly: boolean;
+  // The largest REQ_OP_DISCARD and REQ_OP_WRITE_ZEROES the driver takes, in
+  // sectors (Linux's max_discard_sectors, max_write_zeroes_sectors); 0: not supported.
+  readonly maxDiscardSectors: number;
+  readonly maxWriteZeroesSectors: number;
   submit(rq: Request): void;
   release(): void;
 }
@@ -43,8 +52,8 @@ export class RequestQueue {
   complete(rq: Request, status: number): void { rq.status = status; rq.done = true; this.wq.wakeAll(); }
   // Runs a request to completion; an error is EIO to the caller, as
   // blk_status_to_errno turns a failed bio into -EIO.
-  execute(op: number, sector: number, buf: Uint8Array): void {
-    const rq: Request = { op, sector, buf, done: false, status: 0 };
+  execute(op: number, sector: number, buf: Uint8Array, nrSectors = buf.length / SECTOR_SIZE): void {
+    const rq: Request = { op, sector, buf, nrSectors, done: false, status: 0 };
     this.submitted++;
     this.driver.submit(rq);
     if (!rq.done || rq.status !== 0) kerr(EIO);
@@ -57,6 +66,8 @@ export class Gendisk {
   parts: (BlockDevice | undefined)[] = [];
   // Set with BLKROSET (or :ro); the driver's own read-only state is below it.
   policyReadOnly: boolean;
+  // BLKGETDISKSEQ: a number no other disk of this boot had (Linux's diskseq, from 1).
+  diskseq = 0;
   constructor(readonly name: string, readonly major: number, readonly firstMinor: number, driver: BlockDriver) {
     this.queue = new RequestQueue(driver);
     this.policyReadOnly = driver.readOnly;
@@ -75,7 +86,10 @@ export interface DiskStats { reads: number; sectorsRead: number; writes: number;
 // A byte-addressed window of a disk: the whole disk or one partition.
 export class BlockDevice {
   readonly stats: DiskStats = { reads: 0, sectorsRead: 0, writes: 0, sectorsWritten: 0, flushes: 0 };
-  // Holders (a mounted filesystem): BLKRRPART is EBUSY while any partition has one.
+  // The exclusive holder (Linux's bd_holder): a mounted filesystem or a file
+  // opened with O_EXCL, and how many claims it made (BLKRRPART is EBUSY
+  // while any partition has one).
+  holder: object | null = null;
   holders = 0;
   readOnly = false; // a partition's own BLKROSET
   constructor(readonly disk: Gendisk, readonly partno: number, readonly startSector: number, readonly nrSectors: number) {}
@@ -93,6 +107,49 @@ export class BlockDevice {
   flush(): void {
     this.disk.queue.execute(REQ_OP_FLUSH, 0, new Uint8Array(0));
     this.account((s) => s.flushes++);
+  }
+
+  // Whether holder may claim the device (Linux's bd_may_claim): nobody else
+  // holds it, and for a partition nobody holds the whole disk; the whole
+  // disk cannot be claimed while one of its partitions is.
+  mayClaim(holder: object): boolean {
+    if (this.holder === holder) return true;
+    if (this.holder !== null) return false;
+    if (this.partno !== 0) return this.disk.whole.holder === null;
+    return !this.disk.parts.some((p, i) => i > 0 && p && p.holder !== null);
+  }
+  // Claims the device for holder, or EBUSY (bd_prepare_to_claim).
+  claim(holder: object): void {
+    if (!this.mayClaim(holder)) kerr(EBUSY);
+    this.holder = holder;
+    this.holders++;
+  }
+  release(holder: object): void {
+    if (this.holder !== holder || this.holders === 0) return;
+    if (--this.holders === 0) this.holder = null;
+  }
+
+  // Forgets or zeroes len bytes at off (inside the device, whole sectors:
+  // the caller checked), in requests no larger than the driver takes.
+  discard(off: number, len: number): void { this.rangeOp(REQ_OP_DISCARD, this.disk.queue.driver.maxDiscardSectors, off, len); }
+  writeZeroes(off: number, len: number): void {
+    const max = this.disk.queue.driver.maxWriteZeroesSectors;
+    if (max > 0) { this.rangeOp(REQ_OP_WRITE_ZEROES, max, off, len); return; }
+    // blkdev_issue_zeroout's fallback: writes of zero pages.
+    const zeros = new Uint8Array(Math.min(len, 1 << 20));
+    for (let at = 0; at < len; at += zeros.length) this.write(off + at, zeros.subarray(0, Math.min(zeros.length, len - at)));
+  }
+  private rangeOp(op: number, max: number, off: number, len: number): void {
+    if (max <= 0) kerr(EIO);
+    let sector = off / SECTOR_SIZE;
+    for (let left = len / SECTOR_SIZE; left > 0;) {
+      const n = Math.min(left, max);
+      this.disk.queue.execute(op, this.startSector + sector, new Uint8Array(0), n);
+      // Linux counts discards apart (diskstats' fields 15-18); written zeroes count as writes.
+      if (op === REQ_OP_WRITE_ZEROES) this.account((s) => { s.writes++; s.sectorsWritten += n; });
+      sector += n;
+      left -= n;
+    }
   }
 
   // A request counts for the partition and for its whole disk (part_stat_add).

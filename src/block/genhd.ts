@@ -27,6 +27,7 @@ export function addDisk(k: Kernel, driver: BlockDriver): Gendisk {
   const i = table.disks.length;
   const disk = new Gendisk(diskName("vd", i), VIRTBLK_MAJOR, i * VIRTBLK_MINORS, driver);
   table.disks.push(disk);
+  disk.diskseq = table.disks.length;
   scanPartitions(disk);
   k.log.log(LOGLEVEL_INFO, `virtio_blk: [${disk.name}] ${driver.sectors} 512-byte logical blocks (${driver.description}${driver.readOnly ? ", read-only" : ""})`);
   return disk;
@@ -45,7 +46,7 @@ export function lookupBdev(k: Kernel, major: number, minor: number): BlockDevice
 
 // Reads the partition table again (BLKRRPART); EBUSY while a partition is in use.
 export function rescanPartitions(disk: Gendisk): void {
-  if (disk.parts.some((p, i) => i > 0 && p && p.holders > 0)) kerr(EBUSY);
+  if (disk.parts.some((p, i) => i > 0 && p && p.holder !== null)) kerr(EBUSY);
   scanPartitions(disk);
 }
 

@@ -62,6 +62,9 @@ export interface FileOps {
   // The file type sends SIGIO to its owner with O_ASYNC (Linux's f_op->fasync): fown.ts watches waitQueue().
   fasync?: boolean;
   release?(f: File): void;
+  // fallocate(2) and fsync(2) of a device (Linux's blkdev_fallocate, blkdev_fsync).
+  fallocate?(f: File, mode: number, off: number, len: number): number;
+  fsync?(f: File): number;
   // Every close of a descriptor, by the process (thread group) closing it
   // (Linux's f_op->flush): a message queue drops that process's notification.
   flush?(f: File, owner: object): void;
@@ -74,6 +77,9 @@ export class File {
   dirEntries: { name: string; ino: number; type: number }[] | null = null;
   // The open that made it created the file (F_CREATED_QUERY).
   created = false;
+  // Opened with O_EXCL (which flags does not keep): a block device is then
+  // held exclusively (Linux's BLK_OPEN_EXCL).
+  openedExcl = false;
   // O_TMPFILE with O_EXCL: may never be linked into the filesystem.
   tmpfileNoLink = false;
   // memfd: the name /proc shows for it.

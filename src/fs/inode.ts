@@ -96,7 +96,8 @@ export class SuperBlock {
   // some overrides; the others ignore them, as Linux's without reconfigure.
   remount(_opts: Map<string, string>, _ramBytes: number): void { /* no options of its own */ }
   // statfs figures; filesystems with real limits override.
-  statfs(): { blocks: number; bfree: number; files: number; ffree: number; namelen: number } {
+  // bavail (default bfree) and fsid (default the device number) where the filesystem has its own.
+  statfs(): { blocks: number; bfree: number; bavail?: number; files: number; ffree: number; namelen: number; fsid?: [number, number] } {
     return { blocks: 0, bfree: 0, files: 0, ffree: 0, namelen: 255 };
   }
 }

@@ -45,7 +45,7 @@ export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
   file(thp, "defrag", "always defer defer+madvise madvise [never]\n");
   file(thp, "hpage_pmd_size", "2097152\n");
   for (const d of ["class", "bus", "block", "dev", "firmware", "fs", "module", "power"]) mkdir(root, d);
-  if (k) blockDir(root.lookup("block") as TmpDir, k);
+  if (k) blockDir(root.lookup("block") as TmpDir, mkdir(root.lookup("dev") as TmpDir, "block"), k);
   const fs = root.lookup("fs") as TmpDir;
   mkdir(fs, "cgroup");
   root.sb.fsType = "sysfs";
@@ -54,22 +54,38 @@ export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
   return root;
 }
 
-// /sys/block/<disk>: what lsblk, blockdev and udev read of each disk and its
-// partitions (sizes in 512-byte sectors, as Linux's block attributes).
-function blockDir(block: TmpDir, k: Kernel): void {
+// /sys/block/<disk>: what lsblk, blockdev, udev and libblkid (the I/O
+// topology mkfs reads) read of each disk and its partitions (sizes in
+// 512-byte sectors, as Linux's block attributes), and /sys/dev/block/M:m
+// links to them.
+function blockDir(block: TmpDir, byDev: TmpDir, k: Kernel): void {
   for (const disk of disks(k)) {
     const d = mkdir(block, disk.name);
     const whole = disk.whole;
+    const drv = disk.queue.driver;
+    byDev.symlink(`${whole.dev.major}:${whole.dev.minor}`, `../../block/${disk.name}`, ROOT_CRED);
     file(d, "dev", `${whole.dev.major}:${whole.dev.minor}\n`);
     file(d, "size", `${whole.nrSectors}\n`);
     file(d, "ro", `${whole.isReadOnly ? 1 : 0}\n`);
     file(d, "removable", "0\n");
+    file(d, "alignment_offset", "0\n");
+    file(d, "discard_alignment", "0\n");
+    file(d, "diskseq", `${disk.diskseq}\n`);
     const q = mkdir(d, "queue");
     for (const n of ["logical_block_size", "physical_block_size", "hw_sector_size", "minimum_io_size"]) file(q, n, `${SECTOR_SIZE}\n`);
+    file(q, "optimal_io_size", "0\n");
     file(q, "rotational", "0\n");
+    file(q, "discard_granularity", `${drv.maxDiscardSectors ? SECTOR_SIZE : 0}\n`);
+    for (const n of ["discard_max_bytes", "discard_max_hw_bytes"]) file(q, n, `${drv.maxDiscardSectors * SECTOR_SIZE}\n`);
+    file(q, "discard_zeroes_data", "0\n");
+    file(q, "write_zeroes_max_bytes", `${drv.maxWriteZeroesSectors * SECTOR_SIZE}\n`);
+    file(q, "zoned", "none\n");
     for (const p of disk.parts) {
       if (!p || p.partno === 0) continue;
       const pd = mkdir(d, p.name);
+      byDev.symlink(`${p.dev.major}:${p.dev.minor}`, `../../block/${disk.name}/${p.name}`, ROOT_CRED);
+      file(pd, "alignment_offset", "0\n");
+      file(pd, "discard_alignment", "0\n");
       file(pd, "dev", `${p.dev.major}:${p.dev.minor}\n`);
       file(pd, "size", `${p.nrSectors}\n`);
       file(pd, "start", `${p.startSector}\n`);

@@ -106,6 +106,7 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
   const file = new File(pseudo ? null : p, inode, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), {});
   if (pseudo) file.memfdName = pseudo.memfdName;
   file.created = created;
+  file.openedExcl = (flags & O_EXCL) !== 0;
   if (!(flags & O_PATH)) {
     file.ops = (inode.mode & S_IFMT) === S_IFIFO && !pseudo?.ownOps ? openFifo(t, inode, flags) : fileOpsFor(inode, file);
     fsnotify(p, inode, IN_OPEN);

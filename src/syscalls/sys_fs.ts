@@ -44,8 +44,8 @@ function encodeStatfs(sb: SuperBlock, m: number): Uint8Array {
   const flags = 0x20 /* ST_VALID */ | (m & MNT_RDONLY || sb.readOnly ? ST_RDONLY : 0) | (m & MNT_NOSUID ? ST_NOSUID : 0) |
     (m & MNT_NODEV ? ST_NODEV : 0) | (m & MNT_NOEXEC ? ST_NOEXEC : 0);
   statfsStruct.write(dv, 0, {
-    f_type: sb.magic, f_bsize: sb.blockSize, f_blocks: s.blocks, f_bfree: s.bfree, f_bavail: s.bfree,
-    f_files: s.files, f_ffree: s.ffree, f_fsid0: sb.dev, f_fsid1: 0, f_namelen: s.namelen, f_frsize: sb.blockSize, f_flags: flags,
+    f_type: sb.magic, f_bsize: sb.blockSize, f_blocks: s.blocks, f_bfree: s.bfree, f_bavail: s.bavail ?? s.bfree,
+    f_files: s.files, f_ffree: s.ffree, f_fsid0: s.fsid?.[0] ?? sb.dev, f_fsid1: s.fsid?.[1] ?? 0, f_namelen: s.namelen, f_frsize: sb.blockSize, f_flags: flags,
   });
   return b;
 }

@@ -160,6 +160,7 @@ defineSyscalls({
     if (off < 0 || len <= 0) kerr(EINVAL);
     if (!f.writable) kerr(EBADF);
     if ((f.inode.mode & S_IFMT) === S_IFIFO) kerr(ESPIPE);
+    if (f.ops.fallocate && (f.inode.mode & S_IFMT) === S_IFBLK) return f.ops.fallocate(f, mode, off, len);
     if (!isReg(f.inode.mode)) kerr(isDir(f.inode.mode) ? EISDIR : ENODEV);
     // As vfs_fallocate: an end past the largest file size (MAX_LFS_FILESIZE) is EFBIG
     // (a word too big to be exact, abi/word.ts, is past it too: 2^62 + 2^62 is).
@@ -259,6 +260,7 @@ export { ENOTEMPTY };
 function fsyncFile(t: Task, fd: number): number {
   const f = t.files.get(fd);
   if (f.ops.stream && !f.path) kerr(EINVAL);
+  if (f.ops.fsync) return f.ops.fsync(f);
   const err = f.inode.pageCache?.sync(f.inode) ?? 0;
   f.inode.sb.syncFs();
   return -err;

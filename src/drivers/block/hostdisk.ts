@@ -10,12 +10,20 @@
 // sectors, as a loop device does.
 
 import * as nodefs from "node:fs";
-import { SECTOR_SIZE } from "../../abi/fs_blk.js";
+import { SECTOR_SIZE, VIRTBLK_MAX_DISCARD_SECTORS } from "../../abi/fs_blk.js";
 import { EIO, EROFS } from "../../abi/errno.js";
-import { REQ_OP_FLUSH, REQ_OP_READ, REQ_OP_WRITE, type BlockDriver, type Request } from "../../block/blkdev.js";
+import {
+  REQ_OP_DISCARD, REQ_OP_FLUSH, REQ_OP_READ, REQ_OP_WRITE, REQ_OP_WRITE_ZEROES, type BlockDriver, type Request,
+} from "../../block/blkdev.js";
+
+// Zeros for REQ_OP_WRITE_ZEROES, written a piece at a time.
+const ZEROS = new Uint8Array(1 << 20);
 
 export class HostFileDisk implements BlockDriver {
   readonly sectors: number;
+  // Discard and write zeroes as qemu's virtio-blk offers them by default.
+  readonly maxDiscardSectors = VIRTBLK_MAX_DISCARD_SECTORS;
+  readonly maxWriteZeroesSectors = VIRTBLK_MAX_DISCARD_SECTORS;
   private fd: number;
   constructor(readonly path: string, readonly readOnly: boolean) {
     this.fd = nodefs.openSync(path, readOnly ? "r" : "r+");
@@ -37,6 +45,14 @@ export class HostFileDisk implements BlockDriver {
       } else if (rq.op === REQ_OP_WRITE) {
         if (this.readOnly) { rq.status = -EROFS; return; }
         for (let put = 0; put < rq.buf.length;) put += nodefs.writeSync(this.fd, rq.buf, put, rq.buf.length - put, pos + put);
+      } else if (rq.op === REQ_OP_WRITE_ZEROES) {
+        if (this.readOnly) { rq.status = -EROFS; return; }
+        const len = rq.nrSectors * SECTOR_SIZE;
+        for (let put = 0; put < len;) put += nodefs.writeSync(this.fd, ZEROS, 0, Math.min(ZEROS.length, len - put), pos + put);
+      } else if (rq.op === REQ_OP_DISCARD) {
+        // The host file keeps its bytes, as qemu's default discard=ignore:
+        // a discarded sector may read as anything, its old bytes included.
+        if (this.readOnly) rq.status = -EROFS;
       } else if (rq.op === REQ_OP_FLUSH) {
         if (!this.readOnly) nodefs.fdatasyncSync(this.fd);
       }

@@ -19,7 +19,7 @@ import { PAGE_SIZE } from "../../mm/phys.js";
 import { allocBlocks, freeBlocks, makeRoom } from "./alloc.js";
 import { readExtents, writeExtents, setRange, unmappedIn, mergeExtents, type Extent } from "./extent_write.js";
 import { EXT4_EXTENTS_FL, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL } from "./layout.js";
-import type { Ext4RwInode } from "./write.js";
+import type { Ext4FileInode } from "./file_write.js";
 
 const EXT4_SUPPORTED = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_INSERT_RANGE;
 // The operations vfs_fallocate knows (FALLOC_FL_MODE_MASK); ext4 does all but UNSHARE_RANGE.
@@ -29,7 +29,7 @@ const MAX_LBLK = 2 ** 32 - 1;
 // The largest unwritten extent (EXT_UNWRITTEN_MAX_LEN).
 const UNWRITTEN_MAX = 32767;
 
-export function ext4Fallocate(inode: Ext4RwInode, mode: number, off: number, len: number): void {
+export function ext4Fallocate(inode: Ext4FileInode, mode: number, off: number, len: number): void {
   // vfs_fallocate's checks of the mode (Linux 6.11 on: one operation, with
   // KEEP_SIZE where it means something), then ext4_fallocate's.
   const op = mode & ~FALLOC_FL_KEEP_SIZE, keep = (mode & FALLOC_FL_KEEP_SIZE) !== 0;
@@ -67,12 +67,12 @@ function cutRange(list: Extent[], from: number, to: number): { list: Extent[]; f
   return { list: out, freed };
 }
 
-function release(inode: Ext4RwInode, freed: [number, number][]): void {
+function release(inode: Ext4FileInode, freed: [number, number][]): void {
   for (const [start, n] of freed) { freeBlocks(inode.sb, start, n); inode.addBlocks(-n * inode.sb.blockSizeBytes / 512); }
 }
 
 // Zeros on the disk for bytes [from, to) of one block, when it holds written data.
-function zeroPartial(inode: Ext4RwInode, list: Extent[], from: number, to: number): void {
+function zeroPartial(inode: Ext4FileInode, list: Extent[], from: number, to: number): void {
   if (to <= from) return;
   const bs = inode.sb.blockSizeBytes, lblk = Math.floor(from / bs);
   const e = list.find((x) => x.lblk <= lblk && lblk < x.lblk + x.len);
@@ -81,7 +81,7 @@ function zeroPartial(inode: Ext4RwInode, list: Extent[], from: number, to: numbe
 }
 
 // The edges of [off, end) that cover a block in part, zeroed.
-function zeroEdges(inode: Ext4RwInode, list: Extent[], off: number, end: number): void {
+function zeroEdges(inode: Ext4FileInode, list: Extent[], off: number, end: number): void {
   const bs = inode.sb.blockSizeBytes;
   const firstFull = Math.ceil(off / bs) * bs, lastFull = Math.floor(end / bs) * bs;
   if (firstFull > lastFull) { zeroPartial(inode, list, off, end); return; } // inside one block
@@ -91,7 +91,7 @@ function zeroEdges(inode: Ext4RwInode, list: Extent[], off: number, end: number)
 
 // Unwritten extents for the holes of [first, last]; on ENOSPC what was
 // got stays. Returns the list and the first block not reached.
-function fillHoles(inode: Ext4RwInode, list: Extent[], first: number, last: number): { list: Extent[]; end: number; full: boolean } {
+function fillHoles(inode: Ext4FileInode, list: Extent[], first: number, last: number): { list: Extent[]; end: number; full: boolean } {
   const sb = inode.sb, bs = sb.blockSizeBytes;
   for (let lblk = first; lblk <= last;) {
     const e = list.find((x) => x.lblk <= lblk && lblk < x.lblk + x.len);
@@ -115,7 +115,7 @@ function fillHoles(inode: Ext4RwInode, list: Extent[], first: number, last: numb
 }
 
 // The new mapping written, the blocks it no longer holds freed, the size set.
-function finish(inode: Ext4RwInode, list: Extent[], treeBlocks: number[], size: number | null, freed: [number, number][] = []): void {
+function finish(inode: Ext4FileInode, list: Extent[], treeBlocks: number[], size: number | null, freed: [number, number][] = []): void {
   writeExtents(inode, list, treeBlocks);
   release(inode, freed);
   if (size !== null) inode.setSizeBytes(size);
@@ -123,7 +123,7 @@ function finish(inode: Ext4RwInode, list: Extent[], treeBlocks: number[], size: 
   inode.save();
 }
 
-function allocateRange(inode: Ext4RwInode, off: number, len: number, keep: boolean): void {
+function allocateRange(inode: Ext4FileInode, off: number, len: number, keep: boolean): void {
   const bs = inode.sb.blockSizeBytes, end = off + len;
   const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
   const { list, treeBlocks } = readExtents(inode);
@@ -137,7 +137,7 @@ function allocateRange(inode: Ext4RwInode, off: number, len: number, keep: boole
 
 // ext4_punch_hole: nothing past the end of the file (rounded up to a page);
 // whole blocks freed, the partial ones at the edges zeroed.
-function punchHole(inode: Ext4RwInode, off: number, len: number): void {
+function punchHole(inode: Ext4FileInode, off: number, len: number): void {
   const bs = inode.sb.blockSizeBytes, size = inode.size;
   if (off >= size) return;
   const end = Math.min(off + len, Math.ceil(size / PAGE_SIZE) * PAGE_SIZE);
@@ -150,7 +150,7 @@ function punchHole(inode: Ext4RwInode, off: number, len: number): void {
 // ext4_zero_range: the range reads as zeros and stays allocated: holes
 // become unwritten extents, whole written blocks unwritten ones, the
 // partial blocks at the edges get zeros written.
-function zeroRange(inode: Ext4RwInode, off: number, len: number, keep: boolean): void {
+function zeroRange(inode: Ext4FileInode, off: number, len: number, keep: boolean): void {
   const bs = inode.sb.blockSizeBytes, end = off + len;
   const first = Math.floor(off / bs), last = Math.floor((end - 1) / bs);
   const { list: start, treeBlocks } = readExtents(inode);
@@ -168,14 +168,14 @@ function zeroRange(inode: Ext4RwInode, off: number, len: number, keep: boolean):
   if (got.full) kerr(ENOSPC);
 }
 
-function checkAligned(inode: Ext4RwInode, off: number, len: number): void {
+function checkAligned(inode: Ext4FileInode, off: number, len: number): void {
   const bs = inode.sb.blockSizeBytes;
   if (off % bs || len % bs) kerr(EINVAL);
 }
 
 // ext4_collapse_range: [off, off+len) goes, what follows moves down; the
 // range must end before the end of the file.
-function collapseRange(inode: Ext4RwInode, off: number, len: number): void {
+function collapseRange(inode: Ext4FileInode, off: number, len: number): void {
   checkAligned(inode, off, len);
   if (off + len >= inode.size) kerr(EINVAL);
   const bs = inode.sb.blockSizeBytes, from = off / bs, n = len / bs;
@@ -187,7 +187,7 @@ function collapseRange(inode: Ext4RwInode, off: number, len: number): void {
 
 // ext4_insert_range: a hole of len bytes at off, what follows moves up;
 // off must be inside the file.
-function insertRange(inode: Ext4RwInode, off: number, len: number): void {
+function insertRange(inode: Ext4FileInode, off: number, len: number): void {
   checkAligned(inode, off, len);
   if (len > MAX_LBLK * inode.sb.blockSizeBytes - inode.size) kerr(EFBIG);
   if (off >= inode.size) kerr(EINVAL);

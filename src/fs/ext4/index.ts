@@ -35,6 +35,14 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
   const mounted = k.local(MOUNTED);
   const have = mounted.get(bdev);
   if (have) return have.root;
+  // The filesystem holds the device exclusively (as Linux's mount: a device
+  // opened with O_EXCL, or the whole disk of a mounted partition, is EBUSY).
+  bdev.claim(mounted);
+  try { return mountClaimed(k, bdev, fsType, wantReadOnly); } catch (e) { bdev.release(mounted); throw e; }
+}
+
+function mountClaimed(k: Kernel, bdev: BlockDevice, fsType: string, wantReadOnly: boolean): Inode {
+  const mounted = k.local(MOUNTED);
   let sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
   if (sb.hasIncompat(INCOMPAT.RECOVER) && sb.hasCompat(COMPAT.HAS_JOURNAL)) {
     // Transactions not yet home: replayed first (even for a read-only
@@ -55,9 +63,8 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
     const why = cannotWrite(sb);
     if (why) { sb.warn(`mounting read-only: ${why}`); sb.setReadOnly(); }
   }
-  bdev.holders++;
   mounted.set(bdev, sb);
-  sb.onKill = () => { mounted.delete(bdev); bdev.holders--; };
+  sb.onKill = () => { mounted.delete(bdev); bdev.release(mounted); };
   if (!sb.readOnly) {
     // Without a journal an unclean stop must show: the state is "not clean"
     // until unmount (as Linux's ext4_setup_super without a journal).
@@ -78,6 +85,7 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
       sb.orphanFile = new OrphanFile(sb, u32(sb.raw, SB.orphanFileInum));
       sb.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, true, false);
     }
+    sb.recordOverhead();
     sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
     // Inodes left open and unlinked by a crash, and truncates it cut short, are finished now (ext4_orphan_cleanup).
     if (hasOrphans(sb)) orphanCleanup(sb);

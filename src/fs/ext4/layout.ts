@@ -20,7 +20,7 @@ export const SB = {
   journalUuid: 0xd0, journalInum: 0xe0, journalDev: 0xe4, lastOrphan: 0xe8, hashSeed: 0xec, defHashVersion: 0xfc,
   descSize: 0xfe, defaultMountOpts: 0x100, firstMetaBg: 0x104, mkfsTime: 0x108, blocksCountHi: 0x150,
   rBlocksCountHi: 0x154, freeBlocksCountHi: 0x158, minExtraIsize: 0x15c, wantExtraIsize: 0x15e, flags: 0x160,
-  logGroupsPerFlex: 0x174, checksumType: 0x175, kbytesWritten: 0x178, backupBgs: 0x24c, checksumSeed: 0x270,
+  logGroupsPerFlex: 0x174, checksumType: 0x175, kbytesWritten: 0x178, overheadClusters: 0x248, backupBgs: 0x24c, checksumSeed: 0x270,
   orphanFileInum: 0x280, checksum: 0x3fc,
 } as const;
 

@@ -7,12 +7,12 @@
 // operation's journal handle, so it is as durable as the unlink itself.
 
 import type { Ext4Super } from "./super.js";
-import type { Ext4RwInode } from "./write.js";
+import type { Ext4FileInode } from "./file_write.js";
 import { INO, SB, u32 } from "./layout.js";
 import { KernelError } from "../../lib/errors.js";
 
-const nextOrphan = (i: Ext4RwInode) => u32(i.raw, INO.dtime);
-function setNextOrphan(i: Ext4RwInode, next: number): void {
+const nextOrphan = (i: Ext4FileInode) => u32(i.raw, INO.dtime);
+function setNextOrphan(i: Ext4FileInode, next: number): void {
   new DataView(i.raw.buffer, i.raw.byteOffset).setUint32(INO.dtime, next, true);
 }
 export const lastOrphan = (sb: Ext4Super) => u32(sb.raw, SB.lastOrphan);
@@ -24,7 +24,7 @@ function setLastOrphan(sb: Ext4Super, ino: number): void {
 }
 
 // Puts the inode at the head of the list (ext4_orphan_add).
-export function orphanAdd(inode: Ext4RwInode): void {
+export function orphanAdd(inode: Ext4FileInode): void {
   const sb = inode.sb;
   if (sb.orphans.has(inode.ino)) return;
   // The orphan file first (orphan_file.ts); the list when it is full.
@@ -37,7 +37,7 @@ export function orphanAdd(inode: Ext4RwInode): void {
 
 // Takes the inode out of the list (ext4_orphan_del): its predecessor, or
 // the superblock, points past it.
-export function orphanDel(inode: Ext4RwInode): void {
+export function orphanDel(inode: Ext4FileInode): void {
   const sb = inode.sb;
   if (!sb.orphans.delete(inode.ino)) return;
   if (sb.orphanFile?.del(inode.ino)) return;
@@ -46,7 +46,7 @@ export function orphanDel(inode: Ext4RwInode): void {
   inode.save();
   if (lastOrphan(sb) === inode.ino) { setLastOrphan(sb, next); return; }
   for (let ino = lastOrphan(sb), guard = 0; ino && guard <= sb.orphans.size; guard++) {
-    const prev = sb.iget(ino) as Ext4RwInode;
+    const prev = sb.iget(ino) as Ext4FileInode;
     if (nextOrphan(prev) === inode.ino) { setNextOrphan(prev, next); prev.save(); return; }
     ino = nextOrphan(prev);
   }
@@ -64,9 +64,9 @@ export function orphanCleanup(sb: Ext4Super): number {
   // and loses the blocks past its size (ext4_truncate).
   const of = sb.orphanFile;
   for (const ino of of?.entries ?? []) {
-    let inode: Ext4RwInode | null = null;
+    let inode: Ext4FileInode | null = null;
     try {
-      if (ino >= sb.firstIno && ino <= sb.inodesCount) inode = sb.iget(ino) as Ext4RwInode;
+      if (ino >= sb.firstIno && ino <= sb.inodesCount) inode = sb.iget(ino) as Ext4FileInode;
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
     }
@@ -80,8 +80,8 @@ export function orphanCleanup(sb: Ext4Super): number {
   for (let ino = lastOrphan(sb); ino;) {
     if (seen.has(ino) || ino < sb.firstIno || ino > sb.inodesCount) { sb.warn(`bad orphan inode ${ino} in the list; the rest is left to e2fsck`); break; }
     seen.add(ino);
-    let inode: Ext4RwInode;
-    try { inode = sb.iget(ino) as Ext4RwInode; } catch (e) {
+    let inode: Ext4FileInode;
+    try { inode = sb.iget(ino) as Ext4FileInode; } catch (e) {
       if (e instanceof KernelError) break;
       throw e;
     }

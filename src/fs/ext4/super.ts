@@ -4,6 +4,7 @@
 // naming the device and what was wrong, and EUCLEAN (Linux's
 // EFSCORRUPTED) to the caller — never an exception of JavaScript's own.
 
+import { encodeDev } from "../../abi/stat.js";
 import { kerr, KernelError } from "../../lib/errors.js";
 import { EINVAL, EUCLEAN, EIO } from "../../abi/errno.js";
 import { LOGLEVEL_ERR, LOGLEVEL_INFO, LOGLEVEL_WARNING } from "../../abi/syslog.js";
@@ -75,10 +76,15 @@ export class Ext4Super extends SuperBlock {
   readonly reservedBlocks: number;
   readonly reservedGdtBlocks: number;
   // Inodes in use, by number: hard links share one inode object.
+  // ext4_file_open sets FMODE_NOWAIT: preadv2/pwritev2 take RWF_NOWAIT. (Ghost
+  // reads a page not yet cached at once rather than answering EAGAIN.)
+  override nowaitFiles = true;
   private readonly icache = new Map<number, Ext4Inode>();
 
   constructor(readonly k: Kernel, readonly bdev: BlockDevice, readOnly: boolean, fsType: string) {
-    super(fsType, EXT4_SUPER_MAGIC, readOnly);
+    // st_dev of its files is the device's number, as Linux's s_dev = bdev->bd_dev
+    // (e2fsprogs' check_mntent_file compares it with the device's st_rdev).
+    super(fsType, EXT4_SUPER_MAGIC, readOnly, encodeDev(bdev.dev.major, bdev.dev.minor));
     const raw = new Uint8Array(SUPERBLOCK_SIZE);
     if (bdev.size < SUPERBLOCK_OFFSET + SUPERBLOCK_SIZE) this.mountError("device too small for a superblock", EINVAL);
     bdev.read(SUPERBLOCK_OFFSET, raw);
@@ -429,13 +435,61 @@ export class Ext4Super extends SuperBlock {
     return raw;
   }
 
+  // statfs as ext4_statfs: f_blocks without the overhead, f_bavail without
+  // the blocks kept for root (s_r_blocks_count) and ext4's own reserve
+  // (s_resv_clusters: 2% or 4096 blocks, whichever is smaller, with
+  // extents), f_fsid from the UUID (its two 64-bit halves xored).
   override statfs() {
     const r = this.raw;
     const is64 = this.hasIncompat(INCOMPAT.BIT64);
     const free = u32(r, SB.freeBlocksCountLo) + (is64 ? u32(r, SB.freeBlocksCountHi) * 2 ** 32 : 0);
-    const freeFromGroups = this.groups.reduce((s, g) => s + g.freeBlocks, 0);
+    const bfree = this.groups.reduce((s, g) => s + g.freeBlocks, 0) || free;
     const freeInodes = this.groups.reduce((s, g) => s + g.freeInodes, 0);
-    // Linux's f_blocks leaves out the overhead (metadata of every group): approximated by the first group's.
-    return { blocks: this.blocksCount, bfree: freeFromGroups || free, files: this.inodesCount, ffree: freeInodes, namelen: 255 };
+    const resv = this.hasIncompat(INCOMPAT.EXTENTS) ? Math.min(Math.floor(this.blocksCount / 50), 4096) : 0;
+    const keep = this.reservedBlocks + resv;
+    const fsid: [number, number] = [(u32(r, SB.uuid) ^ u32(r, SB.uuid + 8)) >>> 0, (u32(r, SB.uuid + 4) ^ u32(r, SB.uuid + 12)) >>> 0];
+    return {
+      blocks: this.blocksCount - this.overhead(), bfree, bavail: bfree > keep ? bfree - keep : 0,
+      files: this.inodesCount, ffree: freeInodes, namelen: 255, fsid,
+    };
+  }
+
+  // The blocks of the filesystem's own structures (ext4_calculate_overhead,
+  // computed once, or s_overhead_clusters when stored): those before
+  // s_first_data_block; in each group its superblock backup with the
+  // descriptor and reserved GDT blocks after it (or, past s_first_meta_bg,
+  // its meta_bg descriptor block), its inode table and its two bitmaps,
+  // wherever flex_bg put them; the internal journal.
+  private overheadBlocks = -1;
+  overhead(): number {
+    if (this.overheadBlocks >= 0) return this.overheadBlocks;
+    const stored = u32(this.raw, SB.overheadClusters);
+    if (stored) return (this.overheadBlocks = stored);
+    const bs = this.blockSizeBytes, descPerBlock = bs / this.descSize;
+    const itb = Math.ceil((this.inodesPerGroup * this.inodeSize) / bs);
+    const gdbCount = Math.ceil(this.groupCount / descPerBlock);
+    const metaBg = this.hasIncompat(INCOMPAT.META_BG), firstMetaBg = u32(this.raw, SB.firstMetaBg);
+    // ext4_num_base_meta_blocks: the superblock and descriptor blocks group g holds.
+    const baseMeta = (g: number): number => {
+      const sup = this.groupHasSuper(g) ? 1 : 0;
+      if (!metaBg || g < firstMetaBg * descPerBlock) return sup ? 1 + (metaBg ? firstMetaBg : gdbCount) + this.reservedGdtBlocks : 0;
+      const i = g % descPerBlock;
+      return sup + (i === 0 || i === 1 || i === descPerBlock - 1 ? 1 : 0);
+    };
+    let n = this.firstDataBlock;
+    for (let g = 0; g < this.groupCount; g++) n += baseMeta(g) + itb + 2;
+    const jIno = u32(this.raw, SB.journalInum);
+    if (this.hasCompat(COMPAT.HAS_JOURNAL) && jIno !== 0 && u32(this.raw, SB.journalDev) === 0) {
+      try { n += Math.floor(this.iget(jIno).size / bs); } catch { /* no journal inode: nothing counted, as Linux logs and goes on */ }
+    }
+    return (this.overheadBlocks = n);
+  }
+
+  // A read-write mount stores the overhead it computed (ext4_update_overhead),
+  // so that the next mount and e2fsprogs find it.
+  recordOverhead(): void {
+    if (this.readOnly || u32(this.raw, SB.overheadClusters) !== 0) return;
+    const n = this.overhead();
+    new DataView(this.raw.buffer, this.raw.byteOffset, this.raw.byteLength).setUint32(SB.overheadClusters, n, true);
   }
 }

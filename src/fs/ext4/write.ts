@@ -1,270 +1,35 @@
-// ext4 inodes that change: file data (blocks allocated on write, holes
-// left where nothing was written, unwritten extents turned written),
-// truncate, and the namespace operations (create, mkdir, mknod, symlink,
-// link, unlink, rmdir, rename), attributes and in-inode xattrs. File data
-// goes to the disk before the call returns; metadata, with its checksums,
-// joins the journal's running transaction (journal.ts), so that a clean
-// unmount leaves what e2fsck expects.
+// ext4 inodes that change, as Linux's fs/ext4/namei.c: directory entries
+// (linear and htree), the namespace operations (create, mkdir, mknod,
+// symlink, link, unlink, rmdir, rename with RENAME_NOREPLACE and
+// RENAME_EXCHANGE) and new inodes. What every inode shares (file data,
+// truncate, the inode's end, attributes, xattrs) is Ext4FileInode
+// (file_write.ts). Metadata, with its checksums, joins the journal's
+// running transaction (journal.ts), one handle per VFS call (below), so
+// that a clean unmount leaves what e2fsck expects.
 
-import { kerr, KernelError } from "../../lib/errors.js";
-import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EINVAL, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EFBIG, ENOSPC, ENODATA, EPERM } from "../../abi/errno.js";
-import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred, type Timespec } from "../inode.js";
+import { kerr } from "../../lib/errors.js";
+import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EPERM } from "../../abi/errno.js";
+import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred } from "../inode.js";
 import { major, minor } from "../char_dev.js";
-import { Ext4Inode } from "./inode.js";
 import type { Ext4Super } from "./super.js";
-import { allocBlocks, allocInode, freeBlocks, freeInode, usableBlocks, makeRoom } from "./alloc.js";
-import { ext4Fallocate } from "./fallocate.js";
+import { allocInode } from "./alloc.js";
 import { mayOpenFlagged } from "./ioctl.js";
-import { writeXattrs, currentXattrs, releaseXattrBlock, changeXattr, readAcl } from "./xattr_write.js";
-import { aclCreate, toExt4Acl, chmodAcl, aclPermits, type AclEntry } from "./acl.js";
-import { readExtents, writeExtents, setRange, cutFrom, unmappedIn, type Extent } from "./extent_write.js";
+import { writeXattrs } from "./xattr_write.js";
+import { aclCreate, toExt4Acl } from "./acl.js";
 import { addToBlock, removeFromBlock, retarget, emptyLeaf, finishLeaf, putDirent, entriesEnd } from "./dir_write.js";
 import { dxAddEntry, makeIndexed, candidateLeaves, finishDx, type DxDir } from "./htree.js";
 import { dxCountOffset } from "./dir.js";
-import { orphanAdd, orphanDel } from "./orphan.js";
 import { HOLE } from "./extents.js";
-import { cached, cachedWrite } from "./file_io.js";
-import { indMapAlloc, indTruncate } from "./blockmap_write.js";
+import { Ext4FileInode } from "./file_write.js";
+import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE, EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
 
-// The last logical block a block map reaches: 12 direct, then per, per², per³.
-const IND_MAX_LBLK = (bs: number) => { const per = bs / 4; return Math.min(12 + per + per * per + per * per * per, 2 ** 32 - 1); };
-import { u16, u32, INO, I_BLOCK_SIZE, EXT4_EXTENTS_FL, EXT4_INDEX_FL, EXT4_EXT_MAGIC, EXT_HEADER_SIZE, EXT_ENTRY_SIZE,
-  EXT4_NAME_LEN, EXT4_GOOD_OLD_INODE_SIZE, INCOMPAT, SB, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL,
-  EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT, COMPAT } from "./layout.js";
 
-// ext4's limits: 2^32 blocks a file (extents), 65000 links (EXT4_LINK_MAX).
+// ext4's limit of 65000 links (EXT4_LINK_MAX).
 const EXT4_LINK_MAX = 65000;
-const MAX_LBLK = 2 ** 32 - 1;
 const FT = { [S_IFREG]: 1, [S_IFDIR]: 2, [S_IFCHR]: 3, [S_IFBLK]: 4, [S_IFIFO]: 5, [S_IFSOCK]: 6, [S_IFLNK]: 7 } as Record<number, number>;
 const fileType = (mode: number) => FT[mode & S_IFMT] ?? 0;
 
-export class Ext4RwInode extends Ext4Inode implements DxDir {
-  private checkChange(): void {
-    this.checkWritable();
-    if (this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL)) kerr(EPERM);
-  }
-
-  // --- file data ---------------------------------------------------------
-
-  private extentsOrFail(): { list: Extent[]; treeBlocks: number[] } {
-    if (this.isInline) kerr(EOPNOTSUPP); // inline files are read-only in Ghost
-    if (!(this.flags & EXT4_EXTENTS_FL)) return { list: [], treeBlocks: [] }; // a block map (prepareIndBlocks)
-    return readExtents(this);
-  }
-
-  // Maps [first, last] for writing: holes get new blocks, unwritten blocks
-  // become written. Those the write does not cover whole are put in
-  // `fresh`: their other bytes must be written as zeros. `end` is the
-  // first block left unmapped: last + 1, or less when the disk filled up
-  // part way (the blocks got so far are kept: a short write, as Linux's).
-  private prepareBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
-    const sb = this.sb, bs = sb.blockSizeBytes;
-    if (!(this.flags & EXT4_EXTENTS_FL)) {
-      if (this.isInline) kerr(EOPNOTSUPP);
-      return this.prepareIndBlocks(first, last, partial, fresh, allocated);
-    }
-    const { list: start, treeBlocks } = this.extentsOrFail();
-    let list = start;
-    const where = new Map<number, number>();
-    const got: [number, number][] = [];
-    let changed = false;
-    let lblk = first;
-    while (lblk <= last) {
-      const e = list.find((x) => x.lblk <= lblk && lblk < x.lblk + x.len);
-      if (e && !e.unwritten) {
-        const n = Math.min(e.lblk + e.len, last + 1) - lblk;
-        for (let i = 0; i < n; i++) where.set(lblk + i, e.pblk + (lblk + i - e.lblk));
-        lblk += n;
-        continue;
-      }
-      if (e && e.unwritten) {
-        // The block's other bytes must read as zeros now it is written.
-        const pblk = e.pblk + (lblk - e.lblk);
-        if (partial(lblk)) fresh?.add(lblk);
-        allocated?.add(lblk);
-        list = setRange(list, { lblk, len: 1, pblk, unwritten: false });
-        where.set(lblk, pblk);
-        changed = true;
-        lblk++;
-        continue;
-      }
-      const next = list.find((x) => x.lblk > lblk);
-      const holeEnd = Math.min(last, next ? next.lblk - 1 : MAX_LBLK);
-      const prev = [...list].reverse().find((x) => x.lblk < lblk);
-      const goal = prev ? prev.pblk + (lblk - prev.lblk) : sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
-      let run: { start: number; count: number };
-      try {
-        run = allocBlocks(sb, goal, holeEnd - lblk + 1);
-      } catch (err) {
-        if (lblk === first || !(err instanceof KernelError) || err.errno !== ENOSPC) throw err;
-        break;
-      }
-      got.push([run.start, run.count]);
-      this.addBlocks(run.count * bs / 512);
-      for (let i = 0; i < run.count; i++) {
-        where.set(lblk + i, run.start + i);
-        allocated?.add(lblk + i);
-        if (partial(lblk + i)) fresh?.add(lblk + i);
-      }
-      list = setRange(list, { lblk, len: run.count, pblk: run.start, unwritten: false });
-      changed = true;
-      lblk += run.count;
-    }
-    if (changed) {
-      try {
-        writeExtents(this, list, treeBlocks);
-      } catch (err) {
-        // No leaf for the new extents: the data blocks go back.
-        for (const [b, n] of got) { freeBlocks(sb, b, n); this.addBlocks(-n * bs / 512); }
-        throw err;
-      }
-    }
-    return { where, end: lblk };
-  }
-
-  // Before an operation that changes the block map under cached pages
-  // (truncate, fallocate): they go home and leave the cache, so what is
-  // read next comes from the new map (truncate_pagecache).
-  settlePages(): void {
-    if (!this.mapping) return;
-    this.sb.pagecache.writeback(this.mapping);
-    this.sb.pagecache.invalidate(this.mapping);
-  }
-
-  // prepareBlocks for a block-mapped file (ext2, ext3): one block at a
-  // time through the indirect tree (blockmap_write.ts), each near the last.
-  private prepareIndBlocks(first: number, last: number, partial: (lblk: number) => boolean, fresh?: Set<number>, allocated?: Set<number>): { where: Map<number, number>; end: number } {
-    const sb = this.sb;
-    if (last >= IND_MAX_LBLK(sb.blockSizeBytes)) kerr(EFBIG);
-    const where = new Map<number, number>();
-    let goal = sb.groups[Math.floor((this.ino - 1) / sb.inodesPerGroup)].inodeTable;
-    let lblk = first;
-    for (; lblk <= last; lblk++) {
-      let got: { pblk: number; fresh: boolean };
-      try {
-        got = indMapAlloc(this, lblk, goal);
-      } catch (err) {
-        if (lblk === first || !(err instanceof KernelError) || err.errno !== ENOSPC) throw err;
-        break;
-      }
-      where.set(lblk, got.pblk);
-      if (got.fresh) { allocated?.add(lblk); if (partial(lblk)) fresh?.add(lblk); }
-      goal = got.pblk + 1;
-    }
-    return { where, end: lblk };
-  }
-
-  // Before a write that allocates: room made by a commit if needed (alloc.ts).
-  private makeRoom(first: number, last: number): void {
-    const j = this.sb.journal;
-    if (!j || j.busy.size === 0 || !(this.flags & EXT4_EXTENTS_FL) || last - first + 2 <= usableBlocks(this.sb)) return;
-    makeRoom(this.sb, unmappedIn(readExtents(this).list, first, last));
-  }
-
-  override fallocate(mode: number, off: number, len: number): boolean {
-    this.settlePages();
-    ext4Fallocate(this, mode, off, len);
-    return true;
-  }
-
-  override write(off: number, data: Uint8Array): number {
-    let src = data;
-    this.checkWritable();
-    if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
-    if (isDir(this.mode)) kerr(EISDIR);
-    if (src.length === 0) return 0;
-    const sb = this.sb, bs = sb.blockSizeBytes;
-    let end = off + src.length;
-    if (Math.ceil(end / bs) > MAX_LBLK) kerr(EFBIG);
-    if (cached(this) && !this.bypassCache) {
-      // Through the page cache (file_io.ts): the blocks mapped now, the bytes written back later.
-      this.extentsOrFail();
-      this.makeRoom(Math.floor(off / bs), Math.floor((end - 1) / bs));
-      const n = cachedWrite(this, off, src, (first, last, allocated) => this.prepareBlocks(first, last, () => false, undefined, allocated).end);
-      if (off + n > this.size) this.setSizeBytes(off + n);
-      this.touchMtime();
-      this.save();
-      sb.pagecache.balanceDirty();
-      return n;
-    }
-    const first = Math.floor(off / bs);
-    let last = Math.floor((end - 1) / bs);
-    const partial = (lblk: number) => lblk * bs < off || (lblk + 1) * bs > end;
-    const fresh = new Set<number>();
-    this.makeRoom(first, last);
-    const prep = this.prepareBlocks(first, last, partial, fresh);
-    const where = prep.where;
-    // A disk that filled up part way: the bytes of the blocks mapped.
-    if (prep.end <= last) { last = prep.end - 1; end = prep.end * bs; src = src.subarray(0, end - off); }
-    // A new block the write covers in part: zeros around the bytes, one device write.
-    for (const lblk of fresh) {
-      const block = new Uint8Array(bs);
-      const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + 1) * bs);
-      block.set(src.subarray(from - off, to - off), from - lblk * bs);
-      sb.bdev.write(where.get(lblk)! * bs, block);
-    }
-    // Runs of blocks contiguous on disk go in one device write.
-    for (let lblk = first; lblk <= last;) {
-      const p = where.get(lblk)!;
-      if (fresh.has(lblk)) { lblk++; continue; }
-      let n = 1;
-      while (lblk + n <= last && where.get(lblk + n) === p + n && !fresh.has(lblk + n)) n++;
-      const from = Math.max(off, lblk * bs), to = Math.min(end, (lblk + n) * bs);
-      sb.bdev.write(p * bs + (from - lblk * bs), src.subarray(from - off, to - off));
-      lblk += n;
-    }
-    if (end > this.size) this.setSizeBytes(end);
-    this.touchMtime();
-    this.save();
-    return src.length;
-  }
-
-  // O_DIRECT (file_io.ts directWrite): the write below, around the cache.
-  private bypassCache = false;
-  override writeDirect(off: number, src: Uint8Array): number {
-    this.bypassCache = true;
-    try { return this.write(off, src); } finally { this.bypassCache = false; }
-  }
-
-  override truncate(size: number): void {
-    this.checkChange();
-    if (size < 0) kerr(EINVAL);
-    if (isDir(this.mode)) kerr(EISDIR);
-    const sb = this.sb, bs = sb.blockSizeBytes;
-    if (Math.ceil(size / bs) > MAX_LBLK) kerr(EFBIG);
-    this.settlePages();
-    if (size < this.size) this.cutBlocks(Math.ceil(size / bs));
-    // The rest of the last block must read as zeros if the file grows again.
-    if (size % bs && size < this.size) {
-      const m = this.mapBlock(Math.floor(size / bs));
-      if (m.pblk !== HOLE && !m.unwritten) sb.bdev.write(m.pblk * bs + (size % bs), new Uint8Array(bs - (size % bs)));
-    }
-    this.setSizeBytes(size);
-    this.touchMtime();
-    this.save();
-  }
-
-  // An orphan entry for a truncate a crash cut short: the blocks past the
-  // size go (ext4_truncate from ext4_orphan_cleanup).
-  cutPastSize(): void {
-    this.settlePages();
-    this.cutBlocks(Math.ceil(this.size / this.sb.blockSizeBytes));
-    this.save();
-  }
-
-  private cutBlocks(fromLblk: number): void {
-    if (!(this.flags & EXT4_EXTENTS_FL)) {
-      if (this.blocks512 === 0 || this.isInline) return;
-      indTruncate(this, fromLblk);
-      return;
-    }
-    const { list, treeBlocks } = readExtents(this);
-    const cut = cutFrom(list, fromLblk);
-    if (!cut.freed.length) return;
-    for (const [start, n] of cut.freed) { freeBlocks(this.sb, start, n); this.addBlocks(-n * this.sb.blockSizeBytes / 512); }
-    writeExtents(this, cut.list, treeBlocks);
-  }
-
+export class Ext4RwInode extends Ext4FileInode implements DxDir {
   // --- directories -----------------------------------------------------------
 
   private dirBlock(lblk: number): { pblk: number; data: Uint8Array } {
@@ -541,7 +306,7 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     this.checkWritable();
     if (!(newDir instanceof Ext4RwInode) || newDir.sb !== this.sb) kerr(EXDEV);
     const NOREPLACE = 1, EXCHANGE = 2;
-    if (flags & EXCHANGE) kerr(EINVAL);
+    if (flags & EXCHANGE) { this.exchange(oldName, newDir, newName); return; }
     const src = this.child(oldName);
     const dst = newDir.lookup(newName) as Ext4RwInode | null;
     if (newDir.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
@@ -572,98 +337,32 @@ export class Ext4RwInode extends Ext4Inode implements DxDir {
     newDir.touchMtime(); newDir.save();
   }
 
-  // --- life and death --------------------------------------------------------
-
-  private dropLink(): void {
-    this.nlink--;
-    this.touchCtime();
-    this.save();
-    // Still open: on the orphan list until the last close (orphan.ts).
-    if (this.nlink === 0 && this.openFiles > 0) orphanAdd(this);
-    this.maybeRelease();
-  }
-
-  override lastClose(): void { this.maybeRelease(); }
-
-  maybeRelease(): void {
-    if (this.nlink > 0 || this.openFiles > 0) return;
-    this.release();
-  }
-
-  // The inode and its blocks go back (ext4_evict_inode): data, tree and
-  // xattr block freed, dtime set, the bitmap bit cleared.
-  release(): void {
-    const sb = this.sb;
-    if (this.sb.evicted(this.ino)) return;
-    if (this.mapping) sb.pagecache.invalidate(this.mapping); // the data dies with the inode: nothing to write
-    orphanDel(this);
-    // Data blocks: extents, or a block map (never a fast symlink's target or a device number in i_block).
-    const t = this.mode & S_IFMT;
-    if (this.flags & EXT4_EXTENTS_FL || t === S_IFREG || t === S_IFDIR || (t === S_IFLNK && this.size >= I_BLOCK_SIZE)) this.cutBlocks(0);
-    releaseXattrBlock(this);
-    this.setSizeBytes(0);
-    new DataView(this.raw.buffer, this.raw.byteOffset).setUint32(INO.dtime, currentTime().sec >>> 0, true);
-    this.nlink = 0;
-    this.save();
-    freeInode(sb, this.ino, isDir(this.mode));
-    sb.forget(this.ino);
-  }
-
-  // --- attributes ------------------------------------------------------------
-
-  // chmod carries the new bits into an access ACL (posix_acl_chmod).
-  // notify_change: no attribute of an immutable or append-only inode changes.
-  override setMode(mode: number): void {
-    this.checkChange();
-    super.setMode(mode);
-    const acl = this.accessAcl();
-    if (acl) {
-      const list = currentXattrs(this).filter((x) => x.index !== EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
-      list.push({ index: EXT4_XATTR_INDEX_POSIX_ACL_ACCESS, name: "", value: toExt4Acl(chmodAcl(acl, this.mode)) });
-      this.aclCache = undefined;
-      writeXattrs(this, list);
+  // RENAME_EXCHANGE (ext4_cross_rename): the two names swap inodes; each
+  // directory moved to the other parent gets its ".." changed, and the
+  // parents' link counts follow when only one of the two is a directory.
+  private exchange(oldName: string, newDir: Ext4RwInode, newName: string): void {
+    const a = this.child(oldName), b = newDir.child(newName);
+    if (a === b) return;
+    this.setEntry(oldName, b.ino, b.mode);
+    newDir.setEntry(newName, a.ino, a.mode);
+    if (newDir !== this) {
+      if (isDir(a.mode)) a.setEntry("..", newDir.ino, S_IFDIR);
+      if (isDir(b.mode)) b.setEntry("..", this.ino, S_IFDIR);
+      if (isDir(a.mode) !== isDir(b.mode)) {
+        const [gains, loses] = isDir(a.mode) ? [newDir, this] : [this, newDir];
+        gains.nlink = gains.nlink >= EXT4_LINK_MAX || gains.nlink === 1 ? 1 : gains.nlink + 1;
+        if (loses.nlink > 2) loses.nlink--;
+      }
     }
-    this.save();
-  }
-  override setOwner(uid: number, gid: number): void { this.checkChange(); super.setOwner(uid, gid); this.save(); }
-  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { this.checkChange(); super.setTimes(atime, mtime); this.save(); }
-
-  // In the inode, then in an xattr block (xattr_write.ts).
-  override setxattr(name: string, value: Uint8Array, flags: number): void {
-    this.checkChange(); // xattr_permission: EPERM on immutable and append-only inodes
-    const have = this.getxattr(name) !== null;
-    if ((flags & 2) && !have) kerr(ENODATA);
-    if ((flags & 1) && have) kerr(EEXIST);
-    this.changeXattr(name, value);
-  }
-  override removexattr(name: string): void {
-    this.checkChange();
-    if (this.getxattr(name) === null) kerr(ENODATA);
-    this.changeXattr(name, null);
+    for (const i of [a, b]) { i.touchCtime(); i.save(); }
+    this.touchMtime(); this.save();
+    newDir.touchMtime(); newDir.save();
   }
 
-  private changeXattr(name: string, value: Uint8Array | null): void {
-    this.aclCache = undefined;
-    changeXattr(this, name, value);
-  }
-
-  // The access ACL, parsed once (undefined: not read yet).
-  aclCache: AclEntry[] | null | undefined = undefined;
-  private accessAcl(): AclEntry[] | null {
-    if (this.aclCache === undefined) this.aclCache = readAcl(this, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS);
-    return this.aclCache;
-  }
-  private defaultAcl(): AclEntry[] | null { return isDir(this.mode) ? readAcl(this, EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT) : null; }
-  override hasDefaultAcl(): boolean { return this.defaultAcl() !== null; }
-
-  override checkAcl(want: number, cred: Cred): boolean | null {
-    const acl = this.accessAcl();
-    return acl ? aclPermits(acl, this.gid, cred, want) : null;
-  }
 }
 
+
 export function newRwInode(sb: Ext4Super, ino: number, raw: Uint8Array): Ext4RwInode { return new Ext4RwInode(sb, ino, raw); }
-void u32;
 
 // Every operation that changes the filesystem runs as one journal handle
 // (ext4_journal_start/stop around each VFS call) of the running

@@ -10,7 +10,8 @@
 // ea_inode.
 
 import { kerr } from "../../lib/errors.js";
-import { ENOSPC, EOPNOTSUPP } from "../../abi/errno.js";
+import { EINVAL, ENOSPC, EOPNOTSUPP, EPERM } from "../../abi/errno.js";
+import { isDir, isReg } from "../inode.js";
 import { aclToStore, fromExt4Acl, type AclEntry } from "./acl.js";
 import { allocBlocks, freeBlocks } from "./alloc.js";
 import { readXattrBlock, xattrBlockCsum, type Xattr } from "./xattr.js";
@@ -19,7 +20,7 @@ import {
   XATTR_BLOCK_CHECKSUM, EXT4_XATTR_INDEX_SYSTEM, XATTR_PREFIXES, EXT4_XATTR_INDEX_POSIX_ACL_ACCESS,
   EXT4_XATTR_INDEX_POSIX_ACL_DEFAULT,
 } from "./layout.js";
-import type { Ext4RwInode } from "./write.js";
+import type { Ext4FileInode } from "./file_write.js";
 
 // struct ext4_xattr_header
 const H = { magic: 0, refcount: 4, blocks: 8, hash: 12 } as const;
@@ -72,7 +73,7 @@ function layout(buf: Uint8Array, list: Xattr[], first: number, base: number, end
 const need = (list: Xattr[]) => list.reduce((s, x) => s + entrySize(x) + pad4(x.value.length), 0) + 4;
 
 // The inode's attributes become `list` (every one but inline data's).
-export function writeXattrs(inode: Ext4RwInode, list: Xattr[]): void {
+export function writeXattrs(inode: Ext4FileInode, list: Xattr[]): void {
   const sb = inode.sb, bs = sb.blockSizeBytes, r = inode.raw;
   const start = EXT4_GOOD_OLD_INODE_SIZE + inode.extraSize;
   const first = start + XATTR_IBODY_HEADER_SIZE;
@@ -134,7 +135,7 @@ export function writeXattrs(inode: Ext4RwInode, list: Xattr[]): void {
 
 // The inode lets go of an xattr block: freed when it was the last user,
 // else its count drops (and its checksum follows).
-function dropRef(inode: Ext4RwInode, block: number, countBlocks: boolean): void {
+function dropRef(inode: Ext4FileInode, block: number, countBlocks: boolean): void {
   const sb = inode.sb;
   const bh = sb.bread(block, "ext4_xattr_release_block", inode.ino);
   const refs = u32(bh.data, H.refcount);
@@ -147,30 +148,39 @@ function dropRef(inode: Ext4RwInode, block: number, countBlocks: boolean): void 
   if (countBlocks) inode.addBlocks(-sb.blockSizeBytes / 512);
 }
 
-function setBlockNr(inode: Ext4RwInode, block: number): void {
+function setBlockNr(inode: Ext4FileInode, block: number): void {
   const d = new DataView(inode.raw.buffer, inode.raw.byteOffset);
   d.setUint32(INO.fileAclLo, block % 2 ** 32, true);
   d.setUint16(INO.fileAclHigh, Math.floor(block / 2 ** 32), true);
 }
 
 // Every attribute of the inode but inline data's, in the inode's order then the block's.
-export function currentXattrs(inode: Ext4RwInode): Xattr[] {
+export function currentXattrs(inode: Ext4FileInode): Xattr[] {
   const list = inode.ibody().filter((x) => !(x.index === EXT4_XATTR_INDEX_SYSTEM && x.name === INLINE_DATA_NAME));
   if (inode.xattrBlock) list.push(...readXattrBlock(inode.sb, inode.ino, inode.xattrBlock));
   return list;
 }
 
 // At eviction: the block goes (or its count drops).
-export function releaseXattrBlock(inode: Ext4RwInode): void {
+export function releaseXattrBlock(inode: Ext4FileInode): void {
   if (!inode.xattrBlock) return;
   dropRef(inode, inode.xattrBlock, true);
   setBlockNr(inode, 0);
 }
 
+// What the VFS checks before ext4 sees a change (xattr_permission,
+// xattr_resolve_name): user.* attributes live on regular files and
+// directories only (EPERM elsewhere), and a namespace prefix alone names
+// nothing (EINVAL).
+export function checkXattrChange(inode: Ext4FileInode, name: string): void {
+  if (name.startsWith("user.") && !isReg(inode.mode) && !isDir(inode.mode)) kerr(EPERM);
+  if (name === "user." || name === "trusted." || name === "security.") kerr(EINVAL);
+}
+
 // setxattr/removexattr (value null) by full name: user., trusted.,
 // security. and the two POSIX ACLs (acl.ts: checked, converted to ext4's
 // form, the mode updated); other system. names are EOPNOTSUPP.
-export function changeXattr(inode: Ext4RwInode, name: string, value: Uint8Array | null): void {
+export function changeXattr(inode: Ext4FileInode, name: string, value: Uint8Array | null): void {
   let index = -1, suffix = "";
   for (const [i, p] of Object.entries(XATTR_PREFIXES)) {
     if (name.startsWith(p) && (index < 0 || p.length > XATTR_PREFIXES[index].length)) { index = Number(i); suffix = name.slice(p.length); }
@@ -189,7 +199,7 @@ export function changeXattr(inode: Ext4RwInode, name: string, value: Uint8Array 
 }
 
 // The inode's ACL of that index (access or default), or null.
-export function readAcl(inode: Ext4RwInode, index: number): AclEntry[] | null {
+export function readAcl(inode: Ext4FileInode, index: number): AclEntry[] | null {
   const x = currentXattrs(inode).find((a) => a.index === index);
   return x ? fromExt4Acl(x.value) ?? inode.sb.corrupt("ext4_get_acl", inode.ino, "bad ACL") : null;
 }

@@ -1,0 +1,174 @@
+/*
+ * blkdev DEV MNT - the block-device ioctls and file operations mkfs and
+ * fsck tools use, as Linux answers them for a virtio disk that offers
+ * discard and write zeroes (block/ioctl.c, block/fops.c). DEV must hold an
+ * ext4 filesystem nobody has mounted; it is mounted on MNT once, and its
+ * last mebibytes are zeroed (the filesystem is not used again).
+ *  - unknown ioctls are ENOTTY; the topology ioctls answer (alignment 0,
+ *    discard does not zero, not rotational, not zoned, a disk sequence);
+ *  - BLKDISCARD and BLKZEROOUT take a byte range on whole sectors inside
+ *    the device (EINVAL otherwise), need the file open for writing (EBADF);
+ *    BLKZEROOUT's range reads as zeros; BLKSECDISCARD is EOPNOTSUPP;
+ *  - fallocate on the device: ZERO_RANGE and PUNCH_HOLE|KEEP_SIZE zero,
+ *    KEEP_SIZE trims a range past the end, other modes EOPNOTSUPP;
+ *  - O_EXCL holds the device: a second O_EXCL open and mount are EBUSY,
+ *    and a mounted device cannot be opened O_EXCL, discarded or zeroed;
+ *  - fsync on the device succeeds.
+ */
+#include "ktest.h"
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+
+#define MiB (1024 * 1024)
+/* linux/blkzoned.h's, not included by every cross toolchain's headers. */
+#ifndef BLKGETZONESZ
+#define BLKGETZONESZ _IOR(0x12, 132, __u32)
+#define BLKGETNRZONES _IOR(0x12, 133, __u32)
+#endif
+
+static int range_ioctl(int fd, unsigned long cmd, uint64_t start, uint64_t len)
+{
+    uint64_t r[2] = { start, len };
+    return ioctl(fd, cmd, r);
+}
+
+static int all_zero(int fd, off_t at, size_t n)
+{
+    static char buf[65536];
+    while (n > 0) {
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        if (pread(fd, buf, k, at) != (ssize_t)k) return 0;
+        for (size_t i = 0; i < k; i++)
+            if (buf[i]) return 0;
+        at += k;
+        n -= k;
+    }
+    return 1;
+}
+
+static void fill(int fd, off_t at, size_t n, char c)
+{
+    static char buf[65536];
+    memset(buf, c, sizeof buf);
+    while (n > 0) {
+        size_t k = n < sizeof buf ? n : sizeof buf;
+        if (pwrite(fd, buf, k, at) != (ssize_t)k) return;
+        at += k;
+        n -= k;
+    }
+}
+
+static void exclusive(const char *dev, const char *mnt)
+{
+    int x = open(dev, O_RDONLY | O_EXCL);
+    CHECK(x >= 0, "open O_EXCL");
+    CHECK_ERR(open(dev, O_RDONLY | O_EXCL), EBUSY, "a second O_EXCL open is EBUSY");
+    int plain = open(dev, O_RDONLY);
+    CHECK(plain >= 0, "an open without O_EXCL is not refused");
+    close(plain);
+    CHECK_ERR(mount(dev, mnt, "ext4", 0, NULL), EBUSY, "mount while held with O_EXCL is EBUSY");
+    close(x);
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount once the O_EXCL holder closed");
+    CHECK_ERR(open(dev, O_RDWR | O_EXCL), EBUSY, "O_EXCL open of a mounted device is EBUSY");
+    int w = open(dev, O_RDWR);
+    CHECK(w >= 0, "the mounted device opens for writing without O_EXCL");
+    CHECK_ERR(range_ioctl(w, BLKDISCARD, 0, 4096), EBUSY, "BLKDISCARD of a mounted device is EBUSY");
+    CHECK_ERR(range_ioctl(w, BLKZEROOUT, 0, 4096), EBUSY, "BLKZEROOUT of a mounted device is EBUSY");
+    CHECK_ERR(fallocate(w, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 4096), EBUSY, "fallocate ZERO_RANGE of a mounted device is EBUSY");
+    close(w);
+    CHECK_OK(umount(mnt), "umount");
+    x = open(dev, O_RDONLY | O_EXCL);
+    CHECK(x >= 0, "O_EXCL again after umount");
+    close(x);
+}
+
+static void ioctls(int fd, int rdonly, uint64_t size)
+{
+    int v = -1;
+    unsigned short us = 7;
+    unsigned int u = 7;
+    uint64_t seq = 0;
+    CHECK_ERR(ioctl(fd, _IO(0x12, 200)), ENOTTY, "an unknown block ioctl is ENOTTY");
+    CHECK_ERR(ioctl(fd, _IOR(0x02, 0x15, 32), &v), ENOTTY, "the floppy FDGETPRM is ENOTTY");
+    CHECK_OK(ioctl(fd, BLKALIGNOFF, &v), "BLKALIGNOFF");
+    CHECK_EQ(v, 0, "alignment offset 0");
+    v = -1;
+    CHECK_OK(ioctl(fd, BLKDISCARDZEROES, &v), "BLKDISCARDZEROES");
+    CHECK_EQ(v, 0, "discarded sectors are not said to read as zeros");
+    CHECK_OK(ioctl(fd, BLKROTATIONAL, &us), "BLKROTATIONAL");
+    CHECK_EQ(us, 0, "not rotational");
+    CHECK_OK(ioctl(fd, BLKGETZONESZ, &u), "BLKGETZONESZ");
+    CHECK_EQ(u, 0, "no zones");
+    u = 7;
+    CHECK_OK(ioctl(fd, BLKGETNRZONES, &u), "BLKGETNRZONES");
+    CHECK_EQ(u, 0, "zero zones");
+    CHECK_OK(ioctl(fd, BLKGETDISKSEQ, &seq), "BLKGETDISKSEQ");
+    CHECK(seq > 0, "a disk sequence number");
+    CHECK_ERR(range_ioctl(rdonly, BLKDISCARD, 0, 4096), EBADF, "BLKDISCARD on a read-only descriptor is EBADF");
+    CHECK_ERR(range_ioctl(rdonly, BLKZEROOUT, 0, 4096), EBADF, "BLKZEROOUT on a read-only descriptor is EBADF");
+    CHECK_ERR(range_ioctl(fd, BLKDISCARD, 100, 4096), EINVAL, "BLKDISCARD at an unaligned start");
+    CHECK_ERR(range_ioctl(fd, BLKDISCARD, 0, 100), EINVAL, "BLKDISCARD of an unaligned length");
+    CHECK_ERR(range_ioctl(fd, BLKDISCARD, 0, 0), EINVAL, "BLKDISCARD of nothing");
+    CHECK_ERR(range_ioctl(fd, BLKDISCARD, size - 512, 1024), EINVAL, "BLKDISCARD past the end");
+    CHECK_ERR(ioctl(fd, BLKDISCARD, KT_BAD_PTR), EFAULT, "BLKDISCARD with a bad range pointer");
+    CHECK_OK(range_ioctl(fd, BLKDISCARD, size - 2 * MiB, MiB), "BLKDISCARD of a mebibyte");
+    CHECK_ERR(range_ioctl(fd, BLKSECDISCARD, size - 2 * MiB, MiB), EOPNOTSUPP, "BLKSECDISCARD is EOPNOTSUPP");
+    CHECK_ERR(range_ioctl(fd, BLKZEROOUT, 100, 4096), EINVAL, "BLKZEROOUT at an unaligned start");
+    CHECK_ERR(range_ioctl(fd, BLKZEROOUT, size - 512, 1024), EINVAL, "BLKZEROOUT past the end");
+    fill(fd, size - MiB, MiB, 'z');
+    CHECK_OK(range_ioctl(fd, BLKZEROOUT, size - MiB + 512, 4096), "BLKZEROOUT of 4 KiB");
+    CHECK(all_zero(fd, size - MiB + 512, 4096), "the range reads as zeros");
+    char c = 0;
+    CHECK_EQ(pread(fd, &c, 1, size - MiB + 511), 1, "read the byte before");
+    CHECK_EQ(c, 'z', "the byte before the range is kept");
+    CHECK_EQ(pread(fd, &c, 1, size - MiB + 512 + 4096), 1, "read the byte after");
+    CHECK_EQ(c, 'z', "the byte after the range is kept");
+    CHECK_OK(fsync(fd), "fsync on the device");
+    CHECK_OK(fdatasync(fd), "fdatasync on the device");
+}
+
+static void falloc(int fd, int rdonly, uint64_t size)
+{
+    fill(fd, size - MiB, MiB, 'f');
+    CHECK_ERR(fallocate(rdonly, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, size - MiB, 4096), EBADF, "fallocate on a read-only descriptor is EBADF");
+    CHECK_ERR(fallocate(fd, 0, size - MiB, 4096), EOPNOTSUPP, "fallocate mode 0 on a device is EOPNOTSUPP");
+    CHECK_ERR(fallocate(fd, FALLOC_FL_KEEP_SIZE, size - MiB, 4096), EOPNOTSUPP, "fallocate KEEP_SIZE alone is EOPNOTSUPP");
+    CHECK_ERR(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, size - MiB, 4096), EOPNOTSUPP, "COLLAPSE_RANGE is EOPNOTSUPP");
+    CHECK_ERR(fallocate(fd, FALLOC_FL_ZERO_RANGE, size - MiB + 100, 4096), EINVAL, "ZERO_RANGE at an unaligned offset");
+    CHECK_ERR(fallocate(fd, FALLOC_FL_ZERO_RANGE, size, 4096), EINVAL, "ZERO_RANGE at the end");
+    CHECK_ERR(fallocate(fd, FALLOC_FL_ZERO_RANGE, size - 4096, 8192), EINVAL, "ZERO_RANGE past the end without KEEP_SIZE");
+    CHECK_OK(fallocate(fd, FALLOC_FL_ZERO_RANGE, size - MiB, 4096), "ZERO_RANGE of 4 KiB");
+    CHECK(all_zero(fd, size - MiB, 4096), "ZERO_RANGE reads as zeros");
+    CHECK_OK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, size - MiB + 8192, 4096), "PUNCH_HOLE|KEEP_SIZE of 4 KiB");
+    CHECK(all_zero(fd, size - MiB + 8192, 4096), "the punched range reads as zeros");
+    char c = 0;
+    CHECK_EQ(pread(fd, &c, 1, size - MiB + 4096), 1, "read between the ranges");
+    CHECK_EQ(c, 'f', "bytes between the ranges are kept");
+    CHECK_OK(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, size - 4096, 8192), "ZERO_RANGE|KEEP_SIZE past the end is trimmed");
+    CHECK(all_zero(fd, size - 4096, 4096), "the device's last 4 KiB read as zeros");
+    CHECK_EQ(lseek(fd, 0, SEEK_END), (off_t)size, "the device's size is unchanged");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        kt_printf("usage: blkdev DEV MNT\n");
+        return 2;
+    }
+    const char *dev = argv[1];
+    exclusive(dev, argv[2]);
+    int fd = open(dev, O_RDWR);
+    int rdonly = open(dev, O_RDONLY);
+    uint64_t size = 0;
+    CHECK(fd >= 0 && rdonly >= 0, "open the device");
+    CHECK_OK(ioctl(fd, BLKGETSIZE64, &size), "BLKGETSIZE64");
+    if (fd < 0 || rdonly < 0 || size < 4 * MiB) return kt_done();
+    ioctls(fd, rdonly, size);
+    falloc(fd, rdonly, size);
+    close(fd);
+    close(rdonly);
+    return kt_done();
+}
