@@ -17,7 +17,7 @@ import {
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, isV4, isAny, sameAddr, isLoopback, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
+import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
 import { V4Reassembler, fragmentV4, isV4Fragment } from "./ip_frag.js";
 
@@ -128,8 +128,9 @@ export class NetStack {
   readonly udpPorts = new PortTable();
   private ipId = 1;
   portRange: [number, number] = [EPHEMERAL_LOW, EPHEMERAL_HIGH];
-  // The IPv4 default route (the user-mode NAT's gateway), if any.
+  // The IPv4 and IPv6 default routes (the user-mode NAT's gateway), if any.
   defaultGateway: { dev: NetDevice; gw: IpAddr } | null = null;
+  defaultGateway6: { dev: NetDevice; gw: IpAddr } | null = null;
   // The port ids bound by netlink sockets (net/netlink.ts).
   readonly netlinkPids = new Set<number>();
 
@@ -172,8 +173,14 @@ export class NetStack {
       if (dev === this.lo || !(dev.flags & IFF_UP)) continue;
       for (const a of dev.addrs) if (isV4(a.addr) === isV4(dst) && inPrefix(dst, a.addr, a.prefix)) return { dev, src: a.addr };
     }
-    const gw = this.defaultGateway;
-    if (gw && isV4(dst) && gw.dev.flags & IFF_UP) return { dev: gw.dev, src: gw.dev.addrs[0].addr };
+    const gw = isV4(dst) ? this.defaultGateway : this.defaultGateway6;
+    if (gw && gw.dev.flags & IFF_UP) {
+      // The preferred source: the device's address of the same family, a
+      // link-local one last (ipv6_dev_get_saddr's scope rule).
+      const same = gw.dev.addrs.filter((a) => isV4(a.addr) === isV4(dst));
+      const src = same.find((a) => isV4(a.addr) || !isLinkLocal6(a.addr)) ?? same[0];
+      if (src) return { dev: gw.dev, src: src.addr };
+    }
     return kerr(ENETUNREACH);
   }
 
