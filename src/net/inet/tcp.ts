@@ -349,9 +349,9 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
   }
 
   // A retransmission or keepalive gave up.
-  timedOut(): void {
+  timedOut(reset = true): void {
     this.err = ETIMEDOUT;
-    if (NEED_RESET.has(this.state)) this.sendRst();
+    if (reset && NEED_RESET.has(this.state)) this.sendRst();
     this.done_();
   }
 
