@@ -28,7 +28,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { type IpAddr, v4, sameAddr, formatAddr, isV4, parseV6 } from "./inet/addr.js";
 import { csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
 import { attachNic } from "./dev/nic.js";
-import { V4Reassembler, fragmentV4, isV4Fragment } from "./inet/ip_frag.js";
+import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./inet/ip_frag.js";
 import { ETH_DATA_LEN } from "../abi/ether.js";
 import type { EtherDevice } from "./dev/ether.js";
 import { NatEther } from "./usernet_ether.js";
@@ -96,6 +96,7 @@ export class UserNet {
   private readonly udpPeerPorts = new Map<string, number>();
   private readonly udpServers: dgram.Socket[] = [];
   private nextPort = 40000;
+  private nextFragId = 1;
   private closed = false;
 
   constructor(readonly k: Kernel, readonly opts: UserNetOptions) {
@@ -127,8 +128,9 @@ export class UserNet {
   // An IP packet into the guest, framed for its MAC; an IPv4 one larger
   // than the link's MTU in fragments, as a router before the guest would.
   toGuest(pkt: Uint8Array): void {
-    if (pkt.length > ETH_DATA_LEN && pkt[0] >> 4 === 4) {
-      for (const f of fragmentV4(pkt, ETH_DATA_LEN)) this.ether.ipToGuest(f);
+    if (pkt.length > ETH_DATA_LEN) {
+      const frags = pkt[0] >> 4 === 4 ? fragmentV4(pkt, ETH_DATA_LEN) : fragmentV6(pkt, ETH_DATA_LEN, this.nextFragId++);
+      for (const f of frags) this.ether.ipToGuest(f);
       return;
     }
     this.ether.ipToGuest(pkt);
@@ -144,7 +146,12 @@ export class UserNet {
   // An IP packet the guest sent on eth0.
   fromGuest(pkt: Uint8Array): void {
     if (pkt.length >= IPV6_HLEN && pkt[0] >> 4 === 6) {
-      // No extension header is followed (a fragment header's packet is dropped).
+      // The guest's fragments are made whole first; no other extension header is followed.
+      if (isV6Fragment(pkt)) {
+        const whole = this.reasm.add6(pkt);
+        if (!whole) return;
+        pkt = whole;
+      }
       const plen = (pkt[4] << 8) | pkt[5];
       if (IPV6_HLEN + plen > pkt.length) return;
       const src = pkt.slice(8, 24), dst = pkt.slice(24, 40), payload = pkt.subarray(IPV6_HLEN, IPV6_HLEN + plen);

@@ -4,7 +4,8 @@
 // wget inside Ghost fetching from an HTTP server this test starts on the
 // host's ::1 through fec0::2; a DNS query to fec0::3 (UDP over IPv6,
 // answered from the host's /etc/hosts); the host's client reaching busybox
-// httpd in the guest through `-p [::1]:H:G`; and glibc's getaddrinfo
+// httpd in the guest through `-p [::1]:H:G`; UDP datagrams past eth0's
+// MTU fragmented both ways (fragment headers); and glibc's getaddrinfo
 // order with eth0's two addresses, against the host's Linux in a network
 // namespace given the same addresses (the oracle). All traffic stays on
 // this machine's loopback.
@@ -14,6 +15,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as fs from "node:fs";
+import * as dgram from "node:dgram";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -115,6 +117,25 @@ describe("IPv6 on eth0 (behind the user-mode NAT)", { concurrency: 2, skip: host
       fs.rmSync(www, { recursive: true, force: true });
       assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)}`);
     }
+  });
+
+  // A 20,000-byte datagram (and 1,452 and 1,453: the MTU's edge) to a UDP
+  // echo server on the host's ::1 through fec0::2: the guest fragments it
+  // with fragment headers, the NAT reassembles it for the host's socket and
+  // fragments the echo, which the guest reassembles.
+  test("IPv6 UDP datagrams larger than eth0's MTU go out and come back in fragments", async () => {
+    const b = spawnSync(process.execPath, [join(root, "userland/net/build.mjs"), "udpfrag"], { cwd: root, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
+    assert.equal(b.status, 0, `building udpfrag: ${b.stdout}${b.stderr}`);
+    const echo = dgram.createSocket("udp6");
+    echo.on("message", (m, rinfo) => echo.send(m, rinfo.port, rinfo.address));
+    await new Promise<void>((r) => echo.bind(0, "::1", r));
+    try {
+      const r = await ghost(["--", "build/userland-net/udpfrag", "fec0::2", String(echo.address().port)]);
+      assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${r.stdout}${tail(r.stderr)}`);
+      assert.doesNotMatch(r.stdout, /^not ok/m);
+      assert.match(r.stdout, /^ok - eth0 v6: the echo of 20000 bytes is one datagram, intact$/m);
+      assert.match(r.stdout, /^# 6 checks, 0 failed/m);
+    } finally { echo.close(); }
   });
 
   // glibc sorts getaddrinfo's answers by RFC 3484 from what the kernel

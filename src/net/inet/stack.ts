@@ -19,7 +19,7 @@ import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
-import { V4Reassembler, fragmentV4, isV4Fragment } from "./ip_frag.js";
+import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./ip_frag.js";
 
 // ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
 let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
@@ -207,6 +207,13 @@ export class NetStack {
   }
 
   nextId(): number { this.ipId = (this.ipId + 1) & 0xffff; return this.ipId; }
+  // IPv6's fragment identification: 32 bits (ipv6_select_ident), from a random start.
+  private ip6Id = -1;
+  nextId6(): number {
+    if (this.ip6Id < 0) { const b = new Uint8Array(4); this.k.random(b); this.ip6Id = new DataView(b.buffer).getUint32(0, true); }
+    this.ip6Id = (this.ip6Id + 1) >>> 0;
+    return this.ip6Id;
+  }
 
   // The IP header's length for a packet from src to dst (IPv4 when both are IPv4).
   static ipHlen(src: IpAddr, dst: IpAddr): number { return isV4(src) && isV4(dst) ? IPV4_HLEN : IPV6_HLEN; }
@@ -239,11 +246,11 @@ export class NetStack {
     const plen = pkt.length - hlen;
     if (plen + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
     const fits = pkt.length <= dev.mtu;
-    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment. IPv6 is
-    // not fragmented here: past lo's MTU (a UDP datagram over 65,488
-    // bytes) it goes whole, which is what the receiver would reassemble;
-    // no other device carries IPv6 yet.
-    if (!fits && (v6 ? dev !== this.lo : pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT)) kerr(EMSGSIZE);
+    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment (an IPv6
+    // socket stays at WANT: IPV6_MTU_DISCOVER is not taken). IPv6 past lo's MTU (a UDP
+    // datagram over 65,488 bytes) goes whole, which is what the receiver
+    // would reassemble; on eth0 it is fragmented as ip6_fragment does.
+    if (!fits && pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT && !(v6 && dev === this.lo)) kerr(EMSGSIZE);
     const dv = new DataView(pkt.buffer, pkt.byteOffset, hlen);
     if (!v6) {
       pkt[0] = (IPV4_VERSION << 4) | (IPV4_HLEN >> 2);
@@ -264,7 +271,8 @@ export class NetStack {
       pkt.set(src, 8);
       pkt.set(dst, 24);
     }
-    if (fits || v6) { dev.xmit(pkt); return; }
+    if (fits || (v6 && dev === this.lo)) { dev.xmit(pkt); return; }
+    if (v6) { for (const f of fragmentV6(pkt, dev.mtu, this.nextId6())) dev.xmit(f); return; }
     for (const f of fragmentV4(pkt, dev.mtu)) dev.xmit(f);
   }
 
@@ -303,6 +311,10 @@ export class NetStack {
     // handled as if it came so; a transport checksum is checked on it.
     if (raw.length >= IPV4_HLEN && raw[0] >> 4 === IPV4_VERSION && validV4Header(raw) && isV4Fragment(raw)) {
       const whole = this.reasm.add(raw);
+      if (!whole) return;
+      raw = whole;
+    } else if (raw.length >= IPV6_HLEN && raw[0] >> 4 === IPV6_VERSION && isV6Fragment(raw)) {
+      const whole = this.reasm.add6(raw);
       if (!whole) return;
       raw = whole;
     }
