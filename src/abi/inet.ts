@@ -28,6 +28,11 @@ export const ICMPV6_DEST_UNREACH = 1;
 export const ICMPV6_PORT_UNREACH = 4;
 export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
+// Time exceeded, for a datagram whose fragments did not all come in time.
+export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_EXC_FRAGTIME = 1;
+export const ICMPV6_TIME_EXCEED = 3;
+export const ICMPV6_EXC_FRAGTIME = 1;
 export const ICMP_HLEN = 8;
 // Neighbour discovery (RFC 4861, linux/ndisc.h): the message types, the
 // NA flags (in its first byte after the ICMPv6 header), the link-layer

@@ -125,3 +125,21 @@ test("IPv6: fragment headers under the MTU, 8-byte units, M on all but the last;
   assert.equal(atomic.length, 1);
   assert.deepEqual(r.add6(atomic[0]), packet6(100));
 });
+
+// ip_expire's rule: a queue given up tells of its first fragment (for the
+// ICMP time exceeded the stack sends another host), and only when that came.
+test("expiry reports the first fragment of a datagram given up, none without it", () => {
+  const c = clock();
+  const expired: Uint8Array[] = [];
+  const r = new V4Reassembler({ ...c, expired: (f) => expired.push(f) });
+  r.timeNs = 1e9;
+  const frags = fragmentV4(packet(3000, 0x4242), 1500);
+  r.add(frags[0]);
+  r.add(fragmentV4(packet(3000, 0x4343), 1500)[1]);
+  c.advance(999_000_000);
+  assert.equal(expired.length, 0);
+  c.advance(1_000_000);
+  assert.equal(r.pending, 0);
+  assert.equal(expired.length, 1);
+  assert.deepEqual(expired[0], frags[0]);
+});

@@ -13,40 +13,10 @@
  * the change. Under Ghost each run is a kernel of its own.
  */
 #include "nettest.h"
-#include <fcntl.h>
-#include <net/if.h>
-#include <sched.h>
 
 #define LOW 40000
 #define HIGH 40001
 #define TARGET 50000
-
-static int write_range(const char *v)
-{
-    int fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_WRONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = write(fd, v, strlen(v));
-    close(fd);
-    return n == (ssize_t)strlen(v) ? 0 : -1;
-}
-
-/* A private network namespace with lo up (qemu: the host's kernel). */
-static int own_netns(void)
-{
-    if (unshare(CLONE_NEWNET) < 0)
-        return -1;
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    strcpy(ifr.ifr_name, "lo");
-    if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-        return -1;
-    ifr.ifr_flags |= IFF_UP;
-    int r = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    close(fd);
-    return r;
-}
 
 static int bound(int type, int port)
 {
@@ -62,13 +32,13 @@ int main(int argc, char **argv)
 {
     kt_init(argc, argv);
     kt_watchdog(60);
-    if (kt_qemu() && own_netns() < 0) {
+    if (kt_qemu() && nt_own_netns() < 0) {
         kt_skip("ports", "needs a network namespace of its own (root)");
         return kt_done();
     }
     char range[32];
     snprintf(range, sizeof range, "%d %d", LOW, HIGH);
-    if (!CHECK(write_range(range) == 0, "ip_local_port_range narrowed to two ports"))
+    if (!CHECK(nt_sysctl("/proc/sys/net/ipv4/ip_local_port_range", range) == 0, "ip_local_port_range narrowed to two ports"))
         return kt_done();
 
     /* A server outside the range, for the connects. */
@@ -104,6 +74,6 @@ int main(int argc, char **argv)
     CHECK_OK(connect(t3, (struct sockaddr *)&to, tolen), "tcp: connect() works once a port is free");
     CHECK_EQ(nt_port(t3), p1, "tcp: ... and takes the freed port");
 
-    write_range("32768 60999");
+    nt_sysctl("/proc/sys/net/ipv4/ip_local_port_range", "32768 60999");
     return kt_done();
 }

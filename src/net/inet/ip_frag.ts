@@ -100,6 +100,10 @@ export interface FragEnv {
   timer?(ns: number, fn: () => void): { cancel(): void };
   // Charges (d > 0) or gives back (d < 0) guest memory; false: none left.
   charge?(d: number): boolean;
+  // A datagram given up after its time whose first fragment had come
+  // (INET_FRAG_FIRST_IN): that fragment, for the ICMP time exceeded
+  // (code "fragment reassembly time exceeded") a receiving host sends.
+  expired?(first: Uint8Array): void;
 }
 
 interface Piece { off: number; end: number; data: Uint8Array }
@@ -107,6 +111,7 @@ interface FragQueue {
   v6: boolean;
   pieces: Piece[]; // sorted by offset, never overlapping
   header: Uint8Array | null; // the first fragment's header (IPv6: the fixed header, its next header the fragment's)
+  first: Uint8Array | null; // the first fragment as it came
   total: number; // the payload's length once the last fragment came, else -1
   cost: number;
   deadline: number;
@@ -117,6 +122,8 @@ export class V4Reassembler {
   private readonly queues = new Map<string, FragQueue>();
   private held = 0;
   dropped = 0; // datagrams given up (Linux's ReasmFails)
+  // net.ipv4.ipfrag_time (and ipv6's): how long an incomplete datagram is kept.
+  timeNs = IPFRAG_TIME_NS;
 
   constructor(private readonly env: FragEnv, readonly highThresh = IPFRAG_HIGH_THRESH) {}
 
@@ -138,7 +145,7 @@ export class V4Reassembler {
     // ip_frag_queue: a fragment that is not the last carries whole 8-byte units.
     if (more && end & 7) { end &= ~7; data = data.subarray(0, end - off); }
     const key = `${raw[9]}:${raw.subarray(12, 20).join(".")}:${(raw[4] << 8) | raw[5]}`;
-    return this.queue(key, false, off, end, more, data, () => raw.slice(0, ihl));
+    return this.queue(key, false, off, end, more, data, () => raw.slice(0, ihl), raw);
   }
 
   // One IPv6 fragment (isV6Fragment); the whole packet, without its
@@ -159,19 +166,20 @@ export class V4Reassembler {
     if (off === 0 && !more) return this.rebuild(true, header(), [{ off: 0, end, data }], end);
     const id = new DataView(raw.buffer, raw.byteOffset + fh + 4, 4).getUint32(0, false);
     const key = `6:${raw.subarray(8, 40).join(".")}:${id}`;
-    return this.queue(key, true, off, end, more, data, header);
+    return this.queue(key, true, off, end, more, data, header, raw);
   }
 
-  private queue(key: string, v6: boolean, off: number, end: number, more: boolean, data: Uint8Array, header: () => Uint8Array): Uint8Array | null {
+  private queue(key: string, v6: boolean, off: number, end: number, more: boolean, data: Uint8Array, header: () => Uint8Array,
+    raw: Uint8Array): Uint8Array | null {
     const now = this.env.now();
     this.expire(now);
     let q = this.queues.get(key);
     if (!q) {
       // inet_frag_find: past the high threshold no new queue is made.
       if (this.held >= this.highThresh) { this.dropped++; return null; }
-      q = { v6, pieces: [], header: null, total: -1, cost: 0, deadline: now + IPFRAG_TIME_NS, timer: null };
+      q = { v6, pieces: [], header: null, first: null, total: -1, cost: 0, deadline: now + this.timeNs, timer: null };
       const qq = q;
-      if (this.env.timer) q.timer = this.env.timer(IPFRAG_TIME_NS, () => { if (this.queues.get(key) === qq) this.discard(key, qq); });
+      if (this.env.timer) q.timer = this.env.timer(this.timeNs, () => { if (this.queues.get(key) === qq) this.timeout(key, qq); });
       this.queues.set(key, q);
     }
     if (!more) {
@@ -191,7 +199,7 @@ export class V4Reassembler {
     this.held += cost;
     q.cost += cost;
     q.pieces.splice(i, 0, { off, end, data: data.slice() });
-    if (off === 0) q.header = header();
+    if (off === 0) { q.header = header(); q.first = raw.slice(0, v6 ? IPV6_HLEN + ((raw[4] << 8) | raw[5]) : (raw[2] << 8) | raw[3]); }
     return this.complete(key, q);
   }
 
@@ -232,11 +240,20 @@ export class V4Reassembler {
     if (q.cost) this.env.charge?.(-q.cost);
     q.cost = 0;
     q.pieces.length = 0;
+    q.first = null;
   }
 
   // Queues past their time (without timers, found at the next fragment).
   private expire(now: number): void {
-    for (const [key, q] of this.queues) if (q.deadline <= now) this.discard(key, q);
+    for (const [key, q] of this.queues) if (q.deadline <= now) this.timeout(key, q);
+  }
+
+  // ip_expire / ip6frag_expire_frag_queue: the datagram is dropped, and its
+  // sender hears of it when its first fragment had come.
+  private timeout(key: string, q: FragQueue): void {
+    const first = q.first;
+    this.discard(key, q);
+    if (first) this.env.expired?.(first);
   }
 
   // Everything held (the stack going away).

@@ -187,6 +187,15 @@ procNetSysctls.set("ipv4/ip_local_port_range", {
     netStack(k).portRange = [lo, hi];
   },
 });
+// net.ipv4.ipfrag_time, in seconds (also the IPv6 reassembly time here).
+procNetSysctls.set("ipv4/ipfrag_time", {
+  get: (k) => String(Math.round(netStack(k).reasm.timeNs / 1e9)),
+  set: (k, v) => {
+    const n = Number(v.trim());
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff / 1000) kerr(EINVAL);
+    netStack(k).reasm.timeNs = n * 1e9;
+  },
+});
 procNetSysctls.set("ipv4/ip_default_ttl", { get: () => "64" });
 procNetSysctls.set("ipv4/tcp_fin_timeout", { get: () => "60" });
 procNetSysctls.set("ipv4/tcp_syn_retries", { get: () => "6" });

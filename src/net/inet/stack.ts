@@ -7,17 +7,18 @@
 // of the sending call), so a reply a packet provokes never re-enters the
 // code that is still sending.
 
-import { kerr } from "../../lib/errors.js";
+import { kerr, KernelError } from "../../lib/errors.js";
 import { ENETUNREACH, EMSGSIZE, ECONNREFUSED, EHOSTUNREACH } from "../../abi/errno.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT, IP_PMTUDISC_DO, IP_PMTUDISC_OMIT } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
   ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY, ICMP_HOST_UNREACH, ICMPV6_ADDR_UNREACH,
+  ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, ICMPV6_TIME_EXCEED, ICMPV6_EXC_FRAGTIME,
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
+import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, isMulticast, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
 import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./ip_frag.js";
 
@@ -144,6 +145,7 @@ export class NetStack {
       now: () => k.clock.monotonic(),
       timer: (ns, fn) => k.timers.addCoarse(k.clock.monotonic() + ns, () => this.bh(fn)),
       charge: (d) => { if (d < 0) { mem.uncharge("sock", -d); return true; } return mem.tryCharge("sock", d); },
+      expired: (first) => this.fragExpired(first),
     });
     this.lo = new Loopback(this);
     this.devices.push(this.lo);
@@ -361,13 +363,35 @@ export class NetStack {
   // Destination unreachable about `p` (Linux's icmp_send/icmpv6_send): the
   // quoted packet as far as the minimum MTU allows.
   icmpUnreach(p: IpPacket, code4: number, code6: number): void {
+    this.icmpError(p, p.v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH, p.v6 ? code6 : code4);
+  }
+
+  private icmpError(p: IpPacket, type: number, code: number): void {
     const room = p.v6 ? 1280 - IPV6_HLEN - ICMP_HLEN : 576 - IPV4_HLEN - ICMP_HLEN;
     const quote = p.raw.subarray(0, Math.min(p.raw.length, room));
     const msg = new Uint8Array(ICMP_HLEN + quote.length);
-    msg[0] = p.v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH;
-    msg[1] = p.v6 ? code6 : code4;
+    msg[0] = type;
+    msg[1] = code;
     msg.set(quote, ICMP_HLEN);
     this.icmpSend(p.dst, p.src, msg);
+  }
+
+  // A datagram for us whose fragments did not all come within ipfrag_time:
+  // its sender gets a time exceeded quoting the first fragment (ip_expire,
+  // ip6frag_expire_frag_queue: only a receiving host sends it, never about
+  // a multicast datagram). IPv4's ip_expire routes the fragment again as
+  // input first, which fails for a loopback address (route_localnet off)
+  // and for a source that is one of ours (accept_local off): on one
+  // machine Linux sends itself none; IPv6 does not look again.
+  private fragExpired(first: Uint8Array): void {
+    const p = parseIp(first, true);
+    if (!p || !this.isLocal(p.dst) || isAny(p.dst) || isMulticast(p.dst) || isAny(p.src) || isMulticast(p.src)) return;
+    if (!p.v6 && (isLoopback(p.src) || isLoopback(p.dst) || this.isLocal(p.src))) return;
+    try {
+      this.icmpError(p, p.v6 ? ICMPV6_TIME_EXCEED : ICMP_TIME_EXCEEDED, p.v6 ? ICMPV6_EXC_FRAGTIME : ICMP_EXC_FRAGTIME);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e; // no route back: nothing to tell
+    }
   }
 
   // A packet we sent could not be delivered on its link (the neighbour never
