@@ -30,6 +30,9 @@ import { SOCK_COST, TCP_SOCK_COST, type MemBudget } from "../../mm/budget.js";
 export interface ErrQueueEntry {
   errno: number; v6: boolean; type: number; code: number; offender: IpAddr;
   dst: IpAddr; dport: number; payload: Uint8Array;
+  // An error of this host's own (ip_local_error: SO_EE_ORIGIN_LOCAL, no
+  // offender, `info` in ee_info — the MTU for EMSGSIZE).
+  local?: { info: number };
 }
 
 export const PROT_SOCK = 1024;
