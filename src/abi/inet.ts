@@ -39,9 +39,9 @@ export const ICMP_HLEN = 8;
 // address options, and the hop limit every ND message carries.
 export const NDISC_NEIGHBOUR_SOLICITATION = 135;
 export const NDISC_NEIGHBOUR_ADVERTISEMENT = 136;
-export const ND_NA_FLAG_ROUTER = 0x80;
-export const ND_NA_FLAG_SOLICITED = 0x40;
-export const ND_NA_FLAG_OVERRIDE = 0x20;
+export const NA_FLAG_ROUTER = 0x80;
+export const NA_FLAG_SOLICITED = 0x40;
+export const NA_FLAG_OVERRIDE = 0x20;
 export const ND_OPT_SOURCE_LL_ADDR = 1;
 export const ND_OPT_TARGET_LL_ADDR = 2;
 // The header (type, code, checksum, 4 reserved/flag bytes) and the target address.

@@ -11,8 +11,8 @@ import {
   NEIGH_RETRANS_TIME_MS, NEIGH_UNRES_QLEN_BYTES,
 } from "../abi/ether.js";
 import {
-  ARPHRD_ETHER, NDISC_NEIGHBOUR_SOLICITATION, NDISC_NEIGHBOUR_ADVERTISEMENT, ND_NA_FLAG_ROUTER, ND_NA_FLAG_SOLICITED,
-  ND_NA_FLAG_OVERRIDE,
+  ARPHRD_ETHER, NDISC_NEIGHBOUR_SOLICITATION, NDISC_NEIGHBOUR_ADVERTISEMENT, NA_FLAG_ROUTER, NA_FLAG_SOLICITED,
+  NA_FLAG_OVERRIDE,
 } from "../abi/inet.js";
 import { type IpAddr, v4, sameAddr, isAny } from "./inet/addr.js";
 import { ndiscPacket, parseNdisc } from "./dev/ndisc.js";
@@ -78,7 +78,7 @@ export class NatEther implements NicBackend {
     if (!m) return false;
     if (m.type === NDISC_NEIGHBOUR_SOLICITATION && m.lladdr && !isAny(m.src) && this.o.ownAddrs.some((a) => sameAddr(a, m.target))) {
       this.frameOut(m.lladdr, ETH_P_IPV6, ndiscPacket(NDISC_NEIGHBOUR_ADVERTISEMENT, m.target, m.src, m.target,
-        ND_NA_FLAG_ROUTER | ND_NA_FLAG_SOLICITED | ND_NA_FLAG_OVERRIDE, this.o.mac));
+        NA_FLAG_ROUTER | NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE, this.o.mac));
     } else if (m.type === NDISC_NEIGHBOUR_ADVERTISEMENT && m.lladdr && sameAddr(m.target, this.o.guestAddr6)) {
       this.setGuestMac(m.lladdr);
     }

@@ -10,7 +10,7 @@ import {
 } from "../../abi/ether.js";
 import {
   IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, ARPHRD_ETHER, IPV4_VERSION, NDISC_NEIGHBOUR_SOLICITATION,
-  NDISC_NEIGHBOUR_ADVERTISEMENT, ND_NA_FLAG_SOLICITED, ND_NA_FLAG_OVERRIDE,
+  NDISC_NEIGHBOUR_ADVERTISEMENT, NA_FLAG_SOLICITED, NA_FLAG_OVERRIDE,
 } from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, v4, isV4, isAny, isMulticast, isBroadcast, sameAddr, solicitedNode, isLinkLocal6 } from "../inet/addr.js";
@@ -174,7 +174,7 @@ function ndiscInputOf(dev: EtherDevice, m: NdiscMsg): void {
     const mac = dad ? multicastMac(ALL_NODES) : m.lladdr;
     if (!mac) return; // no option: the answer would need a solicitation of our own first
     dev.sendNdisc(mac, ndiscPacket(NDISC_NEIGHBOUR_ADVERTISEMENT, m.target, to, m.target,
-      (dad ? 0 : ND_NA_FLAG_SOLICITED) | ND_NA_FLAG_OVERRIDE, dev.hwaddr));
+      (dad ? 0 : NA_FLAG_SOLICITED) | NA_FLAG_OVERRIDE, dev.hwaddr));
     return;
   }
   if (m.lladdr && !ours) dev.arp.learn(m.target, m.lladdr, false);
