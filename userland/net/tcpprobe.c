@@ -25,15 +25,12 @@ static void stall(int fam)
     if (!CHECK(srv >= 0 && c >= 0 && s >= 0, d))
         return;
     setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    int ut = USER_TIMEOUT_MS;
-    snprintf(d, sizeof d, "%s: TCP_USER_TIMEOUT set", nt_fam(fam));
-    CHECK_OK(setsockopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof ut), d);
 
     /* Fill the reader's window and the writer's buffer. */
     static char buf[65536];
     memset(buf, 'z', sizeof buf);
     long sent = 0;
-    for (int idle = 0; idle < 20;) {
+    for (int idle = 0; idle < 3;) {
         ssize_t n = send(c, buf, sizeof buf, MSG_DONTWAIT);
         if (n > 0) { sent += n; idle = 0; continue; }
         if (n < 0 && errno != EAGAIN)
@@ -44,6 +41,11 @@ static void stall(int fam)
     }
     snprintf(d, sizeof d, "%s: the writer is blocked (%ld bytes taken)", nt_fam(fam), sent);
     CHECK(sent > 0 && !(nt_poll(c, POLLOUT, 0) & POLLOUT), d);
+    /* Only now, so that a slow fill cannot outlast it: the time counts
+     * from the first probe, which may already have gone. */
+    int ut = USER_TIMEOUT_MS;
+    snprintf(d, sizeof d, "%s: TCP_USER_TIMEOUT set", nt_fam(fam));
+    CHECK_OK(setsockopt(c, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof ut), d);
 
     /* The probes go on until the user timeout: then POLLERR. */
     int rev = nt_poll(c, POLLOUT, 40000);
