@@ -4,7 +4,8 @@
 // router: slirp's NA sets R), learns the guest's MAC from what the guest sends, and frames the
 // IP packets it makes for the guest. A packet for a guest whose MAC it does
 // not know yet (a -p connection before the guest sent anything) waits while
-// the NAT asks with an ARP request once a second.
+// the NAT asks once a second, with an ARP request or (for IPv6) a neighbour
+// solicitation that the guest's stack answers.
 
 import {
   ETH_ALEN, ETH_HLEN, ETH_ZLEN, ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ARP_HLEN, ARPOP_REQUEST, ARPOP_REPLY,
@@ -14,10 +15,10 @@ import {
   ARPHRD_ETHER, NDISC_NEIGHBOUR_SOLICITATION, NDISC_NEIGHBOUR_ADVERTISEMENT, NA_FLAG_ROUTER, NA_FLAG_SOLICITED,
   NA_FLAG_OVERRIDE,
 } from "../abi/inet.js";
-import { type IpAddr, v4, sameAddr, isAny } from "./inet/addr.js";
+import { type IpAddr, v4, sameAddr, isAny, isV4, solicitedNode } from "./inet/addr.js";
 import { ndiscPacket, parseNdisc } from "./dev/ndisc.js";
 import type { NicBackend } from "./dev/nic.js";
-import { BROADCAST_MAC, sameMac } from "./dev/ether.js";
+import { BROADCAST_MAC, sameMac, multicastMac } from "./dev/ether.js";
 
 export interface NatEtherOptions {
   mac: Uint8Array; // the NAT's (gateway's) MAC
@@ -111,9 +112,17 @@ export class NatEther implements NicBackend {
     if (!this.arpTimer) this.askGuest();
   }
 
+  // Asks for the guest's MAC as slirp's if_encap does: by ARP for an IPv4
+  // packet waiting, by a neighbour solicitation (to the guest's
+  // solicited-node group) for an IPv6 one.
   private askGuest(): void {
     if (this.o.closed() || this.guestMac || this.waiting.length === 0) { this.arpTimer = null; return; }
-    this.arpSend(ARPOP_REQUEST, this.o.ownAddrs[0], this.o.guestAddr, new Uint8Array(ETH_ALEN), BROADCAST_MAC);
+    if (this.waiting.some((p) => p[0] >> 4 === 4)) this.arpSend(ARPOP_REQUEST, this.o.ownAddrs[0], this.o.guestAddr, new Uint8Array(ETH_ALEN), BROADCAST_MAC);
+    const own6 = this.o.ownAddrs.find((a) => !isV4(a));
+    if (own6 && this.waiting.some((p) => p[0] >> 4 === 6)) {
+      const group = solicitedNode(this.o.guestAddr6);
+      this.frameOut(multicastMac(group), ETH_P_IPV6, ndiscPacket(NDISC_NEIGHBOUR_SOLICITATION, own6, group, this.o.guestAddr6, 0, this.o.mac));
+    }
     this.arpTimer = setTimeout(() => this.askGuest(), NEIGH_RETRANS_TIME_MS);
   }
 

@@ -86,6 +86,8 @@ describe("IPv6 on eth0 (behind the user-mode NAT)", { concurrency: 2, skip: host
     assert.match(r.stdout, /Name:\s+localhost\s+Address:\s+127\.0\.0\.1/);
   });
 
+  // The guest has sent nothing on eth0 when the host connects: the NAT
+  // finds its MAC by a neighbour solicitation, which the guest answers.
   test("the host fetches from busybox httpd in the guest through -p [::1]:H:G", async () => {
     const www = fs.mkdtempSync(join(root, "build", "net6-www-"));
     fs.writeFileSync(join(www, "index.html"), "served over IPv6\n");
