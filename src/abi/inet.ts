@@ -28,7 +28,29 @@ export const ICMPV6_DEST_UNREACH = 1;
 export const ICMPV6_PORT_UNREACH = 4;
 export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
+// Time exceeded, for a datagram whose fragments did not all come in time.
+export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_EXC_FRAGTIME = 1;
+export const ICMPV6_TIME_EXCEED = 3;
+export const ICMPV6_EXC_FRAGTIME = 1;
 export const ICMP_HLEN = 8;
+// Neighbour discovery (RFC 4861, linux/ndisc.h): the message types, the
+// NA flags (in its first byte after the ICMPv6 header), the link-layer
+// address options, and the hop limit every ND message carries.
+export const NDISC_NEIGHBOUR_SOLICITATION = 135;
+export const NDISC_NEIGHBOUR_ADVERTISEMENT = 136;
+export const NA_FLAG_ROUTER = 0x80;
+export const NA_FLAG_SOLICITED = 0x40;
+export const NA_FLAG_OVERRIDE = 0x20;
+export const ND_OPT_SOURCE_LL_ADDR = 1;
+export const ND_OPT_TARGET_LL_ADDR = 2;
+// The header (type, code, checksum, 4 reserved/flag bytes) and the target address.
+export const NDISC_MSG_LEN = 24;
+export const NDISC_HOP_LIMIT = 255;
+// /proc/net/if_inet6's scope column (IPV6_ADDR_* of net/ipv6.h).
+export const IPV6_ADDR_LOOPBACK = 0x0010;
+export const IPV6_ADDR_LINKLOCAL = 0x0020;
+export const IPV6_ADDR_SITELOCAL = 0x0040;
 // Raw ICMP socket options: ICMP_FILTER at SOL_RAW (linux/icmp.h),
 // ICMPV6_FILTER at SOL_ICMPV6 (linux/icmpv6.h), IPV6_CHECKSUM (linux/in6.h).
 export const ICMP_FILTER = 1;

@@ -66,7 +66,10 @@ export const RTA_TABLE = 15;
 export const RT_TABLE_MAIN = 254;
 export const RTPROT_KERNEL = 2;
 export const RT_SCOPE_UNIVERSE = 0;
+export const RT_SCOPE_SITE = 200;
 export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
 export const RTN_UNICAST = 1;
 export const IP6_RT_PRIO_ADDRCONF = 256;
+// The metric of a default route added by hand or by a router advertisement (IP6_RT_PRIO_USER).
+export const IP6_RT_PRIO_USER = 1024;

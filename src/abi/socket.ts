@@ -304,6 +304,7 @@ export const IPV6_RECVERR = 25;
 // ee_type, ee_code, ee_pad u8, ee_info u32, ee_data u32; the offender's
 // sockaddr follows it in the control message (SO_EE_OFFENDER).
 export const SOCK_EE_SIZE = 16;
+export const SO_EE_ORIGIN_LOCAL = 1;
 export const SO_EE_ORIGIN_ICMP = 2;
 export const SO_EE_ORIGIN_ICMP6 = 3;
 export const IPV6_2292HOPLIMIT = 8;

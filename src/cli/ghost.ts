@@ -29,7 +29,8 @@ const USAGE = `usage:
                            ext2/3/4 image (attached as a disk) (default build/rootfs)
       --disk=FILE[:ro]     attach a host file as a disk: /dev/vda, /dev/vdb, … (repeatable)
       -p [ADDR:]HOST:GUEST[/udp]  forward host TCP (or UDP) port HOST (on ADDR,
-                           default 127.0.0.1) to the guest's port GUEST (repeatable)
+                           default 127.0.0.1; [::1] and other IPv6 addresses in
+                           brackets reach the guest over IPv6) to the guest's port GUEST (repeatable)
       --net=user|none      eth0 behind a user-mode NAT (default), or only lo
       --net-loss=PCT       drop PCT% of the packets on eth0 (fault injection)
       --net-delay=MS       delay every packet on eth0 by MS milliseconds

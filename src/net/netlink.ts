@@ -16,9 +16,9 @@ import {
   IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFNAME, IFLA_MTU, IFLA_QDISC, IFLA_STATS, IFLA_TXQLEN, IFLA_OPERSTATE,
   IFLA_LINKMODE, IF_OPER_UNKNOWN, IF_OPER_UP, IFF_LOWER_UP, RTNL_LINK_STATS_SIZE, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL,
   IFA_FLAGS, IFA_F_PERMANENT, RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE, RT_TABLE_MAIN, RTPROT_KERNEL,
-  RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST, RTN_UNICAST, IP6_RT_PRIO_ADDRCONF, NLMSG_NOOP,
+  RT_SCOPE_UNIVERSE, RT_SCOPE_SITE, RT_SCOPE_LINK, RT_SCOPE_HOST, RTN_UNICAST, IP6_RT_PRIO_ADDRCONF, IP6_RT_PRIO_USER, NLMSG_NOOP,
 } from "../abi/netlink.js";
-import { type SockAddr, isV4 } from "./inet/addr.js";
+import { type SockAddr, type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./inet/addr.js";
 import type { NetDevice, NetStack } from "./inet/stack.js";
 import { InetDataSocket, type InetRecv } from "./inet/socket.js";
 import { PortTable } from "./inet/ports.js";
@@ -242,7 +242,7 @@ export class NetlinkSocket extends InetDataSocket {
         if (isV4(a.addr) !== (fam === AF_INET)) continue;
         const lo = (d.flags & IFF_LOOPBACK) !== 0;
         const fixed = new Uint8Array(IFADDRMSG_SIZE);
-        fixed[0] = fam; fixed[1] = a.prefix; fixed[2] = IFA_F_PERMANENT; fixed[3] = lo ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE;
+        fixed[0] = fam; fixed[1] = a.prefix; fixed[2] = IFA_F_PERMANENT; fixed[3] = lo ? RT_SCOPE_HOST : addrScope(a.addr);
         new DataView(fixed.buffer).setUint32(4, d.index, true);
         const raw = fam === AF_INET ? a.addr.subarray(12) : a.addr;
         const m = new Msg(RTM_NEWADDR, NLM_F_MULTI, seq, this.portid, fixed).attr(IFA_ADDRESS, raw);
@@ -284,11 +284,28 @@ export class NetlinkSocket extends InetDataSocket {
       }
     }
     if (family === AF_UNSPEC || family === AF_INET6) {
+      // Each address's prefix route (addrconf_prefix_route: the network, not the address), then the default route.
       for (const d of this.stack.devices) for (const a of d.addrs) {
         if (isV4(a.addr)) continue;
-        route(AF_INET6, a.prefix, a.addr, d, RT_SCOPE_UNIVERSE, IP6_RT_PRIO_ADDRCONF, null);
+        const net = a.addr.slice();
+        for (let i = 0; i < 16; i++) net[i] &= a.prefix >= (i + 1) * 8 ? 0xff : (0xff << (8 - Math.max(a.prefix - i * 8, 0))) & 0xff;
+        route(AF_INET6, a.prefix, net, d, RT_SCOPE_UNIVERSE, IP6_RT_PRIO_ADDRCONF, null);
+      }
+      const g = this.stack.defaultGateway6;
+      if (g) {
+        const fixed = new Uint8Array(RTMSG_SIZE);
+        fixed[0] = AF_INET6; fixed[4] = RT_TABLE_MAIN; fixed[5] = RTPROT_KERNEL; fixed[6] = RT_SCOPE_UNIVERSE; fixed[7] = RTN_UNICAST;
+        out.push(new Msg(RTM_NEWROUTE, NLM_F_MULTI, seq, this.portid, fixed).u32(RTA_TABLE, RT_TABLE_MAIN)
+          .attr(RTA_GATEWAY, g.gw).u32(RTA_PRIORITY, IP6_RT_PRIO_USER).u32(RTA_OIF, g.dev.index).bytes());
       }
     }
     return out;
   }
+}
+
+// An address's ifa_scope (ipv6_addr_scope for IPv6): link-local and
+// site-local IPv6 addresses are narrower than the universe.
+function addrScope(a: IpAddr): number {
+  if (isV4(a)) return RT_SCOPE_UNIVERSE;
+  return isLinkLocal6(a) ? RT_SCOPE_LINK : isSiteLocal6(a) ? RT_SCOPE_SITE : RT_SCOPE_UNIVERSE;
 }

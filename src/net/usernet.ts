@@ -1,8 +1,9 @@
 // User-mode networking (in the spirit of qemu's `-netdev user`/slirp): the
-// device eth0 (10.0.2.15/24, gateway 10.0.2.2) is wired to a NAT in the host
+// device eth0 (10.0.2.15/24, gateway 10.0.2.2; fec0::15/64, gateway
+// fec0::2) is wired to a NAT in the host
 // process. A guest TCP connection is ended here by a small TCP endpoint and
 // carried on by a host socket (Node's `net`): to 10.0.2.2 it reaches the
-// host's own loopback (127.0.0.1). `-p HOSTPORT:GUESTPORT` listens on the
+// host's own loopback (127.0.0.1), to fec0::2 the host's ::1. `-p HOSTPORT:GUESTPORT` listens on the
 // host and opens a connection into the guest the same way. ICMP echo to the
 // gateway and to the DNS address is answered by the NAT itself, as slirp's
 // icmp_input does; echo requests to any other address are dropped (no host
@@ -11,31 +12,33 @@
 // is kicked out of its idle wait.
 //
 // eth0 is an Ethernet device (dev/ether.ts) whose backend is the NAT's end
-// of the wire (usernet_ether.ts: ARP and framing). The NAT is IPv4 only; its
+// of the wire (usernet_ether.ts: ARP, neighbour discovery and framing). Its
 // segments are never lost unless --net-loss asks, so the endpoint keeps its
 // unacknowledged data and resends it from the first byte after a timeout.
 
 import * as net from "node:net";
 import * as dgram from "node:dgram";
 import * as dns from "node:dns";
-import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP } from "../abi/socket.js";
+import { IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_UDP, IPPROTO_ICMPV6 } from "../abi/socket.js";
 import {
   TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK,
-  ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, UDP_HLEN,
+  ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, IPV6_HLEN, UDP_HLEN, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, IPDEFTTL,
 } from "../abi/inet.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { type IpAddr, v4, sameAddr, formatAddr } from "./inet/addr.js";
+import { type IpAddr, v4, sameAddr, formatAddr, isV4, parseV6 } from "./inet/addr.js";
 import { csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
 import { attachNic } from "./dev/nic.js";
-import { V4Reassembler, fragmentV4, isV4Fragment } from "./inet/ip_frag.js";
+import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./inet/ip_frag.js";
 import { ETH_DATA_LEN } from "../abi/ether.js";
 import type { EtherDevice } from "./dev/ether.js";
 import { NatEther } from "./usernet_ether.js";
 import { NatTcp } from "./usernet_tcp.js";
 import { parseSegment, buildSegment, seqAdd, type Segment } from "./inet/tcp_seg.js";
 
-import { GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC } from "./usernet_addr.js";
-export { GUEST_ADDR, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC };
+import {
+  GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC, GUEST_ADDR6, GUEST_PREFIX6, GATEWAY_ADDR6, DNS_ADDR6,
+} from "./usernet_addr.js";
+export { GUEST_ADDR, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC, GUEST_ADDR6, GATEWAY_ADDR6, DNS_ADDR6 };
 const UDP_IDLE_MS = 60_000;
 // DNS (RFC 1035): the header, its flags, and the answer records the NAT makes.
 const DNS_PORT = 53;
@@ -63,14 +66,23 @@ export interface UserNetOptions {
   externalNic?: boolean;
 }
 
-// Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]`; null when malformed.
+// Parses `-p [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]`, ADDR an IPv4 address or
+// an IPv6 one in brackets (`-p [::1]:8080:80`, as Docker writes it); null when malformed.
 export function parseForward(spec: string): PortForward | null {
-  const m = /^(?:([0-9.]+):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(spec);
+  const m = /^(?:([0-9.]+|\[[0-9A-Fa-f:.]+\]):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(spec);
   if (!m) return null;
   const hostPort = Number(m[2]), guestPort = Number(m[3]);
   if (hostPort > 65535 || guestPort < 1 || guestPort > 65535) return null;
-  return { hostAddr: m[1] ?? "127.0.0.1", hostPort, guestPort, udp: m[4] === "udp" };
+  let hostAddr = m[1] ?? "127.0.0.1";
+  if (hostAddr.startsWith("[")) {
+    hostAddr = hostAddr.slice(1, -1);
+    if (!parseV6(hostAddr)) return null;
+  }
+  return { hostAddr, hostPort, guestPort, udp: m[4] === "udp" };
 }
+
+// A host address of a forward: IPv6 ones reach the guest over IPv6.
+function isHostV6(addr: string): boolean { return addr.includes(":"); }
 
 export class UserNet {
   readonly dev: EtherDevice | null;
@@ -84,15 +96,19 @@ export class UserNet {
   private readonly udpPeerPorts = new Map<string, number>();
   private readonly udpServers: dgram.Socket[] = [];
   private nextPort = 40000;
+  private nextFragId = 1;
   private closed = false;
 
   constructor(readonly k: Kernel, readonly opts: UserNetOptions) {
     this.ether = new NatEther({
-      mac: GATEWAY_MAC, ownAddrs: [GATEWAY_ADDR, DNS_ADDR], guestAddr: GUEST_ADDR,
+      mac: GATEWAY_MAC, ownAddrs: [GATEWAY_ADDR, DNS_ADDR, GATEWAY_ADDR6, DNS_ADDR6], guestAddr: GUEST_ADDR, guestAddr6: GUEST_ADDR6,
       wire: (f, deliver) => this.link(f, deliver), ipInput: (p) => this.fromGuest(p), closed: () => this.closed,
     });
     this.dev = opts.externalNic ? null
-      : attachNic(k, this.ether, { name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: GUEST_PREFIX }], gateway: GATEWAY_ADDR });
+      : attachNic(k, this.ether, {
+        name: "eth0", mac: GUEST_MAC, addrs: [{ addr: GUEST_ADDR, prefix: GUEST_PREFIX }, { addr: GUEST_ADDR6, prefix: GUEST_PREFIX6 }],
+        gateway: GATEWAY_ADDR, gateway6: GATEWAY_ADDR6,
+      });
     for (const f of opts.forwards) this.listen(f);
   }
 
@@ -112,8 +128,9 @@ export class UserNet {
   // An IP packet into the guest, framed for its MAC; an IPv4 one larger
   // than the link's MTU in fragments, as a router before the guest would.
   toGuest(pkt: Uint8Array): void {
-    if (pkt.length > ETH_DATA_LEN && pkt[0] >> 4 === 4) {
-      for (const f of fragmentV4(pkt, ETH_DATA_LEN)) this.ether.ipToGuest(f);
+    if (pkt.length > ETH_DATA_LEN) {
+      const frags = pkt[0] >> 4 === 4 ? fragmentV4(pkt, ETH_DATA_LEN) : fragmentV6(pkt, ETH_DATA_LEN, this.nextFragId++);
+      for (const f of frags) this.ether.ipToGuest(f);
       return;
     }
     this.ether.ipToGuest(pkt);
@@ -128,7 +145,22 @@ export class UserNet {
 
   // An IP packet the guest sent on eth0.
   fromGuest(pkt: Uint8Array): void {
-    if (pkt.length < IPV4_HLEN || pkt[0] >> 4 !== 4) return; // IPv4 only
+    if (pkt.length >= IPV6_HLEN && pkt[0] >> 4 === 6) {
+      // The guest's fragments are made whole first; no other extension header is followed.
+      if (isV6Fragment(pkt)) {
+        const whole = this.reasm.add6(pkt);
+        if (!whole) return;
+        pkt = whole;
+      }
+      const plen = (pkt[4] << 8) | pkt[5];
+      if (IPV6_HLEN + plen > pkt.length) return;
+      const src = pkt.slice(8, 24), dst = pkt.slice(24, 40), payload = pkt.subarray(IPV6_HLEN, IPV6_HLEN + plen);
+      if (!sameAddr(src, GUEST_ADDR6)) return;
+      if (pkt[6] === IPPROTO_ICMPV6) { this.icmp6(src, dst, payload); return; }
+      this.transport(pkt[6], src, dst, payload);
+      return;
+    }
+    if (pkt.length < IPV4_HLEN || pkt[0] >> 4 !== 4) return;
     if (isV4Fragment(pkt)) {
       const whole = this.reasm.add(pkt);
       if (!whole) return;
@@ -138,15 +170,20 @@ export class UserNet {
     const src = v4(pkt[12], pkt[13], pkt[14], pkt[15]), dst = v4(pkt[16], pkt[17], pkt[18], pkt[19]);
     const payload = pkt.subarray(ihl, (pkt[2] << 8) | pkt[3]);
     if (pkt[9] === IPPROTO_ICMP) { this.icmp(src, dst, payload); return; }
-    if (pkt[9] === IPPROTO_UDP) { this.udp(src, dst, payload); return; }
-    if (pkt[9] !== IPPROTO_TCP) return;
+    this.transport(pkt[9], src, dst, payload);
+  }
+
+  // UDP and TCP, either family.
+  private transport(proto: number, src: IpAddr, dst: IpAddr, payload: Uint8Array): void {
+    if (proto === IPPROTO_UDP) { this.udp(src, dst, payload); return; }
+    if (proto !== IPPROTO_TCP) return;
     const s = parseSegment(src, dst, payload);
     if (!s) return;
     const key = flowKey(s.sport, dst, s.dport);
     const f = this.flows.get(key);
     if (f) { f.input(s); return; }
     if ((s.flags & (TCPHDR_SYN | TCPHDR_ACK)) === TCPHDR_SYN) {
-      const nf = new NatTcp(this, key, GUEST_ADDR, s.sport, dst, s.dport);
+      const nf = new NatTcp(this, key, src, s.sport, dst, s.dport);
       this.flows.set(key, nf);
       nf.acceptFromGuest(s, hostTarget(dst));
     } else if (!(s.flags & TCPHDR_RST)) this.reset(dst, s.dport, src, s);
@@ -162,6 +199,17 @@ export class UserNet {
     this.toGuest(ipv4(dst, src, IPPROTO_ICMP, r));
   }
 
+  // ICMPv6 echo requests to the gateway and the DNS address are answered (slirp's icmp6_input).
+  private icmp6(src: IpAddr, dst: IpAddr, b: Uint8Array): void {
+    if (b.length < ICMP_HLEN || b[0] !== ICMPV6_ECHO_REQUEST || !(sameAddr(dst, GATEWAY_ADDR6) || sameAddr(dst, DNS_ADDR6))) return;
+    if (transportChecksum(src, dst, IPPROTO_ICMPV6, b) !== 0) return;
+    const r = b.slice();
+    r[0] = ICMPV6_ECHO_REPLY; r[2] = r[3] = 0;
+    const sum = transportChecksum(dst, src, IPPROTO_ICMPV6, r);
+    r[2] = sum >> 8; r[3] = sum & 0xff;
+    this.toGuest(ipPacket(dst, src, IPPROTO_ICMPV6, r));
+  }
+
   // A datagram from the guest: DNS queries to 10.0.2.3 are answered through
   // the host's resolver; others go out through a host UDP socket per flow,
   // whose replies come back from the address the guest sent to.
@@ -171,14 +219,14 @@ export class UserNet {
     if (len < UDP_HLEN || len > b.length) return;
     const data = Buffer.from(b.subarray(UDP_HLEN, len));
     const reply = (from: IpAddr, fromPort: number, msg: Uint8Array) => this.sendUdp(from, fromPort, src, sport, msg);
-    if (sameAddr(dst, DNS_ADDR) && dport === DNS_PORT) { this.dns(data, (r) => reply(dst, dport, r)); return; }
+    if ((sameAddr(dst, DNS_ADDR) || sameAddr(dst, DNS_ADDR6)) && dport === DNS_PORT) { this.dns(data, (r) => reply(dst, dport, r)); return; }
     // A reply to a host peer of a -p …/udp forward: out through the forward's own socket.
-    const peer = sameAddr(dst, GATEWAY_ADDR) ? this.udpPeers.get(dport) : undefined;
+    const peer = sameAddr(dst, GATEWAY_ADDR) || sameAddr(dst, GATEWAY_ADDR6) ? this.udpPeers.get(dport) : undefined;
     if (peer && peer.guestPort === sport) { this.sendHost(peer.sock, data, peer.port, peer.address); return; }
     const key = `udp:${sport}:${formatAddr(dst)}:${dport}`;
     let f = this.udpFlows.get(key);
     if (!f) {
-      const sock = dgram.createSocket("udp4");
+      const sock = dgram.createSocket(isV4(dst) ? "udp4" : "udp6");
       const flow = { sock, timer: null as NodeJS.Timeout | null };
       const idle = () => { if (flow.timer) clearTimeout(flow.timer); flow.timer = setTimeout(() => { sock.close(); }, UDP_IDLE_MS); };
       sock.on("message", (msg) => { idle(); reply(dst, dport, msg); });
@@ -212,7 +260,7 @@ export class UserNet {
     seg.set(msg, UDP_HLEN);
     const sum = transportChecksum(from, to, IPPROTO_UDP, seg);
     dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
-    this.toGuest(ipv4(from, to, IPPROTO_UDP, seg));
+    this.toGuest(ipPacket(from, to, IPPROTO_UDP, seg));
   }
 
   // One DNS query (RFC 1035) for A or AAAA, answered from the host's
@@ -252,11 +300,11 @@ export class UserNet {
     dns.lookup(name, { family, all: true }, (err, list) => {
       // A name with addresses of the other family only has no data of this type (NOERROR, no answer).
       if (err) { dns.lookup(name, { family: 10 - family }, (e2) => answer(!e2 ? 0 : err.code === "ENOTFOUND" ? DNS_NXDOMAIN : DNS_SERVFAIL, [])); return; }
-      answer(0, list.map((x) => (family === 4 ? Uint8Array.from(x.address.split(".").map(Number)) : ipv6Bytes(x.address))));
+      answer(0, list.map((x) => (family === 4 ? Uint8Array.from(x.address.split(".").map(Number)) : parseV6(x.address) ?? new Uint8Array(16))));
     });
   }
 
-  sendTcp(from: IpAddr, to: IpAddr, seg: Uint8Array): void { this.toGuest(ipv4(from, to, IPPROTO_TCP, seg)); }
+  sendTcp(from: IpAddr, to: IpAddr, seg: Uint8Array): void { this.toGuest(ipPacket(from, to, IPPROTO_TCP, seg)); }
 
   reset(from: IpAddr, sport: number, to: IpAddr, s: Segment): void {
     const ack = s.flags & TCPHDR_ACK;
@@ -273,7 +321,8 @@ export class UserNet {
   // the gateway, a gateway port per host peer; the guest's answers to that
   // port go back to the peer from the forwarded host port.
   private listenUdp(f: PortForward): void {
-    const sock = dgram.createSocket("udp4");
+    const v6 = isHostV6(f.hostAddr);
+    const sock = dgram.createSocket(v6 ? "udp6" : "udp4");
     sock.on("message", (msg, rinfo) => {
       const key = `${f.guestPort}:${rinfo.address}:${rinfo.port}`;
       let gwPort = this.udpPeerPorts.get(key);
@@ -285,7 +334,7 @@ export class UserNet {
         this.udpPeerPorts.set(key, gwPort);
         this.udpPeers.set(gwPort, { sock, guestPort: f.guestPort, address: rinfo.address, port: rinfo.port });
       }
-      this.sendUdp(GATEWAY_ADDR, gwPort, GUEST_ADDR, f.guestPort, msg);
+      this.sendUdp(v6 ? GATEWAY_ADDR6 : GATEWAY_ADDR, gwPort, v6 ? GUEST_ADDR6 : GUEST_ADDR, f.guestPort, msg);
     });
     sock.on("error", (e) => process.stderr.write(`ghost: -p ${f.hostAddr}:${f.hostPort}:${f.guestPort}/udp: ${e.message}\n`));
     sock.bind(f.hostPort, f.hostAddr);
@@ -298,8 +347,11 @@ export class UserNet {
     const srv = net.createServer((sock) => {
       const port = this.nextPort++;
       if (this.nextPort > 60000) this.nextPort = 40000;
-      const key = flowKey(f.guestPort, GATEWAY_ADDR, port);
-      const nf = new NatTcp(this, key, GUEST_ADDR, f.guestPort, GATEWAY_ADDR, port);
+      // A forward on a host IPv6 address connects to the guest's IPv6 address from fec0::2.
+      const v6 = isHostV6(f.hostAddr);
+      const gw = v6 ? GATEWAY_ADDR6 : GATEWAY_ADDR;
+      const key = flowKey(f.guestPort, gw, port);
+      const nf = new NatTcp(this, key, v6 ? GUEST_ADDR6 : GUEST_ADDR, f.guestPort, gw, port);
       this.flows.set(key, nf);
       nf.connectToGuest(sock);
     });
@@ -327,22 +379,28 @@ export class UserNet {
   }
 }
 
-// Where a guest connection to `dst` goes on the host: the gateway is the host's loopback.
-function hostTarget(dst: IpAddr): string { return sameAddr(dst, GATEWAY_ADDR) ? "127.0.0.1" : formatAddr(dst); }
+// Where a guest connection to `dst` goes on the host: the gateway is the
+// host's loopback (10.0.2.2 its 127.0.0.1, fec0::2 its ::1).
+function hostTarget(dst: IpAddr): string {
+  if (sameAddr(dst, GATEWAY_ADDR)) return "127.0.0.1";
+  if (sameAddr(dst, GATEWAY_ADDR6)) return "::1";
+  return formatAddr(dst);
+}
 function flowKey(guestPort: number, remote: IpAddr, remotePort: number): string { return `${guestPort}:${formatAddr(remote)}:${remotePort}`; }
 
-// The 16 bytes of an IPv6 address in text (with :: and a trailing dotted quad).
-function ipv6Bytes(text: string): Uint8Array {
-  let t = text;
-  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
-  if (quad) t = t.slice(0, quad.index) + (((+quad[1]) << 8) | +quad[2]).toString(16) + ":" + (((+quad[3]) << 8) | +quad[4]).toString(16);
-  const [head, tail] = t.includes("::") ? t.split("::") : [t, null];
-  const h = head ? head.split(":") : [];
-  const tl = tail ? tail.split(":") : [];
-  const words = [...h, ...Array(8 - h.length - tl.length).fill("0"), ...tl].map((w) => parseInt(w || "0", 16));
-  const out = new Uint8Array(16);
-  words.forEach((w, i) => { out[2 * i] = w >> 8; out[2 * i + 1] = w & 0xff; });
-  return out;
+// An IP packet from the NAT: IPv4 between IPv4 addresses, else IPv6.
+function ipPacket(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array): Uint8Array {
+  if (isV4(src) && isV4(dst)) return ipv4(src, dst, proto, payload);
+  const p = new Uint8Array(IPV6_HLEN + payload.length);
+  const dv = new DataView(p.buffer);
+  dv.setUint32(0, (6 << 28) >>> 0, false);
+  dv.setUint16(4, payload.length, false);
+  p[6] = proto;
+  p[7] = IPDEFTTL;
+  p.set(src, 8);
+  p.set(dst, 24);
+  p.set(payload, IPV6_HLEN);
+  return p;
 }
 
 function ipv4(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array): Uint8Array {

@@ -1,23 +1,30 @@
-// The user-mode NAT's side of the Ethernet link (as slirp's arp_input and
-// if_encap): the NAT answers ARP for the gateway and DNS addresses with its
-// own MAC, learns the guest's MAC from what the guest sends, and frames the
+// The user-mode NAT's side of the Ethernet link (as slirp's arp_input,
+// ndp_input and if_encap): the NAT answers ARP and IPv6 neighbour
+// solicitations for the gateway and DNS addresses with its own MAC (as a
+// router: slirp's NA sets R), learns the guest's MAC from what the guest sends, and frames the
 // IP packets it makes for the guest. A packet for a guest whose MAC it does
 // not know yet (a -p connection before the guest sent anything) waits while
-// the NAT asks with an ARP request once a second.
+// the NAT asks once a second, with an ARP request or (for IPv6) a neighbour
+// solicitation that the guest's stack answers.
 
 import {
   ETH_ALEN, ETH_HLEN, ETH_ZLEN, ETH_P_IP, ETH_P_IPV6, ETH_P_ARP, ARP_HLEN, ARPOP_REQUEST, ARPOP_REPLY,
   NEIGH_RETRANS_TIME_MS, NEIGH_UNRES_QLEN_BYTES,
 } from "../abi/ether.js";
-import { ARPHRD_ETHER } from "../abi/inet.js";
-import { type IpAddr, v4, sameAddr } from "./inet/addr.js";
+import {
+  ARPHRD_ETHER, NDISC_NEIGHBOUR_SOLICITATION, NDISC_NEIGHBOUR_ADVERTISEMENT, NA_FLAG_ROUTER, NA_FLAG_SOLICITED,
+  NA_FLAG_OVERRIDE,
+} from "../abi/inet.js";
+import { type IpAddr, v4, sameAddr, isAny, isV4, solicitedNode } from "./inet/addr.js";
+import { ndiscPacket, parseNdisc } from "./dev/ndisc.js";
 import type { NicBackend } from "./dev/nic.js";
-import { BROADCAST_MAC, sameMac } from "./dev/ether.js";
+import { BROADCAST_MAC, sameMac, multicastMac } from "./dev/ether.js";
 
 export interface NatEtherOptions {
   mac: Uint8Array; // the NAT's (gateway's) MAC
-  ownAddrs: IpAddr[]; // the addresses whose ARP requests the NAT answers
+  ownAddrs: IpAddr[]; // the addresses whose ARP requests and neighbour solicitations the NAT answers
   guestAddr: IpAddr;
+  guestAddr6: IpAddr;
   // The wire with its fault injection: calls deliver(frame) later, or never.
   wire: (frame: Uint8Array, deliver: (f: Uint8Array) => void) => void;
   // An IP packet the guest sent.
@@ -49,6 +56,10 @@ export class NatEther implements NicBackend {
     if (type === ETH_P_IP && payload.length >= 20 && sameAddr(v4(payload[12], payload[13], payload[14], payload[15]), this.o.guestAddr)) {
       this.setGuestMac(frame.slice(ETH_ALEN, 2 * ETH_ALEN));
     }
+    if (type === ETH_P_IPV6) {
+      if (payload.length >= 40 && sameAddr(payload.subarray(8, 24), this.o.guestAddr6)) this.setGuestMac(frame.slice(ETH_ALEN, 2 * ETH_ALEN));
+      if (this.ndiscInput(payload)) return;
+    }
     this.o.ipInput(payload);
   }
 
@@ -58,6 +69,21 @@ export class NatEther implements NicBackend {
     const sha = b.slice(8, 14), spa = v4(b[14], b[15], b[16], b[17]), tpa = v4(b[24], b[25], b[26], b[27]);
     if (sameAddr(spa, this.o.guestAddr) && !(sha[0] & 1)) this.setGuestMac(sha);
     if (op === ARPOP_REQUEST && this.o.ownAddrs.some((a) => sameAddr(a, tpa))) this.arpSend(ARPOP_REPLY, tpa, spa, sha, sha);
+  }
+
+  // A neighbour solicitation for one of the NAT's addresses is answered
+  // to its sender; neighbour discovery is never routed on. True when the
+  // packet was ND (taken here).
+  private ndiscInput(pkt: Uint8Array): boolean {
+    const m = parseNdisc(pkt);
+    if (!m) return false;
+    if (m.type === NDISC_NEIGHBOUR_SOLICITATION && m.lladdr && !isAny(m.src) && this.o.ownAddrs.some((a) => sameAddr(a, m.target))) {
+      this.frameOut(m.lladdr, ETH_P_IPV6, ndiscPacket(NDISC_NEIGHBOUR_ADVERTISEMENT, m.target, m.src, m.target,
+        NA_FLAG_ROUTER | NA_FLAG_SOLICITED | NA_FLAG_OVERRIDE, this.o.mac));
+    } else if (m.type === NDISC_NEIGHBOUR_ADVERTISEMENT && m.lladdr && sameAddr(m.target, this.o.guestAddr6)) {
+      this.setGuestMac(m.lladdr);
+    }
+    return true;
   }
 
   private arpSend(op: number, from: IpAddr, target: IpAddr, tha: Uint8Array, dstMac: Uint8Array): void {
@@ -86,9 +112,17 @@ export class NatEther implements NicBackend {
     if (!this.arpTimer) this.askGuest();
   }
 
+  // Asks for the guest's MAC as slirp's if_encap does: by ARP for an IPv4
+  // packet waiting, by a neighbour solicitation (to the guest's
+  // solicited-node group) for an IPv6 one.
   private askGuest(): void {
     if (this.o.closed() || this.guestMac || this.waiting.length === 0) { this.arpTimer = null; return; }
-    this.arpSend(ARPOP_REQUEST, this.o.ownAddrs[0], this.o.guestAddr, new Uint8Array(ETH_ALEN), BROADCAST_MAC);
+    if (this.waiting.some((p) => p[0] >> 4 === 4)) this.arpSend(ARPOP_REQUEST, this.o.ownAddrs[0], this.o.guestAddr, new Uint8Array(ETH_ALEN), BROADCAST_MAC);
+    const own6 = this.o.ownAddrs.find((a) => !isV4(a));
+    if (own6 && this.waiting.some((p) => p[0] >> 4 === 6)) {
+      const group = solicitedNode(this.o.guestAddr6);
+      this.frameOut(multicastMac(group), ETH_P_IPV6, ndiscPacket(NDISC_NEIGHBOUR_SOLICITATION, own6, group, this.o.guestAddr6, 0, this.o.mac));
+    }
     this.arpTimer = setTimeout(() => this.askGuest(), NEIGH_RETRANS_TIME_MS);
   }
 

@@ -9,12 +9,14 @@
 
 import * as net from "node:net";
 import { TCPHDR_FIN, TCPHDR_SYN, TCPHDR_RST, TCPHDR_ACK, TCPHDR_PSH } from "../abi/inet.js";
-import type { IpAddr } from "./inet/addr.js";
+import { type IpAddr, isV4 } from "./inet/addr.js";
 import { buildSegment, seqAdd, seqDiff, seqLt, type Segment, type SegOptions } from "./inet/tcp_seg.js";
 import { SackScoreboard, sackBlocks } from "./inet/tcp_sack.js";
 import type { UserNet } from "./usernet.js";
 
+// The MSS the NAT offers: eth0's MTU (1500) less the IPv4 or IPv6 header and TCP's.
 export const NAT_MSS = 1460;
+export const NAT_MSS6 = 1440;
 const NAT_WINDOW = 65535;
 const NAT_RTO_MS = 200;
 // Host bytes kept for the guest before the host socket is paused.
@@ -43,7 +45,8 @@ export class NatTcp {
   private rcvNxt = 0;
   private sndWnd = 0;
   private wscale = 0;
-  private mss = NAT_MSS;
+  private readonly ownMss: number;
+  private mss: number;
   private pending = Buffer.alloc(0); // from sndUna: sent, then unsent
   private hostEnded = false;
   private finSent = false;
@@ -54,6 +57,7 @@ export class NatTcp {
 
   constructor(private readonly nat: UserNet, private readonly key: string, private readonly guest: IpAddr, private readonly gport: number,
     private readonly remote: IpAddr, private readonly rport: number) {
+    this.ownMss = this.mss = isV4(guest) ? NAT_MSS : NAT_MSS6;
     nat.hold();
     const b = new Uint8Array(4);
     nat.k.random(b);
@@ -68,11 +72,11 @@ export class NatTcp {
     else if (this.sackOk && this.ooo.size && flags & TCPHDR_ACK) o = { sacks: sackBlocks(this.ooo, this.rcvNxt, this.lastOoo, NAT_SACK_BLOCKS) };
     this.nat.sendTcp(this.remote, this.guest, buildSegment(this.remote, this.guest, {
       sport: this.rport, dport: this.gport, seq, ack: flags & TCPHDR_ACK ? this.rcvNxt : 0, flags, wnd: room, urp: 0, data,
-    }, NAT_MSS, 0, 0, true, o));
+    }, this.ownMss, 0, 0, true, o));
   }
 
   private takeOptions(s: Segment): void {
-    this.mss = Math.min(s.mss || 536, NAT_MSS);
+    this.mss = Math.min(s.mss || 536, this.ownMss);
     this.wscale = s.wscale >= 0 ? s.wscale : 0;
     this.sndWnd = s.wnd;
     // On a SYN-ACK, what our SYN offered and the guest took; on the guest's SYN, what it offers.

@@ -241,6 +241,9 @@ export function inetSend(t: Task, f: File, s: InetDataSocket, src: UserBuffer, f
       // As Linux: a stream ignores the address (an unconnected one is EPIPE: no Fast Open).
       if (s instanceof TcpSocket) dest = null;
     }
+    // inet_send_prepare: an unbound UDP socket takes its port before it
+    // sends, and with none left the EAGAIN is the answer, not a wait.
+    if (s instanceof UdpSocket) s.autobind();
     const nonblock = f.nonblock || (flags & MSG_DONTWAIT) !== 0;
     const progress = restartOf(t, "send");
     let done = progress?.sent ?? 0;

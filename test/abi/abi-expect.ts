@@ -139,10 +139,14 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
       "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK", "TCP_LISTEN", "TCP_CLOSING"], "include/net/tcp_states.h"),
     ...internal(["IP_DF", "IP_MF", "IP_OFFMASK"], "include/net/ip.h"),
     ...internal(["IP_MAXPACKET"], "glibc's netinet/ip.h, not uapi"),
+    ...internal(["NDISC_NEIGHBOUR_SOLICITATION", "NDISC_NEIGHBOUR_ADVERTISEMENT", "ND_OPT_SOURCE_LL_ADDR", "ND_OPT_TARGET_LL_ADDR"],
+      "include/net/ndisc.h"),
+    ...internal(["IPV6_ADDR_LOOPBACK", "IPV6_ADDR_LINKLOCAL", "IPV6_ADDR_SITELOCAL"], "include/net/ipv6.h"),
+    ...ours(["NA_FLAG_ROUTER", "NA_FLAG_SOLICITED", "NA_FLAG_OVERRIDE", "NDISC_MSG_LEN", "NDISC_HOP_LIMIT"]),
   },
   netlink: {
     ...ours(["IFINFOMSG_SIZE", "IFADDRMSG_SIZE", "RTMSG_SIZE", "RTA_HDRLEN", "RTNL_LINK_STATS_SIZE", "SOL_NETLINK_LEVEL"]),
-    ...internal(["IP6_RT_PRIO_ADDRCONF"], "include/net/addrconf.h"),
+    ...internal(["IP6_RT_PRIO_ADDRCONF", "IP6_RT_PRIO_USER"], "include/net/addrconf.h"),
   },
   mount: {
     ...newer(["MOVE_MOUNT_BENEATH"], "6.5"),

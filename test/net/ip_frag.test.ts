@@ -7,7 +7,7 @@
 //   npx tsc -p tsconfig.json && node --test dist/test/net/ip_frag.test.js
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { V4Reassembler, fragmentV4, IPFRAG_TIME_NS } from "../../src/net/inet/ip_frag.js";
+import { V4Reassembler, fragmentV4, fragmentV6, isV6Fragment, IPFRAG_TIME_NS } from "../../src/net/inet/ip_frag.js";
 import { csumAdd, csumFold } from "../../src/net/inet/stack.js";
 import { IP_MF, IP_OFFMASK } from "../../src/abi/inet.js";
 
@@ -89,4 +89,57 @@ test("past the high threshold or the guest's memory new fragments are refused", 
   assert.equal(tight.add(f[0]), null);
   assert.equal(tight.pending, 0); // the fragment that did not fit ended its datagram
   assert.equal(tight.bytes, 0);
+});
+
+// A UDP-carrying IPv6 packet of `n` payload bytes (::1 to ::1).
+function packet6(n: number): Uint8Array {
+  const p = new Uint8Array(40 + n);
+  p[0] = 0x60; p[4] = n >> 8; p[5] = n & 0xff; p[6] = 17; p[7] = 64; p[23] = 1; p[39] = 1;
+  for (let i = 0; i < n; i++) p[40 + i] = (i * 11 + 3) & 0xff;
+  return p;
+}
+
+test("IPv6: fragment headers under the MTU, 8-byte units, M on all but the last; any order gives back the packet", () => {
+  const whole = packet6(20_000);
+  const frags = fragmentV6(whole, 1500, 0x12345678);
+  assert.equal(frags.length, 14); // 1448 bytes of data each
+  for (const [i, f] of frags.entries()) {
+    assert.ok(f.length <= 1500);
+    assert.ok(isV6Fragment(f));
+    assert.equal(f[40], 17); // the fragment header's next header
+    const fo = (f[42] << 8) | f[43];
+    assert.equal((fo & 1) !== 0, i < frags.length - 1);
+    assert.equal(fo & 0xfff8, i * 1448);
+    assert.deepEqual([...f.subarray(44, 48)], [0x12, 0x34, 0x56, 0x78]);
+  }
+  const r = new V4Reassembler(clock());
+  let out: Uint8Array | null = null;
+  for (const f of [...frags.slice(7), ...frags.slice(0, 7)]) out = r.add6(f) ?? out;
+  assert.deepEqual(out, whole);
+  assert.equal(r.pending, 0);
+  // Another identification is another datagram: one fragment alone stays pending.
+  assert.equal(r.add6(fragmentV6(whole, 1500, 9)[3]), null);
+  assert.equal(r.pending, 1);
+  // An atomic fragment (offset 0, no M) is whole at once (RFC 6946).
+  const atomic = fragmentV6(packet6(100), 1500, 5);
+  assert.equal(atomic.length, 1);
+  assert.deepEqual(r.add6(atomic[0]), packet6(100));
+});
+
+// ip_expire's rule: a queue given up tells of its first fragment (for the
+// ICMP time exceeded the stack sends another host), and only when that came.
+test("expiry reports the first fragment of a datagram given up, none without it", () => {
+  const c = clock();
+  const expired: Uint8Array[] = [];
+  const r = new V4Reassembler({ ...c, expired: (f) => expired.push(f) });
+  r.timeNs = 1e9;
+  const frags = fragmentV4(packet(3000, 0x4242), 1500);
+  r.add(frags[0]);
+  r.add(fragmentV4(packet(3000, 0x4343), 1500)[1]);
+  c.advance(999_000_000);
+  assert.equal(expired.length, 0);
+  c.advance(1_000_000);
+  assert.equal(r.pending, 0);
+  assert.equal(expired.length, 1);
+  assert.deepEqual(expired[0], frags[0]);
 });

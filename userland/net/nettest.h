@@ -16,6 +16,9 @@
 #include <sys/socket.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 
 /* A loopback sockaddr of family fam (AF_INET or AF_INET6) with port (host order). */
 static __attribute__((unused)) socklen_t nt_addr(int fam, struct sockaddr_storage *ss, int port)
@@ -88,5 +91,35 @@ static __attribute__((unused)) int nt_poll(int fd, int events, int ms)
 }
 
 static __attribute__((unused)) const char *nt_fam(int fam) { return fam == AF_INET ? "v4" : "v6"; }
+
+/* A private network namespace with lo up: for a test that changes a
+ * /proc/sys/net setting under qemu-riscv64, where it would be the host's
+ * (root only). 0 on success, -1 (errno set) otherwise. */
+static __attribute__((unused)) int nt_own_netns(void)
+{
+    if (unshare(CLONE_NEWNET) < 0)
+        return -1;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, "lo");
+    if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return -1;
+    ifr.ifr_flags |= IFF_UP;
+    int r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    close(fd);
+    return r;
+}
+
+/* Writes a /proc/sys file; 0 when all of it was taken. */
+static __attribute__((unused)) int nt_sysctl(const char *path, const char *v)
+{
+    int fd = open(path, O_WRONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, v, strlen(v));
+    close(fd);
+    return n == (ssize_t)strlen(v) ? 0 : -1;
+}
 
 #endif

@@ -14,7 +14,7 @@
  * through the NAT): a 20,000-byte datagram goes out in fragments and its
  * echo comes back in fragments, both whole; with IP_PMTUDISC_DO a datagram
  * past the MTU is EMSGSIZE and one that fits is sent; IP_PMTUDISC_DONT
- * fragments again.
+ * fragments again. With fec0::2 PORT, the same over IPv6 (fragment headers).
  */
 #include "nettest.h"
 #include <netinet/ip.h>
@@ -217,9 +217,41 @@ static void through_eth0(const char *host, int hport)
     close(fd);
 }
 
+/* The same over IPv6 (HOST fec0::2): ip6_fragment's fragment headers out, reassembly of the echo. */
+static void through_eth0_v6(const char *host, int hport)
+{
+    static unsigned char big[BIG + 100], back[70000];
+    struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(hport) };
+    inet_pton(AF_INET6, host, &to.sin6_addr);
+    int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+    for (int i = 0; i < BIG; i++)
+        big[i] = pat(i, 5);
+    /* 1452 bytes fill the MTU exactly (40 + 8 + 1452); 1453 and 20000 go in fragments. */
+    static const int sizes[] = { 1452, 1453, BIG };
+    for (int k = 0; k < 3; k++) {
+        char d[96];
+        int len = sizes[k];
+        snprintf(d, sizeof d, "eth0 v6: %d bytes sent", len);
+        CHECK_EQ(sendto(fd, big, len, 0, (struct sockaddr *)&to, sizeof to), len, d);
+        ssize_t n = -1;
+        int ok = 0;
+        if (nt_poll(fd, POLLIN, 20000) & POLLIN) {
+            n = recv(fd, back, sizeof back, MSG_DONTWAIT);
+            ok = n == len && memcmp(back, big, len) == 0;
+        }
+        snprintf(d, sizeof d, "eth0 v6: the echo of %d bytes is one datagram, intact", len);
+        CHECK(ok, d);
+    }
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
+    if (argc == 3 && strchr(argv[1], ':')) {
+        through_eth0_v6(argv[1], atoi(argv[2]));
+        return kt_done();
+    }
     if (argc == 3) {
         through_eth0(argv[1], atoi(argv[2]));
         return kt_done();

@@ -1,18 +1,23 @@
 // An Ethernet device (Linux's ether_setup/eth_type_trans on the way in and
 // neigh_resolve_output on the way out): IP packets leave as Ethernet II
-// frames to the next hop's MAC, resolved by ARP (net/ipv4/arp.c) through the
-// neighbour table in neighbour.ts; frames from the wire are checked for
-// their destination and handed to ARP or to the IP layer by EtherType.
+// frames to the next hop's MAC, resolved by ARP (net/ipv4/arp.c) for IPv4
+// and by neighbour discovery (net/ipv6/ndisc.c, ndisc.ts) for IPv6, through
+// the neighbour table in neighbour.ts; frames from the wire are checked for
+// their destination and handed to ARP, to ND or to the IP layer.
 
 import {
   ETH_ALEN, ETH_HLEN, ETH_ZLEN, ETH_DATA_LEN, ETH_P_IP, ETH_P_ARP, ETH_P_IPV6, ARP_HLEN, ARPOP_REQUEST, ARPOP_REPLY,
 } from "../../abi/ether.js";
-import { IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, ARPHRD_ETHER, IPV4_VERSION } from "../../abi/inet.js";
+import {
+  IFF_UP, IFF_BROADCAST, IFF_RUNNING, IFF_MULTICAST, ARPHRD_ETHER, IPV4_VERSION, NDISC_NEIGHBOUR_SOLICITATION,
+  NDISC_NEIGHBOUR_ADVERTISEMENT, NA_FLAG_SOLICITED, NA_FLAG_OVERRIDE,
+} from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, v4, isV4, isMulticast, isBroadcast, sameAddr } from "../inet/addr.js";
+import { type IpAddr, v4, isV4, isAny, isMulticast, isBroadcast, sameAddr, solicitedNode, isLinkLocal6 } from "../inet/addr.js";
 import { type NetDevice, type DevStats, netStack } from "../inet/stack.js";
 import type { NicBackend, NicConfig } from "./nic.js";
 import { NeighbourTable } from "./neighbour.js";
+import { ndiscPacket, parseNdisc, type NdiscMsg } from "./ndisc.js";
 
 export const BROADCAST_MAC = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 const ZERO_MAC = new Uint8Array(ETH_ALEN);
@@ -35,9 +40,16 @@ export class EtherDevice implements NetDevice {
     this.mtu = cfg.mtu ?? ETH_DATA_LEN;
     this.addrs = cfg.addrs;
     this.hwaddr = cfg.mac;
-    this.arp = new NeighbourTable(k, this, (target, mac) => this.arpSend(ARPOP_REQUEST, target, mac ?? ZERO_MAC, mac ?? BROADCAST_MAC));
+    // One table for both families, as Linux's arp_tbl and nd_tbl: a
+    // request is ARP for an IPv4 next hop, a neighbour solicitation for an
+    // IPv6 one (to its solicited-node group, or unicast to refresh).
+    this.arp = new NeighbourTable(k, this, (target, mac) => {
+      if (isV4(target)) this.arpSend(ARPOP_REQUEST, target, mac ?? ZERO_MAC, mac ?? BROADCAST_MAC);
+      else this.ndiscSolicit(target, mac);
+    });
     stack.devices.push(this);
     if (cfg.gateway) stack.defaultGateway = { dev: this, gw: cfg.gateway };
+    if (cfg.gateway6) stack.defaultGateway6 = { dev: this, gw: cfg.gateway6 };
     // A frame from a host event is processed at once (its own bottom half)
     // and the kernel woken; one arriving during a syscall waits for its end.
     backend.onFrame = (frame) => { stack.bh(() => this.receive(frame)); k.kick(); };
@@ -52,7 +64,8 @@ export class EtherDevice implements NetDevice {
     const type = ip4 ? ETH_P_IP : ETH_P_IPV6;
     if (isBroadcast(dst) || this.isSubnetBroadcast(dst)) { this.sendFrame(BROADCAST_MAC, type, pkt); return; }
     if (isMulticast(dst)) { this.sendFrame(multicastMac(dst), type, pkt); return; }
-    const hop = this.onLink(dst) ? dst : netStack(this.k).defaultGateway?.gw ?? dst;
+    const stack = netStack(this.k);
+    const hop = this.onLink(dst) ? dst : (ip4 ? stack.defaultGateway?.gw : stack.defaultGateway6?.gw) ?? dst;
     const mac = this.arp.lookup(hop, pkt);
     if (mac) this.sendFrame(mac, type, pkt);
   }
@@ -92,6 +105,10 @@ export class EtherDevice implements NetDevice {
     const type = (frame[12] << 8) | frame[13];
     const payload = frame.subarray(ETH_HLEN);
     if (!(this.flags & IFF_UP)) return;
+    if (type === ETH_P_IPV6) {
+      const nd = parseNdisc(payload);
+      if (nd) { this.ndiscInput(nd); return; }
+    }
     if (type === ETH_P_IP || type === ETH_P_IPV6) netStack(this.k).netifRx(payload);
     else if (type === ETH_P_ARP) this.arpInput(payload);
     else this.stats.rxDropped++;
@@ -115,6 +132,21 @@ export class EtherDevice implements NetDevice {
     this.arp.learn(spa, sha, forUs);
   }
 
+  ndiscInput(m: NdiscMsg): void { ndiscInputOf(this, m); }
+
+  sendNdisc(mac: Uint8Array, pkt: Uint8Array): void { this.sendFrame(mac, ETH_P_IPV6, pkt); }
+
+  // A neighbour solicitation for target (ndisc_send_ns): from the address
+  // of ours on its prefix (else any of ours, link-local last) to its
+  // solicited-node group, or to itself when refreshing a known MAC.
+  private ndiscSolicit(target: IpAddr, mac: Uint8Array | null): void {
+    const mine = this.addrs.filter((x) => !isV4(x.addr));
+    const src = (mine.find((x) => samePrefix(target, x.addr, x.prefix)) ?? mine.find((x) => !isLinkLocal6(x.addr)) ?? mine[0])?.addr;
+    if (!src) return;
+    const dst = mac ? target : solicitedNode(target);
+    this.sendNdisc(mac ?? multicastMac(dst), ndiscPacket(NDISC_NEIGHBOUR_SOLICITATION, src, dst, target, 0, this.hwaddr));
+  }
+
   // An ARP packet: a request (broadcast, or unicast to refresh an entry) or a reply.
   private arpSend(op: number, target: IpAddr, tha: Uint8Array, dstMac: Uint8Array, from?: IpAddr): void {
     const src = from ?? this.addrs.find((x) => isV4(x.addr) && samePrefix(target, x.addr, x.prefix))?.addr ?? this.addrs.find((x) => isV4(x.addr))?.addr;
@@ -127,6 +159,29 @@ export class EtherDevice implements NetDevice {
     this.sendFrame(dstMac, ETH_P_ARP, b);
   }
 }
+
+// ndisc_rcv: a solicitation for one of our addresses is answered
+// (solicited, override) and its sender learnt; an advertisement updates an
+// entry we have (ndisc_recv_na; unsolicited ones create none).
+function ndiscInputOf(dev: EtherDevice, m: NdiscMsg): void {
+  const ours = dev.addrs.some((x) => sameAddr(x.addr, m.target));
+  if (m.type === NDISC_NEIGHBOUR_SOLICITATION) {
+    if (!ours) return;
+    const dad = isAny(m.src);
+    if (!dad && m.lladdr) dev.arp.learn(m.src, m.lladdr, true);
+    // A duplicate address probe is answered to all nodes, unsolicited (RFC 4861 §7.2.4).
+    const to = dad ? ALL_NODES : m.src;
+    const mac = dad ? multicastMac(ALL_NODES) : m.lladdr;
+    if (!mac) return; // no option: the answer would need a solicitation of our own first
+    dev.sendNdisc(mac, ndiscPacket(NDISC_NEIGHBOUR_ADVERTISEMENT, m.target, to, m.target,
+      (dad ? 0 : NA_FLAG_SOLICITED) | NA_FLAG_OVERRIDE, dev.hwaddr));
+    return;
+  }
+  if (m.lladdr && !ours) dev.arp.learn(m.target, m.lladdr, false);
+}
+
+// ff02::1, every node on the link.
+const ALL_NODES = (() => { const a = new Uint8Array(16); a[0] = 0xff; a[1] = 0x02; a[15] = 1; return a; })();
 
 // RFC 1112 §6.4 and RFC 2464 §7: a multicast group's MAC address.
 export function multicastMac(a: IpAddr): Uint8Array {

@@ -14,7 +14,7 @@ import {
 import { ARPHRD_ETHER } from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { TimerHandle } from "../../kernel/time/timers.js";
-import { type IpAddr, addrKey, formatAddr } from "../inet/addr.js";
+import { type IpAddr, addrKey, formatAddr, isV4 } from "../inet/addr.js";
 import { netStack } from "../inet/stack.js";
 import type { EtherDevice } from "./ether.js";
 import { formatMac } from "./nic.js";
@@ -103,6 +103,7 @@ export class NeighbourTable {
   procRows(): string {
     let out = "";
     for (const n of this.entries.values()) {
+      if (!isV4(n.addr)) continue; // IPv6 neighbours are nd_tbl's, not in /proc/net/arp
       const mac = n.mac ? formatMac(n.mac) : "00:00:00:00:00:00";
       out += `${formatAddr(n.addr).padEnd(16)} 0x${ARPHRD_ETHER.toString(16).padEnd(10)}0x${(n.mac ? ATF_COM : 0).toString(16).padEnd(10)}` +
         `${mac.padEnd(17)}     ${"*".padEnd(8)} ${this.dev.name}\n`;

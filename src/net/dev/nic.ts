@@ -32,6 +32,8 @@ export interface NicConfig {
   mac: Uint8Array;
   addrs: { addr: IpAddr; prefix: number }[];
   gateway?: IpAddr;
+  // The IPv6 default route's next hop.
+  gateway6?: IpAddr;
   mtu?: number;
 }
 

@@ -91,3 +91,42 @@ export function encodeSockaddr(family: number, addr: IpAddr, port: number): Uint
   b.set(addr, 8);
   return b;
 }
+
+// An IPv6 address in text (RFC 4291 §2.2: `::` and a trailing dotted
+// quad); null when it is not one.
+export function parseV6(text: string): IpAddr | null {
+  let t = text;
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(t);
+  if (quad) {
+    const q = quad.slice(1).map(Number);
+    if (q.some((x) => x > 255)) return null;
+    t = t.slice(0, quad.index) + ((q[0] << 8) | q[1]).toString(16) + ":" + ((q[2] << 8) | q[3]).toString(16);
+  }
+  const halves = t.split("::");
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(":") : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 2 ? fill < 1 : fill !== 0) return null;
+  const words = [...head, ...Array<string>(fill).fill("0"), ...tail];
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    if (!/^[0-9a-fA-F]{1,4}$/.test(words[i])) return null;
+    const w = parseInt(words[i], 16);
+    out[2 * i] = w >> 8; out[2 * i + 1] = w & 0xff;
+  }
+  return out;
+}
+
+// fe80::/10 and the deprecated site-local fec0::/10 (RFC 4291 §2.5.6, RFC 3879).
+export function isLinkLocal6(a: IpAddr): boolean { return a[0] === 0xfe && (a[1] & 0xc0) === 0x80; }
+export function isSiteLocal6(a: IpAddr): boolean { return a[0] === 0xfe && (a[1] & 0xc0) === 0xc0; }
+
+// The solicited-node multicast group of an address (RFC 4291 §2.7.1):
+// ff02::1:ff00:0/104 with the address's low 24 bits.
+export function solicitedNode(a: IpAddr): IpAddr {
+  const m = new Uint8Array(16);
+  m[0] = 0xff; m[1] = 0x02; m[11] = 0x01; m[12] = 0xff;
+  m[13] = a[13]; m[14] = a[14]; m[15] = a[15];
+  return m;
+}

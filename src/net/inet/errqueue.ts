@@ -8,7 +8,7 @@
 
 import { EAGAIN } from "../../abi/errno.js";
 import {
-  AF_INET, SOL_IP, SOL_IPV6, IP_RECVERR, IPV6_RECVERR, SOCK_EE_SIZE, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6,
+  AF_INET, AF_UNSPEC, SOL_IP, SOL_IPV6, IP_RECVERR, IPV6_RECVERR, SOCK_EE_SIZE, SO_EE_ORIGIN_ICMP, SO_EE_ORIGIN_ICMP6, SO_EE_ORIGIN_LOCAL,
   cmsghdr, CMSG_LEN, CMSG_DATA_OFFSET,
 } from "../../abi/socket.js";
 import { kerr } from "../../lib/errors.js";
@@ -20,17 +20,22 @@ export interface ErrQueueRead { entry: ErrQueueEntry; name: Uint8Array; cmsg: Ui
 // Takes the oldest entry; EAGAIN when there is none (a read of the queue never waits).
 export function takeErrQueue(s: InetSocket): ErrQueueRead {
   const entry = s.errQueue.shift() ?? kerr(EAGAIN);
-  s.err = s.errQueue[0]?.errno ?? 0;
+  // sock_dequeue_err_skb: only an ICMP error left next becomes the pending one.
+  const next = s.errQueue[0];
+  s.err = next && !next.local ? next.errno : 0;
   const offender = encodeSockaddr(s.family, entry.offender, 0);
+  // A local error names no offender (ipv4_datagram_support_cmsg): all zeros, AF_UNSPEC.
+  if (entry.local) { offender.fill(0); new DataView(offender.buffer).setUint16(0, AF_UNSPEC, true); }
   const cmsg = new Uint8Array(CMSG_LEN(SOCK_EE_SIZE + offender.length));
   const dv = new DataView(cmsg.buffer);
   const v4sock = s.family === AF_INET;
   cmsghdr.write(dv, 0, { cmsg_len: cmsg.length, cmsg_level: v4sock ? SOL_IP : SOL_IPV6, cmsg_type: v4sock ? IP_RECVERR : IPV6_RECVERR });
   const at = CMSG_DATA_OFFSET;
   dv.setUint32(at, entry.errno, true);
-  cmsg[at + 4] = entry.v6 ? SO_EE_ORIGIN_ICMP6 : SO_EE_ORIGIN_ICMP;
+  cmsg[at + 4] = entry.local ? SO_EE_ORIGIN_LOCAL : entry.v6 ? SO_EE_ORIGIN_ICMP6 : SO_EE_ORIGIN_ICMP;
   cmsg[at + 5] = entry.type;
   cmsg[at + 6] = entry.code;
+  if (entry.local) dv.setUint32(at + 8, entry.local.info, true); // ee_info
   cmsg.set(offender, at + SOCK_EE_SIZE);
   return { entry, name: encodeSockaddr(s.family, entry.dst, entry.dport), cmsg };
 }

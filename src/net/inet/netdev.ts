@@ -8,12 +8,12 @@ import { ENODEV, ENOTTY, EINVAL, EADDRNOTAVAIL } from "../../abi/errno.js";
 import { AF_INET, AF_INET6, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME } from "../../abi/socket.js";
 import {
   SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN, IFREQ_SIZE, IFR_UNION, IFCONF_SIZE,
-  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN,
+  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN, IPV6_ADDR_LOOPBACK, IPV6_ADDR_LINKLOCAL, IPV6_ADDR_SITELOCAL,
 } from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { IoctlContext } from "../../fs/file.js";
 import { procNetFiles, procNetSysctls } from "../../fs/procfs/registry.js";
-import { type IpAddr, isV4 } from "./addr.js";
+import { type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./addr.js";
 import { type NetDevice, type NetStack, netStack } from "./stack.js";
 import type { InetSocket } from "./socket.js";
 import { EtherDevice } from "../dev/ether.js";
@@ -153,7 +153,7 @@ function ifInet6(stack: NetStack): string {
   let out = "";
   for (const d of stack.devices) for (const a of d.addrs) {
     if (isV4(a.addr)) continue;
-    const scope = d.flags & IFF_LOOPBACK ? 0x10 : 0;
+    const scope = d.flags & IFF_LOOPBACK ? IPV6_ADDR_LOOPBACK : isLinkLocal6(a.addr) ? IPV6_ADDR_LINKLOCAL : isSiteLocal6(a.addr) ? IPV6_ADDR_SITELOCAL : 0;
     out += `${Buffer.from(a.addr).toString("hex")} ${d.index.toString(16).padStart(2, "0")} ${a.prefix.toString(16).padStart(2, "0")} ` +
       `${scope.toString(16).padStart(2, "0")} 80 ${d.name.padStart(8)}\n`;
   }
@@ -185,6 +185,15 @@ procNetSysctls.set("ipv4/ip_local_port_range", {
     const [lo, hi] = v.split(/\s+/).map(Number);
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi > 65535 || lo > hi) kerr(EINVAL);
     netStack(k).portRange = [lo, hi];
+  },
+});
+// net.ipv4.ipfrag_time, in seconds (also the IPv6 reassembly time here).
+procNetSysctls.set("ipv4/ipfrag_time", {
+  get: (k) => String(Math.round(netStack(k).reasm.timeNs / 1e9)),
+  set: (k, v) => {
+    const n = Number(v.trim());
+    if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff / 1000) kerr(EINVAL);
+    netStack(k).reasm.timeNs = n * 1e9;
   },
 });
 procNetSysctls.set("ipv4/ip_default_ttl", { get: () => "64" });

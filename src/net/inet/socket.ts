@@ -3,7 +3,7 @@
 // socket-level options, the pending error, and the open file for a socket.
 
 import { kerr } from "../../lib/errors.js";
-import { EINVAL, EADDRNOTAVAIL, EADDRINUSE, EACCES, ENOTTY, EAFNOSUPPORT, EINTR } from "../../abi/errno.js";
+import { EINVAL, EAGAIN, EADDRNOTAVAIL, EADDRINUSE, EACCES, ENOTTY, EAFNOSUPPORT, EINTR } from "../../abi/errno.js";
 import { restartOf } from "../../kernel/restart.js";
 import type { Task } from "../../kernel/task.js";
 import { AF_INET, AF_INET6, SOCK_STREAM, IP_PMTUDISC_WANT } from "../../abi/socket.js";
@@ -30,6 +30,9 @@ import { SOCK_COST, TCP_SOCK_COST, type MemBudget } from "../../mm/budget.js";
 export interface ErrQueueEntry {
   errno: number; v6: boolean; type: number; code: number; offender: IpAddr;
   dst: IpAddr; dport: number; payload: Uint8Array;
+  // An error of this host's own (ip_local_error: SO_EE_ORIGIN_LOCAL, no
+  // offender, `info` in ee_info — the MTU for EMSGSIZE).
+  local?: { info: number };
 }
 
 export const PROT_SOCK = 1024;
@@ -153,10 +156,13 @@ export abstract class InetSocket implements BoundSock {
   }
 
   // Takes an ephemeral port for a socket that sends or connects unbound.
-  autobind(): void {
+  // With none left the error is the caller's: EAGAIN for a datagram
+  // socket (inet_autobind), EADDRNOTAVAIL for TCP's connect
+  // (__inet_hash_connect), EADDRINUSE for listen (inet_csk_get_port).
+  autobind(errno = EAGAIN): void {
     if (this.lport) return;
     const port = this.ports.ephemeral(this.stack.portRange, this.random());
-    if (!port) kerr(EADDRINUSE);
+    if (!port) kerr(errno);
     this.ports.add(this, port);
   }
 
@@ -181,10 +187,10 @@ export abstract class InetSocket implements BoundSock {
   // connect's common part (Linux's ip4_datagram_connect and tcp_v4_connect
   // alike): the peer's address, a local port if none is bound, and the
   // source address the route gives when bound to any.
-  setPeer(sa: SockAddr): void {
+  setPeer(sa: SockAddr, noPortErrno = EAGAIN): void {
     const dst = this.target(sa);
     const src = this.sourceFor(dst);
-    this.autobind();
+    this.autobind(noPortErrno);
     if (isAny(this.laddr)) this.laddr = src;
     this.raddr = dst;
     this.rport = sa.port;

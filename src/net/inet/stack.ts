@@ -7,19 +7,20 @@
 // of the sending call), so a reply a packet provokes never re-enters the
 // code that is still sending.
 
-import { kerr } from "../../lib/errors.js";
+import { kerr, KernelError } from "../../lib/errors.js";
 import { ENETUNREACH, EMSGSIZE, ECONNREFUSED, EHOSTUNREACH } from "../../abi/errno.js";
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IP_PMTUDISC_DONT, IP_PMTUDISC_WANT, IP_PMTUDISC_DO, IP_PMTUDISC_OMIT } from "../../abi/socket.js";
 import {
   IPV4_HLEN, IPV6_HLEN, IPV4_VERSION, IPV6_VERSION, IP_DF, IP_MF, IP_OFFMASK, IPDEFTTL, IP_MAXPACKET,
   IFF_UP, IFF_LOOPBACK, IFF_RUNNING, ICMP_DEST_UNREACH, ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_DEST_UNREACH,
   ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, ICMP_HLEN, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH, RTF_UP, RTF_GATEWAY, ICMP_HOST_UNREACH, ICMPV6_ADDR_UNREACH,
+  ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, ICMPV6_TIME_EXCEED, ICMPV6_EXC_FRAGTIME,
 } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, isV4, isAny, sameAddr, isLoopback, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
+import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, isMulticast, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
-import { V4Reassembler, fragmentV4, isV4Fragment } from "./ip_frag.js";
+import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./ip_frag.js";
 
 // ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
 let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
@@ -128,8 +129,9 @@ export class NetStack {
   readonly udpPorts = new PortTable();
   private ipId = 1;
   portRange: [number, number] = [EPHEMERAL_LOW, EPHEMERAL_HIGH];
-  // The IPv4 default route (the user-mode NAT's gateway), if any.
+  // The IPv4 and IPv6 default routes (the user-mode NAT's gateway), if any.
   defaultGateway: { dev: NetDevice; gw: IpAddr } | null = null;
+  defaultGateway6: { dev: NetDevice; gw: IpAddr } | null = null;
   // The port ids bound by netlink sockets (net/netlink.ts).
   readonly netlinkPids = new Set<number>();
 
@@ -143,6 +145,7 @@ export class NetStack {
       now: () => k.clock.monotonic(),
       timer: (ns, fn) => k.timers.addCoarse(k.clock.monotonic() + ns, () => this.bh(fn)),
       charge: (d) => { if (d < 0) { mem.uncharge("sock", -d); return true; } return mem.tryCharge("sock", d); },
+      expired: (first) => this.fragExpired(first),
     });
     this.lo = new Loopback(this);
     this.devices.push(this.lo);
@@ -172,8 +175,14 @@ export class NetStack {
       if (dev === this.lo || !(dev.flags & IFF_UP)) continue;
       for (const a of dev.addrs) if (isV4(a.addr) === isV4(dst) && inPrefix(dst, a.addr, a.prefix)) return { dev, src: a.addr };
     }
-    const gw = this.defaultGateway;
-    if (gw && isV4(dst) && gw.dev.flags & IFF_UP) return { dev: gw.dev, src: gw.dev.addrs[0].addr };
+    const gw = isV4(dst) ? this.defaultGateway : this.defaultGateway6;
+    if (gw && gw.dev.flags & IFF_UP) {
+      // The preferred source: the device's address of the same family, a
+      // link-local one last (ipv6_dev_get_saddr's scope rule).
+      const same = gw.dev.addrs.filter((a) => isV4(a.addr) === isV4(dst));
+      const src = same.find((a) => isV4(a.addr) || !isLinkLocal6(a.addr)) ?? same[0];
+      if (src) return { dev: gw.dev, src: src.addr };
+    }
     return kerr(ENETUNREACH);
   }
 
@@ -200,6 +209,13 @@ export class NetStack {
   }
 
   nextId(): number { this.ipId = (this.ipId + 1) & 0xffff; return this.ipId; }
+  // IPv6's fragment identification: 32 bits (ipv6_select_ident), from a random start.
+  private ip6Id = -1;
+  nextId6(): number {
+    if (this.ip6Id < 0) { const b = new Uint8Array(4); this.k.random(b); this.ip6Id = new DataView(b.buffer).getUint32(0, true); }
+    this.ip6Id = (this.ip6Id + 1) >>> 0;
+    return this.ip6Id;
+  }
 
   // The IP header's length for a packet from src to dst (IPv4 when both are IPv4).
   static ipHlen(src: IpAddr, dst: IpAddr): number { return isV4(src) && isV4(dst) ? IPV4_HLEN : IPV6_HLEN; }
@@ -232,11 +248,11 @@ export class NetStack {
     const plen = pkt.length - hlen;
     if (plen + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
     const fits = pkt.length <= dev.mtu;
-    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment. IPv6 is
-    // not fragmented here: past lo's MTU (a UDP datagram over 65,488
-    // bytes) it goes whole, which is what the receiver would reassemble;
-    // no other device carries IPv6 yet.
-    if (!fits && (v6 ? dev !== this.lo : pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT)) kerr(EMSGSIZE);
+    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment (an IPv6
+    // socket stays at WANT: IPV6_MTU_DISCOVER is not taken). IPv6 past lo's MTU (a UDP
+    // datagram over 65,488 bytes) goes whole, which is what the receiver
+    // would reassemble; on eth0 it is fragmented as ip6_fragment does.
+    if (!fits && pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT && !(v6 && dev === this.lo)) kerr(EMSGSIZE);
     const dv = new DataView(pkt.buffer, pkt.byteOffset, hlen);
     if (!v6) {
       pkt[0] = (IPV4_VERSION << 4) | (IPV4_HLEN >> 2);
@@ -257,7 +273,8 @@ export class NetStack {
       pkt.set(src, 8);
       pkt.set(dst, 24);
     }
-    if (fits || v6) { dev.xmit(pkt); return; }
+    if (fits || (v6 && dev === this.lo)) { dev.xmit(pkt); return; }
+    if (v6) { for (const f of fragmentV6(pkt, dev.mtu, this.nextId6())) dev.xmit(f); return; }
     for (const f of fragmentV4(pkt, dev.mtu)) dev.xmit(f);
   }
 
@@ -296,6 +313,10 @@ export class NetStack {
     // handled as if it came so; a transport checksum is checked on it.
     if (raw.length >= IPV4_HLEN && raw[0] >> 4 === IPV4_VERSION && validV4Header(raw) && isV4Fragment(raw)) {
       const whole = this.reasm.add(raw);
+      if (!whole) return;
+      raw = whole;
+    } else if (raw.length >= IPV6_HLEN && raw[0] >> 4 === IPV6_VERSION && isV6Fragment(raw)) {
+      const whole = this.reasm.add6(raw);
       if (!whole) return;
       raw = whole;
     }
@@ -342,13 +363,35 @@ export class NetStack {
   // Destination unreachable about `p` (Linux's icmp_send/icmpv6_send): the
   // quoted packet as far as the minimum MTU allows.
   icmpUnreach(p: IpPacket, code4: number, code6: number): void {
+    this.icmpError(p, p.v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH, p.v6 ? code6 : code4);
+  }
+
+  private icmpError(p: IpPacket, type: number, code: number): void {
     const room = p.v6 ? 1280 - IPV6_HLEN - ICMP_HLEN : 576 - IPV4_HLEN - ICMP_HLEN;
     const quote = p.raw.subarray(0, Math.min(p.raw.length, room));
     const msg = new Uint8Array(ICMP_HLEN + quote.length);
-    msg[0] = p.v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH;
-    msg[1] = p.v6 ? code6 : code4;
+    msg[0] = type;
+    msg[1] = code;
     msg.set(quote, ICMP_HLEN);
     this.icmpSend(p.dst, p.src, msg);
+  }
+
+  // A datagram for us whose fragments did not all come within ipfrag_time:
+  // its sender gets a time exceeded quoting the first fragment (ip_expire,
+  // ip6frag_expire_frag_queue: only a receiving host sends it, never about
+  // a multicast datagram). IPv4's ip_expire routes the fragment again as
+  // input first, which fails for a loopback address (route_localnet off)
+  // and for a source that is one of ours (accept_local off): on one
+  // machine Linux sends itself none; IPv6 does not look again.
+  private fragExpired(first: Uint8Array): void {
+    const p = parseIp(first, true);
+    if (!p || !this.isLocal(p.dst) || isAny(p.dst) || isMulticast(p.dst) || isAny(p.src) || isMulticast(p.src)) return;
+    if (!p.v6 && (isLoopback(p.src) || isLoopback(p.dst) || this.isLocal(p.src))) return;
+    try {
+      this.icmpError(p, p.v6 ? ICMPV6_TIME_EXCEED : ICMP_TIME_EXCEEDED, p.v6 ? ICMPV6_EXC_FRAGTIME : ICMP_EXC_FRAGTIME);
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e; // no route back: nothing to tell
+    }
   }
 
   // A packet we sent could not be delivered on its link (the neighbour never

@@ -8,7 +8,7 @@ import { sigurgQueue } from "../../fs/fown.js";
 import { kerr } from "../../lib/errors.js";
 import {
   EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, EALREADY, EINPROGRESS, ECONNABORTED, ECONNREFUSED, ECONNRESET,
-  ETIMEDOUT, EADDRINUSE,
+  ETIMEDOUT, EADDRINUSE, EADDRNOTAVAIL,
 } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_TCP, MSG_PEEK, MSG_OOB, MSG_MORE, SOMAXCONN } from "../../abi/socket.js";
 import {
@@ -75,7 +75,7 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
     if (this.ss !== "unconnected" || (this.state !== TCP_CLOSE && this.state !== TCP_LISTEN)) kerr(EINVAL);
     const b = backlog < 0 || backlog > SOMAXCONN ? SOMAXCONN : backlog;
     if (this.state === TCP_LISTEN) { this.maxBacklog = b; return; }
-    if (!this.lport) this.autobind();
+    if (!this.lport) this.autobind(EADDRINUSE);
     // inet_csk_get_port again with the socket listening: SO_REUSEADDR no longer shares.
     if (this.ports.conflicts(this, this.lport, true)) kerr(EADDRINUSE);
     this.maxBacklog = b;
@@ -102,7 +102,7 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
       case "connecting": err = EALREADY; break;
       default: {
         if (this.state !== TCP_CLOSE) kerr(EISCONN);
-        this.setPeer(sa);
+        this.setPeer(sa, EADDRNOTAVAIL);
         this.hash();
         this.ss = "connecting";
         this.startConnect();
@@ -349,9 +349,9 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
   }
 
   // A retransmission or keepalive gave up.
-  timedOut(): void {
+  timedOut(reset = true): void {
     this.err = ETIMEDOUT;
-    if (NEED_RESET.has(this.state)) this.sendRst();
+    if (reset && NEED_RESET.has(this.state)) this.sendRst();
     this.done_();
   }
 

@@ -32,6 +32,9 @@ const TCP_DELACK_MIN = 40 * MS;
 const TCP_RETRIES2 = 15;
 const TCP_SYN_RETRIES = 6;
 const TCP_SYNACK_RETRIES = 5;
+// tcp_orphan_retries with net.ipv4.tcp_orphan_retries at its default 0:
+// eight probes for an orphan whose backed-off RTO is still under TCP_RTO_MAX.
+const TCP_ORPHAN_RETRIES_ALIVE = 8;
 const TCP_MAX_QUICKACKS = 16;
 const TCP_INIT_CWND = 10;
 // RFC 9293's default MSS when the peer sends none.
@@ -141,6 +144,8 @@ export abstract class TcpOutput extends InetDataSocket {
   retries = 0;
   totalRetrans = 0;
   probes = 0;
+  // When the first zero-window probe of this stall went (icsk_probes_tstamp), 0 when none.
+  private probesStart = 0;
   readonly rtxTimer = new TcpTimer(this, () => this.onRto());
   private persistTimer: TimerHandle | null = null;
   private readonly delackTimer = new TcpTimer(this, () => { if (this.ackPending) this.sendAck(); });
@@ -164,7 +169,10 @@ export abstract class TcpOutput extends InetDataSocket {
 
   abstract setState(st: number): void;
   abstract done_(): void;
-  abstract timedOut(): void;
+  // The connection gave up (ETIMEDOUT). `reset`: tell the peer with a RST
+  // (keepalive and retransmission timeouts); a zero-window probe's
+  // tcp_write_err sends none.
+  abstract timedOut(reset?: boolean): void;
   abstract finAcked(): void;
   abstract orphan: boolean;
 
@@ -368,6 +376,7 @@ export abstract class TcpOutput extends InetDataSocket {
     const acked = seqDiff(ack, this.sndUna);
     const wndBefore = this.sndWnd;
     this.updateWindow(s);
+    if (this.sndWnd > 0) this.probesStart = 0; // the stall is over (tcp_ack_probe)
     if (acked === 0) {
       const sent = seqDiff(this.sndNxt, this.sndUna);
       if (sent > 0 && !s.data.length && this.sndWnd === wndBefore && !(s.flags & (TCPHDR_SYN | TCPHDR_FIN))) this.dupAck();
@@ -503,16 +512,40 @@ export abstract class TcpOutput extends InetDataSocket {
     this.armRtx();
   }
 
-  // The peer's window is closed and nothing is in flight: probe it (tcp_probe_timer).
+  // The peer's window is closed and nothing is in flight: probe it
+  // (tcp_probe_timer), each probe after twice the last wait. A peer that
+  // answers keeps the connection open for ever (RFC 1122 §4.2.2.17: each
+  // ACK clears the probe count), unless TCP_USER_TIMEOUT passes since the
+  // first probe (the wait is cut to end then, as
+  // tcp_clamp_probe0_to_user_timeout) or the socket is an orphan: closed
+  // by its program, it dies once its backed-off RTO reaches TCP_RTO_MAX
+  // (tcp_orphan_retries). A silent peer gets tcp_retries2 (15) probes.
   private armPersist(): void {
     if (this.persistTimer) return;
-    this.persistTimer = this.timer(Math.max(this.rto, TCP_RTO_MIN), () => {
+    let wait = Math.max(this.rto, TCP_RTO_MIN);
+    if (this.userTimeout > 0 && this.probesStart) wait = Math.max(Math.min(wait, this.probesStart + this.userTimeout * MS - this.now()), 1);
+    this.persistTimer = this.timer(wait, () => {
       this.persistTimer = null;
-      if (this.state === TCP_CLOSE || this.sndWnd > 0) { this.output(); return; }
+      if (this.state === TCP_CLOSE || this.sndWnd > 0) { this.probesStart = 0; this.output(); return; }
+      if (this.probeExpired()) { this.timedOut(false); return; }
+      this.probes++;
       this.xmit(seqAdd(this.sndUna, -1), TCPHDR_ACK);
       this.rto = Math.min(this.rto * 2, TCP_RTO_MAX);
       this.armPersist();
     });
+  }
+
+  // tcp_probe_timer's checks before another probe.
+  private probeExpired(): boolean {
+    const now = this.now();
+    if (!this.probesStart) this.probesStart = now;
+    else if (this.userTimeout > 0 && now - this.probesStart >= this.userTimeout * MS) return true;
+    let max = TCP_RETRIES2;
+    if (this.orphan) {
+      if (this.rto >= TCP_RTO_MAX) return true;
+      max = TCP_ORPHAN_RETRIES_ALIVE;
+    }
+    return this.probes >= max;
   }
 
   // In-order data came: acknowledge now or within the delayed-ACK time

@@ -4,7 +4,7 @@
 // an ICMP port unreachable for a datagram nobody receives, which a
 // connected sender sees as ECONNREFUSED.
 
-import { kerr } from "../../lib/errors.js";
+import { kerr, KernelError } from "../../lib/errors.js";
 import { EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EOPNOTSUPP } from "../../abi/errno.js";
 import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
 import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
@@ -79,7 +79,19 @@ export class UdpSocket extends InetDataSocket {
     seg.set(data, UDP_HLEN);
     const sum = transportChecksum(src, dst, IPPROTO_UDP, seg);
     dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
-    this.stack.output(src, dst, IPPROTO_UDP, seg, this.ipTtl, this.tos, this.pmtudisc);
+    try {
+      this.stack.output(src, dst, IPPROTO_UDP, seg, this.ipTtl, this.tos, this.pmtudisc);
+    } catch (e) {
+      // ip_local_error: under IP_RECVERR a datagram too big for the path's
+      // MTU is also queued as a local error, naming its destination (with
+      // the connected port, 0 unconnected) and the MTU; no payload.
+      if (e instanceof KernelError && e.errno === EMSGSIZE && this.recverr && isV4(dst)) {
+        this.errQueue.push({ errno: EMSGSIZE, v6: false, type: 0, code: 0, offender: dst, dst, dport: this.connected ? this.rport : 0,
+          payload: new Uint8Array(0), local: { info: this.stack.mtuTo(dst) } });
+        this.wq.wakeAll();
+      }
+      throw e;
+    }
     return data.length;
   }
 
