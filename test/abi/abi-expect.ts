@@ -118,6 +118,7 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
       "PR_TIMER_CREATE_RESTORE_IDS_GET"], "6.15"),
     ...internal(["SUID_DUMP_DISABLE", "SUID_DUMP_USER", "SUID_DUMP_ROOT"], "include/linux/sched/coredump.h"),
     ...internal(["TASK_COMM_LEN"], "include/linux/sched.h"),
+    ...newer(["SECBIT_EXEC_RESTRICT_FILE", "SECBIT_EXEC_DENY_INTERACTIVE"], "6.14"),
     ...ours(["CAP_FULL_SET"]),
   },
   socket: {
@@ -125,7 +126,7 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...newer(["SO_DEVMEM_LINEAR", "SO_DEVMEM_DMABUF", "SO_DEVMEM_DONTNEED"], "6.12"),
     ...newer(["SCM_TS_OPT_ID"], "6.13"),
     ...newer(["SO_RCVPRIORITY"], "6.14"),
-    ...internal(["MSG_PROBE", "SCM_SECURITY", "SOCK_TYPE_MASK"], "include/linux/socket.h, include/linux/net.h"),
+    ...internal(["MSG_PROBE", "SCM_SECURITY", "SOCK_TYPE_MASK", "SOCK_MAX"], "include/linux/socket.h, include/linux/net.h"),
     ...internal(["SCM_MAX_FD"], "include/net/scm.h"),
     ...ours(["CMSG_DATA_OFFSET", "SOCK_EE_SIZE"]),
   },
@@ -172,4 +173,6 @@ export const CHANGED_SINCE_6_1: Readonly<Record<string, Readonly<Record<string, 
   auxv: { AT_VECTOR_SIZE_ARCH: 9 },
   // RWF_NOAPPEND (6.9), RWF_ATOMIC (6.11) and RWF_DONTCACHE (6.14) joined the mask.
   fcntl: { RWF_SUPPORTED: 0x1f },
+  // SECBIT_EXEC_RESTRICT_FILE and SECBIT_EXEC_DENY_INTERACTIVE (6.14) joined the mask.
+  prctl: { SECURE_ALL_BITS: 0x55, SECURE_ALL_LOCKS: 0xaa },
 };

@@ -125,7 +125,7 @@ const UNITS: readonly Unit[] = [
   { id: "poll", glibc: false, headers: ["linux/poll.h", "linux/eventpoll.h", "linux/posix_types.h"] },
   { id: "poll_g", glibc: true, headers: ["sys/select.h"] },
   { id: "futex", glibc: false, headers: ["linux/futex.h"] },
-  { id: "prctl", glibc: false, headers: ["linux/prctl.h", "linux/capability.h", "linux/seccomp.h"] },
+  { id: "prctl", glibc: false, headers: ["linux/prctl.h", "linux/capability.h", "linux/seccomp.h", "linux/securebits.h"] },
   { id: "seccomp", glibc: false, headers: ["linux/seccomp.h", "linux/filter.h", "linux/audit.h"] },
   {
     id: "sock_k", glibc: false,
