@@ -195,6 +195,71 @@ int main(void) {
 }
 `;
 
+// Guest loops translated as wasm loops (codegen.ts, genLoop): a loop entered
+// in its middle by a forward branch from before it, a loop whose body calls
+// into another page (the return site, inside the loop, is entered through
+// the component's entry switch and the loop's own), nested loops (the outer
+// back edge through the component's loop head), loops long enough for the
+// budget to end a slice at their back edge, and a loop left by a forward
+// branch into the next loop's middle.
+const LOOPS = COMMON + String.raw`
+long into_mid(long n);
+__asm__(".text\n.balign 64\n.option push\n.option norvc\n"
+  ".globl into_mid\ninto_mid:\n li a1, 0\n li a2, 0\n andi t0, a0, 1\n bnez t0, 2f\n"
+  "1: addi a1, a1, 3\n andi t1, a2, 3\n beqz t1, 2f\n xor a1, a1, a2\n"
+  "2: addi a2, a2, 1\n slli t2, a1, 1\n add a1, a1, t2\n"
+  " li t3, 0xffffff\n and a1, a1, t3\n blt a2, a0, 1b\n"
+  " bgt a2, a0, 4f\n"                 /* never: a forward branch into the next loop's middle */
+  "3: addi a1, a1, 5\n addi a2, a2, -1\n"
+  "4: andi t1, a2, 1\n bnez t1, 3b\n"
+  " mv a0, a1\n ret\n"
+  ".option pop\n");
+static long into_mid_ref(long n) {
+  long a1 = 0, a2 = 0;
+  int skip_head = n & 1;
+  do {
+    if (!skip_head) { a1 += 3; if (a2 & 3) a1 ^= a2; }
+    skip_head = 0;
+    a2++; a1 += a1 << 1; a1 &= 0xffffff;
+  } while (a2 < n);
+  do { a1 += 5; a2--; } while (a2 & 1);
+  return a1;
+}
+__attribute__((noinline, aligned(4096))) static long far_step(long x) { return (x * 2654435761L) >> 7; }
+__attribute__((noinline, aligned(4096))) static long calls_in_loop(long n) {
+  long s = 0;
+  for (long i = 0; i < n; i++) { s += far_step(s + i); if (i % 5 == 0) s ^= i; s &= 0xffffffffffL; }
+  return s;
+}
+__attribute__((noinline)) static long nested(long n, const unsigned char *buf) {
+  long s = 0;
+  for (long i = 0; i < n; i++) {
+    for (long j = 0; j < 37; j++) { s += buf[(i * 37 + j) & 1023]; if (buf[j] & 1) s ^= j; }
+    s = (s * 31) & 0xffffffff;
+  }
+  return s;
+}
+int main(void) {
+  for (long n = 1; n < 400; n++) CHECK(into_mid(n) == into_mid_ref(n), "into_mid(%ld) = %ld, want %ld", n, into_mid(n), into_mid_ref(n));
+  CHECK(into_mid(3000001) == into_mid_ref(3000001), "long into_mid");
+  printf("ok loops entered in the middle\n");
+  long want = 0;
+  for (long i = 0; i < 200000; i++) { want += (want + i) * 2654435761L >> 7; if (i % 5 == 0) want ^= i; want &= 0xffffffffffL; }
+  CHECK(calls_in_loop(200000) == want, "calls in a loop: %lx want %lx", calls_in_loop(200000), want);
+  printf("ok calls from a loop to another page\n");
+  static unsigned char buf[1024];
+  for (int i = 0; i < 1024; i++) buf[i] = (unsigned char)(i * 131 + 7);
+  long w = 0;
+  for (long i = 0; i < 20000; i++) {
+    for (long j = 0; j < 37; j++) { w += buf[(i * 37 + j) & 1023]; if (buf[j] & 1) w ^= j; }
+    w = (w * 31) & 0xffffffff;
+  }
+  CHECK(nested(20000, buf) == w, "nested %lx want %lx", nested(20000, buf), w);
+  printf("ok nested loops\n");
+  return 0;
+}
+`;
+
 // Loads and stores of every size at every alignment around a page end, in
 // translated code (aligned ones take the inline TLB path, misaligned ones the
 // slow path, which also handles an access split by the page end), checked
@@ -262,7 +327,7 @@ int main(void) {
 
 function build(): void {
   mkdirSync(join(DIR, "emptyroot"), { recursive: true });
-  for (const [name, src] of [["flow", FLOW], ["remap", REMAP], ["signal", SIGNAL], ["memacc", MEMACC]] as const) {
+  for (const [name, src] of [["flow", FLOW], ["remap", REMAP], ["signal", SIGNAL], ["memacc", MEMACC], ["loops", LOOPS]] as const) {
     const srcPath = join(DIR, `${name}.c`);
     const out = join(DIR, name);
     if (existsSync(out) && existsSync(srcPath) && readFileSync(srcPath, "utf8") === src) continue;
@@ -296,6 +361,7 @@ const EXPECT: Record<string, string[]> = {
   remap: ["ok mprotect", "ok munmap and a new mapping", "ok code unmapping itself"],
   signal: ["ok signals in a translated loop"],
   memacc: ["ok misaligned loads and stores around a page end", "ok faults of accesses running into an unmapped page"],
+  loops: ["ok loops entered in the middle", "ok calls from a loop to another page", "ok nested loops"],
 };
 
 test("JIT control flow between translations", { skip: !haveCc && `${CC} not installed`, timeout: 20 * 60_000 }, async (t) => {

@@ -10,31 +10,36 @@
 //
 //   prologue: load the guest registers the region uses into locals
 //   block $exit
-//     loop $L                      ; every backward branch comes back here
+//     loop $L                      ; backward branches that are not a loop's come back here
 //       budget spent: PC = the block at the index; leave
 //       block $miss
-//         block $b[m-1] ... block $b[0]
-//           br_table on (PC & 0xfff) >> 1 -> $b[j] where block j starts, else $miss
-//         end  code of block 0
+//         block $u[U-1] ... block $u[0]
+//           br_table on (PC & 0xfff) >> 1 -> $u[x] where unit x has that block, else $miss
+//         end  code of unit 0
 //         ...
-//         end  code of block m-1
+//         end  code of unit U-1
 //       end  PC not a block start: leave (the page function dispatches again)
 //     end
 //   end
 //   epilogue: store the registers the region writes; return left
 //
-// Block j's code follows the end of $b[j], so a forward branch is a plain
-// `br $b[j]` and a backward one sets the index and goes through the loop.
+// A unit is one block, or the blocks of a loop (a backward branch from its
+// last block to its first: loopUnits, genLoop), which become a wasm loop of
+// their own: its back edge is a plain branch to the loop's head, and V8 sees
+// (and allocates registers for) the guest's loop as a loop, instead of every
+// iteration going through $L's entry switch, an indirect jump. Code follows
+// the end of its unit's label, so a forward branch is a plain `br`; a
+// backward one outside a loop unit sets the index and goes through $L.
 // Every block subtracts its length from the budget on entry; the budget is
-// checked where control comes back to the loop (a backward branch, a jump
-// through a register inside the page), the only way a component runs on
-// without bound: a forward path runs each of its blocks once, so the budget
-// may be overshot by at most one component's instructions (MAX_INSNS,
-// region.ts), and a spent budget stops at a block start with PC and the
-// count exact. (A check on every block cost a compare and a branch per block
-// on the left count, which V8 keeps in a stack slot in big components.) An
-// instruction that traps gives back its own count and that of the
-// instructions after it.
+// checked where control comes back (a loop's back edge, $L), the only way a
+// component runs on without bound: a forward path runs each of its blocks
+// once, so the budget may be overshot by at most one component's
+// instructions (MAX_INSNS, region.ts), and a spent budget stops at a block
+// start with PC and the count exact (a back edge with no budget left goes
+// through $L, which leaves). (A check on every block cost a compare and a
+// branch per block on the left count, which V8 keeps in a stack slot in big
+// components.) An instruction that traps gives back its own count and that
+// of the instructions after it.
 
 import { Code, F64, I32, I64, ModuleBuilder, Op, FuncDef } from "./wasm-encoder.js";
 import { Insn, Kind, writesX, xRegsUsed } from "./decode.js";
@@ -51,7 +56,8 @@ export const E = 35; // i32: TLB entry offset
 export const IDX = 36; // i32: entry offset / 2 for the br_table
 export const R = 37; // i32: helper result, scratch
 export const FA = 38; // f64: scratch
-const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64]];
+export const DISP = 39; // i32: 1 when a loop's head must dispatch on IDX (see genRegion)
+const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32]];
 
 // Helpers imported from the hart module (wasm/jithelpers.ts); order = index.
 export const HELPERS: [string, number[], number[]][] = [
@@ -150,14 +156,20 @@ export class FnGen {
   readonly c = new Code();
   readonly exitLabel: number;
   readonly loopLabel: number;
-  private readonly m: number; // block count
   blockIndex = 0; // block being generated
   blockLen = 0; // its instruction count
   insnIndex = 0; // index of the instruction being generated in its block
 
+  // The layout (genRegion): each block's unit, the units' labels at the top
+  // level, and, while a loop unit's code is generated, its blocks' labels.
+  unitOf: number[] = [];
+  units: Unit[] = [];
+  topLabel: number[] = [];
+  innerLabel = new Map<number, number>(); // block -> label inside the loop being generated
+  loopHead = -1; // the loop's label while inside it
+
   constructor(readonly region: Region, readonly vbase: number) {
     const c = this.c;
-    this.m = region.blocks.length;
     this.exitLabel = c.block();
     this.loopLabel = c.loop();
   }
@@ -194,13 +206,35 @@ export class FnGen {
 
   // Transfers control to guest address `target` (after the current instruction retired).
   jumpTo(target: number, fallthroughOk: boolean): void {
+    const c = this.c;
     const off = target - this.vbase;
     const j = off >= 0 && off < 4096 ? this.region.byStart.get(off) : undefined;
     if (j === undefined) { this.exitAfter(target); return; }
     const i = this.blockIndex;
-    if (j === i + 1 && fallthroughOk) return;
-    if (j > i) { this.c.br(3 + this.m - j); return; } // $b[j]'s label
-    this.c.i32(off >> 1); this.c.set(IDX); this.c.br(this.loopLabel);
+    const uj = this.units[this.unitOf[j]];
+    const intoHead = uj.loop && uj.first === j;
+    if (j === i + 1 && fallthroughOk) { // falls into the next block
+      if (intoHead) { c.i32(0); c.set(DISP); }
+      return;
+    }
+    if (this.unitOf[j] === this.unitOf[i] && uj.loop) {
+      if (j > i) { c.br(this.innerLabel.get(j)!); return; }
+      // Back to the loop: straight to its head while budget is left, else
+      // through the component's loop head, which leaves with PC at block j.
+      c.i32(off >> 1); c.set(IDX);
+      if (!intoHead) { c.i32(1); c.set(DISP); }
+      c.get(LEFT); c.i32(0); c.op(Op.i32_gt_s); c.brIf(this.loopHead);
+      c.br(this.loopLabel);
+      return;
+    }
+    if (j > i) { // a later unit: its label encloses this code
+      if (uj.loop) {
+        if (intoHead) { c.i32(0); c.set(DISP); } else { c.i32(off >> 1); c.set(IDX); c.i32(1); c.set(DISP); }
+      }
+      c.br(this.topLabel[this.unitOf[j]]);
+      return;
+    }
+    c.i32(off >> 1); c.set(IDX); c.br(this.loopLabel);
   }
 
   // The exact instret value at the current instruction (counting it), for CSR reads.
@@ -234,7 +268,10 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   // The entry switch covers the halfwords from the first block start to the last.
   const lo = region.blocks[0].start >> 1, hi = region.blocks[region.blocks.length - 1].start >> 1;
 
-  const m = region.blocks.length;
+  const units = loopUnits(region);
+  g.units = units;
+  units.forEach((u, x) => { for (let k = u.first; k <= u.last; k++) g.unitOf[k] = x; });
+  const U = units.length;
   // The budget, at the loop head (see the header). A component is only
   // entered with budget left, so the first pass never stops here.
   c.get(LEFT); c.i32(0); c.op(Op.i32_le_s);
@@ -243,21 +280,23 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   c.br(g.exitLabel);
   c.end();
   const missLabel = c.block();
-  for (let j = m - 1; j >= 0; j--) c.block();
+  for (let x = U - 1; x >= 0; x--) g.topLabel[x] = c.block();
   // The entry switch (an index below lo wraps around to a large one: $miss too).
+  c.i32(1); c.set(DISP);
   c.get(IDX);
   if (lo) { c.i32(lo); c.op(Op.i32_sub); }
   c.op(Op.br_table);
   c.u32(hi - lo + 1);
   for (let h = lo; h <= hi; h++) {
     const j = region.byStart.get(h * 2);
-    c.u32(j === undefined ? m : j);
+    c.u32(j === undefined ? U : g.unitOf[j]);
   }
-  c.u32(m);
-  for (let i = 0; i < m; i++) {
-    c.end(); // $b[i]
-    g.blockIndex = i;
-    genBlock(g, i);
+  c.u32(U);
+  for (let x = 0; x < U; x++) {
+    c.end(); // $u[x]
+    const u = units[x];
+    if (!u.loop) { g.blockIndex = u.first; genBlock(g, u.first); continue; }
+    genLoop(g, u, missLabel);
   }
   c.end(); // $miss
   if (c.depth !== missLabel - 1) throw new Error("jit: unbalanced blocks");
@@ -275,6 +314,82 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
     debugName: `comp_${(vbase + region.blocks[0].start).toString(16)}`,
   };
   mod.addFunc(def);
+}
+
+// A unit of the component's layout: one block, or the blocks first..last of a
+// loop (a backward branch from last to first), which becomes a wasm loop.
+export interface Unit { first: number; last: number; loop: boolean }
+
+// The loops: for each backward branch or jump (block s to block t <= s), the
+// blocks t..s; the shortest first, then others that do not overlap them (an
+// inner loop before its outer one). Every other block is a unit by itself.
+export function loopUnits(r: Region): Unit[] {
+  const cands: [number, number][] = [];
+  r.blocks.forEach((b, s) => {
+    const last = b.insns[b.insns.length - 1];
+    if (!last || (last.kind !== Kind.Branch && last.kind !== Kind.Jal)) return;
+    const t = r.byStart.get(last.off + last.imm);
+    if (t !== undefined && t <= s) cands.push([t, s]);
+  });
+  cands.sort((a, b) => (a[1] - a[0]) - (b[1] - b[0]) || a[0] - b[0]);
+  const inLoop = new Array<number>(r.blocks.length).fill(-1);
+  const loops: [number, number][] = [];
+  for (const [t, s] of cands) {
+    let free = true;
+    for (let k = t; k <= s && free; k++) if (inLoop[k] >= 0) free = false;
+    if (!free) continue;
+    for (let k = t; k <= s; k++) inLoop[k] = loops.length;
+    loops.push([t, s]);
+  }
+  const units: Unit[] = [];
+  for (let k = 0; k < r.blocks.length;) {
+    const l = inLoop[k];
+    if (l < 0) { units.push({ first: k, last: k, loop: false }); k++; continue; }
+    units.push({ first: loops[l][0], last: loops[l][1], loop: true });
+    k = loops[l][1] + 1;
+  }
+  return units;
+}
+
+// A loop unit:
+//   loop $head
+//     block $b[last] ... block $b[first]
+//       if DISP: DISP = 0; br_table on IDX -> $b[k] (entered at block k)
+//     end  code of block first
+//     ...
+//     end  code of block last      (falls out of the loop to the next unit)
+//   end
+// A backward branch to the head while budget is left is `br $head` (DISP 0:
+// straight into the first block); to another block of the loop it sets IDX
+// and DISP first. Forward branches inside the loop are plain `br $b[k]`.
+function genLoop(g: FnGen, u: Unit, missLabel: number): void {
+  const c = g.c;
+  const blocks = g.region.blocks;
+  g.loopHead = c.loop();
+  g.innerLabel.clear();
+  for (let k = u.last; k >= u.first; k--) g.innerLabel.set(k, c.block());
+  const lo = blocks[u.first].start >> 1, hi = blocks[u.last].start >> 1;
+  c.get(DISP);
+  c.if_();
+  c.i32(0); c.set(DISP);
+  c.get(IDX); if (lo) { c.i32(lo); c.op(Op.i32_sub); }
+  c.op(Op.br_table);
+  c.u32(hi - lo + 1);
+  const rel = (label: number): number => c.depth - label;
+  for (let h = lo; h <= hi; h++) {
+    const k = g.region.byStart.get(h * 2);
+    c.u32(k === undefined ? rel(missLabel) : rel(g.innerLabel.get(k)!));
+  }
+  c.u32(rel(missLabel)); // not a block of this loop: cannot happen (IDX was set for one)
+  c.end();
+  for (let k = u.first; k <= u.last; k++) {
+    c.end(); // $b[k]
+    g.blockIndex = k;
+    genBlock(g, k);
+  }
+  c.end(); // $head
+  g.innerLabel.clear();
+  g.loopHead = -1;
 }
 
 // PC = the page's halfword at IDX.
