@@ -1,10 +1,11 @@
-// The interpreter's decoded-instruction cache (src/arch/riscv64/wasm/predecode.ts)
-// against code that changes under it: a program built at test time with
+// The interpreter (src/arch/riscv64/wasm/hart.ts exec(), GHOST_JIT=0) against
+// code that changes under it: a program built at test time with
 // riscv64-linux-gnu-gcc into build/test/interp/, run by the Ghost CLI with the
-// JIT off (GHOST_JIT=0: every instruction is interpreted, so every rewritten
-// instruction has been decoded and cached before) and under qemu-riscv64 as
-// the oracle. The cache is keyed by where an instruction lies in guest memory:
-// without its check of the bits in memory, each case below runs the old code.
+// JIT off (every instruction is interpreted, so every rewritten instruction
+// ran before it was rewritten) and under qemu-riscv64 as the oracle. It is the
+// guard for any cache of decoded instructions in the interpreter: one keyed by
+// where an instruction lies without a check of the bits now there (tried in
+// session 8: a cache tagged by host address) fails the first case.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -12,7 +12,6 @@ interface HartExports extends JitHartExports {
   run(budget: number): number;
   setAsid(asid: number): void;
   tlbFlushAll(): void;
-  setDecodeCache(base: number): void;
   tlbFlushAsid(asid: number): void;
   tlbFlushPage(va: number): void;
   translateForKernel(va: number, acc: number): number;
@@ -91,9 +90,7 @@ export class Hart {
   currentMm: object | undefined;
 
   constructor(ramBytes: number, jit = jitOptions()) {
-    // The interpreter's decoded-instruction cache (wasm/predecode.ts) follows guest RAM.
-    const decBase = L.RAM_BASE + Math.ceil(ramBytes / L.DEC_ENTRY_SIZE) * L.DEC_ENTRY_SIZE;
-    const pages = Math.ceil((decBase + L.DEC_CACHE_BYTES) / 65536);
+    const pages = Math.ceil((L.RAM_BASE + ramBytes) / 65536);
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const table = new WebAssembly.Table({ initial: 256, element: "anyfunc" });
     const inst = new WebAssembly.Instance(hartModule(), { env: { memory: this.memory, table } });
@@ -104,7 +101,6 @@ export class Hart {
     this.ramSize = ramBytes;
     this.dv.setUint32(L.RAM_SIZE, ramBytes, true);
     this.wasm.tlbFlushAll();
-    this.wasm.setDecodeCache(decBase);
     // time CSR: 10 MHz, as Linux's riscv timebase on common boards.
     this.setTimeBase(0n, 0n, 0.01);
     if (jit) {

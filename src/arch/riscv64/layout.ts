@@ -24,7 +24,6 @@ export const JIT_LEFT = HART + 776;
 export const JIT_IBASE = HART + 784;
 export const JIT_HOT_PC = HART + 792;
 export const JIT_INTERP = HART + 800;
-export const X_SINK = HART + 816;
 export const JIT_DIRTY_LIST = HART + 832;
 export const JIT_DIRTY_MAX = 32;
 export const JIT_MAP = 0x40000;
@@ -38,9 +37,6 @@ export const TLB_R = 0x10000;
 export const TLB_W = TLB_R + 4096 * 16;
 
 export const RAM_BASE = 0x100000;
-// The interpreter's decoded-instruction cache, placed after guest RAM (wasm/predecode.ts).
-export const DEC_ENTRY_SIZE = 16;
-export const DEC_CACHE_BYTES = 65536 * DEC_ENTRY_SIZE;
 
 export const CAUSE_INSN_MISALIGNED = 0;
 export const CAUSE_INSN_ACCESS = 1;

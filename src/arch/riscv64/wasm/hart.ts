@@ -10,50 +10,31 @@
 // it runs translated code where there is some and this interpreter elsewhere.
 
 import {
-  X_REGS, PC, TRAP_CAUSE, RES_VALID, INSTRET, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
-  CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT,
+  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_VALID, INSTRET, TLB_R, TLB_W, TLB_MASK,
+  CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
+  CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_FENCE_I, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT,
   CAUSE_JIT_DIRTY, CAUSE_JIT_MISS, ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS,
-  JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP,
+  JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP, RVC_CACHE, RVC_ILLEGAL,
 } from "./layout";
-import { ACC_X, faultCause, translate, loadBytes, storeBytes, crossFault } from "./mmu";
-import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
-import { loadHost, storeHost, extendLoad } from "./access";
-import { execSlow, slowPc, slowLeft, slowNpc } from "./exec-slow";
 import {
-  decBase, DEC_MASK, predecode, OP_ADDI, OP_SLLI, OP_SLTI, OP_SLTIU, OP_XORI, OP_SRLI, OP_SRAI, OP_ORI, OP_ANDI,
-  OP_AUIPC, OP_ADD, OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_MUL, OP_MULH,
-  OP_MULHSU, OP_MULHU, OP_DIV, OP_DIVU, OP_REM, OP_REMU, OP_LB, OP_LH, OP_LW, OP_LD, OP_LBU, OP_LHU, OP_LWU,
-  OP_SB, OP_SH, OP_SW, OP_SD, OP_BEQ, OP_BNE, OP_BLT, OP_BGE, OP_BLTU, OP_BGEU, OP_JAL, OP_JALR, OP_ADDIW,
-  OP_SLLIW, OP_SRLIW, OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MULW, OP_DIVW, OP_DIVUW,
-  OP_REMW, OP_REMUW, OP_FLW, OP_FLD, OP_FSW, OP_FSD,
-} from "./predecode";
+  ACC_R, ACC_W, ACC_X, asidTag, faultCause, translate, translateSlow, loadBytes, storeBytes, crossFault,
+} from "./mmu";
+import { expandCompressed } from "./rvc";
+import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
+import { execFp } from "./fp";
+import { execAmo } from "./amo";
+import { execCsr } from "./csr";
 import { mapSlot } from "./jitmap";
 
 export { setAsid, tlbFlushAll, tlbFlushAsid, tlbFlushPage, translateForKernel } from "./mmu";
 export { jitDropWritable } from "./jitmap";
 export { expandCompressed } from "./rvc";
-export { setDecodeCache } from "./predecode";
 export {
   jitLoad, jitStore, jitAmo, jitCsr, jitFp, mulh, mulhsu, mulhu, div, divu, rem, remu, divw, divuw, remw, remuw,
 } from "./jithelpers";
 
 @inline function xr(i: u32): u64 { return load<u64>(X_REGS + (i << 3)); }
 @inline function xw(i: u32, v: u64): void { store<u64>(X_REGS + (i << 3), v); }
-// The fields of a decoded instruction (predecode.ts).
-@inline function r1(rr: u32): u64 { return load<u64>(rr & 0xffff); }
-@inline function r2(rr: u32): u64 { return load<u64>(rr >>> 16); }
-@inline function imm(e: u32): u64 { return <u64><i64>load<i32>(e, 12); }
-
-// A load that loadHost() could not serve at once (h: 1 for an access crossing
-// a page, 0 for a fault): byte by byte, extended as funct3 f3 says. Returns
-// false on a fault, with nothing written.
-function loadCross(rd: u32, va: u64, h: u32, f3: u32): bool {
-  if (h == 0) return false;
-  const v = loadBytes(va, <u32>1 << (f3 & 3));
-  if (crossFault) return false;
-  store<u64>(rd, extendLoad(v, f3));
-  return true;
-}
 
 let runBudget: i32 = 0;
 // Instructions of the budget that the last exec() left unexecuted.
@@ -70,6 +51,38 @@ let blockMode: bool = false;
   store<u64>(INSTRET, load<u64>(INSTRET) + <u64>(runBudget - left));
   execLeft = left;
   return cause;
+}
+
+// Host address for a load of `size` bytes at va: > 1 on a TLB hit or a
+// successful walk, 1 if the access crosses a page, 0 on a fault.
+@inline function loadHost(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  if (off > 4096 - size) return 1;
+  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
+  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return translateSlow(va, ACC_R);
+}
+
+@inline function storeHost(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  if (off > 4096 - size) return 1;
+  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
+  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return translateSlow(va, ACC_W);
+}
+
+@inline function extendLoad(v: u64, f3: u32): u64 {
+  switch (f3) {
+    case 0: return <u64><i64><i8>v;
+    case 1: return <u64><i64><i16>v;
+    case 2: return <u64><i64><i32>v;
+    case 4: return v & 0xff;
+    case 5: return v & 0xffff;
+    case 6: return v & 0xffffffff;
+    default: return v;
+  }
 }
 
 // The interpreter without the JIT: runs until a trap or the budget is spent.
@@ -104,188 +117,276 @@ function exec(budget: i32): u32 {
       fetchVpn = vpn;
       fetchPage = host & ~0xfff;
     }
-    // The instruction's bits (a compressed one with the next parcel, or
-    // nothing past the page: see predecode.ts), then its decoded form.
-    let word: u32;
-    if ((<u32>pc & 0xfff) <= 0xffc) {
-      word = load<u32>(host);
+    let insn: u32 = <u32>load<u16>(host);
+    let npc: u64;
+    if ((insn & 3) != 3) {
+      const raw = insn;
+      // Expanding is a pure function of the parcel: cached (a tenth of the interpreter's time on python3's start).
+      const slot = RVC_CACHE + ((((raw & 3) << 14) | (raw >>> 2)) << 2);
+      insn = load<u32>(slot);
+      if (insn == 0) {
+        insn = expandCompressed(raw);
+        if (insn == 0) insn = RVC_ILLEGAL;
+        store<u32>(slot, insn);
+      }
+      if (insn == RVC_ILLEGAL) { store<u64>(TRAP_TVAL, <u64>raw); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+      npc = pc + 2;
     } else {
-      word = <u32>load<u16>(host);
-      if ((word & 3) == 3) {
+      if ((<u32>pc & 0xfff) <= 0xffc) {
+        insn = load<u32>(host);
+      } else {
         const h2 = translate(pc + 2, ACC_X);
         if (h2 == 0) return leave(pc, CAUSE_INSN_PAGE_FAULT, left + 1);
-        word |= (<u32>load<u16>(h2)) << 16;
+        insn |= (<u32>load<u16>(h2)) << 16;
       }
+      npc = pc + 4;
     }
-    const e = decBase + (((host >>> 1) & DEC_MASK) << 4);
-    if (load<u32>(e) != word) predecode(e, word);
-    // One load for op, length and rd; one for rs1 and rs2 (predecode.ts).
-    const m = load<u32>(e, 4);
-    const rd = m >>> 16;
-    const rr = load<u32>(e, 8);
-    let npc = pc + <u64>((m >>> 8) & 0xff);
-    switch (m & 0xff) {
-      case OP_ADDI: store<u64>(rd, r1(rr) + imm(e)); break;
-      case OP_SLLI: store<u64>(rd, r1(rr) << imm(e)); break;
-      case OP_SLTI: store<u64>(rd, <i64>r1(rr) < <i64>imm(e) ? 1 : 0); break;
-      case OP_SLTIU: store<u64>(rd, r1(rr) < imm(e) ? 1 : 0); break;
-      case OP_XORI: store<u64>(rd, r1(rr) ^ imm(e)); break;
-      case OP_SRLI: store<u64>(rd, r1(rr) >>> imm(e)); break;
-      case OP_SRAI: store<u64>(rd, <u64>(<i64>r1(rr) >> <i64>imm(e))); break;
-      case OP_ORI: store<u64>(rd, r1(rr) | imm(e)); break;
-      case OP_ANDI: store<u64>(rd, r1(rr) & imm(e)); break;
-      case OP_AUIPC: store<u64>(rd, pc + imm(e)); break;
-      case OP_ADD: store<u64>(rd, r1(rr) + r2(rr)); break;
-      case OP_SUB: store<u64>(rd, r1(rr) - r2(rr)); break;
-      case OP_SLL: store<u64>(rd, r1(rr) << (r2(rr) & 63)); break;
-      case OP_SLT: store<u64>(rd, <i64>r1(rr) < <i64>r2(rr) ? 1 : 0); break;
-      case OP_SLTU: store<u64>(rd, r1(rr) < r2(rr) ? 1 : 0); break;
-      case OP_XOR: store<u64>(rd, r1(rr) ^ r2(rr)); break;
-      case OP_SRL: store<u64>(rd, r1(rr) >>> (r2(rr) & 63)); break;
-      case OP_SRA: store<u64>(rd, <u64>(<i64>r1(rr) >> <i64>(r2(rr) & 63))); break;
-      case OP_OR: store<u64>(rd, r1(rr) | r2(rr)); break;
-      case OP_AND: store<u64>(rd, r1(rr) & r2(rr)); break;
-      case OP_MUL: store<u64>(rd, r1(rr) * r2(rr)); break;
-      case OP_MULH: store<u64>(rd, mulh(r1(rr), r2(rr))); break;
-      case OP_MULHSU: store<u64>(rd, mulhsu(r1(rr), r2(rr))); break;
-      case OP_MULHU: store<u64>(rd, mulhu(r1(rr), r2(rr))); break;
-      case OP_DIV: store<u64>(rd, div(r1(rr), r2(rr))); break;
-      case OP_DIVU: store<u64>(rd, divu(r1(rr), r2(rr))); break;
-      case OP_REM: store<u64>(rd, rem(r1(rr), r2(rr))); break;
-      case OP_REMU: store<u64>(rd, remu(r1(rr), r2(rr))); break;
-      case OP_LB: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 1);
-        if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
-        store<u64>(rd, <u64><i64>load<i8>(h));
+    const rd = (insn >>> 7) & 31;
+    const rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    const f3 = (insn >>> 12) & 7;
+    switch (insn & 0x7f) {
+      case 0x13: { // OP-IMM
+        const a = xr(rs1);
+        const imm = <u64><i64>(<i32>insn >> 20);
+        let v: u64;
+        switch (f3) {
+          case 0: v = a + imm; break;
+          case 1:
+            if ((insn >>> 26) != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+            v = a << (imm & 63); break;
+          case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
+          case 3: v = a < imm ? 1 : 0; break;
+          case 4: v = a ^ imm; break;
+          case 5: {
+            const top = insn >>> 26;
+            if (top == 0) v = a >>> (imm & 63);
+            else if (top == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
+            else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+            break;
+          }
+          case 6: v = a | imm; break;
+          default: v = a & imm; break;
+        }
+        xw(rd, v);
         break;
       }
-      case OP_LBU: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 1);
-        if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
-        store<u64>(rd, <u64>load<u8>(h));
+      case 0x33: { // OP
+        const a = xr(rs1), b = xr(rs2);
+        const f7 = insn >>> 25;
+        let v: u64;
+        if (f7 == 0) {
+          switch (f3) {
+            case 0: v = a + b; break;
+            case 1: v = a << (b & 63); break;
+            case 2: v = <i64>a < <i64>b ? 1 : 0; break;
+            case 3: v = a < b ? 1 : 0; break;
+            case 4: v = a ^ b; break;
+            case 5: v = a >>> (b & 63); break;
+            case 6: v = a | b; break;
+            default: v = a & b; break;
+          }
+        } else if (f7 == 1) {
+          switch (f3) {
+            case 0: v = a * b; break;
+            case 1: v = mulh(a, b); break;
+            case 2: v = mulhsu(a, b); break;
+            case 3: v = mulhu(a, b); break;
+            case 4: v = div(a, b); break;
+            case 5: v = divu(a, b); break;
+            case 6: v = rem(a, b); break;
+            default: v = remu(a, b); break;
+          }
+        } else if (f7 == 0x20 && f3 == 0) {
+          v = a - b;
+        } else if (f7 == 0x20 && f3 == 5) {
+          v = <u64>(<i64>a >> <i64>(b & 63));
+        } else {
+          store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        xw(rd, v);
         break;
       }
-      case OP_LH: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 2);
-        if (h > 1) { store<u64>(rd, <u64><i64>load<i16>(h)); break; }
-        if (!loadCross(rd, va, h, 1)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+      case 0x03: { // LOAD
+        if (f3 == 7) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
+        const size: u32 = 1 << (f3 & 3);
+        const h = loadHost(va, size);
+        let v: u64;
+        if (h > 1) {
+          switch (f3) {
+            case 0: v = <u64><i64>load<i8>(h); break;
+            case 1: v = <u64><i64>load<i16>(h); break;
+            case 2: v = <u64><i64>load<i32>(h); break;
+            case 3: v = load<u64>(h); break;
+            case 4: v = <u64>load<u8>(h); break;
+            case 5: v = <u64>load<u16>(h); break;
+            default: v = <u64>load<u32>(h); break;
+          }
+        } else {
+          if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          v = loadBytes(va, size);
+          if (crossFault) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          v = extendLoad(v, f3);
+        }
+        xw(rd, v);
         break;
       }
-      case OP_LHU: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 2);
-        if (h > 1) { store<u64>(rd, <u64>load<u16>(h)); break; }
-        if (!loadCross(rd, va, h, 5)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+      case 0x23: { // STORE
+        if (f3 > 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const imm = <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
+        const va = xr(rs1) + imm;
+        const v = xr(rs2);
+        const size: u32 = 1 << f3;
+        const h = storeHost(va, size);
+        if (h > 1) {
+          switch (f3) {
+            case 0: store<u8>(h, <u8>v); break;
+            case 1: store<u16>(h, <u16>v); break;
+            case 2: store<u32>(h, <u32>v); break;
+            default: store<u64>(h, v); break;
+          }
+        } else {
+          if (h == 0 || !storeBytes(va, size, v)) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
+        }
         break;
       }
-      case OP_LW: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 4);
-        if (h > 1) { store<u64>(rd, <u64><i64>load<i32>(h)); break; }
-        if (!loadCross(rd, va, h, 2)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+      case 0x63: { // BRANCH
+        const a = xr(rs1), b = xr(rs2);
+        let taken: bool;
+        switch (f3) {
+          case 0: taken = a == b; break;
+          case 1: taken = a != b; break;
+          case 4: taken = <i64>a < <i64>b; break;
+          case 5: taken = <i64>a >= <i64>b; break;
+          case 6: taken = a < b; break;
+          case 7: taken = a >= b; break;
+          default: store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        if (taken) {
+          const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
+            <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
+          npc = pc + <u64><i64>imm;
+          if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left);
+        }
         break;
       }
-      case OP_LWU: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 4);
-        if (h > 1) { store<u64>(rd, <u64>load<u32>(h)); break; }
-        if (!loadCross(rd, va, h, 6)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+      case 0x37: xw(rd, <u64><i64><i32>(insn & 0xfffff000)); break; // LUI
+      case 0x17: xw(rd, pc + <u64><i64><i32>(insn & 0xfffff000)); break; // AUIPC
+      case 0x6f: { // JAL
+        const imm = ((<i32>insn >> 31) << 20) | <i32>(insn & 0xff000) | <i32>(((insn >>> 20) & 1) << 11) |
+          <i32>(((insn >>> 21) & 0x3ff) << 1);
+        xw(rd, npc);
+        npc = pc + <u64><i64>imm;
+        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
         break;
       }
-      case OP_LD: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 8);
-        if (h > 1) { store<u64>(rd, load<u64>(h)); break; }
-        if (!loadCross(rd, va, h, 3)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
-        break;
-      }
-      case OP_FLW: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 4);
-        if (h > 1) { store<u64>(rd, <u64>load<u32>(h) | 0xffffffff00000000); break; }
-        if (!loadCross(rd, va, h, 6)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
-        store<u64>(rd, load<u64>(rd) | 0xffffffff00000000);
-        break;
-      }
-      case OP_FLD: {
-        const va = r1(rr) + imm(e);
-        const h = loadHost(va, 8);
-        if (h > 1) { store<u64>(rd, load<u64>(h)); break; }
-        if (!loadCross(rd, va, h, 3)) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
-        break;
-      }
-      case OP_SB: {
-        const va = r1(rr) + imm(e);
-        const h = storeHost(va, 1);
-        if (h == 0) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
-        store<u8>(h, <u8>r2(rr));
-        break;
-      }
-      case OP_SH: {
-        const va = r1(rr) + imm(e);
-        const h = storeHost(va, 2);
-        if (h > 1) { store<u16>(h, <u16>r2(rr)); break; }
-        if (h == 0 || !storeBytes(va, 2, r2(rr))) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
-        break;
-      }
-      case OP_SW: case OP_FSW: {
-        const va = r1(rr) + imm(e);
-        const h = storeHost(va, 4);
-        if (h > 1) { store<u32>(h, <u32>r2(rr)); break; }
-        if (h == 0 || !storeBytes(va, 4, r2(rr))) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
-        break;
-      }
-      case OP_SD: case OP_FSD: {
-        const va = r1(rr) + imm(e);
-        const h = storeHost(va, 8);
-        if (h > 1) { store<u64>(h, r2(rr)); break; }
-        if (h == 0 || !storeBytes(va, 8, r2(rr))) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
-        break;
-      }
-      case OP_BEQ: if (r1(rr) == r2(rr)) { npc = pc + imm(e); if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left); } break;
-      case OP_BNE: if (r1(rr) != r2(rr)) { npc = pc + imm(e); if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left); } break;
-      case OP_BLT: if (<i64>r1(rr) < <i64>r2(rr)) { npc = pc + imm(e); if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left); } break;
-      case OP_BGE: if (<i64>r1(rr) >= <i64>r2(rr)) { npc = pc + imm(e); if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left); } break;
-      case OP_BLTU: if (r1(rr) < r2(rr)) { npc = pc + imm(e); if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left); } break;
-      case OP_BGEU: if (r1(rr) >= r2(rr)) { npc = pc + imm(e); if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left); } break;
-      case OP_JAL: {
-        store<u64>(rd, npc);
-        npc = pc + imm(e);
-        if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left);
-        break;
-      }
-      case OP_JALR: {
-        const target = (r1(rr) + imm(e)) & ~(<u64>1);
-        store<u64>(rd, npc);
+      case 0x67: { // JALR
+        if (f3 != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const target = (xr(rs1) + <u64><i64>(<i32>insn >> 20)) & ~(<u64>1);
+        xw(rd, npc);
         npc = target;
-        if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left);
+        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
         break;
       }
-      case OP_ADDIW: store<u64>(rd, sext32(r1(rr) + imm(e))); break;
-      case OP_SLLIW: store<u64>(rd, sext32(<u64>(<u32>r1(rr) << <u32>imm(e)))); break;
-      case OP_SRLIW: store<u64>(rd, sext32(<u64>(<u32>r1(rr) >>> <u32>imm(e)))); break;
-      case OP_SRAIW: store<u64>(rd, <u64><i64>(<i32>r1(rr) >> <i32>imm(e))); break;
-      case OP_ADDW: store<u64>(rd, sext32(r1(rr) + r2(rr))); break;
-      case OP_SUBW: store<u64>(rd, sext32(r1(rr) - r2(rr))); break;
-      case OP_SLLW: store<u64>(rd, sext32(<u64>(<u32>r1(rr) << (<u32>r2(rr) & 31)))); break;
-      case OP_SRLW: store<u64>(rd, sext32(<u64>(<u32>r1(rr) >>> (<u32>r2(rr) & 31)))); break;
-      case OP_SRAW: store<u64>(rd, <u64><i64>(<i32>r1(rr) >> (<i32>r2(rr) & 31))); break;
-      case OP_MULW: store<u64>(rd, sext32(r1(rr) * r2(rr))); break;
-      case OP_DIVW: store<u64>(rd, divw(r1(rr), r2(rr))); break;
-      case OP_DIVUW: store<u64>(rd, divuw(r1(rr), r2(rr))); break;
-      case OP_REMW: store<u64>(rd, remw(r1(rr), r2(rr))); break;
-      case OP_REMUW: store<u64>(rd, remuw(r1(rr), r2(rr))); break;
-      default: { // OP_SLOW
-        const c = execSlow(word, pc, left, blockMode, load<u64>(INSTRET) + <u64>(runBudget - left));
-        store<u64>(X_REGS, 0);
-        if (c != 0) return leave(slowPc, c, slowLeft);
-        npc = slowNpc;
+      case 0x1b: { // OP-IMM-32
+        const a = xr(rs1);
+        const imm = <i32>insn >> 20;
+        let v: u64;
+        if (f3 == 0) v = sext32(a + <u64><i64>imm);
+        else if (f3 == 1 && (insn >>> 25) == 0) v = sext32(<u64>(<u32>a << (imm & 31)));
+        else if (f3 == 5 && (insn >>> 25) == 0) v = sext32(<u64>(<u32>a >>> (imm & 31)));
+        else if (f3 == 5 && (insn >>> 25) == 0x20) v = <u64><i64>(<i32>a >> (imm & 31));
+        else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        xw(rd, v);
         break;
       }
+      case 0x3b: { // OP-32
+        const a = xr(rs1), b = xr(rs2);
+        const f7 = insn >>> 25;
+        let v: u64;
+        if (f7 == 0 && f3 == 0) v = sext32(a + b);
+        else if (f7 == 0x20 && f3 == 0) v = sext32(a - b);
+        else if (f7 == 0 && f3 == 1) v = sext32(<u64>(<u32>a << (<u32>b & 31)));
+        else if (f7 == 0 && f3 == 5) v = sext32(<u64>(<u32>a >>> (<u32>b & 31)));
+        else if (f7 == 0x20 && f3 == 5) v = <u64><i64>(<i32>a >> (<i32>b & 31));
+        else if (f7 == 1) {
+          switch (f3) {
+            case 0: v = sext32(a * b); break;
+            case 4: v = divw(a, b); break;
+            case 5: v = divuw(a, b); break;
+            case 6: v = remw(a, b); break;
+            case 7: v = remuw(a, b); break;
+            default: store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+          }
+        } else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        xw(rd, v);
+        break;
+      }
+      case 0x2f: { // AMO
+        const c = execAmo(insn);
+        if (c != 0) return leave(pc, c, left + 1);
+        break;
+      }
+      case 0x07: { // LOAD-FP
+        if (f3 != 2 && f3 != 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
+        const size: u32 = f3 == 2 ? 4 : 8;
+        const h = loadHost(va, size);
+        let v: u64;
+        if (h > 1) {
+          v = f3 == 2 ? <u64>load<u32>(h) : load<u64>(h);
+        } else {
+          if (h == 0) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+          v = loadBytes(va, size);
+          if (crossFault) return leave(pc, CAUSE_LOAD_PAGE_FAULT, left + 1);
+        }
+        if (f3 == 2) v |= 0xffffffff00000000;
+        store<u64>(F_REGS + (rd << 3), v);
+        break;
+      }
+      case 0x27: { // STORE-FP
+        if (f3 != 2 && f3 != 3) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const imm = <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
+        const va = xr(rs1) + imm;
+        const v = load<u64>(F_REGS + (rs2 << 3));
+        const size: u32 = f3 == 2 ? 4 : 8;
+        const h = storeHost(va, size);
+        if (h > 1) {
+          if (f3 == 2) store<u32>(h, <u32>v); else store<u64>(h, v);
+        } else {
+          if (h == 0 || !storeBytes(va, size, v)) return leave(pc, CAUSE_STORE_PAGE_FAULT, left + 1);
+        }
+        break;
+      }
+      case 0x43: case 0x47: case 0x4b: case 0x4f: case 0x53: { // F and D arithmetic
+        if (execFp(insn) != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        break;
+      }
+      case 0x0f: { // MISC-MEM
+        if (f3 == 0) break; // fence: one hart, in order
+        if (f3 == 1) { // fence.i: the interpreter caches nothing, but translations may be stale
+          if (blockMode) return leave(npc, CAUSE_FENCE_I, left);
+          break;
+        }
+        store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+      }
+      case 0x73: { // SYSTEM
+        if (f3 == 0) {
+          if (insn == 0x00000073) return leave(pc, CAUSE_ECALL_U, left);
+          if (insn == 0x00100073) { store<u64>(TRAP_TVAL, pc); return leave(pc, CAUSE_BREAKPOINT, left + 1); }
+          store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
+        }
+        if (f3 == 4) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
+        const c = execCsr(insn, load<u64>(INSTRET) + <u64>(runBudget - left));
+        if (c != 0) return leave(pc, c, left + 1);
+        break;
+      }
+      default:
+        store<u64>(TRAP_TVAL, insn);
+        return leave(pc, CAUSE_ILLEGAL, left + 1);
     }
+    store<u64>(X_REGS, 0);
     pc = npc;
   }
   return leave(pc, CAUSE_BUDGET, 0);
