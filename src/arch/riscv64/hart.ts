@@ -59,7 +59,12 @@ function jitOptions(): JitOptions | undefined {
     // Past python3's start-up (95M instructions): with 3M, the JIT made it
     // 1.21x the interpreter's CPU time (2.57 s vs 2.13 s, medians of 5 at
     // load ~30); with 150M, 1.00x (2.12 s). Long runs lose ~150M instructions
-    // of translated code (CoreMark's bench run is ~24G).
+    // of translated code (CoreMark's bench run is ~24G). Swept again over
+    // the nine real-program rows of bench/run.ts (2026-12-07, CPU time of
+    // single runs, load 16-26): geometric mean 6.05 s at 150M against 6.38 s
+    // at 10M; over the seven shorter rows 3.93 s (150M), 4.60 (40M), 4.21
+    // (10M), 4.79 (0). sqlite3 (125M instructions, a flat profile) is what
+    // moves: 1.7 s at 150M, 2.8-3.7 s at 40M and below.
     warmup: num(env["GHOST_JIT_WARMUP"], 150_000_000, 0),
     budget: num(env["GHOST_JIT_BUDGET"], 50000, 0),
     budgetInsns: 1000,
