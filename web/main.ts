@@ -130,21 +130,16 @@ async function launch(image?: RootImage): Promise<void> {
 }
 
 term.onData((data) => send({ type: "input", data }));
-// Copy and paste from the keyboard as terminals on Linux have them:
-// Ctrl+Shift+C copies the selection, Ctrl+Shift+V pastes (the text goes to
-// the guest as typed input, bracketed when the guest asked for it); Ctrl+C
-// and Ctrl+V stay the terminal's ^C and ^V. The browser's own copy and paste
-// (its menu, Cmd+C and Cmd+V) go through xterm's clipboard handlers.
+// Copy from the keyboard as terminals on Linux have it: Ctrl+Shift+C copies
+// the selection (Ctrl+C stays the terminal's ^C). Pasting needs nothing of
+// the page: the browser's paste (Ctrl+Shift+V, its menu, Cmd+V) is a paste
+// event that xterm types into the guest, bracketed when the guest asked.
 term.attachCustomKeyEventHandler((e) => {
-  if (!e.ctrlKey || !e.shiftKey || e.altKey || e.metaKey || (e.code !== "KeyC" && e.code !== "KeyV")) return true;
+  if (!e.ctrlKey || !e.shiftKey || e.altKey || e.metaKey || e.code !== "KeyC") return true;
   if (e.type === "keydown") {
     e.preventDefault();
-    if (e.code === "KeyC") {
-      const text = term.getSelection();
-      if (text) navigator.clipboard.writeText(text).catch((err: unknown) => console.warn(`copy: ${String(err)}`));
-    } else {
-      navigator.clipboard.readText().then((text) => term.paste(text), (err: unknown) => console.warn(`paste: ${String(err)}`));
-    }
+    const text = term.getSelection();
+    if (text) navigator.clipboard.writeText(text).catch((err: unknown) => console.warn(`copy: ${String(err)}`));
   }
   return false;
 });

@@ -1,11 +1,13 @@
 // The Web Worker that runs Ghost for the page: it fetches the hart's wasm
 // and the root filesystem image (the default rootfs.cpio, or another cpio
-// archive or ext2/3/4 image by URL, or takes one the user gave the page), boots the system with its home
-// directory from IndexedDB, attaches eth0 to a WebSocket relay when the page
-// names one, and relays the console terminal, uploads, downloads and the
-// home's snapshots. The kernel runs here so that the page stays responsive;
-// nothing of Node is in this bundle (boot/core.ts with a host that has no
-// host directories, stdio or terminal of its own).
+// archive or ext2/3/4 image by URL, or takes one the user gave the page),
+// boots the system with its home directory from IndexedDB, attaches eth0 to
+// a WebSocket relay when the page names one, and relays the console
+// terminal, uploads, downloads and the home's snapshots (every 2 s when it
+// changed, as the guest goes down, and when the page asks: it is hidden, or
+// another root replaces the machine). The kernel runs here so that the page
+// stays responsive; nothing of Node is in this bundle (boot/core.ts with a
+// host that has no host directories, stdio or terminal of its own).
 
 import { provideHartModule } from "../src/arch/riscv64/hart.js";
 import { bootMachine, type Machine, type BootHost } from "../src/api/machine.js";
