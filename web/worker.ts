@@ -157,8 +157,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         break;
       }
       case "save": void save(); break;
-      // Saved (or nothing to save) before the page ends this worker.
-      case "flush": void save().finally(() => post({ type: "flushed" })); break;
+      // Saved (or nothing to save), and any save under way done (the one at
+      // a power-off), before the page ends this worker.
+      case "flush": void save().then(() => saving).finally(() => post({ type: "flushed" })); break;
       case "ps": {
         // The guest's processes, from its /proc (what ps reads).
         const m = machine;
