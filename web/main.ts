@@ -30,6 +30,9 @@ let worker: Worker | null = null;
 const send = (msg: ToWorker, transfer: Transferable[] = []) => worker?.postMessage(msg, transfer);
 
 const psWaiters: ((processes: GuestProcess[]) => void)[] = [];
+const flushWaiters: (() => void)[] = [];
+// How long the page waits for the worker's last save before it ends it anyway.
+const FLUSH_WAIT_MS = 5000;
 
 // What tests and the curious can read: start-up time, saves, the screen's text.
 const ghost = {
@@ -49,6 +52,16 @@ const ghost = {
     for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? "");
     return lines.join("\n");
   },
+  // The rows on view now, top to bottom (where a mouse would select).
+  viewport(): string[] {
+    const b = term.buffer.active;
+    const rows: string[] = [];
+    for (let i = 0; i < term.rows; i++) rows.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? "");
+    return rows;
+  },
+  selection: () => term.getSelection(),
+  // Saves the home asked for by the page (hidden, another root) and done.
+  flushes: 0,
   type(s: string): void { send({ type: "input", data: s }); },
   rows: () => term.rows,
   cols: () => term.cols,
@@ -71,6 +84,7 @@ function onMessage(ev: MessageEvent<FromWorker>): void {
       if (msg.state === "closed") console.warn(`network relay closed: ${msg.detail}`);
       break;
     case "ps": psWaiters.shift()?.(msg.processes); break;
+    case "flushed": ghost.flushes++; for (const w of flushWaiters.splice(0)) w(); break;
     case "saved": ghost.saves++; status.textContent = `running · home saved (${msg.files} entries)`; break;
     case "error": console.error(msg.text); status.textContent = `error: ${msg.text.split("\n")[0]}`; break;
     case "file": {
@@ -88,9 +102,22 @@ function onMessage(ev: MessageEvent<FromWorker>): void {
   }
 }
 
-// Boots a machine in a new worker (the old one, if any, ends with its kernel):
-// the page's options, or a root filesystem the user gave the page.
-function launch(image?: RootImage): void {
+// Asks the worker to save the home now; resolves when it did (or had
+// nothing to save), or after FLUSH_WAIT_MS.
+function flushHome(): Promise<void> {
+  if (!worker) return Promise.resolve();
+  return new Promise((resolve) => {
+    flushWaiters.push(resolve);
+    setTimeout(resolve, FLUSH_WAIT_MS);
+    send({ type: "flush" });
+  });
+}
+
+// Boots a machine in a new worker (the old one, if any, ends with its kernel,
+// its home saved first): the page's options, or a root filesystem the user
+// gave the page.
+async function launch(image?: RootImage): Promise<void> {
+  await flushHome();
   worker?.terminate();
   psWaiters.length = 0;
   Object.assign(ghost, { bootMs: -1, promptMs: -1, net: null, exited: null, root: image?.name ?? null });
@@ -103,9 +130,26 @@ function launch(image?: RootImage): void {
 }
 
 term.onData((data) => send({ type: "input", data }));
+// Copy from the keyboard as terminals on Linux have it: Ctrl+Shift+C copies
+// the selection (Ctrl+C stays the terminal's ^C). Pasting needs nothing of
+// the page: the browser's paste (Ctrl+Shift+V, its menu, Cmd+V) is a paste
+// event that xterm types into the guest, bracketed when the guest asked.
+term.attachCustomKeyEventHandler((e) => {
+  if (!e.ctrlKey || !e.shiftKey || e.altKey || e.metaKey || e.code !== "KeyC") return true;
+  if (e.type === "keydown") {
+    e.preventDefault();
+    const text = term.getSelection();
+    if (text) navigator.clipboard.writeText(text).catch((err: unknown) => console.warn(`copy: ${String(err)}`));
+  }
+  return false;
+});
 term.onResize(({ rows, cols }) => send({ type: "resize", rows, cols }));
 window.addEventListener("resize", () => fit.fit());
-launch();
+// A page hidden may be closed or discarded without another word: save the
+// home now (the 2 s saves would lose what changed since the last one).
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") send({ type: "flush" }); });
+window.addEventListener("pagehide", () => send({ type: "flush" }));
+void launch();
 // Offline use: the service worker keeps the site's files (web/sw.ts). Where
 // service workers are unavailable (a page not from a secure origin) the page
 // works online only.
@@ -128,7 +172,7 @@ async function upload(files: FileList | null): Promise<void> {
 async function bootRoot(f: File): Promise<boolean> {
   const bytes = new Uint8Array(await f.arrayBuffer());
   if (!rootImageKind(bytes)) return false;
-  launch({ name: f.name, bytes });
+  await launch({ name: f.name, bytes });
   return true;
 }
 

@@ -11,6 +11,10 @@ import { REQ_OP_READ, REQ_OP_WRITE, type BlockDriver, type Request } from "../sr
 export class MemoryDisk implements BlockDriver {
   readonly sectors: number;
   readonly readOnly = false;
+  // No discard or write zeroes (BLKDISCARD, BLKZEROOUT: EOPNOTSUPP), as a
+  // disk whose queue limits are 0.
+  readonly maxDiscardSectors = 0;
+  readonly maxWriteZeroesSectors = 0;
   constructor(private readonly bytes: Uint8Array, readonly description: string) {
     // Whole sectors only, as a loop device shows a file.
     this.sectors = Math.floor(bytes.length / SECTOR_SIZE);

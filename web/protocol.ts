@@ -11,6 +11,7 @@ export type ToWorker =
   | { type: "upload"; name: string; data: Uint8Array }
   | { type: "download"; path: string }
   | { type: "save" }
+  | { type: "flush" }
   | { type: "ps" }
   | { type: "reset" };
 
@@ -22,6 +23,7 @@ export type FromWorker =
   | { type: "file"; path: string; data: Uint8Array }
   | { type: "error"; text: string }
   | { type: "saved"; files: number }
+  | { type: "flushed" }
   | { type: "ps"; processes: GuestProcess[] }
   | { type: "exited"; status: number; shutdown: string | null };
 

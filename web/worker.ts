@@ -1,11 +1,13 @@
 // The Web Worker that runs Ghost for the page: it fetches the hart's wasm
 // and the root filesystem image (the default rootfs.cpio, or another cpio
-// archive or ext2/3/4 image by URL, or takes one the user gave the page), boots the system with its home
-// directory from IndexedDB, attaches eth0 to a WebSocket relay when the page
-// names one, and relays the console terminal, uploads, downloads and the
-// home's snapshots. The kernel runs here so that the page stays responsive;
-// nothing of Node is in this bundle (boot/core.ts with a host that has no
-// host directories, stdio or terminal of its own).
+// archive or ext2/3/4 image by URL, or takes one the user gave the page),
+// boots the system with its home directory from IndexedDB, attaches eth0 to
+// a WebSocket relay when the page names one, and relays the console
+// terminal, uploads, downloads and the home's snapshots (every 2 s when it
+// changed, as the guest goes down, and when the page asks: it is hidden, or
+// another root replaces the machine). The kernel runs here so that the page
+// stays responsive; nothing of Node is in this bundle (boot/core.ts with a
+// host that has no host directories, stdio or terminal of its own).
 
 import { provideHartModule } from "../src/arch/riscv64/hart.js";
 import { bootMachine, type Machine, type BootHost } from "../src/api/machine.js";
@@ -52,18 +54,39 @@ function snapshot(m: Machine): HomeEntry[] {
   return out;
 }
 
-// Saves the home when it changed since the last save (names, sizes, times).
+// The home now, with a signature of its names, modes and contents (read
+// synchronously: also while the machine goes down); null when unreadable.
+function takeHome(m: Machine): { entries: HomeEntry[]; sig: string } | null {
+  try {
+    const entries = snapshot(m);
+    return { entries, sig: JSON.stringify(entries.map((e) => [e.path, e.mode, e.data?.length ?? -1, e.data ? hash(e.data) : 0])) };
+  } catch {
+    return null;
+  }
+}
+
+// Writes a home taken by takeHome when it changed since the last save.
+// Saves run one after another, so the newest is the one that stays.
+let saving: Promise<void> = Promise.resolve();
+function store(home: { entries: HomeEntry[]; sig: string }): Promise<void> {
+  saving = saving.then(async () => {
+    if (resetting) return;
+    if (home.sig !== lastSaved) {
+      await saveHome(home.entries);
+      lastSaved = home.sig;
+    }
+    post({ type: "saved", files: home.entries.length });
+  }).catch((e: unknown) => post({ type: "error", text: `home not saved: ${String(e)}` }));
+  return saving;
+}
+
+// Saves the home of the running default system (every 2 s, on an upload,
+// when the page asks: it is hidden or boots another root).
 async function save(): Promise<void> {
   const m = machine;
   if (!m || !m.running || resetting || !persistent) return;
-  let entries: HomeEntry[];
-  try { entries = snapshot(m); } catch { return; }
-  const sig = JSON.stringify(entries.map((e) => [e.path, e.mode, e.data?.length ?? -1, e.data ? hash(e.data) : 0]));
-  if (sig !== lastSaved) {
-    await saveHome(entries);
-    lastSaved = sig;
-  }
-  post({ type: "saved", files: entries.length });
+  const home = takeHome(m);
+  if (home) await store(home);
 }
 
 function hash(b: Uint8Array): number {
@@ -105,6 +128,13 @@ async function start(rows: number, cols: number, opts: PageOptions, given?: Root
     post({ type: "output", data }, [data.buffer]);
   });
   m.on("diag", (text) => post({ type: "error", text }));
+  // The guest powers off (or halts, or reboots): the last changes are saved
+  // while its files are still there.
+  m.on("shutdown", () => {
+    if (!persistent || resetting) return;
+    const home = takeHome(m);
+    if (home) void store(home);
+  });
   post({ type: "status", text: "running" });
   const timer = setInterval(() => { void save(); }, 2000);
   const r = await m.exited;
@@ -127,6 +157,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         break;
       }
       case "save": void save(); break;
+      // Saved (or nothing to save), and any save under way done (the one at
+      // a power-off), before the page ends this worker.
+      case "flush": void save().then(() => saving).finally(() => post({ type: "flushed" })); break;
       case "ps": {
         // The guest's processes, from its /proc (what ps reads).
         const m = machine;
@@ -142,7 +175,12 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         post({ type: "ps", processes });
         break;
       }
-      case "reset": resetting = true; void clearHome().then(() => { lastSaved = ""; machine?.powerOff(); post({ type: "status", text: "reset" }); }); break;
+      case "reset":
+        // After any save under way (saves run in order), so nothing saved lands after the clear.
+        resetting = true;
+        saving = saving.then(clearHome).then(() => { lastSaved = ""; machine?.powerOff(); post({ type: "status", text: "reset" }); },
+          (e: unknown) => post({ type: "error", text: `home not reset: ${String(e)}` }));
+        break;
     }
   } catch (e) {
     post({ type: "error", text: String((e as Error)?.message ?? e) });

@@ -9,7 +9,7 @@ import { nodeBootHost } from "../boot/boot.js";
 import { attachUserNet, parseForward, type PortForward } from "../net/usernet.js";
 
 export { Machine, parseSize } from "./machine.js";
-export type { MachineOptions, RunOptions, BootOptions, ExitResult, ProcessEvent, ProcessExitEvent, LogEvent, MemoryFile } from "./machine.js";
+export type { MachineOptions, RunOptions, BootOptions, ExitResult, ProcessEvent, ProcessExitEvent, LogEvent, ShutdownEvent, MemoryFile } from "./machine.js";
 export { Terminal } from "./terminal.js";
 export { GuestFsError, type GuestStat, type WriteOptions } from "./files.js";
 // The WebSocket relay of Ghost in a browser (the page's ?relay=): guest packets to Ghost's user-mode NAT here.

@@ -96,7 +96,14 @@ export interface ProcessExitEvent extends ProcessEvent { code: number | null; si
 // A kernel log record as dmesg shows it ("<6>[    0.000000] text"), without its newline.
 export interface LogEvent { level: number; line: string }
 
+// The machine starts going down (reboot(2) from the guest, or powerOff()):
+// every process and file is still there, and the handler may read the
+// guest's files (readFile, readdir…) for the last time; it runs before any
+// process is killed, and `exited` resolves later.
+export interface ShutdownEvent { action: "poweroff" | "halt" | "restart" }
+
 interface MachineEvents {
+  shutdown: (e: ShutdownEvent) => void;
   spawn: (e: ProcessEvent) => void;
   exit: (e: ProcessExitEvent) => void;
   log: (e: LogEvent) => void;
@@ -208,6 +215,9 @@ export class Machine extends Emitter {
     this.stdio = input.stdio;
     this.dropInput = input.drop;
     this.pid = k.mainGroup?.pid ?? 0;
+    k.haltHooks.push(() => {
+      try { this.fire("shutdown", { action: rebootState(k).action ?? "poweroff" }); } catch { /* the embedder's error is not the guest's */ }
+    });
     // Starts once the caller's synchronous code has attached its listeners.
     this.exited = Promise.resolve().then(() => this.start(k));
   }

@@ -8,8 +8,9 @@
 // read waits, or is EAGAIN with O_NONBLOCK. lseek takes offset 0 only
 // (ESPIPE else): SEEK_SET to the oldest record, SEEK_END past the newest,
 // SEEK_DATA to the first after the last syslog CLEAR. A write logs one
-// message, LOG_USER at the default level unless it starts with "<N>", and is
-// rate-limited per open file as Linux's default printk.devkmsg=ratelimit.
+// message, LOG_USER at the default level unless it starts with "<N>", as one
+// record whatever newlines it holds, and is rate-limited per open file as
+// Linux's default printk.devkmsg=ratelimit.
 
 import { kerr } from "../lib/errors.js";
 import { EAGAIN, EBADF, EINVAL, EPIPE, ESPIPE } from "../abi/errno.js";
@@ -29,19 +30,27 @@ export const KMSG_MINOR = 11;
 const encoder = new TextEncoder();
 const BACKSLASH = 0x5c;
 
-// One record as a /dev/kmsg read gives it.
+// One record as a /dev/kmsg read gives it. The text is a byte string
+// (kernel/printk.ts); a newline in it is escaped like any control byte
+// (msg_add_ext_text), so a record reads as one line.
 export function kmsgRecord(r: Readonly<LogRecord>): Uint8Array {
   const head = `${(r.facility << 3) | r.level},${r.seq},${Math.floor(r.ns / 1000)},-;`;
   let body = "";
-  for (const b of encoder.encode(r.text)) {
+  for (let i = 0; i < r.text.length; i++) {
+    const b = r.text.charCodeAt(i) & 0xff;
     body += b < 0x20 || b >= 0x7f || b === BACKSLASH ? `\\x${b.toString(16).padStart(2, "0")}` : String.fromCharCode(b);
   }
   return encoder.encode(`${head}${body}\n`);
 }
 
-// The "<N>" prefix of a write: N's low 3 bits are the level, the rest the
-// facility when not 0 (as devkmsg_write; "<>" reads as 0, as simple_strtoul does).
-function parseWrite(text: string): { facility: number; level: number; text: string } {
+// A write as devkmsg_write takes it: the bytes up to the first NUL (it logs
+// them as a C string), a "<N>" prefix whose low 3 bits are the level and the
+// rest the facility when not 0 ("<>" reads as 0, as simple_strtoul does), and
+// one trailing newline dropped (printk_sprint); newlines within stay in the
+// one record. text is a byte string (one char per byte).
+function parseWrite(bytes: Uint8Array): { facility: number; level: number; text: string } {
+  const nul = bytes.indexOf(0);
+  let text = Buffer.from(nul < 0 ? bytes : bytes.subarray(0, nul)).toString("latin1");
   let facility = LOG_USER, level = MESSAGE_LOGLEVEL_DEFAULT;
   const m = /^<(\d*)>/.exec(text);
   if (m) {
@@ -92,8 +101,8 @@ function kmsgOpen(f: File): FileOps {
     write: (_f, src) => {
       if (src.length > PRINTKRB_RECORD_MAX) kerr(EINVAL);
       if (!limit.allow(log.nowNs())) return src.length;
-      const m = parseWrite(new TextDecoder().decode(src));
-      log.log(m.level, m.text, m.facility);
+      const m = parseWrite(src);
+      log.logRecord(m.level, m.text, m.facility);
       return src.length;
     },
     seek: (_f, off, whence) => {
@@ -116,7 +125,7 @@ function kmsgOpen(f: File): FileOps {
     release: () => {
       if (limit.missed > 0) {
         const comm = runningKernel()?.current?.comm ?? "kmsg";
-        log.log(LOGLEVEL_WARNING, `printk: ${comm}: ${limit.missed} output lines suppressed due to ratelimiting`);
+        log.logRecord(LOGLEVEL_WARNING, `printk: ${comm}: ${limit.missed} output lines suppressed due to ratelimiting`, 0);
       }
     },
   };

@@ -131,6 +131,9 @@ export class Kernel {
   sysctls: [string, () => string, ((v: string) => void)?][] = [];
   // Called when a process has exited, before its children are reparented (tty hangup, orphaned groups).
   readonly exitHooks: ((tg: ThreadGroup) => void)[] = [];
+  // Called once as halt() begins, every process and file still there (the
+  // library's "shutdown" event: an embedder's last look at the guest's files).
+  readonly haltHooks: (() => void)[] = [];
   readonly pids = new PidAllocator();
   private idleWake: (() => void) | null = null;
   private lastTimeSync = 0;
@@ -499,6 +502,7 @@ export class Kernel {
 
   // Ends the whole kernel (reboot(2), or the host asked).
   halt(status: number): void {
+    if (!this.halted) for (const h of this.haltHooks.splice(0)) h();
     this.exitStatus = status;
     this.halted = true;
     for (const tg of [...this.groups.values()]) if (!tg.zombie) this.exitGroup(tg, SIGKILL, "signal");

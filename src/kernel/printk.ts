@@ -6,9 +6,12 @@
 
 import { LOG_BUF_LEN, LOGLEVEL_DEBUG } from "../abi/syslog.js";
 import { WaitQueue } from "../lib/wait.js";
+import { fromHost, toHost } from "./kstr.js";
 
 // facility: 0 for the kernel's own messages, LOG_USER (1) for what a program
-// writes to /dev/kmsg; both print as "<(facility << 3) | level>".
+// writes to /dev/kmsg; both print as "<(facility << 3) | level>". text is a
+// byte string (one char per byte: what a program wrote need not be UTF-8)
+// and may hold newlines (a /dev/kmsg write is one record).
 export interface LogRecord { seq: number; facility: number; level: number; ns: number; text: string; bytes: number }
 
 export class KernelLog {
@@ -28,16 +31,30 @@ export class KernelLog {
   // The log's clock (monotonic ns since boot), for rate limits on writers.
   nowNs(): number { return this.now(); }
 
+  // The kernel's own messages: each line of text is a record of its own (as
+  // separate printk calls would make them).
   log(level: number, text: string, facility = 0): void {
-    for (const line of text.replace(/\n$/, "").split("\n")) {
-      const r: LogRecord = { seq: this.nextSeq++, facility, level, ns: this.now(), text: line, bytes: 0 };
-      r.bytes = Buffer.byteLength(format(r));
-      this.records.push(r);
-      this.bytes += r.bytes;
-      while (this.bytes > LOG_BUF_LEN && this.records.length > 1) this.bytes -= this.records.shift()!.bytes;
-      if (this.onRecord && this.consoleOn && level < this.consoleLevel) this.onRecord(level, format(r));
-    }
+    for (const line of text.replace(/\n$/, "").split("\n")) this.append(level, fromHost(line), facility);
     this.wq.wakeAll();
+  }
+
+  // One record whose text is a byte string (one char per byte) kept as given,
+  // newlines included, as printk stores what a /dev/kmsg write hands it
+  // (devkmsg_write → vprintk_emit: one record per write).
+  logRecord(level: number, text: string, facility: number): void {
+    this.append(level, text, facility);
+    this.wq.wakeAll();
+  }
+
+  private append(level: number, text: string, facility: number): void {
+    const r: LogRecord = { seq: this.nextSeq++, facility, level, ns: this.now(), text, bytes: 0 };
+    r.bytes = format(r).length;
+    this.records.push(r);
+    this.bytes += r.bytes;
+    while (this.bytes > LOG_BUF_LEN && this.records.length > 1) this.bytes -= this.records.shift()!.bytes;
+    if (this.onRecord && this.consoleOn && level < this.consoleLevel) {
+      for (const line of format(r).split(/(?<=\n)/)) this.onRecord(level, toHost(line));
+    }
   }
 
   // The oldest record still held (or the next to come when there is none).
@@ -78,8 +95,11 @@ export class KernelLog {
   get end(): number { return this.nextSeq; }
 }
 
+// A record as syslog(2) gives it, a byte string: every line of its text
+// behind the same "<PRI>[time] " prefix (as Linux's record_print_text).
 function format(r: LogRecord): string {
   const us = Math.floor(r.ns / 1000);
   const sec = Math.floor(us / 1e6).toString().padStart(5, " ");
-  return `<${(r.facility << 3) | r.level}>[${sec}.${(us % 1e6).toString().padStart(6, "0")}] ${r.text}\n`;
+  const prefix = `<${(r.facility << 3) | r.level}>[${sec}.${(us % 1e6).toString().padStart(6, "0")}] `;
+  return r.text.split("\n").map((line) => `${prefix}${line}\n`).join("");
 }

@@ -18,8 +18,9 @@ import { hasCap } from "../kernel/cred.js";
 import { i32Arg } from "./args.js";
 
 
+// The log's text is a byte string (kernel/printk.ts): one byte per char.
 function copyOut(t: Task, va: number, s: string): number {
-  const b = Buffer.from(s);
+  const b = Buffer.from(s, "latin1");
   um(t).write(va, b);
   return b.length;
 }

@@ -247,6 +247,34 @@ test("boot: the console is a terminal; resize reaches stty; power-off ends it", 
   assert.match(screen, /\/dev\/(tty1|console)/);
 });
 
+test("shutdown: the guest's files are still readable as the machine goes down, by the guest's poweroff or the host's", { skip }, async () => {
+  // The guest writes a file and powers off at once: the handler reads it before it goes.
+  const m = run(["sh", "-c", "echo last words > /tmp/last; poweroff -f; sleep 100"], { memory: "64M", env: ENV });
+  const done = watchdog(m);
+  const seen: { action: string; text: string; running: boolean }[] = [];
+  m.on("shutdown", (e) => seen.push({ action: e.action, text: m.readText("/tmp/last"), running: m.running }));
+  const r = await m.exited;
+  done();
+  assert.deepEqual(seen, [{ action: "poweroff", text: "last words\n", running: true }]);
+  assert.equal(r.shutdown, "poweroff");
+  assert.throws(() => m.readText("/tmp/last"), /not running/);
+
+  // powerOff() from the host: once, with every process still there.
+  const b = boot({ memory: "64M" });
+  const done2 = watchdog(b);
+  let screen = "";
+  b.terminal!.onData((d) => { screen += Buffer.from(d).toString("latin1"); });
+  await until("the shell prompt", () => /# /.test(screen));
+  const procs: number[] = [];
+  b.on("shutdown", () => procs.push(b.readdir("/proc").filter((n) => /^\d+$/.test(n)).length));
+  b.powerOff();
+  b.powerOff();
+  await b.exited;
+  done2();
+  assert.equal(procs.length, 1);
+  assert.ok(procs[0] >= 2, `init and the shell are still there (${procs[0]} processes)`);
+});
+
 test("a machine writes nothing to the host's stdout or stderr", { skip }, () => {
   // A child Node process runs a machine whose program writes to both of its
   // streams, with GHOST_KLOG=1 (the kernel log copy the `ghost` command

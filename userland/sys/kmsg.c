@@ -97,6 +97,7 @@ int main(int argc, char **argv)
     struct pollfd p = {fd, POLLIN, 0};
     CHECK_EQ(poll(&p, 1, 0), 0, "poll finds nothing to read at the end");
 
+    int w;
     const char *hello = "<5>hello kmsg\n";
     CHECK_EQ(logmsg(hello), strlen(hello), "a write returns its length");
     p.revents = 0;
@@ -118,9 +119,24 @@ int main(int argc, char **argv)
     logmsg("back\\slash\ttab\x7f\xc3\xa9");
     CHECK(find(fd, "back\\x5cslash\\x09tab\\x7f\\xc3\\xa9") == (1 << 3 | 4), "backslash, control and non-ASCII bytes read as \\xNN");
 
+    /* One write is one record, newlines and all (devkmsg_write → printk: the
+     * trailing newline dropped, the others escaped as \x0a when read). */
+    const char *two = "<6>first line\nsecond line\n";
+    CHECK_EQ(logmsg(two), strlen(two), "a write with two lines returns its length");
+    CHECK_EQ(find(fd, "first line\\x0asecond line"), 1 << 3 | 6, "... and is one record, its inner newline read as \\x0a");
+    logmsg("ends in two\n\n");
+    CHECK_EQ(find(fd, "ends in two\\x0a"), 1 << 3 | 4, "only one trailing newline is dropped");
+    static const char nul[] = "before NUL\0after NUL";
+    w = open("/dev/kmsg", O_WRONLY);
+    CHECK_EQ(write(w, nul, sizeof nul - 1), (ssize_t)(sizeof nul - 1), "a write with a NUL returns its whole length");
+    close(w);
+    CHECK_EQ(find(fd, "before NUL"), 1 << 3 | 4, "... and logs the text up to the NUL");
+    logmsg("byte \xff\xfe");
+    CHECK_EQ(find(fd, "byte \\xff\\xfe"), 1 << 3 | 4, "bytes that are not UTF-8 read back as they were written");
+
     static char big[1100];
     memset(big, 'x', sizeof big);
-    int w = open("/dev/kmsg", O_WRONLY);
+    w = open("/dev/kmsg", O_WRONLY);
     CHECK_ERR(write(w, big, 1025), EINVAL, "a write over 1024 bytes is EINVAL");
     CHECK_EQ(write(w, big, 1000), 1000, "1000 bytes are one record");
     close(w);
@@ -143,6 +159,14 @@ int main(int argc, char **argv)
     waitpid(c, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "busybox dmesg runs");
     CHECK(strstr(out, "<13>[") && strstr(out, "] hello kmsg\n"), "... and shows the written record as <13>[time] hello kmsg");
+    /* syslog(2) prints each line of a record behind the record's prefix (record_print_text). */
+    char *l1 = strstr(out, "] first line\n");
+    char *l2 = l1 ? strstr(l1, "] second line\n") : NULL;
+    char *p1 = l1, *p2 = l2;
+    while (p1 && p1 > out && p1[-1] != '\n') p1--;
+    while (p2 && p2 > out && p2[-1] != '\n') p2--;
+    CHECK(l1 && l2 && p2 == l1 + strlen("] first line\n") && l1 - p1 == l2 - p2 && strncmp(p1, p2, l1 - p1) == 0 && strncmp(p1, "<14>[", 5) == 0,
+          "... the two-line record as two lines with the same <14>[time] prefix");
 
     /* A blocking read waits for the next record. */
     lseek(fd, 0, SEEK_END);
