@@ -11,6 +11,7 @@ import { flockRelease, releaseOwner } from "./locks.js";
 import { fsnotify, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE } from "./notify.js";
 import type { Path } from "./dentry.js";
 import type { IoWait } from "./iowait.js";
+import type { IoIter } from "../mm/uio.js";
 import type { Task } from "../kernel/task.js";
 import { isDir, type Inode } from "./inode.js";
 import { fasyncRelease, type FOwner } from "./fown.js";
@@ -33,6 +34,10 @@ export interface FileOps {
   // with nothing to read yet throws KernelError(EAGAIN) and offers waitQueue().
   read?(f: File, dst: Uint8Array, pos: number): number;
   write?(f: File, src: Uint8Array, pos: number): number;
+  // read(2) and write(2) straight to or from the user's pages (the same
+  // contract as read and write, with an IoIter: mm/uio.ts): no bounce buffer.
+  readIter?(f: File, dst: IoIter, pos: number): number;
+  writeIter?(f: File, src: IoIter, pos: number): number;
   // write() takes every byte without looking at it (Linux's write_null for
   // /dev/null and /dev/zero): the user buffer is never read.
   sink?: boolean;
@@ -138,7 +143,28 @@ export const inodeFileOps: FileOps = {
     f.inode.pageCache?.updateFromWrite(f.inode, pos, src.subarray(0, n));
     return n;
   },
+  readIter(f, dst, pos) {
+    if (isDir(f.inode.mode)) kerr(EISDIR);
+    f.inode.pageCache?.writeBack(f.inode);
+    return f.inode.readIter!(pos, dst);
+  },
+  // Only while no page cache holds pages of the file (canWriteIter).
+  writeIter(f, src, pos) {
+    if (f.flags & O_APPEND) pos = f.inode.size;
+    return f.inode.writeIter!(pos, src);
+  },
 };
+
+// Whether read(2) and write(2) of f may hand the op the user's pages
+// (FileOps.readIter/writeIter). A write to a file with pages in a page cache
+// goes through an array, which updateFromWrite copies into the cache's own
+// pages (those not lent by the file).
+export function canReadIter(f: File): boolean {
+  return f.ops === inodeFileOps ? f.inode.readIter !== undefined : f.ops.readIter !== undefined;
+}
+export function canWriteIter(f: File): boolean {
+  return f.ops === inodeFileOps ? f.inode.writeIter !== undefined && f.inode.pageCache === null : f.ops.writeIter !== undefined;
+}
 
 export function fileOpsFor(inode: Inode, f: File): FileOps {
   return inode.openOps(f) ?? inodeFileOps;

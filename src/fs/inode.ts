@@ -5,6 +5,7 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOTDIR, EPERM, EISDIR, EROFS } from "../abi/errno.js";
 import type { File, FileOps } from "./file.js";
+import type { IoIter } from "../mm/uio.js";
 import { KernelLocal } from "../kernel/local.js";
 import { runningKernel } from "../kernel/running.js";
 import { NSEC_PER_SEC } from "../kernel/time/clock.js";
@@ -163,6 +164,10 @@ export abstract class Inode {
   // Regular file data.
   read(_off: number, _dst: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
   write(_off: number, _src: Uint8Array): number { return kerr(isDir(this.mode) ? EISDIR : EINVAL); }
+  // read and write straight to or from the user's pages (mm/uio.ts IoIter),
+  // where the file's data is in memory (tmpfs); unset: through read/write.
+  readIter?(off: number, dst: IoIter): number;
+  writeIter?(off: number, src: IoIter): number;
   truncate(_size: number): void { kerr(isDir(this.mode) ? EISDIR : EINVAL); }
   // The page cache writing back what shared mappings stored (not a write(2):
   // a memfd's write seals, checked when the mapping was made, do not apply).

@@ -7,6 +7,7 @@ import { File } from "./file.js";
 import { TmpFile, TmpSuperBlock } from "./tmpfs.js";
 import type { Task } from "../kernel/task.js";
 import { PROT_WRITE } from "../mm/vma.js";
+import type { IoIter } from "../mm/uio.js";
 
 // memfd: an anonymous tmpfs file; with MFD_ALLOW_SEALING, F_ADD_SEALS can freeze it.
 const memfdSb = new TmpSuperBlock();
@@ -15,9 +16,16 @@ export class MemfdInode extends TmpFile {
   seals = F_SEAL_SEAL;
   constructor(readonly name: string) { super(memfdSb, 0o777, null); this.nlink = 0; }
   override write(off: number, src: Uint8Array): number {
-    if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) kerr(EPERM);
-    if ((this.seals & F_SEAL_GROW) && off + src.length > this.size) kerr(EPERM);
+    this.checkSeals(off, src.length);
     return super.write(off, src);
+  }
+  override writeIter(off: number, src: IoIter): number {
+    this.checkSeals(off, src.length);
+    return super.writeIter(off, src);
+  }
+  private checkSeals(off: number, len: number): void {
+    if (this.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) kerr(EPERM);
+    if ((this.seals & F_SEAL_GROW) && off + len > this.size) kerr(EPERM);
   }
   override writeFromCache(off: number, src: Uint8Array): number { return super.write(off, src); }
   override truncate(size: number): void {

@@ -20,6 +20,7 @@ import { kernelMem, kernelFrames } from "./kmem.js";
 import { heapFrames } from "../mm/frames.js";
 import { FrameBytes } from "../mm/framebuf.js";
 import { PIPE_COST } from "../mm/budget.js";
+import { ArrayIter, type IoIter } from "../mm/uio.js";
 
 export const PIPE_BUF = 4096;
 export const PIPE_DEF_SIZE = 16 * 4096;
@@ -109,7 +110,8 @@ export class Pipe {
     return true;
   }
 
-  read(dst: Uint8Array): number {
+  // Reads into dst (the user's pages, through read(2), or a kernel array).
+  read(dst: IoIter): number {
     if (this.len === 0) {
       if (this.writers === 0) return 0;
       kerr(EAGAIN);
@@ -117,16 +119,16 @@ export class Pipe {
     let n: number;
     if (this.segs.length === 0) {
       n = Math.min(dst.length, this.len);
-      this.take(dst, n);
+      this.take(dst, n, 0);
     } else {
       n = 0;
       while (this.segs.length && n < dst.length) {
         const s = this.segs[0];
         const k = Math.min(s.len, dst.length - n);
-        this.take(dst.subarray(n), k);
+        this.take(dst, k, n);
         n += k;
         s.len -= k;
-        if (s.packet) { this.take(null, s.len); s.len = 0; } // the rest of the packet goes
+        if (s.packet) { this.take(null, s.len, 0); s.len = 0; } // the rest of the packet goes
         if (s.len === 0) this.segs.shift();
         if (s.packet) break;
       }
@@ -139,13 +141,14 @@ export class Pipe {
     return n;
   }
 
-  // Moves k bytes from the head into dst (or drops them).
-  private take(dst: Uint8Array | null, k: number): void {
+  // Moves k bytes from the head into dst at at (or drops them). The bytes
+  // are copied before the ring gives them up: a copy that fails leaves them.
+  private take(dst: IoIter | null, k: number, at: number): void {
     const cap = this.ring.length;
     const first = Math.min(k, cap - this.head);
     if (dst) {
-      this.ring.read(this.head, dst, 0, first);
-      if (k > first) this.ring.read(0, dst, first, k - first);
+      this.ring.readTo(this.head, dst, at, first);
+      if (k > first) this.ring.readTo(0, dst, at + first, k - first);
     }
     this.head = (this.head + k) % cap;
     this.len -= k;
@@ -162,7 +165,7 @@ export class Pipe {
   }
 
   // Writes what fits; a write of up to PIPE_BUF bytes goes in whole or not at all.
-  write(src: Uint8Array, packet = false): number {
+  write(src: IoIter, packet = false): number {
     if (this.readers === 0) kerr(EPIPE);
     const room = this.cap - this.len;
     if (room === 0 || (src.length <= PIPE_BUF && room < src.length)) kerr(EAGAIN);
@@ -179,8 +182,8 @@ export class Pipe {
     const cap = this.ring.length;
     const tail = (this.head + this.len) % cap;
     const first = Math.min(n, cap - tail);
-    this.ring.write(tail, src, 0, first);
-    if (n > first) this.ring.write(0, src, first, n - first);
+    this.ring.writeFrom(tail, src, 0, first);
+    if (n > first) this.ring.writeFrom(0, src, first, n - first);
     this.len += n;
     if (packet) {
       if (this.segs.length === 0 && this.len > n) this.segs.push({ len: this.len - n, packet: false });
@@ -218,8 +221,11 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
   return {
     stream: true,
     copiesWrites: true, // into the ring's frames
-    read: readEnd ? (_f, dst) => p.read(dst) : undefined,
-    write: writeEnd ? (f, src) => p.write(src, (f.flags & O_DIRECT) !== 0) : undefined,
+    read: readEnd ? (_f, dst) => p.read(new ArrayIter(dst)) : undefined,
+    write: writeEnd ? (f, src) => p.write(new ArrayIter(src), (f.flags & O_DIRECT) !== 0) : undefined,
+    // read(2) and write(2): straight between the ring and the user's pages.
+    readIter: readEnd ? (_f, dst) => p.read(dst) : undefined,
+    writeIter: writeEnd ? (f, src) => p.write(src, (f.flags & O_DIRECT) !== 0) : undefined,
     poll: () => p.poll(readEnd, writeEnd),
     waitQueue: () => (readEnd && !writeEnd ? p.rwait : writeEnd && !readEnd ? p.wwait : p.rwait),
     fasync: true, // SIGIO with O_ASYNC (fs/fown.ts)

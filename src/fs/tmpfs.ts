@@ -6,6 +6,7 @@ import { EEXIST, ENOENT, ENOTEMPTY, EISDIR, ENOTDIR, EFBIG, ENOSPC, EINVAL, EPER
 import { INODE_COST, type MemBudget } from "../mm/budget.js";
 import { kernelMem, kernelFrames } from "./kmem.js";
 import { heapFrames, type FrameBacked, type FramePool } from "../mm/frames.js";
+import { ArrayIter, type IoIter } from "../mm/uio.js";
 import { PhysAllocator } from "../mm/phys.js";
 import { cleanPagesOf, type CleanHolder, type CleanPages } from "./tmpfs_clean.js";
 import { parseSize } from "./filesystems.js";
@@ -303,7 +304,11 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     if (this.clean?.delete(index) && this.charged) this.sb.bytesUsed += PAGE;
   }
 
-  override read(off: number, dst: Uint8Array): number {
+  override read(off: number, dst: Uint8Array): number { return this.readIter(off, new ArrayIter(dst)); }
+  override write(off: number, src: Uint8Array): number { return this.writeFrames(off, new ArrayIter(src)); }
+
+  // Straight between the frames and dst (the user's pages for read(2)).
+  override readIter(off: number, dst: IoIter): number {
     if (off >= this.length) return 0;
     const n = Math.min(dst.length, this.length - off);
     for (let done = 0; done < n;) {
@@ -312,14 +317,17 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
       let pa: number | undefined;
       // Memory spent part-way: what was read is the result; nothing read is the error.
       try { pa = this.peek(i); } catch (e) { if (done === 0) throw e; return done; }
-      if (pa !== undefined) dst.set(this.pool.view(pa).subarray(o, o + k), done);
-      else dst.fill(0, done, done + k);
+      if (pa !== undefined) dst.toIter(done, this.pool.view(pa), o, k);
+      else dst.zeroIter(done, k);
       done += k;
     }
     return n;
   }
 
-  override write(off: number, src: Uint8Array): number {
+  // Straight from src (the user's pages for write(2)) into the frames. A
+  // subclass that checks writes (memfd's seals) overrides write and writeIter.
+  override writeIter(off: number, src: IoIter): number { return this.writeFrames(off, src); }
+  protected writeFrames(off: number, src: IoIter): number {
     this.checkWritable();
     if (src.length === 0) return 0;
     if (this.framesGone) return src.length; // a late writeback of a file gone for good
@@ -331,8 +339,20 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
       let pa: number;
       // Out of room part-way: what was written stays and counts (a short
       // write, as generic_perform_write); nothing written is the error.
-      try { pa = this.page(Math.floor(at / PAGE), k === PAGE); } catch (e) { if (done === 0) throw e; break; }
-      this.pool.view(pa).set(src.subarray(done, done + k), o);
+      const i = Math.floor(at / PAGE);
+      // A hole (not one to read in from the source) gets a frame that is not zeroed when the write covers it.
+      const fresh = k === PAGE && !this.pages.has(i) && !(this.src && i < this.srcPages);
+      try { pa = this.page(i, k === PAGE); } catch (e) { if (done === 0) throw e; break; }
+      const view = this.pool.view(pa);
+      try {
+        src.fromIter(done, view, o, k);
+      } catch (e) {
+        // The user's page went under the copy (the caller checked it): a
+        // frame taken without zeroing shows no old bytes; what was written stands.
+        if (fresh) view.fill(0);
+        if (done === 0) throw e;
+        break;
+      }
       done += k;
     }
     this.length = Math.max(this.length, off + done);

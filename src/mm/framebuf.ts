@@ -6,6 +6,7 @@
 
 import { FRAME_BYTES, type FrameKind, type FramePool } from "./frames.js";
 import type { MemBudget } from "./budget.js";
+import type { IoIter } from "./uio.js";
 
 export class FrameBytes {
   private frames: number[] = [];
@@ -49,6 +50,25 @@ export class FrameBytes {
       const p = off + done, o = p % FRAME_BYTES;
       const k = Math.min(n - done, FRAME_BYTES - o);
       this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]).set(src.subarray(at + done, at + done + k), o);
+      done += k;
+    }
+  }
+
+  // The same, to or from an IoIter (read and write of a pipe: straight
+  // between the ring's frames and the user's pages).
+  readTo(off: number, dst: IoIter, at: number, n: number): void {
+    for (let done = 0; done < n;) {
+      const p = off + done, o = p % FRAME_BYTES;
+      const k = Math.min(n - done, FRAME_BYTES - o);
+      dst.toIter(at + done, this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]), o, k);
+      done += k;
+    }
+  }
+  writeFrom(off: number, src: IoIter, at: number, n: number): void {
+    for (let done = 0; done < n;) {
+      const p = off + done, o = p % FRAME_BYTES;
+      const k = Math.min(n - done, FRAME_BYTES - o);
+      src.fromIter(at + done, this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]), o, k);
       done += k;
     }
   }

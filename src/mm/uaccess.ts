@@ -59,6 +59,45 @@ export class UserMemory {
     }
   }
 
+  // Linux's copy_to_user, copy_from_user and clear_user for a range the
+  // caller found accessible (UserBuffer.accessible): n bytes between user
+  // memory at va and arr at at, page by page, with no buffer between (a
+  // pipe's ring or a tmpfs frame to the user's page). A frame of guest RAM
+  // is the same wasm memory as the user's pages: copyWithin moves the bytes
+  // without a view per piece. Each page is looked up again (the op between
+  // may have faulted others in); one that went is EFAULT, as before.
+  copyToUser(va: number, src: Uint8Array, at: number, n: number): void {
+    const u8 = this.u8, same = src.buffer === u8.buffer;
+    for (let done = 0; done < n;) {
+      const a = va + done;
+      const k = Math.min(n - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const h = hostAddr(this.mm, a, true), s = at + done;
+      if (same) u8.copyWithin(h, src.byteOffset + s, src.byteOffset + s + k);
+      else u8.set(src.subarray(s, s + k), h);
+      done += k;
+    }
+  }
+  copyFromUser(va: number, dst: Uint8Array, at: number, n: number): void {
+    const u8 = this.u8, same = dst.buffer === u8.buffer;
+    for (let done = 0; done < n;) {
+      const a = va + done;
+      const k = Math.min(n - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const h = hostAddr(this.mm, a, false);
+      if (same) u8.copyWithin(dst.byteOffset + at + done, h, h + k);
+      else dst.set(u8.subarray(h, h + k), at + done);
+      done += k;
+    }
+  }
+  clearUser(va: number, n: number): void {
+    for (let done = 0; done < n;) {
+      const a = va + done;
+      const k = Math.min(n - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const h = hostAddr(this.mm, a, true);
+      this.u8.fill(0, h, h + k);
+      done += k;
+    }
+  }
+
   // How many bytes from va on (at most len) the task may read, or write,
   // faulting pages in as the hart would; stops at the first page it may not
   // (Linux copies as far as that page and returns a short count).

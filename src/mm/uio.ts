@@ -58,11 +58,65 @@ export class UserBuffer {
     return out;
   }
 
+  // The bytes [off, off + len) (accessible() said so) for a file op to copy
+  // to or from directly (IoIter).
+  iter(off: number, len: number): IoIter { return new UserIter(this, off, len); }
+
+  // Moves n bytes at off between user memory and arr at at (MOVE_OUT: into
+  // user memory; MOVE_IN: out of it; MOVE_ZERO: zeroes), segment by segment,
+  // without a closure (every pipe and tmpfs read and write comes here).
+  move(kind: number, off: number, arr: Uint8Array | null, at: number, n: number): void {
+    const segs = this.segs;
+    let i = 0, skip = off;
+    while (i < segs.length && skip >= segs[i].len) { skip -= segs[i].len; i++; }
+    for (; n > 0 && i < segs.length; i++) {
+      const s = segs[i], k = Math.min(s.len - skip, n);
+      if (kind === MOVE_OUT) this.um.copyToUser(s.base + skip, arr!, at, k);
+      else if (kind === MOVE_IN) this.um.copyFromUser(s.base + skip, arr!, at, k);
+      else this.um.clearUser(s.base + skip, k);
+      at += k;
+      n -= k;
+      skip = 0;
+    }
+  }
+
   // data copied to user memory at [off, off + data.length).
   copyOut(off: number, data: Uint8Array): void {
     this.each(off, data.length, (va, n, at) => { this.um.write(va, data.subarray(at, at + n)); });
   }
 }
+
+// The bytes a file op copies to (read) or from (write), wherever they are
+// (Linux's iov_iter): a range of user memory (UserBuffer.iter) or a kernel
+// array (ArrayIter). Pipes and tmpfs files move their frames through it, so
+// read and write copy once, frame to user page, with no bounce buffer.
+export interface IoIter {
+  readonly length: number;
+  // copy_to_iter: src[at, at + n) to the iterator's bytes [off, off + n).
+  toIter(off: number, src: Uint8Array, at: number, n: number): void;
+  // copy_from_iter: the iterator's bytes [off, off + n) to dst[at, at + n).
+  fromIter(off: number, dst: Uint8Array, at: number, n: number): void;
+  // iov_iter_zero: n zero bytes at off (a hole of a sparse file).
+  zeroIter(off: number, n: number): void;
+}
+
+// A kernel array as an IoIter (the in-kernel callers: splice, sendfile, exec).
+export class ArrayIter implements IoIter {
+  constructor(private readonly a: Uint8Array) {}
+  get length(): number { return this.a.length; }
+  toIter(off: number, src: Uint8Array, at: number, n: number): void { this.a.set(src.subarray(at, at + n), off); }
+  fromIter(off: number, dst: Uint8Array, at: number, n: number): void { dst.set(this.a.subarray(off, off + n), at); }
+  zeroIter(off: number, n: number): void { this.a.fill(0, off, off + n); }
+}
+
+// Bytes [start, start + length) of a user buffer that accessible() allowed.
+class UserIter implements IoIter {
+  constructor(private readonly buf: UserBuffer, private readonly start: number, readonly length: number) {}
+  toIter(off: number, src: Uint8Array, at: number, n: number): void { this.buf.move(MOVE_OUT, this.start + off, src, at, n); }
+  fromIter(off: number, dst: Uint8Array, at: number, n: number): void { this.buf.move(MOVE_IN, this.start + off, dst, at, n); }
+  zeroIter(off: number, n: number): void { this.buf.move(MOVE_ZERO, this.start + off, null, 0, n); }
+}
+const MOVE_OUT = 0, MOVE_IN = 1, MOVE_ZERO = 2;
 
 // The kernel's bounce buffer of read and write (one per process: Ghost's
 // kernels run one syscall at a time): reused, so that a 64 KiB read or

@@ -27,7 +27,7 @@ import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDead
 import { makePipe, PipeInode } from "../fs/pipe.js";
 import { newPipeSize, pipeMaxSize } from "../fs/pipe_limits.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
-import { SETFL_MASK, File, inodeFileOps } from "../fs/file.js";
+import { SETFL_MASK, File, inodeFileOps, canReadIter, canWriteIter } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
 import { sendSignal } from "../kernel/signal.js";
 import { setFasync } from "../fs/fown.js";
@@ -63,30 +63,33 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   const total = Math.min(buf.length, MAX_RW_COUNT);
   if (total === 0) return 0;
   const size = Math.min(total, IO_CHUNK);
-  // The reused bounce buffer: a read op fills it and forgets it, the bytes
-  // are copied out before anything else runs.
+  // A pipe or a tmpfs file copies straight into the user's pages.
+  if (canReadIter(f)) return readChunks(t, f, buf, pos, total, null, size);
+  // Others fill the reused bounce buffer: a read op fills it and forgets
+  // it, the bytes are copied out before anything else runs.
   const lent = bounceBuffer.take(size);
   const chunk = lent ? lent.subarray(0, size) : new Uint8Array(size);
   try {
-    return readChunks(t, f, buf, pos, total, chunk);
+    return readChunks(t, f, buf, pos, total, chunk, size);
   } finally { if (lent) bounceBuffer.give(); }
 }
 
-function readChunks(t: Task, f: File, buf: UserBuffer, pos: number | null, total: number, chunk: Uint8Array): number {
+// chunk null: the file's readIter copies into the user's pages itself.
+function readChunks(t: Task, f: File, buf: UserBuffer, pos: number | null, total: number, chunk: Uint8Array | null, size: number): number {
   return waitForIo(t, f, () => {
     let done = 0;
     while (done < total) {
-      const want = buf.accessible(done, Math.min(chunk.length, total - done), true);
+      const want = buf.accessible(done, Math.min(size, total - done), true);
       if (want === 0) { if (done > 0) break; kerr(EFAULT); }
       const at = pos === null ? f.pos : pos + done;
       let n: number;
       try {
-        n = f.ops.read!(f, chunk.subarray(0, want), at);
+        n = chunk ? f.ops.read!(f, chunk.subarray(0, want), at) : f.ops.readIter!(f, buf.iter(done, want), at);
       } catch (e) {
         if (done > 0) break; // what was read stands (a stream with nothing more now)
         throw e;
       }
-      if (n > 0) buf.copyOut(done, chunk.subarray(0, n));
+      if (n > 0 && chunk) buf.copyOut(done, chunk.subarray(0, n));
       if (pos === null && !f.ops.stream) f.pos = at + n;
       done += n;
       if (n < want) break;
@@ -117,6 +120,8 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
   }
   if (f.ops.sink) { if (total > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY); return total; }
   let done = restartOf(t, "write")?.written ?? 0;
+  // A pipe or a tmpfs file copies straight from the user's pages.
+  const direct = canWriteIter(f);
   const finish = (): number => {
     if (done > 0 && f.path) fsnotify(f.path, f.inode, IN_MODIFY);
     return done;
@@ -128,12 +133,13 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
     if (have === 0 && want > 0) { if (done > 0) return finish(); kerr(EFAULT); }
     // A file whose write copies the bytes before it returns (a pipe, tmpfs)
     // takes them from the reused bounce buffer; others get their own array.
-    const lent = f.ops.copiesWrites || (f.ops === inodeFileOps && f.inode.copiesWrites) ? bounceBuffer.take(have) : null;
-    const data = buf.copyIn(done, have, lent ?? undefined);
+    const lent = !direct && (f.ops.copiesWrites || (f.ops === inodeFileOps && f.inode.copiesWrites)) ? bounceBuffer.take(have) : null;
+    const data = direct ? null : buf.copyIn(done, have, lent ?? undefined);
+    const src = direct ? buf.iter(done, have) : null;
     const at = pos === null ? f.pos : pos + done;
     let n: number;
     try {
-      n = waitForIo(t, f, () => f.ops.write!(f, data, at), {
+      n = waitForIo(t, f, () => (src ? f.ops.writeIter!(f, src, at) : f.ops.write!(f, data!, at)), {
         park: () => { t.restart = { kind: "write", written: done }; t.partialResult = done || null; },
       });
     } catch (e) {
@@ -149,7 +155,7 @@ function doWrite(t: Task, f: File, buf: UserBuffer, pos: number | null): number 
     if (done >= total || n === 0) return finish();
     // A short write: a file (disk full, a limit) or a non-blocking stream stops here;
     // a blocking stream goes on, and sleeps when it is full.
-    if (n < data.length && (!f.ops.stream || f.nonblock)) return finish();
+    if (n < have && (!f.ops.stream || f.nonblock)) return finish();
   }
 }
 
