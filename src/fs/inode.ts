@@ -179,6 +179,9 @@ export abstract class Inode {
   // The filesystem's own refusals of an open (ext4's immutable and
   // append-only files: may_open's EPERM), after the permission checks.
   mayOpen(_flags: number): void { /* nothing of its own */ }
+  // The FS_*_FL inode flags (chattr) the VFS itself enforces, Linux's
+  // S_IMMUTABLE and S_APPEND: 0 where the filesystem keeps none in this form.
+  inodeFlags(): number { return 0; }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

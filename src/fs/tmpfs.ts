@@ -15,6 +15,8 @@ import {
 import type { File, FileOps } from "./file.js";
 import { newOwner } from "./owner.js";
 import { openDevice } from "./char_dev.js";
+import { tmpfsFileOps, mayOpenFlagged, TMPFS_FL_INHERITED, FL_NO_CHANGE } from "./tmpfs_attr.js";
+import { FS_IMMUTABLE_FL } from "../abi/fs_blk.js";
 
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;
@@ -70,6 +72,8 @@ function tmpfsInodes(v: string): number {
 abstract class TmpInode extends Inode {
   readonly ino: number;
   xattrs: Map<string, Uint8Array> | null = null;
+  // FS_*_FL flags set by FS_IOC_SETFLAGS (tmpfs_attr.ts).
+  fsflags = 0;
   private freed = false;
   // The budget this inode and its data are charged to (the kernel it was made in).
   protected readonly mem: MemBudget | null = kernelMem();
@@ -82,9 +86,20 @@ abstract class TmpInode extends Inode {
     this.mode = mode;
     if (cred) { this.uid = cred.fsuid; this.gid = cred.fsgid; }
   }
+  override inodeFlags(): number { return this.fsflags; }
+  override openOps(_f: File): FileOps | null { return tmpfsFileOps; }
+  override mayOpen(flags: number): void { mayOpenFlagged(this.mode, this.fsflags, flags); }
+  // notify_change and xattr_permission: nothing of an immutable or
+  // append-only inode changes (its times are the syscalls' to refuse).
+  protected checkChange(): void {
+    this.checkWritable();
+    if (this.fsflags & FL_NO_CHANGE) kerr(EPERM);
+  }
+  override setMode(mode: number): void { this.checkChange(); super.setMode(mode); }
+  override setOwner(uid: number, gid: number): void { this.checkChange(); super.setOwner(uid, gid); }
   override getxattr(name: string): Uint8Array | null { return this.xattrs?.get(name) ?? null; }
   override setxattr(name: string, value: Uint8Array, flags: number): void {
-    this.checkWritable();
+    this.checkChange();
     const have = this.xattrs?.has(name) ?? false;
     const ns = ["user.", "trusted.", "security.", "system."].find((p) => name.startsWith(p));
     if (!ns) kerr(EOPNOTSUPP);
@@ -108,6 +123,7 @@ abstract class TmpInode extends Inode {
   protected release(): void { /* data, for files */ }
   override lastClose(): void { this.maybeFree(); }
   override removexattr(name: string): void {
+    this.checkChange();
     if (!this.xattrs?.delete(name)) kerr(ENODATA);
     this.touchCtime();
   }
@@ -448,13 +464,26 @@ export class TmpDir extends TmpInode {
   private add(name: string, inode: Inode): Inode {
     this.checkWritable();
     if (this.entries.has(name)) kerr(EEXIST);
+    this.mayCreate();
     this.entries.set(name, inode);
     this.touchMtime();
     return inode;
   }
 
-  // A new inode's owner and mode as Linux's inode_init_owner (set-group-ID directories).
-  private owned<T extends Inode>(i: T, cred: Cred): T {
+  // may_create: inode_permission(dir, MAY_WRITE) is EPERM on an immutable directory.
+  private mayCreate(): void {
+    if (this.fsflags & FS_IMMUTABLE_FL) kerr(EPERM);
+  }
+  // may_delete: no name leaves an immutable or append-only directory, and
+  // no immutable or append-only inode loses a name.
+  private mayDelete(i: Inode): void {
+    if ((this.fsflags | i.inodeFlags()) & FL_NO_CHANGE) kerr(EPERM);
+  }
+
+  // A new inode's owner and mode as Linux's inode_init_owner (set-group-ID
+  // directories); its NODUMP/NOATIME from this directory (shmem_get_inode).
+  private owned<T extends TmpInode>(i: T, cred: Cred): T {
+    i.fsflags = this.fsflags & TMPFS_FL_INHERITED;
     const o = newOwner(this, i.mode, cred);
     i.uid = o.uid;
     i.gid = o.gid;
@@ -478,6 +507,7 @@ export class TmpDir extends TmpInode {
     return this.add(name, this.owned(new TmpSymlink(this.sb, target, cred), cred));
   }
   override link(name: string, target: Inode): void {
+    if (target.inodeFlags() & FL_NO_CHANGE) kerr(EPERM); // vfs_link
     this.add(name, target);
     target.nlink++;
     target.touchCtime();
@@ -486,6 +516,7 @@ export class TmpDir extends TmpInode {
     this.checkWritable();
     const i = this.entries.get(name);
     if (!i) kerr(ENOENT);
+    this.mayDelete(i);
     if (isDir(i.mode)) kerr(EISDIR);
     this.entries.delete(name);
     i.nlink--;
@@ -497,6 +528,7 @@ export class TmpDir extends TmpInode {
     this.checkWritable();
     const i = this.entries.get(name);
     if (!i) kerr(ENOENT);
+    this.mayDelete(i);
     if (!(i instanceof TmpDir)) kerr(ENOTDIR);
     if (i.entries.size) kerr(ENOTEMPTY);
     this.entries.delete(name);
@@ -511,6 +543,10 @@ export class TmpDir extends TmpInode {
     const src = this.entries.get(oldName);
     if (!src) kerr(ENOENT);
     const dst = newDir.entries.get(newName);
+    // vfs_rename: may_delete of the source; of the target when there is one, else may_create.
+    this.mayDelete(src);
+    if (dst) newDir.mayDelete(dst);
+    else newDir.mayCreate();
     const NOREPLACE = 1, EXCHANGE = 2;
     if (flags & EXCHANGE) {
       if (!dst) kerr(ENOENT);
