@@ -16,7 +16,8 @@ import type { File, FileOps } from "./file.js";
 import { newOwner } from "./owner.js";
 import { openDevice } from "./char_dev.js";
 import { tmpfsFileOps, mayOpenFlagged, TMPFS_FL_INHERITED, FL_NO_CHANGE } from "./tmpfs_attr.js";
-import { FS_IMMUTABLE_FL } from "../abi/fs_blk.js";
+import { FS_IMMUTABLE_FL, FS_APPEND_FL, FS_NODUMP_FL } from "../abi/fs_blk.js";
+import { STATX_ATTR_IMMUTABLE, STATX_ATTR_APPEND, STATX_ATTR_NODUMP } from "../abi/stat.js";
 
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;
@@ -87,6 +88,15 @@ abstract class TmpInode extends Inode {
     if (cred) { this.uid = cred.fsuid; this.gid = cred.fsgid; }
   }
   override inodeFlags(): number { return this.fsflags; }
+  // shmem_getattr: immutable, append-only and nodump are reported and known.
+  override statxAttributes(): { attrs: number; mask: number } {
+    const mask = STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP;
+    let attrs = 0;
+    if (this.fsflags & FS_IMMUTABLE_FL) attrs |= STATX_ATTR_IMMUTABLE;
+    if (this.fsflags & FS_APPEND_FL) attrs |= STATX_ATTR_APPEND;
+    if (this.fsflags & FS_NODUMP_FL) attrs |= STATX_ATTR_NODUMP;
+    return { attrs, mask };
+  }
   override openOps(_f: File): FileOps | null { return tmpfsFileOps; }
   override mayOpen(flags: number): void { mayOpenFlagged(this.mode, this.fsflags, flags); }
   // notify_change and xattr_permission: nothing of an immutable or

@@ -53,6 +53,18 @@ static int pathfl(const char *path, int a)
 
 #define ERR(call) ((call) == -1 ? errno : 0)
 
+/* statx's attributes of path, or -1; *mask gets the attributes mask. */
+static long long attrs(const char *path, unsigned long long *mask)
+{
+    struct statx sx;
+    if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &sx) != 0)
+        return -1;
+    *mask = sx.stx_attributes_mask;
+    return (long long)sx.stx_attributes;
+}
+
+#define KNOWN (STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP)
+
 static void immutable_file(void)
 {
     const char *f = P("imm"), *g = P("imm2");
@@ -60,6 +72,8 @@ static void immutable_file(void)
     CHECK_EQ(write(w, "abc", 3), 3, "immutable: write before");
     CHECK_EQ(setfl(w, FS_IMMUTABLE_FL), 0, "immutable: FS_IOC_SETFLAGS(FS_IMMUTABLE_FL)");
     CHECK_EQ(getfl(w), FS_IMMUTABLE_FL, "immutable: FS_IOC_GETFLAGS reads it back");
+    unsigned long long m = 0;
+    CHECK_EQ(attrs(f, &m) & KNOWN, STATX_ATTR_IMMUTABLE, "immutable: statx STATX_ATTR_IMMUTABLE");
     CHECK_EQ(ERR(open(f, O_WRONLY)), EPERM, "immutable: open O_WRONLY EPERM");
     CHECK_EQ(ERR(open(f, O_RDONLY | O_TRUNC)), EPERM, "immutable: open O_TRUNC EPERM");
     int r = open(f, O_RDONLY);
@@ -92,6 +106,8 @@ static void append_file(void)
     CHECK_EQ(write(w, "abc", 3), 3, "append: write before");
     CHECK_EQ(setfl(w, FS_APPEND_FL), 0, "append: FS_IOC_SETFLAGS(FS_APPEND_FL)");
     CHECK_EQ(getfl(w), FS_APPEND_FL, "append: FS_IOC_GETFLAGS reads it back");
+    unsigned long long m = 0;
+    CHECK_EQ(attrs(f, &m) & KNOWN, STATX_ATTR_APPEND, "append: statx STATX_ATTR_APPEND");
     CHECK_EQ(ERR(open(f, O_WRONLY)), EPERM, "append: open O_WRONLY without O_APPEND EPERM");
     CHECK_EQ(ERR(open(f, O_WRONLY | O_APPEND | O_TRUNC)), EPERM, "append: open O_TRUNC EPERM");
     int a = open(f, O_WRONLY | O_APPEND);
@@ -148,11 +164,15 @@ static void refusals(void)
     const char *f = P("plain");
     int fd = open(f, O_RDWR | O_CREAT, 0644);
     CHECK_EQ(getfl(fd), 0, "a new file has no flags");
+    unsigned long long m = 0;
+    CHECK_EQ(attrs(f, &m) & KNOWN, 0, "statx: no attributes on a new file");
+    CHECK_EQ(m & KNOWN, KNOWN, "statx: tmpfs knows immutable, append and nodump");
     CHECK_EQ(setfl(fd, FS_SYNC_FL), -EOPNOTSUPP, "FS_SYNC_FL is EOPNOTSUPP on tmpfs");
     CHECK_EQ(setfl(fd, FS_NODUMP_FL | FS_COMPR_FL), -EOPNOTSUPP, "any flag beyond the four is EOPNOTSUPP");
     CHECK_EQ(getfl(fd), 0, "a refused set changes nothing");
     CHECK_EQ(setfl(fd, FS_NODUMP_FL | FS_NOATIME_FL), 0, "NODUMP|NOATIME set");
     CHECK_EQ(getfl(fd), FS_NODUMP_FL | FS_NOATIME_FL, "NODUMP|NOATIME read back");
+    CHECK_EQ(attrs(f, &m) & KNOWN, STATX_ATTR_NODUMP, "statx STATX_ATTR_NODUMP");
     int rd = open(f, O_RDONLY);
     CHECK_EQ(setfl(rd, 0), 0, "SETFLAGS through a read-only fd (owner)");
     close(rd);
