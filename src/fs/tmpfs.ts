@@ -148,6 +148,10 @@ abstract class TmpInode extends Inode {
 export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
   override copiesWrites = true; // into its frames
   private pages = new Map<number, number>(); // page index -> frame
+  // Pages fallocate made and nothing has written yet: shmem's falloc folios,
+  // not up to date, which read as zeros and are holes to SEEK_DATA until a
+  // write (or a fault of a mapping) makes them data.
+  private unwritten: Set<number> | null = null;
   private length = 0;
   private readonly pool: FramePool = kernelFrames() ?? heapFrames;
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
@@ -282,6 +286,7 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
   private dropPage(i: number): void {
     const pa = this.pages.get(i);
     if (pa === undefined) return;
+    this.unwritten?.delete(i);
     this.pages.delete(i);
     this.pool.release(pa, "shmem");
     if (this.clean?.delete(i)) return;
@@ -316,6 +321,8 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     // tell a write from a read here).
     let have: number | undefined;
     try { have = this.peek(index, true); } catch (e) { if (e instanceof KernelError) return null; throw e; }
+    // shmem_fault: a fallocated page a mapping reaches is zeroed and up to date.
+    this.unwritten?.delete(index);
     if (have !== undefined || this.framesGone) return have ?? null;
     // Past size= or out of memory: the cache keeps a copy of its own, and the fault decides.
     try { return this.page(index); } catch (e) { if (e instanceof KernelError) return null; throw e; }
@@ -358,6 +365,7 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
       // Out of room part-way: what was written stays and counts (a short
       // write, as generic_perform_write); nothing written is the error.
       try { pa = this.page(Math.floor(at / PAGE), k === PAGE); } catch (e) { if (done === 0) throw e; break; }
+      this.unwritten?.delete(Math.floor(at / PAGE));
       this.pool.view(pa).set(src.subarray(done, done + k), o);
       done += k;
     }
@@ -397,23 +405,27 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     for (let i = first; i < end; i++) if (!this.pages.has(i)) missing++;
     if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
     if (this.charged && this.pool.mem && !this.pool.mem.fits(missing * PAGE)) kerr(ENOMEM);
-    for (let i = first; i < end; i++) this.page(i);
+    for (let i = first; i < end; i++) {
+      if (this.pages.has(i)) continue;
+      this.page(i);
+      (this.unwritten ??= new Set()).add(i);
+    }
   }
 
   // lseek SEEK_DATA / SEEK_HOLE, as Linux's shmem_file_llseek: a page the file
   // holds (or will read in from its source) is data, a missing one a hole;
   // the end of the file is a hole. No data at or after off is ENXIO.
-  // (Linux takes a fallocated page not yet written for a hole; here one made
-  // by fallocate on a size= filesystem is data.)
+  // A page fallocate made and nothing wrote is a hole, as a folio not up to
+  // date is to mapping_seek_hole_data.
   seekHoleData(off: number, data: boolean): number {
     const size = this.length;
     if (off < 0 || off >= size) kerr(ENXIO);
-    const held = (i: number) => this.pages.has(i) || (i < this.srcPages && this.src !== null);
+    const held = (i: number) => (this.pages.has(i) && !this.unwritten?.has(i)) || (i < this.srcPages && this.src !== null);
     let i = Math.floor(off / PAGE);
     if (data) {
       // the first held page at or after i: a scan of what is held, not of the range
       let first = i < this.srcPages && this.src !== null ? i : Infinity;
-      for (const j of this.pages.keys()) if (j >= i && j < first) first = j;
+      for (const j of this.pages.keys()) if (j >= i && j < first && !this.unwritten?.has(j)) first = j;
       if (first * PAGE >= size) kerr(ENXIO);
       return Math.max(off, first * PAGE);
     }
