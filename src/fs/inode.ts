@@ -182,6 +182,9 @@ export abstract class Inode {
   // The FS_*_FL inode flags (chattr) the VFS itself enforces, Linux's
   // S_IMMUTABLE and S_APPEND: 0 where the filesystem keeps none in this form.
   inodeFlags(): number { return 0; }
+  // Access the mode bits refused, granted anyway (procfs: a task's own
+  // /proc/PID/fd is open to it whoever owns it, proc_fd_permission).
+  permitsBeyondMode(_mask: number): boolean { return false; }
   // statx's attributes this filesystem reports, and the mask of those it
   // knows (the filesystem's getattr fills both; the VFS adds MOUNT_ROOT).
   statxAttributes(): { attrs: number; mask: number } { return { attrs: 0, mask: 0 }; }
