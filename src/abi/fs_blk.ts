@@ -33,6 +33,10 @@ export const BLK_RANGE_SIZE = 16;
 const SIZEOF_LONG = 8;
 export const FS_IOC_GETFLAGS = _IOR("f", 1, SIZEOF_LONG);
 export const FS_IOC_SETFLAGS = _IOW("f", 2, SIZEOF_LONG);
+export const FS_IMMUTABLE_FL = 0x10;
+export const FS_APPEND_FL = 0x20;
+export const FS_NODUMP_FL = 0x40;
+export const FS_NOATIME_FL = 0x80;
 
 export const SECTOR_SIZE = 512;
 export const SECTOR_SHIFT = 9;

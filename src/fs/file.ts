@@ -27,6 +27,8 @@ export interface IoctlContext {
   copyOut(va: number, data: Uint8Array): void;
   // Whether the calling task has a capability (CAP_SYS_ADMIN, …) in effect.
   capable?(cap: number): boolean;
+  // The caller's filesystem uid (inode_owner_or_capable).
+  fsuid?: number;
 }
 
 export interface FileOps {

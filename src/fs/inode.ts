@@ -184,6 +184,15 @@ export abstract class Inode {
   // The filesystem's own refusals of an open (ext4's immutable and
   // append-only files: may_open's EPERM), after the permission checks.
   mayOpen(_flags: number): void { /* nothing of its own */ }
+  // The FS_*_FL inode flags (chattr) the VFS itself enforces, Linux's
+  // S_IMMUTABLE and S_APPEND: 0 where the filesystem keeps none in this form.
+  inodeFlags(): number { return 0; }
+  // Access the mode bits refused, granted anyway (procfs: a task's own
+  // /proc/PID/fd is open to it whoever owns it, proc_fd_permission).
+  permitsBeyondMode(_mask: number): boolean { return false; }
+  // statx's attributes this filesystem reports, and the mask of those it
+  // knows (the filesystem's getattr fills both; the VFS adds MOUNT_ROOT).
+  statxAttributes(): { attrs: number; mask: number } { return { attrs: 0, mask: 0 }; }
   // truncate() and what the page cache holds of the file with it.
   setSize(size: number): void {
     this.truncate(size);

@@ -30,7 +30,7 @@ export function permission(inode: Inode, mask: number, cred: Cred): boolean {
   else if ((inode.mode & 0o070) && (bits = aclVerdict(inode, mask, cred)) >= 0) return bits === 1;
   else if (inode.gid === cred.fsgid || cred.groups.includes(inode.gid)) bits = inode.mode >> 3;
   else bits = inode.mode;
-  return (bits & mask & 7) === (mask & 7);
+  return (bits & mask & 7) === (mask & 7) || inode.permitsBeyondMode(mask);
 }
 
 // 1 or 0 when the inode's POSIX ACL decides (as Linux's check_acl, asked

@@ -16,6 +16,9 @@ import {
 import type { File, FileOps } from "./file.js";
 import { newOwner } from "./owner.js";
 import { openDevice } from "./char_dev.js";
+import { tmpfsFileOps, mayOpenFlagged, TMPFS_FL_INHERITED, FL_NO_CHANGE } from "./tmpfs_attr.js";
+import { FS_IMMUTABLE_FL, FS_APPEND_FL, FS_NODUMP_FL } from "../abi/fs_blk.js";
+import { STATX_ATTR_IMMUTABLE, STATX_ATTR_APPEND, STATX_ATTR_NODUMP } from "../abi/stat.js";
 
 export const TMPFS_MAGIC = 0x01021994;
 const MAX_FILE = 2 ** 40;
@@ -71,6 +74,8 @@ function tmpfsInodes(v: string): number {
 abstract class TmpInode extends Inode {
   readonly ino: number;
   xattrs: Map<string, Uint8Array> | null = null;
+  // FS_*_FL flags set by FS_IOC_SETFLAGS (tmpfs_attr.ts).
+  fsflags = 0;
   private freed = false;
   // The budget this inode and its data are charged to (the kernel it was made in).
   protected readonly mem: MemBudget | null = kernelMem();
@@ -83,9 +88,29 @@ abstract class TmpInode extends Inode {
     this.mode = mode;
     if (cred) { this.uid = cred.fsuid; this.gid = cred.fsgid; }
   }
+  override inodeFlags(): number { return this.fsflags; }
+  // shmem_getattr: immutable, append-only and nodump are reported and known.
+  override statxAttributes(): { attrs: number; mask: number } {
+    const mask = STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP;
+    let attrs = 0;
+    if (this.fsflags & FS_IMMUTABLE_FL) attrs |= STATX_ATTR_IMMUTABLE;
+    if (this.fsflags & FS_APPEND_FL) attrs |= STATX_ATTR_APPEND;
+    if (this.fsflags & FS_NODUMP_FL) attrs |= STATX_ATTR_NODUMP;
+    return { attrs, mask };
+  }
+  override openOps(_f: File): FileOps | null { return tmpfsFileOps; }
+  override mayOpen(flags: number): void { mayOpenFlagged(this.mode, this.fsflags, flags); }
+  // notify_change and xattr_permission: nothing of an immutable or
+  // append-only inode changes (its times are the syscalls' to refuse).
+  protected checkChange(): void {
+    this.checkWritable();
+    if (this.fsflags & FL_NO_CHANGE) kerr(EPERM);
+  }
+  override setMode(mode: number): void { this.checkChange(); super.setMode(mode); }
+  override setOwner(uid: number, gid: number): void { this.checkChange(); super.setOwner(uid, gid); }
   override getxattr(name: string): Uint8Array | null { return this.xattrs?.get(name) ?? null; }
   override setxattr(name: string, value: Uint8Array, flags: number): void {
-    this.checkWritable();
+    this.checkChange();
     const have = this.xattrs?.has(name) ?? false;
     const ns = ["user.", "trusted.", "security.", "system."].find((p) => name.startsWith(p));
     if (!ns) kerr(EOPNOTSUPP);
@@ -109,6 +134,7 @@ abstract class TmpInode extends Inode {
   protected release(): void { /* data, for files */ }
   override lastClose(): void { this.maybeFree(); }
   override removexattr(name: string): void {
+    this.checkChange();
     if (!this.xattrs?.delete(name)) kerr(ENODATA);
     this.touchCtime();
   }
@@ -123,6 +149,10 @@ abstract class TmpInode extends Inode {
 export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
   override copiesWrites = true; // into its frames
   private pages = new Map<number, number>(); // page index -> frame
+  // Pages fallocate made and nothing has written yet: shmem's falloc folios,
+  // not up to date, which read as zeros and are holes to SEEK_DATA until a
+  // write (or a fault of a mapping) makes them data.
+  private unwritten: Set<number> | null = null;
   private length = 0;
   private readonly pool: FramePool = kernelFrames() ?? heapFrames;
   constructor(sb: TmpSuperBlock, mode: number, cred: Cred | null) { super(sb, S_IFREG | (mode & 0o7777), cred); }
@@ -257,6 +287,7 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
   private dropPage(i: number): void {
     const pa = this.pages.get(i);
     if (pa === undefined) return;
+    this.unwritten?.delete(i);
     this.pages.delete(i);
     this.pool.release(pa, "shmem");
     if (this.clean?.delete(i)) return;
@@ -291,6 +322,8 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     // tell a write from a read here).
     let have: number | undefined;
     try { have = this.peek(index, true); } catch (e) { if (e instanceof KernelError) return null; throw e; }
+    // shmem_fault: a fallocated page a mapping reaches is zeroed and up to date.
+    this.unwritten?.delete(index);
     if (have !== undefined || this.framesGone) return have ?? null;
     // Past size= or out of memory: the cache keeps a copy of its own, and the fault decides.
     try { return this.page(index); } catch (e) { if (e instanceof KernelError) return null; throw e; }
@@ -353,6 +386,7 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
         if (done === 0) throw e;
         break;
       }
+      this.unwritten?.delete(i); // fallocate's page holds data now (SEEK_DATA)
       done += k;
     }
     this.length = Math.max(this.length, off + done);
@@ -391,23 +425,27 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
     for (let i = first; i < end; i++) if (!this.pages.has(i)) missing++;
     if (this.charged && this.sb.bytesUsed + missing * PAGE > this.sb.maxBytes) kerr(ENOSPC);
     if (this.charged && this.pool.mem && !this.pool.mem.fits(missing * PAGE)) kerr(ENOMEM);
-    for (let i = first; i < end; i++) this.page(i);
+    for (let i = first; i < end; i++) {
+      if (this.pages.has(i)) continue;
+      this.page(i);
+      (this.unwritten ??= new Set()).add(i);
+    }
   }
 
   // lseek SEEK_DATA / SEEK_HOLE, as Linux's shmem_file_llseek: a page the file
   // holds (or will read in from its source) is data, a missing one a hole;
   // the end of the file is a hole. No data at or after off is ENXIO.
-  // (Linux takes a fallocated page not yet written for a hole; here one made
-  // by fallocate on a size= filesystem is data.)
+  // A page fallocate made and nothing wrote is a hole, as a folio not up to
+  // date is to mapping_seek_hole_data.
   seekHoleData(off: number, data: boolean): number {
     const size = this.length;
     if (off < 0 || off >= size) kerr(ENXIO);
-    const held = (i: number) => this.pages.has(i) || (i < this.srcPages && this.src !== null);
+    const held = (i: number) => (this.pages.has(i) && !this.unwritten?.has(i)) || (i < this.srcPages && this.src !== null);
     let i = Math.floor(off / PAGE);
     if (data) {
       // the first held page at or after i: a scan of what is held, not of the range
       let first = i < this.srcPages && this.src !== null ? i : Infinity;
-      for (const j of this.pages.keys()) if (j >= i && j < first) first = j;
+      for (const j of this.pages.keys()) if (j >= i && j < first && !this.unwritten?.has(j)) first = j;
       if (first * PAGE >= size) kerr(ENXIO);
       return Math.max(off, first * PAGE);
     }
@@ -468,13 +506,26 @@ export class TmpDir extends TmpInode {
   private add(name: string, inode: Inode): Inode {
     this.checkWritable();
     if (this.entries.has(name)) kerr(EEXIST);
+    this.mayCreate();
     this.entries.set(name, inode);
     this.touchMtime();
     return inode;
   }
 
-  // A new inode's owner and mode as Linux's inode_init_owner (set-group-ID directories).
-  private owned<T extends Inode>(i: T, cred: Cred): T {
+  // may_create: inode_permission(dir, MAY_WRITE) is EPERM on an immutable directory.
+  private mayCreate(): void {
+    if (this.fsflags & FS_IMMUTABLE_FL) kerr(EPERM);
+  }
+  // may_delete: no name leaves an immutable or append-only directory, and
+  // no immutable or append-only inode loses a name.
+  private mayDelete(i: Inode): void {
+    if ((this.fsflags | i.inodeFlags()) & FL_NO_CHANGE) kerr(EPERM);
+  }
+
+  // A new inode's owner and mode as Linux's inode_init_owner (set-group-ID
+  // directories); its NODUMP/NOATIME from this directory (shmem_get_inode).
+  private owned<T extends TmpInode>(i: T, cred: Cred): T {
+    i.fsflags = this.fsflags & TMPFS_FL_INHERITED;
     const o = newOwner(this, i.mode, cred);
     i.uid = o.uid;
     i.gid = o.gid;
@@ -498,6 +549,7 @@ export class TmpDir extends TmpInode {
     return this.add(name, this.owned(new TmpSymlink(this.sb, target, cred), cred));
   }
   override link(name: string, target: Inode): void {
+    if (target.inodeFlags() & FL_NO_CHANGE) kerr(EPERM); // vfs_link
     this.add(name, target);
     target.nlink++;
     target.touchCtime();
@@ -506,6 +558,7 @@ export class TmpDir extends TmpInode {
     this.checkWritable();
     const i = this.entries.get(name);
     if (!i) kerr(ENOENT);
+    this.mayDelete(i);
     if (isDir(i.mode)) kerr(EISDIR);
     this.entries.delete(name);
     i.nlink--;
@@ -517,6 +570,7 @@ export class TmpDir extends TmpInode {
     this.checkWritable();
     const i = this.entries.get(name);
     if (!i) kerr(ENOENT);
+    this.mayDelete(i);
     if (!(i instanceof TmpDir)) kerr(ENOTDIR);
     if (i.entries.size) kerr(ENOTEMPTY);
     this.entries.delete(name);
@@ -531,6 +585,10 @@ export class TmpDir extends TmpInode {
     const src = this.entries.get(oldName);
     if (!src) kerr(ENOENT);
     const dst = newDir.entries.get(newName);
+    // vfs_rename: may_delete of the source; of the target when there is one, else may_create.
+    this.mayDelete(src);
+    if (dst) newDir.mayDelete(dst);
+    else newDir.mayCreate();
     const NOREPLACE = 1, EXCHANGE = 2;
     if (flags & EXCHANGE) {
       if (!dst) kerr(ENOENT);

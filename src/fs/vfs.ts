@@ -138,6 +138,7 @@ export function encodeStat(inode: Inode): Uint8Array {
 export function encodeStatx(inode: Inode, mntId: number, mountRoot = false): Uint8Array {
   const b = new Uint8Array(statxStruct.size);
   const dv = new DataView(b.buffer);
+  const own = inode.statxAttributes();
   statxStruct.write(dv, 0, {
     stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID, stx_blksize: inode.sb.blockSize,
     stx_nlink: inode.nlink, stx_uid: inode.uid, stx_gid: inode.gid, stx_mode: inode.mode & 0xffff,
@@ -148,7 +149,7 @@ export function encodeStatx(inode: Inode, mntId: number, mountRoot = false): Uin
     stx_mtime_sec: inode.mtime.sec, stx_mtime_nsec: inode.mtime.nsec,
     stx_rdev_major: major(inode.rdev), stx_rdev_minor: minor(inode.rdev),
     stx_dev_major: major(inode.sb.dev), stx_dev_minor: minor(inode.sb.dev), stx_mnt_id: mntId,
-    stx_attributes: mountRoot ? STATX_ATTR_MOUNT_ROOT : 0, stx_attributes_mask: STATX_ATTR_MOUNT_ROOT,
+    stx_attributes: own.attrs | (mountRoot ? STATX_ATTR_MOUNT_ROOT : 0), stx_attributes_mask: own.mask | STATX_ATTR_MOUNT_ROOT,
   });
   return b;
 }

@@ -10,7 +10,7 @@ import {
   MAX_RW_COUNT, FASYNC, F_DUPFD_QUERY, F_CREATED_QUERY, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
-import { FICLONE, FICLONERANGE, FILE_CLONE_RANGE_SRC_FD } from "../abi/fs_blk.js";
+import { FICLONE, FICLONERANGE, FILE_CLONE_RANGE_SRC_FD, FS_APPEND_FL } from "../abi/fs_blk.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { defineSyscalls } from "./table.js";
@@ -374,6 +374,8 @@ function fcntl(t: Task, fd: number, cmd: number, arg: number): number {
     case F_SETFL:
       // As Linux's setfl: turning O_NOATIME on takes the owner or CAP_FOWNER.
       if ((arg & O_NOATIME) && !(f.flags & O_NOATIME) && !ownerOrCapable(f.inode, t.cred)) kerr(EPERM);
+      // setfl: O_APPEND stays on a file of an append-only inode.
+      if (((arg ^ f.flags) & O_APPEND) && (f.inode.inodeFlags() & FS_APPEND_FL)) kerr(EPERM);
       // As Linux's setfl: a change of FASYNC goes through the file's fasync,
       // which alone sets or clears the bit (ignored by a file type without one).
       if ((arg ^ f.flags) & FASYNC) setFasync(f, fd, (arg & FASYNC) !== 0);

@@ -1,8 +1,9 @@
 // Path syscalls: stat family, access, readlink, cwd, umask, directory and
 // link creation and removal.
 
+import { FS_IMMUTABLE_FL } from "../abi/fs_blk.js";
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, ENOTEMPTY, ENAMETOOLONG, EROFS } from "../abi/errno.js";
+import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, ENOTEMPTY, ENAMETOOLONG, EROFS, EPERM } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
 import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC } from "../abi/stat.js";
 import { defineSyscalls } from "./table.js";
@@ -60,6 +61,8 @@ function access(t: Task, dirfd: number, pathVa: number, mode: number, flags: num
   // Without AT_EACCESS the check uses the real ids, as access(2).
   const c = t.cred;
   const cred = flags & AT_EACCESS ? c : { ...c, fsuid: c.uid, fsgid: c.gid };
+  // inode_permission: writing an immutable inode is EPERM, before the mode is looked at.
+  if ((mode & MAY_WRITE) && (p.dentry.inode.inodeFlags() & FS_IMMUTABLE_FL)) kerr(EPERM);
   if (!permission(p.dentry.inode, mode, cred)) kerr(EACCES);
   if ((mode & MAY_WRITE) && (p.mnt.flags & MNT_RDONLY || p.dentry.inode.sb.readOnly) && !isLnk(p.dentry.inode.mode)) kerr(EROFS);
   return 0;

@@ -1,6 +1,7 @@
 // Metadata and namespace changes: truncate, sync, rename, link, symlink,
 // mknod, chmod, chown, utimensat.
 
+import { FS_IMMUTABLE_FL, FS_APPEND_FL } from "../abi/fs_blk.js";
 import { breakLease } from "../fs/lease.js";
 import { O_WRONLY, F_SEAL_WRITE, F_SEAL_FUTURE_WRITE, F_SEAL_GROW } from "../abi/fcntl.js";
 import { MemfdInode } from "../fs/memfd.js";
@@ -67,7 +68,11 @@ function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
 
 function setTimes(t: Task, inode: Inode, va: number): void {
   const now = { sec: Math.floor(t.k.clock.realtime() / 1e9), nsec: t.k.clock.realtime() % 1e9 };
+  // notify_change: no time of an immutable inode changes, and none is set
+  // explicitly on an append-only one (touching it to now is allowed).
+  const fl = inode.inodeFlags();
   if (va === 0) {
+    if (fl & FS_IMMUTABLE_FL) kerr(EPERM);
     if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
     inode.setTimes(now, now);
     return;
@@ -83,6 +88,7 @@ function setTimes(t: Task, inode: Inode, va: number): void {
   const a = parse(0), m = parse(16);
   if (a === null && m === null) return;
   const explicit = (a !== null && a !== now) || (m !== null && m !== now);
+  if (fl & (explicit ? FS_IMMUTABLE_FL | FS_APPEND_FL : FS_IMMUTABLE_FL)) kerr(EPERM);
   if (explicit) owner(t, inode);
   else if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
   inode.setTimes(a, m);
@@ -141,7 +147,10 @@ defineSyscalls({
   truncate: (t, pathVa, len) => {
     const p = resolveAt(t, -100, pathArg(t, pathVa), true);
     requireNotReadOnly(p);
+    // vfs_truncate: inode_permission (EPERM for an immutable inode), then EPERM for an append-only one.
+    if (p.dentry.inode.inodeFlags() & FS_IMMUTABLE_FL) kerr(EPERM);
     if (!permission(p.dentry.inode, MAY_WRITE, t.cred)) kerr(EACCES);
+    if (p.dentry.inode.inodeFlags() & FS_APPEND_FL) kerr(EPERM);
     // As Linux's vfs_truncate (get_write_access): not a running program's executable.
     if (p.dentry.inode.denyWrite > 0) kerr(ETXTBSY);
     // As Linux's vfs_truncate: leases are broken as for an open for writing.
@@ -152,6 +161,7 @@ defineSyscalls({
   ftruncate: (t, fd, len) => {
     const f = t.files.get(fdArg(fd));
     if (!f.writable) kerr(f.path ? EINVAL : EBADF);
+    if (f.inode.inodeFlags() & FS_APPEND_FL) kerr(EPERM); // do_ftruncate
     truncateInode(t, f.inode, len);
     return 0;
   },
@@ -159,6 +169,9 @@ defineSyscalls({
     const f = t.files.get(fdArg(fd));
     if (off < 0 || len <= 0) kerr(EINVAL);
     if (!f.writable) kerr(EBADF);
+    // vfs_fallocate: an append-only file only grows; an immutable one not at all.
+    if ((mode & ~FALLOC_FL_KEEP_SIZE) && (f.inode.inodeFlags() & FS_APPEND_FL)) kerr(EPERM);
+    if (f.inode.inodeFlags() & FS_IMMUTABLE_FL) kerr(EPERM);
     if ((f.inode.mode & S_IFMT) === S_IFIFO) kerr(ESPIPE);
     if (f.ops.fallocate && (f.inode.mode & S_IFMT) === S_IFBLK) return f.ops.fallocate(f, mode, off, len);
     if (!isReg(f.inode.mode)) kerr(isDir(f.inode.mode) ? EISDIR : ENODEV);

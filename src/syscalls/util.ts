@@ -19,6 +19,6 @@ export function ioctlContext(t: Task): IoctlContext {
   const m = um(t);
   return {
     copyIn: (va, len) => m.read(va, len), copyOut: (va, data) => m.write(va, data),
-    capable: (cap) => hasCap(t.cred, cap),
+    capable: (cap) => hasCap(t.cred, cap), fsuid: t.cred.fsuid,
   };
 }

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <linux/falloc.h>
 #include <linux/magic.h>
+#include <sys/mount.h>
 
 static char desc_[300];
 #define D(...) (snprintf(desc_, sizeof desc_, __VA_ARGS__), desc_)
@@ -545,6 +546,32 @@ static void tmpfs_holes(const char *dir)
     CHECK_EQ(lseek(fd, 0, SEEK_DATA), 3 * pg, "tmpfs: and SEEK_DATA skips it");
     close(fd);
     unlink(f);
+
+    /* A fallocated page is not up to date until written (shmem_fallocate):
+       SEEK_DATA passes it by, and reading it does not make it data; a write
+       into it does, the whole page. On a size= tmpfs of its own where it can
+       mount one (fallocate must reserve pages there), else in dir (qemu-user:
+       the host's own tmpfs, where a mount would be the host's). */
+    char mnt[PATH_MAX];
+    snprintf(mnt, sizeof mnt, "%s/sized", dir);
+    mkdir(mnt, 0755);
+    int mounted = !kt_qemu() && mount("none", mnt, "tmpfs", 0, "size=1m") == 0;
+    snprintf(f, sizeof f, "%s/falloc", mounted ? mnt : dir);
+    fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    pwrite(fd, "b", 1, 3 * pg + 10);
+    CHECK_OK(fallocate(fd, 0, 0, 2 * pg), "tmpfs: fallocate the first two pages");
+    char z[8];
+    CHECK_EQ(pread(fd, z, sizeof z, pg), (long)sizeof z, "tmpfs: a fallocated page reads");
+    CHECK_EQ(lseek(fd, 0, SEEK_DATA), 3 * pg, "tmpfs: fallocated pages are holes for SEEK_DATA");
+    CHECK_EQ(lseek(fd, 0, SEEK_HOLE), 0, "tmpfs: and for SEEK_HOLE");
+    pwrite(fd, "c", 1, pg + 7);
+    CHECK_EQ(lseek(fd, 0, SEEK_DATA), pg, "tmpfs: a write makes its fallocated page data");
+    CHECK_EQ(lseek(fd, pg, SEEK_HOLE), 2 * pg, "tmpfs: the whole page");
+    close(fd);
+    unlink(f);
+    if (mounted)
+        umount(mnt);
+    rmdir(mnt);
 }
 
 static void sizes(const char *dir, const char *fs, int strict_falloc)

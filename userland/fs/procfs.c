@@ -3,6 +3,7 @@
  * global files (meminfo, cpuinfo, stat, uptime, loadavg, version, mounts,
  * filesystems) and /proc/sys/kernel/hostname read and write. */
 #include "ktest.h"
+#include <dirent.h>
 #include <grp.h>
 #include <pthread.h>
 #include <sched.h>
@@ -539,6 +540,42 @@ static void hostname(void)
         kt_check(i < n && res[i] == '1', names[i], "failed");
 }
 
+/* A task's own /proc/self/fd is open to it even when the directory is not
+   its (proc_fd_permission): after setreuid(-1, nobody) the task is not
+   dumpable and the directory is root's 0500, yet it lists its fds and
+   follows their links (linkat of an O_TMPFILE through them: LTP openat04). */
+static void own_fd_dir(void)
+{
+    if (geteuid() != 0) {
+        kt_skip("own /proc/self/fd after a set-uid change", "not root");
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) != 0 || setreuid(-1, 65534) != 0)
+            _exit(10);
+        struct stat st;
+        if (stat("/proc/self/fd", &st) != 0 || st.st_uid != 0)
+            _exit(11); /* not dumpable: root's */
+        DIR *d = opendir("/proc/self/fd");
+        if (!d)
+            _exit(12);
+        closedir(d);
+        int fd = open("/dev/null", O_RDONLY);
+        char p[64];
+        snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+        if (stat(p, &st) != 0 || !S_ISCHR(st.st_mode))
+            _exit(13);
+        _exit(0);
+    }
+    int st = 0;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "a task not dumpable still reads its own /proc/self/fd");
+    if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+        kt_printf("# child exit %d\n", WEXITSTATUS(st));
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--cmdline") == 0)
@@ -549,5 +586,6 @@ int main(int argc, char **argv)
     other_procs();
     global_files();
     hostname();
+    own_fd_dir();
     return kt_done();
 }

@@ -253,7 +253,15 @@ function fdDir(t: Task, key: string, info: boolean): ProcDir {
   const entries: Entries = () => [...t.files.entries()].map(([fd, e]) => [String(fd), () => info
     ? new ProcFile(`${key}/${fd}`, () => `pos:\t${e.file.pos}\nflags:\t0${(e.file.flags | (e.cloexec ? O_CLOEXEC : 0)).toString(8).padStart(7, "0")}\nmnt_id:\t${e.file.path?.mnt.id ?? 0}\nino:\t${e.file.inode.ino}\n${fdinfoExtra(t.k, e.file)}`)
     : new ProcLink(`${key}/${fd}`, () => fdTarget(e.file, t.fs.root), () => e.file.path ?? pathlessPath(e.file), 0o700)]);
-  return new ProcDir(key, entries, 0o500);
+  return info ? new ProcDir(key, entries, 0o500) : new FdDir(t, key, entries);
+}
+
+// /proc/PID/fd: as proc_fd_permission, open to the task's own thread group
+// even when the mode refuses it (the directory is root's once a set-id
+// change made the task not dumpable).
+class FdDir extends ProcDir {
+  constructor(private readonly t: Task, key: string, entries: Entries) { super(key, entries, 0o500); }
+  override permitsBeyondMode(_mask: number): boolean { return this.t.k.current?.tg === this.t.tg; }
 }
 
 // The entries of /proc/[pid] (tg given) or /proc/[pid]/task/[tid].
