@@ -12,6 +12,8 @@ import { TmpDir, TmpFile } from "../fs/tmpfs.js";
 import { makeHostfs } from "../fs/hostfs.js";
 import { ROOT_CRED } from "../fs/mount.js";
 import { S_IFDIR } from "../fs/inode.js";
+import { kerr } from "../lib/errors.js";
+import { EIO } from "../abi/errno.js";
 import { unpackCpio } from "../fs/initramfs.js";
 import { addDisk } from "../block/genhd.js";
 import { mountExt4 } from "../fs/ext4/index.js";
@@ -37,27 +39,38 @@ function packageRoot(): string {
 export const REPO_ROOT = packageRoot();
 export const DEFAULT_ROOTFS = join(REPO_ROOT, "build", "rootfs");
 
-// Copies a host directory tree into a tmpfs directory (the root filesystem
-// image). Names go over as their bytes (kernel/kstr.ts).
+// Gives a tmpfs directory the contents of a host directory tree (the root
+// filesystem image), each directory read when the guest first looks into it
+// (tmpfs.ts setLazyEntries) and each file's bytes when first used
+// (setLazyContents). Names go over as their bytes (kernel/kstr.ts). A name
+// already present is left alone, so a fill cut short (memory spent) resumes.
 export function populate(dir: TmpDir, host: string | Buffer): void {
   const base = typeof host === "string" ? Buffer.from(host) : host;
-  for (const ent of nodefs.readdirSync(base, { withFileTypes: true, encoding: "buffer" })) {
+  let ents: nodefs.Dirent<Buffer>[];
+  // The host tree changed under us (a directory removed or unreadable): EIO,
+  // as a disk's unreadable directory block is.
+  try { ents = nodefs.readdirSync(base, { withFileTypes: true, encoding: "buffer" }); } catch { kerr(EIO); }
+  for (const ent of ents) {
     const name = ent.name.toString("latin1");
+    if (dir.lookup(name)) continue;
     const p = Buffer.concat([base, Buffer.from("/"), ent.name]);
-    // A symbolic link needs only its target (most of a busybox root is links).
+    let st: nodefs.Stats;
+    let target = "";
+    try {
+      // A symbolic link needs only its target (most of a busybox root is links).
+      if (ent.isSymbolicLink()) target = nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1");
+      else st = nodefs.lstatSync(p);
+    } catch { continue; } // gone since the listing: not there
     if (ent.isSymbolicLink()) {
-      dir.symlink(name, nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1"), ROOT_CRED);
-      continue;
-    }
-    const st = nodefs.lstatSync(p);
-    if (ent.isDirectory()) {
-      const d = dir.mkdir(name, S_IFDIR | (st.mode & 0o7777), ROOT_CRED) as TmpDir;
-      populate(d, p);
-      d.mode = S_IFDIR | (st.mode & 0o7777);
+      dir.symlink(name, target, ROOT_CRED);
+    } else if (ent.isDirectory()) {
+      const d = dir.mkdir(name, S_IFDIR | (st!.mode & 0o7777), ROOT_CRED) as TmpDir;
+      d.mode = S_IFDIR | (st!.mode & 0o7777);
+      d.setLazyEntries(st!.nlink, (self) => populate(self, p));
     } else if (ent.isFile()) {
       // The bytes are read when the guest first uses them (tmpfs.ts).
-      const f = dir.create(name, st.mode & 0o7777, ROOT_CRED) as TmpFile;
-      f.setLazyContents(st.size, (off, dst) => {
+      const f = dir.create(name, st!.mode & 0o7777, ROOT_CRED) as TmpFile;
+      f.setLazyContents(st!.size, (off, dst) => {
         const fd = nodefs.openSync(p, "r");
         try { return nodefs.readSync(fd, dst, 0, dst.length, off); } finally { nodefs.closeSync(fd); }
       });

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -140,6 +140,51 @@ test("a host-directory root larger than RAM reads whole, twice, at --mem=64M", {
     // drop_caches 1 drops them as page cache: most of RAM comes back.
     const [full, dropped] = [Number(out[8]), Number(out[9])];
     assert.ok(full > 32 * 1024 && full - dropped > 24 * 1024, r.stdout);
+    assert.equal(r.status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Directories of a host-directory root are read in when first looked into
+// (tmpfs.ts setLazyEntries): what the guest sees must not show it — link
+// counts (2 + subdirectories) and times the same before and after a listing,
+// every name there at any depth, and changes to a directory not yet read
+// kept with the rest.
+test("directories of a host-directory root read in on first use look as if copied whole", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ghost-lazy-dirs-"));
+  try {
+    const root = join(dir, "root");
+    cpSync(rootfs, root, { recursive: true, verbatimSymlinks: true });
+    for (const d of ["t/a/x", "t/a/y", "t/b", "t/c/z/deep"]) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, "t/a/x/f"), "fx\n");
+    writeFileSync(join(root, "t/c/z/deep/g"), "gz\n");
+    symlinkSync("a/x/f", join(root, "t/link"));
+    const script = [
+      "stat -c '%n %h %Y' /t /t/a /t/c/z",
+      "ls /t | tr '\\n' ' '; echo",
+      "stat -c '%n %h %Y' /t /t/a /t/c/z",
+      "cat /t/link /t/c/z/deep/g",
+      // A new entry in a directory never listed, then the listing.
+      "mkdir /t/b/new && touch /t/a/y/file && ls /t/b /t/a/y | tr '\\n' ' '; echo",
+      "stat -c '%n %h' /t/b",
+      "find /t | sort | tr '\\n' ' '; echo",
+    ].join("; ");
+    const r = await exec(["sh", "-c", script], { env: ENV, root });
+    assert.equal(r.stderr, "");
+    const out = r.stdout.split("\n");
+    // Link counts: /t holds a, b, c (5); /t/a holds x, y (4); /t/c/z holds deep (3).
+    assert.match(out[0], /^\/t 5 \d+$/);
+    assert.match(out[1], /^\/t\/a 4 \d+$/);
+    assert.match(out[2], /^\/t\/c\/z 3 \d+$/);
+    assert.equal(out[3], "a b c link ");
+    assert.deepEqual(out.slice(4, 7), out.slice(0, 3), "listing a directory changed its stat");
+    assert.equal(out[7], "fx");
+    assert.equal(out[8], "gz");
+    assert.match(out[9], /new/);
+    assert.match(out[9], /file/);
+    assert.equal(out[10], "/t/b 3");
+    assert.equal(out[11], "/t /t/a /t/a/x /t/a/x/f /t/a/y /t/a/y/file /t/b /t/b/new /t/c /t/c/z /t/c/z/deep /t/c/z/deep/g /t/link ");
     assert.equal(r.status, 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
