@@ -49,11 +49,15 @@ function ghostStrace(args: string[]) {
 // gone, CPU times (host dependent) dropped, and the halves of a syscall that
 // another process interrupted (whose split differs between strace versions
 // and schedules) left out. Sorted: the parent and the child interleave as
-// they are scheduled.
+// they are scheduled. strace's "Process N attached" can land in the middle
+// of the line of a syscall it is printing ("wait4(N, strace: Process N
+// attached", seen on the host at load): the message is taken on its own, the
+// half-printed call left out as the other halves are.
 function normalize(out: string): string[] {
   const self = /^getpid\(\)\s+= (\d+)/m.exec(out)?.[1];
   const child = /Process (\d+) attached/.exec(out)?.[1];
   return out.split("\n")
+    .map((l) => { const at = l.indexOf("strace: Process "); return at > 0 && !l.slice(0, at).endsWith("/") ? l.slice(at) : l; })
     .filter((l) => l && !l.includes("<unfinished ...>") && !l.includes(" resumed>"))
     .map((l) => {
       let s = l.replace(/^\S*strace: /, "strace: ").replace(/\[pid\s+(\d+)\]/, "[pid $1]");
