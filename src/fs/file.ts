@@ -161,11 +161,16 @@ export const inodeFileOps: FileOps = {
 // (FileOps.readIter/writeIter). A write to a file with pages in a page cache
 // goes through an array, which updateFromWrite copies into the cache's own
 // pages (those not lent by the file).
+// An ops table may be inodeFileOps spread with a few ops of its own (ext4's
+// and tmpfs's ioctls): its readIter/writeIter are then inodeFileOps's, which
+// need the inode's own.
 export function canReadIter(f: File): boolean {
-  return f.ops === inodeFileOps ? f.inode.readIter !== undefined : f.ops.readIter !== undefined;
+  const op = f.ops.readIter;
+  return op !== undefined && (op !== inodeFileOps.readIter || f.inode.readIter !== undefined);
 }
 export function canWriteIter(f: File): boolean {
-  return f.ops === inodeFileOps ? f.inode.writeIter !== undefined && f.inode.pageCache === null : f.ops.writeIter !== undefined;
+  const op = f.ops.writeIter;
+  return op !== undefined && (op !== inodeFileOps.writeIter || (f.inode.writeIter !== undefined && f.inode.pageCache === null));
 }
 
 export function fileOpsFor(inode: Inode, f: File): FileOps {
