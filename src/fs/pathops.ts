@@ -7,7 +7,9 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOENT, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, EXDEV } from "../abi/errno.js";
 import { AT_REMOVEDIR, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT } from "../abi/fcntl.js";
-import { isDir, S_IFMT, S_IFDIR, umaskIn } from "./inode.js";
+import { isDir, S_IFMT, S_IFDIR, S_IFCHR, umaskIn } from "./inode.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_MKNOD } from "../abi/prctl.js";
 import type { Path } from "./dentry.js";
 import { startPath, walker, parentAndName, mayCreate, mayDelete } from "./namei.js";
 import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF } from "./notify.js";
@@ -60,7 +62,8 @@ function isAncestor(a: Path, b: Path): boolean {
 export function renameAt(t: Task, olddir: number, oldPath: string, newdir: number, newPath: string, flags: number): void {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) kerr(EINVAL);
   if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))) kerr(EINVAL);
-  if (flags & RENAME_WHITEOUT) kerr(EINVAL);
+  // A whiteout is a device node (do_renameat2: capable(CAP_MKNOD)).
+  if ((flags & RENAME_WHITEOUT) && !hasCap(t.cred, CAP_MKNOD)) kerr(EPERM);
   const w = walker(t);
   const o = w.walkParent(startPath(t, olddir, oldPath), oldPath);
   const n = w.walkParent(startPath(t, newdir, newPath), newPath);
@@ -82,6 +85,14 @@ export function renameAt(t: Task, olddir: number, oldPath: string, newdir: numbe
   n.parent.dentry.drop(n.name);
   if (dst && (flags & RENAME_EXCHANGE)) dst.dentry.moveTo(o.parent.dentry, o.name);
   src.dentry.moveTo(n.parent.dentry, n.name);
+  // RENAME_WHITEOUT (overlayfs's): the old name becomes a whiteout, a
+  // character device 0:0 with no permission bits (WHITEOUT_MODE,
+  // WHITEOUT_DEV), as shmem_whiteout and ext4_whiteout_for_rename make it.
+  // Filesystems without whiteouts (hostfs) refused the flag in rename: EINVAL.
+  if (flags & RENAME_WHITEOUT) {
+    o.parent.dentry.inode.mknod(o.name, S_IFCHR, 0, t.cred);
+    o.parent.dentry.drop(o.name);
+  }
   const cookie = moveCookie();
   fsnotifyDir(o.parent.dentry.inode, IN_MOVED_FROM, o.name, src.dentry.inode, cookie);
   fsnotifyDir(n.parent.dentry.inode, IN_MOVED_TO, n.name, src.dentry.inode, cookie);

@@ -621,6 +621,29 @@ static void sizes(const char *dir, const char *fs, int strict_falloc)
     close(p[1]);
 }
 
+/* RENAME_WHITEOUT (tmpfs supports it, as ext4 does): the old name becomes a
+ * whiteout, a character device 0:0 with mode 0; the new name is the file. */
+static void whiteout(const char *dir, const char *fs)
+{
+    char a[PATH_MAX], b[PATH_MAX], buf[16];
+    snprintf(a, sizeof a, "%s/wo-a", dir);
+    snprintf(b, sizeof b, "%s/wo-b", dir);
+    vt_put(a, "AAAA", 0644);
+    vt_put(b, "BB", 0644);
+    CHECK_ERR(renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE | RENAME_WHITEOUT), EINVAL,
+              D("%s: RENAME_EXCHANGE|RENAME_WHITEOUT is EINVAL", fs));
+    struct stat sa = S(a);
+    CHECK_OK(renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_WHITEOUT), D("%s: RENAME_WHITEOUT over an existing name", fs));
+    struct stat w = S(a), sb = S(b);
+    CHECK(sb.st_ino == sa.st_ino && vt_get(b, buf, sizeof buf) == 4, D("%s: the new name is the old file", fs));
+    CHECK(S_ISCHR(w.st_mode) && (w.st_mode & 07777) == 0 && w.st_rdev == 0 && w.st_ino != sa.st_ino,
+          D("%s: the old name is a whiteout (char 0:0, mode 0)", fs));
+    CHECK_ERR(renameat2(AT_FDCWD, J(dir, "wo-none"), AT_FDCWD, J(dir, "wo-c"), RENAME_WHITEOUT), ENOENT,
+              D("%s: RENAME_WHITEOUT of a missing name is ENOENT", fs));
+    unlink(a);
+    unlink(b);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
@@ -638,6 +661,7 @@ int main(int argc, char **argv)
     perms(shm, "tmpfs");
     names(host, shm, "hostdir");
     names(shm, host, "tmpfs");
+    whiteout(shm, "tmpfs");
     special();
     sizes(host, "hostdir", 0);
     sizes(shm, "tmpfs", 1);
