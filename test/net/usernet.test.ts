@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { run, exitStatus, tail } from "../helpers/programs.js";
 import { findRoot } from "../helpers/root.js";
+import { getUntilServed } from "../helpers/http.js";
 
 const root = findRoot("userland/net");
 const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
@@ -134,21 +135,7 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
     const guest = ghost(["-p", `${hostPort}:8080`, "-v", `${www}:/www`, "--", "/bin/sh", "-c",
       "httpd -p 8080 -h /www; while [ -e /www/go ]; do sleep 0.2; done"]);
     try {
-      let got = "";
-      const deadline = Date.now() + 60_000;
-      while (Date.now() < deadline) {
-        got = await new Promise<string>((resolve) => {
-          const req = http.get({ host: "127.0.0.1", port: hostPort, path: "/index.html", timeout: 5000 }, (res) => {
-            let d = "";
-            res.on("data", (c) => (d += c));
-            res.on("end", () => resolve(res.statusCode === 200 ? d : ""));
-          });
-          req.on("error", () => resolve(""));
-          req.on("timeout", () => { req.destroy(); resolve(""); });
-        });
-        if (got) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const got = await getUntilServed("127.0.0.1", hostPort, "/index.html");
       assert.equal(got, "served by the guest\n");
     } finally {
       fs.rmSync(join(www, "go"), { force: true });
