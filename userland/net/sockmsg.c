@@ -5,7 +5,7 @@
  * the descriptor is known to be a socket: EBADF, ENOTSOCK come first); a
  * negative msg_namelen (copy_msghdr_from_user) and a negative recvfrom
  * *addrlen, also on TCP which has no address to give (move_addr_to_user),
- * are EINVAL.
+ * are EINVAL; MSG_MORE corks a UDP datagram.
  */
 #include "nettest.h"
 
@@ -73,6 +73,28 @@ static void run(int fam)
     mh.msg_name = NULL;
     snprintf(d, sizeof d, "%s: ... but without msg_name the length is not looked at", F);
     CHECK_EQ(recvmsg(r, &mh, MSG_DONTWAIT), 4, d);
+    /* MSG_MORE corks a UDP datagram (udp_sendmsg's corkreq): the bytes wait
+     * and go out as one datagram with the next send without it; an address
+     * given meanwhile is not looked at. */
+    char big[32];
+    memset(big, 'B', 16);
+    snprintf(d, sizeof d, "%s: UDP send with MSG_MORE takes the bytes", F);
+    CHECK_EQ(send(s, big, 16, MSG_MORE), 16, d);
+    snprintf(d, sizeof d, "%s: ... and nothing arrives yet", F);
+    CHECK_ERR(recv(r, b0, sizeof b0, MSG_DONTWAIT), EAGAIN, d);
+    CHECK_EQ(send(s, "ab", 2, MSG_MORE), 2, "a second corked piece");
+    snprintf(d, sizeof d, "%s: the send without MSG_MORE sends one datagram of all three pieces", F);
+    CHECK_EQ(send(s, "c", 1, 0), 1, d);
+    memset(big, 0, sizeof big);
+    snprintf(d, sizeof d, "%s: ... 19 bytes in order", F);
+    CHECK(recv(r, big, sizeof big, MSG_DONTWAIT) == 19 && memcmp(big + 14, "BBabc", 5) == 0, d);
+    snprintf(d, sizeof d, "%s: corked pieces past 65,507 bytes (IPv4) or 65,527 (IPv6) are EMSGSIZE", F);
+    static char huge[40000];
+    CHECK_EQ(send(s, huge, sizeof huge, MSG_MORE), (long)sizeof huge, "a 40,000-byte corked piece");
+    CHECK_ERR(send(s, huge, sizeof huge, 0), EMSGSIZE, d);
+    snprintf(d, sizeof d, "%s: ... and the corked datagram is dropped", F);
+    CHECK(send(s, "z", 1, 0) == 1 && recv(r, big, sizeof big, MSG_DONTWAIT) == 1 && big[0] == 'z', d);
+
     close(r);
     close(s);
 

@@ -6,7 +6,7 @@
 
 import { kerr, KernelError } from "../../lib/errors.js";
 import { EAGAIN, EDESTADDRREQ, EINVAL, EMSGSIZE, ENOTCONN, EPIPE, EOPNOTSUPP } from "../../abi/errno.js";
-import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB } from "../../abi/socket.js";
+import { AF_INET, IPPROTO_UDP, MSG_PEEK, MSG_OOB, MSG_MORE } from "../../abi/socket.js";
 import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREACH } from "../../abi/inet.js";
 import { KernelLocal } from "../../kernel/local.js";
 import { kernelMem } from "../../fs/kmem.js";
@@ -52,10 +52,19 @@ export class UdpSocket extends InetDataSocket {
     this.connected = true;
   }
 
+  // A datagram corked by MSG_MORE (udp_sendmsg's corkreq, ip_append_data):
+  // its destination and the pieces sent so far, sent whole by the next send
+  // without MSG_MORE. Bounded by the largest datagram (64 KiB).
+  private pending: { dst: IpAddr; port: number; parts: Uint8Array[]; len: number } | null = null;
+
   send(data: Uint8Array, flags: number, dest: SockAddr | null): number {
     if (flags & MSG_OOB) kerr(EOPNOTSUPP);
     let dst: IpAddr, port: number;
-    if (dest && !dest.unspec) {
+    const corked = this.pending;
+    if (corked) {
+      // Appending to a corked datagram: the address of this call is not looked at.
+      dst = corked.dst; port = corked.port;
+    } else if (dest && !dest.unspec) {
       dst = this.target(dest);
       port = dest.port;
       if (port === 0) kerr(EINVAL);
@@ -68,15 +77,26 @@ export class UdpSocket extends InetDataSocket {
     if (e) kerr(e);
     if (this.shut & SEND_SHUTDOWN) kerr(EPIPE);
     const max = IP_MAXPACKET - UDP_HLEN - (isV4(dst) ? IPV4_HLEN : 0);
-    if (data.length > max) kerr(EMSGSIZE);
+    // Past the largest datagram the corked one is dropped too (udp_flush_pending_frames).
+    if ((corked?.len ?? 0) + data.length > max) { this.pending = null; kerr(EMSGSIZE); }
     const src = this.sourceFor(dst);
     this.autobind();
-    const seg = new Uint8Array(UDP_HLEN + data.length);
+    if (flags & MSG_MORE) {
+      const p = corked ?? (this.pending = { dst, port, parts: [], len: 0 });
+      p.parts.push(data.slice());
+      p.len += data.length;
+      return data.length;
+    }
+    this.pending = null;
+    const bodyLen = (corked?.len ?? 0) + data.length;
+    const seg = new Uint8Array(UDP_HLEN + bodyLen);
     const dv = new DataView(seg.buffer);
     dv.setUint16(0, this.lport, false);
     dv.setUint16(2, port, false);
     dv.setUint16(4, seg.length, false);
-    seg.set(data, UDP_HLEN);
+    let at = UDP_HLEN;
+    for (const part of corked?.parts ?? []) { seg.set(part, at); at += part.length; }
+    seg.set(data, at);
     const sum = transportChecksum(src, dst, IPPROTO_UDP, seg);
     dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
     try {
