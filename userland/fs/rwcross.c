@@ -16,16 +16,6 @@
 
 #define PG 4096L
 
-/* n bytes mapped read-write, then one PROT_NONE guard page. */
-static char *guarded(long n)
-{
-    char *p = mmap(NULL, n + PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    mprotect(p + n, PG, PROT_NONE);
-    return p;
-}
-
 static void fill(char *p, long n, unsigned seed)
 {
     for (long i = 0; i < n; i++)
@@ -72,7 +62,7 @@ static void tmpfs_file(void)
     CHECK_EQ(zeros, 2 * PG, "tmpfs: the hole reads as zeros");
 
     /* A buffer of 100 mapped bytes, then the guard. */
-    char *g = guarded(PG);
+    char *g = kt_guarded(PG);
     char *edge = g + PG - 100;
     fill(g, PG, 3);
     if (q) {
@@ -127,7 +117,7 @@ static void pipe_io(void)
     CHECK(same(dst + 5, src + 3, 65000), "pipe: the bytes came through in order");
 
     /* Reads and writes that run into a guard page. */
-    char *g = guarded(PG);
+    char *g = kt_guarded(PG);
     char *edge = g + PG - 200;
     CHECK_EQ(write(p[1], "0123456789", 10), 10, "pipe: 10 bytes in");
     CHECK_ERR(read(p[0], g + PG, 10), EFAULT, "pipe: read into the guard page is EFAULT");

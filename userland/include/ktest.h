@@ -392,6 +392,17 @@ static __attribute__((unused)) void kt_init(int argc, char **argv)
     }
 }
 
+/* n bytes mapped read-write, then one PROT_NONE guard page (4 KiB on
+ * riscv64): a copy running off the end faults there. NULL if mmap fails. */
+static __attribute__((unused)) char *kt_guarded(long n)
+{
+    char *p = mmap(NULL, n + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    mprotect(p + n, 4096, PROT_NONE);
+    return p;
+}
+
 /* The busybox binary: /bin/busybox in Ghost's root, build/rootfs/bin/busybox for qemu. */
 static __attribute__((unused)) const char *kt_busybox(void)
 {

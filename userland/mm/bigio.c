@@ -19,21 +19,11 @@
 #define MAX_RW_COUNT 0x7ffff000L
 #define GIB (1L << 30)
 
-/* n bytes mapped read-write, then one PROT_NONE guard page. */
-static char *guarded(long n)
-{
-    char *p = mmap(NULL, n + PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    mprotect(p + n, PG, PROT_NONE);
-    return p;
-}
-
 static void short_copies(void)
 {
     int q = kt_qemu();
     int zero = open("/dev/zero", O_RDONLY);
-    char *b = guarded(64 * 1024);
+    char *b = kt_guarded(64 * 1024);
     memset(b, 0xff, 64 * 1024);
     if (q)
         kt_skip("read(/dev/zero, 64 KiB buffer, MAX_RW_COUNT) is 65536", "qemu-user checks the whole buffer");
@@ -64,7 +54,7 @@ static void short_copies(void)
         memset(page, 'A' + i, PG);
         write(fd, page, PG);
     }
-    char *one = guarded(PG);
+    char *one = kt_guarded(PG);
     lseek(fd, 0, SEEK_SET);
     if (q)
         kt_skip("read of a 3-page file into 1 mapped page is 4096", "qemu-user checks the whole buffer");
@@ -89,7 +79,7 @@ static void short_copies(void)
     /* A pipe takes what is mapped, no more: the rest stays unsent. */
     int p[2];
     pipe(p);
-    char *two = guarded(PG);
+    char *two = kt_guarded(PG);
     memset(two, 'p', PG);
     if (q)
         kt_skip("write(pipe, 1 mapped page + guard, 8192) is 4096", "qemu-user checks the whole buffer");

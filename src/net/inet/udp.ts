@@ -95,7 +95,7 @@ export class UdpSocket extends InetDataSocket {
     dv.setUint16(2, port, false);
     dv.setUint16(4, seg.length, false);
     let at = UDP_HLEN;
-    for (const part of corked?.parts ?? []) { seg.set(part, at); at += part.length; }
+    if (corked) for (const part of corked.parts) { seg.set(part, at); at += part.length; }
     seg.set(data, at);
     const sum = transportChecksum(src, dst, IPPROTO_UDP, seg);
     dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
