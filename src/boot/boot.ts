@@ -54,27 +54,42 @@ export function populate(dir: TmpDir, host: string | Buffer): void {
     const name = ent.name.toString("latin1");
     if (dir.lookup(name)) continue;
     const p = Buffer.concat([base, Buffer.from("/"), ent.name]);
-    let st: nodefs.Stats;
-    let target = "";
-    try {
-      // A symbolic link needs only its target (most of a busybox root is links).
-      if (ent.isSymbolicLink()) target = nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1");
-      else st = nodefs.lstatSync(p);
-    } catch { continue; } // gone since the listing: not there
-    if (ent.isSymbolicLink()) {
-      dir.symlink(name, target, ROOT_CRED);
-    } else if (ent.isDirectory()) {
-      const d = dir.mkdir(name, S_IFDIR | (st!.mode & 0o7777), ROOT_CRED) as TmpDir;
-      d.mode = S_IFDIR | (st!.mode & 0o7777);
-      d.setLazyEntries(st!.nlink, (self) => populate(self, p));
-    } else if (ent.isFile()) {
+    const e = hostEntry(ent, p);
+    if (e?.kind === "link") {
+      dir.symlink(name, e.target, ROOT_CRED);
+    } else if (e?.kind === "dir") {
+      const d = dir.mkdir(name, S_IFDIR | e.perm, ROOT_CRED) as TmpDir;
+      d.mode = S_IFDIR | e.perm;
+      d.setLazyEntries(e.nlink, (self) => populate(self, p));
+    } else if (e?.kind === "file") {
       // The bytes are read when the guest first uses them (tmpfs.ts).
-      const f = dir.create(name, st!.mode & 0o7777, ROOT_CRED) as TmpFile;
-      f.setLazyContents(st!.size, (off, dst) => {
+      const f = dir.create(name, e.perm, ROOT_CRED) as TmpFile;
+      f.setLazyContents(e.size, (off, dst) => {
         const fd = nodefs.openSync(p, "r");
         try { return nodefs.readSync(fd, dst, 0, dst.length, off); } finally { nodefs.closeSync(fd); }
       });
     }
+  }
+}
+
+type HostEntry =
+  | { kind: "link"; target: string }
+  | { kind: "dir"; perm: number; nlink: number }
+  | { kind: "file"; perm: number; size: number };
+
+// What populate needs of one host entry: a symbolic link only its target
+// (most of a busybox root is links), the rest one lstat. Null for a kind the
+// root does not carry over, or an entry gone since the listing.
+function hostEntry(ent: nodefs.Dirent<Buffer>, p: Buffer): HostEntry | null {
+  try {
+    if (ent.isSymbolicLink()) return { kind: "link", target: nodefs.readlinkSync(p, { encoding: "buffer" }).toString("latin1") };
+    if (!ent.isDirectory() && !ent.isFile()) return null;
+    const st = nodefs.lstatSync(p);
+    if (st.isDirectory()) return { kind: "dir", perm: st.mode & 0o7777, nlink: st.nlink };
+    if (st.isFile()) return { kind: "file", perm: st.mode & 0o7777, size: st.size };
+    return null; // replaced by another kind since the listing
+  } catch {
+    return null;
   }
 }
 

@@ -156,7 +156,9 @@ export abstract class Inode {
   link(_name: string, _target: Inode): void { kerr(ENOTDIR); }
   unlink(_name: string): void { kerr(ENOTDIR); }
   rmdir(_name: string): void { kerr(ENOTDIR); }
-  rename(_oldName: string, _newDir: Inode, _newName: string, _flags: number): void { kerr(ENOTDIR); }
+  // cred: whose whiteout RENAME_WHITEOUT makes (the filesystem makes it
+  // before anything moves, so a rename that cannot have one fails whole).
+  rename(_oldName: string, _newDir: Inode, _newName: string, _flags: number, _cred?: Cred): void { kerr(ENOTDIR); }
   readdir(): DirEntry[] { return kerr(ENOTDIR); }
 
   readlink(): string { return kerr(EINVAL); }

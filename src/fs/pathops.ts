@@ -79,20 +79,15 @@ export function renameAt(t: Task, olddir: number, oldPath: string, newdir: numbe
   if (isDir(src.dentry.inode.mode) && isAncestor(src, n.parent)) kerr(EINVAL);
   if (dst && dst.dentry.inode === src.dentry.inode && !(flags & RENAME_EXCHANGE)) return;
   if (dst && (flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode) && isAncestor(dst, o.parent)) kerr(EINVAL);
-  o.parent.dentry.inode.rename(o.name, n.parent.dentry.inode, n.name, flags);
+  // RENAME_WHITEOUT (overlayfs's): the filesystem leaves a whiteout under
+  // the old name, made before anything moves (hostfs refuses the flag).
+  o.parent.dentry.inode.rename(o.name, n.parent.dentry.inode, n.name, flags, t.cred);
   if (dst && !(flags & RENAME_EXCHANGE) && isDir(dst.dentry.inode.mode)) dst.dentry.inode.dead = true;
   o.parent.dentry.drop(o.name);
   n.parent.dentry.drop(n.name);
   if (dst && (flags & RENAME_EXCHANGE)) dst.dentry.moveTo(o.parent.dentry, o.name);
   src.dentry.moveTo(n.parent.dentry, n.name);
-  // RENAME_WHITEOUT (overlayfs's): the old name becomes a whiteout, a
-  // character device 0:0 with no permission bits (WHITEOUT_MODE,
-  // WHITEOUT_DEV), as shmem_whiteout and ext4_whiteout_for_rename make it.
-  // Filesystems without whiteouts (hostfs) refused the flag in rename: EINVAL.
-  if (flags & RENAME_WHITEOUT) {
-    o.parent.dentry.inode.mknod(o.name, S_IFCHR, 0, t.cred);
-    o.parent.dentry.drop(o.name);
-  }
+  if (flags & RENAME_WHITEOUT) o.parent.dentry.drop(o.name);
   const cookie = moveCookie();
   fsnotifyDir(o.parent.dentry.inode, IN_MOVED_FROM, o.name, src.dentry.inode, cookie);
   fsnotifyDir(n.parent.dentry.inode, IN_MOVED_TO, n.name, src.dentry.inode, cookie);

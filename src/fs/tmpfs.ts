@@ -11,13 +11,14 @@ import { PhysAllocator } from "../mm/phys.js";
 import { cleanPagesOf, type CleanHolder, type CleanPages } from "./tmpfs_clean.js";
 import { parseSize } from "./filesystems.js";
 import {
-  Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, isDir, dtype, type Cred, type DirEntry,
+  Inode, SuperBlock, S_IFDIR, S_IFREG, S_IFMT, S_IFLNK, S_IFCHR, isDir, dtype, type Cred, type DirEntry,
 } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { newOwner } from "./owner.js";
 import { openDevice } from "./char_dev.js";
 import { tmpfsFileOps, mayOpenFlagged, TMPFS_FL_INHERITED, FL_NO_CHANGE } from "./tmpfs_attr.js";
 import { FS_IMMUTABLE_FL, FS_APPEND_FL, FS_NODUMP_FL } from "../abi/fs_blk.js";
+import { RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT } from "../abi/fcntl.js";
 import { STATX_ATTR_IMMUTABLE, STATX_ATTR_APPEND, STATX_ATTR_NODUMP } from "../abi/stat.js";
 
 export const TMPFS_MAGIC = 0x01021994;
@@ -622,7 +623,7 @@ export class TmpDir extends TmpInode {
     this.touchMtime();
     i.maybeFree();
   }
-  override rename(oldName: string, newDir: Inode, newName: string, flags: number): void {
+  override rename(oldName: string, newDir: Inode, newName: string, flags: number, cred?: Cred): void {
     this.checkWritable();
     if (!(newDir instanceof TmpDir) || newDir.sb !== this.sb) kerr(EINVAL);
     const src = this.entries.get(oldName);
@@ -632,8 +633,7 @@ export class TmpDir extends TmpInode {
     this.mayDelete(src);
     if (dst) newDir.mayDelete(dst);
     else newDir.mayCreate();
-    const NOREPLACE = 1, EXCHANGE = 2;
-    if (flags & EXCHANGE) {
+    if (flags & RENAME_EXCHANGE) {
       if (!dst) kerr(ENOENT);
       this.entries.set(oldName, dst);
       newDir.entries.set(newName, src);
@@ -648,16 +648,23 @@ export class TmpDir extends TmpInode {
     }
     if (dst === src) return;
     if (dst) {
-      if (flags & NOREPLACE) kerr(EEXIST);
+      if (flags & RENAME_NOREPLACE) kerr(EEXIST);
       if (isDir(src.mode)) {
         if (!isDir(dst.mode)) kerr(ENOTDIR);
         if (dst instanceof TmpDir && dst.entries.size) kerr(ENOTEMPTY);
         newDir.nlink--;
       } else if (isDir(dst.mode)) kerr(EISDIR);
+    }
+    // RENAME_WHITEOUT: the whiteout (a character device 0:0 with mode 0,
+    // WHITEOUT_MODE/WHITEOUT_DEV) is made first, as shmem_rename2 does: with
+    // no inode or memory for it the rename fails and nothing has moved.
+    const whiteout = flags & RENAME_WHITEOUT && cred ? this.owned(new TmpSpecial(this.sb, S_IFCHR, 0, cred), cred) : null;
+    if (dst) {
       dst.nlink--;
       if (isDir(dst.mode)) dst.nlink = 0;
     }
     this.entries.delete(oldName);
+    if (whiteout) this.entries.set(oldName, whiteout);
     newDir.entries.set(newName, src);
     if (src instanceof TmpDir) { src.parent = newDir; this.nlink--; newDir.nlink++; }
     src.touchCtime();

@@ -642,6 +642,37 @@ static void whiteout(const char *dir, const char *fs)
               D("%s: RENAME_WHITEOUT of a missing name is ENOENT", fs));
     unlink(a);
     unlink(b);
+
+    /* The whiteout is made before anything moves (shmem_rename2,
+       ext4_rename): with no inode left for it, the rename fails whole with
+       ENOSPC and both names stay as they were. On a tmpfs of its own with
+       nr_inodes=, where it can mount one (not under qemu-user: the mount would
+       be the host's). */
+    char mnt[PATH_MAX];
+    snprintf(mnt, sizeof mnt, "%s/wo-full", dir);
+    mkdir(mnt, 0755);
+    if (!kt_qemu() && mount("none", mnt, "tmpfs", 0, "nr_inodes=8") == 0) {
+        char f[PATH_MAX + 16];
+        int made = 0;
+        for (int i = 0; i < 16; i++) {
+            snprintf(f, sizeof f, "%s/f%d", mnt, i);
+            int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
+            if (fd < 0)
+                break;
+            close(fd);
+            made++;
+        }
+        CHECK(made > 0 && made < 16, D("%s: a tmpfs with nr_inodes=8 fills (%d files)", fs, made));
+        snprintf(a, sizeof a, "%s/f0", mnt);
+        snprintf(b, sizeof b, "%s/moved", mnt);
+        CHECK_ERR(renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_WHITEOUT), ENOSPC,
+                  D("%s: RENAME_WHITEOUT with no inode left for the whiteout is ENOSPC", fs));
+        CHECK(access(a, F_OK) == 0 && access(b, F_OK) != 0 && errno == ENOENT,
+              D("%s: and nothing was renamed", fs));
+        CHECK_OK(renameat2(AT_FDCWD, a, AT_FDCWD, b, 0), D("%s: a plain rename still works", fs));
+        umount2(mnt, MNT_DETACH);
+    }
+    rmdir(mnt);
 }
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@ import { kerr } from "../../lib/errors.js";
 import { EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EXDEV, EMLINK, ENAMETOOLONG, EOPNOTSUPP, EPERM } from "../../abi/errno.js";
 import { Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, isDir, currentTime, type Cred } from "../inode.js";
 import { major, minor } from "../char_dev.js";
+import { RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT } from "../../abi/fcntl.js";
 import type { Ext4Super } from "./super.js";
 import { allocInode } from "./alloc.js";
 import { mayOpenFlagged } from "./ioctl.js";
@@ -302,29 +303,46 @@ export class Ext4RwInode extends Ext4FileInode implements DxDir {
     this.save();
   }
 
-  override rename(oldName: string, newDir: Inode, newName: string, flags: number): void {
+  override rename(oldName: string, newDir: Inode, newName: string, flags: number, cred?: Cred): void {
     this.checkWritable();
     if (!(newDir instanceof Ext4RwInode) || newDir.sb !== this.sb) kerr(EXDEV);
-    const NOREPLACE = 1, EXCHANGE = 2;
-    if (flags & EXCHANGE) { this.exchange(oldName, newDir, newName); return; }
+    if (flags & RENAME_EXCHANGE) { this.exchange(oldName, newDir, newName); return; }
     const src = this.child(oldName);
     const dst = newDir.lookup(newName) as Ext4RwInode | null;
     if (newDir.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
     if (dst && ((newDir.flags | dst.flags) & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL))) kerr(EPERM);
     if (dst === src) return;
     if (dst) {
-      if (flags & NOREPLACE) kerr(EEXIST);
+      if (flags & RENAME_NOREPLACE) kerr(EEXIST);
       if (isDir(src.mode)) {
         if (!isDir(dst.mode)) kerr(ENOTDIR);
         if (!dst.isEmptyDir()) kerr(ENOTEMPTY);
       } else if (isDir(dst.mode)) kerr(EISDIR);
+    }
+    // RENAME_WHITEOUT (ext4_whiteout_for_rename): the whiteout inode, a
+    // character device 0:0 with mode 0, is made before any entry changes, so
+    // without an inode for it the rename fails whole; it then takes the old
+    // name's entry in place (ext4_setent), which needs no new space.
+    const whiteout = flags & RENAME_WHITEOUT && cred ? this.newInode(S_IFCHR, cred) : null;
+    if (whiteout) whiteout.save();
+    try {
+      this.moveEntry(src, oldName, newDir, newName, dst, whiteout);
+    } catch (e) {
+      if (whiteout) { whiteout.nlink = 0; whiteout.release(); }
+      throw e;
+    }
+  }
+
+  private moveEntry(src: Ext4RwInode, oldName: string, newDir: Ext4RwInode, newName: string, dst: Ext4RwInode | null, whiteout: Ext4RwInode | null): void {
+    if (dst) {
       newDir.setEntry(newName, src.ino, src.mode);
       if (isDir(dst.mode)) { dst.nlink = 0; dst.dead = true; dst.maybeRelease(); if (newDir.nlink > 2) newDir.nlink--; }
       else dst.dropLink();
     } else {
       newDir.addEntry(newName, src.ino, src.mode);
     }
-    this.removeEntry(oldName);
+    if (whiteout) this.setEntry(oldName, whiteout.ino, whiteout.mode);
+    else this.removeEntry(oldName);
     if (isDir(src.mode) && newDir !== this) {
       src.setEntry("..", newDir.ino, S_IFDIR);
       src.save();
