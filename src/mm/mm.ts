@@ -169,20 +169,33 @@ export class AddressSpace implements CacheMapper {
     if (s) { s.refs--; s.onUnref?.(); }
   }
 
-  // Splits VMAs so that none straddles start or end; returns the index range inside.
-  private carve(start: number, end: number): [number, number] {
+  // Splits VMAs so that none straddles start or end; returns the index range
+  // inside. A split past vm.max_map_count is ENOMEM (split_vma), unless the
+  // caller made its own check (munmap, mremap).
+  private carve(start: number, end: number, limited = true): [number, number] {
     let i = this.indexAfter(start);
     if (i < this.vmas.length && this.vmas[i].start < start) {
+      this.checkMapCount(limited);
       this.vmas.splice(i + 1, 0, this.vmas[i].splitAt(start));
       i++;
     }
     let j = i;
     while (j < this.vmas.length && this.vmas[j].start < end) {
-      if (this.vmas[j].end > end) this.vmas.splice(j + 1, 0, this.vmas[j].splitAt(end));
+      if (this.vmas[j].end > end) {
+        this.checkMapCount(limited);
+        this.vmas.splice(j + 1, 0, this.vmas[j].splitAt(end));
+      }
       j++;
     }
     return [i, j];
   }
+
+  private checkMapCount(limited: boolean): void {
+    if (limited && this.vmas.length >= this.phys.maxMapCount) kerr(ENOMEM);
+  }
+
+  // How many VMAs this address space has (mm->map_count).
+  get mapCount(): number { return this.vmas.length; }
 
   // Finds a free range of len bytes, top-down below mmapBase (as Linux's default layout).
   unmappedArea(len: number, hint: number): number {
@@ -208,6 +221,8 @@ export class AddressSpace implements CacheMapper {
     if (len <= 0) kerr(EINVAL);
     len = pageUp(len);
     if (len > TASK_SIZE) kerr(ENOMEM);
+    // do_mmap: too many mappings already (the new one may take the count one past).
+    if (this.vmas.length > this.phys.maxMapCount) kerr(ENOMEM);
     let start: number;
     if (opts.fixed || opts.noReplace) {
       if (addr % PAGE_SIZE) kerr(EINVAL);
@@ -235,7 +250,12 @@ export class AddressSpace implements CacheMapper {
     if (start % PAGE_SIZE) kerr(EINVAL);
     const end = start + pageUp(len);
     if (!this.overlaps(start, end)) return;
-    const [i, j] = this.carve(start, end);
+    // A hole inside one VMA leaves one more: refused at vm.max_map_count so
+    // that munmap never ends past the limit (other unmaps may pass it for a
+    // moment, as Linux lets them, to free what they can).
+    const first = this.vmas[this.indexAfter(start)];
+    if (first.start < start && end < first.end && this.vmas.length >= this.phys.maxMapCount) kerr(ENOMEM);
+    const [i, j] = this.carve(start, end, false);
     this.zap(start, end);
     for (const v of this.vmas.splice(i, j - i)) this.releaseVma(v);
   }
@@ -305,7 +325,9 @@ export class AddressSpace implements CacheMapper {
   }
 
   private move(old: number, oldLen: number, dest: number, newLen: number): void {
-    const [i, j] = this.carve(old, old + oldLen);
+    // move_vma: up to three more VMAs (splits at both ends, the new one).
+    if (this.vmas.length >= this.phys.maxMapCount - 3) kerr(ENOMEM);
+    const [i, j] = this.carve(old, old + oldLen, false);
     const src = this.vmas[i];
     const moved = src.clone();
     moved.start = dest;
@@ -487,6 +509,7 @@ export class AddressSpace implements CacheMapper {
     const oldTop = pageUp(this.brk), newTop = pageUp(newBrk);
     if (newTop > oldTop) {
       if (this.overlaps(oldTop, newTop + STACK_GUARD_GAP * 0)) return this.brk;
+      if (this.vmas.length > this.phys.maxMapCount) return this.brk; // do_brk_flags: too many mappings
       const vma = new Vma(oldTop, newTop, PROT_READ | PROT_WRITE, false, null, 0, Infinity, "[heap]");
       vma.locked = this.lockFuture;
       this.insert(vma);

@@ -35,6 +35,8 @@ export interface Shrinker {
   readonly faultOnly?: boolean;
 }
 
+export const DEFAULT_MAX_MAP_COUNT = 65535 - 5;
+
 export class PhysAllocator implements FramePool {
   readonly frames: number;
   private readonly refs: Uint32Array;
@@ -53,6 +55,9 @@ export class PhysAllocator implements FramePool {
   // The one budget guest RAM and the kernel's memory for the guest share
   // (budget.ts): frames kept back for kernel charges are not handed out.
   readonly mem: MemBudget = new MemBudget(this);
+  // vm.max_map_count: how many VMAs one address space may have (mm.ts);
+  // Linux's DEFAULT_MAX_MAP_COUNT, USHRT_MAX less the ELF core dump margin.
+  maxMapCount = DEFAULT_MAX_MAP_COUNT;
 
   constructor(private readonly hart: Hart) {
     this.frames = Math.floor(hart.ramSize / PAGE_SIZE);

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -100,6 +101,15 @@ static __attribute__((unused)) int kt_qemu(void)
 {
     const char *q = getenv("GHOST_TEST_QEMU");
     return q != NULL && q[0] == '1';
+}
+
+/* True only when the kernel says it is Ghost (its release ends in
+ * "-ghost"): for checks that change machine-wide settings (sysctls), which
+ * under qemu-user, or natively, would be the host's own. */
+static __attribute__((unused)) int kt_ghost(void)
+{
+    struct utsname u;
+    return uname(&u) == 0 && strstr(u.release, "-ghost") != NULL;
 }
 
 /* Generic boolean check with a free-form explanation on failure. */

@@ -146,7 +146,8 @@ function sysDir(k: Kernel): ProcDir {
     ["overcommit_memory", file("vm/overcommit_memory", () => "0")],
     // 1 the page cache, 2 dentries and inodes, 3 both (mm/phys.ts dropCaches).
     ["drop_caches", file("vm/drop_caches", () => "0", (v) => dropCaches(k, v))],
-    ["max_map_count", file("vm/max_map_count", () => "65530")],
+    // proc_dointvec_minmax from 0 (mm/mm.ts checks it on every mmap and split).
+    ["max_map_count", file("vm/max_map_count", () => String(k.phys.maxMapCount), (v) => { k.phys.maxMapCount = intSysctl(v, 0x7fffffff); })],
     ["mmap_min_addr", file("vm/mmap_min_addr", () => "65536")],
     // Writeback's tunables (mm/writeback.ts), non-negative integers as proc_dointvec_minmax takes them.
     ["dirty_expire_centisecs", file("vm/dirty_expire_centisecs", () => String(k.local(WRITEBACK).dirtyExpireCentisecs), (v) => { k.local(WRITEBACK).dirtyExpireCentisecs = intSysctl(v, 0x7fffffff); })],
