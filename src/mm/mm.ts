@@ -607,7 +607,18 @@ export class AddressSpace implements CacheMapper {
       if (vma.source && page < vma.fileEnd) {
         const bytes = this.phys.view(pa);
         const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
-        vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
+        try {
+          if (want === PAGE_SIZE) {
+            // A store to a private page wholly from the file (do_cow_fault):
+            // the file's page is read through the page cache and copied, so it
+            // is cached afterwards as on Linux (mincore, a later read).
+            const src = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
+            bytes.set(this.phys.view(src));
+            this.phys.put(src);
+          } else {
+            vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
+          }
+        } catch (err) { this.phys.put(pa); throw err; }
       }
     }
     this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | cow | (protToPte(vma.prot) & ~(cow || readOnly ? PTE_W : 0))));

@@ -133,6 +133,27 @@ static void across_fork(void)
     kt_check_exit(c, 0, "a child locks the shared mapping");
     CHECK_EQ(resident(s, 16 * PG), 16, "mincore in the parent: the child's locked pages are resident");
     munmap(s, 16 * PG);
+
+    /* The same through a private file mapping (LTP mincore04): the child's
+       mlock write-faults its copies (populate_vma_page_range breaks COW on a
+       writable private mapping), which reads the file's pages through the
+       page cache; mincore reports the cache for pages the parent has not
+       touched. */
+    char f[300];
+    snprintf(f, sizeof f, "%s/mincore-private", kt_mktemp("mlock"));
+    int fd = open(f, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK_OK(ftruncate(fd, 3 * PG), "a three-page file");
+    fsync(fd);
+    posix_fadvise(fd, 0, 3 * PG, POSIX_FADV_DONTNEED);
+    char *m = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    c = fork();
+    if (c == 0)
+        _exit(mlock(m, 3 * PG) == 0 ? 0 : 1);
+    kt_check_exit(c, 0, "a child locks a private file mapping");
+    CHECK_EQ(resident(m, 3 * PG), 3, "mincore in the parent: the file's pages are in the page cache");
+    munmap(m, 3 * PG);
+    close(fd);
+    unlink(f);
 }
 
 static void all(void)
