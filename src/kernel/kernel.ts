@@ -380,8 +380,11 @@ export class Kernel {
         this.log.log(1, `Oops: pid ${t.pid} (${t.comm}) trap ${cause}: ${(e as Error)?.message ?? e}`);
         this.exitGroup(t.tg, SIGKILL, "signal");
       }
-      if (this.current !== t || t.state !== TASK_RUNNING) { t.nvcsw++; break; }
       hostNow = performance.now();
+      // The handler's host time is the task's system time (on the virtual
+      // clock no time passes in the kernel: it counts instructions only).
+      if (host) t.stime += Math.round((hostNow - hostEnd) * 1e6);
+      if (this.current !== t || t.state !== TASK_RUNNING) { t.nvcsw++; break; }
       this.timers.expire(clock.monotonicAt(hostNow));
       if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; t.nivcsw++; break; }
       if (this.halted) break;

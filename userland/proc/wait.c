@@ -2,6 +2,7 @@
  * P_PID/P_PGID/P_ALL/P_PIDFD, ECHILD, status macros, SIGCHLD siginfo,
  * SA_NOCLDSTOP, SA_NOCLDWAIT and SIGCHLD=SIG_IGN auto-reaping. */
 #include "ktest.h"
+#include <sys/times.h>
 #include <limits.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
@@ -90,6 +91,23 @@ static void basics(void)
              (long)ru.ru_stime.tv_usec);
     getrusage(RUSAGE_CHILDREN, &ru);
     CHECK(ru.ru_utime.tv_sec > 0 || ru.ru_utime.tv_usec > 0, "getrusage(RUSAGE_CHILDREN) includes reaped children");
+
+    /* Time spent in system calls is system time (LTP times03): a loop of
+       syscalls gathers some, in times() and getrusage(RUSAGE_SELF) alike. */
+    struct tms tm0, tm;
+    times(&tm0);
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        for (int i = 0; i < 20000; i++)
+            getppid();
+        getrusage(RUSAGE_SELF, &ru);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (ru.ru_stime.tv_sec == 0 && ru.ru_stime.tv_usec < 20000 && now.tv_sec - t0.tv_sec < 30);
+    times(&tm);
+    kt_check(ru.ru_stime.tv_sec > 0 || ru.ru_stime.tv_usec >= 20000, "a loop of syscalls gathers system time (getrusage ru_stime)",
+             "ru_stime %ld.%06ld after %ld s", (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec, (long)(now.tv_sec - t0.tv_sec));
+    kt_check(tm.tms_stime > tm0.tms_stime, "and times() tms_stime grows", "tms_stime %ld then %ld", (long)tm0.tms_stime, (long)tm.tms_stime);
 
     /* waitpid for a specific child leaves the others alone */
     pid_t a = spawn_exit(11, 0), b = spawn_exit(12, 0);
