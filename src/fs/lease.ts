@@ -32,7 +32,12 @@ export interface Lease {
   fd: number; // the descriptor the lease signal names (si_fd)
 }
 
-interface InodeLeases { leases: Lease[]; wq: WaitQueue }
+// wq: where breakers wait for the holders to give way. writers: the
+// breakers among them that open for write or truncate; Linux's breaker holds
+// the inode's write count while it waits (do_dentry_open, do_truncate take
+// it before break_lease), so a lease can be neither taken nor downgraded to
+// F_RDLCK then. Nothing wakes it: a waiter leaves it when it wakes.
+interface InodeLeases { leases: Lease[]; wq: WaitQueue; writers: WaitQueue }
 
 // Every inode with a lease, per kernel (/proc/locks lists them).
 const LEASES = new KernelLocal("file leases", () => new Map<Inode, InodeLeases>());
@@ -77,13 +82,15 @@ function modify(k: Kernel, inode: Inode, l: Lease, type: number): void {
 }
 
 // Linux's check_conflicting_open: a read lease needs no writer; a write
-// lease needs the lease's own file to be the inode's only opener.
-function conflictingOpen(f: File, type: number): boolean {
+// lease needs the lease's own file to be the inode's only opener. A breaker
+// waiting to write counts as a writer.
+function conflictingOpen(f: File, type: number, il: InodeLeases | undefined): boolean {
   const inode = f.inode;
-  if (type === F_RDLCK) return inode.writers > 0;
+  const writers = inode.writers + (il?.writers.size ?? 0);
+  if (type === F_RDLCK) return writers > 0;
   const selfW = f.writable ? 1 : 0;
   const selfR = !f.writable && f.readable ? 1 : 0;
-  return inode.writers !== selfW || inode.readOnlyOpens !== selfR;
+  return writers !== selfW || inode.readOnlyOpens !== selfR;
 }
 
 // fcntl(F_SETLEASE).
@@ -100,7 +107,7 @@ export function setLease(t: Task, f: File, fd: number, type: number): number {
     if (mine) modify(k, inode, mine, F_UNLCK);
     return 0;
   }
-  if (conflictingOpen(f, type)) kerr(EAGAIN);
+  if (conflictingOpen(f, type, il)) kerr(EAGAIN);
   for (const l of il?.leases ?? []) {
     if (l === mine) continue;
     // No write lease beside another lease; no new lease while one is being unlocked.
@@ -112,7 +119,7 @@ export function setLease(t: Task, f: File, fd: number, type: number): number {
     return 0;
   }
   let entry = il;
-  if (!entry) { entry = { leases: [], wq: new WaitQueue() }; k.local(LEASES).set(inode, entry); }
+  if (!entry) { entry = { leases: [], wq: new WaitQueue(), writers: new WaitQueue() }; k.local(LEASES).set(inode, entry); }
   entry.leases.push({ file: f, type, target: null, breakTime: 0, pid: t.tg.pid, fd });
   // lease_setup: the file gets a signal registration (O_ASYNC shows) and,
   // unless it has one, the setter's process as owner.
@@ -155,7 +162,7 @@ export function breakLease(t: Task, inode: Inode, flags: number): void {
   if (flags & O_NONBLOCK) kerr(EWOULDBLOCK);
   // A break time of 0 seconds still waits one tick, as Linux's break_time++.
   const deadline = Math.min(...conflicting.map((l) => l.breakTime)) || k.clock.monotonic() + 1e6;
-  sleepOn(t, [il.wq], Math.max(deadline, k.clock.monotonic() + 1));
+  sleepOn(t, wantWrite ? [il.wq, il.writers] : [il.wq], Math.max(deadline, k.clock.monotonic() + 1));
 }
 
 // The last close of a file drops its lease (locks_remove_file).

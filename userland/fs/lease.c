@@ -234,6 +234,38 @@ static void break_blocking(void)
     close(fd);
 }
 
+/* Downgrading a write lease held on a read-only descriptor (LTP fcntl33):
+ * while a reader waits, F_RDLCK lets it in; while a writer (an open for
+ * write, a truncate) waits it is EAGAIN — the waiter already holds the
+ * inode's write count (do_dentry_open, do_truncate) — and only F_UNLCK
+ * lets it through. */
+static void downgrade(void)
+{
+    static const struct { int flags; int trunc; const char *what; } ops[] = {
+        {O_RDONLY, 0, "open(O_RDONLY)"}, {O_WRONLY, 0, "open(O_WRONLY)"}, {O_RDWR, 0, "open(O_RDWR)"}, {0, 1, "truncate"},
+    };
+    for (unsigned i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        char d[160];
+        int fd = open(file, O_RDONLY);
+        CHECK_OK(fcntl(fd, F_SETLEASE, F_WRLCK), "a write lease on a read-only descriptor");
+        pid_t c = fork();
+        if (c == 0) {
+            vt_alarm(30);
+            int r = ops[i].trunc ? truncate(file, 4) : open(file, ops[i].flags);
+            _exit(r >= 0 ? 0 : 1);
+        }
+        snprintf(d, sizeof d, "%s: the holder got SIGIO", ops[i].what);
+        CHECK(take(SIGIO, NULL, 10000), d);
+        int r = fcntl(fd, F_SETLEASE, F_RDLCK), e = errno;
+        snprintf(d, sizeof d, "%s: downgrading to F_RDLCK %s", ops[i].what, ops[i].flags == O_RDONLY && !ops[i].trunc ? "succeeds" : "is EAGAIN");
+        CHECK(ops[i].flags == O_RDONLY && !ops[i].trunc ? r == 0 : r < 0 && e == EAGAIN, d);
+        CHECK_OK(fcntl(fd, F_SETLEASE, F_UNLCK), "the holder unlocks");
+        snprintf(d, sizeof d, "%s: completes", ops[i].what);
+        CHECK_EQ(vt_reap(c), 0, d);
+        close(fd);
+    }
+}
+
 /* The break time passes: the lease is downgraded by the kernel. */
 static void break_timeout(void)
 {
@@ -279,6 +311,7 @@ int main(int argc, char **argv)
     rules();
     break_nonblock();
     break_blocking();
+    downgrade();
     break_timeout();
     proc_locks();
     unlink(file);
