@@ -6,7 +6,7 @@ import { Hart } from "../arch/riscv64/hart.js";
 import { PhysAllocator } from "../mm/phys.js";
 import { Clock, type ClockMode } from "./time/clock.js";
 import { TimerQueue } from "./time/timers.js";
-import { blockHost, HOST_BLOCK_STEP_MS, HOST_TIMER_MARGIN_MS } from "./time/hostwait.js";
+import { blockHost, spinHostUntil, HOST_BLOCK_STEP_MS, HOST_SPIN_MS, HOST_TIMER_MARGIN_MS } from "./time/hostwait.js";
 import { Rq, type SchedPolicyName } from "./sched/core.js";
 import { Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE } from "./task.js";
 import { handleTrap } from "./trap.js";
@@ -321,7 +321,9 @@ export class Kernel {
     const wake = () => { woken = true; };
     this.idleWake = wake;
     while (!woken && performance.now() < due) {
-      blockHost(Math.min(due - performance.now(), HOST_BLOCK_STEP_MS));
+      const left = due - performance.now();
+      if (left > HOST_SPIN_MS) blockHost(Math.min(left - HOST_SPIN_MS, HOST_BLOCK_STEP_MS));
+      else spinHostUntil(due);
       await yieldToHost();
     }
     if (this.idleWake === wake) this.idleWake = null;
