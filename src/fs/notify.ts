@@ -123,25 +123,35 @@ export class InotifyInode extends Inode {
 // stands for the events that could not be charged).
 function eventCost(e: Event): number { return e.wd === -1 ? 0 : INOTIFY_EVENT_COST + e.name.length; }
 
-function deliver(inode: Inode, mask: number, name: string, cookie: number): void {
+// Events from an open file (fsnotify's path events): IN_EXCL_UNLINK leaves
+// them out once the file has no name left.
+const PATH_EVENTS = IN_ACCESS | IN_MODIFY | IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE;
+
+// obj: the object the event is about (the child for a directory's watch).
+function deliver(inode: Inode, mask: number, name: string, cookie: number, obj: Inode = inode): void {
   // dnotify watches a directory's children, and the directory itself (Linux's
   // dnotify_handle_event takes an event on a directory, never on another file).
   if (name || isDir(inode.mode)) dnotifyChild(inode, mask, cookie);
   const set = watches.get(inode);
   if (!set || !set.size) return;
+  // inotify never reported IN_ISDIR with IN_MOVE_SELF and IN_DELETE_SELF
+  // (inotify_handle_inode_event masks it out of them).
+  if (mask & (IN_MOVE_SELF | IN_DELETE_SELF)) mask &= ~IN_ISDIR;
   for (const w of [...set]) {
     if (!(w.mask & mask & ~IN_ISDIR)) continue;
-    if (name && (w.mask & IN_EXCL_UNLINK) && inode.nlink === 0) continue;
+    if ((w.mask & IN_EXCL_UNLINK) && (mask & PATH_EVENTS) && obj.nlink === 0) continue;
     w.group.queue({ wd: w.wd, mask: mask & (w.mask | IN_ISDIR), cookie, name });
     if (w.mask & IN_ONESHOT) w.group.drop(w);
   }
 }
 
-// An event on the object at `p`: its own watches, and its parent directory's with its name.
+// An event on the object at `p`: its parent directory's watches with its
+// name first, then its own (fsnotify_handle_event: the parent's mark, then
+// the inode's).
 export function fsnotify(p: Path | null, inode: Inode, mask: number, cookie = 0): void {
   const dirBit = isDir(inode.mode) ? IN_ISDIR : 0;
+  if (p && (mask & CHILD_EVENTS) && p.dentry.parent) deliver(p.dentry.parent.inode, mask | dirBit, p.dentry.name, cookie, inode);
   deliver(inode, mask | dirBit, "", cookie);
-  if (p && (mask & CHILD_EVENTS) && p.dentry.parent) deliver(p.dentry.parent.inode, mask | dirBit, p.dentry.name, cookie);
 }
 
 // A name event in a directory (create, delete, moved from/to).

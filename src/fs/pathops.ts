@@ -12,7 +12,7 @@ import { hasCap } from "../kernel/cred.js";
 import { CAP_MKNOD } from "../abi/prctl.js";
 import type { Path } from "./dentry.js";
 import { startPath, walker, parentAndName, mayCreate, mayDelete } from "./namei.js";
-import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF } from "./notify.js";
+import { fsnotify, fsnotifyDir, fsnotifyDeleted, moveCookie, IN_ATTRIB, IN_CREATE, IN_DELETE, IN_MOVED_FROM, IN_MOVED_TO, IN_MOVE_SELF } from "./notify.js";
 import type { Task } from "../kernel/task.js";
 
 export function mkdirAt(t: Task, dirfd: number, path: string, mode: number): void {
@@ -50,6 +50,9 @@ export function unlinkAt(t: Task, dirfd: number, path: string, flags: number): v
     dir.unlink(name);
   }
   parent.dentry.drop(name);
+  // vfs_unlink: the file's link count changed (IN_ATTRIB to its own
+  // watches, fsnotify_link_count), then the name went.
+  if (!(flags & AT_REMOVEDIR)) fsnotify(null, victim.dentry.inode, IN_ATTRIB);
   fsnotifyDir(dir, IN_DELETE, name, victim.dentry.inode);
   fsnotifyDeleted(victim.dentry.inode);
 }
@@ -91,6 +94,8 @@ export function renameAt(t: Task, olddir: number, oldPath: string, newdir: numbe
   const cookie = moveCookie();
   fsnotifyDir(o.parent.dentry.inode, IN_MOVED_FROM, o.name, src.dentry.inode, cookie);
   fsnotifyDir(n.parent.dentry.inode, IN_MOVED_TO, n.name, src.dentry.inode, cookie);
+  // fsnotify_move: a replaced target's link count changed first.
+  if (dst && !(flags & RENAME_EXCHANGE)) fsnotify(null, dst.dentry.inode, IN_ATTRIB);
   fsnotify(null, src.dentry.inode, IN_MOVE_SELF);
   if (dst && !(flags & RENAME_EXCHANGE)) fsnotifyDeleted(dst.dentry.inode);
 }

@@ -1,7 +1,8 @@
 /* inotify.c - inotify on a directory and on a file: create, open, modify,
  * attrib, close_write, moved_from/moved_to with a shared cookie, delete,
  * delete_self, IN_ISDIR, coalescing, IN_ONESHOT, IN_MASK_ADD, rm_watch and
- * IN_IGNORED, FIONREAD, errors. On the host directory and on a tmpfs. */
+ * IN_IGNORED, FIONREAD, errors, the order and flags LTP checks (details()).
+ * On the host directory and on a tmpfs. */
 #include "ktest.h"
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
@@ -230,6 +231,64 @@ static void on_dir(const char *base, const char *fs)
     CHECK_ERR(inotify_init1(0x1), EINVAL, D("%s: inotify_init1 with an unknown flag is EINVAL", fs));
 }
 
+/* What LTP's inotify02/04/10/12 check: a watched directory's own
+ * IN_MOVE_SELF and IN_DELETE_SELF carry no IN_ISDIR (inotify masks it out);
+ * unlinking a watched file gives its watch IN_ATTRIB (the link count) before
+ * IN_DELETE_SELF; an event on a directory watched both itself and through its
+ * parent reaches the parent's watch first; IN_EXCL_UNLINK drops the events
+ * of an open file once it has no name. */
+static void details(const char *base, const char *fs)
+{
+    char dir[PATH_MAX], sub[PATH_MAX + 8], moved[PATH_MAX + 8], file[PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s/in-details", base);
+    mkdir(dir, 0755);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    snprintf(moved, sizeof moved, "%s/sub2", dir);
+    snprintf(file, sizeof file, "%s/f", dir);
+    mkdir(sub, 0755);
+    vt_put(file, "x", 0644);
+    int in = inotify_init1(IN_NONBLOCK);
+    int wp = inotify_add_watch(in, dir, IN_ATTRIB | IN_MODIFY);
+    int ws = inotify_add_watch(in, sub, IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF);
+    int wf = inotify_add_watch(in, file, IN_ATTRIB | IN_DELETE_SELF);
+    chmod(sub, 0700);
+    drain(in);
+    CHECK(nev == 2 && evs[0].wd == wp && strcmp(evs[0].name, "sub") == 0 && evs[1].wd == ws && evs[1].name[0] == 0 &&
+              evs[0].mask == (IN_ATTRIB | IN_ISDIR) && evs[1].mask == (IN_ATTRIB | IN_ISDIR),
+          D("%s: chmod of a directory watched twice: the parent's watch first, both IN_ATTRIB|IN_ISDIR", fs));
+    if (nev != 2)
+        dump(fs);
+    rename(sub, moved);
+    drain(in);
+    CHECK(nev == 1 && evs[0].wd == ws && evs[0].mask == IN_MOVE_SELF, D("%s: a directory's IN_MOVE_SELF has no IN_ISDIR", fs));
+    rmdir(moved);
+    drain(in);
+    CHECK(nev == 2 && evs[0].mask == IN_DELETE_SELF && evs[1].mask == IN_IGNORED, D("%s: rmdir: IN_DELETE_SELF (no IN_ISDIR), IN_IGNORED", fs));
+    unlink(file);
+    drain(in);
+    CHECK(nev == 3 && evs[0].wd == wf && evs[0].mask == IN_ATTRIB && evs[1].mask == IN_DELETE_SELF && evs[2].mask == IN_IGNORED,
+          D("%s: unlink of a watched file: IN_ATTRIB, IN_DELETE_SELF, IN_IGNORED", fs));
+    if (nev != 3)
+        dump(fs);
+    inotify_rm_watch(in, wp);
+    drain(in);
+
+    /* IN_EXCL_UNLINK: a write through an fd of an unlinked file is not reported. */
+    vt_put(file, "1", 0644);
+    int w = inotify_add_watch(in, dir, IN_MODIFY | IN_EXCL_UNLINK);
+    int fd = open(file, O_RDWR);
+    write(fd, "2", 1);
+    drain(in);
+    CHECK(nev == 1 && evs[0].wd == w && evs[0].mask == IN_MODIFY, D("%s: IN_EXCL_UNLINK: a write to the named file is reported", fs));
+    unlink(file);
+    write(fd, "3", 1);
+    close(fd);
+    drain(in);
+    CHECK_EQ(nev, 0, D("%s: IN_EXCL_UNLINK: not once the file is unlinked", fs));
+    close(in);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
@@ -237,6 +296,8 @@ int main(int argc, char **argv)
     vt_mkshm("inotify");
     on_dir(host, "hostdir");
     on_dir(vt_shmdir, "tmpfs");
+    details(host, "hostdir");
+    details(vt_shmdir, "tmpfs");
     kt_cleanup();
     vt_cleanup_shm();
     return kt_done();
