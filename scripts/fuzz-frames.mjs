@@ -125,7 +125,7 @@ async function worker(o) {
       }
       await flush();
       await new Promise((r) => setTimeout(r, 20));
-      out(`E ${i}`);
+      out(`E ${i} ${peer.conns.length} connections`);
     }
   }
   out("D");

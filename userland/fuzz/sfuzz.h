@@ -555,6 +555,11 @@ static void op_sig(void)
     }
     sfz_sig_seed = fz_rand();
     SC(SYS_kill, getpid(), SIGUSR1, 0, 0, 0, 0);
+    /* A second signal on the alternate stack: what the restored uc_stack left is used. */
+    sa.sa_handler = fz_tick;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR2, &sa, NULL);
+    SC(SYS_kill, getpid(), SIGUSR2, 0, 0, 0, 0);
     _exit(0);
 }
 
