@@ -19,7 +19,7 @@
 //   --hang SECS      no output for this long is a hang (default 60)
 //   --elf            ELF mutator mode: exec mutated minimal ELF files instead of random syscalls
 //   --struct KINDS   structured mode (userland/fuzz/sfuzz.h): "all" or a comma list of
-//                    nl,sock,cmsg,ioctl,sig,ptrace,prctl; --batch counts ops. A 1 MiB
+//                    nl,sock,cmsg,ioctl,sig,ptrace,prctl,raw; --batch counts ops. A 1 MiB
 //                    scratch disk is /dev/vda for the ioctls.
 //   --no-shrink      report failures without shrinking them
 //   --out DIR        where reproductions go (default build/fuzz)
@@ -211,7 +211,7 @@ async function shrink(o, scratch, seed, calls, same, log) {
 }
 
 // The structured ops' kinds, by number (sfuzz.h's sfz_kinds).
-const opKinds = ["nl", "sock", "cmsg", "ioctl", "sig", "ptrace", "prctl"];
+const opKinds = ["nl", "sock", "cmsg", "ioctl", "sig", "ptrace", "prctl", "raw"];
 
 function reproC(o, seed, batchIndex, failure, calls) {
   const structured = calls.some((c) => c[0] === "o");

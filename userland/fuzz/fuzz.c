@@ -7,7 +7,7 @@
  *   fuzz elf SEED FIRST N                    exec N mutated copies of a minimal static ELF
  *   fuzz struct KINDS SEED FIRST NBATCHES BATCHSIZE
  *                                            structured ops (sfuzz.h): KINDS is "all" or a
- *                                            comma list of nl,sock,cmsg,ioctl,sig,ptrace,prctl
+ *                                            comma list of nl,sock,cmsg,ioctl,sig,ptrace,prctl,raw
  *
  * Each batch runs in a child of its own (damage stays there) whose world
  * (fuzz.h) comes from the batch's seed. Before each syscall the child writes

@@ -16,6 +16,9 @@
  *           returning through rt_sigreturn
  *   ptrace  requests, regsets and addresses on an attached child
  *   prctl   prctl options and arguments, riscv_flush_icache, riscv_hwprobe
+ *   raw     IPv4 packets written whole (IP_HDRINCL) to the loopback: options,
+ *           fragments, lengths, TCP/UDP/ICMP inside with valid checksums; and
+ *           ICMPv6 errors and neighbour discovery through a raw ICMPv6 socket
  *
  * An op is named by (kind, seed): `fz_op(kind, seed)` redoes it exactly, so
  * a recorded batch replays, and the driver's C reproduction is a list of
@@ -676,11 +679,126 @@ static void op_prctl(void)
     SC(SYS_prctl, opt, a[0], a[1], a[2], a[3], 0);
 }
 
+/* ---- raw: packets through the loopback ---- */
+
+static uint16_t sfz_csum(const unsigned char *b, size_t n, uint32_t sum)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+    if (n & 1)
+        sum += (uint32_t)b[n - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void sfz_put16(unsigned char *b, uint16_t v) { b[0] = (unsigned char)(v >> 8); b[1] = (unsigned char)v; }
+
+static void op_raw(void)
+{
+    unsigned char *p = (unsigned char *)FZ_ARENA + 20 * 4096;
+    if (fz_below(4) == 0) {
+        /* ICMPv6 to ::1: the kernel adds the header and the checksum */
+        static const unsigned char types[] = { 1, 2, 3, 4, 128, 129, 133, 134, 135, 136, 137, 143 };
+        size_t n = 8 + fz_below(120);
+        sfz_fill((char *)p, n);
+        p[0] = fz_below(8) ? types[fz_below(sizeof types)] : (unsigned char)fz_rand();
+        p[1] = (unsigned char)(fz_below(4) ? 0 : fz_rand());
+        if (n >= 48 && fz_below(2)) { /* a quoted IPv6 header from ::1 to ::1 */
+            memset(p + 8, 0, 40);
+            p[8] = 0x60;
+            p[14] = fz_below(2) ? IPPROTO_TCP : IPPROTO_UDP;
+            p[15] = 64;
+            p[8 + 23] = 1;
+            p[8 + 39] = 1;
+            sfz_put16(p + 12, (uint16_t)(n - 48));
+        }
+        struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+        SC(SYS_sendto, sfz_fds[S_RAW6], p, n, MSG_DONTWAIT, &to, sizeof to);
+        return;
+    }
+    /* IPv4 header: options, fragment fields, protocol */
+    size_t opt = fz_below(4) ? 0 : 4 * fz_below(11);
+    memset(p, 0, 60);
+    p[0] = (unsigned char)(0x40 | (5 + opt / 4));
+    if (fz_below(16) == 0)
+        p[0] = (unsigned char)fz_rand();
+    p[1] = (unsigned char)(fz_below(4) ? 0 : fz_rand());
+    uint16_t fo = fz_below(3) ? 0x4000 : (uint16_t)((fz_below(2) ? 0x2000 : 0) | fz_below(8192));
+    sfz_put16(p + 6, fo);
+    p[8] = (unsigned char)(fz_below(8) ? 64 : fz_below(3));
+    static const unsigned char protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, 0, 255 };
+    p[9] = protos[fz_below(sizeof protos)];
+    p[12] = 127; p[15] = 1;
+    p[16] = 127; p[19] = 1;
+    for (size_t i = 0; i < opt;) { /* NOP, EOL, record route, timestamp, router alert, garbage */
+        static const unsigned char kinds[] = { 1, 0, 7, 68, 148, 131, 137 };
+        unsigned char k = fz_below(8) ? kinds[fz_below(sizeof kinds)] : (unsigned char)fz_rand();
+        p[20 + i] = k;
+        if (k <= 1) { i++; continue; }
+        size_t len = fz_below(4) ? 4 + 4 * fz_below(3) : fz_below(45);
+        if (i + 1 < opt) p[21 + i] = (unsigned char)len;
+        if (i + 2 < opt) p[22 + i] = (unsigned char)(fz_below(2) ? 5 : fz_below(48));
+        i += len >= 2 ? len : 2;
+    }
+    size_t hl = 20 + opt, pl = fz_below(4) ? fz_below(64) : fz_below(2000);
+    unsigned char *l4 = p + hl;
+    sfz_fill((char *)l4, pl);
+    uint16_t ports[] = { 7, 80, 5000, 65535 };
+    int to_udp = 0;
+    if (pl >= 20 && p[9] == IPPROTO_TCP) {
+        /* TCP: ports of nothing or of the set-up's listener, options, a valid checksum */
+        struct sockaddr_in a;
+        socklen_t al = sizeof a;
+        uint16_t dport = (fz_below(2) && getsockname(sfz_fds[S_TCPL], (struct sockaddr *)&a, &al) == 0)
+                             ? ntohs(a.sin_port) : ports[fz_below(4)];
+        sfz_put16(l4 + 2, dport);
+        size_t doff = 20 + 4 * fz_below(11);
+        if (doff > pl) doff = 20;
+        l4[12] = (unsigned char)((fz_below(16) ? doff / 4 : fz_below(16)) << 4);
+        l4[13] = (unsigned char)(fz_below(2) ? 0x02 : fz_rand());
+        l4[16] = l4[17] = 0;
+        to_udp = 1;
+    } else if (pl >= 8 && p[9] == IPPROTO_UDP) {
+        struct sockaddr_in a;
+        socklen_t al = sizeof a;
+        uint16_t dport = (fz_below(2) && getsockname(sfz_fds[S_UDP4], (struct sockaddr *)&a, &al) == 0)
+                             ? ntohs(a.sin_port) : ports[fz_below(4)];
+        sfz_put16(l4 + 2, dport);
+        sfz_put16(l4 + 4, (uint16_t)(fz_below(8) ? pl : fz_rand()));
+        l4[6] = l4[7] = 0;
+        to_udp = 2;
+    } else if (pl >= 8 && p[9] == IPPROTO_ICMP) {
+        static const unsigned char types[] = { 0, 3, 4, 5, 8, 11, 12, 13, 14 };
+        l4[0] = types[fz_below(sizeof types)];
+        l4[1] = (unsigned char)fz_below(16);
+        if (pl >= 36 && fz_below(2)) { /* a quoted header: 127.0.0.1 to itself */
+            memset(l4 + 8, 0, 20);
+            l4[8] = 0x45;
+            l4[17] = (unsigned char)(fz_below(2) ? IPPROTO_TCP : IPPROTO_UDP);
+            l4[20] = 127; l4[23] = 1; l4[24] = 127; l4[27] = 1;
+        }
+        l4[2] = l4[3] = 0;
+        sfz_put16(l4 + 2, sfz_csum(l4, pl, 0));
+    }
+    if (to_udp) {
+        uint32_t ps = (127 << 8) + 1 + (127 << 8) + 1 + p[9] + (uint32_t)pl;
+        sfz_put16(l4 + (to_udp == 1 ? 16 : 6), sfz_csum(l4, pl, ps));
+    }
+    size_t total = hl + pl;
+    sfz_put16(p + 2, (uint16_t)total);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    SC(SYS_sendto, sfz_fds[S_RAW4], p, fz_below(16) ? total : fz_below(total + 1), MSG_DONTWAIT, &to, sizeof to);
+    /* what arrived is read, so queues stay short */
+    SC(SYS_recvfrom, sfz_fds[S_UDP4], FZ_ARENA + 48 * 4096, 8192, MSG_DONTWAIT, 0, 0);
+    SC(SYS_recvfrom, sfz_fds[S_RAW4], FZ_ARENA + 48 * 4096, 8192, MSG_DONTWAIT, 0, 0);
+}
+
 /* ---- ops by name ---- */
 
-static const char *const sfz_kinds[] = { "nl", "sock", "cmsg", "ioctl", "sig", "ptrace", "prctl" };
-#define SFZ_NKINDS 7
-static void (*const sfz_ops[SFZ_NKINDS])(void) = { op_nl, op_sock, op_cmsg, op_ioctl, op_sig, op_ptrace, op_prctl };
+static const char *const sfz_kinds[] = { "nl", "sock", "cmsg", "ioctl", "sig", "ptrace", "prctl", "raw" };
+#define SFZ_NKINDS 8
+static void (*const sfz_ops[SFZ_NKINDS])(void) = { op_nl, op_sock, op_cmsg, op_ioctl, op_sig, op_ptrace, op_prctl, op_raw };
 
 static void fz_op(int kind, uint64_t seed)
 {
