@@ -18,6 +18,9 @@
 //   --rss-limit MB   peak host RSS allowed for the Ghost process (default: --mem + 300 MiB, the memory bound)
 //   --hang SECS      no output for this long is a hang (default 60)
 //   --elf            ELF mutator mode: exec mutated minimal ELF files instead of random syscalls
+//   --struct KINDS   structured mode (userland/fuzz/sfuzz.h): "all" or a comma list of
+//                    nl,sock,cmsg,ioctl,sig,ptrace,prctl,raw; --batch counts ops. A 1 MiB
+//                    scratch disk is /dev/vda for the ioctls.
 //   --no-shrink      report failures without shrinking them
 //   --out DIR        where reproductions go (default build/fuzz)
 //   --json FILE      also write the summary as JSON
@@ -34,7 +37,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 function parseArgs(argv) {
   const o = {
     seconds: 60, syscalls: Infinity, seed: 1, first: 0, batch: 64, chunk: 200, mem: "256M", rssLimit: 0,
-    hang: 60, elf: false, shrink: true, out: join(root, "build", "fuzz"), json: "",
+    hang: 60, elf: false, struct: "", shrink: true, out: join(root, "build", "fuzz"), json: "",
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -53,6 +56,7 @@ function parseArgs(argv) {
       case "--rss-limit": o.rssLimit = Number(next()); break;
       case "--hang": o.hang = Number(next()); break;
       case "--elf": o.elf = true; break;
+      case "--struct": o.struct = next(); break;
       case "--no-shrink": o.shrink = false; break;
       case "--out": o.out = next(); break;
       case "--json": o.json = next(); break;
@@ -91,7 +95,8 @@ function rssMiB(pid) {
  */
 function runGhost(o, scratch, guestArgs, hangSecs, stats) {
   return new Promise((resolve) => {
-    const args = [ghostCli, "run", `--root=${cpio}`, `--mem=${o.mem}`, "--", "./fuzz", ...guestArgs];
+    const disk = o.struct ? [`--disk=${join(scratch, "vda.img")}`] : [];
+    const args = [ghostCli, "run", `--root=${cpio}`, `--mem=${o.mem}`, ...disk, "--", "./fuzz", ...guestArgs];
     const child = spawn(process.execPath, args, { cwd: scratch, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const batches = new Map(); // pid -> batch
     let current = null;
@@ -114,8 +119,11 @@ function runGhost(o, scratch, guestArgs, hangSecs, stats) {
           stats.batches++;
           break;
         case "S":
-          if (current) current.calls.push(f.slice(1, 8));
+          if (current) { current.calls.push(f.slice(1, 8)); current.last = f.slice(1, 8); }
           calls++;
+          break;
+        case "C": // one syscall of a structured op (the op itself is its "S o" line)
+          if (current) current.last = f.slice(1, 8);
           break;
         case "E":
           lastBatch = current;
@@ -147,11 +155,11 @@ function runGhost(o, scratch, guestArgs, hangSecs, stats) {
       const r = rssMiB(child.pid);
       if (r > stats.peakRss) {
         // Which syscall was in flight when the peak grew past the limit: the likely culprit.
-        if (r > o.rssLimit && stats.peakRss <= o.rssLimit) stats.rssCulprit = current?.calls.at(-1)?.join(" ") ?? "(none)";
+        if (r > o.rssLimit && stats.peakRss <= o.rssLimit) stats.rssCulprit = current?.last?.join(" ") ?? "(none)";
         stats.peakRss = r;
       }
       if (Date.now() - last > hangSecs * 1000 && !failure) {
-        failure = { kind: "hang", what: current?.calls.at(-1) ? `syscall ${current.calls.at(-1).join(" ")}` : "no output", batch: current };
+        failure = { kind: "hang", what: current?.last ? `syscall ${current.last.join(" ")}` : "no output", batch: current };
         killAll();
       }
     }, 250);
@@ -202,18 +210,26 @@ async function shrink(o, scratch, seed, calls, same, log) {
   return list;
 }
 
+// The structured ops' kinds, by number (sfuzz.h's sfz_kinds).
+const opKinds = ["nl", "sock", "cmsg", "ioctl", "sig", "ptrace", "prctl", "raw"];
+
 function reproC(o, seed, batchIndex, failure, calls) {
+  const structured = calls.some((c) => c[0] === "o");
   const lines = [
     `/* Ghost fuzzer reproduction: ${failure.kind} in ${failure.what}`,
     ` * (seed ${o.seed}, batch ${batchIndex}, world seed 0x${seed}). Build with -I userland/fuzz. */`,
     `#include "fuzz.h"`,
+    ...(structured ? [`#include "sfuzz.h"`] : []),
     ``,
     `int main(void)`,
     `{`,
     `    if (fz_map() != 0)`,
     `        return 2;`,
     `    fz_setup(0x${seed}ULL);`,
-    ...calls.map((c) => `    syscall(${c.map((x) => `0x${x}UL`).join(", ")});`),
+    ...(structured ? [`    sfz_setup();`] : []),
+    ...calls.map((c) => c[0] === "o"
+      ? `    fz_op(0x${c[1]}, 0x${c[2]}ULL); /* ${opKinds[parseInt(c[1], 16)]} */`
+      : `    syscall(${c.map((x) => `0x${x}UL`).join(", ")});`),
     `    return 0;`,
     `}`,
   ];
@@ -230,6 +246,7 @@ async function main() {
   // Ghost runs in a scratch directory: the host directory it can reach is this one alone.
   const scratch = mkdtempSync(join(tmpdir(), "ghost-fuzz-"));
   copyFileSync(join(root, "build/userland-fuzz/fuzz"), join(scratch, "fuzz"));
+  if (o.struct) writeFileSync(join(scratch, "vda.img"), new Uint8Array(1 << 20));
   mkdirSync(o.out, { recursive: true });
   const stats = { batches: 0, calls: 0, peakRss: 0 };
   const failures = [];
@@ -237,12 +254,13 @@ async function main() {
   let first = o.first;
   let runs = 0;
   let elfSummaries = [];
-  log(`fuzz: ${o.elf ? "ELF mutator" : "syscalls"}, seed ${o.seed}, batches of ${o.batch}, ${o.chunk} per run, --mem ${o.mem}, RSS limit ${o.rssLimit} MiB`);
+  log(`fuzz: ${o.elf ? "ELF mutator" : o.struct ? `structured ops (${o.struct})` : "syscalls"}, seed ${o.seed}, batches of ${o.batch}, ${o.chunk} per run, --mem ${o.mem}, RSS limit ${o.rssLimit} MiB`);
   try {
     while ((Date.now() - start) / 1000 < o.seconds && stats.calls < o.syscalls) {
       const chunk = o.elf ? o.chunk : Math.max(1, Math.min(o.chunk, Math.ceil((o.syscalls - stats.calls) / o.batch)));
       const guest = o.elf
         ? ["elf", String(o.seed), String(first), String(chunk), "./m.elf"]
+        : o.struct ? ["struct", o.struct, String(o.seed), String(first), String(chunk), String(o.batch)]
         : ["run", String(o.seed), String(first), String(chunk), String(o.batch)];
       const r = await runGhost(o, scratch, guest, o.hang, stats);
       runs++;
@@ -281,7 +299,7 @@ async function main() {
   const secs = (Date.now() - start) / 1000;
   const count = (k) => failures.filter((f) => f.kind === k).length;
   const summary = {
-    mode: o.elf ? "elf" : "syscalls", seed: o.seed, firstBatch: o.first, nextBatch: first, runs, batches: stats.batches,
+    mode: o.elf ? "elf" : o.struct ? `struct ${o.struct}` : "syscalls", seed: o.seed, firstBatch: o.first, nextBatch: first, runs, batches: stats.batches,
     syscalls: stats.calls, seconds: Math.round(secs), oopses: count("oops"), hangs: count("hang"), crashes: count("crash"),
     peakRssMiB: Math.round(stats.peakRss), rssLimitMiB: o.rssLimit, mem: o.mem, failures,
     ...(stats.rssCulprit ? { rssPastLimitDuring: stats.rssCulprit } : {}),

@@ -4,11 +4,11 @@
 import {
   _NSIG, SIGINT, SIGQUIT, SIGWINCH, SIGKILL, SIGSTOP, SIGCONT, SIGCHLD, SIGSEGV, SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER,
   SA_RESETHAND, SS_ONSTACK, SS_DISABLE, SS_AUTODISARM, SIG_DFL, SIG_IGN, SI_KERNEL, SI_USER, SIGTSTP, SIGTTIN, SIGTTOU,
-  SI_QUEUE, SI_TKILL, SIGRTMIN,
+  SI_QUEUE, SI_TKILL, SIGRTMIN, MINSIGSTKSZ,
   defaultAction, sigmask, siginfo, ucontext, rt_sigframe, sigcontext, stack_t, SYNCHRONOUS_MASK,
 } from "../abi/signal.js";
 import { RLIMIT_SIGPENDING } from "../abi/resource.js";
-import { EAGAIN, EINTR, EFAULT, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
+import { EAGAIN, EINTR, EFAULT, EINVAL, ENOMEM, EPERM, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../abi/errno.js";
 import { REG_SP, REG_RA, REG_A0 } from "../arch/riscv64/layout.js";
 import { FCSR_MASK } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
@@ -243,6 +243,20 @@ export function restartOrIntr(t: Task, code: number, handlerFlags: number | null
   hart.pc = hart.pc + 4;
 }
 
+// do_sigaltstack's change, shared by sigaltstack(2) and rt_sigreturn's
+// restore_altstack: refused while running on the alternate stack (EPERM),
+// for an unknown mode (EINVAL) or a stack smaller than MINSIGSTKSZ (ENOMEM).
+// Returns 0 or -errno; t.altstack is unchanged on an error.
+export function changeAltstack(t: Task, sp: number, ssp: number, flags: number, size: number): number {
+  if (onAltStack(t, sp)) return -EPERM;
+  const mode = flags & ~SS_AUTODISARM;
+  if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) return -EINVAL;
+  if (mode === SS_DISABLE) { t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 }; return 0; }
+  if (size < MINSIGSTKSZ) return -ENOMEM;
+  t.altstack = { sp: ssp, flags: flags & SS_AUTODISARM, size };
+  return 0;
+}
+
 function onAltStack(t: Task, sp: number): boolean {
   return t.altstack.flags !== SS_DISABLE && sp > t.altstack.sp && sp - t.altstack.sp <= t.altstack.size;
 }
@@ -315,12 +329,12 @@ export function sigreturn(t: Task): boolean {
   regs.fcsr = sigcontext.get(fdv, mc, "sc_fpregs_d_fcsr") & FCSR_MASK;
   t.sigmask = ucontext.getBig(fdv, uc, "uc_sigmask") & ~UNBLOCKABLE;
   const st = uc + ucontext.offsetOf("uc_stack");
-  // restore_altstack: as sigaltstack would, ignoring errors.
-  const ssFlags = stack_t.get(fdv, st, "ss_flags");
-  if (!onAltStack(t, sp)) {
-    if (ssFlags & SS_DISABLE) t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
-    else t.altstack = { sp: stack_t.get(fdv, st, "ss_sp"), flags: ssFlags & SS_AUTODISARM, size: stack_t.get(fdv, st, "ss_size") };
-  }
+  // restore_altstack: as sigaltstack would, its errors ignored (an unknown
+  // mode or a size under MINSIGSTKSZ in a corrupted frame leaves the
+  // alternate stack as it was, as Linux's do_sigaltstack).
+  // The EPERM test looks at the restored stack pointer (current_user_stack_pointer()
+  // after restore_sigcontext), not the frame's.
+  changeAltstack(t, hart.reg(REG_SP), stack_t.get(fdv, st, "ss_sp"), stack_t.get(fdv, st, "ss_flags"), stack_t.get(fdv, st, "ss_size"));
   return true;
 }
 

@@ -13,7 +13,7 @@ import { NORETURN, sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { readTimespec } from "./sys_time.js";
 import { um } from "./util.js";
-import { sendSignal, sigreturn, UNBLOCKABLE, dequeueFrom, writeSiginfo } from "../kernel/signal.js";
+import { sendSignal, sigreturn, changeAltstack, UNBLOCKABLE, dequeueFrom, writeSiginfo } from "../kernel/signal.js";
 import type { SigInfo, Task, ThreadGroup } from "../kernel/task.js";
 import { i32Arg } from "./args.js";
 
@@ -80,14 +80,8 @@ function sigaltstack(t: Task, ssVa: number, oldVa: number): number {
     const ssp = stack_t.get(dv, 0, "ss_sp");
     const flags = stack_t.get(dv, 0, "ss_flags");
     const size = stack_t.get(dv, 0, "ss_size");
-    if (onStack) kerr(EPERM);
-    const mode = flags & ~SS_AUTODISARM;
-    if (mode !== SS_DISABLE && mode !== SS_ONSTACK && mode !== 0) kerr(EINVAL);
-    if (mode === SS_DISABLE) t.altstack = { sp: 0, flags: SS_DISABLE, size: 0 };
-    else {
-      if (size < MINSIGSTKSZ) kerr(ENOMEM);
-      t.altstack = { sp: ssp, flags: flags & SS_AUTODISARM, size };
-    }
+    const r = changeAltstack(t, sp, ssp, flags, size);
+    if (r < 0) return r;
   }
   return 0;
 }

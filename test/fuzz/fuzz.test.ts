@@ -9,6 +9,10 @@
 //   npx tsc -p tsconfig.json && node --test dist/test/fuzz/fuzz.test.js
 //
 // Environment: FUZZ_SYSCALLS (default 20000), FUZZ_SEED (default 1).
+// The structured modes are heavier and run only when asked for:
+// FUZZ_STRUCT=N runs N structured ops (userland/fuzz/sfuzz.h, every kind)
+// and FUZZ_FRAMES=N about N random Ethernet frames into eth0
+// (scripts/fuzz-frames.mjs); README's "Fuzzing" gives their long runs.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -23,12 +27,13 @@ const seed = Number(process.env.FUZZ_SEED ?? 1);
 
 interface Summary { syscalls: number; batches: number; oopses: number; hangs: number; crashes: number; peakRssMiB: number; rssLimitMiB: number }
 
-function fuzz(args: string[]): Promise<{ status: number | null; out: string; summary: Summary | null }> {
+function fuzz(args: string[], script = "scripts/fuzz.mjs"): Promise<{ status: number | null; out: string; summary: Summary | null }> {
   const dir = mkdtempSync(join(tmpdir(), "ghost-fuzz-test-"));
   const json = join(dir, "summary.json");
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, "scripts/fuzz.mjs"), ...args, "--json", json, "--out", dir], {
-      cwd: root, stdio: ["ignore", "pipe", "pipe"],
+    // The driver ends its own Ghost runs (watchdog); this timeout only bounds a driver that itself hangs.
+    const child = spawn(process.execPath, [join(root, script), ...args, "--json", json, "--out", dir], {
+      cwd: root, stdio: ["ignore", "pipe", "pipe"], timeout: 14 * 60_000, killSignal: "SIGKILL",
     });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
@@ -64,4 +69,19 @@ test(`fuzz: 300 mutated ELF files, seed ${seed}`, { timeout: 15 * 60_000 }, asyn
   const r = await fuzz(["--elf", "--chunk", "300", "--seconds", "1", "--seed", String(seed), "--hang", "120"]);
   const s = check(r, "ELF");
   assert.equal(s.batches, 300, `${s.batches} of 300 ELF files were tried:\n${r.out.slice(-3000)}`);
+});
+
+const structOps = Number(process.env.FUZZ_STRUCT ?? 0);
+test(`fuzz: ${structOps} structured ops, seed ${seed}`, { timeout: 15 * 60_000, skip: structOps ? false : "FUZZ_STRUCT is not set" }, async () => {
+  const r = await fuzz(["--struct", "all", "--syscalls", String(structOps), "--seed", String(seed), "--seconds", "100000", "--batch", "64", "--chunk", "50", "--hang", "120"]);
+  const s = check(r, "structured");
+  assert.ok(s.syscalls >= structOps * 0.5, `only ${s.syscalls} ops were issued:\n${r.out.slice(-3000)}`);
+});
+
+const frames = Number(process.env.FUZZ_FRAMES ?? 0);
+test(`fuzz: ${frames} Ethernet frames into eth0, seed ${seed}`, { timeout: 15 * 60_000, skip: frames ? false : "FUZZ_FRAMES is not set" }, async () => {
+  const batches = Math.max(1, Math.ceil(frames / 200));
+  const r = await fuzz(["--seconds", "1", "--chunk", String(batches), "--batch", "200", "--seed", String(seed), "--hang", "120"], "scripts/fuzz-frames.mjs");
+  const s = check(r, "frames") as Summary & { frames: number };
+  assert.ok(s.frames >= frames, `only ${s.frames} frames were injected:\n${r.out.slice(-3000)}`);
 });

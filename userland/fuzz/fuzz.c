@@ -5,6 +5,9 @@
  *   fuzz run SEED FIRST NBATCHES BATCHSIZE   random syscalls, one child per batch
  *   fuzz replay BATCHSEED FILE               the calls listed in FILE ("nr a0..a5" in hex), one child
  *   fuzz elf SEED FIRST N                    exec N mutated copies of a minimal static ELF
+ *   fuzz struct KINDS SEED FIRST NBATCHES BATCHSIZE
+ *                                            structured ops (sfuzz.h): KINDS is "all" or a
+ *                                            comma list of nl,sock,cmsg,ioctl,sig,ptrace,prctl,raw
  *
  * Each batch runs in a child of its own (damage stays there) whose world
  * (fuzz.h) comes from the batch's seed. Before each syscall the child writes
@@ -24,6 +27,7 @@
  * child's own pid; no argument may name the log descriptor.
  */
 #include "fuzz.h"
+#include "sfuzz.h"
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -263,13 +267,47 @@ static void random_batch(void *arg)
     }
 }
 
+static unsigned struct_kinds; /* bit i: sfz_kinds[i] is drawn */
+
+/* A batch of structured ops: each drawn kind and seed come from the batch's
+ * stream, the op itself runs from its own seed (so it replays alone). */
+static void struct_batch(void *arg)
+{
+    (void)arg;
+    sfz_setup();
+    for (int i = 0; i < batch_size; i++) {
+        int kind;
+        do
+            kind = (int)fz_below(SFZ_NKINDS);
+        while (!(struct_kinds & (1u << kind)));
+        uint64_t seed = fz_rand(), keep = fz_state;
+        fz_op(kind, seed);
+        fz_state = keep;
+    }
+}
+
+/* Replays "nr a0..a5" lines (hex) and "o KIND SEED" structured ops; a list
+ * with any op runs in the structured world. */
 static void replay_batch(void *arg)
 {
     FILE *f = arg;
+    static char line[512];
+    int structured = 0;
+    while (fgets(line, sizeof line, f))
+        if (line[0] == 'o')
+            structured = 1;
+    rewind(f);
+    if (structured)
+        sfz_setup();
     unsigned long v[7];
-    while (fscanf(f, "%lx %lx %lx %lx %lx %lx %lx", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) == 7) {
-        uint64_t a[6] = { v[1], v[2], v[3], v[4], v[5], v[6] };
-        issue((long)v[0], a);
+    while (fgets(line, sizeof line, f)) {
+        unsigned kind;
+        if (line[0] == 'o' && sscanf(line + 1, "%x %lx", &kind, &v[0]) == 2) {
+            fz_op((int)kind, v[0]);
+        } else if (sscanf(line, "%lx %lx %lx %lx %lx %lx %lx", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]) == 7) {
+            uint64_t a[6] = { v[1], v[2], v[3], v[4], v[5], v[6] };
+            issue((long)v[0], a);
+        }
     }
 }
 
@@ -381,6 +419,25 @@ int main(int argc, char **argv)
         logf_("D %lu\n", (unsigned long)calls);
         return 0;
     }
+    if (argc >= 7 && strcmp(argv[1], "struct") == 0) {
+        for (int k = 0; k < SFZ_NKINDS; k++)
+            if (strcmp(argv[2], "all") == 0 || strstr(argv[2], sfz_kinds[k]))
+                struct_kinds |= 1u << k;
+        if (!struct_kinds) {
+            fprintf(stderr, "fuzz: no kind in %s\n", argv[2]);
+            return 2;
+        }
+        uint64_t seed = strtoull(argv[3], NULL, 0), first = strtoull(argv[4], NULL, 0);
+        uint64_t n = strtoull(argv[5], NULL, 0);
+        batch_size = atoi(argv[6]);
+        protect_parent();
+        for (uint64_t i = first; i < first + n; i++) {
+            in_child(i, batch_seed(seed, i), struct_batch, NULL);
+            calls += (uint64_t)batch_size;
+        }
+        logf_("D %lu\n", (unsigned long)calls);
+        return 0;
+    }
     if (argc >= 4 && strcmp(argv[1], "replay") == 0) {
         FILE *f = fopen(argv[3], "r");
         if (!f) {
@@ -427,6 +484,6 @@ int main(int argc, char **argv)
         logf_("D 0 elf refused=%lu ran=%lu killed=%lu\n", refused, ran, killed);
         return 0;
     }
-    fprintf(stderr, "usage: fuzz run SEED FIRST NBATCHES BATCHSIZE | fuzz replay BATCHSEED FILE | fuzz elf SEED FIRST N [PATH]\n");
+    fprintf(stderr, "usage: fuzz run SEED FIRST NBATCHES BATCHSIZE | fuzz struct KINDS SEED FIRST NBATCHES BATCHSIZE | fuzz replay BATCHSEED FILE | fuzz elf SEED FIRST N [PATH]\n");
     return 2;
 }

@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 
 #define BIG53P1 ((1ULL << 53) + 1) /* the first integer a double cannot hold */
 #define BIG60 (1ULL << 60)
@@ -318,6 +319,71 @@ static long sigaltstack_huge_then_signal(void)
     return old.ss_size > (1ULL << 52) ? 0 : -9001; /* Ghost keeps sizes past 2^53 only approximately */
 }
 
+/* A signal handler that writes a uc_stack sigaltstack would refuse (size
+ * 100, under MINSIGSTKSZ, at an unmapped address); rt_sigreturn ignores it
+ * (do_sigaltstack's ENOMEM, squashed by restore_altstack), so the next
+ * SA_ONSTACK signal runs on the normal stack. Ghost once took the size as
+ * it came and wrote that frame to address 0x1000 (structured fuzzer, sig). */
+static void corrupt_uc_stack(int sig, siginfo_t *si, void *uc_)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = uc_;
+    uc->uc_stack.ss_sp = (void *)0x1000;
+    uc->uc_stack.ss_size = 100;
+    uc->uc_stack.ss_flags = 0;
+}
+
+static long sigreturn_small_altstack(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = corrupt_uc_stack;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGUSR2, &sa, NULL);
+    handled = 0;
+    raise(SIGUSR2);
+    stack_t old;
+    if (sigaltstack(NULL, &old) != 0)
+        return -errno;
+    if (!handled)
+        return -9000;
+    return old.ss_flags == SS_DISABLE ? 0 : -9001;
+}
+
+/* An unknown ss_flags mode (EINVAL in do_sigaltstack) leaves the alternate stack set up before. */
+static void bad_uc_stack_flags(int sig, siginfo_t *si, void *uc_)
+{
+    (void)sig;
+    (void)si;
+    ucontext_t *uc = uc_;
+    uc->uc_stack.ss_sp = (void *)0x1000;
+    uc->uc_stack.ss_size = 65536;
+    uc->uc_stack.ss_flags = 7;
+}
+
+static long sigreturn_bad_altstack_flags(void)
+{
+    static char alt[65536];
+    stack_t ss = { .ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0 };
+    if (sigaltstack(&ss, NULL) != 0)
+        return -errno;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = bad_uc_stack_flags;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    stack_t old;
+    if (sigaltstack(NULL, &old) != 0)
+        return -errno;
+    return old.ss_sp == alt && old.ss_flags == 0 ? 0 : -9001;
+}
+
 int main(void)
 {
     kt_mktemp("oops");
@@ -382,6 +448,8 @@ int main(void)
 
     expect("lseek: fd 2^62 + fd is fd (the low 32 bits)", lseek_fd_high_bits, 1, 0L);
     expect("sigaltstack: ss_size 0x6da4d7b9e3c8c4e8, then a signal", sigaltstack_huge_then_signal, 1, 0L);
+    expect("rt_sigreturn: a uc_stack of 100 bytes is ignored", sigreturn_small_altstack, 1, 0L);
+    expect("rt_sigreturn: a uc_stack with ss_flags 7 keeps the alternate stack", sigreturn_bad_altstack_flags, 1, 0L);
 
     unlink(kt_path("data"));
     unlink(kt_path("big2"));
