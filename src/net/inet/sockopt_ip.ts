@@ -10,7 +10,8 @@ import { EINVAL, ENOTCONN } from "../../abi/errno.js";
 import {
   AF_INET6, SOL_IP, SOL_IPV6, SOL_UDP, UDP_CORK, IP_MTU, IPV6_MTU, IPV6_MTU_DISCOVER, IPV6_DONTFRAG, IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT,
 } from "../../abi/socket.js";
-import { isAny } from "./addr.js";
+import { isAny, isV4 } from "./addr.js";
+import { IP_MAXPACKET } from "../../abi/inet.js";
 import type { InetSocket } from "./socket.js";
 import { UdpSocket } from "./udp.js";
 import { mcastGetsockopt, mcastSetsockopt } from "./mcast.js";
@@ -30,7 +31,9 @@ function optInt(opt: Uint8Array): number {
 function pathMtu(s: InetSocket): Uint8Array {
   const connected = s instanceof UdpSocket ? s.connected : s.rport !== 0 && !isAny(s.raddr);
   if (!connected) kerr(ENOTCONN);
-  return int(s.stack.mtuTo(s.raddr));
+  // An IPv4 route's MTU is at most IP_MAX_MTU (ipv4_mtu); IPv6's is the device's.
+  const mtu = s.stack.mtuTo(s.raddr);
+  return int(isV4(s.raddr) ? Math.min(mtu, IP_MAXPACKET) : mtu);
 }
 
 export function ipGetsockopt(s: InetSocket, level: number, name: number, len: number): Uint8Array | null {
