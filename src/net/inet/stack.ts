@@ -122,6 +122,8 @@ class Loopback implements NetDevice {
 // net.ipv4.ip_local_port_range.
 export const EPHEMERAL_LOW = 32768;
 export const EPHEMERAL_HIGH = 60999;
+// net.ipv4.tcp_max_tw_buckets as Linux sizes it for 512 MiB of RAM (half its established hash: 65,536 buckets).
+export const TCP_MAX_TW_BUCKETS = 32768;
 
 export class NetStack {
   readonly devices: NetDevice[] = [];
@@ -134,6 +136,11 @@ export class NetStack {
   readonly udpPorts = new PortTable();
   private ipId = 1;
   portRange: [number, number] = [EPHEMERAL_LOW, EPHEMERAL_HIGH];
+  // Connections in TIME_WAIT, and net.ipv4.tcp_max_tw_buckets: past it a
+  // connection that would enter TIME_WAIT closes at once (tcp_time_wait's
+  // overflow).
+  timeWaitCount = 0;
+  maxTwBuckets = TCP_MAX_TW_BUCKETS;
   // The IPv4 and IPv6 default routes (the user-mode NAT's gateway), if any.
   defaultGateway: { dev: NetDevice; gw: IpAddr } | null = null;
   defaultGateway6: { dev: NetDevice; gw: IpAddr } | null = null;
