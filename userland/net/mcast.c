@@ -23,7 +23,8 @@
  *
  * Under qemu-riscv64 (and natively) in a network namespace of the
  * program's own (root; skipped otherwise), so that lo is the only device;
- * under Ghost beside eth0 (the checks that need lo alone are left out).
+ * under Ghost beside eth0 (the checks that need lo alone are left out,
+ * and eth0's loopback of a group's datagrams is checked).
  */
 #include "nettest.h"
 
@@ -227,6 +228,32 @@ static void v4(int has_eth0)
     close(other);
 }
 
+/* With eth0 (Ghost's; Linux's ip_mc_output does the same on any multicast
+ * device): a group joined there is routed through it without
+ * IP_MULTICAST_IF, and its datagram is looped back to the member unless
+ * IP_MULTICAST_LOOP is off. */
+static void v4_eth0(void)
+{
+    int r = udp_on(AF_INET, NULL, 0), s = socket(AF_INET, SOCK_DGRAM, 0);
+    int port = nt_port(r);
+    struct ip_mreq m;
+    inet_pton(AF_INET, GROUP, &m.imr_multiaddr);
+    m.imr_interface.s_addr = htonl(INADDR_ANY);
+    CHECK_OK(setsockopt(r, SOL_IP, IP_ADD_MEMBERSHIP, &m, sizeof m), "eth0: joining with no device named takes the default route's");
+    struct sockaddr_in from;
+    memset(&from, 0, sizeof from);
+    send_to(s, GROUP, port, 'h');
+    CHECK_EQ(next_byte(r, &from), 'h', "eth0: the datagram is looped back to the member");
+    CHECK(from.sin_addr.s_addr != htonl(INADDR_LOOPBACK) && from.sin_addr.s_addr != htonl(INADDR_ANY), "eth0: from eth0's address");
+    int v = 0;
+    setsockopt(s, SOL_IP, IP_MULTICAST_LOOP, &v, sizeof v);
+    send_to(s, GROUP, port, 'i');
+    send_to(s, "127.0.0.1", port, 'j');
+    CHECK_EQ(next_byte(r, NULL), 'j', "eth0: IP_MULTICAST_LOOP 0: not looped back");
+    close(r);
+    close(s);
+}
+
 static void v6(void)
 {
     int r = udp_on(AF_INET6, NULL, 0);
@@ -288,6 +315,8 @@ int main(int argc, char **argv)
     }
     int has_eth0 = if_nametoindex("eth0") > 0;
     v4(has_eth0);
+    if (has_eth0)
+        v4_eth0();
     v6();
     return kt_done();
 }
