@@ -54,6 +54,7 @@ const MAX_TCP_KEEPIDLE = 32767;
 const MAX_TCP_KEEPCNT = 127;
 const TCP_INFO_SIZE = 104; // through tcpi_total_retrans
 const TCP_CA_NAME = "reno";
+const INET_ECN_MASK = 3; // the tos byte's two ECN bits
 const MAX_IP_OPTLEN = 256; // the largest option sockopt_ip.ts reads (struct group_req is 136 bytes)
 
 export function isInetFamily(domain: number): boolean { return domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK; }
@@ -559,7 +560,8 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
     if (level === SOL_IP) {
       const v = readInt(t, va, len);
       if (name === IP_HDRINCL && raw && raw.family === AF_INET) { raw.hdrincl = v !== 0; return 0; }
-      if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
+      // ip_setsockopt: a stream socket's ECN bits are TCP's own; a datagram socket sets them too.
+      if (name === IP_TOS) { s.tos = tcp ? (v & 0xff & ~INET_ECN_MASK) | (s.tos & INET_ECN_MASK) : v & 0xff; return 0; }
       if (name === IP_MTU_DISCOVER) {
         if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT) kerr(EINVAL);
         s.pmtudisc = v;
