@@ -179,6 +179,8 @@ cat >"$STAGE/etc/hosts" <<'EOF'
 127.0.1.1	ghost
 EOF
 echo ghost >"$STAGE/etc/hostname"
+# Debian's resolver configuration: every address /etc/hosts gives a name, not the first line's only.
+echo 'multi on' >"$STAGE/etc/host.conf"
 cat >"$STAGE/etc/shells" <<'EOF'
 /bin/sh
 /bin/ash

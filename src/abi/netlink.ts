@@ -28,6 +28,23 @@ export const RTM_GETADDR = 22;
 export const RTM_NEWROUTE = 24;
 export const RTM_DELROUTE = 25;
 export const RTM_GETROUTE = 26;
+export const RTM_NEWNEIGH = 28;
+export const RTM_GETNEIGH = 30;
+
+// struct ndmsg (12 bytes: family, pad, ifindex, state, flags, type), its
+// attributes and the neighbour states (linux/neighbour.h).
+export const NDMSG_SIZE = 12;
+export const NDA_DST = 1;
+export const NDA_LLADDR = 2;
+export const NDA_CACHEINFO = 3;
+export const NDA_PROBES = 4;
+export const NUD_INCOMPLETE = 0x01;
+export const NUD_REACHABLE = 0x02;
+export const NUD_STALE = 0x04;
+// struct nda_cacheinfo: ndm_confirmed, ndm_used, ndm_updated (ages in clock ticks), ndm_refcnt.
+export const NDA_CACHEINFO_SIZE = 16;
+// clock_t's unit in what the kernel reports (USER_HZ).
+export const USER_HZ = 100;
 
 // struct ifinfomsg (16 bytes), struct ifaddrmsg (8), struct rtmsg (12).
 export const IFINFOMSG_SIZE = 16;
@@ -54,7 +71,12 @@ export const IFA_ADDRESS = 1;
 export const IFA_LOCAL = 2;
 export const IFA_LABEL = 3;
 export const IFA_BROADCAST = 4;
+export const IFA_CACHEINFO = 6;
 export const IFA_FLAGS = 8;
+// struct ifa_cacheinfo: ifa_prefered, ifa_valid (seconds, INFINITY_LIFE_TIME
+// for a static address), cstamp, tstamp (hundredths of a second since boot).
+export const IFA_CACHEINFO_SIZE = 16;
+export const INFINITY_LIFE_TIME = 0xffffffff;
 export const IFA_F_PERMANENT = 0x80;
 
 export const RTA_DST = 1;
@@ -70,6 +92,7 @@ export const RT_SCOPE_SITE = 200;
 export const RT_SCOPE_LINK = 253;
 export const RT_SCOPE_HOST = 254;
 export const RTN_UNICAST = 1;
+export const RTN_MULTICAST = 5;
 export const IP6_RT_PRIO_ADDRCONF = 256;
 // The metric of a default route added by hand or by a router advertisement (IP6_RT_PRIO_USER).
 export const IP6_RT_PRIO_USER = 1024;

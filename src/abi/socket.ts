@@ -290,6 +290,19 @@ export const IP_MULTICAST_TTL = 33;
 export const IP_MULTICAST_LOOP = 34;
 export const IP_ADD_MEMBERSHIP = 35;
 export const IP_DROP_MEMBERSHIP = 36;
+export const IP_MULTICAST_ALL = 49;
+// Protocol-independent group membership (linux/in.h, RFC 3678).
+export const MCAST_JOIN_GROUP = 42;
+export const MCAST_LEAVE_GROUP = 45;
+// struct ip_mreq, struct ip_mreqn and struct group_req (gr_group at 8, a sockaddr_storage).
+export const IP_MREQ_SIZE = 8;
+export const IP_MREQN_SIZE = 12;
+export const GROUP_REQ_SIZE = 136;
+export const GROUP_REQ_GROUP = 8;
+// struct ipv6_mreq: the group, then the interface index.
+export const IPV6_MREQ_SIZE = 20;
+// net.ipv4.igmp_max_memberships and net.ipv6.mld_max_msf's sibling default.
+export const IGMP_MAX_MEMBERSHIPS = 20;
 
 // SOL_IPV6 options
 export const IPV6_UNICAST_HOPS = 16;
@@ -298,6 +311,11 @@ export const IPV6_MULTICAST_HOPS = 18;
 export const IPV6_MULTICAST_LOOP = 19;
 export const IPV6_ADD_MEMBERSHIP = 20;
 export const IPV6_DROP_MEMBERSHIP = 21;
+export const IPV6_MTU_DISCOVER = 23;
+export const IPV6_MTU = 24;
+export const IPV6_DONTFRAG = 62;
+// SOL_UDP options (linux/udp.h)
+export const UDP_CORK = 1;
 export const IPV6_V6ONLY = 26;
 export const IPV6_RECVERR = 25;
 // struct sock_extended_err (linux/errqueue.h): ee_errno u32, ee_origin,

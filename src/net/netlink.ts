@@ -9,7 +9,8 @@ import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL, EOPNOTSUPP, EPERM, ENODEV, ECONNREFUSED, ENOTCONN, EADDRINUSE } from "../abi/errno.js";
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, MSG_PEEK, sockaddr_nl } from "../abi/socket.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
-import { IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK } from "../abi/inet.js";
+import { IFF_LOOPBACK, IFF_MULTICAST, ARPHRD_ETHER, ARPHRD_LOOPBACK } from "../abi/inet.js";
+import { EtherDevice } from "./dev/ether.js";
 import {
   NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_DUMP, RTM_NEWLINK, RTM_GETLINK,
   RTM_NEWADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_GETROUTE, IFINFOMSG_SIZE, IFADDRMSG_SIZE, RTMSG_SIZE, RTA_HDRLEN,
@@ -17,6 +18,8 @@ import {
   IFLA_LINKMODE, IF_OPER_UNKNOWN, IF_OPER_UP, IFF_LOWER_UP, RTNL_LINK_STATS_SIZE, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL,
   IFA_FLAGS, IFA_F_PERMANENT, RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE, RT_TABLE_MAIN, RTPROT_KERNEL,
   RT_SCOPE_UNIVERSE, RT_SCOPE_SITE, RT_SCOPE_LINK, RT_SCOPE_HOST, RTN_UNICAST, IP6_RT_PRIO_ADDRCONF, IP6_RT_PRIO_USER, NLMSG_NOOP,
+  RTM_GETNEIGH, RTM_NEWNEIGH, NDMSG_SIZE, NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PROBES, NDA_CACHEINFO_SIZE, USER_HZ,
+  IFA_CACHEINFO, IFA_CACHEINFO_SIZE, INFINITY_LIFE_TIME, RTN_MULTICAST,
 } from "../abi/netlink.js";
 import { type SockAddr, type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./inet/addr.js";
 import type { NetDevice, NetStack } from "./inet/stack.js";
@@ -29,6 +32,8 @@ const TXQUEUELEN = 1000;
 const AUTOBIND_START = -4096;
 
 const align = (n: number) => (n + 3) & ~3;
+// ff00::/8, every IPv6 multicast group.
+const MULTICAST_PREFIX6 = 8;
 
 // A message being built: a header, a fixed part, then attributes.
 class Msg {
@@ -172,6 +177,7 @@ export class NetlinkSocket extends InetDataSocket {
       else if (type === RTM_GETLINK) err = this.getLink(seq, body);
       else if (type === RTM_GETADDR && dump) this.dump(seq, this.addrs(seq, body[0] ?? AF_UNSPEC));
       else if (type === RTM_GETROUTE && dump) this.dump(seq, this.routes(seq, body[0] ?? AF_UNSPEC));
+      else if (type === RTM_GETNEIGH && dump) this.dump(seq, this.neighbours(seq, body[0] ?? AF_UNSPEC));
       else if (type >= RTM_NEWLINK && type % 4 !== 2) err = this.privileged ? EOPNOTSUPP : EPERM; // NEW, DEL, SET
       else err = EOPNOTSUPP;
       if (err || (flags & NLM_F_ACK)) this.ack(seq, msg, err);
@@ -245,13 +251,23 @@ export class NetlinkSocket extends InetDataSocket {
         fixed[0] = fam; fixed[1] = a.prefix; fixed[2] = IFA_F_PERMANENT; fixed[3] = lo ? RT_SCOPE_HOST : addrScope(a.addr);
         new DataView(fixed.buffer).setUint32(4, d.index, true);
         const raw = fam === AF_INET ? a.addr.subarray(12) : a.addr;
+        // Static addresses live for ever (ifa_cacheinfo's INFINITY_LIFE_TIME),
+        // made when the stack was (tstamps 0); inet_fill_ifaddr gives the
+        // cache information after the flags, inet6_fill_ifaddr before them.
+        const ci = new Uint8Array(IFA_CACHEINFO_SIZE);
+        const cv = new DataView(ci.buffer);
+        cv.setUint32(0, INFINITY_LIFE_TIME, true);
+        cv.setUint32(4, INFINITY_LIFE_TIME, true);
         const m = new Msg(RTM_NEWADDR, NLM_F_MULTI, seq, this.portid, fixed).attr(IFA_ADDRESS, raw);
-        if (fam === AF_INET) m.attr(IFA_LOCAL, raw).str(IFA_LABEL, d.name);
-        out.push(m.u32(IFA_FLAGS, IFA_F_PERMANENT).bytes());
+        if (fam === AF_INET) m.attr(IFA_LOCAL, raw).str(IFA_LABEL, d.name).u32(IFA_FLAGS, IFA_F_PERMANENT).attr(IFA_CACHEINFO, ci);
+        else m.attr(IFA_CACHEINFO, ci).u32(IFA_FLAGS, IFA_F_PERMANENT);
+        out.push(m.bytes());
       }
     }
     return out;
   }
+
+  private neighbours(seq: number, family: number): Uint8Array[] { return neighbourMsgs(this.stack, seq, this.portid, family); }
 
   // The main table: each IPv4 device subnet (not lo's: those are in the local table) and ::1.
   private routes(seq: number, family: number): Uint8Array[] {
@@ -285,11 +301,23 @@ export class NetlinkSocket extends InetDataSocket {
     }
     if (family === AF_UNSPEC || family === AF_INET6) {
       // Each address's prefix route (addrconf_prefix_route: the network, not the address), then the default route.
-      for (const d of this.stack.devices) for (const a of d.addrs) {
-        if (isV4(a.addr)) continue;
+      // In the order of the routing tree (fib6: by prefix), so fe80::/64 before fec0::/64.
+      const v6 = this.stack.devices.flatMap((d) => d.addrs.filter((a) => !isV4(a.addr)).map((a) => ({ d, a })))
+        .sort((x, y) => Buffer.compare(x.a.addr, y.a.addr));
+      for (const { d, a } of v6) {
         const net = a.addr.slice();
         for (let i = 0; i < 16; i++) net[i] &= a.prefix >= (i + 1) * 8 ? 0xff : (0xff << (8 - Math.max(a.prefix - i * 8, 0))) & 0xff;
         route(AF_INET6, a.prefix, net, d, RT_SCOPE_UNIVERSE, IP6_RT_PRIO_ADDRCONF, null);
+      }
+      // Every multicast-capable device's ff00::/8 (addrconf_add_mroute): lo has none.
+      for (const d of this.stack.devices) {
+        if (d.flags & IFF_LOOPBACK || !(d.flags & IFF_MULTICAST)) continue;
+        const fixed = new Uint8Array(RTMSG_SIZE);
+        fixed[0] = AF_INET6; fixed[1] = MULTICAST_PREFIX6; fixed[4] = RT_TABLE_MAIN; fixed[5] = RTPROT_KERNEL; fixed[6] = RT_SCOPE_UNIVERSE; fixed[7] = RTN_MULTICAST;
+        const ff = new Uint8Array(16);
+        ff[0] = 0xff;
+        out.push(new Msg(RTM_NEWROUTE, NLM_F_MULTI, seq, this.portid, fixed).u32(RTA_TABLE, RT_TABLE_MAIN)
+          .attr(RTA_DST, ff).u32(RTA_PRIORITY, IP6_RT_PRIO_ADDRCONF).u32(RTA_OIF, d.index).bytes());
       }
       const g = this.stack.defaultGateway6;
       if (g) {
@@ -301,6 +329,37 @@ export class NetlinkSocket extends InetDataSocket {
     }
     return out;
   }
+}
+
+// RTM_NEWNEIGH for each neighbour entry (neigh_dump_info): the ARP table's,
+// then neighbour discovery's; lo, which resolves nothing, has none.
+function neighbourMsgs(stack: NetStack, seq: number, portid: number, family: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const ticks = (ns: number) => Math.floor(ns / (1e9 / USER_HZ)) >>> 0;
+  for (const fam of [AF_INET, AF_INET6]) {
+    if (family !== AF_UNSPEC && family !== fam) continue;
+    for (const d of stack.devices) {
+      if (!(d instanceof EtherDevice)) continue;
+      for (const n of d.arp.neighbours()) {
+        if (isV4(n.addr) !== (fam === AF_INET)) continue;
+        const fixed = new Uint8Array(NDMSG_SIZE);
+        const dv = new DataView(fixed.buffer);
+        fixed[0] = fam;
+        dv.setInt32(4, d.index, true);
+        dv.setUint16(8, n.state, true);
+        fixed[11] = RTN_UNICAST;
+        const ci = new Uint8Array(NDA_CACHEINFO_SIZE);
+        const cv = new DataView(ci.buffer);
+        cv.setUint32(0, ticks(n.confirmedAge), true);
+        cv.setUint32(4, ticks(n.usedAge), true);
+        cv.setUint32(8, ticks(n.updatedAge), true);
+        const m = new Msg(RTM_NEWNEIGH, NLM_F_MULTI, seq, portid, fixed).attr(NDA_DST, fam === AF_INET ? n.addr.subarray(12) : n.addr);
+        if (n.mac) m.attr(NDA_LLADDR, n.mac);
+        out.push(m.attr(NDA_CACHEINFO, ci).u32(NDA_PROBES, n.probes).bytes());
+      }
+    }
+  }
+  return out;
 }
 
 // An address's ifa_scope (ipv6_addr_scope for IPv6): link-local and

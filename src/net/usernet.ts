@@ -25,7 +25,7 @@ import {
   ICMP_ECHO, ICMP_ECHOREPLY, ICMP_HLEN, IPV4_HLEN, IPV6_HLEN, UDP_HLEN, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, IPDEFTTL,
 } from "../abi/inet.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { type IpAddr, v4, sameAddr, formatAddr, isV4, parseV6 } from "./inet/addr.js";
+import { type IpAddr, v4, sameAddr, formatAddr, isV4, parseV6, isMulticast, isBroadcast } from "./inet/addr.js";
 import { csumAdd, csumFold, transportChecksum } from "./inet/stack.js";
 import { attachNic } from "./dev/nic.js";
 import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./inet/ip_frag.js";
@@ -36,7 +36,7 @@ import { NatTcp } from "./usernet_tcp.js";
 import { parseSegment, buildSegment, seqAdd, type Segment } from "./inet/tcp_seg.js";
 
 import {
-  GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC, GUEST_ADDR6, GUEST_PREFIX6, GATEWAY_ADDR6, DNS_ADDR6,
+  GUEST_ADDR, GUEST_PREFIX, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC, GUEST_ADDR6, GUEST_PREFIX6, GATEWAY_ADDR6, DNS_ADDR6, LINK_BROADCAST,
 } from "./usernet_addr.js";
 export { GUEST_ADDR, GATEWAY_ADDR, DNS_ADDR, GUEST_MAC, GATEWAY_MAC, GUEST_ADDR6, GATEWAY_ADDR6, DNS_ADDR6 };
 const UDP_IDLE_MS = 60_000;
@@ -175,6 +175,9 @@ export class UserNet {
 
   // UDP and TCP, either family.
   private transport(proto: number, src: IpAddr, dst: IpAddr, payload: Uint8Array): void {
+    // A datagram to a group or a broadcast address is the link's alone: the
+    // NAT is no multicast router, and nothing of it may reach the host's network.
+    if (isMulticast(dst) || isBroadcast(dst) || sameAddr(dst, LINK_BROADCAST)) return;
     if (proto === IPPROTO_UDP) { this.udp(src, dst, payload); return; }
     if (proto !== IPPROTO_TCP) return;
     const s = parseSegment(src, dst, payload);

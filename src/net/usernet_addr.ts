@@ -13,6 +13,7 @@ export const GUEST_ADDR = v4(10, 0, 2, 15);
 export const GUEST_PREFIX = 24;
 export const GATEWAY_ADDR = v4(10, 0, 2, 2);
 export const DNS_ADDR = v4(10, 0, 2, 3);
+export const LINK_BROADCAST = v4(10, 0, 2, 255);
 export const GUEST_ADDR6 = parseV6("fec0::15")!;
 export const GUEST_PREFIX6 = 64;
 export const GATEWAY_ADDR6 = parseV6("fec0::2")!;

@@ -16,7 +16,7 @@ import {
   IP_TOS, IP_TTL, IP_HDRINCL, SOL_RAW, SOL_ICMPV6, IPV6_V6ONLY, IPV6_RECVHOPLIMIT, IPV6_HOPLIMIT, IPV6_2292HOPLIMIT,
   MSG_CTRUNC, cmsghdr, CMSG_LEN, CMSG_SPACE, CMSG_DATA_OFFSET, IPV6_UNICAST_HOPS, TCP_NODELAY, TCP_CORK, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL,
   TCP_KEEPCNT, TCP_USER_TIMEOUT, TCP_INFO, TCP_CONGESTION, TCP_QUICKACK, MSG_ERRQUEUE, IP_RECVERR, IPV6_RECVERR,
-  IP_MTU_DISCOVER, IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT,
+  IP_MTU_DISCOVER, IP_PMTUDISC_DONT, IP_PMTUDISC_OMIT, SOL_UDP,
 } from "../abi/socket.js";
 import { ICMP_FILTER, ICMPV6_FILTER, IPV6_CHECKSUM, LINGER_SIZE, TCP_CLOSE, TCP_LISTEN, TCP_SYN_SENT, TCP_TIME_WAIT, TCPI_OPT_TIMESTAMPS, TCPI_OPT_SACK, TCPI_OPT_WSCALE } from "../abi/inet.js";
 import { SIGPIPE } from "../abi/signal.js";
@@ -39,6 +39,7 @@ import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
 import { install, putAddr, readIov, recvLoop, scatter, waitUntil, type Iov } from "./sys_socket.js";
 import { takeErrQueue, type ErrQueueRead } from "../net/inet/errqueue.js";
+import { ipGetsockopt, ipSetsockopt } from "../net/inet/sockopt_ip.js";
 import type { UserBuffer } from "../mm/uio.js";
 import { u32Arg } from "./args.js";
 
@@ -53,6 +54,8 @@ const MAX_TCP_KEEPIDLE = 32767;
 const MAX_TCP_KEEPCNT = 127;
 const TCP_INFO_SIZE = 104; // through tcpi_total_retrans
 const TCP_CA_NAME = "reno";
+const INET_ECN_MASK = 3; // the tos byte's two ECN bits
+const MAX_IP_OPTLEN = 256; // the largest option sockopt_ip.ts reads (struct group_req is 136 bytes)
 
 export function isInetFamily(domain: number): boolean { return domain === AF_INET || domain === AF_INET6 || domain === AF_NETLINK; }
 
@@ -417,7 +420,7 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
     const len = m.i32(lenVa);
     if (len < 0) kerr(EINVAL);
     const tcp = s instanceof TcpSocket ? s : null;
-    let out: Uint8Array;
+    let out: Uint8Array, ipOpt: Uint8Array | null;
     if (level === SOL_SOCKET) {
       switch (name) {
         case SO_TYPE: out = intOut(s.type); break;
@@ -447,6 +450,8 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       }
     } else if (s instanceof RawIcmpSocket && ((level === SOL_RAW && name === ICMP_FILTER && s.family === AF_INET) || (level === SOL_ICMPV6 && name === ICMPV6_FILTER && s.family === AF_INET6))) {
       out = s.filter.slice(0, s.family === AF_INET ? 4 : 32);
+    } else if ((ipOpt = ipGetsockopt(s, level, name, len))) {
+      out = ipOpt;
     } else if (level === SOL_IP) {
       if (name === IP_TOS) out = intOut(s.tos);
       else if (name === IP_HDRINCL && s instanceof RawIcmpSocket && s.family === AF_INET) out = intOut(s.hdrincl ? 1 : 0);
@@ -475,7 +480,7 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
         case TCP_CONGESTION: { out = new Uint8Array(16); out.set(Buffer.from(TCP_CA_NAME)); break; }
         default: return kerr(ENOPROTOOPT);
       }
-    } else return kerr(level === SOL_SOCKET || level === SOL_IP || level === SOL_IPV6 || level === SOL_TCP ? ENOPROTOOPT : EOPNOTSUPP);
+    } else return kerr(level === SOL_SOCKET || level === SOL_IP || level === SOL_IPV6 || level === SOL_TCP || level === SOL_UDP ? ENOPROTOOPT : EOPNOTSUPP);
     const n = Math.min(len, out.length);
     m.write(va, out.subarray(0, n));
     m.setU32(lenVa, n);
@@ -548,10 +553,15 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
       if (level === SOL_IPV6 || (v > 0 && v & 1)) kerr(EINVAL);
       return 0;
     }
+    if (level === SOL_IP || level === SOL_IPV6 || level === SOL_UDP) {
+      if (len < 0) kerr(EINVAL);
+      if (ipSetsockopt(s, level, name, () => um(t).read(va, Math.min(len, MAX_IP_OPTLEN)))) return 0;
+    }
     if (level === SOL_IP) {
       const v = readInt(t, va, len);
       if (name === IP_HDRINCL && raw && raw.family === AF_INET) { raw.hdrincl = v !== 0; return 0; }
-      if (name === IP_TOS) { s.tos = v & 0xff & ~3; return 0; }
+      // ip_setsockopt: a stream socket's ECN bits are TCP's own; a datagram socket sets them too.
+      if (name === IP_TOS) { s.tos = tcp ? (v & 0xff & ~INET_ECN_MASK) | (s.tos & INET_ECN_MASK) : v & 0xff; return 0; }
       if (name === IP_MTU_DISCOVER) {
         if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT) kerr(EINVAL);
         s.pmtudisc = v;

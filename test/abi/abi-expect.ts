@@ -128,7 +128,8 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...newer(["SO_RCVPRIORITY"], "6.14"),
     ...internal(["MSG_PROBE", "SCM_SECURITY", "SOCK_TYPE_MASK", "SOCK_MAX"], "include/linux/socket.h, include/linux/net.h"),
     ...internal(["SCM_MAX_FD"], "include/net/scm.h"),
-    ...ours(["CMSG_DATA_OFFSET", "SOCK_EE_SIZE"]),
+    ...ours(["CMSG_DATA_OFFSET", "SOCK_EE_SIZE", "IP_MREQ_SIZE", "IP_MREQN_SIZE", "GROUP_REQ_SIZE", "GROUP_REQ_GROUP", "IPV6_MREQ_SIZE"]),
+    ...internal(["IGMP_MAX_MEMBERSHIPS"], "net/ipv4/igmp.c, sysctl_igmp_max_memberships's default"),
   },
   inet: {
     ...ours(["IPV4_VERSION", "IPV4_HLEN", "IPV4_DADDR", "IPV6_VERSION", "IPV6_HLEN", "ICMP_HLEN", "UDP_HLEN", "TCP_HLEN", "LINGER_SIZE",
@@ -147,7 +148,9 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
   },
   netlink: {
     ...ours(["IFINFOMSG_SIZE", "IFADDRMSG_SIZE", "RTMSG_SIZE", "RTA_HDRLEN", "RTNL_LINK_STATS_SIZE", "SOL_NETLINK_LEVEL"]),
-    ...internal(["IP6_RT_PRIO_ADDRCONF", "IP6_RT_PRIO_USER"], "include/net/addrconf.h"),
+    ...internal(["IP6_RT_PRIO_ADDRCONF", "IP6_RT_PRIO_USER", "INFINITY_LIFE_TIME"], "include/net/addrconf.h"),
+    ...internal(["USER_HZ"], "include/asm-generic/param.h"),
+    ...ours(["NDMSG_SIZE", "NDA_CACHEINFO_SIZE", "IFA_CACHEINFO_SIZE"]),
   },
   mount: {
     ...newer(["MOVE_MOUNT_BENEATH"], "6.5"),

@@ -28,4 +28,8 @@ describe("userland/net programs (inet sockets over loopback)", { concurrency: 2 
   if (programs.includes("tcpserial")) suite.defineNative("tcpserial", "userland/net/tcpserial.c");
   // qemu-user does not check recvmmsg's timeout: the host's Linux does.
   if (programs.includes("sockmsg")) suite.defineNative("sockmsg", "userland/net/sockmsg.c");
+  // qemu-user lacks IP_MULTICAST_IF, IPV6_MULTICAST_IF and MCAST_JOIN_GROUP: the host's Linux checks them (in a namespace of its own).
+  if (programs.includes("mcast")) suite.defineNative("mcast", "userland/net/mcast.c");
+  // Nor IP_MTU and IPV6_DONTFRAG.
+  if (programs.includes("udpopts")) suite.defineNative("udpopts", "userland/net/udpopts.c");
 });

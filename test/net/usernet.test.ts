@@ -123,6 +123,17 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
     assert.match(r.stdout, /status=1/);
   });
 
+  // busybox nc over 127.0.0.1 inside the guest (the listener is waited for
+  // through netstat, not a sleep); whichever end shut down first keeps the
+  // connection in TIME_WAIT, which busybox netstat shows.
+  test("nc over loopback inside the guest; netstat lists the TIME_WAIT it leaves", async () => {
+    const r = await ghost(["--net=none", "--", "/bin/sh", "-c",
+      "nc -l -p 7070 127.0.0.1 >/tmp/o & i=0; while ! netstat -tln | grep -q ':7070 '; do i=$((i+1)); [ $i -gt 3000 ] && break; usleep 10000; done; " +
+      "echo hello from nc | nc 127.0.0.1 7070; echo client=$?; wait; echo server=$?; cat /tmp/o; netstat -tan"]);
+    assert.match(r.stdout, /client=0\nserver=0\nhello from nc\n/);
+    assert.match(r.stdout, /^tcp +0 +0 (127\.0\.0\.1:7070 +127\.0\.0\.1:\d+|127\.0\.0\.1:\d+ +127\.0\.0\.1:7070) +TIME_WAIT/m);
+  });
+
   test("the host fetches from busybox httpd in the guest through -p", async () => {
     const www = fs.mkdtempSync(join(root, "build", "net-www-"));
     fs.writeFileSync(join(www, "index.html"), "served by the guest\n");

@@ -1,5 +1,7 @@
 // End-to-end tests of IPv6 on the host link (issue #10): eth0's fec0::15/64
-// with its default route via fec0::2; neighbour discovery (the NAT answers
+// with its link-local address and its default route via fec0::2, `ip -6
+// addr`, `ip -6 route` and `ip neigh` in the shape busybox gives on Linux;
+// neighbour discovery (the NAT answers
 // for fec0::2 and fec0::3, a silent neighbour is host unreachable); busybox
 // wget inside Ghost fetching from an HTTP server this test starts on the
 // host's ::1 through fec0::2; a DNS query to fec0::3 (UDP over IPv6,
@@ -64,6 +66,12 @@ describe("IPv6 on eth0 (behind the user-mode NAT)", { concurrency: 2, skip: host
     assert.match(r.stdout, /^default via fec0::2 dev eth0 +metric 1024/m);
     // if_inet6: address, ifindex, prefix length, scope (IPV6_ADDR_SITELOCAL), flags (permanent), name.
     assert.match(r.stdout, /^fec00000000000000000000000000015 02 40 40 80 +eth0$/m);
+    // The link-local address from the MAC (EUI-64), after the site-local
+    // one, with its prefix route; every address static ("forever"), as
+    // busybox shows them on Linux with the same configuration.
+    assert.match(r.stdout, /inet6 fec0::15\/64 scope site \n +valid_lft forever preferred_lft forever\n +inet6 fe80::5054:ff:fe12:3456\/64 scope link \n +valid_lft forever preferred_lft forever\n/);
+    assert.match(r.stdout, /^fe80::\/64 dev eth0 +metric 256 *\nfec0::\/64 dev eth0 +metric 256 *\nmulticast ff00::\/8 dev eth0 +metric 256/m);
+    assert.match(r.stdout, /^fe80000000000000505400fffe123456 02 40 20 80 +eth0$/m);
     assert.match(r.stdout, /^hello6 \/six from ::1$/m);
   });
 
@@ -72,8 +80,11 @@ describe("IPv6 on eth0 (behind the user-mode NAT)", { concurrency: 2, skip: host
   // solicitations a second apart connect(2) fails with EHOSTUNREACH, as
   // Linux's ndisc failure (ip6_link_failure) makes it.
   test("NDP: the gateway and DNS addresses resolve, a silent neighbour is host unreachable", async () => {
-    const r = await ghost(["--", "/bin/sh", "-c", "ping6 -c 1 fec0::2 && ping6 -c 1 fec0::3 && nc -w 30 fec0::44 80; echo status=$?"]);
+    const r = await ghost(["--", "/bin/sh", "-c", "ping6 -c 1 fec0::2 && ping6 -c 1 fec0::3 && ping -c 1 10.0.2.2 && ip neigh && nc -w 30 fec0::44 80; echo status=$?"]);
     assert.match(r.stdout, /64 bytes from fec0::2: seq=0/);
+    // `ip neigh` (RTM_GETNEIGH) in busybox's shape on Linux: the ARP entries, then NDP's.
+    assert.match(r.stdout, /^10\.0\.2\.2 dev eth0 lladdr 52:55:0a:00:02:02 used \d+\/\d+\/\d+ probes 0 REACHABLE\n(.*\n)*fec0::2 dev eth0 lladdr 52:55:0a:00:02:02 used \d+\/\d+\/\d+ probes 0 REACHABLE$/m);
+    assert.match(r.stdout, /^fec0::3 dev eth0 lladdr 52:55:0a:00:02:02 used \d+\/\d+\/\d+ probes 0 REACHABLE$/m);
     assert.match(r.stdout, /64 bytes from fec0::3: seq=0/);
     assert.match(r.stderr, /No route to host/);
     assert.match(r.stdout, /status=1\n$/);

@@ -163,6 +163,7 @@ test("/etc/passwd and /etc/group parse", () => {
 test("/etc files and mount points for busybox init", () => {
   assert.equal(readFileSync(join(rootfs, "etc/hostname"), "utf8").trim(), "ghost");
   assert.match(readFileSync(join(rootfs, "etc/hosts"), "utf8"), /^127\.0\.0\.1\s+localhost$/m);
+  assert.equal(readFileSync(join(rootfs, "etc/host.conf"), "utf8"), "multi on\n");
   assert.match(readFileSync(join(rootfs, "etc/shells"), "utf8"), /^\/bin\/sh$/m);
   assert.match(readFileSync(join(rootfs, "etc/profile"), "utf8"), /PATH=.*\/bin/);
   const inittab = readFileSync(join(rootfs, "etc/inittab"), "utf8");

@@ -13,7 +13,10 @@ import {
   NDISC_NEIGHBOUR_ADVERTISEMENT, NA_FLAG_SOLICITED, NA_FLAG_OVERRIDE,
 } from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, v4, isV4, isAny, isMulticast, isBroadcast, sameAddr, solicitedNode, isLinkLocal6 } from "../inet/addr.js";
+import { type IpAddr, v4, isV4, isAny, isMulticast, isBroadcast, sameAddr, solicitedNode, isLinkLocal6, linkLocalOf } from "../inet/addr.js";
+
+// fe80::/64 (RFC 4291 §2.5.6).
+const LINK_LOCAL_PREFIX = 64;
 import { type NetDevice, type DevStats, netStack } from "../inet/stack.js";
 import type { NicBackend, NicConfig } from "./nic.js";
 import { NeighbourTable } from "./neighbour.js";
@@ -38,7 +41,9 @@ export class EtherDevice implements NetDevice {
     this.name = cfg.name;
     this.index = stack.devices.reduce((m, d) => Math.max(m, d.index), 0) + 1;
     this.mtu = cfg.mtu ?? ETH_DATA_LEN;
-    this.addrs = cfg.addrs;
+    // As on Linux, an Ethernet device with IPv6 has its link-local address
+    // beside the configured ones, listed after them (narrower scope last).
+    this.addrs = [...cfg.addrs, { addr: linkLocalOf(cfg.mac), prefix: LINK_LOCAL_PREFIX }];
     this.hwaddr = cfg.mac;
     // One table for both families, as Linux's arp_tbl and nd_tbl: a
     // request is ARP for an IPv4 next hop, a neighbour solicitation for an

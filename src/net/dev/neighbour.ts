@@ -12,6 +12,7 @@ import {
   NEIGH_MCAST_SOLICIT, NEIGH_RETRANS_TIME_MS, NEIGH_UNRES_QLEN_BYTES, NEIGH_REACHABLE_TIME_MS, ATF_COM,
 } from "../../abi/ether.js";
 import { ARPHRD_ETHER } from "../../abi/inet.js";
+import { NUD_INCOMPLETE, NUD_REACHABLE, NUD_STALE } from "../../abi/netlink.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { TimerHandle } from "../../kernel/time/timers.js";
 import { type IpAddr, addrKey, formatAddr, isV4 } from "../inet/addr.js";
@@ -25,6 +26,8 @@ interface Neighbour {
   addr: IpAddr;
   mac: Uint8Array | null; // null while INCOMPLETE
   confirmed: number; // monotonic ns when last confirmed by the neighbour
+  used: number; // monotonic ns when a packet last went to it
+  updated: number; // monotonic ns when its state last changed
   probed: number; // monotonic ns of the last refresh request
   queue: Uint8Array[];
   queued: number;
@@ -48,6 +51,7 @@ export class NeighbourTable {
     let n = this.entries.get(key);
     if (n?.mac) {
       const now = this.now();
+      n.used = now;
       if (now - n.confirmed > NEIGH_REACHABLE_TIME_MS * MS && now - n.probed > NEIGH_RETRANS_TIME_MS * MS) {
         n.probed = now;
         this.solicit(hop, n.mac);
@@ -55,7 +59,8 @@ export class NeighbourTable {
       return n.mac;
     }
     if (!n) {
-      n = { addr: hop, mac: null, confirmed: 0, probed: 0, queue: [], queued: 0, tries: 0, timer: null };
+      const now = this.now();
+      n = { addr: hop, mac: null, confirmed: now, used: now, updated: now, probed: 0, queue: [], queued: 0, tries: 0, timer: null };
       this.entries.set(key, n);
     }
     n.queue.push(pkt);
@@ -86,17 +91,29 @@ export class NeighbourTable {
     let n = this.entries.get(key);
     if (!n) {
       if (!create) return;
-      n = { addr, mac: null, confirmed: 0, probed: 0, queue: [], queued: 0, tries: 0, timer: null };
+      n = { addr, mac: null, confirmed: 0, used: this.now(), updated: 0, probed: 0, queue: [], queued: 0, tries: 0, timer: null };
       this.entries.set(key, n);
     }
     n.mac = mac;
-    n.confirmed = this.now();
+    n.confirmed = n.updated = this.now();
     n.tries = 0;
     n.timer?.cancel();
     n.timer = null;
     const q = n.queue.splice(0);
     n.queued = 0;
     for (const p of q) this.dev.sendResolved(mac, p);
+  }
+
+  // The entries as RTM_GETNEIGH reports them (neigh_fill_info): a resolved
+  // one is REACHABLE until reachable_time passes since it was confirmed,
+  // then STALE; the ages are in nanoseconds.
+  neighbours(): { addr: IpAddr; mac: Uint8Array | null; state: number; confirmedAge: number; usedAge: number; updatedAge: number; probes: number }[] {
+    const now = this.now();
+    return [...this.entries.values()].map((n) => ({
+      addr: n.addr, mac: n.mac,
+      state: !n.mac ? NUD_INCOMPLETE : now - n.confirmed > NEIGH_REACHABLE_TIME_MS * MS ? NUD_STALE : NUD_REACHABLE,
+      confirmedAge: now - n.confirmed, usedAge: now - n.used, updatedAge: now - n.updated, probes: n.mac ? 0 : n.tries,
+    }));
   }
 
   // /proc/net/arp's rows (arp_seq_show): incomplete entries show flags 0 and a zero MAC.

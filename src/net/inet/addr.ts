@@ -119,6 +119,17 @@ export function parseV6(text: string): IpAddr | null {
 }
 
 // fe80::/10 and the deprecated site-local fec0::/10 (RFC 4291 §2.5.6, RFC 3879).
+// The link-local address an Ethernet device gets when it comes up
+// (addrconf_add_linklocal): fe80::/64 with the modified EUI-64 interface
+// identifier of its MAC (RFC 4291 appendix A: the universal/local bit
+// flipped, ff:fe in the middle).
+export function linkLocalOf(mac: Uint8Array): IpAddr {
+  const a = new Uint8Array(16);
+  a[0] = 0xfe; a[1] = 0x80;
+  a[8] = mac[0] ^ 0x02; a[9] = mac[1]; a[10] = mac[2]; a[11] = 0xff;
+  a[12] = 0xfe; a[13] = mac[3]; a[14] = mac[4]; a[15] = mac[5];
+  return a;
+}
 export function isLinkLocal6(a: IpAddr): boolean { return a[0] === 0xfe && (a[1] & 0xc0) === 0x80; }
 export function isSiteLocal6(a: IpAddr): boolean { return a[0] === 0xfe && (a[1] & 0xc0) === 0xc0; }
 

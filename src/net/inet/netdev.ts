@@ -8,11 +8,12 @@ import { ENODEV, ENOTTY, EINVAL, EADDRNOTAVAIL } from "../../abi/errno.js";
 import { AF_INET, AF_INET6, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME } from "../../abi/socket.js";
 import {
   SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN, IFREQ_SIZE, IFR_UNION, IFCONF_SIZE,
-  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN, IPV6_ADDR_LOOPBACK, IPV6_ADDR_LINKLOCAL, IPV6_ADDR_SITELOCAL,
+  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN, TCP_TIME_WAIT, IPV6_ADDR_LOOPBACK, IPV6_ADDR_LINKLOCAL, IPV6_ADDR_SITELOCAL,
 } from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { IoctlContext } from "../../fs/file.js";
 import { procNetFiles, procNetSysctls } from "../../fs/procfs/registry.js";
+import { USER_HZ } from "../../abi/netlink.js";
 import { type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./addr.js";
 import { type NetDevice, type NetStack, netStack } from "./stack.js";
 import type { InetSocket } from "./socket.js";
@@ -131,6 +132,13 @@ function listing(stack: NetStack, proto: "tcp" | "udp", v6: boolean): string {
   return head + rows.map((r, i) => {
     const s = r.s;
     const st = r.state;
+    // A connection in TIME_WAIT is Linux's timewait socket (get_timewait4_sock):
+    // no queues, owner or file, its timer (03) with what is left of it.
+    if (proto === "tcp" && st === TCP_TIME_WAIT) {
+      const left = Math.max(0, ((s as InetSocket & { timeWaitEnd: number }).timeWaitEnd - stack.k.clock.monotonic()) / (1e9 / USER_HZ));
+      return `${String(i).padStart(4)}: ${procAddr(s.laddr, v6)}:${hex4(s.lport)} ${procAddr(s.raddr, v6)}:${hex4(s.rport)} ` +
+        `${st.toString(16).toUpperCase().padStart(2, "0")} ${hex8(0)}:${hex8(0)} 03:${hex8(Math.floor(left))} 00000000 ${"0".padStart(5)} ${"0".padStart(8)} 0 3 0000000000000000\n`;
+    }
     return `${String(i).padStart(proto === "tcp" ? 4 : 5)}: ${procAddr(s.laddr, v6)}:${hex4(s.lport)} ${procAddr(s.raddr, v6)}:${hex4(s.rport)} ` +
       `${st.toString(16).toUpperCase().padStart(2, "0")} ${hex8(r.txq)}:${hex8(r.rxq)} 00:00000000 00000000 ${String(s.uid).padStart(5)} ` +
       `${"0".padStart(8)} ${s.inode.ino} ${proto === "tcp" ? "1 0000000000000000 100 0 0 10 0" : "2 0000000000000000 0"}\n`;
@@ -194,6 +202,16 @@ procNetSysctls.set("ipv4/ipfrag_time", {
     const n = Number(v.trim());
     if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff / 1000) kerr(EINVAL);
     netStack(k).reasm.timeNs = n * 1e9;
+  },
+});
+// net.ipv4.tcp_max_tw_buckets (proc_dointvec: any int; at or below the
+// number waiting, no more connections enter TIME_WAIT).
+procNetSysctls.set("ipv4/tcp_max_tw_buckets", {
+  get: (k) => String(netStack(k).maxTwBuckets),
+  set: (k, v) => {
+    const n = Number(v.trim());
+    if (!/^\s*-?\d+\s*$/.test(v) || n < -0x80000000 || n > 0x7fffffff) kerr(EINVAL);
+    netStack(k).maxTwBuckets = n;
   },
 });
 procNetSysctls.set("ipv4/ip_default_ttl", { get: () => "64" });

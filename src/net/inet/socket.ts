@@ -15,7 +15,8 @@ import { WaitQueue } from "../../lib/wait.js";
 import { Inode, S_IFSOCK } from "../../fs/inode.js";
 import { pseudoFs } from "../../fs/pseudo.js";
 import { File, type FileOps } from "../../fs/file.js";
-import { type IpAddr, type SockAddr, isV4, isAny, V4_ANY, V6_ANY, encodeSockaddr } from "./addr.js";
+import { type IpAddr, type SockAddr, isV4, isAny, isMulticast, V4_ANY, V6_ANY, encodeSockaddr } from "./addr.js";
+import { type SockMcast, mcastRoute } from "./mcast.js";
 import type { NetStack } from "./stack.js";
 import type { BoundSock, PortTable } from "./ports.js";
 import { NETDEV_IOCTLS, netdevIoctl } from "./netdev.js";
@@ -77,6 +78,11 @@ export abstract class InetSocket implements BoundSock {
   tos = 0;
   // IP_MTU_DISCOVER: WANT by default (net.ipv4.ip_no_pmtu_disc = 0).
   pmtudisc = IP_PMTUDISC_WANT;
+  // IPV6_MTU_DISCOVER (WANT by default, inet6_create) and IPV6_DONTFRAG, for IPv6 destinations.
+  pmtudisc6 = IP_PMTUDISC_WANT;
+  dontfrag = false;
+  // The multicast options and memberships (mcast.ts), made at first use.
+  mc: SockMcast | null = null;
   keepalive = false;
   broadcast = false;
   priority = 0;
@@ -144,7 +150,8 @@ export abstract class InetSocket implements BoundSock {
     if (this.lport) kerr(EINVAL);
     const addr = sa.addr;
     if (this.family === AF_INET6 && isV4(addr) && this.v6only) kerr(EINVAL);
-    if (!this.stack.isLocal(addr)) kerr(EADDRNOTAVAIL);
+    // A group address may be bound to (inet_bind's RTN_MULTICAST): it hears that group only.
+    if (!this.stack.isLocal(addr) && !isMulticast(addr)) kerr(EADDRNOTAVAIL);
     if (sa.port && sa.port < PROT_SOCK && !privileged) kerr(EACCES);
     const prev = this.laddr;
     this.laddr = addr;
@@ -180,6 +187,7 @@ export abstract class InetSocket implements BoundSock {
 
   // The source address for a packet to dst.
   sourceFor(dst: IpAddr): IpAddr {
+    if (isMulticast(dst)) return mcastRoute(this, dst).src;
     if (!isAny(this.laddr)) return this.laddr;
     return this.stack.route(dst).src;
   }

@@ -21,6 +21,7 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, isMulticast, V4_LOOPBACK, V6_LOOPBACK, v4 } from "./addr.js";
 import { PortTable } from "./ports.js";
 import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./ip_frag.js";
+import { mcastJoined } from "./mcast.js";
 
 // ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
 let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
@@ -62,6 +63,10 @@ export interface IpPacket {
 // first bytes of its transport header.
 // `from`: the ICMP message's sender (the offender IP_RECVERR reports), with its type and code.
 export interface IcmpError { errno: number; src: IpAddr; dst: IpAddr; header: Uint8Array; v6: boolean; type: number; code: number; from: IpAddr }
+
+// What a socket may ask of one packet's output beyond its addresses: the
+// device (a multicast route's), looping a group's datagram back, IPV6_DONTFRAG.
+export interface OutputOpts { dev?: NetDevice; mcLoop?: boolean; dontfrag?: boolean }
 
 export interface Transport {
   input(pkt: IpPacket): void;
@@ -117,6 +122,8 @@ class Loopback implements NetDevice {
 // net.ipv4.ip_local_port_range.
 export const EPHEMERAL_LOW = 32768;
 export const EPHEMERAL_HIGH = 60999;
+// net.ipv4.tcp_max_tw_buckets as Linux sizes it for 512 MiB of RAM (half its established hash: 65,536 buckets).
+export const TCP_MAX_TW_BUCKETS = 32768;
 
 export class NetStack {
   readonly devices: NetDevice[] = [];
@@ -129,6 +136,11 @@ export class NetStack {
   readonly udpPorts = new PortTable();
   private ipId = 1;
   portRange: [number, number] = [EPHEMERAL_LOW, EPHEMERAL_HIGH];
+  // Connections in TIME_WAIT, and net.ipv4.tcp_max_tw_buckets: past it a
+  // connection that would enter TIME_WAIT closes at once (tcp_time_wait's
+  // overflow).
+  timeWaitCount = 0;
+  maxTwBuckets = TCP_MAX_TW_BUCKETS;
   // The IPv4 and IPv6 default routes (the user-mode NAT's gateway), if any.
   defaultGateway: { dev: NetDevice; gw: IpAddr } | null = null;
   defaultGateway6: { dev: NetDevice; gw: IpAddr } | null = null;
@@ -225,11 +237,11 @@ export class NetStack {
   viaLoopback(dst: IpAddr): boolean { return isLoopback(dst) || this.route(dst).dev === this.lo; }
 
   // Sends a transport payload from src to dst (IPv4 when both are IPv4).
-  output(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array, ttl = IPDEFTTL, tos = 0, pmtudisc = IP_PMTUDISC_WANT): void {
+  output(src: IpAddr, dst: IpAddr, proto: number, payload: Uint8Array, ttl = IPDEFTTL, tos = 0, pmtudisc = IP_PMTUDISC_WANT, opts?: OutputOpts): void {
     const hlen = NetStack.ipHlen(src, dst);
     const pkt = new Uint8Array(hlen + payload.length);
     pkt.set(payload, hlen);
-    this.outputPacket(src, dst, proto, pkt, ttl, tos, pmtudisc);
+    this.outputPacket(src, dst, proto, pkt, ttl, tos, pmtudisc, opts);
   }
 
   // The MTU of the route to dst (a socket's IP_MTU).
@@ -241,18 +253,22 @@ export class NetStack {
   // IP_MTU_DISCOVER forbids it (EMSGSIZE, as __ip_append_data); one that
   // fits carries DF unless IP_PMTUDISC_DONT (ip_dont_fragment). TCP's
   // segments always fit (its MSS comes from the MTU).
-  outputPacket(src: IpAddr, dst: IpAddr, proto: number, pkt: Uint8Array, ttl = IPDEFTTL, tos = 0, pmtudisc = IP_PMTUDISC_WANT): void {
-    const { dev } = this.route(dst);
+  outputPacket(src: IpAddr, dst: IpAddr, proto: number, pkt: Uint8Array, ttl = IPDEFTTL, tos = 0, pmtudisc = IP_PMTUDISC_WANT, opts?: OutputOpts): void {
+    const dev = opts?.dev ?? this.route(dst).dev;
     const v6 = !(isV4(src) && isV4(dst));
     const hlen = v6 ? IPV6_HLEN : IPV4_HLEN;
     const plen = pkt.length - hlen;
     if (plen + hlen > IP_MAXPACKET + (v6 ? IPV6_HLEN : 0)) kerr(EMSGSIZE);
     const fits = pkt.length <= dev.mtu;
-    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment (an IPv6
-    // socket stays at WANT: IPV6_MTU_DISCOVER is not taken). IPv6 past lo's MTU (a UDP
-    // datagram over 65,488 bytes) goes whole, which is what the receiver
-    // would reassemble; on eth0 it is fragmented as ip6_fragment does.
-    if (!fits && pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT && !(v6 && dev === this.lo)) kerr(EMSGSIZE);
+    // ip_sk_ignore_df: DONT, WANT and OMIT let the stack fragment, and so
+    // does IPv6's (ip6_sk_ignore_df) unless IPV6_DONTFRAG (__ip6_append_data).
+    // IPv6 past lo's MTU (a UDP datagram over 65,488 bytes) then goes whole,
+    // which is what the receiver would reassemble; on eth0 it is fragmented
+    // as ip6_fragment does.
+    if (!fits && ((pmtudisc >= IP_PMTUDISC_DO && pmtudisc !== IP_PMTUDISC_OMIT) || (v6 && opts?.dontfrag))) kerr(EMSGSIZE);
+    // ip_mc_output: a datagram to a group this host joined on the device is
+    // also looped back unless IP_MULTICAST_LOOP is off (lo hears it anyway).
+    const loopCopy = opts?.mcLoop && dev !== this.lo && isMulticast(dst) && mcastJoined(this, dst, dev.index);
     const dv = new DataView(pkt.buffer, pkt.byteOffset, hlen);
     if (!v6) {
       pkt[0] = (IPV4_VERSION << 4) | (IPV4_HLEN >> 2);
@@ -273,6 +289,7 @@ export class NetStack {
       pkt.set(src, 8);
       pkt.set(dst, 24);
     }
+    if (loopCopy) this.netifRx(pkt.slice(), true);
     if (fits || (v6 && dev === this.lo)) { dev.xmit(pkt); return; }
     if (v6) { for (const f of fragmentV6(pkt, dev.mtu, this.nextId6())) dev.xmit(f); return; }
     for (const f of fragmentV4(pkt, dev.mtu)) dev.xmit(f);
@@ -323,7 +340,8 @@ export class NetStack {
     const pkt = parseIp(raw);
     if (!pkt) return;
     pkt.csumOk = csumOk;
-    if (!this.isLocal(pkt.dst) || isAny(pkt.dst)) return;
+    // A group's datagram is taken when the host joined it (ip_check_mc_rcu; mcast.ts).
+    if (isMulticast(pkt.dst) ? !mcastJoined(this, pkt.dst) : !this.isLocal(pkt.dst) || isAny(pkt.dst)) return;
     this.transports.get(pkt.proto)?.input(pkt);
   }
 

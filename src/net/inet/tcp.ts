@@ -286,7 +286,13 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
     this.hashed = null;
   }
 
-  setState(st: number): void { this.state = st; }
+  setState(st: number): void {
+    if (st !== this.state) {
+      if (this.state === TCP_TIME_WAIT) this.stack.timeWaitCount--;
+      else if (st === TCP_TIME_WAIT) this.stack.timeWaitCount++;
+    }
+    this.state = st;
+  }
 
   // tcp_done: the connection is over.
   done_(): void {
@@ -317,9 +323,12 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
   }
 
   private enterTimeWait(): void {
+    // tcp_time_wait: with tcp_max_tw_buckets connections already waiting, this one just closes.
+    if (this.stack.timeWaitCount >= this.stack.maxTwBuckets) { this.done_(); return; }
     this.setState(TCP_TIME_WAIT);
     this.cancelTimers();
     this.shut = SHUTDOWN_MASK;
+    this.timeWaitEnd = this.now() + TCP_TIMEWAIT_LEN;
     this.timeWait = this.timer(TCP_TIMEWAIT_LEN, () => this.done_());
     this.wq.wakeAll();
   }

@@ -151,6 +151,7 @@ export abstract class TcpOutput extends InetDataSocket {
   private readonly delackTimer = new TcpTimer(this, () => { if (this.ackPending) this.sendAck(); });
   private keepTimer: TimerHandle | null = null;
   timeWait: TimerHandle | null = null;
+  timeWaitEnd = 0; // monotonic ns when TIME_WAIT ends
   finTimer: TimerHandle | null = null;
   firstRetransAt = 0;
   // receive side

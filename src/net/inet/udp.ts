@@ -11,8 +11,9 @@ import { UDP_HLEN, IPV4_HLEN, IP_MAXPACKET, ICMP_PORT_UNREACH, ICMPV6_PORT_UNREA
 import { KernelLocal } from "../../kernel/local.js";
 import { kernelMem } from "../../fs/kmem.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, type SockAddr, isV4, isAny, sameAddr, encodeSockaddr, V4_ANY, V6_ANY } from "./addr.js";
-import { type NetStack, type IpPacket, type IcmpError, transportChecksum, netStack } from "./stack.js";
+import { type IpAddr, type SockAddr, isV4, isAny, isMulticast, sameAddr, encodeSockaddr, V4_ANY, V6_ANY } from "./addr.js";
+import { type NetStack, type IpPacket, type IcmpError, type OutputOpts, transportChecksum, netStack } from "./stack.js";
+import { mcastRoute, mcastWants, mcastRelease } from "./mcast.js";
 import { InetDataSocket, type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
@@ -55,18 +56,20 @@ export class UdpSocket extends InetDataSocket {
   // A datagram corked by MSG_MORE (udp_sendmsg's corkreq, ip_append_data):
   // its destination and the pieces sent so far, sent whole by the next send
   // without MSG_MORE. Bounded by the largest datagram (64 KiB).
-  private pending: { dst: IpAddr; port: number; parts: Uint8Array[]; len: number } | null = null;
+  private pending: { dst: IpAddr; port: number; scope: number; parts: Uint8Array[]; len: number } | null = null;
+  cork = false; // UDP_CORK: every send corks until the option is cleared
 
   send(data: Uint8Array, flags: number, dest: SockAddr | null): number {
     if (flags & MSG_OOB) kerr(EOPNOTSUPP);
-    let dst: IpAddr, port: number;
+    let dst: IpAddr, port: number, scope = 0;
     const corked = this.pending;
     if (corked) {
       // Appending to a corked datagram: the address of this call is not looked at.
-      dst = corked.dst; port = corked.port;
+      dst = corked.dst; port = corked.port; scope = corked.scope;
     } else if (dest && !dest.unspec) {
       dst = this.target(dest);
       port = dest.port;
+      scope = dest.scope;
       if (port === 0) kerr(EINVAL);
     } else {
       if (!this.connected) kerr(EDESTADDRREQ);
@@ -79,40 +82,64 @@ export class UdpSocket extends InetDataSocket {
     const max = IP_MAXPACKET - UDP_HLEN - (isV4(dst) ? IPV4_HLEN : 0);
     // Past the largest datagram the corked one is dropped too (udp_flush_pending_frames).
     if ((corked?.len ?? 0) + data.length > max) { this.pending = null; kerr(EMSGSIZE); }
-    const src = this.sourceFor(dst);
+    const src = isMulticast(dst) ? mcastRoute(this, dst, scope).src : this.sourceFor(dst);
     this.autobind();
-    if (flags & MSG_MORE) {
-      const p = corked ?? (this.pending = { dst, port, parts: [], len: 0 });
+    // corkreq: MSG_MORE on this call, or UDP_CORK on the socket.
+    if (flags & MSG_MORE || this.cork) {
+      const p = corked ?? (this.pending = { dst, port, scope, parts: [], len: 0 });
       p.parts.push(data.slice());
       p.len += data.length;
       return data.length;
     }
     this.pending = null;
-    const bodyLen = (corked?.len ?? 0) + data.length;
+    this.transmit(src, dst, port, scope, corked?.parts ?? [], data);
+    return data.length;
+  }
+
+  // UDP_CORK cleared (udp_lib_setsockopt → udp_push_pending_frames): the
+  // corked datagram goes out now; its error, if any, is not reported.
+  uncork(): void {
+    this.cork = false;
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    try {
+      const src = isMulticast(p.dst) ? mcastRoute(this, p.dst, p.scope).src : this.sourceFor(p.dst);
+      this.transmit(src, p.dst, p.port, p.scope, p.parts, new Uint8Array(0));
+    } catch (e) { if (!(e instanceof KernelError)) throw e; }
+  }
+
+  // One datagram to dst:port of the corked pieces, then data.
+  private transmit(src: IpAddr, dst: IpAddr, port: number, scope: number, parts: Uint8Array[], data: Uint8Array): void {
+    const bodyLen = parts.reduce((n, x) => n + x.length, 0) + data.length;
     const seg = new Uint8Array(UDP_HLEN + bodyLen);
     const dv = new DataView(seg.buffer);
     dv.setUint16(0, this.lport, false);
     dv.setUint16(2, port, false);
     dv.setUint16(4, seg.length, false);
     let at = UDP_HLEN;
-    if (corked) for (const part of corked.parts) { seg.set(part, at); at += part.length; }
+    for (const part of parts) { seg.set(part, at); at += part.length; }
     seg.set(data, at);
     const sum = transportChecksum(src, dst, IPPROTO_UDP, seg);
     dv.setUint16(6, sum === 0 ? 0xffff : sum, false);
+    const v6 = !isV4(dst);
+    // A group's datagram takes the multicast route, TTL and loop (mcast.ts);
+    // an IPv6 one IPV6_MTU_DISCOVER and IPV6_DONTFRAG, not IP_MTU_DISCOVER.
+    const mc = isMulticast(dst) ? mcastRoute(this, dst, scope) : null;
+    const opts: OutputOpts | undefined = mc || v6 ? { dev: mc?.dev, mcLoop: mc?.loop, dontfrag: v6 && this.dontfrag } : undefined;
     try {
-      this.stack.output(src, dst, IPPROTO_UDP, seg, this.ipTtl, this.tos, this.pmtudisc);
+      this.stack.output(src, dst, IPPROTO_UDP, seg, mc ? mc.ttl : this.ipTtl, this.tos, v6 ? this.pmtudisc6 : this.pmtudisc, opts);
     } catch (e) {
-      // ip_local_error: under IP_RECVERR a datagram too big for the path's
-      // MTU is also queued as a local error, naming its destination (with
-      // the connected port, 0 unconnected) and the MTU; no payload.
-      if (e instanceof KernelError && e.errno === EMSGSIZE && this.recverr && isV4(dst)) {
-        this.errQueue.push({ errno: EMSGSIZE, v6: false, type: 0, code: 0, offender: dst, dst, dport: this.connected ? this.rport : 0,
-          payload: new Uint8Array(0), local: { info: this.stack.mtuTo(dst) } });
+      // ip_local_error (ipv6_local_error): under IP_RECVERR a datagram too
+      // big for the path's MTU is also queued as a local error, naming its
+      // destination (with the connected port, 0 unconnected) and the MTU; no payload.
+      if (e instanceof KernelError && e.errno === EMSGSIZE && this.recverr) {
+        this.errQueue.push({ errno: EMSGSIZE, v6, type: 0, code: 0, offender: dst, dst, dport: this.connected ? this.rport : 0,
+          payload: new Uint8Array(0), local: { info: mc ? mc.dev.mtu : this.stack.mtuTo(dst) } });
         this.wq.wakeAll();
       }
       throw e;
     }
-    return data.length;
   }
 
   // A datagram for this socket; dropped when the receive buffer is full.
@@ -155,6 +182,7 @@ export class UdpSocket extends InetDataSocket {
   bytesUnsent(): number { return 0; }
 
   release(): void {
+    mcastRelease(this);
     this.unhashPort();
     this.queue.length = 0;
     this.mem?.uncharge("sock", this.rmem);
@@ -191,6 +219,12 @@ class Udp {
     const seg = b.subarray(0, len);
     if (!p.csumOk && (dv.getUint16(6, false) !== 0 || p.v6) && transportChecksum(p.src, p.dst, IPPROTO_UDP, seg) !== 0) return;
     const socks = this.stack.udpPorts.socketsOn(dport) as UdpSocket[];
+    // A group's datagram goes to every socket on the port that matches and
+    // wants the group, and never brings an ICMP error (__udp4_lib_mcast_deliver).
+    if (isMulticast(p.dst)) {
+      for (const s of socks) if (s.score(p, sport) >= 0 && mcastWants(s, p.dst)) s.deliver(seg.subarray(UDP_HLEN), p.src, sport);
+      return;
+    }
     let best: UdpSocket | null = null, bestScore = -1;
     for (const s of socks) {
       const sc = s.score(p, sport);
