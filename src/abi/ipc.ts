@@ -59,6 +59,7 @@ export const SEMOPM = 500;
 export const SEMVMX = 32767;
 export const SEMAEM = SEMVMX;
 export const SEMUME = SEMOPM;
+export const SEMUSZ = 20; // sizeof struct sem_undo, as uapi's sem.h says
 export const SEMMNU = SEMMNS;
 export const SEMMAP = SEMMNS;
 

@@ -9,7 +9,7 @@ import { kerr } from "../lib/errors.js";
 import { EINVAL, EACCES, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
 import {
   IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
-  GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMMNI, SEMMSL, SEMMNS, SEMOPM, SEMVMX,
+  GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMMNI, SEMMSL, SEMMNS, SEMOPM, SEMVMX, SEMUSZ,
   SEMAEM, SEMUME, SEMMNU, SEMMAP, ipc64_perm, sembuf, semid64_ds,
 } from "../abi/ipc.js";
 import { timespec } from "../abi/time.js";
@@ -123,8 +123,10 @@ function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): 
     const b = new Uint8Array(40);
     const dv = new DataView(b.buffer);
     const inUse = [...sp.byIndex.values()];
-    const f = [SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, 16, SEMVMX, SEMAEM];
-    if (cmd === SEM_INFO) { f[3] = inUse.length; f[7] = inUse.reduce((n, s) => n + s.vals.length, 0); }
+    // semmap semmni semmns semmnu semmsl semopm semume semusz semvmx semaem; SEM_INFO puts the sets
+    // in use in semusz and the semaphores in them in semaem (Linux's semctl_info).
+    const f = [SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, SEMUSZ, SEMVMX, SEMAEM];
+    if (cmd === SEM_INFO) { f[7] = inUse.length; f[9] = inUse.reduce((n, s) => n + s.vals.length, 0); }
     f.forEach((v, i) => dv.setInt32(i * 4, Math.min(v, 0x7fffffff), true));
     um(t).write(arg, b);
     return Math.max(0, ...sp.byIndex.keys());
