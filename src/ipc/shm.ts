@@ -2,7 +2,7 @@
 
 import { SHMMNI } from "../abi/ipc.js";
 import { SharedAnon } from "../mm/vma.js";
-import { IpcIds, perKernel, type IpcObject } from "./util.js";
+import { IpcIds, perKernel, procKernelSysctls, registerNextId, intSysctl, IPCMNI, type IpcObject } from "./util.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
 
@@ -36,3 +36,7 @@ export class ShmSpace extends IpcIds<Segment> {
 }
 
 export const space = perKernel((k) => new ShmSpace(k));
+
+// kernel.shmmni (0 to IPCMNI, as Linux's shm sysctl) and kernel.shm_next_id.
+procKernelSysctls.set("shmmni", { get: (k) => String(space(k).mni), set: (k, v) => { space(k).mni = intSysctl(v, 0, IPCMNI); } });
+registerNextId("shm", space);

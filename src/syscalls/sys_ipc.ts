@@ -11,7 +11,7 @@ import { EINVAL, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
 import { KernelError } from "../lib/errors.js";
 import {
   IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
-  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMNI, SHMMAX, SHMALL,
+  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMAX, SHMALL,
   ipc64_perm, shmid64_ds,
 } from "../abi/ipc.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
@@ -118,7 +118,7 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
       const dv = new DataView(b.buffer);
       if (cmd === IPC_INFO) {
         dv.setBigUint64(0, BigInt(SHMMAX), true); dv.setBigUint64(8, BigInt(SHMMIN), true);
-        dv.setBigUint64(16, BigInt(SHMMNI), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, BigInt(SHMALL), true);
+        dv.setBigUint64(16, BigInt(sp.mni), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, BigInt(SHMALL), true);
       } else {
         let pages = 0, rss = 0;
         for (const s of sp.byIndex.values()) { pages += pageUp(s.size) / PAGE_SIZE; rss += s.anon.pages.size; }
@@ -127,7 +127,8 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
         dv.setBigUint64(16, BigInt(rss), true);
       }
       um(t).write(va, b);
-      return Math.max(-1, ...[...sp.byIndex.keys()]);
+      // The highest index in use, 0 with none (shmctl_ipc_info, shmctl_shm_info).
+      return Math.max(0, ...sp.byIndex.keys());
     }
     case SHM_STAT: case SHM_STAT_ANY: {
       const s = sp.byIndex.get(id);
@@ -154,6 +155,7 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
         return 0;
       }
       s.removed = true;
+      sp.forgetKey(s);
       s.key = IPC_PRIVATE; // a removed segment's key is free again
       if (s.anon.refs === 1) sp.destroy(s);
       return 0;
