@@ -17,6 +17,7 @@ export const SHM_RDONLY = 0o10000;
 export const SHM_RND = 0o20000;
 export const SHM_REMAP = 0o40000;
 export const SHM_EXEC = 0o100000;
+export const SHM_HUGETLB = 0o4000; // shmget: a segment of huge pages
 export const SHM_LOCK = 11;
 export const SHM_UNLOCK = 12;
 export const SHM_STAT = 13;

@@ -11,7 +11,7 @@ import { EINVAL, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
 import { KernelError } from "../lib/errors.js";
 import {
   IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
-  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMAX, SHMALL,
+  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHM_HUGETLB,
   ipc64_perm, shmid64_ds,
 } from "../abi/ipc.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
@@ -44,8 +44,11 @@ const lockedSegs = new WeakSet<Segment>(); // SHM_LOCK: reported; Ghost never sw
 function shmget(t: Task, key: number, size: number, flags: number): number {
   const sp = space(t.k);
   return sp.get(t, key, flags, (s) => { if (size > s.size) kerr(EINVAL); }, () => {
-    if (size < SHMMIN || size > SHMMAX) kerr(EINVAL);
-    if (pageUp(size) / PAGE_SIZE > SHMALL) kerr(ENOSPC);
+    // newseg: the size against shmmax, the pages of all segments against shmall.
+    if (size < SHMMIN || BigInt(size) > sp.shmmax) kerr(EINVAL);
+    if (BigInt(sp.shmTot + pageUp(size) / PAGE_SIZE) > sp.shmall) kerr(ENOSPC);
+    // Huge pages: no hstate for any size without CONFIG_HUGETLBFS (EINVAL, as newseg).
+    if (flags & SHM_HUGETLB) kerr(EINVAL);
     return sp.create(t, key, size, flags);
   });
 }
@@ -117,8 +120,8 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
       const b = new Uint8Array(cmd === IPC_INFO ? 80 : 48);
       const dv = new DataView(b.buffer);
       if (cmd === IPC_INFO) {
-        dv.setBigUint64(0, BigInt(SHMMAX), true); dv.setBigUint64(8, BigInt(SHMMIN), true);
-        dv.setBigUint64(16, BigInt(sp.mni), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, BigInt(SHMALL), true);
+        dv.setBigUint64(0, sp.shmmax, true); dv.setBigUint64(8, BigInt(SHMMIN), true);
+        dv.setBigUint64(16, BigInt(sp.mni), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, sp.shmall, true);
       } else {
         let pages = 0, rss = 0;
         for (const s of sp.byIndex.values()) { pages += pageUp(s.size) / PAGE_SIZE; rss += s.anon.pages.size; }

@@ -1,5 +1,6 @@
 /* ipctune.c - the System V IPC limits and counters a program can see and set:
- * semctl IPC_INFO/SEM_INFO (semusz and semaem), kernel.msgmni, kernel.shmmni and
+ * semctl IPC_INFO/SEM_INFO (semusz and semaem), kernel.msgmni, kernel.shmmni,
+ * kernel.shmmax, kernel.shmall and
  * kernel.sem (ENOSPC, EINVAL and E2BIG past them, ERANGE for semmni, IPC_INFO reading them back),
  * kernel.{msg,sem,shm}_next_id (the next object's id, used once).
  *
@@ -115,6 +116,42 @@ static void shmmni_checks(void)
     CHECK_EQ(sysctl_set("shmmni", old), 0, "shmmni put back");
 }
 
+/* kernel.shmmax (bytes in a segment) and kernel.shmall (pages in all of them). */
+static void shmmax_checks(void)
+{
+    char oldmax[64], oldall[64], now[64];
+    if (!sysctl_get("shmmax", oldmax, sizeof oldmax) || !sysctl_get("shmall", oldall, sizeof oldall)) {
+        kt_fail("kernel.shmmax and shmall readable", "errno %d", errno);
+        return;
+    }
+    CHECK_EQ(sysctl_set("shmmax", "8192"), 0, "kernel.shmmax is writable");
+    CHECK_STR(sysctl_get("shmmax", now, sizeof now), "8192", "kernel.shmmax reads back");
+    struct shminfo lim;
+    CHECK(shmctl(0, IPC_INFO, (struct shmid_ds *)&lim) >= 0 && lim.shmmax == 8192, "IPC_INFO's shmmax is the new limit");
+    CHECK_ERR(shmget(IPC_PRIVATE, 8193, IPC_CREAT | 0600), EINVAL, "a segment past shmmax is EINVAL");
+    int a = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+    CHECK(a >= 0, "a segment of shmmax");
+    CHECK_EQ(sysctl_set("shmmax", "-5"), EINVAL, "a negative shmmax is EINVAL");
+    /* Ghost has no hugetlbfs (CONFIG_HUGETLBFS off in /proc/config.gz); the host may. */
+    if (!kt_qemu())
+        CHECK_ERR(shmget(IPC_PRIVATE, 4096, IPC_CREAT | SHM_HUGETLB | 0600), EINVAL, "SHM_HUGETLB without hugetlbfs is EINVAL");
+    struct shm_info si;
+    CHECK(shmctl(0, SHM_INFO, (struct shmid_ds *)&si) >= 0, "SHM_INFO");
+    char v[32];
+    snprintf(v, sizeof v, "%lu", si.shm_tot + 3);
+    CHECK_EQ(sysctl_set("shmall", v), 0, "kernel.shmall is writable");
+    int b = shmget(IPC_PRIVATE, 8192, IPC_CREAT | 0600);
+    CHECK(b >= 0, "pages up to shmall");
+    CHECK_ERR(shmget(IPC_PRIVATE, 4097, IPC_CREAT | 0600), ENOSPC, "a segment past shmall (in all segments) is ENOSPC");
+    int c = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    CHECK(c >= 0, "the last page of shmall");
+    shmctl(a, IPC_RMID, NULL);
+    shmctl(b, IPC_RMID, NULL);
+    shmctl(c, IPC_RMID, NULL);
+    CHECK_EQ(sysctl_set("shmmax", oldmax), 0, "shmmax put back");
+    CHECK_EQ(sysctl_set("shmall", oldall), 0, "shmall put back");
+}
+
 /* kernel.sem: "semmsl semmns semopm semmni". */
 static void sem_checks(void)
 {
@@ -192,6 +229,7 @@ int main(void)
     }
     msgmni_checks();
     shmmni_checks();
+    shmmax_checks();
     sem_checks();
     next_id_checks("msg", 3 * 32768 + 5, make_msg, drop_msg);
     next_id_checks("sem", 2 * 32768 + 7, make_sem, drop_sem);

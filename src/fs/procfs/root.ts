@@ -11,7 +11,7 @@ import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
 import { configGz } from "./config.js";
 import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls } from "./registry.js";
-import { SHMMAX, SHMALL, MSGMAX, MSGMNB } from "../../abi/ipc.js";
+import { MSGMAX, MSGMNB } from "../../abi/ipc.js";
 import { pipeMaxSize, setPipeMaxSize } from "../pipe_limits.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
@@ -127,8 +127,6 @@ function sysDir(k: Kernel): ProcDir {
     ["randomize_va_space", file("kernel/randomize_va_space", () => "0")],
     ["overflowuid", file("kernel/overflowuid", () => "65534")],
     ["overflowgid", file("kernel/overflowgid", () => "65534")],
-    ["shmmax", file("kernel/shmmax", () => String(SHMMAX))],
-    ["shmall", file("kernel/shmall", () => String(SHMALL))],
     ["msgmax", file("kernel/msgmax", () => String(MSGMAX))],
     ["msgmnb", file("kernel/msgmnb", () => String(MSGMNB))],
     ["random", dir("kernel/random", [
