@@ -12,7 +12,7 @@ import { KernelError } from "../lib/errors.js";
 import {
   IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
   SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHM_HUGETLB,
-  ipc64_perm, shmid64_ds,
+  ipc64_perm, shmid64_ds, shminfo64, shm_info,
 } from "../abi/ipc.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
 import { PAGE_SIZE } from "../mm/phys.js";
@@ -116,18 +116,16 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
   const sp = space(t.k);
   switch (cmd) {
     case IPC_INFO: case SHM_INFO: {
-      // struct shminfo64 / shm_info: the limits, or what is in use.
-      const b = new Uint8Array(cmd === IPC_INFO ? 80 : 48);
+      // struct shminfo64 / shm_info: the limits, or what is in use. shmseg is
+      // shmmni (shmctl_ipc_info); shminfo64 is 72 bytes, not a byte more.
+      const b = new Uint8Array(cmd === IPC_INFO ? shminfo64.size : shm_info.size);
       const dv = new DataView(b.buffer);
       if (cmd === IPC_INFO) {
-        dv.setBigUint64(0, sp.shmmax, true); dv.setBigUint64(8, BigInt(SHMMIN), true);
-        dv.setBigUint64(16, BigInt(sp.mni), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, sp.shmall, true);
+        shminfo64.write(dv, 0, { shmmax: sp.shmmax, shmmin: SHMMIN, shmmni: sp.mni, shmseg: sp.mni, shmall: sp.shmall });
       } else {
         let pages = 0, rss = 0;
         for (const s of sp.byIndex.values()) { pages += pageUp(s.size) / PAGE_SIZE; rss += s.anon.pages.size; }
-        dv.setInt32(0, sp.byIndex.size, true);
-        dv.setBigUint64(8, BigInt(pages), true);
-        dv.setBigUint64(16, BigInt(rss), true);
+        shm_info.write(dv, 0, { used_ids: sp.byIndex.size, shm_tot: pages, shm_rss: rss });
       }
       um(t).write(va, b);
       // The highest index in use, 0 with none (shmctl_ipc_info, shmctl_shm_info).

@@ -116,6 +116,22 @@ static void shmmni_checks(void)
     CHECK_EQ(sysctl_set("shmmni", old), 0, "shmmni put back");
 }
 
+/* shmctl IPC_INFO writes a struct shminfo (72 bytes) and no more; shmseg is shmmni. */
+static void shminfo_checks(void)
+{
+    unsigned char buf[sizeof(struct shminfo) + 16];
+    memset(buf, 0xa5, sizeof buf);
+    CHECK(shmctl(0, IPC_INFO, (struct shmid_ds *)buf) >= 0, "shmctl IPC_INFO");
+    int past = 0;
+    for (size_t i = sizeof(struct shminfo); i < sizeof buf; i++)
+        past |= buf[i] != 0xa5;
+    kt_check(sizeof(struct shminfo) == 72 && !past, "shmctl IPC_INFO writes the 72 bytes of struct shminfo, nothing past them",
+             "sizeof %zu, bytes past it %s", sizeof(struct shminfo), past ? "written" : "untouched");
+    struct shminfo lim;
+    memcpy(&lim, buf, sizeof lim);
+    CHECK(lim.shmseg == lim.shmmni && lim.shmmin == 1, "IPC_INFO: shmseg is shmmni, shmmin 1");
+}
+
 /* kernel.shmmax (bytes in a segment) and kernel.shmall (pages in all of them). */
 static void shmmax_checks(void)
 {
@@ -222,6 +238,7 @@ int main(void)
 {
     kt_watchdog(60);
     seminfo_checks();
+    shminfo_checks();
     int own = unshare(CLONE_NEWIPC) == 0;
     if (!own && kt_qemu()) {
         kt_skip("IPC sysctls", "no IPC namespace of our own on the host");
