@@ -163,6 +163,15 @@ static void caps(void)
         clock_gettime(CLOCK_REALTIME, &ts);
         EXPECT(4, clock_settime(CLOCK_REALTIME, &ts) == -1 && errno == EPERM);
     });
+    /* vhangup needs CAP_SYS_TTY_CONFIG; in a new session there is no terminal to hang up */
+    IN_CHILD("vhangup: EPERM as uid 1000", {
+        EXPECT(1, setuid(1000) == 0);
+        EXPECT(2, syscall(SYS_vhangup) == -1 && errno == EPERM);
+    });
+    IN_CHILD("vhangup as root in a new session (no controlling terminal) returns 0", {
+        EXPECT(1, setsid() > 0);
+        EXPECT(2, syscall(SYS_vhangup) == 0);
+    });
 }
 
 static void permissions(void)
