@@ -17,6 +17,7 @@ export const SHM_RDONLY = 0o10000;
 export const SHM_RND = 0o20000;
 export const SHM_REMAP = 0o40000;
 export const SHM_EXEC = 0o100000;
+export const SHM_HUGETLB = 0o4000; // shmget: a segment of huge pages
 export const SHM_LOCK = 11;
 export const SHM_UNLOCK = 12;
 export const SHM_STAT = 13;
@@ -40,6 +41,17 @@ export const shmid64_ds = struct("struct shmid64_ds", 112, {
   shm_cpid: [80, "i32"], shm_lpid: [84, "i32"], shm_nattch: [88, "u64"],
 });
 
+/** struct shminfo64 (shmctl IPC_INFO): five limits, then four unused longs. */
+export const shminfo64 = struct("struct shminfo64", 72, {
+  shmmax: [0, "u64"], shmmin: [8, "u64"], shmmni: [16, "u64"], shmseg: [24, "u64"], shmall: [32, "u64"],
+});
+
+/** struct shm_info (shmctl SHM_INFO). */
+export const shm_info = struct("struct shm_info", 48, {
+  used_ids: [0, "i32"], shm_tot: [8, "u64"], shm_rss: [16, "u64"], shm_swp: [24, "u64"],
+  swap_attempts: [32, "u64"], swap_successes: [40, "u64"],
+});
+
 // Semaphores (include/uapi/linux/sem.h).
 export const SEM_UNDO = 0x1000;
 export const GETPID = 11;
@@ -59,6 +71,7 @@ export const SEMOPM = 500;
 export const SEMVMX = 32767;
 export const SEMAEM = SEMVMX;
 export const SEMUME = SEMOPM;
+export const SEMUSZ = 20; // sizeof struct sem_undo, as uapi's sem.h says
 export const SEMMNU = SEMMNS;
 export const SEMMAP = SEMMNS;
 

@@ -103,11 +103,19 @@ export function detachMount(m: Mount): void {
 
 // The absolute path of p as seen from root (for getcwd, /proc, maps).
 export function pathName(p: Path, root: Path): string {
+  return pathFromRoot(p, root).name;
+}
+
+// The path of p from root, and whether root was met on the way up: a path
+// outside the root (a cwd left behind by chroot) is named from the top,
+// which getcwd marks "(unreachable)" as Linux's prepend_path result says.
+export function pathFromRoot(p: Path, root: Path): { name: string; reachable: boolean } {
   const parts: string[] = [];
   let mnt = p.mnt, d = p.dentry;
+  let reachable = false;
   // Every step goes up one level: the guard only stops a corrupted tree.
   for (let guard = 0; guard < 1 << 24; guard++) {
-    if (mnt === root.mnt && d === root.dentry) break;
+    if (mnt === root.mnt && d === root.dentry) { reachable = true; break; }
     if (d === mnt.root) {
       if (!mnt.parent || !mnt.mountpoint) break;
       d = mnt.mountpoint;
@@ -118,7 +126,7 @@ export function pathName(p: Path, root: Path): string {
     if (!d.parent) break;
     d = d.parent;
   }
-  return "/" + parts.reverse().join("/");
+  return { name: "/" + parts.reverse().join("/"), reachable };
 }
 
 // Linux's d_unlinked: the name this dentry was reached by no longer leads to

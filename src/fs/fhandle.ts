@@ -20,6 +20,19 @@ export const FILEID_INO32_GEN = 1;
 
 // Filesystems without export operations: name_to_handle_at is EOPNOTSUPP there.
 const NO_EXPORT = new Set(["proc", "pipefs", "sockfs", "anon_inodefs", "devpts", "mqueue"]);
+// The type of the default file id of those (exportfs_encode_ino64_fid): the
+// inode number (u64) and its generation (u32, 0 here), 12 bytes.
+export const FILEID_INO64_GEN = 0x81;
+
+export function hasExportOps(dentry: Dentry): boolean { return !NO_EXPORT.has(dentry.inode.sb.fsType); }
+
+// AT_HANDLE_FID on a filesystem without export operations: a handle that
+// identifies the inode and is never decoded (exportfs_can_encode_fid).
+export function encodeInodeFid(dentry: Dentry): Uint8Array {
+  const b = new Uint8Array(FH_BYTES);
+  new DataView(b.buffer).setBigUint64(0, BigInt(dentry.inode.ino), true);
+  return b;
+}
 
 // Per superblock, the inodes handed out by handle key (weakly: a handle
 // keeps nothing alive), and per inode a dentry to open it by.

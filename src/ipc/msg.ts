@@ -4,7 +4,7 @@ import { WaitQueue } from "../lib/wait.js";
 import { MSGMNI, MSGMNB } from "../abi/ipc.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
-import { IpcIds, perKernel, type IpcObject } from "./util.js";
+import { IpcIds, perKernel, procKernelSysctls, registerNextId, intSysctl, IPCMNI, type IpcObject } from "./util.js";
 
 export interface Message { type: bigint; text: Uint8Array }
 
@@ -41,3 +41,7 @@ export class MsgSpace extends IpcIds<MsgQueue> {
 }
 
 export const space = perKernel((k) => new MsgSpace(k));
+
+// kernel.msgmni (0 to IPCMNI, as Linux's msg sysctl) and kernel.msg_next_id.
+procKernelSysctls.set("msgmni", { get: (k) => String(space(k).mni), set: (k, v) => { space(k).mni = intSysctl(v, 0, IPCMNI); } });
+registerNextId("msg", space);

@@ -11,7 +11,7 @@ import { CAP_DAC_READ_SEARCH } from "../abi/prctl.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, openPath } from "../fs/vfs.js";
-import { encodeHandle, decodeHandle, FILEID_INO32_GEN } from "../fs/fhandle.js";
+import { encodeHandle, decodeHandle, encodeInodeFid, hasExportOps, FILEID_INO32_GEN, FILEID_INO64_GEN } from "../fs/fhandle.js";
 import type { Path } from "../fs/dentry.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
@@ -31,10 +31,13 @@ function nameToHandleAt(t: Task, dirfd: number, pathVa: number, fhVa: number, mn
   const m = um(t);
   const want = m.u32(fhVa); // handle_bytes
   if (want > MAX_HANDLE_SZ) kerr(EINVAL);
-  const bytes = encodeHandle(p.dentry);
+  // A file id only (AT_HANDLE_FID) needs no export operations: procfs gives one.
+  const fidOnly = (flags & AT_HANDLE_FID) !== 0 && !hasExportOps(p.dentry);
+  const bytes = fidOnly ? encodeInodeFid(p.dentry) : encodeHandle(p.dentry);
   const fits = bytes.length <= want;
   const out = new Uint8Array(file_handle.size + (fits ? bytes.length : 0));
-  file_handle.write(new DataView(out.buffer), 0, { handle_bytes: bytes.length, handle_type: fits ? FILEID_INO32_GEN : FILEID_INVALID });
+  const type = fidOnly ? FILEID_INO64_GEN : FILEID_INO32_GEN;
+  file_handle.write(new DataView(out.buffer), 0, { handle_bytes: bytes.length, handle_type: fits ? type : FILEID_INVALID });
   if (fits) out.set(bytes, file_handle.size);
   // As Linux: the mount id is written even when the buffer is too small.
   if (flags & AT_HANDLE_MNT_ID_UNIQUE) m.setU64(mntIdVa, BigInt(MNT_UNIQUE_ID_OFFSET + p.mnt.id));

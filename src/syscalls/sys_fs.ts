@@ -10,7 +10,7 @@ import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, encodeStat, encodeStatx } from "../fs/vfs.js";
 import { isDir, isLnk, isReg, type Inode, type SuperBlock } from "../fs/inode.js";
-import { pathName, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
+import { pathName, pathFromRoot, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
 import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
 import { mkdirAt, unlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
@@ -111,7 +111,10 @@ defineSyscalls({
   },
   getcwd: (t, buf, size) => {
     if (t.fs.cwd.dentry.inode.dead) kerr(ENOENT);
-    const s = Buffer.from(getcwd(t) + "\0", "latin1");
+    // A cwd outside the root (chroot without chdir) is "(unreachable)/…", which
+    // glibc's getcwd and realpath turn into ENOENT (Linux's getcwd).
+    const cwd = pathFromRoot(t.fs.cwd, t.fs.root);
+    const s = Buffer.from((cwd.reachable ? "" : "(unreachable)") + cwd.name + "\0", "latin1");
     // As Linux's getcwd: the path is built in one page; longer is ENAMETOOLONG.
     if (s.length > PATH_MAX) kerr(ENAMETOOLONG);
     // size is a size_t: (size_t)-1 is room enough, and the copy then faults.

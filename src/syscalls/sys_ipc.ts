@@ -11,8 +11,8 @@ import { EINVAL, EEXIST, EACCES, EPERM, ENOSPC } from "../abi/errno.js";
 import { KernelError } from "../lib/errors.js";
 import {
   IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC,
-  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHMMNI, SHMMAX, SHMALL,
-  ipc64_perm, shmid64_ds,
+  SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY, SHM_DEST, SHM_LOCKED, SHMMIN, SHM_HUGETLB,
+  ipc64_perm, shmid64_ds, shminfo64, shm_info,
 } from "../abi/ipc.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../mm/vma.js";
 import { PAGE_SIZE } from "../mm/phys.js";
@@ -44,8 +44,11 @@ const lockedSegs = new WeakSet<Segment>(); // SHM_LOCK: reported; Ghost never sw
 function shmget(t: Task, key: number, size: number, flags: number): number {
   const sp = space(t.k);
   return sp.get(t, key, flags, (s) => { if (size > s.size) kerr(EINVAL); }, () => {
-    if (size < SHMMIN || size > SHMMAX) kerr(EINVAL);
-    if (pageUp(size) / PAGE_SIZE > SHMALL) kerr(ENOSPC);
+    // newseg: the size against shmmax, the pages of all segments against shmall.
+    if (size < SHMMIN || BigInt(size) > sp.shmmax) kerr(EINVAL);
+    if (BigInt(sp.shmTot + pageUp(size) / PAGE_SIZE) > sp.shmall) kerr(ENOSPC);
+    // Huge pages: no hstate for any size without CONFIG_HUGETLBFS (EINVAL, as newseg).
+    if (flags & SHM_HUGETLB) kerr(EINVAL);
     return sp.create(t, key, size, flags);
   });
 }
@@ -113,21 +116,20 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
   const sp = space(t.k);
   switch (cmd) {
     case IPC_INFO: case SHM_INFO: {
-      // struct shminfo64 / shm_info: the limits, or what is in use.
-      const b = new Uint8Array(cmd === IPC_INFO ? 80 : 48);
+      // struct shminfo64 / shm_info: the limits, or what is in use. shmseg is
+      // shmmni (shmctl_ipc_info); shminfo64 is 72 bytes, not a byte more.
+      const b = new Uint8Array(cmd === IPC_INFO ? shminfo64.size : shm_info.size);
       const dv = new DataView(b.buffer);
       if (cmd === IPC_INFO) {
-        dv.setBigUint64(0, BigInt(SHMMAX), true); dv.setBigUint64(8, BigInt(SHMMIN), true);
-        dv.setBigUint64(16, BigInt(SHMMNI), true); dv.setBigUint64(24, 1n, true); dv.setBigUint64(32, BigInt(SHMALL), true);
+        shminfo64.write(dv, 0, { shmmax: sp.shmmax, shmmin: SHMMIN, shmmni: sp.mni, shmseg: sp.mni, shmall: sp.shmall });
       } else {
         let pages = 0, rss = 0;
         for (const s of sp.byIndex.values()) { pages += pageUp(s.size) / PAGE_SIZE; rss += s.anon.pages.size; }
-        dv.setInt32(0, sp.byIndex.size, true);
-        dv.setBigUint64(8, BigInt(pages), true);
-        dv.setBigUint64(16, BigInt(rss), true);
+        shm_info.write(dv, 0, { used_ids: sp.byIndex.size, shm_tot: pages, shm_rss: rss });
       }
       um(t).write(va, b);
-      return Math.max(-1, ...[...sp.byIndex.keys()]);
+      // The highest index in use, 0 with none (shmctl_ipc_info, shmctl_shm_info).
+      return Math.max(0, ...sp.byIndex.keys());
     }
     case SHM_STAT: case SHM_STAT_ANY: {
       const s = sp.byIndex.get(id);
@@ -154,6 +156,7 @@ function shmctl(t: Task, id: number, cmd: number, va: number): number {
         return 0;
       }
       s.removed = true;
+      sp.forgetKey(s);
       s.key = IPC_PRIVATE; // a removed segment's key is free again
       if (s.anon.refs === 1) sp.destroy(s);
       return 0;

@@ -156,6 +156,31 @@ defineSyscalls({
     else if (flags & MAP_POPULATE) t.mm.populate(start, start + pageUp(len));
     return start;
   }, "partial", "MAP_HUGETLB and MAP_SYNC are accepted but give normal pages"],
+  // Deprecated since Linux 4.0 and emulated there (mm/mmap.c): the range of one
+  // shared file mapping is mapped again in place from file page pgoff, with the
+  // mapping's protection, populated (do_mmap MAP_FIXED|MAP_SHARED|MAP_POPULATE).
+  // prot must be 0; flags other than MAP_NONBLOCK are ignored; returns 0.
+  remap_file_pages: [(t, start, size, prot, pgoff, _flags) => {
+    if (prot !== 0) kerr(EINVAL);
+    start -= start % PAGE_SIZE;
+    size -= size % PAGE_SIZE;
+    if (size <= 0 || start + size > TASK_SIZE || pgoff + size / PAGE_SIZE > Number.MAX_SAFE_INTEGER / PAGE_SIZE) kerr(EINVAL);
+    const vma = t.mm.findVma(start);
+    if (!vma || !vma.shared || !vma.source) return kerr(EINVAL);
+    // Past its end, the range may go on through mappings of the same file with
+    // the same protection, without a hole (an earlier remap splits one).
+    for (let end = vma.end; end < start + size;) {
+      const next = t.mm.findVma(end);
+      if (!next || !next.shared || next.source?.key !== vma.source.key || next.prot !== vma.prot) kerr(EINVAL);
+      end = next.end;
+    }
+    checkUnsealed(t, start, start + size);
+    const locked = vma.locked;
+    t.mm.mmap(start, size, vma.prot, { fixed: true, shared: true, source: vma.source, offset: pgoff * PAGE_SIZE, name: vma.name });
+    if (locked) t.mm.setLocked(start, start + size, true);
+    else t.mm.populate(start, start + size);
+    return 0;
+  }, "partial", "file mappings only: a shared anonymous or System V shm mapping is EINVAL"],
   munmap: (t, addr, len) => {
     if (addr % PAGE_SIZE || len <= 0 || addr < 0 || addr + len > TASK_SIZE) kerr(EINVAL);
     checkUnsealed(t, addr, addr + pageUp(len));

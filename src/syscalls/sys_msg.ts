@@ -12,7 +12,7 @@ import { EINVAL, EACCES, EPERM, EAGAIN, ENOMSG, E2BIG, EIDRM, ERESTARTNOHAND } f
 import {
   IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO,
   MSG_STAT, MSG_INFO, MSG_STAT_ANY, MSG_NOERROR, MSG_EXCEPT, MSG_COPY,
-  MSGMNI, MSGMAX, MSGMNB, MSGSSZ, MSGPOOL, MSGTQL, MSGMAP, MSGSEG,
+  MSGMAX, MSGMNB, MSGSSZ, MSGPOOL, MSGTQL, MSGMAP, MSGSEG,
   ipc64_perm, msgbuf, MSGBUF_MTEXT, msqid64_ds, msginfo,
 } from "../abi/ipc.js";
 import { defineSyscalls } from "./table.js";
@@ -172,7 +172,7 @@ function msgctl(t: Task, id: number, cmd: number, va: number): number {
       msginfo.write(dv, 0, {
         msgpool: info ? sp.byIndex.size : MSGPOOL, msgmap: info ? Math.min(msgs, INT_MAX) : MSGMAP,
         msgtql: info ? Math.min(bytes, INT_MAX) : MSGTQL,
-        msgmax: MSGMAX, msgmnb: MSGMNB, msgmni: MSGMNI, msgssz: MSGSSZ, msgseg: MSGSEG,
+        msgmax: MSGMAX, msgmnb: MSGMNB, msgmni: sp.mni, msgssz: MSGSSZ, msgseg: MSGSEG,
       });
       um(t).write(va, b);
       return Math.max(0, ...sp.byIndex.keys());

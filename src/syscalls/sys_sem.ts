@@ -6,10 +6,10 @@
 // (never restarted), as on Linux.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EACCES, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR } from "../abi/errno.js";
+import { EINVAL, EACCES, E2BIG, EFBIG, ERANGE, EAGAIN, EIDRM, EINTR, ENOSPC } from "../abi/errno.js";
 import {
   IPC_NOWAIT, IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO, SEM_UNDO, GETPID, GETVAL,
-  GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMMNI, SEMMSL, SEMMNS, SEMOPM, SEMVMX,
+  GETALL, GETNCNT, GETZCNT, SETVAL, SETALL, SEM_STAT, SEM_INFO, SEM_STAT_ANY, SEMVMX, SEMUSZ,
   SEMAEM, SEMUME, SEMMNU, SEMMAP, ipc64_perm, sembuf, semid64_ds,
 } from "../abi/ipc.js";
 import { timespec } from "../abi/time.js";
@@ -34,9 +34,10 @@ sysvipcListings.set("sem", {
 
 function semget(t: Task, key: number, nsems: number, flags: number): number {
   const sp = space(t.k);
-  if (nsems < 0 || nsems > SEMMSL) kerr(EINVAL);
+  if (nsems < 0 || nsems > sp.semmsl) kerr(EINVAL);
   return sp.get(t, key, flags, (s) => { if (nsems > s.vals.length) kerr(EINVAL); }, () => {
     if (nsems === 0) kerr(EINVAL);
+    if (sp.usedSems + nsems > sp.semmns) kerr(ENOSPC); // newary: past semmns in all sets
     return sp.create(t, key, nsems, flags);
   });
 }
@@ -45,7 +46,7 @@ function semget(t: Task, key: number, nsems: number, flags: number): number {
 function semop(t: Task, semid: number, sopsVa: number, nsops: number, timeoutVa: number): number {
   const sp = space(t.k);
   if (nsops < 1 || semid < 0) kerr(EINVAL);
-  if (nsops > SEMOPM) kerr(E2BIG);
+  if (nsops > sp.semopm) kerr(E2BIG);
   const dv = new DataView(um(t).read(sopsVa, nsops * sembuf.size).buffer);
   const ops = Array.from({ length: nsops }, (_, i) => ({
     num: sembuf.get(dv, i * sembuf.size, "sem_num"), op: sembuf.get(dv, i * sembuf.size, "sem_op"), flg: sembuf.get(dv, i * sembuf.size, "sem_flg"),
@@ -123,8 +124,10 @@ function semctl(t: Task, semid: number, num: number, cmd: number, arg: number): 
     const b = new Uint8Array(40);
     const dv = new DataView(b.buffer);
     const inUse = [...sp.byIndex.values()];
-    const f = [SEMMAP, SEMMNI, SEMMNS, SEMMNU, SEMMSL, SEMOPM, SEMUME, 16, SEMVMX, SEMAEM];
-    if (cmd === SEM_INFO) { f[3] = inUse.length; f[7] = inUse.reduce((n, s) => n + s.vals.length, 0); }
+    // semmap semmni semmns semmnu semmsl semopm semume semusz semvmx semaem; SEM_INFO puts the sets
+    // in use in semusz and the semaphores in them in semaem (Linux's semctl_info).
+    const f = [SEMMAP, sp.mni, sp.semmns, SEMMNU, sp.semmsl, sp.semopm, SEMUME, SEMUSZ, SEMVMX, SEMAEM];
+    if (cmd === SEM_INFO) { f[7] = inUse.length; f[9] = inUse.reduce((n, s) => n + s.vals.length, 0); }
     f.forEach((v, i) => dv.setInt32(i * 4, Math.min(v, 0x7fffffff), true));
     um(t).write(arg, b);
     return Math.max(0, ...sp.byIndex.keys());

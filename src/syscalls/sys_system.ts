@@ -1,7 +1,7 @@
 // Administering the machine: reboot(2) — power off, halt and restart end
 // the kernel (Ghost's machine), CAD_ON/CAD_OFF set what Ctrl-Alt-Del does;
-// root only (CAP_SYS_BOOT), with Linux's magic numbers — and sethostname(2),
-// setdomainname(2).
+// root only (CAP_SYS_BOOT), with Linux's magic numbers — sethostname(2),
+// setdomainname(2) and vhangup(2).
 
 import { kerr } from "../lib/errors.js";
 import { EPERM, EINVAL } from "../abi/errno.js";
@@ -17,6 +17,9 @@ import type { Kernel } from "../kernel/kernel.js";
 import { KernelLocal } from "../kernel/local.js";
 import type { Task } from "../kernel/task.js";
 import { i32Arg, u32Arg } from "./args.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_SYS_TTY_CONFIG } from "../abi/prctl.js";
+import { Tty } from "../drivers/tty/tty.js";
 
 export type ShutdownAction = "poweroff" | "halt" | "restart";
 
@@ -74,6 +77,14 @@ function setUtsName(t: Task, va: number, len: number): string {
 defineSyscalls({
   sethostname: (t, va, len) => { t.k.hostname = setUtsName(t, va, i32Arg(len)); return 0; },
   setdomainname: (t, va, len) => { t.k.domainname = setUtsName(t, va, i32Arg(len)); return 0; },
+  // vhangup: CAP_SYS_TTY_CONFIG or EPERM; the controlling terminal, if any, is
+  // hung up: every file opened on it so far reads 0 and writes EIO (tty_vhangup_self).
+  vhangup: [(t) => {
+    if (!hasCap(t.cred, CAP_SYS_TTY_CONFIG)) kerr(EPERM);
+    const tty = t.tg.ctty;
+    if (tty instanceof Tty) tty.hangup();
+    return 0;
+  }, "partial", "the open files of the controlling terminal hang up; its session is not sent SIGHUP/SIGCONT (__tty_hangup's signals)"],
   reboot: [(t, m1, m2, cmd, arg) => reboot(t, m1, m2, cmd, arg), "partial",
     "POWER_OFF, HALT, RESTART, RESTART2 end the machine (ghost boot starts it again on restart); CAD_ON/OFF; no kexec or suspend (EINVAL)"],
 });

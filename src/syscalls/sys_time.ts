@@ -18,6 +18,8 @@ import { TICK_NSEC } from "../kernel/time/clock.js";
 import type { ClockBaseId } from "../kernel/time/timers.js";
 import type { Task, ThreadGroup } from "../kernel/task.js";
 import { i32Arg } from "./args.js";
+import { hasCap } from "../kernel/cred.js";
+import { CAP_SYS_TIME } from "../abi/prctl.js";
 
 const NS = 1_000_000_000;
 // KTIME_SEC_MAX less 30 years of uptime: the latest wall time that may be set.
@@ -127,7 +129,8 @@ function nanosleep(t: Task, clock: number, flags: number, reqVa: number, remVa: 
   return sleepUntil(t, st, remVa);
 }
 
-function isRoot(t: Task): boolean { return t.cred.euid === 0; }
+// Setting the clock takes CAP_SYS_TIME (security_settime64's capable()), not uid 0.
+function mayClockSet(t: Task): boolean { return hasCap(t.cred, CAP_SYS_TIME); }
 
 defineSyscalls({
   clock_gettime: (t, clock, va) => { writeTimespec(t, va, clockNow(t, i32Arg(clock))); return 0; },
@@ -145,7 +148,7 @@ defineSyscalls({
     const dv = new DataView(um(t).read(va, timespec.size).buffer);
     const sec = timespec.getBig(dv, 0, "tv_sec"), nsec = timespec.getBig(dv, 0, "tv_nsec");
     if (sec < 0n || nsec < 0n || nsec >= BigInt(NS) || sec >= BigInt(SETTOD_SEC_MAX)) kerr(EINVAL);
-    if (!isRoot(t)) kerr(EPERM);
+    if (!mayClockSet(t)) kerr(EPERM);
     t.k.clock.setRealtime(Number(sec) * NS + Number(nsec));
     return 0;
   },
@@ -177,7 +180,7 @@ defineSyscalls({
       const dv = new DataView(um(t).read(tz, timezone.size).buffer);
       zone = { west: timezone.get(dv, 0, "tz_minuteswest"), dst: timezone.get(dv, 0, "tz_dsttime") };
     }
-    if (!isRoot(t)) kerr(EPERM);
+    if (!mayClockSet(t)) kerr(EPERM);
     if (zone) {
       if (zone.west > 15 * 60 || zone.west < -15 * 60) kerr(EINVAL);
       t.k.clock.tzMinutesWest = zone.west;

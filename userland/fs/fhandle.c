@@ -90,6 +90,21 @@ int main(int argc, char **argv)
     h2->handle_bytes = HSZ;
     CHECK_ERR(name_to_handle_at(AT_FDCWD, file, h2, &mid2, 0x8000), EINVAL, "an unknown flag is EINVAL");
     CHECK_ERR(name_to_handle_at(AT_FDCWD, "/proc/self/status", h2, &mid2, 0), EOPNOTSUPP, "procfs has no handles: EOPNOTSUPP");
+    /* but a file id (AT_HANDLE_FID, never decoded) it has: the default one, the
+     * 64-bit inode number and a generation (exportfs_encode_ino64_fid; LTP name_to_handle_at03) */
+    {
+        struct stat pst;
+        unsigned long long fino = 0;
+        h2->handle_bytes = HSZ;
+        CHECK_OK(name_to_handle_at(AT_FDCWD, "/proc/self/status", h2, &mid2, 0x200 /* AT_HANDLE_FID */),
+                 "AT_HANDLE_FID on procfs gives a file id");
+        stat("/proc/self/status", &pst);
+        memcpy(&fino, h2->f_handle, sizeof fino);
+        kt_check(h2->handle_type == 0x81 && h2->handle_bytes == 12 && fino == (unsigned long long)pst.st_ino,
+                 "of type FILEID_INO64_GEN, 12 bytes, the inode number first",
+                 "type %#x, %u bytes, ino %llu (stat %llu)", h2->handle_type, h2->handle_bytes, fino, (unsigned long long)pst.st_ino);
+        h2->handle_bytes = HSZ;
+    }
     CHECK_ERR(name_to_handle_at(AT_FDCWD, file, KT_BAD_PTR, &mid2, 0), EFAULT, "a bad handle pointer is EFAULT");
     CHECK_ERR(name_to_handle_at(AT_FDCWD, file, h2, KT_BAD_PTR, 0), EFAULT, "a bad mount id pointer is EFAULT");
 

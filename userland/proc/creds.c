@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/time.h>
+#include <time.h>
 
 extern char **environ;
 
@@ -145,6 +147,30 @@ static void caps(void)
         dd[0].effective |= 1u << CAP_SETUID; /* still permitted: can be raised again */
         EXPECT(4, syscall(SYS_capset, &hh, dd) == 0);
         EXPECT(8, setuid(1000) == 0);
+    });
+    /* The clock's setters ask for CAP_SYS_TIME, not uid 0 (security_settime64).
+     * The time written is the time read: nothing moves even if a kernel let it. */
+    IN_CHILD("root without CAP_SYS_TIME cannot set the clock: settimeofday and clock_settime EPERM", {
+        struct __user_cap_header_struct hh = {_LINUX_CAPABILITY_VERSION_3, 0};
+        struct __user_cap_data_struct dd[2];
+        syscall(SYS_capget, &hh, dd);
+        dd[0].effective &= ~(1u << CAP_SYS_TIME);
+        EXPECT(1, syscall(SYS_capset, &hh, dd) == 0);
+        struct timeval tv;
+        struct timespec ts;
+        gettimeofday(&tv, NULL);
+        EXPECT(2, settimeofday(&tv, NULL) == -1 && errno == EPERM);
+        clock_gettime(CLOCK_REALTIME, &ts);
+        EXPECT(4, clock_settime(CLOCK_REALTIME, &ts) == -1 && errno == EPERM);
+    });
+    /* vhangup needs CAP_SYS_TTY_CONFIG; in a new session there is no terminal to hang up */
+    IN_CHILD("vhangup: EPERM as uid 1000", {
+        EXPECT(1, setuid(1000) == 0);
+        EXPECT(2, syscall(SYS_vhangup) == -1 && errno == EPERM);
+    });
+    IN_CHILD("vhangup as root in a new session (no controlling terminal) returns 0", {
+        EXPECT(1, setsid() > 0);
+        EXPECT(2, syscall(SYS_vhangup) == 0);
     });
 }
 

@@ -18,3 +18,7 @@ export function isSyscallImplemented(name: string): boolean { return syscallImpl
 // and /proc/sys/net/* its sysctls (a value, and a setter for writable ones).
 export const procNetFiles = new Map<string, (k: Kernel) => string>();
 export const procNetSysctls = new Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>();
+
+// /proc/sys/kernel/* of the layers above fs/ (the System V IPC limits and
+// next ids): a value, and a setter for writable ones.
+export const procKernelSysctls = new Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>();

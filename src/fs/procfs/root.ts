@@ -10,8 +10,8 @@ import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir, mountsText } from "./pid.js";
 import { configGz } from "./config.js";
-import { sysvipcListings, procNetFiles, procNetSysctls } from "./registry.js";
-import { SHMMAX, SHMALL, SHMMNI, SEMMSL, SEMMNS, SEMOPM, SEMMNI, MSGMAX, MSGMNB, MSGMNI } from "../../abi/ipc.js";
+import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls } from "./registry.js";
+import { MSGMAX, MSGMNB } from "../../abi/ipc.js";
 import { pipeMaxSize, setPipeMaxSize } from "../pipe_limits.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
 import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
@@ -127,13 +127,8 @@ function sysDir(k: Kernel): ProcDir {
     ["randomize_va_space", file("kernel/randomize_va_space", () => "0")],
     ["overflowuid", file("kernel/overflowuid", () => "65534")],
     ["overflowgid", file("kernel/overflowgid", () => "65534")],
-    ["shmmax", file("kernel/shmmax", () => String(SHMMAX))],
-    ["shmall", file("kernel/shmall", () => String(SHMALL))],
-    ["shmmni", file("kernel/shmmni", () => String(SHMMNI))],
-    ["sem", file("kernel/sem", () => `${SEMMSL}\t${SEMMNS}\t${SEMOPM}\t${SEMMNI}`)],
     ["msgmax", file("kernel/msgmax", () => String(MSGMAX))],
     ["msgmnb", file("kernel/msgmnb", () => String(MSGMNB))],
-    ["msgmni", file("kernel/msgmni", () => String(MSGMNI))],
     ["random", dir("kernel/random", [
       ["boot_id", file("kernel/random/boot_id", () => k.bootId)],
       ["uuid", file("kernel/random/uuid", () => k.newUuid())],
@@ -141,6 +136,8 @@ function sysDir(k: Kernel): ProcDir {
       ["poolsize", file("kernel/random/poolsize", () => "256")],
     ])],
     ...k.sysctls.map(([name, get, set]): [string, () => Inode] => [name, file(`kernel/${name}`, get, set)]),
+    ...[...procKernelSysctls].map(([name, sc]): [string, () => Inode] =>
+      [name, file(`kernel/${name}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))]),
   ];
   const vm: [string, () => Inode][] = [
     ["overcommit_memory", file("vm/overcommit_memory", () => "0")],
