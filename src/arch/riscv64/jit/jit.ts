@@ -155,8 +155,14 @@ const MODULE_COST = 200;
 const PINGPONG_LIMIT = 64;
 const PINGPONG_MS = 1000;
 // What a translated instruction counts for the budget when the translator
-// thread made it: the guest's thread only instantiates it.
-const ASYNC_SHARE = 0.25;
+// thread made it. The guest's thread then only instantiates it, but the
+// largest cost of a translation is on neither: V8 recompiles a hot wasm
+// function with TurboFan on its own background threads, superlinearly in the
+// function's size (a 47 KB component of sqlite3: 0.5 s of CPU, 2-4 s wall
+// at load 17), and on a loaded machine that CPU is the guest's too. At 0.25,
+// python3 -c pass translated 21,800 instructions instead of 0 and took
+// 5.7-6.1 s of CPU against 1.2-1.6 (/work/notes/s9/jitbg.md).
+const ASYNC_SHARE = 1;
 // How long a test's held hand-over waits for the translator thread.
 const HOLD_WAIT_MS = 60_000;
 
