@@ -173,9 +173,8 @@ const PINGPONG_MS = 1000;
 // largest cost of a translation is on neither: V8 recompiles a hot wasm
 // function with TurboFan on its own background threads, superlinearly in the
 // function's size (a 47 KB component of sqlite3: 0.5 s of CPU, 2-4 s wall
-// at load 17), and on a loaded machine that CPU is the guest's too. At 0.25,
-// python3 -c pass translated 21,800 instructions instead of 0 and took
-// 5.7-6.1 s of CPU against 1.2-1.6 (/work/notes/s9/jitbg.md).
+// at load 17), and on a loaded machine that CPU is the guest's too: a
+// translation costs what it did, only elsewhere.
 const ASYNC_SHARE = 1;
 // What a unit asked of the translator thread is charged until it is in
 // (then its real size): a rough guess of the instructions reachable from one
