@@ -47,7 +47,9 @@ const TWO32 = 0x100000000;
 // only the block starts in [LO, HI): bisecting it finds a miscompiled block.
 // With GHOST_JIT_CACHE=1 translations persist across runs in
 // GHOST_JIT_CACHE_DIR (default $XDG_CACHE_HOME/ghost/jit or
-// ~/.cache/ghost/jit) (jit/cache-node.ts).
+// ~/.cache/ghost/jit) (jit/cache-node.ts). GHOST_JIT_ASYNC=0/1 turns the
+// translator thread off/on; GHOST_JIT_ASYNC_HOLD=N (tests) takes each of its
+// translations only after N more system calls of the guest.
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;
@@ -74,6 +76,13 @@ function jitOptions(): JitOptions | undefined {
     interpRatio: num(env["GHOST_JIT_INTERP_RATIO"], 0, 0),
     pcs: pcRange(env["GHOST_JIT_PCS"]),
     store: storeFromEnv(env), // only with GHOST_JIT_CACHE=1 (jit/cache-node.ts)
+    // On another thread (jit/worker.ts) unless GHOST_JIT_ASYNC=0; a run that
+    // sets the threshold, warm-up or PC range by hand (the tests, bisecting)
+    // gets the repeatable synchronous translator unless GHOST_JIT_ASYNC=1.
+    async: env["GHOST_JIT_ASYNC"] !== undefined && env["GHOST_JIT_ASYNC"] !== ""
+      ? env["GHOST_JIT_ASYNC"] !== "0"
+      : [env["GHOST_JIT_THRESHOLD"], env["GHOST_JIT_WARMUP"], env["GHOST_JIT_PCS"]].every((v) => v === undefined || v === ""),
+    holdSyscalls: num(env["GHOST_JIT_ASYNC_HOLD"], 0, 0),
   };
 }
 

@@ -59,15 +59,32 @@
 // (cache-node.ts) — another run reuse it after a byte-for-byte check of the
 // page, and skip discovery and code generation. Page functions name table
 // slots, so they are made anew (one small module per batch).
+//
+// Translator thread. Under Node the content cache is also how translation
+// leaves the guest's thread (JitOptions.async; worker.ts, worker-thread.ts):
+// a unit missing from the caches is asked of a worker thread with a copy of
+// the page and the key's other parts, and the page's entries stay parked
+// while the guest keeps interpreting. At a later dispatch (run()'s entry, a
+// hot report) the guest's thread takes the compiled module into the content
+// cache under the key of the bytes it was made from and asks for the page
+// again: if the page still holds those bytes the unit is a hit and is
+// installed like any other — only where the page is still mapped executable
+// to that frame — and otherwise it is no hit and the new bytes are asked
+// for. A frame handed out anew meanwhile drops what is in flight for it.
+// Which code runs translated then depends on timing; what a program sees does
+// not (the translated code keeps instret and every trap exact).
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, JIT_INTERP, ASID, INSTRET, RAM_BASE, ACC_X,
+  CAUSE_ECALL_U,
 } from "../layout.js";
-import { components, discover, mergeRanges, subRegion } from "./region.js";
-import { CachedComponent, CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
-import { genPage, genRegion, newModule } from "./codegen.js";
+import { mergeRanges } from "./region.js";
+import { CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
+import { genPage, newModule } from "./codegen.js";
 import { decodeAt, Kind } from "./decode.js";
+import { translateUnit } from "./worker-unit.js";
+import { TranslateReply, TranslatorThread, translatorThread } from "./worker.js";
 
 export interface JitHartExports {
   run(budget: number): number;
@@ -103,6 +120,16 @@ export interface JitOptions {
   pcs?: [number, number];
   // Where translations outlive the process (cache-node.ts under Node), if anywhere.
   store?: PageStore;
+  // Translate on another thread (worker.ts) where there is one: the guest's
+  // thread keeps interpreting and installs each translation at a later
+  // dispatch, after the same checks as its own. Which code runs translated
+  // then depends on timing (outputs and instret do not); false keeps it
+  // repeatable, as the tests need.
+  async?: boolean;
+  // Tests only: a translation made on the other thread is taken only once
+  // the guest has made this many system calls since it was asked for, and
+  // then waited for, so that a test can change the page in between.
+  holdSyscalls?: number;
 }
 
 export interface JitStats {
@@ -117,6 +144,8 @@ export interface JitStats {
   cacheHits: number; // pages' new code found translated in this process (another frame, exec or kernel)
   storeHits: number; // … found in the persistent store (another run)
   interpreted: number; // instructions the dispatcher left to the interpreter
+  threadMs: number; // discovery, code generation and compile on the translator thread (async)
+  dropped: number; // translations from that thread not used: their page changed, or its frame was reused
 }
 
 // A translated page.
@@ -139,6 +168,35 @@ const MODULE_COST = 200;
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
 const PINGPONG_LIMIT = 64;
 const PINGPONG_MS = 1000;
+// What a translated instruction counts for the budget when the translator
+// thread made it. The guest's thread then only instantiates it, but the
+// largest cost of a translation is on neither: V8 recompiles a hot wasm
+// function with TurboFan on its own background threads, superlinearly in the
+// function's size (a 47 KB component of sqlite3: 0.5 s of CPU, 2-4 s wall
+// at load 17), and on a loaded machine that CPU is the guest's too: a
+// translation costs what it did, only elsewhere.
+const ASYNC_SHARE = 1;
+// What a unit asked of the translator thread is charged until it is in
+// (then its real size): a rough guess of the instructions reachable from one
+// entry. Charged only on arrival, the budget let all hot code through while
+// the first units were in flight (python3 -c pass with a 40 M warm-up:
+// 23,007 instructions translated instead of a few thousand).
+const ASYNC_ESTIMATE = 100;
+// How long a test's held hand-over waits for the translator thread.
+const HOLD_WAIT_MS = 60_000;
+
+// A page's new code being translated on the translator thread.
+interface InFlight {
+  frame: number;
+  vpage: number;
+  key: string; // cacheKey of what was asked
+  code: Uint8Array; // the page as sent
+  entries: number[];
+  later: Set<number>; // entries that got hot meanwhile: asked for once this one is in
+  posted: number; // Jit.syscalls when asked
+  charged: number; // what the compile budget was charged when asked (an estimate)
+  reply?: TranslateReply;
+}
 
 export class Jit {
   // Sees every module compiled (its number and bytes): the host's hook for
@@ -146,6 +204,7 @@ export class Jit {
   onModule: ((index: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: JitStats = {
     modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0, interpreted: 0,
+    threadMs: 0, dropped: 0,
   };
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
@@ -164,6 +223,9 @@ export class Jit {
   private executed = 0; // instructions run since the JIT started (for the compile budget)
   private spent = 0; // instructions translated, and MODULE_COST for each module
   private threshold: number; // the hotness threshold now (raised by the compile budget)
+  private thread: TranslatorThread | undefined | null = null; // null: not asked for yet
+  private readonly inflight = new Map<string, InFlight>(); // by `${frame}:${vpage}`
+  private syscalls = 0; // system calls the guest made (for holdSyscalls)
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -188,6 +250,7 @@ export class Jit {
       }
       this.cold = false;
     }
+    if (this.inflight.size) this.takeReplies();
     this.dv.setUint32(RES_VALID, 0, true);
     let left = budget;
     for (;;) {
@@ -196,7 +259,10 @@ export class Jit {
       this.executed += left - now;
       left = now;
       this.stats.interpreted = this.dv.getUint32(JIT_INTERP + 4, true) * 0x100000000 + this.dv.getUint32(JIT_INTERP, true);
-      if (cause === CAUSE_JIT_HOT) this.hot();
+      if (cause === CAUSE_JIT_HOT) {
+        this.hot();
+        if (this.inflight.size) this.takeReplies();
+      }
       else if (cause === CAUSE_JIT_DIRTY) this.dirty();
       else if (cause === CAUSE_FENCE_I) this.flush();
       else {
@@ -205,6 +271,7 @@ export class Jit {
         if (this.threshold > this.opts.threshold && this.spent < this.allowed() / 2) {
           this.setThreshold(Math.max(this.opts.threshold, this.threshold >> 1));
         }
+        if (cause === CAUSE_ECALL_U) this.syscalls++;
         return cause;
       }
     }
@@ -222,6 +289,8 @@ export class Jit {
     if (m) for (const t of [...m.values()]) this.drop(t);
     if (this.writes.size && this.writes.delete(frame)) this.noJit.delete(frame);
     if (this.pending.size) for (const [k, p] of this.pending) if (p.frame === frame) this.pending.delete(k);
+    // What the translator thread makes of the old contents must not land here.
+    if (this.inflight.size) for (const [k, f] of this.inflight) if (f.frame === frame) { this.inflight.delete(k); this.stats.dropped++; }
   }
 
   private hotPc(): number {
@@ -384,8 +453,10 @@ export class Jit {
   }
 
   // The new code of page p: from the content cache (cache.ts, then the
-  // store) or translated now into a module of its own, which the caches keep.
-  private unitFor(p: { frame: number; vpage: number }, code: Uint8Array, entries: number[], known: number[]): CachedUnit | undefined {
+  // store), or translated now into a module of its own, which the caches
+  // keep; or, with the translator thread, asked of it (POSTED: it lands in
+  // the content cache later, see takeReplies).
+  private unitFor(p: { frame: number; vpage: number }, code: Uint8Array, entries: number[], known: number[]): CachedUnit | undefined | typeof POSTED {
     const key = cacheKey(p.vpage, entries, known, code);
     const hit = lookup(key, code);
     if (hit) { this.stats.cacheHits++; return hit; }
@@ -402,26 +473,97 @@ export class Jit {
         return u;
       } catch { /* not valid wasm: translate anew (and replace it) */ }
     }
-    const region = discover(code, entries, this.expand, new Set(known));
-    if (region.insnCount === 0) return undefined; // nothing translatable there: the counters stay parked
-    const mod = newModule();
-    const comps: CachedComponent[] = [];
-    for (const blocks of components(region)) {
-      const sub = subRegion(region, blocks);
-      genRegion(mod, sub, p.vpage * 4096, `c${comps.length}`);
-      comps.push({ blocks: sub.blocks.map((b) => [b.start, b.insns.length > 0]), ranges: sub.ranges, insnCount: sub.insnCount });
-    }
-    const wasm = mod.encode();
-    this.onModule?.(this.stats.modules++, wasm);
+    const th = this.translator();
+    if (th) { this.post(th, p, key, code, entries, known); return POSTED; }
+    const made = translateUnit(code, p.vpage, entries, known, this.expand);
+    if (!made) return undefined; // nothing translatable there: the counters stay parked
+    this.onModule?.(this.stats.modules++, made.wasm);
     const t1 = performance.now();
-    const u: CachedUnit = { vpage: p.vpage, page: code, comps, wasm, module: new WebAssembly.Module(wasm) };
+    const u: CachedUnit = { vpage: p.vpage, page: code, comps: made.comps, wasm: made.wasm, module: new WebAssembly.Module(made.wasm as Uint8Array<ArrayBuffer>) };
     this.stats.compileMs += performance.now() - t1;
-    this.stats.insns += region.insnCount;
-    this.stats.wasmBytes += wasm.length;
-    this.spent += region.insnCount;
+    this.stats.insns += made.insnCount;
+    this.stats.wasmBytes += made.wasm.length;
+    this.spent += made.insnCount;
     remember(key, u);
     store?.put(key, u);
     return u;
+  }
+
+  // The translator thread, if this JIT uses one and there is one.
+  private translator(): TranslatorThread | undefined {
+    if (!this.opts.async) return undefined;
+    if (this.thread === null) this.thread = translatorThread(this.expand);
+    if (this.thread && !this.thread.alive()) this.lostThread();
+    return this.thread ?? undefined;
+  }
+
+  private post(th: TranslatorThread, p: { frame: number; vpage: number }, key: string, code: Uint8Array, entries: number[], known: number[]): void {
+    const charged = entries.length * ASYNC_ESTIMATE * ASYNC_SHARE;
+    this.spent += charged;
+    const f: InFlight = { frame: p.frame, vpage: p.vpage, key, code, entries, later: new Set(), posted: this.syscalls, charged };
+    this.inflight.set(`${p.frame}:${p.vpage}`, f);
+    th.request({ code, vpage: p.vpage, entries, known }, (r) => { f.reply = r; });
+  }
+
+  // The translator thread died: what it owed is translated here instead.
+  private lostThread(): void {
+    this.thread = undefined;
+    for (const f of this.inflight.values()) this.requeue(f.frame, f.vpage, [...f.entries, ...f.later]);
+    this.inflight.clear();
+  }
+
+  private requeue(frame: number, vpage: number, entries: Iterable<number>): void {
+    const key = `${frame}:${vpage}`;
+    let p = this.pending.get(key);
+    if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
+    for (const e of entries) p.entries.add(e);
+  }
+
+  // Takes the translator thread's replies that arrived (with holdSyscalls:
+  // those due, waiting for them) into the content cache, and asks for their
+  // pages again: compilePending then finds each unit by content if its page
+  // still holds the bytes it was made from, and installs it only where the
+  // page is still mapped executable — the same checks as for its own
+  // translations. A reply for changed bytes is no hit (that code is asked
+  // for anew); one for a frame since handed out anew was dropped by frameAlloc.
+  private takeReplies(): void {
+    const th = this.thread;
+    if (!th) return;
+    if (!th.alive()) { this.lostThread(); return; }
+    const hold = this.opts.holdSyscalls ?? 0;
+    if (hold > 0) {
+      for (const f of this.inflight.values()) {
+        while (!f.reply && this.syscalls - f.posted >= hold && th.waitOne(HOLD_WAIT_MS)) { /* until it is in */ }
+      }
+    } else th.poll();
+    const later: InFlight[] = [];
+    for (const [k, f] of this.inflight) {
+      if (!f.reply || this.syscalls - f.posted < hold) continue;
+      this.inflight.delete(k);
+      this.spent -= f.charged;
+      const r = f.reply;
+      this.stats.threadMs += r.genMs + r.compileMs;
+      if (r.error !== undefined || (r.unit && !r.module)) {
+        if (!this.warned) { this.warned = true; this.warn(`ghost: jit: ${r.error ?? "no module"}\n`); }
+        this.noJit.add(f.frame);
+        continue;
+      }
+      later.push(f);
+      if (!r.unit) continue; // nothing translatable there: the counters stay parked
+      this.onModule?.(this.stats.modules++, r.unit.wasm);
+      this.stats.insns += r.unit.insnCount;
+      this.stats.wasmBytes += r.unit.wasm.length;
+      this.spent += r.unit.insnCount * ASYNC_SHARE;
+      const u: CachedUnit = { vpage: f.vpage, page: f.code, comps: r.unit.comps, wasm: r.unit.wasm, module: r.module! };
+      remember(f.key, u);
+      this.opts.store?.put(f.key, u);
+      this.requeue(f.frame, f.vpage, f.entries);
+    }
+    if (later.length === 0) return;
+    if (this.pending.size) this.compilePending();
+    // Entries that got hot while their page was in flight: asked for now (the
+    // unit just installed is part of what they are translated against).
+    for (const f of later) if (f.later.size) this.requeue(f.frame, f.vpage, f.later);
   }
 
   // Translates (or finds in the caches) the new code of the pending pages, a
@@ -457,9 +599,12 @@ export class Jit {
       const knownSet = new Set(known);
       const entries = [...p.entries].filter((e) => !knownSet.has(e)).sort((a, b) => a - b);
       if (entries.length === 0) continue;
-      let unit: CachedUnit | undefined, inst: WebAssembly.Instance;
+      const flying = this.inflight.get(`${p.frame}:${p.vpage}`);
+      if (flying) { for (const e of entries) flying.later.add(e); continue; }
+      let unit: CachedUnit | undefined | typeof POSTED, inst: WebAssembly.Instance;
       try {
         unit = this.unitFor(p, code, entries, known);
+        if (unit === POSTED) continue;
         if (!unit) continue;
         inst = new WebAssembly.Instance(unit.module, imports);
       } catch (e) {
@@ -536,4 +681,6 @@ export class Jit {
 
 // A slot handed out for a function still being compiled.
 const PLACEHOLDER = {} as Translation;
+// unitFor: asked of the translator thread.
+const POSTED = Symbol("posted");
 
