@@ -26,6 +26,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseFuzzArgs } from "./lib/fuzzopts.mjs";
 import { Rng, Peer, generate, GUEST_MAC } from "./fuzz-frames-gen.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,29 +35,10 @@ const cpio = join(root, "build", "rootfs.cpio");
 const hex = (b) => Buffer.from(b).toString("hex");
 
 function parseArgs(argv) {
-  const o = { seconds: 60, seed: 1, first: 0, batch: 200, chunk: 25, mem: "256M", rssLimit: 0, hang: 60, shrink: true,
-    out: join(root, "build", "fuzz"), json: "", worker: false, replay: "" };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i], next = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
-    switch (a) {
-      case "--seconds": o.seconds = Number(next()); break;
-      case "--seed": o.seed = Number(next()); break;
-      case "--first": o.first = Number(next()); break;
-      case "--batch": o.batch = Number(next()); break;
-      case "--chunk": o.chunk = Number(next()); break;
-      case "--mem": o.mem = next(); break;
-      case "--rss-limit": o.rssLimit = Number(next()); break;
-      case "--hang": o.hang = Number(next()); break;
-      case "--no-shrink": o.shrink = false; break;
-      case "--out": o.out = next(); break;
-      case "--json": o.json = next(); break;
-      case "--worker": o.worker = true; break;
-      case "--replay": o.replay = next(); break;
-      default: throw new Error(`unknown option ${a}`);
-    }
-  }
-  if (!o.rssLimit) o.rssLimit = Number(/^(\d+)M$/i.exec(o.mem)?.[1] ?? 256) + 300; // the memory bound: --mem + 300 MiB
-  return o;
+  return parseFuzzArgs(argv, { batch: 200, chunk: 25, out: join(root, "build", "fuzz"), worker: false, replay: "" }, {
+    "--worker": (o) => { o.worker = true; },
+    "--replay": (o, next) => { o.replay = next(); },
+  });
 }
 
 // ---- the worker: Ghost in this process, frames from the generator or a replay file ----

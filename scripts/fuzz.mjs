@@ -31,48 +31,16 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseFuzzArgs } from "./lib/fuzzopts.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function parseArgs(argv) {
-  const o = {
-    seconds: 60, syscalls: Infinity, seed: 1, first: 0, batch: 64, chunk: 200, mem: "256M", rssLimit: 0,
-    hang: 60, elf: false, struct: "", shrink: true, out: join(root, "build", "fuzz"), json: "",
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case "--seconds": o.seconds = Number(next()); break;
-      case "--syscalls": o.syscalls = Number(next()); break;
-      case "--seed": o.seed = Number(next()); break;
-      case "--first": o.first = Number(next()); break;
-      case "--batch": o.batch = Number(next()); break;
-      case "--chunk": o.chunk = Number(next()); break;
-      case "--mem": o.mem = next(); break;
-      case "--rss-limit": o.rssLimit = Number(next()); break;
-      case "--hang": o.hang = Number(next()); break;
-      case "--elf": o.elf = true; break;
-      case "--struct": o.struct = next(); break;
-      case "--no-shrink": o.shrink = false; break;
-      case "--out": o.out = next(); break;
-      case "--json": o.json = next(); break;
-      default: throw new Error(`unknown option ${a}`);
-    }
-  }
-  // Ghost's memory bound (README, "Memory bound"): guest RAM plus a fixed overhead.
-  if (!o.rssLimit) o.rssLimit = memMiB(o.mem) + 300;
-  return o;
-}
-
-function memMiB(s) {
-  const m = /^(\d+)([KMG]?)$/i.exec(s);
-  if (!m) throw new Error(`bad --mem ${s}`);
-  const n = Number(m[1]);
-  return { "": n / 2 ** 20, K: n / 1024, M: n, G: n * 1024 }[m[2].toUpperCase()];
+  return parseFuzzArgs(argv, { syscalls: Infinity, batch: 64, chunk: 200, elf: false, struct: "", out: join(root, "build", "fuzz") }, {
+    "--syscalls": (o, next) => { o.syscalls = Number(next()); },
+    "--elf": (o) => { o.elf = true; },
+    "--struct": (o, next) => { o.struct = next(); },
+  });
 }
 
 const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");

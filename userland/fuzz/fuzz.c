@@ -37,17 +37,6 @@
 static pid_t parent, child;
 static uint64_t calls;
 
-static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logf_(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        (void)!write(FZ_LOGFD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
 
 /* ---- arguments ---- */
 
@@ -198,7 +187,7 @@ static long gen_nr(void)
 
 static void issue(long nr, uint64_t a[6])
 {
-    logf_("S %lx %lx %lx %lx %lx %lx %lx\n", (unsigned long)nr, (unsigned long)a[0], (unsigned long)a[1],
+    fz_log("S %lx %lx %lx %lx %lx %lx %lx\n", (unsigned long)nr, (unsigned long)a[0], (unsigned long)a[1],
           (unsigned long)a[2], (unsigned long)a[3], (unsigned long)a[4], (unsigned long)a[5]);
     syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -228,7 +217,7 @@ static int in_child(uint64_t index, uint64_t seed, void (*body)(void *), void *a
         body(arg);
         _exit(0);
     }
-    logf_("B %lu %d %lx\n", (unsigned long)index, child, (unsigned long)seed);
+    fz_log("B %lu %d %lx\n", (unsigned long)index, child, (unsigned long)seed);
     struct itimerval it = { { 0, 0 }, { BATCH_MS / 1000, (BATCH_MS % 1000) * 1000 } };
     setitimer(ITIMER_REAL, &it, NULL);
     int st = 0;
@@ -240,9 +229,9 @@ static int in_child(uint64_t index, uint64_t seed, void (*body)(void *), void *a
     child = 0;
     int killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
     if (WIFEXITED(st))
-        logf_("E %lu x%d\n", (unsigned long)index, WEXITSTATUS(st));
+        fz_log("E %lu x%d\n", (unsigned long)index, WEXITSTATUS(st));
     else if (WIFSIGNALED(st))
-        logf_("E %lu s%d\n", (unsigned long)index, WTERMSIG(st));
+        fz_log("E %lu s%d\n", (unsigned long)index, WTERMSIG(st));
     /* Kill any process the batch left in its group (none is made on purpose);
      * only with the child's own pid: kill(-(-1)) would name pid 1. */
     if (w > 0)
@@ -369,7 +358,7 @@ static void exec_elf(void *arg)
     (void)arg;
     char *argv[] = { (char *)"m", NULL }, *envp[] = { NULL };
     execve(elf_path, argv, envp);
-    logf_("X %d\n", errno);
+    fz_log("X %d\n", errno);
     _exit(100);
 }
 
@@ -416,7 +405,7 @@ int main(int argc, char **argv)
             in_child(i, batch_seed(seed, i), random_batch, NULL);
             calls += (uint64_t)batch_size;
         }
-        logf_("D %lu\n", (unsigned long)calls);
+        fz_log("D %lu\n", (unsigned long)calls);
         return 0;
     }
     if (argc >= 7 && strcmp(argv[1], "struct") == 0) {
@@ -435,7 +424,7 @@ int main(int argc, char **argv)
             in_child(i, batch_seed(seed, i), struct_batch, NULL);
             calls += (uint64_t)batch_size;
         }
-        logf_("D %lu\n", (unsigned long)calls);
+        fz_log("D %lu\n", (unsigned long)calls);
         return 0;
     }
     if (argc >= 4 && strcmp(argv[1], "replay") == 0) {
@@ -446,7 +435,7 @@ int main(int argc, char **argv)
         }
         protect_parent();
         in_child(0, strtoull(argv[2], NULL, 16), replay_batch, f);
-        logf_("D 0\n");
+        fz_log("D 0\n");
         return 0;
     }
     if (argc >= 5 && strcmp(argv[1], "elf") == 0) {
@@ -481,7 +470,7 @@ int main(int argc, char **argv)
             else
                 ran++;
         }
-        logf_("D 0 elf refused=%lu ran=%lu killed=%lu\n", refused, ran, killed);
+        fz_log("D 0 elf refused=%lu ran=%lu killed=%lu\n", refused, ran, killed);
         return 0;
     }
     fprintf(stderr, "usage: fuzz run SEED FIRST NBATCHES BATCHSIZE | fuzz struct KINDS SEED FIRST NBATCHES BATCHSIZE | fuzz replay BATCHSEED FILE | fuzz elf SEED FIRST N [PATH]\n");

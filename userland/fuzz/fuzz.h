@@ -152,4 +152,17 @@ static void fz_arm_tick(void)
     setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* A line of the fuzzer's record, to FZ_LOGFD (one write: lines never interleave). */
+static __attribute__((unused)) void fz_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fz_log(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        (void)!write(FZ_LOGFD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
 #endif

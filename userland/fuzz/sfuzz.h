@@ -46,21 +46,10 @@
 
 /* Each structured syscall is logged as "C nr a0..a5" before it is issued
  * (the driver shows the last one for a hang); the op itself as "S o KIND SEED". */
-static void sfz_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sfz_log(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        (void)!write(FZ_LOGFD, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
 
 static long sfz_call(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
-    sfz_log("C %lx %lx %lx %lx %lx %lx %lx\n", (unsigned long)nr, (unsigned long)a0, (unsigned long)a1,
+    fz_log("C %lx %lx %lx %lx %lx %lx %lx\n", (unsigned long)nr, (unsigned long)a0, (unsigned long)a1,
             (unsigned long)a2, (unsigned long)a3, (unsigned long)a4, (unsigned long)a5);
     return syscall(nr, a0, a1, a2, a3, a4, a5);
 }
@@ -577,7 +566,7 @@ static void (*const sfz_ops[SFZ_NKINDS])(void) = { op_nl, op_sock, op_cmsg, op_i
 
 static void fz_op(int kind, uint64_t seed)
 {
-    sfz_log("S o %x %lx\n", kind, (unsigned long)seed);
+    fz_log("S o %x %lx\n", kind, (unsigned long)seed);
     fz_state = seed;
     sfz_ops[kind % SFZ_NKINDS]();
 }
