@@ -1,6 +1,8 @@
 /* credmisc.c - credentials and process controls as Linux has them:
  * setfsuid/setfsgid return the previous id also when they refuse a change;
  * capget with a negative pid is EINVAL and with a missing one ESRCH;
+ * capset with a bad version is EINVAL and writes the preferred version back
+ * (cap_validate_magic), before it looks at the pid or the data;
  * PR_CAPBSET_DROP drops one capability from the bounding set; prctl
  * options with bad arguments fail with EINVAL; gettimeofday and
  * clock_gettime(CLOCK_REALTIME) agree from one read to the next; a change
@@ -57,6 +59,16 @@ static void check_capget(void)
     CHECK_ERR(syscall(SYS_capget, &h, d), ESRCH, "capget of a missing pid is ESRCH");
     h.pid = getpid();
     CHECK_EQ(syscall(SYS_capget, &h, d), 0, "capget of one's own pid");
+    h.version = 0x12345678;
+    h.pid = 0;
+    CHECK_ERR(syscall(SYS_capset, &h, d), EINVAL, "capset with a bad version is EINVAL");
+    CHECK_EQ(h.version, _LINUX_CAPABILITY_VERSION_3, "capset with a bad version writes back _LINUX_CAPABILITY_VERSION_3");
+    h.version = 0x12345678;
+    h.pid = 0x3ffffff0;
+    CHECK_ERR(syscall(SYS_capset, &h, NULL), EINVAL, "capset: the version is checked before the pid and the data");
+    CHECK_EQ(h.version, _LINUX_CAPABILITY_VERSION_3, "... and written back there too");
+    h.pid = 0;
+    CHECK_ERR(syscall(SYS_capset, &h, NULL), EFAULT, "capset with a good version and NULL data is EFAULT");
 }
 
 static void check_capbset(void)
