@@ -275,8 +275,9 @@ function ioSubmit(t: Task, id: number, nr: number, iocbpp: number): number {
 }
 
 function ioCancel(t: Task, id: number, va: number, _result: number): number {
+  // As Linux: the iocb's key is read (EFAULT) and checked before the context is looked up.
+  if (um(t).u32(va + iocb.offsetOf("aio_key")) !== KIOCB_KEY) kerr(EINVAL);
   const c = lookup(t, id);
-  if (um(t).u32(va + 8) !== KIOCB_KEY) kerr(EINVAL);
   const p = [...c.pending].find((x) => x.obj === va);
   if (!p) kerr(EINVAL);
   p.cancel();

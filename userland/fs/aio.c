@@ -103,6 +103,9 @@ int main(int argc, char **argv)
     CHECK_EQ(getev(ctx, 1, 1, ev, &ts), 1, "the cancelled poll still completes in the ring");
     CHECK_EQ(ev[0].data, 66, "... its event");
     CHECK_ERR(syscall(SYS_io_cancel, ctx, &pl2, &cev), EINVAL, "io_cancel of a request no longer in flight");
+    /* io_cancel reads the iocb's key before it looks up the context: a bad iocb is EFAULT even with no context. */
+    CHECK_ERR(syscall(SYS_io_cancel, (aio_context_t)0, NULL, NULL), EFAULT, "io_cancel(0, NULL, NULL) is EFAULT");
+    CHECK_ERR(syscall(SYS_io_cancel, (aio_context_t)0, &pl2, &cev), EINVAL, "io_cancel with no such context is EINVAL");
 
     /* A process that exits with a request in flight lets go of the file:
      * the pipe's read end closes with it (the write end then sees EPIPE). */
