@@ -58,6 +58,8 @@ export const MNT_RDONLY = 1;
 export const MNT_NOSUID = 2;
 export const MNT_NODEV = 4;
 export const MNT_NOEXEC = 8;
+// Symlinks on this mount are not followed (ELOOP), as Linux's MNT_NOSYMFOLLOW (MS_NOSYMFOLLOW).
+export const MNT_NOSYMFOLLOW = 16;
 
 export class Mount {
   readonly id = ++fsCounters().mount;

@@ -5,7 +5,7 @@ import { kerr } from "../lib/errors.js";
 import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV, EISDIR, EBADF, EEXIST, EROFS } from "../abi/errno.js";
 import { AT_FDCWD } from "../abi/fcntl.js";
 import type { Task } from "../kernel/task.js";
-import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
+import { followMounts, MNT_RDONLY, MNT_NOSYMFOLLOW, type Path } from "./dentry.js";
 import { isDir, isLnk, type Cred, type Inode } from "./inode.js";
 
 export const PATH_MAX = 4096;
@@ -143,7 +143,8 @@ export class Walker {
     let cur = p;
     let base = dir;
     while (follow && isLnk(cur.dentry.inode.mode)) {
-      if (++this.links > MAXSYMLINKS || this.opts.noSymlinks) kerr(ELOOP);
+      // As pick_link: a symlink on a nosymfollow mount is not followed (ELOOP).
+      if (++this.links > MAXSYMLINKS || this.opts.noSymlinks || cur.mnt.flags & MNT_NOSYMFOLLOW) kerr(ELOOP);
       // Magic links (/proc/[pid]/fd/N, exe, cwd) lead to the object itself.
       const magic = (cur.dentry.inode as { magicLink?: () => Path | null }).magicLink?.();
       if (magic) {
@@ -174,7 +175,8 @@ export class Walker {
     let base = parent, last = name;
     let cur = this.step(parent, name);
     while (cur && follow && isLnk(cur.dentry.inode.mode)) {
-      if (++this.links > MAXSYMLINKS || this.opts.noSymlinks) kerr(ELOOP);
+      // As pick_link: a symlink on a nosymfollow mount is not followed (ELOOP).
+      if (++this.links > MAXSYMLINKS || this.opts.noSymlinks || cur.mnt.flags & MNT_NOSYMFOLLOW) kerr(ELOOP);
       const magic = (cur.dentry.inode as { magicLink?: () => Path | null }).magicLink?.();
       if (magic) {
         if (this.opts.noMagic || this.opts.beneath || this.opts.inRoot) kerr(ELOOP);

@@ -461,9 +461,10 @@ export class AddressSpace implements CacheMapper {
   // At most as many pages as memory has free frames: past that Linux would be
   // out of memory, and a range of terabytes must not hold the kernel for minutes.
   private populateVma(v: Vma, start: number, end: number): void {
-    // As populate_vma_page_range, a write-only private mapping is populated too (by writing).
-    if (!(v.prot & PROT_READ) && !((v.prot & PROT_WRITE) && !v.shared)) return;
-    const acc = (v.prot & PROT_WRITE) && !v.shared ? ACC_W : ACC_R;
+    // As populate_vma_page_range, any accessible VMA is populated (FOLL_FORCE): a write-only one by
+    // writing (a shared one too — it has no read access to fault with), an exec-only one by executing.
+    if (!(v.prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) return;
+    const acc = (v.prot & PROT_WRITE) && (!v.shared || !(v.prot & PROT_READ)) ? ACC_W : v.prot & PROT_READ ? ACC_R : ACC_X;
     let budget = this.phys.freeFrames;
     for (let a = start; a < end && budget > 0; a += PAGE_SIZE, budget--) {
       if (!(this.pt.get(a) & PTE_V) || acc === ACC_W) this.handleFault(a, acc);

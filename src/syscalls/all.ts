@@ -7,6 +7,7 @@ import "./sys_rlimit.js";
 import "./sys_random.js";
 import "./sys_riscv.js";
 import "./sys_time.js";
+import "./sys_adjtimex.js";
 import "./sys_signal.js";
 import "./sys_proc.js";
 import "./sys_clone.js";

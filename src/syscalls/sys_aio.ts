@@ -15,7 +15,7 @@ import {
   AIO_RING_INCOMPAT_FEATURES, AIO_RING_HEADER_SIZE, AIO_MAX_NR,
 } from "../abi/misc.js";
 import { PROT_READ, PROT_WRITE } from "../abi/mman.js";
-import { O_NONBLOCK, RWF_SUPPORTED } from "../abi/fcntl.js";
+import { O_NONBLOCK, RWF_SUPPORTED, RWF_NOWAIT } from "../abi/fcntl.js";
 import { POLLERR, POLLHUP } from "../abi/poll.js";
 import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
@@ -232,7 +232,8 @@ function submitOne(t: Task, c: AioContext, va: number): void {
       const n = Number(nbytes);
       const ub = op === IOCB_CMD_PREADV || op === IOCB_CMD_PWRITEV ? readIov(t, buf, n) : UserBuffer.of(m, buf, n);
       if (!f.ops.stream && offset < 0) kerr(EINVAL);
-      const r = tryRw(t, f, ub, offset, write);
+      // With RWF_NOWAIT a request that would wait completes with -EAGAIN (IOCB_NOWAIT) instead of staying in flight.
+      const r = tryRw(t, f, ub, offset, write) ?? (rwFlags & RWF_NOWAIT ? -EAGAIN : null);
       if (r !== null) { c.complete(data, va, r, resfd); return; }
       // A task's memory stays reachable through its address space after it returns.
       inFlight(t.k, c, f, va, data, resfd, () => tryRw(t, f, ub, offset, write), () => -EINTR);
@@ -275,8 +276,9 @@ function ioSubmit(t: Task, id: number, nr: number, iocbpp: number): number {
 }
 
 function ioCancel(t: Task, id: number, va: number, _result: number): number {
+  // As Linux: the iocb's key is read (EFAULT) and checked before the context is looked up.
+  if (um(t).u32(va + iocb.offsetOf("aio_key")) !== KIOCB_KEY) kerr(EINVAL);
   const c = lookup(t, id);
-  if (um(t).u32(va + 8) !== KIOCB_KEY) kerr(EINVAL);
   const p = [...c.pending].find((x) => x.obj === va);
   if (!p) kerr(EINVAL);
   p.cancel();

@@ -313,11 +313,17 @@ defineSyscalls({
   },
   capget: (t, hdr, data) => capget(t, hdr, data),
   capset: (t, hdr, data) => {
-    if (!data) kerr(EFAULT);
-    const hdv = new DataView(um(t).read(hdr, 8).buffer);
-    const version = hdv.getUint32(0, true), pid = hdv.getInt32(4, true);
-    if (version !== _LINUX_CAPABILITY_VERSION_3 && version !== _LINUX_CAPABILITY_VERSION_2 && version !== _LINUX_CAPABILITY_VERSION_1) kerr(EINVAL);
+    const hb = um(t).read(hdr, user_cap_header.size);
+    const hdv = new DataView(hb.buffer);
+    const version = user_cap_header.get(hdv, 0, "version"), pid = user_cap_header.get(hdv, 0, "pid");
+    // As Linux's cap_validate_magic: an unknown version is EINVAL with the preferred one written back, before the pid or data.
+    if (version !== _LINUX_CAPABILITY_VERSION_3 && version !== _LINUX_CAPABILITY_VERSION_2 && version !== _LINUX_CAPABILITY_VERSION_1) {
+      user_cap_header.set(hdv, 0, "version", _LINUX_CAPABILITY_VERSION_3);
+      um(t).write(hdr, hb);
+      kerr(EINVAL);
+    }
     if (pid !== 0 && pid !== t.tid) kerr(EPERM);
+    if (!data) kerr(EFAULT);
     const words = version === _LINUX_CAPABILITY_VERSION_1 ? 1 : 2;
     const dv = new DataView(um(t).read(data, 12 * words).buffer);
     const get = (field: number) => {

@@ -274,6 +274,10 @@ function fsyncFile(t: Task, fd: number): number {
   const f = t.files.get(fd);
   if (f.ops.stream && !f.path) kerr(EINVAL);
   if (f.ops.fsync) return f.ops.fsync(f);
+  // As vfs_fsync_range: a file whose f_op has no fsync is EINVAL — FIFOs, sockets and character
+  // devices (/dev/null, ttys) have none; regular files and directories do (a block device has its own above).
+  const type = f.inode.mode & S_IFMT;
+  if (type === S_IFIFO || type === S_IFSOCK || type === S_IFCHR) kerr(EINVAL);
   const err = f.inode.pageCache?.sync(f.inode) ?? 0;
   f.inode.sb.syncFs();
   return -err;

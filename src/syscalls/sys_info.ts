@@ -2,7 +2,9 @@
 // calls glibc and musl make at start (set_tid_address, robust lists).
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ESRCH, EFAULT } from "../abi/errno.js";
+import { EINVAL, ESRCH, EFAULT, EPERM } from "../abi/errno.js";
+import { robust_list_head } from "../abi/futex.js";
+import { ptraceMayAccess } from "../kernel/cred.js";
 import { sysinfo as sysinfoStruct, utsname } from "../abi/resource.js";
 import { defineSyscalls, declareEnosys } from "./table.js";
 import { um } from "./util.js";
@@ -32,11 +34,14 @@ defineSyscalls({
   getgid: (t) => t.cred.gid,
   getegid: (t) => t.cred.egid,
   set_tid_address: (t, va) => { t.clearChildTid = va; return t.tid; },
-  set_robust_list: (t, head, len) => { if (len !== 24) kerr(EINVAL); t.robustList = head; t.robustListLen = len; return 0; },
+  set_robust_list: (t, head, len) => { if (len !== robust_list_head.size) kerr(EINVAL); t.robustList = head; t.robustListLen = len; return 0; },
   get_robust_list: (t, pid, headVa, lenVa) => {
     const o = findTask(t, pid);
+    // As Linux: reading another process's list needs ptrace read access (real ids); the length
+    // (sizeof(struct robust_list_head)) is stored first, then the head.
+    if (!ptraceMayAccess(t.cred, o.cred, o.tg.dumpable !== 0, o.tg === t.tg, "realcreds")) kerr(EPERM);
+    um(t).setU64(lenVa, robust_list_head.size);
     um(t).setU64(headVa, o.robustList);
-    um(t).setU64(lenVa, o.robustListLen || 24);
     return 0;
   },
   uname: (t, va) => {

@@ -5,14 +5,14 @@ import { mountsChanged } from "../fs/procfs/mountpoll.js";
 import { kerr } from "../lib/errors.js";
 import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK } from "../abi/errno.js";
 import {
-  MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
+  MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOSYMFOLLOW, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
   MS_SHARED, MS_UNBINDABLE, MS_MGC_MSK, MS_MGC_VAL, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
 } from "../abi/mount.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt } from "../fs/vfs.js";
 import { permission, MAY_EXEC } from "../fs/namei.js";
-import { Dentry, Mount, attachMount, detachMount, followMounts, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../fs/dentry.js";
+import { Dentry, Mount, attachMount, detachMount, followMounts, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../fs/dentry.js";
 import { filesystemType, parseOptions, parseSize, registerFilesystem } from "../fs/filesystems.js";
 import { isDir, isReg, S_IFBLK, S_IFMT } from "../fs/inode.js";
 import "../fs/ext4/index.js";
@@ -44,7 +44,8 @@ registerFilesystem("sysfs", (k) => makeSysfs(k.phys.frames * 4096, k));
 registerFilesystem("devtmpfs", (k) => makeDevTree(k));
 
 function mntFlags(ms: number): number {
-  return (ms & MS_RDONLY ? MNT_RDONLY : 0) | (ms & MS_NOSUID ? MNT_NOSUID : 0) | (ms & MS_NODEV ? MNT_NODEV : 0) | (ms & MS_NOEXEC ? MNT_NOEXEC : 0);
+  return (ms & MS_RDONLY ? MNT_RDONLY : 0) | (ms & MS_NOSUID ? MNT_NOSUID : 0) | (ms & MS_NODEV ? MNT_NODEV : 0) | (ms & MS_NOEXEC ? MNT_NOEXEC : 0) |
+    (ms & MS_NOSYMFOLLOW ? MNT_NOSYMFOLLOW : 0);
 }
 
 function requireRoot(t: Task): void { if (t.cred.euid !== 0) kerr(EPERM); }
@@ -93,7 +94,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     // Read-only while a file is open for writing on the mount is EBUSY (sb_prepare_remount_readonly).
     if ((flags & MS_RDONLY) && !(target.mnt.flags & MNT_RDONLY) && openForWriting(t, target.mnt)) kerr(EBUSY);
     if (data) target.mnt.sb.remount(parseOptions(data), t.k.phys.frames * 4096);
-    const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC);
+    const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW);
     target.mnt.flags = keep | mntFlags(flags);
     mountsChanged(t.k);
     return 0;

@@ -141,10 +141,10 @@ defineSyscalls({
   },
   clock_settime: (t, clock, va) => {
     const c = i32Arg(clock);
-    // Only CLOCK_REALTIME can be set; a CPU clock never (EPERM), the others do not exist for this (EINVAL).
-    const cpu = c < 0 || c === CLOCK_PROCESS_CPUTIME_ID || c === CLOCK_THREAD_CPUTIME_ID;
-    if (c !== CLOCK_REALTIME && !cpu) kerr(EINVAL);
-    if (cpu) { um(t).read(va, timespec.size); if (c < 0) cpuClockTarget(t, c); kerr(EPERM); }
+    // Only CLOCK_REALTIME can be set. A CPU clock made by clock_getcpuclockid (negative id) never: EPERM once
+    // the id is checked, as posix_cpu_clock_set; the fixed ids (CPUTIME ones included) have no clock_set in Linux: EINVAL.
+    if (c < 0) { um(t).read(va, timespec.size); cpuClockTarget(t, c); kerr(EPERM); }
+    if (c !== CLOCK_REALTIME) kerr(EINVAL);
     const dv = new DataView(um(t).read(va, timespec.size).buffer);
     const sec = timespec.getBig(dv, 0, "tv_sec"), nsec = timespec.getBig(dv, 0, "tv_nsec");
     if (sec < 0n || nsec < 0n || nsec >= BigInt(NS) || sec >= BigInt(SETTOD_SEC_MAX)) kerr(EINVAL);

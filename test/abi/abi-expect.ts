@@ -93,6 +93,7 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
       "CPUCLOCK_PERTHREAD_MASK", "CLOCKFD_MASK"], "include/linux/posix-timers_types.h; encoding checked against glibc below"),
     ...ours(["NSEC_PER_SEC", "USEC_PER_SEC"]),
   },
+  timex: internal(["ADJ_ADJTIME", "ADJ_OFFSET_READONLY"], "include/linux/timex.h"),
   resource: ours(["RLIM_INFINITY_LO", "RLIM_INFINITY_HI"]),
   ioctl: internal(["INIT_C_IFLAG", "INIT_C_OFLAG", "INIT_C_CFLAG", "INIT_C_LFLAG"], "tty_std_termios, drivers/tty/tty_io.c"),
   poll: {

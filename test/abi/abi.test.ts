@@ -27,6 +27,7 @@ import * as hwprobe from "../../src/abi/hwprobe.js";
 import * as clone from "../../src/abi/clone.js";
 import * as wait from "../../src/abi/wait.js";
 import * as time from "../../src/abi/time.js";
+import * as timex from "../../src/abi/timex.js";
 import * as resource from "../../src/abi/resource.js";
 import * as sched from "../../src/abi/sched.js";
 import * as ioctl from "../../src/abi/ioctl.js";
@@ -120,6 +121,7 @@ const UNITS: readonly Unit[] = [
       if (clock_getcpuclockid(getpid(), &c) == 0) X("process_cpuclock", c);
       if (pthread_getcpuclockid(pthread_self(), &c) == 0) X("thread_cpuclock", c); }`,
   },
+  { id: "timex", glibc: false, headers: ["linux/timex.h"] },
   { id: "resource", glibc: false, headers: ["linux/resource.h", "linux/sysinfo.h", "linux/utsname.h", "linux/times.h"] },
   { id: "ioctl", glibc: false, headers: ["asm/ioctl.h", "asm/termios.h", "linux/tty.h", "linux/random.h"] },
   { id: "poll", glibc: false, headers: ["linux/poll.h", "linux/eventpoll.h", "linux/posix_types.h"] },
@@ -263,6 +265,10 @@ const MODULES: readonly ModuleCheck[] = [
         },
       },
     ],
+  },
+  {
+    name: "timex", ns: timex, units: ["timex"],
+    structs: [{ s: timex.timex, unit: "timex", fields: { time_sec: "time.tv_sec", time_usec: "time.tv_usec" } }],
   },
   {
     name: "resource", ns: resource, units: ["resource"],

@@ -103,6 +103,17 @@ int main(int argc, char **argv)
     CHECK_EQ(getev(ctx, 1, 1, ev, &ts), 1, "the cancelled poll still completes in the ring");
     CHECK_EQ(ev[0].data, 66, "... its event");
     CHECK_ERR(syscall(SYS_io_cancel, ctx, &pl2, &cev), EINVAL, "io_cancel of a request no longer in flight");
+    /* A read with RWF_NOWAIT on an empty pipe does not stay in flight: it completes with -EAGAIN. */
+    char nb[8];
+    struct iocb nw = { .aio_data = 77, .aio_lio_opcode = IOCB_CMD_PREAD, .aio_fildes = (unsigned)p[0],
+                       .aio_buf = (uintptr_t)nb, .aio_nbytes = sizeof nb, .aio_rw_flags = RWF_NOWAIT };
+    v[0] = &nw;
+    CHECK_EQ(submit(ctx, 1, v), 1, "io_submit of a RWF_NOWAIT read on an empty pipe");
+    CHECK_EQ(getev(ctx, 1, 1, ev, &ts), 1, "... completes at once");
+    CHECK(ev[0].data == 77 && ev[0].res == -EAGAIN, "... with -EAGAIN");
+    /* io_cancel reads the iocb's key before it looks up the context: a bad iocb is EFAULT even with no context. */
+    CHECK_ERR(syscall(SYS_io_cancel, (aio_context_t)0, NULL, NULL), EFAULT, "io_cancel(0, NULL, NULL) is EFAULT");
+    CHECK_ERR(syscall(SYS_io_cancel, (aio_context_t)0, &pl2, &cev), EINVAL, "io_cancel with no such context is EINVAL");
 
     /* A process that exits with a request in flight lets go of the file:
      * the pipe's read end closes with it (the write end then sees EPIPE). */

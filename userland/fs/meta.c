@@ -6,6 +6,7 @@
  * host directory (hostfs under Ghost) and on a tmpfs (/dev/shm). */
 #include "ktest.h"
 #include <grp.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <linux/falloc.h>
@@ -619,6 +620,26 @@ static void sizes(const char *dir, const char *fs, int strict_falloc)
     CHECK_ERR(fsync(p[0]), EINVAL, "fsync on a pipe is EINVAL");
     close(p[0]);
     close(p[1]);
+    /* vfs_fsync_range: a file whose f_op has no fsync is EINVAL (FIFOs, sockets, character devices);
+     * a directory has one (noop_fsync on tmpfs). */
+    const char *fifo = J(dir, "fsync-fifo");
+    unlink(fifo);
+    if (mkfifo(fifo, 0600) == 0) {
+        int ff = open(fifo, O_RDWR | O_NONBLOCK);
+        CHECK_ERR(fsync(ff), EINVAL, D("%s: fsync on a FIFO is EINVAL", fs));
+        CHECK_ERR(fdatasync(ff), EINVAL, D("%s: fdatasync on a FIFO is EINVAL", fs));
+        close(ff);
+        unlink(fifo);
+    }
+    int so = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK_ERR(fsync(so), EINVAL, D("%s: fsync on a socket is EINVAL", fs));
+    close(so);
+    int dn = open("/dev/null", O_WRONLY);
+    CHECK_ERR(fdatasync(dn), EINVAL, D("%s: fdatasync on /dev/null is EINVAL", fs));
+    close(dn);
+    int dd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK_OK(fsync(dd), D("%s: fsync on a directory", fs));
+    close(dd);
 }
 
 /* RENAME_WHITEOUT (tmpfs supports it, as ext4 does): the old name becomes a

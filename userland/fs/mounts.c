@@ -280,6 +280,26 @@ static void flags(void)
     kt_check(strstr(line, "noexec") && strstr(line, "nosuid"), "/proc/self/mounts shows nosuid,noexec", "line \"%s\"", line);
     umount(mp);
 
+    /* MS_NOSYMFOLLOW: a symlink on the mount is not followed (ELOOP), readlink still reads it; statfs and
+     * /proc/self/mounts show it; a remount without it follows again. */
+    CHECK_OK(mount("tmpfs", mp, "tmpfs", MS_NOSYMFOLLOW, NULL), "mount tmpfs nosymfollow");
+    char lnk[512], tgt[512], rb[512];
+    snprintf(tgt, sizeof tgt, "%s/target", mp);
+    snprintf(lnk, sizeof lnk, "%s/link", mp);
+    vt_put(tgt, "t", 0644);
+    CHECK_OK(symlink(tgt, lnk), "symlink on it");
+    CHECK_ERR(open(lnk, O_RDONLY), ELOOP, "open through a symlink on a nosymfollow mount is ELOOP");
+    CHECK(readlink(lnk, rb, sizeof rb) == (ssize_t)strlen(tgt), "readlink of it still works");
+    struct statfs sf;
+    CHECK(statfs(mp, &sf) == 0 && (sf.f_flags & 0x2000 /* ST_NOSYMFOLLOW */), "statfs reports ST_NOSYMFOLLOW");
+    line = mounts_line(mp);
+    kt_check(strstr(line, "nosymfollow") != NULL, "/proc/self/mounts shows nosymfollow", "line \"%s\"", line);
+    CHECK_OK(mount(NULL, mp, NULL, MS_REMOUNT, NULL), "remount without MS_NOSYMFOLLOW");
+    int lf = open(lnk, O_RDONLY);
+    CHECK(lf >= 0, "the symlink is followed again");
+    close(lf);
+    umount(mp);
+
     CHECK_OK(mount("proc", mp, "proc", 0, NULL), "mount a second procfs");
     char st[512], b[64];
     snprintf(st, sizeof st, "%s/self/stat", mp);

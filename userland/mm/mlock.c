@@ -56,6 +56,16 @@ static void write_only_and_msync(void)
     CHECK_OK(munlock(p, MB), "munlock it");
     CHECK_OK(msync(p, PG, MS_INVALIDATE), "msync(MS_INVALIDATE) once unlocked");
     munmap(p, MB);
+    /* A shared write-only mapping too (FOLL_FORCE for any accessible VMA), and mlock2 likewise (LTP mlock201). */
+    p = mmap(NULL, 8 * PG, PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(p != MAP_FAILED, "mmap a shared write-only 8 pages");
+    if (kt_qemu()) {
+        kt_skip("mlock2 populates a shared write-only mapping", "qemu-user has no mlock2, and its mincore refuses an unreadable range");
+    } else {
+        CHECK_OK(syscall(SYS_mlock2, p, 3 * PG, 0), "mlock2 3 pages of it");
+        CHECK_EQ(resident(p, 8 * PG), 3, "mlock2 populates a shared write-only mapping");
+    }
+    munmap(p, 8 * PG);
 }
 
 static void basics(void)

@@ -1,6 +1,9 @@
 /* credmisc.c - credentials and process controls as Linux has them:
  * setfsuid/setfsgid return the previous id also when they refuse a change;
  * capget with a negative pid is EINVAL and with a missing one ESRCH;
+ * capset with a bad version is EINVAL and writes the preferred version back
+ * (cap_validate_magic), before it looks at the pid or the data;
+ * get_robust_list of another user's process is EPERM (ptrace_may_access);
  * PR_CAPBSET_DROP drops one capability from the bounding set; prctl
  * options with bad arguments fail with EINVAL; gettimeofday and
  * clock_gettime(CLOCK_REALTIME) agree from one read to the next; a change
@@ -57,6 +60,46 @@ static void check_capget(void)
     CHECK_ERR(syscall(SYS_capget, &h, d), ESRCH, "capget of a missing pid is ESRCH");
     h.pid = getpid();
     CHECK_EQ(syscall(SYS_capget, &h, d), 0, "capget of one's own pid");
+    h.version = 0x12345678;
+    h.pid = 0;
+    CHECK_ERR(syscall(SYS_capset, &h, d), EINVAL, "capset with a bad version is EINVAL");
+    CHECK_EQ(h.version, _LINUX_CAPABILITY_VERSION_3, "capset with a bad version writes back _LINUX_CAPABILITY_VERSION_3");
+    h.version = 0x12345678;
+    h.pid = 0x3ffffff0;
+    CHECK_ERR(syscall(SYS_capset, &h, NULL), EINVAL, "capset: the version is checked before the pid and the data");
+    CHECK_EQ(h.version, _LINUX_CAPABILITY_VERSION_3, "... and written back there too");
+    h.pid = 0;
+    CHECK_ERR(syscall(SYS_capset, &h, NULL), EFAULT, "capset with a good version and NULL data is EFAULT");
+}
+
+static void check_robust_list(void)
+{
+    void *head;
+    size_t len;
+    if (syscall(SYS_get_robust_list, 0, &head, &len) != 0 && errno == ENOSYS) {
+        kt_skip("get_robust_list of another user's process is EPERM", "qemu-user has no get_robust_list");
+        return;
+    }
+    pid_t root_child = fork();
+    if (root_child == 0) {
+        pause();
+        _exit(0);
+    }
+    if (root_child < 0) {
+        kt_fail("get_robust_list: fork", "errno %d", errno);
+        return;
+    }
+    IN_CHILD("get_robust_list: one's own (pid 0 and getpid) works; another user's process is EPERM (ptrace_may_access)", {
+        void *h = (void *)1;
+        size_t l = 0;
+        EXPECT(1, syscall(SYS_get_robust_list, 0, &h, &l) == 0 && l == 3 * sizeof(long));
+        EXPECT(2, setresuid(1000, 1000, 1000) == 0);
+        EXPECT(4, syscall(SYS_get_robust_list, getpid(), &h, &l) == 0);
+        errno = 0;
+        EXPECT(8, syscall(SYS_get_robust_list, root_child, &h, &l) == -1 && errno == EPERM);
+    });
+    kill(root_child, SIGKILL);
+    waitpid(root_child, NULL, 0);
 }
 
 static void check_capbset(void)
@@ -183,6 +226,7 @@ int main(int argc, char **argv)
     check_fsids();
     check_securebits();
     check_capget();
+    check_robust_list();
     check_capbset();
     check_prctl_fail();
     check_dumpable();

@@ -173,5 +173,14 @@ int main(void)
     CHECK(syscall(SYS_clock_nanosleep, CLOCK_REALTIME, 0, &five, KT_BAD_PTR) == -1 && errno == EFAULT,
           "clock_nanosleep likewise");
 
+    /* clock_settime of a CPU clock: the fixed ids have no clock_set in Linux (EINVAL), a clock made by
+     * clock_getcpuclockid is the CPU-clock family's, which never sets (EPERM). Nothing is ever set here. */
+    struct timespec one = {1, 0};
+    CHECK_ERR(syscall(SYS_clock_settime, CLOCK_PROCESS_CPUTIME_ID, &one), EINVAL, "clock_settime(CLOCK_PROCESS_CPUTIME_ID) is EINVAL");
+    CHECK_ERR(syscall(SYS_clock_settime, CLOCK_THREAD_CPUTIME_ID, &one), EINVAL, "clock_settime(CLOCK_THREAD_CPUTIME_ID) is EINVAL");
+    clockid_t cpuclk;
+    CHECK_EQ(clock_getcpuclockid(getpid(), &cpuclk), 0, "clock_getcpuclockid of oneself");
+    CHECK_ERR(syscall(SYS_clock_settime, cpuclk, &one), EPERM, "clock_settime of a process's CPU clock is EPERM");
+
     return kt_done();
 }

@@ -3,7 +3,7 @@
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { ProcMountsFile } from "./mountpoll.js";
-import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Path } from "../dentry.js";
+import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -197,7 +197,7 @@ function limits(tg: ThreadGroup): string {
 
 function mountOpts(m: Mount): string {
   return [(m.flags & MNT_RDONLY) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & MNT_NOSUID ? ["nosuid"] : []),
-    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), "relatime"].join(",");
+    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), ...(m.flags & MNT_NOSYMFOLLOW ? ["nosymfollow"] : []), "relatime"].join(",");
 }
 
 // Every mount, parents before children.

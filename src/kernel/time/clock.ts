@@ -2,6 +2,8 @@
 // `virtual` mode it advances with retired instructions at a nominal rate and
 // jumps over idle periods, so runs are reproducible.
 
+import { Ntp } from "./ntp.js";
+
 export type ClockMode = "host" | "virtual";
 
 export const NSEC_PER_SEC = 1_000_000_000;
@@ -15,6 +17,8 @@ export class Clock {
   realtimeOffset: number;
   // CLOCK_TAI - CLOCK_REALTIME.
   taiOffset = 37 * NSEC_PER_SEC;
+  // adjtimex's NTP state for CLOCK_REALTIME (kept and read back; it does not steer the clock).
+  readonly ntp = new Ntp();
   // The kernel's timezone (settimeofday/gettimeofday).
   tzMinutesWest = 0;
   tzDstTime = 0;
