@@ -88,13 +88,22 @@ function readAddr(t: Task, va: number, len: number): Uint8Array {
 }
 
 // Writes an address and its length to (va, lenVa) the way Linux's move_addr_to_user does.
-export function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
-  if (va === 0 || lenVa === 0) return;
+// An address back to the caller as Linux's move_addr_to_user: the length
+// word is read (EFAULT), the full length written back when it is not
+// negative, then EINVAL for a negative one, or as many bytes as it allows
+// copied (EFAULT on a bad buffer, a null one included).
+export function moveAddrToUser(t: Task, va: number, lenVa: number, a: Uint8Array): void {
   const m = um(t);
   const len = m.i32(lenVa);
+  if (len >= 0) m.setU32(lenVa, a.length);
   if (len < 0) kerr(EINVAL);
   if (len > 0) m.write(va, a.subarray(0, Math.min(len, a.length)));
-  m.setU32(lenVa, a.length);
+}
+
+// accept's and recvfrom's peer address: only when the caller gave a buffer
+// (__sys_accept4_file, __sys_recvfrom: `if (upeer_sockaddr)`).
+export function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
+  if (va !== 0) moveAddrToUser(t, va, lenVa, a);
 }
 const UNNAMED = new Uint8Array([AF_UNIX, 0]);
 
@@ -580,13 +589,13 @@ defineSyscalls({
   getsockname: (t, fd, va, lenVa) => {
     const inet = inetOf(t, fd);
     if (inet) return inetGetname(t, inet.s, va, lenVa, false);
-    const { s } = sockOf(t, fd); putAddr(t, va, lenVa, s.addr ?? UNNAMED); return 0; },
+    const { s } = sockOf(t, fd); moveAddrToUser(t, va, lenVa, s.addr ?? UNNAMED); return 0; },
   getpeername: (t, fd, va, lenVa) => {
     const inet = inetOf(t, fd);
     if (inet) return inetGetname(t, inet.s, va, lenVa, true);
     const { s } = sockOf(t, fd);
     if (s.state !== "connected" || !s.peer) kerr(ENOTCONN);
-    putAddr(t, va, lenVa, s.peer.addr ?? UNNAMED);
+    moveAddrToUser(t, va, lenVa, s.peer.addr ?? UNNAMED);
     return 0;
   },
   sendto: (t, fd, buf, len, flags, to, tolen) => {

@@ -37,7 +37,7 @@ import { PingSocket, RawIcmpSocket, pingAllowed } from "../net/inet/icmp_sock.js
 import { NetlinkSocket } from "../net/netlink.js";
 import "../net/inet/netdev.js";
 import { NETLINK_ROUTE } from "../abi/netlink.js";
-import { install, putAddr, readIov, recvLoop, scatter, waitUntil, type Iov } from "./sys_socket.js";
+import { install, moveAddrToUser, putAddr, readIov, recvLoop, scatter, waitUntil, type Iov } from "./sys_socket.js";
 import { takeErrQueue, type ErrQueueRead } from "../net/inet/errqueue.js";
 import { ipGetsockopt, ipSetsockopt } from "../net/inet/sockopt_ip.js";
 import type { UserBuffer } from "../mm/uio.js";
@@ -217,7 +217,7 @@ export function inetGetname(t: Task, s: InetDataSocket, va: number, lenVa: numbe
     const connected = s instanceof PingSocket || s instanceof RawIcmpSocket ? s.connected && s.rport !== 0 : s instanceof UdpSocket ? s.connected : s.rport !== 0 && st !== TCP_CLOSE && st !== TCP_SYN_SENT && st !== TCP_TIME_WAIT;
     if (!connected) kerr(ENOTCONN);
   }
-  putAddr(t, va, lenVa, peer ? s.peerName() : s.localName());
+  moveAddrToUser(t, va, lenVa, peer ? s.peerName() : s.localName());
   return 0;
 }
 

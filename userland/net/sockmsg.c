@@ -5,7 +5,8 @@
  * the descriptor is known to be a socket: EBADF, ENOTSOCK come first); a
  * negative msg_namelen (copy_msghdr_from_user) and a negative recvfrom
  * *addrlen, also on TCP which has no address to give (move_addr_to_user),
- * are EINVAL; MSG_MORE corks a UDP datagram.
+ * are EINVAL; MSG_MORE corks a UDP datagram; getsockname/getpeername/accept
+ * give an address back as move_addr_to_user (names()).
  */
 #include "nettest.h"
 
@@ -111,11 +112,59 @@ static void run(int fam)
     close(l);
 }
 
+/* Addresses back to the caller (move_addr_to_user): getsockname and
+ * getpeername always copy, so a null length pointer or a null buffer with
+ * room in it is EFAULT (LTP getsockname01, getpeername01), a zero length
+ * copies nothing but learns the size; accept and recvfrom copy only when
+ * given a buffer. */
+static void names(int fam)
+{
+    char d[160];
+    const char *F = nt_fam(fam);
+    struct sockaddr_storage sa;
+    socklen_t la = nt_addr(fam, &sa, 0);
+    int l = socket(fam, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&sa, la);
+    listen(l, 4);
+    la = sizeof sa;
+    getsockname(l, (struct sockaddr *)&sa, &la);
+    int c = socket(fam, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&sa, la);
+    int a = accept4(l, NULL, NULL, 0);
+    snprintf(d, sizeof d, "%s: accept4 with no address buffer and no length", F);
+    CHECK(a >= 0, d);
+    snprintf(d, sizeof d, "%s: getsockname with a null length pointer is EFAULT", F);
+    CHECK_ERR(getsockname(c, (struct sockaddr *)&sa, NULL), EFAULT, d);
+    snprintf(d, sizeof d, "%s: getpeername with a null length pointer is EFAULT", F);
+    CHECK_ERR(getpeername(c, (struct sockaddr *)&sa, NULL), EFAULT, d);
+    la = sizeof sa;
+    snprintf(d, sizeof d, "%s: getsockname into a null buffer with room is EFAULT", F);
+    CHECK_ERR(getsockname(c, NULL, &la), EFAULT, d);
+    la = 0;
+    snprintf(d, sizeof d, "%s: a zero length copies nothing and learns the size", F);
+    CHECK(getpeername(c, NULL, &la) == 0 && la == (fam == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)), d);
+    int c2 = socket(fam, SOCK_STREAM, 0);
+    la = sizeof sa;
+    getsockname(l, (struct sockaddr *)&sa, &la);
+    connect(c2, (struct sockaddr *)&sa, la);
+    snprintf(d, sizeof d, "%s: accept with a buffer and a null length pointer is EFAULT", F);
+    CHECK_ERR(accept(l, (struct sockaddr *)&sa, NULL), EFAULT, d);
+    close(c2);
+    close(a);
+    close(c);
+    close(l);
+    int u = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK_ERR(getsockname(u, (struct sockaddr *)&sa, NULL), EFAULT, "AF_UNIX: getsockname with a null length pointer is EFAULT");
+    close(u);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
     run(AF_INET);
     run(AF_INET6);
+    names(AF_INET);
+    names(AF_INET6);
     struct iovec v = {"x", 1};
     struct mmsghdr m;
     memset(&m, 0, sizeof m);
