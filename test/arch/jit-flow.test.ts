@@ -325,9 +325,65 @@ int main(void) {
 }
 `;
 
+// One page whose code gets hot a piece at a time (each phase calls one more
+// of its functions, through pointers), so that its translation grows by
+// increments and is translated whole again (jit.ts, rebuildWanted); then code
+// of that page rewrites an instruction of the page (translated code must stop
+// right after the store) and the rewritten instruction runs after fence.i.
+const PHASES = COMMON + String.raw`
+long bump(long x);
+__asm__(".pushsection .text.phases,\"ax\",@progbits\n.balign 4096\n.option push\n.option norvc\n"
+  ".globl bump\nbump:\n addi a0, a0, 5\n ret\n.option pop\n.popsection\n");
+#define PH __attribute__((noinline, section(".text.phases")))
+PH long ph0(long x) { return x * 3 + 1; }
+PH long ph1(long x) { long s = 0; for (long i = 0; i < (x & 7); i++) s += i ^ x; return s; }
+PH long ph2(long x) { return (x << 3) ^ (x >> 2); }
+PH long ph3(long x) { return x % 13 + ph0(x); }
+PH long ph4(long x) { long s = x; while (s > 10) s = s / 2 + (s & 1); return s; }
+PH long ph5(long x) { return bump(x) * 2 - ph2(x); }
+PH long ph6(long x) { long s = 1; for (long i = 0; i < 5; i++) s = s * (x | 1) % 1000003; return s; }
+PH long ph7(long x) { return ph4(x) + ph1(x) + ph6(x); }
+PH void patch(volatile uint32_t *at, uint32_t insn) { *at = insn; }
+static long ref(int k, long x) {
+  long s;
+  switch (k) {
+  case 0: return x * 3 + 1;
+  case 1: s = 0; for (long i = 0; i < (x & 7); i++) s += i ^ x; return s;
+  case 2: return (x << 3) ^ (x >> 2);
+  case 3: return x % 13 + ref(0, x);
+  case 4: s = x; while (s > 10) s = s / 2 + (s & 1); return s;
+  case 5: return (x + 5) * 2 - ref(2, x);
+  case 6: s = 1; for (long i = 0; i < 5; i++) s = s * (x | 1) % 1000003; return s;
+  default: return ref(4, x) + ref(1, x) + ref(6, x);
+  }
+}
+typedef long (*ph_t)(long);
+static ph_t volatile fns[8] = { ph0, ph1, ph2, ph3, ph4, ph5, ph6, ph7 };
+int main(void) {
+  long page = (long)bump & ~4095L;
+  for (int k = 0; k < 8; k++) CHECK(((long)fns[k] & ~4095L) == page, "ph%d not in bump's page", k);
+  CHECK(((long)patch & ~4095L) == page, "patch not in bump's page");
+  for (int k = 0; k < 8; k++)
+    for (long x = 0; x < 300; x++)
+      for (int j = 0; j <= k; j++) CHECK(fns[j](x) == ref(j, x), "phase %d: ph%d(%ld) = %ld", k, j, x, fns[j](x));
+  printf("ok code of one page getting hot piece by piece\n");
+  CHECK(mprotect((void *)page, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) == 0, "mprotect");
+  for (long v = 6; v < 12; v++) {
+    patch((volatile uint32_t *)bump, 0x00050513u | ((uint32_t)v << 20)); /* addi a0, a0, v */
+    __builtin___clear_cache((char *)bump, (char *)bump + 4);
+    for (long x = 0; x < 200; x++) {
+      CHECK(bump(x) == x + v, "bump(%ld) = %ld after patching in %ld", x, bump(x), v);
+      CHECK(fns[5](x) == (x + v) * 2 - ref(2, x), "ph5(%ld) after patching in %ld", x, v);
+    }
+  }
+  printf("ok code of that page rewriting it\n");
+  return 0;
+}
+`;
+
 function build(): void {
   mkdirSync(join(DIR, "emptyroot"), { recursive: true });
-  for (const [name, src] of [["flow", FLOW], ["remap", REMAP], ["signal", SIGNAL], ["memacc", MEMACC], ["loops", LOOPS]] as const) {
+  for (const [name, src] of [["flow", FLOW], ["remap", REMAP], ["signal", SIGNAL], ["memacc", MEMACC], ["loops", LOOPS], ["phases", PHASES]] as const) {
     const srcPath = join(DIR, `${name}.c`);
     const out = join(DIR, name);
     if (existsSync(out) && existsSync(srcPath) && readFileSync(srcPath, "utf8") === src) continue;
@@ -340,7 +396,7 @@ interface Run { status: number | null; stdout: string; stderr: string; instret: 
 
 // JIT settings: off, or (threshold, batch, compile budget: 0 for none); warm-up 0 so the JIT starts at once.
 type JitSetting = [threshold: number, batch: number, budget: number];
-function ghost(prog: string, jit: JitSetting | undefined): Run {
+function ghost(prog: string, jit: JitSetting | undefined, extraEnv: NodeJS.ProcessEnv = {}): Run {
   const stats = join(DIR, `stats-${process.pid}.json`);
   const env = {
     ...process.env,
@@ -349,6 +405,7 @@ function ghost(prog: string, jit: JitSetting | undefined): Run {
     GHOST_JIT_BATCH: String(jit?.[1] ?? 1),
     GHOST_JIT_WARMUP: "0",
     GHOST_JIT_BUDGET: String(jit?.[2] ?? 0),
+    ...extraEnv,
   };
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
     `--stats=${stats}`, "--", prog], { cwd: DIR, env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
@@ -362,6 +419,7 @@ const EXPECT: Record<string, string[]> = {
   signal: ["ok signals in a translated loop"],
   memacc: ["ok misaligned loads and stores around a page end", "ok faults of accesses running into an unmapped page"],
   loops: ["ok loops entered in the middle", "ok calls from a loop to another page", "ok nested loops"],
+  phases: ["ok code of one page getting hot piece by piece", "ok code of that page rewriting it"],
 };
 
 test("JIT control flow between translations", { skip: !haveCc && `${CC} not installed`, timeout: 20 * 60_000 }, async (t) => {
@@ -382,6 +440,20 @@ test("JIT control flow between translations", { skip: !haveCc && `${CC} not inst
       }
     });
   }
+});
+
+// The phases program's page is translated in increments, one per phase, and
+// then whole again (jit.ts, rebuildWanted) — the runs above check that what a
+// rebuild installs runs exactly as the interpreter; this checks it happened.
+test("a page translated in increments is translated whole again", { skip: !haveCc && `${CC} not installed`, timeout: 5 * 60_000 }, () => {
+  build();
+  const r = ghost("./phases", [2, 1, 0], { GHOST_JIT_STATS: "1" });
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.deepEqual(r.stdout.trim().split("\n"), EXPECT["phases"], r.stderr);
+  const m = /ghost: jit (\{.*\})/.exec(r.stderr);
+  assert.ok(m, `no JIT figures in ${r.stderr}`);
+  const jit = JSON.parse(m[1]) as { rebuilds: number };
+  assert.ok(jit.rebuilds > 0, `no page translated whole again: ${m[1]}`);
 });
 
 // The compile budget (jit.ts): with code getting hot after two runs, busybox

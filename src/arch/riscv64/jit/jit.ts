@@ -16,7 +16,11 @@
 // compiled once, for the blocks joined by branches and jumps (about one guest
 // function's hot part), and a small page function dispatches among them while
 // PC stays in the page. New hot code in a translated page costs the
-// compilation of that code only, not of the whole page again; and every wasm
+// compilation of that code only, not of the whole page again — until the
+// increments since the page was last translated as one unit reach a fourth
+// of it: then it is translated whole again (rebuildWanted), so that code a
+// page grew piece by piece joins into few components, at a total cost
+// linear in the page's code; and every wasm
 // function stays small, which keeps V8's optimizing tier cheap (its register
 // allocation grows much faster than linearly with the blocks of a function
 // whose blocks all meet at one dispatch loop) and its code good; a call to
@@ -79,7 +83,7 @@ import {
   JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, JIT_INTERP, ASID, INSTRET, RAM_BASE, ACC_X,
   CAUSE_ECALL_U,
 } from "../layout.js";
-import { mergeRanges } from "./region.js";
+import { discover, mergeRanges } from "./region.js";
 import { CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
 import { genPage, newModule } from "./codegen.js";
 import { decodeAt, Kind } from "./decode.js";
@@ -146,6 +150,7 @@ export interface JitStats {
   interpreted: number; // instructions the dispatcher left to the interpreter
   threadMs: number; // discovery, code generation and compile on the translator thread (async)
   dropped: number; // translations from that thread not used: their page changed, or its frame was reused
+  rebuilds: number; // pages translated whole again (rebuildWanted)
 }
 
 // A translated page.
@@ -154,6 +159,8 @@ interface Translation {
   vpage: number;
   slot: number; // function-table index of the page function (what the dispatch map holds)
   compSlots: number[]; // function-table indices of its components
+  insns: number; // instructions translated in them
+  whole: number; // … of which in the last translation of the page as one unit (rebuildWanted)
   starts: Map<number, number>; // block start (byte offset) -> its component's slot
   interpStarts: Set<number>; // block starts whose first instruction is the interpreter's
   ranges: [number, number][]; // byte ranges the translation depends on
@@ -162,6 +169,12 @@ interface Translation {
 
 // The compile budget raises the hotness threshold up to this.
 const MAX_THRESHOLD = 1 << 16;
+// New code in a translated page is translated with all the page's code as one
+// unit again once the increments since the last whole translation reach
+// this fraction of it (rebuildWanted).
+const REBUILD_FRACTION = 0.25;
+// … while the page's code stays within one discovery's reach (region.ts's MAX_INSNS).
+const REBUILD_MAX = 2000;
 // A module's fixed cost (compiling, instantiating) in translated instructions, for the budget.
 const MODULE_COST = 200;
 
@@ -193,6 +206,7 @@ interface InFlight {
   code: Uint8Array; // the page as sent
   entries: number[];
   later: Set<number>; // entries that got hot meanwhile: asked for once this one is in
+  rebuild?: boolean; // the page's code translated whole again (rebuildWanted)
   posted: number; // Jit.syscalls when asked
   charged: number; // what the compile budget was charged when asked (an estimate)
   reply?: TranslateReply;
@@ -204,14 +218,15 @@ export class Jit {
   onModule: ((index: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: JitStats = {
     modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0, interpreted: 0,
-    threadMs: 0, dropped: 0,
+    threadMs: 0, dropped: 0, rebuilds: 0,
   };
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
   private readonly byFrame = new Map<number, Map<number, Translation>>();
   private readonly slots: (Translation | undefined)[] = [];
   private readonly freeSlots: number[] = [];
-  private readonly pending = new Map<string, { frame: number; vpage: number; entries: Set<number> }>();
+  private readonly pending = new Map<string, { frame: number; vpage: number; entries: Set<number>; rebuild?: boolean }>();
+  private readonly rebuildDue = new Set<Translation>(); // rebuilds put off by the compile budget
   // frame -> code writes since `since` (ms): many in a short time mean code and hot data share it
   private readonly writes = new Map<number, { n: number; since: number }>();
   private readonly noJit = new Set<number>(); // frames left to the interpreter
@@ -266,6 +281,7 @@ export class Jit {
       else if (cause === CAUSE_JIT_DIRTY) this.dirty();
       else if (cause === CAUSE_FENCE_I) this.flush();
       else {
+        if (this.rebuildDue.size) this.queueRebuilds();
         if (this.pending.size) this.compilePending();
         // Well within the budget again: code need not be as hot as before.
         if (this.threshold > this.opts.threshold && this.spent < this.allowed() / 2) {
@@ -428,6 +444,7 @@ export class Jit {
 
   private drop(t: Translation): void {
     this.uninstall(t);
+    this.rebuildDue.delete(t);
     const m = this.byFrame.get(t.frame)!;
     m.delete(t.vpage);
     if (m.size === 0) {
@@ -450,6 +467,40 @@ export class Jit {
     if (i >= this.table.length) this.table.grow(Math.max(64, this.table.length));
     this.slots.push(undefined);
     return i;
+  }
+
+  // Whether new hot code (entries) in old's page should be translated with
+  // all of the page's code as one unit again, rather than as an increment of
+  // its own. Increments are cheap to make but each has wasm functions of its own:
+  // a call or a return between code of different increments leaves a wasm
+  // function through the page function (every register stored and loaded
+  // again), the costliest thing translated code does short of leaving the
+  // page (CoreMark: one page in 14 increments). Rebuilding only when the
+  // increments since the last whole translation reach REBUILD_FRACTION of it
+  // keeps the total translated linear in the page's code: each rebuild is at
+  // least 1 + REBUILD_FRACTION times the last.
+  private rebuildWanted(old: Translation, code: Uint8Array, entries: number[], known: ReadonlySet<number>): boolean {
+    if (REBUILD_FRACTION <= 0 || old.insns > REBUILD_MAX) return false;
+    const added = old.insns - old.whole + discover(code, entries, this.expand, known).insnCount;
+    if (added < old.whole * REBUILD_FRACTION || old.insns + added > REBUILD_MAX) return false;
+    // Within the compile budget only (a rebuild must not starve new hot
+    // code); else once the budget has room (queueRebuilds).
+    if (this.opts.budget === 0 || this.spent + old.insns + added <= this.allowed()) return true;
+    this.rebuildDue.add(old);
+    return false;
+  }
+
+  // The rebuilds put off that the compile budget has room for now.
+  private queueRebuilds(): void {
+    let room = this.opts.budget === 0 ? Infinity : this.allowed() - this.spent;
+    for (const t of this.rebuildDue) {
+      if (t.insns + MODULE_COST > room) continue;
+      room -= t.insns + MODULE_COST;
+      this.rebuildDue.delete(t);
+      const key = `${t.frame}:${t.vpage}`, p = this.pending.get(key);
+      if (p) p.rebuild = true;
+      else this.pending.set(key, { frame: t.frame, vpage: t.vpage, entries: new Set(), rebuild: true });
+    }
   }
 
   // The new code of page p: from the content cache (cache.ts, then the
@@ -512,11 +563,12 @@ export class Jit {
     this.inflight.clear();
   }
 
-  private requeue(frame: number, vpage: number, entries: Iterable<number>): void {
+  private requeue(frame: number, vpage: number, entries: Iterable<number>, rebuild = false): void {
     const key = `${frame}:${vpage}`;
     let p = this.pending.get(key);
     if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
     for (const e of entries) p.entries.add(e);
+    if (rebuild) p.rebuild = true;
   }
 
   // Takes the translator thread's replies that arrived (with holdSyscalls:
@@ -557,7 +609,7 @@ export class Jit {
       const u: CachedUnit = { vpage: f.vpage, page: f.code, comps: r.unit.comps, wasm: r.unit.wasm, module: r.module! };
       remember(f.key, u);
       this.opts.store?.put(f.key, u);
-      this.requeue(f.frame, f.vpage, f.entries);
+      this.requeue(f.frame, f.vpage, f.entries, f.rebuild);
     }
     if (later.length === 0) return;
     if (this.pending.size) this.compilePending();
@@ -577,7 +629,7 @@ export class Jit {
     const pageMod = newModule();
     interface Built {
       frame: number; vpage: number; code: Uint8Array; old: Translation | undefined; pageSlot: number;
-      unit: CachedUnit; slots: number[]; starts: Map<number, number>; interp: Set<number>;
+      unit: CachedUnit; slots: number[]; starts: Map<number, number>; interp: Set<number>; rebuild: boolean;
     }
     const built: Built[] = [];
     const taken: number[] = [];
@@ -595,16 +647,25 @@ export class Jit {
       const code = this.u8.slice(base, base + 4096);
       let old = this.byFrame.get(p.frame)?.get(p.vpage);
       if (old && !this.unchanged(old)) { this.drop(old); old = undefined; }
-      const known = old ? [...old.starts.keys()].sort((a, b) => a - b) : [];
+      let known = old ? [...old.starts.keys()].sort((a, b) => a - b) : [];
       const knownSet = new Set(known);
-      const entries = [...p.entries].filter((e) => !knownSet.has(e)).sort((a, b) => a - b);
-      if (entries.length === 0) continue;
+      let entries = [...p.entries].filter((e) => !knownSet.has(e)).sort((a, b) => a - b);
+      if (entries.length === 0 && !(old && p.rebuild)) continue;
       const flying = this.inflight.get(`${p.frame}:${p.vpage}`);
-      if (flying) { for (const e of entries) flying.later.add(e); continue; }
+      if (flying) {
+        for (const e of entries) flying.later.add(e);
+        if (old && p.rebuild) this.rebuildDue.add(old); // asked for again after this one
+        continue;
+      }
+      const rebuild = old !== undefined && (p.rebuild === true || this.rebuildWanted(old, code, entries, knownSet));
+      if (rebuild) {
+        entries = [...new Set([...known, ...entries])].sort((a, b) => a - b);
+        known = [];
+      }
       let unit: CachedUnit | undefined | typeof POSTED, inst: WebAssembly.Instance;
       try {
         unit = this.unitFor(p, code, entries, known);
-        if (unit === POSTED) continue;
+        if (unit === POSTED) { if (rebuild) this.inflight.get(`${p.frame}:${p.vpage}`)!.rebuild = true; continue; }
         if (!unit) continue;
         inst = new WebAssembly.Instance(unit.module, imports);
       } catch (e) {
@@ -615,7 +676,8 @@ export class Jit {
       instances.push(inst);
       const b: Built = {
         frame: p.frame, vpage: p.vpage, code, old, pageSlot: old ? old.slot : slot(), unit, slots: [],
-        starts: new Map(old ? old.starts : []), interp: new Set(old ? old.interpStarts : []),
+        starts: new Map(old && !rebuild ? old.starts : []), interp: new Set(old && !rebuild ? old.interpStarts : []),
+        rebuild,
       };
       unit.comps.forEach((c, k) => {
         const s = slot();
@@ -652,16 +714,27 @@ export class Jit {
     for (const b of built) {
       this.table.set(b.pageSlot, inst.exports[`p${b.pageSlot}`] as WebAssembly.ExportValue as never);
       let t = b.old;
-      const ranges = mergeRanges([...(t ? t.ranges : []), ...b.unit.comps.flatMap((c) => c.ranges)]);
-      if (t) {
+      const ranges = mergeRanges([...(t && !b.rebuild ? t.ranges : []), ...b.unit.comps.flatMap((c) => c.ranges)]);
+      const insns = b.unit.comps.reduce((n, c) => n + c.insnCount, 0);
+      if (t && b.rebuild) {
+        // The new page function (installed above) calls only the new components.
+        for (const s of t.compSlots) this.freeSlot(s);
+        t.compSlots = b.slots;
+        t.insns = t.whole = insns;
+        this.stats.rebuilds++;
+        this.rebuildDue.delete(t);
+      } else if (t) {
         t.compSlots.push(...b.slots);
+        t.insns += insns;
+      }
+      if (t) {
         t.starts = b.starts;
         t.interpStarts = b.interp;
         t.ranges = ranges;
         t.code = b.code;
       } else {
         t = {
-          frame: b.frame, vpage: b.vpage, slot: b.pageSlot, compSlots: b.slots,
+          frame: b.frame, vpage: b.vpage, slot: b.pageSlot, compSlots: b.slots, insns, whole: insns,
           starts: b.starts, interpStarts: b.interp, ranges, code: b.code,
         };
         let m = this.byFrame.get(b.frame);
