@@ -52,6 +52,11 @@ function asidState(hart: Hart): AsidState {
 }
 let nextMmId = 1;
 
+// Past this many pages made copy-on-write, fork drops the parent's whole
+// ASID from the TLB instead of page by page (as invalidateRange's 64).
+const COW_FLUSH_PAGES = 64;
+const cowScratch: number[] = [];
+
 export class AddressSpace implements CacheMapper {
   readonly pt: PageTable;
   vmas: Vma[] = [];
@@ -663,6 +668,11 @@ export class AddressSpace implements CacheMapper {
     child.endData = this.endData; child.startStack = this.startStack;
     child.membarrierRegistered = this.membarrierRegistered; // a fork keeps the mm's registrations (an exec starts a new mm)
     const dv = this.hart.dv;
+    // The parent's pages made read-only here: only their TLB entries are
+    // stale (what stays mapped as it was keeps its entries, so the parent
+    // does not refill its whole TLB and dispatch map after every fork).
+    let cowed = 0;
+    const cowedPages = cowScratch;
     for (const v of this.vmas) {
       if (v.dontFork) continue;
       const c = v.clone();
@@ -674,6 +684,10 @@ export class AddressSpace implements CacheMapper {
       this.pt.forEach(v.start, v.end, (va, off, pte) => {
         let p = pte;
         if (!v.shared) {
+          if (p & PTE_W) {
+            if (cowed < COW_FLUSH_PAGES) cowedPages[cowed] = va;
+            cowed++;
+          }
           p = ((p & ~PTE_W) | PTE_COW) >>> 0;
           dv.setUint32(off, p, true);
         }
@@ -682,7 +696,8 @@ export class AddressSpace implements CacheMapper {
         if (!this.phys.isZeroPage(ptePa(p))) child.rssPages++;
       });
     }
-    this.invalidateRange(0, TASK_SIZE);
+    if (cowed > COW_FLUSH_PAGES || !this.isCurrent) this.invalidateRange(0, TASK_SIZE);
+    else for (let i = 0; i < cowed; i++) this.invalidate(cowedPages[i]);
     return child;
   }
 
@@ -700,7 +715,10 @@ export class AddressSpace implements CacheMapper {
     for (const v of vmas) this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));
     for (const v of vmas) this.releaseVma(v);
     this.pt.destroy();
-    this.hart.tlbFlushAsid(this.asid);
+    // No TLB flush: this ASID is never handed out again in this generation,
+    // and a new generation starts with every entry dropped (newAsid), so
+    // its stale entries can never be hit. (Scanning the three TLBs and the
+    // JIT's dispatch map here cost about a tenth of every fork+exec+exit.)
     if (this.hart.currentMm === this) this.hart.currentMm = undefined;
   }
 
