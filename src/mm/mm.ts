@@ -70,6 +70,12 @@ export class AddressSpace implements CacheMapper {
   stackLimit = 8 * 1024 * 1024; // RLIMIT_STACK as the stack VMA may grow
   rssPages = 0;
   private tlbStale = false;
+  // Whether the hart has run under this ASID since it was handed out: until
+  // then no TLB or dispatch entry can carry it, and a change to the page
+  // table needs no flush (exec fills the new stack and trampoline before the
+  // program's first instruction; a flush of the whole ASID at its first
+  // activation cost every exec a scan of the TLBs).
+  private asidLoaded = false;
   users = 1; // tasks sharing this mm (CLONE_VM)
   sigreturnTrampoline = 0;
   // What /proc shows: where argv and envp strings are, the executable's path, code and stack bounds.
@@ -101,6 +107,7 @@ export class AddressSpace implements CacheMapper {
     }
     this.asid = s.next++;
     this.asidGen = s.gen;
+    this.asidLoaded = false;
   }
 
   get isCurrent(): boolean { return this.hart.currentMm === this; }
@@ -109,16 +116,17 @@ export class AddressSpace implements CacheMapper {
     if (this.asidGen !== asidState(this.hart).gen) { this.newAsid(); this.tlbStale = false; }
     this.hart.setAddressSpace(this.pt.root, this.asid);
     this.hart.currentMm = this;
+    this.asidLoaded = true;
     if (this.tlbStale) { this.hart.tlbFlushAsid(this.asid); this.tlbStale = false; }
   }
 
   private invalidate(va: number): void {
     if (this.isCurrent) this.hart.tlbFlushPage(va);
-    else this.tlbStale = true;
+    else if (this.asidLoaded) this.tlbStale = true;
   }
 
   private invalidateRange(start: number, end: number): void {
-    if (!this.isCurrent) { this.tlbStale = true; return; }
+    if (!this.isCurrent) { if (this.asidLoaded) this.tlbStale = true; return; }
     if (end - start > 64 * PAGE_SIZE) this.hart.tlbFlushAsid(this.asid);
     else for (let va = start; va < end; va += PAGE_SIZE) this.hart.tlbFlushPage(va);
   }
