@@ -55,6 +55,7 @@ let nextMmId = 1;
 // Past this many pages made copy-on-write, fork drops the parent's whole
 // ASID from the TLB instead of page by page (as invalidateRange's 64).
 const COW_FLUSH_PAGES = 64;
+const FAULT_AROUND_BYTES = 16 * PAGE_SIZE;
 const cowScratch: number[] = [];
 
 export class AddressSpace implements CacheMapper {
@@ -606,6 +607,7 @@ export class AddressSpace implements CacheMapper {
       if (vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
       cow = PTE_COW;
+      this.faultAround(vma, page);
     } else if (!vma.source && acc !== ACC_W) {
       // A read of never-written private anonymous memory: the zero page,
       // copied on the first write (Linux's do_anonymous_page). It is not
@@ -639,6 +641,34 @@ export class AddressSpace implements CacheMapper {
     this.rssPages++;
     this.invalidate(page);
     return true;
+  }
+
+  // Linux's fault-around (do_fault_around, fault_around_bytes = 64 KiB): a
+  // read fault on a private file mapping also maps the pages of the same
+  // aligned 64 KiB window that the page cache already holds, read-only and
+  // copy-on-write as the faulting page, so a program's text costs one fault
+  // per window instead of one per page. Pages not cached are left to their
+  // own faults (no read is started here), as filemap_map_pages does. The
+  // pages are resident and counted as such (Linux adds them to MM_FILEPAGES).
+  // They had no valid entry, so no TLB entry can be stale.
+  private faultAround(vma: Vma, page: number): void {
+    const src = vma.source!;
+    const from = Math.max(vma.start, page - (page % FAULT_AROUND_BYTES));
+    const to = Math.min(vma.end, from + FAULT_AROUND_BYTES, vma.fileEnd === Infinity ? Infinity : pageDown(vma.fileEnd));
+    const cache = this.phys.cache;
+    const fileEnd = src.size();
+    const flags = PTE_V | PTE_U | PTE_A | PTE_D | PTE_COW | (protToPte(vma.prot) & ~PTE_W);
+    for (let va = from; va < to; va += PAGE_SIZE) {
+      if (va === page) continue;
+      const index = fileIndex(vma, va);
+      if (index * PAGE_SIZE >= fileEnd || !cache.has(src.key, index)) continue;
+      const off = this.pt.leaf(va, true);
+      if (this.hart.dv.getUint32(off, true) & PTE_V) continue;
+      const pa = cache.getPage(src.key, src, index, null);
+      this.hart.dv.setUint32(off, makePte(pa, flags), true);
+      this.hart.dv.setUint32(off + 4, 0, true);
+      this.rssPages++;
+    }
   }
 
   private breakCow(page: number, pte: number, vma: Vma): void {
