@@ -168,10 +168,12 @@ export class AddressSpace implements CacheMapper {
   private mergeAround(i: number): void {
     if (i + 1 < this.vmas.length && this.vmas[i].canMerge(this.vmas[i + 1])) {
       this.vmas[i].end = this.vmas[i + 1].end;
+      this.vmas[i].anon ||= this.vmas[i + 1].anon;
       this.dropMerged(this.vmas.splice(i + 1, 1)[0]);
     }
     if (i > 0 && this.vmas[i - 1].canMerge(this.vmas[i])) {
       this.vmas[i - 1].end = this.vmas[i].end;
+      this.vmas[i - 1].anon ||= this.vmas[i].anon;
       this.dropMerged(this.vmas.splice(i, 1)[0]);
     }
   }
@@ -612,6 +614,7 @@ export class AddressSpace implements CacheMapper {
       // A read of never-written private anonymous memory: the zero page,
       // copied on the first write (Linux's do_anonymous_page). It is not
       // counted in the resident set.
+      vma.anon = true;
       pa = this.phys.zeroPage();
       this.phys.get(pa);
       this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_COW | (protToPte(vma.prot) & ~PTE_W)));
@@ -620,6 +623,7 @@ export class AddressSpace implements CacheMapper {
     } else {
       if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.alloc();
+      vma.anon = true;
       if (vma.source && page < vma.fileEnd) {
         const bytes = this.phys.view(pa);
         const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
@@ -672,6 +676,7 @@ export class AddressSpace implements CacheMapper {
   }
 
   private breakCow(page: number, pte: number, vma: Vma): void {
+    vma.anon = true;
     const old = ptePa(pte);
     let pa = old;
     if (this.phys.isZeroPage(old)) {
@@ -719,6 +724,11 @@ export class AddressSpace implements CacheMapper {
       if (isSharedFile(c)) this.phys.cache.addMapper(c.source.key, child);
       child.vmas.push(c);
       if (v.wipeOnFork && !v.shared) continue; // the child faults in zero pages
+      // A file mapping with no page of its own (a program's text, a shared
+      // file): the child finds every page in the page cache when it touches
+      // it, as Linux's copy_page_range skips such a vma. A process that
+      // forks and execs then copies and tears down no PTE of its text.
+      if (v.source && !v.anon) continue;
       this.pt.forEach(v.start, v.end, (va, off, pte) => {
         let p = pte;
         if (!v.shared) {

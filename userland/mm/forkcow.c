@@ -72,9 +72,20 @@ static void private_file(void)
     if (fd < 0) { kt_fail("private file", "errno %d", errno); return; }
     char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     if (m == MAP_FAILED) { kt_fail("mmap MAP_PRIVATE", "errno %d", errno); close(fd); return; }
-    m[0] = 'w';               /* page 0: a private copy, hot and writable */
+    volatile char r0w = m[0]; /* page 0: read (the file's page), then written: a private copy */
+    (void)r0w;
+    m[0] = 'w';
     volatile char r1 = m[4096]; /* page 1: still the file's page, read only */
     (void)r1;
+    /* Another mapping whose first access is a store (a private page at once). */
+    char *w2 = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (w2 == MAP_FAILED) { kt_fail("mmap MAP_PRIVATE", "errno %d", errno); close(fd); return; }
+    w2[1] = 'w';
+    /* A second, read-only mapping of the file, only read before the fork. */
+    const char *ro = mmap(NULL, 2 * 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (ro == MAP_FAILED) { kt_fail("mmap MAP_PRIVATE PROT_READ", "errno %d", errno); close(fd); return; }
+    volatile char r0 = ro[0];
+    (void)r0;
     int p[2];
     if (pipe(p)) { kt_fail("pipe", "errno %d", errno); return; }
     pid_t c = fork();
@@ -83,6 +94,8 @@ static void private_file(void)
         int r = 0;
         if (m[0] != 'w') r |= 1;
         if (m[4096] != 'f') r |= 2;
+        if (ro[0] != 'f' || ro[4096] != 'f') r |= 8;
+        if (w2[0] != 'f' || w2[1] != 'w') r |= 16;
         m[0] = 'c'; m[4096] = 'c';
         char b[2];
         if (pread(fd, b, 1, 0) != 1 || b[0] != 'f' || pread(fd, b, 1, 4096) != 1 || b[0] != 'f') r |= 4;
@@ -90,15 +103,18 @@ static void private_file(void)
     }
     m[0] = 'P';
     m[4096] = 'P';
+    w2[1] = 'P';
     if (write(p[1], "x", 1) != 1) kt_fail("pipe write", "errno %d", errno);
     int st;
     kt_waitpid(c, &st, 0);
     kt_check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "MAP_PRIVATE file: the child sees neither the parent's writes nor changes the file",
-             "child %s (bits: 1 copied page, 2 file page, 4 file)", kt_wstr(st));
+             "child %s (bits: 1 copied page, 2 file page, 4 file, 8 read-only mapping, 16 written first)", kt_wstr(st));
     kt_check(m[0] == 'P' && m[4096] == 'P', "MAP_PRIVATE file: the parent keeps its writes", "'%c' '%c'", m[0], m[4096]);
     char b[2] = {0};
     kt_check(pread(fd, b, 1, 4096) == 1 && b[0] == 'f', "MAP_PRIVATE file: the file is unchanged", "'%c'", b[0]);
     munmap(m, 2 * 4096);
+    munmap((void *)ro, 2 * 4096);
+    munmap(w2, 4096);
     close(fd);
     close(p[0]); close(p[1]);
 }
