@@ -56,6 +56,19 @@ function readAt(inode: Inode, off: number, len: number): Uint8Array {
   return b.subarray(0, n);
 }
 
+// The file's first page, read once: the `#!` line, the ELF header, its
+// program headers and PT_INTERP's path nearly always lie in it (Linux's
+// BINPRM_BUF_SIZE buffer plays the same part for the first two). On a host
+// directory every read is a host call; reading each piece apart was four.
+const HEAD_SIZE = PAGE_SIZE;
+
+class FileHead {
+  readonly bytes: Uint8Array;
+  constructor(readonly inode: Inode) { this.bytes = readAt(inode, 0, Math.min(HEAD_SIZE, Math.max(inode.size, 256))); }
+  read = (off: number, len: number): Uint8Array =>
+    off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
+}
+
 interface Loaded { bias: number; entry: number; phdrAddr: number; end: number; }
 
 function loadImage(mm: AddressSpace, inode: Inode, path: string, elf: ElfImage, isInterp: boolean): Loaded {
@@ -170,10 +183,12 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
   }
   if (total > 2 * 1024 * 1024) kerr(E2BIG);
   let file = openExecutable(t, start, path, follow);
+  let fileHead: FileHead;
   const execfn = path;
   // #! scripts: the interpreter runs with the script's path as an argument.
   for (let depth = 0; ; depth++) {
-    const head = readAt(file.p.dentry.inode, 0, 256);
+    fileHead = new FileHead(file.p.dentry.inode);
+    const head = fileHead.bytes.subarray(0, 256);
     if (head[0] !== 0x23 || head[1] !== 0x21) break;
     if (depth >= MAX_INTERP_DEPTH) kerr(ELOOP);
     let nl = head.indexOf(0x0a);
@@ -190,7 +205,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     file = openExecutable(t, start, interp);
   }
   const inode = file.p.dentry.inode;
-  const elf = parseElf((off, len) => readAt(inode, off, len), inode.size);
+  const elf = parseElf(fileHead.read, inode.size);
   let interpInode: Inode | null = null;
   let interpElf: ElfImage | null = null;
   let interpName = "";
@@ -204,7 +219,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       throw e;
     }
     const ii = interpInode;
-    interpElf = parseElf((off, len) => readAt(ii, off, len), ii.size);
+    interpElf = parseElf(new FileHead(ii).read, ii.size);
     if (interpElf.interp) kerr(ENOEXEC);
   }
 

@@ -52,6 +52,12 @@ function asidState(hart: Hart): AsidState {
 }
 let nextMmId = 1;
 
+// Past this many pages made copy-on-write, fork drops the parent's whole
+// ASID from the TLB instead of page by page (as invalidateRange's 64).
+const COW_FLUSH_PAGES = 64;
+const FAULT_AROUND_BYTES = 16 * PAGE_SIZE;
+const cowScratch: number[] = [];
+
 export class AddressSpace implements CacheMapper {
   readonly pt: PageTable;
   vmas: Vma[] = [];
@@ -65,6 +71,12 @@ export class AddressSpace implements CacheMapper {
   stackLimit = 8 * 1024 * 1024; // RLIMIT_STACK as the stack VMA may grow
   rssPages = 0;
   private tlbStale = false;
+  // Whether the hart has run under this ASID since it was handed out: until
+  // then no TLB or dispatch entry can carry it, and a change to the page
+  // table needs no flush (exec fills the new stack and trampoline before the
+  // program's first instruction; a flush of the whole ASID at its first
+  // activation cost every exec a scan of the TLBs).
+  private asidLoaded = false;
   users = 1; // tasks sharing this mm (CLONE_VM)
   sigreturnTrampoline = 0;
   // What /proc shows: where argv and envp strings are, the executable's path, code and stack bounds.
@@ -96,6 +108,7 @@ export class AddressSpace implements CacheMapper {
     }
     this.asid = s.next++;
     this.asidGen = s.gen;
+    this.asidLoaded = false;
   }
 
   get isCurrent(): boolean { return this.hart.currentMm === this; }
@@ -104,16 +117,17 @@ export class AddressSpace implements CacheMapper {
     if (this.asidGen !== asidState(this.hart).gen) { this.newAsid(); this.tlbStale = false; }
     this.hart.setAddressSpace(this.pt.root, this.asid);
     this.hart.currentMm = this;
+    this.asidLoaded = true;
     if (this.tlbStale) { this.hart.tlbFlushAsid(this.asid); this.tlbStale = false; }
   }
 
   private invalidate(va: number): void {
     if (this.isCurrent) this.hart.tlbFlushPage(va);
-    else this.tlbStale = true;
+    else if (this.asidLoaded) this.tlbStale = true;
   }
 
   private invalidateRange(start: number, end: number): void {
-    if (!this.isCurrent) { this.tlbStale = true; return; }
+    if (!this.isCurrent) { if (this.asidLoaded) this.tlbStale = true; return; }
     if (end - start > 64 * PAGE_SIZE) this.hart.tlbFlushAsid(this.asid);
     else for (let va = start; va < end; va += PAGE_SIZE) this.hart.tlbFlushPage(va);
   }
@@ -154,10 +168,12 @@ export class AddressSpace implements CacheMapper {
   private mergeAround(i: number): void {
     if (i + 1 < this.vmas.length && this.vmas[i].canMerge(this.vmas[i + 1])) {
       this.vmas[i].end = this.vmas[i + 1].end;
+      this.vmas[i].anon ||= this.vmas[i + 1].anon;
       this.dropMerged(this.vmas.splice(i + 1, 1)[0]);
     }
     if (i > 0 && this.vmas[i - 1].canMerge(this.vmas[i])) {
       this.vmas[i - 1].end = this.vmas[i].end;
+      this.vmas[i - 1].anon ||= this.vmas[i].anon;
       this.dropMerged(this.vmas.splice(i, 1)[0]);
     }
   }
@@ -593,10 +609,12 @@ export class AddressSpace implements CacheMapper {
       if (vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
       cow = PTE_COW;
+      this.faultAround(vma, page);
     } else if (!vma.source && acc !== ACC_W) {
       // A read of never-written private anonymous memory: the zero page,
       // copied on the first write (Linux's do_anonymous_page). It is not
       // counted in the resident set.
+      vma.anon = true;
       pa = this.phys.zeroPage();
       this.phys.get(pa);
       this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_COW | (protToPte(vma.prot) & ~PTE_W)));
@@ -605,6 +623,7 @@ export class AddressSpace implements CacheMapper {
     } else {
       if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
       pa = this.phys.alloc();
+      vma.anon = true;
       if (vma.source && page < vma.fileEnd) {
         const bytes = this.phys.view(pa);
         const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
@@ -628,7 +647,36 @@ export class AddressSpace implements CacheMapper {
     return true;
   }
 
+  // Linux's fault-around (do_fault_around, fault_around_bytes = 64 KiB): a
+  // read fault on a private file mapping also maps the pages of the same
+  // aligned 64 KiB window that the page cache already holds, read-only and
+  // copy-on-write as the faulting page, so a program's text costs one fault
+  // per window instead of one per page. Pages not cached are left to their
+  // own faults (no read is started here), as filemap_map_pages does. The
+  // pages are resident and counted as such (Linux adds them to MM_FILEPAGES).
+  // They had no valid entry, so no TLB entry can be stale.
+  private faultAround(vma: Vma, page: number): void {
+    const src = vma.source!;
+    const from = Math.max(vma.start, page - (page % FAULT_AROUND_BYTES));
+    const to = Math.min(vma.end, from + FAULT_AROUND_BYTES, vma.fileEnd === Infinity ? Infinity : pageDown(vma.fileEnd));
+    const cache = this.phys.cache;
+    const fileEnd = src.size();
+    const flags = PTE_V | PTE_U | PTE_A | PTE_D | PTE_COW | (protToPte(vma.prot) & ~PTE_W);
+    for (let va = from; va < to; va += PAGE_SIZE) {
+      if (va === page) continue;
+      const index = fileIndex(vma, va);
+      if (index * PAGE_SIZE >= fileEnd || !cache.has(src.key, index)) continue;
+      const off = this.pt.leaf(va, true);
+      if (this.hart.dv.getUint32(off, true) & PTE_V) continue;
+      const pa = cache.getPage(src.key, src, index, null);
+      this.hart.dv.setUint32(off, makePte(pa, flags), true);
+      this.hart.dv.setUint32(off + 4, 0, true);
+      this.rssPages++;
+    }
+  }
+
   private breakCow(page: number, pte: number, vma: Vma): void {
+    vma.anon = true;
     const old = ptePa(pte);
     let pa = old;
     if (this.phys.isZeroPage(old)) {
@@ -663,6 +711,11 @@ export class AddressSpace implements CacheMapper {
     child.endData = this.endData; child.startStack = this.startStack;
     child.membarrierRegistered = this.membarrierRegistered; // a fork keeps the mm's registrations (an exec starts a new mm)
     const dv = this.hart.dv;
+    // The parent's pages made read-only here: only their TLB entries are
+    // stale (what stays mapped as it was keeps its entries, so the parent
+    // does not refill its whole TLB and dispatch map after every fork).
+    let cowed = 0;
+    const cowedPages = cowScratch;
     for (const v of this.vmas) {
       if (v.dontFork) continue;
       const c = v.clone();
@@ -671,9 +724,18 @@ export class AddressSpace implements CacheMapper {
       if (isSharedFile(c)) this.phys.cache.addMapper(c.source.key, child);
       child.vmas.push(c);
       if (v.wipeOnFork && !v.shared) continue; // the child faults in zero pages
+      // A file mapping with no page of its own (a program's text, a shared
+      // file): the child finds every page in the page cache when it touches
+      // it, as Linux's copy_page_range skips such a vma. A process that
+      // forks and execs then copies and tears down no PTE of its text.
+      if (v.source && !v.anon) continue;
       this.pt.forEach(v.start, v.end, (va, off, pte) => {
         let p = pte;
         if (!v.shared) {
+          if (p & PTE_W) {
+            if (cowed < COW_FLUSH_PAGES) cowedPages[cowed] = va;
+            cowed++;
+          }
           p = ((p & ~PTE_W) | PTE_COW) >>> 0;
           dv.setUint32(off, p, true);
         }
@@ -682,7 +744,8 @@ export class AddressSpace implements CacheMapper {
         if (!this.phys.isZeroPage(ptePa(p))) child.rssPages++;
       });
     }
-    this.invalidateRange(0, TASK_SIZE);
+    if (cowed > COW_FLUSH_PAGES || !this.isCurrent) this.invalidateRange(0, TASK_SIZE);
+    else for (let i = 0; i < cowed; i++) this.invalidate(cowedPages[i]);
     return child;
   }
 
@@ -700,7 +763,10 @@ export class AddressSpace implements CacheMapper {
     for (const v of vmas) this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));
     for (const v of vmas) this.releaseVma(v);
     this.pt.destroy();
-    this.hart.tlbFlushAsid(this.asid);
+    // No TLB flush: this ASID is never handed out again in this generation,
+    // and a new generation starts with every entry dropped (newAsid), so
+    // its stale entries can never be hit. (Scanning the three TLBs and the
+    // JIT's dispatch map here cost about a tenth of every fork+exec+exit.)
     if (this.hart.currentMm === this) this.hart.currentMm = undefined;
   }
 

@@ -61,12 +61,18 @@ export class Vma {
   locked = false;
   // mseal: no munmap, mprotect, mremap or (read-only anonymous) discard (VM_SEALED).
   sealed = false;
+  // Whether a page of this range is the process's own rather than the page
+  // cache's or shared memory's (Linux's anon_vma): a private copy made by a
+  // store, or a page filled privately. Fork copies the page table only of
+  // ranges that have one (vma_needs_copy); the others are faulted in again.
+  anon = false;
 
   clone(): Vma {
     const v = new Vma(this.start, this.end, this.prot, this.shared, this.source, this.offset,
       this.fileEnd, this.name, this.growsDown, this.sharedAnon, this.dontFork, this.wipeOnFork);
     v.locked = this.locked;
     v.sealed = this.sealed;
+    v.anon = this.anon;
     return v;
   }
 

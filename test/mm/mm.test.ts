@@ -19,7 +19,8 @@ const root = findRoot("userland/mm");
 const suite = new ProgramSuite({ root, timeoutMs: Number(process.env.USERLAND_TIMEOUT_MS ?? 180_000), exportQemuBin: true, ownGroup: true });
 const bin = join(root, "build", "userland-mm");
 // mlock accounting, mseal and cachestat (issue #14).
-const NATIVE = ["mlock", "mseal", "cachestat", "pmadvise", "pmrelease", "remapfp"];
+// forkcow (copy-on-write of hot pages across fork) is checked natively too.
+const NATIVE = ["mlock", "mseal", "cachestat", "pmadvise", "pmrelease", "remapfp", "forkcow"];
 
 // mapwb's data file: PATTERN_LEN bytes of pattern(i) = 'a' + (i * 7) % 26.
 function pattern(): Buffer {
