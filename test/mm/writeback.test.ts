@@ -11,7 +11,7 @@ import { KernelError } from "../../src/lib/errors.js";
 import { EIO, EROFS } from "../../src/abi/errno.js";
 import { AddressSpace, ACC_R, ACC_W } from "../../src/mm/mm.js";
 import { PROT_READ, PROT_WRITE, type MapSource } from "../../src/mm/vma.js";
-import { PTE_W } from "../../src/mm/pagetable.js";
+import { PTE_V, PTE_W } from "../../src/mm/pagetable.js";
 import { UserMemory } from "../../src/mm/uaccess.js";
 
 const PAGE = 4096;
@@ -73,12 +73,18 @@ test("a fork's mapping of the page is write-protected by writeback too", () => {
   const { mm, f, va, um } = setup(1);
   um.write(va, new Uint8Array([1]));
   const child = mm.fork();
-  assert.notEqual(child.pt.get(va) & PTE_W, 0);
+  // Linux's fork copies no PTE of a mapping without private pages
+  // (copy_page_range): the child faults the shared page in itself.
+  assert.equal(child.pt.get(va) & PTE_V, 0, "fork copied no PTE of the shared file mapping");
+  const cm = new UserMemory(child);
+  cm.write(va, new Uint8Array([2]));
+  assert.notEqual(child.pt.get(va) & PTE_W, 0, "the child's store made its PTE writable");
   assert.equal(mm.msync(va, PAGE, true), 0);
+  assert.equal(f.data[0], 2, "the parent's msync wrote the child's store");
   assert.equal(child.pt.get(va) & PTE_W, 0, "the child's PTE lost write permission");
-  new UserMemory(child).write(va, new Uint8Array([2]));
+  cm.write(va, new Uint8Array([3]));
   child.destroy();
-  assert.equal(f.data[0], 2, "the child's store after writeback reached the file at its exit");
+  assert.equal(f.data[0], 3, "the child's store after writeback reached the file at its exit");
   mm.destroy();
 });
 
