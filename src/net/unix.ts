@@ -64,6 +64,8 @@ export class SockInode extends Inode {
 // never sees another's names).
 export class UnixNames {
   readonly bound = new Map<string, UnixSocket>();
+  // Every socket not yet released, in creation order (/proc/net/unix lists them).
+  readonly live = new Set<UnixSocket>();
   autobindSeq = 0;
   lookup(key: string): UnixSocket | null { return this.bound.get(key) ?? null; }
 }
@@ -107,6 +109,7 @@ export class UnixSocket {
     this.mem?.charge("slab", SOCK_COST, ENOMEM);
     this.charged = true;
     this.inode = new SockInode(this);
+    names.live.add(this);
   }
 
   // Queues a copy of bytes here, charged to this socket's budget (ENOBUFS
@@ -335,6 +338,7 @@ export class UnixSocket {
   // The last close: unbind, tell the peer, and drop what was queued.
   release(embryo = false): void {
     this.dead = true;
+    this.names.live.delete(this);
     if (this.key && this.names.bound.get(this.key) === this) this.names.bound.delete(this.key);
     for (const s of this.backlog.splice(0)) s.release(true);
     const p = this.peer;

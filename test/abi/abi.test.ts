@@ -133,7 +133,7 @@ const UNITS: readonly Unit[] = [
     id: "sock_k", glibc: false,
     headers: [
       "linux/socket.h", "asm/socket.h", "asm/sockios.h", "linux/sockios.h", "linux/in.h", "linux/in6.h",
-      "linux/un.h", "linux/netlink.h", "linux/tcp.h", "linux/uio.h",
+      "linux/un.h", "linux/netlink.h", "linux/tcp.h", "linux/uio.h", "linux/net.h",
     ],
   },
   { id: "sock_g", glibc: true, headers: ["sys/socket.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h", "time.h", "linux/errqueue.h"] },

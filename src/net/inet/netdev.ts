@@ -18,9 +18,8 @@ import { type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./addr.js";
 import { type NetDevice, type NetStack, netStack } from "./stack.js";
 import type { InetSocket } from "./socket.js";
 import { EtherDevice } from "../dev/ether.js";
+import { TXQUEUELEN } from "./netsysfs.js"; // and /sys/class/net
 
-// Linux's default transmit queue length (DEFAULT_TX_QUEUE_LEN).
-const TXQUEUELEN = 1000;
 
 export const NETDEV_IOCTLS = new Set([SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME,
   SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN]);
