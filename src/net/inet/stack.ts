@@ -192,7 +192,9 @@ export class NetStack {
     }
     const sr = staticRoute(this, dst);
     if (sr) {
-      const src = sr.dev.addrs.find((a) => isV4(a.addr) === isV4(dst) && (isV4(a.addr) || !isLinkLocal6(a.addr)));
+      // inet_select_addr for a universe-scope route: an address of host scope (127/8) only when there is no other.
+      const same = sr.dev.addrs.filter((a) => isV4(a.addr) === isV4(dst) && (isV4(a.addr) || !isLinkLocal6(a.addr)));
+      const src = same.find((a) => !isLoopback(a.addr)) ?? same[0];
       if (src) return { dev: sr.dev, src: src.addr };
     }
     const gw = isV4(dst) ? this.defaultGateway : this.defaultGateway6;
