@@ -131,7 +131,6 @@ export const NOT_IN_6_1: Readonly<Record<string, Reasons>> = {
     ...internal(["SCM_MAX_FD"], "include/net/scm.h"),
     ...ours(["CMSG_DATA_OFFSET", "SOCK_EE_SIZE", "IP_MREQ_SIZE", "IP_MREQN_SIZE", "GROUP_REQ_SIZE", "GROUP_REQ_GROUP", "IPV6_MREQ_SIZE"]),
     ...internal(["IGMP_MAX_MEMBERSHIPS"], "net/ipv4/igmp.c, sysctl_igmp_max_memberships's default"),
-    ...Object.fromEntries(["SS_UNCONNECTED", "SS_CONNECTING", "SS_CONNECTED"].map((n) => [n, "enum socket_state of linux/net.h (an enum, no macro to read)"])),
   },
   inet: {
     ...ours(["IPV4_VERSION", "IPV4_HLEN", "IPV4_DADDR", "IPV6_VERSION", "IPV6_HLEN", "ICMP_HLEN", "UDP_HLEN", "TCP_HLEN", "LINGER_SIZE",
