@@ -13,7 +13,7 @@ import {
   IFINFOMSG_SIZE, IFADDRMSG_SIZE, RTMSG_SIZE, RTA_HDRLEN, IFLA_IFNAME, IFLA_MTU, IFA_ADDRESS, IFA_LOCAL,
   RTA_DST, RTA_OIF, RTA_GATEWAY, RT_TABLE_MAIN, RTN_UNICAST,
 } from "../abi/netlink.js";
-import { type IpAddr, v4 } from "./inet/addr.js";
+import { type IpAddr, v4, isV4, sameAddr } from "./inet/addr.js";
 import type { NetDevice, NetStack } from "./inet/stack.js";
 import { addAddr, delAddr, setUp, setMtu, addRoute, delRoute, masked } from "./inet/netconf.js";
 
@@ -97,7 +97,7 @@ function addr(stack: NetStack, type: number, body: Uint8Array): number {
   }
   if (!ip) return EINVAL;
   // inet_rtm_deladdr: no index looks on every device.
-  const dev = index ? deviceAt(stack, index) : stack.devices.find((d) => d.addrs.some((x) => Buffer.compare(x.addr, ip) === 0)) ?? stack.devices[0];
+  const dev = index ? deviceAt(stack, index) : stack.devices.find((d) => d.addrs.some((x) => sameAddr(x.addr, ip))) ?? stack.devices[0];
   delAddr(stack, dev, ip, prefix || null);
   return 0;
 }
@@ -117,7 +117,8 @@ function route(stack: NetStack, type: number, body: Uint8Array): number {
   const oif = u32(a.get(RTA_OIF));
   let dev = oif ? deviceAt(stack, oif) : null;
   if (type === RTM_DELROUTE) { delRoute(stack, dst, dstLen, gw, dev); return 0; }
-  if (!dev && gw) dev = stack.devices.find((d) => d.addrs.some((x) => Buffer.compare(masked(x.addr, x.prefix), masked(gw, x.prefix)) === 0 && (x.addr.length === gw.length))) ?? null;
+  // fib_check_nh without RTA_OIF: the device whose subnet holds the gateway.
+  if (!dev && gw) dev = stack.devices.find((d) => d.addrs.some((x) => isV4(x.addr) === isV4(gw) && sameAddr(masked(x.addr, x.prefix), masked(gw, x.prefix)))) ?? null;
   if (!dev) return gw ? ENETUNREACH : ENODEV;
   addRoute(stack, { dst, prefix: dstLen, gw, dev });
   return 0;

@@ -85,6 +85,7 @@ export class UnixSocket {
   queued = 0; // bytes in queue not yet read
   shut = 0;
   dead = false;
+  dgramEstablished = false; // a datagram socket another connected to
   passcred = false;
   sndbuf = UNIX_SNDBUF;
   rcvbuf = UNIX_SNDBUF;
@@ -203,6 +204,9 @@ export class UnixSocket {
     this.peer = target;
     this.peerCred = target.cred;
     this.state = "connected";
+    // As unix_dgram_connect since Linux 5.16: the target is established too
+    // (and stays so), which /proc/net/unix and ss show.
+    target.dgramEstablished = true;
   }
 
   accept(): UnixSocket {

@@ -1,7 +1,7 @@
 // /proc/net/unix (Linux's unix_seq_show): one row per AF_UNIX socket of the
 // kernel, as netstat -x, ss -x and lsof read it.
 
-import { SOCK_DGRAM, __SO_ACCEPTCON, SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED } from "../abi/socket.js";
+import { __SO_ACCEPTCON, SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED } from "../abi/socket.js";
 import { procNetFiles } from "../fs/procfs/registry.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { unixNames, type UnixSocket } from "./unix.js";
@@ -25,15 +25,20 @@ export function unixListing(k: Kernel): string {
   // A connection not yet accepted has no socket file (sk_socket is NULL):
   // Linux shows it connecting, with inode 0.
   const embryos = new Set<UnixSocket>();
-  for (const s of names.live) for (const e of s.backlog) embryos.add(e);
+  // Each socket whose peer is s holds a reference to it (sock_hold at connect).
+  const held = new Map<UnixSocket, number>();
+  for (const s of names.live) {
+    for (const e of s.backlog) embryos.add(e);
+    if (s.peer) held.set(s.peer, (held.get(s.peer) ?? 0) + 1);
+  }
   let out = "Num       RefCount Protocol Flags    Type St Inode Path\n";
   for (const s of names.live) {
     const listening = s.state === "listening";
-    const established = s.state === "connected";
+    const established = s.state === "connected" || s.dgramEstablished;
     const embryo = embryos.has(s);
     const st = embryo ? SS_CONNECTING : established ? SS_CONNECTED : SS_UNCONNECTED;
-    // The socket's own reference and its file's; a connected stream peer holds one more (unix_peer's sock_hold).
-    const refs = 2 + (established && s.type !== SOCK_DGRAM ? 1 : 0);
+    // The socket's own reference and its file's, and one per socket connected to it.
+    const refs = 2 + (held.get(s) ?? 0);
     // %pK with kptr_restrict: the kernel address shows as zeros.
     out += `0000000000000000: ${hex(refs, 8)} ${hex(0, 8)} ${hex(listening ? __SO_ACCEPTCON : 0, 8)} ${hex(s.type, 4)} ${hex(st, 2)} ` +
       `${String(embryo ? 0 : s.inode.ino).padStart(5)}${pathText(s.addr)}\n`;

@@ -62,11 +62,11 @@ static void check_unix(void)
     CHECK(unix_row(ino_of(l), NULL, &r) && r.flags == 0 && r.type == SOCK_STREAM && r.st == 1 && strcmp(r.path, path) == 0,
           "bound stream socket: no flags, type 0001, st 01, its path");
     CHECK_OK(listen(l, 4), "listen");
-    CHECK(unix_row(ino_of(l), NULL, &r) && r.flags == 0x10000 && r.st == 1 && r.proto == 0, "listener: flags 00010000 (__SO_ACCEPTCON), st 01");
+    CHECK(unix_row(ino_of(l), NULL, &r) && r.flags == 0x10000 && r.st == 1 && r.proto == 0 && r.refs == 2, "listener: flags 00010000 (__SO_ACCEPTCON), st 01, RefCount 2");
 
     int c = socket(AF_UNIX, SOCK_STREAM, 0);
     CHECK_OK(connect(c, (struct sockaddr *)&a, sizeof a), "connect");
-    CHECK(unix_row(ino_of(c), NULL, &r) && r.st == 3 && r.flags == 0 && r.path[0] == 0, "client: st 03 (SS_CONNECTED), no path");
+    CHECK(unix_row(ino_of(c), NULL, &r) && r.st == 3 && r.flags == 0 && r.path[0] == 0 && r.refs == 3, "client: st 03 (SS_CONNECTED), RefCount 3, no path");
     CHECK(unix_row(0, path, &r) && r.st == 2 && r.type == SOCK_STREAM, "connection not yet accepted: inode 0, st 02, the listener's path");
     int s = accept(l, NULL, NULL);
     CHECK(s >= 0 && unix_row(ino_of(s), NULL, &r) && r.st == 3 && strcmp(r.path, path) == 0, "accepted socket: st 03, the listener's path");
@@ -84,6 +84,12 @@ static void check_unix(void)
     char want[96];
     snprintf(want, sizeof want, "@%s@x", name);
     CHECK(unix_row(ino_of(d), NULL, &r) && r.type == SOCK_DGRAM && r.st == 1 && strcmp(r.path, want) == 0, "abstract datagram socket: type 0002, '@' for each NUL");
+    /* A datagram socket connected to it: both established (Linux 5.16 on), the target held once more. */
+    int e = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK_OK(connect(e, (struct sockaddr *)&ab, offsetof(struct sockaddr_un, sun_path) + 3 + nl), "connect a datagram socket to it");
+    CHECK(unix_row(ino_of(e), NULL, &r) && r.st == 3 && r.refs == 2, "connected datagram socket: st 03, RefCount 2");
+    CHECK(unix_row(ino_of(d), NULL, &r) && r.st == 3 && r.refs == 3, "its target: st 03, RefCount 3");
+    close(e);
 
     int sv[2];
     CHECK_OK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), "socketpair");

@@ -40,9 +40,8 @@ export function addAddr(dev: NetDevice, addr: IpAddr, prefix: number): void {
   dev.addrs.push({ addr: addr.slice(), prefix });
 }
 
-// RTM_DELADDR: EADDRNOTAVAIL when the device has no such address (a prefix
-// of null or 0 matches any, as inet_rtm_deladdr with ifa_prefixlen 0 does not
-// quite: `ip addr del` always sends the one given, /32 when none is).
+// RTM_DELADDR: EADDRNOTAVAIL when the device has no such address. A prefix
+// of null matches any (the request gave none).
 export function delAddr(stack: NetStack, dev: NetDevice, addr: IpAddr, prefix: number | null): void {
   const i = dev.addrs.findIndex((a) => sameAddr(a.addr, addr) && (prefix === null || a.prefix === prefix));
   if (i < 0) kerr(EADDRNOTAVAIL);
