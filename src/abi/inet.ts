@@ -112,6 +112,9 @@ export const IFNAMSIZ = 16;
 export const SIOCGIFDSTADDR = 0x8917;
 export const SIOCGIFBRDADDR = 0x8919;
 export const SIOCGIFNETMASK = 0x891b;
+export const SIOCSIFADDR = 0x8916;
+export const SIOCSIFNETMASK = 0x891c;
+export const SIOCSIFMTU = 0x8922;
 export const SIOCGIFMETRIC = 0x891d;
 export const SIOCGIFTXQLEN = 0x8942;
 // struct ifreq: the name, then a 24-byte union (an address, flags, an index, an MTU…).

@@ -17,6 +17,10 @@ export const NLM_F_ACK = 0x4;
 export const NLM_F_ROOT = 0x100;
 export const NLM_F_MATCH = 0x200;
 export const NLM_F_DUMP = NLM_F_ROOT | NLM_F_MATCH;
+// Modifiers of a NEW request (the same bits as GET's ROOT and MATCH).
+export const NLM_F_REPLACE = 0x100;
+export const NLM_F_EXCL = 0x200;
+export const NLM_F_CREATE = 0x400;
 
 export const RTM_NEWLINK = 16;
 export const RTM_DELLINK = 17;
@@ -62,6 +66,7 @@ export const IFLA_TXQLEN = 13;
 export const IFLA_OPERSTATE = 16;
 export const IFLA_LINKMODE = 17;
 export const IF_OPER_UNKNOWN = 0;
+export const IF_OPER_DOWN = 2;
 export const IF_OPER_UP = 6;
 export const IFF_LOWER_UP = 0x10000;
 // struct rtnl_link_stats: 24 32-bit counters.
@@ -87,6 +92,7 @@ export const RTA_PREFSRC = 7;
 export const RTA_TABLE = 15;
 export const RT_TABLE_MAIN = 254;
 export const RTPROT_KERNEL = 2;
+export const RTPROT_BOOT = 3;
 export const RT_SCOPE_UNIVERSE = 0;
 export const RT_SCOPE_SITE = 200;
 export const RT_SCOPE_LINK = 253;

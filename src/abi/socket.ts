@@ -486,3 +486,10 @@ export const linger = struct("struct linger", 8, {
   l_onoff: [0, "i32"],
   l_linger: [4, "i32"],
 }, 4);
+
+// /proc/net/unix's columns (unix_seq_show): a listener's flag (__SO_ACCEPTCON
+// of linux/net.h) and the socket states of socket_state.
+export const __SO_ACCEPTCON = 1 << 16;
+export const SS_UNCONNECTED = 1;
+export const SS_CONNECTING = 2;
+export const SS_CONNECTED = 3;

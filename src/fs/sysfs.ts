@@ -2,8 +2,9 @@
 // (glibc's sysconf(_SC_NPROCESSORS_*), Go's runtime), memory-management
 // knobs, and the kernel's identity — as a read-only tree built at mount.
 
-import { makeTmpfs, TmpDir, TmpFile } from "./tmpfs.js";
-import { S_IFDIR } from "./inode.js";
+import { makeTmpfs, TmpDir, TmpFile, type TmpSuperBlock } from "./tmpfs.js";
+import { Inode, S_IFDIR, S_IFREG } from "./inode.js";
+import type { File, FileOps } from "./file.js";
 import { ROOT_CRED } from "./mount.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { disks } from "../block/genhd.js";
@@ -18,6 +19,65 @@ function file(dir: TmpDir, name: string, text: string, mode = 0o444): void {
 
 function mkdir(dir: TmpDir, name: string): TmpDir {
   return dir.mkdir(name, S_IFDIR | 0o755, ROOT_CRED) as TmpDir;
+}
+
+// A network device's directory under /sys/class/net (Linux's
+// net-sysfs.c): its attributes and statistics/*, each text computed when
+// read. The network stack registers the list (the layer order keeps fs/ from
+// importing net/), as it does its /proc/net files.
+export interface SysNetDevice { name: string; attrs: [string, () => string][]; stats: [string, () => string][] }
+let netDevices: ((k: Kernel) => SysNetDevice[]) | null = null;
+export function registerSysNetDevices(fn: (k: Kernel) => SysNetDevice[]): void { netDevices = fn; }
+
+// A sysfs attribute whose text is made when it is read (kernfs calls the
+// show method at each read from the start), as a device's counters change.
+class SysAttr extends Inode {
+  readonly ino: number;
+  constructor(readonly sb: TmpSuperBlock, private readonly show: () => string) {
+    super();
+    this.ino = sb.nextIno++;
+    this.mode = S_IFREG | 0o444;
+  }
+  // As sysfs: every attribute claims a page.
+  override get size(): number { return 4096; }
+  override openOps(_f: File): FileOps {
+    let text: Uint8Array | null = null;
+    return {
+      read: (_f2, dst, pos) => {
+        if (pos === 0 || !text) text = Buffer.from(this.show(), "latin1");
+        if (pos >= text.length) return 0;
+        const n = Math.min(dst.length, text.length - pos);
+        dst.set(text.subarray(pos, pos + n));
+        return n;
+      },
+    };
+  }
+}
+
+// /sys/class/net/<dev> links to /sys/devices/virtual/net/<dev>, filled on
+// first look (the devices are made after the mount at boot).
+function netDirs(root: TmpDir, k: Kernel): void {
+  const cls = mkdir(root.lookup("class") as TmpDir, "net");
+  const virt = mkdir(mkdir(root.lookup("devices") as TmpDir, "virtual"), "net");
+  const devs = () => netDevices?.(k) ?? [];
+  const lazyDir = (parent: TmpDir, name: string, rows: [string, () => string][], sub?: (d: TmpDir) => void): void => {
+    const d = mkdir(parent, name);
+    d.setLazyEntries(2, (self) => {
+      for (const [n, show] of rows) self.entries.set(n, new SysAttr(root.sb, show));
+      sub?.(self);
+    });
+  };
+  cls.setLazyEntries(2, (self) => {
+    for (const d of devs()) self.symlink(d.name, `../../devices/virtual/net/${d.name}`, ROOT_CRED);
+  });
+  virt.setLazyEntries(2, (self) => {
+    for (const d of devs()) {
+      lazyDir(self, d.name, d.attrs, (dd) => {
+        dd.symlink("subsystem", "../../../../class/net", ROOT_CRED);
+        lazyDir(dd, "statistics", d.stats);
+      });
+    }
+  });
 }
 
 export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
@@ -46,6 +106,7 @@ export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
   file(thp, "hpage_pmd_size", "2097152\n");
   for (const d of ["class", "bus", "block", "dev", "firmware", "fs", "module", "power"]) mkdir(root, d);
   if (k) blockDir(root.lookup("block") as TmpDir, mkdir(root.lookup("dev") as TmpDir, "block"), k);
+  if (k) netDirs(root, k);
   const fs = root.lookup("fs") as TmpDir;
   mkdir(fs, "cgroup");
   root.sb.fsType = "sysfs";

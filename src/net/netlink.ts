@@ -2,29 +2,30 @@
 // net/core/rtnetlink.c's dumps, reimplemented): a program asks the kernel
 // for its links, addresses and routes, as glibc's getaddrinfo does for
 // AI_ADDRCONFIG and busybox `ip` does for everything. Requests to change
-// the configuration are refused (EPERM, or EOPNOTSUPP for root): the
-// devices and addresses of Ghost's stack are fixed at boot.
+// the configuration need CAP_NET_ADMIN (EPERM) and are made by
+// netlink_set.ts; the devices themselves are fixed at boot.
 
 import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL, EOPNOTSUPP, EPERM, ENODEV, ECONNREFUSED, ENOTCONN, EADDRINUSE } from "../abi/errno.js";
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNSPEC, MSG_PEEK, sockaddr_nl } from "../abi/socket.js";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
-import { IFF_LOOPBACK, IFF_MULTICAST, ARPHRD_ETHER, ARPHRD_LOOPBACK } from "../abi/inet.js";
+import { IFF_UP, IFF_LOOPBACK, IFF_MULTICAST, ARPHRD_ETHER, ARPHRD_LOOPBACK } from "../abi/inet.js";
 import { EtherDevice } from "./dev/ether.js";
 import {
   NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_DUMP, RTM_NEWLINK, RTM_GETLINK,
   RTM_NEWADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_GETROUTE, IFINFOMSG_SIZE, IFADDRMSG_SIZE, RTMSG_SIZE, RTA_HDRLEN,
   IFLA_ADDRESS, IFLA_BROADCAST, IFLA_IFNAME, IFLA_MTU, IFLA_QDISC, IFLA_STATS, IFLA_TXQLEN, IFLA_OPERSTATE,
-  IFLA_LINKMODE, IF_OPER_UNKNOWN, IF_OPER_UP, IFF_LOWER_UP, RTNL_LINK_STATS_SIZE, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL,
+  IFLA_LINKMODE, IF_OPER_UNKNOWN, IF_OPER_UP, IF_OPER_DOWN, RTPROT_BOOT, IFF_LOWER_UP, RTNL_LINK_STATS_SIZE, IFA_ADDRESS, IFA_LOCAL, IFA_LABEL,
   IFA_FLAGS, IFA_F_PERMANENT, RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE, RT_TABLE_MAIN, RTPROT_KERNEL,
   RT_SCOPE_UNIVERSE, RT_SCOPE_SITE, RT_SCOPE_LINK, RT_SCOPE_HOST, RTN_UNICAST, IP6_RT_PRIO_ADDRCONF, IP6_RT_PRIO_USER, NLMSG_NOOP,
   RTM_GETNEIGH, RTM_NEWNEIGH, NDMSG_SIZE, NDA_DST, NDA_LLADDR, NDA_CACHEINFO, NDA_PROBES, NDA_CACHEINFO_SIZE, USER_HZ,
   IFA_CACHEINFO, IFA_CACHEINFO_SIZE, INFINITY_LIFE_TIME, RTN_MULTICAST,
 } from "../abi/netlink.js";
-import { type SockAddr, type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./inet/addr.js";
+import { type SockAddr, type IpAddr, isLoopback, isV4, isLinkLocal6, isSiteLocal6 } from "./inet/addr.js";
 import type { NetDevice, NetStack } from "./inet/stack.js";
 import { InetDataSocket, type InetRecv } from "./inet/socket.js";
 import { PortTable } from "./inet/ports.js";
+import { rtnlChange } from "./netlink_set.js";
 
 const NETLINK_RMEM = 212992;
 const TXQUEUELEN = 1000;
@@ -178,7 +179,8 @@ export class NetlinkSocket extends InetDataSocket {
       else if (type === RTM_GETADDR && dump) this.dump(seq, this.addrs(seq, body[0] ?? AF_UNSPEC));
       else if (type === RTM_GETROUTE && dump) this.dump(seq, this.routes(seq, body[0] ?? AF_UNSPEC));
       else if (type === RTM_GETNEIGH && dump) this.dump(seq, this.neighbours(seq, body[0] ?? AF_UNSPEC));
-      else if (type >= RTM_NEWLINK && type % 4 !== 2) err = this.privileged ? EOPNOTSUPP : EPERM; // NEW, DEL, SET
+      // NEW, DEL, SET: CAP_NET_ADMIN (netlink_net_capable, of the socket's opener here), then the change.
+      else if (type >= RTM_NEWLINK && type % 4 !== 2) err = this.privileged ? rtnlChange(this.stack, type, flags, body) : EPERM;
       else err = EOPNOTSUPP;
       if (err || (flags & NLM_F_ACK)) this.ack(seq, msg, err);
     }
@@ -205,7 +207,8 @@ export class NetlinkSocket extends InetDataSocket {
     fixed[0] = AF_UNSPEC;
     dv.setUint16(2, lo ? ARPHRD_LOOPBACK : ARPHRD_ETHER, true);
     dv.setInt32(4, d.index, true);
-    dv.setUint32(8, d.flags | IFF_LOWER_UP, true);
+    // dev_get_flags: a device down has no carrier to report (no IFF_LOWER_UP).
+    dv.setUint32(8, d.flags & IFF_UP ? d.flags | IFF_LOWER_UP : d.flags, true);
     const stats = new Uint8Array(RTNL_LINK_STATS_SIZE);
     const sv = new DataView(stats.buffer);
     sv.setUint32(0, d.stats.rxPackets, true);
@@ -214,7 +217,7 @@ export class NetlinkSocket extends InetDataSocket {
     sv.setUint32(12, d.stats.txBytes >>> 0, true);
     sv.setUint32(24, d.stats.rxDropped, true);
     return new Msg(RTM_NEWLINK, flags, seq, this.portid, fixed)
-      .str(IFLA_IFNAME, d.name).u32(IFLA_TXQLEN, TXQUEUELEN).u8(IFLA_OPERSTATE, lo ? IF_OPER_UNKNOWN : IF_OPER_UP)
+      .str(IFLA_IFNAME, d.name).u32(IFLA_TXQLEN, TXQUEUELEN).u8(IFLA_OPERSTATE, lo ? IF_OPER_UNKNOWN : d.flags & IFF_UP ? IF_OPER_UP : IF_OPER_DOWN)
       .u8(IFLA_LINKMODE, 0).u32(IFLA_MTU, d.mtu).str(IFLA_QDISC, "noqueue")
       .attr(IFLA_ADDRESS, d.hwaddr).attr(IFLA_BROADCAST, lo ? new Uint8Array(6) : new Uint8Array(6).fill(0xff))
       .attr(IFLA_STATS, stats).bytes();
@@ -248,7 +251,7 @@ export class NetlinkSocket extends InetDataSocket {
         if (isV4(a.addr) !== (fam === AF_INET)) continue;
         const lo = (d.flags & IFF_LOOPBACK) !== 0;
         const fixed = new Uint8Array(IFADDRMSG_SIZE);
-        fixed[0] = fam; fixed[1] = a.prefix; fixed[2] = IFA_F_PERMANENT; fixed[3] = lo ? RT_SCOPE_HOST : addrScope(a.addr);
+        fixed[0] = fam; fixed[1] = a.prefix; fixed[2] = IFA_F_PERMANENT; fixed[3] = lo && isLoopback(a.addr) ? RT_SCOPE_HOST : addrScope(a.addr);
         new DataView(fixed.buffer).setUint32(4, d.index, true);
         const raw = fam === AF_INET ? a.addr.subarray(12) : a.addr;
         // Static addresses live for ever (ifa_cacheinfo's INFINITY_LIFE_TIME),
@@ -298,6 +301,18 @@ export class NetlinkSocket extends InetDataSocket {
           route(AF_INET, a.prefix, net, d, RT_SCOPE_LINK, 0, a.addr.subarray(12));
         }
       }
+    }
+    // Routes root added (`ip route add`: RTPROT_BOOT, as iproute2 marks them).
+    for (const r of this.stack.staticRoutes) {
+      const fam = isV4(r.dst) ? AF_INET : AF_INET6;
+      if (family !== AF_UNSPEC && family !== fam) continue;
+      const fixed = new Uint8Array(RTMSG_SIZE);
+      fixed[0] = fam; fixed[1] = r.prefix; fixed[4] = RT_TABLE_MAIN; fixed[5] = RTPROT_BOOT; fixed[6] = r.gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK; fixed[7] = RTN_UNICAST;
+      const m = new Msg(RTM_NEWROUTE, NLM_F_MULTI, seq, this.portid, fixed).u32(RTA_TABLE, RT_TABLE_MAIN);
+      const raw = (x: IpAddr) => (fam === AF_INET ? x.subarray(12) : x);
+      if (r.prefix) m.attr(RTA_DST, raw(r.dst));
+      if (r.gw) m.attr(RTA_GATEWAY, raw(r.gw));
+      out.push(m.u32(RTA_OIF, r.dev.index).bytes());
     }
     if (family === AF_UNSPEC || family === AF_INET6) {
       // Each address's prefix route (addrconf_prefix_route: the network, not the address), then the default route.

@@ -64,6 +64,8 @@ export class SockInode extends Inode {
 // never sees another's names).
 export class UnixNames {
   readonly bound = new Map<string, UnixSocket>();
+  // Every socket not yet released, in creation order (/proc/net/unix lists them).
+  readonly live = new Set<UnixSocket>();
   autobindSeq = 0;
   lookup(key: string): UnixSocket | null { return this.bound.get(key) ?? null; }
 }
@@ -83,6 +85,7 @@ export class UnixSocket {
   queued = 0; // bytes in queue not yet read
   shut = 0;
   dead = false;
+  dgramEstablished = false; // a datagram socket another connected to
   passcred = false;
   sndbuf = UNIX_SNDBUF;
   rcvbuf = UNIX_SNDBUF;
@@ -107,6 +110,7 @@ export class UnixSocket {
     this.mem?.charge("slab", SOCK_COST, ENOMEM);
     this.charged = true;
     this.inode = new SockInode(this);
+    names.live.add(this);
   }
 
   // Queues a copy of bytes here, charged to this socket's budget (ENOBUFS
@@ -200,6 +204,9 @@ export class UnixSocket {
     this.peer = target;
     this.peerCred = target.cred;
     this.state = "connected";
+    // As unix_dgram_connect since Linux 5.16: the target is established too
+    // (and stays so), which /proc/net/unix and ss show.
+    target.dgramEstablished = true;
   }
 
   accept(): UnixSocket {
@@ -335,6 +342,7 @@ export class UnixSocket {
   // The last close: unbind, tell the peer, and drop what was queued.
   release(embryo = false): void {
     this.dead = true;
+    this.names.live.delete(this);
     if (this.key && this.names.bound.get(this.key) === this) this.names.bound.delete(this.key);
     for (const s of this.backlog.splice(0)) s.release(true);
     const p = this.peer;

@@ -33,6 +33,7 @@ import type { File } from "../fs/file.js";
 import type { WaitQueue } from "../lib/wait.js";
 import { sendSignal } from "../kernel/signal.js";
 import { UnixSocket, SockInode, socketFile, lookupBound, unixNames, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
+import "../net/unix_proc.js"; // /proc/net/unix
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
 import { family, pathOf, lookupAddr, bind } from "../net/unix_addr.js";

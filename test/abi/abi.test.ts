@@ -133,7 +133,7 @@ const UNITS: readonly Unit[] = [
     id: "sock_k", glibc: false,
     headers: [
       "linux/socket.h", "asm/socket.h", "asm/sockios.h", "linux/sockios.h", "linux/in.h", "linux/in6.h",
-      "linux/un.h", "linux/netlink.h", "linux/tcp.h", "linux/uio.h",
+      "linux/un.h", "linux/netlink.h", "linux/tcp.h", "linux/uio.h", "linux/net.h",
     ],
   },
   { id: "sock_g", glibc: true, headers: ["sys/socket.h", "netinet/in.h", "netinet/tcp.h", "netinet/udp.h", "time.h", "linux/errqueue.h"] },
@@ -332,13 +332,13 @@ const MODULES: readonly ModuleCheck[] = [
     name: "netlink", ns: netlink, units: ["netlink"],
     enums: ["RTM_NEWLINK", "RTM_DELLINK", "RTM_GETLINK", "RTM_SETLINK", "RTM_NEWADDR", "RTM_DELADDR", "RTM_GETADDR", "RTM_NEWROUTE",
       "RTM_DELROUTE", "RTM_GETROUTE", "IFLA_ADDRESS", "IFLA_BROADCAST", "IFLA_IFNAME", "IFLA_MTU", "IFLA_QDISC", "IFLA_STATS",
-      "IFLA_TXQLEN", "IFLA_OPERSTATE", "IFLA_LINKMODE", "IF_OPER_UNKNOWN", "IF_OPER_UP", "IFA_ADDRESS", "IFA_LOCAL", "IFA_LABEL",
+      "IFLA_TXQLEN", "IFLA_OPERSTATE", "IFLA_LINKMODE", "IF_OPER_UNKNOWN", "IF_OPER_DOWN", "IF_OPER_UP", "IFA_ADDRESS", "IFA_LOCAL", "IFA_LABEL",
       "IFA_BROADCAST", "IFA_FLAGS", "RTA_DST", "RTA_OIF", "RTA_GATEWAY", "RTA_PRIORITY", "RTA_PREFSRC", "RTA_TABLE", "RT_TABLE_MAIN",
       "RT_SCOPE_UNIVERSE", "RT_SCOPE_SITE", "RT_SCOPE_LINK", "RT_SCOPE_HOST", "RTN_UNICAST", "IFF_LOWER_UP",
       "RTN_MULTICAST", "IFA_CACHEINFO", "NDA_DST", "NDA_LLADDR", "NDA_CACHEINFO", "NDA_PROBES"],
   },
   {
-    name: "socket", ns: socket, units: ["sock_k", "sock_g"],
+    name: "socket", ns: socket, units: ["sock_k", "sock_g"], enums: ["SS_UNCONNECTED", "SS_CONNECTING", "SS_CONNECTED"],
     structs: [
       { s: socket.sockaddr, unit: "sock_g" },
       { s: socket.sockaddr_storage, unit: "sock_k", cType: "struct __kernel_sockaddr_storage" },

@@ -6,7 +6,8 @@
 // to 10.0.2.3 (answered from the host's /etc/hosts); and the host fetching from
 // busybox httpd in the guest through `ghost run -p`, two host UDP
 // clients answered by a guest server through `-p …/udp`, and a UDP
-// datagram larger than eth0's MTU, fragmented both ways. All traffic stays
+// datagram larger than eth0's MTU, fragmented both ways; --net-delay as a
+// lower bound on a ping's round trip. All traffic stays
 // on this machine's loopback.
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/net/usernet.test.js
@@ -228,6 +229,37 @@ describe("the host link (eth0 behind the user-mode NAT)", { concurrency: 2 }, ()
     assert.match(r.stdout, /2 packets transmitted, 2 packets received, 0% packet loss/);
     assert.match(r.stdout, /64 bytes from ::1: seq=0 ttl=64/);
     for (const a of ["10.0.2.15", "10.0.2.2", "10.0.2.3"]) assert.match(r.stdout, new RegExp(`64 bytes from ${a.replace(/\./g, "\\.")}: seq=0`));
+  });
+
+  // busybox ip and ifconfig change the configuration as root (rtnetlink
+  // NEW/DEL and SIOCSIF*), and /sys/class/net and /proc/net/route follow;
+  // a device taken down loses its IPv4 routes (fib_disable_ip) and its
+  // carrier reads EINVAL. userland/net/netset.c checks the errors and that
+  // the stack uses what was set.
+  test("busybox ip addr/route add, ifconfig mtu, ip link set down/up", async () => {
+    const r = await ghost(["--", "/bin/sh", "-c",
+      "ip addr add 10.9.0.1/24 dev lo && ip -4 addr show dev lo && ip route add 10.8.0.0/16 via 10.0.2.2 && ip route && " +
+      "ifconfig eth0 mtu 1400 && cat /sys/class/net/eth0/mtu && ip link set dev eth0 down && cat /sys/class/net/eth0/operstate && " +
+      "ip link show dev eth0; cat /sys/class/net/eth0/carrier; echo carrier=$?; ip link set dev eth0 up && ip route && echo end && cat /proc/net/route"]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)} ${r.stdout}`);
+    assert.match(r.stdout, /inet 10\.9\.0\.1\/24 scope global lo\n/);
+    assert.match(r.stdout, /^default via 10\.0\.2\.2 dev eth0 *\n10\.0\.2\.0\/24 dev eth0 scope link +src 10\.0\.2\.15 *\n10\.8\.0\.0\/16 via 10\.0\.2\.2 dev eth0 *\n1400\ndown\n/m);
+    assert.match(r.stdout, /eth0: <BROADCAST,MULTICAST> mtu 1400/);
+    assert.match(r.stdout, /carrier=1\n/);
+    assert.match(r.stderr, /Invalid argument/);
+    // Up again: the subnet's route only; /proc/net/route agrees.
+    assert.match(r.stdout, /carrier=1\n10\.0\.2\.0\/24 dev eth0 scope link +src 10\.0\.2\.15 *\nend\nIface[^\n]*\neth0\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t[^\n]*\n$/);
+  });
+
+  // --net-delay holds every frame on the virtual wire, each way, for the
+  // delay: an echo to the gateway and back takes at least twice that (a
+  // lower bound only: a loaded machine may take any longer).
+  test("--net-delay=300: a ping through the gateway takes at least 600 ms", async () => {
+    const r = await ghost(["--net-delay=300", "--", "/bin/sh", "-c", "ping -c 2 10.0.2.2"]);
+    assert.equal(exitStatus(r), 0, `exit ${exitStatus(r)}: ${tail(r.stderr)} ${r.stdout}`);
+    const times = [...r.stdout.matchAll(/from 10\.0\.2\.2: seq=\d+ ttl=\d+ time=([\d.]+) ms/g)].map((m) => Number(m[1]));
+    assert.equal(times.length, 2, r.stdout);
+    for (const t of times) assert.ok(t >= 600, `round trip ${t} ms with --net-delay=300: ${r.stdout}`);
   });
 
   // Debian's busybox ping tries only a raw socket: as nobody it is refused

@@ -18,6 +18,7 @@ import { type IpAddr, v4, isV4, isAny, isMulticast, isBroadcast, sameAddr, solic
 // fe80::/64 (RFC 4291 §2.5.6).
 const LINK_LOCAL_PREFIX = 64;
 import { type NetDevice, type DevStats, netStack } from "../inet/stack.js";
+import { staticRoute } from "../inet/netconf.js";
 import type { NicBackend, NicConfig } from "./nic.js";
 import { NeighbourTable } from "./neighbour.js";
 import { ndiscPacket, parseNdisc, type NdiscMsg } from "./ndisc.js";
@@ -70,7 +71,8 @@ export class EtherDevice implements NetDevice {
     if (isBroadcast(dst) || this.isSubnetBroadcast(dst)) { this.sendFrame(BROADCAST_MAC, type, pkt); return; }
     if (isMulticast(dst)) { this.sendFrame(multicastMac(dst), type, pkt); return; }
     const stack = netStack(this.k);
-    const hop = this.onLink(dst) ? dst : (ip4 ? stack.defaultGateway?.gw : stack.defaultGateway6?.gw) ?? dst;
+    const sr = this.onLink(dst) ? null : staticRoute(stack, dst);
+    const hop = this.onLink(dst) ? dst : sr ? sr.gw ?? dst : (ip4 ? stack.defaultGateway?.gw : stack.defaultGateway6?.gw) ?? dst;
     const mac = this.arp.lookup(hop, pkt);
     if (mac) this.sendFrame(mac, type, pkt);
   }

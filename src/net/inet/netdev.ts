@@ -4,11 +4,14 @@
 // tcp6,udp,udp6} (tcp4_seq_show and friends) and the sysctls of the stack.
 
 import { kerr } from "../../lib/errors.js";
-import { ENODEV, ENOTTY, EINVAL, EADDRNOTAVAIL } from "../../abi/errno.js";
-import { AF_INET, AF_INET6, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME } from "../../abi/socket.js";
+import { ENODEV, ENOTTY, EINVAL, EADDRNOTAVAIL, EPERM } from "../../abi/errno.js";
+import { CAP_NET_ADMIN } from "../../abi/prctl.js";
+import { setUp, setMtu, setIfAddr, setIfNetmask } from "./netconf.js";
+import { v4 } from "./addr.js";
+import { AF_INET, AF_INET6, SIOCSIFFLAGS, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME } from "../../abi/socket.js";
 import {
   SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN, IFREQ_SIZE, IFR_UNION, IFCONF_SIZE,
-  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN, TCP_TIME_WAIT, IPV6_ADDR_LOOPBACK, IPV6_ADDR_LINKLOCAL, IPV6_ADDR_SITELOCAL,
+  IFC_BUF, IFNAMSIZ, IFF_LOOPBACK, IFF_UP, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFMTU, ARPHRD_ETHER, ARPHRD_LOOPBACK, TCP_LISTEN, TCP_TIME_WAIT, IPV6_ADDR_LOOPBACK, IPV6_ADDR_LINKLOCAL, IPV6_ADDR_SITELOCAL,
 } from "../../abi/inet.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { IoctlContext } from "../../fs/file.js";
@@ -18,12 +21,12 @@ import { type IpAddr, isV4, isLinkLocal6, isSiteLocal6 } from "./addr.js";
 import { type NetDevice, type NetStack, netStack } from "./stack.js";
 import type { InetSocket } from "./socket.js";
 import { EtherDevice } from "../dev/ether.js";
+import { TXQUEUELEN } from "./netsysfs.js"; // and /sys/class/net
 
-// Linux's default transmit queue length (DEFAULT_TX_QUEUE_LEN).
-const TXQUEUELEN = 1000;
 
 export const NETDEV_IOCTLS = new Set([SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX, SIOCGIFNAME,
-  SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN]);
+  SIOCGIFDSTADDR, SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMETRIC, SIOCGIFTXQLEN, SIOCSIFFLAGS, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFMTU]);
+const SET_IOCTLS = new Set([SIOCSIFFLAGS, SIOCSIFADDR, SIOCSIFNETMASK, SIOCSIFMTU]);
 
 function prefixMask(prefix: number): number[] {
   const m = [0, 0, 0, 0];
@@ -64,6 +67,8 @@ export function netdevIoctl(k: Kernel, cmd: number, arg: number, ctx: IoctlConte
   }
   const req = ctx.copyIn(arg, IFREQ_SIZE);
   const dv = new DataView(req.buffer, req.byteOffset);
+  // dev_ioctl and devinet_ioctl: a change needs CAP_NET_ADMIN, asked before the device is looked up.
+  if (SET_IOCTLS.has(cmd) && !ctx.capable?.(CAP_NET_ADMIN)) kerr(EPERM);
   let dev: NetDevice | undefined;
   if (cmd === SIOCGIFNAME) dev = stack.devices.find((d) => d.index === dv.getInt32(IFR_UNION, true));
   else {
@@ -72,6 +77,7 @@ export function netdevIoctl(k: Kernel, cmd: number, arg: number, ctx: IoctlConte
     dev = stack.devices.find((d) => d.name === name);
   }
   if (!dev) kerr(ENODEV);
+  if (SET_IOCTLS.has(cmd)) { netdevSet(stack, dev, cmd, req); return 0; }
   const u = req.subarray(IFR_UNION);
   u.fill(0);
   const v4 = dev.addrs.find((a) => isV4(a.addr));
@@ -104,6 +110,22 @@ export function netdevIoctl(k: Kernel, cmd: number, arg: number, ctx: IoctlConte
   }
   ctx.copyOut(arg, req);
   return 0;
+}
+
+// The SIOCSIF* changes (dev_ifsioc, devinet_ioctl): the new IPv4 address or
+// mask comes as a sockaddr_in (EINVAL for another family).
+function netdevSet(stack: NetStack, dev: NetDevice, cmd: number, req: Uint8Array): void {
+  const dv = new DataView(req.buffer, req.byteOffset);
+  const sin = () => {
+    if (dv.getUint16(IFR_UNION, true) !== AF_INET) kerr(EINVAL);
+    return req.subarray(IFR_UNION + 4, IFR_UNION + 8);
+  };
+  switch (cmd) {
+    case SIOCSIFFLAGS: setUp(stack, dev, (dv.getInt16(IFR_UNION, true) & IFF_UP) !== 0); break;
+    case SIOCSIFMTU: setMtu(dev, dv.getInt32(IFR_UNION, true)); break;
+    case SIOCSIFADDR: { const a = sin(); setIfAddr(stack, dev, v4(a[0], a[1], a[2], a[3])); break; }
+    case SIOCSIFNETMASK: setIfNetmask(stack, dev, sin()); break;
+  }
 }
 
 const hex8 = (n: number) => (n >>> 0).toString(16).toUpperCase().padStart(8, "0");

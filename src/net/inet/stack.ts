@@ -22,6 +22,7 @@ import { type IpAddr, isV4, isAny, sameAddr, isLoopback, isLinkLocal6, isMultica
 import { PortTable } from "./ports.js";
 import { V4Reassembler, fragmentV4, isV4Fragment, fragmentV6, isV6Fragment } from "./ip_frag.js";
 import { mcastJoined } from "./mcast.js";
+import { type StaticRoute, staticRoute } from "./netconf.js";
 
 // ICMP sockets (icmp_sock.ts) register here, to see each ICMP packet that arrives.
 let icmpSockets: ((stack: NetStack, p: IpPacket) => void) | null = null;
@@ -144,6 +145,8 @@ export class NetStack {
   // The IPv4 and IPv6 default routes (the user-mode NAT's gateway), if any.
   defaultGateway: { dev: NetDevice; gw: IpAddr } | null = null;
   defaultGateway6: { dev: NetDevice; gw: IpAddr } | null = null;
+  // Routes root added (`ip route add`; netconf.ts), besides the devices' prefix routes and the default ones.
+  staticRoutes: StaticRoute[] = [];
   // The port ids bound by netlink sockets (net/netlink.ts).
   readonly netlinkPids = new Set<number>();
 
@@ -187,6 +190,13 @@ export class NetStack {
       if (dev === this.lo || !(dev.flags & IFF_UP)) continue;
       for (const a of dev.addrs) if (isV4(a.addr) === isV4(dst) && inPrefix(dst, a.addr, a.prefix)) return { dev, src: a.addr };
     }
+    const sr = staticRoute(this, dst);
+    if (sr) {
+      // inet_select_addr for a universe-scope route: an address of host scope (127/8) only when there is no other.
+      const same = sr.dev.addrs.filter((a) => isV4(a.addr) === isV4(dst) && (isV4(a.addr) || !isLinkLocal6(a.addr)));
+      const src = same.find((a) => !isLoopback(a.addr)) ?? same[0];
+      if (src) return { dev: sr.dev, src: src.addr };
+    }
     const gw = isV4(dst) ? this.defaultGateway : this.defaultGateway6;
     if (gw && gw.dev.flags & IFF_UP) {
       // The preferred source: the device's address of the same family, a
@@ -211,6 +221,12 @@ export class NetStack {
         const ip = ((a.addr[12] << 24) | (a.addr[13] << 16) | (a.addr[14] << 8) | a.addr[15]) >>> 0;
         out.push({ dev, dst: swap32((ip & mask) >>> 0), gw: 0, mask: swap32(mask), flags: RTF_UP, metric: 0 });
       }
+    }
+    for (const r of this.staticRoutes) {
+      if (!isV4(r.dst) || !(r.dev.flags & IFF_UP)) continue;
+      const mask = r.prefix === 0 ? 0 : (0xffffffff << (32 - r.prefix)) >>> 0;
+      const word = (a: IpAddr) => swap32(((a[12] << 24) | (a[13] << 16) | (a[14] << 8) | a[15]) >>> 0);
+      out.push({ dev: r.dev, dst: word(r.dst), gw: r.gw ? word(r.gw) : 0, mask: swap32(mask), flags: RTF_UP | (r.gw ? RTF_GATEWAY : 0), metric: 0 });
     }
     const g = this.defaultGateway;
     if (g) {
