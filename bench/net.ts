@@ -2,16 +2,20 @@
 // between two processes — bulk TCP throughput, request/response latency and
 // connections per second — natively (x86-64), under qemu-riscv64 (the
 // host's real stack) and under Ghost (its own stack), each runner's figure
-// side by side with Ghost's ratio to qemu and to native.
+// side by side with Ghost's ratio to qemu and to native. host-up and
+// host-down carry a stream between the program and a native sink on the
+// host's loopback: Ghost's reaches it through its user-mode NAT (the
+// gateway 10.0.2.2), qemu's and native's through 127.0.0.1.
 //
 //   npx tsc -p tsconfig.json && node dist/bench/net.js [--reps N] [--json] [--no-native] [--no-qemu] [WORKLOAD...]
 //
 // Workloads: stream (MB sent in 64 KiB writes; NET_BENCH_MB, default 256),
 // stream1k (the same in 1 KiB writes; NET_BENCH_MB_1K, default 32), rr (round trips;
 // NET_BENCH_RR, default 10000), conn (connections; NET_BENCH_CONN, default
-// 1000). Results are also written to build/bench/net.json.
-import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+// 1000), host-up and host-down (MB to and from the host; NET_BENCH_MB_HOST,
+// default 64). Results are also written to build/bench/net.json.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, relative } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
@@ -22,13 +26,16 @@ const source = join(root, "bench", "net", "tcpbench.c");
 const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
 const TIMEOUT_MS = 600_000;
 
-interface Workload { name: string; args: string[]; unit: string; higherIsBetter: boolean }
+// host: the stream's direction between the program and the sink on the host.
+interface Workload { name: string; args: string[]; unit: string; higherIsBetter: boolean; host?: "up" | "down" }
 
 const WORKLOADS: Workload[] = [
   { name: "stream", args: ["stream", process.env.NET_BENCH_MB ?? "256"], unit: "MB/s", higherIsBetter: true },
   { name: "stream1k", args: ["stream", process.env.NET_BENCH_MB_1K ?? "32", "1024"], unit: "MB/s", higherIsBetter: true },
   { name: "rr", args: ["rr", process.env.NET_BENCH_RR ?? "10000"], unit: "us/round trip", higherIsBetter: false },
   { name: "conn", args: ["conn", process.env.NET_BENCH_CONN ?? "1000"], unit: "connections/s", higherIsBetter: true },
+  { name: "host-up", args: [process.env.NET_BENCH_MB_HOST ?? "64"], unit: "MB/s", higherIsBetter: true, host: "up" },
+  { name: "host-down", args: [process.env.NET_BENCH_MB_HOST ?? "64"], unit: "MB/s", higherIsBetter: true, host: "down" },
 ];
 
 type Runner = "native" | "qemu" | "ghost";
@@ -36,6 +43,26 @@ type Runner = "native" | "qemu" | "ghost";
 function compile(cc: string, flags: string[], out: string): void {
   const r = spawnSync(cc, ["-O2", "-Wall", ...flags, "-o", out, source], { encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL" });
   if (r.status !== 0) throw new Error(`${cc} failed: ${r.stderr || r.error}`);
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+// A host workload: the native sink listens on the host's loopback first (its
+// port read from the file it writes), then the program streams to or from it
+// — Ghost's through the gateway address, the others' through 127.0.0.1.
+function hostRun(runner: Runner, bins: Record<Runner, string>, w: Workload): { ok: boolean; rate?: number; error?: string } {
+  const portFile = join(outDir, `tcpbench-sink-${process.pid}.port`);
+  rmSync(portFile, { force: true });
+  const sinkProc = spawn(bins.native, ["sink", portFile], { stdio: "ignore" });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(portFile) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10);
+  if (!existsSync(portFile)) { sinkProc.kill("SIGKILL"); return { ok: false, error: "the sink did not start" }; }
+  const port = readFileSync(portFile, "utf8").trim();
+  rmSync(portFile, { force: true });
+  const addr = runner === "ghost" ? "10.0.2.2" : "127.0.0.1";
+  const r = runOnce(runner, bins, ["host", addr, port, w.host!, ...w.args]);
+  sinkProc.kill("SIGKILL");
+  return r;
 }
 
 // One run: the program's checked stdout and the figure it prints on stderr ("rate X unit").
@@ -76,7 +103,8 @@ function main(): number {
     qemu: join(outDir, "tcpbench-riscv64"),
     ghost: relative(root, join(outDir, "tcpbench-riscv64")),
   };
-  if (runners.has("native")) compile(process.env.CC ?? "gcc", [], bins.native);
+  // The native build is also the host workloads' sink.
+  compile(process.env.CC ?? "gcc", [], bins.native);
   compile(process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc", ["-static"], bins.qemu);
 
   const rows = [];
@@ -87,7 +115,7 @@ function main(): number {
     for (let rep = 0; rep < reps; rep++) {
       for (const r of ["native", "qemu", "ghost"] as Runner[]) {
         if (!runners.has(r)) continue;
-        const res = runOnce(r, bins, w.args);
+        const res = w.host ? hostRun(r, bins, w) : runOnce(r, bins, w.args);
         if (!res.ok) { row[`${r}Error`] = res.error; continue; }
         (rates[r] ??= []).push(res.rate!);
       }
