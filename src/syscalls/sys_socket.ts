@@ -557,7 +557,7 @@ defineSyscalls({
     const { base, flags } = checkFamilyType(i32Arg(domain), i32Arg(type), i32Arg(protocol));
     const s = new UnixSocket(base, peerCredOf(t), unixNames(t.k));
     return install(t, socketFile(s, (flags & SOCK_NONBLOCK) !== 0), (flags & SOCK_CLOEXEC) !== 0);
-  }, "partial", "AF_UNIX, AF_INET and AF_INET6 (TCP, UDP), AF_NETLINK (NETLINK_ROUTE); ICMP echo sockets are EACCES (ping_group_range is empty), SOCK_RAW and other families unsupported"],
+  }, "partial", "AF_UNIX; AF_INET and AF_INET6: TCP, UDP, ICMP echo sockets for the groups in net.ipv4.ping_group_range (empty by default, as Linux: EACCES), SOCK_RAW for ICMP/ICMPv6 with CAP_NET_RAW (other raw protocols ESOCKTNOSUPPORT); AF_NETLINK (NETLINK_ROUTE); no other family (AF_PACKET among them)"],
   socketpair: [(t, domain, type, protocol, sv) => {
     if (isInetFamily(i32Arg(domain))) return inetSocketpair(t, i32Arg(domain), i32Arg(type), i32Arg(protocol));
     const { base, flags } = checkFamilyType(i32Arg(domain), i32Arg(type), i32Arg(protocol));
