@@ -29,17 +29,6 @@ static int take(int sig, siginfo_t *si, int ms)
     }
 }
 
-static int under_ghost(void)
-{
-    char buf[256] = {0};
-    int fd = open("/proc/version", O_RDONLY);
-    if (fd < 0)
-        return 0;
-    read(fd, buf, sizeof buf - 1);
-    close(fd);
-    return strstr(buf, "ghost@ghost") != NULL;
-}
-
 /* Whether /proc/locks has a LEASE line with this state, type and pid. */
 static int proc_lease(const char *state, const char *type, int pid)
 {
@@ -269,7 +258,7 @@ static void downgrade(void)
 /* The break time passes: the lease is downgraded by the kernel. */
 static void break_timeout(void)
 {
-    if (!under_ghost()) {
+    if (!kt_ghost()) {
         kt_skip("a lease break timing out", "writing lease-break-time changes the host");
         return;
     }

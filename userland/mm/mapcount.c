@@ -27,13 +27,8 @@ static int write_sysctl(const char *v)
 
 static long read_sysctl(void)
 {
-    char buf[32] = {0};
-    int fd = open("/proc/sys/vm/max_map_count", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    return n > 0 ? strtol(buf, NULL, 10) : -1;
+    char buf[32];
+    return vt_get("/proc/sys/vm/max_map_count", buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 static int maps_lines(void)
