@@ -141,10 +141,12 @@ function receivers(m: Mount): { mnt: Mount; asPeer: boolean }[] {
 // slaves get slaves).
 export function attachPropagated(where: Path, src: Mount): void {
   const dest = where.mnt;
-  if (dest.group) for (const m of subtree(src)) if (!m.group) makeShared(m);
+  const fresh = new Set(subtree(src));
+  if (dest.group) for (const m of fresh) if (!m.group) makeShared(m);
   attachMount(where, src);
   for (const r of receivers(dest)) {
-    if (!isBelow(where.dentry, r.mnt.root)) continue;
+    // The tree being mounted is skipped (a bind of a shared mount is its own peer: IS_MNT_NEW).
+    if (fresh.has(r.mnt) || !isBelow(where.dentry, r.mnt.root)) continue;
     const copy = copyTree(src, src.root, true, true);
     if (!r.asPeer) for (const m of subtree(copy)) { const g = m.group; if (g) { leaveGroup(m); setMaster(m, g); } }
     attachMount(followMounts({ mnt: r.mnt, dentry: where.dentry }), copy);
