@@ -60,6 +60,11 @@ export const MNT_NODEV = 4;
 export const MNT_NOEXEC = 8;
 // Symlinks on this mount are not followed (ELOOP), as Linux's MNT_NOSYMFOLLOW (MS_NOSYMFOLLOW).
 export const MNT_NOSYMFOLLOW = 16;
+// Access-time modes: relatime unless one of these says otherwise.
+export const MNT_NOATIME = 32;
+export const MNT_NODIRATIME = 64;
+export const MNT_STRICTATIME = 128;
+export const MNT_ATIME_MASK = MNT_NOATIME | MNT_NODIRATIME | MNT_STRICTATIME;
 
 // A peer group of shared mounts (pnode.ts): a mount or unmount below any
 // member happens below every member, and below the slaves of the group.

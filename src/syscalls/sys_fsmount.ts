@@ -23,7 +23,7 @@ import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { fdArg, i32Arg, u32Arg } from "./args.js";
 import { resolveAt, openPath } from "../fs/vfs.js";
-import { Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../fs/dentry.js";
+import { Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, MNT_NOATIME, MNT_NODIRATIME, MNT_STRICTATIME, type Path } from "../fs/dentry.js";
 import { filesystemType } from "../fs/filesystems.js";
 import { FsContextInode, fsContextFile, fsContextOf, type FsParam } from "../fs/fs_context.js";
 import { nsOfFile } from "../fs/nsfs.js";
@@ -130,7 +130,9 @@ function fsconfig(t: Task, fd: number, cmd: number, keyVa: number, valueVa: numb
 // MOUNT_ATTR_* bits to Ghost's mount flags (attr_flags_to_mnt_flags).
 function attrFlags(attr: number): number {
   return (attr & MOUNT_ATTR_RDONLY ? MNT_RDONLY : 0) | (attr & MOUNT_ATTR_NOSUID ? MNT_NOSUID : 0) | (attr & MOUNT_ATTR_NODEV ? MNT_NODEV : 0) |
-    (attr & MOUNT_ATTR_NOEXEC ? MNT_NOEXEC : 0) | (attr & MOUNT_ATTR_NOSYMFOLLOW ? MNT_NOSYMFOLLOW : 0);
+    (attr & MOUNT_ATTR_NOEXEC ? MNT_NOEXEC : 0) | (attr & MOUNT_ATTR_NOSYMFOLLOW ? MNT_NOSYMFOLLOW : 0) |
+    (attr & MOUNT_ATTR_NODIRATIME ? MNT_NODIRATIME : 0) | ((attr & MOUNT_ATTR__ATIME) === MOUNT_ATTR_NOATIME ? MNT_NOATIME : 0) |
+    ((attr & MOUNT_ATTR__ATIME) === MOUNT_ATTR_STRICTATIME ? MNT_STRICTATIME : 0);
 }
 
 const ATIME_OK = [MOUNT_ATTR_RELATIME, MOUNT_ATTR_NOATIME, MOUNT_ATTR_STRICTATIME];
@@ -236,7 +238,7 @@ function mountSetattr(t: Task, dfd: number, pathVa: number, flags: number, attrV
   const top = p.mnt;
   if (!(top.parent ? inNamespace(top, t.ns.mnt) : isDetached(top) || t.ns.mnt.root === top)) kerr(EINVAL);
   const mounts = flags & AT_RECURSIVE ? subtree(top) : [top];
-  const setF = attrFlags(set), clrF = attrFlags(clr);
+  const setF = attrFlags(set), clrF = attrFlags(clr) | (clr & MOUNT_ATTR__ATIME ? MNT_NOATIME | MNT_STRICTATIME : 0);
   for (const m of mounts) m.flags = (m.flags & ~clrF) | setF;
   if (propagation) changeType(top, propagation | (flags & AT_RECURSIVE ? MS_REC : 0));
   mountsChanged(t);
@@ -252,6 +254,6 @@ defineSyscalls({
   move_mount: [(t, fd1, p1, fd2, p2, flags) => moveMountSys(t, i32Arg(fd1), p1, i32Arg(fd2), p2, u32Arg(flags)), "partial", "MOVE_MOUNT_BENEATH is EINVAL"],
   open_tree: (t, dfd, path, flags) => openTree(t, i32Arg(dfd), path, u32Arg(flags)),
   mount_setattr: [(t, dfd, path, flags, attr, size) => mountSetattr(t, i32Arg(dfd), path, u32Arg(flags), attr, size), "partial",
-    "MOUNT_ATTR_IDMAP is EPERM (Ghost has only the initial user namespace); atime attributes are accepted and not kept"],
+    "MOUNT_ATTR_IDMAP is EPERM (Ghost has only the initial user namespace); atime modes are kept and shown, not applied to atime updates"],
 });
 

@@ -7,14 +7,14 @@ import { kerr } from "../lib/errors.js";
 import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK, ELOOP } from "../abi/errno.js";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOSYMFOLLOW, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
-  MS_SHARED, MS_UNBINDABLE, MS_MGC_MSK, MS_MGC_VAL, MS_SILENT, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
+  MS_SHARED, MS_UNBINDABLE, MS_NOATIME, MS_NODIRATIME, MS_STRICTATIME, MS_MGC_MSK, MS_MGC_VAL, MS_SILENT, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
 } from "../abi/mount.js";
 import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt } from "../fs/vfs.js";
 import { permission, MAY_EXEC } from "../fs/namei.js";
-import { Dentry, Mount, detachMount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../fs/dentry.js";
+import { Dentry, Mount, detachMount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, MNT_NOATIME, MNT_NODIRATIME, MNT_STRICTATIME, MNT_ATIME_MASK, type Path } from "../fs/dentry.js";
 import { filesystemType, parseOptions, parseSize, registerFilesystem } from "../fs/filesystems.js";
 import { isDir, isReg, S_IFBLK, S_IFLNK, S_IFMT } from "../fs/inode.js";
 import { attachPropagated, copyTree, detachPropagated, isBelow, makePrivate, makeShared, makeSlave, makeUnbindable, subtree } from "../fs/pnode.js";
@@ -50,7 +50,8 @@ registerFilesystem("devtmpfs", (k) => makeDevTree(k));
 
 export function mntFlags(ms: number): number {
   return (ms & MS_RDONLY ? MNT_RDONLY : 0) | (ms & MS_NOSUID ? MNT_NOSUID : 0) | (ms & MS_NODEV ? MNT_NODEV : 0) | (ms & MS_NOEXEC ? MNT_NOEXEC : 0) |
-    (ms & MS_NOSYMFOLLOW ? MNT_NOSYMFOLLOW : 0);
+    (ms & MS_NOSYMFOLLOW ? MNT_NOSYMFOLLOW : 0) | (ms & MS_NOATIME ? MNT_NOATIME : 0) | (ms & MS_NODIRATIME ? MNT_NODIRATIME : 0) |
+    (ms & MS_STRICTATIME ? MNT_STRICTATIME : 0);
 }
 
 // Linux's may_mount: CAP_SYS_ADMIN.
@@ -157,7 +158,7 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     // Read-only while a file is open for writing on the mount is EBUSY (sb_prepare_remount_readonly).
     if ((flags & MS_RDONLY) && !(target.mnt.flags & MNT_RDONLY) && openForWriting(t, target.mnt)) kerr(EBUSY);
     if (data && !(flags & MS_BIND)) target.mnt.sb.remount(parseOptions(data), t.k.phys.frames * 4096);
-    const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW);
+    const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW | MNT_ATIME_MASK);
     target.mnt.flags = keep | mntFlags(flags);
     mountsChanged(t);
     return 0;

@@ -10,7 +10,7 @@ import { POLLIN, POLLRDNORM, POLLERR, POLLPRI } from "../../abi/poll.js";
 import type { File, FileOps } from "../file.js";
 import type { Task } from "../../kernel/task.js";
 import { ProcFile } from "./nodes.js";
-import { pathFromRoot, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../dentry.js";
+import { pathFromRoot, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, MNT_NOATIME, MNT_NODIRATIME, MNT_STRICTATIME, type Path } from "../dentry.js";
 import { propagationFields } from "../pnode.js";
 import { major, minor } from "../char_dev.js";
 
@@ -34,7 +34,9 @@ export class ProcMountsFile extends ProcFile {
 
 function mountOpts(m: Mount): string {
   return [(m.flags & MNT_RDONLY) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & MNT_NOSUID ? ["nosuid"] : []),
-    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), ...(m.flags & MNT_NOSYMFOLLOW ? ["nosymfollow"] : []), "relatime"].join(",");
+    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), ...(m.flags & MNT_NOATIME ? ["noatime"] : []),
+    ...(m.flags & MNT_NODIRATIME ? ["nodiratime"] : []), ...(m.flags & (MNT_NOATIME | MNT_STRICTATIME) ? [] : ["relatime"]),
+    ...(m.flags & MNT_NOSYMFOLLOW ? ["nosymfollow"] : [])].join(",");
 }
 
 // The task's namespace's mounts under its root, parents before children, with where each is.
