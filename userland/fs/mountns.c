@@ -3,7 +3,8 @@
  * /proc/PID/ns links ("mnt:[N]", stat's st_ino N, equal for the same
  * namespace), setns back into a saved namespace and its errors, shared and
  * slave propagation (mountinfo's shared:/master: fields), pivot_root in a
- * new namespace, CLONE_NEWUTS hostnames, and fsopen/fsconfig (with the
+ * new namespace, CLONE_NEWUTS hostnames and CLONE_NEWIPC queues, access-time
+ * mount flags, and fsopen/fsconfig (with the
  * error log read from the fd)/fsmount/move_mount, open_tree clones,
  * fspick reconfiguration and mount_setattr. Under qemu-user the program
  * first unshares its mount namespace so the host's mounts are never
@@ -15,6 +16,8 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <linux/magic.h>
+#include <sys/msg.h>
+#include <sys/statvfs.h>
 
 #define FSOPEN 430
 #define FSCONFIG 431
@@ -205,7 +208,42 @@ static void propagation(void)
     CHECK_OK(umount(P("pa/sub")), "umount a/sub");
     CHECK(!is_tmpfs(P("pb/sub")) && !is_tmpfs(P("pc/sub")), "the umount propagates to peer and slave");
     umount(P("pc/other"));
-    umount(c); umount(b); umount(a);
+    umount(c); umount(b);
+    /* A shared mount bound inside itself is not propagated onto itself. */
+    mkdir(P("pa/self"), 0755);
+    CHECK_OK(mount(a, P("pa/self"), NULL, MS_BIND, NULL), "bind shared a inside itself");
+    CHECK(access(P("pa/self/self"), F_OK) == 0 && !is_tmpfs(P("pa/self/self")), "no copy appears below the bind");
+    CHECK_OK(umount(P("pa/self")), "and it unmounts");
+    CHECK_OK(umount(P("pa")), "umount a");
+}
+
+static void atime(void)
+{
+    const char *mp = P("atime");
+    mkdir(mp, 0755);
+    CHECK_OK(mount("tmpfs", mp, "tmpfs", MS_NOATIME | MS_NODIRATIME, NULL), "mount with noatime,nodiratime");
+    struct statvfs sv;
+    CHECK(statvfs(mp, &sv) == 0 && (sv.f_flag & ST_NOATIME) && (sv.f_flag & ST_NODIRATIME), "statvfs shows ST_NOATIME|ST_NODIRATIME");
+    const char *line = mountinfo_line("/proc/self/mountinfo", mp);
+    kt_check(strstr(line, "noatime,nodiratime") != NULL && strstr(line, "relatime") == NULL, "mountinfo shows noatime,nodiratime", "line \"%s\"", line);
+    CHECK_OK(umount(mp), "umount");
+    CHECK_OK(mount("tmpfs", mp, "tmpfs", 0, NULL), "mount with the default");
+    CHECK(statvfs(mp, &sv) == 0 && (sv.f_flag & ST_RELATIME) && !(sv.f_flag & ST_NOATIME), "the default is relatime");
+    CHECK_OK(umount(mp), "umount");
+}
+
+static void ipc(void)
+{
+    key_t key = 0x4d4e5331;
+    int id = msgget(key, IPC_CREAT | 0600);
+    CHECK(id >= 0, "a message queue in the parent's IPC namespace");
+    IN_CHILD("CLONE_NEWIPC: the parent's queue is not there", {
+        EXPECT(1, unshare(CLONE_NEWIPC) == 0);
+        EXPECT(2, msgget(key, 0) == -1 && errno == ENOENT);
+        EXPECT(4, msgget(key, IPC_CREAT | 0600) >= 0);
+    });
+    CHECK(msgget(key, 0) == id, "the parent's queue is still its own");
+    msgctl(id, IPC_RMID, NULL);
 }
 
 static void pivot(void)
@@ -341,6 +379,8 @@ int main(int argc, char **argv)
     propagation();
     pivot();
     uts();
+    atime();
+    ipc();
     new_api();
     vt_cleanup_shm();
     return kt_done();
