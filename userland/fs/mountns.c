@@ -110,6 +110,11 @@ static void ns_links(void)
     CHECK(fd >= 0, "open the mnt link");
     CHECK_OK(fstat(fd, &b), "fstat the namespace fd");
     CHECK(a.st_dev == b.st_dev && a.st_ino == b.st_ino, "the fd and the link stat alike");
+    char fdl[64], fdtext[64];
+    snprintf(fdl, sizeof fdl, "/proc/self/fd/%d", fd);
+    n = readlink(fdl, fdtext, sizeof fdtext - 1);
+    fdtext[n > 0 ? n : 0] = 0;
+    CHECK_STR(fdtext, link, "/proc/self/fd names the open namespace as the link does");
     char c;
     CHECK_ERR(read(fd, &c, 1), EINVAL, "read of a namespace file");
     close(fd);

@@ -4,7 +4,7 @@
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { ProcMountsFile, mountsText, mountinfoText } from "./mountpoll.js";
 import { nsDir } from "./ns.js";
-import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../dentry.js";
+import { pathName, unlinked, Dentry, Mount, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -60,6 +60,8 @@ function dPath(p: Path, root: Path): string {
 // What a file descriptor's link shows.
 export function fdTarget(f: File, root: Path): string {
   if (f.memfdName) return f.memfdName;
+  // A namespace file is named by its nsfs dentry, "mnt:[N]" (ns_dname).
+  if (f.path && f.path.mnt.sb.fsType === "nsfs") return f.path.dentry.name;
   if (f.path) return dPath(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
