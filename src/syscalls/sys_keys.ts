@@ -3,7 +3,7 @@
 // (security/keys/) does the rest.
 
 import { kerr, KernelError } from "../lib/errors.js";
-import { EINVAL, EPERM, ENOKEY, EOPNOTSUPP, ENAMETOOLONG, EFAULT } from "../abi/errno.js";
+import { EINVAL, EPERM, ENOKEY, EOPNOTSUPP, ENAMETOOLONG, EFAULT, ERESTARTSYS, ERESTART_RESTARTBLOCK, MAX_ERRNO } from "../abi/errno.js";
 import {
   KEYCTL_GET_KEYRING_ID, KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_UPDATE, KEYCTL_REVOKE, KEYCTL_CHOWN, KEYCTL_SETPERM,
   KEYCTL_DESCRIBE, KEYCTL_CLEAR, KEYCTL_LINK, KEYCTL_UNLINK, KEYCTL_SEARCH, KEYCTL_READ, KEYCTL_INSTANTIATE,
@@ -23,8 +23,6 @@ import type { Task } from "../kernel/task.js";
 import * as keyctl from "../security/keys/keyctl.js";
 import { joinSessionKeyring, sessionToParent } from "../security/keys/process_keys.js";
 import "../security/keys/proc.js";
-
-const ERESTARTSYS = 512, ERESTART_RESTARTBLOCK = 516, MAX_ERRNO = 4095;
 
 // strndup_user: a string of fewer than `max` bytes; EINVAL when longer, EFAULT when unreadable.
 function userString(t: Task, va: number, max: number): string {

@@ -11,12 +11,12 @@ import {
   KEY_POS_VIEW, KEY_POS_SEARCH, KEY_POS_LINK, KEY_POS_SETATTR, KEY_POS_READ, KEY_POS_WRITE, KEY_USR_VIEW,
   KEY_POS_ALL, KEY_USR_ALL, KEY_GRP_ALL, KEY_OTH_ALL, KEYCTL_MOVE_EXCL,
   KEY_REQKEY_DEFL_NO_CHANGE, KEY_REQKEY_DEFL_THREAD_KEYRING, KEY_REQKEY_DEFL_PROCESS_KEYRING,
-  KEY_REQKEY_DEFL_DEFAULT, KEY_REQKEY_DEFL_REQUESTOR_KEYRING,
+  KEY_REQKEY_DEFL_DEFAULT, KEY_REQKEY_DEFL_REQUESTOR_KEYRING, KEY_REQKEY_DEFL_GROUP_KEYRING,
 } from "../../abi/keyctl.js";
 import { CAP_SYS_ADMIN } from "../../abi/prctl.js";
 import { hasCap } from "../../kernel/cred.js";
 import type { Task } from "../../kernel/task.js";
-import { type Key, type KeyType, keys, keyType, keyPermits, mungedId, KEY_NEGATIVE_TIMEOUT, INVALID_ID } from "./key.js";
+import { type Key, type KeyType, keys, keyType, keyPermits, mungedId, KEY_NEGATIVE_TIMEOUT, INVALID_ID, KEY_IS_UNINSTANTIATED } from "./key.js";
 import { keyLink, keyUnlink, keyringClear, findKeyToUpdate, keyringSearch, keyringRead } from "./keyring.js";
 import {
   lookupUserKey, searchProcessKeyrings, defaultDestKeyring, installThreadKeyring, installProcessKeyring,
@@ -165,7 +165,7 @@ export function chownKey(t: Task, id: number, uid: number, gid: number): number 
       from.qnkeys--; from.qnbytes -= key.quotalen;
     }
     to.nkeys++; from.nkeys--;
-    if (key.state !== 0) { to.nikeys++; from.nikeys--; }
+    if (key.state !== KEY_IS_UNINSTANTIATED) { to.nikeys++; from.nikeys--; }
     key.user = to;
     key.uid = uid;
   }
@@ -286,7 +286,7 @@ export function setReqkeyKeyring(t: Task, defl: number): number {
   if (defl === KEY_REQKEY_DEFL_NO_CHANGE) return old;
   if (defl === KEY_REQKEY_DEFL_THREAD_KEYRING) installThreadKeyring(t);
   else if (defl === KEY_REQKEY_DEFL_PROCESS_KEYRING) installProcessKeyring(t);
-  else if (defl < KEY_REQKEY_DEFL_DEFAULT || defl > KEY_REQKEY_DEFL_REQUESTOR_KEYRING || defl === 6 /* GROUP */) kerr(EINVAL);
+  else if (defl < KEY_REQKEY_DEFL_DEFAULT || defl > KEY_REQKEY_DEFL_REQUESTOR_KEYRING || defl === KEY_REQKEY_DEFL_GROUP_KEYRING) kerr(EINVAL);
   c.reqkeyDefault = defl;
   return old;
 }

@@ -8,10 +8,12 @@ import { EACCES, EINVAL, ENOKEY, EPERM, EAGAIN } from "../../abi/errno.js";
 import {
   KEY_SPEC_THREAD_KEYRING, KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_SESSION_KEYRING, KEY_SPEC_USER_KEYRING,
   KEY_SPEC_USER_SESSION_KEYRING, KEY_SPEC_GROUP_KEYRING, KEY_SPEC_REQKEY_AUTH_KEY, KEY_SPEC_REQUESTOR_KEYRING,
-  KEY_POS_ALL, KEY_POS_SETATTR, KEY_USR_ALL, KEY_USR_VIEW, KEY_USR_READ, KEY_USR_LINK, KEY_NEED_SEARCH,
+  KEY_POS_ALL, KEY_POS_SETATTR, KEY_USR_ALL, KEY_USR_VIEW, KEY_USR_READ, KEY_USR_LINK, KEY_NEED_SEARCH, KEY_NEED_LINK,
+  KEY_REQKEY_DEFL_USER_KEYRING, KEY_REQKEY_DEFL_USER_SESSION_KEYRING, KEY_REQKEY_DEFL_SESSION_KEYRING,
+  KEY_REQKEY_DEFL_PROCESS_KEYRING,
 } from "../../abi/keyctl.js";
 import type { Task } from "../../kernel/task.js";
-import { type Key, type KeyRegistry, keys, keyTypeKeyring, keyPermits, INVALID_ID, KEY_IS_UNINSTANTIATED } from "./key.js";
+import { type Key, type KeyRegistry, keys, keyTypeKeyring, keyPermits, INVALID_ID } from "./key.js";
 import { keyLink, keyringSearch, type KeyMatch, type SearchResult } from "./keyring.js";
 
 // Perms of the keyrings the kernel makes (process_keys.c, keyctl.c).
@@ -166,10 +168,8 @@ export function lookupUserKey(t: Task, id: number, flags: LookupFlags, need: num
       if (!key) kerr(ENOKEY);
       possessed = possesses(t, key);
   }
-  if (!flags.partial) {
-    if (key.negative && need !== 0) kerr(-key.state);
-    if (key.state === KEY_IS_UNINSTANTIATED) kerr(EACCES);
-  }
+  // A negative key gives its error unless the caller takes any state (or checks later).
+  if (!flags.partial && key.negative && need !== 0) kerr(-key.state);
   if (!flags.forUnlink && need !== 0) {
     const e = reg.validate(key);
     if (e) kerr(e);
@@ -183,10 +183,10 @@ export function lookupUserKey(t: Task, id: number, flags: LookupFlags, need: num
 export function defaultDestKeyring(t: Task): Key {
   const c = keys(t.k).cred(t);
   switch (c.reqkeyDefault) {
-    case 4: return userKeyrings(t).uid; // KEY_REQKEY_DEFL_USER_KEYRING
-    case 5: return userKeyrings(t).session; // KEY_REQKEY_DEFL_USER_SESSION_KEYRING
-    case 3: return c.session ?? userKeyrings(t).session;
-    case 2: return c.process ?? c.session ?? userKeyrings(t).session;
+    case KEY_REQKEY_DEFL_USER_KEYRING: return userKeyrings(t).uid;
+    case KEY_REQKEY_DEFL_USER_SESSION_KEYRING: return userKeyrings(t).session;
+    case KEY_REQKEY_DEFL_SESSION_KEYRING: return c.session ?? userKeyrings(t).session;
+    case KEY_REQKEY_DEFL_PROCESS_KEYRING: return c.process ?? c.session ?? userKeyrings(t).session;
     default: return c.thread ?? c.process ?? c.session ?? userKeyrings(t).session;
   }
 }
@@ -213,7 +213,7 @@ export function keysExec(t: Task): void {
 // caller's ids) takes the caller's session keyring.
 export function sessionToParent(t: Task): number {
   const reg = keys(t.k);
-  const ring = lookupUserKey(t, KEY_SPEC_SESSION_KEYRING, {}, 0x10 /* KEY_NEED_LINK */).key;
+  const ring = lookupUserKey(t, KEY_SPEC_SESSION_KEYRING, {}, KEY_NEED_LINK).key;
   const parent = t.tg.parent;
   const pt = parent && parent.threads.size === 1 ? [...parent.threads][0] : null;
   if (!parent || parent.pid <= 1 || !pt || pt.kthread) kerr(EPERM);
