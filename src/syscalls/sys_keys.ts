@@ -22,6 +22,7 @@ import { i32Arg, u32Arg, sizeArg } from "./args.js";
 import type { Task } from "../kernel/task.js";
 import * as keyctl from "../security/keys/keyctl.js";
 import { joinSessionKeyring, sessionToParent } from "../security/keys/process_keys.js";
+import { INVALID_ID } from "../security/keys/key.js";
 import "../security/keys/proc.js";
 
 // strndup_user: a string of fewer than `max` bytes; EINVAL when longer, EFAULT when unreadable.
@@ -37,6 +38,12 @@ function keyTypeArg(t: Task, va: number): string {
   if (type === "") kerr(EINVAL);
   if (type[0] === ".") kerr(EPERM);
   return type;
+}
+
+// A uid_t or gid_t: (uid_t)-1 is "leave it" (INVALID_ID).
+function idArg(v: number): number {
+  const id = u32Arg(v);
+  return id === 0xffff_ffff ? INVALID_ID : id;
 }
 
 function payloadArg(t: Task, va: number, plen: number): Uint8Array {
@@ -96,7 +103,7 @@ function keyctlSyscall(t: Task, opArg: number, a2: number, a3: number, a4: numbe
       return keyctl.updateKey(t, id, payloadArg(t, a3, plen));
     }
     case KEYCTL_REVOKE: return keyctl.revokeKey(t, id);
-    case KEYCTL_CHOWN: return keyctl.chownKey(t, id, i32Arg(a3), i32Arg(a4));
+    case KEYCTL_CHOWN: return keyctl.chownKey(t, id, idArg(a3), idArg(a4));
     case KEYCTL_SETPERM: return keyctl.setPerm(t, id, u32Arg(a3));
     case KEYCTL_DESCRIBE:
       return copyOutWhole(t, a3, sizeArg(a4), Buffer.from(keyctl.describeKey(t, id), "latin1"));
