@@ -156,6 +156,7 @@ export class KeyRegistry {
     if (key.state === KEY_IS_UNINSTANTIATED) key.user.nikeys++;
     key.state = -errno;
     key.expiry = timeout > 0 ? this.now() + timeout : 0;
+    this.dirty = true;
   }
 
   // A key gone: its quota given back (key_gc_unused_keys).
@@ -184,13 +185,31 @@ export class KeyRegistry {
     return c;
   }
 
+  // Whether a collection could free or unlink something: set by every change
+  // that drops a link or a task's keyring, or that dates a key (revoke,
+  // timeout, negate); task exits show as a change in the task count.
+  dirty = true;
+  private lastTasks = -1;
+  // When the next revoked or expired key's links are due to be cut.
+  private nextDeadline = Infinity;
+
   // The garbage collector (security/keys/gc.c), run before each key
-  // operation and /proc listing: links to invalidated keys, and to revoked
-  // or expired ones gc_delay seconds on, are cut; then every key no task's
-  // keyrings, no user keyring and no link still reaches is destroyed.
-  // Returns each live key's usage count (links and task references).
-  gc(): Map<Key, number> {
+  // operation when something may have changed since the last run, and for
+  // /proc listings. Links to invalidated keys, and to revoked or expired
+  // ones gc_delay seconds on, are cut; then every key no task's keyrings,
+  // no user keyring and no link still reaches is destroyed. Linux collects
+  // from a work queue soon after the last reference goes; Ghost at once.
+  gc(): void {
+    if (!this.dirty && this.k.tasks.size === this.lastTasks && this.now() < this.nextDeadline) return;
+    this.collect();
+  }
+
+  // One collection; returns each live key's usage (links and task references).
+  collect(): Map<Key, number> {
     const now = this.now();
+    this.dirty = false;
+    this.lastTasks = this.k.tasks.size;
+    this.nextDeadline = Infinity;
     const usage = new Map<Key, number>();
     const stack: Key[] = [];
     const ref = (key: Key | null) => {
@@ -212,6 +231,7 @@ export class KeyRegistry {
         const l = key.links[i];
         const deadSince = l.revoked ? l.revokedAt : l.expiry !== 0 ? l.expiry : Infinity;
         if (l.invalidated || now >= deadSince + this.gcDelay) key.links.splice(i, 1);
+        else if (deadSince !== Infinity) this.nextDeadline = Math.min(this.nextDeadline, deadSince + this.gcDelay);
       }
       if (key.links.length !== before) this.reserve(key, key.links.length * KEYQUOTA_LINK_BYTES);
       for (const l of key.links) ref(l);

@@ -50,6 +50,7 @@ export function addKey(t: Task, typeName: string, desc: string | null, payload: 
       if (!keyPermits(t, old, possessed, KEY_NEED_WRITE)) kerr(EACCES);
       reg.instantiate(old, prep.data, prep.quotalen);
       old.expiry = 0;
+      reg.dirty = true;
       return old.serial;
     }
   }
@@ -133,7 +134,7 @@ export function revokeKey(t: Task, id: number): number {
     if ((e as { errno?: number }).errno !== EACCES) throw e;
     key = lookupUserKey(t, id, {}, KEY_NEED_SETATTR).key;
   }
-  if (!key.revoked) { key.revoked = true; key.revokedAt = reg.now(); }
+  if (!key.revoked) { key.revoked = true; key.revokedAt = reg.now(); reg.dirty = true; }
   return 0;
 }
 
@@ -142,6 +143,7 @@ export function invalidateKey(t: Task, id: number): number {
   const reg = keys(t.k);
   reg.gc();
   lookupUserKey(t, id, {}, KEY_NEED_SEARCH).key.invalidated = true;
+  reg.dirty = true;
   reg.gc();
   return 0;
 }
@@ -276,6 +278,7 @@ export function setTimeout(t: Task, id: number, timeout: number): number {
   reg.gc();
   const { key } = lookupUserKey(t, id, { create: true, partial: true }, KEY_NEED_SETATTR);
   key.expiry = timeout ? reg.now() + timeout : 0;
+  reg.dirty = true;
   return 0;
 }
 

@@ -45,7 +45,7 @@ export function keyLink(reg: KeyRegistry, keyring: Key, key: Key): void {
     if (depthBelow(key) >= KEYRING_SEARCH_MAX_DEPTH) kerr(ELOOP);
   }
   const same = links.findIndex((l) => l.type === key.type && l.description === key.description);
-  if (same >= 0) { links[same] = key; return; }
+  if (same >= 0) { links[same] = key; reg.dirty = true; return; }
   reg.reserve(keyring, keyring.datalen + KEYQUOTA_LINK_BYTES);
   links.push(key);
 }
@@ -58,6 +58,7 @@ export function keyUnlink(reg: KeyRegistry, keyring: Key, key: Key): void {
   if (i < 0) kerr(ENOENT);
   links.splice(i, 1);
   reg.reserve(keyring, links.length * KEYQUOTA_LINK_BYTES);
+  reg.dirty = true;
 }
 
 // keyring_clear: every link cut.
@@ -65,6 +66,7 @@ export function keyringClear(reg: KeyRegistry, keyring: Key): void {
   const links = requireKeyring(keyring);
   links.length = 0;
   reg.reserve(keyring, 0);
+  reg.dirty = true;
 }
 
 // The link in keyring (not below it) to a key of this type and description

@@ -26,7 +26,7 @@ function procKeys(k: Kernel): string {
   const t = k.current;
   if (!t) return "";
   const reg = keys(k);
-  const usage = reg.gc();
+  const usage = reg.collect();
   const now = reg.now();
   const rows: string[] = [];
   for (const key of [...reg.keys.values()].sort((a, b) => a.serial - b.serial)) {

@@ -65,6 +65,7 @@ export function installProcessKeyring(t: Task): Key {
 export function joinSessionKeyring(t: Task, name: string | null): number {
   const reg = keys(t.k);
   const c = reg.cred(t);
+  reg.dirty = true;
   if (name === null) {
     c.session = newKeyring(reg, "_ses", t.cred.uid, t.cred.gid, SESSION_KEYRING_PERM, c.session ? "in" : "overrun");
     return c.session.serial;
@@ -206,7 +207,7 @@ export function keysFork(parent: Task, child: Task, thread: boolean): void {
 // prepare_exec_creds: a new program starts without thread or process keyring.
 export function keysExec(t: Task): void {
   const c = keys(t.k).creds.get(t);
-  if (c) { c.thread = null; c.process = null; }
+  if (c) { c.thread = null; c.process = null; keys(t.k).dirty = true; }
 }
 
 // KEYCTL_SESSION_TO_PARENT: the parent (single-threaded, not init, with the
@@ -224,5 +225,6 @@ export function sessionToParent(t: Task): number {
     p.gid !== me.egid || p.egid !== me.egid || p.sgid !== me.egid) kerr(EPERM);
   if ((pc.session && pc.session.uid !== me.euid) || ring.uid !== me.euid) kerr(EPERM);
   pc.session = ring;
+  reg.dirty = true;
   return 0;
 }
