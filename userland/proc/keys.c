@@ -262,6 +262,8 @@ static void basics(void)
     key_serial_t iv = add_key("user", "kt:invalid", "i", 1, ses);
     CHECK_OK(kctl(KEYCTL_INVALIDATE, iv, 0, 0, 0), "INVALIDATE");
     CHECK_ERR(describe(iv, buf, sizeof buf), ENOKEY, "an invalidated key is gone");
+    /* Linux's collector runs from a work queue: wait for it */
+    KT_WAIT_FOR(!ring_holds(ses, iv), 5000);
     CHECK(!ring_holds(ses, iv), "and unlinked");
     key_serial_t ex = add_key("user", "kt:expiring", "e", 1, ses);
     CHECK_OK(kctl(KEYCTL_SET_TIMEOUT, ex, 1, 0, 0), "SET_TIMEOUT 1 s");
@@ -432,6 +434,61 @@ static void quotas(void)
     });
 }
 
+/* The quota tunables: Linux's defaults; under Ghost (its own settings, not
+ * the host's) a lowered root_maxkeys gives EDQUOT, and a bad value EINVAL. */
+static void tunables(void)
+{
+    char buf[64];
+    struct { const char *name, *want; } t[] = {
+        {"maxkeys", "200\n"}, {"maxbytes", "20000\n"}, {"root_maxkeys", "1000000\n"},
+        {"root_maxbytes", "25000000\n"}, {"gc_delay", "300\n"},
+    };
+    for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "/proc/sys/kernel/keys/%s", t[i].name);
+        ssize_t n = vt_get(path, buf, sizeof buf);
+        kt_check(n > 0 && strcmp(buf, t[i].want) == 0, path, "read %zd bytes: %s", n, n > 0 ? buf : "");
+    }
+    if (!kt_ghost() || getuid() != 0)
+        return;
+    char users[4096], want[16];
+    unsigned used = 0;
+    snprintf(want, sizeof want, "%5u: ", 0);
+    ssize_t n = vt_get("/proc/key-users", users, sizeof users);
+    char *line = n > 0 ? strstr(users, want) : NULL;
+    CHECK(line && sscanf(line + 7, "%*d %*d/%*d %u/", &used) == 1, "/proc/key-users has root's line");
+    snprintf(buf, sizeof buf, "%u", used + 2);
+    CHECK_OK(vt_put("/proc/sys/kernel/keys/root_maxkeys", buf, 0), "lower root_maxkeys");
+    key_serial_t ses = ring_id(KEY_SPEC_SESSION_KEYRING, 0);
+    CHECK(add_key("user", "kt:q1", "x", 1, ses) > 0 && add_key("user", "kt:q2", "x", 1, ses) > 0, "two keys fit");
+    CHECK_ERR(add_key("user", "kt:q3", "x", 1, ses), EDQUOT, "a third is EDQUOT");
+    CHECK_OK(vt_put("/proc/sys/kernel/keys/root_maxkeys", "1000000", 0), "restore root_maxkeys");
+    CHECK(add_key("user", "kt:q3", "x", 1, ses) > 0, "it fits again");
+    int fd = open("/proc/sys/kernel/keys/maxkeys", O_WRONLY);
+    CHECK(fd >= 0 && write(fd, "0", 1) == -1 && errno == EINVAL, "maxkeys 0 is EINVAL");
+    if (fd >= 0)
+        close(fd);
+}
+
+/* big_key where the kernel has it (KEYCTL_CAPABILITIES says so); the host's may not. */
+static void big_keys(void)
+{
+    unsigned char caps[2] = {0};
+    kctl(KEYCTL_CAPABILITIES, (long)caps, sizeof caps, 0, 0);
+    if (!(caps[0] & 0x10)) {
+        CHECK_ERR(add_key("big_key", "kt:big", "x", 1, KEY_SPEC_SESSION_KEYRING), ENODEV, "no big_key type: ENODEV");
+        return;
+    }
+    static char big[1 << 20], back[1 << 20];
+    for (unsigned i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7);
+    key_serial_t k = add_key("big_key", "kt:big", big, sizeof big - 1, KEY_SPEC_SESSION_KEYRING);
+    CHECK(k > 0, "a 1 MiB - 1 big_key");
+    CHECK(kctl(KEYCTL_READ, k, (long)back, sizeof back, 0) == (long)sizeof big - 1 && memcmp(big, back, sizeof big - 1) == 0,
+          "READ gives it back");
+    CHECK_ERR(add_key("big_key", "kt:big2", big, sizeof big, KEY_SPEC_SESSION_KEYRING), EINVAL, "1 MiB is EINVAL");
+}
+
 int main(int argc, char **argv)
 {
     kt_init(argc, argv);
@@ -443,6 +500,8 @@ int main(int argc, char **argv)
         return kt_done();
     }
     basics();
+    big_keys();
+    tunables();
     quotas();
     return kt_done();
 }
