@@ -5,6 +5,7 @@ import { kerr } from "../../lib/errors.js";
 import { EINVAL } from "../../abi/errno.js";
 import { KEY_POS_VIEW, KEY_NEED_VIEW } from "../../abi/keyctl.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import type { Task } from "../../kernel/task.js";
 import { procRootFiles, procKernelSysctlDirs } from "../../fs/procfs/registry.js";
 import { type Key, keys, keyPermits, mungedId, KEY_IS_UNINSTANTIATED } from "./key.js";
 import { possesses } from "./process_keys.js";
@@ -21,6 +22,12 @@ function timeLeft(key: Key, now: number): string {
   return `${Math.floor(s / 604800)}w`;
 }
 
+// Possession for a listing: a user keyring the search would make but cannot
+// (the reader's quota is full) only means the key is not found that way.
+function possessedQuietly(t: Task, key: Key): boolean {
+  try { return possesses(t, key); } catch { return false; }
+}
+
 // proc_keys_show: the keys the reader may view, by serial.
 function procKeys(k: Kernel): string {
   const t = k.current;
@@ -30,7 +37,7 @@ function procKeys(k: Kernel): string {
   const now = reg.now();
   const rows: string[] = [];
   for (const key of [...reg.keys.values()].sort((a, b) => a.serial - b.serial)) {
-    const possessed = (key.perm & KEY_POS_VIEW) !== 0 && possesses(t, key);
+    const possessed = (key.perm & KEY_POS_VIEW) !== 0 && possessedQuietly(t, key);
     if (!keyPermits(t, key, possessed, KEY_NEED_VIEW)) continue;
     const flags = (key.state !== KEY_IS_UNINSTANTIATED ? "I" : "-") + (key.revoked ? "R" : "-") + "-" +
       (key.inQuota ? "Q" : "-") + "-" + (key.negative ? "N" : "-") + (key.invalidated ? "i" : "-");
