@@ -169,7 +169,8 @@ export class KeyRegistry {
     if (u.nkeys === 0 && u.qnkeys === 0) this.users.delete(u.uid);
   }
 
-  expired(key: Key, now = this.now()): boolean { return key.expiry !== 0 && now >= key.expiry; }
+  // Reads the clock only for a key that has an expiry.
+  expired(key: Key, now?: number): boolean { return key.expiry !== 0 && (now ?? this.now()) >= key.expiry; }
 
   // key_validate: invalidated ENOKEY, revoked EKEYREVOKED, expired EKEYEXPIRED.
   validate(key: Key): number {
@@ -200,7 +201,7 @@ export class KeyRegistry {
   // no user keyring and no link still reaches is destroyed. Linux collects
   // from a work queue soon after the last reference goes; Ghost at once.
   gc(): void {
-    if (!this.dirty && this.k.tasks.size === this.lastTasks && this.now() < this.nextDeadline) return;
+    if (!this.dirty && this.k.tasks.size === this.lastTasks && (this.nextDeadline === Infinity || this.now() < this.nextDeadline)) return;
     this.collect();
   }
 

@@ -86,7 +86,6 @@ export type SearchResult = { key: Key; possessed: boolean } | { errno: number };
 // skipState: find a key whatever its state (the possession test).
 export function keyringSearch(t: Task, keyring: Key, possessed: boolean, match: KeyMatch, skipState = false): SearchResult {
   const reg = keys(t.k);
-  const now = reg.now();
   let err = EAGAIN;
   if (!keyPermits(t, keyring, possessed, KEY_NEED_SEARCH)) return { errno: EACCES };
   const seen = new Set<Key>();
@@ -96,7 +95,7 @@ export function keyringSearch(t: Task, keyring: Key, possessed: boolean, match: 
       if (!match(key)) continue;
       if (key.invalidated) continue;
       if (!skipState) {
-        if (reg.expired(key, now)) { err = EKEYEXPIRED; continue; }
+        if (reg.expired(key)) { err = EKEYEXPIRED; continue; }
         if (key.revoked) { err = EKEYREVOKED; continue; }
       }
       if (!keyPermits(t, key, possessed, KEY_NEED_SEARCH)) { err = EACCES; continue; }
@@ -105,7 +104,7 @@ export function keyringSearch(t: Task, keyring: Key, possessed: boolean, match: 
     }
     if (depth >= KEYRING_SEARCH_MAX_DEPTH) return undefined;
     for (const sub of ring.links!) {
-      if (!sub.links || seen.has(sub) || sub.invalidated || sub.revoked || reg.expired(sub, now)) continue;
+      if (!sub.links || seen.has(sub) || sub.invalidated || sub.revoked || reg.expired(sub)) continue;
       if (!keyPermits(t, sub, possessed, KEY_NEED_SEARCH)) continue;
       const r = walk(sub, depth + 1);
       if (r !== undefined) return r;
