@@ -197,6 +197,8 @@ export function defaultDestKeyring(t: Task): Key {
 // the session keyring and the request-key default.
 export function keysFork(parent: Task, child: Task, thread: boolean): void {
   const reg = keys(parent.k);
+  // A new task with an exit since the last collection keeps the task count: collect anyway.
+  reg.dirty = true;
   const pc = reg.creds.get(parent);
   if (!pc) return;
   const c = { ...pc, thread: null, process: thread ? pc.process : null };
