@@ -4,6 +4,7 @@
 // is newer than what it built last time, so that `npm start` with nothing
 // changed starts at once. `--force` rebuilds everything.
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const force = process.argv.includes("--force");
+const requireHere = createRequire(import.meta.url);
 mkdirSync(join(root, "dist"), { recursive: true });
 
 // The newest modification time under the given files and folders.
@@ -28,17 +30,17 @@ function newest(paths) {
 }
 
 // Runs build() unless `stamp` is newer than every input.
-function step(stamp, inputs, build) {
+async function step(stamp, inputs, build) {
   const stampPath = join(root, "dist", stamp);
   const built = existsSync(stampPath) ? statSync(stampPath).mtimeMs : -1;
   if (!force && built >= newest(inputs)) return;
-  build();
+  await build();
   writeFileSync(stampPath, new Date().toISOString() + "\n");
 }
 
 const self = "scripts/build.mjs";
 
-step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => {
+await step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => {
   execFileSync(bin("asc"), [
     "src/arch/riscv64/wasm/hart.ts",
     "--outFile", "dist/hart.wasm",
@@ -52,27 +54,65 @@ step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => 
   ], { cwd: root, stdio: "inherit" });
 });
 
-step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json", self], () => {
+await step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json", self], () => {
   execFileSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
   removeOrphans();
 });
+
+// Node's modules that a small program never needs (sockets, DNS, child
+// processes, hashing, streams, terminals) are loaded by the bundle at their
+// first use, not at its start: loading them all was ~15 ms of CPU of every
+// `ghost run` (child_process, crypto, dgram, dns, net, stream, tty). Each
+// becomes a proxy that requires the module when one of its exports is first
+// read. Its names are listed at build time, with this Node, for esbuild's
+// `import * as` (which copies the names, not the values, at start).
+const LAZY_BUILTINS = ["child_process", "crypto", "dgram", "dns", "http", "net", "os", "stream", "tty"];
+const lazyBuiltins = {
+  name: "lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => (LAZY_BUILTINS.includes(a.path.slice(5)) ? { path: a.path, namespace: "lazy-builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => {
+      const mod = requireHere(a.path);
+      const names = Object.getOwnPropertyNames(mod).filter((k) => !["length", "name", "prototype"].includes(k) || typeof mod !== "function");
+      const hidden = names.filter((k) => !Object.getOwnPropertyDescriptor(mod, k).enumerable);
+      return {
+        loader: "js",
+        contents: `let m;
+const load = () => m ??= require(${JSON.stringify(a.path)});
+const names = ${JSON.stringify(names)}, hidden = new Set(${JSON.stringify(hidden)});
+module.exports = new Proxy({}, {
+  get: (_, k) => load()[k],
+  has: (_, k) => k in load(),
+  set: (_, k, v) => { load()[k] = v; return true; },
+  getPrototypeOf: () => Object.prototype,
+  ownKeys: () => m ? Reflect.ownKeys(m) : names,
+  getOwnPropertyDescriptor: (_, k) => m ? Reflect.getOwnPropertyDescriptor(m, k) && { ...Reflect.getOwnPropertyDescriptor(m, k), configurable: true }
+    : names.includes(k) ? { value: undefined, writable: true, enumerable: !hidden.has(k), configurable: true } : undefined,
+});
+`,
+      };
+    });
+  },
+};
 
 // The `ghost` command as one script (src/cli/main.ts runs it, with V8's code
 // cache, while it is newer than the compiled modules): made from tsc's
 // output, so it is the same code, after every compile. CommonJS-shaped for
 // node:vm's code cache; import.meta.url is a parameter main.ts passes.
-step(".bundle.stamp", ["dist/.tsc.stamp", self], () => {
+await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
   rmSync(join(root, "dist/src/cli/bundle"), { recursive: true, force: true }); // an old bundle's code cache too
-  execFileSync(bin("esbuild"), [
-    "dist/src/cli/ghost.js", "--bundle", "--platform=node", "--format=cjs", "--keep-names",
-    "--define:import.meta.url=__ghost_import_meta_url",
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(root, "dist/src/cli/ghost.js")], bundle: true, platform: "node", format: "cjs", keepNames: true,
+    define: { "import.meta.url": "__ghost_import_meta_url" },
     // Without comments and indentation (1.5 → 1.0 MB) and pure ASCII, so
     // main.ts reads it as latin1 into a one-byte string: decoding 1.5 MB of
     // UTF-8 with a few non-ASCII bytes made a two-byte string and cost ~10 ms
     // of CPU per run before V8 even looked at the code cache.
-    "--minify-whitespace", "--charset=ascii",
-    "--sourcemap", "--log-level=warning", "--outfile=dist/src/cli/bundle/ghost.cjs",
-  ], { cwd: root, stdio: "inherit" });
+    minifyWhitespace: true, charset: "ascii",
+    sourcemap: true, logLevel: "warning", outfile: join(root, "dist/src/cli/bundle/ghost.cjs"),
+    plugins: [lazyBuiltins],
+  });
   const out = readFileSync(join(root, "dist/src/cli/bundle/ghost.cjs"));
   if (out.some((b) => b > 0x7f)) throw new Error("dist/src/cli/bundle/ghost.cjs is not pure ASCII (main.ts reads it as latin1)");
 });
