@@ -70,7 +70,10 @@ const LAZY_BUILTINS = ["child_process", "crypto", "dgram", "dns", "http", "net",
 const lazyBuiltins = {
   name: "lazy-builtins",
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => (LAZY_BUILTINS.includes(a.path.slice(5)) ? { path: a.path, namespace: "lazy-builtin" } : undefined));
+    b.onResolve({ filter: /^node:/ }, (a) => {
+      if (a.namespace === "lazy-builtin") return { path: a.path, external: true }; // the proxy's own require
+      return LAZY_BUILTINS.includes(a.path.slice(5)) ? { path: a.path, namespace: "lazy-builtin" } : undefined;
+    });
     b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => {
       const mod = requireHere(a.path);
       const names = Object.getOwnPropertyNames(mod).filter((k) => !["length", "name", "prototype"].includes(k) || typeof mod !== "function");
