@@ -4,7 +4,6 @@
 // is newer than what it built last time, so that `npm start` with nothing
 // changed starts at once. `--force` rebuilds everything.
 import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +11,6 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const force = process.argv.includes("--force");
-const requireHere = createRequire(import.meta.url);
 mkdirSync(join(root, "dist"), { recursive: true });
 
 // The newest modification time under the given files and folders.
@@ -59,41 +57,35 @@ await step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock
   removeOrphans();
 });
 
-// Node's modules that a small program never needs (sockets, DNS, child
-// processes, hashing, streams, terminals) are loaded by the bundle at their
-// first use, not at its start: loading them all was ~15 ms of CPU of every
-// `ghost run` (child_process, crypto, dgram, dns, net, stream, tty). Each
-// becomes a proxy that requires the module when one of its exports is first
-// read. Its names are listed at build time, with this Node, for esbuild's
-// `import * as` (which copies the names, not the values, at start).
+// Node's own modules, as the bundle sees them. Each import site of a CommonJS
+// module gets esbuild's namespace copy (__toESM: a getter per export), and
+// the kernel's modules import node:fs a dozen times: copying its ~100
+// exports each time was ~3% of a `ghost run` of a small program. Here each
+// builtin is a module whose exports object has none of its own: it inherits
+// them from Node's module, so the copy has nothing to copy and every name
+// reads through.
+//
+// The modules that a small program never needs (sockets, DNS, child
+// processes, hashing, streams, terminals, http) are loaded at their first
+// use, not at the bundle's start: they inherit from a proxy that requires
+// the module when one of its names is first read. Loading them all was
+// ~15 ms of CPU of every `ghost run`.
 const LAZY_BUILTINS = ["child_process", "crypto", "dgram", "dns", "http", "net", "os", "stream", "tty"];
-const lazyBuiltins = {
-  name: "lazy-builtins",
+const nodeBuiltins = {
+  name: "node-builtins",
   setup(b) {
-    b.onResolve({ filter: /^node:/ }, (a) => {
-      if (a.namespace === "lazy-builtin") return { path: a.path, external: true }; // the proxy's own require
-      return LAZY_BUILTINS.includes(a.path.slice(5)) ? { path: a.path, namespace: "lazy-builtin" } : undefined;
-    });
-    b.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (a) => {
-      const mod = requireHere(a.path);
-      const names = Object.getOwnPropertyNames(mod).filter((k) => !["length", "name", "prototype"].includes(k) || typeof mod !== "function");
-      const hidden = names.filter((k) => !Object.getOwnPropertyDescriptor(mod, k).enumerable);
-      return {
-        loader: "js",
-        contents: `let m;
-const load = () => m ??= require(${JSON.stringify(a.path)});
-const names = ${JSON.stringify(names)}, hidden = new Set(${JSON.stringify(hidden)});
-module.exports = new Proxy({}, {
-  get: (_, k) => load()[k],
-  has: (_, k) => k in load(),
-  set: (_, k, v) => { load()[k] = v; return true; },
-  getPrototypeOf: () => Object.prototype,
-  ownKeys: () => m ? Reflect.ownKeys(m) : names,
-  getOwnPropertyDescriptor: (_, k) => m ? Reflect.getOwnPropertyDescriptor(m, k) && { ...Reflect.getOwnPropertyDescriptor(m, k), configurable: true }
-    : names.includes(k) ? { value: undefined, writable: true, enumerable: !hidden.has(k), configurable: true } : undefined,
-});
-`,
-      };
+    b.onResolve({ filter: /^node:/ }, (a) => (a.namespace === "node-builtin"
+      ? { path: a.path, external: true } // the module's own require of Node's
+      : { path: a.path, namespace: "node-builtin" }));
+    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (a) => {
+      const id = JSON.stringify(a.path);
+      const contents = LAZY_BUILTINS.includes(a.path.slice(5))
+        ? `let m;
+const load = () => m ??= require(${id});
+module.exports = Object.create(new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() }));
+`
+        : `module.exports = Object.create(require(${id}));\n`;
+      return { loader: "js", contents };
     });
   },
 };
@@ -114,7 +106,7 @@ await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
     // of CPU per run before V8 even looked at the code cache.
     minifyWhitespace: true, charset: "ascii",
     sourcemap: true, logLevel: "warning", outfile: join(root, "dist/src/cli/bundle/ghost.cjs"),
-    plugins: [lazyBuiltins],
+    plugins: [nodeBuiltins],
   });
   const out = readFileSync(join(root, "dist/src/cli/bundle/ghost.cjs"));
   if (out.some((b) => b > 0x7f)) throw new Error("dist/src/cli/bundle/ghost.cjs is not pure ASCII (main.ts reads it as latin1)");
