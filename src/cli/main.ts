@@ -19,7 +19,6 @@
 // and its lazy ReadStream/WriteStream getters then load all of Node's
 // streams (~5 ms of CPU of every start, for nothing a small program uses).
 const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
-const { createRequire } = process.getBuiltinModule("node:module");
 const { dirname } = process.getBuiltinModule("node:path");
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");
 const { Script } = process.getBuiltinModule("node:vm");
@@ -47,6 +46,14 @@ function saveCodeCache(script: InstanceType<typeof Script>): void {
   }
 }
 
+// The bundle requires nothing but Node's own modules (esbuild bundled the
+// rest): no module resolution, and no node:module to load for createRequire.
+function requireBuiltin(id: string): unknown {
+  const m = process.getBuiltinModule(id);
+  if (m === undefined) throw new Error(`ghost: the bundle asked for ${id}, which is not one of Node's modules`);
+  return m;
+}
+
 // The bundle's wrapper takes what a CommonJS module gets, and the URL its
 // `import.meta.url` stood for (scripts/build.mjs defines it so).
 function runBundle(): void {
@@ -59,7 +66,7 @@ function runBundle(): void {
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCodeCache(script));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
-  fn.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href);
+  fn.call(module.exports, module.exports, requireBuiltin, module, bundle, dirname(bundle), pathToFileURL(bundle).href);
 }
 
 if (bundleIsFresh()) runBundle();
