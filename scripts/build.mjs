@@ -93,7 +93,10 @@ module.exports = Object.create(new Proxy({}, { get: (_, k) => load()[k], has: (_
 // The `ghost` command as one script (src/cli/main.ts runs it, with V8's code
 // cache, while it is newer than the compiled modules): made from tsc's
 // output, so it is the same code, after every compile. CommonJS-shaped for
-// node:vm's code cache; import.meta.url is a parameter main.ts passes.
+// node:vm's code cache, and wrapped already (banner and footer) as the
+// function main.ts calls with what a CommonJS module gets, so the 1 MB text
+// is compiled as read, not first copied into a wrapper; import.meta.url is a
+// parameter main.ts passes.
 await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
   rmSync(join(root, "dist/src/cli/bundle"), { recursive: true, force: true }); // an old bundle's code cache too
   const { build } = await import("esbuild");
@@ -105,6 +108,8 @@ await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
     // UTF-8 with a few non-ASCII bytes made a two-byte string and cost ~10 ms
     // of CPU per run before V8 even looked at the code cache.
     minifyWhitespace: true, charset: "ascii",
+    banner: { js: "(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {" },
+    footer: { js: "})" },
     sourcemap: true, logLevel: "warning", outfile: join(root, "dist/src/cli/bundle/ghost.cjs"),
     plugins: [nodeBuiltins],
   });

@@ -54,15 +54,15 @@ function requireBuiltin(id: string): unknown {
   return m;
 }
 
-// The bundle's wrapper takes what a CommonJS module gets, and the URL its
-// `import.meta.url` stood for (scripts/build.mjs defines it so).
+// The bundle is a function expression (scripts/build.mjs wraps it) of what a
+// CommonJS module gets, and the URL its `import.meta.url` stood for.
 function runBundle(): void {
   let cachedData: Buffer | undefined;
   try { cachedData = readFileSync(codeCache); } catch { /* first run */ }
   // scripts/build.mjs makes the bundle pure ASCII: latin1 is then the same
   // text, decoded without UTF-8's scan into V8's compact one-byte string.
   const source = readFileSync(bundle, "latin1");
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {${source}\n})`, { filename: bundle, cachedData });
+  const script = new Script(source, { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCodeCache(script));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
