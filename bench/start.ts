@@ -18,7 +18,7 @@ import { findRoot } from "../test/helpers/root.js";
 
 const root = findRoot("bench");
 const outDir = join(root, "build", "bench");
-const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
+const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.cjs");
 const TIMEOUT_MS = 300_000;
 
 interface Row { name: string; native?: string[]; qemu?: string[]; ghost: string[]; reps?: number }

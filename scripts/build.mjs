@@ -113,6 +113,17 @@ await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
     sourcemap: true, logLevel: "warning", outfile: join(root, "dist/src/cli/bundle/ghost.cjs"),
     plugins: [nodeBuiltins],
   });
+  // The entry as CommonJS (package.json's bin, npm start): Node starts an ES
+  // module entry through its ES module loader, ~15 ms of CPU more than a
+  // CommonJS one (an empty script: 151 against 134 ms, 25 interleaved runs,
+  // load 28). The same code as main.js (tsc's output, which stays for
+  // `node dist/src/cli/main.js`).
+  await build({
+    entryPoints: [join(root, "dist/src/cli/main.js")], bundle: false, platform: "node", format: "cjs", target: "node20",
+    define: { "import.meta.url": "__ghost_main_url" },
+    banner: { js: '"use strict";const __ghost_main_url = require("node:url").pathToFileURL(__filename).href;' },
+    supported: { "dynamic-import": true }, logLevel: "warning", outfile: join(root, "dist/src/cli/main.cjs"),
+  });
   const out = readFileSync(join(root, "dist/src/cli/bundle/ghost.cjs"));
   if (out.some((b) => b > 0x7f)) throw new Error("dist/src/cli/bundle/ghost.cjs is not pure ASCII (main.ts reads it as latin1)");
 });

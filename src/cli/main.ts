@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `ghost` command's entry. It loads the command (ghost.ts) as one
+// The `ghost` command's entry (also built as CommonJS, main.cjs: package.json's
+// bin and npm start use that, see scripts/build.mjs). It loads the command (ghost.ts) as one
 // bundled script when scripts/build.mjs made one after the last TypeScript
 // compile: resolving, reading and linking the kernel's ~230 modules one by
 // one is about half of a `ghost run` of a small program. After a bare `tsc`
@@ -70,4 +71,4 @@ function runBundle(): void {
 }
 
 if (bundleIsFresh()) runBundle();
-else await import(modules.href);
+else void import(modules.href);
