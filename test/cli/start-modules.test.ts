@@ -23,7 +23,7 @@ const bundle = join(cliDir, "bundle", "ghost.cjs");
 function bundleFresh(): boolean {
   try { return statSync(bundle).mtimeMs >= statSync(join(cliDir, "ghost.js")).mtimeMs; } catch { return false; }
 }
-const skip = !bundleFresh() ? "no fresh bundle (node scripts/build.mjs)" : !existsSync(join(root, "build", "rootfs", "bin")) ? "no build/rootfs" : false;
+const skip = !bundleFresh() || !existsSync(join(cliDir, "main.cjs")) ? "no fresh bundle (node scripts/build.mjs)" : !existsSync(join(root, "build", "rootfs", "bin")) ? "no build/rootfs" : false;
 
 // Node's modules that a run which opens no socket, resolves no name, starts
 // no host process and prints to a pipe has no use for.
@@ -37,7 +37,8 @@ function loadedModules(args: string[]): { stdout: string; status: number | null;
     const list = join(dir, "modules.txt");
     const preload = join(dir, "preload.cjs");
     writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join("\\n")));\n`);
-    const r = spawnSync(process.execPath, ["--require", preload, join(cliDir, "main.js"), "run", ...args], {
+    // main.cjs: the package's bin and npm start's entry (main.js is the same as an ES module).
+    const r = spawnSync(process.execPath, ["--require", preload, join(cliDir, "main.cjs"), "run", ...args], {
       cwd: root, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL", env: { ...process.env, GHOST_NO_BUNDLE: "" },
     });
     const modules = existsSync(list) ? readFileSync(list, "utf8").split("\n").filter((l) => l.startsWith("NativeModule ")).map((l) => l.slice("NativeModule ".length)) : [];
