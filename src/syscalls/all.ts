@@ -42,3 +42,4 @@ import "./sys_futex2.js";
 import "./sys_aio.js";
 import "./sys_seccomp.js";
 import "./sys_ptrace.js";
+import "./sys_keys.js";

@@ -17,6 +17,7 @@ import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
+import { keysFork } from "../security/keys/process_keys.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
 import { ptraceFork, ptraceVforkDone, ptraceHoldsExit } from "../kernel/ptrace.js";
 import { waitableTracees, traceeReady, consumeTraceReport, tracedByGroup, type TraceReport } from "../kernel/ptrace_wait.js";
@@ -44,6 +45,7 @@ function doClone(t: Task, a: CloneArgs): number {
   const child = copyProcess(t, a, openPidfd);
   const ns = Number(a.flags & BigInt(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC));
   if (ns) child.ns = newNamespaces(t, ns, child.fs);
+  keysFork(t, child, (a.flags & BigInt(CLONE_THREAD)) !== 0n);
   if (t.ptrace) ptraceFork(t, child, a.flags, a.exitSignal);
   if ((a.flags & BigInt(CLONE_VFORK)) !== 0n) {
     t.restart = { kind: "vfork", child };

@@ -36,7 +36,8 @@ const OPTIONS: [string, Probe][] = [
   ["ADVISE_SYSCALLS", has("madvise", "fadvise64")], ["MEMBARRIER", has("membarrier")], ["KCMP", has("kcmp")],
   ["RSEQ", has("rseq")], ["CACHESTAT_SYSCALL", has("cachestat")], ["KALLSYMS", false], ["PERF_EVENTS", has("perf_event_open")],
   ["BPF_SYSCALL", has("bpf")], ["USERFAULTFD", has("userfaultfd")], ["SECCOMP", has("seccomp")], ["SECCOMP_FILTER", has("seccomp")],
-  ["MODULES", has("init_module")], ["KEYS", has("add_key")], ["SECURITY", false], ["SECURITY_LANDLOCK", has("landlock_create_ruleset")],
+  ["MODULES", has("init_module")], ["KEYS", has("add_key")], ["BIG_KEYS", has("add_key")],
+  ["PERSISTENT_KEYRINGS", false], ["KEY_DH_OPERATIONS", false], ["ENCRYPTED_KEYS", false], ["KEY_NOTIFICATIONS", false], ["SECURITY", false], ["SECURITY_LANDLOCK", has("landlock_create_ruleset")],
   ["PROFILING", false], ["KEXEC", has("kexec_load")], ["BSD_PROCESS_ACCT", has("acct")], ["TASKSTATS", false],
   ["SCHED_AUTOGROUP", false], ["SCHED_BORE", true], ["RT_GROUP_SCHED", false], ["FAIR_GROUP_SCHED", false],
   // Memory management

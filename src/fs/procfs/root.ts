@@ -10,7 +10,7 @@ import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir } from "./pid.js";
 import { configGz } from "./config.js";
-import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls } from "./registry.js";
+import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls, procRootFiles, procKernelSysctlDirs } from "./registry.js";
 import { MSGMAX, MSGMNB } from "../../abi/ipc.js";
 import { pipeMaxSize, setPipeMaxSize } from "../pipe_limits.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
@@ -141,6 +141,8 @@ function sysDir(k: Kernel): ProcDir {
     ...k.sysctls.map(([name, get, set]): [string, () => Inode] => [name, file(`kernel/${name}`, get, set)]),
     ...[...procKernelSysctls].map(([name, sc]): [string, () => Inode] =>
       [name, file(`kernel/${name}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))]),
+    ...[...procKernelSysctlDirs].map(([d, m]): [string, () => Inode] => [d, dir(`kernel/${d}`, [...m].map(([name, sc]): [string, () => Inode] =>
+      [name, file(`kernel/${d}/${name}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))]))]),
   ];
   const vm: [string, () => Inode][] = [
     ["overcommit_memory", file("vm/overcommit_memory", () => "0")],
@@ -238,6 +240,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["misc", () => new ProcFile("/misc", () => `${CPU_DMA_LATENCY_MINOR} cpu_dma_latency\n`)],
       ["net", () => new ProcDir("/net", () => [...procNetFiles.keys()].sort().map((n): [string, () => Inode] =>
         [n, () => new ProcFile(`/net/${n}`, () => procNetFiles.get(n)!(k))]))],
+      ...[...procRootFiles].map(([n, text]): [string, () => Inode] => [n, () => new ProcFile(`/${n}`, () => text(k))]),
     );
     for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
       if (!listed(g)) continue;
