@@ -17,6 +17,8 @@ import "./sys_timer.js";
 import "./sys_fsmeta.js";
 import "./sys_poll.js";
 import "./sys_mount.js";
+import "./sys_ns.js";
+import "./sys_fsmount.js";
 import "./sys_openat2.js";
 import "./sys_xattr.js";
 import "./sys_memfd.js";

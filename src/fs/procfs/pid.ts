@@ -2,8 +2,9 @@
 // kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
-import { ProcMountsFile } from "./mountpoll.js";
-import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../dentry.js";
+import { ProcMountsFile, mountsText, mountinfoText } from "./mountpoll.js";
+import { nsDir } from "./ns.js";
+import { pathName, unlinked, Dentry, Mount, type Path } from "../dentry.js";
 import { isDir } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -59,6 +60,8 @@ function dPath(p: Path, root: Path): string {
 // What a file descriptor's link shows.
 export function fdTarget(f: File, root: Path): string {
   if (f.memfdName) return f.memfdName;
+  // A namespace file is named by its nsfs dentry, "mnt:[N]" (ns_dname).
+  if (f.path && f.path.mnt.sb.fsType === "nsfs") return f.path.dentry.name;
   if (f.path) return dPath(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
@@ -195,44 +198,6 @@ function limits(tg: ThreadGroup): string {
   return out;
 }
 
-function mountOpts(m: Mount): string {
-  return [(m.flags & MNT_RDONLY) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & MNT_NOSUID ? ["nosuid"] : []),
-    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), ...(m.flags & MNT_NOSYMFOLLOW ? ["nosymfollow"] : []), "relatime"].join(",");
-}
-
-// Every mount, parents before children.
-function allMounts(k: Kernel): Mount[] {
-  const out: Mount[] = [];
-  const walk = (m: Mount) => { out.push(m); for (const c of m.children.values()) walk(c); };
-  if (k.rootMount) walk(k.rootMount);
-  return out;
-}
-
-export function mountsText(k: Kernel, root: Path): string {
-  return allMounts(k).map((m) => `${m.source} ${pathName({ mnt: m, dentry: m.root }, root)} ${m.fsType} ${mountOpts(m)} 0 0\n`).join("");
-}
-
-// Where a mount's root lies inside its filesystem (a bind mount of a subtree).
-function rootInFs(m: Mount): string {
-  const parts: string[] = [];
-  for (let d: Dentry | null = m.root; d?.parent; d = d.parent) parts.push(d.name);
-  return "/" + parts.reverse().join("/");
-}
-
-// Octal escapes for the separators, as Linux's seq_path/show_mountinfo do.
-const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0"));
-
-// /proc/[pid]/mountinfo (proc(5)): id, parent id, st_dev, root, mount point,
-// per-mount options, no propagation fields, then type, source and the
-// superblock's options.
-export function mountinfoText(k: Kernel, root: Path): string {
-  return allMounts(k).map((m) => {
-    const dev = `${major(m.sb.dev)}:${minor(m.sb.dev)}`;
-    const where = pathName({ mnt: m, dentry: m.root }, root);
-    return `${m.id} ${m.parent?.id ?? m.id} ${dev} ${esc(rootInFs(m))} ${esc(where)} ${mountOpts(m)} - ${m.fsType} ${esc(m.source)} ${m.sb.readOnly ? "ro" : "rw"}\n`;
-  }).join("");
-}
-
 // The lines an fdinfo file adds for its kind of file, as Linux's show_fdinfo
 // methods: inotify's watches, an eventfd's count, a signalfd's mask, a pidfd's pid.
 function fdinfoExtra(k: Kernel, f: File): string {
@@ -282,12 +247,13 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
       ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
       ["mem", () => new PidMemFile(`${key}/mem`, k, t)],
-      ["mounts", () => new ProcMountsFile(k, `${key}/mounts`, () => mountsText(k, rootOf()))],
+      ["mounts", () => new ProcMountsFile(t, `${key}/mounts`, () => mountsText(t))],
       ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
       ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
       ["cwd", () => new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd)],
       ["root", () => new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root)],
       ["fd", () => fdDir(t, `${key}/fd`, false)],
+      ["ns", () => nsDir(t, `${key}/ns`)],
       ["fdinfo", () => fdDir(t, `${key}/fdinfo`, true)],
       ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => {
         // As Linux's oom_score_adj_write: an integer in [-1000, 1000], else EINVAL.
@@ -311,7 +277,7 @@ export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): Pr
       ["loginuid", () => new ProcFile(`${key}/loginuid`, () => "4294967295")],
       ["sessionid", () => new ProcFile(`${key}/sessionid`, () => "4294967295")],
       ["schedstat", () => new ProcFile(`${key}/schedstat`, () => `${t.utime + t.stime} 0 ${t.nvcsw + t.nivcsw}\n`)],
-      ["mountinfo", () => new ProcMountsFile(k, `${key}/mountinfo`, () => mountinfoText(k, rootOf()))],
+      ["mountinfo", () => new ProcMountsFile(t, `${key}/mountinfo`, () => mountinfoText(t))],
       ["sched", () => new ProcFile(`${key}/sched`, () => k.schedInfo(t))],
     ];
     if (isProcess) e.push(["task", () => new ProcDir(`${key}/task`, () => [...tg.threads].map((th) => [String(th.tid), () => taskDir(k, th, `${key}/task/${th.tid}`, false)]))]);
