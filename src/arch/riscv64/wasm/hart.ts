@@ -10,16 +10,16 @@
 // it runs translated code where there is some and this interpreter elsewhere.
 
 import {
-  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_VALID, INSTRET, TLB_R, TLB_W, TLB_MASK,
+  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_VALID, INSTRET,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
   CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_FENCE_I, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT,
   CAUSE_JIT_DIRTY, CAUSE_JIT_MISS, ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS,
   JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP, RVC_CACHE, RVC_ILLEGAL,
 } from "./layout";
 import {
-  ACC_R, ACC_W, ACC_X, asidTag, faultCause, translate, translateSlow, loadBytes, storeBytes, crossFault,
+  ACC_X, faultCause, translate, loadBytes, storeBytes, crossFault, loadHost, storeHost, tlbLoad, tlbStore,
 } from "./mmu";
-import { expandCompressed } from "./rvc";
+import { expandCompressed, cImm6 } from "./rvc";
 import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
 import { execFp } from "./fp";
 import { execAmo } from "./amo";
@@ -43,6 +43,30 @@ let execLeft: i32 = 0;
 // every taken jump or branch (so the dispatcher can look for a translation of
 // the target) and reports fence.i (so the JIT can drop stale translations).
 let blockMode: bool = false;
+// In block mode: whether exec() may go on past the end of a block itself
+// (jitRun() clears it when the block it counted got hot: that block must end
+// and be reported).
+let blockChain: bool = false;
+let hotThreshold: i32 = 50;
+
+// In block mode a taken jump ends a block. The dispatcher's work at the next
+// block start (look for a translation, count the start) is done here while
+// counting is all there is to do, and the interpreter goes on without a round
+// trip through jitRun(). False where jitRun() must act: a translation at the
+// target, a block start about to get hot (jitRun() counts it, interprets the
+// block and reports it, as it always did), or a code frame written.
+@inline function blockGoesOn(target: u64): bool {
+  if (!blockChain || load<u32>(JIT_DIRTY) != 0) return false;
+  const vpage = target >>> 12;
+  const asid = load<u32>(ASID);
+  const e = mapSlot(vpage, asid);
+  if (load<u64>(e) == vpage && load<u32>(e, 8) == asid) return false;
+  const c = JIT_COUNTERS + (((<u32>target >>> 1) & JIT_COUNTER_MASK) << 2);
+  const n = load<i32>(c) + 1;
+  if (n >= hotThreshold) return false;
+  store<i32>(c, n);
+  return true;
+}
 
 // Leaves exec(): `left` instructions of the budget were not executed.
 @inline function leave(pc: u64, cause: u32, left: i32): u32 {
@@ -51,49 +75,6 @@ let blockMode: bool = false;
   store<u64>(INSTRET, load<u64>(INSTRET) + <u64>(runBudget - left));
   execLeft = left;
   return cause;
-}
-
-// Host address for a load of `size` bytes at va: > 1 on a TLB hit or a
-// successful walk, 1 if the access crosses a page, 0 on a fault.
-@inline function loadHost(va: u64, size: u32): u32 {
-  const vpn = va >>> 12;
-  const off = <u32>va & 0xfff;
-  if (off > 4096 - size) return 1;
-  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
-  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return translateSlow(va, ACC_R);
-}
-
-@inline function storeHost(va: u64, size: u32): u32 {
-  const vpn = va >>> 12;
-  const off = <u32>va & 0xfff;
-  if (off > 4096 - size) return 1;
-  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
-  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return translateSlow(va, ACC_W);
-}
-
-// The host address of an aligned-enough access that hits the TLB, else 0
-// (a miss or a page crossing: the caller takes the general path).
-@inline function tlbLoad(va: u64, size: u32): u32 {
-  const vpn = va >>> 12;
-  const off = <u32>va & 0xfff;
-  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
-  if (off <= 4096 - size && load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return 0;
-}
-
-@inline function tlbStore(va: u64, size: u32): u32 {
-  const vpn = va >>> 12;
-  const off = <u32>va & 0xfff;
-  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
-  if (off <= 4096 - size && load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return 0;
-}
-
-// The sign-extended 6-bit immediate of c.addi, c.li, c.andi... (bits 12 and 6:2).
-@inline function cImm6(h: u32): i32 {
-  return (((<i32>(h << 19)) >> 31) << 5) | <i32>((h >>> 2) & 0x1f);
 }
 
 @inline function extendLoad(v: u64, f3: u32): u64 {
@@ -242,7 +223,10 @@ function exec(budget: i32): u32 {
           const imm = (((<i32>(h << 19)) >> 31) & ~0x7ff) | <i32>(((h >>> 7) & 0x10) | ((h >>> 1) & 0x300) |
             ((h << 2) & 0x400) | ((h >>> 1) & 0x40) | ((h << 1) & 0x80) | ((h >>> 2) & 0xe) | ((h << 3) & 0x20));
           pc += <u64><i64>imm;
-          if (blockMode) return leave(pc, CAUSE_JIT_BLOCK, left);
+          if (blockMode) {
+            if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+            if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+          }
           continue;
         }
         case 14: case 15: { // c.beqz, c.bnez
@@ -250,7 +234,10 @@ function exec(budget: i32): u32 {
             const imm = (((<i32>(h << 19)) >> 31) & ~0xff) | <i32>(((h >>> 7) & 0x18) | ((h << 1) & 0xc0) |
               ((h >>> 2) & 6) | ((h << 3) & 0x20));
             pc += <u64><i64>imm;
-            if (blockMode) return leave(pc, CAUSE_JIT_BLOCK, left);
+            if (blockMode) {
+              if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+              if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+            }
             continue;
           }
           pc = npc; continue;
@@ -280,7 +267,10 @@ function exec(budget: i32): u32 {
             if (crs2 == 0) { // c.jr
               if (crd == 0) break;
               pc = xr(crd) & ~(<u64>1);
-              if (blockMode) return leave(pc, CAUSE_JIT_BLOCK, left);
+              if (blockMode) {
+                if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+                if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+              }
               continue;
             }
             xw(crd, xr(crs2)); // c.mv
@@ -291,7 +281,10 @@ function exec(budget: i32): u32 {
             if (crd == 0) break;
             pc = xr(crd) & ~(<u64>1);
             xw(1, npc);
-            if (blockMode) return leave(pc, CAUSE_JIT_BLOCK, left);
+            if (blockMode) {
+              if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+              if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+            }
             continue;
           }
           xw(crd, xr(crd) + xr(crs2)); // c.add
@@ -460,7 +453,10 @@ function exec(budget: i32): u32 {
           const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
             <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
           npc = pc + <u64><i64>imm;
-          if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left);
+          if (blockMode) {
+            if (!blockGoesOn(npc)) return leave(npc, CAUSE_JIT_BLOCK, left);
+            if ((npc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+          }
         }
         break;
       }
@@ -471,7 +467,10 @@ function exec(budget: i32): u32 {
           <i32>(((insn >>> 21) & 0x3ff) << 1);
         xw(rd, npc);
         npc = pc + <u64><i64>imm;
-        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+        if (blockMode) {
+          if (!blockGoesOn(npc)) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+          if ((npc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+        }
         break;
       }
       case 0x67: { // JALR
@@ -479,7 +478,10 @@ function exec(budget: i32): u32 {
         const target = (xr(rs1) + <u64><i64>(<i32>insn >> 20)) & ~(<u64>1);
         xw(rd, npc);
         npc = target;
-        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+        if (blockMode) {
+          if (!blockGoesOn(npc)) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+          if ((npc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+        }
         break;
       }
       case 0x1b: { // OP-IMM-32
@@ -594,7 +596,6 @@ function exec(budget: i32): u32 {
 // CAUSE_FENCE_I), after which Hart.run() calls it again. JIT_LEFT reports the
 // budget left (negative when the last translated block overshot it).
 
-let hotThreshold: i32 = 50;
 export function jitSetThreshold(n: i32): void { hotThreshold = n; }
 
 @inline function jitLeave(cause: u32, left: i32): u32 {
@@ -636,6 +637,7 @@ export function jitRun(budget: i32): u32 {
     const c = JIT_COUNTERS + (((<u32>pc >>> 1) & JIT_COUNTER_MASK) << 2);
     const n = load<i32>(c) + 1;
     store<i32>(c, n);
+    blockChain = n < hotThreshold;
     const cause = exec(left);
     store<u64>(JIT_INTERP, load<u64>(JIT_INTERP) + <u64>(left - execLeft));
     left = execLeft;
