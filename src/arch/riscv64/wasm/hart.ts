@@ -39,9 +39,10 @@ export {
 let runBudget: i32 = 0;
 // Instructions of the budget that the last exec() left unexecuted.
 let execLeft: i32 = 0;
-// Set while the JIT's dispatcher drives the interpreter: exec() then stops after
-// every taken jump or branch (so the dispatcher can look for a translation of
-// the target) and reports fence.i (so the JIT can drop stale translations).
+// Set while the JIT's dispatcher drives the interpreter: exec() then treats
+// every taken jump or branch as a block end (stopping there when the target
+// has a translation or gets hot: blockGoesOn) and reports fence.i (so the JIT
+// can drop stale translations).
 let blockMode: bool = false;
 // In block mode: whether exec() may go on past the end of a block itself
 // (jitRun() clears it when the block it counted got hot: that block must end
