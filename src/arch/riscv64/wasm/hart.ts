@@ -10,16 +10,16 @@
 // it runs translated code where there is some and this interpreter elsewhere.
 
 import {
-  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_VALID, INSTRET, TLB_R, TLB_W, TLB_MASK,
+  X_REGS, F_REGS, PC, FCSR, TRAP_CAUSE, TRAP_TVAL, RES_VALID, INSTRET,
   CAUSE_ILLEGAL, CAUSE_BREAKPOINT, CAUSE_ECALL_U, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT,
   CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_FENCE_I, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT,
   CAUSE_JIT_DIRTY, CAUSE_JIT_MISS, ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS,
   JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP, RVC_CACHE, RVC_ILLEGAL,
 } from "./layout";
 import {
-  ACC_R, ACC_W, ACC_X, asidTag, faultCause, translate, translateSlow, loadBytes, storeBytes, crossFault,
+  ACC_X, faultCause, translate, loadBytes, storeBytes, crossFault, loadHost, storeHost, tlbLoad, tlbStore,
 } from "./mmu";
-import { expandCompressed } from "./rvc";
+import { expandCompressed, cImm6 } from "./rvc";
 import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
 import { execFp } from "./fp";
 import { execAmo } from "./amo";
@@ -39,10 +39,35 @@ export {
 let runBudget: i32 = 0;
 // Instructions of the budget that the last exec() left unexecuted.
 let execLeft: i32 = 0;
-// Set while the JIT's dispatcher drives the interpreter: exec() then stops after
-// every taken jump or branch (so the dispatcher can look for a translation of
-// the target) and reports fence.i (so the JIT can drop stale translations).
+// Set while the JIT's dispatcher drives the interpreter: exec() then treats
+// every taken jump or branch as a block end (stopping there when the target
+// has a translation or gets hot: blockGoesOn) and reports fence.i (so the JIT
+// can drop stale translations).
 let blockMode: bool = false;
+// In block mode: whether exec() may go on past the end of a block itself
+// (jitRun() clears it when the block it counted got hot: that block must end
+// and be reported).
+let blockChain: bool = false;
+let hotThreshold: i32 = 50;
+
+// In block mode a taken jump ends a block. The dispatcher's work at the next
+// block start (look for a translation, count the start) is done here while
+// counting is all there is to do, and the interpreter goes on without a round
+// trip through jitRun(). False where jitRun() must act: a translation at the
+// target, a block start about to get hot (jitRun() counts it, interprets the
+// block and reports it, as it always did), or a code frame written.
+@inline function blockGoesOn(target: u64): bool {
+  if (!blockChain || load<u32>(JIT_DIRTY) != 0) return false;
+  const vpage = target >>> 12;
+  const asid = load<u32>(ASID);
+  const e = mapSlot(vpage, asid);
+  if (load<u64>(e) == vpage && load<u32>(e, 8) == asid) return false;
+  const c = JIT_COUNTERS + (((<u32>target >>> 1) & JIT_COUNTER_MASK) << 2);
+  const n = load<i32>(c) + 1;
+  if (n >= hotThreshold) return false;
+  store<i32>(c, n);
+  return true;
+}
 
 // Leaves exec(): `left` instructions of the budget were not executed.
 @inline function leave(pc: u64, cause: u32, left: i32): u32 {
@@ -51,26 +76,6 @@ let blockMode: bool = false;
   store<u64>(INSTRET, load<u64>(INSTRET) + <u64>(runBudget - left));
   execLeft = left;
   return cause;
-}
-
-// Host address for a load of `size` bytes at va: > 1 on a TLB hit or a
-// successful walk, 1 if the access crosses a page, 0 on a fault.
-@inline function loadHost(va: u64, size: u32): u32 {
-  const vpn = va >>> 12;
-  const off = <u32>va & 0xfff;
-  if (off > 4096 - size) return 1;
-  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
-  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return translateSlow(va, ACC_R);
-}
-
-@inline function storeHost(va: u64, size: u32): u32 {
-  const vpn = va >>> 12;
-  const off = <u32>va & 0xfff;
-  if (off > 4096 - size) return 1;
-  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
-  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return translateSlow(va, ACC_W);
 }
 
 @inline function extendLoad(v: u64, f3: u32): u64 {
@@ -120,6 +125,189 @@ function exec(budget: i32): u32 {
     let insn: u32 = <u32>load<u16>(host);
     let npc: u64;
     if ((insn & 3) != 3) {
+      npc = pc + 2;
+      // Two thirds of the instructions of real programs are compressed: the
+      // common forms run here straight from their 16 bits (field extraction
+      // as in rvc.ts); the rest, and loads and stores that miss the TLB or
+      // cross a page, go the way of their 32-bit expansion below.
+      const h = insn;
+      const rdp = 8 + ((h >>> 2) & 7); // rd' / rs2'
+      const rs1p = 8 + ((h >>> 7) & 7); // rs1' / rd'
+      const crd = (h >>> 7) & 31;
+      const crs2 = (h >>> 2) & 31;
+      switch (((h & 3) << 3) | (h >>> 13)) {
+        case 0: { // c.addi4spn
+          const imm = ((h >>> 7) & 0x30) | ((h >>> 1) & 0x3c0) | ((h >>> 4) & 4) | ((h >>> 2) & 8);
+          if (imm == 0) break;
+          xw(rdp, xr(2) + <u64>imm);
+          pc = npc; continue;
+        }
+        case 2: { // c.lw
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h >>> 4) & 4) | ((h << 1) & 0x40));
+          const a = tlbLoad(va, 4);
+          if (a == 0) break;
+          xw(rdp, <u64><i64>load<i32>(a));
+          pc = npc; continue;
+        }
+        case 3: { // c.ld
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h << 1) & 0xc0));
+          const a = tlbLoad(va, 8);
+          if (a == 0) break;
+          xw(rdp, load<u64>(a));
+          pc = npc; continue;
+        }
+        case 6: { // c.sw
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h >>> 4) & 4) | ((h << 1) & 0x40));
+          const a = tlbStore(va, 4);
+          if (a == 0) break;
+          store<u32>(a, <u32>xr(rdp));
+          pc = npc; continue;
+        }
+        case 7: { // c.sd
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h << 1) & 0xc0));
+          const a = tlbStore(va, 8);
+          if (a == 0) break;
+          store<u64>(a, xr(rdp));
+          pc = npc; continue;
+        }
+        case 8: // c.addi (c.nop, hints)
+          xw(crd, xr(crd) + <u64><i64>cImm6(h));
+          store<u64>(X_REGS, 0);
+          pc = npc; continue;
+        case 9: // c.addiw
+          if (crd == 0) break;
+          xw(crd, sext32(xr(crd) + <u64><i64>cImm6(h)));
+          pc = npc; continue;
+        case 10: // c.li
+          xw(crd, <u64><i64>cImm6(h));
+          store<u64>(X_REGS, 0);
+          pc = npc; continue;
+        case 11: {
+          if (crd == 2) { // c.addi16sp
+            const imm = (((<i32>(h << 19)) >> 31) & ~0x1ff) | <i32>(((h >>> 2) & 0x10) | ((h << 1) & 0x40) |
+              ((h << 4) & 0x180) | ((h << 3) & 0x20));
+            if (imm == 0) break;
+            xw(2, xr(2) + <u64><i64>imm);
+            pc = npc; continue;
+          }
+          const imm = cImm6(h); // c.lui
+          if (imm == 0) break;
+          xw(crd, <u64><i64>(imm << 12));
+          store<u64>(X_REGS, 0);
+          pc = npc; continue;
+        }
+        case 12: {
+          const f2 = (h >>> 10) & 3;
+          const a = xr(rs1p);
+          let v: u64;
+          if (f2 == 0) v = a >>> <u64>(((h >>> 7) & 0x20) | crs2); // c.srli
+          else if (f2 == 1) v = <u64>(<i64>a >> <i64>(((h >>> 7) & 0x20) | crs2)); // c.srai
+          else if (f2 == 2) v = a & <u64><i64>cImm6(h); // c.andi
+          else {
+            const b = xr(rdp);
+            const f = ((h >>> 10) & 4) | ((h >>> 5) & 3);
+            switch (f) {
+              case 0: v = a - b; break; // c.sub
+              case 1: v = a ^ b; break; // c.xor
+              case 2: v = a | b; break; // c.or
+              case 3: v = a & b; break; // c.and
+              case 4: v = sext32(a - b); break; // c.subw
+              case 5: v = sext32(a + b); break; // c.addw
+              default: v = 0; break;
+            }
+            if (f >= 6) break;
+          }
+          xw(rs1p, v);
+          pc = npc; continue;
+        }
+        case 13: { // c.j
+          const imm = (((<i32>(h << 19)) >> 31) & ~0x7ff) | <i32>(((h >>> 7) & 0x10) | ((h >>> 1) & 0x300) |
+            ((h << 2) & 0x400) | ((h >>> 1) & 0x40) | ((h << 1) & 0x80) | ((h >>> 2) & 0xe) | ((h << 3) & 0x20));
+          pc += <u64><i64>imm;
+          if (blockMode) {
+            if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+            if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+          }
+          continue;
+        }
+        case 14: case 15: { // c.beqz, c.bnez
+          if ((xr(rs1p) == 0) == ((h & 0x2000) == 0)) {
+            const imm = (((<i32>(h << 19)) >> 31) & ~0xff) | <i32>(((h >>> 7) & 0x18) | ((h << 1) & 0xc0) |
+              ((h >>> 2) & 6) | ((h << 3) & 0x20));
+            pc += <u64><i64>imm;
+            if (blockMode) {
+              if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+              if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+            }
+            continue;
+          }
+          pc = npc; continue;
+        }
+        case 16: // c.slli
+          xw(crd, xr(crd) << <u64>(((h >>> 7) & 0x20) | crs2));
+          store<u64>(X_REGS, 0);
+          pc = npc; continue;
+        case 18: { // c.lwsp
+          if (crd == 0) break;
+          const va = xr(2) + <u64>(((h >>> 7) & 0x20) | ((h >>> 2) & 0x1c) | ((h << 4) & 0xc0));
+          const a = tlbLoad(va, 4);
+          if (a == 0) break;
+          xw(crd, <u64><i64>load<i32>(a));
+          pc = npc; continue;
+        }
+        case 19: { // c.ldsp
+          if (crd == 0) break;
+          const va = xr(2) + <u64>(((h >>> 7) & 0x20) | ((h >>> 2) & 0x18) | ((h << 4) & 0x1c0));
+          const a = tlbLoad(va, 8);
+          if (a == 0) break;
+          xw(crd, load<u64>(a));
+          pc = npc; continue;
+        }
+        case 20: {
+          if ((h & 0x1000) == 0) {
+            if (crs2 == 0) { // c.jr
+              if (crd == 0) break;
+              pc = xr(crd) & ~(<u64>1);
+              if (blockMode) {
+                if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+                if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+              }
+              continue;
+            }
+            xw(crd, xr(crs2)); // c.mv
+            store<u64>(X_REGS, 0);
+            pc = npc; continue;
+          }
+          if (crs2 == 0) { // c.jalr (c.ebreak with rd 0)
+            if (crd == 0) break;
+            pc = xr(crd) & ~(<u64>1);
+            xw(1, npc);
+            if (blockMode) {
+              if (!blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
+              if ((pc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+            }
+            continue;
+          }
+          xw(crd, xr(crd) + xr(crs2)); // c.add
+          store<u64>(X_REGS, 0);
+          pc = npc; continue;
+        }
+        case 22: { // c.swsp
+          const va = xr(2) + <u64>(((h >>> 7) & 0x3c) | ((h >>> 1) & 0xc0));
+          const a = tlbStore(va, 4);
+          if (a == 0) break;
+          store<u32>(a, <u32>xr(crs2));
+          pc = npc; continue;
+        }
+        case 23: { // c.sdsp
+          const va = xr(2) + <u64>(((h >>> 7) & 0x38) | ((h >>> 1) & 0x1c0));
+          const a = tlbStore(va, 8);
+          if (a == 0) break;
+          store<u64>(a, xr(crs2));
+          pc = npc; continue;
+        }
+        default: break; // FP loads and stores, reserved forms
+      }
       const raw = insn;
       // Expanding is a pure function of the parcel: cached (a tenth of the interpreter's time on python3's start).
       const slot = RVC_CACHE + ((((raw & 3) << 14) | (raw >>> 2)) << 2);
@@ -130,7 +318,6 @@ function exec(budget: i32): u32 {
         store<u32>(slot, insn);
       }
       if (insn == RVC_ILLEGAL) { store<u64>(TRAP_TVAL, <u64>raw); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-      npc = pc + 2;
     } else {
       if ((<u32>pc & 0xfff) <= 0xffc) {
         insn = load<u32>(host);
@@ -267,7 +454,10 @@ function exec(budget: i32): u32 {
           const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
             <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
           npc = pc + <u64><i64>imm;
-          if (blockMode) return leave(npc, CAUSE_JIT_BLOCK, left);
+          if (blockMode) {
+            if (!blockGoesOn(npc)) return leave(npc, CAUSE_JIT_BLOCK, left);
+            if ((npc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+          }
         }
         break;
       }
@@ -278,7 +468,10 @@ function exec(budget: i32): u32 {
           <i32>(((insn >>> 21) & 0x3ff) << 1);
         xw(rd, npc);
         npc = pc + <u64><i64>imm;
-        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+        if (blockMode) {
+          if (!blockGoesOn(npc)) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+          if ((npc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+        }
         break;
       }
       case 0x67: { // JALR
@@ -286,7 +479,10 @@ function exec(budget: i32): u32 {
         const target = (xr(rs1) + <u64><i64>(<i32>insn >> 20)) & ~(<u64>1);
         xw(rd, npc);
         npc = target;
-        if (blockMode) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+        if (blockMode) {
+          if (!blockGoesOn(npc)) { store<u64>(X_REGS, 0); return leave(npc, CAUSE_JIT_BLOCK, left); }
+          if ((npc >>> 12) != fetchVpn) fetchVpn = 0xffffffffffffffff;
+        }
         break;
       }
       case 0x1b: { // OP-IMM-32
@@ -401,7 +597,6 @@ function exec(budget: i32): u32 {
 // CAUSE_FENCE_I), after which Hart.run() calls it again. JIT_LEFT reports the
 // budget left (negative when the last translated block overshot it).
 
-let hotThreshold: i32 = 50;
 export function jitSetThreshold(n: i32): void { hotThreshold = n; }
 
 @inline function jitLeave(cause: u32, left: i32): u32 {
@@ -443,6 +638,7 @@ export function jitRun(budget: i32): u32 {
     const c = JIT_COUNTERS + (((<u32>pc >>> 1) & JIT_COUNTER_MASK) << 2);
     const n = load<i32>(c) + 1;
     store<i32>(c, n);
+    blockChain = n < hotThreshold;
     const cause = exec(left);
     store<u64>(JIT_INTERP, load<u64>(JIT_INTERP) + <u64>(left - execLeft));
     left = execLeft;

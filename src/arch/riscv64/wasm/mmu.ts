@@ -126,6 +126,44 @@ export function translateSlow(va: u64, acc: u32): u32 {
   return translateSlow(va, acc);
 }
 
+// Host address for a load of `size` bytes at va: > 1 on a TLB hit or a
+// successful walk, 1 if the access crosses a page, 0 on a fault.
+@inline export function loadHost(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  if (off > 4096 - size) return 1;
+  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
+  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return translateSlow(va, ACC_R);
+}
+
+@inline export function storeHost(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  if (off > 4096 - size) return 1;
+  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
+  if (load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return translateSlow(va, ACC_W);
+}
+
+// The host address of an access that hits the TLB and stays in its page,
+// else 0 (the caller takes the general path: loadHost/storeHost and the walker).
+@inline export function tlbLoad(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
+  if (off <= 4096 - size && load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return 0;
+}
+
+@inline export function tlbStore(va: u64, size: u32): u32 {
+  const vpn = va >>> 12;
+  const off = <u32>va & 0xfff;
+  const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
+  if (off <= 4096 - size && load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
+  return 0;
+}
+
 export let crossFault: bool = false;
 
 // Byte-wise access for loads and stores that cross a page boundary. A fault

@@ -176,3 +176,8 @@ export function expandCompressed(h: u32): u32 {
   }
   return 0;
 }
+
+// The sign-extended 6-bit immediate of c.addi, c.li, c.andi... (bits 12 and 6:2).
+@inline export function cImm6(h: u32): i32 {
+  return (((<i32>(h << 19)) >> 31) << 5) | <i32>((h >>> 2) & 0x1f);
+}
