@@ -14,7 +14,7 @@ import { FICLONE, FICLONERANGE, FILE_CLONE_RANGE_SRC_FD, FS_APPEND_FL } from "..
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { defineSyscalls } from "./table.js";
-import { sleepOn, isSleeping } from "../kernel/blocking.js";
+import { sleepOn, isSleeping, park } from "../kernel/blocking.js";
 import { waitForIo } from "../fs/iowait.js";
 import { restartOf } from "../kernel/restart.js";
 import { um, pathArg, ioctlContext } from "./util.js";
@@ -63,6 +63,14 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   const total = Math.min(buf.length, MAX_RW_COUNT);
   if (total === 0) return 0;
   const size = Math.min(total, IO_CHUNK);
+  // A blocking read of an empty pipe sleeps at once, as the general path
+  // below would (after its buffer check), without the two exceptions it
+  // takes to get there (EAGAIN from the pipe, then the sleep): half of a
+  // pipe round trip's reads.
+  if (f.inode instanceof PipeInode && !f.nonblock) {
+    const p = f.inode.pipe;
+    if (p.available === 0 && p.writers > 0 && buf.accessible(0, size, true) > 0) return park(t, p.readSleep);
+  }
   // A pipe or a tmpfs file copies straight into the user's pages.
   if (canReadIter(f)) return readChunks(t, f, buf, pos, total, null, size);
   // Others fill the reused bounce buffer: a read op fills it and forgets
