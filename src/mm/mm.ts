@@ -524,6 +524,9 @@ export class AddressSpace implements CacheMapper {
   // A copy for fork: private pages become copy-on-write in both (cow.ts).
   fork(): AddressSpace { return copyMm(this, new AddressSpace(this.hart, this.phys)); }
 
+  // Its UserMemory (uaccess.ts: UserMemory.of), made at first use.
+  userMemory: unknown = null;
+
   // membarrier(2) commands registered for this address space (REGISTER_* bits).
   membarrierRegistered = 0;
 
