@@ -288,17 +288,22 @@ export class Kernel {
   // does not depend on host time, and virtual-clock runs stay reproducible.
   async run(): Promise<number> {
     let lastYield = performance.now();
+    // The host clock's last read: a slice ends with one (after its last
+    // trap's handler), and the switch to the next task reuses it rather than
+    // reading the clock three more times (a read costs about a null syscall).
+    let hostNow = lastYield;
     let resume: Task | null = null;
     while (!this.halted) {
       enterKernel(this); // another kernel may have run while this one awaited the host
-      this.timers.expire(this.clock.monotonic());
+      this.timers.expire(this.clock.monotonicAt(hostNow));
       const keep: boolean = resume !== null && resume === this.current && resume.state === TASK_RUNNING && !this.needResched && !this.rq.needResched;
       const t: Task | undefined = keep ? resume! : this.rq.pickNext();
       resume = null;
-      if (!t) { await this.idle(); continue; }
-      const hostTurn = this.runSlice(t, keep);
+      if (!t) { await this.idle(); hostNow = performance.now(); continue; }
+      const hostTurn = this.runSlice(t, keep, hostNow);
+      hostNow = this.sliceEnd;
       if (hostTurn) resume = t;
-      if (hostTurn || performance.now() - lastYield > HOST_SLICE_MS) { await yieldToHost(); lastYield = performance.now(); }
+      if (hostTurn || hostNow - lastYield > HOST_SLICE_MS) { await yieldToHost(); lastYield = hostNow = performance.now(); }
     }
     leaveKernel(this);
     return this.exitStatus ?? 0;
@@ -357,7 +362,10 @@ export class Kernel {
   // HOST_SLICE_MS of host time went by (returns true: the host's turn; the
   // caller resumes t with resumed set, which carries on exactly where the
   // loop stopped).
-  private runSlice(t: Task, resumed: boolean): boolean {
+  // The host time (performance.now()) runSlice last read the clock.
+  private sliceEnd = 0;
+
+  private runSlice(t: Task, resumed: boolean, hostStartedAt: number): boolean {
     this.switchTo(t);
     const hart = this.hart;
     const clock = this.clock;
@@ -366,12 +374,12 @@ export class Kernel {
     // a third of a null syscall): once when the run ends (the task's CPU
     // time), once after the handler — that one expires the timers, decides
     // the host's turn, sizes the next run's budget and starts its time.
-    let hostNow = performance.now();
+    let hostNow = hostStartedAt;
     const hostDeadline = hostNow + HOST_SLICE_MS;
     let hostTurn = false;
     // Traps since the host clock was last read, and the instructions their runs retired.
     let lazyTraps = 0, lazyInsns = 0;
-    if (!resumed && clock.monotonic() - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = clock.monotonic(); }
+    if (!resumed && clock.monotonicAt(hostNow) - this.lastTimeSync > 1_000_000) { this.syncTimeCsr(); this.lastTimeSync = clock.monotonic(); }
     // A task woken inside a syscall retries it before its signals are
     // delivered: a wait that can now complete returns its result (the handler
     // runs after); one that must sleep again is interrupted then.
@@ -426,7 +434,12 @@ export class Kernel {
       if (this.halted) break;
       if (hostNow >= hostDeadline) { hostTurn = true; break; }
     }
-    if (lazyTraps !== 0 && host) this.chargeStretch(t, Math.round((performance.now() - hostNow) * 1e6), lazyInsns);
+    if (lazyTraps !== 0) {
+      const end = performance.now();
+      if (host) this.chargeStretch(t, Math.round((end - hostNow) * 1e6), lazyInsns);
+      hostNow = end;
+    }
+    this.sliceEnd = hostNow;
     this.saveCurrent();
     return hostTurn;
   }
