@@ -44,6 +44,8 @@ export function copyMm(mm: AddressSpace, child: AddressSpace): AddressSpace {
     // file): the child finds every page in the page cache when it touches
     // it, as Linux's copy_page_range skips such a vma. A process that
     // forks and execs then copies and tears down no PTE of its text.
+    // (Kept on measure: without it a shell loop of /bin/true took ~5% more
+    // CPU, a fork+exec+wait loop ~3% more, CPU-time pairs under load.)
     if (v.source && !v.anon) continue;
     mm.pt.forEach(v.start, v.end, (va, off, pte) => {
       let p = pte;
