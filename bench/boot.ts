@@ -16,7 +16,7 @@ import { findRoot } from "../test/helpers/root.js";
 
 
 const root = findRoot("src/cli");
-const cli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
+const cli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.cjs");
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const reps = Number(opt("--reps", "5"));

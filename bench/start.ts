@@ -3,7 +3,8 @@
 // qemu-riscv64 and with `ghost run`; and /usr/bin/true of the Debian root
 // (build/dynroot: dynamically linked) natively (the host's), under
 // qemu-riscv64 -L and with `ghost run --root=build/dynroot`. `node -e 0`
-// is the floor any Node program pays. Ghost's ratios to qemu and native.
+// is the floor any Node program pays. Ghost's ratios to qemu and native,
+// and the mean CPU time (user + system) of Ghost's and qemu's runs.
 // The last row is scripts/prepare.sh when nothing changed (npm start's and
 // npm test's first step), in the ghost column.
 //
@@ -11,14 +12,14 @@
 //
 // Medians over N runs (default 7); also written to build/bench/start.json.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
 
 const root = findRoot("bench");
 const outDir = join(root, "build", "bench");
-const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.js");
+const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.cjs");
 const TIMEOUT_MS = 300_000;
 
 interface Row { name: string; native?: string[]; qemu?: string[]; ghost: string[]; reps?: number }
@@ -64,14 +65,31 @@ function rows(): Row[] {
   return out;
 }
 
-// Wall milliseconds of one run; the program must exit 0.
-function once(argv: string[]): number {
+// CPU milliseconds (user + system) of this process's waited-for children
+// (/proc/self/stat's cutime and cstime, in USER_HZ = 100 ticks a second):
+// on a loaded machine the wall time is mostly waiting for a core, the CPU
+// time is what a start costs. 10 ms steps, so the mean over the runs.
+function childCpuMs(): number {
+  try {
+    const f = readFileSync("/proc/self/stat", "latin1");
+    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[13]) + Number(rest[14])) * 10; // fields 16 and 17
+  } catch {
+    return NaN; // not Linux
+  }
+}
+
+// Wall and CPU milliseconds of one run; the program must exit 0.
+function once(argv: string[]): { wall: number; cpu: number } {
+  const c = childCpuMs();
   const t = performance.now();
   const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
-  const ms = performance.now() - t;
+  const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`${argv.join(" ")}: status ${r.status} ${r.signal ?? ""} ${r.stderr}`);
-  return ms;
+  return { wall, cpu: childCpuMs() - c };
 }
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -88,25 +106,30 @@ function main(): void {
   const results = [];
   for (const row of rows()) {
     const runs: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
     // Interleaved, so a change of load falls on every runner alike.
     for (let i = 0; i < Math.min(reps, row.reps ?? reps); i++) {
       for (const which of ["native", "qemu", "ghost"] as const) {
         const argv = row[which];
-        if (argv) (runs[which] ??= []).push(once(argv));
+        if (!argv) continue;
+        const r = once(argv);
+        (runs[which] ??= []).push(r.wall);
+        (cpu[which] ??= []).push(r.cpu);
       }
     }
     const ms = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, Math.round(median(v) * 10) / 10]));
+    const cpuMs = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, Math.round(mean(v))]));
     const ratio = (k: string) => (ms[k] ? Math.round((ms.ghost / ms[k]) * 10) / 10 : null);
-    results.push({ name: row.name, medianMs: ms, ghostVsQemu: ratio("qemu"), ghostVsNative: ratio("native") });
+    results.push({ name: row.name, medianMs: ms, meanCpuMs: cpuMs, ghostVsQemu: ratio("qemu"), ghostVsNative: ratio("native") });
   }
-  const report = { benchmark: "start-up", unit: "ms wall, median", reps, loadAverage: Math.round(load * 100) / 100, results };
+  const report = { benchmark: "start-up", unit: "ms wall, median (meanCpuMs: CPU time, mean)", reps, loadAverage: Math.round(load * 100) / 100, results };
   writeFileSync(join(outDir, "start.json"), JSON.stringify(report, null, 2) + "\n");
   if (json) { process.stdout.write(JSON.stringify(report) + "\n"); return; }
   process.stdout.write(`start-up, median wall ms over ${reps} runs (load average ${load.toFixed(2)})\n`);
-  process.stdout.write(`${"workload".padEnd(24)}${"native".padStart(9)}${"qemu".padStart(9)}${"ghost".padStart(9)}${"vs qemu".padStart(9)}${"vs native".padStart(11)}\n`);
+  process.stdout.write(`${"workload".padEnd(24)}${"native".padStart(9)}${"qemu".padStart(9)}${"ghost".padStart(9)}${"vs qemu".padStart(9)}${"vs native".padStart(11)}${"ghost cpu".padStart(11)}${"qemu cpu".padStart(10)}\n`);
   for (const r of results) {
-    const f = (v: number | null | undefined, suffix = "") => (v == null ? "-" : `${v}${suffix}`);
-    process.stdout.write(`${r.name.padEnd(24)}${f(r.medianMs.native).padStart(9)}${f(r.medianMs.qemu).padStart(9)}${f(r.medianMs.ghost).padStart(9)}${f(r.ghostVsQemu, "x").padStart(9)}${f(r.ghostVsNative, "x").padStart(11)}\n`);
+    const f = (v: number | null | undefined, suffix = "") => (v == null || Number.isNaN(v) ? "-" : `${v}${suffix}`);
+    process.stdout.write(`${r.name.padEnd(24)}${f(r.medianMs.native).padStart(9)}${f(r.medianMs.qemu).padStart(9)}${f(r.medianMs.ghost).padStart(9)}${f(r.ghostVsQemu, "x").padStart(9)}${f(r.ghostVsNative, "x").padStart(11)}${f(r.meanCpuMs.ghost).padStart(11)}${f(r.meanCpuMs.qemu).padStart(10)}\n`);
   }
 }
 

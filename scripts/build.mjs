@@ -28,17 +28,17 @@ function newest(paths) {
 }
 
 // Runs build() unless `stamp` is newer than every input.
-function step(stamp, inputs, build) {
+async function step(stamp, inputs, build) {
   const stampPath = join(root, "dist", stamp);
   const built = existsSync(stampPath) ? statSync(stampPath).mtimeMs : -1;
   if (!force && built >= newest(inputs)) return;
-  build();
+  await build();
   writeFileSync(stampPath, new Date().toISOString() + "\n");
 }
 
 const self = "scripts/build.mjs";
 
-step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => {
+await step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => {
   execFileSync(bin("asc"), [
     "src/arch/riscv64/wasm/hart.ts",
     "--outFile", "dist/hart.wasm",
@@ -52,27 +52,85 @@ step(".hart.stamp", ["src/arch/riscv64/wasm", "package-lock.json", self], () => 
   ], { cwd: root, stdio: "inherit" });
 });
 
-step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json", self], () => {
+await step(".tsc.stamp", ["src", "test", "bench", "tsconfig.json", "package-lock.json", self], () => {
   execFileSync(bin("tsc"), ["-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
   removeOrphans();
 });
 
+// Node's own modules, as the bundle sees them. Each import site of a CommonJS
+// module gets esbuild's namespace copy (__toESM: a getter per export), and
+// the kernel's modules import node:fs a dozen times: copying its ~100
+// exports each time was ~3% of a `ghost run` of a small program. Here each
+// builtin is a module whose exports object has none of its own: it inherits
+// them from Node's module, so the copy has nothing to copy and every name
+// reads through.
+//
+// The modules that a small program never needs (sockets, DNS, child
+// processes, hashing, streams, terminals, http) are loaded at their first
+// use, not at the bundle's start: they inherit from a proxy that requires
+// the module when one of its names is first read. Loading them all was
+// ~15 ms of CPU of every `ghost run`.
+const LAZY_BUILTINS = ["child_process", "crypto", "dgram", "dns", "http", "net", "os", "stream", "tty"];
+const nodeBuiltins = {
+  name: "node-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => (a.namespace === "node-builtin"
+      ? { path: a.path, external: true } // the module's own require of Node's
+      : { path: a.path, namespace: "node-builtin" }));
+    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (a) => {
+      const id = JSON.stringify(a.path);
+      const contents = LAZY_BUILTINS.includes(a.path.slice(5))
+        ? `let m;
+const load = () => m ??= require(${id});
+module.exports = Object.create(new Proxy({}, { get: (_, k) => load()[k], has: (_, k) => k in load() }));
+`
+        : `module.exports = Object.create(require(${id}));\n`;
+      return { loader: "js", contents };
+    });
+  },
+};
+
+// performance.now() in the bundle: the same clock (process.hrtime, in ms,
+// from about the process's start, as Node's own performance.now computes
+// it), without Node's `performance` global, whose first use loads ten of
+// perf_hooks' modules (~2% of a `ghost run` of a small program). The kernel
+// only takes differences of it.
+const GHOST_NOW = "var __ghost_now=((o,base)=>()=>{const t=process.hrtime();return base+(t[0]-o[0])*1e3+(t[1]-o[1])/1e6})(process.hrtime(),process.uptime()*1e3);";
+
 // The `ghost` command as one script (src/cli/main.ts runs it, with V8's code
 // cache, while it is newer than the compiled modules): made from tsc's
 // output, so it is the same code, after every compile. CommonJS-shaped for
-// node:vm's code cache; import.meta.url is a parameter main.ts passes.
-step(".bundle.stamp", ["dist/.tsc.stamp", self], () => {
+// node:vm's code cache, and wrapped already (banner and footer) as the
+// function main.ts calls with what a CommonJS module gets, so the 1 MB text
+// is compiled as read, not first copied into a wrapper; import.meta.url is a
+// parameter main.ts passes.
+await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
   rmSync(join(root, "dist/src/cli/bundle"), { recursive: true, force: true }); // an old bundle's code cache too
-  execFileSync(bin("esbuild"), [
-    "dist/src/cli/ghost.js", "--bundle", "--platform=node", "--format=cjs", "--keep-names",
-    "--define:import.meta.url=__ghost_import_meta_url",
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: [join(root, "dist/src/cli/ghost.js")], bundle: true, platform: "node", format: "cjs", keepNames: true,
+    define: { "import.meta.url": "__ghost_import_meta_url", "performance.now": "__ghost_now" },
     // Without comments and indentation (1.5 → 1.0 MB) and pure ASCII, so
     // main.ts reads it as latin1 into a one-byte string: decoding 1.5 MB of
     // UTF-8 with a few non-ASCII bytes made a two-byte string and cost ~10 ms
     // of CPU per run before V8 even looked at the code cache.
-    "--minify-whitespace", "--charset=ascii",
-    "--sourcemap", "--log-level=warning", "--outfile=dist/src/cli/bundle/ghost.cjs",
-  ], { cwd: root, stdio: "inherit" });
+    minifyWhitespace: true, charset: "ascii",
+    banner: { js: "(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {\"use strict\";\n" + GHOST_NOW },
+    footer: { js: "})" },
+    sourcemap: true, logLevel: "warning", outfile: join(root, "dist/src/cli/bundle/ghost.cjs"),
+    plugins: [nodeBuiltins],
+  });
+  // The entry as CommonJS (package.json's bin, npm start): Node starts an ES
+  // module entry through its ES module loader, ~15 ms of CPU more than a
+  // CommonJS one (an empty script: 151 against 134 ms, 25 interleaved runs,
+  // load 28). The same code as main.js (tsc's output, which stays for
+  // `node dist/src/cli/main.js`).
+  await build({
+    entryPoints: [join(root, "dist/src/cli/main.js")], bundle: false, platform: "node", format: "cjs", target: "node20",
+    define: { "import.meta.url": "__ghost_main_url" },
+    banner: { js: '"use strict";const __ghost_main_url = require("node:url").pathToFileURL(__filename).href;' },
+    supported: { "dynamic-import": true }, logLevel: "warning", outfile: join(root, "dist/src/cli/main.cjs"),
+  });
   const out = readFileSync(join(root, "dist/src/cli/bundle/ghost.cjs"));
   if (out.some((b) => b > 0x7f)) throw new Error("dist/src/cli/bundle/ghost.cjs is not pure ASCII (main.ts reads it as latin1)");
 });

@@ -3,8 +3,8 @@
 # control on the console (this terminal). `exit` or `poweroff` shuts it down.
 #   npm start                   the shell
 #   npm start -- -c 'CMD'       run CMD in the booted system, exit with its status
-# More options: node dist/src/cli/main.js help
+# More options: node dist/src/cli/main.cjs help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/prepare.sh >&2
-exec node dist/src/cli/main.js boot "$@"
+exec node dist/src/cli/main.cjs boot "$@"

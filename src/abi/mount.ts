@@ -2,6 +2,8 @@
 // extended attributes (linux/xattr.h), fallocate (linux/falloc.h) and
 // splice/close_range flags.
 
+import { struct } from "./struct.js";
+
 // mount(2) flags
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
@@ -96,6 +98,13 @@ export const MOUNT_ATTR_NODIRATIME = 0x0000_0080;
 export const MOUNT_ATTR_IDMAP = 0x0010_0000;
 export const MOUNT_ATTR_NOSYMFOLLOW = 0x0020_0000;
 export const MOUNT_ATTR_SIZE_VER0 = 32;
+/** struct mount_attr (mount_setattr). */
+export const mount_attr = struct("struct mount_attr", 32, {
+  attr_set: [0, "u64"],
+  attr_clr: [8, "u64"],
+  propagation: [16, "u64"],
+  userns_fd: [24, "u64"],
+});
 
 // extended attributes
 export const XATTR_CREATE = 0x1;

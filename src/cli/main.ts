@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `ghost` command's entry. It loads the command (ghost.ts) as one
+// The `ghost` command's entry (also built as CommonJS, main.cjs: package.json's
+// bin and npm start use that, see scripts/build.mjs). It loads the command (ghost.ts) as one
 // bundled script when scripts/build.mjs made one after the last TypeScript
 // compile: resolving, reading and linking the kernel's ~230 modules one by
 // one is about half of a `ghost run` of a small program. After a bare `tsc`
@@ -13,11 +14,15 @@
 // (so it holds the functions that run compiled, not only the top level) and
 // again whenever V8 rejects it (another Node, other V8 flags, a new bundle);
 // a cache that cannot be written (a read-only install) is simply not used.
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Script } from "node:vm";
+//
+// Node's modules are taken with process.getBuiltinModule, not imported: an
+// ES import of node:fs reads every export of it for the module's namespace,
+// and its lazy ReadStream/WriteStream getters then load all of Node's
+// streams (~5 ms of CPU of every start, for nothing a small program uses).
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
+const { dirname } = process.getBuiltinModule("node:path");
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");
+const { Script } = process.getBuiltinModule("node:vm");
 
 const bundle = fileURLToPath(new URL("./bundle/ghost.cjs", import.meta.url));
 const modules = new URL("./ghost.js", import.meta.url);
@@ -32,7 +37,7 @@ function bundleIsFresh(): boolean {
   }
 }
 
-function saveCodeCache(script: Script): void {
+function saveCodeCache(script: InstanceType<typeof Script>): void {
   const tmp = `${codeCache}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, script.createCachedData());
@@ -42,20 +47,28 @@ function saveCodeCache(script: Script): void {
   }
 }
 
-// The bundle's wrapper takes what a CommonJS module gets, and the URL its
-// `import.meta.url` stood for (scripts/build.mjs defines it so).
+// The bundle requires nothing but Node's own modules (esbuild bundled the
+// rest): no module resolution, and no node:module to load for createRequire.
+function requireBuiltin(id: string): unknown {
+  const m = process.getBuiltinModule(id);
+  if (m === undefined) throw new Error(`ghost: the bundle asked for ${id}, which is not one of Node's modules`);
+  return m;
+}
+
+// The bundle is a function expression (scripts/build.mjs wraps it) of what a
+// CommonJS module gets, and the URL its `import.meta.url` stood for.
 function runBundle(): void {
   let cachedData: Buffer | undefined;
   try { cachedData = readFileSync(codeCache); } catch { /* first run */ }
   // scripts/build.mjs makes the bundle pure ASCII: latin1 is then the same
   // text, decoded without UTF-8's scan into V8's compact one-byte string.
   const source = readFileSync(bundle, "latin1");
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {${source}\n})`, { filename: bundle, cachedData });
+  const script = new Script(source, { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCodeCache(script));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
-  fn.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href);
+  fn.call(module.exports, module.exports, requireBuiltin, module, bundle, dirname(bundle), pathToFileURL(bundle).href);
 }
 
 if (bundleIsFresh()) runBundle();
-else await import(modules.href);
+else void import(modules.href);

@@ -60,10 +60,30 @@ export const MNT_NODEV = 4;
 export const MNT_NOEXEC = 8;
 // Symlinks on this mount are not followed (ELOOP), as Linux's MNT_NOSYMFOLLOW (MS_NOSYMFOLLOW).
 export const MNT_NOSYMFOLLOW = 16;
+// Access-time modes: relatime unless one of these says otherwise.
+export const MNT_NOATIME = 32;
+export const MNT_NODIRATIME = 64;
+export const MNT_STRICTATIME = 128;
+export const MNT_ATIME_MASK = MNT_NOATIME | MNT_NODIRATIME | MNT_STRICTATIME;
+
+// A peer group of shared mounts (pnode.ts): a mount or unmount below any
+// member happens below every member, and below the slaves of the group.
+export class PeerGroup {
+  readonly members = new Set<Mount>();
+  // Mounts that receive this group's events without sending theirs back.
+  readonly slaves = new Set<Mount>();
+  constructor(readonly id: number) {}
+}
 
 export class Mount {
   readonly id = ++fsCounters().mount;
   readonly children = new Map<Dentry, Mount>();
+  // Propagation (pnode.ts): the peer group it shares events with (shared),
+  // the group it receives from (slave), or neither (private); unbindable
+  // mounts refuse bind mounts of themselves.
+  group: PeerGroup | null = null;
+  master: PeerGroup | null = null;
+  unbindable = false;
   constructor(
     readonly sb: SuperBlock,
     readonly root: Dentry,

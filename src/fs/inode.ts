@@ -70,6 +70,8 @@ export class SuperBlock {
     this.ro = readOnly;
   }
   get readOnly(): boolean { return this.ro; }
+  // fsconfig's FSCONFIG_CMD_RECONFIGURE with "ro" or "rw" (SB_RDONLY).
+  reconfigureReadOnly(ro: boolean): void { this.ro = ro; }
   blockSize = 4096;
   // Regular files take RWF_NOWAIT (Linux's FMODE_NOWAIT: set by disk
   // filesystems such as ext4; tmpfs, ramfs, procfs and sysfs files lack it).

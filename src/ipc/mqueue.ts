@@ -43,7 +43,14 @@ class MqNamespace {
   readonly bytes = new Map<number, number>();
   nextIno = 1;
 }
-const NS = new KernelLocal("POSIX message queues", () => new MqNamespace());
+// One per IPC namespace, as Linux's ipc_namespace.mq_mnt.
+const NS = new KernelLocal("POSIX message queues", () => new WeakMap<object, MqNamespace>());
+function mqNs(t: Task): MqNamespace {
+  const all = t.k.local(NS);
+  let ns = all.get(t.ns.ipc);
+  if (!ns) { ns = new MqNamespace(); all.set(t.ns.ipc, ns); }
+  return ns;
+}
 
 export class MqInode extends Inode {
   readonly ino: number;
@@ -103,7 +110,7 @@ function checkName(name: string): void {
 const ACCESS = [MAY_READ, MAY_WRITE, MAY_READ | MAY_WRITE];
 
 export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr: MqAttr | null): File {
-  const ns = t.k.local(NS);
+  const ns = mqNs(t);
   checkName(name);
   let q = ns.names.get(name);
   if (!q) {
@@ -132,7 +139,7 @@ export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr:
 }
 
 export function mqUnlink(t: Task, name: string): void {
-  const ns = t.k.local(NS);
+  const ns = mqNs(t);
   checkName(name);
   const q = ns.names.get(name);
   if (!q) kerr(ENOENT);

@@ -131,10 +131,17 @@ export function registerNextId(name: string, ids: (k: Kernel) => IpcIds<IpcObjec
   });
 }
 
-// One registry of a kind per kernel.
+// One registry of a kind per IPC namespace: the running task's (Linux's
+// current->nsproxy->ipc_ns), the initial one when no task runs.
 export function perKernel<S>(make: (k: Kernel) => S): (k: Kernel) => S {
-  const slot = new KernelLocal<S>("ipc namespace", make);
-  return (k) => k.local(slot);
+  const slot = new KernelLocal<WeakMap<object, S>>("ipc namespaces", () => new WeakMap());
+  return (k) => {
+    const ns: object = k.current?.ns.ipc ?? k.initNs?.ipc ?? k;
+    const spaces = k.local(slot);
+    let s = spaces.get(ns);
+    if (!s) { s = make(k); spaces.set(ns, s); }
+    return s;
+  };
 }
 
 // /proc/sysvipc/{shm,sem,msg}: each kind registers its listing with procfs,

@@ -6,7 +6,7 @@ import { EINVAL, EAGAIN, EPERM, ENOMEM, EFAULT } from "../abi/errno.js";
 import {
   CSIGNAL, CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND, CLONE_PIDFD, CLONE_VFORK, CLONE_PARENT, CLONE_THREAD,
   CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
-  CLONE_INTO_CGROUP, CLONE_SYSVSEM, CLONE_DETACHED, CLONE_UNTRACED, CLONE_PTRACE, CLONE_IO, CLONE_NEWTIME,
+  CLONE_INTO_CGROUP, CLONE_SYSVSEM, CLONE_DETACHED, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_UNTRACED, CLONE_PTRACE, CLONE_IO, CLONE_NEWTIME,
 } from "../abi/clone.js";
 import { SIG_IGN, SIG_DFL } from "../abi/signal.js";
 import { REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
@@ -17,6 +17,8 @@ import { WaitQueue } from "../lib/wait.js";
 import { RLIMIT_NPROC } from "../abi/resource.js";
 import { rlimit } from "./task.js";
 import { copySeccomp } from "./seccomp.js";
+import { hasCap } from "./cred.js";
+import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 
 export interface CloneArgs {
   flags: bigint;
@@ -59,7 +61,11 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   if (has(CLONE_SIGHAND) && !has(CLONE_VM)) kerr(EINVAL);
   if (has(CLONE_CLEAR_SIGHAND) && has(CLONE_SIGHAND)) kerr(EINVAL);
   if (has(CLONE_PARENT) && t.tg.pid === 1) kerr(EINVAL);
-  if ((f & BigInt(CLONE_NS_FLAGS & ~CLONE_NEWTIME)) !== 0n) kerr(EINVAL); // namespaces: not in Ghost
+  // Namespaces: new mount, UTS and IPC ones (made by the caller, nsproxy.ts); no other kind exists.
+  if ((f & BigInt(CLONE_NS_FLAGS & ~(CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC))) !== 0n) kerr(EINVAL);
+  if (has(CLONE_NEWNS) && has(CLONE_FS)) kerr(EINVAL);
+  if (has(CLONE_NEWIPC) && has(CLONE_SYSVSEM)) kerr(EINVAL);
+  if ((has(CLONE_NEWNS) || has(CLONE_NEWUTS) || has(CLONE_NEWIPC)) && !hasCap(t.cred, CAP_SYS_ADMIN)) kerr(EPERM);
   if (has(CLONE_INTO_CGROUP)) kerr(EINVAL);
   // As copy_process, a pidfd that cannot be stored fails the call with no
   // child made (EFAULT); checked first, as nothing here is undone later.
@@ -107,6 +113,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
     g.rlimits = t.tg.rlimits.map(([c, m]) => [c, m]);
     g.ctty = t.tg.ctty;
   }
+  child.ns = t.ns;
   child.comm = t.comm;
   child.ioprio = t.ioprio;
   child.personality = t.personality;

@@ -24,6 +24,7 @@ import { enterKernel, leaveKernel } from "./running.js";
 import * as exit from "./exit.js";
 import { ptraceMayContinue, ptraceSyscallDone } from "./ptrace.js";
 import { PidAllocator } from "./pid.js";
+import { initNsProxy, PROC_DYNAMIC_FIRST } from "./nsproxy.js";
 import { oomKill } from "../mm/oom_kill.js";
 import type { FutexWaiter } from "./futex.js";
 import { KernelLog } from "./printk.js";
@@ -128,7 +129,13 @@ export class Kernel {
   readonly groups = new Map<number, ThreadGroup>();
   readonly tickBudget: number;
   current: Task | null = null;
-  rootMount: Mount | null = null;
+  // The namespaces of init and of every task that made no new one (nsproxy.ts).
+  readonly initNs = initNsProxy();
+  // The last namespace inode number given out (proc_alloc_inum).
+  lastNsInum = PROC_DYNAMIC_FIRST - 1;
+  // The root of the initial mount namespace.
+  get rootMount(): Mount | null { return this.initNs.mnt.root; }
+  set rootMount(m: Mount | null) { this.initNs.mnt.root = m; }
   // pid 1 when Ghost runs a single program: a kernel-side reaper with no threads.
   initStub: ThreadGroup | null = null;
   // The thread group whose exit ends the kernel (ghost run's program, or init).
@@ -138,8 +145,11 @@ export class Kernel {
   needResched = false;
   trace: KernelTrace = {};
   bootTime = Date.now();
-  hostname = "ghost";
-  domainname = "(none)";
+  // The initial UTS namespace's names (a task's own: t.ns.uts).
+  get hostname(): string { return this.initNs.uts.hostname; }
+  set hostname(v: string) { this.initNs.uts.hostname = v; }
+  get domainname(): string { return this.initNs.uts.domainname; }
+  set domainname(v: string) { this.initNs.uts.domainname = v; }
   // Figures /proc reports.
   contextSwitches = 0;
   forks = 0;

@@ -15,6 +15,7 @@ import type { Restart } from "./restart.js";
 import type { SeccompState } from "./seccomp.js";
 import type { Tracee } from "./ptrace.js";
 import { RLIMIT_NOFILE } from "../abi/resource.js";
+import type { NsProxy } from "./nsproxy.js";
 
 export const TASK_RUNNING = 0;
 export const TASK_INTERRUPTIBLE = 1;
@@ -188,6 +189,8 @@ export class Task implements Waiter {
   // ptrace (ptrace.ts): this task's link to its tracer, and the tasks it traces.
   ptrace: Tracee | null = null;
   ptraced: Set<Task> | null = null;
+  // Its namespaces (nsproxy.ts): the creator's unless clone asked for new ones.
+  ns: NsProxy;
 
   constructor(
     readonly k: Kernel,
@@ -201,6 +204,7 @@ export class Task implements Waiter {
   ) {
     // Its task_struct and kernel stack, charged to the guest's memory (mm/budget.ts) until it is reaped.
     k.phys.mem.forceCharge("stack", TASK_COST);
+    this.ns = k.initNs;
   }
 
   get pid(): number { return this.tg.pid; }

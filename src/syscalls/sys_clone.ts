@@ -4,7 +4,7 @@ import { kerr } from "../lib/errors.js";
 import { EAGAIN, EINVAL, ECHILD, ESRCH, EBADF, EFAULT, E2BIG, EPERM, ERESTARTNOINTR } from "../abi/errno.js";
 import {
   clone_args, CLONE_VFORK, CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_THREAD, CSIGNAL, CLONE_ARGS_SIZE_VER0,
-  CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_VM, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NS_FLAGS,
+  CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_VM, CLONE_SYSVSEM, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NS_FLAGS,
 } from "../abi/clone.js";
 import {
   WNOHANG, WUNTRACED, WEXITED, WCONTINUED, WNOWAIT, __WNOTHREAD, __WALL, __WCLONE, P_ALL, P_PID, P_PGID, P_PIDFD,
@@ -17,6 +17,7 @@ import { defineSyscalls } from "./table.js";
 import { sleepOn } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
+import { keysFork } from "../security/keys/process_keys.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
 import { ptraceFork, ptraceVforkDone, ptraceHoldsExit } from "../kernel/ptrace.js";
 import { waitableTracees, traceeReady, consumeTraceReport, tracedByGroup, type TraceReport } from "../kernel/ptrace_wait.js";
@@ -29,6 +30,7 @@ import { nofile } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
 import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 import { fdArg, i32Arg, u32Arg } from "./args.js";
+import { newNamespaces } from "./sys_ns.js";
 
 function doClone(t: Task, a: CloneArgs): number {
   // vfork: the parent sleeps until the child execs or exits; the retried call returns its pid.
@@ -41,6 +43,9 @@ function doClone(t: Task, a: CloneArgs): number {
     return sleepOn(t, [vforkWaitQueue(waiting.child)]);
   }
   const child = copyProcess(t, a, openPidfd);
+  const ns = Number(a.flags & BigInt(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC));
+  if (ns) child.ns = newNamespaces(t, ns, child.fs);
+  keysFork(t, child, (a.flags & BigInt(CLONE_THREAD)) !== 0n);
   if (t.ptrace) ptraceFork(t, child, a.flags, a.exitSignal);
   if ((a.flags & BigInt(CLONE_VFORK)) !== 0n) {
     t.restart = { kind: "vfork", child };
@@ -201,19 +206,22 @@ const WSTOPPED_ = WUNTRACED;
 
 // unshare: the fd table and the fs context (root, cwd, umask) become the
 // task's own. Unsharing what a single-threaded process does not share is a
-// no-op; namespaces do not exist in Ghost (EPERM without CAP_SYS_ADMIN, else
-// EINVAL). No SysV semaphores exist, so CLONE_SYSVSEM has nothing to undo.
+// no-op. New mount, UTS and IPC namespaces are made (sys_ns.ts; CAP_SYS_ADMIN,
+// else EPERM); other kinds do not exist in Ghost (EINVAL). No SysV semaphore
+// undo exists, so CLONE_SYSVSEM has nothing to undo.
 function unshare(t: Task, flags: number): number {
   const known = (CLONE_THREAD | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VM | CLONE_SYSVSEM | CLONE_NS_FLAGS) >>> 0;
+  const made = (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) >>> 0;
   if (flags & ~known) kerr(EINVAL);
   if ((flags & CLONE_THREAD) && t.tg.threads.size > 1) kerr(EINVAL);
   if ((flags & CLONE_SIGHAND) && t.sighand.refs > 1) kerr(EINVAL);
   if ((flags & CLONE_VM) && t.mm.users > 1) kerr(EINVAL);
   if (flags & CLONE_NS_FLAGS) {
     if (!(flags & CLONE_NEWUSER) && !hasCap(t.cred, CAP_SYS_ADMIN)) kerr(EPERM);
-    kerr(EINVAL);
+    if (flags & CLONE_NS_FLAGS & ~made) kerr(EINVAL);
   }
   if (flags & (CLONE_FS | CLONE_NEWNS)) t.fs = { ...t.fs };
+  if (flags & made) t.ns = newNamespaces(t, flags, t.fs);
   if ((flags & CLONE_FILES) && t.files.refs > 1) {
     const own = t.files.clone();
     t.files.refs--;
@@ -252,7 +260,7 @@ function pidfdSendSignal(t: Task, fd: number, sig: number, infoVa: number, flags
 }
 
 defineSyscalls({
-  unshare: [(t, flags) => unshare(t, u32Arg(flags)), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared); namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
+  unshare: [(t, flags) => unshare(t, u32Arg(flags)), "partial", "CLONE_FILES, CLONE_FS, CLONE_THREAD/SIGHAND/VM/SYSVSEM (no-ops when not shared), CLONE_NEWNS/NEWUTS/NEWIPC; user, pid, net, cgroup and time namespaces are EINVAL (EPERM without CAP_SYS_ADMIN)"],
   clone: [(t, flags, newsp, parentTid, tls, childTid) => {
     const f = BigInt.asUintN(64, BigInt(flags));
     // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.
@@ -263,8 +271,8 @@ defineSyscalls({
       flags: f & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
       parentTid, childTid, tls, pidfd: parentTid,
     });
-  }, "partial", "namespaces (CLONE_NEW*) are EINVAL: Ghost has none"],
-  clone3: [(t, va, size) => clone3(t, va, size), "partial", "set_tid is EPERM, CLONE_INTO_CGROUP and namespaces EINVAL: Ghost has no pid namespaces or cgroups"],
+  }, "partial", "CLONE_NEWNS, CLONE_NEWUTS and CLONE_NEWIPC make namespaces; the other CLONE_NEW* are EINVAL: Ghost has one of each"],
+  clone3: [(t, va, size) => clone3(t, va, size), "partial", "set_tid is EPERM; CLONE_INTO_CGROUP and user, pid, net, cgroup and time namespaces EINVAL: Ghost has one of each and no cgroups"],
   wait4: (t, pid, status, options, ru) => wait4(t, i32Arg(pid), status, u32Arg(options), ru),
   waitid: (t, idtype, id, info, options, ru) => waitid(t, i32Arg(idtype), i32Arg(id), info, u32Arg(options), ru),
   pidfd_open: (t, pid, flags) => {

@@ -5,12 +5,12 @@ import { FS_IMMUTABLE_FL } from "../abi/fs_blk.js";
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ERANGE, ENOENT, EACCES, ENOTDIR, ENOTEMPTY, ENAMETOOLONG, EROFS, EPERM } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, F_OK } from "../abi/fcntl.js";
-import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_NOSYMFOLLOW } from "../abi/stat.js";
+import { statfs as statfsStruct, ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_NOSYMFOLLOW, ST_NOATIME, ST_NODIRATIME, ST_RELATIME } from "../abi/stat.js";
 import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { resolveAt, encodeStat, encodeStatx } from "../fs/vfs.js";
 import { isDir, isLnk, isReg, type Inode, type SuperBlock } from "../fs/inode.js";
-import { pathName, pathFromRoot, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../fs/dentry.js";
+import { pathName, pathFromRoot, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, MNT_NOATIME, MNT_NODIRATIME, MNT_STRICTATIME, type Path } from "../fs/dentry.js";
 import { permission, MAY_WRITE, MAY_EXEC, PATH_MAX } from "../fs/namei.js";
 import { mkdirAt, unlinkAt } from "../fs/pathops.js";
 import type { Task } from "../kernel/task.js";
@@ -38,12 +38,13 @@ function statTarget(t: Task, dirfd: number, pathVa: number, flags: number): { in
 
 // A file without a path (a pipe, socket or anonymous-inode file) is on one of
 // the kernel's unmounted filesystems: no mount flags.
-function encodeStatfs(sb: SuperBlock, m: number): Uint8Array {
+function encodeStatfs(sb: SuperBlock, m: number, mounted = true): Uint8Array {
   const s = sb.statfs();
   const b = new Uint8Array(statfsStruct.size);
   const dv = new DataView(b.buffer);
   const flags = 0x20 /* ST_VALID */ | (m & MNT_RDONLY || sb.readOnly ? ST_RDONLY : 0) | (m & MNT_NOSUID ? ST_NOSUID : 0) |
-    (m & MNT_NODEV ? ST_NODEV : 0) | (m & MNT_NOEXEC ? ST_NOEXEC : 0) | (m & MNT_NOSYMFOLLOW ? ST_NOSYMFOLLOW : 0);
+    (m & MNT_NODEV ? ST_NODEV : 0) | (m & MNT_NOEXEC ? ST_NOEXEC : 0) | (m & MNT_NOSYMFOLLOW ? ST_NOSYMFOLLOW : 0) |
+    (m & MNT_NOATIME ? ST_NOATIME : 0) | (m & MNT_NODIRATIME ? ST_NODIRATIME : 0) | (!mounted || m & (MNT_NOATIME | MNT_STRICTATIME) ? 0 : ST_RELATIME);
   statfsStruct.write(dv, 0, {
     f_type: sb.magic, f_bsize: sb.blockSize, f_blocks: s.blocks, f_bfree: s.bfree, f_bavail: s.bavail ?? s.bfree,
     f_files: s.files, f_ffree: s.ffree, f_fsid0: s.fsid?.[0] ?? sb.dev, f_fsid1: s.fsid?.[1] ?? 0, f_namelen: s.namelen, f_frsize: sb.blockSize, f_flags: flags,
@@ -92,7 +93,7 @@ defineSyscalls({
   },
   fstatfs: (t, fd, va) => {
     const f = t.files.getRaw(fdArg(fd));
-    um(t).write(va, encodeStatfs(f.inode.sb, f.path?.mnt.flags ?? 0));
+    um(t).write(va, encodeStatfs(f.inode.sb, f.path?.mnt.flags ?? 0, f.path !== null));
     return 0;
   },
   faccessat: (t, dirfd, pathVa, mode) => access(t, dirfd, pathVa, mode, 0),

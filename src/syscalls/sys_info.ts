@@ -49,8 +49,8 @@ defineSyscalls({
     const dv = new DataView(b.buffer);
     const s = (x: string) => Buffer.from(x, "latin1");
     utsname.write(dv, 0, {
-      sysname: s("Linux"), nodename: s(t.k.hostname), release: s(UTS_RELEASE), version: s(UTS_VERSION),
-      machine: s("riscv64"), domainname: s(t.k.domainname),
+      sysname: s("Linux"), nodename: s(t.ns.uts.hostname), release: s(UTS_RELEASE), version: s(UTS_VERSION),
+      machine: s("riscv64"), domainname: s(t.ns.uts.domainname),
     });
     um(t).write(va, b);
     return 0;

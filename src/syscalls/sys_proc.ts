@@ -7,6 +7,7 @@ import { defineSyscalls } from "./table.js";
 import { NORETURN } from "../kernel/blocking.js";
 import { um, pathArg } from "./util.js";
 import { execve } from "../fs/exec.js";
+import { keysExec } from "../security/keys/process_keys.js";
 import { startPath } from "../fs/vfs.js";
 import type { Task } from "../kernel/task.js";
 import { fdArg } from "./args.js";
@@ -39,6 +40,7 @@ function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa
     path = ".";
   }
   execve(t, start, path, { argv, envp }, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+  keysExec(t);
   return NORETURN;
 }
 

@@ -4,50 +4,45 @@
 
 import { kerr, KernelError } from "../lib/errors.js";
 import {
-  EAFNOSUPPORT, EINVAL, ENOTSOCK, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EAGAIN, EPIPE, ECONNREFUSED, EADDRINUSE,
-  EEXIST, EACCES, ENOTCONN, ENOPROTOOPT, EOPNOTSUPP, EISCONN, EMFILE, EPERM, EMSGSIZE,
+  EAFNOSUPPORT, EINVAL, ENOTSOCK, ESOCKTNOSUPPORT, EPROTONOSUPPORT, EPIPE, ENOTCONN, ENOPROTOOPT, EOPNOTSUPP,
+  EISCONN, EMFILE, EPERM, EMSGSIZE,
 } from "../abi/errno.js";
 import {
   AF_UNIX, AF_UNSPEC, SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_TYPE_MASK, SOCK_MAX, SOCK_NONBLOCK, SOCK_CLOEXEC, SOL_SOCKET,
   SO_TYPE, SO_ERROR, SO_PEERCRED, SO_SNDBUF, SO_RCVBUF, SO_PASSCRED, SO_REUSEADDR, SO_DOMAIN, SO_PROTOCOL,
   SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE, SO_RCVBUFFORCE, SO_PRIORITY,
   SO_REUSEPORT, SO_BROADCAST, SO_RCVLOWAT, SO_SNDLOWAT, SO_RCVTIMEO_NEW, SO_SNDTIMEO_NEW, SCM_RIGHTS, SCM_CREDENTIALS, SCM_MAX_FD, MSG_DONTWAIT,
-  MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC, msghdr, cmsghdr, ucred, iovec,
+  MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC, msghdr, cmsghdr, ucred,
   CMSG_DATA_OFFSET, CMSG_ALIGN, CMSG_LEN, CMSG_SPACE, UIO_MAXIOV, sockaddr_un, mmsghdr, MSG_WAITFORONE,
 } from "../abi/socket.js";
-import { AT_FDCWD } from "../abi/fcntl.js";
-import { EDOM, EINTR } from "../abi/errno.js";
+import { EDOM } from "../abi/errno.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { UserBuffer } from "../mm/uio.js";
 import { defineSyscalls } from "./table.js";
+import { MAX_RW, moveAddrToUser, putAddr, waitUntil, readIov, userIov, recvLoop, type Iov } from "./sys_socket_io.js";
 import { isSleeping } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { waitForIo } from "../fs/iowait.js";
 import { um } from "./util.js";
-import { intLen, sizeArg, ssizeArg, userRange, fdArg, i32Arg, u32Arg } from "./args.js";
-import { resolveAt, startPath, walker, requireNotReadOnly, requireLiveDir } from "../fs/vfs.js";
-import { permission, MAY_WRITE, MAY_EXEC, mayCreate } from "../fs/namei.js";
-import { fsnotifyDir, IN_CREATE } from "../fs/notify.js";
-import { S_IFMT, S_IFSOCK } from "../fs/inode.js";
+import { intLen, sizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
 import type { File } from "../fs/file.js";
-import type { WaitQueue } from "../lib/wait.js";
 import { sendSignal } from "../kernel/signal.js";
-import { UnixSocket, SockInode, socketFile, lookupBound, unixNames, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
+import { UnixSocket, SockInode, socketFile, unixNames, isUnixType, type Ucred, type RecvResult } from "../net/unix.js";
 import "../net/unix_proc.js"; // /proc/net/unix
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
-import { family, pathOf, lookupAddr, bind } from "../net/unix_addr.js";
+import { family, lookupAddr, bind } from "../net/unix_addr.js";
 import {
   isInetFamily, inetSockOf, inetSocket, inetSocketpair, inetBind, inetListen, inetAccept, inetConnect, inetGetname, inetShutdown,
-  inetSend, inetRecvmsg, inetRecvfrom, inetGetsockopt, inetSetsockopt,
+  inetSend, inetRecvmsg, inetRecvfrom,
 } from "./sys_socket_inet.js";
+import { inetGetsockopt, inetSetsockopt } from "./sys_socket_inetopt.js";
 
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
 const WMEM_MAX = 212992; // net.core.wmem_max and rmem_max
 // More than any AF_UNIX socket can hold (its buffers are at most 2 * WMEM_MAX).
 const RECV_MAX = 4 * WMEM_MAX;
-const MAX_RW = 0x7ffff000;
 const OVERFLOW_ID = 65534;
 
 function credOf(t: Task): Ucred { return { pid: t.pid, uid: t.cred.uid, gid: t.cred.gid }; }
@@ -88,24 +83,6 @@ function readAddr(t: Task, va: number, len: number): Uint8Array {
   return um(t).read(va, len);
 }
 
-// Writes an address and its length to (va, lenVa) the way Linux's move_addr_to_user does.
-// An address back to the caller as Linux's move_addr_to_user: the length
-// word is read (EFAULT), the full length written back when it is not
-// negative, then EINVAL for a negative one, or as many bytes as it allows
-// copied (EFAULT on a bad buffer, a null one included).
-export function moveAddrToUser(t: Task, va: number, lenVa: number, a: Uint8Array): void {
-  const m = um(t);
-  const len = m.i32(lenVa);
-  if (len >= 0) m.setU32(lenVa, a.length);
-  if (len < 0) kerr(EINVAL);
-  if (len > 0) m.write(va, a.subarray(0, Math.min(len, a.length)));
-}
-
-// accept's and recvfrom's peer address: only when the caller gave a buffer
-// (__sys_accept4_file, __sys_recvfrom: `if (upeer_sockaddr)`).
-export function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
-  if (va !== 0) moveAddrToUser(t, va, lenVa, a);
-}
 const UNNAMED = new Uint8Array([AF_UNIX, 0]);
 
 function accept(t: Task, fd: number, addrVa: number, lenVa: number, flags: number): number {
@@ -170,21 +147,6 @@ function readControl(t: Task, va: number, len: number): { fds: File[] | null; cr
   return out;
 }
 
-// A blocking socket call that would wait: false when it must not (a zero
-// timeout, or its SO_*TIMEO deadline passed), else the deadline to sleep to
-// (null: none), fixed at the first wait of this call.
-export function waitUntil(t: Task, timeo: number | null, prev: { deadline: number | null } | null): number | null | false {
-  if (timeo === 0) return false;
-  if (prev && prev.deadline !== null) {
-    if (t.k.clock.monotonic() >= prev.deadline) return false;
-    t.restartCode = EINTR;
-    return prev.deadline;
-  }
-  // With a timeout, a signal ends the call with EINTR, never a restart (signal(7)).
-  if (timeo !== null) t.restartCode = EINTR;
-  return timeo === null ? null : t.k.clock.monotonic() + timeo;
-}
-
 // The user's bytes are copied as they go (a stream: at most a send buffer
 // per step, as unix_stream_sendmsg allocates its skbs; a datagram whole),
 // never the whole count first: a 1 GiB send allocates no 1 GiB, and a fault
@@ -228,88 +190,6 @@ function send(t: Task, fd: number, src: UserBuffer, flags: number, toVa: number,
       if (done >= src.length || s.type !== SOCK_STREAM || nonblock) return done;
     }
   } finally { fds?.forEach((x) => x.put()); }
-}
-
-export interface Iov { base: number; len: number }
-
-export function readIov(t: Task, va: number, cnt: number): Iov[] {
-  if (cnt < 0 || cnt > UIO_MAXIOV) kerr(EMSGSIZE);
-  if (cnt === 0) return [];
-  const raw = um(t).read(va, cnt * iovec.size);
-  const dv = new DataView(raw.buffer);
-  const out: Iov[] = [];
-  let total = 0;
-  for (let i = 0; i < cnt; i++) {
-    // As Linux's import_iovec: a negative ssize_t length is EINVAL, a range
-    // outside the user half EFAULT, and the total is clamped to MAX_RW_COUNT.
-    let len = ssizeArg(iovec.getBig(dv, i * iovec.size, "iov_len"));
-    if (len < 0) kerr(EINVAL);
-    const base = userRange(iovec.get(dv, i * iovec.size, "iov_base"), len);
-    len = Math.min(len, MAX_RW - total);
-    total += len;
-    out.push({ base, len });
-  }
-  return out;
-}
-
-export function gather(t: Task, iov: Iov[]): Uint8Array {
-  const buf = new Uint8Array(iov.reduce((n, v) => n + v.len, 0));
-  let off = 0;
-  for (const v of iov) { if (v.len) um(t).read(v.base, v.len, buf.subarray(off, off + v.len)); off += v.len; }
-  return buf;
-}
-// The user's iovecs as one buffer copied from as a send goes (send above).
-function userIov(t: Task, iov: Iov[]): UserBuffer { return new UserBuffer(um(t), iov); }
-
-export function scatter(t: Task, iov: Iov[], at: number, src: Uint8Array): void {
-  let skip = at, off = 0;
-  for (const v of iov) {
-    if (off >= src.length) break;
-    if (skip >= v.len) { skip -= v.len; continue; }
-    const k = Math.min(v.len - skip, src.length - off);
-    um(t).write(v.base + skip, src.subarray(off, off + k));
-    off += k;
-    skip = 0;
-  }
-}
-
-// The receive loop of recv, recvfrom and recvmsg on any socket family: wait
-// for data (or an error, or SO_RCVTIMEO), scatter it into iov, and under
-// MSG_WAITALL go on across wake-ups from the bytes already received (kept in
-// the task's restart state when it sleeps). `take(room)` receives at most
-// room bytes into a buffer it makes (throwing EAGAIN when there is nothing);
-// `goOn(first, res)` merges a later result into the first and says whether
-// the loop may go on (a unix message with passed fds ends it).
-export function recvLoop<R extends { n: number }>(
-  t: Task, f: File, s: { wq: WaitQueue; rcvtimeo: number | null }, iov: Iov[], nonblock: boolean, waitall: boolean,
-  take: (room: number) => { res: R; buf: Uint8Array }, goOn: (first: R | null, res: R) => boolean = () => true,
-): { got: number; first: R | null } {
-  const total = iov.reduce((n, v) => n + v.len, 0);
-  const progress = restartOf(t, "recv");
-  let got = progress?.got ?? 0;
-  let first: R | null = null;
-  for (;;) {
-    let out: { res: R; buf: Uint8Array };
-    try {
-      out = waitForIo(t, f, () => take(total - got), {
-        nonblock,
-        queues: () => [s.wq],
-        until: () => waitUntil(t, s.rcvtimeo, progress),
-        park: (deadline) => { t.restart = { kind: "recv", got, deadline }; t.partialResult = got || null; },
-      });
-    } catch (e) {
-      if (isSleeping(e)) throw e;
-      if (got > 0) break;
-      throw e;
-    }
-    const res = out.res;
-    scatter(t, iov, got, out.buf.subarray(0, res.n));
-    got += res.n;
-    const more = goOn(first, res);
-    first ??= res;
-    if (!waitall || res.n === 0 || got >= total || !more) break;
-  }
-  return { got, first };
 }
 
 interface RecvOut { ret: number; res: RecvResult; msgFlags: number }

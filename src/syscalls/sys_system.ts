@@ -75,8 +75,8 @@ function setUtsName(t: Task, va: number, len: number): string {
 }
 
 defineSyscalls({
-  sethostname: (t, va, len) => { t.k.hostname = setUtsName(t, va, i32Arg(len)); return 0; },
-  setdomainname: (t, va, len) => { t.k.domainname = setUtsName(t, va, i32Arg(len)); return 0; },
+  sethostname: (t, va, len) => { t.ns.uts.hostname = setUtsName(t, va, i32Arg(len)); return 0; },
+  setdomainname: (t, va, len) => { t.ns.uts.domainname = setUtsName(t, va, i32Arg(len)); return 0; },
   // vhangup: CAP_SYS_TTY_CONFIG or EPERM; the controlling terminal, if any, is
   // hung up: every file opened on it so far reads 0 and writes EIO (tty_vhangup_self).
   vhangup: [(t) => {

@@ -28,7 +28,10 @@ export interface SyscallEntry {
 
 export const table: SyscallEntry[] = [];
 // /proc/config.gz sets an option only where its syscalls are implemented.
-registerSyscallStatus((name) => table.some((e) => e?.name === name && e.status !== "enosys"));
+registerSyscallStatus((name) => {
+  const e = Object.hasOwn(SYS, name) ? table[SYS[name as SyscallName]] : undefined;
+  return e !== undefined && e.status !== "enosys";
+});
 for (let nr = 0; nr < NR_SYSCALLS; nr++) {
   const name = SYSCALL_NAMES.get(nr);
   if (name) table[nr] = { nr, name, status: "enosys", note: "not implemented", handler: null };

@@ -2,8 +2,9 @@
 // kernel's own structures (as fs/proc/array.c, base.c and task_mmu.c show it).
 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
-import { ProcMountsFile } from "./mountpoll.js";
-import { pathName, unlinked, Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, type Path } from "../dentry.js";
+import { ProcMountsFile, mountsText, mountinfoText } from "./mountpoll.js";
+import { nsDir } from "./ns.js";
+import { pathName, unlinked, Dentry, Mount, type Path } from "../dentry.js";
 import type { Inode } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
@@ -59,6 +60,8 @@ function dPath(p: Path, root: Path): string {
 // What a file descriptor's link shows.
 export function fdTarget(f: File, root: Path): string {
   if (f.memfdName) return f.memfdName;
+  // A namespace file is named by its nsfs dentry, "mnt:[N]" (ns_dname).
+  if (f.path && f.path.mnt.sb.fsType === "nsfs") return f.path.dentry.name;
   if (f.path) return dPath(f.path, root);
   if (f.inode instanceof PipeInode) return `pipe:[${f.inode.ino}]`;
   const host = f.inode as { hostFd?: number; isTty?: boolean };
@@ -195,44 +198,6 @@ function limits(tg: ThreadGroup): string {
   return out;
 }
 
-function mountOpts(m: Mount): string {
-  return [(m.flags & MNT_RDONLY) || m.sb.readOnly ? "ro" : "rw", ...(m.flags & MNT_NOSUID ? ["nosuid"] : []),
-    ...(m.flags & MNT_NODEV ? ["nodev"] : []), ...(m.flags & MNT_NOEXEC ? ["noexec"] : []), ...(m.flags & MNT_NOSYMFOLLOW ? ["nosymfollow"] : []), "relatime"].join(",");
-}
-
-// Every mount, parents before children.
-function allMounts(k: Kernel): Mount[] {
-  const out: Mount[] = [];
-  const walk = (m: Mount) => { out.push(m); for (const c of m.children.values()) walk(c); };
-  if (k.rootMount) walk(k.rootMount);
-  return out;
-}
-
-export function mountsText(k: Kernel, root: Path): string {
-  return allMounts(k).map((m) => `${m.source} ${pathName({ mnt: m, dentry: m.root }, root)} ${m.fsType} ${mountOpts(m)} 0 0\n`).join("");
-}
-
-// Where a mount's root lies inside its filesystem (a bind mount of a subtree).
-function rootInFs(m: Mount): string {
-  const parts: string[] = [];
-  for (let d: Dentry | null = m.root; d?.parent; d = d.parent) parts.push(d.name);
-  return "/" + parts.reverse().join("/");
-}
-
-// Octal escapes for the separators, as Linux's seq_path/show_mountinfo do.
-const esc = (s: string) => s.replace(/[ \t\n\\]/g, (c) => "\\" + c.charCodeAt(0).toString(8).padStart(3, "0"));
-
-// /proc/[pid]/mountinfo (proc(5)): id, parent id, st_dev, root, mount point,
-// per-mount options, no propagation fields, then type, source and the
-// superblock's options.
-export function mountinfoText(k: Kernel, root: Path): string {
-  return allMounts(k).map((m) => {
-    const dev = `${major(m.sb.dev)}:${minor(m.sb.dev)}`;
-    const where = pathName({ mnt: m, dentry: m.root }, root);
-    return `${m.id} ${m.parent?.id ?? m.id} ${dev} ${esc(rootInFs(m))} ${esc(where)} ${mountOpts(m)} - ${m.fsType} ${esc(m.source)} ${m.sb.readOnly ? "ro" : "rw"}\n`;
-  }).join("");
-}
-
 // The lines an fdinfo file adds for its kind of file, as Linux's show_fdinfo
 // methods: inotify's watches, an eventfd's count, a signalfd's mask, a pidfd's pid.
 function fdinfoExtra(k: Kernel, f: File): string {
@@ -269,7 +234,7 @@ class FdDir extends ProcDir {
 // A lookup makes only the inode it names: glibc reads /proc/self/exe at each
 // start of a static program, and building every entry for it was ~8% of a
 // fork+exec+wait.
-const TASK_NAMES = ["stat", "status", "statm", "cmdline", "environ", "auxv", "comm", "maps", "smaps", "smaps_rollup", "pagemap", "mem", "mounts", "limits", "exe", "cwd", "root", "fd", "fdinfo", "oom_score_adj", "oom_score", "wchan", "personality", "timerslack_ns", "coredump_filter", "oom_adj", "loginuid", "sessionid", "schedstat", "mountinfo", "sched"] as const;
+const TASK_NAMES = ["stat", "status", "statm", "cmdline", "environ", "auxv", "comm", "maps", "smaps", "smaps_rollup", "pagemap", "mem", "mounts", "limits", "exe", "cwd", "root", "fd", "ns", "fdinfo", "oom_score_adj", "oom_score", "wchan", "personality", "timerslack_ns", "coredump_filter", "oom_adj", "loginuid", "sessionid", "schedstat", "mountinfo", "sched"] as const;
 
 function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: string): Inode | null {
   const tg = t.tg;
@@ -287,12 +252,13 @@ function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: st
     case "smaps_rollup": return new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true));
     case "pagemap": return new PagemapFile(`${key}/pagemap`, k, t);
     case "mem": return new PidMemFile(`${key}/mem`, k, t);
-    case "mounts": return new ProcMountsFile(k, `${key}/mounts`, () => mountsText(k, rootOf()));
+    case "mounts": return new ProcMountsFile(t, `${key}/mounts`, () => mountsText(t));
     case "limits": return new ProcFile(`${key}/limits`, () => limits(tg));
     case "exe": return new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null);
     case "cwd": return new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd);
     case "root": return new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root);
     case "fd": return fdDir(t, `${key}/fd`, false);
+    case "ns": return nsDir(t, `${key}/ns`);
     case "fdinfo": return fdDir(t, `${key}/fdinfo`, true);
     case "oom_score_adj": return new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => {
       // As Linux's oom_score_adj_write: an integer in [-1000, 1000], else EINVAL.
@@ -316,7 +282,7 @@ function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: st
     case "loginuid": return new ProcFile(`${key}/loginuid`, () => "4294967295");
     case "sessionid": return new ProcFile(`${key}/sessionid`, () => "4294967295");
     case "schedstat": return new ProcFile(`${key}/schedstat`, () => `${t.utime + t.stime} 0 ${t.nvcsw + t.nivcsw}\n`);
-    case "mountinfo": return new ProcMountsFile(k, `${key}/mountinfo`, () => mountinfoText(k, rootOf()));
+    case "mountinfo": return new ProcMountsFile(t, `${key}/mountinfo`, () => mountinfoText(t));
     case "sched": return new ProcFile(`${key}/sched`, () => k.schedInfo(t));
     case "task":
       if (!isProcess) return null;

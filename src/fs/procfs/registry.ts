@@ -22,3 +22,10 @@ export const procNetSysctls = new Map<string, { get: (k: Kernel) => string; set?
 // /proc/sys/kernel/* of the layers above fs/ (the System V IPC limits and
 // next ids): a value, and a setter for writable ones.
 export const procKernelSysctls = new Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>();
+
+// /proc/<name> files of the layers above fs/ (/proc/keys, /proc/key-users):
+// the text, made when the file is opened, for the reading task (k.current).
+export const procRootFiles = new Map<string, (k: Kernel) => string>();
+
+// /proc/sys/kernel/<dir>/* (kernel.keys.*): a directory of sysctls.
+export const procKernelSysctlDirs = new Map<string, Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>>();

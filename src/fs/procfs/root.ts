@@ -8,9 +8,9 @@ import { F_RDLCK, F_WRLCK } from "../../abi/fcntl.js";
 import { major, minor } from "../char_dev.js";
 import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } from "../../abi/ipc.js";
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
-import { pidDir, taskDir, mountsText } from "./pid.js";
+import { pidDir, taskDir } from "./pid.js";
 import { configGz } from "./config.js";
-import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls } from "./registry.js";
+import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls, procRootFiles, procKernelSysctlDirs } from "./registry.js";
 import { MSGMAX, MSGMNB } from "../../abi/ipc.js";
 import { pipeMaxSize, setPipeMaxSize } from "../pipe_limits.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
@@ -105,14 +105,17 @@ function devices(): string {
 const FILESYSTEMS = ["nodev\tsysfs", "nodev\ttmpfs", "nodev\tproc", "nodev\tdevtmpfs", "nodev\tdevpts", "nodev\tpipefs",
   "nodev\tanon_inodefs", "nodev\thostfs", "\text3", "\text2", "\text4"];
 
+const uts = (k: Kernel) => (k.current ?? null)?.ns.uts ?? k.initNs.uts;
+
 // /proc/sys: kernel tunables as files. Writable ones store into the kernel.
 function sysDir(k: Kernel): ProcDir {
   const file = (key: string, get: () => string, set?: (v: string) => void) =>
     () => new ProcFile(`/sys/${key}`, () => get() + "\n", set ? 0o644 : 0o444, set ? (d) => set(Buffer.from(d).toString("latin1").trim()) : undefined);
   const dir = (key: string, entries: [string, () => Inode][]) => () => new ProcDir(`/sys/${key}`, () => entries);
   const kernel: [string, () => Inode][] = [
-    ["hostname", file("kernel/hostname", () => k.hostname, (v) => { k.hostname = v.slice(0, 64); })],
-    ["domainname", file("kernel/domainname", () => k.domainname, (v) => { k.domainname = v.slice(0, 64); })],
+    // The reader's UTS namespace's names (proc_do_uts_string).
+    ["hostname", file("kernel/hostname", () => uts(k).hostname, (v) => { uts(k).hostname = v.slice(0, 64); })],
+    ["domainname", file("kernel/domainname", () => uts(k).domainname, (v) => { uts(k).domainname = v.slice(0, 64); })],
     ["osrelease", file("kernel/osrelease", () => UTS_RELEASE)],
     ["ostype", file("kernel/ostype", () => "Linux")],
     ["version", file("kernel/version", () => UTS_VERSION)],
@@ -138,6 +141,8 @@ function sysDir(k: Kernel): ProcDir {
     ...k.sysctls.map(([name, get, set]): [string, () => Inode] => [name, file(`kernel/${name}`, get, set)]),
     ...[...procKernelSysctls].map(([name, sc]): [string, () => Inode] =>
       [name, file(`kernel/${name}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))]),
+    ...[...procKernelSysctlDirs].map(([d, m]): [string, () => Inode] => [d, dir(`kernel/${d}`, [...m].map(([name, sc]): [string, () => Inode] =>
+      [name, file(`kernel/${d}/${name}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))]))]),
   ];
   const vm: [string, () => Inode][] = [
     ["overcommit_memory", file("vm/overcommit_memory", () => "0")],
@@ -235,6 +240,7 @@ export function makeProcRoot(k: Kernel): ProcDir {
       ["misc", () => new ProcFile("/misc", () => `${CPU_DMA_LATENCY_MINOR} cpu_dma_latency\n`)],
       ["net", () => new ProcDir("/net", () => [...procNetFiles.keys()].sort().map((n): [string, () => Inode] =>
         [n, () => new ProcFile(`/net/${n}`, () => procNetFiles.get(n)!(k))]))],
+      ...[...procRootFiles].map(([n, text]): [string, () => Inode] => [n, () => new ProcFile(`/${n}`, () => text(k))]),
     );
     for (const g of [...k.groups.values()].sort((a, b) => a.pid - b.pid)) {
       if (!listed(g)) continue;
@@ -268,7 +274,6 @@ export function makeProcRoot(k: Kernel): ProcDir {
   return root;
 }
 
-export { mountsText };
 
 // /proc/locks (Linux's lock_get_status): every lock and lease, numbered from 1.
 function locksText(k: Kernel): string {

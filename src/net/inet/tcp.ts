@@ -2,7 +2,8 @@
 // state machine with TIME_WAIT, listen with its SYN and accept queues,
 // connect blocking or not, half-close, RST, urgent data, and the socket
 // calls on top. Sending (windows, Nagle, congestion control, timers) is in
-// tcp_output.ts; segments and byte queues in tcp_seg.ts.
+// tcp_output.ts; segments and byte queues in tcp_seg.ts; the connection
+// table and listeners in tcp_table.ts.
 
 import { sigurgQueue } from "../../fs/fown.js";
 import { kerr } from "../../lib/errors.js";
@@ -10,7 +11,7 @@ import {
   EAGAIN, EINVAL, ENOTCONN, EPIPE, EISCONN, EALREADY, EINPROGRESS, ECONNABORTED, ECONNREFUSED, ECONNRESET,
   ETIMEDOUT, EADDRINUSE, EADDRNOTAVAIL,
 } from "../../abi/errno.js";
-import { AF_INET, IPPROTO_TCP, MSG_PEEK, MSG_OOB, MSG_MORE, SOMAXCONN } from "../../abi/socket.js";
+import { MSG_PEEK, MSG_OOB, MSG_MORE, SOMAXCONN } from "../../abi/socket.js";
 import {
   POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLERR, POLLHUP, POLLRDHUP, POLLPRI,
 } from "../../abi/poll.js";
@@ -19,15 +20,13 @@ import {
   TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE,
   TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING,
 } from "../../abi/inet.js";
-import { KernelLocal } from "../../kernel/local.js";
-import type { Kernel } from "../../kernel/kernel.js";
-import { type IpAddr, type SockAddr, addrKey, isAny, isV4, sameAddr } from "./addr.js";
-import { type NetStack, type IpPacket, type IcmpError, netStack } from "./stack.js";
+import { type SockAddr } from "./addr.js";
 import { type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
-import { seqAdd, seqDiff, seqLt, seqLe, parseSegment, buildSegment, type Segment } from "./tcp_seg.js";
+import { seqAdd, seqDiff, seqLt, seqLe, type Segment } from "./tcp_seg.js";
 import { TcpOutput, TCP_TIMEWAIT_LEN, TCP_FIN_TIMEOUT } from "./tcp_output.js";
-import { TcpMem, type MemWaiter } from "./tcp_mem.js";
+import { type MemWaiter } from "./tcp_mem.js";
+import { TCP, connKey, type Tcp } from "./tcp_table.js";
 
 export { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
 import { RCV_SHUTDOWN, SEND_SHUTDOWN } from "../shutdown.js";
@@ -560,97 +559,3 @@ export class TcpSocket extends TcpOutput implements MemWaiter {
   // Pollers learn by POLLPRI; the file's F_SETOWN owner gets SIGURG (fs/fown.ts).
   private signalUrg(): void { this.wq.wakeAll(); sigurgQueue(this.wq); }
 }
-
-// What the listener and the connection table of one kernel hold.
-export class Tcp {
-  readonly conns = new Map<string, TcpSocket>();
-  readonly mem: TcpMem;
-  constructor(readonly stack: NetStack) {
-    const phys = stack.k.phys;
-    this.mem = new TcpMem(phys.mem, phys.mem.totalBytes);
-  }
-
-  input(p: IpPacket): void {
-    const s = parseSegment(p.src, p.dst, p.payload, p.csumOk);
-    if (!s) return;
-    const c = this.conns.get(connKey(p.dst, s.dport, p.src, s.sport));
-    if (c) { c.input(s); return; }
-    const l = this.listener(p, s.dport);
-    if (l) { this.listenInput(l, p, s); return; }
-    this.sendReset(p, s);
-  }
-
-  // An ICMP error quoting a segment of ours.
-  error(e: IcmpError): void {
-    if (e.header.length < 4) return;
-    const sport = (e.header[0] << 8) | e.header[1], dport = (e.header[2] << 8) | e.header[3];
-    this.conns.get(connKey(e.src, sport, e.dst, dport))?.icmpError(e.errno);
-  }
-
-  // The listening socket a segment to dport reaches, a specific address before a wildcard.
-  private listener(p: IpPacket, dport: number): TcpSocket | null {
-    let best: TcpSocket | null = null, bestScore = -1;
-    for (const s of this.stack.tcpPorts.socketsOn(dport) as TcpSocket[]) {
-      if (s.state !== TCP_LISTEN) continue;
-      if (s.family === AF_INET && p.v6) continue;
-      if (s.v6only && !p.v6) continue;
-      let sc = s.family === AF_INET ? 2 : 1;
-      if (!isAny(s.laddr)) {
-        if (!sameAddr(s.laddr, p.dst)) continue;
-        sc += 4;
-      } else if (isV4(s.laddr) && p.v6) continue;
-      if (sc > bestScore) { best = s; bestScore = sc; }
-    }
-    return best;
-  }
-
-  private listenInput(l: TcpSocket, p: IpPacket, s: Segment): void {
-    if (s.flags & TCPHDR_RST) return;
-    if (s.flags & TCPHDR_ACK) { this.sendReset(p, s); return; }
-    if (!(s.flags & TCPHDR_SYN)) return;
-    // tcp_conn_request: a full accept queue drops the SYN (the client retries).
-    if (l.acceptQ.length > l.maxBacklog) return;
-    if (l.synQ.size >= Math.max(l.maxBacklog, 1) * 2 + 16) return;
-    const c = new TcpSocket(this.stack, l.family, l.type, l.protocol, l.uid);
-    c.chargeAnyway();
-    c.inheritFrom(l);
-    c.laddr = p.dst; c.raddr = p.src; c.rport = s.sport;
-    this.stack.tcpPorts.add(c, l.lport);
-    c.parent = l;
-    c.orphan = true; // nobody holds it until accept()
-    l.synQ.add(c);
-    c.hash();
-    c.synOptions(s);
-    c.initRcv(s.seq);
-    c.iss = c.random();
-    c.sndUna = c.iss;
-    c.sndWnd = s.wnd;
-    c.sndWl1 = s.seq;
-    c.setState(TCP_SYN_RECV);
-    c.sendSyn(true);
-  }
-
-  // tcp_v4_send_reset: the answer to a segment no socket takes.
-  sendReset(p: IpPacket, s: Segment): void {
-    if (s.flags & TCPHDR_RST) return;
-    const ack = s.flags & TCPHDR_ACK;
-    const len = s.data.length + (s.flags & TCPHDR_SYN ? 1 : 0) + (s.flags & TCPHDR_FIN ? 1 : 0);
-    const seg = buildSegment(p.dst, p.src, {
-      sport: s.dport, dport: s.sport, seq: ack ? s.ack : 0, ack: ack ? 0 : seqAdd(s.seq, len),
-      flags: ack ? TCPHDR_RST : TCPHDR_RST | TCPHDR_ACK, wnd: 0, urp: 0, data: new Uint8Array(0),
-    }, 0, 0);
-    this.stack.output(p.dst, p.src, IPPROTO_TCP, seg);
-  }
-}
-
-export function connKey(la: IpAddr, lp: number, ra: IpAddr, rp: number): string {
-  return `${addrKey(la)}:${lp}:${addrKey(ra)}:${rp}`;
-}
-
-export const TCP = new KernelLocal("tcp", (k: Kernel) => {
-  const stack = netStack(k);
-  const t = new Tcp(stack);
-  stack.register(IPPROTO_TCP, t);
-  return t;
-});
-export function tcpInit(k: Kernel): Tcp { return k.local(TCP); }

@@ -44,11 +44,13 @@ function host(): Host | undefined {
 
 // The directory the environment asks for, or undefined (off, or not under Node).
 export function cacheDirFromEnv(env: Record<string, string | undefined>): string | undefined {
-  const h = host();
   // Opt-in: measured so far, a warm store saves nothing (python3 -c pass:
   // 2.37 s CPU warm against 2.29 s without; V8's compile remains), so it
-  // is not worth the disk writes by default.
-  if (!h || env["GHOST_JIT_CACHE"] !== "1") return undefined;
+  // is not worth the disk writes by default. Asked first: host() loads
+  // node:crypto, ~5 ms of every start.
+  if (env["GHOST_JIT_CACHE"] !== "1") return undefined;
+  const h = host();
+  if (!h) return undefined;
   if (env["GHOST_JIT_CACHE_DIR"]) return env["GHOST_JIT_CACHE_DIR"];
   const base = env["XDG_CACHE_HOME"] || h.path.join(h.os.homedir(), ".cache");
   return h.path.join(base, "ghost", "jit");
