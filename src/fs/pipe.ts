@@ -47,6 +47,8 @@ export class Pipe {
   readonly rwait = new WaitQueue(); // readers sleep here
   readonly wwait = new WaitQueue(); // writers sleep here
   readonly openWait = new WaitQueue();
+  // What a blocking reader of the empty pipe sleeps on (made once: read(2)'s fast path).
+  readonly readSleep: readonly WaitQueue[] = [this.rwait];
   // The buffered bytes as segments, once a packet was written (empty: one stream).
   private segs: { len: number; packet: boolean }[] = [];
   private readonly mem = kernelMem();

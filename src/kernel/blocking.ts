@@ -31,7 +31,19 @@ export function isSleeping(e: unknown): boolean { return e === Sleeping.instance
 
 // Parks t on the queues (and an optional deadline in ns on the monotonic
 // clock) and unwinds the syscall; it is retried when t wakes.
-export function sleepOn(t: Task, queues: WaitQueue[], deadline?: number): never {
+export function sleepOn(t: Task, queues: readonly WaitQueue[], deadline?: number): never {
   t.sleepOn(queues, deadline);
   throw Sleeping.instance;
+}
+
+// No queue: a sleep that only a direct wake (futex) or the deadline ends.
+export const NO_QUEUES: readonly WaitQueue[] = Object.freeze([]);
+
+// sleepOn() for a handler that returns its result straight to the syscall
+// table: parks t and gives BLOCK to return, with no unwinding. The futex
+// path, where the throw through the handler's frames cost about as much as
+// the rest of FUTEX_WAIT.
+export function park(t: Task, queues: readonly WaitQueue[], deadline?: number): number {
+  t.sleepOn(queues, deadline);
+  return BLOCK;
 }

@@ -13,7 +13,22 @@ export interface FutexWaiter { task: Task; bitset: number; key: string; woken: b
 // Each kernel's waiters, by key, are on the kernel (Kernel.futexQueues).
 function table(k: Kernel): Map<string, FutexWaiter[]> { return k.futexQueues; }
 
-export function futexKey(mm: AddressSpace, va: number): string { return `${mm.id}:${va}`; }
+// A small direct-mapped memo of recent private keys: building the string
+// (and hashing the new string in the table) at every FUTEX_WAIT and
+// FUTEX_WAKE cost more than the rest of the lookup. By mm id, not the
+// address space itself, so no dead one is kept alive.
+const KEY_MEMO = 64;
+const memoMm = new Float64Array(KEY_MEMO).fill(-1);
+const memoVa = new Float64Array(KEY_MEMO);
+const memoKey: string[] = new Array<string>(KEY_MEMO).fill("");
+
+export function futexKey(mm: AddressSpace, va: number): string {
+  const i = (va >>> 2) & (KEY_MEMO - 1);
+  if (memoMm[i] === mm.id && memoVa[i] === va) return memoKey[i];
+  const key = `${mm.id}:${va}`;
+  memoMm[i] = mm.id; memoVa[i] = va; memoKey[i] = key;
+  return key;
+}
 
 export function futexEnqueue(k: Kernel, key: string, w: FutexWaiter): void {
   const m = table(k);

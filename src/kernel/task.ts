@@ -214,7 +214,7 @@ export class Task implements Waiter {
   // Parks the task on queues (and an optional deadline in ns on the
   // monotonic clock); the syscall returns BLOCK and is retried when woken
   // (blocking.ts: sleepOn() parks and unwinds in one step).
-  sleepOn(queues: WaitQueue[], deadline?: number): void {
+  sleepOn(queues: readonly WaitQueue[], deadline?: number): void {
     for (const q of queues) { q.add(this); this.waits.push(q); }
     if (deadline !== undefined) {
       // An hrtimer, as Linux's schedule_hrtimeout_range for poll, select,

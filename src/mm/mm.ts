@@ -1,36 +1,20 @@
 // An address space (Linux's mm_struct): its page table, its VMAs, brk, and
-// the page-fault handler that fills pages on demand.
+// the changes to its mappings (mmap, munmap, mremap, mprotect, mlock…). Its
+// page faults are in fault.ts, fork's copy-on-write copy in cow.ts.
 
 import type { Hart } from "../arch/riscv64/hart.js";
 import { ACC_R, ACC_W, ACC_X } from "../arch/riscv64/layout.js";
 import { kerr } from "../lib/errors.js";
 import { EEXIST, EINVAL, ENOMEM, EFAULT, EACCES } from "../abi/errno.js";
 import { PAGE_SIZE, type PhysAllocator } from "./phys.js";
-import { PageTable, PTE_A, PTE_COW, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, makePte, ptePa } from "./pagetable.js";
+import { PageTable, PTE_D, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X, ptePa } from "./pagetable.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, SharedAnon, Vma, isSharedFile, fileIndex, type MapSource } from "./vma.js";
 import type { CacheMapper } from "./pagecache.js";
+import { STACK_TOP, TASK_SIZE, STACK_GUARD_GAP, MMAP_MIN_ADDR, SEGV_MAPERR, SEGV_ACCERR, SIGBUS_ADRERR, pageDown, pageUp } from "./layout.js";
+import { handleFault, pagePerms } from "./fault.js";
+import { copyMm } from "./cow.js";
 
-// Linux riscv64 keeps user mappings below 2^38 unless asked for more (Sv39 compatible).
-export const STACK_TOP = 0x4000000000;
-export const TASK_SIZE = 0x800000000000;
-export const STACK_GUARD_GAP = 256 * PAGE_SIZE;
-export const MMAP_MIN_ADDR = 0x10000;
-
-export const SEGV_MAPERR = 1;
-export const SEGV_ACCERR = 2;
-// handleFault's answer for an access past the end of a mapped file: SIGBUS with BUS_ADRERR.
-export const SIGBUS_ADRERR = -2;
-
-export function pageDown(a: number): number { return a - (a % PAGE_SIZE); }
-export function pageUp(a: number): number { return Math.ceil(a / PAGE_SIZE) * PAGE_SIZE; }
-
-function protToPte(prot: number): number {
-  let f = 0;
-  if (prot & PROT_READ) f |= PTE_R;
-  if (prot & PROT_WRITE) f |= PTE_R | PTE_W; // W without R is reserved in RISC-V
-  if (prot & PROT_EXEC) f |= PTE_X;
-  return f;
-}
+export { STACK_TOP, TASK_SIZE, STACK_GUARD_GAP, MMAP_MIN_ADDR, SEGV_MAPERR, SEGV_ACCERR, SIGBUS_ADRERR, pageDown, pageUp };
 
 // ASIDs: 12 bits, handed out by generation (as Linux's RISC-V and arm64
 // allocators): when they run out, a new generation starts with every TLB
@@ -51,12 +35,6 @@ function asidState(hart: Hart): AsidState {
   return s;
 }
 let nextMmId = 1;
-
-// Past this many pages made copy-on-write, fork drops the parent's whole
-// ASID from the TLB instead of page by page (as invalidateRange's 64).
-const COW_FLUSH_PAGES = 64;
-const FAULT_AROUND_BYTES = 16 * PAGE_SIZE;
-const cowScratch: number[] = [];
 
 export class AddressSpace implements CacheMapper {
   readonly pt: PageTable;
@@ -121,12 +99,13 @@ export class AddressSpace implements CacheMapper {
     if (this.tlbStale) { this.hart.tlbFlushAsid(this.asid); this.tlbStale = false; }
   }
 
-  private invalidate(va: number): void {
+  // TLB upkeep after a PTE changed (also for fault.ts and cow.ts).
+  invalidate(va: number): void {
     if (this.isCurrent) this.hart.tlbFlushPage(va);
     else if (this.asidLoaded) this.tlbStale = true;
   }
 
-  private invalidateRange(start: number, end: number): void {
+  invalidateRange(start: number, end: number): void {
     if (!this.isCurrent) { if (this.asidLoaded) this.tlbStale = true; return; }
     if (end - start > 64 * PAGE_SIZE) this.hart.tlbFlushAsid(this.asid);
     else for (let va = start; va < end; va += PAGE_SIZE) this.hart.tlbFlushPage(va);
@@ -145,7 +124,7 @@ export class AddressSpace implements CacheMapper {
   }
 
   // Index of the first VMA ending above va.
-  private indexAfter(va: number): number {
+  indexAfter(va: number): number {
     let lo = 0, hi = this.vmas.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
@@ -515,7 +494,7 @@ export class AddressSpace implements CacheMapper {
     const dv = this.hart.dv;
     this.pt.forEach(start, end, (va, off, pte) => {
       const keep = pte & ~(PTE_R | PTE_W | PTE_X);
-      dv.setUint32(off, (keep | this.pagePerms(this.findVma(va)!, va, pte)) >>> 0, true);
+      dv.setUint32(off, (keep | pagePerms(this, this.findVma(va)!, va, pte)) >>> 0, true);
     });
     this.invalidateRange(start, end);
     for (let k = j - 1; k >= i; k--) this.mergeAround(Math.min(k, this.vmas.length - 1));
@@ -537,217 +516,19 @@ export class AddressSpace implements CacheMapper {
     return newBrk;
   }
 
-  // Resolves a fault at va for an access kind. Returns 0 when the access may
-  // now proceed, or the SIGSEGV si_code (SEGV_MAPERR, SEGV_ACCERR).
-  handleFault(va: number, acc: number): number {
-    let vma = this.findVma(va);
-    if (!vma) {
-      vma = this.growStack(va);
-      if (!vma) return SEGV_MAPERR;
-    }
-    const need = acc === ACC_R ? PROT_READ : acc === ACC_W ? PROT_WRITE : PROT_EXEC;
-    if ((vma.prot & need) === 0) return SEGV_ACCERR;
-    const page = pageDown(va);
-    const pte = this.pt.get(page);
-    if (pte & PTE_V) {
-      if (acc === ACC_W && (pte & PTE_COW)) { this.breakCow(page, pte, vma); return 0; }
-      // The first store to a clean shared file page dirties it (Linux's do_wp_page → page_mkwrite).
-      if (acc === ACC_W && isSharedFile(vma)) this.phys.cache.markDirty(vma.source.key, fileIndex(vma, page));
-      // Permissions lag the VMA (or the TLB was stale): rewrite the PTE from the VMA.
-      this.pt.set(page, ((pte & ~(PTE_R | PTE_W | PTE_X)) | this.pagePerms(vma, page, pte)) >>> 0);
-      this.invalidate(page);
-      return 0;
-    }
-    return this.fillPage(vma, page, acc) ? 0 : SIGBUS_ADRERR;
-  }
+  // Resolves a fault at va for an access kind (fault.ts). Returns 0 when the
+  // access may now proceed, or the SIGSEGV si_code (SEGV_MAPERR, SEGV_ACCERR),
+  // or SIGBUS_ADRERR.
+  handleFault(va: number, acc: number): number { return handleFault(this, va, acc); }
 
-  // R/W/X bits of the PTE of a present page: the VMA's, less write for a
-  // copy-on-write page, and for a clean page of a shared file mapping (so
-  // the store that would dirty it faults first).
-  private pagePerms(vma: Vma, page: number, pte: number): number {
-    let f = protToPte(vma.prot);
-    if (pte & PTE_COW) f &= ~PTE_W;
-    if ((f & PTE_W) && isSharedFile(vma) && !this.phys.cache.isDirty(vma.source.key, fileIndex(vma, page))) f &= ~PTE_W;
-    return f;
-  }
+  // A copy for fork: private pages become copy-on-write in both (cow.ts).
+  fork(): AddressSpace { return copyMm(this, new AddressSpace(this.hart, this.phys)); }
 
-  private growStack(va: number): Vma | undefined {
-    const i = this.indexAfter(va);
-    const v = this.vmas[i];
-    if (!v || !v.growsDown || va >= v.start) return undefined;
-    const newStart = pageDown(va);
-    if (v.end - newStart > this.stackLimit) return undefined;
-    const prev = this.vmas[i - 1];
-    if (prev && prev.end + STACK_GUARD_GAP > newStart) return undefined;
-    v.start = newStart;
-    v.offset = 0;
-    return v;
-  }
-
-  // Fills a page on demand; false when a file mapping's page lies wholly past the file's end (SIGBUS).
-  private fillPage(vma: Vma, page: number, acc: number): boolean {
-    let pa: number;
-    let cow = 0;
-    let readOnly = false;
-    const shared = vma.sharedAnon;
-    const index = fileIndex(vma, page);
-    if (shared) {
-      const have = shared.pages.get(index);
-      if (have !== undefined) { pa = have; this.phys.get(pa); }
-      else { pa = this.phys.alloc(); this.phys.get(pa); shared.pages.set(index, pa); }
-    } else if (isSharedFile(vma)) {
-      if (index * PAGE_SIZE >= pageUp(vma.source.size())) return false;
-      const cache = this.phys.cache;
-      pa = cache.getPage(vma.source.key, vma.source, index, this);
-      // Only a store dirties the page; a clean one is mapped without write permission.
-      if (acc === ACC_W) cache.markDirty(vma.source.key, index);
-      else readOnly = !cache.isDirty(vma.source.key, index);
-    } else if (vma.source && acc !== ACC_W && page + PAGE_SIZE <= vma.fileEnd) {
-      // A private page wholly from the file: the page cache's own frame, copied
-      // on the first write (so the text of a program is one set of frames, and
-      // one set of JIT translations, for every process running it).
-      if (vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
-      pa = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
-      cow = PTE_COW;
-      this.faultAround(vma, page);
-    } else if (!vma.source && acc !== ACC_W) {
-      // A read of never-written private anonymous memory: the zero page,
-      // copied on the first write (Linux's do_anonymous_page). It is not
-      // counted in the resident set.
-      vma.anon = true;
-      pa = this.phys.zeroPage();
-      this.phys.get(pa);
-      this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_COW | (protToPte(vma.prot) & ~PTE_W)));
-      this.invalidate(page);
-      return true;
-    } else {
-      if (vma.source && vma.fileEnd === Infinity && vma.offset + (page - vma.start) >= pageUp(vma.source.size())) return false;
-      pa = this.phys.alloc();
-      vma.anon = true;
-      if (vma.source && page < vma.fileEnd) {
-        const bytes = this.phys.view(pa);
-        const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
-        try {
-          if (want === PAGE_SIZE) {
-            // A store to a private page wholly from the file (do_cow_fault):
-            // the file's page is read through the page cache and copied, so it
-            // is cached afterwards as on Linux (mincore, a later read).
-            const src = this.phys.cache.getPage(vma.source.key, vma.source, index, null);
-            bytes.set(this.phys.view(src));
-            this.phys.put(src);
-          } else {
-            vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
-          }
-        } catch (err) { this.phys.put(pa); throw err; }
-      }
-    }
-    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | cow | (protToPte(vma.prot) & ~(cow || readOnly ? PTE_W : 0))));
-    this.rssPages++;
-    this.invalidate(page);
-    return true;
-  }
-
-  // Linux's fault-around (do_fault_around, fault_around_bytes = 64 KiB): a
-  // read fault on a private file mapping also maps the pages of the same
-  // aligned 64 KiB window that the page cache already holds, read-only and
-  // copy-on-write as the faulting page, so a program's text costs one fault
-  // per window instead of one per page. Pages not cached are left to their
-  // own faults (no read is started here), as filemap_map_pages does. The
-  // pages are resident and counted as such (Linux adds them to MM_FILEPAGES).
-  // They had no valid entry, so no TLB entry can be stale.
-  private faultAround(vma: Vma, page: number): void {
-    const src = vma.source!;
-    const from = Math.max(vma.start, page - (page % FAULT_AROUND_BYTES));
-    const to = Math.min(vma.end, from + FAULT_AROUND_BYTES, vma.fileEnd === Infinity ? Infinity : pageDown(vma.fileEnd));
-    const cache = this.phys.cache;
-    const fileEnd = src.size();
-    const flags = PTE_V | PTE_U | PTE_A | PTE_D | PTE_COW | (protToPte(vma.prot) & ~PTE_W);
-    for (let va = from; va < to; va += PAGE_SIZE) {
-      if (va === page) continue;
-      const index = fileIndex(vma, va);
-      if (index * PAGE_SIZE >= fileEnd || !cache.has(src.key, index)) continue;
-      const off = this.pt.leaf(va, true);
-      if (this.hart.dv.getUint32(off, true) & PTE_V) continue;
-      const pa = cache.getPage(src.key, src, index, null);
-      this.hart.dv.setUint32(off, makePte(pa, flags), true);
-      this.hart.dv.setUint32(off + 4, 0, true);
-      this.rssPages++;
-    }
-  }
-
-  private breakCow(page: number, pte: number, vma: Vma): void {
-    vma.anon = true;
-    const old = ptePa(pte);
-    let pa = old;
-    if (this.phys.isZeroPage(old)) {
-      pa = this.phys.alloc();
-      this.phys.put(old);
-      this.rssPages++;
-    } else if (this.phys.refCount(old) > 1) {
-      pa = this.phys.alloc(false);
-      this.phys.view(pa).set(this.phys.view(old));
-      this.phys.put(old);
-    }
-    this.pt.set(page, makePte(pa, PTE_V | PTE_U | PTE_A | PTE_D | protToPte(vma.prot)));
-    this.invalidate(page);
-  }
+  // Its UserMemory (uaccess.ts: UserMemory.of), made at first use.
+  userMemory: unknown = null;
 
   // membarrier(2) commands registered for this address space (REGISTER_* bits).
   membarrierRegistered = 0;
-
-  // A copy for fork: private pages become copy-on-write in both.
-  fork(): AddressSpace {
-    const child = new AddressSpace(this.hart, this.phys);
-    child.brkStart = this.brkStart;
-    child.brk = this.brk;
-    child.mmapBase = this.mmapBase;
-    child.stackLimit = this.stackLimit;
-    child.sigreturnTrampoline = this.sigreturnTrampoline;
-    child.argStart = this.argStart; child.argEnd = this.argEnd; child.envStart = this.envStart; child.envEnd = this.envEnd;
-    child.exePath = this.exePath; child.exePathRef = this.exePathRef; child.auxv = this.auxv;
-    child.exeDenyWrite = this.exeDenyWrite;
-    if (child.exeDenyWrite) child.exeDenyWrite.denyWrite++;
-    child.startCode = this.startCode; child.endCode = this.endCode; child.startData = this.startData;
-    child.endData = this.endData; child.startStack = this.startStack;
-    child.membarrierRegistered = this.membarrierRegistered; // a fork keeps the mm's registrations (an exec starts a new mm)
-    const dv = this.hart.dv;
-    // The parent's pages made read-only here: only their TLB entries are
-    // stale (what stays mapped as it was keeps its entries, so the parent
-    // does not refill its whole TLB and dispatch map after every fork).
-    let cowed = 0;
-    const cowedPages = cowScratch;
-    for (const v of this.vmas) {
-      if (v.dontFork) continue;
-      const c = v.clone();
-      c.locked = false; // memory locks are not inherited (fork(2))
-      if (c.sharedAnon) c.sharedAnon.refs++;
-      if (isSharedFile(c)) this.phys.cache.addMapper(c.source.key, child);
-      child.vmas.push(c);
-      if (v.wipeOnFork && !v.shared) continue; // the child faults in zero pages
-      // A file mapping with no page of its own (a program's text, a shared
-      // file): the child finds every page in the page cache when it touches
-      // it, as Linux's copy_page_range skips such a vma. A process that
-      // forks and execs then copies and tears down no PTE of its text.
-      if (v.source && !v.anon) continue;
-      this.pt.forEach(v.start, v.end, (va, off, pte) => {
-        let p = pte;
-        if (!v.shared) {
-          if (p & PTE_W) {
-            if (cowed < COW_FLUSH_PAGES) cowedPages[cowed] = va;
-            cowed++;
-          }
-          p = ((p & ~PTE_W) | PTE_COW) >>> 0;
-          dv.setUint32(off, p, true);
-        }
-        this.phys.get(ptePa(p));
-        child.pt.set(va, p);
-        if (!this.phys.isZeroPage(ptePa(p))) child.rssPages++;
-      });
-    }
-    if (cowed > COW_FLUSH_PAGES || !this.isCurrent) this.invalidateRange(0, TASK_SIZE);
-    else for (let i = 0; i < cowed; i++) this.invalidate(cowedPages[i]);
-    return child;
-  }
 
   private destroyed = false;
 

@@ -26,6 +26,14 @@ function hostAddr(mm: AddressSpace, va: number, write: boolean): number {
 export class UserMemory {
   constructor(readonly mm: AddressSpace) {}
 
+  // The address space's own (the helper holds no state but mm): made once,
+  // not at every syscall that touches user memory.
+  static of(mm: AddressSpace): UserMemory {
+    let u = mm.userMemory as UserMemory | null;
+    if (u === null) { u = new UserMemory(mm); mm.userMemory = u; }
+    return u;
+  }
+
   private get u8(): Uint8Array { return this.mm.hart.u8; }
 
   // Copies len bytes at va into dst (or a new array).

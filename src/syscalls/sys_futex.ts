@@ -11,7 +11,7 @@ import {
   FUTEX_OP_CMP_GT, FUTEX_OP_CMP_GE,
 } from "../abi/futex.js";
 import { defineSyscalls } from "./table.js";
-import { sleepOn } from "../kernel/blocking.js";
+import { park, NO_QUEUES } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
@@ -25,7 +25,7 @@ export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number
   if (st) {
     if (st.waiter.woken) return 0;
     if (st.deadline !== null && t.k.clock.monotonic() >= st.deadline) { futexDequeue(t.k, st.waiter); return -ETIMEDOUT; }
-    return sleepOn(t, [], st.deadline ?? undefined);
+    return park(t, NO_QUEUES, st.deadline ?? undefined);
   }
   if (uaddr % 4) kerr(EINVAL);
   if (bitset === 0) kerr(EINVAL);
@@ -36,7 +36,7 @@ export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number
     deadline = absolute ? ns - (realtime ? c.realtime() - c.monotonic() : 0) : c.monotonic() + ns;
   }
   const cur = um(t).u32(uaddr);
-  if (cur !== (u32Arg(val))) kerr(EAGAIN);
+  if (cur !== (u32Arg(val))) return -EAGAIN;
   if (deadline !== null && t.k.clock.monotonic() >= deadline) return -ETIMEDOUT;
   const key = futexKeyFor(t.mm, uaddr, priv);
   const waiter: FutexWaiter = { task: t, bitset: u32Arg(bitset), key, woken: false };
@@ -44,7 +44,7 @@ export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number
   t.restart = { kind: "futex", waiter, deadline };
   t.onRestartDrop = () => futexDequeue(t.k, waiter);
   t.restartCode = ERESTARTSYS;
-  return sleepOn(t, [], deadline ?? undefined);
+  return park(t, NO_QUEUES, deadline ?? undefined);
 }
 
 function wakeOp(t: Task, uaddr: number, uaddr2: number, n: number, n2: number, op: number, priv: boolean): number {

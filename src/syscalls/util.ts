@@ -7,7 +7,7 @@ import type { Task } from "../kernel/task.js";
 import type { IoctlContext } from "../fs/file.js";
 import { hasCap } from "../kernel/cred.js";
 
-export function um(t: Task): UserMemory { return new UserMemory(t.mm); }
+export function um(t: Task): UserMemory { return UserMemory.of(t.mm); }
 
 // A path argument: NUL-terminated, at most PATH_MAX.
 export function pathArg(t: Task, va: number): string {

@@ -1,7 +1,9 @@
 /* fork.c - a tree of 254 forked processes reaped with the right exit codes,
  * getppid in children, orphan reparenting, PR_SET_CHILD_SUBREAPER. */
 #include "ktest.h"
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 /* tree_node recurses in the child of each fork and always ends in _exit */
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
@@ -221,6 +223,25 @@ static void orphans(void)
     prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* As Linux's mm_release: a task's clear_child_tid word is zeroed (and
+ * futex-woken) at its exit only while another task shares its memory (a
+ * thread). A process's last task leaves the word alone, even in a page it
+ * shares with another process. */
+static void cleartid_last_task(void)
+{
+    volatile int *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (w == MAP_FAILED) { kt_check(0, "mmap MAP_SHARED for the tid word", "errno %d", errno); return; }
+    w[0] = 77;
+    pid_t c = fork();
+    if (c == 0) {
+        syscall(SYS_set_tid_address, (int *)&w[0]);
+        _exit(0);
+    }
+    kt_check_exit(c, 0, "child set its tid address and exited");
+    CHECK_EQ(w[0], 77, "a process's last task does not clear its set_tid_address word at exit (mm_release: only when the memory is shared)");
+    munmap((void *)w, 4096);
+}
+
 int main(int argc, char **argv)
 {
     kt_init(argc, argv);
@@ -228,5 +249,6 @@ int main(int argc, char **argv)
     basics();
     tree();
     orphans();
+    cleartid_last_task();
     return kt_done();
 }

@@ -173,7 +173,9 @@ export class Hart {
   liveRegs(): RegisterFile { return new RegisterFile(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
 
   // Saves / restores the running task's architectural state.
-  saveState(into: Uint8Array): void { into.set(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
+  // (The registers' view is made once: the memory never grows.)
+  saveState(into: Uint8Array): void { into.set(this.stateView ??= this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
+  private stateView: Uint8Array | undefined;
   loadState(from: Uint8Array): void { this.u8.set(from, L.X_REGS); }
 
   // Address space switch: root table (guest physical) and ASID.

@@ -5,7 +5,7 @@ import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { ProcMountsFile, mountsText, mountinfoText } from "./mountpoll.js";
 import { nsDir } from "./ns.js";
 import { pathName, unlinked, Dentry, Mount, type Path } from "../dentry.js";
-import { isDir } from "../inode.js";
+import type { Inode } from "../inode.js";
 import { UserMemory } from "../../mm/uaccess.js";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../mm/vma.js";
 import { PAGE_SIZE } from "../../mm/phys.js";
@@ -230,61 +230,76 @@ class FdDir extends ProcDir {
 }
 
 // The entries of /proc/[pid] (tg given) or /proc/[pid]/task/[tid].
-export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): ProcDir {
+// The entries of /proc/[pid] and /proc/[pid]/task/[tid], in readdir order.
+// A lookup makes only the inode it names: glibc reads /proc/self/exe at each
+// start of a static program, and building every entry for it was ~8% of a
+// fork+exec+wait.
+const TASK_NAMES = ["stat", "status", "statm", "cmdline", "environ", "auxv", "comm", "maps", "smaps", "smaps_rollup", "pagemap", "mem", "mounts", "limits", "exe", "cwd", "root", "fd", "ns", "fdinfo", "oom_score_adj", "oom_score", "wchan", "personality", "timerslack_ns", "coredump_filter", "oom_adj", "loginuid", "sessionid", "schedstat", "mountinfo", "sched"] as const;
+
+function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: string): Inode | null {
   const tg = t.tg;
   const rootOf = () => t.fs.root;
+  switch (name) {
+    case "stat": return new ProcFile(`${key}/stat`, () => statLine(t, k));
+    case "status": return new ProcFile(`${key}/status`, () => status(t));
+    case "statm": return new ProcFile(`${key}/statm`, () => { const v = vmStats(t); return `${v.size} ${v.rss} 0 ${v.exe} 0 ${v.data + v.stack} 0\n`; });
+    case "cmdline": return new ProcFile(`${key}/cmdline`, () => readUser(t, t.mm.argStart, t.mm.argEnd));
+    case "environ": return new ProcFile(`${key}/environ`, () => readUser(t, t.mm.envStart, t.mm.envEnd), 0o400);
+    case "auxv": return new ProcFile(`${key}/auxv`, () => t.mm.auxv.slice(), 0o400);
+    case "comm": return new ProcFile(`${key}/comm`, () => `${t.comm}\n`, 0o644, (d) => { t.comm = Buffer.from(d).toString("latin1").replace(/\n$/, "").slice(0, 15); });
+    case "maps": return new ProcFile(`${key}/maps`, () => maps(t));
+    case "smaps": return new ProcFile(`${key}/smaps`, () => smaps(t, false));
+    case "smaps_rollup": return new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true));
+    case "pagemap": return new PagemapFile(`${key}/pagemap`, k, t);
+    case "mem": return new PidMemFile(`${key}/mem`, k, t);
+    case "mounts": return new ProcMountsFile(t, `${key}/mounts`, () => mountsText(t));
+    case "limits": return new ProcFile(`${key}/limits`, () => limits(tg));
+    case "exe": return new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null);
+    case "cwd": return new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd);
+    case "root": return new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root);
+    case "fd": return fdDir(t, `${key}/fd`, false);
+    case "ns": return nsDir(t, `${key}/ns`);
+    case "fdinfo": return fdDir(t, `${key}/fdinfo`, true);
+    case "oom_score_adj": return new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => {
+      // As Linux's oom_score_adj_write: an integer in [-1000, 1000], else EINVAL.
+      const text = Buffer.from(d).toString("latin1").trim();
+      const v = Number(text);
+      if (!/^-?\d+$/.test(text) || v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX) kerr(EINVAL);
+      tg.oomScoreAdj = v;
+    });
+    case "oom_score": return new ProcFile(`${key}/oom_score`, () => `${oomScore(k, tg)}\n`);
+    case "wchan": return new ProcFile(`${key}/wchan`, () => "0");
+    case "personality": return new ProcFile(`${key}/personality`, () => `${hex(t.personality >>> 0, 8)}\n`, 0o400);
+    case "timerslack_ns": return new ProcFile(`${key}/timerslack_ns`, () => `${t.timerSlack}\n`, 0o666, (d) => {
+      const v = Number(Buffer.from(d).toString("latin1").trim());
+      if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? t.defaultTimerSlack : v; // 0 restores the default, as Linux
+    });
+    // Linux's default coredump_filter (anonymous private and shared, ELF headers, private huge pages).
+    case "coredump_filter": return new ProcFile(`${key}/coredump_filter`, () => "00000033\n");
+    // Legacy scale of oom_score_adj (-1000..1000 as -17..15), as Linux's oom_adj.
+    case "oom_adj": return new ProcFile(`${key}/oom_adj`, () => `${tg.oomScoreAdj === 1000 ? 15 : Math.trunc(tg.oomScoreAdj * 17 / 1000)}\n`);
+    // No audit subsystem: unset, as Linux shows (uid_t)-1 and an unset session.
+    case "loginuid": return new ProcFile(`${key}/loginuid`, () => "4294967295");
+    case "sessionid": return new ProcFile(`${key}/sessionid`, () => "4294967295");
+    case "schedstat": return new ProcFile(`${key}/schedstat`, () => `${t.utime + t.stime} 0 ${t.nvcsw + t.nivcsw}\n`);
+    case "mountinfo": return new ProcMountsFile(t, `${key}/mountinfo`, () => mountinfoText(t));
+    case "sched": return new ProcFile(`${key}/sched`, () => k.schedInfo(t));
+    case "task":
+      if (!isProcess) return null;
+      return new ProcDir(`${key}/task`, () => [...tg.threads].map((th) => [String(th.tid), () => taskDir(k, th, `${key}/task/${th.tid}`, false)]));
+    default: return null;
+  }
+}
+
+export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): ProcDir {
   const entries: Entries = () => {
-    const e: [string, () => import("../inode.js").Inode][] = [
-      ["stat", () => new ProcFile(`${key}/stat`, () => statLine(t, k))],
-      ["status", () => new ProcFile(`${key}/status`, () => status(t))],
-      ["statm", () => new ProcFile(`${key}/statm`, () => { const v = vmStats(t); return `${v.size} ${v.rss} 0 ${v.exe} 0 ${v.data + v.stack} 0\n`; })],
-      ["cmdline", () => new ProcFile(`${key}/cmdline`, () => readUser(t, t.mm.argStart, t.mm.argEnd))],
-      ["environ", () => new ProcFile(`${key}/environ`, () => readUser(t, t.mm.envStart, t.mm.envEnd), 0o400)],
-      ["auxv", () => new ProcFile(`${key}/auxv`, () => t.mm.auxv.slice(), 0o400)],
-      ["comm", () => new ProcFile(`${key}/comm`, () => `${t.comm}\n`, 0o644, (d) => { t.comm = Buffer.from(d).toString("latin1").replace(/\n$/, "").slice(0, 15); })],
-      ["maps", () => new ProcFile(`${key}/maps`, () => maps(t))],
-      ["smaps", () => new ProcFile(`${key}/smaps`, () => smaps(t, false))],
-      ["smaps_rollup", () => new ProcFile(`${key}/smaps_rollup`, () => smaps(t, true))],
-      ["pagemap", () => new PagemapFile(`${key}/pagemap`, k, t)],
-      ["mem", () => new PidMemFile(`${key}/mem`, k, t)],
-      ["mounts", () => new ProcMountsFile(t, `${key}/mounts`, () => mountsText(t))],
-      ["limits", () => new ProcFile(`${key}/limits`, () => limits(tg))],
-      ["exe", () => new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null)],
-      ["cwd", () => new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd)],
-      ["root", () => new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root)],
-      ["fd", () => fdDir(t, `${key}/fd`, false)],
-      ["ns", () => nsDir(t, `${key}/ns`)],
-      ["fdinfo", () => fdDir(t, `${key}/fdinfo`, true)],
-      ["oom_score_adj", () => new ProcFile(`${key}/oom_score_adj`, () => `${tg.oomScoreAdj}\n`, 0o644, (d) => {
-        // As Linux's oom_score_adj_write: an integer in [-1000, 1000], else EINVAL.
-        const text = Buffer.from(d).toString("latin1").trim();
-        const v = Number(text);
-        if (!/^-?\d+$/.test(text) || v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX) kerr(EINVAL);
-        tg.oomScoreAdj = v;
-      })],
-      ["oom_score", () => new ProcFile(`${key}/oom_score`, () => `${oomScore(k, tg)}\n`)],
-      ["wchan", () => new ProcFile(`${key}/wchan`, () => "0")],
-      ["personality", () => new ProcFile(`${key}/personality`, () => `${hex(t.personality >>> 0, 8)}\n`, 0o400)],
-      ["timerslack_ns", () => new ProcFile(`${key}/timerslack_ns`, () => `${t.timerSlack}\n`, 0o666, (d) => {
-        const v = Number(Buffer.from(d).toString("latin1").trim());
-        if (Number.isInteger(v) && v >= 0) t.timerSlack = v === 0 ? t.defaultTimerSlack : v; // 0 restores the default, as Linux
-      })],
-      // Linux's default coredump_filter (anonymous private and shared, ELF headers, private huge pages).
-      ["coredump_filter", () => new ProcFile(`${key}/coredump_filter`, () => "00000033\n")],
-      // Legacy scale of oom_score_adj (-1000..1000 as -17..15), as Linux's oom_adj.
-      ["oom_adj", () => new ProcFile(`${key}/oom_adj`, () => `${tg.oomScoreAdj === 1000 ? 15 : Math.trunc(tg.oomScoreAdj * 17 / 1000)}\n`)],
-      // No audit subsystem: unset, as Linux shows (uid_t)-1 and an unset session.
-      ["loginuid", () => new ProcFile(`${key}/loginuid`, () => "4294967295")],
-      ["sessionid", () => new ProcFile(`${key}/sessionid`, () => "4294967295")],
-      ["schedstat", () => new ProcFile(`${key}/schedstat`, () => `${t.utime + t.stime} 0 ${t.nvcsw + t.nivcsw}\n`)],
-      ["mountinfo", () => new ProcMountsFile(t, `${key}/mountinfo`, () => mountinfoText(t))],
-      ["sched", () => new ProcFile(`${key}/sched`, () => k.schedInfo(t))],
-    ];
-    if (isProcess) e.push(["task", () => new ProcDir(`${key}/task`, () => [...tg.threads].map((th) => [String(th.tid), () => taskDir(k, th, `${key}/task/${th.tid}`, false)]))]);
+    const e: [string, () => Inode][] = TASK_NAMES.map((n) => [n, () => taskEntry(k, t, key, isProcess, n)!]);
+    if (isProcess) e.push(["task", () => taskEntry(k, t, key, true, "task")!]);
     return e;
   };
-  void isDir;
-  return new ProcDir(key, entries);
+  const d = new ProcDir(key, entries);
+  d.lookup = (name: string) => taskEntry(k, t, key, isProcess, name);
+  return d;
 }
 
 // The process an open /proc/[pid] directory stands for: as Linux's
