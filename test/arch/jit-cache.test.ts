@@ -168,6 +168,41 @@ test("the persistent cache is on by default and shared by runs at once", { skip,
   }
 });
 
+// A new build of Ghost never runs the old one's translations. The `ghost`
+// command runs the bundle (dist/src/cli/bundle/ghost.cjs), which holds the
+// translator: a copy of dist/ whose bundle differs (by a comment) must find
+// nothing stored by the original.
+test("a changed bundle is another build: it finds nothing the old one stored", { skip, timeout: 600_000 }, () => {
+  const { a, outA } = build();
+  const work = mkdtempSync(join(tmpdir(), "ghost-jit-build-"));
+  try {
+    cpSync(join(ROOT, "dist"), join(work, "dist"), { recursive: true, preserveTimestamps: true });
+    writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module" }));
+    cpSync(a, join(work, "a"));
+    const cache = join(work, "cache");
+    const run = (): Stats => {
+      const r = spawnSync(process.execPath, [join(work, "dist", "src", "cli", "main.js"), "run", `--root=${join(ROOT, "build", "rootfs")}`, "--", "/bin/sh", "-c", "./a"], {
+        cwd: work, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL",
+        env: { ...process.env, ...FORCE, GHOST_JIT_STATS: "1", GHOST_JIT_CACHE: "1", GHOST_JIT_CACHE_DIR: cache, GHOST_NO_BUNDLE: "" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, outA);
+      const m = /ghost: jit (\{.*\})/.exec(r.stderr);
+      assert.ok(m, `no JIT statistics in ${r.stderr}`);
+      return JSON.parse(m[1]) as Stats;
+    };
+    run();
+    assert.ok(run().storeHits > 0, "the same build finds what it stored");
+    const bundle = join(work, "dist", "src", "cli", "bundle", "ghost.cjs");
+    writeFileSync(bundle, readFileSync(bundle, "latin1") + "\n// another build\n", "latin1");
+    rmSync(bundle + ".v8cache", { force: true });
+    const other = run();
+    assert.equal(other.storeHits, 0, `another build used the old translations: ${JSON.stringify(other)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
 function unit(page: Uint8Array, fill: number): StoredUnit {
   return { vpage: 0x10, page, comps: [{ blocks: [[0, true], [8, false]], ranges: [[0, 16]], insnCount: 3 }], wasm: new Uint8Array(64).fill(fill) };
 }

@@ -71,7 +71,8 @@ export function translatorFingerprint(): string {
   const here = path.dirname(h.url.fileURLToPath(import.meta.url));
   const sha = h.crypto.createHash("sha256");
   for (const dir of [here, path.dirname(here)]) {
-    for (const name of fs.readdirSync(dir).filter((n) => /\.m?js$/.test(n)).sort()) {
+    // .cjs too: the bundle (dist/src/cli/bundle/ghost.cjs) holds the translator itself.
+    for (const name of fs.readdirSync(dir).filter((n) => /\.[cm]?js$/.test(n)).sort()) {
       sha.update(name + "\0");
       sha.update(fs.readFileSync(path.join(dir, name)));
     }
