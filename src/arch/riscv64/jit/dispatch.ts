@@ -8,7 +8,12 @@
 // imports a function table, its own copy of that table's dispatch targets.
 // Instantiating a module that imports the table costs in proportion to the
 // table's size, and every table.set updates every such instance: the number
-// of modules and slots matters, not only their bytes.
+// of modules and slots matters, not only their bytes (measured, a one-function
+// module importing a 2048-entry table: 1000 instances took 317 ms of CPU
+// against 32 ms for 100; 2000 table.set 42 ms with those 1000 instances alive
+// against 2 ms with 100). Under GHOST_JIT_BUDGET=0, perl's loop spent 14% of
+// its samples in WebAssembly.Instance, more than in WebAssembly.Module (10%)
+// or in translating (9%).
 
 import { ASID, JIT_CODE_BITS, JIT_MAP, JIT_MAP_ENTRIES, RAM_BASE } from "../layout.js";
 

@@ -62,7 +62,8 @@
 // module per batch).
 //
 // Translator thread. Under Node, translation leaves the guest's thread
-// through the content cache (JitOptions.async): see worker.ts.
+// through the content cache (JitOptions.async): see worker.ts. The dispatch
+// map, code bits and function-table slots are kept by dispatch.ts.
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
