@@ -2,7 +2,10 @@
 // and CoreMark) natively (x86-64), under qemu-riscv64, under Ghost and under
 // Ghost without its JIT (GHOST_JIT=0), checks that all print the same output,
 // and reports wall times, ratios to qemu, Ghost's MIPS and, for CoreMark,
-// iterations/s.
+// iterations/s. The Ghost column runs with a cold persistent JIT cache (an
+// empty private directory before each run: what a first run sees);
+// --warm-cache adds a column with a warm one (the directory an unmeasured
+// run of the same program filled: what later runs see).
 //
 //   npx tsc -p tsconfig.json && node dist/bench/run.js [options] [PROGRAM...]
 //
@@ -11,6 +14,7 @@
 //   --json             print the results as JSON on stdout (progress goes to stderr)
 //   --arg NAME=VALUE   pass VALUE as the size argument to program NAME (repeatable)
 //   --no-native, --no-qemu, --no-ghost, --no-nojit   skip a runner
+//   --warm-cache       also run Ghost with a warm persistent JIT cache
 //   --ghost PATH       Ghost CLI script (default dist/src/cli/main.js; or $GHOST_CLI)
 //   --timeout SECONDS  per-run timeout (default 1200)
 //   --rebuild          recompile even if the binaries are up to date
@@ -36,7 +40,7 @@ const RISCV_CC = process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc";
 // differ in the last bits between the native and riscv64 builds.
 const COMMON_FLAGS = ["-O2", "-Wall", "-ffp-contract=off"];
 
-type RunnerName = "native" | "qemu" | "ghost" | "nojit";
+type RunnerName = "native" | "qemu" | "ghost" | "nojit" | "warm";
 
 interface Options {
   reps: number;
@@ -52,7 +56,7 @@ interface Options {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    "usage: node dist/bench/run.js [--reps N] [--json] [--arg NAME=VALUE]... [--no-native] [--no-qemu] [--no-ghost]\n" +
+    "usage: node dist/bench/run.js [--reps N] [--json] [--arg NAME=VALUE]... [--no-native] [--no-qemu] [--no-ghost] [--warm-cache]\n" +
       "                              [--ghost PATH] [--timeout SECONDS] [--rebuild] [PROGRAM...]\n",
   );
   process.exit(2);
@@ -105,6 +109,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case "--no-nojit":
         o.runners.delete("nojit");
+        break;
+      case "--warm-cache":
+        o.runners.add("warm");
         break;
       case "--ghost":
         o.ghostCli = value();
@@ -224,7 +231,7 @@ interface RunnerResult {
 }
 
 async function measure(
-  prog: Program, name: string, cmd: string, args: string[], statsFile?: string, env?: NodeJS.ProcessEnv,
+  prog: Program, name: string, cmd: string, args: string[], statsFile?: string, env?: NodeJS.ProcessEnv, before?: () => void,
 ): Promise<RunnerResult> {
   const runs: number[] = [];
   const rates: number[] = [];
@@ -233,6 +240,7 @@ async function measure(
   let output: string | undefined;
   let instret: number | undefined;
   for (let i = 0; i < opts.reps; i++) {
+    before?.();
     const r = await runOnce(cmd, args, statsFile, env);
     if (!r.ok) return { ok: false, error: r.error, output: r.stdout };
     const cmp = prog.compared(r.stdout);
@@ -272,12 +280,14 @@ interface Row {
   qemu?: RunnerResult;
   ghost?: RunnerResult;
   nojit?: RunnerResult;
+  warm?: RunnerResult; // Ghost with a warm persistent JIT cache (--warm-cache)
   rateUnit?: string;
   outputsMatch: boolean;
   output?: string;
   ghostOverQemu?: number;
   nojitOverQemu?: number;
   ghostOverNojit?: number;
+  warmOverQemu?: number;
   ghostOverNative?: number;
   qemuOverNative?: number;
 }
@@ -308,7 +318,7 @@ async function main(): Promise<number> {
       row.native = err ? { ok: false, error: `build failed: ${err}` } : await measure(prog, "native", nativeBin, args);
     }
     let riscvErr: string | undefined;
-    if (!prog.guest && (opts.runners.has("qemu") || opts.runners.has("ghost") || opts.runners.has("nojit"))) {
+    if (!prog.guest && (opts.runners.has("qemu") || opts.runners.has("ghost") || opts.runners.has("nojit") || opts.runners.has("warm"))) {
       riscvErr = compile(RISCV_CC, ["-static", ...prog.flags], prog.sources, riscvBin);
     }
     const riscvRel = relative(root, riscvBin);
@@ -323,11 +333,22 @@ async function main(): Promise<number> {
           ? { ok: false, error: "qemu-riscv64 not found" }
           : await measure(prog, "qemu", "qemu-riscv64", qemuArgs);
     }
-    for (const runner of ["ghost", "nojit"] as const) {
+    for (const runner of ["ghost", "nojit", "warm"] as const) {
       if (!opts.runners.has(runner)) continue;
       const statsFile = join(outDir, `${runner}-stats-${name}.json`);
       // GHOST_JIT=0: the plain interpreter, the baseline the JIT must never lose to.
-      const env = runner === "nojit" ? { ...process.env, GHOST_JIT: "0" } : process.env;
+      // The JIT's persistent cache: a private directory, emptied before each
+      // run (cold), or filled once by an unmeasured run (warm).
+      const cache = join(outDir, "jit-cache", runner);
+      const env = runner === "nojit" ? { ...process.env, GHOST_JIT: "0" } : { ...process.env, GHOST_JIT_CACHE_DIR: cache };
+      const empty = (): void => rmSync(cache, { recursive: true, force: true });
+      let before: (() => void) | undefined;
+      if (runner === "ghost") before = empty;
+      if (runner === "warm" && !riscvErr && ghostOk) {
+        empty();
+        log(`  warm    filling the cache (not measured)`);
+        await runOnce(process.execPath, [opts.ghostCli, "run", ...ghostArgs], undefined, env);
+      }
       row[runner] = riscvErr
         ? { ok: false, error: `build failed: ${riscvErr}` }
         : !ghostOk
@@ -339,6 +360,7 @@ async function main(): Promise<number> {
               [opts.ghostCli, "run", `--stats=${statsFile}`, ...ghostArgs],
               statsFile,
               env,
+              before,
             );
     }
 
@@ -346,7 +368,7 @@ async function main(): Promise<number> {
     const ref = row.native?.ok ? row.native : row.qemu?.ok ? row.qemu : undefined;
     row.output = ref?.output?.trim();
     row.outputsMatch = true;
-    for (const r of [row.native, row.qemu, row.ghost, row.nojit]) {
+    for (const r of [row.native, row.qemu, row.ghost, row.nojit, row.warm]) {
       if (r?.ok && ref && r.output !== ref.output) {
         row.outputsMatch = false;
         r.ok = false;
@@ -354,10 +376,11 @@ async function main(): Promise<number> {
       }
     }
     // Keep one copy of the common output; keep a runner's own only if it differs.
-    for (const r of [row.native, row.qemu, row.ghost, row.nojit]) if (r?.ok) delete r.output;
+    for (const r of [row.native, row.qemu, row.ghost, row.nojit, row.warm]) if (r?.ok) delete r.output;
     if (row.ghost?.ok && row.qemu?.ok) row.ghostOverQemu = row.ghost.ms! / row.qemu.ms!;
     if (row.nojit?.ok && row.qemu?.ok) row.nojitOverQemu = row.nojit.ms! / row.qemu.ms!;
     if (row.ghost?.ok && row.nojit?.ok) row.ghostOverNojit = row.ghost.ms! / row.nojit.ms!;
+    if (row.warm?.ok && row.qemu?.ok) row.warmOverQemu = row.warm.ms! / row.qemu.ms!;
     if (row.ghost?.ok && row.native?.ok) row.ghostOverNative = row.ghost.ms! / row.native.ms!;
     if (row.qemu?.ok && row.native?.ok) row.qemuOverNative = row.qemu.ms! / row.native.ms!;
   }
@@ -376,18 +399,20 @@ async function main(): Promise<number> {
   else process.stdout.write(table(rows));
   log(`results written to ${relative(root, join(outDir, "results.json"))}`);
 
-  const anyFailed = rows.some((r) => [r.native, r.qemu, r.ghost, r.nojit].some((x) => x && !x.ok));
+  const anyFailed = rows.some((r) => [r.native, r.qemu, r.ghost, r.nojit, r.warm].some((x) => x && !x.ok));
   return anyFailed ? 1 : 0;
 }
 
 // Times in ms; ratios are Ghost's time over qemu's (below 1.0: Ghost is faster) and
-// the JIT's over the interpreter's (below 1.0: the JIT pays).
+// the JIT's over the interpreter's (below 1.0: the JIT pays). "ghost" is a
+// first run (cold JIT cache), "warm" a later one (--warm-cache).
 function table(rows: Row[]): string {
   const fmtMs = (r?: RunnerResult) => (!r ? "-" : r.ok ? r.ms!.toFixed(0) : "FAILED");
   const fmtX = (x?: number) => (x === undefined ? "-" : x.toFixed(2));
+  const warm = rows.some((r) => r.warm);
   const header = [
     "program", "native ms", "qemu ms", "ghost ms", "nojit ms", "ghost/qemu", "nojit/qemu", "ghost/nojit", "ghost MIPS",
-    "ghost RSS MiB",
+    "ghost RSS MiB", ...(warm ? ["warm ms", "warm/qemu"] : []),
   ];
   const shown = (args: string[]) => { const a = args.join(" "); return a && a.length <= 24 && !a.includes("\n") ? ` ${a}` : ""; };
   const body = rows.map((r) => [
@@ -401,6 +426,7 @@ function table(rows: Row[]): string {
     fmtX(r.ghostOverNojit),
     r.ghost?.ok && r.ghost.mips !== undefined ? r.ghost.mips.toFixed(1) : r.ghost ? (r.ghost.ok ? "-" : "FAILED") : "-",
     r.ghost?.ok && r.ghost.rssMiB !== undefined ? r.ghost.rssMiB.toFixed(0) : "-",
+    ...(warm ? [fmtMs(r.warm), fmtX(r.warmOverQemu)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) =>
@@ -420,6 +446,7 @@ function table(rows: Row[]): string {
       ["qemu", r.qemu],
       ["ghost", r.ghost],
       ["nojit", r.nojit],
+      ["warm", r.warm],
     ] as const) {
       if (v && !v.ok) notes.push(`${r.program} ${k}: ${v.error}`);
     }

@@ -103,7 +103,8 @@ function ghost(env: Record<string, string>): Run {
   const stats = join(DIR, `stats-${process.pid}.json`);
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
     `--stats=${stats}`, "--", "./inflight"],
-  { cwd: DIR, env: { ...process.env, GHOST_JIT_STATS: "1", ...env }, encoding: "utf8", timeout: 180_000, killSignal: "SIGKILL" });
+  // GHOST_JIT_CACHE=0: a stored translation would be installed at once, never through the thread.
+  { cwd: DIR, env: { ...process.env, GHOST_JIT_STATS: "1", GHOST_JIT_CACHE: "0", ...env }, encoding: "utf8", timeout: 180_000, killSignal: "SIGKILL" });
   const instret = existsSync(stats) ? (JSON.parse(readFileSync(stats, "utf8")) as { instret: number }).instret : -1;
   const m = /ghost: jit (\{.*\})/.exec(r.stderr);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, instret, jit: m ? JSON.parse(m[1]) : undefined };

@@ -14,7 +14,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,6 +121,83 @@ test("a translation follows the bytes: a rewritten program runs its new code, a 
     const third = ghost(work, script, cache);
     assert.equal(third.stdout, want);
     assert.equal(third.stats.storeHits, 0, `corrupt entries are never used: ${JSON.stringify(third.stats)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+// Ghost with the environment's default cache setting (GHOST_JIT_CACHE
+// unset), as a promise, so that runs can overlap.
+function ghostAsync(cwd: string, script: string, cacheDir: string): Promise<{ status: number | null; stdout: string; stderr: string; stats?: Stats }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...FORCE, GHOST_JIT_STATS: "1", GHOST_JIT_CACHE_DIR: cacheDir };
+  delete env["GHOST_JIT_CACHE"];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, "run", "--", "/bin/sh", "-c", script], { cwd, env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" },
+      (err, stdout, stderr) => {
+        const m = /ghost: jit (\{.*\})/.exec(stderr);
+        resolve({ status: err ? (typeof err.code === "number" ? err.code : null) : 0, stdout, stderr, stats: m ? JSON.parse(m[1]) as Stats : undefined });
+      });
+  });
+}
+
+// On by default (GHOST_JIT_CACHE=0 turns it off), and shared safely: runs at
+// once write the same directory (each file written aside, then renamed), and
+// a later run finds what they stored — and still runs each program's own code.
+test("the persistent cache is on by default and shared by runs at once", { skip, timeout: 600_000 }, async () => {
+  const { a, b, outA, outB } = build();
+  const work = mkdtempSync(join(tmpdir(), "ghost-jit-shared-"));
+  try {
+    cpSync(a, join(work, "a"));
+    cpSync(b, join(work, "b"));
+    const cache = join(work, "cache");
+    const runs = await Promise.all([
+      ghostAsync(work, "./a && ./b", cache), ghostAsync(work, "./b && ./a", cache), ghostAsync(work, "./a", cache),
+    ]);
+    for (const [i, want] of [outA + outB, outB + outA, outA].entries()) {
+      assert.equal(runs[i].status, 0, runs[i].stderr);
+      assert.equal(runs[i].stdout, want, `run ${i} at once with the others`);
+    }
+    assert.ok(wjcFiles(cache).length > 0, "translations were stored without GHOST_JIT_CACHE=1");
+    assert.equal(readdirSync(cache).flatMap((d) => readdirSync(join(cache, d))).filter((n) => n.endsWith(".tmp")).length, 0, "no file left half-written");
+    const later = await ghostAsync(work, "./b && ./a", cache);
+    assert.equal(later.status, 0, later.stderr);
+    assert.equal(later.stdout, outB + outA);
+    assert.ok(later.stats && later.stats.storeHits > 0, `a later run finds them: ${JSON.stringify(later.stats)}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+// A new build of Ghost never runs the old one's translations. The `ghost`
+// command runs the bundle (dist/src/cli/bundle/ghost.cjs), which holds the
+// translator: a copy of dist/ whose bundle differs (by a comment) must find
+// nothing stored by the original.
+test("a changed bundle is another build: it finds nothing the old one stored", { skip, timeout: 600_000 }, () => {
+  const { a, outA } = build();
+  const work = mkdtempSync(join(tmpdir(), "ghost-jit-build-"));
+  try {
+    cpSync(join(ROOT, "dist"), join(work, "dist"), { recursive: true, preserveTimestamps: true });
+    writeFileSync(join(work, "package.json"), JSON.stringify({ type: "module" }));
+    cpSync(a, join(work, "a"));
+    const cache = join(work, "cache");
+    const run = (): Stats => {
+      const r = spawnSync(process.execPath, [join(work, "dist", "src", "cli", "main.js"), "run", `--root=${join(ROOT, "build", "rootfs")}`, "--", "/bin/sh", "-c", "./a"], {
+        cwd: work, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL",
+        env: { ...process.env, ...FORCE, GHOST_JIT_STATS: "1", GHOST_JIT_CACHE: "1", GHOST_JIT_CACHE_DIR: cache, GHOST_NO_BUNDLE: "" },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, outA);
+      const m = /ghost: jit (\{.*\})/.exec(r.stderr);
+      assert.ok(m, `no JIT statistics in ${r.stderr}`);
+      return JSON.parse(m[1]) as Stats;
+    };
+    run();
+    assert.ok(run().storeHits > 0, "the same build finds what it stored");
+    const bundle = join(work, "dist", "src", "cli", "bundle", "ghost.cjs");
+    writeFileSync(bundle, readFileSync(bundle, "latin1") + "\n// another build\n", "latin1");
+    rmSync(bundle + ".v8cache", { force: true });
+    const other = run();
+    assert.equal(other.storeHits, 0, `another build used the old translations: ${JSON.stringify(other)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -45,9 +45,9 @@ const TWO32 = 0x100000000;
 // GHOST_JIT_DUMP=DIR (read by the CLI, through Jit.onModule) writes every
 // module it compiles there (for wasm-dis); GHOST_JIT_PCS=LO:HI (hex) translates
 // only the block starts in [LO, HI): bisecting it finds a miscompiled block.
-// With GHOST_JIT_CACHE=1 translations persist across runs in
-// GHOST_JIT_CACHE_DIR (default $XDG_CACHE_HOME/ghost/jit or
-// ~/.cache/ghost/jit) (jit/cache-node.ts). GHOST_JIT_ASYNC=0/1 turns the
+// Translations persist across runs in GHOST_JIT_CACHE_DIR (default
+// $XDG_CACHE_HOME/ghost/jit or ~/.cache/ghost/jit) unless GHOST_JIT_CACHE=0
+// (jit/cache-node.ts). GHOST_JIT_ASYNC=0/1 turns the
 // translator thread off/on; GHOST_JIT_ASYNC_HOLD=N (tests) takes each of its
 // translations only after N more system calls of the guest.
 function jitOptions(): JitOptions | undefined {
@@ -75,7 +75,7 @@ function jitOptions(): JitOptions | undefined {
     // (openssl dgst gained 7.8 -> 5.8 s).
     interpRatio: num(env["GHOST_JIT_INTERP_RATIO"], 0, 0),
     pcs: pcRange(env["GHOST_JIT_PCS"]),
-    store: storeFromEnv(env), // only with GHOST_JIT_CACHE=1 (jit/cache-node.ts)
+    store: storeFromEnv(env), // unless GHOST_JIT_CACHE=0 (jit/cache-node.ts)
     // On another thread (jit/worker.ts) unless GHOST_JIT_ASYNC=0; a run that
     // sets the threshold, warm-up or PC range by hand (the tests, bisecting)
     // gets the repeatable synchronous translator unless GHOST_JIT_ASYNC=1.

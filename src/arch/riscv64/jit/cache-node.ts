@@ -4,8 +4,18 @@
 // remains: Node offers no way to store compiled code).
 //
 // Where: $GHOST_JIT_CACHE_DIR, else $XDG_CACHE_HOME/ghost/jit, else
-// ~/.cache/ghost/jit; only with GHOST_JIT_CACHE=1. Bounded: past
-// MAX_BYTES, the oldest files go until a quarter is free.
+// ~/.cache/ghost/jit; on unless GHOST_JIT_CACHE=0. Bounded: past
+// MAX_BYTES, the oldest files go until a quarter is free. Runs at once share
+// it safely: each file is written aside and renamed into place, so a reader
+// sees a whole file or none, and two writers of one key write the same bytes.
+//
+// Why on by default: a hit is installed at once, where a miss waits for the
+// translator thread (worker.ts) while the guest interprets on — under load,
+// seconds. python3's 300,000-iteration loop (bench/programs.ts), three pairs
+// at load 25-30 on 2 cores: 5.20/5.24/6.02 s of user CPU cold against
+// 4.67/4.57/4.73 s warm (guest's thread 3.87/3.96/4.61 s against
+// 3.59/3.20/3.57 s). A run that translates nothing (python3 -c pass, sqlite3:
+// under the warm-up) never opens it.
 //
 // Nothing read back is trusted. A file is named by a SHA-256 of the
 // translator's fingerprint and the cache key, and holds them again, the page
@@ -44,16 +54,14 @@ function host(): Host | undefined {
 
 // The directory the environment asks for, or undefined (off, or not under Node).
 export function cacheDirFromEnv(env: Record<string, string | undefined>): string | undefined {
-  // Opt-in: measured so far, a warm store saves nothing (python3 -c pass:
-  // 2.37 s CPU warm against 2.29 s without; V8's compile remains), so it
-  // is not worth the disk writes by default. Asked first: host() loads
-  // node:crypto, ~5 ms of every start.
-  if (env["GHOST_JIT_CACHE"] !== "1") return undefined;
-  const h = host();
-  if (!h) return undefined;
+  // Only node:path and node:os here: node:crypto (host()) costs ~5 ms of a
+  // start, and is loaded when the store is first used (most runs never).
+  const get = globalThis.process?.getBuiltinModule;
+  if (!get || env["GHOST_JIT_CACHE"] === "0") return undefined;
   if (env["GHOST_JIT_CACHE_DIR"]) return env["GHOST_JIT_CACHE_DIR"];
-  const base = env["XDG_CACHE_HOME"] || h.path.join(h.os.homedir(), ".cache");
-  return h.path.join(base, "ghost", "jit");
+  const path = get("node:path") as typeof import("node:path");
+  const base = env["XDG_CACHE_HOME"] || path.join((get("node:os") as typeof import("node:os")).homedir(), ".cache");
+  return path.join(base, "ghost", "jit");
 }
 
 let fingerprintMemo: string | undefined;
@@ -66,7 +74,8 @@ export function translatorFingerprint(): string {
   const here = path.dirname(h.url.fileURLToPath(import.meta.url));
   const sha = h.crypto.createHash("sha256");
   for (const dir of [here, path.dirname(here)]) {
-    for (const name of fs.readdirSync(dir).filter((n) => /\.m?js$/.test(n)).sort()) {
+    // .cjs too: the bundle (dist/src/cli/bundle/ghost.cjs) holds the translator itself.
+    for (const name of fs.readdirSync(dir).filter((n) => /\.[cm]?js$/.test(n)).sort()) {
       sha.update(name + "\0");
       sha.update(fs.readFileSync(path.join(dir, name)));
     }
@@ -87,16 +96,16 @@ export function storeFromEnv(env: Record<string, string | undefined>): PageStore
 }
 
 export class DirPageStore implements PageStore {
-  private readonly h: Host;
+  private host?: Host;
   private written = 0;
   private trimmedAt = -1;
   private broken = false; // the directory cannot be used: stop trying
 
   // `fp`: what identifies the translator (tests pass their own); by default
   // computed at first use (most runs never translate).
-  constructor(readonly dir: string, private fp?: string) {
-    this.h = host()!;
-  }
+  constructor(readonly dir: string, private fp?: string) {}
+
+  private get h(): Host { return (this.host ??= host()!); }
 
   get fingerprint(): string { return (this.fp ??= translatorFingerprint()); }
 

@@ -54,33 +54,20 @@
 // to the interpreter. Kernel writes (e.g. read() into a code page) are not
 // seen until the next fence.i or mapping change, as on hardware.
 //
-// Content cache. What a page's new code compiles to depends only on the
-// page's bytes, its virtual address and the starts asked for and already
-// translated, so each such unit (its components, one module) is also kept by
-// content (cache.ts): the same bytes at the same address in another frame (a
-// copy of a program, a file read in again), another kernel of this process,
-// or — through JitOptions.store, a host directory under Node
-// (cache-node.ts) — another run reuse it after a byte-for-byte check of the
-// page, and skip discovery and code generation. Page functions name table
-// slots, so they are made anew (one small module per batch).
+// Content cache. Each page's new code (its components, one module) is also
+// kept by content (cache.ts): the same bytes at the same address in another
+// frame, another kernel of this process or, through JitOptions.store
+// (cache-node.ts), another run reuse it after a byte-for-byte check of the
+// page. Page functions name table slots, so they are made anew (one small
+// module per batch).
 //
-// Translator thread. Under Node the content cache is also how translation
-// leaves the guest's thread (JitOptions.async; worker.ts, worker-thread.ts):
-// a unit missing from the caches is asked of a worker thread with a copy of
-// the page and the key's other parts, and the page's entries stay parked
-// while the guest keeps interpreting. At a later dispatch (run()'s entry, a
-// hot report) the guest's thread takes the compiled module into the content
-// cache under the key of the bytes it was made from and asks for the page
-// again: if the page still holds those bytes the unit is a hit and is
-// installed like any other — only where the page is still mapped executable
-// to that frame — and otherwise it is no hit and the new bytes are asked
-// for. A frame handed out anew meanwhile drops what is in flight for it.
-// Which code runs translated then depends on timing; what a program sees does
-// not (the translated code keeps instret and every trap exact).
+// Translator thread. Under Node, translation leaves the guest's thread
+// through the content cache (JitOptions.async): see worker.ts. The dispatch
+// map, code bits and function-table slots are kept by dispatch.ts.
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
-  JIT_MAP, JIT_MAP_ENTRIES, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_CODE_BITS, JIT_HOT_PC, JIT_INTERP, ASID, INSTRET, RAM_BASE, ACC_X,
+  JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_HOT_PC, JIT_INTERP, INSTRET, RAM_BASE, ACC_X,
   CAUSE_ECALL_U,
 } from "../layout.js";
 import { discover, mergeRanges } from "./region.js";
@@ -88,7 +75,8 @@ import { CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
 import { genPage, newModule } from "./codegen.js";
 import { decodeAt, Kind } from "./decode.js";
 import { translateUnit } from "./worker-unit.js";
-import { TranslateReply, TranslatorThread, translatorThread } from "./worker.js";
+import { DispatchMap } from "./dispatch.js";
+import { ASYNC_ESTIMATE, ASYNC_SHARE, InFlight, InFlightUnits, mayRebuild, PendingPages, rebuildSize, TranslatorThread } from "./worker.js";
 
 export interface JitHartExports {
   run(budget: number): number;
@@ -169,49 +157,12 @@ interface Translation {
 
 // The compile budget raises the hotness threshold up to this.
 const MAX_THRESHOLD = 1 << 16;
-// New code in a translated page is translated with all the page's code as one
-// unit again once the increments since the last whole translation reach
-// this fraction of it (rebuildWanted).
-const REBUILD_FRACTION = 0.25;
-// … while the page's code stays within one discovery's reach (region.ts's MAX_INSNS).
-const REBUILD_MAX = 2000;
 // A module's fixed cost (compiling, instantiating) in translated instructions, for the budget.
 const MODULE_COST = 200;
 
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
 const PINGPONG_LIMIT = 64;
 const PINGPONG_MS = 1000;
-// What a translated instruction counts for the budget when the translator
-// thread made it. The guest's thread then only instantiates it, but the
-// largest cost of a translation is on neither: V8 recompiles a hot wasm
-// function with TurboFan on its own background threads, superlinearly in the
-// function's size (a 47 KB component of sqlite3: 0.5 s of CPU, 2-4 s wall
-// at load 17), and on a loaded machine that CPU is the guest's too: a
-// translation costs what it did, only elsewhere.
-const ASYNC_SHARE = 1;
-// What a unit asked of the translator thread is charged until it is in
-// (then its real size): a rough guess of the instructions reachable from one
-// entry. Charged only on arrival, the budget let all hot code through while
-// the first units were in flight (python3 -c pass with a 40 M warm-up:
-// 23,007 instructions translated instead of a few thousand).
-const ASYNC_ESTIMATE = 100;
-// How long a test's held hand-over waits for the translator thread.
-const HOLD_WAIT_MS = 60_000;
-
-// A page's new code being translated on the translator thread.
-interface InFlight {
-  frame: number;
-  vpage: number;
-  key: string; // cacheKey of what was asked
-  code: Uint8Array; // the page as sent
-  entries: number[];
-  later: Set<number>; // entries that got hot meanwhile: asked for once this one is in
-  rebuild?: boolean; // the page's code translated whole again (rebuildWanted)
-  posted: number; // Jit.syscalls when asked
-  charged: number; // what the compile budget was charged when asked (an estimate)
-  reply?: TranslateReply;
-}
-
 export class Jit {
   // Sees every module compiled (its number and bytes): the host's hook for
   // GHOST_JIT_DUMP (the kernel itself writes no host files: it runs in browsers too).
@@ -223,10 +174,8 @@ export class Jit {
   private readonly u8: Uint8Array;
   private readonly dv: DataView;
   private readonly byFrame = new Map<number, Map<number, Translation>>();
-  private readonly slots: (Translation | undefined)[] = [];
-  private readonly freeSlots: number[] = [];
-  private readonly pending = new Map<string, { frame: number; vpage: number; entries: Set<number>; rebuild?: boolean }>();
-  private readonly rebuildDue = new Set<Translation>(); // rebuilds put off by the compile budget
+  private readonly map: DispatchMap; // the dispatch map and the function table's slots
+  private readonly pending = new PendingPages<Translation>(); // pages to translate, rebuilds put off
   // frame -> code writes since `since` (ms): many in a short time mean code and hot data share it
   private readonly writes = new Map<number, { n: number; since: number }>();
   private readonly noJit = new Set<number>(); // frames left to the interpreter
@@ -238,8 +187,7 @@ export class Jit {
   private executed = 0; // instructions run since the JIT started (for the compile budget)
   private spent = 0; // instructions translated, and MODULE_COST for each module
   private threshold: number; // the hotness threshold now (raised by the compile budget)
-  private thread: TranslatorThread | undefined | null = null; // null: not asked for yet
-  private readonly inflight = new Map<string, InFlight>(); // by `${frame}:${vpage}`
+  private readonly inflight: InFlightUnits; // asked of the translator thread
   private syscalls = 0; // system calls the guest made (for holdSyscalls)
 
   constructor(
@@ -251,10 +199,10 @@ export class Jit {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.expand = (h) => hart.expandCompressed(h);
+    this.inflight = new InFlightUnits(this.expand);
     this.threshold = opts.threshold;
     hart.jitSetThreshold(opts.threshold);
-    this.u8.fill(0xff, JIT_MAP, JIT_MAP + JIT_MAP_ENTRIES * 16);
-    this.slots.push(undefined); // table index 0 stays null
+    this.map = new DispatchMap(memory, table, (page) => hart.jitDropWritable(page));
   }
 
   // Hart.run() with the JIT: same contract.
@@ -281,7 +229,9 @@ export class Jit {
       else if (cause === CAUSE_JIT_DIRTY) this.dirty();
       else if (cause === CAUSE_FENCE_I) this.flush();
       else {
-        if (this.rebuildDue.size) this.queueRebuilds();
+        if (this.pending.rebuildDue.size) {
+          this.pending.queueRebuilds(this.opts.budget === 0 ? Infinity : this.allowed() - this.spent, MODULE_COST);
+        }
         if (this.pending.size) this.compilePending();
         // Well within the budget again: code need not be as hot as before.
         if (this.threshold > this.opts.threshold && this.spent < this.allowed() / 2) {
@@ -295,7 +245,7 @@ export class Jit {
 
   // fence.i, riscv_flush_icache: nothing installed survives unchecked.
   flush(): void {
-    this.u8.fill(0xff, JIT_MAP, JIT_MAP + JIT_MAP_ENTRIES * 16);
+    this.map.flush();
   }
 
   // The kernel hands out physical frame `pa` anew: forget what it held.
@@ -304,9 +254,9 @@ export class Jit {
     const m = this.byFrame.get(frame);
     if (m) for (const t of [...m.values()]) this.drop(t);
     if (this.writes.size && this.writes.delete(frame)) this.noJit.delete(frame);
-    if (this.pending.size) for (const [k, p] of this.pending) if (p.frame === frame) this.pending.delete(k);
+    if (this.pending.size) this.pending.dropFrame(frame);
     // What the translator thread makes of the old contents must not land here.
-    if (this.inflight.size) for (const [k, f] of this.inflight) if (f.frame === frame) { this.inflight.delete(k); this.stats.dropped++; }
+    if (this.inflight.size) this.stats.dropped += this.inflight.dropFrame(frame);
   }
 
   private hotPc(): number {
@@ -335,7 +285,7 @@ export class Jit {
     let t = this.byFrame.get(frame)?.get(vpage);
     if (t && !this.unchanged(t)) { this.drop(t); t = undefined; }
     if (t) {
-      this.install(t);
+      this.map.install(t);
       if (t.starts.has(off)) {
         // Count again, unless the block is the interpreter's anyway.
         if (!t.interpStarts.has(off)) this.dv.setInt32(this.counter(pc), 0, true);
@@ -350,9 +300,8 @@ export class Jit {
     // the threshold to its cap that way).
     const base = RAM_BASE + frame * 4096;
     if (decodeAt(this.u8.subarray(base, base + 4096), off, this.expand).kind === Kind.Unsupported) { this.park(pc); return; }
-    const key = `${frame}:${vpage}`;
-    let p = this.pending.get(key);
-    if (!p && this.overBudget()) {
+    const queued = this.pending.has(frame, vpage);
+    if (!queued && this.overBudget()) {
       // Translating a block costs about as much as interpreting it thousands
       // of times: while translation has taken its share, code must prove
       // hotter (the threshold doubles; it comes down again while translation
@@ -362,8 +311,7 @@ export class Jit {
       if (this.threshold < MAX_THRESHOLD) this.setThreshold(Math.min(MAX_THRESHOLD, this.threshold * 2));
       return;
     }
-    if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
-    p.entries.add(off);
+    this.pending.add(frame, vpage, [off]);
     this.park(pc); // until translated (compilePending counts a translated block from 0 again)
     if (this.pending.size >= this.opts.batch) this.compilePending();
   }
@@ -399,7 +347,7 @@ export class Jit {
         this.noJit.add(frame);
         for (const t of [...m.values()]) this.drop(t);
       } else {
-        for (const t of m.values()) this.uninstall(t);
+        for (const t of m.values()) this.map.uninstall(t);
       }
     }
   }
@@ -413,94 +361,29 @@ export class Jit {
     return true;
   }
 
-  private mapEntry(vpage: number, asid: number): number {
-    return JIT_MAP + ((((vpage >>> 0) ^ (asid << 5)) & (JIT_MAP_ENTRIES - 1)) << 4);
-  }
-
-  // Makes t reachable for the current address space (which maps t's page to t's frame).
-  private install(t: Translation): void {
-    const asid = this.dv.getUint32(ASID, true);
-    const e = this.mapEntry(t.vpage, asid);
-    this.dv.setUint32(e, t.vpage >>> 0, true);
-    this.dv.setUint32(e + 4, Math.floor(t.vpage / 0x100000000), true);
-    this.dv.setUint32(e + 8, asid, true);
-    this.dv.setUint32(e + 12, t.slot, true);
-    const b = JIT_CODE_BITS + (t.frame >>> 3), bit = 1 << (t.frame & 7);
-    if (!(this.u8[b] & bit)) {
-      this.u8[b] |= bit;
-      this.hart.jitDropWritable(RAM_BASE + t.frame * 4096);
-    }
-  }
-
-  private uninstall(t: Translation): void {
-    const dv = this.dv;
-    for (let e = JIT_MAP; e < JIT_MAP + JIT_MAP_ENTRIES * 16; e += 16) {
-      if (dv.getUint32(e + 12, true) === t.slot && dv.getUint32(e, true) === (t.vpage >>> 0)) {
-        dv.setUint32(e, 0xffffffff, true);
-        dv.setUint32(e + 4, 0xffffffff, true);
-      }
-    }
-  }
-
   private drop(t: Translation): void {
-    this.uninstall(t);
-    this.rebuildDue.delete(t);
+    this.map.uninstall(t);
+    this.pending.rebuildDue.delete(t);
     const m = this.byFrame.get(t.frame)!;
     m.delete(t.vpage);
     if (m.size === 0) {
       this.byFrame.delete(t.frame);
-      this.u8[JIT_CODE_BITS + (t.frame >>> 3)] &= ~(1 << (t.frame & 7));
+      this.map.clearCodeBit(t.frame);
     }
-    for (const s of [t.slot, ...t.compSlots]) this.freeSlot(s);
-  }
-
-  private freeSlot(s: number): void {
-    this.table.set(s, null);
-    this.slots[s] = undefined;
-    this.freeSlots.push(s);
-  }
-
-  private allocSlot(): number {
-    const s = this.freeSlots.pop();
-    if (s !== undefined) return s;
-    const i = this.slots.length;
-    if (i >= this.table.length) this.table.grow(Math.max(64, this.table.length));
-    this.slots.push(undefined);
-    return i;
+    for (const s of [t.slot, ...t.compSlots]) this.map.freeSlot(s);
   }
 
   // Whether new hot code (entries) in old's page should be translated with
-  // all of the page's code as one unit again, rather than as an increment of
-  // its own. Increments are cheap to make but each has wasm functions of its own:
-  // a call or a return between code of different increments leaves a wasm
-  // function through the page function (every register stored and loaded
-  // again), the costliest thing translated code does short of leaving the
-  // page (CoreMark: one page in 14 increments). Rebuilding only when the
-  // increments since the last whole translation reach REBUILD_FRACTION of it
-  // keeps the total translated linear in the page's code: each rebuild is at
-  // least 1 + REBUILD_FRACTION times the last.
+  // all of the page's code as one unit again (worker.ts's rebuildSize).
   private rebuildWanted(old: Translation, code: Uint8Array, entries: number[], known: ReadonlySet<number>): boolean {
-    if (REBUILD_FRACTION <= 0 || old.insns > REBUILD_MAX) return false;
-    const added = old.insns - old.whole + discover(code, entries, this.expand, known).insnCount;
-    if (added < old.whole * REBUILD_FRACTION || old.insns + added > REBUILD_MAX) return false;
+    if (!mayRebuild(old)) return false;
+    const added = rebuildSize(old, discover(code, entries, this.expand, known).insnCount);
+    if (added === undefined) return false;
     // Within the compile budget only (a rebuild must not starve new hot
     // code); else once the budget has room (queueRebuilds).
     if (this.opts.budget === 0 || this.spent + old.insns + added <= this.allowed()) return true;
-    this.rebuildDue.add(old);
+    this.pending.rebuildDue.add(old);
     return false;
-  }
-
-  // The rebuilds put off that the compile budget has room for now.
-  private queueRebuilds(): void {
-    let room = this.opts.budget === 0 ? Infinity : this.allowed() - this.spent;
-    for (const t of this.rebuildDue) {
-      if (t.insns + MODULE_COST > room) continue;
-      room -= t.insns + MODULE_COST;
-      this.rebuildDue.delete(t);
-      const key = `${t.frame}:${t.vpage}`, p = this.pending.get(key);
-      if (p) p.rebuild = true;
-      else this.pending.set(key, { frame: t.frame, vpage: t.vpage, entries: new Set(), rebuild: true });
-    }
   }
 
   // The new code of page p: from the content cache (cache.ts, then the
@@ -543,32 +426,19 @@ export class Jit {
   // The translator thread, if this JIT uses one and there is one.
   private translator(): TranslatorThread | undefined {
     if (!this.opts.async) return undefined;
-    if (this.thread === null) this.thread = translatorThread(this.expand);
-    if (this.thread && !this.thread.alive()) this.lostThread();
-    return this.thread ?? undefined;
+    if (this.inflight.dead()) this.lostThread();
+    return this.inflight.translator();
   }
 
   private post(th: TranslatorThread, p: { frame: number; vpage: number }, key: string, code: Uint8Array, entries: number[], known: number[]): void {
     const charged = entries.length * ASYNC_ESTIMATE * ASYNC_SHARE;
     this.spent += charged;
-    const f: InFlight = { frame: p.frame, vpage: p.vpage, key, code, entries, later: new Set(), posted: this.syscalls, charged };
-    this.inflight.set(`${p.frame}:${p.vpage}`, f);
-    th.request({ code, vpage: p.vpage, entries, known }, (r) => { f.reply = r; });
+    this.inflight.post(th, { frame: p.frame, vpage: p.vpage, key, code, entries, later: new Set(), posted: this.syscalls, charged }, known);
   }
 
   // The translator thread died: what it owed is translated here instead.
   private lostThread(): void {
-    this.thread = undefined;
-    for (const f of this.inflight.values()) this.requeue(f.frame, f.vpage, [...f.entries, ...f.later]);
-    this.inflight.clear();
-  }
-
-  private requeue(frame: number, vpage: number, entries: Iterable<number>, rebuild = false): void {
-    const key = `${frame}:${vpage}`;
-    let p = this.pending.get(key);
-    if (!p) { p = { frame, vpage, entries: new Set() }; this.pending.set(key, p); }
-    for (const e of entries) p.entries.add(e);
-    if (rebuild) p.rebuild = true;
+    for (const f of this.inflight.lost()) this.pending.add(f.frame, f.vpage, [...f.entries, ...f.later]);
   }
 
   // Takes the translator thread's replies that arrived (with holdSyscalls:
@@ -579,21 +449,11 @@ export class Jit {
   // translations. A reply for changed bytes is no hit (that code is asked
   // for anew); one for a frame since handed out anew was dropped by frameAlloc.
   private takeReplies(): void {
-    const th = this.thread;
-    if (!th) return;
-    if (!th.alive()) { this.lostThread(); return; }
-    const hold = this.opts.holdSyscalls ?? 0;
-    if (hold > 0) {
-      for (const f of this.inflight.values()) {
-        while (!f.reply && this.syscalls - f.posted >= hold && th.waitOne(HOLD_WAIT_MS)) { /* until it is in */ }
-      }
-    } else th.poll();
+    if (this.inflight.dead()) { this.lostThread(); return; }
     const later: InFlight[] = [];
-    for (const [k, f] of this.inflight) {
-      if (!f.reply || this.syscalls - f.posted < hold) continue;
-      this.inflight.delete(k);
+    for (const f of this.inflight.due(this.syscalls, this.opts.holdSyscalls ?? 0)) {
       this.spent -= f.charged;
-      const r = f.reply;
+      const r = f.reply!;
       this.stats.threadMs += r.genMs + r.compileMs;
       if (r.error !== undefined || (r.unit && !r.module)) {
         if (!this.warned) { this.warned = true; this.warn(`ghost: jit: ${r.error ?? "no module"}\n`); }
@@ -609,21 +469,20 @@ export class Jit {
       const u: CachedUnit = { vpage: f.vpage, page: f.code, comps: r.unit.comps, wasm: r.unit.wasm, module: r.module! };
       remember(f.key, u);
       this.opts.store?.put(f.key, u);
-      this.requeue(f.frame, f.vpage, f.entries, f.rebuild);
+      this.pending.add(f.frame, f.vpage, f.entries, f.rebuild);
     }
     if (later.length === 0) return;
     if (this.pending.size) this.compilePending();
     // Entries that got hot while their page was in flight: asked for now (the
     // unit just installed is part of what they are translated against).
-    for (const f of later) if (f.later.size) this.requeue(f.frame, f.vpage, f.later);
+    for (const f of later) if (f.later.size) this.pending.add(f.frame, f.vpage, f.later);
   }
 
   // Translates (or finds in the caches) the new code of the pending pages, a
   // module for each, and their new page functions into one more module; installs
   // what the current address space maps.
   private compilePending(): void {
-    const items = [...this.pending.values()];
-    this.pending.clear();
+    const items = this.pending.take();
     const t0 = performance.now();
     const compile0 = this.stats.compileMs;
     const pageMod = newModule();
@@ -633,7 +492,7 @@ export class Jit {
     }
     const built: Built[] = [];
     const taken: number[] = [];
-    const slot = (): number => { const s = this.allocSlot(); this.slots[s] = PLACEHOLDER; taken.push(s); return s; };
+    const slot = (): number => { const s = this.map.allocSlot(); taken.push(s); return s; };
     const instances: WebAssembly.Instance[] = [];
     const imports = { env: { memory: this.memory, table: this.table }, hart: this.hart as unknown as WebAssembly.ModuleImports };
     const failed = (e: unknown, frames: number[]): void => {
@@ -651,10 +510,10 @@ export class Jit {
       const knownSet = new Set(known);
       let entries = [...p.entries].filter((e) => !knownSet.has(e)).sort((a, b) => a - b);
       if (entries.length === 0 && !(old && p.rebuild)) continue;
-      const flying = this.inflight.get(`${p.frame}:${p.vpage}`);
+      const flying = this.inflight.get(p.frame, p.vpage);
       if (flying) {
         for (const e of entries) flying.later.add(e);
-        if (old && p.rebuild) this.rebuildDue.add(old); // asked for again after this one
+        if (old && p.rebuild) this.pending.rebuildDue.add(old); // asked for again after this one
         continue;
       }
       const rebuild = old !== undefined && (p.rebuild === true || this.rebuildWanted(old, code, entries, knownSet));
@@ -665,7 +524,7 @@ export class Jit {
       let unit: CachedUnit | undefined | typeof POSTED, inst: WebAssembly.Instance;
       try {
         unit = this.unitFor(p, code, entries, known);
-        if (unit === POSTED) { if (rebuild) this.inflight.get(`${p.frame}:${p.vpage}`)!.rebuild = true; continue; }
+        if (unit === POSTED) { if (rebuild) this.inflight.get(p.frame, p.vpage)!.rebuild = true; continue; }
         if (!unit) continue;
         inst = new WebAssembly.Instance(unit.module, imports);
       } catch (e) {
@@ -682,7 +541,7 @@ export class Jit {
       unit.comps.forEach((c, k) => {
         const s = slot();
         b.slots.push(s);
-        this.table.set(s, inst.exports[`c${k}`] as WebAssembly.ExportValue as never);
+        this.map.setSlot(s, inst.exports[`c${k}`]);
         for (const [start, translated] of c.blocks) {
           b.starts.set(start, s);
           if (!translated) b.interp.add(start);
@@ -690,7 +549,7 @@ export class Jit {
       });
       built.push(b);
     }
-    if (built.length === 0) { for (const s of taken) this.freeSlot(s); return; }
+    if (built.length === 0) { for (const s of taken) this.map.freeSlot(s); return; }
     for (const b of built) genPage(pageMod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
     const bytes = pageMod.encode();
     this.onModule?.(this.stats.modules, bytes);
@@ -700,7 +559,7 @@ export class Jit {
       inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
     } catch (e) {
       failed(e, built.map((b) => b.frame));
-      for (const s of taken) this.freeSlot(s);
+      for (const s of taken) this.map.freeSlot(s);
       for (const b of built) if (b.old) this.drop(b.old);
       return;
     }
@@ -712,17 +571,17 @@ export class Jit {
     this.stats.regions += built.length;
     this.stats.wasmBytes += bytes.length;
     for (const b of built) {
-      this.table.set(b.pageSlot, inst.exports[`p${b.pageSlot}`] as WebAssembly.ExportValue as never);
+      this.map.setSlot(b.pageSlot, inst.exports[`p${b.pageSlot}`]);
       let t = b.old;
       const ranges = mergeRanges([...(t && !b.rebuild ? t.ranges : []), ...b.unit.comps.flatMap((c) => c.ranges)]);
       const insns = b.unit.comps.reduce((n, c) => n + c.insnCount, 0);
       if (t && b.rebuild) {
         // The new page function (installed above) calls only the new components.
-        for (const s of t.compSlots) this.freeSlot(s);
+        for (const s of t.compSlots) this.map.freeSlot(s);
         t.compSlots = b.slots;
         t.insns = t.whole = insns;
         this.stats.rebuilds++;
-        this.rebuildDue.delete(t);
+        this.pending.rebuildDue.delete(t);
       } else if (t) {
         t.compSlots.push(...b.slots);
         t.insns += insns;
@@ -741,19 +600,16 @@ export class Jit {
         if (!m) { m = new Map(); this.byFrame.set(b.frame, m); }
         m.set(b.vpage, t);
       }
-      for (const s of [t.slot, ...t.compSlots]) this.slots[s] = t;
       for (const c of b.unit.comps) {
         for (const [start, translated] of c.blocks) {
           if (translated) this.dv.setInt32(this.counter(b.vpage * 4096 + start), 0, true);
         }
       }
-      if (this.hart.translateForKernel(b.vpage * 4096, ACC_X) === b.frame * 4096) this.install(t);
+      if (this.hart.translateForKernel(b.vpage * 4096, ACC_X) === b.frame * 4096) this.map.install(t);
     }
   }
 }
 
-// A slot handed out for a function still being compiled.
-const PLACEHOLDER = {} as Translation;
 // unitFor: asked of the translator thread.
 const POSTED = Symbol("posted");
 
