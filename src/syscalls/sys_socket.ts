@@ -15,11 +15,10 @@ import {
   MSG_NOSIGNAL, MSG_PEEK, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC, msghdr, cmsghdr, ucred,
   CMSG_DATA_OFFSET, CMSG_ALIGN, CMSG_LEN, CMSG_SPACE, UIO_MAXIOV, sockaddr_un, mmsghdr, MSG_WAITFORONE,
 } from "../abi/socket.js";
-import { EDOM } from "../abi/errno.js";
 import { SIGPIPE } from "../abi/signal.js";
 import { UserBuffer } from "../mm/uio.js";
 import { defineSyscalls } from "./table.js";
-import { MAX_RW, moveAddrToUser, putAddr, waitUntil, readIov, userIov, recvLoop, type Iov } from "./sys_socket_io.js";
+import { MAX_RW, moveAddrToUser, putAddr, readTimeo, waitUntil, readIov, userIov, recvLoop, type Iov } from "./sys_socket_io.js";
 import { isSleeping } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { waitForIo } from "../fs/iowait.js";
@@ -306,12 +305,7 @@ function setsockopt(t: Task, fd: number, level: number, name: number, va: number
   const { s } = sockOf(t, fd);
   if (level !== SOL_SOCKET) kerr(EOPNOTSUPP);
   if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
-    // struct timeval: {0, 0} waits for good; a negative time does not wait (Linux's sock_set_timeout).
-    if (len < 16) kerr(EINVAL);
-    const dv = new DataView(um(t).read(va, 16).buffer);
-    const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
-    if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
-    const ns = sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
+    const ns = readTimeo(t, va, len);
     if (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW) s.rcvtimeo = ns; else s.sndtimeo = ns;
     return 0;
   }

@@ -3,7 +3,7 @@
 // to net/inet/sockopt_ip.ts): sys_socket_inet.ts hands them here.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EPERM, ENOPROTOOPT, EOPNOTSUPP, EDOM, ENOENT } from "../abi/errno.js";
+import { EINVAL, EPERM, ENOPROTOOPT, EOPNOTSUPP, ENOENT } from "../abi/errno.js";
 import {
   AF_INET, AF_INET6, SOL_SOCKET, SOL_IP, SOL_TCP, SOL_IPV6, SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_REUSEADDR,
   SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVTIMEO, SO_SNDTIMEO, SO_SNDBUFFORCE,
@@ -26,6 +26,7 @@ import { TcpSocket } from "../net/inet/tcp.js";
 import { PingSocket, RawIcmpSocket } from "../net/inet/icmp_sock.js";
 import { ipGetsockopt, ipSetsockopt } from "../net/inet/sockopt_ip.js";
 import { u32Arg } from "./args.js";
+import { readTimeo } from "./sys_socket_io.js";
 
 const SOCK_MIN_SNDBUF = 4608;
 const SOCK_MIN_RCVBUF = 2304;
@@ -163,11 +164,7 @@ export function inetSetsockopt(t: Task, s: InetDataSocket, level: number, name: 
     const tcp = s instanceof TcpSocket ? s : null;
     if (level === SOL_SOCKET) {
       if (name === SO_RCVTIMEO || name === SO_SNDTIMEO || name === SO_RCVTIMEO_NEW || name === SO_SNDTIMEO_NEW) {
-        if (len < 16) kerr(EINVAL);
-        const dv = new DataView(um(t).read(va, 16).buffer);
-        const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
-        if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
-        const ns = sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
+        const ns = readTimeo(t, va, len);
         if (name === SO_RCVTIMEO || name === SO_RCVTIMEO_NEW) s.rcvtimeo = ns; else s.sndtimeo = ns;
         return 0;
       }

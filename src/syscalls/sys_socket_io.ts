@@ -5,7 +5,7 @@
 // waits.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EINTR, EMSGSIZE } from "../abi/errno.js";
+import { EINVAL, EINTR, EMSGSIZE, EDOM } from "../abi/errno.js";
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
 import { UserBuffer } from "../mm/uio.js";
 import { isSleeping } from "../kernel/blocking.js";
@@ -38,6 +38,17 @@ export function moveAddrToUser(t: Task, va: number, lenVa: number, a: Uint8Array
 export function putAddr(t: Task, va: number, lenVa: number, a: Uint8Array): void {
   if (va !== 0) moveAddrToUser(t, va, lenVa, a);
 }
+// SO_RCVTIMEO/SO_SNDTIMEO's struct timeval as Linux's sock_set_timeout reads
+// it: {0, 0} waits for good (null), a negative time does not wait (0), else
+// nanoseconds; a usec outside [0, 1e6) is EDOM.
+export function readTimeo(t: Task, va: number, len: number): number | null {
+  if (len < 16) kerr(EINVAL);
+  const dv = new DataView(um(t).read(va, 16).buffer);
+  const sec = Number(dv.getBigInt64(0, true)), usec = Number(dv.getBigInt64(8, true));
+  if (usec < 0 || usec >= 1_000_000) kerr(EDOM);
+  return sec < 0 ? 0 : sec === 0 && usec === 0 ? null : sec * 1e9 + usec * 1000;
+}
+
 // A blocking socket call that would wait: false when it must not (a zero
 // timeout, or its SO_*TIMEO deadline passed), else the deadline to sleep to
 // (null: none), fixed at the first wait of this call.
