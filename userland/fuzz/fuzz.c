@@ -394,19 +394,26 @@ static void protect_parent(void)
     mkdir(FZ_DIR, 0777);
 }
 
+// `run` and `struct`: batches first .. first+n-1 of seed, each in a child;
+// a = {seed, first, n, batch size}.
+static int run_batches(char **a, void (*batch)(void *))
+{
+    uint64_t seed = strtoull(a[0], NULL, 0), first = strtoull(a[1], NULL, 0);
+    uint64_t n = strtoull(a[2], NULL, 0);
+    batch_size = atoi(a[3]);
+    protect_parent();
+    for (uint64_t i = first; i < first + n; i++) {
+        in_child(i, batch_seed(seed, i), batch, NULL);
+        calls += (uint64_t)batch_size;
+    }
+    fz_log("D %lu\n", (unsigned long)calls);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 6 && strcmp(argv[1], "run") == 0) {
-        uint64_t seed = strtoull(argv[2], NULL, 0), first = strtoull(argv[3], NULL, 0);
-        uint64_t n = strtoull(argv[4], NULL, 0);
-        batch_size = atoi(argv[5]);
-        protect_parent();
-        for (uint64_t i = first; i < first + n; i++) {
-            in_child(i, batch_seed(seed, i), random_batch, NULL);
-            calls += (uint64_t)batch_size;
-        }
-        fz_log("D %lu\n", (unsigned long)calls);
-        return 0;
+        return run_batches(argv + 2, random_batch);
     }
     if (argc >= 7 && strcmp(argv[1], "struct") == 0) {
         for (int k = 0; k < SFZ_NKINDS; k++)
@@ -416,16 +423,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "fuzz: no kind in %s\n", argv[2]);
             return 2;
         }
-        uint64_t seed = strtoull(argv[3], NULL, 0), first = strtoull(argv[4], NULL, 0);
-        uint64_t n = strtoull(argv[5], NULL, 0);
-        batch_size = atoi(argv[6]);
-        protect_parent();
-        for (uint64_t i = first; i < first + n; i++) {
-            in_child(i, batch_seed(seed, i), struct_batch, NULL);
-            calls += (uint64_t)batch_size;
-        }
-        fz_log("D %lu\n", (unsigned long)calls);
-        return 0;
+        return run_batches(argv + 3, struct_batch);
     }
     if (argc >= 4 && strcmp(argv[1], "replay") == 0) {
         FILE *f = fopen(argv[3], "r");
