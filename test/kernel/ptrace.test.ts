@@ -13,7 +13,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import { findRoot } from "../helpers/root.js";
@@ -45,27 +45,25 @@ function ghostStrace(args: string[]) {
   return sh(process.execPath, [ghost, "run", "--root=build/dynroot", STRACE, ...args]);
 }
 
-// Comparable lines: pids named by their role, strace's own name and padding
-// gone, CPU times (host dependent) dropped, and the halves of a syscall that
-// another process interrupted (whose split differs between strace versions
-// and schedules) left out. Sorted: the parent and the child interleave as
-// they are scheduled. strace's "Process N attached" can land in the middle
-// of the line of a syscall it is printing ("wait4(N, strace: Process N
-// attached", seen on the host at load): the message is taken on its own, the
-// half-printed call left out as the other halves are.
-function normalize(out: string): string[] {
-  const self = /^getpid\(\)\s+= (\d+)/m.exec(out)?.[1];
-  const child = /Process (\d+) attached/.exec(out)?.[1];
-  return out.split("\n")
-    .map((l) => { const at = l.indexOf("strace: Process "); return at > 0 && !l.slice(0, at).endsWith("/") ? l.slice(at) : l; })
-    .filter((l) => l && !l.includes("<unfinished ...>") && !l.includes(" resumed>"))
-    .map((l) => {
-      let s = l.replace(/^\S*strace: /, "strace: ").replace(/\[pid\s+(\d+)\]/, "[pid $1]");
-      if (self) s = s.replace(new RegExp(`\\b${self}\\b`, "g"), "SELF");
-      if (child) s = s.replace(new RegExp(`\\b${child}\\b`, "g"), "CHILD");
+// With -ff -o PREFIX, strace writes each process's calls to PREFIX.PID:
+// nothing interleaves and no call splits into "<unfinished ...>" halves (the
+// split with -f depends on the schedule, on the host as in Ghost). The
+// parent's file is the one with getpid; the pids are then named by their
+// role, strace's padding gone, and CPU times (host dependent) dropped.
+function straceFiles(dir: string): { parent: string[]; child: string[] } {
+  const files = readdirSync(dir).filter((f) => f.startsWith("trace."));
+  const texts = new Map(files.map((f) => [f.slice("trace.".length), readFileSync(join(dir, f), "utf8")]));
+  const selfPid = [...texts].find(([, t]) => /^getpid\(\)/m.test(t))?.[0];
+  const childPid = [...texts.keys()].find((p) => p !== selfPid);
+  const norm = (t: string | undefined) =>
+    (t ?? "").split("\n").filter((l) => l).map((l) => {
+      let s = l;
+      if (selfPid) s = s.replace(new RegExp(`\\b${selfPid}\\b`, "g"), "SELF");
+      if (childPid) s = s.replace(new RegExp(`\\b${childPid}\\b`, "g"), "CHILD");
       return s.replace(/si_[us]time=[^,}]*/g, "si_TIME").replace(/\s+/g, " ");
-    })
-    .sort();
+    });
+  assert.equal(texts.size, 2, `two trace files in ${dir}: ${files.join(", ")}`);
+  return { parent: norm(texts.get(selfPid ?? "")), child: norm(texts.get(childPid ?? "")) };
 }
 
 let skip: string | false = false;
@@ -112,11 +110,16 @@ describe("Debian's strace inside Ghost", () => {
     if (sh("gcc", ["--version"]).status !== 0) return t.skip("no host C compiler");
     const err = compile("gcc", NATIVE);
     if (err) return t.skip(`native build failed: ${err}`);
-    const host = sh("strace", [...FILTER, NATIVE]);
+    const hostDir = join(root, "build", "native", "strace-out");
+    const ghostDir = join(root, "build", "test-kernel", "strace-out");
+    for (const d of [hostDir, ghostDir]) { rmSync(d, { recursive: true, force: true }); mkdirSync(d, { recursive: true }); }
+    const host = sh("strace", [...FILTER, "-ff", "-o", join(hostDir, "trace"), NATIVE]);
     if (host.status !== 0) return t.skip(`the host's strace cannot trace here: ${host.stderr.slice(0, 300)}`);
-    const r = ghostStrace(FILTER.concat(TARGET));
+    const r = ghostStrace([...FILTER, "-ff", "-o", "build/test-kernel/strace-out/trace", TARGET]);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(normalize(r.stderr), normalize(host.stderr));
+    const want = straceFiles(hostDir);
+    assert.ok(want.parent.some((l) => l.startsWith("wait4(CHILD,")), want.parent.join("\n"));
+    assert.deepEqual(straceFiles(ghostDir), want);
   });
 
   test("-e inject: a syscall skipped at entry, its result set at exit", (t) => {
