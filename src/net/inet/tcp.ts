@@ -24,7 +24,8 @@ import { type SockAddr } from "./addr.js";
 import { type InetRecv } from "./socket.js";
 import type { PortTable } from "./ports.js";
 import { seqAdd, seqDiff, seqLt, seqLe, type Segment } from "./tcp_seg.js";
-import { TcpOutput, TCP_TIMEWAIT_LEN, TCP_FIN_TIMEOUT } from "./tcp_output.js";
+import { TcpOutput } from "./tcp_output.js";
+import { TCP_TIMEWAIT_LEN, TCP_FIN_TIMEOUT } from "./tcp_timer.js";
 import { type MemWaiter } from "./tcp_mem.js";
 import { TCP, connKey, type Tcp } from "./tcp_table.js";
 

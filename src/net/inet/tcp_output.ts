@@ -6,7 +6,7 @@
 // Nagle and TCP_CORK, delayed ACKs, NewReno congestion
 // control (RFC 5681, RFC 6582) with fast retransmit, the RFC 6298
 // retransmission timer with exponential backoff, zero-window probes and
-// keepalive, all on the kernel's timer wheel.
+// keepalive, all on the kernel's timer wheel (TcpTimer and the timing constants in tcp_timer.ts).
 
 import { IPPROTO_TCP } from "../../abi/socket.js";
 import {
@@ -20,21 +20,10 @@ import { InetDataSocket } from "./socket.js";
 import { NetStack } from "./stack.js";
 import { ByteQueue, OooQueue, SendQueue, seqAdd, seqDiff, seqLt, seqLe, buildSegment, type Segment, type SegOptions } from "./tcp_seg.js";
 import { SackScoreboard, sackBlocks } from "./tcp_sack.js";
+import {
+  MS, SEC, TCP_RTO_MIN, TCP_RTO_MAX, TCP_TIMEOUT_INIT, TCP_DELACK_MIN, TCP_RETRIES2, TCP_SYN_RETRIES, TCP_SYNACK_RETRIES, TCP_ORPHAN_RETRIES_ALIVE, TcpTimer,
+} from "./tcp_timer.js";
 
-const MS = 1_000_000;
-const SEC = 1000 * MS;
-export const TCP_TIMEWAIT_LEN = 60 * SEC;
-export const TCP_FIN_TIMEOUT = 60 * SEC;
-const TCP_RTO_MIN = 200 * MS;
-const TCP_RTO_MAX = 120 * SEC;
-const TCP_TIMEOUT_INIT = 1 * SEC;
-const TCP_DELACK_MIN = 40 * MS;
-const TCP_RETRIES2 = 15;
-const TCP_SYN_RETRIES = 6;
-const TCP_SYNACK_RETRIES = 5;
-// tcp_orphan_retries with net.ipv4.tcp_orphan_retries at its default 0:
-// eight probes for an orphan whose backed-off RTO is still under TCP_RTO_MAX.
-const TCP_ORPHAN_RETRIES_ALIVE = 8;
 const TCP_MAX_QUICKACKS = 16;
 const TCP_INIT_CWND = 10;
 // RFC 9293's default MSS when the peer sends none.
@@ -52,40 +41,6 @@ const MAX_WINDOW = 65535;
 // SACK blocks that fit beside timestamps, and without them (TCP_NUM_SACKS).
 const SACK_BLOCKS_TS = 3;
 const SACK_BLOCKS = 4;
-
-// The retransmission and delayed-ACK timers, kept as Linux keeps its
-// inet_csk timers: clearing one only marks it idle, and arming it again no
-// sooner than it would fire moves nothing (within an eighth of the timeout,
-// finer than the timer wheel's own rounding at that range); firing early, it
-// re-arms itself for the rest. So a connection that sends and is answered
-// every round trip adds and removes no timer-wheel entry each time.
-export class TcpTimer {
-  private handle: TimerHandle | null = null;
-  private due: number | null = null;
-  constructor(private readonly sk: TcpOutput, private readonly fn: () => void) {}
-
-  get pending(): boolean { return this.due !== null; }
-
-  arm(ns: number): void {
-    const due = this.sk.now() + ns;
-    this.due = due;
-    if (this.handle && this.handle.deadline <= due + ns / 8) return;
-    this.handle?.cancel();
-    this.handle = this.sk.timer(ns, () => this.fire());
-  }
-
-  clear(): void { this.due = null; }
-  cancel(): void { this.due = null; this.handle?.cancel(); this.handle = null; }
-
-  private fire(): void {
-    this.handle = null;
-    if (this.due === null) return;
-    const left = this.due - this.sk.now();
-    if (left > 0) { this.handle = this.sk.timer(left, () => this.fire()); return; }
-    this.due = null;
-    this.fn();
-  }
-}
 
 export abstract class TcpOutput extends InetDataSocket {
   state = TCP_CLOSE;
