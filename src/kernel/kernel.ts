@@ -97,12 +97,17 @@ const HOST_MIN_BUDGET = 1000;
 // Reading the host clock costs about what a whole null syscall does (0.1 to
 // 0.2 us each under Node 20), and the loop read it twice per trap. A cheap
 // syscall after a short run (at most LAZY_RUN_INSNS) reads it not at all,
-// up to LAZY_TRAPS in a row: the next read measures the stretch, and
-// splits it between the runs (user time, at the measured rate) and the
-// handlers (system time). Timers and the host's turn are looked at with the
-// time of the last read meanwhile: at most a few microseconds late.
+// up to LAZY_TRAPS in a row and LAZY_STRETCH_INSNS retired: the next read
+// measures the stretch, and splits it between the runs (user time, at the
+// measured rate) and the handlers (system time). Timers and the host's turn
+// are looked at with the time of the last read meanwhile: at most a few
+// microseconds late. (The bound was 8 traps of up to 2,000 instructions
+// each; a tight syscall loop runs ~20 instructions between its traps, and
+// read the clock every 8th: a sixth of a null syscall in the bundle, whose
+// clock (process.hrtime) allocates.)
 const LAZY_RUN_INSNS = 2000;
-const LAZY_TRAPS = 8;
+const LAZY_TRAPS = 32;
+const LAZY_STRETCH_INSNS = 16_000;
 // The syscalls whose handlers are short (or that block, which reads the
 // clock at once): the getpid and getuid families, the clocks, futex, signal
 // masks and reads and writes (bounded copies).
@@ -422,7 +427,7 @@ export class Kernel {
       after = hart.instretNum;
       const ran = after - before;
       clock.setInstret(after);
-      const lazy = cause === CAUSE_ECALL_U && ran < LAZY_RUN_INSNS && lazyTraps < LAZY_TRAPS && LAZY_SYSCALLS[hart.reg32(REG_A7)] === 1;
+      const lazy = cause === CAUSE_ECALL_U && ran < LAZY_RUN_INSNS && lazyTraps < LAZY_TRAPS && lazyInsns + ran < LAZY_STRETCH_INSNS && LAZY_SYSCALLS[hart.reg32(REG_A7)] === 1;
       let hostEnd = hostStart;
       let ns = ran * clock.nsPerInsn;
       if (!host) t.utime += ns;
