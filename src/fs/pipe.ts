@@ -83,6 +83,10 @@ export class Pipe {
 
   get capacity(): number { return this.cap; }
   get available(): number { return this.len; }
+  // Bytes a write may add now.
+  get room(): number { return this.cap - this.len; }
+  // No packet is buffered: the bytes are one stream (pipe_rw.ts reads them so).
+  get plain(): boolean { return this.segs.length === 0; }
 
   // F_SETPIPE_SZ: the size rounded up to a power of two of pages (Linux's
   // round_pipe_size); past pipe-max-size only with CAP_SYS_RESOURCE; never

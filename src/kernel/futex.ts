@@ -10,6 +10,28 @@ import { EFAULT } from "../abi/errno.js";
 
 export interface FutexWaiter { task: Task; bitset: number; key: string; woken: boolean }
 
+// A FUTEX_WAIT's waiter, which is also its restart state (restart.ts) and
+// carries the hook that dequeues it when that state is dropped. A task
+// reuses its last one once it was woken (a woken waiter is off every
+// queue, and its syscall is over when the next wait starts): a thread
+// handed a futex to and fro made three objects and a closure per wait.
+export class FutexWait implements FutexWaiter {
+  readonly kind = "futex" as const;
+  bitset = 0;
+  key = "";
+  woken = false;
+  deadline: number | null = null;
+  readonly drop = (): void => futexDequeue(this.task.k, this);
+  constructor(readonly task: Task) {}
+  get waiter(): FutexWaiter { return this; }
+}
+
+export function futexWaitOf(t: Task): FutexWait {
+  const w = t.futexWait;
+  if (w !== null && w.woken) return w;
+  return (t.futexWait = new FutexWait(t));
+}
+
 // Each kernel's waiters, by key, are on the kernel (Kernel.futexQueues).
 function table(k: Kernel): Map<string, FutexWaiter[]> { return k.futexQueues; }
 
@@ -30,20 +52,39 @@ export function futexKey(mm: AddressSpace, va: number): string {
   return key;
 }
 
+// A key's list stays in the table when it empties: a futex handed to and
+// fro empties and refills its list at every switch, and deleting the key
+// each time made V8 shrink and regrow the Map's hash table (a tenth of a
+// futex switch). Empty lists are swept when the table has grown past
+// `futexSweepAt` keys, which then doubles the live count (amortised O(1)).
+const FUTEX_SWEEP_MIN = 1024;
+
 export function futexEnqueue(k: Kernel, key: string, w: FutexWaiter): void {
   const m = table(k);
   let l = m.get(key);
-  if (!l) { l = []; m.set(key, l); }
+  if (!l) {
+    if (m.size >= k.futexSweepAt) {
+      for (const [key2, l2] of m) if (l2.length === 0) m.delete(key2);
+      k.futexSweepAt = Math.max(FUTEX_SWEEP_MIN, 2 * m.size);
+    }
+    l = [];
+    m.set(key, l);
+  }
   l.push(w);
 }
 
 export function futexDequeue(k: Kernel, w: FutexWaiter): void {
-  const m = table(k);
-  const l = m.get(w.key);
+  const l = table(k).get(w.key);
   if (!l) return;
   const i = l.indexOf(w);
-  if (i >= 0) l.splice(i, 1);
-  if (!l.length) m.delete(w.key);
+  if (i >= 0) removeAt(l, i);
+}
+
+// l.splice(i, 1) without the array of removed elements splice returns.
+function removeAt(l: FutexWaiter[], i: number): void {
+  if (i === 0) { l.shift(); return; }
+  for (let j = i + 1; j < l.length; j++) l[j - 1] = l[j];
+  l.length--;
 }
 
 // Wakes up to n waiters whose bitset matches; returns how many.
@@ -55,12 +96,11 @@ export function futexWakeKey(k: Kernel, key: string, n: number, bitset: number):
   for (let i = 0; i < l.length && woken < n;) {
     const w = l[i];
     if ((w.bitset & bitset) === 0) { i++; continue; }
-    l.splice(i, 1);
+    removeAt(l, i);
     w.woken = true;
     w.task.wake();
     woken++;
   }
-  if (!l.length) m.delete(key);
   return woken;
 }
 
@@ -69,7 +109,6 @@ export function futexTakeFirst(k: Kernel, key: string): { waiter: FutexWaiter | 
   const m = table(k);
   const l = m.get(key);
   const waiter = l?.shift();
-  if (l && !l.length) m.delete(key);
   return { waiter, more: (l?.length ?? 0) > 0 };
 }
 
@@ -88,7 +127,6 @@ export function futexRequeue(k: Kernel, from: string, to: string, nWake: number,
     futexEnqueue(k, to, w);
     moved++;
   }
-  if (l && !l.length) m.delete(from);
   return woken + moved;
 }
 

@@ -97,12 +97,17 @@ const HOST_MIN_BUDGET = 1000;
 // Reading the host clock costs about what a whole null syscall does (0.1 to
 // 0.2 us each under Node 20), and the loop read it twice per trap. A cheap
 // syscall after a short run (at most LAZY_RUN_INSNS) reads it not at all,
-// up to LAZY_TRAPS in a row: the next read measures the stretch, and
-// splits it between the runs (user time, at the measured rate) and the
-// handlers (system time). Timers and the host's turn are looked at with the
-// time of the last read meanwhile: at most a few microseconds late.
+// up to LAZY_TRAPS in a row and LAZY_STRETCH_INSNS retired: the next read
+// measures the stretch, and splits it between the runs (user time, at the
+// measured rate) and the handlers (system time). Timers and the host's turn
+// are looked at with the time of the last read meanwhile: at most a few
+// microseconds late. (The bound was 8 traps of up to 2,000 instructions
+// each; a tight syscall loop runs ~20 instructions between its traps, and
+// read the clock every 8th: a sixth of a null syscall in the bundle, whose
+// clock (process.hrtime) allocates.)
 const LAZY_RUN_INSNS = 2000;
-const LAZY_TRAPS = 8;
+const LAZY_TRAPS = 32;
+const LAZY_STRETCH_INSNS = 16_000;
 // The syscalls whose handlers are short (or that block, which reads the
 // clock at once): the getpid and getuid families, the clocks, futex, signal
 // masks and reads and writes (bounded copies).
@@ -158,6 +163,8 @@ export class Kernel {
   readonly bootId: string;
   // Tasks sleeping in futex waits, by futex key (futex.ts).
   readonly futexQueues = new Map<string, FutexWaiter[]>();
+  // The table's size at which its empty lists are swept (futex.ts).
+  futexSweepAt = 1024;
   // Scheduler tunables under /proc/sys/kernel: [name, read, write?].
   sysctls: [string, () => string, ((v: string) => void)?][] = [];
   // Called when a process has exited, before its children are reparented (tty hangup, orphaned groups).
@@ -274,7 +281,9 @@ export class Kernel {
     if (this.current === t) return;
     this.contextSwitches++;
     this.hart.loadState(t.regs);
-    t.mm.activate();
+    // Threads of one process share the address space: it is loaded already
+    // (with its ASID, and its TLB kept current by invalidate()).
+    if (this.hart.currentMm !== t.mm) t.mm.activate();
     this.current = t;
   }
 
@@ -394,19 +403,31 @@ export class Kernel {
     // delivered: a wait that can now complete returns its result (the handler
     // runs after); one that must sleep again is interrupted then.
     let retry = !resumed && t.inSyscall;
+    // The last budget and timer expiry on the host clock, with the host time
+    // and the timers' generation they were computed at: after a lazy
+    // syscall (no clock read) with no timer armed meanwhile, both would give
+    // the same answer again, so they are not recomputed.
+    const timers = this.timers;
+    let budgetAt = NaN, budgetGen = -1, budgetRate = NaN, budget = 0;
+    let expiredAt = NaN, expiredGen = -1;
+    let after = hart.instretNum;
     for (;;) {
       if (!retry && hasDeliverable(t)) {
         deliverSignals(t);
         if (t.state !== TASK_RUNNING || this.current !== t) break;
       }
       retry = false;
-      const before = hart.instretNum;
+      const before = after; // instret is the hart's (not a task's): only run() moves it
       const hostStart = hostNow; // the last read of the host clock
-      const cause = hart.run(this.runBudget(clock.monotonicAt(hostStart)));
-      const after = hart.instretNum;
+      if (!host || hostStart !== budgetAt || timers.gen !== budgetGen || this.hostNsPerInsn !== budgetRate) {
+        budget = this.runBudget(clock.monotonicAt(hostStart));
+        budgetAt = hostStart; budgetGen = timers.gen; budgetRate = this.hostNsPerInsn;
+      }
+      const cause = hart.run(budget);
+      after = hart.instretNum;
       const ran = after - before;
       clock.setInstret(after);
-      const lazy = cause === CAUSE_ECALL_U && ran < LAZY_RUN_INSNS && lazyTraps < LAZY_TRAPS && LAZY_SYSCALLS[hart.reg32(REG_A7)] === 1;
+      const lazy = cause === CAUSE_ECALL_U && ran < LAZY_RUN_INSNS && lazyTraps < LAZY_TRAPS && lazyInsns + ran < LAZY_STRETCH_INSNS && LAZY_SYSCALLS[hart.reg32(REG_A7)] === 1;
       let hostEnd = hostStart;
       let ns = ran * clock.nsPerInsn;
       if (!host) t.utime += ns;
@@ -439,7 +460,10 @@ export class Kernel {
         else if (host) { this.chargeStretch(t, Math.round((hostNow - hostStart) * 1e6), lazyInsns); lazyTraps = 0; lazyInsns = 0; }
       }
       if (!goesOn) { t.nvcsw++; break; }
-      this.timers.expire(clock.monotonicAt(hostNow));
+      if (!host || hostNow !== expiredAt || timers.gen !== expiredGen) {
+        timers.expire(clock.monotonicAt(hostNow));
+        expiredAt = hostNow; expiredGen = timers.gen;
+      }
       if (this.rq.tick(t, ns) || this.needResched) { this.needResched = false; t.nivcsw++; break; }
       if (this.halted) break;
       if (hostNow >= hostDeadline) { hostTurn = true; break; }

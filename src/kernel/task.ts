@@ -12,6 +12,7 @@ import { WaitQueue, type Waiter } from "../lib/wait.js";
 import type { Kernel } from "./kernel.js";
 import type { ITimers, PosixTimer } from "./time/posix-timers.js";
 import type { Restart } from "./restart.js";
+import type { FutexWait } from "./futex.js";
 import type { SeccompState } from "./seccomp.js";
 import type { Tracee } from "./ptrace.js";
 import { RLIMIT_NOFILE } from "../abi/resource.js";
@@ -175,6 +176,8 @@ export class Task implements Waiter {
   vforkReleased = false;
   // Dropped restart state may need undoing (a futex waiter to dequeue).
   onRestartDrop: (() => void) | null = null;
+  // Its last FUTEX_WAIT's waiter, reused by the next (futex.ts).
+  futexWait: FutexWait | null = null;
   // sigsuspend: the mask to restore when the handler returns; sigtimedwait: the signals awaited.
   savedSigmask: bigint | null = null;
   sigwaitSet = 0n;
@@ -215,7 +218,7 @@ export class Task implements Waiter {
   // monotonic clock); the syscall returns BLOCK and is retried when woken
   // (blocking.ts: sleepOn() parks and unwinds in one step).
   sleepOn(queues: readonly WaitQueue[], deadline?: number): void {
-    for (const q of queues) { q.add(this); this.waits.push(q); }
+    for (let i = 0; i < queues.length; i++) { const q = queues[i]; q.add(this); this.waits.push(q); }
     if (deadline !== undefined) {
       // An hrtimer, as Linux's schedule_hrtimeout_range for poll, select,
       // epoll_wait, futex, sigtimedwait and semtimedop: the timeout ends on
@@ -226,8 +229,13 @@ export class Task implements Waiter {
   }
 
   clearWaits(): void {
-    for (const q of this.waits) q.remove(this);
-    this.waits = [];
+    // Emptied in place: a wake-up happens per pipe or futex hand-off, and a
+    // new array each time was garbage for every one.
+    const waits = this.waits;
+    if (waits.length !== 0) {
+      for (let i = 0; i < waits.length; i++) waits[i].remove(this);
+      waits.length = 0;
+    }
     if (this.wakeTimer) { this.wakeTimer.cancel(); this.wakeTimer = null; }
   }
 }

@@ -25,6 +25,10 @@ export class WaitQueue {
   wakeAll(): void {
     if (this.watchers.size) this.tellWatchers();
     if (this.waiters.size === 0) return;
+    if (this.waiters.size === 1) {
+      // The common case (one reader of a pipe, one waiter): no copy.
+      for (const w of this.waiters) { this.waiters.clear(); w.wake(); return; }
+    }
     const ws = [...this.waiters];
     this.waiters.clear();
     for (const w of ws) w.wake();

@@ -26,6 +26,7 @@ import { fsnotify, IN_ACCESS, IN_MODIFY } from "../fs/notify.js";
 import { checkType, recordSet, recordTest, lockWaitQueue, noteWaiting, wouldDeadlock, flockTry, flockRelease, noteLocked, type RecordLock } from "../fs/locks.js";
 import { makePipe, PipeInode } from "../fs/pipe.js";
 import { newPipeSize, pipeMaxSize } from "../fs/pipe_limits.js";
+import { pipeRead, pipeWrite, PIPE_SLOW } from "../fs/pipe_rw.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File, inodeFileOps, canReadIter, canWriteIter } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
@@ -427,8 +428,22 @@ defineSyscalls({
     t.files.close(fdArg(fd));
     return 0;
   },
-  read: (t, fd, va, len) => doRead(t, t.files.get(fdArg(fd)), userBuf(t, va, len), null), // a zero-byte read never blocks
-  write: (t, fd, va, len) => doWrite(t, t.files.get(fdArg(fd)), userBuf(t, va, len), null),
+  read: (t, fd, va, len) => { // a zero-byte read never blocks
+    const f = t.files.get(fdArg(fd));
+    if (f.inode instanceof PipeInode && accessOk(va, len)) {
+      const r = pipeRead(t, f, f.inode.pipe, um(t), va, Math.min(len, MAX_RW_COUNT));
+      if (r !== PIPE_SLOW) return r;
+    }
+    return doRead(t, f, userBuf(t, va, len), null);
+  },
+  write: (t, fd, va, len) => {
+    const f = t.files.get(fdArg(fd));
+    if (f.inode instanceof PipeInode && accessOk(va, len)) {
+      const r = pipeWrite(t, f, f.inode.pipe, um(t), va, Math.min(len, MAX_RW_COUNT));
+      if (r !== PIPE_SLOW) return r;
+    }
+    return doWrite(t, f, userBuf(t, va, len), null);
+  },
   pread64: (t, fd, va, len, pos) => { const f = t.files.get(fdArg(fd)); seekable(f); return doRead(t, f, userBuf(t, va, len), posArg(pos)); },
   pwrite64: (t, fd, va, len, pos) => { const f = t.files.get(fdArg(fd)); seekable(f); return doWrite(t, f, userBuf(t, va, len), posArg(pos)); },
   readv: (t, fd, iov, cnt) => { const f = t.files.get(fdArg(fd)); checkRead(f); return doRead(t, f, readIov(t, iov, cnt), null); },

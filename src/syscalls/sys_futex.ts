@@ -15,7 +15,7 @@ import { park, NO_QUEUES } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { readTimespec } from "./sys_time.js";
-import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, type FutexWaiter } from "../kernel/futex.js";
+import { futexEnqueue, futexDequeue, futexWakeKey, futexRequeue, futexKeyFor, futexWaitOf } from "../kernel/futex.js";
 import { futexLockPi, futexUnlockPi } from "./sys_futex_pi.js";
 import type { Task } from "../kernel/task.js";
 import { i32Arg, u32Arg } from "./args.js";
@@ -39,10 +39,14 @@ export function futexWait(t: Task, uaddr: number, val: number, timeoutVa: number
   if (cur !== (u32Arg(val))) return -EAGAIN;
   if (deadline !== null && t.k.clock.monotonic() >= deadline) return -ETIMEDOUT;
   const key = futexKeyFor(t.mm, uaddr, priv);
-  const waiter: FutexWaiter = { task: t, bitset: u32Arg(bitset), key, woken: false };
+  const waiter = futexWaitOf(t); // also the restart state
+  waiter.bitset = u32Arg(bitset);
+  waiter.key = key;
+  waiter.woken = false;
+  waiter.deadline = deadline;
   futexEnqueue(t.k, key, waiter);
-  t.restart = { kind: "futex", waiter, deadline };
-  t.onRestartDrop = () => futexDequeue(t.k, waiter);
+  t.restart = waiter;
+  t.onRestartDrop = waiter.drop;
   t.restartCode = ERESTARTSYS;
   return park(t, NO_QUEUES, deadline ?? undefined);
 }

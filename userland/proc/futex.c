@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 static long futex(volatile uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts, volatile uint32_t *uaddr2,
@@ -313,6 +314,36 @@ static void interrupted(void)
     pthread_join(t, NULL);
 }
 
+/* Many futex words, each waited on once until its timeout: the kernel's
+ * table of keys outgrows the point where it sweeps its empty lists
+ * (Ghost: 1024 keys), and waits and wakes go on as before, on a new word
+ * and on one whose list was swept. */
+static volatile uint32_t many[1200];
+static void *wake_f2_later(void *arg)
+{
+    (void)arg;
+    while (futex(&f2, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0) == 0)
+        sched_yield();
+    return NULL;
+}
+
+static void many_keys(void)
+{
+    struct timespec tiny = {0, 1000};
+    int timedout = 0;
+    for (int i = 0; i < 1200; i++)
+        if (futex(&many[i], FUTEX_WAIT_PRIVATE, 0, &tiny, NULL, 0) == -1 && errno == ETIMEDOUT)
+            timedout++;
+    CHECK_EQ(timedout, 1200, "1200 waits on 1200 futex words each time out");
+    CHECK_ERR(futex(&many[3], FUTEX_WAIT_PRIVATE, 0, &tiny, NULL, 0), ETIMEDOUT, "a word waited on before times out again");
+    CHECK_EQ(futex(&many[5], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 0, "nobody waits on a word whose wait timed out");
+    f2 = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, wake_f2_later, NULL);
+    CHECK_EQ(futex(&f2, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0), 0, "then a wait on another word is woken");
+    pthread_join(t, NULL);
+}
+
 int main(int argc, char **argv)
 {
     kt_init(argc, argv);
@@ -324,5 +355,6 @@ int main(int argc, char **argv)
     wake_op();
     shared_across_fork();
     interrupted();
+    many_keys();
     return kt_done();
 }

@@ -35,6 +35,11 @@ export class TimerQueue {
   private tickFn: (() => void) | null = null;
   // Count of expirations of the tick (for tests and /proc).
   ticks = 0;
+  // Bumped whenever a timer is armed: while it and the time stay the same,
+  // nothing new can be due and the next event cannot come sooner (the run
+  // loop then skips expire() and reuses its budget after a cheap syscall).
+  // A cancelled timer only makes the next event later.
+  gen = 0;
 
   constructor(clock?: Clock) {
     const realOffset = () => (this.clock ? this.clock.realtimeOffset : 0);
@@ -59,12 +64,14 @@ export class TimerQueue {
     const b = this.bases[base];
     const t = new Hrtimer(b, expires, fn, this.seq++);
     b.add(t);
+    this.gen++;
     return t;
   }
 
   // A coarse timeout on the timer wheel; `deadline` is monotonic ns.
   addCoarse(deadline: number, fn: () => void): TimerHandle {
     const expires = Math.ceil(deadline / TICK_NSEC);
+    this.gen++;
     const w = this.wheel.add(expires, fn, jiffiesOf(this.now()));
     return { cancel: () => w.cancel(), get deadline() { return w.bucketExpiry * TICK_NSEC; } };
   }
@@ -79,6 +86,7 @@ export class TimerQueue {
     // hrtimer_forward: the next period boundary after now (missed ones are skipped).
     this.tick = new Hrtimer(this.tickBase, (jiffiesOf(this.now()) + 1) * TICK_NSEC, () => this.onTick(), this.seq++);
     this.tickBase.add(this.tick);
+    this.gen++;
   }
 
   private onTick(): void {
