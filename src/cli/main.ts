@@ -20,7 +20,7 @@
 // ES import of node:fs reads every export of it for the module's namespace,
 // and its lazy ReadStream/WriteStream getters then load all of Node's
 // streams (~5 ms of CPU of every start, for nothing a small program uses).
-const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
+const { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { dirname } = process.getBuiltinModule("node:path");
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");
 const { Script } = process.getBuiltinModule("node:vm");
@@ -61,14 +61,37 @@ function requireBuiltin(id: string): unknown {
   return m;
 }
 
+// A whole file read into `buf` (if it is large enough) or a new buffer.
+function readWhole(path: string, buf?: Buffer): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const into = buf && buf.length >= size ? buf : Buffer.allocUnsafe(size);
+    let got = 0;
+    for (let n = 1; got < size && n > 0; got += n) n = readSync(fd, into, got, size - got, got);
+    return into.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // The bundle is a function expression (scripts/build.mjs wraps it) of what a
 // CommonJS module gets, and the URL its `import.meta.url` stood for.
+//
+// The source and then the code cache are read into one buffer: once the
+// source's bytes are copied into V8's string, the same pages (already
+// faulted in) take the cache. Each fresh page of memory is a page fault,
+// ~15 us of CPU on this loaded VM; a buffer per file was ~300 pages more
+// (minor faults of a static hello: 5,850 -> 5,550).
 function runBundle(): void {
-  let cachedData: Buffer | undefined;
-  try { cachedData = readFileSync(codeCache); } catch { /* first run */ }
+  let cacheSize = -1;
+  try { cacheSize = statSync(codeCache).size; } catch { /* first run */ }
+  const buf = Buffer.allocUnsafe(Math.max(cacheSize, statSync(bundle).size));
   // scripts/build.mjs makes the bundle pure ASCII: latin1 is then the same
   // text, decoded without UTF-8's scan into V8's compact one-byte string.
-  const source = readFileSync(bundle, "latin1");
+  const source = readWhole(bundle, buf).toString("latin1");
+  let cachedData: Buffer | undefined;
+  if (cacheSize >= 0) try { cachedData = readWhole(codeCache, buf); } catch { /* gone since */ }
   const script = new Script(source, { filename: bundle, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) process.once("exit", () => saveCodeCache(script));
   const fn = script.runInThisContext() as (...args: unknown[]) => void;
