@@ -5,11 +5,12 @@
 //   npx tsc -p tsconfig.json && node dist/bench/boot.js [--reps N] [--json]
 //
 // The host's script(1) provides the terminal; each run is ended with
-// `poweroff -f` once the prompt shows. Reports every run and the median, and
+// `poweroff -f` once the prompt shows. Reports every run and the median wall
+// time to the prompt, the mean CPU time of a whole boot (to power-off), and
 // writes build/bench/boot.json. Exits 1 if the median is over --budget ms
 // (default 1000).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
@@ -23,6 +24,20 @@ const reps = Number(opt("--reps", "5"));
 const budget = Number(opt("--budget", "1000"));
 const json = args.includes("--json");
 const PROMPT = /root@ghost:[^\r\n]*# /;
+
+// CPU milliseconds (user + system) of this process's waited-for children
+// (/proc/self/stat's cutime and cstime, in USER_HZ = 100 ticks a second): on
+// the shared machine the wall time is mostly waiting for a core, the CPU
+// time is what a boot costs (script(1)'s share is a few ms). NaN off Linux.
+function childCpuMs(): number {
+  try {
+    const f = readFileSync("/proc/self/stat", "latin1");
+    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[13]) + Number(rest[14])) * 10; // fields 16 and 17
+  } catch {
+    return NaN;
+  }
+}
 
 function oneBoot(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,18 +70,22 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c = childCpuMs();
     const ms = await oneBoot();
     times.push(ms);
-    if (!json) process.stderr.write(`boot ${i + 1}/${reps}: ${ms.toFixed(0)} ms to the first prompt\n`);
+    cpu.push(childCpuMs() - c);
+    if (!json) process.stderr.write(`boot ${i + 1}/${reps}: ${ms.toFixed(0)} ms to the first prompt, ${cpu[i]} ms of CPU to power-off\n`);
   }
   const sorted = [...times].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  const result = { benchmark: "boot-to-prompt", unit: "ms", runs: times.map((t) => Math.round(t)), median: Math.round(median), budget, loadAverage: Math.round(loadavg()[0] * 100) / 100 };
+  const meanCpuMs = Math.round(cpu.reduce((a, b) => a + b, 0) / cpu.length);
+  const result = { benchmark: "boot-to-prompt", unit: "ms", runs: times.map((t) => Math.round(t)), median: Math.round(median), meanCpuMs, budget, loadAverage: Math.round(loadavg()[0] * 100) / 100 };
   mkdirSync(join(root, "build", "bench"), { recursive: true });
   writeFileSync(join(root, "build", "bench", "boot.json"), JSON.stringify(result, null, 2) + "\n");
   if (json) process.stdout.write(JSON.stringify(result) + "\n");
-  else process.stdout.write(`boot to first prompt: median ${median.toFixed(0)} ms over ${reps} runs (budget ${budget} ms)\n`);
+  else process.stdout.write(`boot to first prompt: median ${median.toFixed(0)} ms over ${reps} runs (budget ${budget} ms); mean CPU to power-off ${meanCpuMs} ms (load average ${result.loadAverage})\n`);
   process.exit(median <= budget ? 0 : 1);
 }
 

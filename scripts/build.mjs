@@ -131,8 +131,10 @@ await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
     banner: { js: '"use strict";const __ghost_main_url = require("node:url").pathToFileURL(__filename).href;' },
     supported: { "dynamic-import": true }, logLevel: "warning", outfile: join(root, "dist/src/cli/main.cjs"),
   });
-  const out = readFileSync(join(root, "dist/src/cli/bundle/ghost.cjs"));
+  const outPath = join(root, "dist/src/cli/bundle/ghost.cjs");
+  const out = readFileSync(outPath);
   if (out.some((b) => b > 0x7f)) throw new Error("dist/src/cli/bundle/ghost.cjs is not pure ASCII (main.ts reads it as latin1)");
+  writeFileSync(outPath, cheapKeepNames(out.toString("latin1")), "latin1");
 });
 
 // Output whose TypeScript source is gone (moved or deleted) goes too: a test
@@ -148,4 +150,22 @@ function removeOrphans() {
     }
   };
   for (const top of ["src", "test", "bench"]) if (existsSync(join(root, "dist", top))) visit(top);
+}
+
+// keepNames makes esbuild call its __name helper for every function and
+// class of the bundle (~2,200 of them) as the bundle starts, each an
+// Object.defineProperty of "name". Only the few that esbuild renamed (a
+// clash of two modules' names: `run2`) need it; for the rest the name is
+// already the one given. The helper is rewritten to define the property only
+// when the name differs: the same names (procfs's fdinfo reads a class's
+// name), ~10 ms less CPU per start (25 interleaved runs of a static hello,
+// load 29: 296 -> 285 ms median). The new text is padded to the old one's
+// length, so the source map's columns after it stay right.
+function cheapKeepNames(text) {
+  const re = /var __name=\((\w+),value\)=>__defProp\(\1,"name",\{value,configurable:true\}\);/;
+  const m = re.exec(text);
+  if (!m) throw new Error("build: esbuild's __name helper is not where build.mjs expects it (scripts/build.mjs cheapKeepNames)");
+  const helper = 'var __name=(f,v)=>f.name===v?f:__defProp(f,"name",{value:v,configurable:true});';
+  if (helper.length > m[0].length) throw new Error("build: cheapKeepNames's helper is longer than esbuild's");
+  return text.replace(m[0], helper.padEnd(m[0].length, " "));
 }

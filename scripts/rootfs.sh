@@ -190,21 +190,18 @@ cat >"$STAGE/etc/profile" <<'EOF'
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=${HOME:-/root}
 export TERM=${TERM:-linux}
-if [ "$(id -u)" -eq 0 ]; then
-  PS1='\u@\h:\w# '
-else
-  PS1='\u@\h:\w$ '
-fi
-export PS1
+# \$ is '#' for root, '$' for others (no fork of id(1) at every login).
+export PS1='\u@\h:\w\$ '
 umask 022
 EOF
 cat >"$STAGE/etc/inittab" <<'EOF'
 # /etc/inittab for busybox init: <id>::<action>:<command>
-::sysinit:/bin/mount -t proc proc /proc
-::sysinit:/bin/mount -t sysfs sysfs /sys
+# /proc, /sys, /dev/pts and /tmp from /etc/fstab, in one mount(8): each
+# program init starts is a fork and an exec of busybox (six of them before,
+# three now: ghost boot -c true 433 -> 410 ms of CPU, 12 interleaved pairs,
+# load 20).
 ::sysinit:/bin/mkdir -p /dev/pts
-::sysinit:/bin/mount -t devpts devpts /dev/pts
-::sysinit:/bin/mount -t tmpfs tmpfs /tmp
+::sysinit:/bin/mount -a
 ::sysinit:/bin/hostname -F /etc/hostname
 
 # The console session (/etc/init.d/console): a root shell with job control and

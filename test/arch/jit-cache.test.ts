@@ -195,7 +195,7 @@ test("a changed bundle is another build: it finds nothing the old one stored", {
     assert.ok(run().storeHits > 0, "the same build finds what it stored");
     const bundle = join(work, "dist", "src", "cli", "bundle", "ghost.cjs");
     writeFileSync(bundle, readFileSync(bundle, "latin1") + "\n// another build\n", "latin1");
-    rmSync(bundle + ".v8cache", { force: true });
+    rmSync(bundle + ".run.v8cache", { force: true }); // src/cli/main.ts: one cache per subcommand
     const other = run();
     assert.equal(other.storeHits, 0, `another build used the old translations: ${JSON.stringify(other)}`);
   } finally {

@@ -35,8 +35,8 @@ function privateCopy(): string {
   return dir;
 }
 
-function ghost(dir: string): { stdout: string; status: number | null } {
-  const r = spawnSync(process.execPath, [join(dir, "dist", "src", "cli", "main.js"), "run", "busybox", "sh", "-c", "echo hi; exit 7"], {
+function ghost(dir: string, args = ["run", "busybox", "sh", "-c", "echo hi; exit 7"]): { stdout: string; status: number | null } {
+  const r = spawnSync(process.execPath, [join(dir, "dist", "src", "cli", "main.js"), ...args], {
     cwd: dir, encoding: "utf8", timeout: 120_000, killSignal: "SIGKILL", env: { ...process.env, GHOST_NO_BUNDLE: "" },
   });
   return { stdout: r.stdout, status: r.status };
@@ -44,7 +44,7 @@ function ghost(dir: string): { stdout: string; status: number | null } {
 
 test("the bundle's code cache is written, used, and rewritten when V8 rejects it", { skip: haveBundle ? false : "no bundle (node scripts/build.mjs) or no build/rootfs", timeout: 400_000 }, () => {
   const dir = privateCopy();
-  const cache = join(dir, "dist", "src", "cli", "bundle", "ghost.cjs.v8cache");
+  const cache = join(dir, "dist", "src", "cli", "bundle", "ghost.cjs.run.v8cache");
   try {
     assert.deepEqual(ghost(dir), { stdout: "hi\n", status: 7 });
     assert.ok(existsSync(cache), "the first run wrote the cache");
@@ -59,6 +59,27 @@ test("the bundle's code cache is written, used, and rewritten when V8 rejects it
     assert.deepEqual(ghost(dir), { stdout: "hi\n", status: 7 });
     const again = readFileSync(cache);
     assert.ok(!again.equals(Buffer.alloc(4096, 0x5a)) && again.length > 100_000, "a rejected cache is written anew");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// `ghost boot` and `ghost run` compile different functions: each subcommand
+// keeps a cache of its own, and a run of one leaves the other's as it was.
+test("each subcommand has its own code cache", { skip: haveBundle ? false : "no bundle (node scripts/build.mjs) or no build/rootfs", timeout: 400_000 }, () => {
+  const dir = privateCopy();
+  const cacheOf = (cmd: string) => join(dir, "dist", "src", "cli", "bundle", `ghost.cjs.${cmd}.v8cache`);
+  try {
+    assert.deepEqual(ghost(dir), { stdout: "hi\n", status: 7 });
+    assert.ok(existsSync(cacheOf("run")), "ghost run wrote its cache");
+    const run = readFileSync(cacheOf("run"));
+    const syscalls = ghost(dir, ["syscalls"]);
+    assert.equal(syscalls.status, 0);
+    assert.match(syscalls.stdout, /implemented/);
+    assert.ok(existsSync(cacheOf("other")), "ghost syscalls wrote a cache of its own");
+    assert.ok(readFileSync(cacheOf("run")).equals(run), "ghost run's cache stays as it was");
+    assert.deepEqual(ghost(dir), { stdout: "hi\n", status: 7 });
+    assert.ok(readFileSync(cacheOf("run")).equals(run), "and is used as it is");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

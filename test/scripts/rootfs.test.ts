@@ -167,9 +167,13 @@ test("/etc files and mount points for busybox init", () => {
   assert.match(readFileSync(join(rootfs, "etc/shells"), "utf8"), /^\/bin\/sh$/m);
   assert.match(readFileSync(join(rootfs, "etc/profile"), "utf8"), /PATH=.*\/bin/);
   const inittab = readFileSync(join(rootfs, "etc/inittab"), "utf8");
-  for (const m of ["mount -t proc proc /proc", "mount -t sysfs sysfs /sys",
-                   "mount -t devpts devpts /dev/pts", "mount -t tmpfs tmpfs /tmp"]) {
+  // The mounts come from /etc/fstab, all in one mount -a.
+  for (const m of ["mkdir -p /dev/pts", "mount -a", "hostname -F /etc/hostname"]) {
     assert.match(inittab, new RegExp(`^::sysinit:/bin/${m}$`, "m"), m);
+  }
+  const fstab = readFileSync(join(rootfs, "etc/fstab"), "utf8");
+  for (const m of ["proc\t/proc\tproc", "sysfs\t/sys\tsysfs", "devpts\t/dev/pts\tdevpts", "tmpfs\t/tmp\ttmpfs"]) {
+    assert.match(fstab, new RegExp(`^${m}\tdefaults\t0 0$`, "m"), m);
   }
   assert.match(inittab, /^::once:-\/etc\/init\.d\/console$/m);
   assert.equal(statSync(join(rootfs, "etc/init.d/console")).mode & 0o111, 0o111, "/etc/init.d/console is executable");
