@@ -45,6 +45,7 @@ import { Code, F64, I32, I64, ModuleBuilder, Op, FuncDef } from "./wasm-encoder.
 import { Insn, Kind, writesX, xRegsUsed } from "./decode.js";
 import { Region } from "./region.js";
 import { emitInsn } from "./emit-insn.js";
+import { findRotates, Rotate } from "./rotate.js";
 import * as L from "../layout.js";
 
 // Local indices: 0 is the `left` parameter, 1..31 the x registers.
@@ -159,6 +160,7 @@ export class FnGen {
   blockIndex = 0; // block being generated
   blockLen = 0; // its instruction count
   insnIndex = 0; // index of the instruction being generated in its block
+  rotates = new Map<Insn, Rotate>(); // the block's `or`s that complete a rotate (rotate.ts)
 
   // The layout (genRegion): each block's unit, the units' labels at the top
   // level, and, while a loop unit's code is generated, its blocks' labels.
@@ -410,6 +412,7 @@ function genBlock(g: FnGen, i: number): void {
   }
   // Charge the whole block (the budget is checked at the loop head).
   c.get(LEFT); c.i32(n); c.op(Op.i32_sub); c.set(LEFT);
+  g.rotates = findRotates(b.insns);
   for (let k = 0; k < n; k++) {
     const ins = b.insns[k];
     g.insnIndex = k;

@@ -47,6 +47,14 @@ export function emitInsn(g: FnGen, ins: Insn): void {
         g.xset(rd);
         return;
       }
+      const rot = g.rotates.get(ins);
+      if (rot) { // shift right, shift left, or: one rotate (rotate.ts)
+        g.xget(rot.src);
+        if (rot.word) { c.op(Op.i32_wrap_i64); c.i32(rot.amount); c.op(Op.i32_rotr); c.op(Op.i64_extend_i32_s); }
+        else { c.i64(rot.amount); c.op(Op.i64_rotr); }
+        g.xset(rd);
+        return;
+      }
       g.xget(rs1); g.xget(rs2);
       if (f7 === 1) c.op(Op.i64_mul);
       else if (f7 === 0x20) c.op(f3 === 0 ? Op.i64_sub : Op.i64_shr_s);
