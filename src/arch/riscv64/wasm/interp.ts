@@ -92,6 +92,9 @@ export function run(budget: i32): u32 {
   blockMode = false;
   return exec(budget);
 }
+
+// Runs until a trap or until `budget` instructions retired; in block mode
+// (jitrun.ts) also until a block ends.
 export function exec(budget: i32): u32 {
   runBudget = budget;
   let pc = load<u64>(PC);
