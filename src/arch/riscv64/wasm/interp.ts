@@ -95,6 +95,16 @@ export function run(budget: i32): u32 {
 
 // Runs until a trap or until `budget` instructions retired; in block mode
 // (jitrun.ts) also until a block ends.
+//
+// Where its time goes (session 11, bench/interp.js, CPU-time pairs at load
+// 15-40): a run of c.addi costs 2.3-2.8 ns an instruction, a C mix 3.4-3.5:
+// the skeleton (loop header with V8's stack check, budget, fetch check, key,
+// jump table, spills of pc, budget and fetch page every iteration) is two
+// thirds of it. Even, so not kept: a dense switch on opcode bits 6:2, TLB
+// hits as va + (host page - va), the fetch page in globals. Worse (+7% on the
+// mix): 32-bit instructions dispatched by the compressed switch. A second
+// loop for run() with no call inside (the rest through exec(1)) cut the
+// c.addi run by 10% but not the mix or perl.
 export function exec(budget: i32): u32 {
   runBudget = budget;
   let pc = load<u64>(PC);
