@@ -1,4 +1,4 @@
-// The interpreter (src/arch/riscv64/wasm/hart.ts exec(), GHOST_JIT=0) against
+// The interpreter (src/arch/riscv64/wasm/interp.ts exec(), GHOST_JIT=0) against
 // code that changes under it: a program built at test time with
 // riscv64-linux-gnu-gcc into build/test/interp/, run by the Ghost CLI with the
 // JIT off (every instruction is interpreted, so every rewritten instruction

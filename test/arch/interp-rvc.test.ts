@@ -1,5 +1,5 @@
 // The interpreter runs the common compressed instructions straight from their
-// 16 bits (src/arch/riscv64/wasm/hart.ts exec()) and the rest through their
+// 16 bits (src/arch/riscv64/wasm/interp.ts exec()) and the rest through their
 // 32-bit expansion (rvc.ts). This checks the direct path against the
 // expansion: every 16-bit parcel, on random register states whose addresses
 // fall into mapped, read-only and unmapped pages and across page ends, with
