@@ -1,5 +1,5 @@
 // WebAssembly for one non-control-transfer instruction (Kind.Plain), with the
-// interpreter's exact semantics (wasm/hart.ts): the guest registers are i64
+// interpreter's exact semantics (wasm/interp.ts): the guest registers are i64
 // locals, x0 reads as 0 and writes to it are dropped.
 //
 // Loads and stores inline the software TLB's hit path (wasm/mmu.ts: the tag
@@ -183,7 +183,7 @@ function effectiveAddress(g: FnGen, ins: Insn): void {
 // the entry's tag exactly when the entry holds VA's page and the access ends
 // in it, so one compare covers the hit and the page crossing (which the slow
 // path splits). A misaligned access inside the page is a plain access, as in
-// the interpreter (wasm/hart.ts loadHost: only crossing takes the slow path).
+// the interpreter (wasm/mmu.ts loadHost: only crossing takes the slow path).
 // Every one of the tag's 64 bits means something (52 of page number, 12 of
 // ASID), so nothing else may be folded into it. (The misalignment once was,
 // into the ASID's bits: a misaligned access then hit the entry of the address
