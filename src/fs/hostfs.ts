@@ -121,7 +121,13 @@ export class HostInode extends Inode {
   }
 
   refresh(st: fs.BigIntStats): void {
+    const was = this.hostSt;
     this.hostSt = st;
+    // The host file changed since Ghost last looked (its data, size or
+    // inode times): cached pages of the old contents must not be served.
+    if (was && this.pageCache && (was.mtimeNs !== st.mtimeNs || was.ctimeNs !== st.ctimeNs || was.size !== st.size)) {
+      this.pageCache.invalidate(this);
+    }
     this.ino = Number(st.ino);
     const g = this.sb.meta.view(st);
     this.mode = g.mode;

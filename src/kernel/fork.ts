@@ -8,11 +8,11 @@ import {
   CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
   CLONE_INTO_CGROUP, CLONE_SYSVSEM, CLONE_DETACHED, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_UNTRACED, CLONE_PTRACE, CLONE_IO, CLONE_NEWTIME,
 } from "../abi/clone.js";
-import { SIG_IGN, SIG_DFL } from "../abi/signal.js";
+import { SIG_IGN } from "../abi/signal.js";
 import { REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
-import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
+import { Task, ThreadGroup, SigHand, SIG_DFL_ACTION, TASK_RUNNING } from "./task.js";
 import { WaitQueue } from "../lib/wait.js";
 import { RLIMIT_NPROC } from "../abi/resource.js";
 import { rlimit } from "./task.js";
@@ -90,7 +90,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   if (has(CLONE_SIGHAND)) { sighand = t.sighand; sighand.refs++; }
   else {
     sighand = t.sighand.clone();
-    if (has(CLONE_CLEAR_SIGHAND)) for (const act of sighand.actions) if (act.handler !== SIG_IGN) { act.handler = SIG_DFL; act.flags = 0; act.mask = 0n; }
+    if (has(CLONE_CLEAR_SIGHAND)) sighand.actions.forEach((act, sig) => { if (act.handler !== SIG_IGN) sighand.actions[sig] = SIG_DFL_ACTION; });
   }
   const cred = { ...t.cred, groups: [...t.cred.groups] };
 
