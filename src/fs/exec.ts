@@ -180,9 +180,11 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
   // As Linux 5.18+: an empty argv becomes one empty string, so that argc is 1.
   if (argv.length === 0) argv = [new Uint8Array(0)];
   let total = 0;
-  for (const s of [...argv, ...envp]) {
-    if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
-    total += s.length + 1 + 8;
+  for (const v of [argv, envp]) {
+    for (const s of v) {
+      if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
+      total += s.length + 1 + 8;
+    }
   }
   if (total > 2 * 1024 * 1024) kerr(E2BIG);
   let file = openExecutable(t, start, path, follow);

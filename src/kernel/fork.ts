@@ -55,7 +55,9 @@ export type PidfdOpen = (t: Task, tg: ThreadGroup, thread: boolean) => number;
 
 export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   const f = a.flags;
-  const has = (bit: number) => (f & BigInt(bit)) !== 0n;
+  // The flags as two 32-bit halves: a test per flag without a BigInt each.
+  const lo = Number(f & 0xffffffffn), hi = Number((f >> 32n) & 0xffffffffn);
+  const has = (bit: number) => (bit >= 0x1_0000_0000 ? (hi & (bit / 0x1_0000_0000)) : (lo & bit)) !== 0;
   if ((f & ~KNOWN) !== 0n) kerr(EINVAL);
   if (has(CLONE_THREAD) && !has(CLONE_SIGHAND)) kerr(EINVAL);
   if (has(CLONE_SIGHAND) && !has(CLONE_VM)) kerr(EINVAL);
@@ -110,7 +112,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
     g.exitSignal = has(CLONE_PARENT) ? t.tg.exitSignal : a.exitSignal;
     g.pgid = t.tg.pgid;
     g.sid = t.tg.sid;
-    g.rlimits = t.tg.rlimits.map(([c, m]) => [c, m]);
+    g.rlimits = t.tg.rlimits.slice(); // the [cur, max] pairs are replaced, never changed (prlimit)
     g.ctty = t.tg.ctty;
   }
   child.ns = t.ns;
