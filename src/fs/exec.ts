@@ -7,13 +7,13 @@ import { EACCES, ENOEXEC, ELOOP, E2BIG, ENOENT, ETXTBSY } from "../abi/errno.js"
 import { ET_DYN, PT_LOAD, PT_PHDR, PF_R, PF_W, PF_X } from "../abi/elf.js";
 import * as AT from "../abi/auxv.js";
 import { HWCAP_RV64GC } from "../abi/auxv.js";
-import { SIG_DFL, SIG_IGN } from "../abi/signal.js";
+import { SIG_IGN } from "../abi/signal.js";
 import { REG_SP } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { AddressSpace, STACK_TOP, pageDown, pageUp } from "../mm/mm.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
 import { UserMemory } from "../mm/uaccess.js";
-import { PAGE_SIZE } from "../mm/phys.js";
+import { PAGE_SIZE, type PhysAllocator } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./binfmt_elf.js";
 import { isReg, type Inode } from "./inode.js";
 import { MAY_EXEC, MAY_READ, permission, Walker } from "./namei.js";
@@ -21,7 +21,7 @@ import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "./dentry.js";
 import type { RandomSource } from "../kernel/random.js";
 import type { Task } from "../kernel/task.js";
 import { RLIMIT_STACK } from "../abi/resource.js";
-import { rlimit } from "../kernel/task.js";
+import { rlimit, SIG_DFL_ACTION } from "../kernel/task.js";
 import { ptraceExec } from "../kernel/ptrace.js";
 import { capBnd, credsChangeDumpability } from "../kernel/cred.js";
 import { S_ISUID, S_ISGID, S_IXGRP } from "../abi/fcntl.js";
@@ -58,13 +58,20 @@ function readAt(inode: Inode, off: number, len: number): Uint8Array {
 
 // The file's first page, read once: the `#!` line, the ELF header, its
 // program headers and PT_INTERP's path nearly always lie in it (Linux's
-// BINPRM_BUF_SIZE buffer plays the same part for the first two). On a host
-// directory every read is a host call; reading each piece apart was four.
+// BINPRM_BUF_SIZE buffer plays the same part for the first two). It comes
+// through the page cache, where the text's first page is mapped from
+// anyway: a program run again costs no read of the file (on a host
+// directory, no host call; hostfs drops the cached pages of a file the host
+// changed, see HostInode.refresh).
 const HEAD_SIZE = PAGE_SIZE;
 
 class FileHead {
   readonly bytes: Uint8Array;
-  constructor(readonly inode: Inode) { this.bytes = readAt(inode, 0, Math.min(HEAD_SIZE, Math.max(inode.size, 256))); }
+  constructor(readonly inode: Inode, name: string, phys: PhysAllocator) {
+    const n = Math.min(HEAD_SIZE, inode.size);
+    const pa = phys.cache.getPage(inode, inodeSource(inode, name), 0, null);
+    try { this.bytes = phys.view(pa).slice(0, n); } finally { phys.put(pa); }
+  }
   read = (off: number, len: number): Uint8Array =>
     off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
 }
@@ -121,50 +128,46 @@ function mapTrampoline(mm: AddressSpace): number {
   return va;
 }
 
+// The initial stack, as Linux's create_elf_tables lays it out, from the top
+// down: 8 bytes of zeros, execfn, the envp and argv strings (argv[0]
+// lowest, so each vector reads upwards), AT_RANDOM's 16 bytes at a 16-byte
+// boundary, then argc, argv[], NULL, envp[], NULL and the auxv pairs from sp
+// (16-aligned) up. The whole image is built in one buffer and copied out in
+// one write.
 function buildStack(mm: AddressSpace, random: RandomSource, argv: Uint8Array[], envp: Uint8Array[], execfn: string, aux: [number, number][]): number {
-  const um = new UserMemory(mm);
-  // The strings, from the top down: execfn, then envp's and argv's last
-  // first (so each vector reads upwards), each NUL-terminated; laid out in
-  // one buffer and copied out in one write, not one per string.
-  const execfnBytes = Buffer.from(execfn, "latin1");
-  let total = execfnBytes.length + 1;
-  for (const b of envp) total += b.length + 1;
-  for (const b of argv) total += b.length + 1;
-  const top = STACK_TOP - 8, bottom = top - total;
-  const area = new Uint8Array(total);
-  let p = top;
-  const put = (b: Uint8Array): number => { p -= b.length + 1; area.set(b, p - bottom); return p; };
-  const execfnAddr = put(execfnBytes);
-  const envEnd = p;
-  const envAddrs = envp.map((e) => e).reverse().map(put).reverse();
-  const argEnd = p;
-  const argAddrs = argv.map((a) => a).reverse().map(put).reverse();
-  um.write(bottom, area);
-  mm.argStart = p; mm.argEnd = argEnd; mm.envStart = argEnd; mm.envEnd = envEnd;
-  p = Math.floor(p / 16) * 16;
-  p -= 16;
-  const atRandom = new Uint8Array(16);
-  random(atRandom);
-  um.write(p, atRandom);
-  const randomAddr = p;
-  const auxv: [number, number][] = [...aux, [AT.AT_RANDOM, randomAddr], [AT.AT_EXECFN, execfnAddr], [AT.AT_NULL, 0]];
-  const words = 1 + argAddrs.length + 1 + envAddrs.length + 1 + auxv.length * 2;
-  let sp = p - words * 8;
-  sp = Math.floor(sp / 16) * 16;
-  mm.startStack = sp;
-  const buf = new Uint8Array(words * 8);
-  const dv = new DataView(buf.buffer);
-  let o = 0;
+  let argBytes = 0, envBytes = 0;
+  for (const b of argv) argBytes += b.length + 1;
+  for (const b of envp) envBytes += b.length + 1;
+  const top = STACK_TOP - 8;
+  const strLow = top - (argBytes + envBytes + execfn.length + 1);
+  const randomAddr = Math.floor(strLow / 16) * 16 - 16;
+  const nAux = aux.length + 3; // and AT_RANDOM, AT_EXECFN, AT_NULL
+  const words = 1 + argv.length + 1 + envp.length + 1 + nAux * 2;
+  const sp = Math.floor((randomAddr - words * 8) / 16) * 16;
+  const img = Buffer.alloc(top - sp);
+  const dv = new DataView(img.buffer, img.byteOffset, img.length);
   // Counts, addresses and auxv values: non-negative and below 2^53.
+  let o = 0;
   const w = (v: number) => { dv.setUint32(o, v >>> 0, true); dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true); o += 8; };
+  let at = strLow;
+  const str = (b: Uint8Array): void => { w(at); img.set(b, at - sp); at += b.length + 1; };
   w(argv.length);
-  for (const a of argAddrs) w(a);
+  for (const a of argv) str(a);
   w(0);
-  for (const e of envAddrs) w(e);
+  for (const e of envp) str(e);
   w(0);
-  for (const [k, v] of auxv) { w(k); w(v); }
-  um.write(sp, buf);
-  mm.auxv = buf.slice(o - auxv.length * 16, o); // /proc/PID/auxv, NT_AUXV
+  const execfnAddr = at;
+  img.write(execfn, at - sp, "latin1");
+  const auxStart = o;
+  for (const [k, v] of aux) { w(k); w(v); }
+  w(AT.AT_RANDOM); w(randomAddr);
+  w(AT.AT_EXECFN); w(execfnAddr);
+  w(AT.AT_NULL); w(0);
+  random(img.subarray(randomAddr - sp, randomAddr - sp + 16));
+  new UserMemory(mm).write(sp, img);
+  mm.argStart = strLow; mm.argEnd = mm.envStart = strLow + argBytes; mm.envEnd = execfnAddr;
+  mm.startStack = sp;
+  mm.auxv = new Uint8Array(img.subarray(auxStart, o)); // /proc/PID/auxv, NT_AUXV (a copy)
   return sp;
 }
 
@@ -177,9 +180,11 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
   // As Linux 5.18+: an empty argv becomes one empty string, so that argc is 1.
   if (argv.length === 0) argv = [new Uint8Array(0)];
   let total = 0;
-  for (const s of [...argv, ...envp]) {
-    if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
-    total += s.length + 1 + 8;
+  for (const v of [argv, envp]) {
+    for (const s of v) {
+      if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
+      total += s.length + 1 + 8;
+    }
   }
   if (total > 2 * 1024 * 1024) kerr(E2BIG);
   let file = openExecutable(t, start, path, follow);
@@ -187,7 +192,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
   const execfn = path;
   // #! scripts: the interpreter runs with the script's path as an argument.
   for (let depth = 0; ; depth++) {
-    fileHead = new FileHead(file.p.dentry.inode);
+    fileHead = new FileHead(file.p.dentry.inode, file.name, t.k.phys);
     const head = fileHead.bytes.subarray(0, 256);
     if (head[0] !== 0x23 || head[1] !== 0x21) break;
     if (depth >= MAX_INTERP_DEPTH) kerr(ELOOP);
@@ -219,7 +224,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       throw e;
     }
     const ii = interpInode;
-    interpElf = parseElf(new FileHead(ii).read, ii.size);
+    interpElf = parseElf(new FileHead(ii, interpName, t.k.phys).read, ii.size);
     if (interpElf.interp) kerr(ENOEXEC);
   }
 
@@ -300,7 +305,8 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     if (--old.users === 0) old.destroy();
     t.files.closeOnExec();
     if (t.sighand.refs > 1) { t.sighand.refs--; t.sighand = t.sighand.clone(); }
-    for (const a of t.sighand.actions) if (a.handler !== SIG_IGN) { a.handler = SIG_DFL; a.flags = 0; a.mask = 0n; }
+    const acts = t.sighand.actions;
+    for (let sig = 0; sig < acts.length; sig++) if (acts[sig].handler !== SIG_IGN) acts[sig] = SIG_DFL_ACTION;
     t.altstack = { sp: 0, flags: 2, size: 0 };
     t.clearChildTid = 0;
     // The name execve was given, not the interpreter's (a script shows as

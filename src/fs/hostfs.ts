@@ -64,6 +64,11 @@ function hostErr(e: unknown): never {
   throw new KernelError(EIO, String(e));
 }
 
+function unchanged(was: fs.BigIntStats, st: fs.BigIntStats): boolean {
+  return was.ctimeNs === st.ctimeNs && was.ino === st.ino && was.dev === st.dev && was.mtimeNs === st.mtimeNs &&
+    was.size === st.size && was.birthtimeNs === st.birthtimeNs;
+}
+
 export class HostInode extends Inode {
   ino = 0;
   private sizeBytes = 0;
@@ -120,8 +125,33 @@ export class HostInode extends Inode {
     return fd;
   }
 
+  // A lookup or a cached name's check found st for this inode: when the
+  // host file's status is the one last read (ctime, which any change of
+  // the inode moves, mtime, size; read and access times aside), the
+  // guest's view stands and only the access time is taken. Ghost's own
+  // changes to its view (the overlay: record) refresh in full. As NFS's
+  // attribute revalidation, a change the host makes within one tick of its
+  // coarse clock with the same size is not seen.
+  revalidatedBy(st: fs.BigIntStats): void {
+    const was = this.hostSt;
+    if (was && unchanged(was, st)) {
+      this.hostSt = st;
+      if (was.atimeNs !== st.atimeNs) this.atime = ts(st.atimeNs);
+      return;
+    }
+    this.refresh(st);
+  }
+  // st is the host file last read, unchanged (see revalidatedBy).
+  sameAsLast(st: fs.BigIntStats): boolean { return this.hostSt !== null && unchanged(this.hostSt, st); }
+
   refresh(st: fs.BigIntStats): void {
+    const was = this.hostSt;
     this.hostSt = st;
+    // The host file changed since Ghost last looked (its data, size or
+    // inode times): cached pages of the old contents must not be served.
+    if (was && this.pageCache && (was.mtimeNs !== st.mtimeNs || was.ctimeNs !== st.ctimeNs || was.size !== st.size)) {
+      this.pageCache.invalidate(this);
+    }
     this.ino = Number(st.ino);
     const g = this.sb.meta.view(st);
     this.mode = g.mode;

@@ -136,6 +136,7 @@ export abstract class Inode {
     sync(key: object): number; // writeBack, and a writeback error not yet reported (fsync)
     updateFromWrite(key: object, off: number, data: Uint8Array): void;
     truncated(key: object, size: number): void;
+    invalidate(key: object): void; // the file changed where the cache could not see (a host directory's)
   } | null = null;
 
   constructor() {

@@ -8,11 +8,11 @@ import {
   CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_NS_FLAGS, CLONE_CLEAR_SIGHAND,
   CLONE_INTO_CGROUP, CLONE_SYSVSEM, CLONE_DETACHED, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_UNTRACED, CLONE_PTRACE, CLONE_IO, CLONE_NEWTIME,
 } from "../abi/clone.js";
-import { SIG_IGN, SIG_DFL } from "../abi/signal.js";
+import { SIG_IGN } from "../abi/signal.js";
 import { REG_SP, REG_TP, REG_A0 } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { UserMemory } from "../mm/uaccess.js";
-import { Task, ThreadGroup, SigHand, TASK_RUNNING } from "./task.js";
+import { Task, ThreadGroup, SigHand, SIG_DFL_ACTION, TASK_RUNNING } from "./task.js";
 import { WaitQueue } from "../lib/wait.js";
 import { RLIMIT_NPROC } from "../abi/resource.js";
 import { rlimit } from "./task.js";
@@ -55,7 +55,9 @@ export type PidfdOpen = (t: Task, tg: ThreadGroup, thread: boolean) => number;
 
 export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   const f = a.flags;
-  const has = (bit: number) => (f & BigInt(bit)) !== 0n;
+  // The flags as two 32-bit halves: a test per flag without a BigInt each.
+  const lo = Number(f & 0xffffffffn), hi = Number((f >> 32n) & 0xffffffffn);
+  const has = (bit: number) => (bit >= 0x1_0000_0000 ? (hi & (bit / 0x1_0000_0000)) : (lo & bit)) !== 0;
   if ((f & ~KNOWN) !== 0n) kerr(EINVAL);
   if (has(CLONE_THREAD) && !has(CLONE_SIGHAND)) kerr(EINVAL);
   if (has(CLONE_SIGHAND) && !has(CLONE_VM)) kerr(EINVAL);
@@ -90,7 +92,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   if (has(CLONE_SIGHAND)) { sighand = t.sighand; sighand.refs++; }
   else {
     sighand = t.sighand.clone();
-    if (has(CLONE_CLEAR_SIGHAND)) for (const act of sighand.actions) if (act.handler !== SIG_IGN) { act.handler = SIG_DFL; act.flags = 0; act.mask = 0n; }
+    if (has(CLONE_CLEAR_SIGHAND)) sighand.actions.forEach((act, sig) => { if (act.handler !== SIG_IGN) sighand.actions[sig] = SIG_DFL_ACTION; });
   }
   const cred = { ...t.cred, groups: [...t.cred.groups] };
 
@@ -110,7 +112,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
     g.exitSignal = has(CLONE_PARENT) ? t.tg.exitSignal : a.exitSignal;
     g.pgid = t.tg.pgid;
     g.sid = t.tg.sid;
-    g.rlimits = t.tg.rlimits.map(([c, m]) => [c, m]);
+    g.rlimits = t.tg.rlimits.slice(); // the [cur, max] pairs are replaced, never changed (prlimit)
     g.ctty = t.tg.ctty;
   }
   child.ns = t.ns;

@@ -111,16 +111,14 @@ function fillPage(mm: AddressSpace, vma: Vma, page: number, acc: number): boolea
       const bytes = mm.phys.view(pa);
       const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
       try {
-        if (want === PAGE_SIZE) {
-          // A store to a private page wholly from the file (do_cow_fault):
-          // the file's page is read through the page cache and copied, so it
-          // is cached afterwards as on Linux (mincore, a later read).
-          const src = mm.phys.cache.getPage(vma.source.key, vma.source, index, null);
-          bytes.set(mm.phys.view(src));
-          mm.phys.put(src);
-        } else {
-          vma.source.readAt(vma.offset + (page - vma.start), bytes.subarray(0, want));
-        }
+        // The file's page through the page cache, copied (do_cow_fault;
+        // cached afterwards as on Linux: mincore, a later read, the next exec
+        // of the program). A page the mapping's file part ends in (an ELF
+        // segment's last page, before its bss) takes only the bytes up to
+        // that end; the rest stays zero.
+        const src = mm.phys.cache.getPage(vma.source.key, vma.source, index, null);
+        bytes.set(want === PAGE_SIZE ? mm.phys.view(src) : mm.phys.view(src).subarray(0, want));
+        mm.phys.put(src);
       } catch (err) { mm.phys.put(pa); throw err; }
     }
   }

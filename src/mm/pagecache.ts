@@ -175,6 +175,20 @@ export class PageCache {
     }
   }
 
+  // The file changed where no write of the guest's could keep the cache
+  // equal to it (another host process wrote a host directory's file): its
+  // clean pages go, so the next fault or exec reads the file anew, as a
+  // network filesystem's revalidation (NFS's invalidate_inode_pages2) does.
+  // Frames already mapped stay with the processes that map them (a running
+  // program keeps the text it started with). A file mapped shared keeps its
+  // pages: those mappings and write() stay coherent with each other.
+  invalidate(key: object): void {
+    const e = this.files.get(key);
+    if (!e || e.mappers.size > 0) return;
+    for (const [index, pa] of e.pages) if (!e.dirty.has(index)) this.dropPage(key, e, index, pa);
+    if (e.pages.size === 0 && e.wbErr === 0) this.forget(key);
+  }
+
   isCached(key: object): boolean { return this.files.has(key); }
 
   // Pages held by the cache (Cached in /proc/meminfo), not counting the

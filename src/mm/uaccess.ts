@@ -23,6 +23,13 @@ function hostAddr(mm: AddressSpace, va: number, write: boolean): number {
   return RAM_BASE + ptePa(pte) + (va % PAGE_SIZE);
 }
 
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
 export class UserMemory {
   constructor(readonly mm: AddressSpace) {}
 
@@ -146,10 +153,7 @@ export class UserMemory {
       if (z >= 0) break;
       a += page.length;
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) { out.set(p, at); at += p.length; }
-    return out;
+    return concat(parts, total);
   }
 
   // A NUL-terminated string of at most max bytes (ENAMETOOLONG past it),
@@ -162,6 +166,47 @@ export class UserMemory {
   // Raw bytes of a NUL-terminated string (argv/envp: not necessarily UTF-8).
   readCBytes(va: number, max: number): Uint8Array {
     return this.cBytes(va, max, E2BIG);
+  }
+
+  // The strings of a NULL-terminated vector of pointers (execve's argv and
+  // envp), each at most maxEach bytes (E2BIG past it, or past maxCount
+  // strings). They usually lie together on a page or two of the caller's
+  // stack: the page last translated is remembered for the call (nothing
+  // is unmapped while it runs), not walked for again per pointer and string.
+  readCStringVector(va: number, maxEach: number, maxCount: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (va === 0) return out;
+    const u8 = this.u8, dv = this.mm.hart.dv;
+    let memoPage = -1, memoHost = 0;
+    const host = (a: number): number => {
+      const page = a - (a % PAGE_SIZE);
+      if (page !== memoPage) { memoHost = hostAddr(this.mm, a, false) - (a - page); memoPage = page; }
+      return memoHost + (a - page);
+    };
+    for (let i = 0; ; i++) {
+      if (i >= maxCount) kerr(E2BIG);
+      const pva = va + 8 * i;
+      let p: number;
+      if (pva % PAGE_SIZE <= PAGE_SIZE - 8) {
+        const h = host(pva);
+        p = u64Word(dv.getUint32(h, true), dv.getUint32(h + 4, true));
+      } else p = this.u64(pva);
+      if (p === 0) return out;
+      let parts: Uint8Array[] | undefined;
+      let total = 0;
+      for (let a = p; ;) {
+        const h = host(a);
+        const page = u8.subarray(h, h + (PAGE_SIZE - (a % PAGE_SIZE)));
+        const z = page.indexOf(0);
+        const n = z < 0 ? page.length : z;
+        if (total + n > maxEach) kerr(E2BIG);
+        if (z >= 0 && parts === undefined) { out.push(page.slice(0, n)); break; }
+        (parts ??= []).push(page.slice(0, n));
+        total += n;
+        if (z >= 0) { out.push(concat(parts, total)); break; }
+        a += page.length;
+      }
+    }
   }
 
   // Wasm address of n bytes at va when they lie in one page (one lookup,

@@ -1,7 +1,7 @@
 // Process lifetime syscalls: exit, exit_group, execve.
 
 import { kerr } from "../lib/errors.js";
-import { EFAULT, E2BIG } from "../abi/errno.js";
+import { EFAULT } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import { NORETURN } from "../kernel/blocking.js";
@@ -15,16 +15,7 @@ import { fdArg } from "./args.js";
 const MAX_ARGS = 0x7fffffff;
 
 function readStrings(t: Task, va: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  if (va === 0) return out;
-  const m = um(t);
-  for (let i = 0; ; i++) {
-    if (i >= MAX_ARGS) kerr(E2BIG);
-    const p = m.u64(va + 8 * i);
-    if (p === 0) break;
-    out.push(m.readCBytes(p, 32 * 4096));
-  }
-  return out;
+  return um(t).readCStringVector(va, 32 * 4096, MAX_ARGS);
 }
 
 function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa: number, flags: number): number {

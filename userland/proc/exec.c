@@ -343,6 +343,61 @@ static void scripts_and_errors(void)
     kt_cleanup();
 }
 
+/* An entry point of its own for a patched copy of this program: exit(42)
+ * at once, before libc starts. */
+__asm__(".text\n.globl exec_alt_entry\nexec_alt_entry:\n\tli a0, 42\n\tli a7, 93\n\tecall\n");
+extern void exec_alt_entry(void);
+
+/* Runs path with argv {path, "exit", "5"} and returns its exit status, or -1. */
+static int run_copy(const char *path)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        char *a[] = {(char *)path, (char *)"exit", (char *)"5", NULL};
+        kt_exec(path, a, environ);
+        _exit(127);
+    }
+    int st;
+    if (kt_waitpid(c, &st, 0) != c || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+/* A program changed between two execs runs as it is now: rewritten in place
+ * (same inode, another entry point in its ELF header), unlinked and made
+ * anew, made non-executable after it ran (exec reads the file's head and
+ * maps its text through the page cache: nothing of the old file may stay). */
+static void changed_between_execs(void)
+{
+    kt_mktemp("execchg");
+    int fd = open(kt_self, O_RDONLY);
+    struct stat st;
+    CHECK_OK(fd >= 0 && fstat(fd, &st) == 0 ? 0 : -1, "open and stat this program");
+    char *img = malloc((size_t)st.st_size), *alt = malloc((size_t)st.st_size);
+    CHECK(img && alt && read(fd, img, (size_t)st.st_size) == st.st_size, "read this program");
+    close(fd);
+    memcpy(alt, img, (size_t)st.st_size);
+    uint64_t entry = (uint64_t)(uintptr_t)exec_alt_entry;
+    memcpy(alt + 24, &entry, 8); /* e_entry (a static, non-PIE program: its address is the link address) */
+    const char *p = kt_path("prog");
+    CHECK_OK(write_file(p, img, (size_t)st.st_size, 0755), "copy this program");
+    CHECK_EQ(run_copy(p), 5, "the copy runs");
+    ino_t ino = (stat(p, &st), st.st_ino);
+    fd = open(p, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, alt, (size_t)st.st_size) == st.st_size && close(fd) == 0, "rewrite it in place with another entry point");
+    CHECK(stat(p, &st) == 0 && st.st_ino == ino, "the same inode");
+    CHECK_EQ(run_copy(p), 42, "execve runs the rewritten program (its new entry point)");
+    CHECK_OK(unlink(p), "unlink it");
+    CHECK_OK(write_file(p, img, (size_t)st.st_size, 0755), "and make it anew with the first contents");
+    CHECK_EQ(run_copy(p), 5, "execve runs the new file");
+    CHECK_OK(chmod(p, 0644), "chmod 0644");
+    char *a[] = {(char *)p, NULL};
+    CHECK_ERR(execve(p, a, environ), EACCES, "execve of the program made non-executable after it ran is EACCES");
+    free(img);
+    free(alt);
+    kt_cleanup();
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "test") != 0)
@@ -354,5 +409,6 @@ int main(int argc, char **argv)
     cloexec();
     signals_across_exec();
     scripts_and_errors();
+    changed_between_execs();
     return kt_done();
 }

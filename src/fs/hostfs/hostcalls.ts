@@ -39,8 +39,8 @@ export const HIDDEN_PREFIX = ".ghost-unlinked-";
 
 /** "/proc/self/fd/<fd>", or "/proc/self/fd/<fd>/<name>" (name a kernel byte string). */
 export function at(fd: number, name?: string): Buffer {
-  const dir = `/proc/self/fd/${fd}`;
-  return name === undefined ? Buffer.from(dir) : Buffer.concat([Buffer.from(dir + "/"), Buffer.from(name, "latin1")]);
+  // One latin1 conversion of the whole path: the prefix is ASCII.
+  return Buffer.from(name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`, "latin1");
 }
 
 /** A name no one can guess: 128 random bits. */

@@ -135,7 +135,7 @@ export class HostSuperBlock extends SuperBlock {
     if (i && !sameFile(i, st)) { this.forget(i); i = undefined; }
     if (i) {
       if (i.parent !== parent || i.name !== name) i.moved(parent, name);
-      i.refresh(st);
+      i.revalidatedBy(st);
       return i;
     }
     i = this.newInode(this, parent, name, st);
@@ -157,9 +157,9 @@ export class HostSuperBlock extends SuperBlock {
     const dir = d as HostInode, cached = c as HostInode;
     try {
       const st = lstatAt(dir.dirFd(), name);
-      if (!sameFile(cached, st)) return false;
+      if (!cached.sameAsLast(st) && !sameFile(cached, st)) return false;
       if (cached.parent !== dir || cached.name !== name) cached.moved(dir, name);
-      cached.refresh(st);
+      cached.revalidatedBy(st);
       return true;
     } catch { return false; }
   }
