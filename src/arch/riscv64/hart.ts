@@ -5,6 +5,7 @@
 import * as L from "./layout.js";
 import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
+import type { PaycheckOptions } from "./jit/paycheck.js";
 import { storeFromEnv } from "./jit/cache-node.js";
 import { RegisterFile } from "./regs.js";
 
@@ -83,8 +84,28 @@ function jitOptions(): JitOptions | undefined {
       ? env["GHOST_JIT_ASYNC"] !== "0"
       : [env["GHOST_JIT_THRESHOLD"], env["GHOST_JIT_WARMUP"], env["GHOST_JIT_PCS"]].every((v) => v === undefined || v === ""),
     holdSyscalls: num(env["GHOST_JIT_ASYNC_HOLD"], 0, 0),
+    paycheck: paycheckOptions(env),
   };
 }
+
+// GHOST_JIT_PAYCHECK=N: windows of N instructions (jit/paycheck.ts), 0: the
+// JIT runs from the warm-up on whether it pays or not; N:flip (tests): the
+// modes alternate every window. Unset: on, unless the threshold, warm-up or
+// PC range is set by hand (the tests, bisecting: the JIT runs then).
+function paycheckOptions(env: Record<string, string | undefined>): PaycheckOptions | undefined {
+  const v = env["GHOST_JIT_PAYCHECK"];
+  const byHand = [env["GHOST_JIT_THRESHOLD"], env["GHOST_JIT_WARMUP"], env["GHOST_JIT_PCS"]].some((x) => x !== undefined && x !== "");
+  const m = /^(\d+)(:flip)?$/.exec(v ?? "");
+  const window = m ? Number(m[1]) : v === undefined || v === "" ? (byHand ? 0 : PAYCHECK_WINDOW) : 0;
+  if (window === 0) return undefined;
+  const proc = globalThis.process;
+  const clock = proc?.cpuUsage ? (): number => { const u = proc.cpuUsage(); return u.user + u.system; } : (): number => performance.now() * 1000;
+  return { window, clock, flip: m?.[2] !== undefined };
+}
+
+// Instructions of a paycheck window: about a third of a second of the
+// interpreter, long enough that getrusage's figures are not noise.
+const PAYCHECK_WINDOW = 50_000_000;
 
 function pcRange(v: string | undefined): [number, number] | undefined {
   if (!v) return undefined; // (compiling the pattern was ~1% of a small program's start)
@@ -122,7 +143,7 @@ export class Hart {
       this.jit = new Jit(this.memory, table, this.wasm, jit);
       if (globalThis.process?.env["GHOST_JIT_STATS"] === "1") {
         const j = this.jit;
-        process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify(j.stats)}\n`));
+        process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify({ ...j.stats, ...j.paycheckStats })}\n`));
       }
     }
   }
