@@ -164,7 +164,8 @@ export class Jit {
 
   // Hart.run() with the JIT: same contract.
   run(budget: number): number {
-    if (!this.paycheck.useJit(this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true))) {
+    const instret = this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true);
+    if (!this.paycheck.useJit(instret, this.inflight.size > 0 || this.pending.size > 0)) {
       this.plain = true;
       return this.hart.run(budget);
     }

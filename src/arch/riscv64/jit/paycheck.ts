@@ -37,8 +37,12 @@ const WIDE_LEAD = 0.6;
 // The longest JIT window, and the longest plain span between trials, in windows.
 const MAX_JIT = 64;
 const MAX_PLAIN = 64;
-// A lost trial's plain span is this many times the last one.
+// The plain span after the first trial lost, in windows, and after each
+// further one this many times the last.
+const FIRST_PLAIN = 2;
 const PLAIN_GROWTH = 4;
+// A trial waits at most this many windows more for translations in flight.
+const MAX_EXTEND = 2;
 
 export interface PaycheckOptions {
   // Instructions of a measured window (0: no paycheck, the JIT runs from the
@@ -61,8 +65,9 @@ export class Paycheck {
   private measureFrom: number; // instret from which the current window is measured
   private interpCost = NaN; // µs per instruction, the last plain window's
   private jitLen = 1; // the next winning JIT window's length, in windows
-  private plainLen = 1; // the plain span after a lost trial, in windows
+  private plainLen = FIRST_PLAIN; // the plain span after a lost trial, in windows
   private trialLeft = 0; // JIT windows left in the current trial
+  private extended = 0; // windows the current trial was extended by, waiting for translations
   private afterPlain = 1; // the length of the JIT window after the current plain one, in windows
   readonly stats = { jitWindows: 0, plainWindows: 0, lost: 0, interpCost: 0, jitCost: 0 };
 
@@ -72,18 +77,26 @@ export class Paycheck {
   }
 
   // Whether the next run() uses the JIT, instret being what the hart has retired.
-  useJit(instret: number): boolean {
+  // `busy`: translations asked for are not in yet.
+  useJit(instret: number, busy: boolean): boolean {
     if (instret < this.end) {
       if (this.startInsns < 0 && instret >= this.measureFrom) this.begin(instret);
       return this.mode === Mode.Jit;
     }
     if (this.opts.window === 0) { this.mode = Mode.Jit; this.end = Infinity; return true; }
+    if (this.mode === Mode.Jit && busy && this.trialLeft > 0 && this.extended < MAX_EXTEND && !this.opts.flip) {
+      // A trial is judged on code translated, not on code waiting for its
+      // translation (which a loaded machine delays by seconds).
+      this.extended++;
+      this.next(Mode.Jit, 1, instret);
+      return true;
+    }
     const cost = this.startInsns >= 0 && instret > this.startInsns
       ? (this.opts.clock() - this.startCpu) / (instret - this.startInsns) : NaN;
     if (this.mode === Mode.Plain) {
       this.stats.plainWindows++;
       if (cost === cost) this.interpCost = this.stats.interpCost = cost;
-      if (this.trialLeft === 0) this.trialLeft = 2;
+      if (this.trialLeft === 0) { this.trialLeft = 2; this.extended = 0; }
       this.next(Mode.Jit, this.afterPlain, instret);
       this.afterPlain = 1;
       return true;
@@ -94,7 +107,7 @@ export class Paycheck {
     if (!this.opts.flip && ci === ci && cost <= ci * MARGIN) {
       // Won: the next JIT window is longer, after a plain one to measure
       // the interpreter again if the lead was narrow.
-      this.plainLen = 1;
+      this.plainLen = FIRST_PLAIN;
       const len = this.jitLen;
       this.jitLen = Math.min(MAX_JIT, this.jitLen * 2);
       if (cost <= ci * WIDE_LEAD) { this.trialLeft = 0; this.next(Mode.Jit, len, instret); return true; }
