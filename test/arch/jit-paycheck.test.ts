@@ -52,6 +52,9 @@ test("paycheck: translation's first cost is not held against the JIT", () => {
   const { jit, pc } = simulate(1000, 2000, 2_000_000, (i) => (i < 3000 ? 3 : 0.3));
   assert.equal(pc.stats.lost, 0);
   assert.ok(jit > 0.98 * 2_000_000, `the JIT ran ${jit} of 2,000,000 instructions`);
+  // … nor that of a second window still translating, when it costs much less than the first.
+  const landing = simulate(1000, 2000, 2_000_000, (i) => (i < 3000 ? 3 : i < 4000 ? 1.2 : 0.3));
+  assert.equal(landing.pc.stats.lost, 0);
   // … and a trial waits for translations in flight.
   const slow = simulate(1000, 2000, 2_000_000, (i) => (i < 4000 ? 3 : 0.3), () => true);
   assert.equal(slow.pc.stats.lost, 0);

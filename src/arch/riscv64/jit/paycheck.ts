@@ -41,8 +41,10 @@ const MAX_PLAIN = 64;
 // further one this many times the last.
 const FIRST_PLAIN = 2;
 const PLAIN_GROWTH = 4;
-// A trial waits at most this many windows more for translations in flight.
+// A trial waits at most this many windows more for translations in flight,
+// or while each window costs less than FALLING times the one before.
 const MAX_EXTEND = 2;
+const FALLING = 0.8;
 
 export interface PaycheckOptions {
   // Instructions of a measured window (0: no paycheck, the JIT runs from the
@@ -67,6 +69,7 @@ export class Paycheck {
   private jitLen = 1; // the next winning JIT window's length, in windows
   private plainLen = FIRST_PLAIN; // the plain span after a lost trial, in windows
   private trialLeft = 0; // JIT windows left in the current trial
+  private trialCost = Infinity; // the current trial's last window's cost
   private extended = 0; // windows the current trial was extended by, waiting for translations
   private afterPlain = 1; // the length of the JIT window after the current plain one, in windows
   readonly stats = { jitWindows: 0, plainWindows: 0, lost: 0, interpCost: 0, jitCost: 0 };
@@ -96,7 +99,7 @@ export class Paycheck {
     if (this.mode === Mode.Plain) {
       this.stats.plainWindows++;
       if (cost === cost) this.interpCost = this.stats.interpCost = cost;
-      if (this.trialLeft === 0) { this.trialLeft = 2; this.extended = 0; }
+      if (this.trialLeft === 0) { this.trialLeft = 2; this.extended = 0; this.trialCost = Infinity; }
       this.next(Mode.Jit, this.afterPlain, instret);
       this.afterPlain = 1;
       return true;
@@ -122,7 +125,16 @@ export class Paycheck {
       this.next(Mode.Plain, 1, instret);
       return false;
     }
+    const falling = cost < this.trialCost * FALLING;
+    this.trialCost = cost;
     if (!this.opts.flip && --this.trialLeft > 0) { this.next(Mode.Jit, 1, instret); return true; }
+    if (!this.opts.flip && falling && this.extended < MAX_EXTEND) {
+      // Still getting much cheaper window by window (translations landing): not over yet.
+      this.extended++;
+      this.trialLeft = 1;
+      this.next(Mode.Jit, 1, instret);
+      return true;
+    }
     // The trial is lost: the interpreter runs on, longer after each trial lost.
     this.stats.lost++;
     this.trialLeft = 0;
