@@ -51,6 +51,7 @@ const TWO32 = 0x100000000;
 // (jit/cache-node.ts). GHOST_JIT_ASYNC=0/1 turns the
 // translator thread off/on; GHOST_JIT_ASYNC_HOLD=N (tests) takes each of its
 // translations only after N more system calls of the guest.
+// GHOST_JIT_PAYCHECK (paycheckOptions below) sets how the JIT is measured against the interpreter.
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;

@@ -2,10 +2,11 @@
 // instructions, each either on the plain interpreter (Hart's run(), no
 // dispatcher) or with the JIT (jitRun: translated code where there is some,
 // the dispatcher's counting interpreter elsewhere, and translating), and
-// measures what each window cost per instruction in the process's CPU time —
-// which includes the translator thread and V8's compiling threads, the cost
-// of translation that the guest's thread never sees. The JIT goes on only
-// while its windows cost less than the interpreter's.
+// measures what each window cost per instruction in CPU time (hart.ts's
+// clock: the guest thread's, plus half of the other threads' — the
+// translator thread and V8's compiling threads, the cost of translation
+// that the guest's thread never sees). The JIT goes on only while its
+// windows cost less than the interpreter's.
 //
 // Why measured and not estimated: what a translated instruction saves varies
 // by more than the estimate could be right. CoreMark's and a Python loop's
@@ -23,7 +24,8 @@
 // measure the interpreter again when the JIT's lead was narrow. The first JIT
 // window of a trial pays for translating what got hot and only the second
 // shows what that earned, so a trial is two windows and is lost when both
-// lose; then the interpreter runs for a span that grows with each trial lost
+// lose (it waits up to MAX_EXTEND windows more while translations are in
+// flight or each window costs much less than the last); then the interpreter runs for a span that grows with each trial lost
 // (PLAIN_GROWTH, up to MAX_PLAIN) before the JIT is tried again — with its
 // translations of before still made, so that a trial costs less each time.
 // Translations stay across plain windows (jit.ts re-checks them before it
