@@ -5,6 +5,7 @@
 import * as L from "./layout.js";
 import { i64Word } from "../../abi/word.js";
 import { Jit, JitHartExports, JitOptions } from "./jit/jit.js";
+import type { PaycheckOptions } from "./jit/paycheck.js";
 import { storeFromEnv } from "./jit/cache-node.js";
 import { RegisterFile } from "./regs.js";
 
@@ -50,6 +51,7 @@ const TWO32 = 0x100000000;
 // (jit/cache-node.ts). GHOST_JIT_ASYNC=0/1 turns the
 // translator thread off/on; GHOST_JIT_ASYNC_HOLD=N (tests) takes each of its
 // translations only after N more system calls of the guest.
+// GHOST_JIT_PAYCHECK (paycheckOptions below) sets how the JIT is measured against the interpreter.
 function jitOptions(): JitOptions | undefined {
   const env: Record<string, string | undefined> = globalThis.process?.env ?? {};
   if (env["GHOST_JIT"] === "0") return undefined;
@@ -83,8 +85,49 @@ function jitOptions(): JitOptions | undefined {
       ? env["GHOST_JIT_ASYNC"] !== "0"
       : [env["GHOST_JIT_THRESHOLD"], env["GHOST_JIT_WARMUP"], env["GHOST_JIT_PCS"]].every((v) => v === undefined || v === ""),
     holdSyscalls: num(env["GHOST_JIT_ASYNC_HOLD"], 0, 0),
+    paycheck: paycheckOptions(env),
   };
 }
+
+// GHOST_JIT_PAYCHECK=N: windows of N instructions (jit/paycheck.ts), 0: the
+// JIT runs from the warm-up on whether it pays or not; N:flip (tests): the
+// modes alternate every window. Unset: on, unless the threshold, warm-up or
+// PC range is set by hand (the tests, bisecting: the JIT runs then).
+function paycheckOptions(env: Record<string, string | undefined>): PaycheckOptions | undefined {
+  const v = env["GHOST_JIT_PAYCHECK"];
+  const byHand = [env["GHOST_JIT_THRESHOLD"], env["GHOST_JIT_WARMUP"], env["GHOST_JIT_PCS"]].some((x) => x !== undefined && x !== "");
+  const m = /^(\d+)(:flip)?$/.exec(v ?? "");
+  const window = m ? Number(m[1]) : v === undefined || v === "" ? (byHand ? 0 : PAYCHECK_WINDOW) : 0;
+  if (window === 0) return undefined;
+  return { window, clock: cpuClock(), flip: m?.[2] !== undefined };
+}
+
+// The paycheck's clock, in µs: the CPU time of this thread (the guest's),
+// plus BACKGROUND_SHARE of the process's other threads' (the translator
+// thread, V8's compiling threads, GC helpers): on an idle second core they
+// cost no wall time; on a loaded machine all of it. Without /proc, the
+// process's CPU time; in a browser, wall time.
+function cpuClock(): () => number {
+  const proc = globalThis.process;
+  if (!proc?.cpuUsage) return () => performance.now() * 1000;
+  const fs = proc.getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined;
+  const own = (): number => {
+    try {
+      return Number(fs?.readFileSync("/proc/thread-self/schedstat", "latin1").split(" ")[0]) / 1000;
+    } catch {
+      return NaN;
+    }
+  };
+  return () => {
+    const u = proc.cpuUsage(), all = u.user + u.system, mine = own();
+    return mine === mine ? mine + BACKGROUND_SHARE * (all - mine) : all;
+  };
+}
+const BACKGROUND_SHARE = 0.5;
+
+// Instructions of a paycheck window: about a third of a second of the
+// interpreter, long enough that getrusage's figures are not noise.
+const PAYCHECK_WINDOW = 50_000_000;
 
 function pcRange(v: string | undefined): [number, number] | undefined {
   if (!v) return undefined; // (compiling the pattern was ~1% of a small program's start)
@@ -122,7 +165,7 @@ export class Hart {
       this.jit = new Jit(this.memory, table, this.wasm, jit);
       if (globalThis.process?.env["GHOST_JIT_STATS"] === "1") {
         const j = this.jit;
-        process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify(j.stats)}\n`));
+        process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify({ ...j.stats, ...j.paycheckStats })}\n`));
       }
     }
   }

@@ -29,6 +29,8 @@
 // keeps translation from costing more than it saves on flat profiles. Until the
 // machine has run `warmup` instructions, Hart.run() uses the plain
 // interpreter: most short programs end before translation would pay for itself.
+// After it, the JIT runs only while it measurably pays (paycheck.ts): windows
+// with the JIT against windows of the plain interpreter, in CPU time.
 //
 // Caching and coherence. A translation depends on the code bytes and on the
 // virtual address (auipc, jal, branch targets), so it is keyed by (physical
@@ -71,11 +73,15 @@ import {
   CAUSE_ECALL_U,
 } from "../layout.js";
 import { discover, mergeRanges } from "./region.js";
-import { CachedUnit, cacheKey, lookup, PageStore, remember } from "./cache.js";
+import { CachedUnit, cacheKey, lookup, remember } from "./cache.js";
+import type { JitOptions, JitStats } from "./options.js";
+import { Paycheck } from "./paycheck.js";
 import { genPage, newModule } from "./codegen.js";
 import { decodeAt, Kind } from "./decode.js";
 import { translateUnit } from "./worker-unit.js";
 import { DispatchMap } from "./dispatch.js";
+
+export type { JitOptions, JitStats } from "./options.js";
 import { ASYNC_ESTIMATE, ASYNC_SHARE, InFlight, InFlightUnits, mayRebuild, PendingPages, rebuildSize, TranslatorThread } from "./worker.js";
 
 export interface JitHartExports {
@@ -86,59 +92,6 @@ export interface JitHartExports {
   expandCompressed(half: number): number;
   translateForKernel(va: number, acc: number): number;
   [name: string]: unknown;
-}
-
-export interface JitOptions {
-  threshold: number; // interpretations of a block start before it is translated
-  batch: number; // pages translated together (the rest wait for the end of run())
-  // Instructions the machine runs on the plain interpreter before the JIT starts:
-  // short programs finish before translating (and warming the translator up) would pay off.
-  warmup: number;
-  // Compile budget, counted in guest instructions so that it does not depend
-  // on timing: the JIT translates at most one instruction per `budget`
-  // instructions it has run, plus `budgetInsns` (a module counts as
-  // MODULE_COST instructions). Hot code found while over budget waits to get
-  // hotter. 0 turns the budget off.
-  budget: number;
-  budgetInsns: number;
-  // … and one more per `interpRatio` instructions the interpreter ran under
-  // the dispatcher (0: none): time spent interpreting is what translating
-  // saves, so a program that keeps interpreting earns translation faster
-  // than one that runs translated code. About what one translated
-  // instruction costs to make, in interpreted instructions.
-  interpRatio: number;
-  // For bisecting a miscompilation: only block starts in [lo, hi) are
-  // translated (the rest stay with the interpreter).
-  pcs?: [number, number];
-  // Where translations outlive the process (cache-node.ts under Node), if anywhere.
-  store?: PageStore;
-  // Translate on another thread (worker.ts) where there is one: the guest's
-  // thread keeps interpreting and installs each translation at a later
-  // dispatch, after the same checks as its own. Which code runs translated
-  // then depends on timing (outputs and instret do not); false keeps it
-  // repeatable, as the tests need.
-  async?: boolean;
-  // Tests only: a translation made on the other thread is taken only once
-  // the guest has made this many system calls since it was asked for, and
-  // then waited for, so that a test can change the page in between.
-  holdSyscalls?: number;
-}
-
-export interface JitStats {
-  modules: number;
-  regions: number;
-  insns: number;
-  wasmBytes: number;
-  genMs: number; // discovery and code generation
-  compileMs: number; // new WebAssembly.Module + Instance
-  invalidations: number;
-  deferred: number; // hot block starts put off by the compile budget
-  cacheHits: number; // pages' new code found translated in this process (another frame, exec or kernel)
-  storeHits: number; // … found in the persistent store (another run)
-  interpreted: number; // instructions the dispatcher left to the interpreter
-  threadMs: number; // discovery, code generation and compile on the translator thread (async)
-  dropped: number; // translations from that thread not used: their page changed, or its frame was reused
-  rebuilds: number; // pages translated whole again (rebuildWanted)
 }
 
 // A translated page.
@@ -183,7 +136,10 @@ export class Jit {
   private warned = false;
   // Where a failed translation is reported once (the kernel routes it to its host).
   warn: (text: string) => void = () => {};
-  private cold = true; // still warming up (on the plain interpreter)
+  // Whether the JIT pays (paycheck.ts): until the warm-up's end and while it
+  // does not, run() is the plain interpreter's.
+  private readonly paycheck: Paycheck;
+  private plain = true; // the last run() was the plain interpreter's
   private executed = 0; // instructions run since the JIT started (for the compile budget)
   private spent = 0; // instructions translated, and MODULE_COST for each module
   private threshold: number; // the hotness threshold now (raised by the compile budget)
@@ -201,18 +157,19 @@ export class Jit {
     this.expand = (h) => hart.expandCompressed(h);
     this.inflight = new InFlightUnits(this.expand);
     this.threshold = opts.threshold;
+    this.paycheck = new Paycheck(opts.paycheck ?? { window: 0, clock: () => 0 }, opts.warmup);
     hart.jitSetThreshold(opts.threshold);
     this.map = new DispatchMap(memory, table, (page) => hart.jitDropWritable(page));
   }
 
   // Hart.run() with the JIT: same contract.
   run(budget: number): number {
-    if (this.cold) {
-      if (this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true) < this.opts.warmup) {
-        return this.hart.run(budget);
-      }
-      this.cold = false;
+    const instret = this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true);
+    if (!this.paycheck.useJit(instret, this.inflight.size > 0 || this.pending.size > 0)) {
+      this.plain = true;
+      return this.hart.run(budget);
     }
+    if (this.plain) this.resume();
     if (this.inflight.size) this.takeReplies();
     this.dv.setUint32(RES_VALID, 0, true);
     let left = budget;
@@ -242,6 +199,18 @@ export class Jit {
       }
     }
   }
+
+  // The JIT again after the plain interpreter, which neither reports fence.i
+  // nor leaves run() for a store into installed code: the frames written
+  // meanwhile are dropped, and every page is re-checked before it runs
+  // translated again (jit.ts's header: installing checks the bytes).
+  private resume(): void {
+    this.plain = false;
+    if (this.dv.getUint32(JIT_DIRTY, true) !== 0) this.dirty();
+    this.map.flush();
+  }
+
+  get paycheckStats(): Paycheck["stats"] { return this.paycheck.stats; }
 
   // fence.i, riscv_flush_icache: nothing installed survives unchecked.
   flush(): void {
