@@ -1,7 +1,7 @@
 // The JIT: guest code translated to WebAssembly, one translation per virtual
 // page, with the interpreter for everything else. Hart.run() calls Jit.run().
 //
-// Execution. The hart's dispatcher (jitRun in wasm/hart.ts) looks PC's
+// Execution. The hart's dispatcher (jitRun in wasm/jitrun.ts) looks PC's
 // (virtual page, ASID) up in the dispatch map (wasm memory, JIT_MAP). On a hit
 // it calls the page's translation through the shared function table; the
 // translation runs until control leaves the page, a trap, or the budget, and
