@@ -18,6 +18,7 @@ import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Task, ThreadGroup } from "../../kernel/task.js";
+import { NR_OPEN_MAX, NR_OPEN_MIN } from "../../kernel/task.js";
 import { partitionsText, diskstatsText } from "../../block/genhd.js";
 import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
@@ -187,7 +188,12 @@ function sysDir(k: Kernel): ProcDir {
     ["mount-max", file("fs/mount-max", () => "100000")],
     ["aio-max-nr", file("fs/aio-max-nr", () => "65536")],
     ["aio-nr", file("fs/aio-nr", () => "0")],
-    ["nr_open", file("fs/nr_open", () => "1048576")],
+    // proc_dointvec_minmax between BITS_PER_LONG and sysctl_nr_open_max.
+    ["nr_open", file("fs/nr_open", () => String(k.nrOpen), (v) => {
+      const n = intSysctl(v, NR_OPEN_MAX);
+      if (n < NR_OPEN_MIN) kerr(EINVAL);
+      k.nrOpen = n;
+    })],
     ["file-max", file("fs/file-max", () => "9223372036854775807")],
   ];
   // net.*: "ipv4/ip_local_port_range" and the like, as the stack registers them.
