@@ -234,6 +234,8 @@ static void busy(void)
     vt_put(P("afile"), "", 0644);
     CHECK_ERR(mount("tmpfs", P("afile"), "tmpfs", 0, NULL), ENOTDIR, "mount of a tmpfs on a file is ENOTDIR");
     CHECK_ERR(mount("none", mp, "nosuchfs", 0, NULL), ENODEV, "an unknown filesystem type is ENODEV");
+    CHECK_ERR(mount("none", mp, NULL, 0, NULL), EINVAL, "no filesystem type at all is EINVAL");
+    CHECK_ERR(mount(NULL, mp, "ext2", 0, NULL), EINVAL, "a device filesystem without a source is EINVAL");
     CHECK_ERR(umount2(mp, 0x100), EINVAL, "umount2 with an unknown flag is EINVAL");
     pid_t pid = fork();
     if (pid == 0) {
