@@ -29,6 +29,9 @@ import { KernelLocal } from "../kernel/local.js";
 import { sendSignal } from "../kernel/signal.js";
 import { rlimit, type Task, type ThreadGroup } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { procFsSysctlDirs } from "../fs/procfs/registry.js";
+import { intSysctl } from "./util.js";
 
 
 export interface MqAttr { maxmsg: number; msgsize: number }
@@ -40,17 +43,27 @@ class MqNamespace {
   readonly sb = new SuperBlock("mqueue", MQUEUE_MAGIC);
   readonly names = new Map<string, MqInode>();
   queues = 0;
+  // fs.mqueue.queues_max: queues the namespace holds before mq_open is ENOSPC (without CAP_SYS_RESOURCE).
+  queuesMax = DFLT_QUEUESMAX;
   readonly bytes = new Map<number, number>();
   nextIno = 1;
 }
 // One per IPC namespace, as Linux's ipc_namespace.mq_mnt.
 const NS = new KernelLocal("POSIX message queues", () => new WeakMap<object, MqNamespace>());
-function mqNs(t: Task): MqNamespace {
-  const all = t.k.local(NS);
-  let ns = all.get(t.ns.ipc);
-  if (!ns) { ns = new MqNamespace(); all.set(t.ns.ipc, ns); }
+function mqNs(t: Task): MqNamespace { return mqNsOf(t.k, t.ns.ipc); }
+function mqNsOf(k: Kernel, ipc: object): MqNamespace {
+  const all = k.local(NS);
+  let ns = all.get(ipc);
+  if (!ns) { ns = new MqNamespace(); all.set(ipc, ns); }
   return ns;
 }
+
+// fs.mqueue.queues_max, the reading or writing task's IPC namespace's (ipc/mq_sysctl.c).
+const callerNs = (k: Kernel) => mqNsOf(k, k.current?.ns.ipc ?? k.initNs.ipc);
+procFsSysctlDirs.set("mqueue", new Map([["queues_max", {
+  get: (k: Kernel) => String(callerNs(k).queuesMax),
+  set: (k: Kernel, v: string) => { callerNs(k).queuesMax = intSysctl(v, 0, 0x7fffffff); },
+}]]));
 
 export class MqInode extends Inode {
   readonly ino: number;
@@ -115,7 +128,7 @@ export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr:
   let q = ns.names.get(name);
   if (!q) {
     if (!(oflag & O_CREAT)) kerr(ENOENT);
-    if (ns.queues >= DFLT_QUEUESMAX && !hasCap(t.cred, CAP_SYS_RESOURCE)) kerr(ENOSPC);
+    if (ns.queues >= ns.queuesMax && !hasCap(t.cred, CAP_SYS_RESOURCE)) kerr(ENOSPC);
     const a = attr ?? { maxmsg: DFLT_MSG, msgsize: DFLT_MSGSIZE };
     if (attr) checkAttr(t, a);
     const charge = chargeOf(a);

@@ -197,5 +197,32 @@ unlink:
     }
     if (lim > 0)
         kt_check_exit(lim, 0, "mq_open past RLIMIT_MSGQUEUE is EMFILE");
+
+    /* fs.mqueue.queues_max (machine-wide: only under Ghost): root may lower
+     * it; past it a new queue is ENOSPC without CAP_SYS_RESOURCE (LTP mq_open01). */
+    if (!kt_ghost()) {
+        kt_skip("fs.mqueue.queues_max", "machine-wide: only under Ghost");
+        return kt_done();
+    }
+    const char *qm = "/proc/sys/fs/mqueue/queues_max";
+    int qfd = open(qm, O_RDWR);
+    char was[32] = {0};
+    CHECK(qfd >= 0 && read(qfd, was, sizeof was - 1) > 0, "queues_max opens for writing and reads");
+    mqd_t keep = mq_open(qname2, O_CREAT | O_RDWR, 0600, NULL);
+    CHECK(keep >= 0, "one queue exists");
+    CHECK_EQ(pwrite(qfd, "1", 1, 0), 1, "root sets queues_max to 1");
+    pid_t nq = fork();
+    if (nq == 0) {
+        if (setuid(65534) != 0)
+            _exit(2);
+        mqd_t r = mq_open("/pmq-over", O_CREAT | O_RDWR, 0600, NULL);
+        _exit(r == -1 && errno == ENOSPC ? 0 : 1);
+    }
+    if (nq > 0)
+        kt_check_exit(nq, 0, "a queue past queues_max is ENOSPC without CAP_SYS_RESOURCE");
+    CHECK_EQ(pwrite(qfd, was, strlen(was), 0), (long long)strlen(was), "queues_max restored");
+    close(qfd);
+    mq_close(keep);
+    mq_unlink(qname2);
     return kt_done();
 }
