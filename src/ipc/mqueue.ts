@@ -32,11 +32,19 @@ import { hasCap } from "../kernel/cred.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { procFsSysctlDirs } from "../fs/procfs/registry.js";
 import { intSysctl } from "./util.js";
+import { NOTIFY_COOKIE_LEN, NOTIFY_WOKENUP, NOTIFY_REMOVED } from "../abi/ipc.js";
 
 
 export interface MqAttr { maxmsg: number; msgsize: number }
 interface Message { prio: number; data: Uint8Array }
-interface Notify { owner: ThreadGroup; notify: number; signo: number; value: bigint }
+interface Notify { owner: ThreadGroup; notify: number; signo: number; value: bigint; thread?: ThreadNotify }
+// SIGEV_THREAD: the cookie goes to a netlink socket, its last byte saying why (glibc's helper thread reads it).
+export interface ThreadNotify { cookie: Uint8Array; deliver: (b: Uint8Array) => void }
+function sendCookie(n: ThreadNotify, why: number): void {
+  const c = n.cookie.slice();
+  c[NOTIFY_COOKIE_LEN - 1] = why;
+  n.deliver(c);
+}
 
 // The namespace: /dev/mqueue's contents, the queue count and each user's bytes.
 class MqNamespace {
@@ -209,6 +217,7 @@ function fireNotification(t: Task, q: MqInode): void {
   const n = q.notification;
   if (!n) return;
   q.notification = null;
+  if (n.thread) { sendCookie(n.thread, NOTIFY_WOKENUP); return; }
   if (n.notify === SIGEV_SIGNAL && !n.owner.zombie && n.signo !== 0) {
     sendSignal(n.owner, { signo: n.signo, code: SI_MESGQ, pid: t.pid, uid: t.cred.uid, value: n.value }, false);
   }
@@ -216,12 +225,16 @@ function fireNotification(t: Task, q: MqInode): void {
 
 // mq_notify: register (EBUSY when another process has), or with null
 // remove the caller's registration.
-export function mqNotify(t: Task, q: MqInode, n: { notify: number; signo: number; value: bigint } | null): void {
+export function mqNotify(t: Task, q: MqInode, n: { notify: number; signo: number; value: bigint; thread?: ThreadNotify } | null): void {
   if (n === null) {
-    if (q.notification?.owner === t.tg) q.notification = null;
+    const had = q.notification;
+    if (had?.owner === t.tg) {
+      q.notification = null;
+      if (had.thread) sendCookie(had.thread, NOTIFY_REMOVED);
+    }
     return;
   }
   if (q.notification) kerr(EBUSY);
-  q.notification = { owner: t.tg, notify: n.notify === SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL, signo: n.signo, value: n.value };
+  q.notification = { owner: t.tg, notify: n.notify === SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL, signo: n.signo, value: n.value, thread: n.thread };
 }
 
