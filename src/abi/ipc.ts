@@ -139,5 +139,9 @@ export const MQ_MSG_OVERHEAD = 48;
 export const MQ_TREE_NODE_SIZE = 48;
 /** SIGEV_THREAD's cookie (NOTIFY_COOKIE_LEN). */
 export const NOTIFY_COOKIE_LEN = 32;
+/** The cookie's last byte as the netlink socket receives it: a message arrived, or the registration went. */
+export const NOTIFY_NONE = 0;
+export const NOTIFY_WOKENUP = 1;
+export const NOTIFY_REMOVED = 2;
 /** The mqueue filesystem's magic (linux/magic.h). */
 export const MQUEUE_MAGIC = 0x19800202;

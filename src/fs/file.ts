@@ -248,6 +248,15 @@ export class FdTable {
     this.fds.forEach((e, fd) => { if (e) this.close(fd); });
   }
 
+  // Whether a copy for fork or unshare(CLONE_FILES) may be made, as Linux's
+  // dup_fd: EMFILE when the table, grown in steps of 64 past the first 64 to
+  // hold its highest open fd, would pass fs.nr_open (lowered since then).
+  checkDup(nrOpen: number): void {
+    let top = this.fds.length;
+    while (top > 0 && !this.fds[top - 1]) top--;
+    if (top > 64 && Math.ceil(top / 64) * 64 > Math.floor(nrOpen / 64) * 64) kerr(EMFILE);
+  }
+
   clone(): FdTable {
     const t = new FdTable();
     t.fds = this.fds.map((e) => (e ? { file: e.file.get(), cloexec: e.cloexec } : undefined));

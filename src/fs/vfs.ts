@@ -14,14 +14,14 @@ import {
 import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT } from "../abi/stat.js";
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
-import { followMounts, MNT_RDONLY, type Path } from "./dentry.js";
+import { followMounts, MNT_NODEV, MNT_RDONLY, type Path } from "./dentry.js";
 import {
   Walker, permission, MAY_READ, MAY_WRITE, walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir, mayCreate, type ResolveOpts,
 } from "./namei.js";
 // Where a path starts and the checks before creating moved to namei.ts; kept reachable here.
 export { walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir };
 import { prepareMode } from "./owner.js";
-import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, umaskIn, type Inode } from "./inode.js";
+import { isDir, isLnk, isReg, S_IFREG, S_IFMT, S_IFIFO, S_IFBLK, S_IFCHR, umaskIn, type Inode } from "./inode.js";
 import { openFifo } from "./pipe.js";
 import { fsnotify, fsnotifyDir, IN_CREATE, IN_OPEN } from "./notify.js";
 import { major, minor } from "./char_dev.js";
@@ -86,6 +86,9 @@ export function openPath(t: Task, p: Path, flags: number, created = false): File
   const acc = flags & O_ACCMODE;
   if (!(flags & O_PATH)) {
     if (isDir(inode.mode) && (acc !== O_RDONLY || (flags & O_TRUNC))) kerr(EISDIR);
+    // As may_open_dev: no device node opens on a nodev mount, before permissions.
+    const type = inode.mode & S_IFMT;
+    if ((type === S_IFBLK || type === S_IFCHR) && (p.mnt.flags & MNT_NODEV)) kerr(EACCES);
     if (!created) {
       const want = (acc !== O_WRONLY ? MAY_READ : 0) | (acc !== O_RDONLY ? MAY_WRITE : 0) | ((flags & O_TRUNC) ? MAY_WRITE : 0);
       if (!permission(inode, want, t.cred)) kerr(EACCES);

@@ -29,28 +29,49 @@ import { KernelLocal } from "../kernel/local.js";
 import { sendSignal } from "../kernel/signal.js";
 import { rlimit, type Task, type ThreadGroup } from "../kernel/task.js";
 import { hasCap } from "../kernel/cred.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { procFsSysctlDirs } from "../fs/procfs/registry.js";
+import { intSysctl } from "./util.js";
+import { NOTIFY_COOKIE_LEN, NOTIFY_WOKENUP, NOTIFY_REMOVED } from "../abi/ipc.js";
 
 
 export interface MqAttr { maxmsg: number; msgsize: number }
 interface Message { prio: number; data: Uint8Array }
-interface Notify { owner: ThreadGroup; notify: number; signo: number; value: bigint }
+interface Notify { owner: ThreadGroup; notify: number; signo: number; value: bigint; thread?: ThreadNotify }
+// SIGEV_THREAD: the cookie goes to a netlink socket, its last byte saying why (glibc's helper thread reads it).
+export interface ThreadNotify { cookie: Uint8Array; deliver: (b: Uint8Array) => void }
+function sendCookie(n: ThreadNotify, why: number): void {
+  const c = n.cookie.slice();
+  c[NOTIFY_COOKIE_LEN - 1] = why;
+  n.deliver(c);
+}
 
 // The namespace: /dev/mqueue's contents, the queue count and each user's bytes.
 class MqNamespace {
   readonly sb = new SuperBlock("mqueue", MQUEUE_MAGIC);
   readonly names = new Map<string, MqInode>();
   queues = 0;
+  // fs.mqueue.queues_max: queues the namespace holds before mq_open is ENOSPC (without CAP_SYS_RESOURCE).
+  queuesMax = DFLT_QUEUESMAX;
   readonly bytes = new Map<number, number>();
   nextIno = 1;
 }
 // One per IPC namespace, as Linux's ipc_namespace.mq_mnt.
 const NS = new KernelLocal("POSIX message queues", () => new WeakMap<object, MqNamespace>());
-function mqNs(t: Task): MqNamespace {
-  const all = t.k.local(NS);
-  let ns = all.get(t.ns.ipc);
-  if (!ns) { ns = new MqNamespace(); all.set(t.ns.ipc, ns); }
+function mqNs(t: Task): MqNamespace { return mqNsOf(t.k, t.ns.ipc); }
+function mqNsOf(k: Kernel, ipc: object): MqNamespace {
+  const all = k.local(NS);
+  let ns = all.get(ipc);
+  if (!ns) { ns = new MqNamespace(); all.set(ipc, ns); }
   return ns;
 }
+
+// fs.mqueue.queues_max, the reading or writing task's IPC namespace's (ipc/mq_sysctl.c).
+const callerNs = (k: Kernel) => mqNsOf(k, k.current?.ns.ipc ?? k.initNs.ipc);
+procFsSysctlDirs.set("mqueue", new Map([["queues_max", {
+  get: (k: Kernel) => String(callerNs(k).queuesMax),
+  set: (k: Kernel, v: string) => { callerNs(k).queuesMax = intSysctl(v, 0, 0x7fffffff); },
+}]]));
 
 export class MqInode extends Inode {
   readonly ino: number;
@@ -115,7 +136,7 @@ export function mqOpen(t: Task, name: string, oflag: number, mode: number, attr:
   let q = ns.names.get(name);
   if (!q) {
     if (!(oflag & O_CREAT)) kerr(ENOENT);
-    if (ns.queues >= DFLT_QUEUESMAX && !hasCap(t.cred, CAP_SYS_RESOURCE)) kerr(ENOSPC);
+    if (ns.queues >= ns.queuesMax && !hasCap(t.cred, CAP_SYS_RESOURCE)) kerr(ENOSPC);
     const a = attr ?? { maxmsg: DFLT_MSG, msgsize: DFLT_MSGSIZE };
     if (attr) checkAttr(t, a);
     const charge = chargeOf(a);
@@ -196,6 +217,7 @@ function fireNotification(t: Task, q: MqInode): void {
   const n = q.notification;
   if (!n) return;
   q.notification = null;
+  if (n.thread) { sendCookie(n.thread, NOTIFY_WOKENUP); return; }
   if (n.notify === SIGEV_SIGNAL && !n.owner.zombie && n.signo !== 0) {
     sendSignal(n.owner, { signo: n.signo, code: SI_MESGQ, pid: t.pid, uid: t.cred.uid, value: n.value }, false);
   }
@@ -203,12 +225,16 @@ function fireNotification(t: Task, q: MqInode): void {
 
 // mq_notify: register (EBUSY when another process has), or with null
 // remove the caller's registration.
-export function mqNotify(t: Task, q: MqInode, n: { notify: number; signo: number; value: bigint } | null): void {
+export function mqNotify(t: Task, q: MqInode, n: { notify: number; signo: number; value: bigint; thread?: ThreadNotify } | null): void {
   if (n === null) {
-    if (q.notification?.owner === t.tg) q.notification = null;
+    const had = q.notification;
+    if (had?.owner === t.tg) {
+      q.notification = null;
+      if (had.thread) sendCookie(had.thread, NOTIFY_REMOVED);
+    }
     return;
   }
   if (q.notification) kerr(EBUSY);
-  q.notification = { owner: t.tg, notify: n.notify === SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL, signo: n.signo, value: n.value };
+  q.notification = { owner: t.tg, notify: n.notify === SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL, signo: n.signo, value: n.value, thread: n.thread };
 }
 

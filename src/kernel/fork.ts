@@ -83,6 +83,7 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
   // No memory for another task (its kernel stack and task_struct): ENOMEM, as copy_process.
   if (k.phys.mem.lowAfterReclaim()) kerr(ENOMEM);
 
+  if (!has(CLONE_FILES)) t.files.checkDup(k.nrOpen);
   const mm = has(CLONE_VM) ? t.mm : t.mm.fork();
   if (has(CLONE_VM)) mm.users++;
   const files = has(CLONE_FILES) ? t.files : t.files.clone();

@@ -8,7 +8,7 @@ import { Clock, type ClockMode } from "./time/clock.js";
 import { TimerQueue } from "./time/timers.js";
 import { blockHost, spinHostUntil, HOST_BLOCK_STEP_MS, HOST_SPIN_MS, HOST_TIMER_MARGIN_MS } from "./time/hostwait.js";
 import { Rq, type SchedPolicyName } from "./sched/core.js";
-import { Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE } from "./task.js";
+import { Task, ThreadGroup, SigHand, TASK_RUNNING, TASK_DEAD, TASK_STOPPED, TASK_INTERRUPTIBLE, NR_OPEN } from "./task.js";
 import { handleTrap } from "./trap.js";
 import { processCpuTime } from "./time/posix-timers.js";
 import { deliverSignals, hasDeliverable, sendSignal } from "./signal.js";
@@ -158,6 +158,8 @@ export class Kernel {
   // Figures /proc reports.
   contextSwitches = 0;
   forks = 0;
+  // fs.nr_open: the most fds a table may grow to (RLIMIT_NOFILE's ceiling, dup_fd's EMFILE).
+  nrOpen = NR_OPEN;
   // getrandom, /dev/urandom, AT_RANDOM, UUIDs: this kernel's own source.
   readonly random: RandomSource;
   readonly bootId: string;

@@ -56,8 +56,11 @@ export class SigPending {
 }
 
 export const RLIM_INFINITY = -1; // stored as -1: the all-ones u64 in the ABI
-// The most fds a table may hold when RLIMIT_NOFILE is unlimited (Linux's fs.nr_open default).
+// fs.nr_open's default and bounds (Linux's sysctl_nr_open, _min and _max on
+// 64-bit): the most fds a table may hold, RLIMIT_NOFILE's ceiling.
 export const NR_OPEN = 1 << 20;
+export const NR_OPEN_MIN = 64; // BITS_PER_LONG
+export const NR_OPEN_MAX = 0x7fffffc0; // INT_MAX rounded down to BITS_PER_LONG
 
 export const RLIMIT_DEFAULTS: [number, number][] = [
   [-1, -1], // CPU
@@ -245,5 +248,5 @@ export function rlimit(tg: ThreadGroup, resource: number): number { return tg.rl
 // RLIMIT_NOFILE as fd allocation uses it: one more than the highest fd allowed.
 export function nofile(t: Task): number {
   const l = rlimit(t.tg, RLIMIT_NOFILE);
-  return l < 0 ? NR_OPEN : l;
+  return l < 0 ? t.k.nrOpen : l;
 }

@@ -160,6 +160,8 @@ export class NetlinkSocket extends InetDataSocket {
   }
 
   private reply(b: Uint8Array): void { this.queue.push(b); this.wq.wakeAll(); }
+  // A datagram the kernel sends this socket unasked (mq_notify's SIGEV_THREAD cookie, netlink_sendskb).
+  deliver(b: Uint8Array): void { this.reply(b); }
 
   // Every request in the datagram, answered in order (netlink_rcv_skb).
   private handle(buf: Uint8Array): void {

@@ -223,6 +223,7 @@ function unshare(t: Task, flags: number): number {
   if (flags & (CLONE_FS | CLONE_NEWNS)) t.fs = { ...t.fs };
   if (flags & made) t.ns = newNamespaces(t, flags, t.fs);
   if ((flags & CLONE_FILES) && t.files.refs > 1) {
+    t.files.checkDup(t.k.nrOpen);
     const own = t.files.clone();
     t.files.refs--;
     t.files = own;

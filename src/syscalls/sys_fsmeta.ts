@@ -88,7 +88,10 @@ function setTimes(t: Task, inode: Inode, va: number): void {
   const a = parse(0), m = parse(16);
   if (a === null && m === null) return;
   const explicit = (a !== null && a !== now) || (m !== null && m !== now);
-  if (fl & (explicit ? FS_IMMUTABLE_FL | FS_APPEND_FL : FS_IMMUTABLE_FL)) kerr(EPERM);
+  // Only both UTIME_NOW is a touch (do_utimes makes it times == NULL); any
+  // other times are ATTR_TIMES_SET, which an append-only inode refuses.
+  const touch = a === now && m === now;
+  if (fl & (touch ? FS_IMMUTABLE_FL : FS_IMMUTABLE_FL | FS_APPEND_FL)) kerr(EPERM);
   if (explicit) owner(t, inode);
   else if (t.cred.fsuid !== 0 && t.cred.fsuid !== inode.uid && !permission(inode, MAY_WRITE, t.cred)) kerr(EACCES);
   inode.setTimes(a, m);
@@ -256,6 +259,7 @@ defineSyscalls({
     // As do_utimes: a NULL path means the file open at dirfd; with AT_FDCWD
     // it is a path after all, and a NULL one is EFAULT.
     if (pathVa === 0 && fdArg(dirfd) !== AT_FDCWD) {
+      if (flags) kerr(EINVAL); // do_utimes_fd takes no flags
       const f = t.files.get(fdArg(dirfd));
       if (!f.path) kerr(EBADF);
       p = f.path;

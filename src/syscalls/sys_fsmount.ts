@@ -88,6 +88,7 @@ function reconfigure(t: Task, ctx: FsContextInode): void {
 }
 
 function fsconfig(t: Task, fd: number, cmd: number, keyVa: number, valueVa: number, aux: number): number {
+  if (fd < 0) kerr(EINVAL); // before the command is looked at, as Linux
   switch (cmd) {
     case FSCONFIG_SET_FLAG: if (!keyVa || valueVa || aux) kerr(EINVAL); break;
     case FSCONFIG_SET_STRING: if (!keyVa || !valueVa || aux) kerr(EINVAL); break;

@@ -184,14 +184,18 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     moveMount(t, src, target);
     return 0;
   }
-  const type = typeVa ? um(t).readCString(typeVa, 256) : "";
+  // No type at all is EINVAL, an unknown one ENODEV (do_new_mount).
+  if (!typeVa) kerr(EINVAL);
+  const type = um(t).readCString(typeVa, 256);
   if (!filesystemType(type)) kerr(ENODEV);
   if (!isDir(target.dentry.inode.mode)) kerr(ENOTDIR);
   const source = srcVa ? um(t).readCString(srcVa, 4096) : "none";
   const root = createFs(t, type, source, parseOptions(data), (flags & MS_RDONLY) !== 0, () => {
-    if (!srcVa) kerr(ENOTBLK);
+    if (!srcVa) kerr(EINVAL); // get_tree_bdev: "No source specified"
     return resolveAt(t, -100, pathArg(t, srcVa), true);
   });
+  // The same filesystem again on top of itself is EBUSY (do_add_mount).
+  if (isMountRoot(target) && target.mnt.sb === root.sb) kerr(EBUSY);
   const m = new Mount(root.sb, new Dentry(target.dentry.name, null, root), null, null, mntFlags(flags), source, type);
   graft(t, target, m);
   return 0;

@@ -18,7 +18,9 @@ import { restartOf } from "../kernel/restart.js";
 import { um, pathArg } from "./util.js";
 import { readTimespec } from "./sys_time.js";
 import { sizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
-import { mqOpen, mqUnlink, mqInode, mqSend, mqReceive, mqNotify, type MqInode, type MqAttr } from "../ipc/mqueue.js";
+import { mqOpen, mqUnlink, mqInode, mqSend, mqReceive, mqNotify, type MqInode, type MqAttr, type ThreadNotify } from "../ipc/mqueue.js";
+import { inetSockOf } from "./sys_socket_inet.js";
+import { NetlinkSocket } from "../net/netlink.js";
 import type { File } from "../fs/file.js";
 import type { Task } from "../kernel/task.js";
 import { nofile } from "../kernel/task.js";
@@ -121,23 +123,26 @@ function getsetattr(t: Task, fd: number, newVa: number, oldVa: number): number {
   return 0;
 }
 
-// SIGEV_THREAD asks for a netlink socket's notification (glibc's helper
-// thread); Ghost has no AF_NETLINK, so such a descriptor cannot exist: a
-// socket that is not one is EINVAL, anything else ENOTSOCK, as Linux's
+// SIGEV_THREAD asks for the cookie at sigev_value to be sent to the netlink
+// socket sigev_signo (glibc's helper thread reads it there): a socket that
+// is not netlink is EINVAL, anything else ENOTSOCK, as Linux's
 // netlink_getsockbyfilp.
 function notify(t: Task, fd: number, sevVa: number): number {
-  let n: { notify: number; signo: number; value: bigint } | null = null;
+  let n: { notify: number; signo: number; value: bigint; thread?: ThreadNotify } | null = null;
   if (sevVa) {
     const dv = new DataView(um(t).read(sevVa, SIGEV_MAX_SIZE).buffer);
     const how = sigevent.get(dv, 0, "sigev_notify"), signo = sigevent.get(dv, 0, "sigev_signo");
     if (how !== SIGEV_NONE && how !== SIGEV_SIGNAL && how !== SIGEV_THREAD) kerr(EINVAL);
     if (how === SIGEV_SIGNAL && signo !== 0 && !validSignal(signo)) kerr(EINVAL);
+    let thread: ThreadNotify | undefined;
     if (how === SIGEV_THREAD) {
-      um(t).read(Number(sigevent.getBig(dv, 0, "sigev_value")), NOTIFY_COOKIE_LEN);
-      const sock = t.files.get(signo);
-      kerr((sock.inode.mode & S_IFMT) === S_IFSOCK ? EINVAL : ENOTSOCK);
+      const cookie = um(t).read(Number(sigevent.getBig(dv, 0, "sigev_value")), NOTIFY_COOKIE_LEN);
+      const f = t.files.get(signo);
+      const s = inetSockOf(f);
+      if (!(s instanceof NetlinkSocket)) return kerr((f.inode.mode & S_IFMT) === S_IFSOCK ? EINVAL : ENOTSOCK);
+      thread = { cookie, deliver: (b) => s.deliver(b) };
     }
-    n = { notify: how, signo, value: sigevent.getBig(dv, 0, "sigev_value") };
+    n = { notify: how, signo, value: sigevent.getBig(dv, 0, "sigev_value"), thread };
   }
   mqNotify(t, queueOf(t, fd).q, n);
   return 0;
@@ -150,6 +155,6 @@ defineSyscalls({
   mq_timedsend: (t, fd, msg, len, prio, tmo) => timedsend(t, fdArg(fd), msg, sizeArg(len), u32Arg(prio), tmo),
   mq_timedreceive: (t, fd, msg, len, prio, tmo) => timedreceive(t, fdArg(fd), msg, sizeArg(len), prio, tmo),
   mq_notify: [(t, fd, sev) => notify(t, fdArg(fd), sev), "partial",
-    "SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD needs an AF_NETLINK socket, which Ghost lacks (EINVAL/ENOTSOCK)"],
+    "SIGEV_NONE, SIGEV_SIGNAL and SIGEV_THREAD (the cookie to a netlink socket); closing the queue does not remove the registration"],
   mq_getsetattr: (t, fd, nw, old) => getsetattr(t, fdArg(fd), nw, old),
 });

@@ -21,7 +21,7 @@ function prlimit(t: Task, pid: number, res: number, newVa: number, oldVa: number
     const le = (a: number, b: number) => b < 0 || (a >= 0 && a <= b);
     if (!le(nc, nm)) kerr(EINVAL);
     if (!le(nm, cur[1]) && t.cred.euid !== 0) kerr(EPERM);
-    if (res === 7 && (nm < 0 || nm > 1 << 20)) kerr(EPERM); // NOFILE above nr_open
+    if (res === 7 && (nm < 0 || nm > t.k.nrOpen)) kerr(EPERM); // NOFILE above fs.nr_open
     next = [nc, nm];
   }
   if (oldVa) {

@@ -23,6 +23,7 @@ import { hasCap } from "../kernel/cred.js";
 import { um } from "./util.js";
 import type { InetDataSocket } from "../net/inet/socket.js";
 import { TcpSocket } from "../net/inet/tcp.js";
+import { UdpSocket } from "../net/inet/udp.js";
 import { PingSocket, RawIcmpSocket } from "../net/inet/icmp_sock.js";
 import { ipGetsockopt, ipSetsockopt } from "../net/inet/sockopt_ip.js";
 import { u32Arg } from "./args.js";
@@ -146,7 +147,16 @@ export function inetGetsockopt(t: Task, s: InetDataSocket, level: number, name: 
         case TCP_CONGESTION: { out = new Uint8Array(16); out.set(Buffer.from(TCP_CA_NAME)); break; }
         default: return kerr(ENOPROTOOPT);
       }
-    } else return kerr(level === SOL_SOCKET || level === SOL_IP || level === SOL_IPV6 || level === SOL_TCP || level === SOL_UDP ? ENOPROTOOPT : EOPNOTSUPP);
+    } else {
+      // A level of the socket's own protocols answers an unknown name
+      // ENOPROTOOPT; on IPv4 any other level falls through to
+      // ip_getsockopt, which refuses it with EOPNOTSUPP; ipv6_getsockopt
+      // answers ENOPROTOOPT for the inet levels.
+      const own = level === SOL_IP || (level === SOL_TCP && tcp) || (level === SOL_UDP && s instanceof UdpSocket) ||
+        (level === SOL_RAW && s instanceof RawIcmpSocket) ||
+        (s.family === AF_INET6 && (level === SOL_IPV6 || level === SOL_TCP || level === SOL_UDP));
+      return kerr(own ? ENOPROTOOPT : EOPNOTSUPP);
+    }
     const n = Math.min(len, out.length);
     m.write(va, out.subarray(0, n));
     m.setU32(lenVa, n);

@@ -12,7 +12,8 @@
  *  - fallocate on the device: ZERO_RANGE and PUNCH_HOLE|KEEP_SIZE zero,
  *    KEEP_SIZE trims a range past the end, other modes EOPNOTSUPP;
  *  - O_EXCL holds the device: a second O_EXCL open and mount are EBUSY,
- *    and a mounted device cannot be opened O_EXCL, discarded or zeroed;
+ *    and a mounted device cannot be opened O_EXCL, discarded or zeroed,
+ *    nor mounted again on top of itself (do_add_mount);
  *  - fsync on the device succeeds.
  */
 #include "ktest.h"
@@ -72,6 +73,7 @@ static void exclusive(const char *dev, const char *mnt)
     CHECK_ERR(mount(dev, mnt, "ext4", 0, NULL), EBUSY, "mount while held with O_EXCL is EBUSY");
     close(x);
     CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount once the O_EXCL holder closed");
+    CHECK_ERR(mount(dev, mnt, "ext4", 0, NULL), EBUSY, "the same filesystem again on its own mount point is EBUSY");
     CHECK_ERR(open(dev, O_RDWR | O_EXCL), EBUSY, "O_EXCL open of a mounted device is EBUSY");
     int w = open(dev, O_RDWR);
     CHECK(w >= 0, "the mounted device opens for writing without O_EXCL");

@@ -121,6 +121,13 @@ static void append_file(void)
     CHECK_EQ(ERR(ftruncate(w, 1)), EPERM, "append: ftruncate EPERM");
     CHECK_EQ(ERR(fallocate(w, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 1)), EPERM, "append: punch hole EPERM");
     CHECK_EQ(ERR(chmod(f, 0600)), EPERM, "append: chmod EPERM");
+    /* notify_change: times may be touched to now, not set (LTP utimensat01). */
+    struct timespec now2[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}}, set2[2] = {{1, 0}, {1, 0}};
+    CHECK_EQ(ERR(utimensat(AT_FDCWD, f, NULL, 0)), 0, "append: utimensat(NULL) allowed");
+    CHECK_EQ(ERR(utimensat(AT_FDCWD, f, now2, 0)), 0, "append: utimensat(UTIME_NOW x2) allowed");
+    CHECK_EQ(ERR(utimensat(AT_FDCWD, f, set2, 0)), EPERM, "append: utimensat with explicit times EPERM");
+    struct timespec half[2] = {{0, UTIME_NOW}, {0, UTIME_OMIT}};
+    CHECK_EQ(ERR(utimensat(AT_FDCWD, f, half, 0)), EPERM, "append: utimensat(UTIME_NOW, UTIME_OMIT) EPERM");
     char buf[8] = {0};
     CHECK(pread(w, buf, sizeof buf, 0) == 5 && memcmp(buf, "abcde", 5) == 0, "append: contents abcde");
     CHECK_EQ(setfl(w, 0), 0, "append: cleared");

@@ -175,6 +175,10 @@ static void times_(const char *dir, const char *fs)
     CHECK_ERR(utimensat(AT_FDCWD, f, bad, 0), EINVAL, D("%s: tv_nsec 1e9 is EINVAL", fs));
     /* do_utimes: a NULL path means dirfd's file, but with AT_FDCWD it is a path: EFAULT */
     CHECK_ERR(syscall(SYS_utimensat, AT_FDCWD, NULL, NULL, 0), EFAULT, D("%s: utimensat(AT_FDCWD, NULL) is EFAULT", fs));
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK_ERR(syscall(SYS_utimensat, dfd, NULL, NULL, AT_SYMLINK_NOFOLLOW), EINVAL,
+              D("%s: utimensat(fd, NULL) with a flag is EINVAL (do_utimes_fd)", fs));
+    close(dfd);
     symlink("t", J(dir, "tl"));
     CHECK_OK(utimensat(AT_FDCWD, J(dir, "tl"), tv, AT_SYMLINK_NOFOLLOW), D("%s: utimensat AT_SYMLINK_NOFOLLOW", fs));
     st = S(J(dir, "tl"));

@@ -301,6 +301,8 @@ static void new_api(void)
     CHECK_ERR(syscall(FSOPEN, "nosuchfs", 0), ENODEV, "fsopen of an unknown filesystem");
     CHECK_ERR(syscall(FSOPEN, "tmpfs", 2), EINVAL, "fsopen with an unknown flag");
     CHECK_ERR(syscall(FSCONFIG, fd, FSCONFIG_SET_STRING, "foo", "bar", 0), EINVAL, "an unknown parameter");
+    CHECK_ERR(syscall(FSCONFIG, -1, FSCONFIG_SET_FLAG, "ro", NULL, 0), EINVAL, "fsconfig on a negative fd is EINVAL");
+    CHECK_ERR(syscall(FSCONFIG, 999, FSCONFIG_SET_FLAG, "ro", NULL, 0), EBADF, "fsconfig on a closed fd is EBADF");
     CHECK_ERR(syscall(FSCONFIG, fd, FSCONFIG_SET_STRING, "size", "xyz", 0), EINVAL, "a bad size");
     char msg[256];
     ssize_t n = read(fd, msg, sizeof msg - 1);

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/epoll.h>
 #include <poll.h>
 #include <sys/statfs.h>
@@ -234,6 +235,8 @@ static void busy(void)
     vt_put(P("afile"), "", 0644);
     CHECK_ERR(mount("tmpfs", P("afile"), "tmpfs", 0, NULL), ENOTDIR, "mount of a tmpfs on a file is ENOTDIR");
     CHECK_ERR(mount("none", mp, "nosuchfs", 0, NULL), ENODEV, "an unknown filesystem type is ENODEV");
+    CHECK_ERR(mount("none", mp, NULL, 0, NULL), EINVAL, "no filesystem type at all is EINVAL");
+    CHECK_ERR(mount(NULL, mp, "ext2", 0, NULL), EINVAL, "a device filesystem without a source is EINVAL");
     CHECK_ERR(umount2(mp, 0x100), EINVAL, "umount2 with an unknown flag is EINVAL");
     pid_t pid = fork();
     if (pid == 0) {
@@ -278,6 +281,25 @@ static void flags(void)
     CHECK((sv.f_flag & ST_NOEXEC) && (sv.f_flag & ST_NOSUID), "statvfs reports ST_NOEXEC|ST_NOSUID");
     const char *line = mounts_line(mp);
     kt_check(strstr(line, "noexec") && strstr(line, "nosuid"), "/proc/self/mounts shows nosuid,noexec", "line \"%s\"", line);
+    umount(mp);
+
+    /* MS_NODEV: a device node on the mount does not open (EACCES, even
+     * for a device that does not exist: may_open_dev comes first). */
+    CHECK_OK(mount("tmpfs", mp, "tmpfs", MS_NODEV, NULL), "mount tmpfs nodev");
+    char dn[512], bn[512];
+    snprintf(dn, sizeof dn, "%s/null", mp);
+    snprintf(bn, sizeof bn, "%s/blk00", mp);
+    CHECK_OK(mknod(dn, S_IFCHR | 0666, makedev(1, 3)), "mknod a null device on the nodev mount");
+    CHECK_OK(mknod(bn, S_IFBLK | 0666, 0), "mknod a block device 0:0 on the nodev mount");
+    CHECK_ERR(open(dn, O_RDWR), EACCES, "a char device on a nodev mount is EACCES");
+    CHECK_ERR(open(bn, O_RDWR), EACCES, "a block device on a nodev mount is EACCES");
+    CHECK_OK(mount(NULL, mp, NULL, MS_REMOUNT, NULL), "remount without nodev");
+    int nfd = open(dn, O_RDWR);
+    CHECK(nfd >= 0, "the char device opens once the mount allows devices");
+    if (nfd >= 0)
+        close(nfd);
+    unlink(dn);
+    unlink(bn);
     umount(mp);
 
     /* MS_NOSYMFOLLOW: a symlink on the mount is not followed (ELOOP), readlink still reads it; statfs and

@@ -24,6 +24,12 @@ static struct timespec in_ms(long ms)
 }
 
 static volatile sig_atomic_t got_sig, got_code, got_val;
+static volatile int thread_value;
+static void on_thread(union sigval sv)
+{
+    thread_value = sv.sival_int;
+}
+
 static void on_usr1(int sig, siginfo_t *si, void *uc)
 {
     (void)uc;
@@ -197,5 +203,52 @@ unlink:
     }
     if (lim > 0)
         kt_check_exit(lim, 0, "mq_open past RLIMIT_MSGQUEUE is EMFILE");
+
+    /* SIGEV_THREAD: glibc hands the kernel a netlink socket and a cookie;
+     * the cookie comes back when a message arrives and glibc's helper thread
+     * runs the function with sigev_value (LTP mq_notify01). */
+    mqd_t tq = mq_open(qname2, O_CREAT | O_RDWR, 0600, NULL);
+    if (kt_qemu()) {
+        kt_skip("mq_notify SIGEV_THREAD", "qemu-user 7.2 does not implement mq_notify (the native run checks it)");
+        goto queues_max;
+    }
+    struct sigevent te = { .sigev_notify = SIGEV_THREAD, .sigev_notify_function = on_thread, .sigev_value.sival_int = 77 };
+    CHECK_OK(mq_notify(tq, &te), "mq_notify SIGEV_THREAD registers");
+    CHECK_ERR(mq_notify(tq, &te), EBUSY, "a second SIGEV_THREAD registration is EBUSY");
+    CHECK_OK(mq_send(tq, "t", 1, 0), "a message to the empty queue");
+    KT_WAIT_FOR(thread_value != 0, 10000);
+    CHECK_EQ(thread_value, 77, "the SIGEV_THREAD function runs with sigev_value");
+    CHECK_OK(mq_notify(tq, &te), "the registration was used up: SIGEV_THREAD registers again");
+    CHECK_OK(mq_notify(tq, NULL), "and is removed");
+queues_max:
+    mq_close(tq);
+    mq_unlink(qname2);
+
+    /* fs.mqueue.queues_max (machine-wide: only under Ghost): root may lower
+     * it; past it a new queue is ENOSPC without CAP_SYS_RESOURCE (LTP mq_open01). */
+    if (!kt_ghost()) {
+        kt_skip("fs.mqueue.queues_max", "machine-wide: only under Ghost");
+        return kt_done();
+    }
+    const char *qm = "/proc/sys/fs/mqueue/queues_max";
+    int qfd = open(qm, O_RDWR);
+    char was[32] = {0};
+    CHECK(qfd >= 0 && read(qfd, was, sizeof was - 1) > 0, "queues_max opens for writing and reads");
+    mqd_t keep = mq_open(qname2, O_CREAT | O_RDWR, 0600, NULL);
+    CHECK(keep >= 0, "one queue exists");
+    CHECK_EQ(pwrite(qfd, "1", 1, 0), 1, "root sets queues_max to 1");
+    pid_t nq = fork();
+    if (nq == 0) {
+        if (setuid(65534) != 0)
+            _exit(2);
+        mqd_t r = mq_open("/pmq-over", O_CREAT | O_RDWR, 0600, NULL);
+        _exit(r == -1 && errno == ENOSPC ? 0 : 1);
+    }
+    if (nq > 0)
+        kt_check_exit(nq, 0, "a queue past queues_max is ENOSPC without CAP_SYS_RESOURCE");
+    CHECK_EQ(pwrite(qfd, was, strlen(was), 0), (long long)strlen(was), "queues_max restored");
+    close(qfd);
+    mq_close(keep);
+    mq_unlink(qname2);
     return kt_done();
 }

@@ -6,7 +6,8 @@
  * IPV6_UNICAST_HOPS read back what was set; SO_SNDTIMEO ends a blocked
  * send with EAGAIN; a write under TCP_CORK arrives once it is cleared; and
  * sendfile(2) and splice(2) carry bytes from a file and a pipe into a TCP
- * socket. Run under qemu-riscv64 (the host's Linux) and Ghost.
+ * socket; unknown options and other protocols' levels fail as Linux's.
+ * Run under qemu-riscv64 (the host's Linux) and Ghost.
  */
 #include "nettest.h"
 #include <sys/sendfile.h>
@@ -67,6 +68,20 @@ static void options(int fam)
         setsockopt(u, SOL_IPV6, IPV6_UNICAST_HOPS, &v, sizeof v);
         CHECK_EQ(get_int(u, SOL_IPV6, IPV6_UNICAST_HOPS), 64, "v6: IPV6_UNICAST_HOPS -1 is the default, 64");
     }
+    /* Unknown names: ENOPROTOOPT at the socket's own levels; another
+     * protocol's level is EOPNOTSUPP on v4 (ip_getsockopt), ENOPROTOOPT on
+     * v6 (ipv6_getsockopt) (LTP getsockopt01). */
+    int other = fam == AF_INET ? EOPNOTSUPP : ENOPROTOOPT;
+    snprintf(d, sizeof d, "%s: SOL_UDP on a TCP socket", F);
+    CHECK_EQ(get_int(t, IPPROTO_UDP, SO_OOBINLINE), -other - 100000, d);
+    snprintf(d, sizeof d, "%s: SOL_TCP on a UDP socket", F);
+    CHECK_EQ(get_int(u, IPPROTO_TCP, TCP_CORK), -other - 100000, d);
+    snprintf(d, sizeof d, "%s: an unknown level is EOPNOTSUPP", F);
+    CHECK_EQ(get_int(t, 500, 1), -EOPNOTSUPP - 100000, d);
+    snprintf(d, sizeof d, "%s: an unknown SOL_UDP name on a UDP socket is ENOPROTOOPT", F);
+    CHECK_EQ(get_int(u, IPPROTO_UDP, 12345), -ENOPROTOOPT - 100000, d);
+    snprintf(d, sizeof d, "%s: an unknown SOL_TCP name on a TCP socket is ENOPROTOOPT", F);
+    CHECK_EQ(get_int(t, IPPROTO_TCP, 12345), -ENOPROTOOPT - 100000, d);
     struct timeval tv = { 1, 500000 }, back = { 0, 0 };
     socklen_t l = sizeof back;
     setsockopt(t, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);

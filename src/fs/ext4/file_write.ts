@@ -307,7 +307,14 @@ export class Ext4FileInode extends Ext4Inode {
     this.save();
   }
   override setOwner(uid: number, gid: number): void { this.checkChange(); super.setOwner(uid, gid); this.save(); }
-  override setTimes(atime: Timespec | null, mtime: Timespec | null): void { this.checkChange(); super.setTimes(atime, mtime); this.save(); }
+  // The VFS refuses times on immutable inodes and explicit times on append-only ones;
+  // touching an append-only inode to now is allowed (notify_change).
+  override setTimes(atime: Timespec | null, mtime: Timespec | null): void {
+    this.checkWritable();
+    if (this.flags & EXT4_IMMUTABLE_FL) kerr(EPERM);
+    super.setTimes(atime, mtime);
+    this.save();
+  }
 
   // In the inode, then in an xattr block (xattr_write.ts).
   override setxattr(name: string, value: Uint8Array, flags: number): void {

@@ -14,7 +14,7 @@ import { ext4FileOps } from "./ioctl.js";
 import { cached, cachedRead } from "./file_io.js";
 import type { FileMapping } from "./pagecache.js";
 import type { Ext4Super } from "./super.js";
-import { u16, u32 } from "./layout.js";
+import { u16, u32, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL } from "./layout.js";
 import { extentMap, blockMap, HOLE, type Mapping, type MappedInode } from "./extents.js";
 import { parseDirents, hasDirTail, dirLeafCsum, dxCountOffset, dxCsum, type RawDirent } from "./dir.js";
 import { parseXattrs, readXattrBlock, xattrFullName, aclToXattr, type Xattr } from "./xattr.js";
@@ -38,6 +38,9 @@ function decodeTime(raw: Uint8Array, secOff: number, extraOff: number, hasExtra:
 }
 
 export class Ext4Inode extends Inode implements MappedInode {
+  // S_IMMUTABLE and S_APPEND for the VFS's own checks (ext4_set_inode_flags):
+  // ext4 keeps them at FS_IMMUTABLE_FL's and FS_APPEND_FL's values.
+  override inodeFlags(): number { return this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL); }
   raw: Uint8Array;
   flags = 0;
   generation = 0;

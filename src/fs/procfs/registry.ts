@@ -29,3 +29,7 @@ export const procRootFiles = new Map<string, (k: Kernel) => string>();
 
 // /proc/sys/kernel/<dir>/* (kernel.keys.*): a directory of sysctls.
 export const procKernelSysctlDirs = new Map<string, Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>>();
+
+// /proc/sys/fs/<dir>/* of the layers above fs/ (fs.mqueue.*): writable
+// sysctls that replace the fixed values procfs shows under the same name.
+export const procFsSysctlDirs = new Map<string, Map<string, { get: (k: Kernel) => string; set?: (k: Kernel, v: string) => void }>>();

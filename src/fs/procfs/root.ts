@@ -10,7 +10,7 @@ import { DFLT_MSG, DFLT_MSGMAX, DFLT_MSGSIZE, DFLT_MSGSIZEMAX, DFLT_QUEUESMAX } 
 import { ProcDir, ProcFile, ProcLink, type Entries } from "./nodes.js";
 import { pidDir, taskDir } from "./pid.js";
 import { configGz } from "./config.js";
-import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls, procRootFiles, procKernelSysctlDirs } from "./registry.js";
+import { sysvipcListings, procNetFiles, procNetSysctls, procKernelSysctls, procRootFiles, procKernelSysctlDirs, procFsSysctlDirs } from "./registry.js";
 import { MSGMAX, MSGMNB } from "../../abi/ipc.js";
 import { pipeMaxSize, setPipeMaxSize } from "../pipe_limits.js";
 import { INOTIFY_MAX_EVENTS } from "../notify.js";
@@ -18,6 +18,7 @@ import { CPU_DMA_LATENCY_MINOR } from "../char_dev.js";
 import { UTS_RELEASE, UTS_VERSION } from "../../lib/version.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { Task, ThreadGroup } from "../../kernel/task.js";
+import { NR_OPEN_MAX, NR_OPEN_MIN } from "../../kernel/task.js";
 import { partitionsText, diskstatsText } from "../../block/genhd.js";
 import { VIRTBLK_MAJOR } from "../../abi/fs_blk.js";
 import type { Inode } from "../inode.js";
@@ -112,6 +113,15 @@ function sysDir(k: Kernel): ProcDir {
   const file = (key: string, get: () => string, set?: (v: string) => void) =>
     () => new ProcFile(`/sys/${key}`, () => get() + "\n", set ? 0o644 : 0o444, set ? (d) => set(Buffer.from(d).toString("latin1").trim()) : undefined);
   const dir = (key: string, entries: [string, () => Inode][]) => () => new ProcDir(`/sys/${key}`, () => entries);
+  // A directory's fixed entries, with those a layer above fs/ registered in their place.
+  const fsSysctlDir = (d: string, fixed: [string, () => Inode][]): [string, () => Inode][] => {
+    const reg = procFsSysctlDirs.get(d);
+    if (!reg) return fixed;
+    return fixed.map(([name, make]): [string, () => Inode] => {
+      const sc = reg.get(name);
+      return sc ? [name, file(`fs/${d}/${name}`, () => sc.get(k), sc.set && ((v: string) => sc.set!(k, v)))] : [name, make];
+    });
+  };
   const kernel: [string, () => Inode][] = [
     // The reader's UTS namespace's names (proc_do_uts_string).
     ["hostname", file("kernel/hostname", () => uts(k).hostname, (v) => { uts(k).hostname = v.slice(0, 64); })],
@@ -168,13 +178,13 @@ function sysDir(k: Kernel): ProcDir {
     ])],
     ["epoll", dir("fs/epoll", [["max_user_watches", file("fs/epoll/max_user_watches", () => "8192")]])],
     // POSIX message queues (ipc/mqueue.ts): the namespace's fixed limits.
-    ["mqueue", dir("fs/mqueue", [
+    ["mqueue", dir("fs/mqueue", fsSysctlDir("mqueue", [
       ["msg_default", file("fs/mqueue/msg_default", () => String(DFLT_MSG))],
       ["msg_max", file("fs/mqueue/msg_max", () => String(DFLT_MSGMAX))],
       ["msgsize_default", file("fs/mqueue/msgsize_default", () => String(DFLT_MSGSIZE))],
       ["msgsize_max", file("fs/mqueue/msgsize_max", () => String(DFLT_MSGSIZEMAX))],
       ["queues_max", file("fs/mqueue/queues_max", () => String(DFLT_QUEUESMAX))],
-    ])],
+    ]))],
     ["overflowuid", file("fs/overflowuid", () => "65534")],
     ["overflowgid", file("fs/overflowgid", () => "65534")],
     ["protected_hardlinks", file("fs/protected_hardlinks", () => "0")],
@@ -187,7 +197,12 @@ function sysDir(k: Kernel): ProcDir {
     ["mount-max", file("fs/mount-max", () => "100000")],
     ["aio-max-nr", file("fs/aio-max-nr", () => "65536")],
     ["aio-nr", file("fs/aio-nr", () => "0")],
-    ["nr_open", file("fs/nr_open", () => "1048576")],
+    // proc_dointvec_minmax between BITS_PER_LONG and sysctl_nr_open_max.
+    ["nr_open", file("fs/nr_open", () => String(k.nrOpen), (v) => {
+      const n = intSysctl(v, NR_OPEN_MAX);
+      if (n < NR_OPEN_MIN) kerr(EINVAL);
+      k.nrOpen = n;
+    })],
     ["file-max", file("fs/file-max", () => "9223372036854775807")],
   ];
   // net.*: "ipv4/ip_local_port_range" and the like, as the stack registers them.
