@@ -10,10 +10,11 @@
 // writes build/bench/boot.json. Exits 1 if the median is over --budget ms
 // (default 1000).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
+import { childCpuMs } from "./cpu.js";
 
 
 const root = findRoot("src/cli");
@@ -24,20 +25,6 @@ const reps = Number(opt("--reps", "5"));
 const budget = Number(opt("--budget", "1000"));
 const json = args.includes("--json");
 const PROMPT = /root@ghost:[^\r\n]*# /;
-
-// CPU milliseconds (user + system) of this process's waited-for children
-// (/proc/self/stat's cutime and cstime, in USER_HZ = 100 ticks a second): on
-// the shared machine the wall time is mostly waiting for a core, the CPU
-// time is what a boot costs (script(1)'s share is a few ms). NaN off Linux.
-function childCpuMs(): number {
-  try {
-    const f = readFileSync("/proc/self/stat", "latin1");
-    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return (Number(rest[13]) + Number(rest[14])) * 10; // fields 16 and 17
-  } catch {
-    return NaN;
-  }
-}
 
 function oneBoot(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -12,10 +12,11 @@
 //
 // Medians over N runs (default 7); also written to build/bench/start.json.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
+import { childCpuMs } from "./cpu.js";
 
 const root = findRoot("bench");
 const outDir = join(root, "build", "bench");
@@ -63,20 +64,6 @@ function rows(): Row[] {
   // What `npm start` and `npm test` do before Ghost runs, with nothing to do.
   out.push({ name: "prepare, nothing changed", ghost: ["bash", join(root, "scripts", "prepare.sh")] });
   return out;
-}
-
-// CPU milliseconds (user + system) of this process's waited-for children
-// (/proc/self/stat's cutime and cstime, in USER_HZ = 100 ticks a second):
-// on a loaded machine the wall time is mostly waiting for a core, the CPU
-// time is what a start costs. 10 ms steps, so the mean over the runs.
-function childCpuMs(): number {
-  try {
-    const f = readFileSync("/proc/self/stat", "latin1");
-    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return (Number(rest[13]) + Number(rest[14])) * 10; // fields 16 and 17
-  } catch {
-    return NaN; // not Linux
-  }
 }
 
 // Wall and CPU milliseconds of one run; the program must exit 0.
