@@ -158,7 +158,7 @@ defineSyscalls({
     return 0;
   },
 
-  sched_setattr: (t, pid, uattr, flags) => {
+  sched_setattr: [(t, pid, uattr, flags) => {
     if (!uattr || (i32Arg(pid)) < 0 || flags) kerr(EINVAL);
     const attr = readAttr(t, uattr);
     if (attr.policy < 0) kerr(EINVAL);
@@ -169,7 +169,7 @@ defineSyscalls({
       attr.nice = cur.nice; attr.priority = cur.priority; attr.runtime = cur.runtime;
     }
     return check(t.k.rq.setAttr(p, attr, t));
-  },
+  }, "partial", "SCHED_NORMAL/BATCH/IDLE (nice, slice), FIFO/RR, reset-on-fork, util clamps checked; SCHED_DEADLINE is never admitted (EBUSY, as Linux's admission control with no bandwidth left): Ghost has no deadline class"],
   sched_getattr: (t, pid, uattr, usize, flags) => {
     if (!uattr || (i32Arg(pid)) < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags) kerr(EINVAL);
     const p = findTask(t, i32Arg(pid));
