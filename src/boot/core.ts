@@ -11,6 +11,7 @@ import { FdTable, File } from "../fs/file.js";
 import { makeTmpfs, TmpDir, TmpFile } from "../fs/tmpfs.js";
 import { fromHost } from "../kernel/kstr.js";
 import { makeRootMount, rootPath, mountAt, mkdirs, ROOT_CRED } from "../fs/mount.js";
+import { lingeringSuperblocks } from "../fs/mnt_namespace.js";
 import { MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, type Mount } from "../fs/dentry.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
 import { configText, BOOT_CONFIG_NAME } from "../fs/procfs/config.js";
@@ -181,6 +182,7 @@ export function shutdownFilesystems(k: Kernel): void {
     if (!seen.has(m.sb)) { seen.add(m.sb); m.sb.kill(); }
   };
   if (k.rootMount) visit(k.rootMount);
+  for (const sb of lingeringSuperblocks(k)) if (!seen.has(sb)) { seen.add(sb); sb.afterLastClose = null; sb.kill(); }
 }
 
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).

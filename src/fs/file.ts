@@ -103,6 +103,7 @@ export class File {
   constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {
     this.mem?.forceCharge("slab", FILE_COST);
     inode.openFiles++;
+    inode.sb.openFiles++;
     this.countedWriter = this.writable;
     if (this.countedWriter) inode.writers++;
     this.countedReader = this.readable && !this.writable;
@@ -128,6 +129,12 @@ export class File {
     if (this.countedReader) this.inode.readOnlyOpens--;
     this.mem?.uncharge("slab", FILE_COST);
     if (--this.inode.openFiles === 0) this.inode.lastClose();
+    const sb = this.inode.sb;
+    if (--sb.openFiles === 0 && sb.afterLastClose) {
+      const done = sb.afterLastClose;
+      sb.afterLastClose = null;
+      done();
+    }
   }
 }
 

@@ -92,6 +92,12 @@ export class SuperBlock {
   // The last mount of this instance went away (Linux's kill_sb): a
   // filesystem on a device writes back what it holds and lets it go.
   kill(): void { /* nothing held */ }
+  // Open files on this instance (any mount of it, attached or lazily
+  // detached): an instance whose last mount went while files were open
+  // lives on until the last of them closes (Linux's active superblock
+  // reference held by each open file's mount), then afterLastClose runs.
+  openFiles = 0;
+  afterLastClose: (() => void) | null = null;
   // fsync, syncfs and sync: a filesystem holding changes in memory (a
   // journal's running transaction) writes them out.
   syncFs(): void { /* nothing held */ }

@@ -3,6 +3,7 @@
 // so that propagation still crosses between the two; the creating task's
 // root and working directory move to the copies of their mounts.
 
+import { KernelLocal } from "../kernel/local.js";
 import { MntNamespace } from "../kernel/nsproxy.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { Task } from "../kernel/task.js";
@@ -45,6 +46,29 @@ export function sbMounted(k: Kernel, sb: SuperBlock, detached: Mount[] = []): bo
   const skip = new Set(detached);
   for (const ns of liveNamespaces(k)) if (ns.root && subtree(ns.root).some((m) => m.sb === sb && !skip.has(m))) return true;
   return false;
+}
+
+// Instances unmounted while files were still open on them (a lazy unmount).
+const LINGERING = new KernelLocal("lazily unmounted superblocks", () => new Set<SuperBlock>());
+
+// kill_sb for an instance no longer mounted anywhere, once no open file
+// holds it: after a lazy unmount (MNT_DETACH) with files open it lives on
+// for them, and a mount of the same device meanwhile finds it again (sget).
+export function killUnmounted(k: Kernel, sb: SuperBlock): void {
+  const lingering = k.local(LINGERING);
+  if (sbMounted(k, sb)) { lingering.delete(sb); return; }
+  if (sb.openFiles > 0) {
+    lingering.add(sb);
+    sb.afterLastClose = () => killUnmounted(k, sb);
+    return;
+  }
+  lingering.delete(sb);
+  sb.kill();
+}
+
+// At power-off: the instances still held by open files, to shut down too.
+export function lingeringSuperblocks(k: Kernel): SuperBlock[] {
+  return [...k.local(LINGERING)];
 }
 
 // Called by every change of a namespace's mount table (touch_mnt_namespace):

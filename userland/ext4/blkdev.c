@@ -87,6 +87,40 @@ static void exclusive(const char *dev, const char *mnt)
     close(x);
 }
 
+/* A lazy unmount with a file still open: the instance lives on for the
+   file (what is written through it reaches the disk when it closes), and a
+   mount of the device meanwhile finds the same instance, as Linux's sget
+   (LTP umount2_01). */
+static void lazy_detach(const char *dev, const char *mnt)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/lazy", mnt);
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount for a lazy unmount");
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    CHECK(fd >= 0, "a file created on it");
+    CHECK_OK(umount2(mnt, MNT_DETACH), "umount2 MNT_DETACH with the file open");
+    CHECK_ERR(access(path, F_OK), ENOENT, "the file is no longer reachable by name");
+    CHECK(write(fd, "detached\n", 9) == 9, "a write through the open file after the detach");
+    close(fd);
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount again after the last close");
+    char buf[16] = {0};
+    int r = open(path, O_RDONLY);
+    CHECK(r >= 0 && read(r, buf, sizeof buf) == 9 && !memcmp(buf, "detached\n", 9),
+          "what was written after the detach is on the disk");
+    if (r >= 0)
+        close(r);
+    fd = open(path, O_WRONLY | O_APPEND);
+    CHECK(fd >= 0, "the file opened again");
+    CHECK_OK(umount2(mnt, MNT_DETACH), "a second lazy unmount");
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount while the detached instance has a file open");
+    CHECK(write(fd, "again\n", 6) == 6, "an append through the older file");
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size == 15, "the new mount sees the append: one instance");
+    close(fd);
+    unlink(path);
+    CHECK_OK(umount(mnt), "umount");
+}
+
 static void ioctls(int fd, int rdonly, uint64_t size)
 {
     int v = -1;
@@ -162,6 +196,7 @@ int main(int argc, char **argv)
     }
     const char *dev = argv[1];
     exclusive(dev, argv[2]);
+    lazy_detach(dev, argv[2]);
     int fd = open(dev, O_RDWR);
     int rdonly = open(dev, O_RDONLY);
     uint64_t size = 0;
