@@ -50,7 +50,7 @@ import { sweep } from "./hostfs/hidden.js";
 import type { GuestMeta } from "./hostfs/meta.js";
 import { xattrSet, xattrRemove } from "./hostfs/xattr.js";
 import { newOwner } from "./owner.js";
-import { HostSuperBlock, sameFile, ts, type HostHandle } from "./hostfs/super.js";
+import { HostSuperBlock, ts, type HostHandle } from "./hostfs/super.js";
 
 export { HOSTFS_MAGIC, HostSuperBlock } from "./hostfs/super.js";
 

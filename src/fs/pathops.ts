@@ -7,7 +7,7 @@
 import { kerr } from "../lib/errors.js";
 import { EINVAL, ENOENT, ENOTDIR, EEXIST, EISDIR, ENOTEMPTY, EBUSY, EPERM, EXDEV } from "../abi/errno.js";
 import { AT_REMOVEDIR, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT } from "../abi/fcntl.js";
-import { isDir, S_IFMT, S_IFDIR, S_IFCHR, umaskIn } from "./inode.js";
+import { isDir, S_IFMT, S_IFDIR, umaskIn } from "./inode.js";
 import { hasCap } from "../kernel/cred.js";
 import { CAP_MKNOD } from "../abi/prctl.js";
 import type { Path } from "./dentry.js";

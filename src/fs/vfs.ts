@@ -14,7 +14,7 @@ import {
 import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT } from "../abi/stat.js";
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
-import { followMounts, MNT_NODEV, MNT_RDONLY, type Path } from "./dentry.js";
+import { followMounts, MNT_NODEV, type Path } from "./dentry.js";
 import {
   Walker, permission, MAY_READ, MAY_WRITE, walker, startPath, isReadOnly, requireNotReadOnly, requireLiveDir, mayCreate, type ResolveOpts,
 } from "./namei.js";

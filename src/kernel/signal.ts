@@ -263,7 +263,6 @@ function onAltStack(t: Task, sp: number): boolean {
 
 function setupFrame(t: Task, sig: number, info: SigInfo, flags: number, mask: bigint, handler: number): void {
   const hart = t.k.hart;
-  const dv = hart.dv;
   let sp = hart.reg(REG_SP);
   const oldAlt = { ...t.altstack };
   const onStack = onAltStack(t, sp);

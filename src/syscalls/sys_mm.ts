@@ -1,7 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, madvise, and the icache flush.
 
 import { kerr } from "../lib/errors.js";
-import { EAGAIN, EBUSY, EINVAL, EACCES, ENODEV, EBADF, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
+import { EAGAIN, EBUSY, EINVAL, EACCES, ENODEV, ENOMEM, EPERM, EOPNOTSUPP, ENOSPC } from "../abi/errno.js";
 import { MemfdInode } from "../fs/memfd.js";
 import { F_SEAL_WRITE, F_SEAL_FUTURE_WRITE } from "../abi/fcntl.js";
 import {

@@ -18,7 +18,7 @@ import { Dentry, Mount, detachMount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEX
 import { filesystemType, parseOptions, parseSize, registerFilesystem } from "../fs/filesystems.js";
 import { isDir, isReg, S_IFBLK, S_IFLNK, S_IFMT } from "../fs/inode.js";
 import { attachPropagated, copyTree, detachPropagated, isBelow, makePrivate, makeShared, makeSlave, makeUnbindable, subtree } from "../fs/pnode.js";
-import { inNamespace, killUnmounted, mountsChanged, sbMounted } from "../fs/mnt_namespace.js";
+import { inNamespace, killUnmounted, mountsChanged } from "../fs/mnt_namespace.js";
 import { hasCap } from "../kernel/cred.js";
 import "../fs/ext4/index.js";
 import { makeTmpfs } from "../fs/tmpfs.js";

@@ -2,10 +2,10 @@
 // and rt_sigreturn.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, ESRCH, EPERM, EFAULT, ENOMEM, EAGAIN, EINTR, ERESTARTNOHAND, ERESTARTSYS } from "../abi/errno.js";
+import { EINVAL, ESRCH, EPERM, EFAULT, EAGAIN, EINTR, ERESTARTNOHAND } from "../abi/errno.js";
 import {
   sigaction as sigactionStruct, stack_t, SIGKILL, SIGSTOP, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, SIG_IGN, SIG_DFL,
-  SS_DISABLE, SS_ONSTACK, SS_AUTODISARM, MINSIGSTKSZ, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction, SIGSEGV, SI_KERNEL
+  SS_DISABLE, SS_ONSTACK, SI_USER, SI_TKILL, SI_QUEUE, UAPI_SA_FLAGS, sigmask, defaultAction, SIGSEGV, SI_KERNEL
 } from "../abi/signal.js";
 import { REG_SP } from "../arch/riscv64/layout.js";
 import { defineSyscalls } from "./table.js";

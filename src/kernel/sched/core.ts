@@ -17,7 +17,7 @@ import { PRIO_TO_WEIGHT, PRIO_TO_WMULT, WEIGHT_IDLEPRIO, WMULT_IDLEPRIO, ilog2 }
 import { EINVAL, EPERM, EBUSY } from "../../abi/errno.js";
 import { kerr } from "../../lib/errors.js";
 import { TASK_RUNNING, TASK_UNINTERRUPTIBLE, TASK_STOPPED, TASK_DEAD, type Task } from "../task.js";
-import { SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE, SCHED_FIFO, SCHED_RR, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_KEEP_POLICY, SCHED_FLAG_KEEP_PARAMS, SCHED_FLAG_UTIL_CLAMP_MIN, SCHED_FLAG_UTIL_CLAMP_MAX, SCHED_FLAG_ALL } from "../../abi/sched.js";
+import { SCHED_NORMAL, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE, SCHED_FIFO, SCHED_RR, SCHED_FLAG_RESET_ON_FORK, SCHED_FLAG_KEEP_PARAMS, SCHED_FLAG_UTIL_CLAMP_MIN, SCHED_FLAG_UTIL_CLAMP_MAX, SCHED_FLAG_ALL } from "../../abi/sched.js";
 import { RLIMIT_NICE, RLIMIT_RTPRIO } from "../../abi/resource.js";
 
 // Linux's kernel-internal values (kernel/sched/sched.h): sched_setparam's

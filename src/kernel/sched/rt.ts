@@ -6,7 +6,7 @@
 
 import type { SchedEntity } from "./entity.js";
 import type { Task } from "../task.js";
-import { SCHED_FIFO, SCHED_RR } from "../../abi/sched.js";
+import { SCHED_RR } from "../../abi/sched.js";
 
 export const MAX_RT_PRIO = 100;
 

@@ -2,7 +2,7 @@
 // timers (timer_create). Wall-clock timers run on the kernel's timer queue;
 // CPU-time timers count down as the scheduler accounts CPU time.
 
-import { SIGALRM, SIGVTALRM, SIGPROF, SI_TIMER, SI_KERNEL, sigmask } from "../../abi/signal.js";
+import { SIGALRM, SIGVTALRM, SIGPROF, SI_TIMER, SI_KERNEL } from "../../abi/signal.js";
 import { sendSignal } from "../signal.js";
 import type { TimerHandle } from "./timers.js";
 import type { Task, ThreadGroup, SigInfo } from "../task.js";
