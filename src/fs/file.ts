@@ -13,7 +13,7 @@ import type { Path } from "./dentry.js";
 import type { IoWait } from "./iowait.js";
 import type { IoIter } from "../mm/uio.js";
 import type { Task } from "../kernel/task.js";
-import { isDir, type Inode } from "./inode.js";
+import { isDir, type Inode, type SuperBlock } from "./inode.js";
 import { fasyncRelease, type FOwner } from "./fown.js";
 import { leaseRelease } from "./lease.js";
 
@@ -103,7 +103,9 @@ export class File {
   constructor(public path: Path | null, readonly inode: Inode, public flags: number, public ops: FileOps) {
     this.mem?.forceCharge("slab", FILE_COST);
     inode.openFiles++;
-    inode.sb.openFiles++;
+    // (Inodes a driver makes without a filesystem, such as a test's, have no sb.)
+    const sb = inode.sb as SuperBlock | undefined;
+    if (sb) sb.openFiles++;
     this.countedWriter = this.writable;
     if (this.countedWriter) inode.writers++;
     this.countedReader = this.readable && !this.writable;
@@ -129,8 +131,8 @@ export class File {
     if (this.countedReader) this.inode.readOnlyOpens--;
     this.mem?.uncharge("slab", FILE_COST);
     if (--this.inode.openFiles === 0) this.inode.lastClose();
-    const sb = this.inode.sb;
-    if (--sb.openFiles === 0 && sb.afterLastClose) {
+    const sb = this.inode.sb as SuperBlock | undefined;
+    if (sb && --sb.openFiles === 0 && sb.afterLastClose) {
       const done = sb.afterLastClose;
       sb.afterLastClose = null;
       done();
