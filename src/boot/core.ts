@@ -18,7 +18,7 @@ import { configText, BOOT_CONFIG_NAME } from "../fs/procfs/config.js";
 import { makeDevTree } from "../fs/devtmpfs.js";
 import { makeSysfs } from "../fs/sysfs.js";
 import { unpackCpio } from "../fs/initramfs.js";
-import { S_IFDIR, type Inode } from "../fs/inode.js";
+import { S_IFDIR, type Inode, type SuperBlock } from "../fs/inode.js";
 import { Walker, type FsContext } from "../fs/namei.js";
 import { VIRTUAL_RANDOM_SEED } from "../kernel/time/virtual.js";
 import { execve } from "../fs/exec.js";
@@ -175,13 +175,19 @@ function mountOnRoot(k: Kernel, fs: FsContext) {
 // (Linux's kernel_power_off syncs and the init scripts unmount): an ext4
 // image is left clean, its journal empty.
 export function shutdownFilesystems(k: Kernel): void {
-  const seen = new Set<object>();
+  const seen = new Set<SuperBlock>();
+  const shut = (sb: SuperBlock): void => {
+    if (seen.has(sb)) return;
+    seen.add(sb);
+    sb.afterLastClose = null;
+    sb.kill();
+  };
   const visit = (m: Mount): void => {
     for (const c of m.children.values()) visit(c);
-    if (!seen.has(m.sb)) { seen.add(m.sb); m.sb.kill(); }
+    shut(m.sb);
   };
   if (k.rootMount) visit(k.rootMount);
-  for (const sb of lingeringSuperblocks(k)) if (!seen.has(sb)) { seen.add(sb); sb.afterLastClose = null; sb.kill(); }
+  lingeringSuperblocks(k).forEach(shut);
 }
 
 // A kernel with a program ready to run as pid 2 under a kernel-side init (pid 1).
