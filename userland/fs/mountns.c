@@ -10,6 +10,7 @@
  * first unshares its mount namespace so the host's mounts are never
  * touched (skipped if that is impossible). */
 #include "ktest.h"
+#include "privns.h"
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -373,12 +374,8 @@ static void new_api(void)
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 120);
-    if (kt_qemu()) {
-        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-            kt_skip("mount namespace tests", "cannot get a private mount namespace under qemu-user");
-            return kt_done();
-        }
-    }
+    if (!vt_private_mounts("mount namespace tests"))
+        return kt_done();
     snprintf(base, sizeof base, "%s", vt_mkshm("mountns"));
     ns_links();
     new_namespace();

@@ -5,6 +5,7 @@
  * errors. Under qemu-user the program first unshares its mount namespace so
  * the host's mounts are never touched (skipped if that is impossible). */
 #include "ktest.h"
+#include "privns.h"
 #include <grp.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -365,12 +366,8 @@ static void poll_table(void)
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
-    if (kt_qemu()) {
-        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-            kt_skip("mount tests", "cannot get a private mount namespace under qemu-user");
-            return kt_done();
-        }
-    }
+    if (!vt_private_mounts("mount tests"))
+        return kt_done();
     snprintf(base, sizeof base, "%s", vt_mkshm("mounts"));
     tmpfs_size();
     readonly();
