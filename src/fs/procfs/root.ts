@@ -219,7 +219,13 @@ function sysDir(k: Kernel): ProcDir {
 }
 
 export function makeProcRoot(k: Kernel): ProcDir {
-  const selfLink = (cur: Task) => new ProcLink("/self", () => String((k.current ?? cur).tg.pid));
+  // One "self" link per task, kept with it (as its directory, pid.ts).
+  const selfLinks = new WeakMap<Task, ProcLink>();
+  const selfLink = (cur: Task) => {
+    let l = selfLinks.get(cur);
+    if (!l) selfLinks.set(cur, l = new ProcLink("/self", () => String((k.current ?? cur).tg.pid)));
+    return l;
+  };
   const threadSelfLink = (cur: Task) => new ProcLink("/thread-self", () => { const c = k.current ?? cur; return `${c.tg.pid}/task/${c.tid}`; });
   // Whether /proc lists the group (a zombie only while its last thread is kept).
   const listed = (g: ThreadGroup) => g.threads.size !== 0 || (g.zombie && g.lastThread);
