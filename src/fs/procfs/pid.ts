@@ -293,9 +293,10 @@ function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: st
 
 // A task's directories (/proc/[pid], /proc/[tid], /proc/[pid]/task/[tid])
 // and the links in them are made once and kept with the task, as Linux's
-// dcache keeps them while the task lives: glibc reads /proc/self/exe at each
-// start of a static program, and making three inodes for it was ~4% of a
-// fork+exec+wait. The links compute their targets when read, so one made
+// dcache keeps them while the task lives: a process that walks its /proc
+// directory again (ps, a shell, /proc/self/fd) no longer makes new inodes
+// each time. (A fork+exec+wait's child looks its exe up once: it still
+// makes them.) The links compute their targets when read, so one made
 // before an exec still answers for the new program. Files are made at each
 // lookup (some keep per-open state).
 const taskDirs = new WeakMap<Task, Map<string, ProcDir>>();

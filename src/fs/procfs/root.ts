@@ -219,12 +219,15 @@ function sysDir(k: Kernel): ProcDir {
 }
 
 export function makeProcRoot(k: Kernel): ProcDir {
-  // One "self" link per task, kept with it (as its directory, pid.ts).
-  const selfLinks = new WeakMap<Task, ProcLink>();
+  // One "self" link for every task: as Linux's proc_self_get_link, it
+  // names the process of whoever reads it (the task that looked it up, when
+  // the host reads it with no task running). glibc reads /proc/self/exe at
+  // each start of a static program: one inode fewer to make.
+  let selfFor: Task | null = null;
+  let self: ProcLink | null = null;
   const selfLink = (cur: Task) => {
-    let l = selfLinks.get(cur);
-    if (!l) selfLinks.set(cur, l = new ProcLink("/self", () => String((k.current ?? cur).tg.pid)));
-    return l;
+    selfFor = cur;
+    return self ??= new ProcLink("/self", () => String((k.current ?? selfFor!).tg.pid));
   };
   const threadSelfLink = (cur: Task) => new ProcLink("/thread-self", () => { const c = k.current ?? cur; return `${c.tg.pid}/task/${c.tid}`; });
   // Whether /proc lists the group (a zombie only while its last thread is kept).
