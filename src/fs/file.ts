@@ -38,8 +38,14 @@ export interface FileOps {
   write?(f: File, src: Uint8Array, pos: number): number;
   // read(2) and write(2) straight to or from the user's pages (the same
   // contract as read and write, with an IoIter: mm/uio.ts): no bounce buffer.
-  readIter?(f: File, dst: IoIter, pos: number): number;
+  // asked: the count read(2) asked for, when dst stops short of it at a
+  // fault in the user's buffer (only with readsPastFault).
+  readIter?(f: File, dst: IoIter, pos: number, asked?: number): number;
   writeIter?(f: File, src: IoIter, pos: number): number;
+  // readIter decides what a fault in the user's buffer gives (Linux's
+  // pipe_read): it is called even when not a byte of the buffer can be
+  // written, with the count asked for, rather than read(2) failing EFAULT.
+  readsPastFault?: boolean;
   // write() takes every byte without looking at it (Linux's write_null for
   // /dev/null and /dev/zero): the user buffer is never read.
   sink?: boolean;

@@ -4,9 +4,13 @@
 // mode (O_DIRECT on the writing file, pipe(7)): each write is one packet per
 // PIPE_BUF bytes, and a read returns at most one packet, dropping what of it
 // did not fit.
+//
+// Over the ring lie Linux's pipe_buffers (a page each), as lengths only:
+// they decide what a read into a buffer that faults part-way returns, and
+// where packets end (PipeBufs).
 
 import { kerr } from "../lib/errors.js";
-import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL, ENOTTY, ENOMEM } from "../abi/errno.js";
+import { EAGAIN, EPIPE, EBUSY, EPERM, EINTR, ENXIO, EINVAL, ENOTTY, ENOMEM, EFAULT } from "../abi/errno.js";
 import { POLLIN, POLLOUT, POLLHUP, POLLERR, POLLRDNORM, POLLWRNORM } from "../abi/poll.js";
 import { FIONREAD } from "../abi/ioctl.js";
 import { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_DIRECT } from "../abi/fcntl.js";
@@ -21,6 +25,7 @@ import { heapFrames } from "../mm/frames.js";
 import { FrameBytes } from "../mm/framebuf.js";
 import { PIPE_COST } from "../mm/budget.js";
 import { ArrayIter, type IoIter } from "../mm/uio.js";
+import { PipeBufs } from "./pipe_bufs.js";
 
 export const PIPE_BUF = 4096;
 export const PIPE_DEF_SIZE = 16 * 4096;
@@ -49,8 +54,8 @@ export class Pipe {
   readonly openWait = new WaitQueue();
   // What a blocking reader of the empty pipe sleeps on (made once: read(2)'s fast path).
   readonly readSleep: readonly WaitQueue[] = [this.rwait];
-  // The buffered bytes as segments, once a packet was written (empty: one stream).
-  private segs: { len: number; packet: boolean }[] = [];
+  // The buffered bytes as Linux's pipe_buffers.
+  private readonly bufs = new PipeBufs();
   private readonly mem = kernelMem();
   private charged = false; // PIPE_COST is held
 
@@ -69,7 +74,7 @@ export class Pipe {
   // (a FIFO opened again starts empty), and so do the charges.
   private freePipe(): void {
     this.len = 0;
-    this.segs = [];
+    this.bufs.clear();
     this.head = 0;
     this.dropRing();
     if (this.charged) this.mem?.uncharge("slab", PIPE_COST);
@@ -86,7 +91,7 @@ export class Pipe {
   // Bytes a write may add now.
   get room(): number { return this.cap - this.len; }
   // No packet is buffered: the bytes are one stream (pipe_rw.ts reads them so).
-  get plain(): boolean { return this.segs.length === 0; }
+  get plain(): boolean { return this.bufs.packets === 0; }
 
   // F_SETPIPE_SZ: the size rounded up to a power of two of pages (Linux's
   // round_pipe_size); past pipe-max-size only with CAP_SYS_RESOURCE; never
@@ -117,26 +122,37 @@ export class Pipe {
   }
 
   // Reads into dst (the user's pages, through read(2), or a kernel array).
-  read(dst: IoIter): number {
+  // asked: the count the reader asked for, when dst is shorter because the
+  // user's buffer faults at dst.length. As Linux's pipe_read, each
+  // pipe_buffer is copied whole or not at all: a copy that would fault in
+  // one ends the read with the buffers before it, EFAULT when none, and
+  // leaves that buffer in the pipe (the part that could be copied is, as
+  // copy_page_to_iter copies up to the fault). An empty pipe is EOF or
+  // EAGAIN before the buffer matters.
+  read(dst: IoIter, asked = dst.length): number {
     if (this.len === 0) {
       if (this.writers === 0) return 0;
       kerr(EAGAIN);
     }
-    let n: number;
-    if (this.segs.length === 0) {
+    const bufs = this.bufs;
+    let n = 0;
+    if (bufs.packets === 0 && asked === dst.length) {
       n = Math.min(dst.length, this.len);
       this.take(dst, n, 0);
+      bufs.consume(n);
     } else {
-      n = 0;
-      while (this.segs.length && n < dst.length) {
-        const s = this.segs[0];
-        const k = Math.min(s.len, dst.length - n);
-        this.take(dst, k, n);
-        n += k;
-        s.len -= k;
-        if (s.packet) { this.take(null, s.len, 0); s.len = 0; } // the rest of the packet goes
-        if (s.len === 0) this.segs.shift();
-        if (s.packet) break;
+      while (bufs.count > 0 && n < asked) {
+        const len = bufs.headLen;
+        const chars = Math.min(len, asked - n);
+        if (n + chars > dst.length) {
+          this.copy(dst, dst.length - n, n);
+          if (n === 0) kerr(EFAULT);
+          break;
+        }
+        this.take(dst, chars, n);
+        n += chars;
+        if (bufs.headPacket) { this.take(null, len - chars, 0); bufs.consume(len); break; } // the rest of the packet goes
+        bufs.consume(chars);
       }
     }
     if (this.len === 0) {
@@ -145,6 +161,13 @@ export class Pipe {
     }
     this.wwait.wakeAll();
     return n;
+  }
+
+  // Copies k bytes at the head into dst at at, leaving them in the ring.
+  private copy(dst: IoIter, k: number, at: number): void {
+    const first = Math.min(k, this.ring.length - this.head);
+    if (first > 0) this.ring.readTo(this.head, dst, at, first);
+    if (k > first) this.ring.readTo(0, dst, at + first, k - first);
   }
 
   // Moves k bytes from the head into dst at at (or drops them). The bytes
@@ -191,13 +214,7 @@ export class Pipe {
     this.ring.writeFrom(tail, src, 0, first);
     if (n > first) this.ring.writeFrom(0, src, first, n - first);
     this.len += n;
-    if (packet) {
-      if (this.segs.length === 0 && this.len > n) this.segs.push({ len: this.len - n, packet: false });
-      for (let off = 0; off < n; off += PIPE_BUF) this.segs.push({ len: Math.min(PIPE_BUF, n - off), packet: true });
-    } else if (this.segs.length) {
-      const last = this.segs[this.segs.length - 1];
-      if (!last.packet) last.len += n; else this.segs.push({ len: n, packet: false });
-    }
+    this.bufs.add(n, packet);
     this.rwait.wakeAll();
     return n;
   }
@@ -230,7 +247,8 @@ export function pipeOps(p: Pipe, readEnd: boolean, writeEnd: boolean, counted = 
     read: readEnd ? (_f, dst) => p.read(new ArrayIter(dst)) : undefined,
     write: writeEnd ? (f, src) => p.write(new ArrayIter(src), (f.flags & O_DIRECT) !== 0) : undefined,
     // read(2) and write(2): straight between the ring and the user's pages.
-    readIter: readEnd ? (_f, dst) => p.read(dst) : undefined,
+    readIter: readEnd ? (_f, dst, _pos, asked) => p.read(dst, asked) : undefined,
+    readsPastFault: true,
     writeIter: writeEnd ? (f, src) => p.write(src, (f.flags & O_DIRECT) !== 0) : undefined,
     poll: () => p.poll(readEnd, writeEnd),
     waitQueue: () => (readEnd && !writeEnd ? p.rwait : writeEnd && !readEnd ? p.wwait : p.rwait),

@@ -41,8 +41,8 @@ export function pipeRead(t: Task, f: File, p: Pipe, um: UserMemory, va: number, 
   const have = p.available;
   if (have === 0) {
     // Blocking and a writer is left: sleep until a write (the buffer is
-    // checked first, as the general path's copy would).
-    if (p.writers > 0 && !f.nonblock && um.accessible(va, total, true) > 0) return park(t, p.readSleep);
+    // not looked at before there is something to copy, as pipe_read).
+    if (p.writers > 0 && !f.nonblock) return park(t, p.readSleep);
     return PIPE_SLOW;
   }
   const n = Math.min(total, have);

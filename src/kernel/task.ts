@@ -142,7 +142,10 @@ export class Task implements Waiter {
   robustList = 0;
   robustListLen = 0;
   // Queues this task sleeps on, and its wake-up timer.
-  waits: WaitQueue[] = [];
+  // The queues it sleeps on: the first nWaits slots (the array is kept,
+  // not truncated, so a sleep after a wake-up allocates nothing).
+  private waits: (WaitQueue | null)[] = [];
+  private nWaits = 0;
   wakeTimer: { cancel(): void } | null = null;
   // Set while the task is parked inside a syscall that will be retried.
   inSyscall = false;
@@ -220,7 +223,7 @@ export class Task implements Waiter {
   // monotonic clock); the syscall returns BLOCK and is retried when woken
   // (blocking.ts: sleepOn() parks and unwinds in one step).
   sleepOn(queues: readonly WaitQueue[], deadline?: number): void {
-    for (let i = 0; i < queues.length; i++) { const q = queues[i]; q.add(this); this.waits.push(q); }
+    for (let i = 0; i < queues.length; i++) { const q = queues[i]; q.add(this); this.waits[this.nWaits++] = q; }
     if (deadline !== undefined) {
       // An hrtimer, as Linux's schedule_hrtimeout_range for poll, select,
       // epoll_wait, futex, sigtimedwait and semtimedop: the timeout ends on
@@ -234,10 +237,8 @@ export class Task implements Waiter {
     // Emptied in place: a wake-up happens per pipe or futex hand-off, and a
     // new array each time was garbage for every one.
     const waits = this.waits;
-    if (waits.length !== 0) {
-      for (let i = 0; i < waits.length; i++) waits[i].remove(this);
-      waits.length = 0;
-    }
+    for (let i = 0; i < this.nWaits; i++) { waits[i]!.remove(this); waits[i] = null; }
+    this.nWaits = 0;
     if (this.wakeTimer) { this.wakeTimer.cancel(); this.wakeTimer = null; }
   }
 }

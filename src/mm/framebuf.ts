@@ -60,7 +60,8 @@ export class FrameBytes {
     for (let done = 0; done < n;) {
       const p = off + done, o = p % FRAME_BYTES;
       const k = Math.min(n - done, FRAME_BYTES - o);
-      dst.toIter(at + done, this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]), o, k);
+      const pa = this.frames[Math.floor(p / FRAME_BYTES)];
+      dst.toIter(at + done, this.pool.store(pa), this.pool.offset(pa) + o, k);
       done += k;
     }
   }
@@ -68,7 +69,8 @@ export class FrameBytes {
     for (let done = 0; done < n;) {
       const p = off + done, o = p % FRAME_BYTES;
       const k = Math.min(n - done, FRAME_BYTES - o);
-      src.fromIter(at + done, this.pool.view(this.frames[Math.floor(p / FRAME_BYTES)]), o, k);
+      const pa = this.frames[Math.floor(p / FRAME_BYTES)];
+      src.fromIter(at + done, this.pool.store(pa), this.pool.offset(pa) + o, k);
       done += k;
     }
   }

@@ -32,6 +32,10 @@ export interface FramePool {
   put(pa: number): void;
   // The frame's bytes (a fresh view each call: never kept).
   view(pa: number): Uint8Array;
+  // The array the frame's bytes are in, and where they start in it: what
+  // view() gives without making a view (a pipe's every read and write).
+  store(pa: number): Uint8Array;
+  offset(pa: number): number;
   // The budget the frames are counted in (null outside a kernel).
   readonly mem: MemBudget | null;
 }
@@ -70,6 +74,8 @@ class HeapFrames implements FramePool {
     if (f && --f.refs === 0) this.frames.delete(pa);
   }
   view(pa: number): Uint8Array { return this.frames.get(pa)?.bytes ?? new Uint8Array(FRAME_BYTES); }
+  store(pa: number): Uint8Array { return this.view(pa); }
+  offset(): number { return 0; }
 }
 
 export const heapFrames: FramePool = new HeapFrames();

@@ -186,4 +186,6 @@ export class PhysAllocator implements FramePool {
   view(pa: number): Uint8Array {
     return this.hart.u8.subarray(RAM_BASE + pa, RAM_BASE + pa + PAGE_SIZE);
   }
+  store(): Uint8Array { return this.hart.u8; }
+  offset(pa: number): number { return RAM_BASE + pa; }
 }

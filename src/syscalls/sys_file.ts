@@ -70,7 +70,7 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
   // pipe round trip's reads.
   if (f.inode instanceof PipeInode && !f.nonblock) {
     const p = f.inode.pipe;
-    if (p.available === 0 && p.writers > 0 && buf.accessible(0, size, true) > 0) return park(t, p.readSleep);
+    if (p.available === 0 && p.writers > 0) return park(t, p.readSleep);
   }
   // A pipe or a tmpfs file copies straight into the user's pages.
   if (canReadIter(f)) return readChunks(t, f, buf, pos, total, null, size);
@@ -88,12 +88,13 @@ function readChunks(t: Task, f: File, buf: UserBuffer, pos: number | null, total
   return waitForIo(t, f, () => {
     let done = 0;
     while (done < total) {
-      const want = buf.accessible(done, Math.min(size, total - done), true);
-      if (want === 0) { if (done > 0) break; kerr(EFAULT); }
+      const ask = Math.min(size, total - done);
+      const want = buf.accessible(done, ask, true);
+      if (want === 0 && !f.ops.readsPastFault) { if (done > 0) break; kerr(EFAULT); }
       const at = pos === null ? f.pos : pos + done;
       let n: number;
       try {
-        n = chunk ? f.ops.read!(f, chunk.subarray(0, want), at) : f.ops.readIter!(f, buf.iter(done, want), at);
+        n = chunk ? f.ops.read!(f, chunk.subarray(0, want), at) : f.ops.readIter!(f, buf.iter(done, want), at, ask);
       } catch (e) {
         if (done > 0) break; // what was read stands (a stream with nothing more now)
         throw e;
@@ -101,7 +102,7 @@ function readChunks(t: Task, f: File, buf: UserBuffer, pos: number | null, total
       if (n > 0 && chunk) buf.copyOut(done, chunk.subarray(0, n));
       if (pos === null && !f.ops.stream) f.pos = at + n;
       done += n;
-      if (n < want) break;
+      if (n < want || want < ask) break; // short (EOF, drained), or at the fault
     }
     if (done > 0 && f.path) fsnotify(f.path, f.inode, IN_ACCESS);
     return done;

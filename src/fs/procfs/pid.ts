@@ -291,14 +291,36 @@ function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: st
   }
 }
 
+// A task's directories (/proc/[pid], /proc/[tid], /proc/[pid]/task/[tid])
+// and the links in them are made once and kept with the task, as Linux's
+// dcache keeps them while the task lives: a process that walks its /proc
+// directory again (ps, a shell, /proc/self/fd) no longer makes new inodes
+// each time. (A fork+exec+wait's child looks its exe up once: it still
+// makes them.) The links compute their targets when read, so one made
+// before an exec still answers for the new program. Files are made at each
+// lookup (some keep per-open state).
+const taskDirs = new WeakMap<Task, Map<string, ProcDir>>();
+const CACHED_LINKS = new Set(["exe", "cwd", "root"]);
+
 export function taskDir(k: Kernel, t: Task, key: string, isProcess: boolean): ProcDir {
+  let dirs = taskDirs.get(t);
+  const known = dirs?.get(key);
+  if (known) return known;
   const entries: Entries = () => {
-    const e: [string, () => Inode][] = TASK_NAMES.map((n) => [n, () => taskEntry(k, t, key, isProcess, n)!]);
+    const e: [string, () => Inode][] = TASK_NAMES.map((n) => [n, () => d.lookup(n)!]);
     if (isProcess) e.push(["task", () => taskEntry(k, t, key, true, "task")!]);
     return e;
   };
   const d = new ProcDir(key, entries);
-  d.lookup = (name: string) => taskEntry(k, t, key, isProcess, name);
+  const links = new Map<string, Inode>();
+  d.lookup = (name: string) => {
+    if (!CACHED_LINKS.has(name)) return taskEntry(k, t, key, isProcess, name);
+    let l = links.get(name);
+    if (!l) { l = taskEntry(k, t, key, isProcess, name)!; links.set(name, l); }
+    return l;
+  };
+  if (!dirs) taskDirs.set(t, dirs = new Map());
+  dirs.set(key, d);
   return d;
 }
 

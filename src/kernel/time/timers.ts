@@ -136,6 +136,26 @@ export class TimerQueue {
   // Runs every timer due at `now` (monotonic ns): hrtimers in expiry order,
   // then the wheel up to the current jiffy.
   expire(now: number): number {
+    // Nothing armed since the last full pass, the clocks not set, and still
+    // before what that pass found next (at most its next jiffy, where the
+    // wheel moves on): nothing can be due. The run loop calls this at
+    // every switch; the full pass reads every base and the wheel.
+    const c = this.clock;
+    if (this.gen === this.quietGen && now < this.quietUntil && (c === null || (c.realtimeOffset === this.quietReal && c.taiOffset === this.quietTai))) return 0;
+    const n = this.expireAll(now);
+    this.quietGen = this.gen;
+    this.quietUntil = Math.min(this.nextEvent(), (jiffiesOf(now) + 1) * TICK_NSEC);
+    if (c) { this.quietReal = c.realtimeOffset; this.quietTai = c.taiOffset; }
+    return n;
+  }
+  // What expire() saw last: the timers' generation, the time before which
+  // nothing was due, and the clock offsets the realtime and tai bases had.
+  private quietGen = -1;
+  private quietUntil = -Infinity;
+  private quietReal = 0;
+  private quietTai = 0;
+
+  private expireAll(now: number): number {
     let n = 0;
     for (;;) {
       let best: Hrtimer | null = null;
