@@ -8,11 +8,14 @@
 // md5sum; once with the JIT translating every block (its views after a
 // grow), once without. Past --mem the OOM killer acts as it did when all of
 // RAM was made at start, and /proc/meminfo shows --mem, not what is held.
+// On an ext4 root the same run goes through the ext4 block cache and the
+// page cache, whose reads now go through a kernel buffer (mm/pagecache.ts).
 //
 //   node scripts/build.mjs && node --test dist/test/cli/memory-grow.test.js
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { findRoot } from "../helpers/root.js";
@@ -28,13 +31,16 @@ function ghost(args: string[], env: Record<string, string> = {}): { status: numb
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const SCRIPT = [
-  "dd if=/dev/urandom of=/tmp/f bs=1M count=40 2>/dev/null",
-  "cp /bin/busybox /tmp/busybox",
-  "/tmp/busybox md5sum < /tmp/f",
-  "/tmp/busybox dd if=/tmp/f bs=48M 2>/dev/null | /tmp/busybox md5sum",
+// In DIR: /tmp (tmpfs), or / of an ext4 image (its files' pages come
+// through the ext4 block cache's frames and the page cache's).
+const script = (dir: string): string => [
+  `dd if=/dev/urandom of=${dir}/f bs=1M count=40 2>/dev/null`,
+  `cp /bin/busybox ${dir}/busybox`,
+  `${dir}/busybox md5sum < ${dir}/f`,
+  `${dir}/busybox dd if=${dir}/f bs=48M 2>/dev/null | ${dir}/busybox md5sum`,
   "grep MemTotal /proc/meminfo",
 ].join("\n");
+const SCRIPT = script("/tmp");
 
 function checkGrown(r: { status: number | null; stdout: string; stderr: string }): void {
   assert.equal(r.status, 0, r.stderr);
@@ -51,6 +57,21 @@ test("a program using several times the initial guest RAM runs, its data intact"
 
 test("the same with the JIT translating every block (its views of the memory after each grow)", { skip, timeout: 600_000 }, () => {
   checkGrown(ghost(["--mem=256M", "/bin/sh", "-c", SCRIPT], { GHOST_JIT_THRESHOLD: "1", GHOST_JIT_WARMUP: "0" }));
+});
+
+const noMkfs = spawnSync("mkfs.ext4", ["-V"]).status !== 0 ? "no mkfs.ext4 on the host" : false;
+test("the same on an ext4 root, with the JIT", { skip: skip || noMkfs, timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "ghost-memgrow-"));
+  try {
+    const img = join(dir, "root.img");
+    writeFileSync(img, "");
+    truncateSync(img, 160 << 20);
+    const mk = spawnSync("mkfs.ext4", ["-q", "-F", "-d", join(root, "build", "rootfs"), img], { encoding: "utf8" });
+    assert.equal(mk.status, 0, mk.stderr);
+    checkGrown(ghost(["--mem=256M", `--root=${img}`, "/bin/sh", "-c", script("")], { GHOST_JIT_THRESHOLD: "1", GHOST_JIT_WARMUP: "0" }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("past --mem the OOM killer ends the program, as before", { skip, timeout: 600_000 }, () => {
