@@ -8,8 +8,9 @@
 // The last row is scripts/prepare.sh when nothing changed (npm start's and
 // npm test's first step), in the ghost column.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/start.js [--reps N] [--json]
+//   npx tsc -p tsconfig.json && node dist/bench/start.js [--reps N] [--json] [--only NAME,...]
 //
+// --only: the rows whose name contains one of the NAMEs (e.g. --only node,hello).
 // Medians over N runs (default 7); also written to build/bench/start.json.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -23,10 +24,18 @@ const outDir = join(root, "build", "bench");
 const ghostCli = process.env.GHOST_CLI ?? join(root, "dist", "src", "cli", "main.cjs");
 const TIMEOUT_MS = 300_000;
 
-interface Row { name: string; native?: string[]; qemu?: string[]; ghost: string[]; reps?: number }
+interface Row { name: string; native?: string[]; qemu?: string[]; ghost: string[]; reps?: number; env?: NodeJS.ProcessEnv }
+
+// NODE_EXTRA_CA_CERTS (set machine-wide on some hosts) makes every Node
+// process parse that CA bundle as it starts, before any of its own code
+// runs: ~55 ms of CPU per start here (node -e 0: 128 -> 73 ms, 10 pairs,
+// load 17). When it is set, the Node rows are also run without it ("no CA certs").
+const CA = "NODE_EXTRA_CA_CERTS";
+const withoutCa = (): NodeJS.ProcessEnv => { const e = { ...process.env }; delete e[CA]; return e; };
 
 function rows(): Row[] {
   const out: Row[] = [{ name: "node -e 0", ghost: [process.execPath, "-e", "0"] }];
+  if (process.env[CA]) out.push({ name: "node -e 0 (no CA certs)", ghost: [process.execPath, "-e", "0"], env: withoutCa() });
   const src = join(root, "userland", "proc", "hello.c");
   const riscv = join(outDir, "start-hello-riscv64");
   const native = join(outDir, "start-hello-native");
@@ -37,6 +46,7 @@ function rows(): Row[] {
   cc(process.env.RISCV_CC ?? "riscv64-linux-gnu-gcc", riscv);
   cc(process.env.CC ?? "gcc", native);
   out.push({ name: "hello (static)", native: [native], qemu: ["qemu-riscv64", riscv], ghost: [process.execPath, ghostCli, "run", "--", riscv] });
+  if (process.env[CA]) out.push({ name: "hello (no CA certs)", ghost: [process.execPath, ghostCli, "run", "--", riscv], env: withoutCa() });
   const dynroot = join(root, "build", "dynroot");
   if (existsSync(join(dynroot, "usr", "bin", "true"))) {
     out.push({
@@ -67,10 +77,10 @@ function rows(): Row[] {
 }
 
 // Wall and CPU milliseconds of one run; the program must exit 0.
-function once(argv: string[]): { wall: number; cpu: number } {
+function once(argv: string[], env?: NodeJS.ProcessEnv): { wall: number; cpu: number } {
   const c = childCpuMs();
   const t = performance.now();
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"], timeout: TIMEOUT_MS, killSignal: "SIGKILL", env: env ?? process.env });
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`${argv.join(" ")}: status ${r.status} ${r.signal ?? ""} ${r.stderr}`);
   return { wall, cpu: childCpuMs() - c };
@@ -88,10 +98,11 @@ function main(): void {
   const at = args.indexOf("--reps");
   const reps = at >= 0 ? Number(args[at + 1]) : 7;
   const json = args.includes("--json");
+  const only = args.indexOf("--only") >= 0 ? args[args.indexOf("--only") + 1].split(",") : null;
   mkdirSync(outDir, { recursive: true });
   const load = loadavg()[0];
   const results = [];
-  for (const row of rows()) {
+  for (const row of rows().filter((r) => !only || only.some((o) => r.name.includes(o)))) {
     const runs: Record<string, number[]> = {};
     const cpu: Record<string, number[]> = {};
     // Interleaved, so a change of load falls on every runner alike.
@@ -99,7 +110,7 @@ function main(): void {
       for (const which of ["native", "qemu", "ghost"] as const) {
         const argv = row[which];
         if (!argv) continue;
-        const r = once(argv);
+        const r = once(argv, row.env);
         (runs[which] ??= []).push(r.wall);
         (cpu[which] ??= []).push(r.cpu);
       }

@@ -199,8 +199,8 @@ cat >"$STAGE/etc/inittab" <<'EOF'
 # /proc, /sys, /dev/pts and /tmp from /etc/fstab, in one mount(8): each
 # program init starts is a fork and an exec of busybox (six of them before,
 # three now: ghost boot -c true 433 -> 410 ms of CPU, 12 interleaved pairs,
-# load 20).
-::sysinit:/bin/mkdir -p /dev/pts
+# load 20). Ghost's devtmpfs has /dev/pts already, as udev makes it on
+# Linux: no mkdir (ghost boot -c true 324 -> 309 ms of CPU, 12 pairs, load 25).
 ::sysinit:/bin/mount -a
 ::sysinit:/bin/hostname -F /etc/hostname
 

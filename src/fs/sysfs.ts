@@ -1,8 +1,9 @@
 // sysfs: the parts of /sys that libcs and runtimes read — the CPU topology
 // (glibc's sysconf(_SC_NPROCESSORS_*), Go's runtime), memory-management
-// knobs, and the kernel's identity — as a read-only tree built at mount.
+// knobs, and the kernel's identity — as a read-only tree built at mount,
+// each attribute's text made when it is read.
 
-import { makeTmpfs, TmpDir, TmpFile, type TmpSuperBlock } from "./tmpfs.js";
+import { makeTmpfs, TmpDir, type TmpSuperBlock } from "./tmpfs.js";
 import { Inode, S_IFDIR, S_IFREG } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { ROOT_CRED } from "./mount.js";
@@ -12,9 +13,11 @@ import { SECTOR_SIZE } from "../abi/fs_blk.js";
 
 export const SYSFS_MAGIC = 0x62656572;
 
-function file(dir: TmpDir, name: string, text: string, mode = 0o444): void {
-  const f = dir.create(name, mode, ROOT_CRED) as TmpFile;
-  f.setContents(new Uint8Array(Buffer.from(text, "latin1")));
+// A read-only attribute with fixed text: made when read, as every sysfs
+// attribute (SysAttr), so the tree costs no frame of guest RAM (a tmpfs file
+// each took one, at every boot and `ghost run`).
+function file(dir: TmpDir, name: string, text: string): void {
+  dir.entries.set(name, new SysAttr(dir.sb as TmpSuperBlock, () => text));
 }
 
 function mkdir(dir: TmpDir, name: string): TmpDir {

@@ -288,7 +288,7 @@ export class TmpFile extends TmpInode implements FrameBacked, CleanHolder {
       } catch (e) {
         // The user's page went under the copy (the caller checked it): a
         // frame taken without zeroing shows no old bytes; what was written stands.
-        if (fresh) view.fill(0);
+        if (fresh) this.pool.view(pa).fill(0); // (a fault in the copy may have grown the memory: a view anew)
         if (done === 0) throw e;
         break;
       }

@@ -26,7 +26,7 @@ export function copyMm(mm: AddressSpace, child: AddressSpace): AddressSpace {
   child.startCode = mm.startCode; child.endCode = mm.endCode; child.startData = mm.startData;
   child.endData = mm.endData; child.startStack = mm.startStack;
   child.membarrierRegistered = mm.membarrierRegistered; // a fork keeps the mm's registrations (an exec starts a new mm)
-  const dv = mm.hart.dv;
+  const hart = mm.hart; // (its dv read at each use: the child's tables allocated on the way may grow the memory)
   // The parent's pages made read-only here: only their TLB entries are
   // stale (what stays mapped as it was keeps its entries, so the parent
   // does not refill its whole TLB and dispatch map after every fork).
@@ -55,7 +55,7 @@ export function copyMm(mm: AddressSpace, child: AddressSpace): AddressSpace {
           cowed++;
         }
         p = ((p & ~PTE_W) | PTE_COW) >>> 0;
-        dv.setUint32(off, p, true);
+        hart.dv.setUint32(off, p, true);
       }
       mm.phys.get(ptePa(p));
       child.pt.set(va, p);

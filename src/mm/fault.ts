@@ -108,7 +108,6 @@ function fillPage(mm: AddressSpace, vma: Vma, page: number, acc: number): boolea
     pa = mm.phys.alloc();
     vma.anon = true;
     if (vma.source && page < vma.fileEnd) {
-      const bytes = mm.phys.view(pa);
       const want = Math.min(PAGE_SIZE, vma.fileEnd - page);
       try {
         // The file's page through the page cache, copied (do_cow_fault;
@@ -117,6 +116,7 @@ function fillPage(mm: AddressSpace, vma: Vma, page: number, acc: number): boolea
         // segment's last page, before its bss) takes only the bytes up to
         // that end; the rest stays zero.
         const src = mm.phys.cache.getPage(vma.source.key, vma.source, index, null);
+        const bytes = mm.phys.view(pa); // (after getPage: reading the page in may grow the memory)
         bytes.set(want === PAGE_SIZE ? mm.phys.view(src) : mm.phys.view(src).subarray(0, want));
         mm.phys.put(src);
       } catch (err) { mm.phys.put(pa); throw err; }

@@ -81,7 +81,7 @@ export class PageCache {
       const size = file.size();
       // A read that fails (the host's file gone, memory spent while a lazily
       // loaded file reads in) leaves nothing behind; the fault decides.
-      try { if (off < size) file.readAt(off, this.phys.view(pa).subarray(0, Math.min(PAGE_SIZE, size - off))); }
+      try { if (off < size) this.readPage(file, off, pa, Math.min(PAGE_SIZE, size - off)); }
       catch (err) { this.phys.put(pa); throw err; }
       e.pages.set(index, pa);
     }
@@ -89,6 +89,20 @@ export class PageCache {
     this.phys.get(pa);
     return pa;
   }
+
+  // n bytes of the file at off into frame pa. Through a buffer of the
+  // kernel's, not into the frame's view: the file's read may take frames of
+  // its own (an ext4 file's block cache) and grow the memory, which detaches
+  // every view of it taken before (Hart.growRam).
+  private readPage(file: CachedFile, off: number, pa: number, n: number): void {
+    const buf = this.readBuf ?? new Uint8Array(PAGE_SIZE);
+    this.readBuf = null; // lent: a read that faults another page in takes its own
+    try {
+      const got = file.readAt(off, buf.subarray(0, n));
+      this.phys.view(pa).set(buf.subarray(0, Math.max(0, Math.min(n, got)))); // the rest stays zero
+    } finally { this.readBuf = buf; }
+  }
+  private readBuf: Uint8Array | null = null;
 
   has(key: object, index: number): boolean { return this.files.get(key)?.pages.has(index) ?? false; }
 

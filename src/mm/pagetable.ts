@@ -24,13 +24,14 @@ export function makePte(pa: number, flags: number): number { return ((pa / PAGE_
 
 export class PageTable {
   readonly root: number;
-  private readonly dv: DataView;
   private tables = 1;
 
-  constructor(private readonly phys: PhysAllocator, hart: Hart) {
-    this.dv = hart.dv;
+  constructor(private readonly phys: PhysAllocator, private readonly hart: Hart) {
     this.root = phys.alloc();
   }
+
+  // The hart's view, read at each use: a table allocated on the way may grow the memory.
+  private get dv(): DataView { return this.hart.dv; }
 
   get tablePages(): number { return this.tables; }
 

@@ -152,6 +152,9 @@ export class PhysAllocator implements FramePool {
       if (!this.reclaim(true)) throw new OutOfMemory();
     }
     const reused = this.nstack > 0;
+    // A frame past the RAM the wasm memory holds makes it grow (Hart.growRam):
+    // every view of the memory taken before is detached then.
+    if (!reused && (this.fresh + 1) * PAGE_SIZE > this.hart.ramBacked) this.grow((this.fresh + 1) * PAGE_SIZE);
     const f = reused ? this.free[--this.nstack] : this.fresh++;
     this.refs[f] = 1;
     const pa = f * PAGE_SIZE;
@@ -161,6 +164,11 @@ export class PhysAllocator implements FramePool {
     // writes them (zeroing every fresh frame was ~4% of a boot's CPU).
     if (zero && reused) this.hart.u8.fill(0, RAM_BASE + pa, RAM_BASE + pa + PAGE_SIZE);
     return pa;
+  }
+
+  // The host refusing the memory is the guest's RAM running out.
+  private grow(bytes: number): void {
+    try { this.hart.growRam(bytes); } catch (e) { if (e instanceof RangeError) throw new OutOfMemory(); throw e; }
   }
 
   // The shared zero page (Linux's ZERO_PAGE): mapped read-only, copy on
@@ -182,7 +190,8 @@ export class PhysAllocator implements FramePool {
     if (--this.refs[f] === 0) this.free[this.nstack++] = f;
   }
 
-  // The bytes of a frame, as a view into guest RAM.
+  // The bytes of a frame, as a view into guest RAM: valid until the next
+  // frame allocation (which may grow the memory and detach it).
   view(pa: number): Uint8Array {
     return this.hart.u8.subarray(RAM_BASE + pa, RAM_BASE + pa + PAGE_SIZE);
   }

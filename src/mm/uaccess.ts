@@ -49,59 +49,56 @@ export class UserMemory {
   read(va: number, len: number, dst?: Uint8Array): Uint8Array {
     if (!(Number.isSafeInteger(len) && len >= 0 && (len === 0 || va + len <= TASK_SIZE))) kerr(EFAULT);
     const out = dst ?? new Uint8Array(len);
-    let done = 0;
-    while (done < len) {
-      const a = va + done;
-      const chunk = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const h = hostAddr(this.mm, a, false);
-      out.set(this.u8.subarray(h, h + chunk), done);
-      done += chunk;
-    }
+    this.copyUser(va, out, this.ramOffset(out), 0, len, false);
     return out;
   }
 
   write(va: number, src: Uint8Array): void {
     // Check every page first, so a fault part-way leaves no partial write.
-    const len = src.length;
+    const len = src.length, ram = this.ramOffset(src);
     for (let a = va; a < va + len; a += PAGE_SIZE - (a % PAGE_SIZE)) hostAddr(this.mm, a, true);
-    let done = 0;
-    while (done < len) {
+    this.copyUser(va, src, ram, 0, len, true);
+  }
+
+  // Where arr starts in the wasm memory if it is a view of guest RAM (a
+  // frame), else -1. Taken before any page of user memory is looked up: a
+  // fault may grow the memory (Hart.growRam), which detaches arr and every
+  // other view of it.
+  ramOffset(arr: Uint8Array): number { return arr.buffer === this.u8.buffer ? arr.byteOffset : -1; }
+
+  // n bytes between user memory at va and arr at at (toUser: into user
+  // memory), page by page; ram is ramOffset(arr), taken by the caller before
+  // anything could fault. A frame of guest RAM is the same wasm memory as
+  // the user's pages: copyWithin moves the bytes without a view per piece.
+  // Each page is looked up again (the op between may have faulted others
+  // in); one that went is EFAULT, as before. The memory's view is read after
+  // each lookup, which may have grown it.
+  private copyUser(va: number, arr: Uint8Array, ram: number, at: number, n: number, toUser: boolean): void {
+    for (let done = 0; done < n;) {
       const a = va + done;
-      const chunk = Math.min(len - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const h = hostAddr(this.mm, a, true);
-      this.u8.set(src.subarray(done, done + chunk), h);
-      done += chunk;
+      const k = Math.min(n - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const h = hostAddr(this.mm, a, toUser), s = at + done;
+      const u8 = this.u8;
+      if (ram >= 0) {
+        if (toUser) u8.copyWithin(h, ram + s, ram + s + k);
+        else u8.copyWithin(ram + s, h, h + k);
+      } else if (toUser) u8.set(arr.subarray(s, s + k), h);
+      else arr.set(u8.subarray(h, h + k), s);
+      done += k;
     }
   }
 
   // Linux's copy_to_user, copy_from_user and clear_user for a range the
   // caller found accessible (UserBuffer.accessible): n bytes between user
   // memory at va and arr at at, page by page, with no buffer between (a
-  // pipe's ring or a tmpfs frame to the user's page). A frame of guest RAM
-  // is the same wasm memory as the user's pages: copyWithin moves the bytes
-  // without a view per piece. Each page is looked up again (the op between
-  // may have faulted others in); one that went is EFAULT, as before.
-  copyToUser(va: number, src: Uint8Array, at: number, n: number): void {
-    const u8 = this.u8, same = src.buffer === u8.buffer;
-    for (let done = 0; done < n;) {
-      const a = va + done;
-      const k = Math.min(n - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const h = hostAddr(this.mm, a, true), s = at + done;
-      if (same) u8.copyWithin(h, src.byteOffset + s, src.byteOffset + s + k);
-      else u8.set(src.subarray(s, s + k), h);
-      done += k;
-    }
+  // pipe's ring or a tmpfs frame to the user's page). ram: ramOffset(arr),
+  // when the caller took it before something could fault (several calls
+  // with one array); by default taken here.
+  copyToUser(va: number, src: Uint8Array, at: number, n: number, ram = this.ramOffset(src)): void {
+    this.copyUser(va, src, ram, at, n, true);
   }
-  copyFromUser(va: number, dst: Uint8Array, at: number, n: number): void {
-    const u8 = this.u8, same = dst.buffer === u8.buffer;
-    for (let done = 0; done < n;) {
-      const a = va + done;
-      const k = Math.min(n - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const h = hostAddr(this.mm, a, false);
-      if (same) u8.copyWithin(dst.byteOffset + at + done, h, h + k);
-      else dst.set(u8.subarray(h, h + k), at + done);
-      done += k;
-    }
+  copyFromUser(va: number, dst: Uint8Array, at: number, n: number, ram = this.ramOffset(dst)): void {
+    this.copyUser(va, dst, ram, at, n, false);
   }
   clearUser(va: number, n: number): void {
     for (let done = 0; done < n;) {
@@ -176,7 +173,7 @@ export class UserMemory {
   readCStringVector(va: number, maxEach: number, maxCount: number): Uint8Array[] {
     const out: Uint8Array[] = [];
     if (va === 0) return out;
-    const u8 = this.u8, dv = this.mm.hart.dv;
+    // (The memory's views are read after each lookup: a fault may grow it.)
     let memoPage = -1, memoHost = 0;
     const host = (a: number): number => {
       const page = a - (a % PAGE_SIZE);
@@ -188,7 +185,7 @@ export class UserMemory {
       const pva = va + 8 * i;
       let p: number;
       if (pva % PAGE_SIZE <= PAGE_SIZE - 8) {
-        const h = host(pva);
+        const h = host(pva), dv = this.mm.hart.dv;
         p = u64Word(dv.getUint32(h, true), dv.getUint32(h + 4, true));
       } else p = this.u64(pva);
       if (p === 0) return out;
@@ -196,7 +193,7 @@ export class UserMemory {
       let total = 0;
       for (let a = p; ;) {
         const h = host(a);
-        const page = u8.subarray(h, h + (PAGE_SIZE - (a % PAGE_SIZE)));
+        const page = this.u8.subarray(h, h + (PAGE_SIZE - (a % PAGE_SIZE)));
         const z = page.indexOf(0);
         const n = z < 0 ? page.length : z;
         if (total + n > maxEach) kerr(E2BIG);

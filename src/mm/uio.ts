@@ -67,12 +67,15 @@ export class UserBuffer {
   // without a closure (every pipe and tmpfs read and write comes here).
   move(kind: number, off: number, arr: Uint8Array | null, at: number, n: number): void {
     const segs = this.segs;
+    // arr's place in guest RAM if it is a frame, taken once: a fault in one
+    // segment may grow the memory and detach arr for the next (uaccess.ts).
+    const ram = arr === null ? -1 : this.um.ramOffset(arr);
     let i = 0, skip = off;
     while (i < segs.length && skip >= segs[i].len) { skip -= segs[i].len; i++; }
     for (; n > 0 && i < segs.length; i++) {
       const s = segs[i], k = Math.min(s.len - skip, n);
-      if (kind === MOVE_OUT) this.um.copyToUser(s.base + skip, arr!, at, k);
-      else if (kind === MOVE_IN) this.um.copyFromUser(s.base + skip, arr!, at, k);
+      if (kind === MOVE_OUT) this.um.copyToUser(s.base + skip, arr!, at, k, ram);
+      else if (kind === MOVE_IN) this.um.copyFromUser(s.base + skip, arr!, at, k, ram);
       else this.um.clearUser(s.base + skip, k);
       at += k;
       n -= k;

@@ -158,6 +158,7 @@ static void sysfs(void)
     struct stat st;
     CHECK(stat("/sys/devices/system/cpu/online", &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0444,
           "online is a 0444 regular file");
+    CHECK_EQ(st.st_size, 4096, "online's size is a page, as every sysfs attribute's");
     CHECK_ERR(open("/sys/devices/system/cpu/online", O_WRONLY), EACCES, "opening online for writing as root is EACCES");
 }
 

@@ -36,6 +36,7 @@ function hartModule(): WebAssembly.Module {
 }
 
 const TWO32 = 0x100000000;
+const WASM_PAGE = 65536;
 
 // GHOST_JIT=0 turns the JIT off; GHOST_JIT_THRESHOLD, GHOST_JIT_BATCH,
 // GHOST_JIT_WARMUP, GHOST_JIT_BUDGET (instructions run per instruction
@@ -135,29 +136,36 @@ function pcRange(v: string | undefined): [number, number] | undefined {
   return m ? [parseInt(m[1], 16), parseInt(m[2], 16)] : undefined;
 }
 
+// Guest RAM the wasm memory holds at first; it grows as frames are handed
+// out (growRam), up to the machine's size. Creating all of it at once made
+// V8 count it as external memory at start: a small program's run then paid a
+// scavenge and a full mark-compact for it before it ended.
+const INITIAL_RAM = 16 << 20;
+
 export class Hart {
   readonly memory: WebAssembly.Memory;
-  readonly u8: Uint8Array;
-  readonly dv: DataView;
-  readonly ramSize: number;
-  private readonly x: Int32Array; // x registers as (lo, hi) pairs
+  // Views of the whole wasm memory. A grow (growRam) detaches the old ones
+  // and these are made anew: read them from the hart at each use, never
+  // keep one (nor a subarray of one) across a frame allocation.
+  u8!: Uint8Array;
+  dv!: DataView;
+  readonly ramSize: number; // bytes of guest physical RAM (--mem)
+  ramBacked = 0; // bytes of it the wasm memory holds now (growRam)
+  private x!: Int32Array; // x registers as (lo, hi) pairs
   private readonly wasm: HartExports;
   // The translator of hot guest code to WebAssembly (jit/jit.ts), unless turned off.
   readonly jit: Jit | undefined;
   // The address space whose table the MMU walks now (owned by mm/).
   currentMm: object | undefined;
 
-  constructor(ramBytes: number, jit = jitOptions()) {
-    const pages = Math.ceil((L.RAM_BASE + ramBytes) / 65536);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  constructor(ramBytes: number, jit = jitOptions(), initialRam = INITIAL_RAM) {
+    const pages = (ram: number) => Math.ceil((L.RAM_BASE + ram) / WASM_PAGE);
+    this.memory = new WebAssembly.Memory({ initial: pages(Math.min(ramBytes, initialRam)), maximum: pages(ramBytes) });
     const table = new WebAssembly.Table({ initial: 256, element: "anyfunc" });
     const inst = new WebAssembly.Instance(hartModule(), { env: { memory: this.memory, table } });
     this.wasm = inst.exports as unknown as HartExports;
-    this.u8 = new Uint8Array(this.memory.buffer);
-    this.dv = new DataView(this.memory.buffer);
-    this.x = new Int32Array(this.memory.buffer, L.X_REGS, 64);
     this.ramSize = ramBytes;
-    this.dv.setUint32(L.RAM_SIZE, ramBytes, true);
+    this.views();
     this.wasm.tlbFlushAll();
     // time CSR: 10 MHz, as Linux's riscv timebase on common boards.
     this.setTimeBase(0n, 0n, 0.01);
@@ -168,6 +176,31 @@ export class Hart {
         process.on("exit", () => process.stderr.write(`ghost: jit ${JSON.stringify({ ...j.stats, ...j.paycheckStats })}\n`));
       }
     }
+  }
+
+  // Makes the wasm memory hold at least `bytes` of guest RAM (PhysAllocator
+  // hands out a frame past what it holds): doubled, up to ramSize, so a
+  // program's growth costs a few grows. Throws RangeError when the host
+  // cannot give the memory.
+  growRam(bytes: number): void {
+    if (bytes <= this.ramBacked) return;
+    const want = Math.min(this.ramSize, Math.max(bytes, 2 * this.ramBacked));
+    this.memory.grow(Math.ceil((L.RAM_BASE + want) / WASM_PAGE) - this.memory.buffer.byteLength / WASM_PAGE);
+    this.views();
+  }
+
+  // The views of the memory, after a grow detached the old ones (the
+  // hart's wasm code sees the new size by itself). RAM_SIZE bounds the
+  // MMU's page-table walk to the RAM that exists.
+  private views(): void {
+    const buf = this.memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.dv = new DataView(buf);
+    this.x = new Int32Array(buf, L.X_REGS, 64);
+    this.stateView = undefined;
+    this.ramBacked = Math.min(this.ramSize, buf.byteLength - L.RAM_BASE);
+    this.dv.setUint32(L.RAM_SIZE, this.ramBacked, true);
+    this.jit?.memoryGrew();
   }
 
   // Runs the current task until a trap or until about `budget` instructions
@@ -216,7 +249,7 @@ export class Hart {
   liveRegs(): RegisterFile { return new RegisterFile(this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
 
   // Saves / restores the running task's architectural state.
-  // (The registers' view is made once: the memory never grows.)
+  // (The registers' view is made once per memory size: views() drops it.)
   saveState(into: Uint8Array): void { into.set(this.stateView ??= this.u8.subarray(L.X_REGS, L.X_REGS + L.TASK_STATE_SIZE)); }
   private stateView: Uint8Array | undefined;
   loadState(from: Uint8Array): void { this.u8.set(from, L.X_REGS); }

@@ -151,17 +151,20 @@ export function touchNs(dirFd: number, name: string | undefined, flag: "-a" | "-
   spawnSync("touch", args, { stdio: ["ignore", "ignore", "ignore", dirFd] });
 }
 
-// The names in the host directory fd, a few read at a time (a directory of
+// The names in the host directory fd, a batch at a time (a directory of
 // a million files must not hold all its names at once: hundreds of MiB);
-// throws only if the directory cannot be opened.
+// throws only if the directory cannot be opened. Decoded as latin1 by Node
+// itself, 1,024 to a batch: every mount lists its directory twice (the
+// hidden-file sweep, the metadata store), and in a directory of 5,000 files
+// a Buffer per name, 32 to a batch, was ~60 ms of a `ghost run` (its cwd).
 export function eachName(fd: number, fn: (name: string) => void): void {
-  const dir = fs.opendirSync(at(fd), { encoding: "buffer" as BufferEncoding });
+  const dir = fs.opendirSync(at(fd), { encoding: "latin1", bufferSize: 1024 });
   try {
     for (;;) {
       let e: fs.Dirent | null;
       try { e = dir.readSync(); } catch { return; }
       if (!e) return;
-      fn((e.name as unknown as Buffer).toString("latin1"));
+      fn(e.name);
     }
   } finally { try { dir.closeSync(); } catch { /* closed */ } }
 }

@@ -25,8 +25,8 @@ export interface Installable {
 }
 
 export class DispatchMap {
-  private readonly u8: Uint8Array;
-  private readonly dv: DataView;
+  private u8: Uint8Array; // views of the memory, made anew after it grows (memoryGrew)
+  private dv: DataView;
   private readonly used: boolean[] = [true]; // table index 0 stays null
   private readonly freeSlots: number[] = [];
 
@@ -39,6 +39,11 @@ export class DispatchMap {
     this.u8 = new Uint8Array(memory.buffer);
     this.dv = new DataView(memory.buffer);
     this.flush();
+  }
+
+  memoryGrew(memory: WebAssembly.Memory): void {
+    this.u8 = new Uint8Array(memory.buffer);
+    this.dv = new DataView(memory.buffer);
   }
 
   // fence.i, riscv_flush_icache: nothing installed survives unchecked.

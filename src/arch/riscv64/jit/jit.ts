@@ -124,8 +124,8 @@ export class Jit {
     modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0, interpreted: 0,
     threadMs: 0, dropped: 0, rebuilds: 0,
   };
-  private readonly u8: Uint8Array;
-  private readonly dv: DataView;
+  private u8: Uint8Array; // views of the memory, made anew after it grows (memoryGrew)
+  private dv: DataView;
   private readonly byFrame = new Map<number, Map<number, Translation>>();
   private readonly map: DispatchMap; // the dispatch map and the function table's slots
   private readonly pending = new PendingPages<Translation>(); // pages to translate, rebuilds put off
@@ -160,6 +160,13 @@ export class Jit {
     this.paycheck = new Paycheck(opts.paycheck ?? { window: 0, clock: () => 0 }, opts.warmup);
     hart.jitSetThreshold(opts.threshold);
     this.map = new DispatchMap(memory, table, (page) => hart.jitDropWritable(page));
+  }
+
+  // The hart's memory grew (Hart.growRam): the old views are detached.
+  memoryGrew(): void {
+    this.u8 = new Uint8Array(this.memory.buffer);
+    this.dv = new DataView(this.memory.buffer);
+    this.map.memoryGrew(this.memory);
   }
 
   // Hart.run() with the JIT: same contract.
