@@ -58,7 +58,9 @@ export const IDX = 36; // i32: entry offset / 2 for the br_table
 export const R = 37; // i32: helper result, scratch
 export const FA = 38; // f64: scratch
 export const DISP = 39; // i32: 1 when a loop's head must dispatch on IDX (see genRegion)
-const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32]];
+export const P64 = 40; // i64: scratch (mulh's partial products)
+export const Q64 = 41; // i64: scratch
+const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32], [2, I64]];
 
 // Helpers imported from the hart module (wasm/jithelpers.ts); order = index.
 export const HELPERS: [string, number[], number[]][] = [

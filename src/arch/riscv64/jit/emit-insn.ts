@@ -13,6 +13,7 @@ import { Op } from "./wasm-encoder.js";
 import { Insn } from "./decode.js";
 import { FnGen, H, VA, ASIDTAG, E, R } from "./codegen.js";
 import { emitOpFp } from "./emit-fp.js";
+import { emitMulDiv } from "./emit-muldiv.js";
 import * as L from "../layout.js";
 
 const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
@@ -41,9 +42,8 @@ export function emitInsn(g: FnGen, ins: Insn): void {
     }
     case 0x33: { // OP
       if (rd === 0) return;
-      if (f7 === 1 && f3 !== 0) { // mulh*, div*, rem*: the hart's alu.ts
-        g.xget(rs1); g.xget(rs2);
-        c.call([0, H.mulh, H.mulhsu, H.mulhu, H.div, H.divu, H.rem, H.remu][f3]);
+      if (f7 === 1 && f3 !== 0) { // mulh*, div*, rem*: inline (emit-muldiv.ts)
+        emitMulDiv(g, f3, rs1, rs2, false);
         g.xset(rd);
         return;
       }
@@ -91,9 +91,8 @@ export function emitInsn(g: FnGen, ins: Insn): void {
     }
     case 0x3b: { // OP-32
       if (rd === 0) return;
-      if (f7 === 1 && f3 !== 0) {
-        g.xget(rs1); g.xget(rs2);
-        c.call(f3 === 4 ? H.divw : f3 === 5 ? H.divuw : f3 === 6 ? H.remw : H.remuw);
+      if (f7 === 1 && f3 !== 0) { // divw, divuw, remw, remuw
+        emitMulDiv(g, f3, rs1, rs2, true);
         g.xset(rd);
         return;
       }
