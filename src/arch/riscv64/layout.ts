@@ -55,6 +55,7 @@ export const CAUSE_FENCE_I = 0x101;
 export const CAUSE_JIT_HOT = 0x180;
 export const CAUSE_JIT_DIRTY = 0x181;
 export const CAUSE_JIT_MISS = 0x182;
+export const CAUSE_JIT_SLOW = 0x184;
 export const JIT_CODE_WRITTEN = 0xffff;
 // fcsr: fflags in bits 0..4 (NX is bit 0), frm in bits 5..7
 export const FFLAG_NX = 1;

@@ -58,20 +58,18 @@ export const IDX = 36; // i32: entry offset / 2 for the br_table
 export const R = 37; // i32: helper result, scratch
 export const FA = 38; // f64: scratch
 export const DISP = 39; // i32: 1 when a loop's head must dispatch on IDX (see genRegion)
-const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32]];
+export const P64 = 40; // i64: scratch (mulh's partial products)
+export const Q64 = 41; // i64: scratch
+const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32], [2, I64]];
 
 // Helpers imported from the hart module (wasm/jithelpers.ts); order = index.
+// Loads, stores and the M extension need none (emit-insn.ts, emit-muldiv.ts).
 export const HELPERS: [string, number[], number[]][] = [
-  ["jitLoad", [I64, I32], [I64]],
-  ["jitStore", [I64, I64, I32], [I32]],
   ["jitAmo", [I32], [I32]],
   ["jitCsr", [I32, I64], [I32]],
   ["jitFp", [I32], [I32]],
-  ["mulh", [I64, I64], [I64]], ["mulhsu", [I64, I64], [I64]], ["mulhu", [I64, I64], [I64]],
-  ["div", [I64, I64], [I64]], ["divu", [I64, I64], [I64]], ["rem", [I64, I64], [I64]], ["remu", [I64, I64], [I64]],
-  ["divw", [I64, I64], [I64]], ["divuw", [I64, I64], [I64]], ["remw", [I64, I64], [I64]], ["remuw", [I64, I64], [I64]],
 ];
-export const enum H { load, store, amo, csr, fp, mulh, mulhsu, mulhu, div, divu, rem, remu, divw, divuw, remw, remuw }
+export const enum H { amo, csr, fp }
 
 export function newModule(): ModuleBuilder {
   const m = new ModuleBuilder();

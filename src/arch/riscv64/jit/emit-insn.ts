@@ -4,15 +4,16 @@
 //
 // Loads and stores inline the software TLB's hit path (wasm/mmu.ts: the tag
 // is (va >>> 12) | asid << 52 at TLB + ((vpn & 4095) << 4), the host page
-// minus the va's page at +12) and call the hart's slow path on a miss or an
-// access crossing the page. A
-// frame holding translated code never has a write-TLB entry (jitmap.ts), so
-// stores to code always reach the slow path, which reports them.
+// minus the va's page at +12) and leave to the interpreter on a miss or an
+// access crossing the page by leaving the component (slowExit). A frame
+// holding translated code never has a write-TLB entry (jitmap.ts), so stores
+// to code always reach the slow path, where the interpreter reports them.
 
 import { Op } from "./wasm-encoder.js";
 import { Insn } from "./decode.js";
 import { FnGen, H, VA, ASIDTAG, E, R } from "./codegen.js";
 import { emitOpFp } from "./emit-fp.js";
+import { emitMulDiv } from "./emit-muldiv.js";
 import * as L from "../layout.js";
 
 const LOAD_OPS = [Op.i64_load8_s, Op.i64_load16_s, Op.i64_load32_s, Op.i64_load, Op.i64_load8_u, Op.i64_load16_u, Op.i64_load32_u];
@@ -41,9 +42,8 @@ export function emitInsn(g: FnGen, ins: Insn): void {
     }
     case 0x33: { // OP
       if (rd === 0) return;
-      if (f7 === 1 && f3 !== 0) { // mulh*, div*, rem*: the hart's alu.ts
-        g.xget(rs1); g.xget(rs2);
-        c.call([0, H.mulh, H.mulhsu, H.mulhu, H.div, H.divu, H.rem, H.remu][f3]);
+      if (f7 === 1 && f3 !== 0) { // mulh*, div*, rem*: inline (emit-muldiv.ts)
+        emitMulDiv(g, f3, rs1, rs2, false);
         g.xset(rd);
         return;
       }
@@ -91,9 +91,8 @@ export function emitInsn(g: FnGen, ins: Insn): void {
     }
     case 0x3b: { // OP-32
       if (rd === 0) return;
-      if (f7 === 1 && f3 !== 0) {
-        g.xget(rs1); g.xget(rs2);
-        c.call(f3 === 4 ? H.divw : f3 === 5 ? H.divuw : f3 === 6 ? H.remw : H.remuw);
+      if (f7 === 1 && f3 !== 0) { // divw, divuw, remw, remuw
+        emitMulDiv(g, f3, rs1, rs2, true);
         g.xset(rd);
         return;
       }
@@ -219,9 +218,7 @@ function emitLoad(g: FnGen, ins: Insn, f3: number, use: () => void): void {
   hostAddress(g, L.TLB_R);
   c.mem(LOAD_OPS[f3], 0, 0);
   c.else_();
-  c.get(VA); c.i32(f3); c.call(H.load);
-  c.i32(0); c.mem(Op.i32_load, L.JIT_EXIT, 2);
-  c.if_(); g.trapExit(ins); c.end();
+  slowExit(g, ins);
   c.end();
   use();
 }
@@ -236,12 +233,17 @@ function emitStore(g: FnGen, ins: Insn, f3: number, value: () => void): void {
   value();
   c.mem(STORE_OPS[f3], 0, 0);
   c.else_();
-  c.get(VA); value(); c.i32(f3); c.call(H.store);
-  c.tee(R);
-  c.if_();
-  c.get(R); c.i32(L.JIT_CODE_WRITTEN); c.op(Op.i32_eq);
-  c.if_(); g.exitAfter(g.pcAt(ins.off) + ins.len); c.end();
+  slowExit(g, ins);
+  c.end();
+}
+
+// The slow path of a load or store: leave with PC at the access, which has not
+// retired, and CAUSE_JIT_SLOW; the dispatcher (wasm/jitrun.ts) interprets it
+// (the TLB refill, a page crossing, a fault with its exact pc and address, a
+// store to a code frame) and the block's rest. No call: a call clobbers every
+// host register, so V8 would keep the guest registers live across it in stack
+// slots, and every access's fast path paid for the spills.
+function slowExit(g: FnGen, ins: Insn): void {
+  g.setExit(L.CAUSE_JIT_SLOW);
   g.trapExit(ins);
-  c.end();
-  c.end();
 }

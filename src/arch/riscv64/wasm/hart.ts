@@ -12,9 +12,7 @@ export { jitRun, jitSetThreshold } from "./jitrun";
 export { setAsid, tlbFlushAll, tlbFlushAsid, tlbFlushPage, translateForKernel } from "./mmu";
 export { jitDropWritable } from "./jitmap";
 export { expandCompressed } from "./rvc";
-export {
-  jitLoad, jitStore, jitAmo, jitCsr, jitFp, mulh, mulhsu, mulhu, div, divu, rem, remu, divw, divuw, remw, remuw,
-} from "./jithelpers";
+export { jitAmo, jitCsr, jitFp } from "./jithelpers";
 
 // The fault cause of the last failed kernel translation (for diagnostics).
 export function lastFaultCause(): u32 { return faultCause; }

@@ -9,6 +9,7 @@
 
 import {
   PC, TRAP_CAUSE, INSTRET, CAUSE_BUDGET, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_JIT_MISS,
+  CAUSE_JIT_SLOW,
   ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP,
 } from "./layout";
 import { mapSlot } from "./jitmap";
@@ -42,6 +43,24 @@ export function jitRun(budget: i32): u32 {
         continue;
       }
       store<u32>(JIT_EXIT, 0);
+      if (x == CAUSE_JIT_SLOW) {
+        // A load or store whose TLB check failed (a miss, a page crossing, a
+        // fault, a store to a code frame): the interpreter runs it, from the
+        // middle of a translated block, and on to the next taken jump (the
+        // translation has no call on that path: see jit/emit-insn.ts). Not a
+        // block start, so not counted.
+        if (left <= 0) break;
+        setBlockChain(true);
+        const cause = exec(left);
+        store<u64>(JIT_INTERP, load<u64>(JIT_INTERP) + <u64>(left - lastExecLeft()));
+        left = lastExecLeft();
+        if (cause != CAUSE_JIT_BLOCK) {
+          if (cause == CAUSE_BUDGET) break;
+          return jitLeave(cause, left);
+        }
+        if (load<u32>(JIT_DIRTY) != 0) return jitLeave(CAUSE_JIT_DIRTY, left);
+        continue;
+      }
       if (x != CAUSE_JIT_MISS) return jitLeave(x, left); // a trap, ecall or fence.i
       // The translation has no entry at PC: interpret (if any budget is left),
       // counting the block where it stopped (not the one it was entered at: that

@@ -87,6 +87,7 @@ export const CAUSE_JIT_HOT: u32 = 0x180; // cold code at PC got hot: Hart.run tr
 export const CAUSE_JIT_DIRTY: u32 = 0x181; // a store hit translated code: Hart.run invalidates
 export const CAUSE_JIT_MISS: u32 = 0x182; // translated code does not cover PC: interpret
 export const CAUSE_JIT_BLOCK: u32 = 0x183; // the interpreter finished a block (taken jump)
+export const CAUSE_JIT_SLOW: u32 = 0x184; // a load or store missed the TLB in translated code: interpret it
 export const JIT_CODE_WRITTEN: u32 = 0xffff; // helper result: done, but a code frame was written
 
 // fcsr bits
