@@ -120,28 +120,28 @@ export function exec(budget: i32): u32 {
         }
         case 2: { // c.lw
           const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h >>> 4) & 4) | ((h << 1) & 0x40));
-          const a = tlbLoad(va, 4);
+          const a = tlbLoad(va);
           if (a == 0) break;
           xw(rdp, <u64><i64>load<i32>(a));
           host += 2; continue;
         }
         case 3: { // c.ld
           const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h << 1) & 0xc0));
-          const a = tlbLoad(va, 8);
+          const a = tlbLoad(va);
           if (a == 0) break;
           xw(rdp, load<u64>(a));
           host += 2; continue;
         }
         case 6: { // c.sw
           const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h >>> 4) & 4) | ((h << 1) & 0x40));
-          const a = tlbStore(va, 4);
+          const a = tlbStore(va);
           if (a == 0) break;
           store<u32>(a, <u32>xr(rdp));
           host += 2; continue;
         }
         case 7: { // c.sd
           const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h << 1) & 0xc0));
-          const a = tlbStore(va, 8);
+          const a = tlbStore(va);
           if (a == 0) break;
           store<u64>(a, xr(rdp));
           host += 2; continue;
@@ -224,7 +224,7 @@ export function exec(budget: i32): u32 {
         case 18: { // c.lwsp
           if (crd == 0) break;
           const va = xr(2) + <u64>(((h >>> 7) & 0x20) | ((h >>> 2) & 0x1c) | ((h << 4) & 0xc0));
-          const a = tlbLoad(va, 4);
+          const a = tlbLoad(va);
           if (a == 0) break;
           xw(crd, <u64><i64>load<i32>(a));
           host += 2; continue;
@@ -232,7 +232,7 @@ export function exec(budget: i32): u32 {
         case 19: { // c.ldsp
           if (crd == 0) break;
           const va = xr(2) + <u64>(((h >>> 7) & 0x20) | ((h >>> 2) & 0x18) | ((h << 4) & 0x1c0));
-          const a = tlbLoad(va, 8);
+          const a = tlbLoad(va);
           if (a == 0) break;
           xw(crd, load<u64>(a));
           host += 2; continue;
@@ -268,14 +268,14 @@ export function exec(budget: i32): u32 {
         }
         case 22: { // c.swsp
           const va = xr(2) + <u64>(((h >>> 7) & 0x3c) | ((h >>> 1) & 0xc0));
-          const a = tlbStore(va, 4);
+          const a = tlbStore(va);
           if (a == 0) break;
           store<u32>(a, <u32>xr(crs2));
           host += 2; continue;
         }
         case 23: { // c.sdsp
           const va = xr(2) + <u64>(((h >>> 7) & 0x38) | ((h >>> 1) & 0x1c0));
-          const a = tlbStore(va, 8);
+          const a = tlbStore(va);
           if (a == 0) break;
           store<u64>(a, xr(crs2));
           host += 2; continue;
@@ -341,7 +341,7 @@ export function exec(budget: i32): u32 {
         case 0: { // LOAD
           if (f3 == 7) break;
           const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
-          const h = tlbLoad(va, 1 << (f3 & 3));
+          const h = tlbLoad(va);
           if (h == 0) break;
           let v: u64;
           switch (f3) {
@@ -360,7 +360,7 @@ export function exec(budget: i32): u32 {
         case 8: { // STORE
           if (f3 > 3) break;
           const va = xr(rs1) + <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
-          const h = tlbStore(va, 1 << f3);
+          const h = tlbStore(va);
           if (h == 0) break;
           const v = xr(rs2);
           switch (f3) {
@@ -455,13 +455,13 @@ export function exec(budget: i32): u32 {
         }
         case 1: { // LOAD-FP
           if (f3 == 2) {
-            const h = tlbLoad(xr(rs1) + <u64><i64>(<i32>insn >> 20), 4);
+            const h = tlbLoad(xr(rs1) + <u64><i64>(<i32>insn >> 20));
             if (h == 0) break;
             store<u64>(F_REGS + (rd << 3), <u64>load<u32>(h) | 0xffffffff00000000);
             host += 4; continue;
           }
           if (f3 == 3) {
-            const h = tlbLoad(xr(rs1) + <u64><i64>(<i32>insn >> 20), 8);
+            const h = tlbLoad(xr(rs1) + <u64><i64>(<i32>insn >> 20));
             if (h == 0) break;
             store<u64>(F_REGS + (rd << 3), load<u64>(h));
             host += 4; continue;
@@ -473,11 +473,11 @@ export function exec(budget: i32): u32 {
           const va = xr(rs1) + <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
           const v = load<u64>(F_REGS + (rs2 << 3));
           if (f3 == 2) {
-            const h = tlbStore(va, 4);
+            const h = tlbStore(va);
             if (h == 0) break;
             store<u32>(h, <u32>v);
           } else {
-            const h = tlbStore(va, 8);
+            const h = tlbStore(va);
             if (h == 0) break;
             store<u64>(h, v);
           }
