@@ -146,22 +146,24 @@ export function translateSlow(va: u64, acc: u32): u32 {
   return translateSlow(va, ACC_W);
 }
 
-// The host address of an access that hits the TLB and stays in its page,
-// else 0 (the caller takes the general path: loadHost/storeHost and the walker).
-@inline export function tlbLoad(va: u64, size: u32): u32 {
+// For the interpreter's inline loads and stores (interp.ts): the host address
+// of an access at va of up to 8 bytes when va's page hits the TLB and va is
+// not in the page's last 8 bytes (so the access stays in the page whatever
+// its size), else 0 (the caller takes the general path: loadHost/storeHost,
+// the walker, byte-wise access across a page end). Branch-free: a compare
+// and a select, where a size-exact bound compiled to two tests of a bool.
+@inline export function tlbLoad(va: u64): u32 {
   const vpn = va >>> 12;
   const off = <u32>va & 0xfff;
   const e = TLB_R + ((<u32>vpn & TLB_MASK) << 4);
-  if (off <= 4096 - size && load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return 0;
+  return select<u32>(load<u32>(e, 8) + off, 0, (load<u64>(e) == (vpn | asidTag)) & (off <= 0xff8));
 }
 
-@inline export function tlbStore(va: u64, size: u32): u32 {
+@inline export function tlbStore(va: u64): u32 {
   const vpn = va >>> 12;
   const off = <u32>va & 0xfff;
   const e = TLB_W + ((<u32>vpn & TLB_MASK) << 4);
-  if (off <= 4096 - size && load<u64>(e) == (vpn | asidTag)) return load<u32>(e, 8) + off;
-  return 0;
+  return select<u32>(load<u32>(e, 8) + off, 0, (load<u64>(e) == (vpn | asidTag)) & (off <= 0xff8));
 }
 
 export let crossFault: bool = false;
