@@ -158,6 +158,8 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     // Read-only while a file is open for writing on the mount is EBUSY (sb_prepare_remount_readonly).
     if ((flags & MS_RDONLY) && !(target.mnt.flags & MNT_RDONLY) && openForWriting(t, target.mnt)) kerr(EBUSY);
     if (data && !(flags & MS_BIND)) target.mnt.sb.remount(parseOptions(data), t.k.phys.frames * 4096);
+    // Without MS_BIND the superblock turns read-only or read-write too (reconfigure_super).
+    if (!(flags & MS_BIND)) target.mnt.sb.reconfigureReadOnly((flags & MS_RDONLY) !== 0);
     const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW | MNT_ATIME_MASK);
     target.mnt.flags = keep | mntFlags(flags);
     mountsChanged(t);

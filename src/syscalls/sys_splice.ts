@@ -11,6 +11,7 @@ import { um } from "./util.js";
 import { File } from "../fs/file.js";
 import { PipeInode } from "../fs/pipe.js";
 import { isDir, isReg } from "../fs/inode.js";
+import { fileAccessed } from "../fs/atime.js";
 import type { Task } from "../kernel/task.js";
 import { COPY_CHUNK, MAX_RW_COUNT } from "./sys_openat2.js";
 import { readIov, rwWithFlags } from "./sys_file.js";
@@ -25,6 +26,7 @@ function transfer(t: Task, inF: File, inPos: number | null, outF: File, outPos: 
   if (!outF.writable || !outF.ops.write) kerr(EBADF);
   if (isDir(inF.inode.mode)) kerr(EISDIR);
   len = Math.min(len, MAX_RW_COUNT);
+  if (isReg(inF.inode.mode)) fileAccessed(inF); // filemap_splice_read
   const buf = new Uint8Array(Math.min(len, COPY_CHUNK));
   let done = 0;
   while (done < len) {
