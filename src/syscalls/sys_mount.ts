@@ -4,7 +4,7 @@
 // unbindable mounts propagate as Linux's (fs/pnode.ts).
 
 import { kerr } from "../lib/errors.js";
-import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK, ELOOP } from "../abi/errno.js";
+import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK, ELOOP, EAGAIN } from "../abi/errno.js";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOSYMFOLLOW, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
   MS_SHARED, MS_UNBINDABLE, MS_NOATIME, MS_NODIRATIME, MS_STRICTATIME, MS_MGC_MSK, MS_MGC_VAL, MS_SILENT, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
@@ -222,6 +222,12 @@ function umount(t: Task, targetVa: number, flags: number): number {
   if (!m.parent) kerr(EBUSY); // the root mount
   if (!(flags & MNT_DETACH)) {
     if (m.children.size || inUse(t, m)) kerr(EBUSY);
+  }
+  // MNT_EXPIRE (do_umount): the first call marks the mount and is EAGAIN;
+  // a second one unmounts it if no walk but its own entered it since.
+  if (flags & MNT_EXPIRE && (m.expiryMark === null || m.crossings !== m.expiryMark + 1)) {
+    m.expiryMark = m.crossings;
+    kerr(EAGAIN);
   }
   unmount(t, m);
   return 0;
