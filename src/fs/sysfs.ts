@@ -136,6 +136,7 @@ function blockDir(block: TmpDir, byDev: TmpDir, k: Kernel): void {
     const q = mkdir(d, "queue");
     for (const n of ["logical_block_size", "physical_block_size", "hw_sector_size", "minimum_io_size"]) file(q, n, `${SECTOR_SIZE}\n`);
     file(q, "optimal_io_size", "0\n");
+    file(q, "dma_alignment", `${SECTOR_SIZE - 1}\n`); // O_DIRECT buffers: sector-aligned (statx's dio_mem_align - 1)
     file(q, "rotational", "0\n");
     file(q, "discard_granularity", `${drv.maxDiscardSectors ? SECTOR_SIZE : 0}\n`);
     for (const n of ["discard_max_bytes", "discard_max_hw_bytes"]) file(q, n, `${drv.maxDiscardSectors * SECTOR_SIZE}\n`);

@@ -87,6 +87,31 @@ static void exclusive(const char *dev, const char *mnt)
     close(x);
 }
 
+/* statx of the device: its direct I/O alignment (bdev_statx), one sector
+   for buffers and offsets, as /sys/block/<disk>/queue/dma_alignment (511)
+   says (LTP statx11); and on ext4 the attributes mask of ext4_getattr
+   (LTP statx04). */
+static void statx_checks(const char *dev, const char *mnt)
+{
+    struct statx sx;
+    memset(&sx, 0, sizeof sx);
+    CHECK_OK(statx(AT_FDCWD, dev, 0, STATX_DIOALIGN, &sx), "statx STATX_DIOALIGN of the device");
+    CHECK(sx.stx_mask & STATX_DIOALIGN, "the device reports STATX_DIOALIGN");
+    CHECK(sx.stx_dio_mem_align == 512 && sx.stx_dio_offset_align == 512, "dio_mem_align and dio_offset_align are 512");
+    char buf[32] = {0};
+    int q = open("/sys/block/vda/queue/dma_alignment", O_RDONLY);
+    CHECK(q >= 0 && read(q, buf, sizeof buf - 1) > 0 && strcmp(buf, "511\n") == 0, "/sys/block/vda/queue/dma_alignment is 511");
+    if (q >= 0)
+        close(q);
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount for statx");
+    memset(&sx, 0, sizeof sx);
+    CHECK_OK(statx(AT_FDCWD, mnt, 0, 0, &sx), "statx of an ext4 directory");
+    unsigned long long want = STATX_ATTR_COMPRESSED | STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP |
+                              STATX_ATTR_ENCRYPTED | STATX_ATTR_VERITY;
+    CHECK((sx.stx_attributes_mask & want) == want, "ext4's attributes mask has compressed, immutable, append, nodump, encrypted, verity");
+    CHECK_OK(umount(mnt), "umount after statx");
+}
+
 /* The new mount API's holds on the device (LTP fsmount02, move_mount02):
    an fsopen context that created the filesystem and closes without fsmount
    ends it, and so does closing an fsmount file whose mount was never
@@ -228,6 +253,7 @@ int main(int argc, char **argv)
     const char *dev = argv[1];
     exclusive(dev, argv[2]);
     mount_api_release(dev);
+    statx_checks(dev, argv[2]);
     lazy_detach(dev, argv[2]);
     int fd = open(dev, O_RDWR);
     int rdonly = open(dev, O_RDONLY);
