@@ -42,6 +42,10 @@ export class Ext4Inode extends Inode implements MappedInode {
   // S_IMMUTABLE and S_APPEND for the VFS's own checks (ext4_set_inode_flags):
   // ext4 keeps them at FS_IMMUTABLE_FL's and FS_APPEND_FL's values.
   override inodeFlags(): number { return this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL); }
+  override writebackData(): void {
+    super.writebackData();
+    if (this.mapping) this.sb.pagecache.writeback(this.mapping);
+  }
   // ext4_getattr: the inode flags statx shows (their STATX_ATTR_* bits are
   // the flags' own values), and all of them in the mask, set or not.
   override statxAttributes(): { attrs: number; mask: number } {
