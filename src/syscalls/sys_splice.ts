@@ -68,6 +68,8 @@ function copyCall(t: Task, inFd: number, inOffVa: number, outFd: number, outOffV
     if ((inPipe && inOffVa) || (outPipe && outOffVa)) kerr(ESPIPE);
     // As Linux's do_splice: a pipe is not spliced into an append-only file.
     if (inPipe && !outPipe && (outF.flags & O_APPEND)) kerr(EINVAL);
+    // A directory has no splice_read (do_splice_read: EINVAL).
+    if (!inPipe && inF.readable && isDir(inF.inode.mode)) kerr(EINVAL);
   }
   if (kind === "sendfile" && inF.ops.stream && !(inF.inode instanceof PipeInode)) kerr(EINVAL);
   if (kind === "sendfile" && (outF.flags & O_APPEND)) kerr(EINVAL);

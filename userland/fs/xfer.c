@@ -179,6 +179,9 @@ static void splice_(const char *dir, const char *fs)
     int ap = open(path, O_WRONLY | O_APPEND);
     CHECK_ERR(splice(p[0], NULL, ap, NULL, 10, 0), EINVAL, D("%s: splice pipe -> O_APPEND file is EINVAL", fs));
     close(ap);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK_ERR(splice(dfd, NULL, p[1], NULL, 10, 0), EINVAL, D("%s: splice from a directory is EINVAL (no splice_read)", fs));
+    close(dfd);
     unsigned char b[2048];
     CHECK(read(p[0], b, 2048) == 1000 && memcmp(b, big + 500, 1000) == 0, D("%s: the pipe got the bytes", fs));
     write(p[1], "spliced!", 8);
