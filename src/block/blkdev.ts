@@ -79,13 +79,14 @@ export class Gendisk {
 }
 
 // I/O counters of a disk or partition, as /proc/diskstats shows them
-// (Linux's disk_stats: completed requests and 512-byte sectors; Ghost keeps
-// no times and merges no requests).
-export interface DiskStats { reads: number; sectorsRead: number; writes: number; sectorsWritten: number; flushes: number }
+// (Linux's disk_stats: completed requests and 512-byte sectors; Ghost merges
+// no requests). ioMs is the host time the driver spent on requests (Linux's
+// io_ticks, "ms doing I/O", which tools read as "this disk did I/O").
+export interface DiskStats { reads: number; sectorsRead: number; writes: number; sectorsWritten: number; flushes: number; ioMs: number }
 
 // A byte-addressed window of a disk: the whole disk or one partition.
 export class BlockDevice {
-  readonly stats: DiskStats = { reads: 0, sectorsRead: 0, writes: 0, sectorsWritten: 0, flushes: 0 };
+  readonly stats: DiskStats = { reads: 0, sectorsRead: 0, writes: 0, sectorsWritten: 0, flushes: 0, ioMs: 0 };
   // The exclusive holder (Linux's bd_holder): a mounted filesystem or a file
   // opened with O_EXCL, and how many claims it made (BLKRRPART is EBUSY
   // while any partition has one).
@@ -105,8 +106,10 @@ export class BlockDevice {
   // Writes src at off; a partial sector is read, patched and written.
   write(off: number, src: Uint8Array): void { this.rw(true, off, src); }
   flush(): void {
+    const t0 = performance.now();
     this.disk.queue.execute(REQ_OP_FLUSH, 0, new Uint8Array(0));
-    this.account((s) => s.flushes++);
+    const ms = performance.now() - t0;
+    this.account((s) => { s.flushes++; s.ioMs += ms; });
   }
 
   // Whether holder may claim the device (Linux's bd_may_claim): nobody else
@@ -144,9 +147,12 @@ export class BlockDevice {
     let sector = off / SECTOR_SIZE;
     for (let left = len / SECTOR_SIZE; left > 0;) {
       const n = Math.min(left, max);
+      const t0 = performance.now();
       this.disk.queue.execute(op, this.startSector + sector, new Uint8Array(0), n);
+      const ms = performance.now() - t0;
       // Linux counts discards apart (diskstats' fields 15-18); written zeroes count as writes.
-      if (op === REQ_OP_WRITE_ZEROES) this.account((s) => { s.writes++; s.sectorsWritten += n; });
+      if (op === REQ_OP_WRITE_ZEROES) this.account((s) => { s.writes++; s.sectorsWritten += n; s.ioMs += ms; });
+      else this.account((s) => { s.ioMs += ms; });
       sector += n;
       left -= n;
     }
@@ -158,10 +164,12 @@ export class BlockDevice {
     if (this.partno !== 0) f(this.disk.whole.stats);
   }
   private execute(op: number, sector: number, buf: Uint8Array): void {
+    const t0 = performance.now();
     this.disk.queue.execute(op, sector, buf);
+    const ms = performance.now() - t0;
     const n = buf.length / SECTOR_SIZE;
-    if (op === REQ_OP_WRITE) this.account((s) => { s.writes++; s.sectorsWritten += n; });
-    else this.account((s) => { s.reads++; s.sectorsRead += n; });
+    if (op === REQ_OP_WRITE) this.account((s) => { s.writes++; s.sectorsWritten += n; s.ioMs += ms; });
+    else this.account((s) => { s.reads++; s.sectorsRead += n; s.ioMs += ms; });
   }
 
   private rw(write: boolean, off: number, data: Uint8Array): void {

@@ -6,7 +6,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { kerr } from "../lib/errors.js";
 import { EBUSY } from "../abi/errno.js";
 import { SECTOR_SIZE, VIRTBLK_MAJOR, VIRTBLK_MINORS } from "../abi/fs_blk.js";
-import { BlockDevice, Gendisk, type BlockDriver } from "./blkdev.js";
+import { BlockDevice, Gendisk, type BlockDriver, type DiskStats } from "./blkdev.js";
 import { readPartitions } from "./partitions.js";
 import { LOGLEVEL_INFO } from "../abi/syslog.js";
 
@@ -79,18 +79,26 @@ export function partitionsText(k: Kernel): string {
 // counters): reads, reads merged, sectors read, ms reading, writes, writes
 // merged, sectors written, ms writing, in flight, ms doing I/O, weighted ms,
 // discards (4 counters), flushes, ms flushing. Ghost merges nothing and
-// keeps no times: those read 0.
+// keeps one time, ms doing I/O: the others read 0.
 export function diskstatsText(k: Kernel): string {
   let s = "";
   for (const d of disks(k)) {
     for (const p of d.parts) {
-      if (!p) continue;
-      const t = p.stats;
-      const counts = [t.reads, 0, t.sectorsRead, 0, t.writes, 0, t.sectorsWritten, 0, 0, 0, 0, 0, 0, 0, 0, t.flushes, 0];
-      s += `${String(p.dev.major).padStart(4)} ${String(p.dev.minor).padStart(7)} ${p.name} ${counts.join(" ")}\n`;
+      if (p) s += `${String(p.dev.major).padStart(4)} ${String(p.dev.minor).padStart(7)} ${p.name} ${diskCounters(p.stats).join(" ")}\n`;
     }
   }
   return s;
+}
+
+// The 17 counters of a diskstats line and of /sys/block/<disk>[/<part>]/stat.
+export function diskCounters(t: DiskStats): number[] {
+  return [t.reads, 0, t.sectorsRead, 0, t.writes, 0, t.sectorsWritten, 0, 0, Math.ceil(t.ioMs), 0, 0, 0, 0, 0, t.flushes, 0];
+}
+
+// /sys/block/<disk>[/<part>]/stat, as Linux's part_stat_show: the same
+// counters as diskstats, each right-aligned in 8 columns.
+export function partStatText(t: DiskStats): string {
+  return diskCounters(t).map((n) => String(n).padStart(8)).join(" ") + "\n";
 }
 
 // The UUID of the ext2/3/4 filesystem on a block device, as blkid reports

@@ -84,6 +84,11 @@ export class Mount {
   group: PeerGroup | null = null;
   master: PeerGroup | null = null;
   unbindable = false;
+  // Walks that entered this mount from its mount point, and their count
+  // when umount2(MNT_EXPIRE) last marked it (null: not marked). A walk in
+  // between is a use, which unmarks it as Linux's mntput does.
+  crossings = 0;
+  expiryMark: number | null = null;
   constructor(
     readonly sb: SuperBlock,
     readonly root: Dentry,
@@ -103,6 +108,7 @@ export function followMounts(p: Path): Path {
   for (;;) {
     const m = cur.mnt.children.get(cur.dentry);
     if (!m) return cur;
+    m.crossings++;
     cur = { mnt: m, dentry: m.root };
   }
 }

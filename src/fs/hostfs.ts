@@ -549,6 +549,8 @@ export class HostInode extends Inode {
     // (the set-id bits chown takes are the VFS's to clear: chownKilledBits)
     try { this.record(want); } catch (e) { hostErr(e); }
   }
+  // The host's own reads keep its atime, by its mount's rules.
+  override touchAtime(_now: Timespec): void { /* the host's */ }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void {
     this.writable();
     try {

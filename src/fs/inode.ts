@@ -232,6 +232,12 @@ export abstract class Inode {
     if (this.sb.readOnly) kerr(EROFS);
     if (this.sb.sealed) kerr(EPERM);
   }
+  // sync_file_range(SYNC_FILE_RANGE_WRITE): the file's dirty data goes to
+  // its disk now (filemap_fdatawrite_range; Ghost writes the whole file).
+  writebackData(): void { this.pageCache?.writeBack(this); }
+  // A read's access time (atime.ts decided it is due); filesystems that
+  // store inodes elsewhere write it back, hostfs leaves it to the host.
+  touchAtime(now: Timespec): void { this.atime = now; }
   touchCtime(): void { this.ctime = currentTime(); }
   touchMtime(): void { const t = currentTime(); this.mtime = t; this.ctime = t; }
 

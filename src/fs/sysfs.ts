@@ -8,7 +8,7 @@ import { Inode, S_IFDIR, S_IFREG } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { ROOT_CRED } from "./mount.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { disks } from "../block/genhd.js";
+import { disks, partStatText } from "../block/genhd.js";
 import { SECTOR_SIZE } from "../abi/fs_blk.js";
 
 export const SYSFS_MAGIC = 0x62656572;
@@ -120,8 +120,8 @@ export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
 
 // /sys/block/<disk>: what lsblk, blockdev, udev and libblkid (the I/O
 // topology mkfs reads) read of each disk and its partitions (sizes in
-// 512-byte sectors, as Linux's block attributes), and /sys/dev/block/M:m
-// links to them.
+// 512-byte sectors, as Linux's block attributes), their I/O counters
+// (stat, read when read), and /sys/dev/block/M:m links to them.
 function blockDir(block: TmpDir, byDev: TmpDir, k: Kernel): void {
   for (const disk of disks(k)) {
     const d = mkdir(block, disk.name);
@@ -135,9 +135,11 @@ function blockDir(block: TmpDir, byDev: TmpDir, k: Kernel): void {
     file(d, "alignment_offset", "0\n");
     file(d, "discard_alignment", "0\n");
     file(d, "diskseq", `${disk.diskseq}\n`);
+    d.entries.set("stat", new SysAttr(block.sb, () => partStatText(whole.stats)));
     const q = mkdir(d, "queue");
     for (const n of ["logical_block_size", "physical_block_size", "hw_sector_size", "minimum_io_size"]) file(q, n, `${SECTOR_SIZE}\n`);
     file(q, "optimal_io_size", "0\n");
+    file(q, "dma_alignment", `${SECTOR_SIZE - 1}\n`); // O_DIRECT buffers: sector-aligned (statx's dio_mem_align - 1)
     file(q, "rotational", "0\n");
     file(q, "discard_granularity", `${drv.maxDiscardSectors ? SECTOR_SIZE : 0}\n`);
     for (const n of ["discard_max_bytes", "discard_max_hw_bytes"]) file(q, n, `${drv.maxDiscardSectors * SECTOR_SIZE}\n`);
@@ -155,6 +157,7 @@ function blockDir(block: TmpDir, byDev: TmpDir, k: Kernel): void {
       file(pd, "start", `${p.startSector}\n`);
       file(pd, "partition", `${p.partno}\n`);
       file(pd, "ro", `${p.isReadOnly ? 1 : 0}\n`);
+      pd.entries.set("stat", new SysAttr(block.sb, () => partStatText(p.stats)));
     }
   }
 }

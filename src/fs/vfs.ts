@@ -11,7 +11,10 @@ import {
   AT_FDCWD, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_PATH, O_ACCMODE, O_RDONLY, O_WRONLY,
   O_CLOEXEC, O_TMPFILE_MASK, __O_TMPFILE, O_NOATIME,
 } from "../abi/fcntl.js";
-import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT } from "../abi/stat.js";
+import { stat as statStruct, statx as statxStruct, STATX_BASIC_STATS, STATX_BTIME, STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT, STATX_DIOALIGN } from "../abi/stat.js";
+import { SECTOR_SIZE } from "../abi/fs_blk.js";
+import { lookupBdev } from "../block/genhd.js";
+import { runningKernel } from "../kernel/running.js";
 import type { Task } from "../kernel/task.js";
 import { File, fileOpsFor } from "./file.js";
 import { followMounts, MNT_NODEV, type Path } from "./dentry.js";
@@ -142,8 +145,14 @@ export function encodeStatx(inode: Inode, mntId: number, mountRoot = false): Uin
   const b = new Uint8Array(statxStruct.size);
   const dv = new DataView(b.buffer);
   const own = inode.statxAttributes();
+  // A block device that exists: its direct I/O alignment (bdev_statx),
+  // what Ghost's O_DIRECT on it enforces (block_dev.ts: one sector for
+  // offsets and buffers; /sys/block/<disk>/queue/dma_alignment is 511).
+  const k = runningKernel();
+  const dio = (inode.mode & S_IFMT) === S_IFBLK && k && lookupBdev(k, major(inode.rdev), minor(inode.rdev)) ? SECTOR_SIZE : 0;
   statxStruct.write(dv, 0, {
-    stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID, stx_blksize: inode.sb.blockSize,
+    stx_mask: STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID | (dio ? STATX_DIOALIGN : 0), stx_blksize: inode.sb.blockSize,
+    stx_dio_mem_align: dio, stx_dio_offset_align: dio,
     stx_nlink: inode.nlink, stx_uid: inode.uid, stx_gid: inode.gid, stx_mode: inode.mode & 0xffff,
     stx_ino: inode.ino, stx_size: inode.size, stx_blocks: inode.blocks,
     stx_atime_sec: inode.atime.sec, stx_atime_nsec: inode.atime.nsec,

@@ -80,6 +80,8 @@ export function copyProcess(t: Task, a: CloneArgs, openPidfd: PidfdOpen): Task {
     if (lim >= 0 && uid !== 0 && processesOf(t, uid) >= lim) kerr(EAGAIN);
   }
   if (k.tasks.size >= 32768) kerr(EAGAIN);
+  // A SCHED_DEADLINE task forks only with reset-on-fork (sched_fork).
+  if (!k.rq.mayFork(t)) kerr(EAGAIN);
   // No memory for another task (its kernel stack and task_struct): ENOMEM, as copy_process.
   if (k.phys.mem.lowAfterReclaim()) kerr(ENOMEM);
 

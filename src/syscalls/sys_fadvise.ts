@@ -40,7 +40,7 @@ defineSyscalls({
     const f = t.files.get(fdArg(fd));
     const type = f.inode.mode & S_IFMT;
     if (type !== S_IFREG && type !== S_IFBLK && type !== S_IFDIR && type !== S_IFLNK) kerr(ESPIPE);
-    if (flags & SYNC_FILE_RANGE_WRITE) f.inode.pageCache?.writeBack(f.inode);
+    if (flags & SYNC_FILE_RANGE_WRITE) f.inode.writebackData();
     return 0;
   },
 });

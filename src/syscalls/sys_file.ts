@@ -30,6 +30,7 @@ import { pipeRead, pipeWrite, PIPE_SLOW } from "../fs/pipe_rw.js";
 import { CAP_SYS_RESOURCE } from "../abi/prctl.js";
 import { SETFL_MASK, File, inodeFileOps, canReadIter, canWriteIter } from "../fs/file.js";
 import { isDir, isReg, S_IFMT, S_IFIFO, S_IFSOCK } from "../fs/inode.js";
+import { fileAccessed } from "../fs/atime.js";
 import { sendSignal } from "../kernel/signal.js";
 import { setFasync } from "../fs/fown.js";
 import { fcntlOwner, ioctlOwner } from "./sys_fown.js";
@@ -72,6 +73,8 @@ function doRead(t: Task, f: File, buf: UserBuffer, pos: number | null): number {
     const p = f.inode.pipe;
     if (p.available === 0 && p.writers > 0) return park(t, p.readSleep);
   }
+  // A regular file's atime, even for a read at its end (filemap_read's file_accessed).
+  if (isReg(f.inode.mode)) fileAccessed(f);
   // A pipe or a tmpfs file copies straight into the user's pages.
   if (canReadIter(f)) return readChunks(t, f, buf, pos, total, null, size);
   // Others fill the reused bounce buffer: a read op fills it and forgets
@@ -320,6 +323,7 @@ function getdents64(t: Task, fd: number, va: number, count: number): number {
   let o = 0;
   for (const r of out) { buf.set(r, o); o += r.length; }
   if (used) um(t).write(va, buf);
+  fileAccessed(f); // iterate_dir
   return used;
 }
 

@@ -23,14 +23,15 @@ import { defineSyscalls } from "./table.js";
 import { um, pathArg } from "./util.js";
 import { fdArg, i32Arg, u32Arg } from "./args.js";
 import { resolveAt, openPath } from "../fs/vfs.js";
-import { Dentry, Mount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, MNT_NOATIME, MNT_NODIRATIME, MNT_STRICTATIME, type Path } from "../fs/dentry.js";
+import { Dentry, Mount, attachMount, detachMount, MNT_RDONLY, MNT_NOSUID, MNT_NODEV, MNT_NOEXEC, MNT_NOSYMFOLLOW, MNT_NOATIME, MNT_NODIRATIME, MNT_STRICTATIME, type Path } from "../fs/dentry.js";
 import { filesystemType } from "../fs/filesystems.js";
 import { FsContextInode, fsContextFile, fsContextOf, type FsParam } from "../fs/fs_context.js";
 import { nsOfFile } from "../fs/nsfs.js";
-import { inNamespace, mountsChanged } from "../fs/mnt_namespace.js";
+import { inNamespace, mountsChanged, killUnmounted } from "../fs/mnt_namespace.js";
 import { subtree } from "../fs/pnode.js";
 import { requireAdmin, isMountRoot, createFs, bindTree, moveMount, changeType, mountTarget } from "./sys_mount.js";
 import type { Task } from "../kernel/task.js";
+import type { File } from "../fs/file.js";
 import { nofile } from "../kernel/task.js";
 
 // Trees made by fsmount and open_tree(OPEN_TREE_CLONE), not attached
@@ -39,6 +40,8 @@ import { nofile } from "../kernel/task.js";
 const detached = new WeakSet<Mount>();
 
 const isDetached = (m: Mount) => !m.parent && detached.has(m);
+// Contexts fsmount made a mount of: that mount holds the filesystem now.
+const fsmounted = new WeakSet<FsContextInode>();
 
 function fdFile(t: Task, fd: number) {
   const f = t.files.entry(fd)?.file;
@@ -51,7 +54,13 @@ function fsopen(t: Task, nameVa: number, flags: number): number {
   if (flags & ~FSOPEN_CLOEXEC) kerr(EINVAL);
   const name = pathArg(t, nameVa);
   if (!filesystemType(name)) kerr(ENODEV);
-  return t.files.alloc(fsContextFile(new FsContextInode(name, false), O_RDWR), (flags & FSOPEN_CLOEXEC) !== 0, nofile(t));
+  const ctx = new FsContextInode(name, false);
+  const file = fsContextFile(ctx, O_RDWR);
+  // The context's hold on the filesystem it created (put_fs_context): with
+  // no mount made of it, closing the context ends it and frees its device.
+  const k = t.k;
+  file.ops = { ...file.ops, release: () => { if (ctx.root && !fsmounted.has(ctx)) killUnmounted(k, ctx.root.sb); } };
+  return t.files.alloc(file, (flags & FSOPEN_CLOEXEC) !== 0, nofile(t));
 }
 
 function fspick(t: Task, dfd: number, pathVa: number, flags: number): number {
@@ -148,9 +157,24 @@ function fsmount(t: Task, fsfd: number, flags: number, attr: number): number {
   if (ctx.phase !== "awaiting-mount") kerr(EBUSY);
   const m = new Mount(ctx.root.sb, new Dentry("/", null, ctx.root), null, null, attrFlags(attr), ctx.source ?? "none", ctx.fsType);
   detached.add(m);
+  fsmounted.add(ctx);
   ctx.clean();
   const file = openPath(t, { mnt: m, dentry: m.root }, O_PATH);
+  dissolveOnClose(t, file, m);
   return t.files.alloc(file, (flags & FSMOUNT_CLOEXEC) !== 0, nofile(t));
+}
+
+// A detached tree (fsmount, open_tree's clone) still detached when its file
+// goes is unmounted, and its filesystems die once no open file holds them
+// (Linux's dissolve_on_fput): the device of a never-attached mount is free again.
+function dissolveOnClose(t: Task, file: File, m: Mount): void {
+  const k = t.k, release = file.ops.release;
+  file.ops = { ...file.ops, release: (f) => {
+    release?.(f);
+    if (!isDetached(m)) return;
+    detached.delete(m);
+    for (const x of subtree(m)) killUnmounted(k, x.sb);
+  } };
 }
 
 const MOVE_MOUNT_MASK = MOVE_MOUNT_F_SYMLINKS | MOVE_MOUNT_F_AUTOMOUNTS | MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_SYMLINKS |
@@ -163,12 +187,29 @@ function moveMountSys(t: Task, fromDfd: number, fromVa: number, toDfd: number, t
   const from = resolveAt(t, fromDfd, pathArg(t, fromVa), (flags & MOVE_MOUNT_F_SYMLINKS) !== 0, (flags & MOVE_MOUNT_F_EMPTY_PATH) !== 0);
   const to = resolveAt(t, toDfd, pathArg(t, toVa), (flags & MOVE_MOUNT_T_SYMLINKS) !== 0, (flags & MOVE_MOUNT_T_EMPTY_PATH) !== 0);
   if (flags & MOVE_MOUNT_SET_GROUP) return setGroup(t, from, to);
-  // Mounting beneath the top of a stack: not in Ghost.
-  if (flags & MOVE_MOUNT_BENEATH) kerr(EINVAL);
+  if (flags & MOVE_MOUNT_BENEATH) return moveBeneath(t, from, to);
   const m = from.mnt;
   if (!m.parent && !isDetached(m)) kerr(EINVAL);
   moveMount(t, from, mountTarget(to));
   detached.delete(m);
+  return 0;
+}
+
+// MOVE_MOUNT_BENEATH (do_move_mount, can_move_mount_beneath): from is
+// mounted where the top mount at to is, and that mount then sits on from's
+// root, so unmounting it uncovers from. The top must be a mount root with a
+// parent in this namespace; under a shared parent (propagation) EINVAL.
+function moveBeneath(t: Task, from: Path, to: Path): number {
+  const top = to.mnt, m = from.mnt;
+  if (!isMountRoot(to) || !top.parent || !top.mountpoint || !inNamespace(top, t.ns.mnt)) kerr(EINVAL);
+  if (!m.parent && !isDetached(m)) kerr(EINVAL);
+  if (m === top || m === top.parent || subtree(m).includes(top) || top.parent.group) kerr(EINVAL);
+  const under: Path = { mnt: top.parent, dentry: top.mountpoint };
+  detachMount(top);
+  try { moveMount(t, from, under); } catch (e) { attachMount(under, top); throw e; }
+  attachMount({ mnt: m, dentry: m.root }, top);
+  detached.delete(m);
+  mountsChanged(t);
   return 0;
 }
 
@@ -198,7 +239,9 @@ function openTree(t: Task, dfd: number, pathVa: number, flags: number): number {
     detached.add(m);
     at = { mnt: m, dentry: m.root };
   }
-  return t.files.alloc(openPath(t, at, O_PATH), (flags & O_CLOEXEC) !== 0, nofile(t));
+  const file = openPath(t, at, O_PATH);
+  if (clone) dissolveOnClose(t, file, at.mnt);
+  return t.files.alloc(file, (flags & O_CLOEXEC) !== 0, nofile(t));
 }
 
 const SETATTR_VALID = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME |
@@ -252,7 +295,7 @@ defineSyscalls({
     "path, fd and binary parameters reach no filesystem (none takes one); sync/dirsync/lazytime are accepted and ignored"],
   fsmount: (t, fd, flags, attr) => fsmount(t, fdArg(fd), u32Arg(flags), u32Arg(attr)),
   fspick: (t, dfd, path, flags) => fspick(t, i32Arg(dfd), path, u32Arg(flags)),
-  move_mount: [(t, fd1, p1, fd2, p2, flags) => moveMountSys(t, i32Arg(fd1), p1, i32Arg(fd2), p2, u32Arg(flags)), "partial", "MOVE_MOUNT_BENEATH is EINVAL"],
+  move_mount: [(t, fd1, p1, fd2, p2, flags) => moveMountSys(t, i32Arg(fd1), p1, i32Arg(fd2), p2, u32Arg(flags)), "partial", "MOVE_MOUNT_BENEATH only where the top mount's parent is not shared (no propagation beneath)"],
   open_tree: (t, dfd, path, flags) => openTree(t, i32Arg(dfd), path, u32Arg(flags)),
   mount_setattr: [(t, dfd, path, flags, attr, size) => mountSetattr(t, i32Arg(dfd), path, u32Arg(flags), attr, size), "partial",
     "MOUNT_ATTR_IDMAP is EPERM (Ghost has only the initial user namespace); atime modes are kept and shown, not applied to atime updates"],

@@ -4,7 +4,7 @@
 // unbindable mounts propagate as Linux's (fs/pnode.ts).
 
 import { kerr } from "../lib/errors.js";
-import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK, ELOOP } from "../abi/errno.js";
+import { EPERM, EACCES, EINVAL, ENODEV, ENOTDIR, EBUSY, ENOENT, ENOTBLK, ELOOP, EAGAIN } from "../abi/errno.js";
 import {
   MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOSYMFOLLOW, MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE, MS_SLAVE,
   MS_SHARED, MS_UNBINDABLE, MS_NOATIME, MS_NODIRATIME, MS_STRICTATIME, MS_MGC_MSK, MS_MGC_VAL, MS_SILENT, MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW,
@@ -158,6 +158,8 @@ function doMount(t: Task, srcVa: number, targetVa: number, typeVa: number, flags
     // Read-only while a file is open for writing on the mount is EBUSY (sb_prepare_remount_readonly).
     if ((flags & MS_RDONLY) && !(target.mnt.flags & MNT_RDONLY) && openForWriting(t, target.mnt)) kerr(EBUSY);
     if (data && !(flags & MS_BIND)) target.mnt.sb.remount(parseOptions(data), t.k.phys.frames * 4096);
+    // Without MS_BIND the superblock turns read-only or read-write too (reconfigure_super).
+    if (!(flags & MS_BIND)) target.mnt.sb.reconfigureReadOnly((flags & MS_RDONLY) !== 0);
     const keep = target.mnt.flags & ~(MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_NOSYMFOLLOW | MNT_ATIME_MASK);
     target.mnt.flags = keep | mntFlags(flags);
     mountsChanged(t);
@@ -220,6 +222,12 @@ function umount(t: Task, targetVa: number, flags: number): number {
   if (!m.parent) kerr(EBUSY); // the root mount
   if (!(flags & MNT_DETACH)) {
     if (m.children.size || inUse(t, m)) kerr(EBUSY);
+  }
+  // MNT_EXPIRE (do_umount): the first call marks the mount and is EAGAIN;
+  // a second one unmounts it if no walk but its own entered it since.
+  if (flags & MNT_EXPIRE && (m.expiryMark === null || m.crossings !== m.expiryMark + 1)) {
+    m.expiryMark = m.crossings;
+    kerr(EAGAIN);
   }
   unmount(t, m);
   return 0;

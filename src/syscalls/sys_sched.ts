@@ -169,7 +169,7 @@ defineSyscalls({
       attr.nice = cur.nice; attr.priority = cur.priority; attr.runtime = cur.runtime;
     }
     return check(t.k.rq.setAttr(p, attr, t));
-  }, "partial", "SCHED_NORMAL/BATCH/IDLE (nice, slice), FIFO/RR, reset-on-fork, util clamps checked; SCHED_DEADLINE is never admitted (EBUSY, as Linux's admission control with no bandwidth left): Ghost has no deadline class"],
+  }, "partial", "SCHED_NORMAL/BATCH/IDLE (nice, slice), FIFO/RR, reset-on-fork, util clamps checked; SCHED_DEADLINE: parameters checked and admitted against the 95% bandwidth cap (EBUSY), reported by sched_getattr, but run at the top RT level: no EDF ordering among deadline tasks and no CBS throttling"],
   sched_getattr: (t, pid, uattr, usize, flags) => {
     if (!uattr || (i32Arg(pid)) < 0 || usize > PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags) kerr(EINVAL);
     const p = findTask(t, i32Arg(pid));

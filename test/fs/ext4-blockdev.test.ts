@@ -106,6 +106,30 @@ test("an MBR disk: partitions, sizes, ioctls, and I/O reaching the host file", (
   } finally { s.done(); }
 });
 
+// LTP's tst_dev_bytes_written (sync01, syncfs01, fsync04…) reads sectors
+// written (field 7) and ms doing I/O (field 10, which must not be 0) from
+// /sys/block/<disk>[/<part>]/stat.
+test("/sys/block/<disk>/stat and <part>/stat count the sectors written and the time spent doing I/O", () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "mbr.img");
+    mbrDisk(img);
+    const r = ghostSh([
+      "dd if=/dev/zero of=/dev/vda1 bs=4096 count=2 conv=fsync 2>/dev/null",
+      "cat /sys/block/vda/stat /sys/block/vda/vda1/stat /sys/block/vda/vda5/stat",
+    ].join("; "), [`--disk=${img}`]);
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trimEnd().split("\n").map((l) => l.trim().split(/ +/).map(Number));
+    assert.equal(rows.length, 3, r.stdout);
+    for (const row of rows) assert.equal(row.length, 17, r.stdout);
+    const [disk, part, other] = rows;
+    assert.ok(part[6] >= 16, `vda1 sectors written: ${r.stdout}`);
+    assert.ok(disk[6] >= part[6], `the whole disk counts its partitions' writes: ${r.stdout}`);
+    assert.ok(part[9] > 0 && disk[9] > 0, `ms doing I/O: ${r.stdout}`);
+    assert.equal(other[6], 0, `vda5 wrote nothing: ${r.stdout}`);
+  } finally { s.done(); }
+});
+
 test("a GPT disk: the used entries become partitions by their number", () => {
   const s = scratchDir();
   try {

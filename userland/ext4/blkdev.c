@@ -87,6 +87,84 @@ static void exclusive(const char *dev, const char *mnt)
     close(x);
 }
 
+/* statx of the device: its direct I/O alignment (bdev_statx), one sector
+   for buffers and offsets, as /sys/block/<disk>/queue/dma_alignment (511)
+   says (LTP statx11); and on ext4 the attributes mask of ext4_getattr
+   (LTP statx04). */
+static void statx_checks(const char *dev, const char *mnt)
+{
+    struct statx sx;
+    memset(&sx, 0, sizeof sx);
+    CHECK_OK(statx(AT_FDCWD, dev, 0, STATX_DIOALIGN, &sx), "statx STATX_DIOALIGN of the device");
+    CHECK(sx.stx_mask & STATX_DIOALIGN, "the device reports STATX_DIOALIGN");
+    CHECK(sx.stx_dio_mem_align == 512 && sx.stx_dio_offset_align == 512, "dio_mem_align and dio_offset_align are 512");
+    char buf[32] = {0};
+    int q = open("/sys/block/vda/queue/dma_alignment", O_RDONLY);
+    CHECK(q >= 0 && read(q, buf, sizeof buf - 1) > 0 && strcmp(buf, "511\n") == 0, "/sys/block/vda/queue/dma_alignment is 511");
+    if (q >= 0)
+        close(q);
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "mount for statx");
+    memset(&sx, 0, sizeof sx);
+    CHECK_OK(statx(AT_FDCWD, mnt, 0, 0, &sx), "statx of an ext4 directory");
+    unsigned long long want = STATX_ATTR_COMPRESSED | STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP |
+                              STATX_ATTR_ENCRYPTED | STATX_ATTR_VERITY;
+    CHECK((sx.stx_attributes_mask & want) == want, "ext4's attributes mask has compressed, immutable, append, nodump, encrypted, verity");
+
+    /* sync_file_range(WRITE): the file's dirty data reaches the disk now,
+       as the device's sectors-written counter shows (LTP sync_file_range02) */
+    char path[256];
+    snprintf(path, sizeof path, "%s/sfr", mnt);
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+    static char data[256 * 1024];
+    memset(data, 'd', sizeof data);
+    CHECK(fd >= 0 && write(fd, data, sizeof data) == (ssize_t)sizeof data, "write 256 KiB to an ext4 file");
+    unsigned long before = 0, after = 0;
+    char st[512];
+    int s1 = open("/sys/block/vda/stat", O_RDONLY);
+    ssize_t n = s1 >= 0 ? read(s1, st, sizeof st - 1) : -1;
+    if (n > 0) { st[n] = 0; sscanf(st, "%*s %*s %*s %*s %*s %*s %lu", &before); }
+    if (s1 >= 0) close(s1);
+    CHECK_OK(sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER), "sync_file_range WRITE");
+    s1 = open("/sys/block/vda/stat", O_RDONLY);
+    n = s1 >= 0 ? read(s1, st, sizeof st - 1) : -1;
+    if (n > 0) { st[n] = 0; sscanf(st, "%*s %*s %*s %*s %*s %*s %lu", &after); }
+    if (s1 >= 0) close(s1);
+    CHECK(after - before >= sizeof data / 512, "sync_file_range wrote the file's 512 sectors to the device");
+    close(fd);
+    CHECK_OK(umount(mnt), "umount after statx");
+}
+
+/* The new mount API's holds on the device (LTP fsmount02, move_mount02):
+   an fsopen context that created the filesystem and closes without fsmount
+   ends it, and so does closing an fsmount file whose mount was never
+   attached: O_EXCL works again after each. */
+static void mount_api_release(const char *dev)
+{
+    int fc = syscall(SYS_fsopen, "ext4", 0);
+    if (fc < 0 && errno == ENOSYS) {
+        kt_skip("fsopen holds on the device", "no fsopen (qemu-user)");
+        return;
+    }
+    CHECK_OK(syscall(SYS_fsconfig, fc, 1 /* FSCONFIG_SET_STRING */, "source", dev, 0), "fsconfig source");
+    CHECK_OK(syscall(SYS_fsconfig, fc, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0), "fsconfig CMD_CREATE");
+    CHECK_ERR(open(dev, O_RDONLY | O_EXCL), EBUSY, "the created filesystem holds the device");
+    close(fc);
+    int x = open(dev, O_RDONLY | O_EXCL);
+    CHECK(x >= 0, "closing the context without fsmount frees the device");
+    close(x);
+    fc = syscall(SYS_fsopen, "ext4", 0);
+    syscall(SYS_fsconfig, fc, 1, "source", dev, 0);
+    syscall(SYS_fsconfig, fc, 6, NULL, NULL, 0);
+    int mfd = syscall(SYS_fsmount, fc, 0, 0);
+    CHECK(mfd >= 0, "fsmount");
+    close(fc);
+    CHECK_ERR(open(dev, O_RDONLY | O_EXCL), EBUSY, "the detached mount holds the device");
+    close(mfd);
+    x = open(dev, O_RDONLY | O_EXCL);
+    CHECK(x >= 0, "closing the never-attached mount frees the device");
+    close(x);
+}
+
 /* A lazy unmount with a file still open: the instance lives on for the
    file (what is written through it reaches the disk when it closes), and a
    mount of the device meanwhile finds the same instance, as Linux's sget
@@ -196,6 +274,8 @@ int main(int argc, char **argv)
     }
     const char *dev = argv[1];
     exclusive(dev, argv[2]);
+    mount_api_release(dev);
+    statx_checks(dev, argv[2]);
     lazy_detach(dev, argv[2]);
     int fd = open(dev, O_RDWR);
     int rdonly = open(dev, O_RDONLY);

@@ -369,6 +369,31 @@ static void new_api(void)
     CHECK_OK(umount(clone), "umount the clone");
     CHECK_OK(umount(mp), "umount the new mount");
     close(fd);
+
+    /* MOVE_MOUNT_BENEATH: a clone of A goes under B's mount at B's place */
+    const char *da = P("beneath-a"), *db = P("beneath-b");
+    mkdir(da, 0755);
+    mkdir(db, 0755);
+    CHECK_OK(mount("tmpfs", da, "tmpfs", 0, NULL), "mount tmpfs A");
+    CHECK_OK(mount("tmpfs", db, "tmpfs", 0, NULL), "mount tmpfs B");
+    snprintf(f, sizeof f, "%s/A", da);
+    close(creat(f, 0644));
+    snprintf(f, sizeof f, "%s/B", db);
+    close(creat(f, 0644));
+    int ta = syscall(OPEN_TREE, AT_FDCWD, da, OPEN_TREE_CLONE);
+    int pb = open(db, O_PATH);
+    CHECK_OK(syscall(MOVE_MOUNT, ta, "", pb, "", 0x200 /* MOVE_MOUNT_BENEATH */ | MOVE_MOUNT_F_EMPTY_PATH | 0x40 /* T_EMPTY_PATH */),
+             "move_mount MOVE_MOUNT_BENEATH");
+    close(ta);
+    close(pb);
+    snprintf(f, sizeof f, "%s/B", db);
+    CHECK(access(f, F_OK) == 0, "B stays on top");
+    snprintf(f, sizeof f, "%s/A", db);
+    CHECK_ERR(access(f, F_OK), ENOENT, "A's clone is beneath it");
+    CHECK_OK(umount(db), "umount the top (B)");
+    CHECK(access(f, F_OK) == 0, "A's clone is uncovered");
+    CHECK_OK(umount(db), "umount A's clone");
+    CHECK_OK(umount(da), "umount A");
 }
 
 int main(int argc, char **argv)

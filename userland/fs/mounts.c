@@ -239,6 +239,15 @@ static void busy(void)
     CHECK_ERR(mount("none", mp, NULL, 0, NULL), EINVAL, "no filesystem type at all is EINVAL");
     CHECK_ERR(mount(NULL, mp, "ext2", 0, NULL), EINVAL, "a device filesystem without a source is EINVAL");
     CHECK_ERR(umount2(mp, 0x100), EINVAL, "umount2 with an unknown flag is EINVAL");
+    /* MNT_EXPIRE: the first call marks the mount (EAGAIN), a second unmounts
+     * it, unless a walk used the mount in between (that unmarks it) */
+    CHECK_OK(mount("tmpfs", mp, "tmpfs", 0, NULL), "mount a tmpfs to expire");
+    CHECK_ERR(umount2(mp, MNT_EXPIRE | MNT_FORCE), EINVAL, "MNT_EXPIRE with MNT_FORCE is EINVAL");
+    CHECK_ERR(umount2(mp, MNT_EXPIRE), EAGAIN, "the first MNT_EXPIRE marks the mount: EAGAIN");
+    CHECK_OK(access(mp, F_OK), "a walk into the marked mount");
+    CHECK_ERR(umount2(mp, MNT_EXPIRE), EAGAIN, "after a use the mount is unmarked: EAGAIN again");
+    CHECK_OK(umount2(mp, MNT_EXPIRE), "an unused marked mount expires");
+    CHECK_STR(mounts_line(mp), "", "it is gone from /proc/self/mounts");
     pid_t pid = fork();
     if (pid == 0) {
         setgroups(0, NULL);

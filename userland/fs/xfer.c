@@ -142,6 +142,16 @@ static void cfr(const char *dir, const char *fs)
     oo = 100;
     CHECK_ERR(copy_file_range(in, &oi, in, &oo, 200, 0), EINVAL, D("%s: overlapping ranges in one file are EINVAL", fs));
     CHECK_ERR(copy_file_range(in, NULL, out, NULL, 10, 1), EINVAL, D("%s: nonzero flags are EINVAL", fs));
+    /* len is a size_t: SIZE_MAX is a huge count, shortened to the source's end, not -1 */
+    oi = 0;
+    oo = 0;
+    CHECK_EQ(copy_file_range(in, &oi, out, &oo, SIZE_MAX, 0), BIG, D("%s: copy_file_range of SIZE_MAX bytes copies to the source's end", fs));
+    oi = 0;
+    oo = 1;
+    CHECK_ERR(copy_file_range(in, &oi, out, &oo, SIZE_MAX, 0), EOVERFLOW, D("%s: an output offset that would wrap past 2^64 is EOVERFLOW", fs));
+    oi = 1;
+    oo = 0;
+    CHECK_ERR(copy_file_range(in, &oi, out, &oo, SIZE_MAX, 0), EOVERFLOW, D("%s: an input offset that would wrap past 2^64 is EOVERFLOW", fs));
     int ap = open(dst, O_WRONLY | O_APPEND);
     oi = 0;
     CHECK_ERR(copy_file_range(in, &oi, ap, NULL, 10, 0), EBADF, D("%s: copy_file_range to an O_APPEND fd is EBADF", fs));
@@ -169,6 +179,9 @@ static void splice_(const char *dir, const char *fs)
     int ap = open(path, O_WRONLY | O_APPEND);
     CHECK_ERR(splice(p[0], NULL, ap, NULL, 10, 0), EINVAL, D("%s: splice pipe -> O_APPEND file is EINVAL", fs));
     close(ap);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    CHECK_ERR(splice(dfd, NULL, p[1], NULL, 10, 0), EINVAL, D("%s: splice from a directory is EINVAL (no splice_read)", fs));
+    close(dfd);
     unsigned char b[2048];
     CHECK(read(p[0], b, 2048) == 1000 && memcmp(b, big + 500, 1000) == 0, D("%s: the pipe got the bytes", fs));
     write(p[1], "spliced!", 8);

@@ -316,6 +316,8 @@ export class Ext4FileInode extends Ext4Inode {
     this.save();
   }
 
+  override touchAtime(now: Timespec): void { this.atime = now; this.save(); }
+
   // In the inode, then in an xattr block (xattr_write.ts).
   override setxattr(name: string, value: Uint8Array, flags: number): void {
     this.checkChange(); // xattr_permission: EPERM on immutable and append-only inodes

@@ -5,7 +5,7 @@
 // filesystem instance (Linux's sget), so its inodes are the same objects.
 
 import { kerr } from "../../lib/errors.js";
-import { ENOTBLK, ENXIO, EINVAL, EROFS } from "../../abi/errno.js";
+import { ENOTBLK, ENXIO, EINVAL, EROFS, EACCES } from "../../abi/errno.js";
 import { Journal } from "./journal.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { KernelLocal } from "../../kernel/local.js";
@@ -65,34 +65,43 @@ function mountClaimed(k: Kernel, bdev: BlockDevice, fsType: string, wantReadOnly
   }
   mounted.set(bdev, sb);
   sb.onKill = () => { mounted.delete(bdev); bdev.release(mounted); };
-  if (!sb.readOnly) {
-    // Without a journal an unclean stop must show: the state is "not clean"
-    // until unmount (as Linux's ext4_setup_super without a journal).
-    sb.cleanState = sb.state;
-    const hasJournal = sb.hasCompat(COMPAT.HAS_JOURNAL);
-    if (hasJournal) {
-      const j = new Journal(sb);
-      if (j.unknownFeatures) { sb.warn(`journal has unknown features ${j.unknownFeatures.toString(16)}; mounting read-only`); sb.setReadOnly(); }
-      else {
-        j.setWriteFeatures();
-        sb.journal = j;
-        // Until unmount the journal may hold what is not home yet (needs_recovery).
-        sb.setIncompat(INCOMPAT.RECOVER, true);
-      }
-    }
-    if (sb.hasCompat(COMPAT.ORPHAN_FILE)) {
-      // Entries may exist while mounted read-write (orphan.rst): RO_COMPAT_ORPHAN_PRESENT until a clean unmount.
-      sb.orphanFile = new OrphanFile(sb, u32(sb.raw, SB.orphanFileInum));
-      sb.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, true, false);
-    }
-    sb.recordOverhead();
-    sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
-    // Inodes left open and unlinked by a crash, and truncates it cut short, are finished now (ext4_orphan_cleanup).
-    if (hasOrphans(sb)) orphanCleanup(sb);
-  }
+  sb.onRemountWritable = () => {
+    // As ext4_reconfigure: a read-only device is EACCES, a filesystem Ghost cannot write EROFS.
+    if (bdev.isReadOnly) kerr(EACCES);
+    const why = cannotWrite(sb);
+    if (why) { sb.warn(`cannot remount read-write: ${why}`); kerr(EROFS); }
+    startWriting(sb);
+  };
+  if (!sb.readOnly) startWriting(sb);
   const journal = sb.hasCompat(COMPAT.HAS_JOURNAL) ? "with ordered data mode" : "without journal";
   sb.info(`mounted filesystem ${uuidString(sb.raw.subarray(SB.uuid, SB.uuid + 16))} ${sb.readOnly ? "ro" : "r/w"} ${journal}. Quota mode: none.`);
   return root;
+}
+
+// What a read-write mount (or a remount from read-only) sets up before the
+// first write: the journal, the orphan file, the superblock's state.
+function startWriting(sb: Ext4Super): void {
+  // Without a journal an unclean stop must show: the state is "not clean"
+  // until unmount (as Linux's ext4_setup_super without a journal).
+  sb.cleanState = sb.state;
+  const hasJournal = sb.hasCompat(COMPAT.HAS_JOURNAL);
+  if (hasJournal) {
+    const j = new Journal(sb);
+    if (j.unknownFeatures) { sb.warn(`journal has unknown features ${j.unknownFeatures.toString(16)}; mounting read-only`); sb.setReadOnly(); return; }
+    j.setWriteFeatures();
+    sb.journal = j;
+    // Until unmount the journal may hold what is not home yet (needs_recovery).
+    sb.setIncompat(INCOMPAT.RECOVER, true);
+  }
+  if (sb.hasCompat(COMPAT.ORPHAN_FILE)) {
+    // Entries may exist while mounted read-write (orphan.rst): RO_COMPAT_ORPHAN_PRESENT until a clean unmount.
+    sb.orphanFile = new OrphanFile(sb, u32(sb.raw, SB.orphanFileInum));
+    sb.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, true, false);
+  }
+  sb.recordOverhead();
+  sb.saveSuper(hasJournal ? sb.state : sb.state & ~EXT4_VALID_FS);
+  // Inodes left open and unlinked by a crash, and truncates it cut short, are finished now (ext4_orphan_cleanup).
+  if (hasOrphans(sb)) orphanCleanup(sb);
 }
 
 function uuidString(b: Uint8Array): string {

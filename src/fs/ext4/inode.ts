@@ -15,6 +15,7 @@ import { cached, cachedRead } from "./file_io.js";
 import type { FileMapping } from "./pagecache.js";
 import type { Ext4Super } from "./super.js";
 import { u16, u32, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL } from "./layout.js";
+import { STATX_ATTR_COMPRESSED, STATX_ATTR_IMMUTABLE, STATX_ATTR_APPEND, STATX_ATTR_NODUMP, STATX_ATTR_ENCRYPTED, STATX_ATTR_VERITY } from "../../abi/stat.js";
 import { extentMap, blockMap, HOLE, type Mapping, type MappedInode } from "./extents.js";
 import { parseDirents, hasDirTail, dirLeafCsum, dxCountOffset, dxCsum, type RawDirent } from "./dir.js";
 import { parseXattrs, readXattrBlock, xattrFullName, aclToXattr, type Xattr } from "./xattr.js";
@@ -41,6 +42,16 @@ export class Ext4Inode extends Inode implements MappedInode {
   // S_IMMUTABLE and S_APPEND for the VFS's own checks (ext4_set_inode_flags):
   // ext4 keeps them at FS_IMMUTABLE_FL's and FS_APPEND_FL's values.
   override inodeFlags(): number { return this.flags & (EXT4_IMMUTABLE_FL | EXT4_APPEND_FL); }
+  override writebackData(): void {
+    super.writebackData();
+    if (this.mapping) this.sb.pagecache.writeback(this.mapping);
+  }
+  // ext4_getattr: the inode flags statx shows (their STATX_ATTR_* bits are
+  // the flags' own values), and all of them in the mask, set or not.
+  override statxAttributes(): { attrs: number; mask: number } {
+    const mask = STATX_ATTR_COMPRESSED | STATX_ATTR_IMMUTABLE | STATX_ATTR_APPEND | STATX_ATTR_NODUMP | STATX_ATTR_ENCRYPTED | STATX_ATTR_VERITY;
+    return { attrs: this.flags & mask, mask };
+  }
   raw: Uint8Array;
   flags = 0;
   generation = 0;

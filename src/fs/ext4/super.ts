@@ -6,7 +6,7 @@
 
 import { encodeDev } from "../../abi/stat.js";
 import { kerr, KernelError } from "../../lib/errors.js";
-import { EINVAL, EUCLEAN, EIO } from "../../abi/errno.js";
+import { EINVAL, EUCLEAN, EIO, EBUSY, EROFS } from "../../abi/errno.js";
 import { LOGLEVEL_ERR, LOGLEVEL_INFO, LOGLEVEL_WARNING } from "../../abi/syslog.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { BlockDevice } from "../../block/blkdev.js";
@@ -147,17 +147,10 @@ export class Ext4Super extends SuperBlock {
 
   // Called when the last mount goes (set by the mount code).
   onKill: (() => void) | null = null;
+  // Sets up writing when a read-only mount becomes read-write (index.ts), or throws.
+  onRemountWritable: (() => void) | null = null;
   override kill(): void {
-    if (!this.readOnly) {
-      this.cachedPages?.syncAll();
-      this.journal?.commit();
-      this.bc.sync();
-      if (this.journal) { this.journal.markEmpty(); this.setIncompat(INCOMPAT.RECOVER, false); this.journal = null; }
-      // No orphan entry left: the orphan file needs no look at the next mount (ext4_put_super).
-      if (this.orphanFile?.empty) this.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, false, false);
-      this.saveSuper(this.cleanState);
-      this.bdev.flush();
-    }
+    if (!this.readOnly) this.stopWriting();
     this.cachedPages?.kill();
     this.cachedPages = null;
     this.onKill?.();
@@ -167,6 +160,35 @@ export class Ext4Super extends SuperBlock {
 
   // Read-only from now on (a feature Ghost cannot write, or errors=remount-ro).
   setReadOnly(): void { this.ro = true; }
+
+  // Everything home and the superblock clean, as at unmount (ext4_put_super).
+  private stopWriting(): void {
+    this.cachedPages?.syncAll();
+    this.journal?.commit();
+    this.bc.sync();
+    if (this.journal) { this.journal.markEmpty(); this.setIncompat(INCOMPAT.RECOVER, false); this.journal = null; }
+    // No orphan entry left: the orphan file needs no look at the next mount.
+    if (this.orphanFile?.empty) this.setRoCompat(RO_COMPAT.ORPHAN_PRESENT, false, false);
+    this.saveSuper(this.cleanState);
+    this.bdev.flush();
+  }
+
+  // mount -o remount,ro / rw (ext4_reconfigure): to read-only, as at an
+  // unmount, but not while unlinked files wait to be freed (EBUSY, as
+  // sb_prepare_remount_readonly); back to read-write, as a read-write mount.
+  override reconfigureReadOnly(ro: boolean): void {
+    if (ro === this.readOnly) return;
+    if (ro) {
+      if (this.orphans.size) kerr(EBUSY);
+      this.stopWriting();
+      this.orphanFile = null;
+      this.ro = true;
+      return;
+    }
+    if (!this.onRemountWritable) kerr(EROFS);
+    this.ro = false;
+    try { this.onRemountWritable(); } catch (e) { this.ro = true; throw e; }
+  }
 
   // Inodes on the orphan list or in the orphan file (orphan.ts), by number.
   readonly orphans = new Set<number>();

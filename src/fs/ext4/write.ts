@@ -386,7 +386,7 @@ export function newRwInode(sb: Ext4Super, ino: number, raw: Uint8Array): Ext4RwI
 // (ext4_journal_start/stop around each VFS call) of the running
 // transaction; calls made inside one (symlink writing its target) join it.
 for (const name of ["write", "fallocate", "setFlags", "truncate", "create", "mknod", "mkdir", "symlink", "link", "unlink", "rmdir", "rename",
-  "setMode", "setOwner", "setTimes", "setxattr", "removexattr", "lastClose"] as const) {
+  "setMode", "setOwner", "setTimes", "touchAtime", "setxattr", "removexattr", "lastClose"] as const) {
   const proto = Ext4RwInode.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
   const op = proto[name];
   proto[name] = function (this: Ext4RwInode, ...args: unknown[]) { return this.sb.transaction(() => op.apply(this, args)); };

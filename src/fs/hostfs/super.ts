@@ -11,6 +11,8 @@ import { HiddenDir } from "./hidden.js";
 import { MetaStore } from "./meta.js";
 import type { HostInode } from "../hostfs.js";
 import { HostDentryCache } from "./dcache.js";
+import { kerr } from "../../lib/errors.js";
+import { EACCES } from "../../abi/errno.js";
 import { kernelFrames } from "../kmem.js";
 
 // Linux has no magic of its own for a host share; Ghost reports 9p's, the closest kind.
@@ -47,6 +49,13 @@ export function ts(ns: bigint): Timespec {
 
 export class HostSuperBlock extends SuperBlock {
   root: HostInode | null = null;
+  // A directory shared read-only (-v H:G:ro) never becomes writable: a
+  // remount read-write is EACCES, as for a read-only block device.
+  private readonly hostReadOnly: boolean;
+  override reconfigureReadOnly(ro: boolean): void {
+    if (!ro && this.hostReadOnly) kerr(EACCES);
+    super.reconfigureReadOnly(ro);
+  }
   // A host directory stands for a disk filesystem: its files take RWF_NOWAIT.
   override nowaitFiles = true;
   // Live inodes by host inode number.
@@ -88,6 +97,7 @@ export class HostSuperBlock extends SuperBlock {
     private readonly newInode: (sb: HostSuperBlock, parent: HostInode | null, name: string, st: fs.BigIntStats) => HostInode,
   ) {
     super("hostfs", HOSTFS_MAGIC, readOnly);
+    this.hostReadOnly = readOnly;
     this.hidden = new HiddenDir(rootFd);
     this.meta = new MetaStore(rootFd, readOnly);
     const phys = kernelFrames();

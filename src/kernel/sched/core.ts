@@ -31,6 +31,13 @@ export const isRtPolicy = (p: number) => p === SCHED_FIFO || p === SCHED_RR;
 // fair_policy: NORMAL and BATCH (SCHED_IDLE runs in the fair class too, but
 // has no nice level or slice of its own to set).
 export const isFairPolicy = (p: number) => p === SCHED_NORMAL || p === SCHED_BATCH;
+// The policies the RT run queue serves: FIFO, RR, and SCHED_DEADLINE at its top level.
+const isRtClassPolicy = (p: number) => isRtPolicy(p) || p === SCHED_DEADLINE;
+// Linux's sched_dl_period_max and _min (sysctl defaults), in ns, and
+// DL_SCALE: the smallest runtime. The deadline bandwidth all tasks may
+// reserve: sched_rt_runtime_us / sched_rt_period_us of the one CPU.
+const DL_PERIOD_MAX_NS = 2 ** 22 * 1000, DL_PERIOD_MIN_NS = 100 * 1000, DL_MIN_RUNTIME_NS = 1 << 10;
+const DL_BW_CAP = 950_000 / 1_000_000;
 export const isValidPolicy = (p: number) => isRtPolicy(p) || isFairPolicy(p) || p === SCHED_IDLE || p === SCHED_DEADLINE;
 
 // sched_attr as the kernel sees it (sched_setattr / sched_getattr).
@@ -117,9 +124,10 @@ export class Rq implements FairHost, RtHost {
   baseSlice(): number { return this.baseSliceNs; }
 
   // Kernel priority: 0…98 real-time (lower is higher), 100…139 fair.
-  prioOf(p: Task): number { return isRtPolicy(p.policy) ? 99 - p.rtPriority : 120 + p.nice; }
+  // SCHED_DEADLINE is -1, above every RT level (Linux's MAX_DL_PRIO - 1).
+  prioOf(p: Task): number { return p.policy === SCHED_DEADLINE ? -1 : isRtPolicy(p.policy) ? 99 - p.rtPriority : 120 + p.nice; }
 
-  private classOf(p: Task): number { return isRtPolicy(p.policy) ? CLASS_RT : CLASS_FAIR; }
+  private classOf(p: Task): number { return isRtClassPolicy(p.policy) ? CLASS_RT : CLASS_FAIR; }
 
   // The task's entity, created on first sight with the weight of its nice level.
   se(t: Task): SchedEntity {
@@ -220,6 +228,10 @@ export class Rq implements FairHost, RtHost {
   }
 
   // ---------------------------------------------------------------- fork
+
+  // A deadline task's reservation is not duplicated: its fork is EAGAIN
+  // unless reset-on-fork makes the child SCHED_NORMAL (sched_fork).
+  mayFork(parent: Task): boolean { return parent.policy !== SCHED_DEADLINE || this.se(parent).resetOnFork; }
 
   // sched_fork + task_fork + BORE's inheritance; the kernel then enqueues the
   // child as a new task.
@@ -352,10 +364,12 @@ export class Rq implements FairHost, RtHost {
       if ((attr.flags & SCHED_FLAG_UTIL_CLAMP_MIN) && !ok(attr.utilMin)) return -EINVAL;
       if ((attr.flags & SCHED_FLAG_UTIL_CLAMP_MAX) && !ok(attr.utilMax)) return -EINVAL;
     }
-    // SCHED_DEADLINE: Ghost admits no deadline bandwidth.
-    if (policy === SCHED_DEADLINE) return -EBUSY;
+    if (policy === SCHED_DEADLINE && !(attr.flags & SCHED_FLAG_KEEP_PARAMS)) {
+      const r = this.dlAdmit(p, attr);
+      if (r) return r;
+    }
 
-    if (policy === p.policy) {
+    if (policy === p.policy && policy !== SCHED_DEADLINE) {
       let change = false;
       if (isFairPolicy(policy) && (attr.nice !== p.nice || attr.runtime !== se.slice)) change = true;
       if (isRtPolicy(policy) && attr.priority !== p.rtPriority) change = true;
@@ -366,7 +380,7 @@ export class Rq implements FairHost, RtHost {
     se.resetOnFork = resetOnFork;
     const oldPrio = this.prioOf(p);
     const prevClass = this.classOf(p);
-    const nextClass = isRtPolicy(policy) ? CLASS_RT : CLASS_FAIR;
+    const nextClass = isRtClassPolicy(policy) ? CLASS_RT : CLASS_FAIR;
     // A delayed sleeper leaving the fair class really leaves now.
     if (prevClass !== nextClass && se.delayed) this.fair.dequeueTask(p, DEQUEUE_SLEEP | DEQUEUE_DELAYED | DEQUEUE_NOCLOCK);
     const queued = this.onRq(p), running = this.curr === p;
@@ -385,8 +399,13 @@ export class Rq implements FairHost, RtHost {
           se.slice = this.baseSliceNs;
         }
       }
-      // Real-time tasks have no timer slack.
-      if (isRtPolicy(policy)) p.timerSlack = 0;
+      if (policy === SCHED_DEADLINE) {
+        se.dlRuntime = attr.runtime;
+        se.dlDeadline = attr.deadline;
+        se.dlPeriod = attr.period || attr.deadline;
+      }
+      // Real-time and deadline tasks have no timer slack.
+      if (isRtClassPolicy(policy)) p.timerSlack = 0;
       else if (p.timerSlack === 0) p.timerSlack = p.defaultTimerSlack;
       p.rtPriority = attr.priority;
       this.setLoadWeight(p, true, prevClass);
@@ -439,9 +458,30 @@ export class Rq implements FairHost, RtHost {
       policy: p.policy, flags: se.resetOnFork ? SCHED_FLAG_RESET_ON_FORK : 0, nice: 0, priority: 0,
       runtime: 0, deadline: 0, period: 0, utilMin: se.utilMin, utilMax: se.utilMax,
     };
-    if (isRtPolicy(p.policy)) a.priority = p.rtPriority;
+    if (p.policy === SCHED_DEADLINE) { a.runtime = se.dlRuntime; a.deadline = se.dlDeadline; a.period = se.dlPeriod; }
+    else if (isRtPolicy(p.policy)) a.priority = p.rtPriority;
     else { a.nice = p.nice; a.runtime = se.slice; }
     return a;
+  }
+
+  // SCHED_DEADLINE's parameters (__checkparam_dl: EINVAL) and admission
+  // control (sched_dl_overflow: EBUSY when the bandwidth runtime/period of
+  // every deadline task, this one's new one included, passes the cap).
+  // Admitted tasks run at the top of the RT queue: Ghost has no EDF class
+  // and no CBS throttling, so the reservation is not enforced.
+  private dlAdmit(p: Task, attr: SchedAttr): number {
+    const period = attr.period || attr.deadline;
+    if (attr.deadline === 0 || attr.runtime < DL_MIN_RUNTIME_NS) return -EINVAL;
+    if (attr.deadline >= 2 ** 63 || period >= 2 ** 63) return -EINVAL;
+    if (attr.runtime > attr.deadline || attr.deadline > period) return -EINVAL;
+    if (period < DL_PERIOD_MIN_NS || period > DL_PERIOD_MAX_NS) return -EINVAL;
+    let total = attr.runtime / period;
+    for (const q of this.allTasks()) {
+      if (q === p || q.policy !== SCHED_DEADLINE || q.state === TASK_DEAD) continue;
+      const qse = this.se(q);
+      total += qse.dlRuntime / qse.dlPeriod;
+    }
+    return total > DL_BW_CAP ? -EBUSY : 0;
   }
 
   // ---------------------------------------------------------------- sysctls and /proc

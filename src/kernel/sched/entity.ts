@@ -42,6 +42,11 @@ export class SchedEntity implements TreeNode {
   rtTimeSlice = RR_TIMESLICE_TICKS;
   rtOnRq = false;
 
+  // SCHED_DEADLINE's parameters (ns), as sched_setattr gave them.
+  dlRuntime = 0;
+  dlDeadline = 0;
+  dlPeriod = 0;
+
   // sched_setattr bits.
   resetOnFork = false;
   utilMin = 0;
@@ -69,5 +74,8 @@ export class SchedEntity implements TreeNode {
     this.resetOnFork = o.resetOnFork;
     this.utilMin = o.utilMin;
     this.utilMax = o.utilMax;
+    this.dlRuntime = o.dlRuntime;
+    this.dlDeadline = o.dlDeadline;
+    this.dlPeriod = o.dlPeriod;
   }
 }

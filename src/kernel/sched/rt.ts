@@ -6,12 +6,13 @@
 
 import type { SchedEntity } from "./entity.js";
 import type { Task } from "../task.js";
-import { SCHED_RR } from "../../abi/sched.js";
+import { SCHED_RR, SCHED_DEADLINE } from "../../abi/sched.js";
 
 export const MAX_RT_PRIO = 100;
 
-// Kernel priority of an RT task: 0 (highest) … 98; lower runs first.
-export function rtPrio(p: Task): number { return MAX_RT_PRIO - 1 - p.rtPriority; }
+// Kernel priority of an RT task: 0 (highest) … 98; lower runs first. A
+// SCHED_DEADLINE task runs at the highest level (Ghost has no EDF class).
+export function rtPrio(p: Task): number { return p.policy === SCHED_DEADLINE ? 0 : MAX_RT_PRIO - 1 - p.rtPriority; }
 
 export interface RtHost {
   readonly clockTask: number;

@@ -104,7 +104,23 @@ describe("sched_setattr rules", () => {
     assert.equal(w.rq.setAttr(t, attr(4), t), -EINVAL);
     assert.equal(w.rq.setAttr(t, attr(7), t), -EINVAL);
     assert.equal(w.rq.setAttr(t, attr(0, 0, 0, 0x80), t), -EINVAL);
-    assert.equal(w.rq.setAttr(t, attr(6), t), -EBUSY); // no SCHED_DEADLINE bandwidth
+    assert.equal(w.rq.setAttr(t, attr(6), t), -EINVAL); // SCHED_DEADLINE without runtime and deadline
+  });
+
+  test("SCHED_DEADLINE: admitted up to 95% of the CPU in all, then EBUSY; reported back; it runs above every RT level", () => {
+    const w = new World("bore");
+    const a = w.spawn(), b = w.spawn();
+    const dl = (runtime: number, period: number): SchedAttr => ({ ...attr(6), runtime, deadline: period, period });
+    assert.equal(w.rq.setAttr(a, dl(6_000_000, 10_000_000), a), 0);
+    assert.equal(w.rq.setAttr(b, dl(4_000_000, 10_000_000), b), -EBUSY); // 60% + 40% > 95%
+    assert.equal(w.rq.setAttr(b, dl(3_000_000, 10_000_000), b), 0);
+    const got = w.rq.getAttr(a);
+    assert.deepEqual([got.policy, got.runtime, got.deadline, got.period], [6, 6_000_000, 10_000_000, 10_000_000]);
+    assert.equal(w.rq.prioOf(a), -1);
+    assert.equal(w.rq.mayFork(a), false);
+    // a's reservation goes back with its policy
+    assert.equal(w.rq.setAttr(a, attr(0), a), 0);
+    assert.equal(w.rq.setAttr(b, dl(9_000_000, 10_000_000), b), 0);
   });
 
   test("RLIMIT_RTPRIO: an unprivileged task may take RT priorities up to its limit", () => {
