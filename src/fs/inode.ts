@@ -36,6 +36,13 @@ export function currentTime(): Timespec {
   return { sec, nsec: ns - sec * NSEC_PER_SEC };
 }
 
+// CLOCK_REALTIME's seconds as the kernel last read them (at most a run slice
+// old), without reading the clock: for relatime's day-old test.
+export function recentSeconds(): number {
+  const k = runningKernel();
+  return Math.floor((k ? k.clock.realtimeLast() : Date.now() * 1e6) / NSEC_PER_SEC);
+}
+
 // Credentials are the kernel's (kernel/cred.ts); the inode operations take them.
 export { CAP_FULL, type Cred, type TaskCred } from "../kernel/cred.js";
 import type { Cred } from "../kernel/cred.js";

@@ -40,21 +40,30 @@ export class Clock {
   // Retired instructions so far (virtual mode's time source).
   setInstret(n: number): void { this.instret = n; }
 
+  // The last CLOCK_MONOTONIC this clock computed (monotonic(), monotonicAt()):
+  // at most a run slice old while the kernel runs. For checks that tolerate
+  // that (relatime's day), without a read of the host clock.
+  lastMonotonic = 0;
+
   // CLOCK_MONOTONIC in ns since boot.
   monotonic(): number {
-    if (this.mode === "host") return Math.round((performance.now() - this.hostStart) * 1e6);
-    return Math.floor(this.instret * (NSEC_PER_SEC / this.virtualHz)) + this.idleSkipped;
+    const ns = this.mode === "host"
+      ? Math.round((performance.now() - this.hostStart) * 1e6)
+      : Math.floor(this.instret * (NSEC_PER_SEC / this.virtualHz)) + this.idleSkipped;
+    return this.lastMonotonic = ns;
   }
 
   // CLOCK_MONOTONIC at host time `hostMs` (a performance.now() the caller
   // already read: the run loop reads the host clock once per trap and derives
   // everything from it). Virtual mode does not look at the host's time.
   monotonicAt(hostMs: number): number {
-    if (this.mode === "host") return Math.round((hostMs - this.hostStart) * 1e6);
+    if (this.mode === "host") return this.lastMonotonic = Math.round((hostMs - this.hostStart) * 1e6);
     return this.monotonic();
   }
 
   realtime(): number { return this.monotonic() + this.realtimeOffset; }
+  // CLOCK_REALTIME as of lastMonotonic (no clock read).
+  realtimeLast(): number { return this.lastMonotonic + this.realtimeOffset; }
 
   // The COARSE clocks: the time at the last tick.
   monotonicCoarse(): number { return Math.floor(this.monotonic() / TICK_NSEC) * TICK_NSEC; }
