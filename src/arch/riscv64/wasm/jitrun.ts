@@ -29,6 +29,7 @@ export function jitRun(budget: i32): u32 {
   setBlockMode(true);
   while (left > 0) {
     let pc = load<u64>(PC);
+    let slow = false; // interpreting after a translation's memory slow path
     const vpage = pc >>> 12;
     const e = mapSlot(vpage, load<u32>(ASID));
     if (load<u64>(e) == vpage && load<u32>(e, 8) == load<u32>(ASID)) {
@@ -49,32 +50,25 @@ export function jitRun(budget: i32): u32 {
         // middle of a translated block, and on to the next taken jump (the
         // translation has no call on that path: see jit/emit-insn.ts). Not a
         // block start, so not counted.
-        if (left <= 0) break;
-        setBlockChain(true);
-        const cause = exec(left);
-        store<u64>(JIT_INTERP, load<u64>(JIT_INTERP) + <u64>(left - lastExecLeft()));
-        left = lastExecLeft();
-        if (cause != CAUSE_JIT_BLOCK) {
-          if (cause == CAUSE_BUDGET) break;
-          return jitLeave(cause, left);
-        }
-        if (load<u32>(JIT_DIRTY) != 0) return jitLeave(CAUSE_JIT_DIRTY, left);
-        continue;
-      }
-      if (x != CAUSE_JIT_MISS) return jitLeave(x, left); // a trap, ecall or fence.i
-      // The translation has no entry at PC: interpret (if any budget is left),
-      // counting the block where it stopped (not the one it was entered at: that
-      // one is translated, and the missing block would never get hot).
+        slow = true;
+      } else if (x != CAUSE_JIT_MISS) return jitLeave(x, left); // a trap, ecall or fence.i
+      // Else the translation has no entry at PC: interpret (if any budget is
+      // left), counting the block where it stopped (not the one it was entered
+      // at: that one is translated, and the missing block would never get hot).
       if (left <= 0) break;
       pc = load<u64>(PC);
     }
     // Interpret first, then report a block start that got hot: each report
     // follows progress, so translating nothing (or a block the interpreter
     // must run) cannot livelock.
-    const c = JIT_COUNTERS + (((<u32>pc >>> 1) & JIT_COUNTER_MASK) << 2);
-    const n = load<i32>(c) + 1;
-    store<i32>(c, n);
-    setBlockChain(n < getHotThreshold());
+    let n: i32 = 0;
+    if (slow) setBlockChain(true);
+    else {
+      const c = JIT_COUNTERS + (((<u32>pc >>> 1) & JIT_COUNTER_MASK) << 2);
+      n = load<i32>(c) + 1;
+      store<i32>(c, n);
+      setBlockChain(n < getHotThreshold());
+    }
     const cause = exec(left);
     store<u64>(JIT_INTERP, load<u64>(JIT_INTERP) + <u64>(left - lastExecLeft()));
     left = lastExecLeft();
@@ -86,7 +80,7 @@ export function jitRun(budget: i32): u32 {
     // At or past the threshold (which the compile budget lowers again): a
     // counter past a lowered threshold must still report. Blocks that must not
     // report again are parked far below it (jit.ts).
-    if (n >= getHotThreshold()) { store<u64>(JIT_HOT_PC, pc); return jitLeave(CAUSE_JIT_HOT, left); }
+    if (!slow && n >= getHotThreshold()) { store<u64>(JIT_HOT_PC, pc); return jitLeave(CAUSE_JIT_HOT, left); }
   }
   return jitLeave(CAUSE_BUDGET, left);
 }
