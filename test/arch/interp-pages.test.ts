@@ -22,6 +22,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findRoot } from "../helpers/root.js";
+import { bareHart } from "../helpers/bare-hart.js";
 import * as L from "../../src/arch/riscv64/layout.js";
 
 const ROOT = findRoot("src/arch");
@@ -46,26 +47,11 @@ interface HartWasm {
 interface Hart { w: HartWasm; dv: DataView; u8: Uint8Array }
 
 function hart(module: WebAssembly.Module): Hart {
-  const pages = Math.ceil((L.RAM_BASE + RAM) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const table = new WebAssembly.Table({ initial: 16, element: "anyfunc" });
-  const w = new WebAssembly.Instance(module, { env: { memory, table } }).exports as unknown as HartWasm;
-  const dv = new DataView(memory.buffer);
-  dv.setUint32(L.RAM_SIZE, RAM, true);
-  w.tlbFlushAll();
-  w.setAsid(0);
-  w.jitSetThreshold(1e9);
-  // Sv48: root 0x1000 -> 0x2000 -> 0x3000 -> leaves in 0x4000 (VA 0..2M) and 0x5000 (2M..4M).
-  const pte = (pa: number, ppn: number, flags: number) => dv.setBigUint64(L.RAM_BASE + pa, (BigInt(ppn) << 10n) | BigInt(flags), true);
-  dv.setBigUint64(L.SATP_ROOT, 0x1000n, true);
-  pte(0x1000, 2, 1);
-  pte(0x2000, 3, 1);
-  pte(0x3000, 4, 1);
-  pte(0x3008, 5, 1);
+  const { w, dv, u8, pte } = bareHart<HartWasm>(module, RAM, 1e9);
   for (let i = 0; i < 3; i++) pte(0x4000 + ((CODE >> 12) + i) * 8, CODE_PA[i]! >> 12, 0xdb); // V R X U A D
   pte(0x5000, DATA_PA >> 12, 0xd7); // V R W U A D
   pte(0x5008, (DATA_PA >> 12) + 1, 0xd7);
-  return { w, dv, u8: new Uint8Array(memory.buffer) };
+  return { w, dv, u8 };
 }
 
 // Encoders (RISC-V unprivileged spec, base formats and C).
