@@ -5,6 +5,21 @@
   return <u64><i64><i32><u32>v;
 }
 
+// OP's and OP-IMM's base operations (funct7 0, or 0x20 for sra when arith):
+// f3 0 add, 1 sll, 2 slt, 3 sltu, 4 xor, 5 srl/sra, 6 or, 7 and.
+@inline export function aluBase(f3: u32, a: u64, b: u64, arith: bool): u64 {
+  switch (f3) {
+    case 0: return a + b;
+    case 1: return a << (b & 63);
+    case 2: return <i64>a < <i64>b ? 1 : 0;
+    case 3: return a < b ? 1 : 0;
+    case 4: return a ^ b;
+    case 5: return arith ? <u64>(<i64>a >> <i64>(b & 63)) : a >>> (b & 63);
+    case 6: return a | b;
+    default: return a & b;
+  }
+}
+
 export function mulhu(a: u64, b: u64): u64 {
   const a0 = a & 0xffffffff, a1 = a >>> 32, b0 = b & 0xffffffff, b1 = b >>> 32;
   const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;

@@ -16,7 +16,7 @@ import {
 } from "./layout";
 import { ACC_X, asidTag, translateSlow, tlbLoad, tlbStore } from "./mmu";
 import { cImm6 } from "./rvc";
-import { sext32 } from "./alu";
+import { sext32, aluBase } from "./alu";
 import { step } from "./step";
 import { xr, xw, leave, blockGoesOn, setRunBudget, inBlockMode, setBlockMode } from "./exec-state";
 
@@ -298,18 +298,7 @@ export function exec(budget: i32): u32 {
           if ((f3 == 1 && (insn >>> 26) != 0) || (f3 == 5 && ((insn >>> 26) & 0x2f) != 0)) break;
           const a = xr(rs1);
           const imm = <u64><i64>(<i32>insn >> 20);
-          let v: u64;
-          switch (f3) {
-            case 0: v = a + imm; break;
-            case 1: v = a << (imm & 63); break;
-            case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
-            case 3: v = a < imm ? 1 : 0; break;
-            case 4: v = a ^ imm; break;
-            case 5: v = (insn & 0x40000000) == 0 ? a >>> (imm & 63) : <u64>(<i64>a >> <i64>(imm & 63)); break;
-            case 6: v = a | imm; break;
-            default: v = a & imm; break;
-          }
-          xw(rd, v);
+          xw(rd, aluBase(f3, a, imm, (insn & 0x40000000) != 0));
           store<u64>(X_REGS, 0);
           host += 4; continue;
         }
@@ -317,18 +306,8 @@ export function exec(budget: i32): u32 {
           const a = xr(rs1), b = xr(rs2);
           const f7 = insn >>> 25;
           let v: u64 = 0;
-          if (f7 == 0) {
-            switch (f3) {
-              case 0: v = a + b; break;
-              case 1: v = a << (b & 63); break;
-              case 2: v = <i64>a < <i64>b ? 1 : 0; break;
-              case 3: v = a < b ? 1 : 0; break;
-              case 4: v = a ^ b; break;
-              case 5: v = a >>> (b & 63); break;
-              case 6: v = a | b; break;
-              default: v = a & b; break;
-            }
-          } else if (f7 == 1 && f3 == 0) { // mul (the other M forms: step())
+          if (f7 == 0) v = aluBase(f3, a, b, false);
+          else if (f7 == 1 && f3 == 0) { // mul (the other M forms: step())
             v = a * b;
           } else if (f7 == 0x20 && f3 == 0) {
             v = a - b;

@@ -15,7 +15,7 @@ import {
 } from "./layout";
 import { ACC_X, translate, loadBytes, storeBytes, crossFault, loadHost, storeHost } from "./mmu";
 import { expandCompressed } from "./rvc";
-import { sext32, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
+import { sext32, aluBase, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw, remw, remuw } from "./alu";
 import { execFp } from "./fp";
 import { execAmo } from "./amo";
 import { execCsr } from "./csr";
@@ -71,44 +71,19 @@ export function step(pc: u64, left: i32): u32 {
     case 0x13: { // OP-IMM
       const a = xr(rs1);
       const imm = <u64><i64>(<i32>insn >> 20);
-      let v: u64;
-      switch (f3) {
-        case 0: v = a + imm; break;
-        case 1:
-          if ((insn >>> 26) != 0) { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-          v = a << (imm & 63); break;
-        case 2: v = <i64>a < <i64>imm ? 1 : 0; break;
-        case 3: v = a < imm ? 1 : 0; break;
-        case 4: v = a ^ imm; break;
-        case 5: {
-          const top = insn >>> 26;
-          if (top == 0) v = a >>> (imm & 63);
-          else if (top == 0x10) v = <u64>(<i64>a >> <i64>(imm & 63));
-          else { store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1); }
-          break;
-        }
-        case 6: v = a | imm; break;
-        default: v = a & imm; break;
+      // Shifts: imm[11:6] is 0 (srai: 0x10).
+      if ((f3 == 1 && (insn >>> 26) != 0) || (f3 == 5 && ((insn >>> 26) & 0x2f) != 0)) {
+        store<u64>(TRAP_TVAL, insn); return leave(pc, CAUSE_ILLEGAL, left + 1);
       }
-      xw(rd, v);
+      xw(rd, aluBase(f3, a, imm, (insn & 0x40000000) != 0));
       break;
     }
     case 0x33: { // OP
       const a = xr(rs1), b = xr(rs2);
       const f7 = insn >>> 25;
       let v: u64;
-      if (f7 == 0) {
-        switch (f3) {
-          case 0: v = a + b; break;
-          case 1: v = a << (b & 63); break;
-          case 2: v = <i64>a < <i64>b ? 1 : 0; break;
-          case 3: v = a < b ? 1 : 0; break;
-          case 4: v = a ^ b; break;
-          case 5: v = a >>> (b & 63); break;
-          case 6: v = a | b; break;
-          default: v = a & b; break;
-        }
-      } else if (f7 == 1) {
+      if (f7 == 0) v = aluBase(f3, a, b, false);
+      else if (f7 == 1) {
         switch (f3) {
           case 0: v = a * b; break;
           case 1: v = mulh(a, b); break;
