@@ -4,6 +4,7 @@
  * SCHED_OTHER. Runs in a child that ends as SCHED_OTHER. Needs root. */
 #include "ktest.h"
 #include <sched.h>
+#include "sched_attr.h"
 #include <stdint.h>
 #include <sys/wait.h>
 
@@ -11,18 +12,10 @@
 #define SCHED_DEADLINE 6
 #endif
 
-struct attr {
-    uint32_t size, policy;
-    uint64_t flags;
-    int32_t nice;
-    uint32_t priority;
-    uint64_t runtime, deadline, period;
-    uint32_t util_min, util_max;
-};
 
 static long setattr(uint32_t policy, uint64_t runtime, uint64_t deadline, uint64_t period)
 {
-    struct attr a = {.size = sizeof a, .policy = policy, .runtime = runtime, .deadline = deadline, .period = period};
+    struct sched_attr a = {.size = sizeof a, .sched_policy = policy, .sched_runtime = runtime, .sched_deadline = deadline, .sched_period = period};
     return syscall(SYS_sched_setattr, 0, &a, 0);
 }
 
@@ -38,12 +31,12 @@ static void child(void)
 
     CHECK_OK(setattr(SCHED_DEADLINE, 10 * ms, 30 * ms, 30 * ms), "SCHED_DEADLINE 10 ms every 30 ms is admitted");
     CHECK_EQ(sched_getscheduler(0), SCHED_DEADLINE, "sched_getscheduler says SCHED_DEADLINE");
-    struct attr got;
+    struct sched_attr got;
     memset(&got, 0xff, sizeof got);
     CHECK_OK(syscall(SYS_sched_getattr, 0, &got, sizeof got, 0), "sched_getattr");
-    CHECK_EQ(got.policy, SCHED_DEADLINE, "sched_getattr's policy");
-    CHECK(got.runtime == 10 * ms && got.deadline == 30 * ms && got.period == 30 * ms, "sched_getattr reports runtime, deadline and period");
-    CHECK_EQ(got.priority, 0, "and priority 0");
+    CHECK_EQ(got.sched_policy, SCHED_DEADLINE, "sched_getattr's policy");
+    CHECK(got.sched_runtime == 10 * ms && got.sched_deadline == 30 * ms && got.sched_period == 30 * ms, "sched_getattr reports runtime, deadline and period");
+    CHECK_EQ(got.sched_priority, 0, "and priority 0");
 
     pid_t p = fork();
     if (p == 0)

@@ -8,6 +8,7 @@
 #include "../../../userland/include/ktest.h"
 #include <pthread.h>
 #include <sched.h>
+#include "../../../userland/include/sched_attr.h"
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -17,14 +18,6 @@
 #include <signal.h>
 #include <time.h>
 
-struct attr {
-    uint32_t size, policy;
-    uint64_t flags;
-    int32_t nice;
-    uint32_t priority;
-    uint64_t runtime, deadline, period;
-    uint32_t util_min, util_max;
-};
 
 static long sys_setattr(pid_t pid, void *a, unsigned flags) { return syscall(SYS_sched_setattr, pid, a, flags); }
 static long sys_getattr(pid_t pid, void *a, unsigned size, unsigned flags) { return syscall(SYS_sched_getattr, pid, a, size, flags); }
@@ -128,39 +121,39 @@ static void policies(void)
 
 static void attrs(void)
 {
-    struct attr a;
+    struct sched_attr a;
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
     CHECK_OK(sys_getattr(0, &a, sizeof a, 0), "sched_getattr");
     CHECK_EQ(a.size, 56, "size is the kernel's struct");
-    CHECK_EQ(a.policy, SCHED_OTHER, "policy");
-    CHECK_EQ(a.runtime, bore ? 2000000 : 700000, "sched_runtime reports the slice");
+    CHECK_EQ(a.sched_policy, SCHED_OTHER, "policy");
+    CHECK_EQ(a.sched_runtime, bore ? 2000000 : 700000, "sched_runtime reports the slice");
     CHECK_ERR(sys_getattr(0, &a, 47, 0), EINVAL, "getattr size below VER0");
     CHECK_ERR(sys_getattr(0, &a, sizeof a, 1), EINVAL, "getattr flags");
     memset(&a, 0xee, sizeof a);
     CHECK_OK(sys_getattr(0, &a, 48, 0), "getattr with a VER0 struct");
     CHECK_EQ(a.size, 48, "size is the caller's");
-    CHECK_EQ(a.util_min, 0xeeeeeeee, "nothing written beyond it");
+    CHECK_EQ(a.sched_util_min, 0xeeeeeeee, "nothing written beyond it");
 
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
-    a.runtime = 5000;
+    a.sched_runtime = 5000;
     CHECK_OK(sys_setattr(0, &a, 0), "sched_runtime 5 us");
     sys_getattr(0, &a, sizeof a, 0);
-    CHECK_EQ(a.runtime, 100000, "clamped to 0.1 ms");
+    CHECK_EQ(a.sched_runtime, 100000, "clamped to 0.1 ms");
     CHECK_EQ(sched_field("se.custom_slice"), 1, "a custom slice");
-    a.runtime = 1000000000;
+    a.sched_runtime = 1000000000;
     CHECK_OK(sys_setattr(0, &a, 0), "sched_runtime 1 s");
     sys_getattr(0, &a, sizeof a, 0);
-    CHECK_EQ(a.runtime, 100000000, "clamped to 100 ms");
-    a.runtime = 0;
+    CHECK_EQ(a.sched_runtime, 100000000, "clamped to 100 ms");
+    a.sched_runtime = 0;
     CHECK_OK(sys_setattr(0, &a, 0), "sched_runtime 0");
     sys_getattr(0, &a, sizeof a, 0);
-    CHECK_EQ(a.runtime, bore ? 2000000 : 700000, "back to the base slice");
+    CHECK_EQ(a.sched_runtime, bore ? 2000000 : 700000, "back to the base slice");
 
     memset(&a, 0, sizeof a);
     a.size = 0; /* ABI quirk: 0 means VER0 */
-    a.nice = 30;
+    a.sched_nice = 30;
     CHECK_OK(sys_setattr(0, &a, 0), "size 0 is VER0; nice 30 is clamped");
     CHECK_EQ(getpriority(PRIO_PROCESS, 0), 19, "nice 19");
     a.size = 40;
@@ -168,7 +161,7 @@ static void attrs(void)
     CHECK_EQ(a.size, 56, "and the kernel's size is written back");
     static unsigned char big[4096];
     memset(big, 0, sizeof big);
-    ((struct attr *)big)->size = sizeof big;
+    ((struct sched_attr *)big)->size = sizeof big;
     CHECK_OK(sys_setattr(0, big, 0), "a larger struct with zeroes beyond is accepted");
     big[100] = 1;
     CHECK_ERR(sys_setattr(0, big, 0), E2BIG, "a larger struct with unknown fields set is E2BIG");
@@ -176,21 +169,21 @@ static void attrs(void)
     CHECK_ERR(sys_setattr(0, NULL, 0), EINVAL, "setattr NULL");
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
-    a.policy = SCHED_IDLE;
+    a.sched_policy = SCHED_IDLE;
     CHECK_OK(sys_setattr(0, &a, 0), "SCHED_IDLE");
     CHECK_EQ(sched_getscheduler(0), SCHED_IDLE, "now SCHED_IDLE");
     CHECK_EQ(sched_field("se.load.weight"), 3 * 1024, "the idle weight");
-    a.policy = SCHED_BATCH;
+    a.sched_policy = SCHED_BATCH;
     CHECK_OK(sys_setattr(0, &a, 0), "root may leave SCHED_IDLE");
-    a.policy = SCHED_OTHER;
-    a.flags = 0x08; /* SCHED_FLAG_KEEP_POLICY */
-    a.nice = 3;
+    a.sched_policy = SCHED_OTHER;
+    a.sched_flags = 0x08; /* SCHED_FLAG_KEEP_POLICY */
+    a.sched_nice = 3;
     CHECK_OK(sys_setattr(0, &a, 0), "KEEP_POLICY changes only the parameters");
     CHECK_EQ(sched_getscheduler(0), SCHED_BATCH, "still BATCH");
     CHECK_EQ(getpriority(PRIO_PROCESS, 0), 3, "nice 3");
-    a.flags = 0;
-    a.policy = SCHED_OTHER;
-    a.nice = 0;
+    a.sched_flags = 0;
+    a.sched_policy = SCHED_OTHER;
+    a.sched_nice = 0;
     sys_setattr(0, &a, 0);
 }
 
@@ -215,16 +208,16 @@ static void unprivileged_nice(void)
     CHECK_ERR(sched_setscheduler(0, SCHED_FIFO, &sp), EPERM, "but not FIFO 6");
     sp.sched_priority = 0;
     CHECK_OK(sched_setscheduler(0, SCHED_OTHER, &sp), "back to SCHED_OTHER");
-    struct attr a;
+    struct sched_attr a;
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
-    a.policy = SCHED_OTHER;
-    a.nice = 5;
+    a.sched_policy = SCHED_OTHER;
+    a.sched_nice = 5;
     CHECK_ERR(sys_setattr(0, &a, 0), EPERM, "sched_setattr with a lower nice than the task's (5 < 10) needs RLIMIT_NICE");
-    a.policy = SCHED_IDLE;
+    a.sched_policy = SCHED_IDLE;
     CHECK_OK(sys_setattr(0, &a, 0), "an unprivileged task may go SCHED_IDLE (its nice is not set)");
-    a.policy = SCHED_OTHER;
-    a.nice = 10;
+    a.sched_policy = SCHED_OTHER;
+    a.sched_nice = 10;
     CHECK_ERR(sys_setattr(0, &a, 0), EPERM, "but not come back without RLIMIT_NICE");
     cpu_set_t set;
     CPU_ZERO(&set);
