@@ -159,7 +159,8 @@ function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp
   const execfnAddr = strLow + argBytes + envBytes;
   img.write(execfn, execfnAddr - sp, "latin1");
   const auxStart = o;
-  for (const [k, v] of aux) { w(k); w(v); }
+  // Indexed: array destructuring in a for-of goes through the iterator protocol (garbage per pair).
+  for (let i = 0; i < aux.length; i++) { const pair = aux[i]; w(pair[0]); w(pair[1]); }
   w(AT.AT_RANDOM); w(randomAddr);
   w(AT.AT_EXECFN); w(execfnAddr);
   w(AT.AT_NULL); w(0);
