@@ -257,7 +257,16 @@ export class UserMemory {
     return i64Word(dv.getUint32(0, true), dv.getInt32(4, true));
   }
   big64(va: number): bigint { return new DataView(this.read(va, 8).buffer).getBigUint64(0, true); }
-  setU32(va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b); }
+  setU32(va: number, v: number): void {
+    // Within one page (an aligned word always is): stored in place, with no
+    // buffer (fork's child tid, wait4's status: a word per syscall).
+    if (PAGE_SIZE - (va % PAGE_SIZE) >= 4) {
+      const h = hostAddr(this.mm, va, true); // EFAULT as below; may grow the memory
+      this.mm.hart.dv.setUint32(h, v >>> 0, true);
+      return;
+    }
+    const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b);
+  }
   setI32(va: number, v: number): void { this.setU32(va, v); }
   setU64(va: number, v: number | bigint): void {
     const b = new Uint8Array(8);
