@@ -12,7 +12,7 @@ import { REG_SP } from "../arch/riscv64/layout.js";
 import { RegisterFile } from "../arch/riscv64/regs.js";
 import { AddressSpace, STACK_TOP, pageDown, pageUp } from "../mm/mm.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
-import { UserMemory } from "../mm/uaccess.js";
+import { UserMemory, type CStrings } from "../mm/uaccess.js";
 import { PAGE_SIZE, type PhysAllocator } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./binfmt_elf.js";
 import { isReg, type Inode } from "./inode.js";
@@ -134,32 +134,33 @@ function mapTrampoline(mm: AddressSpace): number {
 // boundary, then argc, argv[], NULL, envp[], NULL and the auxv pairs from sp
 // (16-aligned) up. The whole image is built in one buffer and copied out in
 // one write.
-function buildStack(mm: AddressSpace, random: RandomSource, argv: Uint8Array[], envp: Uint8Array[], execfn: string, aux: [number, number][]): number {
-  let argBytes = 0, envBytes = 0;
-  for (const b of argv) argBytes += b.length + 1;
-  for (const b of envp) envBytes += b.length + 1;
+function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp: CStrings, execfn: string, aux: [number, number][]): number {
+  const argBytes = argv.bytes.length, envBytes = envp.bytes.length;
   const top = STACK_TOP - 8;
   const strLow = top - (argBytes + envBytes + execfn.length + 1);
   const randomAddr = Math.floor(strLow / 16) * 16 - 16;
   const nAux = aux.length + 3; // and AT_RANDOM, AT_EXECFN, AT_NULL
-  const words = 1 + argv.length + 1 + envp.length + 1 + nAux * 2;
+  const words = 1 + argv.count + 1 + envp.count + 1 + nAux * 2;
   const sp = Math.floor((randomAddr - words * 8) / 16) * 16;
   const img = Buffer.alloc(top - sp);
   const dv = new DataView(img.buffer, img.byteOffset, img.length);
   // Counts, addresses and auxv values: non-negative and below 2^53.
   let o = 0;
   const w = (v: number) => { dv.setUint32(o, v >>> 0, true); dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true); o += 8; };
-  let at = strLow;
-  const str = (b: Uint8Array): void => { w(at); img.set(b, at - sp); at += b.length + 1; };
-  w(argv.length);
-  for (const a of argv) str(a);
-  w(0);
-  for (const e of envp) str(e);
-  w(0);
-  const execfnAddr = at;
-  img.write(execfn, at - sp, "latin1");
+  // Each vector's strings as they came (packed, with their NULs), and a pointer to each.
+  const strs = (v: CStrings, at: number): void => {
+    img.set(v.bytes, at - sp);
+    for (let i = 0, off = 0; i < v.count; i++) { w(at + off); off = v.bytes.indexOf(0, off) + 1; }
+    w(0);
+  };
+  w(argv.count);
+  strs(argv, strLow);
+  strs(envp, strLow + argBytes);
+  const execfnAddr = strLow + argBytes + envBytes;
+  img.write(execfn, execfnAddr - sp, "latin1");
   const auxStart = o;
-  for (const [k, v] of aux) { w(k); w(v); }
+  // Indexed: array destructuring in a for-of goes through the iterator protocol (garbage per pair).
+  for (let i = 0; i < aux.length; i++) { const pair = aux[i]; w(pair[0]); w(pair[1]); }
   w(AT.AT_RANDOM); w(randomAddr);
   w(AT.AT_EXECFN); w(execfnAddr);
   w(AT.AT_NULL); w(0);
@@ -171,21 +172,47 @@ function buildStack(mm: AddressSpace, random: RandomSource, argv: Uint8Array[], 
   return sp;
 }
 
-export interface ExecArgs { argv: Uint8Array[]; envp: Uint8Array[] }
+// A list of strings packed as execve takes them (the kernel's own execs: init, ghost run's program).
+export function packStrings(list: readonly Uint8Array[]): CStrings {
+  let n = 0;
+  for (const b of list) n += b.length + 1;
+  const bytes = new Uint8Array(n);
+  let at = 0;
+  for (const b of list) { bytes.set(b, at); at += b.length + 1; }
+  return { bytes, count: list.length };
+}
+
+// The vector without its first string, after `first` (a #! line's interpreter, its argument, the script).
+function replaceFirst(v: CStrings, first: Uint8Array[]): CStrings {
+  const rest = v.count > 0 ? v.bytes.subarray(v.bytes.indexOf(0) + 1) : v.bytes;
+  const head = packStrings(first);
+  const bytes = new Uint8Array(head.bytes.length + rest.length);
+  bytes.set(head.bytes);
+  bytes.set(rest, head.bytes.length);
+  return { bytes, count: first.length + Math.max(0, v.count - 1) };
+}
+
+// The longest string in a vector.
+function longest(v: CStrings): number {
+  let max = 0;
+  for (let i = 0, off = 0; i < v.count; i++) { const end = v.bytes.indexOf(0, off); max = Math.max(max, end - off); off = end + 1; }
+  return max;
+}
+
+// argv and envp: packed (as execve(2) read them from the caller) or a list.
+export interface ExecArgs { argv: CStrings | Uint8Array[]; envp: CStrings | Uint8Array[] }
+
+const packed = (v: CStrings | Uint8Array[]): CStrings => (Array.isArray(v) ? packStrings(v) : v as CStrings);
 
 // Replaces t's program. Throws KernelError before the point of no return.
 export function execve(t: Task, start: Path, path: string, args: ExecArgs, follow = true): void {
-  let { argv } = args;
-  const { envp } = args;
+  let argv = packed(args.argv);
+  const envp = packed(args.envp);
   // As Linux 5.18+: an empty argv becomes one empty string, so that argc is 1.
-  if (argv.length === 0) argv = [new Uint8Array(0)];
-  let total = 0;
-  for (const v of [argv, envp]) {
-    for (const s of v) {
-      if (s.length + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
-      total += s.length + 1 + 8;
-    }
-  }
+  if (argv.count === 0) argv = { bytes: new Uint8Array(1), count: 1 };
+  // Each string with its NUL at most MAX_ARG_STRLEN; all of them, with a pointer each, at most 2 MiB.
+  if (longest(argv) + 1 > MAX_ARG_STRLEN || longest(envp) + 1 > MAX_ARG_STRLEN) kerr(E2BIG);
+  const total = argv.bytes.length + envp.bytes.length + 8 * (argv.count + envp.count);
   if (total > 2 * 1024 * 1024) kerr(E2BIG);
   let file = openExecutable(t, start, path, follow);
   let fileHead: FileHead;
@@ -205,7 +232,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     const newArgv = [Buffer.from(interp, "latin1")];
     if (m[2]) newArgv.push(Buffer.from(m[2], "latin1"));
     newArgv.push(Buffer.from(path, "latin1"));
-    argv = [...newArgv, ...argv.slice(1)];
+    argv = replaceFirst(argv, newArgv);
     path = interp;
     file = openExecutable(t, start, interp);
   }

@@ -51,6 +51,7 @@ import type { GuestMeta } from "./hostfs/meta.js";
 import { xattrSet, xattrRemove } from "./hostfs/xattr.js";
 import { newOwner } from "./owner.js";
 import { HostSuperBlock, ts, type HostHandle } from "./hostfs/super.js";
+import { hostObserved } from "../kernel/running.js";
 
 export { HOSTFS_MAGIC, HostSuperBlock } from "./hostfs/super.js";
 
@@ -81,6 +82,11 @@ export class HostInode extends Inode {
   hidden = false;
   // The host file's status when last read (its device and number key the metadata overlay).
   private hostSt: fs.BigIntStats | null = null;
+  // The host epoch in which a cached name of it (checkedAs in checkedIn) was
+  // last found unchanged on the host (super.ts nameValid).
+  checkedEpoch = -1;
+  checkedIn: HostInode | null = null;
+  checkedAs = "";
   constructor(readonly sb: HostSuperBlock, public parent: HostInode | null, public name: string, st: fs.BigIntStats) {
     super();
     this.refresh(st);
@@ -175,6 +181,7 @@ export class HostInode extends Inode {
 
   // The host file's status now.
   private hostStat(): fs.BigIntStats {
+    hostObserved();
     if (this.handle.fd >= 0) return fs.fstatSync(this.handle.fd, { bigint: true });
     return this.isRoot ? fs.fstatSync(this.sb.rootFd, { bigint: true }) : lstatAt(this.whereFd(), this.name);
   }
@@ -506,6 +513,7 @@ export class HostInode extends Inode {
 
   override read(off: number, dst: Uint8Array): number {
     if ((this.mode & S_IFMT) !== S_IFREG) return super.read(off, dst);
+    hostObserved();
     try { return fs.readSync(this.hostFd(false), dst, 0, dst.length, off); } catch (e) { return hostErr(e); }
   }
   override write(off: number, src: Uint8Array): number {

@@ -20,7 +20,7 @@ import type { Mount } from "../fs/dentry.js";
 import { hostRandom, uuid, type RandomSource } from "./random.js";
 import { seededRandom } from "./time/virtual.js";
 import { KernelLocals, type KernelLocal } from "./local.js";
-import { enterKernel, leaveKernel } from "./running.js";
+import { enterKernel, leaveKernel, hostObserved } from "./running.js";
 import * as exit from "./exit.js";
 import { ptraceMayContinue, ptraceSyscallDone } from "./ptrace.js";
 import { PidAllocator } from "./pid.js";
@@ -320,11 +320,11 @@ export class Kernel {
       const keep: boolean = resume !== null && resume === this.current && resume.state === TASK_RUNNING && !this.needResched && !this.rq.needResched;
       const t: Task | undefined = keep ? resume! : this.rq.pickNext();
       resume = null;
-      if (!t) { await this.idle(); hostNow = performance.now(); continue; }
+      if (!t) { await this.idle(); hostObserved(); hostNow = performance.now(); continue; }
       const hostTurn = this.runSlice(t, keep, hostNow);
       hostNow = this.sliceEnd;
       if (hostTurn) resume = t;
-      if (hostTurn || hostNow - lastYield > HOST_SLICE_MS) { await yieldToHost(); lastYield = hostNow = performance.now(); }
+      if (hostTurn || hostNow - lastYield > HOST_SLICE_MS) { await yieldToHost(); hostObserved(); lastYield = hostNow = performance.now(); }
     }
     leaveKernel(this);
     return this.exitStatus ?? 0;

@@ -17,3 +17,16 @@ export function runningKernel(): Kernel | null { return running; }
 // A kernel whose run has ended lets go, so that nothing here keeps it (and its
 // guest memory) alive once its owner drops it.
 export function leaveKernel(k: Kernel): void { if (running === k) running = null; }
+
+// What Ghost may have learnt of the host since: a process-wide count that
+// moves whenever a kernel gives the host event loop a turn (host I/O,
+// timers and other processes' messages arrive only then) and whenever
+// hostfs makes a host call that can show a change made on the host side.
+// A cache of host state checked in the current epoch (hostfs's names) may
+// be trusted without asking the host again: whatever changed on the host
+// since, the guest had no way to know it yet, so the change is simply seen
+// as having come a little later (never out of order with what the guest
+// saw of the host meanwhile).
+let hostEpoch = 0;
+export function hostObserved(): void { hostEpoch++; }
+export function currentHostEpoch(): number { return hostEpoch; }

@@ -93,7 +93,9 @@ export class ThreadGroup {
   groupExitCode = 0;
   readonly shared = new SigPending();
   readonly childWait = new WaitQueue(); // parents sleeping in wait4
-  rlimits: [number, number][] = RLIMIT_DEFAULTS.map(([a, b]) => [a, b]);
+  // [cur, max] pairs, replaced and never changed in place (prlimit): shared
+  // with the defaults and, after a fork, with the parent's.
+  rlimits: [number, number][] = RLIMIT_DEFAULTS.slice();
   exitSignal = 17; // SIGCHLD
   subreaper = false;
   // CPU time of exited threads, in ns.

@@ -30,6 +30,13 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+// C strings packed back to back, each with its NUL (execve's argv and envp).
+export interface CStrings { readonly bytes: Uint8Array; readonly count: number }
+const NO_STRINGS: CStrings = { bytes: new Uint8Array(0), count: 0 };
+// readCStringVector's buffer, kept for the next exec while it is this small.
+const VECTOR_SCRATCH_KEEP = 64 * 1024;
+let vectorScratch = new Uint8Array(4096);
+
 export class UserMemory {
   constructor(readonly mm: AddressSpace) {}
 
@@ -167,12 +174,15 @@ export class UserMemory {
 
   // The strings of a NULL-terminated vector of pointers (execve's argv and
   // envp), each at most maxEach bytes (E2BIG past it, or past maxCount
-  // strings). They usually lie together on a page or two of the caller's
-  // stack: the page last translated is remembered for the call (nothing
-  // is unmapped while it runs), not walked for again per pointer and string.
-  readCStringVector(va: number, maxEach: number, maxCount: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    if (va === 0) return out;
+  // strings), packed back to back with their NULs, as they will lie on the
+  // new program's stack: one array for the whole vector, not one per string
+  // (a shell's environment is some 40 strings, two typed arrays each, at
+  // every exec). They usually lie together on a page or two of the
+  // caller's stack: the page last translated is remembered for the call
+  // (nothing is unmapped while it runs), not walked for again per pointer
+  // and string.
+  readCStringVector(va: number, maxEach: number, maxCount: number): CStrings {
+    if (va === 0) return NO_STRINGS;
     // (The memory's views are read after each lookup: a fault may grow it.)
     let memoPage = -1, memoHost = 0;
     const host = (a: number): number => {
@@ -180,6 +190,8 @@ export class UserMemory {
       if (page !== memoPage) { memoHost = hostAddr(this.mm, a, false) - (a - page); memoPage = page; }
       return memoHost + (a - page);
     };
+    let buf = vectorScratch;
+    let out = 0;
     for (let i = 0; ; i++) {
       if (i >= maxCount) kerr(E2BIG);
       const pva = va + 8 * i;
@@ -188,21 +200,33 @@ export class UserMemory {
         const h = host(pva), dv = this.mm.hart.dv;
         p = u64Word(dv.getUint32(h, true), dv.getUint32(h + 4, true));
       } else p = this.u64(pva);
-      if (p === 0) return out;
-      let parts: Uint8Array[] | undefined;
-      let total = 0;
+      if (p === 0) {
+        const bytes = buf.slice(0, out);
+        // A big vector's buffer is not kept between execs.
+        if (buf.length <= VECTOR_SCRATCH_KEEP) vectorScratch = buf;
+        return { bytes, count: i };
+      }
+      let len = 0;
       for (let a = p; ;) {
         const h = host(a);
-        const page = this.u8.subarray(h, h + (PAGE_SIZE - (a % PAGE_SIZE)));
-        const z = page.indexOf(0);
-        const n = z < 0 ? page.length : z;
-        if (total + n > maxEach) kerr(E2BIG);
-        if (z >= 0 && parts === undefined) { out.push(page.slice(0, n)); break; }
-        (parts ??= []).push(page.slice(0, n));
-        total += n;
-        if (z >= 0) { out.push(concat(parts, total)); break; }
-        a += page.length;
+        const room = PAGE_SIZE - (a % PAGE_SIZE);
+        if (out + room + 1 > buf.length) {
+          const bigger = new Uint8Array(Math.max(2 * buf.length, out + room + 1));
+          bigger.set(buf.subarray(0, out));
+          buf = bigger;
+        }
+        // Searched and copied byte by byte: most strings are a few dozen
+        // bytes, for which a view and a native copy cost more.
+        const u8 = this.u8;
+        let n = 0;
+        for (let b = u8[h]; n < room && b !== 0; b = u8[h + ++n]) buf[out + n] = b;
+        len += n;
+        out += n;
+        if (len > maxEach) kerr(E2BIG);
+        if (n < room) break;
+        a += room;
       }
+      buf[out++] = 0;
     }
   }
 
@@ -233,7 +257,16 @@ export class UserMemory {
     return i64Word(dv.getUint32(0, true), dv.getInt32(4, true));
   }
   big64(va: number): bigint { return new DataView(this.read(va, 8).buffer).getBigUint64(0, true); }
-  setU32(va: number, v: number): void { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b); }
+  setU32(va: number, v: number): void {
+    // Within one page (an aligned word always is): stored in place, with no
+    // buffer (fork's child tid, wait4's status: a word per syscall).
+    if (PAGE_SIZE - (va % PAGE_SIZE) >= 4) {
+      const h = hostAddr(this.mm, va, true); // EFAULT as below; may grow the memory
+      this.mm.hart.dv.setUint32(h, v >>> 0, true);
+      return;
+    }
+    const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); this.write(va, b);
+  }
   setI32(va: number, v: number): void { this.setU32(va, v); }
   setU64(va: number, v: number | bigint): void {
     const b = new Uint8Array(8);

@@ -14,7 +14,7 @@ import { rusage } from "../abi/resource.js";
 import { SIGCHLD, CLD_EXITED, CLD_KILLED, CLD_DUMPED, CLD_STOPPED, CLD_CONTINUED, CLD_TRAPPED, SI_USER, SI_TKILL } from "../abi/signal.js";
 import { O_CLOEXEC, O_NONBLOCK } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
-import { sleepOn } from "../kernel/blocking.js";
+import { sleepOn, park, BLOCK } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
 import { keysFork } from "../security/keys/process_keys.js";
@@ -124,8 +124,10 @@ function writeRusage(t: Task, va: number, g: ThreadGroup | null): void {
   um(t).write(va, b);
 }
 
-// A child to report, null (WNOHANG), or the task sleeps until a child changes.
-function doWait(t: Task, which: number, id: number, options: number): Report | null {
+// A child to report, null (WNOHANG), or PARKED: the task sleeps until a
+// child changes (parked without unwinding: park, not sleepOn's throw).
+const PARKED = "parked";
+function doWait(t: Task, which: number, id: number, options: number): Report | null | typeof PARKED {
   const list = candidates(t, which, id, options);
   const tracees = t.ptraced?.size || t.tg.threads.size > 1 ? waitableTracees(t, which, id, options) : [];
   if (!list.length && !tracees.length) kerr(ECHILD);
@@ -138,7 +140,8 @@ function doWait(t: Task, which: number, id: number, options: number): Report | n
     if (r) return r;
   }
   if (options & WNOHANG) return null;
-  return sleepOn(t, [t.tg.childWait]);
+  park(t, [t.tg.childWait]);
+  return PARKED;
 }
 
 function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: number): number {
@@ -150,6 +153,7 @@ function wait4(t: Task, pid: number, statusVa: number, options: number, ruVa: nu
   else if (pid === 0) { which = P_PGID; id = t.tg.pgid; }
   else if (pid < -1) { which = P_PGID; id = -pid; }
   const r = doWait(t, which, id, options | WEXITED);
+  if (r === PARKED) return BLOCK;
   if (r === null) return 0;
   if (statusVa) um(t).setI32(statusVa, r.status);
   writeRusage(t, ruVa, r.kind === "exit" && !r.trace ? r.tg : null);
@@ -180,6 +184,7 @@ function waitid(t: Task, idtype: number, id: number, infoVa: number, options: nu
     default: kerr(EINVAL);
   }
   const r = doWait(t, which, id, options);
+  if (r === PARKED) return BLOCK;
   if (!r && eagain) kerr(EAGAIN);
   if (infoVa) {
     const b = new Uint8Array(128);

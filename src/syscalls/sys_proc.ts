@@ -10,11 +10,12 @@ import { execve } from "../fs/exec.js";
 import { keysExec } from "../security/keys/process_keys.js";
 import { startPath } from "../fs/vfs.js";
 import type { Task } from "../kernel/task.js";
+import type { CStrings } from "../mm/uaccess.js";
 import { fdArg } from "./args.js";
 
 const MAX_ARGS = 0x7fffffff;
 
-function readStrings(t: Task, va: number): Uint8Array[] {
+function readStrings(t: Task, va: number): CStrings {
   return um(t).readCStringVector(va, 32 * 4096, MAX_ARGS);
 }
 

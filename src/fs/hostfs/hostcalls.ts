@@ -28,6 +28,7 @@ import { EEXIST, EOPNOTSUPP, EPERM, ESTALE } from "../../abi/errno.js";
 // O_PATH is 010000000 on the host too (asm-generic; x86-64 and arm64 Linux
 // use the generic value); Node passes numeric flags straight to open(2).
 import { O_PATH } from "../../abi/fcntl.js";
+import { hostObserved } from "../../kernel/running.js";
 
 const { O_NOFOLLOW, O_DIRECTORY } = fs.constants;
 export const HOST_O_PATH = O_PATH;
@@ -39,7 +40,14 @@ export const HIDDEN_PREFIX = ".ghost-unlinked-";
 
 /** "/proc/self/fd/<fd>", or "/proc/self/fd/<fd>/<name>" (name a kernel byte string). */
 export function at(fd: number, name?: string): Buffer {
-  // One latin1 conversion of the whole path: the prefix is ASCII.
+  // Every host call by path may show a change made on the host side: the
+  // names hostfs trusts without asking (super.ts nameValid) are asked again.
+  hostObserved();
+  return hostPath(fd, name);
+}
+
+// One latin1 conversion of the whole path: the prefix is ASCII.
+function hostPath(fd: number, name?: string): Buffer {
   return Buffer.from(name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`, "latin1");
 }
 
@@ -50,6 +58,11 @@ export function randomName(tag = ""): string {
 
 export function lstatAt(dirFd: number, name: string): fs.BigIntStats {
   return fs.lstatSync(at(dirFd, name), { bigint: true });
+}
+
+/** lstatAt for a cached name's check, which counts as an observation of the host only when it finds a change (the caller says so). */
+export function checkAt(dirFd: number, name: string): fs.BigIntStats {
+  return fs.lstatSync(hostPath(dirFd, name), { bigint: true });
 }
 
 export function existsAt(dirFd: number, name: string): boolean {

@@ -6,7 +6,8 @@
 
 import * as fs from "node:fs";
 import { SuperBlock, S_IFMT, S_IFDIR, S_IFCHR, S_IFBLK, type Inode, type Timespec } from "../inode.js";
-import { at, lstatAt } from "./hostcalls.js";
+import { at, checkAt } from "./hostcalls.js";
+import { currentHostEpoch, hostObserved } from "../../kernel/running.js";
 import { HiddenDir } from "./hidden.js";
 import { MetaStore } from "./meta.js";
 import type { HostInode } from "../hostfs.js";
@@ -160,18 +161,35 @@ export class HostSuperBlock extends SuperBlock {
     if (this.inodes.get(i.ino)?.deref() === i) this.inodes.delete(i.ino);
   }
 
-  // A cached name still names the same host file: Dentry.child asks before using it.
+  // A cached name still names the same host file: Dentry.child asks before
+  // using it. A name found unchanged is not asked again until the host
+  // epoch moves (kernel/running.ts: the host event loop had a turn, or
+  // hostfs made a host call that may show the host's changes, a check that
+  // found a change included). The guest's own changes go through Ghost and
+  // move the epoch too. A change made on the host side behind Ghost's back
+  // (a rename over the name, a rewrite in place) is seen at the next turn
+  // of the host event loop (at most HOST_SLICE_MS, 10 ms, of host time
+  // while the guest runs) or at the next host call that could have shown
+  // it: never after something the guest saw that the host did later. As a
+  // FUSE mount's entry timeout (virtiofs), with causality kept.
   override nameValid(d: Inode, name: string, c: Inode): boolean {
     // Both of this mount (its inodes are HostInodes).
     if (!this.ours(d) || !this.ours(c)) return true;
     const dir = d as HostInode, cached = c as HostInode;
+    if (cached.checkedEpoch === currentHostEpoch() && cached.checkedIn === dir && cached.checkedAs === name) return true;
     try {
-      const st = lstatAt(dir.dirFd(), name);
-      if (!cached.sameAsLast(st) && !sameFile(cached, st)) return false;
+      const st = checkAt(dir.dirFd(), name);
+      if (!cached.sameAsLast(st)) {
+        hostObserved();
+        if (!sameFile(cached, st)) return false;
+      }
       if (cached.parent !== dir || cached.name !== name) cached.moved(dir, name);
       cached.revalidatedBy(st);
+      cached.checkedEpoch = currentHostEpoch();
+      cached.checkedIn = dir;
+      cached.checkedAs = name;
       return true;
-    } catch { return false; }
+    } catch { hostObserved(); return false; }
   }
 
   // Runs fn with the descriptors of these directories, none of them closed

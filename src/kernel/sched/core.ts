@@ -292,7 +292,9 @@ export class Rq implements FairHost, RtHost {
       if (this.classOf(curr) === CLASS_RT) this.rt.taskTick(curr);
       else if (this.fair.curr === seOf(curr)) this.fair.taskTick();
     }
-    this.loadavg.update(Math.floor(this.monotonic() / TICK_NSEC), this.nrActive());
+    // The active count walks every task: taken only when a sample is due (every LOAD_FREQ).
+    const jiffies = Math.floor(this.monotonic() / TICK_NSEC);
+    if (this.loadavg.due(jiffies)) this.loadavg.update(jiffies, this.nrActive());
   }
 
   // The load average's count: runnable plus uninterruptible tasks.

@@ -47,6 +47,11 @@ export class LoadAvg {
   // Jiffy of the next sample.
   private nextSample = LOAD_FREQ_TICKS;
 
+  // Whether a sample is due at these jiffies: the tick counts the active
+  // tasks only then (as Linux's calc_global_load_tick returns before
+  // looking while jiffies is before calc_load_update), not at every tick.
+  due(jiffies: number): boolean { return jiffies >= this.nextSample; }
+
   // Called with the current jiffies and the active count (runnable plus
   // uninterruptible tasks) at each tick, and on the way out of idle.
   update(jiffies: number, active: number): void {
