@@ -53,10 +53,28 @@ function hartModule(): WebAssembly.Module {
 const HART_TIERING_BUDGET = 2_000_000_000;
 const V8_TIERING_BUDGET: Record<string, number> = { "11.3": 1_800_000 };
 
+// V8's setFlagsFromString without node:v8, whose loading loads all of Node's
+// streams (~4 ms of a start, and what cli/start-modules.test.ts keeps out):
+// the binding node:v8 itself uses. Node 20 still gives it through
+// process.binding, with a deprecation warning (DEP0111) once, which
+// noDeprecation keeps from the user for this access.
+function v8Flags(proc: NodeJS.Process): { setFlagsFromString(flags: string): void } | undefined {
+  const quiet = proc.noDeprecation;
+  proc.noDeprecation = true;
+  try {
+    const b = (proc as unknown as { binding?(name: string): { setFlagsFromString?(flags: string): void } }).binding?.("v8");
+    return typeof b?.setFlagsFromString === "function" ? b as { setFlagsFromString(flags: string): void } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    proc.noDeprecation = quiet;
+  }
+}
+
 function withHartTieringBudget<T>(compile: () => T): T {
   const proc = globalThis.process;
   const dflt = V8_TIERING_BUDGET[/^\d+\.\d+/.exec(proc?.versions?.v8 ?? "")?.[0] ?? ""];
-  const v8 = dflt && !proc.env["GHOST_WASM_TIERING"] ? proc.getBuiltinModule?.("node:v8") as typeof import("node:v8") | undefined : undefined;
+  const v8 = dflt && !proc.env["GHOST_WASM_TIERING"] ? v8Flags(proc) : undefined;
   if (!v8) return compile();
   v8.setFlagsFromString(`--wasm-tiering-budget=${HART_TIERING_BUDGET}`);
   try {
