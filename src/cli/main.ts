@@ -20,6 +20,15 @@
 // ES import of node:fs reads every export of it for the module's namespace,
 // and its lazy ReadStream/WriteStream getters then load all of Node's
 // streams (~5 ms of CPU of every start, for nothing a small program uses).
+// The `ghost` command's shell lines (scripts/build.mjs) hand Node the
+// user's NODE_EXTRA_CA_CERTS under this name, so that Node does not parse
+// those certificates as it starts; it is the user's again from here on.
+const carriedCaCerts = process.env.GHOST_NODE_EXTRA_CA_CERTS;
+if (carriedCaCerts !== undefined) {
+  delete process.env.GHOST_NODE_EXTRA_CA_CERTS;
+  process.env.NODE_EXTRA_CA_CERTS = carriedCaCerts;
+}
+
 const { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { dirname } = process.getBuiltinModule("node:path");
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");
