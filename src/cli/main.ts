@@ -15,11 +15,7 @@
 // (so it holds the functions that run compiled, not only the top level) and
 // again whenever V8 rejects it (another Node, other V8 flags, a new bundle);
 // a cache that cannot be written (a read-only install) is simply not used.
-//
-// Node's modules are taken with process.getBuiltinModule, not imported: an
-// ES import of node:fs reads every export of it for the module's namespace,
-// and its lazy ReadStream/WriteStream getters then load all of Node's
-// streams (~5 ms of CPU of every start, for nothing a small program uses).
+
 // The `ghost` command's shell lines (scripts/build.mjs) hand Node the
 // user's NODE_EXTRA_CA_CERTS under this name, so that Node does not parse
 // those certificates as it starts; it is the user's again from here on.
@@ -29,6 +25,10 @@ if (carriedCaCerts !== undefined) {
   process.env.NODE_EXTRA_CA_CERTS = carriedCaCerts;
 }
 
+// Node's modules are taken with process.getBuiltinModule, not imported: an
+// ES import of node:fs reads every export of it for the module's namespace,
+// and its lazy ReadStream/WriteStream getters then load all of Node's
+// streams (~5 ms of CPU of every start, for nothing a small program uses).
 const { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule("node:fs");
 const { dirname } = process.getBuiltinModule("node:path");
 const { fileURLToPath, pathToFileURL } = process.getBuiltinModule("node:url");

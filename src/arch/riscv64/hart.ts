@@ -40,14 +40,16 @@ function hartModule(): WebAssembly.Module {
 // spent; the budget is counted in bytes of code run, and the interpreter's
 // loop (interp/exec) is ~6 KB, so at V8's budget (1,800,000) it is recompiled
 // after ~300 guest instructions: a 23,000-instruction static hello paid for
-// TurboFan compiling it, ~40-80 ms of CPU on another thread that Node's exit
-// then waits for (it joins V8's worker threads). The budget is set in each
+// TurboFan compiling it (77-103 ms in --trace-wasm-compilation-times at load
+// 12-15) on another thread, which Node's exit then waits for (it joins V8's
+// worker threads): the exit's tail was 43 against 28 ms, 15 pairs at load
+// 16, and `node -e` with a timer has 30. The budget is set in each
 // module's functions as V8 compiles the module, so the hart's module alone
 // is compiled with the largest budget (~350,000 guest instructions before
 // TurboFan: ~0.6 ms of the interpreter running Liftoff's code, 5 against 3.2
 // ns an instruction, bench/interp), and the flag is put back at once: the
 // JIT's modules keep V8's budget, and V8's flag hash (which the CLI's code
-// cache must match) is V8's again. Only on a V8 whose default budget is
+// cache must match, cli/code-cache.test.ts) is V8's again. Only on a V8 whose default budget is
 // known (putting back another value would change the hash), and not when
 // GHOST_WASM_TIERING chose the budget (cli/main.ts).
 const HART_TIERING_BUDGET = 2_000_000_000;
