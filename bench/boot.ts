@@ -2,7 +2,11 @@
 // does, without the build step) to the shell's first prompt on the console,
 // on a real pseudo-terminal.
 //
-//   npx tsc -p tsconfig.json && node dist/bench/boot.js [--reps N] [--json]
+//   npx tsc -p tsconfig.json && node dist/bench/boot.js [--reps N] [--json] [--command]
+//
+// --command starts the CLI as a program, as `npm start` and the `ghost`
+// command do (its shell lines keep NODE_EXTRA_CA_CERTS from Node's start,
+// scripts/build.mjs); without it, `node main.cjs boot`, as before.
 //
 // The host's script(1) provides the terminal; each run is ended with
 // `poweroff -f` once the prompt shows. Reports every run and the median wall
@@ -24,13 +28,14 @@ const opt = (name: string, dflt: string) => { const i = args.indexOf(name); retu
 const reps = Number(opt("--reps", "5"));
 const budget = Number(opt("--budget", "1000"));
 const json = args.includes("--json");
+const asCommand = args.includes("--command");
 const PROMPT = /root@ghost:[^\r\n]*# /;
 
 function oneBoot(): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     // script(1) runs the command on a new pty; its own stdin stays a pipe we write to.
-    const child = spawn("script", ["-qfec", `${process.execPath} ${cli} boot`, "/dev/null"], {
+    const child = spawn("script", ["-qfec", asCommand ? `${cli} boot` : `${process.execPath} ${cli} boot`, "/dev/null"], {
       stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, TERM: "xterm" },
     });
     let out = "";

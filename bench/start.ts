@@ -11,9 +11,11 @@
 //   npx tsc -p tsconfig.json && node dist/bench/start.js [--reps N] [--json] [--only NAME,...]
 //
 // --only: the rows whose name contains one of the NAMEs (e.g. --only node,hello).
+// "hello, ghost command" starts main.cjs as a program, as the `ghost` command
+// is started (without `node` in front: see scripts/build.mjs).
 // Medians over N runs (default 7); also written to build/bench/start.json.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../test/helpers/root.js";
@@ -47,6 +49,10 @@ function rows(): Row[] {
   cc(process.env.CC ?? "gcc", native);
   out.push({ name: "hello (static)", native: [native], qemu: ["qemu-riscv64", riscv], ghost: [process.execPath, ghostCli, "run", "--", riscv] });
   if (process.env[CA]) out.push({ name: "hello (no CA certs)", ghost: [process.execPath, ghostCli, "run", "--", riscv], env: withoutCa() });
+  // The `ghost` command as package.json's bin starts it: main.cjs run as a
+  // program, whose shell lines keep NODE_EXTRA_CA_CERTS from Node's start
+  // (scripts/build.mjs); the rows above start it with `node`, which parses it.
+  if (isLauncher(ghostCli)) out.push({ name: "hello, ghost command", ghost: [ghostCli, "run", "--", riscv] });
   const dynroot = join(root, "build", "dynroot");
   if (existsSync(join(dynroot, "usr", "bin", "true"))) {
     out.push({
@@ -74,6 +80,15 @@ function rows(): Row[] {
   // What `npm start` and `npm test` do before Ghost runs, with nothing to do.
   out.push({ name: "prepare, nothing changed", ghost: ["bash", join(root, "scripts", "prepare.sh")] });
   return out;
+}
+
+// Whether the CLI can be run as a program (built main.cjs: executable, with a #! line).
+function isLauncher(path: string): boolean {
+  try {
+    return (statSync(path).mode & 0o111) !== 0 && readFileSync(path, "latin1").startsWith("#!");
+  } catch {
+    return false;
+  }
 }
 
 // Wall and CPU milliseconds of one run; the program must exit 0.

@@ -7,4 +7,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/prepare.sh >&2
-exec node dist/src/cli/main.cjs boot "$@"
+# The command itself, not `node main.cjs`: its first lines keep the host's
+# NODE_EXTRA_CA_CERTS from Node's start (scripts/build.mjs).
+exec dist/src/cli/main.cjs boot "$@"

@@ -15,7 +15,16 @@
 // (so it holds the functions that run compiled, not only the top level) and
 // again whenever V8 rejects it (another Node, other V8 flags, a new bundle);
 // a cache that cannot be written (a read-only install) is simply not used.
-//
+
+// The `ghost` command's shell lines (scripts/build.mjs) hand Node the
+// user's NODE_EXTRA_CA_CERTS under this name, so that Node does not parse
+// those certificates as it starts; it is the user's again from here on.
+const carriedCaCerts = process.env.GHOST_NODE_EXTRA_CA_CERTS;
+if (carriedCaCerts !== undefined) {
+  delete process.env.GHOST_NODE_EXTRA_CA_CERTS;
+  process.env.NODE_EXTRA_CA_CERTS = carriedCaCerts;
+}
+
 // Node's modules are taken with process.getBuiltinModule, not imported: an
 // ES import of node:fs reads every export of it for the module's namespace,
 // and its lazy ReadStream/WriteStream getters then load all of Node's

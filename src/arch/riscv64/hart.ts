@@ -30,9 +30,60 @@ function hartModule(): WebAssembly.Module {
   if (!compiled.module) {
     const fs = globalThis.process?.getBuiltinModule?.("node:fs");
     if (!fs) throw new Error("the hart's wasm was not provided (provideHartModule)");
-    compiled.module = new WebAssembly.Module(fs.readFileSync(new URL("../../../hart.wasm", import.meta.url)));
+    const bytes = fs.readFileSync(new URL("../../../hart.wasm", import.meta.url));
+    compiled.module = withHartTieringBudget(() => new WebAssembly.Module(bytes));
   }
   return compiled.module;
+}
+
+// V8 recompiles a wasm function with TurboFan once its "tiering budget" is
+// spent; the budget is counted in bytes of code run, and the interpreter's
+// loop (interp/exec) is ~6 KB, so at V8's budget (1,800,000) it is recompiled
+// after ~300 guest instructions: a 23,000-instruction static hello paid for
+// TurboFan compiling it (77-103 ms in --trace-wasm-compilation-times at load
+// 12-15) on another thread, which Node's exit then waits for (it joins V8's
+// worker threads): the exit's tail was 43 against 28 ms, 15 pairs at load
+// 16, and `node -e` with a timer has 30. The budget is set in each
+// module's functions as V8 compiles the module, so the hart's module alone
+// is compiled with the largest budget (~350,000 guest instructions before
+// TurboFan: ~0.6 ms of the interpreter running Liftoff's code, 5 against 3.2
+// ns an instruction, bench/interp), and the flag is put back at once: the
+// JIT's modules keep V8's budget, and V8's flag hash (which the CLI's code
+// cache must match, cli/code-cache.test.ts) is V8's again. Only on a V8 whose default budget is
+// known (putting back another value would change the hash), and not when
+// GHOST_WASM_TIERING chose the budget (cli/main.ts).
+const HART_TIERING_BUDGET = 2_000_000_000;
+const V8_TIERING_BUDGET: Record<string, number> = { "11.3": 1_800_000 };
+
+// V8's setFlagsFromString without node:v8, whose loading loads all of Node's
+// streams (~4 ms of a start, and what cli/start-modules.test.ts keeps out):
+// the binding node:v8 itself uses. Node 20 still gives it through
+// process.binding, with a deprecation warning (DEP0111) once, which
+// noDeprecation keeps from the user for this access.
+function v8Flags(proc: NodeJS.Process): { setFlagsFromString(flags: string): void } | undefined {
+  const quiet = proc.noDeprecation;
+  proc.noDeprecation = true;
+  try {
+    const b = (proc as unknown as { binding?(name: string): { setFlagsFromString?(flags: string): void } }).binding?.("v8");
+    return typeof b?.setFlagsFromString === "function" ? b as { setFlagsFromString(flags: string): void } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    proc.noDeprecation = quiet;
+  }
+}
+
+function withHartTieringBudget<T>(compile: () => T): T {
+  const proc = globalThis.process;
+  const dflt = V8_TIERING_BUDGET[/^\d+\.\d+/.exec(proc?.versions?.v8 ?? "")?.[0] ?? ""];
+  const v8 = dflt && !proc.env["GHOST_WASM_TIERING"] ? v8Flags(proc) : undefined;
+  if (!v8) return compile();
+  v8.setFlagsFromString(`--wasm-tiering-budget=${HART_TIERING_BUDGET}`);
+  try {
+    return compile();
+  } finally {
+    v8.setFlagsFromString(`--wasm-tiering-budget=${dflt}`);
+  }
 }
 
 const TWO32 = 0x100000000;
