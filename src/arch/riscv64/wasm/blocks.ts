@@ -12,12 +12,15 @@
 // What depends on the virtual address (auipc, jal, branch targets, the link)
 // is computed when the instruction runs from its offset in the page.
 //
-// A decoded word: op (bits 0-7), rd * 8, rs1 * 8 and rs2 * 8 (byte offsets
-// of the registers: bits 8-15, 16-23, 24-31), the instruction's offset in its
-// page (bits 32-43) and a 20-bit signed immediate (bits 44-63): as is for I,
-// S and B forms and shift amounts, divided by 2 for jal, by 4096 for lui and
-// auipc. No op writes x0: such forms decode to NOP, or to STEP for loads
-// (which may fault), J and JR for jumps.
+// A decoded instruction, 8 bytes: op (u8), rd * 8, rs1 * 8 and rs2 * 8 (u8
+// each: byte offsets of the registers, read with one load each) and an i32:
+// the immediate (lui: its 32-bit value), except for the ops that need the
+// instruction's offset in its page (its pc): branches, jal (immediate / 2),
+// jalr and auipc (immediate / 4096) hold immediate << 12 | offset, STEP the
+// offset. A load's or store's offset, for the rare exit through step(), is
+// found from the block's header (which of its instructions are compressed).
+// No op writes x0: such forms decode to NOP, or to STEP for loads (which may
+// fault), J and JR for jumps.
 //
 // Coherence. The bytes of a frame change:
 //   - by guest stores: a frame blocks were decoded from has its bit in
@@ -97,9 +100,11 @@ export const OP_FSW: u32 = 58;
 export const OP_FSD: u32 = 59;
 export const OP_END: u32 = 60; // after the last instruction of a block that falls through
 
-@inline function word(op: u32, rd: u32, rs1: u32, rs2: u32, off: u32, imm: i32): u64 {
-  return <u64>(op | (rd << 11) | (rs1 << 19) | (rs2 << 27)) | (<u64>off << 32) | (<u64>(<u32>imm & 0xfffff) << 44);
+@inline function word(op: u32, rd: u32, rs1: u32, rs2: u32, imm: i32): u64 {
+  return <u64>(op | (rd << 11) | (rs1 << 19) | (rs2 << 27)) | (<u64><u32>imm << 32);
 }
+// The immediate field of the ops that need their pc.
+@inline function withOff(imm: i32, off: u32): i32 { return (imm << 12) | <i32>off; }
 
 // The ALU forms of OP-IMM, OP, OP-IMM-32 and OP-32 exec() runs inline (0: none).
 function aluOp(insn: u32): u32 {
@@ -144,49 +149,49 @@ function decode(insn: u32, len: u32, off: u32): u64 {
     case 0x13: case 0x33: case 0x1b: case 0x3b: {
       const op = aluOp(insn);
       if (op == 0) break;
-      if (rd == 0) return word(OP_NOP, 0, 0, 0, off, 0);
+      if (rd == 0) return word(OP_NOP, 0, 0, 0, 0);
       const shift = (insn & 0x7f) == 0x13 && (f3 == 1 || f3 == 5) || (insn & 0x7f) == 0x1b && f3 != 0;
-      return word(op, rd, rs1, rs2, off, shift ? <i32>rs2 | (<i32>(insn >>> 20) & 0x20) : immI);
+      return word(op, rd, rs1, rs2, shift ? <i32>rs2 | (<i32>(insn >>> 20) & 0x20) : immI);
     }
     case 0x03: { // LOAD
       if (f3 == 7 || rd == 0) break;
-      return word(OP_LB + f3, rd, rs1, 0, off, immI);
+      return word(OP_LB + f3, rd, rs1, 0, immI);
     }
     case 0x23: { // STORE
       if (f3 > 3) break;
-      return word(OP_SB + f3, 0, rs1, rs2, off, ((<i32>insn >> 25) << 5) | <i32>rd);
+      return word(OP_SB + f3, 0, rs1, rs2, ((<i32>insn >> 25) << 5) | <i32>rd);
     }
     case 0x07: { // LOAD-FP
       if (f3 != 2 && f3 != 3) break;
-      return word(f3 == 2 ? OP_FLW : OP_FLD, rd, rs1, 0, off, immI);
+      return word(f3 == 2 ? OP_FLW : OP_FLD, rd, rs1, 0, immI);
     }
     case 0x27: { // STORE-FP
       if (f3 != 2 && f3 != 3) break;
-      return word(f3 == 2 ? OP_FSW : OP_FSD, 0, rs1, rs2, off, ((<i32>insn >> 25) << 5) | <i32>rd);
+      return word(f3 == 2 ? OP_FSW : OP_FSD, 0, rs1, rs2, ((<i32>insn >> 25) << 5) | <i32>rd);
     }
     case 0x63: { // BRANCH
       if (f3 == 2 || f3 == 3) break;
       const imm = ((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
         <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1);
       const op = f3 == 0 ? OP_BEQ : f3 == 1 ? OP_BNE : f3 == 4 ? OP_BLT : f3 == 5 ? OP_BGE : f3 == 6 ? OP_BLTU : OP_BGEU;
-      return word(op, 0, rs1, rs2, off, imm);
+      return word(op, 0, rs1, rs2, withOff(imm, off));
     }
     case 0x37: // LUI
-      return rd == 0 ? word(OP_NOP, 0, 0, 0, off, 0) : word(OP_LUI, rd, 0, 0, off, <i32>(insn >>> 12));
+      return rd == 0 ? word(OP_NOP, 0, 0, 0, 0) : word(OP_LUI, rd, 0, 0, <i32>(insn & 0xfffff000));
     case 0x17: // AUIPC
-      return rd == 0 ? word(OP_NOP, 0, 0, 0, off, 0) : word(OP_AUIPC, rd, 0, 0, off, <i32>(insn >>> 12));
+      return rd == 0 ? word(OP_NOP, 0, 0, 0, 0) : word(OP_AUIPC, rd, 0, 0, <i32>(insn & 0xfffff000) | <i32>off);
     case 0x6f: { // JAL
       const imm = ((<i32>insn >> 31) << 20) | <i32>(insn & 0xff000) | <i32>(((insn >>> 20) & 1) << 11) |
         <i32>(((insn >>> 21) & 0x3ff) << 1);
-      return word(rd == 0 ? OP_J : OP_JAL, rd, 0, 0, off, imm >> 1);
+      return word(rd == 0 ? OP_J : OP_JAL, rd, 0, 0, withOff(imm >> 1, off));
     }
     case 0x67: { // JALR
       if (f3 != 0) break;
-      return word(rd == 0 ? OP_JR : len == 2 ? OP_JALR_C : OP_JALR, rd, rs1, 0, off, immI);
+      return word(rd == 0 ? OP_JR : len == 2 ? OP_JALR_C : OP_JALR, rd, rs1, 0, withOff(immI, off));
     }
     default: break;
   }
-  return word(OP_STEP, 0, 0, 0, off, 0);
+  return word(OP_STEP, 0, 0, 0, <i32>off);
 }
 
 // Whether a decoded op ends its block.
@@ -195,18 +200,21 @@ function decode(insn: u32, len: u32, off: u32): u64 {
 }
 
 // Decodes the block starting at wasm address `host` into cache slot `slot`.
-// Returns its header word: instruction count | bytes << 8 (count 0: the
-// instruction at host straddles its page's end).
+// Returns its header word: instruction count (bits 0-4; 0: the instruction
+// at host straddles its page's end) | bytes << 5 | bit 16 + i set when
+// instruction i is compressed.
 export function decodeBlock(host: u32, slot: u32): u32 {
   const page = host & ~0xfff;
   let off = host & 0xfff;
   let p = BLK_BODY + slot * (BLK_INSNS << 3);
   let n: u32 = 0;
+  let cbits: u32 = 0;
   while (n < BLK_INSNS - 1 && off < 0x1000) {
     let insn: u32 = <u32>load<u16>(page + off);
     let len: u32 = 4;
     if ((insn & 3) != 3) {
       len = 2;
+      cbits |= 1 << n;
       const s = RVC_CACHE + ((((insn & 3) << 14) | (insn >>> 2)) << 2);
       let x = load<u32>(s);
       if (x == 0) {
@@ -227,7 +235,7 @@ export function decodeBlock(host: u32, slot: u32): u32 {
     if (endsBlock(<u32>w & 0xff)) break;
   }
   store<u64>(p, <u64>OP_END);
-  const info = n | ((off - (host & 0xfff)) << 8);
+  const info = n | ((off - (host & 0xfff)) << 5) | (cbits << 16);
   const t = BLK_TAGS + (slot << 3);
   store<u32>(t, host);
   store<u32>(t, info, 4);
@@ -272,6 +280,11 @@ export function blkFlushAll(): void {
 }
 
 // The mapping of the page whose fetch-TLB entry is e is about to change.
+// The offset in its page of instruction i of the block at `host` (header `info`).
+export function blkInsnOffset(host: u32, info: u32, i: u32): u32 {
+  return (host & 0xfff) + 4 * i - 2 * popcnt<u32>((info >>> 16) & ((1 << i) - 1));
+}
+
 export function blkFlushFetchEntry(e: u32): void {
   const page = load<u32>(e, 8);
   blkNoteWrite((page - RAM_BASE) >>> 12);

@@ -17,7 +17,7 @@ import {
 import { ACC_X, asidTag, translateSlow, tlbLoad, tlbStore } from "./mmu";
 import { sext32 } from "./alu";
 import {
-  decodeBlock, OP_NOP, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI,
+  decodeBlock, blkInsnOffset, OP_NOP, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI,
   OP_ADD, OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_MUL,
   OP_LB, OP_LH, OP_LW, OP_LD, OP_LBU, OP_LHU, OP_LWU, OP_SB, OP_SH, OP_SW, OP_SD,
   OP_BEQ, OP_BNE, OP_BLT, OP_BGE, OP_BLTU, OP_BGEU, OP_LUI, OP_AUIPC, OP_J, OP_JAL, OP_JR, OP_JALR, OP_JALR_C,
@@ -121,26 +121,25 @@ export function exec(budget: i32): u32 {
       host = hostG;
       delta = deltaG;
     }
-    const n = <i32>(info & 0xff);
+    const n = <i32>(info & 31);
     if (n != 0 && n <= left) {
       left -= n;
       const page = host & ~0xfff;
       let p = BLK_BODY + (slot << 7);
       // Where the block falls through to; a taken jump sets host (and PC) anew.
-      host += info >>> 8;
+      const start = host;
+      host += (info >>> 5) & 0x7f;
       // The instruction that leaves the block for step(), if any. Each
       // instruction that does not end the block goes on with the next (no
       // test: a block that does not end with a jump, a branch or STEP ends
       // with OP_END); the others break out.
       let out: u32 = 0;
       while (true) {
-        const d = load<u64>(p);
-        const w = <u32>d;
-        const rd = (w >>> 8) & 0xff;
-        const rs1 = (w >>> 16) & 0xff;
-        const rs2 = w >>> 24;
-        const imm = <i64>d >> 44;
-        switch (w & 0xff) {
+        const rd = <u32>load<u8>(p, 1);
+        const rs1 = <u32>load<u8>(p, 2);
+        const rs2 = <u32>load<u8>(p, 3);
+        const imm = <i64>load<i32>(p, 4);
+        switch (<u32>load<u8>(p)) {
           case OP_NOP: p += 8; continue;
           case OP_ADDI: store<u64>(rd, load<u64>(rs1, X_REGS) + <u64>imm, X_REGS); p += 8; continue;
           case OP_SLTI: store<u64>(rd, <u64>(<i64>load<u64>(rs1, X_REGS) < imm), X_REGS); p += 8; continue;
@@ -172,13 +171,15 @@ export function exec(budget: i32): u32 {
           case OP_SRLW: store<u64>(rd, <u64><i64><i32>(<u32>load<u64>(rs1, X_REGS) >>> (<u32>load<u64>(rs2, X_REGS) & 31)), X_REGS); p += 8; continue;
           case OP_SRAW: store<u64>(rd, <u64><i64>(<i32>load<u64>(rs1, X_REGS) >> (<i32>load<u64>(rs2, X_REGS) & 31)), X_REGS); p += 8; continue;
           case OP_MULW: store<u64>(rd, sext32(load<u64>(rs1, X_REGS) * load<u64>(rs2, X_REGS)), X_REGS); p += 8; continue;
-          case OP_LUI: store<u64>(rd, <u64>(imm << 12), X_REGS); p += 8; continue;
-          case OP_AUIPC: store<u64>(rd, <u64>(page | (<u32>(d >>> 32) & 0xfff)) + delta + <u64>(imm << 12), X_REGS); p += 8; continue;
+          case OP_LUI: store<u64>(rd, <u64>imm, X_REGS); p += 8; continue;
+          case OP_AUIPC:
+            store<u64>(rd, <u64>(page | (<u32>imm & 0xfff)) + delta + <u64>(imm & ~0xfff), X_REGS);
+            p += 8; continue;
           case OP_LB: case OP_LH: case OP_LW: case OP_LD: case OP_LBU: case OP_LHU: case OP_LWU: {
             const a = tlbLoad(load<u64>(rs1, X_REGS) + <u64>imm);
             if (a == 0) { out = p; break; }
             let v: u64;
-            switch (w & 0xff) {
+            switch (<u32>load<u8>(p)) {
               case OP_LB: v = <u64><i64>load<i8>(a); break;
               case OP_LH: v = <u64><i64>load<i16>(a); break;
               case OP_LW: v = <u64><i64>load<i32>(a); break;
@@ -194,7 +195,7 @@ export function exec(budget: i32): u32 {
             const a = tlbStore(load<u64>(rs1, X_REGS) + <u64>imm);
             if (a == 0) { out = p; break; }
             const v = load<u64>(rs2, X_REGS);
-            switch (w & 0xff) {
+            switch (<u32>load<u8>(p)) {
               case OP_SB: store<u8>(a, <u8>v); break;
               case OP_SH: store<u16>(a, <u16>v); break;
               case OP_SW: store<u32>(a, <u32>v); break;
@@ -229,7 +230,7 @@ export function exec(budget: i32): u32 {
           case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU: case OP_BGEU: {
             const a = load<u64>(rs1, X_REGS), b = load<u64>(rs2, X_REGS);
             let taken: bool;
-            switch (w & 0xff) {
+            switch (<u32>load<u8>(p)) {
               case OP_BEQ: taken = a == b; break;
               case OP_BNE: taken = a != b; break;
               case OP_BLT: taken = <i64>a < <i64>b; break;
@@ -238,8 +239,8 @@ export function exec(budget: i32): u32 {
               default: taken = a >= b; break;
             }
             if (taken) {
-              const ih = page | (<u32>(d >>> 32) & 0xfff);
-              const nh = <u64>ih + <u64>imm;
+              const ih = page | (<u32>imm & 0xfff);
+              const nh = <u64>ih + <u64>(imm >> 12);
               if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
               if (((nh ^ <u64>ih) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
               else { store<u64>(PC, nh + delta); host = 0; }
@@ -247,19 +248,20 @@ export function exec(budget: i32): u32 {
             break;
           }
           case OP_J: case OP_JAL: {
-            const ih = page | (<u32>(d >>> 32) & 0xfff);
-            if ((w & 0xff) == OP_JAL) store<u64>(rd, <u64>ih + delta + 4, X_REGS);
-            const nh = <u64>ih + <u64>(imm << 1);
+            const ih = page | (<u32>imm & 0xfff);
+            if (<u32>load<u8>(p) == OP_JAL) store<u64>(rd, <u64>ih + delta + 4, X_REGS);
+            const nh = <u64>ih + <u64>((imm >> 12) << 1);
             if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
             if (((nh ^ <u64>ih) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
             else { store<u64>(PC, nh + delta); host = 0; }
             break;
           }
           case OP_JR: case OP_JALR: case OP_JALR_C: {
-            const ih = page | (<u32>(d >>> 32) & 0xfff);
-            const t = (load<u64>(rs1, X_REGS) + <u64>imm) & ~(<u64>1);
-            if ((w & 0xff) == OP_JALR) store<u64>(rd, <u64>ih + delta + 4, X_REGS);
-            else if ((w & 0xff) == OP_JALR_C) store<u64>(rd, <u64>ih + delta + 2, X_REGS);
+            const ih = page | (<u32>imm & 0xfff);
+            const t = (load<u64>(rs1, X_REGS) + <u64>(imm >> 12)) & ~(<u64>1);
+            const op = <u32>load<u8>(p);
+            if (op == OP_JALR) store<u64>(rd, <u64>ih + delta + 4, X_REGS);
+            else if (op == OP_JALR_C) store<u64>(rd, <u64>ih + delta + 2, X_REGS);
             if (bm && !blockGoesOn(t)) return leave(t, CAUSE_JIT_BLOCK, left);
             const nh = t - delta;
             if (((nh ^ <u64>ih) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
@@ -274,8 +276,9 @@ export function exec(budget: i32): u32 {
       }
       if (out == 0) continue;
       // The instruction at out (and the rest of the block) did not run: step() runs it.
-      left += n - <i32>((out - (BLK_BODY + (slot << 7))) >>> 3);
-      host = page | (<u32>(load<u64>(out) >>> 32) & 0xfff);
+      const i = (out - (BLK_BODY + (slot << 7))) >>> 3;
+      left += n - <i32>i;
+      host = page | blkInsnOffset(start, info, i);
     }
     left--;
     // Everything else: one instruction through step().
