@@ -4,8 +4,11 @@
  * filled, maybe in the frame the old code had), remapped with MAP_FIXED over
  * itself, made executable again by mprotect, rewritten by stores and
  * fence.i, the same address holding other code in a child, and an
- * instruction straddling two pages whose second page is remapped. Ghost's
- * interpreter caches decoded blocks by frame (src/arch/riscv64/wasm/blocks.ts). */
+ * instruction straddling two pages whose second page is remapped. A guard
+ * for every cache of code by frame: the JIT's translations, and the
+ * interpreter's decoded blocks tried in session 13 (wasm/interp.ts), which
+ * ran stale code here with their frame-reallocation and page-flush hooks
+ * removed. */
 #include "ktest.h"
 #include <sys/mman.h>
 #include <sys/wait.h>

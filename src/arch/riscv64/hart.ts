@@ -16,8 +16,6 @@ interface HartExports extends JitHartExports {
   tlbFlushAsid(asid: number): void;
   tlbFlushPage(va: number): void;
   translateForKernel(va: number, acc: number): number;
-  blkFrameAlloc(pa: number): void;
-  blkFlushAll(): void;
 }
 
 // The compiled hart, shared by every kernel of the process (it holds no
@@ -211,14 +209,9 @@ export class Hart {
 
   // fence.i for the whole machine (the riscv_flush_icache syscall): translated
   // code is re-checked against memory before it runs again.
-  jitFlush(): void { this.wasm.blkFlushAll(); this.jit?.flush(); }
+  jitFlush(): void { this.jit?.flush(); }
   // PhysAllocator.alloc hands out frame `pa` anew: translations of it are stale.
-  // (The interpreter's blocks decoded from it too: wasm/blocks.ts.)
-  jitFrameAlloc(pa: number): void {
-    const f = pa / 4096;
-    if (this.u8[L.BLK_FRAMES + (f >>> 3)] & (1 << (f & 7))) this.wasm.blkFrameAlloc(pa);
-    this.jit?.frameAlloc(pa);
-  }
+  jitFrameAlloc(pa: number): void { this.jit?.frameAlloc(pa); }
   get trapCause(): number { return this.dv.getUint32(L.TRAP_CAUSE, true); }
   get trapValue(): number { return this.dv.getUint32(L.TRAP_TVAL + 4, true) * TWO32 + this.dv.getUint32(L.TRAP_TVAL, true); }
 

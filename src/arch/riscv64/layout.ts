@@ -36,8 +36,7 @@ export const JIT_CODE_BITS = 0x70000;
 export const TLB_R = 0x10000;
 export const TLB_W = TLB_R + 4096 * 16;
 
-export const BLK_FRAMES = 0x110000; // wasm/blocks.ts: a bit per frame with decoded blocks
-export const RAM_BASE = 0x300000; // below it: hart state, TLBs, JIT tables, the interpreter's decoded blocks
+export const RAM_BASE = 0x100000;
 
 export const CAUSE_INSN_MISALIGNED = 0;
 export const CAUSE_INSN_ACCESS = 1;

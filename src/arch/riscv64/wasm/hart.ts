@@ -12,7 +12,6 @@ export { jitRun, jitSetThreshold } from "./jitrun";
 export { setAsid, tlbFlushAll, tlbFlushAsid, tlbFlushPage, translateForKernel } from "./mmu";
 export { jitDropWritable } from "./jitmap";
 export { expandCompressed } from "./rvc";
-export { blkFrameAlloc, blkFlushAll } from "./blocks";
 export { jitAmo, jitCsr, jitFp } from "./jithelpers";
 
 // The fault cause of the last failed kernel translation (for diagnostics).

@@ -12,20 +12,13 @@
 
 import {
   X_REGS, F_REGS, PC, TRAP_CAUSE, RES_VALID, CAUSE_BUDGET, CAUSE_INSN_PAGE_FAULT, CAUSE_JIT_BLOCK,
-  TLB_X, TLB_MASK, BLK_TAGS, BLK_BODY, BLK_MASK,
+  TLB_X, TLB_MASK,
 } from "./layout";
 import { ACC_X, asidTag, translateSlow, tlbLoad, tlbStore } from "./mmu";
-import { sext32 } from "./alu";
-import {
-  decodeBlock, blkInsnOffset, OP_NOP, OP_ADDI, OP_SLTI, OP_SLTIU, OP_XORI, OP_ORI, OP_ANDI, OP_SLLI, OP_SRLI, OP_SRAI,
-  OP_ADD, OP_SUB, OP_SLL, OP_SLT, OP_SLTU, OP_XOR, OP_SRL, OP_SRA, OP_OR, OP_AND, OP_MUL,
-  OP_LB, OP_LH, OP_LW, OP_LD, OP_LBU, OP_LHU, OP_LWU, OP_SB, OP_SH, OP_SW, OP_SD,
-  OP_BEQ, OP_BNE, OP_BLT, OP_BGE, OP_BLTU, OP_BGEU, OP_LUI, OP_AUIPC, OP_J, OP_JAL, OP_JR, OP_JALR, OP_JALR_C,
-  OP_ADDIW, OP_SLLIW, OP_SRLIW, OP_SRAIW, OP_ADDW, OP_SUBW, OP_SLLW, OP_SRLW, OP_SRAW, OP_MULW,
-  OP_FLW, OP_FLD, OP_FSW, OP_FSD, OP_END,
-} from "./blocks";
+import { cImm6 } from "./rvc";
+import { sext32, aluBase } from "./alu";
 import { step } from "./step";
-import { leave, blockGoesOn, setRunBudget, inBlockMode, setBlockMode } from "./exec-state";
+import { xr, xw, leave, blockGoesOn, setRunBudget, inBlockMode, setBlockMode } from "./exec-state";
 
 export {
   setBlockMode, setBlockChain, lastExecLeft, getHotThreshold, setHotThreshold,
@@ -73,6 +66,25 @@ function fetchMiss(pc: u64): u32 {
 // (CPU-time pairs, load 18-25): floor 2.2-2.4 -> 1.8-1.9 ns, mix 3.2-3.5 ->
 // 3.0-3.1 ns, mix-32 3.4-3.7 -> 3.4; perl's loop with GHOST_JIT=0 -10% of
 // the process's CPU; python3 -c pass even (the interpreter is a fifth of it).
+//
+// Session 13 (branch interp4, commits bdbaca4 and 83ffd6e, then taken out):
+// a cache of decoded blocks (straight-line code up to a jump decoded once
+// into 8-byte words: op, rd, rs1, rs2 as bytes, an i32 immediate; cached by
+// the wasm address of the first instruction, frames with blocks kept off the
+// write TLB, dropped on frame reallocation, fence.i and page flushes; the
+// budget and fetch checks per block). Hot loops gained: bench/interp floor
+// 1.96-2.02 -> 1.45-1.52 ns, mix 3.23-3.37 -> 2.85-2.95, mix-32 3.70-3.78 ->
+// 2.79-2.86 (3 pairs, load 29-33); perl's loop 1.01 -> 0.9 s user. Flat
+// code lost: python3 -c pass 1.11-1.18 -> 1.23-1.44 s user (3 pairs, load
+// 19-21), python3's loop even to worse. python3's start runs ~550 code
+// pages, 5.4 instructions a block: the decoded words are 2-4 times the
+// bytes of the code they stand for (plus a 64-byte slot a block), so the
+// blocks fall out of the host's L2 and exec() itself got 25% slower there
+// (perf: 1573 vs 1328 samples), more than the decoding (2.4%). With 8192,
+// 16384 or 32768 slots alike. What may still pay: blocks only for code that
+// runs often (count block starts as the JIT does, decode at a threshold,
+// run cold code with the loop below), denser words (4 bytes for the common
+// forms).
 export function exec(budget: i32): u32 {
   setRunBudget(budget);
   const bm = inBlockMode();
@@ -109,178 +121,372 @@ export function exec(budget: i32): u32 {
         delta = load<u64>(PC) - <u64>host;
       }
     }
-    // The block at host (blocks.ts).
-    const slot = (host >>> 1) & BLK_MASK;
-    let info = load<u32>(BLK_TAGS + (slot << 3), 4);
-    if (load<u32>(BLK_TAGS + (slot << 3)) != host) {
-      leftG = left;
-      hostG = host;
-      deltaG = delta;
-      info = decodeBlock(host, slot);
-      left = leftG;
-      host = hostG;
-      delta = deltaG;
-    }
-    const n = <i32>(info & 31);
-    if (n != 0 && n <= left) {
-      left -= n;
-      const page = host & ~0xfff;
-      let p = BLK_BODY + (slot << 7);
-      // Where the block falls through to; a taken jump sets host (and PC) anew.
-      const start = host;
-      host += (info >>> 5) & 0x7f;
-      // The instruction that leaves the block for step(), if any. Each
-      // instruction that does not end the block goes on with the next (no
-      // test: a block that does not end with a jump, a branch or STEP ends
-      // with OP_END); the others break out.
-      let out: u32 = 0;
-      while (true) {
-        const rd = <u32>load<u8>(p, 1);
-        const rs1 = <u32>load<u8>(p, 2);
-        const rs2 = <u32>load<u8>(p, 3);
-        const imm = <i64>load<i32>(p, 4);
-        switch (<u32>load<u8>(p)) {
-          case OP_NOP: p += 8; continue;
-          case OP_ADDI: store<u64>(rd, load<u64>(rs1, X_REGS) + <u64>imm, X_REGS); p += 8; continue;
-          case OP_SLTI: store<u64>(rd, <u64>(<i64>load<u64>(rs1, X_REGS) < imm), X_REGS); p += 8; continue;
-          case OP_SLTIU: store<u64>(rd, <u64>(load<u64>(rs1, X_REGS) < <u64>imm), X_REGS); p += 8; continue;
-          case OP_XORI: store<u64>(rd, load<u64>(rs1, X_REGS) ^ <u64>imm, X_REGS); p += 8; continue;
-          case OP_ORI: store<u64>(rd, load<u64>(rs1, X_REGS) | <u64>imm, X_REGS); p += 8; continue;
-          case OP_ANDI: store<u64>(rd, load<u64>(rs1, X_REGS) & <u64>imm, X_REGS); p += 8; continue;
-          case OP_SLLI: store<u64>(rd, load<u64>(rs1, X_REGS) << <u64>imm, X_REGS); p += 8; continue;
-          case OP_SRLI: store<u64>(rd, load<u64>(rs1, X_REGS) >>> <u64>imm, X_REGS); p += 8; continue;
-          case OP_SRAI: store<u64>(rd, <u64>(<i64>load<u64>(rs1, X_REGS) >> imm), X_REGS); p += 8; continue;
-          case OP_ADD: store<u64>(rd, load<u64>(rs1, X_REGS) + load<u64>(rs2, X_REGS), X_REGS); p += 8; continue;
-          case OP_SUB: store<u64>(rd, load<u64>(rs1, X_REGS) - load<u64>(rs2, X_REGS), X_REGS); p += 8; continue;
-          case OP_SLL: store<u64>(rd, load<u64>(rs1, X_REGS) << (load<u64>(rs2, X_REGS) & 63), X_REGS); p += 8; continue;
-          case OP_SLT: store<u64>(rd, <u64>(<i64>load<u64>(rs1, X_REGS) < <i64>load<u64>(rs2, X_REGS)), X_REGS); p += 8; continue;
-          case OP_SLTU: store<u64>(rd, <u64>(load<u64>(rs1, X_REGS) < load<u64>(rs2, X_REGS)), X_REGS); p += 8; continue;
-          case OP_XOR: store<u64>(rd, load<u64>(rs1, X_REGS) ^ load<u64>(rs2, X_REGS), X_REGS); p += 8; continue;
-          case OP_SRL: store<u64>(rd, load<u64>(rs1, X_REGS) >>> (load<u64>(rs2, X_REGS) & 63), X_REGS); p += 8; continue;
-          case OP_SRA: store<u64>(rd, <u64>(<i64>load<u64>(rs1, X_REGS) >> <i64>(load<u64>(rs2, X_REGS) & 63)), X_REGS); p += 8; continue;
-          case OP_OR: store<u64>(rd, load<u64>(rs1, X_REGS) | load<u64>(rs2, X_REGS), X_REGS); p += 8; continue;
-          case OP_AND: store<u64>(rd, load<u64>(rs1, X_REGS) & load<u64>(rs2, X_REGS), X_REGS); p += 8; continue;
-          case OP_MUL: store<u64>(rd, load<u64>(rs1, X_REGS) * load<u64>(rs2, X_REGS), X_REGS); p += 8; continue;
-          case OP_ADDIW: store<u64>(rd, sext32(load<u64>(rs1, X_REGS) + <u64>imm), X_REGS); p += 8; continue;
-          case OP_SLLIW: store<u64>(rd, <u64><i64><i32>(<u32>load<u64>(rs1, X_REGS) << <u32>imm), X_REGS); p += 8; continue;
-          case OP_SRLIW: store<u64>(rd, <u64><i64><i32>(<u32>load<u64>(rs1, X_REGS) >>> <u32>imm), X_REGS); p += 8; continue;
-          case OP_SRAIW: store<u64>(rd, <u64><i64>(<i32>load<u64>(rs1, X_REGS) >> <i32>imm), X_REGS); p += 8; continue;
-          case OP_ADDW: store<u64>(rd, sext32(load<u64>(rs1, X_REGS) + load<u64>(rs2, X_REGS)), X_REGS); p += 8; continue;
-          case OP_SUBW: store<u64>(rd, sext32(load<u64>(rs1, X_REGS) - load<u64>(rs2, X_REGS)), X_REGS); p += 8; continue;
-          case OP_SLLW: store<u64>(rd, <u64><i64><i32>(<u32>load<u64>(rs1, X_REGS) << (<u32>load<u64>(rs2, X_REGS) & 31)), X_REGS); p += 8; continue;
-          case OP_SRLW: store<u64>(rd, <u64><i64><i32>(<u32>load<u64>(rs1, X_REGS) >>> (<u32>load<u64>(rs2, X_REGS) & 31)), X_REGS); p += 8; continue;
-          case OP_SRAW: store<u64>(rd, <u64><i64>(<i32>load<u64>(rs1, X_REGS) >> (<i32>load<u64>(rs2, X_REGS) & 31)), X_REGS); p += 8; continue;
-          case OP_MULW: store<u64>(rd, sext32(load<u64>(rs1, X_REGS) * load<u64>(rs2, X_REGS)), X_REGS); p += 8; continue;
-          case OP_LUI: store<u64>(rd, <u64>imm, X_REGS); p += 8; continue;
-          case OP_AUIPC:
-            store<u64>(rd, <u64>(page | (<u32>imm & 0xfff)) + delta + <u64>(imm & ~0xfff), X_REGS);
-            p += 8; continue;
-          case OP_LB: case OP_LH: case OP_LW: case OP_LD: case OP_LBU: case OP_LHU: case OP_LWU: {
-            const a = tlbLoad(load<u64>(rs1, X_REGS) + <u64>imm);
-            if (a == 0) { out = p; break; }
-            let v: u64;
-            switch (<u32>load<u8>(p)) {
-              case OP_LB: v = <u64><i64>load<i8>(a); break;
-              case OP_LH: v = <u64><i64>load<i16>(a); break;
-              case OP_LW: v = <u64><i64>load<i32>(a); break;
-              case OP_LD: v = load<u64>(a); break;
-              case OP_LBU: v = <u64>load<u8>(a); break;
-              case OP_LHU: v = <u64>load<u16>(a); break;
-              default: v = <u64>load<u32>(a); break;
+    left--;
+    let insn: u32 = <u32>load<u16>(host);
+    if ((insn & 3) != 3) {
+      // Two thirds of the instructions of real programs are compressed: the
+      // common forms run here straight from their 16 bits (field extraction
+      // as in rvc.ts); the rest, and loads and stores that miss the TLB or
+      // cross a page, go to step() (their 32-bit expansion).
+      const h = insn;
+      const rdp = 8 + ((h >>> 2) & 7); // rd' / rs2'
+      const rs1p = 8 + ((h >>> 7) & 7); // rs1' / rd'
+      const crd = (h >>> 7) & 31;
+      const crs2 = (h >>> 2) & 31;
+      switch (((h & 3) << 3) | (h >>> 13)) {
+        case 0: { // c.addi4spn
+          const imm = ((h >>> 7) & 0x30) | ((h >>> 1) & 0x3c0) | ((h >>> 4) & 4) | ((h >>> 2) & 8);
+          if (imm == 0) break;
+          xw(rdp, xr(2) + <u64>imm);
+          host += 2; continue;
+        }
+        case 2: { // c.lw
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h >>> 4) & 4) | ((h << 1) & 0x40));
+          const a = tlbLoad(va);
+          if (a == 0) break;
+          xw(rdp, <u64><i64>load<i32>(a));
+          host += 2; continue;
+        }
+        case 3: { // c.ld
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h << 1) & 0xc0));
+          const a = tlbLoad(va);
+          if (a == 0) break;
+          xw(rdp, load<u64>(a));
+          host += 2; continue;
+        }
+        case 6: { // c.sw
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h >>> 4) & 4) | ((h << 1) & 0x40));
+          const a = tlbStore(va);
+          if (a == 0) break;
+          store<u32>(a, <u32>xr(rdp));
+          host += 2; continue;
+        }
+        case 7: { // c.sd
+          const va = xr(rs1p) + <u64>(((h >>> 7) & 0x38) | ((h << 1) & 0xc0));
+          const a = tlbStore(va);
+          if (a == 0) break;
+          store<u64>(a, xr(rdp));
+          host += 2; continue;
+        }
+        case 8: // c.addi (c.nop, hints)
+          xw(crd, xr(crd) + <u64><i64>cImm6(h));
+          store<u64>(X_REGS, 0);
+          host += 2; continue;
+        case 9: // c.addiw
+          if (crd == 0) break;
+          xw(crd, sext32(xr(crd) + <u64><i64>cImm6(h)));
+          host += 2; continue;
+        case 10: // c.li
+          xw(crd, <u64><i64>cImm6(h));
+          store<u64>(X_REGS, 0);
+          host += 2; continue;
+        case 11: {
+          if (crd == 2) { // c.addi16sp
+            const imm = (((<i32>(h << 19)) >> 31) & ~0x1ff) | <i32>(((h >>> 2) & 0x10) | ((h << 1) & 0x40) |
+              ((h << 4) & 0x180) | ((h << 3) & 0x20));
+            if (imm == 0) break;
+            xw(2, xr(2) + <u64><i64>imm);
+            host += 2; continue;
+          }
+          const imm = cImm6(h); // c.lui
+          if (imm == 0) break;
+          xw(crd, <u64><i64>(imm << 12));
+          store<u64>(X_REGS, 0);
+          host += 2; continue;
+        }
+        case 12: {
+          const f2 = (h >>> 10) & 3;
+          const a = xr(rs1p);
+          let v: u64;
+          if (f2 == 0) v = a >>> <u64>(((h >>> 7) & 0x20) | crs2); // c.srli
+          else if (f2 == 1) v = <u64>(<i64>a >> <i64>(((h >>> 7) & 0x20) | crs2)); // c.srai
+          else if (f2 == 2) v = a & <u64><i64>cImm6(h); // c.andi
+          else {
+            const b = xr(rdp);
+            const f = ((h >>> 10) & 4) | ((h >>> 5) & 3);
+            switch (f) {
+              case 0: v = a - b; break; // c.sub
+              case 1: v = a ^ b; break; // c.xor
+              case 2: v = a | b; break; // c.or
+              case 3: v = a & b; break; // c.and
+              case 4: v = sext32(a - b); break; // c.subw
+              case 5: v = sext32(a + b); break; // c.addw
+              default: v = 0; break;
             }
-            store<u64>(rd, v, X_REGS);
-            p += 8; continue;
+            if (f >= 6) break;
           }
-          case OP_SB: case OP_SH: case OP_SW: case OP_SD: {
-            const a = tlbStore(load<u64>(rs1, X_REGS) + <u64>imm);
-            if (a == 0) { out = p; break; }
-            const v = load<u64>(rs2, X_REGS);
-            switch (<u32>load<u8>(p)) {
-              case OP_SB: store<u8>(a, <u8>v); break;
-              case OP_SH: store<u16>(a, <u16>v); break;
-              case OP_SW: store<u32>(a, <u32>v); break;
-              default: store<u64>(a, v); break;
-            }
-            p += 8; continue;
-          }
-          case OP_FLW: {
-            const a = tlbLoad(load<u64>(rs1, X_REGS) + <u64>imm);
-            if (a == 0) { out = p; break; }
-            store<u64>(rd, <u64>load<u32>(a) | 0xffffffff00000000, F_REGS);
-            p += 8; continue;
-          }
-          case OP_FLD: {
-            const a = tlbLoad(load<u64>(rs1, X_REGS) + <u64>imm);
-            if (a == 0) { out = p; break; }
-            store<u64>(rd, load<u64>(a), F_REGS);
-            p += 8; continue;
-          }
-          case OP_FSW: {
-            const a = tlbStore(load<u64>(rs1, X_REGS) + <u64>imm);
-            if (a == 0) { out = p; break; }
-            store<u32>(a, <u32>load<u64>(rs2, F_REGS));
-            p += 8; continue;
-          }
-          case OP_FSD: {
-            const a = tlbStore(load<u64>(rs1, X_REGS) + <u64>imm);
-            if (a == 0) { out = p; break; }
-            store<u64>(a, load<u64>(rs2, F_REGS));
-            p += 8; continue;
-          }
-          case OP_BEQ: case OP_BNE: case OP_BLT: case OP_BGE: case OP_BLTU: case OP_BGEU: {
-            const a = load<u64>(rs1, X_REGS), b = load<u64>(rs2, X_REGS);
-            let taken: bool;
-            switch (<u32>load<u8>(p)) {
-              case OP_BEQ: taken = a == b; break;
-              case OP_BNE: taken = a != b; break;
-              case OP_BLT: taken = <i64>a < <i64>b; break;
-              case OP_BGE: taken = <i64>a >= <i64>b; break;
-              case OP_BLTU: taken = a < b; break;
-              default: taken = a >= b; break;
-            }
-            if (taken) {
-              const ih = page | (<u32>imm & 0xfff);
-              const nh = <u64>ih + <u64>(imm >> 12);
-              if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
-              if (((nh ^ <u64>ih) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
-              else { store<u64>(PC, nh + delta); host = 0; }
-            }
-            break;
-          }
-          case OP_J: case OP_JAL: {
-            const ih = page | (<u32>imm & 0xfff);
-            if (<u32>load<u8>(p) == OP_JAL) store<u64>(rd, <u64>ih + delta + 4, X_REGS);
-            const nh = <u64>ih + <u64>((imm >> 12) << 1);
+          xw(rs1p, v);
+          host += 2; continue;
+        }
+        case 13: { // c.j
+          const imm = (((<i32>(h << 19)) >> 31) & ~0x7ff) | <i32>(((h >>> 7) & 0x10) | ((h >>> 1) & 0x300) |
+            ((h << 2) & 0x400) | ((h >>> 1) & 0x40) | ((h << 1) & 0x80) | ((h >>> 2) & 0xe) | ((h << 3) & 0x20));
+          const nh = <u64>host + <u64><i64>imm;
+          if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
+          if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+          else { store<u64>(PC, nh + delta); host = 0; }
+          continue;
+        }
+        case 14: case 15: { // c.beqz, c.bnez
+          if ((xr(rs1p) == 0) == ((h & 0x2000) == 0)) {
+            const imm = (((<i32>(h << 19)) >> 31) & ~0xff) | <i32>(((h >>> 7) & 0x18) | ((h << 1) & 0xc0) |
+              ((h >>> 2) & 6) | ((h << 3) & 0x20));
+            const nh = <u64>host + <u64><i64>imm;
             if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
-            if (((nh ^ <u64>ih) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+            if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
             else { store<u64>(PC, nh + delta); host = 0; }
-            break;
+            continue;
           }
-          case OP_JR: case OP_JALR: case OP_JALR_C: {
-            const ih = page | (<u32>imm & 0xfff);
-            const t = (load<u64>(rs1, X_REGS) + <u64>(imm >> 12)) & ~(<u64>1);
-            const op = <u32>load<u8>(p);
-            if (op == OP_JALR) store<u64>(rd, <u64>ih + delta + 4, X_REGS);
-            else if (op == OP_JALR_C) store<u64>(rd, <u64>ih + delta + 2, X_REGS);
+          host += 2; continue;
+        }
+        case 16: // c.slli
+          xw(crd, xr(crd) << <u64>(((h >>> 7) & 0x20) | crs2));
+          store<u64>(X_REGS, 0);
+          host += 2; continue;
+        case 18: { // c.lwsp
+          if (crd == 0) break;
+          const va = xr(2) + <u64>(((h >>> 7) & 0x20) | ((h >>> 2) & 0x1c) | ((h << 4) & 0xc0));
+          const a = tlbLoad(va);
+          if (a == 0) break;
+          xw(crd, <u64><i64>load<i32>(a));
+          host += 2; continue;
+        }
+        case 19: { // c.ldsp
+          if (crd == 0) break;
+          const va = xr(2) + <u64>(((h >>> 7) & 0x20) | ((h >>> 2) & 0x18) | ((h << 4) & 0x1c0));
+          const a = tlbLoad(va);
+          if (a == 0) break;
+          xw(crd, load<u64>(a));
+          host += 2; continue;
+        }
+        case 20: {
+          if ((h & 0x1000) == 0) {
+            if (crs2 == 0) { // c.jr
+              if (crd == 0) break;
+              const t = xr(crd) & ~(<u64>1);
+              if (bm && !blockGoesOn(t)) return leave(t, CAUSE_JIT_BLOCK, left);
+              const nh = t - delta;
+              if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+              else { store<u64>(PC, t); host = 0; }
+              continue;
+            }
+            xw(crd, xr(crs2)); // c.mv
+            store<u64>(X_REGS, 0);
+            host += 2; continue;
+          }
+          if (crs2 == 0) { // c.jalr (c.ebreak with rd 0)
+            if (crd == 0) break;
+            const t = xr(crd) & ~(<u64>1);
+            xw(1, <u64>host + delta + 2);
             if (bm && !blockGoesOn(t)) return leave(t, CAUSE_JIT_BLOCK, left);
             const nh = t - delta;
-            if (((nh ^ <u64>ih) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+            if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
             else { store<u64>(PC, t); host = 0; }
+            continue;
+          }
+          xw(crd, xr(crd) + xr(crs2)); // c.add
+          store<u64>(X_REGS, 0);
+          host += 2; continue;
+        }
+        case 22: { // c.swsp
+          const va = xr(2) + <u64>(((h >>> 7) & 0x3c) | ((h >>> 1) & 0xc0));
+          const a = tlbStore(va);
+          if (a == 0) break;
+          store<u32>(a, <u32>xr(crs2));
+          host += 2; continue;
+        }
+        case 23: { // c.sdsp
+          const va = xr(2) + <u64>(((h >>> 7) & 0x38) | ((h >>> 1) & 0x1c0));
+          const a = tlbStore(va);
+          if (a == 0) break;
+          store<u64>(a, xr(crs2));
+          host += 2; continue;
+        }
+        default: break; // FP loads and stores, reserved forms
+      }
+    } else if ((host & 0xfff) <= 0xffc) {
+      insn = load<u32>(host);
+      const rd = (insn >>> 7) & 31;
+      const rs1 = (insn >>> 15) & 31;
+      const rs2 = (insn >>> 20) & 31;
+      const f3 = (insn >>> 12) & 7;
+      // A dense switch (opcode bits 6:2; bits 1:0 are 11): a jump table, where
+      // the sparse opcodes compiled to a chain of compares.
+      switch ((insn >>> 2) & 31) {
+        case 4: { // OP-IMM (illegal shifts: step())
+          if ((f3 == 1 && (insn >>> 26) != 0) || (f3 == 5 && ((insn >>> 26) & 0x2f) != 0)) break;
+          const a = xr(rs1);
+          const imm = <u64><i64>(<i32>insn >> 20);
+          xw(rd, aluBase(f3, a, imm, (insn & 0x40000000) != 0));
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
+        }
+        case 12: { // OP
+          const a = xr(rs1), b = xr(rs2);
+          const f7 = insn >>> 25;
+          let v: u64 = 0;
+          if (f7 == 0) v = aluBase(f3, a, b, false);
+          else if (f7 == 1 && f3 == 0) { // mul (the other M forms: step())
+            v = a * b;
+          } else if (f7 == 0x20 && f3 == 0) {
+            v = a - b;
+          } else if (f7 == 0x20 && f3 == 5) {
+            v = <u64>(<i64>a >> <i64>(b & 63));
+          } else {
             break;
           }
-          case OP_END: break;
-          default: // OP_STEP
-            out = p; break;
+          xw(rd, v);
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
         }
-        break;
+        case 0: { // LOAD
+          if (f3 == 7) break;
+          const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
+          const h = tlbLoad(va);
+          if (h == 0) break;
+          let v: u64;
+          switch (f3) {
+            case 0: v = <u64><i64>load<i8>(h); break;
+            case 1: v = <u64><i64>load<i16>(h); break;
+            case 2: v = <u64><i64>load<i32>(h); break;
+            case 3: v = load<u64>(h); break;
+            case 4: v = <u64>load<u8>(h); break;
+            case 5: v = <u64>load<u16>(h); break;
+            default: v = <u64>load<u32>(h); break;
+          }
+          xw(rd, v);
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
+        }
+        case 8: { // STORE
+          if (f3 > 3) break;
+          const va = xr(rs1) + <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
+          const h = tlbStore(va);
+          if (h == 0) break;
+          const v = xr(rs2);
+          switch (f3) {
+            case 0: store<u8>(h, <u8>v); break;
+            case 1: store<u16>(h, <u16>v); break;
+            case 2: store<u32>(h, <u32>v); break;
+            default: store<u64>(h, v); break;
+          }
+          host += 4; continue;
+        }
+        case 24: { // BRANCH
+          const a = xr(rs1), b = xr(rs2);
+          let taken: bool;
+          switch (f3) {
+            case 0: taken = a == b; break;
+            case 1: taken = a != b; break;
+            case 4: taken = <i64>a < <i64>b; break;
+            case 5: taken = <i64>a >= <i64>b; break;
+            case 6: taken = a < b; break;
+            case 7: taken = a >= b; break;
+            default: taken = false; break;
+          }
+          if (f3 == 2 || f3 == 3) break;
+          if (taken) {
+            const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
+              <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
+            const nh = <u64>host + <u64><i64>imm;
+            if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
+            if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+            else { store<u64>(PC, nh + delta); host = 0; }
+            continue;
+          }
+          host += 4; continue;
+        }
+        case 13: // LUI
+          xw(rd, <u64><i64><i32>(insn & 0xfffff000));
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
+        case 5: // AUIPC
+          xw(rd, <u64>host + delta + <u64><i64><i32>(insn & 0xfffff000));
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
+        case 27: { // JAL
+          const imm = ((<i32>insn >> 31) << 20) | <i32>(insn & 0xff000) | <i32>(((insn >>> 20) & 1) << 11) |
+            <i32>(((insn >>> 21) & 0x3ff) << 1);
+          xw(rd, <u64>host + delta + 4);
+          store<u64>(X_REGS, 0);
+          const nh = <u64>host + <u64><i64>imm;
+          if (bm && !blockGoesOn(nh + delta)) return leave(nh + delta, CAUSE_JIT_BLOCK, left);
+          if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+          else { store<u64>(PC, nh + delta); host = 0; }
+          continue;
+        }
+        case 25: { // JALR
+          if (f3 != 0) break;
+          const target = (xr(rs1) + <u64><i64>(<i32>insn >> 20)) & ~(<u64>1);
+          xw(rd, <u64>host + delta + 4);
+          store<u64>(X_REGS, 0);
+          if (bm && !blockGoesOn(target)) return leave(target, CAUSE_JIT_BLOCK, left);
+          const nh = target - delta;
+          if (((nh ^ <u64>host) >>> 12) == 0 && (<u32>nh & 0xfff) != 0) host = <u32>nh;
+          else { store<u64>(PC, target); host = 0; }
+          continue;
+        }
+        case 6: { // OP-IMM-32
+          const a = xr(rs1);
+          const imm = <i32>insn >> 20;
+          let v: u64 = 0;
+          if (f3 == 0) v = sext32(a + <u64><i64>imm);
+          else if (f3 == 1 && (insn >>> 25) == 0) v = sext32(<u64>(<u32>a << (imm & 31)));
+          else if (f3 == 5 && (insn >>> 25) == 0) v = sext32(<u64>(<u32>a >>> (imm & 31)));
+          else if (f3 == 5 && (insn >>> 25) == 0x20) v = <u64><i64>(<i32>a >> (imm & 31));
+          else break;
+          xw(rd, v);
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
+        }
+        case 14: { // OP-32
+          const a = xr(rs1), b = xr(rs2);
+          const f7 = insn >>> 25;
+          let v: u64 = 0;
+          if (f7 == 0 && f3 == 0) v = sext32(a + b);
+          else if (f7 == 0x20 && f3 == 0) v = sext32(a - b);
+          else if (f7 == 0 && f3 == 1) v = sext32(<u64>(<u32>a << (<u32>b & 31)));
+          else if (f7 == 0 && f3 == 5) v = sext32(<u64>(<u32>a >>> (<u32>b & 31)));
+          else if (f7 == 0x20 && f3 == 5) v = <u64><i64>(<i32>a >> (<i32>b & 31));
+          else if (f7 == 1 && f3 == 0) v = sext32(a * b);
+          else break;
+          xw(rd, v);
+          store<u64>(X_REGS, 0);
+          host += 4; continue;
+        }
+        case 1: { // LOAD-FP
+          if (f3 == 2) {
+            const h = tlbLoad(xr(rs1) + <u64><i64>(<i32>insn >> 20));
+            if (h == 0) break;
+            store<u64>(F_REGS + (rd << 3), <u64>load<u32>(h) | 0xffffffff00000000);
+            host += 4; continue;
+          }
+          if (f3 == 3) {
+            const h = tlbLoad(xr(rs1) + <u64><i64>(<i32>insn >> 20));
+            if (h == 0) break;
+            store<u64>(F_REGS + (rd << 3), load<u64>(h));
+            host += 4; continue;
+          }
+          break;
+        }
+        case 9: { // STORE-FP
+          if (f3 != 2 && f3 != 3) break;
+          const va = xr(rs1) + <u64><i64>(((<i32>insn >> 25) << 5) | <i32>rd);
+          const v = load<u64>(F_REGS + (rs2 << 3));
+          if (f3 == 2) {
+            const h = tlbStore(va);
+            if (h == 0) break;
+            store<u32>(h, <u32>v);
+          } else {
+            const h = tlbStore(va);
+            if (h == 0) break;
+            store<u64>(h, v);
+          }
+          host += 4; continue;
+        }
+        default: break; // the rest: step()
       }
-      if (out == 0) continue;
-      // The instruction at out (and the rest of the block) did not run: step() runs it.
-      const i = (out - (BLK_BODY + (slot << 7))) >>> 3;
-      left += n - <i32>i;
-      host = page | blkInsnOffset(start, info, i);
     }
-    left--;
     // Everything else: one instruction through step().
     leftG = left;
     hostG = host;

@@ -9,11 +9,10 @@
 
 import {
   PC, TRAP_CAUSE, INSTRET, CAUSE_BUDGET, CAUSE_JIT_BLOCK, CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_JIT_MISS,
-  CAUSE_JIT_SLOW, CAUSE_FENCE_I,
+  CAUSE_JIT_SLOW,
   ASID, JIT_EXIT, JIT_DIRTY, JIT_LEFT, JIT_IBASE, JIT_COUNTERS, JIT_COUNTER_MASK, JIT_HOT_PC, JIT_INTERP,
 } from "./layout";
 import { mapSlot } from "./jitmap";
-import { blkFlushAll } from "./blocks";
 import { exec, setBlockMode, setBlockChain, lastExecLeft, getHotThreshold, setHotThreshold } from "./interp";
 
 export function jitSetThreshold(n: i32): void { setHotThreshold(n); }
@@ -52,10 +51,7 @@ export function jitRun(budget: i32): u32 {
         // translation has no call on that path: see jit/emit-insn.ts). Not a
         // block start, so not counted.
         slow = true;
-      } else if (x != CAUSE_JIT_MISS) {
-        if (x == CAUSE_FENCE_I) blkFlushAll(); // the interpreter's decoded blocks (blocks.ts)
-        return jitLeave(x, left); // a trap, ecall or fence.i
-      }
+      } else if (x != CAUSE_JIT_MISS) return jitLeave(x, left); // a trap, ecall or fence.i
       // Else the translation has no entry at PC: interpret (if any budget is
       // left), counting the block where it stopped (not the one it was entered
       // at: that one is translated, and the missing block would never get hot).

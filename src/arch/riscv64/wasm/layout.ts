@@ -6,8 +6,7 @@
 //   0x0004_0000  JIT dispatch map, hotness counters, code-frame bits
 //   0x0009_0000  expansions of compressed instructions (the interpreter's cache)
 //   0x000c_0000  AssemblyScript static data
-//   0x0010_0000  the interpreter's decoded blocks (blocks.ts)
-//   0x0030_0000  guest physical RAM (guest physical address 0 is here)
+//   0x0010_0000  guest physical RAM (guest physical address 0 is here)
 
 export const HART: u32 = 0x1000;
 // Saved per task on a context switch: X_REGS .. FCSR inclusive (TASK_STATE_SIZE bytes).
@@ -67,22 +66,7 @@ export const TLB_W: u32 = TLB_R + TLB_ENTRIES * 16;
 export const TLB_X: u32 = TLB_W + TLB_ENTRIES * 16;
 export const TLB_END: u32 = TLB_X + TLB_ENTRIES * 16;
 
-// The interpreter's cache of decoded blocks (blocks.ts): BLK_ENTRIES blocks,
-// direct-mapped by the wasm address of their first instruction. Per block an
-// 8-byte header in BLK_TAGS (that address, 0 when empty; the instruction
-// count and the block's length in bytes) and BLK_INSNS decoded instructions
-// of 8 bytes in BLK_BODY. BLK_FRAMES: one bit per physical frame, set while
-// blocks decoded from the frame may be cached (such a frame has no write-TLB
-// entry, so a store to it reaches translateSlow, which drops its blocks).
-export const BLK_ENTRIES: u32 = 8192;
-export const BLK_MASK: u32 = BLK_ENTRIES - 1;
-export const BLK_INSNS: u32 = 16;
-export const BLK_TAGS: u32 = 0x100000; // BLK_ENTRIES * 8 bytes
-export const BLK_FRAMES: u32 = 0x110000; // 128 KiB: enough for 4 GiB of RAM
-export const BLK_BODY: u32 = 0x130000; // BLK_ENTRIES * BLK_INSNS * 8 bytes
-export const BLK_END: u32 = 0x230000;
-
-export const RAM_BASE: u32 = 0x300000;
+export const RAM_BASE: u32 = 0x100000;
 
 // Trap causes run() returns (RISC-V mcause numbers, plus Ghost's own above 0x100).
 export const CAUSE_INSN_MISALIGNED: u32 = 0;

@@ -11,7 +11,6 @@ import {
   TRAP_TVAL, CAUSE_LOAD_PAGE_FAULT, CAUSE_STORE_PAGE_FAULT, CAUSE_INSN_PAGE_FAULT,
 } from "./layout";
 import { jitMapFlushAll, jitMapFlushAsid, jitMapFlushPage, noteWrite } from "./jitmap";
-import { blkNoteWrite, blkFlushAll, blkFlushFetchEntry } from "./blocks";
 
 export const ACC_R: u32 = 0;
 export const ACC_W: u32 = 1;
@@ -43,7 +42,6 @@ export function setAsid(asid: u32): void {
 export function tlbFlushAll(): void {
   memory.fill(TLB_R, 0xff, TLB_ENTRIES * 16 * 3);
   jitMapFlushAll();
-  blkFlushAll();
 }
 
 // Drops every entry of one ASID (the kernel reuses an ASID for a new address space).
@@ -67,10 +65,7 @@ export function tlbFlushPage(vaf: f64): void {
   const tag = vpn | asidTag;
   if (load<u64>(TLB_R + idx) == tag) store<u64>(TLB_R + idx, 0xffffffffffffffff);
   if (load<u64>(TLB_W + idx) == tag) store<u64>(TLB_W + idx, 0xffffffffffffffff);
-  if (load<u64>(TLB_X + idx) == tag) {
-    blkFlushFetchEntry(TLB_X + idx); // the kernel may have written the frame (Linux flushes the icache here)
-    store<u64>(TLB_X + idx, 0xffffffffffffffff);
-  }
+  if (load<u64>(TLB_X + idx) == tag) store<u64>(TLB_X + idx, 0xffffffffffffffff);
   jitMapFlushPage(vpn);
 }
 
@@ -115,7 +110,7 @@ export function translateSlow(va: u64, acc: u32): u32 {
   const vpn = va >>> 12;
   const e = tlbBase(acc) + ((<u32>vpn & TLB_MASK) << 4);
   const page = RAM_BASE + (<u32>pa & ~0xfff);
-  if (acc == ACC_W) { noteWrite(<u32>(pa >>> 12)); blkNoteWrite(<u32>(pa >>> 12)); }
+  if (acc == ACC_W) noteWrite(<u32>(pa >>> 12));
   store<u64>(e, vpn | asidTag);
   store<u32>(e, page, 8);
   // For translated code: the host address is (u32)va + this (mod 2^32).

@@ -19,7 +19,6 @@ import { sext32, aluBase, mulh, mulhu, mulhsu, div, divu, rem, remu, divw, divuw
 import { execFp } from "./fp";
 import { execAmo } from "./amo";
 import { execCsr } from "./csr";
-import { blkFlushAll } from "./blocks";
 import { xr, xw, leave, blockGoesOn, getRunBudget, inBlockMode } from "./exec-state";
 
 @inline function extendLoad(v: u64, f3: u32): u64 {
@@ -269,8 +268,7 @@ export function step(pc: u64, left: i32): u32 {
     }
     case 0x0f: { // MISC-MEM
       if (f3 == 0) break; // fence: one hart, in order
-      if (f3 == 1) { // fence.i: decoded blocks and translations may be stale
-        blkFlushAll();
+      if (f3 == 1) { // fence.i: the interpreter caches nothing, but translations may be stale
         if (inBlockMode()) return leave(npc, CAUSE_FENCE_I, left);
         break;
       }
