@@ -42,7 +42,7 @@ describe("mm programs", { concurrency: 2 }, () => {
 
   suite.define("mapwb", "build/userland-mm/mapwb");
   // The self-checking programs of the folder that need nothing but a run.
-  for (const name of ["mm", "vm", "cow", "asidtop", "rootwb", "mapcount", ...NATIVE]) suite.define(name, `build/userland-mm/${name}`);
+  for (const name of ["mm", "vm", "cow", "asidtop", "rootwb", "mapcount", "icache", ...NATIVE]) suite.define(name, `build/userland-mm/${name}`);
   // Programs that skip what qemu-user 7.2 lacks also run natively: the host's Linux validates them.
   for (const name of NATIVE) suite.defineNative(name, `userland/mm/${name}.c`);
   if (suite.runners.includes("qemu")) {

@@ -66,6 +66,25 @@ function fetchMiss(pc: u64): u32 {
 // (CPU-time pairs, load 18-25): floor 2.2-2.4 -> 1.8-1.9 ns, mix 3.2-3.5 ->
 // 3.0-3.1 ns, mix-32 3.4-3.7 -> 3.4; perl's loop with GHOST_JIT=0 -10% of
 // the process's CPU; python3 -c pass even (the interpreter is a fifth of it).
+//
+// Session 13 (branch interp4, commits bdbaca4 and 83ffd6e, then taken out):
+// a cache of decoded blocks (straight-line code up to a jump decoded once
+// into 8-byte words: op, rd, rs1, rs2 as bytes, an i32 immediate; cached by
+// the wasm address of the first instruction, frames with blocks kept off the
+// write TLB, dropped on frame reallocation, fence.i and page flushes; the
+// budget and fetch checks per block). Hot loops gained: bench/interp floor
+// 1.96-2.02 -> 1.45-1.52 ns, mix 3.23-3.37 -> 2.85-2.95, mix-32 3.70-3.78 ->
+// 2.79-2.86 (3 pairs, load 29-33); perl's loop 1.01 -> 0.9 s user. Flat
+// code lost: python3 -c pass 1.11-1.18 -> 1.23-1.44 s user (3 pairs, load
+// 19-21), python3's loop even to worse. python3's start runs ~550 code
+// pages, 5.4 instructions a block: the decoded words are 2-4 times the
+// bytes of the code they stand for (plus a 64-byte slot a block), so the
+// blocks fall out of the host's L2 and exec() itself got 25% slower there
+// (perf: 1573 vs 1328 samples), more than the decoding (2.4%). With 8192,
+// 16384 or 32768 slots alike. What may still pay: blocks only for code that
+// runs often (count block starts as the JIT does, decode at a threshold,
+// run cold code with the loop below), denser words (4 bytes for the common
+// forms).
 export function exec(budget: i32): u32 {
   setRunBudget(budget);
   const bm = inBlockMode();
