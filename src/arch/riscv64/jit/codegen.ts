@@ -260,8 +260,14 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   }
   // Prologue (emitted into a separate Code: it goes before the outer block).
   const pro = new Code();
+  // The ASID in tag position, through memory: computed in a local, V8 would
+  // recompute the shift at every access (its scheduler splits a pure value
+  // into the branches using it, here every load's and store's); a loaded value
+  // stays one, in a register or a spill slot the compare reads.
+  pro.i32(0);
   pro.i32(0); pro.mem(Op.i32_load, L.ASID, 2); pro.op(Op.i64_extend_i32_u); pro.i64(52); pro.op(Op.i64_shl);
-  pro.set(ASIDTAG);
+  pro.mem(Op.i64_store, L.JIT_ASIDTAG, 3);
+  pro.i32(0); pro.mem(Op.i64_load, L.JIT_ASIDTAG, 3); pro.set(ASIDTAG);
   for (const r of [...used].sort((a, b) => a - b)) { pro.i32(0); pro.mem(Op.i64_load, L.X_REGS + 8 * r, 3); pro.set(r); }
   pro.i32(0); pro.mem(Op.i32_load, L.PC, 2); pro.i32(0xfff); pro.op(Op.i32_and); pro.i32(1); pro.op(Op.i32_shr_u);
   pro.set(IDX);
