@@ -179,21 +179,39 @@ export class FnGen {
   pcAt(off: number): number { return this.vbase + off; }
 
   // Which guest registers the function keeps in locals (chooseLocals); the
-  // others are read and written in X_REGS where the instruction uses them.
+  // others live in X_REGS, where each write goes at once. Inside one block a
+  // register in memory is also kept in its own local after its first read
+  // or write (`cached`), so the block reads it from memory once: cached only
+  // by code at the block's top level (blockDepth), which every later
+  // instruction of the block follows; forgotten at the next block start and
+  // after a helper call (which may write it in memory).
   inLocal: boolean[] = new Array<boolean>(32).fill(true);
+  cached: boolean[] = new Array<boolean>(32).fill(false);
+  blockDepth = -1;
 
   xget(r: number): void {
     const c = this.c;
     if (r === 0) c.i64(0);
-    else if (this.inLocal[r]) c.get(r);
-    else { c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * r, 3); }
+    else if (this.inLocal[r] || this.cached[r]) c.get(r);
+    else {
+      c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * r, 3);
+      if (c.depth === this.blockDepth) { c.tee(r); this.cached[r] = true; }
+    }
   }
   xset(r: number): void {
     const c = this.c;
     if (r === 0) c.op(Op.drop);
     else if (this.inLocal[r]) c.set(r);
-    else { c.set(W64); c.i32(0); c.get(W64); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
+    else if (c.depth === this.blockDepth) {
+      c.set(r); c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3);
+      this.cached[r] = true;
+    } else {
+      c.set(W64); c.i32(0); c.get(W64); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3);
+      this.cached[r] = false;
+    }
   }
+  // A helper may have written registers in X_REGS.
+  uncache(): void { this.cached.fill(false); }
 
   storePc(pc: number): void { this.c.i32(0); this.c.i64(pc); this.c.mem(Op.i64_store, L.PC, 3); }
   setExit(cause: number): void { this.c.i32(0); this.c.i32(cause); this.c.mem(Op.i32_store, L.JIT_EXIT, 2); }
@@ -455,6 +473,8 @@ function genBlock(g: FnGen, i: number): void {
   const n = b.insns.length;
   g.blockLen = n;
   g.insnIndex = 0;
+  g.uncache();
+  g.blockDepth = c.depth;
   if (n === 0) { // the first instruction is the interpreter's
     g.storePc(g.pcAt(b.start)); g.setExit(L.CAUSE_JIT_MISS); c.br(g.exitLabel);
     return;

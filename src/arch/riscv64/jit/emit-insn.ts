@@ -159,6 +159,7 @@ function spill(g: FnGen, r: number): void {
 function helperResult(g: FnGen, ins: Insn, rd: number): void {
   const c = g.c;
   c.set(R);
+  g.uncache();
   if (rd !== 0 && g.inLocal[rd]) { c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * rd, 3); c.set(rd); }
   c.get(R);
   c.if_();
