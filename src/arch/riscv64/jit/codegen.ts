@@ -365,7 +365,9 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
 // component kept most of them in stack slots anyway, paid a load and a
 // spill for each at entry, and at each join (the component's loop head, its
 // exit) moved every one from slot to slot.
-// GHOST_JIT_LOCALS=N sets it (0 to 31: tests, tuning).
+// GHOST_JIT_LOCALS=N sets it (0 to 31: tests, tuning); the code cache does
+// not key on it, and need not: a component made at any setting loads and
+// stores its own locals, so components of different settings mix.
 const MAX_LOCAL_REGS = ((v) => (v && /^\d+$/.test(v) ? Math.min(Number(v), 31) : 8))(globalThis.process?.env?.["GHOST_JIT_LOCALS"]);
 const LOOP_WEIGHT = 16;
 function chooseLocals(r: Region, units: Unit[], unitOf: number[]): boolean[] {
