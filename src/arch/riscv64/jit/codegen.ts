@@ -8,7 +8,8 @@
 //
 // A component function:
 //
-//   prologue: load the guest registers the region uses into locals
+//   prologue: load the guest registers it keeps in locals (chooseLocals: the
+//             8 it uses most; the others are read and written in X_REGS)
 //   block $exit
 //     loop $L                      ; backward branches that are not a loop's come back here
 //       budget spent: PC = the block at the index; leave
@@ -21,7 +22,7 @@
 //       end  PC not a block start: leave (the page function dispatches again)
 //     end
 //   end
-//   epilogue: store the registers the region writes; return left
+//   epilogue: store the locals' registers the region writes; return left
 //
 // A unit is one block, or the blocks of a loop (a backward branch from its
 // last block to its first: loopUnits, genLoop), which become a wasm loop of
