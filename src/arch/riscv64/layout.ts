@@ -24,6 +24,7 @@ export const JIT_LEFT = HART + 776;
 export const JIT_IBASE = HART + 784;
 export const JIT_HOT_PC = HART + 792;
 export const JIT_INTERP = HART + 800;
+export const JIT_ASIDTAG = HART + 808;
 export const JIT_DIRTY_LIST = HART + 832;
 export const JIT_DIRTY_MAX = 32;
 export const JIT_MAP = 0x40000;

@@ -8,7 +8,8 @@
 //
 // A component function:
 //
-//   prologue: load the guest registers the region uses into locals
+//   prologue: load the guest registers it keeps in locals (chooseLocals: the
+//             8 it uses most; the others are read and written in X_REGS)
 //   block $exit
 //     loop $L                      ; backward branches that are not a loop's come back here
 //       budget spent: PC = the block at the index; leave
@@ -21,7 +22,7 @@
 //       end  PC not a block start: leave (the page function dispatches again)
 //     end
 //   end
-//   epilogue: store the registers the region writes; return left
+//   epilogue: store the locals' registers the region writes; return left
 //
 // A unit is one block, or the blocks of a loop (a backward branch from its
 // last block to its first: loopUnits, genLoop), which become a wasm loop of
@@ -60,7 +61,8 @@ export const FA = 38; // f64: scratch
 export const DISP = 39; // i32: 1 when a loop's head must dispatch on IDX (see genRegion)
 export const P64 = 40; // i64: scratch (mulh's partial products)
 export const Q64 = 41; // i64: scratch
-const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32], [2, I64]];
+export const W64 = 42; // i64: a value on its way to a guest register kept in memory (xset)
+const LOCALS: [number, number][] = [[31 + 3, I64], [3, I32], [1, F64], [1, I32], [3, I64]];
 
 // Helpers imported from the hart module (wasm/jithelpers.ts); order = index.
 // Loads, stores and the M extension need none (emit-insn.ts, emit-muldiv.ts).
@@ -177,8 +179,40 @@ export class FnGen {
   // The guest address of byte `off` of the page.
   pcAt(off: number): number { return this.vbase + off; }
 
-  xget(r: number): void { if (r === 0) this.c.i64(0); else this.c.get(r); }
-  xset(r: number): void { if (r === 0) this.c.op(Op.drop); else this.c.set(r); }
+  // Which guest registers the function keeps in locals (chooseLocals); the
+  // others live in X_REGS, where each write goes at once. Inside one block a
+  // register in memory is also kept in its own local after its first read
+  // or write (`cached`), so the block reads it from memory once: cached only
+  // by code at the block's top level (blockDepth), which every later
+  // instruction of the block follows; forgotten at the next block start and
+  // after a helper call (which may write it in memory).
+  inLocal: boolean[] = new Array<boolean>(32).fill(true);
+  cached: boolean[] = new Array<boolean>(32).fill(false);
+  blockDepth = -1;
+
+  xget(r: number): void {
+    const c = this.c;
+    if (r === 0) c.i64(0);
+    else if (this.inLocal[r] || this.cached[r]) c.get(r);
+    else {
+      c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * r, 3);
+      if (c.depth === this.blockDepth) { c.tee(r); this.cached[r] = true; }
+    }
+  }
+  xset(r: number): void {
+    const c = this.c;
+    if (r === 0) c.op(Op.drop);
+    else if (this.inLocal[r]) c.set(r);
+    else if (c.depth === this.blockDepth) {
+      c.set(r); c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3);
+      this.cached[r] = true;
+    } else {
+      c.set(W64); c.i32(0); c.get(W64); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3);
+      this.cached[r] = false;
+    }
+  }
+  // A helper may have written registers in X_REGS.
+  uncache(): void { this.cached.fill(false); }
 
   storePc(pc: number): void { this.c.i32(0); this.c.i64(pc); this.c.mem(Op.i64_store, L.PC, 3); }
   setExit(cause: number): void { this.c.i32(0); this.c.i32(cause); this.c.mem(Op.i32_store, L.JIT_EXIT, 2); }
@@ -250,6 +284,10 @@ export class FnGen {
 export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, name: string): void {
   const g = new FnGen(region, vbase);
   const c = g.c;
+  const units = loopUnits(region);
+  g.units = units;
+  units.forEach((u, x) => { for (let k = u.first; k <= u.last; k++) g.unitOf[k] = x; });
+  g.inLocal = chooseLocals(region, units, g.unitOf);
   const used = new Set<number>();
   const written = new Set<number>();
   for (const b of region.blocks) {
@@ -258,19 +296,23 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
       if ((writesX(ins) || ins.kind === Kind.Jal || ins.kind === Kind.Jalr) && ins.rd !== 0) written.add(ins.rd);
     }
   }
+  for (const r of used) if (!g.inLocal[r]) { used.delete(r); written.delete(r); }
   // Prologue (emitted into a separate Code: it goes before the outer block).
   const pro = new Code();
+  // The ASID in tag position, through memory: computed in a local, V8 would
+  // recompute the shift at every access (its scheduler splits a pure value
+  // into the branches using it, here every load's and store's); a loaded value
+  // stays one, in a register or a spill slot the compare reads.
+  pro.i32(0);
   pro.i32(0); pro.mem(Op.i32_load, L.ASID, 2); pro.op(Op.i64_extend_i32_u); pro.i64(52); pro.op(Op.i64_shl);
-  pro.set(ASIDTAG);
+  pro.mem(Op.i64_store, L.JIT_ASIDTAG, 3);
+  pro.i32(0); pro.mem(Op.i64_load, L.JIT_ASIDTAG, 3); pro.set(ASIDTAG);
   for (const r of [...used].sort((a, b) => a - b)) { pro.i32(0); pro.mem(Op.i64_load, L.X_REGS + 8 * r, 3); pro.set(r); }
   pro.i32(0); pro.mem(Op.i32_load, L.PC, 2); pro.i32(0xfff); pro.op(Op.i32_and); pro.i32(1); pro.op(Op.i32_shr_u);
   pro.set(IDX);
   // The entry switch covers the halfwords from the first block start to the last.
   const lo = region.blocks[0].start >> 1, hi = region.blocks[region.blocks.length - 1].start >> 1;
 
-  const units = loopUnits(region);
-  g.units = units;
-  units.forEach((u, x) => { for (let k = u.first; k <= u.last; k++) g.unitOf[k] = x; });
   const U = units.length;
   // The budget, at the loop head (see the header). A component is only
   // entered with budget left, so the first pass never stops here.
@@ -314,6 +356,36 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
     debugName: `comp_${(vbase + region.blocks[0].start).toString(16)}`,
   };
   mod.addFunc(def);
+}
+
+// The guest registers a function keeps in wasm locals: all of them when it
+// uses at most MAX_LOCAL_REGS, else the MAX_LOCAL_REGS it uses most (a use in
+// a loop unit counting LOOP_WEIGHT); the others live in X_REGS, read and
+// written there by each instruction. V8 gives a function's locals host
+// registers only while few are live: with every register a local, a big
+// component kept most of them in stack slots anyway, paid a load and a
+// spill for each at entry, and at each join (the component's loop head, its
+// exit) moved every one from slot to slot.
+// GHOST_JIT_LOCALS=N sets it (0 to 31: tests, tuning); the code cache does
+// not key on it, and need not: a component made at any setting loads and
+// stores its own locals, so components of different settings mix.
+const MAX_LOCAL_REGS = ((v) => (v && /^\d+$/.test(v) ? Math.min(Number(v), 31) : 8))(globalThis.process?.env?.["GHOST_JIT_LOCALS"]);
+const LOOP_WEIGHT = 16;
+function chooseLocals(r: Region, units: Unit[], unitOf: number[]): boolean[] {
+  const weight = new Array<number>(32).fill(0);
+  const regs = new Set<number>();
+  r.blocks.forEach((b, k) => {
+    const w = units[unitOf[k]].loop ? LOOP_WEIGHT : 1;
+    for (const ins of b.insns) {
+      regs.clear();
+      xRegsUsed(ins, regs);
+      for (const x of regs) weight[x] += w;
+    }
+  });
+  const byWeight = weight.map((w, x) => [w, x]).filter(([w, x]) => w > 0 && x !== 0).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const inLocal = new Array<boolean>(32).fill(byWeight.length <= MAX_LOCAL_REGS);
+  for (const [, x] of byWeight.slice(0, MAX_LOCAL_REGS)) inLocal[x] = true;
+  return inLocal;
 }
 
 // A unit of the component's layout: one block, or the blocks first..last of a
@@ -404,6 +476,8 @@ function genBlock(g: FnGen, i: number): void {
   const n = b.insns.length;
   g.blockLen = n;
   g.insnIndex = 0;
+  g.uncache();
+  g.blockDepth = c.depth;
   if (n === 0) { // the first instruction is the interpreter's
     g.storePc(g.pcAt(b.start)); g.setExit(L.CAUSE_JIT_MISS); c.br(g.exitLabel);
     return;
@@ -426,12 +500,12 @@ function genBlock(g: FnGen, i: number): void {
         return;
       }
       case Kind.Jal:
-        if (ins.rd !== 0) { c.i64(next); c.set(ins.rd); }
+        if (ins.rd !== 0) { c.i64(next); g.xset(ins.rd); }
         g.jumpTo(pc + ins.imm, true);
         return;
       case Kind.Jalr: {
         g.xget(ins.rs1); c.i64(ins.imm); c.op(Op.i64_add); c.i64(-2); c.op(Op.i64_and); c.set(T64);
-        if (ins.rd !== 0) { c.i64(next); c.set(ins.rd); }
+        if (ins.rd !== 0) { c.i64(next); g.xset(ins.rd); }
         // Inside the page: through the entry switch; else back to the dispatcher.
         c.get(T64); c.i64(12); c.op(Op.i64_shr_u); c.i64(Math.floor(g.vbase / 4096)); c.op(Op.i64_eq);
         c.if_();

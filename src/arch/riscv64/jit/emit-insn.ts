@@ -151,7 +151,7 @@ export function emitInsn(g: FnGen, ins: Insn): void {
 
 // Writes a register local back to X_REGS for a helper that reads or writes it there.
 function spill(g: FnGen, r: number): void {
-  if (r === 0) return;
+  if (r === 0 || !g.inLocal[r]) return;
   g.c.i32(0); g.c.get(r); g.c.mem(Op.i64_store, L.X_REGS + 8 * r, 3);
 }
 
@@ -159,7 +159,8 @@ function spill(g: FnGen, r: number): void {
 function helperResult(g: FnGen, ins: Insn, rd: number): void {
   const c = g.c;
   c.set(R);
-  if (rd !== 0) { c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * rd, 3); c.set(rd); }
+  g.uncache();
+  if (rd !== 0 && g.inLocal[rd]) { c.i32(0); c.mem(Op.i64_load, L.X_REGS + 8 * rd, 3); c.set(rd); }
   c.get(R);
   c.if_();
   c.get(R); c.i32(L.JIT_CODE_WRITTEN); c.op(Op.i32_eq);

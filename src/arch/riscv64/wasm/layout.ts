@@ -36,6 +36,7 @@ export const JIT_LEFT: u32 = HART + 776; // i32: budget left when jitRun() retur
 export const JIT_IBASE: u32 = HART + 784; // u64: INSTRET + budget left when translated code was entered
 export const JIT_HOT_PC: u32 = HART + 792; // u64: the block start CAUSE_JIT_HOT reports
 export const JIT_INTERP: u32 = HART + 800; // u64: instructions the dispatcher left to the interpreter (for the compile budget)
+export const JIT_ASIDTAG: u32 = HART + 808; // u64: translated code's scratch: the ASID in TLB-tag position (jit/codegen.ts)
 export const JIT_DIRTY_LIST: u32 = HART + 832; // u32[JIT_DIRTY_MAX]: the frames written
 export const JIT_DIRTY_MAX: u32 = 32;
 // Dispatch map: (virtual page, ASID) -> function-table index of the page's translation.
