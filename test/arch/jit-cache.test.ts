@@ -15,11 +15,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, utimesSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findRoot } from "../helpers/root.js";
-import { DirPageStore } from "../../src/arch/riscv64/jit/cache-node.js";
+import { DirPageStore, fingerprintOf } from "../../src/arch/riscv64/jit/cache-node.js";
 import type { StoredUnit } from "../../src/arch/riscv64/jit/cache.js";
 import { cacheKey, clearMemoryCache } from "../../src/arch/riscv64/jit/cache.js";
 import { runProgram } from "../../src/api/index.js";
@@ -200,6 +200,38 @@ test("a changed bundle is another build: it finds nothing the old one stored", {
     assert.equal(other.storeHits, 0, `another build used the old translations: ${JSON.stringify(other)}`);
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test("code rewritten on disk after the start has no fingerprint: translations are not filed under the new build's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ghost-jit-fp-"));
+  const h = { fs: await import("node:fs"), crypto: await import("node:crypto"), path: await import("node:path") };
+  try {
+    const code = join(dir, "code"), wasmDir = join(code, "a", "b");
+    mkdirSync(wasmDir, { recursive: true });
+    writeFileSync(join(code, "ghost.cjs"), "one build");
+    writeFileSync(join(dir, "hart.wasm"), "wasm");
+    const old = (Date.now() - 60_000) / 1000;
+    for (const f of [join(code, "ghost.cjs"), join(dir, "hart.wasm")]) utimesSync(f, old, old);
+    const started = Date.now() + 1000; // the files' ctimes (now) are before this start
+    const fp = fingerprintOf(h, [code], wasmDir, started);
+    assert.match(fp ?? "", /^[0-9a-f]{64}$/);
+    assert.equal(fingerprintOf(h, [code], wasmDir, started), fp, "the same files, the same fingerprint");
+    // Written after a start: what runs is not what is on disk.
+    assert.equal(fingerprintOf(h, [code], wasmDir, Date.now() - 30_000), null, "a bundle rewritten after the start");
+    writeFileSync(join(code, "ghost.cjs"), "another build");
+    utimesSync(join(code, "ghost.cjs"), old, old); // an old mtime does not hide the rewrite: its ctime is new
+    assert.equal(fingerprintOf(h, [code], wasmDir, Date.now() - 30_000), null, "a rewrite with an old mtime");
+    assert.notEqual(fingerprintOf(h, [code], wasmDir, Date.now() + 1000), fp, "another build, another fingerprint");
+    // A store whose translator changed since the start stores and finds nothing, and does not throw.
+    const store = new DirPageStore(join(dir, "cache"));
+    Object.defineProperty(store, "fingerprint", { get() { throw new Error("changed"); } });
+    const page = new Uint8Array(4096).fill(0x13);
+    const key = cacheKey(0x10, [0], [], page);
+    assert.doesNotThrow(() => store.put(key, unit(page, 1)));
+    assert.equal(store.get(key, page), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

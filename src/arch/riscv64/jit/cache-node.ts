@@ -66,29 +66,46 @@ export function cacheDirFromEnv(env: Record<string, string | undefined>): string
   return path.join(base, "ghost", "jit");
 }
 
-let fingerprintMemo: string | undefined;
+let fingerprintMemo: string | null | undefined;
 
-// SHA-256 of the code that makes translations (see the header).
-export function translatorFingerprint(): string {
-  if (fingerprintMemo) return fingerprintMemo;
+// SHA-256 of the code that makes translations (see the header), or null when
+// that code changed on disk after this process started (a rebuild while Ghost
+// runs): what is on disk is then not what runs, and translations filed under
+// its fingerprint would be served to the new build.
+export function translatorFingerprint(): string | null {
+  if (fingerprintMemo !== undefined) return fingerprintMemo;
   const h = host()!;
+  const here = h.path.dirname(h.url.fileURLToPath(import.meta.url));
+  const startedAtMs = Date.now() - globalThis.process.uptime() * 1000;
+  fingerprintMemo = fingerprintOf(h, [here, h.path.dirname(here)], here, startedAtMs);
+  return fingerprintMemo;
+}
+
+// The fingerprint of the .js/.cjs/.mjs files of `dirs` and the first
+// hart.wasm found from `wasmFrom` upwards; null if any of them was written
+// (mtime or ctime) after `startedAtMs`.
+export function fingerprintOf(h: Pick<Host, "fs" | "crypto" | "path">, dirs: string[], wasmFrom: string, startedAtMs: number): string | null {
   const { fs, path } = h;
-  const here = path.dirname(h.url.fileURLToPath(import.meta.url));
   const sha = h.crypto.createHash("sha256");
-  for (const dir of [here, path.dirname(here)]) {
+  const add = (name: string, file: string): boolean => {
+    const st = fs.statSync(file);
+    if (Math.max(st.mtimeMs, st.ctimeMs) > startedAtMs) return false;
+    sha.update(name + "\0");
+    sha.update(fs.readFileSync(file));
+    return true;
+  };
+  for (const dir of dirs) {
     // .cjs too: the bundle (dist/src/cli/bundle/ghost.cjs) holds the translator itself.
     for (const name of fs.readdirSync(dir).filter((n) => /\.[cm]?js$/.test(n)).sort()) {
-      sha.update(name + "\0");
-      sha.update(fs.readFileSync(path.join(dir, name)));
+      if (!add(name, path.join(dir, name))) return null;
     }
   }
   // hart.wasm: beside dist/ (hart.ts finds it at ../../../hart.wasm from its own module, bundled or not).
-  for (let d = here, i = 0; i < 6; i++, d = path.dirname(d)) {
+  for (let d = wasmFrom, i = 0; i < 6; i++, d = path.dirname(d)) {
     const w = path.join(d, "hart.wasm");
-    if (fs.existsSync(w)) { sha.update("hart.wasm\0"); sha.update(fs.readFileSync(w)); break; }
+    if (fs.existsSync(w)) { if (!add("hart.wasm", w)) return null; break; }
   }
-  fingerprintMemo = sha.digest("hex");
-  return fingerprintMemo;
+  return sha.digest("hex");
 }
 
 // The store the environment asks for (see the header), if any.
@@ -109,7 +126,16 @@ export class DirPageStore implements PageStore {
 
   private get h(): Host { return (this.host ??= host()!); }
 
-  get fingerprint(): string { return (this.fp ??= translatorFingerprint()); }
+  // Throws when the translator's code changed on disk since the start (see
+  // translatorFingerprint): every caller then gives up the store.
+  get fingerprint(): string {
+    if (this.fp === undefined) {
+      const fp = translatorFingerprint();
+      if (fp === null) { this.broken = true; throw new Error("the translator changed on disk since this process started"); }
+      this.fp = fp;
+    }
+    return this.fp;
+  }
 
   private file(key: string): string {
     const name = this.h.crypto.createHash("sha256").update(this.fingerprint + "\0" + key).digest("hex");
