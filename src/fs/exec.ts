@@ -300,6 +300,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     for (const pt of t.tg.posixTimers.values()) pt.timer.disarm();
     t.tg.posixTimers.clear();
     const old = t.mm;
+    if (old.maxRssPages > t.tg.maxRss) t.tg.maxRss = old.maxRssPages; // exec_mmap's setmax_mm_hiwater_rss
     t.mm = mm;
     if (k.current === t) mm.activate();
     if (--old.users === 0) old.destroy();
