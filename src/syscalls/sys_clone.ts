@@ -276,9 +276,11 @@ defineSyscalls({
     // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.
     if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_PARENT_SETTID))) kerr(EINVAL);
     if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_THREAD))) kerr(EINVAL);
+    // As Linux's clone(): only the low 32 bits are flags (glibc's int flags
+    // arrive sign-extended: CLONE_IO, bit 31, sets the upper half too).
     const lo = Number(f & 0xffffffffn);
     return doClone(t, {
-      flags: f & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
+      flags: BigInt(lo) & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
       parentTid, childTid, tls, pidfd: parentTid,
     });
   }, "partial", "CLONE_NEWNS, CLONE_NEWUTS and CLONE_NEWIPC make namespaces; the other CLONE_NEW* are EINVAL: Ghost has one of each"],
