@@ -23,13 +23,13 @@ function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa
   let path = um(t).readCString(pathVa, 4096);
   const argv = readStrings(t, argvVa);
   const envp = readStrings(t, envpVa);
-  let start = startPath(t, dirfd, path);
+  let start;
   if (path === "" && (flags & AT_EMPTY_PATH)) {
-    const f = t.files.get(dirfd);
+    // The file itself, which may be an O_PATH descriptor (as fexecve opens it).
+    const f = t.files.getRaw(dirfd);
     if (!f.path) kerr(EFAULT);
     start = f.path;
-    path = ".";
-  }
+  } else start = startPath(t, dirfd, path);
   execve(t, start, path, { argv, envp }, (flags & AT_SYMLINK_NOFOLLOW) === 0);
   keysExec(t);
   return NORETURN;
