@@ -1,7 +1,7 @@
 // Process lifetime syscalls: exit, exit_group, execve.
 
 import { kerr } from "../lib/errors.js";
-import { EFAULT } from "../abi/errno.js";
+import { EFAULT, ENOENT } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import { NORETURN } from "../kernel/blocking.js";
@@ -21,6 +21,8 @@ function readStrings(t: Task, va: number): Uint8Array[] {
 function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa: number, flags: number): number {
   if (pathVa === 0) kerr(EFAULT);
   let path = um(t).readCString(pathVa, 4096);
+  // getname: an empty path is ENOENT unless AT_EMPTY_PATH names the fd's file.
+  if (path === "" && !(flags & AT_EMPTY_PATH)) kerr(ENOENT);
   const argv = readStrings(t, argvVa);
   const envp = readStrings(t, envpVa);
   let start;
