@@ -40,7 +40,8 @@ export function inodeSource(inode: Inode, path: string): MapSource {
 
 function openExecutable(t: Task, start: Path, path: string, follow = true): { p: Path; name: string } {
   const w = new Walker(t.fs, t.cred);
-  const p = w.resolve(start, path, follow);
+  // An empty path is execveat's AT_EMPTY_PATH: the file start names itself.
+  const p = path === "" ? start : w.resolve(start, path, follow);
   const inode = p.dentry.inode;
   if (!isReg(inode.mode)) kerr(EACCES);
   if (p.mnt.flags & MNT_NOEXEC) kerr(EACCES);
@@ -327,6 +328,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     for (const pt of t.tg.posixTimers.values()) pt.timer.disarm();
     t.tg.posixTimers.clear();
     const old = t.mm;
+    if (old.maxRssPages > t.tg.maxRss) t.tg.maxRss = old.maxRssPages; // exec_mmap's setmax_mm_hiwater_rss
     t.mm = mm;
     if (k.current === t) mm.activate();
     if (--old.users === 0) old.destroy();

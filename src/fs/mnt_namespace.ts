@@ -11,6 +11,7 @@ import type { Mount, Path } from "./dentry.js";
 import type { SuperBlock } from "./inode.js";
 import type { FsContext } from "./namei.js";
 import { copyTree, subtree } from "./pnode.js";
+import { fsnotifyUnmount } from "./notify.js";
 
 export function allocNsInum(k: Kernel): number { return ++k.lastNsInum; }
 
@@ -63,6 +64,7 @@ export function killUnmounted(k: Kernel, sb: SuperBlock): void {
     return;
   }
   lingering.delete(sb);
+  fsnotifyUnmount(sb);
   sb.kill();
 }
 

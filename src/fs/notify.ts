@@ -9,13 +9,14 @@ import { kernelMem } from "./kmem.js";
 import {
   IN_ACCESS, IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE, IN_OPEN, IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE,
   IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF, IN_Q_OVERFLOW, IN_IGNORED, IN_ISDIR, IN_ONESHOT, IN_EXCL_UNLINK, IN_NONBLOCK,
+  IN_UNMOUNT,
 } from "../abi/misc.js";
 import { POLLIN, POLLRDNORM } from "../abi/poll.js";
 import { WaitQueue } from "../lib/wait.js";
 import { pseudoFs } from "./pseudo.js";
 import { KernelLocal } from "../kernel/local.js";
 import { runningKernel } from "../kernel/running.js";
-import { Inode, isDir } from "./inode.js";
+import { Inode, isDir, type SuperBlock } from "./inode.js";
 import { File } from "./file.js";
 import type { Path } from "./dentry.js";
 import { FIONREAD } from "../abi/ioctl.js";
@@ -29,6 +30,9 @@ interface Watch { wd: number; mask: number; inode: Inode; group: InotifyInode }
 interface Event { wd: number; mask: number; cookie: number; name: string }
 
 const watches = new WeakMap<Inode, Set<Watch>>();
+// The instances that have (or had) a watch and are still open: where a
+// filesystem's shutdown finds the watches on its inodes.
+const groups = new Set<InotifyInode>();
 // The cookie pairing a rename's IN_MOVED_FROM and IN_MOVED_TO, counted per kernel.
 const COOKIES = new KernelLocal("inotify cookies", () => ({ last: 0 }));
 const noKernelCookies = { last: 0 };
@@ -60,6 +64,7 @@ export class InotifyInode extends Inode {
     this.mem?.charge("slab", INOTIFY_WATCH_COST, ENOMEM);
     const w: Watch = { wd: this.nextWd++, mask, inode, group: this };
     this.byWd.set(w.wd, w);
+    groups.add(this);
     let set = watches.get(inode);
     if (!set) { set = new Set(); watches.set(inode, set); }
     set.add(w);
@@ -113,6 +118,7 @@ export class InotifyInode extends Inode {
   }
 
   release(): void {
+    groups.delete(this);
     this.mem?.uncharge("slab", this.byWd.size * INOTIFY_WATCH_COST);
     for (const w of [...this.byWd.values()]) { this.byWd.delete(w.wd); watches.get(w.inode)?.delete(w); }
     for (const e of this.events.splice(0)) this.mem?.uncharge("slab", eventCost(e));
@@ -164,6 +170,19 @@ export function fsnotifyDeleted(inode: Inode): void {
   if (inode.nlink > (isDir(inode.mode) ? 1 : 0)) return;
   deliver(inode, IN_DELETE_SELF, "", 0);
   for (const w of [...(watches.get(inode) ?? [])]) w.group.drop(w);
+}
+
+// A filesystem is shut down (its last mount went): every watch on one of
+// its inodes gets IN_UNMOUNT, whatever its mask, then ends (IN_IGNORED), as
+// Linux's fsnotify_sb_delete from generic_shutdown_super.
+export function fsnotifyUnmount(sb: SuperBlock): void {
+  for (const g of [...groups]) {
+    for (const w of [...g.byWd.values()]) {
+      if (w.inode.sb !== sb) continue;
+      g.queue({ wd: w.wd, mask: IN_UNMOUNT, cookie: 0, name: "" });
+      g.drop(w);
+    }
+  }
 }
 
 export function inotifyFile(flags: number): File {

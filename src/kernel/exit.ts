@@ -33,6 +33,7 @@ export function exitTask(k: Kernel, t: Task, code: number): void {
       futexWakeKey(k, futexKeyFor(t.mm, t.clearChildTid, false), 1, 0xffffffff);
     } catch { /* the address went away: nothing to clear */ }
   }
+  if (t.mm.maxRssPages > t.tg.maxRss) t.tg.maxRss = t.mm.maxRssPages; // do_exit's setmax_mm_hiwater_rss
   if (--t.mm.users === 0) t.mm.destroy();
   if (--t.files.refs === 0) t.files.closeAll();
   const tg = t.tg;

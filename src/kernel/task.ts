@@ -103,6 +103,11 @@ export class ThreadGroup {
   deadStime = 0;
   childUtime = 0;
   childStime = 0;
+  // Peak resident pages of the group's exited threads' and exec'd-away
+  // memories (signal->maxrss), and the most of any reaped child's own and
+  // children's (cmaxrss): getrusage's ru_maxrss.
+  maxRss = 0;
+  childMaxRss = 0;
   startTime = 0;
   stopped = false;
   // Controlling terminal of the session (a tty object of drivers/tty).

@@ -48,6 +48,10 @@ export class AddressSpace implements CacheMapper {
   mmapBase = STACK_TOP - 8 * 1024 * 1024 - STACK_GUARD_GAP;
   stackLimit = 8 * 1024 * 1024; // RLIMIT_STACK as the stack VMA may grow
   rssPages = 0;
+  // The most pages ever resident, as Linux's hiwater_rss: brought up to
+  // date only before pages are dropped (update_hiwater_rss), so the peak is
+  // max(hiwaterRss, rssPages) (get_mm_hiwater_rss; getrusage's ru_maxrss).
+  hiwaterRss = 0;
   private tlbStale = false;
   // Whether the hart has run under this ASID since it was handed out: until
   // then no TLB or dispatch entry can carry it, and a change to the page
@@ -406,6 +410,7 @@ export class AddressSpace implements CacheMapper {
   // Clears the PTEs of [start, end), releasing their frames.
   private zap(start: number, end: number): void {
     const dv = this.hart.dv;
+    if (this.rssPages > this.hiwaterRss) this.hiwaterRss = this.rssPages;
     this.pt.forEach(start, end, (_va, off, pte) => {
       dv.setUint32(off, 0, true);
       if (!this.phys.isZeroPage(ptePa(pte))) this.rssPages--;
@@ -550,6 +555,8 @@ export class AddressSpace implements CacheMapper {
     // JIT's dispatch map here cost about a tenth of every fork+exec+exit.)
     if (this.hart.currentMm === this) this.hart.currentMm = undefined;
   }
+
+  get maxRssPages(): number { return Math.max(this.hiwaterRss, this.rssPages); }
 
   get totalVmPages(): number {
     let n = 0;

@@ -17,6 +17,7 @@ import { defineSyscalls } from "./table.js";
 import { sleepOn, park, BLOCK } from "../kernel/blocking.js";
 import { restartOf } from "../kernel/restart.js";
 import { um } from "./util.js";
+import { PAGE_SIZE } from "../mm/phys.js";
 import { keysFork } from "../security/keys/process_keys.js";
 import { copyProcess, vforkWaitQueue, type CloneArgs } from "../kernel/fork.js";
 import { ptraceFork, ptraceVforkDone, ptraceHoldsExit } from "../kernel/ptrace.js";
@@ -107,7 +108,13 @@ function ready(c: ThreadGroup, options: number): Report | null {
 function consume(t: Task, r: Report, options: number): void {
   if (options & WNOWAIT) return;
   if (r.trace) consumeTraceReport(r.trace);
-  else if (r.kind === "exit") t.k.release(r.tg);
+  else if (r.kind === "exit") {
+    // wait_task_zombie: the waiter's group takes the child's peak RSS (its
+    // own and its reaped children's); an auto-reaped child's goes nowhere.
+    const peak = Math.max(r.tg.maxRss, r.tg.childMaxRss);
+    if (peak > t.tg.childMaxRss) t.tg.childMaxRss = peak;
+    t.k.release(r.tg);
+  }
   else if (r.kind === "stop") r.tg.stopReport = 0;
   else r.tg.contReport = false;
 }
@@ -120,6 +127,8 @@ function writeRusage(t: Task, va: number, g: ThreadGroup | null): void {
   rusage.write(dv, 0, {
     ru_utime_sec: Math.floor(ut / 1e9), ru_utime_usec: Math.floor((ut % 1e9) / 1e3),
     ru_stime_sec: Math.floor(st / 1e9), ru_stime_usec: Math.floor((st % 1e9) / 1e3),
+    // getrusage(RUSAGE_BOTH) of the child: its own peak and its children's, in KiB.
+    ru_maxrss: g ? Math.max(g.maxRss, g.childMaxRss) * (PAGE_SIZE / 1024) : 0,
   });
   um(t).write(va, b);
 }
@@ -272,9 +281,11 @@ defineSyscalls({
     // In clone(), CLONE_PIDFD stores the fd through parent_tid, so the two cannot go together.
     if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_PARENT_SETTID))) kerr(EINVAL);
     if ((f & BigInt(CLONE_PIDFD)) && (f & BigInt(CLONE_THREAD))) kerr(EINVAL);
+    // As Linux's clone(): only the low 32 bits are flags (glibc's int flags
+    // arrive sign-extended: CLONE_IO, bit 31, sets the upper half too).
     const lo = Number(f & 0xffffffffn);
     return doClone(t, {
-      flags: f & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
+      flags: BigInt(lo) & ~0xffn, exitSignal: (lo & CLONE_THREAD) ? 0 : lo & 0xff, stack: newsp, stackSize: 0,
       parentTid, childTid, tls, pidfd: parentTid,
     });
   }, "partial", "CLONE_NEWNS, CLONE_NEWUTS and CLONE_NEWIPC make namespaces; the other CLONE_NEW* are EINVAL: Ghost has one of each"],

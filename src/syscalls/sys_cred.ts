@@ -18,6 +18,7 @@ import { prctlSetSeccomp } from "../kernel/seccomp.js";
 
 type Cred = Task["cred"];
 import { CAP_FULL } from "../fs/inode.js";
+import { PAGE_SIZE } from "../mm/phys.js";
 import { i32Arg, u32Arg } from "./args.js";
 const NGROUPS_MAX = 65536;
 // (uid_t)-1: no id maps to it (Linux's INVALID_UID / INVALID_GID).
@@ -139,7 +140,9 @@ function writeRusage(t: Task, va: number, who: number): number {
   rusage.write(dv, 0, {
     ru_utime_sec: Math.floor(ut / 1e9), ru_utime_usec: Math.floor((ut % 1e9) / 1e3),
     ru_stime_sec: Math.floor(st / 1e9), ru_stime_usec: Math.floor((st % 1e9) / 1e3),
-    ru_maxrss: who === RUSAGE_CHILDREN ? 0 : t.mm.rssPages * 4,
+    // In KiB: the group's peak and its memory's for RUSAGE_SELF (and, as
+    // Linux, RUSAGE_THREAD), the reaped children's for RUSAGE_CHILDREN.
+    ru_maxrss: (who === RUSAGE_CHILDREN ? g.childMaxRss : Math.max(g.maxRss, t.mm.maxRssPages)) * (PAGE_SIZE / 1024),
   });
   um(t).write(va, b);
   return 0;

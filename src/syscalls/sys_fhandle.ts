@@ -2,7 +2,7 @@
 // handles themselves are fs/fhandle.ts's.
 
 import { kerr } from "../lib/errors.js";
-import { EINVAL, EOVERFLOW, EPERM, EBADF } from "../abi/errno.js";
+import { EINVAL, EOVERFLOW, EPERM, ESTALE } from "../abi/errno.js";
 import {
   AT_EMPTY_PATH, AT_SYMLINK_FOLLOW, AT_HANDLE_FID, AT_HANDLE_MNT_ID_UNIQUE, AT_HANDLE_CONNECTABLE, AT_FDCWD,
   MAX_HANDLE_SZ, file_handle, O_CLOEXEC, O_PATH, O_DIRECTORY, O_NOFOLLOW,
@@ -48,13 +48,12 @@ function nameToHandleAt(t: Task, dirfd: number, pathVa: number, fhVa: number, mn
 
 function openByHandleAt(t: Task, mountFd: number, fhVa: number, flags: number): number {
   // get_path_anchor, then may_decode_fh (CAP_DAC_READ_SEARCH), then the handle.
-  let anchor: Path;
+  // A file with no path of Ghost's (a pipe, a socket, the host's stdio)
+  // stands on one of Linux's internal mounts (pipefs, sockfs…), whose
+  // filesystem decodes no handle: ESTALE once the handle is read.
+  let anchor: Path | null;
   if (mountFd === AT_FDCWD) anchor = t.fs.cwd;
-  else {
-    const f = t.files.getRaw(mountFd);
-    if (!f.path) kerr(EBADF);
-    anchor = f.path;
-  }
+  else anchor = t.files.getRaw(mountFd).path ?? null;
   if (!hasCap(t.cred, CAP_DAC_READ_SEARCH)) kerr(EPERM);
   const m = um(t);
   const hdr = new DataView(m.read(fhVa, file_handle.size).buffer);
@@ -63,6 +62,7 @@ function openByHandleAt(t: Task, mountFd: number, fhVa: number, flags: number): 
   if (len > MAX_HANDLE_SZ || len === 0) kerr(EINVAL);
   if (type < 0) kerr(EINVAL);
   const bytes = m.read(fhVa + file_handle.size, len);
+  if (!anchor) return kerr(ESTALE);
   const dentry = decodeHandle(anchor.mnt.sb, type, bytes);
   if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   const file = openPath(t, { mnt: anchor.mnt, dentry }, flags);

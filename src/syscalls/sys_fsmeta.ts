@@ -53,12 +53,16 @@ function linkat(t: Task, olddir: number, oldVa: number, newdir: number, newVa: n
   const oldPath = oldVa === 0 && (flags & AT_EMPTY_PATH) ? "" : pathArg(t, oldVa);
   if (oldPath === "" && (flags & AT_EMPTY_PATH) && t.files.getRaw(olddir).tmpfileNoLink) kerr(ENOENT);
   const src = resolveAt(t, olddir, oldPath, (flags & AT_SYMLINK_FOLLOW) !== 0, (flags & AT_EMPTY_PATH) !== 0);
-  if (isDir(src.dentry.inode.mode)) kerr(EPERM);
   const newPath = pathArg(t, newVa);
   const { parent, name } = parentAndName(t, newdir, newPath);
+  // do_linkat's order: an existing name (filename_create), a read-only
+  // mount, another mount, permission (vfs_link's may_create), and last a
+  // directory's EPERM.
   if (walker(t).lookupLast(parent, name, false, false)) kerr(EEXIST);
+  requireNotReadOnly(parent);
   if (parent.mnt !== src.mnt) kerr(EXDEV);
   mayCreate(parent, t.cred);
+  if (isDir(src.dentry.inode.mode)) kerr(EPERM);
   parent.dentry.inode.link(name, src.dentry.inode);
   parent.dentry.drop(name);
   fsnotifyDir(parent.dentry.inode, IN_CREATE, name, src.dentry.inode);

@@ -8,7 +8,7 @@ import {
   PROT_READ, PROT_WRITE, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE,
   MAP_TYPE, MAP_FIXED, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_FIXED_NOREPLACE, MAP_POPULATE, MAP_LOCKED, MADV_DONTNEED, MADV_FREE,
   MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
-  MADV_DONTDUMP, MADV_DODUMP, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
+  MADV_DONTDUMP, MADV_DODUMP, MADV_COLD, MADV_PAGEOUT, MREMAP_MAYMOVE, MREMAP_FIXED, MADV_WIPEONFORK, MADV_KEEPONFORK,
   MREMAP_DONTUNMAP, MS_ASYNC, MS_INVALIDATE, MS_SYNC, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, PKEY_ACCESS_MASK,
 } from "../abi/mman.js";
 import { sizeArg, fdArg, i32Arg, u32Arg } from "./args.js";
@@ -16,7 +16,7 @@ import { um } from "./util.js";
 import { defineSyscalls } from "./table.js";
 import { PAGE_SIZE } from "../mm/phys.js";
 import { pageUp, TASK_SIZE } from "../mm/mm.js";
-import { SharedAnon } from "../mm/vma.js";
+import { SharedAnon, type Vma } from "../mm/vma.js";
 import { inodeSource } from "../fs/exec.js";
 import type { Task } from "../kernel/task.js";
 import { isReg, isDir } from "../fs/inode.js";
@@ -81,22 +81,63 @@ function mseal(t: Task, start: number, len: number, flags: number): number {
   return 0;
 }
 
+// The advice madvise takes (madvise_behavior_valid). Ghost has no KSM
+// (no /sys/kernel/mm/ksm), so MADV_MERGEABLE and MADV_UNMERGEABLE are
+// EINVAL as on such a kernel; its sysfs shows transparent huge pages set to
+// "never", where MADV_HUGEPAGE and MADV_NOHUGEPAGE are taken (and change
+// nothing). Not implemented (EINVAL): MADV_REMOVE, MADV_POPULATE_*,
+// MADV_DONTNEED_LOCKED, MADV_GUARD_*.
+const MADV_VALID = new Set([MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED, MADV_FREE,
+  MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DONTDUMP, MADV_DODUMP, MADV_COLD, MADV_PAGEOUT,
+  MADV_HUGEPAGE, MADV_NOHUGEPAGE]);
+
+// As madvise_walk_vmas: the advice goes VMA by VMA over what is mapped of
+// [start, end); an error stops the walk there; a hole in the range is
+// ENOMEM once the mapped parts are advised.
+function walkVmas(t: Task, start: number, end: number, visit: (v: Vma, s: number, e: number) => void): void {
+  const mm = t.mm;
+  let hole = false;
+  for (let at = start; at < end;) {
+    const v = mm.vmas[mm.indexAfter(at)];
+    if (!v || v.start >= end) { hole = true; break; }
+    if (v.start > at) { hole = true; at = v.start; }
+    const e = Math.min(v.end, end);
+    visit(v, at, e);
+    at = e;
+  }
+  if (hole) kerr(ENOMEM);
+}
+
 // madvise(2); also process_madvise's, for each range of the caller's own memory.
 export function madvise(t: Task, addr: number, len: number, advice: number): number {
+  if (!MADV_VALID.has(advice)) kerr(EINVAL);
   if (addr % PAGE_SIZE || len < 0) kerr(EINVAL);
+  const end = addr + pageUp(len);
+  if (end === addr) return 0;
+  const mm = t.mm;
   switch (advice) {
     case MADV_DONTNEED: case MADV_FREE:
-      checkDiscard(t, addr, addr + pageUp(len));
-      t.mm.dropPages(addr, len);
+      checkDiscard(t, addr, end);
+      walkVmas(t, addr, end, (v, s, e) => {
+        // madvise_dontneed_free_valid_vma: not on locked memory; MADV_FREE
+        // only on private anonymous memory (madvise_free_single_vma).
+        if (v.locked || (advice === MADV_FREE && (v.shared || v.source))) kerr(EINVAL);
+        mm.dropPages(s, e - s);
+      });
       return 0;
-    case MADV_DONTFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { v.dontFork = true; }); return 0;
-    case MADV_DOFORK: t.mm.setForkFlags(addr, len, (v) => { v.dontFork = false; }); return 0;
-    case MADV_WIPEONFORK: checkDiscard(t, addr, addr + pageUp(len)); t.mm.setForkFlags(addr, len, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }); return 0;
-    case MADV_KEEPONFORK: t.mm.setForkFlags(addr, len, (v) => { v.wipeOnFork = false; }); return 0;
-    case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP: case MADV_DODUMP:
-    case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_COLD: case MADV_PAGEOUT:
-      return 0; // hints: nothing to do in Ghost's memory model
-    default: return kerr(EINVAL);
+    case MADV_DONTFORK: checkDiscard(t, addr, end); walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { v.dontFork = true; })); return 0;
+    case MADV_DOFORK: walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { v.dontFork = false; })); return 0;
+    case MADV_WIPEONFORK:
+      checkDiscard(t, addr, end);
+      walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }));
+      return 0;
+    case MADV_KEEPONFORK: walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { v.wipeOnFork = false; })); return 0;
+    default:
+      // MADV_NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTDUMP, DODUMP, COLD,
+      // PAGEOUT, HUGEPAGE, NOHUGEPAGE: hints with nothing to do in Ghost's memory model, but a
+      // hole in the range is still ENOMEM.
+      walkVmas(t, addr, end, () => {});
+      return 0;
   }
 }
 
@@ -196,7 +237,8 @@ defineSyscalls({
     return kerr(ENOSPC);
   },
   pkey_free: () => kerr(EINVAL),
-  madvise: (t, addr, len, advice) => madvise(t, addr, len, advice),
+  madvise: [(t, addr, len, advice) => madvise(t, addr, len, advice), "partial",
+    "no MADV_REMOVE, MADV_POPULATE_READ/WRITE, MADV_DONTNEED_LOCKED, MADV_GUARD_INSTALL/REMOVE (EINVAL); no KSM (MADV_MERGEABLE EINVAL as without CONFIG_KSM)"],
   mremap: (t, old, oldLen, newLen, flags, newAddr) => {
     if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) kerr(EINVAL);
     if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) kerr(EINVAL);

@@ -1,7 +1,7 @@
 // Process lifetime syscalls: exit, exit_group, execve.
 
 import { kerr } from "../lib/errors.js";
-import { EFAULT } from "../abi/errno.js";
+import { EFAULT, ENOENT } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import { NORETURN } from "../kernel/blocking.js";
@@ -22,15 +22,17 @@ function readStrings(t: Task, va: number): CStrings {
 function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa: number, flags: number): number {
   if (pathVa === 0) kerr(EFAULT);
   let path = um(t).readCString(pathVa, 4096);
+  // getname: an empty path is ENOENT unless AT_EMPTY_PATH names the fd's file.
+  if (path === "" && !(flags & AT_EMPTY_PATH)) kerr(ENOENT);
   const argv = readStrings(t, argvVa);
   const envp = readStrings(t, envpVa);
-  let start = startPath(t, dirfd, path);
+  let start;
   if (path === "" && (flags & AT_EMPTY_PATH)) {
-    const f = t.files.get(dirfd);
+    // The file itself, which may be an O_PATH descriptor (as fexecve opens it).
+    const f = t.files.getRaw(dirfd);
     if (!f.path) kerr(EFAULT);
     start = f.path;
-    path = ".";
-  }
+  } else start = startPath(t, dirfd, path);
   execve(t, start, path, { argv, envp }, (flags & AT_SYMLINK_NOFOLLOW) === 0);
   keysExec(t);
   return NORETURN;

@@ -20,7 +20,7 @@ const suite = new ProgramSuite({ root, timeoutMs: Number(process.env.USERLAND_TI
 const bin = join(root, "build", "userland-mm");
 // mlock accounting, mseal and cachestat (issue #14).
 // forkcow (copy-on-write of hot pages across fork) is checked natively too.
-const NATIVE = ["mlock", "mseal", "cachestat", "pmadvise", "pmrelease", "remapfp", "forkcow"];
+const NATIVE = ["mlock", "mseal", "cachestat", "pmadvise", "pmrelease", "remapfp", "forkcow", "madvise"];
 
 // mapwb's data file: PATTERN_LEN bytes of pattern(i) = 'a' + (i * 7) % 26.
 function pattern(): Buffer {

@@ -145,6 +145,13 @@ int main(int argc, char **argv)
     memset(h2->f_handle, 0xff, need);
     CHECK_ERR(open_by_handle_at(mfd, h2, O_RDONLY), ESTALE, "a handle naming no inode is ESTALE");
     CHECK_ERR(open_by_handle_at(mfd, KT_BAD_PTR, O_RDONLY), EFAULT, "a bad handle pointer is EFAULT");
+    /* A pipe's filesystem (pipefs) decodes no handle: ESTALE, not EBADF. */
+    int pp[2];
+    if (pipe(pp) == 0) {
+        CHECK_ERR(open_by_handle_at(pp[0], h, O_RDONLY), ESTALE, "a handle under a pipe's fd is ESTALE");
+        close(pp[0]);
+        close(pp[1]);
+    }
 
     pid_t c = fork();
     if (c == 0) {

@@ -2,8 +2,12 @@
  * attrib, close_write, moved_from/moved_to with a shared cookie, delete,
  * delete_self, IN_ISDIR, coalescing, IN_ONESHOT, IN_MASK_ADD, rm_watch and
  * IN_IGNORED, FIONREAD, errors, the order and flags LTP checks (details()).
- * On the host directory and on a tmpfs. */
+ * On the host directory and on a tmpfs. Last, unmount(): a filesystem's
+ * shutdown ends the watches on it with IN_UNMOUNT (whatever their mask) and
+ * IN_IGNORED (under qemu-user in a private mount namespace; root only). */
 #include "ktest.h"
+#include "privns.h"
+#include <sys/mount.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 
@@ -289,6 +293,33 @@ static void details(const char *base, const char *fs)
     rmdir(dir);
 }
 
+static void unmount(const char *base)
+{
+    char mp[512], file[600];
+    snprintf(mp, sizeof mp, "%s/mnt", base);
+    snprintf(file, sizeof file, "%s/f", mp);
+    if (mkdir(mp, 0755) < 0 || mount("tmpfs", mp, "tmpfs", 0, NULL) < 0) {
+        kt_skip("unmount", "cannot mount a tmpfs (not root)");
+        return;
+    }
+    close(open(file, O_CREAT | O_WRONLY, 0644));
+    int in = inotify_init1(IN_NONBLOCK);
+    int wd = inotify_add_watch(in, file, IN_CREATE); /* no IN_UNMOUNT asked for */
+    int other = inotify_add_watch(in, base, IN_DELETE_SELF);
+    CHECK(wd > 0 && other > 0, "unmount: watches on a file of a tmpfs and on the directory it is mounted in");
+    CHECK_OK(umount(mp), "unmount: umount the tmpfs");
+    drain(in);
+    CHECK_EQ(nev, 2, "unmount: two events");
+    if (nev == 2) {
+        CHECK(evs[0].wd == wd && evs[0].mask == IN_UNMOUNT, "unmount: IN_UNMOUNT first, on the file's watch");
+        CHECK(evs[1].wd == wd && evs[1].mask == IN_IGNORED, "unmount: then IN_IGNORED");
+    }
+    CHECK_ERR(inotify_rm_watch(in, wd), EINVAL, "unmount: the file's watch is gone (rm_watch EINVAL)");
+    CHECK_OK(inotify_rm_watch(in, other), "unmount: the watch on another filesystem stays");
+    close(in);
+    rmdir(mp);
+}
+
 int main(int argc, char **argv)
 {
     vt_init(argc, argv, 60);
@@ -298,6 +329,8 @@ int main(int argc, char **argv)
     on_dir(vt_shmdir, "tmpfs");
     details(host, "hostdir");
     details(vt_shmdir, "tmpfs");
+    if (vt_private_mounts("unmount"))
+        unmount(host);
     kt_cleanup();
     vt_cleanup_shm();
     return kt_done();

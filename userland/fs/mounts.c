@@ -129,6 +129,8 @@ static void readonly(void)
     CHECK_ERR(mkdir(f, 0755), EROFS, "mkdir on a read-only mount is EROFS");
     CHECK_ERR(access(mp, W_OK), EROFS, "access(W_OK) on a read-only mount is EROFS");
     CHECK_ERR(chmod(mp, 0777), EROFS, "chmod on a read-only mount is EROFS");
+    /* do_linkat: the read-only mount is EROFS before the directory's EPERM. */
+    CHECK_ERR(link(mp, f), EROFS, "link of the mount's root directory into it is EROFS");
     struct statvfs sv;
     statvfs(mp, &sv);
     CHECK(sv.f_flag & ST_RDONLY, "statvfs reports ST_RDONLY");

@@ -241,3 +241,21 @@ procNetSysctls.set("ipv4/tcp_fin_timeout", { get: () => "60" });
 procNetSysctls.set("ipv4/tcp_syn_retries", { get: () => "6" });
 procNetSysctls.set("ipv4/tcp_congestion_control", { get: () => "reno" });
 procNetSysctls.set("core/somaxconn", { get: () => "4096" });
+// net.ipv4.conf.{all,default,lo}.tag (devinet's IPV4_DEVCONF_TAG, a
+// proc_dointvec the stack keeps and never reads), per stack. Ghost has no
+// network namespaces, so a program that would set it in a fresh one can
+// only read it here.
+const devconfTag = new WeakMap<NetStack, Map<string, number>>();
+for (const dev of ["all", "default", "lo"]) {
+  procNetSysctls.set(`ipv4/conf/${dev}/tag`, {
+    get: (k) => String(devconfTag.get(netStack(k))?.get(dev) ?? 0),
+    set: (k, v) => {
+      const n = Number(v.trim());
+      if (!/^\s*[-+]?\d+\s*$/.test(v) || n < -0x80000000 || n > 0x7fffffff) kerr(EINVAL);
+      const stack = netStack(k);
+      let m = devconfTag.get(stack);
+      if (!m) devconfTag.set(stack, m = new Map());
+      m.set(dev, n);
+    },
+  });
+}
