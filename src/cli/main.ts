@@ -37,15 +37,16 @@ const { Script } = process.getBuiltinModule("node:vm");
 // V8 recompiles a wasm function with TurboFan once it has run a while (its
 // "tiering budget"); for the JIT's translations that recompile is most of
 // what a translation costs (jit/worker.ts, ASYNC_SHARE). GHOST_WASM_TIERING=N
-// sets the budget (V8's own: 1800000; unset: V8's). Measured (python3's loop
-// of bench/programs.ts with every hot block translated: GHOST_JIT_BUDGET=0
-// GHOST_JIT_ASYNC=0 GHOST_JIT_PAYCHECK=0 GHOST_JIT_WARMUP=0, load ~27):
-// 18000000 halved the functions TurboFan compiled (2366 -> 1129) and took
-// user+sys CPU from 52.8 to 44.0 s; at the default JIT settings, which
-// translate little, no difference showed within the noise, so it is not on
-// by default. A value other than the last run's makes V8 reject the code
-// cache once (its flags differ).
-const tiering = Number(process.env.GHOST_WASM_TIERING);
+// sets the budget (V8's own: 1800000; unset: 18000000, 0: V8's). Measured
+// (python3's loop of bench/programs.ts with every hot block translated:
+// GHOST_JIT_BUDGET=0 GHOST_JIT_ASYNC=0 GHOST_JIT_PAYCHECK=0 GHOST_JIT_WARMUP=0,
+// load ~27): 18000000 halved the functions TurboFan compiled (2366 -> 1129)
+// and took user+sys CPU from 52.8 to 44.0 s; python3 -c pass likewise, with
+// components split (load 12-20): 2641 -> 1037 TurboFan compiles, 34.1 ->
+// 28.5 s. Code that stays hot still gets there: the budget is about bytes
+// executed, a few milliseconds of a hot loop. A value other than the last
+// run's makes V8 reject the code cache once (its flags differ).
+const tiering = process.env.GHOST_WASM_TIERING ? Number(process.env.GHOST_WASM_TIERING) : 18_000_000;
 if (tiering > 0) process.getBuiltinModule("node:v8").setFlagsFromString(`--wasm-tiering-budget=${Math.floor(tiering)}`);
 
 const bundle = fileURLToPath(new URL("./bundle/ghost.cjs", import.meta.url));

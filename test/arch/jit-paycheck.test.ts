@@ -23,12 +23,14 @@ const haveCc = spawnSync(CC, ["--version"], { stdio: "ignore" }).status === 0;
 // plain interpreter costs 1 per instruction and whose JIT costs jitCost(i)
 // at instret i (busy: translations in flight); returns the instructions run
 // with the JIT.
-function simulate(window: number, warmup: number, total: number, jitCost: (i: number) => number, busy = () => false): { jit: number; pc: Paycheck } {
+// slow(i): how much slower than at the start the whole machine runs at instret i (load).
+function simulate(window: number, warmup: number, total: number, jitCost: (i: number) => number, busy = () => false,
+  slow = (_i: number) => 1): { jit: number; pc: Paycheck } {
   let now = 0, jit = 0;
   const pc = new Paycheck({ window, clock: () => now }, warmup);
   const step = Math.max(100, Math.floor(window / 10));
   for (let i = 0; i < total; i += step) {
-    if (pc.useJit(i, busy())) { now += step * jitCost(i); jit += step; } else now += step;
+    if (pc.useJit(i, busy())) { now += step * jitCost(i) * slow(i); jit += step; } else now += step * slow(i);
   }
   return { jit, pc };
 }
@@ -66,6 +68,20 @@ test("paycheck: a program whose code turns flat goes back to the interpreter, an
   const flat = simulate(1000, 2000, 1_500_000, cost).jit - simulate(1000, 2000, 500_000, cost).jit;
   assert.ok(flat < 0.1 * 1_000_000, `the JIT ran ${flat} of the flat part's 1,000,000 instructions`);
   assert.ok(jit - flat > 0.8 * 2_000_000, `the JIT ran ${jit - flat} of the hot parts' 2,000,000 instructions`);
+});
+
+test("paycheck: a JIT that pays is not judged against the interpreter's cost on a less loaded machine", () => {
+  // The machine gets 2.5x slower (load rises) right after the warm-up measured
+  // the interpreter, and again 2x later: the JIT (0.8x) costs more than that
+  // stale measure; the plain window after the lost trial shows the loss was the load's.
+  const { jit, pc } = simulate(1000, 2000, 2_000_000, () => 0.8, () => false, (i) => (i < 2000 ? 1 : i < 1_000_000 ? 2.5 : 5));
+  assert.equal(pc.stats.lost, 0);
+  assert.ok(pc.stats.reprieved > 0, "no trial reprieved");
+  assert.ok(jit > 0.95 * 2_000_000, `the JIT ran ${jit} of 2,000,000 instructions`);
+  // A JIT that does not pay still loses, load or not.
+  const bad = simulate(1000, 2000, 2_000_000, () => 1.5, () => false, (i) => (i < 2000 ? 1 : 2.5));
+  assert.ok(bad.jit < 0.05 * 2_000_000, `the JIT ran ${bad.jit} of 2,000,000 instructions`);
+  assert.ok(bad.pc.stats.lost >= 3, `trials lost: ${bad.pc.stats.lost}`);
 });
 
 test("paycheck: window 0 turns it off (the JIT from the warm-up on)", () => {

@@ -122,7 +122,7 @@ export class Jit {
   onModule: ((index: number, bytes: Uint8Array) => void) | null = null;
   readonly stats: JitStats = {
     modules: 0, regions: 0, insns: 0, wasmBytes: 0, genMs: 0, compileMs: 0, invalidations: 0, deferred: 0, cacheHits: 0, storeHits: 0, interpreted: 0,
-    threadMs: 0, dropped: 0, rebuilds: 0,
+    threadMs: 0, dropped: 0, rebuilds: 0, splits: 0,
   };
   private u8: Uint8Array; // views of the memory, made anew after it grows (memoryGrew)
   private dv: DataView;
@@ -392,6 +392,7 @@ export class Jit {
     const u: CachedUnit = { vpage: p.vpage, page: code, comps: made.comps, wasm: made.wasm, module: new WebAssembly.Module(made.wasm as Uint8Array<ArrayBuffer>) };
     this.stats.compileMs += performance.now() - t1;
     this.stats.insns += made.insnCount;
+    this.stats.splits += made.splits;
     this.stats.wasmBytes += made.wasm.length;
     this.spent += made.insnCount;
     remember(key, u);
@@ -440,6 +441,7 @@ export class Jit {
       if (!r.unit) continue; // nothing translatable there: the counters stay parked
       this.onModule?.(this.stats.modules++, r.unit.wasm);
       this.stats.insns += r.unit.insnCount;
+      this.stats.splits += r.unit.splits;
       this.stats.wasmBytes += r.unit.wasm.length;
       this.spent += r.unit.insnCount * ASYNC_SHARE;
       const u: CachedUnit = { vpage: f.vpage, page: f.code, comps: r.unit.comps, wasm: r.unit.wasm, module: r.module! };

@@ -57,4 +57,5 @@ export interface JitStats {
   threadMs: number; // discovery, code generation and compile on the translator thread (async)
   dropped: number; // translations from that thread not used: their page changed, or its frame was reused
   rebuilds: number; // pages translated whole again (rebuildWanted)
+  splits: number; // wasm functions made by splitting big components (region.ts's split)
 }

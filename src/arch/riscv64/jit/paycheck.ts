@@ -74,7 +74,9 @@ export class Paycheck {
   private trialCost = Infinity; // the current trial's last window's cost
   private extended = 0; // windows the current trial was extended by, waiting for translations
   private afterPlain = 1; // the length of the JIT window after the current plain one, in windows
-  readonly stats = { jitWindows: 0, plainWindows: 0, lost: 0, interpCost: 0, jitCost: 0 };
+  private lostCost = NaN; // the cost of the JIT window that lost a trial, until the next plain window confirms it
+  // reprieved: trials lost whose loss the next plain window did not confirm
+  readonly stats = { jitWindows: 0, plainWindows: 0, lost: 0, reprieved: 0, interpCost: 0, jitCost: 0 };
 
   constructor(private readonly opts: PaycheckOptions, warmup: number) {
     this.end = warmup;
@@ -101,6 +103,27 @@ export class Paycheck {
     if (this.mode === Mode.Plain) {
       this.stats.plainWindows++;
       if (cost === cost) this.interpCost = this.stats.interpCost = cost;
+      const lost = this.lostCost;
+      if (lost === lost) {
+        // The window after a trial's loss: the interpreter measured again
+        // next to the losing JIT window. Cheaper than the interpreter now,
+        // the JIT lost to a machine that got slower (a load that rose since
+        // the interpreter's last measure), not to the interpreter: it is
+        // tried again at once. Else the loss stands and the plain span goes on.
+        this.lostCost = NaN;
+        if (cost === cost && lost <= cost * MARGIN) {
+          this.stats.reprieved++;
+          this.trialLeft = 2; this.extended = 0; this.trialCost = Infinity;
+          this.next(Mode.Jit, 1, instret);
+          return true;
+        }
+        this.stats.lost++;
+        this.jitLen = 1;
+        const len = this.plainLen;
+        this.plainLen = Math.min(MAX_PLAIN, this.plainLen * PLAIN_GROWTH);
+        this.next(Mode.Plain, len - 1, instret);
+        return false;
+      }
       if (this.trialLeft === 0) { this.trialLeft = 2; this.extended = 0; this.trialCost = Infinity; }
       this.next(Mode.Jit, this.afterPlain, instret);
       this.afterPlain = 1;
@@ -137,9 +160,15 @@ export class Paycheck {
       this.next(Mode.Jit, 1, instret);
       return true;
     }
-    // The trial is lost: the interpreter runs on, longer after each trial lost.
-    this.stats.lost++;
+    // The trial is lost: the interpreter runs on, longer after each trial
+    // lost — once its first window confirms the loss (above).
     this.trialLeft = 0;
+    if (!this.opts.flip && cost === cost) {
+      this.lostCost = cost;
+      this.next(Mode.Plain, 1, instret);
+      return false;
+    }
+    this.stats.lost++;
     this.jitLen = 1;
     const len = this.opts.flip ? 1 : this.plainLen;
     this.plainLen = Math.min(MAX_PLAIN, this.plainLen * PLAIN_GROWTH);

@@ -40,8 +40,17 @@ export interface Region {
 // overlapping decodings of the same bytes could produce more).
 const MAX_INSNS = 2400;
 const MAX_BLOCKS = 1024;
-// A component grown by joining callees stays under this many blocks + instructions.
+// A component's size is its blocks + instructions. One grown by joining
+// callees stays under CALL_JOIN_MAX; one larger than SPLIT_MAX is split
+// (split()), a loop kept whole up to SPLIT_LOOP_MAX. Smaller caps lost on
+// CoreMark, whose hot code is callers joined with their callees: SPLIT_MAX
+// 160 or 320 (about 8 and 16 KB of wasm), also with calls joined only up to
+// 160: 12-40% more CPU than without splitting in four alternated pairs
+// (load 6-10); 800 even (15.05 vs 15.32 s). So only the largest functions
+// (up to ~45 KB before, TurboFan's costliest by far) are cut.
 const CALL_JOIN_MAX = 800;
+export const SPLIT_MAX = 800;
+const SPLIT_LOOP_MAX = 1600;
 
 export function discover(
   page: Uint8Array, entries: Iterable<number>, expand: Expander, known: ReadonlySet<number> = new Set(),
@@ -177,6 +186,63 @@ export function components(r: Region): number[][] {
     l.push(i);
   }
   return [...groups.values()];
+}
+
+// A component (components()) too big for one wasm function, cut at block
+// boundaries into runs of consecutive blocks of at most SPLIT_MAX.
+// V8's optimizing compiler costs superlinearly in a function's size (python3
+// -c pass, everything translated: 8 ms of TurboFan per KB of body up to 4 KB,
+// 20 at 16 KB, 33 at 32 KB; functions over 8 KB were 85% of its time). A
+// branch or fall-through from one piece to another leaves the first (its
+// written registers stored, PC and the budget exact, codegen.ts's jumpTo)
+// and the page function dispatches to the second, as between any two
+// components: the cost of a split is that exit at each crossing, so cuts
+// are made where no loop (a backward branch) spans the boundary, unless the
+// loop itself is over SPLIT_LOOP_MAX.
+export function split(r: Region, blocks: number[]): number[][] {
+  const size = (i: number): number => 1 + r.blocks[i].insns.length;
+  let total = 0;
+  for (const i of blocks) total += size(i);
+  if (total <= SPLIT_MAX) return [blocks];
+  const m = blocks.length;
+  const local = new Map(blocks.map((b, k) => [b, k]));
+  const acc = new Array<number>(m + 1).fill(0); // acc[k]: size of local blocks before k
+  for (let k = 0; k < m; k++) acc[k + 1] = acc[k] + size(blocks[k]);
+  const inside = new Array<number>(m).fill(0); // inside[k]: loops (up to SPLIT_LOOP_MAX) spanning the boundary after k
+  for (let k = 0; k < m; k++) {
+    const last = r.blocks[blocks[k]].insns[r.blocks[blocks[k]].insns.length - 1];
+    if (!last || (last.kind !== Kind.Branch && last.kind !== Kind.Jal)) continue;
+    const t = local.get(r.byStart.get(last.off + last.imm) ?? -1);
+    if (t === undefined) continue;
+    // A call joined to its callee (components()) counts as a loop between
+    // the two: its return comes back across the same boundaries.
+    const call = last.kind === Kind.Jal && last.rd !== 0;
+    if (t >= k && !call) continue;
+    const lo = Math.min(t, k), hi = Math.max(t, k);
+    if (acc[hi + 1] - acc[lo] > SPLIT_LOOP_MAX) continue;
+    for (let j = lo; j < hi; j++) inside[j]++;
+  }
+  const out: number[][] = [];
+  let from = 0;
+  while (from < m) {
+    // The rest if it fits; else the last boundary inside no loop that keeps
+    // the piece within SPLIT_MAX; else the first one within SPLIT_LOOP_MAX;
+    // else, within SPLIT_MAX (at least one block), the last of those inside
+    // the fewest loops (overlapping loops can cover every boundary: an
+    // interpreter's dispatch loop).
+    const fits = (k: number, max: number): boolean => k < m - 1 && acc[k + 1] - acc[from] <= max;
+    let cut = -1;
+    if (acc[m] - acc[from] <= SPLIT_MAX) cut = m - 1;
+    if (cut < 0) for (let k = from; fits(k, SPLIT_MAX); k++) if (!inside[k]) cut = k;
+    for (let k = from; cut < 0 && fits(k, SPLIT_LOOP_MAX); k++) if (!inside[k]) cut = k;
+    if (cut < 0) {
+      cut = from;
+      for (let k = from + 1; fits(k, SPLIT_MAX); k++) if (inside[k] <= inside[cut]) cut = k;
+    }
+    out.push(blocks.slice(from, cut + 1));
+    from = cut + 1;
+  }
+  return out;
 }
 
 // The region restricted to some of its blocks (one component).

@@ -8,7 +8,7 @@
 // `expand`: the hart's own expander on the guest's thread, a table made from
 // it (expandTable) on the translator thread.
 
-import { components, discover, subRegion } from "./region.js";
+import { components, discover, split, subRegion } from "./region.js";
 import { genRegion, newModule } from "./codegen.js";
 import type { CachedComponent } from "./cache.js";
 import type { Expander } from "./decode.js";
@@ -17,6 +17,7 @@ export interface UnitCode {
   comps: CachedComponent[];
   wasm: Uint8Array;
   insnCount: number;
+  splits: number; // wasm functions more than components, from splitting big ones (region.ts's split)
 }
 
 // undefined: nothing translatable is reachable from the entries.
@@ -25,12 +26,14 @@ export function translateUnit(code: Uint8Array, vpage: number, entries: readonly
   if (region.insnCount === 0) return undefined;
   const mod = newModule();
   const comps: CachedComponent[] = [];
-  for (const blocks of components(region)) {
+  const groups = components(region);
+  const pieces = groups.flatMap((g) => split(region, g));
+  for (const blocks of pieces) {
     const sub = subRegion(region, blocks);
     genRegion(mod, sub, vpage * 4096, `c${comps.length}`);
     comps.push({ blocks: sub.blocks.map((b) => [b.start, b.insns.length > 0]), ranges: sub.ranges, insnCount: sub.insnCount });
   }
-  return { comps, wasm: mod.encode(), insnCount: region.insnCount };
+  return { comps, wasm: mod.encode(), insnCount: region.insnCount, splits: pieces.length - groups.length };
 }
 
 // Every 16-bit parcel's expansion (0 where the parcel is not compressed):
