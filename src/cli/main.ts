@@ -45,9 +45,28 @@ const { Script } = process.getBuiltinModule("node:vm");
 // components split (load 12-20): 2641 -> 1037 TurboFan compiles, 34.1 ->
 // 28.5 s. Code that stays hot still gets there: the budget is about bytes
 // executed, a few milliseconds of a hot loop. A value other than the last
-// run's makes V8 reject the code cache once (its flags differ).
-const tiering = process.env.GHOST_WASM_TIERING ? Number(process.env.GHOST_WASM_TIERING) : 18_000_000;
-if (tiering > 0) process.getBuiltinModule("node:v8").setFlagsFromString(`--wasm-tiering-budget=${Math.floor(tiering)}`);
+// run's makes V8 reject the code cache once (its flags differ). Set before the
+// code cache is read and never changed for good afterwards (the hart compiles
+// its own module with another budget and puts back the one recorded under
+// "ghost.wasmTieringBudget", arch/riscv64/hart.ts), so the cache read and the
+// cache written see the same flags. Through V8's binding, as hart.ts does:
+// loading node:v8 loads all of Node's streams (cli/start-modules.test.ts).
+const tiering = process.env.GHOST_WASM_TIERING ? Math.floor(Number(process.env.GHOST_WASM_TIERING)) : 18_000_000;
+if (tiering > 0) {
+  const quiet = process.noDeprecation;
+  process.noDeprecation = true; // DEP0111, once, for process.binding
+  try {
+    const v8 = (process as unknown as { binding(name: string): { setFlagsFromString?(flags: string): void } }).binding("v8");
+    if (typeof v8.setFlagsFromString === "function") {
+      v8.setFlagsFromString(`--wasm-tiering-budget=${tiering}`);
+      (globalThis as Record<symbol, unknown>)[Symbol.for("ghost.wasmTieringBudget")] = tiering;
+    }
+  } catch {
+    // no binding: V8's own budget
+  } finally {
+    process.noDeprecation = quiet;
+  }
+}
 
 const bundle = fileURLToPath(new URL("./bundle/ghost.cjs", import.meta.url));
 const modules = new URL("./ghost.js", import.meta.url);

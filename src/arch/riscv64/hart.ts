@@ -49,9 +49,11 @@ function hartModule(): WebAssembly.Module {
 // TurboFan: ~0.6 ms of the interpreter running Liftoff's code, 5 against 3.2
 // ns an instruction, bench/interp), and the flag is put back at once: the
 // JIT's modules keep V8's budget, and V8's flag hash (which the CLI's code
-// cache must match, cli/code-cache.test.ts) is V8's again. Only on a V8 whose default budget is
-// known (putting back another value would change the hash), and not when
-// GHOST_WASM_TIERING chose the budget (cli/main.ts).
+// cache must match, cli/code-cache.test.ts) is what it was. What it was: the
+// budget the `ghost` command set at its start (cli/main.ts records it under
+// "ghost.wasmTieringBudget"), else V8's default where that is known; with
+// neither (a V8 of unknown default, used as a library), the hart's module
+// is compiled at the budget in effect.
 const HART_TIERING_BUDGET = 2_000_000_000;
 const V8_TIERING_BUDGET: Record<string, number> = { "11.3": 1_800_000 };
 
@@ -75,14 +77,15 @@ function v8Flags(proc: NodeJS.Process): { setFlagsFromString(flags: string): voi
 
 function withHartTieringBudget<T>(compile: () => T): T {
   const proc = globalThis.process;
-  const dflt = V8_TIERING_BUDGET[/^\d+\.\d+/.exec(proc?.versions?.v8 ?? "")?.[0] ?? ""];
-  const v8 = dflt && !proc.env["GHOST_WASM_TIERING"] ? v8Flags(proc) : undefined;
+  const set = (globalThis as Record<symbol, unknown>)[Symbol.for("ghost.wasmTieringBudget")];
+  const was = typeof set === "number" ? set : V8_TIERING_BUDGET[/^\d+\.\d+/.exec(proc?.versions?.v8 ?? "")?.[0] ?? ""];
+  const v8 = was ? v8Flags(proc) : undefined;
   if (!v8) return compile();
   v8.setFlagsFromString(`--wasm-tiering-budget=${HART_TIERING_BUDGET}`);
   try {
     return compile();
   } finally {
-    v8.setFlagsFromString(`--wasm-tiering-budget=${dflt}`);
+    v8.setFlagsFromString(`--wasm-tiering-budget=${was}`);
   }
 }
 
