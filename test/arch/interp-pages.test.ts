@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findRoot } from "../helpers/root.js";
-import { bareHart } from "../helpers/bare-hart.js";
+import { bareHart, type HartWasm } from "../helpers/bare-hart.js";
 import * as L from "../../src/arch/riscv64/layout.js";
 
 const ROOT = findRoot("src/arch");
@@ -37,13 +37,6 @@ const DATA_PA = 0x60000;
 const SP = DATA + 0x800;
 const UNMAPPED = 0x300000;
 
-interface HartWasm {
-  run(budget: number): number;
-  jitRun(budget: number): number;
-  jitSetThreshold(n: number): void;
-  tlbFlushAll(): void;
-  setAsid(asid: number): void;
-}
 interface Hart { w: HartWasm; dv: DataView; u8: Uint8Array }
 
 function hart(module: WebAssembly.Module): Hart {

@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findRoot } from "../helpers/root.js";
-import { bareHart } from "../helpers/bare-hart.js";
+import { bareHart, type HartWasm as BareHartWasm } from "../helpers/bare-hart.js";
 import * as L from "../../src/arch/riscv64/layout.js";
 
 const ROOT = findRoot("src/arch");
@@ -27,12 +27,7 @@ const CODE = 0x10000; // one executable page (read, execute); the next page is u
 const DATA = 0x200000; // two writable pages, one read-only page after an unmapped one
 const DATA_PA = 0x20000;
 
-interface HartWasm {
-  run(budget: number): number;
-  jitRun(budget: number): number;
-  jitSetThreshold(n: number): void;
-  tlbFlushAll(): void;
-  setAsid(asid: number): void;
+interface HartWasm extends BareHartWasm {
   expandCompressed(h: number): number;
 }
 

@@ -6,6 +6,15 @@
 
 import * as L from "../../src/arch/riscv64/layout.js";
 
+// The hart's exports these tests drive (a test adds what else it calls).
+export interface HartWasm {
+  run(budget: number): number;
+  jitRun(budget: number): number;
+  jitSetThreshold(n: number): void;
+  tlbFlushAll(): void;
+  setAsid(asid: number): void;
+}
+
 export interface BareHart<W> {
   w: W;
   dv: DataView;
