@@ -66,15 +66,51 @@ function readAt(inode: Inode, off: number, len: number): Uint8Array {
 // changed, see HostInode.refresh).
 const HEAD_SIZE = PAGE_SIZE;
 
+// The parsed ELF header of a file that was executed, kept with its inode
+// (issue #9: an exec of a program already in the page cache reuses its
+// parsed ELF). It is a function of the head's bytes and the file's size
+// alone (the parse read nothing past the head), so it stands while both are
+// unchanged: every exec compares the cached head with the page cache's
+// first page (a memcmp of at most 4 KiB), and a file rewritten in any way
+// (a write, truncate, mmap store, or on a host directory a change on the
+// host that drops its cached pages) is parsed again. No invalidation hook
+// to forget: a stale entry is never used, it is replaced.
+interface ParsedHead { size: number; bytes: Uint8Array; elf: ElfImage }
+const parsedHeads = new WeakMap<Inode, ParsedHead>();
+
 class FileHead {
   readonly bytes: Uint8Array;
+  private known: ParsedHead | null = null;
   constructor(readonly inode: Inode, name: string, phys: PhysAllocator) {
     const n = Math.min(HEAD_SIZE, inode.size);
     const pa = phys.cache.getPage(inode, inodeSource(inode, name), 0, null);
-    try { this.bytes = phys.view(pa).slice(0, n); } finally { phys.put(pa); }
+    try {
+      const page = phys.view(pa).subarray(0, n);
+      const c = parsedHeads.get(inode);
+      if (c !== undefined && c.size === inode.size && c.bytes.length === n && Buffer.compare(c.bytes, page) === 0) {
+        this.bytes = c.bytes;
+        this.known = c;
+      } else {
+        this.bytes = page.slice();
+      }
+    } finally { phys.put(pa); }
   }
   read = (off: number, len: number): Uint8Array =>
     off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
+
+  // The file's ELF image (ENOEXEC if it is none): the one parsed from these
+  // same bytes before, or parsed now and kept when the head held all of it.
+  elf(): ElfImage {
+    if (this.known !== null) return this.known.elf;
+    const size = this.inode.size, bytes = this.bytes;
+    let inHead = true;
+    const elf = parseElf((off, len) => {
+      if (off + len > bytes.length) inHead = false;
+      return this.read(off, len);
+    }, size);
+    if (inHead) parsedHeads.set(this.inode, { size, bytes, elf });
+    return elf;
+  }
 }
 
 interface Loaded { bias: number; entry: number; phdrAddr: number; end: number; }
@@ -238,7 +274,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     file = openExecutable(t, start, interp);
   }
   const inode = file.p.dentry.inode;
-  const elf = parseElf(fileHead.read, inode.size);
+  const elf = fileHead.elf();
   let interpInode: Inode | null = null;
   let interpElf: ElfImage | null = null;
   let interpName = "";
@@ -252,7 +288,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       throw e;
     }
     const ii = interpInode;
-    interpElf = parseElf(new FileHead(ii, interpName, t.k.phys).read, ii.size);
+    interpElf = new FileHead(ii, interpName, t.k.phys).elf();
     if (interpElf.interp) kerr(ENOEXEC);
   }
 
