@@ -31,11 +31,21 @@ const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
 const MAX_INTERP_DEPTH = 4;
 const INITIAL_STACK = 128 * 1024;
 
+// A file as the page cache and mappings see it. A class, not an object of
+// closures: every exec makes one per image it maps.
+class InodeSource implements MapSource {
+  readonly id: string;
+  readonly dev: number;
+  readonly ino: number;
+  mayWrite: boolean | undefined = undefined;
+  constructor(readonly key: Inode, readonly path: string) { this.id = path; this.dev = key.sb.dev; this.ino = key.ino; }
+  readAt(off: number, dst: Uint8Array): number { return this.key.read(off, dst); }
+  writeAt(off: number, src: Uint8Array): number { return this.key.writeFromCache(off, src); }
+  size(): number { return this.key.size; }
+}
+
 export function inodeSource(inode: Inode, path: string): MapSource {
-  return {
-    id: path, path, dev: inode.sb.dev, ino: inode.ino, key: inode,
-    readAt: (off, dst) => inode.read(off, dst), writeAt: (off, src) => inode.writeFromCache(off, src), size: () => inode.size,
-  };
+  return new InodeSource(inode, path);
 }
 
 function openExecutable(t: Task, start: Path, path: string, follow = true): { p: Path; name: string } {
@@ -95,8 +105,9 @@ class FileHead {
       }
     } finally { phys.put(pa); }
   }
-  read = (off: number, len: number): Uint8Array =>
-    off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
+  read(off: number, len: number): Uint8Array {
+    return off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
+  }
 
   // The file's ELF image (ENOEXEC if it is none): the one parsed from these
   // same bytes before, or parsed now and kept when the head held all of it.
@@ -181,32 +192,39 @@ function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp
   const sp = Math.floor((randomAddr - words * 8) / 16) * 16;
   const img = Buffer.alloc(top - sp);
   const dv = new DataView(img.buffer, img.byteOffset, img.length);
-  // Counts, addresses and auxv values: non-negative and below 2^53.
-  let o = 0;
-  const w = (v: number) => { dv.setUint32(o, v >>> 0, true); dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true); o += 8; };
-  // Each vector's strings as they came (packed, with their NULs), and a pointer to each.
-  const strs = (v: CStrings, at: number): void => {
-    img.set(v.bytes, at - sp);
-    for (let i = 0, off = 0; i < v.count; i++) { w(at + off); off = v.bytes.indexOf(0, off) + 1; }
-    w(0);
-  };
-  w(argv.count);
-  strs(argv, strLow);
-  strs(envp, strLow + argBytes);
+  let o = putWord(dv, 0, argv.count);
+  o = putStrings(img, dv, o, sp, argv, strLow);
+  o = putStrings(img, dv, o, sp, envp, strLow + argBytes);
   const execfnAddr = strLow + argBytes + envBytes;
   img.write(execfn, execfnAddr - sp, "latin1");
   const auxStart = o;
   // Indexed: array destructuring in a for-of goes through the iterator protocol (garbage per pair).
-  for (let i = 0; i < aux.length; i++) { const pair = aux[i]; w(pair[0]); w(pair[1]); }
-  w(AT.AT_RANDOM); w(randomAddr);
-  w(AT.AT_EXECFN); w(execfnAddr);
-  w(AT.AT_NULL); w(0);
+  for (let i = 0; i < aux.length; i++) { const pair = aux[i]; o = putWord(dv, o, pair[0]); o = putWord(dv, o, pair[1]); }
+  o = putWord(dv, o, AT.AT_RANDOM); o = putWord(dv, o, randomAddr);
+  o = putWord(dv, o, AT.AT_EXECFN); o = putWord(dv, o, execfnAddr);
+  o = putWord(dv, o, AT.AT_NULL); o = putWord(dv, o, 0);
   random(img.subarray(randomAddr - sp, randomAddr - sp + 16));
   new UserMemory(mm).write(sp, img);
   mm.argStart = strLow; mm.argEnd = mm.envStart = strLow + argBytes; mm.envEnd = execfnAddr;
   mm.startStack = sp;
   mm.auxv = new Uint8Array(img.subarray(auxStart, o)); // /proc/PID/auxv, NT_AUXV (a copy)
   return sp;
+}
+
+// One word of the initial stack at o (counts, addresses and auxv values:
+// non-negative and below 2^53); returns the offset after it.
+function putWord(dv: DataView, o: number, v: number): number {
+  dv.setUint32(o, v >>> 0, true);
+  dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true);
+  return o + 8;
+}
+
+// A vector's strings as they came (packed, with their NULs) at address at,
+// and from word offset o a pointer to each and a NULL; returns the offset after.
+function putStrings(img: Buffer, dv: DataView, o: number, sp: number, v: CStrings, at: number): number {
+  img.set(v.bytes, at - sp);
+  for (let i = 0, off = 0; i < v.count; i++) { o = putWord(dv, o, at + off); off = v.bytes.indexOf(0, off) + 1; }
+  return putWord(dv, o, 0);
 }
 
 // A list of strings packed as execve takes them (the kernel's own execs: init, ghost run's program).
