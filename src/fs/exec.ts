@@ -182,12 +182,12 @@ function mapTrampoline(mm: AddressSpace): number {
 // boundary, then argc, argv[], NULL, envp[], NULL and the auxv pairs from sp
 // (16-aligned) up. The whole image is built in one buffer and copied out in
 // one write.
-function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp: CStrings, execfn: string, aux: [number, number][]): number {
+function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp: CStrings, execfn: string, aux: readonly number[]): number {
   const argBytes = argv.bytes.length, envBytes = envp.bytes.length;
   const top = STACK_TOP - 8;
   const strLow = top - (argBytes + envBytes + execfn.length + 1);
   const randomAddr = Math.floor(strLow / 16) * 16 - 16;
-  const nAux = aux.length + 3; // and AT_RANDOM, AT_EXECFN, AT_NULL
+  const nAux = aux.length / 2 + 3; // and AT_RANDOM, AT_EXECFN, AT_NULL
   const words = 1 + argv.count + 1 + envp.count + 1 + nAux * 2;
   const sp = Math.floor((randomAddr - words * 8) / 16) * 16;
   const img = Buffer.alloc(top - sp);
@@ -198,8 +198,7 @@ function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp
   const execfnAddr = strLow + argBytes + envBytes;
   img.write(execfn, execfnAddr - sp, "latin1");
   const auxStart = o;
-  // Indexed: array destructuring in a for-of goes through the iterator protocol (garbage per pair).
-  for (let i = 0; i < aux.length; i++) { const pair = aux[i]; o = putWord(dv, o, pair[0]); o = putWord(dv, o, pair[1]); }
+  for (let i = 0; i < aux.length; i++) o = putWord(dv, o, aux[i]);
   o = putWord(dv, o, AT.AT_RANDOM); o = putWord(dv, o, randomAddr);
   o = putWord(dv, o, AT.AT_EXECFN); o = putWord(dv, o, execfnAddr);
   o = putWord(dv, o, AT.AT_NULL); o = putWord(dv, o, 0);
@@ -347,18 +346,19 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     if (c.euid === 0 || c.uid === 0) { c.capPrm = t.noNewPrivs ? c.capPrm : c.capInh | capBnd(c); /* as Linux: root gets pI | bounding set */ c.capEff = c.euid === 0 ? c.capPrm : 0n; }
     else { c.capPrm = 0n; c.capEff = 0n; }
     const secure = c.euid !== c.uid || c.egid !== c.gid;
-    const aux: [number, number][] = [
-      [AT.AT_HWCAP, HWCAP_RV64GC], [AT.AT_PAGESZ, PAGE_SIZE], [AT.AT_CLKTCK, 100],
-      [AT.AT_PHDR, main.phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum],
-      [AT.AT_BASE, base], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, main.entry],
-      [AT.AT_UID, c.uid], [AT.AT_EUID, c.euid], [AT.AT_GID, c.gid], [AT.AT_EGID, c.egid],
-      [AT.AT_SECURE, secure ? 1 : 0], [AT.AT_MINSIGSTKSZ, 2048],
+    // (type, value) pairs, flat: one array rather than one per pair.
+    const aux = [
+      AT.AT_HWCAP, HWCAP_RV64GC, AT.AT_PAGESZ, PAGE_SIZE, AT.AT_CLKTCK, 100,
+      AT.AT_PHDR, main.phdrAddr, AT.AT_PHENT, elf.phentsize, AT.AT_PHNUM, elf.phnum,
+      AT.AT_BASE, base, AT.AT_FLAGS, 0, AT.AT_ENTRY, main.entry,
+      AT.AT_UID, c.uid, AT.AT_EUID, c.euid, AT.AT_GID, c.gid, AT.AT_EGID, c.egid,
+      AT.AT_SECURE, secure ? 1 : 0, AT.AT_MINSIGSTKSZ, 2048,
     ];
     const sp = buildStack(mm, t.k.random, argv, envp, execfn, aux);
 
     // Point of no return.
     k.releaseVfork(t);
-    for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
+    if (t.tg.threads.size > 1) for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
     const oldTid = t.tid;
     if (t.tid !== t.tg.pid) {
       // The exec'ing thread becomes the leader and takes the process's id (Linux's de_thread).
@@ -395,7 +395,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     // The name execve was given, not the interpreter's (a script shows as
     // itself, as Linux's kbasename(bprm->filename)); fd-based execs, the file's.
     const named = execfn !== "" && !/^\/dev\/fd\/\d+$/.test(execfn) ? execfn : file.name;
-    t.comm = named.split("/").pop()!.slice(0, 15);
+    t.comm = named.slice(named.lastIndexOf("/") + 1).slice(0, 15);
     const regs = k.current === t ? k.hart.liveRegs() : new RegisterFile(t.regs);
     regs.clear();
     regs.pc = entry;
