@@ -31,11 +31,21 @@ const MAX_ARG_STRLEN = 32 * PAGE_SIZE;
 const MAX_INTERP_DEPTH = 4;
 const INITIAL_STACK = 128 * 1024;
 
+// A file as the page cache and mappings see it. A class, not an object of
+// closures: every exec makes one per image it maps.
+class InodeSource implements MapSource {
+  readonly id: string;
+  readonly dev: number;
+  readonly ino: number;
+  mayWrite: boolean | undefined = undefined;
+  constructor(readonly key: Inode, readonly path: string) { this.id = path; this.dev = key.sb.dev; this.ino = key.ino; }
+  readAt(off: number, dst: Uint8Array): number { return this.key.read(off, dst); }
+  writeAt(off: number, src: Uint8Array): number { return this.key.writeFromCache(off, src); }
+  size(): number { return this.key.size; }
+}
+
 export function inodeSource(inode: Inode, path: string): MapSource {
-  return {
-    id: path, path, dev: inode.sb.dev, ino: inode.ino, key: inode,
-    readAt: (off, dst) => inode.read(off, dst), writeAt: (off, src) => inode.writeFromCache(off, src), size: () => inode.size,
-  };
+  return new InodeSource(inode, path);
 }
 
 function openExecutable(t: Task, start: Path, path: string, follow = true): { p: Path; name: string } {
@@ -66,15 +76,52 @@ function readAt(inode: Inode, off: number, len: number): Uint8Array {
 // changed, see HostInode.refresh).
 const HEAD_SIZE = PAGE_SIZE;
 
+// The parsed ELF header of a file that was executed, kept with its inode
+// (issue #9: an exec of a program already in the page cache reuses its
+// parsed ELF). It is a function of the head's bytes and the file's size
+// alone (the parse read nothing past the head), so it stands while both are
+// unchanged: every exec compares the cached head with the page cache's
+// first page (a memcmp of at most 4 KiB), and a file rewritten in any way
+// (a write, truncate, mmap store, or on a host directory a change on the
+// host that drops its cached pages) is parsed again. No invalidation hook
+// to forget: a stale entry is never used, it is replaced.
+interface ParsedHead { size: number; bytes: Uint8Array; elf: ElfImage }
+const parsedHeads = new WeakMap<Inode, ParsedHead>();
+
 class FileHead {
   readonly bytes: Uint8Array;
+  private known: ParsedHead | null = null;
   constructor(readonly inode: Inode, name: string, phys: PhysAllocator) {
     const n = Math.min(HEAD_SIZE, inode.size);
     const pa = phys.cache.getPage(inode, inodeSource(inode, name), 0, null);
-    try { this.bytes = phys.view(pa).slice(0, n); } finally { phys.put(pa); }
+    try {
+      const page = phys.view(pa).subarray(0, n);
+      const c = parsedHeads.get(inode);
+      if (c !== undefined && c.size === inode.size && c.bytes.length === n && Buffer.compare(c.bytes, page) === 0) {
+        this.bytes = c.bytes;
+        this.known = c;
+      } else {
+        this.bytes = page.slice();
+      }
+    } finally { phys.put(pa); }
   }
-  read = (off: number, len: number): Uint8Array =>
-    off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
+  read(off: number, len: number): Uint8Array {
+    return off + len <= this.bytes.length ? this.bytes.subarray(off, off + len) : readAt(this.inode, off, len);
+  }
+
+  // The file's ELF image (ENOEXEC if it is none): the one parsed from these
+  // same bytes before, or parsed now and kept when the head held all of it.
+  elf(): ElfImage {
+    if (this.known !== null) return this.known.elf;
+    const size = this.inode.size, bytes = this.bytes;
+    let inHead = true;
+    const elf = parseElf((off, len) => {
+      if (off + len > bytes.length) inHead = false;
+      return this.read(off, len);
+    }, size);
+    if (inHead) parsedHeads.set(this.inode, { size, bytes, elf });
+    return elf;
+  }
 }
 
 interface Loaded { bias: number; entry: number; phdrAddr: number; end: number; }
@@ -135,42 +182,48 @@ function mapTrampoline(mm: AddressSpace): number {
 // boundary, then argc, argv[], NULL, envp[], NULL and the auxv pairs from sp
 // (16-aligned) up. The whole image is built in one buffer and copied out in
 // one write.
-function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp: CStrings, execfn: string, aux: [number, number][]): number {
+function buildStack(mm: AddressSpace, random: RandomSource, argv: CStrings, envp: CStrings, execfn: string, aux: readonly number[]): number {
   const argBytes = argv.bytes.length, envBytes = envp.bytes.length;
   const top = STACK_TOP - 8;
   const strLow = top - (argBytes + envBytes + execfn.length + 1);
   const randomAddr = Math.floor(strLow / 16) * 16 - 16;
-  const nAux = aux.length + 3; // and AT_RANDOM, AT_EXECFN, AT_NULL
+  const nAux = aux.length / 2 + 3; // and AT_RANDOM, AT_EXECFN, AT_NULL
   const words = 1 + argv.count + 1 + envp.count + 1 + nAux * 2;
   const sp = Math.floor((randomAddr - words * 8) / 16) * 16;
   const img = Buffer.alloc(top - sp);
   const dv = new DataView(img.buffer, img.byteOffset, img.length);
-  // Counts, addresses and auxv values: non-negative and below 2^53.
-  let o = 0;
-  const w = (v: number) => { dv.setUint32(o, v >>> 0, true); dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true); o += 8; };
-  // Each vector's strings as they came (packed, with their NULs), and a pointer to each.
-  const strs = (v: CStrings, at: number): void => {
-    img.set(v.bytes, at - sp);
-    for (let i = 0, off = 0; i < v.count; i++) { w(at + off); off = v.bytes.indexOf(0, off) + 1; }
-    w(0);
-  };
-  w(argv.count);
-  strs(argv, strLow);
-  strs(envp, strLow + argBytes);
+  let o = putWord(dv, 0, argv.count);
+  o = putStrings(img, dv, o, sp, argv, strLow);
+  o = putStrings(img, dv, o, sp, envp, strLow + argBytes);
   const execfnAddr = strLow + argBytes + envBytes;
   img.write(execfn, execfnAddr - sp, "latin1");
   const auxStart = o;
-  // Indexed: array destructuring in a for-of goes through the iterator protocol (garbage per pair).
-  for (let i = 0; i < aux.length; i++) { const pair = aux[i]; w(pair[0]); w(pair[1]); }
-  w(AT.AT_RANDOM); w(randomAddr);
-  w(AT.AT_EXECFN); w(execfnAddr);
-  w(AT.AT_NULL); w(0);
+  for (let i = 0; i < aux.length; i++) o = putWord(dv, o, aux[i]);
+  o = putWord(dv, o, AT.AT_RANDOM); o = putWord(dv, o, randomAddr);
+  o = putWord(dv, o, AT.AT_EXECFN); o = putWord(dv, o, execfnAddr);
+  o = putWord(dv, o, AT.AT_NULL); o = putWord(dv, o, 0);
   random(img.subarray(randomAddr - sp, randomAddr - sp + 16));
   new UserMemory(mm).write(sp, img);
   mm.argStart = strLow; mm.argEnd = mm.envStart = strLow + argBytes; mm.envEnd = execfnAddr;
   mm.startStack = sp;
   mm.auxv = new Uint8Array(img.subarray(auxStart, o)); // /proc/PID/auxv, NT_AUXV (a copy)
   return sp;
+}
+
+// One word of the initial stack at o (counts, addresses and auxv values:
+// non-negative and below 2^53); returns the offset after it.
+function putWord(dv: DataView, o: number, v: number): number {
+  dv.setUint32(o, v >>> 0, true);
+  dv.setUint32(o + 4, Math.floor(v / 0x1_0000_0000), true);
+  return o + 8;
+}
+
+// A vector's strings as they came (packed, with their NULs) at address at,
+// and from word offset o a pointer to each and a NULL; returns the offset after.
+function putStrings(img: Buffer, dv: DataView, o: number, sp: number, v: CStrings, at: number): number {
+  img.set(v.bytes, at - sp);
+  for (let i = 0, off = 0; i < v.count; i++) { o = putWord(dv, o, at + off); off = v.bytes.indexOf(0, off) + 1; }
+  return putWord(dv, o, 0);
 }
 
 // A list of strings packed as execve takes them (the kernel's own execs: init, ghost run's program).
@@ -238,7 +291,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     file = openExecutable(t, start, interp);
   }
   const inode = file.p.dentry.inode;
-  const elf = parseElf(fileHead.read, inode.size);
+  const elf = fileHead.elf();
   let interpInode: Inode | null = null;
   let interpElf: ElfImage | null = null;
   let interpName = "";
@@ -252,7 +305,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
       throw e;
     }
     const ii = interpInode;
-    interpElf = parseElf(new FileHead(ii, interpName, t.k.phys).read, ii.size);
+    interpElf = new FileHead(ii, interpName, t.k.phys).elf();
     if (interpElf.interp) kerr(ENOEXEC);
   }
 
@@ -293,18 +346,19 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     if (c.euid === 0 || c.uid === 0) { c.capPrm = t.noNewPrivs ? c.capPrm : c.capInh | capBnd(c); /* as Linux: root gets pI | bounding set */ c.capEff = c.euid === 0 ? c.capPrm : 0n; }
     else { c.capPrm = 0n; c.capEff = 0n; }
     const secure = c.euid !== c.uid || c.egid !== c.gid;
-    const aux: [number, number][] = [
-      [AT.AT_HWCAP, HWCAP_RV64GC], [AT.AT_PAGESZ, PAGE_SIZE], [AT.AT_CLKTCK, 100],
-      [AT.AT_PHDR, main.phdrAddr], [AT.AT_PHENT, elf.phentsize], [AT.AT_PHNUM, elf.phnum],
-      [AT.AT_BASE, base], [AT.AT_FLAGS, 0], [AT.AT_ENTRY, main.entry],
-      [AT.AT_UID, c.uid], [AT.AT_EUID, c.euid], [AT.AT_GID, c.gid], [AT.AT_EGID, c.egid],
-      [AT.AT_SECURE, secure ? 1 : 0], [AT.AT_MINSIGSTKSZ, 2048],
+    // (type, value) pairs, flat: one array rather than one per pair.
+    const aux = [
+      AT.AT_HWCAP, HWCAP_RV64GC, AT.AT_PAGESZ, PAGE_SIZE, AT.AT_CLKTCK, 100,
+      AT.AT_PHDR, main.phdrAddr, AT.AT_PHENT, elf.phentsize, AT.AT_PHNUM, elf.phnum,
+      AT.AT_BASE, base, AT.AT_FLAGS, 0, AT.AT_ENTRY, main.entry,
+      AT.AT_UID, c.uid, AT.AT_EUID, c.euid, AT.AT_GID, c.gid, AT.AT_EGID, c.egid,
+      AT.AT_SECURE, secure ? 1 : 0, AT.AT_MINSIGSTKSZ, 2048,
     ];
     const sp = buildStack(mm, t.k.random, argv, envp, execfn, aux);
 
     // Point of no return.
     k.releaseVfork(t);
-    for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
+    if (t.tg.threads.size > 1) for (const other of [...t.tg.threads]) if (other !== t) k.exitTask(other, 0);
     const oldTid = t.tid;
     if (t.tid !== t.tg.pid) {
       // The exec'ing thread becomes the leader and takes the process's id (Linux's de_thread).
@@ -341,7 +395,7 @@ export function execve(t: Task, start: Path, path: string, args: ExecArgs, follo
     // The name execve was given, not the interpreter's (a script shows as
     // itself, as Linux's kbasename(bprm->filename)); fd-based execs, the file's.
     const named = execfn !== "" && !/^\/dev\/fd\/\d+$/.test(execfn) ? execfn : file.name;
-    t.comm = named.split("/").pop()!.slice(0, 15);
+    t.comm = named.slice(named.lastIndexOf("/") + 1).slice(0, 15);
     const regs = k.current === t ? k.hart.liveRegs() : new RegisterFile(t.regs);
     regs.clear();
     regs.pc = entry;

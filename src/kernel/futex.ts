@@ -139,16 +139,6 @@ export function exitRobustList(k: Kernel, t: Task): void {
   if (!head) return;
   t.robustList = 0;
   const um = new UserMemory(t.mm);
-  const handle = (entry: number, offset: number, pending: boolean) => {
-    const uaddr = entry + offset;
-    try {
-      const word = um.u32(uaddr);
-      if ((word & FUTEX_TID_MASK) !== t.tid) return;
-      const next = ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
-      um.setU32(uaddr, next);
-      if (!pending || (word & FUTEX_WAITERS)) futexWakeKey(k, futexKeyFor(t.mm, uaddr, false), 1, 0xffffffff);
-    } catch { /* unreadable entry: skip, as Linux does */ }
-  };
   try {
     let entry = um.u64(head);
     const offset = um.i64(head + 8);
@@ -156,11 +146,24 @@ export function exitRobustList(k: Kernel, t: Task): void {
     for (let n = 0; entry !== head && n < ROBUST_LIST_LIMIT; n++) {
       const next = um.u64(entry);
       const e = entry - (entry % 2); // bit 0 marks a PI futex; addresses exceed 32 bits, so no bitwise ops
-      if (e !== pending) handle(e, offset, false);
+      if (e !== pending) robustEntryDied(k, t, um, e + offset, false);
       entry = next;
     }
-    if (pending) handle(pending - (pending % 2), offset, true);
+    if (pending) robustEntryDied(k, t, um, pending - (pending % 2) + offset, true);
   } catch { /* the list head is gone */ }
+}
+
+// One robust futex word of a dying task: marked FUTEX_OWNER_DIED if the
+// task owned it, and a waiter woken. (A function of its own, not a closure
+// made at every exit: every exiting glibc thread has a list head.)
+function robustEntryDied(k: Kernel, t: Task, um: UserMemory, uaddr: number, pending: boolean): void {
+  try {
+    const word = um.u32(uaddr);
+    if ((word & FUTEX_TID_MASK) !== t.tid) return;
+    const next = ((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED) >>> 0;
+    um.setU32(uaddr, next);
+    if (!pending || (word & FUTEX_WAITERS)) futexWakeKey(k, futexKeyFor(t.mm, uaddr, false), 1, 0xffffffff);
+  } catch { /* unreadable entry: skip, as Linux does */ }
 }
 
 // The key of a futex word: (address space, address) for private futexes and

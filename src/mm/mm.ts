@@ -546,9 +546,8 @@ export class AddressSpace implements CacheMapper {
     if (this.exeDenyWrite) { this.exeDenyWrite.denyWrite--; this.exeDenyWrite = null; }
     const vmas = this.vmas;
     this.vmas = [];
-    for (const v of vmas) this.pt.forEach(v.start, v.end, (_va, _off, pte) => this.phys.put(ptePa(pte)));
+    this.pt.destroy(); // every mapped page's frame, and the tables
     for (const v of vmas) this.releaseVma(v);
-    this.pt.destroy();
     // No TLB flush: this ASID is never handed out again in this generation,
     // and a new generation starts with every entry dropped (newAsid), so
     // its stale entries can never be hit. (Scanning the three TLBs and the

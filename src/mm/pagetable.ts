@@ -93,15 +93,18 @@ export class PageTable {
     }
   }
 
-  // Frees the table pages (not the leaves' frames: the address space owns those).
+  // Frees the table pages and drops one reference to each mapped leaf's
+  // frame (the address space's last act: Linux's exit_mmap unmaps and
+  // frees the tables in one pass too). One walk of the whole tree, where a
+  // walk per VMA and then one of the tables took two.
   destroy(): void { this.freeTable(this.root, 0); }
 
   private freeTable(table: number, level: number): void {
-    if (level < 3) {
-      for (let i = 0; i < 512; i++) {
-        const pte = this.dv.getUint32(this.entry(table, i), true);
-        if (pte & PTE_V) this.freeTable(ptePa(pte), level + 1);
-      }
+    for (let i = 0; i < 512; i++) {
+      const pte = this.dv.getUint32(this.entry(table, i), true);
+      if ((pte & PTE_V) === 0) continue;
+      if (level < 3) this.freeTable(ptePa(pte), level + 1);
+      else this.phys.put(ptePa(pte));
     }
     this.phys.put(table);
   }

@@ -58,5 +58,5 @@ const cases: Record<string, ProgramCase[]> = {
 
 describe("userland/proc programs (processes, threads, signals, credentials, limits)", { concurrency: 2 }, () => {
   // Programs that skip checks qemu-user gets wrong also run natively: the host's Linux validates them.
-  suite.defineSet("proc", { cases, native: ["cloneio", "fexecpath", "clonesig", "procrel", "futex2", "timers", "seccomp", "ptrace", "keys"] });
+  suite.defineSet("proc", { cases, native: ["cloneio", "fexecpath", "execcache", "clonesig", "procrel", "futex2", "timers", "seccomp", "ptrace", "keys"] });
 });

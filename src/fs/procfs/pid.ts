@@ -238,7 +238,6 @@ const TASK_NAMES = ["stat", "status", "statm", "cmdline", "environ", "auxv", "co
 
 function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: string): Inode | null {
   const tg = t.tg;
-  const rootOf = () => t.fs.root;
   switch (name) {
     case "stat": return new ProcFile(`${key}/stat`, () => statLine(t, k));
     case "status": return new ProcFile(`${key}/status`, () => status(t));
@@ -255,8 +254,8 @@ function taskEntry(k: Kernel, t: Task, key: string, isProcess: boolean, name: st
     case "mounts": return new ProcMountsFile(t, `${key}/mounts`, () => mountsText(t));
     case "limits": return new ProcFile(`${key}/limits`, () => limits(tg));
     case "exe": return new ProcLink(`${key}/exe`, () => t.mm.exePath || kerr(ENOENT), () => (t.mm.exePathRef as Path | null) ?? null);
-    case "cwd": return new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, rootOf()), () => t.fs.cwd);
-    case "root": return new ProcLink(`${key}/root`, () => dPath(t.fs.root, rootOf()), () => t.fs.root);
+    case "cwd": return new ProcLink(`${key}/cwd`, () => dPath(t.fs.cwd, t.fs.root), () => t.fs.cwd);
+    case "root": return new ProcLink(`${key}/root`, () => dPath(t.fs.root, t.fs.root), () => t.fs.root);
     case "fd": return fdDir(t, `${key}/fd`, false);
     case "ns": return nsDir(t, `${key}/ns`);
     case "fdinfo": return fdDir(t, `${key}/fdinfo`, true);
