@@ -93,10 +93,13 @@ function fetchMiss(pc: u64): u32 {
 // and selects, so most instructions take one indirect jump, not two.
 // Cachegrind's branch model (valgrind --tool=cachegrind --branch-sim=yes, the
 // whole process, GHOST_JIT=0): indirect jumps 133.7 -> 107.4 M, mispredicts
-// 159.5 -> 151.8 M, instructions +0.5%; bench/interp even. Worse, not kept:
-// one jump table for both lengths (key 0-23 compressed, 24 + opcode), floor
-// 1.83 -> 2.2 ns, mix 3.1 -> 3.35-3.6, python3 -c pass +7% CPU: the key's
-// select sits between the fetch and the jump.
+// 159.5 -> 151.8 M, instructions +0.5%. CPU pairs at load 13-22, all inside
+// the noise: bench/interp even (floor 1.95 -> 1.84, mix 3.36 -> 3.29 ns
+// medians), python3 -c pass 1.22 -> 1.17 s (10 pairs; with the JIT 5 pairs
+// even), sqlite3 1.25 -> 1.05 (4), perl's and python3's loops even (8).
+// Worse, not kept: one jump table for both lengths (key 0-23 compressed, 24 +
+// opcode): floor 1.83 -> 2.2 ns, mix 3.1 -> 3.35-3.6, python3 -c pass +7%
+// CPU (8 pairs, load 5): the key's select sits between the fetch and the jump.
 export function exec(budget: i32): u32 {
   setRunBudget(budget);
   const bm = inBlockMode();
