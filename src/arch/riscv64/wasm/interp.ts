@@ -16,7 +16,7 @@ import {
 } from "./layout";
 import { ACC_X, asidTag, translateSlow, tlbLoad, tlbStore } from "./mmu";
 import { cImm6 } from "./rvc";
-import { sext32, aluBase } from "./alu";
+import { sext32, aluChain } from "./alu";
 import { step } from "./step";
 import { xr, xw, leave, blockGoesOn, setRunBudget, inBlockMode, setBlockMode } from "./exec-state";
 
@@ -85,6 +85,21 @@ function fetchMiss(pc: u64): u32 {
 // runs often (count block starts as the JIT does, decode at a threshold,
 // run cold code with the loop below), denser words (4 bytes for the common
 // forms).
+//
+// Session 14 (flat code: python3 -c pass runs 94 M guest instructions, 5.4
+// per block over ~550 code pages, at ~5.5 ns each against 3.3 on the mix):
+// the second-level jump tables (a load's width, a branch's condition, the
+// ALU's funct3, the compressed register forms, a store's width) became tests
+// and selects, so most instructions take one indirect jump, not two.
+// Cachegrind's branch model (valgrind --tool=cachegrind --branch-sim=yes, the
+// whole process, GHOST_JIT=0): indirect jumps 133.7 -> 107.4 M, mispredicts
+// 159.5 -> 151.8 M, instructions +0.5%. CPU pairs at load 13-22, all inside
+// the noise: bench/interp even (floor 1.95 -> 1.84, mix 3.36 -> 3.29 ns
+// medians), python3 -c pass 1.22 -> 1.17 s (10 pairs; with the JIT 5 pairs
+// even), sqlite3 1.25 -> 1.05 (4), perl's and python3's loops even (8).
+// Worse, not kept: one jump table for both lengths (key 0-23 compressed, 24 +
+// opcode): floor 1.83 -> 2.2 ns, mix 3.1 -> 3.35-3.6, python3 -c pass +7%
+// CPU (8 pairs, load 5): the key's select sits between the fetch and the jump.
 export function exec(budget: i32): u32 {
   setRunBudget(budget);
   const bm = inBlockMode();
@@ -204,15 +219,14 @@ export function exec(budget: i32): u32 {
           else {
             const b = xr(rdp);
             const f = ((h >>> 10) & 4) | ((h >>> 5) & 3);
-            switch (f) {
-              case 0: v = a - b; break; // c.sub
-              case 1: v = a ^ b; break; // c.xor
-              case 2: v = a | b; break; // c.or
-              case 3: v = a & b; break; // c.and
-              case 4: v = sext32(a - b); break; // c.subw
-              case 5: v = sext32(a + b); break; // c.addw
-              default: v = 0; break;
-            }
+            // Tests, not a jump table (see aluChain).
+            if (f == 5) v = sext32(a + b); // c.addw
+            else if (f == 3) v = a & b; // c.and
+            else if (f == 0) v = a - b; // c.sub
+            else if (f == 2) v = a | b; // c.or
+            else if (f == 4) v = sext32(a - b); // c.subw
+            else if (f == 1) v = a ^ b; // c.xor
+            else v = 0;
             if (f >= 6) break;
           }
           xw(rs1p, v);
@@ -317,7 +331,7 @@ export function exec(budget: i32): u32 {
           if ((f3 == 1 && (insn >>> 26) != 0) || (f3 == 5 && ((insn >>> 26) & 0x2f) != 0)) break;
           const a = xr(rs1);
           const imm = <u64><i64>(<i32>insn >> 20);
-          xw(rd, aluBase(f3, a, imm, (insn & 0x40000000) != 0));
+          xw(rd, aluChain(f3, a, imm, (insn & 0x40000000) != 0));
           store<u64>(X_REGS, 0);
           host += 4; continue;
         }
@@ -325,7 +339,7 @@ export function exec(budget: i32): u32 {
           const a = xr(rs1), b = xr(rs2);
           const f7 = insn >>> 25;
           let v: u64 = 0;
-          if (f7 == 0) v = aluBase(f3, a, b, false);
+          if (f7 == 0) v = aluChain(f3, a, b, false);
           else if (f7 == 1 && f3 == 0) { // mul (the other M forms: step())
             v = a * b;
           } else if (f7 == 0x20 && f3 == 0) {
@@ -344,16 +358,16 @@ export function exec(budget: i32): u32 {
           const va = xr(rs1) + <u64><i64>(<i32>insn >> 20);
           const h = tlbLoad(va);
           if (h == 0) break;
+          // Tests in order of frequency, not a jump table (a second indirect
+          // jump after the opcode's).
           let v: u64;
-          switch (f3) {
-            case 0: v = <u64><i64>load<i8>(h); break;
-            case 1: v = <u64><i64>load<i16>(h); break;
-            case 2: v = <u64><i64>load<i32>(h); break;
-            case 3: v = load<u64>(h); break;
-            case 4: v = <u64>load<u8>(h); break;
-            case 5: v = <u64>load<u16>(h); break;
-            default: v = <u64>load<u32>(h); break;
-          }
+          if (f3 == 3) v = load<u64>(h);
+          else if (f3 == 2) v = <u64><i64>load<i32>(h);
+          else if (f3 == 4) v = <u64>load<u8>(h);
+          else if (f3 == 6) v = <u64>load<u32>(h);
+          else if (f3 == 0) v = <u64><i64>load<i8>(h);
+          else if (f3 == 5) v = <u64>load<u16>(h);
+          else v = <u64><i64>load<i16>(h);
           xw(rd, v);
           store<u64>(X_REGS, 0);
           host += 4; continue;
@@ -364,27 +378,19 @@ export function exec(budget: i32): u32 {
           const h = tlbStore(va);
           if (h == 0) break;
           const v = xr(rs2);
-          switch (f3) {
-            case 0: store<u8>(h, <u8>v); break;
-            case 1: store<u16>(h, <u16>v); break;
-            case 2: store<u32>(h, <u32>v); break;
-            default: store<u64>(h, v); break;
-          }
+          if (f3 == 3) store<u64>(h, v);
+          else if (f3 == 2) store<u32>(h, <u32>v);
+          else if (f3 == 0) store<u8>(h, <u8>v);
+          else store<u16>(h, <u16>v);
           host += 4; continue;
         }
         case 24: { // BRANCH
-          const a = xr(rs1), b = xr(rs2);
-          let taken: bool;
-          switch (f3) {
-            case 0: taken = a == b; break;
-            case 1: taken = a != b; break;
-            case 4: taken = <i64>a < <i64>b; break;
-            case 5: taken = <i64>a >= <i64>b; break;
-            case 6: taken = a < b; break;
-            case 7: taken = a >= b; break;
-            default: taken = false; break;
-          }
           if (f3 == 2 || f3 == 3) break;
+          // The condition without a jump table on funct3: eq (0, 1), lt (4,
+          // 5), ltu (6, 7); odd funct3 negates.
+          const a = xr(rs1), b = xr(rs2);
+          const lt = select<bool>(a < b, <i64>a < <i64>b, (f3 & 2) != 0);
+          const taken = select<bool>(lt, a == b, (f3 & 4) != 0) != ((f3 & 1) != 0);
           if (taken) {
             const imm = (((<i32>insn >> 31) << 12) | <i32>(((insn >>> 7) & 1) << 11) |
               <i32>(((insn >>> 25) & 0x3f) << 5) | <i32>(((insn >>> 8) & 0xf) << 1));
