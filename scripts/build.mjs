@@ -90,6 +90,30 @@ module.exports = Object.create(new Proxy({}, { get: (_, k) => load()[k], has: (_
   },
 };
 
+// Kernel modules the bundle evaluates at their first use, not at its start.
+// A namespace import marked `// ghost:lazy` (import * as ns from "…";
+// // ghost:lazy) becomes, in the bundle only, a require() of the module behind
+// a proxy: esbuild wraps a required module in an init function, which runs
+// when one of ns's names is first read (no sooner: its code is not even
+// compiled, so neither the code cache nor the start pays for it). The module
+// must be imported nowhere else that runs at the start (else that import
+// evaluates it), and ns is used only as ns.name. Run as ES modules (tsc's
+// output, the tests), the import is an ordinary one.
+const LAZY_MARK = /^import \* as (\w+) from ("[^"]+"); \/\/ ghost:lazy$/gm;
+const lazyImports = {
+  name: "lazy-imports",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (a) => {
+      const text = readFileSync(a.path, "utf8");
+      if (!text.includes("// ghost:lazy")) return undefined;
+      const contents = text.replace(LAZY_MARK, (_, ns, spec) => `const ${ns} = __ghost_lazy(() => require(${spec}));`);
+      if (contents.includes("// ghost:lazy")) throw new Error(`build: ${a.path}: a "// ghost:lazy" import build.mjs cannot make lazy (only \`import * as ns from "…"; // ghost:lazy\`)`);
+      return { contents, loader: "js", resolveDir: dirname(a.path) };
+    });
+  },
+};
+const GHOST_LAZY = "var __ghost_lazy=(load)=>{let m;return new Proxy({},{get:(_,k)=>(m??=load())[k],has:(_,k)=>k in(m??=load())})};";
+
 // performance.now() in the bundle: the same clock (process.hrtime, in ms,
 // from about the process's start, as Node's own performance.now computes
 // it), without Node's `performance` global, whose first use loads ten of
@@ -136,10 +160,10 @@ await step(".bundle.stamp", ["dist/.tsc.stamp", self], async () => {
     // UTF-8 with a few non-ASCII bytes made a two-byte string and cost ~10 ms
     // of CPU per run before V8 even looked at the code cache.
     minifyWhitespace: true, charset: "ascii",
-    banner: { js: "(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {\"use strict\";\n" + GHOST_NOW },
+    banner: { js: "(function (exports, require, module, __filename, __dirname, __ghost_import_meta_url) {\"use strict\";\n" + GHOST_NOW + GHOST_LAZY },
     footer: { js: "})" },
     sourcemap: true, logLevel: "warning", outfile: join(root, "dist/src/cli/bundle/ghost.cjs"),
-    plugins: [nodeBuiltins],
+    plugins: [nodeBuiltins, lazyImports],
   });
   // The entry as CommonJS (package.json's bin, npm start): Node starts an ES
   // module entry through its ES module loader, ~15 ms of CPU more than a
@@ -189,5 +213,10 @@ function cheapKeepNames(text) {
   if (!m) throw new Error("build: esbuild's __name helper is not where build.mjs expects it (scripts/build.mjs cheapKeepNames)");
   const helper = 'var __name=(f,v)=>f.name===v?f:__defProp(f,"name",{value:v,configurable:true});';
   if (helper.length > m[0].length) throw new Error("build: cheapKeepNames's helper is longer than esbuild's");
-  return text.replace(m[0], helper.padEnd(m[0].length, " "));
+  // The calls that name a declared function or class what it is named
+  // already (`function f(){}__name(f,"f");`, 1,147 of the bundle's 1,514:
+  // all but the renamed ones and those inside expressions) do nothing with
+  // the helper above; they go, as spaces, so no column moves.
+  return text.replace(m[0], helper.padEnd(m[0].length, " "))
+    .replace(/(?<=[;}\n])__name\(([\w$]+),"\1"\);/g, (call) => " ".repeat(call.length));
 }

@@ -16,7 +16,11 @@ import { kerr } from "../lib/errors.js";
 import { EIO } from "../abi/errno.js";
 import { unpackCpio } from "../fs/initramfs.js";
 import { addDisk } from "../block/genhd.js";
-import { mountExt4 } from "../fs/ext4/index.js";
+// ext4 is evaluated at its first use (an image as the root, a disk mounted):
+// in the `ghost` command's bundle the marked import is a lazy require
+// (scripts/build.mjs, LAZY_MARK), so a run from a directory never pays for
+// ext4's ~130 KB of code (sys_mount.ts registers its types the same way).
+import * as ext4 from "../fs/ext4/index.js"; // ghost:lazy
 import { EXT4_SUPER_MAGIC, SUPERBLOCK_OFFSET, SB } from "../fs/ext4/layout.js";
 import { HostFileDisk } from "../drivers/block/hostdisk.js";
 import { HostStdioInode } from "../drivers/hoststdio.js";
@@ -110,7 +114,7 @@ export const nodeBootHost: core.BootHost = {
     if (!nodefs.existsSync(rootfs)) return null;
     if (nodefs.statSync(rootfs).isFile() && isExtImage(rootfs)) {
       const disk = addDisk(k, new HostFileDisk(rootfs, false));
-      return { root: mountExt4(k, disk.whole, "ext4", false), source: `/dev/${disk.name}`, fsType: "ext4" };
+      return { root: ext4.mountExt4(k, disk.whole, "ext4", false), source: `/dev/${disk.name}`, fsType: "ext4" };
     }
     // A directory is copied in; a file is an initramfs (cpio newc) unpacked.
     if (nodefs.statSync(rootfs).isDirectory()) populate(tmp, rootfs);

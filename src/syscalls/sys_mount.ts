@@ -20,7 +20,9 @@ import { isDir, isReg, S_IFBLK, S_IFLNK, S_IFMT } from "../fs/inode.js";
 import { attachPropagated, copyTree, detachPropagated, isBelow, makePrivate, makeShared, makeSlave, makeUnbindable, subtree } from "../fs/pnode.js";
 import { inNamespace, killUnmounted, mountsChanged } from "../fs/mnt_namespace.js";
 import { hasCap } from "../kernel/cred.js";
-import "../fs/ext4/index.js";
+// Evaluated when a mount first asks for ext4 (the bundle's lazy import,
+// scripts/build.mjs): a run that mounts none never pays for its code.
+import * as ext4 from "../fs/ext4/index.js"; // ghost:lazy
 import { makeTmpfs } from "../fs/tmpfs.js";
 import { makeSysfs } from "../fs/sysfs.js";
 import { makeProcRoot } from "../fs/procfs/root.js";
@@ -30,6 +32,7 @@ import { u32Arg } from "./args.js";
 
 const isBlk = (mode: number) => (mode & S_IFMT) === S_IFBLK;
 
+for (const t of ["ext4", "ext3", "ext2"]) registerFilesystem(t, (k, source, o, ctx) => ext4.ext4Filesystem(t)(k, source, o, ctx), false);
 registerFilesystem("tmpfs", (k, _src, o) => {
   // No size=: half of RAM (makeTmpfs); size=0: no limit but RAM's.
   const size = o.has("size") ? parseSize(o.get("size")!, k.phys.frames * 4096) : undefined;

@@ -109,7 +109,7 @@ function uuidString(b: Uint8Array): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-function makeExt4(fsType: string) {
+export function ext4Filesystem(fsType: string) {
   return (k: Kernel, _source: string, _options: Map<string, string>, ctx?: MountContext): Inode => {
     if (ctx?.bdev === undefined) return kerr(ENOTBLK);
     const bdev = lookupBdev(k, major(ctx.bdev), minor(ctx.bdev));
@@ -118,4 +118,4 @@ function makeExt4(fsType: string) {
   };
 }
 
-for (const t of ["ext4", "ext3", "ext2"]) registerFilesystem(t, makeExt4(t), false);
+for (const t of ["ext4", "ext3", "ext2"]) registerFilesystem(t, ext4Filesystem(t), false);
