@@ -27,6 +27,10 @@ export function jitSetThreshold(n: i32): void { setHotThreshold(n); }
 export function jitRun(budget: i32): u32 {
   let left = budget;
   setBlockMode(true);
+  // The interpreter does not stop for a store to a frame holding translated
+  // code (it runs what memory holds): the frames written are reported before
+  // any translation runs, here and after each exec().
+  if (load<u32>(JIT_DIRTY) != 0) return jitLeave(CAUSE_JIT_DIRTY, left);
   while (left > 0) {
     let pc = load<u64>(PC);
     let slow = false; // interpreting after a translation's memory slow path
