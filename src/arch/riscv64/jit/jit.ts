@@ -172,7 +172,7 @@ export class Jit {
   // Hart.run() with the JIT: same contract.
   run(budget: number): number {
     const instret = this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true);
-    if (!this.paycheck.useJit(instret, this.inflight.size > 0 || this.pending.size > 0)) {
+    if (!this.paycheck.useJit(instret, this.inflight.size > 0 || this.pending.size > 0, this.executed - this.stats.interpreted)) {
       this.plain = true;
       return this.hart.run(budget);
     }
