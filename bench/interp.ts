@@ -10,7 +10,13 @@
 //           instructions as compilers mix them
 //   mix-32  the same built for rv64g: only 32-bit instructions
 //
-//   node dist/bench/interp.js [--reps N] [--millions M] [--wasm FILE] [--json]
+//   node dist/bench/interp.js [--reps N] [--millions M] [--wasm FILE] [--dispatch] [--json]
+//
+// --dispatch runs the rows through the JIT's dispatcher (jitRun) instead of
+// run(), with nothing translated: block starts are counted and every one that
+// gets hot is deferred as the compile budget defers it (its count starts
+// again, the threshold doubles up to the JIT's cap), which is what a JIT
+// window costs on code that translates nothing.
 //
 // Each rep runs M million instructions (default 100) after a warm-up; the
 // median and minimum of N reps (default 5) are printed with the load average,
@@ -35,6 +41,7 @@ const arg = (name: string, d: string): string => {
 const reps = Math.max(1, Number(arg("--reps", "5")));
 const millions = Math.max(1, Number(arg("--millions", "100")));
 const wasmFile = arg("--wasm", join(root, "dist", "hart.wasm"));
+const dispatch = process.argv.includes("--dispatch");
 
 // Guest memory: VA 0..2 MiB mapped read/write/execute to PA VA + 1 MiB
 // (Sv48, one leaf table); the tables themselves at PA 0..16 KiB.
@@ -86,7 +93,10 @@ function measure(row: string, image: Image): Result {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
   const table = new WebAssembly.Table({ initial: 256, element: "anyfunc" });
   const w = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasmFile)), { env: { memory, table } }).exports as
-    { run(budget: number): number; tlbFlushAll(): void; setAsid(asid: number): void };
+    {
+      run(budget: number): number; jitRun(budget: number): number; jitSetThreshold(n: number): void;
+      tlbFlushAll(): void; setAsid(asid: number): void;
+    };
   const dv = new DataView(memory.buffer);
   const u8 = new Uint8Array(memory.buffer);
   dv.setUint32(L.RAM_SIZE, RAM, true);
@@ -103,8 +113,23 @@ function measure(row: string, image: Image): Result {
   dv.setBigUint64(L.PC, BigInt(image.entry), true);
   dv.setBigUint64(L.X_REGS + 8 * 2, BigInt(STACK_TOP), true);
   const budget = 100_000;
+  u8.fill(0xff, L.JIT_MAP, L.JIT_MAP + L.JIT_MAP_ENTRIES * 16);
+  let threshold = 50;
+  w.jitSetThreshold(threshold);
+  // jitRun until the budget is spent, deferring every hot block start (jit.ts's hot() over budget).
+  const viaDispatcher = (): number => {
+    let left = budget;
+    for (;;) {
+      const cause = w.jitRun(left);
+      left = dv.getInt32(L.JIT_LEFT, true);
+      if (cause !== L.CAUSE_JIT_HOT) return cause;
+      const pc = Number(dv.getBigUint64(L.JIT_HOT_PC, true));
+      dv.setInt32(L.JIT_COUNTERS + (((pc >>> 1) & L.JIT_COUNTER_MASK) << 2), 0, true);
+      if (threshold < 1 << 16) w.jitSetThreshold(threshold *= 2);
+    }
+  };
   const step = (): void => {
-    const cause = w.run(budget);
+    const cause = dispatch ? viaDispatcher() : w.run(budget);
     if (cause !== L.CAUSE_BUDGET) throw new Error(`${row}: the guest trapped (cause ${cause}) at pc 0x${dv.getBigUint64(L.PC, true).toString(16)}`);
   };
   for (let i = 0; i < 200; i++) step(); // warm-up: V8's tier-up of the interpreter
@@ -124,11 +149,11 @@ function measure(row: string, image: Image): Result {
 function main(): void {
   const load = loadavg()[0];
   const results = [measure("floor", floorImage()), measure("mix", compile("rv64gc")), measure("mix-32", compile("rv64g"))];
-  const out = { date: new Date().toISOString(), wasm: wasmFile, millions, reps, loadAverage: load, results };
+  const out = { date: new Date().toISOString(), wasm: wasmFile, dispatch, millions, reps, loadAverage: load, results };
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "interp.json"), JSON.stringify(out, null, 2) + "\n");
   if (process.argv.includes("--json")) { process.stdout.write(JSON.stringify(out, null, 2) + "\n"); return; }
-  process.stdout.write(`interpreter, ns of CPU per guest instruction (${reps} x ${millions}M instructions; load ${load.toFixed(1)})\n`);
+  process.stdout.write(`interpreter${dispatch ? " under the JIT's dispatcher" : ""}, ns of CPU per guest instruction (${reps} x ${millions}M instructions; load ${load.toFixed(1)})\n`);
   for (const r of results) {
     process.stdout.write(`${r.row.padEnd(8)} median ${r.nsPerInsn.median.toFixed(3).padStart(7)}  min ${r.nsPerInsn.min.toFixed(3).padStart(7)}\n`);
   }

@@ -24,13 +24,19 @@ const haveCc = spawnSync(CC, ["--version"], { stdio: "ignore" }).status === 0;
 // at instret i (busy: translations in flight); returns the instructions run
 // with the JIT.
 // slow(i): how much slower than at the start the whole machine runs at instret i (load).
+// runsTranslated(i): whether JIT instructions at instret i run translated
+// code (told to the paycheck as a count when given).
 function simulate(window: number, warmup: number, total: number, jitCost: (i: number) => number, busy = () => false,
-  slow = (_i: number) => 1): { jit: number; pc: Paycheck } {
-  let now = 0, jit = 0;
+  slow = (_i: number) => 1, runsTranslated?: (i: number) => boolean): { jit: number; pc: Paycheck } {
+  let now = 0, jit = 0, translated = 0;
   const pc = new Paycheck({ window, clock: () => now }, warmup);
   const step = Math.max(100, Math.floor(window / 10));
   for (let i = 0; i < total; i += step) {
-    if (pc.useJit(i, busy())) { now += step * jitCost(i) * slow(i); jit += step; } else now += step * slow(i);
+    if (pc.useJit(i, busy(), runsTranslated ? translated : NaN)) {
+      now += step * jitCost(i) * slow(i);
+      jit += step;
+      if (runsTranslated?.(i)) translated += step;
+    } else now += step * slow(i);
   }
   return { jit, pc };
 }
@@ -60,6 +66,22 @@ test("paycheck: translation's first cost is not held against the JIT", () => {
   // … and a trial waits for translations in flight.
   const slow = simulate(1000, 2000, 2_000_000, (i) => (i < 4000 ? 3 : 0.3), () => true);
   assert.equal(slow.pc.stats.lost, 0);
+});
+
+test("paycheck: a JIT window in which no translated code ran is not judged", () => {
+  // Nothing runs translated for five windows after the warm-up (code
+  // getting hot, translated elsewhere at a cost: 1.3x), then it does (0.3x).
+  const runs = (i: number) => i >= 7000;
+  const cost = (i: number) => (runs(i) ? 0.3 : 1.3);
+  const { jit, pc } = simulate(1000, 2000, 2_000_000, cost, () => false, () => 1, runs);
+  assert.equal(pc.stats.lost, 0);
+  assert.ok(pc.stats.idle >= 4, `idle windows: ${pc.stats.idle}`);
+  assert.ok(jit > 0.98 * 2_000_000, `the JIT ran ${jit} of 2,000,000 instructions`);
+  // Without the count, those windows lose trials.
+  assert.ok(simulate(1000, 2000, 2_000_000, cost).pc.stats.lost > 0);
+  // Translated code that runs and does not pay still loses.
+  const bad = simulate(1000, 2000, 2_000_000, () => 1.5, () => false, () => 1, () => true);
+  assert.ok(bad.jit < 0.05 * 2_000_000, `the JIT ran ${bad.jit} of 2,000,000 instructions`);
 });
 
 test("paycheck: a program whose code turns flat goes back to the interpreter, and to the JIT when hot again", () => {

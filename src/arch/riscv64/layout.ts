@@ -33,6 +33,9 @@ export const JIT_COUNTERS = 0x50000;
 export const JIT_COUNTER_MASK = 0x7fff;
 // A counter set to this is not reported again (for about 2^30 interpretations).
 export const JIT_COUNTER_PARKED = -0x40000000;
+// A translated block start's counter (above any threshold): the interpreter
+// stops at a jump to it, for the dispatcher to run the translation.
+export const JIT_COUNTER_ENTRY = 0x20000000;
 export const JIT_CODE_BITS = 0x70000;
 export const TLB_R = 0x10000;
 export const TLB_W = TLB_R + 4096 * 16;

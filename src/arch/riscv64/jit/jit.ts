@@ -69,7 +69,7 @@
 
 import {
   CAUSE_JIT_HOT, CAUSE_JIT_DIRTY, CAUSE_FENCE_I, RES_VALID, JIT_LEFT, JIT_DIRTY, JIT_DIRTY_LIST, JIT_DIRTY_MAX,
-  JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_HOT_PC, JIT_INTERP, INSTRET, RAM_BASE, ACC_X,
+  JIT_COUNTERS, JIT_COUNTER_MASK, JIT_COUNTER_PARKED, JIT_COUNTER_ENTRY, JIT_HOT_PC, JIT_INTERP, INSTRET, RAM_BASE, ACC_X,
   CAUSE_ECALL_U,
 } from "../layout.js";
 import { discover, mergeRanges } from "./region.js";
@@ -172,7 +172,7 @@ export class Jit {
   // Hart.run() with the JIT: same contract.
   run(budget: number): number {
     const instret = this.dv.getUint32(INSTRET + 4, true) * 0x100000000 + this.dv.getUint32(INSTRET, true);
-    if (!this.paycheck.useJit(instret, this.inflight.size > 0 || this.pending.size > 0)) {
+    if (!this.paycheck.useJit(instret, this.inflight.size > 0 || this.pending.size > 0, this.executed - this.stats.interpreted)) {
       this.plain = true;
       return this.hart.run(budget);
     }
@@ -248,9 +248,13 @@ export class Jit {
     this.dv.setInt32(this.counter(pc), JIT_COUNTER_PARKED, true);
   }
 
-  // A block start got hot (it was interpreted `threshold` times).
+  // A block start got hot (it was interpreted `threshold` times), or one
+  // whose counter is JIT_COUNTER_ENTRY was interpreted (its page's
+  // translation is not installed: after a plain window, a TLB flush, a store
+  // to the frame).
   private hot(): void {
     const pc = this.hotPc();
+    const entry = this.dv.getInt32(this.counter(pc), true) >= JIT_COUNTER_ENTRY;
     if (pc >= 2 ** 47) { this.park(pc); return; }
     const pcs = this.opts.pcs;
     if (pcs && (pc < pcs[0] || pc >= pcs[1])) { this.park(pc); return; }
@@ -263,12 +267,16 @@ export class Jit {
     if (t) {
       this.map.install(t);
       if (t.starts.has(off)) {
-        // Count again, unless the block is the interpreter's anyway.
-        if (!t.interpStarts.has(off)) this.dv.setInt32(this.counter(pc), 0, true);
-        else this.park(pc);
+        // The interpreter stops there again (to run the translation), unless
+        // the block is the interpreter's anyway.
+        this.dv.setInt32(this.counter(pc), t.interpStarts.has(off) ? JIT_COUNTER_PARKED : JIT_COUNTER_ENTRY, true);
         return;
       }
     }
+    // Reported for its ENTRY counter but no translated start (any more):
+    // another start's counter, or its translation's bytes changed. Not hot:
+    // it counts from 0 like any other.
+    if (entry) { this.dv.setInt32(this.counter(pc), 0, true); return; }
     // A block whose first instruction is the interpreter's (one split by the
     // page end, a CSR access, …) has nothing to translate: parked at once, it
     // neither waits on the compile budget nor raises the threshold for all
@@ -288,7 +296,7 @@ export class Jit {
       return;
     }
     this.pending.add(frame, vpage, [off]);
-    this.park(pc); // until translated (compilePending counts a translated block from 0 again)
+    this.park(pc); // until translated (compilePending makes it ENTRY)
     if (this.pending.size >= this.opts.batch) this.compilePending();
   }
 
@@ -339,6 +347,12 @@ export class Jit {
 
   private drop(t: Translation): void {
     this.map.uninstall(t);
+    // Its starts are no translation's any more: they count from 0 again.
+    const base = t.vpage * 4096;
+    for (const off of t.starts.keys()) {
+      const c = this.counter(base + off);
+      if (this.dv.getInt32(c, true) >= JIT_COUNTER_ENTRY) this.dv.setInt32(c, 0, true);
+    }
     this.pending.rebuildDue.delete(t);
     const m = this.byFrame.get(t.frame)!;
     m.delete(t.vpage);
@@ -578,9 +592,10 @@ export class Jit {
         if (!m) { m = new Map(); this.byFrame.set(b.frame, m); }
         m.set(b.vpage, t);
       }
+      // The interpreter stops at a jump to a translated start (exec-state.ts's blockGoesOn).
       for (const c of b.unit.comps) {
         for (const [start, translated] of c.blocks) {
-          if (translated) this.dv.setInt32(this.counter(b.vpage * 4096 + start), 0, true);
+          if (translated) this.dv.setInt32(this.counter(b.vpage * 4096 + start), JIT_COUNTER_ENTRY, true);
         }
       }
       if (this.hart.translateForKernel(b.vpage * 4096, ACC_X) === b.frame * 4096) this.map.install(t);

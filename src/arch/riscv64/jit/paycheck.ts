@@ -75,8 +75,11 @@ export class Paycheck {
   private extended = 0; // windows the current trial was extended by, waiting for translations
   private afterPlain = 1; // the length of the JIT window after the current plain one, in windows
   private lostCost = NaN; // the cost of the JIT window that lost a trial, until the next plain window confirms it
-  // reprieved: trials lost whose loss the next plain window did not confirm
-  readonly stats = { jitWindows: 0, plainWindows: 0, lost: 0, reprieved: 0, interpCost: 0, jitCost: 0 };
+  private translated = 0; // the last useJit()'s count of instructions run translated
+  private translated0 = 0; // … when the current window began
+  // reprieved: trials lost whose loss the next plain window did not confirm;
+  // idle: JIT windows not judged, no translated code having run in them
+  readonly stats = { jitWindows: 0, plainWindows: 0, lost: 0, reprieved: 0, idle: 0, interpCost: 0, jitCost: 0 };
 
   constructor(private readonly opts: PaycheckOptions, warmup: number) {
     this.end = warmup;
@@ -84,8 +87,10 @@ export class Paycheck {
   }
 
   // Whether the next run() uses the JIT, instret being what the hart has retired.
-  // `busy`: translations asked for are not in yet.
-  useJit(instret: number, busy: boolean): boolean {
+  // `busy`: translations asked for are not in yet. `translated`: of the
+  // instructions retired, those run by translated code (where the JIT knows).
+  useJit(instret: number, busy: boolean, translated = NaN): boolean {
+    this.translated = translated;
     if (instret < this.end) {
       if (this.startInsns < 0 && instret >= this.measureFrom) this.begin(instret);
       return this.mode === Mode.Jit;
@@ -95,6 +100,14 @@ export class Paycheck {
       // A trial is judged on code translated, not on code waiting for its
       // translation (which a loaded machine delays by seconds).
       this.extended++;
+      this.next(Mode.Jit, 1, instret);
+      return true;
+    }
+    if (this.mode === Mode.Jit && translated === this.translated0 && !this.opts.flip) {
+      // No translated code ran: the window was the dispatcher interpreting
+      // (as cheap as the plain interpreter: wasm/jitrun.ts) while code got
+      // hot. Nothing to judge the JIT by; it goes on.
+      this.stats.idle++;
       this.next(Mode.Jit, 1, instret);
       return true;
     }
@@ -179,6 +192,7 @@ export class Paycheck {
   // The next window: `windows` windows long, measured over its last one.
   private next(mode: Mode, windows: number, instret: number): void {
     this.mode = mode;
+    this.translated0 = this.translated;
     this.end = instret + windows * this.opts.window;
     this.measureFrom = this.end - this.opts.window;
     this.startInsns = -1;

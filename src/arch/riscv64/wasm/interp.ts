@@ -121,7 +121,7 @@ export function exec(budget: i32): u32 {
       // its end): otherwise the next page's code would never be a block start
       // the dispatcher counts, and straight-line code running into it (an
       // unrolled hash round) would stay with the interpreter for good.
-      if (bm && host != 0) return leave(pc, CAUSE_JIT_BLOCK, left);
+      if (bm && host != 0 && !blockGoesOn(pc)) return leave(pc, CAUSE_JIT_BLOCK, left);
       const vpn = pc >>> 12;
       const e = TLB_X + ((<u32>vpn & TLB_MASK) << 4);
       if (load<u64>(e) == (vpn | asidTag)) {

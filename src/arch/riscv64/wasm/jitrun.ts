@@ -1,7 +1,11 @@
 // The JIT's dispatcher (exported by hart.ts).
 //
 // jitRun() runs translated code where the dispatch map has it and interprets
-// the rest one block at a time, counting how often each cold block starts.
+// the rest, counting how often each block start is reached. exec() goes on
+// past a block's end by itself while counting is all there is to do, and
+// stops where a count gets hot or at a translated start (its counter is
+// JIT_COUNTER_ENTRY: exec-state.ts's blockGoesOn), so the dispatcher's loop
+// runs only between translated code and the interpreter, and for reports.
 // It returns to Hart.run() (TypeScript) for traps and the budget, as run()
 // does, and for the JIT's own events (CAUSE_JIT_HOT, CAUSE_JIT_DIRTY,
 // CAUSE_FENCE_I), after which Hart.run() calls it again. JIT_LEFT reports the
@@ -27,6 +31,10 @@ export function jitSetThreshold(n: i32): void { setHotThreshold(n); }
 export function jitRun(budget: i32): u32 {
   let left = budget;
   setBlockMode(true);
+  // The interpreter does not stop for a store to a frame holding translated
+  // code (it runs what memory holds): the frames written are reported before
+  // any translation runs, here and after each exec().
+  if (load<u32>(JIT_DIRTY) != 0) return jitLeave(CAUSE_JIT_DIRTY, left);
   while (left > 0) {
     let pc = load<u64>(PC);
     let slow = false; // interpreting after a translation's memory slow path

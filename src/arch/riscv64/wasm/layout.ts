@@ -48,6 +48,9 @@ export const JIT_COUNTERS: u32 = 0x50000;
 export const JIT_COUNTER_MASK: u32 = 0x7fff;
 // A counter set to this is not reported again (for about 2^30 interpretations).
 export const JIT_COUNTER_PARKED: i32 = -0x40000000;
+// A translated block start's counter (above any threshold): the interpreter
+// stops at a jump to it, for the dispatcher to run the translation.
+export const JIT_COUNTER_ENTRY: i32 = 0x20000000;
 // One bit per physical frame: set while the frame holds translated code; a store to it
 // (which then always takes the TLB slow path) clears the bit and reports the frame.
 export const JIT_CODE_BITS: u32 = 0x70000; // 128 KiB: enough for 4 GiB of RAM
