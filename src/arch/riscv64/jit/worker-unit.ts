@@ -24,7 +24,7 @@ export interface UnitCode {
 export function translateUnit(code: Uint8Array, vpage: number, entries: readonly number[], known: readonly number[], expand: Expander): UnitCode | undefined {
   const region = discover(code, [...entries], expand, new Set(known));
   if (region.insnCount === 0) return undefined;
-  const mod = newModule();
+  const mod = newModule(false); // components call no table
   const comps: CachedComponent[] = [];
   const groups = components(region);
   const pieces = groups.flatMap((g) => split(region, g));
