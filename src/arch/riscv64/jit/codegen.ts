@@ -213,6 +213,12 @@ export class FnGen {
   innerLabel = new Map<number, number>(); // block -> label inside the loop being generated
   loopHead = -1; // the loop's label while inside it
 
+  // Block starts (byte offsets) of the other pieces of a split component
+  // (region.ts's split) -> their function index in this module: a branch
+  // there is a direct tail call (jumpTo) instead of an exit to the page function.
+  siblings: ReadonlyMap<number, number> = new Map();
+  written: number[] = []; // the locals' registers the function writes (stored at every exit)
+
   constructor(readonly region: Region, readonly vbase: number) {
     const c = this.c;
     this.exitLabel = c.block();
@@ -286,7 +292,12 @@ export class FnGen {
     const c = this.c;
     const off = target - this.vbase;
     const j = off >= 0 && off < 4096 ? this.region.byStart.get(off) : undefined;
-    if (j === undefined) { this.exitAfter(target); return; }
+    if (j === undefined) {
+      const f = off >= 0 && off < 4096 ? this.siblings.get(off) : undefined;
+      if (f !== undefined) { this.tailTo(target, f); return; }
+      this.exitAfter(target);
+      return;
+    }
     const i = this.blockIndex;
     const uj = this.units[this.unitOf[j]];
     const intoHead = uj.loop && uj.first === j;
@@ -314,6 +325,26 @@ export class FnGen {
     c.i32(off >> 1); c.set(IDX); c.br(this.loopLabel);
   }
 
+  // Goes on at `pc`, a block of function f of this module (another piece of
+  // the same component), after the current instruction retired: with budget
+  // left, the locals' written registers stored and a tail call to f, which
+  // loads its own and dispatches on PC; without, an exit (exitAfter) that the
+  // page function sees as spent. Nothing else the page function checks
+  // between two components can be pending here: an exit cause or a write to
+  // translated code leaves at once (exitAfter/trapExit), and f is code of the
+  // same page and translation.
+  tailTo(pc: number, f: number): void {
+    const c = this.c;
+    this.storePc(pc);
+    this.giveBack(this.blockLen - this.insnIndex - 1);
+    c.get(LEFT); c.i32(0); c.op(Op.i32_gt_s);
+    c.if_();
+    for (const r of this.written) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
+    c.get(LEFT); c.returnCall(f);
+    c.end();
+    c.br(this.exitLabel);
+  }
+
   // The exact instret value at the current instruction (counting it), for CSR reads.
   instretNow(): void {
     const c = this.c;
@@ -324,8 +355,10 @@ export class FnGen {
 }
 
 // Emits a region as a function of module `mod`, exported as `name`.
-export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, name: string): void {
+// `siblings`: see FnGen.siblings.
+export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, name: string, siblings?: ReadonlyMap<number, number>): void {
   const g = new FnGen(region, vbase);
+  if (siblings) g.siblings = siblings;
   const c = g.c;
   const units = loopUnits(region);
   g.units = units;
@@ -340,6 +373,7 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
     }
   }
   for (const r of used) if (!g.inLocal[r]) { used.delete(r); written.delete(r); }
+  g.written = [...written].sort((a, b) => a - b);
   // Prologue (emitted into a separate Code: it goes before the outer block).
   const pro = new Code();
   // The ASID in tag position, through memory: computed in a local, V8 would
@@ -388,7 +422,7 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   storeIdxPc(c, vbase);
   c.end(); // $L
   c.end(); // $exit
-  for (const r of [...written].sort((a, b) => a - b)) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
+  for (const r of g.written) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
   c.get(LEFT);
 
   const body = new Code();
