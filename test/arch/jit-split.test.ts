@@ -1,7 +1,8 @@
 // Components split into several wasm functions (region.ts's split): a
 // function whose loop body is far over SPLIT_MAX blocks + instructions, with
 // many values live across every cut, is translated as several functions that
-// hand control to each other through the page function. Whatever crosses a
+// hand control to each other directly (a tail call, codegen.ts's tailTo), also
+// at a split cap small enough for many pieces (GHOST_JIT_SPLIT). Whatever crosses a
 // cut (the guest registers, PC, the retired-instruction count and the run
 // budget) must come out as the interpreter's: the program checks its own
 // results, and its output and instret must equal the interpreter's at every
@@ -89,7 +90,7 @@ function build(): string {
 
 interface Run { status: number | null; stdout: string; stderr: string; instret: number }
 
-function ghost(jit: [threshold: number, budget: number] | undefined): Run {
+function ghost(jit: [threshold: number, budget: number, split?: number] | undefined): Run {
   const stats = join(DIR, `stats-${process.pid}.json`);
   const env = {
     ...process.env,
@@ -100,6 +101,7 @@ function ghost(jit: [threshold: number, budget: number] | undefined): Run {
     GHOST_JIT_BUDGET: String(jit?.[1] ?? 0),
     GHOST_JIT_CACHE: "0",
     GHOST_JIT_STATS: "1",
+    GHOST_JIT_SPLIT: String(jit?.[2] ?? ""),
   };
   const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", "--clock=virtual", `--root=${join(DIR, "emptyroot")}`,
     `--stats=${stats}`, "--", "./split"], { cwd: DIR, env, encoding: "utf8", timeout: 300_000, killSignal: "SIGKILL" });
@@ -115,9 +117,9 @@ test("a component split into several functions runs as the interpreter", { skip:
   assert.equal(lines.length, 2, base.stdout);
   assert.match(lines[0], /^ok split loop /);
   assert.equal(lines[1], "ok split loop under signals ticked");
-  for (const jit of [[1, 0], [3, 0], [50, 0], [2, 1_000_000]] as [number, number][]) {
+  for (const jit of [[1, 0], [3, 0], [50, 0], [2, 1_000_000], [1, 0, 64], [2, 1_000_000, 64]] as [number, number, number?][]) {
     const r = ghost(jit);
-    const what = `threshold ${jit[0]}, budget ${jit[1]}`;
+    const what = `threshold ${jit[0]}, budget ${jit[1]}, split cap ${jit[2] ?? "default"}`;
     assert.equal(r.status, 0, `${what}: ${r.stdout}\n${r.stderr}`);
     assert.equal(r.stdout, base.stdout, `${what}\n${r.stderr}`);
     // The timer follows retired instructions, which a run slice may overshoot

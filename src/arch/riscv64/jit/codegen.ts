@@ -73,15 +73,58 @@ export const HELPERS: [string, number[], number[]][] = [
 ];
 export const enum H { amo, csr, fp }
 
-export function newModule(): ModuleBuilder {
+// A module of translated code; `table`: whether it imports the hart's
+// function table (page functions do, for call_indirect; components need not).
+// V8 (Node 20) gives every instance importing a table its own copy of the
+// table's dispatch targets: instantiating costs in proportion to the table,
+// and every table.set updates every such instance (dispatch.ts). Component
+// modules, one per page's new code, are most of the modules made.
+export function newModule(table = true): ModuleBuilder {
   const m = new ModuleBuilder();
-  m.importTable = true;
+  m.importTable = table;
   for (const [name, params, results] of HELPERS) m.importFunc({ module: "hart", name, params, results });
   return m;
 }
 
+// The components' functions, by id: what page functions call. They are not
+// in the hart's function table (only page functions are, for the dispatcher
+// and the chaining between pages): a page module imports the components it
+// calls as functions, so the table stays one slot per translated page. V8
+// (Node 20) gives every instance that imports a table its own copy of the
+// table's targets: instantiating one costs in proportion to the table, and
+// every table.set updates every such instance (dispatch.ts). With components
+// in the table too (python3 -c pass, everything translated: ~2,000 of them),
+// WebAssembly.Instance of the page modules took 5-6 s of CPU.
+export class ComponentFns {
+  private readonly fns = new Map<number, WebAssembly.ExportValue>();
+  private readonly free: number[] = [];
+  private next = 0;
+
+  alloc(): number { return this.free.pop() ?? this.next++; }
+  set(id: number, fn: WebAssembly.ExportValue): void { this.fns.set(id, fn); }
+  release(id: number): void { this.fns.delete(id); this.free.push(id); }
+  // The import object's `c` module for a page module calling these ids.
+  imports(ids: Iterable<number>): Record<string, WebAssembly.ExportValue> {
+    const out: Record<string, WebAssembly.ExportValue> = {};
+    for (const id of ids) out[`f${id}`] = this.fns.get(id)!;
+    return out;
+  }
+}
+
+// The page functions of pages (one module): see genPage. Their components
+// are imported first (module "c", name f<id>), each once.
+export function genPages(mod: ModuleBuilder, pages: { vbase: number; starts: Map<number, number>; name: string }[]): Set<number> {
+  const ids = new Set<number>();
+  for (const p of pages) for (const id of p.starts.values()) ids.add(id);
+  const type = [I32], fnOf = new Map<number, number>();
+  for (const id of ids) fnOf.set(id, mod.importFunc({ module: "c", name: `f${id}`, params: type, results: type }));
+  for (const p of pages) genPage(mod, p.vbase, p.starts, p.name, fnOf);
+  return ids;
+}
+
 // The page function of the page at `vbase`: while PC is in the page, calls
-// the component function (table slot) that has a block starting at PC, and
+// the component function (`starts`: block start -> component id; `fnOf`: id
+// -> imported function index) that has a block starting at PC, and
 // returns when one leaves with an exit cause, spends the budget, or writes
 // translated code (the dispatcher checks JIT_DIRTY); JIT_EXIT = MISS when no
 // component starts at PC (the dispatcher interprets). When PC leaves the
@@ -90,7 +133,7 @@ export function newModule(): ModuleBuilder {
 // exists only while the page maps, executable, the frame the translation was
 // made from in this address space (jit.ts, wasm/jitmap.ts). Otherwise it
 // returns to the dispatcher.
-export function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, number>, name: string): void {
+function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, number>, name: string, fnOf: Map<number, number>): void {
   const c = new Code();
   const PLEFT = 0, PIDX = 1, PPC = 2;
   const slots = [...new Set(starts.values())];
@@ -132,7 +175,7 @@ export function genPage(mod: ModuleBuilder, vbase: number, starts: Map<number, n
   c.u32(K);
   for (let k = 0; k < K; k++) {
     c.end();
-    c.get(PLEFT); c.i32(slots[k]); c.callIndirect(type); c.set(PLEFT);
+    c.get(PLEFT); c.call(fnOf.get(slots[k])!); c.set(PLEFT);
     c.br(check);
   }
   c.end(); // $miss
@@ -169,6 +212,12 @@ export class FnGen {
   topLabel: number[] = [];
   innerLabel = new Map<number, number>(); // block -> label inside the loop being generated
   loopHead = -1; // the loop's label while inside it
+
+  // Block starts (byte offsets) of the other pieces of a split component
+  // (region.ts's split) -> their function index in this module: a branch
+  // there is a direct tail call (jumpTo) instead of an exit to the page function.
+  siblings: ReadonlyMap<number, number> = new Map();
+  written: number[] = []; // the locals' registers the function writes (stored at every exit)
 
   constructor(readonly region: Region, readonly vbase: number) {
     const c = this.c;
@@ -243,7 +292,12 @@ export class FnGen {
     const c = this.c;
     const off = target - this.vbase;
     const j = off >= 0 && off < 4096 ? this.region.byStart.get(off) : undefined;
-    if (j === undefined) { this.exitAfter(target); return; }
+    if (j === undefined) {
+      const f = off >= 0 && off < 4096 ? this.siblings.get(off) : undefined;
+      if (f !== undefined) { this.tailTo(target, f); return; }
+      this.exitAfter(target);
+      return;
+    }
     const i = this.blockIndex;
     const uj = this.units[this.unitOf[j]];
     const intoHead = uj.loop && uj.first === j;
@@ -271,6 +325,26 @@ export class FnGen {
     c.i32(off >> 1); c.set(IDX); c.br(this.loopLabel);
   }
 
+  // Goes on at `pc`, a block of function f of this module (another piece of
+  // the same component), after the current instruction retired: with budget
+  // left, the locals' written registers stored and a tail call to f, which
+  // loads its own and dispatches on PC; without, an exit (exitAfter) that the
+  // page function sees as spent. Nothing else the page function checks
+  // between two components can be pending here: an exit cause or a write to
+  // translated code leaves at once (exitAfter/trapExit), and f is code of the
+  // same page and translation.
+  tailTo(pc: number, f: number): void {
+    const c = this.c;
+    this.storePc(pc);
+    this.giveBack(this.blockLen - this.insnIndex - 1);
+    c.get(LEFT); c.i32(0); c.op(Op.i32_gt_s);
+    c.if_();
+    for (const r of this.written) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
+    c.get(LEFT); c.returnCall(f);
+    c.end();
+    c.br(this.exitLabel);
+  }
+
   // The exact instret value at the current instruction (counting it), for CSR reads.
   instretNow(): void {
     const c = this.c;
@@ -281,8 +355,10 @@ export class FnGen {
 }
 
 // Emits a region as a function of module `mod`, exported as `name`.
-export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, name: string): void {
+// `siblings`: see FnGen.siblings.
+export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, name: string, siblings?: ReadonlyMap<number, number>): void {
   const g = new FnGen(region, vbase);
+  if (siblings) g.siblings = siblings;
   const c = g.c;
   const units = loopUnits(region);
   g.units = units;
@@ -297,6 +373,7 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
     }
   }
   for (const r of used) if (!g.inLocal[r]) { used.delete(r); written.delete(r); }
+  g.written = [...written].sort((a, b) => a - b);
   // Prologue (emitted into a separate Code: it goes before the outer block).
   const pro = new Code();
   // The ASID in tag position, through memory: computed in a local, V8 would
@@ -345,7 +422,7 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   storeIdxPc(c, vbase);
   c.end(); // $L
   c.end(); // $exit
-  for (const r of [...written].sort((a, b) => a - b)) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
+  for (const r of g.written) { c.i32(0); c.get(r); c.mem(Op.i64_store, L.X_REGS + 8 * r, 3); }
   c.get(LEFT);
 
   const body = new Code();

@@ -60,8 +60,9 @@
 // kept by content (cache.ts): the same bytes at the same address in another
 // frame, another kernel of this process or, through JitOptions.store
 // (cache-node.ts), another run reuse it after a byte-for-byte check of the
-// page. Page functions name table slots, so they are made anew (one small
-// module per batch).
+// page. Page functions import the components they call (codegen.ts's
+// ComponentFns: components are not in the function table, which holds page
+// functions only), so they are made anew (one small module per batch).
 //
 // Translator thread. Under Node, translation leaves the guest's thread
 // through the content cache (JitOptions.async): see worker.ts. The dispatch
@@ -76,7 +77,7 @@ import { discover, mergeRanges } from "./region.js";
 import { CachedUnit, cacheKey, lookup, remember } from "./cache.js";
 import type { JitOptions, JitStats } from "./options.js";
 import { Paycheck } from "./paycheck.js";
-import { genPage, newModule } from "./codegen.js";
+import { ComponentFns, genPages, newModule } from "./codegen.js";
 import { decodeAt, Kind } from "./decode.js";
 import { translateUnit } from "./worker-unit.js";
 import { DispatchMap } from "./dispatch.js";
@@ -99,10 +100,10 @@ interface Translation {
   frame: number;
   vpage: number;
   slot: number; // function-table index of the page function (what the dispatch map holds)
-  compSlots: number[]; // function-table indices of its components
+  compSlots: number[]; // its components' ids (ComponentFns)
   insns: number; // instructions translated in them
   whole: number; // … of which in the last translation of the page as one unit (rebuildWanted)
-  starts: Map<number, number>; // block start (byte offset) -> its component's slot
+  starts: Map<number, number>; // block start (byte offset) -> its component's id
   interpStarts: Set<number>; // block starts whose first instruction is the interpreter's
   ranges: [number, number][]; // byte ranges the translation depends on
   code: Uint8Array; // the page as translated
@@ -128,6 +129,7 @@ export class Jit {
   private dv: DataView;
   private readonly byFrame = new Map<number, Map<number, Translation>>();
   private readonly map: DispatchMap; // the dispatch map and the function table's slots
+  private readonly comps = new ComponentFns(); // the components' functions, by id
   private readonly pending = new PendingPages<Translation>(); // pages to translate, rebuilds put off
   // frame -> code writes since `since` (ms): many in a short time mean code and hot data share it
   private readonly writes = new Map<number, { n: number; since: number }>();
@@ -360,7 +362,8 @@ export class Jit {
       this.byFrame.delete(t.frame);
       this.map.clearCodeBit(t.frame);
     }
-    for (const s of [t.slot, ...t.compSlots]) this.map.freeSlot(s);
+    this.map.freeSlot(t.slot);
+    for (const s of t.compSlots) this.comps.release(s);
   }
 
   // Whether new hot code (entries) in old's page should be translated with
@@ -485,6 +488,8 @@ export class Jit {
     const built: Built[] = [];
     const taken: number[] = [];
     const slot = (): number => { const s = this.map.allocSlot(); taken.push(s); return s; };
+    const compsTaken: number[] = [];
+    const untake = (): void => { for (const s of taken) this.map.freeSlot(s); for (const s of compsTaken) this.comps.release(s); };
     const instances: WebAssembly.Instance[] = [];
     const imports = { env: { memory: this.memory, table: this.table }, hart: this.hart as unknown as WebAssembly.ModuleImports };
     const failed = (e: unknown, frames: number[]): void => {
@@ -531,9 +536,10 @@ export class Jit {
         rebuild,
       };
       unit.comps.forEach((c, k) => {
-        const s = slot();
+        const s = this.comps.alloc();
+        compsTaken.push(s);
         b.slots.push(s);
-        this.map.setSlot(s, inst.exports[`c${k}`]);
+        this.comps.set(s, inst.exports[`c${k}`]);
         for (const [start, translated] of c.blocks) {
           b.starts.set(start, s);
           if (!translated) b.interp.add(start);
@@ -541,17 +547,17 @@ export class Jit {
       });
       built.push(b);
     }
-    if (built.length === 0) { for (const s of taken) this.map.freeSlot(s); return; }
-    for (const b of built) genPage(pageMod, b.vpage * 4096, b.starts, `p${b.pageSlot}`);
+    if (built.length === 0) { untake(); return; }
+    const ids = genPages(pageMod, built.map((b) => ({ vbase: b.vpage * 4096, starts: b.starts, name: `p${b.pageSlot}` })));
     const bytes = pageMod.encode();
     this.onModule?.(this.stats.modules, bytes);
     const t1 = performance.now();
     let inst: WebAssembly.Instance;
     try {
-      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { ...imports, c: this.comps.imports(ids) });
     } catch (e) {
       failed(e, built.map((b) => b.frame));
-      for (const s of taken) this.map.freeSlot(s);
+      untake();
       for (const b of built) if (b.old) this.drop(b.old);
       return;
     }
@@ -569,7 +575,7 @@ export class Jit {
       const insns = b.unit.comps.reduce((n, c) => n + c.insnCount, 0);
       if (t && b.rebuild) {
         // The new page function (installed above) calls only the new components.
-        for (const s of t.compSlots) this.map.freeSlot(s);
+        for (const s of t.compSlots) this.comps.release(s);
         t.compSlots = b.slots;
         t.insns = t.whole = insns;
         this.stats.rebuilds++;

@@ -48,9 +48,10 @@ const MAX_BLOCKS = 1024;
 // 160: 12-40% more CPU than without splitting in four alternated pairs
 // (load 6-10); 800 even (15.05 vs 15.32 s). So only the largest functions
 // (up to ~45 KB before, TurboFan's costliest by far) are cut.
+// GHOST_JIT_SPLIT=N sets SPLIT_MAX (tuning; SPLIT_LOOP_MAX stays twice it).
 const CALL_JOIN_MAX = 800;
-export const SPLIT_MAX = 800;
-const SPLIT_LOOP_MAX = 1600;
+export const SPLIT_MAX = ((v) => (v && /^\d+$/.test(v) && Number(v) >= 16 ? Number(v) : 800))(globalThis.process?.env?.["GHOST_JIT_SPLIT"]);
+const SPLIT_LOOP_MAX = 2 * SPLIT_MAX;
 
 export function discover(
   page: Uint8Array, entries: Iterable<number>, expand: Expander, known: ReadonlySet<number> = new Set(),

@@ -112,6 +112,8 @@ export class Code extends Bytes {
   callIndirect(type: number): void { this.byte(0x11); this.u32(type); this.byte(0x00); }
   // The same as a tail call (the tail-call proposal, in V8 since 11.2).
   returnCallIndirect(type: number): void { this.byte(0x13); this.u32(type); this.byte(0x00); }
+  // A tail call to function index f.
+  returnCall(f: number): void { this.byte(0x12); this.u32(f); }
 
   block(type = VOID): number { this.byte(Op.block); this.byte(type); return ++this.depth; }
   loop(type = VOID): number { this.byte(Op.loop); this.byte(type); return ++this.depth; }
@@ -150,6 +152,9 @@ export class ModuleBuilder {
     this.imports.push({ imp, type: this.typeOf(imp.params, imp.results) });
     return this.imports.length - 1;
   }
+
+  // The index the next function added gets.
+  get nextFunc(): number { return this.imports.length + this.funcs.length; }
 
   addFunc(def: FuncDef): number {
     this.funcs.push({ def, type: this.typeOf(def.params, def.results) });

@@ -24,16 +24,24 @@ export interface UnitCode {
 export function translateUnit(code: Uint8Array, vpage: number, entries: readonly number[], known: readonly number[], expand: Expander): UnitCode | undefined {
   const region = discover(code, [...entries], expand, new Set(known));
   if (region.insnCount === 0) return undefined;
-  const mod = newModule();
+  const mod = newModule(false); // components call no table
   const comps: CachedComponent[] = [];
   const groups = components(region);
-  const pieces = groups.flatMap((g) => split(region, g));
-  for (const blocks of pieces) {
-    const sub = subRegion(region, blocks);
-    genRegion(mod, sub, vpage * 4096, `c${comps.length}`);
-    comps.push({ blocks: sub.blocks.map((b) => [b.start, b.insns.length > 0]), ranges: sub.ranges, insnCount: sub.insnCount });
+  let pieces = 0;
+  for (const g of groups) {
+    const parts = split(region, g);
+    // The pieces of one component call each other directly (codegen.ts's
+    // FnGen.siblings): piece k is the module's function mod.nextFunc + k.
+    const fnOf = new Map<number, number>();
+    if (parts.length > 1) parts.forEach((blocks, k) => { for (const i of blocks) fnOf.set(region.blocks[i].start, mod.nextFunc + k); });
+    for (const blocks of parts) {
+      const sub = subRegion(region, blocks);
+      genRegion(mod, sub, vpage * 4096, `c${comps.length}`, fnOf);
+      comps.push({ blocks: sub.blocks.map((b) => [b.start, b.insns.length > 0]), ranges: sub.ranges, insnCount: sub.insnCount });
+    }
+    pieces += parts.length;
   }
-  return { comps, wasm: mod.encode(), insnCount: region.insnCount, splits: pieces.length - groups.length };
+  return { comps, wasm: mod.encode(), insnCount: region.insnCount, splits: pieces - groups.length };
 }
 
 // Every 16-bit parcel's expansion (0 where the parcel is not compressed):
