@@ -2,7 +2,8 @@
 // (wasm memory, JIT_MAP: (virtual page, ASID) -> function-table slot of the
 // page function), the code bits of frames holding installed code (a store to
 // such a frame takes the slow path, see jit.ts's header), and the slots of
-// the shared function table that page functions and components occupy.
+// the shared function table that page functions occupy (components are not
+// in it: a page module imports the components its page function calls).
 //
 // Cost to keep in mind: V8 (as of Node 20) keeps, in every instance that
 // imports a function table, its own copy of that table's dispatch targets.

@@ -404,7 +404,8 @@ export class Jit {
     if (th) { this.post(th, p, key, code, entries, known); return POSTED; }
     const made = translateUnit(code, p.vpage, entries, known, this.expand);
     if (!made) return undefined; // nothing translatable there: the counters stay parked
-    this.onModule?.(this.stats.modules++, made.wasm);
+    const index = this.stats.modules++;
+    this.onModule?.(index, made.wasm);
     const t1 = performance.now();
     const u: CachedUnit = { vpage: p.vpage, page: code, comps: made.comps, wasm: made.wasm, module: new WebAssembly.Module(made.wasm as Uint8Array<ArrayBuffer>) };
     this.stats.compileMs += performance.now() - t1;
@@ -456,7 +457,8 @@ export class Jit {
       }
       later.push(f);
       if (!r.unit) continue; // nothing translatable there: the counters stay parked
-      this.onModule?.(this.stats.modules++, r.unit.wasm);
+      const index = this.stats.modules++;
+      this.onModule?.(index, r.unit.wasm);
       this.stats.insns += r.unit.insnCount;
       this.stats.splits += r.unit.splits;
       this.stats.wasmBytes += r.unit.wasm.length;
