@@ -2,7 +2,7 @@
 // from an MBR (with logical partitions) and a GPT, /proc/partitions,
 // /sys/block, the block ioctls through busybox blockdev, reads and writes on
 // the device node reaching the host file, and a read-only disk refusing writes;
-// discard, write zeroes, fallocate and O_EXCL on the device (userland/ext4/blkdev.c).
+// discard, write zeroes, fallocate, O_EXCL and BLKROSET on the device (userland/ext4/blkdev.c).
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/fs/ext4-blockdev.test.js
 import assert from "node:assert/strict";

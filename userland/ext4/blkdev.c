@@ -14,7 +14,9 @@
  *  - O_EXCL holds the device: a second O_EXCL open and mount are EBUSY,
  *    and a mounted device cannot be opened O_EXCL, discarded or zeroed,
  *    nor mounted again on top of itself (do_add_mount);
- *  - fsync on the device succeeds.
+ *  - fsync on the device succeeds;
+ *  - after BLKROSET a read-write mount is EACCES, a read-only one works
+ *    (setup_bdev_super; LTP ioctl04), and the device still opens O_RDWR.
  */
 #include "ktest.h"
 #include <linux/fs.h>
@@ -266,6 +268,30 @@ static void falloc(int fd, int rdonly, uint64_t size)
     CHECK_EQ(lseek(fd, 0, SEEK_END), (off_t)size, "the device's size is unchanged");
 }
 
+/* A device made read-only with BLKROSET: mounting it read-write is EACCES
+   (setup_bdev_super), read-only works; opening it O_RDWR still works (the
+   "legacy" setup_bdev_super's comment speaks of). */
+static void ro_device(const char *dev, const char *mnt)
+{
+    int fd = open(dev, O_RDONLY);
+    int ro = 1;
+    CHECK_OK(ioctl(fd, BLKROSET, &ro), "BLKROSET 1");
+    ro = 0;
+    CHECK_OK(ioctl(fd, BLKROGET, &ro), "BLKROGET");
+    CHECK_EQ(ro, 1, "BLKROGET after BLKROSET 1");
+    CHECK_ERR(mount(dev, mnt, "ext4", 0, NULL), EACCES, "a read-write mount of a read-only device is EACCES");
+    CHECK_OK(mount(dev, mnt, "ext4", MS_RDONLY, NULL), "a read-only mount of a read-only device");
+    umount(mnt);
+    int w = open(dev, O_RDWR);
+    CHECK(w >= 0, "a read-only device still opens O_RDWR");
+    if (w >= 0) close(w);
+    ro = 0;
+    CHECK_OK(ioctl(fd, BLKROSET, &ro), "BLKROSET 0");
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "a read-write mount once the device is writable again");
+    umount(mnt);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -277,6 +303,7 @@ int main(int argc, char **argv)
     mount_api_release(dev);
     statx_checks(dev, argv[2]);
     lazy_detach(dev, argv[2]);
+    ro_device(dev, argv[2]);
     int fd = open(dev, O_RDWR);
     int rdonly = open(dev, O_RDONLY);
     uint64_t size = 0;
