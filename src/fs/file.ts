@@ -54,6 +54,9 @@ export interface FileOps {
   copiesWrites?: boolean;
   // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
   stream?: boolean;
+  // A stream Linux gives no poll method (fsopen's context, fscontext_fops):
+  // epoll_ctl refuses it (EPERM), as file_can_poll.
+  noPoll?: boolean;
   // O_DIRECT is served (bypassing the page cache) with the file offset, the
   // length and each user buffer aligned to this many bytes (the device's
   // logical block size); unaligned I/O is EINVAL. Unset: O_DIRECT is ignored.
