@@ -68,6 +68,9 @@ export class Gendisk {
   policyReadOnly: boolean;
   // BLKGETDISKSEQ: a number no other disk of this boot had (Linux's diskseq, from 1).
   diskseq = 0;
+  // The disk's readahead in pages (bdi->ra_pages: BLKRASET, BLKRAGET), from
+  // VM_READAHEAD_PAGES (128 KiB). Ghost's page cache keeps its own windows.
+  raPages = 32;
   constructor(readonly name: string, readonly major: number, readonly firstMinor: number, driver: BlockDriver) {
     this.queue = new RequestQueue(driver);
     this.policyReadOnly = driver.readOnly;

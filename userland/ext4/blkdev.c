@@ -6,6 +6,7 @@
  * last mebibytes are zeroed (the filesystem is not used again).
  *  - unknown ioctls are ENOTTY; the topology ioctls answer (alignment 0,
  *    discard does not zero, not rotational, not zoned, a disk sequence);
+ *    BLKRASET/BLKRAGET keep the readahead in whole pages;
  *  - BLKDISCARD and BLKZEROOUT take a byte range on whole sectors inside
  *    the device (EINVAL otherwise), need the file open for writing (EBADF);
  *    BLKZEROOUT's range reads as zeros; BLKSECDISCARD is EOPNOTSUPP;
@@ -222,6 +223,14 @@ static void ioctls(int fd, int rdonly, uint64_t size)
     CHECK_OK(ioctl(fd, BLKGETNRZONES, &u), "BLKGETNRZONES");
     CHECK_EQ(u, 0, "zero zones");
     CHECK_OK(ioctl(fd, BLKGETDISKSEQ, &seq), "BLKGETDISKSEQ");
+    unsigned long ra = 0;
+    CHECK_OK(ioctl(rdonly, BLKRAGET, &ra), "BLKRAGET");
+    CHECK_EQ(ra, 256UL, "the default readahead is 128 KiB (256 sectors)");
+    CHECK_OK(ioctl(rdonly, BLKRASET, 1001UL), "BLKRASET 1001 (LTP ioctl06)");
+    CHECK_OK(ioctl(rdonly, BLKFRAGET, &ra), "BLKFRAGET");
+    CHECK_EQ(ra, 1000UL, "BLKRASET's value reads back in whole pages");
+    CHECK_ERR(ioctl(rdonly, BLKRAGET, NULL), EINVAL, "BLKRAGET to NULL is EINVAL");
+    CHECK_OK(ioctl(rdonly, BLKRASET, 256UL), "BLKRASET back to 256");
     CHECK(seq > 0, "a disk sequence number");
     CHECK_ERR(range_ioctl(rdonly, BLKDISCARD, 0, 4096), EBADF, "BLKDISCARD on a read-only descriptor is EBADF");
     CHECK_ERR(range_ioctl(rdonly, BLKZEROOUT, 0, 4096), EBADF, "BLKZEROOUT on a read-only descriptor is EBADF");
