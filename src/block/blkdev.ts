@@ -15,6 +15,7 @@ import { kerr } from "../lib/errors.js";
 import { EBUSY, EIO, EINVAL } from "../abi/errno.js";
 import { SECTOR_SIZE } from "../abi/fs_blk.js";
 import { WaitQueue } from "../lib/wait.js";
+import type { IoctlContext } from "../fs/file.js";
 
 export const REQ_OP_READ = 0;
 export const REQ_OP_WRITE = 1;
@@ -43,6 +44,11 @@ export interface BlockDriver {
   readonly maxWriteZeroesSectors: number;
   submit(rq: Request): void;
   release(): void;
+  // The driver's own ioctls (a gendisk's fops->ioctl: loop's LOOP_*), tried
+  // after the block layer's; ENOTTY when it has none.
+  ioctl?(bdev: BlockDevice, cmd: number, arg: number, ctx: IoctlContext, writable: boolean): number;
+  // The last close of the device (lo_release: LO_FLAGS_AUTOCLEAR).
+  lastClose?(bdev: BlockDevice): void;
 }
 
 export class RequestQueue {
@@ -96,7 +102,9 @@ export class BlockDevice {
   holder: object | null = null;
   holders = 0;
   readOnly = false; // a partition's own BLKROSET
-  constructor(readonly disk: Gendisk, readonly partno: number, readonly startSector: number, readonly nrSectors: number) {}
+  openers = 0; // open files on the device (bd_openers)
+  // nrSectors changes only for a disk whose driver resizes it (a loop device: set_capacity).
+  constructor(readonly disk: Gendisk, readonly partno: number, readonly startSector: number, public nrSectors: number) {}
 
   get name(): string { return this.partno === 0 ? this.disk.name : this.disk.partName(this.partno); }
   get dev(): { major: number; minor: number } { return { major: this.disk.major, minor: this.disk.firstMinor + this.partno }; }

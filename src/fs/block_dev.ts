@@ -161,14 +161,18 @@ function blkdevIoctl(bdev: BlockDevice, f: File, cmd: number, arg: number, ctx: 
       if (bdev.partno !== 0) kerr(EINVAL);
       rescanPartitions(bdev.disk);
       return 0;
-    // blkdev_ioctl: what neither the block layer nor virtio_blk knows.
-    default: return kerr(ENOTTY);
+    // blkdev_ioctl: the disk driver's own (loop), else ENOTTY.
+    default: {
+      const drv = bdev.disk.queue.driver;
+      return drv.ioctl ? drv.ioctl(bdev, cmd, arg, ctx, f.writable) : kerr(ENOTTY);
+    }
   }
 }
 
 export function openBlockDevice(inode: Inode, f: File): FileOps {
   const bdev = bdevOfInode(inode);
   if (f.openedExcl) bdev.claim(f);
+  bdev.openers++;
   return {
     dioAlign: SECTOR_SIZE,
     read(_f, dst, pos) {
@@ -202,6 +206,9 @@ export function openBlockDevice(inode: Inode, f: File): FileOps {
     fallocate: (f, mode, off, len) => blkdevFallocate(bdev, f, mode, off, len),
     // blkdev_fsync: the device has no cache of its own here; a flush asks the host to persist what it holds.
     fsync: () => { bdev.flush(); return 0; },
-    release: (f) => { if (f.openedExcl) bdev.release(f); },
+    release: (f) => {
+      if (f.openedExcl) bdev.release(f);
+      if (--bdev.openers === 0) bdev.disk.queue.driver.lastClose?.(bdev);
+    },
   };
 }

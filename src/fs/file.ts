@@ -29,6 +29,8 @@ export interface IoctlContext {
   capable?(cap: number): boolean;
   // The caller's filesystem uid (inode_owner_or_capable).
   fsuid?: number;
+  // The caller's open file at fd, or EBADF (fdget: loop's LOOP_SET_FD).
+  fget?(fd: number): File;
 }
 
 export interface FileOps {
