@@ -15,7 +15,13 @@ import { kerr } from "../lib/errors.js";
 import { EBUSY, EIO, EINVAL } from "../abi/errno.js";
 import { SECTOR_SIZE } from "../abi/fs_blk.js";
 import { WaitQueue } from "../lib/wait.js";
-import type { IoctlContext } from "../fs/file.js";
+
+// What a driver's ioctl sees of the caller (fs/file.ts's IoctlContext is one).
+export interface BlockIoctlContext {
+  copyIn(va: number, len: number): Uint8Array;
+  copyOut(va: number, data: Uint8Array): void;
+  capable?(cap: number): boolean;
+}
 
 export const REQ_OP_READ = 0;
 export const REQ_OP_WRITE = 1;
@@ -46,7 +52,7 @@ export interface BlockDriver {
   release(): void;
   // The driver's own ioctls (a gendisk's fops->ioctl: loop's LOOP_*), tried
   // after the block layer's; ENOTTY when it has none.
-  ioctl?(bdev: BlockDevice, cmd: number, arg: number, ctx: IoctlContext, writable: boolean): number;
+  ioctl?(bdev: BlockDevice, cmd: number, arg: number, ctx: BlockIoctlContext, writable: boolean): number;
   // The last close of the device (lo_release: LO_FLAGS_AUTOCLEAR).
   lastClose?(bdev: BlockDevice): void;
 }
