@@ -53,6 +53,8 @@ export interface BlockDriver {
   // The driver's own ioctls (a gendisk's fops->ioctl: loop's LOOP_*), tried
   // after the block layer's; ENOTTY when it has none.
   ioctl?(bdev: BlockDevice, cmd: number, arg: number, ctx: BlockIoctlContext, writable: boolean): number;
+  // The driver's own sysfs directory under /sys/block/<disk> (loop's "loop"), its attributes read when read.
+  readonly sysfsDir?: { name: string; attrs: [string, () => string][] };
   // The last close of the device (lo_release: LO_FLAGS_AUTOCLEAR).
   lastClose?(bdev: BlockDevice): void;
 }

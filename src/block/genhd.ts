@@ -35,6 +35,11 @@ export function addDisk(k: Kernel, driver: BlockDriver): Gendisk {
 
 export function disks(k: Kernel): readonly Gendisk[] { return k.local(DISKS).disks; }
 
+// The disks of drivers that make their own (loop), for /sys/block beside the virtio disks.
+const listers: ((k: Kernel) => readonly Gendisk[])[] = [];
+export function registerDiskLister(list: (k: Kernel) => readonly Gendisk[]): void { listers.push(list); }
+export function otherDisks(k: Kernel): Gendisk[] { return listers.flatMap((l) => l(k)); }
+
 // Drivers that make their disks on demand (Linux's blk_probe through
 // kobj_map: loop's major 7), by major: the device (major, minor), if any.
 type BlkdevProbe = (k: Kernel, minor: number) => BlockDevice | undefined;

@@ -220,12 +220,13 @@ test("loop devices: losetup binds a file to /dev/loop0, reads and writes reach t
       "losetup /dev/loop0 /x/img && losetup /dev/loop0",
       "head -c 10 /dev/loop0; echo",
       "blockdev --getsize64 /dev/loop0",
+      "cat /sys/block/loop0/size /sys/block/loop0/ro /sys/block/loop0/loop/backing_file /sys/block/loop0/loop/offset",
       "printf WORLD | dd of=/dev/loop0 bs=1 seek=6 conv=notrunc 2>/dev/null",
       "losetup -f",
       "losetup -d /dev/loop0; losetup /dev/loop0 2>&1 | grep -o 'No such device or address'",
     ].join("; "), ["-v", `${s.dir}:/x`]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "c\nb\n/dev/loop0\n/dev/loop0: 0 /x/img\nhello loop\n1048576\n/dev/loop1\nNo such device or address\n");
+    assert.equal(r.stdout, "c\nb\n/dev/loop0\n/dev/loop0: 0 /x/img\nhello loop\n1048576\n2048\n0\n/x/img\n0\n/dev/loop1\nNo such device or address\n");
     assert.equal(readFileSync(img).subarray(0, 11).toString(), "hello WORLD");
   } finally { s.done(); }
 });

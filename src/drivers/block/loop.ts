@@ -7,21 +7,22 @@
 // Requests become reads and writes of the backing file at offset + sector.
 // Not done: partition scanning (LO_FLAGS_PARTSCAN is only kept), a logical
 // block size other than 512 (LOOP_SET_BLOCK_SIZE is kept, BLKSSZGET stays
-// 512), LOOP_CHANGE_FD (EINVAL), and direct I/O (the flag is kept).
+// 512), and direct I/O (the flag is kept).
 
 import { kerr } from "../../lib/errors.js";
 import { EBADF, EBUSY, EEXIST, EINVAL, EIO, ENODEV, ENOSPC, ENOTTY, ENXIO, EOVERFLOW, EPERM, EROFS } from "../../abi/errno.js";
 import { SECTOR_SIZE } from "../../abi/fs_blk.js";
 import { CAP_SYS_ADMIN } from "../../abi/prctl.js";
 import {
-  LOOP_MAJOR, LOOP_CTRL_MINOR, LO_NAME_SIZE, LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR, LO_FLAGS_DIRECT_IO,
+  LOOP_MAJOR, LOOP_CTRL_MINOR, LO_NAME_SIZE, LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR, LO_FLAGS_DIRECT_IO, LO_FLAGS_PARTSCAN,
   LOOP_SET_STATUS_SETTABLE_FLAGS, LOOP_SET_STATUS_CLEARABLE_FLAGS, LOOP_CONFIGURE_SETTABLE_FLAGS,
   LOOP_SET_FD, LOOP_CLR_FD, LOOP_SET_STATUS, LOOP_GET_STATUS, LOOP_SET_STATUS64, LOOP_GET_STATUS64, LOOP_CHANGE_FD,
   LOOP_SET_CAPACITY, LOOP_SET_DIRECT_IO, LOOP_SET_BLOCK_SIZE, LOOP_CONFIGURE, LOOP_CTL_ADD, LOOP_CTL_REMOVE,
   LOOP_CTL_GET_FREE, LOOP_INFO, LOOP_INFO64, LOOP_CONFIG,
 } from "../../abi/loop.js";
 import { REQ_OP_FLUSH, REQ_OP_READ, REQ_OP_WRITE, REQ_OP_WRITE_ZEROES, Gendisk, type BlockDevice, type BlockDriver, type Request } from "../../block/blkdev.js";
-import { registerBlkdevProbe } from "../../block/genhd.js";
+import { registerBlkdevProbe, registerDiskLister } from "../../block/genhd.js";
+import { pathFromRoot, type Path } from "../../fs/dentry.js";
 import { KernelLocal } from "../../kernel/local.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { runningKernel } from "../../kernel/running.js";
@@ -31,6 +32,8 @@ import { S_IFBLK, S_IFMT, isReg } from "../../fs/inode.js";
 import type { File, IoctlContext } from "../../fs/file.js";
 
 const MIN_COUNT = 8;
+// A root no path meets: the backing file is named from the top of its mount tree.
+const TOP = { mnt: null, dentry: null } as unknown as Path;
 
 class LoopDriver implements BlockDriver {
   readonly maxDiscardSectors = 0;
@@ -43,6 +46,18 @@ class LoopDriver implements BlockDriver {
   blockSize = SECTOR_SIZE;
   fileName = new Uint8Array(LO_NAME_SIZE);
   disk!: Gendisk;
+  // /sys/block/loopN/loop (loop_attr_*); Linux shows the directory only while bound.
+  readonly sysfsDir = {
+    name: "loop",
+    attrs: [
+      ["backing_file", () => (this.file?.path ? `${pathFromRoot(this.file.path, TOP).name}\n` : "\n")],
+      ["offset", () => `${this.offset}\n`],
+      ["sizelimit", () => `${this.sizeLimit}\n`],
+      ["autoclear", () => `${this.flags & LO_FLAGS_AUTOCLEAR ? 1 : 0}\n`],
+      ["partscan", () => `${this.flags & LO_FLAGS_PARTSCAN ? 1 : 0}\n`],
+      ["dio", () => `${this.flags & LO_FLAGS_DIRECT_IO ? 1 : 0}\n`],
+    ] as [string, () => string][],
+  };
   constructor(readonly number: number) {}
 
   get description(): string { return `loop${this.number}`; }
@@ -148,7 +163,18 @@ class LoopDriver implements BlockDriver {
         if (!validBlockSize(arg)) kerr(EINVAL);
         this.blockSize = arg;
         return 0;
-      case LOOP_CHANGE_FD: return kerr(EINVAL);
+      case LOOP_CHANGE_FD: {
+        // loop_change_fd: only a read-only binding, to a file of the same size.
+        if (!this.file) kerr(ENXIO);
+        if (!(this.flags & LO_FLAGS_READ_ONLY)) kerr(EINVAL);
+        const f = fileArg(ctx, arg);
+        if (!isReg(f.inode.mode) && !isBlk(f.inode.mode)) kerr(EINVAL);
+        if (f.inode.size !== this.file.inode.size) kerr(EINVAL);
+        const old = this.file;
+        this.file = f.get();
+        old.put();
+        return 0;
+      }
       default: return kerr(ENOTTY);
     }
   }
@@ -255,6 +281,8 @@ const LOOPS = new KernelLocal("loops", () => {
   for (let i = 0; i < MIN_COUNT; i++) t.add(i);
   return t;
 });
+
+registerDiskLister((k: Kernel) => [...k.local(LOOPS).loops.values()].map((d) => d.disk));
 
 // One minor per device: no partitions (part_shift 0).
 registerBlkdevProbe(LOOP_MAJOR, (k: Kernel, min: number) => k.local(LOOPS).loops.get(min)?.disk.whole);
