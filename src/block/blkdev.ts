@@ -16,6 +16,13 @@ import { EBUSY, EIO, EINVAL } from "../abi/errno.js";
 import { SECTOR_SIZE } from "../abi/fs_blk.js";
 import { WaitQueue } from "../lib/wait.js";
 
+// What a driver's ioctl sees of the caller (fs/file.ts's IoctlContext is one).
+export interface BlockIoctlContext {
+  copyIn(va: number, len: number): Uint8Array;
+  copyOut(va: number, data: Uint8Array): void;
+  capable?(cap: number): boolean;
+}
+
 export const REQ_OP_READ = 0;
 export const REQ_OP_WRITE = 1;
 export const REQ_OP_FLUSH = 2;
@@ -43,6 +50,13 @@ export interface BlockDriver {
   readonly maxWriteZeroesSectors: number;
   submit(rq: Request): void;
   release(): void;
+  // The driver's own ioctls (a gendisk's fops->ioctl: loop's LOOP_*), tried
+  // after the block layer's; ENOTTY when it has none.
+  ioctl?(bdev: BlockDevice, cmd: number, arg: number, ctx: BlockIoctlContext, writable: boolean): number;
+  // The driver's own sysfs directory under /sys/block/<disk> (loop's "loop"), its attributes read when read.
+  readonly sysfsDir?: { name: string; attrs: [string, () => string][] };
+  // The last close of the device (lo_release: LO_FLAGS_AUTOCLEAR).
+  lastClose?(bdev: BlockDevice): void;
 }
 
 export class RequestQueue {
@@ -68,6 +82,9 @@ export class Gendisk {
   policyReadOnly: boolean;
   // BLKGETDISKSEQ: a number no other disk of this boot had (Linux's diskseq, from 1).
   diskseq = 0;
+  // The disk's readahead in pages (bdi->ra_pages: BLKRASET, BLKRAGET), from
+  // VM_READAHEAD_PAGES (128 KiB). Ghost's page cache keeps its own windows.
+  raPages = 32;
   constructor(readonly name: string, readonly major: number, readonly firstMinor: number, driver: BlockDriver) {
     this.queue = new RequestQueue(driver);
     this.policyReadOnly = driver.readOnly;
@@ -93,7 +110,9 @@ export class BlockDevice {
   holder: object | null = null;
   holders = 0;
   readOnly = false; // a partition's own BLKROSET
-  constructor(readonly disk: Gendisk, readonly partno: number, readonly startSector: number, readonly nrSectors: number) {}
+  openers = 0; // open files on the device (bd_openers)
+  // nrSectors changes only for a disk whose driver resizes it (a loop device: set_capacity).
+  constructor(readonly disk: Gendisk, readonly partno: number, readonly startSector: number, public nrSectors: number) {}
 
   get name(): string { return this.partno === 0 ? this.disk.name : this.disk.partName(this.partno); }
   get dev(): { major: number; minor: number } { return { major: this.disk.major, minor: this.disk.firstMinor + this.partno }; }

@@ -35,13 +35,24 @@ export function addDisk(k: Kernel, driver: BlockDriver): Gendisk {
 
 export function disks(k: Kernel): readonly Gendisk[] { return k.local(DISKS).disks; }
 
+// The disks of drivers that make their own (loop), for /sys/block beside the virtio disks.
+const listers: ((k: Kernel) => readonly Gendisk[])[] = [];
+export function registerDiskLister(list: (k: Kernel) => readonly Gendisk[]): void { listers.push(list); }
+export function otherDisks(k: Kernel): Gendisk[] { return listers.flatMap((l) => l(k)); }
+
+// Drivers that make their disks on demand (Linux's blk_probe through
+// kobj_map: loop's major 7), by major: the device (major, minor), if any.
+type BlkdevProbe = (k: Kernel, minor: number) => BlockDevice | undefined;
+const probes = new Map<number, BlkdevProbe>();
+export function registerBlkdevProbe(major: number, probe: BlkdevProbe): void { probes.set(major, probe); }
+
 // The block device numbered (major, minor), if any.
 export function lookupBdev(k: Kernel, major: number, minor: number): BlockDevice | undefined {
   for (const d of k.local(DISKS).disks) {
     if (d.major !== major || minor < d.firstMinor || minor >= d.firstMinor + VIRTBLK_MINORS) continue;
     return d.parts[minor - d.firstMinor];
   }
-  return undefined;
+  return probes.get(major)?.(k, minor);
 }
 
 // Reads the partition table again (BLKRRPART); EBUSY while a partition is in use.

@@ -30,6 +30,7 @@ import { rebootState } from "../syscalls/sys_system.js";
 import "../syscalls/all.js";
 import "../drivers/mem.js";
 import "../drivers/kmsg.js";
+import "../drivers/block/loop.js";
 import { dispatchSyscall } from "../syscalls/table.js";
 import { coreSettings, writeCore } from "../fs/coredump.js";
 import { KernelError } from "../lib/errors.js";

@@ -8,12 +8,13 @@
 // filesystem has it mounted, and mount is EBUSY while it is held).
 
 import { kerr } from "../lib/errors.js";
-import { EBADF, EBUSY, EINVAL, ENOSPC, ENOTTY, ENXIO, EOPNOTSUPP, EPERM } from "../abi/errno.js";
+import { EACCES, EBADF, EBUSY, EINVAL, ENOSPC, ENOTTY, ENXIO, EOPNOTSUPP, EPERM } from "../abi/errno.js";
 import { SEEK_CUR, SEEK_END, SEEK_SET } from "../abi/fcntl.js";
 import { CAP_SYS_ADMIN } from "../abi/prctl.js";
 import {
   BLKALIGNOFF, BLKBSZGET, BLKDISCARD, BLKDISCARDZEROES, BLKFLSBUF, BLKGETDISKSEQ, BLKGETNRZONES, BLKGETSIZE,
   BLKGETSIZE64, BLKGETZONESZ, BLKIOMIN, BLKIOOPT, BLKPBSZGET, BLKROGET, BLKROSET, BLKROTATIONAL, BLKRRPART,
+  BLKRASET, BLKRAGET, BLKFRASET, BLKFRAGET,
   BLKSECDISCARD, BLKSSZGET, BLKZEROOUT, BLK_RANGE_SIZE, SECTOR_SIZE, SECTOR_SHIFT,
 } from "../abi/fs_blk.js";
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_NO_HIDE_STALE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE } from "../abi/mount.js";
@@ -138,6 +139,17 @@ function blkdevIoctl(bdev: BlockDevice, f: File, cmd: number, arg: number, ctx: 
       else bdev.readOnly = v !== 0;
       return 0;
     }
+    // Readahead in 512-byte sectors, kept in pages (blkdev_common_ioctl):
+    // the value read back is rounded down to whole pages.
+    case BLKRAGET: case BLKFRAGET:
+      if (arg === 0) kerr(EINVAL);
+      return putInt(ctx, arg, (bdev.disk.raPages * PAGE_SIZE) / SECTOR_SIZE, 8);
+    case BLKRASET: case BLKFRASET: {
+      if (!ctx.capable?.(CAP_SYS_ADMIN)) kerr(EACCES);
+      const sectors = arg < 0 ? 2 ** 64 + arg : arg; // an unsigned long value, not a pointer
+      bdev.disk.raPages = Math.floor((sectors * SECTOR_SIZE) / PAGE_SIZE);
+      return 0;
+    }
     case BLKFLSBUF:
       // Writes went to the driver already; flushing asks the host to persist them.
       admin();
@@ -149,14 +161,18 @@ function blkdevIoctl(bdev: BlockDevice, f: File, cmd: number, arg: number, ctx: 
       if (bdev.partno !== 0) kerr(EINVAL);
       rescanPartitions(bdev.disk);
       return 0;
-    // blkdev_ioctl: what neither the block layer nor virtio_blk knows.
-    default: return kerr(ENOTTY);
+    // blkdev_ioctl: the disk driver's own (loop), else ENOTTY.
+    default: {
+      const drv = bdev.disk.queue.driver;
+      return drv.ioctl ? drv.ioctl(bdev, cmd, arg, ctx, f.writable) : kerr(ENOTTY);
+    }
   }
 }
 
 export function openBlockDevice(inode: Inode, f: File): FileOps {
   const bdev = bdevOfInode(inode);
   if (f.openedExcl) bdev.claim(f);
+  bdev.openers++;
   return {
     dioAlign: SECTOR_SIZE,
     read(_f, dst, pos) {
@@ -190,6 +206,9 @@ export function openBlockDevice(inode: Inode, f: File): FileOps {
     fallocate: (f, mode, off, len) => blkdevFallocate(bdev, f, mode, off, len),
     // blkdev_fsync: the device has no cache of its own here; a flush asks the host to persist what it holds.
     fsync: () => { bdev.flush(); return 0; },
-    release: (f) => { if (f.openedExcl) bdev.release(f); },
+    release: (f) => {
+      if (f.openedExcl) bdev.release(f);
+      if (--bdev.openers === 0) bdev.disk.queue.driver.lastClose?.(bdev);
+    },
   };
 }

@@ -10,8 +10,8 @@ import { makedev, CPU_DMA_LATENCY_MINOR } from "./char_dev.js";
 
 // Extra nodes registered by drivers: [name, major, minor, mode].
 const extraNodes: [string, number, number, number][] = [];
-export function registerDevNode(name: string, major: number, minor: number, mode = 0o666): void {
-  extraNodes.push([name, major, minor, mode]);
+export function registerDevNode(name: string, major: number, minor: number, mode = 0o666, type: "char" | "block" = "char"): void {
+  extraNodes.push([name, major, minor, mode | (type === "block" ? S_IFBLK : S_IFCHR)]);
 }
 
 // With a kernel: its disks and their partitions too (/dev/vda, /dev/vda1, …).
@@ -20,7 +20,7 @@ export function makeDevTree(k?: Kernel): TmpDir {
   const node = (name: string, maj: number, min: number, mode = 0o666) => dev.mknod(name, S_IFCHR | mode, makedev(maj, min), ROOT_CRED);
   node("null", 1, 3); node("zero", 1, 5); node("full", 1, 7); node("random", 1, 8); node("urandom", 1, 9);
   node("cpu_dma_latency", 10, CPU_DMA_LATENCY_MINOR, 0o600);
-  for (const [name, maj, min, mode] of extraNodes) node(name, maj, min, mode);
+  for (const [name, maj, min, mode] of extraNodes) dev.mknod(name, mode, makedev(maj, min), ROOT_CRED);
   // /dev/disk/by-uuid/UUID -> ../../vda1, as udev makes them from blkid
   // (ext2/3/4 only; taken when /dev is made, the first of equal UUIDs kept).
   let byUuid: TmpDir | null = null;

@@ -60,7 +60,7 @@ export class EpollInode extends Inode {
     // As Linux's file_can_poll: a file without a poll method (a regular file,
     // a directory, /dev/null, /dev/zero) cannot be watched; a regular file
     // that has one (/proc/self/mounts) can.
-    if (((isReg(f.inode.mode) || isDir(f.inode.mode)) && !f.ops.pollableRegular) || (!f.ops.poll && !f.ops.stream)) kerr(EPERM);
+    if (((isReg(f.inode.mode) || isDir(f.inode.mode)) && !f.ops.pollableRegular) || (!f.ops.poll && !f.ops.stream) || f.ops.noPoll) kerr(EPERM);
     if (f.inode === this) kerr(EINVAL);
     if (f.inode instanceof EpollInode && (events & EPOLLEXCLUSIVE)) kerr(EINVAL);
     // As Linux's ep_loop_check: no cycle, and no chain of nested instances

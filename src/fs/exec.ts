@@ -15,7 +15,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE, type MapSource } from "../mm/vma.js";
 import { UserMemory, type CStrings } from "../mm/uaccess.js";
 import { PAGE_SIZE, type PhysAllocator } from "../mm/phys.js";
 import { parseElf, type ElfImage } from "./binfmt_elf.js";
-import { isReg, type Inode } from "./inode.js";
+import { isLnk, isReg, type Inode } from "./inode.js";
 import { MAY_EXEC, MAY_READ, permission, Walker } from "./namei.js";
 import { pathName, MNT_NOEXEC, MNT_NOSUID, type Path } from "./dentry.js";
 import type { RandomSource } from "../kernel/random.js";
@@ -53,6 +53,8 @@ function openExecutable(t: Task, start: Path, path: string, follow = true): { p:
   // An empty path is execveat's AT_EMPTY_PATH: the file start names itself.
   const p = path === "" ? start : w.resolve(start, path, follow);
   const inode = p.dentry.inode;
+  // As may_open: execveat's AT_SYMLINK_NOFOLLOW on a symlink opens nothing.
+  if (isLnk(inode.mode)) kerr(ELOOP);
   if (!isReg(inode.mode)) kerr(EACCES);
   if (p.mnt.flags & MNT_NOEXEC) kerr(EACCES);
   if (!permission(inode, MAY_EXEC, t.cred)) kerr(EACCES);

@@ -29,6 +29,8 @@ export interface IoctlContext {
   capable?(cap: number): boolean;
   // The caller's filesystem uid (inode_owner_or_capable).
   fsuid?: number;
+  // The caller's open file at fd, or EBADF (fdget: loop's LOOP_SET_FD).
+  fget?(fd: number): File;
 }
 
 export interface FileOps {
@@ -54,6 +56,9 @@ export interface FileOps {
   copiesWrites?: boolean;
   // Not seekable (pipes, ttys, sockets): lseek is ESPIPE, pread is ESPIPE.
   stream?: boolean;
+  // A stream Linux gives no poll method (fsopen's context, fscontext_fops):
+  // epoll_ctl refuses it (EPERM), as file_can_poll.
+  noPoll?: boolean;
   // O_DIRECT is served (bypassing the page cache) with the file offset, the
   // length and each user buffer aligned to this many bytes (the device's
   // logical block size); unaligned I/O is EINVAL. Unset: O_DIRECT is ignored.

@@ -146,6 +146,7 @@ export class FsContextInode extends Inode {
 export function fsContextFile(ctx: FsContextInode, flags: number): File {
   return new File(null, ctx, flags, {
     stream: true,
+    noPoll: true,
     read: (_f, dst) => ctx.readMessage(dst),
     write: () => kerr(EINVAL),
   });

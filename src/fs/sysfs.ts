@@ -8,7 +8,7 @@ import { Inode, S_IFDIR, S_IFREG } from "./inode.js";
 import type { File, FileOps } from "./file.js";
 import { ROOT_CRED } from "./mount.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { disks, partStatText } from "../block/genhd.js";
+import { disks, otherDisks, partStatText } from "../block/genhd.js";
 import { SECTOR_SIZE } from "../abi/fs_blk.js";
 
 export const SYSFS_MAGIC = 0x62656572;
@@ -123,14 +123,18 @@ export function makeSysfs(totalRamBytes: number, k?: Kernel): TmpDir {
 // 512-byte sectors, as Linux's block attributes), their I/O counters
 // (stat, read when read), and /sys/dev/block/M:m links to them.
 function blockDir(block: TmpDir, byDev: TmpDir, k: Kernel): void {
-  for (const disk of disks(k)) {
+  for (const disk of [...disks(k), ...otherDisks(k)]) {
     const d = mkdir(block, disk.name);
     const whole = disk.whole;
     const drv = disk.queue.driver;
     byDev.symlink(`${whole.dev.major}:${whole.dev.minor}`, `../../block/${disk.name}`, ROOT_CRED);
     file(d, "dev", `${whole.dev.major}:${whole.dev.minor}\n`);
-    file(d, "size", `${whole.nrSectors}\n`);
-    file(d, "ro", `${whole.isReadOnly ? 1 : 0}\n`);
+    d.entries.set("size", new SysAttr(block.sb, () => `${whole.nrSectors}\n`));
+    d.entries.set("ro", new SysAttr(block.sb, () => `${whole.isReadOnly ? 1 : 0}\n`));
+    if (drv.sysfsDir) {
+      const dd = mkdir(d, drv.sysfsDir.name);
+      for (const [n, show] of drv.sysfsDir.attrs) dd.entries.set(n, new SysAttr(block.sb, show));
+    }
     file(d, "removable", "0\n");
     file(d, "alignment_offset", "0\n");
     file(d, "discard_alignment", "0\n");

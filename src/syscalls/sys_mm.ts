@@ -153,6 +153,10 @@ defineSyscalls({
     return t.mm.setBrk(addr);
   },
   mmap: [(t, addr, len, prot, flags, fd, off) => {
+    // As riscv's sys_mmap then ksys_mmap_pgoff: an unaligned offset, then a
+    // bad fd (EBADF), come before every check of do_mmap (a zero length).
+    if (off % PAGE_SIZE) kerr(EINVAL);
+    const f = flags & MAP_ANONYMOUS ? null : t.files.get(fdArg(fd));
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) kerr(EINVAL);
     const type = flags & MAP_TYPE;
     if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) kerr(EINVAL);
@@ -167,8 +171,7 @@ defineSyscalls({
     };
     const p = prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
     checkAs(t, pageUp(len));
-    if (!(flags & MAP_ANONYMOUS)) {
-      const f = t.files.get(fdArg(fd));
+    if (f) {
       if (isDir(f.inode.mode)) kerr(ENODEV);
       if (!f.readable) kerr(EACCES);
       if (shared && (p & PROT_WRITE) && !f.writable) kerr(EACCES);

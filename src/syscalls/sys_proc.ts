@@ -1,7 +1,7 @@
 // Process lifetime syscalls: exit, exit_group, execve.
 
 import { kerr } from "../lib/errors.js";
-import { EFAULT, ENOENT } from "../abi/errno.js";
+import { EFAULT, EINVAL, ENOENT } from "../abi/errno.js";
 import { AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "../abi/fcntl.js";
 import { defineSyscalls } from "./table.js";
 import { NORETURN } from "../kernel/blocking.js";
@@ -24,6 +24,8 @@ function doExecve(t: Task, dirfd: number, pathVa: number, argvVa: number, envpVa
   let path = um(t).readCString(pathVa, 4096);
   // getname: an empty path is ENOENT unless AT_EMPTY_PATH names the fd's file.
   if (path === "" && !(flags & AT_EMPTY_PATH)) kerr(ENOENT);
+  // do_open_execat: any flag but these two is EINVAL, before argv is read.
+  if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) !== 0) kerr(EINVAL);
   const argv = readStrings(t, argvVa);
   const envp = readStrings(t, envpVa);
   let start;

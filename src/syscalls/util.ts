@@ -20,5 +20,6 @@ export function ioctlContext(t: Task): IoctlContext {
   return {
     copyIn: (va, len) => m.read(va, len), copyOut: (va, data) => m.write(va, data),
     capable: (cap) => hasCap(t.cred, cap), fsuid: t.cred.fsuid,
+    fget: (fd) => t.files.get(fd),
   };
 }

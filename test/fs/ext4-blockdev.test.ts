@@ -2,7 +2,8 @@
 // from an MBR (with logical partitions) and a GPT, /proc/partitions,
 // /sys/block, the block ioctls through busybox blockdev, reads and writes on
 // the device node reaching the host file, and a read-only disk refusing writes;
-// discard, write zeroes, fallocate and O_EXCL on the device (userland/ext4/blkdev.c).
+// discard, write zeroes, fallocate, O_EXCL and BLKROSET on the device (userland/ext4/blkdev.c);
+// loop devices (losetup).
 //
 //   npx tsc -p tsconfig.json && node --test dist/test/fs/ext4-blockdev.test.js
 import assert from "node:assert/strict";
@@ -202,5 +203,30 @@ test("discard, write zeroes, fallocate, fsync and O_EXCL on /dev/vda as Linux's 
     const at = data.length - MiB;
     assert.equal(data[at + 4096], "f".charCodeAt(0), "what fallocate left is on the host file");
     assert.ok(data.subarray(at, at + 4096).every((x) => x === 0), "ZERO_RANGE reached the host file");
+  } finally { s.done(); }
+});
+
+test("loop devices: losetup binds a file to /dev/loop0, reads and writes reach the file, -d unbinds (ENXIO after)", () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "img");
+    const fd = openSync(img, "w");
+    writeSync(fd, Buffer.from("hello loop"));
+    ftruncateSync(fd, MiB);
+    closeSync(fd);
+    const r = ghostSh([
+      "ls -l /dev/loop0 /dev/loop-control | cut -c1",
+      "losetup -f",
+      "losetup /dev/loop0 /x/img && losetup /dev/loop0",
+      "head -c 10 /dev/loop0; echo",
+      "blockdev --getsize64 /dev/loop0",
+      "cat /sys/block/loop0/size /sys/block/loop0/ro /sys/block/loop0/loop/backing_file /sys/block/loop0/loop/offset",
+      "printf WORLD | dd of=/dev/loop0 bs=1 seek=6 conv=notrunc 2>/dev/null",
+      "losetup -f",
+      "losetup -d /dev/loop0; losetup /dev/loop0 2>&1 | grep -o 'No such device or address'",
+    ].join("; "), ["-v", `${s.dir}:/x`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "c\nb\n/dev/loop0\n/dev/loop0: 0 /x/img\nhello loop\n1048576\n2048\n0\n/x/img\n0\n/dev/loop1\nNo such device or address\n");
+    assert.equal(readFileSync(img).subarray(0, 11).toString(), "hello WORLD");
   } finally { s.done(); }
 });

@@ -47,7 +47,7 @@ const wanted = (name: string) => !only || only.includes(name);
 
 // hostesc needs a prepared host directory and -v mounts: it has its own test.
 const programs = listPrograms(root, "fs");
-const NATIVE = ["rw2", "xattrat", "aio", "fown", "lease", "fhandle", "fcntlq", "txtbsy"];
+const NATIVE = ["rw2", "xattrat", "aio", "fown", "lease", "fhandle", "fcntlq", "txtbsy", "execerr"];
 const plain = programs.filter((n) => n !== "hostesc" && wanted(n));
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
  * last mebibytes are zeroed (the filesystem is not used again).
  *  - unknown ioctls are ENOTTY; the topology ioctls answer (alignment 0,
  *    discard does not zero, not rotational, not zoned, a disk sequence);
+ *    BLKRASET/BLKRAGET keep the readahead in whole pages;
  *  - BLKDISCARD and BLKZEROOUT take a byte range on whole sectors inside
  *    the device (EINVAL otherwise), need the file open for writing (EBADF);
  *    BLKZEROOUT's range reads as zeros; BLKSECDISCARD is EOPNOTSUPP;
@@ -14,7 +15,9 @@
  *  - O_EXCL holds the device: a second O_EXCL open and mount are EBUSY,
  *    and a mounted device cannot be opened O_EXCL, discarded or zeroed,
  *    nor mounted again on top of itself (do_add_mount);
- *  - fsync on the device succeeds.
+ *  - fsync on the device succeeds;
+ *  - after BLKROSET a read-write mount is EACCES, a read-only one works
+ *    (setup_bdev_super; LTP ioctl04), and the device still opens O_RDWR.
  */
 #include "ktest.h"
 #include <linux/fs.h>
@@ -220,6 +223,14 @@ static void ioctls(int fd, int rdonly, uint64_t size)
     CHECK_OK(ioctl(fd, BLKGETNRZONES, &u), "BLKGETNRZONES");
     CHECK_EQ(u, 0, "zero zones");
     CHECK_OK(ioctl(fd, BLKGETDISKSEQ, &seq), "BLKGETDISKSEQ");
+    unsigned long ra = 0;
+    CHECK_OK(ioctl(rdonly, BLKRAGET, &ra), "BLKRAGET");
+    CHECK_EQ(ra, 256UL, "the default readahead is 128 KiB (256 sectors)");
+    CHECK_OK(ioctl(rdonly, BLKRASET, 1001UL), "BLKRASET 1001 (LTP ioctl06)");
+    CHECK_OK(ioctl(rdonly, BLKFRAGET, &ra), "BLKFRAGET");
+    CHECK_EQ(ra, 1000UL, "BLKRASET's value reads back in whole pages");
+    CHECK_ERR(ioctl(rdonly, BLKRAGET, NULL), EINVAL, "BLKRAGET to NULL is EINVAL");
+    CHECK_OK(ioctl(rdonly, BLKRASET, 256UL), "BLKRASET back to 256");
     CHECK(seq > 0, "a disk sequence number");
     CHECK_ERR(range_ioctl(rdonly, BLKDISCARD, 0, 4096), EBADF, "BLKDISCARD on a read-only descriptor is EBADF");
     CHECK_ERR(range_ioctl(rdonly, BLKZEROOUT, 0, 4096), EBADF, "BLKZEROOUT on a read-only descriptor is EBADF");
@@ -266,6 +277,30 @@ static void falloc(int fd, int rdonly, uint64_t size)
     CHECK_EQ(lseek(fd, 0, SEEK_END), (off_t)size, "the device's size is unchanged");
 }
 
+/* A device made read-only with BLKROSET: mounting it read-write is EACCES
+   (setup_bdev_super), read-only works; opening it O_RDWR still works (the
+   "legacy" setup_bdev_super's comment speaks of). */
+static void ro_device(const char *dev, const char *mnt)
+{
+    int fd = open(dev, O_RDONLY);
+    int ro = 1;
+    CHECK_OK(ioctl(fd, BLKROSET, &ro), "BLKROSET 1");
+    ro = 0;
+    CHECK_OK(ioctl(fd, BLKROGET, &ro), "BLKROGET");
+    CHECK_EQ(ro, 1, "BLKROGET after BLKROSET 1");
+    CHECK_ERR(mount(dev, mnt, "ext4", 0, NULL), EACCES, "a read-write mount of a read-only device is EACCES");
+    CHECK_OK(mount(dev, mnt, "ext4", MS_RDONLY, NULL), "a read-only mount of a read-only device");
+    umount(mnt);
+    int w = open(dev, O_RDWR);
+    CHECK(w >= 0, "a read-only device still opens O_RDWR");
+    if (w >= 0) close(w);
+    ro = 0;
+    CHECK_OK(ioctl(fd, BLKROSET, &ro), "BLKROSET 0");
+    CHECK_OK(mount(dev, mnt, "ext4", 0, NULL), "a read-write mount once the device is writable again");
+    umount(mnt);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -277,6 +312,7 @@ int main(int argc, char **argv)
     mount_api_release(dev);
     statx_checks(dev, argv[2]);
     lazy_detach(dev, argv[2]);
+    ro_device(dev, argv[2]);
     int fd = open(dev, O_RDWR);
     int rdonly = open(dev, O_RDONLY);
     uint64_t size = 0;

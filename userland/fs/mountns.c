@@ -13,6 +13,7 @@
 #include "privns.h"
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/epoll.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -301,6 +302,13 @@ static void new_api(void)
     CHECK(fd >= 0, "fsopen tmpfs");
     CHECK_ERR(syscall(FSOPEN, "nosuchfs", 0), ENODEV, "fsopen of an unknown filesystem");
     CHECK_ERR(syscall(FSOPEN, "tmpfs", 2), EINVAL, "fsopen with an unknown flag");
+    {
+        /* No poll method on a filesystem context (file_can_poll; LTP epoll_ctl06). */
+        struct epoll_event ev = {.events = EPOLLIN};
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), EPERM, "epoll_ctl on an fsopen fd is EPERM");
+        close(ep);
+    }
     CHECK_ERR(syscall(FSCONFIG, fd, FSCONFIG_SET_STRING, "foo", "bar", 0), EINVAL, "an unknown parameter");
     CHECK_ERR(syscall(FSCONFIG, -1, FSCONFIG_SET_FLAG, "ro", NULL, 0), EINVAL, "fsconfig on a negative fd is EINVAL");
     CHECK_ERR(syscall(FSCONFIG, 999, FSCONFIG_SET_FLAG, "ro", NULL, 0), EBADF, "fsconfig on a closed fd is EBADF");

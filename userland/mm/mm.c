@@ -163,6 +163,9 @@ int main(void)
           "mmap without MAP_PRIVATE or MAP_SHARED is EINVAL");
     CHECK(mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 9999, 0) == MAP_FAILED && errno == EBADF,
           "file mmap of a bad fd is EBADF");
+    if (!kt_qemu()) /* qemu-user checks the length first */
+        CHECK(mmap(NULL, 0, PROT_WRITE, MAP_SHARED, -1, 0) == MAP_FAILED && errno == EBADF,
+              "a zero-length file mmap of fd -1 is EBADF: the fd comes first (LTP mmap08)");
 
     /* ---- file-backed MAP_PRIVATE ---- */
     const char *path = kt_path("mapped");

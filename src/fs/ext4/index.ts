@@ -43,6 +43,9 @@ export function mountExt4(k: Kernel, bdev: BlockDevice, fsType: string, wantRead
 
 function mountClaimed(k: Kernel, bdev: BlockDevice, fsType: string, wantReadOnly: boolean): Inode {
   const mounted = k.local(MOUNTED);
+  // As setup_bdev_super: a read-write mount of a read-only device (BLKROSET,
+  // a :ro disk) is EACCES, after the claim; mount(8) then retries read-only.
+  if (!wantReadOnly && bdev.isReadOnly) kerr(EACCES);
   let sb = new Ext4Super(k, bdev, wantReadOnly || bdev.isReadOnly, fsType);
   if (sb.hasIncompat(INCOMPAT.RECOVER) && sb.hasCompat(COMPAT.HAS_JOURNAL)) {
     // Transactions not yet home: replayed first (even for a read-only

@@ -54,7 +54,7 @@ const OPTIONS: [string, Probe][] = [
   ["KERNFS", fs("sysfs")], ["SYSFS", fs("sysfs")], ["TMPFS", fs("tmpfs")], ["TMPFS_POSIX_ACL", false], ["TMPFS_XATTR", has("setxattr")],
   ["DEVTMPFS", fs("devtmpfs")], ["DEVTMPFS_MOUNT", true], ["EXT4_FS", fs("ext4")], ["EXT2_FS", fs("ext2")], ["BTRFS_FS", false],
   ["XFS_FS", false], ["FUSE_FS", false], ["OVERLAY_FS", false], ["NFS_FS", false], ["FS_POSIX_ACL", fs("ext4")], ["EXT4_FS_POSIX_ACL", fs("ext4")],
-  ["CONFIGFS_FS", false], ["DEBUG_FS", false], ["TRACING", false], ["FTRACE", false], ["BLOCK", true], ["BLK_DEV_LOOP", false],
+  ["CONFIGFS_FS", false], ["DEBUG_FS", false], ["TRACING", false], ["FTRACE", false], ["BLOCK", true], ["BLK_DEV_LOOP", true],
   ["MANDATORY_FILE_LOCKING", false], ["FS_DAX", false], ["FS_VERITY", false], ["FS_ENCRYPTION", false],
   // Devices
   ["TTY", true], ["VT", false], ["UNIX98_PTYS", fs("devpts")], ["LEGACY_PTYS", false], ["SERIAL_8250", false],
