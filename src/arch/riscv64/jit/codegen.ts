@@ -207,8 +207,10 @@ export class FnGen {
 
   // The layout (genRegion): each block's unit, the units' labels at the top
   // level, and, while a loop unit's code is generated, its blocks' labels.
-  unitOf: number[] = [];
+  unitOf: number[] = []; // the unit holding block k's code (for a loop's block, the loop's)
+  entryUnit: number[] = []; // the unit that runs block k when entered from outside its loop (its peeled copy)
   units: Unit[] = [];
+  unit = -1; // the unit being generated
   topLabel: number[] = [];
   innerLabel = new Map<number, number>(); // block -> label inside the loop being generated
   loopHead = -1; // the loop's label while inside it
@@ -299,27 +301,31 @@ export class FnGen {
       return;
     }
     const i = this.blockIndex;
+    const x = this.unit;
     const uj = this.units[this.unitOf[j]];
     const intoHead = uj.loop && uj.first === j;
-    if (j === i + 1 && fallthroughOk) { // falls into the next block
-      if (intoHead) { c.i32(0); c.set(DISP); }
-      return;
-    }
-    if (this.unitOf[j] === this.unitOf[i] && uj.loop) {
+    if (this.unitOf[j] === x && uj.loop) { // inside the loop being generated
+      if (j === i + 1 && fallthroughOk) return;
       if (j > i) { c.br(this.innerLabel.get(j)!); return; }
       // Back to the loop: straight to its head while budget is left, else
-      // through the component's loop head, which leaves with PC at block j.
-      c.i32(off >> 1); c.set(IDX);
-      if (!intoHead) { c.i32(1); c.set(DISP); }
-      c.get(LEFT); c.i32(0); c.op(Op.i32_gt_s); c.brIf(this.loopHead);
+      // through the component's loop head, which leaves with PC at block j
+      // (IDX is set only on that way out: set before the test, it would be
+      // live around the loop). Only a dispatching loop (genLoop) has other
+      // blocks reached by a backward branch (loopUnits: none do); a peeled
+      // loop's are entered through the entry switch, at their copies.
+      if (!intoHead && uj.dispatch) { c.i32(off >> 1); c.set(IDX); c.i32(1); c.set(DISP); }
+      if (intoHead || uj.dispatch) { c.get(LEFT); c.i32(0); c.op(Op.i32_gt_s); c.brIf(this.loopHead); }
+      if (intoHead || !uj.dispatch) { c.i32(off >> 1); c.set(IDX); }
       c.br(this.loopLabel);
       return;
     }
-    if (j > i) { // a later unit: its label encloses this code
-      if (uj.loop) {
+    const e = this.entryUnit[j];
+    if (e > x) { // a later unit: its label encloses this code
+      if (uj.dispatch) {
         if (intoHead) { c.i32(0); c.set(DISP); } else { c.i32(off >> 1); c.set(IDX); c.i32(1); c.set(DISP); }
       }
-      c.br(this.topLabel[this.unitOf[j]]);
+      if (e === x + 1 && i === this.units[x].last && fallthroughOk) return; // the end of this unit's code
+      c.br(this.topLabel[e]);
       return;
     }
     c.i32(off >> 1); c.set(IDX); c.br(this.loopLabel);
@@ -360,9 +366,13 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   const g = new FnGen(region, vbase);
   if (siblings) g.siblings = siblings;
   const c = g.c;
-  const units = loopUnits(region);
+  const units = peelLoops(region, loopUnits(region));
   g.units = units;
-  units.forEach((u, x) => { for (let k = u.first; k <= u.last; k++) g.unitOf[k] = x; });
+  units.forEach((u, x) => {
+    if (u.peel) { g.entryUnit[u.first] = x; return; }
+    for (let k = u.first; k <= u.last; k++) { g.unitOf[k] = x; g.entryUnit[k] ??= x; }
+    if (u.loop) g.entryUnit[u.first] = x;
+  });
   g.inLocal = chooseLocals(region, units, g.unitOf);
   const used = new Set<number>();
   const written = new Set<number>();
@@ -401,19 +411,20 @@ export function genRegion(mod: ModuleBuilder, region: Region, vbase: number, nam
   const missLabel = c.block();
   for (let x = U - 1; x >= 0; x--) g.topLabel[x] = c.block();
   // The entry switch (an index below lo wraps around to a large one: $miss too).
-  c.i32(1); c.set(DISP);
+  if (units.some((u) => u.dispatch)) { c.i32(1); c.set(DISP); }
   c.get(IDX);
   if (lo) { c.i32(lo); c.op(Op.i32_sub); }
   c.op(Op.br_table);
   c.u32(hi - lo + 1);
   for (let h = lo; h <= hi; h++) {
     const j = region.byStart.get(h * 2);
-    c.u32(j === undefined ? U : g.unitOf[j]);
+    c.u32(j === undefined ? U : g.entryUnit[j]);
   }
   c.u32(U);
   for (let x = 0; x < U; x++) {
     c.end(); // $u[x]
     const u = units[x];
+    g.unit = x;
     if (!u.loop) { g.blockIndex = u.first; genBlock(g, u.first); continue; }
     genLoop(g, u, missLabel);
   }
@@ -467,7 +478,10 @@ function chooseLocals(r: Region, units: Unit[], unitOf: number[]): boolean[] {
 
 // A unit of the component's layout: one block, or the blocks first..last of a
 // loop (a backward branch from last to first), which becomes a wasm loop.
-export interface Unit { first: number; last: number; loop: boolean }
+// A loop's unit dispatches at its head (genLoop) when it was not peeled
+// (peelLoops); `peel`: a copy of block `first` of the loop unit that follows,
+// run when the block is entered from outside the loop.
+export interface Unit { first: number; last: number; loop: boolean; dispatch?: boolean; peel?: boolean }
 
 // The loops: for each backward branch or jump (block s to block t <= s), the
 // blocks t..s; the shortest first, then others that do not overlap them (an
@@ -494,10 +508,41 @@ export function loopUnits(r: Region): Unit[] {
   for (let k = 0; k < r.blocks.length;) {
     const l = inLoop[k];
     if (l < 0) { units.push({ first: k, last: k, loop: false }); k++; continue; }
-    units.push({ first: loops[l][0], last: loops[l][1], loop: true });
+    units.push({ first: loops[l][0], last: loops[l][1], loop: true, dispatch: true });
     k = loops[l][1] + 1;
   }
   return units;
+}
+
+// A loop is entered at its head from the blocks before it and at any block
+// from the entry switch (a return from a call, an exit on a load's slow path
+// and the dispatcher's way back in) or a branch into its middle. A wasm loop
+// has one entry, its top: a loop entered elsewhere tests at its head, on
+// every iteration, whether it must dispatch (genLoop's DISP), which cost V8
+// a flag in a stack slot, a compare and a branch per iteration, and kept IDX
+// live around the loop. Instead, each block but the head of a loop of at
+// most PEEL_MAX instructions gets a copy (a `peel` unit) just before the
+// loop, in order: entered at block k, the code runs the copies of k..last,
+// which fall or branch forward into the loop at its head, and the loop
+// itself is only ever entered at its top. (loopUnits: inside a loop unit
+// every backward branch goes to its head, so the loop never needs to reach
+// its own blocks but by forward branches.) Bigger loops dispatch.
+const PEEL_MAX = 256;
+export function peelLoops(r: Region, units: Unit[]): Unit[] {
+  const out: Unit[] = [];
+  for (const u of units) {
+    if (u.loop) {
+      let n = 0;
+      for (let k = u.first + 1; k <= u.last; k++) n += r.blocks[k].insns.length;
+      if (n <= PEEL_MAX) {
+        for (let k = u.first + 1; k <= u.last; k++) out.push({ first: k, last: k, loop: false, peel: true });
+        out.push({ first: u.first, last: u.last, loop: true, dispatch: false });
+        continue;
+      }
+    }
+    out.push(u);
+  }
+  return out;
 }
 
 // A loop unit:
@@ -516,6 +561,18 @@ function genLoop(g: FnGen, u: Unit, missLabel: number): void {
   const blocks = g.region.blocks;
   g.loopHead = c.loop();
   g.innerLabel.clear();
+  if (!u.dispatch) { // peeled: entered at the top only
+    for (let k = u.last; k > u.first; k--) g.innerLabel.set(k, c.block());
+    for (let k = u.first; k <= u.last; k++) {
+      if (k > u.first) c.end(); // $b[k]
+      g.blockIndex = k;
+      genBlock(g, k);
+    }
+    c.end(); // $head
+    g.innerLabel.clear();
+    g.loopHead = -1;
+    return;
+  }
   for (let k = u.last; k >= u.first; k--) g.innerLabel.set(k, c.block());
   const lo = blocks[u.first].start >> 1, hi = blocks[u.last].start >> 1;
   c.get(DISP);
