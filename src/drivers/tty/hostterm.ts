@@ -34,12 +34,14 @@ function takeLauncherGuard(): LauncherGuard | null {
 // Output flags (termios c_oflag, Linux's values): the host's output processing.
 const OPOST = 0x1, ONLCR = 0x4;
 
-// The guardian the shell lines started, if it is still the child of this
-// process (a pid whose process is gone may have been reused).
+// The guardian the shell lines started, if it is still a live child of this
+// process (not a zombie: no tail --pid, say; a pid whose process is gone may
+// have been reused).
 function isOurChild(pid: number): boolean {
   try {
     const stat = nodefs.readFileSync(`/proc/${pid}/stat`, "latin1");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === process.pid;
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return state !== "Z" && Number(ppid) === process.pid;
   } catch { return false; }
 }
 
