@@ -131,9 +131,20 @@ const GHOST_NOW = "var __ghost_now=((o,base)=>()=>{const t=process.hrtime();retu
 // and the host processes Ghost starts have it as the user set it. The
 // second line is a string and a comment to JavaScript, so `node main.cjs`
 // runs the same code (and parses the certificates).
+//
+// For `ghost boot` on a terminal the shell also saves the terminal's
+// settings (stty -g) and leaves a guardian behind: a subshell that waits for
+// Node's pid (the shell's own, after exec) to end and then restores them.
+// Node stops it when it gave the terminal back itself; it is there for the
+// ways out no handler sees (SIGKILL). A shell, stty and tail cost far less
+// than Node starting sh from its own process (a fork of all of Node that
+// holds its event loop until the child has exec'd: tens of ms under load,
+// before the prompt). src/drivers/tty/hostterm.ts reads GHOST_TTY_SAVED and
+// GHOST_TTY_GUARD; without them (`node main.cjs boot`) it starts its own guardian.
 const LAUNCHER = [
   "#!/bin/sh",
-  `':' //; if [ -n "\${NODE_EXTRA_CA_CERTS+set}" ]; then GHOST_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export GHOST_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"`,
+  `':' //; if [ -n "\${NODE_EXTRA_CA_CERTS+set}" ]; then GHOST_NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; export GHOST_NODE_EXTRA_CA_CERTS; unset NODE_EXTRA_CA_CERTS; fi; ` +
+    `if [ "$1" = boot ] && [ -t 0 ] && GHOST_TTY_SAVED=$(stty -g 2>/dev/null); then exec 9<&0; (trap '' INT QUIT TSTP; tail --pid=$$ -s 0.1 -f /dev/null && stty "$GHOST_TTY_SAVED" <&9) >/dev/null 2>&1 & GHOST_TTY_GUARD=$!; exec 9<&-; export GHOST_TTY_SAVED GHOST_TTY_GUARD; fi; exec node "$0" "$@"`,
 ].join("\n") + "\n";
 
 function launcherHeader(path) {

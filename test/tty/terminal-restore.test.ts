@@ -37,17 +37,50 @@ async function until<T>(what: string, get: () => T | undefined, ms = 60_000): Pr
 
 after(() => { try { tmux("kill-server"); } catch { /* gone */ } rmSync(dir, { recursive: true, force: true }); });
 
-test("SIGKILL of ghost boot leaves the terminal as it was", { skip: noTmux }, async () => {
-  const before = join(dir, "before"), pidFile = join(dir, "pid");
+// How Ghost starts: `node main.js boot` (Node starts its own guardian) and
+// the `ghost` command (main.cjs as a program: its shell lines save the
+// settings and leave the guardian behind, scripts/build.mjs).
+const starts: [string, string][] = [
+  ["node main.js boot", `${process.execPath} ${ghost} boot`],
+  ["the ghost command", `${join(root, "dist", "src", "cli", "main.cjs")} boot`],
+];
+
+let session = 0;
+// Starts Ghost in a new tmux session; resolves once its shell's prompt shows.
+// `then` runs in the terminal after Ghost's exit.
+async function bootInTmux(start: string, then = ""): Promise<{ name: string; saved: string; pid: number; now(): string }> {
+  const name = `r${session++}`;
+  const before = join(dir, `${name}.before`), pidFile = join(dir, `${name}.pid`);
   // The inner sh execs Ghost, so its pid is Ghost's.
-  const cmd = `stty -g > ${before}; sh -c 'echo $$ > ${pidFile}; exec ${process.execPath} ${ghost} boot'; sleep 600`;
-  tmux("new-session", "-d", "-s", "r", "-x", "100", "-y", "30", "-e", "TERM=xterm", cmd);
-  const tty = tmux("display-message", "-p", "-t", "r", "#{pane_tty}").trim();
+  const cmd = `stty -g > ${before}; sh -c 'echo $$ > ${pidFile}; exec ${start}'; ${then} sleep 600`;
+  tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", "-e", "TERM=xterm", cmd);
+  const tty = tmux("display-message", "-p", "-t", name, "#{pane_tty}").trim();
   const saved = await until("the saved settings", () => (existsSync(before) && readFileSync(before, "utf8").trim()) || undefined);
   const pid = await until("Ghost's pid", () => (existsSync(pidFile) && Number(readFileSync(pidFile, "utf8"))) || undefined);
-  await until("the shell's prompt", () => (/#\s*$/m.test(tmux("capture-pane", "-p", "-t", "r")) ? true : undefined));
+  await until("the shell's prompt", () => (/#\s*$/m.test(tmux("capture-pane", "-p", "-t", name)) ? true : undefined));
   const now = () => spawnSync("stty", ["-g", "-F", tty], { encoding: "utf8" }).stdout.trim();
-  assert.notEqual(now(), saved, "Ghost runs with the terminal in raw mode");
-  process.kill(pid, "SIGKILL");
-  await until("the terminal's settings to come back", () => (now() === saved ? true : undefined), 30_000);
-});
+  return { name, saved, pid, now };
+}
+
+for (const [how, start] of starts) {
+  test(`SIGKILL of ghost boot leaves the terminal as it was (${how})`, { skip: noTmux }, async () => {
+    const g = await bootInTmux(start);
+    // Raw mode may follow the prompt (the guardian's report comes when it comes).
+    await until("raw mode", () => (g.now() !== g.saved ? true : undefined));
+    process.kill(g.pid, "SIGKILL");
+    await until("the terminal's settings to come back", () => (g.now() === g.saved ? true : undefined), 30_000);
+  });
+
+  test(`a normal exit gives the terminal back and leaves nothing to undo the next program's settings (${how})`, { skip: noTmux }, async () => {
+    // The next program changes the settings as soon as Ghost is gone; no guardian may put them back.
+    const given = join(dir, `given${session}`), changed = join(dir, `changed${session}`);
+    const g = await bootInTmux(start, `stty -g > ${given}; stty -echo; stty -g > ${changed};`);
+    await until("raw mode", () => (g.now() !== g.saved ? true : undefined));
+    tmux("send-keys", "-t", g.name, "poweroff -f", "Enter");
+    const after = await until("Ghost's exit", () => (existsSync(changed) && readFileSync(changed, "utf8").trim()) || undefined);
+    assert.equal(readFileSync(given, "utf8").trim(), g.saved);
+    assert.notEqual(after, g.saved);
+    await sleep(600); // longer than the guardian's polling (0.1 s)
+    assert.equal(g.now(), after);
+  });
+}

@@ -15,6 +15,54 @@ import { HostStdioInode } from "../hoststdio.js";
 import type { ConsoleBackend } from "./console.js";
 
 const restorers = new Set<() => void>();
+
+// What the `ghost` command's shell lines left for `ghost boot` on a terminal
+// (scripts/build.mjs): the terminal's settings as `stty -g` printed them and
+// the pid of a guardian that restores them when Node's pid ends. Taken once:
+// a reboot's console starts its own guardian.
+interface LauncherGuard { saved: string; pid: number }
+let launcherGuard: LauncherGuard | null = takeLauncherGuard();
+
+function takeLauncherGuard(): LauncherGuard | null {
+  const saved = process.env.GHOST_TTY_SAVED, pid = Number(process.env.GHOST_TTY_GUARD);
+  delete process.env.GHOST_TTY_SAVED;
+  delete process.env.GHOST_TTY_GUARD;
+  if (!saved || !/^[0-9a-fA-F]+(:[0-9a-fA-F]+){4,}$/.test(saved) || !Number.isInteger(pid) || pid <= 1) return null;
+  return { saved, pid };
+}
+
+// Output flags (termios c_oflag, Linux's values): the host's output processing.
+const OPOST = 0x1, ONLCR = 0x4;
+
+// The guardian the shell lines started, if it is still a live child of this
+// process (not a zombie: no tail --pid, say; a pid whose process is gone may
+// have been reused).
+function isOurChild(pid: number): boolean {
+  try {
+    const stat = nodefs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return state !== "Z" && Number(ppid) === process.pid;
+  } catch { return false; }
+}
+
+// Bytes with every CR LF made a bare LF, for a terminal whose output
+// processing (ONLCR) makes each LF a CR LF again; null if some LF has no CR
+// before it (a program that turned its own ONLCR off), which that terminal
+// cannot show as it is.
+function undoOnlcr(b: Uint8Array): Uint8Array | null {
+  let i = b.indexOf(10);
+  if (i < 0) return b;
+  const out = new Uint8Array(b.length);
+  let n = 0, from = 0;
+  for (; i >= 0; i = b.indexOf(10, i + 1)) {
+    if (i === 0 || b[i - 1] !== 13) return null;
+    out.set(b.subarray(from, i - 1), n);
+    n += i - 1 - from;
+    from = i;
+  }
+  out.set(b.subarray(from), n);
+  return out.subarray(0, n + b.length - from);
+}
 let hooksInstalled = false;
 
 function restoreAll(): void { for (const r of [...restorers]) { try { r(); } catch { /* going away anyway */ } } }
@@ -45,6 +93,11 @@ export class HostTerminal implements ConsoleBackend {
   private onResize: (() => void) | null = null;
   private onEnd: (() => void) | null = null;
   private readonly restore = () => this.detach();
+  // The host's raw mode still has output processing on (ONLCR only, the
+  // settings said): write() undoes the guest's CR LF until a bare LF needs
+  // `stty -opost` (a process start, so not at every boot).
+  private hostOnlcr = false;
+  private launcher: LauncherGuard | null = null;
 
   constructor(private readonly inFd = 0, private readonly outFd = 1) {
     this.isTty = isatty(inFd);
@@ -53,6 +106,12 @@ export class HostTerminal implements ConsoleBackend {
   passThrough(k: Kernel): [Inode, Inode, Inode] { return [new HostStdioInode(0, k), new HostStdioInode(1, k), new HostStdioInode(2, k)]; }
 
   write(bytes: Uint8Array): void {
+    if (this.hostOnlcr) {
+      const plain = undoOnlcr(bytes);
+      if (plain) bytes = plain;
+      else if (spawnSync("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).status === 0) this.hostOnlcr = false;
+      else bytes = bytes.filter((c, i) => c !== 13 || bytes[i + 1] !== 10); // no stty: each LF shows as CR LF
+    }
     let off = 0;
     while (off < bytes.length) {
       try {
@@ -83,18 +142,31 @@ export class HostTerminal implements ConsoleBackend {
     if (this.isTty) {
       installExitHooks();
       restorers.add(this.restore);
-      // Raw mode once the guardian has saved the settings it would restore
-      // (asynchronous: a blocking `stty -g` here held up every boot by a
-      // process start; the guest's first output is later than that).
-      this.startGuardian(() => {
-        if (!this.attached) return;
+      const lg = launcherGuard;
+      launcherGuard = null;
+      const oflag = lg ? parseInt(lg.saved.split(":")[1], 16) : NaN;
+      if (lg && (oflag & ~ONLCR) === OPOST && isOurChild(lg.pid)) {
+        // A guardian is there already (the command's shell lines): raw mode
+        // now, before the guest's first output (its shell asks the terminal
+        // for the cursor's position at the prompt: cooked, the terminal's
+        // answer would be echoed on the screen).
+        this.launcher = lg;
         stdin.setRawMode(true);
-        // libuv's raw mode keeps output processing (ONLCR); the guest does its
-        // own. The guardian turns it off when told (a line on its stdin): a
-        // process start costs the event loop a fork of all of Node.
-        if (this.guardian?.stdin) this.guardian.stdin.write("\n");
-        else spawn("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).on("error", () => { /* no stty */ }).unref();
-      });
+        this.hostOnlcr = true;
+      } else {
+        // Raw mode once the guardian has saved the settings it would restore
+        // (asynchronous: a blocking `stty -g` here held up every boot by a
+        // process start; the guest's first output is later than that).
+        this.startGuardian(() => {
+          if (!this.attached) return;
+          stdin.setRawMode(true);
+          // libuv's raw mode keeps output processing (ONLCR); the guest does its
+          // own. The guardian turns it off when told (a line on its stdin): a
+          // process start costs the event loop a fork of all of Node.
+          if (this.guardian?.stdin) this.guardian.stdin.write("\n");
+          else spawn("stty", ["-opost"], { stdio: [this.inFd, "ignore", "ignore"] }).on("error", () => { /* no stty */ }).unref();
+        });
+      }
     }
     this.onData = (b: Buffer) => events.input(new Uint8Array(b.buffer, b.byteOffset, b.length));
     this.onEnd = () => events.end();
@@ -115,8 +187,13 @@ export class HostTerminal implements ConsoleBackend {
     if (this.onResize) process.stdout.off("resize", this.onResize);
     // Back to the settings the terminal had before raw mode (output processing included).
     if (this.isTty) { try { stdin.setRawMode(false); } catch { /* the terminal is gone */ } }
+    this.hostOnlcr = false;
     this.guardian?.kill();
     this.guardian = null;
+    // The shell lines' guardian has nothing left to do (and restoring later
+    // would undo what the next program sets).
+    if (this.launcher && isOurChild(this.launcher.pid)) { try { process.kill(this.launcher.pid, "SIGTERM"); } catch { /* gone */ } }
+    this.launcher = null;
     stdin.pause();
   }
 
