@@ -192,7 +192,7 @@ export function writeCore(k: Kernel, tg: ThreadGroup, sig: number, info: { code:
   const um = new UserMemory(mm);
   const segs = mm.vmas.map((v) => {
     let size = 0;
-    if (!(v.prot & PROT_READ)) size = 0;
+    if (!(v.prot & PROT_READ) || v.dontDump) size = 0; // vma_dump_size: VM_DONTDUMP gives nothing
     else if (!v.source || (v.prot & PROT_WRITE) || v.sharedAnon) size = v.end - v.start;
     else if (v.offset === 0) {
       try { const h = um.read(v.start, 4); if (h[0] === 0x7f && h[1] === 0x45 && h[2] === 0x4c && h[3] === 0x46) size = PAGE_SIZE; } catch { /* unreadable */ }

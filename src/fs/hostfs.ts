@@ -55,7 +55,18 @@ import { hostObserved } from "../kernel/running.js";
 
 export { HOSTFS_MAGIC, HostSuperBlock } from "./hostfs/super.js";
 
-const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_WRONLY, O_DIRECTORY } = fs.constants;
+const { O_RDONLY, O_RDWR, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_WRONLY, O_DIRECTORY, O_NOATIME } = fs.constants;
+
+// Opens a host file with O_NOATIME when the host allows it (its owner, or
+// CAP_FOWNER; EPERM otherwise): a read through it leaves the host's atime,
+// which the guest's reads then set only as atime.ts decides (touchAtime).
+function openNoatime(path: fs.PathLike, flags: number): number {
+  try { return fs.openSync(path, flags | O_NOATIME); } catch (e) {
+    if ((e as { code?: string }).code !== "EPERM") throw e;
+    return fs.openSync(path, flags);
+  }
+}
+const atimeScratch = new Uint8Array(1);
 
 // A host call's failure as the guest's errno (a Node error carries -errno).
 function hostErr(e: unknown): never {
@@ -491,12 +502,13 @@ export class HostInode extends Inode {
 
   // A regular file's descriptor for reads and writes, reopened by its name
   // when it was closed (O_NOFOLLOW; O_NONBLOCK: a FIFO put there meanwhile
-  // must not block Ghost), and checked to be the same file.
+  // must not block Ghost; O_NOATIME: only a read the guest's rules say
+  // touches the atime does, so an O_NOATIME open leaves it), and checked to be the same file.
   private hostFd(write: boolean): number {
     const h = this.handle;
     if (h.fd >= 0 && (h.writable || !write)) { this.sb.touchHandle(h); return h.fd; }
     const flags = (write ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK;
-    const fd = fs.openSync(at(this.whereFd(), this.name), flags);
+    const fd = openNoatime(at(this.whereFd(), this.name), flags);
     const st = fs.fstatSync(fd, { bigint: true });
     if (Number(st.ino) !== this.ino || !st.isFile()) { fs.closeSync(fd); kerr(ESTALE); }
     if (h.fd >= 0) fs.closeSync(h.fd);
@@ -557,8 +569,19 @@ export class HostInode extends Inode {
     // (the set-id bits chown takes are the VFS's to clear: chownKilledBits)
     try { this.record(want); } catch (e) { hostErr(e); }
   }
-  // The host's own reads keep its atime, by its mount's rules.
-  override touchAtime(_now: Timespec): void { /* the host's */ }
+  // A guest read whose atime is due (atime.ts: not O_NOATIME, the guest
+  // mount's rules): a one-byte read through a descriptor without O_NOATIME
+  // lets the host set it by its own mount's rules, leaving the ctime (which
+  // setting it with utimes would change). Directories: the host's readdir does.
+  override touchAtime(_now: Timespec): void {
+    if ((this.mode & S_IFMT) !== S_IFREG) return;
+    try {
+      const fd = fs.openSync(at(this.whereFd(), this.name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      try {
+        if (Number(fs.fstatSync(fd, { bigint: true }).ino) === this.ino) fs.readSync(fd, atimeScratch, 0, 1, 0);
+      } finally { fs.closeSync(fd); }
+    } catch { /* gone or unreadable: no atime to set */ }
+  }
   override setTimes(atime: Timespec | null, mtime: Timespec | null): void {
     this.writable();
     try {

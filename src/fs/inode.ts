@@ -242,6 +242,10 @@ export abstract class Inode {
   // sync_file_range(SYNC_FILE_RANGE_WRITE): the file's dirty data goes to
   // its disk now (filemap_fdatawrite_range; Ghost writes the whole file).
   writebackData(): void { this.pageCache?.writeBack(this); }
+  // preadv2's RWF_NOWAIT: whether the page holding byte `off` is in memory
+  // (filemap_read under IOCB_NOWAIT gives EAGAIN rather than read the disk).
+  // Files that live in memory always are; a disk filesystem's page cache says.
+  pageInMemory(_off: number): boolean { return true; }
   // A read's access time (atime.ts decided it is due); filesystems that
   // store inodes elsewhere write it back, hostfs leaves it to the host.
   touchAtime(now: Timespec): void { this.atime = now; }

@@ -61,6 +61,8 @@ export class Vma {
   locked = false;
   // mseal: no munmap, mprotect, mremap or (read-only anonymous) discard (VM_SEALED).
   sealed = false;
+  // MADV_DONTDUMP: a core dump leaves this range's contents out (VM_DONTDUMP).
+  dontDump = false;
   // Whether a page of this range is the process's own rather than the page
   // cache's or shared memory's (Linux's anon_vma): a private copy made by a
   // store, or a page filled privately. Fork copies the page table only of
@@ -72,6 +74,7 @@ export class Vma {
       this.fileEnd, this.name, this.growsDown, this.sharedAnon, this.dontFork, this.wipeOnFork);
     v.locked = this.locked;
     v.sealed = this.sealed;
+    v.dontDump = this.dontDump;
     v.anon = this.anon;
     return v;
   }
@@ -92,7 +95,7 @@ export class Vma {
       this.source === next.source && this.name === next.name && this.growsDown === next.growsDown &&
       this.sharedAnon === next.sharedAnon && this.fileEnd === next.fileEnd &&
       this.dontFork === next.dontFork && this.wipeOnFork === next.wipeOnFork && this.locked === next.locked &&
-      this.sealed === next.sealed &&
+      this.sealed === next.sealed && this.dontDump === next.dontDump &&
       // File and shared anonymous pages are found by offset: it must run on.
       ((this.source === null && this.sharedAnon === null) || this.offset + (this.end - this.start) === next.offset);
   }

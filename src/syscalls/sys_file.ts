@@ -242,6 +242,10 @@ function rw2(t: Task, fd: number, iov: number, cnt: number, pos: number, flags: 
   const nowait = isReg(f.inode.mode) ? f.inode.sb.nowaitFiles : type === S_IFIFO || type === S_IFSOCK || f.ops.nowait;
   if ((flags & RWF_NOWAIT) && !nowait) kerr(EOPNOTSUPP);
   if (flags & (RWF_ATOMIC | RWF_DONTCACHE)) kerr(EOPNOTSUPP);
+  // A read that would go to the disk: EAGAIN (filemap_get_pages under
+  // IOCB_NOWAIT). Ghost looks at the first page only: a read that starts in
+  // memory runs to its end, where Linux stops short at the first page missing.
+  if ((flags & RWF_NOWAIT) && !write && isReg(f.inode.mode) && !f.inode.pageInMemory(pos === -1 ? f.pos : pos)) kerr(EAGAIN);
   let set = 0, clear = 0;
   if (flags & RWF_NOWAIT) set |= O_NONBLOCK;
   if (write && (flags & RWF_APPEND)) set |= O_APPEND;

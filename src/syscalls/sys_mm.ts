@@ -132,8 +132,12 @@ export function madvise(t: Task, addr: number, len: number, advice: number): num
       walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { if (v.shared || v.source) kerr(EINVAL); v.wipeOnFork = true; }));
       return 0;
     case MADV_KEEPONFORK: walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { v.wipeOnFork = false; })); return 0;
+    // VM_DONTDUMP: the core dump leaves the range out. Linux refuses to let
+    // MADV_DODUMP clear it on a VM_SPECIAL mapping (none in Ghost's model).
+    case MADV_DONTDUMP: walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { v.dontDump = true; })); return 0;
+    case MADV_DODUMP: walkVmas(t, addr, end, (_v, s, e) => mm.setForkFlags(s, e - s, (v) => { v.dontDump = false; })); return 0;
     default:
-      // MADV_NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTDUMP, DODUMP, COLD,
+      // MADV_NORMAL, RANDOM, SEQUENTIAL, WILLNEED, COLD,
       // PAGEOUT, HUGEPAGE, NOHUGEPAGE: hints with nothing to do in Ghost's memory model, but a
       // hole in the range is still ENOMEM.
       walkVmas(t, addr, end, () => {});

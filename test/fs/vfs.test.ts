@@ -186,7 +186,7 @@ function snapshot(dir: string): string {
 // metadata overlay holds the guest's owners and modes. The qemu side is the
 // first run's. About 30 s on an idle machine.
 
-const HOSTFS_RERUN = ["access", "cwd", "dirent", "dirs", "dup", "fcntl", "io", "locks", "meta", "open", "owner", "paths", "readlink", "stat", "umask", "xattr", "dnotify"];
+const HOSTFS_RERUN = ["access", "cwd", "dirent", "dirs", "dup", "fcntl", "io", "locks", "meta", "noatime", "open", "owner", "paths", "readlink", "stat", "umask", "xattr", "dnotify"];
 const RERUN_USER = 65534;
 
 // setpriv, if the tests run as root and the unprivileged user can read Ghost, its root and the programs.

@@ -131,6 +131,40 @@ static void basics(void)
  * PT_LOAD segments hold the process's memory (core_marker). */
 static char core_marker[32] = "core marker: 8f3a6c1e";
 static unsigned char core_buf[1 << 22];
+/* Two anonymous pages the dumping child advises: the first MADV_DONTDUMP
+ * (its contents stay out of the core), the second MADV_DONTDUMP then
+ * MADV_DODUMP (in it again). */
+static char *dd_pages;
+static char dd_marker[2][40];
+/* Whether the core at path holds s at the file offset of the PT_LOAD
+ * segment's bytes for address va (a segment dumped with no bytes there: no). */
+static int core_holds(const char *path, uintptr_t va, const char *s)
+{
+    int fd = open(path, O_RDONLY);
+    unsigned char eh[64], ph[56];
+    char got[64] = {0};
+    int found = 0;
+    uint64_t phoff;
+    uint16_t phnum;
+    if (fd < 0 || pread(fd, eh, 64, 0) != 64)
+        goto out;
+    memcpy(&phoff, eh + 32, 8);
+    memcpy(&phnum, eh + 56, 2);
+    for (int i = 0; i < phnum && pread(fd, ph, 56, phoff + i * 56) == 56; i++) {
+        uint32_t pt;
+        uint64_t off, pva, filesz;
+        memcpy(&pt, ph, 4);
+        memcpy(&off, ph + 8, 8);
+        memcpy(&pva, ph + 16, 8);
+        memcpy(&filesz, ph + 32, 8);
+        if (pt == 1 && va >= pva && va + strlen(s) <= pva + filesz)
+            found = pread(fd, got, strlen(s), off + (va - pva)) == (ssize_t)strlen(s) && memcmp(got, s, strlen(s)) == 0;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    return found;
+}
 static void core_file(const char *dir, pid_t pid)
 {
     char path[PATH_MAX];
@@ -182,6 +216,8 @@ static void core_file(const char *dir, pid_t pid)
     }
     CHECK(got_status, "the first note is NT_PRSTATUS of the dumping thread, with SIGABRT");
     CHECK(loads > 3 && got_marker, "PT_LOAD segments hold the process's memory");
+    CHECK(!core_holds(path, (uintptr_t)dd_pages, dd_marker[0]), "a MADV_DONTDUMP page's contents are not in the core");
+    CHECK(core_holds(path, (uintptr_t)dd_pages + 4096, dd_marker[1]), "a page given MADV_DODUMP after MADV_DONTDUMP is in the core");
 }
 
 /* core_pattern names the file (%e, %p); RLIMIT_CORE caps its size. */
@@ -259,11 +295,24 @@ static void signal_deaths(void)
         return;
     }
     const char *dir = kt_mktemp("wait-core");
+    dd_pages = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(dd_pages != MAP_FAILED, "mmap two pages for MADV_DONTDUMP");
+    for (int j = 0; j < 2; j++) {
+        unsigned v = (unsigned)getpid() * 2654435761u + (unsigned)j;
+        char *m = dd_pages + j * 4096;
+        memcpy(m, "dump-advice:", 12);
+        for (int k = 0; k < 8; k++)
+            m[12 + k] = "0123456789abcdef"[(v >> (28 - 4 * k)) & 15];
+        m[20] = 0;
+        memcpy(dd_marker[j], m, 21);
+    }
     for (int i = 0; i < 2; i++) {
         c = fork();
         if (c == 0) {
             struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
             setrlimit(RLIMIT_CORE, &rl);
+            if (madvise(dd_pages, 2 * 4096, MADV_DONTDUMP) != 0 || madvise(dd_pages + 4096, 4096, MADV_DODUMP) != 0)
+                _exit(3);
             if (chdir(dir) != 0)
                 _exit(2);
             if (sigs[i] == SIGSEGV)

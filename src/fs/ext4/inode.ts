@@ -13,6 +13,7 @@ import { openDevice, makedev } from "../char_dev.js";
 import { ext4FileOps } from "./ioctl.js";
 import { cached, cachedRead } from "./file_io.js";
 import type { FileMapping } from "./pagecache.js";
+import { PAGE_SIZE } from "../../mm/phys.js";
 import type { Ext4Super } from "./super.js";
 import { u16, u32, EXT4_IMMUTABLE_FL, EXT4_APPEND_FL } from "./layout.js";
 import { STATX_ATTR_COMPRESSED, STATX_ATTR_IMMUTABLE, STATX_ATTR_APPEND, STATX_ATTR_NODUMP, STATX_ATTR_ENCRYPTED, STATX_ATTR_VERITY } from "../../abi/stat.js";
@@ -157,6 +158,12 @@ export class Ext4Inode extends Inode implements MappedInode {
       done += runBytes;
     }
     return n;
+  }
+
+  // Past the end a read needs no page; files kept off the page cache (inline, large blocks) read at once.
+  override pageInMemory(off: number): boolean {
+    if (!cached(this) || off >= this.size) return true;
+    return this.mapping?.pages.has(Math.floor(off / PAGE_SIZE)) ?? false;
   }
 
   override read(off: number, dst: Uint8Array): number {

@@ -18,6 +18,8 @@ import { newRaState, type RaState } from "../../mm/readahead.js";
 import { cached, cachedRead, directRead, directWrite } from "./file_io.js";
 import { EXT4_IMMUTABLE_FL, EXT4_APPEND_FL, EXT4_EXTENTS_FL } from "./layout.js";
 import type { Ext4Inode } from "./inode.js";
+import { FS_IOC_FIEMAP } from "../../abi/fiemap.js";
+import { fiemap } from "./fiemap.js";
 
 // EXT4_FL_USER_VISIBLE and EXT4_FL_USER_MODIFIABLE.
 const EXT4_FL_USER_VISIBLE = 0x705bdfff;
@@ -62,6 +64,7 @@ export const ext4FileOps: FileOps = {
       ctx.copyOut(arg, b);
       return 0;
     }
+    if (cmd === FS_IOC_FIEMAP) return fiemap(inode, arg, ctx);
     if (cmd !== FS_IOC_SETFLAGS) return kerr(ENOTTY);
     const cred = inode.sb.k.current?.cred;
     if (cred && cred.fsuid !== inode.uid && !ctx.capable?.(CAP_FOWNER)) kerr(EPERM);

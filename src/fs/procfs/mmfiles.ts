@@ -46,6 +46,7 @@ function vmFlags(v: Vma): string {
   if (v.dontFork) f.push("dc");
   if (!v.shared && (v.prot & PROT_WRITE)) f.push("ac");
   if (v.wipeOnFork) f.push("wf");
+  if (v.dontDump) f.push("dd");
   if (v.sealed) f.push("sl"); // mseal (Linux 6.10)
   return f.join(" ") + " ";
 }
