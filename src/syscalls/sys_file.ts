@@ -10,6 +10,7 @@ import {
   MAX_RW_COUNT, FASYNC, F_DUPFD_QUERY, F_CREATED_QUERY, O_PATH, O_APPEND, O_DIRECT, RWF_SUPPORTED, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC, RWF_DONTCACHE
 } from "../abi/fcntl.js";
 import { FIOCLEX, FIONCLEX, FIONBIO } from "../abi/ioctl.js";
+import { FS_IOC_FIEMAP } from "../abi/fiemap.js";
 import { FICLONE, FICLONERANGE, FILE_CLONE_RANGE_SRC_FD, FS_APPEND_FL } from "../abi/fs_blk.js";
 import { SIGPIPE, SIGXFSZ, SI_KERNEL } from "../abi/signal.js";
 import { iovec, UIO_MAXIOV } from "../abi/socket.js";
@@ -485,6 +486,7 @@ defineSyscalls({
       }
       case FICLONE: return cloneFile(t, f, i32Arg(arg));
       case FICLONERANGE: return cloneFile(t, f, Number(um(t).big64(arg + FILE_CLONE_RANGE_SRC_FD) & 0xffffffffn) | 0);
+      case FS_IOC_FIEMAP: return fiemap(t, f, arg);
     }
     const owner = ioctlOwner(t, f, fdArg(fd), u32Arg(cmd), arg);
     if (owner !== undefined) return owner;
@@ -505,6 +507,17 @@ function cloneFile(t: Task, dst: File, srcFd: number): number {
   if (isDir(src.inode.mode) || isDir(dst.inode.mode)) kerr(EISDIR);
   if (!isReg(src.inode.mode) || !isReg(dst.inode.mode)) kerr(EINVAL);
   if (!src.readable || !dst.writable || (dst.flags & O_APPEND)) kerr(EBADF);
+  kerr(EOPNOTSUPP);
+}
+
+// FS_IOC_FIEMAP is do_vfs_ioctl's for every file, ahead of the file's own
+// ioctls (ioctl_fiemap): the filesystem's fiemap (ext2/3/4 in Ghost), and
+// EOPNOTSUPP for a file whose filesystem has none (tmpfs, pipes, ttys).
+function fiemap(t: Task, f: File, arg: number): number {
+  if (f.ops.ioctl) {
+    try { return f.ops.ioctl(f, FS_IOC_FIEMAP, arg, ioctlContext(t)); }
+    catch (e) { if (!(e instanceof KernelError) || e.errno !== ENOTTY) throw e; }
+  }
   kerr(EOPNOTSUPP);
 }
 
