@@ -573,12 +573,20 @@ export class HostInode extends Inode {
   // mount's rules): a one-byte read through a descriptor without O_NOATIME
   // lets the host set it by its own mount's rules, leaving the ctime (which
   // setting it with utimes would change). Directories: the host's readdir does.
-  override touchAtime(_now: Timespec): void {
+  // The guest's view takes the atime the host then has, or now when the host
+  // kept none (a noatime host mount): else every later read of this file
+  // would find the atime still due and go to the host again.
+  override touchAtime(now: Timespec): void {
     if ((this.mode & S_IFMT) !== S_IFREG) return;
     try {
       const fd = fs.openSync(at(this.whereFd(), this.name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       try {
-        if (Number(fs.fstatSync(fd, { bigint: true }).ino) === this.ino) fs.readSync(fd, atimeScratch, 0, 1, 0);
+        if (Number(fs.fstatSync(fd, { bigint: true }).ino) !== this.ino) return;
+        fs.readSync(fd, atimeScratch, 0, 1, 0);
+        const after = fs.fstatSync(fd, { bigint: true });
+        const was = this.atime;
+        this.atime = ts(after.atimeNs);
+        if (this.atime.sec === was.sec && this.atime.nsec === was.nsec) this.atime = now;
       } finally { fs.closeSync(fd); }
     } catch { /* gone or unreadable: no atime to set */ }
   }
