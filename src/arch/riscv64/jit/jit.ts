@@ -123,7 +123,10 @@ const MODULE_COST = 200;
 // User+sys CPU, GHOST_JIT_CACHE=0, alternated pairs, 0 vs 20M (2026-12-08):
 // perl 1.05 -> 0.90 s (5 pairs, load 9-10; GHOST_JIT=0: 0.92 s), with the
 // store on 1.16 -> 1.00 s (4 pairs, load 6-7); python3's loop 3.33 -> 3.32 s
-// (4 pairs, load 8-9): noise.
+// (4 pairs, load 8-9): noise. Load 1-3, same code cache in both: perl 1.01
+// -> 0.89 s (4 pairs), xz 3.12 -> 3.07 s (3), openssl dgst -sha256 of cc1
+// 4.06 -> 4.11 s (7, +1.3%: about what 20M instructions not translated cost,
+// within the noise), python3's loop 3.52 -> 3.56 s (3).
 const FIRST_ASK = 20_000_000;
 
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
