@@ -179,7 +179,7 @@ test("paycheck: modes switching every few thousand instructions, code rewritten 
   assert.equal(interp.stdout, "ok rewritten code 0\n");
   for (const window of ["997", "4001", "0"]) {
     const r = ghost({
-      GHOST_JIT: "1", GHOST_JIT_THRESHOLD: "1", GHOST_JIT_BATCH: "1", GHOST_JIT_WARMUP: "0", GHOST_JIT_BUDGET: "0",
+      GHOST_JIT: "1", GHOST_JIT_THRESHOLD: "1", GHOST_JIT_BATCH: "1", GHOST_JIT_WARMUP: "0", GHOST_JIT_BUDGET: "0", GHOST_JIT_CACHE: "0",
       GHOST_JIT_PAYCHECK: window === "0" ? "0" : `${window}:flip`,
     });
     assert.equal(r.status, 0, `window ${window}: ${r.stdout}\n${r.stderr}`);

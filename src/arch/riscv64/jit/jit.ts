@@ -113,6 +113,21 @@ interface Translation {
 const MAX_THRESHOLD = 1 << 16;
 // A module's fixed cost (compiling, instantiating) in translated instructions, for the budget.
 const MODULE_COST = 200;
+// Instructions the JIT must have run before it asks for its first
+// translation, when it is measured (JitOptions.paycheck): starting the
+// translator costs ~0.15 s of CPU however little it translates (the thread,
+// its code run cold the first time: ~30M instructions of the interpreter),
+// which a program ending soon after the warm-up never earns back. perl's loop
+// of bench/programs.ts (166M instructions, 16M after the warm-up) posted ~10
+// units whose replies came after its exit: 1.16x the CPU of GHOST_JIT=0.
+// User+sys CPU, GHOST_JIT_CACHE=0, alternated pairs, 0 vs 20M (2026-12-08):
+// perl 1.05 -> 0.90 s (5 pairs, load 9-10; GHOST_JIT=0: 0.92 s), with the
+// store on 1.16 -> 1.00 s (4 pairs, load 6-7); python3's loop 3.33 -> 3.32 s
+// (4 pairs, load 8-9): noise. Load 1-3, same code cache in both: perl 1.01
+// -> 0.89 s (4 pairs), xz 3.12 -> 3.07 s (3), openssl dgst -sha256 of cc1
+// 4.06 -> 4.11 s (7, +1.3%: about what 20M instructions not translated cost,
+// within the noise), python3's loop 3.52 -> 3.56 s (3).
+const FIRST_ASK = 20_000_000;
 
 // A frame whose installed code is written this often within PINGPONG_MS is left to the interpreter.
 const PINGPONG_LIMIT = 64;
@@ -313,6 +328,7 @@ export class Jit {
   }
 
   private overBudget(): boolean {
+    if (this.opts.budget > 0 && this.opts.paycheck && this.executed < FIRST_ASK) return true;
     return this.opts.budget > 0 && this.spent > this.allowed();
   }
 

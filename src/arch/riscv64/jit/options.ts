@@ -15,6 +15,14 @@ export interface JitOptions {
   // instructions it has run, plus `budgetInsns` (a module counts as
   // MODULE_COST instructions). Hot code found while over budget waits to get
   // hotter. 0 turns the budget off.
+  // The up-front `budgetInsns` ramped in instead (min(budgetInsns,
+  // executed / R)), so that a program ending soon after the warm-up asks
+  // less of the translator thread, did not pay: perl's loop (166M
+  // instructions, ~16M of them with the JIT on) posts a few units whose
+  // replies come after its exit with either; user+sys CPU, GHOST_JIT_CACHE=0,
+  // pairs at load 7-11 (2026-12-08): R=20000 perl 1.06 vs 1.12 s (6 pairs),
+  // python3's loop 3.52 vs 3.60 s (3); R=200000 perl 1.12 vs 1.15 s (5),
+  // python3's loop 3.71 vs 4.01 s (3): noise or worse.
   budget: number;
   budgetInsns: number;
   // … and one more per `interpRatio` instructions the interpreter ran under
