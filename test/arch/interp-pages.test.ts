@@ -22,6 +22,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findRoot } from "../helpers/root.js";
+import { I, R, S, B, J, U } from "../helpers/rv-encode.js";
 import { bareHart, type HartWasm } from "../helpers/bare-hart.js";
 import * as L from "../../src/arch/riscv64/layout.js";
 
@@ -47,17 +48,7 @@ function hart(module: WebAssembly.Module): Hart {
   return { w, dv, u8 };
 }
 
-// Encoders (RISC-V unprivileged spec, base formats and C).
-const I = (op: number, rd: number, f3: number, rs1: number, imm: number) => (((imm & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
-const R = (op: number, rd: number, f3: number, rs1: number, rs2: number, f7: number) => ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
-const S = (op: number, f3: number, rs1: number, rs2: number, imm: number) =>
-  ((((imm >> 5) & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 31) << 7) | op) >>> 0;
-const B = (f3: number, rs1: number, rs2: number, off: number) =>
-  ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
-    (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
-const J = (rd: number, off: number) =>
-  ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) | (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
-const U = (op: number, rd: number, imm20: number) => (((imm20 & 0xfffff) << 12) | (rd << 7) | op) >>> 0;
+// Compressed encoders (RISC-V unprivileged spec, C); the base formats are rv-encode's.
 const cAddi = (rd: number, imm: number) => 0x0001 | (((imm >> 5) & 1) << 12) | (rd << 7) | ((imm & 31) << 2);
 const cLi = (rd: number, imm: number) => 0x4001 | (((imm >> 5) & 1) << 12) | (rd << 7) | ((imm & 31) << 2);
 const cSlli = (rd: number, sh: number) => 0x0002 | (rd << 7) | ((sh & 31) << 2);

@@ -20,6 +20,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { findRoot } from "../helpers/root.js";
+import { I, B, J, U } from "../helpers/rv-encode.js";
 import { bareHart, type HartWasm } from "../helpers/bare-hart.js";
 import * as L from "../../src/arch/riscv64/layout.js";
 
@@ -30,13 +31,6 @@ const CODE_PA = [0x50000, 0x30000];
 const UNMAPPED = 0x300000;
 const LOOPS = 300;
 
-const I = (op: number, rd: number, f3: number, rs1: number, imm: number) => (((imm & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | op) >>> 0;
-const B = (f3: number, rs1: number, rs2: number, off: number) =>
-  ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
-    (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0;
-const J = (rd: number, off: number) =>
-  ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) | (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0;
-const U = (op: number, rd: number, imm20: number) => (((imm20 & 0xfffff) << 12) | (rd << 7) | op) >>> 0;
 const addi = (rd: number, rs1: number, imm: number) => I(0x13, rd, 0, rs1, imm);
 const [ZERO, RA, T0, T1, S0, S1, S2, S3, S4, S5] = [0, 1, 5, 6, 8, 9, 18, 19, 20, 21];
 

@@ -23,19 +23,25 @@ before(() => {
   if (r.status !== 0) buildError = `userland/ext4 build failed:\n${r.stderr}${r.stdout}`;
 });
 
+// Runs userland/ext4's PROG under Ghost on a fresh ext4 disk mounted at
+// /mnt: every check passes, the unmount works, and e2fsck finds it clean.
+function onExt4(dir: string, prog: string): void {
+  const img = join(dir, "disk.img");
+  host("mke2fs", ["-q", "-t", "ext4", "-b", "4096", img, "16M"]);
+  const r = ghostSh(`mount -t ext4 /dev/vda /mnt && /t/${prog} /mnt; echo status=$?; umount /mnt && echo unmounted`,
+    [`--disk=${img}`, "-v", `${bin}:/t:ro`]);
+  assert.deepEqual(r.stdout.split("\n").filter((l) => l.startsWith("not ok")), [], r.stdout + r.stderr);
+  assert.match(r.stdout, /# \d+ checks, 0 failed/, r.stdout);
+  assert.match(r.stdout, /status=0\nunmounted/, r.stdout + r.stderr);
+  const f = fsck(img);
+  assert.equal(f.status, 0, f.out);
+}
+
 test("preadv2 RWF_NOWAIT on ext4: EAGAIN for a page not cached, the data once it is", { skip, timeout: 300_000 }, () => {
   if (buildError) assert.fail(buildError);
   const s = scratchDir();
   try {
-    const img = join(s.dir, "disk.img");
-    host("mke2fs", ["-q", "-t", "ext4", "-b", "4096", img, "16M"]);
-    const r = ghostSh("mount -t ext4 /dev/vda /mnt && /t/nowait /mnt; echo status=$?; umount /mnt && echo unmounted",
-      [`--disk=${img}`, "-v", `${bin}:/t:ro`]);
-    assert.deepEqual(r.stdout.split("\n").filter((l) => l.startsWith("not ok")), [], r.stdout + r.stderr);
-    assert.match(r.stdout, /# \d+ checks, 0 failed/, r.stdout);
-    assert.match(r.stdout, /status=0\nunmounted/, r.stdout + r.stderr);
-    const f = fsck(img);
-    assert.equal(f.status, 0, f.out);
+    onExt4(s.dir, "nowait");
   } finally { s.done(); }
 });
 
@@ -43,15 +49,7 @@ test("FS_IOC_FIEMAP on ext4: EBADR for unknown flags, one extent per separate bl
   if (buildError) assert.fail(buildError);
   const s = scratchDir();
   try {
-    const img = join(s.dir, "disk.img");
-    host("mke2fs", ["-q", "-t", "ext4", "-b", "4096", img, "16M"]);
-    const r = ghostSh("mount -t ext4 /dev/vda /mnt && /t/fiemap /mnt; echo status=$?; umount /mnt && echo unmounted",
-      [`--disk=${img}`, "-v", `${bin}:/t:ro`]);
-    assert.deepEqual(r.stdout.split("\n").filter((l) => l.startsWith("not ok")), [], r.stdout + r.stderr);
-    assert.match(r.stdout, /# \d+ checks, 0 failed/, r.stdout);
-    assert.match(r.stdout, /status=0\nunmounted/, r.stdout + r.stderr);
-    const f = fsck(img);
-    assert.equal(f.status, 0, f.out);
+    onExt4(s.dir, "fiemap");
     // The oracle: the same checks under qemu-riscv64 on the host's ext4.
     const qemu = onPath("qemu-riscv64");
     const dir = join(s.dir, "host");
