@@ -146,9 +146,15 @@ export class BlockDevice {
     this.holder = holder;
     this.holders++;
   }
+  // A holder that is not an open file (a mounted filesystem) stands for an
+  // open of the device, as in Linux, where the mount's blkdev_put is a last
+  // close too: loop's autoclear detaches at umount, not at the next close.
   release(holder: object): void {
     if (this.holder !== holder || this.holders === 0) return;
-    if (--this.holders === 0) this.holder = null;
+    if (--this.holders === 0) {
+      this.holder = null;
+      if (this.openers === 0) this.disk.queue.driver.lastClose?.(this);
+    }
   }
 
   // Forgets or zeroes len bytes at off (inside the device, whole sectors:

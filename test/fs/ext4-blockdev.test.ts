@@ -11,7 +11,7 @@ import { closeSync, openSync, readFileSync, writeSync, ftruncateSync } from "nod
 import { join } from "node:path";
 import { test } from "node:test";
 import { spawnSync } from "node:child_process";
-import { ghostSh, scratchDir, host, haveE2fsprogs, root } from "./ext4-helpers.js";
+import { ghostSh, scratchDir, host, fsck, haveE2fsprogs, root } from "./ext4-helpers.js";
 
 const skip = haveE2fsprogs ? false : "e2fsprogs not installed: scripts/setup.sh";
 
@@ -228,5 +228,26 @@ test("loop devices: losetup binds a file to /dev/loop0, reads and writes reach t
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "c\nb\n/dev/loop0\n/dev/loop0: 0 /x/img\nhello loop\n1048576\n2048\n0\n/x/img\n0\n/dev/loop1\nNo such device or address\n");
     assert.equal(readFileSync(img).subarray(0, 11).toString(), "hello WORLD");
+  } finally { s.done(); }
+});
+
+test("mount -o loop: an ext4 image through a loop device; umount detaches it (autoclear at the mount's last close)", { skip }, () => {
+  const s = scratchDir();
+  try {
+    const img = join(s.dir, "img");
+    host("mke2fs", ["-q", "-t", "ext4", img, "8M"]);
+    const r = ghostSh([
+      "mkdir -p /mnt && mount -o loop /x/img /mnt && echo written > /mnt/f",
+      "cat /sys/block/loop0/loop/autoclear",
+      "umount /mnt",
+      // Read without opening /dev/loop0 (a close of it would detach too).
+      "cat /sys/block/loop0/size",
+      "losetup -f",
+    ].join("; "), ["-v", `${s.dir}:/x`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "1\n0\n/dev/loop0\n");
+    const f = fsck(img);
+    assert.equal(f.status, 0, f.out);
+    assert.equal(host("debugfs", ["-R", "cat /f", img]), "written\n");
   } finally { s.done(); }
 });
